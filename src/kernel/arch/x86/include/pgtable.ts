@@ -1,0 +1,234 @@
+// arch/x86/include/asm/pgtable.h helpers (pte_* / pmd_*), pgtable-invert.h and pgprot.c protection_map.
+// The helpers mutate a Pte value in place and return it. Behaviour that changed upstream is chosen
+// once, when a kernel is built from its profile (see X86PgtableOptions).
+import { Pte } from './pte.js';
+import {
+  _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_DEVMAP, _PAGE_HI_DEVMAP_V4, _PAGE_HI_NX, _PAGE_HI_SAVED_DIRTY,
+  _PAGE_PAT, _PAGE_PAT_LARGE, _PAGE_PCD, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE, _PAGE_PWT, _PAGE_RW,
+  _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_SWP_EXCLUSIVE, _PAGE_SWP_SOFT_DIRTY, _PAGE_SWP_UFFD_WP,
+  _PAGE_UFFD_WP, _PAGE_USER,
+} from './pgtable_types.js';
+
+export interface X86PgtableOptions {
+  /** CONFIG_MEM_SOFT_DIRTY: _PAGE_SOFT_DIRTY is bit 11, else 0 */
+  softDirty: boolean;
+  /** _PAGE_UFFD_WP exists (v5.7 "userfaultfd: wp: add WP pagetable tracking to x86") */
+  uffdWpBit: boolean;
+  /** _PAGE_SAVED_DIRTY and the mksaveddirty dance (v6.6 shadow-stack series) */
+  savedDirty: boolean;
+  /** _PAGE_CHG_MASK keeps _PAGE_PAT (bit 7) for 4K PTEs (v6.12 layout) */
+  chgMaskHasPat: boolean;
+  /** pmd_modify masks the hardware dirty bit off (bb3aadf7d446, v6.6, until f7491d7c81db) */
+  pmdModifyDropsDirty: boolean;
+}
+
+const PFN_HI_MASK = 0x000fffff; // bits 32..51
+
+export class X86Pgtable {
+  readonly SOFT_DIRTY: number;
+  readonly UFFD_WP: number;
+  readonly savedDirty: boolean;
+  /** _PAGE_CHG_MASK split in words (PFN included) */
+  readonly chgLo: number;
+  readonly chgHi: number;
+  readonly hpageChgLo: number;
+  readonly devmapHi: number;
+
+  constructor(readonly opt: X86PgtableOptions) {
+    this.SOFT_DIRTY = opt.softDirty ? _PAGE_SOFT_DIRTY : 0;
+    this.UFFD_WP = opt.uffdWpBit ? _PAGE_UFFD_WP : 0;
+    this.savedDirty = opt.savedDirty;
+    this.devmapHi = opt.savedDirty ? _PAGE_HI_DEVMAP : _PAGE_HI_DEVMAP_V4;
+    // _PAGE_CHG_MASK: PTE_PFN_MASK | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_ACCESSED |
+    //   _PAGE_DIRTY_BITS | _PAGE_SOFT_DIRTY | _PAGE_DEVMAP | _PAGE_UFFD_WP (| _PAGE_PAT)
+    this.chgLo = (0xfffff000 | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_ACCESSED | _PAGE_DIRTY |
+      this.SOFT_DIRTY | this.UFFD_WP | (opt.chgMaskHasPat ? _PAGE_PAT : 0)) >>> 0;
+    this.chgHi = (PFN_HI_MASK | this.devmapHi | (opt.savedDirty ? _PAGE_HI_SAVED_DIRTY : 0)) >>> 0;
+    // _HPAGE_CHG_MASK adds _PAGE_PSE (and _PAGE_PAT_LARGE in 6.x); bit 7 there means PSE, not PAT
+    this.hpageChgLo = ((this.chgLo & ~_PAGE_PAT) | _PAGE_PSE | (opt.chgMaskHasPat ? _PAGE_PAT_LARGE : 0)) >>> 0;
+  }
+
+  // ---- tests --------------------------------------------------------------------------------
+  pte_none(e: Pte): boolean { return e.lo === 0 && e.hi === 0; }
+  pte_present(e: Pte): boolean { return (e.lo & (_PAGE_PRESENT | _PAGE_PROTNONE)) !== 0; }
+  pte_protnone(e: Pte): boolean { return (e.lo & (_PAGE_PRESENT | _PAGE_PROTNONE)) === _PAGE_PROTNONE; }
+  pte_write(e: Pte): boolean { return (e.lo & _PAGE_RW) !== 0; }
+  pte_dirty(e: Pte): boolean {
+    return (e.lo & _PAGE_DIRTY) !== 0 || (this.savedDirty && (e.hi & _PAGE_HI_SAVED_DIRTY) !== 0);
+  }
+  pte_young(e: Pte): boolean { return (e.lo & _PAGE_ACCESSED) !== 0; }
+  pte_special(e: Pte): boolean { return (e.lo & _PAGE_SPECIAL) !== 0; }
+  pte_soft_dirty(e: Pte): boolean { return (e.lo & this.SOFT_DIRTY) !== 0; }
+  pte_uffd_wp(e: Pte): boolean { return (e.lo & this.UFFD_WP) !== 0; }
+
+  pmd_none(e: Pte): boolean { return e.lo === 0 && e.hi === 0; }
+  /** x86 pmd_present: PRESENT, PROTNONE or PSE (a splitting/invalidated huge PMD stays "present") */
+  pmd_present(e: Pte): boolean { return (e.lo & (_PAGE_PRESENT | _PAGE_PROTNONE | _PAGE_PSE)) !== 0; }
+  pmd_trans_huge(e: Pte): boolean { return (e.lo & _PAGE_PSE) !== 0 && (e.hi & this.devmapHi) === 0; }
+  pmd_write(e: Pte): boolean { return this.pte_write(e); }
+  pmd_dirty(e: Pte): boolean { return this.pte_dirty(e); }
+  pmd_young(e: Pte): boolean { return this.pte_young(e); }
+  pmd_soft_dirty(e: Pte): boolean { return this.pte_soft_dirty(e); }
+  pmd_uffd_wp(e: Pte): boolean { return this.pte_uffd_wp(e); }
+  pmd_protnone(e: Pte): boolean { return this.pte_protnone(e); }
+
+  // ---- saved dirty (x86/mm: Introduce _PAGE_SAVED_DIRTY, v6.6) ----------------------------
+  /** mksaveddirty_shift: a Write=0 entry keeps its dirtiness in bit 58 instead of bit 6 */
+  private mksaveddirty(e: Pte): Pte {
+    if (this.savedDirty && (e.lo & _PAGE_RW) === 0 && (e.lo & _PAGE_DIRTY) !== 0) {
+      e.hi = (e.hi | _PAGE_HI_SAVED_DIRTY) >>> 0;
+      e.lo = (e.lo & ~_PAGE_DIRTY) >>> 0;
+    }
+    return e;
+  }
+  /** clear_saveddirty_shift: a Write=1 entry carries dirtiness in bit 6 */
+  private clear_saveddirty(e: Pte): Pte {
+    if (this.savedDirty && (e.lo & _PAGE_RW) !== 0 && (e.hi & _PAGE_HI_SAVED_DIRTY) !== 0) {
+      e.lo = (e.lo | _PAGE_DIRTY) >>> 0;
+      e.hi = (e.hi & ~_PAGE_HI_SAVED_DIRTY) >>> 0;
+    }
+    return e;
+  }
+
+  // ---- modifiers (PTE and PMD share the x86 bit semantics) ---------------------------------
+  pte_mkdirty(e: Pte): Pte {
+    e.lo = (e.lo | _PAGE_DIRTY | this.SOFT_DIRTY) >>> 0;
+    return this.mksaveddirty(e);
+  }
+  pte_mkclean(e: Pte): Pte {
+    e.lo = (e.lo & ~_PAGE_DIRTY) >>> 0;
+    e.hi = (e.hi & ~_PAGE_HI_SAVED_DIRTY) >>> 0;
+    return e;
+  }
+  pte_wrprotect(e: Pte): Pte {
+    e.lo = (e.lo & ~_PAGE_RW) >>> 0;
+    return this.mksaveddirty(e);
+  }
+  /** pte_mkwrite(pte, vma) in >= v6.6 (no shadow-stack VMAs are modelled) */
+  pte_mkwrite(e: Pte): Pte {
+    e.lo = (e.lo | _PAGE_RW) >>> 0;
+    return this.clear_saveddirty(e);
+  }
+  pte_mkyoung(e: Pte): Pte { e.lo = (e.lo | _PAGE_ACCESSED) >>> 0; return e; }
+  pte_mkold(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_ACCESSED) >>> 0; return e; }
+  pte_mkspecial(e: Pte): Pte { e.lo = (e.lo | _PAGE_SPECIAL) >>> 0; return e; }
+  pte_mksoft_dirty(e: Pte): Pte { e.lo = (e.lo | this.SOFT_DIRTY) >>> 0; return e; }
+  pte_clear_soft_dirty(e: Pte): Pte { e.lo = (e.lo & ~this.SOFT_DIRTY) >>> 0; return e; }
+  /** pte_mkuffd_wp: set bit 10, then pte_wrprotect */
+  pte_mkuffd_wp(e: Pte): Pte {
+    e.lo = (e.lo | this.UFFD_WP) >>> 0;
+    return this.pte_wrprotect(e);
+  }
+  pte_clear_uffd_wp(e: Pte): Pte { e.lo = (e.lo & ~this.UFFD_WP) >>> 0; return e; }
+
+  pmd_mkdirty(e: Pte): Pte { return this.pte_mkdirty(e); }
+  pmd_mkclean(e: Pte): Pte { return this.pte_mkclean(e); }
+  pmd_wrprotect(e: Pte): Pte { return this.pte_wrprotect(e); }
+  pmd_mkwrite(e: Pte): Pte { return this.pte_mkwrite(e); }
+  pmd_mkyoung(e: Pte): Pte { return this.pte_mkyoung(e); }
+  pmd_mkold(e: Pte): Pte { return this.pte_mkold(e); }
+  pmd_mkhuge(e: Pte): Pte { e.lo = (e.lo | _PAGE_PSE) >>> 0; return e; }
+  pmd_mksoft_dirty(e: Pte): Pte { return this.pte_mksoft_dirty(e); }
+  pmd_clear_soft_dirty(e: Pte): Pte { return this.pte_clear_soft_dirty(e); }
+  pmd_mkuffd_wp(e: Pte): Pte { return this.pte_mkuffd_wp(e); }
+  pmd_clear_uffd_wp(e: Pte): Pte { return this.pte_clear_uffd_wp(e); }
+
+  /** pte_modify: keep _PAGE_CHG_MASK bits of the entry, take the rest from newprot; PROT_NONE pfn inversion */
+  pte_modify(e: Pte, prot: Pte): Pte {
+    return this.modify(e, prot, this.chgLo, this.chgHi);
+  }
+  pmd_modify(e: Pte, prot: Pte): Pte {
+    const mask = this.opt.pmdModifyDropsDirty ? (this.hpageChgLo & ~_PAGE_DIRTY) >>> 0 : this.hpageChgLo;
+    return this.modify(e, prot, mask, this.chgHi);
+  }
+  private modify(e: Pte, prot: Pte, maskLo: number, maskHi: number): Pte {
+    const oldLo = e.lo, oldHi = e.hi;
+    let lo = ((oldLo & maskLo) | (prot.lo & ~maskLo)) >>> 0;
+    let hi = ((oldHi & maskHi) | (prot.hi & ~maskHi)) >>> 0;
+    // flip_protnone_guard (pgtable-invert.h): invert the pfn when crossing present <-> PROT_NONE
+    const oldInv = (oldLo !== 0 || oldHi !== 0) && (oldLo & _PAGE_PRESENT) === 0;
+    const newInv = (lo !== 0 || hi !== 0) && (lo & _PAGE_PRESENT) === 0;
+    if (oldInv !== newInv) {
+      lo = ((lo & 0xfff) | (~lo & 0xfffff000)) >>> 0;
+      hi = ((hi & ~PFN_HI_MASK) | (~hi & PFN_HI_MASK)) >>> 0;
+    }
+    e.lo = lo;
+    e.hi = hi;
+    if (this.savedDirty) {
+      if (oldLo & _PAGE_RW) this.mksaveddirty(e);
+      else this.clear_saveddirty(e);
+    }
+    return e;
+  }
+
+  /** pfn of an entry; for a PROT_NONE entry the stored pfn is inverted (protnone_mask) */
+  pte_pfn(e: Pte): number {
+    let lo = e.lo, hi = e.hi;
+    if ((lo !== 0 || hi !== 0) && (lo & _PAGE_PRESENT) === 0) {
+      lo = ~lo;
+      hi = ~hi;
+    }
+    return (lo >>> 12) + (hi & PFN_HI_MASK) * 0x100000;
+  }
+  pmd_pfn(e: Pte): number { return this.pte_pfn(e); }
+
+  /** pfn_pte / mk_pte: pfn<<12 | prot (prot is already masked by __supported_pte_mask) */
+  pfn_pte(e: Pte, pfn: number, prot: Pte): Pte {
+    e.lo = ((prot.lo & 0xfff) | ((pfn % 0x100000) << 12)) >>> 0;
+    e.hi = ((prot.hi & ~PFN_HI_MASK) | (Math.floor(pfn / 0x100000) & PFN_HI_MASK)) >>> 0;
+    if ((e.lo & _PAGE_PRESENT) === 0 && !(e.lo === 0 && e.hi === 0)) {
+      // PROT_NONE: pfn_pte applies protnone_mask
+      e.lo = ((e.lo & 0xfff) | (~e.lo & 0xfffff000)) >>> 0;
+      e.hi = ((e.hi & ~PFN_HI_MASK) | (~e.hi & PFN_HI_MASK)) >>> 0;
+    }
+    return e;
+  }
+  /** mk_huge_pmd = pmd_mkhuge(mk_pmd(page, prot)) */
+  mk_huge_pmd(e: Pte, pfn: number, prot: Pte): Pte {
+    return this.pmd_mkhuge(this.pfn_pte(e, pfn, prot));
+  }
+
+  // ---- swap entries and PTE markers (arch/x86/include/asm/pgtable_64.h, L1TF-safe layout) --
+  /** swap PTE: type in bits 59..63, ~offset in bits 9..58 */
+  swp_entry_to_pte(e: Pte, type: number, offset: number): Pte {
+    // offset occupies 50 bits starting at bit 9, stored inverted
+    const inv = BigInt.asUintN(50, ~BigInt(offset));
+    const v = (BigInt(type) << 59n) | (inv << 9n);
+    e.lo = Number(v & 0xffffffffn);
+    e.hi = Number(v >> 32n);
+    return e;
+  }
+  is_swap_pte(e: Pte): boolean { return !this.pte_none(e) && !this.pte_present(e); }
+  swp_type(e: Pte): number { return e.hi >>> 27; }
+  swp_offset(e: Pte): number {
+    const v = ((BigInt(e.hi) << 32n) | BigInt(e.lo)) >> 9n;
+    return Number(BigInt.asUintN(50, ~v) & ((1n << 50n) - 1n));
+  }
+  pte_swp_soft_dirty(e: Pte): boolean { return this.opt.softDirty && (e.lo & _PAGE_SWP_SOFT_DIRTY) !== 0; }
+  pte_swp_uffd_wp(e: Pte): boolean { return this.opt.uffdWpBit && (e.lo & _PAGE_SWP_UFFD_WP) !== 0; }
+  pte_swp_mkuffd_wp(e: Pte): Pte { e.lo = (e.lo | _PAGE_SWP_UFFD_WP) >>> 0; return e; }
+  pte_swp_clear_uffd_wp(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_SWP_UFFD_WP) >>> 0; return e; }
+  pte_swp_exclusive(e: Pte): boolean { return (e.lo & _PAGE_SWP_EXCLUSIVE) !== 0; }
+}
+
+// ---- protection_map (arch/x86/mm/pgprot.c @v6.12; pgtable_types.h __P/__S @v4.19) ----------
+const NX = _PAGE_HI_NX;
+const P_U_A = _PAGE_PRESENT | _PAGE_USER | _PAGE_ACCESSED;
+export const PAGE_NONE = Pte.of(_PAGE_PROTNONE | _PAGE_ACCESSED, 0); // 0x120
+export const PAGE_READONLY = Pte.of(P_U_A, NX); // 0x8000000000000025
+export const PAGE_COPY = PAGE_READONLY;
+export const PAGE_READONLY_EXEC = Pte.of(P_U_A, 0); // 0x25
+export const PAGE_COPY_EXEC = PAGE_READONLY_EXEC;
+export const PAGE_SHARED = Pte.of(P_U_A | _PAGE_RW, NX); // 0x8000000000000027
+export const PAGE_SHARED_EXEC = Pte.of(P_U_A | _PAGE_RW, 0); // 0x27
+
+/** protection_map[vm_flags & (VM_READ|VM_WRITE|VM_EXEC|VM_SHARED)] */
+export const protection_map: readonly Pte[] = [
+  PAGE_NONE, PAGE_READONLY, PAGE_COPY, PAGE_COPY, PAGE_READONLY_EXEC, PAGE_READONLY_EXEC, PAGE_COPY_EXEC, PAGE_COPY_EXEC,
+  PAGE_NONE, PAGE_READONLY, PAGE_SHARED, PAGE_SHARED, PAGE_READONLY_EXEC, PAGE_READONLY_EXEC, PAGE_SHARED_EXEC, PAGE_SHARED_EXEC,
+];
+
+/** vm_get_page_prot(vm_flags) (mm/mmap.c @v4.19, arch/x86/mm/pgprot.c @v6.12): no pkeys, no SME */
+export function vm_get_page_prot(vm_flags: number): Pte {
+  return protection_map[vm_flags & 0xf]!.clone();
+}

@@ -1,0 +1,175 @@
+// The x86 page-fault entry for user addresses (arch/x86/mm/fault.c: __do_page_fault @v4.19,
+// do_user_addr_fault @v5.7..v6.18): fault flags, the retry loop, the per-VMA-lock attempt, accounting
+// before v5.9, and the signal a failed fault sends. A fault that sleeps in handle_userfault returns
+// 'blocked' with its continuation; resume_user_addr_fault() carries on after the wake-up.
+import type { Kernel } from '../../../kernel.js';
+import type { Task } from '../../../include/sched.js';
+import type { VmArea } from '../../../include/mm_types.js';
+import {
+  FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_INSTRUCTION, FAULT_FLAG_INTERRUPTIBLE, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED,
+  FAULT_FLAG_USER, FAULT_FLAG_VMA_LOCK, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_MAJOR, VM_FAULT_OOM, VM_FAULT_RETRY,
+  VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV, VM_FAULT_HWPOISON, X86_PF_INSTR, X86_PF_PROT, X86_PF_WRITE, flagNames,
+  FAULT_FLAG_NAMES, VM_FAULT_NAMES, VM_FAULT_COMPLETED,
+} from '../../../include/fault.js';
+import { VM_EXEC, VM_READ, VM_WRITE } from '../../../include/vm_flags.js';
+import { BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGKILL, SIGSEGV } from '../../../include/signal.js';
+import { PATCH } from '../../../../profiles/patches.js';
+import { handle_mm_fault } from '../../../mm/memory.js';
+import { userfaultfd_armed } from '../../../fs/userfaultfd.js';
+
+/** where a fault stands: enough to resume it after handle_userfault's sleep */
+export interface FaultCont {
+  address: number;
+  error_code: number;
+  flags: number;
+  /** 4.19..5.8: VM_FAULT_MAJOR seen on any attempt */
+  major: number;
+  stage: 'vma_lock' | 'mmap_lock';
+  /** attempts so far (a fault that keeps retrying without sleeping is a livelock) */
+  attempts: number;
+}
+
+export type FaultResult =
+  | { kind: 'done' }
+  | { kind: 'signal'; sig: number; code: number; addr: number }
+  | { kind: 'blocked'; cont: FaultCont }
+  | { kind: 'livelock'; cont: FaultCont };
+
+/** attempts of one fault before the model calls it a livelock */
+export const FAULT_RETRY_LIMIT = 64;
+
+/** FAULT_FLAG_DEFAULT (v5.7: + FAULT_FLAG_INTERRUPTIBLE) */
+function fault_flag_default(k: Kernel): number {
+  let f = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
+  if (k.has(PATCH.faultFlagInterruptible)) f |= FAULT_FLAG_INTERRUPTIBLE;
+  return f;
+}
+
+/** access_error: the VMA does not allow this kind of access */
+function access_error(error_code: number, vma: VmArea): boolean {
+  if (error_code & X86_PF_WRITE) return (vma.vm_flags & VM_WRITE) === 0;
+  if (error_code & X86_PF_INSTR) return (vma.vm_flags & VM_EXEC) === 0;
+  return (vma.vm_flags & (VM_READ | VM_EXEC | VM_WRITE)) === 0;
+}
+
+/** lock_vma_under_rcu: the per-VMA-lock attempt; v6.4/v6.5 refuse uffd-armed VMAs and VMAs without anon_vma */
+function lock_vma_under_rcu(k: Kernel, task: Task, address: number): VmArea | null {
+  const vma = k.vma_lookup(task.mm, address);
+  if (!vma) return null;
+  if (!vma.anon_vma) return null;
+  if (!k.has(PATCH.uffdUnderVmaLock) && userfaultfd_armed(vma)) return null;
+  return vma;
+}
+
+export function do_user_addr_fault(k: Kernel, task: Task, address: number, error_code: number): FaultResult {
+  let flags = fault_flag_default(k) | FAULT_FLAG_USER;
+  if (error_code & X86_PF_WRITE) flags |= FAULT_FLAG_WRITE;
+  if (error_code & X86_PF_INSTR) flags |= FAULT_FLAG_INSTRUCTION;
+  const fn = k.has(PATCH.faultFlagInterruptible) ? 'do_user_addr_fault' : '__do_page_fault';
+  k.trace('page_fault', fn, { address, error_code, flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES) });
+  const c: FaultCont = {
+    address, error_code, flags, major: 0, attempts: 0,
+    stage: k.has(PATCH.x86VmaLockFault) ? 'vma_lock' : 'mmap_lock',
+  };
+  return run(k, task, c, null);
+}
+
+/** continue a fault whose task slept in handle_userfault and was woken */
+export function resume_user_addr_fault(k: Kernel, task: Task, c: FaultCont): FaultResult {
+  const uwq = task.uwq!;
+  task.uwq = null;
+  k.trace('fault_resume', 'handle_userfault', { address: c.address, ret: uwq.sleepRet, ret_names: flagNames(uwq.sleepRet, VM_FAULT_NAMES) });
+  return run(k, task, c, uwq.sleepRet);
+}
+
+function blocked(c: FaultCont): FaultResult {
+  return { kind: 'blocked', cont: c };
+}
+
+function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): FaultResult {
+  if (c.stage === 'vma_lock') {
+    let ret = 0;
+    let attempted = resumed !== null;
+    if (resumed === null) {
+      const vma = lock_vma_under_rcu(k, task, c.address);
+      if (vma) {
+        if (access_error(c.error_code, vma)) return bad_area(k, c, SEGV_ACCERR);
+        c.attempts++;
+        ret = handle_mm_fault(k, vma, c.address, c.flags | FAULT_FLAG_VMA_LOCK);
+        attempted = true;
+        if (task.uwq) return blocked(c);
+      }
+    } else {
+      ret = resumed;
+      resumed = null;
+    }
+    c.stage = 'mmap_lock';
+    if (attempted) {
+      if (!(ret & VM_FAULT_RETRY)) return finish(k, task, c, ret);
+      // 46e714c729c8 (v6.8): a retry after a major fault under the VMA lock counts as tried
+      if (k.has(PATCH.vmaLockRetryTried) && (ret & VM_FAULT_MAJOR)) c.flags |= FAULT_FLAG_TRIED;
+      k.trace('fault_retry', 'do_user_addr_fault', { address: c.address, flags: c.flags, why: 'VMA lock attempt returned VM_FAULT_RETRY' });
+    }
+  }
+  for (;;) {
+    let ret: number;
+    if (resumed === null) {
+      if (c.attempts >= FAULT_RETRY_LIMIT) return { kind: 'livelock', cont: c };
+      const vma = k.find_vma(task.mm, c.address);
+      if (!vma || vma.vm_start > c.address) return bad_area(k, c, SEGV_MAPERR);
+      if (access_error(c.error_code, vma)) return bad_area(k, c, SEGV_ACCERR);
+      c.attempts++;
+      ret = handle_mm_fault(k, vma, c.address, c.flags);
+      if (task.uwq) return blocked(c);
+    } else {
+      ret = resumed;
+      resumed = null;
+    }
+    c.major |= ret & VM_FAULT_MAJOR;
+    if (ret & VM_FAULT_RETRY) {
+      if (k.has(PATCH.faultRetryUnlimited)) {
+        c.flags |= FAULT_FLAG_TRIED;
+      } else if (c.flags & FAULT_FLAG_ALLOW_RETRY) {
+        // v4.19: "retry at most once"
+        c.flags = (c.flags & ~FAULT_FLAG_ALLOW_RETRY) | FAULT_FLAG_TRIED;
+      } else {
+        // user mode: return; the instruction faults again
+        k.trace('fault_return', '__do_page_fault', { address: c.address, why: 'VM_FAULT_RETRY without ALLOW_RETRY' });
+        return { kind: 'done' };
+      }
+      k.trace('fault_retry', k.has(PATCH.faultFlagInterruptible) ? 'do_user_addr_fault' : '__do_page_fault', {
+        address: c.address, flags: c.flags, flag_names: flagNames(c.flags, FAULT_FLAG_NAMES),
+      });
+      continue;
+    }
+    return finish(k, task, c, ret);
+  }
+}
+
+function finish(k: Kernel, task: Task, c: FaultCont, ret: number): FaultResult {
+  if (ret & VM_FAULT_ERROR) return mm_fault_error(k, c, ret);
+  if (!k.has(PATCH.faultAccountingInCore) && !(ret & VM_FAULT_COMPLETED)) {
+    if (c.major) {
+      task.maj_flt++;
+      k.vmstat.pgmajfault++;
+    } else task.min_flt++;
+  }
+  k.trace('fault_done', 'do_user_addr_fault', { address: c.address, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
+  return { kind: 'done' };
+}
+
+/** mm_fault_error: SIGBUS (do_sigbus), SIGSEGV, or the OOM killer */
+function mm_fault_error(k: Kernel, c: FaultCont, ret: number): FaultResult {
+  let sig = SIGBUS, code = BUS_ADRERR;
+  if (ret & VM_FAULT_OOM) { sig = SIGKILL; code = 0; }
+  else if (ret & VM_FAULT_SIGSEGV) { sig = SIGSEGV; code = SEGV_ACCERR; }
+  else if (ret & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON)) { sig = SIGBUS; code = BUS_ADRERR; }
+  k.trace('signal', ret & VM_FAULT_SIGBUS ? 'do_sigbus' : 'mm_fault_error', { address: c.address, sig, code, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
+  return { kind: 'signal', sig, code, addr: c.address };
+}
+
+function bad_area(k: Kernel, c: FaultCont, code: number): FaultResult {
+  k.trace('signal', 'bad_area', { address: c.address, sig: SIGSEGV, code });
+  return { kind: 'signal', sig: SIGSEGV, code, addr: c.address };
+}
+

@@ -1,0 +1,56 @@
+// /proc/kpageflags (fs/proc/page.c stable_page_flags @v4.19, @v6.1, @v6.18)
+import type { Kernel } from '../../kernel.js';
+import { KPF } from '../../include/uapi.js';
+import { PATCH } from '../../../profiles/patches.js';
+import {
+  PG_active, PG_anon, PG_anon_exclusive, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_referenced, PG_swapbacked,
+  PG_table, PG_unevictable, PG_uptodate, PG_zero, PG_idle,
+} from '../../mm/folio.js';
+
+const B = (n: number) => 1n << BigInt(n);
+
+/** stable_page_flags(page): the u64 /proc/kpageflags reports for pfn */
+export function stable_page_flags(k: Kernel, pfn: number): bigint {
+  const f = k.folios;
+  const slot = f.slotOf(pfn);
+  if (slot < 0) return B(KPF.nopage);
+  let u = 0n;
+  const fl = f.flags[slot]!;
+  const large = f.isLarge(slot);
+  const head = f.pfn[slot]!;
+  const isHead = pfn === head;
+  if (fl & PG_table) return B(KPF.pgtable);
+  // v6.10 dee3d0bef2b0: the page-flag bits come from the folio; before, from the page itself (tails have none)
+  const folioFlags = k.has(PATCH.kpageflagsFolio);
+  const own = !large || isHead || folioFlags;
+  const mapped = k.has(PATCH.kpageflagsFolioMapped) ? f.folioMapped(slot) : f.pageMapcount(slot, pfn) > 0;
+  if (mapped) u |= B(KPF.mmap);
+  if (fl & PG_anon) u |= B(KPF.anon);
+  if (fl & PG_zero) {
+    u |= B(KPF.zero_page);
+    if (large) u |= B(KPF.thp);
+  }
+  if (large) {
+    u |= isHead ? B(KPF.compound_head) : B(KPF.compound_tail);
+    if (fl & (PG_lru | PG_anon)) u |= B(KPF.thp);
+  }
+  if (own) {
+    if (fl & PG_locked) u |= B(KPF.locked);
+    if (fl & PG_referenced) u |= B(KPF.referenced);
+    if (fl & PG_uptodate) u |= B(KPF.uptodate);
+    if (fl & PG_dirty) u |= B(KPF.dirty);
+    if (fl & PG_lru) u |= B(KPF.lru);
+    if (fl & PG_active) u |= B(KPF.active);
+    if (fl & PG_swapbacked) u |= B(KPF.swapbacked);
+    if (fl & PG_unevictable) u |= B(KPF.unevictable);
+    if (fl & PG_mlocked) u |= B(KPF.mlocked);
+    if (fl & PG_idle) u |= B(KPF.idle);
+  }
+  // PG_anon_exclusive aliases PG_mappedtodisk / PG_owner_2 (bit 34): per page before v6.10, the head's after
+  if (k.has(PATCH.anonExclusive)) {
+    const excl = folioFlags ? f.pageAnonExclusive(slot, head) : f.pageAnonExclusive(slot, pfn);
+    if (excl) u |= B(KPF.owner_2);
+  }
+  void PG_anon_exclusive;
+  return u;
+}

@@ -1,0 +1,398 @@
+// The userfaultfd file (fs/userfaultfd.c @v4.19, @v5.7, @v6.1, @v6.18): the context, handle_userfault
+// and its must-wait rules, read(2) of uffd_msg, and the ioctls. Page-table work of the ioctls is in
+// mm/userfaultfd.ts.
+import type { Kernel } from '../kernel.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { PAGE_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
+import type { MmStruct, VmArea } from '../include/mm_types.js';
+import type { Task } from '../include/sched.js';
+import {
+  VM_MAYWRITE, VM_SHARED, VM_UFFD_MISSING, VM_UFFD_WP, VM_HUGETLB, VM_HI_UFFD_MINOR,
+} from '../include/vm_flags.js';
+import {
+  FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_USER, FAULT_FLAG_WRITE, VM_FAULT_MAJOR,
+  VM_FAULT_NOPAGE, VM_FAULT_RETRY, VM_FAULT_SIGBUS, flagNames, FAULT_FLAG_NAMES,
+} from '../include/fault.js';
+import {
+  UFFD_API, UFFD_EVENT_PAGEFAULT, UFFD_FEATURE, UFFD_PAGEFAULT_FLAG_MINOR, UFFD_PAGEFAULT_FLAG_WP,
+  UFFD_PAGEFAULT_FLAG_WRITE, UFFD_USER_MODE_ONLY, UFFDIO_REGISTER_MODE_MINOR, UFFDIO_REGISTER_MODE_MISSING,
+  UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT_MODE_DONTWAKE, UFFDIO_WRITEPROTECT_MODE_WP, _UFFDIO_API,
+  _UFFDIO_CONTINUE, _UFFDIO_COPY, _UFFDIO_MOVE, _UFFDIO_POISON, _UFFDIO_REGISTER, _UFFDIO_UNREGISTER,
+  _UFFDIO_WAKE, _UFFDIO_WRITEPROTECT, _UFFDIO_ZEROPAGE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP,
+  UFFDIO_ZEROPAGE_MODE_DONTWAKE,
+} from '../include/uapi.js';
+import { fail } from '../include/errno.js';
+import { PATCH } from '../../profiles/patches.js';
+import { isUffdWpMarker, VmFault } from '../mm/memory.js';
+import { vma_modify, vmas_in } from '../mm/mmap.js';
+import { mwriteprotect_range, mfill_atomic_copy, mfill_atomic_zeropage, uffd_wp_range } from '../mm/userfaultfd.js';
+
+/** struct uffd_msg (the pagefault form) */
+export interface UffdMsg {
+  event: number;
+  flags: number;
+  address: number;
+  ptid: number;
+}
+
+/** the wait-queue entry of a faulting task (struct userfaultfd_wait_queue) */
+export class Uwq {
+  waken = false;
+  /** the value handle_userfault returns once the task wakes up */
+  sleepRet = VM_FAULT_RETRY;
+  constructor(readonly ctx: UserfaultfdCtx, readonly task: Task, readonly msg: UffdMsg) {}
+}
+
+let ctxIds = 0;
+export class UserfaultfdCtx {
+  readonly id = ++ctxIds;
+  /** UFFDIO_API done (ctx->state / features initialized) */
+  apiDone = false;
+  features = 0;
+  released = false;
+  /** fault_pending_wqh: messages not read yet */
+  pending: Uwq[] = [];
+  /** fault_wqh: messages read, faults still waiting */
+  waiting: Uwq[] = [];
+  constructor(readonly mm: MmStruct, readonly nonblock: boolean, readonly userModeOnly: boolean, readonly name: string) {}
+}
+
+// ---- VMA predicates (include/linux/userfaultfd_k.h) ------------------------------------------
+export function userfaultfd_missing(vma: VmArea): boolean {
+  return (vma.vm_flags & VM_UFFD_MISSING) !== 0;
+}
+/** the 2018 branch's VMA-only test (userfaultfd_wp(vma)) */
+export function userfaultfd_wp_2018(vma: VmArea): boolean {
+  return (vma.vm_flags & VM_UFFD_WP) !== 0;
+}
+/** userfaultfd_pte_wp (v5.7): VM_UFFD_WP and _PAGE_UFFD_WP */
+export function userfaultfd_pte_wp(k: Kernel, vma: VmArea, pte: Pte): boolean {
+  return (vma.vm_flags & VM_UFFD_WP) !== 0 && k.pgt.pte_uffd_wp(pte);
+}
+export function userfaultfd_huge_pmd_wp(k: Kernel, vma: VmArea, pmd: Pte): boolean {
+  return (vma.vm_flags & VM_UFFD_WP) !== 0 && k.pgt.pmd_uffd_wp(pmd);
+}
+/** userfaultfd_wp_async (v6.7) */
+export function userfaultfd_wp_async(vma: VmArea): boolean {
+  return vma.uffd !== null && (vma.uffd.features & UFFD_FEATURE.wp_async) !== 0;
+}
+/** userfaultfd_wp_use_markers: anonymous VMAs need WP_UNPOPULATED (v6.4) */
+export function userfaultfd_wp_use_markers(k: Kernel, vma: VmArea): boolean {
+  if (!(vma.vm_flags & VM_UFFD_WP) || !k.has(PATCH.uffdWpUnpopulated)) return false;
+  return vma.uffd !== null && (vma.uffd.features & UFFD_FEATURE.wp_unpopulated) !== 0;
+}
+export function userfaultfd_armed(vma: VmArea): boolean {
+  return (vma.vm_flags & (VM_UFFD_MISSING | VM_UFFD_WP)) !== 0 || (vma.vm_flags_hi & VM_HI_UFFD_MINOR) !== 0;
+}
+
+/** the features UFFDIO_API offers on this kernel (UFFD_API_FEATURES) */
+export function uffd_api_features(k: Kernel): number {
+  const F = UFFD_FEATURE;
+  let f = F.event_fork | F.event_remap | F.event_remove | F.missing_hugetlbfs | F.missing_shmem | F.event_unmap |
+    F.sigbus | F.thread_id;
+  if (k.has(PATCH.uffdWpIoctl)) f |= F.pagefault_flag_wp;
+  if (k.has(PATCH.uffdMinorHugetlbfs)) f |= F.minor_hugetlbfs;
+  if (k.has(PATCH.uffdMinorShmem)) f |= F.minor_shmem;
+  if (k.has(PATCH.uffdExactAddress)) f |= F.exact_address;
+  if (k.has(PATCH.uffdWpShmem) && k.config.pte_marker_uffd_wp) f |= F.wp_hugetlbfs_shmem;
+  if (k.has(PATCH.uffdWpUnpopulated) && k.config.pte_marker_uffd_wp) f |= F.wp_unpopulated;
+  if (k.has(PATCH.uffdPoison)) f |= F.poison;
+  if (k.has(PATCH.uffdWpAsync) && k.config.pte_marker_uffd_wp) f |= F.wp_async;
+  if (k.has(PATCH.uffdMove)) f |= F.move;
+  return f >>> 0;
+}
+
+/** the ioctls UFFDIO_REGISTER may report for a range (UFFD_API_RANGE_IOCTLS) */
+function range_ioctls(k: Kernel): number {
+  let m = (1 << _UFFDIO_WAKE) | (1 << _UFFDIO_COPY) | (1 << _UFFDIO_ZEROPAGE);
+  if (k.has(PATCH.uffdWp2018Branch) || k.has(PATCH.uffdWpIoctl)) m |= 1 << _UFFDIO_WRITEPROTECT;
+  if (k.has(PATCH.uffdMinorHugetlbfs)) m |= 1 << _UFFDIO_CONTINUE;
+  if (k.has(PATCH.uffdPoison)) m |= 1 << _UFFDIO_POISON;
+  if (k.has(PATCH.uffdMove)) m |= 1 << _UFFDIO_MOVE;
+  return m;
+}
+
+// ---- the fault side ---------------------------------------------------------------------------
+
+/** userfault_msg */
+function userfault_msg(k: Kernel, ctx: UserfaultfdCtx, vmf: VmFault, reason: number): UffdMsg {
+  let flags = 0;
+  if (vmf.flags & FAULT_FLAG_WRITE) flags |= UFFD_PAGEFAULT_FLAG_WRITE;
+  if (reason & VM_UFFD_WP) flags |= UFFD_PAGEFAULT_FLAG_WP;
+  if (reason === -1) flags |= UFFD_PAGEFAULT_FLAG_MINOR;
+  const exact = k.has(PATCH.uffdExactAddress) && (ctx.features & UFFD_FEATURE.exact_address) !== 0;
+  return {
+    event: UFFD_EVENT_PAGEFAULT,
+    flags,
+    address: exact ? vmf.real_address : vmf.address,
+    ptid: (ctx.features & UFFD_FEATURE.thread_id) ? k.current!.tid : 0,
+  };
+}
+
+/**
+ * userfaultfd_must_wait: re-check the page tables after queueing the message (lockless walk).
+ * 4.19 vanilla waits only on none entries; the WP tests came with the write-protect series (2018
+ * branch / v5.7); v6.1 also waits on PTE markers (pte_none_mostly); 8e80af52db65 (2026) stops
+ * applying pte_write() to non-present entries.
+ */
+export function userfaultfd_must_wait(k: Kernel, mm: MmStruct, address: number, reason: number): boolean {
+  const g = k.pgt;
+  const wpTests = k.has(PATCH.uffdWp2018Branch) || k.has(PATCH.uffdWpIoctl);
+  const pmd = k.pmdSlot(mm, address);
+  if (!pmd) return true;
+  const pmdv = pmd.t.get(pmd.i, new Pte());
+  if (g.pmd_none(pmdv)) return true;
+  if (!g.pmd_present(pmdv)) return false;
+  if (g.pmd_trans_huge(pmdv)) return wpTests && !g.pmd_write(pmdv) && (reason & VM_UFFD_WP) !== 0;
+  const t = k.pteTable(mm, pmd);
+  if (!t) return true;
+  const pte = t.get(Math.floor(address / PAGE_SIZE) & 511, new Pte());
+  if (g.pte_none(pte)) return true;
+  if (k.has(PATCH.pteMarkers) && isUffdWpMarker(k, pte)) return true;
+  if (k.has(PATCH.mustWaitPtePresent) && !g.pte_present(pte)) return false;
+  return wpTests && !g.pte_write(pte) && (reason & VM_UFFD_WP) !== 0;
+}
+
+/** The function names the model's call stack holds at a dump_stack(), innermost first */
+function dump_stack(k: Kernel): string[] {
+  const stack = new Error().stack ?? '';
+  const names: string[] = [];
+  for (const line of stack.split('\n').slice(1)) {
+    const m = /at (?:Object\.)?([A-Za-z_$][\w$]*) /.exec(line.trim());
+    if (!m) continue;
+    const n = m[1]!;
+    if (n === 'dump_stack') continue;
+    // handle_pte_fault and wp_huge_pmd are static and inlined: real stacks do not show them
+    if (/^(handle_userfault|do_wp_page|do_anonymous_page|do_huge_pmd_anonymous_page|__handle_mm_fault|handle_mm_fault|do_swap_page)$/.test(n)) names.push(n);
+  }
+  if (k.has(PATCH.faultFlagInterruptible)) names.push('do_user_addr_fault', 'exc_page_fault', 'asm_exc_page_fault');
+  else names.push('__do_page_fault', 'do_page_fault', 'page_fault');
+  return names;
+}
+
+/**
+ * handle_userfault: report the fault to the uffd reader and put the task to sleep. Returns the fault
+ * code for the arch handler; when the task sleeps, task.uwq is set and the arch handler blocks.
+ */
+export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): number {
+  const task = k.current!;
+  const ctx = vmf.vma.uffd;
+  const flags = vmf.flags;
+  const ev = (action: string, extra: Record<string, string | number | boolean> = {}) =>
+    k.trace('handle_userfault', 'handle_userfault', {
+      addr: vmf.real_address, reason: reason & VM_UFFD_WP ? 'WP' : 'MISSING', flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES), action, ...extra,
+    });
+  if (task.exiting) { ev('sigbus: task exiting'); return VM_FAULT_SIGBUS; }
+  if (!ctx) { ev('sigbus: no uffd context'); return VM_FAULT_SIGBUS; }
+  if (ctx.features & UFFD_FEATURE.sigbus) { ev('sigbus: UFFD_FEATURE_SIGBUS'); return VM_FAULT_SIGBUS; }
+  if (k.has(PATCH.uffdUserModeOnly) && !(flags & FAULT_FLAG_USER) && ctx.userModeOnly) { ev('sigbus: kernel fault, user-mode-only uffd'); return VM_FAULT_SIGBUS; }
+  if (!k.has(PATCH.uffdReleasedRetry) && ctx.released) { ev('nopage: uffd released'); return VM_FAULT_NOPAGE; }
+  if (!(flags & FAULT_FLAG_ALLOW_RETRY)) {
+    if (flags & FAULT_FLAG_RETRY_NOWAIT) throw new Error('BUG: RETRY_NOWAIT without ALLOW_RETRY');
+    if (k.config.debug_vm) {
+      k.printk('handle_userfault', `FAULT_FLAG_ALLOW_RETRY missing ${flags.toString(16)}`);
+      k.trace('dump_stack', 'dump_stack', { comm: task.comm, pid: task.tid, release: k.spec.release, frames: dump_stack(k) });
+    }
+    ev('sigbus: FAULT_FLAG_ALLOW_RETRY missing');
+    return VM_FAULT_SIGBUS;
+  }
+  let ret = VM_FAULT_RETRY;
+  if (flags & FAULT_FLAG_RETRY_NOWAIT) { ev('retry: RETRY_NOWAIT'); return ret; }
+  if (k.has(PATCH.uffdReleasedRetry) && ctx.released) { ev('retry: uffd released'); return ret; }
+  const msg = userfault_msg(k, ctx, vmf, reason);
+  const uwq = new Uwq(ctx, task, msg);
+  ctx.pending.push(uwq);
+  const must_wait = userfaultfd_must_wait(k, vmf.mm, vmf.real_address, reason);
+  if (must_wait && !ctx.released) {
+    // schedule(): 4.19..5.8 return VM_FAULT_MAJOR after sleeping; f9bf352224d7 (v5.9) drops it
+    uwq.sleepRet = k.has(PATCH.uffdSimplifyFaultHandling) ? VM_FAULT_RETRY : VM_FAULT_RETRY | VM_FAULT_MAJOR;
+    task.uwq = uwq;
+    ev('sleep', { msg_flags: msg.flags, msg_address: msg.address });
+    return ret;
+  }
+  // no need to wait: withdraw the message and let the fault be retried
+  ctx.pending.splice(ctx.pending.indexOf(uwq), 1);
+  ev('retry: must_wait is false');
+  return ret;
+}
+
+/** wake_userfault: wake the faults whose message address is in [start, start+len) (len 0: all) */
+export function wake_userfault(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): number {
+  let n = 0;
+  const hit = (u: Uwq) => len === 0 || (u.msg.address >= start && u.msg.address < start + len);
+  for (const q of [ctx.pending, ctx.waiting]) {
+    for (let i = 0; i < q.length;) {
+      const u = q[i]!;
+      if (hit(u)) {
+        u.waken = true;
+        q.splice(i, 1);
+        n++;
+      } else i++;
+    }
+  }
+  if (n) k.trace('uffd_wake', 'wake_userfault', { uffd: ctx.name, start, len, woken: n });
+  return n;
+}
+
+// ---- the file side ------------------------------------------------------------------------------
+
+/** userfaultfd(2) / USERFAULTFD_IOC_NEW */
+export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolean; userModeOnly: boolean }, viaDev: boolean, name: string): UserfaultfdCtx {
+  if (viaDev && !k.has(PATCH.uffdDevNode)) fail('ENOENT', '/dev/userfaultfd does not exist before v6.1');
+  if (flags.userModeOnly && !k.has(PATCH.uffdUserModeOnly)) fail('EINVAL', 'UFFD_USER_MODE_ONLY is unknown before v5.11');
+  const ctx = new UserfaultfdCtx(task.mm, flags.nonblock, flags.userModeOnly, name);
+  k.uffds.push(ctx);
+  k.trace('userfaultfd', viaDev ? 'userfaultfd_dev_ioctl' : 'sys_userfaultfd', { uffd: name, nonblock: flags.nonblock, user_mode_only: flags.userModeOnly });
+  return ctx;
+}
+
+/** UFFDIO_API */
+export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, features: number): { features: number; ioctls: bigint } {
+  if (ctx.apiDone) fail('EINVAL', 'UFFDIO_API was already done on this uffd');
+  if (api !== UFFD_API) fail('EINVAL', `api must be 0xaa, not 0x${api.toString(16)}`);
+  const avail = uffd_api_features(k);
+  if (features & ~avail) fail('EINVAL', `features 0x${(features & ~avail).toString(16)} are not offered by this kernel`);
+  if (features & UFFD_FEATURE.wp_async) features |= UFFD_FEATURE.wp_unpopulated;
+  ctx.features = features >>> 0;
+  ctx.apiDone = true;
+  const ioctls = (1n << BigInt(_UFFDIO_REGISTER)) | (1n << BigInt(_UFFDIO_UNREGISTER)) | (1n << BigInt(_UFFDIO_API));
+  k.trace('uffdio_api', 'userfaultfd_api', { uffd: ctx.name, features: avail, ioctls: '0x' + ioctls.toString(16) });
+  return { features: avail, ioctls };
+}
+
+function needApi(ctx: UserfaultfdCtx): void {
+  if (!ctx.apiDone) fail('EINVAL', 'UFFDIO_API has not been done on this uffd');
+}
+
+/** validate_range */
+export function validate_range(start: number, len: number): void {
+  if (start % PAGE_SIZE !== 0) fail('EINVAL', 'start is not page aligned');
+  if (len % PAGE_SIZE !== 0) fail('EINVAL', 'len is not a multiple of the page size');
+  if (len === 0) fail('EINVAL', 'len is 0');
+  if (start < 0x10000) fail('EINVAL', 'start is below mmap_min_addr');
+  if (start >= TASK_SIZE || len > TASK_SIZE - start) fail('EINVAL', 'range is past TASK_SIZE');
+}
+
+/** vma_can_userfault: private anonymous memory, per mode */
+function vma_can_userfault(k: Kernel, vma: VmArea, mode: number): boolean {
+  if (vma.vm_flags & VM_SHARED) return false; // shmem is not modelled
+  if (mode & UFFDIO_REGISTER_MODE_MINOR) return false; // minor faults: shmem/hugetlb only
+  if (vma.vm_flags & VM_HUGETLB) return false;
+  void k;
+  return true;
+}
+
+/** UFFDIO_REGISTER */
+export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number): bigint {
+  needApi(ctx);
+  const mm = ctx.mm;
+  if (mode === 0 || mode & ~(UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP | UFFDIO_REGISTER_MODE_MINOR)) fail('EINVAL', 'bad register mode');
+  if ((mode & UFFDIO_REGISTER_MODE_WP) && !(k.has(PATCH.uffdWp2018Branch) || k.has(PATCH.uffdWpIoctl))) fail('EINVAL', 'UFFDIO_REGISTER_MODE_WP is not supported by this kernel');
+  if ((mode & UFFDIO_REGISTER_MODE_MINOR) && !k.has(PATCH.uffdMinorHugetlbfs)) fail('EINVAL', 'UFFDIO_REGISTER_MODE_MINOR is not supported by this kernel');
+  validate_range(start, len);
+  const end = start + len;
+  const vs = vmas_in(mm, start, end);
+  if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
+  for (const v of vs) {
+    if (!vma_can_userfault(k, v, mode)) fail('EINVAL', `the VMA at 0x${v.vm_start.toString(16)} cannot be registered in this mode`);
+    if (!(v.vm_flags & VM_MAYWRITE)) fail('EPERM', 'VMA without VM_MAYWRITE');
+    if (v.uffd && v.uffd !== ctx) fail('EBUSY', 'the range is registered with another userfaultfd');
+  }
+  let vm_flags = 0;
+  if (mode & UFFDIO_REGISTER_MODE_MISSING) vm_flags |= VM_UFFD_MISSING;
+  if (mode & UFFDIO_REGISTER_MODE_WP) vm_flags |= VM_UFFD_WP;
+  for (const v of vs.slice()) {
+    const s = Math.max(start, v.vm_start), e = Math.min(end, v.vm_end);
+    vma_modify(k, mm, v, s, e, (x) => {
+      x.vm_flags = ((x.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) | vm_flags) >>> 0;
+      x.uffd = ctx;
+    });
+  }
+  let ioctls = range_ioctls(k);
+  if (k.has(PATCH.uffdMinorHugetlbfs)) {
+    if (!(mode & UFFDIO_REGISTER_MODE_WP)) ioctls &= ~(1 << _UFFDIO_WRITEPROTECT);
+    if (!(mode & UFFDIO_REGISTER_MODE_MINOR)) ioctls &= ~(1 << _UFFDIO_CONTINUE);
+  }
+  k.trace('uffdio_register', 'userfaultfd_register', { uffd: ctx.name, start, end, mode, ioctls });
+  return BigInt(ioctls);
+}
+
+/** UFFDIO_UNREGISTER: from f369b07c8614 (v6.0) WP-mode ranges are un-protected first; waiters are woken */
+export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): void {
+  needApi(ctx);
+  validate_range(start, len);
+  const mm = ctx.mm;
+  const end = start + len;
+  const vs = vmas_in(mm, start, end);
+  if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
+  for (const v of vs.slice()) {
+    if (!v.uffd) continue;
+    if (v.uffd !== ctx) fail('EBUSY', 'the range is registered with another userfaultfd');
+    const s = Math.max(start, v.vm_start), e = Math.min(end, v.vm_end);
+    if (k.has(PATCH.uffdUnregisterResetsWp) && (v.vm_flags & VM_UFFD_WP)) uffd_wp_range(k, v, s, e - s, false);
+    wake_userfault(k, ctx, s, e - s);
+    vma_modify(k, mm, v, s, e, (x) => {
+      x.vm_flags = (x.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+      x.uffd = null;
+    });
+  }
+  k.trace('uffdio_unregister', 'userfaultfd_unregister', { uffd: ctx.name, start, end });
+}
+
+/** UFFDIO_WRITEPROTECT */
+export function userfaultfd_writeprotect(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number): void {
+  needApi(ctx);
+  if (!(k.has(PATCH.uffdWp2018Branch) || k.has(PATCH.uffdWpIoctl))) fail('EINVAL', 'UFFDIO_WRITEPROTECT is unknown to this kernel');
+  if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+  validate_range(start, len);
+  if (mode & ~(UFFDIO_WRITEPROTECT_MODE_WP | UFFDIO_WRITEPROTECT_MODE_DONTWAKE)) fail('EINVAL', 'unknown mode bits');
+  const wp = (mode & UFFDIO_WRITEPROTECT_MODE_WP) !== 0;
+  if (wp && (mode & UFFDIO_WRITEPROTECT_MODE_DONTWAKE)) fail('EINVAL', 'MODE_WP with MODE_DONTWAKE');
+  mwriteprotect_range(k, ctx, start, len, wp);
+  // before "userfaultfd: wp: don't wake up when doing write protect" (v5.7) a WP request woke too
+  const wakes = !(mode & UFFDIO_WRITEPROTECT_MODE_DONTWAKE) && (!wp || !k.has(PATCH.uffdWpIoctl));
+  if (wakes) wake_userfault(k, ctx, start, len);
+}
+
+/** UFFDIO_COPY */
+export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, mode: number): number {
+  needApi(ctx);
+  if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+  validate_range(dst, len);
+  if (src % PAGE_SIZE !== 0 || src + len > TASK_SIZE) fail('EINVAL', 'bad source range');
+  if (mode & ~(UFFDIO_COPY_MODE_DONTWAKE | UFFDIO_COPY_MODE_WP)) fail('EINVAL', 'unknown mode bits');
+  if ((mode & UFFDIO_COPY_MODE_WP) && !k.has(PATCH.uffdWpIoctl)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP is unknown to this kernel');
+  const n = mfill_atomic_copy(k, ctx, dst, src, len, (mode & UFFDIO_COPY_MODE_WP) !== 0);
+  if (!(mode & UFFDIO_COPY_MODE_DONTWAKE)) wake_userfault(k, ctx, dst, len);
+  return n;
+}
+
+/** UFFDIO_ZEROPAGE */
+export function userfaultfd_zeropage(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number): number {
+  needApi(ctx);
+  if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+  validate_range(start, len);
+  if (mode & ~UFFDIO_ZEROPAGE_MODE_DONTWAKE) fail('EINVAL', 'unknown mode bits');
+  const n = mfill_atomic_zeropage(k, ctx, start, len);
+  if (!(mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE)) wake_userfault(k, ctx, start, len);
+  return n;
+}
+
+/** UFFDIO_WAKE */
+export function userfaultfd_wake(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): void {
+  needApi(ctx);
+  validate_range(start, len);
+  wake_userfault(k, ctx, start, len);
+}
+
+/** read(2) on the uffd: the oldest unread message, or null when there is none (the caller blocks or gets EAGAIN) */
+export function userfaultfd_ctx_read(k: Kernel, ctx: UserfaultfdCtx, bufLen: number): UffdMsg | null {
+  if (bufLen < 32) fail('EINVAL', 'read buffer smaller than struct uffd_msg');
+  if (!ctx.apiDone) fail('EINVAL', 'UFFDIO_API has not been done on this uffd');
+  const uwq = ctx.pending.shift();
+  if (!uwq) return null;
+  ctx.waiting.push(uwq);
+  k.trace('uffd_read', 'userfaultfd_ctx_read', { uffd: ctx.name, event: uwq.msg.event, flags: uwq.msg.flags, address: uwq.msg.address });
+  return uwq.msg;
+}
+

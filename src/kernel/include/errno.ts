@@ -1,0 +1,19 @@
+// include/uapi/asm-generic/errno-base.h and errno.h (the values mmsim reports)
+export const ERRNO = {
+  EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13,
+  EFAULT: 14, EBUSY: 16, EEXIST: 17, EINVAL: 22, ENOSPC: 28, ENOSYS: 38, ENOTTY: 25, EOPNOTSUPP: 95,
+} as const;
+export type ErrnoName = keyof typeof ERRNO;
+export const ERRNO_NAME: Record<number, ErrnoName> = Object.fromEntries(
+  Object.entries(ERRNO).map(([k, v]) => [v, k as ErrnoName]),
+) as Record<number, ErrnoName>;
+
+/** An error a model syscall returns to user space (-errno), thrown inside the model and caught at the syscall boundary. */
+export class SyscallError extends Error {
+  constructor(readonly errno: number, readonly why: string) {
+    super(`${ERRNO_NAME[errno] ?? errno}: ${why}`);
+  }
+}
+export function fail(name: ErrnoName, why: string): never {
+  throw new SyscallError(ERRNO[name], why);
+}

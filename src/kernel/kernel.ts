@@ -1,0 +1,220 @@
+// The model of one running Linux kernel: its profile (patches + config), physical memory, address
+// spaces, tasks, userfaultfd contexts, counters and trace. Model functions take this as `k`.
+import { X86Pgtable } from './arch/x86/include/pgtable.js';
+import { Pte, entryPfn } from './arch/x86/include/pte.js';
+import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_ORDER } from './arch/x86/include/pgtable_types.js';
+import { FolioStore, PG_table, PG_zero, PG_uptodate, PG_referenced } from './mm/folio.js';
+import { PageData } from './mm/page_data.js';
+import { PageTable, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, levelSpan, tableEntry } from './mm/pgtable.js';
+import { MmStruct, VmArea } from './include/mm_types.js';
+import { Task } from './include/sched.js';
+import type { UserfaultfdCtx } from './fs/userfaultfd.js';
+import { PATCH, Patch, PATCH_LIST } from '../profiles/patches.js';
+import type { KernelConfig } from '../profiles/config.js';
+import { Tracer, TraceValue } from '../trace/events.js';
+
+export interface KernelSpec {
+  /** e.g. "v6.18" or "v4.19-uffd-wp-2018+peterx-2018-pagedirty" */
+  name: string;
+  /** the profile it was built from, e.g. "v4.19-uffd-wp-2018" */
+  profile: string;
+  /** the release the profile claims fidelity to (uname -r of the model) */
+  release: string;
+  patches: ReadonlySet<Patch>;
+  config: KernelConfig;
+}
+
+/** /proc/vmstat counters the model maintains */
+export interface VmStat {
+  pgfault: number;
+  pgmajfault: number;
+  thp_fault_alloc: number;
+  thp_fault_fallback: number;
+  thp_split_pmd: number;
+  thp_split_page: number;
+  thp_zero_page_alloc: number;
+  thp_collapse_alloc: number;
+  thp_deferred_split_page: number;
+}
+export function emptyVmStat(): VmStat {
+  return {
+    pgfault: 0, pgmajfault: 0, thp_fault_alloc: 0, thp_fault_fallback: 0, thp_split_pmd: 0,
+    thp_split_page: 0, thp_zero_page_alloc: 0, thp_collapse_alloc: 0, thp_deferred_split_page: 0,
+  };
+}
+
+export class Kernel {
+  readonly spec: KernelSpec;
+  readonly config: KernelConfig;
+  private readonly patchBits: Uint8Array;
+  readonly pgt: X86Pgtable;
+  folios = new FolioStore();
+  data = new PageData();
+  /** ZERO_PAGE(0): my_zero_pfn() */
+  zero_pfn: number;
+  zeroSlot: number;
+  /** huge_zero_folio, allocated on first use (mm_get_huge_zero_folio) */
+  hugeZeroSlot = -1;
+  mms: MmStruct[] = [];
+  tasks: Task[] = [];
+  uffds: UserfaultfdCtx[] = [];
+  vmstat: VmStat = emptyVmStat();
+  /** the task whose system call or fault is running */
+  current: Task | null = null;
+  tr: Tracer | null = null;
+  private nextMmId = 1;
+  nextTid = 1000;
+
+  constructor(spec: KernelSpec) {
+    this.spec = spec;
+    this.config = spec.config;
+    this.patchBits = new Uint8Array(PATCH_LIST.length);
+    for (const p of spec.patches) this.patchBits[p.index] = 1;
+    this.pgt = new X86Pgtable({
+      softDirty: spec.config.soft_dirty,
+      uffdWpBit: this.has(PATCH.uffdWpPteBit),
+      savedDirty: this.has(PATCH.x86SavedDirty),
+      chgMaskHasPat: this.has(PATCH.x86SavedDirty),
+      pmdModifyDropsDirty: this.has(PATCH.x86SavedDirty) && !this.has(PATCH.x86PmdModifyKeepsDirty),
+    });
+    this.zeroSlot = this.folios.alloc(0, PG_zero | PG_uptodate | PG_referenced);
+    this.zero_pfn = this.folios.pfn[this.zeroSlot]!;
+  }
+
+  /** Is this behaviour (patch) part of the running kernel? */
+  has(p: Patch): boolean {
+    return this.patchBits[p.index] === 1;
+  }
+
+  // ---- trace -------------------------------------------------------------------------------
+  trace(type: string, fn: string, fields?: Record<string, TraceValue>): void {
+    this.tr?.emit(type, fn, fields);
+  }
+  /** printk(): a line the kernel log would show */
+  printk(fn: string, text: string): void {
+    this.tr?.emit('klog', fn, { text });
+  }
+
+  // ---- address spaces ----------------------------------------------------------------------
+  newMm(): MmStruct {
+    const pgd = this.allocTable(LEVEL_PGD, 0);
+    const mm = new MmStruct(this.nextMmId++, pgd);
+    mm.tables.set(pgd.pfn, pgd);
+    this.mms.push(mm);
+    return mm;
+  }
+
+  newTask(comm: string, mm: MmStruct, pid?: number): Task {
+    const tid = this.nextTid++;
+    const t = new Task(tid, comm, mm, pid ?? tid);
+    this.tasks.push(t);
+    return t;
+  }
+
+  /** pte_alloc_one / pmd_alloc_one: a zeroed page-table page */
+  allocTable(level: number, base: number): PageTable {
+    const slot = this.folios.alloc(0, PG_table);
+    return new PageTable(this.folios.pfn[slot]!, level, base);
+  }
+  freeTable(mm: MmStruct, t: PageTable): void {
+    mm.tables.delete(t.pfn);
+    const slot = this.folios.slotOf(t.pfn);
+    if (slot >= 0) this.folios.free(slot);
+  }
+
+  /** the table an upper-level entry points to, or null when the entry is none or a leaf */
+  childTable(mm: MmStruct, t: PageTable, i: number): PageTable | null {
+    const lo = t.lo(i);
+    if ((lo & _PAGE_PRESENT) === 0) return null;
+    if (t.level === LEVEL_PMD && (lo & _PAGE_PSE) !== 0) return null;
+    return mm.tables.get(entryPfn(lo, t.hi(i))) ?? null;
+  }
+
+  private populate(mm: MmStruct, parent: PageTable, i: number, level: number): PageTable {
+    const child = this.allocTable(level, parent.addrOf(i));
+    mm.tables.set(child.pfn, child);
+    parent.set(i, tableEntry(child, this.scratch));
+    return child;
+  }
+  private readonly scratch = new Pte();
+
+  /** mm_find_pmd: the PMD entry for addr, or null if the upper levels are missing */
+  pmdSlot(mm: MmStruct, addr: number): Slot | null {
+    const pud = this.childTable(mm, mm.pgd, levelIndex(LEVEL_PGD, addr));
+    if (!pud) return null;
+    const pmd = this.childTable(mm, pud, levelIndex(LEVEL_PUD, addr));
+    if (!pmd) return null;
+    return { t: pmd, i: levelIndex(LEVEL_PMD, addr) };
+  }
+
+  /** __pud_alloc + __pmd_alloc: the PMD entry for addr, creating missing upper tables */
+  pmdAlloc(mm: MmStruct, addr: number): Slot {
+    const gi = levelIndex(LEVEL_PGD, addr);
+    const pud = this.childTable(mm, mm.pgd, gi) ?? this.populate(mm, mm.pgd, gi, LEVEL_PUD);
+    const ui = levelIndex(LEVEL_PUD, addr);
+    const pmd = this.childTable(mm, pud, ui) ?? this.populate(mm, pud, ui, LEVEL_PMD);
+    return { t: pmd, i: levelIndex(LEVEL_PMD, addr) };
+  }
+
+  /** pte_offset_map: the PTE table under a PMD entry that points to one */
+  pteTable(mm: MmStruct, pmd: Slot): PageTable | null {
+    return this.childTable(mm, pmd.t, pmd.i);
+  }
+
+  /** __pte_alloc + pmd_populate */
+  pteAlloc(mm: MmStruct, pmd: Slot): PageTable {
+    return this.pteTable(mm, pmd) ?? this.populate(mm, pmd.t, pmd.i, LEVEL_PTE);
+  }
+
+  /** PTE slot of addr if a PTE table exists there */
+  pteSlot(mm: MmStruct, addr: number): Slot | null {
+    const pmd = this.pmdSlot(mm, addr);
+    if (!pmd) return null;
+    const t = this.pteTable(mm, pmd);
+    return t ? { t, i: levelIndex(LEVEL_PTE, addr) } : null;
+  }
+
+  // ---- VMAs --------------------------------------------------------------------------------
+  /** find_vma: the first VMA with vm_end > addr */
+  find_vma(mm: MmStruct, addr: number): VmArea | null {
+    const v = mm.vmas;
+    let lo = 0, hi = v.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (v[mid]!.vm_end <= addr) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < v.length ? v[lo]! : null;
+  }
+  /** vma_lookup: the VMA containing addr */
+  vma_lookup(mm: MmStruct, addr: number): VmArea | null {
+    const v = this.find_vma(mm, addr);
+    return v && v.vm_start <= addr ? v : null;
+  }
+
+  // ---- folios ------------------------------------------------------------------------------
+  /** the huge zero folio (mm_get_huge_zero_folio): allocated on first use, counted once */
+  hugeZeroFolio(): number {
+    if (this.hugeZeroSlot < 0) {
+      this.hugeZeroSlot = this.folios.alloc(HPAGE_PMD_ORDER, PG_zero | PG_uptodate | PG_referenced);
+      this.vmstat.thp_zero_page_alloc++;
+    }
+    return this.hugeZeroSlot;
+  }
+  is_zero_pfn(pfn: number): boolean {
+    return pfn === this.zero_pfn;
+  }
+  is_huge_zero_pfn(pfn: number): boolean {
+    return this.hugeZeroSlot >= 0 && pfn === this.folios.pfn[this.hugeZeroSlot];
+  }
+
+  /** folio_put: drop a reference; free at zero (its contents are gone) */
+  folio_put(slot: number, nr = 1): void {
+    const f = this.folios;
+    f.refcount[slot] = f.refcount[slot]! - nr;
+    if (f.refcount[slot]! <= 0 && !f.test(slot, PG_zero)) {
+      this.data.clearRange(f.pfn[slot]!, f.nrPages(slot));
+      f.free(slot);
+    }
+  }
+}

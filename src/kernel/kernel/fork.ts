@@ -1,0 +1,101 @@
+// fork(): dup_mmap and copy_page_range for private anonymous memory (kernel/fork.c, mm/memory.c
+// copy_present_pte / copy_huge_pmd @v4.19 and @v6.12).
+import type { Kernel } from '../kernel.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { AnonVma, MmStruct, VmArea } from '../include/mm_types.js';
+import { VM_DONTCOPY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE } from '../include/vm_flags.js';
+import { UFFD_FEATURE } from '../include/uapi.js';
+import { PATCH } from '../../profiles/patches.js';
+import { PG_anon } from '../mm/folio.js';
+import { page_dup_rmap } from '../mm/rmap.js';
+import { vm_normal_page } from '../mm/memory.js';
+import { forEachPmd } from '../mm/mprotect.js';
+import { is_huge_zero_pmd } from '../mm/huge_memory.js';
+import { pte_index } from '../mm/pgtable.js';
+
+/** is_cow_mapping: private and may be written */
+function is_cow_mapping(flags: number): boolean {
+  return (flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE;
+}
+
+/** dup_mmap: the child's address space */
+export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
+  const child = k.newMm();
+  for (const v of parent.vmas) {
+    if (v.vm_flags & VM_DONTCOPY) continue;
+    const c = v.dup();
+    c.anon_vma = v.anon_vma ? new AnonVma(v.anon_vma) : null;
+    // dup_userfaultfd: without UFFD_FEATURE_EVENT_FORK the child is not registered
+    if (c.uffd && !(c.uffd.features & UFFD_FEATURE.event_fork)) {
+      c.uffd = null;
+      c.vm_flags = (c.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+    }
+    child.vmas.push(c);
+    if (!(v.vm_flags & VM_WIPEONFORK) && v.anon_vma) copy_page_range(k, c, v, child, parent);
+  }
+  child.anonPages = parent.anonPages;
+  k.trace('fork', 'dup_mmap', { vmas: child.vmas.length });
+  return child;
+}
+
+/** copy_page_range: share every anonymous page with the child, write-protected in both */
+function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm: MmStruct): void {
+  const g = k.pgt;
+  const f = k.folios;
+  const e = new Pte();
+  const cow = is_cow_mapping(src.vm_flags);
+  // b569a1760782 (v5.7): the child keeps uffd-wp only if its VMA is registered for WP
+  const keepWp = (dst.vm_flags & VM_UFFD_WP) !== 0;
+  forEachPmd(k, smm, src.vm_start, src.vm_end, false, (spmd, addr, next) => {
+    spmd.t.get(spmd.i, e);
+    if (g.pmd_none(e)) return;
+    if (g.pmd_trans_huge(e)) {
+      // copy_huge_pmd
+      const d = k.pmdAlloc(dmm, addr);
+      if (!is_huge_zero_pmd(k, e)) {
+        const slot = f.slotOf(g.pmd_pfn(e));
+        f.mapcount[slot]!++;
+        f.refcount[slot]!++;
+        if (k.has(PATCH.anonExclusive)) f.setPageAnonExclusive(slot, f.pfn[slot]!, false);
+        if (cow) {
+          g.pmd_wrprotect(e);
+          spmd.t.set(spmd.i, e);
+        }
+      }
+      const c = e.clone();
+      g.pmd_mkold(c);
+      if (!keepWp) g.pmd_clear_uffd_wp(c);
+      d.t.set(d.i, c);
+      return;
+    }
+    const st = k.pteTable(smm, spmd);
+    if (!st) return;
+    const dpmd = k.pmdAlloc(dmm, addr);
+    const dt = k.pteAlloc(dmm, dpmd);
+    for (let a = addr; a < next; a += PAGE_SIZE) {
+      const i = pte_index(a);
+      if (st.isNone(i)) continue;
+      st.get(i, e);
+      if (!g.pte_present(e)) {
+        // PTE markers: without WP on the child VMA they are dropped (49d6d7fb6313)
+        if (keepWp) dt.set(i, e);
+        continue;
+      }
+      const slot = vm_normal_page(k, src, e);
+      if (slot >= 0) {
+        page_dup_rmap(k, slot, g.pte_pfn(e));
+        if (k.has(PATCH.anonExclusive) && f.test(slot, PG_anon)) f.setPageAnonExclusive(slot, g.pte_pfn(e), false);
+      }
+      if (cow && g.pte_write(e)) {
+        g.pte_wrprotect(e);
+        st.set(i, e);
+      }
+      const c = e.clone();
+      g.pte_mkold(c);
+      if (!keepWp) g.pte_clear_uffd_wp(c);
+      dt.set(i, c);
+    }
+  });
+  void HPAGE_PMD_NR;
+}

@@ -1,0 +1,243 @@
+// struct page / struct folio state the model keeps: include/linux/page-flags.h flags, refcount,
+// mapcounts (mm/rmap.c), and the allocator that hands out pfns (mm/page_alloc.c, reduced to what
+// is observable). Storage is struct-of-arrays indexed by a folio slot, so a terabyte of THPs costs a
+// few bytes per folio; per-subpage state of a large folio exists only once it is PTE-mapped.
+import { HPAGE_PMD_NR } from '../arch/x86/include/pgtable_types.js';
+
+// folio-level flags (PG_*), stored per slot
+export const PG_locked = 1 << 0;
+export const PG_referenced = 1 << 1;
+export const PG_uptodate = 1 << 2;
+export const PG_dirty = 1 << 3;
+export const PG_lru = 1 << 4;
+export const PG_active = 1 << 5;
+export const PG_swapbacked = 1 << 6;
+export const PG_anon = 1 << 7; // folio->mapping has PAGE_MAPPING_ANON
+export const PG_zero = 1 << 8; // the zero page / huge zero folio (not a real flag: is_zero_pfn)
+export const PG_table = 1 << 9; // page-table page (PageTable / KPF_PGTABLE)
+export const PG_unevictable = 1 << 10;
+export const PG_mlocked = 1 << 11;
+export const PG_idle = 1 << 12;
+/** PG_anon_exclusive (v5.19): on an order-0 folio kept here; on a large folio per subpage */
+export const PG_anon_exclusive = 1 << 13;
+export const PG_deferred_split = 1 << 14;
+
+export const PG_NAMES: ReadonlyArray<[number, string]> = [
+  [PG_locked, 'locked'], [PG_referenced, 'referenced'], [PG_uptodate, 'uptodate'], [PG_dirty, 'dirty'],
+  [PG_lru, 'lru'], [PG_active, 'active'], [PG_swapbacked, 'swapbacked'], [PG_anon, 'anon'],
+  [PG_zero, 'zero'], [PG_table, 'table'], [PG_unevictable, 'unevictable'], [PG_mlocked, 'mlocked'],
+  [PG_anon_exclusive, 'anon_exclusive'],
+];
+
+const SECTION_SHIFT = 9; // a section is 512 pfns = 2 MiB
+const KIND_FREE = 0, KIND_LARGE = 1, KIND_SMALL = 2;
+/** first pfn handed out: 4 GiB into "physical" memory, as a machine with low memory reserved */
+export const FIRST_PFN = 0x100000;
+
+/** per-subpage state of a large folio that is (or was) PTE-mapped */
+export interface SubpageState {
+  /** _mapcount + 1 of each subpage (PTE mappings) */
+  mapcount: Int32Array;
+  /** PageAnonExclusive of each subpage */
+  exclusive: Uint8Array;
+}
+
+function grow<T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(a: T, n: number): T {
+  if (n <= a.length) return a;
+  let len = Math.max(16, a.length);
+  while (len < n) len *= 2;
+  const b = new (a.constructor as new (n: number) => T)(len);
+  b.set(a);
+  return b;
+}
+
+export class FolioStore {
+  // ---- per slot (folio) ----
+  pfn = new Float64Array(16);
+  order = new Uint8Array(16);
+  flags = new Uint32Array(16);
+  refcount = new Int32Array(16);
+  /** order 0: the page's mapcount; large: the entire (PMD) mapcount */
+  mapcount = new Int32Array(16);
+  sub: (SubpageState | undefined)[] = [];
+  nslots = 0;
+  freeSlots: number[] = [];
+  liveFolios = 0;
+
+  // ---- pfn -> slot ----
+  private sectKind = new Uint8Array(16);
+  private sectSlot = new Int32Array(16); // KIND_LARGE: the slot
+  private sectSmall: (Int32Array | undefined)[] = []; // KIND_SMALL: slot per pfn (-1 free)
+  private nsect = 0;
+  private firstSect = FIRST_PFN >>> SECTION_SHIFT;
+  private freeSects: number[] = [];
+  private freeSmall: number[] = [];
+
+  clone(): FolioStore {
+    const c = new FolioStore();
+    c.pfn = this.pfn.slice();
+    c.order = this.order.slice();
+    c.flags = this.flags.slice();
+    c.refcount = this.refcount.slice();
+    c.mapcount = this.mapcount.slice();
+    c.sub = this.sub.map((s) => (s ? { mapcount: s.mapcount.slice(), exclusive: s.exclusive.slice() } : undefined));
+    c.nslots = this.nslots;
+    c.freeSlots = this.freeSlots.slice();
+    c.liveFolios = this.liveFolios;
+    c.sectKind = this.sectKind.slice();
+    c.sectSlot = this.sectSlot.slice();
+    c.sectSmall = this.sectSmall.map((a) => a?.slice());
+    c.nsect = this.nsect;
+    c.freeSects = this.freeSects.slice();
+    c.freeSmall = this.freeSmall.slice();
+    return c;
+  }
+
+  private newSlot(): number {
+    const s = this.freeSlots.pop();
+    if (s !== undefined) return s;
+    const n = this.nslots++;
+    if (n >= this.pfn.length) {
+      const len = n + 1;
+      this.pfn = grow(this.pfn, len);
+      this.order = grow(this.order, len);
+      this.flags = grow(this.flags, len);
+      this.refcount = grow(this.refcount, len);
+      this.mapcount = grow(this.mapcount, len);
+    }
+    return n;
+  }
+
+  private newSection(): number {
+    const s = this.freeSects.pop();
+    if (s !== undefined) return s;
+    const idx = this.nsect++;
+    this.sectKind = grow(this.sectKind, idx + 1);
+    this.sectSlot = grow(this.sectSlot, idx + 1);
+    return idx;
+  }
+
+  /** Allocate a folio of order 0 or HPAGE_PMD_ORDER; returns its slot. Refcount 1, not mapped. */
+  alloc(order: number, flags: number): number {
+    const slot = this.newSlot();
+    let pfn: number;
+    if (order === 0) {
+      let p = this.freeSmall.pop();
+      if (p === undefined) {
+        const sidx = this.newSection();
+        this.sectKind[sidx] = KIND_SMALL;
+        const map = new Int32Array(HPAGE_PMD_NR).fill(-1);
+        this.sectSmall[sidx] = map;
+        const base = (this.firstSect + sidx) * HPAGE_PMD_NR;
+        for (let i = HPAGE_PMD_NR - 1; i > 0; i--) this.freeSmall.push(base + i);
+        p = base;
+      }
+      pfn = p;
+      const sidx = (pfn >>> SECTION_SHIFT) - this.firstSect;
+      this.sectSmall[sidx]![pfn & (HPAGE_PMD_NR - 1)] = slot;
+    } else {
+      const sidx = this.newSection();
+      this.sectKind[sidx] = KIND_LARGE;
+      this.sectSlot[sidx] = slot;
+      pfn = (this.firstSect + sidx) * HPAGE_PMD_NR;
+    }
+    this.pfn[slot] = pfn;
+    this.order[slot] = order;
+    this.flags[slot] = flags;
+    this.refcount[slot] = 1;
+    this.mapcount[slot] = 0;
+    this.sub[slot] = undefined;
+    this.liveFolios++;
+    return slot;
+  }
+
+  /** Return a folio whose refcount dropped to zero (free_unref_folios / free_compound_page). */
+  free(slot: number): void {
+    const pfn = this.pfn[slot]!;
+    const sidx = Math.floor(pfn / HPAGE_PMD_NR) - this.firstSect;
+    if (this.order[slot] === 0) {
+      this.sectSmall[sidx]![pfn & (HPAGE_PMD_NR - 1)] = -1;
+      this.freeSmall.push(pfn);
+    } else {
+      this.sectKind[sidx] = KIND_FREE;
+      this.freeSects.push(sidx);
+    }
+    this.flags[slot] = 0;
+    this.refcount[slot] = 0;
+    this.sub[slot] = undefined;
+    this.freeSlots.push(slot);
+    this.liveFolios--;
+  }
+
+  /** page_folio(pfn_to_page(pfn)): the slot of the folio holding pfn, or -1 */
+  slotOf(pfn: number): number {
+    const sidx = Math.floor(pfn / HPAGE_PMD_NR) - this.firstSect;
+    if (sidx < 0 || sidx >= this.nsect) return -1;
+    const kind = this.sectKind[sidx];
+    if (kind === KIND_LARGE) return this.sectSlot[sidx]!;
+    if (kind === KIND_SMALL) return this.sectSmall[sidx]![pfn & (HPAGE_PMD_NR - 1)]!;
+    return -1;
+  }
+
+  nrPages(slot: number): number { return 1 << this.order[slot]!; }
+  isLarge(slot: number): boolean { return this.order[slot]! > 0; }
+  test(slot: number, flag: number): boolean { return (this.flags[slot]! & flag) !== 0; }
+  setFlag(slot: number, flag: number): void { this.flags[slot] = (this.flags[slot]! | flag) >>> 0; }
+  clearFlag(slot: number, flag: number): void { this.flags[slot] = (this.flags[slot]! & ~flag) >>> 0; }
+
+  /** the per-subpage arrays of a large folio, created when it is first PTE-mapped */
+  subpages(slot: number): SubpageState {
+    let s = this.sub[slot];
+    if (!s) {
+      const n = this.nrPages(slot);
+      s = { mapcount: new Int32Array(n), exclusive: new Uint8Array(n) };
+      this.sub[slot] = s;
+    }
+    return s;
+  }
+
+  /** PageAnonExclusive(page) */
+  pageAnonExclusive(slot: number, pfn: number): boolean {
+    if (this.order[slot] === 0) return (this.flags[slot]! & PG_anon_exclusive) !== 0;
+    const i = pfn - this.pfn[slot]!;
+    const s = this.sub[slot];
+    // a PMD-mapped THP keeps the bit on its head page only
+    if (!s) return i === 0 && (this.flags[slot]! & PG_anon_exclusive) !== 0;
+    return s.exclusive[i] === 1;
+  }
+  setPageAnonExclusive(slot: number, pfn: number, on: boolean): void {
+    if (this.order[slot] === 0 || pfn === this.pfn[slot]) {
+      if (on) this.setFlag(slot, PG_anon_exclusive);
+      else this.clearFlag(slot, PG_anon_exclusive);
+    }
+    if (this.order[slot]! > 0) {
+      const s = this.sub[slot];
+      if (s) s.exclusive[pfn - this.pfn[slot]!] = on ? 1 : 0;
+    }
+  }
+
+  /** page_mapcount(page): PTE mappings of this subpage plus the entire (PMD) mappings of its folio */
+  pageMapcount(slot: number, pfn: number): number {
+    if (this.order[slot] === 0) return this.mapcount[slot]!;
+    const s = this.sub[slot];
+    return this.mapcount[slot]! + (s ? s.mapcount[pfn - this.pfn[slot]!]! : 0);
+  }
+  /** folio_mapcount(folio): all mappings of all pages */
+  folioMapcount(slot: number): number {
+    if (this.order[slot] === 0) return this.mapcount[slot]!;
+    let n = this.mapcount[slot]! * this.nrPages(slot);
+    const s = this.sub[slot];
+    if (s) for (let i = 0; i < s.mapcount.length; i++) n += s.mapcount[i]!;
+    return n;
+  }
+  /** folio_mapped / page_mapped */
+  folioMapped(slot: number): boolean {
+    if (this.mapcount[slot]! > 0) return true;
+    const s = this.sub[slot];
+    if (s) for (let i = 0; i < s.mapcount.length; i++) if (s.mapcount[i]! > 0) return true;
+    return false;
+  }
+
+  /** total pfn sections ever used (for accounting) */
+  get sections(): number { return this.nsect; }
+}

@@ -1,0 +1,304 @@
+// Transparent huge pages (mm/huge_memory.c @v4.19 and @v6.12): the anonymous THP fault, the write
+// fault on a huge PMD, change_huge_pmd and the PMD split.
+import type { Kernel } from '../kernel.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import type { MmStruct, VmArea } from '../include/mm_types.js';
+import { VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
+import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_WRITE } from '../include/fault.js';
+import { PATCH } from '../../profiles/patches.js';
+import { PG_anon, PG_dirty, PG_mlocked } from './folio.js';
+import { folio_add_anon_rmap_ptes, folio_add_new_anon_rmap, folio_remove_rmap_pmd } from './rmap.js';
+import { Slot, tableEntry, pte_index } from './pgtable.js';
+import { anon_vma_prepare, maybe_mkwrite, VmFault, transparent_hugepage_enabled, thp_range_in_vma } from './memory.js';
+import { handle_userfault, userfaultfd_huge_pmd_wp, userfaultfd_missing, userfaultfd_wp_2018, userfaultfd_wp_async } from '../fs/userfaultfd.js';
+import { VM_UFFD_MISSING } from '../include/vm_flags.js';
+import { can_change_pmd_writable } from './mprotect.js';
+import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
+
+export function haddrOf(addr: number): number {
+  return Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+}
+
+/** maybe_pmd_mkwrite */
+function maybe_pmd_mkwrite(k: Kernel, e: Pte, vma: VmArea): Pte {
+  if (vma.vm_flags & VM_WRITE) k.pgt.pmd_mkwrite(e);
+  return e;
+}
+
+/** set_pmd_at with a trace record */
+export function set_pmd_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string): void {
+  if (k.tr) {
+    const old = s.t.get(s.i, new Pte());
+    k.trace('set_pmd', fn, { addr, old: old.toString(), new: e.toString() });
+  }
+  s.t.set(s.i, e);
+}
+
+export function is_huge_zero_pmd(k: Kernel, e: Pte): boolean {
+  return k.pgt.pmd_trans_huge(e) && k.is_huge_zero_pfn(k.pgt.pmd_pfn(e));
+}
+
+/** do_huge_pmd_anonymous_page: first touch of a PMD-sized, PMD-aligned range of a THP-enabled VMA */
+export function do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault): number {
+  const g = k.pgt;
+  const vma = vmf.vma;
+  const haddr = haddrOf(vmf.address);
+  if (!thp_range_in_vma(vma, haddr)) return VM_FAULT_FALLBACK;
+  anon_vma_prepare(vma);
+  if (!(vmf.flags & FAULT_FLAG_WRITE) && k.config.use_zero_page) {
+    // a read fault maps the huge zero page
+    const zslot = k.hugeZeroFolio();
+    if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
+    const entry = g.mk_huge_pmd(new Pte(), k.folios.pfn[zslot]!, vma.vm_page_prot);
+    set_pmd_at(k, vmf.pmd, entry, haddr, 'set_huge_zero_page');
+    k.trace('do_huge_pmd_anonymous_page', 'do_huge_pmd_anonymous_page', { addr: haddr, huge_zero_page: true, pmd: entry.toString() });
+    return 0;
+  }
+  const slot = k.folios.alloc(HPAGE_PMD_ORDER, 0);
+  k.vmstat.thp_fault_alloc++;
+  return __do_huge_pmd_anonymous_page(k, vmf, slot);
+}
+
+/** __do_huge_pmd_anonymous_page: map a fresh, zeroed THP: dirty, young, writable if VM_WRITE */
+function __do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault, slot: number): number {
+  const g = k.pgt;
+  const vma = vmf.vma;
+  const haddr = haddrOf(vmf.address);
+  if (userfaultfd_missing(vma)) {
+    k.folio_put(slot);
+    return handle_userfault(k, vmf, VM_UFFD_MISSING);
+  }
+  const pfn = k.folios.pfn[slot]!;
+  const entry = g.mk_huge_pmd(new Pte(), pfn, vma.vm_page_prot);
+  maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
+  folio_add_new_anon_rmap(k, slot, true);
+  vmf.mm.anonPages += HPAGE_PMD_NR;
+  set_pmd_at(k, vmf.pmd, entry, haddr, '__do_huge_pmd_anonymous_page');
+  k.trace('do_huge_pmd_anonymous_page', '__do_huge_pmd_anonymous_page', { addr: haddr, pfn, pmd: entry.toString() });
+  return 0;
+}
+
+/** huge_pmd_set_accessed */
+export function huge_pmd_set_accessed(k: Kernel, vmf: VmFault): void {
+  const g = k.pgt;
+  const entry = g.pmd_mkyoung(vmf.orig_pmd.clone());
+  const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
+  if (write) g.pmd_mkdirty(entry);
+  if (write && !entry.equals(vmf.orig_pmd)) set_pmd_at(k, vmf.pmd, entry, haddrOf(vmf.address), 'huge_pmd_set_accessed');
+}
+
+/** wp_huge_pmd (mm/memory.c): the uffd-wp hook, then do_huge_pmd_wp_page */
+export function wp_huge_pmd(k: Kernel, vmf: VmFault): number {
+  const vma = vmf.vma;
+  const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
+  if (k.has(PATCH.uffdWp2018Branch) && userfaultfd_wp_2018(vma)) {
+    k.trace('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'userfault (VMA flag hook)' });
+    return handle_userfault(k, vmf, VM_UFFD_WP);
+  }
+  if (!unshare && k.has(PATCH.uffdWpFaultHook) && userfaultfd_huge_pmd_wp(k, vma, vmf.orig_pmd)) {
+    if (userfaultfd_wp_async(vma)) {
+      // WP_ASYNC tracks 4 KiB granularity: split and retry at PTE level
+      __split_huge_pmd(k, vmf.mm, vma, vmf.pmd, haddrOf(vmf.address), false);
+      return VM_FAULT_FALLBACK;
+    }
+    k.trace('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'userfault (uffd-wp bit)' });
+    return handle_userfault(k, vmf, VM_UFFD_WP);
+  }
+  return do_huge_pmd_wp_page(k, vmf);
+}
+
+/**
+ * do_huge_pmd_wp_page: write to a read-only huge PMD.
+ * v4.19: reuse when the THP has no other mapping, else copy into a new THP (the huge zero page too).
+ * v5.8 "thp: change CoW semantics for anon-THP": no THP copy: split the PMD and COW at PTE level.
+ * v5.19 PG_anon_exclusive: reuse an exclusive THP, or one with refcount 1.
+ */
+export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
+  const g = k.pgt;
+  const vma = vmf.vma;
+  const haddr = haddrOf(vmf.address);
+  const orig = vmf.orig_pmd;
+  const f = k.folios;
+  if (is_huge_zero_pmd(k, orig)) {
+    if (k.has(PATCH.thpCowSplitsPmd) && !k.has(PATCH.thpZeroWpAllocates)) return fallback(k, vmf, 'huge zero page: split');
+    // allocate a fresh THP in place of the huge zero page
+    const nslot = f.alloc(HPAGE_PMD_ORDER, 0);
+    k.vmstat.thp_fault_alloc++;
+    const entry = g.mk_huge_pmd(new Pte(), f.pfn[nslot]!, vma.vm_page_prot);
+    maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
+    folio_add_new_anon_rmap(k, nslot, true);
+    vmf.mm.anonPages += HPAGE_PMD_NR;
+    set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
+    k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'new THP for the huge zero page' });
+    return VM_FAULT_WRITE;
+  }
+  const slot = f.slotOf(g.pmd_pfn(orig));
+  let reuse: boolean;
+  if (k.has(PATCH.anonExclusive)) {
+    reuse = f.pageAnonExclusive(slot, f.pfn[slot]!) || f.refcount[slot] === 1;
+    if (reuse) f.setPageAnonExclusive(slot, f.pfn[slot]!, true);
+  } else {
+    // reuse_swap_page(head): the THP is mapped once
+    reuse = f.folioMapcount(slot) <= HPAGE_PMD_NR && f.mapcount[slot] === 1;
+  }
+  if (reuse) {
+    const entry = g.pmd_mkyoung(orig.clone());
+    maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
+    set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
+    k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'reuse' });
+    return VM_FAULT_WRITE;
+  }
+  if (k.has(PATCH.thpCowSplitsPmd)) return fallback(k, vmf, 'shared THP: split');
+  // v4.19: copy the whole THP
+  const nslot = f.alloc(HPAGE_PMD_ORDER, 0);
+  k.vmstat.thp_fault_alloc++;
+  const npfn = f.pfn[nslot]!;
+  for (let i = 0; i < HPAGE_PMD_NR; i++) k.data.copyPage(npfn + i, f.pfn[slot]! + i);
+  const entry = g.mk_huge_pmd(new Pte(), npfn, vma.vm_page_prot);
+  maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
+  folio_add_new_anon_rmap(k, nslot, true);
+  set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
+  folio_remove_rmap_pmd(k, slot);
+  k.folio_put(slot);
+  k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'copy THP' });
+  return VM_FAULT_WRITE;
+}
+
+function fallback(k: Kernel, vmf: VmFault, why: string): number {
+  __split_huge_pmd(k, vmf.mm, vmf.vma, vmf.pmd, haddrOf(vmf.address), false);
+  k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: vmf.address, action: why });
+  return VM_FAULT_FALLBACK;
+}
+
+
+/**
+ * change_huge_pmd: rewrite a whole huge PMD. Returns 0 if it is not huge (any more), 1 when skipped,
+ * HPAGE_PMD_NR when rewritten. v4.19 has no write upgrade at PMD level; v6.2 adds can_change_pmd_writable.
+ */
+export function change_huge_pmd(k: Kernel, vma: VmArea, pmd: Slot, addr: number, newprot: Pte, cp_flags: number): number {
+  const g = k.pgt;
+  const old = pmd.t.get(pmd.i, new Pte());
+  if (!g.pmd_trans_huge(old)) return 0;
+  if ((cp_flags & MM_CP_PROT_NUMA) && (is_huge_zero_pmd(k, old) || g.pmd_protnone(old))) return 1;
+  // pmdp_invalidate: the hardware A/D bits are in `old`
+  const entry = g.pmd_modify(old.clone(), newprot);
+  if (cp_flags & MM_CP_UFFD_WP) g.pmd_mkuffd_wp(entry);
+  else if (cp_flags & MM_CP_UFFD_WP_RESOLVE) g.pmd_clear_uffd_wp(entry);
+  if (k.has(PATCH.hugePmdTryChangeWritable) && (cp_flags & MM_CP_TRY_CHANGE_WRITABLE) && !g.pmd_write(entry) &&
+      can_change_pmd_writable(k, vma, addr, entry)) {
+    g.pmd_mkwrite(entry);
+  }
+  set_pmd_at(k, pmd, entry, addr, 'change_huge_pmd');
+  return HPAGE_PMD_NR;
+}
+
+/** __split_huge_pmd: split the huge PMD at haddr into a table of 512 PTEs (the folio stays whole) */
+export function __split_huge_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, haddr: number, freeze: boolean): void {
+  const e = pmd.t.get(pmd.i, new Pte());
+  if (!k.pgt.pmd_trans_huge(e)) return;
+  const slot = k.folios.slotOf(k.pgt.pmd_pfn(e));
+  if (slot >= 0 && !k.folios.test(slot, PG_anon)) return;
+  if (slot >= 0) k.folios.clearFlag(slot, PG_mlocked);
+  __split_huge_pmd_locked(k, mm, vma, pmd, haddr, freeze);
+}
+
+/** __split_huge_zero_page_pmd: 512 special PTEs of the zero page (uffd-wp carried from v5.7) */
+function __split_huge_zero_page_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, haddr: number, old: Pte): void {
+  const g = k.pgt;
+  const uffd_wp = k.has(PATCH.uffdWpApplyBit) && g.pmd_uffd_wp(old);
+  pmd.t.clear(pmd.i);
+  const t = k.pteAlloc(mm, pmd);
+  const entry = new Pte();
+  for (let i = 0; i < HPAGE_PMD_NR; i++) {
+    g.pte_mkspecial(g.pfn_pte(entry, k.zero_pfn, vma.vm_page_prot));
+    if (uffd_wp) g.pte_mkuffd_wp(entry);
+    t.set(i, entry);
+  }
+  k.trace('split_huge_pmd', '__split_huge_zero_page_pmd', { addr: haddr, old_pmd: old.toString(), pte: entry.toString() });
+}
+
+/**
+ * __split_huge_pmd_locked: how each PTE is built from the old PMD is where versions differ most:
+ * - v4.19: maybe_mkwrite, pte_wrprotect unless the PMD was writable, mkold unless young,
+ *   mksoft_dirty; never pte_mkdirty (the PMD's dirty bit goes to PG_dirty of the head page)
+ * - 2018 proposal (Peter Xu): pte_mkdirty when the PMD was dirty
+ * - v5.7: pte_mkuffd_wp when the PMD had _PAGE_UFFD_WP
+ * - v5.19: every subpage inherits PageAnonExclusive
+ * - v6.1-rc1 0ccf7f168e17 pte_mkdirty; v6.1 624a2c94f5b7 takes it out again; v6.2 e833bc503405 puts it
+ *   back before the wrprotect; v6.4 5436d6556937 restores the order and 1462c52e9f2b only mkwrite()s
+ *   when the PMD was writable
+ */
+export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, haddr: number, _freeze: boolean): void {
+  const g = k.pgt;
+  const f = k.folios;
+  k.vmstat.thp_split_pmd++;
+  const old = pmd.t.get(pmd.i, new Pte());
+  if (is_huge_zero_pmd(k, old)) {
+    __split_huge_zero_page_pmd(k, mm, vma, pmd, haddr, old);
+    return;
+  }
+  // pmdp_invalidate: from here the old value (with the hardware A/D bits) is what counts
+  const pfn = g.pmd_pfn(old);
+  const slot = f.slotOf(pfn);
+  const dirty = g.pmd_dirty(old);
+  if (dirty) f.setFlag(slot, PG_dirty); // SetPageDirty(page) / folio_set_dirty(folio)
+  const write = g.pmd_write(old);
+  const young = g.pmd_young(old);
+  const soft_dirty = g.pmd_soft_dirty(old);
+  const uffd_wp = k.has(PATCH.uffdWpApplyBit) && g.pmd_uffd_wp(old);
+  const anon_exclusive = k.has(PATCH.anonExclusive) && f.pageAnonExclusive(slot, pfn);
+  f.refcount[slot] = f.refcount[slot]! + HPAGE_PMD_NR - 1;
+
+  const mkdirty =
+    k.has(PATCH.peterx2018SplitMkdirty) ||
+    (k.has(PATCH.thpSplitCarriesDirty) && !k.has(PATCH.thpSplitDirtyPartlyReverted)) ||
+    k.has(PATCH.thpSplitReapplyMkdirty);
+  // e833bc503405 moved pte_wrprotect after pte_mkdirty; 5436d6556937 moved it back
+  const wrprotectLast = k.has(PATCH.thpSplitReapplyMkdirty) && !k.has(PATCH.thpSplitRevertPartlyRevert);
+  const conditionalMkwrite = k.has(PATCH.thpSplitConditionalMkwrite);
+
+  // the deposited page table becomes the PTE table (pgtable_trans_huge_withdraw + pmd_populate)
+  pmd.t.clear(pmd.i);
+  const t = k.pteAlloc(mm, pmd);
+  const entry = new Pte();
+  for (let i = 0; i < HPAGE_PMD_NR; i++) {
+    g.pfn_pte(entry, pfn + i, vma.vm_page_prot);
+    if (conditionalMkwrite) {
+      if (write) g.pte_mkwrite(entry);
+    } else {
+      maybe_mkwrite(k, entry, vma);
+      if (!write && !wrprotectLast) g.pte_wrprotect(entry);
+    }
+    if (!young) g.pte_mkold(entry);
+    if (mkdirty && dirty) g.pte_mkdirty(entry);
+    if (!conditionalMkwrite && !write && wrprotectLast) g.pte_wrprotect(entry);
+    if (soft_dirty) g.pte_mksoft_dirty(entry);
+    if (uffd_wp) g.pte_mkuffd_wp(entry);
+    t.set(i, entry);
+    if (i === 0 || i === HPAGE_PMD_NR - 1) void 0;
+  }
+  folio_add_anon_rmap_ptes(k, slot, pfn, HPAGE_PMD_NR, anon_exclusive);
+  folio_remove_rmap_pmd(k, slot);
+  k.trace('split_huge_pmd', '__split_huge_pmd_locked', {
+    addr: haddr, old_pmd: old.toString(), dirty, write, young, soft_dirty, uffd_wp,
+    first_pte: t.get(0, new Pte()).toString(),
+  });
+  void pte_index;
+  void tableEntry;
+  void PAGE_SIZE;
+  void VM_UFFD_WP;
+}
+
+/** zap_huge_pmd: unmap a whole huge PMD */
+export function zap_huge_pmd(k: Kernel, mm: MmStruct, _vma: VmArea, pmd: Slot, addr: number): void {
+  const e = pmd.t.get(pmd.i, new Pte());
+  pmd.t.clear(pmd.i);
+  if (is_huge_zero_pmd(k, e)) return;
+  const slot = k.folios.slotOf(k.pgt.pmd_pfn(e));
+  folio_remove_rmap_pmd(k, slot);
+  mm.anonPages -= HPAGE_PMD_NR;
+  k.folio_put(slot);
+  k.trace('zap_huge_pmd', 'zap_huge_pmd', { addr });
+}
+

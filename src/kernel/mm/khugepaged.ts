@@ -1,0 +1,108 @@
+// MADV_COLLAPSE (mm/khugepaged.c madvise_collapse @v6.1, @v6.18): collapse PTE-mapped ranges into a new THP.
+import type { Kernel } from '../kernel.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import type { MmStruct, VmArea } from '../include/mm_types.js';
+import { fail } from '../include/errno.js';
+import { PATCH } from '../../profiles/patches.js';
+import { PG_anon } from './folio.js';
+import { folio_add_new_anon_rmap, folio_remove_rmap_pte } from './rmap.js';
+import { vm_normal_page } from './memory.js';
+import { set_pmd_at } from './huge_memory.js';
+import { userfaultfd_armed } from '../fs/userfaultfd.js';
+import { VM_NOHUGEPAGE, VM_WRITE } from '../include/vm_flags.js';
+
+type ScanResult = 'succeed' | 'pmd_mapped' | 'pte_uffd_wp' | 'exceed_none_pte' | 'page_not_anon' | 'vma_check';
+
+/** hpage_collapse_scan_pmd: can this 2 MiB be collapsed? */
+function scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number): ScanResult {
+  const g = k.pgt;
+  const pmd = k.pmdSlot(mm, haddr);
+  if (!pmd) return 'exceed_none_pte';
+  const pmdv = pmd.t.get(pmd.i, new Pte());
+  if (g.pmd_trans_huge(pmdv)) return 'pmd_mapped';
+  const t = k.pteTable(mm, pmd);
+  if (!t) return 'exceed_none_pte';
+  const e = new Pte();
+  for (let i = 0; i < HPAGE_PMD_NR; i++) {
+    t.get(i, e);
+    if (g.pte_none(e) || (g.pte_present(e) && k.is_zero_pfn(g.pte_pfn(e)))) {
+      // a registered VMA may not get new zero-filled pages behind the handler's back
+      if (userfaultfd_armed(vma)) return 'exceed_none_pte';
+      continue;
+    }
+    if (!g.pte_present(e)) {
+      if (g.pte_swp_uffd_wp(e) || g.swp_type(e) === 31) return 'pte_uffd_wp';
+      return 'exceed_none_pte';
+    }
+    if (g.pte_uffd_wp(e)) return 'pte_uffd_wp';
+    const slot = vm_normal_page(k, vma, e);
+    if (slot < 0 || !k.folios.test(slot, PG_anon)) return 'page_not_anon';
+  }
+  return 'succeed';
+}
+
+/** collapse_huge_page: copy the 512 pages into a fresh THP and map it with a PMD */
+function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number): void {
+  const g = k.pgt;
+  const pmd = k.pmdSlot(mm, haddr)!;
+  const t = k.pteTable(mm, pmd)!;
+  const nslot = k.folios.alloc(HPAGE_PMD_ORDER, 0);
+  k.vmstat.thp_collapse_alloc++;
+  const npfn = k.folios.pfn[nslot]!;
+  const e = new Pte();
+  for (let i = 0; i < HPAGE_PMD_NR; i++) {
+    t.get(i, e);
+    if (!g.pte_present(e)) continue;
+    const pfn = g.pte_pfn(e);
+    if (k.is_zero_pfn(pfn)) continue;
+    k.data.copyPage(npfn + i, pfn);
+    const slot = vm_normal_page(k, vma, e);
+    if (slot >= 0) {
+      folio_remove_rmap_pte(k, slot, pfn);
+      k.folio_put(slot);
+      mm.anonPages--;
+    }
+  }
+  pmd.t.clear(pmd.i);
+  k.freeTable(mm, t);
+  const entry = g.mk_huge_pmd(new Pte(), npfn, vma.vm_page_prot);
+  g.pmd_mkdirty(entry);
+  if (vma.vm_flags & VM_WRITE) g.pmd_mkwrite(entry);
+  folio_add_new_anon_rmap(k, nslot, true);
+  mm.anonPages += HPAGE_PMD_NR;
+  set_pmd_at(k, pmd, entry, haddr, 'collapse_huge_page');
+  k.trace('collapse', 'collapse_huge_page', { addr: haddr, new_pfn: npfn });
+}
+
+/** madvise_collapse */
+export function madvise_collapse(k: Kernel, mm: MmStruct, start: number, end: number): void {
+  const hstart = Math.ceil(start / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+  const hend = Math.floor(end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+  let last: ScanResult = 'succeed';
+  let thps = 0, done = 0;
+  for (let a = hstart; a < hend; a += HPAGE_PMD_SIZE) {
+    thps++;
+    const vma = k.vma_lookup(mm, a);
+    if (!vma || a + HPAGE_PMD_SIZE > vma.vm_end || (vma.vm_flags & VM_NOHUGEPAGE)) {
+      last = 'vma_check';
+      break;
+    }
+    const r = scan_pmd(k, mm, vma, a);
+    if (r === 'succeed') {
+      collapse_huge_page(k, mm, vma, a);
+      done++;
+    } else if (r === 'pmd_mapped') {
+      done++;
+    } else {
+      last = r;
+      k.trace('collapse', 'madvise_collapse', { addr: a, result: r });
+      if (r !== 'pte_uffd_wp') break; // SCAN_PTE_UFFD_WP is in the "keep going" list
+    }
+  }
+  if (done === thps) return;
+  // madvise_collapse_errno
+  if (last === 'exceed_none_pte' && k.has(PATCH.collapseNoneEbusy)) fail('EBUSY', 'range has empty PTEs in a uffd-registered VMA');
+  fail('EINVAL', `collapse failed: ${last}`);
+  void PAGE_SIZE;
+}

@@ -1,0 +1,373 @@
+// The generic fault path and page zapping (mm/memory.c @v4.19 and @v6.12): handle_mm_fault,
+// handle_pte_fault, do_anonymous_page, do_wp_page, wp_page_reuse, wp_page_copy, zap_*_range.
+import type { Kernel } from '../kernel.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { MmStruct, VmArea, AnonVma } from '../include/mm_types.js';
+import { VM_SHARED, VM_WRITE, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_UFFD_WP } from '../include/vm_flags.js';
+import {
+  FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_FALLBACK, VM_FAULT_MAJOR,
+  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_COMPLETED,
+} from '../include/fault.js';
+import { PATCH } from '../../profiles/patches.js';
+import { Slot, pte_index, PageTable, LEVEL_PMD } from './pgtable.js';
+import { PG_anon, PG_anon_exclusive, PG_zero } from './folio.js';
+import { folio_add_new_anon_rmap, folio_remove_rmap_pte } from './rmap.js';
+import {
+  do_huge_pmd_anonymous_page, wp_huge_pmd, huge_pmd_set_accessed, __split_huge_pmd, zap_huge_pmd,
+} from './huge_memory.js';
+import { handle_userfault, userfaultfd_missing, userfaultfd_pte_wp, userfaultfd_wp_async, userfaultfd_wp_2018 } from '../fs/userfaultfd.js';
+import { VM_UFFD_MISSING } from '../include/vm_flags.js';
+
+/** struct vm_fault */
+export interface VmFault {
+  vma: VmArea;
+  mm: MmStruct;
+  /** page-aligned faulting address */
+  address: number;
+  real_address: number;
+  flags: number;
+  pmd: Slot;
+  pte: Slot | null;
+  orig_pte: Pte;
+  orig_pmd: Pte;
+}
+
+/** maybe_mkwrite: make the entry writable if the VMA is */
+export function maybe_mkwrite(k: Kernel, e: Pte, vma: VmArea): Pte {
+  if (vma.vm_flags & VM_WRITE) k.pgt.pte_mkwrite(e);
+  return e;
+}
+
+/** vm_normal_page: the folio slot mapped by a present PTE, or -1 for special mappings (the zero page) */
+export function vm_normal_page(k: Kernel, _vma: VmArea, e: Pte): number {
+  if (k.pgt.pte_special(e)) return -1;
+  const pfn = k.pgt.pte_pfn(e);
+  if (k.is_zero_pfn(pfn)) return -1;
+  return k.folios.slotOf(pfn);
+}
+
+/** anon_vma_prepare */
+export function anon_vma_prepare(vma: VmArea): void {
+  vma.anon_vma ??= new AnonVma();
+}
+
+/** hugepage_vma_check / thp_vma_allowable_order for a fault: THP enabled for this VMA? */
+export function transparent_hugepage_enabled(k: Kernel, vma: VmArea): boolean {
+  if (vma.vm_flags & VM_NOHUGEPAGE) return false;
+  const mode = k.config.thp;
+  if (mode === 'never') return false;
+  if (mode === 'madvise' && !(vma.vm_flags & VM_HUGEPAGE)) return false;
+  return true;
+}
+
+/** thp fault range check: the PMD-aligned 2 MiB must lie inside the VMA */
+export function thp_range_in_vma(vma: VmArea, addr: number): boolean {
+  const haddr = Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+  return haddr >= vma.vm_start && haddr + HPAGE_PMD_SIZE <= vma.vm_end;
+}
+
+/** handle_mm_fault; from v5.9 the fault is accounted here (mm_account_fault) */
+export function handle_mm_fault(k: Kernel, vma: VmArea, address: number, flags: number): number {
+  k.vmstat.pgfault++;
+  k.trace('handle_mm_fault', 'handle_mm_fault', { address, flags });
+  const ret = __handle_mm_fault(k, vma, address, flags);
+  if (k.has(PATCH.faultAccountingInCore)) mm_account_fault(k, flags, ret);
+  return ret;
+}
+
+/** mm_account_fault (mm/memory.c, v5.9+): completed faults only; TRIED counts as major */
+export function mm_account_fault(k: Kernel, flags: number, ret: number): void {
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) return;
+  if (ret & VM_FAULT_COMPLETED) return;
+  const major = (ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0;
+  const t = k.current;
+  if (!t) return;
+  if (major) {
+    t.maj_flt++;
+    k.vmstat.pgmajfault++;
+  } else t.min_flt++;
+}
+
+/** __handle_mm_fault: PMD level first (THP), then the PTE level */
+export function __handle_mm_fault(k: Kernel, vma: VmArea, real_address: number, flags: number): number {
+  const mm = vma === null ? null! : k.current!.mm;
+  const pmd = k.pmdAlloc(mm, real_address);
+  const vmf: VmFault = {
+    vma, mm, address: Math.floor(real_address / PAGE_SIZE) * PAGE_SIZE, real_address, flags, pmd, pte: null,
+    orig_pte: new Pte(), orig_pmd: pmd.t.get(pmd.i, new Pte()),
+  };
+  const g = k.pgt;
+  if (g.pmd_none(vmf.orig_pmd) && transparent_hugepage_enabled(k, vma) && thp_range_in_vma(vma, real_address)) {
+    const ret = do_huge_pmd_anonymous_page(k, vmf);
+    if (!(ret & VM_FAULT_FALLBACK)) return ret;
+  } else if (g.pmd_trans_huge(vmf.orig_pmd)) {
+    const wants = (flags & FAULT_FLAG_WRITE) !== 0 || (k.has(PATCH.faultUnshare) && (flags & FAULT_FLAG_UNSHARE) !== 0);
+    if (wants && !g.pmd_write(vmf.orig_pmd)) {
+      const ret = wp_huge_pmd(k, vmf);
+      if (!(ret & VM_FAULT_FALLBACK)) return ret;
+    } else {
+      huge_pmd_set_accessed(k, vmf);
+      return 0;
+    }
+  }
+  return handle_pte_fault(k, vmf);
+}
+
+/** handle_pte_fault */
+export function handle_pte_fault(k: Kernel, vmf: VmFault): number {
+  const g = k.pgt;
+  const pmdv = vmf.pmd.t.get(vmf.pmd.i, new Pte());
+  vmf.pte = null;
+  if (!g.pmd_none(pmdv)) {
+    if (g.pmd_trans_huge(pmdv)) return 0; // raced with a THP being mapped: retry the access
+    const t = k.pteTable(vmf.mm, vmf.pmd)!;
+    const i = pte_index(vmf.address);
+    t.get(i, vmf.orig_pte);
+    if (!g.pte_none(vmf.orig_pte)) vmf.pte = { t, i };
+  }
+  if (!vmf.pte) return do_anonymous_page(k, vmf);
+  if (!g.pte_present(vmf.orig_pte)) return do_swap_page(k, vmf);
+  const entry = vmf.orig_pte.clone();
+  const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
+  const unshare = k.has(PATCH.faultUnshare) && (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
+  if (write || unshare) {
+    if (!g.pte_write(entry)) return do_wp_page(k, vmf);
+    if (write) g.pte_mkdirty(entry);
+  }
+  g.pte_mkyoung(entry);
+  // ptep_set_access_flags (x86): only a write fault stores the updated entry
+  if (!entry.equals(vmf.orig_pte) && write) set_pte_at(k, vmf.pte, entry, vmf.address, 'handle_pte_fault');
+  return 0;
+}
+
+/** set_pte_at with a trace record of the change */
+export function set_pte_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string): void {
+  if (k.tr) {
+    const old = s.t.get(s.i, new Pte());
+    k.trace('set_pte', fn, { addr, old: old.toString(), new: e.toString() });
+  }
+  s.t.set(s.i, e);
+}
+
+/** do_anonymous_page: a first touch of private anonymous memory at PTE level */
+export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
+  const g = k.pgt;
+  const vma = vmf.vma;
+  if (vma.vm_flags & VM_SHARED) return VM_FAULT_SIGBUS;
+  const t = k.pteAlloc(vmf.mm, vmf.pmd);
+  const i = pte_index(vmf.address);
+  const slot: Slot = { t, i };
+  const entry = new Pte();
+  // the uffd-wp marker this none PTE may carry (vmf_orig_pte_uffd_wp, 6.x)
+  const markerWp = k.has(PATCH.pteMarkers) && isUffdWpMarker(k, vmf.orig_pte);
+  if (!(vmf.flags & FAULT_FLAG_WRITE)) {
+    // map the shared zero page read-only
+    g.pte_mkspecial(g.pfn_pte(entry, k.zero_pfn, vma.vm_page_prot));
+    if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
+    if (markerWp) g.pte_mkuffd_wp(entry);
+    set_pte_at(k, slot, entry, vmf.address, 'do_anonymous_page');
+    k.trace('do_anonymous_page', 'do_anonymous_page', { addr: vmf.address, zero_page: true, pte: entry.toString() });
+    return 0;
+  }
+  if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
+  anon_vma_prepare(vma);
+  const fslot = k.folios.alloc(0, 0);
+  const pfn = k.folios.pfn[fslot]!;
+  g.pfn_pte(entry, pfn, vma.vm_page_prot);
+  if (vma.vm_flags & VM_WRITE) g.pte_mkwrite(g.pte_mkdirty(entry));
+  if (markerWp) g.pte_mkuffd_wp(entry);
+  vmf.mm.anonPages++;
+  folio_add_new_anon_rmap(k, fslot, false);
+  set_pte_at(k, slot, entry, vmf.address, 'do_anonymous_page');
+  k.trace('do_anonymous_page', 'do_anonymous_page', { addr: vmf.address, pfn, pte: entry.toString() });
+  return 0;
+}
+
+/** is this non-present PTE the uffd-wp PTE marker (PTE_MARKER_UFFD_WP)? */
+export function isUffdWpMarker(k: Kernel, e: Pte): boolean {
+  return k.pgt.is_swap_pte(e) && k.pgt.swp_type(e) === SWP_PTE_MARKER && (k.pgt.swp_offset(e) & PTE_MARKER_UFFD_WP) !== 0;
+}
+/** SWP_PTE_MARKER: the last swap type (MAX_SWAPFILES_SHIFT 5 => 31) */
+export const SWP_PTE_MARKER = 31;
+export const PTE_MARKER_UFFD_WP = 1;
+
+/** do_swap_page: only PTE markers exist in the model (no swap device); handle_pte_marker */
+export function do_swap_page(k: Kernel, vmf: VmFault): number {
+  if (isUffdWpMarker(k, vmf.orig_pte)) {
+    // handle_pte_marker -> pte_marker_handle_uffd_wp: treat as none, do_anonymous_page keeps the bit
+    return do_anonymous_page(k, vmf);
+  }
+  return VM_FAULT_SIGBUS;
+}
+
+/** do_wp_page: a write to a present, read-only PTE */
+export function do_wp_page(k: Kernel, vmf: VmFault): number {
+  const g = k.pgt;
+  const vma = vmf.vma;
+  const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
+  // Andrea's 2018 hook: every write fault in a VM_UFFD_WP VMA goes to userspace
+  if (k.has(PATCH.uffdWp2018Branch) && userfaultfd_wp_2018(vma)) {
+    k.trace('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'userfault (VMA flag hook)' });
+    return handle_userfault(k, vmf, VM_UFFD_WP);
+  }
+  if (!unshare && k.has(PATCH.uffdWpFaultHook) && userfaultfd_pte_wp(k, vma, vmf.orig_pte)) {
+    if (!userfaultfd_wp_async(vma)) {
+      k.trace('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'userfault (uffd-wp bit)' });
+      return handle_userfault(k, vmf, VM_UFFD_WP);
+    }
+    // WP_ASYNC: resolve in the kernel by dropping the bit, then handle as a normal write fault
+    g.pte_clear_uffd_wp(vmf.orig_pte);
+    set_pte_at(k, vmf.pte!, vmf.orig_pte, vmf.address, 'do_wp_page');
+  }
+  const slot = vm_normal_page(k, vma, vmf.orig_pte);
+  if (slot < 0) {
+    k.trace('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'copy (zero page)' });
+    return wp_page_copy(k, vmf, -1);
+  }
+  const f = k.folios;
+  if (f.test(slot, PG_anon)) {
+    const pfn = g.pte_pfn(vmf.orig_pte);
+    if (wp_can_reuse(k, slot, pfn)) {
+      if (unshare) return 0;
+      k.trace('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'reuse' });
+      return wp_page_reuse(k, vmf, slot);
+    }
+  }
+  k.trace('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'copy' });
+  return wp_page_copy(k, vmf, slot);
+}
+
+/**
+ * May do_wp_page write to the anonymous page in place?
+ * - v4.19: reuse_swap_page(): every mapping of the page is this one (page_trans_huge_map_swapcount <= 1)
+ * - v5.9 "mm: do_wp_page() simplification": only when page_count() == 1 (a PTE-mapped THP is copied)
+ * - v5.19 PG_anon_exclusive: reuse an exclusive page; otherwise the refcount test (small folios only)
+ */
+function wp_can_reuse(k: Kernel, slot: number, pfn: number): boolean {
+  const f = k.folios;
+  if (k.has(PATCH.anonExclusive)) {
+    if (f.pageAnonExclusive(slot, pfn)) return true;
+    if (f.isLarge(slot)) return false; // wp_can_reuse_anon_folio refuses large folios
+    if (f.refcount[slot] !== 1) return false;
+    f.setPageAnonExclusive(slot, pfn, true);
+    return true;
+  }
+  if (k.has(PATCH.doWpPageSimplification)) return f.refcount[slot] === 1;
+  // page_trans_huge_map_swapcount: max over subpages of their mapcount plus the PMD mappings
+  if (!f.isLarge(slot)) return f.mapcount[slot]! <= 1;
+  let max = 0;
+  const s = f.sub[slot];
+  if (s) for (let i = 0; i < s.mapcount.length; i++) max = Math.max(max, s.mapcount[i]!);
+  return max + f.mapcount[slot]! <= 1;
+}
+
+/** wp_page_reuse: mkyoung, mkdirty, maybe_mkwrite in place */
+export function wp_page_reuse(k: Kernel, vmf: VmFault, slot: number): number {
+  const g = k.pgt;
+  const entry = g.pte_mkyoung(vmf.orig_pte.clone());
+  maybe_mkwrite(k, g.pte_mkdirty(entry), vmf.vma);
+  set_pte_at(k, vmf.pte!, entry, vmf.address, 'wp_page_reuse');
+  void slot;
+  return VM_FAULT_WRITE;
+}
+
+/** wp_page_copy: COW into a new page (zero-filled when the old one was the zero page) */
+export function wp_page_copy(k: Kernel, vmf: VmFault, oldSlot: number): number {
+  const g = k.pgt;
+  const vma = vmf.vma;
+  anon_vma_prepare(vma);
+  const nslot = k.folios.alloc(0, 0);
+  const npfn = k.folios.pfn[nslot]!;
+  const oldPfn = g.pte_pfn(vmf.orig_pte);
+  if (oldSlot >= 0) k.data.copyPage(npfn, oldPfn);
+  const entry = g.pfn_pte(new Pte(), npfn, vma.vm_page_prot);
+  if (vmf.flags & FAULT_FLAG_UNSHARE) {
+    if (g.pte_soft_dirty(vmf.orig_pte)) g.pte_mksoft_dirty(entry);
+    if (g.pte_uffd_wp(vmf.orig_pte)) g.pte_mkuffd_wp(entry);
+  } else {
+    maybe_mkwrite(k, g.pte_mkdirty(entry), vma);
+  }
+  if (oldSlot < 0) vmf.mm.anonPages++;
+  folio_add_new_anon_rmap(k, nslot, false);
+  set_pte_at(k, vmf.pte!, entry, vmf.address, 'wp_page_copy');
+  if (oldSlot >= 0) {
+    folio_remove_rmap_pte(k, oldSlot, oldPfn);
+    k.folio_put(oldSlot);
+  }
+  k.trace('wp_page_copy', 'wp_page_copy', { addr: vmf.address, old_pfn: oldPfn, new_pfn: npfn });
+  return VM_FAULT_WRITE;
+}
+
+// ---- unmapping ------------------------------------------------------------------------------
+
+/** zap_pte_range: clear PTEs of [start,end) in one PTE table, dropping their pages */
+export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable, start: number, end: number): void {
+  const g = k.pgt;
+  const e = new Pte();
+  for (let addr = start; addr < end; addr += PAGE_SIZE) {
+    const i = pte_index(addr);
+    if (t.isNone(i)) continue;
+    t.get(i, e);
+    t.clear(i);
+    if (!g.pte_present(e)) continue; // markers and swap entries of anonymous memory just go
+    const slot = vm_normal_page(k, vma, e);
+    if (slot < 0) continue;
+    if (k.folios.test(slot, PG_anon)) mm.anonPages--;
+    folio_remove_rmap_pte(k, slot, g.pte_pfn(e));
+    k.folio_put(slot);
+  }
+}
+
+/** unmap_page_range / zap_pmd_range: zap [start,end) of one VMA */
+export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): void {
+  const g = k.pgt;
+  const pmdv = new Pte();
+  for (let addr = start; addr < end;) {
+    const next = Math.min(end, (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE);
+    const pmd = k.pmdSlot(mm, addr);
+    if (!pmd) {
+      // no PMD table here: skip to the next PUD boundary
+      addr = Math.min(end, (Math.floor(addr / 2 ** 30) + 1) * 2 ** 30);
+      continue;
+    }
+    pmd.t.get(pmd.i, pmdv);
+    if (g.pmd_trans_huge(pmdv)) {
+      if (next - addr === HPAGE_PMD_SIZE) {
+        zap_huge_pmd(k, mm, vma, pmd, addr);
+        addr = next;
+        continue;
+      }
+      __split_huge_pmd(k, mm, vma, pmd, Math.floor(addr / PMD_SIZE) * PMD_SIZE, false);
+    }
+    const t = k.pteTable(mm, pmd);
+    if (t) zap_pte_range(k, mm, vma, t, addr, next);
+    addr = next;
+  }
+}
+
+/** split_huge_pmd_address: split the huge PMD mapping addr, if any */
+export function split_huge_pmd_address(k: Kernel, mm: MmStruct, vma: VmArea, addr: number): void {
+  const pmd = k.pmdSlot(mm, addr);
+  if (!pmd) return;
+  const v = pmd.t.get(pmd.i, new Pte());
+  if (k.pgt.pmd_trans_huge(v)) __split_huge_pmd(k, mm, vma, pmd, Math.floor(addr / PMD_SIZE) * PMD_SIZE, false);
+}
+
+
+/** follow_page for the model's own reads (copy_from_user without faulting): the pfn mapping addr, or -1 */
+export function follow_pfn(k: Kernel, mm: MmStruct, addr: number): number {
+  const g = k.pgt;
+  const pmd = k.pmdSlot(mm, addr);
+  if (!pmd) return -1;
+  const v = pmd.t.get(pmd.i, new Pte());
+  if (g.pmd_trans_huge(v)) {
+    if (!(v.lo & 1)) return -1;
+    return g.pmd_pfn(v) + (Math.floor(addr / PAGE_SIZE) & 511);
+  }
+  const t = k.pteTable(mm, pmd);
+  if (!t) return -1;
+  const e = t.get(pte_index(addr), new Pte());
+  if (!(e.lo & 1)) return -1;
+  return g.pte_pfn(e);
+}

@@ -1,0 +1,212 @@
+// VMA bookkeeping: mmap_region, do_vmi_munmap, __split_vma, vma_merge and free_pgtables
+// (mm/mmap.c @v4.19; mm/vma.c @v6.12), reduced to private anonymous memory.
+import type { Kernel } from '../kernel.js';
+import { MmStruct, VmArea, AnonVma } from '../include/mm_types.js';
+import {
+  VM_ACCOUNT, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_READ, VM_SHARED,
+  VM_SOFTDIRTY, VM_WRITE, VM_EXEC,
+} from '../include/vm_flags.js';
+import { MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
+import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
+import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { fail } from '../include/errno.js';
+import { unmap_page_range, split_huge_pmd_address } from './memory.js';
+import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable } from './pgtable.js';
+
+/** the top of the mmap area; mappings are placed top-down below it, as with the legacy-free x86-64 layout */
+export const MMAP_BASE = 0x7f2100000000;
+
+/** calc_vm_prot_bits */
+export function calc_vm_prot_bits(prot: number): number {
+  return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0);
+}
+
+/** vma_set_page_prot: vm_page_prot from vm_flags (no writenotify for private anonymous memory) */
+export function vma_set_page_prot(vma: VmArea): void {
+  vma.vm_page_prot = vm_get_page_prot(vma.vm_flags);
+}
+
+/** vma_is_anonymous: no vm_ops (the model has anonymous memory only) */
+export function vma_is_anonymous(_vma: VmArea): boolean {
+  return true;
+}
+
+function insertVma(mm: MmStruct, vma: VmArea): void {
+  let i = 0;
+  while (i < mm.vmas.length && mm.vmas[i]!.vm_start < vma.vm_start) i++;
+  mm.vmas.splice(i, 0, vma);
+}
+
+/** get_unmapped_area, top-down: below every mapping, aligned, leaving one page free on each side */
+export function get_unmapped_area(k: Kernel, mm: MmStruct, len: number, align: number): number {
+  let top = MMAP_BASE;
+  for (const v of mm.vmas) if (v.vm_start < top) top = v.vm_start;
+  const a = Math.max(align, PAGE_SIZE);
+  let addr = Math.floor((top - PAGE_SIZE - len) / a) * a;
+  if (addr <= 0) fail('ENOMEM', 'no room left in the address space');
+  void k;
+  return addr;
+}
+
+export interface MmapArgs {
+  addr: number;
+  len: number;
+  prot: number;
+  flags: number;
+  align: number;
+  label: string;
+}
+
+/** do_mmap + mmap_region for MAP_PRIVATE|MAP_ANONYMOUS */
+export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
+  if (a.len <= 0) fail('EINVAL', 'length must be positive');
+  const len = Math.ceil(a.len / PAGE_SIZE) * PAGE_SIZE;
+  if (a.flags & MAP_SHARED) fail('EINVAL', 'shared mappings are not modelled yet');
+  let addr: number;
+  if (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    if (a.addr % PAGE_SIZE !== 0) fail('EINVAL', 'MAP_FIXED address is not page aligned');
+    if (a.addr + len > TASK_SIZE) fail('ENOMEM', 'mapping past TASK_SIZE');
+    addr = a.addr;
+    if (a.flags & MAP_FIXED_NOREPLACE) {
+      const v = k.find_vma(mm, addr);
+      if (v && v.vm_start < addr + len) fail('EEXIST', 'MAP_FIXED_NOREPLACE over an existing mapping');
+    }
+  } else {
+    addr = get_unmapped_area(k, mm, len, a.align);
+  }
+  let vm_flags = calc_vm_prot_bits(a.prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+  // accountable_mapping: private writable memory is charged unless MAP_NORESERVE
+  if (a.flags & MAP_NORESERVE) vm_flags |= VM_NORESERVE;
+  else if (vm_flags & VM_WRITE) vm_flags |= VM_ACCOUNT;
+  return mmap_region(k, mm, addr, len, vm_flags, a.label);
+}
+
+/** mmap_region: unmap what is there, then add (or merge) the new VMA; new VMAs are soft-dirty */
+export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, vm_flags: number, label: string): number {
+  do_munmap(k, mm, addr, len);
+  if (k.config.soft_dirty) vm_flags |= VM_SOFTDIRTY;
+  const vma = new VmArea(addr, addr + len, vm_flags, vm_get_page_prot(vm_flags), Math.floor(addr / PAGE_SIZE), label);
+  insertVma(mm, vma);
+  vma_set_page_prot(vma);
+  vma_merge_around(k, mm, vma);
+  k.trace('mmap', 'mmap_region', { start: addr, end: addr + len, vm_flags: vm_flags >>> 0, label });
+  return addr;
+}
+
+/** is_mergeable_vma + is_mergeable_anon_vma + uffd ctx equality (VM_SOFTDIRTY is ignored) */
+function can_merge(a: VmArea, b: VmArea): boolean {
+  if (a.vm_end !== b.vm_start) return false;
+  if (((a.vm_flags ^ b.vm_flags) & ~VM_SOFTDIRTY) !== 0 || a.vm_flags_hi !== b.vm_flags_hi) return false;
+  if (a.uffd !== b.uffd) return false;
+  if (a.anon_vma && b.anon_vma && a.anon_vma !== b.anon_vma) return false;
+  if (b.vm_pgoff !== a.vm_pgoff + (a.vm_end - a.vm_start) / PAGE_SIZE) return false;
+  return true;
+}
+
+/** vma_merge: fold vma into its neighbours where they are compatible; returns the surviving VMA */
+export function vma_merge_around(k: Kernel, mm: MmStruct, vma: VmArea): VmArea {
+  let i = mm.vmas.indexOf(vma);
+  let cur = vma;
+  const next = mm.vmas[i + 1];
+  if (next && can_merge(cur, next)) {
+    cur.vm_end = next.vm_end;
+    cur.vm_flags |= next.vm_flags & VM_SOFTDIRTY;
+    cur.anon_vma ??= next.anon_vma;
+    mm.vmas.splice(i + 1, 1);
+    k.trace('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
+  }
+  const prev = i > 0 ? mm.vmas[i - 1] : undefined;
+  if (prev && can_merge(prev, cur)) {
+    prev.vm_end = cur.vm_end;
+    prev.vm_flags |= cur.vm_flags & VM_SOFTDIRTY;
+    prev.anon_vma ??= cur.anon_vma;
+    mm.vmas.splice(i, 1);
+    cur = prev;
+    k.trace('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
+  }
+  return cur;
+}
+
+/** __split_vma: split at addr (vma_adjust_trans_huge splits a huge PMD that straddles addr) */
+export function __split_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number): VmArea {
+  if (addr % PAGE_SIZE !== 0 || addr <= vma.vm_start || addr >= vma.vm_end) throw new Error('bad split');
+  if (addr % PMD_SIZE !== 0) split_huge_pmd_address(k, mm, vma, addr);
+  const tail = vma.dup();
+  tail.vm_start = addr;
+  tail.vm_pgoff = vma.vm_pgoff + (addr - vma.vm_start) / PAGE_SIZE;
+  vma.vm_end = addr;
+  mm.vmas.splice(mm.vmas.indexOf(vma) + 1, 0, tail);
+  return tail;
+}
+
+/**
+ * vma_modify: make [start,end) a VMA of its own (splitting at the edges), apply `change` to it, then
+ * merge it with its neighbours (mprotect_fixup, madvise_update_vma, userfaultfd_register).
+ */
+export function vma_modify(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, change: (v: VmArea) => void): VmArea {
+  let v = vma;
+  if (start > v.vm_start) v = __split_vma(k, mm, v, start);
+  if (end < v.vm_end) __split_vma(k, mm, v, end);
+  change(v);
+  return vma_merge_around(k, mm, v);
+}
+
+/** the VMAs that intersect [start, end), in order */
+export function vmas_in(mm: MmStruct, start: number, end: number): VmArea[] {
+  return mm.vmas.filter((v) => v.vm_start < end && v.vm_end > start);
+}
+
+/** do_vmi_munmap: split the VMAs at the edges, zap and free what was mapped, drop the VMAs */
+export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number): void {
+  const end = start + len;
+  const hit = vmas_in(mm, start, end);
+  if (hit.length === 0) return;
+  for (const v0 of hit) {
+    let v = v0;
+    if (v.vm_start < start) v = __split_vma(k, mm, v, start);
+    if (v.vm_end > end) __split_vma(k, mm, v, end);
+    unmap_page_range(k, mm, v, v.vm_start, v.vm_end);
+    mm.vmas.splice(mm.vmas.indexOf(v), 1);
+  }
+  free_pgtables(k, mm, start, end);
+  k.trace('munmap', 'do_vmi_munmap', { start, end });
+}
+
+/** free_pgtables: free page-table pages whose whole span no longer has a VMA */
+export function free_pgtables(k: Kernel, mm: MmStruct, start: number, end: number): void {
+  const covered = (a: number, b: number) => vmas_in(mm, a, b).length > 0;
+  const walk = (t: PageTable) => {
+    const span = t.level === LEVEL_PMD ? PMD_SIZE : t.level === LEVEL_PUD ? 2 ** 30 : 2 ** 39;
+    const first = Math.max(0, Math.floor((start - t.base) / span));
+    const last = Math.min(511, Math.floor((end - 1 - t.base) / span));
+    for (let i = first; i <= last; i++) {
+      const child = k.childTable(mm, t, i);
+      if (!child) continue;
+      const a = t.addrOf(i);
+      if (child.level > LEVEL_PTE) walk(child);
+      if (!covered(a, a + span) && (child.level === LEVEL_PTE || child.nr === 0)) {
+        // the PTEs are already zapped: drop the table and the entry pointing to it
+        t.clear(i);
+        k.freeTable(mm, child);
+      }
+    }
+  };
+  walk(mm.pgd);
+  void levelIndex;
+}
+
+/** the one VMA that must cover [start,end) for anon-only operations, or null when there is a hole */
+export function find_covering_vmas(mm: MmStruct, start: number, end: number): VmArea[] | null {
+  const vs = vmas_in(mm, start, end);
+  let at = start;
+  for (const v of vs) {
+    if (v.vm_start > at) return null;
+    at = v.vm_end;
+  }
+  return at >= end ? vs : null;
+}
+
+export function new_anon_vma(): AnonVma {
+  return new AnonVma();
+}
+

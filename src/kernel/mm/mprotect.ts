@@ -1,0 +1,299 @@
+// change_protection and mprotect (mm/mprotect.c @v4.19, @v6.1, @v6.6, @v6.18).
+import type { Kernel } from '../kernel.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY } from '../arch/x86/include/pgtable_types.js';
+import type { MmStruct, VmArea } from '../include/mm_types.js';
+import { VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_SHARED, VM_SOFTDIRTY, VM_WRITE, VM_EXEC, VM_READ } from '../include/vm_flags.js';
+import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
+import { fail } from '../include/errno.js';
+import { PATCH } from '../../profiles/patches.js';
+import { PageTable, pmd_index, pte_index, Slot } from './pgtable.js';
+import { PG_anon, PG_dirty } from './folio.js';
+import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
+import { change_huge_pmd, __split_huge_pmd } from './huge_memory.js';
+import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
+import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vmas_in } from './mmap.js';
+import { userfaultfd_pte_wp, userfaultfd_wp_use_markers } from '../fs/userfaultfd.js';
+
+/** vma_soft_dirty_enabled: soft-dirty tracking is on for this VMA (config y and VM_SOFTDIRTY cleared) */
+export function vma_soft_dirty_enabled(k: Kernel, vma: VmArea): boolean {
+  return k.config.soft_dirty && (vma.vm_flags & VM_SOFTDIRTY) === 0;
+}
+
+/**
+ * can_change_pte_writable: may mprotect/uffd-unprotect set the write bit without a fault?
+ * v6.0 64fe24a3e05e (exclusive anon, dirty PTE required; soft-dirty test inverted until 76aefad628aa),
+ * v6.2 d84887739d5c (no dirty requirement for anon).
+ */
+export function can_change_pte_writable(k: Kernel, vma: VmArea, addr: number, pte: Pte): boolean {
+  const g = k.pgt;
+  if (!(vma.vm_flags & VM_WRITE)) return false;
+  if (g.pte_protnone(pte)) return false;
+  if (!k.has(PATCH.mprotectCleanAnonWritable) && !g.pte_dirty(pte)) return false;
+  if (softDirtyNeedsWp(k, vma, g.pte_soft_dirty(pte))) return false;
+  if (userfaultfd_pte_wp(k, vma, pte)) return false;
+  if (!(vma.vm_flags & VM_SHARED)) {
+    const slot = vm_normal_page(k, vma, pte);
+    return slot >= 0 && k.folios.test(slot, PG_anon) && k.folios.pageAnonExclusive(slot, g.pte_pfn(pte));
+  }
+  void addr;
+  return g.pte_dirty(pte);
+}
+
+/** the soft-dirty test of can_change_*_writable, before and after 76aefad628aa */
+function softDirtyNeedsWp(k: Kernel, vma: VmArea, entrySoftDirty: boolean): boolean {
+  if (k.has(PATCH.softDirtyCanChangeFix)) return vma_soft_dirty_enabled(k, vma) && !entrySoftDirty;
+  // 64fe24a3e05e as merged: VM_SOFTDIRTY *set* was taken to mean "tracking on"
+  return (vma.vm_flags & VM_SOFTDIRTY) !== 0 && !entrySoftDirty;
+}
+
+/** can_change_pmd_writable (v6.2 c27f479ef542) */
+export function can_change_pmd_writable(k: Kernel, vma: VmArea, addr: number, pmd: Pte): boolean {
+  const g = k.pgt;
+  if (!(vma.vm_flags & VM_WRITE)) return false;
+  if (g.pmd_protnone(pmd)) return false;
+  if (softDirtyNeedsWp(k, vma, g.pmd_soft_dirty(pmd))) return false;
+  if ((vma.vm_flags & 0x1000) && g.pmd_uffd_wp(pmd)) return false; // userfaultfd_huge_pmd_wp
+  if (!(vma.vm_flags & VM_SHARED)) {
+    const slot = k.folios.slotOf(g.pmd_pfn(pmd));
+    return slot >= 0 && k.folios.test(slot, PG_anon) && k.folios.pageAnonExclusive(slot, k.folios.pfn[slot]!);
+  }
+  void addr;
+  return g.pmd_dirty(pmd);
+}
+
+const A_D_LO = _PAGE_ACCESSED | _PAGE_DIRTY;
+
+/**
+ * change_pte_range: apply newprot (and the uffd-wp flags) to the present PTEs of [addr,end) in one
+ * table. Returns the number of entries visited or changed, as the kernel counts them.
+ */
+export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: number, end: number, newprot: Pte, cp_flags: number): number {
+  const g = k.pgt;
+  const uffd_wp = (cp_flags & MM_CP_UFFD_WP) !== 0;
+  const uffd_wp_resolve = (cp_flags & MM_CP_UFFD_WP_RESOLVE) !== 0;
+  const tryWritable = (cp_flags & MM_CP_TRY_CHANGE_WRITABLE) !== 0;
+  const modern = k.has(PATCH.mprotectExclusiveAnonWritable);
+  const pageDirty2018 = k.has(PATCH.peterx2018PageDirty);
+  const batching = k.has(PATCH.mprotectPteBatching);
+  const useMarkers = uffd_wp && userfaultfd_wp_use_markers(k, vma);
+  const tracing = k.tr !== null;
+  let pages = 0;
+  const e = new Pte();
+  const old = new Pte();
+  const first = pte_index(addr);
+  const n = Math.round((end - addr) / PAGE_SIZE);
+  for (let j = 0; j < n; j++) {
+    const i = first + j;
+    const lo = t.e[2 * i]!, hi = t.e[2 * i + 1]!;
+    const a = addr + j * PAGE_SIZE;
+    if (lo === 0 && hi === 0) {
+      if (useMarkers) {
+        g.swp_entry_to_pte(e, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP);
+        t.set(i, e);
+        pages++;
+      }
+      continue;
+    }
+    if ((lo & 0x101) === 0) {
+      // not present: only uffd-wp PTE markers exist in the model
+      old.set(lo, hi);
+      if (isUffdWpMarker(k, old) && uffd_wp_resolve) {
+        t.clear(i);
+        pages++;
+      }
+      continue;
+    }
+    old.set(lo, hi);
+    // mprotect PTE batching (v6.17): PTEs mapping consecutive pages of one large folio, equal but for A/D
+    let nr = 1;
+    let slot = -1;
+    if (batching) {
+      slot = vm_normal_page(k, vma, old);
+      if (slot >= 0 && k.folios.isLarge(slot)) nr = folio_pte_batch(k, t, i, Math.min(n - j, 512 - i), slot, old);
+    }
+    e.copyFrom(old);
+    if (nr > 1) {
+      // modify_prot_start_ptes: the batch's accessed/dirty bits gather on the first entry
+      for (let b = 1; b < nr; b++) {
+        e.lo |= t.e[2 * (i + b)]! & A_D_LO;
+        e.hi |= t.e[2 * (i + b) + 1]! & _PAGE_HI_SAVED_DIRTY;
+      }
+      e.lo >>>= 0;
+      e.hi >>>= 0;
+    }
+    g.pte_modify(e, newprot);
+    if (uffd_wp) {
+      g.pte_wrprotect(e);
+      g.pte_mkuffd_wp(e);
+    } else if (uffd_wp_resolve) {
+      g.pte_clear_uffd_wp(e);
+    }
+    let writableMask: boolean[] | null = null;
+    if (!modern) {
+      // v4.19 "Avoid taking write faults for known dirty pages" (dirty_accountable)
+      let dirty = g.pte_dirty(e);
+      if (!dirty && pageDirty2018) {
+        const s = vm_normal_page(k, vma, e);
+        dirty = s >= 0 && k.folios.test(s, PG_dirty); // PageDirty() is PF_HEAD
+      }
+      if (tryWritable && dirty && (g.pte_soft_dirty(e) || !(vma.vm_flags & VM_SOFTDIRTY))) g.pte_mkwrite(e);
+    } else if (tryWritable && !g.pte_write(e)) {
+      if (nr === 1) {
+        if (can_change_pte_writable(k, vma, a, e)) g.pte_mkwrite(e);
+      } else {
+        // maybe_change_pte_writable + commit_anon_folio_batch: runs of equal PageAnonExclusive
+        writableMask = [];
+        const basePfn = g.pte_pfn(e);
+        const probe = e.clone();
+        for (let b = 0; b < nr; b++) {
+          g.pfn_pte(probe, basePfn + b, newprot);
+          probe.lo = e.lo & 0xfff | (probe.lo & 0xfffff000);
+          probe.hi = (e.hi & ~0xfffff) | (probe.hi & 0xfffff);
+          writableMask.push(can_change_pte_writable(k, vma, a + b * PAGE_SIZE, probe));
+        }
+      }
+    }
+    if (nr === 1) {
+      if (!e.equals(old)) {
+        if (tracing) set_pte_at(k, { t, i }, e, a, 'change_pte_range');
+        else t.set(i, e);
+      }
+    } else {
+      const basePfn = g.pte_pfn(e);
+      const w = new Pte();
+      for (let b = 0; b < nr; b++) {
+        w.copyFrom(e);
+        const pfn = basePfn + b;
+        w.lo = ((w.lo & 0xfff) | ((pfn % 0x100000) << 12)) >>> 0;
+        w.hi = ((w.hi & ~0xfffff) | (Math.floor(pfn / 0x100000) & 0xfffff)) >>> 0;
+        if (writableMask && writableMask[b]) g.pte_mkwrite(w);
+        const s: Slot = { t, i: i + b };
+        if (tracing) set_pte_at(k, s, w, a + b * PAGE_SIZE, 'change_pte_range');
+        else t.set(i + b, w);
+      }
+    }
+    pages += nr;
+    j += nr - 1;
+  }
+  return pages;
+}
+
+/** folio_pte_batch (FPB_RESPECT_SOFT_DIRTY | FPB_RESPECT_WRITE): how many PTEs from i map the same folio alike */
+function folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: number, first: Pte): number {
+  const f = k.folios;
+  const pfn0 = k.pgt.pte_pfn(first);
+  const folioEnd = f.pfn[slot]! + f.nrPages(slot);
+  const loMask = ~(A_D_LO | 0xfffff000);
+  const hiMask = ~(_PAGE_HI_SAVED_DIRTY | 0xfffff);
+  let nr = 1;
+  while (nr < max && pfn0 + nr < folioEnd) {
+    const lo = t.e[2 * (i + nr)]!, hi = t.e[2 * (i + nr) + 1]!;
+    if ((lo & 1) === 0) break;
+    if (((lo ^ first.lo) & loMask) !== 0 || ((hi ^ first.hi) & hiMask) !== 0) break;
+    const pfn = (lo >>> 12) + (hi & 0xfffff) * 0x100000;
+    if (pfn !== pfn0 + nr) break;
+    nr++;
+  }
+  return nr;
+}
+
+/** callback per PMD table overlapping [start,end): the walk skips unpopulated upper levels */
+export function forEachPmd(k: Kernel, mm: MmStruct, start: number, end: number, alloc: boolean,
+  fn: (pmd: Slot, addr: number, next: number) => void): void {
+  let addr = start;
+  while (addr < end) {
+    const pudEnd = Math.min(end, (Math.floor(addr / 2 ** 30) + 1) * 2 ** 30);
+    const s = alloc ? k.pmdAlloc(mm, addr) : k.pmdSlot(mm, addr);
+    if (!s) {
+      addr = pudEnd;
+      continue;
+    }
+    for (let i = pmd_index(addr); addr < pudEnd; i++) {
+      const next = Math.min(pudEnd, (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE);
+      fn({ t: s.t, i }, addr, next);
+      addr = next;
+    }
+  }
+}
+
+/** change_pmd_range / change_protection_range for one VMA */
+export function change_protection(k: Kernel, vma: VmArea, start: number, end: number, newprot: Pte, cp_flags: number): number {
+  const g = k.pgt;
+  const mm = k.current!.mm;
+  if ((cp_flags & MM_CP_UFFD_WP) && (cp_flags & MM_CP_UFFD_WP_RESOLVE)) throw new Error('BUG: both uffd-wp flags');
+  const populate = (cp_flags & MM_CP_UFFD_WP) !== 0 && userfaultfd_wp_use_markers(k, vma);
+  let pages = 0;
+  const pmdv = new Pte();
+  forEachPmd(k, mm, start, end, populate, (pmd, addr, next) => {
+    pmd.t.get(pmd.i, pmdv);
+    if (g.pmd_none(pmdv)) {
+      // change_pmd_prepare: WP_UNPOPULATED needs a PTE table for its markers
+      if (!populate) return;
+      k.pteAlloc(mm, pmd);
+    } else if (g.pmd_trans_huge(pmdv)) {
+      if (next - addr !== HPAGE_PMD_SIZE) {
+        __split_huge_pmd(k, mm, vma, pmd, Math.floor(addr / PMD_SIZE) * PMD_SIZE, false);
+      } else {
+        const r = change_huge_pmd(k, vma, pmd, addr, newprot, cp_flags);
+        if (r === HPAGE_PMD_NR) {
+          pages += HPAGE_PMD_NR;
+          return;
+        }
+        if (r !== 0) return;
+      }
+    }
+    const t = k.pteTable(mm, pmd);
+    if (t) pages += change_pte_range(k, vma, t, addr, next, newprot, cp_flags);
+  });
+  k.trace('change_protection', 'change_protection', { start, end, newprot: newprot.toString(), cp_flags, pages });
+  return pages;
+}
+
+/** vma_wants_manual_pte_write_upgrade (v6.2) / the v6.0 inline test: private VM_WRITE VMAs */
+function mprotect_try_writable(k: Kernel, vma: VmArea): boolean {
+  if (!k.has(PATCH.mprotectExclusiveAnonWritable)) return false; // 4.19: vma_wants_writenotify() is 0 for private
+  return (vma.vm_flags & VM_WRITE) !== 0 && (vma.vm_flags & VM_SHARED) === 0;
+}
+
+/** mprotect_fixup: new flags for [start,end) of one VMA, then change_protection */
+export function mprotect_fixup(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, newflags: number): void {
+  if (newflags === vma.vm_flags) return;
+  const v = vma_modify(k, mm, vma, start, end, (x) => {
+    x.vm_flags = newflags >>> 0;
+    vma_set_page_prot(x);
+  });
+  const cp = mprotect_try_writable(k, v) ? MM_CP_TRY_CHANGE_WRITABLE : 0;
+  change_protection(k, v, start, end, v.vm_page_prot, cp);
+}
+
+/** do_mprotect_pkey */
+export function do_mprotect(k: Kernel, mm: MmStruct, start: number, len: number, prot: number): void {
+  if (start % PAGE_SIZE !== 0) fail('EINVAL', 'mprotect start is not page aligned');
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) fail('EINVAL', 'unknown PROT_ bits');
+  len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+  const end = start + len;
+  if (end <= start) return;
+  const vs = vmas_in(mm, start, end);
+  let at = start;
+  for (const v of vs) {
+    if (v.vm_start > at) fail('ENOMEM', 'mprotect range has a hole');
+    at = v.vm_end;
+  }
+  if (at < end || vs.length === 0) fail('ENOMEM', 'mprotect range is not fully mapped');
+  const newbits = calc_vm_prot_bits(prot);
+  for (const v of vs) {
+    if ((newbits & VM_WRITE) && !(v.vm_flags & VM_MAYWRITE)) fail('EACCES', 'PROT_WRITE without VM_MAYWRITE');
+    if ((newbits & VM_READ) && !(v.vm_flags & VM_MAYREAD)) fail('EACCES', 'PROT_READ without VM_MAYREAD');
+    if ((newbits & VM_EXEC) && !(v.vm_flags & VM_MAYEXEC)) fail('EACCES', 'PROT_EXEC without VM_MAYEXEC');
+  }
+  for (const v of vs.slice()) {
+    const s = Math.max(start, v.vm_start), e = Math.min(end, v.vm_end);
+    let newflags = ((v.vm_flags & ~VM_ACCESS_FLAGS) | newbits) >>> 0;
+    // mprotect_fixup: a private mapping that becomes writable is charged (VM_ACCOUNT)
+    if ((newflags & VM_WRITE) && !(v.vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE))) newflags = (newflags | VM_ACCOUNT) >>> 0;
+    mprotect_fixup(k, mm, v, s, e, newflags);
+  }
+  k.trace('mprotect', 'do_mprotect_pkey', { start, end, prot });
+}
+

@@ -1,0 +1,65 @@
+// Page-table pages and the walk from the PGD down (include/linux/pgtable.h, mm/pgtable-generic.c,
+// mm/memory.c __pte_alloc/__pmd_alloc). x86-64 with 4 levels: PGD(4) -> PUD(3) -> PMD(2) -> PTE(1);
+// the P4D level is folded. Tables are sparse: a level exists once something below it was populated.
+import { Pte } from '../arch/x86/include/pte.js';
+import { _PAGE_TABLE, PAGE_SHIFT, PMD_SHIFT, PUD_SHIFT, PGDIR_SHIFT } from '../arch/x86/include/pgtable_types.js';
+
+export const LEVEL_PTE = 1, LEVEL_PMD = 2, LEVEL_PUD = 3, LEVEL_PGD = 4;
+const SHIFT = [0, PAGE_SHIFT, PMD_SHIFT, PUD_SHIFT, PGDIR_SHIFT];
+const SPAN = SHIFT.map((s) => 2 ** s);
+
+export function levelShift(level: number): number { return SHIFT[level]!; }
+export function levelSpan(level: number): number { return SPAN[level]!; }
+/** pte_index / pmd_index / pud_index / pgd_index */
+export function levelIndex(level: number, addr: number): number {
+  return Math.floor(addr / SPAN[level]!) & 511;
+}
+export const pte_index = (addr: number) => Math.floor(addr / 4096) & 511;
+export const pmd_index = (addr: number) => Math.floor(addr / 2097152) & 511;
+
+/** one 4 KiB page-table page: 512 entries of two 32-bit words */
+export class PageTable {
+  readonly e: Uint32Array;
+  /** entries that are not none */
+  nr = 0;
+  constructor(readonly pfn: number, readonly level: number, readonly base: number, words?: Uint32Array) {
+    this.e = words ?? new Uint32Array(1024);
+  }
+  copy(): PageTable {
+    const t = new PageTable(this.pfn, this.level, this.base, this.e.slice());
+    t.nr = this.nr;
+    return t;
+  }
+  get(i: number, out: Pte): Pte {
+    out.lo = this.e[2 * i]!;
+    out.hi = this.e[2 * i + 1]!;
+    return out;
+  }
+  lo(i: number): number { return this.e[2 * i]!; }
+  hi(i: number): number { return this.e[2 * i + 1]!; }
+  isNone(i: number): boolean { return this.e[2 * i] === 0 && this.e[2 * i + 1] === 0; }
+  set(i: number, v: Pte): void { this.setRaw(i, v.lo, v.hi); }
+  setRaw(i: number, lo: number, hi: number): void {
+    const was = this.e[2 * i] !== 0 || this.e[2 * i + 1] !== 0;
+    const now = lo !== 0 || hi !== 0;
+    this.e[2 * i] = lo;
+    this.e[2 * i + 1] = hi;
+    if (was !== now) this.nr += now ? 1 : -1;
+  }
+  clear(i: number): void { this.setRaw(i, 0, 0); }
+  /** virtual address mapped by entry i */
+  addrOf(i: number): number { return this.base + i * SPAN[this.level]!; }
+}
+
+/** a pointer to one entry: (table, index), the model's pmd_t * / pte_t * */
+export interface Slot {
+  t: PageTable;
+  i: number;
+}
+
+/** entry of a non-leaf level that points to `child` (pmd_populate, pud_populate, ...) */
+export function tableEntry(child: PageTable, out: Pte): Pte {
+  out.lo = (((child.pfn % 0x100000) << 12) | _PAGE_TABLE) >>> 0;
+  out.hi = Math.floor(child.pfn / 0x100000) >>> 0;
+  return out;
+}

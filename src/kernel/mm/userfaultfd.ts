@@ -1,0 +1,147 @@
+// Page-table side of the userfaultfd ioctls (mm/userfaultfd.c): mwriteprotect_range / uffd_wp_range
+// and the mfill_atomic family (UFFDIO_COPY, UFFDIO_ZEROPAGE).
+import type { Kernel } from '../kernel.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
+import type { VmArea } from '../include/mm_types.js';
+import { VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
+import { fail } from '../include/errno.js';
+import { PATCH } from '../../profiles/patches.js';
+import { change_protection } from './mprotect.js';
+import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
+import { vma_is_anonymous, vmas_in } from './mmap.js';
+import { anon_vma_prepare, follow_pfn, isUffdWpMarker, set_pte_at } from './memory.js';
+import { pte_index } from './pgtable.js';
+import { folio_add_new_anon_rmap } from './rmap.js';
+import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
+
+/**
+ * uffd_wp_range (v6.0 f369b07c8614 split it out of mwriteprotect_range). Before v6.3 the new protection
+ * is computed from vm_flags and un-protect only clears the uffd-wp bit; from v6.3 931298e103c2 it uses
+ * vm_page_prot and lets change_pte_range make exclusive anon pages writable at once.
+ */
+export function uffd_wp_range(k: Kernel, vma: VmArea, start: number, len: number, enable_wp: boolean): number {
+  if (k.has(PATCH.uffdWpRangeVmPageProt)) {
+    let cp = enable_wp ? MM_CP_UFFD_WP : MM_CP_UFFD_WP_RESOLVE;
+    // vma_wants_manual_pte_write_upgrade: private VMAs with VM_WRITE
+    if (!enable_wp && (vma.vm_flags & VM_WRITE) && !(vma.vm_flags & VM_SHARED)) cp |= MM_CP_TRY_CHANGE_WRITABLE;
+    return change_protection(k, vma, start, start + len, vma.vm_page_prot, cp);
+  }
+  const newprot = vm_get_page_prot(enable_wp ? vma.vm_flags & ~VM_WRITE : vma.vm_flags);
+  if (!k.has(PATCH.uffdWpIoctl)) {
+    // the 2018 branch: change_protection(vma, start, end, newprot, dirty_accountable = !enable_wp, 0)
+    const dirty_accountable = !enable_wp && !k.has(PATCH.glisse2018NoDirtyAccountable);
+    return change_protection(k, vma, start, start + len, newprot, dirty_accountable ? MM_CP_TRY_CHANGE_WRITABLE : 0);
+  }
+  return change_protection(k, vma, start, start + len, newprot, enable_wp ? MM_CP_UFFD_WP : MM_CP_UFFD_WP_RESOLVE);
+}
+
+/** the single VMA that must hold [start, start+len) (find_dst_vma) */
+function find_dst_vma(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): VmArea | null {
+  const v = k.vma_lookup(ctx.mm, start);
+  if (!v || start + len > v.vm_end) return null;
+  if (!v.uffd || v.uffd !== ctx) return null;
+  return v;
+}
+
+/** mwriteprotect_range: UFFDIO_WRITEPROTECT's page-table work, with the trace Peter Xu's debug patch printed */
+export function mwriteprotect_range(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, enable_wp: boolean): void {
+  if (k.has(PATCH.uffdWpMultiVma)) {
+    // v6.5+: every VMA of the range, stopping at the first that is not registered for WP
+    const vs = vmas_in(ctx.mm, start, start + len);
+    if (vs.length === 0) fail('ENOENT', 'no VMA in the range');
+    for (const v of vs) {
+      if (!(v.vm_flags & VM_UFFD_WP)) fail('ENOENT', `the VMA at 0x${v.vm_start.toString(16)} is not registered for write-protect`);
+      const s = Math.max(start, v.vm_start), e = Math.min(start + len, v.vm_end);
+      report(k, v, s, e, enable_wp, uffd_wp_range(k, v, s, e - s, enable_wp));
+    }
+    return;
+  }
+  const vma = find_dst_vma(k, ctx, start, len);
+  if (!vma || (vma.vm_flags & VM_SHARED) || !(vma.vm_flags & VM_UFFD_WP) || !vma_is_anonymous(vma)) {
+    fail('ENOENT', 'the range is not inside one anonymous VMA registered for write-protect');
+  }
+  report(k, vma, start, start + len, enable_wp, uffd_wp_range(k, vma, start, len, enable_wp));
+}
+
+function report(k: Kernel, vma: VmArea, start: number, end: number, wp: boolean, pages: number): void {
+  const newprot = k.has(PATCH.uffdWpRangeVmPageProt) ? vma.vm_page_prot : vm_get_page_prot(wp ? vma.vm_flags & ~VM_WRITE : vma.vm_flags);
+  k.trace('mwriteprotect_range', 'mwriteprotect_range', {
+    vm_flags: vma.vm_flags >>> 0, start, end, pages, newprot: newprot.hex(), wp: wp ? 1 : 0,
+  });
+}
+
+/** copy_from_user of one page of the source buffer (the model reads through the page tables) */
+function read_source_page(k: Kernel, ctx: UserfaultfdCtx, src: number, dstPfn: number): void {
+  const pfn = follow_pfn(k, ctx.mm, src);
+  if (pfn >= 0) k.data.copyPage(dstPfn, pfn);
+}
+
+/** mfill_atomic (UFFDIO_COPY): install fresh pages; mfill_atomic_install_pte builds the PTE */
+export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, wp: boolean): number {
+  const g = k.pgt;
+  const vma = find_dst_vma(k, ctx, dst, len);
+  if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
+  if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP on a VMA not registered for WP');
+  anon_vma_prepare(vma);
+  let done = 0;
+  for (let a = dst; a < dst + len; a += PAGE_SIZE) {
+    const pmd = k.pmdAlloc(ctx.mm, a);
+    const pmdv = pmd.t.get(pmd.i, new Pte());
+    if (g.pmd_trans_huge(pmdv)) {
+      if (done === 0) fail('EEXIST', 'destination is mapped by a huge PMD');
+      break;
+    }
+    const t = k.pteAlloc(ctx.mm, pmd);
+    const i = pte_index(a);
+    const cur = t.get(i, new Pte());
+    if (!g.pte_none(cur) && !(k.has(PATCH.pteMarkers) && isUffdWpMarker(k, cur))) {
+      if (done === 0) fail('EEXIST', `destination page 0x${a.toString(16)} is already populated`);
+      break;
+    }
+    const slot = k.folios.alloc(0, 0);
+    const pfn = k.folios.pfn[slot]!;
+    read_source_page(k, ctx, src + (a - dst), pfn);
+    const e = g.pfn_pte(new Pte(), pfn, vma.vm_page_prot);
+    if (k.has(PATCH.mfillUnconditionalMkdirty)) g.pte_mkdirty(e);
+    if (vma.vm_flags & VM_WRITE) {
+      if (!k.has(PATCH.mfillUnconditionalMkdirty)) g.pte_mkdirty(e);
+      if (wp) g.pte_mkuffd_wp(e);
+      else g.pte_mkwrite(e);
+    } else if (wp) g.pte_mkuffd_wp(e);
+    folio_add_new_anon_rmap(k, slot, false);
+    ctx.mm.anonPages++;
+    set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
+    done += PAGE_SIZE;
+  }
+  k.trace('uffdio_copy', 'mfill_atomic_copy', { dst, src, len, copied: done, wp });
+  return done;
+}
+
+/** mfill_atomic (UFFDIO_ZEROPAGE): map the zero page read-only */
+export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number): number {
+  const g = k.pgt;
+  const vma = find_dst_vma(k, ctx, dst, len);
+  if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
+  let done = 0;
+  for (let a = dst; a < dst + len; a += PAGE_SIZE) {
+    const pmd = k.pmdAlloc(ctx.mm, a);
+    const pmdv = pmd.t.get(pmd.i, new Pte());
+    if (g.pmd_trans_huge(pmdv)) {
+      if (done === 0) fail('EEXIST', 'destination is mapped by a huge PMD');
+      break;
+    }
+    const t = k.pteAlloc(ctx.mm, pmd);
+    const i = pte_index(a);
+    if (!t.isNone(i)) {
+      if (done === 0) fail('EEXIST', `destination page 0x${a.toString(16)} is not empty`);
+      break;
+    }
+    const e = g.pte_mkspecial(g.pfn_pte(new Pte(), k.zero_pfn, vma.vm_page_prot));
+    set_pte_at(k, { t, i }, e, a, 'mfill_atomic_pte_zeropage');
+    done += PAGE_SIZE;
+  }
+  k.trace('uffdio_zeropage', 'mfill_atomic_zeropage', { dst, len, done });
+  return done;
+}

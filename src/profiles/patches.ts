@@ -1,0 +1,363 @@
+// The patch table: every behaviour of the model that differs between kernel versions is one row here,
+// named after the upstream commit that introduced it (or the out-of-tree branch / mailing-list proposal).
+// Model code asks kernel.has(PATCH.x); profiles (profiles.ts) are sets of these rows.
+
+export type PatchKind = 'upstream' | 'out-of-tree' | 'proposal';
+
+export interface PatchDef {
+  /** the name used on the command line (--patch +id) */
+  readonly id: string;
+  /** 12-hex commit id; for a proposal that never became a commit, '' and `ref` names the mail */
+  readonly commit: string;
+  readonly subject: string;
+  readonly author: string;
+  /** first release that has it (upstream), or where it lived (out-of-tree / proposal) */
+  readonly release: string;
+  readonly kind: PatchKind;
+  /** what changes in the model, in one line */
+  readonly summary: string;
+  /** Message-ID or URL of the mail/branch, for rows without an upstream commit */
+  readonly ref?: string;
+  /** rows that must be present for this one to make sense */
+  readonly requires?: readonly string[];
+}
+
+export interface Patch extends PatchDef {
+  readonly index: number;
+}
+
+const rows = {
+  // ---- the 2018 out-of-tree branch (Andrea Arcangeli's aa.git "userfault", as Peter Xu ran it) ----
+  uffdWp2018Branch: {
+    id: 'uffd-wp-2018-branch',
+    commit: 'b16cb9fcb76b',
+    subject: 'userfaultfd: wp: support write protection for userfault vma range (+ the WP fault hooks and UFFDIO_WRITEPROTECT)',
+    author: 'Andrea Arcangeli, Shaohua Li',
+    release: 'aa.git userfault (2018, out of tree)',
+    kind: 'out-of-tree',
+    summary: 'UFFDIO_REGISTER_MODE_WP and UFFDIO_WRITEPROTECT via change_protection(newprot, dirty_accountable = !wp); every write fault in a VM_UFFD_WP VMA (do_wp_page, wp_huge_pmd) goes to handle_userfault; must_wait tests !pte_write/!pmd_write for WP; a WP request also wakes',
+    ref: 'aa.git b16cb9fcb76bec59cbe1427e73246dc81a4942e2 and aa97daa6e54f2cfed1a6f1f38f9629608b8aadcc (cited in the thread); posted as "[PATCH RFC 00/24] userfaultfd: write protection support" 20190121075722.7945-1-peterx@redhat.com',
+  },
+  // ---- the three fixes proposed in the 2018 thread ----------------------------------------------
+  peterx2018SplitMkdirty: {
+    id: 'peterx-2018-split-mkdirty', commit: '', subject: 'mm: hugepage: mark splitted page dirty when needed',
+    author: 'Peter Xu', release: 'proposal 2018-09-04 (not merged)', kind: 'proposal',
+    summary: '__split_huge_pmd_locked: pte_mkdirty every PTE when the huge PMD was dirty',
+    ref: '20180904075510.22338-1-peterx@redhat.com', requires: ['uffd-wp-2018-branch'],
+  },
+  peterx2018PageDirty: {
+    id: 'peterx-2018-pagedirty', commit: '',
+    subject: 'mm/mprotect: test PageDirty() too before making a PTE writable (alternative in the 2018-09-07 reply)',
+    author: 'Peter Xu', release: 'proposal 2018-09-07 (not merged)', kind: 'proposal',
+    summary: 'change_pte_range: dirty = pte_dirty() || PageDirty(pte_page()) (PF_HEAD: the head of a PTE-mapped THP)',
+    ref: 'Re: [PATCH] mm: hugepage: mark splitted page dirty when needed (Peter Xu, 2018-09-07)', requires: ['uffd-wp-2018-branch'],
+  },
+  glisse2018NoDirtyAccountable: {
+    id: 'glisse-2018-no-dirty-accountable', commit: '',
+    subject: 'mwriteprotect_range: call change_protection() with dirty_accountable = 0 (suggestion in the 2018-09-07 reply)',
+    author: 'Jérôme Glisse', release: 'proposal 2018-09-07 (not merged)', kind: 'proposal',
+    summary: 'un-protect passes dirty_accountable 0, so change_pte_range never sets the write bit',
+    ref: 'Re: [PATCH] mm: hugepage: mark splitted page dirty when needed (Jérôme Glisse, 2018-09-07)', requires: ['uffd-wp-2018-branch'],
+  },
+  // ---- v5.7 --------------------------------------------------------------------------------------
+  faultFlagInterruptible: {
+    id: 'fault-flag-interruptible', commit: 'c270a7eedcf2', subject: 'mm: introduce FAULT_FLAG_INTERRUPTIBLE',
+    author: 'Peter Xu', release: 'v5.7', kind: 'upstream',
+    summary: 'x86 user faults start with FAULT_FLAG_DEFAULT = ALLOW_RETRY|KILLABLE|INTERRUPTIBLE (a user write is 0x255, not 0x55)',
+  },
+  faultRetryUnlimited: {
+    id: 'fault-retry-unlimited', commit: '4064b9827063', subject: 'mm: allow VM_FAULT_RETRY for multiple times',
+    author: 'Peter Xu', release: 'v5.7', kind: 'upstream',
+    summary: 'on VM_FAULT_RETRY the arch handler keeps ALLOW_RETRY and adds TRIED: a user fault retries as often as needed',
+  },
+  uffdWpPteBit: {
+    id: 'uffd-wp-pte-bit', commit: '5a281062af1d', subject: 'userfaultfd: wp: add WP pagetable tracking to x86',
+    author: 'Andrea Arcangeli', release: 'v5.7', kind: 'upstream',
+    summary: '_PAGE_UFFD_WP is bit 10 (SOFTW2) of PTEs/PMDs and part of _PAGE_CHG_MASK; _PAGE_SWP_UFFD_WP is bit 2 of swap PTEs',
+  },
+  uffdWpApplyBit: {
+    id: 'uffd-wp-apply-bit', commit: '292924b26024', subject: 'userfaultfd: wp: apply _PAGE_UFFD_WP bit',
+    author: 'Peter Xu', release: 'v5.7', kind: 'upstream',
+    summary: 'change_protection sets/clears the uffd-wp bit; a PMD split carries it to every PTE',
+    requires: ['uffd-wp-pte-bit'],
+  },
+  uffdWpFaultHook: {
+    id: 'uffd-wp-fault-hook', commit: '529b930b87d9', subject: 'userfaultfd: wp: hook userfault handler to write protection fault',
+    author: 'Andrea Arcangeli', release: 'v5.7', kind: 'upstream',
+    summary: 'do_wp_page / wp_huge_pmd report a write fault only when the PTE/PMD carries the uffd-wp bit (userfaultfd_pte_wp)',
+    requires: ['uffd-wp-pte-bit'],
+  },
+  uffdWpIoctl: {
+    id: 'uffd-wp-ioctl', commit: '63b2d4174c4a', subject: 'userfaultfd: wp: add the writeprotect API to userfaultfd ioctl',
+    author: 'Andrea Arcangeli', release: 'v5.7', kind: 'upstream',
+    summary: 'UFFDIO_REGISTER_MODE_WP and UFFDIO_WRITEPROTECT upstream: change_protection(MM_CP_UFFD_WP | MM_CP_UFFD_WP_RESOLVE), no dirty accounting; with "userfaultfd: wp: don\'t wake up when doing write protect" (same series) only un-protect wakes; UFFD_FEATURE_PAGEFAULT_FLAG_WP offered',
+    requires: ['uffd-wp-apply-bit'],
+  },
+  // ---- v5.8 / v5.9 -------------------------------------------------------------------------------
+  thpCowSplitsPmd: {
+    id: 'thp-cow-splits-pmd', commit: '3917c80280c9', subject: 'thp: change CoW semantics for anon-THP',
+    author: 'Kirill A. Shutemov', release: 'v5.8', kind: 'upstream',
+    summary: 'do_huge_pmd_wp_page no longer copies a THP: it reuses it or splits the PMD and falls back to the PTE level (the huge zero page included)',
+  },
+  uffdSimplifyFaultHandling: {
+    id: 'uffd-simplify-fault-handling', commit: 'f9bf352224d7', subject: 'userfaultfd: simplify fault handling',
+    author: 'Linus Torvalds', release: 'v5.9', kind: 'upstream',
+    summary: 'handle_userfault sleeps once and returns plain VM_FAULT_RETRY (no VM_FAULT_MAJOR)',
+  },
+  faultAccountingInCore: {
+    id: 'fault-accounting-in-core', commit: 'bce617edecad', subject: 'mm: do page fault accounting in handle_mm_fault',
+    author: 'Peter Xu', release: 'v5.9', kind: 'upstream',
+    summary: 'min_flt/maj_flt are counted in handle_mm_fault (mm_account_fault): retries are not counted, a fault with FAULT_FLAG_TRIED is major (x86: 968614fc7b84 "mm/x86: use general page fault accounting")',
+  },
+  doWpPageSimplification: {
+    id: 'do-wp-page-simplification', commit: '09854ba94c6a', subject: 'mm: do_wp_page() simplification',
+    author: 'Linus Torvalds', release: 'v5.9', kind: 'upstream',
+    summary: 'an anonymous page is reused on a write fault only when page_count() == 1, so a PTE-mapped THP subpage is copied',
+  },
+  // ---- v5.11 .. v5.19 ----------------------------------------------------------------------------
+  uffdUserModeOnly: {
+    id: 'uffd-user-mode-only', commit: '37cd0575b851', subject: 'userfaultfd: add UFFD_USER_MODE_ONLY',
+    author: 'Lokesh Gidra', release: 'v5.11', kind: 'upstream',
+    summary: 'userfaultfd(UFFD_USER_MODE_ONLY): kernel-mode faults on the range get SIGBUS instead of a message',
+  },
+  uffdMinorHugetlbfs: {
+    id: 'uffd-minor-hugetlbfs', commit: '7677f7fd8be7', subject: 'userfaultfd: add minor fault registration mode',
+    author: 'Axel Rasmussen', release: 'v5.13', kind: 'upstream',
+    summary: 'UFFDIO_REGISTER_MODE_MINOR and UFFDIO_CONTINUE; REGISTER reports WRITEPROTECT/CONTINUE only for the modes asked; UFFD_FEATURE_MINOR_HUGETLBFS',
+  },
+  uffdMinorShmem: {
+    id: 'uffd-minor-shmem', commit: 'c949b097ef2e', subject: 'userfaultfd/shmem: support minor fault registration for shmem',
+    author: 'Axel Rasmussen', release: 'v5.14', kind: 'upstream',
+    summary: 'UFFD_FEATURE_MINOR_SHMEM is offered',
+  },
+  pagemapUffdWp: {
+    id: 'pagemap-uffd-wp', commit: 'fb8e37f35a2f', subject: 'mm/pagemap: export uffd-wp protection information',
+    author: 'Peter Xu', release: 'v5.14', kind: 'upstream',
+    summary: 'pagemap bit 57 PM_UFFD_WP',
+  },
+  madvPopulate: {
+    id: 'madv-populate', commit: '4ca9b3859dac', subject: 'mm/madvise: introduce MADV_POPULATE_(READ|WRITE) to prefault page tables',
+    author: 'David Hildenbrand', release: 'v5.14', kind: 'upstream',
+    summary: 'MADV_POPULATE_READ / MADV_POPULATE_WRITE fault a range in',
+  },
+  mfillUnconditionalMkdirty: {
+    id: 'mfill-unconditional-mkdirty', commit: '9ae0f87d009c', subject: 'mm/shmem: unconditionally set pte dirty in mfill_atomic_install_pte',
+    author: 'Axel Rasmussen', release: 'v5.16', kind: 'upstream',
+    summary: 'UFFDIO_COPY PTEs are dirty even in read-only VMAs',
+  },
+  uffdExactAddress: {
+    id: 'uffd-exact-address', commit: '824ddc601adc', subject: 'userfaultfd: provide unmasked address on page-fault',
+    author: 'Nadav Amit', release: 'v5.18', kind: 'upstream',
+    summary: 'UFFD_FEATURE_EXACT_ADDRESS: the message carries the faulting address, not the page',
+  },
+  anonExclusive: {
+    id: 'anon-exclusive', commit: '6c287605fd56', subject: 'mm: remember exclusively mapped anonymous pages with PG_anon_exclusive',
+    author: 'David Hildenbrand', release: 'v5.19', kind: 'upstream',
+    summary: 'PG_anon_exclusive on new anon pages and on every subpage at PMD split; do_wp_page/do_huge_pmd_wp_page reuse exclusive pages; kpageflags bit 34',
+  },
+  faultUnshare: {
+    id: 'fault-unshare', commit: 'c89357e27f20', subject: 'mm: support GUP-triggered unsharing of anonymous pages',
+    author: 'David Hildenbrand', release: 'v5.19', kind: 'upstream',
+    summary: 'FAULT_FLAG_UNSHARE enters the write-protect fault path without writing',
+  },
+  pteMarkers: {
+    id: 'pte-markers', commit: '5c041f5d1f23', subject: 'mm: teach core mm about pte markers',
+    author: 'Peter Xu', release: 'v5.19', kind: 'upstream',
+    summary: 'PTE markers (a swap type) exist: uffd-wp markers count as none for must_wait and faults',
+  },
+  uffdWpShmem: {
+    id: 'uffd-wp-shmem', commit: 'b1f9e876862d', subject: 'mm/uffd: enable write protection for shmem & hugetlbfs',
+    author: 'Peter Xu', release: 'v5.19', kind: 'upstream',
+    summary: 'UFFD_FEATURE_WP_HUGETLBFS_SHMEM is offered (with CONFIG_PTE_MARKER_UFFD_WP)',
+  },
+  // ---- v6.0 .. v6.4 ------------------------------------------------------------------------------
+  mprotectExclusiveAnonWritable: {
+    id: 'mprotect-exclusive-anon-writable', commit: '64fe24a3e05e',
+    subject: 'mm/mprotect: try avoiding write faults for exclusive anonymous pages when changing protection',
+    author: 'David Hildenbrand', release: 'v6.0', kind: 'upstream',
+    summary: 'mprotect of a private VM_WRITE VMA makes dirty, exclusive anon PTEs writable at once (can_change_pte_writable)',
+  },
+  softDirtyCanChangeFix: {
+    id: 'soft-dirty-can-change-fix', commit: '76aefad628aa', subject: 'mm/mprotect: fix soft-dirty check in can_change_pte_writable()',
+    author: 'Peter Xu', release: 'v6.0', kind: 'upstream',
+    summary: 'can_change_pte_writable refuses while soft-dirty tracking needs the write fault (VM_SOFTDIRTY cleared), not the other way round',
+  },
+  uffdUnregisterResetsWp: {
+    id: 'uffd-unregister-resets-wp', commit: 'f369b07c8614', subject: 'mm/uffd: reset write protection when unregister with wp-mode',
+    author: 'Peter Xu', release: 'v6.0', kind: 'upstream',
+    summary: 'UFFDIO_UNREGISTER of a WP range clears the uffd-wp bits first (uffd_wp_range(false))',
+  },
+  thpSplitCarriesDirty: {
+    id: 'thp-split-carries-dirty', commit: '0ccf7f168e17', subject: 'mm/thp: carry over dirty bit when thp splits on pmd',
+    author: 'Peter Xu', release: 'v6.1', kind: 'upstream',
+    summary: '__split_huge_pmd_locked: pte_mkdirty every PTE of a dirty PMD (v6.1-rc1)',
+  },
+  thpSplitDirtyPartlyReverted: {
+    id: 'thp-split-dirty-partly-reverted', commit: '624a2c94f5b7', subject: 'Partly revert "mm/thp: carry over dirty bit when thp splits on pmd"',
+    author: 'Peter Xu', release: 'v6.1', kind: 'upstream',
+    summary: 'takes the present-PTE pte_mkdirty out again before v6.1 (sparc64); PG_dirty and migration entries keep the dirty bit',
+  },
+  madvCollapse: {
+    id: 'madv-collapse', commit: '7d8faaf15545', subject: 'mm/madvise: introduce MADV_COLLAPSE sync hugepage collapse',
+    author: 'Zach O\'Keefe', release: 'v6.1', kind: 'upstream',
+    summary: 'MADV_COLLAPSE copies a PTE-mapped range into a new THP; refused (EINVAL) while a PTE carries uffd-wp',
+  },
+  uffdDevNode: {
+    id: 'uffd-dev-node', commit: '2d5de004e009', subject: 'userfaultfd: add /dev/userfaultfd for fine grained access control',
+    author: 'Axel Rasmussen', release: 'v6.1', kind: 'upstream',
+    summary: 'open("/dev/userfaultfd") + USERFAULTFD_IOC_NEW creates a uffd',
+  },
+  thpSplitReapplyMkdirty: {
+    id: 'thp-split-reapply-mkdirty', commit: 'e833bc503405', subject: 'mm/thp: re-apply mkdirty for small pages after split',
+    author: 'Peter Xu', release: 'v6.2', kind: 'upstream',
+    summary: 'split PTEs of a dirty PMD are pte_mkdirty again, with pte_wrprotect moved after it',
+  },
+  mprotectCleanAnonWritable: {
+    id: 'mprotect-clean-anon-writable', commit: 'd84887739d5c', subject: 'mm/mprotect: allow clean exclusive anon pages to be writable',
+    author: 'Nadav Amit', release: 'v6.2', kind: 'upstream',
+    summary: 'can_change_pte_writable no longer needs a dirty PTE for exclusive anon pages',
+    requires: ['mprotect-exclusive-anon-writable'],
+  },
+  hugePmdTryChangeWritable: {
+    id: 'huge-pmd-try-change-writable', commit: 'c27f479ef542', subject: 'mm/huge_memory: try avoiding write faults when changing PMD protection',
+    author: 'David Hildenbrand', release: 'v6.2', kind: 'upstream',
+    summary: 'change_huge_pmd makes an exclusive anon PMD writable at once (can_change_pmd_writable)',
+  },
+  uffdWpRangeVmPageProt: {
+    id: 'uffd-wp-range-vm-page-prot', commit: '931298e103c2', subject: 'mm/userfaultfd: rely on vma->vm_page_prot in uffd_wp_range()',
+    author: 'David Hildenbrand', release: 'v6.3', kind: 'upstream',
+    summary: 'un-protect passes MM_CP_TRY_CHANGE_WRITABLE: exclusive anon PTEs/PMDs become writable at once, no fault after the wake-up',
+  },
+  thpSplitRevertPartlyRevert: {
+    id: 'thp-split-revert-partly-revert', commit: '5436d6556937',
+    subject: 'mm/huge_memory: revert "Partly revert "mm/thp: carry over dirty bit when thp splits on pmd""',
+    author: 'David Hildenbrand', release: 'v6.4', kind: 'upstream',
+    summary: 'pte_mkdirty goes back after pte_wrprotect in the split (the order matters with saved-dirty)',
+  },
+  thpSplitConditionalMkwrite: {
+    id: 'thp-split-conditional-mkwrite', commit: '1462c52e9f2b',
+    subject: 'mm/huge_memory: conditionally call maybe_mkwrite() and drop pte_wrprotect() in __split_huge_pmd_locked()',
+    author: 'David Hildenbrand', release: 'v6.4', kind: 'upstream',
+    summary: 'split PTEs get pte_mkwrite only when the PMD was writable; no pte_wrprotect',
+  },
+  uffdWpUnpopulated: {
+    id: 'uffd-wp-unpopulated', commit: '2bad466cc9d9', subject: 'mm/uffd: UFFD_FEATURE_WP_UNPOPULATED',
+    author: 'Peter Xu', release: 'v6.4', kind: 'upstream',
+    summary: 'write-protecting none PTEs of an anonymous VMA installs uffd-wp PTE markers (page tables are allocated for them)',
+    requires: ['pte-markers'],
+  },
+  x86VmaLockFault: {
+    id: 'x86-vma-lock-fault', commit: '0bff0aaea03e', subject: 'x86/mm: try VMA lock-based page fault handling first',
+    author: 'Suren Baghdasaryan', release: 'v6.4', kind: 'upstream',
+    summary: 'user faults first try handle_mm_fault under the per-VMA lock (flags | FAULT_FLAG_VMA_LOCK), then fall back to mmap_lock without TRIED',
+  },
+  // ---- v6.6 .. v6.18 -----------------------------------------------------------------------------
+  x86SavedDirty: {
+    id: 'x86-saved-dirty', commit: 'bb3aadf7d446', subject: 'x86/mm: Start actually marking _PAGE_SAVED_DIRTY',
+    author: 'Rick Edgecombe', release: 'v6.6', kind: 'upstream',
+    summary: 'a Write=0 entry keeps its dirty bit in bit 58 (_PAGE_SAVED_DIRTY, fca4d413c5f7): pte/pmd_mkdirty, wrprotect, mkwrite and modify move it; pmd_modify also drops the hardware dirty bit',
+  },
+  uffdUnderVmaLock: {
+    id: 'uffd-under-vma-lock', commit: '29a22b9e08d7', subject: 'mm: handle userfaults under VMA lock',
+    author: 'Suren Baghdasaryan', release: 'v6.6', kind: 'upstream',
+    summary: 'uffd-registered VMAs take the per-VMA-lock fault path too; the retry after the wake-up runs under mmap_lock without TRIED',
+    requires: ['x86-vma-lock-fault'],
+  },
+  uffdPoison: {
+    id: 'uffd-poison', commit: 'fc71884a5f59', subject: 'mm: userfaultfd: add new UFFDIO_POISON ioctl',
+    author: 'Axel Rasmussen', release: 'v6.6', kind: 'upstream',
+    summary: 'UFFDIO_POISON and UFFD_FEATURE_POISON are offered',
+  },
+  uffdWpMultiVma: {
+    id: 'uffd-wp-multi-vma', commit: 'a1b92a3f1498', subject: 'mm/userfaultfd: support WP on multiple VMAs',
+    author: 'Muhammad Usama Anjum', release: 'v6.4', kind: 'upstream',
+    summary: 'UFFDIO_WRITEPROTECT handles ranges over several VMAs; ENOENT at the first unregistered VMA after protecting the ones before',
+  },
+  uffdWpAsync: {
+    id: 'uffd-wp-async', commit: 'd61ea1cb0095', subject: 'userfaultfd: UFFD_FEATURE_WP_ASYNC',
+    author: 'Peter Xu', release: 'v6.7', kind: 'upstream',
+    summary: 'write faults on uffd-wp entries are resolved in the kernel (bit cleared, THP split) without a message',
+    requires: ['uffd-wp-unpopulated'],
+  },
+  uffdMove: {
+    id: 'uffd-move', commit: 'adef440691ba', subject: 'userfaultfd: UFFDIO_MOVE uABI',
+    author: 'Andrea Arcangeli', release: 'v6.8', kind: 'upstream',
+    summary: 'UFFDIO_MOVE and UFFD_FEATURE_MOVE are offered',
+  },
+  vmaLockRetryTried: {
+    id: 'vma-lock-retry-tried', commit: '46e714c729c8', subject: 'arch/mm/fault: fix major fault accounting when retrying under per-VMA lock',
+    author: 'Suren Baghdasaryan', release: 'v6.7', kind: 'upstream',
+    summary: 'after a VMA-lock attempt that returned VM_FAULT_MAJOR, the mmap_lock retry carries FAULT_FLAG_TRIED',
+    requires: ['x86-vma-lock-fault'],
+  },
+  kpageflagsFolio: {
+    id: 'kpageflags-folio', commit: 'dee3d0bef2b0', subject: 'proc: rewrite stable_page_flags()',
+    author: 'Matthew Wilcox (Oracle)', release: 'v6.10', kind: 'upstream',
+    summary: '/proc/kpageflags takes page flags from the folio: every subpage of a dirty THP shows KPF_DIRTY (and the head\'s bit 34)',
+  },
+  pagemapPmdFile: {
+    id: 'pagemap-pmd-file', commit: '3f9f022e975d', subject: 'fs/proc/task_mmu: indicate PM_FILE for PMD-mapped file THP',
+    author: 'David Hildenbrand', release: 'v6.11', kind: 'upstream',
+    summary: 'pagemap sets PM_FILE on PMD-mapped non-anon folios (the huge zero page reads PRESENT|FILE)',
+  },
+  mprotectPteBatching: {
+    id: 'mprotect-pte-batching', commit: 'cac1db8c3aad', subject: 'mm: optimize mprotect() by PTE batching',
+    author: 'Dev Jain', release: 'v6.17', kind: 'upstream',
+    summary: 'change_pte_range treats the PTEs of one large folio as a batch: A/D bits are gathered on all of them; write access per run of equal PageAnonExclusive',
+  },
+  kpageflagsFolioMapped: {
+    id: 'kpageflags-folio-mapped', commit: '476d87d6a061', subject: 'fs: stable_page_flags(): use snapshot_page()',
+    author: 'Luiz Capitulino', release: 'v6.17', kind: 'upstream',
+    summary: 'KPF_MMAP is folio_mapped(): every page of a mapped folio reports it',
+  },
+  hugeZeroPmdSpecial: {
+    id: 'huge-zero-pmd-special', commit: 'd82d09e48219', subject: 'mm/huge_memory: mark PMD mappings of the huge zero folio special',
+    author: 'David Hildenbrand', release: 'v6.18', kind: 'upstream',
+    summary: 'set_huge_zero_folio applies pmd_mkspecial: the huge zero PMD has bit 9 (0x2A5 instead of 0xA5)',
+  },
+  thpZeroWpAllocates: {
+    id: 'thp-zero-wp-allocates', commit: '1ced09e0331f', subject: 'mm: allocate THP on hugezeropage wp-fault',
+    author: 'Dev Jain', release: 'v6.13', kind: 'upstream',
+    summary: 'do_huge_pmd_wp_page maps a fresh THP over the huge zero page instead of splitting (thp_fault_alloc +1)',
+    requires: ['thp-cow-splits-pmd'],
+  },
+  collapseNoneEbusy: {
+    id: 'collapse-none-ebusy', commit: 'ac492b9c70ca', subject: 'mm/khugepaged: skip shmem with userfaultfd',
+    author: 'David Stevens', release: 'v6.4', kind: 'upstream',
+    summary: 'MADV_COLLAPSE over empty PTEs of a uffd-registered VMA fails with EBUSY instead of EINVAL',
+    requires: ['madv-collapse'],
+  },
+  uffdReleasedRetry: {
+    id: 'uffd-released-retry', commit: 'fe4cdc2c4e24', subject: 'mm/userfaultfd: fix release hang over concurrent GUP',
+    author: 'Peter Xu', release: 'v6.15', kind: 'upstream',
+    summary: 'a fault on a range whose uffd is closed releases the lock and retries, tested after the ALLOW_RETRY check',
+  },
+  // ---- fixes merged in 2026, taken into the stable series -----------------------------------------
+  mustWaitPtePresent: {
+    id: 'must-wait-pte-present', commit: '8e80af52db65', subject: 'userfaultfd: gate must_wait writability check on pte_present()',
+    author: 'Kiryl Shutsemau', release: 'v7.2', kind: 'upstream',
+    summary: 'userfaultfd_must_wait does not apply pte_write() to non-present entries (backported to 6.12.96)',
+  },
+  pagemapScanNoneWritten: {
+    id: 'pagemap-scan-none-written', commit: '07b4377bdbe7', subject: 'fs/proc/task_mmu: report PAGE_IS_WRITTEN for unpopulated ptes (with 40de8160ca7f for PMD holes)',
+    author: 'Kiryl Shutsemau', release: 'v7.2', kind: 'upstream',
+    summary: 'PAGEMAP_SCAN reports none PTEs (and, in uffd-wp VMAs, page-table holes) as WRITTEN; in 6.12.103 and 6.18.44',
+  },
+  x86PmdModifyKeepsDirty: {
+    id: 'x86-pmd-modify-keeps-dirty', commit: 'f7491d7c81db', subject: 'x86/mm: Fix user-space data loss with MADV_FREE and THP',
+    author: 'Vernon Yang', release: 'v7.3', kind: 'upstream',
+    summary: 'pmd_modify keeps the hardware dirty bit again (moved to bit 58 when write-protecting); Cc: stable',
+    requires: ['x86-saved-dirty'],
+  },
+} satisfies Record<string, PatchDef>;
+
+export type PatchName = keyof typeof rows;
+export const PATCH_LIST: readonly Patch[] = Object.values(rows).map((r, index) => ({ ...r, index }));
+export const PATCH = Object.fromEntries(
+  Object.keys(rows).map((k, i) => [k, PATCH_LIST[i]!]),
+) as { readonly [K in PatchName]: Patch };
+
+const byId = new Map(PATCH_LIST.map((p) => [p.id, p]));
+export function patchById(id: string): Patch | undefined {
+  return byId.get(id);
+}

@@ -1,0 +1,146 @@
+// Kernel profiles: a release name resolves to the set of patches landed by then (plus, for the stable
+// series we compare against, the backports they carry), and a default configuration.
+import { PATCH, PATCH_LIST, Patch, patchById } from './patches.js';
+import type { KernelConfig } from './config.js';
+import { CONFIG_KEYS, parseConfigValue } from './config.js';
+import type { KernelSpec } from '../kernel/kernel.js';
+
+export interface ProfileDef {
+  name: string;
+  /** what the profile claims fidelity to */
+  release: string;
+  description: string;
+  /** every upstream patch whose release is at or below this one */
+  upTo: string | null;
+  /** patches beyond `upTo` that the modelled tree carries (stable backports, out-of-tree branches) */
+  extra: readonly Patch[];
+  config: KernelConfig;
+}
+
+const base419: KernelConfig = {
+  soft_dirty: true, thp: 'always', use_zero_page: true, debug_vm: false, pte_marker_uffd_wp: false,
+  unprivileged_userfaultfd: true,
+};
+const modern: KernelConfig = {
+  soft_dirty: true, thp: 'madvise', use_zero_page: true, debug_vm: false, pte_marker_uffd_wp: true,
+  unprivileged_userfaultfd: false,
+};
+
+export const PROFILES: readonly ProfileDef[] = [
+  {
+    name: 'v4.19', release: '4.19.0', upTo: null, extra: [], config: base419,
+    description: 'Linux 4.19: no userfaultfd write-protect',
+  },
+  {
+    name: 'v4.19-uffd-wp-2018', release: '4.19.0-rc2+', upTo: null, extra: [PATCH.uffdWp2018Branch],
+    config: { ...base419, debug_vm: true },
+    description: "4.19-rc2 plus Andrea Arcangeli's 2018 userfault write-protect branch, as Peter Xu ran it in the seed thread (CONFIG_DEBUG_VM=y)",
+  },
+  {
+    name: 'v5.7', release: '5.7.0', upTo: 'v5.7', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
+    description: 'Linux 5.7: uffd-wp upstream (per-PTE _PAGE_UFFD_WP), unlimited fault retries',
+  },
+  {
+    name: 'v6.1', release: '6.1.0', upTo: 'v6.1', extra: [], config: modern,
+    description: 'Linux 6.1 (the split carries no dirty bit after the partial revert)',
+  },
+  {
+    name: 'v6.6', release: '6.6.0', upTo: 'v6.6', extra: [], config: modern,
+    description: 'Linux 6.6: saved-dirty bit 58, VMA-lock faults, eager write upgrade on un-protect',
+  },
+  {
+    name: 'v6.12', release: '6.12.117', upTo: 'v6.12',
+    extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.mustWaitPtePresent, PATCH.uffdReleasedRetry, PATCH.pagemapScanNoneWritten],
+    config: modern,
+    description: 'Linux 6.12 stable as of 6.12.117 (Debian 12 backports), with its 2026 stable fixes',
+  },
+  {
+    name: 'v6.18', release: '6.18.44', upTo: 'v6.18', extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten],
+    config: { ...modern, soft_dirty: false },
+    description: 'Linux 6.18 stable as of 6.18.44, configured like this machine (soft-dirty compiled out, THP madvise)',
+  },
+];
+
+/** "v6.1" -> [6, 1]; releases that are not vX.Y sort after every version */
+export function releaseKey(r: string): [number, number] | null {
+  const m = /^v(\d+)\.(\d+)/.exec(r);
+  return m ? [Number(m[1]), Number(m[2])] : null;
+}
+export function releaseLE(a: string, b: string): boolean {
+  const x = releaseKey(a), y = releaseKey(b);
+  if (!x || !y) return false;
+  return x[0] < y[0] || (x[0] === y[0] && x[1] <= y[1]);
+}
+
+export function profileByName(name: string): ProfileDef | undefined {
+  return PROFILES.find((p) => p.name === name);
+}
+
+export function profilePatches(p: ProfileDef): Set<Patch> {
+  const s = new Set<Patch>();
+  if (p.upTo) for (const x of PATCH_LIST) if (x.kind === 'upstream' && releaseLE(x.release, p.upTo)) s.add(x);
+  for (const x of p.extra) s.add(x);
+  return s;
+}
+
+export class SpecError extends Error {}
+
+/**
+ * Resolve "v4.19-uffd-wp-2018+peterx-2018-pagedirty-x86-saved-dirty" style specs, plus --patch edits
+ * ("+a,-b") and --config overrides ("thp=always,soft_dirty=n").
+ */
+export function resolveKernel(spec: string, patchEdits: string[] = [], configEdits: string[] = []): KernelSpec {
+  const names = PROFILES.map((p) => p.name).sort((a, b) => b.length - a.length);
+  const baseName = names.find((n) => spec === n || spec.startsWith(n + '+') || spec.startsWith(n + '-'));
+  if (!baseName) {
+    throw new SpecError(`unknown kernel profile '${spec}'; known: ${PROFILES.map((p) => p.name).join(', ')}`);
+  }
+  const prof = profileByName(baseName)!;
+  const patches = profilePatches(prof);
+  const edits: string[] = [];
+  const rest = spec.slice(baseName.length);
+  // split "+a+b-c" into signed ids; ids contain '-', so split only on a sign that starts a known id
+  let i = 0;
+  while (i < rest.length) {
+    const sign = rest[i]!;
+    let j = i + 1;
+    let found = '';
+    for (let e = rest.length; e > j; e--) {
+      if (patchById(rest.slice(j, e)) && (e === rest.length || rest[e] === '+' || rest[e] === '-')) {
+        found = rest.slice(j, e);
+        break;
+      }
+    }
+    if (!found) throw new SpecError(`cannot read patch list '${rest.slice(i)}' in kernel '${spec}'`);
+    edits.push(sign + found);
+    i = j + found.length;
+  }
+  for (const e of patchEdits) for (const part of e.split(',').map((x) => x.trim()).filter(Boolean)) edits.push(part);
+  for (const e of edits) {
+    const sign = e[0];
+    const id = sign === '+' || sign === '-' ? e.slice(1) : e;
+    const p = patchById(id);
+    if (!p) throw new SpecError(`unknown patch '${id}' (see: mmsim kernels)`);
+    if (sign === '-') patches.delete(p);
+    else patches.add(p);
+  }
+  for (const p of patches) {
+    for (const r of p.requires ?? []) {
+      if (![...patches].some((q) => q.id === r)) throw new SpecError(`patch '${p.id}' needs '${r}', which kernel '${spec}' does not have`);
+    }
+  }
+  const config: KernelConfig = { ...prof.config };
+  for (const e of configEdits) {
+    for (const kv of e.split(',').map((x) => x.trim()).filter(Boolean)) {
+      const m = /^([a-z_]+)=(.+)$/.exec(kv);
+      if (!m) throw new SpecError(`config override '${kv}' is not key=value`);
+      const key = m[1] as keyof KernelConfig;
+      if (!CONFIG_KEYS.includes(key)) throw new SpecError(`unknown config key '${m[1]}'; known: ${CONFIG_KEYS.join(', ')}`);
+      const v = parseConfigValue(key, m[2]!);
+      if (v === undefined) throw new SpecError(`bad value '${m[2]}' for config ${key}`);
+      (config as unknown as Record<string, unknown>)[key] = v;
+    }
+  }
+  const editsStr = patchEdits.length ? edits.filter((x) => !rest.includes(x)).join('') : '';
+  return { name: spec + editsStr, profile: prof.name, release: prof.release, patches, config };
+}
