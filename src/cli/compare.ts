@@ -1,0 +1,75 @@
+// `mmsim compare`: the outcome of one scenario on several kernels, side by side.
+import pc from 'picocolors';
+import type { CompiledScenario } from '../scenario/load.js';
+import type { RunResult } from '../run.js';
+
+const PFN = 0x000ffffffffff000n;
+
+function flagsOf(raw: string | null | undefined): string {
+  if (!raw) return 'none';
+  const v = BigInt(raw);
+  if (v === 0n) return 'none';
+  return (v & 1n) || (v & 0x100n) ? 'pfn|0x' + (v & ~PFN).toString(16).padStart(16, '0') : '0x' + v.toString(16);
+}
+
+export interface CompareRow {
+  label: string;
+  values: string[];
+  always?: boolean;
+}
+
+export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow[] {
+  const rows: CompareRow[] = [];
+  const obs = runs.map((r) => r.observation);
+  for (const t of sc.threads) {
+    rows.push({ label: `${t.name}: outcome`, values: obs.map((o) => { const x = o.threads[t.name]!; return x.signal ? `${x.signal}` : x.state; }), always: true });
+    rows.push({ label: `${t.name}: minflt/majflt`, values: obs.map((o) => `${o.threads[t.name]!.minflt}/${o.threads[t.name]!.majflt}`) });
+  }
+  const opIds = new Set<string>();
+  for (const o of obs) for (const id of Object.keys(o.ops)) opIds.add(id);
+  for (const id of opIds) rows.push({ label: `op ${id}`, values: obs.map((o) => { const r = o.ops[id]; return !r ? '-' : r.errno ? `-${r.errno}` : r.result ?? '0'; }) });
+  const snaps = ['setup', ...sc.checkpoints.filter((c) => c !== 'setup'), 'final'];
+  for (const s of snaps) {
+    for (const { key } of sc.pages) {
+      const get = (f: (p: NonNullable<RunResult['observation']['snapshots'][string]['pages'][string]>) => string) =>
+        obs.map((o) => { const p = o.snapshots[s]?.pages[key]; return p ? f(p) : '-'; });
+      rows.push({ label: `${key} @${s}: pmd`, values: get((p) => flagsOf(p.pmd)) });
+      rows.push({ label: `${key} @${s}: pte`, values: get((p) => flagsOf(p.pte)) });
+      rows.push({ label: `${key} @${s}: pagemap`, values: get((p) => p.pagemap) });
+      rows.push({ label: `${key} @${s}: kpageflags`, values: get((p) => p.kpageflags ?? 'none') });
+    }
+    for (const m of sc.mappings) {
+      rows.push({ label: `${m} @${s}: AnonHugePages kB`, values: obs.map((o) => String(o.snapshots[s]?.smaps[m]?.AnonHugePages ?? '-')) });
+    }
+    rows.push({ label: `VMAs @${s}`, values: obs.map((o) => String(o.snapshots[s]?.vma_count ?? '-')) });
+  }
+  const counters = new Set<string>();
+  for (const o of obs) for (const [n, v] of Object.entries(o.snapshots.final?.vmstat ?? {})) if (v) counters.add(n);
+  for (const n of counters) {
+    rows.push({ label: `vmstat ${n} (setup -> final)`, values: obs.map((o) => `+${(o.snapshots.final?.vmstat[n] ?? 0) - (o.snapshots.setup?.vmstat[n] ?? 0)}`) });
+  }
+  rows.push({
+    label: 'kernel log lines', values: runs.map((r) => String(r.events.filter((e) => e.type === 'klog').length)),
+  });
+  rows.push({ label: 'expectations', values: runs.map((r) => (r.expectations.length === 0 ? '-' : r.ok ? 'PASS' : 'FAIL')), always: true });
+  return rows;
+}
+
+export function compareTable(sc: CompiledScenario, runs: RunResult[], all: boolean): string {
+  const rows = compareRows(sc, runs).filter((r) => all || r.always || new Set(r.values).size > 1);
+  const heads = runs.map((_, i) => `[${i + 1}]`);
+  const w0 = Math.max(10, ...rows.map((r) => r.label.length));
+  const ws = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r.values[i]!.length)));
+  const lines: string[] = [];
+  lines.push(pc.bold(`${sc.name}: ${runs.length} kernels${all ? '' : ' (rows that differ, plus outcomes; --all for every row)'}`));
+  runs.forEach((r, i) => lines.push(`  [${i + 1}] ${r.spec.name} (${r.spec.release})`));
+  lines.push('');
+  lines.push(''.padEnd(w0) + '  ' + heads.map((h, i) => h.padEnd(ws[i]!)).join('  '));
+  for (const r of rows) {
+    const differ = new Set(r.values).size > 1;
+    const vals = r.values.map((v, i) => v.padEnd(ws[i]!));
+    const line = r.label.padEnd(w0) + '  ' + vals.join('  ');
+    lines.push(differ ? pc.yellow(line) : line);
+  }
+  return lines.join('\n');
+}

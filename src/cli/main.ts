@@ -1,0 +1,139 @@
+// The mmsim command.
+import { Command, CommanderError } from 'commander';
+import pc from 'picocolors';
+import { loadScenario, ScenarioError, CompiledScenario } from '../scenario/load.js';
+import { resolveKernel, SpecError, PROFILES, profilePatches } from '../profiles/profiles.js';
+import { PATCH_LIST } from '../profiles/patches.js';
+import { runScenario, RunResult } from '../run.js';
+import { formatJson, formatKlog, formatText } from '../trace/format.js';
+import { MachineError } from '../sched/machine.js';
+import { ScenarioRuntimeError } from '../sched/exec.js';
+import { EvalError } from '../scenario/expr.js';
+import { compareTable } from './compare.js';
+import type { KernelSpec } from '../kernel/kernel.js';
+
+/** errors a user can cause: printed in one line, exit 2 */
+class UsageError extends Error {}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+function out(lines: string[] | string): void {
+  process.stdout.write((Array.isArray(lines) ? lines.join('\n') : lines) + '\n');
+}
+
+function kernelFor(sc: CompiledScenario, name: string | undefined, patches: string[], config: string[]): KernelSpec {
+  const k = name ?? sc.kernel;
+  if (!k) throw new UsageError(`${sc.file}: no kernel given (use --kernel, or 'kernel:' in the scenario)`);
+  return resolveKernel(k, patches, [...sc.config, ...config]);
+}
+
+export function printRun(r: RunResult, sc: CompiledScenario, format: string, quiet: boolean): void {
+  const mappings = r.observation.mappings;
+  if (format === 'json') {
+    out(formatJson(r.events, { scenario: sc.name, file: sc.file, kernel: r.spec.name, release: r.spec.release },
+      { ok: r.ok, observation: r.observation, expectations: r.expectations }));
+    return;
+  }
+  if (format === 'klog') {
+    out(formatKlog(r.events));
+    return;
+  }
+  out(pc.bold(`${sc.name} on ${r.spec.name} (${r.spec.release})`));
+  if (!quiet) out(formatText(r.events, mappings));
+  out(pc.bold('\nOutcome'));
+  for (const [n, t] of Object.entries(r.observation.threads)) {
+    out(`  ${n}: ${t.state}${t.signal ? ` (${t.signal})` : ''}, minflt ${t.minflt}, majflt ${t.majflt}`);
+  }
+  if (r.observation.deadlock) out(pc.red('  deadlock: every live thread is blocked'));
+  out(`  schedule: ${r.observation.schedule || '(none)'}`);
+  if (r.expectations.length) {
+    out(pc.bold('\nExpectations'));
+    for (const e of r.expectations) {
+      const mark = e.ok === null ? pc.yellow('?') : e.ok ? pc.green('✓') : pc.red('✗');
+      out(`  ${mark} line ${e.line}: ${e.text}\n      ${e.detail}`);
+    }
+  }
+  out(r.ok ? pc.green('\nPASS') : pc.red('\nFAIL'));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = new Command();
+  program.name('mmsim').description('An executable, bit-exact model of Linux memory management').exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  let code = 0;
+
+  program.command('run')
+    .description('run a scenario once and print its trace and outcome')
+    .argument('<file>', 'scenario file (YAML)')
+    .option('-k, --kernel <profile>', 'kernel profile (see mmsim kernels); PROFILE+patch-patch also works')
+    .option('-p, --patch <edits>', 'add/remove patches: +id,-id (repeatable)', collect, [])
+    .option('-c, --config <kv>', 'config overrides: thp=always,soft_dirty=n (repeatable)', collect, [])
+    .option('-f, --format <fmt>', 'text | json | klog', 'text')
+    .option('-s, --schedule <steps>', 'thread names, one per step: "vcpu uffd*3 vcpu"')
+    .option('-q, --quiet', 'text: outcome only, no trace')
+    .action((file: string, o: { kernel?: string; patch: string[]; config: string[]; format: string; schedule?: string; quiet?: boolean }) => {
+      if (!['text', 'json', 'klog'].includes(o.format)) throw new UsageError(`--format must be text, json or klog, not '${o.format}'`);
+      const sc = loadScenario(file);
+      const spec = kernelFor(sc, o.kernel, o.patch, o.config);
+      const r = runScenario(sc, spec, { schedule: o.schedule });
+      printRun(r, sc, o.format, !!o.quiet);
+      code = r.ok ? 0 : 1;
+    });
+
+  program.command('compare')
+    .description('run a scenario on several kernels and print the outcomes side by side')
+    .argument('<file>', 'scenario file (YAML)')
+    .option('-k, --kernel <profile>', 'kernel profile (repeat for each column)', collect, [])
+    .option('-p, --patch <edits>', 'patch edits applied to every kernel', collect, [])
+    .option('-c, --config <kv>', 'config overrides for every kernel', collect, [])
+    .option('--all', 'show every row, not only the decisive ones')
+    .action((file: string, o: { kernel: string[]; patch: string[]; config: string[]; all?: boolean }) => {
+      const sc = loadScenario(file);
+      if (o.kernel.length === 0) throw new UsageError('compare needs --kernel at least once');
+      const runs = o.kernel.map((k) => runScenario(sc, kernelFor(sc, k, o.patch, o.config), { trace: true }));
+      out(compareTable(sc, runs, !!o.all));
+      code = runs.every((r) => r.ok) ? 0 : 1;
+    });
+
+  program.command('kernels')
+    .description('list the kernel profiles and the patch table')
+    .option('--json', 'machine-readable')
+    .action((o: { json?: boolean }) => {
+      if (o.json) {
+        out(JSON.stringify({ profiles: PROFILES.map((p) => ({ ...p, extra: p.extra.map((x) => x.id), patches: [...profilePatches(p)].map((x) => x.id) })), patches: PATCH_LIST }, null, 2));
+        return;
+      }
+      out(pc.bold('Profiles'));
+      for (const p of PROFILES) {
+        out(`  ${p.name.padEnd(20)} ${p.release.padEnd(12)} ${profilePatches(p).size} patches  ${p.description}`);
+        const c = p.config;
+        out(`  ${''.padEnd(20)} config: soft_dirty=${c.soft_dirty ? 'y' : 'n'} thp=${c.thp} use_zero_page=${c.use_zero_page ? 1 : 0} debug_vm=${c.debug_vm ? 'y' : 'n'} pte_marker_uffd_wp=${c.pte_marker_uffd_wp ? 'y' : 'n'}`);
+      }
+      out(pc.bold('\nPatches') + '  (+ in profile, by column: ' + PROFILES.map((p, i) => `${i + 1}=${p.name}`).join(' ') + ')');
+      const sets = PROFILES.map((p) => profilePatches(p));
+      for (const x of PATCH_LIST) {
+        const cols = sets.map((s) => (s.has(x) ? '+' : '.')).join('');
+        out(`  ${cols}  ${x.id.padEnd(34)} ${(x.commit || '-').padEnd(12)} ${x.release.padEnd(10)} ${x.subject}`);
+        out(`  ${''.padEnd(cols.length)}  ${''.padEnd(34)} ${pc.dim(x.summary)}`);
+      }
+    });
+
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    if (e instanceof ScenarioError || e instanceof SpecError || e instanceof UsageError || e instanceof MachineError ||
+        e instanceof ScenarioRuntimeError || e instanceof EvalError) {
+      process.stderr.write(`mmsim: ${e.message}\n`);
+      return 2;
+    }
+    if (e && typeof e === 'object' && 'code' in e && (e as { code: string }).code === 'ENOENT') {
+      process.stderr.write(`mmsim: ${(e as unknown as Error).message}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,498 @@
+// Scenario files: YAML with positions -> validated, compiled scenario. Every user error names the file,
+// line, column and field, and what was expected.
+import { readFileSync } from 'node:fs';
+import { parseDocument, LineCounter, Document, isMap, isSeq, isScalar, Node as YNode } from 'yaml';
+import type { ZodType } from 'zod';
+import { CompiledOp, OP_HELP, OP_NAMES, OP_SCHEMAS, OpName } from './ops.js';
+import { Expr, ExprError, evalExpr, exprSymbols, exprToString, parseExpr } from './expr.js';
+import { EVENT_CODES, PRED_KEYS, PRED_SCHEMAS, Pred, PredKey, VMSTAT_NAMES } from './predicates.js';
+import {
+  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, PROT_EXEC, PROT_READ,
+  PROT_WRITE, UFFD_FEATURE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP, UFFDIO_REGISTER_MODE_MINOR,
+  UFFDIO_REGISTER_MODE_MISSING, UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT_MODE_DONTWAKE, UFFDIO_WRITEPROTECT_MODE_WP,
+  UFFDIO_ZEROPAGE_MODE_DONTWAKE, MadviseName, UffdFeatureName,
+} from '../kernel/include/uapi.js';
+import { patchById } from '../profiles/patches.js';
+import { CONFIG_KEYS } from '../profiles/config.js';
+
+export class ScenarioError extends Error {
+  constructor(readonly file: string, readonly line: number, readonly col: number, readonly field: string, readonly detail: string) {
+    super(`${file}:${line}:${col}: ${field ? field + ': ' : ''}${detail}`);
+  }
+}
+
+export interface CompiledThread {
+  name: string;
+  process: string;
+  ops: CompiledOp[];
+}
+export interface When {
+  kernel?: string[];
+  has?: string[];
+  lacks?: string[];
+  config?: Record<string, string>;
+}
+export interface Expectation {
+  when: When | null;
+  pred: Pred;
+  line: number;
+  text: string;
+}
+export interface Condition {
+  kind: 'exists' | 'forall' | 'never';
+  pred: Pred;
+  line: number;
+  text: string;
+}
+export interface VerdictExpectation {
+  when: When | null;
+  verdict: 'Always' | 'Sometimes' | 'Never';
+  line: number;
+}
+export interface CompiledScenario {
+  version: 1;
+  file: string;
+  name: string;
+  description: string;
+  kernel: string | null;
+  config: string[];
+  /** addresses every snapshot reports (keyed by their text) */
+  pages: { key: string; expr: Expr }[];
+  mappings: string[];
+  setup: CompiledOp[];
+  threads: CompiledThread[];
+  expect: Expectation[];
+  condition: Condition | null;
+  verdicts: VerdictExpectation[];
+  checkpoints: string[];
+  /** names defined by `as:` (mappings, uffds, messages, buffers), with the op kind that defines them */
+  names: Record<string, OpName>;
+}
+
+const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict'];
+
+class Positions {
+  constructor(readonly file: string, readonly doc: Document, readonly lc: LineCounter) {}
+  node(path: (string | number)[]): YNode | null {
+    for (let n = path.length; n >= 0; n--) {
+      const node = path.length === 0 ? this.doc.contents : (this.doc.getIn(path.slice(0, n), true) as YNode | undefined);
+      if (node && (node as { range?: unknown }).range) return node;
+      if (n === 0) return (this.doc.contents as YNode) ?? null;
+    }
+    return null;
+  }
+  error(path: (string | number)[], detail: string, offset = 0): ScenarioError {
+    const node = this.node(path);
+    const at = (node?.range?.[0] ?? 0) + offset;
+    const { line, col } = this.lc.linePos(at);
+    const field = path.filter((x) => typeof x === 'string' || typeof x === 'number').join('.');
+    return new ScenarioError(this.file, line, col, field, detail);
+  }
+  line(path: (string | number)[]): number {
+    const node = this.node(path);
+    return this.lc.linePos(node?.range?.[0] ?? 0).line;
+  }
+}
+
+function describeType(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'bigint' || typeof v === 'number') return `the number ${v}`;
+  if (typeof v === 'string') return `'${v}'`;
+  if (typeof v === 'object') return 'a map';
+  return typeof v;
+}
+
+/** validate raw with a zod schema; the first issue becomes a positioned error */
+function check<T>(pos: Positions, path: (string | number)[], schema: ZodType<T>, raw: unknown, help?: string): T {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const ipath = issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x)) as (string | number)[];
+  let got: unknown = raw;
+  for (const p of ipath) got = (got as Record<string | number, unknown> | undefined)?.[p];
+  let msg: string;
+  if (issue.code === 'unrecognized_keys') {
+    msg = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
+    const target = [...path, ...ipath, issue.keys[0]!];
+    throw pos.error(target, msg + (help ? `; expected ${help}` : ''));
+  }
+  if (issue.code === 'invalid_value') msg = `expected one of ${issue.values.map((v) => String(v)).join(', ')}, got ${describeType(got)}`;
+  else if (issue.code === 'invalid_type' && got === undefined) msg = `missing required field`;
+  else if (issue.code === 'invalid_type') msg = `expected ${issue.expected}, got ${describeType(got)}`;
+  else if (issue.code === 'invalid_union') msg = `unexpected value ${describeType(got)}`;
+  else msg = issue.message;
+  throw pos.error([...path, ...ipath], msg + (help ? ` (${help})` : ''));
+}
+
+function expr(pos: Positions, path: (string | number)[], v: unknown): Expr {
+  if (typeof v === 'bigint') return { k: 'num', v: v.toString() };
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v) || v < 0) throw pos.error(path, `expected a non-negative integer, got ${v}`);
+    return { k: 'num', v: String(v) };
+  }
+  if (typeof v !== 'string') throw pos.error(path, `expected an address or number, got ${describeType(v)}`);
+  try {
+    return parseExpr(v);
+  } catch (e) {
+    if (e instanceof ExprError) throw pos.error(path, `bad expression '${v}': ${e.message}`);
+    throw e;
+  }
+}
+
+function protBits(p: string | string[]): number {
+  if (Array.isArray(p)) return (p.includes('read') ? PROT_READ : 0) | (p.includes('write') ? PROT_WRITE : 0) | (p.includes('exec') ? PROT_EXEC : 0);
+  if (p === 'none') return 0;
+  return (p.includes('r') ? PROT_READ : 0) | (p.includes('w') ? PROT_WRITE : 0) | (p.includes('x') ? PROT_EXEC : 0);
+}
+function features(list: UffdFeatureName[]): number {
+  return list.reduce((a, f) => a | UFFD_FEATURE[f], 0) >>> 0;
+}
+
+export function loadScenario(file: string, text?: string): CompiledScenario {
+  const src = text ?? readFileSync(file, 'utf8');
+  const lc = new LineCounter();
+  const doc = parseDocument(src, { lineCounter: lc, intAsBigInt: true, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length) {
+    const e = doc.errors[0]!;
+    const { line, col } = lc.linePos(e.pos[0]);
+    throw new ScenarioError(file, line, col, '', `YAML: ${e.message.split('\n')[0]}`);
+  }
+  const pos = new Positions(file, doc, lc);
+  const raw = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw pos.error([], 'a scenario is a map with name, setup, threads and expect');
+  for (const key of Object.keys(raw)) {
+    if (!TOP_KEYS.includes(key)) throw pos.error([key], `unknown top-level field '${key}'; expected one of ${TOP_KEYS.join(', ')}`);
+  }
+  if (typeof raw.name !== 'string' || !raw.name) throw pos.error(['name'], 'missing: a scenario needs a name');
+  const names: Record<string, OpName> = {};
+  const checkpoints: string[] = ['setup'];
+  const definedOrder: string[] = [];
+
+  const compileOps = (list: unknown, path: (string | number)[], thread: string): CompiledOp[] => {
+    if (list === undefined || list === null) return [];
+    if (!Array.isArray(list)) throw pos.error(path, `expected a list of operations, got ${describeType(list)}`);
+    return list.map((item, i) => compileOp(item, [...path, i], `${thread}#${i + 1}`));
+  };
+
+  const compileOp = (item: unknown, path: (string | number)[], defaultId: string): CompiledOp => {
+    if (!item || typeof item !== 'object' || Array.isArray(item)) throw pos.error(path, `expected an operation like '- mmap: {...}', got ${describeType(item)}`);
+    const keys = Object.keys(item);
+    if (keys.length !== 1) throw pos.error(path, `an operation is a map with one key (the operation), got ${keys.map((k) => `'${k}'`).join(', ')}`);
+    const name = keys[0] as OpName;
+    if (!OP_NAMES.includes(name)) throw pos.error([...path, name], `unknown operation '${name}'; known: ${OP_NAMES.join(', ')}`);
+    const fpath = [...path, name];
+    const v = check(pos, fpath, OP_SCHEMAS[name] as ZodType<unknown>, (item as Record<string, unknown>)[name], OP_HELP[name]) as Record<string, unknown>;
+    const line = pos.line(path);
+    const id = (typeof v === 'object' && v && typeof v.id === 'string' ? v.id : defaultId);
+    const E = (f: string) => expr(pos, [...fpath, f], v[f]);
+    const def = (n: unknown, f = 'as') => {
+      if (typeof n !== 'string') return null;
+      if (names[n]) throw pos.error([...fpath, f], `'${n}' is already defined`);
+      names[n] = name;
+      definedOrder.push(n);
+      return n;
+    };
+    switch (name) {
+      case 'mmap': {
+        const flagsList = v.flags as string[];
+        let flags = 0;
+        for (const f of flagsList) {
+          flags |= f === 'private' ? MAP_PRIVATE : f === 'anonymous' ? MAP_ANONYMOUS : f === 'fixed' ? MAP_FIXED
+            : f === 'fixed_noreplace' ? MAP_FIXED_NOREPLACE : f === 'noreserve' ? MAP_NORESERVE : MAP_POPULATE;
+        }
+        if (!(flags & MAP_ANONYMOUS) || !(flags & MAP_PRIVATE)) throw pos.error([...fpath, 'flags'], 'only private anonymous mappings are modelled (flags: [private, anonymous])');
+        const addr = v.addr === undefined ? null : E('addr');
+        if (addr && !(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) flags |= MAP_FIXED_NOREPLACE;
+        let align = 4096;
+        if (v.align !== undefined) {
+          try {
+            align = Number(evalExpr(E('align'), () => undefined));
+          } catch {
+            throw pos.error([...fpath, 'align'], 'align must be a constant such as 2M');
+          }
+          if (align <= 0 || (align & (align - 1)) !== 0 || align % 4096 !== 0) throw pos.error([...fpath, 'align'], `align must be a power of two multiple of 4K, got ${align}`);
+        }
+        return { id, line, op: 'mmap', as: def(v.as), addr, len: E('len'), prot: protBits(v.prot as string), flags, align };
+      }
+      case 'munmap': return { id, line, op: 'munmap', addr: E('addr'), len: E('len') };
+      case 'mprotect': return { id, line, op: 'mprotect', addr: E('addr'), len: E('len'), prot: protBits(v.prot as string) };
+      case 'madvise': {
+        const a = v.advice as MadviseName | MadviseName[];
+        return { id, line, op: 'madvise', addr: E('addr'), len: E('len'), advice: Array.isArray(a) ? a : [a] };
+      }
+      case 'write': return { id, line, op: 'write', addr: E('addr'), value: E('value'), size: v.size as number };
+      case 'memset': return { id, line, op: 'memset', addr: E('addr'), len: E('len'), value: v.value as number };
+      case 'read': return { id, line, op: 'read', addr: E('addr'), len: E('len'), as: def(v.as) };
+      case 'fork': return { id, line, op: 'fork', as: def(v.as)! };
+      case 'userfaultfd': {
+        const fl = v.flags as string[];
+        return {
+          id, line, op: 'userfaultfd', as: def(v.as)!, nonblock: fl.includes('nonblock'), user_mode_only: fl.includes('user_mode_only'),
+          via: v.via as 'syscall' | 'dev', api: v.api as boolean, features: features(v.features as UffdFeatureName[]),
+        };
+      }
+      case 'uffdio_api': return { id, line, op: 'uffdio_api', uffd: v.uffd as string, api: v.api as number, features: features(v.features as UffdFeatureName[]) };
+      case 'uffdio_register': {
+        const m = v.mode as string[];
+        const mode = (m.includes('missing') ? UFFDIO_REGISTER_MODE_MISSING : 0) | (m.includes('wp') ? UFFDIO_REGISTER_MODE_WP : 0) |
+          (m.includes('minor') ? UFFDIO_REGISTER_MODE_MINOR : 0) | (m.includes('bit3') ? 8 : 0);
+        return { id, line, op: 'uffdio_register', uffd: v.uffd as string, addr: E('addr'), len: E('len'), mode, as: def(v.as) };
+      }
+      case 'uffdio_unregister': return { id, line, op: 'uffdio_unregister', uffd: v.uffd as string, addr: E('addr'), len: E('len') };
+      case 'uffdio_writeprotect': {
+        const m = v.mode as string[];
+        const mode = (m.includes('wp') ? UFFDIO_WRITEPROTECT_MODE_WP : 0) | (m.includes('dontwake') ? UFFDIO_WRITEPROTECT_MODE_DONTWAKE : 0) | (m.includes('bit2') ? 4 : 0);
+        return { id, line, op: 'uffdio_writeprotect', uffd: v.uffd as string, addr: E('addr'), len: E('len'), mode };
+      }
+      case 'uffdio_copy': {
+        const m = v.mode as string[];
+        const mode = (m.includes('dontwake') ? UFFDIO_COPY_MODE_DONTWAKE : 0) | (m.includes('wp') ? UFFDIO_COPY_MODE_WP : 0);
+        return { id, line, op: 'uffdio_copy', uffd: v.uffd as string, dst: E('dst'), src: E('src'), len: E('len'), mode };
+      }
+      case 'uffdio_zeropage': {
+        const m = v.mode as string[];
+        return { id, line, op: 'uffdio_zeropage', uffd: v.uffd as string, addr: E('addr'), len: E('len'), mode: m.includes('dontwake') ? UFFDIO_ZEROPAGE_MODE_DONTWAKE : 0 };
+      }
+      case 'uffdio_wake': return { id, line, op: 'uffdio_wake', uffd: v.uffd as string, addr: E('addr'), len: E('len') };
+      case 'read_uffd': return { id, line, op: 'read_uffd', uffd: v.uffd as string, as: def(v.as) };
+      case 'clear_refs': return { id, line, op: 'clear_refs', value: typeof v === 'object' ? (v as { value: number }).value : (v as unknown as number) };
+      case 'checkpoint': {
+        const n = typeof v === 'string' ? v : (v as { name: string }).name;
+        if (checkpoints.includes(n)) throw pos.error(fpath, `checkpoint '${n}' is already defined`);
+        checkpoints.push(n);
+        return { id, line, op: 'checkpoint', name: n };
+      }
+    }
+  };
+
+  const setup = compileOps(raw.setup, ['setup'], 'setup');
+  const threads: CompiledThread[] = [];
+  if (raw.threads !== undefined) {
+    if (!raw.threads || typeof raw.threads !== 'object' || Array.isArray(raw.threads)) throw pos.error(['threads'], 'expected a map of thread name -> list of operations');
+    for (const [tname, body] of Object.entries(raw.threads as Record<string, unknown>)) {
+      if (!/^[A-Za-z_]\w*$/.test(tname)) throw pos.error(['threads', tname], `thread name '${tname}' must be letters, digits and _`);
+      if (tname === 'setup') throw pos.error(['threads', tname], "'setup' is reserved");
+      let ops: unknown = body, proc = 'main';
+      const bpath: (string | number)[] = ['threads', tname];
+      if (body && typeof body === 'object' && !Array.isArray(body)) {
+        const b = body as Record<string, unknown>;
+        for (const k of Object.keys(b)) if (k !== 'process' && k !== 'ops') throw pos.error([...bpath, k], `unknown field '${k}'; a thread is a list of operations or { process, ops }`);
+        ops = b.ops;
+        proc = typeof b.process === 'string' ? b.process : 'main';
+        bpath.push('ops');
+      }
+      threads.push({ name: tname, process: proc, ops: compileOps(ops, bpath, tname) });
+    }
+  }
+  // every name an operation refers to must be defined by some operation
+  const allOps: { op: CompiledOp; path: (string | number)[] }[] = [];
+  setup.forEach((op, i) => allOps.push({ op, path: ['setup', i] }));
+  for (const t of threads) {
+    const base = (raw.threads as Record<string, unknown>)[t.name];
+    const bp: (string | number)[] = Array.isArray(base) ? ['threads', t.name] : ['threads', t.name, 'ops'];
+    t.ops.forEach((op, i) => allOps.push({ op, path: [...bp, i] }));
+    if (t.process !== 'main' && names[t.process] !== 'fork') throw pos.error(['threads', t.name, 'process'], `process '${t.process}' is not defined by a fork`);
+  }
+  const ids = new Set<string>();
+  for (const { op, path } of allOps) {
+    if (ids.has(op.id)) throw pos.error([...path, op.op, 'id'], `operation id '${op.id}' is used twice`);
+    ids.add(op.id);
+    for (const [f, val] of Object.entries(op)) {
+      if (val && typeof val === 'object' && 'k' in (val as object)) {
+        for (const s of exprSymbols(val as Expr)) {
+          if (!names[s]) throw pos.error([...path, op.op, f], `unknown name '${s}' (define it with 'as:' in an earlier operation)`);
+        }
+      }
+      if (f === 'uffd' && typeof val === 'string' && names[val] !== 'userfaultfd') {
+        throw pos.error([...path, op.op, f], `'${val}' is not a userfaultfd (create one with userfaultfd: { as: ${val} })`);
+      }
+    }
+  }
+
+  // expectations
+  const pages = new Map<string, Expr>();
+  const mappings: string[] = [];
+  const preds = { pages, mappings, names, checkpoints, ids, threads: threads.map((t) => t.name) };
+  const expect: Expectation[] = [];
+  if (raw.expect !== undefined) {
+    if (!Array.isArray(raw.expect)) throw pos.error(['expect'], 'expected a list of expectations');
+    raw.expect.forEach((item, i) => {
+      const path = ['expect', i];
+      if (item && typeof item === 'object' && ('when' in item || 'that' in item)) {
+        const it = item as Record<string, unknown>;
+        for (const k of Object.keys(it)) if (k !== 'when' && k !== 'that') throw pos.error([...path, k], `unknown field '${k}'; expected when, that`);
+        const when = compileWhen(pos, [...path, 'when'], it.when);
+        const that = it.that;
+        if (!Array.isArray(that)) throw pos.error([...path, 'that'], 'expected a list of expectations');
+        that.forEach((p, j) => expect.push({ when, pred: compilePred(pos, [...path, 'that', j], p, preds), line: pos.line([...path, 'that', j]), text: textOf(p) }));
+      } else {
+        expect.push({ when: null, pred: compilePred(pos, path, item, preds), line: pos.line(path), text: textOf(item) });
+      }
+    });
+  }
+  let condition: Condition | null = null;
+  if (raw.condition !== undefined) {
+    const c = raw.condition as Record<string, unknown>;
+    const keys = c && typeof c === 'object' ? Object.keys(c) : [];
+    if (keys.length !== 1 || !['exists', 'forall', 'never'].includes(keys[0]!)) throw pos.error(['condition'], 'expected { exists | forall | never: <expectation> }');
+    const kind = keys[0] as Condition['kind'];
+    condition = { kind, pred: compilePred(pos, ['condition', kind], c[kind], preds), line: pos.line(['condition']), text: textOf(c[kind]) };
+  }
+  const verdicts: VerdictExpectation[] = [];
+  if (raw.verdict !== undefined) {
+    if (!Array.isArray(raw.verdict)) throw pos.error(['verdict'], 'expected a list of { when, is: Always|Sometimes|Never }');
+    raw.verdict.forEach((v, i) => {
+      const r = v as Record<string, unknown>;
+      if (!r || typeof r !== 'object' || !['Always', 'Sometimes', 'Never'].includes(String(r.is))) throw pos.error(['verdict', i, 'is'], 'expected is: Always | Sometimes | Never');
+      verdicts.push({ when: compileWhen(pos, ['verdict', i, 'when'], r.when), verdict: r.is as VerdictExpectation['verdict'], line: pos.line(['verdict', i]) });
+    });
+  }
+  // observe: extra addresses and mappings reported in every snapshot
+  if (raw.observe !== undefined) {
+    const o = raw.observe as Record<string, unknown>;
+    if (!o || typeof o !== 'object') throw pos.error(['observe'], 'expected { pages: [...], mappings: [...] }');
+    for (const k of Object.keys(o)) if (k !== 'pages' && k !== 'mappings') throw pos.error(['observe', k], `unknown field '${k}'; expected pages, mappings`);
+    ((o.pages as unknown[]) ?? []).forEach((p, i) => {
+      const e = expr(pos, ['observe', 'pages', i], p);
+      for (const s of exprSymbols(e)) if (!names[s]) throw pos.error(['observe', 'pages', i], `unknown name '${s}'`);
+      pages.set(exprToString(e), e);
+    });
+    ((o.mappings as unknown[]) ?? []).forEach((m, i) => {
+      if (typeof m !== 'string' || names[m] !== 'mmap') throw pos.error(['observe', 'mappings', i], `'${String(m)}' is not a mapping defined by mmap`);
+      if (!mappings.includes(m)) mappings.push(m);
+    });
+  }
+  for (const [n, kind] of Object.entries(names)) if (kind === 'mmap' && !mappings.includes(n)) mappings.push(n);
+  if (raw.kernel !== undefined && typeof raw.kernel !== 'string') throw pos.error(['kernel'], 'expected a kernel profile name');
+  const config: string[] = [];
+  if (raw.config !== undefined) {
+    if (!raw.config || typeof raw.config !== 'object') throw pos.error(['config'], 'expected a map of config overrides');
+    for (const [k, v] of Object.entries(raw.config as Record<string, unknown>)) {
+      if (!CONFIG_KEYS.includes(k as never)) throw pos.error(['config', k], `unknown config key '${k}'; known: ${CONFIG_KEYS.join(', ')}`);
+      config.push(`${k}=${v === true ? 'y' : v === false ? 'n' : String(v)}`);
+    }
+  }
+  return {
+    version: 1, file, name: raw.name, description: typeof raw.description === 'string' ? raw.description.trim() : '',
+    kernel: (raw.kernel as string | undefined) ?? null, config, pages: [...pages].map(([key, expr]) => ({ key, expr })),
+    mappings, setup, threads, expect, condition, verdicts, checkpoints, names,
+  };
+}
+
+function textOf(v: unknown): string {
+  return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? (x >= 4096n ? '0x' + x.toString(16) : Number(x)) : x)).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ');
+}
+
+function compileWhen(pos: Positions, path: (string | number)[], w: unknown): When | null {
+  if (w === undefined || w === null) return null;
+  if (typeof w !== 'object' || Array.isArray(w)) throw pos.error(path, 'expected { kernel?, has?, lacks?, config? }');
+  const o = w as Record<string, unknown>;
+  const out: When = {};
+  for (const [k, v] of Object.entries(o)) {
+    const list = (x: unknown) => (Array.isArray(x) ? x.map(String) : [String(x)]);
+    if (k === 'kernel') out.kernel = list(v);
+    else if (k === 'has' || k === 'lacks') {
+      out[k] = list(v);
+      out[k]!.forEach((id, i) => { if (!patchById(id)) throw pos.error([...path, k, i], `unknown patch '${id}'`); });
+    } else if (k === 'config') {
+      out.config = Object.fromEntries(Object.entries(v as object).map(([a, b]) => [a, b === true ? 'y' : b === false ? 'n' : String(b)]));
+    } else throw pos.error([...path, k], `unknown field '${k}'; expected kernel, has, lacks, config`);
+  }
+  return out;
+}
+
+interface PredCtx {
+  pages: Map<string, Expr>;
+  mappings: string[];
+  names: Record<string, OpName>;
+  checkpoints: string[];
+  ids: Set<string>;
+  threads: string[];
+}
+
+function compilePred(pos: Positions, path: (string | number)[], item: unknown, c: PredCtx): Pred {
+  if (!item || typeof item !== 'object' || Array.isArray(item)) throw pos.error(path, `expected an expectation map, got ${describeType(item)}`);
+  const o = item as Record<string, unknown>;
+  if ('not' in o) {
+    if (Object.keys(o).length !== 1) throw pos.error(path, "'not' stands alone");
+    return { p: 'not', x: compilePred(pos, [...path, 'not'], o.not, c) };
+  }
+  for (const comb of ['all', 'any'] as const) {
+    if (comb in o) {
+      if (!Array.isArray(o[comb])) throw pos.error([...path, comb], 'expected a list');
+      return { p: comb, xs: (o[comb] as unknown[]).map((x, i) => compilePred(pos, [...path, comb, i], x, c)) };
+    }
+  }
+  const key = PRED_KEYS.find((k) => k in o) as PredKey | undefined;
+  if (!key) throw pos.error(path, `unknown expectation; it needs one of: ${PRED_KEYS.join(', ')}, not, all, any`);
+  const v = check(pos, path, PRED_SCHEMAS[key] as ZodType<unknown>, o) as Record<string, unknown>;
+  const atName = (v.at as string | undefined) ?? 'final';
+  if (atName !== 'final' && !c.checkpoints.includes(atName)) throw pos.error([...path, 'at'], `unknown checkpoint '${atName}'`);
+  const addr = (f: string) => {
+    const e = expr(pos, [...path, f], v[f]);
+    for (const s of exprSymbols(e)) if (!c.names[s]) throw pos.error([...path, f], `unknown name '${s}'`);
+    c.pages.set(exprToString(e), e);
+    return e;
+  };
+  const big = (x: unknown) => (x === undefined ? undefined : BigInt(x as bigint | number));
+  switch (key) {
+    case 'thread': {
+      const t = v.thread as string;
+      if (!c.threads.includes(t)) throw pos.error([...path, 'thread'], `unknown thread '${t}'; threads: ${c.threads.join(', ')}`);
+      const parts: Pred[] = [];
+      if (v.signal !== undefined) parts.push({ p: 'signal', thread: t, sig: v.signal === 'none' ? null : (v.signal as string) });
+      if (v.minflt !== undefined || v.majflt !== undefined) parts.push({ p: 'faults', thread: t, minflt: v.minflt as number | undefined, majflt: v.majflt as number | undefined });
+      if (v.state !== undefined) parts.push({ p: 'state', thread: t, state: v.state as string });
+      if (parts.length === 0) throw pos.error(path, 'say what of the thread: signal, minflt, majflt or state');
+      return parts.length === 1 ? parts[0]! : { p: 'all', xs: parts };
+    }
+    case 'op': {
+      const id = v.op as string;
+      if (!c.ids.has(id)) throw pos.error([...path, 'op'], `unknown operation id '${id}'`);
+      if (v.result !== undefined) return { p: 'result', op: id, value: expr(pos, [...path, 'result'], v.result) };
+      return { p: 'errno', op: id, errno: v.errno === undefined || v.errno === 'none' ? null : (v.errno as string) };
+    }
+    case 'mem': return { p: 'mem', addr: addr('mem'), size: v.size as number, value: expr(pos, [...path, 'value'], v.value), at: atName };
+    case 'pagemap': return { p: 'pagemap', addr: addr('pagemap'), has: v.has as never, lacks: v.lacks as never, index: v.index as number | undefined, at: atName };
+    case 'kpageflags': return { p: 'kpageflags', addr: addr('kpageflags'), has: v.has as never, lacks: v.lacks as never, at: atName };
+    case 'pte': case 'pmd':
+      return { p: key, addr: addr(key), flags: big(v.flags), mask: big(v.mask), value: big(v.value), none: v.none as boolean | undefined, at: atName };
+    case 'smaps': {
+      const m = v.smaps as string;
+      if (c.names[m] !== 'mmap') throw pos.error([...path, 'smaps'], `'${m}' is not a mapping defined by mmap`);
+      return { p: 'smaps', mapping: m, AnonHugePages: v.AnonHugePages as number | undefined, Rss: v.Rss as number | undefined, at: atName };
+    }
+    case 'vma_count': return { p: 'vma_count', value: v.vma_count as number, at: atName };
+    case 'vmstat': {
+      const n = v.vmstat as string;
+      if (!VMSTAT_NAMES.includes(n)) throw pos.error([...path, 'vmstat'], `unknown counter '${n}'; known: ${VMSTAT_NAMES.join(', ')}`);
+      const since = (v.since as string | undefined) ?? null;
+      if (since && !c.checkpoints.includes(since)) throw pos.error([...path, 'since'], `unknown checkpoint '${since}'`);
+      return { p: 'vmstat', name: n, delta: v.delta as number, since, at: atName };
+    }
+    case 'msg': {
+      const m = v.msg as string;
+      if (c.names[m] !== 'read_uffd') throw pos.error([...path, 'msg'], `'${m}' is not a message read by read_uffd`);
+      return {
+        p: 'msg', var: m, flags: v.flags as number | undefined, address: v.address === undefined ? undefined : expr(pos, [...path, 'address'], v.address),
+        event: v.event === undefined ? undefined : EVENT_CODES[v.event as string],
+      };
+    }
+    case 'same_data': {
+      const [a, b] = v.same_data as [string, string];
+      for (const n of [a, b]) if (c.names[n] !== 'read') throw pos.error([...path, 'same_data'], `'${n}' is not a buffer read by read`);
+      return { p: 'same_data', a, b };
+    }
+    case 'data_at': {
+      const n = v.data_at as string;
+      if (c.names[n] !== 'read') throw pos.error([...path, 'data_at'], `'${n}' is not a buffer read by read`);
+      if (!c.checkpoints.includes(v.at as string)) throw pos.error([...path, 'at'], `unknown checkpoint '${String(v.at)}'`);
+      return { p: 'data_at', var: n, at: v.at as string };
+    }
+    case 'klog': return { p: 'klog', text: v.klog as string, count: v.count as number | undefined };
+    case 'event': return { p: 'event', type: v.event as string, fn: v.fn as string | undefined, count: v.count as number | undefined };
+  }
+  void isMap; void isSeq; void isScalar;
+  throw pos.error(path, 'unhandled expectation');
+}

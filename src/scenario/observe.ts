@@ -1,0 +1,91 @@
+// What a run can be compared on: per-address pagemap / kpageflags (and, in the model, the raw PMD and
+// PTE), smaps counters per mapping, the VMA count and vmstat deltas, at each checkpoint and at the end.
+// PFNs are replaced by the page's index inside its folio, so runs (and the real kernel) compare.
+import type { Machine } from '../sched/machine.js';
+import { evalExpr, EvalError } from './expr.js';
+import { envOf } from '../sched/exec.js';
+import { pagemap_entry, smaps_counters } from '../kernel/fs/proc/task_mmu.js';
+import { stable_page_flags } from '../kernel/fs/proc/page.js';
+import { Pte } from '../kernel/arch/x86/include/pte.js';
+import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
+import type { VmStat } from '../kernel/kernel.js';
+
+export interface PageObs {
+  /** the address this key evaluated to (model address; differs on the real kernel) */
+  addr: string;
+  /** the pagemap entry, with the PFN field replaced by the page's index inside its folio */
+  pagemap: string;
+  /** /proc/kpageflags of the mapped page, or null when nothing is mapped */
+  kpageflags: string | null;
+  /** model only: the raw PMD and PTE (0x0 when absent) */
+  pmd?: string;
+  pte?: string | null;
+  /** model only: the pfn */
+  pfn?: number | null;
+}
+
+export interface Snapshot {
+  pages: Record<string, PageObs>;
+  smaps: Record<string, { AnonHugePages: number; Rss: number }>;
+  vma_count: number;
+  vmstat: Record<string, number>;
+  /** contents digest of each observed page (for data_at) */
+  data: Record<string, string>;
+}
+
+const PM_PFN_MASK = (1n << 55n) - 1n;
+const PM_PRESENT = 1n << 63n;
+
+export function takeSnapshot(m: Machine): Snapshot {
+  const k = m.k;
+  const mm = m.mainMm();
+  const env = envOf(m);
+  const pages: Record<string, PageObs> = {};
+  const data: Record<string, string> = {};
+  for (const { key, expr } of m.sc.pages) {
+    let addr: number;
+    try {
+      addr = Number(evalExpr(expr, env));
+    } catch (e) {
+      if (e instanceof EvalError) continue;
+      throw e;
+    }
+    const pm = pagemap_entry(k, mm, addr);
+    let entry = pm;
+    let kpf: string | null = null;
+    let pfn: number | null = null;
+    if (pm & PM_PRESENT) {
+      pfn = Number(pm & PM_PFN_MASK);
+      const slot = k.folios.slotOf(pfn);
+      const index = slot >= 0 ? pfn - k.folios.pfn[slot]! : 0;
+      entry = (pm & ~PM_PFN_MASK) | BigInt(index);
+      kpf = '0x' + stable_page_flags(k, pfn).toString(16);
+      data[key] = k.data.digest(pfn).toString(16);
+    } else data[key] = '0';
+    const pmdSlot = k.pmdSlot(mm, addr);
+    const pmd = pmdSlot ? pmdSlot.t.get(pmdSlot.i, new Pte()) : new Pte();
+    const pteSlot = k.pteSlot(mm, addr);
+    pages[key] = {
+      addr: '0x' + addr.toString(16),
+      pagemap: '0x' + entry.toString(16).padStart(16, '0'),
+      kpageflags: kpf,
+      pmd: pmd.toString(),
+      pte: pteSlot ? pteSlot.t.get(pteSlot.i, new Pte()).toString() : null,
+      pfn,
+    };
+  }
+  const smaps: Snapshot['smaps'] = {};
+  const ranges: [number, number][] = [];
+  for (const name of m.sc.mappings) {
+    const v = m.vars.get(name);
+    if (!v || v.kind !== 'mapping') continue;
+    const s = Number(v.addr), e = s + Number(v.len);
+    ranges.push([s, e]);
+    smaps[name] = smaps_counters(k, mm, s, e);
+  }
+  const vma_count = mm.vmas.filter((v) => ranges.some(([s, e]) => v.vm_start < e && v.vm_end > s)).length;
+  const vmstat: Record<string, number> = {};
+  for (const [n, val] of Object.entries(k.vmstat as VmStat)) vmstat[n] = val;
+  void PAGE_SIZE;
+  return { pages, smaps, vma_count, vmstat, data };
+}

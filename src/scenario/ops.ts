@@ -1,0 +1,105 @@
+// The scenario operations: what a scenario file may say (validated with zod) and the compiled form
+// that both the model and the native host executor run.
+import { z } from 'zod';
+
+/** an integer; YAML gives big integers as bigint */
+export const zInt = z.union([z.number().int(), z.bigint()]).transform((v) => Number(v));
+import { Expr } from './expr.js';
+import { MADV, MadviseName, UFFD_FEATURE, UffdFeatureName } from '../kernel/include/uapi.js';
+
+/** the compiled, JSON-serialisable form of one operation */
+export type CompiledOp = { id: string; line: number } & (
+  | { op: 'mmap'; as: string | null; addr: Expr | null; len: Expr; prot: number; flags: number; align: number }
+  | { op: 'munmap'; addr: Expr; len: Expr }
+  | { op: 'mprotect'; addr: Expr; len: Expr; prot: number }
+  | { op: 'madvise'; addr: Expr; len: Expr; advice: MadviseName[] }
+  | { op: 'write'; addr: Expr; value: Expr; size: number }
+  | { op: 'memset'; addr: Expr; len: Expr; value: number }
+  | { op: 'read'; addr: Expr; len: Expr; as: string | null }
+  | { op: 'fork'; as: string }
+  | { op: 'userfaultfd'; as: string; nonblock: boolean; user_mode_only: boolean; via: 'syscall' | 'dev'; api: boolean; features: number }
+  | { op: 'uffdio_api'; uffd: string; api: number; features: number }
+  | { op: 'uffdio_register'; uffd: string; addr: Expr; len: Expr; mode: number; as: string | null }
+  | { op: 'uffdio_unregister'; uffd: string; addr: Expr; len: Expr }
+  | { op: 'uffdio_writeprotect'; uffd: string; addr: Expr; len: Expr; mode: number }
+  | { op: 'uffdio_copy'; uffd: string; dst: Expr; src: Expr; len: Expr; mode: number }
+  | { op: 'uffdio_zeropage'; uffd: string; addr: Expr; len: Expr; mode: number }
+  | { op: 'uffdio_wake'; uffd: string; addr: Expr; len: Expr }
+  | { op: 'read_uffd'; uffd: string; as: string | null }
+  | { op: 'clear_refs'; value: number }
+  | { op: 'checkpoint'; name: string }
+);
+export type OpName = CompiledOp['op'];
+
+/** a number, a big integer or an expression string */
+export const zExpr = z.union([z.bigint(), zInt, z.string().min(1)]);
+const zName = z.string().regex(/^[A-Za-z_]\w*$/, 'a name: letters, digits and _');
+const zProt = z.union([
+  z.enum(['none', 'r', 'w', 'x', 'rw', 'rx', 'wx', 'rwx']),
+  z.array(z.enum(['read', 'write', 'exec', 'none'])),
+]);
+const madviseNames = Object.keys(MADV) as [MadviseName, ...MadviseName[]];
+const featureNames = Object.keys(UFFD_FEATURE) as [UffdFeatureName, ...UffdFeatureName[]];
+
+export const OP_SCHEMAS = {
+  mmap: z.object({
+    as: zName.optional(), addr: zExpr.optional(), len: zExpr, prot: zProt.default('rw'),
+    flags: z.array(z.enum(['private', 'anonymous', 'fixed', 'fixed_noreplace', 'noreserve', 'populate'])).default(['private', 'anonymous']),
+    align: zExpr.optional(), id: zName.optional(),
+  }).strict(),
+  munmap: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
+  mprotect: z.object({ addr: zExpr, len: zExpr, prot: zProt, id: zName.optional() }).strict(),
+  madvise: z.object({
+    addr: zExpr, len: zExpr, advice: z.union([z.enum(madviseNames), z.array(z.enum(madviseNames)).min(1)]), id: zName.optional(),
+  }).strict(),
+  write: z.object({ addr: zExpr, value: zExpr.default(1), size: zInt.pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).default(1), id: zName.optional() }).strict(),
+  memset: z.object({ addr: zExpr, len: zExpr, value: zInt.pipe(z.number().min(0).max(255)), id: zName.optional() }).strict(),
+  read: z.object({ addr: zExpr, len: zExpr.default(1), as: zName.optional(), id: zName.optional() }).strict(),
+  fork: z.object({ as: zName, id: zName.optional() }).strict(),
+  userfaultfd: z.object({
+    as: zName, flags: z.array(z.enum(['nonblock', 'cloexec', 'user_mode_only'])).default(['nonblock', 'cloexec']),
+    via: z.enum(['syscall', 'dev']).default('syscall'), api: z.boolean().default(true),
+    features: z.array(z.enum(featureNames)).default([]), id: zName.optional(),
+  }).strict(),
+  uffdio_api: z.object({ uffd: zName, api: zInt.default(0xaa), features: z.array(z.enum(featureNames)).default([]), id: zName.optional() }).strict(),
+  uffdio_register: z.object({
+    uffd: zName, addr: zExpr, len: zExpr, mode: z.array(z.enum(['missing', 'wp', 'minor', 'bit3'])).min(0), as: zName.optional(), id: zName.optional(),
+  }).strict(),
+  uffdio_unregister: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
+  uffdio_writeprotect: z.object({
+    uffd: zName, addr: zExpr, len: zExpr, mode: z.array(z.enum(['wp', 'dontwake', 'bit2'])).default([]), id: zName.optional(),
+  }).strict(),
+  uffdio_copy: z.object({
+    uffd: zName, dst: zExpr, src: zExpr, len: zExpr, mode: z.array(z.enum(['dontwake', 'wp'])).default([]), id: zName.optional(),
+  }).strict(),
+  uffdio_zeropage: z.object({ uffd: zName, addr: zExpr, len: zExpr, mode: z.array(z.enum(['dontwake'])).default([]), id: zName.optional() }).strict(),
+  uffdio_wake: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
+  read_uffd: z.object({ uffd: zName, as: zName.optional(), id: zName.optional() }).strict(),
+  clear_refs: z.union([zInt, z.object({ value: zInt, id: zName.optional() }).strict()]),
+  checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
+} as const;
+
+export const OP_NAMES = Object.keys(OP_SCHEMAS) as OpName[];
+
+/** short help for each op, printed by error messages and docs */
+export const OP_HELP: Record<OpName, string> = {
+  mmap: 'mmap: { as, len, prot: rw, flags: [private, anonymous], addr?, align? }',
+  munmap: 'munmap: { addr, len }',
+  mprotect: 'mprotect: { addr, len, prot }',
+  madvise: 'madvise: { addr, len, advice: hugepage | [hugepage, dontfork, ...] }',
+  write: 'write: { addr, value?, size?: 1|2|4|8 }',
+  memset: 'memset: { addr, len, value }',
+  read: 'read: { addr, len?, as? }',
+  fork: 'fork: { as }',
+  userfaultfd: 'userfaultfd: { as, flags?, via?: syscall|dev, api?: true, features? }',
+  uffdio_api: 'uffdio_api: { uffd, api?, features? }',
+  uffdio_register: 'uffdio_register: { uffd, addr, len, mode: [missing|wp|minor] }',
+  uffdio_unregister: 'uffdio_unregister: { uffd, addr, len }',
+  uffdio_writeprotect: 'uffdio_writeprotect: { uffd, addr, len, mode: [] | [wp] | [dontwake] }',
+  uffdio_copy: 'uffdio_copy: { uffd, dst, src, len, mode? }',
+  uffdio_zeropage: 'uffdio_zeropage: { uffd, addr, len, mode? }',
+  uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
+  read_uffd: 'read_uffd: { uffd, as? }',
+  clear_refs: 'clear_refs: 4',
+  checkpoint: 'checkpoint: name',
+};

@@ -1,0 +1,277 @@
+// The outcome of one execution (an Observation, comparable with the real kernel's) and the evaluation of
+// a scenario's expectations against it.
+import type { Machine } from '../sched/machine.js';
+import { formatSchedule } from '../sched/machine.js';
+import type { KernelSpec } from '../kernel/kernel.js';
+import type { TraceEvent } from '../trace/events.js';
+import type { CompiledScenario, When } from './load.js';
+import type { Snapshot } from './observe.js';
+import { Pred, MODEL_ONLY } from './predicates.js';
+import { evalExpr, Env, EvalError, exprToString } from './expr.js';
+import { digestBytes } from '../sched/exec.js';
+import { SIGNAL_NAME } from '../kernel/include/signal.js';
+import { KPF, PM } from '../kernel/include/uapi.js';
+import { formatKlog } from '../trace/format.js';
+
+export interface ThreadObs {
+  state: string;
+  signal: string | null;
+  minflt: number;
+  majflt: number;
+}
+export interface Observation {
+  scenario: string;
+  kernel: string;
+  release: string;
+  source: 'model' | 'host';
+  threads: Record<string, ThreadObs>;
+  ops: Record<string, { thread: string; op: string; errno: string | null; result: string | null }>;
+  mappings: Record<string, { addr: string; len: string }>;
+  msgs: Record<string, { event: number; flags: number; address: string; where: string }>;
+  buffers: Record<string, { addr: string; digest: string; hex: string }>;
+  snapshots: Record<string, Snapshot>;
+  deadlock: boolean;
+  schedule: string;
+}
+
+/** "ram+0x7f000" for an address inside a named mapping */
+export function whereIs(mappings: Observation['mappings'], addr: bigint): string {
+  for (const [n, m] of Object.entries(mappings)) {
+    const a = BigInt(m.addr), l = BigInt(m.len);
+    if (addr >= a && addr < a + l) return addr === a ? n : `${n}+0x${(addr - a).toString(16)}`;
+  }
+  return '0x' + addr.toString(16);
+}
+
+function shortHex(b: Uint8Array): string {
+  let last = b.length;
+  while (last > 0 && b[last - 1] === 0) last--;
+  const n = Math.min(last, 16);
+  return Array.from(b.slice(0, n), (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+export function buildObservation(m: Machine, spec: KernelSpec): Observation {
+  const threads: Record<string, ThreadObs> = {};
+  for (const t of m.threads) {
+    const sig = t.status === 'signal' ? t.signal!.sig : t.status === 'killed' ? t.killedBy : 0;
+    threads[t.name] = {
+      state: t.status === 'ready' && t.pc >= t.ops.length ? 'done' : t.status === 'ready' ? 'unfinished' : t.status,
+      signal: sig ? SIGNAL_NAME[sig] ?? String(sig) : null,
+      minflt: t.task?.min_flt ?? 0,
+      majflt: t.task?.maj_flt ?? 0,
+    };
+  }
+  const ops: Observation['ops'] = {};
+  for (const r of m.records) ops[r.id] = { thread: r.thread, op: r.op, errno: r.errno, result: r.result };
+  const mappings: Observation['mappings'] = {};
+  const msgs: Observation['msgs'] = {};
+  const buffers: Observation['buffers'] = {};
+  for (const [n, v] of m.vars) if (v.kind === 'mapping') mappings[n] = { addr: '0x' + v.addr.toString(16), len: '0x' + v.len.toString(16) };
+  for (const [n, v] of m.vars) {
+    if (n.startsWith('\0')) continue;
+    if (v.kind === 'msg') {
+      msgs[n] = { event: v.msg.event, flags: v.msg.flags, address: '0x' + v.msg.address.toString(16), where: whereIs(mappings, BigInt(v.msg.address)) };
+    } else if (v.kind === 'data') {
+      buffers[n] = { addr: whereIs(mappings, v.addr), digest: digestBytes(v.bytes), hex: shortHex(v.bytes) };
+    }
+  }
+  return {
+    scenario: m.sc.name, kernel: spec.name, release: spec.release, source: 'model', threads, ops, mappings, msgs, buffers,
+    snapshots: Object.fromEntries(m.snapshots), deadlock: m.deadlock, schedule: formatSchedule(m.taken),
+  };
+}
+
+export function whenMatches(w: When | null, spec: KernelSpec): boolean {
+  if (!w) return true;
+  if (w.kernel && !w.kernel.includes(spec.profile) && !w.kernel.includes(spec.name)) return false;
+  const ids = new Set([...spec.patches].map((p) => p.id));
+  if (w.has && !w.has.every((id) => ids.has(id))) return false;
+  if (w.lacks && w.lacks.some((id) => ids.has(id))) return false;
+  if (w.config) {
+    for (const [key, val] of Object.entries(w.config)) {
+      const cur = (spec.config as unknown as Record<string, unknown>)[key];
+      const s = cur === true ? 'y' : cur === false ? 'n' : String(cur);
+      if (s !== val && !(val === 'true' && s === 'y') && !(val === 'false' && s === 'n')) return false;
+    }
+  }
+  return true;
+}
+
+export interface EvalCtx {
+  obs: Observation;
+  /** trace events, or null for a real-kernel observation (model-only predicates are then skipped) */
+  events: TraceEvent[] | null;
+}
+
+export interface PredResult {
+  ok: boolean | null; // null: cannot be evaluated here (model-only on the host, missing snapshot)
+  detail: string;
+}
+
+function obsEnv(obs: Observation): Env {
+  return (name, field) => {
+    const mp = obs.mappings[name];
+    if (mp) return field === 'len' ? BigInt(mp.len) : BigInt(mp.addr);
+    const msg = obs.msgs[name];
+    if (msg) return field === 'flags' ? BigInt(msg.flags) : field === 'event' ? BigInt(msg.event) : BigInt(msg.address);
+    return undefined;
+  };
+}
+
+const hex = (v: bigint) => '0x' + v.toString(16);
+
+function pageObs(ctx: EvalCtx, at: string, key: string) {
+  const snap = ctx.obs.snapshots[at];
+  return { snap, page: snap?.pages[key] };
+}
+
+export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
+  const obs = ctx.obs;
+  if (MODEL_ONLY.has(p.p) && !ctx.events) return { ok: null, detail: 'model-only' };
+  switch (p.p) {
+    case 'not': {
+      const r = evalPred(p.x, ctx);
+      return r.ok === null ? r : { ok: !r.ok, detail: `not (${r.detail})` };
+    }
+    case 'all': case 'any': {
+      const rs = p.xs.map((x) => evalPred(x, ctx));
+      if (rs.some((r) => r.ok === null)) return { ok: null, detail: rs.map((r) => r.detail).join('; ') };
+      const ok = p.p === 'all' ? rs.every((r) => r.ok) : rs.some((r) => r.ok);
+      return { ok, detail: rs.map((r) => r.detail).join(p.p === 'all' ? '; ' : ' | ') };
+    }
+    case 'signal': {
+      const t = obs.threads[p.thread]!;
+      return { ok: t.signal === p.sig, detail: `${p.thread} ${t.signal ? `ended with ${t.signal} (${t.state})` : `got no signal (${t.state})`}` };
+    }
+    case 'state': {
+      const t = obs.threads[p.thread]!;
+      return { ok: t.state === p.state, detail: `${p.thread} is ${t.state}` };
+    }
+    case 'faults': {
+      const t = obs.threads[p.thread]!;
+      const ok = (p.minflt === undefined || t.minflt === p.minflt) && (p.majflt === undefined || t.majflt === p.majflt);
+      return { ok, detail: `${p.thread}: minflt ${t.minflt}, majflt ${t.majflt}` };
+    }
+    case 'errno': {
+      const r = obs.ops[p.op];
+      if (!r) return { ok: false, detail: `operation ${p.op} did not run` };
+      return { ok: r.errno === p.errno, detail: `${p.op}: ${r.errno ?? 'success'}` };
+    }
+    case 'result': {
+      const r = obs.ops[p.op];
+      if (!r || r.result === null) return { ok: false, detail: `operation ${p.op} has no result` };
+      const want = evalExpr(p.value, obsEnv(obs));
+      let got: bigint | null = null;
+      try { got = BigInt(r.result); } catch { got = null; }
+      return { ok: got === want, detail: `${p.op} returned ${r.result}` };
+    }
+    case 'pagemap': {
+      const { snap, page } = pageObs(ctx, p.at, exprToString(p.addr));
+      if (!snap || !page) return { ok: null, detail: `no pagemap of ${exprToString(p.addr)} at ${p.at}` };
+      const v = BigInt(page.pagemap);
+      const missing = p.has.filter((b) => !((v >> BigInt(PM[b])) & 1n));
+      const extra = p.lacks.filter((b) => (v >> BigInt(PM[b])) & 1n);
+      const idx = Number(v & ((1n << 55n) - 1n));
+      const idxOk = p.index === undefined || idx === p.index;
+      return { ok: missing.length === 0 && extra.length === 0 && idxOk, detail: `pagemap ${exprToString(p.addr)} = ${page.pagemap}${missing.length ? ` lacks ${missing.join(',')}` : ''}${extra.length ? ` has ${extra.join(',')}` : ''}${idxOk ? '' : ` index ${idx}`}` };
+    }
+    case 'kpageflags': {
+      const { snap, page } = pageObs(ctx, p.at, exprToString(p.addr));
+      if (!snap || !page) return { ok: null, detail: `no kpageflags of ${exprToString(p.addr)} at ${p.at}` };
+      if (page.kpageflags === null) return { ok: false, detail: `${exprToString(p.addr)}: no page mapped` };
+      const v = BigInt(page.kpageflags);
+      const missing = p.has.filter((b) => !((v >> BigInt(KPF[b])) & 1n));
+      const extra = p.lacks.filter((b) => (v >> BigInt(KPF[b])) & 1n);
+      return { ok: missing.length === 0 && extra.length === 0, detail: `kpageflags ${exprToString(p.addr)} = ${page.kpageflags}${missing.length ? ` lacks ${missing.join(',')}` : ''}${extra.length ? ` has ${extra.join(',')}` : ''}` };
+    }
+    case 'pte': case 'pmd': {
+      const { snap, page } = pageObs(ctx, p.at, exprToString(p.addr));
+      if (!snap || !page) return { ok: null, detail: `no ${p.p} of ${exprToString(p.addr)} at ${p.at}` };
+      const raw = p.p === 'pte' ? page.pte : page.pmd;
+      const v = raw ? BigInt(raw) : 0n;
+      const PFN = 0x000ffffffffff000n;
+      let ok: boolean;
+      if (p.none) ok = v === 0n;
+      else if (p.flags !== undefined) ok = (v & ~PFN) === p.flags && v !== 0n;
+      else if (p.mask !== undefined) ok = (v & p.mask) === (p.value ?? 0n);
+      else ok = v === (p.value ?? 0n);
+      return { ok, detail: `${p.p} of ${exprToString(p.addr)} = ${raw ?? 'none'} (flags ${hex(v & ~PFN)})` };
+    }
+    case 'smaps': {
+      const snap = obs.snapshots[p.at];
+      const s = snap?.smaps[p.mapping];
+      if (!s) return { ok: null, detail: `no smaps of ${p.mapping} at ${p.at}` };
+      const ok = (p.AnonHugePages === undefined || s.AnonHugePages === p.AnonHugePages) && (p.Rss === undefined || s.Rss === p.Rss);
+      return { ok, detail: `${p.mapping}: AnonHugePages ${s.AnonHugePages} kB, Rss ${s.Rss} kB (at ${p.at})` };
+    }
+    case 'vma_count': {
+      const snap = obs.snapshots[p.at];
+      if (!snap) return { ok: null, detail: `no snapshot ${p.at}` };
+      return { ok: snap.vma_count === p.value, detail: `${snap.vma_count} VMAs (at ${p.at})` };
+    }
+    case 'vmstat': {
+      const snap = obs.snapshots[p.at];
+      const base = p.since ? obs.snapshots[p.since] : null;
+      if (!snap || (p.since && !base)) return { ok: null, detail: `no snapshot ${p.at}` };
+      const d = (snap.vmstat[p.name] ?? 0) - (base ? base.vmstat[p.name] ?? 0 : 0);
+      return { ok: d === p.delta, detail: `${p.name} +${d}${p.since ? ` since ${p.since}` : ''}` };
+    }
+    case 'msg': {
+      const msg = obs.msgs[p.var];
+      if (!msg) return { ok: false, detail: `no message in ${p.var}` };
+      let ok = true;
+      if (p.flags !== undefined && msg.flags !== p.flags) ok = false;
+      if (p.event !== undefined && msg.event !== p.event) ok = false;
+      if (p.address !== undefined) {
+        try {
+          if (BigInt(msg.address) !== evalExpr(p.address, obsEnv(obs))) ok = false;
+        } catch (e) {
+          if (!(e instanceof EvalError)) throw e;
+          ok = false;
+        }
+      }
+      return { ok, detail: `${p.var}: event 0x${msg.event.toString(16)} flags 0x${msg.flags.toString(16)} address ${msg.where}` };
+    }
+    case 'same_data': {
+      const a = obs.buffers[p.a], b = obs.buffers[p.b];
+      if (!a || !b) return { ok: false, detail: 'buffer missing' };
+      return { ok: a.digest === b.digest, detail: `${p.a} ${a.digest} / ${p.b} ${b.digest}` };
+    }
+    case 'data_at': {
+      const buf = obs.buffers[p.var];
+      const snap = obs.snapshots[p.at];
+      if (!buf || !snap) return { ok: null, detail: 'missing buffer or snapshot' };
+      return { ok: null, detail: 'data_at is evaluated by check' };
+    }
+    case 'klog': {
+      const lines = formatKlog(ctx.events!).filter((l) => l.includes(p.text));
+      const ok = p.count === undefined ? lines.length > 0 : lines.length === p.count;
+      return { ok, detail: `klog "${p.text}" printed ${lines.length} time(s)` };
+    }
+    case 'event': {
+      const evs = ctx.events!.filter((e) => e.type === p.type && (!p.fn || e.fn === p.fn));
+      const ok = p.count === undefined ? evs.length > 0 : evs.length === p.count;
+      return { ok, detail: `event ${p.type}${p.fn ? ' in ' + p.fn : ''}: ${evs.length}` };
+    }
+    case 'mem': {
+      return { ok: null, detail: 'mem is read by the runner' };
+    }
+  }
+}
+
+export interface ExpectResult {
+  line: number;
+  text: string;
+  ok: boolean | null;
+  detail: string;
+}
+
+export function evalExpectations(sc: CompiledScenario, spec: KernelSpec, ctx: EvalCtx): ExpectResult[] {
+  const out: ExpectResult[] = [];
+  for (const e of sc.expect) {
+    if (!whenMatches(e.when, spec)) continue;
+    const r = evalPred(e.pred, ctx);
+    out.push({ line: e.line, text: e.text, ok: r.ok, detail: r.detail });
+  }
+  return out;
+}

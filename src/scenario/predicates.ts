@@ -1,0 +1,69 @@
+// Outcome predicates: what a scenario expects of one execution (run) or asks of all of them (check).
+import { z } from 'zod';
+import { zInt } from './ops.js';
+import { Expr } from './expr.js';
+import { KPF, KpfName, PM, PagemapBitName } from '../kernel/include/uapi.js';
+import { ERRNO } from '../kernel/include/errno.js';
+
+export type Pred =
+  | { p: 'signal'; thread: string; sig: string | null }
+  | { p: 'faults'; thread: string; minflt?: number; majflt?: number }
+  | { p: 'state'; thread: string; state: string }
+  | { p: 'errno'; op: string; errno: string | null }
+  | { p: 'result'; op: string; value: Expr }
+  | { p: 'mem'; addr: Expr; size: number; value: Expr; at: string }
+  | { p: 'pagemap'; addr: Expr; has: PagemapBitName[]; lacks: PagemapBitName[]; index?: number; at: string }
+  | { p: 'kpageflags'; addr: Expr; has: KpfName[]; lacks: KpfName[]; at: string }
+  | { p: 'pte' | 'pmd'; addr: Expr; flags?: bigint; mask?: bigint; value?: bigint; none?: boolean; at: string }
+  | { p: 'smaps'; mapping: string; AnonHugePages?: number; Rss?: number; at: string }
+  | { p: 'vma_count'; value: number; at: string }
+  | { p: 'vmstat'; name: string; delta: number; since: string | null; at: string }
+  | { p: 'msg'; var: string; flags?: number; address?: Expr; event?: number }
+  | { p: 'same_data'; a: string; b: string }
+  | { p: 'data_at'; var: string; at: string }
+  | { p: 'klog'; text: string; count?: number }
+  | { p: 'event'; type: string; fn?: string; count?: number }
+  | { p: 'not'; x: Pred }
+  | { p: 'all'; xs: Pred[] }
+  | { p: 'any'; xs: Pred[] };
+
+/** predicates the real kernel cannot observe (host comparisons skip them) */
+export const MODEL_ONLY = new Set(['pte', 'pmd', 'klog', 'event']);
+
+const zExpr = z.union([z.bigint(), zInt, z.string().min(1)]);
+const zName = z.string().regex(/^[A-Za-z_]\w*$/);
+const pmNames = Object.keys(PM) as [PagemapBitName, ...PagemapBitName[]];
+const kpfNames = Object.keys(KPF) as [KpfName, ...KpfName[]];
+const errnos = [...Object.keys(ERRNO), 'none'] as unknown as [string, ...string[]];
+const zBig = z.union([z.bigint(), z.number().int()]);
+const at = { at: zName.optional() };
+
+/** the raw YAML shapes, keyed by the subject key that identifies each predicate */
+export const PRED_SCHEMAS = {
+  thread: z.object({
+    thread: zName, signal: z.enum(['SIGBUS', 'SIGSEGV', 'SIGKILL', 'none']).optional(),
+    minflt: zInt.optional(), majflt: zInt.optional(),
+    state: z.enum(['done', 'signal', 'killed', 'blocked', 'livelock']).optional(),
+  }).strict(),
+  op: z.object({ op: zName, errno: z.enum(errnos).optional(), result: zExpr.optional() }).strict(),
+  mem: z.object({ mem: zExpr, size: zInt.pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).default(1), value: zExpr, ...at }).strict(),
+  pagemap: z.object({ pagemap: zExpr, has: z.array(z.enum(pmNames)).default([]), lacks: z.array(z.enum(pmNames)).default([]), index: zInt.optional(), ...at }).strict(),
+  kpageflags: z.object({ kpageflags: zExpr, has: z.array(z.enum(kpfNames)).default([]), lacks: z.array(z.enum(kpfNames)).default([]), ...at }).strict(),
+  pte: z.object({ pte: zExpr, flags: zBig.optional(), mask: zBig.optional(), value: zBig.optional(), none: z.boolean().optional(), ...at }).strict(),
+  pmd: z.object({ pmd: zExpr, flags: zBig.optional(), mask: zBig.optional(), value: zBig.optional(), none: z.boolean().optional(), ...at }).strict(),
+  smaps: z.object({ smaps: zName, AnonHugePages: zInt.optional(), Rss: zInt.optional(), ...at }).strict(),
+  vma_count: z.object({ vma_count: zInt, ...at }).strict(),
+  vmstat: z.object({ vmstat: z.string(), delta: zInt, since: zName.optional(), ...at }).strict(),
+  msg: z.object({ msg: zName, flags: zInt.optional(), address: zExpr.optional(), event: z.enum(['pagefault', 'fork', 'remap', 'remove', 'unmap']).optional() }).strict(),
+  same_data: z.object({ same_data: z.tuple([zName, zName]) }).strict(),
+  data_at: z.object({ data_at: zName, at: zName }).strict(),
+  klog: z.object({ klog: z.string(), count: zInt.optional() }).strict(),
+  event: z.object({ event: z.string(), fn: z.string().optional(), count: zInt.optional() }).strict(),
+} as const;
+export type PredKey = keyof typeof PRED_SCHEMAS;
+export const PRED_KEYS = Object.keys(PRED_SCHEMAS) as PredKey[];
+export const VMSTAT_NAMES = [
+  'pgfault', 'pgmajfault', 'thp_fault_alloc', 'thp_fault_fallback', 'thp_split_pmd', 'thp_split_page',
+  'thp_zero_page_alloc', 'thp_collapse_alloc', 'thp_deferred_split_page',
+];
+export const EVENT_CODES: Record<string, number> = { pagefault: 0x12, fork: 0x13, remap: 0x14, remove: 0x15, unmap: 0x16 };

@@ -1,0 +1,271 @@
+// Executing scenario operations on the model: system calls (errno recorded) and user memory accesses
+// (through the MMU, with page faults that may sleep in handle_userfault).
+import type { Machine, ThreadState, VarValue } from './machine.js';
+import type { CompiledOp } from '../scenario/ops.js';
+import { evalExpr, Expr } from '../scenario/expr.js';
+import { SyscallError, ERRNO_NAME } from '../kernel/include/errno.js';
+import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
+import { do_mprotect } from '../kernel/mm/mprotect.js';
+import { do_madvise } from '../kernel/mm/madvise.js';
+import { clear_refs_write } from '../kernel/fs/proc/task_mmu.js';
+import { mmu_access } from '../kernel/arch/x86/mmu.js';
+import { do_user_addr_fault, resume_user_addr_fault, FaultResult } from '../kernel/arch/x86/mm/fault.js';
+import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
+import {
+  sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_register, userfaultfd_unregister,
+  userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, UserfaultfdCtx,
+} from '../kernel/fs/userfaultfd.js';
+import { dup_mmap } from '../kernel/kernel/fork.js';
+import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
+import { UFFD_API } from '../kernel/include/uapi.js';
+
+/** how many faults at one byte, without progress, before the model calls it a livelock */
+const SPIN_LIMIT = 32;
+
+export class ScenarioRuntimeError extends Error {}
+
+/** the environment expressions are evaluated in */
+export function envOf(m: Machine) {
+  return (name: string, field: string | undefined): bigint | undefined => {
+    const v = m.vars.get(name);
+    if (!v) return undefined;
+    switch (v.kind) {
+      case 'mapping':
+        return field === 'len' ? v.len : field === undefined || field === 'addr' ? v.addr : undefined;
+      case 'msg':
+        if (field === 'address' || field === undefined) return BigInt(v.msg.address);
+        if (field === 'flags') return BigInt(v.msg.flags);
+        if (field === 'event') return BigInt(v.msg.event);
+        if (field === 'ptid') return BigInt(v.msg.ptid);
+        return undefined;
+      case 'data':
+        return field === 'addr' || field === undefined ? v.addr : undefined;
+      case 'ioctls':
+        return v.value;
+      default:
+        return undefined;
+    }
+  };
+}
+
+function num(m: Machine, e: Expr): number {
+  const v = evalExpr(e, envOf(m));
+  if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new SyscallError(22, `value ${v} out of range`);
+  return Number(v);
+}
+
+function uffdOf(m: Machine, name: string): UserfaultfdCtx {
+  const v = m.vars.get(name);
+  if (!v || v.kind !== 'uffd') throw new ScenarioRuntimeError(`'${name}' is not an open userfaultfd at this point`);
+  return v.ctx;
+}
+
+function setVar(m: Machine, name: string | null, v: VarValue): void {
+  if (name) m.vars.set(name, v);
+}
+
+function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null): void {
+  m.records.push({ id: op.id, thread: t.name, op: op.op, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result, step: m.step });
+  m.k.trace('syscall', op.op, { id: op.id, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result });
+}
+
+/** run one operation; 'done' when it completed (successfully or with an errno), 'blocked' when it sleeps */
+export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
+  const op = t.ops[t.pc]!;
+  const k = m.k;
+  const task = t.task!;
+  const mm = task.mm;
+  if (op.op === 'write' || op.op === 'memset' || op.op === 'read') return memoryOp(m, t, op);
+  if (op.op === 'read_uffd') {
+    const ctx = uffdOf(m, op.uffd);
+    return readUffd(m, t, op, ctx, false);
+  }
+  try {
+    let result: string | null = '0';
+    switch (op.op) {
+      case 'mmap': {
+        const addr = do_mmap(k, mm, { addr: op.addr ? num(m, op.addr) : 0, len: num(m, op.len), prot: op.prot, flags: op.flags, align: op.align, label: op.as ?? op.id });
+        setVar(m, op.as, { kind: 'mapping', addr: BigInt(addr), len: BigInt(Math.ceil(num(m, op.len) / PAGE_SIZE) * PAGE_SIZE) });
+        result = '0x' + addr.toString(16);
+        break;
+      }
+      case 'munmap':
+        do_munmap(k, mm, num(m, op.addr), num(m, op.len));
+        break;
+      case 'mprotect':
+        do_mprotect(k, mm, num(m, op.addr), num(m, op.len), op.prot);
+        break;
+      case 'madvise':
+        for (const a of op.advice) do_madvise(k, mm, num(m, op.addr), num(m, op.len), a);
+        break;
+      case 'fork': {
+        const child = dup_mmap(k, mm);
+        const ctask = k.newTask(op.as, child);
+        m.procs.set(op.as, { name: op.as, mm: child, pid: ctask.tid });
+        setVar(m, op.as, { kind: 'process', name: op.as });
+        result = String(ctask.tid);
+        break;
+      }
+      case 'userfaultfd': {
+        const ctx = sys_userfaultfd(k, task, { nonblock: op.nonblock, userModeOnly: op.user_mode_only }, op.via === 'dev', op.as);
+        setVar(m, op.as, { kind: 'uffd', ctx });
+        if (op.api) result = '0x' + userfaultfd_api(k, ctx, UFFD_API, op.features).features.toString(16);
+        break;
+      }
+      case 'uffdio_api':
+        result = '0x' + userfaultfd_api(k, uffdOf(m, op.uffd), op.api, op.features).features.toString(16);
+        break;
+      case 'uffdio_register': {
+        const io = userfaultfd_register(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len), op.mode);
+        setVar(m, op.as, { kind: 'ioctls', value: io });
+        result = '0x' + io.toString(16);
+        break;
+      }
+      case 'uffdio_unregister':
+        userfaultfd_unregister(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
+        break;
+      case 'uffdio_writeprotect':
+        userfaultfd_writeprotect(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len), op.mode);
+        break;
+      case 'uffdio_copy':
+        result = String(userfaultfd_copy(k, uffdOf(m, op.uffd), num(m, op.dst), num(m, op.src), num(m, op.len), op.mode));
+        break;
+      case 'uffdio_zeropage':
+        result = String(userfaultfd_zeropage(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len), op.mode));
+        break;
+      case 'uffdio_wake':
+        userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
+        break;
+      case 'clear_refs':
+        clear_refs_write(k, mm, op.value);
+        break;
+      case 'checkpoint':
+        m.takeCheckpoint(op.name);
+        break;
+    }
+    record(m, t, op, null, result);
+  } catch (e) {
+    if (e instanceof SyscallError) {
+      record(m, t, op, e.errno, null);
+      k.trace('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
+    } else throw e;
+  }
+  return 'done';
+}
+
+function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'read_uffd' }>, ctx: UserfaultfdCtx, resumed: boolean): 'done' | 'blocked' {
+  try {
+    const msg = userfaultfd_ctx_read(m.k, ctx, 32);
+    if (!msg) {
+      if (ctx.nonblock) throw new SyscallError(11, 'no message pending (O_NONBLOCK)');
+      t.wait = { kind: 'uffd_read', ctx };
+      if (!resumed) m.k.trace('uffd_read_wait', 'userfaultfd_read', { uffd: ctx.name });
+      return 'blocked';
+    }
+    t.wait = null;
+    setVar(m, op.as, { kind: 'msg', msg });
+    record(m, t, op, null, `event=0x${msg.event.toString(16)} flags=0x${msg.flags.toString(16)} address=0x${msg.address.toString(16)}`);
+  } catch (e) {
+    if (!(e instanceof SyscallError)) throw e;
+    t.wait = null;
+    record(m, t, op, e.errno, null);
+  }
+  return 'done';
+}
+
+/** continue a blocked operation after its wake-up */
+export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
+  const op = t.ops[t.pc]!;
+  const w = t.wait!;
+  t.status = 'ready';
+  if (w.kind === 'uffd_read') return readUffd(m, t, op as Extract<CompiledOp, { op: 'read_uffd' }>, w.ctx, true);
+  t.wait = null;
+  const r = resume_user_addr_fault(m.k, t.task!, w.cont);
+  const after = faultOutcome(m, t, r, w.write);
+  if (after !== 'retry') return after;
+  return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
+}
+
+/** what a fault result means for the access in progress */
+function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean): 'retry' | 'blocked' | 'ended' {
+  switch (r.kind) {
+    case 'done':
+      return 'retry';
+    case 'blocked':
+      t.wait = { kind: 'fault', cont: r.cont, write };
+      return 'blocked';
+    case 'signal':
+      t.status = 'signal';
+      t.signal = { sig: r.sig, code: r.code, addr: r.addr };
+      t.task!.signal = t.signal;
+      m.killProcess(t, r.sig);
+      return 'ended';
+    case 'livelock':
+      t.status = 'livelock';
+      m.k.trace('livelock', 'do_user_addr_fault', { address: r.cont.address, attempts: r.cont.attempts });
+      return 'ended';
+  }
+}
+
+/** a user-space load/store of one or more bytes, page by page, faulting as the CPU would */
+function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>): 'done' | 'blocked' | 'ended' {
+  const k = m.k;
+  const mm = t.task!.mm;
+  const addr = num(m, op.addr);
+  const len = op.op === 'write' ? op.size : num(m, op.len);
+  const write = op.op !== 'read';
+  let bytes: Uint8Array;
+  if (op.op === 'write') {
+    let v = evalExpr(op.value, envOf(m));
+    bytes = new Uint8Array(op.size);
+    for (let i = 0; i < op.size; i++) {
+      bytes[i] = Number(v & 0xffn);
+      v >>= 8n;
+    }
+  } else bytes = new Uint8Array(0);
+  let out: Uint8Array | null = null;
+  if (op.op === 'read') {
+    const prev = m.vars.get(`\0buf:${op.id}`);
+    out = prev && prev.kind === 'data' ? prev.bytes : new Uint8Array(len);
+    m.vars.set(`\0buf:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out });
+  }
+  while (t.progress < len) {
+    const a = addr + t.progress;
+    const pfn = mmu_access(k, mm, a, write);
+    if (pfn < 0) {
+      if (++t.spins > SPIN_LIMIT) {
+        t.status = 'livelock';
+        k.trace('livelock', 'user access', { address: a, faults: t.spins });
+        return 'ended';
+      }
+      const err = -pfn | X86_PF_USER | (write ? X86_PF_WRITE : 0);
+      const r = do_user_addr_fault(k, t.task!, a, err);
+      const o = faultOutcome(m, t, r, write);
+      if (o !== 'retry') return o;
+      continue;
+    }
+    t.spins = 0;
+    const off = a % PAGE_SIZE;
+    const n = Math.min(len - t.progress, PAGE_SIZE - off);
+    for (let i = 0; i < n; i++) {
+      if (op.op === 'write') k.data.writeByte(pfn, off + i, bytes[t.progress + i]!);
+      else if (op.op === 'memset') k.data.writeByte(pfn, off + i, op.value);
+      else out![t.progress + i] = k.data.readByte(pfn, off + i);
+    }
+    t.progress += n;
+  }
+  if (op.op === 'read') setVar(m, op.as, { kind: 'data', addr: BigInt(addr), bytes: out! });
+  k.trace('access', op.op, { id: op.id, addr, len, write });
+  record(m, t, op, null, op.op === 'read' ? digestBytes(out!) : null);
+  return 'done';
+}
+
+export function digestBytes(b: Uint8Array): string {
+  let h = 0x811c9dc5;
+  let nz = 0;
+  for (let i = 0; i < b.length; i++) {
+    h = Math.imul(h ^ b[i]!, 0x01000193);
+    if (b[i]) nz++;
+  }
+  return `${b.length}B nonzero=${nz} fnv=${(h >>> 0).toString(16).padStart(8, '0')}`;
+}

@@ -1,0 +1,116 @@
+// Formatters over the trace: `text` for people, `json` (JSON lines, versioned), `klog` (what the seed's
+// instrumented kernel printed).
+import type { TraceEvent, TraceValue } from './events.js';
+import { TRACE_SCHEMA_VERSION } from './events.js';
+import { whereIs, Observation } from '../scenario/outcome.js';
+import { SIGNAL_NAME } from '../kernel/include/signal.js';
+
+type Mappings = Observation['mappings'];
+
+function addr(m: Mappings, v: TraceValue | undefined): string {
+  if (typeof v !== 'number') return String(v);
+  return whereIs(m, BigInt(v));
+}
+const hex = (v: TraceValue | undefined) => (typeof v === 'number' ? '0x' + v.toString(16) : String(v));
+
+/** one line for people; null to leave the event out */
+export function textLine(e: TraceEvent, m: Mappings): string | null {
+  const f = e as Record<string, TraceValue>;
+  switch (e.type) {
+    case 'syscall':
+      return `${f.fn}(${f.id}) = ${f.errno ? `-${f.errno}` : f.result ?? 0}`;
+    case 'errno':
+      return `  ${f.fn} fails with ${f.errno}: ${f.why}`;
+    case 'mmap':
+      return `  mmap_region ${addr(m, f.start)} .. +0x${((f.end as number) - (f.start as number)).toString(16)} vm_flags=${hex(f.vm_flags)}`;
+    case 'page_fault':
+      return `${f.fn}: ${(f.error_code as number) & 2 ? 'write' : 'read'} fault at ${addr(m, f.address)}, flags=0x${(f.flags as number).toString(16)} (${f.flag_names})`;
+    case 'handle_mm_fault':
+      return `  handle_mm_fault(${addr(m, f.address)}, flags=0x${(f.flags as number).toString(16)})`;
+    case 'fault_retry':
+      return `  ${f.fn}: VM_FAULT_RETRY -> retry with flags=0x${(f.flags as number).toString(16)}${f.flag_names ? ` (${f.flag_names})` : ''}${f.why ? ` (${f.why})` : ''}`;
+    case 'fault_resume':
+      return `  woken: handle_userfault returns ${f.ret_names}`;
+    case 'fault_done':
+      return `  fault done (${f.ret_names})`;
+    case 'fault_return':
+      return `  ${f.fn}: ${f.why}: return to user space, the access faults again`;
+    case 'signal':
+      return `  ${f.fn}: ${SIGNAL_NAME[f.sig as number] ?? f.sig} at ${addr(m, f.address)}${f.ret_names ? ` (${f.ret_names})` : ''}`;
+    case 'livelock':
+      return `  LIVELOCK: the access at ${addr(m, f.address)} keeps faulting`;
+    case 'handle_userfault':
+      return `  handle_userfault(${f.reason}) flags=0x${(f.flags as number).toString(16)}: ${f.action}${f.msg_flags !== undefined ? ` [msg flags=0x${(f.msg_flags as number).toString(16)} address=${addr(m, f.msg_address)}]` : ''}`;
+    case 'do_wp_page': case 'wp_huge_pmd': case 'do_huge_pmd_wp_page':
+      return `  ${f.fn}(${addr(m, f.addr)}): ${f.action}${f.pte ? ` pte=${f.pte}` : ''}${f.pmd ? ` pmd=${f.pmd}` : ''}`;
+    case 'do_anonymous_page':
+      return `  do_anonymous_page(${addr(m, f.addr)}): ${f.zero_page ? 'zero page' : 'new page'} pte=${f.pte}`;
+    case 'do_huge_pmd_anonymous_page':
+      return `  ${f.fn}(${addr(m, f.addr)}): ${f.huge_zero_page ? 'huge zero page' : 'new THP'} pmd=${f.pmd}`;
+    case 'wp_page_copy':
+      return `  wp_page_copy(${addr(m, f.addr)}): pfn ${hex(f.old_pfn)} -> ${hex(f.new_pfn)}`;
+    case 'set_pte': case 'set_pmd':
+      return `    ${e.type === 'set_pte' ? 'PTE' : 'PMD'} ${addr(m, f.addr)}: ${f.old} -> ${f.new}  (${f.fn})`;
+    case 'split_huge_pmd':
+      return `  ${f.fn}(${addr(m, f.addr)}): old pmd=${f.old_pmd} dirty=${f.dirty} write=${f.write} uffd_wp=${f.uffd_wp} -> pte[0]=${f.first_pte ?? f.pte}`;
+    case 'change_protection':
+      return `  change_protection(${addr(m, f.start)}..${addr(m, f.end)}, newprot=${f.newprot}, cp_flags=0x${(f.cp_flags as number).toString(16)}) = ${f.pages} pages`;
+    case 'mwriteprotect_range':
+      return `  mwriteprotect_range: vm_flags=${hex(f.vm_flags)} ${addr(m, f.start)}..${addr(m, f.end)} changed ${f.pages} pages (newprot=${f.newprot}, wp=${f.wp})`;
+    case 'uffd_read':
+      return `  read(${f.uffd}): event=0x${(f.event as number).toString(16)} flags=0x${(f.flags as number).toString(16)} address=${addr(m, f.address)}`;
+    case 'uffd_read_wait':
+      return `  read(${f.uffd}): no message yet, sleeping`;
+    case 'uffd_wake':
+      return `  wake_userfault(${f.uffd}, ${addr(m, f.start)}, 0x${(f.len as number).toString(16)}): woke ${f.woken}`;
+    case 'klog':
+      return `  kernel: ${f.text}`;
+    case 'dump_stack':
+      return `  kernel: Call Trace: ${(f.frames as string[]).join(' <- ')}`;
+    case 'access':
+      return null;
+    case 'suppressed':
+      return `    ... ${f.count} more ${f.what} events`;
+    default:
+      return `  ${e.type} (${e.fn})`;
+  }
+}
+
+export function formatText(events: TraceEvent[], m: Mappings): string[] {
+  const out: string[] = [];
+  let lastThread = '';
+  for (const e of events) {
+    const l = textLine(e, m);
+    if (l === null) continue;
+    const head = e.thread === lastThread ? '' : `[${e.thread}${e.step ? ` step ${e.step}` : ''}]\n`;
+    if (e.type === 'syscall' || head) lastThread = e.thread;
+    out.push(head + (e.type === 'syscall' ? '  ' : '') + l);
+  }
+  return out;
+}
+
+/** what the seed's kernel printed: Peter Xu's debug printks in mwriteprotect_range, and printk/dump_stack */
+export function formatKlog(events: TraceEvent[]): string[] {
+  const out: string[] = [];
+  for (const e of events) {
+    const f = e as Record<string, TraceValue>;
+    if (e.type === 'mwriteprotect_range') {
+      out.push(`kernel: mwriteprotect_range: vm_flags: 0x${(f.vm_flags as number).toString(16)}`);
+      out.push(`kernel: mwriteprotect_range: 0x${(f.start as number).toString(16)}-0x${(f.end as number).toString(16)} changed ${f.pages} pages (newprot=${f.newprot}, wp=${f.wp})`);
+    } else if (e.type === 'klog') {
+      out.push(`kernel: ${f.text}`);
+    } else if (e.type === 'dump_stack') {
+      out.push(`kernel: CPU: 0 PID: ${f.pid} Comm: ${f.comm} Not tainted ${f.release} (mmsim)`);
+      out.push('kernel: Call Trace:');
+      for (const fr of f.frames as string[]) out.push(`kernel:  ${fr}`);
+    }
+  }
+  return out;
+}
+
+export function formatJson(events: TraceEvent[], header: Record<string, TraceValue>, outcome: unknown): string[] {
+  const out = [JSON.stringify({ type: 'header', schema: 'mmsim-trace', version: TRACE_SCHEMA_VERSION, ...header })];
+  for (const e of events) out.push(JSON.stringify(e));
+  out.push(JSON.stringify({ type: 'outcome', ...(outcome as object) }, (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v)));
+  return out;
+}
