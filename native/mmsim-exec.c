@@ -1,0 +1,1861 @@
+// mmsim-exec: run an mmsim scenario on the real kernel.
+//
+// Reads the compiled scenario (the JSON `mmsim` compiles a YAML scenario into) on stdin, performs
+// every operation with the real system calls, one scenario thread per pthread (threads of a forked
+// process run in that process), under the same schedule the model uses, and writes what it saw as
+// JSON on stdout: each operation's result and errno, each thread's end state, signal and faults,
+// uffd messages, read buffers, and at every checkpoint the pagemap entry (PFN replaced by the
+// page's index inside its folio), kpageflags, smaps counters, VMA count and vmstat deltas.
+//
+//   mmsim-exec < plan.json          run a scenario
+//   mmsim-exec --probe              print what this kernel offers (JSON)
+//   mmsim-exec --bench W [N]        run a native benchmark workload and print its time (JSON)
+//
+// The schedule. A scenario thread only runs when the scheduler (the main thread) gives it a step.
+// A step is one operation, or the resumption of a blocked one. A thread is blocked when it sleeps
+// in the kernel: in handle_userfault (a fault on a registered range) or in a read(2) of a uffd;
+// the scheduler sees that in /proc/PID/task/TID/wchan. Wake-ups are deferred the way the model
+// defers them: an ioctl that would wake a faulting thread runs with its DONTWAKE mode, and the
+// woken thread only continues (UFFDIO_WAKE on its page) when the schedule gives it its next step.
+//
+// Nothing here is taken from elsewhere: the JSON reader/writer, the scheduler and the probes are
+// this project's own. uAPI constants newer than the build machine's headers are defined below.
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/futex.h>
+#include <linux/userfaultfd.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+// ---- uAPI newer than linux-libc-dev 6.1 -------------------------------------------------------
+#ifndef USERFAULTFD_IOC_NEW
+#define USERFAULTFD_IOC_NEW _IO(0xAA, 0x00)
+#endif
+#ifndef UFFD_USER_MODE_ONLY
+#define UFFD_USER_MODE_ONLY 1
+#endif
+#define MMSIM_UFFD_FEATURE_WP_UNPOPULATED (1ULL << 13)
+#define MMSIM_UFFD_FEATURE_POISON (1ULL << 14)
+#define MMSIM_UFFD_FEATURE_WP_ASYNC (1ULL << 15)
+#define MMSIM_UFFD_FEATURE_MOVE (1ULL << 16)
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#define MADV_POPULATE_WRITE 23
+#endif
+// PAGEMAP_SCAN (include/uapi/linux/fs.h, v6.7)
+struct mmsim_page_region {
+  uint64_t start, end, categories;
+};
+struct mmsim_pm_scan_arg {
+  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+  uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+#define MMSIM_PAGEMAP_SCAN 0xC0606610UL
+#define MMSIM_PM_SCAN_WP_MATCHING (1ULL << 0)
+#define MMSIM_PM_SCAN_CHECK_WPASYNC (1ULL << 1)
+
+#define PAGE_SZ 4096UL
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+#define PM_PRESENT (1ULL << 63)
+#define KPF_COMPOUND_HEAD (1ULL << 15)
+#define KPF_COMPOUND_TAIL (1ULL << 16)
+
+// ---- small helpers -------------------------------------------------------------------------------
+static void die(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static int g_out_fd = 1;
+
+static uint64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static int futex_wait(_Atomic int *addr, int val, long timeout_ns) {
+  struct timespec ts = {timeout_ns / 1000000000L, timeout_ns % 1000000000L};
+  return (int)syscall(SYS_futex, (int *)addr, FUTEX_WAIT, val, timeout_ns >= 0 ? &ts : NULL, NULL, 0);
+}
+static void futex_wake(_Atomic int *addr) { syscall(SYS_futex, (int *)addr, FUTEX_WAKE, 1 << 30, NULL, NULL, 0); }
+
+// ---- a growable string (output and results) ------------------------------------------------------
+typedef struct {
+  char *p;
+  size_t n, cap;
+} Str;
+static void s_grow(Str *s, size_t add) {
+  if (s->n + add + 1 <= s->cap) return;
+  size_t c = s->cap ? s->cap : 256;
+  while (c < s->n + add + 1) c *= 2;
+  s->p = realloc(s->p, c);
+  if (!s->p) die("out of memory");
+  s->cap = c;
+}
+static void s_add(Str *s, const char *t, size_t n) {
+  s_grow(s, n);
+  memcpy(s->p + s->n, t, n);
+  s->n += n;
+  s->p[s->n] = 0;
+}
+static void s_puts(Str *s, const char *t) { s_add(s, t, strlen(t)); }
+static void s_printf(Str *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_printf(Str *s, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char buf[512];
+  int n = vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  if (n < (int)sizeof buf) {
+    s_add(s, buf, (size_t)n);
+    return;
+  }
+  s_grow(s, (size_t)n);
+  va_start(ap, fmt);
+  vsnprintf(s->p + s->n, (size_t)n + 1, fmt, ap);
+  va_end(ap);
+  s->n += (size_t)n;
+}
+static void s_json_str(Str *s, const char *t) {
+  s_puts(s, "\"");
+  for (const unsigned char *c = (const unsigned char *)t; *c; c++) {
+    if (*c == '"' || *c == '\\') {
+      char b[3] = {'\\', (char)*c, 0};
+      s_puts(s, b);
+    } else if (*c < 0x20) {
+      s_printf(s, "\\u%04x", *c);
+    } else s_add(s, (const char *)c, 1);
+  }
+  s_puts(s, "\"");
+}
+
+static void die(const char *fmt, ...) {
+  char buf[1024];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  Str s = {0};
+  s_puts(&s, "{\"ok\":false,\"error\":");
+  s_json_str(&s, buf);
+  s_puts(&s, "}\n");
+  if (write(g_out_fd, s.p, s.n) < 0) _exit(3);
+  _exit(3);
+}
+
+// ---- JSON reader -------------------------------------------------------------------------------
+enum { J_NULL, J_BOOL, J_NUM, J_STR, J_ARR, J_OBJ };
+typedef struct J J;
+struct J {
+  int t;
+  double num;
+  char *str; // J_STR, and the raw text of J_NUM
+  int n;     // children
+  J **v;
+  char **k;
+};
+typedef struct {
+  const char *p, *end;
+} Rd;
+static void rd_ws(Rd *r) {
+  while (r->p < r->end && (*r->p == ' ' || *r->p == '\n' || *r->p == '\r' || *r->p == '\t')) r->p++;
+}
+static J *jnew(int t) {
+  J *j = calloc(1, sizeof(J));
+  if (!j) die("out of memory");
+  j->t = t;
+  return j;
+}
+static void jpush(J *j, char *key, J *v) {
+  if ((j->n & (j->n - 1)) == 0) {
+    int c = j->n ? j->n * 2 : 1;
+    j->v = realloc(j->v, sizeof(J *) * (size_t)c);
+    if (j->t == J_OBJ) j->k = realloc(j->k, sizeof(char *) * (size_t)c);
+  }
+  if (j->t == J_OBJ) j->k[j->n] = key;
+  j->v[j->n++] = v;
+}
+static char *rd_string(Rd *r) {
+  if (r->p >= r->end || *r->p != '"') die("plan: expected a string");
+  r->p++;
+  Str s = {0};
+  s_grow(&s, 16);
+  while (r->p < r->end && *r->p != '"') {
+    if (*r->p == '\\') {
+      r->p++;
+      if (r->p >= r->end) break;
+      char c = *r->p++;
+      switch (c) {
+        case 'n': s_add(&s, "\n", 1); break;
+        case 't': s_add(&s, "\t", 1); break;
+        case 'r': s_add(&s, "\r", 1); break;
+        case 'b': s_add(&s, "\b", 1); break;
+        case 'f': s_add(&s, "\f", 1); break;
+        case 'u': {
+          unsigned v = 0;
+          for (int i = 0; i < 4 && r->p < r->end; i++) {
+            char h = *r->p++;
+            v = v * 16 + (unsigned)(h >= 'a' ? h - 'a' + 10 : h >= 'A' ? h - 'A' + 10 : h - '0');
+          }
+          // plans are ASCII; keep the low byte of anything else
+          char b = (char)(v < 0x80 ? v : '?');
+          s_add(&s, &b, 1);
+          break;
+        }
+        default: s_add(&s, &c, 1);
+      }
+    } else s_add(&s, r->p++, 1);
+  }
+  if (r->p >= r->end) die("plan: unterminated string");
+  r->p++;
+  return s.p;
+}
+static J *rd_value(Rd *r, int depth) {
+  if (depth > 200) die("plan: nested too deeply");
+  rd_ws(r);
+  if (r->p >= r->end) die("plan: unexpected end of input");
+  char c = *r->p;
+  if (c == '{') {
+    J *j = jnew(J_OBJ);
+    r->p++;
+    rd_ws(r);
+    if (r->p < r->end && *r->p == '}') {
+      r->p++;
+      return j;
+    }
+    for (;;) {
+      rd_ws(r);
+      char *k = rd_string(r);
+      rd_ws(r);
+      if (r->p >= r->end || *r->p != ':') die("plan: expected ':'");
+      r->p++;
+      jpush(j, k, rd_value(r, depth + 1));
+      rd_ws(r);
+      if (r->p < r->end && *r->p == ',') {
+        r->p++;
+        continue;
+      }
+      if (r->p < r->end && *r->p == '}') {
+        r->p++;
+        return j;
+      }
+      die("plan: expected ',' or '}'");
+    }
+  }
+  if (c == '[') {
+    J *j = jnew(J_ARR);
+    r->p++;
+    rd_ws(r);
+    if (r->p < r->end && *r->p == ']') {
+      r->p++;
+      return j;
+    }
+    for (;;) {
+      jpush(j, NULL, rd_value(r, depth + 1));
+      rd_ws(r);
+      if (r->p < r->end && *r->p == ',') {
+        r->p++;
+        continue;
+      }
+      if (r->p < r->end && *r->p == ']') {
+        r->p++;
+        return j;
+      }
+      die("plan: expected ',' or ']'");
+    }
+  }
+  if (c == '"') {
+    J *j = jnew(J_STR);
+    j->str = rd_string(r);
+    return j;
+  }
+  if (!strncmp(r->p, "true", 4) || !strncmp(r->p, "false", 5)) {
+    J *j = jnew(J_BOOL);
+    j->num = r->p[0] == 't';
+    r->p += j->num ? 4 : 5;
+    return j;
+  }
+  if (!strncmp(r->p, "null", 4)) {
+    r->p += 4;
+    return jnew(J_NULL);
+  }
+  if (c == '-' || (c >= '0' && c <= '9')) {
+    const char *s = r->p;
+    while (r->p < r->end && strchr("+-0123456789.eE", *r->p)) r->p++;
+    J *j = jnew(J_NUM);
+    j->str = strndup(s, (size_t)(r->p - s));
+    j->num = strtod(j->str, NULL);
+    return j;
+  }
+  die("plan: unexpected character '%c'", c);
+}
+static J *jget(J *o, const char *k) {
+  if (!o || o->t != J_OBJ) return NULL;
+  for (int i = 0; i < o->n; i++)
+    if (!strcmp(o->k[i], k)) return o->v[i];
+  return NULL;
+}
+static const char *jstr(J *o, const char *k) {
+  J *v = jget(o, k);
+  return v && v->t == J_STR ? v->str : NULL;
+}
+static double jnum(J *o, const char *k, double dflt) {
+  J *v = jget(o, k);
+  return v && (v->t == J_NUM || v->t == J_BOOL) ? v->num : dflt;
+}
+static int jbool(J *o, const char *k) {
+  J *v = jget(o, k);
+  return v && v->t == J_BOOL && v->num != 0;
+}
+
+// ---- shared state: every process of the scenario sees it (MAP_SHARED) --------------------------------
+enum { V_NONE, V_MAPPING, V_UFFD, V_MSG, V_DATA, V_IOCTLS, V_PROCESS, V_SCAN };
+typedef struct {
+  const char *name; // points into the plan (same address in every forked process)
+  _Atomic int kind;
+  uint64_t a, b, c, d; // mapping: addr, len; uffd: fd; msg: address, flags, event, ptid; data: addr; ioctls: value
+  uint64_t off, len;   // data / scan: bytes in the pool
+} Var;
+
+enum { T_UNBORN, T_READY, T_DONE, T_SIGNAL, T_KILLED, T_UNFINISHED };
+enum { S_IDLE, S_BLOCKED_FAULT, S_BLOCKED_READ };
+enum { R_NONE, R_DONE, R_ENDED };
+typedef struct {
+  const char *name;
+  int proc;      // index into Shared.procs
+  int nops;
+  J *ops;        // the plan's op list
+  _Atomic int go;       // futex: the scheduler bumps it to give a step
+  _Atomic int done;     // futex: the thread bumps it when an operation completed or the thread ended
+  _Atomic int status;   // T_*
+  _Atomic int last;     // R_* of the last completion
+  _Atomic int tid, pid;
+  _Atomic int pc;       // next operation
+  _Atomic int kill;     // the scheduler asks the thread to end (its process died)
+  _Atomic int sig;
+  _Atomic int killed_by;
+  _Atomic uint64_t cur_addr; // page the current memory operation is touching
+  _Atomic int in_op;
+  // scheduler's view
+  int sched;   // S_*
+  int waken;   // a (deferred) wake-up covered this thread's fault
+  int wake_fd;
+  int seen_done; // value of `done` the scheduler has accounted for
+  long minflt, majflt;
+  void *stack;
+  size_t stack_len;
+} Thread;
+
+typedef struct {
+  const char *name;
+  _Atomic int pid;
+  _Atomic int ready;    // its threads are started
+  _Atomic int shutdown; // the scheduler tells it to exit
+  _Atomic int req;      // a thread of this process asks the process's controller to fork
+  _Atomic int req_done;
+  int req_thread, req_op;
+  _Atomic int alive;
+} Proc;
+
+typedef struct {
+  int t;  // thread index, -1 for setup
+  int i;  // op index
+  int err;
+  uint64_t res_off, res_len; // result text in the pool (len 0 and off ~0: no result)
+} Rec;
+
+#define MAXT 64
+#define MAXP 16
+#define MAXV 512
+typedef struct {
+  _Atomic uint64_t pool_used;
+  uint64_t pool_size;
+  _Atomic int nrec;
+  int maxrec;
+  int nthreads, nprocs;
+  _Atomic int nvars;
+  Thread threads[MAXT];
+  Proc procs[MAXP];
+  Var vars[MAXV];
+  int main_pid;
+  _Atomic int fatal; // an executor thread hit an internal error
+  char fatal_msg[256];
+} Shared;
+
+static Shared *SH;
+static Rec *RECS;
+static char *POOL;
+static J *PLAN;
+
+static uint64_t pool_alloc(uint64_t n) {
+  uint64_t off = atomic_fetch_add(&SH->pool_used, (n + 15) & ~15ULL);
+  if (off + n > SH->pool_size) {
+    atomic_store(&SH->fatal, 1);
+    snprintf(SH->fatal_msg, sizeof SH->fatal_msg, "executor result pool is full (%" PRIu64 " bytes)", SH->pool_size);
+    return ~0ULL;
+  }
+  return off;
+}
+static uint64_t pool_str(const char *s, uint64_t *len) {
+  *len = strlen(s);
+  uint64_t off = pool_alloc(*len + 1);
+  if (off == ~0ULL) {
+    *len = 0;
+    return off;
+  }
+  memcpy(POOL + off, s, *len + 1);
+  return off;
+}
+
+static Var *var_find(const char *name) {
+  int n = atomic_load(&SH->nvars);
+  for (int i = 0; i < n; i++)
+    if (SH->vars[i].name && !strcmp(SH->vars[i].name, name)) return &SH->vars[i];
+  return NULL;
+}
+static Var *var_set(const char *name, int kind) {
+  if (!name) return NULL;
+  Var *v = var_find(name);
+  if (!v) {
+    int i = atomic_fetch_add(&SH->nvars, 1);
+    if (i >= MAXV) die("too many names");
+    v = &SH->vars[i];
+    v->name = name;
+  }
+  atomic_store(&v->kind, kind);
+  return v;
+}
+
+// ---- expressions (src/scenario/expr.ts) ---------------------------------------------------------------
+static char g_eval_err[256];
+static int eval(J *e, uint64_t *out) {
+  if (!e || e->t != J_OBJ) {
+    snprintf(g_eval_err, sizeof g_eval_err, "bad expression");
+    return -1;
+  }
+  const char *k = jstr(e, "k");
+  if (!k) return -1;
+  if (!strcmp(k, "num")) {
+    const char *v = jstr(e, "v");
+    *out = v ? strtoull(v, NULL, 10) : 0;
+    return 0;
+  }
+  if (!strcmp(k, "sym")) {
+    const char *name = jstr(e, "name"), *field = jstr(e, "field");
+    Var *v = var_find(name);
+    int kind = v ? atomic_load(&v->kind) : V_NONE;
+    int ok = 1;
+    switch (kind) {
+      case V_MAPPING:
+        if (field && !strcmp(field, "len")) *out = v->b;
+        else if (!field || !strcmp(field, "addr")) *out = v->a;
+        else ok = 0;
+        break;
+      case V_MSG:
+        if (!field || !strcmp(field, "address")) *out = v->a;
+        else if (!strcmp(field, "flags")) *out = v->b;
+        else if (!strcmp(field, "event")) *out = v->c;
+        else if (!strcmp(field, "ptid")) *out = v->d;
+        else ok = 0;
+        break;
+      case V_DATA:
+        if (!field || !strcmp(field, "addr")) *out = v->a;
+        else ok = 0;
+        break;
+      case V_IOCTLS: *out = v->a; break;
+      default: ok = 0;
+    }
+    if (!ok) {
+      snprintf(g_eval_err, sizeof g_eval_err, "'%s%s%s' has no value here", name, field ? "." : "", field ? field : "");
+      return -1;
+    }
+    return 0;
+  }
+  if (!strcmp(k, "bin")) {
+    uint64_t a, b;
+    if (eval(jget(e, "a"), &a) || eval(jget(e, "b"), &b)) return -1;
+    const char *op = jstr(e, "op");
+    *out = op[0] == '+' ? a + b : op[0] == '-' ? a - b : a * b;
+    return 0;
+  }
+  return -1;
+}
+
+// ---- per-thread execution context ------------------------------------------------------------------
+typedef struct {
+  int ti; // thread index, -1 for setup
+  Thread *T;
+  sigjmp_buf jb;
+  volatile int jb_armed;
+  volatile int got_sig;
+} Ctx;
+static __thread Ctx *tls_ctx;
+
+static void on_fault_signal(int sig, siginfo_t *si, void *uc) {
+  (void)si;
+  (void)uc;
+  Ctx *c = tls_ctx;
+  if (c && c->jb_armed) {
+    c->got_sig = sig;
+    c->jb_armed = 0;
+    siglongjmp(c->jb, 1);
+  }
+  if (sig == SIGUSR1) return; // a kill request outside an operation: the loop sees `kill`
+  // not a scenario access: the executor itself is broken; die with the signal
+  signal(sig, SIG_DFL);
+  raise(sig);
+}
+
+static void install_handlers(void) {
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_fault_signal;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGSEGV, &sa, NULL);
+  sigaction(SIGBUS, &sa, NULL);
+  sigaction(SIGUSR1, &sa, NULL);
+}
+
+static void getflt(long *mn, long *mj) {
+  struct rusage ru;
+  getrusage(RUSAGE_THREAD, &ru);
+  *mn = ru.ru_minflt;
+  *mj = ru.ru_majflt;
+}
+
+static void record(int ti, int oi, int err, const char *result) {
+  int r = atomic_fetch_add(&SH->nrec, 1);
+  if (r >= SH->maxrec) return;
+  Rec *x = &RECS[r];
+  x->t = ti;
+  x->i = oi;
+  x->err = err;
+  if (result) x->res_off = pool_str(result, &x->res_len);
+  else {
+    x->res_off = ~0ULL;
+    x->res_len = 0;
+  }
+}
+
+static int madv_of(const char *n) {
+  static const struct {
+    const char *n;
+    int v;
+  } tab[] = {{"normal", 0}, {"random", 1}, {"sequential", 2}, {"willneed", 3}, {"dontneed", 4}, {"free", 8},
+             {"remove", 9}, {"dontfork", 10}, {"dofork", 11}, {"mergeable", 12}, {"unmergeable", 13},
+             {"hugepage", 14}, {"nohugepage", 15}, {"dontdump", 16}, {"dodump", 17}, {"wipeonfork", 18},
+             {"keeponfork", 19}, {"cold", 20}, {"pageout", 21}, {"populate_read", 22}, {"populate_write", 23},
+             {"collapse", 25}};
+  for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
+    if (!strcmp(tab[i].n, n)) return tab[i].v;
+  return -1;
+}
+
+// a deferred wake-up: mark the blocked threads whose fault page lies in [start, start+len)
+static void defer_wake(int fd, uint64_t start, uint64_t len) {
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *T = &SH->threads[i];
+    if (T->sched != S_BLOCKED_FAULT) continue;
+    uint64_t a = atomic_load(&T->cur_addr) & ~(PAGE_SZ - 1);
+    if (len == 0 || (a >= start && a < start + len)) {
+      T->waken = 1;
+      T->wake_fd = fd;
+    }
+  }
+}
+
+static uint64_t page_of(uint64_t a) { return a & ~(PAGE_SZ - 1); }
+
+// touch memory the way the CPU would: page by page, each page's first byte first
+static void mem_access(Ctx *c, int kind, uint64_t addr, uint64_t len, const uint8_t *src, uint8_t fill, uint8_t *dst) {
+  uint64_t done = 0;
+  while (done < len) {
+    uint64_t a = addr + done;
+    uint64_t n = PAGE_SZ - (a % PAGE_SZ);
+    if (n > len - done) n = len - done;
+    if (c->T) atomic_store(&c->T->cur_addr, a);
+    volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)a;
+    if (kind == 'w') {
+      for (uint64_t i = 0; i < n; i++) p[i] = src[done + i];
+    } else if (kind == 'm') {
+      for (uint64_t i = 0; i < n; i++) p[i] = fill;
+    } else {
+      for (uint64_t i = 0; i < n; i++) dst[done + i] = p[i];
+    }
+    done += n;
+  }
+}
+
+static void fmt_hex(char *b, size_t n, uint64_t v) { snprintf(b, n, "0x%" PRIx64, v); }
+
+static int do_fork_for(int pi_parent, const char *as);
+
+// ---- one operation ----------------------------------------------------------------------------------
+// Returns 0 when it completed (errno recorded or not), 1 when the thread died of a signal.
+static int exec_op(Ctx *c, int oi, J *op) {
+  const char *volatile kind = jstr(op, "op");
+  int ti = c->ti;
+  char res[256];
+  const char *result = "0";
+  int err = 0;
+  uint64_t a = 0, l = 0, v = 0;
+#define EV(field, dst)                                               \
+  do {                                                               \
+    if (eval(jget(op, field), &(dst))) {                             \
+      atomic_store(&SH->fatal, 1);                                   \
+      snprintf(SH->fatal_msg, sizeof SH->fatal_msg, "%s", g_eval_err); \
+      return 0;                                                      \
+    }                                                                \
+  } while (0)
+  long mn0, mj0, mn1, mj1;
+  getflt(&mn0, &mj0);
+  c->got_sig = 0;
+  if (!strcmp(kind, "write") || !strcmp(kind, "memset") || !strcmp(kind, "read")) {
+    EV("addr", a);
+    uint8_t bytes[8] = {0};
+    uint8_t *dst = NULL;
+    uint64_t doff = ~0ULL;
+    if (kind[0] == 'w' && kind[1] == 'r') {
+      l = (uint64_t)jnum(op, "size", 1);
+      EV("value", v);
+      for (int i = 0; i < 8; i++) bytes[i] = (uint8_t)(v >> (8 * i));
+    } else EV("len", l);
+    if (kind[0] == 'r') {
+      doff = pool_alloc(l ? l : 1);
+      if (doff == ~0ULL) return 0;
+      dst = (uint8_t *)POOL + doff;
+      memset(dst, 0, l);
+    }
+    if (c->T) atomic_store(&c->T->in_op, 1);
+    c->jb_armed = 1;
+    if (sigsetjmp(c->jb, 1) == 0) {
+      mem_access(c, kind[0] == 'r' ? 'r' : kind[1] == 'r' ? 'w' : 'm', a, l, bytes, (uint8_t)jnum(op, "value", 0), dst);
+      c->jb_armed = 0;
+    }
+    c->jb_armed = 0;
+    if (c->T) atomic_store(&c->T->in_op, 0);
+    getflt(&mn1, &mj1);
+    if (c->T) {
+      c->T->minflt += mn1 - mn0;
+      c->T->majflt += mj1 - mj0;
+    }
+    if (c->got_sig) return 1;
+    if (kind[0] == 'r') {
+      const char *as = jstr(op, "as");
+      Var *var = var_set(as, V_DATA);
+      if (var) {
+        var->a = a;
+        var->off = doff;
+        var->len = l;
+      }
+      // the record carries the bytes; the runner digests them as the model does
+      Str s = {0};
+      s_puts(&s, "bytes:");
+      for (uint64_t i = 0; i < l; i++) s_printf(&s, "%02x", dst[i]);
+      record(ti, oi, 0, s.p);
+      free(s.p);
+      return 0;
+    }
+    record(ti, oi, 0, NULL);
+    return 0;
+  }
+  if (!strcmp(kind, "mmap")) {
+    EV("len", l);
+    int prot = (int)jnum(op, "prot", 3), flags = (int)jnum(op, "flags", MAP_PRIVATE | MAP_ANONYMOUS);
+    uint64_t align = (uint64_t)jnum(op, "align", 4096);
+    J *ae = jget(op, "addr");
+    void *p;
+    uint64_t len = (l + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
+    if (ae && ae->t == J_OBJ) {
+      EV("addr", a);
+      p = mmap((void *)(uintptr_t)a, l, prot, flags, -1, 0);
+    } else {
+      // place it like the model: aligned, with a guard page (PROT_NONE) on each side so that it never
+      // merges with anything the executor maps
+      uint64_t span = len + align + 2 * PAGE_SZ;
+      char *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+      if (r == MAP_FAILED) p = MAP_FAILED;
+      else {
+        uint64_t start = ((uint64_t)(uintptr_t)r + PAGE_SZ + align - 1) & ~(align - 1);
+        uint64_t gs = start - PAGE_SZ, ge = start + len + PAGE_SZ;
+        if (gs > (uint64_t)(uintptr_t)r) munmap(r, gs - (uint64_t)(uintptr_t)r);
+        if ((uint64_t)(uintptr_t)r + span > ge) munmap((void *)(uintptr_t)ge, (uint64_t)(uintptr_t)r + span - ge);
+        p = mmap((void *)(uintptr_t)start, l, prot, flags | MAP_FIXED, -1, 0);
+      }
+    }
+    if (p == MAP_FAILED) err = errno;
+    else {
+      Var *var = var_set(jstr(op, "as"), V_MAPPING);
+      if (var) {
+        var->a = (uint64_t)(uintptr_t)p;
+        var->b = len;
+      }
+      fmt_hex(res, sizeof res, (uint64_t)(uintptr_t)p);
+      result = res;
+    }
+  } else if (!strcmp(kind, "munmap")) {
+    EV("addr", a);
+    EV("len", l);
+    if (munmap((void *)(uintptr_t)a, l)) err = errno;
+  } else if (!strcmp(kind, "mprotect")) {
+    EV("addr", a);
+    EV("len", l);
+    if (mprotect((void *)(uintptr_t)a, l, (int)jnum(op, "prot", 0))) err = errno;
+  } else if (!strcmp(kind, "madvise")) {
+    EV("addr", a);
+    EV("len", l);
+    J *adv = jget(op, "advice");
+    for (int i = 0; adv && i < adv->n && !err; i++) {
+      int m = madv_of(adv->v[i]->str);
+      if (m < 0) die("unknown madvise advice '%s'", adv->v[i]->str);
+      if (madvise((void *)(uintptr_t)a, l, m)) err = errno;
+    }
+  } else if (!strcmp(kind, "fork")) {
+    int pid = do_fork_for(c->T ? c->T->proc : 0, jstr(op, "as"));
+    if (pid < 0) err = -pid;
+    else {
+      snprintf(res, sizeof res, "%d", pid);
+      result = res;
+    }
+  } else if (!strcmp(kind, "userfaultfd")) {
+    int fl = O_CLOEXEC | (jbool(op, "nonblock") ? O_NONBLOCK : 0) | (jbool(op, "user_mode_only") ? UFFD_USER_MODE_ONLY : 0);
+    fl |= (int)jnum(op, "extra_flags", 0);
+    int fd;
+    const char *via = jstr(op, "via");
+    if (via && !strcmp(via, "dev")) {
+      int dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+      if (dev < 0) fd = -1;
+      else {
+        fd = ioctl(dev, USERFAULTFD_IOC_NEW, fl);
+        int e = errno;
+        close(dev);
+        errno = e;
+      }
+    } else fd = (int)syscall(SYS_userfaultfd, fl);
+    if (fd < 0) err = errno;
+    else {
+      Var *var = var_set(jstr(op, "as"), V_UFFD);
+      if (var) var->a = (uint64_t)fd;
+      if (jbool(op, "api")) {
+        struct uffdio_api api = {.api = UFFD_API, .features = (uint64_t)jnum(op, "features", 0)};
+        if (ioctl(fd, UFFDIO_API, &api)) err = errno;
+        else {
+          fmt_hex(res, sizeof res, api.features);
+          result = res;
+        }
+      }
+    }
+  } else if (!strncmp(kind, "uffdio_", 7) || !strcmp(kind, "read_uffd")) {
+    const char *un = jstr(op, "uffd");
+    Var *u = un ? var_find(un) : NULL;
+    if (!u || atomic_load(&u->kind) != V_UFFD) {
+      atomic_store(&SH->fatal, 1);
+      snprintf(SH->fatal_msg, sizeof SH->fatal_msg, "'%s' is not an open userfaultfd at this point", un ? un : "?");
+      return 0;
+    }
+    int fd = (int)u->a;
+    if (!strcmp(kind, "read_uffd")) {
+      struct uffd_msg msg;
+      size_t want = (size_t)jnum(op, "size", sizeof msg);
+      char buf[256];
+      if (want > sizeof buf) want = sizeof buf;
+      if (c->T) c->T->cur_addr = 0;
+      ssize_t n = read(fd, buf, want);
+      if (n < 0 && errno == EINTR && c->T && atomic_load(&c->T->kill)) {
+        c->got_sig = SIGUSR1; // the process died while this thread slept in read(2)
+        return 1;
+      }
+      if (n < 0) err = errno;
+      else {
+        memcpy(&msg, buf, sizeof msg);
+        Var *var = var_set(jstr(op, "as"), V_MSG);
+        uint64_t addr = msg.arg.pagefault.address;
+        if (var) {
+          var->a = addr;
+          var->b = msg.arg.pagefault.flags;
+          var->c = msg.event;
+          var->d = msg.arg.pagefault.feat.ptid;
+        }
+        snprintf(res, sizeof res, "event=0x%x flags=0x%llx address=0x%" PRIx64, msg.event, (unsigned long long)msg.arg.pagefault.flags, addr);
+        result = res;
+      }
+    } else if (!strcmp(kind, "uffdio_api")) {
+      struct uffdio_api api = {.api = (uint64_t)jnum(op, "api", UFFD_API), .features = (uint64_t)jnum(op, "features", 0)};
+      if (ioctl(fd, UFFDIO_API, &api)) err = errno;
+      else {
+        fmt_hex(res, sizeof res, api.features);
+        result = res;
+      }
+    } else if (!strcmp(kind, "uffdio_register")) {
+      EV("addr", a);
+      EV("len", l);
+      struct uffdio_register r = {.range = {a, l}, .mode = (uint64_t)jnum(op, "mode", 0)};
+      if (ioctl(fd, UFFDIO_REGISTER, &r)) err = errno;
+      else {
+        Var *var = var_set(jstr(op, "as"), V_IOCTLS);
+        if (var) var->a = r.ioctls;
+        fmt_hex(res, sizeof res, r.ioctls);
+        result = res;
+      }
+    } else if (!strcmp(kind, "uffdio_unregister")) {
+      EV("addr", a);
+      EV("len", l);
+      struct uffdio_range r = {a, l};
+      if (ioctl(fd, UFFDIO_UNREGISTER, &r)) err = errno;
+    } else if (!strcmp(kind, "uffdio_writeprotect")) {
+      EV("addr", a);
+      EV("len", l);
+      uint64_t mode = (uint64_t)jnum(op, "mode", 0);
+      // un-protect without DONTWAKE wakes: defer the wake-up to the woken thread's next step
+      int defer = !(mode & UFFDIO_WRITEPROTECT_MODE_WP) && !(mode & UFFDIO_WRITEPROTECT_MODE_DONTWAKE);
+      struct uffdio_writeprotect w = {.range = {a, l}, .mode = mode | (defer ? UFFDIO_WRITEPROTECT_MODE_DONTWAKE : 0)};
+      if (ioctl(fd, UFFDIO_WRITEPROTECT, &w)) err = errno;
+      else if (defer) defer_wake(fd, a, l);
+    } else if (!strcmp(kind, "uffdio_copy")) {
+      uint64_t s;
+      EV("dst", a);
+      EV("src", s);
+      EV("len", l);
+      uint64_t mode = (uint64_t)jnum(op, "mode", 0);
+      int defer = !(mode & UFFDIO_COPY_MODE_DONTWAKE);
+      struct uffdio_copy cp = {.dst = a, .src = s, .len = l, .mode = mode | (defer ? UFFDIO_COPY_MODE_DONTWAKE : 0)};
+      if (ioctl(fd, UFFDIO_COPY, &cp)) err = errno;
+      else {
+        if (defer) defer_wake(fd, a, (uint64_t)cp.copy);
+        snprintf(res, sizeof res, "%lld", (long long)cp.copy);
+        result = res;
+      }
+    } else if (!strcmp(kind, "uffdio_zeropage")) {
+      EV("addr", a);
+      EV("len", l);
+      uint64_t mode = (uint64_t)jnum(op, "mode", 0);
+      int defer = !(mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE);
+      struct uffdio_zeropage z = {.range = {a, l}, .mode = mode | (defer ? UFFDIO_ZEROPAGE_MODE_DONTWAKE : 0)};
+      if (ioctl(fd, UFFDIO_ZEROPAGE, &z)) err = errno;
+      else {
+        if (defer) defer_wake(fd, a, (uint64_t)z.zeropage);
+        snprintf(res, sizeof res, "%lld", (long long)z.zeropage);
+        result = res;
+      }
+    } else if (!strcmp(kind, "uffdio_wake")) {
+      EV("addr", a);
+      EV("len", l);
+      int any = 0;
+      for (int i = 0; i < SH->nthreads; i++) {
+        Thread *T = &SH->threads[i];
+        uint64_t pa = page_of(atomic_load(&T->cur_addr));
+        if (T->sched == S_BLOCKED_FAULT && pa >= a && pa < a + l) any = 1;
+      }
+      if (any) defer_wake(fd, a, l); // the ioctl itself is issued when the woken thread runs
+      else {
+        struct uffdio_range r = {a, l};
+        if (ioctl(fd, UFFDIO_WAKE, &r)) err = errno;
+      }
+    } else {
+      die("unknown operation '%s' for the executor", kind);
+    }
+  } else if (!strcmp(kind, "clear_refs")) {
+    int f = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+    char b[32];
+    int n = snprintf(b, sizeof b, "%d", (int)jnum(op, "value", 0));
+    if (f < 0 || write(f, b, (size_t)n) < 0) err = errno;
+    if (f >= 0) close(f);
+  } else if (!strcmp(kind, "pagemap_scan")) {
+    EV("addr", a);
+    EV("len", l);
+    uint64_t vec_len = (uint64_t)jnum(op, "vec_len", 64);
+    if (vec_len > 4096) vec_len = 4096;
+    struct mmsim_page_region *vec = calloc(vec_len ? vec_len : 1, sizeof *vec);
+    struct mmsim_pm_scan_arg arg = {
+        .size = (uint64_t)jnum(op, "size", sizeof arg), .flags = (uint64_t)jnum(op, "flags", 0), .start = a, .end = a + l,
+        .vec = vec_len ? (uint64_t)(uintptr_t)vec : 0, .vec_len = vec_len, .max_pages = (uint64_t)jnum(op, "max_pages", 0),
+        .category_inverted = (uint64_t)jnum(op, "category_inverted", 0), .category_mask = (uint64_t)jnum(op, "category_mask", 0),
+        .category_anyof_mask = (uint64_t)jnum(op, "category_anyof_mask", 0), .return_mask = (uint64_t)jnum(op, "return_mask", 0)};
+    int f = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+    long n = f < 0 ? -1 : ioctl(f, MMSIM_PAGEMAP_SCAN, &arg);
+    if (n < 0) err = errno;
+    if (f >= 0) close(f);
+    if (!err) {
+      Str s = {0};
+      s_printf(&s, "%ld", n);
+      for (long i = 0; i < n; i++) s_printf(&s, " 0x%" PRIx64 "-0x%" PRIx64 ":0x%" PRIx64, vec[i].start, vec[i].end, vec[i].categories);
+      s_printf(&s, " walk_end=0x%" PRIx64, arg.walk_end);
+      record(ti, oi, 0, s.p);
+      free(s.p);
+      free(vec);
+      getflt(&mn1, &mj1);
+      if (c->T) c->T->minflt += mn1 - mn0, c->T->majflt += mj1 - mj0;
+      return 0;
+    }
+    free(vec);
+  } else {
+    die("unknown operation '%s' for the executor", kind);
+  }
+  getflt(&mn1, &mj1);
+  if (c->T) {
+    c->T->minflt += mn1 - mn0;
+    c->T->majflt += mj1 - mj0;
+  }
+  record(ti, oi, err, err ? NULL : result);
+  return 0;
+#undef EV
+}
+
+// ---- scenario threads --------------------------------------------------------------------------
+static void thread_end(Thread *T, int status) {
+  atomic_store(&T->status, status);
+  atomic_store(&T->last, R_ENDED);
+  atomic_fetch_add(&T->done, 1);
+  futex_wake(&T->done);
+}
+
+static void *thread_main(void *arg) {
+  Thread *T = arg;
+  Ctx c;
+  memset(&c, 0, sizeof c);
+  c.ti = (int)(T - SH->threads);
+  c.T = T;
+  tls_ctx = &c;
+  atomic_store(&T->tid, (int)gettid());
+  atomic_store(&T->pid, (int)getpid());
+  int seen = 0;
+  for (;;) {
+    int g;
+    while ((g = atomic_load(&T->go)) == seen) {
+      if (atomic_load(&T->kill)) goto killed;
+      futex_wait(&T->go, seen, 100000000L);
+    }
+    seen = g;
+    if (atomic_load(&T->kill)) goto killed;
+    int pc = atomic_load(&T->pc);
+    J *op = T->ops->v[pc];
+    int dead = exec_op(&c, pc, op);
+    if (c.got_sig == SIGUSR1 || (dead && atomic_load(&T->kill))) goto killed;
+    if (dead) {
+      atomic_store(&T->sig, c.got_sig);
+      thread_end(T, T_SIGNAL);
+      return NULL;
+    }
+    atomic_store(&T->pc, pc + 1);
+    if (pc + 1 >= T->nops) {
+      thread_end(T, T_DONE);
+      return NULL;
+    }
+    atomic_store(&T->last, R_DONE);
+    atomic_fetch_add(&T->done, 1);
+    futex_wake(&T->done);
+  }
+killed:
+  thread_end(T, T_KILLED);
+  return NULL;
+}
+
+static void start_thread(Thread *T) {
+  // a stack of its own, populated now so that the thread's faults are the scenario's only; not
+  // inherited by fork, so that a fork does not make it copy-on-write
+  T->stack_len = 256 * 1024;
+  T->stack = mmap(NULL, T->stack_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_STACK, -1, 0);
+  if (T->stack == MAP_FAILED) die("cannot allocate a thread stack");
+  madvise(T->stack, T->stack_len, MADV_DONTFORK);
+  madvise(T->stack, T->stack_len, MADV_NOHUGEPAGE);
+  pthread_attr_t at;
+  pthread_attr_init(&at);
+  pthread_attr_setstack(&at, T->stack, T->stack_len);
+  pthread_t th;
+  if (pthread_create(&th, &at, thread_main, T)) die("pthread_create failed");
+  pthread_detach(th);
+  while (atomic_load(&T->tid) == 0) sched_yield();
+  atomic_store(&T->status, T_READY);
+}
+
+// map every readable page of the executor's own file mappings, and make its own private writable
+// memory copy-on-write-broken, so that scenario threads take no faults on executor memory
+static void settle_own_memory(int after_fork) {
+  FILE *f = fopen("/proc/self/maps", "re");
+  if (!f) return;
+  char line[512];
+  while (fgets(line, sizeof line, f)) {
+    unsigned long s, e;
+    char perms[8] = {0};
+    if (sscanf(line, "%lx-%lx %7s", &s, &e, perms) != 3) continue;
+    if (strstr(line, "[vvar") || strstr(line, "[vsyscall]") || strstr(line, "[vdso]")) continue;
+    int scen = 0;
+    int nv = atomic_load(&SH->nvars);
+    for (int i = 0; i < nv; i++) {
+      Var *v = &SH->vars[i];
+      if (atomic_load(&v->kind) == V_MAPPING && s < v->a + v->b + PAGE_SZ && e > v->a - PAGE_SZ) scen = 1;
+    }
+    if (scen) continue;
+    if ((uintptr_t)SH >= s && (uintptr_t)SH < e) continue;
+    int is_file = strchr(line, '/') != NULL;
+    if (perms[0] == 'r' && is_file)
+      for (unsigned long p = s; p < e; p += PAGE_SZ) (void)*(volatile char *)p;
+    if (after_fork && perms[1] == 'w' && perms[3] == 'p' && perms[0] == 'r' && !strstr(line, "[stack]")) {
+      unsigned char vec[4096];
+      for (unsigned long p = s; p < e; p += 4096UL * PAGE_SZ) {
+        unsigned long n = (e - p) / PAGE_SZ;
+        if (n > 4096) n = 4096;
+        if (mincore((void *)p, n * PAGE_SZ, vec)) break;
+        for (unsigned long i = 0; i < n; i++)
+          if (vec[i] & 1) __atomic_fetch_add((volatile char *)(p + i * PAGE_SZ), 0, __ATOMIC_RELAXED);
+      }
+    }
+  }
+  fclose(f);
+}
+
+// ---- processes ------------------------------------------------------------------------------------
+static int proc_index(const char *name) {
+  for (int i = 0; i < SH->nprocs; i++)
+    if (!strcmp(SH->procs[i].name, name)) return i;
+  return -1;
+}
+
+static void child_controller(int pi) {
+  Proc *P = &SH->procs[pi];
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  atomic_store(&P->pid, (int)getpid());
+  settle_own_memory(1);
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *T = &SH->threads[i];
+    if (T->proc == pi) start_thread(T);
+  }
+  atomic_store(&P->ready, 1);
+  futex_wake(&P->ready);
+  // serve fork requests of this process's threads until told to exit
+  for (;;) {
+    int r = atomic_load(&P->req);
+    if (atomic_load(&P->shutdown)) _exit(0);
+    if (r) {
+      Thread *T = &SH->threads[P->req_thread];
+      J *op = T->ops->v[P->req_op];
+      int pid = do_fork_for(pi, jstr(op, "as"));
+      atomic_store(&P->req, 0);
+      atomic_store(&P->req_done, pid);
+      futex_wake(&P->req_done);
+      continue;
+    }
+    futex_wait(&P->req, 0, 50000000L);
+  }
+}
+
+// fork the calling process; the child becomes the controller of the scenario process `as`
+static int do_fork_for(int pi_parent, const char *as) {
+  (void)pi_parent;
+  int pi = proc_index(as);
+  if (pi < 0) die("fork: unknown process '%s'", as);
+  Proc *P = &SH->procs[pi];
+  fflush(NULL);
+  pid_t pid = fork();
+  if (pid < 0) return -errno;
+  if (pid == 0) {
+    child_controller(pi);
+    _exit(0);
+  }
+  atomic_store(&P->alive, 1);
+  while (!atomic_load(&P->ready)) futex_wait(&P->ready, 0, 10000000L);
+  settle_own_memory(1);
+  Var *v = var_set(as, V_PROCESS);
+  if (v) v->a = (uint64_t)pid;
+  return pid;
+}
+
+// ---- observations -------------------------------------------------------------------------------------
+static const char *VMSTAT_NAMES[] = {"pgfault", "pgmajfault", "thp_fault_alloc", "thp_fault_fallback", "thp_split_pmd",
+                                     "thp_split_page", "thp_zero_page_alloc", "thp_collapse_alloc", "thp_deferred_split_page"};
+#define NVMSTAT (sizeof VMSTAT_NAMES / sizeof VMSTAT_NAMES[0])
+static long long vmstat_base[NVMSTAT];
+
+static void read_vmstat(long long *out) {
+  FILE *f = fopen("/proc/vmstat", "re");
+  for (size_t i = 0; i < NVMSTAT; i++) out[i] = 0;
+  if (!f) return;
+  char name[128];
+  long long v;
+  while (fscanf(f, "%127s %lld", name, &v) == 2)
+    for (size_t i = 0; i < NVMSTAT; i++)
+      if (!strcmp(name, VMSTAT_NAMES[i])) out[i] = v;
+  fclose(f);
+}
+
+typedef struct {
+  uint64_t s, e;
+  long anon_huge, rss;
+  int readable;
+} MapEnt;
+
+static int read_smaps(MapEnt *m, int max) {
+  FILE *f = fopen("/proc/self/smaps", "re");
+  if (!f) return 0;
+  char line[512];
+  int n = 0;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long s, e;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &s, &e, perms) == 3 && strchr(line, '-') < strchr(line, ' ')) {
+      if (n >= max) break;
+      m[n].s = s;
+      m[n].e = e;
+      m[n].anon_huge = m[n].rss = 0;
+      m[n].readable = perms[0] == 'r';
+      n++;
+      continue;
+    }
+    long kb;
+    if (n && sscanf(line, "AnonHugePages: %ld kB", &kb) == 1) m[n - 1].anon_huge = kb;
+    else if (n && sscanf(line, "Rss: %ld kB", &kb) == 1) m[n - 1].rss = kb;
+  }
+  fclose(f);
+  return n;
+}
+
+static void *g_drain_page;
+static int g_pagemap_fd = -1, g_kpf_fd = -1;
+
+static uint64_t kpf_of(uint64_t pfn, int *ok) {
+  uint64_t v = 0;
+  *ok = g_kpf_fd >= 0 && pread(g_kpf_fd, &v, 8, (off_t)(pfn * 8)) == 8;
+  return v;
+}
+
+// the index of pfn inside its folio: walk back over compound tails to the head
+static uint64_t folio_index(uint64_t pfn, uint64_t kpf) {
+  if (!(kpf & KPF_COMPOUND_TAIL)) return 0;
+  uint64_t buf[512];
+  uint64_t idx = 0, p = pfn;
+  for (int round = 0; round < 1024; round++) {
+    uint64_t n = p >= 512 ? 512 : p;
+    if (n == 0) break;
+    ssize_t r = pread(g_kpf_fd, buf, n * 8, (off_t)((p - n) * 8));
+    if (r != (ssize_t)(n * 8)) break;
+    for (int64_t i = (int64_t)n - 1; i >= 0; i--) {
+      idx++;
+      if (buf[i] & KPF_COMPOUND_HEAD) return idx;
+      if (!(buf[i] & KPF_COMPOUND_TAIL)) return 0;
+    }
+    p -= n;
+  }
+  return 0;
+}
+
+static void snapshot(Str *o, const char *name, J *pages) {
+  // settle the per-CPU LRU batches (mlock drains them on every CPU), as the model's folios are on
+  // the LRU as soon as they are mapped
+  if (mlock(g_drain_page, PAGE_SZ) == 0) munlock(g_drain_page, PAGE_SZ);
+  static MapEnt maps[8192];
+  int nm = read_smaps(maps, 8192);
+  s_json_str(o, name);
+  s_puts(o, ":{\"pages\":{");
+  int first = 1;
+  for (int i = 0; pages && i < pages->n; i++) {
+    J *p = pages->v[i];
+    uint64_t addr;
+    if (eval(jget(p, "expr"), &addr)) continue;
+    uint64_t pm = 0;
+    if (pread(g_pagemap_fd, &pm, 8, (off_t)(addr / PAGE_SZ * 8)) != 8) pm = 0;
+    if (!first) s_puts(o, ",");
+    first = 0;
+    s_json_str(o, jstr(p, "key"));
+    s_printf(o, ":{\"addr\":\"0x%" PRIx64 "\",", addr);
+    if (pm & PM_PRESENT) {
+      int ok;
+      uint64_t pfn = pm & PM_PFN_MASK;
+      uint64_t kpf = kpf_of(pfn, &ok);
+      uint64_t idx = ok ? folio_index(pfn, kpf) : 0;
+      s_printf(o, "\"pagemap\":\"0x%016" PRIx64 "\",", (uint64_t)((pm & ~PM_PFN_MASK) | idx));
+      if (ok) s_printf(o, "\"kpageflags\":\"0x%" PRIx64 "\"", kpf);
+      else s_puts(o, "\"kpageflags\":null");
+      int readable = 0;
+      for (int m = 0; m < nm; m++)
+        if (addr >= maps[m].s && addr < maps[m].e) readable = maps[m].readable;
+      if (readable) {
+        uint64_t v = 0;
+        uint64_t room = PAGE_SZ - (addr % PAGE_SZ);
+        for (uint64_t b = 0; b < 8 && b < room; b++) v |= (uint64_t)(*(volatile uint8_t *)(uintptr_t)(addr + b)) << (8 * b);
+        s_printf(o, ",\"mem\":\"0x%" PRIx64 "\"", v);
+      }
+    } else {
+      s_printf(o, "\"pagemap\":\"0x%016" PRIx64 "\",\"kpageflags\":null", pm);
+    }
+    s_puts(o, "}");
+  }
+  s_puts(o, "},\"smaps\":{");
+  int nvma = 0;
+  first = 1;
+  J *mappings = jget(PLAN, "mappings");
+  // which VMAs intersect some scenario mapping
+  static unsigned char counted[8192];
+  memset(counted, 0, sizeof counted);
+  for (int i = 0; mappings && i < mappings->n; i++) {
+    Var *v = var_find(mappings->v[i]->str);
+    if (!v || atomic_load(&v->kind) != V_MAPPING) continue;
+    long ah = 0, rss = 0;
+    for (int m = 0; m < nm; m++) {
+      if (maps[m].s < v->a + v->b && maps[m].e > v->a) {
+        ah += maps[m].anon_huge;
+        rss += maps[m].rss;
+        counted[m] = 1;
+      }
+    }
+    if (!first) s_puts(o, ",");
+    first = 0;
+    s_json_str(o, mappings->v[i]->str);
+    s_printf(o, ":{\"AnonHugePages\":%ld,\"Rss\":%ld}", ah, rss);
+  }
+  for (int m = 0; m < nm; m++) nvma += counted[m];
+  s_printf(o, "},\"vma_count\":%d,\"vmstat\":{", nvma);
+  long long vs[NVMSTAT];
+  read_vmstat(vs);
+  for (size_t i = 0; i < NVMSTAT; i++) s_printf(o, "%s\"%s\":%lld", i ? "," : "", VMSTAT_NAMES[i], vs[i] - vmstat_base[i]);
+  s_puts(o, "}}");
+}
+
+// ---- the scheduler -----------------------------------------------------------------------------------
+static long g_step_timeout_ms = 5000;
+static Str g_snaps;
+static int g_nsnaps;
+static Str g_taken;
+static int g_ntaken;
+
+static void take_checkpoint(const char *name) {
+  if (g_nsnaps++) s_puts(&g_snaps, ",");
+  snapshot(&g_snaps, name, jget(PLAN, "pages"));
+}
+
+static int read_wchan(Thread *T, char *buf, size_t n) {
+  char path[96];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/wchan", atomic_load(&T->pid), atomic_load(&T->tid));
+  int f = open(path, O_RDONLY | O_CLOEXEC);
+  if (f < 0) return -1;
+  ssize_t r = read(f, buf, n - 1);
+  close(f);
+  buf[r > 0 ? r : 0] = 0;
+  return 0;
+}
+
+// wait until T's operation completes or T sleeps in the kernel. Returns R_DONE / R_ENDED / S_BLOCKED_*.
+enum { W_DONE = 1, W_ENDED = 2, W_FAULT = 3, W_READ = 4 };
+static int wait_step(Thread *T) {
+  uint64_t t0 = now_ns();
+  long sleep_ns = 20000;
+  for (;;) {
+    int d = atomic_load(&T->done);
+    if (d != T->seen_done) {
+      T->seen_done = d;
+      return atomic_load(&T->last) == R_ENDED ? W_ENDED : W_DONE;
+    }
+    futex_wait(&T->done, d, sleep_ns);
+    if (atomic_load(&T->done) != d) continue;
+    char w[128];
+    if (read_wchan(T, w, sizeof w) == 0) {
+      if (!strcmp(w, "handle_userfault")) return W_FAULT;
+      if (!strncmp(w, "userfaultfd", 11)) return W_READ;
+    }
+    if (atomic_load(&SH->fatal)) die("%s", SH->fatal_msg);
+    if ((now_ns() - t0) / 1000000 > (uint64_t)g_step_timeout_ms) {
+      J *op = T->ops->v[atomic_load(&T->pc)];
+      char w2[128] = "?";
+      read_wchan(T, w2, sizeof w2);
+      die("thread %s: operation %s (line %d) neither finished nor blocked within %ld ms (wchan %s)", T->name, jstr(op, "id"),
+          (int)jnum(op, "line", 0), g_step_timeout_ms, w2);
+    }
+    if (sleep_ns < 2000000) sleep_ns *= 2;
+  }
+}
+
+static int runnable(Thread *T) {
+  int st = atomic_load(&T->status);
+  if (st != T_READY) return 0;
+  if (T->sched == S_IDLE) return atomic_load(&T->pc) < T->nops;
+  if (atomic_load(&T->done) != T->seen_done) return 1; // finished on its own (woken by the kernel)
+  if (T->sched == S_BLOCKED_FAULT) return T->waken;
+  return 0;
+}
+
+static void kill_process(Thread *dead, int sig) {
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *O = &SH->threads[i];
+    if (O == dead || O->proc != dead->proc) continue;
+    int st = atomic_load(&O->status);
+    if (st == T_UNBORN) {
+      atomic_store(&O->status, T_KILLED);
+      O->killed_by = sig;
+      continue;
+    }
+    if (st != T_READY) continue;
+    O->killed_by = sig;
+    atomic_store(&O->kill, 1);
+    futex_wake(&O->go);
+    if (O->sched != S_IDLE) syscall(SYS_tgkill, atomic_load(&O->pid), atomic_load(&O->tid), SIGUSR1);
+    // wait for it to end
+    uint64_t t0 = now_ns();
+    while (atomic_load(&O->status) == T_READY && now_ns() - t0 < 2000000000ULL) {
+      int d = atomic_load(&O->done);
+      if (atomic_load(&O->status) != T_READY) break;
+      futex_wait(&O->done, d, 10000000L);
+      if (O->sched != S_IDLE && atomic_load(&O->status) == T_READY)
+        syscall(SYS_tgkill, atomic_load(&O->pid), atomic_load(&O->tid), SIGUSR1);
+    }
+    O->seen_done = atomic_load(&O->done);
+    O->sched = S_IDLE;
+  }
+}
+
+static void adopt_threads(void) {
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *T = &SH->threads[i];
+    if (atomic_load(&T->status) == T_UNBORN && atomic_load(&SH->procs[T->proc].alive) && atomic_load(&T->tid))
+      atomic_store(&T->status, T_READY);
+  }
+}
+
+// the blocked readers of a uffd: after a fault queued a message, a reader sleeping in read(2) takes it
+static void settle_readers(void) {
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *R = &SH->threads[i];
+    if (R->sched != S_BLOCKED_READ) continue;
+    uint64_t t0 = now_ns();
+    while (atomic_load(&R->done) == R->seen_done && now_ns() - t0 < 200000000ULL) futex_wait(&R->done, R->seen_done, 1000000L);
+  }
+}
+
+// one step of T: 1 when the thread can go on, 0 when it blocked or ended
+static int step(Thread *T) {
+  if (g_ntaken++) s_puts(&g_taken, ",");
+  s_json_str(&g_taken, T->name);
+  int r;
+  if (T->sched != S_IDLE && atomic_load(&T->done) != T->seen_done) {
+    // it finished without waiting for its turn (the kernel woke it): this step is that completion
+    r = wait_step(T);
+  } else if (T->sched == S_BLOCKED_FAULT) {
+    struct uffdio_range wr = {page_of(atomic_load(&T->cur_addr)), PAGE_SZ};
+    T->waken = 0;
+    ioctl(T->wake_fd, UFFDIO_WAKE, &wr);
+    r = wait_step(T);
+  } else {
+    int pc = atomic_load(&T->pc);
+    J *op = T->ops->v[pc];
+    const char *kind = jstr(op, "op");
+    if (!strcmp(kind, "checkpoint") || (!strcmp(kind, "fork") && T->proc == 0)) {
+      // done by the scheduler on the thread's behalf: snapshots are of the main process, and the
+      // main process forks from a thread whose stack is not shared
+      if (kind[0] == 'c') {
+        take_checkpoint(jstr(op, "name"));
+        record((int)(T - SH->threads), pc, 0, "0");
+      } else {
+        Ctx c;
+        memset(&c, 0, sizeof c);
+        c.ti = (int)(T - SH->threads);
+        exec_op(&c, pc, op);
+      }
+      atomic_store(&T->pc, pc + 1);
+      if (pc + 1 >= T->nops) {
+        // tell the thread to finish
+        atomic_store(&T->kill, 2);
+        futex_wake(&T->go);
+        while (atomic_load(&T->status) == T_READY) futex_wait(&T->done, atomic_load(&T->done), 1000000L);
+        atomic_store(&T->status, T_DONE);
+        T->seen_done = atomic_load(&T->done);
+        return 0;
+      }
+      return 1;
+    }
+    if (!strcmp(kind, "fork") || !strcmp(kind, "checkpoint")) {
+      // a thread of a forked process: its controller forks
+      Proc *P = &SH->procs[T->proc];
+      if (!strcmp(kind, "checkpoint")) {
+        take_checkpoint(jstr(op, "name"));
+        record((int)(T - SH->threads), pc, 0, "0");
+      } else {
+        P->req_thread = (int)(T - SH->threads);
+        P->req_op = pc;
+        atomic_store(&P->req_done, 0);
+        atomic_store(&P->req, 1);
+        futex_wake(&P->req);
+        while (!atomic_load(&P->req_done)) futex_wait(&P->req_done, 0, 1000000L);
+        int pid = atomic_load(&P->req_done);
+        char b[32];
+        snprintf(b, sizeof b, "%d", pid);
+        record((int)(T - SH->threads), pc, pid < 0 ? -pid : 0, pid < 0 ? NULL : b);
+      }
+      atomic_store(&T->pc, pc + 1);
+      if (pc + 1 >= T->nops) {
+        atomic_store(&T->kill, 2);
+        futex_wake(&T->go);
+        while (atomic_load(&T->status) == T_READY) futex_wait(&T->done, atomic_load(&T->done), 1000000L);
+        atomic_store(&T->status, T_DONE);
+        T->seen_done = atomic_load(&T->done);
+        return 0;
+      }
+      return 1;
+    }
+    atomic_fetch_add(&T->go, 1);
+    futex_wake(&T->go);
+    r = wait_step(T);
+  }
+  if (r == W_FAULT) {
+    T->sched = S_BLOCKED_FAULT;
+    T->waken = 0;
+    settle_readers();
+    return 0;
+  }
+  if (r == W_READ) {
+    T->sched = S_BLOCKED_READ;
+    return 0;
+  }
+  T->sched = S_IDLE;
+  T->waken = 0;
+  if (r == W_ENDED) {
+    if (atomic_load(&T->status) == T_SIGNAL) kill_process(T, atomic_load(&T->sig));
+    return 0;
+  }
+  return atomic_load(&T->pc) < T->nops;
+}
+
+static Thread *thread_by_name(const char *n) {
+  for (int i = 0; i < SH->nthreads; i++)
+    if (!strcmp(SH->threads[i].name, n)) return &SH->threads[i];
+  return NULL;
+}
+
+static void run_default(void) {
+  Thread *cur = NULL;
+  for (;;) {
+    if (atomic_load(&SH->fatal)) die("%s", SH->fatal_msg);
+    if (!cur || !runnable(cur)) {
+      cur = NULL;
+      for (int i = 0; i < SH->nthreads && !cur; i++)
+        if (runnable(&SH->threads[i])) cur = &SH->threads[i];
+    }
+    if (!cur) break;
+    if (!step(cur)) cur = NULL;
+    adopt_threads();
+  }
+}
+
+// ---- the run ---------------------------------------------------------------------------------------------
+static char *read_all(int fd, size_t *len) {
+  Str s = {0};
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(fd, buf, sizeof buf)) > 0) s_add(&s, buf, (size_t)n);
+  *len = s.n;
+  return s.p ? s.p : strdup("");
+}
+
+static const char *status_name(Thread *T) {
+  int st = atomic_load(&T->status);
+  switch (st) {
+    case T_UNBORN: return "unborn";
+    case T_DONE: return "done";
+    case T_SIGNAL: return "signal";
+    case T_KILLED: return "killed";
+    default:
+      if (T->sched != S_IDLE) return "blocked";
+      return atomic_load(&T->pc) >= T->nops ? "done" : "unfinished";
+  }
+}
+
+static int run_scenario(void) {
+  size_t n;
+  char *text = read_all(0, &n);
+  Rd r = {text, text + n};
+  PLAN = rd_value(&r, 0);
+  J *sc = jget(PLAN, "scenario") ? jget(PLAN, "scenario") : PLAN;
+  J *opts = jget(PLAN, "options");
+  g_step_timeout_ms = (long)jnum(opts, "step_timeout_ms", 5000);
+  J *setup = jget(sc, "setup"), *threads = jget(sc, "threads");
+  // the pieces the snapshots read: keep them at the top level of PLAN's view
+  if (sc != PLAN) {
+    jpush(PLAN, strdup("pages"), jget(sc, "pages"));
+    jpush(PLAN, strdup("mappings"), jget(sc, "mappings"));
+  }
+  // size the shared area: every operation records once; read buffers and results go to the pool
+  size_t nops = setup ? (size_t)setup->n : 0;
+  for (int i = 0; threads && i < threads->n; i++) nops += (size_t)jget(threads->v[i], "ops")->n;
+  size_t maxrec = nops + 16;
+  uint64_t pool = (uint64_t)jnum(opts, "pool_bytes", 16 << 20);
+  size_t total = sizeof(Shared) + maxrec * sizeof(Rec) + pool;
+  total = (total + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
+  void *shm = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+  if (shm == MAP_FAILED) die("cannot map the shared area (%zu bytes)", total);
+  SH = shm;
+  RECS = (Rec *)((char *)shm + sizeof(Shared));
+  POOL = (char *)(RECS + maxrec);
+  SH->maxrec = (int)maxrec;
+  SH->pool_size = pool;
+  SH->main_pid = getpid();
+  g_drain_page = mmap(NULL, PAGE_SZ, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  g_pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  g_kpf_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+  // processes: main, then one per fork op
+  SH->procs[0].name = "main";
+  atomic_store(&SH->procs[0].alive, 1);
+  atomic_store(&SH->procs[0].pid, getpid());
+  SH->nprocs = 1;
+  J *names = jget(sc, "names");
+  for (int i = 0; names && i < names->n; i++) {
+    if (!strcmp(names->v[i]->str, "fork")) {
+      if (SH->nprocs >= MAXP) die("too many processes");
+      SH->procs[SH->nprocs++].name = names->k[i];
+    }
+  }
+  if (threads && threads->n > MAXT) die("too many threads (at most %d)", MAXT);
+  for (int i = 0; threads && i < threads->n; i++) {
+    Thread *T = &SH->threads[i];
+    J *t = threads->v[i];
+    T->name = jstr(t, "name");
+    T->ops = jget(t, "ops");
+    T->nops = T->ops->n;
+    const char *pn = jstr(t, "process");
+    T->proc = pn ? proc_index(pn) : 0;
+    if (T->proc < 0) die("thread %s: unknown process '%s'", T->name, pn);
+    atomic_store(&T->status, T_UNBORN);
+  }
+  SH->nthreads = threads ? threads->n : 0;
+  install_handlers();
+  read_vmstat(vmstat_base);
+  // the main process's threads exist from the start (their stacks before any scenario mapping)
+  for (int i = 0; i < SH->nthreads; i++)
+    if (SH->threads[i].proc == 0) {
+      if (SH->threads[i].nops == 0) {
+        atomic_store(&SH->threads[i].status, T_DONE);
+        continue;
+      }
+      start_thread(&SH->threads[i]);
+    }
+  // the executor's own memory is settled and locked before the scenario starts
+  settle_own_memory(0);
+  mlockall(MCL_CURRENT);
+  uint64_t t_setup = now_ns();
+  // setup runs in the main thread
+  Ctx c;
+  memset(&c, 0, sizeof c);
+  c.ti = -1;
+  tls_ctx = &c;
+  for (int i = 0; setup && i < setup->n; i++) {
+    J *op = setup->v[i];
+    if (!strcmp(jstr(op, "op"), "checkpoint")) {
+      take_checkpoint(jstr(op, "name"));
+      record(-1, i, 0, "0");
+      continue;
+    }
+    if (exec_op(&c, i, op)) die("setup operation %s (line %d) died of signal %d", jstr(op, "id"), (int)jnum(op, "line", 0), c.got_sig);
+    if (atomic_load(&SH->fatal)) die("%s", SH->fatal_msg);
+  }
+  tls_ctx = NULL;
+  take_checkpoint("setup");
+  uint64_t t_run = now_ns();
+  adopt_threads();
+  for (int i = 0; i < SH->nthreads; i++)
+    if (SH->threads[i].nops == 0 && atomic_load(&SH->threads[i].status) == T_READY) atomic_store(&SH->threads[i].status, T_DONE);
+  J *sched = jget(opts, "schedule");
+  for (int i = 0; sched && i < sched->n; i++) {
+    Thread *T = thread_by_name(sched->v[i]->str);
+    if (!T) die("schedule step %d: unknown thread '%s'", i + 1, sched->v[i]->str);
+    if (!runnable(T)) die("schedule step %d: thread '%s' cannot run (%s)", i + 1, T->name, status_name(T));
+    step(T);
+    adopt_threads();
+  }
+  run_default();
+  uint64_t t_end = now_ns();
+  int deadlock = 0;
+  for (int i = 0; i < SH->nthreads; i++)
+    if (atomic_load(&SH->threads[i].status) == T_READY && SH->threads[i].sched != S_IDLE) deadlock = 1;
+  take_checkpoint("final");
+
+  Str o = {0};
+  s_puts(&o, "{\"ok\":true,\"threads\":[");
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *T = &SH->threads[i];
+    int st = atomic_load(&T->status);
+    int sig = st == T_SIGNAL ? atomic_load(&T->sig) : st == T_KILLED ? T->killed_by : 0;
+    s_printf(&o, "%s{\"name\":", i ? "," : "");
+    s_json_str(&o, T->name);
+    s_printf(&o, ",\"state\":\"%s\",\"signal\":%d,\"minflt\":%ld,\"majflt\":%ld}", status_name(T), sig, T->minflt, T->majflt);
+  }
+  s_puts(&o, "],\"records\":[");
+  int nrec = atomic_load(&SH->nrec);
+  if (nrec > SH->maxrec) nrec = SH->maxrec;
+  for (int i = 0; i < nrec; i++) {
+    Rec *x = &RECS[i];
+    s_printf(&o, "%s{\"t\":%d,\"i\":%d,\"errno\":%d,\"result\":", i ? "," : "", x->t, x->i, x->err);
+    if (x->res_off == ~0ULL) s_puts(&o, "null");
+    else s_json_str(&o, POOL + x->res_off);
+    s_puts(&o, "}");
+  }
+  s_puts(&o, "],\"vars\":{");
+  int nv = atomic_load(&SH->nvars), first = 1;
+  for (int i = 0; i < nv; i++) {
+    Var *v = &SH->vars[i];
+    int k = atomic_load(&v->kind);
+    if (!v->name || k == V_NONE) continue;
+    if (!first) s_puts(&o, ",");
+    first = 0;
+    s_json_str(&o, v->name);
+    switch (k) {
+      case V_MAPPING: s_printf(&o, ":{\"kind\":\"mapping\",\"addr\":\"0x%" PRIx64 "\",\"len\":\"0x%" PRIx64 "\"}", v->a, v->b); break;
+      case V_MSG:
+        s_printf(&o, ":{\"kind\":\"msg\",\"address\":\"0x%" PRIx64 "\",\"flags\":%" PRIu64 ",\"event\":%" PRIu64 ",\"ptid\":%" PRIu64 "}", v->a, v->b, v->c, v->d);
+        break;
+      case V_DATA: {
+        s_printf(&o, ":{\"kind\":\"data\",\"addr\":\"0x%" PRIx64 "\",\"hex\":\"", v->a);
+        for (uint64_t b = 0; b < v->len; b++) s_printf(&o, "%02x", (uint8_t)POOL[v->off + b]);
+        s_puts(&o, "\"}");
+        break;
+      }
+      case V_IOCTLS: s_printf(&o, ":{\"kind\":\"ioctls\",\"value\":\"0x%" PRIx64 "\"}", v->a); break;
+      case V_UFFD: s_printf(&o, ":{\"kind\":\"uffd\",\"fd\":%" PRIu64 "}", v->a); break;
+      case V_PROCESS: s_printf(&o, ":{\"kind\":\"process\",\"pid\":%" PRIu64 "}", v->a); break;
+      default: s_puts(&o, ":{\"kind\":\"other\"}");
+    }
+  }
+  s_puts(&o, "},\"snapshots\":{");
+  if (g_snaps.p) s_puts(&o, g_snaps.p);
+  s_puts(&o, "},\"taken\":[");
+  if (g_taken.p) s_puts(&o, g_taken.p);
+  s_printf(&o, "],\"deadlock\":%s,\"timing\":{\"setup_ns\":%" PRIu64 ",\"run_ns\":%" PRIu64 "}}\n", deadlock ? "true" : "false",
+           t_run - t_setup, t_end - t_run);
+  // children go first: a thread blocked in a fault is ended by the exit
+  for (int i = 1; i < SH->nprocs; i++) {
+    Proc *P = &SH->procs[i];
+    if (!atomic_load(&P->alive)) continue;
+    atomic_store(&P->shutdown, 1);
+    futex_wake(&P->req);
+    int pid = atomic_load(&P->pid);
+    if (pid > 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, NULL, 0);
+    }
+  }
+  size_t off = 0;
+  while (off < o.n) {
+    ssize_t w = write(g_out_fd, o.p + off, o.n - off);
+    if (w <= 0) break;
+    off += (size_t)w;
+  }
+  _exit(0);
+}
+
+// ---- --probe -----------------------------------------------------------------------------------------
+static void probe(void) {
+  Str o = {0};
+  struct utsname u;
+  uname(&u);
+  s_puts(&o, "{\"release\":");
+  s_json_str(&o, u.release);
+  s_printf(&o, ",\"root\":%s", geteuid() == 0 ? "true" : "false");
+  char buf[256] = "";
+  int f = open("/sys/kernel/mm/transparent_hugepage/enabled", O_RDONLY);
+  if (f >= 0) {
+    ssize_t n = read(f, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    close(f);
+  }
+  const char *thp = strstr(buf, "[always]") ? "always" : strstr(buf, "[madvise]") ? "madvise" : strstr(buf, "[never]") ? "never" : "none";
+  s_printf(&o, ",\"thp\":\"%s\"", thp);
+  buf[0] = 0;
+  f = open("/sys/kernel/mm/transparent_hugepage/use_zero_page", O_RDONLY);
+  if (f >= 0) {
+    ssize_t n = read(f, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    close(f);
+  }
+  s_printf(&o, ",\"use_zero_page\":%s", buf[0] == '1' ? "true" : "false");
+  buf[0] = 0;
+  f = open("/proc/sys/vm/unprivileged_userfaultfd", O_RDONLY);
+  if (f >= 0) {
+    ssize_t n = read(f, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    close(f);
+  }
+  s_printf(&o, ",\"unprivileged_userfaultfd\":%s", buf[0] == '1' ? "true" : "false");
+  // userfaultfd through the syscall, the device, and user-mode-only
+  int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+  s_printf(&o, ",\"uffd_syscall\":%s", fd >= 0 ? "true" : "false");
+  uint64_t features = 0, ioctls = 0;
+  if (fd >= 0) {
+    struct uffdio_api api = {.api = UFFD_API, .features = 0};
+    if (ioctl(fd, UFFDIO_API, &api) == 0) {
+      features = api.features;
+      ioctls = api.ioctls;
+    }
+    close(fd);
+  }
+  int dev = open("/dev/userfaultfd", O_RDWR | O_CLOEXEC);
+  int dfd = dev >= 0 ? ioctl(dev, USERFAULTFD_IOC_NEW, O_CLOEXEC) : -1;
+  s_printf(&o, ",\"uffd_dev\":%s", dfd >= 0 ? "true" : "false");
+  if (dfd >= 0) {
+    if (!features) {
+      struct uffdio_api api = {.api = UFFD_API, .features = 0};
+      if (ioctl(dfd, UFFDIO_API, &api) == 0) features = api.features, ioctls = api.ioctls;
+    }
+    close(dfd);
+  }
+  if (dev >= 0) close(dev);
+  fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | UFFD_USER_MODE_ONLY);
+  s_printf(&o, ",\"uffd_user_mode_only\":%s", fd >= 0 ? "true" : "false");
+  if (fd >= 0) close(fd);
+  s_printf(&o, ",\"uffd_features\":\"0x%" PRIx64 "\",\"uffd_api_ioctls\":\"0x%" PRIx64 "\"", features, ioctls);
+  // PAGEMAP_SCAN: a scan of one page of our own stack
+  char probe_page[PAGE_SZ * 2];
+  probe_page[0] = 1;
+  struct mmsim_page_region reg[4];
+  uint64_t s0 = ((uint64_t)(uintptr_t)probe_page + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
+  struct mmsim_pm_scan_arg arg = {.size = sizeof arg, .start = s0, .end = s0 + PAGE_SZ, .vec = (uint64_t)(uintptr_t)reg,
+                                  .vec_len = 4, .category_mask = 0, .return_mask = 0xff};
+  int pmf = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  long pr = pmf >= 0 ? ioctl(pmf, MMSIM_PAGEMAP_SCAN, &arg) : -1;
+  s_printf(&o, ",\"pagemap_scan\":%s", pr >= 0 ? "true" : "false");
+  // PFNs and /proc/kpageflags
+  uint64_t pm = 0;
+  if (pmf >= 0 && pread(pmf, &pm, 8, (off_t)(s0 / PAGE_SZ * 8)) != 8) pm = 0;
+  int kf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+  s_printf(&o, ",\"pfn\":%s,\"kpageflags\":%s", (pm & PM_PFN_MASK) ? "true" : "false", kf >= 0 ? "true" : "false");
+  if (kf >= 0) close(kf);
+  // soft-dirty: clear_refs 4, write, and see whether pagemap bit 55 comes back
+  char *sd = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  int softdirty = 0;
+  if (sd != MAP_FAILED) {
+    sd[0] = 1;
+    int cr = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
+    if (cr >= 0) {
+      if (write(cr, "4", 1) == 1) {
+        sd[0] = 2;
+        uint64_t e = 0;
+        if (pmf >= 0 && pread(pmf, &e, 8, (off_t)((uintptr_t)sd / PAGE_SZ * 8)) == 8) softdirty = (e >> 55) & 1;
+      }
+      close(cr);
+    }
+    munmap(sd, PAGE_SZ);
+  }
+  if (pmf >= 0) close(pmf);
+  s_printf(&o, ",\"soft_dirty\":%s", softdirty ? "true" : "false");
+  s_puts(&o, "}\n");
+  if (write(1, o.p, o.n) < 0) _exit(1);
+}
+
+// ---- --bench: the native side of bench/host.ts ----------------------------------------------------------
+// Each workload prints {"ns": time of the measured part}. Memory is populated (and so warmed) before
+// the clock starts, as in the model's runs.
+static char *bench_mem;
+static int bench_uffd;
+static _Atomic int bench_stop;
+
+static void *bench_handler(void *arg) {
+  (void)arg;
+  struct pollfd pfd = {bench_uffd, POLLIN, 0};
+  while (!atomic_load(&bench_stop)) {
+    if (poll(&pfd, 1, 100) <= 0) continue;
+    struct uffd_msg m;
+    if (read(bench_uffd, &m, sizeof m) != sizeof m) continue;
+    struct uffdio_writeprotect w = {.range = {m.arg.pagefault.address & ~(PAGE_SZ - 1), PAGE_SZ}, .mode = 0};
+    ioctl(bench_uffd, UFFDIO_WRITEPROTECT, &w);
+  }
+  return NULL;
+}
+
+static char *bench_map(size_t len, int huge) {
+  char *r = mmap(NULL, len + (2UL << 20), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (r == MAP_FAILED) die("bench: mmap failed");
+  char *p = (char *)(((uintptr_t)r + (2UL << 20) - 1) & ~((2UL << 20) - 1));
+  madvise(p, len, huge ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
+  return p;
+}
+
+static int bench_wp_setup(char *p, size_t len) {
+  int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) die("bench: userfaultfd: %s", strerror(errno));
+  struct uffdio_api api = {.api = UFFD_API, .features = 0};
+  if (ioctl(fd, UFFDIO_API, &api)) die("bench: UFFDIO_API: %s", strerror(errno));
+  struct uffdio_register r = {.range = {(uint64_t)(uintptr_t)p, len}, .mode = UFFDIO_REGISTER_MODE_WP};
+  if (ioctl(fd, UFFDIO_REGISTER, &r)) die("bench: UFFDIO_REGISTER: %s", strerror(errno));
+  return fd;
+}
+
+static void bench(const char *w, size_t pages) {
+  uint64_t ns = 0, t0;
+  size_t len = pages * PAGE_SZ;
+  if (!strcmp(w, "W1")) {
+    // uffd-wp synchronous round trip: every write faults, a handler thread un-protects that page
+    bench_mem = bench_map(len, 0);
+    memset(bench_mem, 1, len);
+    bench_uffd = bench_wp_setup(bench_mem, len);
+    struct uffdio_writeprotect wp = {.range = {(uint64_t)(uintptr_t)bench_mem, len}, .mode = UFFDIO_WRITEPROTECT_MODE_WP};
+    ioctl(bench_uffd, UFFDIO_WRITEPROTECT, &wp);
+    pthread_t h;
+    pthread_create(&h, NULL, bench_handler, NULL);
+    t0 = now_ns();
+    for (size_t i = 0; i < pages; i++) ((volatile char *)bench_mem)[i * PAGE_SZ] = 2;
+    ns = now_ns() - t0;
+    atomic_store(&bench_stop, 1);
+    pthread_join(h, NULL);
+  } else if (!strcmp(w, "W2") || !strcmp(w, "W3")) {
+    // UFFDIO_WRITEPROTECT of a populated range (W2: 4 KiB pages, W3: THPs)
+    char *p = bench_map(len, w[1] == '3');
+    memset(p, 1, len);
+    int fd = bench_wp_setup(p, len);
+    struct uffdio_writeprotect wp = {.range = {(uint64_t)(uintptr_t)p, len}, .mode = UFFDIO_WRITEPROTECT_MODE_WP};
+    t0 = now_ns();
+    if (ioctl(fd, UFFDIO_WRITEPROTECT, &wp)) die("bench: UFFDIO_WRITEPROTECT: %s", strerror(errno));
+    ns = now_ns() - t0;
+  } else if (!strcmp(w, "W4")) {
+    // mprotect RO then RW of populated 4 KiB pages
+    char *p = bench_map(len, 0);
+    memset(p, 1, len);
+    t0 = now_ns();
+    mprotect(p, len, PROT_READ);
+    mprotect(p, len, PROT_READ | PROT_WRITE);
+    ns = now_ns() - t0;
+  } else if (!strcmp(w, "W5")) {
+    // first touch with 4 KiB pages; the range was populated and freed just before (warm memory)
+    char *p = bench_map(len, 0);
+    memset(p, 1, len);
+    madvise(p, len, MADV_DONTNEED);
+    t0 = now_ns();
+    for (size_t i = 0; i < pages; i++) ((volatile char *)p)[i * PAGE_SZ] = 1;
+    ns = now_ns() - t0;
+  } else die("unknown workload '%s'", w);
+  char out[128];
+  int n = snprintf(out, sizeof out, "{\"ok\":true,\"workload\":\"%s\",\"pages\":%zu,\"ns\":%" PRIu64 "}\n", w, pages, ns);
+  if (write(1, out, (size_t)n) < 0) _exit(1);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && !strcmp(argv[1], "--probe")) {
+    probe();
+    return 0;
+  }
+  if (argc > 2 && !strcmp(argv[1], "--bench")) {
+    bench(argv[2], argc > 3 ? (size_t)strtoull(argv[3], NULL, 10) : 262144);
+    return 0;
+  }
+  if (argc > 1) {
+    fprintf(stderr, "usage: mmsim-exec [--probe | --bench W1..W5 [pages]] < plan.json\n");
+    return 2;
+  }
+  return run_scenario();
+}
