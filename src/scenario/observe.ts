@@ -9,6 +9,7 @@ import { stable_page_flags } from '../kernel/fs/proc/page.js';
 import { Pte } from '../kernel/arch/x86/include/pte.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import type { VmStat } from '../kernel/kernel.js';
+import { VM_READ } from '../kernel/include/vm_flags.js';
 
 export interface PageObs {
   /** the address this key evaluated to (model address; differs on the real kernel) */
@@ -22,6 +23,8 @@ export interface PageObs {
   pte?: string | null;
   /** model only: the pfn */
   pfn?: number | null;
+  /** the 8 bytes at the address (little-endian, hex) when a readable page is mapped there */
+  mem?: string;
 }
 
 export interface Snapshot {
@@ -35,6 +38,16 @@ export interface Snapshot {
 
 const PM_PFN_MASK = (1n << 55n) - 1n;
 const PM_PRESENT = 1n << 63n;
+
+/** the bytes a load of 8 at addr would read (up to the end of its page), if the VMA is readable */
+function readMem(k: Machine['k'], mm: ReturnType<Machine['mainMm']>, addr: number, pfn: number): string | undefined {
+  const vma = k.vma_lookup(mm, addr);
+  if (!vma || !(vma.vm_flags & VM_READ)) return undefined;
+  let v = 0n;
+  const off = addr % PAGE_SIZE;
+  for (let i = 0; i < 8 && off + i < PAGE_SIZE; i++) v |= BigInt(k.data.readByte(pfn, off + i)) << BigInt(8 * i);
+  return '0x' + v.toString(16);
+}
 
 export function takeSnapshot(m: Machine): Snapshot {
   const k = m.k;
@@ -54,6 +67,7 @@ export function takeSnapshot(m: Machine): Snapshot {
     let entry = pm;
     let kpf: string | null = null;
     let pfn: number | null = null;
+    let mem: string | undefined;
     if (pm & PM_PRESENT) {
       pfn = Number(pm & PM_PFN_MASK);
       const slot = k.folios.slotOf(pfn);
@@ -61,6 +75,7 @@ export function takeSnapshot(m: Machine): Snapshot {
       entry = (pm & ~PM_PFN_MASK) | BigInt(index);
       kpf = '0x' + stable_page_flags(k, pfn).toString(16);
       data[key] = k.data.digest(pfn).toString(16);
+      mem = readMem(k, mm, addr, pfn);
     } else data[key] = '0';
     const pmdSlot = k.pmdSlot(mm, addr);
     const pmd = pmdSlot ? pmdSlot.t.get(pmdSlot.i, new Pte()) : new Pte();
@@ -72,6 +87,7 @@ export function takeSnapshot(m: Machine): Snapshot {
       pmd: pmd.toString(),
       pte: pteSlot ? pteSlot.t.get(pteSlot.i, new Pte()).toString() : null,
       pfn,
+      ...(mem !== undefined ? { mem } : {}),
     };
   }
   const smaps: Snapshot['smaps'] = {};

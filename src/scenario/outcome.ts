@@ -43,7 +43,8 @@ export function whereIs(mappings: Observation['mappings'], addr: bigint): string
   return '0x' + addr.toString(16);
 }
 
-function shortHex(b: Uint8Array): string {
+/** the first non-zero bytes of a buffer, in hex (at most 16) */
+export function shortHex(b: Uint8Array): string {
   let last = b.length;
   while (last > 0 && b[last - 1] === 0) last--;
   const n = Math.min(last, 16);
@@ -162,7 +163,8 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       if (!r || r.result === null) return { ok: false, detail: `operation ${p.op} has no result` };
       const want = evalExpr(p.value, obsEnv(obs));
       let got: bigint | null = null;
-      try { got = BigInt(r.result); } catch { got = null; }
+      // a result may carry details after its number (PAGEMAP_SCAN: "2 0x...-0x...:0xa walk_end=...")
+      try { got = BigInt(r.result.split(' ')[0]!); } catch { got = null; }
       return { ok: got === want, detail: `${p.op} returned ${r.result}` };
     }
     case 'pagemap': {
@@ -254,7 +256,13 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       return { ok, detail: `event ${p.type}${p.fn ? ' in ' + p.fn : ''}: ${evs.length}` };
     }
     case 'mem': {
-      return { ok: null, detail: 'mem is read by the runner' };
+      const { snap, page } = pageObs(ctx, p.at, exprToString(p.addr));
+      if (!snap || !page) return { ok: null, detail: `no memory of ${exprToString(p.addr)} at ${p.at}` };
+      if (page.mem === undefined) return { ok: false, detail: `${exprToString(p.addr)}: nothing readable is mapped` };
+      const mask = p.size >= 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * p.size)) - 1n;
+      const got = BigInt(page.mem) & mask;
+      const want = evalExpr(p.value, obsEnv(obs)) & mask;
+      return { ok: got === want, detail: `${p.size} byte(s) at ${exprToString(p.addr)} = 0x${got.toString(16)}` };
     }
   }
 }
