@@ -279,6 +279,11 @@ const rows = {
     summary: 'write faults on uffd-wp entries are resolved in the kernel (bit cleared, THP split) without a message',
     requires: ['uffd-wp-unpopulated'],
   },
+  pagemapScan: {
+    id: 'pagemap-scan', commit: '52526ca7fdb9', subject: 'fs/proc/task_mmu: implement IOCTL to get and optionally clear info about PTEs',
+    author: 'Muhammad Usama Anjum', release: 'v6.7', kind: 'upstream',
+    summary: 'the PAGEMAP_SCAN ioctl on /proc/PID/pagemap: page categories per range, and write-protect of written pages (WP_ASYNC VMAs)',
+  },
   uffdMove: {
     id: 'uffd-move', commit: 'adef440691ba', subject: 'userfaultfd: UFFDIO_MOVE uABI',
     author: 'Andrea Arcangeli', release: 'v6.8', kind: 'upstream',
@@ -304,6 +309,12 @@ const rows = {
     id: 'mprotect-pte-batching', commit: 'cac1db8c3aad', subject: 'mm: optimize mprotect() by PTE batching',
     author: 'Dev Jain', release: 'v6.17', kind: 'upstream',
     summary: 'change_pte_range treats the PTEs of one large folio as a batch: A/D bits are gathered on all of them; write access per run of equal PageAnonExclusive',
+  },
+  pagemapScanGuard: {
+    id: 'pagemap-scan-guard', commit: 'a516403787e0', subject: 'fs/proc: extend the PAGEMAP_SCAN ioctl to report guard regions',
+    author: 'Andrei Vagin', release: 'v6.16', kind: 'upstream',
+    summary: 'PAGE_IS_GUARD (bit 8) is a known PAGEMAP_SCAN category: asking for it is no longer EINVAL',
+    requires: ['pagemap-scan'],
   },
   kpageflagsFolioMapped: {
     id: 'kpageflags-folio-mapped', commit: '476d87d6a061', subject: 'fs: stable_page_flags(): use snapshot_page()',

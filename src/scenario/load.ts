@@ -10,7 +10,7 @@ import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, PROT_EXEC, PROT_READ,
   PROT_WRITE, UFFD_FEATURE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP, UFFDIO_REGISTER_MODE_MINOR,
   UFFDIO_REGISTER_MODE_MISSING, UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT_MODE_DONTWAKE, UFFDIO_WRITEPROTECT_MODE_WP,
-  UFFDIO_ZEROPAGE_MODE_DONTWAKE, MadviseName, UffdFeatureName,
+  UFFDIO_ZEROPAGE_MODE_DONTWAKE, MadviseName, UffdFeatureName, PAGE_IS, PageIsName, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC,
 } from '../kernel/include/uapi.js';
 import { patchById } from '../profiles/patches.js';
 import { CONFIG_KEYS } from '../profiles/config.js';
@@ -256,6 +256,16 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       }
       case 'uffdio_wake': return { id, line, op: 'uffdio_wake', uffd: v.uffd as string, addr: E('addr'), len: E('len') };
       case 'read_uffd': return { id, line, op: 'read_uffd', uffd: v.uffd as string, as: def(v.as) };
+      case 'pagemap_scan': {
+        const cats = (f: string) => (v[f] as string[]).reduce((acc, n) => acc | (n === 'bit9' ? 1 << 9 : PAGE_IS[n as PageIsName]), 0);
+        const fl = v.flags as string[];
+        return {
+          id, line, op: 'pagemap_scan', addr: E('addr'), len: E('len'),
+          flags: (fl.includes('wp_matching') ? PM_SCAN_WP_MATCHING : 0) | (fl.includes('check_wpasync') ? PM_SCAN_CHECK_WPASYNC : 0) | (fl.includes('bit2') ? 4 : 0),
+          category_mask: cats('category_mask'), category_inverted: cats('category_inverted'), category_anyof_mask: cats('category_anyof'),
+          return_mask: cats('return_mask'), max_pages: v.max_pages as number, vec_len: v.vec_len as number, size: v.size as number,
+        };
+      }
       case 'clear_refs': return { id, line, op: 'clear_refs', value: typeof v === 'object' ? (v as { value: number }).value : (v as unknown as number) };
       case 'checkpoint': {
         const n = typeof v === 'string' ? v : (v as { name: string }).name;

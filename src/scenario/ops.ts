@@ -5,7 +5,7 @@ import { z } from 'zod';
 /** an integer; YAML gives big integers as bigint */
 export const zInt = z.union([z.number().int(), z.bigint()]).transform((v) => Number(v));
 import { Expr } from './expr.js';
-import { MADV, MadviseName, UFFD_FEATURE, UffdFeatureName } from '../kernel/include/uapi.js';
+import { MADV, MadviseName, PAGE_IS, PageIsName, UFFD_FEATURE, UffdFeatureName } from '../kernel/include/uapi.js';
 
 /** the compiled, JSON-serialisable form of one operation */
 export type CompiledOp = { id: string; line: number } & (
@@ -27,6 +27,10 @@ export type CompiledOp = { id: string; line: number } & (
   | { op: 'uffdio_wake'; uffd: string; addr: Expr; len: Expr }
   | { op: 'read_uffd'; uffd: string; as: string | null }
   | { op: 'clear_refs'; value: number }
+  | {
+      op: 'pagemap_scan'; addr: Expr; len: Expr; flags: number; category_mask: number; category_inverted: number;
+      category_anyof_mask: number; return_mask: number; max_pages: number; vec_len: number; size: number;
+    }
   | { op: 'checkpoint'; name: string }
 );
 export type OpName = CompiledOp['op'];
@@ -40,6 +44,9 @@ const zProt = z.union([
 ]);
 const madviseNames = Object.keys(MADV) as [MadviseName, ...MadviseName[]];
 const featureNames = Object.keys(UFFD_FEATURE) as [UffdFeatureName, ...UffdFeatureName[]];
+/** PAGEMAP_SCAN categories; bit9 is an unknown one (for the EINVAL case) */
+export const SCAN_CATEGORY_NAMES = [...(Object.keys(PAGE_IS) as PageIsName[]), 'bit9'] as const;
+const zCategories = z.array(z.enum(SCAN_CATEGORY_NAMES as unknown as [string, ...string[]])).default([]);
 
 export const OP_SCHEMAS = {
   mmap: z.object({
@@ -76,6 +83,11 @@ export const OP_SCHEMAS = {
   uffdio_wake: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   read_uffd: z.object({ uffd: zName, as: zName.optional(), id: zName.optional() }).strict(),
   clear_refs: z.union([zInt, z.object({ value: zInt, id: zName.optional() }).strict()]),
+  pagemap_scan: z.object({
+    addr: zExpr, len: zExpr, flags: z.array(z.enum(['wp_matching', 'check_wpasync', 'bit2'])).default([]),
+    category_mask: zCategories, category_inverted: zCategories, category_anyof: zCategories, return_mask: zCategories,
+    max_pages: zInt.default(0), vec_len: zInt.default(64), size: zInt.default(96), id: zName.optional(),
+  }).strict(),
   checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
 } as const;
 
@@ -101,5 +113,6 @@ export const OP_HELP: Record<OpName, string> = {
   uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
   read_uffd: 'read_uffd: { uffd, as? }',
   clear_refs: 'clear_refs: 4',
+  pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',
   checkpoint: 'checkpoint: name',
 };

@@ -7,7 +7,7 @@ import { SyscallError, ERRNO_NAME } from '../kernel/include/errno.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
 import { do_madvise } from '../kernel/mm/madvise.js';
-import { clear_refs_write } from '../kernel/fs/proc/task_mmu.js';
+import { clear_refs_write, do_pagemap_scan, PageRegion } from '../kernel/fs/proc/task_mmu.js';
 import { mmu_access } from '../kernel/arch/x86/mmu.js';
 import { do_user_addr_fault, resume_user_addr_fault, FaultResult } from '../kernel/arch/x86/mm/fault.js';
 import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
@@ -139,6 +139,16 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
       case 'clear_refs':
         clear_refs_write(k, mm, op.value);
         break;
+      case 'pagemap_scan': {
+        const start = num(m, op.addr);
+        const r = do_pagemap_scan(k, mm, {
+          size: op.size, flags: op.flags, start, end: start + num(m, op.len), vec_len: op.vec_len, max_pages: op.max_pages,
+          category_inverted: op.category_inverted, category_mask: op.category_mask, category_anyof_mask: op.category_anyof_mask,
+          return_mask: op.return_mask,
+        });
+        result = formatScan(r);
+        break;
+      }
       case 'checkpoint':
         m.takeCheckpoint(op.name);
         break;
@@ -268,4 +278,10 @@ export function digestBytes(b: Uint8Array): string {
     if (b[i]) nz++;
   }
   return `${b.length}B nonzero=${nz} fnv=${(h >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/** a PAGEMAP_SCAN result as the model and the host executor both print it: "N 0xS-0xE:0xCATS ... walk_end=0xW" */
+export function formatScan(r: { n: number; regions: PageRegion[]; walk_end: number }): string {
+  const regions = r.regions.map((x) => ` 0x${x.start.toString(16)}-0x${x.end.toString(16)}:0x${x.categories.toString(16)}`).join('');
+  return `${r.n}${regions} walk_end=0x${r.walk_end.toString(16)}`;
 }

@@ -1,17 +1,20 @@
-// /proc/PID/pagemap, smaps counters and clear_refs (fs/proc/task_mmu.c @v4.19, @v6.1, @v6.18).
+// /proc/PID/pagemap, smaps counters, clear_refs and PAGEMAP_SCAN (fs/proc/task_mmu.c @v4.19, @v6.1, @v6.18).
 import type { Kernel } from '../../kernel.js';
 import { Pte } from '../../arch/x86/include/pte.js';
 import { HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE } from '../../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../../include/mm_types.js';
 import { VM_SOFTDIRTY } from '../../include/vm_flags.js';
-import { PM, CLEAR_REFS_ALL, CLEAR_REFS_ANON, CLEAR_REFS_MAPPED, CLEAR_REFS_MM_HIWATER_RSS, CLEAR_REFS_SOFT_DIRTY } from '../../include/uapi.js';
+import { PM, PAGE_IS, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC, CLEAR_REFS_ALL, CLEAR_REFS_ANON, CLEAR_REFS_MAPPED, CLEAR_REFS_MM_HIWATER_RSS, CLEAR_REFS_SOFT_DIRTY } from '../../include/uapi.js';
 import { fail } from '../../include/errno.js';
 import { PATCH } from '../../../profiles/patches.js';
 import { PG_anon, PG_referenced } from '../../mm/folio.js';
-import { vm_normal_page, isUffdWpMarker } from '../../mm/memory.js';
-import { is_huge_zero_pmd, set_pmd_at } from '../../mm/huge_memory.js';
+import { vm_normal_page, isUffdWpMarker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } from '../../mm/memory.js';
+import { is_huge_zero_pmd, set_pmd_at, __split_huge_pmd } from '../../mm/huge_memory.js';
 import { forEachPmd, vma_soft_dirty_enabled } from '../../mm/mprotect.js';
-import { vma_set_page_prot } from '../../mm/mmap.js';
+import { vma_set_page_prot, vmas_in } from '../../mm/mmap.js';
+import { uffd_wp_range } from '../../mm/userfaultfd.js';
+import { userfaultfd_wp_async, userfaultfd_wp_use_markers } from '../userfaultfd.js';
+import type { PageTable } from '../../mm/pgtable.js';
 
 const bit = (n: number) => 1n << BigInt(n);
 
@@ -164,4 +167,294 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
 
 export function vmaOf(k: Kernel, mm: MmStruct, addr: number): VmArea | null {
   return k.vma_lookup(mm, addr);
+}
+
+// ---- PAGEMAP_SCAN (v6.7 52526ca7fdb9; fs/proc/task_mmu.c do_pagemap_scan @v6.18) -----------------
+
+/** struct pm_scan_arg, as far as the model reads it */
+export interface PmScanArg {
+  size: number;
+  flags: number;
+  start: number;
+  end: number;
+  vec_len: number;
+  max_pages: number;
+  category_inverted: number;
+  category_mask: number;
+  category_anyof_mask: number;
+  return_mask: number;
+}
+export interface PageRegion {
+  start: number;
+  end: number;
+  categories: number;
+}
+export const PM_SCAN_ARG_SIZE = 96;
+/** PAGEMAP_WALK_SIZE >> PAGE_SHIFT: the kernel's bounce buffer holds at most this many regions per round */
+const PM_SCAN_BOUNCE = 512;
+
+class ScanPriv {
+  vec: PageRegion[] = [];
+  /** the bounce buffer of the current round */
+  buf: PageRegion[] = [{ start: 0, end: 0, categories: 0 }];
+  bufLen: number;
+  found = 0;
+  walk_end = 0;
+  vec_len: number;
+  max_pages: number;
+  cur_vma_category = 0;
+  constructor(readonly arg: PmScanArg) {
+    this.vec_len = arg.vec_len;
+    this.bufLen = Math.min(PM_SCAN_BOUNCE, arg.vec_len);
+    this.max_pages = arg.max_pages || Number.MAX_SAFE_INTEGER;
+  }
+}
+
+/** pagemap_scan_is_interesting_page */
+function scan_interesting(p: ScanPriv, categories: number): boolean {
+  const c = (categories ^ p.arg.category_inverted) >>> 0;
+  if ((c & p.arg.category_mask) !== p.arg.category_mask) return false;
+  if (p.arg.category_anyof_mask && !(c & p.arg.category_anyof_mask)) return false;
+  return true;
+}
+
+/** pagemap_scan_push_range */
+function scan_push(p: ScanPriv, categories: number, addr: number, end: number): boolean {
+  let cur = p.buf[p.buf.length - 1]!;
+  if (addr === cur.end && categories === cur.categories) {
+    cur.end = end;
+    return true;
+  }
+  if (cur.end) {
+    if (p.buf.length >= p.bufLen) return false;
+    cur = { start: 0, end: 0, categories: 0 };
+    p.buf.push(cur);
+  }
+  cur.start = addr;
+  cur.end = end;
+  cur.categories = categories;
+  return true;
+}
+
+/** pagemap_scan_output: returns [ret, end] (ret -1 = ENOSPC) */
+function scan_output(p: ScanPriv, categories: number, addr: number, end: number): [number, number] {
+  if (p.bufLen === 0) return [0, end];
+  categories &= p.arg.return_mask;
+  let n = (end - addr) / PAGE_SIZE;
+  let ret = 0;
+  if (p.found + n > p.max_pages) {
+    const tooMuch = p.found + n - p.max_pages;
+    end -= tooMuch * PAGE_SIZE;
+    n -= tooMuch;
+    ret = -1;
+  }
+  if (!scan_push(p, categories, addr, end)) {
+    end = addr;
+    n = 0;
+    ret = -1;
+  }
+  p.found += n;
+  if (ret) p.walk_end = end;
+  return [ret, end];
+}
+
+/** pagemap_page_category, for a PTE (a none PTE is WRITTEN from 07b4377bdbe7) */
+function scan_pte_category(k: Kernel, p: ScanPriv, vma: VmArea, e: Pte): number {
+  const g = k.pgt;
+  let c = 0;
+  if (g.pte_present(e)) {
+    c |= PAGE_IS.present;
+    if (!g.pte_uffd_wp(e)) c |= PAGE_IS.written;
+    const slot = vm_normal_page(k, vma, e);
+    if (slot >= 0 && !k.folios.test(slot, PG_anon)) c |= PAGE_IS.file;
+    if (k.is_zero_pfn(g.pte_pfn(e))) c |= PAGE_IS.pfnzero;
+    if (g.pte_soft_dirty(e)) c |= PAGE_IS.soft_dirty;
+  } else if (g.is_swap_pte(e)) {
+    c |= PAGE_IS.swapped;
+    if (!(g.pte_swp_uffd_wp(e) || isUffdWpMarker(k, e))) c |= PAGE_IS.written;
+    if (g.pte_swp_soft_dirty(e)) c |= PAGE_IS.soft_dirty;
+  } else if (k.has(PATCH.pagemapScanNoneWritten)) {
+    c |= PAGE_IS.written;
+  }
+  void p;
+  return c;
+}
+
+/** make_uffd_wp_pte */
+function make_uffd_wp_pte(k: Kernel, t: PageTable, i: number, e: Pte): void {
+  const g = k.pgt;
+  const n = e.clone();
+  if (g.pte_present(e)) g.pte_mkuffd_wp(n);
+  else if (g.is_swap_pte(e)) g.pte_swp_mkuffd_wp(n);
+  else g.swp_entry_to_pte(n, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP);
+  t.set(i, n);
+}
+
+function pte_is_uffd_wp(k: Kernel, e: Pte): boolean {
+  const g = k.pgt;
+  return (g.pte_present(e) && g.pte_uffd_wp(e)) || (g.is_swap_pte(e) && (g.pte_swp_uffd_wp(e) || isUffdWpMarker(k, e)));
+}
+
+/** pagemap_scan_pte_hole: no page table under [addr, end) */
+function scan_hole(k: Kernel, p: ScanPriv, vma: VmArea, addr: number, end: number): number {
+  let cats = p.cur_vma_category;
+  if (k.has(PATCH.pagemapScanNoneWritten)) cats |= PAGE_IS.written;
+  if (!scan_interesting(p, cats)) return 0;
+  const [ret, e] = scan_output(p, cats, addr, end);
+  if (addr === e) return ret;
+  if (!(p.arg.flags & PM_SCAN_WP_MATCHING)) return ret;
+  uffd_wp_range(k, vma, addr, e - addr, true);
+  return ret;
+}
+
+/** pagemap_scan_thp_entry: -2 when the PMD is not (or no longer) huge */
+function scan_thp(k: Kernel, p: ScanPriv, mm: MmStruct, vma: VmArea, pmd: { t: PageTable; i: number }, start: number, end: number): number {
+  const g = k.pgt;
+  const v = pmd.t.get(pmd.i, new Pte());
+  if (!g.pmd_trans_huge(v)) return -2;
+  let cats = p.cur_vma_category | PAGE_IS.huge | PAGE_IS.present;
+  if (!g.pmd_uffd_wp(v)) cats |= PAGE_IS.written;
+  if (is_huge_zero_pmd(k, v)) cats |= PAGE_IS.pfnzero;
+  else {
+    const slot = k.folios.slotOf(g.pmd_pfn(v));
+    if (slot >= 0 && !k.folios.test(slot, PG_anon)) cats |= PAGE_IS.file;
+  }
+  if (g.pmd_soft_dirty(v)) cats |= PAGE_IS.soft_dirty;
+  if (!scan_interesting(p, cats)) return 0;
+  const [ret, e] = scan_output(p, cats, start, end);
+  if (start === e) return ret;
+  if (!(p.arg.flags & PM_SCAN_WP_MATCHING) || !(cats & PAGE_IS.written)) return ret;
+  if (e !== start + HPAGE_PMD_SIZE) {
+    // WP of a part of the THP: split the PMD, take the range back, and redo it at PTE level
+    __split_huge_pmd(k, mm, vma, pmd, Math.floor(start / PMD_SIZE) * PMD_SIZE, false);
+    const cur = p.buf[p.buf.length - 1]!;
+    if (cur.start !== start) cur.end = start;
+    else cur.start = cur.end = 0;
+    p.found -= (e - start) / PAGE_SIZE;
+    return -2;
+  }
+  const n = v.clone();
+  g.pmd_mkuffd_wp(n);
+  set_pmd_at(k, pmd, n, start, 'make_uffd_wp_pmd');
+  return ret;
+}
+
+/** pagemap_scan_pmd_entry */
+function scan_pmd(k: Kernel, p: ScanPriv, mm: MmStruct, vma: VmArea, pmd: { t: PageTable; i: number }, start: number, end: number): number {
+  let ret = scan_thp(k, p, mm, vma, pmd, start, end);
+  if (ret !== -2) return ret;
+  ret = 0;
+  const t = k.pteTable(mm, pmd);
+  if (!t) return scan_hole(k, p, vma, start, end);
+  const e = new Pte();
+  const wp = (p.arg.flags & PM_SCAN_WP_MATCHING) !== 0;
+  if (wp && p.bufLen === 0) {
+    // fast path for an exclusive WP without output
+    for (let a = start; a < end; a += PAGE_SIZE) {
+      const i = Math.floor(a / PAGE_SIZE) & 511;
+      t.get(i, e);
+      if (pte_is_uffd_wp(k, e)) continue;
+      make_uffd_wp_pte(k, t, i, e);
+    }
+    return 0;
+  }
+  const a0 = p.arg;
+  const writtenOnly = !a0.category_anyof_mask && !a0.category_inverted && a0.category_mask === PAGE_IS.written && a0.return_mask === PAGE_IS.written;
+  for (let a = start; a < end; a += PAGE_SIZE) {
+    const i = Math.floor(a / PAGE_SIZE) & 511;
+    t.get(i, e);
+    let cats: number;
+    if (writtenOnly) {
+      if (pte_is_uffd_wp(k, e)) continue;
+      cats = p.cur_vma_category | PAGE_IS.written;
+    } else {
+      cats = p.cur_vma_category | scan_pte_category(k, p, vma, e);
+      if (!scan_interesting(p, cats)) continue;
+    }
+    const [r, next] = scan_output(p, cats, a, a + PAGE_SIZE);
+    ret = r;
+    if (next === a) break;
+    if (!wp || !(cats & PAGE_IS.written)) continue;
+    make_uffd_wp_pte(k, t, i, e);
+  }
+  return ret;
+}
+
+/** pagemap_scan_test_walk: 1 to skip the VMA, -EPERM, or 0 */
+function scan_test_vma(k: Kernel, p: ScanPriv, vma: VmArea): number {
+  const wpAllowed = userfaultfd_wp_async(vma) && userfaultfd_wp_use_markers(k, vma);
+  if (!wpAllowed) {
+    if (p.arg.flags & PM_SCAN_CHECK_WPASYNC) return -1;
+    if (p.arg.flags & PM_SCAN_WP_MATCHING) return 1;
+  }
+  let cat = 0;
+  if (wpAllowed) cat |= PAGE_IS.wpallowed;
+  if (vma.vm_flags & VM_SOFTDIRTY) cat |= PAGE_IS.soft_dirty;
+  const required = p.arg.category_mask & PAGE_IS.wpallowed;
+  if ((((cat ^ p.arg.category_inverted) >>> 0) & required) !== required) return 1;
+  p.cur_vma_category = cat;
+  return 0;
+}
+
+/** walk_page_range with pagemap_scan_ops over [start, end): 0, -1 (ENOSPC) or throws EPERM */
+function scan_walk(k: Kernel, p: ScanPriv, mm: MmStruct, start: number, end: number): number {
+  for (const vma of vmas_in(mm, start, end)) {
+    const s = Math.max(start, vma.vm_start), e = Math.min(end, vma.vm_end);
+    const t = scan_test_vma(k, p, vma);
+    if (t === -1) fail('EPERM', 'PM_SCAN_CHECK_WPASYNC on a VMA without async uffd-wp');
+    if (t === 1) continue;
+    for (let addr = s; addr < e;) {
+      const pmd = k.pmdSlot(mm, addr);
+      if (!pmd) {
+        const next = Math.min(e, (Math.floor(addr / 2 ** 30) + 1) * 2 ** 30);
+        const r = scan_hole(k, p, vma, addr, next);
+        if (r) return r;
+        addr = next;
+        continue;
+      }
+      const next = Math.min(e, (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE);
+      const v = pmd.t.get(pmd.i, new Pte());
+      const r = k.pgt.pmd_none(v) ? scan_hole(k, p, vma, addr, next) : scan_pmd(k, p, mm, vma, pmd, addr, next);
+      if (r) return r;
+      addr = next;
+    }
+  }
+  return 0;
+}
+
+/** pagemap_scan_flush_buffer */
+function scan_flush(p: ScanPriv): number {
+  if (p.bufLen === 0) return 0;
+  const last = p.buf[p.buf.length - 1]!;
+  const out = p.buf.filter((r, i) => i < p.buf.length - 1 || r.end !== r.start);
+  void last;
+  if (!out.length) return 0;
+  p.vec.push(...out.map((r) => ({ ...r })));
+  p.vec_len -= out.length;
+  p.bufLen = Math.min(p.bufLen, p.vec_len);
+  p.buf = [{ start: 0, end: 0, categories: 0 }];
+  return out.length;
+}
+
+/** do_pagemap_scan: the PAGEMAP_SCAN ioctl on the pagemap of mm */
+export function do_pagemap_scan(k: Kernel, mm: MmStruct, arg: PmScanArg): { n: number; regions: PageRegion[]; walk_end: number } {
+  if (!k.has(PATCH.pagemapScan)) fail('ENOTTY', 'PAGEMAP_SCAN is unknown before v6.7');
+  if (arg.size !== PM_SCAN_ARG_SIZE) fail('EINVAL', `arg.size ${arg.size} is not sizeof(struct pm_scan_arg)`);
+  if (arg.flags & ~(PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC)) fail('EINVAL', 'unknown PAGEMAP_SCAN flags');
+  const known = 0xff | (k.has(PATCH.pagemapScanGuard) ? PAGE_IS.guard : 0);
+  if ((arg.category_inverted | arg.category_mask | arg.category_anyof_mask | arg.return_mask) & ~known) fail('EINVAL', 'unknown PAGE_IS_ category');
+  if (arg.start % PAGE_SIZE) fail('EINVAL', 'start is not page aligned');
+  const end = Math.ceil(arg.end / PAGE_SIZE) * PAGE_SIZE;
+  const p = new ScanPriv(arg);
+  let n = 0;
+  let ret = 0;
+  for (let walkStart = arg.start; walkStart < end; walkStart = p.walk_end) {
+    ret = scan_walk(k, p, mm, walkStart, end);
+    n += scan_flush(p);
+    if (ret !== -1) break;
+    if (p.vec_len === 0 || p.found === p.max_pages) break;
+  }
+  const walk_end = p.walk_end || end;
+  k.trace('pagemap_scan', 'do_pagemap_scan', { start: arg.start, end, flags: arg.flags, regions: n, walk_end });
+  return { n, regions: p.vec, walk_end };
 }
