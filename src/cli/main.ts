@@ -11,6 +11,7 @@ import { ScenarioRuntimeError } from '../sched/exec.js';
 import { EvalError } from '../scenario/expr.js';
 import { compareTable } from './compare.js';
 import type { KernelSpec } from '../kernel/kernel.js';
+import { registerHostCommand } from './host.js';
 
 /** errors a user can cause: printed in one line, exit 2 */
 class UsageError extends Error {}
@@ -119,6 +120,8 @@ export async function main(argv: string[]): Promise<number> {
         out(`  ${''.padEnd(cols.length)}  ${''.padEnd(34)} ${pc.dim(x.summary)}`);
       }
     });
+
+  registerHostCommand(program, (c) => { code = c; });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

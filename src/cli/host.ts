@@ -1,0 +1,160 @@
+// `mmsim host`: run a scenario on this machine's kernel; with --compare, next to the model.
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { loadScenario, CompiledScenario } from '../scenario/load.js';
+import type { Observation, ExpectResult } from '../scenario/outcome.js';
+import { probeHost, hostSpec, formatCaps } from '../host/probe.js';
+import { HostError } from '../host/executor.js';
+import { missingCapability } from '../host/requirements.js';
+import { runOnHost } from '../host/run.js';
+import { differential } from '../host/differential.js';
+import { compareSummary, relativize, CompareRow } from '../host/compare.js';
+import { loadKnownDifferences } from '../host/known.js';
+import { evalExpectations } from '../scenario/outcome.js';
+
+function out(lines: string[] | string): void {
+  process.stdout.write((Array.isArray(lines) ? lines.join('\n') : lines) + '\n');
+}
+
+function printObservation(sc: CompiledScenario, o: Observation): void {
+  out(pc.bold('Threads'));
+  for (const [n, t] of Object.entries(o.threads)) out(`  ${n}: ${t.state}${t.signal ? ` (${t.signal})` : ''}, minflt ${t.minflt}, majflt ${t.majflt}`);
+  if (o.deadlock) out(pc.red('  deadlock: every live thread is blocked'));
+  out(`  schedule: ${o.schedule || '(none)'}`);
+  out(pc.bold('Operations'));
+  for (const op of [...sc.setup, ...sc.threads.flatMap((t) => t.ops)]) {
+    const r = o.ops[op.id];
+    if (!r) continue;
+    out(`  ${op.id.padEnd(16)} ${op.op.padEnd(20)} ${r.errno ? pc.yellow('-' + r.errno) : relativize(r.result ?? '0', o.mappings)}`);
+  }
+  if (Object.keys(o.msgs).length) {
+    out(pc.bold('uffd messages'));
+    for (const [n, m] of Object.entries(o.msgs)) out(`  ${n}: event 0x${m.event.toString(16)} flags 0x${m.flags.toString(16)} address ${m.where}`);
+  }
+  if (Object.keys(o.buffers).length) {
+    out(pc.bold('Buffers'));
+    for (const [n, b] of Object.entries(o.buffers)) out(`  ${n}: ${b.addr} ${b.digest} ${b.hex}`);
+  }
+  for (const [name, s] of Object.entries(o.snapshots)) {
+    out(pc.bold(`Snapshot ${name}`));
+    for (const [k, p] of Object.entries(s.pages)) out(`  ${k.padEnd(24)} pagemap ${p.pagemap}  kpageflags ${p.kpageflags ?? 'none'}${p.mem !== undefined ? `  mem ${p.mem}` : ''}`);
+    for (const [m, x] of Object.entries(s.smaps)) out(`  ${m}: AnonHugePages ${x.AnonHugePages} kB, Rss ${x.Rss} kB`);
+    const vm = Object.entries(s.vmstat).filter(([n, v]) => v && n.startsWith('thp_')).map(([n, v]) => `${n} +${v}`).join(', ');
+    out(`  VMAs ${s.vma_count}${vm ? `; ${vm}` : ''}`);
+  }
+}
+
+function printExpectations(list: ExpectResult[]): boolean {
+  if (!list.length) return true;
+  out(pc.bold('Expectations (on the kernel)'));
+  for (const e of list) {
+    const mark = e.ok === null ? pc.yellow('?') : e.ok ? pc.green('✓') : pc.red('✗');
+    out(`  ${mark} line ${e.line}: ${e.text}\n      ${e.detail}`);
+  }
+  return list.every((e) => e.ok !== false);
+}
+
+export function formatCompare(rows: CompareRow[], all: boolean): string[] {
+  const shown = all ? rows : rows;
+  const w0 = Math.max(10, ...shown.map((r) => r.field.length));
+  const w1 = Math.max(5, ...shown.map((r) => r.model.length));
+  const w2 = Math.max(6, ...shown.map((r) => r.kernel.length));
+  const lines = [pc.bold(`${'field'.padEnd(w0)}  ${'model'.padEnd(w1)}  ${'kernel'.padEnd(w2)}`)];
+  for (const r of shown) {
+    const mark = r.status === 'agree' ? pc.green('agree') : r.status === 'known' ? pc.yellow('known difference') : pc.red('DISAGREE');
+    const line = `${r.field.padEnd(w0)}  ${r.model.padEnd(w1)}  ${r.kernel.padEnd(w2)}  ${mark}`;
+    lines.push(line + (r.reason ? pc.dim(`  (${r.reason})`) : ''));
+  }
+  return lines;
+}
+
+interface HostOpts {
+  probe?: boolean;
+  compare?: boolean;
+  timeout: string;
+  schedule?: string;
+  json?: boolean;
+}
+
+/** adds `mmsim host` to the program; setCode receives the exit status */
+export function registerHostCommand(program: Command, setCode: (c: number) => void): void {
+  program.command('host')
+    .description('run a scenario on this machine\'s kernel (root, userfaultfd); --compare puts the model next to it, field by field')
+    .argument('[file]', 'scenario file (YAML)')
+    .option('--probe', 'print what this kernel offers and which model profile matches it')
+    .option('--compare', 'also run the model with the matching profile; exit 1 on any disagreement')
+    .option('--timeout <ms>', 'watchdog for the executor', '10000')
+    .option('-s, --schedule <steps>', 'thread names, one per step: "vcpu uffd*3 vcpu"')
+    .option('--json', 'print the observation(s) as JSON')
+    .action(async (file: string | undefined, o: HostOpts) => {
+      try {
+        setCode(await hostCommand(file, o));
+      } catch (e) {
+        if (e instanceof HostError) {
+          process.stderr.write(`mmsim host: ${e.message}\n`);
+          setCode(2);
+          return;
+        }
+        throw e;
+      }
+    });
+}
+
+async function hostCommand(file: string | undefined, o: HostOpts): Promise<number> {
+  const timeoutMs = Number(o.timeout);
+  if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new HostError(`--timeout must be a positive number of ms, not '${o.timeout}'`);
+  if (o.probe) {
+    const caps = await probeHost();
+    const { spec, note } = hostSpec(caps);
+    if (o.json) out(JSON.stringify({ ...caps, profile: spec.profile, config: spec.config }, null, 2));
+    else {
+      out(formatCaps(caps));
+      out(`model profile      ${spec.profile} (soft_dirty=${spec.config.soft_dirty ? 'y' : 'n'}, thp=${spec.config.thp}, pte_marker_uffd_wp=${spec.config.pte_marker_uffd_wp ? 'y' : 'n'})${note ? `; ${note}` : ''}`);
+    }
+    if (!file) return 0;
+  }
+  if (!file) throw new HostError('give a scenario file (or --probe)');
+  const sc = loadScenario(file);
+  if (!o.compare) {
+    const caps = await probeHost();
+    const why = missingCapability(sc, caps);
+    if (why) {
+      process.stderr.write(`mmsim host: skipped ${file}: ${why}\n`);
+      return 2;
+    }
+    const { spec } = hostSpec(caps);
+    const r = await runOnHost(sc, spec.name, caps.release, { timeoutMs, schedule: o.schedule });
+    if (r.kind !== 'ok') {
+      if (o.json) out(JSON.stringify({ ok: false, reason: r.reason }));
+      else out(pc.red(`${sc.name} on Linux ${caps.release}: ${r.reason}`));
+      return 1;
+    }
+    if (o.json) {
+      out(JSON.stringify({ ok: true, observation: r.observation, expectations: evalExpectations(sc, spec, { obs: r.observation, events: null }) }, null, 2));
+      return 0;
+    }
+    out(pc.bold(`${sc.name} on Linux ${caps.release} (${r.ms} ms)`));
+    printObservation(sc, r.observation);
+    return printExpectations(evalExpectations(sc, spec, { obs: r.observation, events: null })) ? 0 : 1;
+  }
+  const d = await differential(sc, loadKnownDifferences(file), { timeoutMs, schedule: o.schedule });
+  if (d.kind === 'skipped') {
+    process.stderr.write(`mmsim host: skipped ${file}: ${d.reason}\n`);
+    return 2;
+  }
+  if (d.host.kind !== 'ok') {
+    if (o.json) out(JSON.stringify({ ok: false, reason: d.host.reason }));
+    else out(pc.red(`${sc.name} on Linux ${d.caps.release}: ${d.host.reason}`));
+    return 1;
+  }
+  const sum = compareSummary(d.rows);
+  if (o.json) {
+    out(JSON.stringify({ model: d.model.observation, kernel: d.host.observation, rows: d.rows, summary: sum }, null, 2));
+  } else {
+    out(pc.bold(`${sc.name}: model ${d.spec.name} (${d.spec.release}) vs. Linux ${d.caps.release}`) + (d.note ? pc.dim(`  ${d.note}`) : ''));
+    out(formatCompare(d.rows, true));
+    out('');
+    out(`${sum.agree} fields agree, ${sum.differ} disagree${sum.known ? `, ${sum.known} known difference(s) (docs/fidelity.md)` : ''}`);
+  }
+  return sum.differ + sum.known > 0 ? 1 : 0;
+}

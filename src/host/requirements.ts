@@ -1,0 +1,49 @@
+// What a scenario needs of the real kernel, and whether this one has it: a scenario that needs a
+// missing capability is skipped with a one-line reason.
+import type { CompiledScenario } from '../scenario/load.js';
+import type { CompiledOp } from '../scenario/ops.js';
+import type { HostCaps } from './probe.js';
+import { UFFD_FEATURE } from '../kernel/include/uapi.js';
+
+function allOps(sc: CompiledScenario): CompiledOp[] {
+  return [...sc.setup, ...sc.threads.flatMap((t) => t.ops)];
+}
+
+function featureNames(bits: number): string {
+  return Object.entries(UFFD_FEATURE).filter(([, b]) => bits & b).map(([n]) => n).join(', ');
+}
+
+/** null when the scenario can run here, or the reason it cannot */
+export function missingCapability(sc: CompiledScenario, caps: HostCaps): string | null {
+  if (process.platform !== 'linux') return `needs Linux (this is ${process.platform})`;
+  if (sc.pages.length > 0 && (!caps.pfn || !caps.kpageflags)) {
+    return 'needs root: pagemap PFNs and /proc/kpageflags are what the snapshots compare';
+  }
+  const offered = Number(BigInt(caps.uffd_features));
+  for (const op of allOps(sc)) {
+    if (op.op === 'userfaultfd') {
+      if (op.via === 'dev' && !caps.uffd_dev) return `operation ${op.id} needs /dev/userfaultfd, which this machine does not offer`;
+      if (op.via === 'syscall' && !caps.uffd_syscall && !(op.user_mode_only && caps.uffd_user_mode_only)) {
+        return `operation ${op.id} needs the userfaultfd syscall (root, or vm.unprivileged_userfaultfd=1)`;
+      }
+      if (op.user_mode_only && !caps.uffd_user_mode_only) return `operation ${op.id} needs UFFD_USER_MODE_ONLY`;
+    }
+    if (op.op === 'userfaultfd' || op.op === 'uffdio_api') {
+      const missing = op.features & ~offered & ((1 << 17) - 1);
+      if (missing) return `operation ${op.id} needs userfaultfd features ${featureNames(missing)}, which this kernel does not offer`;
+    }
+    if (op.op === 'pagemap_scan' && !caps.pagemap_scan) return `operation ${op.id} needs the PAGEMAP_SCAN ioctl (Linux 6.7+)`;
+  }
+  for (const kv of sc.config) {
+    const [key, val] = kv.split('=') as [string, string];
+    const want = val === 'y' ? true : val === 'n' ? false : val;
+    const have: Record<string, unknown> = {
+      soft_dirty: caps.soft_dirty, thp: caps.thp, use_zero_page: caps.use_zero_page,
+      unprivileged_userfaultfd: caps.unprivileged_userfaultfd,
+      pte_marker_uffd_wp: (offered & UFFD_FEATURE.wp_unpopulated) !== 0,
+    };
+    if (key in have && have[key] !== want) return `the scenario sets ${key}=${val}; this machine has ${key}=${String(have[key])}`;
+    if (key === 'debug_vm' && want === true) return 'the scenario needs CONFIG_DEBUG_VM, which mmsim cannot detect on this machine';
+  }
+  return null;
+}
