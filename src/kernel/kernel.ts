@@ -3,7 +3,7 @@
 import { X86Pgtable } from './arch/x86/include/pgtable.js';
 import { Pte, entryPfn } from './arch/x86/include/pte.js';
 import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_ORDER } from './arch/x86/include/pgtable_types.js';
-import { FolioStore, PG_table, PG_zero, PG_uptodate, PG_referenced } from './mm/folio.js';
+import { FolioStore, PG_table, PG_zero, PG_reserved } from './mm/folio.js';
 import { PageData } from './mm/page_data.js';
 import { PageTable, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, levelSpan, tableEntry } from './mm/pgtable.js';
 import { MmStruct, VmArea } from './include/mm_types.js';
@@ -77,7 +77,8 @@ export class Kernel {
       chgMaskHasPat: this.has(PATCH.x86SavedDirty),
       pmdModifyDropsDirty: this.has(PATCH.x86SavedDirty) && !this.has(PATCH.x86PmdModifyKeepsDirty),
     });
-    this.zeroSlot = this.folios.alloc(0, PG_zero | PG_uptodate | PG_referenced);
+    // empty_zero_page (arch/x86/kernel/head_64.S): in the kernel image, so PG_reserved and nothing else
+    this.zeroSlot = this.folios.alloc(0, PG_zero | PG_reserved);
     this.zero_pfn = this.folios.pfn[this.zeroSlot]!;
   }
 
@@ -196,7 +197,8 @@ export class Kernel {
   /** the huge zero folio (mm_get_huge_zero_folio): allocated on first use, counted once */
   hugeZeroFolio(): number {
     if (this.hugeZeroSlot < 0) {
-      this.hugeZeroSlot = this.folios.alloc(HPAGE_PMD_ORDER, PG_zero | PG_uptodate | PG_referenced);
+      // get_huge_zero_folio (mm/huge_memory.c @v6.18): a zeroed folio_alloc, never marked uptodate or referenced
+      this.hugeZeroSlot = this.folios.alloc(HPAGE_PMD_ORDER, PG_zero);
       this.vmstat.thp_zero_page_alloc++;
     }
     return this.hugeZeroSlot;

@@ -21,12 +21,14 @@ export const PG_idle = 1 << 12;
 /** PG_anon_exclusive (v5.19): on an order-0 folio kept here; on a large folio per subpage */
 export const PG_anon_exclusive = 1 << 13;
 export const PG_deferred_split = 1 << 14;
+/** PG_reserved: the zero page lives in the kernel image and is reserved */
+export const PG_reserved = 1 << 15;
 
 export const PG_NAMES: ReadonlyArray<[number, string]> = [
   [PG_locked, 'locked'], [PG_referenced, 'referenced'], [PG_uptodate, 'uptodate'], [PG_dirty, 'dirty'],
   [PG_lru, 'lru'], [PG_active, 'active'], [PG_swapbacked, 'swapbacked'], [PG_anon, 'anon'],
   [PG_zero, 'zero'], [PG_table, 'table'], [PG_unevictable, 'unevictable'], [PG_mlocked, 'mlocked'],
-  [PG_anon_exclusive, 'anon_exclusive'],
+  [PG_anon_exclusive, 'anon_exclusive'], [PG_reserved, 'reserved'],
 ];
 
 const SECTION_SHIFT = 9; // a section is 512 pfns = 2 MiB

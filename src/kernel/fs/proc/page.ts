@@ -4,7 +4,7 @@ import { KPF } from '../../include/uapi.js';
 import { PATCH } from '../../../profiles/patches.js';
 import {
   PG_active, PG_anon, PG_anon_exclusive, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_referenced, PG_swapbacked,
-  PG_table, PG_unevictable, PG_uptodate, PG_zero, PG_idle,
+  PG_table, PG_unevictable, PG_uptodate, PG_zero, PG_idle, PG_reserved,
 } from '../../mm/folio.js';
 
 const B = (n: number) => 1n << BigInt(n);
@@ -46,6 +46,8 @@ export function stable_page_flags(k: Kernel, pfn: number): bigint {
     if (fl & PG_mlocked) u |= B(KPF.mlocked);
     if (fl & PG_idle) u |= B(KPF.idle);
   }
+  // kpf_copy_bit(k, KPF_RESERVED, PG_reserved) (fs/proc/page.c @v4.19..v6.18)
+  if (fl & PG_reserved) u |= B(KPF.reserved);
   // PG_anon_exclusive aliases PG_mappedtodisk / PG_owner_2 (bit 34): per page before v6.10, the head's after
   if (k.has(PATCH.anonExclusive)) {
     const excl = folioFlags ? f.pageAnonExclusive(slot, head) : f.pageAnonExclusive(slot, pfn);
