@@ -1087,7 +1087,10 @@ static int do_fork_for(int pi_parent, const char *as) {
 static const char *VMSTAT_NAMES[] = {"pgfault", "pgmajfault", "thp_fault_alloc", "thp_fault_fallback", "thp_split_pmd",
                                      "thp_split_page", "thp_zero_page_alloc", "thp_collapse_alloc", "thp_deferred_split_page"};
 #define NVMSTAT (sizeof VMSTAT_NAMES / sizeof VMSTAT_NAMES[0])
-static long long vmstat_base[NVMSTAT];
+// The vmstat counters are system-wide, and other processes on the machine fault THPs too. So they are
+// only counted while a step of the scenario runs: the scheduler reads them before and after each step
+// (steps never overlap), and a snapshot reports the sum.
+static long long vmstat_acc[NVMSTAT], vmstat_t0[NVMSTAT];
 
 static void read_vmstat(long long *out) {
   FILE *f = fopen("/proc/vmstat", "re");
@@ -1130,6 +1133,13 @@ static int read_smaps(MapEnt *m, int max) {
   }
   fclose(f);
   return n;
+}
+
+static void vm_begin(void) { read_vmstat(vmstat_t0); }
+static void vm_end(void) {
+  long long t1[NVMSTAT];
+  read_vmstat(t1);
+  for (size_t i = 0; i < NVMSTAT; i++) vmstat_acc[i] += t1[i] - vmstat_t0[i];
 }
 
 static void *g_drain_page;
@@ -1227,9 +1237,9 @@ static void snapshot(Str *o, const char *name, J *pages) {
   }
   for (int m = 0; m < nm; m++) nvma += counted[m];
   s_printf(o, "},\"vma_count\":%d,\"vmstat\":{", nvma);
-  long long vs[NVMSTAT];
-  read_vmstat(vs);
-  for (size_t i = 0; i < NVMSTAT; i++) s_printf(o, "%s\"%s\":%lld", i ? "," : "", VMSTAT_NAMES[i], vs[i] - vmstat_base[i]);
+  long long vs[NVMSTAT] = {0};
+  (void)vs;
+  for (size_t i = 0; i < NVMSTAT; i++) s_printf(o, "%s\"%s\":%lld", i ? "," : "", VMSTAT_NAMES[i], vmstat_acc[i]);
   s_puts(o, "}}");
 }
 
@@ -1343,9 +1353,17 @@ static void settle_readers(void) {
 }
 
 // one step of T: 1 when the thread can go on, 0 when it blocked or ended
+static int step_inner(Thread *T);
 static int step(Thread *T) {
   if (g_ntaken++) s_puts(&g_taken, ",");
   s_json_str(&g_taken, T->name);
+  vm_begin();
+  int r = step_inner(T);
+  vm_end();
+  return r;
+}
+
+static int step_inner(Thread *T) {
   int r;
   if (T->sched != S_IDLE && atomic_load(&T->done) != T->seen_done) {
     // it finished without waiting for its turn (the kernel woke it): this step is that completion
@@ -1537,7 +1555,6 @@ static int run_scenario(void) {
   }
   SH->nthreads = threads ? threads->n : 0;
   install_handlers();
-  read_vmstat(vmstat_base);
   // the main process's threads exist from the start (their stacks before any scenario mapping)
   for (int i = 0; i < SH->nthreads; i++)
     if (SH->threads[i].proc == 0) {
@@ -1563,7 +1580,10 @@ static int run_scenario(void) {
       record(-1, i, 0, "0");
       continue;
     }
-    if (exec_op(&c, i, op)) die("setup operation %s (line %d) died of signal %d", jstr(op, "id"), (int)jnum(op, "line", 0), c.got_sig);
+    vm_begin();
+    int dead = exec_op(&c, i, op);
+    vm_end();
+    if (dead) die("setup operation %s (line %d) died of signal %d", jstr(op, "id"), (int)jnum(op, "line", 0), c.got_sig);
     if (atomic_load(&SH->fatal)) die("%s", SH->fatal_msg);
   }
   tls_ctx = NULL;

@@ -25,10 +25,13 @@ export interface KnownDifference {
 }
 
 /**
- * kpageflags bits not compared: KPF_IDLE (25) is set on this host by DAMON's sampling (page_idle), a
- * background activity the model does not have.
+ * kpageflags bits not compared (docs/fidelity.md): KPF_IDLE (25) is set on this host by DAMON's
+ * sampling, a background activity the model does not have; KPF_LRU (5) is set when the per-CPU
+ * lru_add batch drains, and about 1% of fresh folios stay off the LRU on this host even after
+ * lru_add_drain_all(); KPF_REFERENCED (2) of the zero pages is shared with every other process.
  */
-export const KPF_COMPARE_MASK = ~(1n << BigInt(KPF.idle));
+export const KPF_COMPARE_MASK = ~((1n << BigInt(KPF.idle)) | (1n << BigInt(KPF.lru)));
+const KPF_ZERO_REFERENCED = (1n << BigInt(KPF.zero_page)) | (1n << BigInt(KPF.referenced));
 
 /** vmstat counters compared (deltas since the start of the run); see docs/fidelity.md for the others */
 export const VMSTAT_COMPARED = ['thp_fault_alloc', 'thp_fault_fallback', 'thp_split_pmd', 'thp_split_page', 'thp_collapse_alloc', 'thp_deferred_split_page'];
@@ -61,7 +64,9 @@ function opValue(o: Observation, id: string): string {
 function kpf(v: string | null | undefined): string {
   if (v === undefined) return '-';
   if (v === null) return 'none';
-  return '0x' + (BigInt(v) & KPF_COMPARE_MASK).toString(16);
+  let x = BigInt(v) & KPF_COMPARE_MASK;
+  if (x & (1n << BigInt(KPF.zero_page))) x &= ~(KPF_ZERO_REFERENCED & ~(1n << BigInt(KPF.zero_page)));
+  return '0x' + x.toString(16);
 }
 
 export function compareObservations(sc: CompiledScenario, model: Observation, kernel: Observation, known: KnownDifference[] = []): CompareRow[] {
