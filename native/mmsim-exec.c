@@ -974,12 +974,12 @@ killed:
 }
 
 static void start_thread(Thread *T) {
-  // a stack of its own, populated now so that the thread's faults are the scenario's only; not
-  // inherited by fork, so that a fork does not make it copy-on-write
+  // a stack of its own, populated now so that the thread's faults are the scenario's only. (It cannot be
+  // MADV_DONTFORK: glibc's fork walks the thread descriptors at the top of each stack in the child.
+  // After a fork the scheduler breaks copy-on-write on it instead, see settle_own_memory.)
   T->stack_len = 256 * 1024;
   T->stack = mmap(NULL, T->stack_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_STACK, -1, 0);
   if (T->stack == MAP_FAILED) die("cannot allocate a thread stack");
-  madvise(T->stack, T->stack_len, MADV_DONTFORK);
   madvise(T->stack, T->stack_len, MADV_NOHUGEPAGE);
   pthread_attr_t at;
   pthread_attr_init(&at);
