@@ -111,6 +111,8 @@ export class Machine {
       const op = s.ops[s.pc]!;
       throw new MachineError(`setup operation ${op.id} (line ${op.line}) died of signal ${s.signal!.sig}`);
     }
+    // a process forked by setup has its threads before the first step
+    this.adoptThreads();
     this.takeCheckpoint('setup');
   }
 
