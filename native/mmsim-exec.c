@@ -888,7 +888,10 @@ static int exec_op(Ctx *c, int oi, J *op) {
     EV("len", l);
     uint64_t vec_len = (uint64_t)jnum(op, "vec_len", 64);
     if (vec_len > 4096) vec_len = 4096;
-    struct mmsim_page_region *vec = calloc(vec_len ? vec_len : 1, sizeof *vec);
+    // the vector lives in the (populated) pool: a fresh heap page would be a fault of this thread
+    uint64_t voff = pool_alloc((vec_len ? vec_len : 1) * sizeof(struct mmsim_page_region));
+    if (voff == ~0ULL) return 0;
+    struct mmsim_page_region *vec = (struct mmsim_page_region *)(POOL + voff);
     struct mmsim_pm_scan_arg arg = {
         .size = (uint64_t)jnum(op, "size", sizeof arg), .flags = (uint64_t)jnum(op, "flags", 0), .start = a, .end = a + l,
         .vec = vec_len ? (uint64_t)(uintptr_t)vec : 0, .vec_len = vec_len, .max_pages = (uint64_t)jnum(op, "max_pages", 0),
@@ -899,18 +902,16 @@ static int exec_op(Ctx *c, int oi, J *op) {
     if (n < 0) err = errno;
     if (f >= 0) close(f);
     if (!err) {
+      getflt(&mn1, &mj1);
+      if (c->T) c->T->minflt += mn1 - mn0, c->T->majflt += mj1 - mj0;
       Str s = {0};
       s_printf(&s, "%ld", n);
       for (long i = 0; i < n; i++) s_printf(&s, " 0x%" PRIx64 "-0x%" PRIx64 ":0x%" PRIx64, vec[i].start, vec[i].end, vec[i].categories);
       s_printf(&s, " walk_end=0x%" PRIx64, arg.walk_end);
       record(ti, oi, 0, s.p);
       free(s.p);
-      free(vec);
-      getflt(&mn1, &mj1);
-      if (c->T) c->T->minflt += mn1 - mn0, c->T->majflt += mj1 - mj0;
       return 0;
     }
-    free(vec);
   } else {
     die("unknown operation '%s' for the executor", kind);
   }
