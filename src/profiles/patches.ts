@@ -316,6 +316,11 @@ const rows = {
     summary: 'PAGE_IS_GUARD (bit 8) is a known PAGEMAP_SCAN category: asking for it is no longer EINVAL',
     requires: ['pagemap-scan'],
   },
+  collapseCopyBatching: {
+    id: 'collapse-copy-batching', commit: '291f9ebaa5d6', subject: 'khugepaged: optimize __collapse_huge_page_copy_succeeded() by PTE batching',
+    author: 'Dev Jain', release: 'v6.17', kind: 'upstream',
+    summary: 'a collapse drops the PTEs of one large folio as a batch, so the old THP never looks partially mapped (no deferred split, thp_deferred_split_page +0); id from the mm-stable line that carries cac1db8c3aad',
+  },
   kpageflagsFolioMapped: {
     id: 'kpageflags-folio-mapped', commit: '476d87d6a061', subject: 'fs: stable_page_flags(): use snapshot_page()',
     author: 'Luiz Capitulino', release: 'v6.17', kind: 'upstream',

@@ -6,7 +6,7 @@ import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon } from './folio.js';
-import { folio_add_new_anon_rmap, folio_remove_rmap_pte } from './rmap.js';
+import { folio_add_new_anon_rmap, folio_remove_rmap_ptes } from './rmap.js';
 import { vm_normal_page } from './memory.js';
 import { set_pmd_at } from './huge_memory.js';
 import { userfaultfd_armed } from '../fs/userfaultfd.js';
@@ -51,6 +51,7 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
   k.vmstat.thp_collapse_alloc++;
   const npfn = k.folios.pfn[nslot]!;
   const e = new Pte();
+  const batching = k.has(PATCH.collapseCopyBatching);
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     t.get(i, e);
     if (!g.pte_present(e)) continue;
@@ -58,11 +59,23 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
     if (k.is_zero_pfn(pfn)) continue;
     k.data.copyPage(npfn + i, pfn);
     const slot = vm_normal_page(k, vma, e);
-    if (slot >= 0) {
-      folio_remove_rmap_pte(k, slot, pfn);
-      k.folio_put(slot);
-      mm.anonPages--;
+    if (slot < 0) continue;
+    // __collapse_huge_page_copy_succeeded (v6.17 291f9ebaa5d6): the PTEs of one large folio go as a batch
+    let nr = 1;
+    if (batching && k.folios.isLarge(slot)) {
+      const end = k.folios.pfn[slot]! + k.folios.nrPages(slot);
+      const n = new Pte();
+      while (i + nr < HPAGE_PMD_NR && pfn + nr < end) {
+        t.get(i + nr, n);
+        if (!g.pte_present(n) || g.pte_pfn(n) !== pfn + nr) break;
+        nr++;
+      }
+      for (let j = 1; j < nr; j++) k.data.copyPage(npfn + i + j, pfn + j);
     }
+    folio_remove_rmap_ptes(k, slot, pfn, nr);
+    k.folio_put(slot, nr);
+    mm.anonPages -= nr;
+    i += nr - 1;
   }
   pmd.t.clear(pmd.i);
   k.freeTable(mm, t);

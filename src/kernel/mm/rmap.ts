@@ -55,6 +55,23 @@ export function folio_remove_rmap_pte(k: Kernel, slot: number, pfn: number): voi
   }
 }
 
+/** folio_remove_rmap_ptes (mm/rmap.c @v6.18): nr PTEs mapping pfn.. of one folio go at once; only then is a
+ * still partly mapped large folio queued for deferred split */
+export function folio_remove_rmap_ptes(k: Kernel, slot: number, pfn: number, nr: number): void {
+  const f = k.folios;
+  if (!f.isLarge(slot) || nr === 1) {
+    for (let i = 0; i < nr; i++) folio_remove_rmap_pte(k, slot, pfn + i);
+    return;
+  }
+  const s = f.subpages(slot);
+  const i0 = pfn - f.pfn[slot]!;
+  for (let i = i0; i < i0 + nr; i++) s.mapcount[i]!--;
+  if (f.mapcount[slot] === 0 && f.folioMapped(slot) && !f.test(slot, PG_deferred_split)) {
+    f.setFlag(slot, PG_deferred_split);
+    k.vmstat.thp_deferred_split_page++;
+  }
+}
+
 /** folio_remove_rmap_pmd */
 export function folio_remove_rmap_pmd(k: Kernel, slot: number): void {
   k.folios.mapcount[slot]!--;
