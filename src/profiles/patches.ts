@@ -295,6 +295,12 @@ const rows = {
     summary: 'after a VMA-lock attempt that returned VM_FAULT_MAJOR, the mmap_lock retry carries FAULT_FLAG_TRIED',
     requires: ['x86-vma-lock-fault'],
   },
+  vmaLockDelayAnonVmaCheck: {
+    id: 'vma-lock-delay-anon-vma-check', commit: 'a373baed5a9d', subject: 'mm: delay the check for a NULL anon_vma',
+    author: 'Matthew Wilcox (Oracle)', release: 'v6.10', kind: 'upstream',
+    summary: 'lock_vma_under_rcu no longer refuses a VMA without anon_vma: the first fault of a fresh anonymous VMA is tried under the VMA lock too (a uffd MISSING round trip then counts as a minor fault); id as in linux-next after the 6.10 mm merge',
+    requires: ['x86-vma-lock-fault'],
+  },
   kpageflagsFolio: {
     id: 'kpageflags-folio', commit: 'dee3d0bef2b0', subject: 'proc: rewrite stable_page_flags()',
     author: 'Matthew Wilcox (Oracle)', release: 'v6.10', kind: 'upstream',

@@ -56,7 +56,8 @@ function access_error(error_code: number, vma: VmArea): boolean {
 function lock_vma_under_rcu(k: Kernel, task: Task, address: number): VmArea | null {
   const vma = k.vma_lookup(task.mm, address);
   if (!vma) return null;
-  if (!vma.anon_vma) return null;
+  // v6.4..v6.9 bail out without an anon_vma; a373baed5a9d (v6.10) checks later, in vmf_anon_prepare
+  if (!vma.anon_vma && !k.has(PATCH.vmaLockDelayAnonVmaCheck)) return null;
   if (!k.has(PATCH.uffdUnderVmaLock) && userfaultfd_armed(vma)) return null;
   return vma;
 }
