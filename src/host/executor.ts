@@ -3,14 +3,25 @@
 // group is killed and the run becomes an outcome, never a hang of mmsim.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** the package root: the nearest directory above this module with native/ and package.json */
+function packageRoot(): string {
+  let d = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'native'))) return d;
+    const up = dirname(d);
+    if (up === d) return process.cwd();
+    d = up;
+  }
+}
 
 /** the executor binary, built by `npm run build` (scripts/build-native.js) */
 export function executorPath(): string {
   const override = process.env.MMSIM_EXEC;
   if (override) return override;
-  // dist/src/host/executor.js -> native/build/mmsim-exec
-  return fileURLToPath(new URL('../../../native/build/mmsim-exec', import.meta.url));
+  return join(packageRoot(), 'native', 'build', 'mmsim-exec');
 }
 
 export function executorBuilt(): boolean {
@@ -25,7 +36,7 @@ export type ExecOutcome =
   | { kind: 'timeout'; stdout: string; stderr: string; ms: number };
 
 /** Run the executor with `args`, feeding `input` on stdin; kill its whole process group after timeoutMs. */
-export function runExecutor(args: string[], input: string, timeoutMs: number): Promise<ExecOutcome> {
+export function runExecutor(args: string[], input: string, timeoutMs: number, onSpawn?: (pid: number) => void): Promise<ExecOutcome> {
   const path = executorPath();
   if (!existsSync(path)) {
     throw new HostError(`the native executor is not built (${path}); run 'npm run build' on a machine with gcc`);
@@ -33,6 +44,7 @@ export function runExecutor(args: string[], input: string, timeoutMs: number): P
   return new Promise((resolve, reject) => {
     const t0 = Date.now();
     const child = spawn(path, args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    if (child.pid !== undefined) onSpawn?.(child.pid);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     let timedOut = false;

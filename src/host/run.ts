@@ -18,6 +18,8 @@ export interface HostRunOptions {
   timeoutMs?: number;
   /** the executor's own limit for one step that neither finishes nor blocks (default 5 s) */
   stepTimeoutMs?: number;
+  /** told the executor's pid (= its process group) */
+  onSpawn?: (pid: number) => void;
 }
 
 /** what the executor prints (native/mmsim-exec.c run_scenario) */
@@ -117,7 +119,7 @@ export function toObservation(sc: CompiledScenario, raw: RawRun, kernel: string,
 /** run the scenario on this machine's kernel */
 export async function runOnHost(sc: CompiledScenario, kernel: string, release: string, opts: HostRunOptions = {}): Promise<HostRun> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const r = await runExecutor([], executorPlan(sc, opts), timeoutMs);
+  const r = await runExecutor([], executorPlan(sc, opts), timeoutMs, opts.onSpawn);
   if (r.kind === 'timeout') return { kind: 'failed', reason: `hung: no result within ${timeoutMs} ms; the executor and its processes were killed`, ms: r.ms };
   if (r.kind === 'signal') return { kind: 'failed', reason: `the executor died of ${r.signal}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`, ms: r.ms };
   let raw: RawRun;
