@@ -146,7 +146,7 @@ function protBits(p: string | string[]): number {
   return (p.includes('r') ? PROT_READ : 0) | (p.includes('w') ? PROT_WRITE : 0) | (p.includes('x') ? PROT_EXEC : 0);
 }
 function features(list: UffdFeatureName[]): number {
-  return list.reduce((a, f) => a | UFFD_FEATURE[f], 0) >>> 0;
+  return list.reduce((a, f) => a | (UFFD_FEATURE[f] ?? (f === ('bit17' as string) ? 1 << 17 : 0)), 0) >>> 0;
 }
 
 export function loadScenario(file: string, text?: string): CompiledScenario {
@@ -230,6 +230,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         return {
           id, line, op: 'userfaultfd', as: def(v.as)!, nonblock: fl.includes('nonblock'), user_mode_only: fl.includes('user_mode_only'),
           via: v.via as 'syscall' | 'dev', api: v.api as boolean, features: features(v.features as UffdFeatureName[]),
+          ...(fl.includes('bit1') ? { extra_flags: 2 } : {}),
         };
       }
       case 'uffdio_api': return { id, line, op: 'uffdio_api', uffd: v.uffd as string, api: v.api as number, features: features(v.features as UffdFeatureName[]) };
@@ -255,7 +256,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         return { id, line, op: 'uffdio_zeropage', uffd: v.uffd as string, addr: E('addr'), len: E('len'), mode: m.includes('dontwake') ? UFFDIO_ZEROPAGE_MODE_DONTWAKE : 0 };
       }
       case 'uffdio_wake': return { id, line, op: 'uffdio_wake', uffd: v.uffd as string, addr: E('addr'), len: E('len') };
-      case 'read_uffd': return { id, line, op: 'read_uffd', uffd: v.uffd as string, as: def(v.as) };
+      case 'read_uffd': return { id, line, op: 'read_uffd', uffd: v.uffd as string, as: def(v.as), size: v.size as number };
       case 'pagemap_scan': {
         const cats = (f: string) => (v[f] as string[]).reduce((acc, n) => acc | (n === 'bit9' ? 1 << 9 : PAGE_IS[n as PageIsName]), 0);
         const fl = v.flags as string[];

@@ -17,7 +17,7 @@ export type CompiledOp = { id: string; line: number } & (
   | { op: 'memset'; addr: Expr; len: Expr; value: number }
   | { op: 'read'; addr: Expr; len: Expr; as: string | null }
   | { op: 'fork'; as: string }
-  | { op: 'userfaultfd'; as: string; nonblock: boolean; user_mode_only: boolean; via: 'syscall' | 'dev'; api: boolean; features: number }
+  | { op: 'userfaultfd'; as: string; nonblock: boolean; user_mode_only: boolean; via: 'syscall' | 'dev'; api: boolean; features: number; extra_flags?: number }
   | { op: 'uffdio_api'; uffd: string; api: number; features: number }
   | { op: 'uffdio_register'; uffd: string; addr: Expr; len: Expr; mode: number; as: string | null }
   | { op: 'uffdio_unregister'; uffd: string; addr: Expr; len: Expr }
@@ -25,7 +25,7 @@ export type CompiledOp = { id: string; line: number } & (
   | { op: 'uffdio_copy'; uffd: string; dst: Expr; src: Expr; len: Expr; mode: number }
   | { op: 'uffdio_zeropage'; uffd: string; addr: Expr; len: Expr; mode: number }
   | { op: 'uffdio_wake'; uffd: string; addr: Expr; len: Expr }
-  | { op: 'read_uffd'; uffd: string; as: string | null }
+  | { op: 'read_uffd'; uffd: string; as: string | null; size: number }
   | { op: 'clear_refs'; value: number }
   | {
       op: 'pagemap_scan'; addr: Expr; len: Expr; flags: number; category_mask: number; category_inverted: number;
@@ -43,7 +43,8 @@ const zProt = z.union([
   z.array(z.enum(['read', 'write', 'exec', 'none'])),
 ]);
 const madviseNames = Object.keys(MADV) as [MadviseName, ...MadviseName[]];
-const featureNames = Object.keys(UFFD_FEATURE) as [UffdFeatureName, ...UffdFeatureName[]];
+/** feature names; bit17 is one no kernel knows yet (for the EINVAL case) */
+const featureNames = [...Object.keys(UFFD_FEATURE), 'bit17'] as unknown as [UffdFeatureName, ...UffdFeatureName[]];
 /** PAGEMAP_SCAN categories; bit9 is an unknown one (for the EINVAL case) */
 export const SCAN_CATEGORY_NAMES = [...(Object.keys(PAGE_IS) as PageIsName[]), 'bit9'] as const;
 const zCategories = z.array(z.enum(SCAN_CATEGORY_NAMES as unknown as [string, ...string[]])).default([]);
@@ -64,7 +65,7 @@ export const OP_SCHEMAS = {
   read: z.object({ addr: zExpr, len: zExpr.default(1), as: zName.optional(), id: zName.optional() }).strict(),
   fork: z.object({ as: zName, id: zName.optional() }).strict(),
   userfaultfd: z.object({
-    as: zName, flags: z.array(z.enum(['nonblock', 'cloexec', 'user_mode_only'])).default(['nonblock', 'cloexec']),
+    as: zName, flags: z.array(z.enum(['nonblock', 'cloexec', 'user_mode_only', 'bit1'])).default(['nonblock', 'cloexec']),
     via: z.enum(['syscall', 'dev']).default('syscall'), api: z.boolean().default(true),
     features: z.array(z.enum(featureNames)).default([]), id: zName.optional(),
   }).strict(),
@@ -81,7 +82,7 @@ export const OP_SCHEMAS = {
   }).strict(),
   uffdio_zeropage: z.object({ uffd: zName, addr: zExpr, len: zExpr, mode: z.array(z.enum(['dontwake'])).default([]), id: zName.optional() }).strict(),
   uffdio_wake: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
-  read_uffd: z.object({ uffd: zName, as: zName.optional(), id: zName.optional() }).strict(),
+  read_uffd: z.object({ uffd: zName, as: zName.optional(), size: zInt.default(32), id: zName.optional() }).strict(),
   clear_refs: z.union([zInt, z.object({ value: zInt, id: zName.optional() }).strict()]),
   pagemap_scan: z.object({
     addr: zExpr, len: zExpr, flags: z.array(z.enum(['wp_matching', 'check_wpasync', 'bit2'])).default([]),
@@ -111,7 +112,7 @@ export const OP_HELP: Record<OpName, string> = {
   uffdio_copy: 'uffdio_copy: { uffd, dst, src, len, mode? }',
   uffdio_zeropage: 'uffdio_zeropage: { uffd, addr, len, mode? }',
   uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
-  read_uffd: 'read_uffd: { uffd, as? }',
+  read_uffd: 'read_uffd: { uffd, as?, size?: 32 }',
   clear_refs: 'clear_refs: 4',
   pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',
   checkpoint: 'checkpoint: name',

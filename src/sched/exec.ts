@@ -107,7 +107,7 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
         break;
       }
       case 'userfaultfd': {
-        const ctx = sys_userfaultfd(k, task, { nonblock: op.nonblock, userModeOnly: op.user_mode_only }, op.via === 'dev', op.as);
+        const ctx = sys_userfaultfd(k, task, { nonblock: op.nonblock, userModeOnly: op.user_mode_only, extra: op.extra_flags ?? 0 }, op.via === 'dev', op.as);
         setVar(m, op.as, { kind: 'uffd', ctx });
         if (op.api) result = '0x' + userfaultfd_api(k, ctx, UFFD_API, op.features).features.toString(16);
         break;
@@ -165,7 +165,7 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
 
 function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'read_uffd' }>, ctx: UserfaultfdCtx, resumed: boolean): 'done' | 'blocked' {
   try {
-    const msg = userfaultfd_ctx_read(m.k, ctx, 32);
+    const msg = userfaultfd_ctx_read(m.k, ctx, op.size ?? 32);
     if (!msg) {
       if (ctx.nonblock) throw new SyscallError(11, 'no message pending (O_NONBLOCK)');
       t.wait = { kind: 'uffd_read', ctx };

@@ -237,7 +237,9 @@ export function wake_userfault(k: Kernel, ctx: UserfaultfdCtx, start: number, le
 // ---- the file side ------------------------------------------------------------------------------
 
 /** userfaultfd(2) / USERFAULTFD_IOC_NEW */
-export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolean; userModeOnly: boolean }, viaDev: boolean, name: string): UserfaultfdCtx {
+export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolean; userModeOnly: boolean; extra?: number }, viaDev: boolean, name: string): UserfaultfdCtx {
+  // new_userfaultfd: only O_CLOEXEC, O_NONBLOCK and UFFD_USER_MODE_ONLY are known flags
+  if (flags.extra) fail('EINVAL', `unknown userfaultfd flags 0x${flags.extra.toString(16)}`);
   if (viaDev && !k.has(PATCH.uffdDevNode)) fail('ENOENT', '/dev/userfaultfd does not exist before v6.1');
   if (flags.userModeOnly && !k.has(PATCH.uffdUserModeOnly)) fail('EINVAL', 'UFFD_USER_MODE_ONLY is unknown before v5.11');
   const ctx = new UserfaultfdCtx(task.mm, flags.nonblock, flags.userModeOnly, name);
