@@ -155,11 +155,6 @@ const rows = {
     author: 'David Hildenbrand', release: 'v5.19', kind: 'upstream',
     summary: 'PG_anon_exclusive on new anon pages and on every subpage at PMD split; do_wp_page/do_huge_pmd_wp_page reuse exclusive pages; kpageflags bit 34',
   },
-  faultUnshare: {
-    id: 'fault-unshare', commit: 'c89357e27f20', subject: 'mm: support GUP-triggered unsharing of anonymous pages',
-    author: 'David Hildenbrand', release: 'v5.19', kind: 'upstream',
-    summary: 'FAULT_FLAG_UNSHARE enters the write-protect fault path without writing',
-  },
   pteMarkers: {
     id: 'pte-markers', commit: '5c041f5d1f23', subject: 'mm: teach core mm about pte markers',
     author: 'Peter Xu', release: 'v5.19', kind: 'upstream',
@@ -228,18 +223,6 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.3', kind: 'upstream',
     summary: 'un-protect passes MM_CP_TRY_CHANGE_WRITABLE: exclusive anon PTEs/PMDs become writable at once, no fault after the wake-up',
   },
-  thpSplitRevertPartlyRevert: {
-    id: 'thp-split-revert-partly-revert', commit: '5436d6556937',
-    subject: 'mm/huge_memory: revert "Partly revert "mm/thp: carry over dirty bit when thp splits on pmd""',
-    author: 'David Hildenbrand', release: 'v6.4', kind: 'upstream',
-    summary: 'pte_mkdirty goes back after pte_wrprotect in the split (the order matters with saved-dirty)',
-  },
-  thpSplitConditionalMkwrite: {
-    id: 'thp-split-conditional-mkwrite', commit: '1462c52e9f2b',
-    subject: 'mm/huge_memory: conditionally call maybe_mkwrite() and drop pte_wrprotect() in __split_huge_pmd_locked()',
-    author: 'David Hildenbrand', release: 'v6.4', kind: 'upstream',
-    summary: 'split PTEs get pte_mkwrite only when the PMD was writable; no pte_wrprotect',
-  },
   uffdWpUnpopulated: {
     id: 'uffd-wp-unpopulated', commit: '2bad466cc9d9', subject: 'mm/uffd: UFFD_FEATURE_WP_UNPOPULATED',
     author: 'Peter Xu', release: 'v6.4', kind: 'upstream',
@@ -305,11 +288,6 @@ const rows = {
     author: 'Dev Jain', release: 'v6.17', kind: 'upstream',
     summary: 'change_pte_range treats the PTEs of one large folio as a batch: A/D bits are gathered on all of them; write access per run of equal PageAnonExclusive',
   },
-  kpageflagsFolioMapped: {
-    id: 'kpageflags-folio-mapped', commit: '476d87d6a061', subject: 'fs: stable_page_flags(): use snapshot_page()',
-    author: 'Luiz Capitulino', release: 'v6.17', kind: 'upstream',
-    summary: 'KPF_MMAP is folio_mapped(): every page of a mapped folio reports it',
-  },
   hugeZeroPmdSpecial: {
     id: 'huge-zero-pmd-special', commit: 'd82d09e48219', subject: 'mm/huge_memory: mark PMD mappings of the huge zero folio special',
     author: 'David Hildenbrand', release: 'v6.18', kind: 'upstream',
@@ -327,17 +305,7 @@ const rows = {
     summary: 'MADV_COLLAPSE over empty PTEs of a uffd-registered VMA fails with EBUSY instead of EINVAL',
     requires: ['madv-collapse'],
   },
-  uffdReleasedRetry: {
-    id: 'uffd-released-retry', commit: 'fe4cdc2c4e24', subject: 'mm/userfaultfd: fix release hang over concurrent GUP',
-    author: 'Peter Xu', release: 'v6.15', kind: 'upstream',
-    summary: 'a fault on a range whose uffd is closed releases the lock and retries, tested after the ALLOW_RETRY check',
-  },
   // ---- fixes merged in 2026, taken into the stable series -----------------------------------------
-  mustWaitPtePresent: {
-    id: 'must-wait-pte-present', commit: '8e80af52db65', subject: 'userfaultfd: gate must_wait writability check on pte_present()',
-    author: 'Kiryl Shutsemau', release: 'v7.2', kind: 'upstream',
-    summary: 'userfaultfd_must_wait does not apply pte_write() to non-present entries (backported to 6.12.96)',
-  },
   pagemapScanNoneWritten: {
     id: 'pagemap-scan-none-written', commit: '07b4377bdbe7', subject: 'fs/proc/task_mmu: report PAGE_IS_WRITTEN for unpopulated ptes (with 40de8160ca7f for PMD holes)',
     author: 'Kiryl Shutsemau', release: 'v7.2', kind: 'upstream',

@@ -50,7 +50,7 @@ export const PROFILES: readonly ProfileDef[] = [
   },
   {
     name: 'v6.12', release: '6.12.117', upTo: 'v6.12',
-    extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.mustWaitPtePresent, PATCH.uffdReleasedRetry, PATCH.pagemapScanNoneWritten],
+    extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten],
     config: modern,
     description: 'Linux 6.12 stable as of 6.12.117 (Debian 12 backports), with its 2026 stable fixes',
   },

@@ -81,6 +81,24 @@ class Positions {
     }
     return null;
   }
+  /** the key node of the last path element, when it names a key of a map */
+  keyNode(path: (string | number)[]): YNode | null {
+    const last = path[path.length - 1];
+    if (typeof last !== 'string') return null;
+    const parent = path.length === 1 ? this.doc.contents : this.doc.getIn(path.slice(0, -1), true);
+    if (!isMap(parent)) return null;
+    for (const it of parent.items) {
+      const k = it.key as YNode & { value?: unknown };
+      if (k && isScalar(k) && k.value === last && k.range) return k;
+    }
+    return null;
+  }
+  errorAtKey(path: (string | number)[], detail: string): ScenarioError {
+    const k = this.keyNode(path);
+    if (!k) return this.error(path, detail);
+    const { line, col } = this.lc.linePos(k.range![0]);
+    return new ScenarioError(this.file, line, col, path.join('.'), detail);
+  }
   error(path: (string | number)[], detail: string, offset = 0): ScenarioError {
     const node = this.node(path);
     const at = (node?.range?.[0] ?? 0) + offset;
@@ -107,7 +125,7 @@ function describeType(v: unknown): string {
 function check<T>(pos: Positions, path: (string | number)[], schema: ZodType<T>, raw: unknown, help?: string): T {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
+  const issue = r.error.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error.issues[0]!;
   const ipath = issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x)) as (string | number)[];
   let got: unknown = raw;
   for (const p of ipath) got = (got as Record<string | number, unknown> | undefined)?.[p];
@@ -115,9 +133,10 @@ function check<T>(pos: Positions, path: (string | number)[], schema: ZodType<T>,
   if (issue.code === 'unrecognized_keys') {
     msg = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
     const target = [...path, ...ipath, issue.keys[0]!];
-    throw pos.error(target, msg + (help ? `; expected ${help}` : ''));
+    throw pos.errorAtKey(target, msg + (help ? `; expected ${help}` : ''));
   }
-  if (issue.code === 'invalid_value') msg = `expected one of ${issue.values.map((v) => String(v)).join(', ')}, got ${describeType(got)}`;
+  if (got === undefined) msg = 'missing required field';
+  else if (issue.code === 'invalid_value') msg = `expected one of ${issue.values.map((v) => String(v)).join(', ')}, got ${describeType(got)}`;
   else if (issue.code === 'invalid_type' && got === undefined) msg = `missing required field`;
   else if (issue.code === 'invalid_type') msg = `expected ${issue.expected}, got ${describeType(got)}`;
   else if (issue.code === 'invalid_union') msg = `unexpected value ${describeType(got)}`;
@@ -162,7 +181,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   const raw = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw pos.error([], 'a scenario is a map with name, setup, threads and expect');
   for (const key of Object.keys(raw)) {
-    if (!TOP_KEYS.includes(key)) throw pos.error([key], `unknown top-level field '${key}'; expected one of ${TOP_KEYS.join(', ')}`);
+    if (!TOP_KEYS.includes(key)) throw pos.errorAtKey([key], `unknown top-level field '${key}'; expected one of ${TOP_KEYS.join(', ')}`);
   }
   if (typeof raw.name !== 'string' || !raw.name) throw pos.error(['name'], 'missing: a scenario needs a name');
   const names: Record<string, OpName> = {};
@@ -180,7 +199,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     const keys = Object.keys(item);
     if (keys.length !== 1) throw pos.error(path, `an operation is a map with one key (the operation), got ${keys.map((k) => `'${k}'`).join(', ')}`);
     const name = keys[0] as OpName;
-    if (!OP_NAMES.includes(name)) throw pos.error([...path, name], `unknown operation '${name}'; known: ${OP_NAMES.join(', ')}`);
+    if (!OP_NAMES.includes(name)) throw pos.errorAtKey([...path, name], `unknown operation '${name}'; known: ${OP_NAMES.join(', ')}`);
     const fpath = [...path, name];
     const v = check(pos, fpath, OP_SCHEMAS[name] as ZodType<unknown>, (item as Record<string, unknown>)[name], OP_HELP[name]) as Record<string, unknown>;
     const line = pos.line(path);
@@ -267,6 +286,24 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   };
 
   const setup = compileOps(raw.setup, ['setup'], 'setup');
+  // fixed mappings in the setup must not overlap (a scenario error, not an outcome)
+  const fixed: { name: string; start: bigint; end: bigint }[] = [];
+  setup.forEach((op, i) => {
+    if (op.op !== 'mmap' || !op.addr) return;
+    let start: bigint, len: bigint;
+    try {
+      start = evalExpr(op.addr, () => undefined);
+      len = evalExpr(op.len, () => undefined);
+    } catch {
+      return;
+    }
+    const end = start + ((len + 4095n) / 4096n) * 4096n;
+    const other = fixed.find((f) => start < f.end && end > f.start);
+    if (other) {
+      throw pos.error(['setup', i, 'mmap', 'addr'], `mapping [0x${start.toString(16)}, 0x${end.toString(16)}) overlaps '${other.name}' [0x${other.start.toString(16)}, 0x${other.end.toString(16)})`);
+    }
+    fixed.push({ name: op.as ?? op.id, start, end });
+  });
   const threads: CompiledThread[] = [];
   if (raw.threads !== undefined) {
     if (!raw.threads || typeof raw.threads !== 'object' || Array.isArray(raw.threads)) throw pos.error(['threads'], 'expected a map of thread name -> list of operations');

@@ -2,7 +2,7 @@
 // (through the MMU, with page faults that may sleep in handle_userfault).
 import type { Machine, ThreadState, VarValue } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import { evalExpr, Expr } from '../scenario/expr.js';
+import { evalExpr, EvalError, Expr } from '../scenario/expr.js';
 import { SyscallError, ERRNO_NAME } from '../kernel/include/errno.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
@@ -71,6 +71,20 @@ function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null
 
 /** run one operation; 'done' when it completed (successfully or with an errno), 'blocked' when it sleeps */
 export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
+  try {
+    return execOpInner(m, t);
+  } catch (e) {
+    if (!(e instanceof EvalError)) throw e;
+    // an argument names something an earlier, failed operation never produced: skip the operation
+    const op = t.ops[t.pc]!;
+    m.records.push({ id: op.id, thread: t.name, op: op.op, errno: 'SKIPPED', result: null, step: m.step });
+    m.k.trace('skipped', op.op, { id: op.id, why: e.message });
+    t.wait = null;
+    return 'done';
+  }
+}
+
+function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
   const task = t.task!;

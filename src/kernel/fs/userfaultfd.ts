@@ -149,7 +149,7 @@ export function userfaultfd_must_wait(k: Kernel, mm: MmStruct, address: number, 
   const pte = t.get(Math.floor(address / PAGE_SIZE) & 511, new Pte());
   if (g.pte_none(pte)) return true;
   if (k.has(PATCH.pteMarkers) && isUffdWpMarker(k, pte)) return true;
-  if (k.has(PATCH.mustWaitPtePresent) && !g.pte_present(pte)) return false;
+  // (8e80af52db65, 2026: no pte_write() test of non-present entries; the model has no swap entries)
   return wpTests && !g.pte_write(pte) && (reason & VM_UFFD_WP) !== 0;
 }
 
@@ -186,7 +186,7 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   if (!ctx) { ev('sigbus: no uffd context'); return VM_FAULT_SIGBUS; }
   if (ctx.features & UFFD_FEATURE.sigbus) { ev('sigbus: UFFD_FEATURE_SIGBUS'); return VM_FAULT_SIGBUS; }
   if (k.has(PATCH.uffdUserModeOnly) && !(flags & FAULT_FLAG_USER) && ctx.userModeOnly) { ev('sigbus: kernel fault, user-mode-only uffd'); return VM_FAULT_SIGBUS; }
-  if (!k.has(PATCH.uffdReleasedRetry) && ctx.released) { ev('nopage: uffd released'); return VM_FAULT_NOPAGE; }
+  if (ctx.released) { ev('nopage: uffd released'); return VM_FAULT_NOPAGE; }
   if (!(flags & FAULT_FLAG_ALLOW_RETRY)) {
     if (flags & FAULT_FLAG_RETRY_NOWAIT) throw new Error('BUG: RETRY_NOWAIT without ALLOW_RETRY');
     if (k.config.debug_vm) {
@@ -198,7 +198,6 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   }
   let ret = VM_FAULT_RETRY;
   if (flags & FAULT_FLAG_RETRY_NOWAIT) { ev('retry: RETRY_NOWAIT'); return ret; }
-  if (k.has(PATCH.uffdReleasedRetry) && ctx.released) { ev('retry: uffd released'); return ret; }
   const msg = userfault_msg(k, ctx, vmf, reason);
   const uwq = new Uwq(ctx, task, msg);
   ctx.pending.push(uwq);

@@ -51,6 +51,7 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault): number {
     const zslot = k.hugeZeroFolio();
     if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
     const entry = g.mk_huge_pmd(new Pte(), k.folios.pfn[zslot]!, vma.vm_page_prot);
+    if (k.has(PATCH.hugeZeroPmdSpecial)) g.pte_mkspecial(entry); // pmd_mkspecial (v6.18)
     set_pmd_at(k, vmf.pmd, entry, haddr, 'set_huge_zero_page');
     k.trace('do_huge_pmd_anonymous_page', 'do_huge_pmd_anonymous_page', { addr: haddr, huge_zero_page: true, pmd: entry.toString() });
     return 0;
@@ -183,8 +184,10 @@ export function change_huge_pmd(k: Kernel, vma: VmArea, pmd: Slot, addr: number,
   if ((cp_flags & MM_CP_PROT_NUMA) && (is_huge_zero_pmd(k, old) || g.pmd_protnone(old))) return 1;
   // pmdp_invalidate: the hardware A/D bits are in `old`
   const entry = g.pmd_modify(old.clone(), newprot);
-  if (cp_flags & MM_CP_UFFD_WP) g.pmd_mkuffd_wp(entry);
-  else if (cp_flags & MM_CP_UFFD_WP_RESOLVE) g.pmd_clear_uffd_wp(entry);
+  if (k.has(PATCH.uffdWpApplyBit)) {
+    if (cp_flags & MM_CP_UFFD_WP) g.pmd_mkuffd_wp(entry);
+    else if (cp_flags & MM_CP_UFFD_WP_RESOLVE) g.pmd_clear_uffd_wp(entry);
+  } else if (cp_flags & MM_CP_UFFD_WP) g.pmd_wrprotect(entry);
   if (k.has(PATCH.hugePmdTryChangeWritable) && (cp_flags & MM_CP_TRY_CHANGE_WRITABLE) && !g.pmd_write(entry) &&
       can_change_pmd_writable(k, vma, addr, entry)) {
     g.pmd_mkwrite(entry);
@@ -225,9 +228,7 @@ function __split_huge_zero_page_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: S
  * - 2018 proposal (Peter Xu): pte_mkdirty when the PMD was dirty
  * - v5.7: pte_mkuffd_wp when the PMD had _PAGE_UFFD_WP
  * - v5.19: every subpage inherits PageAnonExclusive
- * - v6.1-rc1 0ccf7f168e17 pte_mkdirty; v6.1 624a2c94f5b7 takes it out again; v6.2 e833bc503405 puts it
- *   back before the wrprotect; v6.4 5436d6556937 restores the order and 1462c52e9f2b only mkwrite()s
- *   when the PMD was writable
+ * - v6.1-rc1 0ccf7f168e17 pte_mkdirty; v6.1 624a2c94f5b7 takes it out again; v6.2 e833bc503405 puts it back
  */
 export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, haddr: number, _freeze: boolean): void {
   const g = k.pgt;
@@ -250,13 +251,12 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
   const anon_exclusive = k.has(PATCH.anonExclusive) && f.pageAnonExclusive(slot, pfn);
   f.refcount[slot] = f.refcount[slot]! + HPAGE_PMD_NR - 1;
 
+  // on x86 the order of pte_wrprotect and pte_mkdirty, and maybe_mkwrite + wrprotect versus a plain
+  // mkwrite when the PMD was writable (v6.4 5436d6556937 / 1462c52e9f2b), give the same entry
   const mkdirty =
     k.has(PATCH.peterx2018SplitMkdirty) ||
     (k.has(PATCH.thpSplitCarriesDirty) && !k.has(PATCH.thpSplitDirtyPartlyReverted)) ||
     k.has(PATCH.thpSplitReapplyMkdirty);
-  // e833bc503405 moved pte_wrprotect after pte_mkdirty; 5436d6556937 moved it back
-  const wrprotectLast = k.has(PATCH.thpSplitReapplyMkdirty) && !k.has(PATCH.thpSplitRevertPartlyRevert);
-  const conditionalMkwrite = k.has(PATCH.thpSplitConditionalMkwrite);
 
   // the deposited page table becomes the PTE table (pgtable_trans_huge_withdraw + pmd_populate)
   pmd.t.clear(pmd.i);
@@ -264,19 +264,13 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
   const entry = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     g.pfn_pte(entry, pfn + i, vma.vm_page_prot);
-    if (conditionalMkwrite) {
-      if (write) g.pte_mkwrite(entry);
-    } else {
-      maybe_mkwrite(k, entry, vma);
-      if (!write && !wrprotectLast) g.pte_wrprotect(entry);
-    }
+    maybe_mkwrite(k, entry, vma);
+    if (!write) g.pte_wrprotect(entry);
     if (!young) g.pte_mkold(entry);
     if (mkdirty && dirty) g.pte_mkdirty(entry);
-    if (!conditionalMkwrite && !write && wrprotectLast) g.pte_wrprotect(entry);
     if (soft_dirty) g.pte_mksoft_dirty(entry);
     if (uffd_wp) g.pte_mkuffd_wp(entry);
     t.set(i, entry);
-    if (i === 0 || i === HPAGE_PMD_NR - 1) void 0;
   }
   folio_add_anon_rmap_ptes(k, slot, pfn, HPAGE_PMD_NR, anon_exclusive);
   folio_remove_rmap_pmd(k, slot);

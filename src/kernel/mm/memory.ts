@@ -102,7 +102,7 @@ export function __handle_mm_fault(k: Kernel, vma: VmArea, real_address: number, 
     const ret = do_huge_pmd_anonymous_page(k, vmf);
     if (!(ret & VM_FAULT_FALLBACK)) return ret;
   } else if (g.pmd_trans_huge(vmf.orig_pmd)) {
-    const wants = (flags & FAULT_FLAG_WRITE) !== 0 || (k.has(PATCH.faultUnshare) && (flags & FAULT_FLAG_UNSHARE) !== 0);
+    const wants = (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) !== 0;
     if (wants && !g.pmd_write(vmf.orig_pmd)) {
       const ret = wp_huge_pmd(k, vmf);
       if (!(ret & VM_FAULT_FALLBACK)) return ret;
@@ -130,7 +130,7 @@ export function handle_pte_fault(k: Kernel, vmf: VmFault): number {
   if (!g.pte_present(vmf.orig_pte)) return do_swap_page(k, vmf);
   const entry = vmf.orig_pte.clone();
   const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
-  const unshare = k.has(PATCH.faultUnshare) && (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
+  const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
   if (write || unshare) {
     if (!g.pte_write(entry)) return do_wp_page(k, vmf);
     if (write) g.pte_mkdirty(entry);
@@ -194,7 +194,7 @@ export const PTE_MARKER_UFFD_WP = 1;
 
 /** do_swap_page: only PTE markers exist in the model (no swap device); handle_pte_marker */
 export function do_swap_page(k: Kernel, vmf: VmFault): number {
-  if (isUffdWpMarker(k, vmf.orig_pte)) {
+  if (k.has(PATCH.pteMarkers) && isUffdWpMarker(k, vmf.orig_pte)) {
     // handle_pte_marker -> pte_marker_handle_uffd_wp: treat as none, do_anonymous_page keeps the bit
     return do_anonymous_page(k, vmf);
   }

@@ -70,8 +70,10 @@ const A_D_LO = _PAGE_ACCESSED | _PAGE_DIRTY;
  */
 export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: number, end: number, newprot: Pte, cp_flags: number): number {
   const g = k.pgt;
-  const uffd_wp = (cp_flags & MM_CP_UFFD_WP) !== 0;
-  const uffd_wp_resolve = (cp_flags & MM_CP_UFFD_WP_RESOLVE) !== 0;
+  // 292924b26024 (v5.7) gives MM_CP_UFFD_WP / _RESOLVE their meaning: set or clear _PAGE_UFFD_WP
+  const applyBit = k.has(PATCH.uffdWpApplyBit);
+  const uffd_wp = applyBit && (cp_flags & MM_CP_UFFD_WP) !== 0;
+  const uffd_wp_resolve = applyBit && (cp_flags & MM_CP_UFFD_WP_RESOLVE) !== 0;
   const tryWritable = (cp_flags & MM_CP_TRY_CHANGE_WRITABLE) !== 0;
   const modern = k.has(PATCH.mprotectExclusiveAnonWritable);
   const pageDirty2018 = k.has(PATCH.peterx2018PageDirty);
