@@ -66,7 +66,7 @@ function setVar(m: Machine, name: string | null, v: VarValue): void {
 
 function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null): void {
   m.records.push({ id: op.id, thread: t.name, op: op.op, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result, step: m.step });
-  m.k.trace('syscall', op.op, { id: op.id, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result });
+  m.k.tr?.emit('syscall', op.op, { id: op.id, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result });
 }
 
 /** run one operation; 'done' when it completed (successfully or with an errno), 'blocked' when it sleeps */
@@ -78,7 +78,7 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
     // an argument names something an earlier, failed operation never produced: skip the operation
     const op = t.ops[t.pc]!;
     m.records.push({ id: op.id, thread: t.name, op: op.op, errno: 'SKIPPED', result: null, step: m.step });
-    m.k.trace('skipped', op.op, { id: op.id, why: e.message });
+    m.k.tr?.emit('skipped', op.op, { id: op.id, why: e.message });
     t.wait = null;
     return 'done';
   }
@@ -161,7 +161,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   } catch (e) {
     if (e instanceof SyscallError) {
       record(m, t, op, e.errno, null);
-      k.trace('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
+      k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
     } else throw e;
   }
   return 'done';
@@ -173,7 +173,7 @@ function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'rea
     if (!msg) {
       if (ctx.nonblock) throw new SyscallError(11, 'no message pending (O_NONBLOCK)');
       t.wait = { kind: 'uffd_read', ctx };
-      if (!resumed) m.k.trace('uffd_read_wait', 'userfaultfd_read', { uffd: ctx.name });
+      if (!resumed) m.k.tr?.emit('uffd_read_wait', 'userfaultfd_read', { uffd: ctx.name });
       return 'blocked';
     }
     t.wait = null;
@@ -216,7 +216,7 @@ function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean
       return 'ended';
     case 'livelock':
       t.status = 'livelock';
-      m.k.trace('livelock', 'do_user_addr_fault', { address: r.cont.address, attempts: r.cont.attempts });
+      m.k.tr?.emit('livelock', 'do_user_addr_fault', { address: r.cont.address, attempts: r.cont.attempts });
       return 'ended';
   }
 }
@@ -249,7 +249,7 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     if (pfn < 0) {
       if (++t.spins > SPIN_LIMIT) {
         t.status = 'livelock';
-        k.trace('livelock', 'user access', { address: a, faults: t.spins });
+        k.tr?.emit('livelock', 'user access', { address: a, faults: t.spins });
         return 'ended';
       }
       const err = -pfn | X86_PF_USER | (write ? X86_PF_WRITE : 0);
@@ -269,7 +269,7 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     t.progress += n;
   }
   if (op.op === 'read') setVar(m, op.as, { kind: 'data', addr: BigInt(addr), bytes: out! });
-  k.trace('access', op.op, { id: op.id, addr, len, write });
+  k.tr?.emit('access', op.op, { id: op.id, addr, len, write });
   record(m, t, op, null, op.op === 'read' ? digestBytes(out!) : null);
   return 'done';
 }

@@ -35,7 +35,7 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
     if (!(v.vm_flags & VM_WIPEONFORK) && v.anon_vma) copy_page_range(k, c, v, child, parent);
   }
   child.anonPages = parent.anonPages;
-  k.trace('fork', 'dup_mmap', { vmas: child.vmas.length });
+  k.tr?.emit('fork', 'dup_mmap', { vmas: child.vmas.length });
   return child;
 }
 

@@ -30,7 +30,7 @@ function maybe_pmd_mkwrite(k: Kernel, e: Pte, vma: VmArea): Pte {
 export function set_pmd_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string): void {
   if (k.tr) {
     const old = s.t.get(s.i, new Pte());
-    k.trace('set_pmd', fn, { addr, old: old.toString(), new: e.toString() });
+    k.tr?.emit('set_pmd', fn, { addr, old: old.toString(), new: e.toString() });
   }
   s.t.set(s.i, e);
 }
@@ -53,7 +53,7 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault): number {
     const entry = g.mk_huge_pmd(new Pte(), k.folios.pfn[zslot]!, vma.vm_page_prot);
     if (k.has(PATCH.hugeZeroPmdSpecial)) g.pte_mkspecial(entry); // pmd_mkspecial (v6.18)
     set_pmd_at(k, vmf.pmd, entry, haddr, 'set_huge_zero_page');
-    k.trace('do_huge_pmd_anonymous_page', 'do_huge_pmd_anonymous_page', { addr: haddr, huge_zero_page: true, pmd: entry.toString() });
+    k.tr?.emit('do_huge_pmd_anonymous_page', 'do_huge_pmd_anonymous_page', { addr: haddr, huge_zero_page: true, pmd: entry.toString() });
     return 0;
   }
   const slot = k.folios.alloc(HPAGE_PMD_ORDER, 0);
@@ -76,7 +76,7 @@ function __do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault, slot: number): nu
   folio_add_new_anon_rmap(k, slot, true);
   vmf.mm.anonPages += HPAGE_PMD_NR;
   set_pmd_at(k, vmf.pmd, entry, haddr, '__do_huge_pmd_anonymous_page');
-  k.trace('do_huge_pmd_anonymous_page', '__do_huge_pmd_anonymous_page', { addr: haddr, pfn, pmd: entry.toString() });
+  k.tr?.emit('do_huge_pmd_anonymous_page', '__do_huge_pmd_anonymous_page', { addr: haddr, pfn, pmd: entry.toString() });
   return 0;
 }
 
@@ -94,7 +94,7 @@ export function wp_huge_pmd(k: Kernel, vmf: VmFault): number {
   const vma = vmf.vma;
   const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
   if (k.has(PATCH.uffdWp2018Branch) && userfaultfd_wp_2018(vma)) {
-    k.trace('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'userfault (VMA flag hook)' });
+    k.tr?.emit('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'userfault (VMA flag hook)' });
     return handle_userfault(k, vmf, VM_UFFD_WP);
   }
   if (!unshare && k.has(PATCH.uffdWpFaultHook) && userfaultfd_huge_pmd_wp(k, vma, vmf.orig_pmd)) {
@@ -103,7 +103,7 @@ export function wp_huge_pmd(k: Kernel, vmf: VmFault): number {
       __split_huge_pmd(k, vmf.mm, vma, vmf.pmd, haddrOf(vmf.address), false);
       return VM_FAULT_FALLBACK;
     }
-    k.trace('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'userfault (uffd-wp bit)' });
+    k.tr?.emit('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'userfault (uffd-wp bit)' });
     return handle_userfault(k, vmf, VM_UFFD_WP);
   }
   return do_huge_pmd_wp_page(k, vmf);
@@ -131,7 +131,7 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
     folio_add_new_anon_rmap(k, nslot, true);
     vmf.mm.anonPages += HPAGE_PMD_NR;
     set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
-    k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'new THP for the huge zero page' });
+    k.tr?.emit('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'new THP for the huge zero page' });
     return VM_FAULT_WRITE;
   }
   const slot = f.slotOf(g.pmd_pfn(orig));
@@ -147,7 +147,7 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
     const entry = g.pmd_mkyoung(orig.clone());
     maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
     set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
-    k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'reuse' });
+    k.tr?.emit('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'reuse' });
     return VM_FAULT_WRITE;
   }
   if (k.has(PATCH.thpCowSplitsPmd)) return fallback(k, vmf, 'shared THP: split');
@@ -162,13 +162,13 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
   set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
   folio_remove_rmap_pmd(k, slot);
   k.folio_put(slot);
-  k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'copy THP' });
+  k.tr?.emit('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'copy THP' });
   return VM_FAULT_WRITE;
 }
 
 function fallback(k: Kernel, vmf: VmFault, why: string): number {
   __split_huge_pmd(k, vmf.mm, vmf.vma, vmf.pmd, haddrOf(vmf.address), false);
-  k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: vmf.address, action: why });
+  k.tr?.emit('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: vmf.address, action: why });
   return VM_FAULT_FALLBACK;
 }
 
@@ -218,7 +218,7 @@ function __split_huge_zero_page_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: S
     if (uffd_wp) g.pte_mkuffd_wp(entry);
     t.set(i, entry);
   }
-  k.trace('split_huge_pmd', '__split_huge_zero_page_pmd', { addr: haddr, old_pmd: old.toString(), pte: entry.toString() });
+  k.tr?.emit('split_huge_pmd', '__split_huge_zero_page_pmd', { addr: haddr, old_pmd: old.toString(), pte: entry.toString() });
 }
 
 /**
@@ -274,7 +274,7 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
   }
   folio_add_anon_rmap_ptes(k, slot, pfn, HPAGE_PMD_NR, anon_exclusive);
   folio_remove_rmap_pmd(k, slot);
-  k.trace('split_huge_pmd', '__split_huge_pmd_locked', {
+  k.tr?.emit('split_huge_pmd', '__split_huge_pmd_locked', {
     addr: haddr, old_pmd: old.toString(), dirty, write, young, soft_dirty, uffd_wp,
     first_pte: t.get(0, new Pte()).toString(),
   });
@@ -293,6 +293,6 @@ export function zap_huge_pmd(k: Kernel, mm: MmStruct, _vma: VmArea, pmd: Slot, a
   folio_remove_rmap_pmd(k, slot);
   mm.anonPages -= HPAGE_PMD_NR;
   k.folio_put(slot);
-  k.trace('zap_huge_pmd', 'zap_huge_pmd', { addr });
+  k.tr?.emit('zap_huge_pmd', 'zap_huge_pmd', { addr });
 }
 

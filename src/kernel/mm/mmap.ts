@@ -89,7 +89,7 @@ export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, 
   insertVma(mm, vma);
   vma_set_page_prot(vma);
   vma_merge_around(k, mm, vma);
-  k.trace('mmap', 'mmap_region', { start: addr, end: addr + len, vm_flags: vm_flags >>> 0, label });
+  k.tr?.emit('mmap', 'mmap_region', { start: addr, end: addr + len, vm_flags: vm_flags >>> 0, label });
   return addr;
 }
 
@@ -113,7 +113,7 @@ export function vma_merge_around(k: Kernel, mm: MmStruct, vma: VmArea): VmArea {
     cur.vm_flags |= next.vm_flags & VM_SOFTDIRTY;
     cur.anon_vma ??= next.anon_vma;
     mm.vmas.splice(i + 1, 1);
-    k.trace('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
+    k.tr?.emit('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
   }
   const prev = i > 0 ? mm.vmas[i - 1] : undefined;
   if (prev && can_merge(prev, cur)) {
@@ -122,7 +122,7 @@ export function vma_merge_around(k: Kernel, mm: MmStruct, vma: VmArea): VmArea {
     prev.anon_vma ??= cur.anon_vma;
     mm.vmas.splice(i, 1);
     cur = prev;
-    k.trace('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
+    k.tr?.emit('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
   }
   return cur;
 }
@@ -169,7 +169,7 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number): 
     mm.vmas.splice(mm.vmas.indexOf(v), 1);
   }
   free_pgtables(k, mm, start, end);
-  k.trace('munmap', 'do_vmi_munmap', { start, end });
+  k.tr?.emit('munmap', 'do_vmi_munmap', { start, end });
 }
 
 /** free_pgtables: free page-table pages whose whole span no longer has a VMA */

@@ -248,7 +248,7 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
     const t = k.pteTable(mm, pmd);
     if (t) pages += change_pte_range(k, vma, t, addr, next, newprot, cp_flags);
   });
-  k.trace('change_protection', 'change_protection', { start, end, newprot: newprot.toString(), cp_flags, pages });
+  k.tr?.emit('change_protection', 'change_protection', { start, end, newprot: newprot.toString(), cp_flags, pages });
   return pages;
 }
 
@@ -296,6 +296,6 @@ export function do_mprotect(k: Kernel, mm: MmStruct, start: number, len: number,
     if ((newflags & VM_WRITE) && !(v.vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE))) newflags = (newflags | VM_ACCOUNT) >>> 0;
     mprotect_fixup(k, mm, v, s, e, newflags);
   }
-  k.trace('mprotect', 'do_mprotect_pkey', { start, end, prot });
+  k.tr?.emit('mprotect', 'do_mprotect_pkey', { start, end, prot });
 }
 
