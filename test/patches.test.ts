@@ -124,6 +124,21 @@ setup:
   - mprotect: { addr: m, len: 2M, prot: rw }
 `, measure: (r) => pmd(r, 'm'), withIt: '0x80000000000008e7', without: '0x84000000000008a5',
   },
+  {
+    patch: PATCH.hugeZeroSplitKeepsUffdWp, base: 'v6.6',
+    scenario: `
+name: zero-wp-split
+observe: { pages: [m + 0x1000] }
+setup:
+  - mmap: { as: m, len: 4M, align: 2M }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - read: { addr: m }
+  - userfaultfd: { as: u }
+  - uffdio_register: { uffd: u, addr: m, len: 2M, mode: [wp] }
+  - uffdio_writeprotect: { uffd: u, addr: m, len: 2M, mode: [wp] }
+  - uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [] }
+`, measure: (r) => pagemapBit(r, 'm + 0x1000', 57), withIt: 1, without: 0,
+  },
   { patch: PATCH.uffdWpRangeVmPageProt, base: 'v6.12', scenario: THP_WP, measure: (r) => pte(r, 'm + 0x7f000', 'unprotected'), withIt: '0x8000000000000867', without: '0x8400000000000825' },
   { patch: PATCH.uffdWpUnpopulated, base: 'v6.6', scenario: WP_UNPOPULATED, measure: (r) => errno(r, 'uffd'), withIt: null, without: 'EINVAL' },
   { patch: PATCH.x86VmaLockFault, base: 'v6.6', scenario: THP_WP, measure: (r) => (events(r, 'handle_mm_fault').find((e) => e.thread === 'w')!.flags as number) & 0x1000, withIt: 0x1000, without: 0 },

@@ -218,6 +218,12 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.2', kind: 'upstream',
     summary: 'change_huge_pmd makes an exclusive anon PMD writable at once (can_change_pmd_writable)',
   },
+  hugeZeroSplitKeepsUffdWp: {
+    id: 'huge-zero-split-keeps-uffd-wp', commit: '42b2af2c9b7e', subject: 'mm/huge_memory: propagate uffd-wp bit when PTE-mapping the huge zeropage',
+    author: 'David Hildenbrand', release: 'v6.3', kind: 'upstream',
+    summary: 'splitting a write-protected huge zero PMD gives 512 uffd-wp zero PTEs (before, the split dropped the protection; Cc: stable)',
+    requires: ['uffd-wp-apply-bit'],
+  },
   uffdWpRangeVmPageProt: {
     id: 'uffd-wp-range-vm-page-prot', commit: '931298e103c2', subject: 'mm/userfaultfd: rely on vma->vm_page_prot in uffd_wp_range()',
     author: 'David Hildenbrand', release: 'v6.3', kind: 'upstream',

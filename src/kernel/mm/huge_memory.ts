@@ -7,7 +7,7 @@ import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_WRITE } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
-import { PG_anon, PG_dirty, PG_mlocked } from './folio.js';
+import { PG_anon, PG_dirty, PG_mlocked, PG_zero } from './folio.js';
 import { folio_add_anon_rmap_ptes, folio_add_new_anon_rmap, folio_remove_rmap_pmd } from './rmap.js';
 import { Slot, tableEntry, pte_index } from './pgtable.js';
 import { anon_vma_prepare, maybe_mkwrite, VmFault, transparent_hugepage_enabled, thp_range_in_vma } from './memory.js';
@@ -201,15 +201,15 @@ export function __split_huge_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot
   const e = pmd.t.get(pmd.i, new Pte());
   if (!k.pgt.pmd_trans_huge(e)) return;
   const slot = k.folios.slotOf(k.pgt.pmd_pfn(e));
-  if (slot >= 0 && !k.folios.test(slot, PG_anon)) return;
+  if (slot >= 0 && !k.folios.test(slot, PG_anon) && !k.folios.test(slot, PG_zero)) return; // file THPs are not modelled
   if (slot >= 0) k.folios.clearFlag(slot, PG_mlocked);
   __split_huge_pmd_locked(k, mm, vma, pmd, haddr, freeze);
 }
 
-/** __split_huge_zero_page_pmd: 512 special PTEs of the zero page (uffd-wp carried from v5.7) */
+/** __split_huge_zero_page_pmd: 512 special PTEs of the zero page (uffd-wp carried from v6.3 42b2af2c9b7e) */
 function __split_huge_zero_page_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, haddr: number, old: Pte): void {
   const g = k.pgt;
-  const uffd_wp = k.has(PATCH.uffdWpApplyBit) && g.pmd_uffd_wp(old);
+  const uffd_wp = k.has(PATCH.hugeZeroSplitKeepsUffdWp) && g.pmd_uffd_wp(old);
   pmd.t.clear(pmd.i);
   const t = k.pteAlloc(mm, pmd);
   const entry = new Pte();
