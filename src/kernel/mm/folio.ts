@@ -179,6 +179,19 @@ export class FolioStore {
     return -1;
   }
 
+  /** does pfn lie in a large folio? (one section lookup, no slot) */
+  isLargePfn(pfn: number): boolean {
+    const sidx = Math.floor(pfn / HPAGE_PMD_NR) - this.firstSect;
+    return sidx >= 0 && sidx < this.nsect && this.sectKind[sidx] === KIND_LARGE;
+  }
+
+  /** PageAnon(page) && PageAnonExclusive(page) for the page at pfn */
+  anonExclusiveAt(pfn: number): boolean {
+    const slot = this.slotOf(pfn);
+    if (slot < 0 || (this.flags[slot]! & PG_anon) === 0) return false;
+    return this.pageAnonExclusive(slot, pfn);
+  }
+
   nrPages(slot: number): number { return 1 << this.order[slot]!; }
   isLarge(slot: number): boolean { return this.order[slot]! > 0; }
   test(slot: number, flag: number): boolean { return (this.flags[slot]! & flag) !== 0; }
