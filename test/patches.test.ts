@@ -27,6 +27,38 @@ const feature = (bit: number) => (r: RunResult) => (BigInt(result(r, 'uffd') ?? 
 const FEATURE_OP = oneOp('userfaultfd: { as: u, id: uffd }');
 
 const CASES: Case[] = [
+  {
+    patch: PATCH.softDirtyVmaReuse, base: 'v6.1',
+    scenario: `
+name: vma-reuse
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - read: { addr: m }
+`, measure: (r) => pagemapBit(r, 'm', 55), withIt: 1, without: 0,
+  },
+  {
+    patch: PATCH.softDirtyPteHole, base: 'v6.1',
+    scenario: oneOp('checkpoint: here').replace('name: one-op', 'name: hole\nobserve: { pages: [m] }'),
+    measure: (r) => pagemapBit(r, 'm', 55), withIt: 1, without: 0,
+  },
+  { patch: PATCH.softDirtyThpSplit, base: 'v6.1', scenario: MPROTECT_SPLIT, measure: (r) => pte(r, 'm', 'split'), withIt: '0x8000000000000827', without: '0x8000000000000027' },
+  {
+    patch: PATCH.uffdWpForkChildVma, base: 'v6.1',
+    scenario: `
+name: fork-wp
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - write: { addr: m }
+  - userfaultfd: { as: u }
+  - uffdio_register: { uffd: u, addr: m, len: 64K, mode: [wp] }
+  - uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [wp] }
+  - fork: { as: child }
+expect:
+  - { process: child, pagemap: m, has: [present] }
+`, measure: (r) => pagemapBit(r, 'child:m', 57), withIt: 0, without: 1,
+  },
   { patch: PATCH.uffdWp2018Branch, base: 'v4.19-uffd-wp-2018', scenario: WP_4K, measure: (r) => errno(r, 'reg'), withIt: null, without: 'EINVAL' },
   { patch: PATCH.peterx2018SplitMkdirty, base: 'v4.19-uffd-wp-2018', add: true, scenario: THP_WP, measure: (r) => pte(r, 'm + 0x7f000', 'unprotected'), withIt: '0x8000000000000867', without: '0x8000000000000825' },
   { patch: PATCH.peterx2018PageDirty, base: 'v4.19-uffd-wp-2018', add: true, scenario: THP_WP, measure: (r) => pte(r, 'm + 0x7f000', 'unprotected'), withIt: '0x8000000000000827', without: '0x8000000000000825' },

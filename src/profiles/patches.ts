@@ -59,6 +59,23 @@ const rows = {
     summary: 'un-protect passes dirty_accountable 0, so change_pte_range never sets the write bit',
     ref: 'Re: [PATCH] mm: hugepage: mark splitted page dirty when needed (Jérôme Glisse, 2018-09-07)', requires: ['uffd-wp-2018-branch'],
   },
+  // ---- before v4.19 (every profile has them; listed so they can be taken out) -------------------
+  softDirtyVmaReuse: {
+    id: 'soft-dirty-vma-reuse', commit: 'd9104d1ca966', subject: 'mm: track vma changes with VM_SOFTDIRTY bit',
+    author: 'Cyrill Gorcunov', release: 'v3.12', kind: 'upstream',
+    summary: 'every new VMA gets VM_SOFTDIRTY and pagemap reports its pages soft-dirty until clear_refs 4',
+  },
+  softDirtyPteHole: {
+    id: 'soft-dirty-pte-hole', commit: '68b5a6524856', subject: 'mm: softdirty: respect VM_SOFTDIRTY in PTE holes',
+    author: 'Peter Feiner', release: 'v3.17', kind: 'upstream',
+    summary: 'pagemap reports VM_SOFTDIRTY for addresses with no page table yet, not only for none PTEs',
+    requires: ['soft-dirty-vma-reuse'],
+  },
+  softDirtyThpSplit: {
+    id: 'soft-dirty-thp-split', commit: '804dd150468c', subject: 'soft_dirty: fix soft_dirty during THP split',
+    author: 'Andrea Arcangeli', release: 'v4.8', kind: 'upstream',
+    summary: 'a PMD split copies the PMD\'s soft-dirty bit to every PTE',
+  },
   // ---- v5.7 --------------------------------------------------------------------------------------
   faultFlagInterruptible: {
     id: 'fault-flag-interruptible', commit: 'c270a7eedcf2', subject: 'mm: introduce FAULT_FLAG_INTERRUPTIBLE',
@@ -124,6 +141,12 @@ const rows = {
     id: 'uffd-minor-hugetlbfs', commit: '7677f7fd8be7', subject: 'userfaultfd: add minor fault registration mode',
     author: 'Axel Rasmussen', release: 'v5.13', kind: 'upstream',
     summary: 'UFFDIO_REGISTER_MODE_MINOR and UFFDIO_CONTINUE; REGISTER reports WRITEPROTECT/CONTINUE only for the modes asked; UFFD_FEATURE_MINOR_HUGETLBFS',
+  },
+  uffdWpForkChildVma: {
+    id: 'uffd-wp-fork-child-vma', commit: '8f34f1eac382', subject: 'mm/userfaultfd: fix uffd-wp special cases for fork()',
+    author: 'Peter Xu', release: 'v5.14', kind: 'upstream',
+    summary: 'fork keeps a PTE\'s uffd-wp bit only when the child\'s VMA is registered for WP (before: the parent\'s VMA was tested)',
+    requires: ['uffd-wp-apply-bit'],
   },
   uffdMinorShmem: {
     id: 'uffd-minor-shmem', commit: 'c949b097ef2e', subject: 'userfaultfd/shmem: support minor fault registration for shmem',

@@ -56,8 +56,10 @@ export interface CompiledScenario {
   description: string;
   kernel: string | null;
   config: string[];
-  /** addresses every snapshot reports (keyed by their text) */
-  pages: { key: string; expr: Expr }[];
+  /** addresses every snapshot reports, keyed by their text ("child:ram + 4K" for a forked process) */
+  pages: { key: string; expr: Expr; process: string }[];
+  /** memory values every snapshot reads: key "ram + 0x7fed0/4" */
+  mems: { key: string; expr: Expr; size: number }[];
   mappings: string[];
   setup: CompiledOp[];
   threads: CompiledThread[];
@@ -65,11 +67,13 @@ export interface CompiledScenario {
   condition: Condition | null;
   verdicts: VerdictExpectation[];
   checkpoints: string[];
+  /** for scenarios of the bug corpus: its entry and the patch that fixed it */
+  bug: { corpus: string; fixed_by: string } | null;
   /** names defined by `as:` (mappings, uffds, messages, buffers), with the op kind that defines them */
   names: Record<string, OpName>;
 }
 
-const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict'];
+const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict', 'bug'];
 
 class Positions {
   constructor(readonly file: string, readonly doc: Document, readonly lc: LineCounter) {}
@@ -289,6 +293,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   // fixed mappings in the setup must not overlap (a scenario error, not an outcome)
   const fixed: { name: string; start: bigint; end: bigint }[] = [];
   setup.forEach((op, i) => {
+    if (op.op === 'munmap') fixed.length = 0; // a later mapping may reuse the space
     if (op.op !== 'mmap' || !op.addr) return;
     let start: bigint, len: bigint;
     try {
@@ -348,9 +353,10 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   }
 
   // expectations
-  const pages = new Map<string, Expr>();
+  const pages = new Map<string, { expr: Expr; process: string }>();
+  const mems = new Map<string, { expr: Expr; size: number }>();
   const mappings: string[] = [];
-  const preds = { pages, mappings, names, checkpoints, ids, threads: threads.map((t) => t.name) };
+  const preds = { pages, mems, mappings, names, checkpoints, ids, threads: threads.map((t) => t.name) };
   const expect: Expectation[] = [];
   if (raw.expect !== undefined) {
     if (!Array.isArray(raw.expect)) throw pos.error(['expect'], 'expected a list of expectations');
@@ -393,7 +399,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     ((o.pages as unknown[]) ?? []).forEach((p, i) => {
       const e = expr(pos, ['observe', 'pages', i], p);
       for (const s of exprSymbols(e)) if (!names[s]) throw pos.error(['observe', 'pages', i], `unknown name '${s}'`);
-      pages.set(exprToString(e), e);
+      pages.set(exprToString(e), { expr: e, process: 'main' });
     });
     ((o.mappings as unknown[]) ?? []).forEach((m, i) => {
       if (typeof m !== 'string' || names[m] !== 'mmap') throw pos.error(['observe', 'mappings', i], `'${String(m)}' is not a mapping defined by mmap`);
@@ -410,9 +416,17 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       config.push(`${k}=${v === true ? 'y' : v === false ? 'n' : String(v)}`);
     }
   }
+  let bug: CompiledScenario['bug'] = null;
+  if (raw.bug !== undefined) {
+    const b = raw.bug as Record<string, unknown>;
+    if (!b || typeof b !== 'object' || typeof b.fixed_by !== 'string' || b.corpus === undefined) throw pos.error(['bug'], 'expected { corpus: <entry>, fixed_by: <patch id> }');
+    if (!patchById(b.fixed_by)) throw pos.error(['bug', 'fixed_by'], `unknown patch '${b.fixed_by}'`);
+    bug = { corpus: String(b.corpus), fixed_by: b.fixed_by };
+  }
   return {
-    version: 1, file, name: raw.name, description: typeof raw.description === 'string' ? raw.description.trim() : '',
-    kernel: (raw.kernel as string | undefined) ?? null, config, pages: [...pages].map(([key, expr]) => ({ key, expr })),
+    bug, version: 1, file, name: raw.name, description: typeof raw.description === 'string' ? raw.description.trim() : '',
+    kernel: (raw.kernel as string | undefined) ?? null, config, pages: [...pages].map(([key, v]) => ({ key, expr: v.expr, process: v.process })),
+    mems: [...mems].map(([key, v]) => ({ key, expr: v.expr, size: v.size })),
     mappings, setup, threads, expect, condition, verdicts, checkpoints, names,
   };
 }
@@ -440,7 +454,8 @@ function compileWhen(pos: Positions, path: (string | number)[], w: unknown): Whe
 }
 
 interface PredCtx {
-  pages: Map<string, Expr>;
+  pages: Map<string, { expr: Expr; process: string }>;
+  mems: Map<string, { expr: Expr; size: number }>;
   mappings: string[];
   names: Record<string, OpName>;
   checkpoints: string[];
@@ -466,10 +481,14 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
   const v = check(pos, path, PRED_SCHEMAS[key] as ZodType<unknown>, o) as Record<string, unknown>;
   const atName = (v.at as string | undefined) ?? 'final';
   if (atName !== 'final' && !c.checkpoints.includes(atName)) throw pos.error([...path, 'at'], `unknown checkpoint '${atName}'`);
+  const proc = (v.process as string | undefined) ?? 'main';
+  if (proc !== 'main' && c.names[proc] !== 'fork') throw pos.error([...path, 'process'], `'${proc}' is not a process defined by fork`);
+  let pageKey = '';
   const addr = (f: string) => {
     const e = expr(pos, [...path, f], v[f]);
     for (const s of exprSymbols(e)) if (!c.names[s]) throw pos.error([...path, f], `unknown name '${s}'`);
-    c.pages.set(exprToString(e), e);
+    pageKey = proc === 'main' ? exprToString(e) : `${proc}:${exprToString(e)}`;
+    c.pages.set(pageKey, { expr: e, process: proc });
     return e;
   };
   const big = (x: unknown) => (x === undefined ? undefined : BigInt(x as bigint | number));
@@ -490,11 +509,17 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
       if (v.result !== undefined) return { p: 'result', op: id, value: expr(pos, [...path, 'result'], v.result) };
       return { p: 'errno', op: id, errno: v.errno === undefined || v.errno === 'none' ? null : (v.errno as string) };
     }
-    case 'mem': return { p: 'mem', addr: addr('mem'), size: v.size as number, value: expr(pos, [...path, 'value'], v.value), at: atName };
-    case 'pagemap': return { p: 'pagemap', addr: addr('pagemap'), has: v.has as never, lacks: v.lacks as never, index: v.index as number | undefined, at: atName };
-    case 'kpageflags': return { p: 'kpageflags', addr: addr('kpageflags'), has: v.has as never, lacks: v.lacks as never, at: atName };
+    case 'mem': {
+      const e = expr(pos, [...path, 'mem'], v.mem);
+      for (const sym of exprSymbols(e)) if (!c.names[sym]) throw pos.error([...path, 'mem'], `unknown name '${sym}'`);
+      const mkey = `${exprToString(e)}/${v.size as number}`;
+      c.mems.set(mkey, { expr: e, size: v.size as number });
+      return { p: 'mem', key: mkey, addr: e, size: v.size as number, value: expr(pos, [...path, 'value'], v.value), at: atName };
+    }
+    case 'pagemap': return { p: 'pagemap', addr: addr('pagemap'), key: pageKey, has: v.has as never, lacks: v.lacks as never, index: v.index as number | undefined, at: atName };
+    case 'kpageflags': return { p: 'kpageflags', addr: addr('kpageflags'), key: pageKey, has: v.has as never, lacks: v.lacks as never, at: atName };
     case 'pte': case 'pmd':
-      return { p: key, addr: addr(key), flags: big(v.flags), mask: big(v.mask), value: big(v.value), none: v.none as boolean | undefined, at: atName };
+      return { p: key, addr: addr(key), key: pageKey, flags: big(v.flags), mask: big(v.mask), value: big(v.value), none: v.none as boolean | undefined, at: atName };
     case 'smaps': {
       const m = v.smaps as string;
       if (c.names[m] !== 'mmap') throw pos.error([...path, 'smaps'], `'${m}' is not a mapping defined by mmap`);

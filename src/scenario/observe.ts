@@ -7,6 +7,7 @@ import { envOf } from '../sched/exec.js';
 import { pagemap_entry, smaps_counters } from '../kernel/fs/proc/task_mmu.js';
 import { stable_page_flags } from '../kernel/fs/proc/page.js';
 import { Pte } from '../kernel/arch/x86/include/pte.js';
+import { follow_pfn } from '../kernel/mm/memory.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import type { VmStat } from '../kernel/kernel.js';
 
@@ -31,6 +32,8 @@ export interface Snapshot {
   vmstat: Record<string, number>;
   /** contents digest of each observed page (for data_at) */
   data: Record<string, string>;
+  /** memory values read at the snapshot (little-endian, hex), or null when not mapped */
+  mem: Record<string, string | null>;
 }
 
 const PM_PFN_MASK = (1n << 55n) - 1n;
@@ -38,11 +41,13 @@ const PM_PRESENT = 1n << 63n;
 
 export function takeSnapshot(m: Machine): Snapshot {
   const k = m.k;
-  const mm = m.mainMm();
   const env = envOf(m);
   const pages: Record<string, PageObs> = {};
   const data: Record<string, string> = {};
-  for (const { key, expr } of m.sc.pages) {
+  for (const { key, expr, process } of m.sc.pages) {
+    const proc = m.procs.get(process);
+    if (!proc) continue;
+    const mm = proc.mm;
     let addr: number;
     try {
       addr = Number(evalExpr(expr, env));
@@ -74,6 +79,7 @@ export function takeSnapshot(m: Machine): Snapshot {
       pfn,
     };
   }
+  const mm = m.mainMm();
   const smaps: Snapshot['smaps'] = {};
   const ranges: [number, number][] = [];
   for (const name of m.sc.mappings) {
@@ -87,5 +93,23 @@ export function takeSnapshot(m: Machine): Snapshot {
   const vmstat: Record<string, number> = {};
   for (const [n, val] of Object.entries(k.vmstat as VmStat)) vmstat[n] = val;
   void PAGE_SIZE;
-  return { pages, smaps, vma_count, vmstat, data };
+  const mem: Record<string, string | null> = {};
+  for (const { key, expr, size } of m.sc.mems) {
+    let addr: number;
+    try {
+      addr = Number(evalExpr(expr, env));
+    } catch (e) {
+      if (e instanceof EvalError) continue;
+      throw e;
+    }
+    let v = 0n;
+    let mapped = true;
+    for (let i = size - 1; i >= 0; i--) {
+      const pfn = follow_pfn(k, mm, addr + i);
+      if (pfn < 0) { mapped = false; break; }
+      v = (v << 8n) | BigInt(k.data.readByte(pfn, (addr + i) % PAGE_SIZE));
+    }
+    mem[key] = mapped ? '0x' + v.toString(16) : null;
+  }
+  return { pages, smaps, vma_count, vmstat, data, mem };
 }

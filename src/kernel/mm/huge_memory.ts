@@ -246,7 +246,7 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
   if (dirty) f.setFlag(slot, PG_dirty); // SetPageDirty(page) / folio_set_dirty(folio)
   const write = g.pmd_write(old);
   const young = g.pmd_young(old);
-  const soft_dirty = g.pmd_soft_dirty(old);
+  const soft_dirty = k.has(PATCH.softDirtyThpSplit) && g.pmd_soft_dirty(old);
   const uffd_wp = k.has(PATCH.uffdWpApplyBit) && g.pmd_uffd_wp(old);
   const anon_exclusive = k.has(PATCH.anonExclusive) && f.pageAnonExclusive(slot, pfn);
   f.refcount[slot] = f.refcount[slot]! + HPAGE_PMD_NR - 1;

@@ -11,6 +11,7 @@ import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
 import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { fail } from '../include/errno.js';
 import { unmap_page_range, split_huge_pmd_address } from './memory.js';
+import { PATCH } from '../../profiles/patches.js';
 import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable } from './pgtable.js';
 
 /** the top of the mmap area; mappings are placed top-down below it, as with the legacy-free x86-64 layout */
@@ -84,7 +85,7 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
 /** mmap_region: unmap what is there, then add (or merge) the new VMA; new VMAs are soft-dirty */
 export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, vm_flags: number, label: string): number {
   do_munmap(k, mm, addr, len);
-  if (k.config.soft_dirty) vm_flags |= VM_SOFTDIRTY;
+  if (k.config.soft_dirty && k.has(PATCH.softDirtyVmaReuse)) vm_flags |= VM_SOFTDIRTY;
   const vma = new VmArea(addr, addr + len, vm_flags, vm_get_page_prot(vm_flags), Math.floor(addr / PAGE_SIZE), label);
   insertVma(mm, vma);
   vma_set_page_prot(vma);
