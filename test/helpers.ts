@@ -43,8 +43,10 @@ export function kpfBit(r: RunResult, key: string, bit: number, at = 'final'): nu
 export const errno = (r: RunResult, id: string) => r.observation.ops[id]?.errno ?? null;
 export const result = (r: RunResult, id: string) => r.observation.ops[id]?.result ?? null;
 export const thread = (r: RunResult, name: string) => r.observation.threads[name]!;
-export function vmstat(r: RunResult, name: string, from = 'setup', to = 'final'): number {
-  return (r.observation.snapshots[to]!.vmstat[name] ?? 0) - (r.observation.snapshots[from]!.vmstat[name] ?? 0);
+/** a vmstat counter at `to` (the model starts at zero), or its change since checkpoint `from` */
+export function vmstat(r: RunResult, name: string, from: string | null = null, to = 'final'): number {
+  const base = from === null ? 0 : r.observation.snapshots[from]!.vmstat[name] ?? 0;
+  return (r.observation.snapshots[to]!.vmstat[name] ?? 0) - base;
 }
 export const anonHuge = (r: RunResult, m: string, at = 'final') => r.observation.snapshots[at]!.smaps[m]!.AnonHugePages;
 export function events(r: RunResult, type: string) {

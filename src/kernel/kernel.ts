@@ -77,7 +77,7 @@ export class Kernel {
       chgMaskHasPat: this.has(PATCH.x86SavedDirty),
       pmdModifyDropsDirty: this.has(PATCH.x86SavedDirty) && !this.has(PATCH.x86PmdModifyKeepsDirty),
     });
-    this.zeroSlot = this.folios.alloc(0, PG_zero | PG_uptodate | PG_referenced);
+    this.zeroSlot = this.folios.alloc(0, PG_zero);
     this.zero_pfn = this.folios.pfn[this.zeroSlot]!;
   }
 
@@ -196,7 +196,7 @@ export class Kernel {
   /** the huge zero folio (mm_get_huge_zero_folio): allocated on first use, counted once */
   hugeZeroFolio(): number {
     if (this.hugeZeroSlot < 0) {
-      this.hugeZeroSlot = this.folios.alloc(HPAGE_PMD_ORDER, PG_zero | PG_uptodate | PG_referenced);
+      this.hugeZeroSlot = this.folios.alloc(HPAGE_PMD_ORDER, PG_zero);
       this.vmstat.thp_zero_page_alloc++;
     }
     return this.hugeZeroSlot;
