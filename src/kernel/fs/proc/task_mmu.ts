@@ -158,7 +158,7 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
       }
     });
   }
-  k.tr?.emit('clear_refs', 'clear_refs_write', { type });
+  k.tr?.emit('clear_refs', 'clear_refs_write', { value: type });
   void PMD_SIZE;
   void vma_soft_dirty_enabled;
 }
