@@ -78,6 +78,19 @@ describe('THP', () => {
   });
 });
 
+describe('split_huge_page', () => {
+  it('splits the folio: every page becomes its own dirty folio, an unmapped page is freed, thp_split_page +1', () => {
+    const r = run(`name: t\nobserve: { pages: [m, m + 0x1000, m + 0x3000] }\nsetup:${THP}\n  - write: { addr: m }\n  - checkpoint: thp\n  - madvise: { addr: m + 0x3000, len: 4K, advice: dontneed }\n  - split_huge_page: { addr: m, len: 2M, id: split }\n`, v618);
+    expect(result(r, 'split')).toBe('1');
+    expect(vmstat(r, 'thp_split_page')).toBe(1);
+    expect(vmstat(r, 'thp_split_pmd')).toBe(1);
+    expect(page(r, 'm + 0x1000').pagemap).toBe('0x8100000000000000'); // index 0: an order-0 folio now
+    expect(page(r, 'm + 0x1000').kpageflags).toBe('0x400005838'); // no THP, no HEAD/TAIL; DIRTY from the head
+    expect(page(r, 'm + 0x3000').kpageflags).toBe(null);
+    expect(r.machine.k.folios.liveFolios).toBeGreaterThan(500);
+  });
+});
+
 describe('fork and COW', () => {
   it('after fork every write in the parent and in the child takes one COW fault per 4 KiB', () => {
     const r = run(`

@@ -140,6 +140,11 @@ setup:
   - madvise: { addr: m, len: 2M, advice: collapse, id: op }
 `, measure: (r) => [errno(r, 'op'), anonHuge(r, 'm')], withIt: [null, 2048], without: ['EINVAL', 0],
   },
+  {
+    patch: PATCH.migrationKeepsYoungDirty, base: 'v6.1',
+    scenario: oneOp('split_huge_page: { addr: m, len: 2M, id: op }', '  - madvise: { addr: m, len: 2M, advice: hugepage }\n  - write: { addr: m }').replace('name: one-op', 'name: split\nobserve: { pages: [m] }'),
+    measure: (r) => [result(r, 'op'), pte(r, 'm')], withIt: ['1', '0x8000000000000827'], without: ['1', '0x8000000000000807'],
+  },
   { patch: PATCH.uffdDevNode, base: 'v6.1', scenario: oneOp('userfaultfd: { as: u, via: dev, id: uffd }'), measure: (r) => errno(r, 'uffd'), withIt: null, without: 'ENOENT' },
   { patch: PATCH.thpSplitReapplyMkdirty, base: 'v6.1', add: true, scenario: MPROTECT_SPLIT, measure: (r) => pte(r, 'm', 'split'), withIt: '0x8000000000000867', without: '0x8000000000000827' },
   { patch: PATCH.mprotectCleanAnonWritable, base: 'v6.1', add: true, scenario: MPROTECT_SPLIT, measure: (r) => pte(r, 'm + 0x1000', 'setup'), withIt: '0x8000000000000827', without: '0x8000000000000825' },

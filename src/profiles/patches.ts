@@ -215,6 +215,11 @@ const rows = {
     author: 'Peter Xu', release: 'v6.1', kind: 'upstream',
     summary: 'takes the present-PTE pte_mkdirty out again before v6.1 (sparc64); PG_dirty and migration entries keep the dirty bit',
   },
+  migrationKeepsYoungDirty: {
+    id: 'migration-keeps-young-dirty', commit: '2e3468778dbe', subject: 'mm: remember young/dirty bit for page migrations',
+    author: 'Peter Xu', release: 'v6.1', kind: 'upstream',
+    summary: 'a PTE restored from a migration entry (page migration, split_huge_page) keeps its accessed and dirty bits',
+  },
   madvCollapse: {
     id: 'madv-collapse', commit: '7d8faaf15545', subject: 'mm/madvise: introduce MADV_COLLAPSE sync hugepage collapse',
     author: 'Zach O\'Keefe', release: 'v6.1', kind: 'upstream',

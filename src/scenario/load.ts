@@ -280,6 +280,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       case 'uffdio_wake': return { id, line, op: 'uffdio_wake', uffd: v.uffd as string, addr: E('addr'), len: E('len') };
       case 'read_uffd': return { id, line, op: 'read_uffd', uffd: v.uffd as string, as: def(v.as) };
       case 'clear_refs': return { id, line, op: 'clear_refs', value: typeof v === 'object' ? (v as { value: number }).value : (v as unknown as number) };
+      case 'split_huge_page': return { id, line, op: 'split_huge_page', addr: E('addr'), len: E('len') };
       case 'checkpoint': {
         const n = typeof v === 'string' ? v : (v as { name: string }).name;
         if (checkpoints.includes(n)) throw pos.error(fpath, `checkpoint '${n}' is already defined`);

@@ -27,6 +27,7 @@ export type CompiledOp = { id: string; line: number } & (
   | { op: 'uffdio_wake'; uffd: string; addr: Expr; len: Expr }
   | { op: 'read_uffd'; uffd: string; as: string | null }
   | { op: 'clear_refs'; value: number }
+  | { op: 'split_huge_page'; addr: Expr; len: Expr }
   | { op: 'checkpoint'; name: string }
 );
 export type OpName = CompiledOp['op'];
@@ -76,6 +77,7 @@ export const OP_SCHEMAS = {
   uffdio_wake: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   read_uffd: z.object({ uffd: zName, as: zName.optional(), id: zName.optional() }).strict(),
   clear_refs: z.union([zInt, z.object({ value: zInt, id: zName.optional() }).strict()]),
+  split_huge_page: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
 } as const;
 
@@ -101,5 +103,6 @@ export const OP_HELP: Record<OpName, string> = {
   uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
   read_uffd: 'read_uffd: { uffd, as? }',
   clear_refs: 'clear_refs: 4',
+  split_huge_page: 'split_huge_page: { addr, len } (debugfs split_huge_pages of this range)',
   checkpoint: 'checkpoint: name',
 };

@@ -16,6 +16,7 @@ import {
   userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, UserfaultfdCtx,
 } from '../kernel/fs/userfaultfd.js';
 import { dup_mmap } from '../kernel/kernel/fork.js';
+import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { UFFD_API } from '../kernel/include/uapi.js';
 
@@ -155,6 +156,9 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         break;
       case 'checkpoint':
         m.takeCheckpoint(op.name);
+        break;
+      case 'split_huge_page':
+        result = String(split_huge_pages_range(k, mm, num(m, op.addr), num(m, op.len)));
         break;
     }
     record(m, t, op, null, result);

@@ -9,8 +9,8 @@ import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_WRITE
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon, PG_dirty, PG_mlocked, PG_zero } from './folio.js';
 import { folio_add_anon_rmap_ptes, folio_add_new_anon_rmap, folio_remove_rmap_pmd } from './rmap.js';
-import { Slot, tableEntry, pte_index } from './pgtable.js';
-import { anon_vma_prepare, maybe_mkwrite, VmFault, transparent_hugepage_enabled, thp_range_in_vma } from './memory.js';
+import { Slot, tableEntry, pte_index, PageTable, LEVEL_PMD, LEVEL_PTE } from './pgtable.js';
+import { anon_vma_prepare, maybe_mkwrite, VmFault, transparent_hugepage_enabled, thp_range_in_vma, follow_pfn } from './memory.js';
 import { handle_userfault, userfaultfd_huge_pmd_wp, userfaultfd_missing, userfaultfd_wp_2018, userfaultfd_wp_async } from '../fs/userfaultfd.js';
 import { VM_UFFD_MISSING } from '../include/vm_flags.js';
 import { can_change_pmd_writable } from './mprotect.js';
@@ -296,3 +296,86 @@ export function zap_huge_pmd(k: Kernel, mm: MmStruct, _vma: VmArea, pmd: Slot, a
   k.tr?.emit('zap_huge_pmd', 'zap_huge_pmd', { addr });
 }
 
+
+/** every page-table entry, in every address space, that maps a page of the folio at slot (the rmap walk) */
+function folio_mappings(k: Kernel, slot: number): { mm: MmStruct; t: PageTable; i: number; level: number }[] {
+  const f = k.folios;
+  const base = f.pfn[slot]!, end = base + f.nrPages(slot);
+  const out: { mm: MmStruct; t: PageTable; i: number; level: number }[] = [];
+  for (const mm of k.mms) {
+    for (const t of mm.tables.values()) {
+      if (t.level !== LEVEL_PMD && t.level !== LEVEL_PTE) continue;
+      for (let i = 0; i < 512; i++) {
+        const lo = t.e[2 * i]!;
+        if (!(lo & 1)) continue;
+        if (t.level === LEVEL_PMD && !(lo & 0x80)) continue;
+        const pfn = (lo >>> 12) + (t.e[2 * i + 1]! & 0xfffff) * 0x100000;
+        if (pfn >= base && pfn < end) out.push({ mm, t, i, level: t.level });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * split_huge_page (mm/huge_memory.c split_huge_page_to_list_to_order): PMD mappings are split first
+ * (TTU_SPLIT_HUGE_PMD), the PTEs go through migration entries and come back mapping order-0 folios.
+ * Before v6.1 2e3468778dbe the returning PTE is rebuilt old and clean (soft-dirty and write kept);
+ * from v6.1 migration entries remember the accessed and dirty bits. Returns 0, or -EBUSY when the
+ * folio has references other than its mappings.
+ */
+export function split_huge_page(k: Kernel, slot: number): number {
+  const g = k.pgt;
+  const f = k.folios;
+  if (!f.isLarge(slot) || !f.test(slot, PG_anon) || f.test(slot, PG_zero)) return -16;
+  for (const mp of folio_mappings(k, slot)) {
+    if (mp.level !== LEVEL_PMD) continue;
+    const vma = k.vma_lookup(mp.mm, mp.t.addrOf(mp.i));
+    if (vma) __split_huge_pmd(k, mp.mm, vma, { t: mp.t, i: mp.i }, mp.t.addrOf(mp.i), true);
+  }
+  if (f.refcount[slot] !== f.folioMapcount(slot)) return -16; // can_split_folio
+  const keepAD = k.has(PATCH.migrationKeepsYoungDirty);
+  const e = new Pte();
+  for (const mp of folio_mappings(k, slot)) {
+    const vma = k.vma_lookup(mp.mm, mp.t.addrOf(mp.i));
+    if (!vma) continue;
+    mp.t.get(mp.i, e);
+    // remove_migration_pte
+    const pfn = g.pte_pfn(e);
+    const n = g.pfn_pte(new Pte(), pfn, vma.vm_page_prot);
+    if (keepAD) {
+      if (!g.pte_young(e)) g.pte_mkold(n);
+      if (g.pte_dirty(e)) g.pte_mkdirty(n);
+    } else g.pte_mkold(n);
+    if (g.pte_soft_dirty(e)) g.pte_mksoft_dirty(n);
+    if (g.pte_uffd_wp(e)) g.pte_mkuffd_wp(n);
+    else if (g.pte_write(e)) maybe_mkwrite(k, n, vma);
+    mp.t.set(mp.i, n);
+  }
+  const base = f.pfn[slot]!;
+  const slots = f.splitLarge(slot);
+  slots.forEach((s, i) => {
+    if (f.refcount[s] === 0) {
+      k.data.clearPage(base + i);
+      f.free(s);
+    }
+  });
+  k.vmstat.thp_split_page++;
+  k.tr?.emit('split_huge_page', 'split_huge_page', { pfn: base });
+  return 0;
+}
+
+/** debugfs split_huge_pages for one process and range (split_huge_pages_pid): the number of THPs split */
+export function split_huge_pages_range(k: Kernel, mm: MmStruct, start: number, len: number): number {
+  let split = 0;
+  const seen = new Set<number>();
+  for (let a = start; a < start + len; a += PAGE_SIZE) {
+    const pfn = follow_pfn(k, mm, a);
+    if (pfn < 0) continue;
+    const slot = k.folios.slotOf(pfn);
+    if (slot < 0 || !k.folios.isLarge(slot) || seen.has(slot)) continue;
+    seen.add(slot);
+    if (split_huge_page(k, slot) === 0) split++;
+  }
+  return split;
+}
