@@ -28,7 +28,7 @@ const op = <T extends Omit<CompiledOp, 'id' | 'line'>>(o: T): CompiledOp => ({ i
 
 function scenario(name: string, setup: CompiledOp[], threads: CompiledThread[]): CompiledScenario {
   return {
-    version: 1, file: `<bench ${name}>`, name, description: '', kernel: null, config: [], pages: [], mappings: ['ram'],
+    version: 1, file: `<bench ${name}>`, name, description: '', kernel: null, config: [], pages: [], mems: [], bug: null, mappings: ['ram'],
     setup, threads, expect: [], condition: null, verdicts: [], checkpoints: ['setup'], names: { ram: 'mmap', uffd: 'userfaultfd', msg: 'read_uffd' },
   };
 }

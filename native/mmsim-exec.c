@@ -877,6 +877,15 @@ static int exec_op(Ctx *c, int oi, J *op) {
     } else {
       die("unknown operation '%s' for the executor", kind);
     }
+  } else if (!strcmp(kind, "split_huge_page")) {
+    // debugfs split_huge_pages: "pid,0xstart,0xend" splits the THPs mapped there (the kernel logs how many)
+    EV("addr", a);
+    EV("len", l);
+    int f = open("/sys/kernel/debug/split_huge_pages", O_WRONLY | O_CLOEXEC);
+    char b[96];
+    int n = snprintf(b, sizeof b, "%d,0x%" PRIx64 ",0x%" PRIx64, (int)getpid(), a, a + l);
+    if (f < 0 || write(f, b, (size_t)n) < 0) err = errno;
+    if (f >= 0) close(f);
   } else if (!strcmp(kind, "clear_refs")) {
     int f = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
     char b[32];
@@ -1185,8 +1194,21 @@ static void snapshot(Str *o, const char *name, J *pages) {
     J *p = pages->v[i];
     uint64_t addr;
     if (eval(jget(p, "expr"), &addr)) continue;
+    // a page of a forked process is read from that process's pagemap (not there yet: not reported)
+    const char *pname = jstr(p, "process");
+    int pmfd = g_pagemap_fd, own = 0;
+    if (pname && strcmp(pname, "main")) {
+      int pi = proc_index(pname);
+      if (pi < 0 || !atomic_load(&SH->procs[pi].alive) || atomic_load(&SH->procs[pi].pid) <= 0) continue;
+      char path[64];
+      snprintf(path, sizeof path, "/proc/%d/pagemap", atomic_load(&SH->procs[pi].pid));
+      pmfd = open(path, O_RDONLY | O_CLOEXEC);
+      if (pmfd < 0) continue;
+      own = 1;
+    }
     uint64_t pm = 0;
-    if (pread(g_pagemap_fd, &pm, 8, (off_t)(addr / PAGE_SZ * 8)) != 8) pm = 0;
+    if (pread(pmfd, &pm, 8, (off_t)(addr / PAGE_SZ * 8)) != 8) pm = 0;
+    if (own) close(pmfd);
     if (!first) s_puts(o, ",");
     first = 0;
     s_json_str(o, jstr(p, "key"));
@@ -1199,19 +1221,46 @@ static void snapshot(Str *o, const char *name, J *pages) {
       s_printf(o, "\"pagemap\":\"0x%016" PRIx64 "\",", (uint64_t)((pm & ~PM_PFN_MASK) | idx));
       if (ok) s_printf(o, "\"kpageflags\":\"0x%" PRIx64 "\"", kpf);
       else s_puts(o, "\"kpageflags\":null");
-      int readable = 0;
-      for (int m = 0; m < nm; m++)
-        if (addr >= maps[m].s && addr < maps[m].e) readable = maps[m].readable;
-      if (readable) {
-        uint64_t v = 0;
-        uint64_t room = PAGE_SZ - (addr % PAGE_SZ);
-        for (uint64_t b = 0; b < 8 && b < room; b++) v |= (uint64_t)(*(volatile uint8_t *)(uintptr_t)(addr + b)) << (8 * b);
-        s_printf(o, ",\"mem\":\"0x%" PRIx64 "\"", v);
-      }
     } else {
       s_printf(o, "\"pagemap\":\"0x%016" PRIx64 "\",\"kpageflags\":null", pm);
     }
     s_puts(o, "}");
+  }
+  // memory values (the scenario's mems: key, expr, size), little-endian, null when a page is not mapped
+  s_puts(o, "},\"mem\":{");
+  J *mems = jget(PLAN, "mems");
+  first = 1;
+  for (int i = 0; mems && i < mems->n; i++) {
+    J *mv = mems->v[i];
+    uint64_t addr;
+    if (eval(jget(mv, "expr"), &addr)) continue;
+    int size = (int)jnum(mv, "size", 1);
+    int mapped = 1, readable = 1;
+    for (int b = 0; b < size && mapped; b++) {
+      uint64_t pm = 0;
+      if (pread(g_pagemap_fd, &pm, 8, (off_t)((addr + (uint64_t)b) / PAGE_SZ * 8)) != 8 || !(pm & PM_PRESENT)) mapped = 0;
+      int r = 0;
+      for (int m = 0; m < nm; m++)
+        if (addr + (uint64_t)b >= maps[m].s && addr + (uint64_t)b < maps[m].e) r = maps[m].readable;
+      readable &= r;
+    }
+    uint64_t v = 0;
+    if (mapped) {
+      uint8_t bytes[8] = {0};
+      if (readable) {
+        for (int b = 0; b < size; b++) bytes[b] = *(volatile uint8_t *)(uintptr_t)(addr + (uint64_t)b);
+      } else {
+        int mf = open("/proc/self/mem", O_RDONLY | O_CLOEXEC);
+        if (mf < 0 || pread(mf, bytes, (size_t)size, (off_t)addr) != size) mapped = 0;
+        if (mf >= 0) close(mf);
+      }
+      for (int b = size - 1; b >= 0; b--) v = (v << 8) | bytes[b];
+    }
+    if (!first) s_puts(o, ",");
+    first = 0;
+    s_json_str(o, jstr(mv, "key"));
+    if (mapped) s_printf(o, ":\"0x%" PRIx64 "\"", v);
+    else s_puts(o, ":null");
   }
   s_puts(o, "},\"smaps\":{");
   int nvma = 0;
@@ -1510,6 +1559,7 @@ static int run_scenario(void) {
   // the pieces the snapshots read: keep them at the top level of PLAN's view
   if (sc != PLAN) {
     jpush(PLAN, strdup("pages"), jget(sc, "pages"));
+    jpush(PLAN, strdup("mems"), jget(sc, "mems"));
     jpush(PLAN, strdup("mappings"), jget(sc, "mappings"));
   }
   // size the shared area: every operation records once; read buffers and results go to the pool
@@ -1775,6 +1825,7 @@ static void probe(void) {
   }
   if (pmf >= 0) close(pmf);
   s_printf(&o, ",\"soft_dirty\":%s", softdirty ? "true" : "false");
+  s_printf(&o, ",\"split_huge_pages\":%s", access("/sys/kernel/debug/split_huge_pages", W_OK) == 0 ? "true" : "false");
   s_puts(&o, "}\n");
   if (write(1, o.p, o.n) < 0) _exit(1);
 }

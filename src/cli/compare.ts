@@ -16,6 +16,8 @@ export interface CompareRow {
   label: string;
   values: string[];
   always?: boolean;
+  /** shown only with --all */
+  detail?: boolean;
 }
 
 export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow[] {
@@ -27,7 +29,7 @@ export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow
   }
   const opIds = new Set<string>();
   for (const o of obs) for (const id of Object.keys(o.ops)) opIds.add(id);
-  for (const id of opIds) rows.push({ label: `op ${id}`, values: obs.map((o) => { const r = o.ops[id]; return !r ? '-' : r.errno ? `-${r.errno}` : r.result ?? '0'; }) });
+  for (const id of opIds) rows.push({ label: `op ${id}`, detail: true, values: obs.map((o) => { const r = o.ops[id]; return !r ? '-' : r.errno ? `-${r.errno}` : r.result ?? '0'; }) });
   const snaps = ['setup', ...sc.checkpoints.filter((c) => c !== 'setup'), 'final'];
   for (const s of snaps) {
     for (const { key } of sc.pages) {
@@ -35,8 +37,8 @@ export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow
         obs.map((o) => { const p = o.snapshots[s]?.pages[key]; return p ? f(p) : '-'; });
       rows.push({ label: `${key} @${s}: pmd`, values: get((p) => flagsOf(p.pmd)) });
       rows.push({ label: `${key} @${s}: pte`, values: get((p) => flagsOf(p.pte)) });
-      rows.push({ label: `${key} @${s}: pagemap`, values: get((p) => p.pagemap) });
-      rows.push({ label: `${key} @${s}: kpageflags`, values: get((p) => p.kpageflags ?? 'none') });
+      rows.push({ label: `${key} @${s}: pagemap`, values: get((p) => p.pagemap), detail: true });
+      rows.push({ label: `${key} @${s}: kpageflags`, values: get((p) => p.kpageflags ?? 'none'), detail: true });
     }
     for (const m of sc.mappings) {
       rows.push({ label: `${m} @${s}: AnonHugePages kB`, values: obs.map((o) => String(o.snapshots[s]?.smaps[m]?.AnonHugePages ?? '-')) });
@@ -56,7 +58,15 @@ export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow
 }
 
 export function compareTable(sc: CompiledScenario, runs: RunResult[], all: boolean): string {
-  const rows = compareRows(sc, runs).filter((r) => all || r.always || new Set(r.values).size > 1);
+  const seen = new Set<string>();
+  const rows = compareRows(sc, runs).filter((r) => {
+    if (!all && !r.always && (r.detail || new Set(r.values).size <= 1)) return false;
+    // a row equal, value for value, to an earlier one with the same field says nothing new
+    const sig = r.label.replace(/^.* @/, '@') + '|' + r.values.join('|');
+    if (!all && seen.has(sig)) return false;
+    seen.add(sig);
+    return true;
+  });
   const heads = runs.map((_, i) => `[${i + 1}]`);
   const w0 = Math.max(10, ...rows.map((r) => r.label.length));
   const ws = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r.values[i]!.length)));
@@ -64,11 +74,11 @@ export function compareTable(sc: CompiledScenario, runs: RunResult[], all: boole
   lines.push(pc.bold(`${sc.name}: ${runs.length} kernels${all ? '' : ' (rows that differ, plus outcomes; --all for every row)'}`));
   runs.forEach((r, i) => lines.push(`  [${i + 1}] ${r.spec.name} (${r.spec.release})`));
   lines.push('');
-  lines.push(''.padEnd(w0) + '  ' + heads.map((h, i) => h.padEnd(ws[i]!)).join('  '));
+  lines.push((''.padEnd(w0) + '  ' + heads.map((h, i) => h.padEnd(ws[i]!)).join('  ')).trimEnd());
   for (const r of rows) {
     const differ = new Set(r.values).size > 1;
     const vals = r.values.map((v, i) => v.padEnd(ws[i]!));
-    const line = r.label.padEnd(w0) + '  ' + vals.join('  ');
+    const line = (r.label.padEnd(w0) + '  ' + vals.join('  ')).trimEnd();
     lines.push(differ ? pc.yellow(line) : line);
   }
   return lines.join('\n');

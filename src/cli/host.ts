@@ -37,7 +37,8 @@ function printObservation(sc: CompiledScenario, o: Observation): void {
   }
   for (const [name, s] of Object.entries(o.snapshots)) {
     out(pc.bold(`Snapshot ${name}`));
-    for (const [k, p] of Object.entries(s.pages)) out(`  ${k.padEnd(24)} pagemap ${p.pagemap}  kpageflags ${p.kpageflags ?? 'none'}${p.mem !== undefined ? `  mem ${p.mem}` : ''}`);
+    for (const [k, p] of Object.entries(s.pages)) out(`  ${k.padEnd(24)} pagemap ${p.pagemap}  kpageflags ${p.kpageflags ?? 'none'}`);
+    for (const [k, v] of Object.entries(s.mem)) out(`  mem ${k.padEnd(20)} ${v ?? 'unmapped'}`);
     for (const [m, x] of Object.entries(s.smaps)) out(`  ${m}: AnonHugePages ${x.AnonHugePages} kB, Rss ${x.Rss} kB`);
     const vm = Object.entries(s.vmstat).filter(([n, v]) => v && n.startsWith('thp_')).map(([n, v]) => `${n} +${v}`).join(', ');
     out(`  VMAs ${s.vma_count}${vm ? `; ${vm}` : ''}`);

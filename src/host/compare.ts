@@ -116,7 +116,11 @@ export function compareObservations(sc: CompiledScenario, model: Observation, ke
       if (!mp && !kp) continue;
       add(`@${s} ${key}: pagemap`, mp?.pagemap ?? '-', kp?.pagemap ?? '-');
       add(`@${s} ${key}: kpageflags`, kpf(mp?.kpageflags), kpf(kp?.kpageflags));
-      if (mp?.mem !== undefined || kp?.mem !== undefined) add(`@${s} ${key}: mem`, mp?.mem ?? '-', kp?.mem ?? '-');
+    }
+    for (const { key } of sc.mems) {
+      const a = ms?.mem[key], b = ks?.mem[key];
+      if (a === undefined && b === undefined) continue;
+      add(`@${s} mem ${key}`, a === undefined ? '-' : a ?? 'unmapped', b === undefined ? '-' : b ?? 'unmapped');
     }
     for (const m of sc.mappings) {
       const a = ms?.smaps[m], b = ks?.smaps[m];

@@ -24,6 +24,8 @@ export interface HostCaps {
   kpageflags: boolean;
   /** clear_refs 4 + a write sets pagemap bit 55 (CONFIG_MEM_SOFT_DIRTY) */
   soft_dirty: boolean;
+  /** /sys/kernel/debug/split_huge_pages is writable (debugfs mounted) */
+  split_huge_pages: boolean;
 }
 
 let cached: HostCaps | null = null;
@@ -84,5 +86,6 @@ export function formatCaps(c: HostCaps): string[] {
     `userfaultfd        syscall ${yes(c.uffd_syscall)}, /dev/userfaultfd ${yes(c.uffd_dev)}, UFFD_USER_MODE_ONLY ${yes(c.uffd_user_mode_only)}; vm.unprivileged_userfaultfd=${c.unprivileged_userfaultfd ? 1 : 0}`,
     `UFFDIO_API         features ${c.uffd_features} (${names.join(' ') || 'none'}), ioctls ${c.uffd_api_ioctls}`,
     `PAGEMAP_SCAN       ${yes(c.pagemap_scan)}`,
+    `split_huge_pages   ${c.split_huge_pages ? 'yes' : 'no (debugfs not mounted)'}`,
   ];
 }

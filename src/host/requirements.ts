@@ -33,6 +33,7 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps): string 
       if (missing) return `operation ${op.id} needs userfaultfd features ${featureNames(missing)}, which this kernel does not offer`;
     }
     if (op.op === 'pagemap_scan' && !caps.pagemap_scan) return `operation ${op.id} needs the PAGEMAP_SCAN ioctl (Linux 6.7+)`;
+    if (op.op === 'split_huge_page' && !caps.split_huge_pages) return `operation ${op.id} needs /sys/kernel/debug/split_huge_pages (debugfs is not mounted)`;
   }
   for (const kv of sc.config) {
     const [key, val] = kv.split('=') as [string, string];

@@ -43,7 +43,8 @@ type RawVar =
   | { kind: 'process'; pid: number }
   | { kind: 'other' };
 interface RawSnapshot {
-  pages: Record<string, { addr: string; pagemap: string; kpageflags: string | null; mem?: string }>;
+  pages: Record<string, { addr: string; pagemap: string; kpageflags: string | null }>;
+  mem: Record<string, string | null>;
   smaps: Record<string, { AnonHugePages: number; Rss: number }>;
   vma_count: number;
   vmstat: Record<string, number>;
@@ -62,9 +63,9 @@ function hexBytes(hex: string): Uint8Array {
 
 /** the JSON the executor reads: the compiled scenario and how to run it */
 export function executorPlan(sc: CompiledScenario, opts: HostRunOptions): string {
-  const { setup, threads, pages, mappings, names, checkpoints, name } = sc;
+  const { setup, threads, pages, mems, mappings, names, checkpoints, name } = sc;
   return JSON.stringify({
-    scenario: { name, setup, threads, pages, mappings, names, checkpoints },
+    scenario: { name, setup, threads, pages, mems, mappings, names, checkpoints },
     options: {
       schedule: opts.schedule ? parseSchedule(opts.schedule) : null,
       step_timeout_ms: opts.stepTimeoutMs ?? 5000,
@@ -106,9 +107,9 @@ export function toObservation(sc: CompiledScenario, raw: RawRun, kernel: string,
   for (const [name, s] of Object.entries(raw.snapshots)) {
     const pages: Record<string, PageObs> = {};
     for (const [key, p] of Object.entries(s.pages)) {
-      pages[key] = { addr: p.addr, pagemap: p.pagemap, kpageflags: p.kpageflags, ...(p.mem !== undefined ? { mem: p.mem } : {}) };
+      pages[key] = { addr: p.addr, pagemap: p.pagemap, kpageflags: p.kpageflags };
     }
-    snapshots[name] = { pages, smaps: s.smaps, vma_count: s.vma_count, vmstat: s.vmstat, data: {} };
+    snapshots[name] = { pages, smaps: s.smaps, vma_count: s.vma_count, vmstat: s.vmstat, data: {}, mem: s.mem ?? {} };
   }
   return {
     scenario: sc.name, kernel, release, source: 'host', threads, ops, mappings, msgs, buffers, snapshots,

@@ -59,6 +59,23 @@ const rows = {
     summary: 'un-protect passes dirty_accountable 0, so change_pte_range never sets the write bit',
     ref: 'Re: [PATCH] mm: hugepage: mark splitted page dirty when needed (Jérôme Glisse, 2018-09-07)', requires: ['uffd-wp-2018-branch'],
   },
+  // ---- before v4.19 (every profile has them; listed so they can be taken out) -------------------
+  softDirtyVmaReuse: {
+    id: 'soft-dirty-vma-reuse', commit: 'd9104d1ca966', subject: 'mm: track vma changes with VM_SOFTDIRTY bit',
+    author: 'Cyrill Gorcunov', release: 'v3.12', kind: 'upstream',
+    summary: 'every new VMA gets VM_SOFTDIRTY and pagemap reports its pages soft-dirty until clear_refs 4',
+  },
+  softDirtyPteHole: {
+    id: 'soft-dirty-pte-hole', commit: '68b5a6524856', subject: 'mm: softdirty: respect VM_SOFTDIRTY in PTE holes',
+    author: 'Peter Feiner', release: 'v3.17', kind: 'upstream',
+    summary: 'pagemap reports VM_SOFTDIRTY for addresses with no page table yet, not only for none PTEs',
+    requires: ['soft-dirty-vma-reuse'],
+  },
+  softDirtyThpSplit: {
+    id: 'soft-dirty-thp-split', commit: '804dd150468c', subject: 'soft_dirty: fix soft_dirty during THP split',
+    author: 'Andrea Arcangeli', release: 'v4.8', kind: 'upstream',
+    summary: 'a PMD split copies the PMD\'s soft-dirty bit to every PTE',
+  },
   // ---- v5.7 --------------------------------------------------------------------------------------
   faultFlagInterruptible: {
     id: 'fault-flag-interruptible', commit: 'c270a7eedcf2', subject: 'mm: introduce FAULT_FLAG_INTERRUPTIBLE',
@@ -125,6 +142,12 @@ const rows = {
     author: 'Axel Rasmussen', release: 'v5.13', kind: 'upstream',
     summary: 'UFFDIO_REGISTER_MODE_MINOR and UFFDIO_CONTINUE; REGISTER reports WRITEPROTECT/CONTINUE only for the modes asked; UFFD_FEATURE_MINOR_HUGETLBFS',
   },
+  uffdWpForkChildVma: {
+    id: 'uffd-wp-fork-child-vma', commit: '8f34f1eac382', subject: 'mm/userfaultfd: fix uffd-wp special cases for fork()',
+    author: 'Peter Xu', release: 'v5.14', kind: 'upstream',
+    summary: 'fork keeps a PTE\'s uffd-wp bit only when the child\'s VMA is registered for WP (before: the parent\'s VMA was tested)',
+    requires: ['uffd-wp-apply-bit'],
+  },
   uffdMinorShmem: {
     id: 'uffd-minor-shmem', commit: 'c949b097ef2e', subject: 'userfaultfd/shmem: support minor fault registration for shmem',
     author: 'Axel Rasmussen', release: 'v5.14', kind: 'upstream',
@@ -154,11 +177,6 @@ const rows = {
     id: 'anon-exclusive', commit: '6c287605fd56', subject: 'mm: remember exclusively mapped anonymous pages with PG_anon_exclusive',
     author: 'David Hildenbrand', release: 'v5.19', kind: 'upstream',
     summary: 'PG_anon_exclusive on new anon pages and on every subpage at PMD split; do_wp_page/do_huge_pmd_wp_page reuse exclusive pages; kpageflags bit 34',
-  },
-  faultUnshare: {
-    id: 'fault-unshare', commit: 'c89357e27f20', subject: 'mm: support GUP-triggered unsharing of anonymous pages',
-    author: 'David Hildenbrand', release: 'v5.19', kind: 'upstream',
-    summary: 'FAULT_FLAG_UNSHARE enters the write-protect fault path without writing',
   },
   pteMarkers: {
     id: 'pte-markers', commit: '5c041f5d1f23', subject: 'mm: teach core mm about pte markers',
@@ -197,6 +215,11 @@ const rows = {
     author: 'Peter Xu', release: 'v6.1', kind: 'upstream',
     summary: 'takes the present-PTE pte_mkdirty out again before v6.1 (sparc64); PG_dirty and migration entries keep the dirty bit',
   },
+  migrationKeepsYoungDirty: {
+    id: 'migration-keeps-young-dirty', commit: '2e3468778dbe', subject: 'mm: remember young/dirty bit for page migrations',
+    author: 'Peter Xu', release: 'v6.1', kind: 'upstream',
+    summary: 'a PTE restored from a migration entry (page migration, split_huge_page) keeps its accessed and dirty bits',
+  },
   madvCollapse: {
     id: 'madv-collapse', commit: '7d8faaf15545', subject: 'mm/madvise: introduce MADV_COLLAPSE sync hugepage collapse',
     author: 'Zach O\'Keefe', release: 'v6.1', kind: 'upstream',
@@ -223,22 +246,16 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.2', kind: 'upstream',
     summary: 'change_huge_pmd makes an exclusive anon PMD writable at once (can_change_pmd_writable)',
   },
+  hugeZeroSplitKeepsUffdWp: {
+    id: 'huge-zero-split-keeps-uffd-wp', commit: '42b2af2c9b7e', subject: 'mm/huge_memory: propagate uffd-wp bit when PTE-mapping the huge zeropage',
+    author: 'David Hildenbrand', release: 'v6.3', kind: 'upstream',
+    summary: 'splitting a write-protected huge zero PMD gives 512 uffd-wp zero PTEs (before, the split dropped the protection; Cc: stable)',
+    requires: ['uffd-wp-apply-bit'],
+  },
   uffdWpRangeVmPageProt: {
     id: 'uffd-wp-range-vm-page-prot', commit: '931298e103c2', subject: 'mm/userfaultfd: rely on vma->vm_page_prot in uffd_wp_range()',
     author: 'David Hildenbrand', release: 'v6.3', kind: 'upstream',
     summary: 'un-protect passes MM_CP_TRY_CHANGE_WRITABLE: exclusive anon PTEs/PMDs become writable at once, no fault after the wake-up',
-  },
-  thpSplitRevertPartlyRevert: {
-    id: 'thp-split-revert-partly-revert', commit: '5436d6556937',
-    subject: 'mm/huge_memory: revert "Partly revert "mm/thp: carry over dirty bit when thp splits on pmd""',
-    author: 'David Hildenbrand', release: 'v6.4', kind: 'upstream',
-    summary: 'pte_mkdirty goes back after pte_wrprotect in the split (the order matters with saved-dirty)',
-  },
-  thpSplitConditionalMkwrite: {
-    id: 'thp-split-conditional-mkwrite', commit: '1462c52e9f2b',
-    subject: 'mm/huge_memory: conditionally call maybe_mkwrite() and drop pte_wrprotect() in __split_huge_pmd_locked()',
-    author: 'David Hildenbrand', release: 'v6.4', kind: 'upstream',
-    summary: 'split PTEs get pte_mkwrite only when the PMD was writable; no pte_wrprotect',
   },
   uffdWpUnpopulated: {
     id: 'uffd-wp-unpopulated', commit: '2bad466cc9d9', subject: 'mm/uffd: UFFD_FEATURE_WP_UNPOPULATED',
@@ -327,11 +344,6 @@ const rows = {
     author: 'Dev Jain', release: 'v6.17', kind: 'upstream',
     summary: 'a collapse drops the PTEs of one large folio as a batch, so the old THP never looks partially mapped (no deferred split, thp_deferred_split_page +0); id from the mm-stable line that carries cac1db8c3aad',
   },
-  kpageflagsFolioMapped: {
-    id: 'kpageflags-folio-mapped', commit: '476d87d6a061', subject: 'fs: stable_page_flags(): use snapshot_page()',
-    author: 'Luiz Capitulino', release: 'v6.17', kind: 'upstream',
-    summary: 'KPF_MMAP is folio_mapped(): every page of a mapped folio reports it',
-  },
   hugeZeroPmdSpecial: {
     id: 'huge-zero-pmd-special', commit: 'd82d09e48219', subject: 'mm/huge_memory: mark PMD mappings of the huge zero folio special',
     author: 'David Hildenbrand', release: 'v6.18', kind: 'upstream',
@@ -349,17 +361,7 @@ const rows = {
     summary: 'MADV_COLLAPSE over empty PTEs of a uffd-registered VMA fails with EBUSY instead of EINVAL',
     requires: ['madv-collapse'],
   },
-  uffdReleasedRetry: {
-    id: 'uffd-released-retry', commit: 'fe4cdc2c4e24', subject: 'mm/userfaultfd: fix release hang over concurrent GUP',
-    author: 'Peter Xu', release: 'v6.15', kind: 'upstream',
-    summary: 'a fault on a range whose uffd is closed releases the lock and retries, tested after the ALLOW_RETRY check',
-  },
   // ---- fixes merged in 2026, taken into the stable series -----------------------------------------
-  mustWaitPtePresent: {
-    id: 'must-wait-pte-present', commit: '8e80af52db65', subject: 'userfaultfd: gate must_wait writability check on pte_present()',
-    author: 'Kiryl Shutsemau', release: 'v7.2', kind: 'upstream',
-    summary: 'userfaultfd_must_wait does not apply pte_write() to non-present entries (backported to 6.12.96)',
-  },
   pagemapScanNoneWritten: {
     id: 'pagemap-scan-none-written', commit: '07b4377bdbe7', subject: 'fs/proc/task_mmu: report PAGE_IS_WRITTEN for unpopulated ptes (with 40de8160ca7f for PMD holes)',
     author: 'Kiryl Shutsemau', release: 'v7.2', kind: 'upstream',

@@ -28,11 +28,11 @@ const modern: KernelConfig = {
 
 export const PROFILES: readonly ProfileDef[] = [
   {
-    name: 'v4.19', release: '4.19.0', upTo: null, extra: [], config: base419,
+    name: 'v4.19', release: '4.19.0', upTo: 'v4.19', extra: [], config: base419,
     description: 'Linux 4.19: no userfaultfd write-protect',
   },
   {
-    name: 'v4.19-uffd-wp-2018', release: '4.19.0-rc2+', upTo: null, extra: [PATCH.uffdWp2018Branch],
+    name: 'v4.19-uffd-wp-2018', release: '4.19.0-rc2+', upTo: 'v4.19', extra: [PATCH.uffdWp2018Branch],
     config: { ...base419, debug_vm: true },
     description: "4.19-rc2 plus Andrea Arcangeli's 2018 userfault write-protect branch, as Peter Xu ran it in the seed thread (CONFIG_DEBUG_VM=y)",
   },
@@ -50,7 +50,7 @@ export const PROFILES: readonly ProfileDef[] = [
   },
   {
     name: 'v6.12', release: '6.12.117', upTo: 'v6.12',
-    extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.mustWaitPtePresent, PATCH.uffdReleasedRetry, PATCH.pagemapScanNoneWritten],
+    extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten],
     config: modern,
     description: 'Linux 6.12 stable as of 6.12.117 (Debian 12 backports), with its 2026 stable fixes',
   },

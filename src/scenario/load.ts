@@ -56,8 +56,10 @@ export interface CompiledScenario {
   description: string;
   kernel: string | null;
   config: string[];
-  /** addresses every snapshot reports (keyed by their text) */
-  pages: { key: string; expr: Expr }[];
+  /** addresses every snapshot reports, keyed by their text ("child:ram + 4K" for a forked process) */
+  pages: { key: string; expr: Expr; process: string }[];
+  /** memory values every snapshot reads: key "ram + 0x7fed0/4" */
+  mems: { key: string; expr: Expr; size: number }[];
   mappings: string[];
   setup: CompiledOp[];
   threads: CompiledThread[];
@@ -65,11 +67,13 @@ export interface CompiledScenario {
   condition: Condition | null;
   verdicts: VerdictExpectation[];
   checkpoints: string[];
+  /** for scenarios of the bug corpus: its entry and the patch that fixed it */
+  bug: { corpus: string; fixed_by: string } | null;
   /** names defined by `as:` (mappings, uffds, messages, buffers), with the op kind that defines them */
   names: Record<string, OpName>;
 }
 
-const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict'];
+const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict', 'bug'];
 
 class Positions {
   constructor(readonly file: string, readonly doc: Document, readonly lc: LineCounter) {}
@@ -80,6 +84,24 @@ class Positions {
       if (n === 0) return (this.doc.contents as YNode) ?? null;
     }
     return null;
+  }
+  /** the key node of the last path element, when it names a key of a map */
+  keyNode(path: (string | number)[]): YNode | null {
+    const last = path[path.length - 1];
+    if (typeof last !== 'string') return null;
+    const parent = path.length === 1 ? this.doc.contents : this.doc.getIn(path.slice(0, -1), true);
+    if (!isMap(parent)) return null;
+    for (const it of parent.items) {
+      const k = it.key as YNode & { value?: unknown };
+      if (k && isScalar(k) && k.value === last && k.range) return k;
+    }
+    return null;
+  }
+  errorAtKey(path: (string | number)[], detail: string): ScenarioError {
+    const k = this.keyNode(path);
+    if (!k) return this.error(path, detail);
+    const { line, col } = this.lc.linePos(k.range![0]);
+    return new ScenarioError(this.file, line, col, path.join('.'), detail);
   }
   error(path: (string | number)[], detail: string, offset = 0): ScenarioError {
     const node = this.node(path);
@@ -107,7 +129,7 @@ function describeType(v: unknown): string {
 function check<T>(pos: Positions, path: (string | number)[], schema: ZodType<T>, raw: unknown, help?: string): T {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
+  const issue = r.error.issues.find((i) => i.code === 'unrecognized_keys') ?? r.error.issues[0]!;
   const ipath = issue.path.map((x) => (typeof x === 'symbol' ? String(x) : x)) as (string | number)[];
   let got: unknown = raw;
   for (const p of ipath) got = (got as Record<string | number, unknown> | undefined)?.[p];
@@ -115,9 +137,10 @@ function check<T>(pos: Positions, path: (string | number)[], schema: ZodType<T>,
   if (issue.code === 'unrecognized_keys') {
     msg = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`;
     const target = [...path, ...ipath, issue.keys[0]!];
-    throw pos.error(target, msg + (help ? `; expected ${help}` : ''));
+    throw pos.errorAtKey(target, msg + (help ? `; expected ${help}` : ''));
   }
-  if (issue.code === 'invalid_value') msg = `expected one of ${issue.values.map((v) => String(v)).join(', ')}, got ${describeType(got)}`;
+  if (got === undefined) msg = 'missing required field';
+  else if (issue.code === 'invalid_value') msg = `expected one of ${issue.values.map((v) => String(v)).join(', ')}, got ${describeType(got)}`;
   else if (issue.code === 'invalid_type' && got === undefined) msg = `missing required field`;
   else if (issue.code === 'invalid_type') msg = `expected ${issue.expected}, got ${describeType(got)}`;
   else if (issue.code === 'invalid_union') msg = `unexpected value ${describeType(got)}`;
@@ -162,7 +185,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   const raw = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw pos.error([], 'a scenario is a map with name, setup, threads and expect');
   for (const key of Object.keys(raw)) {
-    if (!TOP_KEYS.includes(key)) throw pos.error([key], `unknown top-level field '${key}'; expected one of ${TOP_KEYS.join(', ')}`);
+    if (!TOP_KEYS.includes(key)) throw pos.errorAtKey([key], `unknown top-level field '${key}'; expected one of ${TOP_KEYS.join(', ')}`);
   }
   if (typeof raw.name !== 'string' || !raw.name) throw pos.error(['name'], 'missing: a scenario needs a name');
   const names: Record<string, OpName> = {};
@@ -180,7 +203,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     const keys = Object.keys(item);
     if (keys.length !== 1) throw pos.error(path, `an operation is a map with one key (the operation), got ${keys.map((k) => `'${k}'`).join(', ')}`);
     const name = keys[0] as OpName;
-    if (!OP_NAMES.includes(name)) throw pos.error([...path, name], `unknown operation '${name}'; known: ${OP_NAMES.join(', ')}`);
+    if (!OP_NAMES.includes(name)) throw pos.errorAtKey([...path, name], `unknown operation '${name}'; known: ${OP_NAMES.join(', ')}`);
     const fpath = [...path, name];
     const v = check(pos, fpath, OP_SCHEMAS[name] as ZodType<unknown>, (item as Record<string, unknown>)[name], OP_HELP[name]) as Record<string, unknown>;
     const line = pos.line(path);
@@ -268,6 +291,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         };
       }
       case 'clear_refs': return { id, line, op: 'clear_refs', value: typeof v === 'object' ? (v as { value: number }).value : (v as unknown as number) };
+      case 'split_huge_page': return { id, line, op: 'split_huge_page', addr: E('addr'), len: E('len') };
       case 'checkpoint': {
         const n = typeof v === 'string' ? v : (v as { name: string }).name;
         if (checkpoints.includes(n)) throw pos.error(fpath, `checkpoint '${n}' is already defined`);
@@ -278,6 +302,25 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   };
 
   const setup = compileOps(raw.setup, ['setup'], 'setup');
+  // fixed mappings in the setup must not overlap (a scenario error, not an outcome)
+  const fixed: { name: string; start: bigint; end: bigint }[] = [];
+  setup.forEach((op, i) => {
+    if (op.op === 'munmap') fixed.length = 0; // a later mapping may reuse the space
+    if (op.op !== 'mmap' || !op.addr) return;
+    let start: bigint, len: bigint;
+    try {
+      start = evalExpr(op.addr, () => undefined);
+      len = evalExpr(op.len, () => undefined);
+    } catch {
+      return;
+    }
+    const end = start + ((len + 4095n) / 4096n) * 4096n;
+    const other = fixed.find((f) => start < f.end && end > f.start);
+    if (other) {
+      throw pos.error(['setup', i, 'mmap', 'addr'], `mapping [0x${start.toString(16)}, 0x${end.toString(16)}) overlaps '${other.name}' [0x${other.start.toString(16)}, 0x${other.end.toString(16)})`);
+    }
+    fixed.push({ name: op.as ?? op.id, start, end });
+  });
   const threads: CompiledThread[] = [];
   if (raw.threads !== undefined) {
     if (!raw.threads || typeof raw.threads !== 'object' || Array.isArray(raw.threads)) throw pos.error(['threads'], 'expected a map of thread name -> list of operations');
@@ -322,9 +365,10 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   }
 
   // expectations
-  const pages = new Map<string, Expr>();
+  const pages = new Map<string, { expr: Expr; process: string }>();
+  const mems = new Map<string, { expr: Expr; size: number }>();
   const mappings: string[] = [];
-  const preds = { pages, mappings, names, checkpoints, ids, threads: threads.map((t) => t.name) };
+  const preds = { pages, mems, mappings, names, checkpoints, ids, threads: threads.map((t) => t.name) };
   const expect: Expectation[] = [];
   if (raw.expect !== undefined) {
     if (!Array.isArray(raw.expect)) throw pos.error(['expect'], 'expected a list of expectations');
@@ -367,7 +411,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     ((o.pages as unknown[]) ?? []).forEach((p, i) => {
       const e = expr(pos, ['observe', 'pages', i], p);
       for (const s of exprSymbols(e)) if (!names[s]) throw pos.error(['observe', 'pages', i], `unknown name '${s}'`);
-      pages.set(exprToString(e), e);
+      pages.set(exprToString(e), { expr: e, process: 'main' });
     });
     ((o.mappings as unknown[]) ?? []).forEach((m, i) => {
       if (typeof m !== 'string' || names[m] !== 'mmap') throw pos.error(['observe', 'mappings', i], `'${String(m)}' is not a mapping defined by mmap`);
@@ -384,9 +428,17 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       config.push(`${k}=${v === true ? 'y' : v === false ? 'n' : String(v)}`);
     }
   }
+  let bug: CompiledScenario['bug'] = null;
+  if (raw.bug !== undefined) {
+    const b = raw.bug as Record<string, unknown>;
+    if (!b || typeof b !== 'object' || typeof b.fixed_by !== 'string' || b.corpus === undefined) throw pos.error(['bug'], 'expected { corpus: <entry>, fixed_by: <patch id> }');
+    if (!patchById(b.fixed_by)) throw pos.error(['bug', 'fixed_by'], `unknown patch '${b.fixed_by}'`);
+    bug = { corpus: String(b.corpus), fixed_by: b.fixed_by };
+  }
   return {
-    version: 1, file, name: raw.name, description: typeof raw.description === 'string' ? raw.description.trim() : '',
-    kernel: (raw.kernel as string | undefined) ?? null, config, pages: [...pages].map(([key, expr]) => ({ key, expr })),
+    bug, version: 1, file, name: raw.name, description: typeof raw.description === 'string' ? raw.description.trim() : '',
+    kernel: (raw.kernel as string | undefined) ?? null, config, pages: [...pages].map(([key, v]) => ({ key, expr: v.expr, process: v.process })),
+    mems: [...mems].map(([key, v]) => ({ key, expr: v.expr, size: v.size })),
     mappings, setup, threads, expect, condition, verdicts, checkpoints, names,
   };
 }
@@ -414,7 +466,8 @@ function compileWhen(pos: Positions, path: (string | number)[], w: unknown): Whe
 }
 
 interface PredCtx {
-  pages: Map<string, Expr>;
+  pages: Map<string, { expr: Expr; process: string }>;
+  mems: Map<string, { expr: Expr; size: number }>;
   mappings: string[];
   names: Record<string, OpName>;
   checkpoints: string[];
@@ -440,10 +493,14 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
   const v = check(pos, path, PRED_SCHEMAS[key] as ZodType<unknown>, o) as Record<string, unknown>;
   const atName = (v.at as string | undefined) ?? 'final';
   if (atName !== 'final' && !c.checkpoints.includes(atName)) throw pos.error([...path, 'at'], `unknown checkpoint '${atName}'`);
+  const proc = (v.process as string | undefined) ?? 'main';
+  if (proc !== 'main' && c.names[proc] !== 'fork') throw pos.error([...path, 'process'], `'${proc}' is not a process defined by fork`);
+  let pageKey = '';
   const addr = (f: string) => {
     const e = expr(pos, [...path, f], v[f]);
     for (const s of exprSymbols(e)) if (!c.names[s]) throw pos.error([...path, f], `unknown name '${s}'`);
-    c.pages.set(exprToString(e), e);
+    pageKey = proc === 'main' ? exprToString(e) : `${proc}:${exprToString(e)}`;
+    c.pages.set(pageKey, { expr: e, process: proc });
     return e;
   };
   const big = (x: unknown) => (x === undefined ? undefined : BigInt(x as bigint | number));
@@ -464,11 +521,17 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
       if (v.result !== undefined) return { p: 'result', op: id, value: expr(pos, [...path, 'result'], v.result) };
       return { p: 'errno', op: id, errno: v.errno === undefined || v.errno === 'none' ? null : (v.errno as string) };
     }
-    case 'mem': return { p: 'mem', addr: addr('mem'), size: v.size as number, value: expr(pos, [...path, 'value'], v.value), at: atName };
-    case 'pagemap': return { p: 'pagemap', addr: addr('pagemap'), has: v.has as never, lacks: v.lacks as never, index: v.index as number | undefined, at: atName };
-    case 'kpageflags': return { p: 'kpageflags', addr: addr('kpageflags'), has: v.has as never, lacks: v.lacks as never, at: atName };
+    case 'mem': {
+      const e = expr(pos, [...path, 'mem'], v.mem);
+      for (const sym of exprSymbols(e)) if (!c.names[sym]) throw pos.error([...path, 'mem'], `unknown name '${sym}'`);
+      const mkey = `${exprToString(e)}/${v.size as number}`;
+      c.mems.set(mkey, { expr: e, size: v.size as number });
+      return { p: 'mem', key: mkey, addr: e, size: v.size as number, value: expr(pos, [...path, 'value'], v.value), at: atName };
+    }
+    case 'pagemap': return { p: 'pagemap', addr: addr('pagemap'), key: pageKey, has: v.has as never, lacks: v.lacks as never, index: v.index as number | undefined, at: atName };
+    case 'kpageflags': return { p: 'kpageflags', addr: addr('kpageflags'), key: pageKey, has: v.has as never, lacks: v.lacks as never, at: atName };
     case 'pte': case 'pmd':
-      return { p: key, addr: addr(key), flags: big(v.flags), mask: big(v.mask), value: big(v.value), none: v.none as boolean | undefined, at: atName };
+      return { p: key, addr: addr(key), key: pageKey, flags: big(v.flags), mask: big(v.mask), value: big(v.value), none: v.none as boolean | undefined, at: atName };
     case 'smaps': {
       const m = v.smaps as string;
       if (c.names[m] !== 'mmap') throw pos.error([...path, 'smaps'], `'${m}' is not a mapping defined by mmap`);

@@ -7,9 +7,9 @@ import { envOf } from '../sched/exec.js';
 import { pagemap_entry, smaps_counters } from '../kernel/fs/proc/task_mmu.js';
 import { stable_page_flags } from '../kernel/fs/proc/page.js';
 import { Pte } from '../kernel/arch/x86/include/pte.js';
+import { follow_pfn } from '../kernel/mm/memory.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import type { VmStat } from '../kernel/kernel.js';
-import { VM_READ } from '../kernel/include/vm_flags.js';
 
 export interface PageObs {
   /** the address this key evaluated to (model address; differs on the real kernel) */
@@ -23,8 +23,6 @@ export interface PageObs {
   pte?: string | null;
   /** model only: the pfn */
   pfn?: number | null;
-  /** the 8 bytes at the address (little-endian, hex) when a readable page is mapped there */
-  mem?: string;
 }
 
 export interface Snapshot {
@@ -34,28 +32,22 @@ export interface Snapshot {
   vmstat: Record<string, number>;
   /** contents digest of each observed page (for data_at) */
   data: Record<string, string>;
+  /** memory values read at the snapshot (little-endian, hex), or null when not mapped */
+  mem: Record<string, string | null>;
 }
 
 const PM_PFN_MASK = (1n << 55n) - 1n;
 const PM_PRESENT = 1n << 63n;
 
-/** the bytes a load of 8 at addr would read (up to the end of its page), if the VMA is readable */
-function readMem(k: Machine['k'], mm: ReturnType<Machine['mainMm']>, addr: number, pfn: number): string | undefined {
-  const vma = k.vma_lookup(mm, addr);
-  if (!vma || !(vma.vm_flags & VM_READ)) return undefined;
-  let v = 0n;
-  const off = addr % PAGE_SIZE;
-  for (let i = 0; i < 8 && off + i < PAGE_SIZE; i++) v |= BigInt(k.data.readByte(pfn, off + i)) << BigInt(8 * i);
-  return '0x' + v.toString(16);
-}
-
 export function takeSnapshot(m: Machine): Snapshot {
   const k = m.k;
-  const mm = m.mainMm();
   const env = envOf(m);
   const pages: Record<string, PageObs> = {};
   const data: Record<string, string> = {};
-  for (const { key, expr } of m.sc.pages) {
+  for (const { key, expr, process } of m.sc.pages) {
+    const proc = m.procs.get(process);
+    if (!proc) continue;
+    const mm = proc.mm;
     let addr: number;
     try {
       addr = Number(evalExpr(expr, env));
@@ -67,7 +59,6 @@ export function takeSnapshot(m: Machine): Snapshot {
     let entry = pm;
     let kpf: string | null = null;
     let pfn: number | null = null;
-    let mem: string | undefined;
     if (pm & PM_PRESENT) {
       pfn = Number(pm & PM_PFN_MASK);
       const slot = k.folios.slotOf(pfn);
@@ -75,7 +66,6 @@ export function takeSnapshot(m: Machine): Snapshot {
       entry = (pm & ~PM_PFN_MASK) | BigInt(index);
       kpf = '0x' + stable_page_flags(k, pfn).toString(16);
       data[key] = k.data.digest(pfn).toString(16);
-      mem = readMem(k, mm, addr, pfn);
     } else data[key] = '0';
     const pmdSlot = k.pmdSlot(mm, addr);
     const pmd = pmdSlot ? pmdSlot.t.get(pmdSlot.i, new Pte()) : new Pte();
@@ -87,9 +77,9 @@ export function takeSnapshot(m: Machine): Snapshot {
       pmd: pmd.toString(),
       pte: pteSlot ? pteSlot.t.get(pteSlot.i, new Pte()).toString() : null,
       pfn,
-      ...(mem !== undefined ? { mem } : {}),
     };
   }
+  const mm = m.mainMm();
   const smaps: Snapshot['smaps'] = {};
   const ranges: [number, number][] = [];
   for (const name of m.sc.mappings) {
@@ -103,5 +93,23 @@ export function takeSnapshot(m: Machine): Snapshot {
   const vmstat: Record<string, number> = {};
   for (const [n, val] of Object.entries(k.vmstat as VmStat)) vmstat[n] = val;
   void PAGE_SIZE;
-  return { pages, smaps, vma_count, vmstat, data };
+  const mem: Record<string, string | null> = {};
+  for (const { key, expr, size } of m.sc.mems) {
+    let addr: number;
+    try {
+      addr = Number(evalExpr(expr, env));
+    } catch (e) {
+      if (e instanceof EvalError) continue;
+      throw e;
+    }
+    let v = 0n;
+    let mapped = true;
+    for (let i = size - 1; i >= 0; i--) {
+      const pfn = follow_pfn(k, mm, addr + i);
+      if (pfn < 0) { mapped = false; break; }
+      v = (v << 8n) | BigInt(k.data.readByte(pfn, (addr + i) % PAGE_SIZE));
+    }
+    mem[key] = mapped ? '0x' + v.toString(16) : null;
+  }
+  return { pages, smaps, vma_count, vmstat, data, mem };
 }

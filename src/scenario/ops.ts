@@ -31,6 +31,7 @@ export type CompiledOp = { id: string; line: number } & (
       op: 'pagemap_scan'; addr: Expr; len: Expr; flags: number; category_mask: number; category_inverted: number;
       category_anyof_mask: number; return_mask: number; max_pages: number; vec_len: number; size: number;
     }
+  | { op: 'split_huge_page'; addr: Expr; len: Expr }
   | { op: 'checkpoint'; name: string }
 );
 export type OpName = CompiledOp['op'];
@@ -89,6 +90,7 @@ export const OP_SCHEMAS = {
     category_mask: zCategories, category_inverted: zCategories, category_anyof: zCategories, return_mask: zCategories,
     max_pages: zInt.default(0), vec_len: zInt.default(64), size: zInt.default(96), id: zName.optional(),
   }).strict(),
+  split_huge_page: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
 } as const;
 
@@ -115,5 +117,6 @@ export const OP_HELP: Record<OpName, string> = {
   read_uffd: 'read_uffd: { uffd, as?, size?: 32 }',
   clear_refs: 'clear_refs: 4',
   pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',
+  split_huge_page: 'split_huge_page: { addr, len } (debugfs split_huge_pages of this range)',
   checkpoint: 'checkpoint: name',
 };

@@ -168,7 +168,7 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       return { ok: got === want, detail: `${p.op} returned ${r.result}` };
     }
     case 'pagemap': {
-      const { snap, page } = pageObs(ctx, p.at, exprToString(p.addr));
+      const { snap, page } = pageObs(ctx, p.at, p.key);
       if (!snap || !page) return { ok: null, detail: `no pagemap of ${exprToString(p.addr)} at ${p.at}` };
       const v = BigInt(page.pagemap);
       const missing = p.has.filter((b) => !((v >> BigInt(PM[b])) & 1n));
@@ -178,7 +178,7 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       return { ok: missing.length === 0 && extra.length === 0 && idxOk, detail: `pagemap ${exprToString(p.addr)} = ${page.pagemap}${missing.length ? ` lacks ${missing.join(',')}` : ''}${extra.length ? ` has ${extra.join(',')}` : ''}${idxOk ? '' : ` index ${idx}`}` };
     }
     case 'kpageflags': {
-      const { snap, page } = pageObs(ctx, p.at, exprToString(p.addr));
+      const { snap, page } = pageObs(ctx, p.at, p.key);
       if (!snap || !page) return { ok: null, detail: `no kpageflags of ${exprToString(p.addr)} at ${p.at}` };
       if (page.kpageflags === null) return { ok: false, detail: `${exprToString(p.addr)}: no page mapped` };
       const v = BigInt(page.kpageflags);
@@ -187,7 +187,7 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       return { ok: missing.length === 0 && extra.length === 0, detail: `kpageflags ${exprToString(p.addr)} = ${page.kpageflags}${missing.length ? ` lacks ${missing.join(',')}` : ''}${extra.length ? ` has ${extra.join(',')}` : ''}` };
     }
     case 'pte': case 'pmd': {
-      const { snap, page } = pageObs(ctx, p.at, exprToString(p.addr));
+      const { snap, page } = pageObs(ctx, p.at, p.key);
       if (!snap || !page) return { ok: null, detail: `no ${p.p} of ${exprToString(p.addr)} at ${p.at}` };
       const raw = p.p === 'pte' ? page.pte : page.pmd;
       const v = raw ? BigInt(raw) : 0n;
@@ -256,13 +256,12 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       return { ok, detail: `event ${p.type}${p.fn ? ' in ' + p.fn : ''}: ${evs.length}` };
     }
     case 'mem': {
-      const { snap, page } = pageObs(ctx, p.at, exprToString(p.addr));
-      if (!snap || !page) return { ok: null, detail: `no memory of ${exprToString(p.addr)} at ${p.at}` };
-      if (page.mem === undefined) return { ok: false, detail: `${exprToString(p.addr)}: nothing readable is mapped` };
-      const mask = p.size >= 8 ? (1n << 64n) - 1n : (1n << BigInt(8 * p.size)) - 1n;
-      const got = BigInt(page.mem) & mask;
-      const want = evalExpr(p.value, obsEnv(obs)) & mask;
-      return { ok: got === want, detail: `${p.size} byte(s) at ${exprToString(p.addr)} = 0x${got.toString(16)}` };
+      const snap = obs.snapshots[p.at];
+      if (!snap || !(p.key in snap.mem)) return { ok: null, detail: `no memory read of ${exprToString(p.addr)} at ${p.at}` };
+      const got = snap.mem[p.key];
+      if (got === null) return { ok: false, detail: `${exprToString(p.addr)} is not mapped` };
+      const want = evalExpr(p.value, obsEnv(obs));
+      return { ok: BigInt(got) === want, detail: `${exprToString(p.addr)} = ${got} (${p.size} bytes)` };
     }
   }
 }

@@ -11,10 +11,10 @@ export type Pred =
   | { p: 'state'; thread: string; state: string }
   | { p: 'errno'; op: string; errno: string | null }
   | { p: 'result'; op: string; value: Expr }
-  | { p: 'mem'; addr: Expr; size: number; value: Expr; at: string }
-  | { p: 'pagemap'; addr: Expr; has: PagemapBitName[]; lacks: PagemapBitName[]; index?: number; at: string }
-  | { p: 'kpageflags'; addr: Expr; has: KpfName[]; lacks: KpfName[]; at: string }
-  | { p: 'pte' | 'pmd'; addr: Expr; flags?: bigint; mask?: bigint; value?: bigint; none?: boolean; at: string }
+  | { p: 'mem'; key: string; addr: Expr; size: number; value: Expr; at: string }
+  | { p: 'pagemap'; key: string; addr: Expr; has: PagemapBitName[]; lacks: PagemapBitName[]; index?: number; at: string }
+  | { p: 'kpageflags'; key: string; addr: Expr; has: KpfName[]; lacks: KpfName[]; at: string }
+  | { p: 'pte' | 'pmd'; key: string; addr: Expr; flags?: bigint; mask?: bigint; value?: bigint; none?: boolean; at: string }
   | { p: 'smaps'; mapping: string; AnonHugePages?: number; Rss?: number; at: string }
   | { p: 'vma_count'; value: number; at: string }
   | { p: 'vmstat'; name: string; delta: number; since: string | null; at: string }
@@ -47,10 +47,10 @@ export const PRED_SCHEMAS = {
   }).strict(),
   op: z.object({ op: zName, errno: z.enum(errnos).optional(), result: zExpr.optional() }).strict(),
   mem: z.object({ mem: zExpr, size: zInt.pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).default(1), value: zExpr, ...at }).strict(),
-  pagemap: z.object({ pagemap: zExpr, has: z.array(z.enum(pmNames)).default([]), lacks: z.array(z.enum(pmNames)).default([]), index: zInt.optional(), ...at }).strict(),
-  kpageflags: z.object({ kpageflags: zExpr, has: z.array(z.enum(kpfNames)).default([]), lacks: z.array(z.enum(kpfNames)).default([]), ...at }).strict(),
-  pte: z.object({ pte: zExpr, flags: zBig.optional(), mask: zBig.optional(), value: zBig.optional(), none: z.boolean().optional(), ...at }).strict(),
-  pmd: z.object({ pmd: zExpr, flags: zBig.optional(), mask: zBig.optional(), value: zBig.optional(), none: z.boolean().optional(), ...at }).strict(),
+  pagemap: z.object({ process: zName.optional(), pagemap: zExpr, has: z.array(z.enum(pmNames)).default([]), lacks: z.array(z.enum(pmNames)).default([]), index: zInt.optional(), ...at }).strict(),
+  kpageflags: z.object({ process: zName.optional(), kpageflags: zExpr, has: z.array(z.enum(kpfNames)).default([]), lacks: z.array(z.enum(kpfNames)).default([]), ...at }).strict(),
+  pte: z.object({ process: zName.optional(), pte: zExpr, flags: zBig.optional(), mask: zBig.optional(), value: zBig.optional(), none: z.boolean().optional(), ...at }).strict(),
+  pmd: z.object({ process: zName.optional(), pmd: zExpr, flags: zBig.optional(), mask: zBig.optional(), value: zBig.optional(), none: z.boolean().optional(), ...at }).strict(),
   smaps: z.object({ smaps: zName, AnonHugePages: zInt.optional(), Rss: zInt.optional(), ...at }).strict(),
   vma_count: z.object({ vma_count: zInt, ...at }).strict(),
   vmstat: z.object({ vmstat: z.string(), delta: zInt, since: zName.optional(), ...at }).strict(),
@@ -61,7 +61,8 @@ export const PRED_SCHEMAS = {
   event: z.object({ event: z.string(), fn: z.string().optional(), count: zInt.optional() }).strict(),
 } as const;
 export type PredKey = keyof typeof PRED_SCHEMAS;
-export const PRED_KEYS = Object.keys(PRED_SCHEMAS) as PredKey[];
+// 'process' qualifies a page expectation; the subject key comes after it
+export const PRED_KEYS = (Object.keys(PRED_SCHEMAS) as PredKey[]);
 export const VMSTAT_NAMES = [
   'pgfault', 'pgmajfault', 'thp_fault_alloc', 'thp_fault_fallback', 'thp_split_pmd', 'thp_split_page',
   'thp_zero_page_alloc', 'thp_collapse_alloc', 'thp_deferred_split_page',

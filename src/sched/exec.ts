@@ -2,7 +2,7 @@
 // (through the MMU, with page faults that may sleep in handle_userfault).
 import type { Machine, ThreadState, VarValue } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import { evalExpr, Expr } from '../scenario/expr.js';
+import { evalExpr, EvalError, Expr } from '../scenario/expr.js';
 import { SyscallError, ERRNO_NAME } from '../kernel/include/errno.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
@@ -16,6 +16,7 @@ import {
   userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, UserfaultfdCtx,
 } from '../kernel/fs/userfaultfd.js';
 import { dup_mmap } from '../kernel/kernel/fork.js';
+import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { UFFD_API } from '../kernel/include/uapi.js';
 
@@ -66,11 +67,25 @@ function setVar(m: Machine, name: string | null, v: VarValue): void {
 
 function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null): void {
   m.records.push({ id: op.id, thread: t.name, op: op.op, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result, step: m.step });
-  m.k.trace('syscall', op.op, { id: op.id, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result });
+  m.k.tr?.emit('syscall', op.op, { id: op.id, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result });
 }
 
 /** run one operation; 'done' when it completed (successfully or with an errno), 'blocked' when it sleeps */
 export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
+  try {
+    return execOpInner(m, t);
+  } catch (e) {
+    if (!(e instanceof EvalError)) throw e;
+    // an argument names something an earlier, failed operation never produced: skip the operation
+    const op = t.ops[t.pc]!;
+    m.records.push({ id: op.id, thread: t.name, op: op.op, errno: 'SKIPPED', result: null, step: m.step });
+    m.k.tr?.emit('skipped', op.op, { id: op.id, why: e.message });
+    t.wait = null;
+    return 'done';
+  }
+}
+
+function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
   const task = t.task!;
@@ -152,12 +167,15 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
       case 'checkpoint':
         m.takeCheckpoint(op.name);
         break;
+      case 'split_huge_page':
+        result = String(split_huge_pages_range(k, mm, num(m, op.addr), num(m, op.len)));
+        break;
     }
     record(m, t, op, null, result);
   } catch (e) {
     if (e instanceof SyscallError) {
       record(m, t, op, e.errno, null);
-      k.trace('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
+      k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
     } else throw e;
   }
   return 'done';
@@ -169,7 +187,7 @@ function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'rea
     if (!msg) {
       if (ctx.nonblock) throw new SyscallError(11, 'no message pending (O_NONBLOCK)');
       t.wait = { kind: 'uffd_read', ctx };
-      if (!resumed) m.k.trace('uffd_read_wait', 'userfaultfd_read', { uffd: ctx.name });
+      if (!resumed) m.k.tr?.emit('uffd_read_wait', 'userfaultfd_read', { uffd: ctx.name });
       return 'blocked';
     }
     t.wait = null;
@@ -212,7 +230,7 @@ function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean
       return 'ended';
     case 'livelock':
       t.status = 'livelock';
-      m.k.trace('livelock', 'do_user_addr_fault', { address: r.cont.address, attempts: r.cont.attempts });
+      m.k.tr?.emit('livelock', 'do_user_addr_fault', { address: r.cont.address, attempts: r.cont.attempts });
       return 'ended';
   }
 }
@@ -245,7 +263,7 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     if (pfn < 0) {
       if (++t.spins > SPIN_LIMIT) {
         t.status = 'livelock';
-        k.trace('livelock', 'user access', { address: a, faults: t.spins });
+        k.tr?.emit('livelock', 'user access', { address: a, faults: t.spins });
         return 'ended';
       }
       const err = -pfn | X86_PF_USER | (write ? X86_PF_WRITE : 0);
@@ -265,7 +283,7 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     t.progress += n;
   }
   if (op.op === 'read') setVar(m, op.as, { kind: 'data', addr: BigInt(addr), bytes: out! });
-  k.trace('access', op.op, { id: op.id, addr, len, write });
+  k.tr?.emit('access', op.op, { id: op.id, addr, len, write });
   record(m, t, op, null, op.op === 'read' ? digestBytes(out!) : null);
   return 'done';
 }

@@ -69,6 +69,36 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  kernel: Call Trace: ${(f.frames as string[]).join(' <- ')}`;
     case 'access':
       return null;
+    case 'madvise':
+      return `  do_madvise(${addr(m, f.start)}, 0x${((f.end as number) - (f.start as number)).toString(16)}, MADV_${String(f.advice).toUpperCase()})`;
+    case 'mprotect':
+      return `  do_mprotect_pkey(${addr(m, f.start)}, 0x${((f.end as number) - (f.start as number)).toString(16)}, prot=${f.prot})`;
+    case 'munmap':
+      return `  do_vmi_munmap(${addr(m, f.start)}, 0x${((f.end as number) - (f.start as number)).toString(16)})`;
+    case 'vma_merge':
+      return `  vma_merge: one VMA ${addr(m, f.start)}..${addr(m, f.end)}`;
+    case 'userfaultfd':
+      return `  ${f.fn}: ${f.uffd}${f.nonblock ? ' O_NONBLOCK' : ''}${f.user_mode_only ? ' UFFD_USER_MODE_ONLY' : ''}`;
+    case 'uffdio_api':
+      return `  UFFDIO_API(${f.uffd}): features=0x${(f.features as number).toString(16)} ioctls=${f.ioctls}`;
+    case 'uffdio_register':
+      return `  UFFDIO_REGISTER(${f.uffd}, ${addr(m, f.start)}..${addr(m, f.end)}, mode=0x${(f.mode as number).toString(16)}): ioctls=0x${(f.ioctls as number).toString(16)}`;
+    case 'uffdio_unregister':
+      return `  UFFDIO_UNREGISTER(${f.uffd}, ${addr(m, f.start)}..${addr(m, f.end)})`;
+    case 'uffdio_copy':
+      return `  UFFDIO_COPY(${addr(m, f.dst)} <- ${addr(m, f.src)}, 0x${(f.len as number).toString(16)}${f.wp ? ', WP' : ''}): ${f.copied} bytes`;
+    case 'uffdio_zeropage':
+      return `  UFFDIO_ZEROPAGE(${addr(m, f.dst)}, 0x${(f.len as number).toString(16)}): ${f.done} bytes`;
+    case 'clear_refs':
+      return `  clear_refs_write(${f.value})`;
+    case 'fork':
+      return `  dup_mmap: child has ${f.vmas} VMAs`;
+    case 'zap_huge_pmd':
+      return `  zap_huge_pmd(${addr(m, f.addr)})`;
+    case 'collapse':
+      return `  ${f.fn}(${addr(m, f.addr)})${f.result ? `: ${f.result}` : `: new THP pfn ${hex(f.new_pfn)}`}`;
+    case 'skipped':
+      return `  ${f.fn}(${f.id}) skipped: ${f.why}`;
     case 'suppressed':
       return `    ... ${f.count} more ${f.what} events`;
     default:

@@ -17,7 +17,7 @@ const unavailable = await hostUnavailable();
 const CAPS: HostCaps = {
   release: '6.18.44-test', root: true, thp: 'madvise', use_zero_page: true, unprivileged_userfaultfd: false,
   uffd_syscall: true, uffd_dev: true, uffd_user_mode_only: true, uffd_features: '0x1ffff', uffd_api_ioctls: '0x8000000000000003',
-  pagemap_scan: true, pfn: true, kpageflags: true, soft_dirty: false,
+  pagemap_scan: true, pfn: true, kpageflags: true, soft_dirty: false, split_huge_pages: false,
 };
 
 const LONG = `

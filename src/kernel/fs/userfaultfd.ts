@@ -149,7 +149,7 @@ export function userfaultfd_must_wait(k: Kernel, mm: MmStruct, address: number, 
   const pte = t.get(Math.floor(address / PAGE_SIZE) & 511, new Pte());
   if (g.pte_none(pte)) return true;
   if (k.has(PATCH.pteMarkers) && isUffdWpMarker(k, pte)) return true;
-  if (k.has(PATCH.mustWaitPtePresent) && !g.pte_present(pte)) return false;
+  // (8e80af52db65, 2026: no pte_write() test of non-present entries; the model has no swap entries)
   return wpTests && !g.pte_write(pte) && (reason & VM_UFFD_WP) !== 0;
 }
 
@@ -179,26 +179,25 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   const ctx = vmf.vma.uffd;
   const flags = vmf.flags;
   const ev = (action: string, extra: Record<string, string | number | boolean> = {}) =>
-    k.trace('handle_userfault', 'handle_userfault', {
+    k.tr?.emit('handle_userfault', 'handle_userfault', {
       addr: vmf.real_address, reason: reason & VM_UFFD_WP ? 'WP' : 'MISSING', flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES), action, ...extra,
     });
   if (task.exiting) { ev('sigbus: task exiting'); return VM_FAULT_SIGBUS; }
   if (!ctx) { ev('sigbus: no uffd context'); return VM_FAULT_SIGBUS; }
   if (ctx.features & UFFD_FEATURE.sigbus) { ev('sigbus: UFFD_FEATURE_SIGBUS'); return VM_FAULT_SIGBUS; }
   if (k.has(PATCH.uffdUserModeOnly) && !(flags & FAULT_FLAG_USER) && ctx.userModeOnly) { ev('sigbus: kernel fault, user-mode-only uffd'); return VM_FAULT_SIGBUS; }
-  if (!k.has(PATCH.uffdReleasedRetry) && ctx.released) { ev('nopage: uffd released'); return VM_FAULT_NOPAGE; }
+  if (ctx.released) { ev('nopage: uffd released'); return VM_FAULT_NOPAGE; }
   if (!(flags & FAULT_FLAG_ALLOW_RETRY)) {
     if (flags & FAULT_FLAG_RETRY_NOWAIT) throw new Error('BUG: RETRY_NOWAIT without ALLOW_RETRY');
     if (k.config.debug_vm) {
       k.printk('handle_userfault', `FAULT_FLAG_ALLOW_RETRY missing ${flags.toString(16)}`);
-      k.trace('dump_stack', 'dump_stack', { comm: task.comm, pid: task.tid, release: k.spec.release, frames: dump_stack(k) });
+      k.tr?.emit('dump_stack', 'dump_stack', { comm: task.comm, pid: task.tid, release: k.spec.release, frames: dump_stack(k) });
     }
     ev('sigbus: FAULT_FLAG_ALLOW_RETRY missing');
     return VM_FAULT_SIGBUS;
   }
   let ret = VM_FAULT_RETRY;
   if (flags & FAULT_FLAG_RETRY_NOWAIT) { ev('retry: RETRY_NOWAIT'); return ret; }
-  if (k.has(PATCH.uffdReleasedRetry) && ctx.released) { ev('retry: uffd released'); return ret; }
   const msg = userfault_msg(k, ctx, vmf, reason);
   const uwq = new Uwq(ctx, task, msg);
   ctx.pending.push(uwq);
@@ -230,7 +229,7 @@ export function wake_userfault(k: Kernel, ctx: UserfaultfdCtx, start: number, le
       } else i++;
     }
   }
-  if (n) k.trace('uffd_wake', 'wake_userfault', { uffd: ctx.name, start, len, woken: n });
+  if (n) k.tr?.emit('uffd_wake', 'wake_userfault', { uffd: ctx.name, start, len, woken: n });
   return n;
 }
 
@@ -244,7 +243,7 @@ export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolea
   if (flags.userModeOnly && !k.has(PATCH.uffdUserModeOnly)) fail('EINVAL', 'UFFD_USER_MODE_ONLY is unknown before v5.11');
   const ctx = new UserfaultfdCtx(task.mm, flags.nonblock, flags.userModeOnly, name);
   k.uffds.push(ctx);
-  k.trace('userfaultfd', viaDev ? 'userfaultfd_dev_ioctl' : 'sys_userfaultfd', { uffd: name, nonblock: flags.nonblock, user_mode_only: flags.userModeOnly });
+  k.tr?.emit('userfaultfd', viaDev ? 'userfaultfd_dev_ioctl' : 'sys_userfaultfd', { uffd: name, nonblock: flags.nonblock, user_mode_only: flags.userModeOnly });
   return ctx;
 }
 
@@ -258,7 +257,7 @@ export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, fea
   ctx.features = features >>> 0;
   ctx.apiDone = true;
   const ioctls = (1n << BigInt(_UFFDIO_REGISTER)) | (1n << BigInt(_UFFDIO_UNREGISTER)) | (1n << BigInt(_UFFDIO_API));
-  k.trace('uffdio_api', 'userfaultfd_api', { uffd: ctx.name, features: avail, ioctls: '0x' + ioctls.toString(16) });
+  k.tr?.emit('uffdio_api', 'userfaultfd_api', { uffd: ctx.name, features: avail, ioctls: '0x' + ioctls.toString(16) });
   return { features: avail, ioctls };
 }
 
@@ -315,7 +314,7 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
     if (!(mode & UFFDIO_REGISTER_MODE_WP)) ioctls &= ~(1 << _UFFDIO_WRITEPROTECT);
     if (!(mode & UFFDIO_REGISTER_MODE_MINOR)) ioctls &= ~(1 << _UFFDIO_CONTINUE);
   }
-  k.trace('uffdio_register', 'userfaultfd_register', { uffd: ctx.name, start, end, mode, ioctls });
+  k.tr?.emit('uffdio_register', 'userfaultfd_register', { uffd: ctx.name, start, end, mode, ioctls });
   return BigInt(ioctls);
 }
 
@@ -338,7 +337,7 @@ export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: nu
       x.uffd = null;
     });
   }
-  k.trace('uffdio_unregister', 'userfaultfd_unregister', { uffd: ctx.name, start, end });
+  k.tr?.emit('uffdio_unregister', 'userfaultfd_unregister', { uffd: ctx.name, start, end });
 }
 
 /** UFFDIO_WRITEPROTECT */
@@ -394,7 +393,7 @@ export function userfaultfd_ctx_read(k: Kernel, ctx: UserfaultfdCtx, bufLen: num
   const uwq = ctx.pending.shift();
   if (!uwq) return null;
   ctx.waiting.push(uwq);
-  k.trace('uffd_read', 'userfaultfd_ctx_read', { uffd: ctx.name, event: uwq.msg.event, flags: uwq.msg.flags, address: uwq.msg.address });
+  k.tr?.emit('uffd_read', 'userfaultfd_ctx_read', { uffd: ctx.name, event: uwq.msg.event, flags: uwq.msg.flags, address: uwq.msg.address });
   return uwq.msg;
 }
 

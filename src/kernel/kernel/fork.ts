@@ -35,7 +35,7 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
     if (!(v.vm_flags & VM_WIPEONFORK) && v.anon_vma) copy_page_range(k, c, v, child, parent);
   }
   child.anonPages = parent.anonPages;
-  k.trace('fork', 'dup_mmap', { vmas: child.vmas.length });
+  k.tr?.emit('fork', 'dup_mmap', { vmas: child.vmas.length });
   return child;
 }
 
@@ -45,8 +45,9 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
   const f = k.folios;
   const e = new Pte();
   const cow = is_cow_mapping(src.vm_flags);
-  // b569a1760782 (v5.7): the child keeps uffd-wp only if its VMA is registered for WP
-  const keepWp = (dst.vm_flags & VM_UFFD_WP) !== 0;
+  // b569a1760782 (v5.7) drops the uffd-wp bit when the VMA is not registered for WP, but tested the
+  // parent's VMA until 8f34f1eac382 (v5.14) looked at the child's
+  const keepWp = ((k.has(PATCH.uffdWpForkChildVma) ? dst : src).vm_flags & VM_UFFD_WP) !== 0;
   forEachPmd(k, smm, src.vm_start, src.vm_end, false, (spmd, addr, next) => {
     spmd.t.get(spmd.i, e);
     if (g.pmd_none(e)) return;

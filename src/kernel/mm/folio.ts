@@ -181,6 +181,53 @@ export class FolioStore {
     return -1;
   }
 
+  /**
+   * __split_huge_page: the large folio at slot becomes order-0 folios, one per page, each taking the
+   * head's flags, its own mapcount and PageAnonExclusive; a page nobody maps is freed. Returns the
+   * new slot of each page (-1 for freed ones).
+   */
+  splitLarge(slot: number): number[] {
+    const n = this.nrPages(slot);
+    const base = this.pfn[slot]!;
+    const sidx = Math.floor(base / HPAGE_PMD_NR) - this.firstSect;
+    const sub = this.sub[slot];
+    const entire = this.mapcount[slot]!;
+    const headFlags = this.flags[slot]! & ~(PG_anon_exclusive | PG_deferred_split);
+    const headExcl = (this.flags[slot]! & PG_anon_exclusive) !== 0;
+    const map = new Int32Array(HPAGE_PMD_NR).fill(-1);
+    const out: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const s = i === 0 ? slot : this.newSlot();
+      const mapped = (sub ? sub.mapcount[i]! : 0) + entire;
+      const excl = sub ? sub.exclusive[i] === 1 : i === 0 && headExcl;
+      this.pfn[s] = base + i;
+      this.order[s] = 0;
+      this.flags[s] = (headFlags | (excl ? PG_anon_exclusive : 0)) >>> 0;
+      this.mapcount[s] = mapped;
+      this.refcount[s] = mapped;
+      this.sub[s] = undefined;
+      map[i] = s;
+      out.push(s);
+    }
+    this.sectKind[sidx] = KIND_SMALL;
+    this.sectSmall[sidx] = map;
+    this.liveFolios += n - 1;
+    return out;
+  }
+
+  /** does pfn lie in a large folio? (one section lookup, no slot) */
+  isLargePfn(pfn: number): boolean {
+    const sidx = Math.floor(pfn / HPAGE_PMD_NR) - this.firstSect;
+    return sidx >= 0 && sidx < this.nsect && this.sectKind[sidx] === KIND_LARGE;
+  }
+
+  /** PageAnon(page) && PageAnonExclusive(page) for the page at pfn */
+  anonExclusiveAt(pfn: number): boolean {
+    const slot = this.slotOf(pfn);
+    if (slot < 0 || (this.flags[slot]! & PG_anon) === 0) return false;
+    return this.pageAnonExclusive(slot, pfn);
+  }
+
   nrPages(slot: number): number { return 1 << this.order[slot]!; }
   isLarge(slot: number): boolean { return this.order[slot]! > 0; }
   test(slot: number, flag: number): boolean { return (this.flags[slot]! & flag) !== 0; }

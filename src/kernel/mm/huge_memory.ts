@@ -7,10 +7,10 @@ import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_WRITE } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
-import { PG_anon, PG_dirty, PG_mlocked } from './folio.js';
+import { PG_anon, PG_dirty, PG_mlocked, PG_zero } from './folio.js';
 import { folio_add_anon_rmap_ptes, folio_add_new_anon_rmap, folio_remove_rmap_pmd } from './rmap.js';
-import { Slot, tableEntry, pte_index } from './pgtable.js';
-import { anon_vma_prepare, maybe_mkwrite, VmFault, transparent_hugepage_enabled, thp_range_in_vma } from './memory.js';
+import { Slot, tableEntry, pte_index, PageTable, LEVEL_PMD, LEVEL_PTE } from './pgtable.js';
+import { anon_vma_prepare, maybe_mkwrite, VmFault, transparent_hugepage_enabled, thp_range_in_vma, follow_pfn } from './memory.js';
 import { handle_userfault, userfaultfd_huge_pmd_wp, userfaultfd_missing, userfaultfd_wp_2018, userfaultfd_wp_async } from '../fs/userfaultfd.js';
 import { VM_UFFD_MISSING } from '../include/vm_flags.js';
 import { can_change_pmd_writable } from './mprotect.js';
@@ -30,7 +30,7 @@ function maybe_pmd_mkwrite(k: Kernel, e: Pte, vma: VmArea): Pte {
 export function set_pmd_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string): void {
   if (k.tr) {
     const old = s.t.get(s.i, new Pte());
-    k.trace('set_pmd', fn, { addr, old: old.toString(), new: e.toString() });
+    k.tr?.emit('set_pmd', fn, { addr, old: old.toString(), new: e.toString() });
   }
   s.t.set(s.i, e);
 }
@@ -51,8 +51,9 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault): number {
     const zslot = k.hugeZeroFolio();
     if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
     const entry = g.mk_huge_pmd(new Pte(), k.folios.pfn[zslot]!, vma.vm_page_prot);
+    if (k.has(PATCH.hugeZeroPmdSpecial)) g.pte_mkspecial(entry); // pmd_mkspecial (v6.18)
     set_pmd_at(k, vmf.pmd, entry, haddr, 'set_huge_zero_page');
-    k.trace('do_huge_pmd_anonymous_page', 'do_huge_pmd_anonymous_page', { addr: haddr, huge_zero_page: true, pmd: entry.toString() });
+    k.tr?.emit('do_huge_pmd_anonymous_page', 'do_huge_pmd_anonymous_page', { addr: haddr, huge_zero_page: true, pmd: entry.toString() });
     return 0;
   }
   const slot = k.folios.alloc(HPAGE_PMD_ORDER, 0);
@@ -75,7 +76,7 @@ function __do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault, slot: number): nu
   folio_add_new_anon_rmap(k, slot, true);
   vmf.mm.anonPages += HPAGE_PMD_NR;
   set_pmd_at(k, vmf.pmd, entry, haddr, '__do_huge_pmd_anonymous_page');
-  k.trace('do_huge_pmd_anonymous_page', '__do_huge_pmd_anonymous_page', { addr: haddr, pfn, pmd: entry.toString() });
+  k.tr?.emit('do_huge_pmd_anonymous_page', '__do_huge_pmd_anonymous_page', { addr: haddr, pfn, pmd: entry.toString() });
   return 0;
 }
 
@@ -93,7 +94,7 @@ export function wp_huge_pmd(k: Kernel, vmf: VmFault): number {
   const vma = vmf.vma;
   const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
   if (k.has(PATCH.uffdWp2018Branch) && userfaultfd_wp_2018(vma)) {
-    k.trace('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'userfault (VMA flag hook)' });
+    k.tr?.emit('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'userfault (VMA flag hook)' });
     return handle_userfault(k, vmf, VM_UFFD_WP);
   }
   if (!unshare && k.has(PATCH.uffdWpFaultHook) && userfaultfd_huge_pmd_wp(k, vma, vmf.orig_pmd)) {
@@ -102,7 +103,7 @@ export function wp_huge_pmd(k: Kernel, vmf: VmFault): number {
       __split_huge_pmd(k, vmf.mm, vma, vmf.pmd, haddrOf(vmf.address), false);
       return VM_FAULT_FALLBACK;
     }
-    k.trace('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'userfault (uffd-wp bit)' });
+    k.tr?.emit('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'userfault (uffd-wp bit)' });
     return handle_userfault(k, vmf, VM_UFFD_WP);
   }
   return do_huge_pmd_wp_page(k, vmf);
@@ -130,7 +131,7 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
     folio_add_new_anon_rmap(k, nslot, true);
     vmf.mm.anonPages += HPAGE_PMD_NR;
     set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
-    k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'new THP for the huge zero page' });
+    k.tr?.emit('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'new THP for the huge zero page' });
     return VM_FAULT_WRITE;
   }
   const slot = f.slotOf(g.pmd_pfn(orig));
@@ -146,7 +147,7 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
     const entry = g.pmd_mkyoung(orig.clone());
     maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
     set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
-    k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'reuse' });
+    k.tr?.emit('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'reuse' });
     return VM_FAULT_WRITE;
   }
   if (k.has(PATCH.thpCowSplitsPmd)) return fallback(k, vmf, 'shared THP: split');
@@ -161,13 +162,13 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
   set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
   folio_remove_rmap_pmd(k, slot);
   k.folio_put(slot);
-  k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'copy THP' });
+  k.tr?.emit('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'copy THP' });
   return VM_FAULT_WRITE;
 }
 
 function fallback(k: Kernel, vmf: VmFault, why: string): number {
   __split_huge_pmd(k, vmf.mm, vmf.vma, vmf.pmd, haddrOf(vmf.address), false);
-  k.trace('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: vmf.address, action: why });
+  k.tr?.emit('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: vmf.address, action: why });
   return VM_FAULT_FALLBACK;
 }
 
@@ -183,8 +184,10 @@ export function change_huge_pmd(k: Kernel, vma: VmArea, pmd: Slot, addr: number,
   if ((cp_flags & MM_CP_PROT_NUMA) && (is_huge_zero_pmd(k, old) || g.pmd_protnone(old))) return 1;
   // pmdp_invalidate: the hardware A/D bits are in `old`
   const entry = g.pmd_modify(old.clone(), newprot);
-  if (cp_flags & MM_CP_UFFD_WP) g.pmd_mkuffd_wp(entry);
-  else if (cp_flags & MM_CP_UFFD_WP_RESOLVE) g.pmd_clear_uffd_wp(entry);
+  if (k.has(PATCH.uffdWpApplyBit)) {
+    if (cp_flags & MM_CP_UFFD_WP) g.pmd_mkuffd_wp(entry);
+    else if (cp_flags & MM_CP_UFFD_WP_RESOLVE) g.pmd_clear_uffd_wp(entry);
+  } else if (cp_flags & MM_CP_UFFD_WP) g.pmd_wrprotect(entry);
   if (k.has(PATCH.hugePmdTryChangeWritable) && (cp_flags & MM_CP_TRY_CHANGE_WRITABLE) && !g.pmd_write(entry) &&
       can_change_pmd_writable(k, vma, addr, entry)) {
     g.pmd_mkwrite(entry);
@@ -198,15 +201,15 @@ export function __split_huge_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot
   const e = pmd.t.get(pmd.i, new Pte());
   if (!k.pgt.pmd_trans_huge(e)) return;
   const slot = k.folios.slotOf(k.pgt.pmd_pfn(e));
-  if (slot >= 0 && !k.folios.test(slot, PG_anon)) return;
+  if (slot >= 0 && !k.folios.test(slot, PG_anon) && !k.folios.test(slot, PG_zero)) return; // file THPs are not modelled
   if (slot >= 0) k.folios.clearFlag(slot, PG_mlocked);
   __split_huge_pmd_locked(k, mm, vma, pmd, haddr, freeze);
 }
 
-/** __split_huge_zero_page_pmd: 512 special PTEs of the zero page (uffd-wp carried from v5.7) */
+/** __split_huge_zero_page_pmd: 512 special PTEs of the zero page (uffd-wp carried from v6.3 42b2af2c9b7e) */
 function __split_huge_zero_page_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, haddr: number, old: Pte): void {
   const g = k.pgt;
-  const uffd_wp = k.has(PATCH.uffdWpApplyBit) && g.pmd_uffd_wp(old);
+  const uffd_wp = k.has(PATCH.hugeZeroSplitKeepsUffdWp) && g.pmd_uffd_wp(old);
   pmd.t.clear(pmd.i);
   const t = k.pteAlloc(mm, pmd);
   const entry = new Pte();
@@ -215,7 +218,7 @@ function __split_huge_zero_page_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: S
     if (uffd_wp) g.pte_mkuffd_wp(entry);
     t.set(i, entry);
   }
-  k.trace('split_huge_pmd', '__split_huge_zero_page_pmd', { addr: haddr, old_pmd: old.toString(), pte: entry.toString() });
+  k.tr?.emit('split_huge_pmd', '__split_huge_zero_page_pmd', { addr: haddr, old_pmd: old.toString(), pte: entry.toString() });
 }
 
 /**
@@ -225,9 +228,7 @@ function __split_huge_zero_page_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: S
  * - 2018 proposal (Peter Xu): pte_mkdirty when the PMD was dirty
  * - v5.7: pte_mkuffd_wp when the PMD had _PAGE_UFFD_WP
  * - v5.19: every subpage inherits PageAnonExclusive
- * - v6.1-rc1 0ccf7f168e17 pte_mkdirty; v6.1 624a2c94f5b7 takes it out again; v6.2 e833bc503405 puts it
- *   back before the wrprotect; v6.4 5436d6556937 restores the order and 1462c52e9f2b only mkwrite()s
- *   when the PMD was writable
+ * - v6.1-rc1 0ccf7f168e17 pte_mkdirty; v6.1 624a2c94f5b7 takes it out again; v6.2 e833bc503405 puts it back
  */
 export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, haddr: number, _freeze: boolean): void {
   const g = k.pgt;
@@ -245,18 +246,17 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
   if (dirty) f.setFlag(slot, PG_dirty); // SetPageDirty(page) / folio_set_dirty(folio)
   const write = g.pmd_write(old);
   const young = g.pmd_young(old);
-  const soft_dirty = g.pmd_soft_dirty(old);
+  const soft_dirty = k.has(PATCH.softDirtyThpSplit) && g.pmd_soft_dirty(old);
   const uffd_wp = k.has(PATCH.uffdWpApplyBit) && g.pmd_uffd_wp(old);
   const anon_exclusive = k.has(PATCH.anonExclusive) && f.pageAnonExclusive(slot, pfn);
   f.refcount[slot] = f.refcount[slot]! + HPAGE_PMD_NR - 1;
 
+  // on x86 the order of pte_wrprotect and pte_mkdirty, and maybe_mkwrite + wrprotect versus a plain
+  // mkwrite when the PMD was writable (v6.4 5436d6556937 / 1462c52e9f2b), give the same entry
   const mkdirty =
     k.has(PATCH.peterx2018SplitMkdirty) ||
     (k.has(PATCH.thpSplitCarriesDirty) && !k.has(PATCH.thpSplitDirtyPartlyReverted)) ||
     k.has(PATCH.thpSplitReapplyMkdirty);
-  // e833bc503405 moved pte_wrprotect after pte_mkdirty; 5436d6556937 moved it back
-  const wrprotectLast = k.has(PATCH.thpSplitReapplyMkdirty) && !k.has(PATCH.thpSplitRevertPartlyRevert);
-  const conditionalMkwrite = k.has(PATCH.thpSplitConditionalMkwrite);
 
   // the deposited page table becomes the PTE table (pgtable_trans_huge_withdraw + pmd_populate)
   pmd.t.clear(pmd.i);
@@ -264,23 +264,17 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
   const entry = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     g.pfn_pte(entry, pfn + i, vma.vm_page_prot);
-    if (conditionalMkwrite) {
-      if (write) g.pte_mkwrite(entry);
-    } else {
-      maybe_mkwrite(k, entry, vma);
-      if (!write && !wrprotectLast) g.pte_wrprotect(entry);
-    }
+    maybe_mkwrite(k, entry, vma);
+    if (!write) g.pte_wrprotect(entry);
     if (!young) g.pte_mkold(entry);
     if (mkdirty && dirty) g.pte_mkdirty(entry);
-    if (!conditionalMkwrite && !write && wrprotectLast) g.pte_wrprotect(entry);
     if (soft_dirty) g.pte_mksoft_dirty(entry);
     if (uffd_wp) g.pte_mkuffd_wp(entry);
     t.set(i, entry);
-    if (i === 0 || i === HPAGE_PMD_NR - 1) void 0;
   }
   folio_add_anon_rmap_ptes(k, slot, pfn, HPAGE_PMD_NR, anon_exclusive);
   folio_remove_rmap_pmd(k, slot);
-  k.trace('split_huge_pmd', '__split_huge_pmd_locked', {
+  k.tr?.emit('split_huge_pmd', '__split_huge_pmd_locked', {
     addr: haddr, old_pmd: old.toString(), dirty, write, young, soft_dirty, uffd_wp,
     first_pte: t.get(0, new Pte()).toString(),
   });
@@ -299,6 +293,89 @@ export function zap_huge_pmd(k: Kernel, mm: MmStruct, _vma: VmArea, pmd: Slot, a
   folio_remove_rmap_pmd(k, slot);
   mm.anonPages -= HPAGE_PMD_NR;
   k.folio_put(slot);
-  k.trace('zap_huge_pmd', 'zap_huge_pmd', { addr });
+  k.tr?.emit('zap_huge_pmd', 'zap_huge_pmd', { addr });
 }
 
+
+/** every page-table entry, in every address space, that maps a page of the folio at slot (the rmap walk) */
+function folio_mappings(k: Kernel, slot: number): { mm: MmStruct; t: PageTable; i: number; level: number }[] {
+  const f = k.folios;
+  const base = f.pfn[slot]!, end = base + f.nrPages(slot);
+  const out: { mm: MmStruct; t: PageTable; i: number; level: number }[] = [];
+  for (const mm of k.mms) {
+    for (const t of mm.tables.values()) {
+      if (t.level !== LEVEL_PMD && t.level !== LEVEL_PTE) continue;
+      for (let i = 0; i < 512; i++) {
+        const lo = t.e[2 * i]!;
+        if (!(lo & 1)) continue;
+        if (t.level === LEVEL_PMD && !(lo & 0x80)) continue;
+        const pfn = (lo >>> 12) + (t.e[2 * i + 1]! & 0xfffff) * 0x100000;
+        if (pfn >= base && pfn < end) out.push({ mm, t, i, level: t.level });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * split_huge_page (mm/huge_memory.c split_huge_page_to_list_to_order): PMD mappings are split first
+ * (TTU_SPLIT_HUGE_PMD), the PTEs go through migration entries and come back mapping order-0 folios.
+ * Before v6.1 2e3468778dbe the returning PTE is rebuilt old and clean (soft-dirty and write kept);
+ * from v6.1 migration entries remember the accessed and dirty bits. Returns 0, or -EBUSY when the
+ * folio has references other than its mappings.
+ */
+export function split_huge_page(k: Kernel, slot: number): number {
+  const g = k.pgt;
+  const f = k.folios;
+  if (!f.isLarge(slot) || !f.test(slot, PG_anon) || f.test(slot, PG_zero)) return -16;
+  for (const mp of folio_mappings(k, slot)) {
+    if (mp.level !== LEVEL_PMD) continue;
+    const vma = k.vma_lookup(mp.mm, mp.t.addrOf(mp.i));
+    if (vma) __split_huge_pmd(k, mp.mm, vma, { t: mp.t, i: mp.i }, mp.t.addrOf(mp.i), true);
+  }
+  if (f.refcount[slot] !== f.folioMapcount(slot)) return -16; // can_split_folio
+  const keepAD = k.has(PATCH.migrationKeepsYoungDirty);
+  const e = new Pte();
+  for (const mp of folio_mappings(k, slot)) {
+    const vma = k.vma_lookup(mp.mm, mp.t.addrOf(mp.i));
+    if (!vma) continue;
+    mp.t.get(mp.i, e);
+    // remove_migration_pte
+    const pfn = g.pte_pfn(e);
+    const n = g.pfn_pte(new Pte(), pfn, vma.vm_page_prot);
+    if (keepAD) {
+      if (!g.pte_young(e)) g.pte_mkold(n);
+      if (g.pte_dirty(e)) g.pte_mkdirty(n);
+    } else g.pte_mkold(n);
+    if (g.pte_soft_dirty(e)) g.pte_mksoft_dirty(n);
+    if (g.pte_uffd_wp(e)) g.pte_mkuffd_wp(n);
+    else if (g.pte_write(e)) maybe_mkwrite(k, n, vma);
+    mp.t.set(mp.i, n);
+  }
+  const base = f.pfn[slot]!;
+  const slots = f.splitLarge(slot);
+  slots.forEach((s, i) => {
+    if (f.refcount[s] === 0) {
+      k.data.clearPage(base + i);
+      f.free(s);
+    }
+  });
+  k.vmstat.thp_split_page++;
+  k.tr?.emit('split_huge_page', 'split_huge_page', { pfn: base });
+  return 0;
+}
+
+/** debugfs split_huge_pages for one process and range (split_huge_pages_pid): the number of THPs split */
+export function split_huge_pages_range(k: Kernel, mm: MmStruct, start: number, len: number): number {
+  let split = 0;
+  const seen = new Set<number>();
+  for (let a = start; a < start + len; a += PAGE_SIZE) {
+    const pfn = follow_pfn(k, mm, a);
+    if (pfn < 0) continue;
+    const slot = k.folios.slotOf(pfn);
+    if (slot < 0 || !k.folios.isLarge(slot) || seen.has(slot)) continue;
+    seen.add(slot);
+    if (split_huge_page(k, slot) === 0) split++;
+  }
+  return split;
+}

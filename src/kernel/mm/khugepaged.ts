@@ -85,7 +85,7 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
   folio_add_new_anon_rmap(k, nslot, true);
   mm.anonPages += HPAGE_PMD_NR;
   set_pmd_at(k, pmd, entry, haddr, 'collapse_huge_page');
-  k.trace('collapse', 'collapse_huge_page', { addr: haddr, new_pfn: npfn });
+  k.tr?.emit('collapse', 'collapse_huge_page', { addr: haddr, new_pfn: npfn });
 }
 
 /** madvise_collapse */
@@ -109,7 +109,7 @@ export function madvise_collapse(k: Kernel, mm: MmStruct, start: number, end: nu
       done++;
     } else {
       last = r;
-      k.trace('collapse', 'madvise_collapse', { addr: a, result: r });
+      k.tr?.emit('collapse', 'madvise_collapse', { addr: a, result: r });
       if (r !== 'pte_uffd_wp') break; // SCAN_PTE_UFFD_WP is in the "keep going" list
     }
   }

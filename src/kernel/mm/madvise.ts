@@ -68,7 +68,7 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
     at = v.vm_end;
   }
   if (at < end) unmapped = true;
-  k.trace('madvise', 'do_madvise', { start, end, advice: name });
+  k.tr?.emit('madvise', 'do_madvise', { start, end, advice: name });
   if (advice === MADV.collapse) {
     madvise_collapse(k, mm, start, end);
   } else {

@@ -70,7 +70,7 @@ export function thp_range_in_vma(vma: VmArea, addr: number): boolean {
 /** handle_mm_fault; from v5.9 the fault is accounted here (mm_account_fault) */
 export function handle_mm_fault(k: Kernel, vma: VmArea, address: number, flags: number): number {
   k.vmstat.pgfault++;
-  k.trace('handle_mm_fault', 'handle_mm_fault', { address, flags });
+  k.tr?.emit('handle_mm_fault', 'handle_mm_fault', { address, flags });
   const ret = __handle_mm_fault(k, vma, address, flags);
   if (k.has(PATCH.faultAccountingInCore)) mm_account_fault(k, flags, ret);
   return ret;
@@ -102,7 +102,7 @@ export function __handle_mm_fault(k: Kernel, vma: VmArea, real_address: number, 
     const ret = do_huge_pmd_anonymous_page(k, vmf);
     if (!(ret & VM_FAULT_FALLBACK)) return ret;
   } else if (g.pmd_trans_huge(vmf.orig_pmd)) {
-    const wants = (flags & FAULT_FLAG_WRITE) !== 0 || (k.has(PATCH.faultUnshare) && (flags & FAULT_FLAG_UNSHARE) !== 0);
+    const wants = (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) !== 0;
     if (wants && !g.pmd_write(vmf.orig_pmd)) {
       const ret = wp_huge_pmd(k, vmf);
       if (!(ret & VM_FAULT_FALLBACK)) return ret;
@@ -130,7 +130,7 @@ export function handle_pte_fault(k: Kernel, vmf: VmFault): number {
   if (!g.pte_present(vmf.orig_pte)) return do_swap_page(k, vmf);
   const entry = vmf.orig_pte.clone();
   const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
-  const unshare = k.has(PATCH.faultUnshare) && (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
+  const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
   if (write || unshare) {
     if (!g.pte_write(entry)) return do_wp_page(k, vmf);
     if (write) g.pte_mkdirty(entry);
@@ -145,7 +145,7 @@ export function handle_pte_fault(k: Kernel, vmf: VmFault): number {
 export function set_pte_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string): void {
   if (k.tr) {
     const old = s.t.get(s.i, new Pte());
-    k.trace('set_pte', fn, { addr, old: old.toString(), new: e.toString() });
+    k.tr?.emit('set_pte', fn, { addr, old: old.toString(), new: e.toString() });
   }
   s.t.set(s.i, e);
 }
@@ -167,7 +167,7 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
     if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
     if (markerWp) g.pte_mkuffd_wp(entry);
     set_pte_at(k, slot, entry, vmf.address, 'do_anonymous_page');
-    k.trace('do_anonymous_page', 'do_anonymous_page', { addr: vmf.address, zero_page: true, pte: entry.toString() });
+    k.tr?.emit('do_anonymous_page', 'do_anonymous_page', { addr: vmf.address, zero_page: true, pte: entry.toString() });
     return 0;
   }
   if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
@@ -180,7 +180,7 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   vmf.mm.anonPages++;
   folio_add_new_anon_rmap(k, fslot, false);
   set_pte_at(k, slot, entry, vmf.address, 'do_anonymous_page');
-  k.trace('do_anonymous_page', 'do_anonymous_page', { addr: vmf.address, pfn, pte: entry.toString() });
+  k.tr?.emit('do_anonymous_page', 'do_anonymous_page', { addr: vmf.address, pfn, pte: entry.toString() });
   return 0;
 }
 
@@ -194,7 +194,7 @@ export const PTE_MARKER_UFFD_WP = 1;
 
 /** do_swap_page: only PTE markers exist in the model (no swap device); handle_pte_marker */
 export function do_swap_page(k: Kernel, vmf: VmFault): number {
-  if (isUffdWpMarker(k, vmf.orig_pte)) {
+  if (k.has(PATCH.pteMarkers) && isUffdWpMarker(k, vmf.orig_pte)) {
     // handle_pte_marker -> pte_marker_handle_uffd_wp: treat as none, do_anonymous_page keeps the bit
     return do_anonymous_page(k, vmf);
   }
@@ -208,12 +208,12 @@ export function do_wp_page(k: Kernel, vmf: VmFault): number {
   const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
   // Andrea's 2018 hook: every write fault in a VM_UFFD_WP VMA goes to userspace
   if (k.has(PATCH.uffdWp2018Branch) && userfaultfd_wp_2018(vma)) {
-    k.trace('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'userfault (VMA flag hook)' });
+    k.tr?.emit('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'userfault (VMA flag hook)' });
     return handle_userfault(k, vmf, VM_UFFD_WP);
   }
   if (!unshare && k.has(PATCH.uffdWpFaultHook) && userfaultfd_pte_wp(k, vma, vmf.orig_pte)) {
     if (!userfaultfd_wp_async(vma)) {
-      k.trace('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'userfault (uffd-wp bit)' });
+      k.tr?.emit('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'userfault (uffd-wp bit)' });
       return handle_userfault(k, vmf, VM_UFFD_WP);
     }
     // WP_ASYNC: resolve in the kernel by dropping the bit, then handle as a normal write fault
@@ -222,7 +222,7 @@ export function do_wp_page(k: Kernel, vmf: VmFault): number {
   }
   const slot = vm_normal_page(k, vma, vmf.orig_pte);
   if (slot < 0) {
-    k.trace('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'copy (zero page)' });
+    k.tr?.emit('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'copy (zero page)' });
     return wp_page_copy(k, vmf, -1);
   }
   const f = k.folios;
@@ -230,11 +230,11 @@ export function do_wp_page(k: Kernel, vmf: VmFault): number {
     const pfn = g.pte_pfn(vmf.orig_pte);
     if (wp_can_reuse(k, slot, pfn)) {
       if (unshare) return 0;
-      k.trace('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'reuse' });
+      k.tr?.emit('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'reuse' });
       return wp_page_reuse(k, vmf, slot);
     }
   }
-  k.trace('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'copy' });
+  k.tr?.emit('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'copy' });
   return wp_page_copy(k, vmf, slot);
 }
 
@@ -295,7 +295,7 @@ export function wp_page_copy(k: Kernel, vmf: VmFault, oldSlot: number): number {
     folio_remove_rmap_pte(k, oldSlot, oldPfn);
     k.folio_put(oldSlot);
   }
-  k.trace('wp_page_copy', 'wp_page_copy', { addr: vmf.address, old_pfn: oldPfn, new_pfn: npfn });
+  k.tr?.emit('wp_page_copy', 'wp_page_copy', { addr: vmf.address, old_pfn: oldPfn, new_pfn: npfn });
   return VM_FAULT_WRITE;
 }
 

@@ -11,6 +11,7 @@ import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
 import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { fail } from '../include/errno.js';
 import { unmap_page_range, split_huge_pmd_address } from './memory.js';
+import { PATCH } from '../../profiles/patches.js';
 import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable } from './pgtable.js';
 
 /** the top of the mmap area; mappings are placed top-down below it, as with the legacy-free x86-64 layout */
@@ -84,12 +85,12 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
 /** mmap_region: unmap what is there, then add (or merge) the new VMA; new VMAs are soft-dirty */
 export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, vm_flags: number, label: string): number {
   do_munmap(k, mm, addr, len);
-  if (k.config.soft_dirty) vm_flags |= VM_SOFTDIRTY;
+  if (k.config.soft_dirty && k.has(PATCH.softDirtyVmaReuse)) vm_flags |= VM_SOFTDIRTY;
   const vma = new VmArea(addr, addr + len, vm_flags, vm_get_page_prot(vm_flags), Math.floor(addr / PAGE_SIZE), label);
   insertVma(mm, vma);
   vma_set_page_prot(vma);
   vma_merge_around(k, mm, vma);
-  k.trace('mmap', 'mmap_region', { start: addr, end: addr + len, vm_flags: vm_flags >>> 0, label });
+  k.tr?.emit('mmap', 'mmap_region', { start: addr, end: addr + len, vm_flags: vm_flags >>> 0, label });
   return addr;
 }
 
@@ -113,7 +114,7 @@ export function vma_merge_around(k: Kernel, mm: MmStruct, vma: VmArea): VmArea {
     cur.vm_flags |= next.vm_flags & VM_SOFTDIRTY;
     cur.anon_vma ??= next.anon_vma;
     mm.vmas.splice(i + 1, 1);
-    k.trace('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
+    k.tr?.emit('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
   }
   const prev = i > 0 ? mm.vmas[i - 1] : undefined;
   if (prev && can_merge(prev, cur)) {
@@ -122,7 +123,7 @@ export function vma_merge_around(k: Kernel, mm: MmStruct, vma: VmArea): VmArea {
     prev.anon_vma ??= cur.anon_vma;
     mm.vmas.splice(i, 1);
     cur = prev;
-    k.trace('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
+    k.tr?.emit('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
   }
   return cur;
 }
@@ -169,7 +170,7 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number): 
     mm.vmas.splice(mm.vmas.indexOf(v), 1);
   }
   free_pgtables(k, mm, start, end);
-  k.trace('munmap', 'do_vmi_munmap', { start, end });
+  k.tr?.emit('munmap', 'do_vmi_munmap', { start, end });
 }
 
 /** free_pgtables: free page-table pages whose whole span no longer has a VMA */

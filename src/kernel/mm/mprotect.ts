@@ -3,7 +3,7 @@ import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
-import { VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_SHARED, VM_SOFTDIRTY, VM_WRITE, VM_EXEC, VM_READ } from '../include/vm_flags.js';
+import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_SHARED, VM_SOFTDIRTY, VM_WRITE, VM_EXEC, VM_READ } from '../include/vm_flags.js';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -20,23 +20,48 @@ export function vma_soft_dirty_enabled(k: Kernel, vma: VmArea): boolean {
   return k.config.soft_dirty && (vma.vm_flags & VM_SOFTDIRTY) === 0;
 }
 
+/** the per-VMA part of can_change_pte_writable, computed once per range */
+export interface WritableCheck {
+  vmaWritable: boolean;
+  shared: boolean;
+  needDirty: boolean;
+  /** soft-dirty tracking needs the write fault when the entry is not soft-dirty */
+  softDirtyWp: boolean;
+  uffdVma: boolean;
+}
+
+export function writable_check(k: Kernel, vma: VmArea): WritableCheck {
+  return {
+    vmaWritable: (vma.vm_flags & VM_WRITE) !== 0,
+    shared: (vma.vm_flags & VM_SHARED) !== 0,
+    needDirty: !k.has(PATCH.mprotectCleanAnonWritable),
+    softDirtyWp: softDirtyNeedsWp(k, vma, false),
+    uffdVma: (vma.vm_flags & VM_UFFD_WP) !== 0,
+  };
+}
+
 /**
  * can_change_pte_writable: may mprotect/uffd-unprotect set the write bit without a fault?
  * v6.0 64fe24a3e05e (exclusive anon, dirty PTE required; soft-dirty test inverted until 76aefad628aa),
  * v6.2 d84887739d5c (no dirty requirement for anon).
  */
 export function can_change_pte_writable(k: Kernel, vma: VmArea, addr: number, pte: Pte): boolean {
+  return pte_writable_ok(k, writable_check(k, vma), pte);
+}
+
+/** can_change_pte_writable's per-entry tests, given the VMA's */
+export function pte_writable_ok(k: Kernel, c: WritableCheck, pte: Pte): boolean {
   const g = k.pgt;
-  if (!(vma.vm_flags & VM_WRITE)) return false;
+  if (!c.vmaWritable) return false;
   if (g.pte_protnone(pte)) return false;
-  if (!k.has(PATCH.mprotectCleanAnonWritable) && !g.pte_dirty(pte)) return false;
-  if (softDirtyNeedsWp(k, vma, g.pte_soft_dirty(pte))) return false;
-  if (userfaultfd_pte_wp(k, vma, pte)) return false;
-  if (!(vma.vm_flags & VM_SHARED)) {
-    const slot = vm_normal_page(k, vma, pte);
-    return slot >= 0 && k.folios.test(slot, PG_anon) && k.folios.pageAnonExclusive(slot, g.pte_pfn(pte));
+  if (c.needDirty && !g.pte_dirty(pte)) return false;
+  if (c.softDirtyWp && !g.pte_soft_dirty(pte)) return false;
+  if (c.uffdVma && g.pte_uffd_wp(pte)) return false;
+  if (!c.shared) {
+    // vm_normal_page() is anon and PageAnonExclusive(); special PTEs (the zero page) have no page
+    if (g.pte_special(pte)) return false;
+    return k.folios.anonExclusiveAt(g.pte_pfn(pte));
   }
-  void addr;
   return g.pte_dirty(pte);
 }
 
@@ -70,23 +95,27 @@ const A_D_LO = _PAGE_ACCESSED | _PAGE_DIRTY;
  */
 export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: number, end: number, newprot: Pte, cp_flags: number): number {
   const g = k.pgt;
-  const uffd_wp = (cp_flags & MM_CP_UFFD_WP) !== 0;
-  const uffd_wp_resolve = (cp_flags & MM_CP_UFFD_WP_RESOLVE) !== 0;
+  // 292924b26024 (v5.7) gives MM_CP_UFFD_WP / _RESOLVE their meaning: set or clear _PAGE_UFFD_WP
+  const applyBit = k.has(PATCH.uffdWpApplyBit);
+  const uffd_wp = applyBit && (cp_flags & MM_CP_UFFD_WP) !== 0;
+  const uffd_wp_resolve = applyBit && (cp_flags & MM_CP_UFFD_WP_RESOLVE) !== 0;
   const tryWritable = (cp_flags & MM_CP_TRY_CHANGE_WRITABLE) !== 0;
   const modern = k.has(PATCH.mprotectExclusiveAnonWritable);
   const pageDirty2018 = k.has(PATCH.peterx2018PageDirty);
   const batching = k.has(PATCH.mprotectPteBatching);
   const useMarkers = uffd_wp && userfaultfd_wp_use_markers(k, vma);
   const tracing = k.tr !== null;
+  const wc = modern && tryWritable ? writable_check(k, vma) : null;
   let pages = 0;
   const e = new Pte();
   const old = new Pte();
   const first = pte_index(addr);
   const n = Math.round((end - addr) / PAGE_SIZE);
+  const te = t.e;
+  const f = k.folios;
   for (let j = 0; j < n; j++) {
     const i = first + j;
-    const lo = t.e[2 * i]!, hi = t.e[2 * i + 1]!;
-    const a = addr + j * PAGE_SIZE;
+    const lo = te[2 * i]!, hi = te[2 * i + 1]!;
     if (lo === 0 && hi === 0) {
       if (useMarkers) {
         g.swp_entry_to_pte(e, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP);
@@ -104,23 +133,25 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
       }
       continue;
     }
-    old.set(lo, hi);
+    const a = addr + j * PAGE_SIZE;
+    old.lo = lo;
+    old.hi = hi;
     // mprotect PTE batching (v6.17): PTEs mapping consecutive pages of one large folio, equal but for A/D
     let nr = 1;
-    let slot = -1;
-    if (batching) {
-      slot = vm_normal_page(k, vma, old);
-      if (slot >= 0 && k.folios.isLarge(slot)) nr = folio_pte_batch(k, t, i, Math.min(n - j, 512 - i), slot, old);
+    if (batching && (lo & 0x200) === 0) {
+      const pfn = (lo >>> 12) + (hi & 0xfffff) * 0x100000;
+      if (f.isLargePfn(pfn)) nr = folio_pte_batch(k, t, i, Math.min(n - j, 512 - i), f.slotOf(pfn), old);
     }
-    e.copyFrom(old);
+    e.lo = lo;
+    e.hi = hi;
     if (nr > 1) {
       // modify_prot_start_ptes: the batch's accessed/dirty bits gather on the first entry
       for (let b = 1; b < nr; b++) {
-        e.lo |= t.e[2 * (i + b)]! & A_D_LO;
-        e.hi |= t.e[2 * (i + b) + 1]! & _PAGE_HI_SAVED_DIRTY;
+        e.lo |= te[2 * (i + b)]! & A_D_LO;
+        e.hi |= te[2 * (i + b) + 1]! & _PAGE_HI_SAVED_DIRTY;
       }
-      e.lo >>>= 0;
-      e.hi >>>= 0;
+      e.lo |= 0;
+      e.hi |= 0;
     }
     g.pte_modify(e, newprot);
     if (uffd_wp) {
@@ -140,7 +171,7 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
       if (tryWritable && dirty && (g.pte_soft_dirty(e) || !(vma.vm_flags & VM_SOFTDIRTY))) g.pte_mkwrite(e);
     } else if (tryWritable && !g.pte_write(e)) {
       if (nr === 1) {
-        if (can_change_pte_writable(k, vma, a, e)) g.pte_mkwrite(e);
+        if (pte_writable_ok(k, wc!, e)) g.pte_mkwrite(e);
       } else {
         // maybe_change_pte_writable + commit_anon_folio_batch: runs of equal PageAnonExclusive
         writableMask = [];
@@ -150,14 +181,18 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
           g.pfn_pte(probe, basePfn + b, newprot);
           probe.lo = e.lo & 0xfff | (probe.lo & 0xfffff000);
           probe.hi = (e.hi & ~0xfffff) | (probe.hi & 0xfffff);
-          writableMask.push(can_change_pte_writable(k, vma, a + b * PAGE_SIZE, probe));
+          writableMask.push(pte_writable_ok(k, wc!, probe));
         }
       }
     }
     if (nr === 1) {
-      if (!e.equals(old)) {
+      if (e.lo !== lo || e.hi !== hi) {
         if (tracing) set_pte_at(k, { t, i }, e, a, 'change_pte_range');
-        else t.set(i, e);
+        else {
+          // present stays present: the entry count of the table does not change
+          te[2 * i] = e.lo;
+          te[2 * i + 1] = e.hi;
+        }
       }
     } else {
       const basePfn = g.pte_pfn(e);
@@ -165,8 +200,8 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
       for (let b = 0; b < nr; b++) {
         w.copyFrom(e);
         const pfn = basePfn + b;
-        w.lo = ((w.lo & 0xfff) | ((pfn % 0x100000) << 12)) >>> 0;
-        w.hi = ((w.hi & ~0xfffff) | (Math.floor(pfn / 0x100000) & 0xfffff)) >>> 0;
+        w.lo = (w.lo & 0xfff) | ((pfn % 0x100000) << 12);
+        w.hi = (w.hi & ~0xfffff) | (Math.floor(pfn / 0x100000) & 0xfffff);
         if (writableMask && writableMask[b]) g.pte_mkwrite(w);
         const s: Slot = { t, i: i + b };
         if (tracing) set_pte_at(k, s, w, a + b * PAGE_SIZE, 'change_pte_range');
@@ -246,7 +281,7 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
     const t = k.pteTable(mm, pmd);
     if (t) pages += change_pte_range(k, vma, t, addr, next, newprot, cp_flags);
   });
-  k.trace('change_protection', 'change_protection', { start, end, newprot: newprot.toString(), cp_flags, pages });
+  k.tr?.emit('change_protection', 'change_protection', { start, end, newprot: newprot.toString(), cp_flags, pages });
   return pages;
 }
 
@@ -294,6 +329,6 @@ export function do_mprotect(k: Kernel, mm: MmStruct, start: number, len: number,
     if ((newflags & VM_WRITE) && !(v.vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE))) newflags = (newflags | VM_ACCOUNT) >>> 0;
     mprotect_fixup(k, mm, v, s, e, newflags);
   }
-  k.trace('mprotect', 'do_mprotect_pkey', { start, end, prot });
+  k.tr?.emit('mprotect', 'do_mprotect_pkey', { start, end, prot });
 }
 

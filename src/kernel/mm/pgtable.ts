@@ -19,11 +19,11 @@ export const pmd_index = (addr: number) => Math.floor(addr / 2097152) & 511;
 
 /** one 4 KiB page-table page: 512 entries of two 32-bit words */
 export class PageTable {
-  readonly e: Uint32Array;
+  readonly e: Int32Array;
   /** entries that are not none */
   nr = 0;
-  constructor(readonly pfn: number, readonly level: number, readonly base: number, words?: Uint32Array) {
-    this.e = words ?? new Uint32Array(1024);
+  constructor(readonly pfn: number, readonly level: number, readonly base: number, words?: Int32Array) {
+    this.e = words ?? new Int32Array(1024);
   }
   copy(): PageTable {
     const t = new PageTable(this.pfn, this.level, this.base, this.e.slice());
@@ -59,7 +59,7 @@ export interface Slot {
 
 /** entry of a non-leaf level that points to `child` (pmd_populate, pud_populate, ...) */
 export function tableEntry(child: PageTable, out: Pte): Pte {
-  out.lo = (((child.pfn % 0x100000) << 12) | _PAGE_TABLE) >>> 0;
-  out.hi = Math.floor(child.pfn / 0x100000) >>> 0;
+  out.lo = (((child.pfn % 0x100000) << 12) | _PAGE_TABLE) | 0;
+  out.hi = Math.floor(child.pfn / 0x100000) | 0;
   return out;
 }

@@ -67,7 +67,7 @@ export function mwriteprotect_range(k: Kernel, ctx: UserfaultfdCtx, start: numbe
 
 function report(k: Kernel, vma: VmArea, start: number, end: number, wp: boolean, pages: number): void {
   const newprot = k.has(PATCH.uffdWpRangeVmPageProt) ? vma.vm_page_prot : vm_get_page_prot(wp ? vma.vm_flags & ~VM_WRITE : vma.vm_flags);
-  k.trace('mwriteprotect_range', 'mwriteprotect_range', {
+  k.tr?.emit('mwriteprotect_range', 'mwriteprotect_range', {
     vm_flags: vma.vm_flags >>> 0, start, end, pages, newprot: newprot.hex(), wp: wp ? 1 : 0,
   });
 }
@@ -115,7 +115,7 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
     set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
     done += PAGE_SIZE;
   }
-  k.trace('uffdio_copy', 'mfill_atomic_copy', { dst, src, len, copied: done, wp });
+  k.tr?.emit('uffdio_copy', 'mfill_atomic_copy', { dst, src, len, copied: done, wp });
   return done;
 }
 
@@ -142,6 +142,6 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
     set_pte_at(k, { t, i }, e, a, 'mfill_atomic_pte_zeropage');
     done += PAGE_SIZE;
   }
-  k.trace('uffdio_zeropage', 'mfill_atomic_zeropage', { dst, len, done });
+  k.tr?.emit('uffdio_zeropage', 'mfill_atomic_zeropage', { dst, len, done });
   return done;
 }

@@ -29,7 +29,7 @@ export function mmu_access(k: Kernel, mm: MmStruct, addr: number, write: boolean
   if (write && !(lo & _PAGE_RW)) return -(err | X86_PF_PROT);
   // the CPU sets A, and D on a write, in the leaf entry
   const set = _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0);
-  if ((lo & set) !== set) t.setRaw(i, (lo | set) >>> 0, t.hi(i));
+  if ((lo & set) !== set) t.setRaw(i, (lo | set) | 0, t.hi(i));
   const hi = t.hi(i);
   return (lo >>> 12) + (hi & 0xfffff) * 0x100000 + pfnOffset;
 }

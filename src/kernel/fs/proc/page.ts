@@ -23,7 +23,8 @@ export function stable_page_flags(k: Kernel, pfn: number): bigint {
   // v6.10 dee3d0bef2b0: the page-flag bits come from the folio; before, from the page itself (tails have none)
   const folioFlags = k.has(PATCH.kpageflagsFolio);
   const own = !large || isHead || folioFlags;
-  const mapped = k.has(PATCH.kpageflagsFolioMapped) ? f.folioMapped(slot) : f.pageMapcount(slot, pfn) > 0;
+  // page_mapped (folio_mapped from v6.17 476d87d6a061 differs only for unmapped pages of a mapped folio)
+  const mapped = f.pageMapcount(slot, pfn) > 0;
   if (mapped) u |= B(KPF.mmap);
   if (fl & PG_anon) u |= B(KPF.anon);
   if (fl & PG_zero) {

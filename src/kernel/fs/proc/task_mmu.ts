@@ -23,8 +23,9 @@ export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
   const g = k.pgt;
   const f = k.folios;
   const vma = k.vma_lookup(mm, addr);
-  const vmaSoftDirty = vma !== null && (vma.vm_flags & VM_SOFTDIRTY) !== 0;
-  const hole = vmaSoftDirty ? bit(PM.soft_dirty) : 0n;
+  const vmaSoftDirty = vma !== null && (vma.vm_flags & VM_SOFTDIRTY) !== 0 && k.has(PATCH.softDirtyVmaReuse);
+  // pagemap_pte_hole: no page table here (68b5a6524856 reports the VMA's VM_SOFTDIRTY)
+  const hole = vmaSoftDirty && k.has(PATCH.softDirtyPteHole) ? bit(PM.soft_dirty) : 0n;
   if (!vma) return 0n;
   const pmd = k.pmdSlot(mm, addr);
   if (!pmd) return hole;
@@ -50,7 +51,7 @@ export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
   const t = k.pteTable(mm, pmd);
   if (!t) return hole;
   const e = t.get(Math.floor(addr / PAGE_SIZE) & 511, new Pte());
-  if (g.pte_none(e)) return hole;
+  if (g.pte_none(e)) return vmaSoftDirty ? bit(PM.soft_dirty) : 0n;
   let slot = -1;
   let pfn = 0;
   if (g.pte_present(e)) {
@@ -160,7 +161,7 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
       }
     });
   }
-  k.trace('clear_refs', 'clear_refs_write', { type });
+  k.tr?.emit('clear_refs', 'clear_refs_write', { value: type });
   void PMD_SIZE;
   void vma_soft_dirty_enabled;
 }

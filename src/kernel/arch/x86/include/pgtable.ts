@@ -42,10 +42,10 @@ export class X86Pgtable {
     // _PAGE_CHG_MASK: PTE_PFN_MASK | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_ACCESSED |
     //   _PAGE_DIRTY_BITS | _PAGE_SOFT_DIRTY | _PAGE_DEVMAP | _PAGE_UFFD_WP (| _PAGE_PAT)
     this.chgLo = (0xfffff000 | _PAGE_PCD | _PAGE_PWT | _PAGE_SPECIAL | _PAGE_ACCESSED | _PAGE_DIRTY |
-      this.SOFT_DIRTY | this.UFFD_WP | (opt.chgMaskHasPat ? _PAGE_PAT : 0)) >>> 0;
-    this.chgHi = (PFN_HI_MASK | this.devmapHi | (opt.savedDirty ? _PAGE_HI_SAVED_DIRTY : 0)) >>> 0;
+      this.SOFT_DIRTY | this.UFFD_WP | (opt.chgMaskHasPat ? _PAGE_PAT : 0)) | 0;
+    this.chgHi = (PFN_HI_MASK | this.devmapHi | (opt.savedDirty ? _PAGE_HI_SAVED_DIRTY : 0)) | 0;
     // _HPAGE_CHG_MASK adds _PAGE_PSE (and _PAGE_PAT_LARGE in 6.x); bit 7 there means PSE, not PAT
-    this.hpageChgLo = ((this.chgLo & ~_PAGE_PAT) | _PAGE_PSE | (opt.chgMaskHasPat ? _PAGE_PAT_LARGE : 0)) >>> 0;
+    this.hpageChgLo = ((this.chgLo & ~_PAGE_PAT) | _PAGE_PSE | (opt.chgMaskHasPat ? _PAGE_PAT_LARGE : 0)) | 0;
   }
 
   // ---- tests --------------------------------------------------------------------------------
@@ -76,50 +76,50 @@ export class X86Pgtable {
   /** mksaveddirty_shift: a Write=0 entry keeps its dirtiness in bit 58 instead of bit 6 */
   private mksaveddirty(e: Pte): Pte {
     if (this.savedDirty && (e.lo & _PAGE_RW) === 0 && (e.lo & _PAGE_DIRTY) !== 0) {
-      e.hi = (e.hi | _PAGE_HI_SAVED_DIRTY) >>> 0;
-      e.lo = (e.lo & ~_PAGE_DIRTY) >>> 0;
+      e.hi = (e.hi | _PAGE_HI_SAVED_DIRTY) | 0;
+      e.lo = (e.lo & ~_PAGE_DIRTY) | 0;
     }
     return e;
   }
   /** clear_saveddirty_shift: a Write=1 entry carries dirtiness in bit 6 */
   private clear_saveddirty(e: Pte): Pte {
     if (this.savedDirty && (e.lo & _PAGE_RW) !== 0 && (e.hi & _PAGE_HI_SAVED_DIRTY) !== 0) {
-      e.lo = (e.lo | _PAGE_DIRTY) >>> 0;
-      e.hi = (e.hi & ~_PAGE_HI_SAVED_DIRTY) >>> 0;
+      e.lo = (e.lo | _PAGE_DIRTY) | 0;
+      e.hi = (e.hi & ~_PAGE_HI_SAVED_DIRTY) | 0;
     }
     return e;
   }
 
   // ---- modifiers (PTE and PMD share the x86 bit semantics) ---------------------------------
   pte_mkdirty(e: Pte): Pte {
-    e.lo = (e.lo | _PAGE_DIRTY | this.SOFT_DIRTY) >>> 0;
+    e.lo = (e.lo | _PAGE_DIRTY | this.SOFT_DIRTY) | 0;
     return this.mksaveddirty(e);
   }
   pte_mkclean(e: Pte): Pte {
-    e.lo = (e.lo & ~_PAGE_DIRTY) >>> 0;
-    e.hi = (e.hi & ~_PAGE_HI_SAVED_DIRTY) >>> 0;
+    e.lo = (e.lo & ~_PAGE_DIRTY) | 0;
+    e.hi = (e.hi & ~_PAGE_HI_SAVED_DIRTY) | 0;
     return e;
   }
   pte_wrprotect(e: Pte): Pte {
-    e.lo = (e.lo & ~_PAGE_RW) >>> 0;
+    e.lo = (e.lo & ~_PAGE_RW) | 0;
     return this.mksaveddirty(e);
   }
   /** pte_mkwrite(pte, vma) in >= v6.6 (no shadow-stack VMAs are modelled) */
   pte_mkwrite(e: Pte): Pte {
-    e.lo = (e.lo | _PAGE_RW) >>> 0;
+    e.lo = (e.lo | _PAGE_RW) | 0;
     return this.clear_saveddirty(e);
   }
-  pte_mkyoung(e: Pte): Pte { e.lo = (e.lo | _PAGE_ACCESSED) >>> 0; return e; }
-  pte_mkold(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_ACCESSED) >>> 0; return e; }
-  pte_mkspecial(e: Pte): Pte { e.lo = (e.lo | _PAGE_SPECIAL) >>> 0; return e; }
-  pte_mksoft_dirty(e: Pte): Pte { e.lo = (e.lo | this.SOFT_DIRTY) >>> 0; return e; }
-  pte_clear_soft_dirty(e: Pte): Pte { e.lo = (e.lo & ~this.SOFT_DIRTY) >>> 0; return e; }
+  pte_mkyoung(e: Pte): Pte { e.lo = (e.lo | _PAGE_ACCESSED) | 0; return e; }
+  pte_mkold(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_ACCESSED) | 0; return e; }
+  pte_mkspecial(e: Pte): Pte { e.lo = (e.lo | _PAGE_SPECIAL) | 0; return e; }
+  pte_mksoft_dirty(e: Pte): Pte { e.lo = (e.lo | this.SOFT_DIRTY) | 0; return e; }
+  pte_clear_soft_dirty(e: Pte): Pte { e.lo = (e.lo & ~this.SOFT_DIRTY) | 0; return e; }
   /** pte_mkuffd_wp: set bit 10, then pte_wrprotect */
   pte_mkuffd_wp(e: Pte): Pte {
-    e.lo = (e.lo | this.UFFD_WP) >>> 0;
+    e.lo = (e.lo | this.UFFD_WP) | 0;
     return this.pte_wrprotect(e);
   }
-  pte_clear_uffd_wp(e: Pte): Pte { e.lo = (e.lo & ~this.UFFD_WP) >>> 0; return e; }
+  pte_clear_uffd_wp(e: Pte): Pte { e.lo = (e.lo & ~this.UFFD_WP) | 0; return e; }
 
   pmd_mkdirty(e: Pte): Pte { return this.pte_mkdirty(e); }
   pmd_mkclean(e: Pte): Pte { return this.pte_mkclean(e); }
@@ -127,7 +127,7 @@ export class X86Pgtable {
   pmd_mkwrite(e: Pte): Pte { return this.pte_mkwrite(e); }
   pmd_mkyoung(e: Pte): Pte { return this.pte_mkyoung(e); }
   pmd_mkold(e: Pte): Pte { return this.pte_mkold(e); }
-  pmd_mkhuge(e: Pte): Pte { e.lo = (e.lo | _PAGE_PSE) >>> 0; return e; }
+  pmd_mkhuge(e: Pte): Pte { e.lo = (e.lo | _PAGE_PSE) | 0; return e; }
   pmd_mksoft_dirty(e: Pte): Pte { return this.pte_mksoft_dirty(e); }
   pmd_clear_soft_dirty(e: Pte): Pte { return this.pte_clear_soft_dirty(e); }
   pmd_mkuffd_wp(e: Pte): Pte { return this.pte_mkuffd_wp(e); }
@@ -138,19 +138,18 @@ export class X86Pgtable {
     return this.modify(e, prot, this.chgLo, this.chgHi);
   }
   pmd_modify(e: Pte, prot: Pte): Pte {
-    const mask = this.opt.pmdModifyDropsDirty ? (this.hpageChgLo & ~_PAGE_DIRTY) >>> 0 : this.hpageChgLo;
+    const mask = this.opt.pmdModifyDropsDirty ? (this.hpageChgLo & ~_PAGE_DIRTY) | 0 : this.hpageChgLo;
     return this.modify(e, prot, mask, this.chgHi);
   }
   private modify(e: Pte, prot: Pte, maskLo: number, maskHi: number): Pte {
     const oldLo = e.lo, oldHi = e.hi;
-    let lo = ((oldLo & maskLo) | (prot.lo & ~maskLo)) >>> 0;
-    let hi = ((oldHi & maskHi) | (prot.hi & ~maskHi)) >>> 0;
+    let lo = ((oldLo & maskLo) | (prot.lo & ~maskLo)) | 0;
+    let hi = ((oldHi & maskHi) | (prot.hi & ~maskHi)) | 0;
     // flip_protnone_guard (pgtable-invert.h): invert the pfn when crossing present <-> PROT_NONE
-    const oldInv = (oldLo !== 0 || oldHi !== 0) && (oldLo & _PAGE_PRESENT) === 0;
-    const newInv = (lo !== 0 || hi !== 0) && (lo & _PAGE_PRESENT) === 0;
-    if (oldInv !== newInv) {
-      lo = ((lo & 0xfff) | (~lo & 0xfffff000)) >>> 0;
-      hi = ((hi & ~PFN_HI_MASK) | (~hi & PFN_HI_MASK)) >>> 0;
+    if (((oldLo & lo) & _PAGE_PRESENT) === 0 &&
+        ((oldLo !== 0 || oldHi !== 0) && (oldLo & _PAGE_PRESENT) === 0) !== ((lo !== 0 || hi !== 0) && (lo & _PAGE_PRESENT) === 0)) {
+      lo = ((lo & 0xfff) | (~lo & 0xfffff000)) | 0;
+      hi = ((hi & ~PFN_HI_MASK) | (~hi & PFN_HI_MASK)) | 0;
     }
     e.lo = lo;
     e.hi = hi;
@@ -174,12 +173,12 @@ export class X86Pgtable {
 
   /** pfn_pte / mk_pte: pfn<<12 | prot (prot is already masked by __supported_pte_mask) */
   pfn_pte(e: Pte, pfn: number, prot: Pte): Pte {
-    e.lo = ((prot.lo & 0xfff) | ((pfn % 0x100000) << 12)) >>> 0;
-    e.hi = ((prot.hi & ~PFN_HI_MASK) | (Math.floor(pfn / 0x100000) & PFN_HI_MASK)) >>> 0;
+    e.lo = ((prot.lo & 0xfff) | ((pfn % 0x100000) << 12)) | 0;
+    e.hi = ((prot.hi & ~PFN_HI_MASK) | (Math.floor(pfn / 0x100000) & PFN_HI_MASK)) | 0;
     if ((e.lo & _PAGE_PRESENT) === 0 && !(e.lo === 0 && e.hi === 0)) {
       // PROT_NONE: pfn_pte applies protnone_mask
-      e.lo = ((e.lo & 0xfff) | (~e.lo & 0xfffff000)) >>> 0;
-      e.hi = ((e.hi & ~PFN_HI_MASK) | (~e.hi & PFN_HI_MASK)) >>> 0;
+      e.lo = ((e.lo & 0xfff) | (~e.lo & 0xfffff000)) | 0;
+      e.hi = ((e.hi & ~PFN_HI_MASK) | (~e.hi & PFN_HI_MASK)) | 0;
     }
     return e;
   }
@@ -201,13 +200,13 @@ export class X86Pgtable {
   is_swap_pte(e: Pte): boolean { return !this.pte_none(e) && !this.pte_present(e); }
   swp_type(e: Pte): number { return e.hi >>> 27; }
   swp_offset(e: Pte): number {
-    const v = ((BigInt(e.hi) << 32n) | BigInt(e.lo)) >> 9n;
+    const v = ((BigInt(e.hi >>> 0) << 32n) | BigInt(e.lo >>> 0)) >> 9n;
     return Number(BigInt.asUintN(50, ~v) & ((1n << 50n) - 1n));
   }
   pte_swp_soft_dirty(e: Pte): boolean { return this.opt.softDirty && (e.lo & _PAGE_SWP_SOFT_DIRTY) !== 0; }
   pte_swp_uffd_wp(e: Pte): boolean { return this.opt.uffdWpBit && (e.lo & _PAGE_SWP_UFFD_WP) !== 0; }
-  pte_swp_mkuffd_wp(e: Pte): Pte { e.lo = (e.lo | _PAGE_SWP_UFFD_WP) >>> 0; return e; }
-  pte_swp_clear_uffd_wp(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_SWP_UFFD_WP) >>> 0; return e; }
+  pte_swp_mkuffd_wp(e: Pte): Pte { e.lo = (e.lo | _PAGE_SWP_UFFD_WP) | 0; return e; }
+  pte_swp_clear_uffd_wp(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_SWP_UFFD_WP) | 0; return e; }
   pte_swp_exclusive(e: Pte): boolean { return (e.lo & _PAGE_SWP_EXCLUSIVE) !== 0; }
 }
 

@@ -67,7 +67,7 @@ export function do_user_addr_fault(k: Kernel, task: Task, address: number, error
   if (error_code & X86_PF_WRITE) flags |= FAULT_FLAG_WRITE;
   if (error_code & X86_PF_INSTR) flags |= FAULT_FLAG_INSTRUCTION;
   const fn = k.has(PATCH.faultFlagInterruptible) ? 'do_user_addr_fault' : '__do_page_fault';
-  k.trace('page_fault', fn, { address, error_code, flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES) });
+  k.tr?.emit('page_fault', fn, { address, error_code, flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES) });
   const c: FaultCont = {
     address, error_code, flags, major: 0, attempts: 0,
     stage: k.has(PATCH.x86VmaLockFault) ? 'vma_lock' : 'mmap_lock',
@@ -79,7 +79,7 @@ export function do_user_addr_fault(k: Kernel, task: Task, address: number, error
 export function resume_user_addr_fault(k: Kernel, task: Task, c: FaultCont): FaultResult {
   const uwq = task.uwq!;
   task.uwq = null;
-  k.trace('fault_resume', 'handle_userfault', { address: c.address, ret: uwq.sleepRet, ret_names: flagNames(uwq.sleepRet, VM_FAULT_NAMES) });
+  k.tr?.emit('fault_resume', 'handle_userfault', { address: c.address, ret: uwq.sleepRet, ret_names: flagNames(uwq.sleepRet, VM_FAULT_NAMES) });
   return run(k, task, c, uwq.sleepRet);
 }
 
@@ -109,7 +109,7 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
       if (!(ret & VM_FAULT_RETRY)) return finish(k, task, c, ret);
       // 46e714c729c8 (v6.8): a retry after a major fault under the VMA lock counts as tried
       if (k.has(PATCH.vmaLockRetryTried) && (ret & VM_FAULT_MAJOR)) c.flags |= FAULT_FLAG_TRIED;
-      k.trace('fault_retry', 'do_user_addr_fault', { address: c.address, flags: c.flags, why: 'VMA lock attempt returned VM_FAULT_RETRY' });
+      k.tr?.emit('fault_retry', 'do_user_addr_fault', { address: c.address, flags: c.flags, why: 'VMA lock attempt returned VM_FAULT_RETRY' });
     }
   }
   for (;;) {
@@ -135,10 +135,10 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
         c.flags = (c.flags & ~FAULT_FLAG_ALLOW_RETRY) | FAULT_FLAG_TRIED;
       } else {
         // user mode: return; the instruction faults again
-        k.trace('fault_return', '__do_page_fault', { address: c.address, why: 'VM_FAULT_RETRY without ALLOW_RETRY' });
+        k.tr?.emit('fault_return', '__do_page_fault', { address: c.address, why: 'VM_FAULT_RETRY without ALLOW_RETRY' });
         return { kind: 'done' };
       }
-      k.trace('fault_retry', k.has(PATCH.faultFlagInterruptible) ? 'do_user_addr_fault' : '__do_page_fault', {
+      k.tr?.emit('fault_retry', k.has(PATCH.faultFlagInterruptible) ? 'do_user_addr_fault' : '__do_page_fault', {
         address: c.address, flags: c.flags, flag_names: flagNames(c.flags, FAULT_FLAG_NAMES),
       });
       continue;
@@ -155,7 +155,7 @@ function finish(k: Kernel, task: Task, c: FaultCont, ret: number): FaultResult {
       k.vmstat.pgmajfault++;
     } else task.min_flt++;
   }
-  k.trace('fault_done', 'do_user_addr_fault', { address: c.address, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
+  k.tr?.emit('fault_done', 'do_user_addr_fault', { address: c.address, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
   return { kind: 'done' };
 }
 
@@ -165,12 +165,12 @@ function mm_fault_error(k: Kernel, c: FaultCont, ret: number): FaultResult {
   if (ret & VM_FAULT_OOM) { sig = SIGKILL; code = 0; }
   else if (ret & VM_FAULT_SIGSEGV) { sig = SIGSEGV; code = SEGV_ACCERR; }
   else if (ret & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON)) { sig = SIGBUS; code = BUS_ADRERR; }
-  k.trace('signal', ret & VM_FAULT_SIGBUS ? 'do_sigbus' : 'mm_fault_error', { address: c.address, sig, code, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
+  k.tr?.emit('signal', ret & VM_FAULT_SIGBUS ? 'do_sigbus' : 'mm_fault_error', { address: c.address, sig, code, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
   return { kind: 'signal', sig, code, addr: c.address };
 }
 
 function bad_area(k: Kernel, c: FaultCont, code: number): FaultResult {
-  k.trace('signal', 'bad_area', { address: c.address, sig: SIGSEGV, code });
+  k.tr?.emit('signal', 'bad_area', { address: c.address, sig: SIGSEGV, code });
   return { kind: 'signal', sig: SIGSEGV, code, addr: c.address };
 }
 

@@ -1,0 +1,157 @@
+// Model benchmarks (the kernel-model targets of "The kernel model ... mmsim run"): bulk range
+// operations per PTE, first-touch faults, and the heap of a fully populated 1 TiB THP VMA.
+// Run with `npm run bench` (node --expose-gc). Numbers are medians of repeated runs; each is printed
+// with its target and, where one is known, the real kernel's figure on these machines.
+import { Kernel } from '../src/kernel/kernel.js';
+import { resolveKernel } from '../src/profiles/profiles.js';
+import { do_mmap } from '../src/kernel/mm/mmap.js';
+import { do_madvise } from '../src/kernel/mm/madvise.js';
+import { do_mprotect } from '../src/kernel/mm/mprotect.js';
+import { mmu_access } from '../src/kernel/arch/x86/mmu.js';
+import { do_user_addr_fault } from '../src/kernel/arch/x86/mm/fault.js';
+import { sys_userfaultfd, userfaultfd_api, userfaultfd_register, userfaultfd_writeprotect } from '../src/kernel/fs/userfaultfd.js';
+import { MAP_ANONYMOUS, MAP_PRIVATE, PROT_READ, PROT_WRITE, UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT_MODE_WP } from '../src/kernel/include/uapi.js';
+import { X86_PF_USER, X86_PF_WRITE } from '../src/kernel/include/fault.js';
+
+const GiB = 2 ** 30;
+const TiB = 2 ** 40;
+const PAGE = 4096;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+function now(): number {
+  return Number(process.hrtime.bigint()) / 1e6; // ms
+}
+function gc(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+interface Setup {
+  k: Kernel;
+  addr: number;
+}
+
+/** a kernel with one private anonymous mapping of len bytes */
+function mapping(profile: string, len: number, thp: boolean): Setup {
+  const k = new Kernel(resolveKernel(profile));
+  k.tr = null;
+  const mm = k.newMm();
+  k.current = k.newTask('bench', mm);
+  const addr = do_mmap(k, mm, { addr: 0, len, prot: PROT_READ | PROT_WRITE, flags: MAP_PRIVATE | MAP_ANONYMOUS, align: 2 ** 21, label: 'bench' });
+  do_madvise(k, mm, addr, len, thp ? 'hugepage' : 'nohugepage');
+  return { k, addr };
+}
+
+/** touch every page (4 KiB) or every THP (2 MiB) with a write, the way a CPU store would */
+function touch(s: Setup, len: number, step: number): number {
+  const { k, addr } = s;
+  const task = k.current!;
+  let faults = 0;
+  for (let a = addr; a < addr + len; a += step) {
+    if (mmu_access(k, task.mm, a, true) < 0) {
+      do_user_addr_fault(k, task, a, X86_PF_USER | X86_PF_WRITE);
+      faults++;
+      mmu_access(k, task.mm, a, true);
+    }
+  }
+  return faults;
+}
+
+export interface BenchLine {
+  name: string;
+  value: number;
+  unit: string;
+  target: number;
+  kernel?: number;
+  ok: boolean;
+}
+
+function line(name: string, value: number, unit: string, target: number, kernel?: number): BenchLine {
+  return { name, value, unit, target, kernel, ok: value <= target };
+}
+
+export function runModelBench(reps = 5, log: (s: string) => void = (s) => console.log(s)): BenchLine[] {
+  const out: BenchLine[] = [];
+  const profile = 'v6.18';
+  const npte = GiB / PAGE;
+
+  // ---- first touch of 1 GiB with 4 KiB pages ----
+  {
+    const times: number[] = [];
+    for (let r = 0; r < reps; r++) {
+      const s = mapping(profile, GiB, false);
+      gc();
+      const t0 = now();
+      const faults = touch(s, GiB, PAGE);
+      times.push(now() - t0);
+      if (faults !== npte) throw new Error(`expected ${npte} faults, got ${faults}`);
+    }
+    const ms = median(times);
+    log(`first touch 1 GiB, 4 KiB pages: ${ms.toFixed(1)} ms for ${npte} faults`);
+    out.push(line('first-touch fault (4 KiB)', (ms * 1e3) / npte, 'µs/fault', 0.5, 1.31));
+  }
+
+  // ---- UFFDIO_WRITEPROTECT and mprotect over 1 GiB of 4 KiB pages / of THPs ----
+  for (const thp of [false, true]) {
+    const s = mapping(profile, GiB, thp);
+    touch(s, GiB, thp ? 2 ** 21 : PAGE);
+    const { k, addr } = s;
+    const ctx = sys_userfaultfd(k, k.current!, { nonblock: true, userModeOnly: false }, false, 'u');
+    userfaultfd_api(k, ctx, 0xaa, 0);
+    userfaultfd_register(k, ctx, addr, GiB, UFFDIO_REGISTER_MODE_WP);
+    const wp: number[] = [], unwp: number[] = [], ro: number[] = [], rw: number[] = [];
+    for (let r = 0; r < reps + 1; r++) {
+      gc();
+      let t0 = now();
+      userfaultfd_writeprotect(k, ctx, addr, GiB, UFFDIO_WRITEPROTECT_MODE_WP);
+      const t1 = now();
+      userfaultfd_writeprotect(k, ctx, addr, GiB, 0);
+      const t2 = now();
+      do_mprotect(k, k.current!.mm, addr, GiB, PROT_READ);
+      const t3 = now();
+      do_mprotect(k, k.current!.mm, addr, GiB, PROT_READ | PROT_WRITE);
+      const t4 = now();
+      if (r === 0) continue; // warm-up
+      wp.push(t1 - t0); unwp.push(t2 - t1); ro.push(t3 - t2); rw.push(t4 - t3);
+      t0 = t4;
+    }
+    const kind = thp ? 'THP' : '4 KiB';
+    const per = (ms: number) => (thp ? ms : (ms * 1e6) / npte);
+    const unit = thp ? 'ms/GiB' : 'ns/PTE';
+    log(`1 GiB of ${kind}: UFFDIO_WRITEPROTECT wp ${median(wp).toFixed(2)} ms, un-wp ${median(unwp).toFixed(2)} ms; mprotect RO ${median(ro).toFixed(2)} ms, RW ${median(rw).toFixed(2)} ms`);
+    if (thp) {
+      out.push(line('UFFDIO_WRITEPROTECT 1 GiB THP (wp)', median(wp), 'ms', 1, 0.014));
+      out.push(line('mprotect RO 1 GiB THP', median(ro), 'ms', 1, 0.013));
+    } else {
+      out.push(line('UFFDIO_WRITEPROTECT 1 GiB 4K (wp)', per(median(wp)), unit, 20, 19));
+      out.push(line('UFFDIO_WRITEPROTECT 1 GiB 4K (un-wp)', per(median(unwp)), unit, 20, 20));
+      out.push(line('mprotect RO 1 GiB 4K', per(median(ro)), unit, 20, 19));
+      out.push(line('mprotect RW 1 GiB 4K', per(median(rw)), unit, 20, 21));
+    }
+  }
+
+  // ---- heap of a fully populated 1 TiB THP-backed VMA ----
+  {
+    gc();
+    const before = process.memoryUsage();
+    const s = mapping(profile, TiB, true);
+    const t0 = now();
+    const faults = touch(s, TiB, 2 ** 21);
+    const t1 = now();
+    gc();
+    const after = process.memoryUsage();
+    const mib = (after.heapUsed - before.heapUsed + after.arrayBuffers - before.arrayBuffers) / 2 ** 20;
+    log(`1 TiB THP-backed VMA: ${faults} THP faults in ${(t1 - t0).toFixed(0)} ms, heap + array buffers ${mib.toFixed(1)} MiB (folios ${s.k.folios.liveFolios})`);
+    out.push(line('heap of a populated 1 TiB THP VMA', mib, 'MiB', 64));
+  }
+  return out;
+}
+
+export function printLines(lines: BenchLine[], log: (s: string) => void = (s) => console.log(s)): void {
+  for (const l of lines) {
+    const k = l.kernel !== undefined ? `  kernel ${l.kernel} ${l.unit}, model/kernel ${(l.value / l.kernel).toFixed(2)}` : '';
+    log(`${l.ok ? 'OK  ' : 'MISS'} ${l.name.padEnd(40)} ${l.value.toFixed(3).padStart(10)} ${l.unit.padEnd(8)} target <= ${l.target}${k}`);
+  }
+}

@@ -1,0 +1,18 @@
+// `npm run bench`: every benchmark of the project, one after another.
+import { runModelBench, printLines } from './model.js';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+
+const here = dirname(fileURLToPath(import.meta.url));
+console.log(`mmsim benchmarks, ${new Date().toISOString().slice(0, 10)}, node ${process.version}`);
+console.log('\n== kernel model ==');
+printLines(runModelBench());
+for (const extra of ['host.js', 'check.js']) {
+  const p = join(here, extra);
+  if (existsSync(p)) {
+    console.log(`\n== ${extra.replace('.js', '')} ==`);
+    const mod = (await import(p)) as { main?: () => Promise<void> };
+    await mod.main?.();
+  }
+}

@@ -1,0 +1,59 @@
+// Test helpers: build kernels with exact patch sets, run inline scenarios, read observations.
+import { loadScenario } from '../src/scenario/load.js';
+import { resolveKernel } from '../src/profiles/profiles.js';
+import { patchById, Patch } from '../src/profiles/patches.js';
+import { runScenario, RunResult } from '../src/run.js';
+import type { KernelSpec } from '../src/kernel/kernel.js';
+
+/** a profile with patches added/removed, without the `requires` check (tests isolate one patch) */
+export function kernel(profile: string, edit: { add?: Patch[]; remove?: Patch[] } = {}, config: string[] = []): KernelSpec {
+  const s = resolveKernel(profile, [], config);
+  const patches = new Set(s.patches);
+  for (const p of edit.remove ?? []) patches.delete(p);
+  for (const p of edit.add ?? []) patches.add(p);
+  const tag = [...(edit.add ?? []).map((p) => '+' + p.id), ...(edit.remove ?? []).map((p) => '-' + p.id)].join('');
+  return { ...s, name: s.name + tag, patches };
+}
+
+export function run(yaml: string, spec: KernelSpec, schedule?: string): RunResult {
+  const sc = loadScenario('inline.yaml', yaml);
+  return runScenario(sc, spec, { schedule });
+}
+
+export function page(r: RunResult, key: string, at = 'final') {
+  const p = r.observation.snapshots[at]?.pages[key];
+  if (!p) throw new Error(`no observation of ${key} at ${at}`);
+  return p;
+}
+/** PTE or PMD flags with the pfn masked out, as 0x%016x */
+export function flags(raw: string | null | undefined): string {
+  if (!raw) return 'none';
+  const v = BigInt(raw) & ~0x000ffffffffff000n;
+  return '0x' + v.toString(16).padStart(16, '0');
+}
+export const pte = (r: RunResult, key: string, at = 'final') => flags(page(r, key, at).pte);
+export const pmd = (r: RunResult, key: string, at = 'final') => flags(page(r, key, at).pmd);
+export function pagemapBit(r: RunResult, key: string, bit: number, at = 'final'): number {
+  return Number((BigInt(page(r, key, at).pagemap) >> BigInt(bit)) & 1n);
+}
+export function kpfBit(r: RunResult, key: string, bit: number, at = 'final'): number {
+  const v = page(r, key, at).kpageflags;
+  return v === null ? -1 : Number((BigInt(v) >> BigInt(bit)) & 1n);
+}
+export const errno = (r: RunResult, id: string) => r.observation.ops[id]?.errno ?? null;
+export const result = (r: RunResult, id: string) => r.observation.ops[id]?.result ?? null;
+export const thread = (r: RunResult, name: string) => r.observation.threads[name]!;
+/** a vmstat counter at `to` (the model starts at zero), or its change since checkpoint `from` */
+export function vmstat(r: RunResult, name: string, from: string | null = null, to = 'final'): number {
+  const base = from === null ? 0 : r.observation.snapshots[from]!.vmstat[name] ?? 0;
+  return (r.observation.snapshots[to]!.vmstat[name] ?? 0) - base;
+}
+export const anonHuge = (r: RunResult, m: string, at = 'final') => r.observation.snapshots[at]!.smaps[m]!.AnonHugePages;
+export function events(r: RunResult, type: string) {
+  return r.events.filter((e) => e.type === type);
+}
+export function P(id: string): Patch {
+  const p = patchById(id);
+  if (!p) throw new Error(`no patch ${id}`);
+  return p;
+}

@@ -1,0 +1,308 @@
+// Each row of the patch table has a test here that fails without it: the same scenario on a kernel
+// with and without that one patch gives the documented, different results.
+import { describe, expect, it } from 'vitest';
+import { PATCH, PATCH_LIST } from '../src/profiles/patches.js';
+import type { RunResult } from '../src/run.js';
+import {
+  kernel, run, pte, pmd, pagemapBit, kpfBit, errno, result, thread, vmstat, anonHuge, events, page,
+} from './helpers.js';
+import { THP_WP, SPURIOUS_WAKE, WP_4K, MPROTECT_SPLIT, FORK_THP, WP_UNPOPULATED, oneOp } from './scenarios.js';
+
+interface Case {
+  patch: (typeof PATCH)[keyof typeof PATCH];
+  /** profile to start from; `add` adds the patch for "with", otherwise it is removed for "without" */
+  base: string;
+  add?: boolean;
+  /** other patches to add/remove in both runs */
+  alsoRemove?: (typeof PATCH)[keyof typeof PATCH][];
+  alsoAdd?: (typeof PATCH)[keyof typeof PATCH][];
+  scenario: string;
+  schedule?: string;
+  measure: (r: RunResult) => unknown;
+  withIt: unknown;
+  without: unknown;
+}
+
+const feature = (bit: number) => (r: RunResult) => (BigInt(result(r, 'uffd') ?? '0') >> BigInt(bit)) & 1n;
+const FEATURE_OP = oneOp('userfaultfd: { as: u, id: uffd }');
+
+const CASES: Case[] = [
+  {
+    patch: PATCH.softDirtyVmaReuse, base: 'v6.1',
+    scenario: `
+name: vma-reuse
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - read: { addr: m }
+`, measure: (r) => pagemapBit(r, 'm', 55), withIt: 1, without: 0,
+  },
+  {
+    patch: PATCH.softDirtyPteHole, base: 'v6.1',
+    scenario: oneOp('checkpoint: here').replace('name: one-op', 'name: hole\nobserve: { pages: [m] }'),
+    measure: (r) => pagemapBit(r, 'm', 55), withIt: 1, without: 0,
+  },
+  { patch: PATCH.softDirtyThpSplit, base: 'v6.1', scenario: MPROTECT_SPLIT, measure: (r) => pte(r, 'm', 'split'), withIt: '0x8000000000000827', without: '0x8000000000000027' },
+  {
+    patch: PATCH.uffdWpForkChildVma, base: 'v6.1',
+    scenario: `
+name: fork-wp
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - write: { addr: m }
+  - userfaultfd: { as: u }
+  - uffdio_register: { uffd: u, addr: m, len: 64K, mode: [wp] }
+  - uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [wp] }
+  - fork: { as: child }
+expect:
+  - { process: child, pagemap: m, has: [present] }
+`, measure: (r) => pagemapBit(r, 'child:m', 57), withIt: 0, without: 1,
+  },
+  { patch: PATCH.uffdWp2018Branch, base: 'v4.19-uffd-wp-2018', scenario: WP_4K, measure: (r) => errno(r, 'reg'), withIt: null, without: 'EINVAL' },
+  { patch: PATCH.peterx2018SplitMkdirty, base: 'v4.19-uffd-wp-2018', add: true, scenario: THP_WP, measure: (r) => pte(r, 'm + 0x7f000', 'unprotected'), withIt: '0x8000000000000867', without: '0x8000000000000825' },
+  { patch: PATCH.peterx2018PageDirty, base: 'v4.19-uffd-wp-2018', add: true, scenario: THP_WP, measure: (r) => pte(r, 'm + 0x7f000', 'unprotected'), withIt: '0x8000000000000827', without: '0x8000000000000825' },
+  { patch: PATCH.glisse2018NoDirtyAccountable, base: 'v4.19-uffd-wp-2018', add: true, scenario: WP_4K, measure: (r) => pte(r, 'm'), withIt: '0x8000000000000865', without: '0x8000000000000867' },
+  { patch: PATCH.faultFlagInterruptible, base: 'v5.7', scenario: THP_WP, measure: (r) => events(r, 'page_fault').find((e) => e.thread === 'w')?.flags, withIt: 0x255, without: 0x55 },
+  { patch: PATCH.faultRetryUnlimited, base: 'v5.7', scenario: SPURIOUS_WAKE, measure: (r) => thread(r, 'w').signal, withIt: null, without: 'SIGBUS' },
+  { patch: PATCH.uffdWpPteBit, base: 'v5.7', scenario: THP_WP, measure: (r) => pmd(r, 'm', 'setup'), withIt: '0x8000000000000ce5', without: '0x80000000000008e5' },
+  { patch: PATCH.uffdWpApplyBit, base: 'v5.7', scenario: THP_WP, measure: (r) => [pmd(r, 'm', 'setup'), thread(r, 'h').state], withIt: ['0x8000000000000ce5', 'done'], without: ['0x80000000000008e5', 'blocked'] },
+  { patch: PATCH.uffdWpFaultHook, base: 'v5.7', scenario: THP_WP, measure: (r) => [thread(r, 'w').state, thread(r, 'h').state], withIt: ['done', 'done'], without: ['done', 'blocked'] },
+  { patch: PATCH.uffdWpIoctl, base: 'v5.7', scenario: WP_4K, measure: (r) => errno(r, 'reg'), withIt: null, without: 'EINVAL' },
+  { patch: PATCH.thpCowSplitsPmd, base: 'v6.1', scenario: FORK_THP, measure: (r) => [anonHuge(r, 'm'), vmstat(r, 'thp_split_pmd')], withIt: [0, 1], without: [2048, 0] },
+  { patch: PATCH.uffdSimplifyFaultHandling, base: 'v6.12', scenario: THP_WP, measure: (r) => [thread(r, 'w').minflt, thread(r, 'w').majflt], withIt: [1, 0], without: [0, 1] },
+  { patch: PATCH.faultAccountingInCore, base: 'v6.1', scenario: THP_WP, measure: (r) => [thread(r, 'w').minflt, thread(r, 'w').majflt], withIt: [0, 1], without: [1, 0] },
+  { patch: PATCH.doWpPageSimplification, base: 'v5.7', add: true, scenario: MPROTECT_SPLIT, measure: (r) => [kpfBit(r, 'm + 0x1000', 22), Number(BigInt(page(r, 'm + 0x1000').pagemap) & 0x1ffn)], withIt: [0, 0], without: [1, 1] },
+  { patch: PATCH.uffdUserModeOnly, base: 'v6.1', scenario: oneOp('userfaultfd: { as: u, flags: [user_mode_only], id: uffd }'), measure: (r) => errno(r, 'uffd'), withIt: null, without: 'EINVAL' },
+  { patch: PATCH.uffdMinorHugetlbfs, base: 'v6.1', scenario: FEATURE_OP, measure: feature(9), withIt: 1n, without: 0n },
+  { patch: PATCH.uffdMinorShmem, base: 'v6.1', scenario: FEATURE_OP, measure: feature(10), withIt: 1n, without: 0n },
+  { patch: PATCH.pagemapUffdWp, base: 'v6.1', scenario: WP_4K, measure: (r) => pagemapBit(r, 'm', 57, 'protected'), withIt: 1, without: 0 },
+  { patch: PATCH.madvPopulate, base: 'v6.1', scenario: oneOp('madvise: { addr: m, len: 2M, advice: populate_write, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'EINVAL' },
+  {
+    patch: PATCH.mfillUnconditionalMkdirty, base: 'v6.1',
+    scenario: `
+name: copy-ro
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 64K, prot: r }
+  - mmap: { as: src, len: 4K }
+  - write: { addr: src, value: 7 }
+  - userfaultfd: { as: u }
+  - uffdio_register: { uffd: u, addr: m, len: 64K, mode: [missing] }
+  - uffdio_copy: { uffd: u, dst: m, src: src, len: 4K }
+`, measure: (r) => pte(r, 'm'), withIt: '0x8000000000000865', without: '0x8000000000000025',
+  },
+  { patch: PATCH.uffdExactAddress, base: 'v6.1', scenario: oneOp('userfaultfd: { as: u, features: [exact_address], id: uffd }'), measure: (r) => errno(r, 'uffd'), withIt: null, without: 'EINVAL' },
+  { patch: PATCH.anonExclusive, base: 'v6.1', scenario: WP_4K, measure: (r) => kpfBit(r, 'm', 34), withIt: 1, without: 0 },
+  { patch: PATCH.pteMarkers, base: 'v6.6', scenario: WP_UNPOPULATED, measure: (r) => thread(r, 'w').signal, withIt: null, without: 'SIGBUS' },
+  { patch: PATCH.uffdWpShmem, base: 'v6.1', scenario: FEATURE_OP, measure: feature(12), withIt: 1n, without: 0n },
+  {
+    patch: PATCH.mprotectExclusiveAnonWritable, base: 'v6.1',
+    scenario: `
+name: mprotect-4k
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - write: { addr: m }
+  - mprotect: { addr: m, len: 4K, prot: r }
+  - mprotect: { addr: m, len: 4K, prot: rw }
+`, measure: (r) => pte(r, 'm'), withIt: '0x8000000000000867', without: '0x8000000000000865',
+  },
+  {
+    patch: PATCH.softDirtyCanChangeFix, base: 'v6.1',
+    scenario: `
+name: soft-dirty-mprotect
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - write: { addr: m }
+  - clear_refs: 4
+  - mprotect: { addr: m, len: 4K, prot: r }
+  - mprotect: { addr: m, len: 4K, prot: rw }
+  - write: { addr: m, value: 2 }
+`, measure: (r) => pagemapBit(r, 'm', 55), withIt: 1, without: 0,
+  },
+  {
+    patch: PATCH.uffdUnregisterResetsWp, base: 'v6.1',
+    scenario: WP_4K.replace("  - checkpoint: protected\n  - uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [] }", '  - uffdio_unregister: { uffd: u, addr: m, len: 64K }\n  - checkpoint: protected'),
+    measure: (r) => pagemapBit(r, 'm', 57), withIt: 0, without: 1,
+  },
+  { patch: PATCH.thpSplitCarriesDirty, base: 'v6.1', alsoRemove: [PATCH.thpSplitDirtyPartlyReverted], scenario: MPROTECT_SPLIT, measure: (r) => pte(r, 'm', 'split'), withIt: '0x8000000000000867', without: '0x8000000000000827' },
+  { patch: PATCH.thpSplitDirtyPartlyReverted, base: 'v6.1', scenario: MPROTECT_SPLIT, measure: (r) => pte(r, 'm', 'split'), withIt: '0x8000000000000827', without: '0x8000000000000867' },
+  {
+    patch: PATCH.madvCollapse, base: 'v6.1',
+    scenario: `
+name: collapse
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 4M, align: 2M }
+  - memset: { addr: m, len: 2M, value: 1 }
+  - madvise: { addr: m, len: 2M, advice: collapse, id: op }
+`, measure: (r) => [errno(r, 'op'), anonHuge(r, 'm')], withIt: [null, 2048], without: ['EINVAL', 0],
+  },
+  {
+    patch: PATCH.migrationKeepsYoungDirty, base: 'v6.1',
+    scenario: oneOp('split_huge_page: { addr: m, len: 2M, id: op }', '  - madvise: { addr: m, len: 2M, advice: hugepage }\n  - write: { addr: m }').replace('name: one-op', 'name: split\nobserve: { pages: [m] }'),
+    measure: (r) => [result(r, 'op'), pte(r, 'm')], withIt: ['1', '0x8000000000000827'], without: ['1', '0x8000000000000807'],
+  },
+  { patch: PATCH.uffdDevNode, base: 'v6.1', scenario: oneOp('userfaultfd: { as: u, via: dev, id: uffd }'), measure: (r) => errno(r, 'uffd'), withIt: null, without: 'ENOENT' },
+  { patch: PATCH.thpSplitReapplyMkdirty, base: 'v6.1', add: true, scenario: MPROTECT_SPLIT, measure: (r) => pte(r, 'm', 'split'), withIt: '0x8000000000000867', without: '0x8000000000000827' },
+  { patch: PATCH.mprotectCleanAnonWritable, base: 'v6.1', add: true, scenario: MPROTECT_SPLIT, measure: (r) => pte(r, 'm + 0x1000', 'setup'), withIt: '0x8000000000000827', without: '0x8000000000000825' },
+  {
+    patch: PATCH.hugePmdTryChangeWritable, base: 'v6.12',
+    scenario: `
+name: mprotect-thp
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 4M, align: 2M }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - write: { addr: m }
+  - mprotect: { addr: m, len: 2M, prot: r }
+  - mprotect: { addr: m, len: 2M, prot: rw }
+`, measure: (r) => pmd(r, 'm'), withIt: '0x80000000000008e7', without: '0x84000000000008a5',
+  },
+  {
+    patch: PATCH.hugeZeroSplitKeepsUffdWp, base: 'v6.6',
+    scenario: `
+name: zero-wp-split
+observe: { pages: [m + 0x1000] }
+setup:
+  - mmap: { as: m, len: 4M, align: 2M }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - read: { addr: m }
+  - userfaultfd: { as: u }
+  - uffdio_register: { uffd: u, addr: m, len: 2M, mode: [wp] }
+  - uffdio_writeprotect: { uffd: u, addr: m, len: 2M, mode: [wp] }
+  - uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [] }
+`, measure: (r) => pagemapBit(r, 'm + 0x1000', 57), withIt: 1, without: 0,
+  },
+  { patch: PATCH.uffdWpRangeVmPageProt, base: 'v6.12', scenario: THP_WP, measure: (r) => pte(r, 'm + 0x7f000', 'unprotected'), withIt: '0x8000000000000867', without: '0x8400000000000825' },
+  { patch: PATCH.uffdWpUnpopulated, base: 'v6.6', scenario: WP_UNPOPULATED, measure: (r) => errno(r, 'uffd'), withIt: null, without: 'EINVAL' },
+  { patch: PATCH.x86VmaLockFault, base: 'v6.6', scenario: THP_WP, measure: (r) => (events(r, 'handle_mm_fault').find((e) => e.thread === 'w')!.flags as number) & 0x1000, withIt: 0x1000, without: 0 },
+  { patch: PATCH.x86SavedDirty, base: 'v6.12', alsoRemove: [PATCH.x86PmdModifyKeepsDirty], scenario: THP_WP, measure: (r) => pmd(r, 'm', 'setup'), withIt: '0x8000000000000ca5', without: '0x8000000000000ce5' },
+  { patch: PATCH.x86PmdModifyKeepsDirty, base: 'v6.6', add: true, scenario: THP_WP, measure: (r) => [pmd(r, 'm', 'setup'), kpfBit(r, 'm', 4, 'unprotected')], withIt: ['0x8400000000000ca5', 1], without: ['0x8000000000000ca5', 0] },
+  { patch: PATCH.uffdUnderVmaLock, base: 'v6.6', scenario: THP_WP, measure: (r) => [thread(r, 'w').minflt, thread(r, 'w').majflt], withIt: [1, 0], without: [0, 1] },
+  { patch: PATCH.uffdPoison, base: 'v6.6', scenario: FEATURE_OP, measure: feature(14), withIt: 1n, without: 0n },
+  {
+    patch: PATCH.uffdWpMultiVma, base: 'v6.6',
+    scenario: `
+name: wp-multi
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - write: { addr: m }
+  - userfaultfd: { as: u }
+  - uffdio_register: { uffd: u, addr: m, len: 32K, mode: [wp] }
+  - uffdio_writeprotect: { uffd: u, addr: m, len: 64K, mode: [wp], id: op }
+`, measure: (r) => [errno(r, 'op'), pagemapBit(r, 'm', 57)], withIt: ['ENOENT', 1], without: ['ENOENT', 0],
+  },
+  { patch: PATCH.uffdWpAsync, base: 'v6.12', scenario: oneOp('userfaultfd: { as: u, features: [wp_async], id: uffd }'), measure: (r) => errno(r, 'uffd'), withIt: null, without: 'EINVAL' },
+  { patch: PATCH.uffdMove, base: 'v6.12', scenario: FEATURE_OP, measure: feature(16), withIt: 1n, without: 0n },
+  { patch: PATCH.vmaLockRetryTried, base: 'v6.12', alsoRemove: [PATCH.uffdSimplifyFaultHandling], scenario: THP_WP, measure: (r) => [thread(r, 'w').minflt, thread(r, 'w').majflt], withIt: [0, 1], without: [1, 0] },
+  { patch: PATCH.kpageflagsFolio, base: 'v6.12', scenario: THP_WP, measure: (r) => kpfBit(r, 'm + 0x7f000', 4, 'unprotected'), withIt: 1, without: 0 },
+  { patch: PATCH.pagemapPmdFile, base: 'v6.18', scenario: oneOp('read: { addr: m }', '  - madvise: { addr: m, len: 2M, advice: hugepage }').replace('name: one-op', 'name: zero\nobserve: { pages: [m] }'), measure: (r) => pagemapBit(r, 'm', 61), withIt: 1, without: 0 },
+  {
+    patch: PATCH.mprotectPteBatching, base: 'v6.18',
+    scenario: `
+name: batching
+observe: { pages: [m + 0x3000] }
+setup:
+  - mmap: { as: m, len: 4M, align: 2M }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - write: { addr: m }
+  - mprotect: { addr: m + 0x1000, len: 4K, prot: r }
+  - clear_refs: 1
+  - read: { addr: m + 0x2000 }
+  - mprotect: { addr: m + 0x2000, len: 0x1fe000, prot: r }
+`, measure: (r) => Number(BigInt(page(r, 'm + 0x3000').pte!) & 0x20n), withIt: 0x20, without: 0,
+  },
+  { patch: PATCH.hugeZeroPmdSpecial, base: 'v6.18', scenario: oneOp('read: { addr: m }', '  - madvise: { addr: m, len: 2M, advice: hugepage }').replace('name: one-op', 'name: zero\nobserve: { pages: [m] }'), measure: (r) => pmd(r, 'm'), withIt: '0x80000000000002a5', without: '0x80000000000000a5' },
+  {
+    patch: PATCH.thpZeroWpAllocates, base: 'v6.18',
+    scenario: oneOp('write: { addr: m }', '  - madvise: { addr: m, len: 2M, advice: hugepage }\n  - read: { addr: m }'),
+    measure: (r) => [anonHuge(r, 'm'), vmstat(r, 'thp_split_pmd', 'setup', 'final')], withIt: [2048, 0], without: [0, 0],
+  },
+  {
+    patch: PATCH.collapseNoneEbusy, base: 'v6.18',
+    scenario: oneOp('madvise: { addr: m, len: 2M, advice: collapse, id: op }', '  - userfaultfd: { as: u }\n  - uffdio_register: { uffd: u, addr: m, len: 2M, mode: [wp] }\n  - write: { addr: m }'),
+    measure: (r) => errno(r, 'op'), withIt: 'EBUSY', without: 'EINVAL',
+  },
+  // rows added with the host comparison (scenarios/differential, docs/fidelity.md)
+  {
+    patch: PATCH.pagemapScan, base: 'v6.18',
+    scenario: oneOp('pagemap_scan: { addr: m, len: 64K, return_mask: [present], id: scan }'),
+    measure: (r) => errno(r, 'scan'), withIt: null, without: 'ENOTTY',
+  },
+  {
+    patch: PATCH.pagemapScanGuard, base: 'v6.18',
+    scenario: oneOp('pagemap_scan: { addr: m, len: 64K, return_mask: [present, guard], id: scan }'),
+    measure: (r) => errno(r, 'scan'), withIt: null, without: 'EINVAL',
+  },
+  {
+    patch: PATCH.pagemapScanNoneWritten, base: 'v6.18',
+    // page 0 is written, pages 1..15 are none PTEs in the same table: their region's categories
+    scenario: oneOp('pagemap_scan: { addr: m, len: 64K, return_mask: [written, present], id: scan }', '  - write: { addr: m }'),
+    measure: (r) => result(r, 'scan')?.split(' ')[2]?.split(':')[1], withIt: '0x2', without: '0x0',
+  },
+  {
+    patch: PATCH.collapseCopyBatching, base: 'v6.18',
+    scenario: oneOp('madvise: { addr: m, len: 2M, advice: collapse, id: collapse }', `  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - memset: { addr: m, len: 2M, value: 1 }
+  - mprotect: { addr: m + 0x5000, len: 4K, prot: r }
+  - mprotect: { addr: m + 0x5000, len: 4K, prot: rw }`),
+    measure: (r) => [errno(r, 'collapse'), vmstat(r, 'thp_deferred_split_page')], withIt: [null, 0], without: [null, 1],
+  },
+  {
+    patch: PATCH.vmaLockDelayAnonVmaCheck, base: 'v6.18',
+    scenario: `
+name: missing-round-trip
+setup:
+  - mmap: { as: src, len: 4K }
+  - write: { addr: src, value: 0x42 }
+  - mmap: { as: m, len: 16K }
+  - userfaultfd: { as: u }
+  - uffdio_register: { uffd: u, addr: m, len: 16K, mode: [missing] }
+threads:
+  reader:
+    - read: { addr: m, len: 8 }
+  handler:
+    - read_uffd: { uffd: u, as: msg }
+    - uffdio_copy: { uffd: u, dst: m, src: src, len: 4K }
+`, measure: (r) => [thread(r, 'reader').minflt, thread(r, 'reader').majflt], withIt: [1, 0], without: [0, 1],
+  },
+];
+
+describe('every patch changes what it says it changes', () => {
+  for (const c of CASES) {
+    it(`${c.patch.id} (${c.patch.commit || c.patch.ref}, ${c.patch.release})`, () => {
+      const others = { add: c.alsoAdd ?? [], remove: c.alsoRemove ?? [] };
+      const withSpec = kernel(c.base, { add: [...others.add, ...(c.add ? [c.patch] : [])], remove: [...others.remove] });
+      const withoutSpec = kernel(c.base, { add: [...others.add], remove: [...others.remove, c.patch] });
+      expect(withSpec.patches.has(c.patch)).toBe(true);
+      expect(withoutSpec.patches.has(c.patch)).toBe(false);
+      const a = c.measure(run(c.scenario, withSpec, c.schedule));
+      const b = c.measure(run(c.scenario, withoutSpec, c.schedule));
+      expect(a, `with ${c.patch.id}`).toEqual(c.withIt);
+      expect(b, `without ${c.patch.id}`).toEqual(c.without);
+    });
+  }
+});
+
+describe('the patch table', () => {
+  it('has a test for every row', () => {
+    const tested = new Set(CASES.map((c) => c.patch.id));
+    const untested = PATCH_LIST.filter((p) => !tested.has(p.id)).map((p) => p.id);
+    expect(untested).toEqual([]);
+  });
+  it('names an upstream commit (12 hex) and release for every upstream row', () => {
+    for (const p of PATCH_LIST) {
+      if (p.kind === 'upstream') {
+        expect(p.commit, p.id).toMatch(/^[0-9a-f]{12}$/);
+        expect(p.release, p.id).toMatch(/^v\d+\.\d+$/);
+      } else {
+        expect(p.ref ?? p.commit, p.id).toBeTruthy();
+      }
+      expect(p.subject.length, p.id).toBeGreaterThan(10);
+    }
+  });
+});

@@ -1,0 +1,95 @@
+// A bad scenario is reported with file, line, column, field and what was expected; never a stack trace.
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadScenario, ScenarioError } from '../src/scenario/load.js';
+
+function err(yaml: string): ScenarioError {
+  try {
+    loadScenario('bad.yaml', yaml);
+  } catch (e) {
+    if (e instanceof ScenarioError) return e;
+    throw e;
+  }
+  throw new Error('no error');
+}
+
+const HEAD = 'name: t\nsetup:\n';
+
+describe('scenario errors name the place and the field', () => {
+  it('a field of the wrong type', () => {
+    const e = err(HEAD + '  - mmap: { as: m, len: 4K, prot: 5 }\n');
+    expect([e.line, e.col, e.field]).toEqual([3, 35, 'setup.0.mmap.prot']);
+    expect(e.message).toMatch(/^bad\.yaml:3:35: setup\.0\.mmap\.prot: /);
+  });
+  it('an unknown operation', () => {
+    const e = err(HEAD + '  - mmap: { as: m, len: 4K }\n  - mremapp: { addr: m }\n');
+    expect([e.line, e.col]).toEqual([4, 5]);
+    expect(e.detail).toMatch(/unknown operation 'mremapp'; known: mmap, munmap/);
+  });
+  it('an unknown field, with the expected form', () => {
+    const e = err(HEAD + '  - mmap: { as: m, lenght: 4K }\n');
+    expect(e.line).toBe(3);
+    expect(e.detail).toMatch(/unknown field 'lenght'.*expected mmap: \{ as, len/);
+  });
+  it('a missing required field', () => {
+    const e = err(HEAD + '  - munmap: { addr: 0x10000 }\n');
+    expect(e.field).toBe('setup.0.munmap.len');
+    expect(e.detail).toMatch(/missing required field/);
+  });
+  it('an overlapping mapping', () => {
+    const e = err(HEAD + '  - mmap: { as: a, addr: 0x7f0000000000, len: 2M }\n  - mmap: { as: b, addr: 0x7f0000100000, len: 2M }\n');
+    expect([e.line, e.col, e.field]).toEqual([4, 26, 'setup.1.mmap.addr']);
+    expect(e.detail).toMatch(/overlaps 'a'/);
+  });
+  it('a name that nothing defines', () => {
+    const e = err(HEAD + '  - write: { addr: ram + 4K }\n');
+    expect(e.field).toBe('setup.0.write.addr');
+    expect(e.detail).toMatch(/unknown name 'ram'/);
+  });
+  it('a bad expression', () => {
+    const e = err(HEAD + '  - mmap: { as: m, len: 4K }\n  - write: { addr: m + + }\n');
+    expect(e.line).toBe(4);
+    expect(e.detail).toMatch(/bad expression/);
+  });
+  it('YAML syntax', () => {
+    const e = err('name: t\nsetup: [\n');
+    expect(e.message).toMatch(/^bad\.yaml:\d+:\d+: YAML: /);
+  });
+  it('an expectation about an unknown thread', () => {
+    const e = err(HEAD + '  - mmap: { as: m, len: 4K }\nexpect:\n  - { thread: vcpu, signal: SIGBUS }\n');
+    expect(e.line).toBe(5);
+    expect(e.detail).toMatch(/unknown thread 'vcpu'/);
+  });
+});
+
+describe('the CLI exits 2 with one line on bad input', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmsim-'));
+  const cli = (args: string[]) => spawnSync(process.execPath, ['bin/mmsim.js', ...args], { encoding: 'utf8' });
+  it('a bad scenario file', () => {
+    const f = join(dir, 'bad.yaml');
+    writeFileSync(f, HEAD + '  - mmap: { as: m, len: 4K, prot: 5 }\n');
+    const r = cli(['run', f, '--kernel', 'v6.18']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`${f}:3:35: setup.0.mmap.prot`);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+  it('an unknown profile', () => {
+    const r = cli(['run', 'scenarios/seed-thp-split-uffd-wp.yaml', '--kernel', 'v9.99']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown kernel profile 'v9\.99'; known: v4\.19, v4\.19-uffd-wp-2018/);
+  });
+  it('an unknown patch', () => {
+    const r = cli(['run', 'scenarios/seed-thp-split-uffd-wp.yaml', '--patch', '+no-such-patch']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/unknown patch 'no-such-patch'/);
+  });
+  it('a missing file', () => {
+    const r = cli(['run', join(dir, 'nope.yaml')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^mmsim: .*nope\.yaml/);
+  });
+});
