@@ -229,6 +229,15 @@ setup:
   },
   // rows added with the host comparison (scenarios/differential, docs/fidelity.md)
   {
+    patch: PATCH.madvFreeLargeFolioBatch, base: 'v6.18',
+    // a PTE-mapped THP (split by a 4 KiB mprotect round trip), then MADV_FREE over all of it
+    scenario: oneOp('madvise: { addr: m, len: 2M, advice: free }', `  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - memset: { addr: m, len: 2M, value: 1 }
+  - mprotect: { addr: m + 0x5000, len: 4K, prot: r }
+  - mprotect: { addr: m + 0x5000, len: 4K, prot: rw }`),
+    measure: (r) => vmstat(r, 'thp_split_page'), withIt: 0, without: 1,
+  },
+  {
     patch: PATCH.pagemapScan, base: 'v6.18',
     scenario: oneOp('pagemap_scan: { addr: m, len: 64K, return_mask: [present], id: scan }'),
     measure: (r) => errno(r, 'scan'), withIt: null, without: 'ENOTTY',

@@ -333,6 +333,11 @@ const rows = {
     author: 'Dev Jain', release: 'v6.17', kind: 'upstream',
     summary: 'change_pte_range treats the PTEs of one large folio as a batch: A/D bits are gathered on all of them; write access per run of equal PageAnonExclusive',
   },
+  madvFreeLargeFolioBatch: {
+    id: 'madv-free-large-folio-batch', commit: 'dce7d10be4bb', subject: 'mm/madvise: optimize lazyfreeing with mTHP in madvise_free',
+    author: 'Lance Yang', release: 'v6.10', kind: 'upstream',
+    summary: 'MADV_FREE over all the PTEs of a PTE-mapped large folio lazyfrees it whole instead of splitting it first (thp_split_page +0); id as in linux-next after the 6.10 mm merge',
+  },
   pagemapScanGuard: {
     id: 'pagemap-scan-guard', commit: 'a516403787e0', subject: 'fs/proc: extend the PAGEMAP_SCAN ioctl to report guard regions',
     author: 'Andrei Vagin', release: 'v6.16', kind: 'upstream',

@@ -1,5 +1,5 @@
 // madvise(2) for private anonymous memory (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
-// MADV_DONTNEED and MADV_POPULATE_(READ|WRITE).
+// MADV_DONTNEED, MADV_FREE and MADV_POPULATE_(READ|WRITE).
 import type { Kernel } from '../kernel.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
@@ -15,6 +15,13 @@ import { unmap_page_range, handle_mm_fault } from './memory.js';
 import { FAULT_FLAG_WRITE, FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE, FAULT_FLAG_REMOTE, VM_FAULT_ERROR, VM_FAULT_RETRY } from '../include/fault.js';
 import { mmu_access } from '../arch/x86/mmu.js';
 import { madvise_collapse } from './khugepaged.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { PG_active, PG_anon, PG_dirty, PG_referenced, PG_swapbacked, PG_unevictable, PG_zero } from './folio.js';
+import { forEachPmd } from './mprotect.js';
+import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
+import { vm_normal_page } from './memory.js';
+import { pte_index } from './pgtable.js';
 
 /** the new vm_flags an advice asks for, or null when the advice does not change flags */
 function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
@@ -76,7 +83,8 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
       const s = Math.max(start, v.vm_start), e = Math.min(end, v.vm_end);
       if (advice === MADV.dontneed || advice === MADV.free) {
         if (v.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
-        unmap_page_range(k, mm, v, s, e);
+        if (advice === MADV.free) madvise_free_single_vma(k, mm, v, s, e);
+        else unmap_page_range(k, mm, v, s, e);
         continue;
       }
       if (advice === MADV.populate_read || advice === MADV.populate_write) {
@@ -108,4 +116,92 @@ function populate(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: numb
       void VM_FAULT_RETRY;
     }
   }
+}
+
+/** folio_mark_lazyfree (mm/swap.c): once its lru_lazyfree batch drains, a clean-able anon folio moves to
+ * the file LRU, inactive, unreferenced and no longer swap-backed (reclaim may then drop it) */
+function folio_mark_lazyfree(k: Kernel, slot: number): void {
+  const f = k.folios;
+  if (!f.test(slot, PG_anon) || !f.test(slot, PG_swapbacked) || f.test(slot, PG_unevictable)) return;
+  f.clearFlag(slot, PG_active | PG_referenced | PG_swapbacked);
+}
+
+/** madvise_free_huge_pmd (mm/huge_memory.c @v4.19..v6.18): true when the whole PMD was handled */
+function madvise_free_huge_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: { t: import('./pgtable.js').PageTable; i: number }, addr: number, next: number): boolean {
+  const g = k.pgt;
+  const f = k.folios;
+  const v = pmd.t.get(pmd.i, new Pte());
+  if (is_huge_zero_pmd(k, v)) return true;
+  const slot = f.slotOf(g.pmd_pfn(v));
+  if (slot < 0 || f.folioMapcount(slot) > f.nrPages(slot)) return true; // shared with another mm: skip it
+  if (next - addr !== HPAGE_PMD_SIZE) {
+    // a part of the THP: split the folio (and with it the PMD), then lazyfree the pages in range
+    split_huge_page(k, slot);
+    return false;
+  }
+  f.clearFlag(slot, PG_dirty);
+  if (g.pmd_young(v) || g.pmd_dirty(v)) {
+    g.pmd_mkold(v);
+    g.pmd_mkclean(v);
+    pmd.t.set(pmd.i, v);
+  }
+  folio_mark_lazyfree(k, slot);
+  void mm;
+  return true;
+}
+
+/** madvise_free_single_vma + madvise_free_pte_range (mm/madvise.c @v6.18) */
+function madvise_free_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): void {
+  const g = k.pgt;
+  const f = k.folios;
+  const e = new Pte();
+  forEachPmd(k, mm, start, end, false, (pmd, addr, next) => {
+    pmd.t.get(pmd.i, e);
+    if (g.pmd_trans_huge(e) && madvise_free_huge_pmd(k, mm, vma, pmd, addr, next)) return;
+    const t = k.pteTable(mm, pmd);
+    if (!t) return;
+    for (let a = addr; a < next; a += PAGE_SIZE) {
+      const i = pte_index(a);
+      t.get(i, e);
+      if (!g.pte_present(e)) continue; // none, markers (no swap in the model)
+      let slot = vm_normal_page(k, vma, e);
+      if (slot < 0 || f.test(slot, PG_zero)) continue;
+      let nr = 1;
+      if (f.isLarge(slot)) {
+        // the run of PTEs mapping this folio from here, within the range and the table
+        const pfn = g.pte_pfn(e);
+        const n = new Pte();
+        while (a + nr * PAGE_SIZE < next && pfn + nr < f.pfn[slot]! + f.nrPages(slot)) {
+          t.get(i + nr, n);
+          if (!g.pte_present(n) || g.pte_pfn(n) !== pfn + nr) break;
+          nr++;
+        }
+        const whole = pfn === f.pfn[slot] && nr === f.nrPages(slot);
+        if (!whole || !k.has(PATCH.madvFreeLargeFolioBatch)) {
+          // split the folio first (before dce7d10be4bb always), then take this page as a small folio
+          if (f.folioMapcount(slot) > f.nrPages(slot) || split_huge_page(k, slot) !== 0) {
+            a += (nr - 1) * PAGE_SIZE;
+            continue;
+          }
+          nr = 1;
+          t.get(i, e);
+          slot = vm_normal_page(k, vma, e);
+          if (slot < 0) continue;
+        }
+      }
+      f.clearFlag(slot, PG_dirty);
+      // clear_young_dirty_ptes: young and dirty go from every PTE of the batch
+      for (let j = 0; j < nr; j++) {
+        t.get(i + j, e);
+        if (g.pte_young(e) || g.pte_dirty(e)) {
+          g.pte_mkold(e);
+          g.pte_mkclean(e);
+          t.set(i + j, e);
+        }
+      }
+      folio_mark_lazyfree(k, slot);
+      a += (nr - 1) * PAGE_SIZE;
+    }
+  });
+  k.tr?.emit('madvise_free', 'madvise_free_single_vma', { start, end });
 }
