@@ -31,7 +31,8 @@ export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
   if (!pmd) return hole;
   const pmdv = pmd.t.get(pmd.i, new Pte());
   let flags = 0n, frame = 0n;
-  if (g.pmd_trans_huge(pmdv) && (pmdv.lo & 1)) {
+  // pagemap_pmd_range: pmd_present() also holds for a PROT_NONE huge PMD (PROTNONE, or PSE alone)
+  if (g.pmd_trans_huge(pmdv) && g.pmd_present(pmdv)) {
     // pagemap_pmd_range: every 4 KiB of the PMD reports the same flags, the PFN advances
     const idx = Math.floor((addr % HPAGE_PMD_SIZE) / PAGE_SIZE);
     const pfn = g.pmd_pfn(pmdv) + idx;
