@@ -42,31 +42,24 @@ export function page_dup_rmap(k: Kernel, slot: number, pfn: number): void {
 
 /** folio_remove_rmap_pte: one PTE stops mapping pfn; a partially mapped large folio is queued for deferred split */
 export function folio_remove_rmap_pte(k: Kernel, slot: number, pfn: number): void {
-  const f = k.folios;
-  if (!f.isLarge(slot)) {
-    f.mapcount[slot]!--;
-    return;
-  }
-  const s = f.subpages(slot);
-  s.mapcount[pfn - f.pfn[slot]!]!--;
-  if (f.mapcount[slot] === 0 && f.folioMapped(slot) && !f.test(slot, PG_deferred_split)) {
-    f.setFlag(slot, PG_deferred_split);
-    k.vmstat.thp_deferred_split_page++;
-  }
+  folio_remove_rmap_ptes(k, slot, pfn, 1);
 }
 
 /** folio_remove_rmap_ptes (mm/rmap.c @v6.18): nr PTEs mapping pfn.. of one folio go at once; only then is a
  * still partly mapped large folio queued for deferred split */
 export function folio_remove_rmap_ptes(k: Kernel, slot: number, pfn: number, nr: number): void {
   const f = k.folios;
-  if (!f.isLarge(slot) || nr === 1) {
-    for (let i = 0; i < nr; i++) folio_remove_rmap_pte(k, slot, pfn + i);
+  if (!f.isLarge(slot)) {
+    f.mapcount[slot] = f.mapcount[slot]! - nr;
     return;
   }
   const s = f.subpages(slot);
   const i0 = pfn - f.pfn[slot]!;
-  for (let i = i0; i < i0 + nr; i++) s.mapcount[i]!--;
-  if (f.mapcount[slot] === 0 && f.folioMapped(slot) && !f.test(slot, PG_deferred_split)) {
+  // __folio_remove_rmap: only pages this removal left unmapped count ("nr"), and a PMD mapping elsewhere
+  // keeps the folio entirely mapped; partially_mapped = nr && the folio is still mapped
+  let unmapped = 0;
+  for (let i = i0; i < i0 + nr; i++) if (--s.mapcount[i]! === 0) unmapped++;
+  if (unmapped && f.mapcount[slot] === 0 && f.folioMapped(slot) && !f.test(slot, PG_deferred_split)) {
     f.setFlag(slot, PG_deferred_split);
     k.vmstat.thp_deferred_split_page++;
   }
