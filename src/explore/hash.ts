@@ -145,10 +145,21 @@ export class StateHasher {
   }
 }
 
-/** hash of the bytes of a page or buffer: the order-independent sum of (offset, value) over non-zero bytes */
-export function bytesHash(bytes: ArrayLike<number>, seed = 0): [number, number] {
-  let a = seed, b = seed ^ 0x7f4a7c15;
-  for (let i = 0; i < bytes.length; i++) {
+/** hash of a buffer's bytes (scenario variables): non-zero 32-bit words with their index, then the tail */
+export function bytesHash(bytes: Uint8Array, seed = 0): [number, number] {
+  let a = seed ^ bytes.length, b = (seed ^ 0x7f4a7c15) + bytes.length;
+  const words = bytes.byteOffset % 4 === 0 ? bytes.length >>> 2 : 0;
+  if (words) {
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+    for (let i = 0; i < words; i++) {
+      const v = w[i]!;
+      if (v === 0) continue;
+      const [x, y] = byteMix(i, v & 0xff);
+      a = (a + x + Math.imul(v, 0x9e3779b1)) | 0;
+      b = (b + y + Math.imul(v ^ i, 0x85ebca6b)) | 0;
+    }
+  }
+  for (let i = words * 4; i < bytes.length; i++) {
     const v = bytes[i]!;
     if (v === 0) continue;
     const [x, y] = byteMix(i, v);

@@ -366,8 +366,13 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
       stats.pruned++;
       continue;
     }
-    const fp = reduction ? readSet(f.m, t) : null;
-    const c = f.m.clone();
+    // a footprint is needed while something sleeps here or siblings are still to come
+    const last = f.cursor >= f.todo.length;
+    const needFp = reduction && (f.sleep.length > 0 || !last);
+    const fp = needFp ? readSet(f.m, t) : null;
+    // the last step from a state may take the state itself: nothing looks at it afterwards
+    // (its clones share copy-on-write parts with it, which stepping it in place respects)
+    const c = last && !fp ? f.m : f.m.clone();
     const r = stepOnce(c, t);
     stats.transitions++;
     const progressed = r !== 'blocked';
@@ -377,7 +382,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     const fullHi = h.fullHi(), fullLo = h.fullLo();
     const ctrlHi = h.controlHi(), ctrlLo = h.controlLo();
 
-    let childSleep: Asleep[] = [];
+    const childSleep: Asleep[] = [];
     if (fp) {
       for (const a of f.sleep) if (!dependent(a.fp, fp)) childSleep.push(a);
       f.sleep.push({ thread: t, fp });

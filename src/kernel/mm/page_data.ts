@@ -75,16 +75,22 @@ export class PageData {
   /** Fingerprint (explorer): the contents of every page, independent of how they are stored */
   fingerprint(h: StateHasher): void {
     this.lastOwned = -1;
-    h.setBegin();
-    for (const [pfn, b] of this.pages) {
-      const ph = this.owned.has(pfn) ? pageHash(b) : (hashCache.get(b) ?? cacheHash(b));
-      if (ph[0] === 0 && ph[1] === 0) continue; // written back to all zeroes: same as never written
-      h.item();
-      h.num(pfn);
-      h.pair(ph[0], ph[1]);
-      h.itemEnd();
+    // a page map shared with a clone is never changed again: its hash can be kept
+    const cached = this.mapsShared ? mapHashCache.get(this.pages) : undefined;
+    if (cached) {
+      h.pair(cached[0], cached[1]);
+      return;
     }
-    h.setEnd();
+    let a = 0, b = 0;
+    for (const [pfn, p] of this.pages) {
+      const ph = this.owned.has(pfn) ? pageHash(p) : (hashCache.get(p) ?? cacheHash(p));
+      if (ph[0] === 0 && ph[1] === 0) continue; // written back to all zeroes: same as never written
+      const x = Math.imul(ph[0] ^ Math.imul(pfn | 0, 0x9e3779b1), 0x85ebca6b) ^ Math.floor(pfn / 4294967296);
+      a = (a + (x ^ (x >>> 15))) | 0;
+      b = (b + Math.imul(ph[1] + (pfn | 0), 0xc2b2ae35)) | 0;
+    }
+    if (this.mapsShared) mapHashCache.set(this.pages, [a, b]);
+    h.pair(a, b);
   }
 
   /** pfns whose contents may differ between this instance and o (explorer write sets) */
@@ -227,6 +233,8 @@ function pageHash(b: PageBytes): [number, number] {
   }
   return [x, y];
 }
+
+const mapHashCache = new WeakMap<Map<number, PageBytes>, [number, number]>();
 
 /** page objects shared between clones are never written again, so their hash can be kept */
 const hashCache = new WeakMap<PageBytes, [number, number]>();
