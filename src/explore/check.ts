@@ -169,7 +169,7 @@ export function checkScenario(sc: CompiledScenario, spec: KernelSpec, opts: Chec
   const cycleStarts = new Set<number>();
   let stats: SearchStats | RandomStats;
   let complete: boolean, stopped: string | null;
-  const reduction = opts.reduction !== false;
+  let reduction = opts.reduction !== false;
   if (opts.random !== undefined) {
     const seed = opts.seed ?? (Math.random() * 2 ** 31) >>> 0;
     opts.seed = seed;
@@ -211,6 +211,7 @@ export function checkScenario(sc: CompiledScenario, spec: KernelSpec, opts: Chec
     });
     graph = r.graph;
     stats = r.stats;
+    reduction = r.reduction;
     complete = r.complete;
     stopped = r.stopped;
   }

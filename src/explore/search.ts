@@ -68,11 +68,12 @@ export interface SearchStats {
 
 export interface SearchResult {
   complete: boolean;
+  /** sleep sets were used (asked for, and at most 32 threads) */
+  reduction: boolean;
   /** why the search stopped early, if it did */
   stopped: null | 'max-states' | 'max-time' | 'max-depth';
   stats: SearchStats;
   graph: StateGraph;
-  /** ms from the start to each state id's discovery is not kept; this is when onTerminal/onCycle first returned true-ish */
 }
 
 export interface CycleInfo {
@@ -462,5 +463,5 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
   stats.elapsedMs = performance.now() - t0;
   if (!stopped && depthCut) stopped = 'max-depth';
   if (opts.onProgress) progress(performance.now());
-  return { complete: stopped === null, stopped, stats, graph };
+  return { complete: stopped === null, reduction, stopped, stats, graph };
 }

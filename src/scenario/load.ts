@@ -361,6 +361,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   }
   const verdicts = compileVerdicts(pos, ['verdict'], raw.verdict);
   if (condition) condition.verdicts = verdicts;
+  else if (verdicts.length) throw pos.error(['verdict'], "a top-level 'verdict' belongs to a 'condition' (or give each of 'conditions' its own)");
   // conditions: [{ name, exists|forall|never: <expectation>, verdict?: [{ when?, is }] }]
   const conditions: Condition[] = condition ? [condition] : [];
   if (raw.conditions !== undefined) {

@@ -64,3 +64,17 @@ describe('random walks', () => {
     expect(r.conditions.find((c) => c.name === 'no_livelock')!.holds).toBe(false);
   });
 });
+
+describe('progress', () => {
+  it('reports states, rate, depth and frontier while searching', async () => {
+    const { search } = await import('../../src/explore/search.js');
+    const { afterSetup } = await import('./helpers.js');
+    const seen: { distinct: number; depth: number; frontier: number; statesPerSec: number }[] = [];
+    const r = search(afterSetup(sc, 'v6.12'), { progressEveryMs: 0, onProgress: (p) => seen.push(p) });
+    expect(seen.length).toBeGreaterThan(1);
+    const last = seen.at(-1)!;
+    expect(last.distinct).toBe(r.stats.distinct);
+    expect(seen.every((p) => p.depth >= 0 && p.frontier >= 0 && p.statesPerSec >= 0)).toBe(true);
+    expect(seen.some((p) => p.depth > 0 && p.frontier > 0)).toBe(true);
+  });
+});
