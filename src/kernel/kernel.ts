@@ -204,6 +204,8 @@ export class Kernel {
   }
   freeTable(mm: MmStruct, t: PageTable): void {
     mm.tables.delete(t.pfn);
+    mm.pmdCacheKey = -1;
+    mm.pmdCacheTable = null;
     const slot = this.folios.slotOf(t.pfn);
     if (slot >= 0) this.folios.free(slot);
   }
@@ -226,15 +228,21 @@ export class Kernel {
 
   /** mm_find_pmd: the PMD entry for addr, or null if the upper levels are missing */
   pmdSlot(mm: MmStruct, addr: number): Slot | null {
+    const key = Math.floor(addr / 0x40000000);
+    if (key === mm.pmdCacheKey) return { t: mm.pmdCacheTable!, i: levelIndex(LEVEL_PMD, addr) };
     const pud = this.childTable(mm, mm.pgd, levelIndex(LEVEL_PGD, addr));
     if (!pud) return null;
     const pmd = this.childTable(mm, pud, levelIndex(LEVEL_PUD, addr));
     if (!pmd) return null;
+    mm.pmdCacheKey = key;
+    mm.pmdCacheTable = pmd;
     return { t: pmd, i: levelIndex(LEVEL_PMD, addr) };
   }
 
   /** __pud_alloc + __pmd_alloc: the PMD entry for addr, creating missing upper tables */
   pmdAlloc(mm: MmStruct, addr: number): Slot {
+    const found = this.pmdSlot(mm, addr);
+    if (found) return found;
     const gi = levelIndex(LEVEL_PGD, addr);
     const pud = this.childTable(mm, mm.pgd, gi) ?? this.populate(mm, mm.pgd, gi, LEVEL_PUD);
     const ui = levelIndex(LEVEL_PUD, addr);

@@ -73,6 +73,9 @@ export class MmStruct {
   /** MMF_HAS_PINNED */
   hasPinned = false;
   users = 1;
+  /** the model's walk cache: the PMD table covering the 1 GiB pmdCacheKey (not kernel state) */
+  pmdCacheKey = -1;
+  pmdCacheTable: PageTable | null = null;
 
   constructor(readonly id: number, public pgd: PageTable) {}
 
