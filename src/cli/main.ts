@@ -12,6 +12,8 @@ import { EvalError } from '../scenario/expr.js';
 import { compareTable } from './compare.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import { registerHostCommand } from './host.js';
+import { registerCheck } from './check.js';
+import { CheckError } from '../explore/check.js';
 
 /** errors a user can cause: printed in one line, exit 2 */
 class UsageError extends Error {}
@@ -98,6 +100,8 @@ export async function main(argv: string[]): Promise<number> {
       code = runs.every((r) => r.ok) ? 0 : 1;
     });
 
+  registerCheck(program, (c) => (code = c));
+
   program.command('kernels')
     .description('list the kernel profiles and the patch table')
     .option('--json', 'machine-readable')
@@ -129,7 +133,7 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof ScenarioError || e instanceof SpecError || e instanceof UsageError || e instanceof MachineError ||
-        e instanceof ScenarioRuntimeError || e instanceof EvalError) {
+        e instanceof ScenarioRuntimeError || e instanceof EvalError || e instanceof CheckError) {
       process.stderr.write(`mmsim: ${e.message}\n`);
       return 2;
     }

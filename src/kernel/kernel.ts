@@ -6,9 +6,10 @@ import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_ORDER } from './arch/x86/include/pg
 import { FolioStore, PG_table, PG_zero, PG_reserved } from './mm/folio.js';
 import { PageData } from './mm/page_data.js';
 import { PageTable, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, levelSpan, tableEntry } from './mm/pgtable.js';
-import { MmStruct, VmArea } from './include/mm_types.js';
+import { MmStruct, VmArea, type AnonVma, type FingerprintIds } from './include/mm_types.js';
 import { Task } from './include/sched.js';
-import type { UserfaultfdCtx } from './fs/userfaultfd.js';
+import type { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
+import type { StateHasher } from '../explore/hash.js';
 import { PATCH, Patch, PATCH_LIST } from '../profiles/patches.js';
 import type { KernelConfig } from '../profiles/config.js';
 import { Tracer, TraceValue } from '../trace/events.js';
@@ -82,6 +83,91 @@ export class Kernel {
     this.zero_pfn = this.folios.pfn[this.zeroSlot]!;
   }
 
+  /**
+   * A copy of the whole kernel state, for the explorer: page tables and page contents are shared
+   * copy-on-write, folio arrays copied, mm/uffd/task objects duplicated and re-linked (the clone's
+   * mms, uffds and tasks are at the same indices as the originals). The profile, config and pgtable
+   * helpers are immutable and shared. The clone is not traced.
+   */
+  clone(): Kernel {
+    const c = Object.create(Kernel.prototype) as Kernel;
+    const mms = this.mms.map((mm) => mm.clone());
+    const mmOf = (mm: MmStruct) => mms[this.mms.indexOf(mm)] ?? mm;
+    const uffds = this.uffds.map((x) => x.clone(mmOf(x.mm)));
+    const tasks = this.tasks.map((t) => t.dup(mmOf(t.mm)));
+    Object.assign(c, {
+      spec: this.spec, config: this.config, patchBits: this.patchBits, pgt: this.pgt,
+      folios: this.folios.clone(), data: this.data.clone(), zero_pfn: this.zero_pfn, zeroSlot: this.zeroSlot,
+      hugeZeroSlot: this.hugeZeroSlot, mms, tasks, uffds, vmstat: { ...this.vmstat }, current: null, tr: null,
+      nextMmId: this.nextMmId, nextTid: this.nextTid, scratch: new Pte(),
+    });
+    // a sleeping fault's queue entry is referenced by its task and (until woken) by a uffd queue
+    const olds: Uwq[] = [], news: Uwq[] = [];
+    const uwq = (u: Uwq): Uwq => {
+      const i = olds.indexOf(u);
+      if (i >= 0) return news[i]!;
+      const n = u.clone(uffds[this.uffds.indexOf(u.ctx)] ?? u.ctx, tasks[this.tasks.indexOf(u.task)] ?? u.task);
+      olds.push(u);
+      news.push(n);
+      return n;
+    };
+    for (let i = 0; i < uffds.length; i++) {
+      const x = this.uffds[i]!;
+      if (x.pending.length) uffds[i]!.pending = x.pending.map(uwq);
+      if (x.waiting.length) uffds[i]!.waiting = x.waiting.map(uwq);
+    }
+    for (let i = 0; i < tasks.length; i++) {
+      const u = this.tasks[i]!.uwq;
+      if (u) tasks[i]!.uwq = uwq(u);
+    }
+    for (const mm of mms) for (const v of mm.vmas) if (v.uffd) v.uffd = uffds[this.uffds.indexOf(v.uffd)] ?? v.uffd;
+    return c;
+  }
+
+  /**
+   * Fingerprint (explorer): folios and the allocator, page contents, every mm, uffd and task;
+   * vmstat goes to the counter lane. Objects whose ids depend on history (uffd contexts, anon_vmas)
+   * are numbered by position.
+   */
+  fingerprint(h: StateHasher): void {
+    this.folios.fingerprint(h);
+    this.data.fingerprint(h);
+    h.u32(this.hugeZeroSlot);
+    h.u32(this.nextMmId);
+    h.u32(this.nextTid);
+    const uffds = this.uffds;
+    const anon: AnonVma[] = [];
+    const ids: FingerprintIds = {
+      ctx: (c) => (c ? uffds.indexOf(c) : -1),
+      anonVma: (a) => {
+        if (!a) return -1;
+        let i = anon.indexOf(a);
+        if (i < 0) {
+          i = anon.length;
+          anon.push(a);
+          if (a.root) ids.anonVma(a.root);
+        }
+        return a.root ? (i << 8) | (anon.indexOf(a.root) & 0xff) : i << 8 | 0xff;
+      },
+    };
+    h.u32(this.mms.length);
+    for (const mm of this.mms) mm.fingerprint(h, ids);
+    h.u32(uffds.length);
+    for (const x of uffds) x.fingerprint(h, ids);
+    h.u32(this.tasks.length);
+    for (const t of this.tasks) t.fingerprint(h, ids);
+    const v = this.vmstat;
+    h.counter(v.pgfault);
+    h.counter(v.pgmajfault);
+    h.counter(v.thp_fault_alloc);
+    h.counter(v.thp_fault_fallback);
+    h.counter(v.thp_split_pmd);
+    h.counter(v.thp_split_page);
+    h.counter(v.thp_zero_page_alloc);
+    h.counter(v.thp_collapse_alloc);
+    h.counter(v.thp_deferred_split_page);
+  }
+
   /** Is this behaviour (patch) part of the running kernel? */
   has(p: Patch): boolean {
     return this.patchBits[p.index] === 1;
@@ -119,6 +205,8 @@ export class Kernel {
   }
   freeTable(mm: MmStruct, t: PageTable): void {
     mm.tables.delete(t.pfn);
+    mm.pmdCacheKey = -1;
+    mm.pmdCacheTable = null;
     const slot = this.folios.slotOf(t.pfn);
     if (slot >= 0) this.folios.free(slot);
   }
@@ -141,15 +229,21 @@ export class Kernel {
 
   /** mm_find_pmd: the PMD entry for addr, or null if the upper levels are missing */
   pmdSlot(mm: MmStruct, addr: number): Slot | null {
+    const key = Math.floor(addr / 0x40000000);
+    if (key === mm.pmdCacheKey) return { t: mm.pmdCacheTable!, i: levelIndex(LEVEL_PMD, addr) };
     const pud = this.childTable(mm, mm.pgd, levelIndex(LEVEL_PGD, addr));
     if (!pud) return null;
     const pmd = this.childTable(mm, pud, levelIndex(LEVEL_PUD, addr));
     if (!pmd) return null;
+    mm.pmdCacheKey = key;
+    mm.pmdCacheTable = pmd;
     return { t: pmd, i: levelIndex(LEVEL_PMD, addr) };
   }
 
   /** __pud_alloc + __pmd_alloc: the PMD entry for addr, creating missing upper tables */
   pmdAlloc(mm: MmStruct, addr: number): Slot {
+    const found = this.pmdSlot(mm, addr);
+    if (found) return found;
     const gi = levelIndex(LEVEL_PGD, addr);
     const pud = this.childTable(mm, mm.pgd, gi) ?? this.populate(mm, mm.pgd, gi, LEVEL_PUD);
     const ui = levelIndex(LEVEL_PUD, addr);

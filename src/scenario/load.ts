@@ -25,6 +25,8 @@ export interface CompiledThread {
   name: string;
   process: string;
   ops: CompiledOp[];
+  /** a server thread: it starts again at its first op after the last (`loop: true`) */
+  loop?: boolean;
 }
 export interface When {
   kernel?: string[];
@@ -38,15 +40,22 @@ export interface Expectation {
   line: number;
   text: string;
 }
+export type Verdict = 'Always' | 'Sometimes' | 'Never';
 export interface Condition {
   kind: 'exists' | 'forall' | 'never';
   pred: Pred;
   line: number;
   text: string;
+  /** `conditions:` entries have names; the single `condition:` is called 'condition' */
+  name?: string;
+  /** expected verdicts of this condition, per kernel (the first entry whose `when` matches applies) */
+  verdicts?: VerdictExpectation[];
 }
 export interface VerdictExpectation {
   when: When | null;
-  verdict: 'Always' | 'Sometimes' | 'Never';
+  verdict: Verdict;
+  /** `is: [Sometimes, Always]`: any of these (verdict is the first) */
+  anyOf?: Verdict[];
   line: number;
 }
 export interface CompiledScenario {
@@ -66,6 +75,12 @@ export interface CompiledScenario {
   expect: Expectation[];
   condition: Condition | null;
   verdicts: VerdictExpectation[];
+  /** every condition `check` evaluates: `condition:` (with `verdict:`) and the named `conditions:` */
+  conditions?: Condition[];
+  /** checkpoints that record a memory image (named by data_at predicates) */
+  images?: string[];
+  /** data_at checks: copies read into `buffer` compared with the image at checkpoint `at` */
+  copyChecks?: { buffer: string; at: string }[];
   checkpoints: string[];
   /** for scenarios of the bug corpus: its entry and the patch that fixed it */
   bug: { corpus: string; fixed_by: string } | null;
@@ -73,7 +88,7 @@ export interface CompiledScenario {
   names: Record<string, OpName>;
 }
 
-const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict', 'bug'];
+const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict', 'conditions', 'bug'];
 
 class Positions {
   constructor(readonly file: string, readonly doc: Document, readonly lc: LineCounter) {}
@@ -327,16 +342,20 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     for (const [tname, body] of Object.entries(raw.threads as Record<string, unknown>)) {
       if (!/^[A-Za-z_]\w*$/.test(tname)) throw pos.error(['threads', tname], `thread name '${tname}' must be letters, digits and _`);
       if (tname === 'setup') throw pos.error(['threads', tname], "'setup' is reserved");
-      let ops: unknown = body, proc = 'main';
+      let ops: unknown = body, proc = 'main', loop = false;
       const bpath: (string | number)[] = ['threads', tname];
       if (body && typeof body === 'object' && !Array.isArray(body)) {
         const b = body as Record<string, unknown>;
-        for (const k of Object.keys(b)) if (k !== 'process' && k !== 'ops') throw pos.error([...bpath, k], `unknown field '${k}'; a thread is a list of operations or { process, ops }`);
+        for (const k of Object.keys(b)) if (k !== 'process' && k !== 'ops' && k !== 'loop') throw pos.error([...bpath, k], `unknown field '${k}'; a thread is a list of operations or { process, ops, loop }`);
+        if (b.loop !== undefined && typeof b.loop !== 'boolean') throw pos.error([...bpath, 'loop'], 'expected true or false');
         ops = b.ops;
         proc = typeof b.process === 'string' ? b.process : 'main';
+        loop = b.loop === true;
         bpath.push('ops');
       }
-      threads.push({ name: tname, process: proc, ops: compileOps(ops, bpath, tname) });
+      const compiled = compileOps(ops, bpath, tname);
+      if (loop && compiled.length === 0) throw pos.error(bpath, 'a loop thread needs at least one operation');
+      threads.push(loop ? { name: tname, process: proc, ops: compiled, loop } : { name: tname, process: proc, ops: compiled });
     }
   }
   // every name an operation refers to must be defined by some operation
@@ -368,7 +387,8 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   const pages = new Map<string, { expr: Expr; process: string }>();
   const mems = new Map<string, { expr: Expr; size: number }>();
   const mappings: string[] = [];
-  const preds = { pages, mems, mappings, names, checkpoints, ids, threads: threads.map((t) => t.name) };
+  const copyChecks: { buffer: string; at: string }[] = [];
+  const preds = { pages, mems, mappings, names, checkpoints, ids, threads: threads.map((t) => t.name), copyChecks };
   const expect: Expectation[] = [];
   if (raw.expect !== undefined) {
     if (!Array.isArray(raw.expect)) throw pos.error(['expect'], 'expected a list of expectations');
@@ -392,15 +412,29 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     const keys = c && typeof c === 'object' ? Object.keys(c) : [];
     if (keys.length !== 1 || !['exists', 'forall', 'never'].includes(keys[0]!)) throw pos.error(['condition'], 'expected { exists | forall | never: <expectation> }');
     const kind = keys[0] as Condition['kind'];
-    condition = { kind, pred: compilePred(pos, ['condition', kind], c[kind], preds), line: pos.line(['condition']), text: textOf(c[kind]) };
+    condition = { kind, pred: compilePred(pos, ['condition', kind], c[kind], preds), line: pos.line(['condition']), text: textOf(c[kind]), name: 'condition' };
   }
-  const verdicts: VerdictExpectation[] = [];
-  if (raw.verdict !== undefined) {
-    if (!Array.isArray(raw.verdict)) throw pos.error(['verdict'], 'expected a list of { when, is: Always|Sometimes|Never }');
-    raw.verdict.forEach((v, i) => {
-      const r = v as Record<string, unknown>;
-      if (!r || typeof r !== 'object' || !['Always', 'Sometimes', 'Never'].includes(String(r.is))) throw pos.error(['verdict', i, 'is'], 'expected is: Always | Sometimes | Never');
-      verdicts.push({ when: compileWhen(pos, ['verdict', i, 'when'], r.when), verdict: r.is as VerdictExpectation['verdict'], line: pos.line(['verdict', i]) });
+  const verdicts = compileVerdicts(pos, ['verdict'], raw.verdict);
+  if (condition) condition.verdicts = verdicts;
+  else if (verdicts.length) throw pos.error(['verdict'], "a top-level 'verdict' belongs to a 'condition' (or give each of 'conditions' its own)");
+  // conditions: [{ name, exists|forall|never: <expectation>, verdict?: [{ when?, is }] }]
+  const conditions: Condition[] = condition ? [condition] : [];
+  if (raw.conditions !== undefined) {
+    if (!Array.isArray(raw.conditions)) throw pos.error(['conditions'], 'expected a list of { name, exists | forall | never: <expectation>, verdict? }');
+    raw.conditions.forEach((item, i) => {
+      const path = ['conditions', i];
+      if (!item || typeof item !== 'object' || Array.isArray(item)) throw pos.error(path, 'expected { name, exists | forall | never: <expectation>, verdict? }');
+      const c = item as Record<string, unknown>;
+      const kinds = Object.keys(c).filter((k) => ['exists', 'forall', 'never'].includes(k));
+      for (const k of Object.keys(c)) if (!['name', 'verdict', 'exists', 'forall', 'never'].includes(k)) throw pos.error([...path, k], `unknown field '${k}'; expected name, exists | forall | never, verdict`);
+      if (kinds.length !== 1) throw pos.error(path, 'a condition has exactly one of exists, forall, never');
+      if (typeof c.name !== 'string' || !/^[A-Za-z_][\w-]*$/.test(c.name)) throw pos.error([...path, 'name'], 'a condition needs a name (letters, digits, _ and -)');
+      if (conditions.some((x) => x.name === c.name)) throw pos.error([...path, 'name'], `condition '${c.name}' is already defined`);
+      const kind = kinds[0] as Condition['kind'];
+      conditions.push({
+        kind, pred: compilePred(pos, [...path, kind], c[kind], preds), line: pos.line(path), text: textOf(c[kind]), name: c.name,
+        verdicts: compileVerdicts(pos, [...path, 'verdict'], c.verdict),
+      });
     });
   }
   // observe: extra addresses and mappings reported in every snapshot
@@ -439,8 +473,33 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     bug, version: 1, file, name: raw.name, description: typeof raw.description === 'string' ? raw.description.trim() : '',
     kernel: (raw.kernel as string | undefined) ?? null, config, pages: [...pages].map(([key, v]) => ({ key, expr: v.expr, process: v.process })),
     mems: [...mems].map(([key, v]) => ({ key, expr: v.expr, size: v.size })),
-    mappings, setup, threads, expect, condition, verdicts, checkpoints, names,
+    mappings, setup, threads, expect, condition, verdicts, checkpoints, names, conditions,
+    images: [...new Set(copyChecks.map((c) => c.at))], copyChecks: dedupeChecks(copyChecks),
   };
+}
+
+function dedupeChecks(cs: { buffer: string; at: string }[]): { buffer: string; at: string }[] {
+  const seen = new Set<string>();
+  return cs.filter((c) => !seen.has(`${c.buffer}@${c.at}`) && seen.add(`${c.buffer}@${c.at}`) !== undefined);
+}
+
+const VERDICTS = ['Always', 'Sometimes', 'Never'];
+
+/** verdict: [{ when?, is: Always | Sometimes | Never | [Sometimes, Always] }] */
+function compileVerdicts(pos: Positions, path: (string | number)[], raw: unknown): VerdictExpectation[] {
+  const out: VerdictExpectation[] = [];
+  if (raw === undefined) return out;
+  if (!Array.isArray(raw)) throw pos.error(path, 'expected a list of { when, is: Always|Sometimes|Never }');
+  raw.forEach((v, i) => {
+    const r = v as Record<string, unknown>;
+    if (!r || typeof r !== 'object') throw pos.error([...path, i], 'expected { when, is: Always|Sometimes|Never }');
+    for (const k of Object.keys(r)) if (k !== 'when' && k !== 'is') throw pos.error([...path, i, k], `unknown field '${k}'; expected when, is`);
+    const list = Array.isArray(r.is) ? r.is.map(String) : [String(r.is)];
+    if (list.length === 0 || !list.every((x) => VERDICTS.includes(x))) throw pos.error([...path, i, 'is'], 'expected is: Always | Sometimes | Never (or a list of them)');
+    const anyOf = list as Verdict[];
+    out.push({ when: compileWhen(pos, [...path, i, 'when'], r.when), verdict: anyOf[0]!, anyOf, line: pos.line([...path, i]) });
+  });
+  return out;
 }
 
 function textOf(v: unknown): string {
@@ -466,6 +525,7 @@ function compileWhen(pos: Positions, path: (string | number)[], w: unknown): Whe
 }
 
 interface PredCtx {
+  copyChecks: { buffer: string; at: string }[];
   pages: Map<string, { expr: Expr; process: string }>;
   mems: Map<string, { expr: Expr; size: number }>;
   mappings: string[];
@@ -559,10 +619,14 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
       return { p: 'same_data', a, b };
     }
     case 'data_at': {
-      const n = v.data_at as string;
-      if (c.names[n] !== 'read') throw pos.error([...path, 'data_at'], `'${n}' is not a buffer read by read`);
-      if (!c.checkpoints.includes(v.at as string)) throw pos.error([...path, 'at'], `unknown checkpoint '${String(v.at)}'`);
-      return { p: 'data_at', var: n, at: v.at as string };
+      const list = Array.isArray(v.data_at) ? (v.data_at as string[]) : [v.data_at as string];
+      list.forEach((n, i) => {
+        if (c.names[n] !== 'read') throw pos.error([...path, 'data_at', ...(Array.isArray(v.data_at) ? [i] : [])], `'${n}' is not a buffer read by read`);
+      });
+      const at = v.at as string;
+      if (at === 'final' || !c.checkpoints.includes(at)) throw pos.error([...path, 'at'], `unknown checkpoint '${at}' (data_at needs a checkpoint taken before the copies)`);
+      for (const n of list) c.copyChecks.push({ buffer: n, at });
+      return { p: 'data_at', vars: list, at };
     }
     case 'klog': return { p: 'klog', text: v.klog as string, count: v.count as number | undefined };
     case 'event': return { p: 'event', type: v.event as string, fn: v.fn as string | undefined, count: v.count as number | undefined };

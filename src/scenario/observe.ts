@@ -10,6 +10,8 @@ import { Pte } from '../kernel/arch/x86/include/pte.js';
 import { follow_pfn } from '../kernel/mm/memory.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import type { VmStat } from '../kernel/kernel.js';
+import { HPAGE_PMD_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
+import { encodePage } from './copies.js';
 
 export interface PageObs {
   /** the address this key evaluated to (model address; differs on the real kernel) */
@@ -34,6 +36,11 @@ export interface Snapshot {
   data: Record<string, string>;
   /** memory values read at the snapshot (little-endian, hex), or null when not mapped */
   mem: Record<string, string | null>;
+  /**
+   * model only, at checkpoints a data_at predicate names: the written bytes of every page mapped in
+   * the main process, by page address (hex) -> "offset:hexbytes,..." (scenario/copies.ts)
+   */
+  memory?: Record<string, string>;
 }
 
 const PM_PFN_MASK = (1n << 55n) - 1n;
@@ -112,4 +119,38 @@ export function takeSnapshot(m: Machine): Snapshot {
     mem[key] = mapped ? '0x' + v.toString(16) : null;
   }
   return { pages, smaps, vma_count, vmstat, data, mem };
+}
+
+/** the memory image for data_at: every mapped page of the main process that holds written bytes */
+export function takeMemoryImage(m: Machine): Record<string, string> {
+  const k = m.k;
+  const mm = m.mainMm();
+  const g = k.pgt;
+  const out: Record<string, string> = {};
+  const e = new Pte();
+  for (const v of mm.vmas) {
+    for (let a = v.vm_start; a < v.vm_end;) {
+      const next = Math.min(v.vm_end, Math.floor(a / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE + HPAGE_PMD_SIZE);
+      const pmd = k.pmdSlot(mm, a);
+      if (pmd) {
+        pmd.t.get(pmd.i, e);
+        const huge = g.pmd_trans_huge(e) && (e.lo & 1) !== 0;
+        const t = huge ? null : k.pteTable(mm, pmd);
+        for (let p = a; p < next && (huge || t); p += PAGE_SIZE) {
+          let pfn = -1;
+          if (huge) pfn = g.pmd_pfn(e) + (Math.floor(p / PAGE_SIZE) & 511);
+          else if (t) {
+            const pte = t.get(Math.floor(p / PAGE_SIZE) & 511, new Pte());
+            if (pte.lo & 1) pfn = g.pte_pfn(pte);
+          }
+          if (pfn >= 0 && k.data.has(pfn)) {
+            const enc = encodePage(k.data.readPage(pfn));
+            if (enc) out[p.toString(16)] = enc;
+          }
+        }
+      }
+      a = next;
+    }
+  }
+  return out;
 }

@@ -32,6 +32,8 @@ export interface Observation {
   snapshots: Record<string, Snapshot>;
   deadlock: boolean;
   schedule: string;
+  /** model only: data_at tallies, "buffer@checkpoint" -> copies compared and mismatches (scenario/copies.ts) */
+  copies?: Record<string, { copies: number; mismatches: number; detail: string | null }>;
 }
 
 /** "ram+0x7f000" for an address inside a named mapping */
@@ -56,7 +58,7 @@ export function buildObservation(m: Machine, spec: KernelSpec): Observation {
   for (const t of m.threads) {
     const sig = t.status === 'signal' ? t.signal!.sig : t.status === 'killed' ? t.killedBy : 0;
     threads[t.name] = {
-      state: t.status === 'ready' && t.pc >= t.ops.length ? 'done' : t.status === 'ready' ? 'unfinished' : t.status,
+      state: t.status === 'ready' && t.pc >= t.ops.length ? 'done' : t.status === 'ready' ? 'unfinished' : m.idle(t) ? 'idle' : t.status,
       signal: sig ? SIGNAL_NAME[sig] ?? String(sig) : null,
       minflt: t.task?.min_flt ?? 0,
       majflt: t.task?.maj_flt ?? 0,
@@ -79,6 +81,7 @@ export function buildObservation(m: Machine, spec: KernelSpec): Observation {
   return {
     scenario: m.sc.name, kernel: spec.name, release: spec.release, source: 'model', threads, ops, mappings, msgs, buffers,
     snapshots: Object.fromEntries(m.snapshots), deadlock: m.deadlock, schedule: formatSchedule(m.taken),
+    ...(m.copies.size ? { copies: Object.fromEntries([...m.copies].map(([key, c]) => [key, { copies: c.copies, mismatches: c.mismatches, detail: c.detail }])) } : {}),
   };
 }
 
@@ -240,10 +243,19 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       return { ok: a.digest === b.digest, detail: `${p.a} ${a.digest} / ${p.b} ${b.digest}` };
     }
     case 'data_at': {
-      const buf = obs.buffers[p.var];
-      const snap = obs.snapshots[p.at];
-      if (!buf || !snap) return { ok: null, detail: 'missing buffer or snapshot' };
-      return { ok: null, detail: 'data_at is evaluated by check' };
+      // every copy made into each buffer matched the memory image of checkpoint p.at
+      if (!obs.copies) return { ok: null, detail: 'data_at needs the model (no copy tallies in this observation)' };
+      let ok = true;
+      const parts: string[] = [];
+      for (const v of p.vars) {
+        const c = obs.copies[`${v}@${p.at}`];
+        if (!c) return { ok: null, detail: `no tally for ${v}@${p.at}` };
+        if (c.mismatches > 0) {
+          ok = false;
+          parts.push(`${v}: ${c.mismatches} of ${c.copies} copies differ from ${p.at} (${c.detail})`);
+        } else parts.push(`${v}: ${c.copies} ${c.copies === 1 ? 'copy' : 'copies'} match ${p.at}`);
+      }
+      return { ok, detail: parts.join('; ') };
     }
     case 'klog': {
       const lines = formatKlog(ctx.events!).filter((l) => l.includes(p.text));

@@ -20,7 +20,8 @@ export type Pred =
   | { p: 'vmstat'; name: string; delta: number; since: string | null; at: string }
   | { p: 'msg'; var: string; flags?: number; address?: Expr; event?: number }
   | { p: 'same_data'; a: string; b: string }
-  | { p: 'data_at'; var: string; at: string }
+  /** every copy read into each buffer equals what its source range held at checkpoint `at` (scenario/copies.ts) */
+  | { p: 'data_at'; vars: string[]; at: string }
   | { p: 'klog'; text: string; count?: number }
   | { p: 'event'; type: string; fn?: string; count?: number }
   | { p: 'not'; x: Pred }
@@ -43,7 +44,7 @@ export const PRED_SCHEMAS = {
   thread: z.object({
     thread: zName, signal: z.enum(['SIGBUS', 'SIGSEGV', 'SIGKILL', 'none']).optional(),
     minflt: zInt.optional(), majflt: zInt.optional(),
-    state: z.enum(['done', 'signal', 'killed', 'blocked', 'livelock']).optional(),
+    state: z.enum(['done', 'signal', 'killed', 'blocked', 'livelock', 'idle']).optional(),
   }).strict(),
   op: z.object({ op: zName, errno: z.enum(errnos).optional(), result: zExpr.optional() }).strict(),
   mem: z.object({ mem: zExpr, size: zInt.pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).default(1), value: zExpr, ...at }).strict(),
@@ -56,7 +57,7 @@ export const PRED_SCHEMAS = {
   vmstat: z.object({ vmstat: z.string(), delta: zInt, since: zName.optional(), ...at }).strict(),
   msg: z.object({ msg: zName, flags: zInt.optional(), address: zExpr.optional(), event: z.enum(['pagefault', 'fork', 'remap', 'remove', 'unmap']).optional() }).strict(),
   same_data: z.object({ same_data: z.tuple([zName, zName]) }).strict(),
-  data_at: z.object({ data_at: zName, at: zName }).strict(),
+  data_at: z.object({ data_at: z.union([zName, z.array(zName).min(1)]), at: zName }).strict(),
   klog: z.object({ klog: z.string(), count: zInt.optional() }).strict(),
   event: z.object({ event: z.string(), fn: z.string().optional(), count: zInt.optional() }).strict(),
 } as const;

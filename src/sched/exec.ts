@@ -19,6 +19,7 @@ import { dup_mmap } from '../kernel/kernel/fork.js';
 import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { UFFD_API } from '../kernel/include/uapi.js';
+import { checkCopy } from '../scenario/copies.js';
 
 /** how many faults at one byte, without progress, before the model calls it a livelock */
 const SPIN_LIMIT = 32;
@@ -66,7 +67,8 @@ function setVar(m: Machine, name: string | null, v: VarValue): void {
 }
 
 function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null): void {
-  m.records.push({ id: op.id, thread: t.name, op: op.op, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result, step: m.step });
+  const rec = { id: op.id, thread: t.name, op: op.op, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result, step: m.step };
+  m.noteRecord(rec);
   m.k.tr?.emit('syscall', op.op, { id: op.id, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result });
 }
 
@@ -275,14 +277,21 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     t.spins = 0;
     const off = a % PAGE_SIZE;
     const n = Math.min(len - t.progress, PAGE_SIZE - off);
-    for (let i = 0; i < n; i++) {
-      if (op.op === 'write') k.data.writeByte(pfn, off + i, bytes[t.progress + i]!);
-      else if (op.op === 'memset') k.data.writeByte(pfn, off + i, op.value);
-      else out![t.progress + i] = k.data.readByte(pfn, off + i);
+    if (op.op === 'read') k.data.readInto(pfn, off, out!, t.progress, n);
+    else {
+      for (let i = 0; i < n; i++) {
+        if (op.op === 'write') k.data.writeByte(pfn, off + i, bytes[t.progress + i]!);
+        else k.data.writeByte(pfn, off + i, op.value);
+      }
     }
     t.progress += n;
   }
-  if (op.op === 'read') setVar(m, op.as, { kind: 'data', addr: BigInt(addr), bytes: out! });
+  if (op.op === 'read') {
+    // the buffer is finished: the next run of this op (a loop thread) fills a new one
+    m.vars.delete(`\0buf:${op.id}`);
+    setVar(m, op.as, { kind: 'data', addr: BigInt(addr), bytes: out! });
+    if (op.as && m.copies.size) checkCopy(m, op.as, addr, out!);
+  }
   k.tr?.emit('access', op.op, { id: op.id, addr, len, write });
   record(m, t, op, null, op.op === 'read' ? digestBytes(out!) : null);
   return 'done';

@@ -9,7 +9,9 @@ import { Tracer } from '../trace/events.js';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { execOp, resumeOp } from './exec.js';
-import { takeSnapshot, Snapshot } from '../scenario/observe.js';
+import { takeSnapshot, takeMemoryImage, Snapshot } from '../scenario/observe.js';
+import { StateHasher as StateHasherClass, type StateHasher } from '../explore/hash.js';
+import { hashPlain, bytesHashCached } from '../explore/hash_values.js';
 
 export type ThreadStatus = 'ready' | 'blocked' | 'done' | 'signal' | 'killed' | 'livelock' | 'unborn';
 
@@ -32,6 +34,20 @@ export interface ThreadState {
   spins: number;
   signal: { sig: number; code: number; addr: number } | null;
   killedBy: number;
+  /** a server thread: after its last operation it starts again at the first (scenario `loop: true`) */
+  loop: boolean;
+}
+
+/** what the data_at checks saw of the copies read into one buffer (see scenario/copies.ts) */
+export interface CopyCheck {
+  buffer: string;
+  at: string;
+  /** copies compared with the checkpoint's memory */
+  copies: number;
+  /** copies that differed from it (or were made before the checkpoint existed) */
+  mismatches: number;
+  /** the first mismatch, for people */
+  detail: string | null;
 }
 
 export interface OpRecord {
@@ -66,7 +82,13 @@ export class Machine {
   readonly procs = new Map<string, Process>();
   readonly vars = new Map<string, VarValue>();
   readonly records: OpRecord[] = [];
-  readonly snapshots = new Map<string, Snapshot>();
+  /** the last record of each thread operation id (a loop thread runs an op many times); setup ops are in `records` only */
+  lastRecord = new Map<string, OpRecord>();
+  /** data_at checks: "buffer@checkpoint" -> what the copies into the buffer looked like */
+  copies = new Map<string, CopyCheck>();
+  /** lastRecord, copies and snapshots are shared with a clone until changed (bits 1, 2, 4) */
+  private sharedMaps = 0;
+  snapshots = new Map<string, Snapshot>();
   /** page contents at each checkpoint, for data_at predicates: checkpoint -> pfn digests by address key */
   step = 0;
   readonly taken: string[] = [];
@@ -78,14 +100,17 @@ export class Machine {
     const mm = this.k.newMm();
     const main: Process = { name: 'main', mm, pid: 0 };
     this.procs.set('main', main);
-    const mk = (name: string, index: number, process: string, ops: CompiledOp[]): ThreadState => ({
-      name, index, process, task: null, ops, pc: 0, status: 'unborn', wait: null, progress: 0, spins: 0, signal: null, killedBy: 0,
+    const mk = (name: string, index: number, process: string, ops: CompiledOp[], loop = false): ThreadState => ({
+      name, index, process, task: null, ops, pc: 0, status: 'unborn', wait: null, progress: 0, spins: 0, signal: null, killedBy: 0, loop,
     });
     this.setup = mk('setup', -1, 'main', sc.setup);
     this.setup.task = this.k.newTask('setup', mm);
     main.pid = this.setup.task.tid;
     this.setup.status = 'ready';
-    this.threads = sc.threads.map((t, i) => mk(t.name, i, t.process, t.ops));
+    this.threads = sc.threads.map((t, i) => mk(t.name, i, t.process, t.ops, t.loop === true));
+    for (const c of sc.copyChecks ?? []) {
+      this.copies.set(`${c.buffer}@${c.at}`, { buffer: c.buffer, at: c.at, copies: 0, mismatches: 0, detail: null });
+    }
     this.adoptThreads();
   }
 
@@ -146,6 +171,10 @@ export class Machine {
       t.progress = 0;
       t.spins = 0;
       if (t.pc >= t.ops.length) {
+        if (t.loop) {
+          t.pc = 0;
+          return 'done';
+        }
         t.status = 'done';
         return 'ended';
       }
@@ -170,17 +199,23 @@ export class Machine {
     }
   }
 
+  /** a loop thread waiting for a uffd message at the head of its loop: a server with no work, not a deadlock */
+  idle(t: ThreadState): boolean {
+    return t.loop && t.status === 'blocked' && t.pc === 0 && t.wait?.kind === 'uffd_read';
+  }
+
   /** the default schedule: the lowest-numbered runnable thread runs until it blocks or ends */
   runDefault(): void {
     let cur: ThreadState | null = null;
-    for (;;) {
+    for (let n = 0; ; n++) {
+      if (n >= DEFAULT_STEP_LIMIT) throw new MachineError(`the default schedule did not end after ${DEFAULT_STEP_LIMIT} steps (a loop thread that never blocks?)`);
       if (!cur || !this.runnable(cur)) cur = this.threads.find((t) => this.runnable(t)) ?? null;
       if (!cur) break;
       const r = this.stepThread(cur);
       if (r !== 'done') cur = null;
       this.adoptThreads();
     }
-    this.deadlock = this.threads.some((t) => t.status === 'blocked');
+    this.deadlock = this.threads.some((t) => t.status === 'blocked' && !this.idle(t));
   }
 
   /** follow a schedule (thread names, one step each), then finish with the default policy */
@@ -196,7 +231,33 @@ export class Machine {
   }
 
   takeCheckpoint(name: string): void {
-    this.snapshots.set(name, takeSnapshot(this));
+    const snap = takeSnapshot(this);
+    if (this.sc.images?.includes(name)) snap.memory = takeMemoryImage(this);
+    if (this.sharedMaps & 4) {
+      this.snapshots = new Map(this.snapshots);
+      this.sharedMaps &= ~4;
+    }
+    this.snapshots.set(name, snap);
+  }
+
+  /** remember an operation's result (exec.ts) */
+  noteRecord(rec: OpRecord): void {
+    this.records.push(rec);
+    if (rec.thread === 'setup') return;
+    if (this.sharedMaps & 1) {
+      this.lastRecord = new Map(this.lastRecord);
+      this.sharedMaps &= ~1;
+    }
+    this.lastRecord.set(rec.id, rec);
+  }
+
+  /** update a data_at tally (scenario/copies.ts) */
+  noteCopy(key: string, c: CopyCheck): void {
+    if (this.sharedMaps & 2) {
+      this.copies = new Map(this.copies);
+      this.sharedMaps &= ~2;
+    }
+    this.copies.set(key, c);
   }
 
   finish(): void {
@@ -206,7 +267,139 @@ export class Machine {
   mainMm(): MmStruct {
     return this.procs.get('main')!.mm;
   }
+
+  /**
+   * A copy of the whole machine (kernel, tasks, threads, variables, records, checkpoints), for the
+   * explorer: every reference into the kernel (tasks, uffd contexts, mms) points into the copy's
+   * kernel. Operations, messages, finished buffers and snapshots never change, so they are shared.
+   * The copy is not traced.
+   */
+  clone(): Machine {
+    const k0 = this.k;
+    const k = k0.clone();
+    const ctxOf = (c: UserfaultfdCtx) => k.uffds[k0.uffds.indexOf(c)] ?? c;
+    const wait = (w: Wait | null): Wait | null => {
+      if (!w) return null;
+      if (w.kind === 'fault') return { kind: 'fault', cont: { ...w.cont }, write: w.write };
+      return { kind: 'uffd_read', ctx: ctxOf(w.ctx) };
+    };
+    const th = (t: ThreadState): ThreadState => ({
+      name: t.name, index: t.index, process: t.process, task: t.task ? k.tasks[k0.tasks.indexOf(t.task)] ?? t.task : null, ops: t.ops,
+      pc: t.pc, status: t.status, wait: wait(t.wait), progress: t.progress, spins: t.spins, signal: t.signal,
+      killedBy: t.killedBy, loop: t.loop,
+    });
+    const procs = new Map<string, Process>();
+    for (const [n, p] of this.procs) procs.set(n, { name: p.name, mm: k.mms[k0.mms.indexOf(p.mm)] ?? p.mm, pid: p.pid });
+    const vars = new Map<string, VarValue>();
+    for (const [n, v] of this.vars) {
+      if (v.kind === 'uffd') vars.set(n, { kind: 'uffd', ctx: ctxOf(v.ctx) });
+      // a read in progress keeps filling its buffer across wake-ups: the copy needs its own
+      else if (v.kind === 'data' && n.startsWith('\0buf:')) vars.set(n, { kind: 'data', addr: v.addr, bytes: v.bytes.slice() });
+      else vars.set(n, v);
+    }
+    this.sharedMaps = 7;
+    const c = Object.create(Machine.prototype) as Machine;
+    return Object.assign(c, {
+      sc: this.sc, k, threads: this.threads.map(th), setup: th(this.setup), procs, vars, records: this.records.slice(),
+      lastRecord: this.lastRecord, copies: this.copies, snapshots: this.snapshots, sharedMaps: 7,
+      step: this.step, taken: this.taken.slice(), deadlock: this.deadlock,
+    });
+  }
+
+  /**
+   * Fingerprint of the machine state (explorer): the kernel, every thread's position and wait, the
+   * variables, the last result of each operation, the checkpoints and the data_at tallies. What only
+   * describes the path taken (step count, schedule, record order, fault/retry counts) is left out or
+   * goes to the counter lane.
+   */
+  fingerprint(h: StateHasher): void {
+    const k = this.k;
+    k.fingerprint(h);
+    for (const t of this.threads) {
+      h.u32(STATUS_CODE[t.status]);
+      h.u32(t.pc);
+      h.u32(t.progress);
+      h.counter(t.spins);
+      h.u32(t.signal ? t.signal.sig : 0);
+      h.u32(t.killedBy);
+      const w = t.wait;
+      if (!w) h.u32(0);
+      else if (w.kind === 'uffd_read') {
+        h.u32(1);
+        h.u32(k.uffds.indexOf(w.ctx));
+      } else {
+        const c = w.cont;
+        h.u32(2);
+        h.num(c.address);
+        h.u32(c.error_code);
+        h.u32(c.flags);
+        h.u32(c.major);
+        h.u32(c.stage === 'vma_lock' ? 1 : 2);
+        h.counter(c.attempts);
+        h.bool(w.write);
+      }
+    }
+    h.setBegin();
+    for (const p of this.procs.values()) {
+      h.item();
+      h.strc(p.name);
+      h.u32(p.mm.id);
+      h.u32(p.pid);
+      h.itemEnd();
+    }
+    h.setEnd();
+    h.setBegin();
+    for (const [n, v] of this.vars) {
+      h.item();
+      h.strc(n);
+      switch (v.kind) {
+        case 'mapping': h.u32(1); h.num(Number(v.addr)); h.num(Number(v.len)); break;
+        case 'uffd': h.u32(2); h.u32(k.uffds.indexOf(v.ctx)); break;
+        case 'msg': h.u32(3); h.u32(v.msg.event); h.u32(v.msg.flags); h.num(v.msg.address); h.u32(v.msg.ptid); break;
+        case 'data': {
+          h.u32(4);
+          h.num(Number(v.addr));
+          h.u32(v.bytes.length);
+          const bh = bytesHashCached(v.bytes, n.startsWith('\0buf:'));
+          h.pair(bh[0], bh[1]);
+          break;
+        }
+        case 'ioctls': h.u32(5); h.num(Number(v.value & 0xffffffffn)); h.num(Number(v.value >> 32n)); break;
+        case 'process': h.u32(6); h.strc(v.name); break;
+      }
+      h.itemEnd();
+    }
+    h.setEnd();
+    h.setBegin();
+    for (const r of this.lastRecord.values()) {
+      h.item();
+      const rh = recordHash(r);
+      h.pair(rh[0], rh[1]);
+      h.itemEnd();
+    }
+    h.setEnd();
+    h.setBegin();
+    for (const [n, snap] of this.snapshots) {
+      h.item();
+      h.strc(n);
+      hashPlain(h, snap);
+      h.itemEnd();
+    }
+    h.setEnd();
+    for (const c of this.copies.values()) {
+      h.strc(c.buffer);
+      h.strc(c.at);
+      h.counter(c.copies);
+      h.bool(c.mismatches > 0);
+      h.counter(c.mismatches);
+    }
+  }
 }
+
+/** steps the default schedule may take before it is called non-terminating */
+export const DEFAULT_STEP_LIMIT = 1_000_000;
+
+const STATUS_CODE: Record<ThreadStatus, number> = { ready: 1, blocked: 2, done: 3, signal: 4, killed: 5, livelock: 6, unborn: 7 };
 
 export function describe(t: ThreadState): string {
   if (t.status === 'blocked') return t.wait?.kind === 'fault' ? 'blocked in handle_userfault' : 'blocked reading its userfaultfd';
@@ -235,4 +428,20 @@ export function formatSchedule(steps: string[]): string {
     i = j;
   }
   return out.join(' ');
+}
+
+const recordHashes = new WeakMap<OpRecord, [number, number]>();
+const recordScratch = new StateHasherClass();
+/** records never change once made: their hashes are kept */
+function recordHash(r: OpRecord): [number, number] {
+  let v = recordHashes.get(r);
+  if (!v) {
+    const h = recordScratch.reset();
+    h.strc(r.id);
+    h.str(r.errno ?? '');
+    h.str(r.result ?? '');
+    v = [h.controlHi(), h.controlLo()];
+    recordHashes.set(r, v);
+  }
+  return v;
 }

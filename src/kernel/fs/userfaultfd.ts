@@ -4,7 +4,8 @@
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { PAGE_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
-import type { MmStruct, VmArea } from '../include/mm_types.js';
+import type { FingerprintIds, MmStruct, VmArea } from '../include/mm_types.js';
+import type { StateHasher } from '../../explore/hash.js';
 import type { Task } from '../include/sched.js';
 import {
   VM_MAYWRITE, VM_SHARED, VM_UFFD_MISSING, VM_UFFD_WP, VM_HUGETLB, VM_HI_UFFD_MINOR,
@@ -41,6 +42,27 @@ export class Uwq {
   /** the value handle_userfault returns once the task wakes up */
   sleepRet = VM_FAULT_RETRY;
   constructor(readonly ctx: UserfaultfdCtx, readonly task: Task, readonly msg: UffdMsg) {}
+
+  /** the same entry in a cloned kernel (the message is never changed, so it is shared) */
+  clone(ctx: UserfaultfdCtx, task: Task): Uwq {
+    const u = new Uwq(ctx, task, this.msg);
+    u.waken = this.waken;
+    u.sleepRet = this.sleepRet;
+    return u;
+  }
+
+  /** Fingerprint (explorer) */
+  fingerprint(h: StateHasher, ids: FingerprintIds): void {
+    h.u32(0x0e0e);
+    h.u32(ids.ctx(this.ctx));
+    h.u32(this.task.tid);
+    h.u32(this.msg.event);
+    h.u32(this.msg.flags);
+    h.num(this.msg.address);
+    h.u32(this.msg.ptid);
+    h.bool(this.waken);
+    h.u32(this.sleepRet);
+  }
 }
 
 let ctxIds = 0;
@@ -55,6 +77,29 @@ export class UserfaultfdCtx {
   /** fault_wqh: messages read, faults still waiting */
   waiting: Uwq[] = [];
   constructor(readonly mm: MmStruct, readonly nonblock: boolean, readonly userModeOnly: boolean, readonly name: string) {}
+
+  /** the same context (same id) over a cloned mm; Kernel.clone fills the queues with cloned entries */
+  clone(mm: MmStruct): UserfaultfdCtx {
+    const c = Object.create(UserfaultfdCtx.prototype) as UserfaultfdCtx;
+    return Object.assign(c, {
+      id: this.id, apiDone: this.apiDone, features: this.features, released: this.released, pending: [], waiting: [],
+      mm, nonblock: this.nonblock, userModeOnly: this.userModeOnly, name: this.name,
+    });
+  }
+
+  /** Fingerprint (explorer): flags and both queues, in order */
+  fingerprint(h: StateHasher, ids: FingerprintIds): void {
+    h.u32(this.mm.id);
+    h.bool(this.apiDone);
+    h.u32(this.features);
+    h.bool(this.released);
+    h.bool(this.nonblock);
+    h.bool(this.userModeOnly);
+    h.u32(this.pending.length);
+    for (const u of this.pending) u.fingerprint(h, ids);
+    h.u32(this.waiting.length);
+    for (const u of this.waiting) u.fingerprint(h, ids);
+  }
 }
 
 // ---- VMA predicates (include/linux/userfaultfd_k.h) ------------------------------------------

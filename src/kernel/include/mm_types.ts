@@ -3,6 +3,13 @@
 import { Pte } from '../arch/x86/include/pte.js';
 import type { PageTable } from '../mm/pgtable.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
+import type { StateHasher } from '../../explore/hash.js';
+
+/** canonical numbering of objects whose identity matters but whose ids depend on history (explorer) */
+export interface FingerprintIds {
+  ctx(c: UserfaultfdCtx | null): number;
+  anonVma(a: AnonVma | null): number;
+}
 
 let anonVmaIds = 0;
 /** struct anon_vma: VMAs split from one another share it; fork gives the child a new one (chained) */
@@ -34,6 +41,18 @@ export class VmArea {
     this.label = label;
   }
 
+  /** Fingerprint (explorer): everything but the display label; anon_vma and uffd by canonical number */
+  fingerprint(h: StateHasher, ids: FingerprintIds): void {
+    h.num(this.vm_start);
+    h.num(this.vm_end);
+    h.u32(this.vm_flags);
+    h.u32(this.vm_flags_hi);
+    h.pair(this.vm_page_prot.lo, this.vm_page_prot.hi);
+    h.num(this.vm_pgoff);
+    h.u32(ids.anonVma(this.anon_vma));
+    h.u32(ids.ctx(this.uffd));
+  }
+
   /** a copy for vma splitting and for machine snapshots (uffd/anon_vma are re-linked by the caller) */
   dup(): VmArea {
     const v = new VmArea(this.vm_start, this.vm_end, this.vm_flags, this.vm_page_prot.clone(), this.vm_pgoff, this.label);
@@ -54,6 +73,45 @@ export class MmStruct {
   /** MMF_HAS_PINNED */
   hasPinned = false;
   users = 1;
+  /** the model's walk cache: the PMD table covering the 1 GiB pmdCacheKey (not kernel state) */
+  pmdCacheKey = -1;
+  pmdCacheTable: PageTable | null = null;
 
   constructor(readonly id: number, public pgd: PageTable) {}
+
+  /** a copy for machine snapshots: page tables copy-on-write, VMAs duplicated (Kernel.clone re-links uffd) */
+  clone(): MmStruct {
+    const pgd = this.pgd.cow();
+    const c = new MmStruct(this.id, pgd);
+    for (const [pfn, t] of this.tables) c.tables.set(pfn, t === this.pgd ? pgd : t.cow());
+    c.vmas = this.vmas.map((v) => v.dup());
+    c.anonPages = this.anonPages;
+    c.mmap_changing = this.mmap_changing;
+    c.hasPinned = this.hasPinned;
+    c.users = this.users;
+    return c;
+  }
+
+  /** Fingerprint (explorer): counters, every page table (by content), every VMA in order */
+  fingerprint(h: StateHasher, ids: FingerprintIds): void {
+    h.u32(this.id);
+    h.num(this.pgd.pfn);
+    h.num(this.anonPages);
+    h.u32(this.mmap_changing);
+    h.bool(this.hasPinned);
+    h.u32(this.users);
+    h.setBegin();
+    for (const t of this.tables.values()) {
+      t.hash();
+      h.item();
+      h.num(t.pfn);
+      h.u32(t.level);
+      h.num(t.base);
+      h.pair(t.hashA, t.hashB);
+      h.itemEnd();
+    }
+    h.setEnd();
+    h.u32(this.vmas.length);
+    for (const v of this.vmas) v.fingerprint(h, ids);
+  }
 }

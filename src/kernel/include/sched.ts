@@ -2,6 +2,8 @@
 // a fault delivered (include/linux/sched.h).
 import type { MmStruct } from './mm_types.js';
 import type { Uwq } from '../fs/userfaultfd.js';
+import type { FingerprintIds } from './mm_types.js';
+import type { StateHasher } from '../../explore/hash.js';
 
 export interface DeliveredSignal {
   sig: number;
@@ -28,5 +30,21 @@ export class Task {
     t.signal = this.signal ? { ...this.signal } : null;
     t.exiting = this.exiting;
     return t;
+  }
+
+  /** Fingerprint (explorer): fault counts are statistics; the sleeping fault's queue entry is state */
+  fingerprint(h: StateHasher, ids: FingerprintIds): void {
+    h.u32(this.tid);
+    h.u32(this.mm.id);
+    h.counter(this.min_flt);
+    h.counter(this.maj_flt);
+    if (this.signal) {
+      h.u32(this.signal.sig);
+      h.u32(this.signal.code);
+      h.num(this.signal.addr);
+    } else h.u32(0);
+    h.bool(this.exiting);
+    if (this.uwq) this.uwq.fingerprint(h, ids);
+    else h.u32(0);
   }
 }

@@ -3,6 +3,7 @@
 // is observable). Storage is struct-of-arrays indexed by a folio slot, so a terabyte of THPs costs a
 // few bytes per folio; per-subpage state of a large folio exists only once it is PTE-mapped.
 import { HPAGE_PMD_NR } from '../arch/x86/include/pgtable_types.js';
+import type { StateHasher } from '../../explore/hash.js';
 
 // folio-level flags (PG_*), stored per slot
 export const PG_locked = 1 << 0;
@@ -75,27 +76,103 @@ export class FolioStore {
   private freeSects: number[] = [];
   private freeSmall: number[] = [];
 
+  // Copy-on-write between clones (explorer): the per-subpage arrays, the per-section slot maps and the
+  // free lists are shared by a clone and its original until one of them changes them.
+  /** slots whose `sub` arrays this instance may write (others are shared with a clone) */
+  private subOwned = new Set<number>();
+  /** small sections whose slot map this instance may write */
+  private sectOwned = new Set<number>();
+  /** the free lists are shared with a clone */
+  private listsShared = false;
+
   clone(): FolioStore {
-    const c = new FolioStore();
-    c.pfn = this.pfn.slice();
-    c.order = this.order.slice();
-    c.flags = this.flags.slice();
-    c.refcount = this.refcount.slice();
-    c.mapcount = this.mapcount.slice();
-    c.sub = this.sub.map((s) => (s ? { mapcount: s.mapcount.slice(), exclusive: s.exclusive.slice() } : undefined));
-    c.nslots = this.nslots;
-    c.freeSlots = this.freeSlots.slice();
-    c.liveFolios = this.liveFolios;
-    c.sectKind = this.sectKind.slice();
-    c.sectSlot = this.sectSlot.slice();
-    c.sectSmall = this.sectSmall.map((a) => a?.slice());
-    c.nsect = this.nsect;
-    c.freeSects = this.freeSects.slice();
-    c.freeSmall = this.freeSmall.slice();
+    // not `new FolioStore()`: its field initializers would allocate arrays only to drop them
+    const c = Object.create(FolioStore.prototype) as FolioStore;
+    Object.assign(c, {
+      pfn: this.pfn.slice(), order: this.order.slice(), flags: this.flags.slice(), refcount: this.refcount.slice(),
+      mapcount: this.mapcount.slice(), sub: this.sub.slice(), nslots: this.nslots, freeSlots: this.freeSlots,
+      liveFolios: this.liveFolios, sectKind: this.sectKind.slice(), sectSlot: this.sectSlot.slice(),
+      sectSmall: this.sectSmall.slice(), nsect: this.nsect, firstSect: this.firstSect, freeSects: this.freeSects,
+      freeSmall: this.freeSmall, subOwned: new Set<number>(), sectOwned: new Set<number>(), listsShared: true,
+    });
+    this.listsShared = true;
+    this.subOwned.clear();
+    this.sectOwned.clear();
     return c;
   }
 
+  /** the free lists, made private to this instance before a change */
+  private ownLists(): void {
+    if (!this.listsShared) return;
+    this.freeSlots = this.freeSlots.slice();
+    this.freeSects = this.freeSects.slice();
+    this.freeSmall = this.freeSmall.slice();
+    this.listsShared = false;
+  }
+  /** the slot map of small section sidx, made private to this instance before a change */
+  private ownSect(sidx: number): Int32Array {
+    let a = this.sectSmall[sidx]!;
+    if (!this.sectOwned.has(sidx)) {
+      a = a.slice();
+      this.sectSmall[sidx] = a;
+      this.sectOwned.add(sidx);
+    }
+    return a;
+  }
+
+  /**
+   * Fingerprint (explorer): every live folio by slot, the per-subpage state, and the allocator's free
+   * lists (their order decides which pfn the next allocation gets). Freed slots count only as free.
+   */
+  fingerprint(h: StateHasher): void {
+    const n = this.nslots;
+    h.u32(n);
+    for (let s = 0; s < n; s++) {
+      if (this.refcount[s] === 0 && this.flags[s] === 0) {
+        h.u32(0xdead);
+        continue;
+      }
+      h.num(this.pfn[s]!);
+      h.u32(this.order[s]!);
+      h.u32(this.flags[s]!);
+      h.u32(this.refcount[s]!);
+      h.u32(this.mapcount[s]!);
+      const sub = this.sub[s];
+      if (sub) {
+        h.u32(0x5b);
+        const sh = this.subOwned.has(s) ? subHash(sub) : (subCache.get(sub) ?? cacheSub(sub));
+        h.pair(sh[0], sh[1]);
+      }
+    }
+    const lh = this.listsShared ? (listCache.get(this.freeSmall) ?? cacheLists(this)) : listsHash(this);
+    h.pair(lh[0], lh[1]);
+    h.u32(this.nsect);
+    for (let i = 0; i < this.nsect; i++) h.u32(this.sectKind[i]!);
+  }
+
+  /** does the allocator (slots, sections, free lists) stand exactly where o's does? (explorer write sets) */
+  sameAllocator(o: FolioStore): boolean {
+    if (this.nslots !== o.nslots || this.nsect !== o.nsect || this.liveFolios !== o.liveFolios) return false;
+    const same = (a: number[], b: number[]) => a.length === b.length && (a.length === 0 || (a[a.length - 1] === b[b.length - 1] && a[0] === b[0]));
+    if (!same(this.freeSlots, o.freeSlots) || !same(this.freeSmall, o.freeSmall) || !same(this.freeSects, o.freeSects)) return false;
+    for (let i = 0; i < this.nsect; i++) if (this.sectKind[i] !== o.sectKind[i]) return false;
+    return true;
+  }
+
+  /** is slot s in the same state here and in o? (explorer write sets) */
+  sameSlot(o: FolioStore, s: number): boolean {
+    if (this.pfn[s] !== o.pfn[s] || this.order[s] !== o.order[s] || this.flags[s] !== o.flags[s] ||
+        this.refcount[s] !== o.refcount[s] || this.mapcount[s] !== o.mapcount[s]) return false;
+    const a = this.sub[s], b = o.sub[s];
+    if (a === b) return true;
+    if (!a || !b) return false;
+    const n = a.mapcount.length;
+    for (let i = 0; i < n; i++) if (a.mapcount[i] !== b.mapcount[i] || a.exclusive[i] !== b.exclusive[i]) return false;
+    return true;
+  }
+
   private newSlot(): number {
+    this.ownLists();
     const s = this.freeSlots.pop();
     if (s !== undefined) return s;
     const n = this.nslots++;
@@ -111,6 +188,7 @@ export class FolioStore {
   }
 
   private newSection(): number {
+    this.ownLists();
     const s = this.freeSects.pop();
     if (s !== undefined) return s;
     const idx = this.nsect++;
@@ -124,19 +202,21 @@ export class FolioStore {
     const slot = this.newSlot();
     let pfn: number;
     if (order === 0) {
+      this.ownLists();
       let p = this.freeSmall.pop();
       if (p === undefined) {
         const sidx = this.newSection();
         this.sectKind[sidx] = KIND_SMALL;
         const map = new Int32Array(HPAGE_PMD_NR).fill(-1);
         this.sectSmall[sidx] = map;
+        this.sectOwned.add(sidx);
         const base = (this.firstSect + sidx) * HPAGE_PMD_NR;
         for (let i = HPAGE_PMD_NR - 1; i > 0; i--) this.freeSmall.push(base + i);
         p = base;
       }
       pfn = p;
       const sidx = (pfn >>> SECTION_SHIFT) - this.firstSect;
-      this.sectSmall[sidx]![pfn & (HPAGE_PMD_NR - 1)] = slot;
+      this.ownSect(sidx)[pfn & (HPAGE_PMD_NR - 1)] = slot;
     } else {
       const sidx = this.newSection();
       this.sectKind[sidx] = KIND_LARGE;
@@ -149,6 +229,7 @@ export class FolioStore {
     this.refcount[slot] = 1;
     this.mapcount[slot] = 0;
     this.sub[slot] = undefined;
+    this.subOwned.delete(slot);
     this.liveFolios++;
     return slot;
   }
@@ -157,8 +238,9 @@ export class FolioStore {
   free(slot: number): void {
     const pfn = this.pfn[slot]!;
     const sidx = Math.floor(pfn / HPAGE_PMD_NR) - this.firstSect;
+    this.ownLists();
     if (this.order[slot] === 0) {
-      this.sectSmall[sidx]![pfn & (HPAGE_PMD_NR - 1)] = -1;
+      this.ownSect(sidx)[pfn & (HPAGE_PMD_NR - 1)] = -1;
       this.freeSmall.push(pfn);
     } else {
       this.sectKind[sidx] = KIND_FREE;
@@ -241,6 +323,11 @@ export class FolioStore {
       const n = this.nrPages(slot);
       s = { mapcount: new Int32Array(n), exclusive: new Uint8Array(n) };
       this.sub[slot] = s;
+      this.subOwned.add(slot);
+    } else if (!this.subOwned.has(slot)) {
+      s = { mapcount: s.mapcount.slice(), exclusive: s.exclusive.slice() };
+      this.sub[slot] = s;
+      this.subOwned.add(slot);
     }
     return s;
   }
@@ -259,10 +346,7 @@ export class FolioStore {
       if (on) this.setFlag(slot, PG_anon_exclusive);
       else this.clearFlag(slot, PG_anon_exclusive);
     }
-    if (this.order[slot]! > 0) {
-      const s = this.sub[slot];
-      if (s) s.exclusive[pfn - this.pfn[slot]!] = on ? 1 : 0;
-    }
+    if (this.order[slot]! > 0 && this.sub[slot]) this.subpages(slot).exclusive[pfn - this.pfn[slot]!] = on ? 1 : 0;
   }
 
   /** page_mapcount(page): PTE mappings of this subpage plus the entire (PMD) mappings of its folio */
@@ -289,4 +373,45 @@ export class FolioStore {
 
   /** total pfn sections ever used (for accounting) */
   get sections(): number { return this.nsect; }
+}
+
+// hashes of parts shared between clones (never written again while shared)
+const subCache = new WeakMap<SubpageState, [number, number]>();
+const listCache = new WeakMap<number[], [number, number]>();
+
+function subHash(sub: SubpageState): [number, number] {
+  let a = 0x5b5b, b = 0x1234567;
+  const m = sub.mapcount, x = sub.exclusive;
+  for (let i = 0; i < m.length; i++) {
+    const v = (m[i]! | (x[i]! << 24)) ^ Math.imul(i + 1, 0x9e3779b1);
+    a = Math.imul(a ^ v, 0x01000193);
+    b = (Math.imul(b, 31) + v) | 0;
+  }
+  return [a, b];
+}
+function cacheSub(sub: SubpageState): [number, number] {
+  const h = subHash(sub);
+  subCache.set(sub, h);
+  return h;
+}
+/** the free lists, in order (their order decides the pfn of the next allocation) */
+function listsHash(f: FolioStore): [number, number] {
+  let a = 0x7e7e, b = 0x2468ace;
+  const mix = (v: number) => {
+    a = Math.imul(a ^ (v | 0), 0x01000193);
+    b = (Math.imul(b, 31) + (v | 0) + Math.floor(v / 4294967296)) | 0;
+  };
+  const l = f as unknown as { freeSlots: number[]; freeSmall: number[]; freeSects: number[] };
+  mix(l.freeSlots.length);
+  for (const v of l.freeSlots) mix(v);
+  mix(l.freeSmall.length);
+  for (const v of l.freeSmall) mix(v);
+  mix(l.freeSects.length);
+  for (const v of l.freeSects) mix(v);
+  return [a, b];
+}
+function cacheLists(f: FolioStore): [number, number] {
+  const h = listsHash(f);
+  listCache.set((f as unknown as { freeSmall: number[] }).freeSmall, h);
+  return h;
 }

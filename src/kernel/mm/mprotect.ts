@@ -188,11 +188,7 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
     if (nr === 1) {
       if (e.lo !== lo || e.hi !== hi) {
         if (tracing) set_pte_at(k, { t, i }, e, a, 'change_pte_range');
-        else {
-          // present stays present: the entry count of the table does not change
-          te[2 * i] = e.lo;
-          te[2 * i + 1] = e.hi;
-        }
+        else t.setRaw(i, e.lo, e.hi);
       }
     } else {
       const basePfn = g.pte_pfn(e);

@@ -1,6 +1,7 @@
 // What is written in physical pages. Pages read as zero until written; only written bytes are kept:
 // a few bytes as (offset, value) pairs, a busy page as a full 4 KiB array.
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { byteMix, type StateHasher } from '../../explore/hash.js';
 
 const DENSE_AFTER = 64;
 
@@ -13,23 +14,90 @@ export class PageData {
   private sections = new Map<number, number>();
 
   private added(pfn: number): void {
+    this.ownMaps();
     const s = Math.floor(pfn / 512);
     this.sections.set(s, (this.sections.get(s) ?? 0) + 1);
   }
   private removed(pfn: number): void {
+    this.ownMaps();
     const s = Math.floor(pfn / 512);
     const n = (this.sections.get(s) ?? 1) - 1;
     if (n <= 0) this.sections.delete(s);
     else this.sections.set(s, n);
   }
 
+  /**
+   * Pages this instance may change in place. A clone shares every page object with its original;
+   * whichever side writes a shared page first gets a private copy (the explorer clones a machine
+   * for each step it tries, and most steps touch no page or one).
+   */
+  private owned = new Set<number>();
+  /** the last pfn known to be owned (a fast path for byte-by-byte writes) */
+  private lastOwned = -1;
+
+  /** `pages` and `sections` are shared with a clone until either side adds or drops a page */
+  private mapsShared = false;
+
   clone(): PageData {
-    const c = new PageData();
-    for (const [pfn, b] of this.pages) {
-      c.pages.set(pfn, b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() });
-    }
-    c.sections = new Map(this.sections);
+    const c = Object.create(PageData.prototype) as PageData;
+    Object.assign(c, { pages: this.pages, sections: this.sections, owned: new Set<number>(), lastOwned: -1, mapsShared: true });
+    this.mapsShared = true;
+    this.owned.clear();
+    this.lastOwned = -1;
     return c;
+  }
+
+  private ownMaps(): void {
+    if (!this.mapsShared) return;
+    this.pages = new Map(this.pages);
+    this.sections = new Map(this.sections);
+    this.mapsShared = false;
+  }
+
+  /** the page of pfn, made private to this instance (copied if it is shared with a clone) */
+  private writable(pfn: number, b: PageBytes): PageBytes {
+    if (pfn === this.lastOwned) return b;
+    if (!this.owned.has(pfn)) {
+      b = b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() };
+      this.ownMaps();
+      this.pages.set(pfn, b);
+      this.owned.add(pfn);
+    }
+    this.lastOwned = pfn;
+    return b;
+  }
+
+  /** does pfn hold written bytes? */
+  has(pfn: number): boolean {
+    return this.pages.has(pfn);
+  }
+
+  /** Fingerprint (explorer): the contents of every page, independent of how they are stored */
+  fingerprint(h: StateHasher): void {
+    this.lastOwned = -1;
+    // a page map shared with a clone is never changed again: its hash can be kept
+    const cached = this.mapsShared ? mapHashCache.get(this.pages) : undefined;
+    if (cached) {
+      h.pair(cached[0], cached[1]);
+      return;
+    }
+    let a = 0, b = 0;
+    for (const [pfn, p] of this.pages) {
+      const ph = this.owned.has(pfn) ? pageHash(p) : (hashCache.get(p) ?? cacheHash(p));
+      if (ph[0] === 0 && ph[1] === 0) continue; // written back to all zeroes: same as never written
+      const x = Math.imul(ph[0] ^ Math.imul(pfn | 0, 0x9e3779b1), 0x85ebca6b) ^ Math.floor(pfn / 4294967296);
+      a = (a + (x ^ (x >>> 15))) | 0;
+      b = (b + Math.imul(ph[1] + (pfn | 0), 0xc2b2ae35)) | 0;
+    }
+    if (this.mapsShared) mapHashCache.set(this.pages, [a, b]);
+    h.pair(a, b);
+  }
+
+  /** pfns whose contents may differ between this instance and o (explorer write sets) */
+  changedPfns(o: PageData, out: number[]): void {
+    if (this.pages === o.pages) return;
+    for (const [pfn, b] of this.pages) if (o.pages.get(pfn) !== b) out.push(pfn);
+    for (const pfn of o.pages.keys()) if (!this.pages.has(pfn)) out.push(pfn);
   }
 
   get pageCount(): number { return this.pages.size; }
@@ -42,14 +110,31 @@ export class PageData {
     return i < 0 ? 0 : b.vals[i]!;
   }
 
+  /** copy n bytes of pfn from off into out at `at` (copy_to_user of a read) */
+  readInto(pfn: number, off: number, out: Uint8Array, at: number, n: number): void {
+    const b = this.pages.get(pfn);
+    out.fill(0, at, at + n);
+    if (!b) return;
+    if (b instanceof Uint8Array) {
+      out.set(b.subarray(off, off + n), at);
+      return;
+    }
+    for (let j = 0; j < b.offs.length; j++) {
+      const o = b.offs[j]!;
+      if (o >= off && o < off + n) out[at + o - off] = b.vals[j]!;
+    }
+  }
+
   writeByte(pfn: number, off: number, v: number): void {
     let b = this.pages.get(pfn);
     if (!b) {
       if (v === 0) return;
       b = { offs: [], vals: [] };
+      this.ownMaps();
       this.pages.set(pfn, b);
       this.added(pfn);
-    }
+      this.owned.add(pfn);
+    } else b = this.writable(pfn, b);
     if (b instanceof Uint8Array) {
       b[off] = v;
       return;
@@ -65,7 +150,9 @@ export class PageData {
     if (b.offs.length > DENSE_AFTER) {
       const d = new Uint8Array(PAGE_SIZE);
       for (let j = 0; j < b.offs.length; j++) d[b.offs[j]!] = b.vals[j]!;
+      this.ownMaps();
       this.pages.set(pfn, d);
+      this.owned.add(pfn);
     }
   }
 
@@ -74,13 +161,19 @@ export class PageData {
     const b = this.pages.get(src);
     this.clearPage(dst);
     if (!b) return;
+    this.ownMaps();
     this.pages.set(dst, b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() });
+    this.owned.add(dst);
     this.added(dst);
   }
 
   /** clear_highpage: the page reads as zero again (freeing or zeroing it) */
   clearPage(pfn: number): void {
+    if (!this.pages.has(pfn)) return;
+    this.ownMaps();
     if (this.pages.delete(pfn)) this.removed(pfn);
+    this.owned.delete(pfn);
+    if (pfn === this.lastOwned) this.lastOwned = -1;
   }
 
   /** clear n pages from base (a freed or freshly zeroed folio) */
@@ -118,4 +211,35 @@ export class PageData {
   }
 
   pfns(): IterableIterator<number> { return this.pages.keys(); }
+}
+
+/** content hash of a page in either form: the sum of byteMix over its non-zero bytes */
+function pageHash(b: PageBytes): [number, number] {
+  let x = 0, y = 0;
+  if (b instanceof Uint8Array) {
+    for (let i = 0; i < b.length; i++) {
+      if (!b[i]) continue;
+      const m = byteMix(i, b[i]!);
+      x = (x + m[0]) | 0;
+      y = (y + m[1]) | 0;
+    }
+  } else {
+    for (let j = 0; j < b.offs.length; j++) {
+      if (!b.vals[j]) continue;
+      const m = byteMix(b.offs[j]!, b.vals[j]!);
+      x = (x + m[0]) | 0;
+      y = (y + m[1]) | 0;
+    }
+  }
+  return [x, y];
+}
+
+const mapHashCache = new WeakMap<Map<number, PageBytes>, [number, number]>();
+
+/** page objects shared between clones are never written again, so their hash can be kept */
+const hashCache = new WeakMap<PageBytes, [number, number]>();
+function cacheHash(b: PageBytes): [number, number] {
+  const h = pageHash(b);
+  hashCache.set(b, h);
+  return h;
 }

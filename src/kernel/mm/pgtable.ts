@@ -19,9 +19,16 @@ export const pmd_index = (addr: number) => Math.floor(addr / 2097152) & 511;
 
 /** one 4 KiB page-table page: 512 entries of two 32-bit words */
 export class PageTable {
-  readonly e: Int32Array;
+  /** the entries; replaced (never written) while shared with a copy-on-write clone */
+  e: Int32Array;
   /** entries that are not none */
   nr = 0;
+  /** `e` is shared with a clone made by cow(): copy it before the first write (explorer) */
+  shared = false;
+  /** cached fingerprint of the entries (two 32-bit lanes), valid while hashOk */
+  hashA = 0;
+  hashB = 0;
+  hashOk = false;
   constructor(readonly pfn: number, readonly level: number, readonly base: number, words?: Int32Array) {
     this.e = words ?? new Int32Array(1024);
   }
@@ -29,6 +36,39 @@ export class PageTable {
     const t = new PageTable(this.pfn, this.level, this.base, this.e.slice());
     t.nr = this.nr;
     return t;
+  }
+  /** a copy that shares the entries until either side writes (machine snapshots of the explorer) */
+  cow(): PageTable {
+    const t = new PageTable(this.pfn, this.level, this.base, this.e);
+    t.nr = this.nr;
+    t.hashA = this.hashA;
+    t.hashB = this.hashB;
+    t.hashOk = this.hashOk;
+    t.shared = this.shared = true;
+    return t;
+  }
+  /** fingerprint of the entries: order-independent over non-none entries, cached until the next write */
+  hash(): void {
+    if (this.hashOk) return;
+    const e = this.e;
+    let a = 0, b = 0;
+    for (let i = 0; i < 512; i++) {
+      const lo = e[2 * i]!, hi = e[2 * i + 1]!;
+      if (lo === 0 && hi === 0) continue;
+      let x = Math.imul(lo ^ Math.imul(i + 1, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(hi ^ 0x27d4eb2f, 0xc2b2ae35);
+      x ^= x >>> 15;
+      x = Math.imul(x, 0x2c1b3c6d);
+      x ^= x >>> 12;
+      a = (a + x) | 0;
+      let y = Math.imul(hi ^ Math.imul(i + 7, 0x165667b1), 0xcc9e2d51) ^ Math.imul(lo ^ 0x61c88647, 0x1b873593);
+      y ^= y >>> 16;
+      y = Math.imul(y, 0x297a2d39);
+      y ^= y >>> 13;
+      b = (b + y) | 0;
+    }
+    this.hashA = a;
+    this.hashB = b;
+    this.hashOk = true;
   }
   get(i: number, out: Pte): Pte {
     out.lo = this.e[2 * i]!;
@@ -40,6 +80,12 @@ export class PageTable {
   isNone(i: number): boolean { return this.e[2 * i] === 0 && this.e[2 * i + 1] === 0; }
   set(i: number, v: Pte): void { this.setRaw(i, v.lo, v.hi); }
   setRaw(i: number, lo: number, hi: number): void {
+    if (this.e[2 * i] === (lo | 0) && this.e[2 * i + 1] === (hi | 0)) return;
+    if (this.shared) {
+      this.e = this.e.slice();
+      this.shared = false;
+    }
+    this.hashOk = false;
     const was = this.e[2 * i] !== 0 || this.e[2 * i + 1] !== 0;
     const now = lo !== 0 || hi !== 0;
     this.e[2 * i] = lo;

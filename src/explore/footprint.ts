@@ -1,0 +1,374 @@
+// Footprints of steps, for the partial-order reduction: what a step may read and what it wrote.
+//
+// Two steps enabled in the same state are *independent* there when neither writes anything the other
+// reads or writes. Independent steps commute (either order reaches the same state, and neither
+// enables or disables the other), so the sleep sets of search.ts need not try both orders.
+//
+// - The write set is exact: the state after the step is compared with the state before it,
+//   container by container (page-table entries, folio slots, page contents, the allocator, VMAs,
+//   uffd queues, tasks, threads, variables). Copy-on-write tables and pages make this cheap.
+// - The read set is an over-approximation from what the step is about, computed in the state
+//   before it: a memory access or uffd ioctl reads the page-table entries on the walk of every page
+//   in its range, the folios and page contents mapped there, the VMA list and mm flags of its mm,
+//   the uffd context of the VMAs it touches; a thread always reads its own thread, task and
+//   variables. Operations that reshape the address space or look at all of it (mmap, munmap,
+//   mprotect, madvise, fork, register, clear_refs, checkpoint, ...) are *global*: dependent on every
+//   other step. Anything the estimate cannot resolve (an expression naming a variable not yet set,
+//   a range over 64 pages) is global too.
+import type { Machine, ThreadState } from '../sched/machine.js';
+import type { MmStruct } from '../kernel/include/mm_types.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { PageTable } from '../kernel/mm/pgtable.js';
+import { LEVEL_PGD, LEVEL_PMD, LEVEL_PUD, levelIndex } from '../kernel/mm/pgtable.js';
+import { Pte } from '../kernel/arch/x86/include/pte.js';
+import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
+import { envOf } from '../sched/exec.js';
+import { evalExpr, exprSymbols, Expr } from '../scenario/expr.js';
+import type { CompiledOp } from '../scenario/ops.js';
+
+/** resource kinds; a resource key is kind * 2^44 + value */
+export const RES = {
+  /** one page-table entry: table pfn * 512 + index */
+  entry: 1,
+  /** a whole page-table page (created or freed): its pfn */
+  table: 2,
+  /** folio metadata: slot */
+  folio: 3,
+  /** page contents: pfn */
+  data: 4,
+  /** the page allocator */
+  alloc: 5,
+  /** an mm's VMA list (and every VMA field): mm id */
+  vmas: 6,
+  /** an mm's flags (mmap_changing, pinned, users): mm id */
+  mmFlags: 7,
+  /** an mm's RSS counter: mm id */
+  mmRss: 8,
+  /** a userfaultfd context (flags, both queues): index in kernel.uffds */
+  ctx: 9,
+  /** a task (signal, sleeping fault entry): tid */
+  task: 10,
+  /** a scenario thread (position, status, results): index */
+  thread: 11,
+  /** a scenario variable: interned name */
+  var: 12,
+  /** kernel-wide scalars (huge zero folio, id counters, object lists) */
+  kernel: 13,
+  /** the process table */
+  procs: 14,
+  /** checkpoints */
+  snapshots: 15,
+} as const;
+
+const KIND = 2 ** 44;
+const key = (kind: number, v: number) => kind * KIND + v;
+const kindOf = (k: number) => Math.floor(k / KIND);
+
+/** variable names -> small integers (per process; names are few) */
+const varIds = new Map<string, number>();
+function varKey(name: string): number {
+  let id = varIds.get(name);
+  if (id === undefined) {
+    id = varIds.size;
+    varIds.set(name, id);
+  }
+  return key(RES.var, id);
+}
+
+/** the resources a step reads and writes (short lists: a step touches a handful of things) */
+export class Footprint {
+  readonly r: number[] = [];
+  readonly w: number[] = [];
+  /** page tables with an entry in r or w (for whole-table writes) */
+  readonly tables: number[] = [];
+  global = false;
+
+  read(k: number): void {
+    if (!this.r.includes(k)) this.r.push(k);
+  }
+  readEntry(t: PageTable, i: number): void {
+    this.read(key(RES.entry, t.pfn * 512 + i));
+    if (!this.tables.includes(t.pfn)) this.tables.push(t.pfn);
+  }
+  write(k: number): void {
+    if (this.w.includes(k)) return;
+    this.w.push(k);
+    if (kindOf(k) === RES.entry) {
+      const t = Math.floor((k - RES.entry * KIND) / 512);
+      if (!this.tables.includes(t)) this.tables.push(t);
+    }
+  }
+}
+
+/** may x and y not commute? (x and y are footprints of two steps enabled in the same state) */
+export function dependent(x: Footprint, y: Footprint): boolean {
+  if (x.global || y.global) return true;
+  return writesHit(x, y) || writesHit(y, x);
+}
+
+/** does something x wrote meet what y read or wrote? */
+function writesHit(x: Footprint, y: Footprint): boolean {
+  for (const k of x.w) {
+    if (y.r.includes(k) || y.w.includes(k)) return true;
+    const kind = kindOf(k);
+    if (kind === RES.entry) {
+      const t = key(RES.table, Math.floor((k - RES.entry * KIND) / 512));
+      if (y.r.includes(t) || y.w.includes(t)) return true;
+    } else if (kind === RES.table) {
+      if (y.tables.includes(k - RES.table * KIND)) return true;
+    }
+  }
+  // a read of x is only a conflict with a write of y, which the call with (y, x) checks
+  return false;
+}
+
+/** the largest range, in pages, a non-global step may cover */
+const MAX_RANGE_PAGES = 64;
+
+const GLOBAL_OPS = new Set<CompiledOp['op']>([
+  'mmap', 'munmap', 'mprotect', 'madvise', 'fork', 'userfaultfd', 'uffdio_api', 'uffdio_register',
+  'uffdio_unregister', 'clear_refs', 'checkpoint',
+]);
+
+/** what thread ti's next step may read, in state m (before the step) */
+export function readSet(m: Machine, ti: number): Footprint {
+  const f = new Footprint();
+  const t = m.threads[ti]!;
+  const task = t.task!;
+  f.read(key(RES.thread, ti));
+  f.read(key(RES.task, task.tid));
+  f.read(key(RES.kernel, 0));
+  f.read(key(RES.procs, 0));
+  const op = t.ops[t.pc]!;
+  if (t.status === 'blocked' && t.wait?.kind === 'uffd_read') {
+    f.read(key(RES.ctx, m.k.uffds.indexOf(t.wait.ctx)));
+    readOpVars(f, op);
+    return f;
+  }
+  if (GLOBAL_OPS.has(op.op)) {
+    f.global = true;
+    return f;
+  }
+  readOpVars(f, op);
+  try {
+    opRanges(m, t, op, f);
+  } catch {
+    f.global = true;
+  }
+  return f;
+}
+
+/** the variables an operation names (in expressions, uffd operands) and the one it defines */
+function readOpVars(f: Footprint, op: CompiledOp): void {
+  for (const v of Object.values(op)) {
+    if (v && typeof v === 'object' && 'k' in (v as object)) for (const s of exprSymbols(v as Expr)) f.read(varKey(s));
+  }
+  if ('uffd' in op) f.read(varKey(op.uffd));
+  if ('as' in op && op.as) f.read(varKey(op.as));
+  if (op.op === 'read') f.read(varKey(`\0buf:${op.id}`));
+}
+
+function opRanges(m: Machine, t: ThreadState, op: CompiledOp, f: Footprint): void {
+  const env = envOf(m);
+  const n = (e: Expr) => Number(evalExpr(e, env));
+  const mm = t.task!.mm;
+  switch (op.op) {
+    case 'write': {
+      const a = n(op.addr);
+      readRange(f, m.k, mm, a, a + op.size);
+      break;
+    }
+    case 'memset': case 'read': {
+      const a = n(op.addr);
+      readRange(f, m.k, mm, a, a + n(op.len));
+      break;
+    }
+    case 'read_uffd':
+      f.read(key(RES.ctx, ctxIndex(m, op.uffd)));
+      break;
+    case 'uffdio_writeprotect': case 'uffdio_zeropage': case 'uffdio_wake': {
+      const ctx = ctxOf(m, op.uffd);
+      f.read(key(RES.ctx, m.k.uffds.indexOf(ctx)));
+      const a = n(op.addr);
+      readRange(f, m.k, ctx.mm, a, a + n(op.len));
+      break;
+    }
+    case 'uffdio_copy': {
+      const ctx = ctxOf(m, op.uffd);
+      f.read(key(RES.ctx, m.k.uffds.indexOf(ctx)));
+      const d = n(op.dst), len = n(op.len);
+      readRange(f, m.k, ctx.mm, d, d + len);
+      const s = n(op.src);
+      readRange(f, m.k, ctx.mm, s, s + len);
+      break;
+    }
+    default:
+      f.global = true;
+  }
+}
+
+function ctxOf(m: Machine, name: string) {
+  const v = m.vars.get(name);
+  if (!v || v.kind !== 'uffd') throw new Error('not a uffd');
+  return v.ctx;
+}
+function ctxIndex(m: Machine, name: string): number {
+  return m.k.uffds.indexOf(ctxOf(m, name));
+}
+
+const scratch = new Pte();
+
+/** the walk of every page in [lo, hi): entries, folios, contents; plus the mm's VMA list and flags */
+function readRange(f: Footprint, k: Kernel, mm: MmStruct, lo: number, hi: number): void {
+  f.read(key(RES.vmas, mm.id));
+  f.read(key(RES.mmFlags, mm.id));
+  if (!(hi > lo)) hi = lo + 1;
+  for (const v of mm.vmas) if (v.vm_start < hi && v.vm_end > lo && v.uffd) f.read(key(RES.ctx, k.uffds.indexOf(v.uffd)));
+  const first = Math.floor(lo / PAGE_SIZE) * PAGE_SIZE;
+  if ((hi - first) / PAGE_SIZE > MAX_RANGE_PAGES) {
+    f.global = true;
+    return;
+  }
+  const g = k.pgt;
+  for (let a = first; a < hi; a += PAGE_SIZE) {
+    f.readEntry(mm.pgd, levelIndex(LEVEL_PGD, a));
+    const pud = k.childTable(mm, mm.pgd, levelIndex(LEVEL_PGD, a));
+    if (!pud) continue;
+    f.readEntry(pud, levelIndex(LEVEL_PUD, a));
+    const pmd = k.childTable(mm, pud, levelIndex(LEVEL_PUD, a));
+    if (!pmd) continue;
+    const pi = levelIndex(LEVEL_PMD, a);
+    f.readEntry(pmd, pi);
+    pmd.get(pi, scratch);
+    if (g.pmd_trans_huge(scratch)) {
+      const base = g.pmd_pfn(scratch);
+      f.read(key(RES.folio, k.folios.slotOf(base)));
+      f.read(key(RES.data, base + (Math.floor(a / PAGE_SIZE) & 511)));
+      continue;
+    }
+    const pt = k.childTable(mm, pmd, pi);
+    if (!pt) continue;
+    const i = Math.floor(a / PAGE_SIZE) & 511;
+    f.readEntry(pt, i);
+    pt.get(i, scratch);
+    if (!g.pte_present(scratch)) continue;
+    const pfn = g.pte_pfn(scratch);
+    f.read(key(RES.folio, k.folios.slotOf(pfn)));
+    f.read(key(RES.data, pfn));
+  }
+}
+
+/** what the step from a to b wrote (exact: b is a's clone after one step) */
+export function writeSet(a: Machine, b: Machine, f: Footprint): void {
+  // scenario threads
+  for (let i = 0; i < b.threads.length; i++) {
+    const x = a.threads[i]!, y = b.threads[i]!;
+    if (x.status !== y.status || x.pc !== y.pc || x.progress !== y.progress || x.signal !== y.signal ||
+        x.killedBy !== y.killedBy || !sameWait(a, b, x, y)) f.write(key(RES.thread, i));
+  }
+  if (a.lastRecord !== b.lastRecord) {
+    for (const [id, r] of b.lastRecord) {
+      if (a.lastRecord.get(id) !== r) {
+        const i = b.threads.findIndex((t) => t.name === r.thread);
+        f.write(key(RES.thread, i < 0 ? 0xffff : i));
+      }
+    }
+  }
+  for (const [n, v] of b.vars) if (a.vars.get(n) !== v && !sameVar(a, b, n)) f.write(varKey(n));
+  for (const n of a.vars.keys()) if (!b.vars.has(n)) f.write(varKey(n));
+  if (a.copies !== b.copies) for (const [kk, c] of b.copies) if (a.copies.get(kk) !== c) f.write(varKey(c.buffer));
+  if (a.snapshots !== b.snapshots) f.write(key(RES.snapshots, 0));
+  if (a.procs.size !== b.procs.size) f.write(key(RES.procs, 0));
+  kernelWrites(a.k, b.k, f);
+}
+
+function sameWait(a: Machine, b: Machine, x: ThreadState, y: ThreadState): boolean {
+  const u = x.wait, v = y.wait;
+  if (!u || !v) return u === v;
+  if (u.kind !== v.kind) return false;
+  if (u.kind === 'uffd_read' && v.kind === 'uffd_read') return a.k.uffds.indexOf(u.ctx) === b.k.uffds.indexOf(v.ctx);
+  if (u.kind === 'fault' && v.kind === 'fault') {
+    const c = u.cont, d = v.cont;
+    return c.address === d.address && c.flags === d.flags && c.stage === d.stage && c.major === d.major &&
+      c.error_code === d.error_code && c.attempts === d.attempts && u.write === v.write;
+  }
+  return false;
+}
+
+function sameVar(a: Machine, b: Machine, n: string): boolean {
+  const x = a.vars.get(n), y = b.vars.get(n);
+  if (!x || !y || x.kind !== y.kind) return false;
+  if (x.kind === 'uffd' && y.kind === 'uffd') return a.k.uffds.indexOf(x.ctx) === b.k.uffds.indexOf(y.ctx);
+  if (x.kind === 'data' && y.kind === 'data') {
+    if (x.addr !== y.addr || x.bytes.length !== y.bytes.length) return false;
+    for (let i = 0; i < x.bytes.length; i++) if (x.bytes[i] !== y.bytes[i]) return false;
+    return true;
+  }
+  return false;
+}
+
+function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
+  const fa = a.folios, fb = b.folios;
+  const n = Math.max(fa.nslots, fb.nslots);
+  for (let s = 0; s < n; s++) if (!fa.sameSlot(fb, s)) f.write(key(RES.folio, s));
+  if (!fa.sameAllocator(fb)) f.write(key(RES.alloc, 0));
+  const pfns: number[] = [];
+  b.data.changedPfns(a.data, pfns);
+  for (const p of pfns) f.write(key(RES.data, p));
+  if (a.hugeZeroSlot !== b.hugeZeroSlot || a.nextTid !== b.nextTid || a.mms.length !== b.mms.length ||
+      a.uffds.length !== b.uffds.length || a.tasks.length !== b.tasks.length) f.write(key(RES.kernel, 0));
+  for (let i = 0; i < b.mms.length; i++) {
+    const x = a.mms[i], y = b.mms[i]!;
+    if (!x) continue;
+    mmWrites(x, y, f);
+  }
+  for (let i = 0; i < b.uffds.length; i++) {
+    const x = a.uffds[i], y = b.uffds[i]!;
+    if (!x) continue;
+    if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released ||
+        !sameQueue(x.pending, y.pending) || !sameQueue(x.waiting, y.waiting)) f.write(key(RES.ctx, i));
+  }
+  for (let i = 0; i < b.tasks.length; i++) {
+    const x = a.tasks[i], y = b.tasks[i]!;
+    if (!x) continue;
+    const u = x.uwq, v = y.uwq;
+    const sameUwq = !u || !v ? u === v : u.msg === v.msg && u.waken === v.waken && u.sleepRet === v.sleepRet;
+    if (x.signal?.sig !== y.signal?.sig || x.exiting !== y.exiting || !sameUwq) f.write(key(RES.task, y.tid));
+  }
+}
+
+function sameQueue(p: { msg: object; waken: boolean; task: { tid: number } }[], q: { msg: object; waken: boolean; task: { tid: number } }[]): boolean {
+  if (p.length !== q.length) return false;
+  for (let i = 0; i < p.length; i++) if (p[i]!.msg !== q[i]!.msg || p[i]!.waken !== q[i]!.waken || p[i]!.task.tid !== q[i]!.task.tid) return false;
+  return true;
+}
+
+function mmWrites(x: MmStruct, y: MmStruct, f: Footprint): void {
+  for (const [pfn, tb] of y.tables) {
+    const ta = x.tables.get(pfn);
+    if (!ta || ta.level !== tb.level) {
+      f.write(key(RES.table, pfn));
+      continue;
+    }
+    if (ta.e === tb.e) continue;
+    const ea = ta.e, eb = tb.e;
+    for (let i = 0; i < 512; i++) {
+      if (ea[2 * i] !== eb[2 * i] || ea[2 * i + 1] !== eb[2 * i + 1]) f.write(key(RES.entry, pfn * 512 + i));
+    }
+  }
+  for (const pfn of x.tables.keys()) if (!y.tables.has(pfn)) f.write(key(RES.table, pfn));
+  if (x.vmas.length !== y.vmas.length) f.write(key(RES.vmas, y.id));
+  else {
+    for (let i = 0; i < x.vmas.length; i++) {
+      const v = x.vmas[i]!, w = y.vmas[i]!;
+      if (v.vm_start !== w.vm_start || v.vm_end !== w.vm_end || v.vm_flags !== w.vm_flags || v.vm_flags_hi !== w.vm_flags_hi ||
+          !v.vm_page_prot.equals(w.vm_page_prot) || v.vm_pgoff !== w.vm_pgoff || v.anon_vma !== w.anon_vma ||
+          (v.uffd === null) !== (w.uffd === null) || (v.uffd && w.uffd && v.uffd.id !== w.uffd.id)) {
+        f.write(key(RES.vmas, y.id));
+        break;
+      }
+    }
+  }
+  if (x.mmap_changing !== y.mmap_changing || x.hasPinned !== y.hasPinned || x.users !== y.users || x.pgd.pfn !== y.pgd.pfn) f.write(key(RES.mmFlags, y.id));
+  if (x.anonPages !== y.anonPages) f.write(key(RES.mmRss, y.id));
+}

@@ -1,0 +1,256 @@
+// State fingerprints: a 64-bit hash of a whole machine state, fed by the containers themselves
+// (Kernel, FolioStore, PageData, MmStruct, UserfaultfdCtx, Task, Machine). Nothing is stringified.
+//
+// Two views are hashed in one pass, as TLC's VIEW does:
+// - the *control* view (lanes a, b): everything that decides what the machine does next;
+// - the *counter* lane (c): monotonic statistics (vmstat, fault counts, retry attempts) that only
+//   record history. The full fingerprint mixes both; the control fingerprint alone is what makes a
+//   fault loop show up as a cycle of states although every lap bumps the counters.
+
+const SEED_A = 0x243f6a88 | 0;
+const SEED_B = 0x85a308d3 | 0;
+const SEED_C = 0x13198a2e | 0;
+
+/** murmur3 fmix32 */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h | 0;
+}
+
+const TWO32 = 4294967296;
+const strCache = new Map<string, [number, number]>();
+
+export class StateHasher {
+  a = SEED_A;
+  b = SEED_B;
+  c = SEED_C;
+  // unordered sets: items are hashed on fresh lanes and summed, so their order does not matter
+  private depth = 0;
+  private savedA = 0;
+  private savedB = 0;
+  private sumA = 0;
+  private sumB = 0;
+
+  reset(): this {
+    this.a = SEED_A;
+    this.b = SEED_B;
+    this.c = SEED_C;
+    this.depth = 0;
+    return this;
+  }
+
+  /** feed a 32-bit integer into the control view */
+  u32(x: number): void {
+    let k = Math.imul(x | 0, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    let a = this.a ^ k;
+    a = (a << 13) | (a >>> 19);
+    this.a = (Math.imul(a, 5) + 0xe6546b64) | 0;
+    let j = Math.imul((x | 0) ^ 0x5bd1e995, 0x2c1b3c6d);
+    j ^= j >>> 15;
+    this.b = (Math.imul(this.b ^ j, 0x01000193) + 0x7f4a7c15) | 0;
+  }
+
+  /** a non-negative number up to 2^53 (addresses, pfns) */
+  num(x: number): void {
+    if (x >= 0 && x < TWO32 && x === (x | 0) >>> 0) {
+      this.u32(x);
+      return;
+    }
+    this.u32(x % TWO32);
+    this.u32(Math.floor(x / TWO32));
+  }
+
+  bool(x: boolean): void {
+    this.u32(x ? 1 : 0);
+  }
+
+  str(s: string): void {
+    this.u32(s.length);
+    for (let i = 0; i < s.length; i++) this.u32(s.charCodeAt(i));
+  }
+
+  /** a string through a cache of string hashes (names and results repeat in every state) */
+  strc(s: string): void {
+    let v = strCache.get(s);
+    if (v === undefined) {
+      let a = 0x811c9dc5, b = s.length;
+      for (let i = 0; i < s.length; i++) {
+        a = Math.imul(a ^ s.charCodeAt(i), 0x01000193);
+        b = (Math.imul(b, 31) + s.charCodeAt(i)) | 0;
+      }
+      v = [a, b];
+      if (strCache.size > 100000) strCache.clear();
+      strCache.set(s, v);
+    }
+    this.u32(v[0]);
+    this.u32(v[1]);
+  }
+
+  /** a statistic: goes to the counter lane only */
+  counter(x: number): void {
+    this.c = Math.imul(this.c ^ fmix32(x | 0), 0x01000193) + 0x3c6ef372 | 0;
+    if (x >= TWO32) this.c = Math.imul(this.c ^ Math.floor(x / TWO32), 0x01000193) | 0;
+  }
+
+  /** a precomputed 64-bit hash (two lanes) */
+  pair(x: number, y: number): void {
+    this.u32(x);
+    this.u32(y);
+  }
+
+  /** start an unordered set; every item goes between item() and itemEnd() */
+  setBegin(): void {
+    if (this.depth !== 0) throw new Error('StateHasher: nested unordered sets');
+    this.depth = 1;
+    this.sumA = 0;
+    this.sumB = 0;
+  }
+  item(): void {
+    this.savedA = this.a;
+    this.savedB = this.b;
+    this.a = SEED_A;
+    this.b = SEED_B;
+  }
+  itemEnd(): void {
+    this.sumA = (this.sumA + fmix32(this.a)) | 0;
+    this.sumB = (this.sumB + fmix32(this.b ^ 0x9e3779b9)) | 0;
+    this.a = this.savedA;
+    this.b = this.savedB;
+  }
+  setEnd(): void {
+    this.depth = 0;
+    this.u32(this.sumA);
+    this.u32(this.sumB);
+  }
+
+  /** the control fingerprint (hi, lo) */
+  controlHi(): number {
+    return fmix32(this.a ^ 0x68e31da4) >>> 0;
+  }
+  controlLo(): number {
+    return fmix32(this.b + Math.imul(this.a, 0x1b873593)) >>> 0;
+  }
+  /** the full fingerprint: control view and counters */
+  fullHi(): number {
+    return fmix32(this.a ^ Math.imul(this.c, 0x85ebca6b)) >>> 0;
+  }
+  fullLo(): number {
+    return fmix32(this.b + Math.imul(this.a, 0x1b873593) + fmix32(this.c ^ 0x5851f42d)) >>> 0;
+  }
+}
+
+/** hash of a buffer's bytes (scenario variables): non-zero 32-bit words with their index, then the tail */
+export function bytesHash(bytes: Uint8Array, seed = 0): [number, number] {
+  let a = seed ^ bytes.length, b = (seed ^ 0x7f4a7c15) + bytes.length;
+  const words = bytes.byteOffset % 4 === 0 ? bytes.length >>> 2 : 0;
+  if (words) {
+    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
+    for (let i = 0; i < words; i++) {
+      const v = w[i]!;
+      if (v === 0) continue;
+      const [x, y] = byteMix(i, v & 0xff);
+      a = (a + x + Math.imul(v, 0x9e3779b1)) | 0;
+      b = (b + y + Math.imul(v ^ i, 0x85ebca6b)) | 0;
+    }
+  }
+  for (let i = words * 4; i < bytes.length; i++) {
+    const v = bytes[i]!;
+    if (v === 0) continue;
+    const [x, y] = byteMix(i, v);
+    a = (a + x) | 0;
+    b = (b + y) | 0;
+  }
+  return [a, b];
+}
+
+const mixOut: [number, number] = [0, 0];
+/** the contribution of one non-zero byte at an offset (shared by sparse and dense page forms) */
+export function byteMix(off: number, v: number): [number, number] {
+  let x = Math.imul((off << 8) | v, 0x9e3779b1);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x2c1b3c6d);
+  x ^= x >>> 12;
+  let y = Math.imul(((off << 8) | v) ^ 0x61c88647, 0xcc9e2d51);
+  y ^= y >>> 16;
+  y = Math.imul(y, 0x297a2d39);
+  y ^= y >>> 13;
+  mixOut[0] = x;
+  mixOut[1] = y;
+  return mixOut;
+}
+
+/**
+ * The set of fingerprints seen: open addressing over two Uint32Arrays (hi, lo), each slot holding the
+ * state's id (its index in the explorer's per-state arrays). (0, 0) is stored as (0, 1).
+ */
+export class FingerprintSet {
+  private hi: Uint32Array;
+  private lo: Uint32Array;
+  private ids: Int32Array;
+  private mask: number;
+  size = 0;
+
+  constructor(capacityLog2 = 16) {
+    const n = 1 << capacityLog2;
+    this.hi = new Uint32Array(n);
+    this.lo = new Uint32Array(n);
+    this.ids = new Int32Array(n);
+    this.mask = n - 1;
+  }
+
+  private slot(hi: number, lo: number): number {
+    let i = (fmix32(hi ^ Math.imul(lo, 0x9e3779b1)) >>> 0) & this.mask;
+    for (;;) {
+      const h = this.hi[i]!, l = this.lo[i]!;
+      if (h === 0 && l === 0) return i;
+      if (h === hi && l === lo) return i;
+      i = (i + 1) & this.mask;
+    }
+  }
+
+  /** the id stored for this fingerprint, or -1 */
+  get(hi: number, lo: number): number {
+    if (hi === 0 && lo === 0) lo = 1;
+    const i = this.slot(hi, lo);
+    return this.hi[i] === 0 && this.lo[i] === 0 ? -1 : this.ids[i]!;
+  }
+
+  /** insert (must be absent) */
+  add(hi: number, lo: number, id: number): void {
+    if (hi === 0 && lo === 0) lo = 1;
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const i = this.slot(hi, lo);
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    this.ids[i] = id;
+    this.size++;
+  }
+
+  private grow(): void {
+    const oh = this.hi, ol = this.lo, oi = this.ids;
+    const n = (this.mask + 1) * 2;
+    this.hi = new Uint32Array(n);
+    this.lo = new Uint32Array(n);
+    this.ids = new Int32Array(n);
+    this.mask = n - 1;
+    for (let j = 0; j < oh.length; j++) {
+      const h = oh[j]!, l = ol[j]!;
+      if (h === 0 && l === 0) continue;
+      const i = this.slot(h, l);
+      this.hi[i] = h;
+      this.lo[i] = l;
+      this.ids[i] = oi[j]!;
+    }
+  }
+
+  /** bytes held by the table */
+  get bytes(): number {
+    return this.hi.byteLength + this.lo.byteLength + this.ids.byteLength;
+  }
+}

@@ -1,0 +1,467 @@
+// The exhaustive search over schedules: a stateful depth-first search from the machine state at the
+// end of a scenario's setup, as SPIN does it.
+//
+// - Each step is one atomic step of one scenario thread (Machine.stepThread). A state is a whole
+//   machine; a successor is made by cloning the state and stepping the clone.
+// - Visited states are kept as 64-bit fingerprints (hash.ts) with a few bytes of per-state data and
+//   the explored edges (for shortest counterexamples and for counting interleavings).
+// - Reduction: sleep sets (Godefroid 1996) with state caching. After a step t has been explored from
+//   a state, t sleeps while its siblings are explored, and stays asleep below them as long as each
+//   step taken is independent of it (footprint.ts). A state reached again with a sleep set that is
+//   not a superset of the one it was explored with has the missing steps explored then. Sleep sets
+//   never lose a reachable state, terminal state or deadlock; they save transitions.
+// - Cycles: the control fingerprint (everything but statistics) of every state on the DFS stack is
+//   indexed; a step that returns to one closes a cycle, reported as a lasso (the path to the cycle
+//   and the cycle). A thread that takes steps around the cycle but never completes an operation is
+//   livelocked (the endless fault loop).
+// - Budgets (states, time, depth) stop the search cleanly; the result says it is incomplete.
+import type { Machine } from '../sched/machine.js';
+import { FingerprintSet, StateHasher } from './hash.js';
+import { Footprint, dependent, readSet, writeSet } from './footprint.js';
+
+export interface SearchOptions {
+  /** sleep-set reduction (default true) */
+  reduction?: boolean;
+  /** stop after this many distinct states */
+  maxStates?: number;
+  /** stop after this many seconds */
+  maxTime?: number;
+  /** do not expand states deeper than this many steps */
+  maxDepth?: number;
+  /** called at least every progressEveryMs (default 1000) while the search runs */
+  onProgress?: (p: Progress) => void;
+  progressEveryMs?: number;
+  /** a terminal state (no thread can run); `id` is its state id */
+  onTerminal?: (m: Machine, id: number, depth: number) => void;
+  /** a cycle closed by the step from the top of the stack */
+  onCycle?: (c: CycleInfo) => void;
+}
+
+export interface Progress {
+  distinct: number;
+  transitions: number;
+  depth: number;
+  maxDepth: number;
+  frontier: number;
+  elapsedMs: number;
+  statesPerSec: number;
+}
+
+export interface SearchStats {
+  /** distinct states (fingerprints) */
+  distinct: number;
+  /** state expansions (a state is expanded again when revisited with a smaller sleep set) */
+  explored: number;
+  /** steps executed */
+  transitions: number;
+  /** steps not executed because they were asleep */
+  pruned: number;
+  /** steps that reached a state already seen */
+  revisits: number;
+  /** expansions caused by a revisit with a smaller sleep set */
+  reexpanded: number;
+  terminal: number;
+  cycles: number;
+  maxDepth: number;
+  elapsedMs: number;
+}
+
+export interface SearchResult {
+  complete: boolean;
+  /** sleep sets were used (asked for, and at most 32 threads) */
+  reduction: boolean;
+  /** why the search stopped early, if it did */
+  stopped: null | 'max-states' | 'max-time' | 'max-depth';
+  stats: SearchStats;
+  graph: StateGraph;
+}
+
+export interface CycleInfo {
+  /** state ids from the root to the state where the cycle starts (inclusive) */
+  prefix: number[];
+  /** thread index of each step around the cycle, from the cycle's start back to it */
+  loop: number[];
+  /** whether each of those steps completed an operation */
+  loopProgress: boolean[];
+  /** threads that step around the cycle without completing an operation */
+  livelocked: number[];
+  /** the state that closes the cycle (its control view equals the cycle's start) */
+  machine: Machine;
+  /** its state id */
+  id: number;
+}
+
+/** one step of thread ti in m (mutates m); 'blocked' when the thread made no progress */
+export function stepOnce(m: Machine, ti: number): 'done' | 'blocked' | 'ended' {
+  const r = m.stepThread(m.threads[ti]!);
+  m.adoptThreads();
+  return r;
+}
+
+/** the threads that can take a step */
+export function enabledThreads(m: Machine): number[] {
+  const out: number[] = [];
+  const ts = m.threads;
+  for (let i = 0; i < ts.length; i++) if (m.runnable(ts[i]!)) out.push(i);
+  return out;
+}
+
+/** The explored part of the state graph: per-state data and edges, in typed arrays. */
+export class StateGraph {
+  size = 0;
+  depth = new Int32Array(1024);
+  /** sleep set (thread bit mask) the state was explored with */
+  sleep = new Uint32Array(1024);
+  /** FLAG_* */
+  flags = new Uint8Array(1024);
+  firstEdge = new Int32Array(1024).fill(-1);
+  edges = 0;
+  eTo = new Int32Array(4096);
+  eNext = new Int32Array(4096);
+  eThread = new Uint8Array(4096);
+  eProgress = new Uint8Array(4096);
+
+  addState(depth: number): number {
+    const id = this.size++;
+    if (id >= this.depth.length) {
+      const n = this.depth.length * 2;
+      this.depth = grow(this.depth, n);
+      this.sleep = grow(this.sleep, n);
+      this.flags = grow(this.flags, n);
+      const fe = new Int32Array(n).fill(-1);
+      fe.set(this.firstEdge);
+      this.firstEdge = fe;
+    }
+    this.depth[id] = depth;
+    return id;
+  }
+
+  addEdge(from: number, to: number, thread: number, progress: boolean): void {
+    const e = this.edges++;
+    if (e >= this.eTo.length) {
+      const n = this.eTo.length * 2;
+      this.eTo = grow(this.eTo, n);
+      this.eNext = grow(this.eNext, n);
+      this.eThread = grow(this.eThread, n);
+      this.eProgress = grow(this.eProgress, n);
+    }
+    this.eTo[e] = to;
+    this.eThread[e] = thread;
+    this.eProgress[e] = progress ? 1 : 0;
+    this.eNext[e] = this.firstEdge[from]!;
+    this.firstEdge[from] = e;
+  }
+
+  /**
+   * Shortest paths from the root (id 0) over the explored edges: for each state, the edge that
+   * reaches it first in breadth-first order (-1 for the root and unreached states).
+   */
+  bfsParents(): { parentEdge: Int32Array; parent: Int32Array; dist: Int32Array } {
+    const n = this.size;
+    const parentEdge = new Int32Array(n).fill(-1);
+    const parent = new Int32Array(n).fill(-1);
+    const dist = new Int32Array(n).fill(-1);
+    if (n === 0) return { parentEdge, parent, dist };
+    const q = new Int32Array(n);
+    let head = 0, tail = 0;
+    q[tail++] = 0;
+    dist[0] = 0;
+    while (head < tail) {
+      const v = q[head++]!;
+      // edges are prepended: walk them in insertion order for a stable choice
+      const es: number[] = [];
+      for (let e = this.firstEdge[v]!; e >= 0; e = this.eNext[e]!) es.push(e);
+      for (let j = es.length - 1; j >= 0; j--) {
+        const e = es[j]!;
+        const w = this.eTo[e]!;
+        if (dist[w]! >= 0) continue;
+        dist[w] = dist[v]! + 1;
+        parent[w] = v;
+        parentEdge[w] = e;
+        q[tail++] = w;
+      }
+    }
+    return { parentEdge, parent, dist };
+  }
+
+  /** thread indices along the shortest path from the root to `id` */
+  shortestPath(id: number, bfs = this.bfsParents()): number[] | null {
+    if (bfs.dist[id]! < 0) return null;
+    const out: number[] = [];
+    for (let v = id; v !== 0; v = bfs.parent[v]!) out.push(this.eThread[bfs.parentEdge[v]!]!);
+    return out.reverse();
+  }
+
+  /**
+   * Complete executions in the explored graph: paths from the root to terminal states. Edges that
+   * close a cycle are not followed (`cyclic` says whether there were any). Counts beyond 2^53 are
+   * approximate.
+   */
+  countPaths(): { paths: number; cyclic: boolean } {
+    const n = this.size;
+    if (n === 0) return { paths: 0, cyclic: false };
+    const count = new Float64Array(n);
+    const state = new Uint8Array(n); // 0 new, 1 on stack, 2 done
+    let cyclic = false;
+    const stack: number[] = [0];
+    const edgeCursor = new Int32Array(n).fill(-2);
+    while (stack.length) {
+      const v = stack[stack.length - 1]!;
+      if (edgeCursor[v] === -2) {
+        state[v] = 1;
+        edgeCursor[v] = this.firstEdge[v]!;
+        if ((this.flags[v]! & FLAG_TERMINAL) !== 0) count[v] = 1;
+      }
+      const e = edgeCursor[v]!;
+      if (e >= 0) {
+        edgeCursor[v] = this.eNext[e]!;
+        const w = this.eTo[e]!;
+        if (state[w] === 1) cyclic = true;
+        else if (state[w] === 0) stack.push(w);
+        continue;
+      }
+      // all edges done: sum the children
+      let c = count[v]!;
+      for (let f = this.firstEdge[v]!; f >= 0; f = this.eNext[f]!) {
+        const w = this.eTo[f]!;
+        if (state[w] === 2) c += count[w]!;
+      }
+      count[v] = c;
+      state[v] = 2;
+      stack.pop();
+    }
+    return { paths: count[0]!, cyclic };
+  }
+
+  get bytes(): number {
+    return this.depth.byteLength + this.sleep.byteLength + this.flags.byteLength + this.firstEdge.byteLength +
+      this.eTo.byteLength + this.eNext.byteLength + this.eThread.byteLength + this.eProgress.byteLength;
+  }
+}
+
+export const FLAG_TERMINAL = 1;
+export const FLAG_EXPANDED = 2;
+export const FLAG_CUT = 4;
+
+function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
+interface Asleep {
+  thread: number;
+  fp: Footprint;
+}
+
+interface Frame {
+  m: Machine;
+  id: number;
+  depth: number;
+  /** steps to try from here, in order */
+  todo: number[];
+  cursor: number;
+  /** the sleep set: inherited entries, then each explored sibling */
+  sleep: Asleep[];
+  /** the step that led here, and whether it completed an operation */
+  via: number;
+  viaProgress: boolean;
+  ctrlHi: number;
+  ctrlLo: number;
+}
+
+function mask(s: Asleep[]): number {
+  let x = 0;
+  for (const a of s) x |= 1 << a.thread;
+  return x >>> 0;
+}
+
+/** Explore every schedule from `root` (a machine after its setup, untraced). */
+export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
+  const reduction = opts.reduction !== false && root.threads.length <= 32;
+  const maxStates = opts.maxStates ?? Infinity;
+  const maxTimeMs = (opts.maxTime ?? Infinity) * 1000;
+  const maxDepth = opts.maxDepth ?? Infinity;
+  const every = opts.progressEveryMs ?? 1000;
+  const seen = new FingerprintSet(16);
+  const graph = new StateGraph();
+  const h = new StateHasher();
+  const stats: SearchStats = {
+    distinct: 0, explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, cycles: 0, maxDepth: 0, elapsedMs: 0,
+  };
+  const t0 = performance.now();
+  let lastProgress = t0;
+  let stopped: SearchResult['stopped'] = null;
+  let depthCut = false;
+
+  // control fingerprints of the states on the stack: hi -> [lo, stack index][]
+  const onStack = new Map<number, number[]>();
+  const pushCtrl = (hi: number, lo: number, idx: number) => {
+    const l = onStack.get(hi);
+    if (l) l.push(lo, idx);
+    else onStack.set(hi, [lo, idx]);
+  };
+  const popCtrl = (hi: number) => {
+    const l = onStack.get(hi)!;
+    l.length -= 2;
+    if (l.length === 0) onStack.delete(hi);
+  };
+  const findCtrl = (hi: number, lo: number): number => {
+    const l = onStack.get(hi);
+    if (!l) return -1;
+    for (let i = 0; i < l.length; i += 2) if (l[i] === lo) return l[i + 1]!;
+    return -1;
+  };
+
+  const stack: Frame[] = [];
+  h.reset();
+  root.fingerprint(h);
+  const rootId = graph.addState(0);
+  seen.add(h.fullHi(), h.fullLo(), rootId);
+  stats.distinct = 1;
+  const rootEnabled = enabledThreads(root);
+  if (rootEnabled.length === 0) {
+    graph.flags[rootId] |= FLAG_TERMINAL;
+    stats.terminal++;
+    opts.onTerminal?.(root, rootId, 0);
+  } else {
+    stack.push({ m: root, id: rootId, depth: 0, todo: rootEnabled, cursor: 0, sleep: [], via: -1, viaProgress: false, ctrlHi: h.controlHi(), ctrlLo: h.controlLo() });
+    pushCtrl(h.controlHi(), h.controlLo(), 0);
+    graph.flags[rootId] |= FLAG_EXPANDED;
+    stats.explored++;
+  }
+
+  const progress = (now: number) => {
+    const el = now - t0;
+    opts.onProgress?.({
+      distinct: stats.distinct, transitions: stats.transitions, depth: stack.length, maxDepth: stats.maxDepth,
+      frontier: stack.reduce((a, f) => a + f.todo.length - f.cursor, 0), elapsedMs: el,
+      statesPerSec: el > 0 ? (stats.distinct / el) * 1000 : 0,
+    });
+  };
+
+  while (stack.length) {
+    if ((stats.transitions & 255) === 0) {
+      const now = performance.now();
+      if (now - t0 >= maxTimeMs) {
+        stopped = 'max-time';
+        break;
+      }
+      if (opts.onProgress && now - lastProgress >= every) {
+        lastProgress = now;
+        progress(now);
+      }
+    }
+    if (stats.distinct >= maxStates) {
+      stopped = 'max-states';
+      break;
+    }
+    const f = stack[stack.length - 1]!;
+    if (f.cursor >= f.todo.length) {
+      stack.pop();
+      popCtrl(f.ctrlHi);
+      continue;
+    }
+    const t = f.todo[f.cursor++]!;
+    if (reduction && f.sleep.some((a) => a.thread === t)) {
+      stats.pruned++;
+      continue;
+    }
+    // a footprint is needed while something sleeps here or siblings are still to come
+    const last = f.cursor >= f.todo.length;
+    const needFp = reduction && (f.sleep.length > 0 || !last);
+    const fp = needFp ? readSet(f.m, t) : null;
+    // the last step from a state may take the state itself: nothing looks at it afterwards
+    // (its clones share copy-on-write parts with it, which stepping it in place respects)
+    const c = last && !fp ? f.m : f.m.clone();
+    const r = stepOnce(c, t);
+    stats.transitions++;
+    const progressed = r !== 'blocked';
+    if (fp) writeSet(f.m, c, fp);
+    h.reset();
+    c.fingerprint(h);
+    const fullHi = h.fullHi(), fullLo = h.fullLo();
+    const ctrlHi = h.controlHi(), ctrlLo = h.controlLo();
+
+    const childSleep: Asleep[] = [];
+    if (fp) {
+      for (const a of f.sleep) if (!dependent(a.fp, fp)) childSleep.push(a);
+      f.sleep.push({ thread: t, fp });
+    }
+    const depth = f.depth + 1;
+    let id = seen.get(fullHi, fullLo);
+    const fresh = id < 0;
+    if (fresh) {
+      id = graph.addState(depth);
+      seen.add(fullHi, fullLo, id);
+      stats.distinct++;
+      if (depth > stats.maxDepth) stats.maxDepth = depth;
+    }
+    graph.addEdge(f.id, id, t, progressed);
+
+    // back to a state on the stack (as far as the control view goes): a cycle
+    const si = findCtrl(ctrlHi, ctrlLo);
+    if (si >= 0) {
+      stats.cycles++;
+      graph.flags[id] |= FLAG_CUT;
+      if (opts.onCycle) {
+        const loop: number[] = [], loopProgress: boolean[] = [];
+        for (let j = si + 1; j < stack.length; j++) {
+          loop.push(stack[j]!.via);
+          loopProgress.push(stack[j]!.viaProgress);
+        }
+        loop.push(t);
+        loopProgress.push(progressed);
+        const livelocked: number[] = [];
+        for (const th of new Set(loop)) if (loop.every((x, j) => x !== th || !loopProgress[j])) livelocked.push(th);
+        opts.onCycle({ prefix: stack.slice(0, si + 1).map((x) => x.id), loop, loopProgress, livelocked, machine: c, id });
+      }
+      continue;
+    }
+
+    let todo: number[] | null = null;
+    if (fresh) {
+      const en = enabledThreads(c);
+      if (en.length === 0) {
+        graph.flags[id] |= FLAG_TERMINAL;
+        stats.terminal++;
+        opts.onTerminal?.(c, id, depth);
+        continue;
+      }
+      if (depth >= maxDepth) {
+        depthCut = true;
+        graph.flags[id] |= FLAG_CUT;
+        continue;
+      }
+      graph.sleep[id] = mask(childSleep);
+      todo = en;
+    } else {
+      stats.revisits++;
+      if ((graph.flags[id]! & FLAG_TERMINAL) !== 0) continue;
+      if (maxDepth !== Infinity && depth < graph.depth[id]! && depth < maxDepth) {
+        // reached sooner than before: what was cut below the old depth may now be in reach
+        graph.depth[id] = depth;
+        graph.sleep[id] = mask(childSleep);
+        graph.flags[id]! &= ~FLAG_CUT;
+        todo = enabledThreads(c);
+      } else if (reduction && (graph.flags[id]! & FLAG_EXPANDED) !== 0) {
+        const stored = graph.sleep[id]!;
+        const now = mask(childSleep);
+        const missing = (stored & ~now) >>> 0;
+        if (missing === 0) continue;
+        graph.sleep[id] = (stored & now) >>> 0;
+        todo = enabledThreads(c).filter((x) => (missing >>> x) & 1);
+        if (todo.length === 0) continue;
+        stats.reexpanded++;
+      } else continue;
+    }
+    graph.flags[id] |= FLAG_EXPANDED;
+    stats.explored++;
+    stack.push({ m: c, id, depth, todo, cursor: 0, sleep: childSleep, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
+    pushCtrl(ctrlHi, ctrlLo, stack.length - 1);
+  }
+  stats.elapsedMs = performance.now() - t0;
+  if (!stopped && depthCut) stopped = 'max-depth';
+  if (opts.onProgress) progress(performance.now());
+  return { complete: stopped === null, reduction, stopped, stats, graph };
+}

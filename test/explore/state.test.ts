@@ -1,0 +1,106 @@
+// Machine states copy and hash themselves: a clone is independent of its original, equal states
+// have equal fingerprints whatever path led to them, and different states differ.
+import { describe, expect, it } from 'vitest';
+import { StateHasher, FingerprintSet } from '../../src/explore/hash.js';
+import { stepOnce, enabledThreads } from '../../src/explore/search.js';
+import type { Machine } from '../../src/sched/machine.js';
+import { afterSetup, scenario, INDEPENDENT, LIVE } from './helpers.js';
+
+function fp(m: Machine): { full: string; control: string } {
+  const h = new StateHasher();
+  m.fingerprint(h);
+  return { full: `${h.fullHi()}:${h.fullLo()}`, control: `${h.controlHi()}:${h.controlLo()}` };
+}
+const threadIndex = (m: Machine, name: string) => m.threads.findIndex((t) => t.name === name);
+
+describe('Machine.clone', () => {
+  it('a clone has the same fingerprint, and stepping it leaves the original alone', () => {
+    const m = afterSetup(scenario(LIVE), 'v6.12');
+    const before = fp(m).full;
+    const c = m.clone();
+    expect(fp(c).full).toBe(before);
+    // run the clone to the end: faults, splits, copies, un-protects
+    for (let en = enabledThreads(c); en.length; en = enabledThreads(c)) stepOnce(c, en[0]!);
+    expect(fp(c).full).not.toBe(before);
+    expect(fp(m).full).toBe(before);
+    // and the original still runs to the same end
+    for (let en = enabledThreads(m); en.length; en = enabledThreads(m)) stepOnce(m, en[0]!);
+    expect(fp(m).full).toBe(fp(c).full);
+  });
+
+  it('re-links every reference into the copied kernel', () => {
+    const m = afterSetup(scenario(LIVE), 'v6.12');
+    stepOnce(m, threadIndex(m, 'vcpu0')); // faults and sleeps in handle_userfault
+    const c = m.clone();
+    expect(c.k).not.toBe(m.k);
+    for (const t of c.threads) expect(c.k.tasks).toContain(t.task);
+    const v = c.vars.get('uffd')!;
+    expect(v.kind === 'uffd' && c.k.uffds.includes(v.ctx)).toBe(true);
+    const ctx = c.k.uffds[0]!;
+    expect(ctx.mm).toBe(c.k.mms[0]);
+    const u = ctx.pending[0]!;
+    expect(u.task).toBe(c.threads[threadIndex(c, 'vcpu0')]!.task);
+    expect(u.task.uwq).toBe(u);
+    expect(c.k.mms[0]!.vmas.find((x) => x.uffd)!.uffd).toBe(ctx);
+    // the copy's page tables are its own once written
+    const t0 = [...m.k.mms[0]!.tables.values()].find((t) => t.level === 2)!;
+    const t1 = c.k.mms[0]!.tables.get(t0.pfn)!;
+    expect(t1).not.toBe(t0);
+    t1.setRaw(5, 0x1234, 0);
+    expect(t0.lo(5)).toBe(0);
+  });
+
+  it('page contents are copy-on-write', () => {
+    const m = afterSetup(scenario(INDEPENDENT), 'v6.12');
+    const c = m.clone();
+    const pfn = [...m.k.data.pfns()][0]!;
+    c.k.data.writeByte(pfn, 7, 0x5a);
+    expect(c.k.data.readByte(pfn, 7)).toBe(0x5a);
+    expect(m.k.data.readByte(pfn, 7)).toBe(0);
+    m.k.data.writeByte(pfn, 9, 0x33);
+    expect(c.k.data.readByte(pfn, 9)).toBe(0);
+  });
+});
+
+describe('fingerprints', () => {
+  it('independent steps taken in either order give the same fingerprint', () => {
+    const m = afterSetup(scenario(INDEPENDENT), 'v6.12');
+    const l = threadIndex(m, 'left'), r = threadIndex(m, 'right');
+    const a = m.clone(), b = m.clone();
+    stepOnce(a, l);
+    stepOnce(a, r);
+    stepOnce(b, r);
+    stepOnce(b, l);
+    expect(fp(a).full).toBe(fp(b).full);
+    expect(fp(a).full).not.toBe(fp(m).full);
+  });
+
+  it('a different byte in memory is a different state', () => {
+    const m = afterSetup(scenario(INDEPENDENT), 'v6.12');
+    const c = m.clone();
+    const pfn = [...c.k.data.pfns()][0]!;
+    c.k.data.writeByte(pfn, 100, 1);
+    expect(fp(c).full).not.toBe(fp(m).full);
+    c.k.data.writeByte(pfn, 100, 0);
+    expect(fp(c).full).toBe(fp(m).full);
+  });
+
+  it('statistics change the full fingerprint but not the control view', () => {
+    const m = afterSetup(scenario(INDEPENDENT), 'v6.12');
+    const c = m.clone();
+    c.k.vmstat.pgfault += 3;
+    c.threads[0]!.task!.min_flt++;
+    expect(fp(c).full).not.toBe(fp(m).full);
+    expect(fp(c).control).toBe(fp(m).control);
+  });
+
+  it('the fingerprint set finds what it holds and grows', () => {
+    const s = new FingerprintSet(4);
+    for (let i = 0; i < 1000; i++) s.add(i * 7919, i ^ 0x55, i);
+    expect(s.size).toBe(1000);
+    for (let i = 0; i < 1000; i++) expect(s.get(i * 7919, i ^ 0x55)).toBe(i);
+    expect(s.get(1, 1)).toBe(-1);
+    s.add(0, 0, 1234);
+    expect(s.get(0, 0)).toBe(1234);
+  });
+});
