@@ -6,7 +6,7 @@
 // to the hypervisor after about 2 s on these machines, so the kernel's memory stays warm). Prints the
 // medians and the ratio model/kernel, and the model's heap for a fully populated 1 TiB THP-backed VMA.
 //
-//   node --expose-gc dist/bench/host.js [--runs N] [--only W1,W3] [--json]
+//   node --expose-gc dist/bench/host.js [--runs N] [--only W1,W3] [--json] [--model-only]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -164,7 +164,8 @@ async function main(): Promise<void> {
   const runs = Number(args[args.indexOf('--runs') + 1] ?? 5) || 5;
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : null;
   const json = args.includes('--json');
-  const native = process.platform === 'linux' && existsSync(executorPath());
+  // --model-only: no kernel runs (for profiling the model)
+  const native = !args.includes('--model-only') && process.platform === 'linux' && existsSync(executorPath());
   const out: Record<string, unknown>[] = [];
   const log = (s: string) => { if (!json) process.stdout.write(s + '\n'); };
   log(`mmsim bench (host): model v6.18 vs. this kernel; medians of ${runs} runs after a warm-up; ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'}), ${(totalmem() / GiB).toFixed(0)} GiB`);

@@ -207,6 +207,7 @@ export class Kernel {
     mm.tables.delete(t.pfn);
     mm.pmdCacheKey = -1;
     mm.pmdCacheTable = null;
+    mm.pteCacheTable = null;
     const slot = this.folios.slotOf(t.pfn);
     if (slot >= 0) this.folios.free(slot);
   }
@@ -253,7 +254,14 @@ export class Kernel {
 
   /** pte_offset_map: the PTE table under a PMD entry that points to one */
   pteTable(mm: MmStruct, pmd: Slot): PageTable | null {
-    return this.childTable(mm, pmd.t, pmd.i);
+    const lo = pmd.t.lo(pmd.i);
+    if ((lo & _PAGE_PRESENT) === 0 || (lo & _PAGE_PSE) !== 0) return null;
+    const pfn = entryPfn(lo, pmd.t.hi(pmd.i));
+    const c = mm.pteCacheTable;
+    if (c !== null && c.pfn === pfn) return c;
+    const t = mm.tables.get(pfn) ?? null;
+    mm.pteCacheTable = t;
+    return t;
   }
 
   /** __pte_alloc + pmd_populate */

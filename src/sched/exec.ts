@@ -2,7 +2,7 @@
 // (through the MMU, with page faults that may sleep in handle_userfault).
 import type { Machine, ThreadState, VarValue } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import { evalExpr, EvalError, Expr } from '../scenario/expr.js';
+import { evalExpr, evalNum, EvalError, Expr, NumEnv } from '../scenario/expr.js';
 import { SyscallError, ERRNO_NAME } from '../kernel/include/errno.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
@@ -50,7 +50,39 @@ export function envOf(m: Machine) {
   };
 }
 
+/** the same environment with numbers, one closure per machine */
+const numEnvs = new WeakMap<Machine, NumEnv>();
+function numEnvOf(m: Machine): NumEnv {
+  let env = numEnvs.get(m);
+  if (!env) {
+    env = (name, field) => {
+      const v = m.vars.get(name);
+      if (!v) return undefined;
+      switch (v.kind) {
+        case 'mapping':
+          return field === 'len' ? Number(v.len) : field === undefined || field === 'addr' ? Number(v.addr) : undefined;
+        case 'msg':
+          if (field === 'address' || field === undefined) return v.msg.address;
+          if (field === 'flags') return v.msg.flags;
+          if (field === 'event') return v.msg.event;
+          if (field === 'ptid') return v.msg.ptid;
+          return undefined;
+        case 'data':
+          return field === 'addr' || field === undefined ? Number(v.addr) : undefined;
+        case 'ioctls':
+          return Number.isSafeInteger(Number(v.value)) ? Number(v.value) : NaN;
+        default:
+          return undefined;
+      }
+    };
+    numEnvs.set(m, env);
+  }
+  return env;
+}
+
 function num(m: Machine, e: Expr): number {
+  const n = evalNum(e, numEnvOf(m));
+  if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) return n;
   const v = evalExpr(e, envOf(m));
   if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new SyscallError(22, `value ${v} out of range`);
   return Number(v);
@@ -244,15 +276,17 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
   const addr = num(m, op.addr);
   const len = op.op === 'write' ? op.size : num(m, op.len);
   const write = op.op !== 'read';
-  let bytes: Uint8Array;
+  // the stored value as little-endian bytes: lo holds bytes 0..3, hi bytes 4..7
+  let lo = 0, hi = 0;
   if (op.op === 'write') {
-    let v = evalExpr(op.value, envOf(m));
-    bytes = new Uint8Array(op.size);
-    for (let i = 0; i < op.size; i++) {
-      bytes[i] = Number(v & 0xffn);
-      v >>= 8n;
+    const n = op.size <= 4 ? evalNum(op.value, numEnvOf(m)) : NaN;
+    if (n >= 0 && n <= 0xffffffff) lo = n;
+    else {
+      const v = evalExpr(op.value, envOf(m));
+      lo = Number(v & 0xffffffffn);
+      hi = Number((v >> 32n) & 0xffffffffn);
     }
-  } else bytes = new Uint8Array(0);
+  }
   let out: Uint8Array | null = null;
   if (op.op === 'read') {
     const prev = m.vars.get(`\0buf:${op.id}`);
@@ -280,7 +314,8 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     if (op.op === 'read') k.data.readInto(pfn, off, out!, t.progress, n);
     else {
       for (let i = 0; i < n; i++) {
-        if (op.op === 'write') k.data.writeByte(pfn, off + i, bytes[t.progress + i]!);
+        const b = t.progress + i;
+        if (op.op === 'write') k.data.writeByte(pfn, off + i, b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff);
         else k.data.writeByte(pfn, off + i, op.value);
       }
     }

@@ -76,6 +76,8 @@ export class MmStruct {
   /** the model's walk cache: the PMD table covering the 1 GiB pmdCacheKey (not kernel state) */
   pmdCacheKey = -1;
   pmdCacheTable: PageTable | null = null;
+  /** ... and the last PTE table found (checked against the PMD entry's pfn on every use) */
+  pteCacheTable: PageTable | null = null;
 
   constructor(readonly id: number, public pgd: PageTable) {}
 

@@ -28,7 +28,7 @@ function maybe_pmd_mkwrite(k: Kernel, e: Pte, vma: VmArea): Pte {
 
 /** set_pmd_at with a trace record */
 export function set_pmd_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string): void {
-  if (k.tr) {
+  if (k.tr !== null) {
     const old = s.t.get(s.i, new Pte());
     k.tr?.emit('set_pmd', fn, { addr, old: old.toString(), new: e.toString() });
   }
@@ -177,13 +177,14 @@ function fallback(k: Kernel, vmf: VmFault, why: string): number {
  * change_huge_pmd: rewrite a whole huge PMD. Returns 0 if it is not huge (any more), 1 when skipped,
  * HPAGE_PMD_NR when rewritten. v4.19 has no write upgrade at PMD level; v6.2 adds can_change_pmd_writable.
  */
+const chpOld = new Pte(), chpEntry = new Pte();
 export function change_huge_pmd(k: Kernel, vma: VmArea, pmd: Slot, addr: number, newprot: Pte, cp_flags: number): number {
   const g = k.pgt;
-  const old = pmd.t.get(pmd.i, new Pte());
+  const old = pmd.t.get(pmd.i, chpOld);
   if (!g.pmd_trans_huge(old)) return 0;
   if ((cp_flags & MM_CP_PROT_NUMA) && (is_huge_zero_pmd(k, old) || g.pmd_protnone(old))) return 1;
   // pmdp_invalidate: the hardware A/D bits are in `old`
-  const entry = g.pmd_modify(old.clone(), newprot);
+  const entry = g.pmd_modify(chpEntry.copyFrom(old), newprot);
   if (k.has(PATCH.uffdWpApplyBit)) {
     if (cp_flags & MM_CP_UFFD_WP) g.pmd_mkuffd_wp(entry);
     else if (cp_flags & MM_CP_UFFD_WP_RESOLVE) g.pmd_clear_uffd_wp(entry);

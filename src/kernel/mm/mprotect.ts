@@ -240,9 +240,12 @@ export function forEachPmd(k: Kernel, mm: MmStruct, start: number, end: number, 
       addr = pudEnd;
       continue;
     }
+    // one slot object for the whole PMD table: callers use it only during the callback
+    const slot: Slot = { t: s.t, i: 0 };
     for (let i = pmd_index(addr); addr < pudEnd; i++) {
       const next = Math.min(pudEnd, (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE);
-      fn({ t: s.t, i }, addr, next);
+      slot.i = i;
+      fn(slot, addr, next);
       addr = next;
     }
   }
