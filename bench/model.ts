@@ -80,12 +80,12 @@ export function runModelBench(reps = 5, log: (s: string) => void = (s) => consol
   // ---- first touch of 1 GiB with 4 KiB pages ----
   {
     const times: number[] = [];
-    for (let r = 0; r < reps; r++) {
+    for (let r = 0; r < reps + 2; r++) {
       const s = mapping(profile, GiB, false);
       gc();
       const t0 = now();
       const faults = touch(s, GiB, PAGE);
-      times.push(now() - t0);
+      if (r >= 2) times.push(now() - t0); // two warm-up runs let the JIT settle
       if (faults !== npte) throw new Error(`expected ${npte} faults, got ${faults}`);
     }
     const ms = median(times);

@@ -114,6 +114,7 @@ export function userfaultfd_wp_2018(vma: VmArea): boolean {
 export function userfaultfd_pte_wp(k: Kernel, vma: VmArea, pte: Pte): boolean {
   return (vma.vm_flags & VM_UFFD_WP) !== 0 && k.pgt.pte_uffd_wp(pte);
 }
+/** userfaultfd_huge_pmd_wp (v5.7): VM_UFFD_WP and the PMD's _PAGE_UFFD_WP */
 export function userfaultfd_huge_pmd_wp(k: Kernel, vma: VmArea, pmd: Pte): boolean {
   return (vma.vm_flags & VM_UFFD_WP) !== 0 && k.pgt.pmd_uffd_wp(pmd);
 }
@@ -126,6 +127,7 @@ export function userfaultfd_wp_use_markers(k: Kernel, vma: VmArea): boolean {
   if (!(vma.vm_flags & VM_UFFD_WP) || !k.has(PATCH.uffdWpUnpopulated)) return false;
   return vma.uffd !== null && (vma.uffd.features & UFFD_FEATURE.wp_unpopulated) !== 0;
 }
+/** userfaultfd_armed: any uffd registration mode on the VMA */
 export function userfaultfd_armed(vma: VmArea): boolean {
   return (vma.vm_flags & (VM_UFFD_MISSING | VM_UFFD_WP)) !== 0 || (vma.vm_flags_hi & VM_HI_UFFD_MINOR) !== 0;
 }

@@ -35,6 +35,7 @@ export function set_pmd_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string)
   s.t.set(s.i, e);
 }
 
+/** is_huge_zero_pmd (include/linux/huge_mm.h) */
 export function is_huge_zero_pmd(k: Kernel, e: Pte): boolean {
   return k.pgt.pmd_trans_huge(e) && k.is_huge_zero_pfn(k.pgt.pmd_pfn(e));
 }
@@ -173,11 +174,11 @@ function fallback(k: Kernel, vmf: VmFault, why: string): number {
 }
 
 
+const chpOld = new Pte(), chpEntry = new Pte();
 /**
  * change_huge_pmd: rewrite a whole huge PMD. Returns 0 if it is not huge (any more), 1 when skipped,
  * HPAGE_PMD_NR when rewritten. v4.19 has no write upgrade at PMD level; v6.2 adds can_change_pmd_writable.
  */
-const chpOld = new Pte(), chpEntry = new Pte();
 export function change_huge_pmd(k: Kernel, vma: VmArea, pmd: Slot, addr: number, newprot: Pte, cp_flags: number): number {
   const g = k.pgt;
   const old = pmd.t.get(pmd.i, chpOld);

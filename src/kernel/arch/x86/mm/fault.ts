@@ -62,6 +62,7 @@ function lock_vma_under_rcu(k: Kernel, task: Task, address: number): VmArea | nu
   return vma;
 }
 
+/** do_user_addr_fault (__do_page_fault @v4.19): flags, then the per-VMA-lock attempt (v6.4+) and the mmap_lock retry loop */
 export function do_user_addr_fault(k: Kernel, task: Task, address: number, error_code: number): FaultResult {
   let flags = fault_flag_default(k) | FAULT_FLAG_USER;
   if (error_code & X86_PF_WRITE) flags |= FAULT_FLAG_WRITE;
