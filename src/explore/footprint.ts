@@ -266,12 +266,11 @@ export function writeSet(a: Machine, b: Machine, f: Footprint): void {
     if (x.status !== y.status || x.pc !== y.pc || x.progress !== y.progress || x.signal !== y.signal ||
         x.killedBy !== y.killedBy || !sameWait(a, b, x, y)) f.write(key(RES.thread, i));
   }
-  if (a.lastRecord !== b.lastRecord) {
-    for (const [id, r] of b.lastRecord) {
-      if (a.lastRecord.get(id) !== r) {
-        const i = b.threads.findIndex((t) => t.name === r.thread);
-        f.write(key(RES.thread, i < 0 ? 0xffff : i));
-      }
+  for (let j = 0, n = b.lastRecordCount; j < n; j++) {
+    const r = b.lastRecordAt(j);
+    if (r !== undefined && a.lastRecordAt(j) !== r) {
+      const i = b.threads.findIndex((t) => t.name === r.thread);
+      f.write(key(RES.thread, i < 0 ? 0xffff : i));
     }
   }
   for (const [n, v] of b.vars) if (a.vars.get(n) !== v && !sameVar(a, b, n)) f.write(varKey(n));

@@ -62,6 +62,13 @@ export class StateHasher {
       this.u32(x);
       return;
     }
+    if (x >= 0 && x <= Number.MAX_SAFE_INTEGER && Number.isInteger(x)) {
+      // an exact split without a floating-point remainder
+      const hi = (x / TWO32) >>> 0;
+      this.u32(x - hi * TWO32);
+      this.u32(hi);
+      return;
+    }
     this.u32(x % TWO32);
     this.u32(Math.floor(x / TWO32));
   }

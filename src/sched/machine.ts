@@ -81,17 +81,33 @@ export class Machine {
   readonly setup: ThreadState;
   readonly procs = new Map<string, Process>();
   readonly vars = new Map<string, VarValue>();
-  readonly records: OpRecord[] = [];
-  /** the last record of each thread operation id (a loop thread runs an op many times); setup ops are in `records` only */
-  lastRecord = new Map<string, OpRecord>();
+  /**
+   * Every operation's record, and the schedule taken (thread names), in order. The explorer clones a
+   * machine for every step it tries: a clone shares these as persistent lists (newest first) with
+   * its original; the arrays are made when someone asks for them (`records`, `taken`).
+   */
+  private recList: Cons<OpRecord> | null = null;
+  private recArr: OpRecord[] | null = [];
+  private takenList: Cons<string> | null = null;
+  private takenArr: string[] | null = [];
+  /**
+   * The last record of each thread operation (a loop thread runs an op many times), by op index
+   * (opIndexOf); setup ops are in `records` only. Shared with a clone until changed (bit 1). The
+   * unordered sum of their hashes is kept up to date (lastSumA/B) for fingerprints.
+   */
+  private lastRec: (OpRecord | undefined)[] = [];
+  private lastSumA = 0;
+  private lastSumB = 0;
   /** data_at checks: "buffer@checkpoint" -> what the copies into the buffer looked like */
   copies = new Map<string, CopyCheck>();
-  /** lastRecord, copies and snapshots are shared with a clone until changed (bits 1, 2, 4) */
+  /** lastRec, copies and snapshots are shared with a clone until changed (bits 1, 2, 4) */
   private sharedMaps = 0;
   snapshots = new Map<string, Snapshot>();
-  /** page contents at each checkpoint, for data_at predicates: checkpoint -> pfn digests by address key */
+  /** hash of `snapshots` (valid while snapHashOk; snapshots never change once taken) */
+  private snapHashA = 0;
+  private snapHashB = 0;
+  private snapHashOk = false;
   step = 0;
-  readonly taken: string[] = [];
   deadlock = false;
 
   constructor(readonly sc: CompiledScenario, spec: KernelSpec, opts: { trace?: boolean } = {}) {
@@ -162,7 +178,8 @@ export class Machine {
     }
     if (t !== this.setup) {
       this.step++;
-      this.taken.push(t.name);
+      if (this.takenArr !== null) this.takenArr.push(t.name);
+      else this.takenList = { v: t.name, next: this.takenList };
     }
     const r = t.status === 'blocked' ? resumeOp(this, t) : execOp(this, t);
     k.current = null;
@@ -238,17 +255,64 @@ export class Machine {
       this.sharedMaps &= ~4;
     }
     this.snapshots.set(name, snap);
+    this.snapHashOk = false;
+  }
+
+  /** every operation's record, in order */
+  get records(): OpRecord[] {
+    if (this.recArr === null) {
+      this.recArr = listToArray(this.recList);
+      this.recList = null;
+    }
+    return this.recArr;
+  }
+
+  /** the schedule so far: the thread of every step */
+  get taken(): string[] {
+    if (this.takenArr === null) {
+      this.takenArr = listToArray(this.takenList);
+      this.takenList = null;
+    }
+    return this.takenArr;
+  }
+
+  /** the last record of each thread operation id, in the order of the scenario's operations */
+  get lastRecord(): Map<string, OpRecord> {
+    const out = new Map<string, OpRecord>();
+    for (const r of this.lastRec) if (r) out.set(r.id, r);
+    return out;
+  }
+
+  /** the last record of thread operation i (opIndexOf); for explorer write sets */
+  lastRecordAt(i: number): OpRecord | undefined {
+    return this.lastRec[i];
+  }
+  /** how many operation indices lastRecordAt may answer for */
+  get lastRecordCount(): number {
+    return this.lastRec.length;
   }
 
   /** remember an operation's result (exec.ts) */
   noteRecord(rec: OpRecord): void {
-    this.records.push(rec);
+    if (this.recArr !== null) this.recArr.push(rec);
+    else this.recList = { v: rec, next: this.recList };
     if (rec.thread === 'setup') return;
     if (this.sharedMaps & 1) {
-      this.lastRecord = new Map(this.lastRecord);
+      this.lastRec = this.lastRec.slice();
       this.sharedMaps &= ~1;
     }
-    this.lastRecord.set(rec.id, rec);
+    const i = opIndexOf(this.sc, rec.id);
+    const old = this.lastRec[i];
+    if (old) {
+      const oh = recordHash(old);
+      this.lastSumA = (this.lastSumA - oh[0]) | 0;
+      this.lastSumB = (this.lastSumB - oh[1]) | 0;
+    }
+    while (this.lastRec.length < i) this.lastRec.push(undefined);
+    this.lastRec[i] = rec;
+    const nh = recordHash(rec);
+    this.lastSumA = (this.lastSumA + nh[0]) | 0;
+    this.lastSumB = (this.lastSumB + nh[1]) | 0;
   }
 
   /** update a data_at tally (scenario/copies.ts) */
@@ -271,39 +335,58 @@ export class Machine {
   /**
    * A copy of the whole machine (kernel, tasks, threads, variables, records, checkpoints), for the
    * explorer: every reference into the kernel (tasks, uffd contexts, mms) points into the copy's
-   * kernel. Operations, messages, finished buffers and snapshots never change, so they are shared.
-   * The copy is not traced.
+   * kernel. Operations, messages, finished buffers and snapshots never change, so they are shared;
+   * records and the schedule are shared as persistent lists. The copy is not traced.
    */
   clone(): Machine {
     const k0 = this.k;
     const k = k0.clone();
-    const ctxOf = (c: UserfaultfdCtx) => k.uffds[k0.uffds.indexOf(c)] ?? c;
-    const wait = (w: Wait | null): Wait | null => {
-      if (!w) return null;
-      if (w.kind === 'fault') return { kind: 'fault', cont: { ...w.cont }, write: w.write };
-      return { kind: 'uffd_read', ctx: ctxOf(w.ctx) };
-    };
-    const th = (t: ThreadState): ThreadState => ({
-      name: t.name, index: t.index, process: t.process, task: t.task ? k.tasks[k0.tasks.indexOf(t.task)] ?? t.task : null, ops: t.ops,
-      pc: t.pc, status: t.status, wait: wait(t.wait), progress: t.progress, spins: t.spins, signal: t.signal,
-      killedBy: t.killedBy, loop: t.loop,
-    });
+    const ts = this.threads, n = ts.length;
+    const threads: ThreadState[] = new Array(n);
+    for (let i = 0; i < n; i++) threads[i] = cloneThread(ts[i]!, k0, k);
     const procs = new Map<string, Process>();
-    for (const [n, p] of this.procs) procs.set(n, { name: p.name, mm: k.mms[k0.mms.indexOf(p.mm)] ?? p.mm, pid: p.pid });
+    for (const [name, p] of this.procs) procs.set(name, { name: p.name, mm: k.mms[k0.mms.indexOf(p.mm)] ?? p.mm, pid: p.pid });
     const vars = new Map<string, VarValue>();
-    for (const [n, v] of this.vars) {
-      if (v.kind === 'uffd') vars.set(n, { kind: 'uffd', ctx: ctxOf(v.ctx) });
+    for (const [name, v] of this.vars) {
+      if (v.kind === 'uffd') vars.set(name, { kind: 'uffd', ctx: k.uffds[k0.uffds.indexOf(v.ctx)] ?? v.ctx });
       // a read in progress keeps filling its buffer across wake-ups: the copy needs its own
-      else if (v.kind === 'data' && n.startsWith('\0buf:')) vars.set(n, { kind: 'data', addr: v.addr, bytes: v.bytes.slice() });
-      else vars.set(n, v);
+      else if (v.kind === 'data' && name.startsWith('\0buf:')) vars.set(name, { kind: 'data', addr: v.addr, bytes: v.bytes.slice() });
+      else vars.set(name, v);
+    }
+    // records and schedule: persistent lists from now on, shared with the copy
+    if (this.recArr !== null) {
+      this.recList = arrayToList(this.recArr);
+      this.recArr = null;
+    }
+    if (this.takenArr !== null) {
+      this.takenList = arrayToList(this.takenArr);
+      this.takenArr = null;
     }
     this.sharedMaps = 7;
     const c = Object.create(Machine.prototype) as Machine;
-    return Object.assign(c, {
-      sc: this.sc, k, threads: this.threads.map(th), setup: th(this.setup), procs, vars, records: this.records.slice(),
-      lastRecord: this.lastRecord, copies: this.copies, snapshots: this.snapshots, sharedMaps: 7,
-      step: this.step, taken: this.taken.slice(), deadlock: this.deadlock,
-    });
+    const w = c as unknown as Record<string, unknown>;
+    w.sc = this.sc;
+    w.k = k;
+    w.threads = threads;
+    w.setup = cloneThread(this.setup, k0, k);
+    w.procs = procs;
+    w.vars = vars;
+    w.recList = this.recList;
+    w.recArr = null;
+    w.takenList = this.takenList;
+    w.takenArr = null;
+    w.lastRec = this.lastRec;
+    w.lastSumA = this.lastSumA;
+    w.lastSumB = this.lastSumB;
+    w.copies = this.copies;
+    w.sharedMaps = 7;
+    w.snapshots = this.snapshots;
+    w.snapHashA = this.snapHashA;
+    w.snapHashB = this.snapHashB;
+    w.snapHashOk = this.snapHashOk;
+    w.step = this.step;
+    w.deadlock = this.deadlock;
+    return c;
   }
 
   /**
@@ -315,7 +398,10 @@ export class Machine {
   fingerprint(h: StateHasher): void {
     const k = this.k;
     k.fingerprint(h);
-    for (const t of this.threads) {
+    const uffds = k.uffds;
+    const ts = this.threads;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i]!;
       h.u32(STATUS_CODE[t.status]);
       h.u32(t.pc);
       h.u32(t.progress);
@@ -326,7 +412,7 @@ export class Machine {
       if (!w) h.u32(0);
       else if (w.kind === 'uffd_read') {
         h.u32(1);
-        h.u32(k.uffds.indexOf(w.ctx));
+        h.u32(uffds.indexOf(w.ctx));
       } else {
         const c = w.cont;
         h.u32(2);
@@ -354,7 +440,7 @@ export class Machine {
       h.strc(n);
       switch (v.kind) {
         case 'mapping': h.u32(1); h.num(Number(v.addr)); h.num(Number(v.len)); break;
-        case 'uffd': h.u32(2); h.u32(k.uffds.indexOf(v.ctx)); break;
+        case 'uffd': h.u32(2); h.u32(uffds.indexOf(v.ctx)); break;
         case 'msg': h.u32(3); h.u32(v.msg.event); h.u32(v.msg.flags); h.num(v.msg.address); h.u32(v.msg.ptid); break;
         case 'data': {
           h.u32(4);
@@ -370,22 +456,23 @@ export class Machine {
       h.itemEnd();
     }
     h.setEnd();
-    h.setBegin();
-    for (const r of this.lastRecord.values()) {
-      h.item();
-      const rh = recordHash(r);
-      h.pair(rh[0], rh[1]);
-      h.itemEnd();
+    // the last record of each operation: an unordered set, its sum kept by noteRecord
+    h.pair(this.lastSumA, this.lastSumB);
+    if (!this.snapHashOk) {
+      const s = snapScratch.reset();
+      s.setBegin();
+      for (const [n, snap] of this.snapshots) {
+        s.item();
+        s.strc(n);
+        hashPlain(s, snap);
+        s.itemEnd();
+      }
+      s.setEnd();
+      this.snapHashA = s.controlHi();
+      this.snapHashB = s.controlLo();
+      this.snapHashOk = true;
     }
-    h.setEnd();
-    h.setBegin();
-    for (const [n, snap] of this.snapshots) {
-      h.item();
-      h.strc(n);
-      hashPlain(h, snap);
-      h.itemEnd();
-    }
-    h.setEnd();
+    h.pair(this.snapHashA, this.snapHashB);
     for (const c of this.copies.values()) {
       h.strc(c.buffer);
       h.strc(c.at);
@@ -395,6 +482,64 @@ export class Machine {
     }
   }
 }
+
+/** a node of a persistent list (newest first) */
+interface Cons<T> {
+  readonly v: T;
+  readonly next: Cons<T> | null;
+}
+
+function arrayToList<T>(a: T[]): Cons<T> | null {
+  let l: Cons<T> | null = null;
+  for (let i = 0; i < a.length; i++) l = { v: a[i]!, next: l };
+  return l;
+}
+
+function listToArray<T>(l: Cons<T> | null): T[] {
+  const out: T[] = [];
+  for (let x = l; x !== null; x = x.next) out.push(x.v);
+  return out.reverse();
+}
+
+/** a thread of a machine cloned from k0's into k (same indices of tasks and uffd contexts) */
+function cloneThread(t: ThreadState, k0: Kernel, k: Kernel): ThreadState {
+  const w = t.wait;
+  let wait: Wait | null = null;
+  if (w !== null) {
+    if (w.kind === 'fault') {
+      const c = w.cont;
+      wait = {
+        kind: 'fault',
+        cont: { address: c.address, error_code: c.error_code, flags: c.flags, major: c.major, attempts: c.attempts, stage: c.stage },
+        write: w.write,
+      };
+    } else wait = { kind: 'uffd_read', ctx: k.uffds[k0.uffds.indexOf(w.ctx)] ?? w.ctx };
+  }
+  const task = t.task === null ? null : (k.tasks[k0.tasks.indexOf(t.task)] ?? t.task);
+  return {
+    name: t.name, index: t.index, process: t.process, task, ops: t.ops, pc: t.pc, status: t.status, wait,
+    progress: t.progress, spins: t.spins, signal: t.signal, killedBy: t.killedBy, loop: t.loop,
+  };
+}
+
+/** thread operation ids -> small indices, per scenario (Machine.lastRec) */
+const opIndices = new WeakMap<CompiledScenario, Map<string, number>>();
+function opIndexOf(sc: CompiledScenario, id: string): number {
+  let m = opIndices.get(sc);
+  if (!m) {
+    m = new Map();
+    for (const t of sc.threads) for (const op of t.ops) if (!m.has(op.id)) m.set(op.id, m.size);
+    opIndices.set(sc, m);
+  }
+  let i = m.get(id);
+  if (i === undefined) {
+    i = m.size;
+    m.set(id, i);
+  }
+  return i;
+}
+
+const snapScratch = new StateHasherClass();
 
 /** steps the default schedule may take before it is called non-terminating */
 export const DEFAULT_STEP_LIMIT = 1_000_000;
@@ -438,8 +583,8 @@ function recordHash(r: OpRecord): [number, number] {
   if (!v) {
     const h = recordScratch.reset();
     h.strc(r.id);
-    h.str(r.errno ?? '');
-    h.str(r.result ?? '');
+    h.strc(r.errno ?? '');
+    h.strc(r.result ?? '');
     v = [h.controlHi(), h.controlLo()];
     recordHashes.set(r, v);
   }

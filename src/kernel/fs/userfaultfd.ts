@@ -81,10 +81,18 @@ export class UserfaultfdCtx {
   /** the same context (same id) over a cloned mm; Kernel.clone fills the queues with cloned entries */
   clone(mm: MmStruct): UserfaultfdCtx {
     const c = Object.create(UserfaultfdCtx.prototype) as UserfaultfdCtx;
-    return Object.assign(c, {
-      id: this.id, apiDone: this.apiDone, features: this.features, released: this.released, pending: [], waiting: [],
-      mm, nonblock: this.nonblock, userModeOnly: this.userModeOnly, name: this.name,
-    });
+    const w = c as unknown as Record<string, unknown>;
+    w.id = this.id;
+    w.apiDone = this.apiDone;
+    w.features = this.features;
+    w.released = this.released;
+    w.pending = [];
+    w.waiting = [];
+    w.mm = mm;
+    w.nonblock = this.nonblock;
+    w.userModeOnly = this.userModeOnly;
+    w.name = this.name;
+    return c;
   }
 
   /** Fingerprint (explorer): flags and both queues, in order */

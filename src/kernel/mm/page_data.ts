@@ -31,7 +31,10 @@ export class PageData {
    * whichever side writes a shared page first gets a private copy (the explorer clones a machine
    * for each step it tries, and most steps touch no page or one).
    */
-  private owned = new Set<number>();
+  private ownedSet: Set<number> | null = null;
+  private get owned(): Set<number> {
+    return (this.ownedSet ??= new Set<number>());
+  }
   /** the last pfn known to be owned (a fast path for byte-by-byte writes) */
   private lastOwned = -1;
 
@@ -40,9 +43,14 @@ export class PageData {
 
   clone(): PageData {
     const c = Object.create(PageData.prototype) as PageData;
-    Object.assign(c, { pages: this.pages, sections: this.sections, owned: new Set<number>(), lastOwned: -1, mapsShared: true });
+    const w = c as unknown as Record<string, unknown>;
+    w.pages = this.pages;
+    w.sections = this.sections;
+    w.ownedSet = null;
+    w.lastOwned = -1;
+    w.mapsShared = true;
     this.mapsShared = true;
-    this.owned.clear();
+    this.ownedSet = null;
     this.lastOwned = -1;
     return c;
   }
@@ -83,7 +91,7 @@ export class PageData {
     }
     let a = 0, b = 0;
     for (const [pfn, p] of this.pages) {
-      const ph = this.owned.has(pfn) ? pageHash(p) : (hashCache.get(p) ?? cacheHash(p));
+      const ph = this.ownedSet !== null && this.ownedSet.has(pfn) ? pageHash(p) : (hashCache.get(p) ?? cacheHash(p));
       if (ph[0] === 0 && ph[1] === 0) continue; // written back to all zeroes: same as never written
       const x = Math.imul(ph[0] ^ Math.imul(pfn | 0, 0x9e3779b1), 0x85ebca6b) ^ Math.floor(pfn / 4294967296);
       a = (a + (x ^ (x >>> 15))) | 0;
