@@ -18,6 +18,7 @@
 import type { Machine, ThreadState } from '../sched/machine.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { Kernel } from '../kernel/kernel.js';
+import type { UserfaultfdCtx, Uwq } from '../kernel/fs/userfaultfd.js';
 import type { PageTable } from '../kernel/mm/pgtable.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PUD, levelIndex } from '../kernel/mm/pgtable.js';
 import { Pte } from '../kernel/arch/x86/include/pte.js';
@@ -44,7 +45,7 @@ export const RES = {
   mmFlags: 7,
   /** an mm's RSS counter: mm id */
   mmRss: 8,
-  /** a userfaultfd context (flags, both queues): index in kernel.uffds */
+  /** a userfaultfd context's flags (API done, features, released): index in kernel.uffds */
   ctx: 9,
   /** a task (signal, sleeping fault entry): tid */
   task: 10,
@@ -58,11 +59,27 @@ export const RES = {
   procs: 14,
   /** checkpoints */
   snapshots: 15,
+  // A uffd queue (fault_pending_wqh or fault_wqh of context i: queue id q = 2i or 2i + 1) is a FIFO:
+  // handle_userfault appends, read(2) takes the head, a wake removes the entries of a range. Appends
+  // commute with taking the head (of a non-empty queue) and with removals of other entries, so the
+  // queue is not one resource but these:
+  /** the queue's head (which entry is first): q */
+  qFront: 16,
+  /** the queue's tail (appends; emptiness): q */
+  qBack: 17,
+  /** the entries for one page (fault address >> 12): q * 2^35 + page */
+  qAddr: 18,
+  /** the whole queue: read by steps that look at all of it; every write of the queue meets it */
+  qAny: 19,
 } as const;
 
 const KIND = 2 ** 44;
 const key = (kind: number, v: number) => kind * KIND + v;
 const kindOf = (k: number) => Math.floor(k / KIND);
+/** pages per queue in qAddr keys (user addresses are below 2^47) */
+const Q_PAGES = 2 ** 35;
+/** contexts beyond this index are not told apart by queue part: steps on them are global */
+const MAX_QUEUED_CTX = 256;
 
 /** variable names -> small integers (per process; names are few) */
 const varIds = new Map<string, number>();
@@ -116,6 +133,10 @@ function writesHit(x: Footprint, y: Footprint): boolean {
       if (y.r.includes(t) || y.w.includes(t)) return true;
     } else if (kind === RES.table) {
       if (y.tables.includes(k - RES.table * KIND)) return true;
+    } else if (kind === RES.qFront || kind === RES.qBack) {
+      if (y.r.includes(key(RES.qAny, k - kind * KIND))) return true;
+    } else if (kind === RES.qAddr) {
+      if (y.r.includes(key(RES.qAny, Math.floor((k - RES.qAddr * KIND) / Q_PAGES)))) return true;
     }
   }
   // a read of x is only a conflict with a write of y, which the call with (y, x) checks
@@ -141,7 +162,7 @@ export function readSet(m: Machine, ti: number): Footprint {
   f.read(key(RES.procs, 0));
   const op = t.ops[t.pc]!;
   if (t.status === 'blocked' && t.wait?.kind === 'uffd_read') {
-    f.read(key(RES.ctx, m.k.uffds.indexOf(t.wait.ctx)));
+    readHead(f, m.k.uffds, t.wait.ctx);
     readOpVars(f, op);
     return f;
   }
@@ -184,19 +205,19 @@ function opRanges(m: Machine, t: ThreadState, op: CompiledOp, f: Footprint): voi
       break;
     }
     case 'read_uffd':
-      f.read(key(RES.ctx, ctxIndex(m, op.uffd)));
+      readHead(f, m.k.uffds, ctxOf(m, op.uffd));
       break;
     case 'uffdio_writeprotect': case 'uffdio_zeropage': case 'uffdio_wake': {
       const ctx = ctxOf(m, op.uffd);
-      f.read(key(RES.ctx, m.k.uffds.indexOf(ctx)));
-      const a = n(op.addr);
-      readRange(f, m.k, ctx.mm, a, a + n(op.len));
+      const a = n(op.addr), len = n(op.len);
+      readWake(f, m.k.uffds, ctx, a, a + len);
+      readRange(f, m.k, ctx.mm, a, a + len);
       break;
     }
     case 'uffdio_copy': {
       const ctx = ctxOf(m, op.uffd);
-      f.read(key(RES.ctx, m.k.uffds.indexOf(ctx)));
       const d = n(op.dst), len = n(op.len);
+      readWake(f, m.k.uffds, ctx, d, d + len);
       readRange(f, m.k, ctx.mm, d, d + len);
       const s = n(op.src);
       readRange(f, m.k, ctx.mm, s, s + len);
@@ -212,9 +233,38 @@ function ctxOf(m: Machine, name: string) {
   if (!v || v.kind !== 'uffd') throw new Error('not a uffd');
   return v.ctx;
 }
-function ctxIndex(m: Machine, name: string): number {
-  return m.k.uffds.indexOf(ctxOf(m, name));
+
+/** read(2) of a uffd: its flags, and the head of the pending queue (or, when empty, its emptiness) */
+function readHead(f: Footprint, uffds: UserfaultfdCtx[], ctx: UserfaultfdCtx): void {
+  const i = uffds.indexOf(ctx);
+  f.read(key(RES.ctx, i));
+  if (i < 0 || i >= MAX_QUEUED_CTX) {
+    f.global = true;
+    return;
+  }
+  const q = 2 * i;
+  f.read(key(RES.qFront, q));
+  const head = ctx.pending[0];
+  if (head) f.read(key(RES.qAddr, q * Q_PAGES + pageOf(head.msg.address)));
+  else {
+    f.read(key(RES.qBack, q));
+    f.read(key(RES.qAny, q));
+  }
 }
+
+/** an ioctl that may wake the faults of [lo, hi): the flags, and both queues' entries for those pages */
+function readWake(f: Footprint, uffds: UserfaultfdCtx[], ctx: UserfaultfdCtx, lo: number, hi: number): void {
+  const i = uffds.indexOf(ctx);
+  f.read(key(RES.ctx, i));
+  const first = Math.floor(lo / PAGE_SIZE), last = Math.floor((hi - 1) / PAGE_SIZE);
+  if (i < 0 || i >= MAX_QUEUED_CTX || !(hi > lo) || last - first >= MAX_RANGE_PAGES) {
+    f.global = true;
+    return;
+  }
+  for (let q = 2 * i; q <= 2 * i + 1; q++) for (let p = first; p <= last; p++) f.read(key(RES.qAddr, q * Q_PAGES + p));
+}
+
+const pageOf = (address: number) => Math.floor(address / PAGE_SIZE);
 
 const scratch = new Pte();
 
@@ -324,8 +374,13 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   for (let i = 0; i < b.uffds.length; i++) {
     const x = a.uffds[i], y = b.uffds[i]!;
     if (!x) continue;
-    if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released ||
-        !sameQueue(x.pending, y.pending) || !sameQueue(x.waiting, y.waiting)) f.write(key(RES.ctx, i));
+    if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released) f.write(key(RES.ctx, i));
+    if (i >= MAX_QUEUED_CTX) {
+      if (!sameQueue(x.pending, y.pending) || !sameQueue(x.waiting, y.waiting)) f.write(key(RES.ctx, i));
+      continue;
+    }
+    queueWrites(x.pending, y.pending, 2 * i, f);
+    queueWrites(x.waiting, y.waiting, 2 * i + 1, f);
   }
   for (let i = 0; i < b.tasks.length; i++) {
     const x = a.tasks[i], y = b.tasks[i]!;
@@ -336,10 +391,60 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   }
 }
 
-function sameQueue(p: { msg: object; waken: boolean; task: { tid: number } }[], q: { msg: object; waken: boolean; task: { tid: number } }[]): boolean {
+function sameEntry(x: Uwq, y: Uwq): boolean {
+  return x.msg === y.msg && x.waken === y.waken && x.task.tid === y.task.tid && x.sleepRet === y.sleepRet;
+}
+
+function sameQueue(p: Uwq[], q: Uwq[]): boolean {
   if (p.length !== q.length) return false;
-  for (let i = 0; i < p.length; i++) if (p[i]!.msg !== q[i]!.msg || p[i]!.waken !== q[i]!.waken || p[i]!.task.tid !== q[i]!.task.tid) return false;
+  for (let i = 0; i < p.length; i++) if (!sameEntry(p[i]!, q[i]!)) return false;
   return true;
+}
+
+/**
+ * What a step did to uffd queue `qid` (p before, q after; entries are told apart by their message,
+ * which clones share): the pages of entries removed, added or changed; the head when the first entry
+ * was removed or the queue was empty; the tail when something was appended. Removals do not write
+ * the tail (an append commutes with them), appends to a non-empty queue do not write the head.
+ * Anything else (an entry inserted before others, a reordering) writes the whole queue.
+ */
+function queueWrites(p: Uwq[], q: Uwq[], qid: number, f: Footprint): void {
+  if (sameQueue(p, q)) return;
+  const base = qid * Q_PAGES;
+  // entries of p kept in q, in order: q must be (p minus removed entries) followed by appended ones
+  let j = 0;
+  let tidy = true;
+  for (let i = 0; i < p.length; i++) {
+    const x = p[i]!;
+    const k = q.findIndex((y) => y.msg === x.msg);
+    if (k < 0) {
+      // removed
+      f.write(key(RES.qAddr, base + pageOf(x.msg.address)));
+      if (i === 0) f.write(key(RES.qFront, qid));
+      continue;
+    }
+    if (k !== j) tidy = false;
+    if (!sameEntry(x, q[k]!)) f.write(key(RES.qAddr, base + pageOf(x.msg.address)));
+    j = k + 1;
+  }
+  for (let k = j; k < q.length; k++) {
+    const y = q[k]!;
+    if (p.some((x) => x.msg === y.msg)) {
+      tidy = false;
+      continue;
+    }
+    f.write(key(RES.qAddr, base + pageOf(y.msg.address)));
+    f.write(key(RES.qBack, qid));
+    if (p.length === 0) f.write(key(RES.qFront, qid));
+  }
+  // kept entries must fill q[0..j) exactly (nothing inserted between or before them)
+  if (tidy) for (let k = 0; k < j; k++) if (!p.some((x) => x.msg === q[k]!.msg)) tidy = false;
+  if (!tidy) {
+    f.write(key(RES.qFront, qid));
+    f.write(key(RES.qBack, qid));
+    for (const x of p) f.write(key(RES.qAddr, base + pageOf(x.msg.address)));
+    for (const y of q) f.write(key(RES.qAddr, base + pageOf(y.msg.address)));
+  }
 }
 
 function mmWrites(x: MmStruct, y: MmStruct, f: Footprint): void {

@@ -263,11 +263,43 @@ interface Frame {
   cursor: number;
   /** the sleep set: inherited entries, then each explored sibling */
   sleep: Asleep[];
+  /** how many entries of `sleep` are inherited */
+  inherited: number;
   /** the step that led here, and whether it completed an operation */
   via: number;
   viaProgress: boolean;
   ctrlHi: number;
   ctrlLo: number;
+}
+
+/**
+ * A state on the stack is reached again with sleep set `now` (a cycle): the steps it was expanded with
+ * asleep that are not asleep in `now` must be taken from it after all, as for any state reached again
+ * with a smaller sleep set; its frame takes them when the search returns to it. Its machine is still
+ * intact: a frame with something asleep never steps its own machine in place.
+ */
+function wake(f: Frame, now: number, graph: StateGraph): void {
+  const stored = graph.sleep[f.id]!;
+  const missing = (stored & ~now) >>> 0;
+  if (missing === 0) return;
+  graph.sleep[f.id] = (stored & now) >>> 0;
+  const kept: Asleep[] = [];
+  let inherited = 0;
+  for (let i = 0; i < f.sleep.length; i++) {
+    const a = f.sleep[i]!;
+    if (i < f.inherited && ((missing >>> a.thread) & 1) !== 0) continue;
+    if (i < f.inherited) inherited++;
+    kept.push(a);
+  }
+  f.sleep = kept;
+  f.inherited = inherited;
+  for (let t = 0; t < 32; t++) {
+    if (((missing >>> t) & 1) === 0) continue;
+    // taken when the cursor reaches it; if the cursor is past it, at the end
+    let pending = false;
+    for (let j = f.cursor; j < f.todo.length; j++) if (f.todo[j] === t) pending = true;
+    if (!pending) f.todo.push(t);
+  }
 }
 
 function mask(s: Asleep[]): number {
@@ -325,7 +357,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     stats.terminal++;
     opts.onTerminal?.(root, rootId, 0);
   } else {
-    stack.push({ m: root, id: rootId, depth: 0, todo: rootEnabled, cursor: 0, sleep: [], via: -1, viaProgress: false, ctrlHi: h.controlHi(), ctrlLo: h.controlLo() });
+    stack.push({ m: root, id: rootId, depth: 0, todo: rootEnabled, cursor: 0, sleep: [], inherited: 0, via: -1, viaProgress: false, ctrlHi: h.controlHi(), ctrlLo: h.controlLo() });
     pushCtrl(h.controlHi(), h.controlLo(), 0);
     graph.flags[rootId] |= FLAG_EXPANDED;
     stats.explored++;
@@ -404,6 +436,10 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     if (si >= 0) {
       stats.cycles++;
       graph.flags[id] |= FLAG_CUT;
+      // The state on the stack was expanded with sleeping steps that are awake here: as for any state
+      // reached again with a smaller sleep set, those steps must be taken from it after all (its
+      // frame takes them when the search returns to it).
+      if (reduction) for (let j = si; j < stack.length; j++) wake(stack[j]!, 0, graph);
       if (opts.onCycle) {
         const loop: number[] = [], loopProgress: boolean[] = [];
         for (let j = si + 1; j < stack.length; j++) {
@@ -457,7 +493,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     }
     graph.flags[id] |= FLAG_EXPANDED;
     stats.explored++;
-    stack.push({ m: c, id, depth, todo, cursor: 0, sleep: childSleep, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
+    stack.push({ m: c, id, depth, todo, cursor: 0, sleep: childSleep, inherited: childSleep.length, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
     pushCtrl(ctrlHi, ctrlLo, stack.length - 1);
   }
   stats.elapsedMs = performance.now() - t0;

@@ -10,7 +10,7 @@ import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { execOp, resumeOp } from './exec.js';
 import { takeSnapshot, takeMemoryImage, Snapshot } from '../scenario/observe.js';
-import { StateHasher as StateHasherClass, type StateHasher } from '../explore/hash.js';
+import { StateHasher as StateHasherClass, fmix32, type StateHasher } from '../explore/hash.js';
 import { hashPlain, bytesHashCached } from '../explore/hash_values.js';
 
 export type ThreadStatus = 'ready' | 'blocked' | 'done' | 'signal' | 'killed' | 'livelock' | 'unborn';
@@ -96,6 +96,8 @@ export class Machine {
    * unordered sum of their hashes is kept up to date (lastSumA/B) for fingerprints.
    */
   private lastRec: (OpRecord | undefined)[] = [];
+  /** the hash of each of them (two lanes per index), copied on write with lastRec */
+  private lastRecH: number[] = [];
   private lastSumA = 0;
   private lastSumB = 0;
   /** data_at checks: "buffer@checkpoint" -> what the copies into the buffer looked like */
@@ -299,20 +301,23 @@ export class Machine {
     if (rec.thread === 'setup') return;
     if (this.sharedMaps & 1) {
       this.lastRec = this.lastRec.slice();
+      this.lastRecH = this.lastRecH.slice();
       this.sharedMaps &= ~1;
     }
     const i = opIndexOf(this.sc, rec.id);
-    const old = this.lastRec[i];
-    if (old) {
-      const oh = recordHash(old);
-      this.lastSumA = (this.lastSumA - oh[0]) | 0;
-      this.lastSumB = (this.lastSumB - oh[1]) | 0;
+    const hs = this.lastRecH;
+    if (this.lastRec[i]) {
+      this.lastSumA = (this.lastSumA - hs[2 * i]!) | 0;
+      this.lastSumB = (this.lastSumB - hs[2 * i + 1]!) | 0;
     }
     while (this.lastRec.length < i) this.lastRec.push(undefined);
+    while (hs.length < 2 * i) hs.push(0);
     this.lastRec[i] = rec;
-    const nh = recordHash(rec);
-    this.lastSumA = (this.lastSumA + nh[0]) | 0;
-    this.lastSumB = (this.lastSumB + nh[1]) | 0;
+    recordHash(rec);
+    hs[2 * i] = recHashA;
+    hs[2 * i + 1] = recHashB;
+    this.lastSumA = (this.lastSumA + recHashA) | 0;
+    this.lastSumB = (this.lastSumB + recHashB) | 0;
   }
 
   /** update a data_at tally (scenario/copies.ts) */
@@ -376,6 +381,7 @@ export class Machine {
     w.takenList = this.takenList;
     w.takenArr = null;
     w.lastRec = this.lastRec;
+    w.lastRecH = this.lastRecH;
     w.lastSumA = this.lastSumA;
     w.lastSumB = this.lastSumB;
     w.copies = this.copies;
@@ -575,18 +581,25 @@ export function formatSchedule(steps: string[]): string {
   return out.join(' ');
 }
 
-const recordHashes = new WeakMap<OpRecord, [number, number]>();
-const recordScratch = new StateHasherClass();
-/** records never change once made: their hashes are kept */
-function recordHash(r: OpRecord): [number, number] {
-  let v = recordHashes.get(r);
-  if (!v) {
-    const h = recordScratch.reset();
-    h.strc(r.id);
-    h.strc(r.errno ?? '');
-    h.strc(r.result ?? '');
-    v = [h.controlHi(), h.controlLo()];
-    recordHashes.set(r, v);
+let recHashA = 0, recHashB = 0;
+/** the hash of a record's operation id, errno and result, in recHashA/recHashB */
+function recordHash(r: OpRecord): void {
+  let a = 0x2f1b3c4d ^ Math.imul(r.id.length, 0x9e3779b1), b = 0x6c8e9cf5;
+  for (let j = 0; j < 3; j++) {
+    const s = j === 0 ? r.id : j === 1 ? r.errno : r.result;
+    if (s === null) {
+      a = Math.imul(a ^ 0x7fffffff, 0x01000193);
+      b = (Math.imul(b, 0x5bd1e995) + 0x7fffffff) | 0;
+      continue;
+    }
+    a = Math.imul(a ^ (s.length + 0x10000), 0x01000193);
+    b = (Math.imul(b ^ (b >>> 15), 0x5bd1e995) + s.length) | 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = (Math.imul(b ^ (b >>> 15), 0x5bd1e995) + c) | 0;
+    }
   }
-  return v;
+  recHashA = fmix32(a ^ Math.imul(b, 0x85ebca6b));
+  recHashB = fmix32(b + Math.imul(a, 0xc2b2ae35));
 }
