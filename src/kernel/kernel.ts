@@ -123,7 +123,8 @@ export class Kernel {
     w.tr = null;
     w.nextMmId = this.nextMmId;
     w.nextTid = this.nextTid;
-    w.scratch = new Pte();
+    // a temporary of populate(), holds nothing between calls
+    w.scratch = this.scratch;
     // a sleeping fault's queue entry is referenced by its task and (until woken) by a uffd queue
     let olds: Uwq[] | null = null, news: Uwq[] | null = null;
     const uwq = (u: Uwq): Uwq => {
@@ -173,7 +174,7 @@ export class Kernel {
     const uffds = this.uffds;
     const ids = fpIds;
     ids.uffds = uffds;
-    ids.anon.length = 0;
+    ids.nAnon = 0;
     const mms = this.mms, tasks = this.tasks;
     h.u32(mms.length);
     for (let i = 0; i < mms.length; i++) mms[i]!.fingerprint(h, ids);
@@ -182,7 +183,8 @@ export class Kernel {
     h.u32(tasks.length);
     for (let i = 0; i < tasks.length; i++) tasks[i]!.fingerprint(h, ids);
     ids.uffds = NO_UFFDS;
-    ids.anon.length = 0;
+    ids.anon.fill(null as unknown as AnonVma, 0, ids.nAnon);
+    ids.nAnon = 0;
     const v = this.vmstat;
     h.counter(v.pgfault);
     h.counter(v.pgmajfault);
@@ -347,20 +349,26 @@ const NO_UFFDS: UserfaultfdCtx[] = [];
 /** canonical numbers of uffd contexts (by position) and anon_vmas (by first use) during one fingerprint */
 class FpIds implements FingerprintIds {
   uffds: UserfaultfdCtx[] = NO_UFFDS;
+  /** anon_vmas numbered so far: anon[0, nAnon) */
   readonly anon: AnonVma[] = [];
+  nAnon = 0;
   ctx(c: UserfaultfdCtx | null): number {
     return c ? this.uffds.indexOf(c) : -1;
   }
+  private indexOf(a: AnonVma): number {
+    const anon = this.anon;
+    for (let i = 0; i < this.nAnon; i++) if (anon[i] === a) return i;
+    return -1;
+  }
   anonVma(a: AnonVma | null): number {
     if (!a) return -1;
-    const anon = this.anon;
-    let i = anon.indexOf(a);
+    let i = this.indexOf(a);
     if (i < 0) {
-      i = anon.length;
-      anon.push(a);
+      i = this.nAnon++;
+      this.anon[i] = a;
       if (a.root) this.anonVma(a.root);
     }
-    return a.root ? (i << 8) | (anon.indexOf(a.root) & 0xff) : (i << 8) | 0xff;
+    return a.root ? (i << 8) | (this.indexOf(a.root) & 0xff) : (i << 8) | 0xff;
   }
 }
 const fpIds = new FpIds();

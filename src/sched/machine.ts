@@ -408,7 +408,7 @@ export class Machine {
     const ts = this.threads;
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i]!;
-      h.u32(STATUS_CODE[t.status]);
+      h.u32(statusCode(t.status));
       h.u32(t.pc);
       h.u32(t.progress);
       h.counter(t.spins);
@@ -443,21 +443,19 @@ export class Machine {
     h.setBegin();
     for (const [n, v] of this.vars) {
       h.item();
-      h.strc(n);
-      switch (v.kind) {
-        case 'mapping': h.u32(1); h.num(Number(v.addr)); h.num(Number(v.len)); break;
-        case 'uffd': h.u32(2); h.u32(uffds.indexOf(v.ctx)); break;
-        case 'msg': h.u32(3); h.u32(v.msg.event); h.u32(v.msg.flags); h.num(v.msg.address); h.u32(v.msg.ptid); break;
-        case 'data': {
-          h.u32(4);
-          h.num(Number(v.addr));
-          h.u32(v.bytes.length);
-          const bh = bytesHashCached(v.bytes, n.startsWith('\0buf:'));
-          h.pair(bh[0], bh[1]);
-          break;
+      if (v.kind === 'uffd') {
+        // re-made by every clone (it points into the clone's kernel)
+        h.strc(n);
+        h.u32(2);
+        h.u32(uffds.indexOf(v.ctx));
+      } else {
+        // variables are replaced, not changed (but for a buffer still being filled): their hash is kept
+        let c = varHashes.get(v);
+        if (c === undefined || c.name !== n || (v.kind === 'data' && n.startsWith('\0buf:'))) {
+          c = varHash(n, v, uffds);
+          varHashes.set(v, c);
         }
-        case 'ioctls': h.u32(5); h.num(Number(v.value & 0xffffffffn)); h.num(Number(v.value >> 32n)); break;
-        case 'process': h.u32(6); h.strc(v.name); break;
+        h.pair(c.a, c.b);
       }
       h.itemEnd();
     }
@@ -550,7 +548,41 @@ const snapScratch = new StateHasherClass();
 /** steps the default schedule may take before it is called non-terminating */
 export const DEFAULT_STEP_LIMIT = 1_000_000;
 
-const STATUS_CODE: Record<ThreadStatus, number> = { ready: 1, blocked: 2, done: 3, signal: 4, killed: 5, livelock: 6, unborn: 7 };
+function statusCode(s: ThreadStatus): number {
+  switch (s) {
+    case 'ready': return 1;
+    case 'blocked': return 2;
+    case 'done': return 3;
+    case 'signal': return 4;
+    case 'killed': return 5;
+    case 'livelock': return 6;
+    case 'unborn': return 7;
+  }
+}
+
+/** the hash of a variable (name and value), kept per value object (values are replaced, not changed) */
+const varHashes = new WeakMap<VarValue, { name: string; a: number; b: number }>();
+const varScratch = new StateHasherClass();
+function varHash(n: string, v: VarValue, uffds: UserfaultfdCtx[]): { name: string; a: number; b: number } {
+  const h = varScratch.reset();
+  h.strc(n);
+  switch (v.kind) {
+    case 'mapping': h.u32(1); h.num(Number(v.addr)); h.num(Number(v.len)); break;
+    case 'uffd': h.u32(2); h.u32(uffds.indexOf(v.ctx)); break;
+    case 'msg': h.u32(3); h.u32(v.msg.event); h.u32(v.msg.flags); h.num(v.msg.address); h.u32(v.msg.ptid); break;
+    case 'data': {
+      h.u32(4);
+      h.num(Number(v.addr));
+      h.u32(v.bytes.length);
+      const bh = bytesHashCached(v.bytes, n.startsWith('\0buf:'));
+      h.pair(bh[0], bh[1]);
+      break;
+    }
+    case 'ioctls': h.u32(5); h.num(Number(v.value & 0xffffffffn)); h.num(Number(v.value >> 32n)); break;
+    case 'process': h.u32(6); h.strc(v.name); break;
+  }
+  return { name: n, a: h.controlHi(), b: h.controlLo() };
+}
 
 export function describe(t: ThreadState): string {
   if (t.status === 'blocked') return t.wait?.kind === 'fault' ? 'blocked in handle_userfault' : 'blocked reading its userfaultfd';

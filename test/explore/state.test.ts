@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { StateHasher, FingerprintSet } from '../../src/explore/hash.js';
 import { stepOnce, enabledThreads } from '../../src/explore/search.js';
 import type { Machine } from '../../src/sched/machine.js';
+import { PageTable } from '../../src/kernel/mm/pgtable.js';
 import { afterSetup, scenario, INDEPENDENT, LIVE, UNPROTECT_FIRST } from './helpers.js';
 
 function fp(m: Machine): { full: string; control: string } {
@@ -172,5 +173,34 @@ describe('clones against a fresh replay', () => {
     expect(m.records.length).toBe(n0);
     expect(b.records.length).toBeGreaterThan(n0);
     expect(b.records.slice(0, n0)).toEqual(m.records);
+  });
+});
+
+describe('page-table fingerprints', () => {
+  it('the hash kept up to date by setRaw equals the hash computed afresh, through copy-on-write copies', () => {
+    let seed = 99;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const fresh = (t: PageTable) => {
+      const c = new PageTable(t.pfn, t.level, t.base, t.e.slice());
+      c.hash();
+      return [c.hashA, c.hashB];
+    };
+    let t = new PageTable(0x1234, 1, 0);
+    t.hash();
+    for (let step = 0; step < 2000; step++) {
+      const i = rnd(512);
+      const v = rnd(4) === 0 ? [0, 0] : [(rnd(0x7fffffff) * 2 + rnd(2)) | 0, rnd(0xfffff)];
+      if (rnd(50) === 0) t = t.cow();
+      t.setRaw(i, v[0]!, v[1]!);
+      if (rnd(20) === 0) {
+        t.hash();
+        expect([t.hashA, t.hashB]).toEqual(fresh(t));
+      }
+    }
+    t.hash();
+    expect([t.hashA, t.hashB]).toEqual(fresh(t));
   });
 });

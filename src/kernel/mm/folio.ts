@@ -113,6 +113,10 @@ export class FolioStore {
   }
   /** the free lists are shared with a clone */
   private listsShared = false;
+  /** hash of the free lists, valid while listsHashOk: every change of the lists goes through ownLists() */
+  private listsHashA = 0;
+  private listsHashB = 0;
+  private listsHashOk = false;
 
   clone(): FolioStore {
     // not `new FolioStore()`: its field initializers would allocate arrays only to drop them
@@ -138,6 +142,9 @@ export class FolioStore {
     w.ownedSub = null;
     w.ownedSect = null;
     w.listsShared = true;
+    w.listsHashA = this.listsHashA;
+    w.listsHashB = this.listsHashB;
+    w.listsHashOk = this.listsHashOk;
     this.listsShared = true;
     this.ownedSub = null;
     this.ownedSect = null;
@@ -146,6 +153,8 @@ export class FolioStore {
 
   /** the free lists, made private to this instance before a change */
   private ownLists(): void {
+    // called before every change of the lists
+    this.listsHashOk = false;
     if (!this.listsShared) return;
     this.freeSlots = this.freeSlots.slice();
     this.freeSects = this.freeSects.slice();
@@ -201,8 +210,13 @@ export class FolioStore {
       b = (Math.imul(b + y, 0x2c1b3c6d) ^ (b >>> 11)) | 0;
     }
     h.pair(a, b);
-    const lh = this.listsShared ? (listCache.get(this.freeSmall) ?? cacheLists(this)) : listsHash(this);
-    h.pair(lh[0], lh[1]);
+    if (!this.listsHashOk) {
+      const lh = listsHash(this);
+      this.listsHashA = lh[0];
+      this.listsHashB = lh[1];
+      this.listsHashOk = true;
+    }
+    h.pair(this.listsHashA, this.listsHashB);
     const ns = this.nsect, kind = this.sectKind;
     h.u32(ns);
     for (let i = 0; i < ns; i++) h.u32(kind[i]!);
@@ -445,7 +459,6 @@ function mix32(h: number, k: number): number {
 
 // hashes of parts shared between clones (never written again while shared)
 const subCache = new WeakMap<SubpageState, [number, number]>();
-const listCache = new WeakMap<number[], [number, number]>();
 
 function subHash(sub: SubpageState): [number, number] {
   let a = 0x5b5b, b = 0x1234567;
@@ -477,9 +490,4 @@ function listsHash(f: FolioStore): [number, number] {
     }
   }
   return [a, b];
-}
-function cacheLists(f: FolioStore): [number, number] {
-  const h = listsHash(f);
-  listCache.set((f as unknown as { freeSmall: number[] }).freeSmall, h);
-  return h;
 }

@@ -41,6 +41,14 @@ export class PageData {
   /** `pages` and `sections` are shared with a clone until either side adds or drops a page */
   private mapsShared = false;
 
+  /**
+   * Hash of the contents, valid while hashOk: every change of a page or of the map goes through
+   * ownMaps() or writable(), which drop it. A clone starts with its original's.
+   */
+  private hashA = 0;
+  private hashB = 0;
+  private hashOk = false;
+
   clone(): PageData {
     const c = Object.create(PageData.prototype) as PageData;
     const w = c as unknown as Record<string, unknown>;
@@ -49,6 +57,9 @@ export class PageData {
     w.ownedSet = null;
     w.lastOwned = -1;
     w.mapsShared = true;
+    w.hashA = this.hashA;
+    w.hashB = this.hashB;
+    w.hashOk = this.hashOk;
     this.mapsShared = true;
     this.ownedSet = null;
     this.lastOwned = -1;
@@ -56,6 +67,8 @@ export class PageData {
   }
 
   private ownMaps(): void {
+    // called before every change of the maps
+    this.hashOk = false;
     if (!this.mapsShared) return;
     this.pages = new Map(this.pages);
     this.sections = new Map(this.sections);
@@ -64,6 +77,8 @@ export class PageData {
 
   /** the page of pfn, made private to this instance (copied if it is shared with a clone) */
   private writable(pfn: number, b: PageBytes): PageBytes {
+    // called before every change of a page's bytes
+    this.hashOk = false;
     if (pfn === this.lastOwned) return b;
     if (!this.owned.has(pfn)) {
       b = b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() };
@@ -83,10 +98,8 @@ export class PageData {
   /** Fingerprint (explorer): the contents of every page, independent of how they are stored */
   fingerprint(h: StateHasher): void {
     this.lastOwned = -1;
-    // a page map shared with a clone is never changed again: its hash can be kept
-    const cached = this.mapsShared ? mapHashCache.get(this.pages) : undefined;
-    if (cached) {
-      h.pair(cached[0], cached[1]);
+    if (this.hashOk) {
+      h.pair(this.hashA, this.hashB);
       return;
     }
     let a = 0, b = 0;
@@ -97,7 +110,9 @@ export class PageData {
       a = (a + (x ^ (x >>> 15))) | 0;
       b = (b + Math.imul(ph[1] + (pfn | 0), 0xc2b2ae35)) | 0;
     }
-    if (this.mapsShared) mapHashCache.set(this.pages, [a, b]);
+    this.hashA = a;
+    this.hashB = b;
+    this.hashOk = true;
     h.pair(a, b);
   }
 
@@ -242,7 +257,6 @@ function pageHash(b: PageBytes): [number, number] {
   return [x, y];
 }
 
-const mapHashCache = new WeakMap<Map<number, PageBytes>, [number, number]>();
 
 /** page objects shared between clones are never written again, so their hash can be kept */
 const hashCache = new WeakMap<PageBytes, [number, number]>();
