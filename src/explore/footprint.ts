@@ -15,7 +15,7 @@
 //   mprotect, madvise, fork, register, clear_refs, checkpoint, ...) are *global*: dependent on every
 //   other step. Anything the estimate cannot resolve (an expression naming a variable not yet set,
 //   a range over 64 pages) is global too.
-import type { Machine, ThreadState } from '../sched/machine.js';
+import type { Machine, ThreadState, VarValue } from '../sched/machine.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { UserfaultfdCtx, Uwq } from '../kernel/fs/userfaultfd.js';
@@ -181,17 +181,58 @@ export function readSet(m: Machine, ti: number): Footprint {
 
 /** the variables an operation names (in expressions, uffd operands) and the one it defines */
 function readOpVars(f: Footprint, op: CompiledOp): void {
-  for (const v of Object.values(op)) {
-    if (v && typeof v === 'object' && 'k' in (v as object)) for (const s of exprSymbols(v as Expr)) f.read(varKey(s));
+  let keys = opVarKeys.get(op);
+  if (keys === undefined) {
+    const ks: number[] = [];
+    const add = (k: number) => {
+      if (!ks.includes(k)) ks.push(k);
+    };
+    for (const v of Object.values(op)) {
+      if (v && typeof v === 'object' && 'k' in (v as object)) for (const s of exprSymbols(v as Expr)) add(varKey(s));
+    }
+    if ('uffd' in op) add(varKey(op.uffd));
+    if ('as' in op && op.as) add(varKey(op.as));
+    if (op.op === 'read') add(varKey(`\0buf:${op.id}`));
+    keys = ks;
+    opVarKeys.set(op, keys);
   }
-  if ('uffd' in op) f.read(varKey(op.uffd));
-  if ('as' in op && op.as) f.read(varKey(op.as));
-  if (op.op === 'read') f.read(varKey(`\0buf:${op.id}`));
+  for (let i = 0; i < keys.length; i++) f.read(keys[i]!);
 }
+/** operations never change: the keys of the variables each names */
+const opVarKeys = new WeakMap<CompiledOp, number[]>();
+
+/**
+ * The value of an operand in state m, as exec.ts computes it. Variables are replaced, never changed,
+ * so the value is kept per expression with the variable objects it was computed from.
+ */
+function evalOperand(m: Machine, e: Expr): number {
+  let c = operandCache.get(e);
+  if (c === undefined) {
+    c = { syms: [...exprSymbols(e)], vals: [], v: 0 };
+    operandCache.set(e, c);
+  } else {
+    let same = c.vals.length === c.syms.length;
+    for (let i = 0; same && i < c.syms.length; i++) if (m.vars.get(c.syms[i]!) !== c.vals[i]) same = false;
+    if (same) return c.v;
+  }
+  const v = Number(evalExpr(e, envOf(m)));
+  c.vals.length = 0;
+  for (const name of c.syms) {
+    const x = m.vars.get(name);
+    // a uffd variable is re-made by every clone; expressions never read one, but do not keep it
+    if (x === undefined || x.kind === 'uffd') {
+      c.vals.length = 0;
+      return v;
+    }
+    c.vals.push(x);
+  }
+  c.v = v;
+  return v;
+}
+const operandCache = new WeakMap<Expr, { syms: string[]; vals: VarValue[]; v: number }>();
 
 function opRanges(m: Machine, t: ThreadState, op: CompiledOp, f: Footprint): void {
-  const env = envOf(m);
-  const n = (e: Expr) => Number(evalExpr(e, env));
+  const n = (e: Expr) => evalOperand(m, e);
   const mm = t.task!.mm;
   switch (op.op) {
     case 'write': {

@@ -265,6 +265,8 @@ interface Frame {
   sleep: Asleep[];
   /** how many entries of `sleep` are inherited */
   inherited: number;
+  /** the threads in `sleep` (bit mask) */
+  sleepMask: number;
   /** the step that led here, and whether it completed an operation */
   via: number;
   viaProgress: boolean;
@@ -293,12 +295,48 @@ function wake(f: Frame, now: number, graph: StateGraph): void {
   }
   f.sleep = kept;
   f.inherited = inherited;
+  f.sleepMask = mask(kept);
   for (let t = 0; t < 32; t++) {
     if (((missing >>> t) & 1) === 0) continue;
     // taken when the cursor reaches it; if the cursor is past it, at the end
     let pending = false;
     for (let j = f.cursor; j < f.todo.length; j++) if (f.todo[j] === t) pending = true;
     if (!pending) f.todo.push(t);
+  }
+}
+
+/**
+ * The control fingerprints of the states on the DFS stack, by stack index: a hash table whose
+ * buckets chain stack indices from the top down (the stack pops in reverse order of pushes, so the
+ * popped index is always at the head of its bucket). At most one state per control view is on the
+ * stack (a second one would have closed a cycle instead).
+ */
+class StackIndex {
+  private head = new Int32Array(1024).fill(-1);
+  private next = new Int32Array(256);
+  private hi = new Uint32Array(256);
+  private lo = new Uint32Array(256);
+
+  push(hi: number, lo: number, idx: number): void {
+    if (idx >= this.next.length) {
+      const n = Math.max(idx + 1, this.next.length * 2);
+      this.next = grow(this.next, n);
+      this.hi = grow(this.hi, n);
+      this.lo = grow(this.lo, n);
+    }
+    const b = hi & 1023;
+    this.hi[idx] = hi;
+    this.lo[idx] = lo;
+    this.next[idx] = this.head[b]!;
+    this.head[b] = idx;
+  }
+  /** the top of the stack (index idx) is popped */
+  pop(idx: number): void {
+    this.head[this.hi[idx]! & 1023] = this.next[idx]!;
+  }
+  find(hi: number, lo: number): number {
+    for (let i = this.head[hi & 1023]!; i >= 0; i = this.next[i]!) if (this.hi[i] === hi && this.lo[i] === lo) return i;
+    return -1;
   }
 }
 
@@ -326,24 +364,10 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
   let stopped: SearchResult['stopped'] = null;
   let depthCut = false;
 
-  // control fingerprints of the states on the stack: hi -> [lo, stack index][]
-  const onStack = new Map<number, number[]>();
-  const pushCtrl = (hi: number, lo: number, idx: number) => {
-    const l = onStack.get(hi);
-    if (l) l.push(lo, idx);
-    else onStack.set(hi, [lo, idx]);
-  };
-  const popCtrl = (hi: number) => {
-    const l = onStack.get(hi)!;
-    l.length -= 2;
-    if (l.length === 0) onStack.delete(hi);
-  };
-  const findCtrl = (hi: number, lo: number): number => {
-    const l = onStack.get(hi);
-    if (!l) return -1;
-    for (let i = 0; i < l.length; i += 2) if (l[i] === lo) return l[i + 1]!;
-    return -1;
-  };
+  const onStack = new StackIndex();
+  const pushCtrl = (hi: number, lo: number, idx: number) => onStack.push(hi, lo, idx);
+  const popCtrl = (idx: number) => onStack.pop(idx);
+  const findCtrl = (hi: number, lo: number): number => onStack.find(hi, lo);
 
   const stack: Frame[] = [];
   h.reset();
@@ -357,7 +381,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     stats.terminal++;
     opts.onTerminal?.(root, rootId, 0);
   } else {
-    stack.push({ m: root, id: rootId, depth: 0, todo: rootEnabled, cursor: 0, sleep: [], inherited: 0, via: -1, viaProgress: false, ctrlHi: h.controlHi(), ctrlLo: h.controlLo() });
+    stack.push({ m: root, id: rootId, depth: 0, todo: rootEnabled, cursor: 0, sleep: [], inherited: 0, sleepMask: 0, via: -1, viaProgress: false, ctrlHi: h.controlHi(), ctrlLo: h.controlLo() });
     pushCtrl(h.controlHi(), h.controlLo(), 0);
     graph.flags[rootId] |= FLAG_EXPANDED;
     stats.explored++;
@@ -391,11 +415,11 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     const f = stack[stack.length - 1]!;
     if (f.cursor >= f.todo.length) {
       stack.pop();
-      popCtrl(f.ctrlHi);
+      popCtrl(stack.length);
       continue;
     }
     const t = f.todo[f.cursor++]!;
-    if (reduction && f.sleep.some((a) => a.thread === t)) {
+    if (((f.sleepMask >>> t) & 1) !== 0) {
       stats.pruned++;
       continue;
     }
@@ -416,9 +440,19 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     const ctrlHi = h.controlHi(), ctrlLo = h.controlLo();
 
     const childSleep: Asleep[] = [];
+    let childMask = 0;
     if (fp) {
-      for (const a of f.sleep) if (!dependent(a.fp, fp)) childSleep.push(a);
-      f.sleep.push({ thread: t, fp });
+      const sl = f.sleep;
+      for (let j = 0; j < sl.length; j++) {
+        const a = sl[j]!;
+        if (!dependent(a.fp, fp)) {
+          childSleep.push(a);
+          childMask |= 1 << a.thread;
+        }
+      }
+      childMask >>>= 0;
+      sl.push({ thread: t, fp });
+      f.sleepMask = (f.sleepMask | (1 << t)) >>> 0;
     }
     const depth = f.depth + 1;
     let id = seen.get(fullHi, fullLo);
@@ -469,7 +503,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
         graph.flags[id] |= FLAG_CUT;
         continue;
       }
-      graph.sleep[id] = mask(childSleep);
+      graph.sleep[id] = childMask;
       todo = en;
     } else {
       stats.revisits++;
@@ -477,12 +511,12 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
       if (maxDepth !== Infinity && depth < graph.depth[id]! && depth < maxDepth) {
         // reached sooner than before: what was cut below the old depth may now be in reach
         graph.depth[id] = depth;
-        graph.sleep[id] = mask(childSleep);
+        graph.sleep[id] = childMask;
         graph.flags[id]! &= ~FLAG_CUT;
         todo = enabledThreads(c);
       } else if (reduction && (graph.flags[id]! & FLAG_EXPANDED) !== 0) {
         const stored = graph.sleep[id]!;
-        const now = mask(childSleep);
+        const now = childMask;
         const missing = (stored & ~now) >>> 0;
         if (missing === 0) continue;
         graph.sleep[id] = (stored & now) >>> 0;
@@ -493,7 +527,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     }
     graph.flags[id] |= FLAG_EXPANDED;
     stats.explored++;
-    stack.push({ m: c, id, depth, todo, cursor: 0, sleep: childSleep, inherited: childSleep.length, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
+    stack.push({ m: c, id, depth, todo, cursor: 0, sleep: childSleep, inherited: childSleep.length, sleepMask: childMask, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
     pushCtrl(ctrlHi, ctrlLo, stack.length - 1);
   }
   stats.elapsedMs = performance.now() - t0;
