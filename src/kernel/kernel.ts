@@ -104,27 +104,7 @@ export class Kernel {
       tasks[i] = t.dup(mms[mms0.indexOf(t.mm)] ?? t.mm);
     }
     // not `new Kernel()`: its initializers would build a FolioStore and PageData only to drop them
-    const c = Object.create(Kernel.prototype) as Kernel;
-    const w = c as unknown as Record<string, unknown>;
-    w.spec = this.spec;
-    w.config = this.config;
-    w.patchBits = this.patchBits;
-    w.pgt = this.pgt;
-    w.folios = this.folios.clone();
-    w.data = this.data.clone();
-    w.zero_pfn = this.zero_pfn;
-    w.zeroSlot = this.zeroSlot;
-    w.hugeZeroSlot = this.hugeZeroSlot;
-    w.mms = mms;
-    w.tasks = tasks;
-    w.uffds = uffds;
-    w.vmstat = { ...this.vmstat };
-    w.current = null;
-    w.tr = null;
-    w.nextMmId = this.nextMmId;
-    w.nextTid = this.nextTid;
-    // a temporary of populate(), holds nothing between calls
-    w.scratch = this.scratch;
+    const c = new KernelCopy(this, mms, tasks, uffds);
     // a sleeping fault's queue entry is referenced by its task and (until woken) by a uffd queue
     let olds: Uwq[] | null = null, news: Uwq[] | null = null;
     const uwq = (u: Uwq): Uwq => {
@@ -343,6 +323,31 @@ export class Kernel {
     }
   }
 }
+
+/** the constructor of Kernel clones: every field in one go (see Kernel.clone) */
+const KernelCopy = function (this: Record<string, unknown>, o: Kernel, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) {
+  const x = o as unknown as Record<string, unknown>;
+  this.spec = o.spec;
+  this.config = o.config;
+  this.patchBits = x.patchBits;
+  this.pgt = o.pgt;
+  this.folios = o.folios.clone();
+  this.data = o.data.clone();
+  this.zero_pfn = o.zero_pfn;
+  this.zeroSlot = o.zeroSlot;
+  this.hugeZeroSlot = o.hugeZeroSlot;
+  this.mms = mms;
+  this.tasks = tasks;
+  this.uffds = uffds;
+  this.vmstat = { ...o.vmstat };
+  this.current = null;
+  this.tr = null;
+  this.nextMmId = x.nextMmId;
+  this.nextTid = o.nextTid;
+  // a temporary of populate(), holds nothing between calls
+  this.scratch = x.scratch;
+} as unknown as new (o: Kernel, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) => Kernel;
+KernelCopy.prototype = Kernel.prototype;
 
 const NO_UFFDS: UserfaultfdCtx[] = [];
 

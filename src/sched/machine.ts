@@ -368,31 +368,7 @@ export class Machine {
       this.takenArr = null;
     }
     this.sharedMaps = 7;
-    const c = Object.create(Machine.prototype) as Machine;
-    const w = c as unknown as Record<string, unknown>;
-    w.sc = this.sc;
-    w.k = k;
-    w.threads = threads;
-    w.setup = cloneThread(this.setup, k0, k);
-    w.procs = procs;
-    w.vars = vars;
-    w.recList = this.recList;
-    w.recArr = null;
-    w.takenList = this.takenList;
-    w.takenArr = null;
-    w.lastRec = this.lastRec;
-    w.lastRecH = this.lastRecH;
-    w.lastSumA = this.lastSumA;
-    w.lastSumB = this.lastSumB;
-    w.copies = this.copies;
-    w.sharedMaps = 7;
-    w.snapshots = this.snapshots;
-    w.snapHashA = this.snapHashA;
-    w.snapHashB = this.snapHashB;
-    w.snapHashOk = this.snapHashOk;
-    w.step = this.step;
-    w.deadlock = this.deadlock;
-    return c;
+    return new MachineCopy(this, k, threads, cloneThread(this.setup, k0, k), procs, vars);
   }
 
   /**
@@ -486,6 +462,35 @@ export class Machine {
     }
   }
 }
+
+/** the constructor of Machine clones: every field in one go (see Machine.clone) */
+const MachineCopy = function (this: Record<string, unknown>, o: Machine, k: Kernel, threads: ThreadState[], setup: ThreadState,
+  procs: Map<string, Process>, vars: Map<string, VarValue>) {
+  const x = o as unknown as Record<string, unknown>;
+  this.sc = o.sc;
+  this.k = k;
+  this.threads = threads;
+  this.setup = setup;
+  this.procs = procs;
+  this.vars = vars;
+  this.recList = x.recList;
+  this.recArr = null;
+  this.takenList = x.takenList;
+  this.takenArr = null;
+  this.lastRec = x.lastRec;
+  this.lastRecH = x.lastRecH;
+  this.lastSumA = x.lastSumA;
+  this.lastSumB = x.lastSumB;
+  this.copies = o.copies;
+  this.sharedMaps = 7;
+  this.snapshots = o.snapshots;
+  this.snapHashA = x.snapHashA;
+  this.snapHashB = x.snapHashB;
+  this.snapHashOk = x.snapHashOk;
+  this.step = o.step;
+  this.deadlock = o.deadlock;
+} as unknown as new (o: Machine, k: Kernel, threads: ThreadState[], setup: ThreadState, procs: Map<string, Process>, vars: Map<string, VarValue>) => Machine;
+MachineCopy.prototype = Machine.prototype;
 
 /** a node of a persistent list (newest first) */
 interface Cons<T> {

@@ -120,31 +120,9 @@ export class FolioStore {
 
   clone(): FolioStore {
     // not `new FolioStore()`: its field initializers would allocate arrays only to drop them
-    const c = Object.create(FolioStore.prototype) as FolioStore;
-    const w = c as unknown as Record<string, unknown>;
     const n = this.nslots, ns = this.nsect;
-    w.pfn = copyF64(this.pfn, n);
-    w.order = copyU8(this.order, n);
-    w.flags = copyU32(this.flags, n);
-    w.refcount = copyI32(this.refcount, n);
-    w.mapcount = copyI32(this.mapcount, n);
-    w.sub = this.sub.slice();
-    w.nslots = n;
-    w.freeSlots = this.freeSlots;
-    w.liveFolios = this.liveFolios;
-    w.sectKind = copyU8(this.sectKind, ns);
-    w.sectSlot = copyI32(this.sectSlot, ns);
-    w.sectSmall = this.sectSmall.slice();
-    w.nsect = ns;
-    w.firstSect = this.firstSect;
-    w.freeSects = this.freeSects;
-    w.freeSmall = this.freeSmall;
-    w.ownedSub = null;
-    w.ownedSect = null;
-    w.listsShared = true;
-    w.listsHashA = this.listsHashA;
-    w.listsHashB = this.listsHashB;
-    w.listsHashOk = this.listsHashOk;
+    const c = new FolioStoreCopy(this, copyF64(this.pfn, n), copyU8(this.order, n), copyU32(this.flags, n), copyI32(this.refcount, n),
+      copyI32(this.mapcount, n), copyU8(this.sectKind, ns), copyI32(this.sectSlot, ns));
     this.listsShared = true;
     this.ownedSub = null;
     this.ownedSect = null;
@@ -446,6 +424,39 @@ export class FolioStore {
   /** total pfn sections ever used (for accounting) */
   get sections(): number { return this.nsect; }
 }
+
+/**
+ * The constructor of FolioStore clones: the fields of a FolioStore in one go (an object made by
+ * Object.create and filled field by field reallocates its property store as it grows).
+ */
+const FolioStoreCopy = function (this: Record<string, unknown>, o: FolioStore, pfn: Float64Array, order: Uint8Array, flags: Uint32Array,
+  refcount: Int32Array, mapcount: Int32Array, sectKind: Uint8Array, sectSlot: Int32Array) {
+  const x = o as unknown as Record<string, unknown>;
+  this.pfn = pfn;
+  this.order = order;
+  this.flags = flags;
+  this.refcount = refcount;
+  this.mapcount = mapcount;
+  this.sub = o.sub.slice();
+  this.nslots = o.nslots;
+  this.freeSlots = o.freeSlots;
+  this.liveFolios = o.liveFolios;
+  this.sectKind = sectKind;
+  this.sectSlot = sectSlot;
+  this.sectSmall = (x.sectSmall as unknown[]).slice();
+  this.nsect = x.nsect;
+  this.firstSect = x.firstSect;
+  this.freeSects = x.freeSects;
+  this.freeSmall = x.freeSmall;
+  this.ownedSub = null;
+  this.ownedSect = null;
+  this.listsShared = true;
+  this.listsHashA = x.listsHashA;
+  this.listsHashB = x.listsHashB;
+  this.listsHashOk = x.listsHashOk;
+} as unknown as new (o: FolioStore, pfn: Float64Array, order: Uint8Array, flags: Uint32Array, refcount: Int32Array, mapcount: Int32Array,
+  sectKind: Uint8Array, sectSlot: Int32Array) => FolioStore;
+FolioStoreCopy.prototype = FolioStore.prototype;
 
 /** one murmur3 round: h mixed with k */
 function mix32(h: number, k: number): number {

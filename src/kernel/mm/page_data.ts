@@ -50,16 +50,7 @@ export class PageData {
   private hashOk = false;
 
   clone(): PageData {
-    const c = Object.create(PageData.prototype) as PageData;
-    const w = c as unknown as Record<string, unknown>;
-    w.pages = this.pages;
-    w.sections = this.sections;
-    w.ownedSet = null;
-    w.lastOwned = -1;
-    w.mapsShared = true;
-    w.hashA = this.hashA;
-    w.hashB = this.hashB;
-    w.hashOk = this.hashOk;
+    const c = new PageDataCopy(this);
     this.mapsShared = true;
     this.ownedSet = null;
     this.lastOwned = -1;
@@ -235,6 +226,20 @@ export class PageData {
 
   pfns(): IterableIterator<number> { return this.pages.keys(); }
 }
+
+/** the constructor of PageData clones: every field in one go (see FolioStoreCopy) */
+const PageDataCopy = function (this: Record<string, unknown>, o: PageData) {
+  const x = o as unknown as Record<string, unknown>;
+  this.pages = x.pages;
+  this.sections = x.sections;
+  this.ownedSet = null;
+  this.lastOwned = -1;
+  this.mapsShared = true;
+  this.hashA = x.hashA;
+  this.hashB = x.hashB;
+  this.hashOk = x.hashOk;
+} as unknown as new (o: PageData) => PageData;
+PageDataCopy.prototype = PageData.prototype;
 
 /** content hash of a page in either form: the sum of byteMix over its non-zero bytes */
 function pageHash(b: PageBytes): [number, number] {
