@@ -14,12 +14,12 @@ export class PageData {
   private sections = new Map<number, number>();
 
   private added(pfn: number): void {
-    this.ownMaps();
+    this.ownSections();
     const s = Math.floor(pfn / 512);
     this.sections.set(s, (this.sections.get(s) ?? 0) + 1);
   }
   private removed(pfn: number): void {
-    this.ownMaps();
+    this.ownSections();
     const s = Math.floor(pfn / 512);
     const n = (this.sections.get(s) ?? 1) - 1;
     if (n <= 0) this.sections.delete(s);
@@ -52,18 +52,25 @@ export class PageData {
   clone(): PageData {
     const c = new PageDataCopy(this);
     this.mapsShared = true;
+    this.sectionsShared = true;
     this.ownedSet = null;
     this.lastOwned = -1;
     return c;
   }
 
   private ownMaps(): void {
-    // called before every change of the maps
+    // called before every change of the page map
     this.hashOk = false;
     if (!this.mapsShared) return;
     this.pages = new Map(this.pages);
-    this.sections = new Map(this.sections);
     this.mapsShared = false;
+  }
+  /** `sections` is shared with a clone until a page is added or dropped (most writes replace one) */
+  private sectionsShared = false;
+  private ownSections(): void {
+    if (!this.sectionsShared) return;
+    this.sections = new Map(this.sections);
+    this.sectionsShared = false;
   }
 
   /** the page of pfn, made private to this instance (copied if it is shared with a clone) */
@@ -235,6 +242,7 @@ const PageDataCopy = function (this: Record<string, unknown>, o: PageData) {
   this.ownedSet = null;
   this.lastOwned = -1;
   this.mapsShared = true;
+  this.sectionsShared = true;
   this.hashA = x.hashA;
   this.hashB = x.hashB;
   this.hashOk = x.hashOk;
