@@ -36,6 +36,13 @@ export interface ThreadState {
   killedBy: number;
   /** a server thread: after its last operation it starts again at the first (scenario `loop: true`) */
   loop: boolean;
+  /**
+   * the explorer's hash of this thread's control fields (fingerprint), valid while hashOk. Only a
+   * step of the thread itself (stepThread), killProcess and adoptThreads change a thread; they drop it.
+   */
+  hashA: number;
+  hashB: number;
+  hashOk: boolean;
 }
 
 /** what the data_at checks saw of the copies read into one buffer (see scenario/copies.ts) */
@@ -120,6 +127,7 @@ export class Machine {
     this.procs.set('main', main);
     const mk = (name: string, index: number, process: string, ops: CompiledOp[], loop = false): ThreadState => ({
       name, index, process, task: null, ops, pc: 0, status: 'unborn', wait: null, progress: 0, spins: 0, signal: null, killedBy: 0, loop,
+      hashA: 0, hashB: 0, hashOk: false,
     });
     this.setup = mk('setup', -1, 'main', sc.setup);
     this.setup.task = this.k.newTask('setup', mm);
@@ -140,6 +148,7 @@ export class Machine {
       if (!p) continue;
       t.task = this.k.newTask(t.name, p.mm, p.pid);
       t.status = 'ready';
+      t.hashOk = false;
     }
   }
 
@@ -173,6 +182,7 @@ export class Machine {
   /** one atomic step of thread t */
   stepThread(t: ThreadState): 'done' | 'blocked' | 'ended' {
     const k = this.k;
+    t.hashOk = false;
     k.current = t.task;
     if (k.tr) {
       k.tr.thread = t.name;
@@ -212,6 +222,7 @@ export class Machine {
       if (o === t || o.process !== t.process) continue;
       if (o.status === 'ready' || o.status === 'blocked' || o.status === 'unborn') {
         o.status = 'killed';
+        o.hashOk = false;
         o.killedBy = sig;
         if (o.task?.uwq) o.task.uwq = null;
       }
@@ -384,28 +395,11 @@ export class Machine {
     const ts = this.threads;
     for (let i = 0; i < ts.length; i++) {
       const t = ts[i]!;
-      h.u32(statusCode(t.status));
-      h.u32(t.pc);
-      h.u32(t.progress);
+      if (!t.hashOk) threadHash(t, uffds);
+      h.pair(t.hashA, t.hashB);
       h.counter(t.spins);
-      h.u32(t.signal ? t.signal.sig : 0);
-      h.u32(t.killedBy);
       const w = t.wait;
-      if (!w) h.u32(0);
-      else if (w.kind === 'uffd_read') {
-        h.u32(1);
-        h.u32(uffds.indexOf(w.ctx));
-      } else {
-        const c = w.cont;
-        h.u32(2);
-        h.num(c.address);
-        h.u32(c.error_code);
-        h.u32(c.flags);
-        h.u32(c.major);
-        h.u32(c.stage === 'vma_lock' ? 1 : 2);
-        h.counter(c.attempts);
-        h.bool(w.write);
-      }
+      if (w !== null && w.kind === 'fault') h.counter(w.cont.attempts);
     }
     h.setBegin();
     for (const p of this.procs.values()) {
@@ -528,6 +522,7 @@ function cloneThread(t: ThreadState, k0: Kernel, k: Kernel): ThreadState {
   return {
     name: t.name, index: t.index, process: t.process, task, ops: t.ops, pc: t.pc, status: t.status, wait,
     progress: t.progress, spins: t.spins, signal: t.signal, killedBy: t.killedBy, loop: t.loop,
+    hashA: t.hashA, hashB: t.hashB, hashOk: t.hashOk,
   };
 }
 
@@ -563,6 +558,35 @@ function statusCode(s: ThreadStatus): number {
     case 'livelock': return 6;
     case 'unborn': return 7;
   }
+}
+
+/** a thread's position, status and wait (not its statistics), into t.hashA/B */
+const threadScratch = new StateHasherClass();
+function threadHash(t: ThreadState, uffds: UserfaultfdCtx[]): void {
+  const h = threadScratch.reset();
+  h.u32(statusCode(t.status));
+  h.u32(t.pc);
+  h.u32(t.progress);
+  h.u32(t.signal ? t.signal.sig : 0);
+  h.u32(t.killedBy);
+  const w = t.wait;
+  if (!w) h.u32(0);
+  else if (w.kind === 'uffd_read') {
+    h.u32(1);
+    h.u32(uffds.indexOf(w.ctx));
+  } else {
+    const c = w.cont;
+    h.u32(2);
+    h.num(c.address);
+    h.u32(c.error_code);
+    h.u32(c.flags);
+    h.u32(c.major);
+    h.u32(c.stage === 'vma_lock' ? 1 : 2);
+    h.bool(w.write);
+  }
+  t.hashA = h.controlHi();
+  t.hashB = h.controlLo();
+  t.hashOk = true;
 }
 
 /** the hash of a variable (name and value), kept per value object (values are replaced, not changed) */
