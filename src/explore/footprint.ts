@@ -94,27 +94,57 @@ function varKey(name: string): number {
 
 /** the resources a step reads and writes (short lists: a step touches a handful of things) */
 export class Footprint {
+  /** sorted, without duplicates */
   readonly r: number[] = [];
+  /** sorted, without duplicates */
   readonly w: number[] = [];
   /** page tables with an entry in r or w (for whole-table writes) */
   readonly tables: number[] = [];
   global = false;
+  // the rare kinds of keys that meet other keys than themselves (see writesHit)
+  /** w has a whole-table key (meets every entry of the table) */
+  wTable = false;
+  /** r or w has a whole-table key (met by writes of the table's entries) */
+  anyTable = false;
+  /** r has a queue-wide key (met by every write of the queue) */
+  rQueueAny = false;
+  /** w has a queue key */
+  wQueue = false;
 
   read(k: number): void {
-    if (!this.r.includes(k)) this.r.push(k);
+    if (!insertSorted(this.r, k)) return;
+    const kind = kindOf(k);
+    if (kind === RES.table) this.anyTable = true;
+    else if (kind === RES.qAny) this.rQueueAny = true;
   }
   readEntry(t: PageTable, i: number): void {
     this.read(key(RES.entry, t.pfn * 512 + i));
     if (!this.tables.includes(t.pfn)) this.tables.push(t.pfn);
   }
   write(k: number): void {
-    if (this.w.includes(k)) return;
-    this.w.push(k);
-    if (kindOf(k) === RES.entry) {
+    if (!insertSorted(this.w, k)) return;
+    const kind = kindOf(k);
+    if (kind === RES.entry) {
       const t = Math.floor((k - RES.entry * KIND) / 512);
       if (!this.tables.includes(t)) this.tables.push(t);
-    }
+    } else if (kind === RES.table) this.wTable = this.anyTable = true;
+    else if (kind === RES.qFront || kind === RES.qBack || kind === RES.qAddr) this.wQueue = true;
   }
+}
+
+/** put k into the sorted array a unless it is there; whether it was added */
+function insertSorted(a: number[], k: number): boolean {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[mid]!;
+    if (x === k) return false;
+    if (x < k) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === a.length) a.push(k);
+  else a.splice(lo, 0, k);
+  return true;
 }
 
 /** may x and y not commute? (x and y are footprints of two steps enabled in the same state) */
@@ -123,8 +153,24 @@ export function dependent(x: Footprint, y: Footprint): boolean {
   return writesHit(x, y) || writesHit(y, x);
 }
 
+/** do two sorted arrays share an element? */
+function meet(a: number[], b: number[]): boolean {
+  let i = 0, j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!, y = b[j]!;
+    if (x === y) return true;
+    if (x < y) i++;
+    else j++;
+  }
+  return false;
+}
+
 /** does something x wrote meet what y read or wrote? */
 function writesHit(x: Footprint, y: Footprint): boolean {
+  // the same key
+  if (meet(x.w, y.r) || meet(x.w, y.w)) return true;
+  // keys that meet others: an entry and its whole table, a queue part and the whole queue
+  if (!x.wTable && !y.anyTable && !(x.wQueue && y.rQueueAny)) return false;
   for (const k of x.w) {
     if (y.r.includes(k) || y.w.includes(k)) return true;
     const kind = kindOf(k);
@@ -497,6 +543,15 @@ function mmWrites(x: MmStruct, y: MmStruct, f: Footprint): void {
     }
     if (ta.e === tb.e) continue;
     const ea = ta.e, eb = tb.e;
+    const ws = tb.origin === ea ? tb.written : null;
+    if (ws !== null) {
+      // b copied a's entries at its first write: only the entries it wrote since can differ
+      for (let j = 0; j < ws.length; j++) {
+        const i = ws[j]!;
+        if (ea[2 * i] !== eb[2 * i] || ea[2 * i + 1] !== eb[2 * i + 1]) f.write(key(RES.entry, pfn * 512 + i));
+      }
+      continue;
+    }
     for (let i = 0; i < 512; i++) {
       if (ea[2 * i] !== eb[2 * i] || ea[2 * i + 1] !== eb[2 * i + 1]) f.write(key(RES.entry, pfn * 512 + i));
     }

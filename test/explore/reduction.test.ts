@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { search } from '../../src/explore/search.js';
 import { StateHasher } from '../../src/explore/hash.js';
-import { readSet, writeSet, dependent } from '../../src/explore/footprint.js';
-import { stepOnce } from '../../src/explore/search.js';
+import { readSet, writeSet, dependent, RES } from '../../src/explore/footprint.js';
+import { stepOnce, enabledThreads } from '../../src/explore/search.js';
 import type { Machine } from '../../src/sched/machine.js';
 import { afterSetup, scenario, INDEPENDENT, LIVE, UNPROTECT_FIRST } from './helpers.js';
 
@@ -113,5 +113,44 @@ describe('footprints', () => {
     t.ops = [{ id: 'x', line: 1, op: 'mprotect', addr: { k: 'num', v: '0' }, len: { k: 'num', v: '4096' }, prot: 1 }];
     expect(readSet(m, 0).global).toBe(true);
     t.ops = saved;
+  });
+});
+
+describe('write sets', () => {
+  it('page-table entries: what the tracked writes give equals a comparison of every entry', () => {
+    const ENTRY = RES.entry * 2 ** 44;
+    for (const k of ['v6.12', 'v4.19-uffd-wp-2018']) {
+      const root = afterSetup(scenario(LIVE), k);
+      let seed = 7;
+      const rnd = (n: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return (seed >>> 8) % n;
+      };
+      for (let walk = 0; walk < 15; walk++) {
+        let m = root.clone();
+        for (let depth = 0; depth < 30; depth++) {
+          const en = enabledThreads(m);
+          if (en.length === 0) break;
+          for (const t of en) {
+            const f = readSet(m, t);
+            const c = m.clone();
+            stepOnce(c, t);
+            writeSet(m, c, f);
+            const want: number[] = [];
+            for (let i = 0; i < c.k.mms.length; i++) {
+              for (const [pfn, tb] of c.k.mms[i]!.tables) {
+                const ta = m.k.mms[i]?.tables.get(pfn);
+                if (!ta || ta.level !== tb.level) continue;
+                for (let j = 0; j < 512; j++) if (ta.lo(j) !== tb.lo(j) || ta.hi(j) !== tb.hi(j)) want.push(ENTRY + pfn * 512 + j);
+              }
+            }
+            expect(f.w.filter((x) => Math.floor(x / 2 ** 44) === RES.entry)).toEqual(want.sort((a, b) => a - b));
+          }
+          const c = m.clone();
+          stepOnce(c, en[rnd(en.length)]!);
+          m = c;
+        }
+      }
+    }
   });
 });

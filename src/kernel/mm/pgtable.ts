@@ -29,6 +29,12 @@ export class PageTable {
   hashA = 0;
   hashB = 0;
   hashOk = false;
+  /**
+   * explorer write sets: the shared array `e` was copied from at the first write after cow(), and
+   * the indices written since (null: not tracked, or too many)
+   */
+  origin: Int32Array | null = null;
+  written: number[] | null = null;
   constructor(readonly pfn: number, readonly level: number, readonly base: number, words?: Int32Array) {
     this.e = words ?? new Int32Array(1024);
   }
@@ -77,8 +83,14 @@ export class PageTable {
   setRaw(i: number, lo: number, hi: number): void {
     if (this.e[2 * i] === (lo | 0) && this.e[2 * i + 1] === (hi | 0)) return;
     if (this.shared) {
+      this.origin = this.e;
+      this.written = [];
       this.e = this.e.slice();
       this.shared = false;
+    }
+    if (this.written !== null) {
+      if (this.written.length < 64) this.written.push(i);
+      else this.written = null;
     }
     const oldLo = this.e[2 * i]!, oldHi = this.e[2 * i + 1]!;
     const was = oldLo !== 0 || oldHi !== 0;
