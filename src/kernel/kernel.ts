@@ -162,8 +162,8 @@ export class Kernel {
     for (let i = 0; i < uffds.length; i++) uffds[i]!.fingerprint(h, ids);
     h.u32(tasks.length);
     for (let i = 0; i < tasks.length; i++) tasks[i]!.fingerprint(h, ids);
+    // (the numbered anon_vmas stay in ids.anon until overwritten: a few small objects)
     ids.uffds = NO_UFFDS;
-    ids.anon.fill(null as unknown as AnonVma, 0, ids.nAnon);
     ids.nAnon = 0;
     const v = this.vmstat;
     h.counter(v.pgfault);
