@@ -15,7 +15,7 @@ import { cpus, loadavg } from 'node:os';
 import { loadScenario } from '../src/scenario/load.js';
 import { resolveKernel } from '../src/profiles/profiles.js';
 import { Machine } from '../src/sched/machine.js';
-import { search } from '../src/explore/search.js';
+import { search, type SearchTiming } from '../src/explore/search.js';
 import { checkScenario } from '../src/explore/check.js';
 
 /** anchors.md §2.3 (measured on these machines) */
@@ -35,12 +35,22 @@ export interface SearchCase {
   distinct: number;
   transitions: number;
   pruned: number;
+  /** runs measured (after the warm-up) */
+  runs: number;
+  /** medians over the runs */
   wallMs: number;
   cpuMs: number;
+  /** total work over total time */
   statesPerSec: number;
   transitionsPerSec: number;
   statesPerCpuSec: number;
   transitionsPerCpuSec: number;
+  /** per-run distinct states per CPU-second: median and range (the machine is shared) */
+  statesPerCpuSecMedian: number;
+  statesPerCpuSecMin: number;
+  statesPerCpuSecMax: number;
+  /** where a transition's time goes, us (a separate timed run: its clock reads add about 0.1 us) */
+  split: { clone: number; step: number; fingerprint: number; footprint: number; other: number; total: number };
   complete: boolean;
 }
 
@@ -79,13 +89,13 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-function runSearch(file: string, kernel: string, reduction: boolean, maxStates?: number) {
+function runSearch(file: string, kernel: string, reduction: boolean, maxStates?: number, timing?: SearchTiming) {
   const sc = loadScenario(file);
   const m = new Machine(sc, resolveKernel(kernel), { trace: false });
   m.runSetup();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = search(m, { reduction, maxStates });
+  const r = search(m, { reduction, maxStates, timing });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   return { r, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
@@ -122,12 +132,27 @@ export function runCheckBench(opts: { quick?: boolean; repeat?: number; log?: (s
     const sum = (f: (x: (typeof runs)[number]) => number) => runs.reduce((a, x) => a + f(x), 0);
     const wallAll = sum((x) => x.wallMs), cpuAll = sum((x) => x.cpuMs);
     const st = runs[0]!.r.stats;
+    const perRun = runs.map((x) => (x.r.stats.distinct / Math.max(x.cpuMs, 1e-3)) * 1000);
+    // the time split, from timed runs of their own
+    const timing: SearchTiming = { clone: 0, step: 0, fingerprint: 0, footprint: 0, total: 0 };
+    let timedTransitions = 0;
+    for (let i = 0, spentT = 0; i < Math.max(1, Math.min(repeat, 3)) || spentT < minMs / 3; i++) {
+      const x = runSearch(file, kernel, reduction, maxStates, timing);
+      timedTransitions += x.r.stats.transitions;
+      spentT += x.wallMs;
+    }
+    const us = (ms: number) => (ms / Math.max(timedTransitions, 1)) * 1000;
+    const split = {
+      clone: us(timing.clone), step: us(timing.step), fingerprint: us(timing.fingerprint), footprint: us(timing.footprint),
+      other: us(timing.total - timing.clone - timing.step - timing.fingerprint - timing.footprint), total: us(timing.total),
+    };
     const c: SearchCase = {
-      name, scenario: file, kernel, reduction, distinct: st.distinct, transitions: st.transitions, pruned: st.pruned,
+      name, scenario: file, kernel, reduction, distinct: st.distinct, transitions: st.transitions, pruned: st.pruned, runs: runs.length,
       wallMs: median(runs.map((x) => x.wallMs)), cpuMs: median(runs.map((x) => x.cpuMs)),
       statesPerSec: (sum((x) => x.r.stats.distinct) / wallAll) * 1000, transitionsPerSec: (sum((x) => x.r.stats.transitions) / wallAll) * 1000,
       statesPerCpuSec: (sum((x) => x.r.stats.distinct) / cpuAll) * 1000, transitionsPerCpuSec: (sum((x) => x.r.stats.transitions) / cpuAll) * 1000,
-      complete: runs[0]!.r.complete,
+      statesPerCpuSecMedian: median(perRun), statesPerCpuSecMin: Math.min(...perRun), statesPerCpuSecMax: Math.max(...perRun),
+      split, complete: runs[0]!.r.complete,
     };
     searches.push(c);
     log(`  ${name} ${kernel} ${reduction ? 'sleep sets' : 'no reduction'}: ${c.distinct} states in ${c.wallMs.toFixed(0)} ms (${runs.length} runs)`);
@@ -165,13 +190,22 @@ export function formatCheckBench(b: CheckBenchResult): string[] {
   const out: string[] = [];
   out.push(`mmsim check benchmark  (node ${b.node}, ${b.cpus} CPUs, load ${b.loadavg.map((x) => x.toFixed(2)).join(' ')}; one core)`);
   out.push('');
-  out.push('Exhaustive search                      states   transitions  pruned  ms (median)   states/s   trans/s   states/CPU-s  trans/CPU-s');
+  out.push('Exhaustive search                      states   transitions  pruned  ms (median)   states/s   trans/s   states/CPU-s  trans/CPU-s   states/CPU-s per run: median [min-max]');
   for (const c of b.searches) {
     const label = `${c.name} ${c.kernel.replace('v4.19-uffd-wp-2018+', '2018+')}${c.reduction ? ' +SS' : ''}`;
     out.push(`  ${label.padEnd(38)}${String(c.distinct).padStart(7)}${String(c.transitions).padStart(13)}${String(c.pruned).padStart(8)}` +
-      `${c.wallMs.toFixed(0).padStart(11)}${k(c.statesPerSec).padStart(11)}${k(c.transitionsPerSec).padStart(10)}${k(c.statesPerCpuSec).padStart(15)}${k(c.transitionsPerCpuSec).padStart(13)}${c.complete ? '' : '  (cut)'}`);
+      `${c.wallMs.toFixed(0).padStart(11)}${k(c.statesPerSec).padStart(11)}${k(c.transitionsPerSec).padStart(10)}${k(c.statesPerCpuSec).padStart(15)}${k(c.transitionsPerCpuSec).padStart(13)}` +
+      `   ${k(c.statesPerCpuSecMedian)} [${k(c.statesPerCpuSecMin)}-${k(c.statesPerCpuSecMax)}] (${c.runs} runs)${c.complete ? '' : '  (cut)'}`);
   }
   out.push('  (+SS: sleep sets; pruned: steps the sleep sets did not take)');
+  out.push('');
+  out.push('Time per transition (us, timed runs)       clone     step  fingerprint  footprints  search   total');
+  for (const c of b.searches) {
+    const label = `${c.name} ${c.kernel.replace('v4.19-uffd-wp-2018+', '2018+')}${c.reduction ? ' +SS' : ''}`;
+    const x = c.split;
+    out.push(`  ${label.padEnd(38)}${x.clone.toFixed(2).padStart(9)}${x.step.toFixed(2).padStart(9)}${x.fingerprint.toFixed(2).padStart(13)}${x.footprint.toFixed(2).padStart(12)}${x.other.toFixed(2).padStart(8)}${x.total.toFixed(2).padStart(8)}`);
+  }
+  out.push('  (step: the kernel model and scenario ops; footprints: read/write sets of sleep sets; search: the rest)');
   out.push('');
   out.push('Time to the first counterexample');
   for (const c of b.firstCounterexample) {

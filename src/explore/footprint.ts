@@ -15,9 +15,10 @@
 //   mprotect, madvise, fork, register, clear_refs, checkpoint, ...) are *global*: dependent on every
 //   other step. Anything the estimate cannot resolve (an expression naming a variable not yet set,
 //   a range over 64 pages) is global too.
-import type { Machine, ThreadState } from '../sched/machine.js';
+import type { Machine, ThreadState, VarValue } from '../sched/machine.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { Kernel } from '../kernel/kernel.js';
+import type { UserfaultfdCtx, Uwq } from '../kernel/fs/userfaultfd.js';
 import type { PageTable } from '../kernel/mm/pgtable.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PUD, levelIndex } from '../kernel/mm/pgtable.js';
 import { Pte } from '../kernel/arch/x86/include/pte.js';
@@ -44,7 +45,7 @@ export const RES = {
   mmFlags: 7,
   /** an mm's RSS counter: mm id */
   mmRss: 8,
-  /** a userfaultfd context (flags, both queues): index in kernel.uffds */
+  /** a userfaultfd context's flags (API done, features, released): index in kernel.uffds */
   ctx: 9,
   /** a task (signal, sleeping fault entry): tid */
   task: 10,
@@ -58,11 +59,27 @@ export const RES = {
   procs: 14,
   /** checkpoints */
   snapshots: 15,
+  // A uffd queue (fault_pending_wqh or fault_wqh of context i: queue id q = 2i or 2i + 1) is a FIFO:
+  // handle_userfault appends, read(2) takes the head, a wake removes the entries of a range. Appends
+  // commute with taking the head (of a non-empty queue) and with removals of other entries, so the
+  // queue is not one resource but these:
+  /** the queue's head (which entry is first): q */
+  qFront: 16,
+  /** the queue's tail (appends; emptiness): q */
+  qBack: 17,
+  /** the entries for one page (fault address >> 12): q * 2^35 + page */
+  qAddr: 18,
+  /** the whole queue: read by steps that look at all of it; every write of the queue meets it */
+  qAny: 19,
 } as const;
 
 const KIND = 2 ** 44;
 const key = (kind: number, v: number) => kind * KIND + v;
 const kindOf = (k: number) => Math.floor(k / KIND);
+/** pages per queue in qAddr keys (user addresses are below 2^47) */
+const Q_PAGES = 2 ** 35;
+/** contexts beyond this index are not told apart by queue part: steps on them are global */
+const MAX_QUEUED_CTX = 256;
 
 /** variable names -> small integers (per process; names are few) */
 const varIds = new Map<string, number>();
@@ -77,27 +94,57 @@ function varKey(name: string): number {
 
 /** the resources a step reads and writes (short lists: a step touches a handful of things) */
 export class Footprint {
+  /** sorted, without duplicates */
   readonly r: number[] = [];
+  /** sorted, without duplicates */
   readonly w: number[] = [];
   /** page tables with an entry in r or w (for whole-table writes) */
   readonly tables: number[] = [];
   global = false;
+  // the rare kinds of keys that meet other keys than themselves (see writesHit)
+  /** w has a whole-table key (meets every entry of the table) */
+  wTable = false;
+  /** r or w has a whole-table key (met by writes of the table's entries) */
+  anyTable = false;
+  /** r has a queue-wide key (met by every write of the queue) */
+  rQueueAny = false;
+  /** w has a queue key */
+  wQueue = false;
 
   read(k: number): void {
-    if (!this.r.includes(k)) this.r.push(k);
+    if (!insertSorted(this.r, k)) return;
+    const kind = kindOf(k);
+    if (kind === RES.table) this.anyTable = true;
+    else if (kind === RES.qAny) this.rQueueAny = true;
   }
   readEntry(t: PageTable, i: number): void {
     this.read(key(RES.entry, t.pfn * 512 + i));
     if (!this.tables.includes(t.pfn)) this.tables.push(t.pfn);
   }
   write(k: number): void {
-    if (this.w.includes(k)) return;
-    this.w.push(k);
-    if (kindOf(k) === RES.entry) {
+    if (!insertSorted(this.w, k)) return;
+    const kind = kindOf(k);
+    if (kind === RES.entry) {
       const t = Math.floor((k - RES.entry * KIND) / 512);
       if (!this.tables.includes(t)) this.tables.push(t);
-    }
+    } else if (kind === RES.table) this.wTable = this.anyTable = true;
+    else if (kind === RES.qFront || kind === RES.qBack || kind === RES.qAddr) this.wQueue = true;
   }
+}
+
+/** put k into the sorted array a unless it is there; whether it was added */
+function insertSorted(a: number[], k: number): boolean {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[mid]!;
+    if (x === k) return false;
+    if (x < k) lo = mid + 1;
+    else hi = mid;
+  }
+  if (lo === a.length) a.push(k);
+  else a.splice(lo, 0, k);
+  return true;
 }
 
 /** may x and y not commute? (x and y are footprints of two steps enabled in the same state) */
@@ -106,8 +153,24 @@ export function dependent(x: Footprint, y: Footprint): boolean {
   return writesHit(x, y) || writesHit(y, x);
 }
 
+/** do two sorted arrays share an element? */
+function meet(a: number[], b: number[]): boolean {
+  let i = 0, j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!, y = b[j]!;
+    if (x === y) return true;
+    if (x < y) i++;
+    else j++;
+  }
+  return false;
+}
+
 /** does something x wrote meet what y read or wrote? */
 function writesHit(x: Footprint, y: Footprint): boolean {
+  // the same key
+  if (meet(x.w, y.r) || meet(x.w, y.w)) return true;
+  // keys that meet others: an entry and its whole table, a queue part and the whole queue
+  if (!x.wTable && !y.anyTable && !(x.wQueue && y.rQueueAny)) return false;
   for (const k of x.w) {
     if (y.r.includes(k) || y.w.includes(k)) return true;
     const kind = kindOf(k);
@@ -116,6 +179,10 @@ function writesHit(x: Footprint, y: Footprint): boolean {
       if (y.r.includes(t) || y.w.includes(t)) return true;
     } else if (kind === RES.table) {
       if (y.tables.includes(k - RES.table * KIND)) return true;
+    } else if (kind === RES.qFront || kind === RES.qBack) {
+      if (y.r.includes(key(RES.qAny, k - kind * KIND))) return true;
+    } else if (kind === RES.qAddr) {
+      if (y.r.includes(key(RES.qAny, Math.floor((k - RES.qAddr * KIND) / Q_PAGES)))) return true;
     }
   }
   // a read of x is only a conflict with a write of y, which the call with (y, x) checks
@@ -141,7 +208,7 @@ export function readSet(m: Machine, ti: number): Footprint {
   f.read(key(RES.procs, 0));
   const op = t.ops[t.pc]!;
   if (t.status === 'blocked' && t.wait?.kind === 'uffd_read') {
-    f.read(key(RES.ctx, m.k.uffds.indexOf(t.wait.ctx)));
+    readHead(f, m.k.uffds, t.wait.ctx);
     readOpVars(f, op);
     return f;
   }
@@ -160,17 +227,58 @@ export function readSet(m: Machine, ti: number): Footprint {
 
 /** the variables an operation names (in expressions, uffd operands) and the one it defines */
 function readOpVars(f: Footprint, op: CompiledOp): void {
-  for (const v of Object.values(op)) {
-    if (v && typeof v === 'object' && 'k' in (v as object)) for (const s of exprSymbols(v as Expr)) f.read(varKey(s));
+  let keys = opVarKeys.get(op);
+  if (keys === undefined) {
+    const ks: number[] = [];
+    const add = (k: number) => {
+      if (!ks.includes(k)) ks.push(k);
+    };
+    for (const v of Object.values(op)) {
+      if (v && typeof v === 'object' && 'k' in (v as object)) for (const s of exprSymbols(v as Expr)) add(varKey(s));
+    }
+    if ('uffd' in op) add(varKey(op.uffd));
+    if ('as' in op && op.as) add(varKey(op.as));
+    if (op.op === 'read') add(varKey(`\0buf:${op.id}`));
+    keys = ks;
+    opVarKeys.set(op, keys);
   }
-  if ('uffd' in op) f.read(varKey(op.uffd));
-  if ('as' in op && op.as) f.read(varKey(op.as));
-  if (op.op === 'read') f.read(varKey(`\0buf:${op.id}`));
+  for (let i = 0; i < keys.length; i++) f.read(keys[i]!);
 }
+/** operations never change: the keys of the variables each names */
+const opVarKeys = new WeakMap<CompiledOp, number[]>();
+
+/**
+ * The value of an operand in state m, as exec.ts computes it. Variables are replaced, never changed,
+ * so the value is kept per expression with the variable objects it was computed from.
+ */
+function evalOperand(m: Machine, e: Expr): number {
+  let c = operandCache.get(e);
+  if (c === undefined) {
+    c = { syms: [...exprSymbols(e)], vals: [], v: 0 };
+    operandCache.set(e, c);
+  } else {
+    let same = c.vals.length === c.syms.length;
+    for (let i = 0; same && i < c.syms.length; i++) if (m.vars.get(c.syms[i]!) !== c.vals[i]) same = false;
+    if (same) return c.v;
+  }
+  const v = Number(evalExpr(e, envOf(m)));
+  c.vals.length = 0;
+  for (const name of c.syms) {
+    const x = m.vars.get(name);
+    // a uffd variable is re-made by every clone; expressions never read one, but do not keep it
+    if (x === undefined || x.kind === 'uffd') {
+      c.vals.length = 0;
+      return v;
+    }
+    c.vals.push(x);
+  }
+  c.v = v;
+  return v;
+}
+const operandCache = new WeakMap<Expr, { syms: string[]; vals: VarValue[]; v: number }>();
 
 function opRanges(m: Machine, t: ThreadState, op: CompiledOp, f: Footprint): void {
-  const env = envOf(m);
-  const n = (e: Expr) => Number(evalExpr(e, env));
+  const n = (e: Expr) => evalOperand(m, e);
   const mm = t.task!.mm;
   switch (op.op) {
     case 'write': {
@@ -184,19 +292,19 @@ function opRanges(m: Machine, t: ThreadState, op: CompiledOp, f: Footprint): voi
       break;
     }
     case 'read_uffd':
-      f.read(key(RES.ctx, ctxIndex(m, op.uffd)));
+      readHead(f, m.k.uffds, ctxOf(m, op.uffd));
       break;
     case 'uffdio_writeprotect': case 'uffdio_zeropage': case 'uffdio_wake': {
       const ctx = ctxOf(m, op.uffd);
-      f.read(key(RES.ctx, m.k.uffds.indexOf(ctx)));
-      const a = n(op.addr);
-      readRange(f, m.k, ctx.mm, a, a + n(op.len));
+      const a = n(op.addr), len = n(op.len);
+      readWake(f, m.k.uffds, ctx, a, a + len);
+      readRange(f, m.k, ctx.mm, a, a + len);
       break;
     }
     case 'uffdio_copy': {
       const ctx = ctxOf(m, op.uffd);
-      f.read(key(RES.ctx, m.k.uffds.indexOf(ctx)));
       const d = n(op.dst), len = n(op.len);
+      readWake(f, m.k.uffds, ctx, d, d + len);
       readRange(f, m.k, ctx.mm, d, d + len);
       const s = n(op.src);
       readRange(f, m.k, ctx.mm, s, s + len);
@@ -212,9 +320,38 @@ function ctxOf(m: Machine, name: string) {
   if (!v || v.kind !== 'uffd') throw new Error('not a uffd');
   return v.ctx;
 }
-function ctxIndex(m: Machine, name: string): number {
-  return m.k.uffds.indexOf(ctxOf(m, name));
+
+/** read(2) of a uffd: its flags, and the head of the pending queue (or, when empty, its emptiness) */
+function readHead(f: Footprint, uffds: UserfaultfdCtx[], ctx: UserfaultfdCtx): void {
+  const i = uffds.indexOf(ctx);
+  f.read(key(RES.ctx, i));
+  if (i < 0 || i >= MAX_QUEUED_CTX) {
+    f.global = true;
+    return;
+  }
+  const q = 2 * i;
+  f.read(key(RES.qFront, q));
+  const head = ctx.pending[0];
+  if (head) f.read(key(RES.qAddr, q * Q_PAGES + pageOf(head.msg.address)));
+  else {
+    f.read(key(RES.qBack, q));
+    f.read(key(RES.qAny, q));
+  }
 }
+
+/** an ioctl that may wake the faults of [lo, hi): the flags, and both queues' entries for those pages */
+function readWake(f: Footprint, uffds: UserfaultfdCtx[], ctx: UserfaultfdCtx, lo: number, hi: number): void {
+  const i = uffds.indexOf(ctx);
+  f.read(key(RES.ctx, i));
+  const first = Math.floor(lo / PAGE_SIZE), last = Math.floor((hi - 1) / PAGE_SIZE);
+  if (i < 0 || i >= MAX_QUEUED_CTX || !(hi > lo) || last - first >= MAX_RANGE_PAGES) {
+    f.global = true;
+    return;
+  }
+  for (let q = 2 * i; q <= 2 * i + 1; q++) for (let p = first; p <= last; p++) f.read(key(RES.qAddr, q * Q_PAGES + p));
+}
+
+const pageOf = (address: number) => Math.floor(address / PAGE_SIZE);
 
 const scratch = new Pte();
 
@@ -266,12 +403,11 @@ export function writeSet(a: Machine, b: Machine, f: Footprint): void {
     if (x.status !== y.status || x.pc !== y.pc || x.progress !== y.progress || x.signal !== y.signal ||
         x.killedBy !== y.killedBy || !sameWait(a, b, x, y)) f.write(key(RES.thread, i));
   }
-  if (a.lastRecord !== b.lastRecord) {
-    for (const [id, r] of b.lastRecord) {
-      if (a.lastRecord.get(id) !== r) {
-        const i = b.threads.findIndex((t) => t.name === r.thread);
-        f.write(key(RES.thread, i < 0 ? 0xffff : i));
-      }
+  for (let j = 0, n = b.lastRecordCount; j < n; j++) {
+    const r = b.lastRecordAt(j);
+    if (r !== undefined && a.lastRecordAt(j) !== r) {
+      const i = b.threads.findIndex((t) => t.name === r.thread);
+      f.write(key(RES.thread, i < 0 ? 0xffff : i));
     }
   }
   for (const [n, v] of b.vars) if (a.vars.get(n) !== v && !sameVar(a, b, n)) f.write(varKey(n));
@@ -325,8 +461,13 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   for (let i = 0; i < b.uffds.length; i++) {
     const x = a.uffds[i], y = b.uffds[i]!;
     if (!x) continue;
-    if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released ||
-        !sameQueue(x.pending, y.pending) || !sameQueue(x.waiting, y.waiting)) f.write(key(RES.ctx, i));
+    if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released) f.write(key(RES.ctx, i));
+    if (i >= MAX_QUEUED_CTX) {
+      if (!sameQueue(x.pending, y.pending) || !sameQueue(x.waiting, y.waiting)) f.write(key(RES.ctx, i));
+      continue;
+    }
+    queueWrites(x.pending, y.pending, 2 * i, f);
+    queueWrites(x.waiting, y.waiting, 2 * i + 1, f);
   }
   for (let i = 0; i < b.tasks.length; i++) {
     const x = a.tasks[i], y = b.tasks[i]!;
@@ -337,10 +478,60 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   }
 }
 
-function sameQueue(p: { msg: object; waken: boolean; task: { tid: number } }[], q: { msg: object; waken: boolean; task: { tid: number } }[]): boolean {
+function sameEntry(x: Uwq, y: Uwq): boolean {
+  return x.msg === y.msg && x.waken === y.waken && x.task.tid === y.task.tid && x.sleepRet === y.sleepRet;
+}
+
+function sameQueue(p: Uwq[], q: Uwq[]): boolean {
   if (p.length !== q.length) return false;
-  for (let i = 0; i < p.length; i++) if (p[i]!.msg !== q[i]!.msg || p[i]!.waken !== q[i]!.waken || p[i]!.task.tid !== q[i]!.task.tid) return false;
+  for (let i = 0; i < p.length; i++) if (!sameEntry(p[i]!, q[i]!)) return false;
   return true;
+}
+
+/**
+ * What a step did to uffd queue `qid` (p before, q after; entries are told apart by their message,
+ * which clones share): the pages of entries removed, added or changed; the head when the first entry
+ * was removed or the queue was empty; the tail when something was appended. Removals do not write
+ * the tail (an append commutes with them), appends to a non-empty queue do not write the head.
+ * Anything else (an entry inserted before others, a reordering) writes the whole queue.
+ */
+function queueWrites(p: Uwq[], q: Uwq[], qid: number, f: Footprint): void {
+  if (sameQueue(p, q)) return;
+  const base = qid * Q_PAGES;
+  // entries of p kept in q, in order: q must be (p minus removed entries) followed by appended ones
+  let j = 0;
+  let tidy = true;
+  for (let i = 0; i < p.length; i++) {
+    const x = p[i]!;
+    const k = q.findIndex((y) => y.msg === x.msg);
+    if (k < 0) {
+      // removed
+      f.write(key(RES.qAddr, base + pageOf(x.msg.address)));
+      if (i === 0) f.write(key(RES.qFront, qid));
+      continue;
+    }
+    if (k !== j) tidy = false;
+    if (!sameEntry(x, q[k]!)) f.write(key(RES.qAddr, base + pageOf(x.msg.address)));
+    j = k + 1;
+  }
+  for (let k = j; k < q.length; k++) {
+    const y = q[k]!;
+    if (p.some((x) => x.msg === y.msg)) {
+      tidy = false;
+      continue;
+    }
+    f.write(key(RES.qAddr, base + pageOf(y.msg.address)));
+    f.write(key(RES.qBack, qid));
+    if (p.length === 0) f.write(key(RES.qFront, qid));
+  }
+  // kept entries must fill q[0..j) exactly (nothing inserted between or before them)
+  if (tidy) for (let k = 0; k < j; k++) if (!p.some((x) => x.msg === q[k]!.msg)) tidy = false;
+  if (!tidy) {
+    f.write(key(RES.qFront, qid));
+    f.write(key(RES.qBack, qid));
+    for (const x of p) f.write(key(RES.qAddr, base + pageOf(x.msg.address)));
+    for (const y of q) f.write(key(RES.qAddr, base + pageOf(y.msg.address)));
+  }
 }
 
 function mmWrites(x: MmStruct, y: MmStruct, f: Footprint): void {
@@ -352,6 +543,15 @@ function mmWrites(x: MmStruct, y: MmStruct, f: Footprint): void {
     }
     if (ta.e === tb.e) continue;
     const ea = ta.e, eb = tb.e;
+    const ws = tb.origin === ea ? tb.written : null;
+    if (ws !== null) {
+      // b copied a's entries at its first write: only the entries it wrote since can differ
+      for (let j = 0; j < ws.length; j++) {
+        const i = ws[j]!;
+        if (ea[2 * i] !== eb[2 * i] || ea[2 * i + 1] !== eb[2 * i + 1]) f.write(key(RES.entry, pfn * 512 + i));
+      }
+      continue;
+    }
     for (let i = 0; i < 512; i++) {
       if (ea[2 * i] !== eb[2 * i] || ea[2 * i + 1] !== eb[2 * i + 1]) f.write(key(RES.entry, pfn * 512 + i));
     }

@@ -35,6 +35,20 @@ export interface SearchOptions {
   onTerminal?: (m: Machine, id: number, depth: number) => void;
   /** a cycle closed by the step from the top of the stack */
   onCycle?: (c: CycleInfo) => void;
+  /**
+   * when given, the time spent in each part of a transition is added to it (ms); the clock reads
+   * cost about 0.1 us per transition (bench/check.ts measures the split in a separate run)
+   */
+  timing?: SearchTiming;
+}
+
+/** where a search's time goes (ms): copying states, stepping, hashing, footprints (sleep sets) */
+export interface SearchTiming {
+  clone: number;
+  step: number;
+  fingerprint: number;
+  footprint: number;
+  total: number;
 }
 
 export interface Progress {
@@ -263,11 +277,81 @@ interface Frame {
   cursor: number;
   /** the sleep set: inherited entries, then each explored sibling */
   sleep: Asleep[];
+  /** how many entries of `sleep` are inherited */
+  inherited: number;
+  /** the threads in `sleep` (bit mask) */
+  sleepMask: number;
   /** the step that led here, and whether it completed an operation */
   via: number;
   viaProgress: boolean;
   ctrlHi: number;
   ctrlLo: number;
+}
+
+/**
+ * A state on the stack is reached again with sleep set `now` (a cycle): the steps it was expanded with
+ * asleep that are not asleep in `now` must be taken from it after all, as for any state reached again
+ * with a smaller sleep set; its frame takes them when the search returns to it. Its machine is still
+ * intact: a frame with something asleep never steps its own machine in place.
+ */
+function wake(f: Frame, now: number, graph: StateGraph): void {
+  const stored = graph.sleep[f.id]!;
+  const missing = (stored & ~now) >>> 0;
+  if (missing === 0) return;
+  graph.sleep[f.id] = (stored & now) >>> 0;
+  const kept: Asleep[] = [];
+  let inherited = 0;
+  for (let i = 0; i < f.sleep.length; i++) {
+    const a = f.sleep[i]!;
+    if (i < f.inherited && ((missing >>> a.thread) & 1) !== 0) continue;
+    if (i < f.inherited) inherited++;
+    kept.push(a);
+  }
+  f.sleep = kept;
+  f.inherited = inherited;
+  f.sleepMask = mask(kept);
+  for (let t = 0; t < 32; t++) {
+    if (((missing >>> t) & 1) === 0) continue;
+    // taken when the cursor reaches it; if the cursor is past it, at the end
+    let pending = false;
+    for (let j = f.cursor; j < f.todo.length; j++) if (f.todo[j] === t) pending = true;
+    if (!pending) f.todo.push(t);
+  }
+}
+
+/**
+ * The control fingerprints of the states on the DFS stack, by stack index: a hash table whose
+ * buckets chain stack indices from the top down (the stack pops in reverse order of pushes, so the
+ * popped index is always at the head of its bucket). At most one state per control view is on the
+ * stack (a second one would have closed a cycle instead).
+ */
+class StackIndex {
+  private head = new Int32Array(1024).fill(-1);
+  private next = new Int32Array(256);
+  private hi = new Uint32Array(256);
+  private lo = new Uint32Array(256);
+
+  push(hi: number, lo: number, idx: number): void {
+    if (idx >= this.next.length) {
+      const n = Math.max(idx + 1, this.next.length * 2);
+      this.next = grow(this.next, n);
+      this.hi = grow(this.hi, n);
+      this.lo = grow(this.lo, n);
+    }
+    const b = hi & 1023;
+    this.hi[idx] = hi;
+    this.lo[idx] = lo;
+    this.next[idx] = this.head[b]!;
+    this.head[b] = idx;
+  }
+  /** the top of the stack (index idx) is popped */
+  pop(idx: number): void {
+    this.head[this.hi[idx]! & 1023] = this.next[idx]!;
+  }
+  find(hi: number, lo: number): number {
+    for (let i = this.head[hi & 1023]!; i >= 0; i = this.next[i]!) if (this.hi[i] === hi && this.lo[i] === lo) return i;
+    return -1;
+  }
 }
 
 function mask(s: Asleep[]): number {
@@ -283,7 +367,14 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
   const maxTimeMs = (opts.maxTime ?? Infinity) * 1000;
   const maxDepth = opts.maxDepth ?? Infinity;
   const every = opts.progressEveryMs ?? 1000;
-  const seen = new FingerprintSet(16);
+  const timing = opts.timing;
+  let clock = 0;
+  const lap = (part: 'clone' | 'step' | 'fingerprint' | 'footprint') => {
+    const now = performance.now();
+    timing![part] += now - clock;
+    clock = now;
+  };
+  const seen = new FingerprintSet(10);
   const graph = new StateGraph();
   const h = new StateHasher();
   const stats: SearchStats = {
@@ -294,24 +385,10 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
   let stopped: SearchResult['stopped'] = null;
   let depthCut = false;
 
-  // control fingerprints of the states on the stack: hi -> [lo, stack index][]
-  const onStack = new Map<number, number[]>();
-  const pushCtrl = (hi: number, lo: number, idx: number) => {
-    const l = onStack.get(hi);
-    if (l) l.push(lo, idx);
-    else onStack.set(hi, [lo, idx]);
-  };
-  const popCtrl = (hi: number) => {
-    const l = onStack.get(hi)!;
-    l.length -= 2;
-    if (l.length === 0) onStack.delete(hi);
-  };
-  const findCtrl = (hi: number, lo: number): number => {
-    const l = onStack.get(hi);
-    if (!l) return -1;
-    for (let i = 0; i < l.length; i += 2) if (l[i] === lo) return l[i + 1]!;
-    return -1;
-  };
+  const onStack = new StackIndex();
+  const pushCtrl = (hi: number, lo: number, idx: number) => onStack.push(hi, lo, idx);
+  const popCtrl = (idx: number) => onStack.pop(idx);
+  const findCtrl = (hi: number, lo: number): number => onStack.find(hi, lo);
 
   const stack: Frame[] = [];
   h.reset();
@@ -325,7 +402,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     stats.terminal++;
     opts.onTerminal?.(root, rootId, 0);
   } else {
-    stack.push({ m: root, id: rootId, depth: 0, todo: rootEnabled, cursor: 0, sleep: [], via: -1, viaProgress: false, ctrlHi: h.controlHi(), ctrlLo: h.controlLo() });
+    stack.push({ m: root, id: rootId, depth: 0, todo: rootEnabled, cursor: 0, sleep: [], inherited: 0, sleepMask: 0, via: -1, viaProgress: false, ctrlHi: h.controlHi(), ctrlLo: h.controlLo() });
     pushCtrl(h.controlHi(), h.controlLo(), 0);
     graph.flags[rootId] |= FLAG_EXPANDED;
     stats.explored++;
@@ -359,34 +436,51 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     const f = stack[stack.length - 1]!;
     if (f.cursor >= f.todo.length) {
       stack.pop();
-      popCtrl(f.ctrlHi);
+      popCtrl(stack.length);
       continue;
     }
     const t = f.todo[f.cursor++]!;
-    if (reduction && f.sleep.some((a) => a.thread === t)) {
+    if (((f.sleepMask >>> t) & 1) !== 0) {
       stats.pruned++;
       continue;
     }
     // a footprint is needed while something sleeps here or siblings are still to come
     const last = f.cursor >= f.todo.length;
     const needFp = reduction && (f.sleep.length > 0 || !last);
+    // (with opts.timing, the clock is read between the parts)
+    if (timing) clock = performance.now();
     const fp = needFp ? readSet(f.m, t) : null;
+    if (timing) lap('footprint');
     // the last step from a state may take the state itself: nothing looks at it afterwards
     // (its clones share copy-on-write parts with it, which stepping it in place respects)
     const c = last && !fp ? f.m : f.m.clone();
+    if (timing) lap('clone');
     const r = stepOnce(c, t);
-    stats.transitions++;
-    const progressed = r !== 'blocked';
+    if (timing) lap('step');
     if (fp) writeSet(f.m, c, fp);
+    if (timing) lap('footprint');
     h.reset();
     c.fingerprint(h);
     const fullHi = h.fullHi(), fullLo = h.fullLo();
     const ctrlHi = h.controlHi(), ctrlLo = h.controlLo();
+    if (timing) lap('fingerprint');
+    stats.transitions++;
+    const progressed = r !== 'blocked';
 
     const childSleep: Asleep[] = [];
+    let childMask = 0;
     if (fp) {
-      for (const a of f.sleep) if (!dependent(a.fp, fp)) childSleep.push(a);
-      f.sleep.push({ thread: t, fp });
+      const sl = f.sleep;
+      for (let j = 0; j < sl.length; j++) {
+        const a = sl[j]!;
+        if (!dependent(a.fp, fp)) {
+          childSleep.push(a);
+          childMask |= 1 << a.thread;
+        }
+      }
+      childMask >>>= 0;
+      sl.push({ thread: t, fp });
+      f.sleepMask = (f.sleepMask | (1 << t)) >>> 0;
     }
     const depth = f.depth + 1;
     let id = seen.get(fullHi, fullLo);
@@ -404,6 +498,10 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     if (si >= 0) {
       stats.cycles++;
       graph.flags[id] |= FLAG_CUT;
+      // The state on the stack was expanded with sleeping steps that are awake here: as for any state
+      // reached again with a smaller sleep set, those steps must be taken from it after all (its
+      // frame takes them when the search returns to it).
+      if (reduction) for (let j = si; j < stack.length; j++) wake(stack[j]!, 0, graph);
       if (opts.onCycle) {
         const loop: number[] = [], loopProgress: boolean[] = [];
         for (let j = si + 1; j < stack.length; j++) {
@@ -433,7 +531,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
         graph.flags[id] |= FLAG_CUT;
         continue;
       }
-      graph.sleep[id] = mask(childSleep);
+      graph.sleep[id] = childMask;
       todo = en;
     } else {
       stats.revisits++;
@@ -441,12 +539,12 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
       if (maxDepth !== Infinity && depth < graph.depth[id]! && depth < maxDepth) {
         // reached sooner than before: what was cut below the old depth may now be in reach
         graph.depth[id] = depth;
-        graph.sleep[id] = mask(childSleep);
+        graph.sleep[id] = childMask;
         graph.flags[id]! &= ~FLAG_CUT;
         todo = enabledThreads(c);
       } else if (reduction && (graph.flags[id]! & FLAG_EXPANDED) !== 0) {
         const stored = graph.sleep[id]!;
-        const now = mask(childSleep);
+        const now = childMask;
         const missing = (stored & ~now) >>> 0;
         if (missing === 0) continue;
         graph.sleep[id] = (stored & now) >>> 0;
@@ -457,10 +555,11 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     }
     graph.flags[id] |= FLAG_EXPANDED;
     stats.explored++;
-    stack.push({ m: c, id, depth, todo, cursor: 0, sleep: childSleep, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
+    stack.push({ m: c, id, depth, todo, cursor: 0, sleep: childSleep, inherited: childSleep.length, sleepMask: childMask, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
     pushCtrl(ctrlHi, ctrlLo, stack.length - 1);
   }
   stats.elapsedMs = performance.now() - t0;
+  if (timing) timing.total += stats.elapsedMs;
   if (!stopped && depthCut) stopped = 'max-depth';
   if (opts.onProgress) progress(performance.now());
   return { complete: stopped === null, reduction, stopped, stats, graph };

@@ -90,37 +90,53 @@ export class Kernel {
    * helpers are immutable and shared. The clone is not traced.
    */
   clone(): Kernel {
-    const c = Object.create(Kernel.prototype) as Kernel;
-    const mms = this.mms.map((mm) => mm.clone());
-    const mmOf = (mm: MmStruct) => mms[this.mms.indexOf(mm)] ?? mm;
-    const uffds = this.uffds.map((x) => x.clone(mmOf(x.mm)));
-    const tasks = this.tasks.map((t) => t.dup(mmOf(t.mm)));
-    Object.assign(c, {
-      spec: this.spec, config: this.config, patchBits: this.patchBits, pgt: this.pgt,
-      folios: this.folios.clone(), data: this.data.clone(), zero_pfn: this.zero_pfn, zeroSlot: this.zeroSlot,
-      hugeZeroSlot: this.hugeZeroSlot, mms, tasks, uffds, vmstat: { ...this.vmstat }, current: null, tr: null,
-      nextMmId: this.nextMmId, nextTid: this.nextTid, scratch: new Pte(),
-    });
+    const mms0 = this.mms, uffds0 = this.uffds, tasks0 = this.tasks;
+    const mms: MmStruct[] = new Array(mms0.length);
+    for (let i = 0; i < mms0.length; i++) mms[i] = mms0[i]!.clone();
+    const uffds: UserfaultfdCtx[] = new Array(uffds0.length);
+    for (let i = 0; i < uffds0.length; i++) {
+      const x = uffds0[i]!;
+      uffds[i] = x.clone(mms[mms0.indexOf(x.mm)] ?? x.mm);
+    }
+    const tasks: Task[] = new Array(tasks0.length);
+    for (let i = 0; i < tasks0.length; i++) {
+      const t = tasks0[i]!;
+      tasks[i] = t.dup(mms[mms0.indexOf(t.mm)] ?? t.mm);
+    }
+    // not `new Kernel()`: its initializers would build a FolioStore and PageData only to drop them
+    const c = new KernelCopy(this, mms, tasks, uffds);
     // a sleeping fault's queue entry is referenced by its task and (until woken) by a uffd queue
-    const olds: Uwq[] = [], news: Uwq[] = [];
+    let olds: Uwq[] | null = null, news: Uwq[] | null = null;
     const uwq = (u: Uwq): Uwq => {
+      if (olds === null || news === null) {
+        olds = [];
+        news = [];
+      }
       const i = olds.indexOf(u);
       if (i >= 0) return news[i]!;
-      const n = u.clone(uffds[this.uffds.indexOf(u.ctx)] ?? u.ctx, tasks[this.tasks.indexOf(u.task)] ?? u.task);
+      const n = u.clone(uffds[uffds0.indexOf(u.ctx)] ?? u.ctx, tasks[tasks0.indexOf(u.task)] ?? u.task);
       olds.push(u);
       news.push(n);
       return n;
     };
     for (let i = 0; i < uffds.length; i++) {
-      const x = this.uffds[i]!;
-      if (x.pending.length) uffds[i]!.pending = x.pending.map(uwq);
-      if (x.waiting.length) uffds[i]!.waiting = x.waiting.map(uwq);
+      const x = uffds0[i]!, y = uffds[i]!;
+      for (let j = 0; j < x.pending.length; j++) y.pending.push(uwq(x.pending[j]!));
+      for (let j = 0; j < x.waiting.length; j++) y.waiting.push(uwq(x.waiting[j]!));
     }
     for (let i = 0; i < tasks.length; i++) {
-      const u = this.tasks[i]!.uwq;
+      const u = tasks0[i]!.uwq;
       if (u) tasks[i]!.uwq = uwq(u);
     }
-    for (const mm of mms) for (const v of mm.vmas) if (v.uffd) v.uffd = uffds[this.uffds.indexOf(v.uffd)] ?? v.uffd;
+    if (uffds.length) {
+      for (let i = 0; i < mms.length; i++) {
+        const vs = mms[i]!.vmas;
+        for (let j = 0; j < vs.length; j++) {
+          const v = vs[j]!;
+          if (v.uffd) v.uffd = uffds[uffds0.indexOf(v.uffd)] ?? v.uffd;
+        }
+      }
+    }
     return c;
   }
 
@@ -136,26 +152,19 @@ export class Kernel {
     h.u32(this.nextMmId);
     h.u32(this.nextTid);
     const uffds = this.uffds;
-    const anon: AnonVma[] = [];
-    const ids: FingerprintIds = {
-      ctx: (c) => (c ? uffds.indexOf(c) : -1),
-      anonVma: (a) => {
-        if (!a) return -1;
-        let i = anon.indexOf(a);
-        if (i < 0) {
-          i = anon.length;
-          anon.push(a);
-          if (a.root) ids.anonVma(a.root);
-        }
-        return a.root ? (i << 8) | (anon.indexOf(a.root) & 0xff) : i << 8 | 0xff;
-      },
-    };
-    h.u32(this.mms.length);
-    for (const mm of this.mms) mm.fingerprint(h, ids);
+    const ids = fpIds;
+    ids.uffds = uffds;
+    ids.nAnon = 0;
+    const mms = this.mms, tasks = this.tasks;
+    h.u32(mms.length);
+    for (let i = 0; i < mms.length; i++) mms[i]!.fingerprint(h, ids);
     h.u32(uffds.length);
-    for (const x of uffds) x.fingerprint(h, ids);
-    h.u32(this.tasks.length);
-    for (const t of this.tasks) t.fingerprint(h, ids);
+    for (let i = 0; i < uffds.length; i++) uffds[i]!.fingerprint(h, ids);
+    h.u32(tasks.length);
+    for (let i = 0; i < tasks.length; i++) tasks[i]!.fingerprint(h, ids);
+    // (the numbered anon_vmas stay in ids.anon until overwritten: a few small objects)
+    ids.uffds = NO_UFFDS;
+    ids.nAnon = 0;
     const v = this.vmstat;
     h.counter(v.pgfault);
     h.counter(v.pgmajfault);
@@ -322,3 +331,57 @@ export class Kernel {
     }
   }
 }
+
+/** the constructor of Kernel clones: every field in one go (see Kernel.clone) */
+const KernelCopy = function (this: Record<string, unknown>, o: Kernel, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) {
+  const x = o as unknown as Record<string, unknown>;
+  this.spec = o.spec;
+  this.config = o.config;
+  this.patchBits = x.patchBits;
+  this.pgt = o.pgt;
+  this.folios = o.folios.clone();
+  this.data = o.data.clone();
+  this.zero_pfn = o.zero_pfn;
+  this.zeroSlot = o.zeroSlot;
+  this.hugeZeroSlot = o.hugeZeroSlot;
+  this.mms = mms;
+  this.tasks = tasks;
+  this.uffds = uffds;
+  this.vmstat = { ...o.vmstat };
+  this.current = null;
+  this.tr = null;
+  this.nextMmId = x.nextMmId;
+  this.nextTid = o.nextTid;
+  // a temporary of populate(), holds nothing between calls
+  this.scratch = x.scratch;
+} as unknown as new (o: Kernel, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) => Kernel;
+KernelCopy.prototype = Kernel.prototype;
+
+const NO_UFFDS: UserfaultfdCtx[] = [];
+
+/** canonical numbers of uffd contexts (by position) and anon_vmas (by first use) during one fingerprint */
+class FpIds implements FingerprintIds {
+  uffds: UserfaultfdCtx[] = NO_UFFDS;
+  /** anon_vmas numbered so far: anon[0, nAnon) */
+  readonly anon: AnonVma[] = [];
+  nAnon = 0;
+  ctx(c: UserfaultfdCtx | null): number {
+    return c ? this.uffds.indexOf(c) : -1;
+  }
+  private indexOf(a: AnonVma): number {
+    const anon = this.anon;
+    for (let i = 0; i < this.nAnon; i++) if (anon[i] === a) return i;
+    return -1;
+  }
+  anonVma(a: AnonVma | null): number {
+    if (!a) return -1;
+    let i = this.indexOf(a);
+    if (i < 0) {
+      i = this.nAnon++;
+      this.anon[i] = a;
+      if (a.root) this.anonVma(a.root);
+    }
+    return a.root ? (i << 8) | (this.indexOf(a.root) & 0xff) : (i << 8) | 0xff;
+  }
+}
+const fpIds = new FpIds();

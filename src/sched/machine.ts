@@ -10,7 +10,7 @@ import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { execOp, resumeOp } from './exec.js';
 import { takeSnapshot, takeMemoryImage, Snapshot } from '../scenario/observe.js';
-import { StateHasher as StateHasherClass, type StateHasher } from '../explore/hash.js';
+import { StateHasher as StateHasherClass, fmix32, type StateHasher } from '../explore/hash.js';
 import { hashPlain, bytesHashCached } from '../explore/hash_values.js';
 
 export type ThreadStatus = 'ready' | 'blocked' | 'done' | 'signal' | 'killed' | 'livelock' | 'unborn';
@@ -36,6 +36,13 @@ export interface ThreadState {
   killedBy: number;
   /** a server thread: after its last operation it starts again at the first (scenario `loop: true`) */
   loop: boolean;
+  /**
+   * the explorer's hash of this thread's control fields (fingerprint), valid while hashOk. Only a
+   * step of the thread itself (stepThread), killProcess and adoptThreads change a thread; they drop it.
+   */
+  hashA: number;
+  hashB: number;
+  hashOk: boolean;
 }
 
 /** what the data_at checks saw of the copies read into one buffer (see scenario/copies.ts) */
@@ -81,17 +88,35 @@ export class Machine {
   readonly setup: ThreadState;
   readonly procs = new Map<string, Process>();
   readonly vars = new Map<string, VarValue>();
-  readonly records: OpRecord[] = [];
-  /** the last record of each thread operation id (a loop thread runs an op many times); setup ops are in `records` only */
-  lastRecord = new Map<string, OpRecord>();
+  /**
+   * Every operation's record, and the schedule taken (thread names), in order. The explorer clones a
+   * machine for every step it tries: a clone shares these as persistent lists (newest first) with
+   * its original; the arrays are made when someone asks for them (`records`, `taken`).
+   */
+  private recList: Cons<OpRecord> | null = null;
+  private recArr: OpRecord[] | null = [];
+  private takenList: Cons<string> | null = null;
+  private takenArr: string[] | null = [];
+  /**
+   * The last record of each thread operation (a loop thread runs an op many times), by op index
+   * (opIndexOf); setup ops are in `records` only. Shared with a clone until changed (bit 1). The
+   * unordered sum of their hashes is kept up to date (lastSumA/B) for fingerprints.
+   */
+  private lastRec: (OpRecord | undefined)[] = [];
+  /** the hash of each of them (two lanes per index), copied on write with lastRec */
+  private lastRecH: number[] = [];
+  private lastSumA = 0;
+  private lastSumB = 0;
   /** data_at checks: "buffer@checkpoint" -> what the copies into the buffer looked like */
   copies = new Map<string, CopyCheck>();
-  /** lastRecord, copies and snapshots are shared with a clone until changed (bits 1, 2, 4) */
+  /** lastRec, copies and snapshots are shared with a clone until changed (bits 1, 2, 4) */
   private sharedMaps = 0;
   snapshots = new Map<string, Snapshot>();
-  /** page contents at each checkpoint, for data_at predicates: checkpoint -> pfn digests by address key */
+  /** hash of `snapshots` (valid while snapHashOk; snapshots never change once taken) */
+  private snapHashA = 0;
+  private snapHashB = 0;
+  private snapHashOk = false;
   step = 0;
-  readonly taken: string[] = [];
   deadlock = false;
 
   constructor(readonly sc: CompiledScenario, spec: KernelSpec, opts: { trace?: boolean } = {}) {
@@ -102,6 +127,7 @@ export class Machine {
     this.procs.set('main', main);
     const mk = (name: string, index: number, process: string, ops: CompiledOp[], loop = false): ThreadState => ({
       name, index, process, task: null, ops, pc: 0, status: 'unborn', wait: null, progress: 0, spins: 0, signal: null, killedBy: 0, loop,
+      hashA: 0, hashB: 0, hashOk: false,
     });
     this.setup = mk('setup', -1, 'main', sc.setup);
     this.setup.task = this.k.newTask('setup', mm);
@@ -122,6 +148,7 @@ export class Machine {
       if (!p) continue;
       t.task = this.k.newTask(t.name, p.mm, p.pid);
       t.status = 'ready';
+      t.hashOk = false;
     }
   }
 
@@ -155,6 +182,7 @@ export class Machine {
   /** one atomic step of thread t */
   stepThread(t: ThreadState): 'done' | 'blocked' | 'ended' {
     const k = this.k;
+    t.hashOk = false;
     k.current = t.task;
     if (k.tr) {
       k.tr.thread = t.name;
@@ -162,7 +190,8 @@ export class Machine {
     }
     if (t !== this.setup) {
       this.step++;
-      this.taken.push(t.name);
+      if (this.takenArr !== null) this.takenArr.push(t.name);
+      else this.takenList = { v: t.name, next: this.takenList };
     }
     const r = t.status === 'blocked' ? resumeOp(this, t) : execOp(this, t);
     k.current = null;
@@ -193,6 +222,7 @@ export class Machine {
       if (o === t || o.process !== t.process) continue;
       if (o.status === 'ready' || o.status === 'blocked' || o.status === 'unborn') {
         o.status = 'killed';
+        o.hashOk = false;
         o.killedBy = sig;
         if (o.task?.uwq) o.task.uwq = null;
       }
@@ -238,17 +268,67 @@ export class Machine {
       this.sharedMaps &= ~4;
     }
     this.snapshots.set(name, snap);
+    this.snapHashOk = false;
+  }
+
+  /** every operation's record, in order */
+  get records(): OpRecord[] {
+    if (this.recArr === null) {
+      this.recArr = listToArray(this.recList);
+      this.recList = null;
+    }
+    return this.recArr;
+  }
+
+  /** the schedule so far: the thread of every step */
+  get taken(): string[] {
+    if (this.takenArr === null) {
+      this.takenArr = listToArray(this.takenList);
+      this.takenList = null;
+    }
+    return this.takenArr;
+  }
+
+  /** the last record of each thread operation id, in the order of the scenario's operations */
+  get lastRecord(): Map<string, OpRecord> {
+    const out = new Map<string, OpRecord>();
+    for (const r of this.lastRec) if (r) out.set(r.id, r);
+    return out;
+  }
+
+  /** the last record of thread operation i (opIndexOf); for explorer write sets */
+  lastRecordAt(i: number): OpRecord | undefined {
+    return this.lastRec[i];
+  }
+  /** how many operation indices lastRecordAt may answer for */
+  get lastRecordCount(): number {
+    return this.lastRec.length;
   }
 
   /** remember an operation's result (exec.ts) */
   noteRecord(rec: OpRecord): void {
-    this.records.push(rec);
+    if (this.recArr !== null) this.recArr.push(rec);
+    else this.recList = { v: rec, next: this.recList };
     if (rec.thread === 'setup') return;
     if (this.sharedMaps & 1) {
-      this.lastRecord = new Map(this.lastRecord);
+      this.lastRec = this.lastRec.slice();
+      this.lastRecH = this.lastRecH.slice();
       this.sharedMaps &= ~1;
     }
-    this.lastRecord.set(rec.id, rec);
+    const i = opIndexOf(this.sc, rec.id);
+    const hs = this.lastRecH;
+    if (this.lastRec[i]) {
+      this.lastSumA = (this.lastSumA - hs[2 * i]!) | 0;
+      this.lastSumB = (this.lastSumB - hs[2 * i + 1]!) | 0;
+    }
+    while (this.lastRec.length < i) this.lastRec.push(undefined);
+    while (hs.length < 2 * i) hs.push(0);
+    this.lastRec[i] = rec;
+    recordHash(rec);
+    hs[2 * i] = recHashA;
+    hs[2 * i + 1] = recHashB;
+    this.lastSumA = (this.lastSumA + recHashA) | 0;
+    this.lastSumB = (this.lastSumB + recHashB) | 0;
   }
 
   /** update a data_at tally (scenario/copies.ts) */
@@ -271,39 +351,35 @@ export class Machine {
   /**
    * A copy of the whole machine (kernel, tasks, threads, variables, records, checkpoints), for the
    * explorer: every reference into the kernel (tasks, uffd contexts, mms) points into the copy's
-   * kernel. Operations, messages, finished buffers and snapshots never change, so they are shared.
-   * The copy is not traced.
+   * kernel. Operations, messages, finished buffers and snapshots never change, so they are shared;
+   * records and the schedule are shared as persistent lists. The copy is not traced.
    */
   clone(): Machine {
     const k0 = this.k;
     const k = k0.clone();
-    const ctxOf = (c: UserfaultfdCtx) => k.uffds[k0.uffds.indexOf(c)] ?? c;
-    const wait = (w: Wait | null): Wait | null => {
-      if (!w) return null;
-      if (w.kind === 'fault') return { kind: 'fault', cont: { ...w.cont }, write: w.write };
-      return { kind: 'uffd_read', ctx: ctxOf(w.ctx) };
-    };
-    const th = (t: ThreadState): ThreadState => ({
-      name: t.name, index: t.index, process: t.process, task: t.task ? k.tasks[k0.tasks.indexOf(t.task)] ?? t.task : null, ops: t.ops,
-      pc: t.pc, status: t.status, wait: wait(t.wait), progress: t.progress, spins: t.spins, signal: t.signal,
-      killedBy: t.killedBy, loop: t.loop,
-    });
+    const ts = this.threads, n = ts.length;
+    const threads: ThreadState[] = new Array(n);
+    for (let i = 0; i < n; i++) threads[i] = cloneThread(ts[i]!, k0, k);
     const procs = new Map<string, Process>();
-    for (const [n, p] of this.procs) procs.set(n, { name: p.name, mm: k.mms[k0.mms.indexOf(p.mm)] ?? p.mm, pid: p.pid });
+    for (const [name, p] of this.procs) procs.set(name, { name: p.name, mm: k.mms[k0.mms.indexOf(p.mm)] ?? p.mm, pid: p.pid });
     const vars = new Map<string, VarValue>();
-    for (const [n, v] of this.vars) {
-      if (v.kind === 'uffd') vars.set(n, { kind: 'uffd', ctx: ctxOf(v.ctx) });
+    for (const [name, v] of this.vars) {
+      if (v.kind === 'uffd') vars.set(name, { kind: 'uffd', ctx: k.uffds[k0.uffds.indexOf(v.ctx)] ?? v.ctx });
       // a read in progress keeps filling its buffer across wake-ups: the copy needs its own
-      else if (v.kind === 'data' && n.startsWith('\0buf:')) vars.set(n, { kind: 'data', addr: v.addr, bytes: v.bytes.slice() });
-      else vars.set(n, v);
+      else if (v.kind === 'data' && name.startsWith('\0buf:')) vars.set(name, { kind: 'data', addr: v.addr, bytes: v.bytes.slice() });
+      else vars.set(name, v);
+    }
+    // records and schedule: persistent lists from now on, shared with the copy
+    if (this.recArr !== null) {
+      this.recList = arrayToList(this.recArr);
+      this.recArr = null;
+    }
+    if (this.takenArr !== null) {
+      this.takenList = arrayToList(this.takenArr);
+      this.takenArr = null;
     }
     this.sharedMaps = 7;
-    const c = Object.create(Machine.prototype) as Machine;
-    return Object.assign(c, {
-      sc: this.sc, k, threads: this.threads.map(th), setup: th(this.setup), procs, vars, records: this.records.slice(),
-      lastRecord: this.lastRecord, copies: this.copies, snapshots: this.snapshots, sharedMaps: 7,
-      step: this.step, taken: this.taken.slice(), deadlock: this.deadlock,
-    });
+    return new MachineCopy(this, k, threads, cloneThread(this.setup, k0, k), procs, vars);
   }
 
   /**
@@ -315,29 +391,15 @@ export class Machine {
   fingerprint(h: StateHasher): void {
     const k = this.k;
     k.fingerprint(h);
-    for (const t of this.threads) {
-      h.u32(STATUS_CODE[t.status]);
-      h.u32(t.pc);
-      h.u32(t.progress);
+    const uffds = k.uffds;
+    const ts = this.threads;
+    for (let i = 0; i < ts.length; i++) {
+      const t = ts[i]!;
+      if (!t.hashOk) threadHash(t, uffds);
+      h.pair(t.hashA, t.hashB);
       h.counter(t.spins);
-      h.u32(t.signal ? t.signal.sig : 0);
-      h.u32(t.killedBy);
       const w = t.wait;
-      if (!w) h.u32(0);
-      else if (w.kind === 'uffd_read') {
-        h.u32(1);
-        h.u32(k.uffds.indexOf(w.ctx));
-      } else {
-        const c = w.cont;
-        h.u32(2);
-        h.num(c.address);
-        h.u32(c.error_code);
-        h.u32(c.flags);
-        h.u32(c.major);
-        h.u32(c.stage === 'vma_lock' ? 1 : 2);
-        h.counter(c.attempts);
-        h.bool(w.write);
-      }
+      if (w !== null && w.kind === 'fault') h.counter(w.cont.attempts);
     }
     h.setBegin();
     for (const p of this.procs.values()) {
@@ -351,41 +413,40 @@ export class Machine {
     h.setBegin();
     for (const [n, v] of this.vars) {
       h.item();
-      h.strc(n);
-      switch (v.kind) {
-        case 'mapping': h.u32(1); h.num(Number(v.addr)); h.num(Number(v.len)); break;
-        case 'uffd': h.u32(2); h.u32(k.uffds.indexOf(v.ctx)); break;
-        case 'msg': h.u32(3); h.u32(v.msg.event); h.u32(v.msg.flags); h.num(v.msg.address); h.u32(v.msg.ptid); break;
-        case 'data': {
-          h.u32(4);
-          h.num(Number(v.addr));
-          h.u32(v.bytes.length);
-          const bh = bytesHashCached(v.bytes, n.startsWith('\0buf:'));
-          h.pair(bh[0], bh[1]);
-          break;
+      if (v.kind === 'uffd') {
+        // re-made by every clone (it points into the clone's kernel)
+        h.strc(n);
+        h.u32(2);
+        h.u32(uffds.indexOf(v.ctx));
+      } else {
+        // variables are replaced, not changed (but for a buffer still being filled): their hash is kept
+        let c = varHashes.get(v);
+        if (c === undefined || c.name !== n || (v.kind === 'data' && n.startsWith('\0buf:'))) {
+          c = varHash(n, v, uffds);
+          varHashes.set(v, c);
         }
-        case 'ioctls': h.u32(5); h.num(Number(v.value & 0xffffffffn)); h.num(Number(v.value >> 32n)); break;
-        case 'process': h.u32(6); h.strc(v.name); break;
+        h.pair(c.a, c.b);
       }
       h.itemEnd();
     }
     h.setEnd();
-    h.setBegin();
-    for (const r of this.lastRecord.values()) {
-      h.item();
-      const rh = recordHash(r);
-      h.pair(rh[0], rh[1]);
-      h.itemEnd();
+    // the last record of each operation: an unordered set, its sum kept by noteRecord
+    h.pair(this.lastSumA, this.lastSumB);
+    if (!this.snapHashOk) {
+      const s = snapScratch.reset();
+      s.setBegin();
+      for (const [n, snap] of this.snapshots) {
+        s.item();
+        s.strc(n);
+        hashPlain(s, snap);
+        s.itemEnd();
+      }
+      s.setEnd();
+      this.snapHashA = s.controlHi();
+      this.snapHashB = s.controlLo();
+      this.snapHashOk = true;
     }
-    h.setEnd();
-    h.setBegin();
-    for (const [n, snap] of this.snapshots) {
-      h.item();
-      h.strc(n);
-      hashPlain(h, snap);
-      h.itemEnd();
-    }
-    h.setEnd();
+    h.pair(this.snapHashA, this.snapHashB);
     for (const c of this.copies.values()) {
       h.strc(c.buffer);
       h.strc(c.at);
@@ -396,10 +457,161 @@ export class Machine {
   }
 }
 
+/** the constructor of Machine clones: every field in one go (see Machine.clone) */
+const MachineCopy = function (this: Record<string, unknown>, o: Machine, k: Kernel, threads: ThreadState[], setup: ThreadState,
+  procs: Map<string, Process>, vars: Map<string, VarValue>) {
+  const x = o as unknown as Record<string, unknown>;
+  this.sc = o.sc;
+  this.k = k;
+  this.threads = threads;
+  this.setup = setup;
+  this.procs = procs;
+  this.vars = vars;
+  this.recList = x.recList;
+  this.recArr = null;
+  this.takenList = x.takenList;
+  this.takenArr = null;
+  this.lastRec = x.lastRec;
+  this.lastRecH = x.lastRecH;
+  this.lastSumA = x.lastSumA;
+  this.lastSumB = x.lastSumB;
+  this.copies = o.copies;
+  this.sharedMaps = 7;
+  this.snapshots = o.snapshots;
+  this.snapHashA = x.snapHashA;
+  this.snapHashB = x.snapHashB;
+  this.snapHashOk = x.snapHashOk;
+  this.step = o.step;
+  this.deadlock = o.deadlock;
+} as unknown as new (o: Machine, k: Kernel, threads: ThreadState[], setup: ThreadState, procs: Map<string, Process>, vars: Map<string, VarValue>) => Machine;
+MachineCopy.prototype = Machine.prototype;
+
+/** a node of a persistent list (newest first) */
+interface Cons<T> {
+  readonly v: T;
+  readonly next: Cons<T> | null;
+}
+
+function arrayToList<T>(a: T[]): Cons<T> | null {
+  let l: Cons<T> | null = null;
+  for (let i = 0; i < a.length; i++) l = { v: a[i]!, next: l };
+  return l;
+}
+
+function listToArray<T>(l: Cons<T> | null): T[] {
+  const out: T[] = [];
+  for (let x = l; x !== null; x = x.next) out.push(x.v);
+  return out.reverse();
+}
+
+/** a thread of a machine cloned from k0's into k (same indices of tasks and uffd contexts) */
+function cloneThread(t: ThreadState, k0: Kernel, k: Kernel): ThreadState {
+  const w = t.wait;
+  let wait: Wait | null = null;
+  if (w !== null) {
+    if (w.kind === 'fault') {
+      const c = w.cont;
+      wait = {
+        kind: 'fault',
+        cont: { address: c.address, error_code: c.error_code, flags: c.flags, major: c.major, attempts: c.attempts, stage: c.stage },
+        write: w.write,
+      };
+    } else wait = { kind: 'uffd_read', ctx: k.uffds[k0.uffds.indexOf(w.ctx)] ?? w.ctx };
+  }
+  const task = t.task === null ? null : (k.tasks[k0.tasks.indexOf(t.task)] ?? t.task);
+  return {
+    name: t.name, index: t.index, process: t.process, task, ops: t.ops, pc: t.pc, status: t.status, wait,
+    progress: t.progress, spins: t.spins, signal: t.signal, killedBy: t.killedBy, loop: t.loop,
+    hashA: t.hashA, hashB: t.hashB, hashOk: t.hashOk,
+  };
+}
+
+/** thread operation ids -> small indices, per scenario (Machine.lastRec) */
+const opIndices = new WeakMap<CompiledScenario, Map<string, number>>();
+function opIndexOf(sc: CompiledScenario, id: string): number {
+  let m = opIndices.get(sc);
+  if (!m) {
+    m = new Map();
+    for (const t of sc.threads) for (const op of t.ops) if (!m.has(op.id)) m.set(op.id, m.size);
+    opIndices.set(sc, m);
+  }
+  let i = m.get(id);
+  if (i === undefined) {
+    i = m.size;
+    m.set(id, i);
+  }
+  return i;
+}
+
+const snapScratch = new StateHasherClass();
+
 /** steps the default schedule may take before it is called non-terminating */
 export const DEFAULT_STEP_LIMIT = 1_000_000;
 
-const STATUS_CODE: Record<ThreadStatus, number> = { ready: 1, blocked: 2, done: 3, signal: 4, killed: 5, livelock: 6, unborn: 7 };
+function statusCode(s: ThreadStatus): number {
+  switch (s) {
+    case 'ready': return 1;
+    case 'blocked': return 2;
+    case 'done': return 3;
+    case 'signal': return 4;
+    case 'killed': return 5;
+    case 'livelock': return 6;
+    case 'unborn': return 7;
+  }
+}
+
+/** a thread's position, status and wait (not its statistics), into t.hashA/B */
+const threadScratch = new StateHasherClass();
+function threadHash(t: ThreadState, uffds: UserfaultfdCtx[]): void {
+  const h = threadScratch.reset();
+  h.u32(statusCode(t.status));
+  h.u32(t.pc);
+  h.u32(t.progress);
+  h.u32(t.signal ? t.signal.sig : 0);
+  h.u32(t.killedBy);
+  const w = t.wait;
+  if (!w) h.u32(0);
+  else if (w.kind === 'uffd_read') {
+    h.u32(1);
+    h.u32(uffds.indexOf(w.ctx));
+  } else {
+    const c = w.cont;
+    h.u32(2);
+    h.num(c.address);
+    h.u32(c.error_code);
+    h.u32(c.flags);
+    h.u32(c.major);
+    h.u32(c.stage === 'vma_lock' ? 1 : 2);
+    h.bool(w.write);
+  }
+  t.hashA = h.controlHi();
+  t.hashB = h.controlLo();
+  t.hashOk = true;
+}
+
+/** the hash of a variable (name and value), kept per value object (values are replaced, not changed) */
+const varHashes = new WeakMap<VarValue, { name: string; a: number; b: number }>();
+const varScratch = new StateHasherClass();
+function varHash(n: string, v: VarValue, uffds: UserfaultfdCtx[]): { name: string; a: number; b: number } {
+  const h = varScratch.reset();
+  h.strc(n);
+  switch (v.kind) {
+    case 'mapping': h.u32(1); h.num(Number(v.addr)); h.num(Number(v.len)); break;
+    case 'uffd': h.u32(2); h.u32(uffds.indexOf(v.ctx)); break;
+    case 'msg': h.u32(3); h.u32(v.msg.event); h.u32(v.msg.flags); h.num(v.msg.address); h.u32(v.msg.ptid); break;
+    case 'data': {
+      h.u32(4);
+      h.num(Number(v.addr));
+      h.u32(v.bytes.length);
+      const bh = bytesHashCached(v.bytes, n.startsWith('\0buf:'));
+      h.pair(bh[0], bh[1]);
+      break;
+    }
+    case 'ioctls': h.u32(5); h.num(Number(v.value & 0xffffffffn)); h.num(Number(v.value >> 32n)); break;
+    case 'process': h.u32(6); h.strc(v.name); break;
+  }
+  return { name: n, a: h.controlHi(), b: h.controlLo() };
+}
 
 export function describe(t: ThreadState): string {
   if (t.status === 'blocked') return t.wait?.kind === 'fault' ? 'blocked in handle_userfault' : 'blocked reading its userfaultfd';
@@ -430,18 +642,25 @@ export function formatSchedule(steps: string[]): string {
   return out.join(' ');
 }
 
-const recordHashes = new WeakMap<OpRecord, [number, number]>();
-const recordScratch = new StateHasherClass();
-/** records never change once made: their hashes are kept */
-function recordHash(r: OpRecord): [number, number] {
-  let v = recordHashes.get(r);
-  if (!v) {
-    const h = recordScratch.reset();
-    h.strc(r.id);
-    h.str(r.errno ?? '');
-    h.str(r.result ?? '');
-    v = [h.controlHi(), h.controlLo()];
-    recordHashes.set(r, v);
+let recHashA = 0, recHashB = 0;
+/** the hash of a record's operation id, errno and result, in recHashA/recHashB */
+function recordHash(r: OpRecord): void {
+  let a = 0x2f1b3c4d ^ Math.imul(r.id.length, 0x9e3779b1), b = 0x6c8e9cf5;
+  for (let j = 0; j < 3; j++) {
+    const s = j === 0 ? r.id : j === 1 ? r.errno : r.result;
+    if (s === null) {
+      a = Math.imul(a ^ 0x7fffffff, 0x01000193);
+      b = (Math.imul(b, 0x5bd1e995) + 0x7fffffff) | 0;
+      continue;
+    }
+    a = Math.imul(a ^ (s.length + 0x10000), 0x01000193);
+    b = (Math.imul(b ^ (b >>> 15), 0x5bd1e995) + s.length) | 0;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      a = Math.imul(a ^ c, 0x01000193);
+      b = (Math.imul(b ^ (b >>> 15), 0x5bd1e995) + c) | 0;
+    }
   }
-  return v;
+  recHashA = fmix32(a ^ Math.imul(b, 0x85ebca6b));
+  recHashB = fmix32(b + Math.imul(a, 0xc2b2ae35));
 }

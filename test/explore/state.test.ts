@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { StateHasher, FingerprintSet } from '../../src/explore/hash.js';
 import { stepOnce, enabledThreads } from '../../src/explore/search.js';
 import type { Machine } from '../../src/sched/machine.js';
-import { afterSetup, scenario, INDEPENDENT, LIVE } from './helpers.js';
+import { PageTable } from '../../src/kernel/mm/pgtable.js';
+import { afterSetup, scenario, INDEPENDENT, LIVE, UNPROTECT_FIRST } from './helpers.js';
 
 function fp(m: Machine): { full: string; control: string } {
   const h = new StateHasher();
@@ -102,5 +103,104 @@ describe('fingerprints', () => {
     expect(s.get(1, 1)).toBe(-1);
     s.add(0, 0, 1234);
     expect(s.get(0, 0)).toBe(1234);
+  });
+});
+
+// A state the explorer reaches through a chain of clones (each step taken on a fresh copy, the
+// original then stepped in place or dropped, as search.ts does) must be the state a fresh machine
+// reaches by taking the same steps: same fingerprint, records, schedule and last results.
+describe('clones against a fresh replay', () => {
+  const cases: [string, string][] = [
+    [LIVE, 'v6.12'], [LIVE, 'v4.19-uffd-wp-2018'], [LIVE, 'v4.19-uffd-wp-2018+fault-retry-unlimited'],
+    [UNPROTECT_FIRST, 'v6.12'], [INDEPENDENT, 'v6.12'],
+  ];
+  for (const [file, k] of cases) {
+    it(`${file.split('/').pop()} on ${k}`, () => {
+      const sc = scenario(file);
+      let seed = 12345;
+      const rnd = (n: number) => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return (seed >>> 8) % n;
+      };
+      for (let walk = 0; walk < 20; walk++) {
+        const root = afterSetup(sc, k);
+        let m = root;
+        const siblings: Machine[] = [];
+        const schedule: number[] = [];
+        for (let depth = 0; depth < 40; depth++) {
+          const en = enabledThreads(m);
+          if (en.length === 0) break;
+          const t = en[rnd(en.length)]!;
+          // a sibling taken first from the same state must not disturb the one we follow
+          const other = en[rnd(en.length)]!;
+          const sib = m.clone();
+          stepOnce(sib, other);
+          siblings.push(sib);
+          const c = rnd(3) === 0 ? m : m.clone();
+          stepOnce(c, t);
+          schedule.push(t);
+          m = c;
+        }
+        const fresh = afterSetup(sc, k);
+        for (const t of schedule) stepOnce(fresh, t);
+        expect(fp(m)).toEqual(fp(fresh));
+        expect(m.taken).toEqual(fresh.taken);
+        expect(m.records.map((r) => [r.id, r.thread, r.errno, r.result, r.step])).toEqual(fresh.records.map((r) => [r.id, r.thread, r.errno, r.result, r.step]));
+        expect([...m.lastRecord]).toEqual([...fresh.lastRecord]);
+        // records asked for, then more steps: the arrays keep growing correctly
+        const en = enabledThreads(m);
+        if (en.length) {
+          stepOnce(m, en[0]!);
+          stepOnce(fresh, en[0]!);
+          expect(m.taken).toEqual(fresh.taken);
+          expect(m.records.length).toBe(fresh.records.length);
+          expect(fp(m)).toEqual(fp(fresh));
+        }
+      }
+    });
+  }
+
+  it('a clone shares records and schedule but never sees the original step', () => {
+    const m = afterSetup(scenario(LIVE), 'v6.12');
+    const n0 = m.records.length;
+    const a = m.clone(), b = m.clone();
+    stepOnce(a, threadIndex(a, 'vcpu0'));
+    stepOnce(b, threadIndex(b, 'vcpu1'));
+    stepOnce(b, threadIndex(b, 'handler'));
+    expect(m.taken).toEqual([]);
+    expect(a.taken).toEqual(['vcpu0']);
+    expect(b.taken).toEqual(['vcpu1', 'handler']);
+    expect(m.records.length).toBe(n0);
+    expect(b.records.length).toBeGreaterThan(n0);
+    expect(b.records.slice(0, n0)).toEqual(m.records);
+  });
+});
+
+describe('page-table fingerprints', () => {
+  it('the hash kept up to date by setRaw equals the hash computed afresh, through copy-on-write copies', () => {
+    let seed = 99;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const fresh = (t: PageTable) => {
+      const c = new PageTable(t.pfn, t.level, t.base, t.e.slice());
+      c.hash();
+      return [c.hashA, c.hashB];
+    };
+    let t = new PageTable(0x1234, 1, 0);
+    t.hash();
+    for (let step = 0; step < 2000; step++) {
+      const i = rnd(512);
+      const v = rnd(4) === 0 ? [0, 0] : [(rnd(0x7fffffff) * 2 + rnd(2)) | 0, rnd(0xfffff)];
+      if (rnd(50) === 0) t = t.cow();
+      t.setRaw(i, v[0]!, v[1]!);
+      if (rnd(20) === 0) {
+        t.hash();
+        expect([t.hashA, t.hashB]).toEqual(fresh(t));
+      }
+    }
+    t.hash();
+    expect([t.hashA, t.hashB]).toEqual(fresh(t));
   });
 });

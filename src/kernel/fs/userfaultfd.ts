@@ -80,11 +80,7 @@ export class UserfaultfdCtx {
 
   /** the same context (same id) over a cloned mm; Kernel.clone fills the queues with cloned entries */
   clone(mm: MmStruct): UserfaultfdCtx {
-    const c = Object.create(UserfaultfdCtx.prototype) as UserfaultfdCtx;
-    return Object.assign(c, {
-      id: this.id, apiDone: this.apiDone, features: this.features, released: this.released, pending: [], waiting: [],
-      mm, nonblock: this.nonblock, userModeOnly: this.userModeOnly, name: this.name,
-    });
+    return new UserfaultfdCtxCopy(this, mm);
   }
 
   /** Fingerprint (explorer): flags and both queues, in order */
@@ -101,6 +97,21 @@ export class UserfaultfdCtx {
     for (const u of this.waiting) u.fingerprint(h, ids);
   }
 }
+
+/** the constructor of UserfaultfdCtx clones (same id, empty queues): every field in one go */
+const UserfaultfdCtxCopy = function (this: Record<string, unknown>, o: UserfaultfdCtx, mm: MmStruct) {
+  this.id = o.id;
+  this.apiDone = o.apiDone;
+  this.features = o.features;
+  this.released = o.released;
+  this.pending = [];
+  this.waiting = [];
+  this.mm = mm;
+  this.nonblock = o.nonblock;
+  this.userModeOnly = o.userModeOnly;
+  this.name = o.name;
+} as unknown as new (o: UserfaultfdCtx, mm: MmStruct) => UserfaultfdCtx;
+UserfaultfdCtxCopy.prototype = UserfaultfdCtx.prototype;
 
 // ---- VMA predicates (include/linux/userfaultfd_k.h) ------------------------------------------
 export function userfaultfd_missing(vma: VmArea): boolean {

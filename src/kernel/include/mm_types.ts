@@ -83,14 +83,27 @@ export class MmStruct {
 
   /** a copy for machine snapshots: page tables copy-on-write, VMAs duplicated (Kernel.clone re-links uffd) */
   clone(): MmStruct {
-    const pgd = this.pgd.cow();
+    const pgd0 = this.pgd;
+    const pgd = pgd0.cow();
     const c = new MmStruct(this.id, pgd);
-    for (const [pfn, t] of this.tables) c.tables.set(pfn, t === this.pgd ? pgd : t.cow());
-    c.vmas = this.vmas.map((v) => v.dup());
+    const tables = c.tables;
+    for (const t of this.tables.values()) tables.set(t.pfn, t === pgd0 ? pgd : t.cow());
+    const vs = this.vmas, n = vs.length;
+    const vmas: VmArea[] = new Array(n);
+    for (let i = 0; i < n; i++) vmas[i] = vs[i]!.dup();
+    c.vmas = vmas;
     c.anonPages = this.anonPages;
     c.mmap_changing = this.mmap_changing;
     c.hasPinned = this.hasPinned;
     c.users = this.users;
+    // the walk cache, pointing at the copy's own table
+    if (this.pmdCacheTable !== null) {
+      const t = tables.get(this.pmdCacheTable.pfn);
+      if (t !== undefined) {
+        c.pmdCacheKey = this.pmdCacheKey;
+        c.pmdCacheTable = t;
+      }
+    }
     return c;
   }
 

@@ -54,6 +54,29 @@ function grow<T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(a:
   return b;
 }
 
+// Copies of the per-slot arrays for a clone, of the used length only: a typed array of up to 64 bytes
+// lives on V8's heap and is cheap to make; a bigger one gets its own backing store (about 1 us).
+function copyF64(a: Float64Array, n: number): Float64Array {
+  const b = new Float64Array(Math.max(n, 1));
+  for (let i = 0; i < n; i++) b[i] = a[i]!;
+  return b;
+}
+function copyU8(a: Uint8Array, n: number): Uint8Array {
+  const b = new Uint8Array(Math.max(n, 1));
+  for (let i = 0; i < n; i++) b[i] = a[i]!;
+  return b;
+}
+function copyU32(a: Uint32Array, n: number): Uint32Array {
+  const b = new Uint32Array(Math.max(n, 1));
+  for (let i = 0; i < n; i++) b[i] = a[i]!;
+  return b;
+}
+function copyI32(a: Int32Array, n: number): Int32Array {
+  const b = new Int32Array(Math.max(n, 1));
+  for (let i = 0; i < n; i++) b[i] = a[i]!;
+  return b;
+}
+
 export class FolioStore {
   // ---- per slot (folio) ----
   pfn = new Float64Array(16);
@@ -78,31 +101,38 @@ export class FolioStore {
 
   // Copy-on-write between clones (explorer): the per-subpage arrays, the per-section slot maps and the
   // free lists are shared by a clone and its original until one of them changes them.
-  /** slots whose `sub` arrays this instance may write (others are shared with a clone) */
-  private subOwned = new Set<number>();
-  /** small sections whose slot map this instance may write */
-  private sectOwned = new Set<number>();
+  /** slots whose `sub` arrays this instance may write (others are shared with a clone); made on first use */
+  private ownedSub: Set<number> | null = null;
+  private get subOwned(): Set<number> {
+    return (this.ownedSub ??= new Set<number>());
+  }
+  /** small sections whose slot map this instance may write; made on first use */
+  private ownedSect: Set<number> | null = null;
+  private get sectOwned(): Set<number> {
+    return (this.ownedSect ??= new Set<number>());
+  }
   /** the free lists are shared with a clone */
   private listsShared = false;
+  /** hash of the free lists, valid while listsHashOk: every change of the lists goes through ownLists() */
+  private listsHashA = 0;
+  private listsHashB = 0;
+  private listsHashOk = false;
 
   clone(): FolioStore {
     // not `new FolioStore()`: its field initializers would allocate arrays only to drop them
-    const c = Object.create(FolioStore.prototype) as FolioStore;
-    Object.assign(c, {
-      pfn: this.pfn.slice(), order: this.order.slice(), flags: this.flags.slice(), refcount: this.refcount.slice(),
-      mapcount: this.mapcount.slice(), sub: this.sub.slice(), nslots: this.nslots, freeSlots: this.freeSlots,
-      liveFolios: this.liveFolios, sectKind: this.sectKind.slice(), sectSlot: this.sectSlot.slice(),
-      sectSmall: this.sectSmall.slice(), nsect: this.nsect, firstSect: this.firstSect, freeSects: this.freeSects,
-      freeSmall: this.freeSmall, subOwned: new Set<number>(), sectOwned: new Set<number>(), listsShared: true,
-    });
+    const n = this.nslots, ns = this.nsect;
+    const c = new FolioStoreCopy(this, copyF64(this.pfn, n), copyU8(this.order, n), copyU32(this.flags, n), copyI32(this.refcount, n),
+      copyI32(this.mapcount, n), copyU8(this.sectKind, ns), copyI32(this.sectSlot, ns));
     this.listsShared = true;
-    this.subOwned.clear();
-    this.sectOwned.clear();
+    this.ownedSub = null;
+    this.ownedSect = null;
     return c;
   }
 
   /** the free lists, made private to this instance before a change */
   private ownLists(): void {
+    // called before every change of the lists
+    this.listsHashOk = false;
     if (!this.listsShared) return;
     this.freeSlots = this.freeSlots.slice();
     this.freeSects = this.freeSects.slice();
@@ -126,28 +156,48 @@ export class FolioStore {
    */
   fingerprint(h: StateHasher): void {
     const n = this.nslots;
-    h.u32(n);
+    const pfn = this.pfn, order = this.order, flags = this.flags, refcount = this.refcount, mapcount = this.mapcount;
+    const sub = this.sub, owned = this.ownedSub;
+    // every slot mixed into two independent 32-bit lanes, then the lanes into h
+    let a = n ^ 0x3c6ef372, b = n + 0x2545f491;
     for (let s = 0; s < n; s++) {
-      if (this.refcount[s] === 0 && this.flags[s] === 0) {
-        h.u32(0xdead);
+      const rc = refcount[s]!, fl = flags[s]!;
+      if (rc === 0 && fl === 0) {
+        a = Math.imul(a ^ 0xdead, 0x01000193);
+        b = (Math.imul(b, 0x2c1b3c6d) + 0xdead) | 0;
         continue;
       }
-      h.num(this.pfn[s]!);
-      h.u32(this.order[s]!);
-      h.u32(this.flags[s]!);
-      h.u32(this.refcount[s]!);
-      h.u32(this.mapcount[s]!);
-      const sub = this.sub[s];
-      if (sub) {
-        h.u32(0x5b);
-        const sh = this.subOwned.has(s) ? subHash(sub) : (subCache.get(sub) ?? cacheSub(sub));
-        h.pair(sh[0], sh[1]);
+      const p = pfn[s]!, plo = p | 0, phi = (p / 4294967296) | 0, o = order[s]!, mc = mapcount[s]!;
+      // lane a: murmur3-style over the five fields
+      let x = mix32(mix32(mix32(mix32(mix32(0x9747b28c, plo), phi ^ (o << 24)), fl), rc), mc);
+      // lane b: the same fields through different constants and order
+      let y = mix32(mix32(mix32(mix32(mix32(0x5bd1e995, mc ^ 0x6a09e667), fl ^ 0x3c6ef372), rc ^ 0xa54ff53a), plo ^ 0x510e527f), phi + o);
+      x ^= x >>> 16;
+      x = Math.imul(x, 0x85ebca6b);
+      x ^= x >>> 13;
+      y ^= y >>> 15;
+      y = Math.imul(y, 0xc2b2ae35);
+      y ^= y >>> 16;
+      const sb = sub[s];
+      if (sb) {
+        const sh = owned !== null && owned.has(s) ? subHash(sb) : (subCache.get(sb) ?? cacheSub(sb));
+        x = mix32(x, sh[0]);
+        y = mix32(y, sh[1]);
       }
+      a = (Math.imul(a ^ x, 0x01000193) + s) | 0;
+      b = (Math.imul(b + y, 0x2c1b3c6d) ^ (b >>> 11)) | 0;
     }
-    const lh = this.listsShared ? (listCache.get(this.freeSmall) ?? cacheLists(this)) : listsHash(this);
-    h.pair(lh[0], lh[1]);
-    h.u32(this.nsect);
-    for (let i = 0; i < this.nsect; i++) h.u32(this.sectKind[i]!);
+    h.pair(a, b);
+    if (!this.listsHashOk) {
+      const lh = listsHash(this);
+      this.listsHashA = lh[0];
+      this.listsHashB = lh[1];
+      this.listsHashOk = true;
+    }
+    h.pair(this.listsHashA, this.listsHashB);
+    const ns = this.nsect, kind = this.sectKind;
+    h.u32(ns);
+    for (let i = 0; i < ns; i++) h.u32(kind[i]!);
   }
 
   /** does the allocator (slots, sections, free lists) stand exactly where o's does? (explorer write sets) */
@@ -375,9 +425,51 @@ export class FolioStore {
   get sections(): number { return this.nsect; }
 }
 
+/**
+ * The constructor of FolioStore clones: the fields of a FolioStore in one go (an object made by
+ * Object.create and filled field by field reallocates its property store as it grows).
+ */
+const FolioStoreCopy = function (this: Record<string, unknown>, o: FolioStore, pfn: Float64Array, order: Uint8Array, flags: Uint32Array,
+  refcount: Int32Array, mapcount: Int32Array, sectKind: Uint8Array, sectSlot: Int32Array) {
+  const x = o as unknown as Record<string, unknown>;
+  this.pfn = pfn;
+  this.order = order;
+  this.flags = flags;
+  this.refcount = refcount;
+  this.mapcount = mapcount;
+  this.sub = o.sub.slice();
+  this.nslots = o.nslots;
+  this.freeSlots = o.freeSlots;
+  this.liveFolios = o.liveFolios;
+  this.sectKind = sectKind;
+  this.sectSlot = sectSlot;
+  this.sectSmall = (x.sectSmall as unknown[]).slice();
+  this.nsect = x.nsect;
+  this.firstSect = x.firstSect;
+  this.freeSects = x.freeSects;
+  this.freeSmall = x.freeSmall;
+  this.ownedSub = null;
+  this.ownedSect = null;
+  this.listsShared = true;
+  this.listsHashA = x.listsHashA;
+  this.listsHashB = x.listsHashB;
+  this.listsHashOk = x.listsHashOk;
+} as unknown as new (o: FolioStore, pfn: Float64Array, order: Uint8Array, flags: Uint32Array, refcount: Int32Array, mapcount: Int32Array,
+  sectKind: Uint8Array, sectSlot: Int32Array) => FolioStore;
+FolioStoreCopy.prototype = FolioStore.prototype;
+
+/** one murmur3 round: h mixed with k */
+function mix32(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
+}
+
 // hashes of parts shared between clones (never written again while shared)
 const subCache = new WeakMap<SubpageState, [number, number]>();
-const listCache = new WeakMap<number[], [number, number]>();
 
 function subHash(sub: SubpageState): [number, number] {
   let a = 0x5b5b, b = 0x1234567;
@@ -396,22 +488,17 @@ function cacheSub(sub: SubpageState): [number, number] {
 }
 /** the free lists, in order (their order decides the pfn of the next allocation) */
 function listsHash(f: FolioStore): [number, number] {
-  let a = 0x7e7e, b = 0x2468ace;
-  const mix = (v: number) => {
-    a = Math.imul(a ^ (v | 0), 0x01000193);
-    b = (Math.imul(b, 31) + (v | 0) + Math.floor(v / 4294967296)) | 0;
-  };
   const l = f as unknown as { freeSlots: number[]; freeSmall: number[]; freeSects: number[] };
-  mix(l.freeSlots.length);
-  for (const v of l.freeSlots) mix(v);
-  mix(l.freeSmall.length);
-  for (const v of l.freeSmall) mix(v);
-  mix(l.freeSects.length);
-  for (const v of l.freeSects) mix(v);
+  let a = 0x7e7e, b = 0x2468ace;
+  for (let j = 0; j < 3; j++) {
+    const xs = j === 0 ? l.freeSlots : j === 1 ? l.freeSmall : l.freeSects;
+    a = Math.imul(a ^ xs.length, 0x01000193);
+    b = (Math.imul(b, 31) + xs.length) | 0;
+    for (let i = 0; i < xs.length; i++) {
+      const v = xs[i]!;
+      a = Math.imul(a ^ (v | 0), 0x01000193);
+      b = (Math.imul(b, 31) + (v | 0) + ((v / 4294967296) | 0)) | 0;
+    }
+  }
   return [a, b];
-}
-function cacheLists(f: FolioStore): [number, number] {
-  const h = listsHash(f);
-  listCache.set((f as unknown as { freeSmall: number[] }).freeSmall, h);
-  return h;
 }

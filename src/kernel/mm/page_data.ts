@@ -14,12 +14,12 @@ export class PageData {
   private sections = new Map<number, number>();
 
   private added(pfn: number): void {
-    this.ownMaps();
+    this.ownSections();
     const s = Math.floor(pfn / 512);
     this.sections.set(s, (this.sections.get(s) ?? 0) + 1);
   }
   private removed(pfn: number): void {
-    this.ownMaps();
+    this.ownSections();
     const s = Math.floor(pfn / 512);
     const n = (this.sections.get(s) ?? 1) - 1;
     if (n <= 0) this.sections.delete(s);
@@ -31,31 +31,52 @@ export class PageData {
    * whichever side writes a shared page first gets a private copy (the explorer clones a machine
    * for each step it tries, and most steps touch no page or one).
    */
-  private owned = new Set<number>();
+  private ownedSet: Set<number> | null = null;
+  private get owned(): Set<number> {
+    return (this.ownedSet ??= new Set<number>());
+  }
   /** the last pfn known to be owned (a fast path for byte-by-byte writes) */
   private lastOwned = -1;
 
   /** `pages` and `sections` are shared with a clone until either side adds or drops a page */
   private mapsShared = false;
 
+  /**
+   * Hash of the contents, valid while hashOk: every change of a page or of the map goes through
+   * ownMaps() or writable(), which drop it. A clone starts with its original's.
+   */
+  private hashA = 0;
+  private hashB = 0;
+  private hashOk = false;
+
   clone(): PageData {
-    const c = Object.create(PageData.prototype) as PageData;
-    Object.assign(c, { pages: this.pages, sections: this.sections, owned: new Set<number>(), lastOwned: -1, mapsShared: true });
+    const c = new PageDataCopy(this);
     this.mapsShared = true;
-    this.owned.clear();
+    this.sectionsShared = true;
+    this.ownedSet = null;
     this.lastOwned = -1;
     return c;
   }
 
   private ownMaps(): void {
+    // called before every change of the page map
+    this.hashOk = false;
     if (!this.mapsShared) return;
     this.pages = new Map(this.pages);
-    this.sections = new Map(this.sections);
     this.mapsShared = false;
+  }
+  /** `sections` is shared with a clone until a page is added or dropped (most writes replace one) */
+  private sectionsShared = false;
+  private ownSections(): void {
+    if (!this.sectionsShared) return;
+    this.sections = new Map(this.sections);
+    this.sectionsShared = false;
   }
 
   /** the page of pfn, made private to this instance (copied if it is shared with a clone) */
   private writable(pfn: number, b: PageBytes): PageBytes {
+    // called before every change of a page's bytes
+    this.hashOk = false;
     if (pfn === this.lastOwned) return b;
     if (!this.owned.has(pfn)) {
       b = b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() };
@@ -75,21 +96,21 @@ export class PageData {
   /** Fingerprint (explorer): the contents of every page, independent of how they are stored */
   fingerprint(h: StateHasher): void {
     this.lastOwned = -1;
-    // a page map shared with a clone is never changed again: its hash can be kept
-    const cached = this.mapsShared ? mapHashCache.get(this.pages) : undefined;
-    if (cached) {
-      h.pair(cached[0], cached[1]);
+    if (this.hashOk) {
+      h.pair(this.hashA, this.hashB);
       return;
     }
     let a = 0, b = 0;
     for (const [pfn, p] of this.pages) {
-      const ph = this.owned.has(pfn) ? pageHash(p) : (hashCache.get(p) ?? cacheHash(p));
+      const ph = this.ownedSet !== null && this.ownedSet.has(pfn) ? pageHash(p) : (hashCache.get(p) ?? cacheHash(p));
       if (ph[0] === 0 && ph[1] === 0) continue; // written back to all zeroes: same as never written
       const x = Math.imul(ph[0] ^ Math.imul(pfn | 0, 0x9e3779b1), 0x85ebca6b) ^ Math.floor(pfn / 4294967296);
       a = (a + (x ^ (x >>> 15))) | 0;
       b = (b + Math.imul(ph[1] + (pfn | 0), 0xc2b2ae35)) | 0;
     }
-    if (this.mapsShared) mapHashCache.set(this.pages, [a, b]);
+    this.hashA = a;
+    this.hashB = b;
+    this.hashOk = true;
     h.pair(a, b);
   }
 
@@ -213,6 +234,21 @@ export class PageData {
   pfns(): IterableIterator<number> { return this.pages.keys(); }
 }
 
+/** the constructor of PageData clones: every field in one go (see FolioStoreCopy) */
+const PageDataCopy = function (this: Record<string, unknown>, o: PageData) {
+  const x = o as unknown as Record<string, unknown>;
+  this.pages = x.pages;
+  this.sections = x.sections;
+  this.ownedSet = null;
+  this.lastOwned = -1;
+  this.mapsShared = true;
+  this.sectionsShared = true;
+  this.hashA = x.hashA;
+  this.hashB = x.hashB;
+  this.hashOk = x.hashOk;
+} as unknown as new (o: PageData) => PageData;
+PageDataCopy.prototype = PageData.prototype;
+
 /** content hash of a page in either form: the sum of byteMix over its non-zero bytes */
 function pageHash(b: PageBytes): [number, number] {
   let x = 0, y = 0;
@@ -234,7 +270,6 @@ function pageHash(b: PageBytes): [number, number] {
   return [x, y];
 }
 
-const mapHashCache = new WeakMap<Map<number, PageBytes>, [number, number]>();
 
 /** page objects shared between clones are never written again, so their hash can be kept */
 const hashCache = new WeakMap<PageBytes, [number, number]>();

@@ -29,6 +29,12 @@ export class PageTable {
   hashA = 0;
   hashB = 0;
   hashOk = false;
+  /**
+   * explorer write sets: the shared array `e` was copied from at the first write after cow(), and
+   * the indices written since (null: not tracked, or too many)
+   */
+  origin: Int32Array | null = null;
+  written: number[] | null = null;
   constructor(readonly pfn: number, readonly level: number, readonly base: number, words?: Int32Array) {
     this.e = words ?? new Int32Array(1024);
   }
@@ -47,7 +53,10 @@ export class PageTable {
     t.shared = this.shared = true;
     return t;
   }
-  /** fingerprint of the entries: order-independent over non-none entries, cached until the next write */
+  /**
+   * fingerprint of the entries: the sum over non-none entries of a hash of (index, entry), in two
+   * lanes; cached, and kept up to date by setRaw once computed
+   */
   hash(): void {
     if (this.hashOk) return;
     const e = this.e;
@@ -55,16 +64,8 @@ export class PageTable {
     for (let i = 0; i < 512; i++) {
       const lo = e[2 * i]!, hi = e[2 * i + 1]!;
       if (lo === 0 && hi === 0) continue;
-      let x = Math.imul(lo ^ Math.imul(i + 1, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(hi ^ 0x27d4eb2f, 0xc2b2ae35);
-      x ^= x >>> 15;
-      x = Math.imul(x, 0x2c1b3c6d);
-      x ^= x >>> 12;
-      a = (a + x) | 0;
-      let y = Math.imul(hi ^ Math.imul(i + 7, 0x165667b1), 0xcc9e2d51) ^ Math.imul(lo ^ 0x61c88647, 0x1b873593);
-      y ^= y >>> 16;
-      y = Math.imul(y, 0x297a2d39);
-      y ^= y >>> 13;
-      b = (b + y) | 0;
+      a = (a + entryHashA(i, lo, hi)) | 0;
+      b = (b + entryHashB(i, lo, hi)) | 0;
     }
     this.hashA = a;
     this.hashB = b;
@@ -82,19 +83,55 @@ export class PageTable {
   setRaw(i: number, lo: number, hi: number): void {
     if (this.e[2 * i] === (lo | 0) && this.e[2 * i + 1] === (hi | 0)) return;
     if (this.shared) {
+      this.origin = this.e;
+      this.written = [];
       this.e = this.e.slice();
       this.shared = false;
     }
-    this.hashOk = false;
-    const was = this.e[2 * i] !== 0 || this.e[2 * i + 1] !== 0;
+    if (this.written !== null) {
+      if (this.written.length < 64) this.written.push(i);
+      else this.written = null;
+    }
+    const oldLo = this.e[2 * i]!, oldHi = this.e[2 * i + 1]!;
+    const was = oldLo !== 0 || oldHi !== 0;
     const now = lo !== 0 || hi !== 0;
     this.e[2 * i] = lo;
     this.e[2 * i + 1] = hi;
     if (was !== now) this.nr += now ? 1 : -1;
+    if (this.hashOk) {
+      // the entry's share of the fingerprint, out with the old value and in with the new
+      const newLo = this.e[2 * i]!, newHi = this.e[2 * i + 1]!;
+      let a = this.hashA, b = this.hashB;
+      if (oldLo !== 0 || oldHi !== 0) {
+        a = (a - entryHashA(i, oldLo, oldHi)) | 0;
+        b = (b - entryHashB(i, oldLo, oldHi)) | 0;
+      }
+      if (newLo !== 0 || newHi !== 0) {
+        a = (a + entryHashA(i, newLo, newHi)) | 0;
+        b = (b + entryHashB(i, newLo, newHi)) | 0;
+      }
+      this.hashA = a;
+      this.hashB = b;
+    }
   }
   clear(i: number): void { this.setRaw(i, 0, 0); }
   /** virtual address mapped by entry i */
   addrOf(i: number): number { return this.base + i * SPAN[this.level]!; }
+}
+
+function entryHashA(i: number, lo: number, hi: number): number {
+  let x = Math.imul(lo ^ Math.imul(i + 1, 0x9e3779b1), 0x85ebca6b) ^ Math.imul(hi ^ 0x27d4eb2f, 0xc2b2ae35);
+  x ^= x >>> 15;
+  x = Math.imul(x, 0x2c1b3c6d);
+  x ^= x >>> 12;
+  return x;
+}
+function entryHashB(i: number, lo: number, hi: number): number {
+  let y = Math.imul(hi ^ Math.imul(i + 7, 0x165667b1), 0xcc9e2d51) ^ Math.imul(lo ^ 0x61c88647, 0x1b873593);
+  y ^= y >>> 16;
+  y = Math.imul(y, 0x297a2d39);
+  y ^= y >>> 13;
+  return y;
 }
 
 /** a pointer to one entry: (table, index), the model's pmd_t * / pte_t * */
