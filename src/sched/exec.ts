@@ -100,7 +100,7 @@ function setVar(m: Machine, name: string | null, v: VarValue): void {
 
 function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null): void {
   const rec = { id: op.id, thread: t.name, op: op.op, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result, step: m.step };
-  m.noteRecord(rec);
+  m.noteRecord(rec, t.index >= 0 ? m.opIndex(t) : undefined);
   m.k.tr?.emit('syscall', op.op, { id: op.id, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result });
 }
 

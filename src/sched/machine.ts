@@ -306,7 +306,19 @@ export class Machine {
   }
 
   /** remember an operation's result (exec.ts) */
-  noteRecord(rec: OpRecord): void {
+  /** index of thread t's current operation among all thread operations (opIndexOf, without the lookup) */
+  opIndex(t: ThreadState): number {
+    let base = this.opBases;
+    if (!base) {  // clones (MachineCopy) start without it
+      base = this.opBases = new Int32Array(this.threads.length);
+      let n = 0;
+      this.threads.forEach((x, i) => { base![i] = n; n += x.ops.length; });
+    }
+    return base[t.index]! + t.pc;
+  }
+  private opBases: Int32Array | null = null;
+
+  noteRecord(rec: OpRecord, index?: number): void {
     if (this.recArr !== null) this.recArr.push(rec);
     else this.recList = { v: rec, next: this.recList };
     if (rec.thread === 'setup') return;
@@ -315,7 +327,7 @@ export class Machine {
       this.lastRecH = this.lastRecH.slice();
       this.sharedMaps &= ~1;
     }
-    const i = opIndexOf(this.sc, rec.id);
+    const i = index ?? opIndexOf(this.sc, rec.id);
     const hs = this.lastRecH;
     if (this.lastRec[i]) {
       this.lastSumA = (this.lastSumA - hs[2 * i]!) | 0;

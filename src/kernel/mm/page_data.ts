@@ -10,21 +10,11 @@ type PageBytes = Sparse | Uint8Array;
 
 export class PageData {
   private pages = new Map<number, PageBytes>();
-  /** 2 MiB sections (pfn >> 9) that hold at least one written page */
-  private sections = new Map<number, number>();
-
-  private added(pfn: number): void {
-    this.ownSections();
-    const s = Math.floor(pfn / 512);
-    this.sections.set(s, (this.sections.get(s) ?? 0) + 1);
-  }
-  private removed(pfn: number): void {
-    this.ownSections();
-    const s = Math.floor(pfn / 512);
-    const n = (this.sections.get(s) ?? 1) - 1;
-    if (n <= 0) this.sections.delete(s);
-    else this.sections.set(s, n);
-  }
+  /**
+   * false until this instance is cloned (or is a clone): until then every page is its own and none of
+   * the copy-on-write bookkeeping below is needed (a plain `mmsim run`)
+   */
+  private everShared = false;
 
   /**
    * Pages this instance may change in place. A clone shares every page object with its original;
@@ -38,7 +28,7 @@ export class PageData {
   /** the last pfn known to be owned (a fast path for byte-by-byte writes) */
   private lastOwned = -1;
 
-  /** `pages` and `sections` are shared with a clone until either side adds or drops a page */
+  /** `pages` is shared with a clone until either side adds or drops a page */
   private mapsShared = false;
 
   /**
@@ -51,8 +41,8 @@ export class PageData {
 
   clone(): PageData {
     const c = new PageDataCopy(this);
+    this.everShared = true;
     this.mapsShared = true;
-    this.sectionsShared = true;
     this.ownedSet = null;
     this.lastOwned = -1;
     return c;
@@ -65,19 +55,12 @@ export class PageData {
     this.pages = new Map(this.pages);
     this.mapsShared = false;
   }
-  /** `sections` is shared with a clone until a page is added or dropped (most writes replace one) */
-  private sectionsShared = false;
-  private ownSections(): void {
-    if (!this.sectionsShared) return;
-    this.sections = new Map(this.sections);
-    this.sectionsShared = false;
-  }
 
   /** the page of pfn, made private to this instance (copied if it is shared with a clone) */
   private writable(pfn: number, b: PageBytes): PageBytes {
     // called before every change of a page's bytes
     this.hashOk = false;
-    if (pfn === this.lastOwned) return b;
+    if (!this.everShared || pfn === this.lastOwned) return b;
     if (!this.owned.has(pfn)) {
       b = b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() };
       this.ownMaps();
@@ -102,7 +85,9 @@ export class PageData {
     }
     let a = 0, b = 0;
     for (const [pfn, p] of this.pages) {
-      const ph = this.ownedSet !== null && this.ownedSet.has(pfn) ? pageHash(p) : (hashCache.get(p) ?? cacheHash(p));
+      // a page this instance may still change is hashed afresh; shared ones keep their hash
+      const mine = !this.everShared || (this.ownedSet !== null && this.ownedSet.has(pfn));
+      const ph = mine ? pageHash(p) : (hashCache.get(p) ?? cacheHash(p));
       if (ph[0] === 0 && ph[1] === 0) continue; // written back to all zeroes: same as never written
       const x = Math.imul(ph[0] ^ Math.imul(pfn | 0, 0x9e3779b1), 0x85ebca6b) ^ Math.floor(pfn / 4294967296);
       a = (a + (x ^ (x >>> 15))) | 0;
@@ -153,8 +138,7 @@ export class PageData {
       b = { offs: [], vals: [] };
       this.ownMaps();
       this.pages.set(pfn, b);
-      this.added(pfn);
-      this.owned.add(pfn);
+      if (this.everShared) this.owned.add(pfn);
     } else b = this.writable(pfn, b);
     if (b instanceof Uint8Array) {
       b[off] = v;
@@ -173,7 +157,7 @@ export class PageData {
       for (let j = 0; j < b.offs.length; j++) d[b.offs[j]!] = b.vals[j]!;
       this.ownMaps();
       this.pages.set(pfn, d);
-      this.owned.add(pfn);
+      if (this.everShared) this.owned.add(pfn);
     }
   }
 
@@ -184,27 +168,22 @@ export class PageData {
     if (!b) return;
     this.ownMaps();
     this.pages.set(dst, b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() });
-    this.owned.add(dst);
-    this.added(dst);
+    if (this.everShared) this.owned.add(dst);
   }
 
   /** clear_highpage: the page reads as zero again (freeing or zeroing it) */
   clearPage(pfn: number): void {
     if (!this.pages.has(pfn)) return;
     this.ownMaps();
-    if (this.pages.delete(pfn)) this.removed(pfn);
-    this.owned.delete(pfn);
+    this.pages.delete(pfn);
+    if (this.everShared) this.owned.delete(pfn);
     if (pfn === this.lastOwned) this.lastOwned = -1;
   }
 
   /** clear n pages from base (a freed or freshly zeroed folio) */
   clearRange(base: number, n: number): void {
     if (this.pages.size === 0) return;
-    for (let s = Math.floor(base / 512); s <= Math.floor((base + n - 1) / 512); s++) {
-      if (!this.sections.has(s)) continue;
-      const lo = Math.max(base, s * 512), hi = Math.min(base + n, s * 512 + 512);
-      for (let p = lo; p < hi; p++) this.clearPage(p);
-    }
+    for (let p = base; p < base + n; p++) this.clearPage(p);
   }
 
   /** all bytes of the page (for comparing snapshots) */
@@ -238,11 +217,10 @@ export class PageData {
 const PageDataCopy = function (this: Record<string, unknown>, o: PageData) {
   const x = o as unknown as Record<string, unknown>;
   this.pages = x.pages;
-  this.sections = x.sections;
+  this.everShared = true;
   this.ownedSet = null;
   this.lastOwned = -1;
   this.mapsShared = true;
-  this.sectionsShared = true;
   this.hashA = x.hashA;
   this.hashB = x.hashB;
   this.hashOk = x.hashOk;
