@@ -1,12 +1,19 @@
 // What is written in physical pages. Pages read as zero until written; only written bytes are kept:
-// a few bytes as (offset, value) pairs, a busy page as a full 4 KiB array.
+// one byte as a number (offset << 8 | value), a few as (offset, value) pairs, a busy page as a full
+// 4 KiB array.
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { byteMix, type StateHasher } from '../../explore/hash.js';
 
 const DENSE_AFTER = 64;
 
 type Sparse = { offs: number[]; vals: number[] };
-type PageBytes = Sparse | Uint8Array;
+/** a page with one written byte: offset << 8 | value (no allocation: the common first touch) */
+type OneByte = number;
+type PageBytes = OneByte | Sparse | Uint8Array;
+
+function sparseOf(b: Sparse | OneByte): Sparse {
+  return typeof b === 'number' ? { offs: [b >>> 8], vals: [b & 0xff] } : b;
+}
 
 export class PageData {
   private pages = new Map<number, PageBytes>();
@@ -57,7 +64,7 @@ export class PageData {
   }
 
   /** the page of pfn, made private to this instance (copied if it is shared with a clone) */
-  private writable(pfn: number, b: PageBytes): PageBytes {
+  private writable(pfn: number, b: Sparse | Uint8Array): Sparse | Uint8Array {
     // called before every change of a page's bytes
     this.hashOk = false;
     if (!this.everShared || pfn === this.lastOwned) return b;
@@ -87,7 +94,7 @@ export class PageData {
     for (const [pfn, p] of this.pages) {
       // a page this instance may still change is hashed afresh; shared ones keep their hash
       const mine = !this.everShared || (this.ownedSet !== null && this.ownedSet.has(pfn));
-      const ph = mine ? pageHash(p) : (hashCache.get(p) ?? cacheHash(p));
+      const ph = mine || typeof p === 'number' ? pageHash(p) : (hashCache.get(p) ?? cacheHash(p));
       if (ph[0] === 0 && ph[1] === 0) continue; // written back to all zeroes: same as never written
       const x = Math.imul(ph[0] ^ Math.imul(pfn | 0, 0x9e3779b1), 0x85ebca6b) ^ Math.floor(pfn / 4294967296);
       a = (a + (x ^ (x >>> 15))) | 0;
@@ -110,7 +117,8 @@ export class PageData {
 
   readByte(pfn: number, off: number): number {
     const b = this.pages.get(pfn);
-    if (!b) return 0;
+    if (b === undefined) return 0;
+    if (typeof b === 'number') return b >>> 8 === off ? b & 0xff : 0;
     if (b instanceof Uint8Array) return b[off]!;
     const i = b.offs.indexOf(off);
     return i < 0 ? 0 : b.vals[i]!;
@@ -120,7 +128,12 @@ export class PageData {
   readInto(pfn: number, off: number, out: Uint8Array, at: number, n: number): void {
     const b = this.pages.get(pfn);
     out.fill(0, at, at + n);
-    if (!b) return;
+    if (b === undefined) return;
+    if (typeof b === 'number') {
+      const o = b >>> 8;
+      if (o >= off && o < off + n) out[at + o - off] = b & 0xff;
+      return;
+    }
     if (b instanceof Uint8Array) {
       out.set(b.subarray(off, off + n), at);
       return;
@@ -132,14 +145,28 @@ export class PageData {
   }
 
   writeByte(pfn: number, off: number, v: number): void {
-    let b = this.pages.get(pfn);
-    if (!b) {
+    const cur = this.pages.get(pfn);
+    if (cur === undefined) {
       if (v === 0) return;
-      b = { offs: [], vals: [] };
+      this.ownMaps();
+      this.pages.set(pfn, (off << 8) | v);
+      return;
+    }
+    let b: Exclude<typeof cur, number | undefined>;
+    if (typeof cur === 'number') {
+      if (cur >>> 8 === off) {
+        if ((cur & 0xff) === v) return;
+        this.ownMaps();
+        if (v === 0) this.pages.delete(pfn);
+        else this.pages.set(pfn, (off << 8) | v);
+        return;
+      }
+      if (v === 0) return;
+      b = { offs: [cur >>> 8], vals: [cur & 0xff] };
       this.ownMaps();
       this.pages.set(pfn, b);
       if (this.everShared) this.owned.add(pfn);
-    } else b = this.writable(pfn, b);
+    } else b = this.writable(pfn, cur);
     if (b instanceof Uint8Array) {
       b[off] = v;
       return;
@@ -167,7 +194,7 @@ export class PageData {
     this.clearPage(dst);
     if (!b) return;
     this.ownMaps();
-    this.pages.set(dst, b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() });
+    this.pages.set(dst, typeof b === 'number' ? b : b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() });
     if (this.everShared) this.owned.add(dst);
   }
 
@@ -189,21 +216,25 @@ export class PageData {
   /** all bytes of the page (for comparing snapshots) */
   readPage(pfn: number): Uint8Array {
     const out = new Uint8Array(PAGE_SIZE);
-    const b = this.pages.get(pfn);
-    if (!b) return out;
-    if (b instanceof Uint8Array) out.set(b);
-    else for (let j = 0; j < b.offs.length; j++) out[b.offs[j]!] = b.vals[j]!;
+    const p = this.pages.get(pfn);
+    if (p === undefined) return out;
+    if (p instanceof Uint8Array) out.set(p);
+    else {
+      const b = sparseOf(p);
+      for (let j = 0; j < b.offs.length; j++) out[b.offs[j]!] = b.vals[j]!;
+    }
     return out;
   }
 
   /** a cheap digest of a page's contents (for state fingerprints) */
   digest(pfn: number): number {
-    const b = this.pages.get(pfn);
-    if (!b) return 0;
+    const p = this.pages.get(pfn);
+    if (p === undefined) return 0;
     let h = 0x811c9dc5;
-    if (b instanceof Uint8Array) {
-      for (let i = 0; i < b.length; i++) if (b[i]) h = Math.imul(h ^ (i * 257 + b[i]!), 0x01000193);
+    if (p instanceof Uint8Array) {
+      for (let i = 0; i < p.length; i++) if (p[i]) h = Math.imul(h ^ (i * 257 + p[i]!), 0x01000193);
     } else {
+      const b = sparseOf(p);
       const idx = b.offs.map((_, j) => j).sort((x, y) => b.offs[x]! - b.offs[y]!);
       for (const j of idx) if (b.vals[j]) h = Math.imul(h ^ (b.offs[j]! * 257 + b.vals[j]!), 0x01000193);
     }
@@ -228,8 +259,10 @@ const PageDataCopy = function (this: Record<string, unknown>, o: PageData) {
 PageDataCopy.prototype = PageData.prototype;
 
 /** content hash of a page in either form: the sum of byteMix over its non-zero bytes */
-function pageHash(b: PageBytes): [number, number] {
+function pageHash(p: PageBytes): [number, number] {
   let x = 0, y = 0;
+  if (typeof p === 'number') return (p & 0xff) ? byteMix(p >>> 8, p & 0xff) : [0, 0];
+  const b = p;
   if (b instanceof Uint8Array) {
     for (let i = 0; i < b.length; i++) {
       if (!b[i]) continue;
@@ -250,8 +283,9 @@ function pageHash(b: PageBytes): [number, number] {
 
 
 /** page objects shared between clones are never written again, so their hash can be kept */
-const hashCache = new WeakMap<PageBytes, [number, number]>();
+const hashCache = new WeakMap<Sparse | Uint8Array, [number, number]>();
 function cacheHash(b: PageBytes): [number, number] {
+  if (typeof b === 'number') return pageHash(b);
   const h = pageHash(b);
   hashCache.set(b, h);
   return h;
