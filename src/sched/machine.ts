@@ -107,6 +107,12 @@ export class Machine {
   private lastRecH: number[] = [];
   private lastSumA = 0;
   private lastSumB = 0;
+  /**
+   * lastRecH/lastSum are kept up to date only once a fingerprint has been asked for (exploration);
+   * a single run never hashes its records. lastHashOk is false while they lag behind lastRec.
+   */
+  private hashLast = false;
+  private lastHashOk = true;
   /** data_at checks: "buffer@checkpoint" -> what the copies into the buffer looked like */
   copies = new Map<string, CopyCheck>();
   /** lastRec, copies and snapshots are shared with a clone until changed (bits 1, 2, 4) */
@@ -328,6 +334,12 @@ export class Machine {
       this.sharedMaps &= ~1;
     }
     const i = index ?? opIndexOf(this.sc, rec.id);
+    if (!this.hashLast) {
+      while (this.lastRec.length < i) this.lastRec.push(undefined);
+      this.lastRec[i] = rec;
+      this.lastHashOk = false;
+      return;
+    }
     const hs = this.lastRecH;
     if (this.lastRec[i]) {
       this.lastSumA = (this.lastSumA - hs[2 * i]!) | 0;
@@ -341,6 +353,27 @@ export class Machine {
     hs[2 * i + 1] = recHashB;
     this.lastSumA = (this.lastSumA + recHashA) | 0;
     this.lastSumB = (this.lastSumB + recHashB) | 0;
+  }
+
+  /** recompute the hashes of lastRec and switch noteRecord to keeping them incrementally */
+  private rehashLast(): void {
+    const hs: number[] = [];
+    let a = 0, b = 0;
+    for (let i = 0; i < this.lastRec.length; i++) {
+      const r = this.lastRec[i];
+      if (!r) { hs.push(0, 0); continue; }
+      recordHash(r);
+      hs.push(recHashA, recHashB);
+      a = (a + recHashA) | 0;
+      b = (b + recHashB) | 0;
+    }
+    this.lastRecH = hs;
+    this.lastSumA = a;
+    this.lastSumB = b;
+    this.sharedMaps &= ~1; // lastRecH is new; lastRec itself may still be shared
+    this.lastRec = this.lastRec.slice();
+    this.hashLast = true;
+    this.lastHashOk = true;
   }
 
   /** update a data_at tally (scenario/copies.ts) */
@@ -443,6 +476,7 @@ export class Machine {
     }
     h.setEnd();
     // the last record of each operation: an unordered set, its sum kept by noteRecord
+    if (!this.lastHashOk) this.rehashLast();
     h.pair(this.lastSumA, this.lastSumB);
     if (!this.snapHashOk) {
       const s = snapScratch.reset();
@@ -487,6 +521,8 @@ const MachineCopy = function (this: Record<string, unknown>, o: Machine, k: Kern
   this.lastRecH = x.lastRecH;
   this.lastSumA = x.lastSumA;
   this.lastSumB = x.lastSumB;
+  this.hashLast = x.hashLast;
+  this.lastHashOk = x.lastHashOk;
   this.copies = o.copies;
   this.sharedMaps = 7;
   this.snapshots = o.snapshots;
