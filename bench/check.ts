@@ -7,7 +7,10 @@
 // runCheckBench(). Rates are given per wall-clock second and per CPU second of this process (the
 // machines are shared; CPU time is what the search itself cost). After a warm-up of about 10^5
 // steps (at most 10 s), each case runs at least `repeat` times and at least 1.5 s; rates are total work
-// over total time, and the ms column is the median run.
+// over total time, the ms column is the median run, and the per-run states/CPU-s are given as median
+// and range (searches of a few ms are below the resolution of CPU time: read their wall-clock rates).
+// Then timed runs of their own (search's `timing` option) give where a transition's time goes. This
+// machine's speed drifts by up to 2x within minutes: compare versions interleaved, not run after run.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
 import { existsSync } from 'node:fs';
