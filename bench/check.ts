@@ -230,9 +230,10 @@ export function formatCheckBench(b: CheckBenchResult): string[] {
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (isMain) {
+export function main(): void {
   const quick = process.argv.includes('--quick');
   const json = process.argv.includes('--json');
   const b = runCheckBench({ quick, log: json ? undefined : (s) => process.stderr.write(s + '\n') });
   process.stdout.write(json ? JSON.stringify(b, null, 2) + '\n' : formatCheckBench(b).join('\n') + '\n');
 }
+if (isMain) main();

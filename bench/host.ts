@@ -9,6 +9,7 @@
 //   node --expose-gc dist/bench/host.js [--runs N] [--only W1,W3] [--json] [--model-only]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { cpus, totalmem } from 'node:os';
 import type { CompiledScenario, CompiledThread } from '../src/scenario/load.js';
 import type { CompiledOp } from '../src/scenario/ops.js';
@@ -159,7 +160,7 @@ function heapOf1TiB(): { mib: number; ms: number } {
   return { mib: bytes / 2 ** 20, ms };
 }
 
-async function main(): Promise<void> {
+export async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const runs = Number(args[args.indexOf('--runs') + 1] ?? 5) || 5;
   const only = args.includes('--only') ? args[args.indexOf('--only') + 1]!.split(',') : null;
@@ -197,7 +198,10 @@ async function main(): Promise<void> {
   if (json) process.stdout.write(JSON.stringify({ date: new Date().toISOString(), results: out }, null, 2) + '\n');
 }
 
-main().catch((e) => {
-  process.stderr.write(`bench: ${(e as Error).message}\n`);
-  process.exitCode = 1;
-});
+const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
+if (isMain) {
+  main().catch((e) => {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// npm run bench: every benchmark suite that is built (dist/bench/run.js: the model alone; dist/bench/host.js:
-// the model against this machine's kernel), one after the other, with --expose-gc for heap figures.
+// npm run bench: dist/bench/run.js (the model alone, then the model against this machine's kernel, then the
+// explorer), with --expose-gc for heap figures.
 // Arguments after `--` go to every suite.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const suites = ['run.js', 'host.js'].map((f) => join(root, 'dist', 'bench', f)).filter((f) => existsSync(f));
+const suites = ['run.js'].map((f) => join(root, 'dist', 'bench', f)).filter((f) => existsSync(f));
 if (!suites.length) {
   console.error('bench: nothing built under dist/bench (run npm run build)');
   process.exit(1);
