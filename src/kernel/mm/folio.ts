@@ -353,6 +353,19 @@ export class FolioStore {
     return sidx >= 0 && sidx < this.nsect && this.sectKind[sidx] === KIND_LARGE;
   }
 
+  /**
+   * one section lookup for the bulk paths: the slot of the order-0 folio at the pfn (lo, hi words
+   * of an entry), -1 when no folio is there, -2 when the pfn lies in a large folio
+   */
+  smallSlotAtEntry(lo: number, hi: number): number {
+    // pfn >> SECTION_SHIFT straight from the words: pfn bits 9..19 are lo bits 21..31
+    const sidx = (lo >>> 21) + (hi & 0xfffff) * 2048 - this.firstSect;
+    if (sidx < 0 || sidx >= this.nsect) return -1;
+    const kind = this.sectKind[sidx];
+    if (kind === KIND_SMALL) return this.sectSmall[sidx]![(lo >>> 12) & (HPAGE_PMD_NR - 1)]!;
+    return kind === KIND_LARGE ? -2 : -1;
+  }
+
   /** PageAnon(page) && PageAnonExclusive(page) for the page at pfn */
   anonExclusiveAt(pfn: number): boolean {
     const slot = this.slotOf(pfn);

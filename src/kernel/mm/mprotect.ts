@@ -1,14 +1,16 @@
 // change_protection and mprotect (mm/mprotect.c @v4.19, @v6.1, @v6.6, @v6.18).
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY } from '../arch/x86/include/pgtable_types.js';
+import {
+  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL,
+} from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_SHARED, VM_SOFTDIRTY, VM_WRITE, VM_EXEC, VM_READ } from '../include/vm_flags.js';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PageTable, pmd_index, pte_index, Slot } from './pgtable.js';
-import { PG_anon, PG_dirty } from './folio.js';
+import { PG_anon, PG_anon_exclusive, PG_dirty } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
 import { change_huge_pmd, __split_huge_pmd } from './huge_memory.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
@@ -113,6 +115,23 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
   const n = Math.round((end - addr) / PAGE_SIZE);
   const te = t.e;
   const f = k.folios;
+  // The direct path for present 4 KiB entries, in the v6.0+ form (mprotectExclusiveAnonWritable): the
+  // per-entry arithmetic of the general path below with its per-range decisions hoisted, written
+  // straight into the table. Only where nothing else watches the writes: no tracing, a table that
+  // is not copy-on-write shared, has no explorer write set and no cached fingerprint; present to
+  // present leaves t.nr as it is. A newprot that is not present (PROT_NONE: pfn inversion) and
+  // entries of large folios (batching, per-subpage PageAnonExclusive) take the general path.
+  const direct = modern && !tracing && !t.shared && t.written === null && !t.hashOk && (newprot.lo & _PAGE_PRESENT) !== 0;
+  const chgLo = g.chgLo, chgHi = g.chgHi;
+  const protLo = newprot.lo & ~chgLo, protHi = newprot.hi & ~chgHi;
+  const savedDirty = g.savedDirty, UFFD_WP = g.UFFD_WP, SOFT_DIRTY = g.SOFT_DIRTY;
+  const wrOk = wc !== null && wc.vmaWritable;
+  const wrNeedDirty = wc !== null && wc.needDirty, wrSoftDirty = wc !== null && wc.softDirtyWp;
+  const wrUffd = wc !== null && wc.uffdVma, wrShared = wc !== null && wc.shared;
+  // the folio is needed to tell a large one (batching, or PageAnonExclusive per subpage) from a small one
+  const needSlot = batching || (wrOk && !wrShared);
+  const fflags = f.flags;
+  const ANON_EXCL = PG_anon | PG_anon_exclusive;
   for (let j = 0; j < n; j++) {
     const i = first + j;
     const lo = te[2 * i]!, hi = te[2 * i + 1]!;
@@ -132,6 +151,41 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
         pages++;
       }
       continue;
+    }
+    if (direct && (lo & _PAGE_PRESENT) !== 0) {
+      // mm/mprotect.c change_pte_range() @v6.18, one present PTE of a small folio or the zero page
+      const slot = needSlot && (lo & _PAGE_SPECIAL) === 0 ? f.smallSlotAtEntry(lo, hi) : -1;
+      if (slot !== -2) {
+        // pte_modify (arch/x86 @v6.18): present to present, no pfn inversion
+        let nlo = (lo & chgLo) | protLo, nhi = (hi & chgHi) | protHi;
+        if (savedDirty) {
+          if ((lo & _PAGE_RW) !== 0) {
+            if ((nlo & (_PAGE_RW | _PAGE_DIRTY)) === _PAGE_DIRTY) { nhi |= _PAGE_HI_SAVED_DIRTY; nlo &= ~_PAGE_DIRTY; }
+          } else if ((nlo & _PAGE_RW) !== 0 && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
+        }
+        if (uffd_wp) {
+          // pte_wrprotect + pte_mkuffd_wp
+          nlo = (nlo | UFFD_WP) & ~_PAGE_RW;
+          if (savedDirty && (nlo & _PAGE_DIRTY) !== 0) { nhi |= _PAGE_HI_SAVED_DIRTY; nlo &= ~_PAGE_DIRTY; }
+        } else if (uffd_wp_resolve) nlo &= ~UFFD_WP;
+        if (wrOk && (nlo & _PAGE_RW) === 0) {
+          // can_change_pte_writable (mm/mprotect.c @v6.18), as pte_writable_ok
+          const dirty = (nlo & _PAGE_DIRTY) !== 0 || (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0);
+          let ok = !(wrNeedDirty && !dirty) && !(wrSoftDirty && (nlo & SOFT_DIRTY) === 0) && !(wrUffd && (nlo & UFFD_WP) !== 0);
+          if (ok) ok = wrShared ? dirty : (nlo & _PAGE_SPECIAL) === 0 && slot >= 0 && (fflags[slot]! & ANON_EXCL) === ANON_EXCL;
+          if (ok) {
+            // pte_mkwrite
+            nlo |= _PAGE_RW;
+            if (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
+          }
+        }
+        if (nlo !== lo || nhi !== hi) {
+          te[2 * i] = nlo;
+          te[2 * i + 1] = nhi;
+        }
+        pages++;
+        continue;
+      }
     }
     const a = addr + j * PAGE_SIZE;
     old.lo = lo;
