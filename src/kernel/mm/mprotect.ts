@@ -10,7 +10,7 @@ import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PageTable, pmd_index, pte_index, Slot } from './pgtable.js';
-import { PG_anon, PG_anon_exclusive, PG_dirty } from './folio.js';
+import { PG_anon, PG_anon_exclusive, PG_dirty, type FolioStore } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
 import { change_huge_pmd, __split_huge_pmd } from './huge_memory.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
@@ -115,24 +115,32 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
   const n = Math.round((end - addr) / PAGE_SIZE);
   const te = t.e;
   const f = k.folios;
-  // The direct path for present 4 KiB entries, in the v6.0+ form (mprotectExclusiveAnonWritable): the
-  // per-entry arithmetic of the general path below with its per-range decisions hoisted, written
-  // straight into the table. Only where nothing else watches the writes: no tracing, a table that
-  // is not copy-on-write shared, has no explorer write set and no cached fingerprint; present to
-  // present leaves t.nr as it is. A newprot that is not present (PROT_NONE: pfn inversion) and
-  // entries of large folios (batching, per-subpage PageAnonExclusive) take the general path.
+  // The direct path (change_pte_direct) where nothing else watches the writes: no tracing, a table
+  // that is not copy-on-write shared, has no explorer write set and no cached fingerprint; v6.0+
+  // (mprotectExclusiveAnonWritable) only, and a present newprot (PROT_NONE inverts the pfn).
   const direct = modern && !tracing && !t.shared && t.written === null && !t.hashOk && (newprot.lo & _PAGE_PRESENT) !== 0;
-  const chgLo = g.chgLo, chgHi = g.chgHi;
-  const protLo = newprot.lo & ~chgLo, protHi = newprot.hi & ~chgHi;
-  const savedDirty = g.savedDirty, UFFD_WP = g.UFFD_WP, SOFT_DIRTY = g.SOFT_DIRTY;
-  const wrOk = wc !== null && wc.vmaWritable;
-  const wrNeedDirty = wc !== null && wc.needDirty, wrSoftDirty = wc !== null && wc.softDirtyWp;
-  const wrUffd = wc !== null && wc.uffdVma, wrShared = wc !== null && wc.shared;
-  // the folio is needed to tell a large one (batching, or PageAnonExclusive per subpage) from a small one
-  const needSlot = batching || (wrOk && !wrShared);
-  const fflags = f.flags;
-  const ANON_EXCL = PG_anon | PG_anon_exclusive;
+  let mode = 0, chgLo = 0, chgHi = 0, protLo = 0, protHi = 0;
+  if (direct) {
+    chgLo = g.chgLo;
+    chgHi = g.chgHi;
+    protLo = newprot.lo & ~chgLo;
+    protHi = newprot.hi & ~chgHi;
+    const wr = wc !== null && wc.vmaWritable ? wc : null;
+    mode = (g.savedDirty ? D_SAVED_DIRTY : 0) | (uffd_wp ? D_UFFD_WP : 0) | (uffd_wp_resolve ? D_UFFD_WP_RESOLVE : 0);
+    if (wr !== null) {
+      mode |= D_WRITABLE | (wr.needDirty ? D_NEED_DIRTY : 0) | (wr.softDirtyWp ? D_SOFT_DIRTY_WP : 0) |
+        (wr.uffdVma ? D_UFFD_VMA : 0) | (wr.shared ? D_SHARED : 0);
+    }
+    // the folio tells a large one (batching, per-subpage PageAnonExclusive) from a small one
+    if (batching || (wr !== null && !wr.shared)) mode |= D_NEED_SLOT;
+  }
   for (let j = 0; j < n; j++) {
+    if (direct) {
+      const stop = change_pte_direct(te, f, first + j, first + n, chgLo, chgHi, protLo, protHi, mode, g.UFFD_WP, g.SOFT_DIRTY);
+      pages += stop - (first + j);
+      j = stop - first;
+      if (j >= n) break;
+    }
     const i = first + j;
     const lo = te[2 * i]!, hi = te[2 * i + 1]!;
     if (lo === 0 && hi === 0) {
@@ -151,41 +159,6 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
         pages++;
       }
       continue;
-    }
-    if (direct && (lo & _PAGE_PRESENT) !== 0) {
-      // mm/mprotect.c change_pte_range() @v6.18, one present PTE of a small folio or the zero page
-      const slot = needSlot && (lo & _PAGE_SPECIAL) === 0 ? f.smallSlotAtEntry(lo, hi) : -1;
-      if (slot !== -2) {
-        // pte_modify (arch/x86 @v6.18): present to present, no pfn inversion
-        let nlo = (lo & chgLo) | protLo, nhi = (hi & chgHi) | protHi;
-        if (savedDirty) {
-          if ((lo & _PAGE_RW) !== 0) {
-            if ((nlo & (_PAGE_RW | _PAGE_DIRTY)) === _PAGE_DIRTY) { nhi |= _PAGE_HI_SAVED_DIRTY; nlo &= ~_PAGE_DIRTY; }
-          } else if ((nlo & _PAGE_RW) !== 0 && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
-        }
-        if (uffd_wp) {
-          // pte_wrprotect + pte_mkuffd_wp
-          nlo = (nlo | UFFD_WP) & ~_PAGE_RW;
-          if (savedDirty && (nlo & _PAGE_DIRTY) !== 0) { nhi |= _PAGE_HI_SAVED_DIRTY; nlo &= ~_PAGE_DIRTY; }
-        } else if (uffd_wp_resolve) nlo &= ~UFFD_WP;
-        if (wrOk && (nlo & _PAGE_RW) === 0) {
-          // can_change_pte_writable (mm/mprotect.c @v6.18), as pte_writable_ok
-          const dirty = (nlo & _PAGE_DIRTY) !== 0 || (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0);
-          let ok = !(wrNeedDirty && !dirty) && !(wrSoftDirty && (nlo & SOFT_DIRTY) === 0) && !(wrUffd && (nlo & UFFD_WP) !== 0);
-          if (ok) ok = wrShared ? dirty : (nlo & _PAGE_SPECIAL) === 0 && slot >= 0 && (fflags[slot]! & ANON_EXCL) === ANON_EXCL;
-          if (ok) {
-            // pte_mkwrite
-            nlo |= _PAGE_RW;
-            if (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
-          }
-        }
-        if (nlo !== lo || nhi !== hi) {
-          te[2 * i] = nlo;
-          te[2 * i + 1] = nhi;
-        }
-        pages++;
-        continue;
-      }
     }
     const a = addr + j * PAGE_SIZE;
     old.lo = lo;
@@ -262,6 +235,76 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
     j += nr - 1;
   }
   return pages;
+}
+
+const D_SAVED_DIRTY = 1, D_UFFD_WP = 2, D_UFFD_WP_RESOLVE = 4, D_WRITABLE = 8, D_NEED_DIRTY = 16, D_SOFT_DIRTY_WP = 32,
+  D_UFFD_VMA = 64, D_SHARED = 128, D_NEED_SLOT = 256;
+const ANON_EXCL = PG_anon | PG_anon_exclusive;
+
+/**
+ * mm/mprotect.c change_pte_range() @v6.18 for the present PTEs of small folios and the zero page
+ * in [i, iEnd) of a table: the general path's per-entry arithmetic (pte_modify, the uffd-wp bit,
+ * can_change_pte_writable + pte_mkwrite) with the per-range decisions given in `mode`, written
+ * straight into the entries (present to present: the table's count of entries stays). Returns the
+ * index of the first entry it leaves to the general path (none, not present, in a large folio), or iEnd.
+ */
+function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: number, chgLo: number, chgHi: number,
+  protLo: number, protHi: number, mode: number, UFFD_WP: number, SOFT_DIRTY: number): number {
+  const fflags = f.flags;
+  const savedDirty = (mode & D_SAVED_DIRTY) !== 0, needSlot = (mode & D_NEED_SLOT) !== 0;
+  const uffd_wp = (mode & D_UFFD_WP) !== 0, uffd_wp_resolve = (mode & D_UFFD_WP_RESOLVE) !== 0;
+  const shared = (mode & D_SHARED) !== 0;
+  // soft-dirty tracking wants the write fault and the entry cannot carry the bit (compiled out)
+  const writable = (mode & D_WRITABLE) !== 0 && !((mode & D_SOFT_DIRTY_WP) !== 0 && SOFT_DIRTY === 0);
+  // entry bits that make can_change_pte_writable say no, and those it needs
+  const wpBits = ((mode & D_UFFD_VMA) !== 0 ? UFFD_WP : 0) | 0;
+  const sdBits = ((mode & D_SOFT_DIRTY_WP) !== 0 ? SOFT_DIRTY : 0) | 0;
+  const needDirty = (mode & D_NEED_DIRTY) !== 0;
+  let sect = -1;
+  let map: Int32Array | null = null;
+  for (; i < iEnd; i++) {
+    const lo = te[2 * i]!, hi = te[2 * i + 1]!;
+    if ((lo & _PAGE_PRESENT) === 0) break;
+    let slot = -1;
+    if (needSlot && (lo & _PAGE_SPECIAL) === 0) {
+      // one section lookup per 512 pfns: pfn >> 9 straight from the entry's words
+      const s = (lo >>> 21) + (hi & 0xfffff) * 2048;
+      if (s !== sect) {
+        sect = s;
+        map = f.sectionMap(s);
+      }
+      slot = map![(lo >>> 12) & 511]!;
+      if (slot === -2) break;
+    }
+    // pte_modify (arch/x86 @v6.18): present to present, no pfn inversion
+    let nlo = (lo & chgLo) | protLo, nhi = (hi & chgHi) | protHi;
+    if (savedDirty) {
+      if ((lo & _PAGE_RW) !== 0) {
+        if ((nlo & (_PAGE_RW | _PAGE_DIRTY)) === _PAGE_DIRTY) { nhi |= _PAGE_HI_SAVED_DIRTY; nlo &= ~_PAGE_DIRTY; }
+      } else if ((nlo & _PAGE_RW) !== 0 && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
+    }
+    if (uffd_wp) {
+      // pte_wrprotect + pte_mkuffd_wp
+      nlo = (nlo | UFFD_WP) & ~_PAGE_RW;
+      if (savedDirty && (nlo & _PAGE_DIRTY) !== 0) { nhi |= _PAGE_HI_SAVED_DIRTY; nlo &= ~_PAGE_DIRTY; }
+    } else if (uffd_wp_resolve) nlo &= ~UFFD_WP;
+    if (writable && (nlo & _PAGE_RW) === 0) {
+      // can_change_pte_writable (mm/mprotect.c @v6.18), as pte_writable_ok
+      const dirty = (nlo & _PAGE_DIRTY) !== 0 || (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0);
+      let ok = (dirty || !needDirty) && (nlo & sdBits) === sdBits && (nlo & wpBits) === 0;
+      if (ok) ok = shared ? dirty : (nlo & _PAGE_SPECIAL) === 0 && slot >= 0 && (fflags[slot]! & ANON_EXCL) === ANON_EXCL;
+      if (ok) {
+        // pte_mkwrite
+        nlo |= _PAGE_RW;
+        if (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
+      }
+    }
+    if (nlo !== lo || nhi !== hi) {
+      te[2 * i] = nlo;
+      te[2 * i + 1] = nhi;
+    }
+  }
+  return i;
 }
 
 /** folio_pte_batch (FPB_RESPECT_SOFT_DIRTY | FPB_RESPECT_WRITE): how many PTEs from i map the same folio alike */
