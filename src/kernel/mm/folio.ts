@@ -39,7 +39,7 @@ export const FIRST_PFN = 0x100000;
 
 /** sectionMap() of a section without folios, and of a large folio's section */
 const NO_FOLIO_MAP = new Int32Array(HPAGE_PMD_NR).fill(-1);
-const LARGE_FOLIO_MAP = new Int32Array(HPAGE_PMD_NR).fill(-2);
+export const LARGE_FOLIO_MAP = new Int32Array(HPAGE_PMD_NR).fill(-2);
 
 /** per-subpage state of a large folio that is (or was) PTE-mapped */
 export interface SubpageState {

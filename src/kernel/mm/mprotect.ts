@@ -10,7 +10,7 @@ import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PageTable, pmd_index, pte_index, Slot } from './pgtable.js';
-import { PG_anon, PG_anon_exclusive, PG_dirty, type FolioStore } from './folio.js';
+import { PG_anon, PG_anon_exclusive, PG_dirty, LARGE_FOLIO_MAP, type FolioStore } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
 import { change_huge_pmd, __split_huge_pmd } from './huge_memory.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
@@ -260,21 +260,23 @@ function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: numbe
   const wpBits = ((mode & D_UFFD_VMA) !== 0 ? UFFD_WP : 0) | 0;
   const sdBits = ((mode & D_SOFT_DIRTY_WP) !== 0 ? SOFT_DIRTY : 0) | 0;
   const needDirty = (mode & D_NEED_DIRTY) !== 0;
+  // the folio's slot matters only to the PageAnonExclusive test of a private VMA
+  const wantSlot = writable && !shared;
   let sect = -1;
-  let map: Int32Array | null = null;
+  let map: Int32Array = LARGE_FOLIO_MAP;
   for (; i < iEnd; i++) {
     const lo = te[2 * i]!, hi = te[2 * i + 1]!;
     if ((lo & _PAGE_PRESENT) === 0) break;
     let slot = -1;
     if (needSlot && (lo & _PAGE_SPECIAL) === 0) {
-      // one section lookup per 512 pfns: pfn >> 9 straight from the entry's words
+      // the folio's section, looked up once per 512 pfns: pfn >> 9 straight from the entry's words
       const s = (lo >>> 21) + (hi & 0xfffff) * 2048;
       if (s !== sect) {
         sect = s;
         map = f.sectionMap(s);
       }
-      slot = map![(lo >>> 12) & 511]!;
-      if (slot === -2) break;
+      if (map === LARGE_FOLIO_MAP) break;
+      if (wantSlot) slot = map[(lo >>> 12) & 511]!;
     }
     // pte_modify (arch/x86 @v6.18): present to present, no pfn inversion
     let nlo = (lo & chgLo) | protLo, nhi = (hi & chgHi) | protHi;
@@ -292,7 +294,9 @@ function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: numbe
       // can_change_pte_writable (mm/mprotect.c @v6.18), as pte_writable_ok
       const dirty = (nlo & _PAGE_DIRTY) !== 0 || (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0);
       let ok = (dirty || !needDirty) && (nlo & sdBits) === sdBits && (nlo & wpBits) === 0;
-      if (ok) ok = shared ? dirty : (nlo & _PAGE_SPECIAL) === 0 && slot >= 0 && (fflags[slot]! & ANON_EXCL) === ANON_EXCL;
+      if (ok && shared) ok = dirty;
+      // vm_normal_page() is an exclusive anon page; the zero page (special) has none (slot -1)
+      else if (ok) ok = slot >= 0 && (fflags[slot]! & ANON_EXCL) === ANON_EXCL;
       if (ok) {
         // pte_mkwrite
         nlo |= _PAGE_RW;
