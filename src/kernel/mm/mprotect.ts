@@ -118,7 +118,8 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
   // The direct path (change_pte_direct) where nothing else watches the writes: no tracing, a table
   // that is not copy-on-write shared, has no explorer write set and no cached fingerprint; v6.0+
   // (mprotectExclusiveAnonWritable) only, and a present newprot (PROT_NONE inverts the pfn).
-  const direct = modern && !tracing && !t.shared && t.written === null && !t.hashOk && (newprot.lo & _PAGE_PRESENT) !== 0;
+  const direct = modern && !tracing && !t.shared && t.written === null && !t.hashOk && (newprot.lo & _PAGE_PRESENT) !== 0 &&
+    !(uffd_wp && wc !== null); // no caller asks for both; change_pte_direct does not combine them
   let mode = 0, chgLo = 0, chgHi = 0, protLo = 0, protHi = 0;
   if (direct) {
     chgLo = g.chgLo;
@@ -250,15 +251,20 @@ const ANON_EXCL = PG_anon | PG_anon_exclusive;
  */
 function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: number, chgLo: number, chgHi: number,
   protLo: number, protHi: number, mode: number, UFFD_WP: number, SOFT_DIRTY: number): number {
+  // int32 from here on: a word with bit 31 set arrives as a heap number, not a small integer
+  i |= 0; iEnd |= 0; chgLo |= 0; chgHi |= 0; protLo |= 0; protHi |= 0; mode |= 0; UFFD_WP |= 0; SOFT_DIRTY |= 0;
   const fflags = f.flags;
   const savedDirty = (mode & D_SAVED_DIRTY) !== 0, needSlot = (mode & D_NEED_SLOT) !== 0;
-  const uffd_wp = (mode & D_UFFD_WP) !== 0, uffd_wp_resolve = (mode & D_UFFD_WP_RESOLVE) !== 0;
+  const uffd_wp = (mode & D_UFFD_WP) !== 0;
+  // un-protect clears the uffd-wp bit
+  const clearLo = ((mode & D_UFFD_WP_RESOLVE) !== 0 ? UFFD_WP : 0) | 0;
   const shared = (mode & D_SHARED) !== 0;
   // soft-dirty tracking wants the write fault and the entry cannot carry the bit (compiled out)
   const writable = (mode & D_WRITABLE) !== 0 && !((mode & D_SOFT_DIRTY_WP) !== 0 && SOFT_DIRTY === 0);
-  // entry bits that make can_change_pte_writable say no, and those it needs
-  const wpBits = ((mode & D_UFFD_VMA) !== 0 ? UFFD_WP : 0) | 0;
+  // can_change_pte_writable's entry bits in one test: write clear, soft-dirty set where tracking
+  // wants it, uffd-wp clear in a VM_UFFD_WP VMA
   const sdBits = ((mode & D_SOFT_DIRTY_WP) !== 0 ? SOFT_DIRTY : 0) | 0;
+  const wrMask = (_PAGE_RW | sdBits | ((mode & D_UFFD_VMA) !== 0 ? UFFD_WP : 0)) | 0;
   const needDirty = (mode & D_NEED_DIRTY) !== 0;
   // the folio's slot matters only to the PageAnonExclusive test of a private VMA
   const wantSlot = writable && !shared;
@@ -280,27 +286,29 @@ function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: numbe
     }
     // pte_modify (arch/x86 @v6.18): present to present, no pfn inversion
     let nlo = (lo & chgLo) | protLo, nhi = (hi & chgHi) | protHi;
-    if (savedDirty) {
-      if ((lo & _PAGE_RW) !== 0) {
-        if ((nlo & (_PAGE_RW | _PAGE_DIRTY)) === _PAGE_DIRTY) { nhi |= _PAGE_HI_SAVED_DIRTY; nlo &= ~_PAGE_DIRTY; }
-      } else if ((nlo & _PAGE_RW) !== 0 && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
-    }
     if (uffd_wp) {
-      // pte_wrprotect + pte_mkuffd_wp
+      // pte_mkuffd_wp + pte_wrprotect: whatever pte_modify's saved-dirty step did, a dirty bit ends
+      // up saved (bit 58) once the write bit is clear
       nlo = (nlo | UFFD_WP) & ~_PAGE_RW;
       if (savedDirty && (nlo & _PAGE_DIRTY) !== 0) { nhi |= _PAGE_HI_SAVED_DIRTY; nlo &= ~_PAGE_DIRTY; }
-    } else if (uffd_wp_resolve) nlo &= ~UFFD_WP;
-    if (writable && (nlo & _PAGE_RW) === 0) {
-      // can_change_pte_writable (mm/mprotect.c @v6.18), as pte_writable_ok
-      const dirty = (nlo & _PAGE_DIRTY) !== 0 || (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0);
-      let ok = (dirty || !needDirty) && (nlo & sdBits) === sdBits && (nlo & wpBits) === 0;
-      if (ok && shared) ok = dirty;
-      // vm_normal_page() is an exclusive anon page; the zero page (special) has none (slot -1)
-      else if (ok) ok = slot >= 0 && (fflags[slot]! & ANON_EXCL) === ANON_EXCL;
-      if (ok) {
-        // pte_mkwrite
-        nlo |= _PAGE_RW;
-        if (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
+    } else {
+      if (savedDirty) {
+        // pte_modify: mksaveddirty if the old entry was writable, else clear_saveddirty
+        if ((lo & _PAGE_RW) !== 0) {
+          if ((nlo & (_PAGE_RW | _PAGE_DIRTY)) === _PAGE_DIRTY) { nhi |= _PAGE_HI_SAVED_DIRTY; nlo &= ~_PAGE_DIRTY; }
+        } else if ((nlo & _PAGE_RW) !== 0 && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
+      }
+      nlo &= ~clearLo;
+      if (writable && (nlo & wrMask) === sdBits) {
+        // can_change_pte_writable (mm/mprotect.c @v6.18), as pte_writable_ok
+        const dirty = (nlo & _PAGE_DIRTY) !== 0 || (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0);
+        // vm_normal_page() is an exclusive anon page; the zero page (special) has none (slot -1)
+        const ok = shared ? dirty : slot >= 0 && (fflags[slot]! & ANON_EXCL) === ANON_EXCL && (dirty || !needDirty);
+        if (ok) {
+          // pte_mkwrite
+          nlo |= _PAGE_RW;
+          if (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
+        }
       }
     }
     if (nlo !== lo || nhi !== hi) {
