@@ -240,7 +240,11 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
 
 const D_SAVED_DIRTY = 1, D_UFFD_WP = 2, D_UFFD_WP_RESOLVE = 4, D_WRITABLE = 8, D_NEED_DIRTY = 16, D_SOFT_DIRTY_WP = 32,
   D_UFFD_VMA = 64, D_SHARED = 128, D_NEED_SLOT = 256;
-const ANON_EXCL = PG_anon | PG_anon_exclusive;
+// the literals change_pte_direct computes with
+if (_PAGE_PRESENT !== 0x1 || _PAGE_RW !== 0x2 || _PAGE_DIRTY !== 0x40 || _PAGE_SPECIAL !== 0x200 ||
+    _PAGE_HI_SAVED_DIRTY !== 0x4000000 || (PG_anon | PG_anon_exclusive) !== 0x2080) {
+  throw new Error('change_pte_direct: its bit literals no longer match pgtable_types.ts / folio.ts');
+}
 
 /**
  * mm/mprotect.c change_pte_range() @v6.18 for the present PTEs of small folios and the zero page
@@ -251,63 +255,66 @@ const ANON_EXCL = PG_anon | PG_anon_exclusive;
  */
 function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: number, chgLo: number, chgHi: number,
   protLo: number, protHi: number, mode: number, UFFD_WP: number, SOFT_DIRTY: number): number {
-  // int32 from here on: a word with bit 31 set arrives as a heap number, not a small integer
+  // Optimized code reloads (and hole-checks) an imported or module-level binding at every use, and
+  // tests a boolean local as any value: the loop uses only int32 locals and the literals below
+  // (checked against pgtable_types.ts / folio.ts when this module loads).
+  const PRESENT = 0x1, RW = 0x2, DIRTY = 0x40, SPECIAL = 0x200, HI_SAVED_DIRTY = 0x4000000, ANON_EXCLUSIVE = 0x2080;
+  // a word with bit 31 set arrives as a heap number, not a small integer
   i |= 0; iEnd |= 0; chgLo |= 0; chgHi |= 0; protLo |= 0; protHi |= 0; mode |= 0; UFFD_WP |= 0; SOFT_DIRTY |= 0;
   const fflags = f.flags;
-  const savedDirty = (mode & D_SAVED_DIRTY) !== 0, needSlot = (mode & D_NEED_SLOT) !== 0;
-  const uffd_wp = (mode & D_UFFD_WP) !== 0;
+  const LARGE = LARGE_FOLIO_MAP;
+  const savedDirty = mode & D_SAVED_DIRTY, needSlot = mode & D_NEED_SLOT, uffd_wp = mode & D_UFFD_WP;
   // un-protect clears the uffd-wp bit
   const clearLo = ((mode & D_UFFD_WP_RESOLVE) !== 0 ? UFFD_WP : 0) | 0;
-  const shared = (mode & D_SHARED) !== 0;
+  const shared = mode & D_SHARED, needDirty = mode & D_NEED_DIRTY;
   // soft-dirty tracking wants the write fault and the entry cannot carry the bit (compiled out)
-  const writable = (mode & D_WRITABLE) !== 0 && !((mode & D_SOFT_DIRTY_WP) !== 0 && SOFT_DIRTY === 0);
+  const writable = (mode & D_WRITABLE) !== 0 && !((mode & D_SOFT_DIRTY_WP) !== 0 && SOFT_DIRTY === 0) ? 1 : 0;
   // can_change_pte_writable's entry bits in one test: write clear, soft-dirty set where tracking
   // wants it, uffd-wp clear in a VM_UFFD_WP VMA
   const sdBits = ((mode & D_SOFT_DIRTY_WP) !== 0 ? SOFT_DIRTY : 0) | 0;
-  const wrMask = (_PAGE_RW | sdBits | ((mode & D_UFFD_VMA) !== 0 ? UFFD_WP : 0)) | 0;
-  const needDirty = (mode & D_NEED_DIRTY) !== 0;
+  const wrMask = (RW | sdBits | ((mode & D_UFFD_VMA) !== 0 ? UFFD_WP : 0)) | 0;
   // the folio's slot matters only to the PageAnonExclusive test of a private VMA
-  const wantSlot = writable && !shared;
+  const wantSlot = writable !== 0 && shared === 0 ? 1 : 0;
   let sect = -1;
-  let map: Int32Array = LARGE_FOLIO_MAP;
+  let map: Int32Array = LARGE;
   for (; i < iEnd; i++) {
     const lo = te[2 * i]!, hi = te[2 * i + 1]!;
-    if ((lo & _PAGE_PRESENT) === 0) break;
+    if ((lo & PRESENT) === 0) break;
     let slot = -1;
-    if (needSlot && (lo & _PAGE_SPECIAL) === 0) {
+    if (needSlot !== 0 && (lo & SPECIAL) === 0) {
       // the folio's section, looked up once per 512 pfns: pfn >> 9 straight from the entry's words
       const s = (lo >>> 21) + (hi & 0xfffff) * 2048;
       if (s !== sect) {
         sect = s;
         map = f.sectionMap(s);
       }
-      if (map === LARGE_FOLIO_MAP) break;
-      if (wantSlot) slot = map[(lo >>> 12) & 511]!;
+      if (map === LARGE) break;
+      if (wantSlot !== 0) slot = map[(lo >>> 12) & 511]!;
     }
     // pte_modify (arch/x86 @v6.18): present to present, no pfn inversion
     let nlo = (lo & chgLo) | protLo, nhi = (hi & chgHi) | protHi;
-    if (uffd_wp) {
+    if (uffd_wp !== 0) {
       // pte_mkuffd_wp + pte_wrprotect: whatever pte_modify's saved-dirty step did, a dirty bit ends
       // up saved (bit 58) once the write bit is clear
-      nlo = (nlo | UFFD_WP) & ~_PAGE_RW;
-      if (savedDirty && (nlo & _PAGE_DIRTY) !== 0) { nhi |= _PAGE_HI_SAVED_DIRTY; nlo &= ~_PAGE_DIRTY; }
+      nlo = (nlo | UFFD_WP) & ~RW;
+      if (savedDirty !== 0 && (nlo & DIRTY) !== 0) { nhi |= HI_SAVED_DIRTY; nlo &= ~DIRTY; }
     } else {
-      if (savedDirty) {
+      if (savedDirty !== 0) {
         // pte_modify: mksaveddirty if the old entry was writable, else clear_saveddirty
-        if ((lo & _PAGE_RW) !== 0) {
-          if ((nlo & (_PAGE_RW | _PAGE_DIRTY)) === _PAGE_DIRTY) { nhi |= _PAGE_HI_SAVED_DIRTY; nlo &= ~_PAGE_DIRTY; }
-        } else if ((nlo & _PAGE_RW) !== 0 && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
+        if ((lo & RW) !== 0) {
+          if ((nlo & (RW | DIRTY)) === DIRTY) { nhi |= HI_SAVED_DIRTY; nlo &= ~DIRTY; }
+        } else if ((nlo & RW) !== 0 && (nhi & HI_SAVED_DIRTY) !== 0) { nlo |= DIRTY; nhi &= ~HI_SAVED_DIRTY; }
       }
       nlo &= ~clearLo;
-      if (writable && (nlo & wrMask) === sdBits) {
+      if (writable !== 0 && (nlo & wrMask) === sdBits) {
         // can_change_pte_writable (mm/mprotect.c @v6.18), as pte_writable_ok
-        const dirty = (nlo & _PAGE_DIRTY) !== 0 || (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0);
+        const dirty = (nlo & DIRTY) !== 0 || (savedDirty !== 0 && (nhi & HI_SAVED_DIRTY) !== 0);
         // vm_normal_page() is an exclusive anon page; the zero page (special) has none (slot -1)
-        const ok = shared ? dirty : slot >= 0 && (fflags[slot]! & ANON_EXCL) === ANON_EXCL && (dirty || !needDirty);
+        const ok = shared !== 0 ? dirty : slot >= 0 && (fflags[slot]! & ANON_EXCLUSIVE) === ANON_EXCLUSIVE && (dirty || needDirty === 0);
         if (ok) {
           // pte_mkwrite
-          nlo |= _PAGE_RW;
-          if (savedDirty && (nhi & _PAGE_HI_SAVED_DIRTY) !== 0) { nlo |= _PAGE_DIRTY; nhi &= ~_PAGE_HI_SAVED_DIRTY; }
+          nlo |= RW;
+          if (savedDirty !== 0 && (nhi & HI_SAVED_DIRTY) !== 0) { nlo |= DIRTY; nhi &= ~HI_SAVED_DIRTY; }
         }
       }
     }
