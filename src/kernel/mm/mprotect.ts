@@ -13,7 +13,7 @@ import { PageTable, pmd_index, pte_index, Slot } from './pgtable.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, LARGE_FOLIO_MAP, type FolioStore } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
 import { change_huge_pmd, __split_huge_pmd } from './huge_memory.js';
-import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
+import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vmas_in } from './mmap.js';
 import { userfaultfd_pte_wp, userfaultfd_wp_use_markers } from '../fs/userfaultfd.js';
 
@@ -118,8 +118,9 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
   // The direct path (change_pte_direct) where nothing else watches the writes: no tracing, a table
   // that is not copy-on-write shared, has no explorer write set and no cached fingerprint; v6.0+
   // (mprotectExclusiveAnonWritable) only, and a present newprot (PROT_NONE inverts the pfn).
+  // MM_CP_PROT_NUMA and MM_CP_UFFD_WP with a writable check are left to it too (no caller asks for them).
   const direct = modern && !tracing && !t.shared && t.written === null && !t.hashOk && (newprot.lo & _PAGE_PRESENT) !== 0 &&
-    !(uffd_wp && wc !== null); // no caller asks for both; change_pte_direct does not combine them
+    (cp_flags & MM_CP_PROT_NUMA) === 0 && !(uffd_wp && wc !== null);
   let mode = 0, chgLo = 0, chgHi = 0, protLo = 0, protHi = 0;
   if (direct) {
     chgLo = g.chgLo;
