@@ -37,6 +37,10 @@ const KIND_FREE = 0, KIND_LARGE = 1, KIND_SMALL = 2;
 /** first pfn handed out: 4 GiB into "physical" memory, as a machine with low memory reserved */
 export const FIRST_PFN = 0x100000;
 
+/** sectionMap() of a section without folios, and of a large folio's section */
+const NO_FOLIO_MAP = new Int32Array(HPAGE_PMD_NR).fill(-1);
+export const LARGE_FOLIO_MAP = new Int32Array(HPAGE_PMD_NR).fill(-2);
+
 /** per-subpage state of a large folio that is (or was) PTE-mapped */
 export interface SubpageState {
   /** _mapcount + 1 of each subpage (PTE mappings) */
@@ -351,6 +355,19 @@ export class FolioStore {
   isLargePfn(pfn: number): boolean {
     const sidx = Math.floor(pfn / HPAGE_PMD_NR) - this.firstSect;
     return sidx >= 0 && sidx < this.nsect && this.sectKind[sidx] === KIND_LARGE;
+  }
+
+  /**
+   * the pfn -> slot map of one section for the bulk paths (index by pfn & 511): a small section's
+   * own map; for a large folio's section a map of -2, for a free or unknown one a map of -1. The
+   * caller only reads it, and not across a change of the store.
+   */
+  sectionMap(sect: number): Int32Array {
+    const sidx = sect - this.firstSect;
+    if (sidx < 0 || sidx >= this.nsect) return NO_FOLIO_MAP;
+    const kind = this.sectKind[sidx];
+    if (kind === KIND_SMALL) return this.sectSmall[sidx]!;
+    return kind === KIND_LARGE ? LARGE_FOLIO_MAP : NO_FOLIO_MAP;
   }
 
   /** PageAnon(page) && PageAnonExclusive(page) for the page at pfn */

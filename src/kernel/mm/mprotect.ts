@@ -1,17 +1,19 @@
 // change_protection and mprotect (mm/mprotect.c @v4.19, @v6.1, @v6.6, @v6.18).
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY } from '../arch/x86/include/pgtable_types.js';
+import {
+  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL,
+} from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_SHARED, VM_SOFTDIRTY, VM_WRITE, VM_EXEC, VM_READ } from '../include/vm_flags.js';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PageTable, pmd_index, pte_index, Slot } from './pgtable.js';
-import { PG_anon, PG_dirty } from './folio.js';
+import { PG_anon, PG_anon_exclusive, PG_dirty, LARGE_FOLIO_MAP, type FolioStore } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
 import { change_huge_pmd, __split_huge_pmd } from './huge_memory.js';
-import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
+import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vmas_in } from './mmap.js';
 import { userfaultfd_pte_wp, userfaultfd_wp_use_markers } from '../fs/userfaultfd.js';
 
@@ -113,7 +115,34 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
   const n = Math.round((end - addr) / PAGE_SIZE);
   const te = t.e;
   const f = k.folios;
+  // The direct path (change_pte_direct) where nothing else watches the writes: no tracing, a table
+  // that is not copy-on-write shared, has no explorer write set and no cached fingerprint; v6.0+
+  // (mprotectExclusiveAnonWritable) only, and a present newprot (PROT_NONE inverts the pfn).
+  // MM_CP_PROT_NUMA and MM_CP_UFFD_WP with a writable check are left to it too (no caller asks for them).
+  const direct = modern && !tracing && !t.shared && t.written === null && !t.hashOk && (newprot.lo & _PAGE_PRESENT) !== 0 &&
+    (cp_flags & MM_CP_PROT_NUMA) === 0 && !(uffd_wp && wc !== null);
+  let mode = 0, chgLo = 0, chgHi = 0, protLo = 0, protHi = 0;
+  if (direct) {
+    chgLo = g.chgLo;
+    chgHi = g.chgHi;
+    protLo = newprot.lo & ~chgLo;
+    protHi = newprot.hi & ~chgHi;
+    const wr = wc !== null && wc.vmaWritable ? wc : null;
+    mode = (g.savedDirty ? D_SAVED_DIRTY : 0) | (uffd_wp ? D_UFFD_WP : 0) | (uffd_wp_resolve ? D_UFFD_WP_RESOLVE : 0);
+    if (wr !== null) {
+      mode |= D_WRITABLE | (wr.needDirty ? D_NEED_DIRTY : 0) | (wr.softDirtyWp ? D_SOFT_DIRTY_WP : 0) |
+        (wr.uffdVma ? D_UFFD_VMA : 0) | (wr.shared ? D_SHARED : 0);
+    }
+    // the folio tells a large one (batching, per-subpage PageAnonExclusive) from a small one
+    if (batching || (wr !== null && !wr.shared)) mode |= D_NEED_SLOT;
+  }
   for (let j = 0; j < n; j++) {
+    if (direct) {
+      const stop = change_pte_direct(te, f, first + j, first + n, chgLo, chgHi, protLo, protHi, mode, g.UFFD_WP, g.SOFT_DIRTY);
+      pages += stop - (first + j);
+      j = stop - first;
+      if (j >= n) break;
+    }
     const i = first + j;
     const lo = te[2 * i]!, hi = te[2 * i + 1]!;
     if (lo === 0 && hi === 0) {
@@ -208,6 +237,94 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
     j += nr - 1;
   }
   return pages;
+}
+
+const D_SAVED_DIRTY = 1, D_UFFD_WP = 2, D_UFFD_WP_RESOLVE = 4, D_WRITABLE = 8, D_NEED_DIRTY = 16, D_SOFT_DIRTY_WP = 32,
+  D_UFFD_VMA = 64, D_SHARED = 128, D_NEED_SLOT = 256;
+// the literals change_pte_direct computes with
+if (_PAGE_PRESENT !== 0x1 || _PAGE_RW !== 0x2 || _PAGE_DIRTY !== 0x40 || _PAGE_SPECIAL !== 0x200 ||
+    _PAGE_HI_SAVED_DIRTY !== 0x4000000 || (PG_anon | PG_anon_exclusive) !== 0x2080) {
+  throw new Error('change_pte_direct: its bit literals no longer match pgtable_types.ts / folio.ts');
+}
+
+/**
+ * mm/mprotect.c change_pte_range() @v6.18 for the present PTEs of small folios and the zero page
+ * in [i, iEnd) of a table: the general path's per-entry arithmetic (pte_modify, the uffd-wp bit,
+ * can_change_pte_writable + pte_mkwrite) with the per-range decisions given in `mode`, written
+ * straight into the entries (present to present: the table's count of entries stays). Returns the
+ * index of the first entry it leaves to the general path (none, not present, in a large folio), or iEnd.
+ */
+function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: number, chgLo: number, chgHi: number,
+  protLo: number, protHi: number, mode: number, UFFD_WP: number, SOFT_DIRTY: number): number {
+  // Optimized code reloads (and hole-checks) an imported or module-level binding at every use, and
+  // tests a boolean local as any value: the loop uses only int32 locals and the literals below
+  // (checked against pgtable_types.ts / folio.ts when this module loads).
+  const PRESENT = 0x1, RW = 0x2, DIRTY = 0x40, SPECIAL = 0x200, HI_SAVED_DIRTY = 0x4000000, ANON_EXCLUSIVE = 0x2080;
+  // a word with bit 31 set arrives as a heap number, not a small integer
+  i |= 0; iEnd |= 0; chgLo |= 0; chgHi |= 0; protLo |= 0; protHi |= 0; mode |= 0; UFFD_WP |= 0; SOFT_DIRTY |= 0;
+  const fflags = f.flags;
+  const LARGE = LARGE_FOLIO_MAP;
+  const savedDirty = mode & D_SAVED_DIRTY, needSlot = mode & D_NEED_SLOT, uffd_wp = mode & D_UFFD_WP;
+  // un-protect clears the uffd-wp bit
+  const clearLo = ((mode & D_UFFD_WP_RESOLVE) !== 0 ? UFFD_WP : 0) | 0;
+  const shared = mode & D_SHARED, needDirty = mode & D_NEED_DIRTY;
+  // soft-dirty tracking wants the write fault and the entry cannot carry the bit (compiled out)
+  const writable = (mode & D_WRITABLE) !== 0 && !((mode & D_SOFT_DIRTY_WP) !== 0 && SOFT_DIRTY === 0) ? 1 : 0;
+  // can_change_pte_writable's entry bits in one test: write clear, soft-dirty set where tracking
+  // wants it, uffd-wp clear in a VM_UFFD_WP VMA
+  const sdBits = ((mode & D_SOFT_DIRTY_WP) !== 0 ? SOFT_DIRTY : 0) | 0;
+  const wrMask = (RW | sdBits | ((mode & D_UFFD_VMA) !== 0 ? UFFD_WP : 0)) | 0;
+  // the folio's slot matters only to the PageAnonExclusive test of a private VMA
+  const wantSlot = writable !== 0 && shared === 0 ? 1 : 0;
+  let sect = -1;
+  let map: Int32Array = LARGE;
+  for (; i < iEnd; i++) {
+    const lo = te[2 * i]!, hi = te[2 * i + 1]!;
+    if ((lo & PRESENT) === 0) break;
+    let slot = -1;
+    if (needSlot !== 0 && (lo & SPECIAL) === 0) {
+      // the folio's section, looked up once per 512 pfns: pfn >> 9 straight from the entry's words
+      const s = (lo >>> 21) + (hi & 0xfffff) * 2048;
+      if (s !== sect) {
+        sect = s;
+        map = f.sectionMap(s);
+      }
+      if (map === LARGE) break;
+      if (wantSlot !== 0) slot = map[(lo >>> 12) & 511]!;
+    }
+    // pte_modify (arch/x86 @v6.18): present to present, no pfn inversion
+    let nlo = (lo & chgLo) | protLo, nhi = (hi & chgHi) | protHi;
+    if (uffd_wp !== 0) {
+      // pte_mkuffd_wp + pte_wrprotect: whatever pte_modify's saved-dirty step did, a dirty bit ends
+      // up saved (bit 58) once the write bit is clear
+      nlo = (nlo | UFFD_WP) & ~RW;
+      if (savedDirty !== 0 && (nlo & DIRTY) !== 0) { nhi |= HI_SAVED_DIRTY; nlo &= ~DIRTY; }
+    } else {
+      if (savedDirty !== 0) {
+        // pte_modify: mksaveddirty if the old entry was writable, else clear_saveddirty
+        if ((lo & RW) !== 0) {
+          if ((nlo & (RW | DIRTY)) === DIRTY) { nhi |= HI_SAVED_DIRTY; nlo &= ~DIRTY; }
+        } else if ((nlo & RW) !== 0 && (nhi & HI_SAVED_DIRTY) !== 0) { nlo |= DIRTY; nhi &= ~HI_SAVED_DIRTY; }
+      }
+      nlo &= ~clearLo;
+      if (writable !== 0 && (nlo & wrMask) === sdBits) {
+        // can_change_pte_writable (mm/mprotect.c @v6.18), as pte_writable_ok
+        const dirty = (nlo & DIRTY) !== 0 || (savedDirty !== 0 && (nhi & HI_SAVED_DIRTY) !== 0);
+        // vm_normal_page() is an exclusive anon page; the zero page (special) has none (slot -1)
+        const ok = shared !== 0 ? dirty : slot >= 0 && (fflags[slot]! & ANON_EXCLUSIVE) === ANON_EXCLUSIVE && (dirty || needDirty === 0);
+        if (ok) {
+          // pte_mkwrite
+          nlo |= RW;
+          if (savedDirty !== 0 && (nhi & HI_SAVED_DIRTY) !== 0) { nlo |= DIRTY; nhi &= ~HI_SAVED_DIRTY; }
+        }
+      }
+    }
+    if (nlo !== lo || nhi !== hi) {
+      te[2 * i] = nlo;
+      te[2 * i + 1] = nhi;
+    }
+  }
+  return i;
 }
 
 /** folio_pte_batch (FPB_RESPECT_SOFT_DIRTY | FPB_RESPECT_WRITE): how many PTEs from i map the same folio alike */
