@@ -239,33 +239,48 @@ export class Kernel {
 
   /** mm_find_pmd: the PMD entry for addr, or null if the upper levels are missing */
   pmdSlot(mm: MmStruct, addr: number): Slot | null {
+    const t = this.pmdTable(mm, addr);
+    return t === null ? null : { t, i: levelIndex(LEVEL_PMD, addr) };
+  }
+
+  /** mm_find_pmd without a Slot object: the PMD table covering addr (index pmd_index(addr)), or null */
+  pmdTable(mm: MmStruct, addr: number): PageTable | null {
     const key = Math.floor(addr / 0x40000000);
-    if (key === mm.pmdCacheKey) return { t: mm.pmdCacheTable!, i: levelIndex(LEVEL_PMD, addr) };
+    if (key === mm.pmdCacheKey) return mm.pmdCacheTable;
     const pud = this.childTable(mm, mm.pgd, levelIndex(LEVEL_PGD, addr));
     if (!pud) return null;
     const pmd = this.childTable(mm, pud, levelIndex(LEVEL_PUD, addr));
     if (!pmd) return null;
     mm.pmdCacheKey = key;
     mm.pmdCacheTable = pmd;
-    return { t: pmd, i: levelIndex(LEVEL_PMD, addr) };
+    return pmd;
   }
 
   /** __pud_alloc + __pmd_alloc: the PMD entry for addr, creating missing upper tables */
   pmdAlloc(mm: MmStruct, addr: number): Slot {
-    const found = this.pmdSlot(mm, addr);
-    if (found) return found;
+    return { t: this.pmdAllocTable(mm, addr), i: levelIndex(LEVEL_PMD, addr) };
+  }
+
+  /** __pud_alloc + __pmd_alloc without a Slot object: the PMD table covering addr */
+  pmdAllocTable(mm: MmStruct, addr: number): PageTable {
+    const found = this.pmdTable(mm, addr);
+    if (found !== null) return found;
     const gi = levelIndex(LEVEL_PGD, addr);
     const pud = this.childTable(mm, mm.pgd, gi) ?? this.populate(mm, mm.pgd, gi, LEVEL_PUD);
     const ui = levelIndex(LEVEL_PUD, addr);
-    const pmd = this.childTable(mm, pud, ui) ?? this.populate(mm, pud, ui, LEVEL_PMD);
-    return { t: pmd, i: levelIndex(LEVEL_PMD, addr) };
+    return this.childTable(mm, pud, ui) ?? this.populate(mm, pud, ui, LEVEL_PMD);
   }
 
   /** pte_offset_map: the PTE table under a PMD entry that points to one */
   pteTable(mm: MmStruct, pmd: Slot): PageTable | null {
-    const lo = pmd.t.lo(pmd.i);
+    return this.pteTableAt(mm, pmd.t, pmd.i);
+  }
+
+  /** pte_offset_map for PMD entry i of table pmdt */
+  pteTableAt(mm: MmStruct, pmdt: PageTable, i: number): PageTable | null {
+    const lo = pmdt.lo(i);
     if ((lo & _PAGE_PRESENT) === 0 || (lo & _PAGE_PSE) !== 0) return null;
-    const pfn = entryPfn(lo, pmd.t.hi(pmd.i));
+    const pfn = entryPfn(lo, pmdt.hi(i));
     const c = mm.pteCacheTable;
     if (c !== null && c.pfn === pfn) return c;
     const t = mm.tables.get(pfn) ?? null;
@@ -275,7 +290,7 @@ export class Kernel {
 
   /** __pte_alloc + pmd_populate */
   pteAlloc(mm: MmStruct, pmd: Slot): PageTable {
-    return this.pteTable(mm, pmd) ?? this.populate(mm, pmd.t, pmd.i, LEVEL_PTE);
+    return this.pteTableAt(mm, pmd.t, pmd.i) ?? this.populate(mm, pmd.t, pmd.i, LEVEL_PTE);
   }
 
   /** PTE slot of addr if a PTE table exists there */
