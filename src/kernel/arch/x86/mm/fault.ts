@@ -69,12 +69,29 @@ export function do_user_addr_fault(k: Kernel, task: Task, address: number, error
   if (error_code & X86_PF_INSTR) flags |= FAULT_FLAG_INSTRUCTION;
   const fn = k.has(PATCH.faultFlagInterruptible) ? 'do_user_addr_fault' : '__do_page_fault';
   k.tr?.emit('page_fault', fn, { address, error_code, flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES) });
-  const c: FaultCont = {
-    address, error_code, flags, major: 0, attempts: 0,
-    stage: k.has(PATCH.x86VmaLockFault) ? 'vma_lock' : 'mmap_lock',
-  };
+  // a fault never faults again before it returns, so one FaultCont serves every fresh fault; blocked()
+  // and the livelock result hand out a copy
+  const c = scratchCont;
+  c.address = address;
+  c.error_code = error_code;
+  c.flags = flags;
+  c.major = 0;
+  c.stage = k.has(PATCH.x86VmaLockFault) ? 'vma_lock' : 'mmap_lock';
+  c.attempts = 0;
   return run(k, task, c, null);
 }
+
+const scratchCont: FaultCont = { address: 0, error_code: 0, flags: 0, major: 0, stage: 'mmap_lock', attempts: 0 };
+
+/** the caller's own FaultCont: a copy of the scratch one */
+function own(c: FaultCont): FaultCont {
+  return c === scratchCont
+    ? { address: c.address, error_code: c.error_code, flags: c.flags, major: c.major, stage: c.stage, attempts: c.attempts }
+    : c;
+}
+
+/** the result of a fault that completed (shared: results are only read) */
+const DONE: FaultResult = { kind: 'done' };
 
 /** continue a fault whose task slept in handle_userfault and was woken */
 export function resume_user_addr_fault(k: Kernel, task: Task, c: FaultCont): FaultResult {
@@ -85,7 +102,7 @@ export function resume_user_addr_fault(k: Kernel, task: Task, c: FaultCont): Fau
 }
 
 function blocked(c: FaultCont): FaultResult {
-  return { kind: 'blocked', cont: c };
+  return { kind: 'blocked', cont: own(c) };
 }
 
 function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): FaultResult {
@@ -116,7 +133,7 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
   for (;;) {
     let ret: number;
     if (resumed === null) {
-      if (c.attempts >= FAULT_RETRY_LIMIT) return { kind: 'livelock', cont: c };
+      if (c.attempts >= FAULT_RETRY_LIMIT) return { kind: 'livelock', cont: own(c) };
       const vma = k.find_vma(task.mm, c.address);
       if (!vma || vma.vm_start > c.address) return bad_area(k, c, SEGV_MAPERR);
       if (access_error(c.error_code, vma)) return bad_area(k, c, SEGV_ACCERR);
@@ -137,7 +154,7 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
       } else {
         // user mode: return; the instruction faults again
         k.tr?.emit('fault_return', '__do_page_fault', { address: c.address, why: 'VM_FAULT_RETRY without ALLOW_RETRY' });
-        return { kind: 'done' };
+        return DONE;
       }
       k.tr?.emit('fault_retry', k.has(PATCH.faultFlagInterruptible) ? 'do_user_addr_fault' : '__do_page_fault', {
         address: c.address, flags: c.flags, flag_names: flagNames(c.flags, FAULT_FLAG_NAMES),
@@ -157,7 +174,7 @@ function finish(k: Kernel, task: Task, c: FaultCont, ret: number): FaultResult {
     } else task.min_flt++;
   }
   k.tr?.emit('fault_done', 'do_user_addr_fault', { address: c.address, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
-  return { kind: 'done' };
+  return DONE;
 }
 
 /** mm_fault_error: SIGBUS (do_sigbus), SIGSEGV, or the OOM killer */
