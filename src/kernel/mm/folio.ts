@@ -279,7 +279,8 @@ export class FolioStore {
     this.refcount[slot] = 1;
     this.mapcount[slot] = 0;
     this.sub[slot] = undefined;
-    this.subOwned.delete(slot);
+    // (no set yet: nothing to forget)
+    if (this.ownedSub !== null) this.ownedSub.delete(slot);
     this.liveFolios++;
     return slot;
   }
