@@ -278,7 +278,9 @@ export class FolioStore {
     this.flags[slot] = flags;
     this.refcount[slot] = 1;
     this.mapcount[slot] = 0;
-    this.sub[slot] = undefined;
+    // sub is only as long as the last slot that ever had subpages: out-of-bounds reads are undefined,
+    // and a store of undefined into the long array costs more than this test
+    if (this.sub[slot] !== undefined) this.sub[slot] = undefined;
     // (no set yet: nothing to forget)
     if (this.ownedSub !== null) this.ownedSub.delete(slot);
     this.liveFolios++;
@@ -299,7 +301,7 @@ export class FolioStore {
     }
     this.flags[slot] = 0;
     this.refcount[slot] = 0;
-    this.sub[slot] = undefined;
+    if (this.sub[slot] !== undefined) this.sub[slot] = undefined;
     this.freeSlots.push(slot);
     this.liveFolios--;
   }
@@ -338,7 +340,7 @@ export class FolioStore {
       this.flags[s] = (headFlags | (excl ? PG_anon_exclusive : 0)) >>> 0;
       this.mapcount[s] = mapped;
       this.refcount[s] = mapped;
-      this.sub[s] = undefined;
+      if (this.sub[s] !== undefined) this.sub[s] = undefined;
       map[i] = s;
       out.push(s);
     }
@@ -373,14 +375,21 @@ export class FolioStore {
     if (!s) {
       const n = this.nrPages(slot);
       s = { mapcount: new Int32Array(n), exclusive: new Uint8Array(n) };
-      this.sub[slot] = s;
+      this.setSub(slot, s);
       this.subOwned.add(slot);
     } else if (!this.subOwned.has(slot)) {
       s = { mapcount: s.mapcount.slice(), exclusive: s.exclusive.slice() };
-      this.sub[slot] = s;
+      this.setSub(slot, s);
       this.subOwned.add(slot);
     }
     return s;
+  }
+
+  /** sub[slot] = s, padding sub up to slot first (a store far past the end would make it a dictionary) */
+  private setSub(slot: number, s: SubpageState): void {
+    const sub = this.sub;
+    while (sub.length < slot) sub.push(undefined);
+    sub[slot] = s;
   }
 
   /** PageAnonExclusive(page) */
