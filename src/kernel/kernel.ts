@@ -44,10 +44,29 @@ export function emptyVmStat(): VmStat {
   };
 }
 
+// Patches that every user fault tests, also kept as bits of Kernel.fp (one field load per test on the
+// hot path instead of a PATCH lookup); always the same answer as k.has(PATCH.x)
+/** PATCH.faultFlagInterruptible */
+export const FP_INTERRUPTIBLE = 1 << 0;
+/** PATCH.x86VmaLockFault */
+export const FP_VMA_LOCK = 1 << 1;
+/** PATCH.vmaLockDelayAnonVmaCheck */
+export const FP_VMA_LOCK_DELAY_ANON = 1 << 2;
+/** PATCH.uffdUnderVmaLock */
+export const FP_UFFD_UNDER_VMA_LOCK = 1 << 3;
+/** PATCH.faultAccountingInCore */
+export const FP_ACCOUNTING_IN_CORE = 1 << 4;
+/** PATCH.pteMarkers */
+export const FP_PTE_MARKERS = 1 << 5;
+/** PATCH.anonExclusive */
+export const FP_ANON_EXCLUSIVE = 1 << 6;
+
 export class Kernel {
   readonly spec: KernelSpec;
   readonly config: KernelConfig;
   private readonly patchBits: Uint8Array;
+  /** FP_* bits: the fault path's patches (derived from the profile, like patchBits) */
+  readonly fp: number;
   readonly pgt: X86Pgtable;
   folios = new FolioStore();
   data = new PageData();
@@ -71,6 +90,13 @@ export class Kernel {
     this.config = spec.config;
     this.patchBits = new Uint8Array(PATCH_LIST.length);
     for (const p of spec.patches) this.patchBits[p.index] = 1;
+    this.fp = (this.has(PATCH.faultFlagInterruptible) ? FP_INTERRUPTIBLE : 0) |
+      (this.has(PATCH.x86VmaLockFault) ? FP_VMA_LOCK : 0) |
+      (this.has(PATCH.vmaLockDelayAnonVmaCheck) ? FP_VMA_LOCK_DELAY_ANON : 0) |
+      (this.has(PATCH.uffdUnderVmaLock) ? FP_UFFD_UNDER_VMA_LOCK : 0) |
+      (this.has(PATCH.faultAccountingInCore) ? FP_ACCOUNTING_IN_CORE : 0) |
+      (this.has(PATCH.pteMarkers) ? FP_PTE_MARKERS : 0) |
+      (this.has(PATCH.anonExclusive) ? FP_ANON_EXCLUSIVE : 0);
     this.pgt = new X86Pgtable({
       softDirty: spec.config.soft_dirty,
       uffdWpBit: this.has(PATCH.uffdWpPteBit),
@@ -353,6 +379,7 @@ const KernelCopy = function (this: Record<string, unknown>, o: Kernel, mms: MmSt
   this.spec = o.spec;
   this.config = o.config;
   this.patchBits = x.patchBits;
+  this.fp = o.fp;
   this.pgt = o.pgt;
   this.folios = o.folios.clone();
   this.data = o.data.clone();

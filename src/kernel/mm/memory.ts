@@ -1,6 +1,6 @@
 // The generic fault path and page zapping (mm/memory.c @v4.19 and @v6.12): handle_mm_fault,
 // handle_pte_fault, do_anonymous_page, do_wp_page, wp_page_reuse, wp_page_copy, zap_*_range.
-import type { Kernel } from '../kernel.js';
+import { type Kernel, FP_ACCOUNTING_IN_CORE, FP_PTE_MARKERS } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea, AnonVma } from '../include/mm_types.js';
@@ -72,7 +72,7 @@ export function handle_mm_fault(k: Kernel, vma: VmArea, address: number, flags: 
   k.vmstat.pgfault++;
   k.tr?.emit('handle_mm_fault', 'handle_mm_fault', { address, flags });
   const ret = __handle_mm_fault(k, vma, address, flags);
-  if (k.has(PATCH.faultAccountingInCore)) mm_account_fault(k, flags, ret);
+  if (k.fp & FP_ACCOUNTING_IN_CORE) mm_account_fault(k, flags, ret);
   return ret;
 }
 
@@ -190,7 +190,7 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   slot.i = pte_index(vmf.address);
   const entry = anonEntry.set(0, 0);
   // the uffd-wp marker this none PTE may carry (vmf_orig_pte_uffd_wp, 6.x)
-  const markerWp = k.has(PATCH.pteMarkers) && isUffdWpMarker(k, vmf.orig_pte);
+  const markerWp = (k.fp & FP_PTE_MARKERS) !== 0 && isUffdWpMarker(k, vmf.orig_pte);
   if (!(vmf.flags & FAULT_FLAG_WRITE)) {
     // map the shared zero page read-only
     g.pte_mkspecial(g.pfn_pte(entry, k.zero_pfn, vma.vm_page_prot));
