@@ -111,6 +111,8 @@ export class FolioStore {
   private get sectOwned(): Set<number> {
     return (this.ownedSect ??= new Set<number>());
   }
+  /** the section ownSect() returned last (-1: none); forgotten with ownedSect */
+  private lastOwnedSect = -1;
   /** the free lists are shared with a clone */
   private listsShared = false;
   /** hash of the free lists, valid while listsHashOk: every change of the lists goes through ownLists() */
@@ -126,6 +128,7 @@ export class FolioStore {
     this.listsShared = true;
     this.ownedSub = null;
     this.ownedSect = null;
+    this.lastOwnedSect = -1;
     return c;
   }
 
@@ -141,12 +144,15 @@ export class FolioStore {
   }
   /** the slot map of small section sidx, made private to this instance before a change */
   private ownSect(sidx: number): Int32Array {
+    // (a section's map is replaced only by a private one: splitLarge, or alloc of a new section)
+    if (sidx === this.lastOwnedSect) return this.sectSmall[sidx]!;
     let a = this.sectSmall[sidx]!;
     if (!this.sectOwned.has(sidx)) {
       a = a.slice();
       this.sectSmall[sidx] = a;
       this.sectOwned.add(sidx);
     }
+    this.lastOwnedSect = sidx;
     return a;
   }
 
@@ -460,6 +466,7 @@ const FolioStoreCopy = function (this: Record<string, unknown>, o: FolioStore, p
   this.freeSmall = x.freeSmall;
   this.ownedSub = null;
   this.ownedSect = null;
+  this.lastOwnedSect = -1;
   this.listsShared = true;
   this.listsHashA = x.listsHashA;
   this.listsHashB = x.listsHashB;
