@@ -52,11 +52,7 @@ export function envOf(m: Machine) {
 
 /** the same environment with numbers, one closure per machine */
 const numEnvs = new WeakMap<Machine, NumEnv>();
-let lastEnvMachine: Machine | null = null;
-let lastEnv: NumEnv | null = null;
 function numEnvOf(m: Machine): NumEnv {
-  // the machine of the previous call (every op asks once or twice): no WeakMap lookup
-  if (m === lastEnvMachine) return lastEnv!;
   let env = numEnvs.get(m);
   if (!env) {
     env = (name, field) => {
@@ -81,8 +77,6 @@ function numEnvOf(m: Machine): NumEnv {
     };
     numEnvs.set(m, env);
   }
-  lastEnvMachine = m;
-  lastEnv = env;
   return env;
 }
 
