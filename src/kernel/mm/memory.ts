@@ -72,6 +72,9 @@ export function handle_mm_fault(k: Kernel, vma: VmArea, address: number, flags: 
   k.vmstat.pgfault++;
   k.tr?.emit('handle_mm_fault', 'handle_mm_fault', { address, flags });
   const ret = __handle_mm_fault(k, vma, address, flags);
+  // the scratch vm_fault must not keep the last mm (and its page tables) alive after the fault
+  vmfScratch.vma = null!;
+  vmfScratch.mm = null!;
   if (k.fp & FP_ACCOUNTING_IN_CORE) mm_account_fault(k, flags, ret);
   return ret;
 }
