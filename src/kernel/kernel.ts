@@ -44,10 +44,29 @@ export function emptyVmStat(): VmStat {
   };
 }
 
+// Patches that every user fault tests, also kept as bits of Kernel.fp (one field load per test on the
+// hot path instead of a PATCH lookup); always the same answer as k.has(PATCH.x)
+/** PATCH.faultFlagInterruptible */
+export const FP_INTERRUPTIBLE = 1 << 0;
+/** PATCH.x86VmaLockFault */
+export const FP_VMA_LOCK = 1 << 1;
+/** PATCH.vmaLockDelayAnonVmaCheck */
+export const FP_VMA_LOCK_DELAY_ANON = 1 << 2;
+/** PATCH.uffdUnderVmaLock */
+export const FP_UFFD_UNDER_VMA_LOCK = 1 << 3;
+/** PATCH.faultAccountingInCore */
+export const FP_ACCOUNTING_IN_CORE = 1 << 4;
+/** PATCH.pteMarkers */
+export const FP_PTE_MARKERS = 1 << 5;
+/** PATCH.anonExclusive */
+export const FP_ANON_EXCLUSIVE = 1 << 6;
+
 export class Kernel {
   readonly spec: KernelSpec;
   readonly config: KernelConfig;
   private readonly patchBits: Uint8Array;
+  /** FP_* bits: the fault path's patches (derived from the profile, like patchBits) */
+  readonly fp: number;
   readonly pgt: X86Pgtable;
   folios = new FolioStore();
   data = new PageData();
@@ -71,6 +90,13 @@ export class Kernel {
     this.config = spec.config;
     this.patchBits = new Uint8Array(PATCH_LIST.length);
     for (const p of spec.patches) this.patchBits[p.index] = 1;
+    this.fp = (this.has(PATCH.faultFlagInterruptible) ? FP_INTERRUPTIBLE : 0) |
+      (this.has(PATCH.x86VmaLockFault) ? FP_VMA_LOCK : 0) |
+      (this.has(PATCH.vmaLockDelayAnonVmaCheck) ? FP_VMA_LOCK_DELAY_ANON : 0) |
+      (this.has(PATCH.uffdUnderVmaLock) ? FP_UFFD_UNDER_VMA_LOCK : 0) |
+      (this.has(PATCH.faultAccountingInCore) ? FP_ACCOUNTING_IN_CORE : 0) |
+      (this.has(PATCH.pteMarkers) ? FP_PTE_MARKERS : 0) |
+      (this.has(PATCH.anonExclusive) ? FP_ANON_EXCLUSIVE : 0);
     this.pgt = new X86Pgtable({
       softDirty: spec.config.soft_dirty,
       uffdWpBit: this.has(PATCH.uffdWpPteBit),
@@ -239,33 +265,48 @@ export class Kernel {
 
   /** mm_find_pmd: the PMD entry for addr, or null if the upper levels are missing */
   pmdSlot(mm: MmStruct, addr: number): Slot | null {
+    const t = this.pmdTable(mm, addr);
+    return t === null ? null : { t, i: levelIndex(LEVEL_PMD, addr) };
+  }
+
+  /** mm_find_pmd without a Slot object: the PMD table covering addr (index pmd_index(addr)), or null */
+  pmdTable(mm: MmStruct, addr: number): PageTable | null {
     const key = Math.floor(addr / 0x40000000);
-    if (key === mm.pmdCacheKey) return { t: mm.pmdCacheTable!, i: levelIndex(LEVEL_PMD, addr) };
+    if (key === mm.pmdCacheKey) return mm.pmdCacheTable;
     const pud = this.childTable(mm, mm.pgd, levelIndex(LEVEL_PGD, addr));
     if (!pud) return null;
     const pmd = this.childTable(mm, pud, levelIndex(LEVEL_PUD, addr));
     if (!pmd) return null;
     mm.pmdCacheKey = key;
     mm.pmdCacheTable = pmd;
-    return { t: pmd, i: levelIndex(LEVEL_PMD, addr) };
+    return pmd;
   }
 
   /** __pud_alloc + __pmd_alloc: the PMD entry for addr, creating missing upper tables */
   pmdAlloc(mm: MmStruct, addr: number): Slot {
-    const found = this.pmdSlot(mm, addr);
-    if (found) return found;
+    return { t: this.pmdAllocTable(mm, addr), i: levelIndex(LEVEL_PMD, addr) };
+  }
+
+  /** __pud_alloc + __pmd_alloc without a Slot object: the PMD table covering addr */
+  pmdAllocTable(mm: MmStruct, addr: number): PageTable {
+    const found = this.pmdTable(mm, addr);
+    if (found !== null) return found;
     const gi = levelIndex(LEVEL_PGD, addr);
     const pud = this.childTable(mm, mm.pgd, gi) ?? this.populate(mm, mm.pgd, gi, LEVEL_PUD);
     const ui = levelIndex(LEVEL_PUD, addr);
-    const pmd = this.childTable(mm, pud, ui) ?? this.populate(mm, pud, ui, LEVEL_PMD);
-    return { t: pmd, i: levelIndex(LEVEL_PMD, addr) };
+    return this.childTable(mm, pud, ui) ?? this.populate(mm, pud, ui, LEVEL_PMD);
   }
 
   /** pte_offset_map: the PTE table under a PMD entry that points to one */
   pteTable(mm: MmStruct, pmd: Slot): PageTable | null {
-    const lo = pmd.t.lo(pmd.i);
+    return this.pteTableAt(mm, pmd.t, pmd.i);
+  }
+
+  /** pte_offset_map for PMD entry i of table pmdt */
+  pteTableAt(mm: MmStruct, pmdt: PageTable, i: number): PageTable | null {
+    const lo = pmdt.lo(i);
     if ((lo & _PAGE_PRESENT) === 0 || (lo & _PAGE_PSE) !== 0) return null;
-    const pfn = entryPfn(lo, pmd.t.hi(pmd.i));
+    const pfn = entryPfn(lo, pmdt.hi(i));
     const c = mm.pteCacheTable;
     if (c !== null && c.pfn === pfn) return c;
     const t = mm.tables.get(pfn) ?? null;
@@ -275,7 +316,7 @@ export class Kernel {
 
   /** __pte_alloc + pmd_populate */
   pteAlloc(mm: MmStruct, pmd: Slot): PageTable {
-    return this.pteTable(mm, pmd) ?? this.populate(mm, pmd.t, pmd.i, LEVEL_PTE);
+    return this.pteTableAt(mm, pmd.t, pmd.i) ?? this.populate(mm, pmd.t, pmd.i, LEVEL_PTE);
   }
 
   /** PTE slot of addr if a PTE table exists there */
@@ -338,6 +379,7 @@ const KernelCopy = function (this: Record<string, unknown>, o: Kernel, mms: MmSt
   this.spec = o.spec;
   this.config = o.config;
   this.patchBits = x.patchBits;
+  this.fp = o.fp;
   this.pgt = o.pgt;
   this.folios = o.folios.clone();
   this.data = o.data.clone();

@@ -134,7 +134,7 @@ export type NumEnv = (name: string, field: string | undefined) => number | undef
 export function evalNum(e: Expr, env: NumEnv): number {
   switch (e.k) {
     case 'num': {
-      const v = Number(e.v);
+      const v = decimal(e.v);
       return Number.isSafeInteger(v) ? v : NaN;
     }
     case 'sym': {
@@ -148,4 +148,20 @@ export function evalNum(e: Expr, env: NumEnv): number {
       return Number.isSafeInteger(r) ? r : NaN;
     }
   }
+}
+
+/**
+ * Number(s) without the runtime's string-to-number conversion for the common case, a string of 1..15
+ * decimal digits (exact: below 2 ** 53); anything else goes to Number()
+ */
+function decimal(s: string): number {
+  const n = s.length;
+  if (n === 0 || n > 15) return Number(s);
+  let v = 0;
+  for (let i = 0; i < n; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return Number(s);
+    v = v * 10 + d;
+  }
+  return v;
 }

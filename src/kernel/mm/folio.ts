@@ -115,6 +115,8 @@ export class FolioStore {
   private get sectOwned(): Set<number> {
     return (this.ownedSect ??= new Set<number>());
   }
+  /** the section ownSect() returned last (-1: none); forgotten with ownedSect */
+  private lastOwnedSect = -1;
   /** the free lists are shared with a clone */
   private listsShared = false;
   /** hash of the free lists, valid while listsHashOk: every change of the lists goes through ownLists() */
@@ -130,6 +132,7 @@ export class FolioStore {
     this.listsShared = true;
     this.ownedSub = null;
     this.ownedSect = null;
+    this.lastOwnedSect = -1;
     return c;
   }
 
@@ -145,12 +148,15 @@ export class FolioStore {
   }
   /** the slot map of small section sidx, made private to this instance before a change */
   private ownSect(sidx: number): Int32Array {
+    // (a section's map is replaced only by a private one: splitLarge, or alloc of a new section)
+    if (sidx === this.lastOwnedSect) return this.sectSmall[sidx]!;
     let a = this.sectSmall[sidx]!;
     if (!this.sectOwned.has(sidx)) {
       a = a.slice();
       this.sectSmall[sidx] = a;
       this.sectOwned.add(sidx);
     }
+    this.lastOwnedSect = sidx;
     return a;
   }
 
@@ -282,8 +288,11 @@ export class FolioStore {
     this.flags[slot] = flags;
     this.refcount[slot] = 1;
     this.mapcount[slot] = 0;
-    this.sub[slot] = undefined;
-    this.subOwned.delete(slot);
+    // sub is only as long as the last slot that ever had subpages: out-of-bounds reads are undefined,
+    // and a store of undefined into the long array costs more than this test
+    if (this.sub[slot] !== undefined) this.sub[slot] = undefined;
+    // (no set yet: nothing to forget)
+    if (this.ownedSub !== null) this.ownedSub.delete(slot);
     this.liveFolios++;
     return slot;
   }
@@ -302,7 +311,7 @@ export class FolioStore {
     }
     this.flags[slot] = 0;
     this.refcount[slot] = 0;
-    this.sub[slot] = undefined;
+    if (this.sub[slot] !== undefined) this.sub[slot] = undefined;
     this.freeSlots.push(slot);
     this.liveFolios--;
   }
@@ -341,7 +350,7 @@ export class FolioStore {
       this.flags[s] = (headFlags | (excl ? PG_anon_exclusive : 0)) >>> 0;
       this.mapcount[s] = mapped;
       this.refcount[s] = mapped;
-      this.sub[s] = undefined;
+      if (this.sub[s] !== undefined) this.sub[s] = undefined;
       map[i] = s;
       out.push(s);
     }
@@ -389,14 +398,21 @@ export class FolioStore {
     if (!s) {
       const n = this.nrPages(slot);
       s = { mapcount: new Int32Array(n), exclusive: new Uint8Array(n) };
-      this.sub[slot] = s;
+      this.setSub(slot, s);
       this.subOwned.add(slot);
     } else if (!this.subOwned.has(slot)) {
       s = { mapcount: s.mapcount.slice(), exclusive: s.exclusive.slice() };
-      this.sub[slot] = s;
+      this.setSub(slot, s);
       this.subOwned.add(slot);
     }
     return s;
+  }
+
+  /** sub[slot] = s, padding sub up to slot first (a store far past the end would make it a dictionary) */
+  private setSub(slot: number, s: SubpageState): void {
+    const sub = this.sub;
+    while (sub.length < slot) sub.push(undefined);
+    sub[slot] = s;
   }
 
   /** PageAnonExclusive(page) */
@@ -467,6 +483,7 @@ const FolioStoreCopy = function (this: Record<string, unknown>, o: FolioStore, p
   this.freeSmall = x.freeSmall;
   this.ownedSub = null;
   this.ownedSect = null;
+  this.lastOwnedSect = -1;
   this.listsShared = true;
   this.listsHashA = x.listsHashA;
   this.listsHashB = x.listsHashB;

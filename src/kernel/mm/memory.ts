@@ -1,6 +1,6 @@
 // The generic fault path and page zapping (mm/memory.c @v4.19 and @v6.12): handle_mm_fault,
 // handle_pte_fault, do_anonymous_page, do_wp_page, wp_page_reuse, wp_page_copy, zap_*_range.
-import type { Kernel } from '../kernel.js';
+import { type Kernel, FP_ACCOUNTING_IN_CORE, FP_PTE_MARKERS } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea, AnonVma } from '../include/mm_types.js';
@@ -10,7 +10,7 @@ import {
   VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_COMPLETED,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
-import { Slot, pte_index, PageTable, LEVEL_PMD } from './pgtable.js';
+import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD } from './pgtable.js';
 import { PG_anon, PG_anon_exclusive, PG_zero } from './folio.js';
 import { folio_add_new_anon_rmap, folio_remove_rmap_pte } from './rmap.js';
 import {
@@ -72,7 +72,10 @@ export function handle_mm_fault(k: Kernel, vma: VmArea, address: number, flags: 
   k.vmstat.pgfault++;
   k.tr?.emit('handle_mm_fault', 'handle_mm_fault', { address, flags });
   const ret = __handle_mm_fault(k, vma, address, flags);
-  if (k.has(PATCH.faultAccountingInCore)) mm_account_fault(k, flags, ret);
+  // the scratch vm_fault must not keep the last mm (and its page tables) alive after the fault
+  vmfScratch.vma = null!;
+  vmfScratch.mm = null!;
+  if (k.fp & FP_ACCOUNTING_IN_CORE) mm_account_fault(k, flags, ret);
   return ret;
 }
 
@@ -89,14 +92,34 @@ export function mm_account_fault(k: Kernel, flags: number, ret: number): void {
   } else t.min_flt++;
 }
 
+/**
+ * The vm_fault of the running fault. A fault never starts another before it returns (handle_userfault
+ * only queues a message), so one object and its Slots and Ptes serve every fault: nothing keeps them.
+ */
+const vmfScratch: VmFault = {
+  vma: null!, mm: null!, address: 0, real_address: 0, flags: 0, pmd: { t: null!, i: 0 }, pte: null,
+  orig_pte: new Pte(), orig_pmd: new Pte(),
+};
+/** the PTE slot vmfScratch.pte points to when set */
+const vmfPteSlot: Slot = { t: null!, i: 0 };
+const pmdvScratch = new Pte();
+
 /** __handle_mm_fault: PMD level first (THP), then the PTE level */
 export function __handle_mm_fault(k: Kernel, vma: VmArea, real_address: number, flags: number): number {
   const mm = vma === null ? null! : k.current!.mm;
-  const pmd = k.pmdAlloc(mm, real_address);
-  const vmf: VmFault = {
-    vma, mm, address: Math.floor(real_address / PAGE_SIZE) * PAGE_SIZE, real_address, flags, pmd, pte: null,
-    orig_pte: new Pte(), orig_pmd: pmd.t.get(pmd.i, new Pte()),
-  };
+  const pmdt = k.pmdAllocTable(mm, real_address);
+  const vmf = vmfScratch;
+  vmf.vma = vma;
+  vmf.mm = mm;
+  vmf.address = Math.floor(real_address / PAGE_SIZE) * PAGE_SIZE;
+  vmf.real_address = real_address;
+  vmf.flags = flags;
+  vmf.pmd.t = pmdt;
+  vmf.pmd.i = pmd_index(real_address);
+  vmf.pte = null;
+  vmf.orig_pte.lo = 0;
+  vmf.orig_pte.hi = 0;
+  pmdt.get(vmf.pmd.i, vmf.orig_pmd);
   const g = k.pgt;
   if (g.pmd_none(vmf.orig_pmd) && transparent_hugepage_enabled(k, vma) && thp_range_in_vma(vma, real_address)) {
     const ret = do_huge_pmd_anonymous_page(k, vmf);
@@ -117,14 +140,19 @@ export function __handle_mm_fault(k: Kernel, vma: VmArea, real_address: number, 
 /** handle_pte_fault */
 export function handle_pte_fault(k: Kernel, vmf: VmFault): number {
   const g = k.pgt;
-  const pmdv = vmf.pmd.t.get(vmf.pmd.i, new Pte());
+  const pmdv = vmf.pmd.t.get(vmf.pmd.i, pmdvScratch);
   vmf.pte = null;
   if (!g.pmd_none(pmdv)) {
     if (g.pmd_trans_huge(pmdv)) return 0; // raced with a THP being mapped: retry the access
     const t = k.pteTable(vmf.mm, vmf.pmd)!;
     const i = pte_index(vmf.address);
     t.get(i, vmf.orig_pte);
-    if (!g.pte_none(vmf.orig_pte)) vmf.pte = { t, i };
+    if (!g.pte_none(vmf.orig_pte)) {
+      const s = vmf === vmfScratch ? vmfPteSlot : { t, i };
+      s.t = t;
+      s.i = i;
+      vmf.pte = s;
+    }
   }
   if (!vmf.pte) return do_anonymous_page(k, vmf);
   if (!g.pte_present(vmf.orig_pte)) return do_swap_page(k, vmf);
@@ -150,17 +178,22 @@ export function set_pte_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string)
   s.t.set(s.i, e);
 }
 
+// temporaries of do_anonymous_page (it is not re-entered: nothing it calls faults)
+const anonSlot: Slot = { t: null!, i: 0 };
+const anonEntry = new Pte();
+
 /** do_anonymous_page: a first touch of private anonymous memory at PTE level */
 export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   const g = k.pgt;
   const vma = vmf.vma;
   if (vma.vm_flags & VM_SHARED) return VM_FAULT_SIGBUS;
   const t = k.pteAlloc(vmf.mm, vmf.pmd);
-  const i = pte_index(vmf.address);
-  const slot: Slot = { t, i };
-  const entry = new Pte();
+  const slot = anonSlot;
+  slot.t = t;
+  slot.i = pte_index(vmf.address);
+  const entry = anonEntry.set(0, 0);
   // the uffd-wp marker this none PTE may carry (vmf_orig_pte_uffd_wp, 6.x)
-  const markerWp = k.has(PATCH.pteMarkers) && isUffdWpMarker(k, vmf.orig_pte);
+  const markerWp = (k.fp & FP_PTE_MARKERS) !== 0 && isUffdWpMarker(k, vmf.orig_pte);
   if (!(vmf.flags & FAULT_FLAG_WRITE)) {
     // map the shared zero page read-only
     g.pte_mkspecial(g.pfn_pte(entry, k.zero_pfn, vma.vm_page_prot));

@@ -5,6 +5,13 @@ import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { byteMix, type StateHasher } from '../../explore/hash.js';
 
 const DENSE_AFTER = 64;
+/** pages are kept in groups of 64 consecutive pfns: a small map of small arrays (a Map of a million
+ * pfns costs far more to grow and to probe) */
+const GROUP = 64;
+type Group = (PageBytes | undefined)[];
+function newGroup(): Group {
+  return new Array<PageBytes | undefined>(GROUP).fill(undefined);
+}
 
 type Sparse = { offs: number[]; vals: number[] };
 /** a page with one written byte: offset << 8 | value (no allocation: the common first touch) */
@@ -16,7 +23,10 @@ function sparseOf(b: Sparse | OneByte): Sparse {
 }
 
 export class PageData {
-  private pages = new Map<number, PageBytes>();
+  /** written pages by pfn group (pfn / GROUP), each an array of GROUP slots */
+  private groups = new Map<number, Group>();
+  /** pages written (slots not undefined) */
+  private count = 0;
   /**
    * false until this instance is cloned (or is a clone): until then every page is its own and none of
    * the copy-on-write bookkeeping below is needed (a plain `mmsim run`)
@@ -35,8 +45,10 @@ export class PageData {
   /** the last pfn known to be owned (a fast path for byte-by-byte writes) */
   private lastOwned = -1;
 
-  /** `pages` is shared with a clone until either side adds or drops a page */
+  /** `groups` and every group are shared with a clone until either side adds or drops a page */
   private mapsShared = false;
+  /** once `groups` is this instance's own again: the groups it may change (null: all of them) */
+  private ownedGroups: Set<number> | null = null;
 
   /**
    * Hash of the contents, valid while hashOk: every change of a page or of the map goes through
@@ -59,8 +71,44 @@ export class PageData {
     // called before every change of the page map
     this.hashOk = false;
     if (!this.mapsShared) return;
-    this.pages = new Map(this.pages);
+    this.groups = new Map(this.groups);
     this.mapsShared = false;
+    this.ownedGroups = new Set<number>();
+  }
+
+  /** the page of pfn, or undefined if nothing is written there */
+  private look(pfn: number): PageBytes | undefined {
+    const g = this.groups.get(Math.floor(pfn / GROUP));
+    return g === undefined ? undefined : g[pfn % GROUP];
+  }
+  /** the group of pfn, made this instance's own (after ownMaps()) */
+  private groupW(pfn: number): Group {
+    const key = Math.floor(pfn / GROUP);
+    let g = this.groups.get(key);
+    if (g === undefined) {
+      g = newGroup();
+      this.groups.set(key, g);
+      if (this.ownedGroups !== null) this.ownedGroups.add(key);
+    } else if (this.ownedGroups !== null && !this.ownedGroups.has(key)) {
+      g = g.slice();
+      this.groups.set(key, g);
+      this.ownedGroups.add(key);
+    }
+    return g;
+  }
+  /** pages.set (after ownMaps()) */
+  private put(pfn: number, b: PageBytes): void {
+    const g = this.groupW(pfn);
+    const i = pfn % GROUP;
+    if (g[i] === undefined) this.count++;
+    g[i] = b;
+  }
+  /** pages.delete (after ownMaps()) */
+  private drop(pfn: number): void {
+    const g = this.groupW(pfn);
+    const i = pfn % GROUP;
+    if (g[i] !== undefined) this.count--;
+    g[i] = undefined;
   }
 
   /** the page of pfn, made private to this instance (copied if it is shared with a clone) */
@@ -71,7 +119,7 @@ export class PageData {
     if (!this.owned.has(pfn)) {
       b = b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() };
       this.ownMaps();
-      this.pages.set(pfn, b);
+      this.put(pfn, b);
       this.owned.add(pfn);
     }
     this.lastOwned = pfn;
@@ -80,7 +128,7 @@ export class PageData {
 
   /** does pfn hold written bytes? */
   has(pfn: number): boolean {
-    return this.pages.has(pfn);
+    return this.look(pfn) !== undefined;
   }
 
   /** Fingerprint (explorer): the contents of every page, independent of how they are stored */
@@ -91,7 +139,10 @@ export class PageData {
       return;
     }
     let a = 0, b = 0;
-    for (const [pfn, p] of this.pages) {
+    for (const [key, g] of this.groups) for (let j = 0; j < GROUP; j++) {
+      const p = g[j];
+      if (p === undefined) continue;
+      const pfn = key * GROUP + j;
       // a page this instance may still change is hashed afresh; shared ones keep their hash
       const mine = !this.everShared || (this.ownedSet !== null && this.ownedSet.has(pfn));
       const ph = mine || typeof p === 'number' ? pageHash(p) : (hashCache.get(p) ?? cacheHash(p));
@@ -108,15 +159,25 @@ export class PageData {
 
   /** pfns whose contents may differ between this instance and o (explorer write sets) */
   changedPfns(o: PageData, out: number[]): void {
-    if (this.pages === o.pages) return;
-    for (const [pfn, b] of this.pages) if (o.pages.get(pfn) !== b) out.push(pfn);
-    for (const pfn of o.pages.keys()) if (!this.pages.has(pfn)) out.push(pfn);
+    if (this.groups === o.groups) return;
+    for (const [key, g] of this.groups) {
+      const h = o.groups.get(key);
+      if (h === g) continue;
+      for (let j = 0; j < GROUP; j++) {
+        const b = g[j], c = h === undefined ? undefined : h[j];
+        if (b !== c) out.push(key * GROUP + j);
+      }
+    }
+    for (const [key, h] of o.groups) {
+      if (this.groups.has(key)) continue;
+      for (let j = 0; j < GROUP; j++) if (h[j] !== undefined) out.push(key * GROUP + j);
+    }
   }
 
-  get pageCount(): number { return this.pages.size; }
+  get pageCount(): number { return this.count; }
 
   readByte(pfn: number, off: number): number {
-    const b = this.pages.get(pfn);
+    const b = this.look(pfn);
     if (b === undefined) return 0;
     if (typeof b === 'number') return b >>> 8 === off ? b & 0xff : 0;
     if (b instanceof Uint8Array) return b[off]!;
@@ -126,7 +187,7 @@ export class PageData {
 
   /** copy n bytes of pfn from off into out at `at` (copy_to_user of a read) */
   readInto(pfn: number, off: number, out: Uint8Array, at: number, n: number): void {
-    const b = this.pages.get(pfn);
+    const b = this.look(pfn);
     out.fill(0, at, at + n);
     if (b === undefined) return;
     if (typeof b === 'number') {
@@ -145,11 +206,11 @@ export class PageData {
   }
 
   writeByte(pfn: number, off: number, v: number): void {
-    const cur = this.pages.get(pfn);
+    const cur = this.look(pfn);
     if (cur === undefined) {
       if (v === 0) return;
       this.ownMaps();
-      this.pages.set(pfn, (off << 8) | v);
+      this.put(pfn, (off << 8) | v);
       return;
     }
     let b: Exclude<typeof cur, number | undefined>;
@@ -157,14 +218,14 @@ export class PageData {
       if (cur >>> 8 === off) {
         if ((cur & 0xff) === v) return;
         this.ownMaps();
-        if (v === 0) this.pages.delete(pfn);
-        else this.pages.set(pfn, (off << 8) | v);
+        if (v === 0) this.drop(pfn);
+        else this.put(pfn, (off << 8) | v);
         return;
       }
       if (v === 0) return;
       b = { offs: [cur >>> 8], vals: [cur & 0xff] };
       this.ownMaps();
-      this.pages.set(pfn, b);
+      this.put(pfn, b);
       if (this.everShared) this.owned.add(pfn);
     } else b = this.writable(pfn, cur);
     if (b instanceof Uint8Array) {
@@ -183,40 +244,40 @@ export class PageData {
       const d = new Uint8Array(PAGE_SIZE);
       for (let j = 0; j < b.offs.length; j++) d[b.offs[j]!] = b.vals[j]!;
       this.ownMaps();
-      this.pages.set(pfn, d);
+      this.put(pfn, d);
       if (this.everShared) this.owned.add(pfn);
     }
   }
 
   /** copy_user_highpage / copy_mc_user_highpage */
   copyPage(dst: number, src: number): void {
-    const b = this.pages.get(src);
+    const b = this.look(src);
     this.clearPage(dst);
     if (!b) return;
     this.ownMaps();
-    this.pages.set(dst, typeof b === 'number' ? b : b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() });
+    this.put(dst, typeof b === 'number' ? b : b instanceof Uint8Array ? b.slice() : { offs: b.offs.slice(), vals: b.vals.slice() });
     if (this.everShared) this.owned.add(dst);
   }
 
   /** clear_highpage: the page reads as zero again (freeing or zeroing it) */
   clearPage(pfn: number): void {
-    if (!this.pages.has(pfn)) return;
+    if (this.look(pfn) === undefined) return;
     this.ownMaps();
-    this.pages.delete(pfn);
+    this.drop(pfn);
     if (this.everShared) this.owned.delete(pfn);
     if (pfn === this.lastOwned) this.lastOwned = -1;
   }
 
   /** clear n pages from base (a freed or freshly zeroed folio) */
   clearRange(base: number, n: number): void {
-    if (this.pages.size === 0) return;
+    if (this.count === 0) return;
     for (let p = base; p < base + n; p++) this.clearPage(p);
   }
 
   /** all bytes of the page (for comparing snapshots) */
   readPage(pfn: number): Uint8Array {
     const out = new Uint8Array(PAGE_SIZE);
-    const p = this.pages.get(pfn);
+    const p = this.look(pfn);
     if (p === undefined) return out;
     if (p instanceof Uint8Array) out.set(p);
     else {
@@ -228,7 +289,7 @@ export class PageData {
 
   /** a cheap digest of a page's contents (for state fingerprints) */
   digest(pfn: number): number {
-    const p = this.pages.get(pfn);
+    const p = this.look(pfn);
     if (p === undefined) return 0;
     let h = 0x811c9dc5;
     if (p instanceof Uint8Array) {
@@ -241,17 +302,22 @@ export class PageData {
     return h >>> 0;
   }
 
-  pfns(): IterableIterator<number> { return this.pages.keys(); }
+  /** the pfns holding written bytes (by group, in pfn order within a group) */
+  *pfns(): IterableIterator<number> {
+    for (const [key, g] of this.groups) for (let j = 0; j < GROUP; j++) if (g[j] !== undefined) yield key * GROUP + j;
+  }
 }
 
 /** the constructor of PageData clones: every field in one go (see FolioStoreCopy) */
 const PageDataCopy = function (this: Record<string, unknown>, o: PageData) {
   const x = o as unknown as Record<string, unknown>;
-  this.pages = x.pages;
+  this.groups = x.groups;
+  this.count = x.count;
   this.everShared = true;
   this.ownedSet = null;
   this.lastOwned = -1;
   this.mapsShared = true;
+  this.ownedGroups = null;
   this.hashA = x.hashA;
   this.hashB = x.hashB;
   this.hashOk = x.hashOk;

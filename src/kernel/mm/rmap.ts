@@ -1,6 +1,6 @@
 // Reverse-map accounting of folios: mapcounts, PG_anon, PG_anon_exclusive (mm/rmap.c @v4.19/@v6.12).
 // The model keeps the counts the observable state depends on (pagemap exclusivity, kpageflags, reuse).
-import type { Kernel } from '../kernel.js';
+import { type Kernel, FP_ANON_EXCLUSIVE } from '../kernel.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon, PG_lru, PG_swapbacked, PG_uptodate, PG_deferred_split } from './folio.js';
 
@@ -15,7 +15,7 @@ export function folio_add_new_anon_rmap(k: Kernel, slot: number, pmdMapped: bool
     f.mapcount[slot] = 1;
   }
   // v5.19: a new anonymous page is exclusive to its mm (RMAP_EXCLUSIVE)
-  if (k.has(PATCH.anonExclusive)) {
+  if (k.fp & FP_ANON_EXCLUSIVE) {
     if (f.isLarge(slot) && !pmdMapped) f.subpages(slot).exclusive.fill(1);
     f.setPageAnonExclusive(slot, f.pfn[slot]!, true);
   }

@@ -2,7 +2,7 @@
 // do_user_addr_fault @v5.7..v6.18): fault flags, the retry loop, the per-VMA-lock attempt, accounting
 // before v5.9, and the signal a failed fault sends. A fault that sleeps in handle_userfault returns
 // 'blocked' with its continuation; resume_user_addr_fault() carries on after the wake-up.
-import type { Kernel } from '../../../kernel.js';
+import { type Kernel, FP_ACCOUNTING_IN_CORE, FP_INTERRUPTIBLE, FP_UFFD_UNDER_VMA_LOCK, FP_VMA_LOCK, FP_VMA_LOCK_DELAY_ANON } from '../../../kernel.js';
 import type { Task } from '../../../include/sched.js';
 import type { VmArea } from '../../../include/mm_types.js';
 import {
@@ -41,7 +41,7 @@ export const FAULT_RETRY_LIMIT = 64;
 /** FAULT_FLAG_DEFAULT (v5.7: + FAULT_FLAG_INTERRUPTIBLE) */
 function fault_flag_default(k: Kernel): number {
   let f = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
-  if (k.has(PATCH.faultFlagInterruptible)) f |= FAULT_FLAG_INTERRUPTIBLE;
+  if (k.fp & FP_INTERRUPTIBLE) f |= FAULT_FLAG_INTERRUPTIBLE;
   return f;
 }
 
@@ -57,8 +57,8 @@ function lock_vma_under_rcu(k: Kernel, task: Task, address: number): VmArea | nu
   const vma = k.vma_lookup(task.mm, address);
   if (!vma) return null;
   // v6.4..v6.9 bail out without an anon_vma; a373baed5a9d (v6.10) checks later, in vmf_anon_prepare
-  if (!vma.anon_vma && !k.has(PATCH.vmaLockDelayAnonVmaCheck)) return null;
-  if (!k.has(PATCH.uffdUnderVmaLock) && userfaultfd_armed(vma)) return null;
+  if (!vma.anon_vma && !(k.fp & FP_VMA_LOCK_DELAY_ANON)) return null;
+  if (!(k.fp & FP_UFFD_UNDER_VMA_LOCK) && userfaultfd_armed(vma)) return null;
   return vma;
 }
 
@@ -67,14 +67,30 @@ export function do_user_addr_fault(k: Kernel, task: Task, address: number, error
   let flags = fault_flag_default(k) | FAULT_FLAG_USER;
   if (error_code & X86_PF_WRITE) flags |= FAULT_FLAG_WRITE;
   if (error_code & X86_PF_INSTR) flags |= FAULT_FLAG_INSTRUCTION;
-  const fn = k.has(PATCH.faultFlagInterruptible) ? 'do_user_addr_fault' : '__do_page_fault';
-  k.tr?.emit('page_fault', fn, { address, error_code, flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES) });
-  const c: FaultCont = {
-    address, error_code, flags, major: 0, attempts: 0,
-    stage: k.has(PATCH.x86VmaLockFault) ? 'vma_lock' : 'mmap_lock',
-  };
+  k.tr?.emit('page_fault', k.fp & FP_INTERRUPTIBLE ? 'do_user_addr_fault' : '__do_page_fault', { address, error_code, flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES) });
+  // a fault never faults again before it returns, so one FaultCont serves every fresh fault; blocked()
+  // and the livelock result hand out a copy
+  const c = scratchCont;
+  c.address = address;
+  c.error_code = error_code;
+  c.flags = flags;
+  c.major = 0;
+  c.stage = k.fp & FP_VMA_LOCK ? 'vma_lock' : 'mmap_lock';
+  c.attempts = 0;
   return run(k, task, c, null);
 }
+
+const scratchCont: FaultCont = { address: 0, error_code: 0, flags: 0, major: 0, stage: 'mmap_lock', attempts: 0 };
+
+/** the caller's own FaultCont: a copy of the scratch one */
+function own(c: FaultCont): FaultCont {
+  return c === scratchCont
+    ? { address: c.address, error_code: c.error_code, flags: c.flags, major: c.major, stage: c.stage, attempts: c.attempts }
+    : c;
+}
+
+/** the result of a fault that completed (shared: results are only read) */
+const DONE: FaultResult = { kind: 'done' };
 
 /** continue a fault whose task slept in handle_userfault and was woken */
 export function resume_user_addr_fault(k: Kernel, task: Task, c: FaultCont): FaultResult {
@@ -85,7 +101,7 @@ export function resume_user_addr_fault(k: Kernel, task: Task, c: FaultCont): Fau
 }
 
 function blocked(c: FaultCont): FaultResult {
-  return { kind: 'blocked', cont: c };
+  return { kind: 'blocked', cont: own(c) };
 }
 
 function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): FaultResult {
@@ -116,7 +132,7 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
   for (;;) {
     let ret: number;
     if (resumed === null) {
-      if (c.attempts >= FAULT_RETRY_LIMIT) return { kind: 'livelock', cont: c };
+      if (c.attempts >= FAULT_RETRY_LIMIT) return { kind: 'livelock', cont: own(c) };
       const vma = k.find_vma(task.mm, c.address);
       if (!vma || vma.vm_start > c.address) return bad_area(k, c, SEGV_MAPERR);
       if (access_error(c.error_code, vma)) return bad_area(k, c, SEGV_ACCERR);
@@ -137,7 +153,7 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
       } else {
         // user mode: return; the instruction faults again
         k.tr?.emit('fault_return', '__do_page_fault', { address: c.address, why: 'VM_FAULT_RETRY without ALLOW_RETRY' });
-        return { kind: 'done' };
+        return DONE;
       }
       k.tr?.emit('fault_retry', k.has(PATCH.faultFlagInterruptible) ? 'do_user_addr_fault' : '__do_page_fault', {
         address: c.address, flags: c.flags, flag_names: flagNames(c.flags, FAULT_FLAG_NAMES),
@@ -150,14 +166,14 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
 
 function finish(k: Kernel, task: Task, c: FaultCont, ret: number): FaultResult {
   if (ret & VM_FAULT_ERROR) return mm_fault_error(k, c, ret);
-  if (!k.has(PATCH.faultAccountingInCore) && !(ret & VM_FAULT_COMPLETED)) {
+  if (!(k.fp & FP_ACCOUNTING_IN_CORE) && !(ret & VM_FAULT_COMPLETED)) {
     if (c.major) {
       task.maj_flt++;
       k.vmstat.pgmajfault++;
     } else task.min_flt++;
   }
   k.tr?.emit('fault_done', 'do_user_addr_fault', { address: c.address, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
-  return { kind: 'done' };
+  return DONE;
 }
 
 /** mm_fault_error: SIGBUS (do_sigbus), SIGSEGV, or the OOM killer */
