@@ -60,7 +60,7 @@ function numEnvOf(m: Machine): NumEnv {
       if (!v) return undefined;
       switch (v.kind) {
         case 'mapping':
-          return field === 'len' ? Number(v.len) : field === undefined || field === 'addr' ? Number(v.addr) : undefined;
+          return field === 'len' ? v.lenN : field === undefined || field === 'addr' ? v.addrN : undefined;
         case 'msg':
           if (field === 'address' || field === undefined) return v.msg.address;
           if (field === 'flags') return v.msg.flags;
@@ -134,7 +134,8 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
     switch (op.op) {
       case 'mmap': {
         const addr = do_mmap(k, mm, { addr: op.addr ? num(m, op.addr) : 0, len: num(m, op.len), prot: op.prot, flags: op.flags, align: op.align, label: op.as ?? op.id });
-        setVar(m, op.as, { kind: 'mapping', addr: BigInt(addr), len: BigInt(Math.ceil(num(m, op.len) / PAGE_SIZE) * PAGE_SIZE) });
+        const len = Math.ceil(num(m, op.len) / PAGE_SIZE) * PAGE_SIZE;
+        setVar(m, op.as, { kind: 'mapping', addr: BigInt(addr), len: BigInt(len), addrN: addr, lenN: len });
         result = '0x' + addr.toString(16);
         break;
       }

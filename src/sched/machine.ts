@@ -67,7 +67,8 @@ export interface OpRecord {
 }
 
 export type VarValue =
-  | { kind: 'mapping'; addr: bigint; len: bigint }
+  /** addrN/lenN: the same as numbers (mappings lie below 2^57), for the hot path of expressions */
+  | { kind: 'mapping'; addr: bigint; len: bigint; addrN: number; lenN: number }
   | { kind: 'uffd'; ctx: UserfaultfdCtx }
   | { kind: 'msg'; msg: UffdMsg }
   | { kind: 'data'; addr: bigint; bytes: Uint8Array }
