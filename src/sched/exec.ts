@@ -243,13 +243,25 @@ function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'rea
     }
     t.wait = null;
     setVar(m, op.as, { kind: 'msg', msg });
-    record(m, t, op, null, 'event=0x' + msg.event.toString(16) + ' flags=0x' + msg.flags.toString(16) + ' address=0x' + hex(msg.address));
+    record(m, t, op, null, msgHead(msg.event, msg.flags) + hex(msg.address));
   } catch (e) {
     if (!(e instanceof SyscallError)) throw e;
     t.wait = null;
     record(m, t, op, e.errno, null);
   }
   return 'done';
+}
+
+/** "event=0x.. flags=0x.. address=0x" of a read_uffd result, made once per event and flags */
+const msgHeads = new Map<number, string>();
+function msgHead(event: number, flags: number): string {
+  const small = event >= 0 && event < 0x4000 && flags >= 0 && flags < 0x10000;
+  let s = small ? msgHeads.get(event * 0x10000 + flags) : undefined;
+  if (s === undefined) {
+    s = `event=0x${event.toString(16)} flags=0x${flags.toString(16)} address=0x`;
+    if (small && msgHeads.size < 256) msgHeads.set(event * 0x10000 + flags, s);
+  }
+  return s;
 }
 
 /** continue a blocked operation after its wake-up */
