@@ -21,6 +21,9 @@ import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { UFFD_API } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
 
+/** the offset bits of an address in a page */
+const PAGE_MASK_LO = PAGE_SIZE - 1;
+
 /** how many faults at one byte, without progress, before the model calls it a livelock */
 const SPIN_LIMIT = 32;
 
@@ -338,7 +341,8 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
       continue;
     }
     t.spins = 0;
-    const off = a % PAGE_SIZE;
+    // a is a safe non-negative integer: its low bits without a floating-point remainder (fmod)
+    const off = a & PAGE_MASK_LO;
     const n = Math.min(len - t.progress, PAGE_SIZE - off);
     if (op.op === 'read') k.data.readInto(pfn, off, out!, t.progress, n);
     else {
