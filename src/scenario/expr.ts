@@ -154,7 +154,7 @@ export function evalNum(e: Expr, env: NumEnv): number {
  * Number(s) without the runtime's string-to-number conversion for the common case, a string of 1..15
  * decimal digits (exact: below 2 ** 53); anything else goes to Number()
  */
-function decimal(s: string): number {
+export function decimal(s: string): number {
   const n = s.length;
   if (n === 0 || n > 15) return Number(s);
   let v = 0;

@@ -1,8 +1,8 @@
 // Executing scenario operations on the model: system calls (errno recorded) and user memory accesses
 // (through the MMU, with page faults that may sleep in handle_userfault).
-import type { Machine, ThreadState, VarValue } from './machine.js';
+import type { Machine, OpRecord, ThreadState, VarValue } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import { evalExpr, evalNum, EvalError, Expr, NumEnv } from '../scenario/expr.js';
+import { decimal, evalExpr, EvalError, Expr } from '../scenario/expr.js';
 import { SyscallError, ERRNO_NAME } from '../kernel/include/errno.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
@@ -20,6 +20,9 @@ import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { UFFD_API } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
+
+/** the offset bits of an address in a page */
+const PAGE_MASK_LO = PAGE_SIZE - 1;
 
 /** how many faults at one byte, without progress, before the model calls it a livelock */
 const SPIN_LIMIT = 32;
@@ -50,38 +53,53 @@ export function envOf(m: Machine) {
   };
 }
 
-/** the same environment with numbers, one closure per machine */
-const numEnvs = new WeakMap<Machine, NumEnv>();
-function numEnvOf(m: Machine): NumEnv {
-  let env = numEnvs.get(m);
-  if (!env) {
-    env = (name, field) => {
-      const v = m.vars.get(name);
-      if (!v) return undefined;
-      switch (v.kind) {
-        case 'mapping':
-          return field === 'len' ? v.lenN : field === undefined || field === 'addr' ? v.addrN : undefined;
-        case 'msg':
-          if (field === 'address' || field === undefined) return v.msg.address;
-          if (field === 'flags') return v.msg.flags;
-          if (field === 'event') return v.msg.event;
-          if (field === 'ptid') return v.msg.ptid;
-          return undefined;
-        case 'data':
-          return field === 'addr' || field === undefined ? Number(v.addr) : undefined;
-        case 'ioctls':
-          return Number.isSafeInteger(Number(v.value)) ? Number(v.value) : NaN;
-        default:
-          return undefined;
-      }
-    };
-    numEnvs.set(m, env);
+/**
+ * evalNum (scenario/expr.ts) over the machine's variables, without an environment closure: the same
+ * values (numbers; NaN when one is not a safe integer) and the same EvalError for a name with no value
+ */
+function numExpr(m: Machine, e: Expr): number {
+  switch (e.k) {
+    case 'num': {
+      const v = decimal(e.v);
+      return Number.isSafeInteger(v) ? v : NaN;
+    }
+    case 'sym': {
+      const v = numVar(m, e.name, e.field);
+      if (v === undefined) throw new EvalError(`'${e.name}${e.field ? '.' + e.field : ''}' has no value here`);
+      return v;
+    }
+    case 'bin': {
+      const a = numExpr(m, e.a), b = numExpr(m, e.b);
+      const r = e.op === '+' ? a + b : e.op === '-' ? a - b : a * b;
+      return Number.isSafeInteger(r) ? r : NaN;
+    }
   }
-  return env;
+}
+
+/** a variable as a number (envOf's values; NaN for an ioctl mask that is not a safe integer) */
+function numVar(m: Machine, name: string, field: string | undefined): number | undefined {
+  const v = m.vars.get(name);
+  if (!v) return undefined;
+  switch (v.kind) {
+    case 'mapping':
+      return field === 'len' ? v.lenN : field === undefined || field === 'addr' ? v.addrN : undefined;
+    case 'msg':
+      if (field === 'address' || field === undefined) return v.msg.address;
+      if (field === 'flags') return v.msg.flags;
+      if (field === 'event') return v.msg.event;
+      if (field === 'ptid') return v.msg.ptid;
+      return undefined;
+    case 'data':
+      return field === 'addr' || field === undefined ? Number(v.addr) : undefined;
+    case 'ioctls':
+      return Number.isSafeInteger(Number(v.value)) ? Number(v.value) : NaN;
+    default:
+      return undefined;
+  }
 }
 
 function num(m: Machine, e: Expr): number {
-  const n = evalNum(e, numEnvOf(m));
+  const n = numExpr(m, e);
   if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) return n;
   const v = evalExpr(e, envOf(m));
   if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new SyscallError(22, `value ${v} out of range`);
@@ -99,9 +117,10 @@ function setVar(m: Machine, name: string | null, v: VarValue): void {
 }
 
 function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null): void {
-  const rec = { id: op.id, thread: t.name, op: op.op, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result, step: m.step };
+  const e = errno === null ? null : ERRNO_NAME[errno] ?? String(errno);
+  const rec: OpRecord = { id: op.id, thread: t.name, op: op.op, errno: e, result, step: m.step };
   m.noteRecord(rec, t.index >= 0 ? m.opIndex(t) : undefined);
-  m.k.tr?.emit('syscall', op.op, { id: op.id, errno: errno === null ? null : ERRNO_NAME[errno] ?? String(errno), result });
+  m.k.tr?.emit('syscall', op.op, { id: op.id, errno: e, result });
 }
 
 /** run one operation; 'done' when it completed (successfully or with an errno), 'blocked' when it sleeps */
@@ -227,13 +246,25 @@ function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'rea
     }
     t.wait = null;
     setVar(m, op.as, { kind: 'msg', msg });
-    record(m, t, op, null, `event=0x${msg.event.toString(16)} flags=0x${msg.flags.toString(16)} address=0x${msg.address.toString(16)}`);
+    record(m, t, op, null, msgHead(msg.event, msg.flags) + hex(msg.address));
   } catch (e) {
     if (!(e instanceof SyscallError)) throw e;
     t.wait = null;
     record(m, t, op, e.errno, null);
   }
   return 'done';
+}
+
+/** "event=0x.. flags=0x.. address=0x" of a read_uffd result, made once per event and flags */
+const msgHeads = new Map<number, string>();
+function msgHead(event: number, flags: number): string {
+  const small = event >= 0 && event < 0x4000 && flags >= 0 && flags < 0x10000;
+  let s = small ? msgHeads.get(event * 0x10000 + flags) : undefined;
+  if (s === undefined) {
+    s = `event=0x${event.toString(16)} flags=0x${flags.toString(16)} address=0x`;
+    if (small && msgHeads.size < 256) msgHeads.set(event * 0x10000 + flags, s);
+  }
+  return s;
 }
 
 /** continue a blocked operation after its wake-up */
@@ -280,7 +311,7 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
   // the stored value as little-endian bytes: lo holds bytes 0..3, hi bytes 4..7
   let lo = 0, hi = 0;
   if (op.op === 'write') {
-    const n = op.size <= 4 ? evalNum(op.value, numEnvOf(m)) : NaN;
+    const n = op.size <= 4 ? numExpr(m, op.value) : NaN;
     if (n >= 0 && n <= 0xffffffff) lo = n;
     else {
       const v = evalExpr(op.value, envOf(m));
@@ -310,7 +341,8 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
       continue;
     }
     t.spins = 0;
-    const off = a % PAGE_SIZE;
+    // a is a safe non-negative integer: its low bits without a floating-point remainder (fmod)
+    const off = a & PAGE_MASK_LO;
     const n = Math.min(len - t.progress, PAGE_SIZE - off);
     if (op.op === 'read') k.data.readInto(pfn, off, out!, t.progress, n);
     else {
@@ -331,6 +363,24 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
   k.tr?.emit('access', op.op, { id: op.id, addr, len, write });
   record(m, t, op, null, op.op === 'read' ? digestBytes(out!) : null);
   return 'done';
+}
+
+/** n.toString(16) for a safe non-negative integer, by bytes (toString(16) of a number past int32 is slow) */
+const HEX2: string[] = [], HEX1: string[] = [];
+for (let i = 0; i < 256; i++) {
+  HEX1.push(i.toString(16));
+  HEX2.push(i.toString(16).padStart(2, '0'));
+}
+export function hex(n: number): string {
+  if (n < 256) return HEX1[n]!;
+  let hi = Math.floor(n / 0x100000000), lo = n >>> 0;
+  let s = '';
+  while (hi !== 0 || lo >= 256) {
+    s = HEX2[lo & 255]! + s;
+    lo = ((lo >>> 8) | ((hi & 255) << 24)) >>> 0;
+    hi >>>= 8;
+  }
+  return HEX1[lo]! + s;
 }
 
 export function digestBytes(b: Uint8Array): string {

@@ -246,7 +246,15 @@ export class Machine {
     let cur: ThreadState | null = null;
     for (let n = 0; ; n++) {
       if (n >= DEFAULT_STEP_LIMIT) throw new MachineError(`the default schedule did not end after ${DEFAULT_STEP_LIMIT} steps (a loop thread that never blocks?)`);
-      if (!cur || !this.runnable(cur)) cur = this.threads.find((t) => this.runnable(t)) ?? null;
+      if (!cur || !this.runnable(cur)) {
+        cur = null;
+        for (const t of this.threads) {
+          if (this.runnable(t)) {
+            cur = t;
+            break;
+          }
+        }
+      }
       if (!cur) break;
       const r = this.stepThread(cur);
       if (r !== 'done') cur = null;

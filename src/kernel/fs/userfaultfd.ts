@@ -26,6 +26,7 @@ import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { isUffdWpMarker, VmFault } from '../mm/memory.js';
 import { vma_modify, vmas_in } from '../mm/mmap.js';
+import { pmd_index } from '../mm/pgtable.js';
 import { mwriteprotect_range, mfill_atomic_copy, mfill_atomic_zeropage, uffd_wp_range } from '../mm/userfaultfd.js';
 
 /** struct uffd_msg (the pagefault form) */
@@ -193,18 +194,20 @@ function userfault_msg(k: Kernel, ctx: UserfaultfdCtx, vmf: VmFault, reason: num
  * branch / v5.7); v6.1 also waits on PTE markers (pte_none_mostly); 8e80af52db65 (2026) stops
  * applying pte_write() to non-present entries.
  */
+const mustWaitPmd = new Pte(), mustWaitPte = new Pte();
 export function userfaultfd_must_wait(k: Kernel, mm: MmStruct, address: number, reason: number): boolean {
   const g = k.pgt;
   const wpTests = k.has(PATCH.uffdWp2018Branch) || k.has(PATCH.uffdWpIoctl);
-  const pmd = k.pmdSlot(mm, address);
-  if (!pmd) return true;
-  const pmdv = pmd.t.get(pmd.i, new Pte());
+  const pmdt = k.pmdTable(mm, address);
+  if (!pmdt) return true;
+  const pi = pmd_index(address);
+  const pmdv = pmdt.get(pi, mustWaitPmd);
   if (g.pmd_none(pmdv)) return true;
   if (!g.pmd_present(pmdv)) return false;
   if (g.pmd_trans_huge(pmdv)) return wpTests && !g.pmd_write(pmdv) && (reason & VM_UFFD_WP) !== 0;
-  const t = k.pteTable(mm, pmd);
+  const t = k.pteTableAt(mm, pmdt, pi);
   if (!t) return true;
-  const pte = t.get(Math.floor(address / PAGE_SIZE) & 511, new Pte());
+  const pte = t.get(Math.floor(address / PAGE_SIZE) & 511, mustWaitPte);
   if (g.pte_none(pte)) return true;
   if (k.has(PATCH.pteMarkers) && isUffdWpMarker(k, pte)) return true;
   // (8e80af52db65, 2026: no pte_write() test of non-present entries; the model has no swap entries)
@@ -228,6 +231,15 @@ function dump_stack(k: Kernel): string[] {
   return names;
 }
 
+/** handle_userfault's trace event (a closure only when tracing is on) */
+function userfaultEvent(k: Kernel, vmf: VmFault, reason: number, flags: number) {
+  return (action: string, extra: Record<string, string | number | boolean> = {}) =>
+    k.tr?.emit('handle_userfault', 'handle_userfault', {
+      addr: vmf.real_address, reason: reason & VM_UFFD_WP ? 'WP' : 'MISSING', flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES), action, ...extra,
+    });
+}
+function noEvent(_action: string, _extra?: Record<string, string | number | boolean>): void {}
+
 /**
  * handle_userfault: report the fault to the uffd reader and put the task to sleep. Returns the fault
  * code for the arch handler; when the task sleeps, task.uwq is set and the arch handler blocks.
@@ -236,10 +248,7 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   const task = k.current!;
   const ctx = vmf.vma.uffd;
   const flags = vmf.flags;
-  const ev = (action: string, extra: Record<string, string | number | boolean> = {}) =>
-    k.tr?.emit('handle_userfault', 'handle_userfault', {
-      addr: vmf.real_address, reason: reason & VM_UFFD_WP ? 'WP' : 'MISSING', flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES), action, ...extra,
-    });
+  const ev = k.tr ? userfaultEvent(k, vmf, reason, flags) : noEvent;
   if (task.exiting) { ev('sigbus: task exiting'); return VM_FAULT_SIGBUS; }
   if (!ctx) { ev('sigbus: no uffd context'); return VM_FAULT_SIGBUS; }
   if (ctx.features & UFFD_FEATURE.sigbus) { ev('sigbus: UFFD_FEATURE_SIGBUS'); return VM_FAULT_SIGBUS; }
@@ -273,20 +282,23 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   return ret;
 }
 
+/** __wake_userfault on one queue: wake and unlink the entries in range; how many */
+function wake_queue(q: Uwq[], start: number, len: number): number {
+  let n = 0;
+  for (let i = 0; i < q.length;) {
+    const u = q[i]!;
+    if (len === 0 || (u.msg.address >= start && u.msg.address < start + len)) {
+      u.waken = true;
+      q.splice(i, 1);
+      n++;
+    } else i++;
+  }
+  return n;
+}
+
 /** wake_userfault: wake the faults whose message address is in [start, start+len) (len 0: all) */
 export function wake_userfault(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): number {
-  let n = 0;
-  const hit = (u: Uwq) => len === 0 || (u.msg.address >= start && u.msg.address < start + len);
-  for (const q of [ctx.pending, ctx.waiting]) {
-    for (let i = 0; i < q.length;) {
-      const u = q[i]!;
-      if (hit(u)) {
-        u.waken = true;
-        q.splice(i, 1);
-        n++;
-      } else i++;
-    }
-  }
+  const n = wake_queue(ctx.pending, start, len) + wake_queue(ctx.waiting, start, len);
   if (n) k.tr?.emit('uffd_wake', 'wake_userfault', { uffd: ctx.name, start, len, woken: n });
   return n;
 }

@@ -154,7 +154,9 @@ export function vma_modify(k: Kernel, mm: MmStruct, vma: VmArea, start: number, 
 
 /** the VMAs that intersect [start, end), in order */
 export function vmas_in(mm: MmStruct, start: number, end: number): VmArea[] {
-  return mm.vmas.filter((v) => v.vm_start < end && v.vm_end > start);
+  const out: VmArea[] = [];
+  for (const v of mm.vmas) if (v.vm_start < end && v.vm_end > start) out.push(v);
+  return out;
 }
 
 /** do_vmi_munmap: split the VMAs at the edges, zap and free what was mapped, drop the VMAs */

@@ -91,6 +91,11 @@ export function can_change_pmd_writable(k: Kernel, vma: VmArea, addr: number, pm
 
 const A_D_LO = _PAGE_ACCESSED | _PAGE_DIRTY;
 
+// temporaries of change_pte_range and change_protection (neither is re-entered)
+const cprEntry = new Pte();
+const cprOld = new Pte();
+const cpPmd = new Pte();
+
 /**
  * change_pte_range: apply newprot (and the uffd-wp flags) to the present PTEs of [addr,end) in one
  * table. Returns the number of entries visited or changed, as the kernel counts them.
@@ -109,8 +114,8 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
   const tracing = k.tr !== null;
   const wc = modern && tryWritable ? writable_check(k, vma) : null;
   let pages = 0;
-  const e = new Pte();
-  const old = new Pte();
+  const e = cprEntry;
+  const old = cprOld;
   const first = pte_index(addr);
   const n = Math.round((end - addr) / PAGE_SIZE);
   const te = t.e;
@@ -375,7 +380,7 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
   if ((cp_flags & MM_CP_UFFD_WP) && (cp_flags & MM_CP_UFFD_WP_RESOLVE)) throw new Error('BUG: both uffd-wp flags');
   const populate = (cp_flags & MM_CP_UFFD_WP) !== 0 && userfaultfd_wp_use_markers(k, vma);
   let pages = 0;
-  const pmdv = new Pte();
+  const pmdv = cpPmd;
   forEachPmd(k, mm, start, end, populate, (pmd, addr, next) => {
     pmd.t.get(pmd.i, pmdv);
     if (g.pmd_none(pmdv)) {

@@ -66,6 +66,7 @@ export function mwriteprotect_range(k: Kernel, ctx: UserfaultfdCtx, start: numbe
 }
 
 function report(k: Kernel, vma: VmArea, start: number, end: number, wp: boolean, pages: number): void {
+  if (!k.tr) return;
   const newprot = k.has(PATCH.uffdWpRangeVmPageProt) ? vma.vm_page_prot : vm_get_page_prot(wp ? vma.vm_flags & ~VM_WRITE : vma.vm_flags);
   k.tr?.emit('mwriteprotect_range', 'mwriteprotect_range', {
     vm_flags: vma.vm_flags >>> 0, start, end, pages, newprot: newprot.hex(), wp: wp ? 1 : 0,
