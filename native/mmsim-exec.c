@@ -23,6 +23,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <linux/futex.h>
 #include <linux/userfaultfd.h>
@@ -886,6 +887,14 @@ static int exec_op(Ctx *c, int oi, J *op) {
     int n = snprintf(b, sizeof b, "%d,0x%" PRIx64 ",0x%" PRIx64, (int)getpid(), a, a + l);
     if (f < 0 || write(f, b, (size_t)n) < 0) err = errno;
     if (f >= 0) close(f);
+  } else if (!strcmp(kind, "setuid")) {
+    // leave root for good: no supplementary groups, then gid, then uid (glibc applies each to every
+    // thread); setresuid from root clears the capabilities. The process becomes non-dumpable, which would
+    // make its own /proc/self files root's: dumpable again, as an unprivileged program would be.
+    gid_t g = (gid_t)jnum(op, "gid", 65534);
+    uid_t u = (uid_t)jnum(op, "uid", 65534);
+    if (setgroups(0, NULL) || setresgid(g, g, g) || setresuid(u, u, u)) err = errno;
+    else prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   } else if (!strcmp(kind, "clear_refs")) {
     int f = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
     char b[32];

@@ -224,3 +224,50 @@ threads:
 });
 
 void pte; void pmd;
+
+describe('credentials (setuid) and the userfaultfd permission checks', () => {
+  const unpriv = (op: string) => `
+name: u
+setup:
+  - mmap: { as: m, len: 64K }
+  - fork: { as: child }
+  - setuid: 65534
+  - ${op}
+threads:
+  c:
+    process: child
+    ops:
+      - userfaultfd: { as: cu, id: child_uffd }
+`;
+  const plain = unpriv('userfaultfd: { as: u, id: uffd }');
+  it('v6.18 (sysctl 0): userfaultfd(0) as uid 65534 is EPERM; the child forked while root keeps root', () => {
+    const r = run(plain, v618);
+    expect(errno(r, 'uffd')).toBe('EPERM');
+    expect(errno(r, 'child_uffd')).toBe(null);
+  });
+  it('vm.unprivileged_userfaultfd=1 lets it through', () => {
+    expect(errno(run(plain, kernel('v6.18', {}, ['unprivileged_userfaultfd=y'])), 'uffd')).toBe(null);
+  });
+  it('v5.7: the sysctl defaults to 1 (cefdca0a86be) and EVENT_FORK needs CAP_SYS_PTRACE (3c1c24d91ffd)', () => {
+    const k = kernel('v5.7');
+    expect(errno(run(plain, k), 'uffd')).toBe(null);
+    expect(errno(run(unpriv('userfaultfd: { as: u, features: [event_fork], id: uffd }'), k), 'uffd')).toBe('EPERM');
+  });
+  it('v4.19: no check at all', () => {
+    expect(errno(run(unpriv('userfaultfd: { as: u, features: [event_fork], id: uffd }'), kernel('v4.19')), 'uffd')).toBe(null);
+  });
+  it('a process forked after setuid inherits the uid', () => {
+    const r = run(`
+name: u
+setup:
+  - setuid: 65534
+  - fork: { as: child }
+threads:
+  c:
+    process: child
+    ops:
+      - userfaultfd: { as: cu, id: child_uffd }
+`, v618);
+    expect(errno(r, 'child_uffd')).toBe('EPERM');
+  });
+});

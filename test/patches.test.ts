@@ -73,6 +73,10 @@ expect:
   { patch: PATCH.uffdSimplifyFaultHandling, base: 'v6.12', scenario: THP_WP, measure: (r) => [thread(r, 'w').minflt, thread(r, 'w').majflt], withIt: [1, 0], without: [0, 1] },
   { patch: PATCH.faultAccountingInCore, base: 'v6.1', scenario: THP_WP, measure: (r) => [thread(r, 'w').minflt, thread(r, 'w').majflt], withIt: [0, 1], without: [1, 0] },
   { patch: PATCH.doWpPageSimplification, base: 'v5.7', add: true, scenario: MPROTECT_SPLIT, measure: (r) => [kpfBit(r, 'm + 0x1000', 22), Number(BigInt(page(r, 'm + 0x1000').pagemap) & 0x1ffn)], withIt: [0, 0], without: [1, 1] },
+  // as uid 65534, with vm.unprivileged_userfaultfd=0 (the default from v5.11 on)
+  { patch: PATCH.uffdSysctlUnprivileged, base: 'v6.1', alsoRemove: [PATCH.uffdSysctlUserModeOnly], scenario: oneOp('userfaultfd: { as: u, id: uffd }', '  - setuid: 65534'), measure: (r) => errno(r, 'uffd'), withIt: 'EPERM', without: null },
+  { patch: PATCH.uffdEventForkCap, base: 'v6.1', scenario: oneOp('userfaultfd: { as: u, flags: [user_mode_only], features: [event_fork], id: uffd }', '  - setuid: 65534'), measure: (r) => errno(r, 'uffd'), withIt: 'EPERM', without: null },
+  { patch: PATCH.uffdSysctlUserModeOnly, base: 'v6.1', scenario: oneOp('userfaultfd: { as: u, flags: [user_mode_only], id: uffd }', '  - setuid: 65534'), measure: (r) => errno(r, 'uffd'), withIt: null, without: 'EPERM' },
   { patch: PATCH.uffdUserModeOnly, base: 'v6.1', scenario: oneOp('userfaultfd: { as: u, flags: [user_mode_only], id: uffd }'), measure: (r) => errno(r, 'uffd'), withIt: null, without: 'EINVAL' },
   { patch: PATCH.uffdMinorHugetlbfs, base: 'v6.1', scenario: FEATURE_OP, measure: feature(9), withIt: 1n, without: 0n },
   { patch: PATCH.uffdMinorShmem, base: 'v6.1', scenario: FEATURE_OP, measure: feature(10), withIt: 1n, without: 0n },

@@ -229,6 +229,11 @@ export class Kernel {
   newTask(comm: string, mm: MmStruct, pid?: number): Task {
     const tid = this.nextTid++;
     const t = new Task(tid, comm, mm, pid ?? tid);
+    // a thread shares its process's credentials (glibc changes them in every thread at once)
+    if (pid !== undefined) {
+      const peer = this.tasks.find((x) => x.pid === pid);
+      if (peer) t.uid = peer.uid;
+    }
     this.tasks.push(t);
     return t;
   }

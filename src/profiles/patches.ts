@@ -76,6 +76,17 @@ const rows = {
     author: 'Andrea Arcangeli', release: 'v4.8', kind: 'upstream',
     summary: 'a PMD split copies the PMD\'s soft-dirty bit to every PTE',
   },
+  // ---- v5.2 .. v5.5 ------------------------------------------------------------------------------
+  uffdSysctlUnprivileged: {
+    id: 'uffd-sysctl-unprivileged', commit: 'cefdca0a86be', subject: 'userfaultfd/sysctl: add vm.unprivileged_userfaultfd',
+    author: 'Peter Xu', release: 'v5.2', kind: 'upstream',
+    summary: 'userfaultfd(2) is refused (EPERM) without CAP_SYS_PTRACE when vm.unprivileged_userfaultfd is 0 (its default is 1 until d0d4730ac2e4)',
+  },
+  uffdEventForkCap: {
+    id: 'uffd-event-fork-cap', commit: '3c1c24d91ffd', subject: 'userfaultfd: require CAP_SYS_PTRACE for UFFD_FEATURE_EVENT_FORK',
+    author: 'Mike Rapoport', release: 'v5.5', kind: 'upstream',
+    summary: 'UFFDIO_API asking for UFFD_FEATURE_EVENT_FORK is refused (EPERM) without CAP_SYS_PTRACE (also in 4.19.y and 5.4.y stable, not in 4.19.0)',
+  },
   // ---- v5.7 --------------------------------------------------------------------------------------
   faultFlagInterruptible: {
     id: 'fault-flag-interruptible', commit: 'c270a7eedcf2', subject: 'mm: introduce FAULT_FLAG_INTERRUPTIBLE',
@@ -136,6 +147,12 @@ const rows = {
     id: 'uffd-user-mode-only', commit: '37cd0575b851', subject: 'userfaultfd: add UFFD_USER_MODE_ONLY',
     author: 'Lokesh Gidra', release: 'v5.11', kind: 'upstream',
     summary: 'userfaultfd(UFFD_USER_MODE_ONLY): kernel-mode faults on the range get SIGBUS instead of a message',
+  },
+  uffdSysctlUserModeOnly: {
+    id: 'uffd-sysctl-user-mode-only', commit: 'd0d4730ac2e4', subject: 'userfaultfd: add user-mode only option to unprivileged_userfaultfd sysctl knob',
+    author: 'Lokesh Gidra', release: 'v5.11', kind: 'upstream',
+    summary: 'userfaultfd(UFFD_USER_MODE_ONLY) is allowed without CAP_SYS_PTRACE whatever vm.unprivileged_userfaultfd says; the sysctl\'s default becomes 0',
+    requires: ['uffd-sysctl-unprivileged', 'uffd-user-mode-only'],
   },
   uffdMinorHugetlbfs: {
     id: 'uffd-minor-hugetlbfs', commit: '7677f7fd8be7', subject: 'userfaultfd: add minor fault registration mode',

@@ -37,7 +37,8 @@ export const PROFILES: readonly ProfileDef[] = [
     description: "4.19-rc2 plus Andrea Arcangeli's 2018 userfault write-protect branch, as Peter Xu ran it in the seed thread (CONFIG_DEBUG_VM=y)",
   },
   {
-    name: 'v5.7', release: '5.7.0', upTo: 'v5.7', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
+    // vm.unprivileged_userfaultfd defaults to 1 from cefdca0a86be (v5.2) until d0d4730ac2e4 (v5.11)
+    name: 'v5.7', release: '5.7.0', upTo: 'v5.7', extra: [], config: { ...modern, pte_marker_uffd_wp: false, unprivileged_userfaultfd: true },
     description: 'Linux 5.7: uffd-wp upstream (per-PTE _PAGE_UFFD_WP), unlimited fault retries',
   },
   {

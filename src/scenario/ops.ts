@@ -27,6 +27,7 @@ export type CompiledOp = { id: string; line: number } & (
   | { op: 'uffdio_wake'; uffd: string; addr: Expr; len: Expr }
   | { op: 'read_uffd'; uffd: string; as: string | null; size: number }
   | { op: 'clear_refs'; value: number }
+  | { op: 'setuid'; uid: number; gid: number }
   | {
       op: 'pagemap_scan'; addr: Expr; len: Expr; flags: number; category_mask: number; category_inverted: number;
       category_anyof_mask: number; return_mask: number; max_pages: number; vec_len: number; size: number;
@@ -85,6 +86,10 @@ export const OP_SCHEMAS = {
   uffdio_wake: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   read_uffd: z.object({ uffd: zName, as: zName.optional(), size: zInt.default(32), id: zName.optional() }).strict(),
   clear_refs: z.union([zInt, z.object({ value: zInt, id: zName.optional() }).strict()]),
+  setuid: z.union([
+    zInt.pipe(z.number().min(1).max(0xfffffffe)),
+    z.object({ uid: zInt.pipe(z.number().min(1).max(0xfffffffe)), gid: zInt.pipe(z.number().min(0).max(0xfffffffe)).optional(), id: zName.optional() }).strict(),
+  ]),
   pagemap_scan: z.object({
     addr: zExpr, len: zExpr, flags: z.array(z.enum(['wp_matching', 'check_wpasync', 'bit2'])).default([]),
     category_mask: zCategories, category_inverted: zCategories, category_anyof: zCategories, return_mask: zCategories,
@@ -116,6 +121,7 @@ export const OP_HELP: Record<OpName, string> = {
   uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
   read_uffd: 'read_uffd: { uffd, as?, size?: 32 }',
   clear_refs: 'clear_refs: 4',
+  setuid: 'setuid: 65534 | { uid, gid? } (the whole process drops root: no capabilities left)',
   pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',
   split_huge_page: 'split_huge_page: { addr, len } (debugfs split_huge_pages of this range)',
   checkpoint: 'checkpoint: name',

@@ -170,6 +170,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       case 'fork': {
         const child = dup_mmap(k, mm);
         const ctask = k.newTask(op.as, child);
+        ctask.uid = task.uid; // copy_creds
         m.procs.set(op.as, { name: op.as, mm: child, pid: ctask.tid });
         setVar(m, op.as, { kind: 'process', name: op.as });
         result = String(ctask.tid);
@@ -178,11 +179,11 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       case 'userfaultfd': {
         const ctx = sys_userfaultfd(k, task, { nonblock: op.nonblock, userModeOnly: op.user_mode_only, extra: op.extra_flags ?? 0 }, op.via === 'dev', op.as);
         setVar(m, op.as, { kind: 'uffd', ctx });
-        if (op.api) result = '0x' + userfaultfd_api(k, ctx, UFFD_API, op.features).features.toString(16);
+        if (op.api) result = '0x' + userfaultfd_api(k, ctx, UFFD_API, op.features, task).features.toString(16);
         break;
       }
       case 'uffdio_api':
-        result = '0x' + userfaultfd_api(k, uffdOf(m, op.uffd), op.api, op.features).features.toString(16);
+        result = '0x' + userfaultfd_api(k, uffdOf(m, op.uffd), op.api, op.features, task).features.toString(16);
         break;
       case 'uffdio_register': {
         const io = userfaultfd_register(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len), op.mode);
@@ -204,6 +205,11 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         break;
       case 'uffdio_wake':
         userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
+        break;
+      case 'setuid':
+        // setgroups + setresgid + setresuid, which glibc applies to every thread of the process
+        for (const x of k.tasks) if (x.pid === task.pid) x.uid = op.uid;
+        k.tr?.emit('setuid', 'setresuid', { uid: op.uid, gid: op.gid });
         break;
       case 'clear_refs':
         clear_refs_write(k, mm, op.value);

@@ -91,6 +91,8 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  UFFDIO_ZEROPAGE(${addr(m, f.dst)}, 0x${(f.len as number).toString(16)}): ${f.done} bytes`;
     case 'clear_refs':
       return `  clear_refs_write(${f.value})`;
+    case 'setuid':
+      return `  setresuid(${f.uid}): no capabilities left (gid ${f.gid})`;
     case 'fork':
       return `  dup_mmap: child has ${f.vmas} VMAs`;
     case 'zap_huge_pmd':

@@ -6,7 +6,7 @@ import { Pte } from '../arch/x86/include/pte.js';
 import { PAGE_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { FingerprintIds, MmStruct, VmArea } from '../include/mm_types.js';
 import type { StateHasher } from '../../explore/hash.js';
-import type { Task } from '../include/sched.js';
+import { Task, capable, CAP_SYS_PTRACE } from '../include/sched.js';
 import {
   VM_MAYWRITE, VM_SHARED, VM_UFFD_MISSING, VM_UFFD_WP, VM_HUGETLB, VM_HI_UFFD_MINOR,
 } from '../include/vm_flags.js';
@@ -305,22 +305,41 @@ export function wake_userfault(k: Kernel, ctx: UserfaultfdCtx, start: number, le
 
 // ---- the file side ------------------------------------------------------------------------------
 
+/**
+ * fs/userfaultfd.c userfaultfd_syscall_allowed() @v6.18: the syscall's permission check; before v5.11
+ * (d0d4730ac2e4) UFFD_USER_MODE_ONLY was no exemption, before v5.2 (cefdca0a86be) there was no check
+ */
+function userfaultfd_syscall_allowed(k: Kernel, task: Task, userModeOnly: boolean): boolean {
+  if (!k.has(PATCH.uffdSysctlUnprivileged)) return true;
+  if (userModeOnly && k.has(PATCH.uffdSysctlUserModeOnly)) return true;
+  if (k.config.unprivileged_userfaultfd) return true;
+  return capable(task, CAP_SYS_PTRACE);
+}
+
 /** userfaultfd(2) / USERFAULTFD_IOC_NEW */
 export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolean; userModeOnly: boolean; extra?: number }, viaDev: boolean, name: string): UserfaultfdCtx {
   // new_userfaultfd: only O_CLOEXEC, O_NONBLOCK and UFFD_USER_MODE_ONLY are known flags
   if (flags.extra) fail('EINVAL', `unknown userfaultfd flags 0x${flags.extra.toString(16)}`);
   if (viaDev && !k.has(PATCH.uffdDevNode)) fail('ENOENT', '/dev/userfaultfd does not exist before v6.1');
   if (flags.userModeOnly && !k.has(PATCH.uffdUserModeOnly)) fail('EINVAL', 'UFFD_USER_MODE_ONLY is unknown before v5.11');
+  // the device node is crw------- root (host-kernel-probe.md §1): the VFS refuses the open to others
+  if (viaDev && task.uid !== 0) fail('EACCES', '/dev/userfaultfd is mode 0600, owned by root');
+  if (!viaDev && !userfaultfd_syscall_allowed(k, task, flags.userModeOnly)) {
+    fail('EPERM', 'userfaultfd(2) without CAP_SYS_PTRACE while vm.unprivileged_userfaultfd is 0' + (k.has(PATCH.uffdSysctlUserModeOnly) ? ' (UFFD_USER_MODE_ONLY would be allowed)' : ''));
+  }
   const ctx = new UserfaultfdCtx(task.mm, flags.nonblock, flags.userModeOnly, name);
   k.uffds.push(ctx);
   k.tr?.emit('userfaultfd', viaDev ? 'userfaultfd_dev_ioctl' : 'sys_userfaultfd', { uffd: name, nonblock: flags.nonblock, user_mode_only: flags.userModeOnly });
   return ctx;
 }
 
-/** UFFDIO_API */
-export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, features: number): { features: number; ioctls: bigint } {
+/** UFFDIO_API (fs/userfaultfd.c userfaultfd_api()); `task` is the caller, for capable() */
+export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, features: number, task: Task | null = k.current): { features: number; ioctls: bigint } {
   if (ctx.apiDone) fail('EINVAL', 'UFFDIO_API was already done on this uffd');
   if (api !== UFFD_API) fail('EINVAL', `api must be 0xaa, not 0x${api.toString(16)}`);
+  if ((features & UFFD_FEATURE.event_fork) && k.has(PATCH.uffdEventForkCap) && task && !capable(task, CAP_SYS_PTRACE)) {
+    fail('EPERM', 'UFFD_FEATURE_EVENT_FORK needs CAP_SYS_PTRACE');
+  }
   const avail = uffd_api_features(k);
   if (features & ~avail) fail('EINVAL', `features 0x${(features & ~avail).toString(16)} are not offered by this kernel`);
   if (features & UFFD_FEATURE.wp_async) features |= UFFD_FEATURE.wp_unpopulated;

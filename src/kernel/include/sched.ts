@@ -20,6 +20,11 @@ export class Task {
   exiting = false;
   /** set while the task sleeps in handle_userfault */
   uwq: Uwq | null = null;
+  /**
+   * the credentials, reduced to the uid (struct cred): uid 0 holds every capability, any other uid
+   * none (what setresuid() from root leaves without SECBIT_KEEP_CAPS)
+   */
+  uid = 0;
 
   constructor(readonly tid: number, readonly comm: string, public mm: MmStruct, readonly pid: number) {}
 
@@ -29,6 +34,7 @@ export class Task {
     t.maj_flt = this.maj_flt;
     t.signal = this.signal ? { ...this.signal } : null;
     t.exiting = this.exiting;
+    t.uid = this.uid;
     return t;
   }
 
@@ -44,7 +50,16 @@ export class Task {
       h.num(this.signal.addr);
     } else h.u32(0);
     h.bool(this.exiting);
+    h.u32(this.uid);
     if (this.uwq) this.uwq.fingerprint(h, ids);
     else h.u32(0);
   }
 }
+
+/** capable(cap) for the task (include/linux/capability.h): root has every capability, others none */
+export function capable(task: Task, cap: number): boolean {
+  void cap;
+  return task.uid === 0;
+}
+export const CAP_SYS_PTRACE = 19;
+export const CAP_SYS_ADMIN = 21;
