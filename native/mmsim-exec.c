@@ -769,7 +769,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
         }
       }
     }
-  } else if (!strncmp(kind, "uffdio_", 7) || !strcmp(kind, "read_uffd")) {
+  } else if (!strncmp(kind, "uffdio_", 7) || !strcmp(kind, "read_uffd") || !strcmp(kind, "poll_uffd")) {
     const char *un = jstr(op, "uffd");
     Var *u = un ? var_find(un) : NULL;
     if (!u || atomic_load(&u->kind) != V_UFFD) {
@@ -778,7 +778,15 @@ static int exec_op(Ctx *c, int oi, J *op) {
       return 0;
     }
     int fd = (int)u->a;
-    if (!strcmp(kind, "read_uffd")) {
+    if (!strcmp(kind, "poll_uffd")) {
+      struct pollfd p = {.fd = fd, .events = POLLIN};
+      int n = poll(&p, 1, 0);
+      if (n < 0) err = errno;
+      else {
+        fmt_hex(res, sizeof res, (uint64_t)(unsigned short)p.revents);
+        result = res;
+      }
+    } else if (!strcmp(kind, "read_uffd")) {
       struct uffd_msg msg;
       size_t want = (size_t)jnum(op, "size", sizeof msg);
       char buf[256];

@@ -2,6 +2,7 @@
 // MADV_DONTNEED, the huge zero page, and the errno rules the real 6.18 kernel showed
 // (host-kernel-probe.md §2, §5, §7).
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { kernel, run, pte, pmd, pagemapBit, kpfBit, errno, result, thread, vmstat, anonHuge, page } from './helpers.js';
 
 const v618 = kernel('v6.18');
@@ -270,4 +271,15 @@ threads:
 `, v618);
     expect(errno(r, 'child_uffd')).toBe('EPERM');
   });
+});
+
+describe('poll() on a uffd (userfaultfd_poll)', () => {
+  const sc = readFileSync('scenarios/differential/uffd-poll.yaml', 'utf8');
+  for (const k of ['v5.7', 'v6.1', 'v6.18']) {
+    it(`${k}: POLLERR when blocking or before UFFDIO_API, POLLIN while a message waits, 0 after the read`, () => {
+      const r = run(sc, kernel(k));
+      expect(['poll_blocking', 'poll_before_api', 'poll_idle', 'poll_pending', 'poll_read'].map((id) => result(r, id))).toEqual(['0x8', '0x8', '0x0', '0x1', '0x0']);
+      expect(r.ok).toBe(true);
+    });
+  }
 });

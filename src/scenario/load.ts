@@ -307,6 +307,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       }
       case 'clear_refs': return { id, line, op: 'clear_refs', value: typeof v === 'object' ? (v as { value: number }).value : (v as unknown as number) };
       case 'split_huge_page': return { id, line, op: 'split_huge_page', addr: E('addr'), len: E('len') };
+      case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'setuid': {
         const o = typeof v === 'object' ? (v as { uid: number; gid?: number }) : { uid: v as unknown as number };
         return { id, line, op: 'setuid', uid: o.uid, gid: o.gid ?? o.uid };

@@ -26,6 +26,7 @@ export type CompiledOp = { id: string; line: number } & (
   | { op: 'uffdio_zeropage'; uffd: string; addr: Expr; len: Expr; mode: number }
   | { op: 'uffdio_wake'; uffd: string; addr: Expr; len: Expr }
   | { op: 'read_uffd'; uffd: string; as: string | null; size: number }
+  | { op: 'poll_uffd'; uffd: string }
   | { op: 'clear_refs'; value: number }
   | { op: 'setuid'; uid: number; gid: number }
   | {
@@ -85,6 +86,7 @@ export const OP_SCHEMAS = {
   uffdio_zeropage: z.object({ uffd: zName, addr: zExpr, len: zExpr, mode: z.array(z.enum(['dontwake'])).default([]), id: zName.optional() }).strict(),
   uffdio_wake: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   read_uffd: z.object({ uffd: zName, as: zName.optional(), size: zInt.default(32), id: zName.optional() }).strict(),
+  poll_uffd: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict()]),
   clear_refs: z.union([zInt, z.object({ value: zInt, id: zName.optional() }).strict()]),
   setuid: z.union([
     zInt.pipe(z.number().min(1).max(0xfffffffe)),
@@ -120,6 +122,7 @@ export const OP_HELP: Record<OpName, string> = {
   uffdio_zeropage: 'uffdio_zeropage: { uffd, addr, len, mode? }',
   uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
   read_uffd: 'read_uffd: { uffd, as?, size?: 32 }',
+  poll_uffd: 'poll_uffd: uffd | { uffd } (poll with timeout 0; the result is revents)',
   clear_refs: 'clear_refs: 4',
   setuid: 'setuid: 65534 | { uid, gid? } (the whole process drops root: no capabilities left)',
   pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',

@@ -12,7 +12,7 @@ import { mmu_access } from '../kernel/arch/x86/mmu.js';
 import { do_user_addr_fault, resume_user_addr_fault, FaultResult } from '../kernel/arch/x86/mm/fault.js';
 import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
 import {
-  sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_register, userfaultfd_unregister,
+  sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
   userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, UserfaultfdCtx,
 } from '../kernel/fs/userfaultfd.js';
 import { dup_mmap } from '../kernel/kernel/fork.js';
@@ -206,6 +206,13 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       case 'uffdio_wake':
         userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
         break;
+      case 'poll_uffd': {
+        // poll({fd, POLLIN}, 1, 0): revents
+        const revents = userfaultfd_poll(uffdOf(m, op.uffd));
+        result = '0x' + revents.toString(16);
+        k.tr?.emit('uffd_poll', 'userfaultfd_poll', { uffd: op.uffd, revents });
+        break;
+      }
       case 'setuid':
         // setgroups + setresgid + setresuid, which glibc applies to every thread of the process
         for (const x of k.tasks) if (x.pid === task.pid) x.uid = op.uid;

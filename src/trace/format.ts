@@ -91,6 +91,8 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  UFFDIO_ZEROPAGE(${addr(m, f.dst)}, 0x${(f.len as number).toString(16)}): ${f.done} bytes`;
     case 'clear_refs':
       return `  clear_refs_write(${f.value})`;
+    case 'uffd_poll':
+      return `  userfaultfd_poll(${f.uffd}): revents 0x${(f.revents as number).toString(16)}`;
     case 'setuid':
       return `  setresuid(${f.uid}): no capabilities left (gid ${f.gid})`;
     case 'fork':

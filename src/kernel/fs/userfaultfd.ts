@@ -476,6 +476,20 @@ export function userfaultfd_wake(k: Kernel, ctx: UserfaultfdCtx, start: number, 
 }
 
 /** read(2) on the uffd: the oldest unread message, or null when there is none (the caller blocks or gets EAGAIN) */
+export const POLLIN = 0x1, POLLERR = 0x8;
+
+/**
+ * fs/userfaultfd.c userfaultfd_poll() @v6.18 (the same rules @v4.19): EPOLLERR before UFFDIO_API and on a
+ * blocking file (poll cannot promise that read will not block); otherwise EPOLLIN while a fault
+ * message waits to be read (the model queues no other events)
+ */
+export function userfaultfd_poll(ctx: UserfaultfdCtx): number {
+  if (!ctx.apiDone) return POLLERR;
+  if (!ctx.nonblock) return POLLERR;
+  return ctx.pending.length ? POLLIN : 0;
+}
+
+/** read() of a uffd */
 export function userfaultfd_ctx_read(k: Kernel, ctx: UserfaultfdCtx, bufLen: number): UffdMsg | null {
   if (bufLen < 32) fail('EINVAL', 'read buffer smaller than struct uffd_msg');
   if (!ctx.apiDone) fail('EINVAL', 'UFFDIO_API has not been done on this uffd');
