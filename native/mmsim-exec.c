@@ -1771,6 +1771,14 @@ static void probe(void) {
   }
   s_printf(&o, ",\"use_zero_page\":%s", buf[0] == '1' ? "true" : "false");
   buf[0] = 0;
+  f = open("/proc/sys/vm/nr_hugepages", O_RDONLY);
+  if (f >= 0) {
+    ssize_t n = read(f, buf, sizeof buf - 1);
+    buf[n > 0 ? n : 0] = 0;
+    close(f);
+  }
+  s_printf(&o, ",\"nr_hugepages\":%ld", buf[0] ? atol(buf) : -1L);
+  buf[0] = 0;
   f = open("/proc/sys/vm/unprivileged_userfaultfd", O_RDONLY);
   if (f >= 0) {
     ssize_t n = read(f, buf, sizeof buf - 1);

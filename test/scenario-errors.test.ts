@@ -34,6 +34,15 @@ describe('scenario errors name the place and the field', () => {
     expect(e.line).toBe(3);
     expect(e.detail).toMatch(/unknown field 'lenght'.*expected mmap: \{ as, len/);
   });
+  it('a hugetlb mapping the model cannot stand for (noreserve would map it)', () => {
+    const e = err(HEAD + '  - mmap: { as: m, len: 2M, flags: [private, anonymous, hugetlb, noreserve] }\n');
+    expect([e.line, e.field]).toEqual([3, 'setup.0.mmap.flags']);
+    expect(e.detail).toMatch(/empty huge page pool/);
+  });
+  it('setuid to root is refused (a process cannot regain it)', () => {
+    const e = err(HEAD + '  - setuid: 0\n');
+    expect(e.line).toBe(3);
+  });
   it('a missing required field', () => {
     const e = err(HEAD + '  - munmap: { addr: 0x10000 }\n');
     expect(e.field).toBe('setup.0.munmap.len');

@@ -26,6 +26,8 @@ export interface HostCaps {
   soft_dirty: boolean;
   /** /sys/kernel/debug/split_huge_pages is writable (debugfs mounted) */
   split_huge_pages: boolean;
+  /** /proc/sys/vm/nr_hugepages (-1: unreadable) */
+  nr_hugepages?: number;
 }
 
 let cached: HostCaps | null = null;

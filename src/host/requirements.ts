@@ -3,7 +3,7 @@
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import type { HostCaps } from './probe.js';
-import { UFFD_FEATURE } from '../kernel/include/uapi.js';
+import { MAP_HUGETLB, UFFD_FEATURE } from '../kernel/include/uapi.js';
 
 function allOps(sc: CompiledScenario): CompiledOp[] {
   return [...sc.setup, ...sc.threads.flatMap((t) => t.ops)];
@@ -33,6 +33,9 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps): string 
       if (missing) return `operation ${op.id} needs userfaultfd features ${featureNames(missing)}, which this kernel does not offer`;
     }
     if (op.op === 'pagemap_scan' && !caps.pagemap_scan) return `operation ${op.id} needs the PAGEMAP_SCAN ioctl (Linux 6.7+)`;
+    if (op.op === 'mmap' && (op.flags & MAP_HUGETLB) && caps.nr_hugepages !== 0) {
+      return `operation ${op.id} maps hugetlb memory, which the model refuses as an empty pool would; this machine has vm.nr_hugepages=${caps.nr_hugepages ?? '?'}`;
+    }
     if (op.op === 'split_huge_page' && !caps.split_huge_pages) return `operation ${op.id} needs /sys/kernel/debug/split_huge_pages (debugfs is not mounted)`;
   }
   for (const kv of sc.config) {

@@ -7,7 +7,7 @@ import { CompiledOp, OP_HELP, OP_NAMES, OP_SCHEMAS, OpName } from './ops.js';
 import { Expr, ExprError, evalExpr, exprSymbols, exprToString, parseExpr } from './expr.js';
 import { EVENT_CODES, PRED_KEYS, PRED_SCHEMAS, Pred, PredKey, VMSTAT_NAMES } from './predicates.js';
 import {
-  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, PROT_EXEC, PROT_READ,
+  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, PROT_EXEC, PROT_READ,
   PROT_WRITE, UFFD_FEATURE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP, UFFDIO_REGISTER_MODE_MINOR,
   UFFDIO_REGISTER_MODE_MISSING, UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT_MODE_DONTWAKE, UFFDIO_WRITEPROTECT_MODE_WP,
   UFFDIO_ZEROPAGE_MODE_DONTWAKE, MadviseName, UffdFeatureName, PAGE_IS, PageIsName, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC,
@@ -237,9 +237,10 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         let flags = 0;
         for (const f of flagsList) {
           flags |= f === 'private' ? MAP_PRIVATE : f === 'anonymous' ? MAP_ANONYMOUS : f === 'fixed' ? MAP_FIXED
-            : f === 'fixed_noreplace' ? MAP_FIXED_NOREPLACE : f === 'noreserve' ? MAP_NORESERVE : MAP_POPULATE;
+            : f === 'fixed_noreplace' ? MAP_FIXED_NOREPLACE : f === 'noreserve' ? MAP_NORESERVE : f === 'hugetlb' ? MAP_HUGETLB : MAP_POPULATE;
         }
         if (!(flags & MAP_ANONYMOUS) || !(flags & MAP_PRIVATE)) throw pos.error([...fpath, 'flags'], 'only private anonymous mappings are modelled (flags: [private, anonymous])');
+        if ((flags & MAP_HUGETLB) && (flags & MAP_NORESERVE)) throw pos.error([...fpath, 'flags'], 'hugetlb is modelled only as the refusal of an empty huge page pool: [hugetlb] without noreserve');
         const addr = v.addr === undefined ? null : E('addr');
         if (addr && !(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) flags |= MAP_FIXED_NOREPLACE;
         let align = 4096;

@@ -55,7 +55,7 @@ const zCategories = z.array(z.enum(SCAN_CATEGORY_NAMES as unknown as [string, ..
 export const OP_SCHEMAS = {
   mmap: z.object({
     as: zName.optional(), addr: zExpr.optional(), len: zExpr, prot: zProt.default('rw'),
-    flags: z.array(z.enum(['private', 'anonymous', 'fixed', 'fixed_noreplace', 'noreserve', 'populate'])).default(['private', 'anonymous']),
+    flags: z.array(z.enum(['private', 'anonymous', 'fixed', 'fixed_noreplace', 'noreserve', 'populate', 'hugetlb'])).default(['private', 'anonymous']),
     align: zExpr.optional(), id: zName.optional(),
   }).strict(),
   munmap: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),

@@ -6,7 +6,7 @@ import {
   VM_ACCOUNT, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_READ, VM_SHARED,
   VM_SOFTDIRTY, VM_WRITE, VM_EXEC,
 } from '../include/vm_flags.js';
-import { MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_NORESERVE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
+import { MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
 import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { fail } from '../include/errno.js';
@@ -63,6 +63,13 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
   if (a.len <= 0) fail('EINVAL', 'length must be positive');
   const len = Math.ceil(a.len / PAGE_SIZE) * PAGE_SIZE;
   if (a.flags & MAP_SHARED) fail('EINVAL', 'shared mappings are not modelled yet');
+  // mm/mmap.c ksys_mmap_pgoff() @v6.18: MAP_HUGETLB sets up a hugetlbfs file, whose reservation
+  // (hugetlb_reserve_pages) fails on an empty pool: the model has none, as with vm.nr_hugepages=0
+  // (hugetlbfs_file_mmap, after get_unmapped_area: a MAP_FIXED address must be huge-page aligned)
+  if (a.flags & MAP_HUGETLB) {
+    if ((a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && a.addr % PMD_SIZE !== 0) fail('EINVAL', 'MAP_HUGETLB at an address that is not 2 MiB aligned');
+    fail('ENOMEM', 'no huge pages to reserve (the model has no hugetlb pool: vm.nr_hugepages=0)');
+  }
   let addr: number;
   if (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (a.addr % PAGE_SIZE !== 0) fail('EINVAL', 'MAP_FIXED address is not page aligned');
