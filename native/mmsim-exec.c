@@ -905,8 +905,9 @@ static int exec_op(Ctx *c, int oi, J *op) {
     else prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
   } else if (!strcmp(kind, "clear_refs")) {
     int f = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-    char b[32];
-    int n = snprintf(b, sizeof b, "%d", (int)jnum(op, "value", 0));
+    char b[64];
+    const char *text = jstr(op, "text");
+    int n = text ? snprintf(b, sizeof b, "%s", text) : snprintf(b, sizeof b, "%d", (int)jnum(op, "value", 0));
     if (f < 0 || write(f, b, (size_t)n) < 0) err = errno;
     if (f >= 0) close(f);
   } else if (!strcmp(kind, "pagemap_scan")) {

@@ -306,7 +306,10 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
           return_mask: cats('return_mask'), max_pages: v.max_pages as number, vec_len: v.vec_len as number, size: v.size as number,
         };
       }
-      case 'clear_refs': return { id, line, op: 'clear_refs', value: typeof v === 'object' ? (v as { value: number }).value : (v as unknown as number) };
+      case 'clear_refs': {
+        const x = typeof v === 'object' ? (v as { value: number | string }).value : (v as unknown as number | string);
+        return typeof x === 'string' ? { id, line, op: 'clear_refs', value: 0, text: x } : { id, line, op: 'clear_refs', value: x };
+      }
       case 'split_huge_page': return { id, line, op: 'split_huge_page', addr: E('addr'), len: E('len') };
       case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'setuid': {

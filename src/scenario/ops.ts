@@ -27,7 +27,8 @@ export type CompiledOp = { id: string; line: number } & (
   | { op: 'uffdio_wake'; uffd: string; addr: Expr; len: Expr }
   | { op: 'read_uffd'; uffd: string; as: string | null; size: number }
   | { op: 'poll_uffd'; uffd: string }
-  | { op: 'clear_refs'; value: number }
+  /** text: what is written when the scenario gave a string (parsed by the kernel, not by mmsim) */
+  | { op: 'clear_refs'; value: number; text?: string }
   | { op: 'setuid'; uid: number; gid: number }
   | {
       op: 'pagemap_scan'; addr: Expr; len: Expr; flags: number; category_mask: number; category_inverted: number;
@@ -87,7 +88,7 @@ export const OP_SCHEMAS = {
   uffdio_wake: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   read_uffd: z.object({ uffd: zName, as: zName.optional(), size: zInt.default(32), id: zName.optional() }).strict(),
   poll_uffd: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict()]),
-  clear_refs: z.union([zInt, z.object({ value: zInt, id: zName.optional() }).strict()]),
+  clear_refs: z.union([zInt, z.string().min(1), z.object({ value: z.union([zInt, z.string().min(1)]), id: zName.optional() }).strict()]),
   setuid: z.union([
     zInt.pipe(z.number().min(1).max(0xfffffffe)),
     z.object({ uid: zInt.pipe(z.number().min(1).max(0xfffffffe)), gid: zInt.pipe(z.number().min(0).max(0xfffffffe)).optional(), id: zName.optional() }).strict(),
@@ -123,7 +124,7 @@ export const OP_HELP: Record<OpName, string> = {
   uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
   read_uffd: 'read_uffd: { uffd, as?, size?: 32 }',
   poll_uffd: 'poll_uffd: uffd | { uffd } (poll with timeout 0; the result is revents)',
-  clear_refs: 'clear_refs: 4',
+  clear_refs: 'clear_refs: 4 | "text" | { value }',
   setuid: 'setuid: 65534 | { uid, gid? } (the whole process drops root: no capabilities left)',
   pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',
   split_huge_page: 'split_huge_page: { addr, len } (debugfs split_huge_pages of this range)',

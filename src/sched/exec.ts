@@ -7,7 +7,7 @@ import { SyscallError, ERRNO_NAME } from '../kernel/include/errno.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
 import { do_madvise } from '../kernel/mm/madvise.js';
-import { clear_refs_write, do_pagemap_scan, PageRegion } from '../kernel/fs/proc/task_mmu.js';
+import { clear_refs_parse, clear_refs_write, do_pagemap_scan, PageRegion } from '../kernel/fs/proc/task_mmu.js';
 import { mmu_access } from '../kernel/arch/x86/mmu.js';
 import { do_user_addr_fault, resume_user_addr_fault, FaultResult } from '../kernel/arch/x86/mm/fault.js';
 import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
@@ -219,7 +219,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         k.tr?.emit('setuid', 'setresuid', { uid: op.uid, gid: op.gid });
         break;
       case 'clear_refs':
-        clear_refs_write(k, mm, op.value);
+        clear_refs_write(k, mm, op.text !== undefined ? clear_refs_parse(op.text) : op.value);
         break;
       case 'pagemap_scan': {
         const start = num(m, op.addr);

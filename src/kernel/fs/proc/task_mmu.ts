@@ -108,6 +108,15 @@ export function smaps_counters(k: Kernel, mm: MmStruct, start: number, end: numb
 }
 
 /** write to /proc/PID/clear_refs */
+/** the text written to clear_refs, as kstrtoint(strstrip(buf), 10) reads it (EINVAL unless a decimal int) */
+export function clear_refs_parse(text: string): number {
+  const t = text.trim();
+  if (!/^[+-]?\d+$/.test(t)) fail('EINVAL', `clear_refs: '${text}' is not a number`);
+  const n = Number(t);
+  if (n < -(2 ** 31) || n > 2 ** 31 - 1) fail('ERANGE', `clear_refs: ${t} does not fit an int`);
+  return n;
+}
+
 export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
   if (type < CLEAR_REFS_ALL || type > CLEAR_REFS_MM_HIWATER_RSS) fail('EINVAL', `clear_refs value ${type}`);
   if (type === CLEAR_REFS_MM_HIWATER_RSS) return;
