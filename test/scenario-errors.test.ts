@@ -41,7 +41,7 @@ describe('scenario errors name the place and the field', () => {
   });
   it('setuid to root is refused (a process cannot regain it)', () => {
     const e = err(HEAD + '  - setuid: 0\n');
-    expect(e.line).toBe(3);
+    expect([e.line, e.field]).toEqual([3, 'setup.0.setuid']);
   });
   it('a missing required field', () => {
     const e = err(HEAD + '  - munmap: { addr: 0x10000 }\n');

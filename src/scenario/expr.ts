@@ -125,31 +125,6 @@ export function exprToString(e: Expr): string {
   }
 }
 
-export type NumEnv = (name: string, field: string | undefined) => number | undefined;
-
-/**
- * evalExpr with plain numbers (the hot path of the machine): exact while every value stays a safe
- * integer; NaN when one does not (the caller then falls back to evalExpr).
- */
-export function evalNum(e: Expr, env: NumEnv): number {
-  switch (e.k) {
-    case 'num': {
-      const v = decimal(e.v);
-      return Number.isSafeInteger(v) ? v : NaN;
-    }
-    case 'sym': {
-      const v = env(e.name, e.field);
-      if (v === undefined) throw new EvalError(`'${e.name}${e.field ? '.' + e.field : ''}' has no value here`);
-      return v;
-    }
-    case 'bin': {
-      const a = evalNum(e.a, env), b = evalNum(e.b, env);
-      const r = e.op === '+' ? a + b : e.op === '-' ? a - b : a * b;
-      return Number.isSafeInteger(r) ? r : NaN;
-    }
-  }
-}
-
 /**
  * Number(s) without the runtime's string-to-number conversion for the common case, a string of 1..15
  * decimal digits (exact: below 2 ** 53); anything else goes to Number()

@@ -54,8 +54,9 @@ export function envOf(m: Machine) {
 }
 
 /**
- * evalNum (scenario/expr.ts) over the machine's variables, without an environment closure: the same
- * values (numbers; NaN when one is not a safe integer) and the same EvalError for a name with no value
+ * evalExpr (scenario/expr.ts) with plain numbers over the machine's variables, the hot path: exact while
+ * every value stays a safe integer, NaN when one does not (callers then fall back to evalExpr); the same
+ * EvalError for a name with no value
  */
 function numExpr(m: Machine, e: Expr): number {
   switch (e.k) {

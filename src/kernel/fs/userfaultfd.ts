@@ -333,11 +333,11 @@ export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolea
   return ctx;
 }
 
-/** UFFDIO_API (fs/userfaultfd.c userfaultfd_api()); `task` is the caller, for capable() */
-export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, features: number, task: Task | null = k.current): { features: number; ioctls: bigint } {
+/** fs/userfaultfd.c userfaultfd_api() @v6.18 (UFFDIO_API); `task` is the caller, for capable() */
+export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, features: number, task: Task = k.current!): { features: number; ioctls: bigint } {
   if (ctx.apiDone) fail('EINVAL', 'UFFDIO_API was already done on this uffd');
   if (api !== UFFD_API) fail('EINVAL', `api must be 0xaa, not 0x${api.toString(16)}`);
-  if ((features & UFFD_FEATURE.event_fork) && k.has(PATCH.uffdEventForkCap) && task && !capable(task, CAP_SYS_PTRACE)) {
+  if ((features & UFFD_FEATURE.event_fork) && k.has(PATCH.uffdEventForkCap) && !capable(task, CAP_SYS_PTRACE)) {
     fail('EPERM', 'UFFD_FEATURE_EVENT_FORK needs CAP_SYS_PTRACE');
   }
   const avail = uffd_api_features(k);

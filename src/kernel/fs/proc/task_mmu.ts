@@ -108,7 +108,7 @@ export function smaps_counters(k: Kernel, mm: MmStruct, start: number, end: numb
 }
 
 /** write to /proc/PID/clear_refs */
-/** the text written to clear_refs, as kstrtoint(strstrip(buf), 10) reads it (EINVAL unless a decimal int) */
+/** fs/proc/task_mmu.c clear_refs_write() @v6.18: the text is read with kstrtoint(strstrip(buf), 10) (EINVAL unless a decimal int, ERANGE past int) */
 export function clear_refs_parse(text: string): number {
   const t = text.trim();
   if (!/^[+-]?\d+$/.test(t)) fail('EINVAL', `clear_refs: '${text}' is not a number`);
