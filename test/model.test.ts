@@ -3,6 +3,7 @@
 // (host-kernel-probe.md §2, §5, §7).
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
+import { resolveKernel } from '../src/profiles/profiles.js';
 import { kernel, run, pte, pmd, pagemapBit, kpfBit, errno, result, thread, vmstat, anonHuge, page } from './helpers.js';
 
 const v618 = kernel('v6.18');
@@ -253,6 +254,10 @@ threads:
     const k = kernel('v5.7');
     expect(errno(run(plain, k), 'uffd')).toBe(null);
     expect(errno(run(unpriv('userfaultfd: { as: u, features: [event_fork], id: uffd }'), k), 'uffd')).toBe('EPERM');
+  });
+  it('the sysctl default follows d0d4730ac2e4: without it a 6.1 tree defaults to 1', () => {
+    expect(resolveKernel('v6.1').config.unprivileged_userfaultfd).toBe(false);
+    expect(errno(run(plain, resolveKernel('v6.1-uffd-sysctl-user-mode-only')), 'uffd')).toBe(null);
   });
   it('v4.19: no check at all', () => {
     expect(errno(run(unpriv('userfaultfd: { as: u, features: [event_fork], id: uffd }'), kernel('v4.19')), 'uffd')).toBe(null);

@@ -107,13 +107,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'machine-readable')
     .action((o: { json?: boolean }) => {
       if (o.json) {
-        out(JSON.stringify({ profiles: PROFILES.map((p) => ({ ...p, extra: p.extra.map((x) => x.id), patches: [...profilePatches(p)].map((x) => x.id) })), patches: PATCH_LIST }, null, 2));
+        out(JSON.stringify({ profiles: PROFILES.map((p) => ({ ...p, config: resolveKernel(p.name).config, extra: p.extra.map((x) => x.id), patches: [...profilePatches(p)].map((x) => x.id) })), patches: PATCH_LIST }, null, 2));
         return;
       }
       out(pc.bold('Profiles'));
       for (const p of PROFILES) {
         out(`  ${p.name.padEnd(20)} ${p.release.padEnd(12)} ${profilePatches(p).size} patches  ${p.description}`);
-        const c = p.config;
+        const c = resolveKernel(p.name).config; // as the profile resolves (some defaults follow its patches)
         out(`  ${''.padEnd(20)} config: soft_dirty=${c.soft_dirty ? 'y' : 'n'} thp=${c.thp} use_zero_page=${c.use_zero_page ? 1 : 0} debug_vm=${c.debug_vm ? 'y' : 'n'} pte_marker_uffd_wp=${c.pte_marker_uffd_wp ? 'y' : 'n'} unprivileged_userfaultfd=${c.unprivileged_userfaultfd ? 1 : 0}`);
       }
       out(pc.bold('\nPatches') + '  (+ in profile, by column: ' + PROFILES.map((p, i) => `${i + 1}=${p.name}`).join(' ') + ')');

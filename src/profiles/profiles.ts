@@ -17,6 +17,7 @@ export interface ProfileDef {
   config: KernelConfig;
 }
 
+// unprivileged_userfaultfd here is a placeholder: resolveKernel sets the default from the patches
 const base419: KernelConfig = {
   soft_dirty: true, thp: 'always', use_zero_page: true, debug_vm: false, pte_marker_uffd_wp: false,
   unprivileged_userfaultfd: true,
@@ -37,8 +38,7 @@ export const PROFILES: readonly ProfileDef[] = [
     description: "4.19-rc2 plus Andrea Arcangeli's 2018 userfault write-protect branch, as Peter Xu ran it in the seed thread (CONFIG_DEBUG_VM=y)",
   },
   {
-    // vm.unprivileged_userfaultfd defaults to 1 from cefdca0a86be (v5.2) until d0d4730ac2e4 (v5.11)
-    name: 'v5.7', release: '5.7.0', upTo: 'v5.7', extra: [], config: { ...modern, pte_marker_uffd_wp: false, unprivileged_userfaultfd: true },
+    name: 'v5.7', release: '5.7.0', upTo: 'v5.7', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
     description: 'Linux 5.7: uffd-wp upstream (per-PTE _PAGE_UFFD_WP), unlimited fault retries',
   },
   {
@@ -131,6 +131,8 @@ export function resolveKernel(spec: string, patchEdits: string[] = [], configEdi
     }
   }
   const config: KernelConfig = { ...prof.config };
+  // vm.unprivileged_userfaultfd's compiled-in default follows the patches: 1 from cefdca0a86be, 0 from d0d4730ac2e4
+  config.unprivileged_userfaultfd = !patches.has(PATCH.uffdSysctlUserModeOnly);
   for (const e of configEdits) {
     for (const kv of e.split(',').map((x) => x.trim()).filter(Boolean)) {
       const m = /^([a-z_]+)=(.+)$/.exec(kv);
