@@ -1747,6 +1747,156 @@ static int run_scenario(void) {
 }
 
 // ---- --probe -----------------------------------------------------------------------------------------
+// The probe watches what the kernel does, not only what sysfs says: each experiment maps a little
+// private anonymous memory, touches it, and reads back pagemap (and kpageflags where readable).
+#define PM_EXCLUSIVE_BIT (1ULL << 56)
+#define PM_GUARD_BIT (1ULL << 58)
+#define PM_FILE_BIT (1ULL << 61)
+#define KPF_THP_BIT (1ULL << 22)
+#define KPF_ZERO_PAGE_BIT (1ULL << 24)
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+static int g_probe_pm = -1, g_probe_kpf = -1;
+
+/** pagemap entry of addr (0 when unreadable) */
+static uint64_t probe_pm(const void *addr) {
+  uint64_t e = 0;
+  if (g_probe_pm < 0 || pread(g_probe_pm, &e, 8, (off_t)((uintptr_t)addr / PAGE_SZ * 8)) != 8) return 0;
+  return e;
+}
+/** kpageflags of the page mapped at addr, or -1 (as all ones) when it cannot be read */
+static uint64_t probe_kpf(const void *addr) {
+  uint64_t e = probe_pm(addr), f = 0;
+  if (!(e & PM_PRESENT) || !(e & PM_PFN_MASK) || g_probe_kpf < 0) return ~0ULL;
+  if (pread(g_probe_kpf, &f, 8, (off_t)((e & PM_PFN_MASK) * 8)) != 8) return ~0ULL;
+  return f;
+}
+/** an anonymous private mapping of len bytes aligned to `align` (the rest of the reservation unmapped) */
+static char *probe_map(size_t len, size_t align) {
+  char *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (p == MAP_FAILED) return NULL;
+  uintptr_t a = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+  if (a > (uintptr_t)p) munmap(p, a - (uintptr_t)p);
+  uintptr_t end = (uintptr_t)p + len + align;
+  if (end > a + len) munmap((char *)(a + len), end - (a + len));
+  return (char *)a;
+}
+/** what a page looks like: "zero" (the shared zero page), "page" (a page of its own), "none" or "unknown" */
+static const char *probe_kind(const void *addr) {
+  uint64_t e = probe_pm(addr), f = probe_kpf(addr);
+  if (!(e & PM_PRESENT)) return "none";
+  if (f != ~0ULL) return (f & KPF_ZERO_PAGE_BIT) ? "zero" : "page";
+  return (e & PM_EXCLUSIVE_BIT) ? "page" : "zero";
+}
+static void probe_pm_json(Str *o, const char *key, const void *addr) {
+  uint64_t f = probe_kpf(addr);
+  s_printf(o, ",\"%s_pagemap\":\"0x%016" PRIx64 "\",\"%s_kpageflags\":", key, probe_pm(addr), key);
+  if (f == ~0ULL) s_puts(o, "null");
+  else s_printf(o, "\"0x%" PRIx64 "\"", f);
+}
+/** one sysfs or procfs value, trimmed; "" when unreadable */
+static void probe_read_file(const char *path, char *buf, size_t n) {
+  buf[0] = 0;
+  int f = open(path, O_RDONLY | O_CLOEXEC);
+  if (f < 0) return;
+  ssize_t r = read(f, buf, n - 1);
+  close(f);
+  buf[r > 0 ? r : 0] = 0;
+  for (ssize_t i = r - 1; i >= 0 && (buf[i] == '\n' || buf[i] == ' '); i--) buf[i] = 0;
+}
+/** the bracketed choice of a sysfs selector ("always [madvise] never" -> madvise) */
+static void probe_selected(const char *path, char *out, size_t n) {
+  char buf[256];
+  probe_read_file(path, buf, sizeof buf);
+  char *a = strchr(buf, '['), *b = a ? strchr(a, ']') : NULL;
+  if (!a || !b) { snprintf(out, n, "%s", buf[0] ? buf : "none"); return; }
+  snprintf(out, n, "%.*s", (int)(b - a - 1), a + 1);
+}
+
+static void probe_behaviour(Str *o) {
+  g_probe_pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+  g_probe_kpf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+  const size_t M2 = 2UL << 20;
+  // 1. a read fault of untouched 4 KiB memory (64 KiB: never a THP): the zero page, or a page of its own
+  volatile char *p = (volatile char *)probe_map(64 << 10, PAGE_SZ);
+  if (p) {
+    madvise((void *)p, 64 << 10, MADV_NOHUGEPAGE);
+    (void)p[0];
+    s_printf(o, ",\"read_fault_maps\":\"%s\"", probe_kind((const void *)p));
+    probe_pm_json(o, "read_fault", (const void *)p);
+    munmap((void *)p, 64 << 10);
+  }
+  // 2. a read fault of a MADV_HUGEPAGE range: the huge zero page, a THP, or 4 KiB
+  char *h = probe_map(M2, M2);
+  if (h) {
+    int ok = madvise(h, M2, MADV_HUGEPAGE) == 0;
+    (void)*(volatile char *)h;
+    uint64_t e = probe_pm(h), f = probe_kpf(h);
+    const char *what = !ok ? "unknown" : !(e & PM_PRESENT) ? "none"
+                     : (f != ~0ULL && (f & KPF_ZERO_PAGE_BIT) && (f & KPF_THP_BIT)) || (f == ~0ULL && (e & PM_FILE_BIT)) ? "huge_zero_page"
+                     : (f != ~0ULL && (f & KPF_ZERO_PAGE_BIT)) ? "zero"
+                     : (f != ~0ULL && (f & KPF_THP_BIT)) ? "thp" : "page";
+    s_printf(o, ",\"thp_read_fault_maps\":\"%s\"", what);
+    probe_pm_json(o, "thp_read_fault", h);
+    munmap(h, M2);
+  }
+  // 3. write faults with and without MADV_HUGEPAGE: does the kernel give a THP?
+  int thp_madvised = -1, thp_plain = -1;
+  for (int adv = 0; adv < 2; adv++) {
+    char *w = probe_map(M2, M2);
+    if (!w) continue;
+    madvise(w, M2, adv ? MADV_HUGEPAGE : MADV_NORMAL);
+    w[0] = 1;
+    uint64_t f = probe_kpf(w);
+    int thp = f == ~0ULL ? -1 : (f & KPF_THP_BIT) != 0;
+    if (adv) thp_madvised = thp;
+    else thp_plain = thp;
+    munmap(w, M2);
+  }
+  s_printf(o, ",\"thp_write_fault\":{\"madvised\":%s,\"plain\":%s}",
+           thp_madvised < 0 ? "null" : thp_madvised ? "true" : "false", thp_plain < 0 ? "null" : thp_plain ? "true" : "false");
+  // 4. UFFDIO_ZEROPAGE: the zero page, or a fresh zeroed page (mm_forbids_zeropage, 90a7592da149)
+  int ufd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+  const char *uz = "unknown";
+  if (ufd >= 0) {
+    struct uffdio_api api = {.api = UFFD_API, .features = 0};
+    char *z = probe_map(64 << 10, PAGE_SZ);
+    if (z && ioctl(ufd, UFFDIO_API, &api) == 0) {
+      struct uffdio_register r = {.range = {(uint64_t)(uintptr_t)z, 64 << 10}, .mode = UFFDIO_REGISTER_MODE_MISSING};
+      struct uffdio_zeropage zp = {.range = {(uint64_t)(uintptr_t)z, PAGE_SZ}, .mode = 0};
+      if (ioctl(ufd, UFFDIO_REGISTER, &r) == 0 && ioctl(ufd, UFFDIO_ZEROPAGE, &zp) == 0) uz = probe_kind(z);
+    }
+    if (z) munmap(z, 64 << 10);
+    close(ufd);
+  }
+  s_printf(o, ",\"uffd_zeropage_maps\":\"%s\"", uz);
+  // 5. guard regions (MADV_GUARD_INSTALL, v6.13) and their pagemap bit 58
+  char *g = probe_map(PAGE_SZ * 2, PAGE_SZ);
+  int guard = -1;
+  if (g) {
+    if (madvise(g, PAGE_SZ, MADV_GUARD_INSTALL) == 0) guard = (probe_pm(g) & PM_GUARD_BIT) != 0;
+    else guard = 0;
+    munmap(g, PAGE_SZ * 2);
+  }
+  s_printf(o, ",\"guard_regions\":%s", guard < 0 ? "null" : guard ? "true" : "false");
+  // 6. what sysfs says of THP
+  char buf[256];
+  probe_selected("/sys/kernel/mm/transparent_hugepage/defrag", buf, sizeof buf);
+  s_printf(o, ",\"thp_defrag\":");
+  s_json_str(o, buf);
+  probe_selected("/sys/kernel/mm/transparent_hugepage/shmem_enabled", buf, sizeof buf);
+  s_printf(o, ",\"shmem_enabled\":");
+  s_json_str(o, buf);
+  probe_read_file("/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none", buf, sizeof buf);
+  s_printf(o, ",\"max_ptes_none\":%ld", buf[0] ? atol(buf) : -1L);
+  probe_read_file("/sys/kernel/mm/transparent_hugepage/khugepaged/defrag", buf, sizeof buf);
+  s_printf(o, ",\"khugepaged_defrag\":%ld", buf[0] ? atol(buf) : -1L);
+  if (g_probe_pm >= 0) close(g_probe_pm);
+  if (g_probe_kpf >= 0) close(g_probe_kpf);
+}
+
 static void probe(void) {
   Str o = {0};
   struct utsname u;
@@ -1849,6 +1999,7 @@ static void probe(void) {
   if (pmf >= 0) close(pmf);
   s_printf(&o, ",\"soft_dirty\":%s", softdirty ? "true" : "false");
   s_printf(&o, ",\"split_huge_pages\":%s", access("/sys/kernel/debug/split_huge_pages", W_OK) == 0 ? "true" : "false");
+  probe_behaviour(&o);
   s_puts(&o, "}\n");
   if (write(1, o.p, o.n) < 0) _exit(1);
 }

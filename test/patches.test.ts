@@ -17,6 +17,8 @@ interface Case {
   alsoRemove?: (typeof PATCH)[keyof typeof PATCH][];
   alsoAdd?: (typeof PATCH)[keyof typeof PATCH][];
   scenario: string;
+  /** --config for both runs */
+  config?: string[];
   schedule?: string;
   measure: (r: RunResult) => unknown;
   withIt: unknown;
@@ -231,6 +233,14 @@ setup:
     scenario: oneOp('madvise: { addr: m, len: 2M, advice: collapse, id: op }', '  - userfaultfd: { as: u }\n  - uffdio_register: { uffd: u, addr: m, len: 2M, mode: [wp] }\n  - write: { addr: m }'),
     measure: (r) => errno(r, 'op'), withIt: 'EBUSY', without: 'EINVAL',
   },
+  {
+    // on a kernel that forbids the zero page (config zero_page=n), UFFDIO_ZEROPAGE maps a page of its own
+    patch: PATCH.uffdZeropageForbidden, base: 'v6.18',
+    scenario: oneOp('uffdio_zeropage: { uffd: u, addr: m, len: 4K }', '  - userfaultfd: { as: u }\n  - uffdio_register: { uffd: u, addr: m, len: 2M, mode: [missing] }')
+      .replace('name: one-op', 'name: zeropage-forbidden\nobserve: { pages: [m] }'),
+    config: ['zero_page=n'],
+    measure: (r) => [pagemapBit(r, 'm', 56), kpfBit(r, 'm', 24)], withIt: [1, 0], without: [0, 1],
+  },
   // rows added with the host comparison (scenarios/differential, docs/fidelity.md)
   {
     patch: PATCH.madvFreeLargeFolioBatch, base: 'v6.18',
@@ -289,8 +299,8 @@ describe('every patch changes what it says it changes', () => {
   for (const c of CASES) {
     it(`${c.patch.id} (${c.patch.commit || c.patch.ref}, ${c.patch.release})`, () => {
       const others = { add: c.alsoAdd ?? [], remove: c.alsoRemove ?? [] };
-      const withSpec = kernel(c.base, { add: [...others.add, ...(c.add ? [c.patch] : [])], remove: [...others.remove] });
-      const withoutSpec = kernel(c.base, { add: [...others.add], remove: [...others.remove, c.patch] });
+      const withSpec = kernel(c.base, { add: [...others.add, ...(c.add ? [c.patch] : [])], remove: [...others.remove] }, c.config);
+      const withoutSpec = kernel(c.base, { add: [...others.add], remove: [...others.remove, c.patch] }, c.config);
       expect(withSpec.patches.has(c.patch)).toBe(true);
       expect(withoutSpec.patches.has(c.patch)).toBe(false);
       const a = c.measure(run(c.scenario, withSpec, c.schedule));

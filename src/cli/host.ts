@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import pc from 'picocolors';
 import { loadScenario, CompiledScenario } from '../scenario/load.js';
 import type { Observation, ExpectResult } from '../scenario/outcome.js';
-import { probeHost, hostSpec, formatCaps } from '../host/probe.js';
+import { probeHost, hostSpec, formatCaps, measuredConfig, specCommandLine, SpecOverrides } from '../host/probe.js';
 import { HostError } from '../host/executor.js';
 import { missingCapability } from '../host/requirements.js';
 import { runOnHost } from '../host/run.js';
@@ -69,7 +69,14 @@ export function formatCompare(rows: CompareRow[], all: boolean): string[] {
   return lines;
 }
 
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
 interface HostOpts {
+  kernel?: string;
+  patch: string[];
+  config: string[];
   probe?: boolean;
   compare?: boolean;
   timeout: string;
@@ -87,6 +94,9 @@ export function registerHostCommand(program: Command, setCode: (c: number) => vo
     .option('--timeout <ms>', 'watchdog for the executor', '10000')
     .option('-s, --schedule <steps>', 'thread names, one per step: "vcpu uffd*3 vcpu"')
     .option('--json', 'print the observation(s) as JSON')
+    .option('-k, --kernel <profile>', 'compare with this model profile instead of the probed one')
+    .option('-p, --patch <edits>', 'patch edits on the model: +a,-b (repeatable)', collect, [])
+    .option('-c, --config <kv>', 'config knobs on top of the probed ones: zero_page=n,thp=always (repeatable)', collect, [])
     .action(async (file: string | undefined, o: HostOpts) => {
       try {
         setCode(await hostCommand(file, o));
@@ -104,13 +114,16 @@ export function registerHostCommand(program: Command, setCode: (c: number) => vo
 async function hostCommand(file: string | undefined, o: HostOpts): Promise<number> {
   const timeoutMs = Number(o.timeout);
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new HostError(`--timeout must be a positive number of ms, not '${o.timeout}'`);
+  const over: SpecOverrides = { kernel: o.kernel, patches: o.patch, config: o.config };
   if (o.probe) {
     const caps = await probeHost();
-    const { spec, note } = hostSpec(caps);
-    if (o.json) out(JSON.stringify({ ...caps, profile: spec.profile, config: spec.config }, null, 2));
+    const { spec, note } = hostSpec(caps, over);
+    if (o.json) out(JSON.stringify({ ...caps, model: { kernel: spec.name, profile: spec.profile, config: spec.config, command_line: specCommandLine(spec) } }, null, 2));
     else {
       out(formatCaps(caps));
-      out(`model profile      ${spec.profile} (soft_dirty=${spec.config.soft_dirty ? 'y' : 'n'}, thp=${spec.config.thp}, pte_marker_uffd_wp=${spec.config.pte_marker_uffd_wp ? 'y' : 'n'})${note ? `; ${note}` : ''}`);
+      out('');
+      out(pc.bold(`model              ${specCommandLine(spec)}`) + (note ? pc.dim(`  (${note})`) : ''));
+      for (const w of measuredConfig(caps).why) out(pc.dim(`                   ${w}`));
     }
     if (!file) return 0;
   }
@@ -118,12 +131,12 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
   const sc = loadScenario(file);
   if (!o.compare) {
     const caps = await probeHost();
-    const why = missingCapability(sc, caps);
+    const { spec } = hostSpec(caps, over);
+    const why = missingCapability(sc, caps, spec);
     if (why) {
       process.stderr.write(`mmsim host: skipped ${file}: ${why}\n`);
       return 2;
     }
-    const { spec } = hostSpec(caps);
     const r = await runOnHost(sc, spec.name, caps.release, { timeoutMs, schedule: o.schedule });
     if (r.kind !== 'ok') {
       if (o.json) out(JSON.stringify({ ok: false, reason: r.reason }));
@@ -138,7 +151,7 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
     printObservation(sc, r.observation);
     return printExpectations(evalExpectations(sc, spec, { obs: r.observation, events: null })) ? 0 : 1;
   }
-  const d = await differential(sc, loadKnownDifferences(file), { timeoutMs, schedule: o.schedule });
+  const d = await differential(sc, loadKnownDifferences(file), { timeoutMs, schedule: o.schedule, over });
   if (d.kind === 'skipped') {
     process.stderr.write(`mmsim host: skipped ${file}: ${d.reason}\n`);
     return 2;
@@ -150,9 +163,10 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
   }
   const sum = compareSummary(d.rows);
   if (o.json) {
-    out(JSON.stringify({ model: d.model.observation, kernel: d.host.observation, rows: d.rows, summary: sum, vmstat_runs: d.vmstatRuns }, null, 2));
+    out(JSON.stringify({ spec: { kernel: d.spec.name, config: d.spec.config, command_line: specCommandLine(d.spec) }, model: d.model.observation, kernel: d.host.observation, rows: d.rows, summary: sum, vmstat_runs: d.vmstatRuns }, null, 2));
   } else {
     out(pc.bold(`${sc.name}: model ${d.spec.name} (${d.spec.release}) vs. Linux ${d.caps.release}`) + (d.note ? pc.dim(`  ${d.note}`) : ''));
+    out(pc.dim(`model: ${specCommandLine(d.spec)}`));
     out(formatCompare(d.rows, true));
     out('');
     if (d.vmstatRuns > 1) out(pc.dim(`vmstat counters are system-wide: a counter disagreed, so the kernel ran the scenario ${d.vmstatRuns} times and each counter is its smallest value`));

@@ -4,6 +4,7 @@ import pc from 'picocolors';
 import { loadScenario, ScenarioError, CompiledScenario } from '../scenario/load.js';
 import { resolveKernel, SpecError, PROFILES, profilePatches } from '../profiles/profiles.js';
 import { PATCH_LIST } from '../profiles/patches.js';
+import { formatConfig } from '../profiles/config.js';
 import { runScenario, RunResult } from '../run.js';
 import { formatJson, formatKlog, formatText } from '../trace/format.js';
 import { MachineError } from '../sched/machine.js';
@@ -114,7 +115,7 @@ export async function main(argv: string[]): Promise<number> {
       for (const p of PROFILES) {
         out(`  ${p.name.padEnd(20)} ${p.release.padEnd(12)} ${profilePatches(p).size} patches  ${p.description}`);
         const c = resolveKernel(p.name).config; // as the profile resolves (some defaults follow its patches)
-        out(`  ${''.padEnd(20)} config: soft_dirty=${c.soft_dirty ? 'y' : 'n'} thp=${c.thp} use_zero_page=${c.use_zero_page ? 1 : 0} debug_vm=${c.debug_vm ? 'y' : 'n'} pte_marker_uffd_wp=${c.pte_marker_uffd_wp ? 'y' : 'n'} unprivileged_userfaultfd=${c.unprivileged_userfaultfd ? 1 : 0}`);
+        out(`  ${''.padEnd(20)} config: ${formatConfig(c).replaceAll(',', ' ')}`);
       }
       out(pc.bold('\nPatches') + '  (+ in profile, by column: ' + PROFILES.map((p, i) => `${i + 1}=${p.name}`).join(' ') + ')');
       const sets = PROFILES.map((p) => profilePatches(p));

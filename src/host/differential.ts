@@ -4,7 +4,7 @@ import type { CompiledScenario } from '../scenario/load.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import { runScenario, RunResult } from '../run.js';
 import { evalExpectations, ExpectResult } from '../scenario/outcome.js';
-import { probeHost, hostSpec, HostCaps } from './probe.js';
+import { probeHost, hostSpec, HostCaps, SpecOverrides } from './probe.js';
 import { missingCapability } from './requirements.js';
 import { runOnHost, HostRun, HostRunOptions } from './run.js';
 import { compareObservations, CompareRow, KnownDifference } from './compare.js';
@@ -45,11 +45,11 @@ export function minVmstat(into: HostRun & { kind: 'ok' }, other: HostRun & { kin
   }
 }
 
-export async function differential(sc: CompiledScenario, known: KnownDifference[], opts: HostRunOptions = {}): Promise<Differential> {
+export async function differential(sc: CompiledScenario, known: KnownDifference[], opts: HostRunOptions & { over?: SpecOverrides } = {}): Promise<Differential> {
   const caps = await probeHost();
-  const why = missingCapability(sc, caps);
+  const { spec, note } = hostSpec(caps, opts.over);
+  const why = missingCapability(sc, caps, spec);
   if (why) return { kind: 'skipped', reason: why };
-  const { spec, note } = hostSpec(caps);
   const model = runScenario(sc, spec, { schedule: opts.schedule, trace: true });
   const host = await runOnHost(sc, spec.name, caps.release, opts);
   if (host.kind !== 'ok') return { kind: 'ran', caps, spec, note, host, model, hostExpectations: [], rows: [], vmstatRuns: 1 };

@@ -3,6 +3,7 @@
 import { runExecutor, HostError } from './executor.js';
 import { PROFILES, resolveKernel, releaseKey } from '../profiles/profiles.js';
 import type { KernelSpec } from '../kernel/kernel.js';
+import { formatConfig } from '../profiles/config.js';
 import { UFFD_FEATURE } from '../kernel/include/uapi.js';
 
 export interface HostCaps {
@@ -28,7 +29,29 @@ export interface HostCaps {
   split_huge_pages: boolean;
   /** /proc/sys/vm/nr_hugepages (-1: unreadable) */
   nr_hugepages?: number;
+  // ---- what the kernel was seen to do (native/mmsim-exec.c probe_behaviour) ----
+  /** a read fault of untouched 4 KiB memory mapped the shared zero page, or a page of its own */
+  read_fault_maps?: PageKind;
+  read_fault_pagemap?: string;
+  read_fault_kpageflags?: string | null;
+  /** a read fault of a MADV_HUGEPAGE range */
+  thp_read_fault_maps?: PageKind | 'huge_zero_page' | 'thp';
+  thp_read_fault_pagemap?: string;
+  thp_read_fault_kpageflags?: string | null;
+  /** whether a write fault got a THP, in a MADV_HUGEPAGE range and in a plain one (null: not measurable) */
+  thp_write_fault?: { madvised: boolean | null; plain: boolean | null };
+  /** what UFFDIO_ZEROPAGE mapped */
+  uffd_zeropage_maps?: PageKind;
+  /** MADV_GUARD_INSTALL works and shows pagemap bit 58 (null: could not tell) */
+  guard_regions?: boolean | null;
+  thp_defrag?: string;
+  shmem_enabled?: string;
+  max_ptes_none?: number;
+  khugepaged_defrag?: number;
 }
+
+/** what a probed page was: the shared zero page, a page of its own, nothing, or not measurable */
+export type PageKind = 'zero' | 'page' | 'none' | 'unknown';
 
 let cached: HostCaps | null = null;
 
@@ -47,11 +70,54 @@ export function releaseProfileName(release: string): string {
   return m ? `v${m[1]}.${m[2]}` : release;
 }
 
+/** the model configuration that behaves as the probed kernel did, with a line per knob saying why */
+export function measuredConfig(caps: HostCaps): { config: string[]; why: string[] } {
+  const features = Number(BigInt(caps.uffd_features));
+  const why: string[] = [];
+  // the zero page: what a read fault did, else (an old executor) assume it is allowed
+  const zero = caps.read_fault_maps === undefined || caps.read_fault_maps === 'unknown' ? true : caps.read_fault_maps === 'zero';
+  if (caps.read_fault_maps !== undefined) {
+    why.push(`zero_page=${zero ? 'y' : 'n'}: a read fault of untouched memory mapped ${caps.read_fault_maps === 'zero' ? 'the shared zero page' : `a page of its own (pagemap ${caps.read_fault_pagemap}; mm_forbids_zeropage() holds)`}`);
+  }
+  // THP: which write faults got a THP; sysfs only where that could not be seen
+  let thp: string = caps.thp === 'none' ? 'never' : caps.thp;
+  const w = caps.thp_write_fault;
+  if (w && w.madvised !== null && w.plain !== null) {
+    const seen = w.plain ? 'always' : w.madvised ? 'madvise' : 'never';
+    why.push(`thp=${seen}: a write fault got a THP ${w.plain ? 'with and without MADV_HUGEPAGE' : w.madvised ? 'only with MADV_HUGEPAGE' : 'in neither range'}${seen !== thp ? ` (sysfs says ${caps.thp})` : ''}`);
+    thp = seen;
+  }
+  // the huge zero page: what a read fault of a MADV_HUGEPAGE range did, where the zero page is allowed
+  let huge = caps.use_zero_page;
+  const t = caps.thp_read_fault_maps;
+  if (zero && t && t !== 'unknown' && thp !== 'never') {
+    huge = t === 'huge_zero_page';
+    why.push(`use_zero_page=${huge ? 'y' : 'n'}: a read fault of a MADV_HUGEPAGE range mapped ${t === 'huge_zero_page' ? 'the huge zero page' : t === 'thp' ? 'a THP' : t}${huge !== caps.use_zero_page ? ` (sysfs says ${caps.use_zero_page ? 1 : 0})` : ''}`);
+  }
+  const config = [
+    `soft_dirty=${caps.soft_dirty ? 'y' : 'n'}`,
+    `thp=${thp}`,
+    `zero_page=${zero ? 'y' : 'n'}`,
+    `use_zero_page=${huge ? 'y' : 'n'}`,
+    `unprivileged_userfaultfd=${caps.unprivileged_userfaultfd ? 'y' : 'n'}`,
+    `pte_marker_uffd_wp=${features & UFFD_FEATURE.wp_unpopulated ? 'y' : 'n'}`,
+  ];
+  why.push(`soft_dirty=${caps.soft_dirty ? 'y' : 'n'}: clear_refs 4 then a write ${caps.soft_dirty ? 'set' : 'did not set'} pagemap bit 55`);
+  return { config, why };
+}
+
+/** overrides of what the probe found: another profile, patches, or config knobs (mmsim host --kernel/--patch/--config) */
+export interface SpecOverrides {
+  kernel?: string;
+  patches?: string[];
+  config?: string[];
+}
+
 /**
  * The model profile for this kernel: the profile of its release, or else the newest profile at or below
- * it (with a note), and the configuration the probe found.
+ * it (with a note), configured as the kernel was seen to behave; `over` replaces any of it.
  */
-export function hostSpec(caps: HostCaps): { spec: KernelSpec; note: string | null } {
+export function hostSpec(caps: HostCaps, over: SpecOverrides = {}): { spec: KernelSpec; note: string | null } {
   const want = releaseProfileName(caps.release);
   const key = releaseKey(want);
   let profile = PROFILES.find((p) => p.name === want)?.name ?? null;
@@ -64,16 +130,25 @@ export function hostSpec(caps: HostCaps): { spec: KernelSpec; note: string | nul
     profile = older.at(-1)?.name ?? null;
     if (profile) note = `no model profile for Linux ${caps.release}; comparing with ${profile}`;
   }
+  if (over.kernel) {
+    profile = over.kernel;
+    note = `profile ${over.kernel} given on the command line`;
+  }
   if (!profile) throw new HostError(`no model profile for Linux ${caps.release}`);
-  const features = Number(BigInt(caps.uffd_features));
-  const config = [
-    `soft_dirty=${caps.soft_dirty ? 'y' : 'n'}`,
-    `thp=${caps.thp === 'none' ? 'never' : caps.thp}`,
-    `use_zero_page=${caps.use_zero_page ? 'y' : 'n'}`,
-    `unprivileged_userfaultfd=${caps.unprivileged_userfaultfd ? 'y' : 'n'}`,
-    `pte_marker_uffd_wp=${features & UFFD_FEATURE.wp_unpopulated ? 'y' : 'n'}`,
-  ];
-  return { spec: resolveKernel(profile, [], config), note };
+  const { config } = measuredConfig(caps);
+  return { spec: resolveKernel(profile, over.patches ?? [], [...config, ...(over.config ?? [])]), note };
+}
+
+/** the probed kernel as a command line: `v6.18 --config zero_page=n,...` */
+export function specCommandLine(spec: KernelSpec): string {
+  return `${spec.name} --config ${formatConfig(spec.config)}`;
+}
+
+function seen(b: boolean | null | undefined): string {
+  return b === undefined || b === null ? 'unknown' : b ? 'yes' : 'no';
+}
+function pageKind(k: string | undefined): string {
+  return ({ zero: 'the shared zero page', page: 'a page of its own', none: 'nothing', huge_zero_page: 'the huge zero page', thp: 'a THP' } as Record<string, string>)[k ?? ''] ?? 'unknown';
 }
 
 export function formatCaps(c: HostCaps): string[] {
@@ -83,7 +158,10 @@ export function formatCaps(c: HostCaps): string[] {
   return [
     `kernel             ${c.release}`,
     `root               ${yes(c.root)}  (PFNs in pagemap: ${yes(c.pfn)}, /proc/kpageflags: ${yes(c.kpageflags)})`,
-    `THP                ${c.thp} (use_zero_page ${c.use_zero_page ? 1 : 0})`,
+    `THP (sysfs)        enabled ${c.thp}, defrag ${c.thp_defrag ?? '?'}, use_zero_page ${c.use_zero_page ? 1 : 0}, khugepaged max_ptes_none ${c.max_ptes_none ?? '?'}, shmem_enabled ${c.shmem_enabled ?? '?'}`,
+    `THP (seen)         a write fault got a THP: with MADV_HUGEPAGE ${seen(c.thp_write_fault?.madvised)}, without ${seen(c.thp_write_fault?.plain)}`,
+    `zero pages (seen)  a read fault mapped ${pageKind(c.read_fault_maps)}; of a MADV_HUGEPAGE range ${pageKind(c.thp_read_fault_maps)}; UFFDIO_ZEROPAGE ${pageKind(c.uffd_zeropage_maps)}`,
+    `guard regions      ${c.guard_regions === undefined || c.guard_regions === null ? 'unknown' : c.guard_regions ? 'yes (pagemap bit 58)' : 'no'}`,
     `soft-dirty         ${c.soft_dirty ? 'works' : 'not available (CONFIG_MEM_SOFT_DIRTY off)'}`,
     `userfaultfd        syscall ${yes(c.uffd_syscall)}, /dev/userfaultfd ${yes(c.uffd_dev)}, UFFD_USER_MODE_ONLY ${yes(c.uffd_user_mode_only)}; vm.unprivileged_userfaultfd=${c.unprivileged_userfaultfd ? 1 : 0}`,
     `UFFDIO_API         features ${c.uffd_features} (${names.join(' ') || 'none'}), ioctls ${c.uffd_api_ioctls}`,

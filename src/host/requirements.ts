@@ -2,7 +2,9 @@
 // missing capability is skipped with a one-line reason.
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import type { HostCaps } from './probe.js';
+import { hostSpec, type HostCaps } from './probe.js';
+import type { KernelSpec } from '../kernel/kernel.js';
+import { PATCH } from '../profiles/patches.js';
 import { MAP_HUGETLB, UFFD_FEATURE } from '../kernel/include/uapi.js';
 
 function allOps(sc: CompiledScenario): CompiledOp[] {
@@ -13,8 +15,19 @@ function featureNames(bits: number): string {
   return Object.entries(UFFD_FEATURE).filter(([, b]) => bits & b).map(([n]) => n).join(', ');
 }
 
-/** null when the scenario can run here, or the reason it cannot */
-export function missingCapability(sc: CompiledScenario, caps: HostCaps): string | null {
+/**
+ * what the model configured as `spec` predicts UFFDIO_ZEROPAGE maps (mfill_atomic_pte_zeropage): the zero
+ * page, unless the zero page is forbidden and the release has 90a7592da149
+ */
+function modelUffdZeropage(spec: KernelSpec): 'zero' | 'page' {
+  return !spec.config.zero_page && spec.patches.has(PATCH.uffdZeropageForbidden) ? 'page' : 'zero';
+}
+
+/**
+ * null when the scenario can run here, or the reason it cannot. `spec` is the model the kernel is compared
+ * with (default: the probed profile and configuration); its config answers the scenario's `config:`.
+ */
+export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: KernelSpec = hostSpec(caps).spec): string | null {
   if (process.platform !== 'linux') return `needs Linux (this is ${process.platform})`;
   if (sc.pages.length > 0 && (!caps.pfn || !caps.kpageflags)) {
     return 'needs root: pagemap PFNs and /proc/kpageflags are what the snapshots compare';
@@ -37,14 +50,16 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps): string 
       return `operation ${op.id} maps hugetlb memory, which the model refuses as an empty pool would; this machine has vm.nr_hugepages=${caps.nr_hugepages ?? '?'}`;
     }
     if (op.op === 'split_huge_page' && !caps.split_huge_pages) return `operation ${op.id} needs /sys/kernel/debug/split_huge_pages (debugfs is not mounted)`;
+    if (op.op === 'uffdio_zeropage' && (caps.uffd_zeropage_maps === 'zero' || caps.uffd_zeropage_maps === 'page') && caps.uffd_zeropage_maps !== modelUffdZeropage(spec)) {
+      return `operation ${op.id}: UFFDIO_ZEROPAGE on this kernel maps ${caps.uffd_zeropage_maps === 'zero' ? 'the zero page' : 'a page of its own'} while its read faults map ${caps.read_fault_maps === 'zero' ? 'the zero page' : 'pages of their own'}; no configuration of ${spec.name} does that`;
+    }
   }
   for (const kv of sc.config) {
     const [key, val] = kv.split('=') as [string, string];
     const want = val === 'y' ? true : val === 'n' ? false : val;
     const have: Record<string, unknown> = {
-      soft_dirty: caps.soft_dirty, thp: caps.thp, use_zero_page: caps.use_zero_page,
-      unprivileged_userfaultfd: caps.unprivileged_userfaultfd,
-      pte_marker_uffd_wp: (offered & UFFD_FEATURE.wp_unpopulated) !== 0,
+      soft_dirty: spec.config.soft_dirty, thp: spec.config.thp, zero_page: spec.config.zero_page, use_zero_page: spec.config.use_zero_page,
+      unprivileged_userfaultfd: spec.config.unprivileged_userfaultfd, pte_marker_uffd_wp: spec.config.pte_marker_uffd_wp,
     };
     if (key in have && have[key] !== want) return `the scenario sets ${key}=${val}; this machine has ${key}=${String(have[key])}`;
     if (key === 'debug_vm' && want === true) return 'the scenario needs CONFIG_DEBUG_VM, which mmsim cannot detect on this machine';

@@ -8,7 +8,12 @@ export interface KernelConfig {
   soft_dirty: boolean;
   /** /sys/kernel/mm/transparent_hugepage/enabled */
   thp: ThpMode;
-  /** /sys/kernel/mm/transparent_hugepage/use_zero_page */
+  /**
+   * the shared zero pages may be mapped: false models a kernel whose mm_forbids_zeropage() holds for
+   * every mm (s390 KVM hosts; some vendor builds), where a read fault allocates a page of its own
+   */
+  zero_page: boolean;
+  /** /sys/kernel/mm/transparent_hugepage/use_zero_page (the huge zero page; only where zero_page holds) */
   use_zero_page: boolean;
   /** CONFIG_DEBUG_VM (handle_userfault prints "FAULT_FLAG_ALLOW_RETRY missing") */
   debug_vm: boolean;
@@ -19,7 +24,7 @@ export interface KernelConfig {
 }
 
 export const CONFIG_KEYS: ReadonlyArray<keyof KernelConfig> = [
-  'soft_dirty', 'thp', 'use_zero_page', 'debug_vm', 'pte_marker_uffd_wp', 'unprivileged_userfaultfd',
+  'soft_dirty', 'thp', 'zero_page', 'use_zero_page', 'debug_vm', 'pte_marker_uffd_wp', 'unprivileged_userfaultfd',
 ];
 
 export function parseConfigValue(key: keyof KernelConfig, raw: string): KernelConfig[typeof key] | undefined {
@@ -27,4 +32,12 @@ export function parseConfigValue(key: keyof KernelConfig, raw: string): KernelCo
   if (/^(y|yes|1|true|on)$/i.test(raw)) return true;
   if (/^(n|no|0|false|off)$/i.test(raw)) return false;
   return undefined;
+}
+
+/** the configuration as `--config` takes it: `soft_dirty=y,thp=madvise,...` (every key, in CONFIG_KEYS order) */
+export function formatConfig(c: KernelConfig): string {
+  return CONFIG_KEYS.map((k) => {
+    const v = c[k];
+    return `${k}=${typeof v === 'boolean' ? (v ? 'y' : 'n') : v}`;
+  }).join(',');
 }

@@ -335,6 +335,11 @@ const rows = {
     summary: 'lock_vma_under_rcu no longer refuses a VMA without anon_vma: the first fault of a fresh anonymous VMA is tried under the VMA lock too (a uffd MISSING round trip then counts as a minor fault); id as in linux-next after the 6.10 mm merge',
     requires: ['x86-vma-lock-fault'],
   },
+  uffdZeropageForbidden: {
+    id: 'uffd-zeropage-forbidden', commit: '90a7592da149', subject: 'mm/userfaultfd: Do not place zeropages when zeropages are disallowed',
+    author: 'David Hildenbrand', release: 'v6.10', kind: 'upstream',
+    summary: 'UFFDIO_ZEROPAGE maps a fresh zeroed page where mm_forbids_zeropage() holds (config zero_page=n) instead of the shared zero page',
+  },
   kpageflagsFolio: {
     id: 'kpageflags-folio', commit: 'dee3d0bef2b0', subject: 'proc: rewrite stable_page_flags()',
     author: 'Matthew Wilcox (Oracle)', release: 'v6.10', kind: 'upstream',

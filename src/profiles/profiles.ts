@@ -19,11 +19,11 @@ export interface ProfileDef {
 
 // unprivileged_userfaultfd here is a placeholder: resolveKernel sets the default from the patches
 const base419: KernelConfig = {
-  soft_dirty: true, thp: 'always', use_zero_page: true, debug_vm: false, pte_marker_uffd_wp: false,
+  soft_dirty: true, thp: 'always', zero_page: true, use_zero_page: true, debug_vm: false, pte_marker_uffd_wp: false,
   unprivileged_userfaultfd: true,
 };
 const modern: KernelConfig = {
-  soft_dirty: true, thp: 'madvise', use_zero_page: true, debug_vm: false, pte_marker_uffd_wp: true,
+  soft_dirty: true, thp: 'madvise', zero_page: true, use_zero_page: true, debug_vm: false, pte_marker_uffd_wp: true,
   unprivileged_userfaultfd: false,
 };
 

@@ -33,6 +33,8 @@ export interface When {
   has?: string[];
   lacks?: string[];
   config?: Record<string, string>;
+  /** matches where this one does not (e.g. `not: { config: { zero_page: y, use_zero_page: y } }`) */
+  not?: When;
 }
 export interface Expectation {
   when: When | null;
@@ -517,7 +519,7 @@ function textOf(v: unknown): string {
 
 function compileWhen(pos: Positions, path: (string | number)[], w: unknown): When | null {
   if (w === undefined || w === null) return null;
-  if (typeof w !== 'object' || Array.isArray(w)) throw pos.error(path, 'expected { kernel?, has?, lacks?, config? }');
+  if (typeof w !== 'object' || Array.isArray(w)) throw pos.error(path, 'expected { kernel?, has?, lacks?, config?, not? }');
   const o = w as Record<string, unknown>;
   const out: When = {};
   for (const [k, v] of Object.entries(o)) {
@@ -527,8 +529,15 @@ function compileWhen(pos: Positions, path: (string | number)[], w: unknown): Whe
       out[k] = list(v);
       out[k]!.forEach((id, i) => { if (!patchById(id)) throw pos.error([...path, k, i], `unknown patch '${id}'`); });
     } else if (k === 'config') {
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw pos.error([...path, k], 'expected a map of config keys, e.g. { zero_page: n }');
+      for (const a of Object.keys(v)) {
+        if (!CONFIG_KEYS.includes(a as never)) throw pos.error([...path, k, a], `unknown config key '${a}'; known: ${CONFIG_KEYS.join(', ')}`);
+      }
       out.config = Object.fromEntries(Object.entries(v as object).map(([a, b]) => [a, b === true ? 'y' : b === false ? 'n' : String(b)]));
-    } else throw pos.error([...path, k], `unknown field '${k}'; expected kernel, has, lacks, config`);
+    } else if (k === 'not') {
+      const inner = compileWhen(pos, [...path, k], v);
+      if (inner) out.not = inner;
+    } else throw pos.error([...path, k], `unknown field '${k}'; expected kernel, has, lacks, config, not`);
   }
   return out;
 }

@@ -98,6 +98,7 @@ export function whenMatches(w: When | null, spec: KernelSpec): boolean {
       if (s !== val && !(val === 'true' && s === 'y') && !(val === 'false' && s === 'n')) return false;
     }
   }
+  if (w.not && whenMatches(w.not, spec)) return false;
   return true;
 }
 

@@ -129,6 +129,52 @@ describe('capabilities', () => {
   });
 });
 
+describe('the probe configures the model as the kernel behaved, not as sysfs says', () => {
+  // what native/mmsim-exec.c probe_behaviour reports on a host that maps the zero pages
+  const SEEN: HostCaps = {
+    ...CAPS, read_fault_maps: 'zero', read_fault_pagemap: '0x8000000000003928', thp_read_fault_maps: 'huge_zero_page',
+    thp_write_fault: { madvised: true, plain: false }, uffd_zeropage_maps: 'zero',
+  };
+  it('a host that maps the zero pages', () => {
+    expect(hostSpec(SEEN).spec.config).toMatchObject({ zero_page: true, use_zero_page: true, thp: 'madvise' });
+  });
+  it('a host whose read faults allocate (the zero page forbidden), though sysfs says use_zero_page 1', () => {
+    const caps: HostCaps = { ...SEEN, read_fault_maps: 'page', read_fault_pagemap: '0x8100000000123456', thp_read_fault_maps: 'thp', uffd_zeropage_maps: 'page' };
+    const { spec } = hostSpec(caps);
+    expect(spec.config).toMatchObject({ zero_page: false, thp: 'madvise' });
+    // a model so configured does what that kernel did
+    const r = runScenario(loadScenario('scenarios/differential/read-zero-page-4k.yaml'), spec);
+    expect(r.observation.threads.t!.minflt).toBe(1);
+    expect(r.ok).toBe(true);
+    const z = loadScenario('scenarios/differential/missing-write-zeropage.yaml');
+    expect(missingCapability(z, caps, spec)).toBeNull();
+  });
+  it('a host with use_zero_page 0: the huge zero page off, the 4 KiB one on', () => {
+    const { spec } = hostSpec({ ...SEEN, use_zero_page: false, thp_read_fault_maps: 'thp' });
+    expect(spec.config).toMatchObject({ zero_page: true, use_zero_page: false });
+  });
+  it('THP as write faults showed it, where sysfs disagrees', () => {
+    expect(hostSpec({ ...SEEN, thp: 'never', thp_write_fault: { madvised: true, plain: true } }).spec.config.thp).toBe('always');
+    expect(hostSpec({ ...SEEN, thp: 'always', thp_write_fault: { madvised: false, plain: false } }).spec.config.thp).toBe('never');
+  });
+  it('UFFDIO_ZEROPAGE that maps the zero page while read faults allocate matches no configuration: skipped, with why', () => {
+    const caps: HostCaps = { ...SEEN, read_fault_maps: 'page', thp_read_fault_maps: 'thp', uffd_zeropage_maps: 'zero' };
+    const z = loadScenario('scenarios/differential/missing-write-zeropage.yaml');
+    expect(missingCapability(z, caps)).toMatch(/UFFDIO_ZEROPAGE on this kernel maps the zero page/);
+    expect(missingCapability(loadScenario('scenarios/differential/read-zero-page-4k.yaml'), caps)).toBeNull();
+  });
+  it('--kernel and --config override the probe', () => {
+    const { spec, note } = hostSpec(SEEN, { kernel: 'v6.12', config: ['zero_page=n'] });
+    expect(spec.profile).toBe('v6.12');
+    expect(spec.config.zero_page).toBe(false);
+    expect(note).toMatch(/v6.12/);
+  });
+  it('a scenario that sets a config the probe did not find is skipped', () => {
+    const s = loadScenario('c.yaml', 'name: c\nconfig: { zero_page: n }\nsetup:\n  - mmap: { as: ram, len: 4K }\n');
+    expect(missingCapability(s, SEEN)).toMatch(/zero_page=n/);
+  });
+});
+
 describe('comparison', () => {
   const sc = loadScenario('scenarios/differential/sync-fault-round-trip.yaml');
   const spec = resolveKernel('v6.18');

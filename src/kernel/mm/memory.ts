@@ -182,6 +182,11 @@ export function set_pte_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string)
 const anonSlot: Slot = { t: null!, i: 0 };
 const anonEntry = new Pte();
 
+/** include/linux/pgtable.h mm_forbids_zeropage() @v6.18: true where the zero pages must not be mapped (config zero_page=n) */
+export function mm_forbids_zeropage(k: Kernel, _mm: MmStruct): boolean {
+  return !k.config.zero_page;
+}
+
 /** do_anonymous_page: a first touch of private anonymous memory at PTE level */
 export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   const g = k.pgt;
@@ -194,8 +199,8 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   const entry = anonEntry.set(0, 0);
   // the uffd-wp marker this none PTE may carry (vmf_orig_pte_uffd_wp, 6.x)
   const markerWp = (k.fp & FP_PTE_MARKERS) !== 0 && isUffdWpMarker(k, vmf.orig_pte);
-  if (!(vmf.flags & FAULT_FLAG_WRITE)) {
-    // map the shared zero page read-only
+  if (!(vmf.flags & FAULT_FLAG_WRITE) && !mm_forbids_zeropage(k, vmf.mm)) {
+    // map the shared zero page read-only (where it is forbidden, a read fault allocates as a write does)
     g.pte_mkspecial(g.pfn_pte(entry, k.zero_pfn, vma.vm_page_prot));
     if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
     if (markerWp) g.pte_mkuffd_wp(entry);

@@ -11,8 +11,8 @@ import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { vma_is_anonymous, vmas_in } from './mmap.js';
-import { anon_vma_prepare, follow_pfn, isUffdWpMarker, set_pte_at } from './memory.js';
-import { pte_index } from './pgtable.js';
+import { anon_vma_prepare, follow_pfn, isUffdWpMarker, mm_forbids_zeropage, set_pte_at } from './memory.js';
+import { pte_index, type PageTable } from './pgtable.js';
 import { folio_add_new_anon_rmap } from './rmap.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 
@@ -79,6 +79,21 @@ function read_source_page(k: Kernel, ctx: UserfaultfdCtx, src: number, dstPfn: n
   if (pfn >= 0) k.data.copyPage(dstPfn, pfn);
 }
 
+/** mm/userfaultfd.c mfill_atomic_install_pte() @v6.18: map a newly allocated anonymous page at `a` */
+function mfill_atomic_install_pte(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, t: PageTable, i: number, a: number, slot: number, wp: boolean): void {
+  const g = k.pgt;
+  const e = g.pfn_pte(new Pte(), k.folios.pfn[slot]!, vma.vm_page_prot);
+  if (k.has(PATCH.mfillUnconditionalMkdirty)) g.pte_mkdirty(e);
+  if (vma.vm_flags & VM_WRITE) {
+    if (!k.has(PATCH.mfillUnconditionalMkdirty)) g.pte_mkdirty(e);
+    if (wp) g.pte_mkuffd_wp(e);
+    else g.pte_mkwrite(e);
+  } else if (wp) g.pte_mkuffd_wp(e);
+  folio_add_new_anon_rmap(k, slot, false);
+  ctx.mm.anonPages++;
+  set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
+}
+
 /** mfill_atomic (UFFDIO_COPY): install fresh pages; mfill_atomic_install_pte builds the PTE */
 export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, wp: boolean): number {
   const g = k.pgt;
@@ -102,18 +117,8 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
       break;
     }
     const slot = k.folios.alloc(0, 0);
-    const pfn = k.folios.pfn[slot]!;
-    read_source_page(k, ctx, src + (a - dst), pfn);
-    const e = g.pfn_pte(new Pte(), pfn, vma.vm_page_prot);
-    if (k.has(PATCH.mfillUnconditionalMkdirty)) g.pte_mkdirty(e);
-    if (vma.vm_flags & VM_WRITE) {
-      if (!k.has(PATCH.mfillUnconditionalMkdirty)) g.pte_mkdirty(e);
-      if (wp) g.pte_mkuffd_wp(e);
-      else g.pte_mkwrite(e);
-    } else if (wp) g.pte_mkuffd_wp(e);
-    folio_add_new_anon_rmap(k, slot, false);
-    ctx.mm.anonPages++;
-    set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
+    read_source_page(k, ctx, src + (a - dst), k.folios.pfn[slot]!);
+    mfill_atomic_install_pte(k, ctx, vma, t, i, a, slot, wp);
     done += PAGE_SIZE;
   }
   k.tr?.emit('uffdio_copy', 'mfill_atomic_copy', { dst, src, len, copied: done, wp });
@@ -139,8 +144,14 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
       if (done === 0) fail('EEXIST', `destination page 0x${a.toString(16)} is not empty`);
       break;
     }
-    const e = g.pte_mkspecial(g.pfn_pte(new Pte(), k.zero_pfn, vma.vm_page_prot));
-    set_pte_at(k, { t, i }, e, a, 'mfill_atomic_pte_zeropage');
+    if (mm_forbids_zeropage(k, ctx.mm) && k.has(PATCH.uffdZeropageForbidden)) {
+      // mfill_atomic_pte_zeroed_folio: a fresh zeroed page instead of the shared zero page
+      anon_vma_prepare(vma);
+      mfill_atomic_install_pte(k, ctx, vma, t, i, a, k.folios.alloc(0, 0), false);
+    } else {
+      const e = g.pte_mkspecial(g.pfn_pte(new Pte(), k.zero_pfn, vma.vm_page_prot));
+      set_pte_at(k, { t, i }, e, a, 'mfill_atomic_pte_zeropage');
+    }
     done += PAGE_SIZE;
   }
   k.tr?.emit('uffdio_zeropage', 'mfill_atomic_zeropage', { dst, len, done });
