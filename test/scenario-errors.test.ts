@@ -63,6 +63,11 @@ describe('scenario errors name the place and the field', () => {
     expect(e.line).toBe(4);
     expect(e.detail).toMatch(/bad expression/);
   });
+  it('a config key in when: that does not exist (it would never match)', () => {
+    const e = err(HEAD + '  - mmap: { as: m, len: 4K }\nexpect:\n  - when: { not: { config: { zero_pages: n } } }\n    that: [{ vma_count: 1 }]\n');
+    expect([e.line, e.field]).toEqual([5, 'expect.0.when.not.config.zero_pages']);
+    expect(e.detail).toMatch(/unknown config key 'zero_pages'; known: .*zero_page/);
+  });
   it('YAML syntax', () => {
     const e = err('name: t\nsetup: [\n');
     expect(e.message).toMatch(/^bad\.yaml:\d+:\d+: YAML: /);

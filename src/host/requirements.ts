@@ -54,6 +54,14 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
       return `operation ${op.id}: UFFDIO_ZEROPAGE on this kernel maps ${caps.uffd_zeropage_maps === 'zero' ? 'the zero page' : 'a page of its own'} while its read faults map ${caps.read_fault_maps === 'zero' ? 'the zero page' : 'pages of their own'}; no configuration of ${spec.name} does that`;
     }
   }
+  return configMismatch(sc, spec);
+}
+
+/**
+ * null when the model configured as the host (`spec`) can run the scenario as written, or why not: the
+ * scenario sets a config knob the host does not have, or asks for THPs where THP is `never`
+ */
+export function configMismatch(sc: CompiledScenario, spec: KernelSpec): string | null {
   for (const kv of sc.config) {
     const [key, val] = kv.split('=') as [string, string];
     const want = val === 'y' ? true : val === 'n' ? false : val;
@@ -63,6 +71,10 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
     };
     if (key in have && have[key] !== want) return `the scenario sets ${key}=${val}; this machine has ${key}=${String(have[key])}`;
     if (key === 'debug_vm' && want === true) return 'the scenario needs CONFIG_DEBUG_VM, which mmsim cannot detect on this machine';
+  }
+  if (spec.config.thp === 'never') {
+    const thp = allOps(sc).find((op) => op.op === 'madvise' && op.advice.some((a) => a === 'hugepage' || a === 'collapse'));
+    if (thp) return `operation ${thp.id} asks for THPs, and THP is 'never' on this machine`;
   }
   return null;
 }
