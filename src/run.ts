@@ -2,7 +2,7 @@
 import type { CompiledScenario } from './scenario/load.js';
 import type { KernelSpec } from './kernel/kernel.js';
 import { Machine, parseSchedule } from './sched/machine.js';
-import { buildObservation, evalExpectations, ExpectResult, Observation } from './scenario/outcome.js';
+import { buildObservation, evalExpectations, expectationPasses, ExpectResult, Observation } from './scenario/outcome.js';
 import type { TraceEvent } from './trace/events.js';
 
 export interface RunResult {
@@ -29,5 +29,5 @@ export function runScenario(sc: CompiledScenario, spec: KernelSpec, opts: RunOpt
   const observation = buildObservation(m, spec);
   const events = m.k.tr?.events ?? [];
   const expectations = evalExpectations(sc, spec, { obs: observation, events });
-  return { spec, machine: m, observation, expectations, events, ok: expectations.every((e) => e.ok !== false) };
+  return { spec, machine: m, observation, expectations, events, ok: expectations.every(expectationPasses) };
 }

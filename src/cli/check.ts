@@ -3,7 +3,8 @@
 // verdicts the scenario expects (or, without a verdict list, every condition holds), 1 otherwise,
 // 2 on bad input.
 import type { Command } from 'commander';
-import { loadScenario } from '../scenario/load.js';
+import { readScenarioArg } from './input.js';
+import type { Verdict } from '../scenario/load.js';
 import { resolveKernel } from '../profiles/profiles.js';
 import { checkScenario, CheckError, CheckResult } from '../explore/check.js';
 import { checkJson, formatCheck, progressLine } from '../explore/report.js';
@@ -37,6 +38,26 @@ interface CheckCliOptions {
   progress: boolean;
 }
 
+/**
+ * 0: every condition as expected; 1: one is not, and no further exploration could change that; 3: a
+ * budget stopped the search before an answer. An incomplete search still knows something: having seen
+ * P true rules out Never, having seen it false rules out Always; a condition is decided when every
+ * verdict still possible gives the same answer.
+ */
+export function checkExitCode(r: CheckResult): 0 | 1 | 3 {
+  if (r.conditions.length === 0) return r.deadlocks + r.livelocks > 0 ? 1 : r.complete ? 0 : 3;
+  let undecided = false;
+  for (const c of r.conditions) {
+    const possible: Verdict[] = r.complete ? [c.observation]
+      : (['Always', 'Sometimes', 'Never'] as Verdict[]).filter((v) => !(v === 'Never' && c.positive > 0) && !(v === 'Always' && c.negative > 0));
+    const okIf = (v: Verdict) => (c.expected ? c.expected.includes(v) : c.kind === 'exists' ? v !== 'Never' : c.kind === 'forall' ? v === 'Always' : v === 'Never');
+    const answers = new Set(possible.map(okIf));
+    if (answers.size > 1) undecided = true;
+    else if (!answers.has(true)) return 1;
+  }
+  return undecided ? 3 : 0;
+}
+
 export function registerCheck(program: Command, setExit: (code: number) => void): void {
   program.command('check')
     .description('explore every interleaving of the scenario threads; herd7-style verdicts and replayable counterexamples')
@@ -56,7 +77,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .option('-q, --quiet', 'no counterexample traces')
     .option('--no-progress', 'no progress line on the terminal')
     .action((file: string, o: CheckCliOptions) => {
-      const sc = loadScenario(file);
+      const sc = readScenarioArg(file);
       const kernels = o.kernel.length ? o.kernel : sc.kernel ? [sc.kernel] : [];
       if (kernels.length === 0) throw new CheckError(`${file}: no kernel given (use --kernel, or 'kernel:' in the scenario)`);
       if (o.seed !== undefined && o.random === undefined) throw new CheckError('--seed goes with --random');
@@ -85,6 +106,6 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
           process.stdout.write(`  ${r.ok ? 'PASS' : 'FAIL'}  ${r.kernel.padEnd(44)} ${v}${r.complete ? '' : ' (incomplete)'}\n`);
         }
       }
-      setExit(results.every((r) => r.ok) ? 0 : 1);
+      setExit(Math.max(...results.map(checkExitCode)));
     });
 }

@@ -1,7 +1,10 @@
 // The mmsim command.
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { completionScript } from './completion.js';
 import pc from 'picocolors';
-import { loadScenario, ScenarioError, CompiledScenario } from '../scenario/load.js';
+import { ScenarioError, CompiledScenario } from '../scenario/load.js';
+import { readScenarioArg, InputError } from './input.js';
 import { resolveKernel, SpecError, PROFILES, profilePatches } from '../profiles/profiles.js';
 import { PATCH_LIST } from '../profiles/patches.js';
 import { formatConfig } from '../profiles/config.js';
@@ -15,6 +18,17 @@ import type { KernelSpec } from '../kernel/kernel.js';
 import { registerHostCommand } from './host.js';
 import { registerCheck } from './check.js';
 import { CheckError } from '../explore/check.js';
+
+/** the version in package.json (two levels above dist/src/cli, or src/cli under a test runner) */
+function packageVersion(): string {
+  for (const up of ['../../../package.json', '../../package.json']) {
+    try {
+      const p = JSON.parse(readFileSync(new URL(up, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (p.name === 'mmsim' && p.version) return p.version;
+    } catch { /* try the next */ }
+  }
+  return 'unknown';
+}
 
 /** errors a user can cause: printed in one line, exit 2 */
 class UsageError extends Error {}
@@ -55,7 +69,7 @@ export function printRun(r: RunResult, sc: CompiledScenario, format: string, qui
   if (r.expectations.length) {
     out(pc.bold('\nExpectations'));
     for (const e of r.expectations) {
-      const mark = e.ok === null ? pc.yellow('?') : e.ok ? pc.green('✓') : pc.red('✗');
+      const mark = e.ok === null ? pc.red('?') : e.ok ? pc.green('✓') : pc.red('✗');
       out(`  ${mark} line ${e.line}: ${e.text}\n      ${e.detail}`);
     }
   }
@@ -64,7 +78,9 @@ export function printRun(r: RunResult, sc: CompiledScenario, format: string, qui
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
-  program.name('mmsim').description('An executable, bit-exact model of Linux memory management').exitOverride();
+  program.name('mmsim').description('An executable, bit-exact model of Linux memory management').exitOverride()
+    .version(packageVersion(), '-V, --version', 'print the version of mmsim')
+    .option('--debug', 'on an internal error (exit 4), print the stack');
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let code = 0;
 
@@ -79,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-q, --quiet', 'text: outcome only, no trace')
     .action((file: string, o: { kernel?: string; patch: string[]; config: string[]; format: string; schedule?: string; quiet?: boolean }) => {
       if (!['text', 'json', 'klog'].includes(o.format)) throw new UsageError(`--format must be text, json or klog, not '${o.format}'`);
-      const sc = loadScenario(file);
+      const sc = readScenarioArg(file);
       const spec = kernelFor(sc, o.kernel, o.patch, o.config);
       const r = runScenario(sc, spec, { schedule: o.schedule });
       printRun(r, sc, o.format, !!o.quiet);
@@ -94,7 +110,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --config <kv>', 'config overrides for every kernel', collect, [])
     .option('--all', 'show every row, not only the decisive ones')
     .action((file: string, o: { kernel: string[]; patch: string[]; config: string[]; all?: boolean }) => {
-      const sc = loadScenario(file);
+      const sc = readScenarioArg(file);
       if (o.kernel.length === 0) throw new UsageError('compare needs --kernel at least once');
       const runs = o.kernel.map((k) => runScenario(sc, kernelFor(sc, k, o.patch, o.config), { trace: true }));
       out(compareTable(sc, runs, !!o.all));
@@ -128,20 +144,34 @@ export async function main(argv: string[]): Promise<number> {
 
   registerHostCommand(program, (c) => { code = c; });
 
+  program.command('completion')
+    .description('print a shell completion script: eval "$(mmsim completion bash)", or zsh')
+    .argument('[shell]', 'bash or zsh', 'bash')
+    .action((shell: string) => {
+      if (shell !== 'bash' && shell !== 'zsh') throw new UsageError(`completion: unknown shell '${shell}'; bash or zsh`);
+      out(completionScript(program, shell));
+    });
+
+  const debug = argv.includes('--debug');
   try {
-    await program.parseAsync(argv, { from: 'user' });
+    await program.parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
     if (e instanceof ScenarioError || e instanceof SpecError || e instanceof UsageError || e instanceof MachineError ||
-        e instanceof ScenarioRuntimeError || e instanceof EvalError || e instanceof CheckError) {
+        e instanceof ScenarioRuntimeError || e instanceof EvalError || e instanceof CheckError || e instanceof InputError) {
       process.stderr.write(`mmsim: ${e.message}\n`);
       return 2;
     }
-    if (e && typeof e === 'object' && 'code' in e && (e as { code: string }).code === 'ENOENT') {
-      process.stderr.write(`mmsim: ${(e as unknown as Error).message}\n`);
-      return 2;
-    }
-    throw e;
+    return internalError(e, debug);
   }
+}
+
+/** exit 4: a failure of mmsim itself, never of the user's input; one line, the stack only with --debug */
+export function internalError(e: unknown, debug: boolean): number {
+  const what = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : String(e);
+  process.stderr.write(`mmsim: internal error (a bug of mmsim, not of your input): ${what}\n` +
+    `mmsim: please report it with the command line and the scenario file${debug ? '' : '; --debug prints the stack'}\n`);
+  if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+  return 4;
 }

@@ -111,6 +111,8 @@ export interface EvalCtx {
 export interface PredResult {
   ok: boolean | null; // null: cannot be evaluated here (model-only on the host, missing snapshot)
   detail: string;
+  /** null because it looks at what only the model has (PTE values, trace, klog): not applicable to a kernel */
+  modelOnly?: boolean;
 }
 
 function obsEnv(obs: Observation): Env {
@@ -132,7 +134,7 @@ function pageObs(ctx: EvalCtx, at: string, key: string) {
 
 export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
   const obs = ctx.obs;
-  if (MODEL_ONLY.has(p.p) && !ctx.events) return { ok: null, detail: 'model-only' };
+  if (MODEL_ONLY.has(p.p) && !ctx.events) return { ok: null, detail: 'model-only', modelOnly: true };
   switch (p.p) {
     case 'not': {
       const r = evalPred(p.x, ctx);
@@ -140,7 +142,8 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
     }
     case 'all': case 'any': {
       const rs = p.xs.map((x) => evalPred(x, ctx));
-      if (rs.some((r) => r.ok === null)) return { ok: null, detail: rs.map((r) => r.detail).join('; ') };
+      const nulls = rs.filter((r) => r.ok === null);
+      if (nulls.length) return { ok: null, detail: rs.map((r) => r.detail).join('; '), modelOnly: nulls.every((r) => r.modelOnly) };
       const ok = p.p === 'all' ? rs.every((r) => r.ok) : rs.some((r) => r.ok);
       return { ok, detail: rs.map((r) => r.detail).join(p.p === 'all' ? '; ' : ' | ') };
     }
@@ -282,8 +285,16 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
 export interface ExpectResult {
   line: number;
   text: string;
+  /** null: it could not be evaluated (which fails a run), unless modelOnly */
   ok: boolean | null;
   detail: string;
+  /** it looks at what only the model shows (raw entries, trace, klog) and this is a kernel's observation */
+  modelOnly?: boolean;
+}
+
+/** an expectation that holds, or that only the model can answer while this is the kernel's observation */
+export function expectationPasses(e: ExpectResult): boolean {
+  return e.ok === true || (e.ok === null && e.modelOnly === true);
 }
 
 export function evalExpectations(sc: CompiledScenario, spec: KernelSpec, ctx: EvalCtx): ExpectResult[] {
@@ -291,7 +302,7 @@ export function evalExpectations(sc: CompiledScenario, spec: KernelSpec, ctx: Ev
   for (const e of sc.expect) {
     if (!whenMatches(e.when, spec)) continue;
     const r = evalPred(e.pred, ctx);
-    out.push({ line: e.line, text: e.text, ok: r.ok, detail: r.detail });
+    out.push({ line: e.line, text: e.text, ok: r.ok, detail: r.ok === null && !r.modelOnly ? `cannot be evaluated: ${r.detail}` : r.detail, ...(r.modelOnly ? { modelOnly: true } : {}) });
   }
   return out;
 }

@@ -1,4 +1,4 @@
-// `mmsim check` on the command line: exit status 0 / 1 / 2, herd7-shaped text, --json.
+// `mmsim check` on the command line: exit status 0 / 1 / 2 / 3, herd7-shaped text, --json.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,14 +71,25 @@ describe('mmsim check', () => {
     expect(doc[1]!.stats.distinct).toBeGreaterThan(0);
   });
 
-  it('budgets mark the result incomplete', async () => {
+  it('budgets mark the result incomplete, and exit 3 while the verdicts seen could still change', async () => {
     const r = await mmsim('check', join(ROOT, LIVE), '-k', 'v6.12', '--max-states', '10', '-q', '--no-progress');
     expect(r.out).toMatch(/INCOMPLETE \(max-states\)/);
+    expect(r.code).toBe(3);
+    // the same scenario explored whole answers 0
+    expect((await mmsim('check', join(ROOT, LIVE), '-k', 'v6.12', '-q', '--no-progress')).code).toBe(0);
   });
 
-  it('random walks print their seed', async () => {
+  it('a violation found before the budget ran out is final: exit 1, not 3', async () => {
+    const text = readFileSync(join(ROOT, INDEPENDENT), 'utf8').replace(/verdict: \[\{ is: Always \}\]\n/, '')
+      .replace('forall: { all: [{ thread: left, state: done }, { thread: right, state: done }] }', 'never: { thread: left, state: done }');
+    const r = await mmsim('check', file('never-done-budget.yaml', text), '-q', '--no-progress', '--max-states', '8');
+    expect(r.out).toMatch(/INCOMPLETE/);
+    expect(r.code).toBe(1);
+  });
+
+  it('random walks print their seed; walks that saw only Always prove nothing: exit 3', async () => {
     const r = await mmsim('check', join(ROOT, LIVE), '--random', '10', '--seed', '42', '-q');
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(3);
     expect(r.out).toMatch(/random walks, seed 42/);
     expect(r.out).toMatch(/walk \d+ of seed 42/);
   });

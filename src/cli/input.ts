@@ -1,0 +1,35 @@
+// Reading a scenario named on the command line: a file, or `-` for standard input. What a user can get
+// wrong here (a directory, a missing or unreadable file) is an InputError: one line, exit 2.
+import { readFileSync, statSync } from 'node:fs';
+import { loadScenario, type CompiledScenario } from '../scenario/load.js';
+
+export class InputError extends Error {}
+
+/** the name standard input goes by in messages (`<stdin>:3:5: setup.0.mmap.len: ...`) */
+export const STDIN_NAME = '<stdin>';
+
+export function readScenarioArg(file: string): CompiledScenario {
+  if (file === '-') {
+    let text: string;
+    try {
+      text = readFileSync(0, 'utf8');
+    } catch (e) {
+      throw new InputError(`cannot read the scenario from standard input: ${(e as Error).message}`);
+    }
+    return loadScenario(STDIN_NAME, text);
+  }
+  let st;
+  try {
+    st = statSync(file);
+  } catch {
+    throw new InputError(`${file}: no such file`);
+  }
+  if (st.isDirectory()) throw new InputError(`${file}: is a directory; give a scenario file (YAML)`);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new InputError(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return loadScenario(file, text);
+}

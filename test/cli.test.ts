@@ -1,0 +1,96 @@
+// The mmsim command as a newcomer meets it: --version, completion, `-` for standard input, one meaning
+// per exit code (0 as expected, 1 not as expected, 2 bad input, 3 incomplete, 4 a bug of mmsim).
+import { describe, expect, it, vi } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { internalError } from '../src/cli/main.js';
+import { parseDuration } from '../src/cli/host.js';
+
+const cli = (args: string[], input?: string) => spawnSync(process.execPath, ['bin/mmsim.js', ...args], { encoding: 'utf8', input });
+const SEED = 'scenarios/seed-thp-split-uffd-wp.yaml';
+
+describe('the mmsim command', () => {
+  it('--version prints the package version', () => {
+    const r = cli(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
+
+  it('`-` reads the scenario from standard input, and errors name it <stdin>', () => {
+    const r = cli(['run', '-', '-k', 'v4.19-uffd-wp-2018', '--format', 'klog'], readFileSync(SEED, 'utf8'));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('FAULT_FLAG_ALLOW_RETRY missing 71');
+    const bad = cli(['run', '-', '-k', 'v6.18'], 'name: t\nsetup:\n  - mmap: { as: m, len: 4K, prot: 5 }\n');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^mmsim: <stdin>:3:35: setup\.0\.mmap\.prot/);
+  });
+
+  it('a directory or a missing file is bad input (exit 2, one line, no stack)', () => {
+    for (const arg of ['scenarios', 'scenarios/no-such.yaml']) {
+      const r = cli(['run', arg]);
+      expect(r.status, arg).toBe(2);
+      expect(r.stderr.trim().split('\n'), arg).toHaveLength(1);
+      expect(r.stderr, arg).not.toMatch(/\n\s+at /);
+    }
+    expect(cli(['run', 'scenarios']).stderr).toMatch(/is a directory/);
+  });
+
+  it('an expectation that does not hold exits 1; one that cannot be evaluated fails too, never passes', () => {
+    const ok = 'name: t\nkernel: v6.18\nsetup:\n  - mmap: { as: m, len: 4K }\n  - write: { addr: m }\nexpect:\n  - { smaps: m, Rss: 4 }\n';
+    expect(cli(['run', '-', '-q'], ok).status).toBe(0);
+    expect(cli(['run', '-', '-q'], ok.replace('Rss: 4', 'Rss: 8')).status).toBe(1);
+    // a checkpoint the only thread never reaches: nothing to evaluate the expectation on
+    const blocked = `name: t
+kernel: v6.18
+setup:
+  - mmap: { as: m, len: 4K }
+  - userfaultfd: { as: u, flags: [] }
+threads:
+  t:
+    - read_uffd: { uffd: u, as: msg }
+    - checkpoint: later
+expect:
+  - { smaps: m, Rss: 0, at: later }
+`;
+    const r = cli(['run', '-', '-q'], blocked);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/cannot be evaluated/);
+  });
+
+  it('completion scripts come from the command definitions', () => {
+    const bash = cli(['completion', 'bash']);
+    expect(bash.status).toBe(0);
+    expect(bash.stdout).toContain('complete -F _mmsim');
+    for (const c of ['run', 'compare', 'check', 'host', 'kernels']) expect(bash.stdout).toMatch(new RegExp(`\\b${c}\\) opts="`));
+    expect(bash.stdout).toContain('--max-states');
+    expect(bash.stdout).toContain('v4.19-uffd-wp-2018');
+    expect(cli(['completion', 'zsh']).stdout).toContain('bashcompinit');
+    expect(cli(['completion', 'fish']).status).toBe(2);
+    const s = spawnSync('bash', ['-c', 'eval "$(node bin/mmsim.js completion bash)"; COMP_WORDS=(mmsim check --max-s); COMP_CWORD=2; _mmsim; echo "${COMPREPLY[@]}"'], { encoding: 'utf8' });
+    expect(s.stdout.trim()).toBe('--max-states');
+  });
+
+  it('an internal error is exit 4, one line naming it a bug of mmsim; the stack only with --debug', () => {
+    let err = '';
+    const w = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
+    try {
+      expect(internalError(new TypeError('x is not a function'), false)).toBe(4);
+      expect(err).toMatch(/^mmsim: internal error \(a bug of mmsim, not of your input\): TypeError: x is not a function\n/);
+      expect(err).not.toMatch(/\n\s+at /);
+      err = '';
+      internalError(new TypeError('x is not a function'), true);
+      expect(err).toMatch(/\n\s+at /);
+    } finally {
+      w.mockRestore();
+    }
+  });
+
+  it('host --timeout is in seconds, with an optional unit', () => {
+    expect(parseDuration('30')).toBe(30_000);
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('2m')).toBe(120_000);
+    expect(parseDuration('0')).toBeNull();
+    expect(parseDuration('soon')).toBeNull();
+  });
+});
