@@ -1,5 +1,5 @@
 // madvise(2) for private anonymous memory (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
-// MADV_DONTNEED, MADV_FREE and MADV_POPULATE_(READ|WRITE).
+// MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE) and MADV_REMOVE's refusal.
 import type { Kernel } from '../kernel.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
@@ -91,12 +91,19 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
         populate(k, mm, v, s, e, advice === MADV.populate_write);
         continue;
       }
+      if (advice === MADV.remove) madvise_remove(v);
       const nf = madvise_flags(k, v, advice);
       if (nf === null || nf === v.vm_flags) continue;
       vma_modify(k, mm, v, s, e, (x) => { x.vm_flags = nf; });
     }
   }
   if (unmapped) fail('ENOMEM', 'part of the range is not mapped');
+}
+
+/** madvise_remove (mm/madvise.c @v4.19..v6.18): it punches a hole in the file behind a VMA; anonymous memory has none */
+function madvise_remove(vma: VmArea): void {
+  if (vma.vm_flags & VM_LOCKED) fail('EINVAL', 'MADV_REMOVE on a locked VMA');
+  fail('EINVAL', 'MADV_REMOVE on a VMA without a file (private anonymous memory)');
 }
 
 /** madvise_populate: fault the range in through GUP (faultin_page) without touching the data */
