@@ -4,7 +4,7 @@ import type { Kernel } from '../kernel.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
   VM_DONTCOPY, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_MERGEABLE, VM_NOHUGEPAGE, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK,
-  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_WRITE,
+  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_WRITE, VM_RAND_READ, VM_SEQ_READ,
 } from '../include/vm_flags.js';
 import { MADV, MadviseName } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
@@ -27,6 +27,12 @@ import { pte_index } from './pgtable.js';
 function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
   let f = vma.vm_flags;
   switch (advice) {
+    case MADV.normal:
+      return (f & ~(VM_RAND_READ | VM_SEQ_READ)) >>> 0;
+    case MADV.sequential:
+      return ((f & ~VM_RAND_READ) | VM_SEQ_READ) >>> 0;
+    case MADV.random:
+      return ((f & ~VM_SEQ_READ) | VM_RAND_READ) >>> 0;
     case MADV.hugepage:
       // hugepage_madvise
       return ((f & ~VM_NOHUGEPAGE) | VM_HUGEPAGE) >>> 0;
