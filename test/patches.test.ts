@@ -83,6 +83,10 @@ expect:
   { patch: PATCH.uffdMinorHugetlbfs, base: 'v6.1', scenario: FEATURE_OP, measure: feature(9), withIt: 1n, without: 0n },
   { patch: PATCH.uffdMinorShmem, base: 'v6.1', scenario: FEATURE_OP, measure: feature(10), withIt: 1n, without: 0n },
   { patch: PATCH.pagemapUffdWp, base: 'v6.1', scenario: WP_4K, measure: (r) => pagemapBit(r, 'm', 57, 'protected'), withIt: 1, without: 0 },
+  // a range past every mapping: ENOMEM once the advice is known (what COLD and PAGEOUT do to mapped pages is
+  // not modelled: test/not-modelled.test.ts), EINVAL before
+  { patch: PATCH.madvCold, base: 'v6.1', scenario: oneOp('madvise: { addr: m + 8M, len: 4K, advice: cold, id: op }'), measure: (r) => errno(r, 'op'), withIt: 'ENOMEM', without: 'EINVAL' },
+  { patch: PATCH.madvPageout, base: 'v6.1', scenario: oneOp('madvise: { addr: m + 8M, len: 4K, advice: pageout, id: op }'), measure: (r) => errno(r, 'op'), withIt: 'ENOMEM', without: 'EINVAL' },
   { patch: PATCH.madvPopulate, base: 'v6.1', scenario: oneOp('madvise: { addr: m, len: 2M, advice: populate_write, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'EINVAL' },
   {
     patch: PATCH.mfillUnconditionalMkdirty, base: 'v6.1',

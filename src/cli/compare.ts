@@ -16,8 +16,6 @@ export interface CompareRow {
   label: string;
   values: string[];
   always?: boolean;
-  /** shown only with --all */
-  detail?: boolean;
 }
 
 export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow[] {
@@ -29,7 +27,7 @@ export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow
   }
   const opIds = new Set<string>();
   for (const o of obs) for (const id of Object.keys(o.ops)) opIds.add(id);
-  for (const id of opIds) rows.push({ label: `op ${id}`, detail: true, values: obs.map((o) => { const r = o.ops[id]; return !r ? '-' : r.errno ? `-${r.errno}` : r.result ?? '0'; }) });
+  for (const id of opIds) rows.push({ label: `op ${id}`, values: obs.map((o) => { const r = o.ops[id]; return !r ? '-' : r.errno ? `-${r.errno}` : r.result ?? '0'; }) });
   const snaps = ['setup', ...sc.checkpoints.filter((c) => c !== 'setup'), 'final'];
   for (const s of snaps) {
     for (const { key } of sc.pages) {
@@ -37,8 +35,8 @@ export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow
         obs.map((o) => { const p = o.snapshots[s]?.pages[key]; return p ? f(p) : '-'; });
       rows.push({ label: `${key} @${s}: pmd`, values: get((p) => flagsOf(p.pmd)) });
       rows.push({ label: `${key} @${s}: pte`, values: get((p) => flagsOf(p.pte)) });
-      rows.push({ label: `${key} @${s}: pagemap`, values: get((p) => p.pagemap), detail: true });
-      rows.push({ label: `${key} @${s}: kpageflags`, values: get((p) => p.kpageflags ?? 'none'), detail: true });
+      rows.push({ label: `${key} @${s}: pagemap`, values: get((p) => p.pagemap) });
+      rows.push({ label: `${key} @${s}: kpageflags`, values: get((p) => p.kpageflags ?? 'none') });
     }
     for (const m of sc.mappings) {
       rows.push({ label: `${m} @${s}: AnonHugePages kB`, values: obs.map((o) => String(o.snapshots[s]?.smaps[m]?.AnonHugePages ?? '-')) });
@@ -58,15 +56,8 @@ export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow
 }
 
 export function compareTable(sc: CompiledScenario, runs: RunResult[], all: boolean): string {
-  const seen = new Set<string>();
-  const rows = compareRows(sc, runs).filter((r) => {
-    if (!all && !r.always && (r.detail || new Set(r.values).size <= 1)) return false;
-    // a row equal, value for value, to an earlier one with the same field says nothing new
-    const sig = r.label.replace(/^.* @/, '@') + '|' + r.values.join('|');
-    if (!all && seen.has(sig)) return false;
-    seen.add(sig);
-    return true;
-  });
+  // every row whose values differ, whatever its kind (pagemap and kpageflags rows included), and the outcomes
+  const rows = compareRows(sc, runs).filter((r) => all || r.always || new Set(r.values).size > 1);
   const heads = runs.map((_, i) => `[${i + 1}]`);
   const w0 = Math.max(10, ...rows.map((r) => r.label.length));
   const ws = heads.map((h, i) => Math.max(h.length, ...rows.map((r) => r.values[i]!.length)));

@@ -108,7 +108,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('-k, --kernel <profile>', 'kernel profile (repeat for each column)', collect, [])
     .option('-p, --patch <edits>', 'patch edits applied to every kernel', collect, [])
     .option('-c, --config <kv>', 'config overrides for every kernel', collect, [])
-    .option('--all', 'show every row, not only the decisive ones')
+    .option('--all', 'show every row, not only the rows that differ')
     .action((file: string, o: { kernel: string[]; patch: string[]; config: string[]; all?: boolean }) => {
       const sc = readScenarioArg(file);
       if (o.kernel.length === 0) throw new UsageError('compare needs --kernel at least once');

@@ -82,6 +82,16 @@ const rows = {
     author: 'Peter Xu', release: 'v5.2', kind: 'upstream',
     summary: 'userfaultfd(2) is refused (EPERM) without CAP_SYS_PTRACE when vm.unprivileged_userfaultfd is 0 (its default is 1 until d0d4730ac2e4)',
   },
+  madvCold: {
+    id: 'madv-cold', commit: '9c276cc65a58', subject: 'mm: introduce MADV_COLD',
+    author: 'Minchan Kim', release: 'v5.4', kind: 'upstream',
+    summary: 'MADV_COLD is a known advice (deactivation is not modelled: refused as such); EINVAL before',
+  },
+  madvPageout: {
+    id: 'madv-pageout', commit: '1a4e58cce84e', subject: 'mm: introduce MADV_PAGEOUT',
+    author: 'Minchan Kim', release: 'v5.4', kind: 'upstream',
+    summary: 'MADV_PAGEOUT is a known advice (reclaim is not modelled: refused as such); EINVAL before',
+  },
   uffdEventForkCap: {
     id: 'uffd-event-fork-cap', commit: '3c1c24d91ffd', subject: 'userfaultfd: require CAP_SYS_PTRACE for UFFD_FEATURE_EVENT_FORK',
     author: 'Mike Rapoport', release: 'v5.5', kind: 'upstream',

@@ -7,7 +7,7 @@ import { CompiledOp, OP_HELP, OP_NAMES, OP_SCHEMAS, OpName } from './ops.js';
 import { Expr, ExprError, evalExpr, exprSymbols, exprToString, parseExpr } from './expr.js';
 import { EVENT_CODES, PRED_KEYS, PRED_SCHEMAS, Pred, PredKey, VMSTAT_NAMES } from './predicates.js';
 import {
-  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, PROT_EXEC, PROT_READ,
+  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ,
   PROT_WRITE, UFFD_FEATURE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP, UFFDIO_REGISTER_MODE_MINOR,
   UFFDIO_REGISTER_MODE_MISSING, UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT_MODE_DONTWAKE, UFFDIO_WRITEPROTECT_MODE_WP,
   UFFDIO_ZEROPAGE_MODE_DONTWAKE, MadviseName, UffdFeatureName, PAGE_IS, PageIsName, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC,
@@ -131,6 +131,10 @@ class Positions {
     const node = this.node(path);
     return this.lc.linePos(node?.range?.[0] ?? 0).line;
   }
+  col(path: (string | number)[]): number {
+    const node = this.node(path);
+    return this.lc.linePos(node?.range?.[0] ?? 0).col;
+  }
 }
 
 function describeType(v: unknown): string {
@@ -212,7 +216,12 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   const compileOps = (list: unknown, path: (string | number)[], thread: string): CompiledOp[] => {
     if (list === undefined || list === null) return [];
     if (!Array.isArray(list)) throw pos.error(path, `expected a list of operations, got ${describeType(list)}`);
-    return list.map((item, i) => compileOp(item, [...path, i], `${thread}#${i + 1}`));
+    return list.map((item, i) => {
+      const op = compileOp(item, [...path, i], `${thread}#${i + 1}`);
+      op.col = pos.col([...path, i]);
+      op.field = [...path, i, op.op].join('.');
+      return op;
+    });
   };
 
   const compileOp = (item: unknown, path: (string | number)[], defaultId: string): CompiledOp => {
@@ -238,11 +247,14 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         const flagsList = v.flags as string[];
         let flags = 0;
         for (const f of flagsList) {
-          flags |= f === 'private' ? MAP_PRIVATE : f === 'anonymous' ? MAP_ANONYMOUS : f === 'fixed' ? MAP_FIXED
+          flags |= f === 'private' ? MAP_PRIVATE : f === 'shared' ? MAP_SHARED : f === 'anonymous' ? MAP_ANONYMOUS : f === 'fixed' ? MAP_FIXED
             : f === 'fixed_noreplace' ? MAP_FIXED_NOREPLACE : f === 'noreserve' ? MAP_NORESERVE : f === 'hugetlb' ? MAP_HUGETLB : MAP_POPULATE;
         }
-        if (!(flags & MAP_ANONYMOUS) || !(flags & MAP_PRIVATE)) throw pos.error([...fpath, 'flags'], 'only private anonymous mappings are modelled (flags: [private, anonymous])');
-        if ((flags & MAP_HUGETLB) && (flags & MAP_NORESERVE)) throw pos.error([...fpath, 'flags'], 'hugetlb is modelled only as the refusal of an empty huge page pool: [hugetlb] without noreserve');
+        // what the model does not carry out (do_mmap refuses it too, for operations built without this loader)
+        if (flags & MAP_SHARED) throw pos.error([...fpath, 'flags'], 'not modelled: shared mappings (MAP_SHARED anonymous memory is shmem); only private anonymous mappings are modelled');
+        if (!(flags & MAP_ANONYMOUS) || !(flags & MAP_PRIVATE)) throw pos.error([...fpath, 'flags'], 'not modelled: only private anonymous mappings are modelled (flags: [private, anonymous])');
+        if (flags & MAP_POPULATE) throw pos.error([...fpath, 'flags'], 'not modelled: MAP_POPULATE (the model does not prefault a new mapping; madvise populate_read and populate_write are modelled)');
+        if ((flags & MAP_HUGETLB) && (flags & MAP_NORESERVE)) throw pos.error([...fpath, 'flags'], 'not modelled: hugetlb is modelled only as the refusal of an empty huge page pool: [hugetlb] without noreserve');
         const addr = v.addr === undefined ? null : E('addr');
         if (addr && !(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) flags |= MAP_FIXED_NOREPLACE;
         let align = 4096;

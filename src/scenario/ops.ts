@@ -7,8 +7,11 @@ export const zInt = z.union([z.number().int(), z.bigint()]).transform((v) => Num
 import { Expr } from './expr.js';
 import { MADV, MadviseName, PAGE_IS, PageIsName, UFFD_FEATURE, UffdFeatureName } from '../kernel/include/uapi.js';
 
-/** the compiled, JSON-serialisable form of one operation */
-export type CompiledOp = { id: string; line: number } & (
+/**
+ * the compiled, JSON-serialisable form of one operation; `col` and `field` (its path in the file, e.g.
+ * `setup.2.madvise`) place the errors of a run, such as an operation the model does not carry out
+ */
+export type CompiledOp = { id: string; line: number; col?: number; field?: string } & (
   | { op: 'mmap'; as: string | null; addr: Expr | null; len: Expr; prot: number; flags: number; align: number }
   | { op: 'munmap'; addr: Expr; len: Expr }
   | { op: 'mprotect'; addr: Expr; len: Expr; prot: number }
@@ -56,7 +59,7 @@ const zCategories = z.array(z.enum(SCAN_CATEGORY_NAMES as unknown as [string, ..
 export const OP_SCHEMAS = {
   mmap: z.object({
     as: zName.optional(), addr: zExpr.optional(), len: zExpr, prot: zProt.default('rw'),
-    flags: z.array(z.enum(['private', 'anonymous', 'fixed', 'fixed_noreplace', 'noreserve', 'populate', 'hugetlb'])).default(['private', 'anonymous']),
+    flags: z.array(z.enum(['private', 'shared', 'anonymous', 'fixed', 'fixed_noreplace', 'noreserve', 'populate', 'hugetlb'])).default(['private', 'anonymous']),
     align: zExpr.optional(), id: zName.optional(),
   }).strict(),
   munmap: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),

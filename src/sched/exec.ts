@@ -3,7 +3,8 @@
 import type { Machine, OpRecord, ThreadState, VarValue } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { decimal, evalExpr, EvalError, Expr } from '../scenario/expr.js';
-import { SyscallError, ERRNO_NAME } from '../kernel/include/errno.js';
+import { SyscallError, ERRNO_NAME, NotModelledError } from '../kernel/include/errno.js';
+import { ScenarioError } from '../scenario/load.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
 import { do_madvise } from '../kernel/mm/madvise.js';
@@ -244,9 +245,16 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
     if (e instanceof SyscallError) {
       record(m, t, op, e.errno, null);
       k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
+    } else if (e instanceof NotModelledError) {
+      throw notModelledAt(m, op, e);
     } else throw e;
   }
   return 'done';
+}
+
+/** an operation the model does not carry out ends the run as a scenario error at the operation's place (exit 2) */
+function notModelledAt(m: Machine, op: CompiledOp, e: NotModelledError): ScenarioError {
+  return new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.${e.field}`, e.message);
 }
 
 function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'read_uffd' }>, ctx: UserfaultfdCtx, resumed: boolean): 'done' | 'blocked' {

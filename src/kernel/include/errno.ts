@@ -17,3 +17,17 @@ export class SyscallError extends Error {
 export function fail(name: ErrnoName, why: string): never {
   throw new SyscallError(ERRNO[name], why);
 }
+
+/**
+ * Something the model does not carry out (a gap of the model, never an answer of the kernel): it ends the
+ * run, and the scenario runner reports it at the operation's place in the file (`field` is the
+ * operation's field that asks for it).
+ */
+export class NotModelledError extends Error {
+  constructor(readonly field: string, readonly why: string) {
+    super(`not modelled: ${why}`);
+  }
+}
+export function notModelled(field: string, why: string): never {
+  throw new NotModelledError(field, why);
+}

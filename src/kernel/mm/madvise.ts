@@ -1,13 +1,14 @@
 // madvise(2) for private anonymous memory (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
-// MADV_DONTNEED, MADV_FREE and MADV_POPULATE_(READ|WRITE).
+// MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE) and MADV_REMOVE's refusal. MADV_COLD and
+// MADV_PAGEOUT (LRU deactivation, reclaim) are not modelled: they end the run as such.
 import type { Kernel } from '../kernel.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
   VM_DONTCOPY, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_MERGEABLE, VM_NOHUGEPAGE, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK,
-  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_WRITE,
+  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_WRITE, VM_RAND_READ, VM_SEQ_READ,
 } from '../include/vm_flags.js';
 import { MADV, MadviseName } from '../include/uapi.js';
-import { fail } from '../include/errno.js';
+import { fail, notModelled } from '../include/errno.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PATCH } from '../../profiles/patches.js';
 import { vma_modify, vmas_in } from './mmap.js';
@@ -27,6 +28,12 @@ import { pte_index } from './pgtable.js';
 function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
   let f = vma.vm_flags;
   switch (advice) {
+    case MADV.normal:
+      return (f & ~(VM_RAND_READ | VM_SEQ_READ)) >>> 0;
+    case MADV.sequential:
+      return ((f & ~VM_RAND_READ) | VM_SEQ_READ) >>> 0;
+    case MADV.random:
+      return ((f & ~VM_SEQ_READ) | VM_RAND_READ) >>> 0;
     case MADV.hugepage:
       // hugepage_madvise
       return ((f & ~VM_NOHUGEPAGE) | VM_HUGEPAGE) >>> 0;
@@ -64,6 +71,8 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
   if (start % PAGE_SIZE !== 0) fail('EINVAL', 'madvise start is not page aligned');
   if ((advice === MADV.populate_read || advice === MADV.populate_write) && !k.has(PATCH.madvPopulate)) fail('EINVAL', 'MADV_POPULATE_* is unknown before v5.14');
   if (advice === MADV.collapse && !k.has(PATCH.madvCollapse)) fail('EINVAL', 'MADV_COLLAPSE is unknown before v6.1');
+  if (advice === MADV.cold && !k.has(PATCH.madvCold)) fail('EINVAL', 'MADV_COLD is unknown before v5.4');
+  if (advice === MADV.pageout && !k.has(PATCH.madvPageout)) fail('EINVAL', 'MADV_PAGEOUT is unknown before v5.4');
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   const end = start + len;
   if (end === start) return;
@@ -91,12 +100,27 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
         populate(k, mm, v, s, e, advice === MADV.populate_write);
         continue;
       }
+      if (advice === MADV.remove) madvise_remove(v);
+      if (advice === MADV.cold || advice === MADV.pageout) madvise_cold_or_pageout(v, advice === MADV.pageout);
       const nf = madvise_flags(k, v, advice);
       if (nf === null || nf === v.vm_flags) continue;
       vma_modify(k, mm, v, s, e, (x) => { x.vm_flags = nf; });
     }
   }
   if (unmapped) fail('ENOMEM', 'part of the range is not mapped');
+}
+
+/** madvise_remove (mm/madvise.c @v4.19..v6.18): it punches a hole in the file behind a VMA; anonymous memory has none */
+function madvise_remove(vma: VmArea): void {
+  if (vma.vm_flags & VM_LOCKED) fail('EINVAL', 'MADV_REMOVE on a locked VMA');
+  fail('EINVAL', 'MADV_REMOVE on a VMA without a file (private anonymous memory)');
+}
+
+/** madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): past can_madv_lru_vma(), not modelled */
+function madvise_cold_or_pageout(vma: VmArea, pageout: boolean): void {
+  if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} on a locked or special VMA`);
+  if (pageout) notModelled('advice', 'MADV_PAGEOUT (reclaim: the model has neither swap nor reclaim; docs/fidelity.md, Not modelled)');
+  notModelled('advice', 'MADV_COLD (LRU deactivation: the model keeps no LRU lists; docs/fidelity.md, Not modelled)');
 }
 
 /** madvise_populate: fault the range in through GUP (faultin_page) without touching the data */

@@ -6,10 +6,12 @@ import {
   VM_ACCOUNT, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_READ, VM_SHARED,
   VM_SOFTDIRTY, VM_WRITE, VM_EXEC,
 } from '../include/vm_flags.js';
-import { MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
+import {
+  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE,
+} from '../include/uapi.js';
 import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
 import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { fail } from '../include/errno.js';
+import { fail, notModelled } from '../include/errno.js';
 import { unmap_page_range, split_huge_pmd_address } from './memory.js';
 import { PATCH } from '../../profiles/patches.js';
 import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable } from './pgtable.js';
@@ -62,7 +64,13 @@ export interface MmapArgs {
 export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
   if (a.len <= 0) fail('EINVAL', 'length must be positive');
   const len = Math.ceil(a.len / PAGE_SIZE) * PAGE_SIZE;
-  if (a.flags & MAP_SHARED) fail('EINVAL', 'shared mappings are not modelled yet');
+  // gaps of the model, not answers of the kernel: shmem behind MAP_SHARED, files, and the GUP walk of
+  // MAP_POPULATE (__mm_populate) are not modelled
+  if (a.flags & MAP_SHARED) notModelled('flags', 'MAP_SHARED (shared anonymous memory is shmem, which the model does not have)');
+  if (!(a.flags & MAP_PRIVATE)) notModelled('flags', 'a mapping type other than MAP_PRIVATE');
+  if (!(a.flags & MAP_ANONYMOUS)) notModelled('flags', 'file mappings (flags without anonymous)');
+  if (a.flags & MAP_POPULATE) notModelled('flags', 'MAP_POPULATE (the model does not prefault a new mapping)');
+  if ((a.flags & MAP_HUGETLB) && (a.flags & MAP_NORESERVE)) notModelled('flags', 'MAP_HUGETLB with MAP_NORESERVE (hugetlb is modelled only as the refusal of an empty pool)');
   // mm/mmap.c ksys_mmap_pgoff() @v6.18: MAP_HUGETLB sets up a hugetlbfs file, whose reservation
   // (hugetlb_reserve_pages) fails on an empty pool: the model has none, as with vm.nr_hugepages=0
   // (hugetlbfs_file_mmap, after get_unmapped_area: a MAP_FIXED address must be huge-page aligned)

@@ -1,0 +1,116 @@
+// An operation the model does not carry out says so: `mmsim run` exits 2 with "not modelled" at the
+// operation's file:line:column, never a kernel errno or a silent no-op (issue 7, findings 5, 6 and 8).
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadScenario, ScenarioError } from '../src/scenario/load.js';
+import { runScenario } from '../src/run.js';
+import { MAP_ANONYMOUS, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED } from '../src/kernel/include/uapi.js';
+import { errno, kernel, run } from './helpers.js';
+
+const ADVISE = (advice: string) => `name: t
+observe: { pages: [ram] }
+setup:
+  - mmap: { as: ram, len: 64K }
+  - write: { addr: ram }
+  - madvise: { addr: ram, len: 8K, advice: ${advice}, id: op }
+`;
+
+/** the ScenarioError a run of the compiled scenario ends with */
+function runError(sc: ReturnType<typeof loadScenario>, profile = 'v6.18'): ScenarioError {
+  try {
+    runScenario(sc, kernel(profile));
+  } catch (e) {
+    if (e instanceof ScenarioError) return e;
+    throw e;
+  }
+  throw new Error('the run ended without an error');
+}
+
+describe('madvise advice the model does not carry out', () => {
+  for (const [advice, name] of [['pageout', 'MADV_PAGEOUT'], ['cold', 'MADV_COLD']] as const) {
+    it(`${advice} ends the run with "not modelled" at the operation`, () => {
+      const e = runError(loadScenario('adv.yaml', ADVISE(advice)));
+      expect([e.file, e.line, e.col, e.field]).toEqual(['adv.yaml', 6, 5, 'setup.2.madvise.advice']);
+      expect(e.detail).toMatch(new RegExp(`^not modelled: ${name} `));
+    });
+    it(`${advice} in a list of advice, or in a thread, is refused too`, () => {
+      const e = runError(loadScenario('adv.yaml', `name: t
+setup:
+  - mmap: { as: ram, len: 64K }
+threads:
+  t:
+    - write: { addr: ram }
+    - madvise: { addr: ram, len: 4K, advice: [hugepage, ${advice}] }
+`));
+      expect([e.line, e.col, e.field]).toEqual([7, 7, 'threads.t.1.madvise.advice']);
+    });
+    it(`${advice} is EINVAL where the kernel does not know it (v4.19), and ENOMEM on no mapping`, () => {
+      expect(errno(run(ADVISE(advice), kernel('v4.19')), 'op')).toBe('EINVAL');
+      const sc = ADVISE(advice).replace('addr: ram, len: 8K', 'addr: ram + 1M, len: 8K');
+      expect(errno(run(sc, kernel('v6.18')), 'op')).toBe('ENOMEM');
+      expect(errno(run(ADVISE(advice).replace('addr: ram,', 'addr: ram + 1,'), kernel('v6.18')), 'op')).toBe('EINVAL');
+    });
+  }
+  it('advice the model carries out is not refused', () => {
+    for (const a of ['normal', 'random', 'sequential', 'willneed', 'dontneed', 'free', 'remove', 'dontfork', 'dofork',
+      'mergeable', 'unmergeable', 'hugepage', 'nohugepage', 'dontdump', 'dodump', 'wipeonfork', 'keeponfork',
+      'populate_read', 'populate_write', 'collapse']) {
+      expect(() => run(ADVISE(a), kernel('v6.18')), a).not.toThrow();
+    }
+  });
+});
+
+describe('mmap flags the model cannot honour', () => {
+  const MMAP = (flags: string) => `name: t\nsetup:\n  - mmap: { as: ram, len: 64K, flags: [${flags}] }\n`;
+  it('a shared anonymous mapping is refused as not modelled where the file says so', () => {
+    let e: unknown;
+    try {
+      loadScenario('m.yaml', MMAP('shared, anonymous'));
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(ScenarioError);
+    const s = e as ScenarioError;
+    expect([s.line, s.field]).toEqual([3, 'setup.0.mmap.flags']);
+    expect(s.detail).toMatch(/^not modelled: shared mappings/);
+  });
+  it('MAP_POPULATE too (the model does not prefault a new mapping)', () => {
+    expect(() => loadScenario('m.yaml', MMAP('private, anonymous, populate'))).toThrow(/m\.yaml:3:\d+: setup\.0\.mmap\.flags: not modelled: MAP_POPULATE/);
+  });
+  // an operation built without the loader (a fuzzer's) reaches the model itself: no EINVAL
+  for (const [name, flags] of [['MAP_SHARED', MAP_SHARED | MAP_ANONYMOUS], ['MAP_POPULATE', MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE]] as const) {
+    it(`the model refuses ${name} itself, at the operation`, () => {
+      const sc = loadScenario('m.yaml', MMAP('private, anonymous'));
+      const op = sc.setup[0]!;
+      if (op.op !== 'mmap') throw new Error('not an mmap');
+      op.flags = flags;
+      const e = runError(sc);
+      expect([e.line, e.col, e.field]).toEqual([3, 5, 'setup.0.mmap.flags']);
+      expect(e.detail).toMatch(new RegExp(`^not modelled: ${name} `));
+    });
+  }
+});
+
+describe('the CLI', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mmsim-'));
+  const cli = (args: string[]) => spawnSync(process.execPath, ['bin/mmsim.js', ...args], { encoding: 'utf8' });
+  it('mmsim run exits 2 with one line naming the file, line, column and field', () => {
+    const f = join(dir, 'pageout.yaml');
+    writeFileSync(f, ADVISE('pageout'));
+    const r = cli(['run', f, '--kernel', 'v6.18']);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`^mmsim: ${f.replace(/[.]/g, '\\.')}:6:5: setup\\.2\\.madvise\\.advice: not modelled: MADV_PAGEOUT `));
+  });
+  it('and for a shared mapping', () => {
+    const f = join(dir, 'shared.yaml');
+    writeFileSync(f, 'name: t\nsetup:\n  - mmap: { as: ram, len: 64K, flags: [shared, anonymous] }\n');
+    const r = cli(['run', f, '--kernel', 'v6.18']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${f}:3:39: setup.0.mmap.flags: not modelled: shared mappings`);
+  });
+});
