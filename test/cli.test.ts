@@ -94,3 +94,13 @@ expect:
     expect(parseDuration('soon')).toBeNull();
   });
 });
+
+describe('the kernel log is what that kernel would print', () => {
+  it('the 2018 debug printk of mwriteprotect_range appears only on the 2018 branch', () => {
+    const old = cli(['run', SEED, '-k', 'v4.19-uffd-wp-2018', '--format', 'klog']).stdout;
+    expect(old).toContain('kernel: mwriteprotect_range: vm_flags: 0xa0121073');
+    for (const k of ['v6.18', 'v5.7', 'v4.19']) {
+      expect(cli(['run', SEED, '-k', k, '--format', 'klog']).stdout, k).not.toContain('mwriteprotect_range');
+    }
+  });
+});

@@ -56,8 +56,10 @@ function printExpectations(list: ExpectResult[]): boolean {
   return list.every(expectationPasses);
 }
 
+/** the comparison table: every row with `all`, else the rows that disagree or are known differences */
 export function formatCompare(rows: CompareRow[], all: boolean): string[] {
-  const shown = all ? rows : rows;
+  const shown = all ? rows : rows.filter((r) => r.status !== 'agree');
+  if (shown.length === 0) return [pc.green(`all ${rows.length} fields agree`) + pc.dim(' (--all prints them)')];
   const w0 = Math.max(10, ...shown.map((r) => r.field.length));
   const w1 = Math.max(5, ...shown.map((r) => r.model.length));
   const w2 = Math.max(6, ...shown.map((r) => r.kernel.length));
@@ -88,6 +90,7 @@ interface HostOpts {
   config: string[];
   probe?: boolean;
   compare?: boolean;
+  all?: boolean;
   timeout: string;
   schedule?: string;
   json?: boolean;
@@ -103,6 +106,7 @@ export function registerHostCommand(program: Command, setCode: (c: number) => vo
     .option('--timeout <duration>', 'watchdog for the executor: seconds, or with a unit (500ms, 30s, 2m)', '10s')
     .option('-s, --schedule <steps>', 'thread names, one per step: "vcpu uffd*3 vcpu"')
     .option('--json', 'print the observation(s) as JSON')
+    .option('--all', 'with --compare: print every field, not only those that disagree')
     .option('-k, --kernel <profile>', 'compare with this model profile instead of the probed one')
     .option('-p, --patch <edits>', 'patch edits on the model: +a,-b (repeatable)', collect, [])
     .option('-c, --config <kv>', 'config knobs on top of the probed ones: zero_page=n,thp=always (repeatable)', collect, [])
@@ -178,7 +182,7 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
   } else {
     out(pc.bold(`${sc.name}: model ${d.spec.name} (${d.spec.release}) vs. Linux ${d.caps.release}`) + (d.note ? pc.dim(`  ${d.note}`) : ''));
     out(pc.dim(`model: ${specCommandLine(d.spec)}`));
-    out(formatCompare(d.rows, true));
+    out(formatCompare(d.rows, !!o.all));
     out('');
     if (d.vmstatRuns > 1) out(pc.dim(`vmstat counters are system-wide: a counter disagreed, so the kernel ran the scenario ${d.vmstatRuns} times and each counter is its smallest value`));
     out(`${sum.agree} fields agree, ${sum.differ} disagree${sum.known ? `, ${sum.known} known difference(s) (docs/fidelity.md)` : ''}`);

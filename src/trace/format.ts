@@ -128,10 +128,7 @@ export function formatKlog(events: TraceEvent[]): string[] {
   const out: string[] = [];
   for (const e of events) {
     const f = e as Record<string, TraceValue>;
-    if (e.type === 'mwriteprotect_range') {
-      out.push(`kernel: mwriteprotect_range: vm_flags: 0x${(f.vm_flags as number).toString(16)}`);
-      out.push(`kernel: mwriteprotect_range: 0x${(f.start as number).toString(16)}-0x${(f.end as number).toString(16)} changed ${f.pages} pages (newprot=${f.newprot}, wp=${f.wp})`);
-    } else if (e.type === 'klog') {
+    if (e.type === 'klog') {
       out.push(`kernel: ${f.text}`);
     } else if (e.type === 'dump_stack') {
       out.push(`kernel: CPU: 0 PID: ${f.pid} Comm: ${f.comm} Not tainted ${f.release} (mmsim)`);

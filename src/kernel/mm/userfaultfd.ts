@@ -71,6 +71,11 @@ function report(k: Kernel, vma: VmArea, start: number, end: number, wp: boolean,
   k.tr?.emit('mwriteprotect_range', 'mwriteprotect_range', {
     vm_flags: vma.vm_flags >>> 0, start, end, pages, newprot: newprot.hex(), wp: wp ? 1 : 0,
   });
+  // Peter Xu's debug printk in the seed thread's kernel (the 2018 branch); no released kernel logs these
+  if (k.has(PATCH.uffdWp2018Branch)) {
+    k.printk('mwriteprotect_range', `mwriteprotect_range: vm_flags: 0x${(vma.vm_flags >>> 0).toString(16)}`);
+    k.printk('mwriteprotect_range', `mwriteprotect_range: 0x${start.toString(16)}-0x${end.toString(16)} changed ${pages} pages (newprot=${newprot.hex()}, wp=${wp ? 1 : 0})`);
+  }
 }
 
 /** copy_from_user of one page of the source buffer (the model reads through the page tables) */
