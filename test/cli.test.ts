@@ -104,3 +104,21 @@ describe('the kernel log is what that kernel would print', () => {
     }
   });
 });
+
+describe('mmsim compare', () => {
+  const ONE = 'name: t\nkernel: v6.18\nsetup:\n  - mmap: { as: m, len: 4K }\n  - write: { addr: m }\nexpect:\n  - when: { kernel: v6.1 }\n    that: [{ smaps: m, Rss: 8 }]\n';
+  it('names the expectations that failed, per kernel, and exits 1', () => {
+    const r = cli(['compare', '-', '-k', 'v6.1', '-k', 'v6.18'], ONE);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/\[1\] v6\.1: 1 expectation not as expected\n {2}line 8: \{smaps: m, Rss: 8\}\n\s+m: AnonHugePages 0 kB, Rss 4 kB/);
+    expect(r.stdout).not.toMatch(/\[2\] v6\.18: .*not as expected/);
+  });
+  it('--json gives every row and each kernel\'s expectations', () => {
+    const r = cli(['compare', '-', '-k', 'v6.1', '-k', 'v6.18', '--json'], ONE);
+    expect(r.status).toBe(1);
+    const doc = JSON.parse(r.stdout) as { ok: boolean; kernels: { kernel: string; ok: boolean }[]; rows: { label: string; values: string[]; differ: boolean }[] };
+    expect(doc.ok).toBe(false);
+    expect(doc.kernels.map((k) => [k.kernel, k.ok])).toEqual([['v6.1', false], ['v6.18', true]]);
+    expect(doc.rows.find((x) => x.label === 'expectations')!.values).toEqual(['FAIL', '-']);
+  });
+});

@@ -2,6 +2,7 @@
 import pc from 'picocolors';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { RunResult } from '../run.js';
+import { expectationPasses } from '../scenario/outcome.js';
 
 const PFN = 0x000ffffffffff000n;
 
@@ -72,5 +73,23 @@ export function compareTable(sc: CompiledScenario, runs: RunResult[], all: boole
     const line = (r.label.padEnd(w0) + '  ' + vals.join('  ')).trimEnd();
     lines.push(differ ? pc.yellow(line) : line);
   }
+  // which expectations failed, per kernel
+  runs.forEach((r, i) => {
+    const failed = r.expectations.filter((e) => !expectationPasses(e));
+    if (failed.length === 0) return;
+    lines.push('');
+    lines.push(pc.red(`[${i + 1}] ${r.spec.name}: ${failed.length} expectation${failed.length > 1 ? 's' : ''} not as expected`));
+    for (const e of failed) lines.push(`  line ${e.line}: ${e.text}\n      ${e.detail}`);
+  });
   return lines.join('\n');
+}
+
+/** `mmsim compare --json`: every row, each kernel's expectations, and whether all held */
+export function compareJson(sc: CompiledScenario, runs: RunResult[]): unknown {
+  return {
+    scenario: sc.name, file: sc.file,
+    kernels: runs.map((r) => ({ kernel: r.spec.name, release: r.spec.release, ok: r.ok, expectations: r.expectations })),
+    rows: compareRows(sc, runs).map((r) => ({ label: r.label, values: r.values, differ: new Set(r.values).size > 1 })),
+    ok: runs.every((r) => r.ok),
+  };
 }

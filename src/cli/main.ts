@@ -13,7 +13,7 @@ import { formatJson, formatKlog, formatText } from '../trace/format.js';
 import { MachineError } from '../sched/machine.js';
 import { ScenarioRuntimeError } from '../sched/exec.js';
 import { EvalError } from '../scenario/expr.js';
-import { compareTable } from './compare.js';
+import { compareTable, compareJson } from './compare.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import { registerHostCommand } from './host.js';
 import { registerCheck } from './check.js';
@@ -109,11 +109,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('-p, --patch <edits>', 'patch edits applied to every kernel', collect, [])
     .option('-c, --config <kv>', 'config overrides for every kernel', collect, [])
     .option('--all', 'show every row, not only the rows that differ')
-    .action((file: string, o: { kernel: string[]; patch: string[]; config: string[]; all?: boolean }) => {
+    .option('--json', 'every row and each kernel\'s expectations as JSON')
+    .action((file: string, o: { kernel: string[]; patch: string[]; config: string[]; all?: boolean; json?: boolean }) => {
       const sc = readScenarioArg(file);
       if (o.kernel.length === 0) throw new UsageError('compare needs --kernel at least once');
       const runs = o.kernel.map((k) => runScenario(sc, kernelFor(sc, k, o.patch, o.config), { trace: true }));
-      out(compareTable(sc, runs, !!o.all));
+      out(o.json ? JSON.stringify(compareJson(sc, runs), (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v), 2) : compareTable(sc, runs, !!o.all));
       code = runs.every((r) => r.ok) ? 0 : 1;
     });
 
