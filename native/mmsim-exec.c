@@ -38,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -1562,9 +1563,23 @@ static const char *status_name(Thread *T) {
   }
 }
 
+/**
+ * One scenario at a time on this machine: the vmstat counters the snapshots compare are system-wide, and
+ * another executor (a parallel test file, a fuzzer) faulting or splitting THPs during a step would be
+ * counted. An exclusive flock on a well-known file, held until the process ends, serialises executors;
+ * without the file (an unwritable /tmp) the run goes on unlocked. The scenario's processes inherit it.
+ */
+static void lock_machine(void) {
+  const char *path = getenv("MMSIM_EXEC_LOCK") ? getenv("MMSIM_EXEC_LOCK") : "/tmp/mmsim-exec.lock";
+  int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return;
+  while (flock(fd, LOCK_EX) != 0 && errno == EINTR) {}
+}
+
 static int run_scenario(void) {
   size_t n;
   char *text = read_all(0, &n);
+  lock_machine();
   Rd r = {text, text + n};
   PLAN = rd_value(&r, 0);
   J *sc = jget(PLAN, "scenario") ? jget(PLAN, "scenario") : PLAN;

@@ -1,8 +1,8 @@
 // Run a compiled scenario once on one kernel: setup, threads under a schedule, final snapshot, expectations.
-import type { CompiledScenario } from './scenario/load.js';
+import type { CompiledScenario, Condition, Verdict } from './scenario/load.js';
 import type { KernelSpec } from './kernel/kernel.js';
 import { Machine, parseSchedule } from './sched/machine.js';
-import { buildObservation, evalExpectations, expectationPasses, ExpectResult, Observation } from './scenario/outcome.js';
+import { buildObservation, evalExpectations, evalPred, expectationPasses, ExpectResult, Observation, whenMatches } from './scenario/outcome.js';
 import type { TraceEvent } from './trace/events.js';
 
 export interface RunResult {
@@ -11,8 +11,39 @@ export interface RunResult {
   observation: Observation;
   expectations: ExpectResult[];
   events: TraceEvent[];
-  /** every applicable expectation held */
+  /** the scenario's conditions (`mmsim check`'s) on this one execution */
+  conditions: RunCondition[];
+  /** every applicable expectation held, and no condition is contradicted by this execution */
   ok: boolean;
+}
+
+/** a condition evaluated on one execution: its predicate P here, and whether that agrees with what the scenario expects */
+export interface RunCondition {
+  name: string;
+  kind: Condition['kind'];
+  text: string;
+  line: number;
+  /** P on this execution (null: it cannot be evaluated) */
+  p: boolean | null;
+  /** the verdicts the scenario expects on this kernel, if it states them */
+  expected: Verdict[] | null;
+  /** this execution is consistent with the expected verdict (or, with none, does not violate the condition) */
+  ok: boolean;
+  detail: string;
+}
+
+/** one execution contradicts a verdict of Never when P holds, of Always when it does not; without verdicts, never:/forall: */
+export function evalRunConditions(sc: CompiledScenario, spec: KernelSpec, obs: Observation, events: TraceEvent[]): RunCondition[] {
+  return (sc.conditions ?? []).map((c) => {
+    const r = evalPred(c.pred, { obs, events });
+    const ve = (c.verdicts ?? []).find((v) => whenMatches(v.when, spec)) ?? null;
+    const expected = ve ? ve.anyOf ?? [ve.verdict] : null;
+    let ok: boolean;
+    if (r.ok === null) ok = false;
+    else if (expected) ok = expected.includes('Sometimes') || expected.includes(r.ok ? 'Always' : 'Never');
+    else ok = c.kind === 'never' ? !r.ok : c.kind === 'forall' ? r.ok : true;
+    return { name: c.name ?? 'condition', kind: c.kind, text: c.text, line: c.line, p: r.ok, expected, ok, detail: r.detail };
+  });
 }
 
 export interface RunOptions {
@@ -29,5 +60,6 @@ export function runScenario(sc: CompiledScenario, spec: KernelSpec, opts: RunOpt
   const observation = buildObservation(m, spec);
   const events = m.k.tr?.events ?? [];
   const expectations = evalExpectations(sc, spec, { obs: observation, events });
-  return { spec, machine: m, observation, expectations, events, ok: expectations.every(expectationPasses) };
+  const conditions = evalRunConditions(sc, spec, observation, events);
+  return { spec, machine: m, observation, expectations, events, conditions, ok: expectations.every(expectationPasses) && conditions.every((c) => c.ok) };
 }

@@ -122,3 +122,23 @@ describe('mmsim compare', () => {
     expect(doc.rows.find((x) => x.label === 'expectations')!.values).toEqual(['FAIL', '-']);
   });
 });
+
+describe('mmsim run evaluates the conditions of check on its one execution', () => {
+  const base = readFileSync('scenarios/check/independent-writers.yaml', 'utf8');
+  it('an execution that violates a never: condition fails (exit 1) and says so', () => {
+    const text = base.replace(/ {4}verdict: \[\{ is: Always \}\]\n/, '')
+      .replace('forall: { all: [{ thread: left, state: done }, { thread: right, state: done }] }', 'never: { thread: left, state: done }');
+    const r = cli(['run', '-', '-q'], text);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/✗ both_finish \(line \d+\): never \{thread: left, state: done\}\n\s+P holds here; never: P: contradicted by this execution/);
+  });
+  it('an execution consistent with the expected verdict passes', () => {
+    const r = cli(['run', 'scenarios/check/live-snapshot.yaml', '-k', 'v4.19-uffd-wp-2018', '--schedule', 'vcpu1 handler*3 vcpu1', '-q']);
+    expect(r.stdout).toMatch(/✓ no_sigbus .*\n\s+P holds here; expected Sometimes or Always: consistent/);
+    expect(r.status).toBe(0);
+    // the same schedule against a scenario expecting Never there is contradicted
+    const never = readFileSync('scenarios/check/live-snapshot.yaml', 'utf8').replace(/is: \[Sometimes, Always\]/, 'is: Never');
+    const n = cli(['run', '-', '-k', 'v4.19-uffd-wp-2018', '--schedule', 'vcpu1 handler*3 vcpu1', '-q'], never);
+    expect(n.status).toBe(1);
+  });
+});

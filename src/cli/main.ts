@@ -51,7 +51,7 @@ export function printRun(r: RunResult, sc: CompiledScenario, format: string, qui
   const mappings = r.observation.mappings;
   if (format === 'json') {
     out(formatJson(r.events, { scenario: sc.name, file: sc.file, kernel: r.spec.name, release: r.spec.release },
-      { ok: r.ok, observation: r.observation, expectations: r.expectations }));
+      { ok: r.ok, observation: r.observation, expectations: r.expectations, conditions: r.conditions }));
     return;
   }
   if (format === 'klog') {
@@ -71,6 +71,14 @@ export function printRun(r: RunResult, sc: CompiledScenario, format: string, qui
     for (const e of r.expectations) {
       const mark = e.ok === null ? pc.red('?') : e.ok ? pc.green('✓') : pc.red('✗');
       out(`  ${mark} line ${e.line}: ${e.text}\n      ${e.detail}`);
+    }
+  }
+  if (r.conditions.length) {
+    out(pc.bold('\nConditions (this one execution)'));
+    for (const c of r.conditions) {
+      const p = c.p === null ? 'cannot be evaluated' : c.p ? 'P holds' : 'P does not hold';
+      const exp = c.expected ? `expected ${c.expected.join(' or ')}` : `${c.kind}: P`;
+      out(`  ${c.ok ? pc.green('✓') : pc.red('✗')} ${c.name} (line ${c.line}): ${c.kind} ${c.text}\n      ${p} here; ${exp}: ${c.ok ? 'consistent' : pc.red('contradicted by this execution')}`);
     }
   }
   out(r.ok ? pc.green('\nPASS') : pc.red('\nFAIL'));

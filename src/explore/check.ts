@@ -101,6 +101,9 @@ export interface CheckResult {
   conditions: ConditionResult[];
   deadlocks: number;
   livelocks: number;
+  /** the shortest schedule to a deadlock and to a livelock (`mmsim run --schedule` replays it), when one was found */
+  deadlockSchedule: string | null;
+  livelockSchedule: string | null;
   /** ms from the start of the search to the first state violating a condition (null: none) */
   firstViolationMs: number | null;
   seed?: number;
@@ -276,12 +279,23 @@ export function checkScenario(sc: CompiledScenario, spec: KernelSpec, opts: Chec
 
   const deadlocks = outs.filter((o) => o.kind === 'deadlock').reduce((a, o) => a + o.count, 0);
   const livelocks = outs.filter((o) => o.kind === 'livelock').reduce((a, o) => a + o.count, 0);
+  const shortestTo = (kind: OutcomeKind): string | null => {
+    let best: { steps: number[]; loop: number[] } | null = null;
+    for (const o of outs) {
+      if (o.kind !== kind) continue;
+      const p = pathTo(o);
+      if (p && (!best || p.steps.length + p.loop.length < best.steps.length + best.loop.length)) best = p;
+    }
+    return best ? schedOf([...best.steps, ...best.loop]) : null;
+  };
+  const deadlockSchedule = deadlocks ? shortestTo('deadlock') : null;
+  const livelockSchedule = livelocks ? shortestTo('livelock') : null;
   // without conditions, a scenario asks that every schedule end: no deadlock, no livelock
   const ok = conds.length ? conditions.every((c) => c.ok) : deadlocks === 0 && livelocks === 0;
   return {
     scenario: sc.name, file: sc.file, kernel: spec.name, release: spec.release,
     mode: opts.random !== undefined ? 'random' : 'exhaustive', complete, stopped, reduction: opts.random === undefined && reduction,
-    stats, interleavings: graph ? graph.countPaths() : null, outcomes: outs, conditions, deadlocks, livelocks, firstViolationMs,
+    stats, interleavings: graph ? graph.countPaths() : null, outcomes: outs, conditions, deadlocks, livelocks, deadlockSchedule, livelockSchedule, firstViolationMs,
     ...(opts.random !== undefined ? { seed: opts.seed } : {}), ok,
   };
 }

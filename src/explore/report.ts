@@ -43,18 +43,25 @@ export function formatCheck(r: CheckResult, opts: { traces?: boolean } = {}): st
     : `exhaustive${r.reduction ? ', sleep sets' : ', no reduction'}`;
   out.push(pc.bold(`Test ${r.scenario} on ${r.kernel} (${r.release})`) + `  [${mode}]${r.complete ? '' : pc.yellow(`  INCOMPLETE (${r.stopped ?? 'sampled'})`)}`);
   // herd7: "States N" then one line per final state; here one line per outcome (how the threads
-  // ended, and the value of each condition's predicate), with the number of final states; '*>'
-  // marks outcomes that violate a condition
+  // ended, and whether each condition's named property held there), with the number of final states;
+  // '*>' marks outcomes that violate a condition
   out.push(`States ${r.outcomes.length}`);
   for (const o of r.outcomes) {
     const bad = r.conditions.filter((c, i) => violates(r, c, o.holds[i]!)).map((c) => c.name);
     const mark = bad.length ? pc.red('*>') : ':>';
     const kind = o.kind === 'final' ? '' : ` [${o.kind}]`;
-    const marks = r.conditions.length ? ' ' + pc.dim(r.conditions.map((c, i) => `${c.name}=${o.holds[i] ? 'T' : 'F'}`).join(' ')) : '';
+    // name=T: the property the condition names holds in this outcome (for `never: P`, P is false)
+    const marks = r.conditions.length ? ' ' + pc.dim(r.conditions.map((c, i) => `${c.name}=${(c.kind === 'never' ? !o.holds[i] : o.holds[i]) ? 'T' : 'F'}`).join(' ')) : '';
     out.push(`${String(o.count).padStart(8)} ${mark} ${o.key}${kind}${marks}`);
   }
-  if (r.deadlocks) out.push(pc.red(`Deadlock: ${n(r.deadlocks)} final state(s) with every live thread blocked`));
-  if (r.livelocks) out.push(pc.red(`Livelock: ${n(r.livelocks)} cycle(s) in which a thread keeps stepping without finishing an operation`));
+  if (r.deadlocks) {
+    out.push(pc.red(`Deadlock: ${n(r.deadlocks)} final state(s) with every live thread blocked`));
+    if (r.deadlockSchedule !== null) out.push(`  shortest: ${pc.bold(r.deadlockSchedule || '(the setup alone)')}   replay: ${replayCommand(r, r.deadlockSchedule)}`);
+  }
+  if (r.livelocks) {
+    out.push(pc.red(`Livelock: ${n(r.livelocks)} cycle(s) in which a thread keeps stepping without finishing an operation`));
+    if (r.livelockSchedule !== null) out.push(`  shortest: ${pc.bold(r.livelockSchedule)}   replay: ${replayCommand(r, r.livelockSchedule)}`);
+  }
   if (r.conditions.length === 0) {
     out.push(`No condition: the scenario asks that every schedule ends (no deadlock, no livelock): ${r.ok ? pc.green('Ok') : pc.red('No')}`);
   }
@@ -133,7 +140,7 @@ export function checkJson(r: CheckResult): unknown {
         },
       },
     })),
-    deadlocks: r.deadlocks, livelocks: r.livelocks, ok: r.ok,
+    deadlocks: r.deadlocks, livelocks: r.livelocks, deadlock_schedule: r.deadlockSchedule, livelock_schedule: r.livelockSchedule, ok: r.ok,
   };
 }
 

@@ -34,6 +34,8 @@ describe('mmsim check', () => {
     expect(r.out).toMatch(/^Test live-snapshot on v4\.19-uffd-wp-2018/m);
     expect(r.out).toMatch(/^States \d+/m);
     expect(r.out).toMatch(/^Positive: 20 Negative: 0$/m);
+    // each outcome line says whether the property a condition names held there: a SIGBUS outcome has no_sigbus=F
+    expect(r.out).toMatch(/^ +10 \*> .*SIGBUS.* no_sigbus=F consistent_snapshot=T no_livelock=T$/m);
     expect(r.out).toMatch(/^Observation live-snapshot\/no_sigbus Always 20 0/m);
     expect(r.out).toMatch(/replay: +mmsim run .*live-snapshot\.yaml -k v4\.19-uffd-wp-2018 --schedule "vcpu\d handler\*3 vcpu\d"/);
     expect(r.out).toMatch(/^Hash=[0-9a-f]{32}$/m);

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadScenario } from '../../src/scenario/load.js';
 import { checkScenario } from '../../src/explore/check.js';
 import { kernel } from './helpers.js';
+import { runScenario } from '../../src/run.js';
+import { formatCheck } from '../../src/explore/report.js';
 
 const text = `
 name: forgetful-handler
@@ -32,6 +34,11 @@ describe('deadlock', () => {
     expect(r.outcomes[0]!.observation.deadlock).toBe(true);
     // no condition: the scenario asks for no deadlock and no livelock
     expect(r.ok).toBe(false);
+    // with a schedule that replays it
+    expect(r.deadlockSchedule).not.toBeNull();
+    const replay = runScenario(loadScenario('forgetful-handler.yaml', text), kernel('v6.12'), { schedule: r.deadlockSchedule! });
+    expect(replay.observation.deadlock).toBe(true);
+    expect(formatCheck(r).join('\n')).toMatch(/Deadlock: 1 final state.*\n {2}shortest: .*replay: mmsim run forgetful-handler\.yaml -k v6\.12 --schedule /);
   });
 
   it('a loop thread waiting for messages when everyone else is done is idle, not deadlocked', () => {
