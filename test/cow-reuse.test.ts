@@ -11,7 +11,9 @@ import { do_user_addr_fault } from '../src/kernel/arch/x86/mm/fault.js';
 import { dup_mmap } from '../src/kernel/kernel/fork.js';
 import { follow_pfn } from '../src/kernel/mm/memory.js';
 import { folio_large_mapcount, folio_mm_id, folio_test_large_maybe_mapped_shared } from '../src/kernel/mm/rmap.js';
-import { MM_TRACK } from '../src/kernel/mm/folio.js';
+import { MM_TRACK, PG_anon } from '../src/kernel/mm/folio.js';
+import { LEVEL_PMD, LEVEL_PTE } from '../src/kernel/mm/pgtable.js';
+import { Pte } from '../src/kernel/arch/x86/include/pte.js';
 import { PATCH } from '../src/profiles/patches.js';
 import { kernel } from './helpers.js';
 
@@ -176,4 +178,84 @@ describe('do_wp_page on a PTE-mapped THP after fork', () => {
     // the new small folio in, the THP out
     expect(w.k.folios.liveFolios).toBe(live);
   });
+});
+
+describe('the tracking stays sound under random operations (v6.18)', () => {
+  /** every mapping of every large anon folio, by slot and by mm id, from the page tables of every mm */
+  function mappings(k: Kernel): Map<number, Map<number, number>> {
+    const out = new Map<number, Map<number, number>>();
+    const f = k.folios;
+    const e = new Pte();
+    for (const mm of k.mms) {
+      for (const t of mm.tables.values()) {
+        if (t.level !== LEVEL_PMD && t.level !== LEVEL_PTE) continue;
+        for (let i = 0; i < 512; i++) {
+          const lo = t.e[2 * i]!;
+          // present, or PROT_NONE (_PAGE_PROTNONE, bit 8; never set in a swap entry or marker)
+          if (!(lo & 1) && !(lo & 0x100)) continue;
+          if (t.level === LEVEL_PMD && !(lo & 0x80)) continue; // a PTE table
+          const slot = f.slotOf(k.pgt.pte_pfn(t.get(i, e))); // a PROT_NONE entry holds its pfn inverted
+          if (slot < 0 || !f.isLarge(slot) || !f.test(slot, PG_anon)) continue;
+          const m = out.get(slot) ?? new Map<number, number>();
+          m.set(mm.id, (m.get(mm.id) ?? 0) + 1);
+          out.set(slot, m);
+        }
+      }
+    }
+    return out;
+  }
+
+  function rng(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s / 4294967296;
+    };
+  }
+
+  for (const seed of [1, 2, 3, 4, 5, 6, 7, 8]) {
+    it(`seed ${seed}: large mapcount, slot counts and the shared bit agree with the page tables after every step`, () => {
+      const r = rng(seed);
+      const k = new Kernel(kernel('v6.18'));
+      const LEN = 4 * M2;
+      const mms: MmStruct[] = [k.newMm()];
+      k.current = k.newTask('main', mms[0]!);
+      const ram = do_mmap(k, mms[0]!, { addr: 0, len: LEN, prot: 3, flags: 0x22, align: M2, label: 'ram' });
+      do_madvise(k, mms[0]!, ram, LEN, 'hugepage');
+      for (let step = 0; step < 120; step++) {
+        const mm = mms[Math.floor(r() * mms.length)]!;
+        const page = Math.floor(r() * (LEN / 4096));
+        const len = Math.min(LEN - page * 4096, (1 + Math.floor(r() * 700)) * 4096);
+        const at = ram + page * 4096;
+        const x = r();
+        try {
+          if (x < 0.4) write(k, mm, at);
+          else if (x < 0.5 && mms.length < 4) mms.push(dup_mmap(k, mm));
+          else if (x < 0.7) do_madvise(k, mm, at, len, 'dontneed');
+          else if (x < 0.8) do_mprotect(k, mm, at, len, [1, 3, 0][Math.floor(r() * 3)]!);
+          else if (x < 0.85) do_madvise(k, mm, at, len, 'free');
+          else if (x < 0.9) do_madvise(k, mm, ram + Math.floor(r() * 4) * M2, M2, 'collapse');
+          else do_mprotect(k, mm, at, len, 3);
+        } catch {
+          // an errno (a write to a read-only page, a refused collapse) is an outcome, not a failure here
+        }
+        for (const [slot, byMm] of mappings(k)) {
+          const total = [...byMm.values()].reduce((a, b) => a + b, 0);
+          const words = k.folios.mmTrack.subarray(slot * MM_TRACK, slot * MM_TRACK + MM_TRACK);
+          const where = `step ${step}, slot ${slot}: mappings ${JSON.stringify([...byMm])}, words ${[...words].join(',')}`;
+          expect(folio_large_mapcount(k, slot), where).toBe(total);
+          for (const idx of [0, 1]) {
+            const id = folio_mm_id(k, slot, idx), mc = words[3 + idx]! + 1;
+            // a slot counts only mappings made while it held the mm (an mm may have mapped pages untracked before)
+            if (id === 0) expect(mc, where).toBe(0);
+            else expect(mc, where).toBeLessThanOrEqual(byMm.get(id) ?? 0);
+          }
+          // "certainly mapped exclusively" is never wrong: without the shared bit, one mm maps every page
+          if (!folio_test_large_maybe_mapped_shared(k, slot)) expect(byMm.size, where).toBe(1);
+          // and the reuse test never sees a reference that is not a mapping
+          expect(k.folios.refcount[slot], where).toBe(total);
+        }
+      }
+    });
+  }
 });
