@@ -1,6 +1,7 @@
 // Each row of the patch table has a test here that fails without it: the same scenario on a kernel
 // with and without that one patch gives the documented, different results.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { PATCH, PATCH_LIST } from '../src/profiles/patches.js';
 import type { RunResult } from '../src/run.js';
 import {
@@ -278,6 +279,14 @@ setup:
   - mprotect: { addr: m + 0x5000, len: 4K, prot: r }
   - mprotect: { addr: m + 0x5000, len: 4K, prot: rw }`),
     measure: (r) => [errno(r, 'collapse'), vmstat(r, 'thp_deferred_split_page')], withIt: [null, 0], without: [null, 1],
+  },
+  {
+    patch: PATCH.cowReusePteMappedThp, base: 'v6.18',
+    // a PTE-mapped THP shared by fork, dropped by the child (scenarios/differential/fork-thp-reuse-after-child-dontneed.yaml):
+    // the parent's write keeps page 5 of the THP, or copies it and leaves the THP partly mapped
+    scenario: readFileSync('scenarios/differential/fork-thp-reuse-after-child-dontneed.yaml', 'utf8'),
+    measure: (r) => [Number(BigInt(page(r, 'ram + 0x5000').pagemap) & 0x1ffn), kpfBit(r, 'ram + 0x5000', 22), vmstat(r, 'thp_deferred_split_page', 'child_dropped')],
+    withIt: [5, 1, 0], without: [0, 0, 1],
   },
   {
     patch: PATCH.vmaLockDelayAnonVmaCheck, base: 'v6.18',

@@ -392,6 +392,11 @@ const rows = {
     summary: 'do_huge_pmd_wp_page maps a fresh THP over the huge zero page instead of splitting (thp_fault_alloc +1)',
     requires: ['thp-cow-splits-pmd'],
   },
+  cowReusePteMappedThp: {
+    id: 'cow-reuse-pte-mapped-thp', commit: '1da190f4d0a6', subject: 'mm: Copy-on-Write (COW) reuse support for PTE-mapped THP',
+    author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',
+    summary: 'do_wp_page reuses a page of a PTE-mapped large anon folio in place (and marks that page PageAnonExclusive) when the folio is not "maybe mapped shared" and every reference is a mapping (folio_large_mapcount == refcount > 1); before, such a page was always copied. Brings the MM owner tracking it reads (6af8cb80d3a9 "mm/rmap: basic MM owner tracking for large folios (!hugetlb)", same series): two MM id slots per large folio and the shared bit',
+  },
   collapseNoneEbusy: {
     id: 'collapse-none-ebusy', commit: 'ac492b9c70ca', subject: 'mm/khugepaged: skip shmem with userfaultfd',
     author: 'David Stevens', release: 'v6.4', kind: 'upstream',

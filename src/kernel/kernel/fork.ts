@@ -8,7 +8,7 @@ import { VM_DONTCOPY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_
 import { UFFD_FEATURE } from '../include/uapi.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon } from '../mm/folio.js';
-import { page_dup_rmap } from '../mm/rmap.js';
+import { folio_try_dup_anon_rmap_pmd, page_dup_rmap } from '../mm/rmap.js';
 import { vm_normal_page } from '../mm/memory.js';
 import { forEachPmd } from '../mm/mprotect.js';
 import { is_huge_zero_pmd } from '../mm/huge_memory.js';
@@ -56,8 +56,7 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       const d = k.pmdAlloc(dmm, addr);
       if (!is_huge_zero_pmd(k, e)) {
         const slot = f.slotOf(g.pmd_pfn(e));
-        f.mapcount[slot]!++;
-        f.refcount[slot]!++;
+        folio_try_dup_anon_rmap_pmd(k, slot, dmm);
         if (k.has(PATCH.anonExclusive)) f.setPageAnonExclusive(slot, f.pfn[slot]!, false);
         if (cow) {
           g.pmd_wrprotect(e);
@@ -85,7 +84,7 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       }
       const slot = vm_normal_page(k, src, e);
       if (slot >= 0) {
-        page_dup_rmap(k, slot, g.pte_pfn(e));
+        page_dup_rmap(k, slot, g.pte_pfn(e), dmm);
         if (k.has(PATCH.anonExclusive) && f.test(slot, PG_anon)) f.setPageAnonExclusive(slot, g.pte_pfn(e), false);
       }
       if (cow && g.pte_write(e)) {

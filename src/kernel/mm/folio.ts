@@ -49,6 +49,21 @@ export interface SubpageState {
   exclusive: Uint8Array;
 }
 
+/**
+ * CONFIG_MM_ID state of a large folio (6af8cb80d3a9, v6.15), kept per slot in FolioStore.mmTrack as
+ * MM_TRACK Int32 words, stored as the kernel stores them in struct folio:
+ * [0] _large_mapcount (starts at -1: one per PTE and per PMD mapping of any page),
+ * [1] _mm_id[0], [2] _mm_id[1] with FOLIO_MM_IDS_SHARED_BIT as its top bit,
+ * [3] _mm_id_mapcount[0], [4] _mm_id_mapcount[1] (-1 while the slot is free).
+ */
+export const MM_TRACK = 5;
+/** MM_ID_DUMMY: a free slot */
+export const MM_ID_DUMMY = 0;
+/** MM_ID_MASK: the id bits of an _mm_id[] word (its top bit holds a flag) */
+export const MM_ID_MASK = 0x7fffffff;
+/** FOLIO_MM_IDS_SHARED_BIT: bit 2 * MM_ID_BITS + 1 of _mm_ids, the top bit of _mm_id[1] ("maybe mapped shared") */
+export const FOLIO_MM_IDS_SHARED_BIT = 0x80000000 | 0;
+
 function grow<T extends Int32Array | Uint32Array | Uint8Array | Float64Array>(a: T, n: number): T {
   if (n <= a.length) return a;
   let len = Math.max(16, a.length);
@@ -89,6 +104,8 @@ export class FolioStore {
   refcount = new Int32Array(16);
   /** order 0: the page's mapcount; large: the entire (PMD) mapcount */
   mapcount = new Int32Array(16);
+  /** large folios: the CONFIG_MM_ID words (MM_TRACK per slot, see MM_TRACK); kept by mm/rmap.ts when the profile has it */
+  mmTrack = new Int32Array(16 * MM_TRACK);
   sub: (SubpageState | undefined)[] = [];
   nslots = 0;
   freeSlots: number[] = [];
@@ -128,7 +145,7 @@ export class FolioStore {
     // not `new FolioStore()`: its field initializers would allocate arrays only to drop them
     const n = this.nslots, ns = this.nsect;
     const c = new FolioStoreCopy(this, copyF64(this.pfn, n), copyU8(this.order, n), copyU32(this.flags, n), copyI32(this.refcount, n),
-      copyI32(this.mapcount, n), copyU8(this.sectKind, ns), copyI32(this.sectSlot, ns));
+      copyI32(this.mapcount, n), copyI32(this.mmTrack, n * MM_TRACK), copyU8(this.sectKind, ns), copyI32(this.sectSlot, ns));
     this.listsShared = true;
     this.ownedSub = null;
     this.ownedSect = null;
@@ -167,6 +184,7 @@ export class FolioStore {
   fingerprint(h: StateHasher): void {
     const n = this.nslots;
     const pfn = this.pfn, order = this.order, flags = this.flags, refcount = this.refcount, mapcount = this.mapcount;
+    const mmTrack = this.mmTrack;
     const sub = this.sub, owned = this.ownedSub;
     // every slot mixed into two independent 32-bit lanes, then the lanes into h
     let a = n ^ 0x3c6ef372, b = n + 0x2545f491;
@@ -188,6 +206,14 @@ export class FolioStore {
       y ^= y >>> 15;
       y = Math.imul(y, 0xc2b2ae35);
       y ^= y >>> 16;
+      if (o !== 0) {
+        // CONFIG_MM_ID words of a large folio
+        const b5 = s * MM_TRACK;
+        for (let j = 0; j < MM_TRACK; j++) {
+          x = mix32(x, mmTrack[b5 + j]!);
+          y = mix32(y, mmTrack[b5 + j]! ^ 0x7f4a7c15);
+        }
+      }
       const sb = sub[s];
       if (sb) {
         const sh = owned !== null && owned.has(s) ? subHash(sb) : (subCache.get(sb) ?? cacheSub(sb));
@@ -223,6 +249,9 @@ export class FolioStore {
   sameSlot(o: FolioStore, s: number): boolean {
     if (this.pfn[s] !== o.pfn[s] || this.order[s] !== o.order[s] || this.flags[s] !== o.flags[s] ||
         this.refcount[s] !== o.refcount[s] || this.mapcount[s] !== o.mapcount[s]) return false;
+    if (this.order[s] !== 0) {
+      for (let j = s * MM_TRACK, e = j + MM_TRACK; j < e; j++) if (this.mmTrack[j] !== o.mmTrack[j]) return false;
+    }
     const a = this.sub[s], b = o.sub[s];
     if (a === b) return true;
     if (!a || !b) return false;
@@ -243,6 +272,7 @@ export class FolioStore {
       this.flags = grow(this.flags, len);
       this.refcount = grow(this.refcount, len);
       this.mapcount = grow(this.mapcount, len);
+      this.mmTrack = grow(this.mmTrack, len * MM_TRACK);
     }
     return n;
   }
@@ -288,6 +318,7 @@ export class FolioStore {
     this.flags[slot] = flags;
     this.refcount[slot] = 1;
     this.mapcount[slot] = 0;
+    if (order !== 0) this.resetMmTrack(slot);
     // sub is only as long as the last slot that ever had subpages: out-of-bounds reads are undefined,
     // and a store of undefined into the long array costs more than this test
     if (this.sub[slot] !== undefined) this.sub[slot] = undefined;
@@ -358,6 +389,16 @@ export class FolioStore {
     this.sectSmall[sidx] = map;
     this.liveFolios += n - 1;
     return out;
+  }
+
+  /** prep_compound_head (mm/internal.h @v6.15): no mapping yet, both MM id slots free, not shared */
+  private resetMmTrack(slot: number): void {
+    const t = this.mmTrack, b = slot * MM_TRACK;
+    t[b] = -1;
+    t[b + 1] = MM_ID_DUMMY;
+    t[b + 2] = MM_ID_DUMMY;
+    t[b + 3] = -1;
+    t[b + 4] = -1;
   }
 
   /** does pfn lie in a large folio? (one section lookup, no slot) */
@@ -463,13 +504,14 @@ export class FolioStore {
  * Object.create and filled field by field reallocates its property store as it grows).
  */
 const FolioStoreCopy = function (this: Record<string, unknown>, o: FolioStore, pfn: Float64Array, order: Uint8Array, flags: Uint32Array,
-  refcount: Int32Array, mapcount: Int32Array, sectKind: Uint8Array, sectSlot: Int32Array) {
+  refcount: Int32Array, mapcount: Int32Array, mmTrack: Int32Array, sectKind: Uint8Array, sectSlot: Int32Array) {
   const x = o as unknown as Record<string, unknown>;
   this.pfn = pfn;
   this.order = order;
   this.flags = flags;
   this.refcount = refcount;
   this.mapcount = mapcount;
+  this.mmTrack = mmTrack;
   this.sub = o.sub.slice();
   this.nslots = o.nslots;
   this.freeSlots = o.freeSlots;
@@ -489,7 +531,7 @@ const FolioStoreCopy = function (this: Record<string, unknown>, o: FolioStore, p
   this.listsHashB = x.listsHashB;
   this.listsHashOk = x.listsHashOk;
 } as unknown as new (o: FolioStore, pfn: Float64Array, order: Uint8Array, flags: Uint32Array, refcount: Int32Array, mapcount: Int32Array,
-  sectKind: Uint8Array, sectSlot: Int32Array) => FolioStore;
+  mmTrack: Int32Array, sectKind: Uint8Array, sectSlot: Int32Array) => FolioStore;
 FolioStoreCopy.prototype = FolioStore.prototype;
 
 /** one murmur3 round: h mixed with k */

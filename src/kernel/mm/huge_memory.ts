@@ -74,7 +74,7 @@ function __do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault, slot: number): nu
   const pfn = k.folios.pfn[slot]!;
   const entry = g.mk_huge_pmd(new Pte(), pfn, vma.vm_page_prot);
   maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
-  folio_add_new_anon_rmap(k, slot, true);
+  folio_add_new_anon_rmap(k, slot, true, vmf.mm);
   vmf.mm.anonPages += HPAGE_PMD_NR;
   set_pmd_at(k, vmf.pmd, entry, haddr, '__do_huge_pmd_anonymous_page');
   k.tr?.emit('do_huge_pmd_anonymous_page', '__do_huge_pmd_anonymous_page', { addr: haddr, pfn, pmd: entry.toString() });
@@ -129,7 +129,7 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
     k.vmstat.thp_fault_alloc++;
     const entry = g.mk_huge_pmd(new Pte(), f.pfn[nslot]!, vma.vm_page_prot);
     maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
-    folio_add_new_anon_rmap(k, nslot, true);
+    folio_add_new_anon_rmap(k, nslot, true, vmf.mm);
     vmf.mm.anonPages += HPAGE_PMD_NR;
     set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
     k.tr?.emit('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'new THP for the huge zero page' });
@@ -159,9 +159,9 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
   for (let i = 0; i < HPAGE_PMD_NR; i++) k.data.copyPage(npfn + i, f.pfn[slot]! + i);
   const entry = g.mk_huge_pmd(new Pte(), npfn, vma.vm_page_prot);
   maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
-  folio_add_new_anon_rmap(k, nslot, true);
+  folio_add_new_anon_rmap(k, nslot, true, vmf.mm);
   set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
-  folio_remove_rmap_pmd(k, slot);
+  folio_remove_rmap_pmd(k, slot, vmf.mm);
   k.folio_put(slot);
   k.tr?.emit('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'copy THP' });
   return VM_FAULT_WRITE;
@@ -274,8 +274,8 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
     if (uffd_wp) g.pte_mkuffd_wp(entry);
     t.set(i, entry);
   }
-  folio_add_anon_rmap_ptes(k, slot, pfn, HPAGE_PMD_NR, anon_exclusive);
-  folio_remove_rmap_pmd(k, slot);
+  folio_add_anon_rmap_ptes(k, slot, pfn, HPAGE_PMD_NR, anon_exclusive, mm);
+  folio_remove_rmap_pmd(k, slot, mm);
   k.tr?.emit('split_huge_pmd', '__split_huge_pmd_locked', {
     addr: haddr, old_pmd: old.toString(), dirty, write, young, soft_dirty, uffd_wp,
     first_pte: t.get(0, new Pte()).toString(),
@@ -292,7 +292,7 @@ export function zap_huge_pmd(k: Kernel, mm: MmStruct, _vma: VmArea, pmd: Slot, a
   pmd.t.clear(pmd.i);
   if (is_huge_zero_pmd(k, e)) return;
   const slot = k.folios.slotOf(k.pgt.pmd_pfn(e));
-  folio_remove_rmap_pmd(k, slot);
+  folio_remove_rmap_pmd(k, slot, mm);
   mm.anonPages -= HPAGE_PMD_NR;
   k.folio_put(slot);
   k.tr?.emit('zap_huge_pmd', 'zap_huge_pmd', { addr });

@@ -72,7 +72,7 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
       }
       for (let j = 1; j < nr; j++) k.data.copyPage(npfn + i + j, pfn + j);
     }
-    folio_remove_rmap_ptes(k, slot, pfn, nr);
+    folio_remove_rmap_ptes(k, slot, pfn, nr, mm);
     k.folio_put(slot, nr);
     mm.anonPages -= nr;
     i += nr - 1;
@@ -82,7 +82,7 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
   const entry = g.mk_huge_pmd(new Pte(), npfn, vma.vm_page_prot);
   g.pmd_mkdirty(entry);
   if (vma.vm_flags & VM_WRITE) g.pmd_mkwrite(entry);
-  folio_add_new_anon_rmap(k, nslot, true);
+  folio_add_new_anon_rmap(k, nslot, true, mm);
   mm.anonPages += HPAGE_PMD_NR;
   set_pmd_at(k, pmd, entry, haddr, 'collapse_huge_page');
   k.tr?.emit('collapse', 'collapse_huge_page', { addr: haddr, new_pfn: npfn });

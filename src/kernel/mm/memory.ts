@@ -1,4 +1,4 @@
-// The generic fault path and page zapping (mm/memory.c @v4.19 and @v6.12): handle_mm_fault,
+// The generic fault path and page zapping (mm/memory.c @v4.19, @v6.12 and @v6.18): handle_mm_fault,
 // handle_pte_fault, do_anonymous_page, do_wp_page, wp_page_reuse, wp_page_copy, zap_*_range.
 import { type Kernel, FP_ACCOUNTING_IN_CORE, FP_PTE_MARKERS } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
@@ -12,7 +12,9 @@ import {
 import { PATCH } from '../../profiles/patches.js';
 import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD } from './pgtable.js';
 import { PG_anon, PG_anon_exclusive, PG_zero } from './folio.js';
-import { folio_add_new_anon_rmap, folio_remove_rmap_pte } from './rmap.js';
+import {
+  folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_large_mapcount, folio_test_large_maybe_mapped_shared,
+} from './rmap.js';
 import {
   do_huge_pmd_anonymous_page, wp_huge_pmd, huge_pmd_set_accessed, __split_huge_pmd, zap_huge_pmd,
 } from './huge_memory.js';
@@ -216,7 +218,7 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   if (vma.vm_flags & VM_WRITE) g.pte_mkwrite(g.pte_mkdirty(entry));
   if (markerWp) g.pte_mkuffd_wp(entry);
   vmf.mm.anonPages++;
-  folio_add_new_anon_rmap(k, fslot, false);
+  folio_add_new_anon_rmap(k, fslot, false, vmf.mm);
   set_pte_at(k, slot, entry, vmf.address, 'do_anonymous_page');
   k.tr?.emit('do_anonymous_page', 'do_anonymous_page', { addr: vmf.address, pfn, pte: entry.toString() });
   return 0;
@@ -266,7 +268,7 @@ export function do_wp_page(k: Kernel, vmf: VmFault): number {
   const f = k.folios;
   if (f.test(slot, PG_anon)) {
     const pfn = g.pte_pfn(vmf.orig_pte);
-    if (wp_can_reuse(k, slot, pfn)) {
+    if (wp_can_reuse(k, slot, pfn, vmf.mm)) {
       if (unshare) return 0;
       k.tr?.emit('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'reuse' });
       return wp_page_reuse(k, vmf, slot);
@@ -280,14 +282,15 @@ export function do_wp_page(k: Kernel, vmf: VmFault): number {
  * May do_wp_page write to the anonymous page in place?
  * - v4.19: reuse_swap_page(): every mapping of the page is this one (page_trans_huge_map_swapcount <= 1)
  * - v5.9 "mm: do_wp_page() simplification": only when page_count() == 1 (a PTE-mapped THP is copied)
- * - v5.19 PG_anon_exclusive: reuse an exclusive page; otherwise the refcount test (small folios only)
+ * - v5.19 PG_anon_exclusive: reuse an exclusive page, or one wp_can_reuse_anon_folio() allows, and mark
+ *   the page exclusive (small folios only until v6.15 1da190f4d0a6)
  */
-function wp_can_reuse(k: Kernel, slot: number, pfn: number): boolean {
+function wp_can_reuse(k: Kernel, slot: number, pfn: number, mm: MmStruct): boolean {
   const f = k.folios;
   if (k.has(PATCH.anonExclusive)) {
     if (f.pageAnonExclusive(slot, pfn)) return true;
-    if (f.isLarge(slot)) return false; // wp_can_reuse_anon_folio refuses large folios
-    if (f.refcount[slot] !== 1) return false;
+    if (!wp_can_reuse_anon_folio(k, slot, mm)) return false;
+    // do_wp_page: SetPageAnonExclusive(vmf->page), that page only
     f.setPageAnonExclusive(slot, pfn, true);
     return true;
   }
@@ -298,6 +301,30 @@ function wp_can_reuse(k: Kernel, slot: number, pfn: number): boolean {
   const s = f.sub[slot];
   if (s) for (let i = 0; i < s.mapcount.length; i++) max = Math.max(max, s.mapcount[i]!);
   return max + f.mapcount[slot]! <= 1;
+}
+
+/**
+ * wp_can_reuse_anon_folio (mm/memory.c @v6.12 and @v6.18): a large folio only through
+ * __wp_can_reuse_large_anon_folio (v6.15), never before; a small one when its mapping holds the only
+ * reference (KSM merging, the swap cache and per-CPU LRU batches are not modelled).
+ */
+function wp_can_reuse_anon_folio(k: Kernel, slot: number, mm: MmStruct): boolean {
+  const f = k.folios;
+  if (f.isLarge(slot)) return k.has(PATCH.cowReusePteMappedThp) && __wp_can_reuse_large_anon_folio(k, slot, mm);
+  return f.refcount[slot] === 1;
+}
+
+/** __wp_can_reuse_large_anon_folio (mm/memory.c @v6.15..v6.18): the folio is this mm's alone */
+function __wp_can_reuse_large_anon_folio(k: Kernel, slot: number, mm: MmStruct): boolean {
+  // only one page mapped: copy it and let the large folio go
+  if (folio_large_mapcount(k, slot) <= 1) return false;
+  // another mm maps (or may map) a page of it
+  if (folio_test_large_maybe_mapped_shared(k, slot)) return false;
+  // (KSM folios are never large; the model has no swap cache)
+  // every reference is a mapping, and every mapping is in this mm: no pin, GUP or other reference
+  if (folio_large_mapcount(k, slot) !== k.folios.refcount[slot]) return false;
+  void mm; // VM_WARN_ON_ONCE: mm holds one of the two MM id slots (folio_mm_id)
+  return true;
 }
 
 /** wp_page_reuse: mkyoung, mkdirty, maybe_mkwrite in place */
@@ -327,10 +354,10 @@ export function wp_page_copy(k: Kernel, vmf: VmFault, oldSlot: number): number {
     maybe_mkwrite(k, g.pte_mkdirty(entry), vma);
   }
   if (oldSlot < 0) vmf.mm.anonPages++;
-  folio_add_new_anon_rmap(k, nslot, false);
+  folio_add_new_anon_rmap(k, nslot, false, vmf.mm);
   set_pte_at(k, vmf.pte!, entry, vmf.address, 'wp_page_copy');
   if (oldSlot >= 0) {
-    folio_remove_rmap_pte(k, oldSlot, oldPfn);
+    folio_remove_rmap_pte(k, oldSlot, oldPfn, vmf.mm);
     k.folio_put(oldSlot);
   }
   k.tr?.emit('wp_page_copy', 'wp_page_copy', { addr: vmf.address, old_pfn: oldPfn, new_pfn: npfn });
@@ -352,7 +379,7 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     const slot = vm_normal_page(k, vma, e);
     if (slot < 0) continue;
     if (k.folios.test(slot, PG_anon)) mm.anonPages--;
-    folio_remove_rmap_pte(k, slot, g.pte_pfn(e));
+    folio_remove_rmap_pte(k, slot, g.pte_pfn(e), mm);
     k.folio_put(slot);
   }
 }

@@ -225,13 +225,10 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
         else t.setRaw(i, e.lo, e.hi);
       }
     } else {
-      const basePfn = g.pte_pfn(e);
       const w = new Pte();
       for (let b = 0; b < nr; b++) {
-        w.copyFrom(e);
-        const pfn = basePfn + b;
-        w.lo = (w.lo & 0xfff) | ((pfn % 0x100000) << 12);
-        w.hi = (w.hi & ~0xfffff) | (Math.floor(pfn / 0x100000) & 0xfffff);
+        // set_ptes: each next entry by pte_advance_pfn (a PROT_NONE entry keeps its pfn inverted)
+        g.pte_advance_pfn(w.copyFrom(e), b);
         if (writableMask && writableMask[b]) g.pte_mkwrite(w);
         const s: Slot = { t, i: i + b };
         if (tracing) set_pte_at(k, s, w, a + b * PAGE_SIZE, 'change_pte_range');

@@ -1,11 +1,111 @@
-// Reverse-map accounting of folios: mapcounts, PG_anon, PG_anon_exclusive (mm/rmap.c @v4.19/@v6.12).
+// Reverse-map accounting of folios: mapcounts, PG_anon, PG_anon_exclusive (mm/rmap.c @v4.19/@v6.12), and
+// from v6.15 the MM owner tracking of large folios (include/linux/rmap.h, CONFIG_MM_ID).
 // The model keeps the counts the observable state depends on (pagemap exclusivity, kpageflags, reuse).
 import { type Kernel, FP_ANON_EXCLUSIVE } from '../kernel.js';
+import type { MmStruct } from '../include/mm_types.js';
 import { PATCH } from '../../profiles/patches.js';
-import { PG_anon, PG_lru, PG_swapbacked, PG_uptodate, PG_deferred_split } from './folio.js';
+import {
+  PG_anon, PG_lru, PG_swapbacked, PG_uptodate, PG_deferred_split, MM_TRACK, MM_ID_DUMMY, MM_ID_MASK, FOLIO_MM_IDS_SHARED_BIT,
+} from './folio.js';
 
-/** folio_add_new_anon_rmap / page_add_new_anon_rmap: a freshly allocated anon folio gets its first mapping */
-export function folio_add_new_anon_rmap(k: Kernel, slot: number, pmdMapped: boolean): void {
+// ---- MM owner tracking of large folios (6af8cb80d3a9, v6.15; the model keeps it with the row that reads it) ----
+
+/** does this kernel keep _large_mapcount and the MM ids of large folios (CONFIG_MM_ID)? */
+export function mm_id_tracking(k: Kernel): boolean {
+  return k.has(PATCH.cowReusePteMappedThp);
+}
+
+/** folio_large_mapcount (include/linux/mm.h @v6.15): every PTE and PMD mapping of any page of the folio */
+export function folio_large_mapcount(k: Kernel, slot: number): number {
+  return k.folios.mmTrack[slot * MM_TRACK]! + 1;
+}
+
+/** folio_mm_id (include/linux/rmap.h @v6.15): the MM id in slot idx (MM_ID_DUMMY when free) */
+export function folio_mm_id(k: Kernel, slot: number, idx: number): number {
+  return k.folios.mmTrack[slot * MM_TRACK + 1 + idx]! & MM_ID_MASK;
+}
+
+/** folio_set_mm_id (include/linux/rmap.h @v6.15): the flag bit above the id is kept */
+function folio_set_mm_id(k: Kernel, slot: number, idx: number, id: number): void {
+  const t = k.folios.mmTrack, j = slot * MM_TRACK + 1 + idx;
+  t[j] = (t[j]! & ~MM_ID_MASK) | id;
+}
+
+/** folio_test_large_maybe_mapped_shared (include/linux/page-flags.h @v6.15; inlined into its callers later) */
+export function folio_test_large_maybe_mapped_shared(k: Kernel, slot: number): boolean {
+  return (k.folios.mmTrack[slot * MM_TRACK + 2]! & FOLIO_MM_IDS_SHARED_BIT) !== 0;
+}
+
+function set_maybe_mapped_shared(k: Kernel, slot: number, on: boolean): void {
+  const t = k.folios.mmTrack, j = slot * MM_TRACK + 2;
+  t[j] = on ? t[j]! | FOLIO_MM_IDS_SHARED_BIT : t[j]! & ~FOLIO_MM_IDS_SHARED_BIT;
+}
+
+/** folio_set_large_mapcount (include/linux/rmap.h @v6.15): a new folio's first `mapcount` mappings, all by mm */
+export function folio_set_large_mapcount(k: Kernel, slot: number, mapcount: number, mm: MmStruct): void {
+  const t = k.folios.mmTrack, b = slot * MM_TRACK;
+  // mapcounts start at -1
+  t[b] = mapcount - 1;
+  t[b + 3] = mapcount - 1;
+  folio_set_mm_id(k, slot, 0, mm.id);
+}
+
+/**
+ * folio_add_large_mapcount (include/linux/rmap.h @v6.15): diff more mappings by mm. An mm that owns a
+ * slot counts there; a new mm takes a free slot; with no slot free it is not tracked at all. Taking
+ * slot 1, or slot 0 while other mappings exist, marks the folio "maybe mapped shared".
+ * (The 32-bit overflow branch is left out: the model is x86-64.)
+ */
+export function folio_add_large_mapcount(k: Kernel, slot: number, diff: number, mm: MmStruct): void {
+  const t = k.folios.mmTrack, b = slot * MM_TRACK;
+  const id = mm.id;
+  const v = t[b]! + diff;
+  t[b] = v;
+  if (folio_mm_id(k, slot, 0) === id) {
+    t[b + 3] = t[b + 3]! + diff;
+  } else if (folio_mm_id(k, slot, 1) === id) {
+    t[b + 4] = t[b + 4]! + diff;
+  } else if (folio_mm_id(k, slot, 0) === MM_ID_DUMMY) {
+    folio_set_mm_id(k, slot, 0, id);
+    t[b + 3] = diff - 1;
+    // there may be mappings by other mms already
+    if (v !== diff - 1) set_maybe_mapped_shared(k, slot, true);
+  } else if (folio_mm_id(k, slot, 1) === MM_ID_DUMMY) {
+    folio_set_mm_id(k, slot, 1, id);
+    t[b + 4] = diff - 1;
+    // slot 0 has mappings too
+    set_maybe_mapped_shared(k, slot, true);
+  }
+}
+
+/**
+ * folio_sub_large_mapcount (include/linux/rmap.h @v6.15): diff fewer mappings by mm. A slot whose
+ * count goes below zero is freed; then, if one slot holds every remaining mapping (or none is left),
+ * the folio is "mapped exclusively" again.
+ */
+export function folio_sub_large_mapcount(k: Kernel, slot: number, diff: number, mm: MmStruct): void {
+  const t = k.folios.mmTrack, b = slot * MM_TRACK;
+  const id = mm.id;
+  const v = t[b]! - diff;
+  t[b] = v;
+  if (folio_mm_id(k, slot, 0) === id) {
+    t[b + 3] = t[b + 3]! - diff;
+    if (t[b + 3]! >= 0) return;
+    t[b + 3] = -1;
+    folio_set_mm_id(k, slot, 0, MM_ID_DUMMY);
+  } else if (folio_mm_id(k, slot, 1) === id) {
+    t[b + 4] = t[b + 4]! - diff;
+    if (t[b + 4]! >= 0) return;
+    t[b + 4] = -1;
+    folio_set_mm_id(k, slot, 1, MM_ID_DUMMY);
+  }
+  if (t[b + 3] === v || t[b + 4] === v) set_maybe_mapped_shared(k, slot, false);
+}
+
+// ---- adding and removing mappings ---------------------------------------------------------------
+
+/** folio_add_new_anon_rmap / page_add_new_anon_rmap: a freshly allocated anon folio gets its first mapping, by mm */
+export function folio_add_new_anon_rmap(k: Kernel, slot: number, pmdMapped: boolean, mm: MmStruct): void {
   const f = k.folios;
   f.setFlag(slot, PG_anon | PG_swapbacked | PG_uptodate | PG_lru);
   if (f.isLarge(slot) && !pmdMapped) {
@@ -14,6 +114,7 @@ export function folio_add_new_anon_rmap(k: Kernel, slot: number, pmdMapped: bool
   } else {
     f.mapcount[slot] = 1;
   }
+  if (f.isLarge(slot) && mm_id_tracking(k)) folio_set_large_mapcount(k, slot, pmdMapped ? 1 : f.nrPages(slot), mm);
   // v5.19: a new anonymous page is exclusive to its mm (RMAP_EXCLUSIVE)
   if (k.fp & FP_ANON_EXCLUSIVE) {
     if (f.isLarge(slot) && !pmdMapped) f.subpages(slot).exclusive.fill(1);
@@ -21,8 +122,8 @@ export function folio_add_new_anon_rmap(k: Kernel, slot: number, pmdMapped: bool
   }
 }
 
-/** folio_add_anon_rmap_ptes: nr PTEs of a large folio start mapping pages pfn.. (PMD split, fork) */
-export function folio_add_anon_rmap_ptes(k: Kernel, slot: number, pfn: number, nr: number, exclusive: boolean): void {
+/** folio_add_anon_rmap_ptes: nr PTEs of a large folio in mm start mapping pages pfn.. (PMD split) */
+export function folio_add_anon_rmap_ptes(k: Kernel, slot: number, pfn: number, nr: number, exclusive: boolean, mm: MmStruct): void {
   const f = k.folios;
   const s = f.subpages(slot);
   const i0 = pfn - f.pfn[slot]!;
@@ -30,29 +131,41 @@ export function folio_add_anon_rmap_ptes(k: Kernel, slot: number, pfn: number, n
     s.mapcount[i]!++;
     if (exclusive) s.exclusive[i] = 1;
   }
+  if (mm_id_tracking(k)) folio_add_large_mapcount(k, slot, nr, mm);
 }
 
-/** folio_add_anon_rmap_pte for an order-0 folio that gains a mapping (fork) */
-export function page_dup_rmap(k: Kernel, slot: number, pfn: number): void {
+/** folio_try_dup_anon_rmap_pte (fork, copy_present_pte): the child's mm (dst) maps the page at pfn too */
+export function page_dup_rmap(k: Kernel, slot: number, pfn: number, dst: MmStruct): void {
   const f = k.folios;
-  if (f.isLarge(slot)) f.subpages(slot).mapcount[pfn - f.pfn[slot]!]!++;
-  else f.mapcount[slot]!++;
+  if (f.isLarge(slot)) {
+    f.subpages(slot).mapcount[pfn - f.pfn[slot]!]!++;
+    if (mm_id_tracking(k)) folio_add_large_mapcount(k, slot, 1, dst);
+  } else f.mapcount[slot]!++;
   f.refcount[slot]!++;
 }
 
-/** folio_remove_rmap_pte: one PTE stops mapping pfn; a partially mapped large folio is queued for deferred split */
-export function folio_remove_rmap_pte(k: Kernel, slot: number, pfn: number): void {
-  folio_remove_rmap_ptes(k, slot, pfn, 1);
+/** folio_try_dup_anon_rmap_pmd (fork, copy_huge_pmd): the child's mm (dst) maps the THP with a PMD too */
+export function folio_try_dup_anon_rmap_pmd(k: Kernel, slot: number, dst: MmStruct): void {
+  const f = k.folios;
+  f.mapcount[slot]!++;
+  f.refcount[slot]!++;
+  if (mm_id_tracking(k)) folio_add_large_mapcount(k, slot, 1, dst);
 }
 
-/** folio_remove_rmap_ptes (mm/rmap.c @v6.18): nr PTEs mapping pfn.. of one folio go at once; only then is a
+/** folio_remove_rmap_pte: one PTE of mm stops mapping pfn; a partially mapped large folio is queued for deferred split */
+export function folio_remove_rmap_pte(k: Kernel, slot: number, pfn: number, mm: MmStruct): void {
+  folio_remove_rmap_ptes(k, slot, pfn, 1, mm);
+}
+
+/** folio_remove_rmap_ptes (mm/rmap.c @v6.18): nr PTEs of mm mapping pfn.. of one folio go at once; only then is a
  * still partly mapped large folio queued for deferred split */
-export function folio_remove_rmap_ptes(k: Kernel, slot: number, pfn: number, nr: number): void {
+export function folio_remove_rmap_ptes(k: Kernel, slot: number, pfn: number, nr: number, mm: MmStruct): void {
   const f = k.folios;
   if (!f.isLarge(slot)) {
     f.mapcount[slot] = f.mapcount[slot]! - nr;
     return;
   }
+  if (mm_id_tracking(k)) folio_sub_large_mapcount(k, slot, nr, mm);
   const s = f.subpages(slot);
   const i0 = pfn - f.pfn[slot]!;
   // __folio_remove_rmap: only pages this removal left unmapped count ("nr"), and a PMD mapping elsewhere
@@ -65,7 +178,8 @@ export function folio_remove_rmap_ptes(k: Kernel, slot: number, pfn: number, nr:
   }
 }
 
-/** folio_remove_rmap_pmd */
-export function folio_remove_rmap_pmd(k: Kernel, slot: number): void {
+/** folio_remove_rmap_pmd: mm's PMD mapping of the THP goes */
+export function folio_remove_rmap_pmd(k: Kernel, slot: number, mm: MmStruct): void {
   k.folios.mapcount[slot]!--;
+  if (mm_id_tracking(k)) folio_sub_large_mapcount(k, slot, 1, mm);
 }

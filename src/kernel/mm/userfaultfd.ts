@@ -94,7 +94,7 @@ function mfill_atomic_install_pte(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, t
     if (wp) g.pte_mkuffd_wp(e);
     else g.pte_mkwrite(e);
   } else if (wp) g.pte_mkuffd_wp(e);
-  folio_add_new_anon_rmap(k, slot, false);
+  folio_add_new_anon_rmap(k, slot, false, ctx.mm);
   ctx.mm.anonPages++;
   set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
 }

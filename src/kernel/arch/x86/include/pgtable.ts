@@ -170,6 +170,14 @@ export class X86Pgtable {
     return (lo >>> 12) + (hi & PFN_HI_MASK) * 0x100000;
   }
   pmd_pfn(e: Pte): number { return this.pte_pfn(e); }
+  /** pte_advance_pfn (x86, pgtable.h): the entry for the page nr further on; a PROT_NONE entry's inverted pfn goes down */
+  pte_advance_pfn(e: Pte, nr: number): Pte {
+    const raw = (e.lo >>> 12) + (e.hi & PFN_HI_MASK) * 0x100000;
+    const next = (e.lo !== 0 || e.hi !== 0) && (e.lo & _PAGE_PRESENT) === 0 ? raw - nr : raw + nr;
+    e.lo = ((e.lo & 0xfff) | ((next % 0x100000) << 12)) | 0;
+    e.hi = ((e.hi & ~PFN_HI_MASK) | (Math.floor(next / 0x100000) & PFN_HI_MASK)) | 0;
+    return e;
+  }
 
   /** pfn_pte / mk_pte: pfn<<12 | prot (prot is already masked by __supported_pte_mask) */
   pfn_pte(e: Pte, pfn: number, prot: Pte): Pte {
