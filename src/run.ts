@@ -4,6 +4,7 @@ import type { KernelSpec } from './kernel/kernel.js';
 import { Machine, parseSchedule } from './sched/machine.js';
 import { buildObservation, evalExpectations, evalPred, expectationPasses, ExpectResult, Observation, whenMatches } from './scenario/outcome.js';
 import type { TraceEvent } from './trace/events.js';
+import { budgetDoing } from './sched/budget.js';
 
 export interface RunResult {
   spec: KernelSpec;
@@ -53,6 +54,7 @@ export interface RunOptions {
 
 export function runScenario(sc: CompiledScenario, spec: KernelSpec, opts: RunOptions = {}): RunResult {
   const m = new Machine(sc, spec, { trace: opts.trace !== false });
+  budgetDoing(() => m.describeNow());
   m.runSetup();
   if (opts.schedule) m.runSchedule(parseSchedule(opts.schedule));
   else m.runDefault();

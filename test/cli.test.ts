@@ -142,3 +142,33 @@ describe('mmsim run evaluates the conditions of check on its one execution', () 
     expect(n.status).toBe(1);
   });
 });
+
+describe('budgets bound the whole command, setup included: exit 3 with what was under way', () => {
+  const HUGE = 'name: t\nkernel: v6.18\nsetup:\n  - mmap: { as: m, len: 8G }\n  - memset: { addr: m, len: 8G, value: 1 }\n';
+  it('run --max-time stops a setup memset', () => {
+    const r = cli(['run', '-', '-q', '--max-time', '1'], HUGE);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/^mmsim: incomplete: --max-time 1 s ran out during setup op setup#2 memset \(line 5\), [\d.]+ [MG]iB done\n$/);
+  });
+  it('run --max-memory stops a memset that would need more than the budget', () => {
+    const r = cli(['run', '-', '-q', '--max-memory', '200M'], HUGE);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/the memory budget \(200 MiB, --max-memory\) ran out during setup op setup#2 memset/);
+  });
+  it('check --max-time bounds the setup too', () => {
+    const r = cli(['check', '-', '--max-time', '1'], HUGE + 'threads:\n  a:\n    - write: { addr: m }\n');
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/--max-time 1 s ran out during setup op setup#2 memset/);
+  });
+  it('a server loop that never blocks is incomplete (exit 3), not bad input', () => {
+    const spin = 'name: t\nkernel: v6.18\nsetup:\n  - mmap: { as: m, len: 4K }\nthreads:\n  s:\n    loop: true\n    ops:\n      - write: { addr: m }\n';
+    const r = cli(['run', '-', '-q', '--max-steps', '5000'], spin);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/incomplete: .*5000 steps/);
+  });
+  it('budget options are checked', () => {
+    expect(cli(['run', SEED, '--max-time', 'soon']).status).toBe(2);
+    expect(cli(['run', SEED, '--max-memory', 'lots']).status).toBe(2);
+    expect(cli(['run', SEED, '--max-steps', '-1']).status).toBe(2);
+  });
+});

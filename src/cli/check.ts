@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import { readScenarioArg } from './input.js';
 import type { Verdict } from '../scenario/load.js';
+import { Budget, defaultMemoryBytes, parseMemory } from '../sched/budget.js';
 import { resolveKernel } from '../profiles/profiles.js';
 import { checkScenario, CheckError, CheckResult } from '../explore/check.js';
 import { checkJson, formatCheck, progressLine } from '../explore/report.js';
@@ -28,6 +29,7 @@ interface CheckCliOptions {
   maxStates?: number;
   maxTime?: number;
   maxDepth?: number;
+  maxMemory?: string;
   reduction: boolean;
   random?: number;
   seed?: number;
@@ -58,6 +60,10 @@ export function checkExitCode(r: CheckResult): 0 | 1 | 3 {
   return undecided ? 3 : 0;
 }
 
+function badMemory(v: string): never {
+  throw new CheckError(`--max-memory must be a size: 512, 512M, 2G, not '${v}'`);
+}
+
 export function registerCheck(program: Command, setExit: (code: number) => void): void {
   program.command('check')
     .description('explore every interleaving of the scenario threads; herd7-style verdicts and replayable counterexamples')
@@ -73,6 +79,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
     .option('--seed <n>', 'seed of the random walks (printed; replays every walk)', count('seed', 0))
     .option('--pct', 'random walks with PCT priority scheduling')
     .option('--pct-depth <d>', 'PCT bug depth (priority change points + 1)', count('pct-depth', 1))
+    .option('--max-memory <size>', 'stop (exit 3) when the search needs more memory: MiB, or 512M, 2G')
     .option('--json', 'one JSON document (a list, one entry per kernel)')
     .option('-q, --quiet', 'no counterexample traces')
     .option('--no-progress', 'no progress line on the terminal')
@@ -85,7 +92,14 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       const specs = kernels.map((k) => resolveKernel(k, o.patch, [...sc.config, ...o.config]));
       const tty = process.stderr.isTTY === true && o.progress !== false;
       const results: CheckResult[] = [];
-      for (const spec of specs) {
+      // the setup (and anything else outside the search) is bounded too: the search stops itself at
+      // --max-time with what it found; this budget, a little later, stops what the search does not
+      const budget = new Budget({
+        maxTimeMs: o.maxTime !== undefined ? o.maxTime * 1000 * 1.1 + 500 : undefined,
+        timeLabel: `--max-time ${o.maxTime} s`,
+        maxMemoryBytes: o.maxMemory !== undefined ? parseMemory(o.maxMemory) ?? badMemory(o.maxMemory) : defaultMemoryBytes(),
+      });
+      budget.run(() => { for (const spec of specs) {
         const r = checkScenario(sc, spec, {
           reduction: o.reduction, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
           random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth,
@@ -97,7 +111,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
           process.stdout.write(formatCheck(r, { traces: !o.quiet }).join('\n') + '\n');
           if (specs.length > 1) process.stdout.write('\n');
         }
-      }
+      } });
       if (o.json) process.stdout.write(JSON.stringify(results.map(checkJson), (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v), 2) + '\n');
       else if (results.length > 1) {
         process.stdout.write('Summary\n');

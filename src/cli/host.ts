@@ -6,6 +6,7 @@ import { readScenarioArg } from './input.js';
 import type { Observation, ExpectResult } from '../scenario/outcome.js';
 import { probeHost, hostSpec, formatCaps, measuredConfig, specCommandLine, SpecOverrides } from '../host/probe.js';
 import { HostError } from '../host/executor.js';
+import { parseSeconds } from '../sched/budget.js';
 import { missingCapability } from '../host/requirements.js';
 import { runOnHost } from '../host/run.js';
 import { differential } from '../host/differential.js';
@@ -73,12 +74,7 @@ export function formatCompare(rows: CompareRow[], all: boolean): string[] {
 }
 
 /** a duration in ms from "30" (seconds), "30s", "500ms" or "2m"; null when it is not one */
-export function parseDuration(text: string): number | null {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m)?\s*$/.exec(text);
-  if (!m) return null;
-  const ms = Number(m[1]) * (m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000);
-  return ms > 0 && Number.isFinite(ms) ? Math.round(ms) : null;
-}
+export const parseDuration = parseSeconds;
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];

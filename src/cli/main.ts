@@ -10,7 +10,8 @@ import { PATCH_LIST } from '../profiles/patches.js';
 import { formatConfig } from '../profiles/config.js';
 import { runScenario, RunResult } from '../run.js';
 import { formatJson, formatKlog, formatText } from '../trace/format.js';
-import { MachineError } from '../sched/machine.js';
+import { MachineError, DEFAULT_STEP_LIMIT } from '../sched/machine.js';
+import { Budget, BudgetExceeded, defaultMemoryBytes, parseMemory, parseSeconds } from '../sched/budget.js';
 import { ScenarioRuntimeError } from '../sched/exec.js';
 import { EvalError } from '../scenario/expr.js';
 import { compareTable, compareJson } from './compare.js';
@@ -28,6 +29,36 @@ function packageVersion(): string {
     } catch { /* try the next */ }
   }
   return 'unknown';
+}
+
+interface BudgetOpts {
+  maxTime?: string;
+  maxSteps?: string;
+  maxMemory?: string;
+  progress?: boolean;
+}
+
+let progressShown = false;
+function clearProgress(): void {
+  if (progressShown) process.stderr.write('\r\x1b[K');
+  progressShown = false;
+}
+
+/** the budget of a run or compare: --max-time, --max-steps, --max-memory, and a progress line on a terminal */
+export function budgetOf(o: BudgetOpts): Budget {
+  const maxTimeMs = o.maxTime === undefined ? undefined : parseSeconds(o.maxTime) ?? badOption('--max-time', o.maxTime, 'a duration: 30, 30s, 500ms, 2m');
+  const steps = o.maxSteps === undefined ? undefined : Number(o.maxSteps);
+  if (steps !== undefined && !(Number.isInteger(steps) && steps > 0)) badOption('--max-steps', o.maxSteps!, 'a positive whole number');
+  const maxMemoryBytes = o.maxMemory === undefined ? defaultMemoryBytes() : parseMemory(o.maxMemory) ?? badOption('--max-memory', o.maxMemory, 'a size: 512, 512M, 2G');
+  const tty = process.stderr.isTTY === true && o.progress !== false;
+  return new Budget({ maxTimeMs, maxSteps: steps, maxMemoryBytes }, tty ? (p) => {
+    progressShown = true;
+    process.stderr.write(`\r\x1b[K${pc.dim(`mmsim: ${(p.elapsedMs / 1000).toFixed(1)} s  ${p.what}`)}`);
+  } : undefined);
+}
+
+function badOption(name: string, value: string, want: string): never {
+  throw new UsageError(`${name} must be ${want}, not '${value}'`);
 }
 
 /** errors a user can cause: printed in one line, exit 2 */
@@ -101,11 +132,16 @@ export async function main(argv: string[]): Promise<number> {
     .option('-f, --format <fmt>', 'text | json | klog', 'text')
     .option('-s, --schedule <steps>', 'thread names, one per step: "vcpu uffd*3 vcpu"')
     .option('-q, --quiet', 'text: outcome only, no trace')
-    .action((file: string, o: { kernel?: string; patch: string[]; config: string[]; format: string; schedule?: string; quiet?: boolean }) => {
+    .option('--max-time <duration>', 'stop (exit 3) after this long, setup included: seconds, or 500ms, 2m')
+    .option('--max-steps <n>', 'stop (exit 3) after this many scheduler steps', String(DEFAULT_STEP_LIMIT))
+    .option('--max-memory <size>', 'stop (exit 3) when the model needs more memory: MiB, or 512M, 2G')
+    .option('--no-progress', 'no progress line on the terminal')
+    .action((file: string, o: { kernel?: string; patch: string[]; config: string[]; format: string; schedule?: string; quiet?: boolean } & BudgetOpts) => {
       if (!['text', 'json', 'klog'].includes(o.format)) throw new UsageError(`--format must be text, json or klog, not '${o.format}'`);
       const sc = readScenarioArg(file);
       const spec = kernelFor(sc, o.kernel, o.patch, o.config);
-      const r = runScenario(sc, spec, { schedule: o.schedule });
+      const r = budgetOf(o).run(() => runScenario(sc, spec, { schedule: o.schedule }));
+      clearProgress();
       printRun(r, sc, o.format, !!o.quiet);
       code = r.ok ? 0 : 1;
     });
@@ -118,10 +154,16 @@ export async function main(argv: string[]): Promise<number> {
     .option('-c, --config <kv>', 'config overrides for every kernel', collect, [])
     .option('--all', 'show every row, not only the rows that differ')
     .option('--json', 'every row and each kernel\'s expectations as JSON')
-    .action((file: string, o: { kernel: string[]; patch: string[]; config: string[]; all?: boolean; json?: boolean }) => {
+    .option('--max-time <duration>', 'stop (exit 3) after this long in all: seconds, or 500ms, 2m')
+    .option('--max-steps <n>', 'stop (exit 3) when one run takes more scheduler steps', String(DEFAULT_STEP_LIMIT))
+    .option('--max-memory <size>', 'stop (exit 3) when the model needs more memory: MiB, or 512M, 2G')
+    .option('--no-progress', 'no progress line on the terminal')
+    .action((file: string, o: { kernel: string[]; patch: string[]; config: string[]; all?: boolean; json?: boolean } & BudgetOpts) => {
       const sc = readScenarioArg(file);
       if (o.kernel.length === 0) throw new UsageError('compare needs --kernel at least once');
-      const runs = o.kernel.map((k) => runScenario(sc, kernelFor(sc, k, o.patch, o.config), { trace: true }));
+      const specs = o.kernel.map((k) => kernelFor(sc, k, o.patch, o.config));
+      const runs = budgetOf(o).run(() => specs.map((spec) => runScenario(sc, spec, { trace: true })));
+      clearProgress();
       out(o.json ? JSON.stringify(compareJson(sc, runs), (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v), 2) : compareTable(sc, runs, !!o.all));
       code = runs.every((r) => r.ok) ? 0 : 1;
     });
@@ -167,6 +209,11 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
+    clearProgress();
+    if (e instanceof BudgetExceeded) {
+      process.stderr.write(`mmsim: incomplete: ${e.message}\n`);
+      return 3;
+    }
     if (e instanceof ScenarioError || e instanceof SpecError || e instanceof UsageError || e instanceof MachineError ||
         e instanceof ScenarioRuntimeError || e instanceof EvalError || e instanceof CheckError || e instanceof InputError) {
       process.stderr.write(`mmsim: ${e.message}\n`);

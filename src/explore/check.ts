@@ -7,6 +7,7 @@
 // is evaluated on every outcome and gets herd7's verdict: Always, Sometimes or Never. A condition
 // that does not hold comes with the shortest schedule that shows it, replayable with
 // `mmsim run --schedule`.
+import { budgetDoing } from '../sched/budget.js';
 import type { CompiledScenario, Condition, Verdict } from '../scenario/load.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import { Machine, formatSchedule } from '../sched/machine.js';
@@ -137,6 +138,7 @@ export function checkScenario(sc: CompiledScenario, spec: KernelSpec, opts: Chec
     if (p) throw new CheckError(`${sc.file}:${c.line}: condition ${c.name ?? ''}: '${p}' predicates depend on the trace of one run, not on a state; check cannot evaluate them`);
   }
   const root = new Machine(sc, spec, { trace: false });
+  budgetDoing(() => root.describeNow());
   root.runSetup();
 
   const outcomes = new Map<string, Outcome>();

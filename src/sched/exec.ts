@@ -1,5 +1,6 @@
 // Executing scenario operations on the model: system calls (errno recorded) and user memory accesses
 // (through the MMU, with page faults that may sleep in handle_userfault).
+import { cond_resched } from '../kernel/kernel/sched/core.js';
 import type { Machine, OpRecord, ThreadState, VarValue } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { decimal, evalExpr, EvalError, Expr } from '../scenario/expr.js';
@@ -348,6 +349,7 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     m.vars.set(`\0buf:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out });
   }
   while (t.progress < len) {
+    cond_resched();
     const a = addr + t.progress;
     const pfn = mmu_access(k, mm, a, write);
     if (pfn < 0) {
@@ -367,11 +369,11 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     const off = a & PAGE_MASK_LO;
     const n = Math.min(len - t.progress, PAGE_SIZE - off);
     if (op.op === 'read') k.data.readInto(pfn, off, out!, t.progress, n);
+    else if (op.op === 'memset') k.data.fillBytes(pfn, off, n, op.value);
     else {
       for (let i = 0; i < n; i++) {
         const b = t.progress + i;
-        if (op.op === 'write') k.data.writeByte(pfn, off + i, b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff);
-        else k.data.writeByte(pfn, off + i, op.value);
+        k.data.writeByte(pfn, off + i, b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff);
       }
     }
     t.progress += n;

@@ -1,5 +1,6 @@
 // The machine a scenario runs on: the kernel model, one task per scenario thread, and a scheduler that
 // lets one thread take one atomic step (an operation, or the resumption of a blocked one) at a time.
+import { BudgetExceeded, budgetStep } from './budget.js';
 import { Kernel, KernelSpec } from '../kernel/kernel.js';
 import type { Task } from '../kernel/include/sched.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
@@ -82,6 +83,7 @@ export interface Process {
 }
 
 export class MachineError extends Error {}
+
 
 export class Machine {
   readonly k: Kernel;
@@ -195,6 +197,8 @@ export class Machine {
       k.tr.thread = t.name;
       k.tr.step = t === this.setup ? 0 : this.step + 1;
     }
+    budgetStep();
+    this.cur = t;
     if (t !== this.setup) {
       this.step++;
       if (this.takenArr !== null) this.takenArr.push(t.name);
@@ -236,6 +240,19 @@ export class Machine {
     }
   }
 
+  /** the thread of the step under way (for the progress line and budget messages) */
+  cur: ThreadState | null = null;
+
+  /** what the machine is doing now: "setup op setup#2 memset (line 5), 1.2 GiB done" */
+  describeNow(): string {
+    const t = this.cur;
+    if (!t) return '';
+    const op = t.ops[t.pc];
+    if (!op) return `${t.name === 'setup' ? 'the setup' : `thread ${t.name}`}`;
+    const done = t.progress > 0 ? `, ${fmtBytes(t.progress)} done` : '';
+    return `${t.name === 'setup' ? 'setup' : `thread ${t.name}`} op ${op.id} ${op.op} (line ${op.line})${done}`;
+  }
+
   /** a loop thread waiting for a uffd message at the head of its loop: a server with no work, not a deadlock */
   idle(t: ThreadState): boolean {
     return t.loop && t.status === 'blocked' && t.pc === 0 && t.wait?.kind === 'uffd_read';
@@ -245,7 +262,7 @@ export class Machine {
   runDefault(): void {
     let cur: ThreadState | null = null;
     for (let n = 0; ; n++) {
-      if (n >= DEFAULT_STEP_LIMIT) throw new MachineError(`the default schedule did not end after ${DEFAULT_STEP_LIMIT} steps (a loop thread that never blocks?)`);
+      if (n >= DEFAULT_STEP_LIMIT) throw new BudgetExceeded('max-steps', `the default schedule did not end after ${DEFAULT_STEP_LIMIT} steps (a loop thread that never blocks?); --max-steps sets the limit`);
       if (!cur || !this.runnable(cur)) {
         cur = null;
         for (const t of this.threads) {
@@ -720,4 +737,8 @@ function recordHash(r: OpRecord): void {
   }
   recHashA = fmix32(a ^ Math.imul(b, 0x85ebca6b));
   recHashB = fmix32(b + Math.imul(a, 0xc2b2ae35));
+}
+
+function fmtBytes(n: number): string {
+  return n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(1)} GiB` : n >= 2 ** 20 ? `${(n / 2 ** 20).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(0)} KiB` : `${n} B`;
 }

@@ -1,6 +1,7 @@
 // madvise(2) for private anonymous memory (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
 // MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE) and MADV_REMOVE's refusal. MADV_COLD and
 // MADV_PAGEOUT (LRU deactivation, reclaim) are not modelled: they end the run as such.
+import { cond_resched } from '../kernel/sched/core.js';
 import type { Kernel } from '../kernel.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
@@ -127,6 +128,7 @@ function madvise_cold_or_pageout(vma: VmArea, pageout: boolean): void {
 function populate(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, write: boolean): void {
   if (write && !(vma.vm_flags & VM_WRITE)) fail('EINVAL', 'MADV_POPULATE_WRITE on a read-only mapping');
   for (let a = start; a < end; a += PAGE_SIZE) {
+    cond_resched();
     for (let tries = 0; tries < 4; tries++) {
       if (mmu_access(k, mm, a, write) >= 0) break;
       const flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_REMOTE | (write ? FAULT_FLAG_WRITE : 0);

@@ -249,6 +249,24 @@ export class PageData {
     }
   }
 
+  /** n bytes from off set to v (a user-space memset over the page): a whole page is replaced at once */
+  fillBytes(pfn: number, off: number, n: number, v: number): void {
+    if (off !== 0 || n !== PAGE_SIZE) {
+      for (let i = 0; i < n; i++) this.writeByte(pfn, off + i, v);
+      return;
+    }
+    if (v === 0) {
+      this.clearPage(pfn);
+      return;
+    }
+    const d = new Uint8Array(PAGE_SIZE);
+    d.fill(v);
+    this.ownMaps();
+    this.put(pfn, d);
+    if (this.everShared) this.owned.add(pfn);
+    if (pfn === this.lastOwned) this.lastOwned = -1;
+  }
+
   /** copy_user_highpage / copy_mc_user_highpage */
   copyPage(dst: number, src: number): void {
     const b = this.look(src);

@@ -7,6 +7,7 @@ import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
 import type { VmArea } from '../include/mm_types.js';
 import { VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { fail } from '../include/errno.js';
+import { cond_resched } from '../kernel/sched/core.js';
 import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
@@ -108,6 +109,7 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   anon_vma_prepare(vma);
   let done = 0;
   for (let a = dst; a < dst + len; a += PAGE_SIZE) {
+    cond_resched();
     const pmd = k.pmdAlloc(ctx.mm, a);
     const pmdv = pmd.t.get(pmd.i, new Pte());
     if (g.pmd_trans_huge(pmdv)) {
@@ -137,6 +139,7 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
   let done = 0;
   for (let a = dst; a < dst + len; a += PAGE_SIZE) {
+    cond_resched();
     const pmd = k.pmdAlloc(ctx.mm, a);
     const pmdv = pmd.t.get(pmd.i, new Pte());
     if (g.pmd_trans_huge(pmdv)) {
