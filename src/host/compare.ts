@@ -3,7 +3,7 @@
 // mapping it lies in; everything else must be equal. Fields the kernel cannot show (raw PTE/PMD values,
 // the model's PFNs, trace and klog) are not compared; masks are explained in docs/fidelity.md.
 import type { CompiledScenario } from '../scenario/load.js';
-import type { Observation } from '../scenario/outcome.js';
+import { formatOutObs, type Observation } from '../scenario/outcome.js';
 import { KPF } from '../kernel/include/uapi.js';
 
 export type RowStatus = 'agree' | 'differ' | 'known';
@@ -56,7 +56,8 @@ export function relativize(text: string, mappings: Observation['mappings']): str
 function opValue(o: Observation, id: string): string {
   const r = o.ops[id];
   if (!r) return '(did not run)';
-  if (r.errno) return `-${r.errno}`;
+  // a failed call says what it wrote back (uffdio_copy.copy after a partial copy, PAGEMAP_SCAN's walk_end)
+  if (r.errno) return r.out ? `-${r.errno} ${relativize(formatOutObs(r.out), o.mappings)}` : `-${r.errno}`;
   if (r.op === 'fork') return 'pid';
   return relativize(r.result ?? '0', o.mappings);
 }

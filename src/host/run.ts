@@ -2,7 +2,7 @@
 // into the model's Observation type, so that the two compare field by field.
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import type { Observation, ThreadObs } from '../scenario/outcome.js';
+import type { Observation, OpObs, OutObs, ThreadObs } from '../scenario/outcome.js';
 import { whereIs, shortHex } from '../scenario/outcome.js';
 import type { Snapshot, PageObs } from '../scenario/observe.js';
 import { digestBytes } from '../sched/exec.js';
@@ -27,7 +27,7 @@ interface RawRun {
   ok: boolean;
   error?: string;
   threads: { name: string; state: string; signal: number; minflt: number; majflt: number }[];
-  records: { t: number; i: number; errno: number; result: string | null }[];
+  records: { t: number; i: number; errno: number; result: string | null; out?: OutObs }[];
   vars: Record<string, RawVar>;
   snapshots: Record<string, RawSnapshot>;
   taken: string[];
@@ -92,7 +92,9 @@ export function toObservation(sc: CompiledScenario, raw: RawRun, kernel: string,
     if (!at) continue;
     let result = r.result;
     if (result !== null && result.startsWith('bytes:')) result = digestBytes(hexBytes(result.slice(6)));
-    ops[at.op.id] = { thread: at.thread, op: at.op.op, errno: r.errno ? ERRNO_NAME[r.errno] ?? String(r.errno) : null, result: r.errno ? null : result };
+    const rec: OpObs = { thread: at.thread, op: at.op.op, errno: r.errno ? ERRNO_NAME[r.errno] ?? String(r.errno) : null, result: r.errno ? null : result };
+    if (r.out) rec.out = r.out;
+    ops[at.op.id] = rec;
   }
   const msgs: Observation['msgs'] = {};
   const buffers: Observation['buffers'] = {};

@@ -8,7 +8,7 @@ import type { CompiledScenario, When } from './load.js';
 import type { Snapshot } from './observe.js';
 import { Pred, MODEL_ONLY } from './predicates.js';
 import { evalExpr, Env, EvalError, exprToString } from './expr.js';
-import { digestBytes } from '../sched/exec.js';
+import { digestBytes, type OpOut } from '../sched/exec.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { KPF, PM } from '../kernel/include/uapi.js';
 import { formatKlog } from '../trace/format.js';
@@ -19,13 +19,53 @@ export interface ThreadObs {
   minflt: number;
   majflt: number;
 }
+/**
+ * the fields an ioctl wrote back into its argument struct, also when it failed: uffdio_copy.copy,
+ * uffdio_zeropage.zeropage (bytes, or -errno when not even the first page was filled), pm_scan_arg.walk_end
+ * and the regions written to its vector (addresses in hex)
+ */
+export interface OutObs {
+  copy?: number;
+  zeropage?: number;
+  walk_end?: string;
+  regions?: { start: string; end: string; categories: number }[];
+}
+export interface OpObs {
+  thread: string;
+  op: string;
+  errno: string | null;
+  result: string | null;
+  /** absent when the call wrote nothing back (it has no such fields, or failed before writing them) */
+  out?: OutObs;
+}
+
+/** an OpOut of the model as an observation */
+export function outObs(o: OpOut): OutObs {
+  const r: OutObs = {};
+  if (o.copy !== undefined) r.copy = o.copy;
+  if (o.zeropage !== undefined) r.zeropage = o.zeropage;
+  if (o.regions) r.regions = o.regions.map((x) => ({ start: '0x' + x.start.toString(16), end: '0x' + x.end.toString(16), categories: x.categories }));
+  if (o.walk_end !== undefined) r.walk_end = '0x' + o.walk_end.toString(16);
+  return r;
+}
+
+/** an OutObs as text, addresses relative to the scenario's mappings: "copy=4096", "ram-ram+0x2000:0xa walk_end=ram+0x10000" */
+export function formatOutObs(o: OutObs, rel: (hex: string) => string = (h) => h): string {
+  const parts: string[] = [];
+  if (o.copy !== undefined) parts.push(`copy=${o.copy}`);
+  if (o.zeropage !== undefined) parts.push(`zeropage=${o.zeropage}`);
+  for (const x of o.regions ?? []) parts.push(`${rel(x.start)}-${rel(x.end)}:0x${x.categories.toString(16)}`);
+  if (o.walk_end !== undefined) parts.push(`walk_end=${rel(o.walk_end)}`);
+  return parts.join(' ');
+}
+
 export interface Observation {
   scenario: string;
   kernel: string;
   release: string;
   source: 'model' | 'host';
   threads: Record<string, ThreadObs>;
-  ops: Record<string, { thread: string; op: string; errno: string | null; result: string | null }>;
+  ops: Record<string, OpObs>;
   mappings: Record<string, { addr: string; len: string }>;
   msgs: Record<string, { event: number; flags: number; address: string; where: string }>;
   buffers: Record<string, { addr: string; digest: string; hex: string }>;
@@ -65,7 +105,7 @@ export function buildObservation(m: Machine, spec: KernelSpec): Observation {
     };
   }
   const ops: Observation['ops'] = {};
-  for (const r of m.records) ops[r.id] = { thread: r.thread, op: r.op, errno: r.errno, result: r.result };
+  for (const r of m.records) ops[r.id] = r.out ? { thread: r.thread, op: r.op, errno: r.errno, result: r.result, out: outObs(r.out) } : { thread: r.thread, op: r.op, errno: r.errno, result: r.result };
   const mappings: Observation['mappings'] = {};
   const msgs: Observation['msgs'] = {};
   const buffers: Observation['buffers'] = {};
