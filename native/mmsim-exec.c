@@ -496,11 +496,39 @@ static int eval(J *e, uint64_t *out) {
     }
     return 0;
   }
+  if (!strcmp(k, "un")) {
+    uint64_t x;
+    if (eval(jget(e, "x"), &x)) return -1;
+    *out = ~x;
+    return 0;
+  }
   if (!strcmp(k, "bin")) {
+    // C's unsigned long arithmetic, as evalExpr does it (a shift of 64 or more gives 0)
     uint64_t a, b;
     if (eval(jget(e, "a"), &a) || eval(jget(e, "b"), &b)) return -1;
     const char *op = jstr(e, "op");
-    *out = op[0] == '+' ? a + b : op[0] == '-' ? a - b : a * b;
+    if (!op) return -1;
+    switch (op[0]) {
+      case '+': *out = a + b; break;
+      case '-': *out = a - b; break;
+      case '*': *out = a * b; break;
+      case '&': *out = a & b; break;
+      case '|': *out = a | b; break;
+      case '^': *out = a ^ b; break;
+      case '<': *out = b >= 64 ? 0 : a << b; break;
+      case '>': *out = b >= 64 ? 0 : a >> b; break;
+      case '/':
+      case '%':
+        if (!b) {
+          snprintf(g_eval_err, sizeof g_eval_err, "division by zero");
+          return -1;
+        }
+        *out = op[0] == '/' ? a / b : a % b;
+        break;
+      default:
+        snprintf(g_eval_err, sizeof g_eval_err, "unknown operator '%s'", op);
+        return -1;
+    }
     return 0;
   }
   return -1;

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { parseDocument, LineCounter, Document, isMap, isSeq, isScalar, Node as YNode } from 'yaml';
 import type { ZodType } from 'zod';
 import { CompiledOp, OP_HELP, OP_NAMES, OP_SCHEMAS, OpName } from './ops.js';
-import { Expr, ExprError, evalExpr, exprSymbols, exprToString, parseExpr } from './expr.js';
-import { EVENT_CODES, PRED_KEYS, PRED_SCHEMAS, Pred, PredKey, VMSTAT_NAMES } from './predicates.js';
+import { Expr, ExprError, EvalError, evalExpr, exprSymbols, exprToString, parseExpr } from './expr.js';
+import { EVENT_CODES, PRED_KEYS, PRED_SCHEMAS, Pred, PredKey, Signed, VMSTAT_NAMES } from './predicates.js';
+import { ERRNO } from '../kernel/include/errno.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ,
   PROT_WRITE, UFFD_FEATURE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP, UFFDIO_REGISTER_MODE_MINOR,
@@ -176,12 +177,23 @@ function expr(pos: Positions, path: (string | number)[], v: unknown): Expr {
     return { k: 'num', v: String(v) };
   }
   if (typeof v !== 'string') throw pos.error(path, `expected an address or number, got ${describeType(v)}`);
+  let e: Expr;
   try {
-    return parseExpr(v);
-  } catch (e) {
-    if (e instanceof ExprError) throw pos.error(path, `bad expression '${v}': ${e.message}`);
-    throw e;
+    e = parseExpr(v);
+  } catch (x) {
+    if (x instanceof ExprError) throw pos.error(path, `bad expression '${v}': ${x.message}`);
+    throw x;
   }
+  // an expression of constants only is checked now (a division by zero is the scenario's error)
+  if (exprSymbols(e).size === 0) {
+    try {
+      evalExpr(e, () => undefined);
+    } catch (x) {
+      if (x instanceof EvalError) throw pos.error(path, `bad expression '${v}': ${x.message}`);
+      throw x;
+    }
+  }
+  return e;
 }
 
 function protBits(p: string | string[]): number {
@@ -391,9 +403,11 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     if (t.process !== 'main' && names[t.process] !== 'fork') throw pos.error(['threads', t.name, 'process'], `process '${t.process}' is not defined by a fork`);
   }
   const ids = new Set<string>();
+  const opKinds = new Map<string, OpName>();
   for (const { op, path } of allOps) {
     if (ids.has(op.id)) throw pos.error([...path, op.op, 'id'], `operation id '${op.id}' is used twice`);
     ids.add(op.id);
+    opKinds.set(op.id, op.op);
     for (const [f, val] of Object.entries(op)) {
       if (val && typeof val === 'object' && 'k' in (val as object)) {
         for (const s of exprSymbols(val as Expr)) {
@@ -411,7 +425,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   const mems = new Map<string, { expr: Expr; size: number }>();
   const mappings: string[] = [];
   const copyChecks: { buffer: string; at: string }[] = [];
-  const preds = { pages, mems, mappings, names, checkpoints, ids, threads: threads.map((t) => t.name), copyChecks };
+  const preds = { pages, mems, mappings, names, checkpoints, ids, opKinds, threads: threads.map((t) => t.name), copyChecks };
   const expect: Expectation[] = [];
   if (raw.expect !== undefined) {
     if (!Array.isArray(raw.expect)) throw pos.error(['expect'], 'expected a list of expectations');
@@ -562,6 +576,8 @@ interface PredCtx {
   names: Record<string, OpName>;
   checkpoints: string[];
   ids: Set<string>;
+  /** the operation kind of each id */
+  opKinds: Map<string, OpName>;
   threads: string[];
 }
 
@@ -608,8 +624,46 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
     case 'op': {
       const id = v.op as string;
       if (!c.ids.has(id)) throw pos.error([...path, 'op'], `unknown operation id '${id}'`);
-      if (v.result !== undefined) return { p: 'result', op: id, value: expr(pos, [...path, 'result'], v.result) };
-      return { p: 'errno', op: id, errno: v.errno === undefined || v.errno === 'none' ? null : (v.errno as string) };
+      // which fields the operation writes back into its argument struct (also when it fails)
+      const kind = c.opKinds.get(id)!;
+      const OUT_FIELDS: Record<string, OpName> = { copy: 'uffdio_copy', zeropage: 'uffdio_zeropage', walk_end: 'pagemap_scan', regions: 'pagemap_scan' };
+      const outs = Object.keys(OUT_FIELDS).filter((f) => v[f] !== undefined);
+      for (const f of outs) if (OUT_FIELDS[f] !== kind) throw pos.errorAtKey([...path, f], `'${f}' is a field of ${OUT_FIELDS[f]}, and ${id} is ${kind}`);
+      const parts: Pred[] = [];
+      if (v.errno !== undefined || (v.result === undefined && outs.length === 0)) {
+        parts.push({ p: 'errno', op: id, errno: v.errno === undefined || v.errno === 'none' ? null : (v.errno as string) });
+      }
+      if (v.result !== undefined) parts.push({ p: 'result', op: id, value: expr(pos, [...path, 'result'], v.result) });
+      if (outs.length) {
+        const checked = (f: string, e: Expr) => {
+          for (const sym of exprSymbols(e)) if (!c.names[sym]) throw pos.error([...path, f], `unknown name '${sym}'`);
+          return e;
+        };
+        const signed = (f: string): Signed => {
+          const x = v[f];
+          if (typeof x === 'string' && /^\s*-\s*E[A-Z0-9]+\s*$/.test(x)) {
+            const name = x.replace(/[\s-]/g, '');
+            const n = (ERRNO as Record<string, number>)[name];
+            if (n === undefined) throw pos.error([...path, f], `unknown errno '${name}'; known: ${Object.keys(ERRNO).join(', ')}`);
+            return { neg: true, e: { k: 'num', v: String(n) } };
+          }
+          if ((typeof x === 'number' || typeof x === 'bigint') && x < 0) return { neg: true, e: { k: 'num', v: (-BigInt(x)).toString() } };
+          return { neg: false, e: checked(f, expr(pos, [...path, f], x)) };
+        };
+        const out: Extract<Pred, { p: 'out' }> = { p: 'out', op: id };
+        if (v.copy !== undefined) out.copy = signed('copy');
+        if (v.zeropage !== undefined) out.zeropage = signed('zeropage');
+        if (v.walk_end !== undefined) out.walk_end = checked('walk_end', expr(pos, [...path, 'walk_end'], v.walk_end));
+        if (v.regions !== undefined) {
+          out.regions = (v.regions as { start: unknown; end: unknown; categories: string[] | number }[]).map((r, i) => ({
+            start: checked(`regions.${i}.start`, expr(pos, [...path, 'regions', i, 'start'], r.start)),
+            end: checked(`regions.${i}.end`, expr(pos, [...path, 'regions', i, 'end'], r.end)),
+            categories: typeof r.categories === 'number' ? r.categories : r.categories.reduce((a, n) => a | (n === 'bit9' ? 1 << 9 : PAGE_IS[n as PageIsName]), 0),
+          }));
+        }
+        parts.push(out);
+      }
+      return parts.length === 1 ? parts[0]! : { p: 'all', xs: parts };
     }
     case 'mem': {
       const e = expr(pos, [...path, 'mem'], v.mem);

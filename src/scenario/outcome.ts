@@ -6,7 +6,7 @@ import type { KernelSpec } from '../kernel/kernel.js';
 import type { TraceEvent } from '../trace/events.js';
 import type { CompiledScenario, When } from './load.js';
 import type { Snapshot } from './observe.js';
-import { Pred, MODEL_ONLY } from './predicates.js';
+import { Pred, MODEL_ONLY, Signed } from './predicates.js';
 import { evalExpr, Env, EvalError, exprToString } from './expr.js';
 import { digestBytes, type OpOut } from '../sched/exec.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
@@ -83,6 +83,12 @@ export function whereIs(mappings: Observation['mappings'], addr: bigint): string
     if (addr >= a && addr < a + l) return addr === a ? n : `${n}+0x${(addr - a).toString(16)}`;
   }
   return '0x' + addr.toString(16);
+}
+
+/** whereIs, and "ram+0x10000" for the end of a 64 KiB ram too (walk_end, region ends) */
+export function whereIsOrEnd(mappings: Observation['mappings'], addr: bigint): string {
+  for (const [n, m] of Object.entries(mappings)) if (addr > BigInt(m.addr) && addr === BigInt(m.addr) + BigInt(m.len)) return `${n}+0x${BigInt(m.len).toString(16)}`;
+  return whereIs(mappings, addr);
 }
 
 /** the first non-zero bytes of a buffer, in hex (at most 16) */
@@ -213,6 +219,27 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       // a result may carry details after its number (PAGEMAP_SCAN: "2 0x...-0x...:0xa walk_end=...")
       try { got = BigInt(r.result.split(' ')[0]!); } catch { got = null; }
       return { ok: got === want, detail: `${p.op} returned ${r.result}` };
+    }
+    case 'out': {
+      const r = obs.ops[p.op];
+      if (!r) return { ok: false, detail: `operation ${p.op} did not run` };
+      const o = r.out;
+      const detail = `${p.op}: ${o ? formatOutObs(o, (h) => whereIsOrEnd(obs.mappings, BigInt(h))) : 'wrote nothing back'}`;
+      if (!o) return { ok: false, detail };
+      const env = obsEnv(obs);
+      const signed = (s: Signed) => (s.neg ? -evalExpr(s.e, env) : evalExpr(s.e, env));
+      let ok = true;
+      if (p.copy !== undefined) ok &&= o.copy !== undefined && BigInt(o.copy) === signed(p.copy);
+      if (p.zeropage !== undefined) ok &&= o.zeropage !== undefined && BigInt(o.zeropage) === signed(p.zeropage);
+      if (p.walk_end !== undefined) ok &&= o.walk_end !== undefined && BigInt(o.walk_end) === evalExpr(p.walk_end, env);
+      if (p.regions !== undefined) {
+        const got = o.regions ?? [];
+        ok &&= got.length === p.regions.length && p.regions.every((w, i) => {
+          const g = got[i]!;
+          return BigInt(g.start) === evalExpr(w.start, env) && BigInt(g.end) === evalExpr(w.end, env) && g.categories === w.categories;
+        });
+      }
+      return { ok, detail };
     }
     case 'pagemap': {
       const { snap, page } = pageObs(ctx, p.at, p.key);

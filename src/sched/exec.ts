@@ -2,7 +2,7 @@
 // (through the MMU, with page faults that may sleep in handle_userfault).
 import type { Machine, OpRecord, ThreadState, VarValue } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import { decimal, evalExpr, EvalError, Expr } from '../scenario/expr.js';
+import { andNotNum, binNum, decimal, evalExpr, EvalError, Expr } from '../scenario/expr.js';
 import { SyscallError, ERRNO_NAME, NotModelledError } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/load.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
@@ -71,10 +71,18 @@ function numExpr(m: Machine, e: Expr): number {
       return v;
     }
     case 'bin': {
-      const a = numExpr(m, e.a), b = numExpr(m, e.b);
-      const r = e.op === '+' ? a + b : e.op === '-' ? a - b : a * b;
-      return Number.isSafeInteger(r) ? r : NaN;
+      const a = numExpr(m, e.a);
+      // `a & ~x`: ~x itself is past 2^53, the result is not
+      if (e.op === '&' && e.b.k === 'un') return andNotNum(a, numExpr(m, e.b.x));
+      const b = numExpr(m, e.b);
+      if (e.op === '+') {
+        const r = a + b;
+        return Number.isSafeInteger(r) ? r : NaN;
+      }
+      return binNum(e.op, a, b);
     }
+    case 'un':
+      return NaN; // ~x of a safe integer is not one
   }
 }
 
