@@ -1293,6 +1293,8 @@ static void snapshot(Str *o, const char *name, J *pages) {
       uint64_t kpf = kpf_of(pfn, &ok);
       uint64_t idx = ok ? folio_index(pfn, kpf) : 0;
       s_printf(o, "\"pagemap\":\"0x%016" PRIx64 "\",", (uint64_t)((pm & ~PM_PFN_MASK) | idx));
+      // the raw PFN only tells which pages are the same page (mmsim turns it into a per-run pfn_id)
+      s_printf(o, "\"pfn\":\"0x%" PRIx64 "\",", pfn);
       if (ok) s_printf(o, "\"kpageflags\":\"0x%" PRIx64 "\"", kpf);
       else s_puts(o, "\"kpageflags\":null");
     } else {

@@ -93,3 +93,119 @@ setup:
     expect(err(scan + 'expect:\n  - { op: scan, regions: [{ start: ram, end: ram + 4K, categories: [dirty] }] }\n').field).toBe('expect.0.regions.0.categories');
   });
 });
+
+describe("observe: a child process's pages", () => {
+  const fork = (observe: string) => `
+name: t
+observe: ${observe}
+setup:
+  - mmap: { as: ram, len: 16K }
+  - memset: { addr: ram, len: 16K, value: 1 }
+  - fork: { as: child }
+threads:
+  kid:
+    process: child
+    ops:
+      - write: { addr: ram, value: 7 }
+`;
+  it('per entry ({ addr, process }) or for the whole list (process: a name or a list)', () => {
+    const keys = (obs: string) => loadScenario('t.yaml', fork(obs)).pages.map((p) => `${p.key}/${p.process}`);
+    expect(keys('{ pages: [ram, { addr: ram + 4K, process: child }] }')).toEqual(['ram/main', 'child:ram + 0x1000/child']);
+    expect(keys('{ pages: [ram], process: child }')).toEqual(['child:ram/child']);
+    expect(keys('{ pages: [ram, { addr: ram + 4K, process: main }], process: [main, child] }')).toEqual(['ram/main', 'child:ram/child', 'ram + 0x1000/main']);
+  });
+  it("snapshots read the child's pagemap: the page it wrote is its own, the others are shared with the parent", () => {
+    const r = run(fork('{ pages: [ram, ram + 4K], process: [main, child] }'), v618);
+    const pm = (key: string) => r.observation.snapshots.final!.pages[key]!.pagemap;
+    expect([pm('child:ram'), pm('ram')]).toEqual(['0x8100000000000000', '0x8100000000000000']);
+    expect([pm('child:ram + 0x1000'), pm('ram + 0x1000')]).toEqual(['0x8000000000000000', '0x8000000000000000']);
+  });
+  it('a process that is not one is an error', () => {
+    expect(err(fork('{ pages: [ram], process: kid }')).detail).toMatch(/'kid' is not a process \(main, or a name defined by fork\)/);
+    const e = err(fork('{ pages: [{ addr: ram, process: nobody }] }'));
+    expect([e.line, e.field]).toEqual([3, 'observe.pages.0.process']);
+    expect(err(fork('{ pages: [{ address: ram }] }')).detail).toMatch(/unknown field 'address'; expected \{ addr, process \}/);
+  });
+});
+
+describe('PFN identity: same_pfn_as, new_pfn_since', () => {
+  const cow = `
+name: t
+observe: { pages: [ram, ram + 4K], process: [main, child] }
+setup:
+  - mmap: { as: ram, len: 16K }
+  - memset: { addr: ram, len: 16K, value: 1 }
+  - checkpoint: before
+  - fork: { as: child }
+  - checkpoint: forked
+threads:
+  kid:
+    process: child
+    ops:
+      - write: { addr: ram, value: 7 }
+`;
+  it('after fork the child shares the page; its write makes a new one, the parent keeps the old', () => {
+    const r = run(cow + `expect:
+  - { pagemap: ram, process: child, new_pfn_since: forked }
+  - { pagemap: ram, process: child, same_pfn_as: forked }
+  - { pagemap: ram, same_pfn_as: before }
+  - { pagemap: ram, new_pfn_since: before }
+  - { pagemap: ram, process: child, at: forked, same_pfn_as: { process: main, at: before } }
+  - { pagemap: ram + 4K, process: child, same_pfn_as: { process: main } }
+  - { pagemap: ram + 4K, same_pfn_as: { addr: ram } }
+  - { pagemap: ram, process: child, same_pfn_as: before }
+`, v618);
+    expect(verdicts(r)).toEqual([true, false, true, false, true, true, false, false]);
+    expect(r.expectations[7]!.detail).toMatch(/not mapped here or at @before/);
+  });
+  it('pfn_id numbers PFNs by first appearance, the same number for the same page anywhere in the run', () => {
+    const r = run(cow, v618);
+    const id = (at: string, key: string) => r.observation.snapshots[at]!.pages[key]!.pfn_id;
+    expect([id('before', 'ram'), id('before', 'ram + 0x1000')]).toEqual([1, 2]);
+    expect([id('forked', 'ram'), id('forked', 'child:ram'), id('forked', 'child:ram + 0x1000')]).toEqual([1, 1, 2]);
+    expect(id('final', 'child:ram')).toBe(3);
+    expect(r.observation.snapshots.before!.pages['child:ram']).toBeUndefined(); // no child yet
+  });
+  it('errors: an unknown checkpoint, both at once, the page itself', () => {
+    expect(err(cow + 'expect:\n  - { pagemap: ram, same_pfn_as: nope }\n').detail).toMatch(/unknown checkpoint 'nope'/);
+    expect(err(cow + 'expect:\n  - { pagemap: ram, same_pfn_as: before, new_pfn_since: forked }\n').detail).toMatch(/not both/);
+    expect(err(cow + 'expect:\n  - { pagemap: ram, at: forked, same_pfn_as: forked }\n').detail).toMatch(/the page itself/);
+    expect(err(cow + 'expect:\n  - { pagemap: ram, same_pfn_as: { process: kid } }\n').field).toBe('expect.0.same_pfn_as.process');
+  });
+});
+
+describe('mmsim host --compare rows for written-back fields and PFN identity', () => {
+  it('a failed call shows what it wrote back; PFN identity is compared where an expectation asks', async () => {
+    const { compareObservations } = await import('../src/host/compare.js');
+    const sc = loadScenario('t.yaml', `
+name: t
+observe: { pages: [ram] }
+setup:
+  - mmap: { as: ram, len: 64K }
+  - mmap: { as: src, len: 8K }
+  - write: { addr: ram + 4K }
+  - write: { addr: ram + 16K }
+  - checkpoint: before
+  - userfaultfd: { as: uffd }
+  - uffdio_register: { uffd: uffd, addr: ram, len: 8K, mode: [missing] }
+  - uffdio_copy: { uffd: uffd, dst: ram, src: src, len: 8K, id: cp }
+  - fork: { as: child }
+  - write: { addr: ram + 16K }
+expect:
+  - { pagemap: ram + 16K, new_pfn_since: before }
+`);
+    const { runScenario } = await import('../src/run.js');
+    const model = runScenario(sc, v618).observation;
+    const kernel = structuredClone(model);
+    const row = (rows: { field: string; model: string; kernel: string; status: string }[], f: string) => rows.find((r) => r.field === f);
+    expect(row(compareObservations(sc, model, kernel), 'op cp')).toMatchObject({ model: '-EAGAIN copy=4096', status: 'agree' });
+    expect(row(compareObservations(sc, model, kernel), '@final ram + 0x4000: page vs @before')).toMatchObject({ model: 'new', status: 'agree' });
+    kernel.ops.cp!.out = { copy: 8192 };
+    kernel.snapshots.final!.pages['ram + 0x4000']!.pfn_id = kernel.snapshots.before!.pages['ram + 0x4000']!.pfn_id;
+    const rows = compareObservations(sc, model, kernel);
+    expect(row(rows, 'op cp')).toMatchObject({ kernel: '-EAGAIN copy=8192', status: 'differ' });
+    expect(row(rows, '@final ram + 0x4000: page vs @before')).toMatchObject({ model: 'new', kernel: 'same', status: 'differ' });
+    // a page nobody asks about gets no identity row
+    expect(rows.some((r) => r.field.startsWith('@final ram: page vs'))).toBe(false);
+  });
+});

@@ -4,7 +4,7 @@ import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import type { Observation, OpObs, OutObs, ThreadObs } from '../scenario/outcome.js';
 import { whereIs, shortHex } from '../scenario/outcome.js';
-import type { Snapshot, PageObs } from '../scenario/observe.js';
+import { numberPfns, type Snapshot, type PageObs } from '../scenario/observe.js';
 import { digestBytes } from '../sched/exec.js';
 import { formatSchedule, parseSchedule } from '../sched/machine.js';
 import { ERRNO_NAME } from '../kernel/include/errno.js';
@@ -43,7 +43,8 @@ type RawVar =
   | { kind: 'process'; pid: number }
   | { kind: 'other' };
 interface RawSnapshot {
-  pages: Record<string, { addr: string; pagemap: string; kpageflags: string | null }>;
+  /** pfn: the raw PFN of a present page (turned into pfn_id) */
+  pages: Record<string, { addr: string; pagemap: string; kpageflags: string | null; pfn?: string }>;
   mem: Record<string, string | null>;
   smaps: Record<string, { AnonHugePages: number; Rss: number }>;
   vma_count: number;
@@ -113,8 +114,10 @@ export function toObservation(sc: CompiledScenario, raw: RawRun, kernel: string,
     }
     snapshots[name] = { pages, smaps: s.smaps, vma_count: s.vma_count, vmstat: s.vmstat, data: {}, mem: s.mem ?? {} };
   }
+  // the kernel's PFNs become identities (pfn_id), as the model's do; the PFNs themselves are not kept
+  const numbered = numberPfns(snapshots, (snap, key) => raw.snapshots[snap]!.pages[key]!.pfn ?? null);
   return {
-    scenario: sc.name, kernel, release, source: 'host', threads, ops, mappings, msgs, buffers, snapshots,
+    scenario: sc.name, kernel, release, source: 'host', threads, ops, mappings, msgs, buffers, snapshots: numbered,
     deadlock: raw.deadlock, schedule: formatSchedule(raw.taken),
   };
 }

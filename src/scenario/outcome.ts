@@ -5,7 +5,7 @@ import { formatSchedule } from '../sched/machine.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import type { TraceEvent } from '../trace/events.js';
 import type { CompiledScenario, When } from './load.js';
-import type { Snapshot } from './observe.js';
+import { numberPfns, type Snapshot } from './observe.js';
 import { Pred, MODEL_ONLY, Signed } from './predicates.js';
 import { evalExpr, Env, EvalError, exprToString } from './expr.js';
 import { digestBytes, type OpOut } from '../sched/exec.js';
@@ -126,7 +126,7 @@ export function buildObservation(m: Machine, spec: KernelSpec): Observation {
   }
   return {
     scenario: m.sc.name, kernel: spec.name, release: spec.release, source: 'model', threads, ops, mappings, msgs, buffers,
-    snapshots: Object.fromEntries(m.snapshots), deadlock: m.deadlock, schedule: formatSchedule(m.taken),
+    snapshots: numberPfns(Object.fromEntries(m.snapshots), (_s, _k, p) => p.pfn), deadlock: m.deadlock, schedule: formatSchedule(m.taken),
     ...(m.copies.size ? { copies: Object.fromEntries([...m.copies].map(([key, c]) => [key, { copies: c.copies, mismatches: c.mismatches, detail: c.detail }])) } : {}),
   };
 }
@@ -176,6 +176,16 @@ const hex = (v: bigint) => '0x' + v.toString(16);
 function pageObs(ctx: EvalCtx, at: string, key: string) {
   const snap = ctx.obs.snapshots[at];
   return { snap, page: snap?.pages[key] };
+}
+
+/**
+ * the page `key` at checkpoint `at` against page `other` at `since`: 'same' physical page, 'new' (another)
+ * page, or 'absent' (not mapped, or not observed, at one of them)
+ */
+export function pfnRelation(obs: Observation, key: string, at: string, other: string, since: string): 'same' | 'new' | 'absent' {
+  const a = obs.snapshots[at]?.pages[key]?.pfn_id, b = obs.snapshots[since]?.pages[other]?.pfn_id;
+  if (a === null || a === undefined || b === null || b === undefined) return 'absent';
+  return a === b ? 'same' : 'new';
 }
 
 export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
@@ -249,7 +259,14 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       const extra = p.lacks.filter((b) => (v >> BigInt(PM[b])) & 1n);
       const idx = Number(v & ((1n << 55n) - 1n));
       const idxOk = p.index === undefined || idx === p.index;
-      return { ok: missing.length === 0 && extra.length === 0 && idxOk, detail: `pagemap ${exprToString(p.addr)} = ${page.pagemap}${missing.length ? ` lacks ${missing.join(',')}` : ''}${extra.length ? ` has ${extra.join(',')}` : ''}${idxOk ? '' : ` index ${idx}`}` };
+      let pfnOk = true, pfnDetail = '';
+      if (p.pfn) {
+        const rel = pfnRelation(ctx.obs, p.key, p.at, p.pfn.other, p.pfn.since);
+        pfnOk = rel === (p.pfn.same ? 'same' : 'new');
+        const them = `${p.pfn.other === p.key ? '' : p.pfn.other + ' '}@${p.pfn.since}`;
+        pfnDetail = `, ${rel === 'same' ? 'the same page as' : rel === 'new' ? 'another page than' : 'not mapped here or at'} ${them}`;
+      }
+      return { ok: missing.length === 0 && extra.length === 0 && idxOk && pfnOk, detail: `pagemap ${exprToString(p.addr)} = ${page.pagemap}${missing.length ? ` lacks ${missing.join(',')}` : ''}${extra.length ? ` has ${extra.join(',')}` : ''}${idxOk ? '' : ` index ${idx}`}${pfnDetail}` };
     }
     case 'kpageflags': {
       const { snap, page } = pageObs(ctx, p.at, p.key);
