@@ -209,3 +209,25 @@ expect:
     expect(rows.some((r) => r.field.startsWith('@final ram: page vs'))).toBe(false);
   });
 });
+
+describe('pagemap bits', () => {
+  it('every bit fs/proc/task_mmu.c @v6.18 defines above the PFN has a name', async () => {
+    const { PM } = await import('../src/kernel/include/uapi.js');
+    expect(Object.entries(PM).sort((a, b) => a[1] - b[1])).toEqual([
+      ['soft_dirty', 55], ['mmap_exclusive', 56], ['uffd_wp', 57], ['guard_region', 58], ['file', 61], ['swap', 62], ['present', 63],
+    ]);
+  });
+  it('expectations name them; the model never sets guard_region (it has no guard regions)', () => {
+    const r = run(`
+name: t
+setup:
+  - mmap: { as: ram, len: 64K }
+  - write: { addr: ram }
+expect:
+  - { pagemap: ram, has: [present, mmap_exclusive], lacks: [guard_region, uffd_wp, file, swap] }
+  - { pagemap: ram, has: [guard_region] }
+`, v618);
+    expect(verdicts(r)).toEqual([true, false]);
+    expect(err('name: t\nsetup:\n  - mmap: { as: ram, len: 4K }\nexpect:\n  - { pagemap: ram, has: [guard] }\n').field).toBe('expect.0.has.0');
+  });
+});
