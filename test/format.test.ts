@@ -231,3 +231,45 @@ expect:
     expect(err('name: t\nsetup:\n  - mmap: { as: ram, len: 4K }\nexpect:\n  - { pagemap: ram, has: [guard] }\n').field).toBe('expect.0.has.0');
   });
 });
+
+describe('docs/scenarios.md says everything the loader accepts', async () => {
+  const { readFileSync } = await import('node:fs');
+  const { OP_NAMES, OP_SCHEMAS } = await import('../src/scenario/ops.js');
+  const { PRED_SCHEMAS } = await import('../src/scenario/predicates.js');
+  const doc = readFileSync('docs/scenarios.md', 'utf8');
+  /** the rows of the table under a heading, by the back-quoted names in their first cell */
+  const table = (heading: string): Map<string, string> => {
+    const sec = doc.split(/\n## /).find((x) => x.startsWith(heading))!;
+    const rows = new Map<string, string>();
+    for (const line of sec.split('\n').filter((l) => l.startsWith('| `'))) {
+      const first = line.split(' | ')[0]!;
+      for (const m of first.matchAll(/`([a-z_]+)[`:]/g)) rows.set(m[1]!, line);
+    }
+    return rows;
+  };
+  /** the field names of a zod schema: an object's keys, or those of the objects in a union */
+  const fields = (schema: unknown): string[] => {
+    const def = (schema as { def: { type: string; shape?: Record<string, unknown>; options?: unknown[]; in?: unknown } }).def;
+    if (def.type === 'object') return Object.keys(def.shape!);
+    if (def.type === 'union') return def.options!.flatMap(fields);
+    if (def.type === 'pipe') return fields(def.in);
+    return [];
+  };
+  const ops = table('Operations');
+  it('every operation has a row in the Operations table', () => {
+    expect(OP_NAMES.filter((n) => !ops.has(n))).toEqual([]);
+  });
+  it("each row names every field of its operation (id is said once for all)", () => {
+    const missing: string[] = [];
+    for (const n of OP_NAMES) {
+      for (const f of fields(OP_SCHEMAS[n])) if (f !== 'id' && !ops.get(n)?.includes('`' + f + '`')) missing.push(`${n}.${f}`);
+    }
+    expect(missing).toEqual([]);
+  });
+  it('every field of every expectation appears in the Expectations section', () => {
+    const sec = doc.split(/\n## /).find((x) => x.startsWith('Expectations'))!;
+    const missing: string[] = [];
+    for (const [k, schema] of Object.entries(PRED_SCHEMAS)) for (const f of fields(schema)) if (!new RegExp(`[\`{ ,]${f}[:\`]`).test(sec)) missing.push(`${k}.${f}`);
+    expect(missing).toEqual([]);
+  });
+});
