@@ -386,6 +386,7 @@ typedef struct {
   int i;  // op index
   int err;
   uint64_t res_off, res_len; // result text in the pool (len 0 and off ~0: no result)
+  uint64_t out_off, out_len; // what the call wrote back into its argument, as a JSON object (off ~0: nothing)
 } Rec;
 
 #define MAXT 64
@@ -495,11 +496,39 @@ static int eval(J *e, uint64_t *out) {
     }
     return 0;
   }
+  if (!strcmp(k, "un")) {
+    uint64_t x;
+    if (eval(jget(e, "x"), &x)) return -1;
+    *out = ~x;
+    return 0;
+  }
   if (!strcmp(k, "bin")) {
+    // C's unsigned long arithmetic, as evalExpr does it (a shift of 64 or more gives 0)
     uint64_t a, b;
     if (eval(jget(e, "a"), &a) || eval(jget(e, "b"), &b)) return -1;
     const char *op = jstr(e, "op");
-    *out = op[0] == '+' ? a + b : op[0] == '-' ? a - b : a * b;
+    if (!op) return -1;
+    switch (op[0]) {
+      case '+': *out = a + b; break;
+      case '-': *out = a - b; break;
+      case '*': *out = a * b; break;
+      case '&': *out = a & b; break;
+      case '|': *out = a | b; break;
+      case '^': *out = a ^ b; break;
+      case '<': *out = b >= 64 ? 0 : a << b; break;
+      case '>': *out = b >= 64 ? 0 : a >> b; break;
+      case '/':
+      case '%':
+        if (!b) {
+          snprintf(g_eval_err, sizeof g_eval_err, "division by zero");
+          return -1;
+        }
+        *out = op[0] == '/' ? a / b : a % b;
+        break;
+      default:
+        snprintf(g_eval_err, sizeof g_eval_err, "unknown operator '%s'", op);
+        return -1;
+    }
     return 0;
   }
   return -1;
@@ -548,7 +577,8 @@ static void getflt(long *mn, long *mj) {
   *mj = ru.ru_majflt;
 }
 
-static void record(int ti, int oi, int err, const char *result) {
+// out: the fields the call wrote back into its argument struct (a JSON object), or NULL
+static void record_out(int ti, int oi, int err, const char *result, const char *out) {
   int r = atomic_fetch_add(&SH->nrec, 1);
   if (r >= SH->maxrec) return;
   Rec *x = &RECS[r];
@@ -560,7 +590,17 @@ static void record(int ti, int oi, int err, const char *result) {
     x->res_off = ~0ULL;
     x->res_len = 0;
   }
+  if (out) x->out_off = pool_str(out, &x->out_len);
+  else {
+    x->out_off = ~0ULL;
+    x->out_len = 0;
+  }
 }
+static void record(int ti, int oi, int err, const char *result) { record_out(ti, oi, err, result, NULL); }
+
+// An output field the kernel did not write keeps this value: the ioctls write a byte count or -errno into
+// uffdio_copy.copy / uffdio_zeropage.zeropage, and PAGEMAP_SCAN an address into walk_end, never this.
+#define UNWRITTEN ((int64_t)INT64_MIN)
 
 static int madv_of(const char *n) {
   static const struct {
@@ -620,8 +660,9 @@ static int do_fork_for(int pi_parent, const char *as);
 static int exec_op(Ctx *c, int oi, J *op) {
   const char *volatile kind = jstr(op, "op");
   int ti = c->ti;
-  char res[256];
+  char res[256], outs[64];
   const char *result = "0";
+  const char *out = NULL; // what the call wrote back into its argument (record_out)
   int err = 0;
   uint64_t a = 0, l = 0, v = 0;
 #define EV(field, dst)                                               \
@@ -851,25 +892,28 @@ static int exec_op(Ctx *c, int oi, J *op) {
       EV("len", l);
       uint64_t mode = (uint64_t)jnum(op, "mode", 0);
       int defer = !(mode & UFFDIO_COPY_MODE_DONTWAKE);
-      struct uffdio_copy cp = {.dst = a, .src = s, .len = l, .mode = mode | (defer ? UFFDIO_COPY_MODE_DONTWAKE : 0)};
+      struct uffdio_copy cp = {.dst = a, .src = s, .len = l, .mode = mode | (defer ? UFFDIO_COPY_MODE_DONTWAKE : 0), .copy = UNWRITTEN};
       if (ioctl(fd, UFFDIO_COPY, &cp)) err = errno;
       else {
-        if (defer) defer_wake(fd, a, (uint64_t)cp.copy);
         snprintf(res, sizeof res, "%lld", (long long)cp.copy);
         result = res;
       }
+      // the kernel wakes the range it filled, also when it stopped short of len and returns EAGAIN
+      if (defer && cp.copy > 0) defer_wake(fd, a, (uint64_t)cp.copy);
+      if (cp.copy != UNWRITTEN) snprintf(outs, sizeof outs, "{\"copy\":%lld}", (long long)cp.copy), out = outs;
     } else if (!strcmp(kind, "uffdio_zeropage")) {
       EV("addr", a);
       EV("len", l);
       uint64_t mode = (uint64_t)jnum(op, "mode", 0);
       int defer = !(mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE);
-      struct uffdio_zeropage z = {.range = {a, l}, .mode = mode | (defer ? UFFDIO_ZEROPAGE_MODE_DONTWAKE : 0)};
+      struct uffdio_zeropage z = {.range = {a, l}, .mode = mode | (defer ? UFFDIO_ZEROPAGE_MODE_DONTWAKE : 0), .zeropage = UNWRITTEN};
       if (ioctl(fd, UFFDIO_ZEROPAGE, &z)) err = errno;
       else {
-        if (defer) defer_wake(fd, a, (uint64_t)z.zeropage);
         snprintf(res, sizeof res, "%lld", (long long)z.zeropage);
         result = res;
       }
+      if (defer && z.zeropage > 0) defer_wake(fd, a, (uint64_t)z.zeropage);
+      if (z.zeropage != UNWRITTEN) snprintf(outs, sizeof outs, "{\"zeropage\":%lld}", (long long)z.zeropage), out = outs;
     } else if (!strcmp(kind, "uffdio_wake")) {
       EV("addr", a);
       EV("len", l);
@@ -922,24 +966,35 @@ static int exec_op(Ctx *c, int oi, J *op) {
     struct mmsim_page_region *vec = (struct mmsim_page_region *)(POOL + voff);
     struct mmsim_pm_scan_arg arg = {
         .size = (uint64_t)jnum(op, "size", sizeof arg), .flags = (uint64_t)jnum(op, "flags", 0), .start = a, .end = a + l,
+        .walk_end = (uint64_t)UNWRITTEN,
         .vec = vec_len ? (uint64_t)(uintptr_t)vec : 0, .vec_len = vec_len, .max_pages = (uint64_t)jnum(op, "max_pages", 0),
         .category_inverted = (uint64_t)jnum(op, "category_inverted", 0), .category_mask = (uint64_t)jnum(op, "category_mask", 0),
         .category_anyof_mask = (uint64_t)jnum(op, "category_anyof_mask", 0), .return_mask = (uint64_t)jnum(op, "return_mask", 0)};
+    // a region the kernel wrote has end > start: the unwritten rest of the vector stays zero
+    memset(vec, 0, (vec_len ? vec_len : 1) * sizeof(struct mmsim_page_region));
     int f = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     long n = f < 0 ? -1 : ioctl(f, MMSIM_PAGEMAP_SCAN, &arg);
     if (n < 0) err = errno;
     if (f >= 0) close(f);
-    if (!err) {
-      getflt(&mn1, &mj1);
-      if (c->T) c->T->minflt += mn1 - mn0, c->T->majflt += mj1 - mj0;
-      Str s = {0};
-      s_printf(&s, "%ld", n);
-      for (long i = 0; i < n; i++) s_printf(&s, " 0x%" PRIx64 "-0x%" PRIx64 ":0x%" PRIx64, vec[i].start, vec[i].end, vec[i].categories);
-      s_printf(&s, " walk_end=0x%" PRIx64, arg.walk_end);
-      record(ti, oi, 0, s.p);
-      free(s.p);
-      return 0;
+    getflt(&mn1, &mj1);
+    if (c->T) c->T->minflt += mn1 - mn0, c->T->majflt += mj1 - mj0;
+    // once it accepted its arguments, the kernel writes walk_end and the regions back, also when it fails
+    Str o = {0}, r = {0};
+    if (arg.walk_end != (uint64_t)UNWRITTEN) {
+      s_puts(&o, "{\"regions\":[");
+      for (uint64_t i = 0; i < vec_len && vec[i].end; i++)
+        s_printf(&o, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\",\"categories\":%" PRIu64 "}", i ? "," : "", vec[i].start, vec[i].end, vec[i].categories);
+      s_printf(&o, "],\"walk_end\":\"0x%" PRIx64 "\"}", arg.walk_end);
     }
+    if (!err) {
+      s_printf(&r, "%ld", n);
+      for (long i = 0; i < n; i++) s_printf(&r, " 0x%" PRIx64 "-0x%" PRIx64 ":0x%" PRIx64, vec[i].start, vec[i].end, vec[i].categories);
+      s_printf(&r, " walk_end=0x%" PRIx64, arg.walk_end);
+    }
+    record_out(ti, oi, err, err ? NULL : r.p, o.p);
+    free(o.p);
+    free(r.p);
+    return 0;
   } else {
     die("unknown operation '%s' for the executor", kind);
   }
@@ -948,7 +1003,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
     c->T->minflt += mn1 - mn0;
     c->T->majflt += mj1 - mj0;
   }
-  record(ti, oi, err, err ? NULL : result);
+  record_out(ti, oi, err, err ? NULL : result, out);
   return 0;
 #undef EV
 }
@@ -1238,6 +1293,8 @@ static void snapshot(Str *o, const char *name, J *pages) {
       uint64_t kpf = kpf_of(pfn, &ok);
       uint64_t idx = ok ? folio_index(pfn, kpf) : 0;
       s_printf(o, "\"pagemap\":\"0x%016" PRIx64 "\",", (uint64_t)((pm & ~PM_PFN_MASK) | idx));
+      // the raw PFN only tells which pages are the same page (mmsim turns it into a per-run pfn_id)
+      s_printf(o, "\"pfn\":\"0x%" PRIx64 "\",", pfn);
       if (ok) s_printf(o, "\"kpageflags\":\"0x%" PRIx64 "\"", kpf);
       else s_puts(o, "\"kpageflags\":null");
     } else {
@@ -1706,6 +1763,10 @@ static int run_scenario(void) {
     s_printf(&o, "%s{\"t\":%d,\"i\":%d,\"errno\":%d,\"result\":", i ? "," : "", x->t, x->i, x->err);
     if (x->res_off == ~0ULL) s_puts(&o, "null");
     else s_json_str(&o, POOL + x->res_off);
+    if (x->out_off != ~0ULL) {
+      s_puts(&o, ",\"out\":");
+      s_puts(&o, POOL + x->out_off);
+    }
     s_puts(&o, "}");
   }
   s_puts(&o, "],\"vars\":{");

@@ -2,7 +2,7 @@
 import pc from 'picocolors';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { RunResult } from '../run.js';
-import { expectationPasses } from '../scenario/outcome.js';
+import { expectationPasses, formatOutObs } from '../scenario/outcome.js';
 
 const PFN = 0x000ffffffffff000n;
 
@@ -28,7 +28,7 @@ export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow
   }
   const opIds = new Set<string>();
   for (const o of obs) for (const id of Object.keys(o.ops)) opIds.add(id);
-  for (const id of opIds) rows.push({ label: `op ${id}`, values: obs.map((o) => { const r = o.ops[id]; return !r ? '-' : r.errno ? `-${r.errno}` : r.result ?? '0'; }) });
+  for (const id of opIds) rows.push({ label: `op ${id}`, values: obs.map((o) => { const r = o.ops[id]; return !r ? '-' : r.errno ? `-${r.errno}${r.out ? ' ' + formatOutObs(r.out) : ''}` : r.result ?? '0'; }) });
   const snaps = ['setup', ...sc.checkpoints.filter((c) => c !== 'setup'), 'final'];
   for (const s of snaps) {
     for (const { key } of sc.pages) {

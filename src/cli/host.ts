@@ -12,7 +12,7 @@ import { runOnHost } from '../host/run.js';
 import { differential } from '../host/differential.js';
 import { compareSummary, relativize, CompareRow } from '../host/compare.js';
 import { loadKnownDifferences } from '../host/known.js';
-import { evalExpectations, expectationPasses } from '../scenario/outcome.js';
+import { evalExpectations, expectationPasses, formatOutObs } from '../scenario/outcome.js';
 
 function out(lines: string[] | string): void {
   process.stdout.write((Array.isArray(lines) ? lines.join('\n') : lines) + '\n');
@@ -27,7 +27,7 @@ function printObservation(sc: CompiledScenario, o: Observation): void {
   for (const op of [...sc.setup, ...sc.threads.flatMap((t) => t.ops)]) {
     const r = o.ops[op.id];
     if (!r) continue;
-    out(`  ${op.id.padEnd(16)} ${op.op.padEnd(20)} ${r.errno ? pc.yellow('-' + r.errno) : relativize(r.result ?? '0', o.mappings)}`);
+    out(`  ${op.id.padEnd(16)} ${op.op.padEnd(20)} ${r.errno ? pc.yellow('-' + r.errno) + (r.out ? ' ' + relativize(formatOutObs(r.out), o.mappings) : '') : relativize(r.result ?? '0', o.mappings)}`);
   }
   if (Object.keys(o.msgs).length) {
     out(pc.bold('uffd messages'));

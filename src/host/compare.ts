@@ -3,7 +3,7 @@
 // mapping it lies in; everything else must be equal. Fields the kernel cannot show (raw PTE/PMD values,
 // the model's PFNs, trace and klog) are not compared; masks are explained in docs/fidelity.md.
 import type { CompiledScenario } from '../scenario/load.js';
-import type { Observation } from '../scenario/outcome.js';
+import { formatOutObs, pfnRelation, type Observation } from '../scenario/outcome.js';
 import { KPF } from '../kernel/include/uapi.js';
 
 export type RowStatus = 'agree' | 'differ' | 'known';
@@ -56,7 +56,8 @@ export function relativize(text: string, mappings: Observation['mappings']): str
 function opValue(o: Observation, id: string): string {
   const r = o.ops[id];
   if (!r) return '(did not run)';
-  if (r.errno) return `-${r.errno}`;
+  // a failed call says what it wrote back (uffdio_copy.copy after a partial copy, PAGEMAP_SCAN's walk_end)
+  if (r.errno) return r.out ? `-${r.errno} ${relativize(formatOutObs(r.out), o.mappings)}` : `-${r.errno}`;
   if (r.op === 'fork') return 'pid';
   return relativize(r.result ?? '0', o.mappings);
 }
@@ -128,6 +129,11 @@ export function compareObservations(sc: CompiledScenario, model: Observation, ke
       add(`@${s} ${m}: Rss kB`, String(a?.Rss ?? '-'), String(b?.Rss ?? '-'));
     }
     add(`@${s} VMAs`, String(ms?.vma_count ?? '-'), String(ks?.vma_count ?? '-'));
+    // PFN identity, where the expectations ask about it (same_pfn_as, new_pfn_since): elsewhere a freed
+    // page's PFN may come back or not, as the allocator pleases
+    for (const c of sc.pfnChecks ?? []) {
+      if (c.at === s) add(`@${s} ${c.key}: page vs ${c.other === c.key ? '' : c.other + ' '}@${c.since}`, pfnRelation(model, c.key, c.at, c.other, c.since), pfnRelation(kernel, c.key, c.at, c.other, c.since));
+    }
     for (const v of VMSTAT_COMPARED) add(`@${s} vmstat ${v}`, String(ms?.vmstat[v] ?? '-'), String(ks?.vmstat[v] ?? '-'));
   }
   return rows;

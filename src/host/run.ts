@@ -2,9 +2,9 @@
 // into the model's Observation type, so that the two compare field by field.
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import type { Observation, ThreadObs } from '../scenario/outcome.js';
+import type { Observation, OpObs, OutObs, ThreadObs } from '../scenario/outcome.js';
 import { whereIs, shortHex } from '../scenario/outcome.js';
-import type { Snapshot, PageObs } from '../scenario/observe.js';
+import { numberPfns, type Snapshot, type PageObs } from '../scenario/observe.js';
 import { digestBytes } from '../sched/exec.js';
 import { formatSchedule, parseSchedule } from '../sched/machine.js';
 import { ERRNO_NAME } from '../kernel/include/errno.js';
@@ -27,7 +27,7 @@ interface RawRun {
   ok: boolean;
   error?: string;
   threads: { name: string; state: string; signal: number; minflt: number; majflt: number }[];
-  records: { t: number; i: number; errno: number; result: string | null }[];
+  records: { t: number; i: number; errno: number; result: string | null; out?: OutObs }[];
   vars: Record<string, RawVar>;
   snapshots: Record<string, RawSnapshot>;
   taken: string[];
@@ -43,7 +43,8 @@ type RawVar =
   | { kind: 'process'; pid: number }
   | { kind: 'other' };
 interface RawSnapshot {
-  pages: Record<string, { addr: string; pagemap: string; kpageflags: string | null }>;
+  /** pfn: the raw PFN of a present page (turned into pfn_id) */
+  pages: Record<string, { addr: string; pagemap: string; kpageflags: string | null; pfn?: string }>;
   mem: Record<string, string | null>;
   smaps: Record<string, { AnonHugePages: number; Rss: number }>;
   vma_count: number;
@@ -92,7 +93,9 @@ export function toObservation(sc: CompiledScenario, raw: RawRun, kernel: string,
     if (!at) continue;
     let result = r.result;
     if (result !== null && result.startsWith('bytes:')) result = digestBytes(hexBytes(result.slice(6)));
-    ops[at.op.id] = { thread: at.thread, op: at.op.op, errno: r.errno ? ERRNO_NAME[r.errno] ?? String(r.errno) : null, result: r.errno ? null : result };
+    const rec: OpObs = { thread: at.thread, op: at.op.op, errno: r.errno ? ERRNO_NAME[r.errno] ?? String(r.errno) : null, result: r.errno ? null : result };
+    if (r.out) rec.out = r.out;
+    ops[at.op.id] = rec;
   }
   const msgs: Observation['msgs'] = {};
   const buffers: Observation['buffers'] = {};
@@ -111,8 +114,10 @@ export function toObservation(sc: CompiledScenario, raw: RawRun, kernel: string,
     }
     snapshots[name] = { pages, smaps: s.smaps, vma_count: s.vma_count, vmstat: s.vmstat, data: {}, mem: s.mem ?? {} };
   }
+  // the kernel's PFNs become identities (pfn_id), as the model's do; the PFNs themselves are not kept
+  const numbered = numberPfns(snapshots, (snap, key) => raw.snapshots[snap]!.pages[key]!.pfn ?? null);
   return {
-    scenario: sc.name, kernel, release, source: 'host', threads, ops, mappings, msgs, buffers, snapshots,
+    scenario: sc.name, kernel, release, source: 'host', threads, ops, mappings, msgs, buffers, snapshots: numbered,
     deadlock: raw.deadlock, schedule: formatSchedule(raw.taken),
   };
 }

@@ -4,8 +4,9 @@ import { readFileSync } from 'node:fs';
 import { parseDocument, LineCounter, Document, isMap, isSeq, isScalar, Node as YNode } from 'yaml';
 import type { ZodType } from 'zod';
 import { CompiledOp, OP_HELP, OP_NAMES, OP_SCHEMAS, OpName } from './ops.js';
-import { Expr, ExprError, evalExpr, exprSymbols, exprToString, parseExpr } from './expr.js';
-import { EVENT_CODES, PRED_KEYS, PRED_SCHEMAS, Pred, PredKey, VMSTAT_NAMES } from './predicates.js';
+import { Expr, ExprError, EvalError, evalExpr, exprSymbols, exprToString, parseExpr } from './expr.js';
+import { EVENT_CODES, PRED_KEYS, PRED_SCHEMAS, Pred, PredKey, Signed, VMSTAT_NAMES } from './predicates.js';
+import { ERRNO } from '../kernel/include/errno.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ,
   PROT_WRITE, UFFD_FEATURE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP, UFFDIO_REGISTER_MODE_MINOR,
@@ -41,6 +42,13 @@ export interface Expectation {
   pred: Pred;
   line: number;
   text: string;
+}
+/** the page `key` at checkpoint `at`, against page `other` (often the same key) at checkpoint `since` */
+export interface PfnCheck {
+  key: string;
+  at: string;
+  other: string;
+  since: string;
 }
 export type Verdict = 'Always' | 'Sometimes' | 'Never';
 export interface Condition {
@@ -84,6 +92,8 @@ export interface CompiledScenario {
   /** data_at checks: copies read into `buffer` compared with the image at checkpoint `at` */
   copyChecks?: { buffer: string; at: string }[];
   checkpoints: string[];
+  /** PFN identities the expectations ask about (same_pfn_as, new_pfn_since): compared on the host too */
+  pfnChecks?: PfnCheck[];
   /** for scenarios of the bug corpus: its entry and the patch that fixed it */
   bug: { corpus: string; fixed_by: string } | null;
   /** names defined by `as:` (mappings, uffds, messages, buffers), with the op kind that defines them */
@@ -176,12 +186,23 @@ function expr(pos: Positions, path: (string | number)[], v: unknown): Expr {
     return { k: 'num', v: String(v) };
   }
   if (typeof v !== 'string') throw pos.error(path, `expected an address or number, got ${describeType(v)}`);
+  let e: Expr;
   try {
-    return parseExpr(v);
-  } catch (e) {
-    if (e instanceof ExprError) throw pos.error(path, `bad expression '${v}': ${e.message}`);
-    throw e;
+    e = parseExpr(v);
+  } catch (x) {
+    if (x instanceof ExprError) throw pos.error(path, `bad expression '${v}': ${x.message}`);
+    throw x;
   }
+  // an expression of constants only is checked now (a division by zero is the scenario's error)
+  if (exprSymbols(e).size === 0) {
+    try {
+      evalExpr(e, () => undefined);
+    } catch (x) {
+      if (x instanceof EvalError) throw pos.error(path, `bad expression '${v}': ${x.message}`);
+      throw x;
+    }
+  }
+  return e;
 }
 
 function protBits(p: string | string[]): number {
@@ -391,9 +412,11 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     if (t.process !== 'main' && names[t.process] !== 'fork') throw pos.error(['threads', t.name, 'process'], `process '${t.process}' is not defined by a fork`);
   }
   const ids = new Set<string>();
+  const opKinds = new Map<string, OpName>();
   for (const { op, path } of allOps) {
     if (ids.has(op.id)) throw pos.error([...path, op.op, 'id'], `operation id '${op.id}' is used twice`);
     ids.add(op.id);
+    opKinds.set(op.id, op.op);
     for (const [f, val] of Object.entries(op)) {
       if (val && typeof val === 'object' && 'k' in (val as object)) {
         for (const s of exprSymbols(val as Expr)) {
@@ -411,7 +434,8 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   const mems = new Map<string, { expr: Expr; size: number }>();
   const mappings: string[] = [];
   const copyChecks: { buffer: string; at: string }[] = [];
-  const preds = { pages, mems, mappings, names, checkpoints, ids, threads: threads.map((t) => t.name), copyChecks };
+  const pfnChecks: PfnCheck[] = [];
+  const preds = { pages, mems, mappings, names, checkpoints, ids, opKinds, threads: threads.map((t) => t.name), copyChecks, pfnChecks };
   const expect: Expectation[] = [];
   if (raw.expect !== undefined) {
     if (!Array.isArray(raw.expect)) throw pos.error(['expect'], 'expected a list of expectations');
@@ -463,12 +487,34 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   // observe: extra addresses and mappings reported in every snapshot
   if (raw.observe !== undefined) {
     const o = raw.observe as Record<string, unknown>;
-    if (!o || typeof o !== 'object') throw pos.error(['observe'], 'expected { pages: [...], mappings: [...] }');
-    for (const k of Object.keys(o)) if (k !== 'pages' && k !== 'mappings') throw pos.error(['observe', k], `unknown field '${k}'; expected pages, mappings`);
+    if (!o || typeof o !== 'object') throw pos.error(['observe'], 'expected { pages: [...], mappings: [...], process? }');
+    for (const k of Object.keys(o)) if (k !== 'pages' && k !== 'mappings' && k !== 'process') throw pos.error(['observe', k], `unknown field '${k}'; expected pages, mappings, process`);
+    if (o.pages !== undefined && !Array.isArray(o.pages)) throw pos.error(['observe', 'pages'], 'expected a list of addresses (or { addr, process })');
+    // a process name: main, or one defined by fork
+    const procName = (v: unknown, path: (string | number)[]) => {
+      if (typeof v !== 'string' || (v !== 'main' && names[v] !== 'fork')) throw pos.error(path, `'${String(v)}' is not a process (main, or a name defined by fork)`);
+      return v;
+    };
+    // process: the processes whose pages every plain entry of `pages` stands for (default main)
+    const procs = o.process === undefined ? ['main'] : Array.isArray(o.process)
+      ? o.process.map((p, i) => procName(p, ['observe', 'process', i])) : [procName(o.process, ['observe', 'process'])];
+    const observePage = (e: Expr, proc: string) => pages.set(proc === 'main' ? exprToString(e) : `${proc}:${exprToString(e)}`, { expr: e, process: proc });
     ((o.pages as unknown[]) ?? []).forEach((p, i) => {
-      const e = expr(pos, ['observe', 'pages', i], p);
-      for (const s of exprSymbols(e)) if (!names[s]) throw pos.error(['observe', 'pages', i], `unknown name '${s}'`);
-      pages.set(exprToString(e), { expr: e, process: 'main' });
+      const path = ['observe', 'pages', i];
+      let e: Expr;
+      let these = procs;
+      if (p && typeof p === 'object' && !Array.isArray(p)) {
+        const q = p as Record<string, unknown>;
+        for (const k of Object.keys(q)) if (k !== 'addr' && k !== 'process') throw pos.error([...path, k], `unknown field '${k}'; expected { addr, process }`);
+        if (q.addr === undefined) throw pos.error(path, 'missing required field addr ({ addr, process })');
+        e = expr(pos, [...path, 'addr'], q.addr);
+        if (q.process !== undefined) these = [procName(q.process, [...path, 'process'])];
+        for (const s of exprSymbols(e)) if (!names[s]) throw pos.error([...path, 'addr'], `unknown name '${s}'`);
+      } else {
+        e = expr(pos, path, p);
+        for (const s of exprSymbols(e)) if (!names[s]) throw pos.error(path, `unknown name '${s}'`);
+      }
+      for (const proc of these) observePage(e, proc);
     });
     ((o.mappings as unknown[]) ?? []).forEach((m, i) => {
       if (typeof m !== 'string' || names[m] !== 'mmap') throw pos.error(['observe', 'mappings', i], `'${String(m)}' is not a mapping defined by mmap`);
@@ -496,7 +542,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     bug, version: 1, file, name: raw.name, description: typeof raw.description === 'string' ? raw.description.trim() : '',
     kernel: (raw.kernel as string | undefined) ?? null, config, pages: [...pages].map(([key, v]) => ({ key, expr: v.expr, process: v.process })),
     mems: [...mems].map(([key, v]) => ({ key, expr: v.expr, size: v.size })),
-    mappings, setup, threads, expect, condition, verdicts, checkpoints, names, conditions,
+    mappings, setup, threads, expect, condition, verdicts, checkpoints, names, conditions, pfnChecks,
     images: [...new Set(copyChecks.map((c) => c.at))], copyChecks: dedupeChecks(copyChecks),
   };
 }
@@ -562,7 +608,10 @@ interface PredCtx {
   names: Record<string, OpName>;
   checkpoints: string[];
   ids: Set<string>;
+  /** the operation kind of each id */
+  opKinds: Map<string, OpName>;
   threads: string[];
+  pfnChecks: PfnCheck[];
 }
 
 function compilePred(pos: Positions, path: (string | number)[], item: unknown, c: PredCtx): Pred {
@@ -608,8 +657,46 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
     case 'op': {
       const id = v.op as string;
       if (!c.ids.has(id)) throw pos.error([...path, 'op'], `unknown operation id '${id}'`);
-      if (v.result !== undefined) return { p: 'result', op: id, value: expr(pos, [...path, 'result'], v.result) };
-      return { p: 'errno', op: id, errno: v.errno === undefined || v.errno === 'none' ? null : (v.errno as string) };
+      // which fields the operation writes back into its argument struct (also when it fails)
+      const kind = c.opKinds.get(id)!;
+      const OUT_FIELDS: Record<string, OpName> = { copy: 'uffdio_copy', zeropage: 'uffdio_zeropage', walk_end: 'pagemap_scan', regions: 'pagemap_scan' };
+      const outs = Object.keys(OUT_FIELDS).filter((f) => v[f] !== undefined);
+      for (const f of outs) if (OUT_FIELDS[f] !== kind) throw pos.errorAtKey([...path, f], `'${f}' is a field of ${OUT_FIELDS[f]}, and ${id} is ${kind}`);
+      const parts: Pred[] = [];
+      if (v.errno !== undefined || (v.result === undefined && outs.length === 0)) {
+        parts.push({ p: 'errno', op: id, errno: v.errno === undefined || v.errno === 'none' ? null : (v.errno as string) });
+      }
+      if (v.result !== undefined) parts.push({ p: 'result', op: id, value: expr(pos, [...path, 'result'], v.result) });
+      if (outs.length) {
+        const checked = (f: string, e: Expr) => {
+          for (const sym of exprSymbols(e)) if (!c.names[sym]) throw pos.error([...path, f], `unknown name '${sym}'`);
+          return e;
+        };
+        const signed = (f: string): Signed => {
+          const x = v[f];
+          if (typeof x === 'string' && /^\s*-\s*E[A-Z0-9]+\s*$/.test(x)) {
+            const name = x.replace(/[\s-]/g, '');
+            const n = (ERRNO as Record<string, number>)[name];
+            if (n === undefined) throw pos.error([...path, f], `unknown errno '${name}'; known: ${Object.keys(ERRNO).join(', ')}`);
+            return { neg: true, e: { k: 'num', v: String(n) } };
+          }
+          if ((typeof x === 'number' || typeof x === 'bigint') && x < 0) return { neg: true, e: { k: 'num', v: (-BigInt(x)).toString() } };
+          return { neg: false, e: checked(f, expr(pos, [...path, f], x)) };
+        };
+        const out: Extract<Pred, { p: 'out' }> = { p: 'out', op: id };
+        if (v.copy !== undefined) out.copy = signed('copy');
+        if (v.zeropage !== undefined) out.zeropage = signed('zeropage');
+        if (v.walk_end !== undefined) out.walk_end = checked('walk_end', expr(pos, [...path, 'walk_end'], v.walk_end));
+        if (v.regions !== undefined) {
+          out.regions = (v.regions as { start: unknown; end: unknown; categories: string[] | number }[]).map((r, i) => ({
+            start: checked(`regions.${i}.start`, expr(pos, [...path, 'regions', i, 'start'], r.start)),
+            end: checked(`regions.${i}.end`, expr(pos, [...path, 'regions', i, 'end'], r.end)),
+            categories: typeof r.categories === 'number' ? r.categories : r.categories.reduce((a, n) => a | (n === 'bit9' ? 1 << 9 : PAGE_IS[n as PageIsName]), 0),
+          }));
+        }
+        parts.push(out);
+      }
+      return parts.length === 1 ? parts[0]! : { p: 'all', xs: parts };
     }
     case 'mem': {
       const e = expr(pos, [...path, 'mem'], v.mem);
@@ -618,7 +705,32 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
       c.mems.set(mkey, { expr: e, size: v.size as number });
       return { p: 'mem', key: mkey, addr: e, size: v.size as number, value: expr(pos, [...path, 'value'], v.value), at: atName };
     }
-    case 'pagemap': return { p: 'pagemap', addr: addr('pagemap'), key: pageKey, has: v.has as never, lacks: v.lacks as never, index: v.index as number | undefined, at: atName };
+    case 'pagemap': {
+      const e = addr('pagemap');
+      const pred: Extract<Pred, { p: 'pagemap' }> = { p: 'pagemap', addr: e, key: pageKey, has: v.has as never, lacks: v.lacks as never, index: v.index as number | undefined, at: atName };
+      if (v.same_pfn_as !== undefined && v.new_pfn_since !== undefined) throw pos.error(path, 'say same_pfn_as or new_pfn_since, not both');
+      const f = v.same_pfn_as !== undefined ? 'same_pfn_as' : v.new_pfn_since !== undefined ? 'new_pfn_since' : null;
+      if (f) {
+        // a checkpoint name, or { at?, process?, addr? }: another page, or the same one elsewhen
+        const ref = (typeof v[f] === 'string' ? { at: v[f] } : v[f]) as { at?: string; process?: string; addr?: unknown };
+        const since = ref.at ?? atName;
+        const fpath = typeof v[f] === 'string' ? [...path, f] : [...path, f, 'at'];
+        if (since !== 'final' && !c.checkpoints.includes(since)) throw pos.error(fpath, `unknown checkpoint '${since}'`);
+        const oproc = ref.process ?? proc;
+        if (oproc !== 'main' && c.names[oproc] !== 'fork') throw pos.error([...path, f, 'process'], `'${oproc}' is not a process defined by fork`);
+        let other = pageKey;
+        if (ref.addr !== undefined || oproc !== proc) {
+          const oe = ref.addr === undefined ? e : expr(pos, [...path, f, 'addr'], ref.addr);
+          for (const sym of exprSymbols(oe)) if (!c.names[sym]) throw pos.error([...path, f, 'addr'], `unknown name '${sym}'`);
+          other = oproc === 'main' ? exprToString(oe) : `${oproc}:${exprToString(oe)}`;
+          c.pages.set(other, { expr: oe, process: oproc });
+        }
+        if (other === pageKey && since === atName) throw pos.error(fpath, `that is the page itself at '${since}': name another checkpoint, process or addr`);
+        pred.pfn = { same: f === 'same_pfn_as', other, since };
+        if (!c.pfnChecks.some((x) => x.key === pageKey && x.at === atName && x.other === other && x.since === since)) c.pfnChecks.push({ key: pageKey, at: atName, other, since });
+      }
+      return pred;
+    }
     case 'kpageflags': return { p: 'kpageflags', addr: addr('kpageflags'), key: pageKey, has: v.has as never, lacks: v.lacks as never, at: atName };
     case 'pte': case 'pmd':
       return { p: key, addr: addr(key), key: pageKey, flags: big(v.flags), mask: big(v.mask), value: big(v.value), none: v.none as boolean | undefined, at: atName };

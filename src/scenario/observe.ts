@@ -25,6 +25,12 @@ export interface PageObs {
   pte?: string | null;
   /** model only: the pfn */
   pfn?: number | null;
+  /**
+   * the PFN's identity within the run: pages that show the same number (at any checkpoint, in any process)
+   * are the same physical page; null when nothing is mapped. The numbers are handed out in order of
+   * first appearance (numberPfns), so PFNs themselves never have to be compared.
+   */
+  pfn_id?: number | null;
 }
 
 export interface Snapshot {
@@ -45,6 +51,30 @@ export interface Snapshot {
 
 const PM_PFN_MASK = (1n << 55n) - 1n;
 const PM_PRESENT = 1n << 63n;
+
+/**
+ * snapshots (in the order they were taken) with pfn_id set on every page, from the raw PFN `pfnOf` gives (the
+ * model's or the kernel's; null when nothing is mapped): 1 for the first PFN seen, 2 for the next new one...
+ */
+export function numberPfns(snapshots: Record<string, Snapshot>, pfnOf: (snap: string, key: string, p: PageObs) => string | number | null | undefined): Record<string, Snapshot> {
+  const ids = new Map<string, number>();
+  const out: Record<string, Snapshot> = {};
+  for (const [name, s] of Object.entries(snapshots)) {
+    const pages: Record<string, PageObs> = {};
+    for (const [key, p] of Object.entries(s.pages)) {
+      const raw = pfnOf(name, key, p);
+      let id: number | null = null;
+      if (raw !== null && raw !== undefined) {
+        const k = String(raw);
+        id = ids.get(k) ?? ids.size + 1;
+        ids.set(k, id);
+      }
+      pages[key] = { ...p, pfn_id: id };
+    }
+    out[name] = { ...s, pages };
+  }
+  return out;
+}
 
 export function takeSnapshot(m: Machine): Snapshot {
   const k = m.k;

@@ -5,10 +5,10 @@ import { formatSchedule } from '../sched/machine.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import type { TraceEvent } from '../trace/events.js';
 import type { CompiledScenario, When } from './load.js';
-import type { Snapshot } from './observe.js';
-import { Pred, MODEL_ONLY } from './predicates.js';
+import { numberPfns, type Snapshot } from './observe.js';
+import { Pred, MODEL_ONLY, Signed } from './predicates.js';
 import { evalExpr, Env, EvalError, exprToString } from './expr.js';
-import { digestBytes } from '../sched/exec.js';
+import { digestBytes, type OpOut } from '../sched/exec.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { KPF, PM } from '../kernel/include/uapi.js';
 import { formatKlog } from '../trace/format.js';
@@ -19,13 +19,53 @@ export interface ThreadObs {
   minflt: number;
   majflt: number;
 }
+/**
+ * the fields an ioctl wrote back into its argument struct, also when it failed: uffdio_copy.copy,
+ * uffdio_zeropage.zeropage (bytes, or -errno when not even the first page was filled), pm_scan_arg.walk_end
+ * and the regions written to its vector (addresses in hex)
+ */
+export interface OutObs {
+  copy?: number;
+  zeropage?: number;
+  walk_end?: string;
+  regions?: { start: string; end: string; categories: number }[];
+}
+export interface OpObs {
+  thread: string;
+  op: string;
+  errno: string | null;
+  result: string | null;
+  /** absent when the call wrote nothing back (it has no such fields, or failed before writing them) */
+  out?: OutObs;
+}
+
+/** an OpOut of the model as an observation */
+export function outObs(o: OpOut): OutObs {
+  const r: OutObs = {};
+  if (o.copy !== undefined) r.copy = o.copy;
+  if (o.zeropage !== undefined) r.zeropage = o.zeropage;
+  if (o.regions) r.regions = o.regions.map((x) => ({ start: '0x' + x.start.toString(16), end: '0x' + x.end.toString(16), categories: x.categories }));
+  if (o.walk_end !== undefined) r.walk_end = '0x' + o.walk_end.toString(16);
+  return r;
+}
+
+/** an OutObs as text, addresses relative to the scenario's mappings: "copy=4096", "ram-ram+0x2000:0xa walk_end=ram+0x10000" */
+export function formatOutObs(o: OutObs, rel: (hex: string) => string = (h) => h): string {
+  const parts: string[] = [];
+  if (o.copy !== undefined) parts.push(`copy=${o.copy}`);
+  if (o.zeropage !== undefined) parts.push(`zeropage=${o.zeropage}`);
+  for (const x of o.regions ?? []) parts.push(`${rel(x.start)}-${rel(x.end)}:0x${x.categories.toString(16)}`);
+  if (o.walk_end !== undefined) parts.push(`walk_end=${rel(o.walk_end)}`);
+  return parts.join(' ');
+}
+
 export interface Observation {
   scenario: string;
   kernel: string;
   release: string;
   source: 'model' | 'host';
   threads: Record<string, ThreadObs>;
-  ops: Record<string, { thread: string; op: string; errno: string | null; result: string | null }>;
+  ops: Record<string, OpObs>;
   mappings: Record<string, { addr: string; len: string }>;
   msgs: Record<string, { event: number; flags: number; address: string; where: string }>;
   buffers: Record<string, { addr: string; digest: string; hex: string }>;
@@ -43,6 +83,12 @@ export function whereIs(mappings: Observation['mappings'], addr: bigint): string
     if (addr >= a && addr < a + l) return addr === a ? n : `${n}+0x${(addr - a).toString(16)}`;
   }
   return '0x' + addr.toString(16);
+}
+
+/** whereIs, and "ram+0x10000" for the end of a 64 KiB ram too (walk_end, region ends) */
+export function whereIsOrEnd(mappings: Observation['mappings'], addr: bigint): string {
+  for (const [n, m] of Object.entries(mappings)) if (addr > BigInt(m.addr) && addr === BigInt(m.addr) + BigInt(m.len)) return `${n}+0x${BigInt(m.len).toString(16)}`;
+  return whereIs(mappings, addr);
 }
 
 /** the first non-zero bytes of a buffer, in hex (at most 16) */
@@ -65,7 +111,7 @@ export function buildObservation(m: Machine, spec: KernelSpec): Observation {
     };
   }
   const ops: Observation['ops'] = {};
-  for (const r of m.records) ops[r.id] = { thread: r.thread, op: r.op, errno: r.errno, result: r.result };
+  for (const r of m.records) ops[r.id] = r.out ? { thread: r.thread, op: r.op, errno: r.errno, result: r.result, out: outObs(r.out) } : { thread: r.thread, op: r.op, errno: r.errno, result: r.result };
   const mappings: Observation['mappings'] = {};
   const msgs: Observation['msgs'] = {};
   const buffers: Observation['buffers'] = {};
@@ -80,7 +126,7 @@ export function buildObservation(m: Machine, spec: KernelSpec): Observation {
   }
   return {
     scenario: m.sc.name, kernel: spec.name, release: spec.release, source: 'model', threads, ops, mappings, msgs, buffers,
-    snapshots: Object.fromEntries(m.snapshots), deadlock: m.deadlock, schedule: formatSchedule(m.taken),
+    snapshots: numberPfns(Object.fromEntries(m.snapshots), (_s, _k, p) => p.pfn), deadlock: m.deadlock, schedule: formatSchedule(m.taken),
     ...(m.copies.size ? { copies: Object.fromEntries([...m.copies].map(([key, c]) => [key, { copies: c.copies, mismatches: c.mismatches, detail: c.detail }])) } : {}),
   };
 }
@@ -132,6 +178,16 @@ function pageObs(ctx: EvalCtx, at: string, key: string) {
   return { snap, page: snap?.pages[key] };
 }
 
+/**
+ * the page `key` at checkpoint `at` against page `other` at `since`: 'same' physical page, 'new' (another)
+ * page, or 'absent' (not mapped, or not observed, at one of them)
+ */
+export function pfnRelation(obs: Observation, key: string, at: string, other: string, since: string): 'same' | 'new' | 'absent' {
+  const a = obs.snapshots[at]?.pages[key]?.pfn_id, b = obs.snapshots[since]?.pages[other]?.pfn_id;
+  if (a === null || a === undefined || b === null || b === undefined) return 'absent';
+  return a === b ? 'same' : 'new';
+}
+
 export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
   const obs = ctx.obs;
   if (MODEL_ONLY.has(p.p) && !ctx.events) return { ok: null, detail: 'model-only', modelOnly: true };
@@ -174,6 +230,27 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       try { got = BigInt(r.result.split(' ')[0]!); } catch { got = null; }
       return { ok: got === want, detail: `${p.op} returned ${r.result}` };
     }
+    case 'out': {
+      const r = obs.ops[p.op];
+      if (!r) return { ok: false, detail: `operation ${p.op} did not run` };
+      const o = r.out;
+      const detail = `${p.op}: ${o ? formatOutObs(o, (h) => whereIsOrEnd(obs.mappings, BigInt(h))) : 'wrote nothing back'}`;
+      if (!o) return { ok: false, detail };
+      const env = obsEnv(obs);
+      const signed = (s: Signed) => (s.neg ? -evalExpr(s.e, env) : evalExpr(s.e, env));
+      let ok = true;
+      if (p.copy !== undefined) ok &&= o.copy !== undefined && BigInt(o.copy) === signed(p.copy);
+      if (p.zeropage !== undefined) ok &&= o.zeropage !== undefined && BigInt(o.zeropage) === signed(p.zeropage);
+      if (p.walk_end !== undefined) ok &&= o.walk_end !== undefined && BigInt(o.walk_end) === evalExpr(p.walk_end, env);
+      if (p.regions !== undefined) {
+        const got = o.regions ?? [];
+        ok &&= got.length === p.regions.length && p.regions.every((w, i) => {
+          const g = got[i]!;
+          return BigInt(g.start) === evalExpr(w.start, env) && BigInt(g.end) === evalExpr(w.end, env) && g.categories === w.categories;
+        });
+      }
+      return { ok, detail };
+    }
     case 'pagemap': {
       const { snap, page } = pageObs(ctx, p.at, p.key);
       if (!snap || !page) return { ok: null, detail: `no pagemap of ${exprToString(p.addr)} at ${p.at}` };
@@ -182,7 +259,14 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       const extra = p.lacks.filter((b) => (v >> BigInt(PM[b])) & 1n);
       const idx = Number(v & ((1n << 55n) - 1n));
       const idxOk = p.index === undefined || idx === p.index;
-      return { ok: missing.length === 0 && extra.length === 0 && idxOk, detail: `pagemap ${exprToString(p.addr)} = ${page.pagemap}${missing.length ? ` lacks ${missing.join(',')}` : ''}${extra.length ? ` has ${extra.join(',')}` : ''}${idxOk ? '' : ` index ${idx}`}` };
+      let pfnOk = true, pfnDetail = '';
+      if (p.pfn) {
+        const rel = pfnRelation(ctx.obs, p.key, p.at, p.pfn.other, p.pfn.since);
+        pfnOk = rel === (p.pfn.same ? 'same' : 'new');
+        const them = `${p.pfn.other === p.key ? '' : p.pfn.other + ' '}@${p.pfn.since}`;
+        pfnDetail = `, ${rel === 'same' ? 'the same page as' : rel === 'new' ? 'another page than' : 'not mapped here or at'} ${them}`;
+      }
+      return { ok: missing.length === 0 && extra.length === 0 && idxOk && pfnOk, detail: `pagemap ${exprToString(p.addr)} = ${page.pagemap}${missing.length ? ` lacks ${missing.join(',')}` : ''}${extra.length ? ` has ${extra.join(',')}` : ''}${idxOk ? '' : ` index ${idx}`}${pfnDetail}` };
     }
     case 'kpageflags': {
       const { snap, page } = pageObs(ctx, p.at, p.key);

@@ -1,6 +1,6 @@
 // Outcome predicates: what a scenario expects of one execution (run) or asks of all of them (check).
 import { z } from 'zod';
-import { zInt } from './ops.js';
+import { zInt, SCAN_CATEGORY_NAMES } from './ops.js';
 import { Expr } from './expr.js';
 import { KPF, KpfName, PM, PagemapBitName } from '../kernel/include/uapi.js';
 import { ERRNO } from '../kernel/include/errno.js';
@@ -11,8 +11,11 @@ export type Pred =
   | { p: 'state'; thread: string; state: string }
   | { p: 'errno'; op: string; errno: string | null }
   | { p: 'result'; op: string; value: Expr }
+  /** what a call wrote back into its argument struct, whether or not it failed (scenario/outcome.ts OutObs) */
+  | { p: 'out'; op: string; copy?: Signed; zeropage?: Signed; walk_end?: Expr; regions?: RegionPred[] }
   | { p: 'mem'; key: string; addr: Expr; size: number; value: Expr; at: string }
-  | { p: 'pagemap'; key: string; addr: Expr; has: PagemapBitName[]; lacks: PagemapBitName[]; index?: number; at: string }
+  /** pfn: the page at `at` is (same) or is not (new) the physical page that page `other` was at checkpoint `since` */
+  | { p: 'pagemap'; key: string; addr: Expr; has: PagemapBitName[]; lacks: PagemapBitName[]; index?: number; at: string; pfn?: { same: boolean; other: string; since: string } }
   | { p: 'kpageflags'; key: string; addr: Expr; has: KpfName[]; lacks: KpfName[]; at: string }
   | { p: 'pte' | 'pmd'; key: string; addr: Expr; flags?: bigint; mask?: bigint; value?: bigint; none?: boolean; at: string }
   | { p: 'smaps'; mapping: string; AnonHugePages?: number; Rss?: number; at: string }
@@ -28,15 +31,31 @@ export type Pred =
   | { p: 'all'; xs: Pred[] }
   | { p: 'any'; xs: Pred[] };
 
+/** a value that may be negative: `-EEXIST` or `-17` is { neg: true, e: 17 } */
+export interface Signed {
+  neg: boolean;
+  e: Expr;
+}
+/** one PAGEMAP_SCAN region as an expectation names it: start and end expressions, PAGE_IS_ bits */
+export interface RegionPred {
+  start: Expr;
+  end: Expr;
+  categories: number;
+}
+
 /** predicates the real kernel cannot observe (host comparisons skip them) */
 export const MODEL_ONLY = new Set(['pte', 'pmd', 'klog', 'event']);
 
 const zExpr = z.union([z.bigint(), zInt, z.string().min(1)]);
+/** a byte count or -errno: an expression, a negative integer, or `-ENAME` */
+const zSigned = z.union([z.bigint(), z.number().int(), z.string().min(1)]);
 const zName = z.string().regex(/^[A-Za-z_]\w*$/);
 const pmNames = Object.keys(PM) as [PagemapBitName, ...PagemapBitName[]];
 const kpfNames = Object.keys(KPF) as [KpfName, ...KpfName[]];
 const errnos = [...Object.keys(ERRNO), 'none'] as unknown as [string, ...string[]];
 const zBig = z.union([z.bigint(), z.number().int()]);
+/** a checkpoint, or another page at a checkpoint: { at?, process?, addr? } (each defaults to the expectation's own) */
+const zPfnRef = z.union([zName, z.object({ at: zName.optional(), process: zName.optional(), addr: zExpr.optional() }).strict()]);
 const at = { at: zName.optional() };
 
 /** the raw YAML shapes, keyed by the subject key that identifies each predicate */
@@ -46,9 +65,16 @@ export const PRED_SCHEMAS = {
     minflt: zInt.optional(), majflt: zInt.optional(),
     state: z.enum(['done', 'signal', 'killed', 'blocked', 'livelock', 'idle']).optional(),
   }).strict(),
-  op: z.object({ op: zName, errno: z.enum(errnos).optional(), result: zExpr.optional() }).strict(),
+  op: z.object({
+    op: zName, errno: z.enum(errnos).optional(), result: zExpr.optional(),
+    copy: zSigned.optional(), zeropage: zSigned.optional(), walk_end: zExpr.optional(),
+    regions: z.array(z.object({ start: zExpr, end: zExpr, categories: z.union([z.array(z.enum(SCAN_CATEGORY_NAMES as unknown as [string, ...string[]])), zInt]) }).strict()).optional(),
+  }).strict(),
   mem: z.object({ mem: zExpr, size: zInt.pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).default(1), value: zExpr, ...at }).strict(),
-  pagemap: z.object({ process: zName.optional(), pagemap: zExpr, has: z.array(z.enum(pmNames)).default([]), lacks: z.array(z.enum(pmNames)).default([]), index: zInt.optional(), ...at }).strict(),
+  pagemap: z.object({
+    process: zName.optional(), pagemap: zExpr, has: z.array(z.enum(pmNames)).default([]), lacks: z.array(z.enum(pmNames)).default([]), index: zInt.optional(),
+    same_pfn_as: zPfnRef.optional(), new_pfn_since: zPfnRef.optional(), ...at,
+  }).strict(),
   kpageflags: z.object({ process: zName.optional(), kpageflags: zExpr, has: z.array(z.enum(kpfNames)).default([]), lacks: z.array(z.enum(kpfNames)).default([]), ...at }).strict(),
   pte: z.object({ process: zName.optional(), pte: zExpr, flags: zBig.optional(), mask: zBig.optional(), value: zBig.optional(), none: z.boolean().optional(), ...at }).strict(),
   pmd: z.object({ process: zName.optional(), pmd: zExpr, flags: zBig.optional(), mask: zBig.optional(), value: zBig.optional(), none: z.boolean().optional(), ...at }).strict(),

@@ -3,19 +3,19 @@
 import { cond_resched } from '../kernel/kernel/sched/core.js';
 import type { Machine, OpRecord, ThreadState, VarValue } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import { decimal, evalExpr, EvalError, Expr } from '../scenario/expr.js';
+import { andNotNum, binNum, decimal, evalExpr, EvalError, Expr } from '../scenario/expr.js';
 import { SyscallError, ERRNO_NAME, NotModelledError } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/load.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
 import { do_madvise } from '../kernel/mm/madvise.js';
-import { clear_refs_parse, clear_refs_write, do_pagemap_scan, PageRegion } from '../kernel/fs/proc/task_mmu.js';
+import { clear_refs_parse, clear_refs_write, do_pagemap_scan, PageRegion, PmScanUser } from '../kernel/fs/proc/task_mmu.js';
 import { mmu_access } from '../kernel/arch/x86/mmu.js';
 import { do_user_addr_fault, resume_user_addr_fault, FaultResult } from '../kernel/arch/x86/mm/fault.js';
 import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
 import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
-  userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, UserfaultfdCtx,
+  userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser,
 } from '../kernel/fs/userfaultfd.js';
 import { dup_mmap } from '../kernel/kernel/fork.js';
 import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
@@ -72,10 +72,18 @@ function numExpr(m: Machine, e: Expr): number {
       return v;
     }
     case 'bin': {
-      const a = numExpr(m, e.a), b = numExpr(m, e.b);
-      const r = e.op === '+' ? a + b : e.op === '-' ? a - b : a * b;
-      return Number.isSafeInteger(r) ? r : NaN;
+      const a = numExpr(m, e.a);
+      // `a & ~x`: ~x itself is past 2^53, the result is not
+      if (e.op === '&' && e.b.k === 'un') return andNotNum(a, numExpr(m, e.b.x));
+      const b = numExpr(m, e.b);
+      if (e.op === '+') {
+        const r = a + b;
+        return Number.isSafeInteger(r) ? r : NaN;
+      }
+      return binNum(e.op, a, b);
     }
+    case 'un':
+      return NaN; // ~x of a safe integer is not one
   }
 }
 
@@ -119,11 +127,11 @@ function setVar(m: Machine, name: string | null, v: VarValue): void {
   if (name) m.vars.set(name, v);
 }
 
-function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null): void {
+function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null, out: OpOut | null = null): void {
   const e = errno === null ? null : ERRNO_NAME[errno] ?? String(errno);
-  const rec: OpRecord = { id: op.id, thread: t.name, op: op.op, errno: e, result, step: m.step };
+  const rec: OpRecord = out ? { id: op.id, thread: t.name, op: op.op, errno: e, result, step: m.step, out } : { id: op.id, thread: t.name, op: op.op, errno: e, result, step: m.step };
   m.noteRecord(rec, t.index >= 0 ? m.opIndex(t) : undefined);
-  m.k.tr?.emit('syscall', op.op, { id: op.id, errno: e, result });
+  if (m.k.tr) m.k.tr.emit('syscall', op.op, out ? { id: op.id, errno: e, result, out: formatOut(out) } : { id: op.id, errno: e, result });
 }
 
 /** run one operation; 'done' when it completed (successfully or with an errno), 'blocked' when it sleeps */
@@ -151,6 +159,8 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
     const ctx = uffdOf(m, op.uffd);
     return readUffd(m, t, op, ctx, false);
   }
+  // what an ioctl writes back into its argument struct, kept when it fails too
+  let out: OpOut | null = null;
   try {
     let result: string | null = '0';
     switch (op.op) {
@@ -200,12 +210,18 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       case 'uffdio_writeprotect':
         userfaultfd_writeprotect(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len), op.mode);
         break;
-      case 'uffdio_copy':
-        result = String(userfaultfd_copy(k, uffdOf(m, op.uffd), num(m, op.dst), num(m, op.src), num(m, op.len), op.mode));
+      case 'uffdio_copy': {
+        const user: UffdioCopyUser = {};
+        out = user;
+        result = String(userfaultfd_copy(k, uffdOf(m, op.uffd), num(m, op.dst), num(m, op.src), num(m, op.len), op.mode, user));
         break;
-      case 'uffdio_zeropage':
-        result = String(userfaultfd_zeropage(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len), op.mode));
+      }
+      case 'uffdio_zeropage': {
+        const user: UffdioZeropageUser = {};
+        out = user;
+        result = String(userfaultfd_zeropage(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len), op.mode, user));
         break;
+      }
       case 'uffdio_wake':
         userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
         break;
@@ -226,11 +242,13 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         break;
       case 'pagemap_scan': {
         const start = num(m, op.addr);
+        const user: PmScanUser = {};
+        out = user;
         const r = do_pagemap_scan(k, mm, {
           size: op.size, flags: op.flags, start, end: start + num(m, op.len), vec_len: op.vec_len, max_pages: op.max_pages,
           category_inverted: op.category_inverted, category_mask: op.category_mask, category_anyof_mask: op.category_anyof_mask,
           return_mask: op.return_mask,
-        });
+        }, user);
         result = formatScan(r);
         break;
       }
@@ -241,10 +259,10 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         result = String(split_huge_pages_range(k, mm, num(m, op.addr), num(m, op.len)));
         break;
     }
-    record(m, t, op, null, result);
+    record(m, t, op, null, result, out && outWritten(out) ? out : null);
   } catch (e) {
     if (e instanceof SyscallError) {
-      record(m, t, op, e.errno, null);
+      record(m, t, op, e.errno, null, out && outWritten(out) ? out : null);
       k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
     } else if (e instanceof NotModelledError) {
       throw notModelledAt(m, op, e);
@@ -415,6 +433,31 @@ export function digestBytes(b: Uint8Array): string {
     if (b[i]) nz++;
   }
   return `${b.length}B nonzero=${nz} fnv=${(h >>> 0).toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * what an ioctl wrote back into its argument struct (uffdio_copy.copy, uffdio_zeropage.zeropage, pm_scan_arg's
+ * walk_end and the regions written to its vector), recorded whether the call succeeded or failed
+ */
+export interface OpOut {
+  copy?: number;
+  zeropage?: number;
+  walk_end?: number;
+  regions?: PageRegion[];
+}
+
+function outWritten(o: OpOut): boolean {
+  return o.copy !== undefined || o.zeropage !== undefined || o.walk_end !== undefined || o.regions !== undefined;
+}
+
+/** an OpOut as text: "copy=4096", "zeropage=-17", "0xS-0xE:0xCATS ... walk_end=0xW" (as formatScan without the count) */
+export function formatOut(o: OpOut): string {
+  const parts: string[] = [];
+  if (o.copy !== undefined) parts.push(`copy=${o.copy}`);
+  if (o.zeropage !== undefined) parts.push(`zeropage=${o.zeropage}`);
+  if (o.regions) for (const x of o.regions) parts.push(`0x${x.start.toString(16)}-0x${x.end.toString(16)}:0x${x.categories.toString(16)}`);
+  if (o.walk_end !== undefined) parts.push(`walk_end=0x${o.walk_end.toString(16)}`);
+  return parts.join(' ');
 }
 
 /** a PAGEMAP_SCAN result as the model and the host executor both print it: "N 0xS-0xE:0xCATS ... walk_end=0xW" */

@@ -9,7 +9,7 @@ import type { UserfaultfdCtx, UffdMsg } from '../kernel/fs/userfaultfd.js';
 import { Tracer } from '../trace/events.js';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import { execOp, resumeOp } from './exec.js';
+import { execOp, resumeOp, formatOut, type OpOut } from './exec.js';
 import { takeSnapshot, takeMemoryImage, Snapshot } from '../scenario/observe.js';
 import { StateHasher as StateHasherClass, fmix32, type StateHasher } from '../explore/hash.js';
 import { hashPlain, bytesHashCached } from '../explore/hash_values.js';
@@ -65,6 +65,8 @@ export interface OpRecord {
   errno: string | null;
   result: string | null;
   step: number;
+  /** the fields an ioctl wrote back into its argument, when it wrote any (also when it failed) */
+  out?: OpOut;
 }
 
 export type VarValue =
@@ -717,11 +719,11 @@ export function formatSchedule(steps: string[]): string {
 }
 
 let recHashA = 0, recHashB = 0;
-/** the hash of a record's operation id, errno and result, in recHashA/recHashB */
+/** the hash of a record's operation id, errno, result and written-back fields, in recHashA/recHashB */
 function recordHash(r: OpRecord): void {
   let a = 0x2f1b3c4d ^ Math.imul(r.id.length, 0x9e3779b1), b = 0x6c8e9cf5;
-  for (let j = 0; j < 3; j++) {
-    const s = j === 0 ? r.id : j === 1 ? r.errno : r.result;
+  for (let j = 0; j < 4; j++) {
+    const s = j === 0 ? r.id : j === 1 ? r.errno : j === 2 ? r.result : r.out ? formatOut(r.out) : null;
     if (s === null) {
       a = Math.imul(a ^ 0x7fffffff, 0x01000193);
       b = (Math.imul(b, 0x5bd1e995) + 0x7fffffff) | 0;

@@ -18,7 +18,7 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
   const f = e as Record<string, TraceValue>;
   switch (e.type) {
     case 'syscall':
-      return `${f.fn}(${f.id}) = ${f.errno ? `-${f.errno}` : f.result ?? 0}`;
+      return `${f.fn}(${f.id}) = ${f.errno ? `-${f.errno}${f.out ? ` (${f.out})` : ''}` : f.result ?? 0}`;
     case 'errno':
       return `  ${f.fn} fails with ${f.errno}: ${f.why}`;
     case 'mmap':

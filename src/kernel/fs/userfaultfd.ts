@@ -22,7 +22,7 @@ import {
   _UFFDIO_WAKE, _UFFDIO_WRITEPROTECT, _UFFDIO_ZEROPAGE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP,
   UFFDIO_ZEROPAGE_MODE_DONTWAKE,
 } from '../include/uapi.js';
-import { fail } from '../include/errno.js';
+import { fail, SyscallError } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { isUffdWpMarker, VmFault } from '../mm/memory.js';
 import { vma_modify, vmas_in } from '../mm/mmap.js';
@@ -444,28 +444,55 @@ export function userfaultfd_writeprotect(k: Kernel, ctx: UserfaultfdCtx, start: 
   if (wakes) wake_userfault(k, ctx, start, len);
 }
 
-/** UFFDIO_COPY */
-export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, mode: number): number {
+/** the output field of struct uffdio_copy as the caller sees it after the ioctl (unset: never written) */
+export interface UffdioCopyUser {
+  copy?: number;
+}
+/** the output field of struct uffdio_zeropage as the caller sees it after the ioctl (unset: never written) */
+export interface UffdioZeropageUser {
+  zeropage?: number;
+}
+
+/**
+ * mfill_atomic's result as userfaultfd_copy()/userfaultfd_zeropage() hand it back (fs/userfaultfd.c @v4.19,
+ * the same @v6.18): put_user() of the bytes filled, or of -errno when not even the first page was (the
+ * checks before mfill_atomic write nothing); only the filled range is woken; short of len is -EAGAIN
+ */
+function mfill_result(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number, wake: boolean, put: (v: number) => void, fill: () => number): number {
+  let ret: number;
+  try {
+    ret = fill();
+  } catch (e) {
+    if (e instanceof SyscallError) put(-e.errno);
+    throw e;
+  }
+  put(ret);
+  // len == 0 would wake all: range.len is what was filled
+  if (wake) wake_userfault(k, ctx, dst, ret);
+  if (ret !== len) fail('EAGAIN', `filled ${ret} of ${len} bytes`);
+  return ret;
+}
+
+/** fs/userfaultfd.c userfaultfd_copy() @v6.18 (UFFDIO_COPY); `user` receives uffdio_copy.copy */
+export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, mode: number, user: UffdioCopyUser = {}): number {
   needApi(ctx);
   if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
   validate_range(dst, len);
   if (src % PAGE_SIZE !== 0 || src + len > TASK_SIZE) fail('EINVAL', 'bad source range');
   if (mode & ~(UFFDIO_COPY_MODE_DONTWAKE | UFFDIO_COPY_MODE_WP)) fail('EINVAL', 'unknown mode bits');
   if ((mode & UFFDIO_COPY_MODE_WP) && !k.has(PATCH.uffdWpIoctl)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP is unknown to this kernel');
-  const n = mfill_atomic_copy(k, ctx, dst, src, len, (mode & UFFDIO_COPY_MODE_WP) !== 0);
-  if (!(mode & UFFDIO_COPY_MODE_DONTWAKE)) wake_userfault(k, ctx, dst, len);
-  return n;
+  return mfill_result(k, ctx, dst, len, !(mode & UFFDIO_COPY_MODE_DONTWAKE), (v) => { user.copy = v; },
+    () => mfill_atomic_copy(k, ctx, dst, src, len, (mode & UFFDIO_COPY_MODE_WP) !== 0));
 }
 
-/** UFFDIO_ZEROPAGE */
-export function userfaultfd_zeropage(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number): number {
+/** fs/userfaultfd.c userfaultfd_zeropage() @v6.18 (UFFDIO_ZEROPAGE); `user` receives uffdio_zeropage.zeropage */
+export function userfaultfd_zeropage(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number, user: UffdioZeropageUser = {}): number {
   needApi(ctx);
   if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
   validate_range(start, len);
   if (mode & ~UFFDIO_ZEROPAGE_MODE_DONTWAKE) fail('EINVAL', 'unknown mode bits');
-  const n = mfill_atomic_zeropage(k, ctx, start, len);
-  if (!(mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE)) wake_userfault(k, ctx, start, len);
-  return n;
+  return mfill_result(k, ctx, start, len, !(mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE), (v) => { user.zeropage = v; },
+    () => mfill_atomic_zeropage(k, ctx, start, len));
 }
 
 /** UFFDIO_WAKE */

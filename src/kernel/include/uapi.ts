@@ -78,11 +78,13 @@ export const UFFD_PAGEFAULT_FLAG_WRITE = 1 << 0;
 export const UFFD_PAGEFAULT_FLAG_WP = 1 << 1;
 export const UFFD_PAGEFAULT_FLAG_MINOR = 1 << 2;
 
-// /proc/pid/pagemap entry bits (as bit numbers of the u64)
+// /proc/PID/pagemap bits, as bit numbers of the u64 (fs/proc/task_mmu.c @v6.18, PM_*); 0-54 are the PFN (or the swap entry)
 export const PM = {
   soft_dirty: 55,
   mmap_exclusive: 56,
   uffd_wp: 57,
+  /** PM_GUARD_REGION: a MADV_GUARD_INSTALL marker (v6.15); the model has no guard regions, so never sets it */
+  guard_region: 58,
   file: 61,
   swap: 62,
   present: 63,

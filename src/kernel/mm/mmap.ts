@@ -174,9 +174,14 @@ export function vmas_in(mm: MmStruct, start: number, end: number): VmArea[] {
   return out;
 }
 
-/** do_vmi_munmap: split the VMAs at the edges, zap and free what was mapped, drop the VMAs */
+/**
+ * mm/vma.c do_vmi_munmap() @v6.18: an unaligned start, a range past TASK_SIZE or an empty one is EINVAL; the
+ * length is rounded up to pages; then split the VMAs at the edges, zap and free what was mapped, drop them
+ */
 export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number): void {
-  const end = start + len;
+  if (start % PAGE_SIZE !== 0 || start > TASK_SIZE || len > TASK_SIZE - start) fail('EINVAL', 'munmap start is not page aligned, or the range is past TASK_SIZE');
+  const end = start + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+  if (end === start) fail('EINVAL', 'munmap of an empty range');
   const hit = vmas_in(mm, start, end);
   if (hit.length === 0) return;
   for (const v0 of hit) {

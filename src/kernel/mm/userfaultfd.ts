@@ -100,7 +100,7 @@ function mfill_atomic_install_pte(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, t
   set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
 }
 
-/** mfill_atomic (UFFDIO_COPY): install fresh pages; mfill_atomic_install_pte builds the PTE */
+/** mm/userfaultfd.c mfill_atomic() @v6.18 (UFFDIO_COPY): bytes copied; a page that fails ends it short, the first one throws */
 export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, wp: boolean): number {
   const g = k.pgt;
   const vma = find_dst_vma(k, ctx, dst, len);
@@ -132,7 +132,7 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   return done;
 }
 
-/** mfill_atomic (UFFDIO_ZEROPAGE): map the zero page read-only */
+/** mm/userfaultfd.c mfill_atomic() @v6.18 (UFFDIO_ZEROPAGE): the zero page, read-only; short or throwing as mfill_atomic_copy */
 export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number): number {
   const g = k.pgt;
   const vma = find_dst_vma(k, ctx, dst, len);

@@ -5,7 +5,7 @@ import { HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE } from '../../arch/x86/include/pgta
 import type { MmStruct, VmArea } from '../../include/mm_types.js';
 import { VM_SOFTDIRTY } from '../../include/vm_flags.js';
 import { PM, PAGE_IS, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC, CLEAR_REFS_ALL, CLEAR_REFS_ANON, CLEAR_REFS_MAPPED, CLEAR_REFS_MM_HIWATER_RSS, CLEAR_REFS_SOFT_DIRTY } from '../../include/uapi.js';
-import { fail } from '../../include/errno.js';
+import { fail, SyscallError } from '../../include/errno.js';
 import { PATCH } from '../../../profiles/patches.js';
 import { PG_anon, PG_referenced } from '../../mm/folio.js';
 import { vm_normal_page, isUffdWpMarker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } from '../../mm/memory.js';
@@ -447,9 +447,20 @@ function scan_flush(p: ScanPriv): number {
   return out.length;
 }
 
-/** do_pagemap_scan: the PAGEMAP_SCAN ioctl on the pagemap of mm */
-export function do_pagemap_scan(k: Kernel, mm: MmStruct, arg: PmScanArg): { n: number; regions: PageRegion[]; walk_end: number } {
+/** what PAGEMAP_SCAN writes back to user space: pm_scan_arg.walk_end and the regions copied to its vector */
+export interface PmScanUser {
+  walk_end?: number;
+  regions?: PageRegion[];
+}
+
+/**
+ * fs/proc/task_mmu.c do_pagemap_scan() @v6.18: the PAGEMAP_SCAN ioctl on the pagemap of mm. Once the
+ * arguments are accepted, walk_end and the regions found are written back (`user`) even when the walk
+ * fails (EPERM)
+ */
+export function do_pagemap_scan(k: Kernel, mm: MmStruct, arg: PmScanArg, user: PmScanUser = {}): { n: number; regions: PageRegion[]; walk_end: number } {
   if (!k.has(PATCH.pagemapScan)) fail('ENOTTY', 'PAGEMAP_SCAN is unknown before v6.7');
+  // pagemap_scan_get_args
   if (arg.size !== PM_SCAN_ARG_SIZE) fail('EINVAL', `arg.size ${arg.size} is not sizeof(struct pm_scan_arg)`);
   if (arg.flags & ~(PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC)) fail('EINVAL', 'unknown PAGEMAP_SCAN flags');
   const known = 0xff | (k.has(PATCH.pagemapScanGuard) ? PAGE_IS.guard : 0);
@@ -459,13 +470,23 @@ export function do_pagemap_scan(k: Kernel, mm: MmStruct, arg: PmScanArg): { n: n
   const p = new ScanPriv(arg);
   let n = 0;
   let ret = 0;
+  let err: SyscallError | null = null;
   for (let walkStart = arg.start; walkStart < end; walkStart = p.walk_end) {
-    ret = scan_walk(k, p, mm, walkStart, end);
+    try {
+      ret = scan_walk(k, p, mm, walkStart, end);
+    } catch (e) {
+      if (!(e instanceof SyscallError)) throw e;
+      err = e;
+    }
     n += scan_flush(p);
-    if (ret !== -1) break;
+    if (err || ret !== -1) break;
     if (p.vec_len === 0 || p.found === p.max_pages) break;
   }
+  // the walk_end isn't set when the walk ended by itself; pagemap_scan_writeback_args
   const walk_end = p.walk_end || end;
-  k.trace('pagemap_scan', 'do_pagemap_scan', { start: arg.start, end, flags: arg.flags, regions: n, walk_end });
+  user.walk_end = walk_end;
+  user.regions = p.vec;
+  k.trace('pagemap_scan', 'do_pagemap_scan', { start: arg.start, end, flags: arg.flags, regions: n, walk_end, ...(err ? { errno: err.errno } : {}) });
+  if (err) throw err;
   return { n, regions: p.vec, walk_end };
 }
