@@ -58,7 +58,8 @@ export function checkExitCode(r: CheckResult): 0 | 1 | 3 {
   return undecided ? 3 : 0;
 }
 
-export function registerCheck(program: Command, setExit: (code: number) => void): void {
+/** debug: the whole-state invariants after every step explored (mmsim --debug) */
+export function registerCheck(program: Command, setExit: (code: number) => void, debug = false): void {
   program.command('check')
     .description('explore every interleaving of the scenario threads; herd7-style verdicts and replayable counterexamples')
     .argument('<file>', 'scenario file (YAML)')
@@ -88,7 +89,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       for (const spec of specs) {
         const r = checkScenario(sc, spec, {
           reduction: o.reduction, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
-          random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth,
+          random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,
           onProgress: tty ? (p) => process.stderr.write(`\r\x1b[K${progressLine(p, spec.name)}`) : undefined,
         });
         if (tty) process.stderr.write('\r\x1b[K');
