@@ -13,7 +13,7 @@ import { resolveKernel } from '../profiles/profiles.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import { caseArb, FuzzCase, FuzzTarget, renderCase } from './gen.js';
 import { generate, shrink } from './rng.js';
-import { signature, KnownLine } from './signature.js';
+import { signature, KnownLine, explained } from './signature.js';
 import { expectationsFromRows } from './expect.js';
 
 export interface HostFuzzOptions {
@@ -101,8 +101,7 @@ export async function hostFuzz(o: HostFuzzOptions): Promise<HostFuzzStats> {
   const arb = caseArb(hostTarget(caps));
   const stats: HostFuzzStats = { runs: 0, ops: 0, agree: 0, disagree: 0, known: 0, skipped: 0, findings: [], ms: 0 };
   const t0 = Date.now();
-  const knownSet = new Set(o.known.map((k) => k.line));
-  const isNew = (l: string) => !knownSet.has(l) && !stats.findings.some((f) => f.lines.includes(l));
+  const isNew = (l: string, known: Set<string>) => !known.has(l) && !stats.findings.some((f) => f.lines.includes(l));
   const first = o.only ?? 0, last = o.only !== undefined ? o.only + 1 : o.runs;
   for (let run = first; run < last; run++) {
     const v = generate(arb, o.seed, run);
@@ -114,7 +113,8 @@ export async function hostFuzz(o: HostFuzzOptions): Promise<HostFuzzStats> {
     else if (out.kind === 'agree') stats.agree++;
     else {
       stats.disagree++;
-      const fresh = out.lines.filter(isNew);
+      const known = explained(o.known, out.lines);
+      const fresh = out.lines.filter((l) => isNew(l, known));
       if (fresh.length === 0) {
         const f = stats.findings.find((x) => out.lines.some((l) => x.lines.includes(l)));
         if (f) f.count++;

@@ -84,6 +84,8 @@ export function signature(sc: CompiledScenario, rows: CompareRow[]): string[] {
 
 export interface KnownLine {
   line: string;
+  /** lines that are explained too when `line` is among a run's lines (consequences of the same difference) */
+  also?: string[];
   reason: string;
   /** where it is pinned */
   source: string;
@@ -109,11 +111,21 @@ export function loadKnownLines(dir: string): KnownLine[] {
   }
   const kf = join(dir, KNOWN_FUZZ_FILE);
   if (existsSync(kf)) {
-    const list = (parse(readFileSync(kf, 'utf8')) ?? []) as { line: string; reason: string }[];
+    const list = (parse(readFileSync(kf, 'utf8')) ?? []) as { line: string; also?: string[]; reason: string }[];
     for (const k of list) {
       if (typeof k?.line !== 'string' || typeof k.reason !== 'string') throw new Error(`${kf}: every entry needs line and reason`);
-      out.push({ line: k.line, reason: k.reason, source: KNOWN_FUZZ_FILE });
+      out.push({ line: k.line, also: k.also?.map(String), reason: k.reason, source: KNOWN_FUZZ_FILE });
     }
+  }
+  return out;
+}
+
+/** the lines of a run that known entries explain: each entry's line, and its `also` lines where its line is present */
+export function explained(known: KnownLine[], lines: string[]): Set<string> {
+  const out = new Set<string>();
+  for (const k of known) {
+    out.add(k.line);
+    if (k.also && lines.includes(k.line)) for (const a of k.also) out.add(a);
   }
   return out;
 }
