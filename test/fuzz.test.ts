@@ -17,7 +17,7 @@ import { caseArb, MODEL_TARGET, renderCase } from '../src/fuzz/gen.js';
 import { generate, shrink } from '../src/fuzz/rng.js';
 import { modelFuzz } from '../src/fuzz/model.js';
 import { hostFuzz } from '../src/fuzz/host.js';
-import { loadKnownLines, signatureLine } from '../src/fuzz/signature.js';
+import { loadKnownLines, signatureLine, explained } from '../src/fuzz/signature.js';
 import { hostUnavailable } from './host/available.js';
 
 const STATE = `
@@ -191,7 +191,12 @@ threads:
     expect(signatureLine(sc, { field: '@c3 ram + 0x1000: kpageflags', model: '0x400005808', kernel: '0x40000580c' }))
       .toBe('kpageflags: model only [], kernel only [referenced]');
     expect(signatureLine(sc, { field: '@final ram: Rss kB', model: '8', kernel: '4' })).toBe('Rss: model > kernel');
-    expect(loadKnownLines('scenarios/differential').every((k) => k.line && k.reason)).toBe(true);
+    const known = loadKnownLines('scenarios/differential');
+    expect(known.every((k) => k.line && k.reason)).toBe(true);
+    // a known line explains its consequences (`also`), and only where it is present
+    const gup = ['op madvise: model -EFAULT, kernel (did not run)', 'thread t: state: model done, kernel blocked'];
+    expect([...explained(known, gup)].filter((l) => gup.includes(l))).toEqual(gup);
+    expect(explained(known, [gup[1]!]).has(gup[1]!)).toBe(false);
   });
 });
 

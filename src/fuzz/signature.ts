@@ -84,7 +84,7 @@ export function signature(sc: CompiledScenario, rows: CompareRow[]): string[] {
 
 export interface KnownLine {
   line: string;
-  /** lines that are explained too when `line` is among a run's lines (consequences of the same difference) */
+  /** lines (with * for any text) explained too when `line` is among a run's lines (consequences of the same difference) */
   also?: string[];
   reason: string;
   /** where it is pinned */
@@ -125,7 +125,10 @@ export function explained(known: KnownLine[], lines: string[]): Set<string> {
   const out = new Set<string>();
   for (const k of known) {
     out.add(k.line);
-    if (k.also && lines.includes(k.line)) for (const a of k.also) out.add(a);
+    if (!k.also || !lines.includes(k.line)) continue;
+    // `also` lines may use * for any text ("*" alone: every other line of the run)
+    const pats = k.also.map((a) => new RegExp('^' + a.split('*').map((x) => x.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$'));
+    for (const l of lines) if (pats.some((p) => p.test(l))) out.add(l);
   }
   return out;
 }
