@@ -1,7 +1,8 @@
 // Run a compiled scenario once on one kernel: setup, threads under a schedule, final snapshot, expectations.
 import type { CompiledScenario, Condition, Verdict } from './scenario/load.js';
 import type { KernelSpec } from './kernel/kernel.js';
-import { Machine, parseSchedule } from './sched/machine.js';
+import { Machine, parseSchedule, ThreadState } from './sched/machine.js';
+import { assert_vm_state } from './kernel/mm/debug_vm.js';
 import { buildObservation, evalExpectations, evalPred, expectationPasses, ExpectResult, Observation, whenMatches } from './scenario/outcome.js';
 import type { TraceEvent } from './trace/events.js';
 import { budgetDoing } from './sched/budget.js';
@@ -50,10 +51,19 @@ export function evalRunConditions(sc: CompiledScenario, spec: KernelSpec, obs: O
 export interface RunOptions {
   schedule?: string;
   trace?: boolean;
+  /** check the whole kernel state after every step (kernel/mm/debug_vm.ts); a violation throws VmBugError */
+  debug?: boolean;
+}
+
+/** Machine.afterStep for --debug: the whole-state invariants, named by the step that broke them */
+export function debugVmAfterStep(m: Machine, t: ThreadState): void {
+  const op = t.ops[t.pc];
+  const step = t === m.setup ? 'setup' : `step ${m.step}`;
+  assert_vm_state(m.k, `after ${step} (thread ${t.name}${op ? `, op ${op.id} (${op.op}), line ${op.line}` : ''}) on ${m.k.spec.name}`);
 }
 
 export function runScenario(sc: CompiledScenario, spec: KernelSpec, opts: RunOptions = {}): RunResult {
-  const m = new Machine(sc, spec, { trace: opts.trace !== false });
+  const m = new Machine(sc, spec, { trace: opts.trace !== false, afterStep: opts.debug ? debugVmAfterStep : undefined });
   budgetDoing(() => m.describeNow());
   m.runSetup();
   if (opts.schedule) m.runSchedule(parseSchedule(opts.schedule));

@@ -64,7 +64,8 @@ function badMemory(v: string): never {
   throw new CheckError(`--max-memory must be a size: 512, 512M, 2G, not '${v}'`);
 }
 
-export function registerCheck(program: Command, setExit: (code: number) => void): void {
+/** debug: the whole-state invariants after every step explored (mmsim --debug) */
+export function registerCheck(program: Command, setExit: (code: number) => void, debug = false): void {
   program.command('check')
     .description('explore every interleaving of the scenario threads; herd7-style verdicts and replayable counterexamples')
     .argument('<file>', 'scenario file (YAML)')
@@ -102,7 +103,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void)
       budget.run(() => { for (const spec of specs) {
         const r = checkScenario(sc, spec, {
           reduction: o.reduction, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
-          random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth,
+          random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,
           onProgress: tty ? (p) => process.stderr.write(`\r\x1b[K${progressLine(p, spec.name)}`) : undefined,
         });
         if (tty) process.stderr.write('\r\x1b[K');

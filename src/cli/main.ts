@@ -19,6 +19,8 @@ import type { KernelSpec } from '../kernel/kernel.js';
 import { registerHostCommand } from './host.js';
 import { registerCheck } from './check.js';
 import { CheckError } from '../explore/check.js';
+import { VmBugError } from '../kernel/mm/debug_vm.js';
+import { registerFuzz, FuzzUsageError } from './fuzz.js';
 
 /** the version in package.json (two levels above dist/src/cli, or src/cli under a test runner) */
 function packageVersion(): string {
@@ -115,13 +117,20 @@ export function printRun(r: RunResult, sc: CompiledScenario, format: string, qui
   out(r.ok ? pc.green('\nPASS') : pc.red('\nFAIL'));
 }
 
+/** a VM_BUG_ON report: where, then one line per violated check */
+export function formatVmBug(e: VmBugError): string {
+  return [`VM_BUG_ON ${e.where}:`, ...e.bugs.map((b) => `  [${b.check}] ${b.what}`)].join('\n');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const program = new Command();
   program.name('mmsim').description('An executable, bit-exact model of Linux memory management').exitOverride()
     .version(packageVersion(), '-V, --version', 'print the version of mmsim')
-    .option('--debug', 'on an internal error (exit 4), print the stack');
+    .option('--debug', 'debugging: check the whole model state after every step of run and check (VM_BUG_ON-style invariants, exit 4 when one breaks: a bug of the model), and print the stack of an internal error (exit 4)');
   program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   let code = 0;
+  // --debug goes anywhere on the command line (it is taken out before commander parses it)
+  const debug = argv.includes('--debug');
 
   program.command('run')
     .description('run a scenario once and print its trace and outcome')
@@ -140,7 +149,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!['text', 'json', 'klog'].includes(o.format)) throw new UsageError(`--format must be text, json or klog, not '${o.format}'`);
       const sc = readScenarioArg(file);
       const spec = kernelFor(sc, o.kernel, o.patch, o.config);
-      const r = budgetOf(o).run(() => runScenario(sc, spec, { schedule: o.schedule }));
+      const r = budgetOf(o).run(() => runScenario(sc, spec, { schedule: o.schedule, debug }));
       clearProgress();
       printRun(r, sc, o.format, !!o.quiet);
       code = r.ok ? 0 : 1;
@@ -168,7 +177,7 @@ export async function main(argv: string[]): Promise<number> {
       code = runs.every((r) => r.ok) ? 0 : 1;
     });
 
-  registerCheck(program, (c) => (code = c));
+  registerCheck(program, (c) => (code = c), debug);
 
   program.command('kernels')
     .description('list the kernel profiles and the patch table')
@@ -194,6 +203,7 @@ export async function main(argv: string[]): Promise<number> {
     });
 
   registerHostCommand(program, (c) => { code = c; });
+  registerFuzz(program, (c) => { code = c; });
 
   program.command('completion')
     .description('print a shell completion script: eval "$(mmsim completion bash)", or zsh')
@@ -203,7 +213,6 @@ export async function main(argv: string[]): Promise<number> {
       out(completionScript(program, shell));
     });
 
-  const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv.filter((a) => a !== '--debug'), { from: 'user' });
     return code;
@@ -214,7 +223,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`mmsim: incomplete: ${e.message}\n`);
       return 3;
     }
-    if (e instanceof ScenarioError || e instanceof SpecError || e instanceof UsageError || e instanceof MachineError ||
+    if (e instanceof VmBugError) {
+      // a model invariant broke (--debug): a bug of mmsim's model
+      process.stderr.write(`mmsim: ${formatVmBug(e)}\n`);
+      return 4;
+    }
+    if (e instanceof ScenarioError || e instanceof SpecError || e instanceof FuzzUsageError || e instanceof UsageError || e instanceof MachineError ||
         e instanceof ScenarioRuntimeError || e instanceof EvalError || e instanceof CheckError || e instanceof InputError) {
       process.stderr.write(`mmsim: ${e.message}\n`);
       return 2;

@@ -15,7 +15,7 @@ import { buildObservation, evalPred, whenMatches, Observation } from '../scenari
 import type { Pred } from '../scenario/predicates.js';
 import { search, SearchStats, Progress, StateGraph } from './search.js';
 import { randomWalks, RandomStats } from './random.js';
-import { runScenario } from '../run.js';
+import { runScenario, debugVmAfterStep } from '../run.js';
 import type { TraceEvent } from '../trace/events.js';
 
 export interface CheckOptions {
@@ -32,6 +32,8 @@ export interface CheckOptions {
   pctDepth?: number;
   /** replay counterexamples with tracing (default true) */
   trace?: boolean;
+  /** check the whole kernel state after every step of every state explored (kernel/mm/debug_vm.ts) */
+  debug?: boolean;
 }
 
 export type OutcomeKind = 'final' | 'deadlock' | 'livelock' | 'cycle';
@@ -137,7 +139,7 @@ export function checkScenario(sc: CompiledScenario, spec: KernelSpec, opts: Chec
     const p = pathOnly(c.pred);
     if (p) throw new CheckError(`${sc.file}:${c.line}: condition ${c.name ?? ''}: '${p}' predicates depend on the trace of one run, not on a state; check cannot evaluate them`);
   }
-  const root = new Machine(sc, spec, { trace: false });
+  const root = new Machine(sc, spec, { trace: false, afterStep: opts.debug ? debugVmAfterStep : undefined });
   budgetDoing(() => root.describeNow());
   root.runSetup();
 

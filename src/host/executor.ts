@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** the package root: the nearest directory above this module with native/ and package.json */
-function packageRoot(): string {
+export function packageRoot(): string {
   let d = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     if (existsSync(join(d, 'package.json')) && existsSync(join(d, 'native'))) return d;

@@ -129,9 +129,15 @@ export class Machine {
   private snapHashOk = false;
   step = 0;
   deadlock = false;
+  /**
+   * called after every step (setup operations included): `--debug` and the fuzzer check the whole
+   * kernel state here (kernel/mm/debug_vm.ts); clones keep it
+   */
+  afterStep: ((m: Machine, t: ThreadState) => void) | null = null;
 
-  constructor(readonly sc: CompiledScenario, spec: KernelSpec, opts: { trace?: boolean } = {}) {
+  constructor(readonly sc: CompiledScenario, spec: KernelSpec, opts: { trace?: boolean; afterStep?: (m: Machine, t: ThreadState) => void } = {}) {
     this.k = new Kernel(spec);
+    this.afterStep = opts.afterStep ?? null;
     if (opts.trace !== false) this.k.tr = new Tracer();
     const mm = this.k.newMm();
     const main: Process = { name: 'main', mm, pid: 0 };
@@ -208,6 +214,7 @@ export class Machine {
     }
     const r = t.status === 'blocked' ? resumeOp(this, t) : execOp(this, t);
     k.current = null;
+    if (this.afterStep !== null) this.afterStep(this, t);
     if (r === 'done') {
       t.pc++;
       t.progress = 0;
@@ -559,6 +566,7 @@ const MachineCopy = function (this: Record<string, unknown>, o: Machine, k: Kern
   this.snapHashOk = x.snapHashOk;
   this.step = o.step;
   this.deadlock = o.deadlock;
+  this.afterStep = o.afterStep;
 } as unknown as new (o: Machine, k: Kernel, threads: ThreadState[], setup: ThreadState, procs: Map<string, Process>, vars: Map<string, VarValue>) => Machine;
 MachineCopy.prototype = Machine.prototype;
 

@@ -34,7 +34,6 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
     child.vmas.push(c);
     if (!(v.vm_flags & VM_WIPEONFORK) && v.anon_vma) copy_page_range(k, c, v, child, parent);
   }
-  child.anonPages = parent.anonPages;
   k.tr?.emit('fork', 'dup_mmap', { vmas: child.vmas.length });
   return child;
 }
@@ -58,6 +57,7 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
         const slot = f.slotOf(g.pmd_pfn(e));
         folio_try_dup_anon_rmap_pmd(k, slot, dmm);
         if (k.has(PATCH.anonExclusive)) f.setPageAnonExclusive(slot, f.pfn[slot]!, false);
+        dmm.anonPages += HPAGE_PMD_NR; // add_mm_counter(dst_mm, MM_ANONPAGES, HPAGE_PMD_NR)
         if (cow) {
           g.pmd_wrprotect(e);
           spmd.t.set(spmd.i, e);
@@ -86,6 +86,7 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       if (slot >= 0) {
         page_dup_rmap(k, slot, g.pte_pfn(e), dmm);
         if (k.has(PATCH.anonExclusive) && f.test(slot, PG_anon)) f.setPageAnonExclusive(slot, g.pte_pfn(e), false);
+        if (f.test(slot, PG_anon)) dmm.anonPages++; // rss[mm_counter(folio)]++
       }
       if (cow && g.pte_write(e)) {
         g.pte_wrprotect(e);
@@ -97,5 +98,4 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       dt.set(i, c);
     }
   });
-  void HPAGE_PMD_NR;
 }

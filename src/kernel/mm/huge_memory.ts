@@ -58,7 +58,6 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault): number {
     return 0;
   }
   const slot = k.folios.alloc(HPAGE_PMD_ORDER, 0);
-  k.vmstat.thp_fault_alloc++;
   return __do_huge_pmd_anonymous_page(k, vmf, slot);
 }
 
@@ -77,6 +76,8 @@ function __do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault, slot: number): nu
   folio_add_new_anon_rmap(k, slot, true, vmf.mm);
   vmf.mm.anonPages += HPAGE_PMD_NR;
   set_pmd_at(k, vmf.pmd, entry, haddr, '__do_huge_pmd_anonymous_page');
+  // THP_FAULT_ALLOC counts a THP once it is mapped: a fault handed to userfaultfd allocates and frees one uncounted
+  k.vmstat.thp_fault_alloc++;
   k.tr?.emit('do_huge_pmd_anonymous_page', '__do_huge_pmd_anonymous_page', { addr: haddr, pfn, pmd: entry.toString() });
   return 0;
 }

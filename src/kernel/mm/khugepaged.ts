@@ -10,6 +10,7 @@ import { folio_add_new_anon_rmap, folio_remove_rmap_ptes } from './rmap.js';
 import { vm_normal_page } from './memory.js';
 import { set_pmd_at } from './huge_memory.js';
 import { userfaultfd_armed } from '../fs/userfaultfd.js';
+import { vmas_in } from './mmap.js';
 import { VM_NOHUGEPAGE, VM_WRITE } from '../include/vm_flags.js';
 
 type ScanResult = 'succeed' | 'pmd_mapped' | 'pte_uffd_wp' | 'exceed_none_pte' | 'page_not_anon' | 'vma_check';
@@ -88,8 +89,30 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
   k.tr?.emit('collapse', 'collapse_huge_page', { addr: haddr, new_pfn: npfn });
 }
 
-/** madvise_collapse */
+/** madvise_collapse (mm/khugepaged.c @v6.18), for every VMA of the range as madvise_walk_vmas calls it */
 export function madvise_collapse(k: Kernel, mm: MmStruct, start: number, end: number): void {
+  // madvise_walk_vmas calls madvise_collapse once per VMA, which first asks thp_vma_allowable_order
+  for (const v of vmas_in(mm, start, end)) {
+    if (!thp_vma_allowable_collapse(v)) fail('EINVAL', 'MADV_COLLAPSE: the VMA cannot hold a PMD-mapped THP');
+    collapse_range(k, mm, Math.max(start, v.vm_start), Math.min(end, v.vm_end));
+  }
+}
+
+/**
+ * thp_vma_allowable_order(vma, vm_flags, 0, PMD_ORDER) for MADV_COLLAPSE (mm/huge_memory.c
+ * __thp_vma_allowable_orders @v6.18): sysfs is not consulted, VM_NOHUGEPAGE is; outside a fault the
+ * VMA must contain an aligned 2 MiB range (thp_vma_suitable_order of vm_end - HPAGE_PMD_SIZE) and have
+ * an anon_vma (a VMA never faulted has nothing to collapse)
+ */
+function thp_vma_allowable_collapse(vma: VmArea): boolean {
+  if (vma.vm_flags & VM_NOHUGEPAGE) return false;
+  const haddr = Math.floor((vma.vm_end - HPAGE_PMD_SIZE) / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+  if (haddr < vma.vm_start || haddr + HPAGE_PMD_SIZE > vma.vm_end) return false;
+  return vma.anon_vma !== null;
+}
+
+/** the PMD loop of madvise_collapse over [start, end) of one VMA */
+function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): void {
   const hstart = Math.ceil(start / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
   const hend = Math.floor(end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
   let last: ScanResult = 'succeed';

@@ -15,7 +15,6 @@ import { PATCH } from '../../profiles/patches.js';
 import { vma_modify, vmas_in } from './mmap.js';
 import { unmap_page_range, handle_mm_fault } from './memory.js';
 import { FAULT_FLAG_WRITE, FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE, FAULT_FLAG_REMOTE, VM_FAULT_ERROR, VM_FAULT_RETRY } from '../include/fault.js';
-import { mmu_access } from '../arch/x86/mmu.js';
 import { madvise_collapse } from './khugepaged.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
@@ -130,7 +129,7 @@ function populate(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: numb
   for (let a = start; a < end; a += PAGE_SIZE) {
     cond_resched();
     for (let tries = 0; tries < 4; tries++) {
-      if (mmu_access(k, mm, a, write) >= 0) break;
+      if (follow_page_touch(k, mm, a, write)) break;
       const flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_REMOTE | (write ? FAULT_FLAG_WRITE : 0);
       const ret = handle_mm_fault(k, vma, a, flags);
       if (ret & VM_FAULT_ERROR) fail('EFAULT', `populate failed at 0x${a.toString(16)}`);
@@ -141,6 +140,50 @@ function populate(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: numb
       }
       void VM_FAULT_RETRY;
     }
+  }
+}
+
+/**
+ * follow_page_mask with FOLL_TOUCH (mm/gup.c follow_page_pte, follow_huge_pmd @v6.18): is a page mapped
+ * at addr with the access asked for? If so GUP touches it: a huge PMD becomes young (and dirty for a
+ * write, touch_pmd); a small page's folio is marked accessed, and dirty for a write through a clean
+ * PTE. The PTE itself is left as it is (unlike a CPU access).
+ */
+function follow_page_touch(k: Kernel, mm: MmStruct, addr: number, write: boolean): boolean {
+  const g = k.pgt;
+  const pmd = k.pmdSlot(mm, addr);
+  if (!pmd) return false;
+  const e = pmd.t.get(pmd.i, new Pte());
+  if (g.pmd_trans_huge(e)) {
+    if (!(e.lo & 1) || (write && !g.pmd_write(e))) return false;
+    const t = g.pmd_mkyoung(e.clone());
+    if (write) g.pmd_mkdirty(t);
+    if (!t.equals(e)) pmd.t.set(pmd.i, t);
+    return true;
+  }
+  const pt = k.pteTable(mm, pmd);
+  if (!pt) return false;
+  pt.get(pte_index(addr), e);
+  if (!(e.lo & 1) || (write && !g.pte_write(e))) return false;
+  const pfn = g.pte_pfn(e);
+  if (g.pte_special(e) || k.is_zero_pfn(pfn)) return true;
+  const slot = k.folios.slotOf(pfn);
+  if (slot < 0) return true;
+  if (write && !g.pte_dirty(e)) k.folios.setFlag(slot, PG_dirty); // set_page_dirty
+  mark_page_accessed(k, slot);
+  return true;
+}
+
+/**
+ * mark_page_accessed / folio_mark_accessed (mm/swap.c @v6.18, without MGLRU): the first access sets
+ * PG_referenced, the next activates the folio (an evictable, inactive one) and clears it again
+ */
+export function mark_page_accessed(k: Kernel, slot: number): void {
+  const f = k.folios;
+  if (!f.test(slot, PG_referenced)) f.setFlag(slot, PG_referenced);
+  else if (!f.test(slot, PG_unevictable) && !f.test(slot, PG_active)) {
+    f.setFlag(slot, PG_active);
+    f.clearFlag(slot, PG_referenced);
   }
 }
 

@@ -1,0 +1,186 @@
+// `mmsim fuzz`: random scenarios. With --host, each runs on this machine's kernel and on the model
+// configured as the probe says, and every disagreement is shrunk and written as a scenario file;
+// without, each runs on every model profile with the whole-state invariants checked after every step.
+import type { Command } from 'commander';
+import pc from 'picocolors';
+import { HostError } from '../host/executor.js';
+import { packageRoot } from '../host/executor.js';
+import { probeHost, hostSpec } from '../host/probe.js';
+import { hostFuzz, configDiff, HostFuzzStats, Finding } from '../fuzz/host.js';
+import { modelFuzz, ModelFuzzStats, ModelFailure } from '../fuzz/model.js';
+import { loadKnownLines, differentialDir } from '../fuzz/signature.js';
+import { PROFILES } from '../profiles/profiles.js';
+
+export class FuzzUsageError extends Error {}
+
+interface FuzzOpts {
+  host?: boolean;
+  runs?: string;
+  ops?: string;
+  seed?: string;
+  run?: string;
+  out: string;
+  kernel: string[];
+  shrink: string;
+  progress: boolean;
+}
+
+function num(name: string, v: string | undefined, min: number): number | undefined {
+  if (v === undefined) return undefined;
+  const x = Number(v.replace(/_/g, ''));
+  if (!Number.isInteger(x) || x < min) throw new FuzzUsageError(`--${name} must be an integer ≥ ${min}, not '${v}'`);
+  return x;
+}
+
+function collect(v: string, prev: string[]): string[] {
+  return [...prev, v];
+}
+
+const err = (s: string) => process.stderr.write(s);
+const out = (s: string) => process.stdout.write(s + '\n');
+
+/** a progress reporter: a rewritten line on a terminal, a line every `every` runs otherwise */
+function progress(enabled: boolean, total: number, line: () => string): { tick: (run: number) => void; clear: () => void } {
+  const tty = enabled && process.stderr.isTTY === true;
+  let last = 0;
+  const every = Math.max(1, Math.min(1000, Math.ceil(total / 10)));
+  return {
+    tick: (run) => {
+      if (tty) {
+        const now = Date.now();
+        if (now - last < 100) return;
+        last = now;
+        err(`\r\x1b[K${line()}`);
+      } else if (enabled && (run + 1) % every === 0) err(`${line()}\n`);
+    },
+    clear: () => {
+      if (tty) err('\r\x1b[K');
+    },
+  };
+}
+
+export function registerFuzz(program: Command, setCode: (c: number) => void): void {
+  program.command('fuzz')
+    .description('random scenarios: on every model profile with VM_BUG_ON-style invariants after every step, or (--host) model vs. this kernel')
+    .option('--host', 'compare each scenario on this machine\'s kernel with the model (as `mmsim host --compare`)')
+    .option('--runs <n>', 'scenarios to generate (default: 100 with --host; without, as many as --ops takes)')
+    .option('--ops <n>', 'model fuzzing: stop once this many operations ran (each scenario\'s operations on each profile)', '100000')
+    .option('--seed <n>', 'seed (default: random, printed); run i of seed s is always the same scenario')
+    .option('--run <i>', 'only run i of the seed (replays one scenario)')
+    .option('--out <dir>', 'where shrunk scenarios are written', 'fuzz-out')
+    .option('-k, --kernel <profile>', 'model fuzzing: only these profiles (repeatable; default every profile)', collect, [])
+    .option('--shrink <n>', 'most candidates tried when shrinking one finding', '200')
+    .option('--no-progress', 'no progress output')
+    .action(async (o: FuzzOpts) => {
+      try {
+        setCode(o.host ? await hostCommand(o) : await modelCommand(o));
+      } catch (e) {
+        if (e instanceof HostError || e instanceof FuzzUsageError) {
+          err(`mmsim fuzz: ${e.message}\n`);
+          setCode(2);
+          return;
+        }
+        throw e;
+      }
+    });
+}
+
+function seedOf(o: FuzzOpts): number {
+  return num('seed', o.seed, 0) ?? Math.floor(Math.random() * 0x7fffffff);
+}
+
+async function hostCommand(o: FuzzOpts): Promise<number> {
+  const why = await hostUnavailable();
+  if (why) {
+    err(`mmsim fuzz --host: skipped: ${why}\n`);
+    return 2;
+  }
+  const seed = seedOf(o);
+  const runs = num('runs', o.runs, 1) ?? 100;
+  const only = num('run', o.run, 0);
+  const caps = await probeHost();
+  const { spec, note } = hostSpec(caps);
+  const cfg = Object.entries(configDiff(spec)).map(([k, v]) => `${k}=${v}`).join(',');
+  const known = loadKnownLines(differentialDir(packageRoot()));
+  out(pc.bold(`mmsim fuzz --host --seed ${seed}${only !== undefined ? ` --run ${only}` : ` --runs ${runs}`}: model ${spec.profile}${cfg ? ` --config ${cfg}` : ''} vs. Linux ${caps.release}`) +
+    (note ? pc.dim(`  ${note}`) : ''));
+  let stats: HostFuzzStats | null = null;
+  const p = progress(o.progress !== false, only !== undefined ? 1 : runs, () => statusLine(stats!, runs));
+  stats = await hostFuzz({
+    runs, seed, only, outDir: o.out, known, shrinkBudget: num('shrink', o.shrink, 0),
+    onProgress: (s, run) => { stats = s; p.tick(run); },
+    onFinding: (f) => { p.clear(); printFinding(f); },
+  });
+  p.clear();
+  out('');
+  out(`${stats.runs} runs, ${stats.ops} operations, ${(stats.ms / 1000).toFixed(1)} s: ${stats.agree} agree, ${stats.disagree} disagree` +
+    ` (${stats.known} known, ${stats.disagree - stats.known} in ${stats.findings.length} new group(s))${stats.skipped ? `, ${stats.skipped} skipped (capabilities)` : ''}`);
+  const fresh = stats.findings.filter((f) => !f.unreproducible);
+  const flaky = stats.findings.filter((f) => f.unreproducible);
+  if (fresh.length) {
+    out(pc.red(`New disagreements (${fresh.length}):`));
+    for (const f of fresh) out(`  ${f.count}x  ${f.file}\n        ${f.lines.join('\n        ')}`);
+  }
+  if (flaky.length) {
+    out(pc.yellow(`Disagreements that did not show again when their case ran twice more (${flaky.length}; not counted as new):`));
+    for (const f of flaky) out(`  ${f.count}x  ${f.file}\n        ${f.lines.join('\n        ')}`);
+  }
+  if (!fresh.length) out(pc.green('No new disagreement.'));
+  return fresh.length ? 1 : 0;
+}
+
+function statusLine(s: HostFuzzStats, runs: number): string {
+  return `run ${s.runs}/${runs}  ${s.ops} ops  agree ${s.agree}  disagree ${s.disagree} (known ${s.known}, new groups ${s.findings.length})  ${(s.ms / 1000).toFixed(0)} s`;
+}
+
+function printFinding(f: Finding): void {
+  if (f.unreproducible) out(pc.yellow(`run ${f.run}: a disagreement that did not show again: ${f.file}`));
+  else out(pc.red(`run ${f.run}: new disagreement, shrunk from ${f.originalOps} to ${f.ops} operations: ${f.file}`));
+  for (const l of f.lines) out(`    ${l}`);
+}
+
+/** test/host/available.ts's reasons, for the command line */
+async function hostUnavailable(): Promise<string | null> {
+  if (process.platform !== 'linux') return `needs Linux (this is ${process.platform})`;
+  try {
+    const caps = await probeHost();
+    if (!caps.root) return 'not root: PFNs, /proc/kpageflags and userfaultfd need root';
+    if (!caps.uffd_syscall) return 'userfaultfd is not available';
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+async function modelCommand(o: FuzzOpts): Promise<number> {
+  const seed = seedOf(o);
+  const runs = num('runs', o.runs, 1) ?? Number.MAX_SAFE_INTEGER;
+  const ops = num('ops', o.ops, 1) ?? 100_000;
+  const only = num('run', o.run, 0);
+  for (const k of o.kernel) if (!PROFILES.some((p) => p.name === k)) throw new FuzzUsageError(`unknown profile '${k}'; known: ${PROFILES.map((p) => p.name).join(', ')}`);
+  const profiles = o.kernel.length ? o.kernel : PROFILES.map((p) => p.name);
+  out(pc.bold(`mmsim fuzz --seed ${seed}${only !== undefined ? ` --run ${only}` : ''}: ${only !== undefined ? 'one scenario' : `${o.runs ? `${runs} scenarios or ` : ''}${ops} operations`} on ${profiles.join(' ')}, invariants after every step`));
+  let stats: ModelFuzzStats | null = null;
+  const p = progress(o.progress !== false, only !== undefined ? 1 : Math.min(runs, Math.ceil(ops / 15 / profiles.length)), () =>
+    `${stats!.cases} scenarios  ${stats!.runs} runs  ${stats!.ops}/${ops} ops  failures ${stats!.failures.length}  ${(stats!.ms / 1000).toFixed(0)} s`);
+  stats = await modelFuzz({
+    runs, ops, seed, only, outDir: o.out, profiles, shrinkBudget: num('shrink', o.shrink, 0),
+    onProgress: (s, run) => { stats = s; p.tick(run); },
+    onFailure: (f) => { p.clear(); printFailure(f); },
+  });
+  p.clear();
+  out('');
+  out(`${stats.cases} scenarios, ${stats.runs} runs (scenario x profile), ${stats.ops} operations, ${(stats.ms / 1000).toFixed(1)} s: ` +
+    `${stats.failures.length} failure(s)${stats.repeats ? ` (+${stats.repeats} repeats)` : ''}`);
+  if (stats.failures.length) {
+    out(pc.red('Failures:'));
+    for (const f of stats.failures) out(`  ${f.count}x  ${f.profile}  [${f.kind}]  ${f.file}`);
+    out(`Replay one with: mmsim run FILE --debug   (or: mmsim fuzz --seed ${seed} --run I)`);
+  } else out(pc.green('Every invariant held.'));
+  return stats.failures.length ? 1 : 0;
+}
+
+function printFailure(f: ModelFailure): void {
+  out(pc.red(`run ${f.run} on ${f.profile}: [${f.kind}], shrunk from ${f.originalOps} to ${f.ops} operations: ${f.file}`));
+  out(`    ${f.message.split('\n')[0]!.slice(0, 400)}`);
+}

@@ -1,0 +1,398 @@
+// Random valid scenarios for `mmsim fuzz`: a fast-check arbitrary of abstract cases (mappings, a
+// userfaultfd setup, the operations of a worker thread, of a uffd handler thread and of a forked
+// child's thread), rendered as scenario YAML that goes through the real loader. Every part of a case
+// may be dropped or simplified by shrinking and the rendering still gives a valid scenario: addresses
+// are a mapping and a page index (taken modulo the mapping's size), names are given at rendering, and
+// what needs a userfaultfd or a fork is left out when the case has none.
+import fc from 'fast-check';
+import { UFFD_FEATURE } from '../kernel/include/uapi.js';
+
+/** what the generator may use on the kernel it targets */
+export interface FuzzTarget {
+  /** UFFDIO_API features the kernel offers (the model: all) */
+  features: number;
+  pagemapScan: boolean;
+  splitHugePages: boolean;
+}
+
+export const MODEL_TARGET: FuzzTarget = { features: 0x1ffff, pagemapScan: true, splitHugePages: true };
+
+/** a page of a mapping: the page index is taken modulo the mapping's pages at rendering */
+export interface Addr {
+  m: number;
+  page: number;
+  /** byte offset inside the page (writes and reads) */
+  off: number;
+}
+/** a range from a page: len in pages (0 = to the end of the mapping) */
+export interface Range {
+  at: Addr;
+  pages: number;
+}
+
+export interface MapSpec {
+  /** pages: 4, 16, 512 (2 MiB) or 1024 (4 MiB) */
+  pages: number;
+  /** aligned to 2 MiB and MADV_HUGEPAGE */
+  thp: boolean;
+  /** populated by a write to each of these pages in the setup */
+  populate: number[];
+}
+
+export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse' | 'populate_read' | 'populate_write' | 'dontfork' | 'wipeonfork';
+export const SCAN_CATEGORIES = ['wpallowed', 'written', 'present', 'swapped', 'pfnzero', 'huge'] as const;
+
+export type FuzzOp =
+  | { op: 'write'; at: Addr; size: 1 | 2 | 4 | 8; value: number }
+  | { op: 'read'; at: Addr; len: number }
+  | { op: 'memset'; r: Range; value: number }
+  | { op: 'mprotect'; r: Range; prot: 'none' | 'r' | 'rw' }
+  | { op: 'madvise'; r: Range; advice: Advice }
+  | { op: 'munmap'; r: Range }
+  | { op: 'fork' }
+  | { op: 'register'; r: Range; mode: ('missing' | 'wp')[] }
+  | { op: 'unregister'; r: Range }
+  | { op: 'writeprotect'; r: Range; mode: 'wp' | 'unprotect' | 'dontwake' }
+  | { op: 'copy'; at: Addr; mode: 'wp' | '' }
+  | { op: 'zeropage'; at: Addr }
+  | { op: 'wake'; r: Range }
+  | { op: 'scan'; r: Range; wp: boolean; mask: number; anyof: number; ret: number; max: number }
+  | { op: 'checkpoint' }
+  | { op: 'clear_refs'; value: 1 | 2 | 4 | 5 }
+  | { op: 'split'; r: Range };
+
+/** one round of the handler thread: read a message, then resolve the fault it reports */
+export type Resolve = 'unprotect' | 'unprotect_all' | 'copy' | 'zeropage' | 'wake' | 'unprotect_dontwake_wake';
+
+export interface UffdSpec {
+  features: string[];
+  mode: ('missing' | 'wp')[];
+  /** registered range (mapping, from page, pages) */
+  r: Range;
+  /** write-protect the registered range after registering */
+  protect: boolean;
+}
+
+export interface FuzzCase {
+  maps: MapSpec[];
+  uffd: UffdSpec | null;
+  /** null: one thread; else the rounds of a handler thread */
+  handler: Resolve[] | null;
+  ops: FuzzOp[];
+  /** the child's thread, when ops fork */
+  kid: FuzzOp[];
+}
+
+const PAGE = 4096;
+
+// ---- arbitraries ---------------------------------------------------------------------------------
+
+/** page indices weighted toward the 2 MiB boundary (511, 512, 513) and the ends of a mapping */
+const pageArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(0, 1, 511, 512, 513, 1023, 3) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 1023 }) },
+);
+const offArb = fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 0, max: 511 }).map((x) => x * 8) });
+const addrArb = fc.record({ m: fc.integer({ min: 0, max: 1 }), page: pageArb, off: offArb });
+/** range lengths in pages: one page, two, a THP less or more a page, a THP, to the end */
+const pagesArb = fc.constantFrom(1, 2, 512, 0, 511, 513, 16);
+const rangeArb = fc.record({ at: fc.record({ m: fc.integer({ min: 0, max: 1 }), page: pageArb, off: fc.constant(0) }), pages: pagesArb });
+const valueArb = fc.integer({ min: 1, max: 255 });
+
+function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
+  const w = (weight: number, arbitrary: fc.Arbitrary<FuzzOp>) => ({ weight, arbitrary });
+  const list = [
+    w(12, fc.record({ op: fc.constant('write' as const), at: addrArb, size: fc.constantFrom(1 as const, 8 as const, 4 as const, 2 as const), value: fc.integer({ min: 0, max: 0xffff }) })),
+    w(6, fc.record({ op: fc.constant('read' as const), at: addrArb, len: fc.constantFrom(8, 4096) })),
+    w(1, fc.record({ op: fc.constant('memset' as const), r: fc.record({ at: rangeArb.map((r) => r.at), pages: fc.constantFrom(1, 2) }), value: valueArb })),
+    w(4, fc.record({ op: fc.constant('mprotect' as const), r: rangeArb, prot: fc.constantFrom('r' as const, 'rw' as const, 'none' as const) })),
+    w(7, fc.record({
+      op: fc.constant('madvise' as const), r: rangeArb,
+      advice: fc.constantFrom<Advice>('dontneed', 'populate_write', 'hugepage', 'collapse', 'free', 'populate_read', 'nohugepage', 'dontfork', 'wipeonfork'),
+    })),
+    w(1, fc.record({ op: fc.constant('munmap' as const), r: rangeArb })),
+    w(2, fc.record({ op: fc.constant('checkpoint' as const) })),
+    w(1, fc.record({ op: fc.constant('clear_refs' as const), value: fc.constantFrom(1 as const, 2 as const, 4 as const, 5 as const) })),
+  ];
+  if (!child) {
+    list.push(
+      w(2, fc.record({ op: fc.constant('fork' as const) })),
+      w(3, fc.record({ op: fc.constant('register' as const), r: rangeArb, mode: fc.constantFrom<('missing' | 'wp')[]>(['wp'], ['missing'], ['missing', 'wp']) })),
+      w(2, fc.record({ op: fc.constant('unregister' as const), r: rangeArb })),
+      w(6, fc.record({ op: fc.constant('writeprotect' as const), r: rangeArb, mode: fc.constantFrom('wp' as const, 'unprotect' as const, 'dontwake' as const) })),
+      w(2, fc.record({ op: fc.constant('copy' as const), at: addrArb.map((a) => ({ ...a, off: 0 })), mode: fc.constantFrom('' as const, 'wp' as const) })),
+      w(2, fc.record({ op: fc.constant('zeropage' as const), at: addrArb.map((a) => ({ ...a, off: 0 })) })),
+      w(1, fc.record({ op: fc.constant('wake' as const), r: rangeArb })),
+    );
+    if (t.pagemapScan) {
+      const cats = fc.integer({ min: 0, max: (1 << SCAN_CATEGORIES.length) - 1 });
+      list.push(w(4, fc.record({
+        op: fc.constant('scan' as const), r: rangeArb, wp: fc.boolean(),
+        mask: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: cats }),
+        anyof: fc.oneof({ weight: 3, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: cats }),
+        ret: fc.oneof({ weight: 1, arbitrary: fc.constant((1 << SCAN_CATEGORIES.length) - 1) }, { weight: 1, arbitrary: cats.filter((x) => x !== 0) }),
+        max: fc.constantFrom(0, 0, 1, 3),
+      })));
+    }
+    if (t.splitHugePages) list.push(w(1, fc.record({ op: fc.constant('split' as const), r: rangeArb })));
+  }
+  return fc.oneof(...list);
+}
+
+const mapArb = fc.record({
+  pages: fc.constantFrom(512, 1024, 16, 4),
+  thp: fc.boolean(),
+  populate: fc.array(pageArb, { maxLength: 3 }),
+});
+
+function uffdArb(t: FuzzTarget): fc.Arbitrary<UffdSpec> {
+  const offered = Object.entries(UFFD_FEATURE).filter(([, b]) => (t.features & b) !== 0).map(([n]) => n);
+  const useful = ['wp_unpopulated', 'wp_async', 'thread_id'].filter((n) => offered.includes(n));
+  return fc.record({
+    features: fc.subarray(useful, { maxLength: 2 }),
+    mode: fc.constantFrom<('missing' | 'wp')[]>(['wp'], ['missing', 'wp'], ['missing']),
+    r: fc.record({ at: fc.record({ m: fc.constant(0), page: fc.constantFrom(0, 0, 512, 1), off: fc.constant(0) }), pages: fc.constantFrom(0, 512, 1, 2) }),
+    protect: fc.boolean(),
+  });
+}
+
+/** the arbitrary of whole cases for a target kernel */
+export function caseArb(t: FuzzTarget): fc.Arbitrary<FuzzCase> {
+  return fc.record({
+    maps: fc.array(mapArb, { minLength: 1, maxLength: 2 }),
+    uffd: fc.option(uffdArb(t), { freq: 3, nil: null }),
+    handler: fc.option(fc.array(fc.constantFrom<Resolve>('unprotect', 'copy', 'zeropage', 'wake', 'unprotect_all', 'unprotect_dontwake_wake'), { minLength: 1, maxLength: 4 }), { freq: 2, nil: null }),
+    ops: fc.array(opArb(t, false), { minLength: 1, maxLength: 14 }),
+    kid: fc.array(opArb(t, true), { maxLength: 4 }),
+  });
+}
+
+// ---- rendering -----------------------------------------------------------------------------------
+
+export interface Rendered {
+  yaml: string;
+  /** operations in the scenario (setup and threads) */
+  ops: number;
+}
+
+/** a YAML flow map of plain values (numbers, expressions, lists of names) */
+function flow(o: Record<string, string | number | string[] | undefined>): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined) continue;
+    parts.push(`${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : v}`);
+  }
+  return `{ ${parts.join(', ')} }`;
+}
+const hex = (n: number) => '0x' + n.toString(16);
+
+export interface RenderOptions {
+  name: string;
+  kernel: string;
+  /** config lines (key: value) written under `config:` */
+  config?: Record<string, string>;
+  /** comment lines at the top of the file */
+  comment?: string[];
+  /** expectations (YAML flow maps) written after the observation-only ones */
+  expect?: string[];
+}
+
+/** the scenario YAML of a case */
+export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
+  const maps = c.maps.length ? c.maps : [{ pages: 16, thp: false, populate: [] }];
+  const mname = (m: number) => `m${m % maps.length}`;
+  const npages = (m: number) => maps[m % maps.length]!.pages;
+  const pageOf = (a: Addr) => a.page % npages(a.m);
+  const addr = (a: Addr, withOff = false) => {
+    const off = pageOf(a) * PAGE + (withOff ? a.off % PAGE : 0);
+    return off ? `${mname(a.m)} + ${hex(off)}` : mname(a.m);
+  };
+  const range = (r: Range): { addr: string; len: string; first: Addr; last: Addr } => {
+    const from = pageOf(r.at);
+    const left = npages(r.at.m) - from;
+    const n = r.pages === 0 ? left : Math.min(r.pages, left);
+    return { addr: addr(r.at), len: hex(n * PAGE), first: { ...r.at, page: from }, last: { m: r.at.m, page: from + n - 1, off: 0 } };
+  };
+  const observed = new Map<string, Addr>();
+  const observe = (a: Addr) => {
+    const key = `${a.m % maps.length}:${pageOf(a)}`;
+    if (!observed.has(key) && observed.size < 16) observed.set(key, { m: a.m, page: pageOf(a), off: 0 });
+  };
+  const kidObserved = new Map<string, Addr>();
+  const mems = new Map<string, string>();
+  const setup: string[] = [];
+  let nops = 0;
+  const op = (list: string[], name: string, body: string) => {
+    list.push(`${name}: ${body}`);
+    nops++;
+  };
+  maps.forEach((m, i) => {
+    op(setup, 'mmap', flow({ as: `m${i}`, len: hex(m.pages * PAGE), align: m.thp ? '2M' : undefined }));
+    if (m.thp) op(setup, 'madvise', flow({ addr: `m${i}`, len: hex(m.pages * PAGE), advice: 'hugepage' }));
+    for (const p of m.populate) {
+      const a = { m: i, page: p, off: 0 };
+      op(setup, 'write', flow({ addr: addr(a), value: 1 + (p % 200) }));
+      observe(a);
+    }
+  });
+  const uffd = c.uffd;
+  const twoThreads = uffd !== null && c.handler !== null && c.handler.length > 0;
+  if (uffd) {
+    op(setup, 'mmap', flow({ as: 'src', len: '4K' }));
+    op(setup, 'memset', flow({ addr: 'src', len: '4K', value: 0x5a }));
+    op(setup, 'userfaultfd', flow({ as: 'uffd', flags: twoThreads ? ['cloexec'] : ['nonblock', 'cloexec'], features: uffd.features.length ? uffd.features : undefined }));
+    const r = range(uffd.r);
+    op(setup, 'uffdio_register', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: uffd.mode }));
+    if (uffd.protect) op(setup, 'uffdio_writeprotect', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: ['wp'] }));
+    observe(r.first);
+    observe(r.last);
+  }
+  let checkpoints = 0, bufs = 0, forked = false;
+  const thread = (ops: FuzzOp[], child: boolean): string[] => {
+    const out: string[] = [];
+    const seen = child ? (a: Addr) => {
+      const key = `${a.m % maps.length}:${pageOf(a)}`;
+      if (!kidObserved.has(key) && kidObserved.size < 4) kidObserved.set(key, { m: a.m, page: pageOf(a), off: 0 });
+    } : observe;
+    for (const x of ops) {
+      switch (x.op) {
+        case 'write': {
+          const size = x.size;
+          const a = { ...x.at, off: Math.min(x.at.off % PAGE, PAGE - size) };
+          op(out, 'write', flow({ addr: addr(a, true), value: hex(x.value), size: size === 1 ? undefined : size }));
+          seen(a);
+          if (!child && mems.size < 6) mems.set(addr(a, true), addr(a, true));
+          break;
+        }
+        case 'read': {
+          const a = { ...x.at, off: x.len === PAGE ? 0 : Math.min(x.at.off % PAGE, PAGE - x.len) };
+          op(out, 'read', flow({ addr: addr(a, true), len: x.len, as: `b${++bufs}` }));
+          seen(a);
+          break;
+        }
+        case 'memset': {
+          const r = range(x.r);
+          op(out, 'memset', flow({ addr: r.addr, len: r.len, value: x.value }));
+          seen(r.first);
+          break;
+        }
+        case 'mprotect': case 'munmap': case 'madvise': {
+          const r = range(x.r);
+          op(out, x.op, flow({ addr: r.addr, len: r.len, prot: x.op === 'mprotect' ? x.prot : undefined, advice: x.op === 'madvise' ? x.advice : undefined }));
+          seen(r.first);
+          seen(r.last);
+          break;
+        }
+        case 'fork':
+          if (child || forked) break;
+          forked = true;
+          op(out, 'fork', flow({ as: 'child' }));
+          break;
+        case 'checkpoint':
+          op(out, 'checkpoint', `c${++checkpoints}`);
+          break;
+        case 'clear_refs':
+          op(out, 'clear_refs', String(x.value));
+          break;
+        case 'split': {
+          const r = range(x.r);
+          op(out, 'split_huge_page', flow({ addr: r.addr, len: r.len }));
+          seen(r.first);
+          break;
+        }
+        default: {
+          if (!uffd || child) break;
+          if (x.op === 'copy' || x.op === 'zeropage') {
+            const a = { ...x.at, off: 0 };
+            if (x.op === 'copy') op(out, 'uffdio_copy', flow({ uffd: 'uffd', dst: addr(a), src: 'src', len: '4K', mode: x.mode ? [x.mode] : undefined }));
+            else op(out, 'uffdio_zeropage', flow({ uffd: 'uffd', addr: addr(a), len: '4K' }));
+            seen(a);
+            break;
+          }
+          const r = range(x.r);
+          if (x.op === 'register') op(out, 'uffdio_register', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: x.mode }));
+          else if (x.op === 'unregister') op(out, 'uffdio_unregister', flow({ uffd: 'uffd', addr: r.addr, len: r.len }));
+          else if (x.op === 'wake') op(out, 'uffdio_wake', flow({ uffd: 'uffd', addr: r.addr, len: r.len }));
+          else if (x.op === 'writeprotect') {
+            op(out, 'uffdio_writeprotect', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: x.mode === 'wp' ? ['wp'] : x.mode === 'dontwake' ? ['dontwake'] : [] }));
+          } else if (x.op === 'scan') {
+            const cats = (bits: number) => SCAN_CATEGORIES.filter((_, i) => bits & (1 << i));
+            op(out, 'pagemap_scan', flow({
+              addr: r.addr, len: r.len, flags: x.wp ? ['wp_matching', 'check_wpasync'] : undefined,
+              category_mask: x.mask ? cats(x.mask) : x.wp ? ['written'] : undefined, category_anyof: x.anyof ? cats(x.anyof) : undefined,
+              return_mask: cats(x.ret), max_pages: x.max || undefined,
+            }));
+          }
+          seen(r.first);
+          seen(r.last);
+        }
+      }
+    }
+    return out;
+  };
+  const main = thread(c.ops, false);
+  const handler: string[] = [];
+  if (twoThreads) {
+    c.handler!.forEach((res, i) => {
+      const msg = `msg${i + 1}`;
+      op(handler, 'read_uffd', flow({ uffd: 'uffd', as: msg }));
+      if (res === 'unprotect') op(handler, 'uffdio_writeprotect', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K', mode: [] }));
+      else if (res === 'unprotect_all') op(handler, 'uffdio_writeprotect', flow({ uffd: 'uffd', addr: 'm0', len: hex(npages(0) * PAGE), mode: [] }));
+      else if (res === 'copy') op(handler, 'uffdio_copy', flow({ uffd: 'uffd', dst: `${msg}.address`, src: 'src', len: '4K' }));
+      else if (res === 'zeropage') op(handler, 'uffdio_zeropage', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K' }));
+      else if (res === 'wake') op(handler, 'uffdio_wake', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K' }));
+      else {
+        op(handler, 'uffdio_writeprotect', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K', mode: ['dontwake'] }));
+        op(handler, 'uffdio_wake', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K' }));
+      }
+    });
+  }
+  const kid = forked ? thread(c.kid, true) : [];
+  // every mapping's first page, and the pages on both sides of a THP boundary
+  maps.forEach((m, i) => {
+    observe({ m: i, page: 0, off: 0 });
+    if (m.pages > 512) {
+      observe({ m: i, page: 511, off: 0 });
+      observe({ m: i, page: 512, off: 0 });
+    }
+  });
+
+  const L: string[] = [];
+  for (const line of o.comment ?? []) L.push(`# ${line}`.trimEnd());
+  L.push(`name: ${o.name}`);
+  L.push(`kernel: ${o.kernel}`);
+  const cfg = Object.entries(o.config ?? {});
+  if (cfg.length) L.push(`config: { ${cfg.map(([k, v]) => `${k}: ${v}`).join(', ')} }`);
+  L.push('observe:');
+  L.push(`  pages: [${[...observed.values()].map((a) => addr(a)).join(', ')}]`);
+  L.push('setup:');
+  for (const s of setup) L.push(`  - ${s}`);
+  L.push('threads:');
+  const w = twoThreads ? 'w' : 't';
+  L.push(`  ${w}:`);
+  if (main.length === 0) {
+    op(main, 'checkpoint', `c${++checkpoints}`);
+  }
+  for (const s of main) L.push(`    - ${s}`);
+  if (twoThreads) {
+    L.push('  h:');
+    for (const s of handler) L.push(`    - ${s}`);
+  }
+  if (kid.length) {
+    L.push('  kid:');
+    L.push('    process: child');
+    L.push('    ops:');
+    for (const s of kid) L.push(`      - ${s}`);
+  }
+  const expect = [
+    // observation only: each of these holds whatever the value, and makes the snapshots report it
+    ...[...kidObserved.values()].map((a) => `{ process: child, pagemap: ${addr(a)} }`),
+    ...[...mems.values()].map((a) => `{ any: [{ mem: ${a}, size: 8, value: 0 }, { not: { mem: ${a}, size: 8, value: 0 } }] }`),
+    ...(o.expect ?? []),
+  ];
+  if (expect.length) {
+    L.push('expect:');
+    for (const e of expect) L.push(`  - ${e}`);
+  }
+  return { yaml: L.join('\n') + '\n', ops: nops };
+}

@@ -1,0 +1,241 @@
+// Whole-state consistency checks in the spirit of CONFIG_DEBUG_VM: the VM_BUG_ON_FOLIO / VM_BUG_ON_VMA
+// / VM_BUG_ON_MM assertions the kernel sprinkles over mm/ (include/linux/mmdebug.h), check_mm()'s
+// "Bad rss-counter state" (kernel/fork.c) and dump_page()/dump_vma() (mm/debug.c), gathered into one
+// walk that reads the whole model state. It changes nothing, so it may run after every step
+// (`mmsim run --debug`, `mmsim check --debug`, `mmsim fuzz`). Each check names what it asserts; the
+// uffd-wp check is asserted only where the modelled release guarantees it (see uffdWpConfined).
+import type { Kernel } from '../kernel.js';
+import type { MmStruct, VmArea } from '../include/mm_types.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { PG_anon, PG_table, PG_zero } from './folio.js';
+import { LEVEL_PGD, LEVEL_PMD, LEVEL_PTE, PageTable } from './pgtable.js';
+import { VM_UFFD_MISSING, VM_UFFD_WP, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
+import { isUffdWpMarker } from './memory.js';
+import { PATCH } from '../../profiles/patches.js';
+
+/** one violated assertion: which check, and a dump of what it saw */
+export interface VmBug {
+  /** the check: vma, pgtable, freed-folio, pmd-leaf, compound, mapcount, refcount, folio-leak, rss, uffd-ctx, uffd-wp */
+  check: string;
+  what: string;
+}
+
+/** thrown by assert_vm_state: the model's state broke an invariant the kernel asserts or relies on */
+export class VmBugError extends Error {
+  constructor(readonly bugs: VmBug[], readonly where: string) {
+    super(`VM_BUG_ON ${where}: ${bugs.map((b) => `[${b.check}] ${b.what}`).join('; ')}`);
+  }
+}
+
+const hex = (n: number) => '0x' + n.toString(16);
+
+/** dump_page (mm/debug.c), reduced to the model's fields */
+function dump_folio(k: Kernel, slot: number): string {
+  const f = k.folios;
+  const sub = f.sub[slot];
+  let ptes = 0;
+  if (sub) for (let i = 0; i < sub.mapcount.length; i++) ptes += sub.mapcount[i]!;
+  return `pfn:${hex(f.pfn[slot]!)} order:${f.order[slot]} refcount:${f.refcount[slot]} ` +
+    (f.order[slot] ? `entire_mapcount:${f.mapcount[slot]} pte_mapcount:${ptes}` : `mapcount:${f.mapcount[slot]}`) +
+    ` flags:${hex(f.flags[slot]!)}`;
+}
+
+/** dump_vma (mm/debug.c) */
+function dump_vma(v: VmArea): string {
+  return `vma ${hex(v.vm_start)}-${hex(v.vm_end)} flags:${hex(v.vm_flags)}${v.vm_flags_hi ? ` hi:${hex(v.vm_flags_hi)}` : ''}`;
+}
+
+/**
+ * Does the modelled release keep uffd-wp bits (and markers) out of VMAs without VM_UFFD_WP? Only from
+ * f369b07c8614 (v6.0: unregister resets write protection) and 8f34f1eac382 (v5.14: fork tests the
+ * child's VMA); before them an unregistered range, or a forked child's, can keep the bit.
+ */
+export function uffdWpConfined(k: Kernel): boolean {
+  return k.has(PATCH.uffdWpPteBit) && k.has(PATCH.uffdUnregisterResetsWp) && k.has(PATCH.uffdWpForkChildVma);
+}
+
+interface Counts {
+  /** slot -> PMD mappings */
+  pmd: Map<number, number>;
+  /** slot -> PTE mappings per page of the folio */
+  pte: Map<number, Int32Array>;
+}
+
+/** check every VMA list, page table, folio and uffd context; returns what is wrong (nothing: []) */
+export function debug_vm_check(k: Kernel): VmBug[] {
+  const bugs: VmBug[] = [];
+  const bug = (check: string, what: string) => {
+    if (bugs.length < 20) bugs.push({ check, what });
+  };
+  const counts: Counts = { pmd: new Map(), pte: new Map() };
+  for (const mm of k.mms) checkMm(k, mm, counts, bug);
+  checkFolios(k, counts, bug);
+  for (const ctx of k.uffds) {
+    if (!k.mms.includes(ctx.mm)) bug('uffd-ctx', `uffd ${ctx.name}: its mm is not a live address space`);
+  }
+  return bugs;
+}
+
+/** debug_vm_check, throwing VmBugError when something is wrong */
+export function assert_vm_state(k: Kernel, where: string): void {
+  const bugs = debug_vm_check(k);
+  if (bugs.length) throw new VmBugError(bugs, where);
+}
+
+function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: string) => void): void {
+  const g = k.pgt;
+  const f = k.folios;
+  const vmas = mm.vmas;
+  // VMAs: page aligned, non-empty, sorted and disjoint (the maple tree's order); uffd registration
+  // (vm_userfaultfd_ctx) set exactly when a VM_UFFD_* flag is, and pointing at a context of this mm
+  for (let i = 0; i < vmas.length; i++) {
+    const v = vmas[i]!;
+    if (v.vm_start % PAGE_SIZE || v.vm_end % PAGE_SIZE || v.vm_start >= v.vm_end) bug('vma', `mm ${mm.id}: bad ${dump_vma(v)}`);
+    if (i > 0 && vmas[i - 1]!.vm_end > v.vm_start) bug('vma', `mm ${mm.id}: ${dump_vma(vmas[i - 1]!)} overlaps or follows ${dump_vma(v)}`);
+    const registered = (v.vm_flags & (VM_UFFD_MISSING | VM_UFFD_WP)) !== 0 || (v.vm_flags_hi & VM_HI_UFFD_MINOR) !== 0;
+    if (registered && !v.uffd) bug('uffd-ctx', `mm ${mm.id}: ${dump_vma(v)} has VM_UFFD_* flags but no userfaultfd context`);
+    if (!registered && v.uffd) bug('uffd-ctx', `mm ${mm.id}: ${dump_vma(v)} has a userfaultfd context (${v.uffd.name}) but no VM_UFFD_* flag`);
+    if (v.uffd && v.uffd.mm !== mm) bug('uffd-ctx', `mm ${mm.id}: ${dump_vma(v)} is registered with uffd ${v.uffd.name} of mm ${v.uffd.mm.id}`);
+  }
+  const confined = uffdWpConfined(k);
+  const vmaAt = (addr: number): VmArea | null => k.vma_lookup(mm, addr);
+  const e = new Pte();
+  let rss = 0;
+  const reached = new Set<PageTable>();
+  const walk = (t: PageTable) => {
+    reached.add(t);
+    let nr = 0;
+    for (let i = 0; i < 512; i++) {
+      if (t.isNone(i)) continue;
+      nr++;
+      t.get(i, e);
+      const addr = t.addrOf(i);
+      if (t.level > LEVEL_PMD || (t.level === LEVEL_PMD && (e.lo & _PAGE_PSE) === 0)) {
+        // an upper-level entry, or a PMD pointing to a PTE table
+        if ((e.lo & _PAGE_PRESENT) === 0) {
+          bug('pgtable', `mm ${mm.id}: level ${t.level} entry at ${hex(addr)} is not present and not none (${e.toString()}): no swap or migration entries at this level`);
+          continue;
+        }
+        const child = mm.tables.get(g.pte_pfn(e));
+        if (!child) {
+          bug('pgtable', `mm ${mm.id}: level ${t.level} entry at ${hex(addr)} points to pfn ${hex(g.pte_pfn(e))}, which is not a page table of this mm`);
+          continue;
+        }
+        if (child.level !== t.level - 1 || child.base !== addr) {
+          bug('pgtable', `mm ${mm.id}: the table under level ${t.level} entry ${hex(addr)} has level ${child.level} base ${hex(child.base)}`);
+          continue;
+        }
+        walk(child);
+        continue;
+      }
+      if (t.level === LEVEL_PMD) {
+        // a PMD leaf (present, or PROT_NONE: pmd_present holds for both): a PMD-order folio, mapped
+        // whole from its head, in a 2 MiB range that one VMA covers
+        const v = vmaAt(addr);
+        if (!v || v.vm_end < addr + HPAGE_PMD_SIZE) bug('pmd-leaf', `mm ${mm.id}: huge PMD at ${hex(addr)} is not inside one VMA${v ? ` (${dump_vma(v)})` : ''}`);
+        else if (confined && g.pmd_uffd_wp(e) && !(v.vm_flags & VM_UFFD_WP)) bug('uffd-wp', `mm ${mm.id}: huge PMD at ${hex(addr)} has uffd-wp in ${dump_vma(v)} without VM_UFFD_WP`);
+        const pfn = g.pmd_pfn(e);
+        if (k.is_huge_zero_pfn(pfn)) continue;
+        const slot = f.slotOf(pfn);
+        if (slot < 0 || f.refcount[slot] === 0) {
+          bug('freed-folio', `mm ${mm.id}: huge PMD at ${hex(addr)} maps pfn ${hex(pfn)}, which belongs to no live folio`);
+          continue;
+        }
+        if (f.order[slot] !== HPAGE_PMD_ORDER || f.pfn[slot] !== pfn) {
+          bug('pmd-leaf', `mm ${mm.id}: huge PMD at ${hex(addr)} maps pfn ${hex(pfn)} of ${dump_folio(k, slot)}: not the head of a PMD-order folio`);
+          continue;
+        }
+        counts.pmd.set(slot, (counts.pmd.get(slot) ?? 0) + 1);
+        if (f.test(slot, PG_anon)) rss += HPAGE_PMD_NR;
+        continue;
+      }
+      // a PTE
+      const v = vmaAt(addr);
+      if (!g.pte_present(e)) {
+        // the model has no swap: only PTE markers
+        if (!isUffdWpMarker(k, e)) bug('pgtable', `mm ${mm.id}: PTE at ${hex(addr)} is a swap entry (${e.toString()}) other than the uffd-wp marker`);
+        else if (!v) bug('pgtable', `mm ${mm.id}: uffd-wp marker at ${hex(addr)} outside every VMA`);
+        else if (confined && !(v.vm_flags & VM_UFFD_WP)) bug('uffd-wp', `mm ${mm.id}: uffd-wp marker at ${hex(addr)} in ${dump_vma(v)} without VM_UFFD_WP`);
+        continue;
+      }
+      if (!v) bug('pgtable', `mm ${mm.id}: PTE at ${hex(addr)} maps pfn ${hex(g.pte_pfn(e))} outside every VMA`);
+      else if (confined && g.pte_uffd_wp(e) && !(v.vm_flags & VM_UFFD_WP)) bug('uffd-wp', `mm ${mm.id}: PTE at ${hex(addr)} has uffd-wp in ${dump_vma(v)} without VM_UFFD_WP`);
+      const pfn = g.pte_pfn(e);
+      if (k.is_zero_pfn(pfn) || k.is_huge_zero_pfn(pfn - (pfn % HPAGE_PMD_NR))) continue;
+      const slot = f.slotOf(pfn);
+      if (slot < 0 || f.refcount[slot] === 0) {
+        bug('freed-folio', `mm ${mm.id}: PTE at ${hex(addr)} maps pfn ${hex(pfn)}, which belongs to no live folio`);
+        continue;
+      }
+      if (f.test(slot, PG_table)) {
+        bug('freed-folio', `mm ${mm.id}: PTE at ${hex(addr)} maps pfn ${hex(pfn)}, a page table`);
+        continue;
+      }
+      let per = counts.pte.get(slot);
+      if (!per) counts.pte.set(slot, (per = new Int32Array(f.nrPages(slot))));
+      per[pfn - f.pfn[slot]!]!++;
+      if (f.test(slot, PG_anon)) rss++;
+    }
+    if (nr !== t.nr) bug('pgtable', `mm ${mm.id}: level ${t.level} table at ${hex(t.base)} counts ${t.nr} entries, holds ${nr}`);
+  };
+  if (mm.pgd.level !== LEVEL_PGD) bug('pgtable', `mm ${mm.id}: the pgd has level ${mm.pgd.level}`);
+  walk(mm.pgd);
+  for (const t of mm.tables.values()) {
+    const slot = f.slotOf(t.pfn);
+    if (slot < 0 || !f.test(slot, PG_table)) bug('pgtable', `mm ${mm.id}: page table at pfn ${hex(t.pfn)} (level ${t.level}) is not a PageTable page`);
+  }
+  // check_mm: MM_ANONPAGES equals the anonymous pages the tables map
+  if (mm.anonPages !== rss) bug('rss', `mm ${mm.id}: Bad rss-counter state: MM_ANONPAGES ${mm.anonPages}, the page tables map ${rss} anonymous pages`);
+  void LEVEL_PTE;
+  void reached;
+}
+
+function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => void): void {
+  const f = k.folios;
+  for (let slot = 0; slot < f.nslots; slot++) {
+    const rc = f.refcount[slot]!, fl = f.flags[slot]!;
+    if (rc === 0 && fl === 0) continue; // free
+    if (fl & (PG_table | PG_zero)) continue; // page tables and the zero pages keep no mapcount
+    const pfn = f.pfn[slot]!;
+    const order = f.order[slot]!;
+    // compound head/tail: a large folio is a whole PMD-sized, aligned section whose every pfn leads back
+    // to its head; an order-0 folio is its own pfn's
+    if (order !== 0 && order !== HPAGE_PMD_ORDER) bug('compound', `${dump_folio(k, slot)}: order ${order} (only order 0 and PMD order are modelled)`);
+    if (order === 0) {
+      if (f.slotOf(pfn) !== slot) bug('compound', `${dump_folio(k, slot)}: its pfn leads to slot ${f.slotOf(pfn)}, not ${slot}`);
+    } else {
+      if (pfn % HPAGE_PMD_NR !== 0) bug('compound', `${dump_folio(k, slot)}: head pfn not aligned to its order`);
+      for (const i of [0, 1, HPAGE_PMD_NR - 1]) {
+        if (f.slotOf(pfn + i) !== slot) bug('compound', `${dump_folio(k, slot)}: tail pfn ${hex(pfn + i)} leads to slot ${f.slotOf(pfn + i)}`);
+      }
+      const sub = f.sub[slot];
+      if (sub && (sub.mapcount.length !== HPAGE_PMD_NR || sub.exclusive.length !== HPAGE_PMD_NR)) bug('compound', `${dump_folio(k, slot)}: per-page state of ${sub.mapcount.length} pages`);
+    }
+    // mapcounts equal the mappings the page tables hold
+    const pmdMaps = counts.pmd.get(slot) ?? 0;
+    const ptes = counts.pte.get(slot);
+    let mapped = 0;
+    if (order === 0) {
+      const n = ptes ? ptes[0]! : 0;
+      if (f.mapcount[slot] !== n) bug('mapcount', `${dump_folio(k, slot)}: the page tables map it ${n} time(s)`);
+      mapped = f.mapcount[slot]!;
+    } else {
+      if (f.mapcount[slot] !== pmdMaps) bug('mapcount', `${dump_folio(k, slot)}: ${pmdMaps} huge PMD(s) map it`);
+      const sub = f.sub[slot];
+      let wrong = -1;
+      for (let i = 0; i < HPAGE_PMD_NR; i++) {
+        const have = sub ? sub.mapcount[i]! : 0, want = ptes ? ptes[i]! : 0;
+        if (have !== want && wrong < 0) wrong = i;
+        mapped += have;
+      }
+      if (wrong >= 0) bug('mapcount', `${dump_folio(k, slot)}: page ${wrong} has mapcount ${sub ? sub.mapcount[wrong] : 0}, ${ptes ? ptes[wrong] : 0} PTE(s) map it`);
+      mapped += f.mapcount[slot]!;
+    }
+    // every mapping holds a reference
+    if (rc < mapped) bug('refcount', `${dump_folio(k, slot)}: refcount below its ${mapped} mapping(s)`);
+    if (rc <= 0) bug('refcount', `${dump_folio(k, slot)}: live with refcount ${rc}`);
+    // nothing but mappings holds anonymous folios in the model (no swap cache, LRU isolation or pins)
+    if ((fl & PG_anon) && mapped === 0) bug('folio-leak', `${dump_folio(k, slot)}: nobody maps it, yet it is not freed`);
+  }
+}

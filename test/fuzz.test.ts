@@ -1,0 +1,224 @@
+// The whole-state invariants (kernel/mm/debug_vm.ts) and the fuzzers (src/fuzz): the checker catches a
+// corrupted state, the whole scenario corpus keeps every invariant on every profile, a short seeded
+// model fuzz finds nothing, generated scenarios load and shrink, and a short seeded host fuzz (where
+// this machine can run it) finds no disagreement that is not already known.
+import { describe, it, expect } from 'vitest';
+import { readdirSync, statSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { loadScenario } from '../src/scenario/load.js';
+import { runScenario, debugVmAfterStep } from '../src/run.js';
+import { Machine } from '../src/sched/machine.js';
+import { PROFILES, resolveKernel } from '../src/profiles/profiles.js';
+import { debug_vm_check, VmBugError } from '../src/kernel/mm/debug_vm.js';
+import { ScenarioRuntimeError } from '../src/sched/exec.js';
+import { caseArb, MODEL_TARGET, renderCase } from '../src/fuzz/gen.js';
+import { generate, shrink } from '../src/fuzz/rng.js';
+import { modelFuzz } from '../src/fuzz/model.js';
+import { hostFuzz } from '../src/fuzz/host.js';
+import { loadKnownLines, signatureLine, explained } from '../src/fuzz/signature.js';
+import { hostUnavailable } from './host/available.js';
+
+const STATE = `
+name: state
+observe: { pages: [m, t] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - write: { addr: m }
+  - write: { addr: m + 0x1000 }
+  - mmap: { as: t, len: 4M, align: 2M }
+  - madvise: { addr: t, len: 4M, advice: hugepage }
+  - write: { addr: t }
+  - fork: { as: child }
+`;
+
+/** the machine after STATE's setup, on v6.18 with THP always */
+function machine(): Machine {
+  const sc = loadScenario('state.yaml', STATE);
+  const m = new Machine(sc, resolveKernel('v6.18', [], ['thp=always']), { trace: false });
+  m.runSetup();
+  return m;
+}
+
+/** the slot of the folio mapped at the start of mapping `name` in the main process */
+function slotAt(m: Machine, name: string): number {
+  const v = m.vars.get(name)!;
+  if (v.kind !== 'mapping') throw new Error(name);
+  const pmd = m.k.pmdSlot(m.mainMm(), v.addrN)!;
+  const lo = pmd.t.lo(pmd.i);
+  const t = (lo & 0x80) ? null : m.k.pteTable(m.mainMm(), pmd);
+  const e = t ? t.e[2 * ((v.addrN / 4096) & 511)]! : lo;
+  const hi = t ? t.e[2 * ((v.addrN / 4096) & 511) + 1]! : pmd.t.hi(pmd.i);
+  return m.k.folios.slotOf((e >>> 12) + (hi & 0xfffff) * 0x100000);
+}
+
+describe('debug_vm: the invariant checker', () => {
+  it('finds nothing wrong in a consistent state (small pages, a THP, a fork)', () => {
+    expect(debug_vm_check(machine().k)).toEqual([]);
+  });
+
+  it('catches a mapcount off by one, of a small folio and of a THP', () => {
+    const m = machine();
+    const f = m.k.folios;
+    f.mapcount[slotAt(m, 'm')]!++;
+    expect(debug_vm_check(m.k).map((b) => b.check)).toContain('mapcount');
+    const m2 = machine();
+    m2.k.folios.mapcount[slotAt(m2, 't')]!--;
+    const bugs = debug_vm_check(m2.k);
+    expect(bugs.map((b) => b.check)).toContain('mapcount');
+    expect(bugs.find((b) => b.check === 'mapcount')!.what).toMatch(/entire_mapcount:1 .*2 huge PMD\(s\) map it/);
+  });
+
+  it('catches a refcount below the mappings, a freed folio still mapped, a broken VMA list and a bad rss counter', () => {
+    let m = machine();
+    m.k.folios.refcount[slotAt(m, 'm')] = 1; // parent and child map it
+    expect(debug_vm_check(m.k).map((b) => b.check)).toContain('refcount');
+    m = machine();
+    m.k.folios.free(slotAt(m, 'm'));
+    expect(debug_vm_check(m.k).map((b) => b.check)).toContain('freed-folio');
+    m = machine();
+    const vmas = m.mainMm().vmas;
+    vmas[0]!.vm_end = vmas[1]!.vm_start + 4096;
+    expect(debug_vm_check(m.k).map((b) => b.check)).toContain('vma');
+    m = machine();
+    m.k.mms[1]!.anonPages++;
+    expect(debug_vm_check(m.k).map((b) => b.check)).toContain('rss');
+  });
+
+  it('runs after every step with --debug and names the step', () => {
+    const sc = loadScenario('s.yaml', `
+name: s
+setup:
+  - mmap: { as: m, len: 16K }
+threads:
+  t:
+    - write: { addr: m }
+    - write: { addr: m + 0x1000 }
+`);
+    const spec = resolveKernel('v6.18');
+    let steps = 0;
+    const m = new Machine(sc, spec, { trace: false, afterStep: () => { steps++; } });
+    m.runSetup();
+    m.runDefault();
+    expect(steps).toBe(3);
+    // a state corrupted by the first write of thread t is reported after that very step
+    const bad = new Machine(sc, spec, {
+      trace: false,
+      afterStep: (mm, t) => {
+        if (t.name === 't' && t.pc === 0) mm.k.folios.mapcount[mm.k.folios.nslots - 1]!++;
+        debugVmAfterStep(mm, t);
+      },
+    });
+    bad.runSetup();
+    expect(() => bad.runDefault()).toThrow(/VM_BUG_ON after step 1 \(thread t, op t#1 \(write\), line 7\) on v6\.18: \[mapcount\]/);
+    expect(() => runScenario(sc, spec, { debug: true, trace: false })).not.toThrow();
+  });
+});
+
+// every scenario of the corpus, on every profile, with the invariants after every step
+const corpus: string[] = [];
+const walk = (d: string) => {
+  for (const f of readdirSync(d).sort()) {
+    const p = join(d, f);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (f.endsWith('.yaml') && !f.startsWith('known-')) corpus.push(p);
+  }
+};
+walk('scenarios');
+
+describe('the scenario corpus keeps every invariant on every profile', () => {
+  for (const p of PROFILES) {
+    it(p.name, () => {
+      const broken: string[] = [];
+      for (const file of corpus) {
+        const sc = loadScenario(file);
+        try {
+          runScenario(sc, resolveKernel(p.name, [], sc.config), { debug: true, trace: false });
+        } catch (e) {
+          // a scenario written for newer kernels may name what an older one never made (not the model's state)
+          if (e instanceof ScenarioRuntimeError) continue;
+          broken.push(`${file}: ${e instanceof VmBugError ? e.message : String(e)}`);
+        }
+      }
+      expect(broken).toEqual([]);
+    }, 0);
+  }
+});
+
+describe('mmsim fuzz: the generator', () => {
+  it('renders scenarios that load, for any case (also after shrinking)', () => {
+    fc.assert(fc.property(caseArb(MODEL_TARGET), (c) => {
+      const r = renderCase(c, { name: 'g', kernel: 'v6.18' });
+      const sc = loadScenario('g.yaml', r.yaml);
+      expect(r.ops).toBe(sc.setup.length + sc.threads.reduce((n, t) => n + t.ops.length, 0));
+    }), { numRuns: 300, seed: 42 });
+  });
+
+  it('gives run i of seed s the same scenario every time', () => {
+    const arb = caseArb(MODEL_TARGET);
+    const a = renderCase(generate(arb, 5, 17).value_, { name: 'x', kernel: 'v6.18' }).yaml;
+    const b = renderCase(generate(arb, 5, 17).value_, { name: 'x', kernel: 'v6.18' }).yaml;
+    const c = renderCase(generate(arb, 5, 18).value_, { name: 'x', kernel: 'v6.18' }).yaml;
+    expect(a).toBe(b);
+    expect(a).not.toBe(c);
+  });
+
+  it('shrinks a case to the smallest one that still fails', async () => {
+    // "fails" when the worker writes twice: the smallest such case has exactly two operations in its thread
+    const arb = caseArb(MODEL_TARGET);
+    const writes = (c: ReturnType<typeof generate<import('../src/fuzz/gen.js').FuzzCase>>['value_']) => c.ops.filter((o) => o.op === 'write').length;
+    let run = 0;
+    let v = generate(arb, 3, run);
+    while (writes(v.value_) < 3) v = generate(arb, 3, ++run);
+    const s = await shrink(arb, v, (c) => writes(c) >= 2, 2000);
+    expect(writes(s.value.value_)).toBe(2);
+    expect(s.value.value_.ops.length).toBeLessThan(v.value_.ops.length);
+    expect(s.value.value_.maps.length).toBe(1);
+    expect(s.value.value_.uffd).toBe(null);
+  });
+
+  it('gives a disagreement the same signature whatever the names', () => {
+    const sc = loadScenario('s.yaml', `
+name: s
+setup:
+  - mmap: { as: ram, len: 16K }
+threads:
+  t:
+    - madvise: { addr: ram, len: 4K, advice: collapse, id: c }
+`);
+    expect(signatureLine(sc, { field: 'op c', model: '0', kernel: '-EINVAL' })).toBe('op madvise: model 0, kernel -EINVAL');
+    expect(signatureLine(sc, { field: '@c3 ram + 0x1000: kpageflags', model: '0x400005808', kernel: '0x40000580c' }))
+      .toBe('kpageflags: model only [], kernel only [referenced]');
+    expect(signatureLine(sc, { field: '@final ram: Rss kB', model: '8', kernel: '4' })).toBe('Rss: model > kernel');
+    const known = loadKnownLines('scenarios/differential');
+    expect(known.every((k) => k.line && k.reason)).toBe(true);
+    // a known line explains its consequences (`also`), and only where it is present
+    const gup = ['op madvise: model -EFAULT, kernel (did not run)', 'thread t: state: model done, kernel blocked'];
+    expect([...explained(known, gup)].filter((l) => gup.includes(l))).toEqual(gup);
+    expect(explained(known, [gup[1]!]).has(gup[1]!)).toBe(false);
+  });
+});
+
+describe('mmsim fuzz: a short seeded model fuzz on every profile', () => {
+  it('keeps every invariant (seed 1, 2000 operations)', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'mmsim-fuzz-'));
+    const s = await modelFuzz({ runs: 1000, ops: 2000, seed: 1, outDir: out });
+    expect(s.ops).toBeGreaterThanOrEqual(2000);
+    expect(s.failures.map((f) => `${f.profile} [${f.kind}] ${readFileSync(f.file, 'utf8')}`)).toEqual([]);
+  }, 0);
+});
+
+const unavailable = await hostUnavailable();
+
+describe('mmsim fuzz --host: a short seeded run against this kernel', () => {
+  it('finds no disagreement that is not already known (seed 7, 30 runs)', async (ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
+    const out = mkdtempSync(join(tmpdir(), 'mmsim-fuzz-host-'));
+    const s = await hostFuzz({ runs: 30, seed: 7, outDir: out, known: loadKnownLines('scenarios/differential'), shrinkBudget: 60 });
+    expect(s.runs).toBe(30);
+    expect(s.agree + s.disagree + s.skipped).toBe(30);
+    const fresh = s.findings.filter((f) => !f.unreproducible);
+    expect(fresh.map((f) => `${f.file}: ${f.lines.join('; ')}`)).toEqual([]);
+  }, 0);
+});
