@@ -172,3 +172,22 @@ describe('budgets bound the whole command, setup included: exit 3 with what was 
     expect(cli(['run', SEED, '--max-steps', '-1']).status).toBe(2);
   });
 });
+
+describe('sizes and addresses the model cannot hold are refused at the operation', () => {
+  it('a read of 1 TiB, a memset of 127 TiB, a UFFDIO_ZEROPAGE of 64 TiB: exit 2 with the place', () => {
+    const read = cli(['run', '-', '-q'], 'name: t\nkernel: v6.18\nsetup:\n  - mmap: { as: m, len: 4K }\n  - read: { addr: m, len: 1T }\n');
+    expect(read.status).toBe(2);
+    expect(read.stderr).toMatch(/^mmsim: <stdin>:5:5: setup\.1\.read\.len: a read of 1099511627776 bytes is more than the model keeps in a buffer/);
+    const memset = cli(['run', '-', '-q'], 'name: t\nkernel: v6.18\nsetup:\n  - mmap: { as: m, len: 127T }\n  - memset: { addr: m, len: 127T, value: 0 }\n');
+    expect(memset.status).toBe(2);
+    expect(memset.stderr).toMatch(/setup\.1\.memset\.len: .*127\.0 TiB\) is more than the model can populate/);
+    const zp = cli(['run', '-', '-q'], 'name: t\nkernel: v6.18\nsetup:\n  - mmap: { as: m, len: 64T }\n  - userfaultfd: { as: u }\n  - uffdio_register: { uffd: u, addr: m, len: 64T, mode: [missing] }\n  - uffdio_zeropage: { uffd: u, addr: m, len: 64T }\n');
+    expect(zp.status).toBe(2);
+    expect(zp.stderr).toMatch(/setup\.3\.uffdio_zeropage\.len/);
+  });
+  it('a user access above the user address space is the SIGSEGV the CPU gives, not an error of mmsim', () => {
+    const r = cli(['run', 'scenarios/differential/access-beyond-user-space.yaml', '-q']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/t: signal \(SIGSEGV\)/);
+  });
+});

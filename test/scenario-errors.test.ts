@@ -107,3 +107,29 @@ describe('the CLI exits 2 with one line on bad input', () => {
     expect(r.stderr).toMatch(/^mmsim: .*nope\.yaml/);
   });
 });
+
+describe('inputs that once crashed mmsim are positioned errors (exit 2)', () => {
+  const cases: [string, string, RegExp][] = [
+    ['an alias bomb', 'name: t\na: &a [1,1,1,1,1,1,1,1,1,1]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]\nsetup: []\n', /^bad\.yaml:3:\d+: YAML: too many aliases/],
+    ['an alias to no anchor', HEAD + '  - mmap: { as: m, len: *nope }\n', /^bad\.yaml:3:\d+: YAML: Unresolved alias/],
+    ['3,000 nested parentheses', HEAD + '  - mmap: { as: m, len: 4K }\n  - write: { addr: ' + '('.repeat(3000) + 'm' + ')'.repeat(3000) + ' }\n', /setup\.1\.write\.addr: bad expression .*\(6001 characters\)': nested more than 64 deep/],
+    ['0x_ as a number', HEAD + '  - mmap: { as: m, len: 4K }\n  - write: { addr: m, value: 0x_ }\n', /setup\.1\.write\.value: bad expression '0x_'/],
+    ['a literal past 64 bits', HEAD + '  - mmap: { as: m, len: 4K }\n  - write: { addr: 0x10000000000000000 }\n', /setup\.1\.write\.addr: 18446744073709551616 does not fit in 64 bits/],
+    ['an expression literal past 64 bits', HEAD + '  - mmap: { as: m, len: 4K }\n  - write: { addr: m + 0x10000000000000000 }\n', /does not fit in 64 bits/],
+    ['observe.pages that is not a list', 'name: t\nobserve:\n  pages: 5\nsetup: []\n', /^bad\.yaml:3:\d+: observe\.pages/],
+  ];
+  for (const [what, yaml, re] of cases) {
+    it(what, () => {
+      const e = err(yaml);
+      expect(e.message).toMatch(re);
+    });
+  }
+});
+
+describe('mmap align', () => {
+  it('is a power of two, checked without 32-bit arithmetic', () => {
+    expect(err(HEAD + '  - mmap: { as: m, len: 4K, align: 0x200001000 }\n').message).toMatch(/setup\.0\.mmap\.align: align must be a power of two from 4K to 1T, got 0x200001000/);
+    expect(err(HEAD + '  - mmap: { as: m, len: 4K, align: 3K }\n').message).toMatch(/align must be a power of two/);
+    expect(() => loadScenario('ok.yaml', HEAD + '  - mmap: { as: m, len: 4K, align: 1G }\n')).not.toThrow();
+  });
+});

@@ -21,11 +21,17 @@ const SUFFIX: Record<string, bigint> = { K: 1024n, M: 1024n ** 2n, G: 1024n ** 3
 
 /** "4K", "0x7f000", "2M", "1_000" -> bigint */
 export function parseNumber(tok: string): bigint | null {
-  const m = /^(0x[0-9a-fA-F_]+|0b[01_]+|\d[\d_]*)([KMGT])?$/.exec(tok);
+  // at least one digit after 0x / 0b ('0x_' is not a number)
+  const m = /^(0x_*[0-9a-fA-F][0-9a-fA-F_]*|0b_*[01][01_]*|\d[\d_]*)([KMGT])?$/.exec(tok);
   if (!m) return null;
   const v = BigInt(m[1]!.replace(/_/g, ''));
   return m[2] ? v * SUFFIX[m[2]]! : v;
 }
+
+/** the largest value of a 64-bit expression */
+export const U64_MAX = (1n << 64n) - 1n;
+/** how deeply parentheses and ~ may nest in one expression */
+export const MAX_EXPR_DEPTH = 64;
 
 /** binary operators by C precedence, loosest first (| ^ & are below the shifts, which are below + -) */
 const LEVELS: BinOp[][] = [['|'], ['^'], ['&'], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
@@ -45,6 +51,7 @@ export function parseExpr(src: string): Expr {
     pos = re.lastIndex;
   }
   let i = 0;
+  let depth = 0;
   const peek = () => toks[i]?.t;
   const expect = (t: string) => {
     if (toks[i]?.t !== t) throw new ExprError(`expected '${t}'`, toks[i]?.at ?? src.length);
@@ -53,18 +60,17 @@ export function parseExpr(src: string): Expr {
   const unary = (): Expr => {
     const tok = toks[i];
     if (!tok) throw new ExprError('expression ends too early', src.length);
-    if (tok.t === '~') {
+    if (tok.t === '~' || tok.t === '(') {
+      if (++depth > MAX_EXPR_DEPTH) throw new ExprError(`nested more than ${MAX_EXPR_DEPTH} deep`, tok.at);
       i++;
-      return { k: 'un', op: '~', x: unary() };
-    }
-    if (tok.t === '(') {
-      i++;
-      const e = binary(0);
-      expect(')');
+      const e: Expr = tok.t === '~' ? { k: 'un', op: '~', x: unary() } : binary(0);
+      if (tok.t === '(') expect(')');
+      depth--;
       return e;
     }
     const n = parseNumber(tok.t);
     if (n !== null) {
+      if (n > U64_MAX) throw new ExprError(`${tok.t} does not fit in 64 bits`, tok.at);
       i++;
       return { k: 'num', v: n.toString() };
     }

@@ -1,10 +1,10 @@
 // Scenario files: YAML with positions -> validated, compiled scenario. Every user error names the file,
 // line, column and field, and what was expected.
 import { readFileSync } from 'node:fs';
-import { parseDocument, LineCounter, Document, isMap, isSeq, isScalar, Node as YNode } from 'yaml';
+import { parseDocument, LineCounter, Document, isMap, isSeq, isScalar, Node as YNode, visit } from 'yaml';
 import type { ZodType } from 'zod';
 import { CompiledOp, OP_HELP, OP_NAMES, OP_SCHEMAS, OpName } from './ops.js';
-import { Expr, ExprError, EvalError, evalExpr, exprSymbols, exprToString, parseExpr } from './expr.js';
+import { Expr, ExprError, EvalError, evalExpr, exprSymbols, exprToString, parseExpr, U64_MAX } from './expr.js';
 import { EVENT_CODES, PRED_KEYS, PRED_SCHEMAS, Pred, PredKey, Signed, VMSTAT_NAMES } from './predicates.js';
 import { ERRNO } from '../kernel/include/errno.js';
 import {
@@ -179,8 +179,17 @@ function check<T>(pos: Positions, path: (string | number)[], schema: ZodType<T>,
   throw pos.error([...path, ...ipath], msg + (help ? ` (${help})` : ''));
 }
 
+/** a long text shortened for a one-line message */
+function clip(t: string, n = 60): string {
+  return t.length <= n ? t : `${t.slice(0, n)}… (${t.length} characters)`;
+}
+
 function expr(pos: Positions, path: (string | number)[], v: unknown): Expr {
-  if (typeof v === 'bigint') return { k: 'num', v: v.toString() };
+  if (typeof v === 'bigint') {
+    if (v < 0n) throw pos.error(path, `expected a non-negative integer, got ${v}`);
+    if (v > U64_MAX) throw pos.error(path, `${v} does not fit in 64 bits`);
+    return { k: 'num', v: v.toString() };
+  }
   if (typeof v === 'number') {
     if (!Number.isInteger(v) || v < 0) throw pos.error(path, `expected a non-negative integer, got ${v}`);
     return { k: 'num', v: String(v) };
@@ -190,7 +199,7 @@ function expr(pos: Positions, path: (string | number)[], v: unknown): Expr {
   try {
     e = parseExpr(v);
   } catch (x) {
-    if (x instanceof ExprError) throw pos.error(path, `bad expression '${v}': ${x.message}`);
+    if (x instanceof ExprError) throw pos.error(path, `bad expression '${clip(v)}': ${x.message}`);
     throw x;
   }
   // an expression of constants only is checked now (a division by zero is the scenario's error)
@@ -198,7 +207,7 @@ function expr(pos: Positions, path: (string | number)[], v: unknown): Expr {
     try {
       evalExpr(e, () => undefined);
     } catch (x) {
-      if (x instanceof EvalError) throw pos.error(path, `bad expression '${v}': ${x.message}`);
+      if (x instanceof EvalError) throw pos.error(path, `bad expression '${clip(v)}': ${x.message}`);
       throw x;
     }
   }
@@ -224,7 +233,17 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     throw new ScenarioError(file, line, col, '', `YAML: ${e.message.split('\n')[0]}`);
   }
   const pos = new Positions(file, doc, lc);
-  const raw = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
+  let raw: Record<string, unknown> | null;
+  try {
+    raw = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
+  } catch (e) {
+    // an alias to no anchor, or an alias bomb: reported at the first alias of the file
+    let at: [number, number] = [0, 0];
+    visit(doc, { Alias(_k, node) { if (node.range) at = [node.range[0], node.range[1]]; return visit.BREAK; } });
+    const { line, col } = lc.linePos(at[0]);
+    const why = /Excessive alias count/.test((e as Error).message) ? 'too many aliases (more than 100 expansions: an alias bomb?)' : (e as Error).message.split('\n')[0]!;
+    throw new ScenarioError(file, line, col, '', `YAML: ${why}`);
+  }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) throw pos.error([], 'a scenario is a map with name, setup, threads and expect');
   for (const key of Object.keys(raw)) {
     if (!TOP_KEYS.includes(key)) throw pos.errorAtKey([key], `unknown top-level field '${key}'; expected one of ${TOP_KEYS.join(', ')}`);
@@ -285,7 +304,10 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
           } catch {
             throw pos.error([...fpath, 'align'], 'align must be a constant such as 2M');
           }
-          if (align <= 0 || (align & (align - 1)) !== 0 || align % 4096 !== 0) throw pos.error([...fpath, 'align'], `align must be a power of two multiple of 4K, got ${align}`);
+          // a power of two from 4K to 1T (exact in a double; no 32-bit bit tricks)
+          if (!(align >= 4096 && align <= 2 ** 40 && Number.isInteger(Math.log2(align)))) {
+            throw pos.error([...fpath, 'align'], `align must be a power of two from 4K to 1T, got 0x${align.toString(16)}`);
+          }
         }
         return { id, line, op: 'mmap', as: def(v.as), addr, len: E('len'), prot: protBits(v.prot as string), flags, align };
       }

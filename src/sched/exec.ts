@@ -19,7 +19,8 @@ import {
 } from '../kernel/fs/userfaultfd.js';
 import { dup_mmap } from '../kernel/kernel/fork.js';
 import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
-import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
+import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
+import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
 
@@ -117,6 +118,32 @@ function num(m: Machine, e: Expr): number {
   return Number(v);
 }
 
+/** the most one operation may populate page by page (memset, UFFDIO_COPY/ZEROPAGE, MADV_POPULATE_*) */
+export const SPAN_MAX = 2 ** 40;
+
+/**
+ * the length of an operation that fills memory page by page: past SPAN_MAX (1 TiB, 2^28 pages of 4 KiB)
+ * no model run can hold the result, and the scenario is refused at the operation before any work
+ */
+function span(m: Machine, op: CompiledOp, field: string, e: Expr, populates = true): number {
+  const n = num(m, e);
+  if (populates && n > SPAN_MAX) {
+    throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.${field}`,
+      `${n} bytes (${(n / 2 ** 40).toFixed(1)} TiB) is more than the model can populate in one operation (at most 1 TiB)`);
+  }
+  return n;
+}
+
+/** the largest `read` buffer the model keeps (a read's bytes are held whole, for digests and same_data) */
+export const READ_BUFFER_MAX = 256 * 2 ** 20;
+
+/** a user-space address as a number, or -1 when it is at or above TASK_SIZE (no user access can reach it) */
+function userAddr(m: Machine, e: Expr): number {
+  const n = numExpr(m, e);
+  if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) return n < TASK_SIZE ? n : -1;
+  return evalExpr(e, envOf(m)) < BigInt(TASK_SIZE) ? Number(evalExpr(e, envOf(m))) : -1;
+}
+
 function uffdOf(m: Machine, name: string): UserfaultfdCtx {
   const v = m.vars.get(name);
   if (!v || v.kind !== 'uffd') throw new ScenarioRuntimeError(`'${name}' is not an open userfaultfd at this point`);
@@ -178,7 +205,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         do_mprotect(k, mm, num(m, op.addr), num(m, op.len), op.prot);
         break;
       case 'madvise':
-        for (const a of op.advice) do_madvise(k, mm, num(m, op.addr), num(m, op.len), a);
+        for (const a of op.advice) do_madvise(k, mm, num(m, op.addr), span(m, op, 'len', op.len, a === 'populate_read' || a === 'populate_write'), a);
         break;
       case 'fork': {
         const child = dup_mmap(k, mm);
@@ -213,13 +240,13 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       case 'uffdio_copy': {
         const user: UffdioCopyUser = {};
         out = user;
-        result = String(userfaultfd_copy(k, uffdOf(m, op.uffd), num(m, op.dst), num(m, op.src), num(m, op.len), op.mode, user));
+        result = String(userfaultfd_copy(k, uffdOf(m, op.uffd), num(m, op.dst), num(m, op.src), span(m, op, 'len', op.len), op.mode, user));
         break;
       }
       case 'uffdio_zeropage': {
         const user: UffdioZeropageUser = {};
         out = user;
-        result = String(userfaultfd_zeropage(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len), op.mode, user));
+        result = String(userfaultfd_zeropage(k, uffdOf(m, op.uffd), num(m, op.addr), span(m, op, 'len', op.len), op.mode, user));
         break;
       }
       case 'uffdio_wake':
@@ -346,9 +373,18 @@ function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean
 function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>): 'done' | 'blocked' | 'ended' {
   const k = m.k;
   const mm = t.task!.mm;
-  const addr = num(m, op.addr);
-  const len = op.op === 'write' ? op.size : num(m, op.len);
   const write = op.op !== 'read';
+  const addr = userAddr(m, op.addr);
+  if (addr < 0) {
+    // above the user address space (the kernel half, or non-canonical): the CPU faults and the kernel
+    // sends SIGSEGV (do_user_addr_fault / the #GP handler); nothing is read or written
+    return faultOutcome(m, t, { kind: 'signal', sig: SIGSEGV, code: SEGV_MAPERR, addr: 0 }, write) as 'ended';
+  }
+  const len = op.op === 'write' ? op.size : span(m, op, 'len', op.len);
+  if (op.op === 'read' && len > READ_BUFFER_MAX) {
+    throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.len`,
+      `a read of ${len} bytes is more than the model keeps in a buffer (at most ${READ_BUFFER_MAX / 2 ** 20} MiB)`);
+  }
   // the stored value as little-endian bytes: lo holds bytes 0..3, hi bytes 4..7
   let lo = 0, hi = 0;
   if (op.op === 'write') {
