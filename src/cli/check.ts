@@ -4,7 +4,7 @@
 // 2 on bad input.
 import type { Command } from 'commander';
 import { readScenarioArg } from './input.js';
-import type { Verdict } from '../scenario/load.js';
+import { ScenarioError, type Verdict } from '../scenario/load.js';
 import { Budget, defaultMemoryBytes, parseMemory } from '../sched/budget.js';
 import { resolveKernel } from '../profiles/profiles.js';
 import { checkScenario, CheckError, CheckResult } from '../explore/check.js';
@@ -87,7 +87,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void,
     .action((file: string, o: CheckCliOptions) => {
       const sc = readScenarioArg(file);
       const kernels = o.kernel.length ? o.kernel : sc.kernel ? [sc.kernel] : [];
-      if (kernels.length === 0) throw new CheckError(`${file}: no kernel given (use --kernel, or 'kernel:' in the scenario)`);
+      if (kernels.length === 0) throw new ScenarioError(sc.file, 1, 1, 'kernel', "no kernel given (use --kernel, or 'kernel:' in the scenario)");
       if (o.seed !== undefined && o.random === undefined) throw new CheckError('--seed goes with --random');
       if ((o.pct || o.pctDepth !== undefined) && o.random === undefined) throw new CheckError('--pct goes with --random');
       const specs = kernels.map((k) => resolveKernel(k, o.patch, [...sc.config, ...o.config]));

@@ -10,11 +10,16 @@ import { hostFuzz, configDiff, HostFuzzStats, Finding } from '../fuzz/host.js';
 import { modelFuzz, ModelFuzzStats, ModelFailure } from '../fuzz/model.js';
 import { loadKnownLines, differentialDir } from '../fuzz/signature.js';
 import { PROFILES } from '../profiles/profiles.js';
+import { fileFuzz, generateFileInput } from '../fuzz/files.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 export class FuzzUsageError extends Error {}
 
 interface FuzzOpts {
   host?: boolean;
+  files?: boolean;
+  maxTime: string;
   runs?: string;
   ops?: string;
   seed?: string;
@@ -63,6 +68,8 @@ export function registerFuzz(program: Command, setCode: (c: number) => void): vo
   program.command('fuzz')
     .description('random scenarios: on every model profile with VM_BUG_ON-style invariants after every step, or (--host) model vs. this kernel')
     .option('--host', 'compare each scenario on this machine\'s kernel with the model (as `mmsim host --compare`)')
+    .option('--files', 'mutate the project\'s scenario files (and hostile inputs) and run each through `mmsim run`: only exits 0-3, positioned errors, within the budget')
+    .option('--max-time <s>', 'with --files: the budget of each input, in seconds', '5')
     .option('--runs <n>', 'scenarios to generate (default: 100 with --host; without, as many as --ops takes)')
     .option('--ops <n>', 'model fuzzing: stop once this many operations ran (each scenario\'s operations on each profile)', '100000')
     .option('--seed <n>', 'seed (default: random, printed); run i of seed s is always the same scenario')
@@ -73,7 +80,7 @@ export function registerFuzz(program: Command, setCode: (c: number) => void): vo
     .option('--no-progress', 'no progress output')
     .action(async (o: FuzzOpts) => {
       try {
-        setCode(o.host ? await hostCommand(o) : await modelCommand(o));
+        setCode(o.files ? await filesCommand(o) : o.host ? await hostCommand(o) : await modelCommand(o));
       } catch (e) {
         if (e instanceof HostError || e instanceof FuzzUsageError) {
           err(`mmsim fuzz: ${e.message}\n`);
@@ -83,6 +90,58 @@ export function registerFuzz(program: Command, setCode: (c: number) => void): vo
         throw e;
       }
     });
+}
+
+/** `mmsim run ...` in this process: its exit status and what it wrote to stderr (stdout is dropped) */
+export async function runInProcess(argv: string[]): Promise<{ exit: number; stderr: string }> {
+  const { main } = await import('./main.js');
+  const ow = process.stdout.write, ew = process.stderr.write;
+  let stderr = '';
+  process.stdout.write = (() => true) as typeof process.stdout.write;
+  process.stderr.write = ((c: string | Uint8Array) => { stderr += String(c); return true; }) as typeof process.stderr.write;
+  try {
+    return { exit: await main(argv), stderr };
+  } catch (e) {
+    return { exit: 99, stderr: `${stderr}uncaught: ${(e as Error).stack ?? e}` };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+  }
+}
+
+async function filesCommand(o: FuzzOpts): Promise<number> {
+  const seed = seedOf(o);
+  const runs = num('runs', o.runs, 1) ?? 1000;
+  const only = num('run', o.run, 0);
+  const maxTimeS = num('max-time', o.maxTime, 1)!;
+  const dir = join(packageRoot(), 'scenarios');
+  out(pc.bold(`mmsim fuzz --files --seed ${seed}${only !== undefined ? ` --run ${only}` : ` --runs ${runs}`}: mutations of ${dir}, each through mmsim run within ${maxTimeS} s`));
+  const p = progress(o.progress !== false, only !== undefined ? 1 : runs, () => line);
+  let line = '';
+  const t0 = performance.now();
+  const stats = await fileFuzz({
+    dir, seed, runs, only, maxTimeS, maxMemory: '1G', exec: runInProcess,
+    onRun: (run, s) => {
+      line = `input ${s.runs}/${runs}  exits ${Object.entries(s.byExit).map(([k, v]) => `${k}:${v}`).join(' ')}  findings ${s.findings.length}  ${((performance.now() - t0) / 1000).toFixed(0)} s`;
+      p.tick(run);
+    },
+  });
+  p.clear();
+  out(`${stats.runs} inputs, ${((performance.now() - t0) / 1000).toFixed(1)} s: exit ${[0, 1, 2, 3, 4].map((c) => `${c}: ${stats.byExit[c] ?? 0}`).join(', ')}; slowest ${(stats.slowestMs / 1000).toFixed(1)} s`);
+  if (stats.findings.length) {
+    mkdirSync(o.out, { recursive: true });
+    out(pc.red(`Findings (${stats.findings.length}):`));
+    for (const f of stats.findings) {
+      const keep = join(o.out, `files-${seed}-${f.run}.yaml`);
+      writeFileSync(keep, generateFileInput(dir, seed, f.run));
+      out(`  run ${f.run}: ${f.why}: ${f.what}
+        ${f.stderr}
+        input: ${keep}   again: mmsim fuzz --files --seed ${seed} --run ${f.run}`);
+    }
+    return 1;
+  }
+  out(pc.green('Every input exited 0, 1, 2 (positioned) or 3, within its budget.'));
+  return 0;
 }
 
 function seedOf(o: FuzzOpts): number {

@@ -76,7 +76,7 @@ function out(lines: string[] | string): void {
 
 function kernelFor(sc: CompiledScenario, name: string | undefined, patches: string[], config: string[]): KernelSpec {
   const k = name ?? sc.kernel;
-  if (!k) throw new UsageError(`${sc.file}: no kernel given (use --kernel, or 'kernel:' in the scenario)`);
+  if (!k) throw new ScenarioError(sc.file, 1, 1, 'kernel', "no kernel given (use --kernel, or 'kernel:' in the scenario)");
   return resolveKernel(k, patches, [...sc.config, ...config]);
 }
 

@@ -14,7 +14,8 @@ import {
   UFFDIO_ZEROPAGE_MODE_DONTWAKE, MadviseName, UffdFeatureName, PAGE_IS, PageIsName, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC,
 } from '../kernel/include/uapi.js';
 import { patchById } from '../profiles/patches.js';
-import { CONFIG_KEYS } from '../profiles/config.js';
+import { CONFIG_KEYS, parseConfigValue } from '../profiles/config.js';
+import { PROFILES, resolveKernel, SpecError } from '../profiles/profiles.js';
 
 export class ScenarioError extends Error {
   constructor(readonly file: string, readonly line: number, readonly col: number, readonly field: string, readonly detail: string) {
@@ -226,7 +227,7 @@ function features(list: UffdFeatureName[]): number {
 export function loadScenario(file: string, text?: string): CompiledScenario {
   const src = text ?? readFileSync(file, 'utf8');
   const lc = new LineCounter();
-  const doc = parseDocument(src, { lineCounter: lc, intAsBigInt: true, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(src, { lineCounter: lc, intAsBigInt: true, prettyErrors: false, uniqueKeys: true, logLevel: 'error' });
   if (doc.errors.length) {
     const e = doc.errors[0]!;
     const { line, col } = lc.linePos(e.pos[0]);
@@ -545,12 +546,22 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   }
   for (const [n, kind] of Object.entries(names)) if (kind === 'mmap' && !mappings.includes(n)) mappings.push(n);
   if (raw.kernel !== undefined && typeof raw.kernel !== 'string') throw pos.error(['kernel'], 'expected a kernel profile name');
+  if (typeof raw.kernel === 'string') {
+    try {
+      resolveKernel(raw.kernel);
+    } catch (e) {
+      if (e instanceof SpecError) throw pos.error(['kernel'], e.message);
+      throw e;
+    }
+  }
   const config: string[] = [];
   if (raw.config !== undefined) {
-    if (!raw.config || typeof raw.config !== 'object') throw pos.error(['config'], 'expected a map of config overrides');
+    if (!raw.config || typeof raw.config !== 'object' || Array.isArray(raw.config)) throw pos.error(['config'], 'expected a map of config overrides');
     for (const [k, v] of Object.entries(raw.config as Record<string, unknown>)) {
       if (!CONFIG_KEYS.includes(k as never)) throw pos.error(['config', k], `unknown config key '${k}'; known: ${CONFIG_KEYS.join(', ')}`);
-      config.push(`${k}=${v === true ? 'y' : v === false ? 'n' : String(v)}`);
+      const text = v === true ? 'y' : v === false ? 'n' : String(v);
+      if (parseConfigValue(k as (typeof CONFIG_KEYS)[number], text) === undefined) throw pos.error(['config', k], `bad value '${text}' for config ${k}`);
+      config.push(`${k}=${text}`);
     }
   }
   let bug: CompiledScenario['bug'] = null;
@@ -597,6 +608,16 @@ function textOf(v: unknown): string {
   return JSON.stringify(v, (_k, x) => (typeof x === 'bigint' ? (x >= 4096n ? '0x' + x.toString(16) : Number(x)) : x)).replace(/"/g, '').replace(/,/g, ', ').replace(/:/g, ': ');
 }
 
+/** a profile with patch edits ("v4.19-uffd-wp-2018+peterx-2018-pagedirty") that resolves */
+function isKernelSpec(name: string): boolean {
+  try {
+    resolveKernel(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function compileWhen(pos: Positions, path: (string | number)[], w: unknown): When | null {
   if (w === undefined || w === null) return null;
   if (typeof w !== 'object' || Array.isArray(w)) throw pos.error(path, 'expected { kernel?, has?, lacks?, config?, not? }');
@@ -604,7 +625,12 @@ function compileWhen(pos: Positions, path: (string | number)[], w: unknown): Whe
   const out: When = {};
   for (const [k, v] of Object.entries(o)) {
     const list = (x: unknown) => (Array.isArray(x) ? x.map(String) : [String(x)]);
-    if (k === 'kernel') out.kernel = list(v);
+    if (k === 'kernel') {
+      out.kernel = list(v);
+      out.kernel.forEach((name, i) => {
+        if (!PROFILES.some((p) => p.name === name) && !isKernelSpec(name)) throw pos.error([...path, k, ...(Array.isArray(v) ? [i] : [])], `unknown kernel profile '${name}'; known: ${PROFILES.map((p) => p.name).join(', ')}`);
+      });
+    }
     else if (k === 'has' || k === 'lacks') {
       out[k] = list(v);
       out[k]!.forEach((id, i) => { if (!patchById(id)) throw pos.error([...path, k, i], `unknown patch '${id}'`); });
