@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { completionScript } from './completion.js';
+import { scenarioSchema } from '../scenario/schema.js';
 import pc from 'picocolors';
 import { ScenarioError, CompiledScenario } from '../scenario/load.js';
 import { readScenarioArg, InputError } from './input.js';
@@ -204,6 +205,14 @@ export async function main(argv: string[]): Promise<number> {
 
   registerHostCommand(program, (c) => { code = c; });
   registerFuzz(program, (c) => { code = c; });
+
+  program.command('schema')
+    .description('print the JSON Schema of scenario files (schema/scenario.schema.json is the published copy)')
+    .argument('[what]', 'scenario', 'scenario')
+    .action((what: string) => {
+      if (what !== 'scenario') throw new UsageError(`schema: unknown schema '${what}'; there is: scenario`);
+      out(JSON.stringify(scenarioSchema(), null, 2));
+    });
 
   program.command('completion')
     .description('print a shell completion script: eval "$(mmsim completion bash)", or zsh')
