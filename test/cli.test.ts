@@ -191,3 +191,16 @@ describe('sizes and addresses the model cannot hold are refused at the operation
     expect(r.stdout).toMatch(/t: signal \(SIGSEGV\)/);
   });
 });
+
+describe('mmsim host skips what this kernel cannot run: exit 3 with the reason', () => {
+  it('a soft-dirty scenario on a kernel without soft-dirty', async (ctx) => {
+    const { hostUnavailable } = await import('./host/available.js');
+    const { probeHost } = await import('../src/host/probe.js');
+    const why = await hostUnavailable();
+    if (why) return ctx.skip(why);
+    if ((await probeHost()).soft_dirty) return ctx.skip('this kernel has soft-dirty: the scenario runs here');
+    const r = cli(['host', 'scenarios/bugs/soft-dirty-pte-hole.yaml']);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/skipped .*soft-dirty-pte-hole\.yaml: the scenario sets soft_dirty=y; this machine has soft_dirty=false/);
+  });
+});

@@ -144,7 +144,7 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
     const why = missingCapability(sc, caps, spec);
     if (why) {
       process.stderr.write(`mmsim host: skipped ${file}: ${why}\n`);
-      return 2;
+      return 3;
     }
     const r = await runOnHost(sc, spec.name, caps.release, { timeoutMs, schedule: o.schedule });
     if (r.kind !== 'ok') {
@@ -165,7 +165,7 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
   const d = await differential(sc, loadKnownDifferences(file), { timeoutMs, schedule: o.schedule, over });
   if (d.kind === 'skipped') {
     process.stderr.write(`mmsim host: skipped ${file}: ${d.reason}\n`);
-    return 2;
+    return 3;
   }
   if (d.host.kind !== 'ok') {
     if (o.json) out(JSON.stringify({ ok: false, reason: d.host.reason }));
