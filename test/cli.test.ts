@@ -110,7 +110,7 @@ describe('mmsim compare', () => {
   it('names the expectations that failed, per kernel, and exits 1', () => {
     const r = cli(['compare', '-', '-k', 'v6.1', '-k', 'v6.18'], ONE);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/\[1\] v6\.1: 1 expectation not as expected\n {2}line 8: \{smaps: m, Rss: 8\}\n\s+m: AnonHugePages 0 kB, Rss 4 kB/);
+    expect(r.stdout).toMatch(/\[1\] v6\.1: 1 expectation not as expected\n {2}line 8: \{ smaps: m, Rss: 8 \}\n\s+m: AnonHugePages 0 kB, Rss 4 kB/);
     expect(r.stdout).not.toMatch(/\[2\] v6\.18: .*not as expected/);
   });
   it('--json gives every row and each kernel\'s expectations', () => {
@@ -130,7 +130,7 @@ describe('mmsim run evaluates the conditions of check on its one execution', () 
       .replace('forall: { all: [{ thread: left, state: done }, { thread: right, state: done }] }', 'never: { thread: left, state: done }');
     const r = cli(['run', '-', '-q'], text);
     expect(r.status).toBe(1);
-    expect(r.stdout).toMatch(/✗ both_finish \(line \d+\): never \{thread: left, state: done\}\n\s+P holds here; never: P: contradicted by this execution/);
+    expect(r.stdout).toMatch(/✗ both_finish \(line \d+\): never \{ thread: left, state: done \}\n\s+P holds here; never: P: contradicted by this execution/);
   });
   it('an execution consistent with the expected verdict passes', () => {
     const r = cli(['run', 'scenarios/check/live-snapshot.yaml', '-k', 'v4.19-uffd-wp-2018', '--schedule', 'vcpu1 handler*3 vcpu1', '-q']);
@@ -202,5 +202,14 @@ describe('mmsim host skips what this kernel cannot run: exit 3 with the reason',
     const r = cli(['host', 'scenarios/bugs/soft-dirty-pte-hole.yaml']);
     expect(r.status).toBe(3);
     expect(r.stderr).toMatch(/skipped .*soft-dirty-pte-hole\.yaml: the scenario sets soft_dirty=y; this machine has soft_dirty=false/);
+  });
+});
+
+describe('an expectation is echoed as the file has it', () => {
+  it('quotes and spacing kept; a block joined on one line', () => {
+    const r = cli(['run', '-', '-q'], 'name: t\nkernel: v6.18\nsetup:\n  - mmap: { as: m, len: 4K }\nexpect:\n  - { klog: "two  spaces and: colon", count: 0 }\n  - pagemap: m\n    lacks: [present]\n');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('line 6: { klog: "two  spaces and: colon", count: 0 }');
+    expect(r.stdout).toContain('line 7: pagemap: m; lacks: [present]');
   });
 });

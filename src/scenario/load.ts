@@ -104,7 +104,18 @@ export interface CompiledScenario {
 const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict', 'conditions', 'bug'];
 
 class Positions {
-  constructor(readonly file: string, readonly doc: Document, readonly lc: LineCounter) {}
+  constructor(readonly file: string, readonly doc: Document, readonly lc: LineCounter, readonly src = '') {}
+  /**
+   * the text of the node at path as the file has it (quotes and spacing kept); a block over several
+   * lines comes back as its lines joined with '; '
+   */
+  source(path: (string | number)[], fallback: unknown): string {
+    const node = (path.length === 0 ? this.doc.contents : this.doc.getIn(path, true)) as YNode | undefined;
+    const r = node?.range;
+    if (!r || !this.src) return textOf(fallback);
+    const t = this.src.slice(r[0], r[1]).trim();
+    return t.includes('\n') ? t.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).join('; ') : t;
+  }
   node(path: (string | number)[]): YNode | null {
     for (let n = path.length; n >= 0; n--) {
       const node = path.length === 0 ? this.doc.contents : (this.doc.getIn(path.slice(0, n), true) as YNode | undefined);
@@ -233,7 +244,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     const { line, col } = lc.linePos(e.pos[0]);
     throw new ScenarioError(file, line, col, '', `YAML: ${e.message.split('\n')[0]}`);
   }
-  const pos = new Positions(file, doc, lc);
+  const pos = new Positions(file, doc, lc, src);
   let raw: Record<string, unknown> | null;
   try {
     raw = doc.toJS({ maxAliasCount: 100 }) as Record<string, unknown> | null;
@@ -470,9 +481,9 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         const when = compileWhen(pos, [...path, 'when'], it.when);
         const that = it.that;
         if (!Array.isArray(that)) throw pos.error([...path, 'that'], 'expected a list of expectations');
-        that.forEach((p, j) => expect.push({ when, pred: compilePred(pos, [...path, 'that', j], p, preds), line: pos.line([...path, 'that', j]), text: textOf(p) }));
+        that.forEach((p, j) => expect.push({ when, pred: compilePred(pos, [...path, 'that', j], p, preds), line: pos.line([...path, 'that', j]), text: pos.source([...path, 'that', j], p) }));
       } else {
-        expect.push({ when: null, pred: compilePred(pos, path, item, preds), line: pos.line(path), text: textOf(item) });
+        expect.push({ when: null, pred: compilePred(pos, path, item, preds), line: pos.line(path), text: pos.source(path, item) });
       }
     });
   }
@@ -482,7 +493,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     const keys = c && typeof c === 'object' ? Object.keys(c) : [];
     if (keys.length !== 1 || !['exists', 'forall', 'never'].includes(keys[0]!)) throw pos.error(['condition'], 'expected { exists | forall | never: <expectation> }');
     const kind = keys[0] as Condition['kind'];
-    condition = { kind, pred: compilePred(pos, ['condition', kind], c[kind], preds), line: pos.line(['condition']), text: textOf(c[kind]), name: 'condition' };
+    condition = { kind, pred: compilePred(pos, ['condition', kind], c[kind], preds), line: pos.line(['condition']), text: pos.source(['condition', kind], c[kind]), name: 'condition' };
   }
   const verdicts = compileVerdicts(pos, ['verdict'], raw.verdict);
   if (condition) condition.verdicts = verdicts;
@@ -502,7 +513,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       if (conditions.some((x) => x.name === c.name)) throw pos.error([...path, 'name'], `condition '${c.name}' is already defined`);
       const kind = kinds[0] as Condition['kind'];
       conditions.push({
-        kind, pred: compilePred(pos, [...path, kind], c[kind], preds), line: pos.line(path), text: textOf(c[kind]), name: c.name,
+        kind, pred: compilePred(pos, [...path, kind], c[kind], preds), line: pos.line(path), text: pos.source([...path, kind], c[kind]), name: c.name,
         verdicts: compileVerdicts(pos, [...path, 'verdict'], c.verdict),
       });
     });
