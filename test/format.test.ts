@@ -266,6 +266,11 @@ describe('docs/scenarios.md says everything the loader accepts', async () => {
     }
     expect(missing).toEqual([]);
   });
+  it('every top-level field has a row in the Top-level fields table', async () => {
+    const { TOP_KEYS } = await import('../src/scenario/load.js');
+    const top = table('Top-level fields');
+    expect(TOP_KEYS.filter((k) => !top.has(k))).toEqual([]);
+  });
   it('every field of every expectation appears in the Expectations section', () => {
     const sec = doc.split(/\n## /).find((x) => x.startsWith('Expectations'))!;
     const missing: string[] = [];

@@ -101,7 +101,7 @@ export interface CompiledScenario {
   names: Record<string, OpName>;
 }
 
-const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict', 'conditions', 'bug'];
+export const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict', 'conditions', 'bug'];
 
 class Positions {
   constructor(readonly file: string, readonly doc: Document, readonly lc: LineCounter, readonly src = '') {}
