@@ -6,6 +6,7 @@ import pc from 'picocolors';
 import { HostError } from '../host/executor.js';
 import { packageRoot } from '../host/executor.js';
 import { probeHost, hostSpec } from '../host/probe.js';
+import { hostUnavailable } from '../host/available.js';
 import { hostFuzz, configDiff, HostFuzzStats, Finding } from '../fuzz/host.js';
 import { modelFuzz, ModelFuzzStats, ModelFailure } from '../fuzz/model.js';
 import { loadKnownLines, differentialDir } from '../fuzz/signature.js';
@@ -196,19 +197,6 @@ function printFinding(f: Finding): void {
   if (f.unreproducible) out(pc.yellow(`run ${f.run}: a disagreement that did not show again: ${f.file}`));
   else out(pc.red(`run ${f.run}: new disagreement, shrunk from ${f.originalOps} to ${f.ops} operations: ${f.file}`));
   for (const l of f.lines) out(`    ${l}`);
-}
-
-/** test/host/available.ts's reasons, for the command line */
-async function hostUnavailable(): Promise<string | null> {
-  if (process.platform !== 'linux') return `needs Linux (this is ${process.platform})`;
-  try {
-    const caps = await probeHost();
-    if (!caps.root) return 'not root: PFNs, /proc/kpageflags and userfaultfd need root';
-    if (!caps.uffd_syscall) return 'userfaultfd is not available';
-    return null;
-  } catch (e) {
-    return (e as Error).message;
-  }
 }
 
 async function modelCommand(o: FuzzOpts): Promise<number> {
