@@ -154,14 +154,17 @@ static void s_json_str(Str *s, const char *t) {
   s_puts(s, "\"");
 }
 
-static void die_v(int input, int at_t, int at_i, const char *fmt, va_list ap) __attribute__((noreturn));
-static void die_v(int input, int at_t, int at_i, const char *fmt, va_list ap) {
+// what kind of end: a failure of the run, an error of the input (mmsim exits 2), a bound reached (exit 3)
+enum { END_FAILED, END_INPUT, END_INCOMPLETE };
+static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) __attribute__((noreturn));
+static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) {
   char buf[1024];
   vsnprintf(buf, sizeof buf, fmt, ap);
   Str s = {0};
   s_puts(&s, "{\"ok\":false,\"error\":");
   s_json_str(&s, buf);
-  if (input) s_puts(&s, ",\"input\":true");
+  if (kind == END_INPUT) s_puts(&s, ",\"input\":true");
+  if (kind == END_INCOMPLETE) s_puts(&s, ",\"incomplete\":true");
   if (at_i >= 0) s_printf(&s, ",\"at\":{\"t\":%d,\"i\":%d}", at_t, at_i);
   s_puts(&s, "}\n");
   if (write(g_out_fd, s.p, s.n) < 0) _exit(3);
@@ -170,14 +173,14 @@ static void die_v(int input, int at_t, int at_i, const char *fmt, va_list ap) {
 static void die(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  die_v(0, 0, -1, fmt, ap);
+  die_v(END_FAILED, 0, -1, fmt, ap);
 }
 // a failure of the run at operation at_i of thread at_t (-1: setup), not an error of the scenario
 static void die_at(int at_t, int at_i, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
 static void die_at(int at_t, int at_i, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  die_v(0, at_t, at_i, fmt, ap);
+  die_v(END_FAILED, at_t, at_i, fmt, ap);
 }
 // an error of the scenario or of the schedule it was given, not of the executor (mmsim exits 2); at_i >= 0:
 // at operation at_i of thread at_t (-1: setup), which mmsim turns into the operation's file:line:column
@@ -185,7 +188,14 @@ static void die_input(int at_t, int at_i, const char *fmt, ...) __attribute__((n
 static void die_input(int at_t, int at_i, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  die_v(1, at_t, at_i, fmt, ap);
+  die_v(END_INPUT, at_t, at_i, fmt, ap);
+}
+// the run reached a bound before it ended (the model's BudgetExceeded: mmsim exits 3)
+static void die_incomplete(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void die_incomplete(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  die_v(END_INCOMPLETE, 0, -1, fmt, ap);
 }
 
 // ---- JSON reader -------------------------------------------------------------------------------
@@ -1752,7 +1762,7 @@ static void run_default(void) {
   Thread *cur = NULL;
   for (long n = 0;; n++) {
     if (atomic_load(&SH->fatal)) die("%s", SH->fatal_msg);
-    if (n >= g_step_limit) die_input(0, -1, "the default schedule did not end after %ld steps (a loop thread that never blocks?)", g_step_limit);
+    if (n >= g_step_limit) die_incomplete("the default schedule did not end after %ld steps (a loop thread that never blocks?)", g_step_limit);
     if (!cur || !runnable(cur)) {
       cur = NULL;
       for (int i = 0; i < SH->nthreads && !cur; i++)

@@ -8,6 +8,7 @@ import { whereIs, shortHex } from '../scenario/outcome.js';
 import { numberPfns, type Snapshot, type PageObs } from '../scenario/observe.js';
 import { digestBytes } from '../sched/exec.js';
 import { formatSchedule, parseSchedule, MachineError, DEFAULT_STEP_LIMIT } from '../sched/machine.js';
+import { BudgetExceeded } from '../sched/budget.js';
 import { ERRNO_NAME } from '../kernel/include/errno.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { runExecutor } from './executor.js';
@@ -31,6 +32,8 @@ interface RawRun {
   error?: string;
   /** the error is the scenario's or the schedule's (mmsim exits 2), not a failure of the run */
   input?: boolean;
+  /** the run reached a bound before it ended (the default schedule's steps; mmsim exits 3) */
+  incomplete?: boolean;
   /** the operation the error is about: thread index (-1 setup) and operation index */
   at?: { t: number; i: number };
   threads: { name: string; state: string; signal: number; minflt: number; majflt: number }[];
@@ -216,7 +219,8 @@ export function toObservation(sc: CompiledScenario, raw: RawRun, kernel: string,
 /**
  * run the scenario on this machine's kernel. An error of the scenario (more processes than the executor
  * holds, a setup operation that dies of a signal) is thrown as a ScenarioError at the operation, a bad
- * schedule as a MachineError, as the model does (mmsim exits 2); a run that cannot be carried out is `failed`.
+ * schedule as a MachineError, as the model does (mmsim exits 2), a default schedule that does not end as
+ * BudgetExceeded (exit 3, as the model's); a run that cannot be carried out is `failed`.
  */
 export async function runOnHost(sc: CompiledScenario, kernel: string, release: string, opts: HostRunOptions = {}): Promise<HostRun> {
   checkHostLimits(sc);
@@ -236,6 +240,7 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
     const error = raw.error ?? 'the executor failed';
     const at = raw.at ? opAt(sc, raw.at.t, raw.at.i) : null;
     if (raw.input) throw at ? errorAt(sc, at.op, error) : new MachineError(error);
+    if (raw.incomplete) throw new BudgetExceeded('max-steps', error);
     return { kind: 'failed', reason: at ? `${sc.file}:${at.op.line}:${at.op.col ?? 1}: ${at.op.field ?? at.op.id}: ${error}` : error, ms: r.ms };
   }
   return {

@@ -12,6 +12,7 @@ import { differential } from '../../src/host/differential.js';
 import { executorPath } from '../../src/host/executor.js';
 import { runScenario } from '../../src/run.js';
 import { resolveKernel } from '../../src/profiles/profiles.js';
+import { BudgetExceeded } from '../../src/sched/budget.js';
 import { hostUnavailable } from './available.js';
 
 const unavailable = await hostUnavailable();
@@ -46,6 +47,7 @@ describe('loop threads on the host', () => {
     if (unavailable) return ctx.skip(unavailable);
     const sc = loadScenario('spin.yaml', 'name: spin\nsetup:\n  - mmap: { as: ram, len: 4K }\nthreads:\n  t:\n    loop: true\n    ops:\n      - write: { addr: ram, value: 1 }\n');
     expect(() => runScenario(sc, resolveKernel('v6.18'))).toThrow(/did not end after/);
+    await expect(runOnHost(sc, 'v6.18', 'test', { stepLimit: 500 })).rejects.toThrow(BudgetExceeded);
     await expect(runOnHost(sc, 'v6.18', 'test', { stepLimit: 500 })).rejects.toThrow(/the default schedule did not end after 500 steps/);
   }, 0);
 });
