@@ -8,6 +8,7 @@
 // page's index inside its folio), kpageflags, smaps counters, VMA count and vmstat deltas.
 //
 //   mmsim-exec < plan.json          run a scenario
+//   mmsim-exec --reserve=S-E,... < plan.json   the same, the scenario's fixed ranges reserved first
 //   mmsim-exec --probe              print what this kernel offers (JSON)
 //   mmsim-exec --bench W [N]        run a native benchmark workload and print its time (JSON)
 //
@@ -153,18 +154,48 @@ static void s_json_str(Str *s, const char *t) {
   s_puts(s, "\"");
 }
 
-static void die(const char *fmt, ...) {
+// what kind of end: a failure of the run, an error of the input (mmsim exits 2), a bound reached (exit 3)
+enum { END_FAILED, END_INPUT, END_INCOMPLETE };
+static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) __attribute__((noreturn));
+static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) {
   char buf[1024];
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
   Str s = {0};
   s_puts(&s, "{\"ok\":false,\"error\":");
   s_json_str(&s, buf);
+  if (kind == END_INPUT) s_puts(&s, ",\"input\":true");
+  if (kind == END_INCOMPLETE) s_puts(&s, ",\"incomplete\":true");
+  if (at_i >= 0) s_printf(&s, ",\"at\":{\"t\":%d,\"i\":%d}", at_t, at_i);
   s_puts(&s, "}\n");
   if (write(g_out_fd, s.p, s.n) < 0) _exit(3);
   _exit(3);
+}
+static void die(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  die_v(END_FAILED, 0, -1, fmt, ap);
+}
+// a failure of the run at operation at_i of thread at_t (-1: setup), not an error of the scenario
+static void die_at(int at_t, int at_i, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
+static void die_at(int at_t, int at_i, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  die_v(END_FAILED, at_t, at_i, fmt, ap);
+}
+// an error of the scenario or of the schedule it was given, not of the executor (mmsim exits 2); at_i >= 0:
+// at operation at_i of thread at_t (-1: setup), which mmsim turns into the operation's file:line:column
+static void die_input(int at_t, int at_i, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
+static void die_input(int at_t, int at_i, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  die_v(END_INPUT, at_t, at_i, fmt, ap);
+}
+// the run reached a bound before it ended (the model's BudgetExceeded: mmsim exits 3)
+static void die_incomplete(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void die_incomplete(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  die_v(END_INCOMPLETE, 0, -1, fmt, ap);
 }
 
 // ---- JSON reader -------------------------------------------------------------------------------
@@ -332,6 +363,71 @@ static int jbool(J *o, const char *k) {
   return v && v->t == J_BOOL && v->num != 0;
 }
 
+// ---- the scenario's fixed ranges -------------------------------------------------------------------------
+// A scenario may map at a fixed address (the seed maps 1 GiB at 0x7f205fe00000), where the kernel could
+// otherwise have put something of the executor's own: a thread stack, the shared area, a malloc arena. So
+// before anything of its own is mapped, main() reserves each fixed range mmsim lists (--reserve=S-E,...)
+// with a PROT_NONE placeholder (MAP_FIXED_NOREPLACE), and the scenario's mmap of a range first unmaps the
+// placeholder there. The placeholders are shared mappings: they never merge with the scenario's private
+// ones. A range the dynamic loader or the kernel already uses (libraries, the stack, the vDSO) cannot be
+// reserved: the executor then starts again with a fresh address-space layout, a few times at most.
+#define MAXRES 64
+static struct {
+  uint64_t s, e;
+} g_res[MAXRES]; // the placeholders still in place: disjoint, page-aligned
+static int g_nres;
+
+// 0 when every range is reserved, -1 when one was already in use (the others are reserved)
+static int reserve_ranges(const char *spec) {
+  int collided = 0;
+  for (const char *p = spec; *p;) {
+    char *end;
+    uint64_t s = strtoull(p, &end, 0);
+    if (*end != '-') break;
+    uint64_t e = strtoull(end + 1, &end, 0);
+    p = *end == ',' ? end + 1 : end;
+    if (e <= s || (s | e) & (PAGE_SZ - 1) || g_nres >= MAXRES) continue;
+    void *r = mmap((void *)(uintptr_t)s, e - s, PROT_NONE, MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+    if (r == MAP_FAILED) {
+      // EEXIST: in use; anything else (below mmap_min_addr, past the top of user space): the scenario's own
+      // mmap will fail as it would in any program, nothing to protect
+      if (errno == EEXIST) collided = 1;
+      continue;
+    }
+    if ((uint64_t)(uintptr_t)r != s) { // a kernel without MAP_FIXED_NOREPLACE took it as a hint
+      munmap(r, e - s);
+      continue;
+    }
+    g_res[g_nres].s = s;
+    g_res[g_nres++].e = e;
+  }
+  return collided ? -1 : 0;
+}
+
+// the scenario maps [a, a+len) at a fixed address: the placeholders there make way
+static void release_ranges(uint64_t a, uint64_t len) {
+  uint64_t s = a & ~(PAGE_SZ - 1), e = (a + len + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
+  if (e <= s) return;
+  for (int i = 0, n = g_nres; i < n; i++) {
+    uint64_t rs = g_res[i].s, re = g_res[i].e;
+    if (re <= s || rs >= e) continue;
+    uint64_t cs = rs > s ? rs : s, ce = re < e ? re : e;
+    int left = rs < cs, right = ce < re;
+    if (left && right && g_nres >= MAXRES) { // no room to keep both sides: the right one goes too
+      munmap((void *)(uintptr_t)ce, re - ce);
+      right = 0;
+    }
+    munmap((void *)(uintptr_t)cs, ce - cs);
+    if (left && right) {
+      g_res[g_nres].s = ce;
+      g_res[g_nres++].e = re;
+      g_res[i].e = cs;
+    } else if (left) g_res[i].e = cs;
+    else if (right) g_res[i].s = ce;
+    else g_res[i].s = g_res[i].e = 0;
+  }
+}
+
 // ---- shared state: every process of the scenario sees it (MAP_SHARED) --------------------------------
 enum { V_NONE, V_MAPPING, V_UFFD, V_MSG, V_DATA, V_IOCTLS, V_PROCESS, V_SCAN };
 typedef struct {
@@ -348,6 +444,7 @@ typedef struct {
   const char *name;
   int proc;      // index into Shared.procs
   int nops;
+  int loop;      // a server thread: after its last operation it starts again at the first (`loop: true`)
   J *ops;        // the plan's op list
   _Atomic int go;       // futex: the scheduler bumps it to give a step
   _Atomic int done;     // futex: the thread bumps it when an operation completed or the thread ended
@@ -381,22 +478,34 @@ typedef struct {
   _Atomic int alive;
 } Proc;
 
-typedef struct {
-  int t;  // thread index, -1 for setup
-  int i;  // op index
-  int err;
-  uint64_t res_off, res_len; // result text in the pool (len 0 and off ~0: no result)
-  uint64_t out_off, out_len; // what the call wrote back into its argument, as a JSON object (off ~0: nothing)
-} Rec;
-
+// The executor's limits (src/host/run.ts checks a scenario against them when it is loaded)
 #define MAXT 64
 #define MAXP 16
 #define MAXV 512
+
+// One record per operation of the scenario, its last run's (a loop thread runs its operations many times;
+// the model keeps the last record of each too). Its pool buffers are reused by the next run of the same
+// operation, so that a server loop does not fill the pool.
+typedef struct {
+  int t;  // thread index, -1 for setup
+  int i;  // op index
+  int set; // the operation ran (at least once)
+  int err; // errno, or ERR_SKIPPED
+  int has_res;
+  uint64_t res_off, res_len, res_cap; // result text in the pool
+  int has_out;
+  uint64_t out_off, out_cap;          // what the call wrote back into its argument, as a JSON object
+  uint64_t data_off[2], data_cap[2];  // the operation's data (read buffers, taken in turn; a scan's vector)
+  int data_next;
+} Rec;
+// the operation was skipped: an argument names what a failed operation never produced (docs/scenarios.md)
+#define ERR_SKIPPED (-1)
+
 typedef struct {
   _Atomic uint64_t pool_used;
   uint64_t pool_size;
-  _Atomic int nrec;
-  int maxrec;
+  int nslots;        // records: the setup's operations, then each thread's
+  int op_base[MAXT]; // the slot of each thread's first operation
   int nthreads, nprocs;
   _Atomic int nvars;
   Thread threads[MAXT];
@@ -421,15 +530,16 @@ static uint64_t pool_alloc(uint64_t n) {
   }
   return off;
 }
-static uint64_t pool_str(const char *s, uint64_t *len) {
-  *len = strlen(s);
-  uint64_t off = pool_alloc(*len + 1);
-  if (off == ~0ULL) {
-    *len = 0;
-    return off;
-  }
-  memcpy(POOL + off, s, *len + 1);
-  return off;
+// a buffer of at least n bytes that belongs to one operation's record: the one of its last run when that is
+// large enough (*off, *cap), else a new one
+static uint64_t pool_reuse(uint64_t *off, uint64_t *cap, uint64_t n) {
+  if (n == 0) n = 1;
+  if (*cap >= n) return *off;
+  uint64_t o = pool_alloc(n);
+  if (o == ~0ULL) return o;
+  *off = o;
+  *cap = n;
+  return o;
 }
 
 static Var *var_find(const char *name) {
@@ -452,14 +562,21 @@ static Var *var_set(const char *name, int kind) {
 }
 
 // ---- expressions (src/scenario/expr.ts) ---------------------------------------------------------------
+// eval's answers: a value, no value (a name that a failed or later operation would have defined: the
+// operation is SKIPPED, as the model's EvalError makes it), or a plan mmsim never writes
+#define EVAL_NOVALUE (-1)
+#define EVAL_BAD (-2)
 static char g_eval_err[256];
 static int eval(J *e, uint64_t *out) {
   if (!e || e->t != J_OBJ) {
     snprintf(g_eval_err, sizeof g_eval_err, "bad expression");
-    return -1;
+    return EVAL_BAD;
   }
   const char *k = jstr(e, "k");
-  if (!k) return -1;
+  if (!k) {
+    snprintf(g_eval_err, sizeof g_eval_err, "bad expression");
+    return EVAL_BAD;
+  }
   if (!strcmp(k, "num")) {
     const char *v = jstr(e, "v");
     *out = v ? strtoull(v, NULL, 10) : 0;
@@ -492,22 +609,27 @@ static int eval(J *e, uint64_t *out) {
     }
     if (!ok) {
       snprintf(g_eval_err, sizeof g_eval_err, "'%s%s%s' has no value here", name, field ? "." : "", field ? field : "");
-      return -1;
+      return EVAL_NOVALUE;
     }
     return 0;
   }
   if (!strcmp(k, "un")) {
     uint64_t x;
-    if (eval(jget(e, "x"), &x)) return -1;
+    int r = eval(jget(e, "x"), &x);
+    if (r) return r;
     *out = ~x;
     return 0;
   }
   if (!strcmp(k, "bin")) {
     // C's unsigned long arithmetic, as evalExpr does it (a shift of 64 or more gives 0)
     uint64_t a, b;
-    if (eval(jget(e, "a"), &a) || eval(jget(e, "b"), &b)) return -1;
+    int r = eval(jget(e, "a"), &a);
+    if (r || (r = eval(jget(e, "b"), &b))) return r;
     const char *op = jstr(e, "op");
-    if (!op) return -1;
+    if (!op) {
+      snprintf(g_eval_err, sizeof g_eval_err, "bad expression");
+      return EVAL_BAD;
+    }
     switch (op[0]) {
       case '+': *out = a + b; break;
       case '-': *out = a - b; break;
@@ -519,19 +641,20 @@ static int eval(J *e, uint64_t *out) {
       case '>': *out = b >= 64 ? 0 : a >> b; break;
       case '/':
       case '%':
-        if (!b) {
+        if (!b) { // an EvalError in the model too: the operation is skipped
           snprintf(g_eval_err, sizeof g_eval_err, "division by zero");
-          return -1;
+          return EVAL_NOVALUE;
         }
         *out = op[0] == '/' ? a / b : a % b;
         break;
       default:
         snprintf(g_eval_err, sizeof g_eval_err, "unknown operator '%s'", op);
-        return -1;
+        return EVAL_BAD;
     }
     return 0;
   }
-  return -1;
+  snprintf(g_eval_err, sizeof g_eval_err, "unknown expression kind '%s'", k);
+  return EVAL_BAD;
 }
 
 // ---- per-thread execution context ------------------------------------------------------------------
@@ -577,26 +700,54 @@ static void getflt(long *mn, long *mj) {
   *mj = ru.ru_majflt;
 }
 
+// the record of operation oi of thread ti (-1: setup)
+static Rec *rec_of(int ti, int oi) { return &RECS[ti < 0 ? oi : SH->op_base[ti] + oi]; }
+
 // out: the fields the call wrote back into its argument struct (a JSON object), or NULL
 static void record_out(int ti, int oi, int err, const char *result, const char *out) {
-  int r = atomic_fetch_add(&SH->nrec, 1);
-  if (r >= SH->maxrec) return;
-  Rec *x = &RECS[r];
+  Rec *x = rec_of(ti, oi);
   x->t = ti;
   x->i = oi;
   x->err = err;
-  if (result) x->res_off = pool_str(result, &x->res_len);
-  else {
-    x->res_off = ~0ULL;
-    x->res_len = 0;
+  x->has_res = 0;
+  if (result) {
+    uint64_t n = strlen(result);
+    uint64_t off = pool_reuse(&x->res_off, &x->res_cap, n + 1);
+    if (off != ~0ULL) {
+      memcpy(POOL + off, result, n + 1);
+      x->res_len = n;
+      x->has_res = 1;
+    }
   }
-  if (out) x->out_off = pool_str(out, &x->out_len);
-  else {
-    x->out_off = ~0ULL;
-    x->out_len = 0;
+  x->has_out = 0;
+  if (out) {
+    uint64_t n = strlen(out);
+    uint64_t off = pool_reuse(&x->out_off, &x->out_cap, n + 1);
+    if (off != ~0ULL) {
+      memcpy(POOL + off, out, n + 1);
+      x->has_out = 1;
+    }
   }
+  x->set = 1;
 }
 static void record(int ti, int oi, int err, const char *result) { record_out(ti, oi, err, result, NULL); }
+
+// a buffer for this run of an operation's data (n bytes): read buffers alternate between two, so that the
+// name a finished read defined keeps its bytes while the next run of the same read fills the other
+static uint64_t op_data(int ti, int oi, uint64_t n, int alternate) {
+  Rec *x = rec_of(ti, oi);
+  int b = alternate ? x->data_next : 0;
+  if (alternate) x->data_next ^= 1;
+  return pool_reuse(&x->data_off[b], &x->data_cap[b], n);
+}
+
+static const char *sig_name(int sig) {
+  static char b[32];
+  if (sig == SIGSEGV) return "SIGSEGV";
+  if (sig == SIGBUS) return "SIGBUS";
+  snprintf(b, sizeof b, "signal %d", sig);
+  return b;
+}
 
 // An output field the kernel did not write keeps this value: the ioctls write a byte count or -errno into
 // uffdio_copy.copy / uffdio_zeropage.zeropage, and PAGEMAP_SCAN an address into walk_end, never this.
@@ -665,13 +816,19 @@ static int exec_op(Ctx *c, int oi, J *op) {
   const char *out = NULL; // what the call wrote back into its argument (record_out)
   int err = 0;
   uint64_t a = 0, l = 0, v = 0;
-#define EV(field, dst)                                               \
-  do {                                                               \
-    if (eval(jget(op, field), &(dst))) {                             \
-      atomic_store(&SH->fatal, 1);                                   \
+  // an argument that names what a failed operation never produced: the operation is skipped
+#define EV(field, dst)                                                 \
+  do {                                                                 \
+    int ev_ = eval(jget(op, field), &(dst));                           \
+    if (ev_ == EVAL_NOVALUE) {                                         \
+      record(ti, oi, ERR_SKIPPED, NULL);                               \
+      return 0;                                                        \
+    }                                                                  \
+    if (ev_) {                                                         \
+      atomic_store(&SH->fatal, 1);                                     \
       snprintf(SH->fatal_msg, sizeof SH->fatal_msg, "%s", g_eval_err); \
-      return 0;                                                      \
-    }                                                                \
+      return 0;                                                        \
+    }                                                                  \
   } while (0)
   long mn0, mj0, mn1, mj1;
   getflt(&mn0, &mj0);
@@ -687,7 +844,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
       for (int i = 0; i < 8; i++) bytes[i] = (uint8_t)(v >> (8 * i));
     } else EV("len", l);
     if (kind[0] == 'r') {
-      doff = pool_alloc(l ? l : 1);
+      doff = op_data(ti, oi, l, 1);
       if (doff == ~0ULL) return 0;
       dst = (uint8_t *)POOL + doff;
       memset(dst, 0, l);
@@ -734,6 +891,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
     uint64_t len = (l + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
     if (ae && ae->t == J_OBJ) {
       EV("addr", a);
+      release_ranges(a, l);
       p = mmap((void *)(uintptr_t)a, l, prot, flags, -1, 0);
     } else {
       // place it like the model: aligned, with a guard page (PROT_NONE) on each side so that it never
@@ -815,8 +973,8 @@ static int exec_op(Ctx *c, int oi, J *op) {
     const char *un = jstr(op, "uffd");
     Var *u = un ? var_find(un) : NULL;
     if (!u || atomic_load(&u->kind) != V_UFFD) {
-      atomic_store(&SH->fatal, 1);
-      snprintf(SH->fatal_msg, sizeof SH->fatal_msg, "'%s' is not an open userfaultfd at this point", un ? un : "?");
+      // the userfaultfd call that defines it failed (or has not run): the SKIPPED rule, as in the model
+      record(ti, oi, ERR_SKIPPED, NULL);
       return 0;
     }
     int fd = (int)u->a;
@@ -961,7 +1119,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
     uint64_t vec_len = (uint64_t)jnum(op, "vec_len", 64);
     if (vec_len > 4096) vec_len = 4096;
     // the vector lives in the (populated) pool: a fresh heap page would be a fault of this thread
-    uint64_t voff = pool_alloc((vec_len ? vec_len : 1) * sizeof(struct mmsim_page_region));
+    uint64_t voff = op_data(ti, oi, (vec_len ? vec_len : 1) * sizeof(struct mmsim_page_region), 0);
     if (voff == ~0ULL) return 0;
     struct mmsim_page_region *vec = (struct mmsim_page_region *)(POOL + voff);
     struct mmsim_pm_scan_arg arg = {
@@ -1043,11 +1201,13 @@ static void *thread_main(void *arg) {
       thread_end(T, T_SIGNAL);
       return NULL;
     }
-    atomic_store(&T->pc, pc + 1);
-    if (pc + 1 >= T->nops) {
+    if (pc + 1 >= T->nops && !T->loop) {
+      atomic_store(&T->pc, pc + 1);
       thread_end(T, T_DONE);
       return NULL;
     }
+    // a server thread starts again at its first operation after the last
+    atomic_store(&T->pc, pc + 1 < T->nops ? pc + 1 : 0);
     atomic_store(&T->last, R_DONE);
     atomic_fetch_add(&T->done, 1);
     futex_wake(&T->done);
@@ -1409,11 +1569,11 @@ static int wait_step(Thread *T) {
     }
     if (atomic_load(&SH->fatal)) die("%s", SH->fatal_msg);
     if ((now_ns() - t0) / 1000000 > (uint64_t)g_step_timeout_ms) {
-      J *op = T->ops->v[atomic_load(&T->pc)];
+      int pc = atomic_load(&T->pc);
       char w2[128] = "?";
       read_wchan(T, w2, sizeof w2);
-      die("thread %s: operation %s (line %d) neither finished nor blocked within %ld ms (wchan %s)", T->name, jstr(op, "id"),
-          (int)jnum(op, "line", 0), g_step_timeout_ms, w2);
+      die_at((int)(T - SH->threads), pc, "thread %s: operation %s neither finished nor blocked within %g s (wchan %s)", T->name,
+             jstr(T->ops->v[pc], "id"), (double)g_step_timeout_ms / 1000.0, w2);
     }
     if (sleep_ns < 2000000) sleep_ns *= 2;
   }
@@ -1486,6 +1646,23 @@ static int step(Thread *T) {
   return r;
 }
 
+// the scheduler carried out T's operation pc on its behalf: 1 when T goes on (a loop thread starts again at
+// its first operation after the last), 0 when that was its last operation and T has ended
+static int sched_advance(Thread *T, int pc) {
+  if (pc + 1 < T->nops || T->loop) {
+    atomic_store(&T->pc, pc + 1 < T->nops ? pc + 1 : 0);
+    return 1;
+  }
+  atomic_store(&T->pc, pc + 1);
+  // tell the thread to finish
+  atomic_store(&T->kill, 2);
+  futex_wake(&T->go);
+  while (atomic_load(&T->status) == T_READY) futex_wait(&T->done, atomic_load(&T->done), 1000000L);
+  atomic_store(&T->status, T_DONE);
+  T->seen_done = atomic_load(&T->done);
+  return 0;
+}
+
 static int step_inner(Thread *T) {
   int r;
   if (T->sched != S_IDLE && atomic_load(&T->done) != T->seen_done) {
@@ -1512,17 +1689,7 @@ static int step_inner(Thread *T) {
         c.ti = (int)(T - SH->threads);
         exec_op(&c, pc, op);
       }
-      atomic_store(&T->pc, pc + 1);
-      if (pc + 1 >= T->nops) {
-        // tell the thread to finish
-        atomic_store(&T->kill, 2);
-        futex_wake(&T->go);
-        while (atomic_load(&T->status) == T_READY) futex_wait(&T->done, atomic_load(&T->done), 1000000L);
-        atomic_store(&T->status, T_DONE);
-        T->seen_done = atomic_load(&T->done);
-        return 0;
-      }
-      return 1;
+      return sched_advance(T, pc);
     }
     if (!strcmp(kind, "fork") || !strcmp(kind, "checkpoint")) {
       // a thread of a forked process: its controller forks
@@ -1542,16 +1709,7 @@ static int step_inner(Thread *T) {
         snprintf(b, sizeof b, "%d", pid);
         record((int)(T - SH->threads), pc, pid < 0 ? -pid : 0, pid < 0 ? NULL : b);
       }
-      atomic_store(&T->pc, pc + 1);
-      if (pc + 1 >= T->nops) {
-        atomic_store(&T->kill, 2);
-        futex_wake(&T->go);
-        while (atomic_load(&T->status) == T_READY) futex_wait(&T->done, atomic_load(&T->done), 1000000L);
-        atomic_store(&T->status, T_DONE);
-        T->seen_done = atomic_load(&T->done);
-        return 0;
-      }
-      return 1;
+      return sched_advance(T, pc);
     }
     atomic_fetch_add(&T->go, 1);
     futex_wake(&T->go);
@@ -1576,16 +1734,35 @@ static int step_inner(Thread *T) {
   return atomic_load(&T->pc) < T->nops;
 }
 
+// what a thread is doing, in the model's words (describe() in src/sched/machine.ts)
+static const char *describe(Thread *T) {
+  int st = atomic_load(&T->status);
+  if (st == T_READY && T->sched == S_BLOCKED_FAULT) return "blocked in handle_userfault";
+  if (st == T_READY && T->sched == S_BLOCKED_READ) return "blocked reading its userfaultfd";
+  if (st == T_READY && atomic_load(&T->pc) >= T->nops) return "finished";
+  switch (st) {
+    case T_READY: return "ready";
+    case T_UNBORN: return "unborn";
+    case T_SIGNAL: return "signal";
+    case T_KILLED: return "killed";
+    default: return "done";
+  }
+}
+
 static Thread *thread_by_name(const char *n) {
   for (int i = 0; i < SH->nthreads; i++)
     if (!strcmp(SH->threads[i].name, n)) return &SH->threads[i];
   return NULL;
 }
 
+// the model's bound on the default schedule (src/sched/machine.ts DEFAULT_STEP_LIMIT), from the plan
+static long g_step_limit = 1000000;
+
 static void run_default(void) {
   Thread *cur = NULL;
-  for (;;) {
+  for (long n = 0;; n++) {
     if (atomic_load(&SH->fatal)) die("%s", SH->fatal_msg);
+    if (n >= g_step_limit) die_incomplete("the default schedule did not end after %ld steps (a loop thread that never blocks?)", g_step_limit);
     if (!cur || !runnable(cur)) {
       cur = NULL;
       for (int i = 0; i < SH->nthreads && !cur; i++)
@@ -1594,6 +1771,35 @@ static void run_default(void) {
     if (!cur) break;
     if (!step(cur)) cur = NULL;
     adopt_threads();
+  }
+}
+
+// ---- setup must not block ------------------------------------------------------------------------------------
+// The setup runs in the main thread before any scenario thread exists: a setup operation that sleeps in
+// handle_userfault or in a read of a uffd would sleep forever. A watcher sees it in the main thread's wchan
+// and ends the run as the model does (Machine.runSetup): an error of the scenario, at the operation.
+static _Atomic int g_setup_op = -1; // the setup operation the main thread runs; -1 between two, -2 after the setup
+static int g_main_tid;
+
+static void *setup_watch(void *arg) {
+  J *setup = arg;
+  char path[64], w[128];
+  snprintf(path, sizeof path, "/proc/self/task/%d/wchan", g_main_tid);
+  for (;;) {
+    int i = atomic_load(&g_setup_op);
+    if (i == -2) return NULL;
+    if (i >= 0) {
+      int f = open(path, O_RDONLY | O_CLOEXEC);
+      ssize_t n = f < 0 ? -1 : read(f, w, sizeof w - 1);
+      if (f >= 0) close(f);
+      w[n > 0 ? n : 0] = 0;
+      int asleep = !strcmp(w, "handle_userfault") || !strncmp(w, "userfaultfd", 11);
+      // still the same operation: the wchan is this one's
+      if (asleep && atomic_load(&g_setup_op) == i)
+        die_input(-1, i, "setup operation %s blocked; setup must not wait for a thread", jstr(setup->v[i], "id"));
+    }
+    struct timespec ts = {0, 2000000L};
+    nanosleep(&ts, NULL);
   }
 }
 
@@ -1607,6 +1813,12 @@ static char *read_all(int fd, size_t *len) {
   return s.p ? s.p : strdup("");
 }
 
+// a loop thread waiting for a uffd message at the head of its loop: a server with no work, not a deadlock
+// (Machine.idle in src/sched/machine.ts)
+static int thread_idle(Thread *T) {
+  return T->loop && atomic_load(&T->status) == T_READY && T->sched == S_BLOCKED_READ && atomic_load(&T->pc) == 0;
+}
+
 static const char *status_name(Thread *T) {
   int st = atomic_load(&T->status);
   switch (st) {
@@ -1615,6 +1827,7 @@ static const char *status_name(Thread *T) {
     case T_SIGNAL: return "signal";
     case T_KILLED: return "killed";
     default:
+      if (thread_idle(T)) return "idle";
       if (T->sched != S_IDLE) return "blocked";
       return atomic_load(&T->pc) >= T->nops ? "done" : "unfinished";
   }
@@ -1642,6 +1855,7 @@ static int run_scenario(void) {
   J *sc = jget(PLAN, "scenario") ? jget(PLAN, "scenario") : PLAN;
   J *opts = jget(PLAN, "options");
   g_step_timeout_ms = (long)jnum(opts, "step_timeout_ms", 5000);
+  g_step_limit = (long)jnum(opts, "step_limit", 1000000);
   J *setup = jget(sc, "setup"), *threads = jget(sc, "threads");
   // the pieces the snapshots read: keep them at the top level of PLAN's view
   if (sc != PLAN) {
@@ -1649,10 +1863,11 @@ static int run_scenario(void) {
     jpush(PLAN, strdup("mems"), jget(sc, "mems"));
     jpush(PLAN, strdup("mappings"), jget(sc, "mappings"));
   }
-  // size the shared area: every operation records once; read buffers and results go to the pool
+  // size the shared area: a record per operation; read buffers and results go to the pool
+  if (threads && threads->n > MAXT) die("too many threads (at most %d)", MAXT);
   size_t nops = setup ? (size_t)setup->n : 0;
   for (int i = 0; threads && i < threads->n; i++) nops += (size_t)jget(threads->v[i], "ops")->n;
-  size_t maxrec = nops + 16;
+  size_t maxrec = nops ? nops : 1;
   uint64_t pool = (uint64_t)jnum(opts, "pool_bytes", 16 << 20);
   size_t total = sizeof(Shared) + maxrec * sizeof(Rec) + pool;
   total = (total + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
@@ -1661,7 +1876,7 @@ static int run_scenario(void) {
   SH = shm;
   RECS = (Rec *)((char *)shm + sizeof(Shared));
   POOL = (char *)(RECS + maxrec);
-  SH->maxrec = (int)maxrec;
+  SH->nslots = (int)nops;
   SH->pool_size = pool;
   SH->main_pid = getpid();
   g_drain_page = mmap(NULL, PAGE_SZ, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -1679,13 +1894,16 @@ static int run_scenario(void) {
       SH->procs[SH->nprocs++].name = names->k[i];
     }
   }
-  if (threads && threads->n > MAXT) die("too many threads (at most %d)", MAXT);
+  int slot = setup ? setup->n : 0;
   for (int i = 0; threads && i < threads->n; i++) {
     Thread *T = &SH->threads[i];
     J *t = threads->v[i];
     T->name = jstr(t, "name");
     T->ops = jget(t, "ops");
     T->nops = T->ops->n;
+    T->loop = jbool(t, "loop");
+    SH->op_base[i] = slot;
+    slot += T->nops;
     const char *pn = jstr(t, "process");
     T->proc = pn ? proc_index(pn) : 0;
     if (T->proc < 0) die("thread %s: unknown process '%s'", T->name, pn);
@@ -1702,9 +1920,20 @@ static int run_scenario(void) {
       }
       start_thread(&SH->threads[i]);
     }
+  // the watcher of the setup (its stack is the executor's own memory, locked below with the rest)
+  J *setup_ops = setup;
+  g_main_tid = (int)gettid();
+  pthread_t watcher;
+  pthread_attr_t wat;
+  pthread_attr_init(&wat);
+  pthread_attr_setstacksize(&wat, 64 * 1024);
+  if (setup && setup->n && pthread_create(&watcher, &wat, setup_watch, setup_ops) == 0) pthread_detach(watcher);
   // the executor's own memory is settled and locked before the scenario starts
   settle_own_memory(0);
   mlockall(MCL_CURRENT);
+  // the placeholders of the scenario's fixed ranges are not the executor's memory: no need to lock them
+  for (int i = 0; i < g_nres; i++)
+    if (g_res[i].e > g_res[i].s) munlock((void *)(uintptr_t)g_res[i].s, g_res[i].e - g_res[i].s);
   uint64_t t_setup = now_ns();
   // setup runs in the main thread
   Ctx c;
@@ -1719,11 +1948,14 @@ static int run_scenario(void) {
       continue;
     }
     vm_begin();
+    atomic_store(&g_setup_op, i);
     int dead = exec_op(&c, i, op);
+    atomic_store(&g_setup_op, -1);
     vm_end();
-    if (dead) die("setup operation %s (line %d) died of signal %d", jstr(op, "id"), (int)jnum(op, "line", 0), c.got_sig);
+    if (dead) die_input(-1, i, "setup operation %s died of %s", jstr(op, "id"), sig_name(c.got_sig));
     if (atomic_load(&SH->fatal)) die("%s", SH->fatal_msg);
   }
+  atomic_store(&g_setup_op, -2);
   tls_ctx = NULL;
   take_checkpoint("setup");
   uint64_t t_run = now_ns();
@@ -1733,8 +1965,8 @@ static int run_scenario(void) {
   J *sched = jget(opts, "schedule");
   for (int i = 0; sched && i < sched->n; i++) {
     Thread *T = thread_by_name(sched->v[i]->str);
-    if (!T) die("schedule step %d: unknown thread '%s'", i + 1, sched->v[i]->str);
-    if (!runnable(T)) die("schedule step %d: thread '%s' cannot run (%s)", i + 1, T->name, status_name(T));
+    if (!T) die_input(0, -1, "schedule step %d: unknown thread '%s'", i + 1, sched->v[i]->str);
+    if (!runnable(T)) die_input(0, -1, "schedule step %d: thread '%s' cannot run (%s)", i + 1, T->name, describe(T));
     step(T);
     adopt_threads();
   }
@@ -1742,7 +1974,7 @@ static int run_scenario(void) {
   uint64_t t_end = now_ns();
   int deadlock = 0;
   for (int i = 0; i < SH->nthreads; i++)
-    if (atomic_load(&SH->threads[i].status) == T_READY && SH->threads[i].sched != S_IDLE) deadlock = 1;
+    if (atomic_load(&SH->threads[i].status) == T_READY && SH->threads[i].sched != S_IDLE && !thread_idle(&SH->threads[i])) deadlock = 1;
   take_checkpoint("final");
 
   Str o = {0};
@@ -1756,14 +1988,17 @@ static int run_scenario(void) {
     s_printf(&o, ",\"state\":\"%s\",\"signal\":%d,\"minflt\":%ld,\"majflt\":%ld}", status_name(T), sig, T->minflt, T->majflt);
   }
   s_puts(&o, "],\"records\":[");
-  int nrec = atomic_load(&SH->nrec);
-  if (nrec > SH->maxrec) nrec = SH->maxrec;
-  for (int i = 0; i < nrec; i++) {
+  for (int i = 0, first_rec = 1; i < SH->nslots; i++) {
     Rec *x = &RECS[i];
-    s_printf(&o, "%s{\"t\":%d,\"i\":%d,\"errno\":%d,\"result\":", i ? "," : "", x->t, x->i, x->err);
-    if (x->res_off == ~0ULL) s_puts(&o, "null");
+    if (!x->set) continue;
+    s_printf(&o, "%s{\"t\":%d,\"i\":%d,", first_rec ? "" : ",", x->t, x->i);
+    first_rec = 0;
+    if (x->err == ERR_SKIPPED) s_puts(&o, "\"errno\":0,\"skipped\":true");
+    else s_printf(&o, "\"errno\":%d", x->err);
+    s_puts(&o, ",\"result\":");
+    if (!x->has_res) s_puts(&o, "null");
     else s_json_str(&o, POOL + x->res_off);
-    if (x->out_off != ~0ULL) {
+    if (x->has_out) {
       s_puts(&o, ",\"out\":");
       s_puts(&o, POOL + x->out_off);
     }
@@ -2167,6 +2402,22 @@ static void bench(const char *w, size_t pages) {
 }
 
 int main(int argc, char **argv) {
+  if (argc > 1 && !strncmp(argv[1], "--reserve=", 10)) {
+    // first of all, before anything of the executor's own is mapped (see reserve_ranges)
+    if (reserve_ranges(argv[1] + 10) < 0) {
+      const char *n = getenv("MMSIM_EXEC_RELAYOUT");
+      int tries = n ? atoi(n) : 0;
+      if (tries < 4) {
+        char b[16];
+        snprintf(b, sizeof b, "%d", tries + 1);
+        setenv("MMSIM_EXEC_RELAYOUT", b, 1);
+        execv("/proc/self/exe", argv);
+      }
+      // the layout is not random here, or unlucky: go on with what could be reserved
+    }
+    argv++;
+    argc--;
+  }
   if (argc > 1 && !strcmp(argv[1], "--probe")) {
     probe();
     return 0;
@@ -2176,7 +2427,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc > 1) {
-    fprintf(stderr, "usage: mmsim-exec [--probe | --bench W1..W5 [pages]] < plan.json\n");
+    fprintf(stderr, "usage: mmsim-exec [--reserve=S-E,...] [--probe | --bench W1..W5 [pages]] < plan.json\n");
     return 2;
   }
   return run_scenario();

@@ -12,7 +12,7 @@ import { runOnHost } from '../host/run.js';
 import { differential } from '../host/differential.js';
 import { compareSummary, relativize, CompareRow } from '../host/compare.js';
 import { loadKnownDifferences } from '../host/known.js';
-import { evalExpectations, expectationPasses, formatOutObs } from '../scenario/outcome.js';
+import { evalExpectations, expectationPasses, formatOutObs, deadlockExpected } from '../scenario/outcome.js';
 
 function out(lines: string[] | string): void {
   process.stdout.write((Array.isArray(lines) ? lines.join('\n') : lines) + '\n');
@@ -153,14 +153,17 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
       return 1;
     }
     const exps = evalExpectations(sc, spec, { obs: r.observation, events: null });
-    const ok = exps.every(expectationPasses);
+    // a deadlock is not a success unless the scenario expects a thread to stay blocked
+    const deadlockOk = !r.observation.deadlock || deadlockExpected(sc, spec);
+    const ok = exps.every(expectationPasses) && deadlockOk;
     if (o.json) {
       out(JSON.stringify({ ok, observation: r.observation, expectations: exps }, null, 2));
       return ok ? 0 : 1;
     }
     out(pc.bold(`${sc.name} on Linux ${caps.release} (${r.ms} ms)`));
     printObservation(sc, r.observation);
-    return printExpectations(exps) ? 0 : 1;
+    if (!deadlockOk) out(pc.red('the run ended in a deadlock that no expectation asks for ({ thread: T, state: blocked })'));
+    return printExpectations(exps) && deadlockOk ? 0 : 1;
   }
   const d = await differential(sc, loadKnownDifferences(file), { timeoutMs, schedule: o.schedule, over });
   if (d.kind === 'skipped') {

@@ -13,7 +13,6 @@ import { runScenario, RunResult } from '../run.js';
 import { formatJson, formatKlog, formatText } from '../trace/format.js';
 import { MachineError, DEFAULT_STEP_LIMIT } from '../sched/machine.js';
 import { Budget, BudgetExceeded, defaultMemoryBytes, parseMemory, parseSeconds } from '../sched/budget.js';
-import { ScenarioRuntimeError } from '../sched/exec.js';
 import { EvalError } from '../scenario/expr.js';
 import { compareTable, compareJson } from './compare.js';
 import type { KernelSpec } from '../kernel/kernel.js';
@@ -238,7 +237,7 @@ export async function main(argv: string[]): Promise<number> {
       return 4;
     }
     if (e instanceof ScenarioError || e instanceof SpecError || e instanceof FuzzUsageError || e instanceof UsageError || e instanceof MachineError ||
-        e instanceof ScenarioRuntimeError || e instanceof EvalError || e instanceof CheckError || e instanceof InputError) {
+        e instanceof EvalError || e instanceof CheckError || e instanceof InputError) {
       process.stderr.write(`mmsim: ${e.message}\n`);
       return 2;
     }

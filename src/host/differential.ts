@@ -6,7 +6,7 @@ import { runScenario, RunResult } from '../run.js';
 import { evalExpectations, ExpectResult } from '../scenario/outcome.js';
 import { probeHost, hostSpec, HostCaps, SpecOverrides } from './probe.js';
 import { missingCapability } from './requirements.js';
-import { runOnHost, HostRun, HostRunOptions } from './run.js';
+import { runOnHost, checkHostLimits, HostRun, HostRunOptions } from './run.js';
 import { compareObservations, CompareRow, KnownDifference } from './compare.js';
 
 export type Differential =
@@ -46,6 +46,8 @@ export function minVmstat(into: HostRun & { kind: 'ok' }, other: HostRun & { kin
 }
 
 export async function differential(sc: CompiledScenario, known: KnownDifference[], opts: HostRunOptions & { over?: SpecOverrides } = {}): Promise<Differential> {
+  // what the executor cannot hold is an error of the file, before either side runs
+  checkHostLimits(sc);
   const caps = await probeHost();
   const { spec, note } = hostSpec(caps, opts.over);
   const why = missingCapability(sc, caps, spec);

@@ -1,12 +1,14 @@
 // Run a compiled scenario on the real kernel through the native executor, and turn what it reports
 // into the model's Observation type, so that the two compare field by field.
-import type { CompiledScenario } from '../scenario/load.js';
+import { ScenarioError, type CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
+import { evalExpr } from '../scenario/expr.js';
 import type { Observation, OpObs, OutObs, ThreadObs } from '../scenario/outcome.js';
 import { whereIs, shortHex } from '../scenario/outcome.js';
 import { numberPfns, type Snapshot, type PageObs } from '../scenario/observe.js';
 import { digestBytes } from '../sched/exec.js';
-import { formatSchedule, parseSchedule } from '../sched/machine.js';
+import { formatSchedule, parseSchedule, MachineError, DEFAULT_STEP_LIMIT } from '../sched/machine.js';
+import { BudgetExceeded } from '../sched/budget.js';
 import { ERRNO_NAME } from '../kernel/include/errno.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { runExecutor } from './executor.js';
@@ -18,6 +20,8 @@ export interface HostRunOptions {
   timeoutMs?: number;
   /** the executor's own limit for one step that neither finishes nor blocks (default 5 s) */
   stepTimeoutMs?: number;
+  /** steps the default schedule may take before the run is called non-terminating (the model's DEFAULT_STEP_LIMIT) */
+  stepLimit?: number;
   /** told the executor's pid (= its process group) */
   onSpawn?: (pid: number) => void;
 }
@@ -26,8 +30,15 @@ export interface HostRunOptions {
 interface RawRun {
   ok: boolean;
   error?: string;
+  /** the error is the scenario's or the schedule's (mmsim exits 2), not a failure of the run */
+  input?: boolean;
+  /** the run reached a bound before it ended (the default schedule's steps; mmsim exits 3) */
+  incomplete?: boolean;
+  /** the operation the error is about: thread index (-1 setup) and operation index */
+  at?: { t: number; i: number };
   threads: { name: string; state: string; signal: number; minflt: number; majflt: number }[];
-  records: { t: number; i: number; errno: number; result: string | null; out?: OutObs }[];
+  /** the last run of each operation that ran; skipped: the SKIPPED rule (an argument had no value) */
+  records: { t: number; i: number; errno: number; skipped?: boolean; result: string | null; out?: OutObs }[];
   vars: Record<string, RawVar>;
   snapshots: Record<string, RawSnapshot>;
   taken: string[];
@@ -70,8 +81,90 @@ export function executorPlan(sc: CompiledScenario, opts: HostRunOptions): string
     options: {
       schedule: opts.schedule ? parseSchedule(opts.schedule) : null,
       step_timeout_ms: opts.stepTimeoutMs ?? 5000,
+      step_limit: opts.stepLimit ?? DEFAULT_STEP_LIMIT,
     },
   });
+}
+
+/** the executor's limits (MAXP, MAXT, MAXV in native/mmsim-exec.c); the model has none */
+export const HOST_MAX_PROCS = 16;
+export const HOST_MAX_THREADS = 64;
+export const HOST_MAX_NAMES = 512;
+
+function errorAt(sc: CompiledScenario, op: CompiledOp, detail: string): ScenarioError {
+  return new ScenarioError(sc.file, op.line, op.col ?? 1, op.field ?? op.id, detail);
+}
+
+/**
+ * A scenario the executor cannot hold is an error of the file, at the operation that goes past the limit,
+ * before anything runs (mmsim exits 2): more processes than MAXP (main and its forks), threads than MAXT,
+ * names than MAXV, and a fork in a loop thread (the executor has one process per fork operation; each lap
+ * would fork another).
+ */
+export function checkHostLimits(sc: CompiledScenario): void {
+  for (const t of sc.threads) {
+    const fork = t.loop ? t.ops.find((o) => o.op === 'fork') : undefined;
+    if (fork) throw errorAt(sc, fork, `mmsim host runs one process per fork operation: a loop thread (${t.name}) cannot fork`);
+  }
+  const ops = [...sc.setup, ...sc.threads.flatMap((t) => t.ops)];
+  let procs = 1;
+  const names = new Set<string>();
+  for (const op of ops) {
+    if (op.op === 'fork' && ++procs > HOST_MAX_PROCS) {
+      throw errorAt(sc, op, `mmsim host runs at most ${HOST_MAX_PROCS} processes (main and ${HOST_MAX_PROCS - 1} forks); this fork makes ${procs} (the model has no such limit)`);
+    }
+    const as = 'as' in op ? op.as : null;
+    if (as && !names.has(as)) {
+      names.add(as);
+      if (names.size > HOST_MAX_NAMES) throw errorAt(sc, op, `mmsim host holds at most ${HOST_MAX_NAMES} names (as:); this is name ${names.size}`);
+    }
+  }
+  if (sc.threads.length > HOST_MAX_THREADS) {
+    const t = sc.threads[HOST_MAX_THREADS]!;
+    const op = t.ops[0];
+    const detail = `mmsim host runs at most ${HOST_MAX_THREADS} threads; this is thread ${HOST_MAX_THREADS + 1}`;
+    throw op ? new ScenarioError(sc.file, op.line, op.col ?? 1, `threads.${t.name}`, detail) : new ScenarioError(sc.file, 1, 1, `threads.${t.name}`, detail);
+  }
+}
+
+const PAGE = 0x1000n;
+/** the executor reserves at most this many fixed ranges (MAXRES) */
+const MAX_RESERVED = 64;
+
+/**
+ * The address ranges the scenario maps at a fixed address that does not depend on an earlier operation
+ * (`mmap: { addr: 0x7f205fe00000, len: 1G }`), page-aligned and merged: the executor reserves them before it
+ * maps anything of its own (native/mmsim-exec.c reserve_ranges), so that the scenario's mmap finds them free.
+ */
+export function fixedRanges(sc: CompiledScenario): [bigint, bigint][] {
+  const out: [bigint, bigint][] = [];
+  for (const op of [...sc.setup, ...sc.threads.flatMap((t) => t.ops)]) {
+    if (op.op !== 'mmap' || !op.addr) continue;
+    let a: bigint, l: bigint;
+    try {
+      a = evalExpr(op.addr, () => undefined);
+      l = evalExpr(op.len, () => undefined);
+    } catch {
+      continue; // it names an earlier mapping: inside the scenario's own memory
+    }
+    const s = a & ~(PAGE - 1n), e = (a + l + PAGE - 1n) & ~(PAGE - 1n);
+    // x86-64 user space ends at 2^47 (the executor does not ask for 5-level paging)
+    if (l <= 0n || s < 0x10000n || e > 1n << 47n || e <= s) continue;
+    out.push([s, e]);
+  }
+  out.sort((x, y) => (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0));
+  const merged: [bigint, bigint][] = [];
+  for (const r of out) {
+    const last = merged[merged.length - 1];
+    if (last && r[0] <= last[1]) last[1] = r[1] > last[1] ? r[1] : last[1];
+    else merged.push([r[0], r[1]]);
+  }
+  return merged.slice(0, MAX_RESERVED);
+}
+
+/** "50 ms", "1.5 s", "10 s": a duration as --timeout takes it */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(3))} s`;
 }
 
 function opAt(sc: CompiledScenario, t: number, i: number): { op: CompiledOp; thread: string } | null {
@@ -93,7 +186,8 @@ export function toObservation(sc: CompiledScenario, raw: RawRun, kernel: string,
     if (!at) continue;
     let result = r.result;
     if (result !== null && result.startsWith('bytes:')) result = digestBytes(hexBytes(result.slice(6)));
-    const rec: OpObs = { thread: at.thread, op: at.op.op, errno: r.errno ? ERRNO_NAME[r.errno] ?? String(r.errno) : null, result: r.errno ? null : result };
+    const errno = r.skipped ? 'SKIPPED' : r.errno ? ERRNO_NAME[r.errno] ?? String(r.errno) : null;
+    const rec: OpObs = { thread: at.thread, op: at.op.op, errno, result: errno ? null : result };
     if (r.out) rec.out = r.out;
     ops[at.op.id] = rec;
   }
@@ -122,11 +216,19 @@ export function toObservation(sc: CompiledScenario, raw: RawRun, kernel: string,
   };
 }
 
-/** run the scenario on this machine's kernel */
+/**
+ * run the scenario on this machine's kernel. An error of the scenario (more processes than the executor
+ * holds, a setup operation that dies of a signal) is thrown as a ScenarioError at the operation, a bad
+ * schedule as a MachineError, as the model does (mmsim exits 2), a default schedule that does not end as
+ * BudgetExceeded (exit 3, as the model's); a run that cannot be carried out is `failed`.
+ */
 export async function runOnHost(sc: CompiledScenario, kernel: string, release: string, opts: HostRunOptions = {}): Promise<HostRun> {
+  checkHostLimits(sc);
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const r = await runExecutor([], executorPlan(sc, opts), timeoutMs, opts.onSpawn);
-  if (r.kind === 'timeout') return { kind: 'failed', reason: `hung: no result within ${timeoutMs} ms; the executor and its processes were killed`, ms: r.ms };
+  const fixed = fixedRanges(sc);
+  const args = fixed.length ? [`--reserve=${fixed.map(([s, e]) => `0x${s.toString(16)}-0x${e.toString(16)}`).join(',')}`] : [];
+  const r = await runExecutor(args, executorPlan(sc, opts), timeoutMs, opts.onSpawn);
+  if (r.kind === 'timeout') return { kind: 'failed', reason: `hung: no result within ${formatDuration(timeoutMs)}; the executor and its processes were killed`, ms: r.ms };
   if (r.kind === 'signal') return { kind: 'failed', reason: `the executor died of ${r.signal}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`, ms: r.ms };
   let raw: RawRun;
   try {
@@ -134,7 +236,13 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
   } catch {
     return { kind: 'failed', reason: `the executor exited with ${r.code} and no result${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`, ms: r.ms };
   }
-  if (!raw.ok) return { kind: 'failed', reason: raw.error ?? 'the executor failed', ms: r.ms };
+  if (!raw.ok) {
+    const error = raw.error ?? 'the executor failed';
+    const at = raw.at ? opAt(sc, raw.at.t, raw.at.i) : null;
+    if (raw.input) throw at ? errorAt(sc, at.op, error) : new MachineError(error);
+    if (raw.incomplete) throw new BudgetExceeded('max-steps', error);
+    return { kind: 'failed', reason: at ? `${sc.file}:${at.op.line}:${at.op.col ?? 1}: ${at.op.field ?? at.op.id}: ${error}` : error, ms: r.ms };
+  }
   return {
     kind: 'ok', observation: toObservation(sc, raw, kernel, release), ms: r.ms,
     timing: { setupMs: raw.timing.setup_ns / 1e6, runMs: raw.timing.run_ns / 1e6 },

@@ -377,6 +377,12 @@ export interface ExpectResult {
 }
 
 /** an expectation that holds, or that only the model can answer while this is the kernel's observation */
+/** some expectation that applies to this kernel asks for a thread to end blocked: a deadlock is what the scenario expects */
+export function deadlockExpected(sc: CompiledScenario, spec: KernelSpec): boolean {
+  const blocked = (p: Pred): boolean => (p.p === 'state' && p.state === 'blocked') || ((p.p === 'all' || p.p === 'any') && p.xs.some(blocked));
+  return sc.expect.some((e) => whenMatches(e.when, spec) && blocked(e.pred));
+}
+
 export function expectationPasses(e: ExpectResult): boolean {
   return e.ok === true || (e.ok === null && e.modelOnly === true);
 }

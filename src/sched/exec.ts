@@ -30,8 +30,6 @@ const PAGE_MASK_LO = PAGE_SIZE - 1;
 /** how many faults at one byte, without progress, before the model calls it a livelock */
 const SPIN_LIMIT = 32;
 
-export class ScenarioRuntimeError extends Error {}
-
 /** the environment expressions are evaluated in */
 export function envOf(m: Machine) {
   return (name: string, field: string | undefined): bigint | undefined => {
@@ -144,9 +142,11 @@ function userAddr(m: Machine, e: Expr): number {
   return evalExpr(e, envOf(m)) < BigInt(TASK_SIZE) ? Number(evalExpr(e, envOf(m))) : -1;
 }
 
+/** the uffd a name stands for; none when the userfaultfd call that defines it failed or has not run (SKIPPED) */
 function uffdOf(m: Machine, name: string): UserfaultfdCtx {
   const v = m.vars.get(name);
-  if (!v || v.kind !== 'uffd') throw new ScenarioRuntimeError(`'${name}' is not an open userfaultfd at this point`);
+  // the loader checked that the name is defined by a userfaultfd operation
+  if (!v || v.kind !== 'uffd') throw new EvalError(`'${name}' is not an open userfaultfd at this point`);
   return v.ctx;
 }
 
@@ -169,7 +169,7 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
     if (!(e instanceof EvalError)) throw e;
     // an argument names something an earlier, failed operation never produced: skip the operation
     const op = t.ops[t.pc]!;
-    m.records.push({ id: op.id, thread: t.name, op: op.op, errno: 'SKIPPED', result: null, step: m.step });
+    m.noteRecord({ id: op.id, thread: t.name, op: op.op, errno: 'SKIPPED', result: null, step: m.step }, t.index >= 0 ? m.opIndex(t) : undefined);
     m.k.tr?.emit('skipped', op.op, { id: op.id, why: e.message });
     t.wait = null;
     return 'done';

@@ -7,8 +7,9 @@ import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { FaultCont } from '../kernel/arch/x86/mm/fault.js';
 import type { UserfaultfdCtx, UffdMsg } from '../kernel/fs/userfaultfd.js';
 import { Tracer } from '../trace/events.js';
-import type { CompiledScenario } from '../scenario/load.js';
+import { ScenarioError, type CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
+import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { execOp, resumeOp, formatOut, type OpOut } from './exec.js';
 import { takeSnapshot, takeMemoryImage, Snapshot } from '../scenario/observe.js';
 import { StateHasher as StateHasherClass, fmix32, type StateHasher } from '../explore/hash.js';
@@ -169,16 +170,17 @@ export class Machine {
     }
   }
 
-  /** run the setup operations in order; none of them may block */
+  /** run the setup operations in order; none of them may block or die (an error of the scenario, at the operation) */
   runSetup(): void {
     const s = this.setup;
+    const at = (op: CompiledOp, detail: string) => new ScenarioError(this.sc.file, op.line, op.col ?? 1, op.field ?? op.id, detail);
     while (s.pc < s.ops.length && s.status === 'ready') {
       const r = this.stepThread(s);
-      if (r === 'blocked') throw new MachineError(`setup operation ${s.ops[s.pc]!.id} (line ${s.ops[s.pc]!.line}) blocked; setup must not wait for a thread`);
+      if (r === 'blocked') throw at(s.ops[s.pc]!, `setup operation ${s.ops[s.pc]!.id} blocked; setup must not wait for a thread`);
     }
     if (s.status === 'signal') {
       const op = s.ops[s.pc]!;
-      throw new MachineError(`setup operation ${op.id} (line ${op.line}) died of signal ${s.signal!.sig}`);
+      throw at(op, `setup operation ${op.id} died of ${SIGNAL_NAME[s.signal!.sig] ?? `signal ${s.signal!.sig}`}`);
     }
     // a process forked by setup has its threads before the first step
     this.adoptThreads();
