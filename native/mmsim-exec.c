@@ -155,7 +155,7 @@ static void s_json_str(Str *s, const char *t) {
 }
 
 // what kind of end: a failure of the run, an error of the input (mmsim exits 2), a bound reached (exit 3)
-enum { END_FAILED, END_INPUT, END_INCOMPLETE };
+enum { END_FAILED, END_INPUT, END_INCOMPLETE, END_HUNG };
 static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) __attribute__((noreturn));
 static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) {
   char buf[1024];
@@ -165,6 +165,7 @@ static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) {
   s_json_str(&s, buf);
   if (kind == END_INPUT) s_puts(&s, ",\"input\":true");
   if (kind == END_INCOMPLETE) s_puts(&s, ",\"incomplete\":true");
+  if (kind == END_HUNG) s_puts(&s, ",\"hung\":true");
   if (at_i >= 0) s_printf(&s, ",\"at\":{\"t\":%d,\"i\":%d}", at_t, at_i);
   s_puts(&s, "}\n");
   if (write(g_out_fd, s.p, s.n) < 0) _exit(3);
@@ -175,13 +176,6 @@ static void die(const char *fmt, ...) {
   va_start(ap, fmt);
   die_v(END_FAILED, 0, -1, fmt, ap);
 }
-// a failure of the run at operation at_i of thread at_t (-1: setup), not an error of the scenario
-static void die_at(int at_t, int at_i, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
-static void die_at(int at_t, int at_i, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  die_v(END_FAILED, at_t, at_i, fmt, ap);
-}
 // an error of the scenario or of the schedule it was given, not of the executor (mmsim exits 2); at_i >= 0:
 // at operation at_i of thread at_t (-1: setup), which mmsim turns into the operation's file:line:column
 static void die_input(int at_t, int at_i, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
@@ -189,6 +183,13 @@ static void die_input(int at_t, int at_i, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   die_v(END_INPUT, at_t, at_i, fmt, ap);
+}
+// a step that neither finished nor blocked within the step timeout (a wait the executor cannot see): exit 3
+static void die_hung(int at_t, int at_i, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));
+static void die_hung(int at_t, int at_i, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  die_v(END_HUNG, at_t, at_i, fmt, ap);
 }
 // the run reached a bound before it ended (the model's BudgetExceeded: mmsim exits 3)
 static void die_incomplete(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
@@ -1572,8 +1573,8 @@ static int wait_step(Thread *T) {
       int pc = atomic_load(&T->pc);
       char w2[128] = "?";
       read_wchan(T, w2, sizeof w2);
-      die_at((int)(T - SH->threads), pc, "thread %s: operation %s neither finished nor blocked within %g s (wchan %s)", T->name,
-             jstr(T->ops->v[pc], "id"), (double)g_step_timeout_ms / 1000.0, w2);
+      die_hung((int)(T - SH->threads), pc, "thread %s: operation %s neither finished nor blocked within %g s (wchan %s)", T->name,
+               jstr(T->ops->v[pc], "id"), (double)g_step_timeout_ms / 1000.0, w2);
     }
     if (sleep_ns < 2000000) sleep_ns *= 2;
   }

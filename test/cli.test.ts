@@ -213,3 +213,14 @@ describe('an expectation is echoed as the file has it', () => {
     expect(r.stdout).toContain('line 7: pagemap: m; lacks: [present]');
   });
 });
+
+describe('mmsim host: a run the watchdog stops is incomplete (exit 3)', () => {
+  it('--timeout 300ms on a 1 GiB memset', async (ctx) => {
+    const { hostUnavailable } = await import('./host/available.js');
+    const why = await hostUnavailable();
+    if (why) return ctx.skip(why);
+    const r = cli(['host', '-', '--timeout', '300ms'], 'name: long\nsetup:\n  - mmap: { as: ram, len: 1G }\n  - memset: { addr: ram, len: 1G, value: 1 }\n');
+    expect(r.stdout + r.stderr).toMatch(/hung: no result within 300 ?ms/);
+    expect(r.status).toBe(3);
+  });
+});

@@ -8,7 +8,7 @@ import { probeHost, hostSpec, formatCaps, measuredConfig, specCommandLine, SpecO
 import { HostError } from '../host/executor.js';
 import { parseSeconds } from '../sched/budget.js';
 import { missingCapability } from '../host/requirements.js';
-import { runOnHost } from '../host/run.js';
+import { runOnHost, type HostRun } from '../host/run.js';
 import { differential } from '../host/differential.js';
 import { compareSummary, relativize, CompareRow } from '../host/compare.js';
 import { loadKnownDifferences } from '../host/known.js';
@@ -75,6 +75,14 @@ export function formatCompare(rows: CompareRow[], all: boolean): string[] {
 
 /** a duration in ms from "30" (seconds), "30s", "500ms" or "2m"; null when it is not one */
 export const parseDuration = parseSeconds;
+
+/**
+ * a run on the kernel that gave no observation: the watchdog (--timeout, a budget) ran out: 3; the
+ * executor crashed or answered nothing: a failure of mmsim's own executor, 4
+ */
+function failedExit(r: HostRun & { kind: 'failed' }): number {
+  return r.hung ? 3 : 4;
+}
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
@@ -150,7 +158,7 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
     if (r.kind !== 'ok') {
       if (o.json) out(JSON.stringify({ ok: false, reason: r.reason }));
       else out(pc.red(`${sc.name} on Linux ${caps.release}: ${r.reason}`));
-      return 1;
+      return failedExit(r);
     }
     const exps = evalExpectations(sc, spec, { obs: r.observation, events: null });
     // a deadlock is not a success unless the scenario expects a thread to stay blocked
@@ -173,7 +181,7 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
   if (d.host.kind !== 'ok') {
     if (o.json) out(JSON.stringify({ ok: false, reason: d.host.reason }));
     else out(pc.red(`${sc.name} on Linux ${d.caps.release}: ${d.host.reason}`));
-    return 1;
+    return failedExit(d.host);
   }
   const sum = compareSummary(d.rows);
   if (o.json) {

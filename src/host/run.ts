@@ -34,6 +34,8 @@ interface RawRun {
   input?: boolean;
   /** the run reached a bound before it ended (the default schedule's steps; mmsim exits 3) */
   incomplete?: boolean;
+  /** a step neither finished nor blocked within the step timeout */
+  hung?: boolean;
   /** the operation the error is about: thread index (-1 setup) and operation index */
   at?: { t: number; i: number };
   threads: { name: string; state: string; signal: number; minflt: number; majflt: number }[];
@@ -65,7 +67,7 @@ interface RawSnapshot {
 export type HostRun =
   | { kind: 'ok'; observation: Observation; timing: { setupMs: number; runMs: number }; ms: number }
   /** the scenario could not be carried out: the executor said why, crashed, or hung */
-  | { kind: 'failed'; reason: string; ms: number };
+  | { kind: 'failed'; reason: string; ms: number; hung?: boolean };
 
 function hexBytes(hex: string): Uint8Array {
   const b = new Uint8Array(hex.length / 2);
@@ -228,7 +230,7 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
   const fixed = fixedRanges(sc);
   const args = fixed.length ? [`--reserve=${fixed.map(([s, e]) => `0x${s.toString(16)}-0x${e.toString(16)}`).join(',')}`] : [];
   const r = await runExecutor(args, executorPlan(sc, opts), timeoutMs, opts.onSpawn);
-  if (r.kind === 'timeout') return { kind: 'failed', reason: `hung: no result within ${formatDuration(timeoutMs)}; the executor and its processes were killed`, ms: r.ms };
+  if (r.kind === 'timeout') return { kind: 'failed', reason: `hung: no result within ${formatDuration(timeoutMs)}; the executor and its processes were killed`, ms: r.ms, hung: true };
   if (r.kind === 'signal') return { kind: 'failed', reason: `the executor died of ${r.signal}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`, ms: r.ms };
   let raw: RawRun;
   try {
@@ -241,7 +243,7 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
     const at = raw.at ? opAt(sc, raw.at.t, raw.at.i) : null;
     if (raw.input) throw at ? errorAt(sc, at.op, error) : new MachineError(error);
     if (raw.incomplete) throw new BudgetExceeded('max-steps', error);
-    return { kind: 'failed', reason: at ? `${sc.file}:${at.op.line}:${at.op.col ?? 1}: ${at.op.field ?? at.op.id}: ${error}` : error, ms: r.ms };
+    return { kind: 'failed', reason: at ? `${sc.file}:${at.op.line}:${at.op.col ?? 1}: ${at.op.field ?? at.op.id}: ${error}` : error, ms: r.ms, ...(raw.hung ? { hung: true } : {}) };
   }
   return {
     kind: 'ok', observation: toObservation(sc, raw, kernel, release), ms: r.ms,
