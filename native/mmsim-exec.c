@@ -85,6 +85,7 @@ struct mmsim_pm_scan_arg {
 #define PAGE_SZ 4096UL
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 #define PM_PRESENT (1ULL << 63)
+#define PM_UFFD_WP (1ULL << 57)
 #define KPF_COMPOUND_HEAD (1ULL << 15)
 #define KPF_COMPOUND_TAIL (1ULL << 16)
 
@@ -458,6 +459,10 @@ typedef struct {
   _Atomic int killed_by;
   _Atomic uint64_t cur_addr; // page the current memory operation is touching
   _Atomic int in_op;
+  // a madvise(MADV_POPULATE_*) under way: its range and whether it populates writable (gup_len 0: none)
+  _Atomic uint64_t gup_start, gup_len;
+  _Atomic int gup_write;
+  _Atomic long op_minflt0, op_majflt0; // the thread's fault counters when its current operation began
   // scheduler's view
   int sched;   // S_*
   int waken;   // a (deferred) wake-up covered this thread's fault
@@ -783,6 +788,81 @@ static void defer_wake(int fd, uint64_t start, uint64_t len) {
 
 static uint64_t page_of(uint64_t a) { return a & ~(PAGE_SZ - 1); }
 
+// the VMAs of T's process registered for uffd-wp ("uw" in smaps' VmFlags) that overlap [start, end)
+static int uffd_wp_vmas(Thread *T, uint64_t start, uint64_t end, uint64_t (*r)[2], int max) {
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/%d/smaps", atomic_load(&T->pid));
+  FILE *f = fopen(path, "re");
+  if (!f) return 0;
+  int n = 0;
+  unsigned long s = 0, e = 0;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long a, b;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) == 3 && strchr(line, '-') < strchr(line, ' ')) {
+      s = a, e = b;
+      continue;
+    }
+    if (strncmp(line, "VmFlags:", 8) || e <= start || s >= end || n >= max) continue;
+    if (strstr(line, " uw")) r[n][0] = s, r[n][1] = e, n++;
+  }
+  fclose(f);
+  return n;
+}
+
+// the page a MADV_POPULATE_* of T sleeps on in handle_userfault. GUP walks the range in order and has made
+// every page before it present (and, for MADV_POPULATE_WRITE, writable), so it is the first page that is
+// not present, or for a write one that carries uffd-wp in a VMA registered for WP (a uffd-wp bit left in a
+// VMA without VM_UFFD_WP does not stop GUP), as T's process's pagemap shows right after T went to sleep
+static uint64_t gup_fault_page(Thread *T) {
+  uint64_t start = page_of(atomic_load(&T->gup_start)), len = atomic_load(&T->gup_len);
+  int write = atomic_load(&T->gup_write);
+  uint64_t wp[64][2];
+  int nwp = write ? uffd_wp_vmas(T, start, start + len, wp, 64) : 0;
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/pagemap", atomic_load(&T->pid));
+  int f = open(path, O_RDONLY | O_CLOEXEC);
+  if (f < 0) return start;
+  uint64_t buf[512];
+  for (uint64_t a = start; a < start + len;) {
+    uint64_t n = (start + len - a + PAGE_SZ - 1) / PAGE_SZ;
+    if (n > 512) n = 512;
+    ssize_t r = pread(f, buf, n * 8, (off_t)(a / PAGE_SZ * 8));
+    if (r <= 0) break;
+    for (uint64_t i = 0; i < (uint64_t)r / 8; i++, a += PAGE_SZ) {
+      int stop = !(buf[i] & PM_PRESENT);
+      for (int j = 0; !stop && (buf[i] & PM_UFFD_WP) && j < nwp; j++) stop = a >= wp[j][0] && a < wp[j][1];
+      if (stop) {
+        close(f);
+        return a;
+      }
+    }
+  }
+  close(f);
+  return start;
+}
+
+// the fault counters of T from /proc (minflt, majflt: fields 10 and 12 of its stat), for a thread that
+// sleeps in the kernel and cannot call getrusage itself
+static int task_flt(Thread *T, long *mn, long *mj) {
+  char path[96], b[1024];
+  snprintf(path, sizeof path, "/proc/%d/task/%d/stat", atomic_load(&T->pid), atomic_load(&T->tid));
+  int f = open(path, O_RDONLY | O_CLOEXEC);
+  if (f < 0) return -1;
+  ssize_t r = read(f, b, sizeof b - 1);
+  close(f);
+  if (r <= 0) return -1;
+  b[r] = 0;
+  char *p = strrchr(b, ')');
+  if (!p) return -1;
+  long v[9];
+  // after "(comm)": state ppid pgrp session tty_nr tpgid flags minflt cminflt majflt
+  if (sscanf(p + 1, " %*c %ld %ld %ld %ld %ld %ld %ld %ld %ld", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]) != 9) return -1;
+  *mn = v[6];
+  *mj = v[8];
+  return 0;
+}
+
 // touch memory the way the CPU would: page by page, each page's first byte first
 static void mem_access(Ctx *c, int kind, uint64_t addr, uint64_t len, const uint8_t *src, uint8_t fill, uint8_t *dst) {
   uint64_t done = 0;
@@ -833,6 +913,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
   } while (0)
   long mn0, mj0, mn1, mj1;
   getflt(&mn0, &mj0);
+  if (c->T) atomic_store(&c->T->op_minflt0, mn0), atomic_store(&c->T->op_majflt0, mj0);
   c->got_sig = 0;
   if (!strcmp(kind, "write") || !strcmp(kind, "memset") || !strcmp(kind, "read")) {
     EV("addr", a);
@@ -933,7 +1014,16 @@ static int exec_op(Ctx *c, int oi, J *op) {
     for (int i = 0; adv && i < adv->n && !err; i++) {
       int m = madv_of(adv->v[i]->str);
       if (m < 0) die("unknown madvise advice '%s'", adv->v[i]->str);
+      // MADV_POPULATE_* may sleep in handle_userfault (GUP faults the range in): the scheduler then finds
+      // the page it sleeps on (gup_fault_page), for the deferred wake-ups
+      if (c->T && (m == 22 || m == 23)) {
+        atomic_store(&c->T->gup_write, m == 23);
+        atomic_store(&c->T->gup_start, a);
+        atomic_store(&c->T->cur_addr, a);
+        atomic_store(&c->T->gup_len, l);
+      }
       if (madvise((void *)(uintptr_t)a, l, m)) err = errno;
+      if (c->T) atomic_store(&c->T->gup_len, 0);
     }
   } else if (!strcmp(kind, "fork")) {
     int pid = do_fork_for(c->T ? c->T->proc : 0, jstr(op, "as"));
@@ -1719,6 +1809,7 @@ static int step_inner(Thread *T) {
   if (r == W_FAULT) {
     T->sched = S_BLOCKED_FAULT;
     T->waken = 0;
+    if (atomic_load(&T->gup_len)) atomic_store(&T->cur_addr, gup_fault_page(T));
     settle_readers();
     return 0;
   }
@@ -1977,6 +2068,15 @@ static int run_scenario(void) {
   for (int i = 0; i < SH->nthreads; i++)
     if (atomic_load(&SH->threads[i].status) == T_READY && SH->threads[i].sched != S_IDLE && !thread_idle(&SH->threads[i])) deadlock = 1;
   take_checkpoint("final");
+  // a thread still asleep in the kernel: its operation never returned to count its faults (the pages a
+  // populate or an access faulted in before it slept); the kernel counted them, read them from /proc
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *T = &SH->threads[i];
+    long mn, mj;
+    if (atomic_load(&T->status) != T_READY || T->sched == S_IDLE || task_flt(T, &mn, &mj)) continue;
+    T->minflt += mn - atomic_load(&T->op_minflt0);
+    T->majflt += mj - atomic_load(&T->op_majflt0);
+  }
 
   Str o = {0};
   s_puts(&o, "{\"ok\":true,\"threads\":[");

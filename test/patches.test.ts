@@ -89,6 +89,36 @@ expect:
   { patch: PATCH.madvCold, base: 'v6.1', scenario: oneOp('madvise: { addr: m + 8M, len: 4K, advice: cold, id: op }'), measure: (r) => errno(r, 'op'), withIt: 'ENOMEM', without: 'EINVAL' },
   { patch: PATCH.madvPageout, base: 'v6.1', scenario: oneOp('madvise: { addr: m + 8M, len: 4K, advice: pageout, id: op }'), measure: (r) => errno(r, 'op'), withIt: 'ENOMEM', without: 'EINVAL' },
   { patch: PATCH.madvPopulate, base: 'v6.1', scenario: oneOp('madvise: { addr: m, len: 2M, advice: populate_write, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'EINVAL' },
+  // a populate whose fault slept: the retry of that page (a COW of the zero page UFFDIO_ZEROPAGE mapped) is
+  // FAULT_FLAG_TRIED, a major fault; before, GUP started afresh there and the fault was minor
+  {
+    patch: PATCH.madvPopulateRetry, base: 'v6.12',
+    scenario: `
+name: populate-retry
+setup:
+  - mmap: { as: m, len: 16K }
+  - userfaultfd: { as: u, flags: [cloexec] }
+  - uffdio_register: { uffd: u, addr: m, len: 16K, mode: [missing] }
+threads:
+  populator:
+    - madvise: { addr: m, len: 4K, advice: populate_write, id: pop }
+  handler:
+    - read_uffd: { uffd: u, as: msg }
+    - uffdio_zeropage: { uffd: u, addr: msg.address, len: 4K }
+`, measure: (r) => [errno(r, 'pop'), thread(r, 'populator').minflt, thread(r, 'populator').majflt], withIt: [null, 0, 1], without: [null, 1, 0],
+  },
+  // a hole: the GUP walk stops there; the madvise VMA walk went on to the VMA after it
+  {
+    patch: PATCH.madvPopulateNoVmaWalk, base: 'v6.12',
+    scenario: `
+name: populate-hole
+observe: { pages: [m, m + 0x2000] }
+setup:
+  - mmap: { as: m, len: 16K }
+  - munmap: { addr: m + 0x1000, len: 4K }
+  - madvise: { addr: m, len: 16K, advice: populate_write, id: pop }
+`, measure: (r) => [errno(r, 'pop'), pagemapBit(r, 'm', 63), pagemapBit(r, 'm + 0x2000', 63)], withIt: ['ENOMEM', 1, 0], without: ['ENOMEM', 1, 1],
+  },
   {
     patch: PATCH.mfillUnconditionalMkdirty, base: 'v6.1',
     scenario: `

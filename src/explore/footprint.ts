@@ -423,6 +423,12 @@ function sameWait(a: Machine, b: Machine, x: ThreadState, y: ThreadState): boole
   if (!u || !v) return u === v;
   if (u.kind !== v.kind) return false;
   if (u.kind === 'uffd_read' && v.kind === 'uffd_read') return a.k.uffds.indexOf(u.ctx) === b.k.uffds.indexOf(v.ctx);
+  if (u.kind === 'gup' && v.kind === 'gup') {
+    const c = u.cont, d = v.cont;
+    return u.advice === v.advice && u.addr === v.addr && u.len === v.len && c.walkEnd === d.walkEnd && c.unmapped === d.unmapped &&
+      c.gup.addr === d.gup.addr && c.gup.end === d.gup.end && c.gup.write === d.gup.write && c.gup.tried === d.gup.tried &&
+      c.gup.attempts === d.gup.attempts;
+  }
   if (u.kind === 'fault' && v.kind === 'fault') {
     const c = u.cont, d = v.cont;
     return c.address === d.address && c.flags === d.flags && c.stage === d.stage && c.major === d.major &&

@@ -339,6 +339,18 @@ const rows = {
     summary: 'after a VMA-lock attempt that returned VM_FAULT_MAJOR, the mmap_lock retry carries FAULT_FLAG_TRIED',
     requires: ['x86-vma-lock-fault'],
   },
+  madvPopulateRetry: {
+    id: 'madv-populate-retry', commit: '631426ba1d45', subject: 'mm/madvise: make MADV_POPULATE_(READ|WRITE) handle VM_FAULT_RETRY properly',
+    author: 'David Hildenbrand', release: 'v6.9', kind: 'upstream',
+    summary: 'MADV_POPULATE_* goes through faultin_page_range() with FOLL_UNLOCKABLE: after a fault released the mmap lock (handle_userfault slept), __get_user_pages_locked retries that page with FOLL_TRIED, so a fault there counts as major; before, madvise_populate called GUP afresh from that page (a minor fault)',
+    requires: ['madv-populate'],
+  },
+  madvPopulateNoVmaWalk: {
+    id: 'madv-populate-no-vma-walk', commit: 'fa9fcd8bb6e4', subject: "mm/madvise: don't perform madvise VMA walk for MADV_POPULATE_(READ|WRITE)",
+    author: 'David Hildenbrand', release: 'v6.10', kind: 'upstream',
+    summary: 'MADV_POPULATE_* populates the range in one GUP walk that stops at the first hole with ENOMEM; before, the madvise VMA walk skipped holes, populated the VMAs after them and failed with ENOMEM at the end',
+    requires: ['madv-populate'],
+  },
   vmaLockDelayAnonVmaCheck: {
     id: 'vma-lock-delay-anon-vma-check', commit: 'a373baed5a9d', subject: 'mm: delay the check for a NULL anon_vma',
     author: 'Matthew Wilcox (Oracle)', release: 'v6.10', kind: 'upstream',

@@ -1,14 +1,14 @@
 // Executing scenario operations on the model: system calls (errno recorded) and user memory accesses
 // (through the MMU, with page faults that may sleep in handle_userfault).
 import { cond_resched } from '../kernel/kernel/sched/core.js';
-import type { Machine, OpRecord, ThreadState, VarValue } from './machine.js';
+import type { Machine, OpRecord, ThreadState, VarValue, Wait } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { andNotNum, binNum, decimal, evalExpr, EvalError, Expr } from '../scenario/expr.js';
 import { SyscallError, ERRNO_NAME, NotModelledError } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/load.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
-import { do_madvise } from '../kernel/mm/madvise.js';
+import { do_madvise, madvise_populate_resume, type MadviseResult } from '../kernel/mm/madvise.js';
 import { clear_refs_parse, clear_refs_write, do_pagemap_scan, PageRegion, PmScanUser } from '../kernel/fs/proc/task_mmu.js';
 import { mmu_access } from '../kernel/arch/x86/mmu.js';
 import { do_user_addr_fault, resume_user_addr_fault, FaultResult } from '../kernel/arch/x86/mm/fault.js';
@@ -182,6 +182,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const task = t.task!;
   const mm = task.mm;
   if (op.op === 'write' || op.op === 'memset' || op.op === 'read') return memoryOp(m, t, op);
+  if (op.op === 'madvise') return madviseOp(m, t, op, null);
   if (op.op === 'read_uffd') {
     const ctx = uffdOf(m, op.uffd);
     return readUffd(m, t, op, ctx, false);
@@ -203,9 +204,6 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         break;
       case 'mprotect':
         do_mprotect(k, mm, num(m, op.addr), num(m, op.len), op.prot);
-        break;
-      case 'madvise':
-        for (const a of op.advice) do_madvise(k, mm, num(m, op.addr), span(m, op, 'len', op.len, a === 'populate_read' || a === 'populate_write'), a);
         break;
       case 'fork': {
         const child = dup_mmap(k, mm);
@@ -298,6 +296,51 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   return 'done';
 }
 
+/**
+ * madvise(2), one call per advice of the list (the executor's order), stopping at the first error. A
+ * MADV_POPULATE_* whose GUP fault sleeps in handle_userfault blocks the thread like a CPU fault does;
+ * once woken, the next step resumes it (`w`) where it stopped, then goes on with the advices left.
+ */
+function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'madvise' }>, w: Extract<Wait, { kind: 'gup' }> | null): 'done' | 'blocked' | 'ended' {
+  const k = m.k;
+  const mm = t.task!.mm;
+  try {
+    let i = 0, addr: number, len: number;
+    let r: MadviseResult;
+    if (w !== null) {
+      t.wait = null;
+      ({ advice: i, addr, len } = w);
+      r = madvise_populate_resume(k, mm, w.cont);
+    } else {
+      addr = num(m, op.addr);
+      len = span(m, op, 'len', op.len, op.advice.some((a) => a === 'populate_read' || a === 'populate_write'));
+      r = op.advice.length ? do_madvise(k, mm, addr, len, op.advice[0]!) : null;
+    }
+    for (;;) {
+      if (r !== null) {
+        if (r.kind === 'blocked') {
+          t.wait = { kind: 'gup', cont: r.cont, advice: i, addr, len };
+          return 'blocked';
+        }
+        t.status = 'livelock';
+        k.tr?.emit('livelock', 'faultin_page', { address: r.address });
+        return 'ended';
+      }
+      if (++i >= op.advice.length) break;
+      r = do_madvise(k, mm, addr, len, op.advice[i]!);
+    }
+    record(m, t, op, null, '0');
+  } catch (e) {
+    if (e instanceof SyscallError) {
+      record(m, t, op, e.errno, null);
+      k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
+    } else if (e instanceof NotModelledError) {
+      throw notModelledAt(m, op, e);
+    } else throw e;
+  }
+  return 'done';
+}
+
 /** an operation the model does not carry out ends the run as a scenario error at the operation's place (exit 2) */
 function notModelledAt(m: Machine, op: CompiledOp, e: NotModelledError): ScenarioError {
   return new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.${e.field}`, e.message);
@@ -341,6 +384,7 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
   const w = t.wait!;
   t.status = 'ready';
   if (w.kind === 'uffd_read') return readUffd(m, t, op as Extract<CompiledOp, { op: 'read_uffd' }>, w.ctx, true);
+  if (w.kind === 'gup') return madviseOp(m, t, op as Extract<CompiledOp, { op: 'madvise' }>, w);
   t.wait = null;
   const r = resume_user_addr_fault(m.k, t.task!, w.cont);
   const after = faultOutcome(m, t, r, w.write);

@@ -6,6 +6,7 @@ import type { Task } from '../kernel/include/sched.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { FaultCont } from '../kernel/arch/x86/mm/fault.js';
 import type { UserfaultfdCtx, UffdMsg } from '../kernel/fs/userfaultfd.js';
+import type { PopulateCont } from '../kernel/mm/madvise.js';
 import { Tracer } from '../trace/events.js';
 import { ScenarioError, type CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
@@ -19,7 +20,9 @@ export type ThreadStatus = 'ready' | 'blocked' | 'done' | 'signal' | 'killed' | 
 
 export type Wait =
   | { kind: 'fault'; cont: FaultCont; write: boolean }
-  | { kind: 'uffd_read'; ctx: UserfaultfdCtx };
+  | { kind: 'uffd_read'; ctx: UserfaultfdCtx }
+  /** a madvise(MADV_POPULATE_*) whose GUP fault sleeps in handle_userfault: advice `advice` of the op, on [addr, addr+len) */
+  | { kind: 'gup'; cont: PopulateCont; advice: number; addr: number; len: number };
 
 export interface ThreadState {
   name: string;
@@ -190,7 +193,7 @@ export class Machine {
   runnable(t: ThreadState): boolean {
     if (t.status === 'ready') return t.pc < t.ops.length;
     if (t.status !== 'blocked' || !t.wait) return false;
-    if (t.wait.kind === 'fault') return t.task!.uwq?.waken === true || t.task!.uwq === null;
+    if (t.wait.kind !== 'uffd_read') return t.task!.uwq?.waken === true || t.task!.uwq === null;
     return t.wait.ctx.pending.length > 0 || t.wait.ctx.released;
   }
 
@@ -482,6 +485,7 @@ export class Machine {
       h.counter(t.spins);
       const w = t.wait;
       if (w !== null && w.kind === 'fault') h.counter(w.cont.attempts);
+      else if (w !== null && w.kind === 'gup') h.counter(w.cont.gup.attempts);
     }
     h.setBegin();
     for (const p of this.procs.values()) {
@@ -602,6 +606,8 @@ function cloneThread(t: ThreadState, k0: Kernel, k: Kernel): ThreadState {
         cont: { address: c.address, error_code: c.error_code, flags: c.flags, major: c.major, attempts: c.attempts, stage: c.stage },
         write: w.write,
       };
+    } else if (w.kind === 'gup') {
+      wait = { ...w, cont: { ...w.cont, gup: { ...w.cont.gup } } };
     } else wait = { kind: 'uffd_read', ctx: k.uffds[k0.uffds.indexOf(w.ctx)] ?? w.ctx };
   }
   const task = t.task === null ? null : (k.tasks[k0.tasks.indexOf(t.task)] ?? t.task);
@@ -660,6 +666,18 @@ function threadHash(t: ThreadState, uffds: UserfaultfdCtx[]): void {
   else if (w.kind === 'uffd_read') {
     h.u32(1);
     h.u32(uffds.indexOf(w.ctx));
+  } else if (w.kind === 'gup') {
+    const g = w.cont.gup;
+    h.u32(3);
+    h.u32(w.advice);
+    h.num(w.addr);
+    h.num(w.len);
+    h.num(g.addr);
+    h.num(g.end);
+    h.bool(g.write);
+    h.bool(g.tried);
+    h.num(w.cont.walkEnd);
+    h.bool(w.cont.unmapped);
   } else {
     const c = w.cont;
     h.u32(2);
@@ -700,7 +718,7 @@ function varHash(n: string, v: VarValue, uffds: UserfaultfdCtx[]): { name: strin
 }
 
 export function describe(t: ThreadState): string {
-  if (t.status === 'blocked') return t.wait?.kind === 'fault' ? 'blocked in handle_userfault' : 'blocked reading its userfaultfd';
+  if (t.status === 'blocked') return t.wait?.kind === 'uffd_read' ? 'blocked reading its userfaultfd' : 'blocked in handle_userfault';
   if (t.status === 'ready' && t.pc >= t.ops.length) return 'finished';
   return t.status;
 }

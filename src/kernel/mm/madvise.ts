@@ -1,20 +1,20 @@
 // madvise(2) for private anonymous memory (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
 // MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE) and MADV_REMOVE's refusal. MADV_COLD and
 // MADV_PAGEOUT (LRU deactivation, reclaim) are not modelled: they end the run as such.
-import { cond_resched } from '../kernel/sched/core.js';
 import type { Kernel } from '../kernel.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
   VM_DONTCOPY, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_MERGEABLE, VM_NOHUGEPAGE, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK,
-  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_WRITE, VM_RAND_READ, VM_SEQ_READ,
+  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_RAND_READ, VM_SEQ_READ,
 } from '../include/vm_flags.js';
 import { MADV, MadviseName } from '../include/uapi.js';
-import { fail, notModelled } from '../include/errno.js';
+import { ERRNO, fail, notModelled, SyscallError } from '../include/errno.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PATCH } from '../../profiles/patches.js';
 import { vma_modify, vmas_in } from './mmap.js';
-import { unmap_page_range, handle_mm_fault } from './memory.js';
-import { FAULT_FLAG_WRITE, FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE, FAULT_FLAG_REMOTE, VM_FAULT_ERROR, VM_FAULT_RETRY } from '../include/fault.js';
+import { unmap_page_range } from './memory.js';
+import { VM_FAULT_RETRY } from '../include/fault.js';
+import { __get_user_pages, type GupState } from './gup.js';
 import { madvise_collapse } from './khugepaged.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
@@ -64,8 +64,14 @@ function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
   return null;
 }
 
+/**
+ * what a madvise call left to do: nothing (null), or a MADV_POPULATE_* whose GUP fault sleeps in
+ * handle_userfault (resume it with madvise_populate_resume once woken), or one that keeps faulting
+ */
+export type MadviseResult = null | { kind: 'blocked'; cont: PopulateCont } | { kind: 'livelock'; address: number };
+
 /** do_madvise */
-export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, name: MadviseName): void {
+export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, name: MadviseName): MadviseResult {
   const advice = MADV[name];
   if (advice === undefined) fail('EINVAL', `unknown advice ${name}`);
   if (start % PAGE_SIZE !== 0) fail('EINVAL', 'madvise start is not page aligned');
@@ -75,7 +81,11 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
   if (advice === MADV.pageout && !k.has(PATCH.madvPageout)) fail('EINVAL', 'MADV_PAGEOUT is unknown before v5.4');
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   const end = start + len;
-  if (end === start) return;
+  if (end === start) return null;
+  if (advice === MADV.populate_read || advice === MADV.populate_write) {
+    k.tr?.emit('madvise', 'do_madvise', { start, end, advice: name });
+    return madvise_populate(k, mm, start, end, advice === MADV.populate_write);
+  }
   const vs = vmas_in(mm, start, end);
   let unmapped = vs.length === 0;
   let at = start;
@@ -96,10 +106,6 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
         else unmap_page_range(k, mm, v, s, e);
         continue;
       }
-      if (advice === MADV.populate_read || advice === MADV.populate_write) {
-        populate(k, mm, v, s, e, advice === MADV.populate_write);
-        continue;
-      }
       if (advice === MADV.remove) madvise_remove(v);
       if (advice === MADV.cold || advice === MADV.pageout) madvise_cold_or_pageout(v, advice === MADV.pageout);
       const nf = madvise_flags(k, v, advice);
@@ -108,6 +114,102 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
     }
   }
   if (unmapped) fail('ENOMEM', 'part of the range is not mapped');
+  return null;
+}
+
+/** a MADV_POPULATE_* under way: the GUP walk, and (before fa9fcd8bb6e4) the madvise VMA walk around it */
+export interface PopulateCont {
+  gup: GupState;
+  /** end of the madvise range */
+  walkEnd: number;
+  /** the madvise VMA walk met a hole (-ENOMEM once it is over) */
+  unmapped: boolean;
+}
+
+/**
+ * madvise_populate (mm/madvise.c @v6.18): faultin_page_range() over the whole range, -ENOMEM at the first
+ * hole (fa9fcd8bb6e4, v6.10); before, the madvise VMA walk calls it for each VMA's part of the range and
+ * skips holes, -ENOMEM at the end (@v6.1)
+ */
+function madvise_populate(k: Kernel, mm: MmStruct, start: number, end: number, write: boolean): MadviseResult {
+  const c: PopulateCont = { gup: { write, addr: start, end: start, tried: false, attempts: 0 }, walkEnd: end, unmapped: false };
+  if (k.has(PATCH.madvPopulateNoVmaWalk)) {
+    c.gup.end = end;
+    return populate_range(k, mm, c);
+  }
+  return madvise_walk_populate(k, mm, c);
+}
+
+/**
+ * a MADV_POPULATE_* whose fault slept in handle_userfault, once woken (handle_userfault returned
+ * VM_FAULT_RETRY, the mmap lock is taken again): from 631426ba1d45 (v6.9) __get_user_pages_locked retries
+ * the page that fired the retry with FOLL_TRIED (a fault there counts as major); before, madvise_populate
+ * called GUP afresh from that page
+ */
+export function madvise_populate_resume(k: Kernel, mm: MmStruct, c: PopulateCont): MadviseResult {
+  const task = k.current!;
+  task.uwq = null;
+  k.tr?.emit('fault_resume', 'handle_userfault', { address: c.gup.addr, ret: VM_FAULT_RETRY, ret_names: 'RETRY' });
+  c.gup.tried = k.has(PATCH.madvPopulateRetry);
+  const r = populate_range(k, mm, c);
+  if (r !== null || k.has(PATCH.madvPopulateNoVmaWalk)) return r;
+  return madvise_walk_populate(k, mm, c);
+}
+
+/**
+ * madvise_walk_vmas (mm/madvise.c @v6.1) for MADV_POPULATE_*, from c.gup.end on: each VMA's part of the
+ * range goes to madvise_populate; holes are skipped and make the call fail with ENOMEM at the end
+ */
+function madvise_walk_populate(k: Kernel, mm: MmStruct, c: PopulateCont): MadviseResult {
+  let start = c.gup.end;
+  while (start < c.walkEnd) {
+    const vma = k.find_vma(mm, start);
+    if (!vma) {
+      c.unmapped = true;
+      break;
+    }
+    if (start < vma.vm_start) {
+      c.unmapped = true;
+      start = vma.vm_start;
+      if (start >= c.walkEnd) break;
+    }
+    const tmp = Math.min(vma.vm_end, c.walkEnd);
+    c.gup.addr = start;
+    c.gup.end = tmp;
+    c.gup.tried = false;
+    c.gup.attempts = 0;
+    const r = populate_range(k, mm, c);
+    if (r !== null) return r;
+    start = tmp;
+  }
+  if (c.unmapped) fail('ENOMEM', 'part of the range is not mapped');
+  return null;
+}
+
+/**
+ * madvise_populate's loop over faultin_page_range (@v6.18; faultin_vma_page_range before 631426ba1d45):
+ * GUP until c.gup.end; a fault that released the mmap lock without sleeping is retried at once; a GUP
+ * error becomes the call's errno (EINVAL: a VMA GUP may not touch; EFAULT: VM_FAULT_SIGBUS/SIGSEGV;
+ * ENOMEM: a hole, or out of memory)
+ */
+function populate_range(k: Kernel, mm: MmStruct, c: PopulateCont): MadviseResult {
+  for (;;) {
+    const r = __get_user_pages(k, mm, c.gup);
+    if (r === 'done') return null;
+    if (r === 'livelock') return { kind: 'livelock', address: c.gup.addr };
+    if (r === 'unlocked') {
+      if (k.current?.uwq) return { kind: 'blocked', cont: c };
+      // handle_userfault did not sleep (must_wait was false): take the lock again and retry
+      c.gup.tried = k.has(PATCH.madvPopulateRetry);
+      continue;
+    }
+    const why = r === ERRNO.EINVAL ? 'GUP may not access this VMA (check_vma_flags)'
+      : r === ERRNO.EFAULT ? 'the fault failed with VM_FAULT_SIGBUS or VM_FAULT_SIGSEGV'
+      : r === ERRNO.ENOMEM ? 'a hole in the range, or out of memory' : 'GUP failed';
+    // EINTR, EINVAL, EHWPOISON and EFAULT pass; anything else is ENOMEM
+    const errno = r === ERRNO.EINTR || r === ERRNO.EINVAL || r === ERRNO.EHWPOISON || r === ERRNO.EFAULT ? r : ERRNO.ENOMEM;
+    throw new SyscallError(errno, `populate at 0x${c.gup.addr.toString(16)}: ${why}`);
+  }
 }
 
 /** madvise_remove (mm/madvise.c @v4.19..v6.18): it punches a hole in the file behind a VMA; anonymous memory has none */
@@ -121,70 +223,6 @@ function madvise_cold_or_pageout(vma: VmArea, pageout: boolean): void {
   if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} on a locked or special VMA`);
   if (pageout) notModelled('advice', 'MADV_PAGEOUT (reclaim: the model has neither swap nor reclaim; docs/fidelity.md, Not modelled)');
   notModelled('advice', 'MADV_COLD (LRU deactivation: the model keeps no LRU lists; docs/fidelity.md, Not modelled)');
-}
-
-/** madvise_populate: fault the range in through GUP (faultin_page) without touching the data */
-function populate(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, write: boolean): void {
-  if (write && !(vma.vm_flags & VM_WRITE)) fail('EINVAL', 'MADV_POPULATE_WRITE on a read-only mapping');
-  for (let a = start; a < end; a += PAGE_SIZE) {
-    cond_resched();
-    for (let tries = 0; tries < 4; tries++) {
-      if (follow_page_touch(k, mm, a, write)) break;
-      const flags = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE | FAULT_FLAG_REMOTE | (write ? FAULT_FLAG_WRITE : 0);
-      const ret = handle_mm_fault(k, vma, a, flags);
-      if (ret & VM_FAULT_ERROR) fail('EFAULT', `populate failed at 0x${a.toString(16)}`);
-      if (k.current?.uwq) {
-        // a userfault during populate: the model does not sleep inside GUP
-        k.current.uwq = null;
-        fail('EFAULT', 'populate hit a userfaultfd-registered page');
-      }
-      void VM_FAULT_RETRY;
-    }
-  }
-}
-
-/**
- * follow_page_mask with FOLL_TOUCH (mm/gup.c follow_page_pte, follow_huge_pmd @v6.18): is a page mapped
- * at addr with the access asked for? If so GUP touches it: a huge PMD becomes young (and dirty for a
- * write, touch_pmd); a small page's folio is marked accessed, and dirty for a write through a clean
- * PTE. The PTE itself is left as it is (unlike a CPU access).
- */
-function follow_page_touch(k: Kernel, mm: MmStruct, addr: number, write: boolean): boolean {
-  const g = k.pgt;
-  const pmd = k.pmdSlot(mm, addr);
-  if (!pmd) return false;
-  const e = pmd.t.get(pmd.i, new Pte());
-  if (g.pmd_trans_huge(e)) {
-    if (!(e.lo & 1) || (write && !g.pmd_write(e))) return false;
-    const t = g.pmd_mkyoung(e.clone());
-    if (write) g.pmd_mkdirty(t);
-    if (!t.equals(e)) pmd.t.set(pmd.i, t);
-    return true;
-  }
-  const pt = k.pteTable(mm, pmd);
-  if (!pt) return false;
-  pt.get(pte_index(addr), e);
-  if (!(e.lo & 1) || (write && !g.pte_write(e))) return false;
-  const pfn = g.pte_pfn(e);
-  if (g.pte_special(e) || k.is_zero_pfn(pfn)) return true;
-  const slot = k.folios.slotOf(pfn);
-  if (slot < 0) return true;
-  if (write && !g.pte_dirty(e)) k.folios.setFlag(slot, PG_dirty); // set_page_dirty
-  mark_page_accessed(k, slot);
-  return true;
-}
-
-/**
- * mark_page_accessed / folio_mark_accessed (mm/swap.c @v6.18, without MGLRU): the first access sets
- * PG_referenced, the next activates the folio (an evictable, inactive one) and clears it again
- */
-export function mark_page_accessed(k: Kernel, slot: number): void {
-  const f = k.folios;
-  if (!f.test(slot, PG_referenced)) f.setFlag(slot, PG_referenced);
-  else if (!f.test(slot, PG_unevictable) && !f.test(slot, PG_active)) {
-    f.setFlag(slot, PG_active);
-    f.clearFlag(slot, PG_referenced);
-  }
 }
 
 /** folio_mark_lazyfree (mm/swap.c): once its lru_lazyfree batch drains, a clean-able anon folio moves to
