@@ -133,3 +133,12 @@ describe('mmap align', () => {
     expect(() => loadScenario('ok.yaml', HEAD + '  - mmap: { as: m, len: 4K, align: 1G }\n')).not.toThrow();
   });
 });
+
+describe('expectations name operations by their default ids too', () => {
+  it('{ op: setup#1 } and { op: t#2 } are accepted; an id that does not exist is refused at its place', () => {
+    const sc = loadScenario('ok.yaml', HEAD + '  - mmap: { as: m, len: 4K }\nthreads:\n  t:\n    - write: { addr: m }\n    - read: { addr: m }\nexpect:\n  - { op: setup#1, errno: none }\n  - { op: t#2, errno: none }\n');
+    expect(sc.expect).toHaveLength(2);
+    const e = err(HEAD + '  - mmap: { as: m, len: 4K }\nexpect:\n  - { op: setup#9, errno: none }\n');
+    expect(e.message).toMatch(/expect\.0\.op: unknown operation id 'setup#9'/);
+  });
+});

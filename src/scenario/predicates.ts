@@ -67,7 +67,8 @@ export const PRED_SCHEMAS = {
     state: z.enum(['done', 'signal', 'killed', 'blocked', 'livelock', 'idle']).optional(),
   }).strict(),
   op: z.object({
-    op: zName, errno: z.enum(errnos).optional(), result: zExpr.optional(),
+    // an operation's id: its own `id:`, or the default `thread#N` / `setup#N`
+    op: z.string().regex(/^[A-Za-z_]\w*(#\d+)?$/, 'an operation id: a name, or thread#N / setup#N'), errno: z.enum(errnos).optional(), result: zExpr.optional(),
     copy: zSigned.optional(), zeropage: zSigned.optional(), walk_end: zExpr.optional(),
     regions: z.array(z.object({ start: zExpr, end: zExpr, categories: z.union([z.array(z.enum(SCAN_CATEGORY_NAMES as unknown as [string, ...string[]])), zInt]) }).strict()).optional(),
   }).strict(),
