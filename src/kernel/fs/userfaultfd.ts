@@ -118,6 +118,10 @@ UserfaultfdCtxCopy.prototype = UserfaultfdCtx.prototype;
 export function userfaultfd_missing(vma: VmArea): boolean {
   return (vma.vm_flags & VM_UFFD_MISSING) !== 0;
 }
+/** userfaultfd_wp (include/linux/userfaultfd_k.h @v5.7..v6.18): the VMA is registered in WP mode */
+export function userfaultfd_wp(vma: VmArea): boolean {
+  return (vma.vm_flags & VM_UFFD_WP) !== 0;
+}
 /** the 2018 branch's VMA-only test (userfaultfd_wp(vma)) */
 export function userfaultfd_wp_2018(vma: VmArea): boolean {
   return (vma.vm_flags & VM_UFFD_WP) !== 0;

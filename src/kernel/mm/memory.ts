@@ -18,7 +18,7 @@ import {
 import {
   do_huge_pmd_anonymous_page, wp_huge_pmd, huge_pmd_set_accessed, __split_huge_pmd, zap_huge_pmd,
 } from './huge_memory.js';
-import { handle_userfault, userfaultfd_missing, userfaultfd_pte_wp, userfaultfd_wp_async, userfaultfd_wp_2018 } from '../fs/userfaultfd.js';
+import { handle_userfault, userfaultfd_missing, userfaultfd_pte_wp, userfaultfd_wp, userfaultfd_wp_async, userfaultfd_wp_2018 } from '../fs/userfaultfd.js';
 import { VM_UFFD_MISSING } from '../include/vm_flags.js';
 
 /** struct vm_fault */
@@ -235,10 +235,20 @@ export const PTE_MARKER_UFFD_WP = 1;
 /** do_swap_page: only PTE markers exist in the model (no swap device); handle_pte_marker */
 export function do_swap_page(k: Kernel, vmf: VmFault): number {
   if (k.has(PATCH.pteMarkers) && isUffdWpMarker(k, vmf.orig_pte)) {
-    // handle_pte_marker -> pte_marker_handle_uffd_wp: treat as none, do_anonymous_page keeps the bit
+    // handle_pte_marker -> pte_marker_handle_uffd_wp: a marker left in a VMA that is no longer VM_UFFD_WP
+    // (re-registered without WP) is cleared and the access faults again; else it counts as none, and
+    // do_anonymous_page keeps the bit
+    if (!userfaultfd_wp(vmf.vma)) return pte_marker_clear(k, vmf);
     return do_anonymous_page(k, vmf);
   }
   return VM_FAULT_SIGBUS;
+}
+
+/** pte_marker_clear (mm/memory.c @v6.4..v6.18): the marker becomes a none PTE; the fault is done */
+function pte_marker_clear(k: Kernel, vmf: VmFault): number {
+  vmf.pte!.t.clear(vmf.pte!.i);
+  k.tr?.emit('set_pte', 'pte_marker_clear', { addr: vmf.address, old: vmf.orig_pte.toString(), new: '0' });
+  return 0;
 }
 
 /** do_wp_page: a write to a present, read-only PTE */
