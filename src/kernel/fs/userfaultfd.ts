@@ -376,7 +376,7 @@ function vma_can_userfault(k: Kernel, vma: VmArea, mode: number): boolean {
   return true;
 }
 
-/** UFFDIO_REGISTER */
+/** userfaultfd_register (fs/userfaultfd.c @v4.19..v6.18, userfaultfd_register_range from v6.7): a VMA already tracked by this uffd in every mode asked for is skipped */
 export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number): bigint {
   needApi(ctx);
   const mm = ctx.mm;
@@ -396,6 +396,8 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   if (mode & UFFDIO_REGISTER_MODE_MISSING) vm_flags |= VM_UFFD_MISSING;
   if (mode & UFFDIO_REGISTER_MODE_WP) vm_flags |= VM_UFFD_WP;
   for (const v of vs.slice()) {
+    // nothing to do for a VMA this uffd already tracks in every mode asked for (no split, no flag change)
+    if (v.uffd === ctx && (v.vm_flags & vm_flags) === vm_flags) continue;
     const s = Math.max(start, v.vm_start), e = Math.min(end, v.vm_end);
     vma_modify(k, mm, v, s, e, (x) => {
       x.vm_flags = ((x.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) | vm_flags) >>> 0;
