@@ -376,7 +376,7 @@ function vma_can_userfault(k: Kernel, vma: VmArea, mode: number): boolean {
   return true;
 }
 
-/** userfaultfd_register (fs/userfaultfd.c @v4.19..v6.18, userfaultfd_register_range from v6.7): a VMA already tracked by this uffd in every mode asked for is skipped */
+/** userfaultfd_register (fs/userfaultfd.c @v4.19; mm/userfaultfd.c userfaultfd_register_range @v6.12, v6.18): a VMA already tracked by this uffd in every mode asked for is skipped */
 export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number): bigint {
   needApi(ctx);
   const mm = ctx.mm;
