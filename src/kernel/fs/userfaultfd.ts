@@ -400,6 +400,8 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
     if (v.uffd === ctx && (v.vm_flags & vm_flags) === vm_flags) continue;
     const s = Math.max(start, v.vm_start), e = Math.min(end, v.vm_end);
     vma_modify(k, mm, v, s, e, (x) => {
+      // a VMA that loses VM_UFFD_WP here keeps its uffd-wp bits and markers
+      if ((x.vm_flags & VM_UFFD_WP) && !(vm_flags & VM_UFFD_WP)) x.uffd_wp_left = true;
       x.vm_flags = ((x.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) | vm_flags) >>> 0;
       x.uffd = ctx;
     });
