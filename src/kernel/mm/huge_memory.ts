@@ -2,7 +2,7 @@
 // fault on a huge PMD, change_huge_pmd and the PMD split.
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_LOCKED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_WRITE } from '../include/fault.js';
@@ -300,19 +300,24 @@ export function zap_huge_pmd(k: Kernel, mm: MmStruct, _vma: VmArea, pmd: Slot, a
 }
 
 
-/** every page-table entry, in every address space, that maps a page of the folio at slot (the rmap walk) */
+/**
+ * every page-table entry, in every address space, that maps a page of the folio at slot (the rmap walk);
+ * a PROT_NONE entry maps its page too (pte_present: PRESENT or PROTNONE; its pfn is stored inverted)
+ */
 function folio_mappings(k: Kernel, slot: number): { mm: MmStruct; t: PageTable; i: number; level: number }[] {
+  const g = k.pgt;
   const f = k.folios;
   const base = f.pfn[slot]!, end = base + f.nrPages(slot);
   const out: { mm: MmStruct; t: PageTable; i: number; level: number }[] = [];
+  const e = new Pte();
   for (const mm of k.mms) {
     for (const t of mm.tables.values()) {
       if (t.level !== LEVEL_PMD && t.level !== LEVEL_PTE) continue;
       for (let i = 0; i < 512; i++) {
         const lo = t.e[2 * i]!;
-        if (!(lo & 1)) continue;
-        if (t.level === LEVEL_PMD && !(lo & 0x80)) continue;
-        const pfn = (lo >>> 12) + (t.e[2 * i + 1]! & 0xfffff) * 0x100000;
+        if (!(lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) continue;
+        if (t.level === LEVEL_PMD && !(lo & _PAGE_PSE)) continue;
+        const pfn = g.pte_pfn(t.get(i, e));
         if (pfn >= base && pfn < end) out.push({ mm, t, i, level: t.level });
       }
     }
