@@ -319,6 +319,13 @@ setup:
     withIt: [5, 1, 0], without: [0, 0, 1],
   },
   {
+    patch: PATCH.zapPteBatch, base: 'v6.18',
+    // munmap of all of a PTE-mapped THP: one batch, never partly mapped; or PTE by PTE, partly mapped after the first
+    scenario: readFileSync('scenarios/differential/zap-pte-mapped-thp-batch.yaml', 'utf8'),
+    measure: (r) => [vmstat(r, 'thp_deferred_split_page', 'split', 'unmapped'), vmstat(r, 'thp_deferred_split_page', 'unmapped')],
+    withIt: [0, 1], without: [1, 1],
+  },
+  {
     patch: PATCH.thpSplitRemapZeropage, base: 'v6.18', alsoRemove: [PATCH.thpSplitZeropageKeepsWp],
     // MADV_FREE of page 5 of a THP written in pages 0 and 5 splits it: the 510 zero-filled pages map the zero page
     scenario: readFileSync('scenarios/differential/split-remaps-zero-pages.yaml', 'utf8'),

@@ -409,6 +409,11 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',
     summary: 'do_wp_page reuses a page of a PTE-mapped large anon folio in place (and marks that page PageAnonExclusive) when the folio is not "maybe mapped shared" and every reference is a mapping (folio_large_mapcount == refcount > 1); before, such a page was always copied. Brings the MM owner tracking it reads (6af8cb80d3a9 "mm/rmap: basic MM owner tracking for large folios (!hugetlb)", same series): two MM id slots per large folio and the shared bit',
   },
+  zapPteBatch: {
+    id: 'zap-pte-batch', commit: '10ebac4f95e7', subject: 'mm/memory: optimize unmap/zap with PTE-mapped THP',
+    author: 'David Hildenbrand', release: 'v6.9', kind: 'upstream',
+    summary: 'zap_present_ptes removes the PTEs of one large folio that differ only in write, accessed, dirty and soft-dirty as one batch (folio_remove_rmap_ptes), so zapping all of a PTE-mapped THP never leaves it partly mapped (thp_deferred_split_page +0); before, each PTE went on its own and the first left it partly mapped (+1)',
+  },
   thpSplitRemapZeropage: {
     id: 'thp-split-remap-zeropage', commit: 'b1f202060afe', subject: 'mm: remap unused subpages to shared zeropage when splitting isolated thp',
     author: 'Yu Zhao', release: 'v6.12', kind: 'upstream',
