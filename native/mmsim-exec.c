@@ -1478,7 +1478,33 @@ static void vm_end(void) {
 }
 
 static void *g_drain_page;
+static cpu_set_t g_cpus;
 static int g_pagemap_fd = -1, g_kpf_fd = -1;
+
+// Settle the per-CPU folio batches (lru_add, lru_lazyfree, lru_activate...) of every CPU, as the model
+// has none: its folios are on the LRU as soon as they are mapped, and MADV_FREE's lazyfree and GUP's
+// activation take effect at once. A change of a VMA's VM_LOCKED drains the batches of the CPU it runs
+// on only (mlock_fixup -> mlock_vma_pages_range -> lru_add_drain), and a folio faulted on one CPU sits
+// in that CPU's batch, off the LRU and with an extra reference, until the batch drains or fills. So the
+// caller visits each CPU this process may run on and munlocks and mlocks a page of its own there.
+static void drain_lru_all_cpus(void) {
+  cpu_set_t one;
+  int moved = 0;
+  for (int c = 0; c < CPU_SETSIZE; c++) {
+    if (!CPU_ISSET(c, &g_cpus)) continue;
+    CPU_ZERO(&one);
+    CPU_SET(c, &one);
+    if (sched_setaffinity(0, sizeof one, &one)) continue;
+    moved = 1;
+    munlock(g_drain_page, PAGE_SZ);
+    mlock(g_drain_page, PAGE_SZ);
+  }
+  if (moved) sched_setaffinity(0, sizeof g_cpus, &g_cpus);
+  else {
+    munlock(g_drain_page, PAGE_SZ);
+    mlock(g_drain_page, PAGE_SZ);
+  }
+}
 
 static uint64_t kpf_of(uint64_t pfn, int *ok) {
   uint64_t v = 0;
@@ -1507,9 +1533,7 @@ static uint64_t folio_index(uint64_t pfn, uint64_t kpf) {
 }
 
 static void snapshot(Str *o, const char *name, J *pages) {
-  // settle the per-CPU LRU batches (mlock drains them on every CPU), as the model's folios are on
-  // the LRU as soon as they are mapped
-  if (mlock(g_drain_page, PAGE_SZ) == 0) munlock(g_drain_page, PAGE_SZ);
+  drain_lru_all_cpus();
   static MapEnt maps[8192];
   int nm = read_smaps(maps, 8192);
   s_json_str(o, name);
@@ -1734,6 +1758,7 @@ static int step(Thread *T) {
   vm_begin();
   int r = step_inner(T);
   vm_end();
+  drain_lru_all_cpus();
   return r;
 }
 
@@ -1972,6 +1997,7 @@ static int run_scenario(void) {
   SH->pool_size = pool;
   SH->main_pid = getpid();
   g_drain_page = mmap(NULL, PAGE_SZ, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (sched_getaffinity(0, sizeof g_cpus, &g_cpus)) CPU_ZERO(&g_cpus);
   g_pagemap_fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
   g_kpf_fd = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
   // processes: main, then one per fork op
@@ -2044,6 +2070,7 @@ static int run_scenario(void) {
     int dead = exec_op(&c, i, op);
     atomic_store(&g_setup_op, -1);
     vm_end();
+    drain_lru_all_cpus();
     if (dead) die_input(-1, i, "setup operation %s died of %s", jstr(op, "id"), sig_name(c.got_sig));
     if (atomic_load(&SH->fatal)) die("%s", SH->fatal_msg);
   }

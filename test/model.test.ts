@@ -81,15 +81,29 @@ describe('THP', () => {
 });
 
 describe('split_huge_page', () => {
-  it('splits the folio: every page becomes its own dirty folio, an unmapped page is freed, thp_split_page +1', () => {
-    const r = run(`name: t\nobserve: { pages: [m, m + 0x1000, m + 0x3000] }\nsetup:${THP}\n  - write: { addr: m }\n  - checkpoint: thp\n  - madvise: { addr: m + 0x3000, len: 4K, advice: dontneed }\n  - split_huge_page: { addr: m, len: 2M, id: split }\n`, v618);
+  const SPLIT = `name: t\nobserve: { pages: [m, m + 0x1000, m + 0x2000, m + 0x3000] }\nsetup:${THP}\n  - write: { addr: m }\n  - write: { addr: m + 0x1000, value: 7 }\n  - checkpoint: thp\n  - madvise: { addr: m + 0x3000, len: 4K, advice: dontneed }\n  - split_huge_page: { addr: m, len: 2M, id: split }\n`;
+  it('splits the folio: every written page becomes its own dirty folio, a zero-filled one the zero page, an unmapped one is freed', () => {
+    const r = run(SPLIT, v618);
     expect(result(r, 'split')).toBe('1');
     expect(vmstat(r, 'thp_split_page')).toBe(1);
     expect(vmstat(r, 'thp_split_pmd')).toBe(1);
+    // the zap left it partly mapped (+1); the split's own unmapping does not queue it again
+    expect(vmstat(r, 'thp_deferred_split_page')).toBe(1);
     expect(page(r, 'm + 0x1000').pagemap).toBe('0x8100000000000000'); // index 0: an order-0 folio now
     expect(page(r, 'm + 0x1000').kpageflags).toBe('0x400005838'); // no THP, no HEAD/TAIL; DIRTY from the head
+    // try_to_map_unused_to_zeropage (b1f202060afe, v6.12): present, not exclusive, ZERO_PAGE|RESERVED
+    expect(page(r, 'm + 0x2000').pagemap).toBe('0x8000000000000000');
+    expect(page(r, 'm + 0x2000').kpageflags).toBe('0x101000000');
     expect(page(r, 'm + 0x3000').kpageflags).toBe(null);
-    expect(r.machine.k.folios.liveFolios).toBeGreaterThan(500);
+    expect(r.observation.snapshots.final!.smaps.m!.Rss).toBe(8);
+  });
+  it('keeps the zero-filled pages where the zero page is forbidden (zero_page=n), and before v6.12', () => {
+    for (const spec of [kernel('v6.18', {}, ['zero_page=n']), kernel('v6.6')]) {
+      const r = run(SPLIT, spec);
+      expect([pagemapBit(r, 'm + 0x2000', 63), pagemapBit(r, 'm + 0x2000', 56), kpfBit(r, 'm + 0x2000', 24)], spec.name).toEqual([1, 1, 0]);
+      expect(r.observation.snapshots.final!.smaps.m!.Rss, spec.name).toBe(2044);
+      expect(r.machine.k.folios.liveFolios, spec.name).toBeGreaterThan(500);
+    }
   });
 });
 

@@ -319,6 +319,27 @@ setup:
     withIt: [5, 1, 0], without: [0, 0, 1],
   },
   {
+    patch: PATCH.zapPteBatch, base: 'v6.18',
+    // munmap of all of a PTE-mapped THP: one batch, never partly mapped; or PTE by PTE, partly mapped after the first
+    scenario: readFileSync('scenarios/differential/zap-pte-mapped-thp-batch.yaml', 'utf8'),
+    measure: (r) => [vmstat(r, 'thp_deferred_split_page', 'split', 'unmapped'), vmstat(r, 'thp_deferred_split_page', 'unmapped')],
+    withIt: [0, 1], without: [1, 1],
+  },
+  {
+    patch: PATCH.thpSplitRemapZeropage, base: 'v6.18', alsoRemove: [PATCH.thpSplitZeropageKeepsWp],
+    // MADV_FREE of page 5 of a THP written in pages 0 and 5 splits it: the 510 zero-filled pages map the zero page
+    scenario: readFileSync('scenarios/differential/split-remaps-zero-pages.yaml', 'utf8'),
+    measure: (r) => [r.observation.snapshots.final!.smaps.ram!.Rss, kpfBit(r, 'ram + 0x1000', 24), pagemapBit(r, 'ram + 0x1000', 56)],
+    withIt: [8, 1, 0], without: [2048, 0, 1],
+  },
+  {
+    patch: PATCH.thpSplitZeropageKeepsWp, base: 'v6.18',
+    // the zero page that replaces a write-protected zero-filled page at split keeps uffd-wp: the write raises a message
+    scenario: readFileSync('scenarios/differential/split-zero-pages-keep-wp.yaml', 'utf8'),
+    measure: (r) => [pagemapBit(r, 'ram + 0x1000', 57, 'split'), pagemapBit(r, 'ram + 0x2000', 57, 'split'), kpfBit(r, 'ram + 0x2000', 24, 'split')],
+    withIt: [1, 1, 1], without: [0, 0, 1],
+  },
+  {
     patch: PATCH.vmaLockDelayAnonVmaCheck, base: 'v6.18',
     scenario: `
 name: missing-round-trip

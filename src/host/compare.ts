@@ -26,11 +26,11 @@ export interface KnownDifference {
 
 /**
  * kpageflags bits not compared (docs/fidelity.md): KPF_IDLE (25) is set on this host by DAMON's
- * sampling, a background activity the model does not have; KPF_LRU (5) is set when the per-CPU
- * lru_add batch drains, and about 1% of fresh folios stay off the LRU on this host even after
- * lru_add_drain_all(); KPF_REFERENCED (2) of the zero pages is shared with every other process.
+ * sampling, a background activity the model does not have; KPF_REFERENCED (2) of the zero pages is
+ * shared with every other process. KPF_LRU (5) is compared: the executor drains every CPU's folio
+ * batches after each step, as the model has none.
  */
-export const KPF_COMPARE_MASK = ~((1n << BigInt(KPF.idle)) | (1n << BigInt(KPF.lru)));
+export const KPF_COMPARE_MASK = ~(1n << BigInt(KPF.idle));
 const KPF_ZERO_REFERENCED = (1n << BigInt(KPF.zero_page)) | (1n << BigInt(KPF.referenced));
 
 /** vmstat counters compared (deltas since the start of the run); see docs/fidelity.md for the others */

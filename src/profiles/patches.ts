@@ -409,6 +409,22 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',
     summary: 'do_wp_page reuses a page of a PTE-mapped large anon folio in place (and marks that page PageAnonExclusive) when the folio is not "maybe mapped shared" and every reference is a mapping (folio_large_mapcount == refcount > 1); before, such a page was always copied. Brings the MM owner tracking it reads (6af8cb80d3a9 "mm/rmap: basic MM owner tracking for large folios (!hugetlb)", same series): two MM id slots per large folio and the shared bit',
   },
+  zapPteBatch: {
+    id: 'zap-pte-batch', commit: '10ebac4f95e7', subject: 'mm/memory: optimize unmap/zap with PTE-mapped THP',
+    author: 'David Hildenbrand', release: 'v6.9', kind: 'upstream',
+    summary: 'zap_present_ptes removes the PTEs of one large folio that differ only in write, accessed, dirty and soft-dirty as one batch (folio_remove_rmap_ptes), so zapping all of a PTE-mapped THP never leaves it partly mapped (thp_deferred_split_page +0); before, each PTE went on its own and the first left it partly mapped (+1)',
+  },
+  thpSplitRemapZeropage: {
+    id: 'thp-split-remap-zeropage', commit: 'b1f202060afe', subject: 'mm: remap unused subpages to shared zeropage when splitting isolated thp',
+    author: 'Yu Zhao', release: 'v6.12', kind: 'upstream',
+    summary: 'split_huge_page of an anonymous THP maps each zero-filled page that a PTE mapped to the shared zero page instead (try_to_map_unused_to_zeropage, from remap_page with RMP_USE_SHARED_ZEROPAGE) and frees it, Rss down by a page each; not where mm_forbids_zeropage() holds, nor for an mlocked folio or a VM_LOCKED VMA',
+  },
+  thpSplitZeropageKeepsWp: {
+    id: 'thp-split-zeropage-keeps-wp', commit: '9658d698a8a8', subject: 'mm/rmap: fix soft-dirty and uffd-wp bit loss when remapping zero-filled mTHP subpage to shared zeropage',
+    author: 'Lance Yang', release: 'v6.18', kind: 'upstream',
+    summary: 'the zero-page PTE that replaces a zero-filled page at split keeps the soft-dirty and uffd-wp bits of its migration entry (before, both were lost: a write-protected zero page wrote without a message); Cc: stable, in 6.12.y',
+    requires: ['thp-split-remap-zeropage'],
+  },
   collapseNoneEbusy: {
     id: 'collapse-none-ebusy', commit: 'ac492b9c70ca', subject: 'mm/khugepaged: skip shmem with userfaultfd',
     author: 'David Stevens', release: 'v6.4', kind: 'upstream',

@@ -51,9 +51,9 @@ export const PROFILES: readonly ProfileDef[] = [
   },
   {
     name: 'v6.12', release: '6.12.117', upTo: 'v6.12',
-    extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten],
+    extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten, PATCH.thpSplitZeropageKeepsWp],
     config: modern,
-    description: 'Linux 6.12 stable as of 6.12.117 (Debian 12 backports), with its 2026 stable fixes',
+    description: 'Linux 6.12 stable as of 6.12.117 (Debian 12 backports), with the stable fixes it carries',
   },
   {
     name: 'v6.18', release: '6.18.44', upTo: 'v6.18', extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten],

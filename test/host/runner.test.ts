@@ -205,11 +205,15 @@ describe('comparison', () => {
     c.threads.vcpu!.minflt = 3;
     expect(compareObservations(sc, a, c, known).find((r) => r.field === 'thread vcpu: minflt')?.status).toBe('differ');
   });
-  it('KPF_IDLE and KPF_LRU are not compared; the other kpageflags bits are', () => {
+  it('KPF_IDLE is not compared; the other kpageflags bits are, KPF_LRU too', () => {
     const b = structuredClone(a);
     const p = b.snapshots.final!.pages['ram + 0x5000']!;
     p.kpageflags = '0x' + (BigInt(p.kpageflags!) | (1n << 25n)).toString(16);
     expect(compareObservations(sc, a, b).filter((r) => r.status !== 'agree')).toEqual([]);
+    const lru = structuredClone(b);
+    const q = lru.snapshots.final!.pages['ram + 0x5000']!;
+    q.kpageflags = '0x' + (BigInt(q.kpageflags!) ^ (1n << 5n)).toString(16);
+    expect(compareObservations(sc, a, lru).filter((r) => r.status !== 'agree').map((r) => r.field)).toEqual(['@final ram + 0x5000: kpageflags']);
     p.kpageflags = '0x' + (BigInt(p.kpageflags!) ^ (1n << 4n)).toString(16);
     expect(compareObservations(sc, a, b).filter((r) => r.status !== 'agree').map((r) => r.field)).toEqual(['@final ram + 0x5000: kpageflags']);
   });

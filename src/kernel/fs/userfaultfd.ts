@@ -118,6 +118,10 @@ UserfaultfdCtxCopy.prototype = UserfaultfdCtx.prototype;
 export function userfaultfd_missing(vma: VmArea): boolean {
   return (vma.vm_flags & VM_UFFD_MISSING) !== 0;
 }
+/** userfaultfd_wp (include/linux/userfaultfd_k.h @v5.7..v6.18): the VMA is registered in WP mode */
+export function userfaultfd_wp(vma: VmArea): boolean {
+  return (vma.vm_flags & VM_UFFD_WP) !== 0;
+}
 /** the 2018 branch's VMA-only test (userfaultfd_wp(vma)) */
 export function userfaultfd_wp_2018(vma: VmArea): boolean {
   return (vma.vm_flags & VM_UFFD_WP) !== 0;
@@ -372,7 +376,7 @@ function vma_can_userfault(k: Kernel, vma: VmArea, mode: number): boolean {
   return true;
 }
 
-/** UFFDIO_REGISTER */
+/** userfaultfd_register (fs/userfaultfd.c @v4.19; mm/userfaultfd.c userfaultfd_register_range @v6.12, v6.18): a VMA already tracked by this uffd in every mode asked for is skipped */
 export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number): bigint {
   needApi(ctx);
   const mm = ctx.mm;
@@ -392,8 +396,12 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   if (mode & UFFDIO_REGISTER_MODE_MISSING) vm_flags |= VM_UFFD_MISSING;
   if (mode & UFFDIO_REGISTER_MODE_WP) vm_flags |= VM_UFFD_WP;
   for (const v of vs.slice()) {
+    // nothing to do for a VMA this uffd already tracks in every mode asked for (no split, no flag change)
+    if (v.uffd === ctx && (v.vm_flags & vm_flags) === vm_flags) continue;
     const s = Math.max(start, v.vm_start), e = Math.min(end, v.vm_end);
     vma_modify(k, mm, v, s, e, (x) => {
+      // a VMA that loses VM_UFFD_WP here keeps its uffd-wp bits and markers
+      if ((x.vm_flags & VM_UFFD_WP) && !(vm_flags & VM_UFFD_WP)) x.uffd_wp_left = true;
       x.vm_flags = ((x.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) | vm_flags) >>> 0;
       x.uffd = ctx;
     });

@@ -31,6 +31,12 @@ export class VmArea {
   vm_pgoff: number;
   /** the scenario's name for the mapping this VMA came from (display only) */
   label: string;
+  /**
+   * model bookkeeping for the debug checks, no kernel field: a registration without WP mode took
+   * VM_UFFD_WP from this range and left its uffd-wp bits and markers in place, as the kernel does
+   * (a later fault clears a marker, pte_marker_handle_uffd_wp)
+   */
+  uffd_wp_left = false;
 
   constructor(start: number, end: number, flags: number, prot: Pte, pgoff: number, label: string) {
     this.vm_start = start;
@@ -59,6 +65,7 @@ export class VmArea {
     v.vm_flags_hi = this.vm_flags_hi;
     v.anon_vma = this.anon_vma;
     v.uffd = this.uffd;
+    v.uffd_wp_left = this.uffd_wp_left;
     return v;
   }
 }

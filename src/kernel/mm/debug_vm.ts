@@ -49,7 +49,8 @@ function dump_vma(v: VmArea): string {
 /**
  * Does the modelled release keep uffd-wp bits (and markers) out of VMAs without VM_UFFD_WP? Only from
  * f369b07c8614 (v6.0: unregister resets write protection) and 8f34f1eac382 (v5.14: fork tests the
- * child's VMA); before them an unregistered range, or a forked child's, can keep the bit.
+ * child's VMA); before them an unregistered range, or a forked child's, can keep the bit. Even then a
+ * registration in MISSING mode alone over a WP range drops VM_UFFD_WP and leaves the bits (VmArea.uffd_wp_left).
  */
 export function uffdWpConfined(k: Kernel): boolean {
   return k.has(PATCH.uffdWpPteBit) && k.has(PATCH.uffdUnregisterResetsWp) && k.has(PATCH.uffdWpForkChildVma);
@@ -134,7 +135,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
         // whole from its head, in a 2 MiB range that one VMA covers
         const v = vmaAt(addr);
         if (!v || v.vm_end < addr + HPAGE_PMD_SIZE) bug('pmd-leaf', `mm ${mm.id}: huge PMD at ${hex(addr)} is not inside one VMA${v ? ` (${dump_vma(v)})` : ''}`);
-        else if (confined && g.pmd_uffd_wp(e) && !(v.vm_flags & VM_UFFD_WP)) bug('uffd-wp', `mm ${mm.id}: huge PMD at ${hex(addr)} has uffd-wp in ${dump_vma(v)} without VM_UFFD_WP`);
+        else if (confined && g.pmd_uffd_wp(e) && !(v.vm_flags & VM_UFFD_WP) && !v.uffd_wp_left) bug('uffd-wp', `mm ${mm.id}: huge PMD at ${hex(addr)} has uffd-wp in ${dump_vma(v)} without VM_UFFD_WP`);
         const pfn = g.pmd_pfn(e);
         if (k.is_huge_zero_pfn(pfn)) continue;
         const slot = f.slotOf(pfn);
@@ -156,11 +157,11 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
         // the model has no swap: only PTE markers
         if (!isUffdWpMarker(k, e)) bug('pgtable', `mm ${mm.id}: PTE at ${hex(addr)} is a swap entry (${e.toString()}) other than the uffd-wp marker`);
         else if (!v) bug('pgtable', `mm ${mm.id}: uffd-wp marker at ${hex(addr)} outside every VMA`);
-        else if (confined && !(v.vm_flags & VM_UFFD_WP)) bug('uffd-wp', `mm ${mm.id}: uffd-wp marker at ${hex(addr)} in ${dump_vma(v)} without VM_UFFD_WP`);
+        else if (confined && !(v.vm_flags & VM_UFFD_WP) && !v.uffd_wp_left) bug('uffd-wp', `mm ${mm.id}: uffd-wp marker at ${hex(addr)} in ${dump_vma(v)} without VM_UFFD_WP`);
         continue;
       }
       if (!v) bug('pgtable', `mm ${mm.id}: PTE at ${hex(addr)} maps pfn ${hex(g.pte_pfn(e))} outside every VMA`);
-      else if (confined && g.pte_uffd_wp(e) && !(v.vm_flags & VM_UFFD_WP)) bug('uffd-wp', `mm ${mm.id}: PTE at ${hex(addr)} has uffd-wp in ${dump_vma(v)} without VM_UFFD_WP`);
+      else if (confined && g.pte_uffd_wp(e) && !(v.vm_flags & VM_UFFD_WP) && !v.uffd_wp_left) bug('uffd-wp', `mm ${mm.id}: PTE at ${hex(addr)} has uffd-wp in ${dump_vma(v)} without VM_UFFD_WP`);
       const pfn = g.pte_pfn(e);
       if (k.is_zero_pfn(pfn) || k.is_huge_zero_pfn(pfn - (pfn % HPAGE_PMD_NR))) continue;
       const slot = f.slotOf(pfn);

@@ -2,12 +2,12 @@
 // fault on a huge PMD, change_huge_pmd and the PMD split.
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
-import { VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
+import { VM_LOCKED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_WRITE } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
-import { PG_anon, PG_dirty, PG_mlocked, PG_zero } from './folio.js';
+import { PG_anon, PG_deferred_split, PG_dirty, PG_mlocked, PG_zero } from './folio.js';
 import { folio_add_anon_rmap_ptes, folio_add_new_anon_rmap, folio_remove_rmap_pmd } from './rmap.js';
 import { Slot, tableEntry, pte_index, PageTable, LEVEL_PMD, LEVEL_PTE } from './pgtable.js';
 import { anon_vma_prepare, maybe_mkwrite, mm_forbids_zeropage, VmFault, transparent_hugepage_enabled, thp_range_in_vma, follow_pfn } from './memory.js';
@@ -300,19 +300,24 @@ export function zap_huge_pmd(k: Kernel, mm: MmStruct, _vma: VmArea, pmd: Slot, a
 }
 
 
-/** every page-table entry, in every address space, that maps a page of the folio at slot (the rmap walk) */
+/**
+ * every page-table entry, in every address space, that maps a page of the folio at slot (the rmap walk);
+ * a PROT_NONE entry maps its page too (pte_present: PRESENT or PROTNONE; its pfn is stored inverted)
+ */
 function folio_mappings(k: Kernel, slot: number): { mm: MmStruct; t: PageTable; i: number; level: number }[] {
+  const g = k.pgt;
   const f = k.folios;
   const base = f.pfn[slot]!, end = base + f.nrPages(slot);
   const out: { mm: MmStruct; t: PageTable; i: number; level: number }[] = [];
+  const e = new Pte();
   for (const mm of k.mms) {
     for (const t of mm.tables.values()) {
       if (t.level !== LEVEL_PMD && t.level !== LEVEL_PTE) continue;
       for (let i = 0; i < 512; i++) {
         const lo = t.e[2 * i]!;
-        if (!(lo & 1)) continue;
-        if (t.level === LEVEL_PMD && !(lo & 0x80)) continue;
-        const pfn = (lo >>> 12) + (t.e[2 * i + 1]! & 0xfffff) * 0x100000;
+        if (!(lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) continue;
+        if (t.level === LEVEL_PMD && !(lo & _PAGE_PSE)) continue;
+        const pfn = g.pte_pfn(t.get(i, e));
         if (pfn >= base && pfn < end) out.push({ mm, t, i, level: t.level });
       }
     }
@@ -331,13 +336,21 @@ export function split_huge_page(k: Kernel, slot: number): number {
   const g = k.pgt;
   const f = k.folios;
   if (!f.isLarge(slot) || !f.test(slot, PG_anon) || f.test(slot, PG_zero)) return -16;
-  for (const mp of folio_mappings(k, slot)) {
+  const mappings = folio_mappings(k, slot);
+  const queues = unmap_folio_queues_deferred_split(k, slot, mappings);
+  for (const mp of mappings) {
     if (mp.level !== LEVEL_PMD) continue;
     const vma = k.vma_lookup(mp.mm, mp.t.addrOf(mp.i));
     if (vma) __split_huge_pmd(k, mp.mm, vma, { t: mp.t, i: mp.i }, mp.t.addrOf(mp.i), true);
   }
   if (f.refcount[slot] !== f.folioMapcount(slot)) return -16; // can_split_folio
+  if (queues) {
+    // deferred_split_folio(folio, true); the split takes it off the queue again
+    f.setFlag(slot, PG_deferred_split);
+    k.vmstat.thp_deferred_split_page++;
+  }
   const keepAD = k.has(PATCH.migrationKeepsYoungDirty);
+  const base = f.pfn[slot]!;
   const e = new Pte();
   for (const mp of folio_mappings(k, slot)) {
     const vma = k.vma_lookup(mp.mm, mp.t.addrOf(mp.i));
@@ -345,6 +358,7 @@ export function split_huge_page(k: Kernel, slot: number): number {
     mp.t.get(mp.i, e);
     // remove_migration_pte
     const pfn = g.pte_pfn(e);
+    if (k.has(PATCH.thpSplitRemapZeropage) && try_to_map_unused_to_zeropage(k, mp.mm, vma, slot, pfn - base, { t: mp.t, i: mp.i }, e)) continue;
     const n = g.pfn_pte(new Pte(), pfn, vma.vm_page_prot);
     if (keepAD) {
       if (!g.pte_young(e)) g.pte_mkold(n);
@@ -355,7 +369,6 @@ export function split_huge_page(k: Kernel, slot: number): number {
     else if (g.pte_write(e)) maybe_mkwrite(k, n, vma);
     mp.t.set(mp.i, n);
   }
-  const base = f.pfn[slot]!;
   const slots = f.splitLarge(slot);
   slots.forEach((s, i) => {
     if (f.refcount[s] === 0) {
@@ -366,6 +379,63 @@ export function split_huge_page(k: Kernel, slot: number): number {
   k.vmstat.thp_split_page++;
   k.tr?.emit('split_huge_page', 'split_huge_page', { pfn: base });
   return 0;
+}
+
+/**
+ * unmap_folio (mm/huge_memory.c @v6.18): try_to_migrate's rmap walk turns each mapping into migration
+ * entries in turn, a PMD whole (split with freeze) and a PTE one page at a time. __folio_remove_rmap queues
+ * the folio for deferred split (thp_deferred_split_page +1, once) when a PTE's removal leaves its page
+ * unmapped while the folio is still mapped, or the last PMD's leaves it mapped only in part. The model
+ * changes the entries itself (split_huge_page); this is the accounting of the walk: will it queue?
+ */
+function unmap_folio_queues_deferred_split(k: Kernel, slot: number, mappings: { level: number; t: PageTable; i: number }[]): boolean {
+  const f = k.folios;
+  if (f.test(slot, PG_deferred_split)) return false;
+  const n = f.nrPages(slot);
+  const base = f.pfn[slot]!;
+  const pages = f.isLarge(slot) && f.sub[slot] ? Int32Array.from(f.subpages(slot).mapcount) : new Int32Array(n);
+  let entire = f.mapcount[slot]!;
+  let ptemapped = 0;
+  for (let i = 0; i < n; i++) if (pages[i]! > 0) ptemapped++;
+  const e = new Pte();
+  for (const mp of mappings) {
+    let partial = false;
+    if (mp.level === LEVEL_PMD) {
+      if (--entire === 0) partial = ptemapped > 0;
+    } else {
+      const i = k.pgt.pte_pfn(mp.t.get(mp.i, e)) - base;
+      if (--pages[i]! === 0) {
+        ptemapped--;
+        partial = entire === 0 && ptemapped > 0;
+      }
+    }
+    if (partial) return true;
+  }
+  return false;
+}
+
+/**
+ * try_to_map_unused_to_zeropage (mm/migrate.c @v6.12, v6.18): a zero-filled page of a THP being split maps
+ * the shared zero page instead (special, the VMA's protection; soft-dirty and uffd-wp carried over from
+ * 9658d698a8a8), and the mm's rss drops by the page. Not for an mlocked folio or VM_LOCKED VMA, nor where
+ * mm_forbids_zeropage() holds.
+ */
+function try_to_map_unused_to_zeropage(k: Kernel, mm: MmStruct, vma: VmArea, slot: number, idx: number, pte: Slot, old: Pte): boolean {
+  const g = k.pgt;
+  const f = k.folios;
+  if (f.test(slot, PG_mlocked) || (vma.vm_flags & VM_LOCKED) || mm_forbids_zeropage(k, mm)) return false;
+  const pfn = f.pfn[slot]! + idx;
+  if (!k.data.isZero(pfn)) return false;
+  const n = g.pte_mkspecial(g.pfn_pte(new Pte(), k.zero_pfn, vma.vm_page_prot));
+  if (k.has(PATCH.thpSplitZeropageKeepsWp)) {
+    if (g.pte_soft_dirty(old)) g.pte_mksoft_dirty(n);
+    if (g.pte_uffd_wp(old)) g.pte_mkuffd_wp(n);
+  }
+  pte.t.set(pte.i, n);
+  f.subpages(slot).mapcount[idx]!--;
+  mm.anonPages--;
+  k.tr?.emit('set_pte', 'try_to_map_unused_to_zeropage', { addr: pte.t.addrOf(pte.i), old: old.toString(), new: n.toString() });
+  return true;
 }
 
 /** debugfs split_huge_pages for one process and range (split_huge_pages_pid): the number of THPs split */

@@ -296,7 +296,15 @@ function madvise_free_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
           if (slot < 0) continue;
         }
       }
-      f.clearFlag(slot, PG_dirty);
+      if (f.test(slot, PG_dirty)) {
+        // folio_test_dirty (no swap cache in the model): a dirty folio some other mapping shares (after a
+        // fork) keeps PG_dirty, its PTEs and its place on the LRU: it is skipped altogether
+        if (f.folioMapcount(slot) !== f.nrPages(slot)) {
+          a += (nr - 1) * PAGE_SIZE;
+          continue;
+        }
+        f.clearFlag(slot, PG_dirty);
+      }
       // clear_young_dirty_ptes: young and dirty go from every PTE of the batch
       for (let j = 0; j < nr; j++) {
         t.get(i + j, e);

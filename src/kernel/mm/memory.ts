@@ -2,7 +2,9 @@
 // handle_pte_fault, do_anonymous_page, do_wp_page, wp_page_reuse, wp_page_copy, zap_*_range.
 import { type Kernel, FP_ACCOUNTING_IN_CORE, FP_PTE_MARKERS } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
+import {
+  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_RW, _PAGE_SOFT_DIRTY,
+} from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea, AnonVma } from '../include/mm_types.js';
 import { VM_SHARED, VM_WRITE, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_UFFD_WP } from '../include/vm_flags.js';
 import {
@@ -13,12 +15,12 @@ import { PATCH } from '../../profiles/patches.js';
 import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD } from './pgtable.js';
 import { PG_anon, PG_anon_exclusive, PG_zero } from './folio.js';
 import {
-  folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_large_mapcount, folio_test_large_maybe_mapped_shared,
+  folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_remove_rmap_ptes, folio_large_mapcount, folio_test_large_maybe_mapped_shared,
 } from './rmap.js';
 import {
   do_huge_pmd_anonymous_page, wp_huge_pmd, huge_pmd_set_accessed, __split_huge_pmd, zap_huge_pmd,
 } from './huge_memory.js';
-import { handle_userfault, userfaultfd_missing, userfaultfd_pte_wp, userfaultfd_wp_async, userfaultfd_wp_2018 } from '../fs/userfaultfd.js';
+import { handle_userfault, userfaultfd_missing, userfaultfd_pte_wp, userfaultfd_wp, userfaultfd_wp_async, userfaultfd_wp_2018 } from '../fs/userfaultfd.js';
 import { VM_UFFD_MISSING } from '../include/vm_flags.js';
 
 /** struct vm_fault */
@@ -235,10 +237,20 @@ export const PTE_MARKER_UFFD_WP = 1;
 /** do_swap_page: only PTE markers exist in the model (no swap device); handle_pte_marker */
 export function do_swap_page(k: Kernel, vmf: VmFault): number {
   if (k.has(PATCH.pteMarkers) && isUffdWpMarker(k, vmf.orig_pte)) {
-    // handle_pte_marker -> pte_marker_handle_uffd_wp: treat as none, do_anonymous_page keeps the bit
+    // handle_pte_marker -> pte_marker_handle_uffd_wp: a marker left in a VMA that is no longer VM_UFFD_WP
+    // (re-registered without WP) is cleared and the access faults again; else it counts as none, and
+    // do_anonymous_page keeps the bit
+    if (!userfaultfd_wp(vmf.vma)) return pte_marker_clear(k, vmf);
     return do_anonymous_page(k, vmf);
   }
   return VM_FAULT_SIGBUS;
+}
+
+/** pte_marker_clear (mm/memory.c @v6.4..v6.18): the marker becomes a none PTE; the fault is done */
+function pte_marker_clear(k: Kernel, vmf: VmFault): number {
+  vmf.pte!.t.clear(vmf.pte!.i);
+  k.tr?.emit('set_pte', 'pte_marker_clear', { addr: vmf.address, old: vmf.orig_pte.toString(), new: '0' });
+  return 0;
 }
 
 /** do_wp_page: a write to a present, read-only PTE */
@@ -366,10 +378,12 @@ export function wp_page_copy(k: Kernel, vmf: VmFault, oldSlot: number): number {
 
 // ---- unmapping ------------------------------------------------------------------------------
 
-/** zap_pte_range: clear PTEs of [start,end) in one PTE table, dropping their pages */
+/** zap_pte_range: clear PTEs of [start,end) in one PTE table, dropping their pages; from v6.9 (10ebac4f95e7,
+ * zap_present_ptes) the PTEs of one large folio go as a batch, one rmap removal for all of them */
 export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable, start: number, end: number): void {
   const g = k.pgt;
   const e = new Pte();
+  const batch = k.has(PATCH.zapPteBatch);
   for (let addr = start; addr < end; addr += PAGE_SIZE) {
     const i = pte_index(addr);
     if (t.isNone(i)) continue;
@@ -378,10 +392,37 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     if (!g.pte_present(e)) continue; // markers and swap entries of anonymous memory just go
     const slot = vm_normal_page(k, vma, e);
     if (slot < 0) continue;
-    if (k.folios.test(slot, PG_anon)) mm.anonPages--;
-    folio_remove_rmap_pte(k, slot, g.pte_pfn(e), mm);
-    k.folio_put(slot);
+    const nr = batch && k.folios.isLarge(slot) ? zap_folio_pte_batch(k, t, i, (end - addr) / PAGE_SIZE, slot, e) : 1;
+    for (let j = 1; j < nr; j++) t.clear(i + j);
+    if (k.folios.test(slot, PG_anon)) mm.anonPages -= nr;
+    folio_remove_rmap_ptes(k, slot, g.pte_pfn(e), nr, mm);
+    k.folio_put(slot, nr);
+    addr += (nr - 1) * PAGE_SIZE;
   }
+}
+
+// the PTE bits folio_pte_batch ignores for zap_present_ptes: write, accessed, dirty (with x86's saved dirty), soft-dirty
+const ZAP_BATCH_IGNORE_LO = (_PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY | 0xfffff000) >>> 0;
+const ZAP_BATCH_IGNORE_HI = _PAGE_HI_SAVED_DIRTY | 0xfffff;
+
+/**
+ * folio_pte_batch (mm/internal.h @v6.9..v6.18) as zap_present_ptes calls it: how many PTEs from i, at most
+ * max, map the next pages of the folio and differ from the first only in write, accessed, dirty and soft-dirty
+ */
+function zap_folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: number, first: Pte): number {
+  const g = k.pgt;
+  const f = k.folios;
+  const pfn0 = g.pte_pfn(first);
+  const folioEnd = f.pfn[slot]! + f.nrPages(slot);
+  const n = new Pte();
+  let nr = 1;
+  while (nr < max && pfn0 + nr < folioEnd) {
+    t.get(i + nr, n);
+    if (!g.pte_present(n) || g.pte_pfn(n) !== pfn0 + nr) break;
+    if (((n.lo ^ first.lo) & ~ZAP_BATCH_IGNORE_LO) !== 0 || ((n.hi ^ first.hi) & ~ZAP_BATCH_IGNORE_HI) !== 0) break;
+    nr++;
+  }
+  return nr;
 }
 
 /** unmap_page_range / zap_pmd_range: zap [start,end) of one VMA */

@@ -128,6 +128,7 @@ export function vma_merge_around(k: Kernel, mm: MmStruct, vma: VmArea): VmArea {
     cur.vm_end = next.vm_end;
     cur.vm_flags |= next.vm_flags & VM_SOFTDIRTY;
     cur.anon_vma ??= next.anon_vma;
+    cur.uffd_wp_left ||= next.uffd_wp_left;
     mm.vmas.splice(i + 1, 1);
     k.tr?.emit('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
   }
@@ -136,6 +137,7 @@ export function vma_merge_around(k: Kernel, mm: MmStruct, vma: VmArea): VmArea {
     prev.vm_end = cur.vm_end;
     prev.vm_flags |= cur.vm_flags & VM_SOFTDIRTY;
     prev.anon_vma ??= cur.anon_vma;
+    prev.uffd_wp_left ||= cur.uffd_wp_left;
     mm.vmas.splice(i, 1);
     cur = prev;
     k.tr?.emit('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });

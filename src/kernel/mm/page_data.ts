@@ -292,6 +292,19 @@ export class PageData {
     for (let p = base; p < base + n; p++) this.clearPage(p);
   }
 
+  /** pages_identical(page, ZERO_PAGE(0)): does the page read as zero throughout? */
+  isZero(pfn: number): boolean {
+    const p = this.look(pfn);
+    if (p === undefined) return true;
+    if (typeof p === 'number') return (p & 0xff) === 0;
+    if (p instanceof Uint8Array) {
+      for (let i = 0; i < p.length; i++) if (p[i]) return false;
+      return true;
+    }
+    for (let j = 0; j < p.vals.length; j++) if (p.vals[j]) return false;
+    return true;
+  }
+
   /** all bytes of the page (for comparing snapshots) */
   readPage(pfn: number): Uint8Array {
     const out = new Uint8Array(PAGE_SIZE);
