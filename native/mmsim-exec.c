@@ -1308,14 +1308,22 @@ killed:
   return NULL;
 }
 
-static void start_thread(Thread *T) {
-  // a stack of its own, populated now so that the thread's faults are the scenario's only. (It cannot be
-  // MADV_DONTFORK: glibc's fork walks the thread descriptors at the top of each stack in the child.
-  // After a fork the scheduler breaks copy-on-write on it instead, see settle_own_memory.)
+// A thread's stack is mapped by the main process before any scenario mapping, also for the threads of
+// forked processes, which inherit it: a stack mapped in a child after the fork would be placed by the kernel
+// in whatever hole it finds, such as the range of a MADV_DONTFORK mapping the child does not have, where the
+// scenario's accesses must fault (they hit the thread's own stack instead).
+static void alloc_stack(Thread *T) {
   T->stack_len = 256 * 1024;
   T->stack = mmap(NULL, T->stack_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_STACK, -1, 0);
   if (T->stack == MAP_FAILED) die("cannot allocate a thread stack");
   madvise(T->stack, T->stack_len, MADV_NOHUGEPAGE);
+}
+
+static void start_thread(Thread *T) {
+  // a stack of its own, populated now so that the thread's faults are the scenario's only. (It cannot be
+  // MADV_DONTFORK: glibc's fork walks the thread descriptors at the top of each stack in the child.
+  // After a fork the scheduler breaks copy-on-write on it instead, see settle_own_memory.)
+  if (!T->stack) alloc_stack(T);
   pthread_attr_t at;
   pthread_attr_init(&at);
   pthread_attr_setstack(&at, T->stack, T->stack_len);
@@ -2029,7 +2037,10 @@ static int run_scenario(void) {
   }
   SH->nthreads = threads ? threads->n : 0;
   install_handlers();
-  // the main process's threads exist from the start (their stacks before any scenario mapping)
+  // the main process's threads exist from the start; every thread's stack is mapped before any scenario
+  // mapping (alloc_stack)
+  for (int i = 0; i < SH->nthreads; i++)
+    if (SH->threads[i].proc != 0 && SH->threads[i].nops > 0) alloc_stack(&SH->threads[i]);
   for (int i = 0; i < SH->nthreads; i++)
     if (SH->threads[i].proc == 0) {
       if (SH->threads[i].nops == 0) {
