@@ -83,6 +83,7 @@ struct mmsim_pm_scan_arg {
 #define MMSIM_PM_SCAN_CHECK_WPASYNC (1ULL << 1)
 
 #define PAGE_SZ 4096UL
+#define HPAGE_SZ (2UL << 20)
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 #define PM_PRESENT (1ULL << 63)
 #define PM_UFFD_WP (1ULL << 57)
@@ -976,13 +977,21 @@ static int exec_op(Ctx *c, int oi, J *op) {
       release_ranges(a, l);
       p = mmap((void *)(uintptr_t)a, l, prot, flags, -1, 0);
     } else {
-      // place it like the model: aligned, with a guard page (PROT_NONE) on each side so that it never
-      // merges with anything the executor maps
-      uint64_t span = len + align + 2 * PAGE_SZ;
+      // place it like the model: aligned, at the model's offset within 2 MiB when the plan gives it
+      // (options.placement: THP eligibility and splits depend on where a range falls in its 2 MiB
+      // blocks), with a guard page (PROT_NONE) on each side so that it never merges with anything the
+      // executor maps
+      J *pl = jget(jget(PLAN, "options"), "placement");
+      const char *as = jstr(op, "as");
+      J *ph = pl && as ? jget(pl, as) : NULL;
+      uint64_t phase = ph && ph->t == J_NUM ? (uint64_t)ph->num : 0;
+      uint64_t a_all = ph ? (align > HPAGE_SZ ? align : HPAGE_SZ) : align;
+      if (phase % align || phase >= a_all) phase = 0, a_all = align;
+      uint64_t span = len + a_all + 2 * PAGE_SZ;
       char *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
       if (r == MAP_FAILED) p = MAP_FAILED;
       else {
-        uint64_t start = ((uint64_t)(uintptr_t)r + PAGE_SZ + align - 1) & ~(align - 1);
+        uint64_t start = (((uint64_t)(uintptr_t)r + PAGE_SZ - phase + a_all - 1) / a_all) * a_all + phase;
         uint64_t gs = start - PAGE_SZ, ge = start + len + PAGE_SZ;
         if (gs > (uint64_t)(uintptr_t)r) munmap(r, gs - (uint64_t)(uintptr_t)r);
         if ((uint64_t)(uintptr_t)r + span > ge) munmap((void *)(uintptr_t)ge, (uint64_t)(uintptr_t)r + span - ge);

@@ -24,6 +24,19 @@ export interface HostRunOptions {
   stepLimit?: number;
   /** told the executor's pid (= its process group) */
   onSpawn?: (pid: number) => void;
+  /**
+   * per mapping name, the offset within 2 MiB at which the model placed it (modelPlacement): the
+   * executor maps a mapping without a fixed address at the same offset, since whether a range can hold
+   * a THP, and where a PMD is split, depend on it
+   */
+  placement?: Record<string, number>;
+}
+
+/** the offset within 2 MiB of each mapping the model made (what HostRunOptions.placement takes) */
+export function modelPlacement(obs: Observation): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, m] of Object.entries(obs.mappings)) out[name] = Number(BigInt(m.addr) % 0x200000n);
+  return out;
 }
 
 /** what the executor prints (native/mmsim-exec.c run_scenario) */
@@ -84,6 +97,7 @@ export function executorPlan(sc: CompiledScenario, opts: HostRunOptions): string
       schedule: opts.schedule ? parseSchedule(opts.schedule) : null,
       step_timeout_ms: opts.stepTimeoutMs ?? 5000,
       step_limit: opts.stepLimit ?? DEFAULT_STEP_LIMIT,
+      placement: opts.placement ?? null,
     },
   });
 }

@@ -115,6 +115,10 @@ function thp_vma_allowable_collapse(vma: VmArea): boolean {
 function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): void {
   const hstart = Math.ceil(start / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
   const hend = Math.floor(end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+  // a range inside one 2 MiB block that does not start on it: hstart passes hend, and the kernel's
+  // "thps == (hend - hstart) >> HPAGE_PMD_SHIFT" compares 0 with a huge unsigned count, so it fails with
+  // the errno of its initial SCAN_FAIL
+  if (hstart > hend) fail('EINVAL', 'MADV_COLLAPSE of a range that holds no aligned 2 MiB block and does not start on one');
   let last: ScanResult = 'succeed';
   let thps = 0, done = 0;
   for (let a = hstart; a < hend; a += HPAGE_PMD_SIZE) {
