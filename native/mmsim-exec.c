@@ -1361,7 +1361,14 @@ static void settle_own_memory(int after_fork) {
       if (atomic_load(&v->kind) == V_MAPPING && s < v->a + v->b + PAGE_SZ && e > v->a - PAGE_SZ) scen = 1;
     }
     if (scen) continue;
-    if ((uintptr_t)SH >= s && (uintptr_t)SH < e) continue;
+    if ((uintptr_t)SH >= s && (uintptr_t)SH < e) {
+      // the shared area: a forked process gets no copy of its page tables (dup_mmap copies none for a
+      // shared mapping), so map every page of it now; else a thread's first use of a pool page (a read
+      // buffer that another process's operations pushed onto a new page) is a fault of the scenario's
+      if (after_fork)
+        for (unsigned long p = s; p < e; p += PAGE_SZ) (void)*(volatile char *)p;
+      continue;
+    }
     int is_file = strchr(line, '/') != NULL;
     if (perms[0] == 'r' && is_file)
       for (unsigned long p = s; p < e; p += PAGE_SZ) (void)*(volatile char *)p;
