@@ -84,6 +84,7 @@ struct mmsim_pm_scan_arg {
 
 #define PAGE_SZ 4096UL
 #define HPAGE_SZ (2UL << 20)
+static uint64_t g_arena_top; // reserve_arena
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 #define PM_PRESENT (1ULL << 63)
 #define PM_UFFD_WP (1ULL << 57)
@@ -977,25 +978,24 @@ static int exec_op(Ctx *c, int oi, J *op) {
       release_ranges(a, l);
       p = mmap((void *)(uintptr_t)a, l, prot, flags, -1, 0);
     } else {
-      // place it like the model: aligned, at the model's offset within 2 MiB when the plan gives it
-      // (options.placement: THP eligibility and splits depend on where a range falls in its 2 MiB
-      // blocks), with a guard page (PROT_NONE) on each side so that it never merges with anything the
-      // executor maps
-      J *pl = jget(jget(PLAN, "options"), "placement");
-      const char *as = jstr(op, "as");
-      J *ph = pl && as ? jget(pl, as) : NULL;
-      uint64_t phase = ph && ph->t == J_NUM ? (uint64_t)ph->num : 0;
-      uint64_t a_all = ph ? (align > HPAGE_SZ ? align : HPAGE_SZ) : align;
-      if (phase % align || phase >= a_all) phase = 0, a_all = align;
-      uint64_t span = len + a_all + 2 * PAGE_SZ;
-      char *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-      if (r == MAP_FAILED) p = MAP_FAILED;
-      else {
-        uint64_t start = (((uint64_t)(uintptr_t)r + PAGE_SZ - phase + a_all - 1) / a_all) * a_all + phase;
-        uint64_t gs = start - PAGE_SZ, ge = start + len + PAGE_SZ;
-        if (gs > (uint64_t)(uintptr_t)r) munmap(r, gs - (uint64_t)(uintptr_t)r);
-        if ((uint64_t)(uintptr_t)r + span > ge) munmap((void *)(uintptr_t)ge, (uint64_t)(uintptr_t)r + span - ge);
-        p = mmap((void *)(uintptr_t)start, l, prot, flags | MAP_FIXED, -1, 0);
+      J *ph = jget(jget(jget(PLAN, "options"), "placement"), jstr(op, "as"));
+      if (g_arena_top && ph && ph->t == J_NUM) {
+        // where the model put it, relative to the top of the arena as the model's to MMAP_BASE
+        // (options.placement): the same offsets within 2 MiB blocks, the same neighbours in each block
+        p = mmap((void *)(uintptr_t)(g_arena_top - (uint64_t)ph->num), l, prot, flags | MAP_FIXED, -1, 0);
+      } else {
+        // aligned, with a guard page (PROT_NONE) on each side so that it never merges with anything the
+        // executor maps
+        uint64_t span = len + align + 2 * PAGE_SZ;
+        char *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (r == MAP_FAILED) p = MAP_FAILED;
+        else {
+          uint64_t start = ((uint64_t)(uintptr_t)r + PAGE_SZ + align - 1) & ~(align - 1);
+          uint64_t gs = start - PAGE_SZ, ge = start + len + PAGE_SZ;
+          if (gs > (uint64_t)(uintptr_t)r) munmap(r, gs - (uint64_t)(uintptr_t)r);
+          if ((uint64_t)(uintptr_t)r + span > ge) munmap((void *)(uintptr_t)ge, (uint64_t)(uintptr_t)r + span - ge);
+          p = mmap((void *)(uintptr_t)start, l, prot, flags | MAP_FIXED, -1, 0);
+        }
       }
     }
     if (p == MAP_FAILED) err = errno;
@@ -1503,6 +1503,23 @@ static void vm_end(void) {
 
 static void *g_drain_page;
 static cpu_set_t g_cpus;
+
+// The arena: a PROT_NONE reservation, made before the first scenario mapping, in which the mappings
+// without a fixed address are placed where the model placed them (options.placement gives each one's
+// distance below the model's MMAP_BASE; g_arena_top stands for MMAP_BASE and is 2 MiB aligned, as that is).
+// Whether a range can hold a THP, where a PMD is split, and which mappings share a page table depend on
+// the layout within 2 MiB blocks. What is left of the reservation keeps other mappings out of the
+// scenario's blocks and acts as the guard pages.
+static void reserve_arena(J *placement) {
+  uint64_t maxd = 0;
+  for (int i = 0; placement && placement->t == J_OBJ && i < placement->n; i++)
+    if (placement->v[i]->t == J_NUM && (uint64_t)placement->v[i]->num > maxd) maxd = (uint64_t)placement->v[i]->num;
+  if (!maxd) return;
+  uint64_t size = maxd + 2 * HPAGE_SZ;
+  char *r = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (r == MAP_FAILED) return;
+  g_arena_top = ((uint64_t)(uintptr_t)r + size) & ~(HPAGE_SZ - 1);
+}
 static int g_pagemap_fd = -1, g_kpf_fd = -1;
 
 // Settle the per-CPU folio batches (lru_add, lru_lazyfree, lru_activate...) of every CPU, as the model
@@ -2065,6 +2082,7 @@ static int run_scenario(void) {
       }
       start_thread(&SH->threads[i]);
     }
+  reserve_arena(jget(opts, "placement"));
   // the watcher of the setup (its stack is the executor's own memory, locked below with the rest)
   J *setup_ops = setup;
   g_main_tid = (int)gettid();

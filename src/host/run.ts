@@ -12,6 +12,7 @@ import { BudgetExceeded } from '../sched/budget.js';
 import { ERRNO_NAME } from '../kernel/include/errno.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { runExecutor } from './executor.js';
+import { MMAP_BASE } from '../kernel/mm/mmap.js';
 
 export interface HostRunOptions {
   /** thread names, one per step, then the default policy (as `mmsim run --schedule`) */
@@ -25,17 +26,21 @@ export interface HostRunOptions {
   /** told the executor's pid (= its process group) */
   onSpawn?: (pid: number) => void;
   /**
-   * per mapping name, the offset within 2 MiB at which the model placed it (modelPlacement): the
-   * executor maps a mapping without a fixed address at the same offset, since whether a range can hold
-   * a THP, and where a PMD is split, depend on it
+   * per mapping name, how far below its top (MMAP_BASE) the model placed it (modelPlacement): the
+   * executor lays the mappings without a fixed address out the same way below a 2 MiB-aligned top of
+   * its own, since whether a range can hold a THP, where a PMD is split and which mappings share a page
+   * table depend on the layout within 2 MiB blocks
    */
   placement?: Record<string, number>;
 }
 
-/** the offset within 2 MiB of each mapping the model made (what HostRunOptions.placement takes) */
+/** how far below MMAP_BASE the model placed each of its mappings (what HostRunOptions.placement takes) */
 export function modelPlacement(obs: Observation): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [name, m] of Object.entries(obs.mappings)) out[name] = Number(BigInt(m.addr) % 0x200000n);
+  for (const [name, m] of Object.entries(obs.mappings)) {
+    const d = MMAP_BASE - Number(BigInt(m.addr));
+    if (d > 0) out[name] = d;
+  }
   return out;
 }
 
