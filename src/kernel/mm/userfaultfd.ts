@@ -12,7 +12,8 @@ import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { vma_is_anonymous, vmas_in } from './mmap.js';
-import { anon_vma_prepare, follow_pfn, isUffdWpMarker, mm_forbids_zeropage, set_pte_at } from './memory.js';
+import { follow_pfn, isUffdWpMarker, mm_forbids_zeropage, set_pte_at } from './memory.js';
+import { anon_vma_prepare } from './vma.js';
 import { pte_index, type PageTable } from './pgtable.js';
 import { folio_add_new_anon_rmap } from './rmap.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
@@ -106,7 +107,7 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   const vma = find_dst_vma(k, ctx, dst, len);
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP on a VMA not registered for WP');
-  anon_vma_prepare(vma);
+  anon_vma_prepare(ctx.mm, vma);
   let done = 0;
   for (let a = dst; a < dst + len; a += PAGE_SIZE) {
     cond_resched();
@@ -154,7 +155,7 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
     }
     if (mm_forbids_zeropage(k, ctx.mm) && k.has(PATCH.uffdZeropageForbidden)) {
       // mfill_atomic_pte_zeroed_folio: a fresh zeroed page instead of the shared zero page
-      anon_vma_prepare(vma);
+      anon_vma_prepare(ctx.mm, vma);
       mfill_atomic_install_pte(k, ctx, vma, t, i, a, k.folios.alloc(0, 0), false);
     } else {
       const e = g.pte_mkspecial(g.pfn_pte(new Pte(), k.zero_pfn, vma.vm_page_prot));
