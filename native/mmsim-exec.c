@@ -1506,7 +1506,7 @@ static cpu_set_t g_cpus;
 
 // The arena: a PROT_NONE reservation, made before the first scenario mapping, in which the mappings
 // without a fixed address are placed where the model placed them (options.placement gives each one's
-// distance below the model's MMAP_BASE; g_arena_top stands for MMAP_BASE and is 2 MiB aligned, as that is).
+// distance below the model's MMAP_BASE; g_arena_top stands for MMAP_BASE and is 1 GiB aligned, as that is).
 // Whether a range can hold a THP, where a PMD is split, and which mappings share a page table depend on
 // the layout within 2 MiB blocks. What is left of the reservation keeps other mappings out of the
 // scenario's blocks and acts as the guard pages.
@@ -1515,10 +1515,13 @@ static void reserve_arena(J *placement) {
   for (int i = 0; placement && placement->t == J_OBJ && i < placement->n; i++)
     if (placement->v[i]->t == J_NUM && (uint64_t)placement->v[i]->num > maxd) maxd = (uint64_t)placement->v[i]->num;
   if (!maxd) return;
-  uint64_t size = maxd + 2 * HPAGE_SZ;
+  // the top 1 GiB aligned, and the whole GiB below it reserved, so that no other memory shares the
+  // scenario's page tables down to the PMD table
+  const uint64_t G = 1UL << 30;
+  uint64_t size = maxd + 2 * G;
   char *r = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (r == MAP_FAILED) return;
-  g_arena_top = ((uint64_t)(uintptr_t)r + size) & ~(HPAGE_SZ - 1);
+  g_arena_top = ((uint64_t)(uintptr_t)r + size) & ~(G - 1);
 }
 static int g_pagemap_fd = -1, g_kpf_fd = -1;
 

@@ -352,6 +352,12 @@ setup:
     measure: (r) => r.observation.snapshots.final!.vma_count, withIt: 1, without: 2,
   },
   {
+    patch: PATCH.uffdMfillVmaLock, base: 'v6.18',
+    // a refused UFFDIO_ZEROPAGE leaves the VMA with an anon_vma, so mprotect keeps its VM_ACCOUNT
+    scenario: readFileSync('scenarios/differential/zeropage-enoent-prepares-anon-vma.yaml', 'utf8'),
+    measure: (r) => [errno(r, 'zp'), r.observation.snapshots.final!.vma_count], withIt: ['ENOENT', 3], without: ['ENOENT', 2],
+  },
+  {
     patch: PATCH.vmaLockDelayAnonVmaCheck, base: 'v6.18',
     scenario: `
 name: missing-round-trip

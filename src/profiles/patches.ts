@@ -356,6 +356,11 @@ const rows = {
     summary: 'MADV_POPULATE_* populates the range in one GUP walk that stops at the first hole with ENOMEM; before, the madvise VMA walk skipped holes, populated the VMAs after them and failed with ENOMEM at the end',
     requires: ['madv-populate'],
   },
+  uffdMfillVmaLock: {
+    id: 'uffd-mfill-vma-lock', commit: '867a43a34ff8', subject: 'userfaultfd: use per-vma locks in userfaultfd operations',
+    author: 'Lokesh Gidra', release: 'v6.9', kind: 'upstream',
+    summary: 'UFFDIO_COPY/ZEROPAGE look the VMA up and give a private writable one its anon_vma before checking that the range is registered: a refused call (ENOENT) leaves the VMA with an anon_vma (MADV_COLLAPSE of it is then allowed, merges see it faulted)',
+  },
   vmaLockDelayAnonVmaCheck: {
     id: 'vma-lock-delay-anon-vma-check', commit: 'a373baed5a9d', subject: 'mm: delay the check for a NULL anon_vma',
     author: 'Matthew Wilcox (Oracle)', release: 'v6.10', kind: 'upstream',

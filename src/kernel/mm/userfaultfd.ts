@@ -5,7 +5,7 @@ import { Pte } from '../arch/x86/include/pte.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
 import type { VmArea } from '../include/mm_types.js';
-import { VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
+import { VM_MAYWRITE, VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { fail } from '../include/errno.js';
 import { cond_resched } from '../kernel/sched/core.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -42,6 +42,10 @@ export function uffd_wp_range(k: Kernel, vma: VmArea, start: number, len: number
 /** the single VMA that must hold [start, start+len) (find_dst_vma) */
 function find_dst_vma(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): VmArea | null {
   const v = k.vma_lookup(ctx.mm, start);
+  // mm/userfaultfd.c uffd_mfill_lock() @v6.18: since 867a43a34ff8 (v6.9) the VMA is looked up (under its
+  // lock, find_vma_and_prepare_anon) and a private writable one gets its anon_vma before the range is
+  // checked, so even a refused UFFDIO_COPY/ZEROPAGE gives the VMA one
+  if (v && k.has(PATCH.uffdMfillVmaLock) && (v.vm_flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE) anon_vma_prepare(ctx.mm, v);
   if (!v || start + len > v.vm_end) return null;
   if (!v.uffd || v.uffd !== ctx) return null;
   return v;
@@ -138,6 +142,8 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
   const g = k.pgt;
   const vma = find_dst_vma(k, ctx, dst, len);
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
+  // mfill_atomic: the VMA has an anon_vma before anything is filled, zero pages too
+  anon_vma_prepare(ctx.mm, vma);
   let done = 0;
   for (let a = dst; a < dst + len; a += PAGE_SIZE) {
     cond_resched();
