@@ -83,6 +83,8 @@ struct mmsim_pm_scan_arg {
 #define MMSIM_PM_SCAN_CHECK_WPASYNC (1ULL << 1)
 
 #define PAGE_SZ 4096UL
+#define HPAGE_SZ (2UL << 20)
+static uint64_t g_arena_top; // reserve_arena
 #define PM_PFN_MASK ((1ULL << 55) - 1)
 #define PM_PRESENT (1ULL << 63)
 #define PM_UFFD_WP (1ULL << 57)
@@ -976,17 +978,24 @@ static int exec_op(Ctx *c, int oi, J *op) {
       release_ranges(a, l);
       p = mmap((void *)(uintptr_t)a, l, prot, flags, -1, 0);
     } else {
-      // place it like the model: aligned, with a guard page (PROT_NONE) on each side so that it never
-      // merges with anything the executor maps
-      uint64_t span = len + align + 2 * PAGE_SZ;
-      char *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-      if (r == MAP_FAILED) p = MAP_FAILED;
-      else {
-        uint64_t start = ((uint64_t)(uintptr_t)r + PAGE_SZ + align - 1) & ~(align - 1);
-        uint64_t gs = start - PAGE_SZ, ge = start + len + PAGE_SZ;
-        if (gs > (uint64_t)(uintptr_t)r) munmap(r, gs - (uint64_t)(uintptr_t)r);
-        if ((uint64_t)(uintptr_t)r + span > ge) munmap((void *)(uintptr_t)ge, (uint64_t)(uintptr_t)r + span - ge);
-        p = mmap((void *)(uintptr_t)start, l, prot, flags | MAP_FIXED, -1, 0);
+      J *ph = jget(jget(jget(PLAN, "options"), "placement"), jstr(op, "as"));
+      if (g_arena_top && ph && ph->t == J_NUM) {
+        // where the model put it, relative to the top of the arena as the model's to MMAP_BASE
+        // (options.placement): the same offsets within 2 MiB blocks, the same neighbours in each block
+        p = mmap((void *)(uintptr_t)(g_arena_top - (uint64_t)ph->num), l, prot, flags | MAP_FIXED, -1, 0);
+      } else {
+        // aligned, with a guard page (PROT_NONE) on each side so that it never merges with anything the
+        // executor maps
+        uint64_t span = len + align + 2 * PAGE_SZ;
+        char *r = mmap(NULL, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (r == MAP_FAILED) p = MAP_FAILED;
+        else {
+          uint64_t start = ((uint64_t)(uintptr_t)r + PAGE_SZ + align - 1) & ~(align - 1);
+          uint64_t gs = start - PAGE_SZ, ge = start + len + PAGE_SZ;
+          if (gs > (uint64_t)(uintptr_t)r) munmap(r, gs - (uint64_t)(uintptr_t)r);
+          if ((uint64_t)(uintptr_t)r + span > ge) munmap((void *)(uintptr_t)ge, (uint64_t)(uintptr_t)r + span - ge);
+          p = mmap((void *)(uintptr_t)start, l, prot, flags | MAP_FIXED, -1, 0);
+        }
       }
     }
     if (p == MAP_FAILED) err = errno;
@@ -1308,14 +1317,22 @@ killed:
   return NULL;
 }
 
-static void start_thread(Thread *T) {
-  // a stack of its own, populated now so that the thread's faults are the scenario's only. (It cannot be
-  // MADV_DONTFORK: glibc's fork walks the thread descriptors at the top of each stack in the child.
-  // After a fork the scheduler breaks copy-on-write on it instead, see settle_own_memory.)
+// A thread's stack is mapped by the main process before any scenario mapping, also for the threads of
+// forked processes, which inherit it: a stack mapped in a child after the fork would be placed by the kernel
+// in whatever hole it finds, such as the range of a MADV_DONTFORK mapping the child does not have, where the
+// scenario's accesses must fault (they hit the thread's own stack instead).
+static void alloc_stack(Thread *T) {
   T->stack_len = 256 * 1024;
   T->stack = mmap(NULL, T->stack_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | MAP_STACK, -1, 0);
   if (T->stack == MAP_FAILED) die("cannot allocate a thread stack");
   madvise(T->stack, T->stack_len, MADV_NOHUGEPAGE);
+}
+
+static void start_thread(Thread *T) {
+  // a stack of its own, populated now so that the thread's faults are the scenario's only. (It cannot be
+  // MADV_DONTFORK: glibc's fork walks the thread descriptors at the top of each stack in the child.
+  // After a fork the scheduler breaks copy-on-write on it instead, see settle_own_memory.)
+  if (!T->stack) alloc_stack(T);
   pthread_attr_t at;
   pthread_attr_init(&at);
   pthread_attr_setstack(&at, T->stack, T->stack_len);
@@ -1344,7 +1361,14 @@ static void settle_own_memory(int after_fork) {
       if (atomic_load(&v->kind) == V_MAPPING && s < v->a + v->b + PAGE_SZ && e > v->a - PAGE_SZ) scen = 1;
     }
     if (scen) continue;
-    if ((uintptr_t)SH >= s && (uintptr_t)SH < e) continue;
+    if ((uintptr_t)SH >= s && (uintptr_t)SH < e) {
+      // the shared area: a forked process gets no copy of its page tables (dup_mmap copies none for a
+      // shared mapping), so map every page of it now; else a thread's first use of a pool page (a read
+      // buffer that another process's operations pushed onto a new page) is a fault of the scenario's
+      if (after_fork)
+        for (unsigned long p = s; p < e; p += PAGE_SZ) (void)*(volatile char *)p;
+      continue;
+    }
     int is_file = strchr(line, '/') != NULL;
     if (perms[0] == 'r' && is_file)
       for (unsigned long p = s; p < e; p += PAGE_SZ) (void)*(volatile char *)p;
@@ -1479,6 +1503,26 @@ static void vm_end(void) {
 
 static void *g_drain_page;
 static cpu_set_t g_cpus;
+
+// The arena: a PROT_NONE reservation, made before the first scenario mapping, in which the mappings
+// without a fixed address are placed where the model placed them (options.placement gives each one's
+// distance below the model's MMAP_BASE; g_arena_top stands for MMAP_BASE and is 1 GiB aligned, as that is).
+// Whether a range can hold a THP, where a PMD is split, and which mappings share a page table depend on
+// the layout within 2 MiB blocks. What is left of the reservation keeps other mappings out of the
+// scenario's blocks and acts as the guard pages.
+static void reserve_arena(J *placement) {
+  uint64_t maxd = 0;
+  for (int i = 0; placement && placement->t == J_OBJ && i < placement->n; i++)
+    if (placement->v[i]->t == J_NUM && (uint64_t)placement->v[i]->num > maxd) maxd = (uint64_t)placement->v[i]->num;
+  if (!maxd) return;
+  // the top 1 GiB aligned, and the whole GiB below it reserved, so that no other memory shares the
+  // scenario's page tables down to the PMD table
+  const uint64_t G = 1UL << 30;
+  uint64_t size = maxd + 2 * G;
+  char *r = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (r == MAP_FAILED) return;
+  g_arena_top = ((uint64_t)(uintptr_t)r + size) & ~(G - 1);
+}
 static int g_pagemap_fd = -1, g_kpf_fd = -1;
 
 // Settle the per-CPU folio batches (lru_add, lru_lazyfree, lru_activate...) of every CPU, as the model
@@ -2029,7 +2073,10 @@ static int run_scenario(void) {
   }
   SH->nthreads = threads ? threads->n : 0;
   install_handlers();
-  // the main process's threads exist from the start (their stacks before any scenario mapping)
+  // the main process's threads exist from the start; every thread's stack is mapped before any scenario
+  // mapping (alloc_stack)
+  for (int i = 0; i < SH->nthreads; i++)
+    if (SH->threads[i].proc != 0 && SH->threads[i].nops > 0) alloc_stack(&SH->threads[i]);
   for (int i = 0; i < SH->nthreads; i++)
     if (SH->threads[i].proc == 0) {
       if (SH->threads[i].nops == 0) {
@@ -2038,6 +2085,7 @@ static int run_scenario(void) {
       }
       start_thread(&SH->threads[i]);
     }
+  reserve_arena(jget(opts, "placement"));
   // the watcher of the setup (its stack is the executor's own memory, locked below with the rest)
   J *setup_ops = setup;
   g_main_tid = (int)gettid();

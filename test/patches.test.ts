@@ -340,6 +340,24 @@ setup:
     withIt: [1, 1, 1], without: [0, 0, 1],
   },
   {
+    patch: PATCH.mprotectUnaccountUnfaulted, base: 'v6.18',
+    // an untouched part made read-only loses VM_ACCOUNT, a written part keeps it: they stay two VMAs
+    scenario: readFileSync('scenarios/differential/mprotect-unaccount-unfaulted.yaml', 'utf8'),
+    measure: (r) => r.observation.snapshots.final!.vma_count, withIt: 2, without: 1,
+  },
+  {
+    patch: PATCH.vmaMergeUnfaultedAnon, base: 'v6.18',
+    // the written part takes the flags of the untouched part before it: one VMA, or two
+    scenario: readFileSync('scenarios/differential/vma-merge-into-unfaulted.yaml', 'utf8'),
+    measure: (r) => r.observation.snapshots.final!.vma_count, withIt: 1, without: 2,
+  },
+  {
+    patch: PATCH.uffdMfillVmaLock, base: 'v6.18',
+    // a refused UFFDIO_ZEROPAGE leaves the VMA with an anon_vma, so mprotect keeps its VM_ACCOUNT
+    scenario: readFileSync('scenarios/differential/zeropage-enoent-prepares-anon-vma.yaml', 'utf8'),
+    measure: (r) => [errno(r, 'zp'), r.observation.snapshots.final!.vma_count], withIt: ['ENOENT', 3], without: ['ENOENT', 2],
+  },
+  {
     patch: PATCH.vmaLockDelayAnonVmaCheck, base: 'v6.18',
     scenario: `
 name: missing-round-trip

@@ -8,7 +8,8 @@ import { probeHost, hostSpec, formatCaps, measuredConfig, specCommandLine, SpecO
 import { HostError } from '../host/executor.js';
 import { parseSeconds } from '../sched/budget.js';
 import { missingCapability } from '../host/requirements.js';
-import { runOnHost, type HostRun } from '../host/run.js';
+import { runOnHost, modelPlacement, type HostRun } from '../host/run.js';
+import { runScenario } from '../run.js';
 import { differential } from '../host/differential.js';
 import { compareSummary, relativize, CompareRow } from '../host/compare.js';
 import { loadKnownDifferences } from '../host/known.js';
@@ -154,7 +155,14 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
       process.stderr.write(`mmsim host: skipped ${file}: ${why}\n`);
       return 3;
     }
-    const r = await runOnHost(sc, spec.name, caps.release, { timeoutMs, schedule: o.schedule });
+    // the model's placement of the mappings within 2 MiB, which the executor follows (as --compare does)
+    let placement: Record<string, number> | undefined;
+    try {
+      placement = modelPlacement(runScenario(sc, spec, { schedule: o.schedule }).observation);
+    } catch {
+      placement = undefined;
+    }
+    const r = await runOnHost(sc, spec.name, caps.release, { timeoutMs, schedule: o.schedule, placement });
     if (r.kind !== 'ok') {
       if (o.json) out(JSON.stringify({ ok: false, reason: r.reason }));
       else out(pc.red(`${sc.name} on Linux ${caps.release}: ${r.reason}`));

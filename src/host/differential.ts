@@ -6,7 +6,7 @@ import { runScenario, RunResult } from '../run.js';
 import { evalExpectations, ExpectResult } from '../scenario/outcome.js';
 import { probeHost, hostSpec, HostCaps, SpecOverrides } from './probe.js';
 import { missingCapability } from './requirements.js';
-import { runOnHost, checkHostLimits, HostRun, HostRunOptions } from './run.js';
+import { runOnHost, checkHostLimits, HostRun, HostRunOptions, modelPlacement } from './run.js';
 import { compareObservations, CompareRow, KnownDifference } from './compare.js';
 
 export type Differential =
@@ -53,6 +53,7 @@ export async function differential(sc: CompiledScenario, known: KnownDifference[
   const why = missingCapability(sc, caps, spec);
   if (why) return { kind: 'skipped', reason: why };
   const model = runScenario(sc, spec, { schedule: opts.schedule, trace: true });
+  opts = { ...opts, placement: modelPlacement(model.observation) };
   const host = await runOnHost(sc, spec.name, caps.release, opts);
   if (host.kind !== 'ok') return { kind: 'ran', caps, spec, note, host, model, hostExpectations: [], rows: [], vmstatRuns: 1 };
   let rows = compareObservations(sc, model.observation, host.observation, known);

@@ -12,6 +12,7 @@ import { BudgetExceeded } from '../sched/budget.js';
 import { ERRNO_NAME } from '../kernel/include/errno.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { runExecutor } from './executor.js';
+import { MMAP_BASE } from '../kernel/mm/mmap.js';
 
 export interface HostRunOptions {
   /** thread names, one per step, then the default policy (as `mmsim run --schedule`) */
@@ -24,6 +25,23 @@ export interface HostRunOptions {
   stepLimit?: number;
   /** told the executor's pid (= its process group) */
   onSpawn?: (pid: number) => void;
+  /**
+   * per mapping name, how far below its top (MMAP_BASE) the model placed it (modelPlacement): the
+   * executor lays the mappings without a fixed address out the same way below a 2 MiB-aligned top of
+   * its own, since whether a range can hold a THP, where a PMD is split and which mappings share a page
+   * table depend on the layout within 2 MiB blocks
+   */
+  placement?: Record<string, number>;
+}
+
+/** how far below MMAP_BASE the model placed each of its mappings (what HostRunOptions.placement takes) */
+export function modelPlacement(obs: Observation): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [name, m] of Object.entries(obs.mappings)) {
+    const d = MMAP_BASE - Number(BigInt(m.addr));
+    if (d > 0) out[name] = d;
+  }
+  return out;
 }
 
 /** what the executor prints (native/mmsim-exec.c run_scenario) */
@@ -84,6 +102,7 @@ export function executorPlan(sc: CompiledScenario, opts: HostRunOptions): string
       schedule: opts.schedule ? parseSchedule(opts.schedule) : null,
       step_timeout_ms: opts.stepTimeoutMs ?? 5000,
       step_limit: opts.stepLimit ?? DEFAULT_STEP_LIMIT,
+      placement: opts.placement ?? null,
     },
   });
 }

@@ -328,6 +328,11 @@ const rows = {
     author: 'Muhammad Usama Anjum', release: 'v6.7', kind: 'upstream',
     summary: 'the PAGEMAP_SCAN ioctl on /proc/PID/pagemap: page categories per range, and write-protect of written pages (WP_ASYNC VMAs)',
   },
+  mprotectUnaccountUnfaulted: {
+    id: 'mprotect-unaccount-unfaulted', commit: '9b9143298585', subject: 'mm/mprotect: allow unfaulted VMAs to be unaccounted on mprotect()',
+    author: 'Lorenzo Stoakes', release: 'v6.7', kind: 'upstream',
+    summary: 'mprotect_fixup drops VM_ACCOUNT from a private anonymous range that becomes read-only before its first fault (no anon_vma), so it no longer merges with a faulted read-only neighbour that keeps the flag',
+  },
   uffdMove: {
     id: 'uffd-move', commit: 'adef440691ba', subject: 'userfaultfd: UFFDIO_MOVE uABI',
     author: 'Andrea Arcangeli', release: 'v6.8', kind: 'upstream',
@@ -350,6 +355,11 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.10', kind: 'upstream',
     summary: 'MADV_POPULATE_* populates the range in one GUP walk that stops at the first hole with ENOMEM; before, the madvise VMA walk skipped holes, populated the VMAs after them and failed with ENOMEM at the end',
     requires: ['madv-populate'],
+  },
+  uffdMfillVmaLock: {
+    id: 'uffd-mfill-vma-lock', commit: '867a43a34ff8', subject: 'userfaultfd: use per-vma locks in userfaultfd operations',
+    author: 'Lokesh Gidra', release: 'v6.9', kind: 'upstream',
+    summary: 'UFFDIO_COPY/ZEROPAGE look the VMA up and give a private writable one its anon_vma before checking that the range is registered: a refused call (ENOENT) leaves the VMA with an anon_vma (MADV_COLLAPSE of it is then allowed, merges see it faulted)',
   },
   vmaLockDelayAnonVmaCheck: {
     id: 'vma-lock-delay-anon-vma-check', commit: 'a373baed5a9d', subject: 'mm: delay the check for a NULL anon_vma',
@@ -424,6 +434,11 @@ const rows = {
     author: 'Lance Yang', release: 'v6.18', kind: 'upstream',
     summary: 'the zero-page PTE that replaces a zero-filled page at split keeps the soft-dirty and uffd-wp bits of its migration entry (before, both were lost: a write-protected zero page wrote without a message); Cc: stable, in 6.12.y',
     requires: ['thp-split-remap-zeropage'],
+  },
+  vmaMergeUnfaultedAnon: {
+    id: 'vma-merge-unfaulted-anon', commit: '879bca0a2c4f', subject: 'mm/vma: fix incorrectly disallowed anonymous VMA merges',
+    author: 'Lorenzo Stoakes', release: 'v6.16', kind: 'upstream',
+    summary: 'a faulted range whose VMA changes may merge into an unfaulted neighbour (which takes its anon_vma) unless the VMA was forked; before, is_mergeable_anon_vma refused it, as the unfaulted neighbour\'s empty anon_vma_chain is not a single link',
   },
   collapseNoneEbusy: {
     id: 'collapse-none-ebusy', commit: 'ac492b9c70ca', subject: 'mm/khugepaged: skip shmem with userfaultfd',

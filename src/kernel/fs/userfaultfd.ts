@@ -395,17 +395,7 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   let vm_flags = 0;
   if (mode & UFFDIO_REGISTER_MODE_MISSING) vm_flags |= VM_UFFD_MISSING;
   if (mode & UFFDIO_REGISTER_MODE_WP) vm_flags |= VM_UFFD_WP;
-  for (const v of vs.slice()) {
-    // nothing to do for a VMA this uffd already tracks in every mode asked for (no split, no flag change)
-    if (v.uffd === ctx && (v.vm_flags & vm_flags) === vm_flags) continue;
-    const s = Math.max(start, v.vm_start), e = Math.min(end, v.vm_end);
-    vma_modify(k, mm, v, s, e, (x) => {
-      // a VMA that loses VM_UFFD_WP here keeps its uffd-wp bits and markers
-      if ((x.vm_flags & VM_UFFD_WP) && !(vm_flags & VM_UFFD_WP)) x.uffd_wp_left = true;
-      x.vm_flags = ((x.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) | vm_flags) >>> 0;
-      x.uffd = ctx;
-    });
-  }
+  userfaultfd_register_range(k, ctx, vs[0]!, vm_flags, start, end);
   let ioctls = range_ioctls(k);
   if (k.has(PATCH.uffdMinorHugetlbfs)) {
     if (!(mode & UFFDIO_REGISTER_MODE_WP)) ioctls &= ~(1 << _UFFDIO_WRITEPROTECT);
@@ -415,7 +405,52 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   return BigInt(ioctls);
 }
 
-/** UFFDIO_UNREGISTER: from f369b07c8614 (v6.0) WP-mode ranges are un-protected first; waiters are woken */
+/**
+ * mm/userfaultfd.c userfaultfd_register_range() @v6.18: each VMA of the range is put in the context with
+ * the modes asked for (merged with a neighbour that already has them, or split off), except one already
+ * in this context with at least those modes, which is left as it is
+ */
+function userfaultfd_register_range(k: Kernel, ctx: UserfaultfdCtx, first: VmArea, vm_flags: number, start: number, end: number): void {
+  const mm = ctx.mm;
+  let vma: VmArea | undefined = first;
+  while (vma && vma.vm_start < end) {
+    let next: VmArea = vma;
+    if (!(vma.uffd === ctx && (vma.vm_flags & vm_flags) === vm_flags)) {
+      if (vma.vm_start > start) start = vma.vm_start;
+      const vma_end = Math.min(end, vma.vm_end);
+      // the 2018 branch kept the modes a VMA had (new_flags = vm_flags | the old ones); upstream, from the
+      // first release with WP mode, the modes asked for replace them
+      const keep = k.has(PATCH.uffdWp2018Branch) ? 0 : VM_UFFD_MISSING | VM_UFFD_WP;
+      const new_flags = ((vma.vm_flags & ~keep) | vm_flags) >>> 0;
+      const lostWp = (vma.vm_flags & VM_UFFD_WP) !== 0 && (new_flags & VM_UFFD_WP) === 0;
+      next = vma_modify(k, mm, vma, start, vma_end, { vm_flags: new_flags, uffd_ctx: ctx });
+      // userfaultfd_set_ctx: the VMA that now covers the range, whichever it is
+      next.uffd = ctx;
+      // a range that loses VM_UFFD_WP here keeps its uffd-wp bits and markers (debug_vm bookkeeping)
+      if (lostWp) next.uffd_wp_left = true;
+      next.vm_flags = ((next.vm_flags & ~keep) | vm_flags) >>> 0;
+    }
+    start = next.vm_end;
+    vma = mm.vmas[mm.vmas.indexOf(next) + 1];
+  }
+}
+
+/**
+ * mm/userfaultfd.c userfaultfd_clear_vma() @v6.18: a WP registration's protection goes first
+ * (f369b07c8614, v6.0), then the range leaves the context (vma_modify_flags_uffd, userfaultfd_reset_ctx)
+ */
+function userfaultfd_clear_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): VmArea {
+  if (k.has(PATCH.uffdUnregisterResetsWp) && (vma.vm_flags & VM_UFFD_WP)) uffd_wp_range(k, vma, start, end - start, false);
+  const v = vma_modify(k, mm, vma, start, end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, uffd_ctx: null });
+  v.uffd = null;
+  v.vm_flags = (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+  return v;
+}
+
+/**
+ * fs/userfaultfd.c userfaultfd_unregister() @v6.18: a MISSING registration wakes the faults waiting in
+ * its range (a WP-only one does not); from f369b07c8614 (v6.0) WP-mode ranges are un-protected first
+ */
 export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): void {
   needApi(ctx);
   validate_range(start, len);
@@ -423,16 +458,22 @@ export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: nu
   const end = start + len;
   const vs = vmas_in(mm, start, end);
   if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
-  for (const v of vs.slice()) {
-    if (!v.uffd) continue;
-    if (v.uffd !== ctx) fail('EBUSY', 'the range is registered with another userfaultfd');
-    const s = Math.max(start, v.vm_start), e = Math.min(end, v.vm_end);
-    if (k.has(PATCH.uffdUnregisterResetsWp) && (v.vm_flags & VM_UFFD_WP)) uffd_wp_range(k, v, s, e - s, false);
-    wake_userfault(k, ctx, s, e - s);
-    vma_modify(k, mm, v, s, e, (x) => {
-      x.vm_flags = (x.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
-      x.uffd = null;
-    });
+  // the VMAs of the range in turn, each (but an unregistered one) taken out of the context and merged
+  // with a neighbour where it can (userfaultfd_clear_vma)
+  let vma: VmArea | undefined = vs[0];
+  let s = start;
+  while (vma && vma.vm_start < end) {
+    let next: VmArea = vma;
+    if (vma.uffd) {
+      if (vma.uffd !== ctx) fail('EBUSY', 'the range is registered with another userfaultfd');
+      if (vma.vm_start > s) s = vma.vm_start;
+      const vma_end = Math.min(end, vma.vm_end);
+      // only a MISSING registration wakes the faults waiting in the range
+      if (vma.vm_flags & VM_UFFD_MISSING) wake_userfault(k, ctx, s, vma_end - s);
+      next = userfaultfd_clear_vma(k, mm, vma, s, vma_end);
+    }
+    s = next.vm_end;
+    vma = mm.vmas[mm.vmas.indexOf(next) + 1];
   }
   k.tr?.emit('uffdio_unregister', 'userfaultfd_unregister', { uffd: ctx.name, start, end });
 }

@@ -12,10 +12,21 @@ export interface FingerprintIds {
 }
 
 let anonVmaIds = 0;
-/** struct anon_vma: VMAs split from one another share it; fork gives the child a new one (chained) */
+/**
+ * struct anon_vma (include/linux/rmap.h): VMAs split from one another share it; fork gives the child a
+ * new one whose parent is the parent VMA's. Immutable here: the kernel's counters (num_children,
+ * num_active_vmas) and whether its interval tree is empty are counted from the VMAs' anon_vma and
+ * anon_vma_chain when needed (mm/vma.ts), so machine snapshots can share these objects.
+ */
 export class AnonVma {
   readonly id = ++anonVmaIds;
-  constructor(readonly root: AnonVma | null = null) {}
+  /** null: this is a root (its own root and parent) */
+  readonly root: AnonVma | null;
+  readonly parent: AnonVma | null;
+  constructor(parent: AnonVma | null = null) {
+    this.parent = parent;
+    this.root = parent ? parent.root ?? parent : null;
+  }
 }
 
 export class VmArea {
@@ -26,6 +37,11 @@ export class VmArea {
   vm_flags_hi = 0;
   vm_page_prot: Pte;
   anon_vma: AnonVma | null = null;
+  /**
+   * the anon_vmas of vma->anon_vma_chain, newest first (anon_vma_chain_link adds at the head): its own
+   * anon_vma and, in a forked child, those of its ancestors; empty until the VMA is first faulted
+   */
+  anon_vma_chain: AnonVma[] = [];
   /** vm_userfaultfd_ctx.ctx */
   uffd: UserfaultfdCtx | null = null;
   vm_pgoff: number;
@@ -56,6 +72,8 @@ export class VmArea {
     h.pair(this.vm_page_prot.lo, this.vm_page_prot.hi);
     h.num(this.vm_pgoff);
     h.u32(ids.anonVma(this.anon_vma));
+    h.u32(this.anon_vma_chain.length);
+    for (const a of this.anon_vma_chain) h.u32(ids.anonVma(a));
     h.u32(ids.ctx(this.uffd));
   }
 
@@ -64,6 +82,7 @@ export class VmArea {
     const v = new VmArea(this.vm_start, this.vm_end, this.vm_flags, this.vm_page_prot.clone(), this.vm_pgoff, this.label);
     v.vm_flags_hi = this.vm_flags_hi;
     v.anon_vma = this.anon_vma;
+    v.anon_vma_chain = this.anon_vma_chain.slice();
     v.uffd = this.uffd;
     v.uffd_wp_left = this.uffd_wp_left;
     return v;

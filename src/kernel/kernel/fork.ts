@@ -3,7 +3,8 @@
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { AnonVma, MmStruct, VmArea } from '../include/mm_types.js';
+import { MmStruct, VmArea } from '../include/mm_types.js';
+import { anon_vma_fork, unlink_anon_vmas } from '../mm/vma.js';
 import { VM_DONTCOPY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE } from '../include/vm_flags.js';
 import { UFFD_FEATURE } from '../include/uapi.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -25,7 +26,10 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
   for (const v of parent.vmas) {
     if (v.vm_flags & VM_DONTCOPY) continue;
     const c = v.dup();
-    c.anon_vma = v.anon_vma ? new AnonVma(v.anon_vma) : null;
+    // a VM_WIPEONFORK VMA gets its anon_vma at its first fault; the others are linked to the parent's
+    // anon_vmas and get one of their own (anon_vma_fork)
+    if (v.vm_flags & VM_WIPEONFORK) unlink_anon_vmas(c);
+    else anon_vma_fork(k, c, v);
     // dup_userfaultfd: without UFFD_FEATURE_EVENT_FORK the child is not registered
     if (c.uffd && !(c.uffd.features & UFFD_FEATURE.event_fork)) {
       c.uffd = null;

@@ -16,7 +16,7 @@ import { PATCH } from '../../profiles/patches.js';
 
 /** one violated assertion: which check, and a dump of what it saw */
 export interface VmBug {
-  /** the check: vma, pgtable, freed-folio, pmd-leaf, compound, mapcount, refcount, folio-leak, rss, uffd-ctx, uffd-wp */
+  /** the check: vma, anon-vma, pgtable, freed-folio, pmd-leaf, compound, mapcount, refcount, folio-leak, rss, uffd-ctx, uffd-wp */
   check: string;
   what: string;
 }
@@ -98,6 +98,12 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
     if (registered && !v.uffd) bug('uffd-ctx', `mm ${mm.id}: ${dump_vma(v)} has VM_UFFD_* flags but no userfaultfd context`);
     if (!registered && v.uffd) bug('uffd-ctx', `mm ${mm.id}: ${dump_vma(v)} has a userfaultfd context (${v.uffd.name}) but no VM_UFFD_* flag`);
     if (v.uffd && v.uffd.mm !== mm) bug('uffd-ctx', `mm ${mm.id}: ${dump_vma(v)} is registered with uffd ${v.uffd.name} of mm ${v.uffd.mm.id}`);
+    // anon_vma: a VMA is linked to its own anon_vma (anon_vma_chain), and every anon_vma of its chain
+    // has the same root; an unfaulted VMA has neither
+    const chain = v.anon_vma_chain;
+    if (v.anon_vma && !chain.includes(v.anon_vma)) bug('anon-vma', `mm ${mm.id}: ${dump_vma(v)} is not linked to its own anon_vma`);
+    if (!v.anon_vma && chain.length) bug('anon-vma', `mm ${mm.id}: ${dump_vma(v)} has no anon_vma but an anon_vma_chain of ${chain.length}`);
+    if (chain.some((a) => (a.root ?? a) !== (chain[0]!.root ?? chain[0]))) bug('anon-vma', `mm ${mm.id}: ${dump_vma(v)} is linked to anon_vmas of different roots`);
   }
   const confined = uffdWpConfined(k);
   const vmaAt = (addr: number): VmArea | null => k.vma_lookup(mm, addr);
@@ -147,6 +153,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
           bug('pmd-leaf', `mm ${mm.id}: huge PMD at ${hex(addr)} maps pfn ${hex(pfn)} of ${dump_folio(k, slot)}: not the head of a PMD-order folio`);
           continue;
         }
+        if (v && !v.anon_vma && f.test(slot, PG_anon)) bug('anon-vma', `mm ${mm.id}: huge PMD at ${hex(addr)} maps an anonymous THP in ${dump_vma(v)}, which has no anon_vma`);
         counts.pmd.set(slot, (counts.pmd.get(slot) ?? 0) + 1);
         if (f.test(slot, PG_anon)) rss += HPAGE_PMD_NR;
         continue;
@@ -173,6 +180,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
         bug('freed-folio', `mm ${mm.id}: PTE at ${hex(addr)} maps pfn ${hex(pfn)}, a page table`);
         continue;
       }
+      if (v && !v.anon_vma && f.test(slot, PG_anon)) bug('anon-vma', `mm ${mm.id}: PTE at ${hex(addr)} maps an anonymous page in ${dump_vma(v)}, which has no anon_vma`);
       let per = counts.pte.get(slot);
       if (!per) counts.pte.set(slot, (per = new Int32Array(f.nrPages(slot))));
       per[pfn - f.pfn[slot]!]!++;

@@ -10,7 +10,8 @@ import { PATCH } from '../../profiles/patches.js';
 import { PG_anon, PG_deferred_split, PG_dirty, PG_mlocked, PG_zero } from './folio.js';
 import { folio_add_anon_rmap_ptes, folio_add_new_anon_rmap, folio_remove_rmap_pmd } from './rmap.js';
 import { Slot, tableEntry, pte_index, PageTable, LEVEL_PMD, LEVEL_PTE } from './pgtable.js';
-import { anon_vma_prepare, maybe_mkwrite, mm_forbids_zeropage, VmFault, transparent_hugepage_enabled, thp_range_in_vma, follow_pfn } from './memory.js';
+import { maybe_mkwrite, mm_forbids_zeropage, VmFault, transparent_hugepage_enabled, thp_range_in_vma, follow_pfn } from './memory.js';
+import { anon_vma_prepare } from './vma.js';
 import { handle_userfault, userfaultfd_huge_pmd_wp, userfaultfd_missing, userfaultfd_wp_2018, userfaultfd_wp_async } from '../fs/userfaultfd.js';
 import { VM_UFFD_MISSING } from '../include/vm_flags.js';
 import { can_change_pmd_writable } from './mprotect.js';
@@ -46,7 +47,7 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault): number {
   const vma = vmf.vma;
   const haddr = haddrOf(vmf.address);
   if (!thp_range_in_vma(vma, haddr)) return VM_FAULT_FALLBACK;
-  anon_vma_prepare(vma);
+  anon_vma_prepare(vmf.mm, vma);
   if (!(vmf.flags & FAULT_FLAG_WRITE) && !mm_forbids_zeropage(k, vmf.mm) && k.config.use_zero_page) {
     // a read fault maps the huge zero page
     const zslot = k.hugeZeroFolio();

@@ -13,17 +13,25 @@ import { userfaultfd_armed } from '../fs/userfaultfd.js';
 import { vmas_in } from './mmap.js';
 import { VM_NOHUGEPAGE, VM_WRITE } from '../include/vm_flags.js';
 
-type ScanResult = 'succeed' | 'pmd_mapped' | 'pte_uffd_wp' | 'exceed_none_pte' | 'page_not_anon' | 'vma_check';
+type ScanResult = 'succeed' | 'pmd_mapped' | 'pmd_null' | 'pmd_none' | 'pte_uffd_wp' | 'exceed_none_pte' | 'page_not_anon' | 'vma_check';
 
-/** hpage_collapse_scan_pmd: can this 2 MiB be collapsed? */
+/** the results madvise_collapse goes on after (its "whitelisted set"); any other failure ends the call */
+const SCAN_CONTINUE: ReadonlySet<ScanResult> = new Set(['pmd_null', 'pte_uffd_wp']);
+
+/**
+ * mm/khugepaged.c hpage_collapse_scan_pmd() @v6.18, for MADV_COLLAPSE (no max_ptes_* limits): can this
+ * 2 MiB be collapsed? No PMD table is SCAN_PMD_NULL (the walk goes on), an empty PMD SCAN_PMD_NONE (it
+ * ends), as find_pmd_or_thp_or_none says. A range without a writable PTE is collapsed too (6.18 dropped
+ * SCAN_PAGE_RO; see docs/fidelity.md)
+ */
 function scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number): ScanResult {
   const g = k.pgt;
   const pmd = k.pmdSlot(mm, haddr);
-  if (!pmd) return 'exceed_none_pte';
+  if (!pmd) return 'pmd_null';
   const pmdv = pmd.t.get(pmd.i, new Pte());
   if (g.pmd_trans_huge(pmdv)) return 'pmd_mapped';
   const t = k.pteTable(mm, pmd);
-  if (!t) return 'exceed_none_pte';
+  if (!t) return 'pmd_none';
   const e = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     t.get(i, e);
@@ -115,6 +123,10 @@ function thp_vma_allowable_collapse(vma: VmArea): boolean {
 function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): void {
   const hstart = Math.ceil(start / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
   const hend = Math.floor(end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+  // a range inside one 2 MiB block that does not start on it: hstart passes hend, and the kernel's
+  // "thps == (hend - hstart) >> HPAGE_PMD_SHIFT" compares 0 with a huge unsigned count, so it fails with
+  // the errno of its initial SCAN_FAIL
+  if (hstart > hend) fail('EINVAL', 'MADV_COLLAPSE of a range that holds no aligned 2 MiB block and does not start on one');
   let last: ScanResult = 'succeed';
   let thps = 0, done = 0;
   for (let a = hstart; a < hend; a += HPAGE_PMD_SIZE) {
@@ -133,7 +145,7 @@ function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): vo
     } else {
       last = r;
       k.tr?.emit('collapse', 'madvise_collapse', { addr: a, result: r });
-      if (r !== 'pte_uffd_wp') break; // SCAN_PTE_UFFD_WP is in the "keep going" list
+      if (!SCAN_CONTINUE.has(r)) break;
     }
   }
   if (done === thps) return;

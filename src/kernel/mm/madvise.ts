@@ -86,32 +86,27 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
     k.tr?.emit('madvise', 'do_madvise', { start, end, advice: name });
     return madvise_populate(k, mm, start, end, advice === MADV.populate_write);
   }
-  const vs = vmas_in(mm, start, end);
-  let unmapped = vs.length === 0;
-  let at = start;
-  for (const v of vs) {
-    if (v.vm_start > at) unmapped = true;
-    at = v.vm_end;
-  }
-  if (at < end) unmapped = true;
+  let unmapped = false;
   k.tr?.emit('madvise', 'do_madvise', { start, end, advice: name });
-  if (advice === MADV.collapse) {
-    madvise_collapse(k, mm, start, end);
-  } else {
-    for (const v of vs.slice()) {
-      const s = Math.max(start, v.vm_start), e = Math.min(end, v.vm_end);
-      if (advice === MADV.dontneed || advice === MADV.free) {
-        if (v.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
-        if (advice === MADV.free) madvise_free_single_vma(k, mm, v, s, e);
-        else unmap_page_range(k, mm, v, s, e);
-        continue;
-      }
-      if (advice === MADV.remove) madvise_remove(v);
-      if (advice === MADV.cold || advice === MADV.pageout) madvise_cold_or_pageout(v, advice === MADV.pageout);
-      const nf = madvise_flags(k, v, advice);
-      if (nf === null || nf === v.vm_flags) continue;
-      vma_modify(k, mm, v, s, e, (x) => { x.vm_flags = nf; });
+  // madvise_walk_vmas: each VMA of the range in turn; a hole is skipped and makes the call ENOMEM at
+  // the end, an error stops it; after a VMA changed, the walk goes on after the VMA that now covers it
+  let vma = k.find_vma(mm, start);
+  let s = start;
+  for (;;) {
+    if (!vma) {
+      unmapped = true;
+      break;
     }
+    if (s < vma.vm_start) {
+      unmapped = true;
+      s = vma.vm_start;
+      if (s >= end) break;
+    }
+    const tmp = Math.min(vma.vm_end, end);
+    const after = madvise_vma_behavior(k, mm, vma, s, tmp, advice);
+    s = Math.max(tmp, after.vm_end);
+    if (s >= end) break;
+    vma = k.find_vma(mm, after.vm_end);
   }
   if (unmapped) fail('ENOMEM', 'part of the range is not mapped');
   return null;
@@ -210,6 +205,31 @@ function populate_range(k: Kernel, mm: MmStruct, c: PopulateCont): MadviseResult
     const errno = r === ERRNO.EINTR || r === ERRNO.EINVAL || r === ERRNO.EHWPOISON || r === ERRNO.EFAULT ? r : ERRNO.ENOMEM;
     throw new SyscallError(errno, `populate at 0x${c.gup.addr.toString(16)}: ${why}`);
   }
+}
+
+/**
+ * mm/madvise.c madvise_vma_behavior() @v6.18 for one VMA's part [start, end) of the range: returns the
+ * VMA that covers it afterwards (madvise_update_vma may have merged it into a neighbour)
+ */
+function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number, end: number, advice: number): VmArea {
+  if (advice === MADV.collapse) {
+    madvise_collapse(k, mm, start, end);
+    return v;
+  }
+  if (advice === MADV.dontneed || advice === MADV.free) {
+    if (v.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
+    if (advice === MADV.free) madvise_free_single_vma(k, mm, v, start, end);
+    else unmap_page_range(k, mm, v, start, end);
+    return v;
+  }
+  if (advice === MADV.remove) madvise_remove(v);
+  if (advice === MADV.cold || advice === MADV.pageout) madvise_cold_or_pageout(v, advice === MADV.pageout);
+  const nf = madvise_flags(k, v, advice);
+  if (nf === null || nf === v.vm_flags) return v;
+  // madvise_update_vma: vma_modify_flags, then vm_flags_reset on the VMA that covers the range
+  const x = vma_modify(k, mm, v, start, end, { vm_flags: nf });
+  x.vm_flags = nf;
+  return x;
 }
 
 /** madvise_remove (mm/madvise.c @v4.19..v6.18): it punches a hole in the file behind a VMA; anonymous memory has none */

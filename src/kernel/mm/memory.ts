@@ -5,7 +5,8 @@ import { Pte } from '../arch/x86/include/pte.js';
 import {
   HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_RW, _PAGE_SOFT_DIRTY,
 } from '../arch/x86/include/pgtable_types.js';
-import { MmStruct, VmArea, AnonVma } from '../include/mm_types.js';
+import { MmStruct, VmArea } from '../include/mm_types.js';
+import { anon_vma_prepare } from './vma.js';
 import { VM_SHARED, VM_WRITE, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_UFFD_WP } from '../include/vm_flags.js';
 import {
   FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_FALLBACK, VM_FAULT_MAJOR,
@@ -51,10 +52,6 @@ export function vm_normal_page(k: Kernel, _vma: VmArea, e: Pte): number {
   return k.folios.slotOf(pfn);
 }
 
-/** anon_vma_prepare */
-export function anon_vma_prepare(vma: VmArea): void {
-  vma.anon_vma ??= new AnonVma();
-}
 
 /** hugepage_vma_check / thp_vma_allowable_order for a fault: THP enabled for this VMA? */
 export function transparent_hugepage_enabled(k: Kernel, vma: VmArea): boolean {
@@ -213,7 +210,7 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
     return 0;
   }
   if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
-  anon_vma_prepare(vma);
+  anon_vma_prepare(vmf.mm, vma);
   const fslot = k.folios.alloc(0, 0);
   const pfn = k.folios.pfn[fslot]!;
   g.pfn_pte(entry, pfn, vma.vm_page_prot);
@@ -353,7 +350,7 @@ export function wp_page_reuse(k: Kernel, vmf: VmFault, slot: number): number {
 export function wp_page_copy(k: Kernel, vmf: VmFault, oldSlot: number): number {
   const g = k.pgt;
   const vma = vmf.vma;
-  anon_vma_prepare(vma);
+  anon_vma_prepare(vmf.mm, vma);
   const nslot = k.folios.alloc(0, 0);
   const npfn = k.folios.pfn[nslot]!;
   const oldPfn = g.pte_pfn(vmf.orig_pte);

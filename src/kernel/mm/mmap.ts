@@ -1,7 +1,9 @@
-// VMA bookkeeping: mmap_region, do_vmi_munmap, __split_vma, vma_merge and free_pgtables
-// (mm/mmap.c @v4.19; mm/vma.c @v6.12), reduced to private anonymous memory.
+// VMA bookkeeping: mmap_region, do_vmi_munmap and free_pgtables (mm/mmap.c @v4.19; mm/vma.c @v6.18),
+// reduced to private anonymous memory; merging and splitting are in vma.ts.
 import type { Kernel } from '../kernel.js';
-import { MmStruct, VmArea, AnonVma } from '../include/mm_types.js';
+import { MmStruct, VmArea } from '../include/mm_types.js';
+import { __split_vma, vma_merge_new_range, unlink_anon_vmas } from './vma.js';
+export { __split_vma, vma_modify } from './vma.js';
 import {
   VM_ACCOUNT, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_READ, VM_SHARED,
   VM_SOFTDIRTY, VM_WRITE, VM_EXEC,
@@ -12,7 +14,7 @@ import {
 import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
 import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { fail, notModelled } from '../include/errno.js';
-import { unmap_page_range, split_huge_pmd_address } from './memory.js';
+import { unmap_page_range } from './memory.js';
 import { PATCH } from '../../profiles/patches.js';
 import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable } from './pgtable.js';
 
@@ -97,76 +99,23 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
   return mmap_region(k, mm, addr, len, vm_flags, a.label);
 }
 
-/** mmap_region: unmap what is there, then add (or merge) the new VMA; new VMAs are soft-dirty */
+/**
+ * mm/vma.c __mmap_region() @v6.18: unmap what is there, then extend a neighbour over the range
+ * (vma_merge_new_range) or add a new VMA; a new or expanded VMA is soft-dirty
+ */
 export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, vm_flags: number, label: string): number {
   do_munmap(k, mm, addr, len);
-  if (k.config.soft_dirty && k.has(PATCH.softDirtyVmaReuse)) vm_flags |= VM_SOFTDIRTY;
-  const vma = new VmArea(addr, addr + len, vm_flags, vm_get_page_prot(vm_flags), Math.floor(addr / PAGE_SIZE), label);
-  insertVma(mm, vma);
-  vma_set_page_prot(vma);
-  vma_merge_around(k, mm, vma);
+  const softdirty = k.config.soft_dirty && k.has(PATCH.softDirtyVmaReuse);
+  const pgoff = Math.floor(addr / PAGE_SIZE);
+  let vma = vma_merge_new_range(k, mm, addr, addr + len, vm_flags, pgoff);
+  if (!vma) {
+    vma = new VmArea(addr, addr + len, vm_flags, vm_get_page_prot(vm_flags), pgoff, label);
+    insertVma(mm, vma);
+    vma_set_page_prot(vma);
+  }
+  if (softdirty) vma.vm_flags = (vma.vm_flags | VM_SOFTDIRTY) >>> 0;
   k.tr?.emit('mmap', 'mmap_region', { start: addr, end: addr + len, vm_flags: vm_flags >>> 0, label });
   return addr;
-}
-
-/** is_mergeable_vma + is_mergeable_anon_vma + uffd ctx equality (VM_SOFTDIRTY is ignored) */
-function can_merge(a: VmArea, b: VmArea): boolean {
-  if (a.vm_end !== b.vm_start) return false;
-  if (((a.vm_flags ^ b.vm_flags) & ~VM_SOFTDIRTY) !== 0 || a.vm_flags_hi !== b.vm_flags_hi) return false;
-  if (a.uffd !== b.uffd) return false;
-  if (a.anon_vma && b.anon_vma && a.anon_vma !== b.anon_vma) return false;
-  if (b.vm_pgoff !== a.vm_pgoff + (a.vm_end - a.vm_start) / PAGE_SIZE) return false;
-  return true;
-}
-
-/** vma_merge: fold vma into its neighbours where they are compatible; returns the surviving VMA */
-export function vma_merge_around(k: Kernel, mm: MmStruct, vma: VmArea): VmArea {
-  let i = mm.vmas.indexOf(vma);
-  let cur = vma;
-  const next = mm.vmas[i + 1];
-  if (next && can_merge(cur, next)) {
-    cur.vm_end = next.vm_end;
-    cur.vm_flags |= next.vm_flags & VM_SOFTDIRTY;
-    cur.anon_vma ??= next.anon_vma;
-    cur.uffd_wp_left ||= next.uffd_wp_left;
-    mm.vmas.splice(i + 1, 1);
-    k.tr?.emit('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
-  }
-  const prev = i > 0 ? mm.vmas[i - 1] : undefined;
-  if (prev && can_merge(prev, cur)) {
-    prev.vm_end = cur.vm_end;
-    prev.vm_flags |= cur.vm_flags & VM_SOFTDIRTY;
-    prev.anon_vma ??= cur.anon_vma;
-    prev.uffd_wp_left ||= cur.uffd_wp_left;
-    mm.vmas.splice(i, 1);
-    cur = prev;
-    k.tr?.emit('vma_merge', 'vma_merge', { start: cur.vm_start, end: cur.vm_end });
-  }
-  return cur;
-}
-
-/** __split_vma: split at addr (vma_adjust_trans_huge splits a huge PMD that straddles addr) */
-export function __split_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number): VmArea {
-  if (addr % PAGE_SIZE !== 0 || addr <= vma.vm_start || addr >= vma.vm_end) throw new Error('bad split');
-  if (addr % PMD_SIZE !== 0) split_huge_pmd_address(k, mm, vma, addr);
-  const tail = vma.dup();
-  tail.vm_start = addr;
-  tail.vm_pgoff = vma.vm_pgoff + (addr - vma.vm_start) / PAGE_SIZE;
-  vma.vm_end = addr;
-  mm.vmas.splice(mm.vmas.indexOf(vma) + 1, 0, tail);
-  return tail;
-}
-
-/**
- * vma_modify: make [start,end) a VMA of its own (splitting at the edges), apply `change` to it, then
- * merge it with its neighbours (mprotect_fixup, madvise_update_vma, userfaultfd_register).
- */
-export function vma_modify(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, change: (v: VmArea) => void): VmArea {
-  let v = vma;
-  if (start > v.vm_start) v = __split_vma(k, mm, v, start);
-  if (end < v.vm_end) __split_vma(k, mm, v, end);
-  change(v);
-  return vma_merge_around(k, mm, v);
 }
 
 /** the VMAs that intersect [start, end), in order */
@@ -192,6 +141,7 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number): 
     if (v.vm_end > end) __split_vma(k, mm, v, end);
     unmap_page_range(k, mm, v, v.vm_start, v.vm_end);
     mm.vmas.splice(mm.vmas.indexOf(v), 1);
+    unlink_anon_vmas(v); // free_pgtables
   }
   free_pgtables(k, mm, start, end);
   k.tr?.emit('munmap', 'do_vmi_munmap', { start, end });
@@ -231,7 +181,4 @@ export function find_covering_vmas(mm: MmStruct, start: number, end: number): Vm
   return at >= end ? vs : null;
 }
 
-export function new_anon_vma(): AnonVma {
-  return new AnonVma();
-}
 

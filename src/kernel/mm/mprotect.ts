@@ -5,7 +5,7 @@ import {
   HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL,
 } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
-import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_MAYEXEC, VM_MAYREAD, VM_MAYWRITE, VM_SHARED, VM_SOFTDIRTY, VM_WRITE, VM_EXEC, VM_READ } from '../include/vm_flags.js';
+import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_HUGETLB, VM_SHARED, VM_SOFTDIRTY, VM_WRITE } from '../include/vm_flags.js';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -409,44 +409,54 @@ function mprotect_try_writable(k: Kernel, vma: VmArea): boolean {
   return (vma.vm_flags & VM_WRITE) !== 0 && (vma.vm_flags & VM_SHARED) === 0;
 }
 
-/** mprotect_fixup: new flags for [start,end) of one VMA, then change_protection */
-export function mprotect_fixup(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, newflags: number): void {
-  if (newflags === vma.vm_flags) return;
-  const v = vma_modify(k, mm, vma, start, end, (x) => {
-    x.vm_flags = newflags >>> 0;
-    vma_set_page_prot(x);
-  });
+/**
+ * mm/mprotect.c mprotect_fixup() @v6.18: [start, end) of vma gets newflags (merged into a neighbour or
+ * split off, vma_modify_flags), then change_protection; returns the VMA that covers the range. A private
+ * mapping that becomes writable is charged (VM_ACCOUNT); from 9b9143298585 (v6.7) one that becomes
+ * read-only before its first fault (no anon_vma) is uncharged again
+ */
+export function mprotect_fixup(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, newflags: number): VmArea {
+  const oldflags = vma.vm_flags;
+  if (newflags === oldflags) return vma;
+  if (newflags & VM_WRITE) {
+    if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB | VM_SHARED | VM_NORESERVE))) newflags = (newflags | VM_ACCOUNT) >>> 0;
+  } else if ((oldflags & VM_ACCOUNT) && !vma.anon_vma && k.has(PATCH.mprotectUnaccountUnfaulted)) {
+    newflags = (newflags & ~VM_ACCOUNT) >>> 0;
+  }
+  const v = vma_modify(k, mm, vma, start, end, { vm_flags: newflags });
+  v.vm_flags = newflags >>> 0; // vm_flags_reset_once
+  vma_set_page_prot(v);
   const cp = mprotect_try_writable(k, v) ? MM_CP_TRY_CHANGE_WRITABLE : 0;
   change_protection(k, v, start, end, v.vm_page_prot, cp);
+  return v;
 }
 
-/** do_mprotect_pkey */
+/**
+ * mm/mprotect.c do_mprotect_pkey() @v6.18: the VMAs of the range one after another; a hole (ENOMEM) or
+ * a refused permission (EACCES) ends the call, and what was changed before it stays changed
+ */
 export function do_mprotect(k: Kernel, mm: MmStruct, start: number, len: number, prot: number): void {
   if (start % PAGE_SIZE !== 0) fail('EINVAL', 'mprotect start is not page aligned');
-  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) fail('EINVAL', 'unknown PROT_ bits');
+  if (len === 0) return;
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   const end = start + len;
-  if (end <= start) return;
-  const vs = vmas_in(mm, start, end);
-  let at = start;
-  for (const v of vs) {
-    if (v.vm_start > at) fail('ENOMEM', 'mprotect range has a hole');
-    at = v.vm_end;
-  }
-  if (at < end || vs.length === 0) fail('ENOMEM', 'mprotect range is not fully mapped');
+  if (end <= start) fail('ENOMEM', 'mprotect range wraps around');
+  if (prot & ~(PROT_READ | PROT_WRITE | PROT_EXEC)) fail('EINVAL', 'unknown PROT_ bits');
+  let vma: VmArea | undefined = vmas_in(mm, start, end)[0];
+  if (!vma || vma.vm_start > start) fail('ENOMEM', 'mprotect range starts in a hole');
   const newbits = calc_vm_prot_bits(prot);
-  for (const v of vs) {
-    if ((newbits & VM_WRITE) && !(v.vm_flags & VM_MAYWRITE)) fail('EACCES', 'PROT_WRITE without VM_MAYWRITE');
-    if ((newbits & VM_READ) && !(v.vm_flags & VM_MAYREAD)) fail('EACCES', 'PROT_READ without VM_MAYREAD');
-    if ((newbits & VM_EXEC) && !(v.vm_flags & VM_MAYEXEC)) fail('EACCES', 'PROT_EXEC without VM_MAYEXEC');
-  }
-  for (const v of vs.slice()) {
-    const s = Math.max(start, v.vm_start), e = Math.min(end, v.vm_end);
-    let newflags = ((v.vm_flags & ~VM_ACCESS_FLAGS) | newbits) >>> 0;
-    // mprotect_fixup: a private mapping that becomes writable is charged (VM_ACCOUNT)
-    if ((newflags & VM_WRITE) && !(v.vm_flags & (VM_ACCOUNT | VM_WRITE | VM_SHARED | VM_NORESERVE))) newflags = (newflags | VM_ACCOUNT) >>> 0;
-    mprotect_fixup(k, mm, v, s, e, newflags);
+  let nstart = start, tmp = vma.vm_start;
+  while (vma && vma.vm_start < end) {
+    if (vma.vm_start !== tmp) fail('ENOMEM', 'mprotect range has a hole');
+    const newflags = ((vma.vm_flags & ~VM_ACCESS_FLAGS) | newbits) >>> 0;
+    // VM_MAY* shifted in place of VM_*: each permission asked for must be allowed
+    if ((newflags & ~(newflags >>> 4)) & VM_ACCESS_FLAGS) fail('EACCES', 'mprotect asks for a permission the mapping does not allow');
+    tmp = Math.min(vma.vm_end, end);
+    const v = mprotect_fixup(k, mm, vma, nstart, tmp, newflags);
+    tmp = v.vm_end; // vma_iter_end
+    nstart = tmp;
+    vma = mm.vmas[mm.vmas.indexOf(v) + 1];
   }
   k.tr?.emit('mprotect', 'do_mprotect_pkey', { start, end, prot });
+  if (tmp < end) fail('ENOMEM', 'mprotect range is not fully mapped');
 }
-

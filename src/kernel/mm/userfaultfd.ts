@@ -5,14 +5,15 @@ import { Pte } from '../arch/x86/include/pte.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
 import type { VmArea } from '../include/mm_types.js';
-import { VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
+import { VM_MAYWRITE, VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { fail } from '../include/errno.js';
 import { cond_resched } from '../kernel/sched/core.js';
 import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { vma_is_anonymous, vmas_in } from './mmap.js';
-import { anon_vma_prepare, follow_pfn, isUffdWpMarker, mm_forbids_zeropage, set_pte_at } from './memory.js';
+import { follow_pfn, isUffdWpMarker, mm_forbids_zeropage, set_pte_at } from './memory.js';
+import { anon_vma_prepare } from './vma.js';
 import { pte_index, type PageTable } from './pgtable.js';
 import { folio_add_new_anon_rmap } from './rmap.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
@@ -41,6 +42,10 @@ export function uffd_wp_range(k: Kernel, vma: VmArea, start: number, len: number
 /** the single VMA that must hold [start, start+len) (find_dst_vma) */
 function find_dst_vma(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): VmArea | null {
   const v = k.vma_lookup(ctx.mm, start);
+  // mm/userfaultfd.c uffd_mfill_lock() @v6.18: since 867a43a34ff8 (v6.9) the VMA is looked up (under its
+  // lock, find_vma_and_prepare_anon) and a private writable one gets its anon_vma before the range is
+  // checked, so even a refused UFFDIO_COPY/ZEROPAGE gives the VMA one
+  if (v && k.has(PATCH.uffdMfillVmaLock) && (v.vm_flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE) anon_vma_prepare(ctx.mm, v);
   if (!v || start + len > v.vm_end) return null;
   if (!v.uffd || v.uffd !== ctx) return null;
   return v;
@@ -106,7 +111,7 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   const vma = find_dst_vma(k, ctx, dst, len);
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP on a VMA not registered for WP');
-  anon_vma_prepare(vma);
+  anon_vma_prepare(ctx.mm, vma);
   let done = 0;
   for (let a = dst; a < dst + len; a += PAGE_SIZE) {
     cond_resched();
@@ -137,6 +142,8 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
   const g = k.pgt;
   const vma = find_dst_vma(k, ctx, dst, len);
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
+  // mfill_atomic: the VMA has an anon_vma before anything is filled, zero pages too
+  anon_vma_prepare(ctx.mm, vma);
   let done = 0;
   for (let a = dst; a < dst + len; a += PAGE_SIZE) {
     cond_resched();
@@ -154,7 +161,7 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
     }
     if (mm_forbids_zeropage(k, ctx.mm) && k.has(PATCH.uffdZeropageForbidden)) {
       // mfill_atomic_pte_zeroed_folio: a fresh zeroed page instead of the shared zero page
-      anon_vma_prepare(vma);
+      anon_vma_prepare(ctx.mm, vma);
       mfill_atomic_install_pte(k, ctx, vma, t, i, a, k.folios.alloc(0, 0), false);
     } else {
       const e = g.pte_mkspecial(g.pfn_pte(new Pte(), k.zero_pfn, vma.vm_page_prot));

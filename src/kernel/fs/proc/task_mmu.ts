@@ -3,7 +3,7 @@ import type { Kernel } from '../../kernel.js';
 import { Pte } from '../../arch/x86/include/pte.js';
 import { HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE } from '../../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../../include/mm_types.js';
-import { VM_SOFTDIRTY } from '../../include/vm_flags.js';
+import { VM_SOFTDIRTY, VM_UFFD_WP } from '../../include/vm_flags.js';
 import { PM, PAGE_IS, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC, CLEAR_REFS_ALL, CLEAR_REFS_ANON, CLEAR_REFS_MAPPED, CLEAR_REFS_MM_HIWATER_RSS, CLEAR_REFS_SOFT_DIRTY } from '../../include/uapi.js';
 import { fail, SyscallError } from '../../include/errno.js';
 import { PATCH } from '../../../profiles/patches.js';
@@ -306,10 +306,13 @@ function pte_is_uffd_wp(k: Kernel, e: Pte): boolean {
   return (g.pte_present(e) && g.pte_uffd_wp(e)) || (g.is_swap_pte(e) && (g.pte_swp_uffd_wp(e) || isUffdWpMarker(k, e)));
 }
 
-/** pagemap_scan_pte_hole: no page table under [addr, end) */
+/**
+ * fs/proc/task_mmu.c pagemap_scan_pte_hole() @v6.18: no page table under [addr, end); with 40de8160ca7f
+ * (part of the pagemap-scan-none-written backport) the hole counts as written in a uffd-wp VMA only
+ */
 function scan_hole(k: Kernel, p: ScanPriv, vma: VmArea, addr: number, end: number): number {
   let cats = p.cur_vma_category;
-  if (k.has(PATCH.pagemapScanNoneWritten)) cats |= PAGE_IS.written;
+  if (k.has(PATCH.pagemapScanNoneWritten) && (vma.vm_flags & VM_UFFD_WP)) cats |= PAGE_IS.written;
   if (!scan_interesting(p, cats)) return 0;
   const [ret, e] = scan_output(p, cats, addr, end);
   if (addr === e) return ret;
