@@ -3,7 +3,7 @@
 // model fuzz finds nothing, generated scenarios load and shrink, and a short seeded host fuzz (where
 // this machine can run it) finds no disagreement that is not already known.
 import { describe, it, expect } from 'vitest';
-import { readdirSync, statSync, mkdtempSync, readFileSync } from 'node:fs';
+import { readdirSync, statSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -201,9 +201,13 @@ threads:
 describe('mmsim fuzz: a short seeded model fuzz on every profile', () => {
   it('keeps every invariant (seed 1, 2000 operations)', async () => {
     const out = mkdtempSync(join(tmpdir(), 'mmsim-fuzz-'));
-    const s = await modelFuzz({ runs: 1000, ops: 2000, seed: 1, outDir: out });
-    expect(s.ops).toBeGreaterThanOrEqual(2000);
-    expect(s.failures.map((f) => `${f.profile} [${f.kind}] ${readFileSync(f.file, 'utf8')}`)).toEqual([]);
+    try {
+      const s = await modelFuzz({ runs: 1000, ops: 2000, seed: 1, outDir: out });
+      expect(s.ops).toBeGreaterThanOrEqual(2000);
+      expect(s.failures.map((f) => `${f.profile} [${f.kind}] ${readFileSync(f.file, 'utf8')}`)).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   }, 0);
 });
 
@@ -213,10 +217,14 @@ describe('mmsim fuzz --host: a short seeded run against this kernel', () => {
   it('finds no disagreement that is not already known (seed 7, 30 runs)', async (ctx) => {
     if (unavailable) return ctx.skip(unavailable);
     const out = mkdtempSync(join(tmpdir(), 'mmsim-fuzz-host-'));
-    const s = await hostFuzz({ runs: 30, seed: 7, outDir: out, known: loadKnownLines('scenarios/differential'), shrinkBudget: 60 });
-    expect(s.runs).toBe(30);
-    expect(s.agree + s.disagree + s.skipped).toBe(30);
-    const fresh = s.findings.filter((f) => !f.unreproducible);
-    expect(fresh.map((f) => `${f.file}: ${f.lines.join('; ')}`)).toEqual([]);
+    try {
+      const s = await hostFuzz({ runs: 30, seed: 7, outDir: out, known: loadKnownLines('scenarios/differential'), shrinkBudget: 60 });
+      expect(s.runs).toBe(30);
+      expect(s.agree + s.disagree + s.skipped).toBe(30);
+      const fresh = s.findings.filter((f) => !f.unreproducible);
+      expect(fresh.map((f) => `${f.file}: ${readFileSync(f.file, 'utf8')}`)).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   }, 0);
 });

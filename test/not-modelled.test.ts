@@ -1,8 +1,8 @@
 // An operation the model does not carry out says so: `mmsim run` exits 2 with "not modelled" at the
 // operation's file:line:column, never a kernel errno or a silent no-op (issue 7, findings 5, 6 and 8).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario, ScenarioError } from '../src/scenario/load.js';
@@ -96,6 +96,7 @@ describe('mmap flags the model cannot honour', () => {
 
 describe('the CLI', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mmsim-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const cli = (args: string[]) => spawnSync(process.execPath, ['bin/mmsim.js', ...args], { encoding: 'utf8' });
   it('mmsim run exits 2 with one line naming the file, line, column and field', () => {
     const f = join(dir, 'pageout.yaml');

@@ -1,7 +1,7 @@
 // A bad scenario is reported with file, line, column, field and what was expected; never a stack trace.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario, ScenarioError } from '../src/scenario/load.js';
@@ -81,6 +81,7 @@ describe('scenario errors name the place and the field', () => {
 
 describe('the CLI exits 2 with one line on bad input', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mmsim-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
   const cli = (args: string[]) => spawnSync(process.execPath, ['bin/mmsim.js', ...args], { encoding: 'utf8' });
   it('a bad scenario file', () => {
     const f = join(dir, 'bad.yaml');

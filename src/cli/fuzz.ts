@@ -179,11 +179,11 @@ async function hostCommand(o: FuzzOpts): Promise<number> {
   const flaky = stats.findings.filter((f) => f.unreproducible);
   if (fresh.length) {
     out(pc.red(`New disagreements (${fresh.length}):`));
-    for (const f of fresh) out(`  ${f.count}x  ${f.file}\n        ${f.lines.join('\n        ')}`);
+    for (const f of fresh) out(`  ${f.count}x  ${f.file}\n        ${f.lines.join('\n        ')}\n        runs: ${f.runs.join(' ')}`);
   }
   if (flaky.length) {
-    out(pc.yellow(`Disagreements that did not show again when their case ran twice more (${flaky.length}; not counted as new):`));
-    for (const f of flaky) out(`  ${f.count}x  ${f.file}\n        ${f.lines.join('\n        ')}`);
+    out(pc.yellow(`Disagreements that did not show again each time their case ran twice more (${flaky.length}; not counted as new):`));
+    for (const f of flaky) out(`  ${f.count}x  ${f.file}\n        ${f.lines.join('\n        ')}\n        runs: ${f.runs.join(' ')}`);
   }
   if (!fresh.length) out(pc.green('No new disagreement.'));
   return fresh.length ? 1 : 0;

@@ -37,6 +37,8 @@ export interface Finding {
   run: number;
   /** later runs with the same new lines */
   count: number;
+  /** the runs of the session that showed it (the first, then the recurring ones) */
+  runs: number[];
   file: string | null;
   ops: number;
   originalOps: number;
@@ -117,7 +119,10 @@ export async function hostFuzz(o: HostFuzzOptions): Promise<HostFuzzStats> {
       const fresh = out.lines.filter((l) => isNew(l, known));
       if (fresh.length === 0) {
         const f = stats.findings.find((x) => out.lines.some((l) => x.lines.includes(l)));
-        if (f) f.count++;
+        if (f) {
+          f.count++;
+          f.runs.push(run);
+        }
         else stats.known++;
       } else {
         const finding = await investigate(arb, v, fresh, run, name, spec, caps, o);
@@ -145,12 +150,13 @@ async function investigate(arb: fc.Arbitrary<FuzzCase>, v: fc.Value<FuzzCase>, f
     }
   };
   const originalOps = renderCase(v.value_, { name, kernel: spec.profile }).ops;
-  // system-wide state (other work on the machine) can make a kernel run differ once: run it again
-  let again = await still(v.value_);
-  if (!again) again = await still(v.value_);
-  if (!again) {
-    const file = write(o.outDir, `${name}-unreproducible`, v.value_, spec, fresh, run, o.seed, 'did not show again when the case ran twice more', null);
-    return { lines: fresh, all: fresh, run, count: 1, file, ops: originalOps, originalOps, unreproducible: true };
+  // system-wide state (other work on the machine) can make a kernel run differ once: a disagreement counts
+  // as new only when it shows again both times the case runs again
+  const first = await still(v.value_);
+  const again = first ? await still(v.value_) : null;
+  if (!first || !again) {
+    const file = write(o.outDir, `${name}-unreproducible`, v.value_, spec, fresh, run, o.seed, 'did not show again every time the case ran twice more', null);
+    return { lines: fresh, all: fresh, run, count: 1, runs: [run], file, ops: originalOps, originalOps, unreproducible: true };
   }
   const s = await shrink(arb, v, async (c) => (await still(c)) !== null, o.shrinkBudget ?? 200);
   const final = await runCase(s.value.value_, name, spec, caps);
@@ -158,7 +164,7 @@ async function investigate(arb: fc.Arbitrary<FuzzCase>, v: fc.Value<FuzzCase>, f
   const kept = lines.filter((l) => fresh.includes(l));
   const expect = final.kind === 'differ' ? expectationsFromRows(final.sc, final.rows) : null;
   const file = write(o.outDir, name, s.value.value_, spec, lines, run, o.seed, `shrunk from ${originalOps} to ${final.ops} operations (${s.tried} candidates tried)`, expect);
-  return { lines: kept.length ? kept : fresh, all: lines, run, count: 1, file, ops: final.ops, originalOps, unreproducible: false };
+  return { lines: kept.length ? kept : fresh, all: lines, run, count: 1, runs: [run], file, ops: final.ops, originalOps, unreproducible: false };
 }
 
 function write(dir: string, name: string, c: FuzzCase, spec: KernelSpec, lines: string[], run: number, seed: number, note: string,

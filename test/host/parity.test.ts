@@ -3,7 +3,7 @@
 // as positioned errors at load, and errors of a run that name the operation's place.
 import { describe, it, expect } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario, ScenarioError } from '../../src/scenario/load.js';
@@ -129,6 +129,7 @@ describe("the scenario's fixed addresses cannot collide with the executor's own 
     } finally {
       if (saved === undefined) delete process.env.MMSIM_EXEC;
       else process.env.MMSIM_EXEC = saved;
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 0);
 });
