@@ -222,5 +222,5 @@ describe('mmsim host: a run the watchdog stops is incomplete (exit 3)', () => {
     const r = cli(['host', '-', '--timeout', '300ms'], 'name: long\nsetup:\n  - mmap: { as: ram, len: 1G }\n  - memset: { addr: ram, len: 1G, value: 1 }\n');
     expect(r.stdout + r.stderr).toMatch(/hung: no result within 300 ?ms/);
     expect(r.status).toBe(3);
-  });
+  }, 0);
 });
