@@ -11,6 +11,10 @@ import { compareObservations, relativize } from '../../src/host/compare.js';
 import { runScenario } from '../../src/run.js';
 import { resolveKernel } from '../../src/profiles/profiles.js';
 import { hostUnavailable } from './available.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const unavailable = await hostUnavailable();
 
@@ -216,5 +220,32 @@ describe('comparison', () => {
     expect(compareObservations(sc, a, lru).filter((r) => r.status !== 'agree').map((r) => r.field)).toEqual(['@final ram + 0x5000: kpageflags']);
     p.kpageflags = '0x' + (BigInt(p.kpageflags!) ^ (1n << 4n)).toString(16);
     expect(compareObservations(sc, a, b).filter((r) => r.status !== 'agree').map((r) => r.field)).toEqual(['@final ram + 0x5000: kpageflags']);
+  });
+});
+
+describe('executors run one at a time on a machine (system-wide vmstat counters stay the scenario\'s own)', () => {
+  it('an executor waits while another holds the machine lock', async (ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
+    if (spawnSync('flock', ['--version']).status !== 0) return ctx.skip('the flock command (util-linux) is not installed');
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-lock-'));
+    const lock = join(dir, 'exec.lock');
+    const saved = process.env.MMSIM_EXEC_LOCK;
+    process.env.MMSIM_EXEC_LOCK = lock;
+    // another "executor" holds the lock for 3 s
+    const holder = spawn('flock', [lock, 'sleep', '3'], { stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const sc = loadScenario('tiny.yaml', 'name: tiny\nsetup:\n  - mmap: { as: ram, len: 4K }\n  - write: { addr: ram }\n');
+      const blocked = await runOnHost(sc, 'v6.18', 'test', { timeoutMs: 1000 });
+      expect(blocked.kind === 'failed' && blocked.hung).toBe(true);
+      await new Promise((r) => holder.on('exit', r));
+      const free = await runOnHost(sc, 'v6.18', 'test', { timeoutMs: 5000 });
+      expect(free.kind).toBe('ok');
+    } finally {
+      holder.kill();
+      if (saved === undefined) delete process.env.MMSIM_EXEC_LOCK;
+      else process.env.MMSIM_EXEC_LOCK = saved;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
