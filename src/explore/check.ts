@@ -113,7 +113,8 @@ export interface CheckResult {
   ok: boolean;
 }
 
-export class CheckError extends Error {}
+import { CheckError } from './errors.js';
+export { CheckError };
 
 /** predicates that look at the trace, not at the state: check cannot evaluate them on a state */
 function pathOnly(p: Pred): string | null {
