@@ -97,7 +97,10 @@ export async function main(argv: string[]): Promise<number> {
       const { readScenarioArg, kernelFor, runScenario, printRun } = await import('./run-command.js');
       const sc = readScenarioArg(file);
       const spec = kernelFor(sc, o.kernel, o.patch, o.config);
-      const r = budgetOf(o).run(() => runScenario(sc, spec, { schedule: o.schedule, debug }));
+      // the trace is recorded only for an output that prints it (text without -q, json, klog); the
+      // scenario's klog:/event: expectations record it anyway (runScenario)
+      const trace = o.format !== 'text' || !o.quiet;
+      const r = budgetOf(o).run(() => runScenario(sc, spec, { schedule: o.schedule, debug, trace }));
       clearProgress();
       printRun(r, sc, o.format, !!o.quiet);
       code = r.ok ? 0 : 1;
