@@ -3,6 +3,7 @@ import type { CompiledScenario, Condition, Verdict } from './scenario/load.js';
 import type { KernelSpec } from './kernel/kernel.js';
 import { Machine, parseSchedule, ThreadState } from './sched/machine.js';
 import { assert_vm_state } from './kernel/mm/debug_vm.js';
+import { traceKind } from './scenario/predicates.js';
 import { buildObservation, evalExpectations, evalPred, expectationPasses, ExpectResult, Observation, whenMatches } from './scenario/outcome.js';
 import type { TraceEvent } from './trace/events.js';
 import { budgetDoing } from './sched/budget.js';
@@ -50,6 +51,10 @@ export function evalRunConditions(sc: CompiledScenario, spec: KernelSpec, obs: O
 
 export interface RunOptions {
   schedule?: string;
+  /**
+   * false: the caller does not need the trace (RunResult.events is then empty), and the run records
+   * none unless the scenario's own expectations or conditions read it (klog:, event:; see scenarioReadsTrace)
+   */
   trace?: boolean;
   /** check the whole kernel state after every step (kernel/mm/debug_vm.ts); a violation throws VmBugError */
   debug?: boolean;
@@ -62,8 +67,15 @@ export function debugVmAfterStep(m: Machine, t: ThreadState): void {
   assert_vm_state(m.k, `after ${step} (thread ${t.name}${op ? `, op ${op.id} (${op.op}), line ${op.line}` : ''}) on ${m.k.spec.name}`);
 }
 
+/** the scenario's expectations or conditions read the trace (klog:, event:), not only the final state */
+export function scenarioReadsTrace(sc: CompiledScenario): boolean {
+  const conds = [...(sc.conditions ?? []), ...(sc.condition ? [sc.condition] : [])];
+  return sc.expect.some((e) => traceKind(e.pred) !== null) || conds.some((c) => traceKind(c.pred) !== null);
+}
+
 export function runScenario(sc: CompiledScenario, spec: KernelSpec, opts: RunOptions = {}): RunResult {
-  const m = new Machine(sc, spec, { trace: opts.trace !== false, afterStep: opts.debug ? debugVmAfterStep : undefined });
+  const trace = opts.trace !== false || scenarioReadsTrace(sc);
+  const m = new Machine(sc, spec, { trace, afterStep: opts.debug ? debugVmAfterStep : undefined });
   budgetDoing(() => m.describeNow());
   m.runSetup();
   if (opts.schedule) m.runSchedule(parseSchedule(opts.schedule));

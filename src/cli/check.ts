@@ -2,27 +2,15 @@
 // print herd7-style verdicts (see explore/check.ts). Exit status: 0 when every kernel gives the
 // verdicts the scenario expects (or, without a verdict list, every condition holds), 1 otherwise,
 // 2 on bad input.
-import type { Command } from 'commander';
 import { readScenarioArg } from './input.js';
 import { ScenarioError, type Verdict } from '../scenario/load.js';
 import { Budget, defaultMemoryBytes, parseMemory } from '../sched/budget.js';
 import { resolveKernel } from '../profiles/profiles.js';
-import { checkScenario, CheckError, CheckResult } from '../explore/check.js';
+import { checkScenario, type CheckResult } from '../explore/check.js';
+import { CheckError } from '../explore/errors.js';
 import { checkJson, formatCheck, progressLine } from '../explore/report.js';
 
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
-
-function count(name: string, min: number) {
-  return (v: string): number => {
-    const x = Number(v.replace(/_/g, ''));
-    if (!Number.isFinite(x) || x < min || (min >= 1 && !Number.isInteger(x))) throw new CheckError(`--${name} must be a number ≥ ${min}, not '${v}'`);
-    return x;
-  };
-}
-
-interface CheckCliOptions {
+export interface CheckCliOptions {
   kernel: string[];
   patch: string[];
   config: string[];
@@ -64,63 +52,43 @@ function badMemory(v: string): never {
   throw new CheckError(`--max-memory must be a size: 512, 512M, 2G, not '${v}'`);
 }
 
-/** debug: the whole-state invariants after every step explored (mmsim --debug) */
-export function registerCheck(program: Command, setExit: (code: number) => void, debug = false): void {
-  program.command('check')
-    .description('explore every interleaving of the scenario threads; herd7-style verdicts and replayable counterexamples')
-    .argument('<file>', 'scenario file (YAML)')
-    .option('-k, --kernel <profile>', 'kernel profile (repeat for several; default: the scenario\'s kernel)', collect, [])
-    .option('-p, --patch <edits>', 'add/remove patches on every kernel: +id,-id (repeatable)', collect, [])
-    .option('-c, --config <kv>', 'config overrides: thp=always,soft_dirty=n (repeatable)', collect, [])
-    .option('--max-states <n>', 'stop after this many distinct states', count('max-states', 1))
-    .option('--max-time <seconds>', 'stop after this many seconds', count('max-time', 0))
-    .option('--max-depth <steps>', 'do not go deeper than this many steps', count('max-depth', 1))
-    .option('--no-reduction', 'explore both orders of independent steps (no sleep sets)')
-    .option('--random <walks>', 'random walks instead of the exhaustive search', count('random', 1))
-    .option('--seed <n>', 'seed of the random walks (printed; replays every walk)', count('seed', 0))
-    .option('--pct', 'random walks with PCT priority scheduling')
-    .option('--pct-depth <d>', 'PCT bug depth (priority change points + 1)', count('pct-depth', 1))
-    .option('--max-memory <size>', 'stop (exit 3) when the search needs more memory: MiB, or 512M, 2G')
-    .option('--json', 'one JSON document (a list, one entry per kernel)')
-    .option('-q, --quiet', 'no counterexample traces')
-    .option('--no-progress', 'no progress line on the terminal')
-    .action((file: string, o: CheckCliOptions) => {
-      const sc = readScenarioArg(file);
-      const kernels = o.kernel.length ? o.kernel : sc.kernel ? [sc.kernel] : [];
-      if (kernels.length === 0) throw new ScenarioError(sc.file, 1, 1, 'kernel', "no kernel given (use --kernel, or 'kernel:' in the scenario)");
-      if (o.seed !== undefined && o.random === undefined) throw new CheckError('--seed goes with --random');
-      if ((o.pct || o.pctDepth !== undefined) && o.random === undefined) throw new CheckError('--pct goes with --random');
-      const specs = kernels.map((k) => resolveKernel(k, o.patch, [...sc.config, ...o.config]));
-      const tty = process.stderr.isTTY === true && o.progress !== false;
-      const results: CheckResult[] = [];
-      // the setup (and anything else outside the search) is bounded too: the search stops itself at
-      // --max-time with what it found; this budget, a little later, stops what the search does not
-      const budget = new Budget({
-        maxTimeMs: o.maxTime !== undefined ? o.maxTime * 1000 * 1.1 + 500 : undefined,
-        timeLabel: `--max-time ${o.maxTime} s`,
-        maxMemoryBytes: o.maxMemory !== undefined ? parseMemory(o.maxMemory) ?? badMemory(o.maxMemory) : defaultMemoryBytes(),
-      });
-      budget.run(() => { for (const spec of specs) {
-        const r = checkScenario(sc, spec, {
-          reduction: o.reduction, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
-          random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,
-          onProgress: tty ? (p) => process.stderr.write(`\r\x1b[K${progressLine(p, spec.name)}`) : undefined,
-        });
-        if (tty) process.stderr.write('\r\x1b[K');
-        results.push(r);
-        if (!o.json) {
-          process.stdout.write(formatCheck(r, { traces: !o.quiet }).join('\n') + '\n');
-          if (specs.length > 1) process.stdout.write('\n');
-        }
-      } });
-      if (o.json) process.stdout.write(JSON.stringify(results.map(checkJson), (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v), 2) + '\n');
-      else if (results.length > 1) {
-        process.stdout.write('Summary\n');
-        for (const r of results) {
-          const v = r.conditions.map((c) => `${c.name}=${c.observation}`).join(' ');
-          process.stdout.write(`  ${r.ok ? 'PASS' : 'FAIL'}  ${r.kernel.padEnd(44)} ${v}${r.complete ? '' : ' (incomplete)'}\n`);
-        }
-      }
-      setExit(Math.max(...results.map(checkExitCode)));
+/** `mmsim check FILE` with its options (registered in commands.ts): prints the verdicts, returns the exit status */
+export function checkCommand(file: string, o: CheckCliOptions, debug: boolean): number {
+  const sc = readScenarioArg(file);
+  const kernels = o.kernel.length ? o.kernel : sc.kernel ? [sc.kernel] : [];
+  if (kernels.length === 0) throw new ScenarioError(sc.file, 1, 1, 'kernel', "no kernel given (use --kernel, or 'kernel:' in the scenario)");
+  if (o.seed !== undefined && o.random === undefined) throw new CheckError('--seed goes with --random');
+  if ((o.pct || o.pctDepth !== undefined) && o.random === undefined) throw new CheckError('--pct goes with --random');
+  const specs = kernels.map((k) => resolveKernel(k, o.patch, [...sc.config, ...o.config]));
+  const tty = process.stderr.isTTY === true && o.progress !== false;
+  const results: CheckResult[] = [];
+  // the setup (and anything else outside the search) is bounded too: the search stops itself at
+  // --max-time with what it found; this budget, a little later, stops what the search does not
+  const budget = new Budget({
+    maxTimeMs: o.maxTime !== undefined ? o.maxTime * 1000 * 1.1 + 500 : undefined,
+    timeLabel: `--max-time ${o.maxTime} s`,
+    maxMemoryBytes: o.maxMemory !== undefined ? parseMemory(o.maxMemory) ?? badMemory(o.maxMemory) : defaultMemoryBytes(),
+  });
+  budget.run(() => { for (const spec of specs) {
+    const r = checkScenario(sc, spec, {
+      reduction: o.reduction, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
+      random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,
+      onProgress: tty ? (p) => process.stderr.write(`\r\x1b[K${progressLine(p, spec.name)}`) : undefined,
     });
+    if (tty) process.stderr.write('\r\x1b[K');
+    results.push(r);
+    if (!o.json) {
+      process.stdout.write(formatCheck(r, { traces: !o.quiet }).join('\n') + '\n');
+      if (specs.length > 1) process.stdout.write('\n');
+    }
+  } });
+  if (o.json) process.stdout.write(JSON.stringify(results.map(checkJson), (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v), 2) + '\n');
+  else if (results.length > 1) {
+    process.stdout.write('Summary\n');
+    for (const r of results) {
+      const v = r.conditions.map((c) => `${c.name}=${c.observation}`).join(' ');
+      process.stdout.write(`  ${r.ok ? 'PASS' : 'FAIL'}  ${r.kernel.padEnd(44)} ${v}${r.complete ? '' : ' (incomplete)'}\n`);
+    }
+  }
+  return Math.max(...results.map(checkExitCode));
 }

@@ -1,7 +1,6 @@
 // `mmsim fuzz`: random scenarios. With --host, each runs on this machine's kernel and on the model
 // configured as the probe says, and every disagreement is shrunk and written as a scenario file;
 // without, each runs on every model profile with the whole-state invariants checked after every step.
-import type { Command } from 'commander';
 import pc from 'picocolors';
 import { HostError } from '../host/executor.js';
 import { packageRoot } from '../host/executor.js';
@@ -17,7 +16,7 @@ import { join } from 'node:path';
 
 export class FuzzUsageError extends Error {}
 
-interface FuzzOpts {
+export interface FuzzOpts {
   host?: boolean;
   files?: boolean;
   maxTime: string;
@@ -36,10 +35,6 @@ function num(name: string, v: string | undefined, min: number): number | undefin
   const x = Number(v.replace(/_/g, ''));
   if (!Number.isInteger(x) || x < min) throw new FuzzUsageError(`--${name} must be an integer ≥ ${min}, not '${v}'`);
   return x;
-}
-
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
 }
 
 const err = (s: string) => process.stderr.write(s);
@@ -65,32 +60,17 @@ function progress(enabled: boolean, total: number, line: () => string): { tick: 
   };
 }
 
-export function registerFuzz(program: Command, setCode: (c: number) => void): void {
-  program.command('fuzz')
-    .description('random scenarios: on every model profile with VM_BUG_ON-style invariants after every step, or (--host) model vs. this kernel')
-    .option('--host', 'compare each scenario on this machine\'s kernel with the model (as `mmsim host --compare`)')
-    .option('--files', 'mutate the project\'s scenario files (and hostile inputs) and run each through `mmsim run`: only exits 0-3, positioned errors, within the budget')
-    .option('--max-time <s>', 'with --files: the budget of each input, in seconds', '5')
-    .option('--runs <n>', 'scenarios to generate (default: 100 with --host; without, as many as --ops takes)')
-    .option('--ops <n>', 'model fuzzing: stop once this many operations ran (each scenario\'s operations on each profile)', '100000')
-    .option('--seed <n>', 'seed (default: random, printed); run i of seed s is always the same scenario')
-    .option('--run <i>', 'only run i of the seed (replays one scenario)')
-    .option('--out <dir>', 'where shrunk scenarios are written', 'fuzz-out')
-    .option('-k, --kernel <profile>', 'model fuzzing: only these profiles (repeatable; default every profile)', collect, [])
-    .option('--shrink <n>', 'most candidates tried when shrinking one finding', '200')
-    .option('--no-progress', 'no progress output')
-    .action(async (o: FuzzOpts) => {
-      try {
-        setCode(o.files ? await filesCommand(o) : o.host ? await hostCommand(o) : await modelCommand(o));
-      } catch (e) {
-        if (e instanceof HostError || e instanceof FuzzUsageError) {
-          err(`mmsim fuzz: ${e.message}\n`);
-          setCode(2);
-          return;
-        }
-        throw e;
-      }
-    });
+/** `mmsim fuzz` with its options (registered in commands.ts): the exit status; usage and host errors are printed here, exit 2 */
+export async function fuzzCommand(o: FuzzOpts): Promise<number> {
+  try {
+    return o.files ? await filesCommand(o) : o.host ? await hostCommand(o) : await modelCommand(o);
+  } catch (e) {
+    if (e instanceof HostError || e instanceof FuzzUsageError) {
+      err(`mmsim fuzz: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
 }
 
 /** `mmsim run ...` in this process: its exit status and what it wrote to stderr (stdout is dropped) */

@@ -1,5 +1,4 @@
 // `mmsim host`: run a scenario on this machine's kernel; with --compare, next to the model.
-import type { Command } from 'commander';
 import pc from 'picocolors';
 import type { CompiledScenario } from '../scenario/load.js';
 import { readScenarioArg } from './input.js';
@@ -85,11 +84,7 @@ function failedExit(r: HostRun & { kind: 'failed' }): number {
   return r.hung ? 3 : 4;
 }
 
-function collect(v: string, prev: string[]): string[] {
-  return [...prev, v];
-}
-
-interface HostOpts {
+export interface HostOpts {
   kernel?: string;
   patch: string[];
   config: string[];
@@ -101,32 +96,17 @@ interface HostOpts {
   json?: boolean;
 }
 
-/** adds `mmsim host` to the program; setCode receives the exit status */
-export function registerHostCommand(program: Command, setCode: (c: number) => void): void {
-  program.command('host')
-    .description('run a scenario on this machine\'s kernel (root, userfaultfd); --compare puts the model next to it, field by field')
-    .argument('[file]', 'scenario file (YAML)')
-    .option('--probe', 'print what this kernel offers and which model profile matches it')
-    .option('--compare', 'also run the model with the matching profile; exit 1 on any disagreement')
-    .option('--timeout <duration>', 'watchdog for the executor: seconds, or with a unit (500ms, 30s, 2m)', '10s')
-    .option('-s, --schedule <steps>', 'thread names, one per step: "vcpu uffd*3 vcpu"')
-    .option('--json', 'print the observation(s) as JSON')
-    .option('--all', 'with --compare: print every field, not only those that disagree')
-    .option('-k, --kernel <profile>', 'compare with this model profile instead of the probed one')
-    .option('-p, --patch <edits>', 'patch edits on the model: +a,-b (repeatable)', collect, [])
-    .option('-c, --config <kv>', 'config knobs on top of the probed ones: zero_page=n,thp=always (repeatable)', collect, [])
-    .action(async (file: string | undefined, o: HostOpts) => {
-      try {
-        setCode(await hostCommand(file, o));
-      } catch (e) {
-        if (e instanceof HostError) {
-          process.stderr.write(`mmsim host: ${e.message}\n`);
-          setCode(2);
-          return;
-        }
-        throw e;
-      }
-    });
+/** `mmsim host [FILE]` with its options (registered in commands.ts): the exit status; a HostError is printed here, exit 2 */
+export async function hostAction(file: string | undefined, o: HostOpts): Promise<number> {
+  try {
+    return await hostCommand(file, o);
+  } catch (e) {
+    if (e instanceof HostError) {
+      process.stderr.write(`mmsim host: ${e.message}\n`);
+      return 2;
+    }
+    throw e;
+  }
 }
 
 async function hostCommand(file: string | undefined, o: HostOpts): Promise<number> {

@@ -1,26 +1,16 @@
-// The mmsim command.
+// The mmsim command. Start-up loads only commander, the profiles and the patch table: every command's
+// implementation (the scenario loader and its zod schemas, the model, the explorer, the host executor,
+// the fuzzers) is imported by its action when it runs (run-command.ts, commands.ts).
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { completionScript } from './completion.js';
-import { scenarioSchema } from '../scenario/schema.js';
 import pc from 'picocolors';
-import { ScenarioError, CompiledScenario } from '../scenario/load.js';
-import { readScenarioArg, InputError } from './input.js';
 import { resolveKernel, SpecError, PROFILES, profilePatches } from '../profiles/profiles.js';
 import { PATCH_LIST } from '../profiles/patches.js';
 import { formatConfig } from '../profiles/config.js';
-import { runScenario, RunResult } from '../run.js';
-import { formatJson, formatKlog, formatText } from '../trace/format.js';
-import { MachineError, DEFAULT_STEP_LIMIT } from '../sched/machine.js';
-import { Budget, BudgetExceeded, defaultMemoryBytes, parseMemory, parseSeconds } from '../sched/budget.js';
-import { EvalError } from '../scenario/expr.js';
-import { compareTable, compareJson } from './compare.js';
-import type { KernelSpec } from '../kernel/kernel.js';
-import { registerHostCommand } from './host.js';
-import { registerCheck } from './check.js';
-import { CheckError } from '../explore/check.js';
-import { VmBugError } from '../kernel/mm/debug_vm.js';
-import { registerFuzz, FuzzUsageError } from './fuzz.js';
+import { Budget, BudgetExceeded, DEFAULT_STEP_LIMIT, defaultMemoryBytes, parseMemory, parseSeconds } from '../sched/budget.js';
+import type { VmBugError } from '../kernel/mm/debug_vm.js';
+import { registerCheck, registerFuzz, registerHostCommand } from './commands.js';
 
 /** the version in package.json (two levels above dist/src/cli, or src/cli under a test runner) */
 function packageVersion(): string {
@@ -74,49 +64,6 @@ function out(lines: string[] | string): void {
   process.stdout.write((Array.isArray(lines) ? lines.join('\n') : lines) + '\n');
 }
 
-function kernelFor(sc: CompiledScenario, name: string | undefined, patches: string[], config: string[]): KernelSpec {
-  const k = name ?? sc.kernel;
-  if (!k) throw new ScenarioError(sc.file, 1, 1, 'kernel', "no kernel given (use --kernel, or 'kernel:' in the scenario)");
-  return resolveKernel(k, patches, [...sc.config, ...config]);
-}
-
-export function printRun(r: RunResult, sc: CompiledScenario, format: string, quiet: boolean): void {
-  const mappings = r.observation.mappings;
-  if (format === 'json') {
-    out(formatJson(r.events, { scenario: sc.name, file: sc.file, kernel: r.spec.name, release: r.spec.release },
-      { ok: r.ok, observation: r.observation, expectations: r.expectations, conditions: r.conditions }));
-    return;
-  }
-  if (format === 'klog') {
-    out(formatKlog(r.events));
-    return;
-  }
-  out(pc.bold(`${sc.name} on ${r.spec.name} (${r.spec.release})`));
-  if (!quiet) out(formatText(r.events, mappings));
-  out(pc.bold('\nOutcome'));
-  for (const [n, t] of Object.entries(r.observation.threads)) {
-    out(`  ${n}: ${t.state}${t.signal ? ` (${t.signal})` : ''}, minflt ${t.minflt}, majflt ${t.majflt}`);
-  }
-  if (r.observation.deadlock) out(pc.red('  deadlock: every live thread is blocked'));
-  out(`  schedule: ${r.observation.schedule || '(none)'}`);
-  if (r.expectations.length) {
-    out(pc.bold('\nExpectations'));
-    for (const e of r.expectations) {
-      const mark = e.ok === null ? pc.red('?') : e.ok ? pc.green('✓') : pc.red('✗');
-      out(`  ${mark} line ${e.line}: ${e.text}\n      ${e.detail}`);
-    }
-  }
-  if (r.conditions.length) {
-    out(pc.bold('\nConditions (this one execution)'));
-    for (const c of r.conditions) {
-      const p = c.p === null ? 'cannot be evaluated' : c.p ? 'P holds' : 'P does not hold';
-      const exp = c.expected ? `expected ${c.expected.join(' or ')}` : `${c.kind}: P`;
-      out(`  ${c.ok ? pc.green('✓') : pc.red('✗')} ${c.name} (line ${c.line}): ${c.kind} ${c.text}\n      ${p} here; ${exp}: ${c.ok ? 'consistent' : pc.red('contradicted by this execution')}`);
-    }
-  }
-  out(r.ok ? pc.green('\nPASS') : pc.red('\nFAIL'));
-}
-
 /** a VM_BUG_ON report: where, then one line per violated check */
 export function formatVmBug(e: VmBugError): string {
   return [`VM_BUG_ON ${e.where}:`, ...e.bugs.map((b) => `  [${b.check}] ${b.what}`)].join('\n');
@@ -145,11 +92,15 @@ export async function main(argv: string[]): Promise<number> {
     .option('--max-steps <n>', 'stop (exit 3) after this many scheduler steps', String(DEFAULT_STEP_LIMIT))
     .option('--max-memory <size>', 'stop (exit 3) when the model needs more memory: MiB, or 512M, 2G')
     .option('--no-progress', 'no progress line on the terminal')
-    .action((file: string, o: { kernel?: string; patch: string[]; config: string[]; format: string; schedule?: string; quiet?: boolean } & BudgetOpts) => {
+    .action(async (file: string, o: { kernel?: string; patch: string[]; config: string[]; format: string; schedule?: string; quiet?: boolean } & BudgetOpts) => {
       if (!['text', 'json', 'klog'].includes(o.format)) throw new UsageError(`--format must be text, json or klog, not '${o.format}'`);
+      const { readScenarioArg, kernelFor, runScenario, printRun } = await import('./run-command.js');
       const sc = readScenarioArg(file);
       const spec = kernelFor(sc, o.kernel, o.patch, o.config);
-      const r = budgetOf(o).run(() => runScenario(sc, spec, { schedule: o.schedule, debug }));
+      // the trace is recorded only for an output that prints it (text without -q, json, klog); the
+      // scenario's klog:/event: expectations record it anyway (runScenario)
+      const trace = o.format !== 'text' || !o.quiet;
+      const r = budgetOf(o).run(() => runScenario(sc, spec, { schedule: o.schedule, debug, trace }));
       clearProgress();
       printRun(r, sc, o.format, !!o.quiet);
       code = r.ok ? 0 : 1;
@@ -167,7 +118,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--max-steps <n>', 'stop (exit 3) when one run takes more scheduler steps', String(DEFAULT_STEP_LIMIT))
     .option('--max-memory <size>', 'stop (exit 3) when the model needs more memory: MiB, or 512M, 2G')
     .option('--no-progress', 'no progress line on the terminal')
-    .action((file: string, o: { kernel: string[]; patch: string[]; config: string[]; all?: boolean; json?: boolean } & BudgetOpts) => {
+    .action(async (file: string, o: { kernel: string[]; patch: string[]; config: string[]; all?: boolean; json?: boolean } & BudgetOpts) => {
+      const { readScenarioArg, kernelFor, runScenario, compareTable, compareJson } = await import('./run-command.js');
       const sc = readScenarioArg(file);
       if (o.kernel.length === 0) throw new UsageError('compare needs --kernel at least once');
       const specs = o.kernel.map((k) => kernelFor(sc, k, o.patch, o.config));
@@ -208,8 +160,9 @@ export async function main(argv: string[]): Promise<number> {
   program.command('schema')
     .description('print the JSON Schema of scenario files (schema/scenario.schema.json is the published copy)')
     .argument('[what]', 'scenario', 'scenario')
-    .action((what: string) => {
+    .action(async (what: string) => {
       if (what !== 'scenario') throw new UsageError(`schema: unknown schema '${what}'; there is: scenario`);
+      const { scenarioSchema } = await import('../scenario/schema.js');
       out(JSON.stringify(scenarioSchema(), null, 2));
     });
 
@@ -231,6 +184,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`mmsim: incomplete: ${e.message}\n`);
       return 3;
     }
+    // the classes of the errors a user can cause live in the modules that throw them: they are loaded
+    // here (on the way out) rather than at start-up; an error of a module never loaded is none of them
+    const [{ ScenarioError }, { MachineError }, { EvalError }, { CheckError }, { VmBugError }, { FuzzUsageError }, { InputError }] = await Promise.all([
+      import('../scenario/load.js'), import('../sched/machine.js'), import('../scenario/expr.js'), import('../explore/errors.js'),
+      import('../kernel/mm/debug_vm.js'), import('./fuzz.js'), import('./input.js'),
+    ]);
     if (e instanceof VmBugError) {
       // a model invariant broke (--debug): a bug of mmsim's model
       process.stderr.write(`mmsim: ${formatVmBug(e)}\n`);

@@ -12,7 +12,7 @@ import type { CompiledScenario, Condition, Verdict } from '../scenario/load.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import { Machine, formatSchedule } from '../sched/machine.js';
 import { buildObservation, evalPred, whenMatches, Observation } from '../scenario/outcome.js';
-import type { Pred } from '../scenario/predicates.js';
+import { traceKind } from '../scenario/predicates.js';
 import { search, SearchStats, Progress, StateGraph } from './search.js';
 import { randomWalks, RandomStats } from './random.js';
 import { runScenario, debugVmAfterStep } from '../run.js';
@@ -113,20 +113,8 @@ export interface CheckResult {
   ok: boolean;
 }
 
-export class CheckError extends Error {}
-
-/** predicates that look at the trace, not at the state: check cannot evaluate them on a state */
-function pathOnly(p: Pred): string | null {
-  if (p.p === 'klog' || p.p === 'event') return p.p;
-  if (p.p === 'not') return pathOnly(p.x);
-  if (p.p === 'all' || p.p === 'any') {
-    for (const x of p.xs) {
-      const r = pathOnly(x);
-      if (r) return r;
-    }
-  }
-  return null;
-}
+import { CheckError } from './errors.js';
+export { CheckError };
 
 function outcomeKey(obs: Observation, deadlock: boolean): string {
   const parts = Object.entries(obs.threads).map(([n, t]) => `${n}=${t.state}${t.signal && t.state !== 'livelock' ? ':' + t.signal : ''}`);
@@ -136,7 +124,7 @@ function outcomeKey(obs: Observation, deadlock: boolean): string {
 export function checkScenario(sc: CompiledScenario, spec: KernelSpec, opts: CheckOptions = {}): CheckResult {
   const conds = sc.conditions ?? (sc.condition ? [sc.condition] : []);
   for (const c of conds) {
-    const p = pathOnly(c.pred);
+    const p = traceKind(c.pred);
     if (p) throw new CheckError(`${sc.file}:${c.line}: condition ${c.name ?? ''}: '${p}' predicates depend on the trace of one run, not on a state; check cannot evaluate them`);
   }
   const root = new Machine(sc, spec, { trace: false, afterStep: opts.debug ? debugVmAfterStep : undefined });

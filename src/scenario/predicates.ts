@@ -46,6 +46,19 @@ export interface RegionPred {
 /** predicates the real kernel cannot observe (host comparisons skip them) */
 export const MODEL_ONLY = new Set(['pte', 'pmd', 'klog', 'event']);
 
+/** the first predicate inside p that reads the trace of the run rather than its state ('klog', 'event'), or null */
+export function traceKind(p: Pred): 'klog' | 'event' | null {
+  if (p.p === 'klog' || p.p === 'event') return p.p;
+  if (p.p === 'not') return traceKind(p.x);
+  if (p.p === 'all' || p.p === 'any') {
+    for (const x of p.xs) {
+      const r = traceKind(x);
+      if (r) return r;
+    }
+  }
+  return null;
+}
+
 const zExpr = z.union([z.bigint(), zInt, z.string().min(1)]);
 /** a byte count or -errno: an expression, a negative integer, or `-ENAME` */
 const zSigned = z.union([z.bigint(), z.number().int(), z.string().min(1)]);

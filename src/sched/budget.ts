@@ -6,6 +6,9 @@ import { setReschedHook } from '../kernel/kernel/sched/core.js';
 
 export type Limit = 'max-time' | 'max-steps' | 'max-memory';
 
+/** the default --max-steps of `mmsim run` and `compare`, and the bound of a default schedule */
+export const DEFAULT_STEP_LIMIT = 1_000_000;
+
 export class BudgetExceeded extends Error {
   constructor(readonly limit: Limit, message: string) {
     super(message);

@@ -1,6 +1,6 @@
 // The machine a scenario runs on: the kernel model, one task per scenario thread, and a scheduler that
 // lets one thread take one atomic step (an operation, or the resumption of a blocked one) at a time.
-import { BudgetExceeded, budgetStep } from './budget.js';
+import { BudgetExceeded, budgetStep, DEFAULT_STEP_LIMIT } from './budget.js';
 import { Kernel, KernelSpec } from '../kernel/kernel.js';
 import type { Task } from '../kernel/include/sched.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
@@ -637,8 +637,8 @@ function opIndexOf(sc: CompiledScenario, id: string): number {
 
 const snapScratch = new StateHasherClass();
 
-/** steps the default schedule may take before it is called non-terminating */
-export const DEFAULT_STEP_LIMIT = 1_000_000;
+/** steps the default schedule may take before it is called non-terminating (defined in budget.ts, which the CLI loads at start-up) */
+export { DEFAULT_STEP_LIMIT };
 
 function statusCode(s: ThreadStatus): number {
   switch (s) {
