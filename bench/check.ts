@@ -13,8 +13,9 @@
 // machine's speed drifts by up to 2x within minutes: compare versions interleaved, not run after run.
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { dirname, join } from 'node:path';
-import { existsSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { existsSync, mkdtempSync, copyFileSync, rmSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
 import { loadScenario } from '../src/scenario/load.js';
 import { resolveKernel } from '../src/profiles/profiles.js';
 import { Machine } from '../src/sched/machine.js';
@@ -75,6 +76,65 @@ export interface CheckBenchResult {
   loadavg: number[];
   searches: SearchCase[];
   firstCounterexample: FirstCounterexampleCase[];
+  anchor: SpinAnchor;
+}
+
+/** issue 9, item 8: the explorer against SPIN on live-snapshot with N vCPUs */
+export const SPIN_TARGETS = {
+  /** distinct states/s on one worker, at 5 and 6 vCPUs */
+  statesPerSec: 250_000,
+  /** peak memory per distinct state */
+  bytesPerState: 48,
+  /** the vCPU counts the rate target applies to */
+  rateAt: [5, 6],
+} as const;
+
+/** distinct states of live-snapshot with N vCPUs (issue 9), for N = 2..6 */
+export const LIVE_SNAPSHOT_STATES: Record<number, number> = { 2: 224, 3: 2774, 4: 34_726, 5: 460_082, 6: 6_659_300 };
+
+export interface AnchorCase {
+  vcpus: number;
+  scenario: string;
+  kernel: string;
+  /** mmsim check (sleep sets, one worker), in a process of its own */
+  mmsim: {
+    distinct: number;
+    transitions: number;
+    wallMs: number;
+    cpuMs: number;
+    statesPerSec: number;
+    /** the process's peak RSS, and its growth over the RSS before the search */
+    peakRssBytes: number;
+    rssBeforeBytes: number;
+    bytesPerState: number;
+    complete: boolean;
+  };
+  /** pan on bench/spin/live-snapshot.pml (gcc -O2 -DSAFETY), null when spin is not installed */
+  spin: null | {
+    states: number;
+    transitions: number;
+    /** pan's own elapsed time (its search), and the wall clock of the pan process */
+    elapsedMs: number;
+    wallMs: number;
+    statesPerSec: number;
+    /** pan's "total actual memory usage" (its hash table is preallocated: -w) over the states */
+    memoryBytes: number;
+    bytesPerState: number;
+    hashBits: number;
+    /** error text when the run failed (compile error, pan error) */
+    error?: string;
+  };
+  /** SPIN's count equals mmsim's distinct states */
+  equal: boolean | null;
+  /** mmsim's distinct states/s over SPIN's */
+  ratio: number | null;
+}
+
+export interface SpinAnchor {
+  /** `spin -V`, or null when spin (or gcc) is not on PATH */
+  spin: string | null;
+  note: string | null;
+  cases: AnchorCase[];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -104,7 +164,105 @@ function runSearch(file: string, kernel: string, reduction: boolean, maxStates?:
   return { r, wallMs, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
-export function runCheckBench(opts: { quick?: boolean; repeat?: number; log?: (s: string) => void } = {}): CheckBenchResult {
+function scenarioFor(dir: string, vcpus: number): string {
+  return join(dir, 'scenarios', 'check', vcpus === 2 ? 'live-snapshot.yaml' : `live-snapshot-${vcpus}vcpu.yaml`);
+}
+
+/** the child process of an anchor run: one search, then its figures as one JSON line */
+function anchorChild(file: string, kernel: string): void {
+  const sc = loadScenario(file);
+  const m = new Machine(sc, resolveKernel(kernel), { trace: false });
+  m.runSetup();
+  const rssBefore = process.memoryUsage().rss;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const r = search(m, {});
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  const peak = process.resourceUsage().maxRSS * 1024;
+  process.stdout.write(JSON.stringify({
+    distinct: r.stats.distinct, transitions: r.stats.transitions, wallMs, cpuMs: (cpu.user + cpu.system) / 1000,
+    rssBefore, peak, complete: r.complete,
+  }) + '\n');
+}
+
+function which(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** pan on the Promela model with `vcpus` vCPUs, compiled in a temporary directory */
+function runSpin(model: string, vcpus: number): NonNullable<AnchorCase['spin']> {
+  const dir = mkdtempSync(join(tmpdir(), 'mmsim-spin-'));
+  // the hash table is preallocated: 2^w slots, about one per state (pan's default is 2^19)
+  const hashBits = Math.max(16, Math.ceil(Math.log2(LIVE_SNAPSHOT_STATES[vcpus] ?? 1 << 20)));
+  const fail = (error: string) => ({ states: 0, transitions: 0, elapsedMs: 0, wallMs: 0, statesPerSec: 0, memoryBytes: 0, bytesPerState: 0, hashBits, error });
+  try {
+    copyFileSync(model, join(dir, 'model.pml'));
+    const gen = spawnSync('spin', [`-DNVCPU=${vcpus}`, '-a', 'model.pml'], { cwd: dir, encoding: 'utf8' });
+    if (gen.status !== 0) return fail(`spin -a: ${(gen.stdout + gen.stderr).trim().split('\n').slice(-3).join(' ')}`);
+    const cc = spawnSync('gcc', ['-O2', '-DSAFETY', '-w', '-o', 'pan', 'pan.c'], { cwd: dir, encoding: 'utf8' });
+    if (cc.status !== 0) return fail(`gcc: ${cc.stderr.trim().split('\n').slice(-3).join(' ')}`);
+    const t0 = performance.now();
+    const run = spawnSync('./pan', [`-w${hashBits}`], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24 });
+    const wallMs = performance.now() - t0;
+    const out = run.stdout ?? '';
+    const num = (re: RegExp) => { const x = re.exec(out); return x ? Number(x[1]) : NaN; };
+    const states = num(/^\s*(\d+) states, stored/m);
+    const errors = num(/errors: (\d+)/);
+    if (!Number.isFinite(states)) return fail(`pan printed no state count (exit ${run.status}): ${out.trim().split('\n').slice(-3).join(' ')}`);
+    const elapsed = num(/pan: elapsed time ([\d.e+]+) seconds/);
+    // pan prints its elapsed time in 10 ms steps: below 0.1 s, the process's wall clock says more
+    const elapsedMs = Number.isFinite(elapsed) && elapsed >= 0.1 ? elapsed * 1000 : wallMs;
+    const memoryBytes = num(/([\d.]+)\s+total actual memory usage/) * 1024 * 1024;
+    return {
+      states, transitions: num(/^\s*(\d+) transitions/m), elapsedMs, wallMs, statesPerSec: (states / elapsedMs) * 1000,
+      memoryBytes, bytesPerState: memoryBytes / states, hashBits,
+      ...(errors !== 0 ? { error: `pan found ${errors} error(s): an assertion of the model failed` } : {}),
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** live-snapshot with each number of vCPUs: mmsim check in a process of its own, then SPIN */
+export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void }): SpinAnchor {
+  const dir = root();
+  const log = opts.log ?? (() => {});
+  const model = join(dir, 'bench', 'spin', 'live-snapshot.pml');
+  const haveSpin = which('spin') && which('gcc');
+  const spin = haveSpin ? (spawnSync('spin', ['-V'], { encoding: 'utf8' }).stdout ?? '').trim() : null;
+  const note = haveSpin ? null : 'spin (or gcc) is not installed: no SPIN run (Debian: apt-get install spin; the bench installs nothing)';
+  const kernel = 'v6.18';
+  const self = fileURLToPath(import.meta.url);
+  const cases: AnchorCase[] = [];
+  for (const vcpus of opts.vcpus) {
+    const file = scenarioFor(dir, vcpus);
+    log(`  anchor: mmsim check live-snapshot, ${vcpus} vCPUs ...`);
+    const child = spawnSync(process.execPath, [self, '--anchor-child', file, kernel], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (child.status !== 0) throw new Error(`anchor run of ${file} failed: ${child.stderr}`);
+    const x = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+      distinct: number; transitions: number; wallMs: number; cpuMs: number; rssBefore: number; peak: number; complete: boolean;
+    };
+    const mm: AnchorCase['mmsim'] = {
+      distinct: x.distinct, transitions: x.transitions, wallMs: x.wallMs, cpuMs: x.cpuMs, statesPerSec: (x.distinct / x.wallMs) * 1000,
+      peakRssBytes: x.peak, rssBeforeBytes: x.rssBefore, bytesPerState: (x.peak - x.rssBefore) / x.distinct, complete: x.complete,
+    };
+    let sp: AnchorCase['spin'] = null;
+    if (haveSpin) {
+      log(`  anchor: SPIN on bench/spin/live-snapshot.pml, ${vcpus} vCPUs ...`);
+      sp = runSpin(model, vcpus);
+    }
+    const ok = sp !== null && sp.error === undefined;
+    cases.push({
+      vcpus, scenario: file, kernel, mmsim: mm, spin: sp,
+      equal: ok ? sp!.states === mm.distinct : null,
+      ratio: ok ? mm.statesPerSec / sp!.statesPerSec : null,
+    });
+  }
+  return { spin, note, cases };
+}
+
+export function runCheckBench(opts: { quick?: boolean; repeat?: number; six?: boolean; log?: (s: string) => void } = {}): CheckBenchResult {
   const dir = root();
   const live = join(dir, 'scenarios', 'check', 'live-snapshot.yaml');
   const live4 = join(dir, 'scenarios', 'check', 'live-snapshot-4vcpu.yaml');
@@ -183,7 +341,8 @@ export function runCheckBench(opts: { quick?: boolean; repeat?: number; log?: (s
     });
     log(`  first counterexample ${name} ${kernel}: ${c.counterexample?.schedule ?? 'none'}`);
   }
-  return { node: process.version, cpus: cpus().length, loadavg: loadavg(), searches, firstCounterexample };
+  const anchor = runSpinAnchor({ vcpus: opts.quick ? [4] : opts.six ? [4, 5, 6] : [4, 5], log });
+  return { node: process.version, cpus: cpus().length, loadavg: loadavg(), searches, firstCounterexample, anchor };
 }
 
 const k = (x: number) => (x >= 1e6 ? `${(x / 1e6).toFixed(2)} M` : x >= 1e3 ? `${(x / 1e3).toFixed(1)} k` : x.toFixed(0));
@@ -226,14 +385,65 @@ export function formatCheckBench(b: CheckBenchResult): string[] {
   out.push(`  JSON-keyed JS BFS, 0.74 M tr/s:                ${ratio(bestT.transitionsPerCpuSec, ANCHORS.jsJsonBfs.transitionsPerSec)} of its transitions/s`);
   out.push('  (the anchors step a 48-byte toy state; a step here runs the kernel model: page walk, fault path,');
   out.push('   handle_userfault, THP split, change_protection, a 4 KiB copy; and the state is the whole machine)');
+  out.push('');
+  out.push(...formatSpinAnchor(b.anchor));
+  return out;
+}
+
+const mb = (x: number) => `${(x / 1048576).toFixed(0)} MiB`;
+
+export function formatSpinAnchor(a: SpinAnchor): string[] {
+  const out: string[] = [];
+  out.push(`Speed anchor: live-snapshot with N vCPUs (v6.18), mmsim check (sleep sets, one worker, a process of its own) against SPIN`);
+  out.push(`  on bench/spin/live-snapshot.pml (the same state graph; gcc -O2 -DSAFETY)${a.spin ? `: ${a.spin}` : ''}`);
+  if (a.note) out.push(`  note: ${a.note}`);
+  out.push('  vCPUs   distinct states   mmsim s   mmsim states/s   peak RSS (growth)   bytes/state      SPIN states   SPIN s   SPIN states/s   SPIN bytes/state   mmsim/SPIN');
+  for (const c of a.cases) {
+    const m = c.mmsim, s = c.spin;
+    const spinCols = s === null ? '               -        -               -                  -            -'
+      : s.error !== undefined && s.states === 0 ? `   error: ${s.error}`
+      : `${String(s.states).padStart(16)}${(s.elapsedMs / 1000).toFixed(2).padStart(9)}${k(s.statesPerSec).padStart(16)}${s.bytesPerState.toFixed(0).padStart(19)}` +
+        `${(c.ratio === null ? '-' : `${(c.ratio * 100).toFixed(1)} %`).padStart(13)}`;
+    out.push(`  ${String(c.vcpus).padStart(5)}${String(m.distinct).padStart(18)}${(m.wallMs / 1000).toFixed(2).padStart(10)}${k(m.statesPerSec).padStart(17)}` +
+      `${`${mb(m.peakRssBytes)} (${mb(m.peakRssBytes - m.rssBeforeBytes)})`.padStart(20)}${m.bytesPerState.toFixed(0).padStart(14)}${spinCols}${m.complete ? '' : '  (cut)'}`);
+  }
+  for (const c of a.cases) {
+    if (c.spin === null) continue;
+    if (c.spin.error !== undefined) out.push(`  ${c.vcpus} vCPUs: SPIN: ${c.spin.error}`);
+    else if (c.equal) out.push(`  ${c.vcpus} vCPUs: the state counts are equal (${c.mmsim.distinct}); pan's transitions ${c.spin.transitions} (stored + matched, the initial state included), mmsim's ${c.mmsim.transitions} (sleep sets)`);
+    else out.push(`  ${c.vcpus} vCPUs: THE STATE COUNTS DIFFER: mmsim ${c.mmsim.distinct}, SPIN ${c.spin.states}: the model or the explorer changed the state graph`);
+    const known = LIVE_SNAPSHOT_STATES[c.vcpus];
+    if (known !== undefined && c.mmsim.complete && c.mmsim.distinct !== known) out.push(`  ${c.vcpus} vCPUs: mmsim's count differs from the issue's ${known}`);
+  }
+  out.push('  (peak RSS: the child process\'s maximum; bytes/state: its growth during the search over the distinct states.');
+  out.push('   SPIN bytes/state: pan\'s total memory, its preallocated hash table of 2^w slots included, over its states)');
+  out.push(`  Targets (issue 9): >= ${k(SPIN_TARGETS.statesPerSec)} distinct states/s on one worker at ${SPIN_TARGETS.rateAt.join(' and ')} vCPUs; <= ${SPIN_TARGETS.bytesPerState} bytes of peak memory per distinct state`);
+  for (const c of a.cases) {
+    const m = c.mmsim;
+    const rate = (SPIN_TARGETS.rateAt as readonly number[]).includes(c.vcpus)
+      ? `rate ${k(m.statesPerSec)}/s ${m.statesPerSec >= SPIN_TARGETS.statesPerSec ? 'met' : 'not met'}`
+      : `rate ${k(m.statesPerSec)}/s (the target is for ${SPIN_TARGETS.rateAt.join(' and ')} vCPUs)`;
+    const memo = `memory ${m.bytesPerState.toFixed(0)} B/state ${m.bytesPerState <= SPIN_TARGETS.bytesPerState ? 'met' : 'not met'}`;
+    const spin = c.ratio === null ? '' : `; ${(c.ratio * 100).toFixed(1)} % of SPIN's ${k(c.spin!.statesPerSec)}/s in this run`;
+    out.push(`    ${c.vcpus} vCPUs: ${rate}; ${memo}${spin}`);
+  }
   return out;
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 export function main(): void {
+  const ai = process.argv.indexOf('--anchor-child');
+  if (ai >= 0) return anchorChild(process.argv[ai + 1]!, process.argv[ai + 2]!);
   const quick = process.argv.includes('--quick');
   const json = process.argv.includes('--json');
-  const b = runCheckBench({ quick, log: json ? undefined : (s) => process.stderr.write(s + '\n') });
+  const six = process.argv.includes('--six');
+  if (process.argv.includes('--anchor')) {
+    // the anchor alone: 4 and 5 vCPUs (and 6 with --six)
+    const a = runSpinAnchor({ vcpus: six ? [4, 5, 6] : [4, 5], log: json ? undefined : (s) => process.stderr.write(s + '\n') });
+    process.stdout.write(json ? JSON.stringify(a, null, 2) + '\n' : formatSpinAnchor(a).join('\n') + '\n');
+    return;
+  }
+  const b = runCheckBench({ quick, six, log: json ? undefined : (s) => process.stderr.write(s + '\n') });
   process.stdout.write(json ? JSON.stringify(b, null, 2) + '\n' : formatCheckBench(b).join('\n') + '\n');
 }
 if (isMain) main();
