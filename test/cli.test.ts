@@ -158,7 +158,7 @@ describe('budgets bound the whole command, setup included: exit 3 with what was 
   it('check --max-time bounds the setup too', () => {
     const r = cli(['check', '-', '--max-time', '1'], HUGE + 'threads:\n  a:\n    - write: { addr: m }\n');
     expect(r.status).toBe(3);
-    expect(r.stderr).toMatch(/--max-time 1 s ran out during setup op setup#2 memset/);
+    expect(r.stderr).toMatch(/--max-time 1 s \(v6\.18\) ran out during setup op setup#2 memset/);
   });
   it('a server loop that never blocks is incomplete (exit 3), not bad input', () => {
     const spin = 'name: t\nkernel: v6.18\nsetup:\n  - mmap: { as: m, len: 4K }\nthreads:\n  s:\n    loop: true\n    ops:\n      - write: { addr: m }\n';

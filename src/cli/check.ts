@@ -63,13 +63,13 @@ export function checkCommand(file: string, o: CheckCliOptions, debug: boolean): 
   const tty = process.stderr.isTTY === true && o.progress !== false;
   const results: CheckResult[] = [];
   // the setup (and anything else outside the search) is bounded too: the search stops itself at
-  // --max-time with what it found; this budget, a little later, stops what the search does not
-  const budget = new Budget({
+  // --max-time with what it found; a budget per kernel, a little later, stops what the search does not
+  const maxMemoryBytes = o.maxMemory !== undefined ? parseMemory(o.maxMemory) ?? badMemory(o.maxMemory) : defaultMemoryBytes();
+  for (const spec of specs) new Budget({
     maxTimeMs: o.maxTime !== undefined ? o.maxTime * 1000 * 1.1 + 500 : undefined,
-    timeLabel: `--max-time ${o.maxTime} s`,
-    maxMemoryBytes: o.maxMemory !== undefined ? parseMemory(o.maxMemory) ?? badMemory(o.maxMemory) : defaultMemoryBytes(),
-  });
-  budget.run(() => { for (const spec of specs) {
+    timeLabel: `--max-time ${o.maxTime} s (${spec.name})`,
+    maxMemoryBytes,
+  }).run(() => {
     const r = checkScenario(sc, spec, {
       reduction: o.reduction, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
       random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,
@@ -81,7 +81,7 @@ export function checkCommand(file: string, o: CheckCliOptions, debug: boolean): 
       process.stdout.write(formatCheck(r, { traces: !o.quiet }).join('\n') + '\n');
       if (specs.length > 1) process.stdout.write('\n');
     }
-  } });
+  });
   if (o.json) process.stdout.write(JSON.stringify(results.map(checkJson), (_k, v) => (typeof v === 'bigint' ? '0x' + v.toString(16) : v), 2) + '\n');
   else if (results.length > 1) {
     process.stdout.write('Summary\n');
