@@ -158,10 +158,15 @@ export async function main(argv: string[]): Promise<number> {
   registerFuzz(program, (c) => { code = c; });
 
   program.command('schema')
-    .description('print the JSON Schema of scenario files (schema/scenario.schema.json is the published copy)')
-    .argument('[what]', 'scenario', 'scenario')
+    .description('print a JSON Schema: scenario files (schema/scenario.schema.json), or the lines of run --format json (schema/trace.schema.json)')
+    .argument('[what]', 'scenario | trace', 'scenario')
     .action(async (what: string) => {
-      if (what !== 'scenario') throw new UsageError(`schema: unknown schema '${what}'; there is: scenario`);
+      if (what === 'trace') {
+        const { traceSchema } = await import('../trace/events.js');
+        out(JSON.stringify(traceSchema(), null, 2));
+        return;
+      }
+      if (what !== 'scenario') throw new UsageError(`schema: unknown schema '${what}'; there are: scenario, trace`);
       const { scenarioSchema } = await import('../scenario/schema.js');
       out(JSON.stringify(scenarioSchema(), null, 2));
     });

@@ -12,7 +12,7 @@ import type { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
 import type { StateHasher } from '../explore/hash.js';
 import { PATCH, Patch, PATCH_LIST } from '../profiles/patches.js';
 import type { KernelConfig } from '../profiles/config.js';
-import { Tracer, TraceValue } from '../trace/events.js';
+import { Tracer, TraceValue, type EventType } from '../trace/events.js';
 
 export interface KernelSpec {
   /** e.g. "v6.18" or "v4.19-uffd-wp-2018+peterx-2018-pagedirty" */
@@ -209,7 +209,7 @@ export class Kernel {
   }
 
   // ---- trace -------------------------------------------------------------------------------
-  trace(type: string, fn: string, fields?: Record<string, TraceValue>): void {
+  trace(type: EventType, fn: string, fields?: Record<string, TraceValue>): void {
     this.tr?.emit(type, fn, fields);
   }
   /** printk(): a line the kernel log would show */

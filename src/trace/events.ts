@@ -3,6 +3,21 @@
 
 export const TRACE_SCHEMA_VERSION = 1;
 
+/**
+ * Every event type the model emits (test/trace-schema.test.ts checks this list against the emit calls
+ * of src/, and the JSON Schema of `--format json`, `mmsim schema trace`, enumerates it).
+ */
+export const EVENT_TYPES = [
+  'access', 'change_protection', 'clear_refs', 'collapse', 'do_anonymous_page', 'do_huge_pmd_anonymous_page',
+  'do_huge_pmd_wp_page', 'do_wp_page', 'dump_stack', 'errno', 'fault_done', 'fault_resume', 'fault_retry',
+  'fault_return', 'fork', 'handle_mm_fault', 'handle_userfault', 'klog', 'livelock', 'madvise', 'madvise_free',
+  'mmap', 'mprotect', 'munmap', 'mwriteprotect_range', 'page_fault', 'pagemap_scan', 'set_pmd', 'set_pte', 'setuid',
+  'signal', 'skipped', 'split_huge_page', 'split_huge_pmd', 'syscall', 'uffd_poll', 'uffd_read', 'uffd_read_wait',
+  'uffd_wake', 'uffdio_api', 'uffdio_copy', 'uffdio_register', 'uffdio_unregister', 'uffdio_zeropage', 'userfaultfd',
+  'vma_merge', 'wp_huge_pmd', 'wp_page_copy', 'zap_huge_pmd',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
 /** A value a formatter may print: numbers, strings, booleans, or 64-bit entries as 0x-hex strings. */
 export type TraceValue = string | number | boolean | null | TraceValue[] | { [k: string]: TraceValue };
 
@@ -13,8 +28,8 @@ export interface TraceEvent {
   step: number;
   /** scenario thread name, or 'setup' */
   thread: string;
-  /** event type, e.g. 'fault', 'handle_userfault', 'split_huge_pmd', 'klog' */
-  type: string;
+  /** event type, e.g. 'handle_userfault', 'split_huge_pmd', 'klog' (EVENT_TYPES) */
+  type: EventType;
   /** the kernel function that emitted it */
   fn: string;
   [field: string]: TraceValue;
@@ -28,9 +43,59 @@ export class Tracer {
   keep = true;
   count = 0;
 
-  emit(type: string, fn: string, fields: Record<string, TraceValue> = {}): void {
+  emit(type: EventType, fn: string, fields: Record<string, TraceValue> = {}): void {
     this.count++;
     if (!this.keep) return;
     this.events.push({ seq: this.events.length, step: this.step, thread: this.thread, type, fn, ...fields });
   }
+}
+
+/**
+ * The JSON Schema of `mmsim run --format json`: JSON lines, a header (schema mmsim-trace, version), one
+ * line per event (seq, step, thread, type, fn, then the event's own fields), and the outcome last.
+ * Validate a line against `#/$defs/header`, `#/$defs/event` or `#/$defs/outcome` by its `type`.
+ */
+export function traceSchema(): Record<string, unknown> {
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: 'https://mmsim.invalid/schema/trace.schema.json',
+    title: 'mmsim trace (mmsim run --format json), one JSON document per line',
+    oneOf: [{ $ref: '#/$defs/header' }, { $ref: '#/$defs/event' }, { $ref: '#/$defs/outcome' }],
+    $defs: {
+      header: {
+        type: 'object',
+        properties: {
+          type: { const: 'header' }, schema: { const: 'mmsim-trace' }, version: { const: TRACE_SCHEMA_VERSION },
+          scenario: { type: 'string' }, file: { type: 'string' }, kernel: { type: 'string' }, release: { type: 'string' },
+        },
+        required: ['type', 'schema', 'version', 'scenario', 'kernel', 'release'],
+      },
+      event: {
+        type: 'object',
+        properties: {
+          seq: { type: 'integer', minimum: 0 }, step: { type: 'integer', minimum: 0 }, thread: { type: 'string' },
+          type: { enum: [...EVENT_TYPES] }, fn: { type: 'string' },
+        },
+        required: ['seq', 'step', 'thread', 'type', 'fn'],
+        additionalProperties: { $ref: '#/$defs/value' },
+      },
+      outcome: {
+        type: 'object',
+        properties: {
+          type: { const: 'outcome' }, ok: { type: 'boolean' },
+          observation: { type: 'object', required: ['scenario', 'kernel', 'threads', 'ops', 'snapshots'] },
+          expectations: { type: 'array', items: { type: 'object', required: ['line', 'text', 'ok', 'detail'] } },
+          conditions: { type: 'array' },
+        },
+        required: ['type', 'ok', 'observation', 'expectations'],
+      },
+      value: {
+        anyOf: [
+          { type: ['string', 'number', 'boolean', 'null'] },
+          { type: 'array', items: { $ref: '#/$defs/value' } },
+          { type: 'object', additionalProperties: { $ref: '#/$defs/value' } },
+        ],
+      },
+    },
+  };
 }

@@ -103,8 +103,6 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  ${f.fn}(${addr(m, f.addr)})${f.result ? `: ${f.result}` : `: new THP pfn ${hex(f.new_pfn)}`}`;
     case 'skipped':
       return `  ${f.fn}(${f.id}) skipped: ${f.why}`;
-    case 'suppressed':
-      return `    ... ${f.count} more ${f.what} events`;
     default:
       return `  ${e.type} (${e.fn})`;
   }

@@ -1,0 +1,59 @@
+// The trace: every event type the model emits is one of EVENT_TYPES (the emit calls are typed; this also
+// reads the sources), and every line `mmsim run --format json` prints validates against the published
+// JSON Schema (schema/trace.schema.json, kept current).
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020.js';
+import { EVENT_TYPES, traceSchema } from '../src/trace/events.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { runScenario } from '../src/run.js';
+import { resolveKernel } from '../src/profiles/profiles.js';
+import { formatJson } from '../src/trace/format.js';
+
+function files(d: string, ext: string): string[] {
+  return readdirSync(d).sort().flatMap((e) => {
+    const p = join(d, e);
+    return statSync(p).isDirectory() ? files(p, ext) : e.endsWith(ext) ? [p] : [];
+  });
+}
+
+const schema = traceSchema();
+const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ allErrors: true, strict: false });
+const validate = ajv.compile(schema);
+
+describe('the trace and its JSON Schema', () => {
+  it('schema/trace.schema.json is the schema mmsim builds (npm run schema writes it)', () => {
+    expect(JSON.parse(readFileSync('schema/trace.schema.json', 'utf8'))).toEqual(schema);
+  });
+
+  it('EVENT_TYPES is exactly the set of types the sources emit', () => {
+    const used = new Set<string>();
+    for (const f of files('src', '.ts')) {
+      for (const m of readFileSync(f, 'utf8').matchAll(/\b(?:tr\??\.emit|k\.trace|this\.trace)\('([a-z_]+)'/g)) used.add(m[1]!);
+    }
+    expect([...used].sort()).toEqual([...EVENT_TYPES].sort());
+  });
+
+  const scenarios = files('scenarios', '.yaml').filter((f) => !f.split('/').pop()!.startsWith('known-'));
+  for (const f of scenarios) {
+    it(`--format json of ${f} validates`, () => {
+      const sc = loadScenario(f);
+      if (!sc.kernel) return;
+      const r = runScenario(sc, resolveKernel(sc.kernel, [], sc.config), { trace: true });
+      const lines = formatJson(r.events, { scenario: sc.name, file: sc.file, kernel: r.spec.name, release: r.spec.release },
+        { ok: r.ok, observation: r.observation, expectations: r.expectations, conditions: r.conditions });
+      const bad: string[] = [];
+      for (const l of lines) {
+        if (!validate(JSON.parse(l))) bad.push(`${l.slice(0, 120)}: ${ajv.errorsText(validate.errors)}`);
+        if (bad.length > 3) break;
+      }
+      expect(bad).toEqual([]);
+    });
+  }
+
+  it('refuses a line of another shape', () => {
+    expect(validate({ seq: 0, step: 0, thread: 't', type: 'no_such_event', fn: 'x' })).toBe(false);
+    expect(validate({ type: 'header', schema: 'mmsim-trace', version: 99, scenario: 's', kernel: 'k', release: 'r' })).toBe(false);
+  });
+});
