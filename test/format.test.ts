@@ -1,22 +1,14 @@
 // The scenario format says everything the kernel says (issue 7, "What must exist" item 4): fields a failed
 // call wrote back, PAGEMAP_SCAN regions, bitwise expressions, a child's pages, PFN identity across
 // checkpoints, every pagemap bit, and docs/scenarios.md covering every operation.
+import { err } from './helpers.js';
 import { describe, expect, it } from 'vitest';
-import { loadScenario, ScenarioError } from '../src/scenario/load.js';
+import { loadScenario } from '../src/scenario/load.js';
 import { kernel, run } from './helpers.js';
 import type { RunResult } from '../src/run.js';
 
 const v618 = kernel('v6.18');
 
-function err(yaml: string): ScenarioError {
-  try {
-    loadScenario('bad.yaml', yaml);
-  } catch (e) {
-    if (e instanceof ScenarioError) return e;
-    throw e;
-  }
-  throw new Error('no error');
-}
 /** each expectation's verdict, in order */
 const verdicts = (r: RunResult) => r.expectations.map((e) => e.ok);
 

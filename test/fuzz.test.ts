@@ -2,8 +2,9 @@
 // corrupted state, the whole scenario corpus keeps every invariant on every profile, a short seeded
 // model fuzz finds nothing, generated scenarios load and shrink, and a short seeded host fuzz (where
 // this machine can run it) finds no disagreement that is not already known.
+import { scenarioFiles } from './helpers.js';
 import { describe, it, expect } from 'vitest';
-import { readdirSync, statSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -116,15 +117,7 @@ threads:
 });
 
 // every scenario of the corpus, on every profile, with the invariants after every step
-const corpus: string[] = [];
-const walk = (d: string) => {
-  for (const f of readdirSync(d).sort()) {
-    const p = join(d, f);
-    if (statSync(p).isDirectory()) walk(p);
-    else if (f.endsWith('.yaml') && !f.startsWith('known-')) corpus.push(p);
-  }
-};
-walk('scenarios');
+const corpus = scenarioFiles();
 
 describe('the scenario corpus keeps every invariant on every profile', () => {
   for (const p of PROFILES) {

@@ -4,6 +4,24 @@ import { resolveKernel } from '../src/profiles/profiles.js';
 import { patchById, Patch } from '../src/profiles/patches.js';
 import { runScenario, RunResult } from '../src/run.js';
 import type { KernelSpec } from '../src/kernel/kernel.js';
+import { ScenarioError } from '../src/scenario/load.js';
+import { corpus } from '../src/fuzz/files.js';
+
+/** every scenario file of the project under dir (known-*.yaml lists left out), sorted */
+export function scenarioFiles(dir = 'scenarios'): string[] {
+  return corpus(dir).map((c) => c.file);
+}
+
+/** the ScenarioError loading yaml gives (the test fails if it loads) */
+export function err(yaml: string): ScenarioError {
+  try {
+    loadScenario('bad.yaml', yaml);
+  } catch (e) {
+    if (e instanceof ScenarioError) return e;
+    throw e;
+  }
+  throw new Error('no error');
+}
 
 /** a profile with patches added/removed, without the `requires` check (tests isolate one patch) */
 export function kernel(profile: string, edit: { add?: Patch[]; remove?: Patch[] } = {}, config: string[] = []): KernelSpec {

@@ -1,20 +1,12 @@
 // A bad scenario is reported with file, line, column, field and what was expected; never a stack trace.
+import { err } from './helpers.js';
 import { describe, expect, it, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadScenario, ScenarioError } from '../src/scenario/load.js';
+import { loadScenario } from '../src/scenario/load.js';
 
-function err(yaml: string): ScenarioError {
-  try {
-    loadScenario('bad.yaml', yaml);
-  } catch (e) {
-    if (e instanceof ScenarioError) return e;
-    throw e;
-  }
-  throw new Error('no error');
-}
 
 const HEAD = 'name: t\nsetup:\n';
 

@@ -1,18 +1,11 @@
 // The JSON Schema of scenario files: built from the loader's own definitions, published in
 // schema/scenario.schema.json (kept current), and every scenario of the project validates against it.
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { scenarioFiles } from './helpers.js';
 import { parse } from 'yaml';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { scenarioSchema } from '../src/scenario/schema.js';
-
-function scenarioFiles(d: string): string[] {
-  return readdirSync(d).sort().flatMap((e) => {
-    const p = join(d, e);
-    return statSync(p).isDirectory() ? scenarioFiles(p) : e.endsWith('.yaml') && !e.startsWith('known-') ? [p] : [];
-  });
-}
 
 const schema = scenarioSchema();
 const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ allErrors: true, strict: false });

@@ -1,6 +1,7 @@
 // The trace: every event type the model emits is one of EVENT_TYPES (the emit calls are typed; this also
 // reads the sources), and every line `mmsim run --format json` prints validates against the published
 // JSON Schema (schema/trace.schema.json, kept current).
+import { scenarioFiles } from './helpers.js';
 import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,7 +36,7 @@ describe('the trace and its JSON Schema', () => {
     expect([...used].sort()).toEqual([...EVENT_TYPES].sort());
   });
 
-  const scenarios = files('scenarios', '.yaml').filter((f) => !f.split('/').pop()!.startsWith('known-'));
+  const scenarios = scenarioFiles();
   for (const f of scenarios) {
     it(`--format json of ${f} validates`, () => {
       const sc = loadScenario(f);

@@ -1,22 +1,13 @@
 // A run that records no trace (mmsim run -q) observes exactly what a traced run observes: the same
 // final observation, expectation results and condition results, for every scenario of the corpus on
 // its kernel. Scenarios whose expectations read the trace (klog:, event:) record it anyway.
+import { scenarioFiles } from './helpers.js';
 import { describe, expect, it } from 'vitest';
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario, scenarioReadsTrace, type RunResult } from '../src/run.js';
 import { resolveKernel } from '../src/profiles/profiles.js';
 
-const corpus: string[] = [];
-const walk = (d: string) => {
-  for (const f of readdirSync(d).sort()) {
-    const p = join(d, f);
-    if (statSync(p).isDirectory()) walk(p);
-    else if (f.endsWith('.yaml') && !f.startsWith('known-')) corpus.push(p);
-  }
-};
-walk('scenarios');
+const corpus = scenarioFiles();
 
 /** the run's result, or the message of what it threw (a scenario may end in an error on purpose) */
 function attempt(f: () => RunResult): RunResult | string {
