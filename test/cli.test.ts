@@ -144,7 +144,8 @@ describe('mmsim run evaluates the conditions of check on its one execution', () 
 });
 
 describe('budgets bound the whole command, setup included: exit 3 with what was under way', () => {
-  const HUGE = 'name: t\nkernel: v6.18\nsetup:\n  - mmap: { as: m, len: 8G }\n  - memset: { addr: m, len: 8G, value: 1 }\n';
+  // (a memset of a page costs a fault and no bytes: 64 GiB is some seconds of setup)
+  const HUGE = 'name: t\nkernel: v6.18\nsetup:\n  - mmap: { as: m, len: 64G }\n  - memset: { addr: m, len: 64G, value: 1 }\n';
   it('run --max-time stops a setup memset', () => {
     const r = cli(['run', '-', '-q', '--max-time', '1'], HUGE);
     expect(r.status).toBe(3);

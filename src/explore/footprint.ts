@@ -442,8 +442,7 @@ function sameVar(a: Machine, b: Machine, n: string): boolean {
   if (!x || !y || x.kind !== y.kind) return false;
   if (x.kind === 'uffd' && y.kind === 'uffd') return a.k.uffds.indexOf(x.ctx) === b.k.uffds.indexOf(y.ctx);
   if (x.kind === 'data' && y.kind === 'data') {
-    if (x.addr !== y.addr || x.bytes.length !== y.bytes.length) return false;
-    for (let i = 0; i < x.bytes.length; i++) if (x.bytes[i] !== y.bytes[i]) return false;
+    if (x.addr !== y.addr || !x.bytes.equals(y.bytes)) return false;
     return true;
   }
   return false;

@@ -211,46 +211,6 @@ function mixRange(buf: Int32Array, from: number, to: number, a: number, b: numbe
   mixB = b;
 }
 
-/** hash of a buffer's bytes (scenario variables): non-zero 32-bit words with their index, then the tail */
-export function bytesHash(bytes: Uint8Array, seed = 0): [number, number] {
-  let a = seed ^ bytes.length, b = (seed ^ 0x7f4a7c15) + bytes.length;
-  const words = bytes.byteOffset % 4 === 0 ? bytes.length >>> 2 : 0;
-  if (words) {
-    const w = new Uint32Array(bytes.buffer, bytes.byteOffset, words);
-    for (let i = 0; i < words; i++) {
-      const v = w[i]!;
-      if (v === 0) continue;
-      const [x, y] = byteMix(i, v & 0xff);
-      a = (a + x + Math.imul(v, 0x9e3779b1)) | 0;
-      b = (b + y + Math.imul(v ^ i, 0x85ebca6b)) | 0;
-    }
-  }
-  for (let i = words * 4; i < bytes.length; i++) {
-    const v = bytes[i]!;
-    if (v === 0) continue;
-    const [x, y] = byteMix(i, v);
-    a = (a + x) | 0;
-    b = (b + y) | 0;
-  }
-  return [a, b];
-}
-
-const mixOut: [number, number] = [0, 0];
-/** the contribution of one non-zero byte at an offset (shared by sparse and dense page forms) */
-export function byteMix(off: number, v: number): [number, number] {
-  let x = Math.imul((off << 8) | v, 0x9e3779b1);
-  x ^= x >>> 15;
-  x = Math.imul(x, 0x2c1b3c6d);
-  x ^= x >>> 12;
-  let y = Math.imul(((off << 8) | v) ^ 0x61c88647, 0xcc9e2d51);
-  y ^= y >>> 16;
-  y = Math.imul(y, 0x297a2d39);
-  y ^= y >>> 13;
-  mixOut[0] = x;
-  mixOut[1] = y;
-  return mixOut;
-}
-
 /**
  * The set of fingerprints seen: open addressing over two Uint32Arrays (hi, lo), each slot holding the
  * state's id (its index in the explorer's per-state arrays). (0, 0) is stored as (0, 1).

@@ -1,19 +1,6 @@
-// Hashing of the few plain values a machine state holds besides the kernel: buffers read by the
-// scenario and checkpoint snapshots. Both never change once made, so their hashes are cached.
-import { StateHasher, bytesHash } from './hash.js';
-
-const bytesCache = new WeakMap<Uint8Array, [number, number]>();
-
-/** hash of a buffer's bytes; `mutable` for a buffer still being filled (not cached) */
-export function bytesHashCached(b: Uint8Array, mutable: boolean): [number, number] {
-  if (mutable) return bytesHash(b);
-  let h = bytesCache.get(b);
-  if (!h) {
-    h = bytesHash(b);
-    bytesCache.set(b, h);
-  }
-  return h;
-}
+// Hashing of the plain values a machine state holds besides the kernel: checkpoint snapshots. They
+// never change once made, so their hashes are cached.
+import { StateHasher } from './hash.js';
 
 const plainCache = new WeakMap<object, [number, number]>();
 const scratch = new StateHasher();

@@ -5,44 +5,70 @@
 // was never filled has made no inconsistent copy. This is what a live snapshot (QEMU background
 // snapshot, CRIU pre-dump) promises: the saved page is the page as it was when tracking started.
 import type { Machine } from '../sched/machine.js';
-import type { Snapshot } from './observe.js';
+import { PageContent, type Bytes } from '../state/content.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 
-/** page address (hex) -> decoded bytes, per snapshot */
-const decoded = new WeakMap<Snapshot, Map<number, Uint8Array>>();
-
-/** the image's page at a page-aligned address, or null when it read as zero */
-function imagePage(snap: Snapshot, page: number): Uint8Array | null {
-  let m = decoded.get(snap);
-  if (!m) {
-    m = new Map();
-    for (const [a, enc] of Object.entries(snap.memory ?? {})) m.set(parseInt(a, 16), decodePage(enc));
-    decoded.set(snap, m);
+/**
+ * The memory image of a checkpoint (data_at): the contents of every written page mapped in the main
+ * process, by page-aligned virtual address. Contents are values (src/state/content.ts), so taking an
+ * image and checking a copy against it compare identities and hashes, not bytes. As JSON (and for
+ * the snapshot's fingerprint) it is the pages' non-zero runs, "offset:hexbytes,..." by address (hex).
+ */
+export class MemoryImage {
+  /** the image's hash lanes: the sum over its pages of a hash of (address, contents) */
+  readonly h1: number;
+  readonly h2: number;
+  constructor(readonly pages: ReadonlyMap<number, PageContent>) {
+    let a = 0, b = 0;
+    for (const [addr, c] of pages) {
+      const lo = addr % 4294967296, hi = Math.floor(addr / 4294967296);
+      a = (a + Math.imul(c.h1 ^ Math.imul(lo | 0, 0x9e3779b1), 0x85ebca6b) + hi) | 0;
+      b = (b + Math.imul((c.h2 + Math.imul(lo | 0, 0x165667b1)) | 0, 0xcc9e2d51) + c.nz) | 0;
+    }
+    this.h1 = a;
+    this.h2 = b;
   }
-  return m.get(page) ?? null;
+  toJSON(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [addr, c] of this.pages) out[addr.toString(16)] = encodePage(c.toBytes());
+    return out;
+  }
 }
 
 /** compare a finished copy with every checkpoint it is checked against; update the machine's tallies */
-export function checkCopy(m: Machine, buffer: string, addr: number, bytes: Uint8Array): void {
+export function checkCopy(m: Machine, buffer: string, addr: number, bytes: Bytes): void {
   for (const c of m.copies.values()) {
     if (c.buffer !== buffer) continue;
     const snap = m.snapshots.get(c.at);
     let bad: string | null = null;
     if (!snap || !snap.memory) bad = `copy at 0x${addr.toString(16)} was made before checkpoint ${c.at}`;
     else {
-      for (let i = 0; i < bytes.length && !bad;) {
-        const a = addr + i;
-        const page = a - (a % PAGE_SIZE);
-        const img = imagePage(snap, page);
-        const n = Math.min(bytes.length - i, page + PAGE_SIZE - a);
-        for (let j = 0; j < n; j++) {
-          const want = img ? img[a - page + j]! : 0;
-          if (bytes[i + j] !== want) {
-            bad = `copy of 0x${(a + j).toString(16)} holds 0x${bytes[i + j]!.toString(16)}, memory held 0x${want.toString(16)} at ${c.at}`;
+      const img = snap.memory.pages;
+      // each segment of the buffer is a piece of one page: the image's page at the same address
+      for (const sg of bytes.segments) {
+        const a = addr + sg.dst;
+        const page = a - sg.src;
+        const want = img.get(page) ?? null;
+        const same = sg.n === PAGE_SIZE ? PageContent.equal(sg.c, want) : PageContent.rangeEqual(sg.c, want, sg.src, sg.n);
+        if (same) continue;
+        for (let j = 0; j < sg.n; j++) {
+          const got = PageContent.byteOf(sg.c, sg.src + j), exp = PageContent.byteOf(want, sg.src + j);
+          if (got !== exp) {
+            bad = `copy of 0x${(a + j).toString(16)} holds 0x${got.toString(16)}, memory held 0x${exp.toString(16)} at ${c.at}`;
             break;
           }
         }
-        i += n;
+        break;
+      }
+      // bytes not read yet (a buffer longer than its reads) are zeroes: compare them too
+      if (!bad && bytes.filled < bytes.length) {
+        for (let i = bytes.filled; i < bytes.length && !bad;) {
+          const a = addr + i, page = a - (a % PAGE_SIZE), off = a - page;
+          const n = Math.min(bytes.length - i, PAGE_SIZE - off);
+          const want = img.get(page) ?? null;
+          if (!PageContent.rangeEqual(null, want, off, n)) bad = `copy at 0x${a.toString(16)} holds zeroes, memory did not at ${c.at}`;
+          i += n;
+        }
       }
     }
     m.noteCopy(`${c.buffer}@${c.at}`, {
@@ -66,15 +92,4 @@ export function encodePage(b: Uint8Array): string {
     i = j;
   }
   return runs.join(',');
-}
-
-export function decodePage(s: string): Uint8Array {
-  const out = new Uint8Array(PAGE_SIZE);
-  if (!s) return out;
-  for (const run of s.split(',')) {
-    const [off, hex] = run.split(':') as [string, string];
-    const o = parseInt(off, 16);
-    for (let k = 0; k < hex.length / 2; k++) out[o + k] = parseInt(hex.slice(2 * k, 2 * k + 2), 16);
-  }
-  return out;
 }

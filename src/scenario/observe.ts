@@ -11,7 +11,8 @@ import { follow_pfn } from '../kernel/mm/memory.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import type { VmStat } from '../kernel/kernel.js';
 import { HPAGE_PMD_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
-import { encodePage } from './copies.js';
+import { MemoryImage } from './copies.js';
+import type { PageContent } from '../state/content.js';
 
 export interface PageObs {
   /** the address this key evaluated to (model address; differs on the real kernel) */
@@ -46,7 +47,7 @@ export interface Snapshot {
    * model only, at checkpoints a data_at predicate names: the written bytes of every page mapped in
    * the main process, by page address (hex) -> "offset:hexbytes,..." (scenario/copies.ts)
    */
-  memory?: Record<string, string>;
+  memory?: MemoryImage;
 }
 
 const PM_PFN_MASK = (1n << 55n) - 1n;
@@ -102,7 +103,7 @@ export function takeSnapshot(m: Machine): Snapshot {
       const index = slot >= 0 ? pfn - k.folios.pfn[slot]! : 0;
       entry = (pm & ~PM_PFN_MASK) | BigInt(index);
       kpf = '0x' + stable_page_flags(k, pfn).toString(16);
-      data[key] = k.data.digest(pfn).toString(16);
+      data[key] = k.data.digest(pfn);
     } else data[key] = '0';
     const pmdSlot = k.pmdSlot(mm, addr);
     const pmd = pmdSlot ? pmdSlot.t.get(pmdSlot.i, new Pte()) : new Pte();
@@ -152,11 +153,11 @@ export function takeSnapshot(m: Machine): Snapshot {
 }
 
 /** the memory image for data_at: every mapped page of the main process that holds written bytes */
-export function takeMemoryImage(m: Machine): Record<string, string> {
+export function takeMemoryImage(m: Machine): MemoryImage {
   const k = m.k;
   const mm = m.mainMm();
   const g = k.pgt;
-  const out: Record<string, string> = {};
+  const out = new Map<number, PageContent>();
   const e = new Pte();
   for (const v of mm.vmas) {
     for (let a = v.vm_start; a < v.vm_end;) {
@@ -173,14 +174,12 @@ export function takeMemoryImage(m: Machine): Record<string, string> {
             const pte = t.get(Math.floor(p / PAGE_SIZE) & 511, new Pte());
             if (pte.lo & 1) pfn = g.pte_pfn(pte);
           }
-          if (pfn >= 0 && k.data.has(pfn)) {
-            const enc = encodePage(k.data.readPage(pfn));
-            if (enc) out[p.toString(16)] = enc;
-          }
+          const c = pfn >= 0 ? k.data.content(pfn) : null;
+          if (c !== null) out.set(p, c);
         }
       }
       a = next;
     }
   }
-  return out;
+  return new MemoryImage(out);
 }

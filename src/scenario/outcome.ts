@@ -121,7 +121,7 @@ export function buildObservation(m: Machine, spec: KernelSpec): Observation {
     if (v.kind === 'msg') {
       msgs[n] = { event: v.msg.event, flags: v.msg.flags, address: '0x' + v.msg.address.toString(16), where: whereIs(mappings, BigInt(v.msg.address)) };
     } else if (v.kind === 'data') {
-      buffers[n] = { addr: whereIs(mappings, v.addr), digest: digestBytes(v.bytes), hex: shortHex(v.bytes) };
+      buffers[n] = { addr: whereIs(mappings, v.addr), digest: v.bytes.digest(), hex: shortHex(v.bytes.toArray()) };
     }
   }
   return {

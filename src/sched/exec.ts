@@ -23,6 +23,11 @@ import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.j
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
+import { Bytes } from '../state/content.js';
+export { digestBytes } from '../state/content.js';
+
+/** the bytes of one store (at most 8) */
+const storeBuf = new Uint8Array(8);
 
 /** the offset bits of an address in a page */
 const PAGE_MASK_LO = PAGE_SIZE - 1;
@@ -440,11 +445,11 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
       hi = Number((v >> 32n) & 0xffffffffn);
     }
   }
-  let out: Uint8Array | null = null;
+  // a read's buffer so far (immutable: each page read makes a new one, kept across faults in a hidden variable)
+  let out: Bytes | null = null;
   if (op.op === 'read') {
     const prev = m.vars.get(`\0buf:${op.id}`);
-    out = prev && prev.kind === 'data' ? prev.bytes : new Uint8Array(len);
-    m.vars.set(`\0buf:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out });
+    out = prev && prev.kind === 'data' ? prev.bytes : Bytes.empty(len);
   }
   while (t.progress < len) {
     cond_resched();
@@ -466,13 +471,17 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     // a is a safe non-negative integer: its low bits without a floating-point remainder (fmod)
     const off = a & PAGE_MASK_LO;
     const n = Math.min(len - t.progress, PAGE_SIZE - off);
-    if (op.op === 'read') k.data.readInto(pfn, off, out!, t.progress, n);
-    else if (op.op === 'memset') k.data.fillBytes(pfn, off, n, op.value);
+    if (op.op === 'read') {
+      out = out!.append(k.data.content(pfn), off, n);
+      m.vars.set(`\0buf:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out });
+    } else if (op.op === 'memset') k.data.fillBytes(pfn, off, n, op.value);
     else {
+      const from = t.progress;
       for (let i = 0; i < n; i++) {
-        const b = t.progress + i;
-        k.data.writeByte(pfn, off + i, b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff);
+        const b = from + i;
+        storeBuf[i] = b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff;
       }
+      k.data.writeBytes(pfn, off, storeBuf, 0, n);
     }
     t.progress += n;
   }
@@ -483,7 +492,7 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     if (op.as && m.copies.size) checkCopy(m, op.as, addr, out!);
   }
   k.tr?.emit('access', op.op, { id: op.id, addr, len, write });
-  record(m, t, op, null, op.op === 'read' ? digestBytes(out!) : null);
+  record(m, t, op, null, op.op === 'read' ? out!.digest() : null);
   return 'done';
 }
 
@@ -503,16 +512,6 @@ export function hex(n: number): string {
     hi >>>= 8;
   }
   return HEX1[lo]! + s;
-}
-
-export function digestBytes(b: Uint8Array): string {
-  let h = 0x811c9dc5;
-  let nz = 0;
-  for (let i = 0; i < b.length; i++) {
-    h = Math.imul(h ^ b[i]!, 0x01000193);
-    if (b[i]) nz++;
-  }
-  return `${b.length}B nonzero=${nz} fnv=${(h >>> 0).toString(16).padStart(8, '0')}`;
 }
 
 /**

@@ -14,7 +14,8 @@ import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { execOp, resumeOp, formatOut, type OpOut } from './exec.js';
 import { takeSnapshot, takeMemoryImage, Snapshot } from '../scenario/observe.js';
 import { StateHasher as StateHasherClass, fmix32, type StateHasher } from '../explore/hash.js';
-import { hashPlain, bytesHashCached } from '../explore/hash_values.js';
+import { hashPlain } from '../explore/hash_values.js';
+import type { Bytes } from '../state/content.js';
 
 export type ThreadStatus = 'ready' | 'blocked' | 'done' | 'signal' | 'killed' | 'livelock' | 'unborn';
 
@@ -78,7 +79,7 @@ export type VarValue =
   | { kind: 'mapping'; addr: bigint; len: bigint; addrN: number; lenN: number }
   | { kind: 'uffd'; ctx: UserfaultfdCtx }
   | { kind: 'msg'; msg: UffdMsg }
-  | { kind: 'data'; addr: bigint; bytes: Uint8Array }
+  | { kind: 'data'; addr: bigint; bytes: Bytes }
   | { kind: 'ioctls'; value: bigint }
   | { kind: 'process'; name: string };
 
@@ -450,8 +451,6 @@ export class Machine {
     const vars = new Map<string, VarValue>();
     for (const [name, v] of this.vars) {
       if (v.kind === 'uffd') vars.set(name, { kind: 'uffd', ctx: k.uffds[k0.uffds.indexOf(v.ctx)] ?? v.ctx });
-      // a read in progress keeps filling its buffer across wake-ups: the copy needs its own
-      else if (v.kind === 'data' && name.startsWith('\0buf:')) vars.set(name, { kind: 'data', addr: v.addr, bytes: v.bytes.slice() });
       else vars.set(name, v);
     }
     // records and schedule: persistent lists from now on, shared with the copy
@@ -505,9 +504,9 @@ export class Machine {
         h.u32(2);
         h.u32(uffds.indexOf(v.ctx));
       } else {
-        // variables are replaced, not changed (but for a buffer still being filled): their hash is kept
+        // variables are replaced, not changed: their hash is kept
         let c = varHashes.get(v);
-        if (c === undefined || c.name !== n || (v.kind === 'data' && n.startsWith('\0buf:'))) {
+        if (c === undefined || c.name !== n) {
           c = varHash(n, v, uffds);
           varHashes.set(v, c);
         }
@@ -707,8 +706,9 @@ function varHash(n: string, v: VarValue, uffds: UserfaultfdCtx[]): { name: strin
       h.u32(4);
       h.num(Number(v.addr));
       h.u32(v.bytes.length);
-      const bh = bytesHashCached(v.bytes, n.startsWith('\0buf:'));
-      h.pair(bh[0], bh[1]);
+      h.u32(v.bytes.filled);
+      h.u32(v.bytes.nz);
+      h.pair(v.bytes.h1, v.bytes.h2);
       break;
     }
     case 'ioctls': h.u32(5); h.num(Number(v.value & 0xffffffffn)); h.num(Number(v.value >> 32n)); break;
