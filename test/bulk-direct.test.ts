@@ -98,7 +98,7 @@ function firstDifference(a: World, b: World): string | null {
   }
   const fa = a.k.folios, fb = b.k.folios;
   if (fa.nslots !== fb.nslots) return `folio slots ${fa.nslots} vs ${fb.nslots}`;
-  for (let s = 0; s < fa.nslots; s++) if (fa.flags[s] !== fb.flags[s]) return `flags of folio slot ${s}`;
+  for (let s = 0; s < fa.nslots; s++) if (fa.flags(s) !== fb.flags(s)) return `flags of folio slot ${s}`;
   return null;
 }
 

@@ -45,8 +45,8 @@ function write(k: Kernel, mm: MmStruct, addr: number): void {
 /** the folio's words: [large mapcount, mm id 0, mm id 1, mapcount of slot 0, of slot 1, maybe mapped shared] */
 function track(w: World): [number, number, number, number, number, boolean] {
   const { k, slot } = w;
-  const t = k.folios.mmTrack, b = slot * MM_TRACK;
-  return [folio_large_mapcount(k, slot), folio_mm_id(k, slot, 0), folio_mm_id(k, slot, 1), t[b + 3]! + 1, t[b + 4]! + 1,
+  const f = k.folios;
+  return [folio_large_mapcount(k, slot), folio_mm_id(k, slot, 0), folio_mm_id(k, slot, 1), f.mmTrack(slot, 3) + 1, f.mmTrack(slot, 4) + 1,
     folio_test_large_maybe_mapped_shared(k, slot)];
 }
 
@@ -66,7 +66,7 @@ describe('MM owner tracking of a large folio (v6.18)', () => {
     expect(track(w)).toEqual([512, P, 0, 512, 0, false]);
     const child = dup_mmap(w.k, w.mm);
     expect(track(w)).toEqual([1024, P, child.id, 512, 512, true]);
-    expect(w.k.folios.refcount[w.slot]).toBe(1024);
+    expect(w.k.folios.refcount(w.slot)).toBe(1024);
     // the child drops half: it keeps its slot, the folio stays maybe mapped shared
     do_madvise(w.k, child, w.ram, M2 / 2, 'dontneed');
     expect(track(w)).toEqual([768, P, child.id, 512, 256, true]);
@@ -153,10 +153,10 @@ describe('do_wp_page on a PTE-mapped THP after fork', () => {
 
   it('a reference that is not a mapping (a GUP pin, as get_user_pages takes) refuses the reuse', () => {
     const w = childGone('v6.18');
-    w.k.folios.refcount[w.slot]!++;
+    w.k.folios.setRefcount(w.slot, w.k.folios.refcount(w.slot) + 1);
     expect(writeKeeps(w, w.mm, w.ram + 0x5000)).toBe(false);
     // the copy dropped one mapping and its reference: one extra reference is left
-    expect(w.k.folios.refcount[w.slot]).toBe(folio_large_mapcount(w.k, w.slot) + 1);
+    expect(w.k.folios.refcount(w.slot)).toBe(folio_large_mapcount(w.k, w.slot) + 1);
   });
 
   it('while the child still maps a page of the folio, even another page is copied', () => {
@@ -241,7 +241,7 @@ describe('the tracking stays sound under random operations (v6.18)', () => {
         }
         for (const [slot, byMm] of mappings(k)) {
           const total = [...byMm.values()].reduce((a, b) => a + b, 0);
-          const words = k.folios.mmTrack.subarray(slot * MM_TRACK, slot * MM_TRACK + MM_TRACK);
+          const words = Array.from({ length: MM_TRACK }, (_, j) => k.folios.mmTrack(slot, j));
           const where = `step ${step}, slot ${slot}: mappings ${JSON.stringify([...byMm])}, words ${[...words].join(',')}`;
           expect(folio_large_mapcount(k, slot), where).toBe(total);
           for (const idx of [0, 1]) {
@@ -253,7 +253,7 @@ describe('the tracking stays sound under random operations (v6.18)', () => {
           // "certainly mapped exclusively" is never wrong: without the shared bit, one mm maps every page
           if (!folio_test_large_maybe_mapped_shared(k, slot)) expect(byMm.size, where).toBe(1);
           // and the reuse test never sees a reference that is not a mapping
-          expect(k.folios.refcount[slot], where).toBe(total);
+          expect(k.folios.refcount(slot), where).toBe(total);
         }
       }
     });

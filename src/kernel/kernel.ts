@@ -3,7 +3,8 @@
 import { X86Pgtable } from './arch/x86/include/pgtable.js';
 import { Pte, entryPfn } from './arch/x86/include/pte.js';
 import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_ORDER } from './arch/x86/include/pgtable_types.js';
-import { FolioStore, PG_table, PG_zero, PG_reserved } from './mm/folio.js';
+import { FolioStore, FOLIO_SEGMENTS, PG_table, PG_zero, PG_reserved } from './mm/folio.js';
+import { Store } from '../state/store.js';
 import { PageData } from './mm/page_data.js';
 import { PageTable, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, levelSpan, tableEntry } from './mm/pgtable.js';
 import { MmStruct, VmArea, type AnonVma, type FingerprintIds } from './include/mm_types.js';
@@ -61,6 +62,10 @@ export const FP_PTE_MARKERS = 1 << 5;
 /** PATCH.anonExclusive */
 export const FP_ANON_EXCLUSIVE = 1 << 6;
 
+/** the segments of the kernel's Store, in order */
+const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS];
+const SEG_FOLIO = 0;
+
 export class Kernel {
   readonly spec: KernelSpec;
   readonly config: KernelConfig;
@@ -68,7 +73,9 @@ export class Kernel {
   /** FP_* bits: the fault path's patches (derived from the profile, like patchBits) */
   readonly fp: number;
   readonly pgt: X86Pgtable;
-  folios = new FolioStore();
+  /** the state kept in cells (src/state/store.ts): folios and the allocator so far */
+  st: Store;
+  folios: FolioStore;
   data = new PageData();
   /** ZERO_PAGE(0): my_zero_pfn() */
   zero_pfn: number;
@@ -88,6 +95,8 @@ export class Kernel {
   constructor(spec: KernelSpec) {
     this.spec = spec;
     this.config = spec.config;
+    this.st = new Store(KERNEL_SEGMENTS);
+    this.folios = new FolioStore(this.st, SEG_FOLIO);
     this.patchBits = new Uint8Array(PATCH_LIST.length);
     for (const p of spec.patches) this.patchBits[p.index] = 1;
     this.fp = (this.has(PATCH.faultFlagInterruptible) ? FP_INTERRUPTIBLE : 0) |
@@ -106,7 +115,7 @@ export class Kernel {
     });
     // empty_zero_page (arch/x86/kernel/head_64.S): in the kernel image, so PG_reserved and nothing else
     this.zeroSlot = this.folios.alloc(0, PG_zero | PG_reserved);
-    this.zero_pfn = this.folios.pfn[this.zeroSlot]!;
+    this.zero_pfn = this.folios.pfn(this.zeroSlot);
   }
 
   /**
@@ -172,7 +181,7 @@ export class Kernel {
    * are numbered by position.
    */
   fingerprint(h: StateHasher): void {
-    this.folios.fingerprint(h);
+    h.pair(this.st.f1, this.st.f2);
     this.data.fingerprint(h);
     h.u32(this.hugeZeroSlot);
     h.u32(this.nextMmId);
@@ -241,7 +250,7 @@ export class Kernel {
   /** pte_alloc_one / pmd_alloc_one: a zeroed page-table page */
   allocTable(level: number, base: number): PageTable {
     const slot = this.folios.alloc(0, PG_table);
-    return new PageTable(this.folios.pfn[slot]!, level, base);
+    return new PageTable(this.folios.pfn(slot), level, base);
   }
   freeTable(mm: MmStruct, t: PageTable): void {
     mm.tables.delete(t.pfn);
@@ -364,15 +373,15 @@ export class Kernel {
     return pfn === this.zero_pfn;
   }
   is_huge_zero_pfn(pfn: number): boolean {
-    return this.hugeZeroSlot >= 0 && pfn === this.folios.pfn[this.hugeZeroSlot];
+    return this.hugeZeroSlot >= 0 && pfn === this.folios.pfn(this.hugeZeroSlot);
   }
 
   /** folio_put: drop a reference; free at zero (its contents are gone) */
   folio_put(slot: number, nr = 1): void {
     const f = this.folios;
-    f.refcount[slot] = f.refcount[slot]! - nr;
-    if (f.refcount[slot]! <= 0 && !f.test(slot, PG_zero)) {
-      this.data.clearRange(f.pfn[slot]!, f.nrPages(slot));
+    f.setRefcount(slot, f.refcount(slot) - nr);
+    if (f.refcount(slot) <= 0 && !f.test(slot, PG_zero)) {
+      this.data.clearRange(f.pfn(slot), f.nrPages(slot));
       f.free(slot);
     }
   }
@@ -386,7 +395,8 @@ const KernelCopy = function (this: Record<string, unknown>, o: Kernel, mms: MmSt
   this.patchBits = x.patchBits;
   this.fp = o.fp;
   this.pgt = o.pgt;
-  this.folios = o.folios.clone();
+  const st = (this.st = o.st.clone());
+  this.folios = new FolioStore(st, SEG_FOLIO);
   this.data = o.data.clone();
   this.zero_pfn = o.zero_pfn;
   this.zeroSlot = o.zeroSlot;

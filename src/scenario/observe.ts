@@ -100,7 +100,7 @@ export function takeSnapshot(m: Machine): Snapshot {
     if (pm & PM_PRESENT) {
       pfn = Number(pm & PM_PFN_MASK);
       const slot = k.folios.slotOf(pfn);
-      const index = slot >= 0 ? pfn - k.folios.pfn[slot]! : 0;
+      const index = slot >= 0 ? pfn - k.folios.pfn(slot) : 0;
       entry = (pm & ~PM_PFN_MASK) | BigInt(index);
       kpf = '0x' + stable_page_flags(k, pfn).toString(16);
       data[key] = k.data.digest(pfn);

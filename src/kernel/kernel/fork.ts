@@ -60,7 +60,7 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       if (!is_huge_zero_pmd(k, e)) {
         const slot = f.slotOf(g.pmd_pfn(e));
         folio_try_dup_anon_rmap_pmd(k, slot, dmm);
-        if (k.has(PATCH.anonExclusive)) f.setPageAnonExclusive(slot, f.pfn[slot]!, false);
+        if (k.has(PATCH.anonExclusive)) f.setPageAnonExclusive(slot, f.pfn(slot), false);
         dmm.anonPages += HPAGE_PMD_NR; // add_mm_counter(dst_mm, MM_ANONPAGES, HPAGE_PMD_NR)
         if (cow) {
           g.pmd_wrprotect(e);

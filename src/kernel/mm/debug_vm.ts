@@ -33,12 +33,11 @@ const hex = (n: number) => '0x' + n.toString(16);
 /** dump_page (mm/debug.c), reduced to the model's fields */
 function dump_folio(k: Kernel, slot: number): string {
   const f = k.folios;
-  const sub = f.sub[slot];
   let ptes = 0;
-  if (sub) for (let i = 0; i < sub.mapcount.length; i++) ptes += sub.mapcount[i]!;
-  return `pfn:${hex(f.pfn[slot]!)} order:${f.order[slot]} refcount:${f.refcount[slot]} ` +
-    (f.order[slot] ? `entire_mapcount:${f.mapcount[slot]} pte_mapcount:${ptes}` : `mapcount:${f.mapcount[slot]}`) +
-    ` flags:${hex(f.flags[slot]!)}`;
+  if (f.hasSub(slot)) for (let i = 0, n = f.nrPages(slot); i < n; i++) ptes += f.subMapcount(slot, i);
+  return `pfn:${hex(f.pfn(slot))} order:${f.order(slot)} refcount:${f.refcount(slot)} ` +
+    (f.order(slot) ? `entire_mapcount:${f.mapcount(slot)} pte_mapcount:${ptes}` : `mapcount:${f.mapcount(slot)}`) +
+    ` flags:${hex(f.flags(slot))}`;
 }
 
 /** dump_vma (mm/debug.c) */
@@ -145,11 +144,11 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
         const pfn = g.pmd_pfn(e);
         if (k.is_huge_zero_pfn(pfn)) continue;
         const slot = f.slotOf(pfn);
-        if (slot < 0 || f.refcount[slot] === 0) {
+        if (slot < 0 || f.refcount(slot) === 0) {
           bug('freed-folio', `mm ${mm.id}: huge PMD at ${hex(addr)} maps pfn ${hex(pfn)}, which belongs to no live folio`);
           continue;
         }
-        if (f.order[slot] !== HPAGE_PMD_ORDER || f.pfn[slot] !== pfn) {
+        if (f.order(slot) !== HPAGE_PMD_ORDER || f.pfn(slot) !== pfn) {
           bug('pmd-leaf', `mm ${mm.id}: huge PMD at ${hex(addr)} maps pfn ${hex(pfn)} of ${dump_folio(k, slot)}: not the head of a PMD-order folio`);
           continue;
         }
@@ -172,7 +171,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
       const pfn = g.pte_pfn(e);
       if (k.is_zero_pfn(pfn) || k.is_huge_zero_pfn(pfn - (pfn % HPAGE_PMD_NR))) continue;
       const slot = f.slotOf(pfn);
-      if (slot < 0 || f.refcount[slot] === 0) {
+      if (slot < 0 || f.refcount(slot) === 0) {
         bug('freed-folio', `mm ${mm.id}: PTE at ${hex(addr)} maps pfn ${hex(pfn)}, which belongs to no live folio`);
         continue;
       }
@@ -183,7 +182,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
       if (v && !v.anon_vma && f.test(slot, PG_anon)) bug('anon-vma', `mm ${mm.id}: PTE at ${hex(addr)} maps an anonymous page in ${dump_vma(v)}, which has no anon_vma`);
       let per = counts.pte.get(slot);
       if (!per) counts.pte.set(slot, (per = new Int32Array(f.nrPages(slot))));
-      per[pfn - f.pfn[slot]!]!++;
+      per[pfn - f.pfn(slot)]!++;
       if (f.test(slot, PG_anon)) rss++;
     }
     if (nr !== t.nr) bug('pgtable', `mm ${mm.id}: level ${t.level} table at ${hex(t.base)} counts ${t.nr} entries, holds ${nr}`);
@@ -203,11 +202,11 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
 function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => void): void {
   const f = k.folios;
   for (let slot = 0; slot < f.nslots; slot++) {
-    const rc = f.refcount[slot]!, fl = f.flags[slot]!;
+    const rc = f.refcount(slot), fl = f.flags(slot);
     if (rc === 0 && fl === 0) continue; // free
     if (fl & (PG_table | PG_zero)) continue; // page tables and the zero pages keep no mapcount
-    const pfn = f.pfn[slot]!;
-    const order = f.order[slot]!;
+    const pfn = f.pfn(slot);
+    const order = f.order(slot);
     // compound head/tail: a large folio is a whole PMD-sized, aligned section whose every pfn leads back
     // to its head; an order-0 folio is its own pfn's
     if (order !== 0 && order !== HPAGE_PMD_ORDER) bug('compound', `${dump_folio(k, slot)}: order ${order} (only order 0 and PMD order are modelled)`);
@@ -218,8 +217,6 @@ function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => v
       for (const i of [0, 1, HPAGE_PMD_NR - 1]) {
         if (f.slotOf(pfn + i) !== slot) bug('compound', `${dump_folio(k, slot)}: tail pfn ${hex(pfn + i)} leads to slot ${f.slotOf(pfn + i)}`);
       }
-      const sub = f.sub[slot];
-      if (sub && (sub.mapcount.length !== HPAGE_PMD_NR || sub.exclusive.length !== HPAGE_PMD_NR)) bug('compound', `${dump_folio(k, slot)}: per-page state of ${sub.mapcount.length} pages`);
     }
     // mapcounts equal the mappings the page tables hold
     const pmdMaps = counts.pmd.get(slot) ?? 0;
@@ -227,19 +224,19 @@ function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => v
     let mapped = 0;
     if (order === 0) {
       const n = ptes ? ptes[0]! : 0;
-      if (f.mapcount[slot] !== n) bug('mapcount', `${dump_folio(k, slot)}: the page tables map it ${n} time(s)`);
-      mapped = f.mapcount[slot]!;
+      if (f.mapcount(slot) !== n) bug('mapcount', `${dump_folio(k, slot)}: the page tables map it ${n} time(s)`);
+      mapped = f.mapcount(slot);
     } else {
-      if (f.mapcount[slot] !== pmdMaps) bug('mapcount', `${dump_folio(k, slot)}: ${pmdMaps} huge PMD(s) map it`);
-      const sub = f.sub[slot];
+      if (f.mapcount(slot) !== pmdMaps) bug('mapcount', `${dump_folio(k, slot)}: ${pmdMaps} huge PMD(s) map it`);
+      const sub = f.hasSub(slot);
       let wrong = -1;
       for (let i = 0; i < HPAGE_PMD_NR; i++) {
-        const have = sub ? sub.mapcount[i]! : 0, want = ptes ? ptes[i]! : 0;
+        const have = sub ? f.subMapcount(slot, i) : 0, want = ptes ? ptes[i]! : 0;
         if (have !== want && wrong < 0) wrong = i;
         mapped += have;
       }
-      if (wrong >= 0) bug('mapcount', `${dump_folio(k, slot)}: page ${wrong} has mapcount ${sub ? sub.mapcount[wrong] : 0}, ${ptes ? ptes[wrong] : 0} PTE(s) map it`);
-      mapped += f.mapcount[slot]!;
+      if (wrong >= 0) bug('mapcount', `${dump_folio(k, slot)}: page ${wrong} has mapcount ${sub ? f.subMapcount(slot, wrong) : 0}, ${ptes ? ptes[wrong] : 0} PTE(s) map it`);
+      mapped += f.mapcount(slot);
     }
     // every mapping holds a reference
     if (rc < mapped) bug('refcount', `${dump_folio(k, slot)}: refcount below its ${mapped} mapping(s)`);

@@ -52,7 +52,7 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault): number {
     // a read fault maps the huge zero page
     const zslot = k.hugeZeroFolio();
     if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
-    const entry = g.mk_huge_pmd(new Pte(), k.folios.pfn[zslot]!, vma.vm_page_prot);
+    const entry = g.mk_huge_pmd(new Pte(), k.folios.pfn(zslot), vma.vm_page_prot);
     if (k.has(PATCH.hugeZeroPmdSpecial)) g.pte_mkspecial(entry); // pmd_mkspecial (v6.18)
     set_pmd_at(k, vmf.pmd, entry, haddr, 'set_huge_zero_page');
     k.tr?.emit('do_huge_pmd_anonymous_page', 'do_huge_pmd_anonymous_page', { addr: haddr, huge_zero_page: true, pmd: entry.toString() });
@@ -71,7 +71,7 @@ function __do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault, slot: number): nu
     k.folio_put(slot);
     return handle_userfault(k, vmf, VM_UFFD_MISSING);
   }
-  const pfn = k.folios.pfn[slot]!;
+  const pfn = k.folios.pfn(slot);
   const entry = g.mk_huge_pmd(new Pte(), pfn, vma.vm_page_prot);
   maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
   folio_add_new_anon_rmap(k, slot, true, vmf.mm);
@@ -129,7 +129,7 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
     // allocate a fresh THP in place of the huge zero page
     const nslot = f.alloc(HPAGE_PMD_ORDER, 0);
     k.vmstat.thp_fault_alloc++;
-    const entry = g.mk_huge_pmd(new Pte(), f.pfn[nslot]!, vma.vm_page_prot);
+    const entry = g.mk_huge_pmd(new Pte(), f.pfn(nslot), vma.vm_page_prot);
     maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
     folio_add_new_anon_rmap(k, nslot, true, vmf.mm);
     vmf.mm.anonPages += HPAGE_PMD_NR;
@@ -140,11 +140,11 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
   const slot = f.slotOf(g.pmd_pfn(orig));
   let reuse: boolean;
   if (k.has(PATCH.anonExclusive)) {
-    reuse = f.pageAnonExclusive(slot, f.pfn[slot]!) || f.refcount[slot] === 1;
-    if (reuse) f.setPageAnonExclusive(slot, f.pfn[slot]!, true);
+    reuse = f.pageAnonExclusive(slot, f.pfn(slot)) || f.refcount(slot) === 1;
+    if (reuse) f.setPageAnonExclusive(slot, f.pfn(slot), true);
   } else {
     // reuse_swap_page(head): the THP is mapped once
-    reuse = f.folioMapcount(slot) <= HPAGE_PMD_NR && f.mapcount[slot] === 1;
+    reuse = f.folioMapcount(slot) <= HPAGE_PMD_NR && f.mapcount(slot) === 1;
   }
   if (reuse) {
     const entry = g.pmd_mkyoung(orig.clone());
@@ -157,8 +157,8 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
   // v4.19: copy the whole THP
   const nslot = f.alloc(HPAGE_PMD_ORDER, 0);
   k.vmstat.thp_fault_alloc++;
-  const npfn = f.pfn[nslot]!;
-  for (let i = 0; i < HPAGE_PMD_NR; i++) k.data.copyPage(npfn + i, f.pfn[slot]! + i);
+  const npfn = f.pfn(nslot);
+  for (let i = 0; i < HPAGE_PMD_NR; i++) k.data.copyPage(npfn + i, f.pfn(slot) + i);
   const entry = g.mk_huge_pmd(new Pte(), npfn, vma.vm_page_prot);
   maybe_pmd_mkwrite(k, g.pmd_mkdirty(entry), vma);
   folio_add_new_anon_rmap(k, nslot, true, vmf.mm);
@@ -253,7 +253,7 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
   const soft_dirty = k.has(PATCH.softDirtyThpSplit) && g.pmd_soft_dirty(old);
   const uffd_wp = k.has(PATCH.uffdWpApplyBit) && g.pmd_uffd_wp(old);
   const anon_exclusive = k.has(PATCH.anonExclusive) && f.pageAnonExclusive(slot, pfn);
-  f.refcount[slot] = f.refcount[slot]! + HPAGE_PMD_NR - 1;
+  f.setRefcount(slot, f.refcount(slot) + HPAGE_PMD_NR - 1);
 
   // on x86 the order of pte_wrprotect and pte_mkdirty, and maybe_mkwrite + wrprotect versus a plain
   // mkwrite when the PMD was writable (v6.4 5436d6556937 / 1462c52e9f2b), give the same entry
@@ -308,7 +308,7 @@ export function zap_huge_pmd(k: Kernel, mm: MmStruct, _vma: VmArea, pmd: Slot, a
 function folio_mappings(k: Kernel, slot: number): { mm: MmStruct; t: PageTable; i: number; level: number }[] {
   const g = k.pgt;
   const f = k.folios;
-  const base = f.pfn[slot]!, end = base + f.nrPages(slot);
+  const base = f.pfn(slot), end = base + f.nrPages(slot);
   const out: { mm: MmStruct; t: PageTable; i: number; level: number }[] = [];
   const e = new Pte();
   for (const mm of k.mms) {
@@ -344,14 +344,14 @@ export function split_huge_page(k: Kernel, slot: number): number {
     const vma = k.vma_lookup(mp.mm, mp.t.addrOf(mp.i));
     if (vma) __split_huge_pmd(k, mp.mm, vma, { t: mp.t, i: mp.i }, mp.t.addrOf(mp.i), true);
   }
-  if (f.refcount[slot] !== f.folioMapcount(slot)) return -16; // can_split_folio
+  if (f.refcount(slot) !== f.folioMapcount(slot)) return -16; // can_split_folio
   if (queues) {
     // deferred_split_folio(folio, true); the split takes it off the queue again
     f.setFlag(slot, PG_deferred_split);
     k.vmstat.thp_deferred_split_page++;
   }
   const keepAD = k.has(PATCH.migrationKeepsYoungDirty);
-  const base = f.pfn[slot]!;
+  const base = f.pfn(slot);
   const e = new Pte();
   for (const mp of folio_mappings(k, slot)) {
     const vma = k.vma_lookup(mp.mm, mp.t.addrOf(mp.i));
@@ -372,7 +372,7 @@ export function split_huge_page(k: Kernel, slot: number): number {
   }
   const slots = f.splitLarge(slot);
   slots.forEach((s, i) => {
-    if (f.refcount[s] === 0) {
+    if (f.refcount(s) === 0) {
       k.data.clearPage(base + i);
       f.free(s);
     }
@@ -393,9 +393,9 @@ function unmap_folio_queues_deferred_split(k: Kernel, slot: number, mappings: { 
   const f = k.folios;
   if (f.test(slot, PG_deferred_split)) return false;
   const n = f.nrPages(slot);
-  const base = f.pfn[slot]!;
-  const pages = f.isLarge(slot) && f.sub[slot] ? Int32Array.from(f.subpages(slot).mapcount) : new Int32Array(n);
-  let entire = f.mapcount[slot]!;
+  const base = f.pfn(slot);
+  const pages = f.isLarge(slot) ? f.subMapcounts(slot) : new Int32Array(n);
+  let entire = f.mapcount(slot);
   let ptemapped = 0;
   for (let i = 0; i < n; i++) if (pages[i]! > 0) ptemapped++;
   const e = new Pte();
@@ -425,7 +425,7 @@ function try_to_map_unused_to_zeropage(k: Kernel, mm: MmStruct, vma: VmArea, slo
   const g = k.pgt;
   const f = k.folios;
   if (f.test(slot, PG_mlocked) || (vma.vm_flags & VM_LOCKED) || mm_forbids_zeropage(k, mm)) return false;
-  const pfn = f.pfn[slot]! + idx;
+  const pfn = f.pfn(slot) + idx;
   if (!k.data.isZero(pfn)) return false;
   const n = g.pte_mkspecial(g.pfn_pte(new Pte(), k.zero_pfn, vma.vm_page_prot));
   if (k.has(PATCH.thpSplitZeropageKeepsWp)) {
@@ -433,7 +433,7 @@ function try_to_map_unused_to_zeropage(k: Kernel, mm: MmStruct, vma: VmArea, slo
     if (g.pte_uffd_wp(old)) g.pte_mkuffd_wp(n);
   }
   pte.t.set(pte.i, n);
-  f.subpages(slot).mapcount[idx]!--;
+  f.setSubMapcount(slot, idx, f.subMapcount(slot, idx) - 1);
   mm.anonPages--;
   k.tr?.emit('set_pte', 'try_to_map_unused_to_zeropage', { addr: pte.t.addrOf(pte.i), old: old.toString(), new: n.toString() });
   return true;

@@ -58,7 +58,7 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
   const t = k.pteTable(mm, pmd)!;
   const nslot = k.folios.alloc(HPAGE_PMD_ORDER, 0);
   k.vmstat.thp_collapse_alloc++;
-  const npfn = k.folios.pfn[nslot]!;
+  const npfn = k.folios.pfn(nslot);
   const e = new Pte();
   const batching = k.has(PATCH.collapseCopyBatching);
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
@@ -72,7 +72,7 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
     // __collapse_huge_page_copy_succeeded (v6.17 291f9ebaa5d6): the PTEs of one large folio go as a batch
     let nr = 1;
     if (batching && k.folios.isLarge(slot)) {
-      const end = k.folios.pfn[slot]! + k.folios.nrPages(slot);
+      const end = k.folios.pfn(slot) + k.folios.nrPages(slot);
       const n = new Pte();
       while (i + nr < HPAGE_PMD_NR && pfn + nr < end) {
         t.get(i + nr, n);

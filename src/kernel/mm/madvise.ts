@@ -298,12 +298,12 @@ function madvise_free_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
         // the run of PTEs mapping this folio from here, within the range and the table
         const pfn = g.pte_pfn(e);
         const n = new Pte();
-        while (a + nr * PAGE_SIZE < next && pfn + nr < f.pfn[slot]! + f.nrPages(slot)) {
+        while (a + nr * PAGE_SIZE < next && pfn + nr < f.pfn(slot) + f.nrPages(slot)) {
           t.get(i + nr, n);
           if (!g.pte_present(n) || g.pte_pfn(n) !== pfn + nr) break;
           nr++;
         }
-        const whole = pfn === f.pfn[slot] && nr === f.nrPages(slot);
+        const whole = pfn === f.pfn(slot) && nr === f.nrPages(slot);
         if (!whole || !k.has(PATCH.madvFreeLargeFolioBatch)) {
           // split the folio first (before dce7d10be4bb always), then take this page as a small folio
           if (f.folioMapcount(slot) > f.nrPages(slot) || split_huge_page(k, slot) !== 0) {

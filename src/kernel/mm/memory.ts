@@ -212,7 +212,7 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
   anon_vma_prepare(vmf.mm, vma);
   const fslot = k.folios.alloc(0, 0);
-  const pfn = k.folios.pfn[fslot]!;
+  const pfn = k.folios.pfn(fslot);
   g.pfn_pte(entry, pfn, vma.vm_page_prot);
   if (vma.vm_flags & VM_WRITE) g.pte_mkwrite(g.pte_mkdirty(entry));
   if (markerWp) g.pte_mkuffd_wp(entry);
@@ -303,13 +303,12 @@ function wp_can_reuse(k: Kernel, slot: number, pfn: number, mm: MmStruct): boole
     f.setPageAnonExclusive(slot, pfn, true);
     return true;
   }
-  if (k.has(PATCH.doWpPageSimplification)) return f.refcount[slot] === 1;
+  if (k.has(PATCH.doWpPageSimplification)) return f.refcount(slot) === 1;
   // page_trans_huge_map_swapcount: max over subpages of their mapcount plus the PMD mappings
-  if (!f.isLarge(slot)) return f.mapcount[slot]! <= 1;
+  if (!f.isLarge(slot)) return f.mapcount(slot) <= 1;
   let max = 0;
-  const s = f.sub[slot];
-  if (s) for (let i = 0; i < s.mapcount.length; i++) max = Math.max(max, s.mapcount[i]!);
-  return max + f.mapcount[slot]! <= 1;
+  if (f.hasSub(slot)) for (let i = 0, n = f.nrPages(slot); i < n; i++) max = Math.max(max, f.subMapcount(slot, i));
+  return max + f.mapcount(slot) <= 1;
 }
 
 /**
@@ -320,7 +319,7 @@ function wp_can_reuse(k: Kernel, slot: number, pfn: number, mm: MmStruct): boole
 function wp_can_reuse_anon_folio(k: Kernel, slot: number, mm: MmStruct): boolean {
   const f = k.folios;
   if (f.isLarge(slot)) return k.has(PATCH.cowReusePteMappedThp) && __wp_can_reuse_large_anon_folio(k, slot, mm);
-  return f.refcount[slot] === 1;
+  return f.refcount(slot) === 1;
 }
 
 /** __wp_can_reuse_large_anon_folio (mm/memory.c @v6.15..v6.18): the folio is this mm's alone */
@@ -331,7 +330,7 @@ function __wp_can_reuse_large_anon_folio(k: Kernel, slot: number, mm: MmStruct):
   if (folio_test_large_maybe_mapped_shared(k, slot)) return false;
   // (KSM folios are never large; the model has no swap cache)
   // every reference is a mapping, and every mapping is in this mm: no pin, GUP or other reference
-  if (folio_large_mapcount(k, slot) !== k.folios.refcount[slot]) return false;
+  if (folio_large_mapcount(k, slot) !== k.folios.refcount(slot)) return false;
   void mm; // VM_WARN_ON_ONCE: mm holds one of the two MM id slots (folio_mm_id)
   return true;
 }
@@ -352,7 +351,7 @@ export function wp_page_copy(k: Kernel, vmf: VmFault, oldSlot: number): number {
   const vma = vmf.vma;
   anon_vma_prepare(vmf.mm, vma);
   const nslot = k.folios.alloc(0, 0);
-  const npfn = k.folios.pfn[nslot]!;
+  const npfn = k.folios.pfn(nslot);
   const oldPfn = g.pte_pfn(vmf.orig_pte);
   if (oldSlot >= 0) k.data.copyPage(npfn, oldPfn);
   const entry = g.pfn_pte(new Pte(), npfn, vma.vm_page_prot);
@@ -410,7 +409,7 @@ function zap_folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, sl
   const g = k.pgt;
   const f = k.folios;
   const pfn0 = g.pte_pfn(first);
-  const folioEnd = f.pfn[slot]! + f.nrPages(slot);
+  const folioEnd = f.pfn(slot) + f.nrPages(slot);
   const n = new Pte();
   let nr = 1;
   while (nr < max && pfn0 + nr < folioEnd) {

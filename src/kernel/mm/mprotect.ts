@@ -83,7 +83,7 @@ export function can_change_pmd_writable(k: Kernel, vma: VmArea, addr: number, pm
   if ((vma.vm_flags & 0x1000) && g.pmd_uffd_wp(pmd)) return false; // userfaultfd_huge_pmd_wp
   if (!(vma.vm_flags & VM_SHARED)) {
     const slot = k.folios.slotOf(g.pmd_pfn(pmd));
-    return slot >= 0 && k.folios.test(slot, PG_anon) && k.folios.pageAnonExclusive(slot, k.folios.pfn[slot]!);
+    return slot >= 0 && k.folios.test(slot, PG_anon) && k.folios.pageAnonExclusive(slot, k.folios.pfn(slot));
   }
   void addr;
   return g.pmd_dirty(pmd);
@@ -264,7 +264,6 @@ function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: numbe
   const PRESENT = 0x1, RW = 0x2, DIRTY = 0x40, SPECIAL = 0x200, HI_SAVED_DIRTY = 0x4000000, ANON_EXCLUSIVE = 0x2080;
   // a word with bit 31 set arrives as a heap number, not a small integer
   i |= 0; iEnd |= 0; chgLo |= 0; chgHi |= 0; protLo |= 0; protHi |= 0; mode |= 0; UFFD_WP |= 0; SOFT_DIRTY |= 0;
-  const fflags = f.flags;
   const LARGE = LARGE_FOLIO_MAP;
   const savedDirty = mode & D_SAVED_DIRTY, needSlot = mode & D_NEED_SLOT, uffd_wp = mode & D_UFFD_WP;
   // un-protect clears the uffd-wp bit
@@ -313,7 +312,7 @@ function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: numbe
         // can_change_pte_writable (mm/mprotect.c @v6.18), as pte_writable_ok
         const dirty = (nlo & DIRTY) !== 0 || (savedDirty !== 0 && (nhi & HI_SAVED_DIRTY) !== 0);
         // vm_normal_page() is an exclusive anon page; the zero page (special) has none (slot -1)
-        const ok = shared !== 0 ? dirty : slot >= 0 && (fflags[slot]! & ANON_EXCLUSIVE) === ANON_EXCLUSIVE && (dirty || needDirty === 0);
+        const ok = shared !== 0 ? dirty : slot >= 0 && (f.flags(slot) & ANON_EXCLUSIVE) === ANON_EXCLUSIVE && (dirty || needDirty === 0);
         if (ok) {
           // pte_mkwrite
           nlo |= RW;
@@ -333,7 +332,7 @@ function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: numbe
 function folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: number, first: Pte): number {
   const f = k.folios;
   const pfn0 = k.pgt.pte_pfn(first);
-  const folioEnd = f.pfn[slot]! + f.nrPages(slot);
+  const folioEnd = f.pfn(slot) + f.nrPages(slot);
   const loMask = ~(A_D_LO | 0xfffff000);
   const hiMask = ~(_PAGE_HI_SAVED_DIRTY | 0xfffff);
   let nr = 1;

@@ -5,7 +5,7 @@ import { type Kernel, FP_ANON_EXCLUSIVE } from '../kernel.js';
 import type { MmStruct } from '../include/mm_types.js';
 import { PATCH } from '../../profiles/patches.js';
 import {
-  PG_anon, PG_lru, PG_swapbacked, PG_uptodate, PG_deferred_split, MM_TRACK, MM_ID_DUMMY, MM_ID_MASK, FOLIO_MM_IDS_SHARED_BIT,
+  PG_anon, PG_lru, PG_swapbacked, PG_uptodate, PG_deferred_split, MM_ID_DUMMY, MM_ID_MASK, FOLIO_MM_IDS_SHARED_BIT,
 } from './folio.js';
 
 // ---- MM owner tracking of large folios (6af8cb80d3a9, v6.15; the model keeps it with the row that reads it) ----
@@ -17,36 +17,36 @@ export function mm_id_tracking(k: Kernel): boolean {
 
 /** folio_large_mapcount (include/linux/mm.h @v6.15): every PTE and PMD mapping of any page of the folio */
 export function folio_large_mapcount(k: Kernel, slot: number): number {
-  return k.folios.mmTrack[slot * MM_TRACK]! + 1;
+  return k.folios.mmTrack(slot, 0) + 1;
 }
 
 /** folio_mm_id (include/linux/rmap.h @v6.15): the MM id in slot idx (MM_ID_DUMMY when free) */
 export function folio_mm_id(k: Kernel, slot: number, idx: number): number {
-  return k.folios.mmTrack[slot * MM_TRACK + 1 + idx]! & MM_ID_MASK;
+  return k.folios.mmTrack(slot, 1 + idx) & MM_ID_MASK;
 }
 
 /** folio_set_mm_id (include/linux/rmap.h @v6.15): the flag bit above the id is kept */
 function folio_set_mm_id(k: Kernel, slot: number, idx: number, id: number): void {
-  const t = k.folios.mmTrack, j = slot * MM_TRACK + 1 + idx;
-  t[j] = (t[j]! & ~MM_ID_MASK) | id;
+  const f = k.folios, j = 1 + idx;
+  f.setMmTrack(slot, j, (f.mmTrack(slot, j) & ~MM_ID_MASK) | id);
 }
 
 /** folio_test_large_maybe_mapped_shared (include/linux/page-flags.h @v6.15; inlined into its callers later) */
 export function folio_test_large_maybe_mapped_shared(k: Kernel, slot: number): boolean {
-  return (k.folios.mmTrack[slot * MM_TRACK + 2]! & FOLIO_MM_IDS_SHARED_BIT) !== 0;
+  return (k.folios.mmTrack(slot, 2) & FOLIO_MM_IDS_SHARED_BIT) !== 0;
 }
 
 function set_maybe_mapped_shared(k: Kernel, slot: number, on: boolean): void {
-  const t = k.folios.mmTrack, j = slot * MM_TRACK + 2;
-  t[j] = on ? t[j]! | FOLIO_MM_IDS_SHARED_BIT : t[j]! & ~FOLIO_MM_IDS_SHARED_BIT;
+  const f = k.folios, w = f.mmTrack(slot, 2);
+  f.setMmTrack(slot, 2, on ? w | FOLIO_MM_IDS_SHARED_BIT : w & ~FOLIO_MM_IDS_SHARED_BIT);
 }
 
 /** folio_set_large_mapcount (include/linux/rmap.h @v6.15): a new folio's first `mapcount` mappings, all by mm */
 export function folio_set_large_mapcount(k: Kernel, slot: number, mapcount: number, mm: MmStruct): void {
-  const t = k.folios.mmTrack, b = slot * MM_TRACK;
+  const f = k.folios;
   // mapcounts start at -1
-  t[b] = mapcount - 1;
-  t[b + 3] = mapcount - 1;
+  f.setMmTrack(slot, 0, mapcount - 1);
+  f.setMmTrack(slot, 3, mapcount - 1);
   folio_set_mm_id(k, slot, 0, mm.id);
 }
 
@@ -57,22 +57,22 @@ export function folio_set_large_mapcount(k: Kernel, slot: number, mapcount: numb
  * (The 32-bit overflow branch is left out: the model is x86-64.)
  */
 export function folio_add_large_mapcount(k: Kernel, slot: number, diff: number, mm: MmStruct): void {
-  const t = k.folios.mmTrack, b = slot * MM_TRACK;
+  const f = k.folios;
   const id = mm.id;
-  const v = t[b]! + diff;
-  t[b] = v;
+  const v = f.mmTrack(slot, 0) + diff;
+  f.setMmTrack(slot, 0, v);
   if (folio_mm_id(k, slot, 0) === id) {
-    t[b + 3] = t[b + 3]! + diff;
+    f.setMmTrack(slot, 3, f.mmTrack(slot, 3) + diff);
   } else if (folio_mm_id(k, slot, 1) === id) {
-    t[b + 4] = t[b + 4]! + diff;
+    f.setMmTrack(slot, 4, f.mmTrack(slot, 4) + diff);
   } else if (folio_mm_id(k, slot, 0) === MM_ID_DUMMY) {
     folio_set_mm_id(k, slot, 0, id);
-    t[b + 3] = diff - 1;
+    f.setMmTrack(slot, 3, diff - 1);
     // there may be mappings by other mms already
     if (v !== diff - 1) set_maybe_mapped_shared(k, slot, true);
   } else if (folio_mm_id(k, slot, 1) === MM_ID_DUMMY) {
     folio_set_mm_id(k, slot, 1, id);
-    t[b + 4] = diff - 1;
+    f.setMmTrack(slot, 4, diff - 1);
     // slot 0 has mappings too
     set_maybe_mapped_shared(k, slot, true);
   }
@@ -84,22 +84,22 @@ export function folio_add_large_mapcount(k: Kernel, slot: number, diff: number, 
  * the folio is "mapped exclusively" again.
  */
 export function folio_sub_large_mapcount(k: Kernel, slot: number, diff: number, mm: MmStruct): void {
-  const t = k.folios.mmTrack, b = slot * MM_TRACK;
+  const f = k.folios;
   const id = mm.id;
-  const v = t[b]! - diff;
-  t[b] = v;
+  const v = f.mmTrack(slot, 0) - diff;
+  f.setMmTrack(slot, 0, v);
   if (folio_mm_id(k, slot, 0) === id) {
-    t[b + 3] = t[b + 3]! - diff;
-    if (t[b + 3]! >= 0) return;
-    t[b + 3] = -1;
+    f.setMmTrack(slot, 3, f.mmTrack(slot, 3) - diff);
+    if (f.mmTrack(slot, 3) >= 0) return;
+    f.setMmTrack(slot, 3, -1);
     folio_set_mm_id(k, slot, 0, MM_ID_DUMMY);
   } else if (folio_mm_id(k, slot, 1) === id) {
-    t[b + 4] = t[b + 4]! - diff;
-    if (t[b + 4]! >= 0) return;
-    t[b + 4] = -1;
+    f.setMmTrack(slot, 4, f.mmTrack(slot, 4) - diff);
+    if (f.mmTrack(slot, 4) >= 0) return;
+    f.setMmTrack(slot, 4, -1);
     folio_set_mm_id(k, slot, 1, MM_ID_DUMMY);
   }
-  if (t[b + 3] === v || t[b + 4] === v) set_maybe_mapped_shared(k, slot, false);
+  if (f.mmTrack(slot, 3) === v || f.mmTrack(slot, 4) === v) set_maybe_mapped_shared(k, slot, false);
 }
 
 // ---- adding and removing mappings ---------------------------------------------------------------
@@ -109,27 +109,26 @@ export function folio_add_new_anon_rmap(k: Kernel, slot: number, pmdMapped: bool
   const f = k.folios;
   f.setFlag(slot, PG_anon | PG_swapbacked | PG_uptodate | PG_lru);
   if (f.isLarge(slot) && !pmdMapped) {
-    const s = f.subpages(slot);
-    s.mapcount.fill(1);
+    for (let i = 0, n = f.nrPages(slot); i < n; i++) f.setSubMapcount(slot, i, 1);
   } else {
-    f.mapcount[slot] = 1;
+    f.setMapcount(slot, 1);
   }
   if (f.isLarge(slot) && mm_id_tracking(k)) folio_set_large_mapcount(k, slot, pmdMapped ? 1 : f.nrPages(slot), mm);
   // v5.19: a new anonymous page is exclusive to its mm (RMAP_EXCLUSIVE)
   if (k.fp & FP_ANON_EXCLUSIVE) {
-    if (f.isLarge(slot) && !pmdMapped) f.subpages(slot).exclusive.fill(1);
-    f.setPageAnonExclusive(slot, f.pfn[slot]!, true);
+    if (f.isLarge(slot) && !pmdMapped) for (let i = 0, n = f.nrPages(slot); i < n; i++) f.setSubExclusive(slot, i, true);
+    f.setPageAnonExclusive(slot, f.pfn(slot), true);
   }
 }
 
 /** folio_add_anon_rmap_ptes: nr PTEs of a large folio in mm start mapping pages pfn.. (PMD split) */
 export function folio_add_anon_rmap_ptes(k: Kernel, slot: number, pfn: number, nr: number, exclusive: boolean, mm: MmStruct): void {
   const f = k.folios;
-  const s = f.subpages(slot);
-  const i0 = pfn - f.pfn[slot]!;
+  f.makeSub(slot);
+  const i0 = pfn - f.pfn(slot);
   for (let i = i0; i < i0 + nr; i++) {
-    s.mapcount[i]!++;
-    if (exclusive) s.exclusive[i] = 1;
+    f.setSubMapcount(slot, i, f.subMapcount(slot, i) + 1);
+    if (exclusive) f.setSubExclusive(slot, i, true);
   }
   if (mm_id_tracking(k)) folio_add_large_mapcount(k, slot, nr, mm);
 }
@@ -138,17 +137,18 @@ export function folio_add_anon_rmap_ptes(k: Kernel, slot: number, pfn: number, n
 export function page_dup_rmap(k: Kernel, slot: number, pfn: number, dst: MmStruct): void {
   const f = k.folios;
   if (f.isLarge(slot)) {
-    f.subpages(slot).mapcount[pfn - f.pfn[slot]!]!++;
+    const i = pfn - f.pfn(slot);
+    f.setSubMapcount(slot, i, f.subMapcount(slot, i) + 1);
     if (mm_id_tracking(k)) folio_add_large_mapcount(k, slot, 1, dst);
-  } else f.mapcount[slot]!++;
-  f.refcount[slot]!++;
+  } else f.setMapcount(slot, f.mapcount(slot) + 1);
+  f.setRefcount(slot, f.refcount(slot) + 1);
 }
 
 /** folio_try_dup_anon_rmap_pmd (fork, copy_huge_pmd): the child's mm (dst) maps the THP with a PMD too */
 export function folio_try_dup_anon_rmap_pmd(k: Kernel, slot: number, dst: MmStruct): void {
   const f = k.folios;
-  f.mapcount[slot]!++;
-  f.refcount[slot]!++;
+  f.setMapcount(slot, f.mapcount(slot) + 1);
+  f.setRefcount(slot, f.refcount(slot) + 1);
   if (mm_id_tracking(k)) folio_add_large_mapcount(k, slot, 1, dst);
 }
 
@@ -162,17 +162,21 @@ export function folio_remove_rmap_pte(k: Kernel, slot: number, pfn: number, mm: 
 export function folio_remove_rmap_ptes(k: Kernel, slot: number, pfn: number, nr: number, mm: MmStruct): void {
   const f = k.folios;
   if (!f.isLarge(slot)) {
-    f.mapcount[slot] = f.mapcount[slot]! - nr;
+    f.setMapcount(slot, f.mapcount(slot) - nr);
     return;
   }
   if (mm_id_tracking(k)) folio_sub_large_mapcount(k, slot, nr, mm);
-  const s = f.subpages(slot);
-  const i0 = pfn - f.pfn[slot]!;
+  f.makeSub(slot);
+  const i0 = pfn - f.pfn(slot);
   // __folio_remove_rmap: only pages this removal left unmapped count ("nr"), and a PMD mapping elsewhere
   // keeps the folio entirely mapped; partially_mapped = nr && the folio is still mapped
   let unmapped = 0;
-  for (let i = i0; i < i0 + nr; i++) if (--s.mapcount[i]! === 0) unmapped++;
-  if (unmapped && f.mapcount[slot] === 0 && f.folioMapped(slot) && !f.test(slot, PG_deferred_split)) {
+  for (let i = i0; i < i0 + nr; i++) {
+    const c = f.subMapcount(slot, i) - 1;
+    f.setSubMapcount(slot, i, c);
+    if (c === 0) unmapped++;
+  }
+  if (unmapped && f.mapcount(slot) === 0 && f.folioMapped(slot) && !f.test(slot, PG_deferred_split)) {
     f.setFlag(slot, PG_deferred_split);
     k.vmstat.thp_deferred_split_page++;
   }
@@ -180,6 +184,7 @@ export function folio_remove_rmap_ptes(k: Kernel, slot: number, pfn: number, nr:
 
 /** folio_remove_rmap_pmd: mm's PMD mapping of the THP goes */
 export function folio_remove_rmap_pmd(k: Kernel, slot: number, mm: MmStruct): void {
-  k.folios.mapcount[slot]!--;
+  const f = k.folios;
+  f.setMapcount(slot, f.mapcount(slot) - 1);
   if (mm_id_tracking(k)) folio_sub_large_mapcount(k, slot, 1, mm);
 }

@@ -93,7 +93,7 @@ function read_source_page(k: Kernel, ctx: UserfaultfdCtx, src: number, dstPfn: n
 /** mm/userfaultfd.c mfill_atomic_install_pte() @v6.18: map a newly allocated anonymous page at `a` */
 function mfill_atomic_install_pte(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, t: PageTable, i: number, a: number, slot: number, wp: boolean): void {
   const g = k.pgt;
-  const e = g.pfn_pte(new Pte(), k.folios.pfn[slot]!, vma.vm_page_prot);
+  const e = g.pfn_pte(new Pte(), k.folios.pfn(slot), vma.vm_page_prot);
   if (k.has(PATCH.mfillUnconditionalMkdirty)) g.pte_mkdirty(e);
   if (vma.vm_flags & VM_WRITE) {
     if (!k.has(PATCH.mfillUnconditionalMkdirty)) g.pte_mkdirty(e);
@@ -129,7 +129,7 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
       break;
     }
     const slot = k.folios.alloc(0, 0);
-    read_source_page(k, ctx, src + (a - dst), k.folios.pfn[slot]!);
+    read_source_page(k, ctx, src + (a - dst), k.folios.pfn(slot));
     mfill_atomic_install_pte(k, ctx, vma, t, i, a, slot, wp);
     done += PAGE_SIZE;
   }

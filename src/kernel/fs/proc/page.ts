@@ -15,9 +15,9 @@ export function stable_page_flags(k: Kernel, pfn: number): bigint {
   const slot = f.slotOf(pfn);
   if (slot < 0) return B(KPF.nopage);
   let u = 0n;
-  const fl = f.flags[slot]!;
+  const fl = f.flags(slot);
   const large = f.isLarge(slot);
-  const head = f.pfn[slot]!;
+  const head = f.pfn(slot);
   const isHead = pfn === head;
   if (fl & PG_table) return B(KPF.pgtable);
   // v6.10 dee3d0bef2b0: the page-flag bits come from the folio; before, from the page itself (tails have none)

@@ -44,7 +44,7 @@ export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
     if (slot >= 0) {
       if (k.has(PATCH.pagemapPmdFile) && !f.test(slot, PG_anon)) flags |= bit(PM.file);
       // 4.19 and 6.18 judge exclusivity by the head page for the whole PMD
-      if (f.pageMapcount(slot, f.pfn[slot]!) === 1) flags |= bit(PM.mmap_exclusive);
+      if (f.pageMapcount(slot, f.pfn(slot)) === 1) flags |= bit(PM.mmap_exclusive);
     }
     if (vmaSoftDirty) flags |= bit(PM.soft_dirty);
     return flags | frame;

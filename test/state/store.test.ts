@@ -1,0 +1,94 @@
+// The Store (src/state/store.ts): copy-on-write isolation between a state and its copies, the
+// incremental fingerprint against one recomputed from the cells, and the recorder.
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { Store, type Recorder } from '../../src/state/store.js';
+
+const SPECS = [{ name: 'a' }, { name: 'b' }, { name: 'stats', counter: true }];
+
+/** a plain model of a store: one Map per segment */
+type Plain = Map<number, number>[];
+const plainOf = (): Plain => SPECS.map(() => new Map());
+function read(p: Plain, seg: number, i: number): number {
+  return p[seg]!.get(i) ?? 0;
+}
+
+const opArb = fc.oneof(
+  fc.record({ kind: fc.constant('set' as const), seg: fc.integer({ min: 0, max: 2 }), i: fc.integer({ min: 0, max: 700 }), v: fc.integer({ min: -3, max: 3 }) }),
+  fc.record({ kind: fc.constant('clone' as const), which: fc.integer({ min: 0, max: 7 }) }),
+  fc.record({ kind: fc.constant('clear' as const), seg: fc.integer({ min: 0, max: 2 }), i: fc.integer({ min: 0, max: 700 }), n: fc.integer({ min: 1, max: 200 }) }),
+);
+
+describe('Store', () => {
+  it('copies are isolated, and every fingerprint equals the one recomputed from its cells', () => {
+    fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 7 }), opArb), { maxLength: 80 }), (ops) => {
+      const stores = [new Store(SPECS)];
+      const plains = [plainOf()];
+      for (const [who, op] of ops) {
+        const j = who % stores.length;
+        const st = stores[j]!, p = plains[j]!;
+        if (op.kind === 'set') {
+          st.segs[op.seg]!.set(op.i, op.v);
+          p[op.seg]!.set(op.i, op.v);
+        } else if (op.kind === 'clear') {
+          st.segs[op.seg]!.clear(op.i, op.n);
+          for (let x = op.i; x < op.i + op.n; x++) p[op.seg]!.delete(x);
+        } else {
+          stores.push(st.clone());
+          plains.push(p.map((m) => new Map(m)));
+        }
+      }
+      for (let j = 0; j < stores.length; j++) {
+        const st = stores[j]!;
+        for (let seg = 0; seg < SPECS.length; seg++) for (let i = 0; i <= 900; i += 7) expect(st.segs[seg]!.get(i)).toBe(read(plains[j]!, seg, i));
+        const r = st.recompute();
+        expect([st.f1, st.f2, st.c1]).toEqual([r.f1, r.f2, r.c1]);
+      }
+      // equal cells, equal fingerprints, whatever the history
+      for (let a = 0; a < stores.length; a++) for (let b = 0; b < stores.length; b++) {
+        const same = plains[a]!.every((m, seg) => {
+          const o = plains[b]![seg]!;
+          const nz = (x: Map<number, number>) => [...x].filter(([, v]) => v !== 0).sort((u, w) => u[0] - w[0]).join(';');
+          return nz(m) === nz(o);
+        });
+        if (same) expect([stores[a]!.f1, stores[a]!.f2, stores[a]!.c1]).toEqual([stores[b]!.f1, stores[b]!.f2, stores[b]!.c1]);
+      }
+    }), { numRuns: 150 });
+  });
+
+  it('counter cells stay out of the control lanes', () => {
+    const a = new Store(SPECS);
+    const b = a.clone();
+    b.segs[2]!.set(5, 42);
+    expect([b.f1, b.f2]).toEqual([a.f1, a.f2]);
+    expect(b.c1).not.toBe(a.c1);
+    b.segs[0]!.set(5, 42);
+    expect(b.f1).not.toBe(a.f1);
+  });
+
+  it('a recorder hears every read and every write that changes a cell', () => {
+    const st = new Store(SPECS);
+    const log: string[] = [];
+    const rec: Recorder = { read: (s, i) => log.push(`r${s}:${i}`), write: (s, i, o, n) => log.push(`w${s}:${i}:${o}->${n}`) };
+    st.rec = rec;
+    st.segs[1]!.set(3, 9);
+    st.segs[1]!.set(3, 9);
+    expect(st.segs[1]!.get(3)).toBe(9);
+    expect(st.segs[1]!.peek(3)).toBe(9);
+    st.rec = null;
+    st.segs[0]!.get(1);
+    expect(log).toEqual(['w1:3:0->9', 'r1:3']);
+  });
+
+  it('a clone shares its leaves until written: only the written leaf is copied', () => {
+    const a = new Store(SPECS);
+    for (let i = 0; i < 640; i++) a.segs[0]!.set(i, i + 1);
+    const b = a.clone();
+    expect(b.stats().leaves).toBe(10);
+    b.segs[0]!.set(70, -1);
+    let shared = 0;
+    for (let t = 0; t < 10; t++) if (a.segs[0]!.leaves[t] === b.segs[0]!.leaves[t]) shared++;
+    expect(shared).toBe(9);
+    expect(a.segs[0]!.get(70)).toBe(71);
+  });
+});
