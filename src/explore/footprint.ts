@@ -450,8 +450,9 @@ function sameVar(a: Machine, b: Machine, n: string): boolean {
 
 function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   const fa = a.folios, fb = b.folios;
-  const n = Math.max(fa.nslots, fb.nslots);
-  for (let s = 0; s < n; s++) if (!fa.sameSlot(fb, s)) f.write(key(RES.folio, s));
+  const slots: number[] = [];
+  fb.changedSlots(fa, slots);
+  for (const s of slots) f.write(key(RES.folio, s));
   if (!fa.sameAllocator(fb)) f.write(key(RES.alloc, 0));
   const pfns: number[] = [];
   b.data.changedPfns(a.data, pfns);

@@ -175,6 +175,23 @@ export class Segment {
     if (st.rec !== null) st.rec.write(this.id, i, old, v);
   }
 
+  /**
+   * the cells whose values differ between this segment and o (a copy of it, or its original), in
+   * ascending order: leaves both still share are skipped without looking at their cells
+   */
+  changed(o: Segment, out: number[]): void {
+    const a = this.leaves, b = o.leaves;
+    const n = Math.max(a.length, b.length);
+    for (let t = 0; t < n; t++) {
+      const x = a[t], y = b[t];
+      if (x === y) continue;
+      for (let j = 0; j < LEAF; j++) {
+        const u = x === undefined ? 0 : x[j]!, v = y === undefined ? 0 : y[j]!;
+        if (u !== v) out.push((t << LEAF_SHIFT) | j);
+      }
+    }
+  }
+
   /** n cells from i set to zero */
   clear(i: number, n: number): void {
     for (let j = i; j < i + n; j++) {

@@ -162,24 +162,24 @@ export class FolioStore {
 
   /** does the allocator (slots, sections, free lists) stand exactly where o's does? (explorer write sets) */
   sameAllocator(o: FolioStore): boolean {
-    for (let j = 0; j <= A_NFREE_SECTS; j++) if (this.A.peek(j) !== o.A.peek(j)) return false;
-    const top = (a: FolioStore, seg: 'freeSlots' | 'freeSmall' | 'freeSects', len: number) => {
-      const n = a.A.peek(len);
-      return n === 0 ? 0 : a[seg].peek(n - 1);
-    };
-    if (top(this, 'freeSlots', A_NFREE_SLOTS) !== top(o, 'freeSlots', A_NFREE_SLOTS) ||
-        top(this, 'freeSmall', A_NFREE_SMALL) !== top(o, 'freeSmall', A_NFREE_SMALL) ||
-        top(this, 'freeSects', A_NFREE_SECTS) !== top(o, 'freeSects', A_NFREE_SECTS)) return false;
-    for (let i = 0, n = this.A.peek(A_NSECT); i < n; i++) if (this.sect.peek(2 * i) !== o.sect.peek(2 * i)) return false;
+    const d: number[] = [];
+    for (const seg of ['A', 'freeSlots', 'freeSmall', 'freeSects', 'sect', 'smap'] as const) {
+      this[seg].changed(o[seg], d);
+      if (d.length) return false;
+    }
     return true;
   }
 
-  /** is slot s in the same state here and in o? (explorer write sets) */
-  sameSlot(o: FolioStore, s: number): boolean {
-    for (let j = 0; j < FC; j++) if (this.F.peek(s * FC + j) !== o.F.peek(s * FC + j)) return false;
-    if (this.F.peek(s * FC + F_HASSUB) === 0) return true;
-    for (let i = 0; i < SUB; i++) if (this.S.peek(s * SUB + i) !== o.S.peek(s * SUB + i)) return false;
-    return true;
+  /** the slots whose folio differs here and in o, ascending, each once (explorer write sets) */
+  changedSlots(o: FolioStore, out: number[]): void {
+    const d: number[] = [];
+    this.F.changed(o.F, d);
+    const slots = new Set<number>();
+    for (const i of d) slots.add(Math.floor(i / FC));
+    d.length = 0;
+    this.S.changed(o.S, d);
+    for (const i of d) slots.add(Math.floor(i / SUB));
+    for (const s of [...slots].sort((x, y) => x - y)) out.push(s);
   }
 
   private newSlot(): number {
