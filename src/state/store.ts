@@ -62,6 +62,11 @@ export class Store {
   c1 = 0;
   epoch: number;
   rec: Recorder | null = null;
+  /**
+   * the lanes follow every write (true), or are left alone (a plain run that never fingerprints;
+   * startHashing() brings them up to date once)
+   */
+  hashing = true;
   readonly segs: Segment[];
 
   constructor(specs: readonly SegmentSpec[]);
@@ -74,7 +79,8 @@ export class Store {
       this.f1 = from.f1;
       this.f2 = from.f2;
       this.c1 = from.c1;
-      this.segs = from.segs.map((s) => new Segment(this, s.id, s.counter, s.leaves.slice()));
+      this.hashing = from.hashing;
+      this.segs = from.segs.map((s) => new Segment(this, s.id, s.counter, s.roots.slice()));
     }
   }
 
@@ -90,104 +96,187 @@ export class Store {
   recompute(): { f1: number; f2: number; c1: number } {
     let f1 = 0, f2 = 0, c1 = 0;
     for (const s of this.segs) {
-      for (let t = 0; t < s.leaves.length; t++) {
-        const leaf = s.leaves[t];
-        if (leaf === undefined) continue;
+      s.forEachLeaf((base, leaf) => {
         for (let j = 0; j < LEAF; j++) {
           const v = leaf[j]!;
           if (v === 0) continue;
-          const i = (t << LEAF_SHIFT) | j;
+          const i = base | j;
           if (s.counter) c1 = (c1 + z1(s.id, i, v)) | 0;
           else {
             f1 = (f1 + z1(s.id, i, v)) | 0;
             f2 = (f2 + z2(s.id, i, v)) | 0;
           }
         }
-      }
+      });
     }
     return { f1, f2, c1 };
   }
 
-  /** cells that hold something, and leaves this state has (for memory accounting) */
+  /** the lanes kept up to date from now on (computed once from the cells if they were not) */
+  startHashing(): void {
+    if (this.hashing) return;
+    const r = this.recompute();
+    this.f1 = r.f1;
+    this.f2 = r.f2;
+    this.c1 = r.c1;
+    this.hashing = true;
+  }
+
+  /** leaves this state has (for memory accounting) */
   stats(): { leaves: number; cells: number } {
     let leaves = 0;
-    for (const s of this.segs) for (const l of s.leaves) if (l !== undefined) leaves++;
+    for (const s of this.segs) s.forEachLeaf(() => leaves++);
     return { leaves, cells: leaves * LEAF };
   }
 }
 
 type Leaf = Int32Array;
+/** a node of the upper levels: NODE children, and its owner's epoch at index NODE */
+type Node<T> = (T | number | undefined)[];
 
-/** one growable array of cells in a Store; cells never written read as 0 */
+const NODE_SHIFT = 6;
+const NODE = 1 << NODE_SHIFT;
+const NODE_MASK = NODE - 1;
+/** cells under one mid node, and under one top node */
+const MID_SHIFT = LEAF_SHIFT + NODE_SHIFT;
+const TOP_SHIFT = MID_SHIFT + NODE_SHIFT;
+
+function newNode<T>(epoch: number): Node<T> {
+  const n: Node<T> = new Array<T | number | undefined>(NODE + 1).fill(undefined);
+  n[NODE] = epoch;
+  return n;
+}
+
+/**
+ * One growable array of cells in a Store; cells never written read as 0. A radix tree of three levels
+ * under a root list: a top node covers 2^18 cells, a mid node 2^12, a leaf 64. A clone copies the root
+ * list only (a pointer per 2^18 cells), so an index space may be sparse (cells at slot * 1024) at no cost.
+ */
 export class Segment {
   constructor(
     readonly store: Store,
     readonly id: number,
     readonly counter: boolean,
-    /** leaves by index (undefined: all zero) */
-    readonly leaves: (Leaf | undefined)[],
+    /** top nodes by index (undefined: all zero) */
+    readonly roots: (Node<Node<Leaf>> | undefined)[],
   ) {}
+
+  private leafAt(i: number): Leaf | undefined {
+    const top = this.roots[i >>> TOP_SHIFT];
+    if (top === undefined) return undefined;
+    const mid = top[(i >>> MID_SHIFT) & NODE_MASK] as Node<Leaf> | undefined;
+    if (mid === undefined) return undefined;
+    return mid[(i >>> LEAF_SHIFT) & NODE_MASK] as Leaf | undefined;
+  }
 
   get(i: number): number {
     const st = this.store;
     if (st.rec !== null) st.rec.read(this.id, i);
-    const leaf = this.leaves[i >>> LEAF_SHIFT];
+    const leaf = this.leafAt(i);
     return leaf === undefined ? 0 : leaf[i & LEAF_MASK]!;
   }
 
   /** get() that is not recorded: for code whose reads are recorded otherwise (bulk paths, dumps) */
   peek(i: number): number {
-    const leaf = this.leaves[i >>> LEAF_SHIFT];
+    const leaf = this.leafAt(i);
     return leaf === undefined ? 0 : leaf[i & LEAF_MASK]!;
+  }
+
+  /** the leaf holding cell i, this state's own (copied if shared, made if missing) */
+  private ownLeaf(i: number): Leaf {
+    const epoch = this.store.epoch;
+    const r = i >>> TOP_SHIFT;
+    const roots = this.roots;
+    let top = roots[r];
+    if (top === undefined) {
+      while (roots.length < r) roots.push(undefined);
+      top = roots[r] = newNode<Node<Leaf>>(epoch);
+    } else if (top[NODE] !== epoch) {
+      top = roots[r] = top.slice();
+      top[NODE] = epoch;
+    }
+    const m = (i >>> MID_SHIFT) & NODE_MASK;
+    let mid = top[m] as Node<Leaf> | undefined;
+    if (mid === undefined) top[m] = mid = newNode<Leaf>(epoch);
+    else if (mid[NODE] !== epoch) {
+      top[m] = mid = mid.slice();
+      mid[NODE] = epoch;
+    }
+    const l = (i >>> LEAF_SHIFT) & NODE_MASK;
+    let leaf = mid[l] as Leaf | undefined;
+    if (leaf === undefined) {
+      mid[l] = leaf = new Int32Array(LEAF + 1);
+      leaf[OWNER] = epoch;
+    } else if (leaf[OWNER] !== epoch) {
+      mid[l] = leaf = leaf.slice();
+      leaf[OWNER] = epoch;
+    }
+    return leaf;
   }
 
   set(i: number, v: number): void {
     v |= 0;
-    const st = this.store;
-    const t = i >>> LEAF_SHIFT, j = i & LEAF_MASK;
-    let leaf = this.leaves[t];
+    let leaf = this.leafAt(i);
+    const j = i & LEAF_MASK;
     const old = leaf === undefined ? 0 : leaf[j]!;
     if (old === v) return;
-    if (leaf === undefined) {
-      leaf = new Int32Array(LEAF + 1);
-      leaf[OWNER] = st.epoch;
-      const ls = this.leaves;
-      // keep the list packed (a store far past its end would make it a dictionary)
-      while (ls.length < t) ls.push(undefined);
-      ls[t] = leaf;
-    } else if (leaf[OWNER] !== st.epoch) {
-      leaf = leaf.slice();
-      leaf[OWNER] = st.epoch;
-      this.leaves[t] = leaf;
-    }
+    const st = this.store;
+    if (leaf === undefined || leaf[OWNER] !== st.epoch) leaf = this.ownLeaf(i);
     leaf[j] = v;
-    if (this.counter) st.c1 = (st.c1 - (old === 0 ? 0 : z1(this.id, i, old)) + (v === 0 ? 0 : z1(this.id, i, v))) | 0;
-    else {
-      if (old !== 0) {
-        st.f1 = (st.f1 - z1(this.id, i, old)) | 0;
-        st.f2 = (st.f2 - z2(this.id, i, old)) | 0;
-      }
-      if (v !== 0) {
-        st.f1 = (st.f1 + z1(this.id, i, v)) | 0;
-        st.f2 = (st.f2 + z2(this.id, i, v)) | 0;
+    if (st.hashing) {
+      if (this.counter) st.c1 = (st.c1 - (old === 0 ? 0 : z1(this.id, i, old)) + (v === 0 ? 0 : z1(this.id, i, v))) | 0;
+      else {
+        if (old !== 0) {
+          st.f1 = (st.f1 - z1(this.id, i, old)) | 0;
+          st.f2 = (st.f2 - z2(this.id, i, old)) | 0;
+        }
+        if (v !== 0) {
+          st.f1 = (st.f1 + z1(this.id, i, v)) | 0;
+          st.f2 = (st.f2 + z2(this.id, i, v)) | 0;
+        }
       }
     }
     if (st.rec !== null) st.rec.write(this.id, i, old, v);
   }
 
+  /** every leaf with its first cell index (for whole-state walks: recompute, stats, changed) */
+  forEachLeaf(fn: (base: number, leaf: Leaf) => void): void {
+    const roots = this.roots;
+    for (let r = 0; r < roots.length; r++) {
+      const top = roots[r];
+      if (top === undefined) continue;
+      for (let m = 0; m < NODE; m++) {
+        const mid = top[m] as Node<Leaf> | undefined;
+        if (mid === undefined) continue;
+        for (let l = 0; l < NODE; l++) {
+          const leaf = mid[l] as Leaf | undefined;
+          if (leaf !== undefined) fn((r << TOP_SHIFT) | (m << MID_SHIFT) | (l << LEAF_SHIFT), leaf);
+        }
+      }
+    }
+  }
+
   /**
    * the cells whose values differ between this segment and o (a copy of it, or its original), in
-   * ascending order: leaves both still share are skipped without looking at their cells
+   * ascending order: nodes both still share are skipped without looking under them
    */
   changed(o: Segment, out: number[]): void {
-    const a = this.leaves, b = o.leaves;
-    const n = Math.max(a.length, b.length);
-    for (let t = 0; t < n; t++) {
-      const x = a[t], y = b[t];
+    const a = this.roots, b = o.roots;
+    for (let r = 0, n = Math.max(a.length, b.length); r < n; r++) {
+      const x = a[r], y = b[r];
       if (x === y) continue;
-      for (let j = 0; j < LEAF; j++) {
-        const u = x === undefined ? 0 : x[j]!, v = y === undefined ? 0 : y[j]!;
-        if (u !== v) out.push((t << LEAF_SHIFT) | j);
+      for (let m = 0; m < NODE; m++) {
+        const xm = x?.[m] as Node<Leaf> | undefined, ym = y?.[m] as Node<Leaf> | undefined;
+        if (xm === ym) continue;
+        for (let l = 0; l < NODE; l++) {
+          const xl = xm?.[l] as Leaf | undefined, yl = ym?.[l] as Leaf | undefined;
+          if (xl === yl) continue;
+          const base = (r << TOP_SHIFT) | (m << MID_SHIFT) | (l << LEAF_SHIFT);
+          for (let j = 0; j < LEAF; j++) {
+            const u = xl === undefined ? 0 : xl[j]!, v = yl === undefined ? 0 : yl[j]!;
+            if (u !== v) out.push(base | j);
+          }
+        }
       }
     }
   }
@@ -195,7 +284,7 @@ export class Segment {
   /** n cells from i set to zero */
   clear(i: number, n: number): void {
     for (let j = i; j < i + n; j++) {
-      const leaf = this.leaves[j >>> LEAF_SHIFT];
+      const leaf = this.leafAt(j);
       if (leaf === undefined) {
         // a whole missing leaf is already zero
         j = ((j >>> LEAF_SHIFT) + 1) * LEAF - 1;
