@@ -93,7 +93,8 @@ function firstDifference(a: World, b: World): string | null {
     }
     if (ta.nr !== tb.nr) return `PTE table at +${off}: nr ${ta.nr} vs ${tb.nr}`;
     for (let i = 0; i < 1024; i++) {
-      if (ta.e[i] !== tb.e[i]) return `PTE ${i >> 1} of the table at +${off}: word ${i & 1} ${ta.e[i]} vs ${tb.e[i]}`;
+      const x = i & 1 ? ta.hi(i >> 1) : ta.lo(i >> 1), y = i & 1 ? tb.hi(i >> 1) : tb.lo(i >> 1);
+      if (x !== y) return `PTE ${i >> 1} of the table at +${off}: word ${i & 1} ${x} vs ${y}`;
     }
   }
   const fa = a.k.folios, fb = b.k.folios;

@@ -190,7 +190,7 @@ describe('the tracking stays sound under random operations (v6.18)', () => {
       for (const t of mm.tables.values()) {
         if (t.level !== LEVEL_PMD && t.level !== LEVEL_PTE) continue;
         for (let i = 0; i < 512; i++) {
-          const lo = t.e[2 * i]!;
+          const lo = t.lo(i);
           // present, or PROT_NONE (_PAGE_PROTNONE, bit 8; never set in a swap entry or marker)
           if (!(lo & 1) && !(lo & 0x100)) continue;
           if (t.level === LEVEL_PMD && !(lo & 0x80)) continue; // a PTE table

@@ -48,8 +48,8 @@ function slotAt(m: Machine, name: string): number {
   const pmd = m.k.pmdSlot(m.mainMm(), v.addrN)!;
   const lo = pmd.t.lo(pmd.i);
   const t = (lo & 0x80) ? null : m.k.pteTable(m.mainMm(), pmd);
-  const e = t ? t.e[2 * ((v.addrN / 4096) & 511)]! : lo;
-  const hi = t ? t.e[2 * ((v.addrN / 4096) & 511) + 1]! : pmd.t.hi(pmd.i);
+  const e = t ? t.lo((v.addrN / 4096) & 511) : lo;
+  const hi = t ? t.hi((v.addrN / 4096) & 511) : pmd.t.hi(pmd.i);
   return m.k.folios.slotOf((e >>> 12) + (hi & 0xfffff) * 0x100000);
 }
 

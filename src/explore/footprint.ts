@@ -19,7 +19,7 @@ import type { Machine, ThreadState, VarValue } from '../sched/machine.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { UserfaultfdCtx, Uwq } from '../kernel/fs/userfaultfd.js';
-import type { PageTable } from '../kernel/mm/pgtable.js';
+import { PageTable } from '../kernel/mm/pgtable.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PUD, levelIndex } from '../kernel/mm/pgtable.js';
 import { Pte } from '../kernel/arch/x86/include/pte.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
@@ -453,6 +453,26 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   const slots: number[] = [];
   fb.changedSlots(fa, slots);
   for (const s of slots) f.write(key(RES.folio, s));
+  // page-table entries written, and tables made or freed (by the pfn of their page, in either state)
+  const [Eb, Mb] = b.pgtableSegments, [Ea, Ma] = a.pgtableSegments;
+  const tablePfn = (slot: number) => {
+    const p = fb.pfn(slot);
+    return p !== 0 ? p : fa.pfn(slot);
+  };
+  // a table made or freed is one write of the table (its entries need no keys of their own)
+  const meta: number[] = [];
+  Mb.changed(Ma, meta);
+  const madeOrFreed = new Set<number>();
+  for (const c of meta) {
+    const slot = Math.floor(c / 4);
+    // (the count of entries is meta too: a changed count alone is a write of entries, seen below)
+    if (c % 4 === 3 || madeOrFreed.has(slot)) continue;
+    madeOrFreed.add(slot);
+    f.write(key(RES.table, tablePfn(slot)));
+  }
+  const entries: { slot: number; i: number }[] = [];
+  PageTable.changedEntries(Eb, Ea, entries);
+  for (const x of entries) if (!madeOrFreed.has(x.slot)) f.write(key(RES.entry, tablePfn(x.slot) * 512 + x.i));
   if (!fa.sameAllocator(fb)) f.write(key(RES.alloc, 0));
   const pfns: number[] = [];
   b.data.changedPfns(a.data, pfns);
@@ -541,28 +561,6 @@ function queueWrites(p: Uwq[], q: Uwq[], qid: number, f: Footprint): void {
 }
 
 function mmWrites(x: MmStruct, y: MmStruct, f: Footprint): void {
-  for (const [pfn, tb] of y.tables) {
-    const ta = x.tables.get(pfn);
-    if (!ta || ta.level !== tb.level) {
-      f.write(key(RES.table, pfn));
-      continue;
-    }
-    if (ta.e === tb.e) continue;
-    const ea = ta.e, eb = tb.e;
-    const ws = tb.origin === ea ? tb.written : null;
-    if (ws !== null) {
-      // b copied a's entries at its first write: only the entries it wrote since can differ
-      for (let j = 0; j < ws.length; j++) {
-        const i = ws[j]!;
-        if (ea[2 * i] !== eb[2 * i] || ea[2 * i + 1] !== eb[2 * i + 1]) f.write(key(RES.entry, pfn * 512 + i));
-      }
-      continue;
-    }
-    for (let i = 0; i < 512; i++) {
-      if (ea[2 * i] !== eb[2 * i] || ea[2 * i + 1] !== eb[2 * i + 1]) f.write(key(RES.entry, pfn * 512 + i));
-    }
-  }
-  for (const pfn of x.tables.keys()) if (!y.tables.has(pfn)) f.write(key(RES.table, pfn));
   if (x.vmas.length !== y.vmas.length) f.write(key(RES.vmas, y.id));
   else {
     for (let i = 0; i < x.vmas.length; i++) {

@@ -6,7 +6,7 @@ import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_ORDER } from './arch/x86/include/pg
 import { FolioStore, FOLIO_SEGMENTS, PG_table, PG_zero, PG_reserved } from './mm/folio.js';
 import { Store } from '../state/store.js';
 import { PageData } from './mm/page_data.js';
-import { PageTable, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, levelSpan, tableEntry } from './mm/pgtable.js';
+import { PageTable, PGTABLE_SEGMENTS, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, levelSpan, tableEntry } from './mm/pgtable.js';
 import { MmStruct, VmArea, type AnonVma, type FingerprintIds } from './include/mm_types.js';
 import { Task } from './include/sched.js';
 import type { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
@@ -63,8 +63,9 @@ export const FP_PTE_MARKERS = 1 << 5;
 export const FP_ANON_EXCLUSIVE = 1 << 6;
 
 /** the segments of the kernel's Store, in order */
-const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS];
+const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS];
 const SEG_FOLIO = 0;
+const SEG_PGTABLE = FOLIO_SEGMENTS.length;
 
 export class Kernel {
   readonly spec: KernelSpec;
@@ -126,8 +127,11 @@ export class Kernel {
    */
   clone(): Kernel {
     const mms0 = this.mms, uffds0 = this.uffds, tasks0 = this.tasks;
+    const st = this.st.clone();
+    const E = st.segs[SEG_PGTABLE]!, M = st.segs[SEG_PGTABLE + 1]!;
+    const rebind = (t: PageTable) => t.rebind(E, M);
     const mms: MmStruct[] = new Array(mms0.length);
-    for (let i = 0; i < mms0.length; i++) mms[i] = mms0[i]!.clone();
+    for (let i = 0; i < mms0.length; i++) mms[i] = mms0[i]!.clone(rebind);
     const uffds: UserfaultfdCtx[] = new Array(uffds0.length);
     for (let i = 0; i < uffds0.length; i++) {
       const x = uffds0[i]!;
@@ -139,7 +143,7 @@ export class Kernel {
       tasks[i] = t.dup(mms[mms0.indexOf(t.mm)] ?? t.mm);
     }
     // not `new Kernel()`: its initializers would build a FolioStore and PageData only to drop them
-    const c = new KernelCopy(this, mms, tasks, uffds);
+    const c = new KernelCopy(this, st, mms, tasks, uffds);
     // a sleeping fault's queue entry is referenced by its task and (until woken) by a uffd queue
     let olds: Uwq[] | null = null, news: Uwq[] | null = null;
     const uwq = (u: Uwq): Uwq => {
@@ -250,15 +254,22 @@ export class Kernel {
   /** pte_alloc_one / pmd_alloc_one: a zeroed page-table page */
   allocTable(level: number, base: number): PageTable {
     const slot = this.folios.alloc(0, PG_table);
-    return new PageTable(this.folios.pfn(slot), level, base);
+    const g = this.st.segs;
+    return PageTable.create(g[SEG_PGTABLE]!, g[SEG_PGTABLE + 1]!, slot, this.folios.pfn(slot), level, base);
   }
   freeTable(mm: MmStruct, t: PageTable): void {
     mm.tables.delete(t.pfn);
     mm.pmdCacheKey = -1;
     mm.pmdCacheTable = null;
     mm.pteCacheTable = null;
+    t.destroy();
     const slot = this.folios.slotOf(t.pfn);
     if (slot >= 0) this.folios.free(slot);
+  }
+  /** the segments of the page tables (explorer write sets) */
+  get pgtableSegments(): readonly [import('../state/store.js').Segment, import('../state/store.js').Segment] {
+    const g = this.st.segs;
+    return [g[SEG_PGTABLE]!, g[SEG_PGTABLE + 1]!];
   }
 
   /** the table an upper-level entry points to, or null when the entry is none or a leaf */
@@ -388,14 +399,14 @@ export class Kernel {
 }
 
 /** the constructor of Kernel clones: every field in one go (see Kernel.clone) */
-const KernelCopy = function (this: Record<string, unknown>, o: Kernel, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) {
+const KernelCopy = function (this: Record<string, unknown>, o: Kernel, st: Store, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) {
   const x = o as unknown as Record<string, unknown>;
   this.spec = o.spec;
   this.config = o.config;
   this.patchBits = x.patchBits;
   this.fp = o.fp;
   this.pgt = o.pgt;
-  const st = (this.st = o.st.clone());
+  this.st = st;
   this.folios = new FolioStore(st, SEG_FOLIO);
   this.data = o.data.clone();
   this.zero_pfn = o.zero_pfn;
@@ -411,7 +422,7 @@ const KernelCopy = function (this: Record<string, unknown>, o: Kernel, mms: MmSt
   this.nextTid = o.nextTid;
   // a temporary of populate(), holds nothing between calls
   this.scratch = x.scratch;
-} as unknown as new (o: Kernel, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) => Kernel;
+} as unknown as new (o: Kernel, st: Store, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) => Kernel;
 KernelCopy.prototype = Kernel.prototype;
 
 const NO_UFFDS: UserfaultfdCtx[] = [];

@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { StateHasher, FingerprintSet } from '../../src/explore/hash.js';
 import { stepOnce, enabledThreads } from '../../src/explore/search.js';
 import type { Machine } from '../../src/sched/machine.js';
-import { PageTable } from '../../src/kernel/mm/pgtable.js';
+import { PageTable, PGTABLE_SEGMENTS } from '../../src/kernel/mm/pgtable.js';
+import { Store } from '../../src/state/store.js';
 import { afterSetup, scenario, INDEPENDENT, LIVE, UNPROTECT_FIRST } from './helpers.js';
 
 function fp(m: Machine): { full: string; control: string } {
@@ -177,30 +178,41 @@ describe('clones against a fresh replay', () => {
 });
 
 describe('page-table fingerprints', () => {
-  it('the hash kept up to date by setRaw equals the hash computed afresh, through copy-on-write copies', () => {
+  it('the lanes kept up to date by setRaw equal the ones computed afresh, through copy-on-write copies', () => {
     let seed = 99;
     const rnd = (n: number) => {
       seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
       return (seed >>> 8) % n;
     };
-    const fresh = (t: PageTable) => {
-      const c = new PageTable(t.pfn, t.level, t.base, t.e.slice());
-      c.hash();
-      return [c.hashA, c.hashB];
-    };
-    let t = new PageTable(0x1234, 1, 0);
-    t.hash();
+    let st = new Store(PGTABLE_SEGMENTS);
+    const view = (s: Store, slot: number) => PageTable.create(s.segs[0]!, s.segs[1]!, slot, 0x1234 + slot, 1, slot * 0x200000);
+    let ts = [view(st, 3), view(st, 600)];
+    const shadow = [new Int32Array(1024), new Int32Array(1024)];
     for (let step = 0; step < 2000; step++) {
-      const i = rnd(512);
+      const w = rnd(2), i = rnd(512);
       const v = rnd(4) === 0 ? [0, 0] : [(rnd(0x7fffffff) * 2 + rnd(2)) | 0, rnd(0xfffff)];
-      if (rnd(50) === 0) t = t.cow();
-      t.setRaw(i, v[0]!, v[1]!);
+      if (rnd(50) === 0) {
+        const c = st.clone();
+        ts = ts.map((t) => t.rebind(c.segs[0]!, c.segs[1]!));
+        st = c;
+      }
+      ts[w]!.setRaw(i, v[0]!, v[1]!);
+      shadow[w]![2 * i] = v[0]!;
+      shadow[w]![2 * i + 1] = v[1]!;
       if (rnd(20) === 0) {
-        t.hash();
-        expect([t.hashA, t.hashB]).toEqual(fresh(t));
+        const r = st.recompute();
+        expect([st.f1, st.f2]).toEqual([r.f1, r.f2]);
       }
     }
-    t.hash();
-    expect([t.hashA, t.hashB]).toEqual(fresh(t));
+    for (const w of [0, 1]) {
+      let nr = 0;
+      for (let i = 0; i < 512; i++) {
+        expect([ts[w]!.lo(i), ts[w]!.hi(i)]).toEqual([shadow[w]![2 * i], shadow[w]![2 * i + 1]]);
+        if (shadow[w]![2 * i] || shadow[w]![2 * i + 1]) nr++;
+      }
+      expect(ts[w]!.nr).toBe(nr);
+    }
+    const r = st.recompute();
+    expect([st.f1, st.f2]).toEqual([r.f1, r.f2]);
   });
 });

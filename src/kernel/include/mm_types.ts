@@ -108,12 +108,12 @@ export class MmStruct {
   constructor(readonly id: number, public pgd: PageTable) {}
 
   /** a copy for machine snapshots: page tables copy-on-write, VMAs duplicated (Kernel.clone re-links uffd) */
-  clone(): MmStruct {
+  clone(rebind: (t: PageTable) => PageTable): MmStruct {
     const pgd0 = this.pgd;
-    const pgd = pgd0.cow();
+    const pgd = rebind(pgd0);
     const c = new MmStruct(this.id, pgd);
     const tables = c.tables;
-    for (const t of this.tables.values()) tables.set(t.pfn, t === pgd0 ? pgd : t.cow());
+    for (const t of this.tables.values()) tables.set(t.pfn, t === pgd0 ? pgd : rebind(t));
     const vs = this.vmas, n = vs.length;
     const vmas: VmArea[] = new Array(n);
     for (let i = 0; i < n; i++) vmas[i] = vs[i]!.dup();
@@ -141,17 +141,7 @@ export class MmStruct {
     h.u32(this.mmap_changing);
     h.bool(this.hasPinned);
     h.u32(this.users);
-    h.setBegin();
-    for (const t of this.tables.values()) {
-      t.hash();
-      h.item();
-      h.num(t.pfn);
-      h.u32(t.level);
-      h.num(t.base);
-      h.pair(t.hashA, t.hashB);
-      h.itemEnd();
-    }
-    h.setEnd();
+    // (the tables are cells of the Store: Kernel.fingerprint covers them)
     h.u32(this.vmas.length);
     for (const v of this.vmas) v.fingerprint(h, ids);
   }

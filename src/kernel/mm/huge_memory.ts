@@ -315,7 +315,7 @@ function folio_mappings(k: Kernel, slot: number): { mm: MmStruct; t: PageTable; 
     for (const t of mm.tables.values()) {
       if (t.level !== LEVEL_PMD && t.level !== LEVEL_PTE) continue;
       for (let i = 0; i < 512; i++) {
-        const lo = t.e[2 * i]!;
+        const lo = t.lo(i);
         if (!(lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) continue;
         if (t.level === LEVEL_PMD && !(lo & _PAGE_PSE)) continue;
         const pfn = g.pte_pfn(t.get(i, e));

@@ -118,13 +118,11 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
   const old = cprOld;
   const first = pte_index(addr);
   const n = Math.round((end - addr) / PAGE_SIZE);
-  const te = t.e;
   const f = k.folios;
-  // The direct path (change_pte_direct) where nothing else watches the writes: no tracing, a table
-  // that is not copy-on-write shared, has no explorer write set and no cached fingerprint; v6.0+
+  // The direct path (change_pte_direct) where nothing else watches the writes (no tracing); v6.0+
   // (mprotectExclusiveAnonWritable) only, and a present newprot (PROT_NONE inverts the pfn).
   // MM_CP_PROT_NUMA and MM_CP_UFFD_WP with a writable check are left to it too (no caller asks for them).
-  const direct = modern && !tracing && !t.shared && t.written === null && !t.hashOk && (newprot.lo & _PAGE_PRESENT) !== 0 &&
+  const direct = modern && !tracing && (newprot.lo & _PAGE_PRESENT) !== 0 &&
     (cp_flags & MM_CP_PROT_NUMA) === 0 && !(uffd_wp && wc !== null);
   let mode = 0, chgLo = 0, chgHi = 0, protLo = 0, protHi = 0;
   if (direct) {
@@ -143,13 +141,13 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
   }
   for (let j = 0; j < n; j++) {
     if (direct) {
-      const stop = change_pte_direct(te, f, first + j, first + n, chgLo, chgHi, protLo, protHi, mode, g.UFFD_WP, g.SOFT_DIRTY);
+      const stop = change_pte_direct(t, f, first + j, first + n, chgLo, chgHi, protLo, protHi, mode, g.UFFD_WP, g.SOFT_DIRTY);
       pages += stop - (first + j);
       j = stop - first;
       if (j >= n) break;
     }
     const i = first + j;
-    const lo = te[2 * i]!, hi = te[2 * i + 1]!;
+    const lo = t.lo(i), hi = t.hi(i);
     if (lo === 0 && hi === 0) {
       if (useMarkers) {
         g.swp_entry_to_pte(e, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP);
@@ -181,8 +179,8 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
     if (nr > 1) {
       // modify_prot_start_ptes: the batch's accessed/dirty bits gather on the first entry
       for (let b = 1; b < nr; b++) {
-        e.lo |= te[2 * (i + b)]! & A_D_LO;
-        e.hi |= te[2 * (i + b) + 1]! & _PAGE_HI_SAVED_DIRTY;
+        e.lo |= t.lo(i + b) & A_D_LO;
+        e.hi |= t.hi(i + b) & _PAGE_HI_SAVED_DIRTY;
       }
       e.lo |= 0;
       e.hi |= 0;
@@ -256,7 +254,7 @@ if (_PAGE_PRESENT !== 0x1 || _PAGE_RW !== 0x2 || _PAGE_DIRTY !== 0x40 || _PAGE_S
  * straight into the entries (present to present: the table's count of entries stays). Returns the
  * index of the first entry it leaves to the general path (none, not present, in a large folio), or iEnd.
  */
-function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: number, chgLo: number, chgHi: number,
+function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number, chgLo: number, chgHi: number,
   protLo: number, protHi: number, mode: number, UFFD_WP: number, SOFT_DIRTY: number): number {
   // Optimized code reloads (and hole-checks) an imported or module-level binding at every use, and
   // tests a boolean local as any value: the loop uses only int32 locals and the literals below
@@ -280,7 +278,7 @@ function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: numbe
   let sect = -1;
   let map: Int32Array = LARGE;
   for (; i < iEnd; i++) {
-    const lo = te[2 * i]!, hi = te[2 * i + 1]!;
+    const lo = t.lo(i), hi = t.hi(i);
     if ((lo & PRESENT) === 0) break;
     let slot = -1;
     if (needSlot !== 0 && (lo & SPECIAL) === 0) {
@@ -320,10 +318,7 @@ function change_pte_direct(te: Int32Array, f: FolioStore, i: number, iEnd: numbe
         }
       }
     }
-    if (nlo !== lo || nhi !== hi) {
-      te[2 * i] = nlo;
-      te[2 * i + 1] = nhi;
-    }
+    if (nlo !== lo || nhi !== hi) t.setRaw(i, nlo, nhi);
   }
   return i;
 }
@@ -337,7 +332,7 @@ function folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: 
   const hiMask = ~(_PAGE_HI_SAVED_DIRTY | 0xfffff);
   let nr = 1;
   while (nr < max && pfn0 + nr < folioEnd) {
-    const lo = t.e[2 * (i + nr)]!, hi = t.e[2 * (i + nr) + 1]!;
+    const lo = t.lo(i + nr), hi = t.hi(i + nr);
     if ((lo & 1) === 0) break;
     if (((lo ^ first.lo) & loMask) !== 0 || ((hi ^ first.hi) & hiMask) !== 0) break;
     const pfn = (lo >>> 12) + (hi & 0xfffff) * 0x100000;
