@@ -97,6 +97,8 @@ export class Kernel {
     this.spec = spec;
     this.config = spec.config;
     this.st = new Store(KERNEL_SEGMENTS);
+    // a plain run never asks for a fingerprint: the lanes are brought up to date by the first one
+    this.st.hashing = false;
     this.folios = new FolioStore(this.st, SEG_FOLIO);
     this.patchBits = new Uint8Array(PATCH_LIST.length);
     for (const p of spec.patches) this.patchBits[p.index] = 1;
@@ -185,7 +187,9 @@ export class Kernel {
    * are numbered by position.
    */
   fingerprint(h: StateHasher): void {
-    h.pair(this.st.f1, this.st.f2);
+    const st = this.st;
+    if (!st.hashing) st.startHashing();
+    h.pair(st.f1, st.f2);
     this.data.fingerprint(h);
     h.u32(this.hugeZeroSlot);
     h.u32(this.nextMmId);

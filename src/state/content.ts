@@ -58,6 +58,7 @@ function shift2(d: number): number {
 }
 
 const FILLED: (PageContent | undefined)[] = [];
+const ONE_BYTE = new Map<number, PageContent>();
 
 /** a page with more written bytes than this is kept as 4 KiB */
 const SPARSE_MAX = 64;
@@ -82,6 +83,23 @@ export class PageContent {
   /** a page of `v` throughout (v non-zero): one shared value per byte value */
   static filled(v: number): PageContent {
     return (FILLED[v] ??= new PageContent(mulmod(v, S1, P1), mulmod(v, S2, P2), PAGE, null, null, v, null));
+  }
+
+  /**
+   * a page whose only non-zero byte is v at off: one shared value per (off, v), so a page with one byte
+   * written (the commonest first touch) costs no object of its own
+   */
+  static oneByte(off: number, v: number): PageContent {
+    const key = (off << 8) | v;
+    let c = ONE_BYTE.get(key);
+    if (c === undefined) {
+      const offs = new Uint16Array(1), vals = new Uint8Array(1);
+      offs[0] = off;
+      vals[0] = v;
+      c = new PageContent(mulmod(v, POW1[off]!, P1), mulmod(v, POW2[off]!, P2), 1, offs, vals, 0, null);
+      ONE_BYTE.set(key, c);
+    }
+    return c;
   }
 
   /** a page holding these bytes (at least one non-zero); the form is chosen from the count */
@@ -135,6 +153,16 @@ export class PageContent {
     }
     if (!changed) return c;
     if (nz === 0) return null;
+    if (c === null && nz <= SPARSE_MAX) {
+      // a first write: its non-zero bytes, in ascending order already
+      if (nz === 1) for (let i = 0; i < n; i++) if ((src[at + i]! & 0xff) !== 0) return PageContent.oneByte(off + i, src[at + i]! & 0xff);
+      const offs = new Uint16Array(nz), vals = new Uint8Array(nz);
+      for (let i = 0, j = 0; i < n; i++) {
+        const v = src[at + i]! & 0xff;
+        if (v !== 0) { offs[j] = off + i; vals[j++] = v; }
+      }
+      return new PageContent(h1, h2, nz, offs, vals, 0, null);
+    }
     if (nz <= SPARSE_MAX && (c === null || c.offs !== null)) {
       // stay sparse: merge the old pairs with the new bytes
       const m = new Map<number, number>();
@@ -144,6 +172,7 @@ export class PageContent {
         if (v === 0) m.delete(off + i);
         else m.set(off + i, v);
       }
+      if (m.size === 1) for (const [o, v] of m) return PageContent.oneByte(o, v);
       const keys = [...m.keys()].sort((x, y) => x - y);
       const offs = new Uint16Array(keys.length), vals = new Uint8Array(keys.length);
       for (let j = 0; j < keys.length; j++) {

@@ -161,6 +161,48 @@ export class Segment {
     readonly roots: (Node<Node<Leaf>> | undefined)[],
   ) {}
 
+  /**
+   * Raw access for bulk paths. leafR: the leaf holding cell i (undefined: zeroes), for reading cells
+   * i & ~63 .. | 63 without a call each (reads are not recorded: call noteRead). leafW: the same leaf,
+   * this state's own, for writing; every raw write must be followed by noted(i, old, now) so that the
+   * fingerprint and the recorder follow it.
+   */
+  leafR(i: number): Leaf | undefined {
+    return this.leafAt(i);
+  }
+  leafW(i: number): Leaf {
+    const leaf = this.leafAt(i);
+    return leaf !== undefined && leaf[OWNER] === this.store.epoch ? leaf : this.ownLeaf(i);
+  }
+  /** does a raw write need noted()? (the store hashes or records) */
+  get watched(): boolean {
+    return this.store.hashing || this.store.rec !== null;
+  }
+  noteRead(i: number): void {
+    const rec = this.store.rec;
+    if (rec !== null) rec.read(this.id, i);
+  }
+  noted(i: number, old: number, v: number): void {
+    if (old === v) return;
+    const st = this.store;
+    if (st.hashing) this.hash(i, old, v);
+    if (st.rec !== null) st.rec.write(this.id, i, old, v);
+  }
+  private hash(i: number, old: number, v: number): void {
+    const st = this.store;
+    if (this.counter) st.c1 = (st.c1 - (old === 0 ? 0 : z1(this.id, i, old)) + (v === 0 ? 0 : z1(this.id, i, v))) | 0;
+    else {
+      if (old !== 0) {
+        st.f1 = (st.f1 - z1(this.id, i, old)) | 0;
+        st.f2 = (st.f2 - z2(this.id, i, old)) | 0;
+      }
+      if (v !== 0) {
+        st.f1 = (st.f1 + z1(this.id, i, v)) | 0;
+        st.f2 = (st.f2 + z2(this.id, i, v)) | 0;
+      }
+    }
+  }
+
   private leafAt(i: number): Leaf | undefined {
     const top = this.roots[i >>> TOP_SHIFT];
     if (top === undefined) return undefined;
@@ -223,19 +265,7 @@ export class Segment {
     const st = this.store;
     if (leaf === undefined || leaf[OWNER] !== st.epoch) leaf = this.ownLeaf(i);
     leaf[j] = v;
-    if (st.hashing) {
-      if (this.counter) st.c1 = (st.c1 - (old === 0 ? 0 : z1(this.id, i, old)) + (v === 0 ? 0 : z1(this.id, i, v))) | 0;
-      else {
-        if (old !== 0) {
-          st.f1 = (st.f1 - z1(this.id, i, old)) | 0;
-          st.f2 = (st.f2 - z2(this.id, i, old)) | 0;
-        }
-        if (v !== 0) {
-          st.f1 = (st.f1 + z1(this.id, i, v)) | 0;
-          st.f2 = (st.f2 + z2(this.id, i, v)) | 0;
-        }
-      }
-    }
+    if (st.hashing) this.hash(i, old, v);
     if (st.rec !== null) st.rec.write(this.id, i, old, v);
   }
 

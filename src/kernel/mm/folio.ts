@@ -38,9 +38,6 @@ const KIND_FREE = 0, KIND_LARGE = 1, KIND_SMALL = 2;
 /** first pfn handed out: 4 GiB into "physical" memory, as a machine with low memory reserved */
 export const FIRST_PFN = 0x100000;
 
-/** sectionMap() of a section without folios, and of a large folio's section */
-const NO_FOLIO_MAP = new Int32Array(HPAGE_PMD_NR).fill(-1);
-export const LARGE_FOLIO_MAP = new Int32Array(HPAGE_PMD_NR).fill(-2);
 
 /**
  * CONFIG_MM_ID state of a large folio (6af8cb80d3a9, v6.15), kept per slot (FolioStore.mmTrack) as
@@ -316,20 +313,18 @@ export class FolioStore {
   }
 
   /**
-   * the pfn -> slot map of one section for the bulk paths (index by pfn & 511): a small section's
-   * slots (a copy, -1 for free pfns); for a large folio's section a map of -2, for a free or unknown
-   * one a map of -1. Valid until the store changes.
+   * For the bulk paths, by section (pfn >> 9): 2 for one large folio's section, 1 for a section of
+   * small folios, 0 for a free or unknown one; and the slot of the small folio at index idx of a section
+   * of kind 1 (-1: free).
    */
-  sectionMap(sect: number): Int32Array {
+  sectionKind(sect: number): number {
     const sidx = sect - this.firstSect;
-    if (sidx < 0 || sidx >= this.A.get(A_NSECT)) return NO_FOLIO_MAP;
+    if (sidx < 0 || sidx >= this.A.get(A_NSECT)) return 0;
     const kind = this.sect.get(2 * sidx);
-    if (kind === KIND_SMALL) {
-      const m = new Int32Array(HPAGE_PMD_NR);
-      for (let i = 0; i < HPAGE_PMD_NR; i++) m[i] = this.smap.get(sidx * HPAGE_PMD_NR + i) - 1;
-      return m;
-    }
-    return kind === KIND_LARGE ? LARGE_FOLIO_MAP : NO_FOLIO_MAP;
+    return kind === KIND_LARGE ? 2 : kind === KIND_SMALL ? 1 : 0;
+  }
+  smallSlot(sect: number, idx: number): number {
+    return this.smap.get((sect - this.firstSect) * HPAGE_PMD_NR + idx) - 1;
   }
 
   /** PageAnon(page) && PageAnonExclusive(page) for the page at pfn */

@@ -10,7 +10,7 @@ import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PageTable, pmd_index, pte_index, Slot } from './pgtable.js';
-import { PG_anon, PG_anon_exclusive, PG_dirty, LARGE_FOLIO_MAP, type FolioStore } from './folio.js';
+import { PG_anon, PG_anon_exclusive, PG_dirty, type FolioStore } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
 import { change_huge_pmd, __split_huge_pmd } from './huge_memory.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
@@ -262,7 +262,6 @@ function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number,
   const PRESENT = 0x1, RW = 0x2, DIRTY = 0x40, SPECIAL = 0x200, HI_SAVED_DIRTY = 0x4000000, ANON_EXCLUSIVE = 0x2080;
   // a word with bit 31 set arrives as a heap number, not a small integer
   i |= 0; iEnd |= 0; chgLo |= 0; chgHi |= 0; protLo |= 0; protHi |= 0; mode |= 0; UFFD_WP |= 0; SOFT_DIRTY |= 0;
-  const LARGE = LARGE_FOLIO_MAP;
   const savedDirty = mode & D_SAVED_DIRTY, needSlot = mode & D_NEED_SLOT, uffd_wp = mode & D_UFFD_WP;
   // un-protect clears the uffd-wp bit
   const clearLo = ((mode & D_UFFD_WP_RESOLVE) !== 0 ? UFFD_WP : 0) | 0;
@@ -275,10 +274,19 @@ function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number,
   const wrMask = (RW | sdBits | ((mode & D_UFFD_VMA) !== 0 ? UFFD_WP : 0)) | 0;
   // the folio's slot matters only to the PageAnonExclusive test of a private VMA
   const wantSlot = writable !== 0 && shared === 0 ? 1 : 0;
-  let sect = -1;
-  let map: Int32Array = LARGE;
+  let sect = -1, kind = 0;
+  // the entries' words a leaf of cells at a time (t.words), written back through t.setRaw
+  let words: Int32Array | undefined, wordsKey = -1, owned = false;
+  const recording = t.recording, watched = t.watched;
   for (; i < iEnd; i++) {
-    const lo = t.lo(i), hi = t.hi(i);
+    if (recording) t.noteRead(i);
+    const w = t.wordIndex(i);
+    if (w >>> 6 !== wordsKey) {
+      wordsKey = w >>> 6;
+      words = t.words(i);
+      owned = false;
+    }
+    const lo = words === undefined ? 0 : words[w & 63]!, hi = words === undefined ? 0 : words[(w & 63) + 1]!;
     if ((lo & PRESENT) === 0) break;
     let slot = -1;
     if (needSlot !== 0 && (lo & SPECIAL) === 0) {
@@ -286,10 +294,10 @@ function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number,
       const s = (lo >>> 21) + (hi & 0xfffff) * 2048;
       if (s !== sect) {
         sect = s;
-        map = f.sectionMap(s);
+        kind = f.sectionKind(s);
       }
-      if (map === LARGE) break;
-      if (wantSlot !== 0) slot = map[(lo >>> 12) & 511]!;
+      if (kind === 2) break;
+      if (wantSlot !== 0 && kind === 1) slot = f.smallSlot(s, (lo >>> 12) & 511);
     }
     // pte_modify (arch/x86 @v6.18): present to present, no pfn inversion
     let nlo = (lo & chgLo) | protLo, nhi = (hi & chgHi) | protHi;
@@ -318,7 +326,16 @@ function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number,
         }
       }
     }
-    if (nlo !== lo || nhi !== hi) t.setRaw(i, nlo, nhi);
+    if (nlo !== lo || nhi !== hi) {
+      // present to present: the table's count of entries stays; the leaf is made this state's own once
+      if (!owned) {
+        words = t.wordsW(i);
+        owned = true;
+      }
+      words![w & 63] = nlo;
+      words![(w & 63) + 1] = nhi;
+      if (watched) t.wrote(i, lo, hi, nlo, nhi);
+    }
   }
   return i;
 }

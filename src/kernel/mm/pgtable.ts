@@ -65,23 +65,67 @@ export class PageTable {
   get nr(): number { return this.M.get(this.slot * META + M_NR); }
 
   get(i: number, out: Pte): Pte {
-    const b = this.slot * TABLE + 2 * i;
-    out.lo = this.E.get(b);
-    out.hi = this.E.get(b + 1);
+    const E = this.E, b = this.slot * TABLE + 2 * i;
+    const leaf = E.leafR(b);
+    if (leaf === undefined) {
+      out.lo = 0;
+      out.hi = 0;
+    } else {
+      out.lo = leaf[b & 63]!;
+      out.hi = leaf[(b & 63) + 1]!;
+    }
+    E.noteRead(b);
+    E.noteRead(b + 1);
     return out;
+  }
+  /**
+   * Bulk reads: the cell index of entry i's low word, and the leaf of cells holding it (undefined: all
+   * none), whose [wordIndex & 63] and [+1] are the entry; valid until the next write to the table. The
+   * reads are not reported to a recorder: a bulk reader calls noteRead for each entry when `recording`.
+   */
+  wordIndex(i: number): number { return this.slot * TABLE + 2 * i; }
+  words(i: number): Int32Array | undefined {
+    return this.E.leafR(this.slot * TABLE + 2 * i);
+  }
+  /**
+   * Bulk writes of present entries into present ones (the count of entries stays): the leaf holding
+   * entry i, this state's own; after writing its two words, call wrote() when `watched`.
+   */
+  wordsW(i: number): Int32Array {
+    return this.E.leafW(this.slot * TABLE + 2 * i);
+  }
+  get watched(): boolean { return this.E.watched; }
+  wrote(i: number, oldLo: number, oldHi: number, lo: number, hi: number): void {
+    const b = this.slot * TABLE + 2 * i;
+    this.E.noted(b, oldLo, lo);
+    this.E.noted(b + 1, oldHi, hi);
+  }
+  /** is a recorder listening? (bulk readers then report each entry they read: noteRead) */
+  get recording(): boolean { return this.E.store.rec !== null; }
+  noteRead(i: number): void {
+    const b = this.slot * TABLE + 2 * i;
+    this.E.noteRead(b);
+    this.E.noteRead(b + 1);
   }
   lo(i: number): number { return this.E.get(this.slot * TABLE + 2 * i); }
   hi(i: number): number { return this.E.get(this.slot * TABLE + 2 * i + 1); }
   isNone(i: number): boolean { return this.lo(i) === 0 && this.hi(i) === 0; }
   set(i: number, v: Pte): void { this.setRaw(i, v.lo, v.hi); }
   setRaw(i: number, lo: number, hi: number): void {
-    const E = this.E, b = this.slot * TABLE + 2 * i;
-    const oldLo = E.get(b), oldHi = E.get(b + 1);
+    // an entry's two words share a leaf: one lookup for both
+    const E = this.E, b = this.slot * TABLE + 2 * i, j = b & 63;
+    let leaf = E.leafR(b);
+    const oldLo = leaf === undefined ? 0 : leaf[j]!, oldHi = leaf === undefined ? 0 : leaf[j + 1]!;
     lo |= 0;
     hi |= 0;
     if (oldLo === lo && oldHi === hi) return;
-    E.set(b, lo);
-    E.set(b + 1, hi);
+    leaf = E.leafW(b);
+    leaf[j] = lo;
+    leaf[j + 1] = hi;
+    if (E.watched) {
+      E.noted(b, oldLo, lo);
+      E.noted(b + 1, oldHi, hi);
+    }
     const was = oldLo !== 0 || oldHi !== 0, now = lo !== 0 || hi !== 0;
     if (was !== now) {
       const m = this.slot * META + M_NR;
