@@ -75,7 +75,9 @@ export function scenarioReadsTrace(sc: CompiledScenario): boolean {
 
 export function runScenario(sc: CompiledScenario, spec: KernelSpec, opts: RunOptions = {}): RunResult {
   const trace = opts.trace !== false || scenarioReadsTrace(sc);
-  const m = new Machine(sc, spec, { trace, afterStep: opts.debug ? debugVmAfterStep : undefined });
+  // untraced, the run keeps no per-step history either: only what its observation reports (the last
+  // result of each operation, the schedule as text), so its memory does not grow with its steps
+  const m = new Machine(sc, spec, { trace, history: trace, afterStep: opts.debug ? debugVmAfterStep : undefined });
   budgetDoing(() => m.describeNow());
   m.runSetup();
   if (opts.schedule) m.runSchedule(parseSchedule(opts.schedule));

@@ -1,7 +1,6 @@
 // The outcome of one execution (an Observation, comparable with the real kernel's) and the evaluation of
 // a scenario's expectations against it.
 import type { Machine } from '../sched/machine.js';
-import { formatSchedule } from '../sched/machine.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import type { TraceEvent } from '../trace/events.js';
 import type { CompiledScenario, When } from './load.js';
@@ -111,7 +110,7 @@ export function buildObservation(m: Machine, spec: KernelSpec): Observation {
     };
   }
   const ops: Observation['ops'] = {};
-  for (const r of m.records) ops[r.id] = r.out ? { thread: r.thread, op: r.op, errno: r.errno, result: r.result, out: outObs(r.out) } : { thread: r.thread, op: r.op, errno: r.errno, result: r.result };
+  for (const r of m.opRecords()) ops[r.id] = r.out ? { thread: r.thread, op: r.op, errno: r.errno, result: r.result, out: outObs(r.out) } : { thread: r.thread, op: r.op, errno: r.errno, result: r.result };
   const mappings: Observation['mappings'] = {};
   const msgs: Observation['msgs'] = {};
   const buffers: Observation['buffers'] = {};
@@ -126,7 +125,7 @@ export function buildObservation(m: Machine, spec: KernelSpec): Observation {
   }
   return {
     scenario: m.sc.name, kernel: spec.name, release: spec.release, source: 'model', threads, ops, mappings, msgs, buffers,
-    snapshots: numberPfns(Object.fromEntries(m.snapshots), (_s, _k, p) => p.pfn), deadlock: m.deadlock, schedule: formatSchedule(m.taken),
+    snapshots: numberPfns(Object.fromEntries(m.snapshots), (_s, _k, p) => p.pfn), deadlock: m.deadlock, schedule: m.scheduleText(),
     ...(m.copies.size ? { copies: Object.fromEntries([...m.copies].map(([key, c]) => [key, { copies: c.copies, mismatches: c.mismatches, detail: c.detail }])) } : {}),
   };
 }
