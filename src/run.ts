@@ -4,7 +4,8 @@ import type { KernelSpec } from './kernel/kernel.js';
 import { Machine, parseSchedule, ThreadState } from './sched/machine.js';
 import { assert_vm_state } from './kernel/mm/debug_vm.js';
 import { traceKind } from './scenario/predicates.js';
-import { buildObservation, evalExpectations, evalPred, expectationPasses, ExpectResult, Observation, whenMatches } from './scenario/outcome.js';
+import { buildObservation } from './sched/observation.js';
+import { evalExpectations, evalPred, expectationPasses, ExpectResult, Observation, whenMatches } from './scenario/outcome.js';
 import type { TraceEvent } from './trace/events.js';
 import { budgetDoing } from './sched/budget.js';
 

@@ -10,7 +10,7 @@ import { Machine, MachineError } from '../src/sched/machine.js';
 import { Budget, BudgetExceeded, DEFAULT_STEP_LIMIT } from '../src/sched/budget.js';
 import { ScheduleText, formatSchedule, parseSchedule } from '../src/sched/schedule.js';
 import { runScenario } from '../src/run.js';
-import { buildObservation } from '../src/scenario/outcome.js';
+import { buildObservation } from '../src/sched/observation.js';
 import { touchEachPage } from '../bench/run-memory.js';
 
 function runTouch(len: string, history: boolean): Machine {

@@ -15,7 +15,8 @@ import { execOp, resumeOp, formatOut, type OpOut } from './exec.js';
 import { takeSnapshot, takeMemoryImage, Snapshot } from '../scenario/observe.js';
 import { StateHasher as StateHasherClass, fmix32, type StateHasher } from '../explore/hash.js';
 import { hashPlain } from '../explore/hash_values.js';
-import type { Bytes } from '../state/content.js';
+import type { VarValue } from '../scenario/values.js';
+import type { CopyCheck } from '../scenario/values.js';
 import { ScheduleText, ScheduleSyntaxError, formatSchedule, parseSchedule as parseScheduleText } from './schedule.js';
 
 export type ThreadStatus = 'ready' | 'blocked' | 'done' | 'signal' | 'killed' | 'livelock' | 'unborn';
@@ -52,17 +53,7 @@ export interface ThreadState {
   hashOk: boolean;
 }
 
-/** what the data_at checks saw of the copies read into one buffer (see scenario/copies.ts) */
-export interface CopyCheck {
-  buffer: string;
-  at: string;
-  /** copies compared with the checkpoint's memory */
-  copies: number;
-  /** copies that differed from it (or were made before the checkpoint existed) */
-  mismatches: number;
-  /** the first mismatch, for people */
-  detail: string | null;
-}
+export type { CopyCheck } from '../scenario/values.js';
 
 export interface OpRecord {
   id: string;
@@ -75,14 +66,7 @@ export interface OpRecord {
   out?: OpOut;
 }
 
-export type VarValue =
-  /** addrN/lenN: the same as numbers (mappings lie below 2^57), for the hot path of expressions */
-  | { kind: 'mapping'; addr: bigint; len: bigint; addrN: number; lenN: number }
-  | { kind: 'uffd'; ctx: UserfaultfdCtx }
-  | { kind: 'msg'; msg: UffdMsg }
-  | { kind: 'data'; addr: bigint; bytes: Bytes }
-  | { kind: 'ioctls'; value: bigint }
-  | { kind: 'process'; name: string };
+export type { VarValue } from '../scenario/values.js';
 
 export interface Process {
   name: string;
