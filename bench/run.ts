@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark of the project, one after another.
 import { runModelBench, printLines } from './model.js';
 import { runStartupBench, startupLines } from './startup.js';
+import { runMemoryBench } from './run-memory.js';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
@@ -11,6 +12,8 @@ console.log('\n== start-up ==');
 for (const l of startupLines(runStartupBench())) console.log(l);
 console.log('\n== kernel model ==');
 printLines(runModelBench());
+console.log('\n== run memory ==');
+runMemoryBench();
 for (const extra of ['host.js', 'check.js']) {
   const p = join(here, extra);
   if (existsSync(p)) {

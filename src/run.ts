@@ -4,7 +4,8 @@ import type { KernelSpec } from './kernel/kernel.js';
 import { Machine, parseSchedule, ThreadState } from './sched/machine.js';
 import { assert_vm_state } from './kernel/mm/debug_vm.js';
 import { traceKind } from './scenario/predicates.js';
-import { buildObservation, evalExpectations, evalPred, expectationPasses, ExpectResult, Observation, whenMatches } from './scenario/outcome.js';
+import { buildObservation } from './sched/observation.js';
+import { evalExpectations, evalPred, expectationPasses, ExpectResult, Observation, whenMatches } from './scenario/outcome.js';
 import type { TraceEvent } from './trace/events.js';
 import { budgetDoing } from './sched/budget.js';
 
@@ -75,7 +76,9 @@ export function scenarioReadsTrace(sc: CompiledScenario): boolean {
 
 export function runScenario(sc: CompiledScenario, spec: KernelSpec, opts: RunOptions = {}): RunResult {
   const trace = opts.trace !== false || scenarioReadsTrace(sc);
-  const m = new Machine(sc, spec, { trace, afterStep: opts.debug ? debugVmAfterStep : undefined });
+  // untraced, the run keeps no per-step history either: only what its observation reports (the last
+  // result of each operation, the schedule as text), so its memory does not grow with its steps
+  const m = new Machine(sc, spec, { trace, history: trace, afterStep: opts.debug ? debugVmAfterStep : undefined });
   budgetDoing(() => m.describeNow());
   m.runSetup();
   if (opts.schedule) m.runSchedule(parseSchedule(opts.schedule));

@@ -6,7 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
-import { EVENT_TYPES, traceSchema } from '../src/trace/events.js';
+import { createHash } from 'node:crypto';
+import { EVENT_TYPES, TRACE_SCHEMA_VERSION, traceSchema } from '../src/trace/events.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/run.js';
 import { resolveKernel } from '../src/profiles/profiles.js';
@@ -20,12 +21,36 @@ function files(d: string, ext: string): string[] {
 }
 
 const schema = traceSchema();
+
+/**
+ * The digest of the trace schema of each version (sha256 of its JSON with sorted keys). A change of
+ * traceSchema() raises TRACE_SCHEMA_VERSION (src/trace/events.ts) and adds its line here; a version's
+ * digest never changes.
+ */
+const SCHEMA_DIGESTS: Record<number, string> = {
+  1: 'fb279d9324040283b0304cc74f3075ac079040bb552b6c61cbf5d15e8d3dfafd',
+};
+
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v);
+}
 const ajv = new (Ajv2020 as unknown as typeof Ajv2020.default)({ allErrors: true, strict: false });
 const validate = ajv.compile(schema);
 
 describe('the trace and its JSON Schema', () => {
   it('schema/trace.schema.json is the schema mmsim builds (npm run schema writes it)', () => {
     expect(JSON.parse(readFileSync('schema/trace.schema.json', 'utf8'))).toEqual(schema);
+  });
+
+  it(`is versioned: version ${TRACE_SCHEMA_VERSION} in its $id and in the header line, and a changed schema has a new version`, () => {
+    expect(schema.$id).toMatch(new RegExp(`/trace-v${TRACE_SCHEMA_VERSION}\\.schema\\.json$`));
+    const header = JSON.parse(formatJson([], { scenario: 's', kernel: 'k', release: 'r' }, {})[0]!);
+    expect(header).toMatchObject({ type: 'header', schema: 'mmsim-trace', version: TRACE_SCHEMA_VERSION });
+    expect(validate(header)).toBe(true);
+    const digest = createHash('sha256').update(canonical(schema)).digest('hex');
+    expect(digest, `the trace schema changed under version ${TRACE_SCHEMA_VERSION}: raise TRACE_SCHEMA_VERSION and record the new digest in SCHEMA_DIGESTS`).toBe(SCHEMA_DIGESTS[TRACE_SCHEMA_VERSION]);
   });
 
   it('EVENT_TYPES is exactly the set of types the sources emit', () => {

@@ -13,18 +13,10 @@ import type { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
 import type { StateHasher } from '../explore/hash.js';
 import { PATCH, Patch, PATCH_LIST } from '../profiles/patches.js';
 import type { KernelConfig } from '../profiles/config.js';
+import type { KernelSpec } from '../profiles/profiles.js';
 import { Tracer, TraceValue, type EventType } from '../trace/events.js';
 
-export interface KernelSpec {
-  /** e.g. "v6.18" or "v4.19-uffd-wp-2018+peterx-2018-pagedirty" */
-  name: string;
-  /** the profile it was built from, e.g. "v4.19-uffd-wp-2018" */
-  profile: string;
-  /** the release the profile claims fidelity to (uname -r of the model) */
-  release: string;
-  patches: ReadonlySet<Patch>;
-  config: KernelConfig;
-}
+export type { KernelSpec } from '../profiles/profiles.js';
 
 /** /proc/vmstat counters the model maintains */
 export interface VmStat {

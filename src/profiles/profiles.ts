@@ -3,7 +3,18 @@
 import { PATCH, PATCH_LIST, Patch, patchById } from './patches.js';
 import type { KernelConfig } from './config.js';
 import { CONFIG_KEYS, parseConfigValue } from './config.js';
-import type { KernelSpec } from '../kernel/kernel.js';
+
+/** a kernel to run: a profile with its patches and configuration resolved (resolveKernel) */
+export interface KernelSpec {
+  /** e.g. "v6.18" or "v4.19-uffd-wp-2018+peterx-2018-pagedirty" */
+  name: string;
+  /** the profile it was built from, e.g. "v4.19-uffd-wp-2018" */
+  profile: string;
+  /** the release the profile claims fidelity to (uname -r of the model) */
+  release: string;
+  patches: ReadonlySet<Patch>;
+  config: KernelConfig;
+}
 
 export interface ProfileDef {
   name: string;

@@ -4,8 +4,8 @@
 // copy is compared with the image, and the machine keeps the tally (Machine.copies). A buffer that
 // was never filled has made no inconsistent copy. This is what a live snapshot (QEMU background
 // snapshot, CRIU pre-dump) promises: the saved page is the page as it was when tracking started.
-import type { Machine } from '../sched/machine.js';
 import { PageContent, type Bytes } from '../state/content.js';
+import type { CopyTallies } from './values.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 
 /**
@@ -36,7 +36,7 @@ export class MemoryImage {
 }
 
 /** compare a finished copy with every checkpoint it is checked against; update the machine's tallies */
-export function checkCopy(m: Machine, buffer: string, addr: number, bytes: Bytes): void {
+export function checkCopy(m: CopyTallies, buffer: string, addr: number, bytes: Bytes): void {
   for (const c of m.copies.values()) {
     if (c.buffer !== buffer) continue;
     const snap = m.snapshots.get(c.at);

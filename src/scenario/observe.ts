@@ -1,15 +1,16 @@
 // What a run can be compared on: per-address pagemap / kpageflags (and, in the model, the raw PMD and
 // PTE), smaps counters per mapping, the VMA count and vmstat deltas, at each checkpoint and at the end.
 // PFNs are replaced by the page's index inside its folio, so runs (and the real kernel) compare.
-import type { Machine } from '../sched/machine.js';
 import { evalExpr, EvalError } from './expr.js';
-import { envOf } from '../sched/exec.js';
+import { varsEnv, type VarValue } from './values.js';
+import type { CompiledScenario } from './load.js';
+import type { MmStruct } from '../kernel/include/mm_types.js';
 import { pagemap_entry, smaps_counters } from '../kernel/fs/proc/task_mmu.js';
 import { stable_page_flags } from '../kernel/fs/proc/page.js';
 import { Pte } from '../kernel/arch/x86/include/pte.js';
 import { follow_pfn } from '../kernel/mm/memory.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
-import type { VmStat } from '../kernel/kernel.js';
+import type { Kernel, VmStat } from '../kernel/kernel.js';
 import { HPAGE_PMD_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { MemoryImage } from './copies.js';
 import type { PageContent } from '../state/content.js';
@@ -77,9 +78,18 @@ export function numberPfns(snapshots: Record<string, Snapshot>, pfnOf: (snap: st
   return out;
 }
 
-export function takeSnapshot(m: Machine): Snapshot {
+/** what a snapshot reads of a running machine (sched/machine.ts's Machine is one) */
+export interface ObservedMachine {
+  readonly k: Kernel;
+  readonly sc: CompiledScenario;
+  readonly procs: ReadonlyMap<string, { readonly mm: MmStruct }>;
+  readonly vars: ReadonlyMap<string, VarValue>;
+  mainMm(): MmStruct;
+}
+
+export function takeSnapshot(m: ObservedMachine): Snapshot {
   const k = m.k;
-  const env = envOf(m);
+  const env = varsEnv(m.vars);
   const pages: Record<string, PageObs> = {};
   const data: Record<string, string> = {};
   for (const { key, expr, process } of m.sc.pages) {
@@ -153,7 +163,7 @@ export function takeSnapshot(m: Machine): Snapshot {
 }
 
 /** the memory image for data_at: every mapped page of the main process that holds written bytes */
-export function takeMemoryImage(m: Machine): MemoryImage {
+export function takeMemoryImage(m: ObservedMachine): MemoryImage {
   const k = m.k;
   const mm = m.mainMm();
   const g = k.pgt;

@@ -1,17 +1,14 @@
 // The outcome of one execution (an Observation, comparable with the real kernel's) and the evaluation of
 // a scenario's expectations against it.
-import type { Machine } from '../sched/machine.js';
-import { formatSchedule } from '../sched/machine.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import type { TraceEvent } from '../trace/events.js';
 import type { CompiledScenario, When } from './load.js';
-import { numberPfns, type Snapshot } from './observe.js';
+import type { Snapshot } from './observe.js';
 import { Pred, MODEL_ONLY, Signed } from './predicates.js';
 import { evalExpr, Env, EvalError, exprToString } from './expr.js';
-import { digestBytes, type OpOut } from '../sched/exec.js';
-import { SIGNAL_NAME } from '../kernel/include/signal.js';
+import type { OpOut } from './values.js';
 import { KPF, PM } from '../kernel/include/uapi.js';
-import { formatKlog } from '../trace/format.js';
+import { formatKlog, whereIs, type Mappings } from '../trace/format.js';
 
 export interface ThreadObs {
   state: string;
@@ -66,7 +63,7 @@ export interface Observation {
   source: 'model' | 'host';
   threads: Record<string, ThreadObs>;
   ops: Record<string, OpObs>;
-  mappings: Record<string, { addr: string; len: string }>;
+  mappings: Mappings;
   msgs: Record<string, { event: number; flags: number; address: string; where: string }>;
   buffers: Record<string, { addr: string; digest: string; hex: string }>;
   snapshots: Record<string, Snapshot>;
@@ -76,14 +73,8 @@ export interface Observation {
   copies?: Record<string, { copies: number; mismatches: number; detail: string | null }>;
 }
 
-/** "ram+0x7f000" for an address inside a named mapping */
-export function whereIs(mappings: Observation['mappings'], addr: bigint): string {
-  for (const [n, m] of Object.entries(mappings)) {
-    const a = BigInt(m.addr), l = BigInt(m.len);
-    if (addr >= a && addr < a + l) return addr === a ? n : `${n}+0x${(addr - a).toString(16)}`;
-  }
-  return '0x' + addr.toString(16);
-}
+/** "ram+0x7f000" for an address inside a named mapping (trace/format.ts) */
+export { whereIs };
 
 /** whereIs, and "ram+0x10000" for the end of a 64 KiB ram too (walk_end, region ends) */
 export function whereIsOrEnd(mappings: Observation['mappings'], addr: bigint): string {
@@ -97,38 +88,6 @@ export function shortHex(b: Uint8Array): string {
   while (last > 0 && b[last - 1] === 0) last--;
   const n = Math.min(last, 16);
   return Array.from(b.slice(0, n), (x) => x.toString(16).padStart(2, '0')).join('');
-}
-
-export function buildObservation(m: Machine, spec: KernelSpec): Observation {
-  const threads: Record<string, ThreadObs> = {};
-  for (const t of m.threads) {
-    const sig = t.status === 'signal' ? t.signal!.sig : t.status === 'killed' ? t.killedBy : 0;
-    threads[t.name] = {
-      state: t.status === 'ready' && t.pc >= t.ops.length ? 'done' : t.status === 'ready' ? 'unfinished' : m.idle(t) ? 'idle' : t.status,
-      signal: sig ? SIGNAL_NAME[sig] ?? String(sig) : null,
-      minflt: t.task?.min_flt ?? 0,
-      majflt: t.task?.maj_flt ?? 0,
-    };
-  }
-  const ops: Observation['ops'] = {};
-  for (const r of m.records) ops[r.id] = r.out ? { thread: r.thread, op: r.op, errno: r.errno, result: r.result, out: outObs(r.out) } : { thread: r.thread, op: r.op, errno: r.errno, result: r.result };
-  const mappings: Observation['mappings'] = {};
-  const msgs: Observation['msgs'] = {};
-  const buffers: Observation['buffers'] = {};
-  for (const [n, v] of m.vars) if (v.kind === 'mapping') mappings[n] = { addr: '0x' + v.addr.toString(16), len: '0x' + v.len.toString(16) };
-  for (const [n, v] of m.vars) {
-    if (n.startsWith('\0')) continue;
-    if (v.kind === 'msg') {
-      msgs[n] = { event: v.msg.event, flags: v.msg.flags, address: '0x' + v.msg.address.toString(16), where: whereIs(mappings, BigInt(v.msg.address)) };
-    } else if (v.kind === 'data') {
-      buffers[n] = { addr: whereIs(mappings, v.addr), digest: v.bytes.digest(), hex: shortHex(v.bytes.toArray()) };
-    }
-  }
-  return {
-    scenario: m.sc.name, kernel: spec.name, release: spec.release, source: 'model', threads, ops, mappings, msgs, buffers,
-    snapshots: numberPfns(Object.fromEntries(m.snapshots), (_s, _k, p) => p.pfn), deadlock: m.deadlock, schedule: formatSchedule(m.taken),
-    ...(m.copies.size ? { copies: Object.fromEntries([...m.copies].map(([key, c]) => [key, { copies: c.copies, mismatches: c.mismatches, detail: c.detail }])) } : {}),
-  };
 }
 
 export function whenMatches(w: When | null, spec: KernelSpec): boolean {

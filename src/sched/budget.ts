@@ -45,6 +45,11 @@ export function budgetStep(): void {
   if (active !== null) active.step();
 }
 
+/** the active budget's --max-steps, if it sets one (the default schedule's own bound gives way to it) */
+export function budgetStepLimit(): number | undefined {
+  return active?.limits.maxSteps;
+}
+
 /** what the active budget's progress line and messages say the work is doing */
 export function budgetDoing(f: () => string): void {
   if (active !== null) active.doing = f;

@@ -3,7 +3,9 @@
 import { cond_resched } from '../kernel/kernel/sched/core.js';
 import type { Machine, OpRecord, ThreadState, VarValue, Wait } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import { andNotNum, binNum, decimal, evalExpr, EvalError, Expr } from '../scenario/expr.js';
+import { andNotNum, binNum, decimal, evalExpr, EvalError, Expr, type Env } from '../scenario/expr.js';
+import { varsEnv, type OpOut } from '../scenario/values.js';
+export type { OpOut };
 import { SyscallError, ERRNO_NAME, NotModelledError } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/load.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
@@ -35,28 +37,9 @@ const PAGE_MASK_LO = PAGE_SIZE - 1;
 /** how many faults at one byte, without progress, before the model calls it a livelock */
 const SPIN_LIMIT = 32;
 
-/** the environment expressions are evaluated in */
-export function envOf(m: Machine) {
-  return (name: string, field: string | undefined): bigint | undefined => {
-    const v = m.vars.get(name);
-    if (!v) return undefined;
-    switch (v.kind) {
-      case 'mapping':
-        return field === 'len' ? v.len : field === undefined || field === 'addr' ? v.addr : undefined;
-      case 'msg':
-        if (field === 'address' || field === undefined) return BigInt(v.msg.address);
-        if (field === 'flags') return BigInt(v.msg.flags);
-        if (field === 'event') return BigInt(v.msg.event);
-        if (field === 'ptid') return BigInt(v.msg.ptid);
-        return undefined;
-      case 'data':
-        return field === 'addr' || field === undefined ? v.addr : undefined;
-      case 'ioctls':
-        return v.value;
-      default:
-        return undefined;
-    }
-  };
+/** the environment expressions are evaluated in (scenario/values.ts) */
+export function envOf(m: Machine): Env {
+  return varsEnv(m.vars);
 }
 
 /**
@@ -512,17 +495,6 @@ export function hex(n: number): string {
     hi >>>= 8;
   }
   return HEX1[lo]! + s;
-}
-
-/**
- * what an ioctl wrote back into its argument struct (uffdio_copy.copy, uffdio_zeropage.zeropage, pm_scan_arg's
- * walk_end and the regions written to its vector), recorded whether the call succeeded or failed
- */
-export interface OpOut {
-  copy?: number;
-  zeropage?: number;
-  walk_end?: number;
-  regions?: PageRegion[];
 }
 
 function outWritten(o: OpOut): boolean {

@@ -1,6 +1,6 @@
 // The machine a scenario runs on: the kernel model, one task per scenario thread, and a scheduler that
 // lets one thread take one atomic step (an operation, or the resumption of a blocked one) at a time.
-import { BudgetExceeded, budgetStep, DEFAULT_STEP_LIMIT } from './budget.js';
+import { BudgetExceeded, budgetStep, budgetStepLimit, DEFAULT_STEP_LIMIT } from './budget.js';
 import { Kernel, KernelSpec } from '../kernel/kernel.js';
 import type { Task } from '../kernel/include/sched.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
@@ -15,7 +15,9 @@ import { execOp, resumeOp, formatOut, type OpOut } from './exec.js';
 import { takeSnapshot, takeMemoryImage, Snapshot } from '../scenario/observe.js';
 import { StateHasher as StateHasherClass, fmix32, type StateHasher } from '../explore/hash.js';
 import { hashPlain } from '../explore/hash_values.js';
-import type { Bytes } from '../state/content.js';
+import type { VarValue } from '../scenario/values.js';
+import type { CopyCheck } from '../scenario/values.js';
+import { ScheduleText, ScheduleSyntaxError, formatSchedule, parseSchedule as parseScheduleText } from './schedule.js';
 
 export type ThreadStatus = 'ready' | 'blocked' | 'done' | 'signal' | 'killed' | 'livelock' | 'unborn';
 
@@ -51,17 +53,7 @@ export interface ThreadState {
   hashOk: boolean;
 }
 
-/** what the data_at checks saw of the copies read into one buffer (see scenario/copies.ts) */
-export interface CopyCheck {
-  buffer: string;
-  at: string;
-  /** copies compared with the checkpoint's memory */
-  copies: number;
-  /** copies that differed from it (or were made before the checkpoint existed) */
-  mismatches: number;
-  /** the first mismatch, for people */
-  detail: string | null;
-}
+export type { CopyCheck } from '../scenario/values.js';
 
 export interface OpRecord {
   id: string;
@@ -74,14 +66,7 @@ export interface OpRecord {
   out?: OpOut;
 }
 
-export type VarValue =
-  /** addrN/lenN: the same as numbers (mappings lie below 2^57), for the hot path of expressions */
-  | { kind: 'mapping'; addr: bigint; len: bigint; addrN: number; lenN: number }
-  | { kind: 'uffd'; ctx: UserfaultfdCtx }
-  | { kind: 'msg'; msg: UffdMsg }
-  | { kind: 'data'; addr: bigint; bytes: Bytes }
-  | { kind: 'ioctls'; value: bigint }
-  | { kind: 'process'; name: string };
+export type { VarValue } from '../scenario/values.js';
 
 export interface Process {
   name: string;
@@ -107,6 +92,13 @@ export class Machine {
   private recArr: OpRecord[] | null = [];
   private takenList: Cons<string> | null = null;
   private takenArr: string[] | null = [];
+  /**
+   * A machine without history (`history: false`, an untraced run) keeps neither: only the last record
+   * of each operation id, in the order the ids first ran, and the schedule as text (runs and repeated
+   * blocks, schedule.ts), so that its memory does not grow with the steps it takes. It is not cloned.
+   */
+  private lastById: Map<string, OpRecord> | null = null;
+  private sched: ScheduleText | null = null;
   /**
    * The last record of each thread operation (a loop thread runs an op many times), by op index
    * (opIndexOf); setup ops are in `records` only. Shared with a clone until changed (bit 1). The
@@ -140,9 +132,15 @@ export class Machine {
    */
   afterStep: ((m: Machine, t: ThreadState) => void) | null = null;
 
-  constructor(readonly sc: CompiledScenario, spec: KernelSpec, opts: { trace?: boolean; afterStep?: (m: Machine, t: ThreadState) => void } = {}) {
+  constructor(readonly sc: CompiledScenario, spec: KernelSpec, opts: { trace?: boolean; history?: boolean; afterStep?: (m: Machine, t: ThreadState) => void } = {}) {
     this.k = new Kernel(spec);
     this.afterStep = opts.afterStep ?? null;
+    if (opts.history === false) {
+      this.recArr = null;
+      this.takenArr = null;
+      this.lastById = new Map();
+      this.sched = new ScheduleText();
+    }
     if (opts.trace !== false) this.k.tr = new Tracer();
     const mm = this.k.newMm();
     const main: Process = { name: 'main', mm, pid: 0 };
@@ -216,6 +214,7 @@ export class Machine {
     if (t !== this.setup) {
       this.step++;
       if (this.takenArr !== null) this.takenArr.push(t.name);
+      else if (this.sched !== null) this.sched.push(t.name);
       else this.takenList = { v: t.name, next: this.takenList };
     }
     const r = t.status === 'blocked' ? resumeOp(this, t) : execOp(this, t);
@@ -276,8 +275,10 @@ export class Machine {
   /** the default schedule: the lowest-numbered runnable thread runs until it blocks or ends */
   runDefault(): void {
     let cur: ThreadState | null = null;
+    // under a budget with --max-steps, that budget stops the run (budgetStep); otherwise this bound
+    const limit = budgetStepLimit() === undefined ? DEFAULT_STEP_LIMIT : Infinity;
     for (let n = 0; ; n++) {
-      if (n >= DEFAULT_STEP_LIMIT) throw new BudgetExceeded('max-steps', `the default schedule did not end after ${DEFAULT_STEP_LIMIT} steps (a loop thread that never blocks?); --max-steps sets the limit`);
+      if (n >= limit) throw new BudgetExceeded('max-steps', `the default schedule did not end after ${DEFAULT_STEP_LIMIT} steps (a loop thread that never blocks?); --max-steps sets the limit`);
       if (!cur || !this.runnable(cur)) {
         cur = null;
         for (const t of this.threads) {
@@ -318,8 +319,14 @@ export class Machine {
     this.snapHashOk = false;
   }
 
-  /** every operation's record, in order */
+  /** the machine keeps every record and the schedule step by step (not `history: false`) */
+  get keepsHistory(): boolean {
+    return this.sched === null;
+  }
+
+  /** every operation's record, in order (a machine with history only) */
   get records(): OpRecord[] {
+    if (this.sched !== null) throw new MachineError('records: this machine keeps no history (history: false)');
     if (this.recArr === null) {
       this.recArr = listToArray(this.recList);
       this.recList = null;
@@ -327,13 +334,40 @@ export class Machine {
     return this.recArr;
   }
 
-  /** the schedule so far: the thread of every step */
+  /** the schedule so far: the thread of every step (a machine with history only) */
   get taken(): string[] {
+    if (this.sched !== null) throw new MachineError('taken: this machine keeps no history (history: false)');
     if (this.takenArr === null) {
       this.takenArr = listToArray(this.takenList);
       this.takenList = null;
     }
     return this.takenArr;
+  }
+
+  /**
+   * what the machine keeps of its past, in objects: operation records and schedule entries (steps, or
+   * runs and blocks of ScheduleText). With history it grows with the steps; without, with the scenario's
+   * operation ids and the schedule's non-repeating thread switches.
+   */
+  historySize(): { records: number; schedule: number } {
+    if (this.sched !== null) return { records: this.lastById!.size, schedule: this.sched.size };
+    let records = this.recArr?.length ?? 0, schedule = this.takenArr?.length ?? 0;
+    for (let l = this.recList; l !== null; l = l.next) records++;
+    for (let l = this.takenList; l !== null; l = l.next) schedule++;
+    return { records, schedule };
+  }
+
+  /** the last record of each operation id (setup's too), in the order the ids first ran */
+  opRecords(): Iterable<OpRecord> {
+    if (this.lastById !== null) return this.lastById.values();
+    const last = new Map<string, OpRecord>();
+    for (const r of this.records) last.set(r.id, r);
+    return last.values();
+  }
+
+  /** the schedule so far as text ("vcpu handler*3 vcpu", repeated blocks as "(handler*3 vcpu)*N") */
+  scheduleText(): string {
+    return this.sched !== null ? this.sched.toString() : formatSchedule(this.taken);
   }
 
   /** the last record of each thread operation id, in the order of the scenario's operations */
@@ -367,6 +401,7 @@ export class Machine {
 
   noteRecord(rec: OpRecord, index?: number): void {
     if (this.recArr !== null) this.recArr.push(rec);
+    else if (this.lastById !== null) this.lastById.set(rec.id, rec);
     else this.recList = { v: rec, next: this.recList };
     if (rec.thread === 'setup') return;
     if (this.sharedMaps & 1) {
@@ -441,6 +476,7 @@ export class Machine {
    * records and the schedule are shared as persistent lists. The copy is not traced.
    */
   clone(): Machine {
+    if (this.sched !== null) throw new MachineError('clone: a machine without history (history: false) is not cloned');
     const k0 = this.k;
     const k = k0.clone();
     const ts = this.threads, n = ts.length;
@@ -557,6 +593,8 @@ const MachineCopy = function (this: Record<string, unknown>, o: Machine, k: Kern
   this.recArr = null;
   this.takenList = x.takenList;
   this.takenArr = null;
+  this.lastById = null;
+  this.sched = null;
   this.lastRec = x.lastRec;
   this.lastRecH = x.lastRecH;
   this.lastSumA = x.lastSumA;
@@ -723,28 +761,18 @@ export function describe(t: ThreadState): string {
   return t.status;
 }
 
-/** "vcpu uffd*3 vcpu" / "vcpu,uffd,uffd" -> one name per step */
+/** "vcpu uffd*3 vcpu" / "vcpu,uffd,uffd" / "(uffd*3 vcpu)*2" -> one name per step (schedule.ts) */
 export function parseSchedule(s: string): string[] {
-  const out: string[] = [];
-  for (const tok of s.split(/[\s,]+/).filter(Boolean)) {
-    const m = /^([A-Za-z_]\w*)(?:\*(\d+))?$/.exec(tok);
-    if (!m) throw new MachineError(`bad schedule step '${tok}' (expected thread or thread*N)`);
-    for (let i = 0; i < Number(m[2] ?? 1); i++) out.push(m[1]!);
+  try {
+    return parseScheduleText(s);
+  } catch (e) {
+    if (e instanceof ScheduleSyntaxError) throw new MachineError(e.message);
+    throw e;
   }
-  return out;
 }
 
-/** compress step names back: "vcpu uffd*3 vcpu" */
-export function formatSchedule(steps: string[]): string {
-  const out: string[] = [];
-  for (let i = 0; i < steps.length;) {
-    let j = i;
-    while (j < steps.length && steps[j] === steps[i]) j++;
-    out.push(j - i > 1 ? `${steps[i]}*${j - i}` : steps[i]!);
-    i = j;
-  }
-  return out.join(' ');
-}
+/** one thread name per step -> "vcpu uffd*3 vcpu", repeated blocks as "(uffd*3 vcpu)*N" (schedule.ts) */
+export { formatSchedule };
 
 let recHashA = 0, recHashB = 0;
 /** the hash of a record's operation id, errno, result and written-back fields, in recHashA/recHashB */

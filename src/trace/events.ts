@@ -1,6 +1,12 @@
 // The trace: one stream of structured events, emitted where the kernel has a tracepoint, a printk or a
 // decision worth seeing. Formatters (text, json, klog) render the same stream.
 
+/**
+ * The version of `run --format json`'s schema: in the header line of every output (`"version"`) and in
+ * the schema's `$id` (`trace-v1.schema.json`). It goes up by one whenever traceSchema() changes (an event
+ * type, a field, a required property); test/trace-schema.test.ts keeps a digest of the schema of each
+ * version and fails when the schema changes under the same version.
+ */
 export const TRACE_SCHEMA_VERSION = 1;
 
 /**
@@ -58,8 +64,8 @@ export class Tracer {
 export function traceSchema(): Record<string, unknown> {
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
-    $id: 'https://mmsim.invalid/schema/trace.schema.json',
-    title: 'mmsim trace (mmsim run --format json), one JSON document per line',
+    $id: `https://mmsim.invalid/schema/trace-v${TRACE_SCHEMA_VERSION}.schema.json`,
+    title: `mmsim trace (mmsim run --format json), version ${TRACE_SCHEMA_VERSION}, one JSON document per line`,
     oneOf: [{ $ref: '#/$defs/header' }, { $ref: '#/$defs/event' }, { $ref: '#/$defs/outcome' }],
     $defs: {
       header: {

@@ -2,10 +2,18 @@
 // instrumented kernel printed).
 import type { TraceEvent, TraceValue } from './events.js';
 import { TRACE_SCHEMA_VERSION } from './events.js';
-import { whereIs, Observation } from '../scenario/outcome.js';
-import { SIGNAL_NAME } from '../kernel/include/signal.js';
 
-type Mappings = Observation['mappings'];
+/** the scenario's mappings by name, as an Observation reports them (hex strings) */
+export type Mappings = Record<string, { addr: string; len: string }>;
+
+/** "ram+0x7f000" for an address inside a named mapping */
+export function whereIs(mappings: Mappings, addr: bigint): string {
+  for (const [n, m] of Object.entries(mappings)) {
+    const a = BigInt(m.addr), l = BigInt(m.len);
+    if (addr >= a && addr < a + l) return addr === a ? n : `${n}+0x${(addr - a).toString(16)}`;
+  }
+  return '0x' + addr.toString(16);
+}
 
 function addr(m: Mappings, v: TraceValue | undefined): string {
   if (typeof v !== 'number') return String(v);
@@ -36,7 +44,7 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'fault_return':
       return `  ${f.fn}: ${f.why}: return to user space, the access faults again`;
     case 'signal':
-      return `  ${f.fn}: ${SIGNAL_NAME[f.sig as number] ?? f.sig} at ${addr(m, f.address)}${f.ret_names ? ` (${f.ret_names})` : ''}`;
+      return `  ${f.fn}: ${f.sig_name ?? f.sig} at ${addr(m, f.address)}${f.ret_names ? ` (${f.ret_names})` : ''}`;
     case 'livelock':
       return `  LIVELOCK: the access at ${addr(m, f.address)} keeps faulting`;
     case 'handle_userfault':

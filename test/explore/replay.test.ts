@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { checkScenario } from '../../src/explore/check.js';
 import { runScenario } from '../../src/run.js';
-import { buildObservation, evalPred } from '../../src/scenario/outcome.js';
+import { evalPred } from '../../src/scenario/outcome.js';
+import { buildObservation } from '../../src/sched/observation.js';
 import { scenario, kernel, LIVE, UNPROTECT_FIRST } from './helpers.js';
 
 describe('replaying counterexamples', () => {

@@ -12,7 +12,7 @@ import {
   FAULT_FLAG_NAMES, VM_FAULT_NAMES, VM_FAULT_COMPLETED,
 } from '../../../include/fault.js';
 import { VM_EXEC, VM_READ, VM_WRITE } from '../../../include/vm_flags.js';
-import { BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGKILL, SIGSEGV } from '../../../include/signal.js';
+import { BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGKILL, SIGNAL_NAME, SIGSEGV } from '../../../include/signal.js';
 import { PATCH } from '../../../../profiles/patches.js';
 import { handle_mm_fault } from '../../../mm/memory.js';
 import { userfaultfd_armed } from '../../../fs/userfaultfd.js';
@@ -182,12 +182,12 @@ function mm_fault_error(k: Kernel, c: FaultCont, ret: number): FaultResult {
   if (ret & VM_FAULT_OOM) { sig = SIGKILL; code = 0; }
   else if (ret & VM_FAULT_SIGSEGV) { sig = SIGSEGV; code = SEGV_ACCERR; }
   else if (ret & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON)) { sig = SIGBUS; code = BUS_ADRERR; }
-  k.tr?.emit('signal', ret & VM_FAULT_SIGBUS ? 'do_sigbus' : 'mm_fault_error', { address: c.address, sig, code, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
+  k.tr?.emit('signal', ret & VM_FAULT_SIGBUS ? 'do_sigbus' : 'mm_fault_error', { address: c.address, sig, sig_name: SIGNAL_NAME[sig] ?? String(sig), code, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
   return { kind: 'signal', sig, code, addr: c.address };
 }
 
 function bad_area(k: Kernel, c: FaultCont, code: number): FaultResult {
-  k.tr?.emit('signal', 'bad_area', { address: c.address, sig: SIGSEGV, code });
+  k.tr?.emit('signal', 'bad_area', { address: c.address, sig: SIGSEGV, sig_name: SIGNAL_NAME[SIGSEGV]!, code });
   return { kind: 'signal', sig: SIGSEGV, code, addr: c.address };
 }
 
