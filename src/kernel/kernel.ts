@@ -5,6 +5,7 @@ import { Pte, entryPfn } from './arch/x86/include/pte.js';
 import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_ORDER } from './arch/x86/include/pgtable_types.js';
 import { FolioStore, FOLIO_SEGMENTS, PG_table, PG_zero, PG_reserved } from './mm/folio.js';
 import { Store } from '../state/store.js';
+import { VmStat, VMSTAT_SEGMENTS } from './mm/vmstat.js';
 import { PageData } from './mm/page_data.js';
 import { PageTable, PGTABLE_SEGMENTS, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, levelSpan, tableEntry } from './mm/pgtable.js';
 import { MmStruct, VmArea, type AnonVma, type FingerprintIds } from './include/mm_types.js';
@@ -18,24 +19,7 @@ import { Tracer, TraceValue, type EventType } from '../trace/events.js';
 
 export type { KernelSpec } from '../profiles/profiles.js';
 
-/** /proc/vmstat counters the model maintains */
-export interface VmStat {
-  pgfault: number;
-  pgmajfault: number;
-  thp_fault_alloc: number;
-  thp_fault_fallback: number;
-  thp_split_pmd: number;
-  thp_split_page: number;
-  thp_zero_page_alloc: number;
-  thp_collapse_alloc: number;
-  thp_deferred_split_page: number;
-}
-export function emptyVmStat(): VmStat {
-  return {
-    pgfault: 0, pgmajfault: 0, thp_fault_alloc: 0, thp_fault_fallback: 0, thp_split_pmd: 0,
-    thp_split_page: 0, thp_zero_page_alloc: 0, thp_collapse_alloc: 0, thp_deferred_split_page: 0,
-  };
-}
+export { VmStat } from './mm/vmstat.js';
 
 // Patches that every user fault tests, also kept as bits of Kernel.fp (one field load per test on the
 // hot path instead of a PATCH lookup); always the same answer as k.has(PATCH.x)
@@ -55,9 +39,10 @@ export const FP_PTE_MARKERS = 1 << 5;
 export const FP_ANON_EXCLUSIVE = 1 << 6;
 
 /** the segments of the kernel's Store, in order */
-const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS];
+const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS];
 const SEG_FOLIO = 0;
 const SEG_PGTABLE = FOLIO_SEGMENTS.length;
+const SEG_VMSTAT = SEG_PGTABLE + PGTABLE_SEGMENTS.length;
 
 export class Kernel {
   readonly spec: KernelSpec;
@@ -78,7 +63,8 @@ export class Kernel {
   mms: MmStruct[] = [];
   tasks: Task[] = [];
   uffds: UserfaultfdCtx[] = [];
-  vmstat: VmStat = emptyVmStat();
+  /** /proc/vmstat (counter cells of st) */
+  vmstat: VmStat;
   /** the task whose system call or fault is running */
   current: Task | null = null;
   tr: Tracer | null = null;
@@ -92,6 +78,7 @@ export class Kernel {
     // a plain run never asks for a fingerprint: the lanes are brought up to date by the first one
     this.st.hashing = false;
     this.folios = new FolioStore(this.st, SEG_FOLIO);
+    this.vmstat = new VmStat(this.st.segs[SEG_VMSTAT]!);
     this.patchBits = new Uint8Array(PATCH_LIST.length);
     for (const p of spec.patches) this.patchBits[p.index] = 1;
     this.fp = (this.has(PATCH.faultFlagInterruptible) ? FP_INTERRUPTIBLE : 0) |
@@ -200,16 +187,8 @@ export class Kernel {
     // (the numbered anon_vmas stay in ids.anon until overwritten: a few small objects)
     ids.uffds = NO_UFFDS;
     ids.nAnon = 0;
-    const v = this.vmstat;
-    h.counter(v.pgfault);
-    h.counter(v.pgmajfault);
-    h.counter(v.thp_fault_alloc);
-    h.counter(v.thp_fault_fallback);
-    h.counter(v.thp_split_pmd);
-    h.counter(v.thp_split_page);
-    h.counter(v.thp_zero_page_alloc);
-    h.counter(v.thp_collapse_alloc);
-    h.counter(v.thp_deferred_split_page);
+    // the store's counter lane: vmstat
+    h.counter(st.c1);
   }
 
   /** Is this behaviour (patch) part of the running kernel? */
@@ -411,7 +390,7 @@ const KernelCopy = function (this: Record<string, unknown>, o: Kernel, st: Store
   this.mms = mms;
   this.tasks = tasks;
   this.uffds = uffds;
-  this.vmstat = { ...o.vmstat };
+  this.vmstat = new VmStat(st.segs[SEG_VMSTAT]!);
   this.current = null;
   this.tr = null;
   this.nextMmId = x.nextMmId;

@@ -139,7 +139,7 @@ export function takeSnapshot(m: ObservedMachine): Snapshot {
   }
   const vma_count = mm.vmas.filter((v) => ranges.some(([s, e]) => v.vm_start < e && v.vm_end > s)).length;
   const vmstat: Record<string, number> = {};
-  for (const [n, val] of Object.entries(k.vmstat as VmStat)) vmstat[n] = val;
+  for (const [n, val] of Object.entries(k.vmstat.toRecord())) vmstat[n] = val;
   void PAGE_SIZE;
   const mem: Record<string, string | null> = {};
   for (const { key, expr, size } of m.sc.mems) {

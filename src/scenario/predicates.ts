@@ -1,4 +1,5 @@
 // Outcome predicates: what a scenario expects of one execution (run) or asks of all of them (check).
+import { VM_EVENT_NAMES } from '../kernel/mm/vmstat.js';
 import { z } from 'zod';
 import { zInt, SCAN_CATEGORY_NAMES } from './ops.js';
 import { Expr } from './expr.js';
@@ -105,8 +106,6 @@ export const PRED_SCHEMAS = {
 export type PredKey = keyof typeof PRED_SCHEMAS;
 // 'process' qualifies a page expectation; the subject key comes after it
 export const PRED_KEYS = (Object.keys(PRED_SCHEMAS) as PredKey[]);
-export const VMSTAT_NAMES = [
-  'pgfault', 'pgmajfault', 'thp_fault_alloc', 'thp_fault_fallback', 'thp_split_pmd', 'thp_split_page',
-  'thp_zero_page_alloc', 'thp_collapse_alloc', 'thp_deferred_split_page',
-];
+/** the vmstat counters an expectation can name: the model's (mm/vmstat.ts) */
+export const VMSTAT_NAMES: readonly string[] = VM_EVENT_NAMES;
 export const EVENT_CODES: Record<string, number> = { pagefault: 0x12, fork: 0x13, remap: 0x14, remove: 0x15, unmap: 0x16 };
