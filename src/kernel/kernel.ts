@@ -6,7 +6,7 @@ import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_ORDER } from './arch/x86/include/pg
 import { FolioStore, FOLIO_SEGMENTS, PG_table, PG_zero, PG_reserved } from './mm/folio.js';
 import { Store } from '../state/store.js';
 import { VmStat, VMSTAT_SEGMENTS } from './mm/vmstat.js';
-import { PageData } from './mm/page_data.js';
+import { PageData, PAGE_DATA_SEGMENTS } from './mm/page_data.js';
 import { PageTable, PGTABLE_SEGMENTS, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, levelSpan, tableEntry } from './mm/pgtable.js';
 import { MmStruct, VmArea, type AnonVma, type FingerprintIds } from './include/mm_types.js';
 import { Task } from './include/sched.js';
@@ -39,10 +39,11 @@ export const FP_PTE_MARKERS = 1 << 5;
 export const FP_ANON_EXCLUSIVE = 1 << 6;
 
 /** the segments of the kernel's Store, in order */
-const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS];
+const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS, ...PAGE_DATA_SEGMENTS];
 const SEG_FOLIO = 0;
 const SEG_PGTABLE = FOLIO_SEGMENTS.length;
 const SEG_VMSTAT = SEG_PGTABLE + PGTABLE_SEGMENTS.length;
+const SEG_DATA = SEG_VMSTAT + VMSTAT_SEGMENTS.length;
 
 export class Kernel {
   readonly spec: KernelSpec;
@@ -54,7 +55,8 @@ export class Kernel {
   /** the state kept in cells (src/state/store.ts): folios and the allocator so far */
   st: Store;
   folios: FolioStore;
-  data = new PageData();
+  /** what is written in physical pages (cells of st) */
+  data: PageData;
   /** ZERO_PAGE(0): my_zero_pfn() */
   zero_pfn: number;
   zeroSlot: number;
@@ -79,6 +81,7 @@ export class Kernel {
     this.st.hashing = false;
     this.folios = new FolioStore(this.st, SEG_FOLIO);
     this.vmstat = new VmStat(this.st.segs[SEG_VMSTAT]!);
+    this.data = new PageData(this.st.segs[SEG_DATA]!);
     this.patchBits = new Uint8Array(PATCH_LIST.length);
     for (const p of spec.patches) this.patchBits[p.index] = 1;
     this.fp = (this.has(PATCH.faultFlagInterruptible) ? FP_INTERRUPTIBLE : 0) |
@@ -169,7 +172,6 @@ export class Kernel {
     const st = this.st;
     if (!st.hashing) st.startHashing();
     h.pair(st.f1, st.f2);
-    this.data.fingerprint(h);
     h.u32(this.hugeZeroSlot);
     h.u32(this.nextMmId);
     h.u32(this.nextTid);
@@ -383,7 +385,7 @@ const KernelCopy = function (this: Record<string, unknown>, o: Kernel, st: Store
   this.pgt = o.pgt;
   this.st = st;
   this.folios = new FolioStore(st, SEG_FOLIO);
-  this.data = o.data.clone();
+  this.data = new PageData(st.segs[SEG_DATA]!);
   this.zero_pfn = o.zero_pfn;
   this.zeroSlot = o.zeroSlot;
   this.hugeZeroSlot = o.hugeZeroSlot;

@@ -233,11 +233,18 @@ export class PageContent {
     return [h1, h2, nz];
   }
 
-  /** exact equality of two pages (null: zeroes) */
+  /** exact equality of two pages (null: zeroes): hashes first, then the forms, the bytes only for 4 KiB ones */
   static equal(a: PageContent | null, b: PageContent | null): boolean {
     if (a === b) return true;
     if (a === null || b === null) return false;
     if (a.h1 !== b.h1 || a.h2 !== b.h2 || a.nz !== b.nz) return false;
+    if (a.offs !== null || b.offs !== null) {
+      // a sparse page against any form with as many non-zero bytes: its pairs decide
+      const s = a.offs !== null ? a : b, o = s === a ? b : a;
+      for (let j = 0; j < s.offs!.length; j++) if (o.byte(s.offs![j]!) !== s.vals![j]) return false;
+      return true;
+    }
+    if (a.fill !== 0 && b.fill !== 0) return a.fill === b.fill;
     return PageContent.rangeEqual(a, b, 0, PAGE);
   }
 
@@ -341,4 +348,47 @@ export function digestBytes(b: Uint8Array): string {
     h2 = (h2 + mulmod(v, shift2(i), P2)) % P2;
   }
   return formatDigest(b.length, nz, h1, h2);
+}
+
+// ---- ids: contents as cell values ------------------------------------------------------------------
+// A cell holds a content by id (0: zeroes). Ids are handed out once per distinct content (interned:
+// equal contents, equal ids), in this process; a fingerprint takes contentHash(id), which does not
+// depend on the order ids were handed out in. Interned contents stay for the life of the process.
+
+const byId: (PageContent | null)[] = [null];
+const byHash = new Map<number, PageContent[]>();
+const ids = new WeakMap<PageContent, number>();
+
+/** the id of a content (null: 0) */
+export function contentId(c: PageContent | null): number {
+  if (c === null) return 0;
+  let id = ids.get(c);
+  if (id !== undefined) return id;
+  let bucket = byHash.get(c.h1);
+  if (bucket === undefined) byHash.set(c.h1, (bucket = []));
+  for (const o of bucket) {
+    if (PageContent.equal(o, c)) {
+      id = ids.get(o)!;
+      ids.set(c, id);
+      return id;
+    }
+  }
+  bucket.push(c);
+  id = byId.length;
+  byId.push(c);
+  ids.set(c, id);
+  return id;
+}
+
+/** the content of an id (0: null) */
+export function contentOf(id: number): PageContent | null {
+  return byId[id] ?? null;
+}
+
+/** a content's share of a fingerprint, by id: from its hash lanes, never 0 */
+export function contentHash(id: number): number {
+  const c = byId[id]!;
+  let x = Math.imul(c.h1 ^ 0x5bd1e995, 0x85ebca6b) ^ Math.imul(c.h2 + c.nz, 0xc2b2ae35);
+  x ^= x >>> 15;
+  return x | 1;
 }

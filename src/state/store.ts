@@ -53,6 +53,11 @@ export interface SegmentSpec {
   name: string;
   /** statistics only (vmstat): hashed into the counter lane, outside the control view */
   counter?: boolean;
+  /**
+   * cells that hold ids of values kept elsewhere (page contents): the fingerprint takes this hash of
+   * the value instead of the id, so equal values give equal fingerprints whatever id they got (never 0)
+   */
+  hashValue?: (id: number) => number;
 }
 
 export class Store {
@@ -74,13 +79,13 @@ export class Store {
   constructor(readonly specs: readonly SegmentSpec[], from?: Store) {
     this.epoch = nextEpoch++;
     if (from === undefined) {
-      this.segs = specs.map((s, id) => new Segment(this, id, s.counter === true, []));
+      this.segs = specs.map((s, id) => new Segment(this, id, s.counter === true, [], s.hashValue ?? null));
     } else {
       this.f1 = from.f1;
       this.f2 = from.f2;
       this.c1 = from.c1;
       this.hashing = from.hashing;
-      this.segs = from.segs.map((s) => new Segment(this, s.id, s.counter, s.roots.slice()));
+      this.segs = from.segs.map((s) => new Segment(this, s.id, s.counter, s.roots.slice(), s.hashValue));
     }
   }
 
@@ -100,11 +105,11 @@ export class Store {
         for (let j = 0; j < LEAF; j++) {
           const v = leaf[j]!;
           if (v === 0) continue;
-          const i = base | j;
-          if (s.counter) c1 = (c1 + z1(s.id, i, v)) | 0;
+          const i = base | j, hv = s.hashValue === null ? v : s.hashValue(v);
+          if (s.counter) c1 = (c1 + z1(s.id, i, hv)) | 0;
           else {
-            f1 = (f1 + z1(s.id, i, v)) | 0;
-            f2 = (f2 + z2(s.id, i, v)) | 0;
+            f1 = (f1 + z1(s.id, i, hv)) | 0;
+            f2 = (f2 + z2(s.id, i, hv)) | 0;
           }
         }
       });
@@ -159,6 +164,8 @@ export class Segment {
     readonly counter: boolean,
     /** top nodes by index (undefined: all zero) */
     readonly roots: (Node<Node<Leaf>> | undefined)[],
+    /** SegmentSpec.hashValue */
+    readonly hashValue: ((id: number) => number) | null,
   ) {}
 
   /**
@@ -190,6 +197,11 @@ export class Segment {
   }
   private hash(i: number, old: number, v: number): void {
     const st = this.store;
+    const hv = this.hashValue;
+    if (hv !== null) {
+      if (old !== 0) old = hv(old);
+      if (v !== 0) v = hv(v);
+    }
     if (this.counter) st.c1 = (st.c1 - (old === 0 ? 0 : z1(this.id, i, old)) + (v === 0 ? 0 : z1(this.id, i, v))) | 0;
     else {
       if (old !== 0) {
