@@ -4,7 +4,7 @@ import { X86Pgtable } from './arch/x86/include/pgtable.js';
 import { Pte, entryPfn } from './arch/x86/include/pte.js';
 import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_ORDER } from './arch/x86/include/pgtable_types.js';
 import { FolioStore, FOLIO_SEGMENTS, PG_table, PG_zero, PG_reserved } from './mm/folio.js';
-import { Store } from '../state/store.js';
+import { Store, type Segment } from '../state/store.js';
 import { VmStat, VMSTAT_SEGMENTS } from './mm/vmstat.js';
 import { PageData, PAGE_DATA_SEGMENTS } from './mm/page_data.js';
 import { PageTable, PGTABLE_SEGMENTS, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, levelSpan, tableEntry } from './mm/pgtable.js';
@@ -39,11 +39,14 @@ export const FP_PTE_MARKERS = 1 << 5;
 export const FP_ANON_EXCLUSIVE = 1 << 6;
 
 /** the segments of the kernel's Store, in order */
-const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS, ...PAGE_DATA_SEGMENTS];
+const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS, ...PAGE_DATA_SEGMENTS,
+  { name: 'kernel' }, { name: 'mm' }, { name: 'task' }, { name: 'task.stats', counter: true }];
 const SEG_FOLIO = 0;
 const SEG_PGTABLE = FOLIO_SEGMENTS.length;
 const SEG_VMSTAT = SEG_PGTABLE + PGTABLE_SEGMENTS.length;
 const SEG_DATA = SEG_VMSTAT + VMSTAT_SEGMENTS.length;
+const SEG_KERNEL = SEG_DATA + PAGE_DATA_SEGMENTS.length;
+const K_HUGE_ZERO = 0, K_NEXT_MM = 1, K_NEXT_TID = 2;
 
 export class Kernel {
   readonly spec: KernelSpec;
@@ -61,7 +64,8 @@ export class Kernel {
   zero_pfn: number;
   zeroSlot: number;
   /** huge_zero_folio, allocated on first use (mm_get_huge_zero_folio) */
-  hugeZeroSlot = -1;
+  get hugeZeroSlot(): number { return this.K.get(K_HUGE_ZERO) - 1; }
+  set hugeZeroSlot(slot: number) { this.K.set(K_HUGE_ZERO, slot + 1); }
   mms: MmStruct[] = [];
   tasks: Task[] = [];
   uffds: UserfaultfdCtx[] = [];
@@ -70,8 +74,16 @@ export class Kernel {
   /** the task whose system call or fault is running */
   current: Task | null = null;
   tr: Tracer | null = null;
-  private nextMmId = 1;
-  nextTid = 1000;
+  /** the kernel's own cells: the huge zero folio, the next mm id and pid */
+  private readonly K: Segment;
+  private get nextMmId(): number { return this.K.get(K_NEXT_MM) + 1; }
+  private set nextMmId(v: number) { this.K.set(K_NEXT_MM, v - 1); }
+  get nextTid(): number { return this.K.get(K_NEXT_TID) + 1000; }
+  set nextTid(v: number) { this.K.set(K_NEXT_TID, v - 1000); }
+  /** the segments of mm_struct and task_struct fields */
+  readonly mmSeg: Segment;
+  readonly taskSeg: Segment;
+  readonly taskStats: Segment;
 
   constructor(spec: KernelSpec) {
     this.spec = spec;
@@ -82,6 +94,10 @@ export class Kernel {
     this.folios = new FolioStore(this.st, SEG_FOLIO);
     this.vmstat = new VmStat(this.st.segs[SEG_VMSTAT]!);
     this.data = new PageData(this.st.segs[SEG_DATA]!);
+    this.K = this.st.segs[SEG_KERNEL]!;
+    this.mmSeg = this.st.segs[SEG_KERNEL + 1]!;
+    this.taskSeg = this.st.segs[SEG_KERNEL + 2]!;
+    this.taskStats = this.st.segs[SEG_KERNEL + 3]!;
     this.patchBits = new Uint8Array(PATCH_LIST.length);
     for (const p of spec.patches) this.patchBits[p.index] = 1;
     this.fp = (this.has(PATCH.faultFlagInterruptible) ? FP_INTERRUPTIBLE : 0) |
@@ -115,7 +131,8 @@ export class Kernel {
     const E = st.segs[SEG_PGTABLE]!, M = st.segs[SEG_PGTABLE + 1]!;
     const rebind = (t: PageTable) => t.rebind(E, M);
     const mms: MmStruct[] = new Array(mms0.length);
-    for (let i = 0; i < mms0.length; i++) mms[i] = mms0[i]!.clone(rebind);
+    const mmSeg = st.segs[SEG_KERNEL + 1]!, taskSeg = st.segs[SEG_KERNEL + 2]!, taskStats = st.segs[SEG_KERNEL + 3]!;
+    for (let i = 0; i < mms0.length; i++) mms[i] = mms0[i]!.clone(rebind, mmSeg);
     const uffds: UserfaultfdCtx[] = new Array(uffds0.length);
     for (let i = 0; i < uffds0.length; i++) {
       const x = uffds0[i]!;
@@ -124,7 +141,7 @@ export class Kernel {
     const tasks: Task[] = new Array(tasks0.length);
     for (let i = 0; i < tasks0.length; i++) {
       const t = tasks0[i]!;
-      tasks[i] = t.dup(mms[mms0.indexOf(t.mm)] ?? t.mm);
+      tasks[i] = t.dup(mms[mms0.indexOf(t.mm)] ?? t.mm, taskSeg, taskStats);
     }
     // not `new Kernel()`: its initializers would build a FolioStore and PageData only to drop them
     const c = new KernelCopy(this, st, mms, tasks, uffds);
@@ -172,9 +189,6 @@ export class Kernel {
     const st = this.st;
     if (!st.hashing) st.startHashing();
     h.pair(st.f1, st.f2);
-    h.u32(this.hugeZeroSlot);
-    h.u32(this.nextMmId);
-    h.u32(this.nextTid);
     const uffds = this.uffds;
     const ids = fpIds;
     ids.uffds = uffds;
@@ -210,7 +224,8 @@ export class Kernel {
   // ---- address spaces ----------------------------------------------------------------------
   newMm(): MmStruct {
     const pgd = this.allocTable(LEVEL_PGD, 0);
-    const mm = new MmStruct(this.nextMmId++, pgd);
+    const mm = new MmStruct(this.nextMmId++, pgd, this.mmSeg);
+    mm.users = 1;
     mm.tables.set(pgd.pfn, pgd);
     this.mms.push(mm);
     return mm;
@@ -218,7 +233,7 @@ export class Kernel {
 
   newTask(comm: string, mm: MmStruct, pid?: number): Task {
     const tid = this.nextTid++;
-    const t = new Task(tid, comm, mm, pid ?? tid);
+    const t = new Task(tid, comm, mm, pid ?? tid, this.tasks.length, this.taskSeg, this.taskStats);
     // a thread shares its process's credentials (glibc changes them in every thread at once)
     if (pid !== undefined) {
       const peer = this.tasks.find((x) => x.pid === pid);
@@ -388,15 +403,16 @@ const KernelCopy = function (this: Record<string, unknown>, o: Kernel, st: Store
   this.data = new PageData(st.segs[SEG_DATA]!);
   this.zero_pfn = o.zero_pfn;
   this.zeroSlot = o.zeroSlot;
-  this.hugeZeroSlot = o.hugeZeroSlot;
   this.mms = mms;
   this.tasks = tasks;
   this.uffds = uffds;
   this.vmstat = new VmStat(st.segs[SEG_VMSTAT]!);
   this.current = null;
   this.tr = null;
-  this.nextMmId = x.nextMmId;
-  this.nextTid = o.nextTid;
+  this.K = st.segs[SEG_KERNEL]!;
+  this.mmSeg = st.segs[SEG_KERNEL + 1]!;
+  this.taskSeg = st.segs[SEG_KERNEL + 2]!;
+  this.taskStats = st.segs[SEG_KERNEL + 3]!;
   // a temporary of populate(), holds nothing between calls
   this.scratch = x.scratch;
 } as unknown as new (o: Kernel, st: Store, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) => Kernel;

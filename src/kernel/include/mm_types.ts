@@ -4,6 +4,7 @@ import { Pte } from '../arch/x86/include/pte.js';
 import type { PageTable } from '../mm/pgtable.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 import type { StateHasher } from '../../explore/hash.js';
+import type { Segment } from '../../state/store.js';
 
 /** canonical numbering of objects whose identity matters but whose ids depend on history (explorer) */
 export interface FingerprintIds {
@@ -89,39 +90,45 @@ export class VmArea {
   }
 }
 
+/** the cells of one mm_struct in the mm segment (at id * MM_CELLS) */
+const MM_CELLS = 4;
+const MM_ANON = 0, MM_CHANGING = 1, MM_PINNED = 2, MM_USERS = 3;
+
 export class MmStruct {
   readonly tables = new Map<number, PageTable>();
   vmas: VmArea[] = [];
   /** MM_ANONPAGES rss counter */
-  anonPages = 0;
+  get anonPages(): number { return this.S.get(this.id * MM_CELLS + MM_ANON); }
+  set anonPages(v: number) { this.S.set(this.id * MM_CELLS + MM_ANON, v); }
   /** userfaultfd: non-zero while a uffd event (fork/remap/remove) is being delivered */
-  mmap_changing = 0;
+  get mmap_changing(): number { return this.S.get(this.id * MM_CELLS + MM_CHANGING); }
+  set mmap_changing(v: number) { this.S.set(this.id * MM_CELLS + MM_CHANGING, v); }
   /** MMF_HAS_PINNED */
-  hasPinned = false;
-  users = 1;
+  get hasPinned(): boolean { return this.S.get(this.id * MM_CELLS + MM_PINNED) !== 0; }
+  set hasPinned(v: boolean) { this.S.set(this.id * MM_CELLS + MM_PINNED, v ? 1 : 0); }
+  /** mm_users */
+  get users(): number { return this.S.get(this.id * MM_CELLS + MM_USERS); }
+  set users(v: number) { this.S.set(this.id * MM_CELLS + MM_USERS, v); }
   /** the model's walk cache: the PMD table covering the 1 GiB pmdCacheKey (not kernel state) */
   pmdCacheKey = -1;
   pmdCacheTable: PageTable | null = null;
   /** ... and the last PTE table found (checked against the PMD entry's pfn on every use) */
   pteCacheTable: PageTable | null = null;
 
-  constructor(readonly id: number, public pgd: PageTable) {}
+  /** S: the kernel's mm segment, where the counters above live */
+  constructor(readonly id: number, public pgd: PageTable, private readonly S: Segment) {}
 
   /** a copy for machine snapshots: page tables copy-on-write, VMAs duplicated (Kernel.clone re-links uffd) */
-  clone(rebind: (t: PageTable) => PageTable): MmStruct {
+  clone(rebind: (t: PageTable) => PageTable, S: Segment): MmStruct {
     const pgd0 = this.pgd;
     const pgd = rebind(pgd0);
-    const c = new MmStruct(this.id, pgd);
+    const c = new MmStruct(this.id, pgd, S);
     const tables = c.tables;
     for (const t of this.tables.values()) tables.set(t.pfn, t === pgd0 ? pgd : rebind(t));
     const vs = this.vmas, n = vs.length;
     const vmas: VmArea[] = new Array(n);
     for (let i = 0; i < n; i++) vmas[i] = vs[i]!.dup();
     c.vmas = vmas;
-    c.anonPages = this.anonPages;
-    c.mmap_changing = this.mmap_changing;
-    c.hasPinned = this.hasPinned;
-    c.users = this.users;
     // the walk cache, pointing at the copy's own table
     if (this.pmdCacheTable !== null) {
       const t = tables.get(this.pmdCacheTable.pfn);
@@ -137,10 +144,7 @@ export class MmStruct {
   fingerprint(h: StateHasher, ids: FingerprintIds): void {
     h.u32(this.id);
     h.num(this.pgd.pfn);
-    h.num(this.anonPages);
-    h.u32(this.mmap_changing);
-    h.bool(this.hasPinned);
-    h.u32(this.users);
+    // (the counters are cells of the Store)
     // (the tables are cells of the Store: Kernel.fingerprint covers them)
     h.u32(this.vmas.length);
     for (const v of this.vmas) v.fingerprint(h, ids);
