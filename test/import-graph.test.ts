@@ -92,13 +92,6 @@ function circles(edges: Edge[]): string[] {
   });
 }
 
-/**
- * The explorer's hasher (explore/hash.ts, hash_values.ts), which the kernel's and the machine's
- * fingerprint methods import today; the state module (src/state/, issue 9 item 1) takes the
- * fingerprints over, and with them these imports.
- */
-const HASHER = new Set(['explore/hash.ts', 'explore/hash_values.ts'].map((p) => p.split('/').join(sep)));
-
 describe('the import graph of src/ between folders', () => {
   const edges = folderEdges();
 
@@ -111,13 +104,7 @@ describe('the import graph of src/ between folders', () => {
     expect(circles([...edges, { from: 'kernel', to: 'cli', why: 'test', target: 'cli/main.ts' }])).not.toEqual([]);
   });
 
-  it('has no circle, the imports of the explorer\'s hasher aside', () => {
-    expect(circles(edges.filter((e) => !HASHER.has(e.target)))).toEqual([]);
-  });
-
-  // fails while src/kernel/*.ts and src/sched/machine.ts import explore/hash*.ts (kernel <-> explore,
-  // sched <-> explore); it passes, and must lose `.fails`, once the state module owns the fingerprints
-  it.fails('has no circle at all', () => {
+  it('has no circle', () => {
     expect(circles(edges)).toEqual([]);
   });
 });
@@ -126,13 +113,7 @@ describe('src/kernel is self-contained', () => {
   const forbidden = ['explore', 'sched', 'scenario', 'cli', 'host'];
   const offenders = folderEdges().filter((e) => e.from === 'kernel' && forbidden.includes(e.to)).map((e) => e.why);
 
-  it('imports only from the kernel itself, the profiles and the trace events, but for the hasher', () => {
-    expect(offenders.filter((w) => !/explore\/hash(_values)?\.js$/.test(w))).toEqual([]);
-  });
-
-  // fails while six kernel files import explore/hash.ts (the lead removes them with src/state/); it
-  // passes, and must lose `.fails`, once they are gone
-  it.fails('imports nothing from src/explore, src/sched, src/scenario, src/cli, src/host', () => {
+  it('imports nothing from src/explore, src/sched, src/scenario, src/cli, src/host', () => {
     expect(offenders).toEqual([]);
   });
 });

@@ -11,7 +11,7 @@ import { PageTable, PGTABLE_SEGMENTS, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEV
 import { MmStruct, VmArea, type AnonVma, type FingerprintIds } from './include/mm_types.js';
 import { Task } from './include/sched.js';
 import type { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
-import type { StateHasher } from '../explore/hash.js';
+import type { StateHasher } from '../state/hasher.js';
 import { PATCH, Patch, PATCH_LIST } from '../profiles/patches.js';
 import type { KernelConfig } from '../profiles/config.js';
 import type { KernelSpec } from '../profiles/profiles.js';

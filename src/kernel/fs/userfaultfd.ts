@@ -5,7 +5,7 @@ import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { PAGE_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { FingerprintIds, MmStruct, VmArea } from '../include/mm_types.js';
-import type { StateHasher } from '../../explore/hash.js';
+import type { StateHasher } from '../../state/hasher.js';
 import { Task, capable, CAP_SYS_PTRACE } from '../include/sched.js';
 import {
   VM_MAYWRITE, VM_SHARED, VM_UFFD_MISSING, VM_UFFD_WP, VM_HUGETLB, VM_HI_UFFD_MINOR,

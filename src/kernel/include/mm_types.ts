@@ -3,7 +3,7 @@
 import { Pte } from '../arch/x86/include/pte.js';
 import type { PageTable } from '../mm/pgtable.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
-import type { StateHasher } from '../../explore/hash.js';
+import type { StateHasher } from '../../state/hasher.js';
 import type { Segment } from '../../state/store.js';
 
 /** canonical numbering of objects whose identity matters but whose ids depend on history (explorer) */

@@ -3,7 +3,7 @@
 import type { MmStruct } from './mm_types.js';
 import type { Uwq } from '../fs/userfaultfd.js';
 import type { FingerprintIds } from './mm_types.js';
-import type { StateHasher } from '../../explore/hash.js';
+import type { StateHasher } from '../../state/hasher.js';
 import type { Segment } from '../../state/store.js';
 
 export interface DeliveredSignal {

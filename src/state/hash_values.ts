@@ -1,6 +1,6 @@
 // Hashing of the plain values a machine state holds besides the kernel: checkpoint snapshots. They
 // never change once made, so their hashes are cached.
-import { StateHasher } from './hash.js';
+import { StateHasher } from './hasher.js';
 
 const plainCache = new WeakMap<object, [number, number]>();
 const scratch = new StateHasher();
