@@ -333,8 +333,18 @@ export class Bytes {
   }
 }
 
+/** murmur3's finalizer: a bijection of 32-bit values, so that digests of similar buffers look unlike */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 function formatDigest(len: number, nz: number, h1: number, h2: number): string {
-  return `${len}B nonzero=${nz} h=${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
+  return `${len}B nonzero=${nz} h=${fmix(h1).toString(16).padStart(8, '0')}${fmix(h2 ^ 0x5bd1e995).toString(16).padStart(8, '0')}`;
 }
 
 /** the digest of plain bytes (the host executor's reads): equal to Bytes.digest() of the same bytes */
