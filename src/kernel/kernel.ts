@@ -12,7 +12,8 @@ import { MmStruct, VmArea, type AnonVma, type FingerprintIds } from './include/m
 import { Task } from './include/sched.js';
 import type { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
 import type { StateHasher } from '../explore/hash.js';
-import { PATCH, Patch, PATCH_LIST } from '../profiles/patches.js';
+import { Patch, PATCH_LIST } from '../profiles/patches.js';
+import { fastPathBits, x86PgtableOptions } from '../profiles/fastpath.js';
 import type { KernelConfig } from '../profiles/config.js';
 import type { KernelSpec } from '../profiles/profiles.js';
 import { Tracer, TraceValue, type EventType } from '../trace/events.js';
@@ -20,23 +21,6 @@ import { Tracer, TraceValue, type EventType } from '../trace/events.js';
 export type { KernelSpec } from '../profiles/profiles.js';
 
 export { VmStat } from './mm/vmstat.js';
-
-// Patches that every user fault tests, also kept as bits of Kernel.fp (one field load per test on the
-// hot path instead of a PATCH lookup); always the same answer as k.has(PATCH.x)
-/** PATCH.faultFlagInterruptible */
-export const FP_INTERRUPTIBLE = 1 << 0;
-/** PATCH.x86VmaLockFault */
-export const FP_VMA_LOCK = 1 << 1;
-/** PATCH.vmaLockDelayAnonVmaCheck */
-export const FP_VMA_LOCK_DELAY_ANON = 1 << 2;
-/** PATCH.uffdUnderVmaLock */
-export const FP_UFFD_UNDER_VMA_LOCK = 1 << 3;
-/** PATCH.faultAccountingInCore */
-export const FP_ACCOUNTING_IN_CORE = 1 << 4;
-/** PATCH.pteMarkers */
-export const FP_PTE_MARKERS = 1 << 5;
-/** PATCH.anonExclusive */
-export const FP_ANON_EXCLUSIVE = 1 << 6;
 
 /** the segments of the kernel's Store, in order */
 const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS, ...PAGE_DATA_SEGMENTS,
@@ -52,7 +36,7 @@ export class Kernel {
   readonly spec: KernelSpec;
   readonly config: KernelConfig;
   private readonly patchBits: Uint8Array;
-  /** FP_* bits: the fault path's patches (derived from the profile, like patchBits) */
+  /** FP_* bits of the fast paths (src/profiles/fastpath.ts), derived from the profile like patchBits */
   readonly fp: number;
   readonly pgt: X86Pgtable;
   /** the state kept in cells (src/state/store.ts): folios and the allocator so far */
@@ -100,20 +84,8 @@ export class Kernel {
     this.taskStats = this.st.segs[SEG_KERNEL + 3]!;
     this.patchBits = new Uint8Array(PATCH_LIST.length);
     for (const p of spec.patches) this.patchBits[p.index] = 1;
-    this.fp = (this.has(PATCH.faultFlagInterruptible) ? FP_INTERRUPTIBLE : 0) |
-      (this.has(PATCH.x86VmaLockFault) ? FP_VMA_LOCK : 0) |
-      (this.has(PATCH.vmaLockDelayAnonVmaCheck) ? FP_VMA_LOCK_DELAY_ANON : 0) |
-      (this.has(PATCH.uffdUnderVmaLock) ? FP_UFFD_UNDER_VMA_LOCK : 0) |
-      (this.has(PATCH.faultAccountingInCore) ? FP_ACCOUNTING_IN_CORE : 0) |
-      (this.has(PATCH.pteMarkers) ? FP_PTE_MARKERS : 0) |
-      (this.has(PATCH.anonExclusive) ? FP_ANON_EXCLUSIVE : 0);
-    this.pgt = new X86Pgtable({
-      softDirty: spec.config.soft_dirty,
-      uffdWpBit: this.has(PATCH.uffdWpPteBit),
-      savedDirty: this.has(PATCH.x86SavedDirty),
-      chgMaskHasPat: this.has(PATCH.x86SavedDirty),
-      pmdModifyDropsDirty: this.has(PATCH.x86SavedDirty) && !this.has(PATCH.x86PmdModifyKeepsDirty),
-    });
+    this.fp = fastPathBits((p) => this.has(p));
+    this.pgt = new X86Pgtable(x86PgtableOptions(this.fp, spec.config));
     // empty_zero_page (arch/x86/kernel/head_64.S): in the kernel image, so PG_reserved and nothing else
     this.zeroSlot = this.folios.alloc(0, PG_zero | PG_reserved);
     this.zero_pfn = this.folios.pfn(this.zeroSlot);

@@ -1,6 +1,7 @@
 // The generic fault path and page zapping (mm/memory.c @v4.19, @v6.12 and @v6.18): handle_mm_fault,
 // handle_pte_fault, do_anonymous_page, do_wp_page, wp_page_reuse, wp_page_copy, zap_*_range.
-import { type Kernel, FP_ACCOUNTING_IN_CORE, FP_PTE_MARKERS } from '../kernel.js';
+import type { Kernel } from '../kernel.js';
+import { FP_ACCOUNTING_IN_CORE, FP_PTE_MARKERS } from '../../profiles/fastpath.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import {
   HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_RW, _PAGE_SOFT_DIRTY,

@@ -1,7 +1,8 @@
 // Reverse-map accounting of folios: mapcounts, PG_anon, PG_anon_exclusive (mm/rmap.c @v4.19/@v6.12), and
 // from v6.15 the MM owner tracking of large folios (include/linux/rmap.h, CONFIG_MM_ID).
 // The model keeps the counts the observable state depends on (pagemap exclusivity, kpageflags, reuse).
-import { type Kernel, FP_ANON_EXCLUSIVE } from '../kernel.js';
+import type { Kernel } from '../kernel.js';
+import { FP_ANON_EXCLUSIVE } from '../../profiles/fastpath.js';
 import type { MmStruct } from '../include/mm_types.js';
 import { PATCH } from '../../profiles/patches.js';
 import {

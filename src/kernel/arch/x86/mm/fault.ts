@@ -2,7 +2,8 @@
 // do_user_addr_fault @v5.7..v6.18): fault flags, the retry loop, the per-VMA-lock attempt, accounting
 // before v5.9, and the signal a failed fault sends. A fault that sleeps in handle_userfault returns
 // 'blocked' with its continuation; resume_user_addr_fault() carries on after the wake-up.
-import { type Kernel, FP_ACCOUNTING_IN_CORE, FP_INTERRUPTIBLE, FP_UFFD_UNDER_VMA_LOCK, FP_VMA_LOCK, FP_VMA_LOCK_DELAY_ANON } from '../../../kernel.js';
+import type { Kernel } from '../../../kernel.js';
+import { FP_ACCOUNTING_IN_CORE, FP_INTERRUPTIBLE, FP_UFFD_UNDER_VMA_LOCK, FP_VMA_LOCK, FP_VMA_LOCK_DELAY_ANON } from '../../../../profiles/fastpath.js';
 import type { Task } from '../../../include/sched.js';
 import type { VmArea } from '../../../include/mm_types.js';
 import {
