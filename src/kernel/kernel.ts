@@ -1,13 +1,12 @@
 // The model of one running Linux kernel: its profile (patches + config), physical memory, address
 // spaces, tasks, userfaultfd contexts, counters and trace. Model functions take this as `k`.
 import { X86Pgtable } from './arch/x86/include/pgtable.js';
-import { Pte, entryPfn } from './arch/x86/include/pte.js';
 import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_ORDER } from './arch/x86/include/pgtable_types.js';
-import { FolioStore, FOLIO_SEGMENTS, PG_table, PG_zero, PG_reserved } from './mm/folio.js';
+import { FolioStore, FOLIO_SEGMENTS, PG_zero, PG_reserved } from './mm/folio.js';
 import { Store, type Segment } from '../state/store.js';
 import { VmStat, VMSTAT_SEGMENTS } from './mm/vmstat.js';
 import { PageData, PAGE_DATA_SEGMENTS } from './mm/page_data.js';
-import { PageTable, PGTABLE_SEGMENTS, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, levelSpan, tableEntry } from './mm/pgtable.js';
+import { PGTABLE_SEGMENTS, allocTable, LEVEL_PGD, type PageTable } from './mm/pgtable.js';
 import { MmStruct, VmArea, type AnonVma, type FingerprintIds } from './include/mm_types.js';
 import { Task } from './include/sched.js';
 import type { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
@@ -195,7 +194,7 @@ export class Kernel {
 
   // ---- address spaces ----------------------------------------------------------------------
   newMm(): MmStruct {
-    const pgd = this.allocTable(LEVEL_PGD, 0);
+    const pgd = allocTable(this, LEVEL_PGD, 0);
     const mm = new MmStruct(this.nextMmId++, pgd, this.mmSeg);
     mm.users = 1;
     mm.tables.set(pgd.pfn, pgd);
@@ -215,105 +214,10 @@ export class Kernel {
     return t;
   }
 
-  /** pte_alloc_one / pmd_alloc_one: a zeroed page-table page */
-  allocTable(level: number, base: number): PageTable {
-    const slot = this.folios.alloc(0, PG_table);
-    const g = this.st.segs;
-    return PageTable.create(g[SEG_PGTABLE]!, g[SEG_PGTABLE + 1]!, slot, this.folios.pfn(slot), level, base);
-  }
-  freeTable(mm: MmStruct, t: PageTable): void {
-    mm.tables.delete(t.pfn);
-    mm.pmdCacheKey = -1;
-    mm.pmdCacheTable = null;
-    mm.pteCacheTable = null;
-    t.destroy();
-    const slot = this.folios.slotOf(t.pfn);
-    if (slot >= 0) this.folios.free(slot);
-  }
   /** the segments of the page tables (explorer write sets) */
   get pgtableSegments(): readonly [import('../state/store.js').Segment, import('../state/store.js').Segment] {
     const g = this.st.segs;
     return [g[SEG_PGTABLE]!, g[SEG_PGTABLE + 1]!];
-  }
-
-  /** the table an upper-level entry points to, or null when the entry is none or a leaf */
-  childTable(mm: MmStruct, t: PageTable, i: number): PageTable | null {
-    const lo = t.lo(i);
-    if ((lo & _PAGE_PRESENT) === 0) return null;
-    if (t.level === LEVEL_PMD && (lo & _PAGE_PSE) !== 0) return null;
-    return mm.tables.get(entryPfn(lo, t.hi(i))) ?? null;
-  }
-
-  private populate(mm: MmStruct, parent: PageTable, i: number, level: number): PageTable {
-    const child = this.allocTable(level, parent.addrOf(i));
-    mm.tables.set(child.pfn, child);
-    parent.set(i, tableEntry(child, this.scratch));
-    return child;
-  }
-  private readonly scratch = new Pte();
-
-  /** mm_find_pmd: the PMD entry for addr, or null if the upper levels are missing */
-  pmdSlot(mm: MmStruct, addr: number): Slot | null {
-    const t = this.pmdTable(mm, addr);
-    return t === null ? null : { t, i: levelIndex(LEVEL_PMD, addr) };
-  }
-
-  /** mm_find_pmd without a Slot object: the PMD table covering addr (index pmd_index(addr)), or null */
-  pmdTable(mm: MmStruct, addr: number): PageTable | null {
-    const key = Math.floor(addr / 0x40000000);
-    if (key === mm.pmdCacheKey) return mm.pmdCacheTable;
-    const pud = this.childTable(mm, mm.pgd, levelIndex(LEVEL_PGD, addr));
-    if (!pud) return null;
-    const pmd = this.childTable(mm, pud, levelIndex(LEVEL_PUD, addr));
-    if (!pmd) return null;
-    mm.pmdCacheKey = key;
-    mm.pmdCacheTable = pmd;
-    return pmd;
-  }
-
-  /** __pud_alloc + __pmd_alloc: the PMD entry for addr, creating missing upper tables */
-  pmdAlloc(mm: MmStruct, addr: number): Slot {
-    return { t: this.pmdAllocTable(mm, addr), i: levelIndex(LEVEL_PMD, addr) };
-  }
-
-  /** __pud_alloc + __pmd_alloc without a Slot object: the PMD table covering addr */
-  pmdAllocTable(mm: MmStruct, addr: number): PageTable {
-    const found = this.pmdTable(mm, addr);
-    if (found !== null) return found;
-    const gi = levelIndex(LEVEL_PGD, addr);
-    const pud = this.childTable(mm, mm.pgd, gi) ?? this.populate(mm, mm.pgd, gi, LEVEL_PUD);
-    const ui = levelIndex(LEVEL_PUD, addr);
-    return this.childTable(mm, pud, ui) ?? this.populate(mm, pud, ui, LEVEL_PMD);
-  }
-
-  /** pte_offset_map: the PTE table under a PMD entry that points to one */
-  pteTable(mm: MmStruct, pmd: Slot): PageTable | null {
-    return this.pteTableAt(mm, pmd.t, pmd.i);
-  }
-
-  /** pte_offset_map for PMD entry i of table pmdt */
-  pteTableAt(mm: MmStruct, pmdt: PageTable, i: number): PageTable | null {
-    const lo = pmdt.lo(i);
-    if ((lo & _PAGE_PRESENT) === 0 || (lo & _PAGE_PSE) !== 0) return null;
-    const pfn = entryPfn(lo, pmdt.hi(i));
-    const c = mm.pteCacheTable;
-    if (c !== null && c.pfn === pfn) return c;
-    const t = mm.tables.get(pfn) ?? null;
-    mm.pteCacheTable = t;
-    return t;
-  }
-
-  /** __pte_alloc + pmd_populate */
-  pteAlloc(mm: MmStruct, pmd: Slot): PageTable {
-    return this.pteTableAt(mm, pmd.t, pmd.i) ?? this.populate(mm, pmd.t, pmd.i, LEVEL_PTE);
-  }
-
-  /** PTE slot of addr if a PTE table exists there */
-  pteSlot(mm: MmStruct, addr: number): Slot | null {
-    const pmd = this.pmdSlot(mm, addr);
-    if (!pmd) return null;
-    const t = this.pteTable(mm, pmd);
-    return t ? { t, i: levelIndex(LEVEL_PTE, addr) } : null;
   }
 
   // ---- VMAs --------------------------------------------------------------------------------
@@ -385,8 +289,6 @@ const KernelCopy = function (this: Record<string, unknown>, o: Kernel, st: Store
   this.mmSeg = st.segs[SEG_KERNEL + 1]!;
   this.taskSeg = st.segs[SEG_KERNEL + 2]!;
   this.taskStats = st.segs[SEG_KERNEL + 3]!;
-  // a temporary of populate(), holds nothing between calls
-  this.scratch = x.scratch;
 } as unknown as new (o: Kernel, st: Store, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) => Kernel;
 KernelCopy.prototype = Kernel.prototype;
 

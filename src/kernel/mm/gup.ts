@@ -17,6 +17,8 @@ import { cond_resched } from '../kernel/sched/core.js';
 import { handle_mm_fault } from './memory.js';
 import { pte_index } from './pgtable.js';
 import { PG_active, PG_dirty, PG_referenced, PG_unevictable } from './folio.js';
+import { mm_find_pmd } from './rmap.js';
+import { pte_offset_map } from './pagewalk.js';
 
 /** check_vma_flags (mm/gup.c @v6.18) for an anonymous VMA, without FOLL_FORCE: may GUP access it? */
 export function check_vma_flags(vma: VmArea, write: boolean): boolean {
@@ -34,7 +36,7 @@ export function check_vma_flags(vma: VmArea, write: boolean): boolean {
  */
 export function follow_page_mask(k: Kernel, mm: MmStruct, addr: number, write: boolean): number {
   const g = k.pgt;
-  const pmd = k.pmdSlot(mm, addr);
+  const pmd = mm_find_pmd(k, mm, addr);
   if (!pmd) return 0;
   const e = pmd.t.get(pmd.i, new Pte());
   if (g.pmd_trans_huge(e)) {
@@ -44,7 +46,7 @@ export function follow_page_mask(k: Kernel, mm: MmStruct, addr: number, write: b
     if (!t.equals(e)) pmd.t.set(pmd.i, t);
     return HPAGE_PMD_NR - (Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR);
   }
-  const pt = k.pteTable(mm, pmd);
+  const pt = pte_offset_map(k, mm, pmd);
   if (!pt) return 0;
   pt.get(pte_index(addr), e);
   if (!(e.lo & 1) || (write && !g.pte_write(e))) return 0;

@@ -16,6 +16,7 @@ import { handle_userfault, userfaultfd_huge_pmd_wp, userfaultfd_missing, userfau
 import { VM_UFFD_MISSING } from '../include/vm_flags.js';
 import { can_change_pmd_writable } from './mprotect.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
+import { pte_alloc } from './pagewalk.js';
 
 export function haddrOf(addr: number): number {
   return Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
@@ -215,7 +216,7 @@ function __split_huge_zero_page_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: S
   const g = k.pgt;
   const uffd_wp = k.has(PATCH.hugeZeroSplitKeepsUffdWp) && g.pmd_uffd_wp(old);
   pmd.t.clear(pmd.i);
-  const t = k.pteAlloc(mm, pmd);
+  const t = pte_alloc(k, mm, pmd);
   const entry = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     g.pte_mkspecial(g.pfn_pte(entry, k.zero_pfn, vma.vm_page_prot));
@@ -264,7 +265,7 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
 
   // the deposited page table becomes the PTE table (pgtable_trans_huge_withdraw + pmd_populate)
   pmd.t.clear(pmd.i);
-  const t = k.pteAlloc(mm, pmd);
+  const t = pte_alloc(k, mm, pmd);
   const entry = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     g.pfn_pte(entry, pfn + i, vma.vm_page_prot);

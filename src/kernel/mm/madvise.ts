@@ -19,10 +19,11 @@ import { madvise_collapse } from './khugepaged.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PG_active, PG_anon, PG_dirty, PG_referenced, PG_swapbacked, PG_unevictable, PG_zero } from './folio.js';
-import { forEachPmd } from './mprotect.js';
+import { forEachPmd } from './pagewalk.js';
 import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
 import { vm_normal_page } from './memory.js';
 import { pte_index } from './pgtable.js';
+import { pte_offset_map } from './pagewalk.js';
 
 /** the new vm_flags an advice asks for, or null when the advice does not change flags */
 function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
@@ -285,7 +286,7 @@ function madvise_free_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
   forEachPmd(k, mm, start, end, false, (pmd, addr, next) => {
     pmd.t.get(pmd.i, e);
     if (g.pmd_trans_huge(e) && madvise_free_huge_pmd(k, mm, vma, pmd, addr, next)) return;
-    const t = k.pteTable(mm, pmd);
+    const t = pte_offset_map(k, mm, pmd);
     if (!t) return;
     for (let a = addr; a < next; a += PAGE_SIZE) {
       const i = pte_index(a);

@@ -16,7 +16,7 @@ import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_type
 import { fail, notModelled } from '../include/errno.js';
 import { unmap_page_range } from './memory.js';
 import { PATCH } from '../../profiles/patches.js';
-import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable } from './pgtable.js';
+import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable, childTable, freeTable } from './pgtable.js';
 
 /** the top of the mmap area; mappings are placed top-down below it, as with the legacy-free x86-64 layout */
 export const MMAP_BASE = 0x7f2100000000;
@@ -155,14 +155,14 @@ export function free_pgtables(k: Kernel, mm: MmStruct, start: number, end: numbe
     const first = Math.max(0, Math.floor((start - t.base) / span));
     const last = Math.min(511, Math.floor((end - 1 - t.base) / span));
     for (let i = first; i <= last; i++) {
-      const child = k.childTable(mm, t, i);
+      const child = childTable(k, mm, t, i);
       if (!child) continue;
       const a = t.addrOf(i);
       if (child.level > LEVEL_PTE) walk(child);
       if (!covered(a, a + span) && (child.level === LEVEL_PTE || child.nr === 0)) {
         // the PTEs are already zapped: drop the table and the entry pointing to it
         t.clear(i);
-        k.freeTable(mm, child);
+        freeTable(k, mm, child);
       }
     }
   };

@@ -17,6 +17,7 @@ import { anon_vma_prepare } from './vma.js';
 import { pte_index, type PageTable } from './pgtable.js';
 import { folio_add_new_anon_rmap } from './rmap.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
+import { pmdAlloc, pte_alloc } from './pagewalk.js';
 
 /**
  * uffd_wp_range (v6.0 f369b07c8614 split it out of mwriteprotect_range). Before v6.3 the new protection
@@ -115,13 +116,13 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   let done = 0;
   for (let a = dst; a < dst + len; a += PAGE_SIZE) {
     cond_resched();
-    const pmd = k.pmdAlloc(ctx.mm, a);
+    const pmd = pmdAlloc(k, ctx.mm, a);
     const pmdv = pmd.t.get(pmd.i, new Pte());
     if (g.pmd_trans_huge(pmdv)) {
       if (done === 0) fail('EEXIST', 'destination is mapped by a huge PMD');
       break;
     }
-    const t = k.pteAlloc(ctx.mm, pmd);
+    const t = pte_alloc(k, ctx.mm, pmd);
     const i = pte_index(a);
     const cur = t.get(i, new Pte());
     if (!g.pte_none(cur) && !(k.has(PATCH.pteMarkers) && isUffdWpMarker(k, cur))) {
@@ -147,13 +148,13 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
   let done = 0;
   for (let a = dst; a < dst + len; a += PAGE_SIZE) {
     cond_resched();
-    const pmd = k.pmdAlloc(ctx.mm, a);
+    const pmd = pmdAlloc(k, ctx.mm, a);
     const pmdv = pmd.t.get(pmd.i, new Pte());
     if (g.pmd_trans_huge(pmdv)) {
       if (done === 0) fail('EEXIST', 'destination is mapped by a huge PMD');
       break;
     }
-    const t = k.pteAlloc(ctx.mm, pmd);
+    const t = pte_alloc(k, ctx.mm, pmd);
     const i = pte_index(a);
     if (!t.isNone(i)) {
       if (done === 0) fail('EEXIST', `destination page 0x${a.toString(16)} is not empty`);
