@@ -1,13 +1,12 @@
 // The model of one running Linux kernel: its profile (patches + config), physical memory, address
 // spaces, tasks, userfaultfd contexts, counters and trace. Model functions take this as `k`.
 import { X86Pgtable } from './arch/x86/include/pgtable.js';
-import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_ORDER } from './arch/x86/include/pgtable_types.js';
 import { FolioStore, FOLIO_SEGMENTS, PG_zero, PG_reserved } from './mm/folio.js';
 import { Store, type Segment } from '../state/store.js';
 import { VmStat, VMSTAT_SEGMENTS } from './mm/vmstat.js';
 import { PageData, PAGE_DATA_SEGMENTS } from './mm/page_data.js';
 import { PGTABLE_SEGMENTS, allocTable, LEVEL_PGD, type PageTable } from './mm/pgtable.js';
-import { MmStruct, VmArea, type AnonVma, type FingerprintIds } from './include/mm_types.js';
+import { MmStruct, type AnonVma, type FingerprintIds } from './include/mm_types.js';
 import { Task } from './include/sched.js';
 import type { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
 import type { StateHasher } from '../explore/hash.js';
@@ -46,7 +45,7 @@ export class Kernel {
   /** ZERO_PAGE(0): my_zero_pfn() */
   zero_pfn: number;
   zeroSlot: number;
-  /** huge_zero_folio, allocated on first use (mm_get_huge_zero_folio) */
+  /** huge_zero_folio, allocated on first use (mm/huge_memory.ts mm_get_huge_zero_folio) */
   get hugeZeroSlot(): number { return this.K.get(K_HUGE_ZERO) - 1; }
   set hugeZeroSlot(slot: number) { this.K.set(K_HUGE_ZERO, slot + 1); }
   mms: MmStruct[] = [];
@@ -218,51 +217,6 @@ export class Kernel {
   get pgtableSegments(): readonly [import('../state/store.js').Segment, import('../state/store.js').Segment] {
     const g = this.st.segs;
     return [g[SEG_PGTABLE]!, g[SEG_PGTABLE + 1]!];
-  }
-
-  // ---- VMAs --------------------------------------------------------------------------------
-  /** find_vma: the first VMA with vm_end > addr */
-  find_vma(mm: MmStruct, addr: number): VmArea | null {
-    const v = mm.vmas;
-    let lo = 0, hi = v.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (v[mid]!.vm_end <= addr) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < v.length ? v[lo]! : null;
-  }
-  /** vma_lookup: the VMA containing addr */
-  vma_lookup(mm: MmStruct, addr: number): VmArea | null {
-    const v = this.find_vma(mm, addr);
-    return v && v.vm_start <= addr ? v : null;
-  }
-
-  // ---- folios ------------------------------------------------------------------------------
-  /** the huge zero folio (mm_get_huge_zero_folio): allocated on first use, counted once */
-  hugeZeroFolio(): number {
-    if (this.hugeZeroSlot < 0) {
-      // get_huge_zero_folio (mm/huge_memory.c @v6.18): a zeroed folio_alloc, never marked uptodate or referenced
-      this.hugeZeroSlot = this.folios.alloc(HPAGE_PMD_ORDER, PG_zero);
-      this.vmstat.thp_zero_page_alloc++;
-    }
-    return this.hugeZeroSlot;
-  }
-  is_zero_pfn(pfn: number): boolean {
-    return pfn === this.zero_pfn;
-  }
-  is_huge_zero_pfn(pfn: number): boolean {
-    return this.hugeZeroSlot >= 0 && pfn === this.folios.pfn(this.hugeZeroSlot);
-  }
-
-  /** folio_put: drop a reference; free at zero (its contents are gone) */
-  folio_put(slot: number, nr = 1): void {
-    const f = this.folios;
-    f.setRefcount(slot, f.refcount(slot) - nr);
-    if (f.refcount(slot) <= 0 && !f.test(slot, PG_zero)) {
-      this.data.clearRange(f.pfn(slot), f.nrPages(slot));
-      f.free(slot);
-    }
   }
 }
 

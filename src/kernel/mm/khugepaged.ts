@@ -10,10 +10,11 @@ import { folio_add_new_anon_rmap, folio_remove_rmap_ptes, mm_find_pmd } from './
 import { vm_normal_page } from './memory.js';
 import { set_pmd_at } from './huge_memory.js';
 import { userfaultfd_armed } from '../fs/userfaultfd.js';
-import { vmas_in } from './mmap.js';
+import { vmas_in, vma_lookup } from './mmap.js';
 import { VM_NOHUGEPAGE, VM_WRITE } from '../include/vm_flags.js';
 import { pte_offset_map } from './pagewalk.js';
-import { freeTable } from './pgtable.js';
+import { freeTable, is_zero_pfn } from './pgtable.js';
+import { folio_put, folio_put_refs } from './swap.js';
 
 type ScanResult = 'succeed' | 'pmd_mapped' | 'pmd_null' | 'pmd_none' | 'pte_uffd_wp' | 'exceed_none_pte' | 'page_not_anon' | 'vma_check';
 
@@ -37,7 +38,7 @@ function scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number): ScanResu
   const e = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     t.get(i, e);
-    if (g.pte_none(e) || (g.pte_present(e) && k.is_zero_pfn(g.pte_pfn(e)))) {
+    if (g.pte_none(e) || (g.pte_present(e) && is_zero_pfn(k, g.pte_pfn(e)))) {
       // a registered VMA may not get new zero-filled pages behind the handler's back
       if (userfaultfd_armed(vma)) return 'exceed_none_pte';
       continue;
@@ -67,7 +68,7 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
     t.get(i, e);
     if (!g.pte_present(e)) continue;
     const pfn = g.pte_pfn(e);
-    if (k.is_zero_pfn(pfn)) continue;
+    if (is_zero_pfn(k, pfn)) continue;
     k.data.copyPage(npfn + i, pfn);
     const slot = vm_normal_page(k, vma, e);
     if (slot < 0) continue;
@@ -84,7 +85,7 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
       for (let j = 1; j < nr; j++) k.data.copyPage(npfn + i + j, pfn + j);
     }
     folio_remove_rmap_ptes(k, slot, pfn, nr, mm);
-    k.folio_put(slot, nr);
+    folio_put_refs(k, slot, nr);
     mm.anonPages -= nr;
     i += nr - 1;
   }
@@ -133,7 +134,7 @@ function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): vo
   let thps = 0, done = 0;
   for (let a = hstart; a < hend; a += HPAGE_PMD_SIZE) {
     thps++;
-    const vma = k.vma_lookup(mm, a);
+    const vma = vma_lookup(k, mm, a);
     if (!vma || a + HPAGE_PMD_SIZE > vma.vm_end || (vma.vm_flags & VM_NOHUGEPAGE)) {
       last = 'vma_check';
       break;

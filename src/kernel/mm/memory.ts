@@ -14,7 +14,7 @@ import {
   VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_COMPLETED,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
-import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD } from './pgtable.js';
+import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD, is_zero_pfn } from './pgtable.js';
 import { PG_anon, PG_anon_exclusive, PG_zero } from './folio.js';
 import { folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_remove_rmap_ptes, folio_large_mapcount, folio_test_large_maybe_mapped_shared, mm_find_pmd } from './rmap.js';
 import {
@@ -23,6 +23,7 @@ import {
 import { handle_userfault, userfaultfd_missing, userfaultfd_pte_wp, userfaultfd_wp, userfaultfd_wp_async, userfaultfd_wp_2018 } from '../fs/userfaultfd.js';
 import { VM_UFFD_MISSING } from '../include/vm_flags.js';
 import { pmdAllocTable, pte_alloc, pte_offset_map } from './pagewalk.js';
+import { folio_put, folio_put_refs } from './swap.js';
 
 /** struct vm_fault */
 export interface VmFault {
@@ -48,7 +49,7 @@ export function maybe_mkwrite(k: Kernel, e: Pte, vma: VmArea): Pte {
 export function vm_normal_page(k: Kernel, _vma: VmArea, e: Pte): number {
   if (k.pgt.pte_special(e)) return -1;
   const pfn = k.pgt.pte_pfn(e);
-  if (k.is_zero_pfn(pfn)) return -1;
+  if (is_zero_pfn(k, pfn)) return -1;
   return k.folios.slotOf(pfn);
 }
 
@@ -366,7 +367,7 @@ export function wp_page_copy(k: Kernel, vmf: VmFault, oldSlot: number): number {
   set_pte_at(k, vmf.pte!, entry, vmf.address, 'wp_page_copy');
   if (oldSlot >= 0) {
     folio_remove_rmap_pte(k, oldSlot, oldPfn, vmf.mm);
-    k.folio_put(oldSlot);
+    folio_put(k, oldSlot);
   }
   k.tr?.emit('wp_page_copy', 'wp_page_copy', { addr: vmf.address, old_pfn: oldPfn, new_pfn: npfn });
   return VM_FAULT_WRITE;
@@ -392,7 +393,7 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     for (let j = 1; j < nr; j++) t.clear(i + j);
     if (k.folios.test(slot, PG_anon)) mm.anonPages -= nr;
     folio_remove_rmap_ptes(k, slot, g.pte_pfn(e), nr, mm);
-    k.folio_put(slot, nr);
+    folio_put_refs(k, slot, nr);
     addr += (nr - 1) * PAGE_SIZE;
   }
 }

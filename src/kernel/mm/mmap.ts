@@ -21,6 +21,24 @@ import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable, childTable, fre
 /** the top of the mmap area; mappings are placed top-down below it, as with the legacy-free x86-64 layout */
 export const MMAP_BASE = 0x7f2100000000;
 
+/** mm/mmap.c find_vma() @v6.18: the first VMA with vm_end > addr */
+export function find_vma(_k: Kernel, mm: MmStruct, addr: number): VmArea | null {
+  const v = mm.vmas;
+  let lo = 0, hi = v.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (v[mid]!.vm_end <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < v.length ? v[lo]! : null;
+}
+
+/** include/linux/mm.h vma_lookup() @v6.18: the VMA containing addr */
+export function vma_lookup(k: Kernel, mm: MmStruct, addr: number): VmArea | null {
+  const v = find_vma(k, mm, addr);
+  return v && v.vm_start <= addr ? v : null;
+}
+
 /** calc_vm_prot_bits */
 export function calc_vm_prot_bits(prot: number): number {
   return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0);
@@ -86,7 +104,7 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
     if (a.addr + len > TASK_SIZE) fail('ENOMEM', 'mapping past TASK_SIZE');
     addr = a.addr;
     if (a.flags & MAP_FIXED_NOREPLACE) {
-      const v = k.find_vma(mm, addr);
+      const v = find_vma(k, mm, addr);
       if (v && v.vm_start < addr + len) fail('EEXIST', 'MAP_FIXED_NOREPLACE over an existing mapping');
     }
   } else {

@@ -11,7 +11,7 @@ import { cond_resched } from '../kernel/sched/core.js';
 import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
-import { vma_is_anonymous, vmas_in } from './mmap.js';
+import { vma_is_anonymous, vmas_in, vma_lookup } from './mmap.js';
 import { follow_pfn, isUffdWpMarker, mm_forbids_zeropage, set_pte_at } from './memory.js';
 import { anon_vma_prepare } from './vma.js';
 import { pte_index, type PageTable } from './pgtable.js';
@@ -42,7 +42,7 @@ export function uffd_wp_range(k: Kernel, vma: VmArea, start: number, len: number
 
 /** the single VMA that must hold [start, start+len) (find_dst_vma) */
 function find_dst_vma(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): VmArea | null {
-  const v = k.vma_lookup(ctx.mm, start);
+  const v = vma_lookup(k, ctx.mm, start);
   // mm/userfaultfd.c uffd_mfill_lock() @v6.18: since 867a43a34ff8 (v6.9) the VMA is looked up (under its
   // lock, find_vma_and_prepare_anon) and a private writable one gets its anon_vma before the range is
   // checked, so even a refused UFFDIO_COPY/ZEROPAGE gives the VMA one

@@ -12,12 +12,13 @@ import { vm_normal_page, isUffdWpMarker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } fr
 import { is_huge_zero_pmd, set_pmd_at, __split_huge_pmd } from '../../mm/huge_memory.js';
 import { vma_soft_dirty_enabled } from '../../mm/mprotect.js';
 import { forEachPmd } from '../../mm/pagewalk.js';
-import { vma_set_page_prot, vmas_in } from '../../mm/mmap.js';
+import { vma_set_page_prot, vmas_in, vma_lookup } from '../../mm/mmap.js';
 import { uffd_wp_range } from '../../mm/userfaultfd.js';
 import { userfaultfd_wp_async, userfaultfd_wp_use_markers } from '../userfaultfd.js';
 import type { PageTable } from '../../mm/pgtable.js';
 import { mm_find_pmd } from '../../mm/rmap.js';
 import { pte_offset_map } from '../../mm/pagewalk.js';
+import { is_zero_pfn } from '../../mm/pgtable.js';
 
 const bit = (n: number) => 1n << BigInt(n);
 
@@ -25,7 +26,7 @@ const bit = (n: number) => 1n << BigInt(n);
 export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
   const g = k.pgt;
   const f = k.folios;
-  const vma = k.vma_lookup(mm, addr);
+  const vma = vma_lookup(k, mm, addr);
   const vmaSoftDirty = vma !== null && (vma.vm_flags & VM_SOFTDIRTY) !== 0 && k.has(PATCH.softDirtyVmaReuse);
   // pagemap_pte_hole: no page table here (68b5a6524856 reports the VMA's VM_SOFTDIRTY)
   const hole = vmaSoftDirty && k.has(PATCH.softDirtyPteHole) ? bit(PM.soft_dirty) : 0n;
@@ -180,7 +181,7 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
 }
 
 export function vmaOf(k: Kernel, mm: MmStruct, addr: number): VmArea | null {
-  return k.vma_lookup(mm, addr);
+  return vma_lookup(k, mm, addr);
 }
 
 // ---- PAGEMAP_SCAN (v6.7 52526ca7fdb9; fs/proc/task_mmu.c do_pagemap_scan @v6.18) -----------------
@@ -281,7 +282,7 @@ function scan_pte_category(k: Kernel, p: ScanPriv, vma: VmArea, e: Pte): number 
     if (!g.pte_uffd_wp(e)) c |= PAGE_IS.written;
     const slot = vm_normal_page(k, vma, e);
     if (slot >= 0 && !k.folios.test(slot, PG_anon)) c |= PAGE_IS.file;
-    if (k.is_zero_pfn(g.pte_pfn(e))) c |= PAGE_IS.pfnzero;
+    if (is_zero_pfn(k, g.pte_pfn(e))) c |= PAGE_IS.pfnzero;
     if (g.pte_soft_dirty(e)) c |= PAGE_IS.soft_dirty;
   } else if (g.is_swap_pte(e)) {
     c |= PAGE_IS.swapped;
