@@ -254,6 +254,8 @@ if (_PAGE_PRESENT !== 0x1 || _PAGE_RW !== 0x2 || _PAGE_DIRTY !== 0x40 || _PAGE_S
  * can_change_pte_writable + pte_mkwrite) with the per-range decisions given in `mode`, written
  * straight into the entries (present to present: the table's count of entries stays). Returns the
  * index of the first entry it leaves to the general path (none, not present, in a large folio), or iEnd.
+ * A second copy of the x86 rules (X86Pgtable) and of pte_writable_ok, kept for speed (W2/W4 of the
+ * bench): test/change-pte-direct.test.ts checks it against them on every class of entry and profile.
  */
 function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number, chgLo: number, chgHi: number,
   protLo: number, protHi: number, mode: number, UFFD_WP: number, SOFT_DIRTY: number): number {
