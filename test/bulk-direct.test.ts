@@ -15,6 +15,8 @@ import { dup_mmap } from '../src/kernel/kernel/fork.js';
 import { clear_refs_write } from '../src/kernel/fs/proc/task_mmu.js';
 import { sys_userfaultfd, userfaultfd_api, userfaultfd_register, userfaultfd_writeprotect, type UserfaultfdCtx } from '../src/kernel/fs/userfaultfd.js';
 import type { MmStruct } from '../src/kernel/include/mm_types.js';
+import { mm_find_pmd } from '../src/kernel/mm/rmap.js';
+import { pte_offset_map } from '../src/kernel/mm/pagewalk.js';
 
 const PAGE = 4096, LEN = 8 * 2 ** 21;
 
@@ -80,13 +82,13 @@ function randomOp(r: () => number, fork: boolean): (w: World) => void {
 /** where the two worlds' PMD entries, PTE tables (words and counts) or folio flags first differ, or null */
 function firstDifference(a: World, b: World): string | null {
   for (let off = 0; off < LEN; off += 2 ** 21) {
-    const pa = a.k.pmdSlot(a.mm, a.addr + off), pb = b.k.pmdSlot(b.mm, b.addr + off);
+    const pa = mm_find_pmd(a.k, a.mm, a.addr + off), pb = mm_find_pmd(b.k, b.mm, b.addr + off);
     if (!pa || !pb) {
       if (pa || pb) return `PMD table at +${off}: one world has none`;
       continue;
     }
     if (pa.t.lo(pa.i) !== pb.t.lo(pb.i) || pa.t.hi(pa.i) !== pb.t.hi(pb.i)) return `PMD entry at +${off}`;
-    const ta = a.k.pteTable(a.mm, pa), tb = b.k.pteTable(b.mm, pb);
+    const ta = pte_offset_map(a.k, a.mm, pa), tb = pte_offset_map(b.k, b.mm, pb);
     if (!ta || !tb) {
       if (ta || tb) return `PTE table at +${off}: one world has none`;
       continue;

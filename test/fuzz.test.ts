@@ -19,6 +19,8 @@ import { modelFuzz } from '../src/fuzz/model.js';
 import { hostFuzz } from '../src/fuzz/host.js';
 import { loadKnownLines, signatureLine, explained } from '../src/fuzz/signature.js';
 import { hostUnavailable } from './host/available.js';
+import { mm_find_pmd } from '../src/kernel/mm/rmap.js';
+import { pte_offset_map } from '../src/kernel/mm/pagewalk.js';
 
 const STATE = `
 name: state
@@ -45,9 +47,9 @@ function machine(): Machine {
 function slotAt(m: Machine, name: string): number {
   const v = m.vars.get(name)!;
   if (v.kind !== 'mapping') throw new Error(name);
-  const pmd = m.k.pmdSlot(m.mainMm(), v.addrN)!;
+  const pmd = mm_find_pmd(m.k, m.mainMm(), v.addrN)!;
   const lo = pmd.t.lo(pmd.i);
-  const t = (lo & 0x80) ? null : m.k.pteTable(m.mainMm(), pmd);
+  const t = (lo & 0x80) ? null : pte_offset_map(m.k, m.mainMm(), pmd);
   const e = t ? t.lo((v.addrN / 4096) & 511) : lo;
   const hi = t ? t.hi((v.addrN / 4096) & 511) : pmd.t.hi(pmd.i);
   return m.k.folios.slotOf((e >>> 12) + (hi & 0xfffff) * 0x100000);

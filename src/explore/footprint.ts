@@ -20,7 +20,7 @@ import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { UserfaultfdCtx, Uwq } from '../kernel/fs/userfaultfd.js';
 import { PageTable } from '../kernel/mm/pgtable.js';
-import { LEVEL_PGD, LEVEL_PMD, LEVEL_PUD, levelIndex } from '../kernel/mm/pgtable.js';
+import { LEVEL_PGD, LEVEL_PMD, LEVEL_PUD, levelIndex, childTable } from '../kernel/mm/pgtable.js';
 import { Pte } from '../kernel/arch/x86/include/pte.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { envOf } from '../sched/exec.js';
@@ -369,10 +369,10 @@ function readRange(f: Footprint, k: Kernel, mm: MmStruct, lo: number, hi: number
   const g = k.pgt;
   for (let a = first; a < hi; a += PAGE_SIZE) {
     f.readEntry(mm.pgd, levelIndex(LEVEL_PGD, a));
-    const pud = k.childTable(mm, mm.pgd, levelIndex(LEVEL_PGD, a));
+    const pud = childTable(k, mm, mm.pgd, levelIndex(LEVEL_PGD, a));
     if (!pud) continue;
     f.readEntry(pud, levelIndex(LEVEL_PUD, a));
-    const pmd = k.childTable(mm, pud, levelIndex(LEVEL_PUD, a));
+    const pmd = childTable(k, mm, pud, levelIndex(LEVEL_PUD, a));
     if (!pmd) continue;
     const pi = levelIndex(LEVEL_PMD, a);
     f.readEntry(pmd, pi);
@@ -383,7 +383,7 @@ function readRange(f: Footprint, k: Kernel, mm: MmStruct, lo: number, hi: number
       f.read(key(RES.data, base + (Math.floor(a / PAGE_SIZE) & 511)));
       continue;
     }
-    const pt = k.childTable(mm, pmd, pi);
+    const pt = childTable(k, mm, pmd, pi);
     if (!pt) continue;
     const i = Math.floor(a / PAGE_SIZE) & 511;
     f.readEntry(pt, i);

@@ -1,18 +1,17 @@
 // The model of one running Linux kernel: its profile (patches + config), physical memory, address
 // spaces, tasks, userfaultfd contexts, counters and trace. Model functions take this as `k`.
 import { X86Pgtable } from './arch/x86/include/pgtable.js';
-import { Pte, entryPfn } from './arch/x86/include/pte.js';
-import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_ORDER } from './arch/x86/include/pgtable_types.js';
-import { FolioStore, FOLIO_SEGMENTS, PG_table, PG_zero, PG_reserved } from './mm/folio.js';
+import { FolioStore, FOLIO_SEGMENTS, PG_zero, PG_reserved } from './mm/folio.js';
 import { Store, type Segment } from '../state/store.js';
 import { VmStat, VMSTAT_SEGMENTS } from './mm/vmstat.js';
 import { PageData, PAGE_DATA_SEGMENTS } from './mm/page_data.js';
-import { PageTable, PGTABLE_SEGMENTS, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, levelSpan, tableEntry } from './mm/pgtable.js';
-import { MmStruct, VmArea, type AnonVma, type FingerprintIds } from './include/mm_types.js';
+import { PGTABLE_SEGMENTS, allocTable, LEVEL_PGD, type PageTable } from './mm/pgtable.js';
+import { MmStruct, type AnonVma, type FingerprintIds } from './include/mm_types.js';
 import { Task } from './include/sched.js';
 import type { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
 import type { StateHasher } from '../state/hasher.js';
-import { PATCH, Patch, PATCH_LIST } from '../profiles/patches.js';
+import { Patch, PATCH_LIST } from '../profiles/patches.js';
+import { fastPathBits, x86PgtableOptions } from '../profiles/fastpath.js';
 import type { KernelConfig } from '../profiles/config.js';
 import type { KernelSpec } from '../profiles/profiles.js';
 import { Tracer, TraceValue, type EventType } from '../trace/events.js';
@@ -20,23 +19,6 @@ import { Tracer, TraceValue, type EventType } from '../trace/events.js';
 export type { KernelSpec } from '../profiles/profiles.js';
 
 export { VmStat } from './mm/vmstat.js';
-
-// Patches that every user fault tests, also kept as bits of Kernel.fp (one field load per test on the
-// hot path instead of a PATCH lookup); always the same answer as k.has(PATCH.x)
-/** PATCH.faultFlagInterruptible */
-export const FP_INTERRUPTIBLE = 1 << 0;
-/** PATCH.x86VmaLockFault */
-export const FP_VMA_LOCK = 1 << 1;
-/** PATCH.vmaLockDelayAnonVmaCheck */
-export const FP_VMA_LOCK_DELAY_ANON = 1 << 2;
-/** PATCH.uffdUnderVmaLock */
-export const FP_UFFD_UNDER_VMA_LOCK = 1 << 3;
-/** PATCH.faultAccountingInCore */
-export const FP_ACCOUNTING_IN_CORE = 1 << 4;
-/** PATCH.pteMarkers */
-export const FP_PTE_MARKERS = 1 << 5;
-/** PATCH.anonExclusive */
-export const FP_ANON_EXCLUSIVE = 1 << 6;
 
 /** the segments of the kernel's Store, in order */
 const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS, ...PAGE_DATA_SEGMENTS,
@@ -52,7 +34,7 @@ export class Kernel {
   readonly spec: KernelSpec;
   readonly config: KernelConfig;
   private readonly patchBits: Uint8Array;
-  /** FP_* bits: the fault path's patches (derived from the profile, like patchBits) */
+  /** FP_* bits of the fast paths (src/profiles/fastpath.ts), derived from the profile like patchBits */
   readonly fp: number;
   readonly pgt: X86Pgtable;
   /** the state kept in cells (src/state/store.ts): folios and the allocator so far */
@@ -63,7 +45,7 @@ export class Kernel {
   /** ZERO_PAGE(0): my_zero_pfn() */
   zero_pfn: number;
   zeroSlot: number;
-  /** huge_zero_folio, allocated on first use (mm_get_huge_zero_folio) */
+  /** huge_zero_folio, allocated on first use (mm/huge_memory.ts mm_get_huge_zero_folio) */
   get hugeZeroSlot(): number { return this.K.get(K_HUGE_ZERO) - 1; }
   set hugeZeroSlot(slot: number) { this.K.set(K_HUGE_ZERO, slot + 1); }
   mms: MmStruct[] = [];
@@ -100,20 +82,8 @@ export class Kernel {
     this.taskStats = this.st.segs[SEG_KERNEL + 3]!;
     this.patchBits = new Uint8Array(PATCH_LIST.length);
     for (const p of spec.patches) this.patchBits[p.index] = 1;
-    this.fp = (this.has(PATCH.faultFlagInterruptible) ? FP_INTERRUPTIBLE : 0) |
-      (this.has(PATCH.x86VmaLockFault) ? FP_VMA_LOCK : 0) |
-      (this.has(PATCH.vmaLockDelayAnonVmaCheck) ? FP_VMA_LOCK_DELAY_ANON : 0) |
-      (this.has(PATCH.uffdUnderVmaLock) ? FP_UFFD_UNDER_VMA_LOCK : 0) |
-      (this.has(PATCH.faultAccountingInCore) ? FP_ACCOUNTING_IN_CORE : 0) |
-      (this.has(PATCH.pteMarkers) ? FP_PTE_MARKERS : 0) |
-      (this.has(PATCH.anonExclusive) ? FP_ANON_EXCLUSIVE : 0);
-    this.pgt = new X86Pgtable({
-      softDirty: spec.config.soft_dirty,
-      uffdWpBit: this.has(PATCH.uffdWpPteBit),
-      savedDirty: this.has(PATCH.x86SavedDirty),
-      chgMaskHasPat: this.has(PATCH.x86SavedDirty),
-      pmdModifyDropsDirty: this.has(PATCH.x86SavedDirty) && !this.has(PATCH.x86PmdModifyKeepsDirty),
-    });
+    this.fp = fastPathBits((p) => this.has(p));
+    this.pgt = new X86Pgtable(x86PgtableOptions(this.fp, spec.config));
     // empty_zero_page (arch/x86/kernel/head_64.S): in the kernel image, so PG_reserved and nothing else
     this.zeroSlot = this.folios.alloc(0, PG_zero | PG_reserved);
     this.zero_pfn = this.folios.pfn(this.zeroSlot);
@@ -223,7 +193,7 @@ export class Kernel {
 
   // ---- address spaces ----------------------------------------------------------------------
   newMm(): MmStruct {
-    const pgd = this.allocTable(LEVEL_PGD, 0);
+    const pgd = allocTable(this, LEVEL_PGD, 0);
     const mm = new MmStruct(this.nextMmId++, pgd, this.mmSeg);
     mm.users = 1;
     mm.tables.set(pgd.pfn, pgd);
@@ -243,150 +213,10 @@ export class Kernel {
     return t;
   }
 
-  /** pte_alloc_one / pmd_alloc_one: a zeroed page-table page */
-  allocTable(level: number, base: number): PageTable {
-    const slot = this.folios.alloc(0, PG_table);
-    const g = this.st.segs;
-    return PageTable.create(g[SEG_PGTABLE]!, g[SEG_PGTABLE + 1]!, slot, this.folios.pfn(slot), level, base);
-  }
-  freeTable(mm: MmStruct, t: PageTable): void {
-    mm.tables.delete(t.pfn);
-    mm.pmdCacheKey = -1;
-    mm.pmdCacheTable = null;
-    mm.pteCacheTable = null;
-    t.destroy();
-    const slot = this.folios.slotOf(t.pfn);
-    if (slot >= 0) this.folios.free(slot);
-  }
   /** the segments of the page tables (explorer write sets) */
   get pgtableSegments(): readonly [import('../state/store.js').Segment, import('../state/store.js').Segment] {
     const g = this.st.segs;
     return [g[SEG_PGTABLE]!, g[SEG_PGTABLE + 1]!];
-  }
-
-  /** the table an upper-level entry points to, or null when the entry is none or a leaf */
-  childTable(mm: MmStruct, t: PageTable, i: number): PageTable | null {
-    const lo = t.lo(i);
-    if ((lo & _PAGE_PRESENT) === 0) return null;
-    if (t.level === LEVEL_PMD && (lo & _PAGE_PSE) !== 0) return null;
-    return mm.tables.get(entryPfn(lo, t.hi(i))) ?? null;
-  }
-
-  private populate(mm: MmStruct, parent: PageTable, i: number, level: number): PageTable {
-    const child = this.allocTable(level, parent.addrOf(i));
-    mm.tables.set(child.pfn, child);
-    parent.set(i, tableEntry(child, this.scratch));
-    return child;
-  }
-  private readonly scratch = new Pte();
-
-  /** mm_find_pmd: the PMD entry for addr, or null if the upper levels are missing */
-  pmdSlot(mm: MmStruct, addr: number): Slot | null {
-    const t = this.pmdTable(mm, addr);
-    return t === null ? null : { t, i: levelIndex(LEVEL_PMD, addr) };
-  }
-
-  /** mm_find_pmd without a Slot object: the PMD table covering addr (index pmd_index(addr)), or null */
-  pmdTable(mm: MmStruct, addr: number): PageTable | null {
-    const key = Math.floor(addr / 0x40000000);
-    if (key === mm.pmdCacheKey) return mm.pmdCacheTable;
-    const pud = this.childTable(mm, mm.pgd, levelIndex(LEVEL_PGD, addr));
-    if (!pud) return null;
-    const pmd = this.childTable(mm, pud, levelIndex(LEVEL_PUD, addr));
-    if (!pmd) return null;
-    mm.pmdCacheKey = key;
-    mm.pmdCacheTable = pmd;
-    return pmd;
-  }
-
-  /** __pud_alloc + __pmd_alloc: the PMD entry for addr, creating missing upper tables */
-  pmdAlloc(mm: MmStruct, addr: number): Slot {
-    return { t: this.pmdAllocTable(mm, addr), i: levelIndex(LEVEL_PMD, addr) };
-  }
-
-  /** __pud_alloc + __pmd_alloc without a Slot object: the PMD table covering addr */
-  pmdAllocTable(mm: MmStruct, addr: number): PageTable {
-    const found = this.pmdTable(mm, addr);
-    if (found !== null) return found;
-    const gi = levelIndex(LEVEL_PGD, addr);
-    const pud = this.childTable(mm, mm.pgd, gi) ?? this.populate(mm, mm.pgd, gi, LEVEL_PUD);
-    const ui = levelIndex(LEVEL_PUD, addr);
-    return this.childTable(mm, pud, ui) ?? this.populate(mm, pud, ui, LEVEL_PMD);
-  }
-
-  /** pte_offset_map: the PTE table under a PMD entry that points to one */
-  pteTable(mm: MmStruct, pmd: Slot): PageTable | null {
-    return this.pteTableAt(mm, pmd.t, pmd.i);
-  }
-
-  /** pte_offset_map for PMD entry i of table pmdt */
-  pteTableAt(mm: MmStruct, pmdt: PageTable, i: number): PageTable | null {
-    const lo = pmdt.lo(i);
-    if ((lo & _PAGE_PRESENT) === 0 || (lo & _PAGE_PSE) !== 0) return null;
-    const pfn = entryPfn(lo, pmdt.hi(i));
-    const c = mm.pteCacheTable;
-    if (c !== null && c.pfn === pfn) return c;
-    const t = mm.tables.get(pfn) ?? null;
-    mm.pteCacheTable = t;
-    return t;
-  }
-
-  /** __pte_alloc + pmd_populate */
-  pteAlloc(mm: MmStruct, pmd: Slot): PageTable {
-    return this.pteTableAt(mm, pmd.t, pmd.i) ?? this.populate(mm, pmd.t, pmd.i, LEVEL_PTE);
-  }
-
-  /** PTE slot of addr if a PTE table exists there */
-  pteSlot(mm: MmStruct, addr: number): Slot | null {
-    const pmd = this.pmdSlot(mm, addr);
-    if (!pmd) return null;
-    const t = this.pteTable(mm, pmd);
-    return t ? { t, i: levelIndex(LEVEL_PTE, addr) } : null;
-  }
-
-  // ---- VMAs --------------------------------------------------------------------------------
-  /** find_vma: the first VMA with vm_end > addr */
-  find_vma(mm: MmStruct, addr: number): VmArea | null {
-    const v = mm.vmas;
-    let lo = 0, hi = v.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (v[mid]!.vm_end <= addr) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < v.length ? v[lo]! : null;
-  }
-  /** vma_lookup: the VMA containing addr */
-  vma_lookup(mm: MmStruct, addr: number): VmArea | null {
-    const v = this.find_vma(mm, addr);
-    return v && v.vm_start <= addr ? v : null;
-  }
-
-  // ---- folios ------------------------------------------------------------------------------
-  /** the huge zero folio (mm_get_huge_zero_folio): allocated on first use, counted once */
-  hugeZeroFolio(): number {
-    if (this.hugeZeroSlot < 0) {
-      // get_huge_zero_folio (mm/huge_memory.c @v6.18): a zeroed folio_alloc, never marked uptodate or referenced
-      this.hugeZeroSlot = this.folios.alloc(HPAGE_PMD_ORDER, PG_zero);
-      this.vmstat.thp_zero_page_alloc++;
-    }
-    return this.hugeZeroSlot;
-  }
-  is_zero_pfn(pfn: number): boolean {
-    return pfn === this.zero_pfn;
-  }
-  is_huge_zero_pfn(pfn: number): boolean {
-    return this.hugeZeroSlot >= 0 && pfn === this.folios.pfn(this.hugeZeroSlot);
-  }
-
-  /** folio_put: drop a reference; free at zero (its contents are gone) */
-  folio_put(slot: number, nr = 1): void {
-    const f = this.folios;
-    f.setRefcount(slot, f.refcount(slot) - nr);
-    if (f.refcount(slot) <= 0 && !f.test(slot, PG_zero)) {
-      this.data.clearRange(f.pfn(slot), f.nrPages(slot));
-      f.free(slot);
-    }
   }
 }
 
@@ -413,8 +243,6 @@ const KernelCopy = function (this: Record<string, unknown>, o: Kernel, st: Store
   this.mmSeg = st.segs[SEG_KERNEL + 1]!;
   this.taskSeg = st.segs[SEG_KERNEL + 2]!;
   this.taskStats = st.segs[SEG_KERNEL + 3]!;
-  // a temporary of populate(), holds nothing between calls
-  this.scratch = x.scratch;
 } as unknown as new (o: Kernel, st: Store, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) => Kernel;
 KernelCopy.prototype = Kernel.prototype;
 

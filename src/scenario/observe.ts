@@ -14,6 +14,8 @@ import type { Kernel, VmStat } from '../kernel/kernel.js';
 import { HPAGE_PMD_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { MemoryImage } from './copies.js';
 import type { PageContent } from '../state/content.js';
+import { mm_find_pmd } from '../kernel/mm/rmap.js';
+import { pteSlot, pte_offset_map } from '../kernel/mm/pagewalk.js';
 
 export interface PageObs {
   /** the address this key evaluated to (model address; differs on the real kernel) */
@@ -115,15 +117,15 @@ export function takeSnapshot(m: ObservedMachine): Snapshot {
       kpf = '0x' + stable_page_flags(k, pfn).toString(16);
       data[key] = k.data.digest(pfn);
     } else data[key] = '0';
-    const pmdSlot = k.pmdSlot(mm, addr);
-    const pmd = pmdSlot ? pmdSlot.t.get(pmdSlot.i, new Pte()) : new Pte();
-    const pteSlot = k.pteSlot(mm, addr);
+    const pmdE = mm_find_pmd(k, mm, addr);
+    const pmd = pmdE ? pmdE.t.get(pmdE.i, new Pte()) : new Pte();
+    const pteE = pteSlot(k, mm, addr);
     pages[key] = {
       addr: '0x' + addr.toString(16),
       pagemap: '0x' + entry.toString(16).padStart(16, '0'),
       kpageflags: kpf,
       pmd: pmd.toString(),
-      pte: pteSlot ? pteSlot.t.get(pteSlot.i, new Pte()).toString() : null,
+      pte: pteE ? pteE.t.get(pteE.i, new Pte()).toString() : null,
       pfn,
     };
   }
@@ -172,11 +174,11 @@ export function takeMemoryImage(m: ObservedMachine): MemoryImage {
   for (const v of mm.vmas) {
     for (let a = v.vm_start; a < v.vm_end;) {
       const next = Math.min(v.vm_end, Math.floor(a / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE + HPAGE_PMD_SIZE);
-      const pmd = k.pmdSlot(mm, a);
+      const pmd = mm_find_pmd(k, mm, a);
       if (pmd) {
         pmd.t.get(pmd.i, e);
         const huge = g.pmd_trans_huge(e) && (e.lo & 1) !== 0;
-        const t = huge ? null : k.pteTable(mm, pmd);
+        const t = huge ? null : pte_offset_map(k, mm, pmd);
         for (let p = a; p < next && (huge || t); p += PAGE_SIZE) {
           let pfn = -1;
           if (huge) pfn = g.pmd_pfn(e) + (Math.floor(p / PAGE_SIZE) & 511);

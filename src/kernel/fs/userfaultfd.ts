@@ -28,6 +28,7 @@ import { isUffdWpMarker, VmFault } from '../mm/memory.js';
 import { vma_modify, vmas_in } from '../mm/mmap.js';
 import { pmd_index } from '../mm/pgtable.js';
 import { mwriteprotect_range, mfill_atomic_copy, mfill_atomic_zeropage, uffd_wp_range } from '../mm/userfaultfd.js';
+import { pmdTable, pteTableAt } from '../mm/pagewalk.js';
 
 /** struct uffd_msg (the pagefault form) */
 export interface UffdMsg {
@@ -202,14 +203,14 @@ const mustWaitPmd = new Pte(), mustWaitPte = new Pte();
 export function userfaultfd_must_wait(k: Kernel, mm: MmStruct, address: number, reason: number): boolean {
   const g = k.pgt;
   const wpTests = k.has(PATCH.uffdWp2018Branch) || k.has(PATCH.uffdWpIoctl);
-  const pmdt = k.pmdTable(mm, address);
+  const pmdt = pmdTable(k, mm, address);
   if (!pmdt) return true;
   const pi = pmd_index(address);
   const pmdv = pmdt.get(pi, mustWaitPmd);
   if (g.pmd_none(pmdv)) return true;
   if (!g.pmd_present(pmdv)) return false;
   if (g.pmd_trans_huge(pmdv)) return wpTests && !g.pmd_write(pmdv) && (reason & VM_UFFD_WP) !== 0;
-  const t = k.pteTableAt(mm, pmdt, pi);
+  const t = pteTableAt(k, mm, pmdt, pi);
   if (!t) return true;
   const pte = t.get(Math.floor(address / PAGE_SIZE) & 511, mustWaitPte);
   if (g.pte_none(pte)) return true;

@@ -11,9 +11,10 @@ import { PATCH } from '../../profiles/patches.js';
 import { PG_anon } from '../mm/folio.js';
 import { folio_try_dup_anon_rmap_pmd, page_dup_rmap } from '../mm/rmap.js';
 import { vm_normal_page } from '../mm/memory.js';
-import { forEachPmd } from '../mm/mprotect.js';
+import { forEachPmd } from '../mm/pagewalk.js';
 import { is_huge_zero_pmd } from '../mm/huge_memory.js';
 import { pte_index } from '../mm/pgtable.js';
+import { pmdAlloc, pte_alloc, pte_offset_map } from '../mm/pagewalk.js';
 
 /** is_cow_mapping: private and may be written */
 function is_cow_mapping(flags: number): boolean {
@@ -56,7 +57,7 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
     if (g.pmd_none(e)) return;
     if (g.pmd_trans_huge(e)) {
       // copy_huge_pmd
-      const d = k.pmdAlloc(dmm, addr);
+      const d = pmdAlloc(k, dmm, addr);
       if (!is_huge_zero_pmd(k, e)) {
         const slot = f.slotOf(g.pmd_pfn(e));
         folio_try_dup_anon_rmap_pmd(k, slot, dmm);
@@ -73,10 +74,10 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       d.t.set(d.i, c);
       return;
     }
-    const st = k.pteTable(smm, spmd);
+    const st = pte_offset_map(k, smm, spmd);
     if (!st) return;
-    const dpmd = k.pmdAlloc(dmm, addr);
-    const dt = k.pteAlloc(dmm, dpmd);
+    const dpmd = pmdAlloc(k, dmm, addr);
+    const dt = pte_alloc(k, dmm, dpmd);
     for (let a = addr; a < next; a += PAGE_SIZE) {
       const i = pte_index(a);
       if (st.isNone(i)) continue;

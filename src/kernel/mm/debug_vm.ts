@@ -9,10 +9,12 @@ import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PG_anon, PG_table, PG_zero } from './folio.js';
-import { LEVEL_PGD, LEVEL_PMD, LEVEL_PTE, PageTable } from './pgtable.js';
+import { LEVEL_PGD, LEVEL_PMD, LEVEL_PTE, PageTable, is_zero_pfn } from './pgtable.js';
 import { VM_UFFD_MISSING, VM_UFFD_WP, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
 import { isUffdWpMarker } from './memory.js';
 import { PATCH } from '../../profiles/patches.js';
+import { vma_lookup } from './mmap.js';
+import { isHugeZeroPfn } from './huge_memory.js';
 
 /** one violated assertion: which check, and a dump of what it saw */
 export interface VmBug {
@@ -105,7 +107,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
     if (chain.some((a) => (a.root ?? a) !== (chain[0]!.root ?? chain[0]))) bug('anon-vma', `mm ${mm.id}: ${dump_vma(v)} is linked to anon_vmas of different roots`);
   }
   const confined = uffdWpConfined(k);
-  const vmaAt = (addr: number): VmArea | null => k.vma_lookup(mm, addr);
+  const vmaAt = (addr: number): VmArea | null => vma_lookup(k, mm, addr);
   const e = new Pte();
   let rss = 0;
   const reached = new Set<PageTable>();
@@ -142,7 +144,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
         if (!v || v.vm_end < addr + HPAGE_PMD_SIZE) bug('pmd-leaf', `mm ${mm.id}: huge PMD at ${hex(addr)} is not inside one VMA${v ? ` (${dump_vma(v)})` : ''}`);
         else if (confined && g.pmd_uffd_wp(e) && !(v.vm_flags & VM_UFFD_WP) && !v.uffd_wp_left) bug('uffd-wp', `mm ${mm.id}: huge PMD at ${hex(addr)} has uffd-wp in ${dump_vma(v)} without VM_UFFD_WP`);
         const pfn = g.pmd_pfn(e);
-        if (k.is_huge_zero_pfn(pfn)) continue;
+        if (isHugeZeroPfn(k, pfn)) continue;
         const slot = f.slotOf(pfn);
         if (slot < 0 || f.refcount(slot) === 0) {
           bug('freed-folio', `mm ${mm.id}: huge PMD at ${hex(addr)} maps pfn ${hex(pfn)}, which belongs to no live folio`);
@@ -169,7 +171,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
       if (!v) bug('pgtable', `mm ${mm.id}: PTE at ${hex(addr)} maps pfn ${hex(g.pte_pfn(e))} outside every VMA`);
       else if (confined && g.pte_uffd_wp(e) && !(v.vm_flags & VM_UFFD_WP) && !v.uffd_wp_left) bug('uffd-wp', `mm ${mm.id}: PTE at ${hex(addr)} has uffd-wp in ${dump_vma(v)} without VM_UFFD_WP`);
       const pfn = g.pte_pfn(e);
-      if (k.is_zero_pfn(pfn) || k.is_huge_zero_pfn(pfn - (pfn % HPAGE_PMD_NR))) continue;
+      if (is_zero_pfn(k, pfn) || isHugeZeroPfn(k, pfn - (pfn % HPAGE_PMD_NR))) continue;
       const slot = f.slotOf(pfn);
       if (slot < 0 || f.refcount(slot) === 0) {
         bug('freed-folio', `mm ${mm.id}: PTE at ${hex(addr)} maps pfn ${hex(pfn)}, which belongs to no live folio`);

@@ -15,8 +15,11 @@ import {
 import { ERRNO } from '../include/errno.js';
 import { cond_resched } from '../kernel/sched/core.js';
 import { handle_mm_fault } from './memory.js';
-import { pte_index } from './pgtable.js';
+import { pte_index, is_zero_pfn } from './pgtable.js';
 import { PG_active, PG_dirty, PG_referenced, PG_unevictable } from './folio.js';
+import { mm_find_pmd } from './rmap.js';
+import { pte_offset_map } from './pagewalk.js';
+import { vma_lookup } from './mmap.js';
 
 /** check_vma_flags (mm/gup.c @v6.18) for an anonymous VMA, without FOLL_FORCE: may GUP access it? */
 export function check_vma_flags(vma: VmArea, write: boolean): boolean {
@@ -34,7 +37,7 @@ export function check_vma_flags(vma: VmArea, write: boolean): boolean {
  */
 export function follow_page_mask(k: Kernel, mm: MmStruct, addr: number, write: boolean): number {
   const g = k.pgt;
-  const pmd = k.pmdSlot(mm, addr);
+  const pmd = mm_find_pmd(k, mm, addr);
   if (!pmd) return 0;
   const e = pmd.t.get(pmd.i, new Pte());
   if (g.pmd_trans_huge(e)) {
@@ -44,12 +47,12 @@ export function follow_page_mask(k: Kernel, mm: MmStruct, addr: number, write: b
     if (!t.equals(e)) pmd.t.set(pmd.i, t);
     return HPAGE_PMD_NR - (Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR);
   }
-  const pt = k.pteTable(mm, pmd);
+  const pt = pte_offset_map(k, mm, pmd);
   if (!pt) return 0;
   pt.get(pte_index(addr), e);
   if (!(e.lo & 1) || (write && !g.pte_write(e))) return 0;
   const pfn = g.pte_pfn(e);
-  if (g.pte_special(e) || k.is_zero_pfn(pfn)) return 1;
+  if (g.pte_special(e) || is_zero_pfn(k, pfn)) return 1;
   const slot = k.folios.slotOf(pfn);
   if (slot < 0) return 1;
   if (write && !g.pte_dirty(e)) k.folios.setFlag(slot, PG_dirty); // set_page_dirty
@@ -111,7 +114,7 @@ export function __get_user_pages(k: Kernel, mm: MmStruct, s: GupState): GupEnd {
   let vma: VmArea | null = null;
   while (s.addr < s.end) {
     if (!vma || s.addr >= vma.vm_end) {
-      vma = k.vma_lookup(mm, s.addr);
+      vma = vma_lookup(k, mm, s.addr);
       if (!vma) return ERRNO.ENOMEM;
       if (!check_vma_flags(vma, s.write)) return ERRNO.EINVAL;
     }

@@ -16,6 +16,24 @@ import { handle_userfault, userfaultfd_huge_pmd_wp, userfaultfd_missing, userfau
 import { VM_UFFD_MISSING } from '../include/vm_flags.js';
 import { can_change_pmd_writable } from './mprotect.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
+import { pte_alloc } from './pagewalk.js';
+import { vma_lookup } from './mmap.js';
+import { folio_put } from './swap.js';
+
+/** mm/huge_memory.c mm_get_huge_zero_folio() @v6.18: the huge zero folio, allocated (and counted) on first use */
+export function mm_get_huge_zero_folio(k: Kernel): number {
+  if (k.hugeZeroSlot < 0) {
+    // get_huge_zero_folio (mm/huge_memory.c @v6.18): a zeroed folio_alloc, never marked uptodate or referenced
+    k.hugeZeroSlot = k.folios.alloc(HPAGE_PMD_ORDER, PG_zero);
+    k.vmstat.thp_zero_page_alloc++;
+  }
+  return k.hugeZeroSlot;
+}
+
+/** the pfn is the head of the huge zero folio (is_huge_zero_folio on a pfn) */
+export function isHugeZeroPfn(k: Kernel, pfn: number): boolean {
+  return k.hugeZeroSlot >= 0 && pfn === k.folios.pfn(k.hugeZeroSlot);
+}
 
 export function haddrOf(addr: number): number {
   return Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
@@ -38,7 +56,7 @@ export function set_pmd_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string)
 
 /** is_huge_zero_pmd (include/linux/huge_mm.h) */
 export function is_huge_zero_pmd(k: Kernel, e: Pte): boolean {
-  return k.pgt.pmd_trans_huge(e) && k.is_huge_zero_pfn(k.pgt.pmd_pfn(e));
+  return k.pgt.pmd_trans_huge(e) && isHugeZeroPfn(k, k.pgt.pmd_pfn(e));
 }
 
 /** do_huge_pmd_anonymous_page: first touch of a PMD-sized, PMD-aligned range of a THP-enabled VMA */
@@ -50,7 +68,7 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault): number {
   anon_vma_prepare(vmf.mm, vma);
   if (!(vmf.flags & FAULT_FLAG_WRITE) && !mm_forbids_zeropage(k, vmf.mm) && k.config.use_zero_page) {
     // a read fault maps the huge zero page
-    const zslot = k.hugeZeroFolio();
+    const zslot = mm_get_huge_zero_folio(k);
     if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
     const entry = g.mk_huge_pmd(new Pte(), k.folios.pfn(zslot), vma.vm_page_prot);
     if (k.has(PATCH.hugeZeroPmdSpecial)) g.pte_mkspecial(entry); // pmd_mkspecial (v6.18)
@@ -68,7 +86,7 @@ function __do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault, slot: number): nu
   const vma = vmf.vma;
   const haddr = haddrOf(vmf.address);
   if (userfaultfd_missing(vma)) {
-    k.folio_put(slot);
+    folio_put(k, slot);
     return handle_userfault(k, vmf, VM_UFFD_MISSING);
   }
   const pfn = k.folios.pfn(slot);
@@ -164,7 +182,7 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
   folio_add_new_anon_rmap(k, nslot, true, vmf.mm);
   set_pmd_at(k, vmf.pmd, entry, haddr, 'do_huge_pmd_wp_page');
   folio_remove_rmap_pmd(k, slot, vmf.mm);
-  k.folio_put(slot);
+  folio_put(k, slot);
   k.tr?.emit('do_huge_pmd_wp_page', 'do_huge_pmd_wp_page', { addr: haddr, action: 'copy THP' });
   return VM_FAULT_WRITE;
 }
@@ -215,7 +233,7 @@ function __split_huge_zero_page_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: S
   const g = k.pgt;
   const uffd_wp = k.has(PATCH.hugeZeroSplitKeepsUffdWp) && g.pmd_uffd_wp(old);
   pmd.t.clear(pmd.i);
-  const t = k.pteAlloc(mm, pmd);
+  const t = pte_alloc(k, mm, pmd);
   const entry = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     g.pte_mkspecial(g.pfn_pte(entry, k.zero_pfn, vma.vm_page_prot));
@@ -264,7 +282,7 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
 
   // the deposited page table becomes the PTE table (pgtable_trans_huge_withdraw + pmd_populate)
   pmd.t.clear(pmd.i);
-  const t = k.pteAlloc(mm, pmd);
+  const t = pte_alloc(k, mm, pmd);
   const entry = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     g.pfn_pte(entry, pfn + i, vma.vm_page_prot);
@@ -296,7 +314,7 @@ export function zap_huge_pmd(k: Kernel, mm: MmStruct, _vma: VmArea, pmd: Slot, a
   const slot = k.folios.slotOf(k.pgt.pmd_pfn(e));
   folio_remove_rmap_pmd(k, slot, mm);
   mm.anonPages -= HPAGE_PMD_NR;
-  k.folio_put(slot);
+  folio_put(k, slot);
   k.tr?.emit('zap_huge_pmd', 'zap_huge_pmd', { addr });
 }
 
@@ -341,7 +359,7 @@ export function split_huge_page(k: Kernel, slot: number): number {
   const queues = unmap_folio_queues_deferred_split(k, slot, mappings);
   for (const mp of mappings) {
     if (mp.level !== LEVEL_PMD) continue;
-    const vma = k.vma_lookup(mp.mm, mp.t.addrOf(mp.i));
+    const vma = vma_lookup(k, mp.mm, mp.t.addrOf(mp.i));
     if (vma) __split_huge_pmd(k, mp.mm, vma, { t: mp.t, i: mp.i }, mp.t.addrOf(mp.i), true);
   }
   if (f.refcount(slot) !== f.folioMapcount(slot)) return -16; // can_split_folio
@@ -354,7 +372,7 @@ export function split_huge_page(k: Kernel, slot: number): number {
   const base = f.pfn(slot);
   const e = new Pte();
   for (const mp of folio_mappings(k, slot)) {
-    const vma = k.vma_lookup(mp.mm, mp.t.addrOf(mp.i));
+    const vma = vma_lookup(k, mp.mm, mp.t.addrOf(mp.i));
     if (!vma) continue;
     mp.t.get(mp.i, e);
     // remove_migration_pte

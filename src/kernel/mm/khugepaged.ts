@@ -6,12 +6,15 @@ import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon } from './folio.js';
-import { folio_add_new_anon_rmap, folio_remove_rmap_ptes } from './rmap.js';
+import { folio_add_new_anon_rmap, folio_remove_rmap_ptes, mm_find_pmd } from './rmap.js';
 import { vm_normal_page } from './memory.js';
 import { set_pmd_at } from './huge_memory.js';
 import { userfaultfd_armed } from '../fs/userfaultfd.js';
-import { vmas_in } from './mmap.js';
+import { vmas_in, vma_lookup } from './mmap.js';
 import { VM_NOHUGEPAGE, VM_WRITE } from '../include/vm_flags.js';
+import { pte_offset_map } from './pagewalk.js';
+import { freeTable, is_zero_pfn } from './pgtable.js';
+import { folio_put, folio_put_refs } from './swap.js';
 
 type ScanResult = 'succeed' | 'pmd_mapped' | 'pmd_null' | 'pmd_none' | 'pte_uffd_wp' | 'exceed_none_pte' | 'page_not_anon' | 'vma_check';
 
@@ -26,16 +29,16 @@ const SCAN_CONTINUE: ReadonlySet<ScanResult> = new Set(['pmd_null', 'pte_uffd_wp
  */
 function scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number): ScanResult {
   const g = k.pgt;
-  const pmd = k.pmdSlot(mm, haddr);
+  const pmd = mm_find_pmd(k, mm, haddr);
   if (!pmd) return 'pmd_null';
   const pmdv = pmd.t.get(pmd.i, new Pte());
   if (g.pmd_trans_huge(pmdv)) return 'pmd_mapped';
-  const t = k.pteTable(mm, pmd);
+  const t = pte_offset_map(k, mm, pmd);
   if (!t) return 'pmd_none';
   const e = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     t.get(i, e);
-    if (g.pte_none(e) || (g.pte_present(e) && k.is_zero_pfn(g.pte_pfn(e)))) {
+    if (g.pte_none(e) || (g.pte_present(e) && is_zero_pfn(k, g.pte_pfn(e)))) {
       // a registered VMA may not get new zero-filled pages behind the handler's back
       if (userfaultfd_armed(vma)) return 'exceed_none_pte';
       continue;
@@ -54,8 +57,8 @@ function scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number): ScanResu
 /** collapse_huge_page: copy the 512 pages into a fresh THP and map it with a PMD */
 function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number): void {
   const g = k.pgt;
-  const pmd = k.pmdSlot(mm, haddr)!;
-  const t = k.pteTable(mm, pmd)!;
+  const pmd = mm_find_pmd(k, mm, haddr)!;
+  const t = pte_offset_map(k, mm, pmd)!;
   const nslot = k.folios.alloc(HPAGE_PMD_ORDER, 0);
   k.vmstat.thp_collapse_alloc++;
   const npfn = k.folios.pfn(nslot);
@@ -65,7 +68,7 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
     t.get(i, e);
     if (!g.pte_present(e)) continue;
     const pfn = g.pte_pfn(e);
-    if (k.is_zero_pfn(pfn)) continue;
+    if (is_zero_pfn(k, pfn)) continue;
     k.data.copyPage(npfn + i, pfn);
     const slot = vm_normal_page(k, vma, e);
     if (slot < 0) continue;
@@ -82,12 +85,12 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
       for (let j = 1; j < nr; j++) k.data.copyPage(npfn + i + j, pfn + j);
     }
     folio_remove_rmap_ptes(k, slot, pfn, nr, mm);
-    k.folio_put(slot, nr);
+    folio_put_refs(k, slot, nr);
     mm.anonPages -= nr;
     i += nr - 1;
   }
   pmd.t.clear(pmd.i);
-  k.freeTable(mm, t);
+  freeTable(k, mm, t);
   const entry = g.mk_huge_pmd(new Pte(), npfn, vma.vm_page_prot);
   g.pmd_mkdirty(entry);
   if (vma.vm_flags & VM_WRITE) g.pmd_mkwrite(entry);
@@ -131,7 +134,7 @@ function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): vo
   let thps = 0, done = 0;
   for (let a = hstart; a < hend; a += HPAGE_PMD_SIZE) {
     thps++;
-    const vma = k.vma_lookup(mm, a);
+    const vma = vma_lookup(k, mm, a);
     if (!vma || a + HPAGE_PMD_SIZE > vma.vm_end || (vma.vm_flags & VM_NOHUGEPAGE)) {
       last = 'vma_check';
       break;

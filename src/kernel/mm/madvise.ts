@@ -11,7 +11,7 @@ import { MADV, MadviseName } from '../include/uapi.js';
 import { ERRNO, fail, notModelled, SyscallError } from '../include/errno.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PATCH } from '../../profiles/patches.js';
-import { vma_modify, vmas_in } from './mmap.js';
+import { vma_modify, vmas_in, find_vma } from './mmap.js';
 import { unmap_page_range } from './memory.js';
 import { VM_FAULT_RETRY } from '../include/fault.js';
 import { __get_user_pages, type GupState } from './gup.js';
@@ -19,10 +19,11 @@ import { madvise_collapse } from './khugepaged.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PG_active, PG_anon, PG_dirty, PG_referenced, PG_swapbacked, PG_unevictable, PG_zero } from './folio.js';
-import { forEachPmd } from './mprotect.js';
+import { forEachPmd } from './pagewalk.js';
 import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
 import { vm_normal_page } from './memory.js';
 import { pte_index } from './pgtable.js';
+import { pte_offset_map } from './pagewalk.js';
 
 /** the new vm_flags an advice asks for, or null when the advice does not change flags */
 function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
@@ -90,7 +91,7 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
   k.tr?.emit('madvise', 'do_madvise', { start, end, advice: name });
   // madvise_walk_vmas: each VMA of the range in turn; a hole is skipped and makes the call ENOMEM at
   // the end, an error stops it; after a VMA changed, the walk goes on after the VMA that now covers it
-  let vma = k.find_vma(mm, start);
+  let vma = find_vma(k, mm, start);
   let s = start;
   for (;;) {
     if (!vma) {
@@ -106,7 +107,7 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
     const after = madvise_vma_behavior(k, mm, vma, s, tmp, advice);
     s = Math.max(tmp, after.vm_end);
     if (s >= end) break;
-    vma = k.find_vma(mm, after.vm_end);
+    vma = find_vma(k, mm, after.vm_end);
   }
   if (unmapped) fail('ENOMEM', 'part of the range is not mapped');
   return null;
@@ -158,7 +159,7 @@ export function madvise_populate_resume(k: Kernel, mm: MmStruct, c: PopulateCont
 function madvise_walk_populate(k: Kernel, mm: MmStruct, c: PopulateCont): MadviseResult {
   let start = c.gup.end;
   while (start < c.walkEnd) {
-    const vma = k.find_vma(mm, start);
+    const vma = find_vma(k, mm, start);
     if (!vma) {
       c.unmapped = true;
       break;
@@ -285,7 +286,7 @@ function madvise_free_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
   forEachPmd(k, mm, start, end, false, (pmd, addr, next) => {
     pmd.t.get(pmd.i, e);
     if (g.pmd_trans_huge(e) && madvise_free_huge_pmd(k, mm, vma, pmd, addr, next)) return;
-    const t = k.pteTable(mm, pmd);
+    const t = pte_offset_map(k, mm, pmd);
     if (!t) return;
     for (let a = addr; a < next; a += PAGE_SIZE) {
       const i = pte_index(a);

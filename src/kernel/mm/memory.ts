@@ -1,6 +1,7 @@
 // The generic fault path and page zapping (mm/memory.c @v4.19, @v6.12 and @v6.18): handle_mm_fault,
 // handle_pte_fault, do_anonymous_page, do_wp_page, wp_page_reuse, wp_page_copy, zap_*_range.
-import { type Kernel, FP_ACCOUNTING_IN_CORE, FP_PTE_MARKERS } from '../kernel.js';
+import type { Kernel } from '../kernel.js';
+import { FP_ACCOUNTING_IN_CORE, FP_PTE_MARKERS } from '../../profiles/fastpath.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import {
   HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_RW, _PAGE_SOFT_DIRTY,
@@ -13,16 +14,16 @@ import {
   VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_COMPLETED,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
-import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD } from './pgtable.js';
+import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD, is_zero_pfn } from './pgtable.js';
 import { PG_anon, PG_anon_exclusive, PG_zero } from './folio.js';
-import {
-  folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_remove_rmap_ptes, folio_large_mapcount, folio_test_large_maybe_mapped_shared,
-} from './rmap.js';
+import { folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_remove_rmap_ptes, folio_large_mapcount, folio_test_large_maybe_mapped_shared, mm_find_pmd } from './rmap.js';
 import {
   do_huge_pmd_anonymous_page, wp_huge_pmd, huge_pmd_set_accessed, __split_huge_pmd, zap_huge_pmd,
 } from './huge_memory.js';
 import { handle_userfault, userfaultfd_missing, userfaultfd_pte_wp, userfaultfd_wp, userfaultfd_wp_async, userfaultfd_wp_2018 } from '../fs/userfaultfd.js';
 import { VM_UFFD_MISSING } from '../include/vm_flags.js';
+import { pmdAllocTable, pte_alloc, pte_offset_map } from './pagewalk.js';
+import { folio_put, folio_put_refs } from './swap.js';
 
 /** struct vm_fault */
 export interface VmFault {
@@ -48,7 +49,7 @@ export function maybe_mkwrite(k: Kernel, e: Pte, vma: VmArea): Pte {
 export function vm_normal_page(k: Kernel, _vma: VmArea, e: Pte): number {
   if (k.pgt.pte_special(e)) return -1;
   const pfn = k.pgt.pte_pfn(e);
-  if (k.is_zero_pfn(pfn)) return -1;
+  if (is_zero_pfn(k, pfn)) return -1;
   return k.folios.slotOf(pfn);
 }
 
@@ -108,7 +109,7 @@ const pmdvScratch = new Pte();
 /** __handle_mm_fault: PMD level first (THP), then the PTE level */
 export function __handle_mm_fault(k: Kernel, vma: VmArea, real_address: number, flags: number): number {
   const mm = vma === null ? null! : k.current!.mm;
-  const pmdt = k.pmdAllocTable(mm, real_address);
+  const pmdt = pmdAllocTable(k, mm, real_address);
   const vmf = vmfScratch;
   vmf.vma = vma;
   vmf.mm = mm;
@@ -145,7 +146,7 @@ export function handle_pte_fault(k: Kernel, vmf: VmFault): number {
   vmf.pte = null;
   if (!g.pmd_none(pmdv)) {
     if (g.pmd_trans_huge(pmdv)) return 0; // raced with a THP being mapped: retry the access
-    const t = k.pteTable(vmf.mm, vmf.pmd)!;
+    const t = pte_offset_map(k, vmf.mm, vmf.pmd)!;
     const i = pte_index(vmf.address);
     t.get(i, vmf.orig_pte);
     if (!g.pte_none(vmf.orig_pte)) {
@@ -193,7 +194,7 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   const g = k.pgt;
   const vma = vmf.vma;
   if (vma.vm_flags & VM_SHARED) return VM_FAULT_SIGBUS;
-  const t = k.pteAlloc(vmf.mm, vmf.pmd);
+  const t = pte_alloc(k, vmf.mm, vmf.pmd);
   const slot = anonSlot;
   slot.t = t;
   slot.i = pte_index(vmf.address);
@@ -366,7 +367,7 @@ export function wp_page_copy(k: Kernel, vmf: VmFault, oldSlot: number): number {
   set_pte_at(k, vmf.pte!, entry, vmf.address, 'wp_page_copy');
   if (oldSlot >= 0) {
     folio_remove_rmap_pte(k, oldSlot, oldPfn, vmf.mm);
-    k.folio_put(oldSlot);
+    folio_put(k, oldSlot);
   }
   k.tr?.emit('wp_page_copy', 'wp_page_copy', { addr: vmf.address, old_pfn: oldPfn, new_pfn: npfn });
   return VM_FAULT_WRITE;
@@ -392,7 +393,7 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     for (let j = 1; j < nr; j++) t.clear(i + j);
     if (k.folios.test(slot, PG_anon)) mm.anonPages -= nr;
     folio_remove_rmap_ptes(k, slot, g.pte_pfn(e), nr, mm);
-    k.folio_put(slot, nr);
+    folio_put_refs(k, slot, nr);
     addr += (nr - 1) * PAGE_SIZE;
   }
 }
@@ -427,7 +428,7 @@ export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
   const pmdv = new Pte();
   for (let addr = start; addr < end;) {
     const next = Math.min(end, (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE);
-    const pmd = k.pmdSlot(mm, addr);
+    const pmd = mm_find_pmd(k, mm, addr);
     if (!pmd) {
       // no PMD table here: skip to the next PUD boundary
       addr = Math.min(end, (Math.floor(addr / 2 ** 30) + 1) * 2 ** 30);
@@ -442,7 +443,7 @@ export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
       }
       __split_huge_pmd(k, mm, vma, pmd, Math.floor(addr / PMD_SIZE) * PMD_SIZE, false);
     }
-    const t = k.pteTable(mm, pmd);
+    const t = pte_offset_map(k, mm, pmd);
     if (t) zap_pte_range(k, mm, vma, t, addr, next);
     addr = next;
   }
@@ -450,7 +451,7 @@ export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
 
 /** split_huge_pmd_address: split the huge PMD mapping addr, if any */
 export function split_huge_pmd_address(k: Kernel, mm: MmStruct, vma: VmArea, addr: number): void {
-  const pmd = k.pmdSlot(mm, addr);
+  const pmd = mm_find_pmd(k, mm, addr);
   if (!pmd) return;
   const v = pmd.t.get(pmd.i, new Pte());
   if (k.pgt.pmd_trans_huge(v)) __split_huge_pmd(k, mm, vma, pmd, Math.floor(addr / PMD_SIZE) * PMD_SIZE, false);
@@ -460,14 +461,14 @@ export function split_huge_pmd_address(k: Kernel, mm: MmStruct, vma: VmArea, add
 /** follow_page for the model's own reads (copy_from_user without faulting): the pfn mapping addr, or -1 */
 export function follow_pfn(k: Kernel, mm: MmStruct, addr: number): number {
   const g = k.pgt;
-  const pmd = k.pmdSlot(mm, addr);
+  const pmd = mm_find_pmd(k, mm, addr);
   if (!pmd) return -1;
   const v = pmd.t.get(pmd.i, new Pte());
   if (g.pmd_trans_huge(v)) {
     if (!(v.lo & 1)) return -1;
     return g.pmd_pfn(v) + (Math.floor(addr / PAGE_SIZE) & 511);
   }
-  const t = k.pteTable(mm, pmd);
+  const t = pte_offset_map(k, mm, pmd);
   if (!t) return -1;
   const e = t.get(pte_index(addr), new Pte());
   if (!(e.lo & 1)) return -1;

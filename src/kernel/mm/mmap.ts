@@ -16,10 +16,28 @@ import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_type
 import { fail, notModelled } from '../include/errno.js';
 import { unmap_page_range } from './memory.js';
 import { PATCH } from '../../profiles/patches.js';
-import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable } from './pgtable.js';
+import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable, childTable, freeTable } from './pgtable.js';
 
 /** the top of the mmap area; mappings are placed top-down below it, as with the legacy-free x86-64 layout */
 export const MMAP_BASE = 0x7f2100000000;
+
+/** mm/mmap.c find_vma() @v6.18: the first VMA with vm_end > addr */
+export function find_vma(_k: Kernel, mm: MmStruct, addr: number): VmArea | null {
+  const v = mm.vmas;
+  let lo = 0, hi = v.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (v[mid]!.vm_end <= addr) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < v.length ? v[lo]! : null;
+}
+
+/** include/linux/mm.h vma_lookup() @v6.18: the VMA containing addr */
+export function vma_lookup(k: Kernel, mm: MmStruct, addr: number): VmArea | null {
+  const v = find_vma(k, mm, addr);
+  return v && v.vm_start <= addr ? v : null;
+}
 
 /** calc_vm_prot_bits */
 export function calc_vm_prot_bits(prot: number): number {
@@ -86,7 +104,7 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
     if (a.addr + len > TASK_SIZE) fail('ENOMEM', 'mapping past TASK_SIZE');
     addr = a.addr;
     if (a.flags & MAP_FIXED_NOREPLACE) {
-      const v = k.find_vma(mm, addr);
+      const v = find_vma(k, mm, addr);
       if (v && v.vm_start < addr + len) fail('EEXIST', 'MAP_FIXED_NOREPLACE over an existing mapping');
     }
   } else {
@@ -155,14 +173,14 @@ export function free_pgtables(k: Kernel, mm: MmStruct, start: number, end: numbe
     const first = Math.max(0, Math.floor((start - t.base) / span));
     const last = Math.min(511, Math.floor((end - 1 - t.base) / span));
     for (let i = first; i <= last; i++) {
-      const child = k.childTable(mm, t, i);
+      const child = childTable(k, mm, t, i);
       if (!child) continue;
       const a = t.addrOf(i);
       if (child.level > LEVEL_PTE) walk(child);
       if (!covered(a, a + span) && (child.level === LEVEL_PTE || child.nr === 0)) {
         // the PTEs are already zapped: drop the table and the entry pointing to it
         t.clear(i);
-        k.freeTable(mm, child);
+        freeTable(k, mm, child);
       }
     }
   };

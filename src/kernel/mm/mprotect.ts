@@ -9,13 +9,14 @@ import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_HUGETLB, VM_S
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
-import { PageTable, pmd_index, pte_index, Slot } from './pgtable.js';
+import { PageTable, pte_index, Slot } from './pgtable.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, type FolioStore } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
 import { change_huge_pmd, __split_huge_pmd } from './huge_memory.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vmas_in } from './mmap.js';
 import { userfaultfd_pte_wp, userfaultfd_wp_use_markers } from '../fs/userfaultfd.js';
+import { forEachPmd, pte_alloc, pte_offset_map } from './pagewalk.js';
 
 /** vma_soft_dirty_enabled: soft-dirty tracking is on for this VMA (config y and VM_SOFTDIRTY cleared) */
 export function vma_soft_dirty_enabled(k: Kernel, vma: VmArea): boolean {
@@ -253,6 +254,8 @@ if (_PAGE_PRESENT !== 0x1 || _PAGE_RW !== 0x2 || _PAGE_DIRTY !== 0x40 || _PAGE_S
  * can_change_pte_writable + pte_mkwrite) with the per-range decisions given in `mode`, written
  * straight into the entries (present to present: the table's count of entries stays). Returns the
  * index of the first entry it leaves to the general path (none, not present, in a large folio), or iEnd.
+ * A second copy of the x86 rules (X86Pgtable) and of pte_writable_ok, kept for speed (W2/W4 of the
+ * bench): test/change-pte-direct.test.ts checks it against them on every class of entry and profile.
  */
 function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number, chgLo: number, chgHi: number,
   protLo: number, protHi: number, mode: number, UFFD_WP: number, SOFT_DIRTY: number): number {
@@ -359,28 +362,6 @@ function folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: 
   return nr;
 }
 
-/** callback per PMD table overlapping [start,end): the walk skips unpopulated upper levels */
-export function forEachPmd(k: Kernel, mm: MmStruct, start: number, end: number, alloc: boolean,
-  fn: (pmd: Slot, addr: number, next: number) => void): void {
-  let addr = start;
-  while (addr < end) {
-    const pudEnd = Math.min(end, (Math.floor(addr / 2 ** 30) + 1) * 2 ** 30);
-    const s = alloc ? k.pmdAlloc(mm, addr) : k.pmdSlot(mm, addr);
-    if (!s) {
-      addr = pudEnd;
-      continue;
-    }
-    // one slot object for the whole PMD table: callers use it only during the callback
-    const slot: Slot = { t: s.t, i: 0 };
-    for (let i = pmd_index(addr); addr < pudEnd; i++) {
-      const next = Math.min(pudEnd, (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE);
-      slot.i = i;
-      fn(slot, addr, next);
-      addr = next;
-    }
-  }
-}
-
 /** change_pmd_range / change_protection_range for one VMA */
 export function change_protection(k: Kernel, vma: VmArea, start: number, end: number, newprot: Pte, cp_flags: number): number {
   const g = k.pgt;
@@ -394,7 +375,7 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
     if (g.pmd_none(pmdv)) {
       // change_pmd_prepare: WP_UNPOPULATED needs a PTE table for its markers
       if (!populate) return;
-      k.pteAlloc(mm, pmd);
+      pte_alloc(k, mm, pmd);
     } else if (g.pmd_trans_huge(pmdv)) {
       if (next - addr !== HPAGE_PMD_SIZE) {
         __split_huge_pmd(k, mm, vma, pmd, Math.floor(addr / PMD_SIZE) * PMD_SIZE, false);
@@ -407,7 +388,7 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
         if (r !== 0) return;
       }
     }
-    const t = k.pteTable(mm, pmd);
+    const t = pte_offset_map(k, mm, pmd);
     if (t) pages += change_pte_range(k, vma, t, addr, next, newprot, cp_flags);
   });
   k.tr?.emit('change_protection', 'change_protection', { start, end, newprot: newprot.toString(), cp_flags, pages });

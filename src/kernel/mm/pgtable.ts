@@ -1,9 +1,12 @@
-// Page-table pages and the walk from the PGD down (include/linux/pgtable.h, mm/pgtable-generic.c,
-// mm/memory.c __pte_alloc/__pmd_alloc). x86-64 with 4 levels: PGD(4) -> PUD(3) -> PMD(2) -> PTE(1);
+// Page-table pages: their entries, allocation and freeing (include/linux/pgtable.h, arch/x86/mm/pgtable.c;
+// the walk from the PGD down is in pagewalk.ts). x86-64 with 4 levels: PGD(4) -> PUD(3) -> PMD(2) -> PTE(1);
 // the P4D level is folded. Tables are sparse: a level exists once something below it was populated.
-import { Pte } from '../arch/x86/include/pte.js';
+import type { Kernel } from '../kernel.js';
+import type { MmStruct } from '../include/mm_types.js';
+import { Pte, entryPfn } from '../arch/x86/include/pte.js';
 import type { Segment, SegmentSpec } from '../../state/store.js';
-import { _PAGE_TABLE, PAGE_SHIFT, PMD_SHIFT, PUD_SHIFT, PGDIR_SHIFT } from '../arch/x86/include/pgtable_types.js';
+import { _PAGE_PRESENT, _PAGE_PSE, _PAGE_TABLE, PAGE_SHIFT, PMD_SHIFT, PUD_SHIFT, PGDIR_SHIFT } from '../arch/x86/include/pgtable_types.js';
+import { PG_table } from './folio.js';
 
 export const LEVEL_PTE = 1, LEVEL_PMD = 2, LEVEL_PUD = 3, LEVEL_PGD = 4;
 const SHIFT = [0, PAGE_SHIFT, PMD_SHIFT, PUD_SHIFT, PGDIR_SHIFT];
@@ -162,4 +165,35 @@ export function tableEntry(child: PageTable, out: Pte): Pte {
   out.lo = (((child.pfn % 0x100000) << 12) | _PAGE_TABLE) | 0;
   out.hi = Math.floor(child.pfn / 0x100000) | 0;
   return out;
+}
+
+/** a zeroed page-table page, as pte_alloc_one / pmd_alloc_one / pud_alloc_one give (arch/x86/mm/pgtable.c @v6.18) */
+export function allocTable(k: Kernel, level: number, base: number): PageTable {
+  const slot = k.folios.alloc(0, PG_table);
+  const [E, M] = k.pgtableSegments;
+  return PageTable.create(E, M, slot, k.folios.pfn(slot), level, base);
+}
+
+/** give a page-table page back (pte_free / pmd_free in free_pgtables, khugepaged): the walk's caches forget it */
+export function freeTable(k: Kernel, mm: MmStruct, t: PageTable): void {
+  mm.tables.delete(t.pfn);
+  mm.pmdCacheKey = -1;
+  mm.pmdCacheTable = null;
+  mm.pteCacheTable = null;
+  t.destroy();
+  const slot = k.folios.slotOf(t.pfn);
+  if (slot >= 0) k.folios.free(slot);
+}
+
+/** the table an upper-level entry points to, or null when the entry is none or a leaf */
+export function childTable(_k: Kernel, mm: MmStruct, t: PageTable, i: number): PageTable | null {
+  const lo = t.lo(i);
+  if ((lo & _PAGE_PRESENT) === 0) return null;
+  if (t.level === LEVEL_PMD && (lo & _PAGE_PSE) !== 0) return null;
+  return mm.tables.get(entryPfn(lo, t.hi(i))) ?? null;
+}
+
+/** include/linux/pgtable.h is_zero_pfn() @v6.18: the pfn of ZERO_PAGE(0) */
+export function is_zero_pfn(k: Kernel, pfn: number): boolean {
+  return pfn === k.zero_pfn;
 }

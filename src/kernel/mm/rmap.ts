@@ -1,8 +1,11 @@
 // Reverse-map accounting of folios: mapcounts, PG_anon, PG_anon_exclusive (mm/rmap.c @v4.19/@v6.12), and
 // from v6.15 the MM owner tracking of large folios (include/linux/rmap.h, CONFIG_MM_ID).
 // The model keeps the counts the observable state depends on (pagemap exclusivity, kpageflags, reuse).
-import { type Kernel, FP_ANON_EXCLUSIVE } from '../kernel.js';
+import type { Kernel } from '../kernel.js';
+import { FP_ANON_EXCLUSIVE } from '../../profiles/fastpath.js';
 import type { MmStruct } from '../include/mm_types.js';
+import { pmd_index, type Slot } from './pgtable.js';
+import { pmdTable } from './pagewalk.js';
 import { PATCH } from '../../profiles/patches.js';
 import {
   PG_anon, PG_lru, PG_swapbacked, PG_uptodate, PG_deferred_split, MM_ID_DUMMY, MM_ID_MASK, FOLIO_MM_IDS_SHARED_BIT,
@@ -187,4 +190,10 @@ export function folio_remove_rmap_pmd(k: Kernel, slot: number, mm: MmStruct): vo
   const f = k.folios;
   f.setMapcount(slot, f.mapcount(slot) - 1);
   if (mm_id_tracking(k)) folio_sub_large_mapcount(k, slot, 1, mm);
+}
+
+/** mm/rmap.c mm_find_pmd() @v6.18: the PMD entry for addr, or null where an upper level is missing */
+export function mm_find_pmd(k: Kernel, mm: MmStruct, addr: number): Slot | null {
+  const t = pmdTable(k, mm, addr);
+  return t === null ? null : { t, i: pmd_index(addr) };
 }

@@ -11,12 +11,13 @@ import { cond_resched } from '../kernel/sched/core.js';
 import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
-import { vma_is_anonymous, vmas_in } from './mmap.js';
+import { vma_is_anonymous, vmas_in, vma_lookup } from './mmap.js';
 import { follow_pfn, isUffdWpMarker, mm_forbids_zeropage, set_pte_at } from './memory.js';
 import { anon_vma_prepare } from './vma.js';
 import { pte_index, type PageTable } from './pgtable.js';
 import { folio_add_new_anon_rmap } from './rmap.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
+import { pmdAlloc, pte_alloc } from './pagewalk.js';
 
 /**
  * uffd_wp_range (v6.0 f369b07c8614 split it out of mwriteprotect_range). Before v6.3 the new protection
@@ -41,7 +42,7 @@ export function uffd_wp_range(k: Kernel, vma: VmArea, start: number, len: number
 
 /** the single VMA that must hold [start, start+len) (find_dst_vma) */
 function find_dst_vma(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): VmArea | null {
-  const v = k.vma_lookup(ctx.mm, start);
+  const v = vma_lookup(k, ctx.mm, start);
   // mm/userfaultfd.c uffd_mfill_lock() @v6.18: since 867a43a34ff8 (v6.9) the VMA is looked up (under its
   // lock, find_vma_and_prepare_anon) and a private writable one gets its anon_vma before the range is
   // checked, so even a refused UFFDIO_COPY/ZEROPAGE gives the VMA one
@@ -105,6 +106,33 @@ function mfill_atomic_install_pte(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, t
   set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
 }
 
+/**
+ * mm/userfaultfd.c mfill_atomic() @v6.18: the loop over the destination pages, each filled by `fill`
+ * (mfill_atomic_pte), which says why the page is busy or returns null; bytes done. A page that fails
+ * ends it short; the first one throws (EEXIST)
+ */
+function mfill_atomic(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number,
+  fill: (t: PageTable, i: number, a: number) => string | null): number {
+  const g = k.pgt;
+  let done = 0;
+  for (let a = dst; a < dst + len; a += PAGE_SIZE) {
+    cond_resched();
+    const pmd = pmdAlloc(k, ctx.mm, a);
+    const pmdv = pmd.t.get(pmd.i, new Pte());
+    if (g.pmd_trans_huge(pmdv)) {
+      if (done === 0) fail('EEXIST', 'destination is mapped by a huge PMD');
+      break;
+    }
+    const busy = fill(pte_alloc(k, ctx.mm, pmd), pte_index(a), a);
+    if (busy !== null) {
+      if (done === 0) fail('EEXIST', busy);
+      break;
+    }
+    done += PAGE_SIZE;
+  }
+  return done;
+}
+
 /** mm/userfaultfd.c mfill_atomic() @v6.18 (UFFDIO_COPY): bytes copied; a page that fails ends it short, the first one throws */
 export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, wp: boolean): number {
   const g = k.pgt;
@@ -112,27 +140,18 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP on a VMA not registered for WP');
   anon_vma_prepare(ctx.mm, vma);
-  let done = 0;
-  for (let a = dst; a < dst + len; a += PAGE_SIZE) {
-    cond_resched();
-    const pmd = k.pmdAlloc(ctx.mm, a);
-    const pmdv = pmd.t.get(pmd.i, new Pte());
-    if (g.pmd_trans_huge(pmdv)) {
-      if (done === 0) fail('EEXIST', 'destination is mapped by a huge PMD');
-      break;
-    }
-    const t = k.pteAlloc(ctx.mm, pmd);
-    const i = pte_index(a);
-    const cur = t.get(i, new Pte());
+  const cur = new Pte();
+  const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {
+    // mfill_atomic_pte_copy: pte_none_mostly (a uffd-wp marker may be filled)
+    t.get(i, cur);
     if (!g.pte_none(cur) && !(k.has(PATCH.pteMarkers) && isUffdWpMarker(k, cur))) {
-      if (done === 0) fail('EEXIST', `destination page 0x${a.toString(16)} is already populated`);
-      break;
+      return `destination page 0x${a.toString(16)} is already populated`;
     }
     const slot = k.folios.alloc(0, 0);
     read_source_page(k, ctx, src + (a - dst), k.folios.pfn(slot));
     mfill_atomic_install_pte(k, ctx, vma, t, i, a, slot, wp);
-    done += PAGE_SIZE;
-  }
+    return null;
+  });
   k.tr?.emit('uffdio_copy', 'mfill_atomic_copy', { dst, src, len, copied: done, wp });
   return done;
 }
@@ -144,21 +163,9 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
   // mfill_atomic: the VMA has an anon_vma before anything is filled, zero pages too
   anon_vma_prepare(ctx.mm, vma);
-  let done = 0;
-  for (let a = dst; a < dst + len; a += PAGE_SIZE) {
-    cond_resched();
-    const pmd = k.pmdAlloc(ctx.mm, a);
-    const pmdv = pmd.t.get(pmd.i, new Pte());
-    if (g.pmd_trans_huge(pmdv)) {
-      if (done === 0) fail('EEXIST', 'destination is mapped by a huge PMD');
-      break;
-    }
-    const t = k.pteAlloc(ctx.mm, pmd);
-    const i = pte_index(a);
-    if (!t.isNone(i)) {
-      if (done === 0) fail('EEXIST', `destination page 0x${a.toString(16)} is not empty`);
-      break;
-    }
+  const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {
+    // mfill_atomic_pte_zeropage: pte_none (a marker counts as busy)
+    if (!t.isNone(i)) return `destination page 0x${a.toString(16)} is not empty`;
     if (mm_forbids_zeropage(k, ctx.mm) && k.has(PATCH.uffdZeropageForbidden)) {
       // mfill_atomic_pte_zeroed_folio: a fresh zeroed page instead of the shared zero page
       anon_vma_prepare(ctx.mm, vma);
@@ -167,8 +174,8 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
       const e = g.pte_mkspecial(g.pfn_pte(new Pte(), k.zero_pfn, vma.vm_page_prot));
       set_pte_at(k, { t, i }, e, a, 'mfill_atomic_pte_zeropage');
     }
-    done += PAGE_SIZE;
-  }
+    return null;
+  });
   k.tr?.emit('uffdio_zeropage', 'mfill_atomic_zeropage', { dst, len, done });
   return done;
 }

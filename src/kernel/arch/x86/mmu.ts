@@ -5,11 +5,12 @@ import type { MmStruct } from '../../include/mm_types.js';
 import { _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_USER, PAGE_SIZE } from './include/pgtable_types.js';
 import { X86_PF_PROT, X86_PF_USER, X86_PF_WRITE } from '../../include/fault.js';
 import { pmd_index, pte_index } from '../../mm/pgtable.js';
+import { pmdTable, pteTableAt } from '../../mm/pagewalk.js';
 
 /** the pfn the access reaches, or a negative #PF error code */
 export function mmu_access(k: Kernel, mm: MmStruct, addr: number, write: boolean): number {
   const err = X86_PF_USER | (write ? X86_PF_WRITE : 0);
-  const pmdt = k.pmdTable(mm, addr);
+  const pmdt = pmdTable(k, mm, addr);
   if (pmdt === null) return -err;
   let t = pmdt, i = pmd_index(addr);
   let lo = t.lo(i);
@@ -18,7 +19,7 @@ export function mmu_access(k: Kernel, mm: MmStruct, addr: number, write: boolean
   if (lo & _PAGE_PSE) {
     pfnOffset = Math.floor(addr / PAGE_SIZE) & 511;
   } else {
-    const pt = k.pteTableAt(mm, pmdt, i);
+    const pt = pteTableAt(k, mm, pmdt, i);
     if (pt === null) return -err;
     t = pt;
     i = pte_index(addr);

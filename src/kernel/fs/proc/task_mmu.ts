@@ -10,11 +10,15 @@ import { PATCH } from '../../../profiles/patches.js';
 import { PG_anon, PG_referenced } from '../../mm/folio.js';
 import { vm_normal_page, isUffdWpMarker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } from '../../mm/memory.js';
 import { is_huge_zero_pmd, set_pmd_at, __split_huge_pmd } from '../../mm/huge_memory.js';
-import { forEachPmd, vma_soft_dirty_enabled } from '../../mm/mprotect.js';
-import { vma_set_page_prot, vmas_in } from '../../mm/mmap.js';
+import { vma_soft_dirty_enabled } from '../../mm/mprotect.js';
+import { forEachPmd } from '../../mm/pagewalk.js';
+import { vma_set_page_prot, vmas_in, vma_lookup } from '../../mm/mmap.js';
 import { uffd_wp_range } from '../../mm/userfaultfd.js';
 import { userfaultfd_wp_async, userfaultfd_wp_use_markers } from '../userfaultfd.js';
 import type { PageTable } from '../../mm/pgtable.js';
+import { mm_find_pmd } from '../../mm/rmap.js';
+import { pte_offset_map } from '../../mm/pagewalk.js';
+import { is_zero_pfn } from '../../mm/pgtable.js';
 
 const bit = (n: number) => 1n << BigInt(n);
 
@@ -22,12 +26,12 @@ const bit = (n: number) => 1n << BigInt(n);
 export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
   const g = k.pgt;
   const f = k.folios;
-  const vma = k.vma_lookup(mm, addr);
+  const vma = vma_lookup(k, mm, addr);
   const vmaSoftDirty = vma !== null && (vma.vm_flags & VM_SOFTDIRTY) !== 0 && k.has(PATCH.softDirtyVmaReuse);
   // pagemap_pte_hole: no page table here (68b5a6524856 reports the VMA's VM_SOFTDIRTY)
   const hole = vmaSoftDirty && k.has(PATCH.softDirtyPteHole) ? bit(PM.soft_dirty) : 0n;
   if (!vma) return 0n;
-  const pmd = k.pmdSlot(mm, addr);
+  const pmd = mm_find_pmd(k, mm, addr);
   if (!pmd) return hole;
   const pmdv = pmd.t.get(pmd.i, new Pte());
   let flags = 0n, frame = 0n;
@@ -49,7 +53,7 @@ export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
     if (vmaSoftDirty) flags |= bit(PM.soft_dirty);
     return flags | frame;
   }
-  const t = k.pteTable(mm, pmd);
+  const t = pte_offset_map(k, mm, pmd);
   if (!t) return hole;
   const e = t.get(Math.floor(addr / PAGE_SIZE) & 511, new Pte());
   if (g.pte_none(e)) return vmaSoftDirty ? bit(PM.soft_dirty) : 0n;
@@ -96,7 +100,7 @@ export function smaps_counters(k: Kernel, mm: MmStruct, start: number, end: numb
         }
         return;
       }
-      const t = k.pteTable(mm, pmd);
+      const t = pte_offset_map(k, mm, pmd);
       if (!t) return;
       for (let a = addr; a < next; a += PAGE_SIZE) {
         t.get(Math.floor(a / PAGE_SIZE) & 511, e);
@@ -150,7 +154,7 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
         }
         return;
       }
-      const t = k.pteTable(mm, pmd);
+      const t = pte_offset_map(k, mm, pmd);
       if (!t) return;
       for (let a = addr; a < next; a += PAGE_SIZE) {
         const i = Math.floor(a / PAGE_SIZE) & 511;
@@ -177,7 +181,7 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
 }
 
 export function vmaOf(k: Kernel, mm: MmStruct, addr: number): VmArea | null {
-  return k.vma_lookup(mm, addr);
+  return vma_lookup(k, mm, addr);
 }
 
 // ---- PAGEMAP_SCAN (v6.7 52526ca7fdb9; fs/proc/task_mmu.c do_pagemap_scan @v6.18) -----------------
@@ -278,7 +282,7 @@ function scan_pte_category(k: Kernel, p: ScanPriv, vma: VmArea, e: Pte): number 
     if (!g.pte_uffd_wp(e)) c |= PAGE_IS.written;
     const slot = vm_normal_page(k, vma, e);
     if (slot >= 0 && !k.folios.test(slot, PG_anon)) c |= PAGE_IS.file;
-    if (k.is_zero_pfn(g.pte_pfn(e))) c |= PAGE_IS.pfnzero;
+    if (is_zero_pfn(k, g.pte_pfn(e))) c |= PAGE_IS.pfnzero;
     if (g.pte_soft_dirty(e)) c |= PAGE_IS.soft_dirty;
   } else if (g.is_swap_pte(e)) {
     c |= PAGE_IS.swapped;
@@ -358,7 +362,7 @@ function scan_pmd(k: Kernel, p: ScanPriv, mm: MmStruct, vma: VmArea, pmd: { t: P
   let ret = scan_thp(k, p, mm, vma, pmd, start, end);
   if (ret !== -2) return ret;
   ret = 0;
-  const t = k.pteTable(mm, pmd);
+  const t = pte_offset_map(k, mm, pmd);
   if (!t) return scan_hole(k, p, vma, start, end);
   const e = new Pte();
   const wp = (p.arg.flags & PM_SCAN_WP_MATCHING) !== 0;
@@ -418,7 +422,7 @@ function scan_walk(k: Kernel, p: ScanPriv, mm: MmStruct, start: number, end: num
     if (t === -1) fail('EPERM', 'PM_SCAN_CHECK_WPASYNC on a VMA without async uffd-wp');
     if (t === 1) continue;
     for (let addr = s; addr < e;) {
-      const pmd = k.pmdSlot(mm, addr);
+      const pmd = mm_find_pmd(k, mm, addr);
       if (!pmd) {
         const next = Math.min(e, (Math.floor(addr / 2 ** 30) + 1) * 2 ** 30);
         const r = scan_hole(k, p, vma, addr, next);

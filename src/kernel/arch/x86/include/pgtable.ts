@@ -1,6 +1,6 @@
 // arch/x86/include/asm/pgtable.h helpers (pte_* / pmd_*), pgtable-invert.h and pgprot.c protection_map.
 // The helpers mutate a Pte value in place and return it. Behaviour that changed upstream is chosen
-// once, when a kernel is built from its profile (see X86PgtableOptions).
+// once, when a kernel is built from its profile (X86PgtableOptions, derived in src/profiles/fastpath.ts).
 import { Pte } from './pte.js';
 import {
   _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_DEVMAP, _PAGE_HI_DEVMAP_V4, _PAGE_HI_NX, _PAGE_HI_SAVED_DIRTY,

@@ -2,7 +2,8 @@
 // do_user_addr_fault @v5.7..v6.18): fault flags, the retry loop, the per-VMA-lock attempt, accounting
 // before v5.9, and the signal a failed fault sends. A fault that sleeps in handle_userfault returns
 // 'blocked' with its continuation; resume_user_addr_fault() carries on after the wake-up.
-import { type Kernel, FP_ACCOUNTING_IN_CORE, FP_INTERRUPTIBLE, FP_UFFD_UNDER_VMA_LOCK, FP_VMA_LOCK, FP_VMA_LOCK_DELAY_ANON } from '../../../kernel.js';
+import type { Kernel } from '../../../kernel.js';
+import { FP_ACCOUNTING_IN_CORE, FP_INTERRUPTIBLE, FP_UFFD_UNDER_VMA_LOCK, FP_VMA_LOCK, FP_VMA_LOCK_DELAY_ANON } from '../../../../profiles/fastpath.js';
 import type { Task } from '../../../include/sched.js';
 import type { VmArea } from '../../../include/mm_types.js';
 import {
@@ -16,6 +17,7 @@ import { BUS_ADRERR, SEGV_ACCERR, SEGV_MAPERR, SIGBUS, SIGKILL, SIGNAL_NAME, SIG
 import { PATCH } from '../../../../profiles/patches.js';
 import { handle_mm_fault } from '../../../mm/memory.js';
 import { userfaultfd_armed } from '../../../fs/userfaultfd.js';
+import { find_vma, vma_lookup } from '../../../mm/mmap.js';
 
 /** where a fault stands: enough to resume it after handle_userfault's sleep */
 export interface FaultCont {
@@ -54,7 +56,7 @@ function access_error(error_code: number, vma: VmArea): boolean {
 
 /** lock_vma_under_rcu: the per-VMA-lock attempt; v6.4/v6.5 refuse uffd-armed VMAs and VMAs without anon_vma */
 function lock_vma_under_rcu(k: Kernel, task: Task, address: number): VmArea | null {
-  const vma = k.vma_lookup(task.mm, address);
+  const vma = vma_lookup(k, task.mm, address);
   if (!vma) return null;
   // v6.4..v6.9 bail out without an anon_vma; a373baed5a9d (v6.10) checks later, in vmf_anon_prepare
   if (!vma.anon_vma && !(k.fp & FP_VMA_LOCK_DELAY_ANON)) return null;
@@ -133,7 +135,7 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
     let ret: number;
     if (resumed === null) {
       if (c.attempts >= FAULT_RETRY_LIMIT) return { kind: 'livelock', cont: own(c) };
-      const vma = k.find_vma(task.mm, c.address);
+      const vma = find_vma(k, task.mm, c.address);
       if (!vma || vma.vm_start > c.address) return bad_area(k, c, SEGV_MAPERR);
       if (access_error(c.error_code, vma)) return bad_area(k, c, SEGV_ACCERR);
       c.attempts++;

@@ -1,0 +1,18 @@
+// Dropping folio references (include/linux/mm.h folio_put, folio_put_refs; mm/swap.c __folio_put).
+import type { Kernel } from '../kernel.js';
+import { PG_zero } from './folio.js';
+
+/** include/linux/mm.h folio_put_refs() @v6.18: drop refs references; at zero __folio_put frees it (its contents are gone) */
+export function folio_put_refs(k: Kernel, slot: number, refs: number): void {
+  const f = k.folios;
+  f.setRefcount(slot, f.refcount(slot) - refs);
+  if (f.refcount(slot) <= 0 && !f.test(slot, PG_zero)) {
+    k.data.clearRange(f.pfn(slot), f.nrPages(slot));
+    f.free(slot);
+  }
+}
+
+/** include/linux/mm.h folio_put() @v6.18: drop a reference */
+export function folio_put(k: Kernel, slot: number): void {
+  folio_put_refs(k, slot, 1);
+}

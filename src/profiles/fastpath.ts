@@ -1,0 +1,61 @@
+// Fast paths: the patches that every user fault tests, and those that fix the x86 page-table helpers'
+// layout once per kernel, are kept as bits of one number (Kernel.fp) instead of a patch lookup at
+// each use. This table is the only place those bits are derived from the patch table: a bit is set
+// exactly when the kernel has every patch of `all` and none of `none` (test/fastpath.test.ts checks
+// it against Kernel.has() for every profile and every single-patch toggle).
+import { PATCH, type Patch } from './patches.js';
+import type { KernelConfig } from './config.js';
+
+export const FP_INTERRUPTIBLE = 1 << 0;
+export const FP_VMA_LOCK = 1 << 1;
+export const FP_VMA_LOCK_DELAY_ANON = 1 << 2;
+export const FP_UFFD_UNDER_VMA_LOCK = 1 << 3;
+export const FP_ACCOUNTING_IN_CORE = 1 << 4;
+export const FP_PTE_MARKERS = 1 << 5;
+export const FP_ANON_EXCLUSIVE = 1 << 6;
+/** _PAGE_UFFD_WP exists (arch/x86/include/asm/pgtable_types.h) */
+export const FP_UFFD_WP_BIT = 1 << 7;
+/** _PAGE_SAVED_DIRTY (bit 58) and the x86 6.x _PAGE_CHG_MASK layout */
+export const FP_SAVED_DIRTY = 1 << 8;
+/** pmd_modify masks the hardware dirty bit off */
+export const FP_PMD_MODIFY_DROPS_DIRTY = 1 << 9;
+
+export interface FastPathRow {
+  readonly bit: number;
+  /** patches that must all be present */
+  readonly all: readonly Patch[];
+  /** patches none of which may be present */
+  readonly none: readonly Patch[];
+}
+
+export const FAST_PATH: readonly FastPathRow[] = [
+  { bit: FP_INTERRUPTIBLE, all: [PATCH.faultFlagInterruptible], none: [] },
+  { bit: FP_VMA_LOCK, all: [PATCH.x86VmaLockFault], none: [] },
+  { bit: FP_VMA_LOCK_DELAY_ANON, all: [PATCH.vmaLockDelayAnonVmaCheck], none: [] },
+  { bit: FP_UFFD_UNDER_VMA_LOCK, all: [PATCH.uffdUnderVmaLock], none: [] },
+  { bit: FP_ACCOUNTING_IN_CORE, all: [PATCH.faultAccountingInCore], none: [] },
+  { bit: FP_PTE_MARKERS, all: [PATCH.pteMarkers], none: [] },
+  { bit: FP_ANON_EXCLUSIVE, all: [PATCH.anonExclusive], none: [] },
+  { bit: FP_UFFD_WP_BIT, all: [PATCH.uffdWpPteBit], none: [] },
+  { bit: FP_SAVED_DIRTY, all: [PATCH.x86SavedDirty], none: [] },
+  // bb3aadf7d446 (with the saved-dirty series, v6.6) until f7491d7c81db
+  { bit: FP_PMD_MODIFY_DROPS_DIRTY, all: [PATCH.x86SavedDirty], none: [PATCH.x86PmdModifyKeepsDirty] },
+];
+
+/** Kernel.fp of a kernel whose patches answer `has` */
+export function fastPathBits(has: (p: Patch) => boolean): number {
+  let fp = 0;
+  for (const r of FAST_PATH) if (r.all.every(has) && !r.none.some(has)) fp |= r.bit;
+  return fp;
+}
+
+/** the options of the kernel's X86Pgtable (arch/x86/include/pgtable.ts X86PgtableOptions), from its fast-path bits */
+export function x86PgtableOptions(fp: number, config: KernelConfig) {
+  return {
+    softDirty: config.soft_dirty,
+    uffdWpBit: (fp & FP_UFFD_WP_BIT) !== 0,
+    savedDirty: (fp & FP_SAVED_DIRTY) !== 0,
+    chgMaskHasPat: (fp & FP_SAVED_DIRTY) !== 0,
+    pmdModifyDropsDirty: (fp & FP_PMD_MODIFY_DROPS_DIRTY) !== 0,
+  };
+}
