@@ -54,6 +54,9 @@ export function checkExitCode(r: CheckResult): 0 | 1 | 3 {
   return undecided ? 3 : 0;
 }
 
+/** distinct states a search without --workers explores on the main thread before it starts workers */
+export const WORKERS_AFTER = 10_000;
+
 function badMemory(v: string): never {
   throw new CheckError(`--max-memory must be a size: 512, 512M, 2G, not '${v}'`);
 }
@@ -83,7 +86,9 @@ export async function checkCommand(file: string, o: CheckCliOptions, debug: bool
     maxMemoryBytes,
   }).runAsync(async () => {
     const r = await checkScenarioAsync(sc, spec, {
-      reduction, workers: Math.min(workers, MAX_WORKERS), source: text, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
+      reduction, workers: Math.min(workers, MAX_WORKERS), source: text,
+      // without --workers, a search small enough to end within WORKERS_AFTER states stays on this thread
+      workersAfter: o.workers === undefined ? WORKERS_AFTER : undefined, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
       random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,
       onProgress: tty ? (p) => process.stderr.write(`\r\x1b[K${progressLine(p, spec.name)}`) : undefined,
     });

@@ -32,6 +32,11 @@ export interface CheckOptions {
   workers?: number;
   /** the scenario's text, for the workers (default: read sc.file) */
   source?: string;
+  /**
+   * with several workers: first search on this thread, up to this many distinct states, and start the
+   * workers only when that does not finish (they take a fraction of a second to start)
+   */
+  workersAfter?: number;
   maxStates?: number;
   maxTime?: number;
   maxDepth?: number;
@@ -192,6 +197,11 @@ export async function checkScenarioAsync(sc: CompiledScenario, spec: KernelSpec,
   const root = checkRoot(sc, spec, opts.debug === true);
   const t0 = performance.timeOrigin + performance.now();
   const fresh = root.clone();
+  if (opts.workersAfter !== undefined && opts.maxStates === undefined && opts.maxDepth === undefined) {
+    // small searches are over before the workers would have started: the result is the same
+    const first = searchPhase(root.clone(), sc, spec, { ...opts, maxStates: opts.workersAfter });
+    if (first.complete) return verdicts(sc, spec, opts, fresh, first, t0);
+  }
   const { searchParallel } = await import('./parallel.js');
   const source = opts.source ?? readFileSync(sc.file, 'utf8');
   const ph = await searchParallel(root, sc, spec, source, opts, workers);
@@ -217,12 +227,13 @@ function randomCheck(root: Machine, sc: CompiledScenario, spec: KernelSpec, opts
   return verdicts(sc, spec, opts, null, {
     outcomes: rec.groups, stats: r.stats as unknown as SearchStats, complete: false, stopped: r.stopped, reduction: 'none', graph: null,
     interleavings: null, firstViolationAt: rec.firstViolationAt, workers: 1, workersNote: null,
-  }, t0, r.stats);
+  }, t0, r.stats, root.threads.map((t) => t.name));
 }
 
 /** conditions, verdicts and counterexamples from what the search found */
 function verdicts(
   sc: CompiledScenario, spec: KernelSpec, opts: CheckOptions, fresh: Machine | null, ph: SearchPhase, t0: number, randomStats?: RandomStats,
+  threadNames?: string[],
 ): CheckResult {
   const rec = new OutcomeRecorder(sc, spec);
   const conds = rec.conds;
@@ -230,7 +241,7 @@ function verdicts(
   const graph = ph.graph;
   const outs = [...ph.outcomes.values()].sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.key.localeCompare(b.key));
   const bfs = graph ? graph.bfsParents() : null;
-  const names = fresh ? fresh.threads.map((t) => t.name) : [];
+  const names = threadNames ?? fresh!.threads.map((t) => t.name);
   const schedOf = (steps: number[]) => formatSchedule(steps.map((i) => names[i]!));
   const random = opts.random !== undefined;
 
