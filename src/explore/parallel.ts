@@ -88,15 +88,15 @@ export async function searchParallel(
 
   const send = (w: number, msg: unknown) => {
     ports[w]!.postMessage(msg);
-    Atomics.add(ctl, CTL.mail + w, 1);
-    Atomics.notify(ctl, CTL.mail + w);
+    Atomics.add(ctl, CTL.mail + CTL.stride * w, 1);
+    Atomics.notify(ctl, CTL.mail + CTL.stride * w);
   };
   const growing = () => Atomics.load(ctl, CTL.grow) !== 0;
 
   const result = await new Promise<Done[] | Error>((resolve) => {
     const progress = opts.onProgress ? setInterval(() => {
       let tr = 0;
-      for (let i = 0; i < n; i++) tr += Atomics.load(ctl, CTL.transitions + i);
+      for (let i = 0; i < n; i++) tr += Atomics.load(ctl, CTL.transitions + CTL.stride * i);
       const el = performance.now() - t0;
       const distinct = Atomics.load(ctl, CTL.nextId);
       opts.onProgress!({ distinct, transitions: tr, depth: 0, maxDepth: 0, frontier: queue.length, elapsedMs: el, statesPerSec: el > 0 ? (distinct / el) * 1000 : 0 });
@@ -199,7 +199,7 @@ export async function searchParallel(
   const stats: SearchStats = {
     distinct, explored: sum((s) => s.explored), transitions: sum((s) => s.transitions), pruned: sum((s) => s.pruned),
     revisits: sum((s) => s.revisits), reexpanded: sum((s) => s.reexpanded), terminal: sum((s) => s.terminal), cycles: 0,
-    maxDepth: Math.max(...result.map((d) => d.stats.maxDepth)), elapsedMs,
+    maxDepth: Math.max(...result.map((d) => d.stats.maxDepth)), elapsedMs, handedOver: sum((s) => s.donated),
   };
   const firsts = result.map((d) => d.firstViolationAt).filter((x): x is number => x !== null);
   const stopped = why === STOP_MAX_STATES ? 'max-states' : why === STOP_MAX_TIME ? 'max-time' : null;

@@ -137,7 +137,8 @@ export function runLine(r: CheckResult): string {
   const saved = r.reduction === 'sleep' ? `, ${n(s.pruned)} not taken by sleep sets (${tried ? ((s.pruned / tried) * 100).toFixed(1) : '0'}% of ${n(tried)})` : '';
   const rate = s.elapsedMs > 0 ? (s.distinct / s.elapsedMs) * 1000 : 0;
   const ip = r.interleavings ? `; ${n(r.interleavings.paths)} interleavings in the explored graph${r.interleavings.cyclic ? ' (+ cycles)' : ''}` : '';
-  return `Run: ${r.workers} worker${r.workers === 1 ? '' : 's'}${r.workersNote ? ` (${r.workersNote})` : ''}; ${n(s.explored)} expansions, ${n(s.transitions)} transitions${saved}, ${n(s.revisits)} revisits, ` +
+  const handed = s.handedOver !== undefined ? `, ${n(s.handedOver)} sub-trees handed over` : '';
+  return `Run: ${r.workers} worker${r.workers === 1 ? '' : 's'}${r.workersNote ? ` (${r.workersNote})` : ''}${handed}; ${n(s.explored)} expansions, ${n(s.transitions)} transitions${saved}, ${n(s.revisits)} revisits, ` +
     `${n(s.cycles)} cycles closed, depth ${s.maxDepth}${ip}; ${secs(s.elapsedMs)} s, ${n(Math.round(rate))} states/s` +
     (r.firstViolationMs !== null ? `; first violation after ${secs(r.firstViolationMs)} s` : '');
 }

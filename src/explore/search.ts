@@ -78,6 +78,8 @@ export interface SearchStats {
   cycles: number;
   maxDepth: number;
   elapsedMs: number;
+  /** several workers: sub-trees handed from one worker to another */
+  handedOver?: number;
 }
 
 export interface SearchResult {

@@ -18,25 +18,29 @@
 // safe point (no insertion under way), the main thread copies the published slots into a table twice
 // as large and hands it to each worker (growInto).
 
-/** control words (an Int32Array over a SharedArrayBuffer shared by all workers) */
+/**
+ * Control words (an Int32Array over a SharedArrayBuffer shared by all workers), laid out so that words
+ * read at every step (stop, grow), the counter every insertion bumps (nextId) and each worker's own
+ * words sit on cache lines of their own (16 words = 64 bytes).
+ */
 export const CTL = {
   /** 0 running; otherwise why the search stops (STOP_*) */
   stop: 0,
-  /** idle workers waiting for a sub-tree; a donor claims one by decrementing it */
-  hungry: 1,
-  /** the next state id (= distinct states) */
-  nextId: 2,
   /** 1: a worker asked for a bigger table */
-  grow: 3,
-  /** states in the table (for the load factor) */
-  size: 4,
+  grow: 1,
+  /** idle workers waiting for a sub-tree; a donor claims one by decrementing it */
+  hungry: 2,
   /** the table's capacity, log2 */
-  capLog2: 5,
-  /** per worker: transitions so far (for the progress line), from TRANSITIONS + i */
-  transitions: 8,
-  /** per worker: a mailbox counter, bumped with Atomics.notify when a message is posted to it */
-  mail: 72,
-  length: 136,
+  capLog2: 3,
+  /** the next state id (= distinct states; also the table's load) */
+  nextId: 16,
+  /** per worker i: transitions so far (for the progress line) at transitions + 16 i */
+  transitions: 32,
+  /** per worker i: a mailbox counter at mail + 16 i, bumped with Atomics.notify when a message is posted to it */
+  mail: 33,
+  /** words per worker */
+  stride: 16,
+  length: 32 + 16 * 64,
 } as const;
 export const MAX_WORKERS = 64;
 
@@ -104,8 +108,7 @@ export class SharedTable {
           const id = Atomics.add(this.ctl, CTL.nextId, 1);
           w[b + 3] = id;
           Atomics.store(w, b, PUBLISHED | (mask & MASK_BITS));
-          const size = Atomics.add(this.ctl, CTL.size, 1) + 1;
-          if (size * 2 > this.capacity) Atomics.store(this.ctl, CTL.grow, 1);
+          if ((id + 1) * 2 > this.capacity && Atomics.load(this.ctl, CTL.grow) === 0) Atomics.store(this.ctl, CTL.grow, 1);
           this.fresh = true;
           this.slot = i;
           return id;

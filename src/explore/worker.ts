@@ -83,7 +83,8 @@ interface Frame {
 function run(init: WorkerInit): void {
   const ctl = new Int32Array(init.ctl);
   const port = init.port;
-  const mailIdx = CTL.mail + init.index;
+  const mailIdx = CTL.mail + CTL.stride * init.index;
+  const transIdx = CTL.transitions + CTL.stride * init.index;
   let table = new SharedTable(init.table, ctl);
   const post = (msg: unknown, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer ?? []);
   const wait = (): { type: string; [k: string]: unknown } => {
@@ -163,11 +164,13 @@ function run(init: WorkerInit): void {
     while (stack.length) {
       if (!safePoint()) return;
       if ((++tick & 15) === 0) {
-        Atomics.store(ctl, CTL.transitions + init.index, stats.transitions);
         if (Atomics.load(ctl, CTL.hungry) > 0) donate(item.path, stack);
-        if ((tick & 255) === 0 && Date.now() > init.deadline) {
-          stop(STOP_MAX_TIME);
-          return;
+        if ((tick & 1023) === 0) {
+          Atomics.store(ctl, transIdx, stats.transitions);
+          if (Date.now() > init.deadline) {
+            stop(STOP_MAX_TIME);
+            return;
+          }
         }
       }
       const f = stack[stack.length - 1]!;
@@ -234,9 +237,11 @@ function run(init: WorkerInit): void {
   const donate = (prefix: number[], stack: Frame[]) => {
     for (let k = 0; k < stack.length; k++) {
       const f = stack[k]!;
+      let left = 0;
+      for (let j = f.cursor; j < f.todo.length; j++) if (((f.red.mask >>> f.todo[j]!) & 1) === 0) left++;
+      if (left === 0) continue;
       const rest: number[] = [];
       for (let j = f.cursor; j < f.todo.length; j++) if (((f.red.mask >>> f.todo[j]!) & 1) === 0) rest.push(f.todo[j]!);
-      if (rest.length === 0) continue;
       const top = k === stack.length - 1;
       if (top && rest.length < 2) return;
       const give = top ? rest.slice(rest.length >> 1) : rest;
@@ -272,7 +277,7 @@ function run(init: WorkerInit): void {
         Atomics.compareExchange(ctl, CTL.stop, 0, STOP_ERROR);
         post({ type: 'error', message: (e as Error).message, stack: (e as Error).stack });
       }
-      Atomics.store(ctl, CTL.transitions + init.index, stats.transitions);
+      Atomics.store(ctl, transIdx, stats.transitions);
       post({ type: 'idle' });
     }
   }
