@@ -101,6 +101,8 @@ export class OutcomeRecorder {
   /** a terminal state of the exhaustive search: id, depth found at, fingerprint */
   terminal(m: Machine, id: number, depth: number, hi: number, lo: number): void {
     this.record(m, this.terminalKind(m), [], (o, obs) => {
+      // many schedules reach a state, and which one the search took first depends on its order
+      obs.schedule = '';
       o.count++;
       o.states.push(id);
       o.fps.push(hi, lo);

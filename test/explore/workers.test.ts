@@ -55,7 +55,7 @@ describe('check --workers N: the same output for N = 1, 2, 3', () => {
 
   it('with several workers the search really runs on them, and its figures are in --stats and run', async () => {
     const r = await mmsim('check', join(ROOT, LIVE4), '-k', 'v6.18', '-q', '--no-progress', '--workers', '2', '--stats');
-    expect(r.out).toMatch(/^Run: 2 workers; /m);
+    expect(r.out).toMatch(/^Run: 2 workers, \d+ sub-trees handed over; /m);
     expect(r.out).toMatch(/^Search: 34,726 distinct states, /m);
     const j = await mmsim('check', join(ROOT, LIVE4), '-k', 'v6.18', '--no-progress', '--workers', '2', '--json');
     const doc = JSON.parse(j.out) as { stats: { distinct: number }; run: { workers: number; transitions: number; workersNote: string | null } }[];
