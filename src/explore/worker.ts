@@ -282,9 +282,22 @@ function run(init: WorkerInit): void {
     }
   }
   const out = edges.slice(0, nEdges);
+  // observations as the main thread would print them: a structured clone keeps data, not methods (toJSON)
+  for (const o of rec.groups.values()) o.observation = plain(o.observation) as typeof o.observation;
   post({
     type: 'done', stats, groups: rec.groups, firstViolationAt: rec.firstViolationAt, edges: out,
   }, [out.buffer]);
+}
+
+/** x with every object that has a toJSON() replaced by what it returns (bigints kept) */
+function plain(x: unknown): unknown {
+  if (x === null || typeof x !== 'object') return x;
+  const j = (x as { toJSON?: () => unknown }).toJSON;
+  if (typeof j === 'function') return plain(j.call(x));
+  if (Array.isArray(x)) return x.map(plain);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) out[k] = plain(v);
+  return out;
 }
 
 if (parentPort && workerData && (workerData as { mmsimCheckWorker?: boolean }).mmsimCheckWorker) {
