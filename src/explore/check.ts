@@ -200,7 +200,7 @@ export async function checkScenarioAsync(sc: CompiledScenario, spec: KernelSpec,
   if (opts.workersAfter !== undefined && opts.maxStates === undefined && opts.maxDepth === undefined) {
     // small searches are over before the workers would have started: the result is the same
     const first = searchPhase(root.clone(), sc, spec, { ...opts, maxStates: opts.workersAfter });
-    if (first.complete) return verdicts(sc, spec, opts, fresh, first, t0);
+    if (first.complete) return verdicts(sc, spec, opts, fresh, { ...first, workersNote: `under ${opts.workersAfter} states: on the main thread` }, t0);
   }
   const { searchParallel } = await import('./parallel.js');
   const source = opts.source ?? readFileSync(sc.file, 'utf8');
