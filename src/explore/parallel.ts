@@ -68,12 +68,12 @@ export async function searchParallel(
   const ctlBuf = new SharedArrayBuffer(CTL.length * 4);
   const ctl = new Int32Array(ctlBuf);
   let capLog2 = 16;
-  let table = new SharedTable(SharedTable.create(capLog2), ctl);
+  const maxStates = opts.maxStates ?? Infinity;
+  let table = new SharedTable(SharedTable.create(capLog2), ctl, { next: 0, end: 0, size: 1 });
   ctl[CTL.capLog2] = capLog2;
   const h = new StateHasher();
   root.fingerprint(h);
   const rootId = table.insert(h.fullHi(), h.fullLo(), 0);
-  const maxStates = opts.maxStates ?? Infinity;
   const deadline = opts.maxTime !== undefined ? Date.now() + opts.maxTime * 1000 : Number.MAX_SAFE_INTEGER;
   const url = workerUrl();
 
@@ -190,9 +190,10 @@ export async function searchParallel(
   const why = Atomics.load(ctl, CTL.stop);
   if (why === STOP_CYCLE) return one(`a cycle: searched again by one worker`);
   if (why === STOP_ERROR || errors.length) return one(`a worker failed (${errors[0] ?? 'unknown'}): searched again by one worker`);
-  const distinct = Atomics.load(ctl, CTL.nextId);
+  // ids are handed out in blocks: the root and what each worker stored first are the distinct states
+  const distinct = 1 + result.reduce((a, d) => a + d.stats.distinct, 0);
   // the explored edges of every worker: a cycle among them closed across workers
-  const shape = graphShape(distinct, result.map((d) => d.edges), result.flatMap((d) => [...d.groups.values()].flatMap((o) => o.states)));
+  const shape = graphShape(Atomics.load(ctl, CTL.nextId), result.map((d) => d.edges), result.flatMap((d) => [...d.groups.values()].flatMap((o) => o.states)));
   if (shape.cyclic) return one(`a cycle across workers: searched again by one worker`);
 
   const sum = (f: (s: WorkerStats) => number) => result.reduce((a, d) => a + f(d.stats), 0);

@@ -11,8 +11,9 @@
 // - The low 30 bits of `word` are the reduction's stored mask (reduction.ts: the sleep set a state was
 //   explored with). A revisit with a smaller sleep set clears bits with Atomics.and, which returns the
 //   word before: each bit is cleared, and its step handed out, exactly once.
-// - Ids are dense (0, 1, 2, ...: an atomic counter in the control array): the workers' edges and
-//   outcomes name states by id, which survives the table being grown.
+// - Ids are small integers (each worker takes blocks of ID_BLOCK from an atomic counter in the control
+//   array; a block's unused ids are never any state's): the workers' edges and outcomes name states by
+//   id, which survives the table being grown.
 //
 // The table grows stopped: at half full, a worker asks for it (GROW), every worker stops at its next
 // safe point (no insertion under way), the main thread copies the published slots into a table twice
@@ -32,7 +33,7 @@ export const CTL = {
   hungry: 2,
   /** the table's capacity, log2 */
   capLog2: 3,
-  /** the next state id (= distinct states; also the table's load) */
+  /** the next block of state ids (a bound on the states stored: the table's load) */
   nextId: 16,
   /** per worker i: transitions so far (for the progress line) at transitions + 16 i */
   transitions: 32,
@@ -68,6 +69,16 @@ function slotOf(hi: number, lo: number, mask: number): number {
   return (h >>> 0) & mask;
 }
 
+/** ids are taken from CTL.nextId in blocks of this many (one atomic add per block, not per state) */
+export const ID_BLOCK = 64;
+
+/** a worker's block of ids: [next, end), taken `size` at a time (1 under --max-states, to count exactly) */
+export interface IdBlock {
+  next: number;
+  end: number;
+  size: number;
+}
+
 export class SharedTable {
   readonly words: Int32Array;
   readonly capacity: number;
@@ -76,7 +87,8 @@ export class SharedTable {
   fresh = false;
   slot = 0;
 
-  constructor(readonly buffer: SharedArrayBuffer, private readonly ctl: Int32Array) {
+  /** ids for new states; a worker keeps its block when it swaps tables */
+  constructor(readonly buffer: SharedArrayBuffer, private readonly ctl: Int32Array, readonly ids: IdBlock = { next: 0, end: 0, size: ID_BLOCK }) {
     this.words = new Int32Array(buffer);
     this.capacity = this.words.length >>> 2;
     this.slotMask = this.capacity - 1;
@@ -105,10 +117,16 @@ export class SharedTable {
         if (was === 0) {
           w[b + 1] = hi;
           w[b + 2] = lo;
-          const id = Atomics.add(this.ctl, CTL.nextId, 1);
+          const ids = this.ids;
+          if (ids.next === ids.end) {
+            ids.next = Atomics.add(this.ctl, CTL.nextId, ids.size);
+            ids.end = ids.next + ids.size;
+            // ids handed out bound the states stored: ask for a bigger table at half full
+            if (ids.end * 2 > this.capacity && Atomics.load(this.ctl, CTL.grow) === 0) Atomics.store(this.ctl, CTL.grow, 1);
+          }
+          const id = ids.next++;
           w[b + 3] = id;
           Atomics.store(w, b, PUBLISHED | (mask & MASK_BITS));
-          if ((id + 1) * 2 > this.capacity && Atomics.load(this.ctl, CTL.grow) === 0) Atomics.store(this.ctl, CTL.grow, 1);
           this.fresh = true;
           this.slot = i;
           return id;

@@ -18,7 +18,7 @@ import { StackIndex, enabledThreads, stepOnce } from './search.js';
 import { checkRoot } from './check.js';
 import { OutcomeRecorder } from './outcomes.js';
 import { REDUCTIONS, type MaskCell, type ReductionFrame, type ReductionName } from './reduction.js';
-import { CTL, SharedTable, STOP_CYCLE, STOP_ERROR, STOP_MAX_STATES, STOP_MAX_TIME } from './shared-table.js';
+import { CTL, ID_BLOCK, SharedTable, STOP_CYCLE, STOP_ERROR, STOP_MAX_STATES, STOP_MAX_TIME } from './shared-table.js';
 
 export interface SpecData {
   name: string;
@@ -52,6 +52,8 @@ export interface WorkItem {
 }
 
 export interface WorkerStats {
+  /** states this worker stored first */
+  distinct: number;
   explored: number;
   transitions: number;
   pruned: number;
@@ -85,7 +87,7 @@ function run(init: WorkerInit): void {
   const port = init.port;
   const mailIdx = CTL.mail + CTL.stride * init.index;
   const transIdx = CTL.transitions + CTL.stride * init.index;
-  let table = new SharedTable(init.table, ctl);
+  let table = new SharedTable(init.table, ctl, { next: 0, end: 0, size: Number.isFinite(init.maxStates) ? 1 : ID_BLOCK });
   const post = (msg: unknown, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer ?? []);
   const wait = (): { type: string; [k: string]: unknown } => {
     for (;;) {
@@ -102,7 +104,7 @@ function run(init: WorkerInit): void {
   const reduction = REDUCTIONS[init.reduction];
   const rec = new OutcomeRecorder(sc, spec);
   const h = new StateHasher();
-  const stats: WorkerStats = { explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, maxDepth: 0, donated: 0 };
+  const stats: WorkerStats = { distinct: 0, explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, maxDepth: 0, donated: 0 };
   let edges = new Int32Array(1 << 12);
   let nEdges = 0;
   const addEdge = (from: number, to: number) => {
@@ -131,7 +133,7 @@ function run(init: WorkerInit): void {
       for (;;) {
         const msg = wait();
         if (msg.type === 'table') {
-          table = new SharedTable(msg.buffer as SharedArrayBuffer, ctl);
+          table = new SharedTable(msg.buffer as SharedArrayBuffer, ctl, table.ids);
           break;
         }
         throw new Error(`worker ${init.index}: unexpected message '${msg.type}' while paused`);
@@ -162,7 +164,7 @@ function run(init: WorkerInit): void {
     stats.explored++;
     let tick = 0;
     while (stack.length) {
-      if (!safePoint()) return;
+      if ((ctl[CTL.grow]! | ctl[CTL.stop]!) !== 0 && !safePoint()) return;
       if ((++tick & 15) === 0) {
         if (Atomics.load(ctl, CTL.hungry) > 0) donate(item.path, stack);
         if ((tick & 1023) === 0) {
@@ -206,6 +208,7 @@ function run(init: WorkerInit): void {
       const depth = f.depth + 1;
       let todo: number[];
       if (fresh) {
+        stats.distinct++;
         if (ctl[CTL.nextId]! >= init.maxStates) stop(STOP_MAX_STATES);
         if (depth > stats.maxDepth) stats.maxDepth = depth;
         const en = enabledThreads(c);
@@ -266,7 +269,7 @@ function run(init: WorkerInit): void {
   for (;;) {
     const msg = wait();
     if (msg.type === 'table') {
-      table = new SharedTable(msg.buffer as SharedArrayBuffer, ctl);
+      table = new SharedTable(msg.buffer as SharedArrayBuffer, ctl, table.ids);
       continue;
     }
     if (msg.type === 'finish') break;
