@@ -138,6 +138,13 @@ export interface AnchorCase {
     bytesPerState: number;
     /** its states/s over one worker's */
     speedup: number;
+    /**
+     * 2 x one worker's CPU time over two workers': the speed-up if both cores were the search's alone
+     * and the work split evenly (on a shared machine, the wall-clock speed-up says little)
+     */
+    cpuSpeedup: number;
+    /** the 1-minute load average before and after the two runs (this machine is shared) */
+    load: [number, number];
     complete: boolean;
   };
   /** SPIN's count equals mmsim's distinct states */
@@ -262,6 +269,7 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
       if (child.status !== 0) throw new Error(`anchor run of ${file} (${workers} workers) failed: ${child.stderr}`);
       return JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildOut;
     };
+    const load0 = loadavg()[0]!;
     const x = runChild(1);
     const mm: AnchorCase['mmsim'] = {
       distinct: x.distinct, transitions: x.transitions, wallMs: x.wallMs, cpuMs: x.cpuMs, statesPerSec: (x.distinct / x.wallMs) * 1000,
@@ -274,7 +282,8 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
       const rate = (y.distinct / y.wallMs) * 1000;
       two = {
         distinct: y.distinct, wallMs: y.wallMs, cpuMs: y.cpuMs, statesPerSec: rate, peakRssBytes: y.peak,
-        bytesPerState: (y.peak - y.rssBefore) / y.distinct, speedup: rate / mm.statesPerSec, complete: y.complete,
+        bytesPerState: (y.peak - y.rssBefore) / y.distinct, speedup: rate / mm.statesPerSec, cpuSpeedup: (2 * x.cpuMs) / y.cpuMs,
+        load: [load0, loadavg()[0]!], complete: y.complete,
       };
     }
     let sp: AnchorCase['spin'] = null;
@@ -442,7 +451,8 @@ export function formatSpinAnchor(a: SpinAnchor): string[] {
     if (t === null) continue;
     out.push(`  ${c.vcpus} vCPUs, 2 workers: ${t.distinct} distinct states${t.distinct === c.mmsim.distinct ? '' : ' (ONE WORKER FOUND ' + c.mmsim.distinct + ')'} in ${(t.wallMs / 1000).toFixed(2)} s` +
       ` (CPU ${(t.cpuMs / 1000).toFixed(2)} s), ${k(t.statesPerSec)} states/s: ${t.speedup.toFixed(2)}x one worker` +
-      ` (target >= ${SPIN_TARGETS.speedup2}x: ${t.speedup >= SPIN_TARGETS.speedup2 ? 'met' : 'not met'}); peak RSS ${mb(t.peakRssBytes)}, ${t.bytesPerState.toFixed(0)} B/state`);
+      ` (target >= ${SPIN_TARGETS.speedup2}x: ${t.speedup >= SPIN_TARGETS.speedup2 ? 'met' : 'not met'}); CPU ${(c.mmsim.cpuMs / 1000).toFixed(2)} s -> ${(t.cpuMs / 1000).toFixed(2)} s,` +
+      ` ${t.cpuSpeedup.toFixed(2)}x if both cores were its own; load ${t.load.map((x) => x.toFixed(2)).join(' -> ')}; peak RSS ${mb(t.peakRssBytes)}, ${t.bytesPerState.toFixed(0)} B/state`);
   }
   for (const c of a.cases) {
     if (c.spin === null) continue;
