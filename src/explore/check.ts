@@ -255,11 +255,12 @@ function verdicts(
   const requestOf = new Map<string, number>();
   const ask = (label: string, pick: (o: Outcome) => boolean) => {
     const groups = new Set<number>();
-    let bound = -1;
+    // the search reached one of them at this depth: the shortest path is no longer
+    let bound = Infinity;
     outs.forEach((o, gi) => {
       if (pick(o) && o.fps.length && (o.kind === 'final' || o.kind === 'deadlock')) {
         groups.add(gi);
-        bound = Math.max(bound, o.minDepth);
+        bound = Math.min(bound, o.minDepth);
       }
     });
     if (groups.size) {

@@ -49,7 +49,8 @@ interface Done {
   stats: WorkerStats;
   groups: Map<string, Outcome>;
   firstViolationAt: number | null;
-  edges: Int32Array;
+  /** explored edges, (from id, to id) pairs, in chunks */
+  edges: Int32Array[];
 }
 
 /** the search with `workers` worker threads; falls back to one worker where it must (see above) */
@@ -193,7 +194,8 @@ export async function searchParallel(
   // ids are handed out in blocks: the root and what each worker stored first are the distinct states
   const distinct = 1 + result.reduce((a, d) => a + d.stats.distinct, 0);
   // the explored edges of every worker: a cycle among them closed across workers
-  const shape = graphShape(Atomics.load(ctl, CTL.nextId), result.map((d) => d.edges), result.flatMap((d) => [...d.groups.values()].flatMap((o) => o.states)));
+  // (the interleavings are counted only where they are printed: without a reduction)
+  const shape = graphShape(Atomics.load(ctl, CTL.nextId), result.flatMap((d) => d.edges), result.flatMap((d) => [...d.groups.values()].flatMap((o) => o.states)), reduction.name === 'none');
   if (shape.cyclic) return one(`a cycle across workers: searched again by one worker`);
 
   const sum = (f: (s: WorkerStats) => number) => result.reduce((a, d) => a + f(d.stats), 0);
@@ -206,7 +208,7 @@ export async function searchParallel(
   const stopped = why === STOP_MAX_STATES ? 'max-states' : why === STOP_MAX_TIME ? 'max-time' : null;
   return {
     outcomes: mergeOutcomes(result.map((d) => d.groups)), stats, complete: stopped === null, stopped, reduction: reduction.name, graph: null,
-    interleavings: stopped === null ? { paths: shape.paths, cyclic: false } : null,
+    interleavings: stopped === null && shape.paths !== null ? { paths: shape.paths, cyclic: false } : null,
     firstViolationAt: firsts.length ? Math.min(...firsts) : null, workers: n, workersNote: null,
   };
 }
@@ -216,7 +218,7 @@ export async function searchParallel(
  * a graph is acyclic when repeatedly removing states without incoming edges removes all of them), and
  * the number of paths from the root (id 0) to terminal states.
  */
-export function graphShape(nStates: number, edgeLists: Int32Array[], terminals: number[]): { cyclic: boolean; paths: number } {
+export function graphShape(nStates: number, edgeLists: Int32Array[], terminals: number[], countPaths = true): { cyclic: boolean; paths: number | null } {
   const outDeg = new Int32Array(nStates + 1);
   const inDeg = new Int32Array(nStates);
   let m = 0;
@@ -239,7 +241,8 @@ export function graphShape(nStates: number, edgeLists: Int32Array[], terminals: 
     const v = order[head++]!;
     for (let k = start[v]!; k < start[v + 1]!; k++) if (--inDeg[to[k]!]! === 0) order[tail++] = to[k]!;
   }
-  if (tail < nStates) return { cyclic: true, paths: 0 };
+  if (tail < nStates) return { cyclic: true, paths: null };
+  if (!countPaths) return { cyclic: false, paths: null };
   // paths to terminal states, in reverse topological order
   const count = new Float64Array(nStates);
   for (const t of terminals) count[t] = 1;

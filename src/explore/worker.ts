@@ -105,13 +105,22 @@ function run(init: WorkerInit): void {
   const rec = new OutcomeRecorder(sc, spec);
   const h = new StateHasher();
   const stats: WorkerStats = { distinct: 0, explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, maxDepth: 0, donated: 0 };
+  // explored edges (from id, to id), in chunks: no copy when they grow, and handed over without one
+  const EDGE_CHUNK = 1 << 20;
+  const chunks: Int32Array[] = [];
   let edges = new Int32Array(1 << 12);
   let nEdges = 0;
   const addEdge = (from: number, to: number) => {
-    if (nEdges + 2 > edges.length) {
-      const e = new Int32Array(edges.length * 2);
-      e.set(edges);
-      edges = e;
+    if (nEdges === edges.length) {
+      if (edges.length < EDGE_CHUNK) {
+        const e = new Int32Array(edges.length * 4);
+        e.set(edges);
+        edges = e;
+      } else {
+        chunks.push(edges);
+        edges = new Int32Array(EDGE_CHUNK);
+        nEdges = 0;
+      }
     }
     edges[nEdges++] = from;
     edges[nEdges++] = to;
@@ -284,12 +293,12 @@ function run(init: WorkerInit): void {
       post({ type: 'idle' });
     }
   }
-  const out = edges.slice(0, nEdges);
+  const out = [...chunks, edges.subarray(0, nEdges)];
   // observations as the main thread would print them: a structured clone keeps data, not methods (toJSON)
   for (const o of rec.groups.values()) o.observation = plain(o.observation) as typeof o.observation;
   post({
     type: 'done', stats, groups: rec.groups, firstViolationAt: rec.firstViolationAt, edges: out,
-  }, [out.buffer]);
+  }, out.map((e) => e.buffer as ArrayBuffer));
 }
 
 /** x with every object that has a toJSON() replaced by what it returns (bigints kept) */

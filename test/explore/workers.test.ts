@@ -152,6 +152,7 @@ describe('the cycle check over the workers\' edges', () => {
     expect(graphShape(5, [Int32Array.of(0, 1, 1, 3), Int32Array.of(0, 2, 2, 3, 2, 4)], [3, 4])).toEqual({ cyclic: false, paths: 3 });
     // 1 -> 2 in one list, 2 -> 1 in another
     expect(graphShape(3, [Int32Array.of(0, 1, 1, 2), Int32Array.of(2, 1)], []).cyclic).toBe(true);
+    expect(graphShape(5, [Int32Array.of(0, 1, 1, 3), Int32Array.of(0, 2, 2, 3, 2, 4)], [3, 4], false)).toEqual({ cyclic: false, paths: null });
   });
 });
 
