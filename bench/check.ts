@@ -21,6 +21,8 @@ import { resolveKernel } from '../src/profiles/profiles.js';
 import { Machine } from '../src/sched/machine.js';
 import { search, type SearchTiming } from '../src/explore/search.js';
 import { checkScenario } from '../src/explore/check.js';
+import { searchParallel } from '../src/explore/parallel.js';
+import { readFileSync } from 'node:fs';
 
 /** anchors.md §2.3 (measured on these machines) */
 export const ANCHORS = {
@@ -83,6 +85,8 @@ export interface CheckBenchResult {
 export const SPIN_TARGETS = {
   /** distinct states/s on one worker, at 5 and 6 vCPUs */
   statesPerSec: 250_000,
+  /** 2 workers over 1 on this 2-core machine */
+  speedup2: 1.7,
   /** peak memory per distinct state */
   bytesPerState: 48,
   /** the vCPU counts the rate target applies to */
@@ -123,6 +127,25 @@ export interface AnchorCase {
     hashBits: number;
     /** error text when the run failed (compile error, pan error) */
     error?: string;
+  };
+  /** the same search with 2 workers (a process of its own), when asked for */
+  twoWorkers: null | {
+    distinct: number;
+    wallMs: number;
+    cpuMs: number;
+    statesPerSec: number;
+    peakRssBytes: number;
+    bytesPerState: number;
+    /** its states/s over one worker's */
+    speedup: number;
+    /**
+     * 2 x one worker's CPU time over two workers': the speed-up if both cores were the search's alone
+     * and the work split evenly (on a shared machine, the wall-clock speed-up says little)
+     */
+    cpuSpeedup: number;
+    /** the 1-minute load average before and after the two runs (this machine is shared) */
+    load: [number, number];
+    complete: boolean;
   };
   /** SPIN's count equals mmsim's distinct states */
   equal: boolean | null;
@@ -169,14 +192,16 @@ function scenarioFor(dir: string, vcpus: number): string {
 }
 
 /** the child process of an anchor run: one search, then its figures as one JSON line */
-function anchorChild(file: string, kernel: string): void {
+async function anchorChild(file: string, kernel: string, workers: number): Promise<void> {
   const sc = loadScenario(file);
-  const m = new Machine(sc, resolveKernel(kernel), { trace: false });
+  const spec = resolveKernel(kernel);
+  const m = new Machine(sc, spec, { trace: false });
   m.runSetup();
   const rssBefore = process.memoryUsage().rss;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = search(m, {});
+  // several workers: parallel.ts, as `mmsim check --workers N` (the workers' start-up included)
+  const r = workers > 1 ? await searchParallel(m, sc, spec, readFileSync(file, 'utf8'), {}, workers) : search(m, {});
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const peak = process.resourceUsage().maxRSS * 1024;
@@ -225,7 +250,7 @@ function runSpin(model: string, vcpus: number): NonNullable<AnchorCase['spin']> 
 }
 
 /** live-snapshot with each number of vCPUs: mmsim check in a process of its own, then SPIN */
-export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void }): SpinAnchor {
+export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void; workers2?: boolean }): SpinAnchor {
   const dir = root();
   const log = opts.log ?? (() => {});
   const model = join(dir, 'bench', 'spin', 'live-snapshot.pml');
@@ -238,15 +263,29 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
   for (const vcpus of opts.vcpus) {
     const file = scenarioFor(dir, vcpus);
     log(`  anchor: mmsim check live-snapshot, ${vcpus} vCPUs ...`);
-    const child = spawnSync(process.execPath, [self, '--anchor-child', file, kernel], { encoding: 'utf8', maxBuffer: 1 << 24 });
-    if (child.status !== 0) throw new Error(`anchor run of ${file} failed: ${child.stderr}`);
-    const x = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
-      distinct: number; transitions: number; wallMs: number; cpuMs: number; rssBefore: number; peak: number; complete: boolean;
+    type ChildOut = { distinct: number; transitions: number; wallMs: number; cpuMs: number; rssBefore: number; peak: number; complete: boolean };
+    const runChild = (workers: number): ChildOut => {
+      const child = spawnSync(process.execPath, [self, '--anchor-child', file, kernel, String(workers)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      if (child.status !== 0) throw new Error(`anchor run of ${file} (${workers} workers) failed: ${child.stderr}`);
+      return JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildOut;
     };
+    const load0 = loadavg()[0]!;
+    const x = runChild(1);
     const mm: AnchorCase['mmsim'] = {
       distinct: x.distinct, transitions: x.transitions, wallMs: x.wallMs, cpuMs: x.cpuMs, statesPerSec: (x.distinct / x.wallMs) * 1000,
       peakRssBytes: x.peak, rssBeforeBytes: x.rssBefore, bytesPerState: (x.peak - x.rssBefore) / x.distinct, complete: x.complete,
     };
+    let two: AnchorCase['twoWorkers'] = null;
+    if (opts.workers2 !== false) {
+      log(`  anchor: mmsim check live-snapshot, ${vcpus} vCPUs, 2 workers ...`);
+      const y = runChild(2);
+      const rate = (y.distinct / y.wallMs) * 1000;
+      two = {
+        distinct: y.distinct, wallMs: y.wallMs, cpuMs: y.cpuMs, statesPerSec: rate, peakRssBytes: y.peak,
+        bytesPerState: (y.peak - y.rssBefore) / y.distinct, speedup: rate / mm.statesPerSec, cpuSpeedup: (2 * x.cpuMs) / y.cpuMs,
+        load: [load0, loadavg()[0]!], complete: y.complete,
+      };
+    }
     let sp: AnchorCase['spin'] = null;
     if (haveSpin) {
       log(`  anchor: SPIN on bench/spin/live-snapshot.pml, ${vcpus} vCPUs ...`);
@@ -254,7 +293,7 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
     }
     const ok = sp !== null && sp.error === undefined;
     cases.push({
-      vcpus, scenario: file, kernel, mmsim: mm, spin: sp,
+      vcpus, scenario: file, kernel, mmsim: mm, twoWorkers: two, spin: sp,
       equal: ok ? sp!.states === mm.distinct : null,
       ratio: ok ? mm.statesPerSec / sp!.statesPerSec : null,
     });
@@ -408,6 +447,14 @@ export function formatSpinAnchor(a: SpinAnchor): string[] {
       `${`${mb(m.peakRssBytes)} (${mb(m.peakRssBytes - m.rssBeforeBytes)})`.padStart(20)}${m.bytesPerState.toFixed(0).padStart(14)}${spinCols}${m.complete ? '' : '  (cut)'}`);
   }
   for (const c of a.cases) {
+    const t = c.twoWorkers;
+    if (t === null) continue;
+    out.push(`  ${c.vcpus} vCPUs, 2 workers: ${t.distinct} distinct states${t.distinct === c.mmsim.distinct ? '' : ' (ONE WORKER FOUND ' + c.mmsim.distinct + ')'} in ${(t.wallMs / 1000).toFixed(2)} s` +
+      ` (CPU ${(t.cpuMs / 1000).toFixed(2)} s), ${k(t.statesPerSec)} states/s: ${t.speedup.toFixed(2)}x one worker` +
+      ` (target >= ${SPIN_TARGETS.speedup2}x: ${t.speedup >= SPIN_TARGETS.speedup2 ? 'met' : 'not met'}); CPU ${(c.mmsim.cpuMs / 1000).toFixed(2)} s -> ${(t.cpuMs / 1000).toFixed(2)} s,` +
+      ` ${t.cpuSpeedup.toFixed(2)}x if both cores were its own; load ${t.load.map((x) => x.toFixed(2)).join(' -> ')}; peak RSS ${mb(t.peakRssBytes)}, ${t.bytesPerState.toFixed(0)} B/state`);
+  }
+  for (const c of a.cases) {
     if (c.spin === null) continue;
     if (c.spin.error !== undefined) out.push(`  ${c.vcpus} vCPUs: SPIN: ${c.spin.error}`);
     else if (c.equal) out.push(`  ${c.vcpus} vCPUs: the state counts are equal (${c.mmsim.distinct}); pan's transitions ${c.spin.transitions} (stored + matched, the initial state included), mmsim's ${c.mmsim.transitions} (sleep sets)`);
@@ -433,7 +480,10 @@ export function formatSpinAnchor(a: SpinAnchor): string[] {
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 export function main(): void {
   const ai = process.argv.indexOf('--anchor-child');
-  if (ai >= 0) return anchorChild(process.argv[ai + 1]!, process.argv[ai + 2]!);
+  if (ai >= 0) {
+    void anchorChild(process.argv[ai + 1]!, process.argv[ai + 2]!, Number(process.argv[ai + 3] ?? '1'));
+    return;
+  }
   const quick = process.argv.includes('--quick');
   const json = process.argv.includes('--json');
   const six = process.argv.includes('--six');

@@ -2,11 +2,14 @@
 // print herd7-style verdicts (see explore/check.ts). Exit status: 0 when every kernel gives the
 // verdicts the scenario expects (or, without a verdict list, every condition holds), 1 otherwise,
 // 2 on bad input.
-import { readScenarioArg } from './input.js';
+import { availableParallelism } from 'node:os';
+import { readScenarioArgWithText } from './input.js';
 import { ScenarioError, type Verdict } from '../scenario/load.js';
 import { Budget, defaultMemoryBytes, parseMemory } from '../sched/budget.js';
 import { resolveKernel } from '../profiles/profiles.js';
-import { checkScenario, type CheckResult } from '../explore/check.js';
+import { checkScenarioAsync, type CheckResult } from '../explore/check.js';
+import { REDUCTION_NAMES, type ReductionName } from '../explore/reduction.js';
+import { MAX_WORKERS } from '../explore/shared-table.js';
 import { CheckError } from '../explore/errors.js';
 import { checkJson, formatCheck, progressLine } from '../explore/report.js';
 
@@ -18,7 +21,10 @@ export interface CheckCliOptions {
   maxTime?: number;
   maxDepth?: number;
   maxMemory?: string;
-  reduction: boolean;
+  /** --reduction NAME, or false from --no-reduction (its old spelling) */
+  reduction?: string | boolean;
+  workers?: number;
+  stats?: boolean;
   random?: number;
   seed?: number;
   pct?: boolean;
@@ -48,13 +54,22 @@ export function checkExitCode(r: CheckResult): 0 | 1 | 3 {
   return undecided ? 3 : 0;
 }
 
+/** distinct states a search without --workers explores on the main thread before it starts workers */
+export const WORKERS_AFTER = 10_000;
+
 function badMemory(v: string): never {
   throw new CheckError(`--max-memory must be a size: 512, 512M, 2G, not '${v}'`);
 }
 
 /** `mmsim check FILE` with its options (registered in commands.ts): prints the verdicts, returns the exit status */
-export function checkCommand(file: string, o: CheckCliOptions, debug: boolean): number {
-  const sc = readScenarioArg(file);
+export async function checkCommand(file: string, o: CheckCliOptions, debug: boolean): Promise<number> {
+  const { sc, text } = readScenarioArgWithText(file);
+  const reduction: ReductionName = o.reduction === false ? 'none' : o.reduction === undefined || o.reduction === true ? 'sleep' : o.reduction as ReductionName;
+  if (!REDUCTION_NAMES.includes(reduction)) throw new CheckError(`--reduction must be one of ${REDUCTION_NAMES.join(', ')}, not '${String(o.reduction)}'`);
+  const workers = o.workers ?? availableParallelism();
+  if (o.workers !== undefined && (!Number.isInteger(o.workers) || o.workers < 1 || o.workers > MAX_WORKERS)) {
+    throw new CheckError(`--workers must be a whole number from 1 to ${MAX_WORKERS}, not '${o.workers}'`);
+  }
   const kernels = o.kernel.length ? o.kernel : sc.kernel ? [sc.kernel] : [];
   if (kernels.length === 0) throw new ScenarioError(sc.file, 1, 1, 'kernel', "no kernel given (use --kernel, or 'kernel:' in the scenario)");
   if (o.seed !== undefined && o.random === undefined) throw new CheckError('--seed goes with --random');
@@ -65,20 +80,22 @@ export function checkCommand(file: string, o: CheckCliOptions, debug: boolean): 
   // the setup (and anything else outside the search) is bounded too: the search stops itself at
   // --max-time with what it found; a budget per kernel, a little later, stops what the search does not
   const maxMemoryBytes = o.maxMemory !== undefined ? parseMemory(o.maxMemory) ?? badMemory(o.maxMemory) : defaultMemoryBytes();
-  for (const spec of specs) new Budget({
+  for (const spec of specs) await new Budget({
     maxTimeMs: o.maxTime !== undefined ? o.maxTime * 1000 * 1.1 + 500 : undefined,
     timeLabel: `--max-time ${o.maxTime} s (${spec.name})`,
     maxMemoryBytes,
-  }).run(() => {
-    const r = checkScenario(sc, spec, {
-      reduction: o.reduction, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
+  }).runAsync(async () => {
+    const r = await checkScenarioAsync(sc, spec, {
+      reduction, workers: Math.min(workers, MAX_WORKERS), source: text,
+      // without --workers, a search small enough to end within WORKERS_AFTER states stays on this thread
+      workersAfter: o.workers === undefined ? WORKERS_AFTER : undefined, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
       random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,
       onProgress: tty ? (p) => process.stderr.write(`\r\x1b[K${progressLine(p, spec.name)}`) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
     results.push(r);
     if (!o.json) {
-      process.stdout.write(formatCheck(r, { traces: !o.quiet }).join('\n') + '\n');
+      process.stdout.write(formatCheck(r, { traces: !o.quiet, stats: o.stats === true }).join('\n') + '\n');
       if (specs.length > 1) process.stdout.write('\n');
     }
   });

@@ -31,7 +31,10 @@ export function registerCheck(program: Command, setExit: (code: number) => void,
     .option('--max-states <n>', 'stop after this many distinct states', count('max-states', 1))
     .option('--max-time <seconds>', 'stop after this many seconds', count('max-time', 0))
     .option('--max-depth <steps>', 'do not go deeper than this many steps', count('max-depth', 1))
-    .option('--no-reduction', 'explore both orders of independent steps (no sleep sets)')
+    .option('--reduction <name>', 'none | sleep (sleep sets, the default)')
+    .option('--no-reduction', 'the same as --reduction none (explore both orders of independent steps)')
+    .option('-j, --workers <n>', 'worker threads for the exhaustive search (default: the cores there are; 1: on the main thread)', count('workers', 1))
+    .option('--stats', 'also print the figures of this run: transitions, revisits, workers, time (they vary from run to run)')
     .option('--random <walks>', 'random walks instead of the exhaustive search', count('random', 1))
     .option('--seed <n>', 'seed of the random walks (printed; replays every walk)', count('seed', 0))
     .option('--pct', 'random walks with PCT priority scheduling')
@@ -42,7 +45,7 @@ export function registerCheck(program: Command, setExit: (code: number) => void,
     .option('--no-progress', 'no progress line on the terminal')
     .action(async (file: string, o: CheckCliOptions) => {
       const { checkCommand } = await import('./check.js');
-      setExit(checkCommand(file, o, debug));
+      setExit(await checkCommand(file, o, debug));
     });
 }
 

@@ -9,6 +9,11 @@ export class InputError extends Error {}
 export const STDIN_NAME = '<stdin>';
 
 export function readScenarioArg(file: string): CompiledScenario {
+  return readScenarioArgWithText(file).sc;
+}
+
+/** the same, with the text it was read from (check's workers load it again) */
+export function readScenarioArgWithText(file: string): { sc: CompiledScenario; text: string } {
   if (file === '-') {
     let text: string;
     try {
@@ -16,7 +21,7 @@ export function readScenarioArg(file: string): CompiledScenario {
     } catch (e) {
       throw new InputError(`cannot read the scenario from standard input: ${(e as Error).message}`);
     }
-    return loadScenario(STDIN_NAME, text);
+    return { sc: loadScenario(STDIN_NAME, text), text };
   }
   let st;
   try {
@@ -31,5 +36,5 @@ export function readScenarioArg(file: string): CompiledScenario {
   } catch (e) {
     throw new InputError(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  return loadScenario(file, text);
+  return { sc: loadScenario(file, text), text };
 }

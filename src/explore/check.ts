@@ -7,20 +7,36 @@
 // is evaluated on every outcome and gets herd7's verdict: Always, Sometimes or Never. A condition
 // that does not hold comes with the shortest schedule that shows it, replayable with
 // `mmsim run --schedule`.
+import { readFileSync } from 'node:fs';
 import { budgetDoing } from '../sched/budget.js';
 import type { CompiledScenario, Condition, Verdict } from '../scenario/load.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import { Machine, formatSchedule } from '../sched/machine.js';
-import { evalPred, whenMatches, Observation } from '../scenario/outcome.js';
-import { buildObservation } from '../sched/observation.js';
+import { whenMatches, Observation } from '../scenario/outcome.js';
 import { traceKind } from '../scenario/predicates.js';
-import { search, SearchStats, Progress, StateGraph } from './search.js';
+import { search, stepOnce, SearchStats, Progress, StateGraph } from './search.js';
 import { randomWalks, RandomStats } from './random.js';
 import { runScenario, debugVmAfterStep } from '../run.js';
 import type { TraceEvent } from '../trace/events.js';
+import { FingerprintSet, StateHasher } from './hash.js';
+import { Outcome, OutcomeKind, OutcomeRecorder, kindRank, outcomeKey } from './outcomes.js';
+import { shortestSchedules, type ShortestRequest } from './shortest.js';
+import type { ReductionName } from './reduction.js';
+
+export type { Outcome, OutcomeKind };
 
 export interface CheckOptions {
-  reduction?: boolean;
+  /** 'sleep' (default) or 'none'; false means 'none' */
+  reduction?: boolean | ReductionName;
+  /** worker threads for the exhaustive search (checkScenarioAsync; default 1) */
+  workers?: number;
+  /** the scenario's text, for the workers (default: read sc.file) */
+  source?: string;
+  /**
+   * with several workers: first search on this thread, up to this many distinct states, and start the
+   * workers only when that does not finish (they take a fraction of a second to start)
+   */
+  workersAfter?: number;
   maxStates?: number;
   maxTime?: number;
   maxDepth?: number;
@@ -35,26 +51,6 @@ export interface CheckOptions {
   trace?: boolean;
   /** check the whole kernel state after every step of every state explored (kernel/mm/debug_vm.ts) */
   debug?: boolean;
-}
-
-export type OutcomeKind = 'final' | 'deadlock' | 'livelock' | 'cycle';
-
-export interface Outcome {
-  /** what the threads ended as: "vcpu0=signal:SIGBUS vcpu1=killed:SIGBUS handler=killed:SIGBUS" */
-  key: string;
-  kind: OutcomeKind;
-  /** distinct final states (exhaustive) or walks (random) with this outcome */
-  count: number;
-  /** per condition (in scenario order): does its expectation hold here? */
-  holds: boolean[];
-  /** one observation of the outcome (the first found) */
-  observation: Observation;
-  /** exhaustive: state ids of the outcome's states (terminal states; for cycles, the cycle start) */
-  states: number[];
-  /** for livelocks/cycles found: the shortest known lasso */
-  lasso?: { prefix: number[]; loop: number[] };
-  /** random: the schedule of the first walk that ended here, and its index */
-  walk?: { index: number; schedule: number[]; loop?: number[] };
 }
 
 export interface Counterexample {
@@ -97,9 +93,14 @@ export interface CheckResult {
   mode: 'exhaustive' | 'random';
   complete: boolean;
   stopped: string | null;
-  reduction: boolean;
+  /** the reduction the search used ('none' for random walks) */
+  reduction: ReductionName;
+  /** worker threads that explored (1: the search on the calling thread) */
+  workers: number;
+  /** why a search with several workers was not used or was redone on one (null: it was not asked for, or it was used) */
+  workersNote: string | null;
   stats: SearchStats | RandomStats;
-  /** complete executions in the explored graph (exhaustive) */
+  /** complete executions in the explored graph (exhaustive; with a reduction they depend on the order of the search) */
   interleavings: { paths: number; cyclic: boolean } | null;
   outcomes: Outcome[];
   conditions: ConditionResult[];
@@ -117,138 +118,211 @@ export interface CheckResult {
 import { CheckError } from './errors.js';
 export { CheckError };
 
-function outcomeKey(obs: Observation, deadlock: boolean): string {
-  const parts = Object.entries(obs.threads).map(([n, t]) => `${n}=${t.state}${t.signal && t.state !== 'livelock' ? ':' + t.signal : ''}`);
-  return parts.join(' ') + (deadlock ? ' (deadlock)' : '');
+/** what an exhaustive search (one worker or several) leaves for the verdicts */
+export interface SearchPhase {
+  outcomes: Map<string, Outcome>;
+  stats: SearchStats;
+  complete: boolean;
+  stopped: string | null;
+  reduction: ReductionName;
+  /** the explored graph (one worker), for lassos and the interleaving count */
+  graph: StateGraph | null;
+  interleavings: { paths: number; cyclic: boolean } | null;
+  firstViolationAt: number | null;
+  workers: number;
+  workersNote: string | null;
 }
 
-export function checkScenario(sc: CompiledScenario, spec: KernelSpec, opts: CheckOptions = {}): CheckResult {
+function refuseTraceConditions(sc: CompiledScenario): void {
   const conds = sc.conditions ?? (sc.condition ? [sc.condition] : []);
   for (const c of conds) {
     const p = traceKind(c.pred);
     if (p) throw new CheckError(`${sc.file}:${c.line}: condition ${c.name ?? ''}: '${p}' predicates depend on the trace of one run, not on a state; check cannot evaluate them`);
   }
-  const root = new Machine(sc, spec, { trace: false, afterStep: opts.debug ? debugVmAfterStep : undefined });
+}
+
+/** the machine after the scenario's setup, untraced: where every schedule starts */
+export function checkRoot(sc: CompiledScenario, spec: KernelSpec, debug: boolean): Machine {
+  const root = new Machine(sc, spec, { trace: false, afterStep: debug ? debugVmAfterStep : undefined });
   budgetDoing(() => root.describeNow());
   root.runSetup();
+  return root;
+}
 
-  const outcomes = new Map<string, Outcome>();
-  const t0 = performance.now();
-  let firstViolationMs: number | null = null;
-  const evalConds = (obs: Observation): boolean[] =>
-    conds.map((c) => {
-      const r = evalPred(c.pred, { obs, events: [] });
-      if (r.ok === null) throw new CheckError(`${sc.file}:${c.line}: condition ${c.name}: cannot be evaluated on a state (${r.detail})`);
-      return r.ok;
-    });
-  const violates = (holds: boolean[]) => conds.some((c, i) => (c.kind === 'forall' ? !holds[i] : c.kind === 'never' ? holds[i] : false));
-  const record = (m: Machine, kind: OutcomeKind, livelocked: number[], add: (o: Outcome) => void) => {
-    m.deadlock = kind === 'deadlock';
-    m.finish();
-    const obs = buildObservation(m, spec);
-    for (const ti of livelocked) obs.threads[m.threads[ti]!.name]!.state = 'livelock';
-    const key = outcomeKey(obs, kind === 'deadlock') + (kind === 'cycle' ? ' (cycle)' : '');
-    // outcomes are told apart by how the threads ended and by what each condition says of them
-    const holds = evalConds(obs);
-    const group = key + '|' + holds.map((x) => (x ? 1 : 0)).join('');
-    let o = outcomes.get(group);
-    if (!o) {
-      o = { key, kind, count: 0, holds, observation: obs, states: [] };
-      outcomes.set(group, o);
-    }
-    add(o);
-    if (firstViolationMs === null && violates(o.holds)) firstViolationMs = performance.now() - t0;
-  };
-  const terminalKind = (m: Machine): OutcomeKind => (m.threads.some((t) => t.status === 'blocked' && !m.idle(t)) ? 'deadlock' : 'final');
-
-  let graph: StateGraph | null = null;
+/** the search on this thread (today's search, one worker) */
+export function searchPhase(root: Machine, sc: CompiledScenario, spec: KernelSpec, opts: CheckOptions): SearchPhase {
+  const rec = new OutcomeRecorder(sc, spec);
   const cycleStarts = new Set<number>();
-  let stats: SearchStats | RandomStats;
-  let complete: boolean, stopped: string | null;
-  let reduction = opts.reduction !== false;
-  if (opts.random !== undefined) {
-    const seed = opts.seed ?? (Math.random() * 2 ** 31) >>> 0;
-    opts.seed = seed;
-    const r = randomWalks(root, {
-      walks: opts.random, seed, pct: opts.pct === true, pctDepth: opts.pctDepth ?? 3, maxDepth: opts.maxDepth, maxTime: opts.maxTime,
-      onProgress: opts.onProgress,
-      onTerminal: (m, index, schedule) => record(m, terminalKind(m), [], (o) => {
-        o.count++;
-        if (!o.walk || schedule.length < o.walk.schedule.length) o.walk = { index, schedule };
-      }),
-      onCycle: (m, index, schedule, loop, livelocked) => record(m, livelocked.length ? 'livelock' : 'cycle', livelocked, (o) => {
-        o.count++;
-        if (!o.walk || schedule.length + loop.length < o.walk.schedule.length + (o.walk.loop?.length ?? 0)) o.walk = { index, schedule, loop };
-      }),
-    });
-    stats = r.stats;
-    complete = false;
-    stopped = r.stopped;
-  } else {
-    const r = search(root, {
-      reduction, maxStates: opts.maxStates, maxTime: opts.maxTime, maxDepth: opts.maxDepth, onProgress: opts.onProgress,
-      onTerminal: (m, id) => record(m, terminalKind(m), [], (o) => {
-        o.count++;
-        o.states.push(id);
-      }),
-      onCycle: (c) => {
-        // every path into a cycle closes it again: count each cycle start once
-        const start = c.prefix[c.prefix.length - 1]!;
-        const first = !cycleStarts.has(start);
-        cycleStarts.add(start);
-        record(c.machine, c.livelocked.length ? 'livelock' : 'cycle', c.livelocked, (o) => {
-          if (first) {
-            o.count++;
-            o.states.push(start);
-          }
-          if (!o.lasso || c.prefix.length + c.loop.length < o.lasso.prefix.length + o.lasso.loop.length) o.lasso = { prefix: c.prefix, loop: c.loop };
-        });
-      },
-    });
-    graph = r.graph;
-    stats = r.stats;
-    reduction = r.reduction;
-    complete = r.complete;
-    stopped = r.stopped;
-  }
-
-  const outs = [...outcomes.values()].sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.key.localeCompare(b.key));
-  const bfs = graph ? graph.bfsParents() : null;
-  const names = root.threads.map((t) => t.name);
-  const schedOf = (steps: number[]) => formatSchedule(steps.map((i) => names[i]!));
-
-  /** the shortest path to an outcome: [steps to reach, loop] */
-  const pathTo = (o: Outcome): { steps: number[]; loop: number[]; walk?: number } | null => {
-    if (o.walk) return { steps: o.walk.schedule, loop: o.walk.loop ?? [], walk: o.walk.index };
-    if (!graph || !bfs) return null;
-    let best: number[] | null = null;
-    if (o.kind === 'livelock' || o.kind === 'cycle') {
-      if (!o.lasso) return null;
-      // the shortest way to the cycle's start, then around the cycle
-      const start = o.lasso.prefix[o.lasso.prefix.length - 1]!;
-      best = graph.shortestPath(start, bfs);
-      return best ? { steps: best, loop: o.lasso.loop } : null;
-    }
-    let bestDist = Infinity;
-    let bestId = -1;
-    for (const id of o.states) {
-      const d = bfs.dist[id]!;
-      if (d >= 0 && d < bestDist) {
-        bestDist = d;
-        bestId = id;
-      }
-    }
-    if (bestId < 0) return null;
-    best = graph.shortestPath(bestId, bfs);
-    return best ? { steps: best, loop: [] } : null;
+  const r = search(root, {
+    reduction: opts.reduction, maxStates: opts.maxStates, maxTime: opts.maxTime, maxDepth: opts.maxDepth, onProgress: opts.onProgress,
+    onTerminal: (m, id, depth, hi, lo) => rec.terminal(m, id, depth, hi, lo),
+    onCycle: (c) => {
+      // every path into a cycle closes it again: count each cycle start once
+      const start = c.prefix[c.prefix.length - 1]!;
+      const first = !cycleStarts.has(start);
+      cycleStarts.add(start);
+      rec.record(c.machine, c.livelocked.length ? 'livelock' : 'cycle', c.livelocked, (o) => {
+        if (first) {
+          o.count++;
+          o.states.push(start);
+        }
+        if (!o.lasso || c.prefix.length + c.loop.length < o.lasso.prefix.length + o.lasso.loop.length) o.lasso = { prefix: c.prefix, loop: c.loop };
+      });
+    },
+  });
+  return {
+    outcomes: rec.groups, stats: r.stats, complete: r.complete, stopped: r.stopped, reduction: r.reduction, graph: r.graph,
+    interleavings: r.graph.countPaths(), firstViolationAt: rec.firstViolationAt, workers: 1, workersNote: null,
   };
+}
 
-  const conditions: ConditionResult[] = conds.map((c, ci) => {
+/** `mmsim check` of one scenario on one kernel, on this thread (one worker) */
+export function checkScenario(sc: CompiledScenario, spec: KernelSpec, opts: CheckOptions = {}): CheckResult {
+  refuseTraceConditions(sc);
+  const root = checkRoot(sc, spec, opts.debug === true);
+  const t0 = performance.timeOrigin + performance.now();
+  if (opts.random !== undefined) return randomCheck(root, sc, spec, opts, t0);
+  const fresh = root.clone();
+  return verdicts(sc, spec, opts, fresh, searchPhase(root, sc, spec, opts), t0);
+}
+
+/**
+ * The same with `opts.workers` worker threads (parallel.ts) when more than one is asked for and the
+ * search allows it; otherwise checkScenario.
+ */
+export async function checkScenarioAsync(sc: CompiledScenario, spec: KernelSpec, opts: CheckOptions = {}): Promise<CheckResult> {
+  const workers = opts.workers ?? 1;
+  if (workers <= 1 || opts.random !== undefined) return checkScenario(sc, spec, opts);
+  refuseTraceConditions(sc);
+  const root = checkRoot(sc, spec, opts.debug === true);
+  const t0 = performance.timeOrigin + performance.now();
+  const fresh = root.clone();
+  if (opts.workersAfter !== undefined && opts.maxStates === undefined && opts.maxDepth === undefined) {
+    // small searches are over before the workers would have started: the result is the same
+    const first = searchPhase(root.clone(), sc, spec, { ...opts, maxStates: opts.workersAfter });
+    if (first.complete) return verdicts(sc, spec, opts, fresh, { ...first, workersNote: `under ${opts.workersAfter} states: on the main thread` }, t0);
+  }
+  const { searchParallel } = await import('./parallel.js');
+  const source = opts.source ?? readFileSync(sc.file, 'utf8');
+  const ph = await searchParallel(root, sc, spec, source, opts, workers);
+  return verdicts(sc, spec, opts, fresh, ph, t0);
+}
+
+function randomCheck(root: Machine, sc: CompiledScenario, spec: KernelSpec, opts: CheckOptions, t0: number): CheckResult {
+  const rec = new OutcomeRecorder(sc, spec);
+  const seed = opts.seed ?? (Math.random() * 2 ** 31) >>> 0;
+  opts.seed = seed;
+  const r = randomWalks(root, {
+    walks: opts.random!, seed, pct: opts.pct === true, pctDepth: opts.pctDepth ?? 3, maxDepth: opts.maxDepth, maxTime: opts.maxTime,
+    onProgress: opts.onProgress,
+    onTerminal: (m, index, schedule) => rec.record(m, rec.terminalKind(m), [], (o) => {
+      o.count++;
+      if (!o.walk || schedule.length < o.walk.schedule.length) o.walk = { index, schedule };
+    }),
+    onCycle: (m, index, schedule, loop, livelocked) => rec.record(m, livelocked.length ? 'livelock' : 'cycle', livelocked, (o) => {
+      o.count++;
+      if (!o.walk || schedule.length + loop.length < o.walk.schedule.length + (o.walk.loop?.length ?? 0)) o.walk = { index, schedule, loop };
+    }),
+  });
+  return verdicts(sc, spec, opts, null, {
+    outcomes: rec.groups, stats: r.stats as unknown as SearchStats, complete: false, stopped: r.stopped, reduction: 'none', graph: null,
+    interleavings: null, firstViolationAt: rec.firstViolationAt, workers: 1, workersNote: null,
+  }, t0, r.stats, root.threads.map((t) => t.name));
+}
+
+/** conditions, verdicts and counterexamples from what the search found */
+function verdicts(
+  sc: CompiledScenario, spec: KernelSpec, opts: CheckOptions, fresh: Machine | null, ph: SearchPhase, t0: number, randomStats?: RandomStats,
+  threadNames?: string[],
+): CheckResult {
+  const rec = new OutcomeRecorder(sc, spec);
+  const conds = rec.conds;
+  const evalConds = (obs: Observation) => rec.evalConds(obs);
+  const graph = ph.graph;
+  const outs = [...ph.outcomes.values()].sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.key.localeCompare(b.key));
+  const bfs = graph ? graph.bfsParents() : null;
+  const names = threadNames ?? fresh!.threads.map((t) => t.name);
+  const schedOf = (steps: number[]) => formatSchedule(steps.map((i) => names[i]!));
+  const random = opts.random !== undefined;
+
+  // Shortest schedules to terminal states: in the full transition graph (shortest.ts), whatever the
+  // order of the search; one breadth-first pass answers every request.
+  const targets = new FingerprintSet(10);
+  outs.forEach((o, gi) => {
+    for (let j = 0; j < o.fps.length; j += 2) targets.add(o.fps[j]!, o.fps[j + 1]!, gi);
+  });
+  const requests: ShortestRequest[] = [];
+  const requestOf = new Map<string, number>();
+  const ask = (label: string, pick: (o: Outcome) => boolean) => {
+    const groups = new Set<number>();
+    // the search reached one of them at this depth: the shortest path is no longer
+    let bound = Infinity;
+    outs.forEach((o, gi) => {
+      if (pick(o) && o.fps.length && (o.kind === 'final' || o.kind === 'deadlock')) {
+        groups.add(gi);
+        bound = Math.min(bound, o.minDepth);
+      }
+    });
+    if (groups.size) {
+      requestOf.set(label, requests.length);
+      requests.push({ groups, bound });
+    }
+  };
+  const violatedBy = (ci: number, c: Condition) => (o: Outcome) => o.holds[ci] === (c.kind === 'never');
+  const holdsOf = conds.map((c, ci) => {
     let positive = 0, negative = 0;
     for (const o of outs) {
       if (o.holds[ci]) positive += o.count;
       else negative += o.count;
     }
+    return { positive, negative };
+  });
+  if (!random && fresh) {
+    conds.forEach((c, ci) => {
+      const { positive, negative } = holdsOf[ci]!;
+      const holds = c.kind === 'exists' ? positive > 0 : c.kind === 'forall' ? negative === 0 : positive === 0;
+      if (!holds && c.kind !== 'exists') ask(`c${ci}`, violatedBy(ci, c));
+    });
+    ask('deadlock', (o) => o.kind === 'deadlock');
+  }
+  const answers = fresh && requests.length ? shortestSchedules(fresh, targets, requests) : [];
+  const terminalPath = (label: string): number[] | null => {
+    const i = requestOf.get(label);
+    return i === undefined ? null : answers[i] ?? null;
+  };
+
+  /** the shortest path into a cycle outcome and around it (over the explored graph of one worker) */
+  const lassoTo = (o: Outcome): { steps: number[]; loop: number[] } | null => {
+    if (!graph || !bfs || !o.lasso) return null;
+    const start = o.lasso.prefix[o.lasso.prefix.length - 1]!;
+    const best = graph.shortestPath(start, bfs);
+    return best ? { steps: best, loop: o.lasso.loop } : null;
+  };
+  /** the best path to an outcome with `pick`: the terminal one (full graph), or a lasso, or a random walk */
+  const bestPath = (label: string, pick: (o: Outcome) => boolean): { steps: number[]; loop: number[]; walk?: number; o: Outcome } | null => {
+    let best: { steps: number[]; loop: number[]; walk?: number; o: Outcome } | null = null;
+    const consider = (p: { steps: number[]; loop: number[]; walk?: number }, o: Outcome) => {
+      if (!best || p.steps.length + p.loop.length < best.steps.length + best.loop.length) best = { ...p, o };
+    };
+    const tp = terminalPath(label);
+    if (tp) {
+      // the outcome the path ends in: the group of its last state
+      const o = outs.find((x, gi) => requests[requestOf.get(label)!]!.groups.has(gi) && endsIn(fresh!, tp, x));
+      if (o) consider({ steps: tp, loop: [] }, o);
+    }
+    for (const o of outs) {
+      if (!pick(o)) continue;
+      if (o.walk) consider({ steps: o.walk.schedule, loop: o.walk.loop ?? [], walk: o.walk.index }, o);
+      else if (o.kind === 'livelock' || o.kind === 'cycle') {
+        const p = lassoTo(o);
+        if (p) consider(p, o);
+      }
+    }
+    return best;
+  };
+
+  const conditions: ConditionResult[] = conds.map((c, ci) => {
+    const { positive, negative } = holdsOf[ci]!;
     const observation: Verdict = positive === 0 ? 'Never' : negative === 0 ? 'Always' : 'Sometimes';
     const holds = c.kind === 'exists' ? positive > 0 : c.kind === 'forall' ? negative === 0 : positive === 0;
     const ve = (c.verdicts ?? []).find((v) => whenMatches(v.when, spec)) ?? null;
@@ -257,12 +331,7 @@ export function checkScenario(sc: CompiledScenario, spec: KernelSpec, opts: Chec
     let counterexample: Counterexample | null = null;
     if (!holds && c.kind !== 'exists') {
       // the offending outcomes: P true for `never`, P false for `forall`; the shortest schedule to one
-      let best: { steps: number[]; loop: number[]; walk?: number; o: Outcome } | null = null;
-      for (const o of outs) {
-        if (o.holds[ci] !== (c.kind === 'never')) continue;
-        const p = pathTo(o);
-        if (p && (!best || p.steps.length + p.loop.length < best.steps.length + best.loop.length)) best = { ...p, o };
-      }
+      const best = bestPath(`c${ci}`, violatedBy(ci, c));
       if (best) counterexample = makeCounterexample(sc, spec, best.steps, best.loop, best.o, schedOf, best.walk, opts.trace !== false, evalConds);
     }
     return {
@@ -273,12 +342,7 @@ export function checkScenario(sc: CompiledScenario, spec: KernelSpec, opts: Chec
   const deadlocks = outs.filter((o) => o.kind === 'deadlock').reduce((a, o) => a + o.count, 0);
   const livelocks = outs.filter((o) => o.kind === 'livelock').reduce((a, o) => a + o.count, 0);
   const shortestTo = (kind: OutcomeKind): string | null => {
-    let best: { steps: number[]; loop: number[] } | null = null;
-    for (const o of outs) {
-      if (o.kind !== kind) continue;
-      const p = pathTo(o);
-      if (p && (!best || p.steps.length + p.loop.length < best.steps.length + best.loop.length)) best = p;
-    }
+    const best = bestPath(kind, (o) => o.kind === kind);
     return best ? schedOf([...best.steps, ...best.loop]) : null;
   };
   const deadlockSchedule = deadlocks ? shortestTo('deadlock') : null;
@@ -287,14 +351,23 @@ export function checkScenario(sc: CompiledScenario, spec: KernelSpec, opts: Chec
   const ok = conds.length ? conditions.every((c) => c.ok) : deadlocks === 0 && livelocks === 0;
   return {
     scenario: sc.name, file: sc.file, kernel: spec.name, release: spec.release,
-    mode: opts.random !== undefined ? 'random' : 'exhaustive', complete, stopped, reduction: opts.random === undefined && reduction,
-    stats, interleavings: graph ? graph.countPaths() : null, outcomes: outs, conditions, deadlocks, livelocks, deadlockSchedule, livelockSchedule, firstViolationMs,
-    ...(opts.random !== undefined ? { seed: opts.seed } : {}), ok,
+    mode: random ? 'random' : 'exhaustive', complete: ph.complete, stopped: ph.stopped, reduction: random ? 'none' : ph.reduction,
+    workers: ph.workers, workersNote: ph.workersNote,
+    stats: randomStats ?? ph.stats, interleavings: ph.interleavings, outcomes: outs, conditions, deadlocks, livelocks, deadlockSchedule, livelockSchedule,
+    firstViolationMs: ph.firstViolationAt === null ? null : Math.max(0, ph.firstViolationAt - t0),
+    ...(random ? { seed: opts.seed } : {}), ok,
   };
 }
 
-function kindRank(k: OutcomeKind): number {
-  return k === 'final' ? 0 : k === 'deadlock' ? 1 : k === 'livelock' ? 2 : 3;
+/** whether the schedule `steps` from `root` ends in a state of outcome o (by fingerprint) */
+function endsIn(root: Machine, steps: number[], o: Outcome): boolean {
+  const m = root.clone();
+  for (const t of steps) stepOnce(m, t);
+  const h = new StateHasher();
+  m.fingerprint(h);
+  const hi = h.fullHi(), lo = h.fullLo();
+  for (let j = 0; j < o.fps.length; j += 2) if (o.fps[j] === hi && o.fps[j + 1] === lo) return true;
+  return false;
 }
 
 /** a counterexample, replayed with tracing: the same steps on a fresh machine must give the same outcome */

@@ -9,7 +9,8 @@ import type { SearchStats } from './search.js';
 import type { RandomStats } from './random.js';
 import { formatText } from '../trace/format.js';
 
-export const CHECK_SCHEMA_VERSION = 1;
+/** 2: order-dependent figures and timing moved from `stats` to `run`; `reduction` is a name; `workers` */
+export const CHECK_SCHEMA_VERSION = 2;
 
 /** herd7's Hash=: a digest of the test's text, so tooling can tell when a test changed */
 export function scenarioHash(file: string): string {
@@ -36,11 +37,11 @@ function violates(r: CheckResult, c: ConditionResult, holds: boolean): boolean {
 }
 
 /** the text report of one check */
-export function formatCheck(r: CheckResult, opts: { traces?: boolean } = {}): string[] {
+export function formatCheck(r: CheckResult, opts: { traces?: boolean; stats?: boolean } = {}): string[] {
   const out: string[] = [];
   const mode = r.mode === 'random'
     ? `${(r.stats as RandomStats).scheduler === 'pct' ? 'PCT' : 'random'} walks, seed ${r.seed}`
-    : `exhaustive${r.reduction ? ', sleep sets' : ', no reduction'}`;
+    : `exhaustive${r.reduction === 'sleep' ? ', sleep sets' : r.reduction === 'none' ? ', no reduction' : `, ${r.reduction}`}`;
   out.push(pc.bold(`Test ${r.scenario} on ${r.kernel} (${r.release})`) + `  [${mode}]${r.complete ? '' : pc.yellow(`  INCOMPLETE (${r.stopped ?? 'sampled'})`)}`);
   // herd7: "States N" then one line per final state; here one line per outcome (how the threads
   // ended, and whether each condition's named property held there), with the number of final states;
@@ -93,26 +94,52 @@ export function formatCheck(r: CheckResult, opts: { traces?: boolean } = {}): st
   }
   out.push('');
   out.push(searchLine(r));
-  out.push(`Time ${r.scenario} ${secs(r.stats.elapsedMs)}`);
+  if (opts.stats) {
+    // figures of this run: they depend on the order of the search (and the workers) and on the machine
+    out.push(runLine(r));
+    out.push(`Time ${r.scenario} ${secs(r.stats.elapsedMs)}`);
+  }
   out.push(`Hash=${scenarioHash(r.file)}`);
   out.push(r.ok ? pc.green('PASS') : pc.red('FAIL'));
   return out;
 }
 
+/**
+ * The search in figures that do not depend on the order of the search or on the number of workers:
+ * distinct states, final states, and (without a reduction, the search complete and no cycle) the
+ * number of complete interleavings.
+ */
 export function searchLine(r: CheckResult): string {
   if (r.mode === 'random') {
     const s = r.stats as RandomStats;
-    const rate = s.elapsedMs > 0 ? (s.transitions / s.elapsedMs) * 1000 : 0;
     return `Search: ${n(s.walks)} ${s.scheduler} walks (seed ${s.seed}), ${n(s.transitions)} steps, ${n(s.distinct)} distinct states, ` +
-      `longest walk ${s.maxDepth}${s.cut ? `, ${s.cut} cut at the depth bound` : ''}; ${secs(s.elapsedMs)} s, ${n(Math.round(rate))} steps/s`;
+      `longest walk ${s.maxDepth}${s.cut ? `, ${s.cut} cut at the depth bound` : ''}`;
+  }
+  const s = r.stats as SearchStats;
+  const ip = r.interleavings && interleavingsShown(r) ? `, ${n(r.interleavings.paths)} interleavings` : '';
+  return `Search: ${n(s.distinct)} distinct states, ${n(s.terminal)} final${ip}`;
+}
+
+/** the interleaving count is a property of the state graph only when the whole graph was explored */
+export function interleavingsShown(r: CheckResult): boolean {
+  return r.mode === 'exhaustive' && r.reduction === 'none' && r.complete && r.interleavings !== null && !r.interleavings.cyclic;
+}
+
+/** --stats: the figures of this run (order of the search, workers, time) */
+export function runLine(r: CheckResult): string {
+  if (r.mode === 'random') {
+    const s = r.stats as RandomStats;
+    const rate = s.elapsedMs > 0 ? (s.transitions / s.elapsedMs) * 1000 : 0;
+    return `Run: ${secs(s.elapsedMs)} s, ${n(Math.round(rate))} steps/s` + (r.firstViolationMs !== null ? `; first violation after ${secs(r.firstViolationMs)} s` : '');
   }
   const s = r.stats as SearchStats;
   const tried = s.transitions + s.pruned;
-  const saved = r.reduction ? `, ${n(s.pruned)} not taken by sleep sets (${tried ? ((s.pruned / tried) * 100).toFixed(1) : '0'}% of ${n(tried)})` : '';
+  const saved = r.reduction === 'sleep' ? `, ${n(s.pruned)} not taken by sleep sets (${tried ? ((s.pruned / tried) * 100).toFixed(1) : '0'}% of ${n(tried)})` : '';
   const rate = s.elapsedMs > 0 ? (s.distinct / s.elapsedMs) * 1000 : 0;
-  const ip = r.interleavings ? `; ${n(r.interleavings.paths)} interleavings${r.interleavings.cyclic ? ' (+ cycles)' : ''}` : '';
-  return `Search: ${n(s.distinct)} distinct states (${n(s.explored)} explored), ${n(s.transitions)} transitions${saved}, ${n(s.revisits)} revisits, ` +
-    `${n(s.terminal)} final, ${n(s.cycles)} cycles closed, depth ${s.maxDepth}${ip}; ${secs(s.elapsedMs)} s, ${n(Math.round(rate))} states/s` +
+  const ip = r.interleavings ? `; ${n(r.interleavings.paths)} interleavings in the explored graph${r.interleavings.cyclic ? ' (+ cycles)' : ''}` : '';
+  const handed = s.handedOver !== undefined ? `, ${n(s.handedOver)} sub-trees handed over` : '';
+  return `Run: ${r.workers} worker${r.workers === 1 ? '' : 's'}${r.workersNote ? ` (${r.workersNote})` : ''}${handed}; ${n(s.explored)} expansions, ${n(s.transitions)} transitions${saved}, ${n(s.revisits)} revisits, ` +
+    `${n(s.cycles)} cycles closed, depth ${s.maxDepth}${ip}; ${secs(s.elapsedMs)} s, ${n(Math.round(rate))} states/s` +
     (r.firstViolationMs !== null ? `; first violation after ${secs(r.firstViolationMs)} s` : '');
 }
 
@@ -122,7 +149,9 @@ export function checkJson(r: CheckResult): unknown {
     schema: 'mmsim-check', version: CHECK_SCHEMA_VERSION, hash: scenarioHash(r.file),
     scenario: r.scenario, file: r.file, kernel: r.kernel, release: r.release, mode: r.mode, reduction: r.reduction,
     complete: r.complete, stopped: r.stopped, ...(r.seed !== undefined ? { seed: r.seed } : {}),
-    stats: r.stats, interleavings: r.interleavings, firstViolationMs: r.firstViolationMs,
+    stats: stableStats(r), interleavings: interleavingsShown(r) ? r.interleavings!.paths : null,
+    // what depends on the order of the search, the workers or the machine
+    run: { workers: r.workers, workersNote: r.workersNote, ...r.stats, interleavings: r.interleavings, firstViolationMs: r.firstViolationMs },
     outcomes: r.outcomes.map((o) => ({
       key: o.key, kind: o.kind, count: o.count,
       conditions: Object.fromEntries(r.conditions.map((c, i) => [c.name, o.holds[i]])),
@@ -142,6 +171,16 @@ export function checkJson(r: CheckResult): unknown {
     })),
     deadlocks: r.deadlocks, livelocks: r.livelocks, deadlock_schedule: r.deadlockSchedule, livelock_schedule: r.livelockSchedule, ok: r.ok,
   };
+}
+
+/** the figures of --json's `stats`: those that do not depend on the order of the search */
+function stableStats(r: CheckResult): Record<string, number> {
+  if (r.mode === 'random') {
+    const s = r.stats as RandomStats;
+    return { walks: s.walks, distinct: s.distinct };
+  }
+  const s = r.stats as SearchStats;
+  return { distinct: s.distinct, terminal: s.terminal };
 }
 
 /** the progress line on a terminal: states, states/s, depth, frontier */

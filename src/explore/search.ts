@@ -17,11 +17,11 @@
 // - Budgets (states, time, depth) stop the search cleanly; the result says it is incomplete.
 import type { Machine } from '../sched/machine.js';
 import { FingerprintSet, StateHasher } from './hash.js';
-import { Footprint, dependent, readSet, writeSet } from './footprint.js';
+import { type MaskCell, type Reduction, type ReductionFrame, type ReductionName, reductionFor } from './reduction.js';
 
 export interface SearchOptions {
-  /** sleep-set reduction (default true) */
-  reduction?: boolean;
+  /** the reduction (reduction.ts): 'sleep' (sleep sets, the default) or 'none'; false means 'none' */
+  reduction?: boolean | ReductionName;
   /** stop after this many distinct states */
   maxStates?: number;
   /** stop after this many seconds */
@@ -31,8 +31,8 @@ export interface SearchOptions {
   /** called at least every progressEveryMs (default 1000) while the search runs */
   onProgress?: (p: Progress) => void;
   progressEveryMs?: number;
-  /** a terminal state (no thread can run); `id` is its state id */
-  onTerminal?: (m: Machine, id: number, depth: number) => void;
+  /** a terminal state (no thread can run); `id` is its state id, (hi, lo) its fingerprint */
+  onTerminal?: (m: Machine, id: number, depth: number, hi: number, lo: number) => void;
   /** a cycle closed by the step from the top of the stack */
   onCycle?: (c: CycleInfo) => void;
   /**
@@ -78,12 +78,14 @@ export interface SearchStats {
   cycles: number;
   maxDepth: number;
   elapsedMs: number;
+  /** several workers: sub-trees handed from one worker to another */
+  handedOver?: number;
 }
 
 export interface SearchResult {
   complete: boolean;
-  /** sleep sets were used (asked for, and at most 32 threads) */
-  reduction: boolean;
+  /** the reduction used (sleep sets need at most 32 threads) */
+  reduction: ReductionName;
   /** why the search stopped early, if it did */
   stopped: null | 'max-states' | 'max-time' | 'max-depth';
   stats: SearchStats;
@@ -263,11 +265,6 @@ function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T, n: number):
   return b;
 }
 
-interface Asleep {
-  thread: number;
-  fp: Footprint;
-}
-
 interface Frame {
   m: Machine;
   id: number;
@@ -275,12 +272,8 @@ interface Frame {
   /** steps to try from here, in order */
   todo: number[];
   cursor: number;
-  /** the sleep set: inherited entries, then each explored sibling */
-  sleep: Asleep[];
-  /** how many entries of `sleep` are inherited */
-  inherited: number;
-  /** the threads in `sleep` (bit mask) */
-  sleepMask: number;
+  /** the reduction's part: what is asleep here */
+  red: ReductionFrame;
   /** the step that led here, and whether it completed an operation */
   via: number;
   viaProgress: boolean;
@@ -288,28 +281,34 @@ interface Frame {
   ctrlLo: number;
 }
 
-/**
- * A state on the stack is reached again with sleep set `now` (a cycle): the steps it was expanded with
- * asleep that are not asleep in `now` must be taken from it after all, as for any state reached again
- * with a smaller sleep set; its frame takes them when the search returns to it. Its machine is still
- * intact: a frame with something asleep never steps its own machine in place.
- */
-function wake(f: Frame, now: number, graph: StateGraph): void {
-  const stored = graph.sleep[f.id]!;
-  const missing = (stored & ~now) >>> 0;
-  if (missing === 0) return;
-  graph.sleep[f.id] = (stored & now) >>> 0;
-  const kept: Asleep[] = [];
-  let inherited = 0;
-  for (let i = 0; i < f.sleep.length; i++) {
-    const a = f.sleep[i]!;
-    if (i < f.inherited && ((missing >>> a.thread) & 1) !== 0) continue;
-    if (i < f.inherited) inherited++;
-    kept.push(a);
+/** the stored mask of state `id` in the graph's per-state array */
+class GraphCell implements MaskCell {
+  id = 0;
+  constructor(private graph: StateGraph) {}
+  get(): number {
+    return this.graph.sleep[this.id]!;
   }
-  f.sleep = kept;
-  f.inherited = inherited;
-  f.sleepMask = mask(kept);
+  and(x: number): number {
+    const old = this.graph.sleep[this.id]!;
+    this.graph.sleep[this.id] = (old & x) >>> 0;
+    return old;
+  }
+}
+
+/** a frame with nothing asleep: what a cycle wakes a stack state to */
+const AWAKE = { mask: 0 } as ReductionFrame;
+
+/**
+ * A state on the stack is reached again with nothing asleep (a cycle): the steps it was expanded with
+ * asleep must be taken from it after all, as for any state reached again with a smaller sleep set; its
+ * frame takes them when the search returns to it. Its machine is still intact: a frame with something
+ * asleep never steps its own machine in place.
+ */
+function wake(f: Frame, reduction: Reduction, cell: GraphCell): void {
+  cell.id = f.id;
+  const missing = reduction.revisit(cell, AWAKE);
+  if (missing === 0) return;
+  f.red.wake(missing);
   for (let t = 0; t < 32; t++) {
     if (((missing >>> t) & 1) === 0) continue;
     // taken when the cursor reaches it; if the cursor is past it, at the end
@@ -325,7 +324,7 @@ function wake(f: Frame, now: number, graph: StateGraph): void {
  * popped index is always at the head of its bucket). At most one state per control view is on the
  * stack (a second one would have closed a cycle instead).
  */
-class StackIndex {
+export class StackIndex {
   private head = new Int32Array(1024).fill(-1);
   private next = new Int32Array(256);
   private hi = new Uint32Array(256);
@@ -354,15 +353,9 @@ class StackIndex {
   }
 }
 
-function mask(s: Asleep[]): number {
-  let x = 0;
-  for (const a of s) x |= 1 << a.thread;
-  return x >>> 0;
-}
-
 /** Explore every schedule from `root` (a machine after its setup, untraced). */
 export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
-  const reduction = opts.reduction !== false && root.threads.length <= 32;
+  const reduction = reductionFor(opts.reduction === false ? 'none' : opts.reduction === true || opts.reduction === undefined ? 'sleep' : opts.reduction, root.threads.length);
   const maxStates = opts.maxStates ?? Infinity;
   const maxTimeMs = (opts.maxTime ?? Infinity) * 1000;
   const maxDepth = opts.maxDepth ?? Infinity;
@@ -376,6 +369,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
   };
   const seen = new FingerprintSet(10);
   const graph = new StateGraph();
+  const cell = new GraphCell(graph);
   const h = new StateHasher();
   const stats: SearchStats = {
     distinct: 0, explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, cycles: 0, maxDepth: 0, elapsedMs: 0,
@@ -400,9 +394,9 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
   if (rootEnabled.length === 0) {
     graph.flags[rootId] |= FLAG_TERMINAL;
     stats.terminal++;
-    opts.onTerminal?.(root, rootId, 0);
+    opts.onTerminal?.(root, rootId, 0, h.fullHi(), h.fullLo());
   } else {
-    stack.push({ m: root, id: rootId, depth: 0, todo: rootEnabled, cursor: 0, sleep: [], inherited: 0, sleepMask: 0, via: -1, viaProgress: false, ctrlHi: h.controlHi(), ctrlLo: h.controlLo() });
+    stack.push({ m: root, id: rootId, depth: 0, todo: rootEnabled, cursor: 0, red: reduction.root(), via: -1, viaProgress: false, ctrlHi: h.controlHi(), ctrlLo: h.controlLo() });
     pushCtrl(h.controlHi(), h.controlLo(), 0);
     graph.flags[rootId] |= FLAG_EXPANDED;
     stats.explored++;
@@ -440,24 +434,23 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
       continue;
     }
     const t = f.todo[f.cursor++]!;
-    if (((f.sleepMask >>> t) & 1) !== 0) {
+    const red = f.red;
+    if (((red.mask >>> t) & 1) !== 0) {
       stats.pruned++;
       continue;
     }
-    // a footprint is needed while something sleeps here or siblings are still to come
     const last = f.cursor >= f.todo.length;
-    const needFp = reduction && (f.sleep.length > 0 || !last);
     // (with opts.timing, the clock is read between the parts)
     if (timing) clock = performance.now();
-    const fp = needFp ? readSet(f.m, t) : null;
+    const keep = red.before(f.m, t, last);
     if (timing) lap('footprint');
     // the last step from a state may take the state itself: nothing looks at it afterwards
     // (its clones share copy-on-write parts with it, which stepping it in place respects)
-    const c = last && !fp ? f.m : f.m.clone();
+    const c = last && !keep ? f.m : f.m.clone();
     if (timing) lap('clone');
     const r = stepOnce(c, t);
     if (timing) lap('step');
-    if (fp) writeSet(f.m, c, fp);
+    const childRed = red.after(f.m, c, t);
     if (timing) lap('footprint');
     h.reset();
     c.fingerprint(h);
@@ -467,21 +460,6 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     stats.transitions++;
     const progressed = r !== 'blocked';
 
-    const childSleep: Asleep[] = [];
-    let childMask = 0;
-    if (fp) {
-      const sl = f.sleep;
-      for (let j = 0; j < sl.length; j++) {
-        const a = sl[j]!;
-        if (!dependent(a.fp, fp)) {
-          childSleep.push(a);
-          childMask |= 1 << a.thread;
-        }
-      }
-      childMask >>>= 0;
-      sl.push({ thread: t, fp });
-      f.sleepMask = (f.sleepMask | (1 << t)) >>> 0;
-    }
     const depth = f.depth + 1;
     let id = seen.get(fullHi, fullLo);
     const fresh = id < 0;
@@ -501,7 +479,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
       // The state on the stack was expanded with sleeping steps that are awake here: as for any state
       // reached again with a smaller sleep set, those steps must be taken from it after all (its
       // frame takes them when the search returns to it).
-      if (reduction) for (let j = si; j < stack.length; j++) wake(stack[j]!, 0, graph);
+      for (let j = si; j < stack.length; j++) wake(stack[j]!, reduction, cell);
       if (opts.onCycle) {
         const loop: number[] = [], loopProgress: boolean[] = [];
         for (let j = si + 1; j < stack.length; j++) {
@@ -523,7 +501,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
       if (en.length === 0) {
         graph.flags[id] |= FLAG_TERMINAL;
         stats.terminal++;
-        opts.onTerminal?.(c, id, depth);
+        opts.onTerminal?.(c, id, depth, fullHi, fullLo);
         continue;
       }
       if (depth >= maxDepth) {
@@ -531,7 +509,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
         graph.flags[id] |= FLAG_CUT;
         continue;
       }
-      graph.sleep[id] = childMask;
+      graph.sleep[id] = reduction.stored(childRed);
       todo = en;
     } else {
       stats.revisits++;
@@ -539,15 +517,13 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
       if (maxDepth !== Infinity && depth < graph.depth[id]! && depth < maxDepth) {
         // reached sooner than before: what was cut below the old depth may now be in reach
         graph.depth[id] = depth;
-        graph.sleep[id] = childMask;
+        graph.sleep[id] = reduction.stored(childRed);
         graph.flags[id]! &= ~FLAG_CUT;
         todo = enabledThreads(c);
-      } else if (reduction && (graph.flags[id]! & FLAG_EXPANDED) !== 0) {
-        const stored = graph.sleep[id]!;
-        const now = childMask;
-        const missing = (stored & ~now) >>> 0;
+      } else if ((graph.flags[id]! & FLAG_EXPANDED) !== 0) {
+        cell.id = id;
+        const missing = reduction.revisit(cell, childRed);
         if (missing === 0) continue;
-        graph.sleep[id] = (stored & now) >>> 0;
         todo = enabledThreads(c).filter((x) => (missing >>> x) & 1);
         if (todo.length === 0) continue;
         stats.reexpanded++;
@@ -555,12 +531,12 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     }
     graph.flags[id] |= FLAG_EXPANDED;
     stats.explored++;
-    stack.push({ m: c, id, depth, todo, cursor: 0, sleep: childSleep, inherited: childSleep.length, sleepMask: childMask, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
+    stack.push({ m: c, id, depth, todo, cursor: 0, red: childRed, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
     pushCtrl(ctrlHi, ctrlLo, stack.length - 1);
   }
   stats.elapsedMs = performance.now() - t0;
   if (timing) timing.total += stats.elapsedMs;
   if (!stopped && depthCut) stopped = 'max-depth';
   if (opts.onProgress) progress(performance.now());
-  return { complete: stopped === null, reduction, stopped, stats, graph };
+  return { complete: stopped === null, reduction: reduction.name, stopped, stats, graph };
 }

@@ -1,0 +1,317 @@
+// One worker of a parallel `mmsim check` (parallel.ts): it rebuilds the machine from the scenario's
+// text and the kernel spec (load, setup, untraced), then explores the sub-trees the main thread hands
+// it, as paths from the root (thread indices) that it replays. The visited set is the shared table
+// (shared-table.ts); the reduction is reduction.ts's, as in search.ts. While it explores, it gives the
+// shallowest untried steps of its stack to an idle worker when one asks (CTL.hungry).
+//
+// The depth-first loop is search.ts's, minus what needs one worker: the depth bound and the cycle
+// proviso. A step back to a state on this worker's path from the root (the replayed prefix and the
+// stack, by control view) closes a cycle: the worker stops every worker (STOP_CYCLE) and the main
+// thread searches again with one (docs/check.md, "Several workers").
+import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { loadScenario } from '../scenario/load.js';
+import type { KernelSpec } from '../kernel/kernel.js';
+import { PATCH_LIST } from '../profiles/patches.js';
+import type { Machine } from '../sched/machine.js';
+import { StateHasher } from './hash.js';
+import { StackIndex, enabledThreads, stepOnce } from './search.js';
+import { checkRoot } from './check.js';
+import { OutcomeRecorder } from './outcomes.js';
+import { REDUCTIONS, type MaskCell, type ReductionFrame, type ReductionName } from './reduction.js';
+import { CTL, ID_BLOCK, SharedTable, STOP_CYCLE, STOP_ERROR, STOP_MAX_STATES, STOP_MAX_TIME } from './shared-table.js';
+
+export interface SpecData {
+  name: string;
+  profile: string;
+  release: string;
+  patches: number[];
+  config: KernelSpec['config'];
+}
+
+export interface WorkerInit {
+  index: number;
+  file: string;
+  source: string;
+  spec: SpecData;
+  reduction: ReductionName;
+  debug: boolean;
+  ctl: SharedArrayBuffer;
+  table: SharedArrayBuffer;
+  port: MessagePort;
+  maxStates: number;
+  /** epoch ms after which the search stops */
+  deadline: number;
+}
+
+/** a sub-tree: the state reached by `path` from the root (its id), and the steps to take from it */
+export interface WorkItem {
+  type: 'item';
+  path: number[];
+  steps: number[];
+  id: number;
+}
+
+export interface WorkerStats {
+  /** states this worker stored first */
+  distinct: number;
+  explored: number;
+  transitions: number;
+  pruned: number;
+  revisits: number;
+  reexpanded: number;
+  terminal: number;
+  maxDepth: number;
+  donated: number;
+}
+
+export function specFromData(d: SpecData): KernelSpec {
+  return { name: d.name, profile: d.profile, release: d.release, patches: new Set(d.patches.map((i) => PATCH_LIST[i]!)), config: d.config };
+}
+
+export function specToData(s: KernelSpec): SpecData {
+  return { name: s.name, profile: s.profile, release: s.release, patches: [...s.patches].map((p) => p.index), config: s.config };
+}
+
+interface Frame {
+  m: Machine;
+  id: number;
+  depth: number;
+  todo: number[];
+  cursor: number;
+  red: ReductionFrame;
+  via: number;
+}
+
+function run(init: WorkerInit): void {
+  const ctl = new Int32Array(init.ctl);
+  const port = init.port;
+  const mailIdx = CTL.mail + CTL.stride * init.index;
+  const transIdx = CTL.transitions + CTL.stride * init.index;
+  let table = new SharedTable(init.table, ctl, { next: 0, end: 0, size: Number.isFinite(init.maxStates) ? 1 : ID_BLOCK });
+  const post = (msg: unknown, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer ?? []);
+  const wait = (): { type: string; [k: string]: unknown } => {
+    for (;;) {
+      const v = Atomics.load(ctl, mailIdx);
+      const r = receiveMessageOnPort(port);
+      if (r) return r.message as { type: string };
+      Atomics.wait(ctl, mailIdx, v);
+    }
+  };
+
+  const sc = loadScenario(init.file, init.source);
+  const spec = specFromData(init.spec);
+  const root = checkRoot(sc, spec, init.debug);
+  const reduction = REDUCTIONS[init.reduction];
+  const rec = new OutcomeRecorder(sc, spec);
+  const h = new StateHasher();
+  const stats: WorkerStats = { distinct: 0, explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, maxDepth: 0, donated: 0 };
+  // explored edges (from id, to id), in chunks: no copy when they grow, and handed over without one
+  const EDGE_CHUNK = 1 << 20;
+  const chunks: Int32Array[] = [];
+  let edges = new Int32Array(1 << 12);
+  let nEdges = 0;
+  const addEdge = (from: number, to: number) => {
+    if (nEdges === edges.length) {
+      if (edges.length < EDGE_CHUNK) {
+        const e = new Int32Array(edges.length * 4);
+        e.set(edges);
+        edges = e;
+      } else {
+        chunks.push(edges);
+        edges = new Int32Array(EDGE_CHUNK);
+        nEdges = 0;
+      }
+    }
+    edges[nEdges++] = from;
+    edges[nEdges++] = to;
+  };
+  const cell: MaskCell & { slot: number } = {
+    slot: 0,
+    get() {
+      return table.maskAt(this.slot);
+    },
+    and(x: number) {
+      return table.andMask(this.slot, x);
+    },
+  };
+
+  /** a safe point: no insertion under way. Stop, or wait while the main thread grows the table. */
+  const safePoint = (): boolean => {
+    if (Atomics.load(ctl, CTL.grow) !== 0) {
+      post({ type: 'paused' });
+      for (;;) {
+        const msg = wait();
+        if (msg.type === 'table') {
+          table = new SharedTable(msg.buffer as SharedArrayBuffer, ctl, table.ids);
+          break;
+        }
+        throw new Error(`worker ${init.index}: unexpected message '${msg.type}' while paused`);
+      }
+    }
+    return Atomics.load(ctl, CTL.stop) === 0;
+  };
+
+  const stop = (why: number) => {
+    Atomics.compareExchange(ctl, CTL.stop, 0, why);
+  };
+
+  const explore = (item: WorkItem) => {
+    const onStack = new StackIndex();
+    // replay the path from the root, indexing the control view of every state on it
+    const m = root.clone();
+    h.reset();
+    m.fingerprint(h);
+    onStack.push(h.controlHi(), h.controlLo(), 0);
+    for (let i = 0; i < item.path.length; i++) {
+      stepOnce(m, item.path[i]!);
+      h.reset();
+      m.fingerprint(h);
+      onStack.push(h.controlHi(), h.controlLo(), i + 1);
+    }
+    const base = item.path.length;
+    const stack: Frame[] = [{ m, id: item.id, depth: base, todo: item.steps, cursor: 0, red: reduction.root(), via: item.path[base - 1] ?? -1 }];
+    stats.explored++;
+    let tick = 0;
+    while (stack.length) {
+      if ((ctl[CTL.grow]! | ctl[CTL.stop]!) !== 0 && !safePoint()) return;
+      if ((++tick & 15) === 0) {
+        if (Atomics.load(ctl, CTL.hungry) > 0) donate(item.path, stack);
+        if ((tick & 1023) === 0) {
+          Atomics.store(ctl, transIdx, stats.transitions);
+          if (Date.now() > init.deadline) {
+            stop(STOP_MAX_TIME);
+            return;
+          }
+        }
+      }
+      const f = stack[stack.length - 1]!;
+      if (f.cursor >= f.todo.length) {
+        stack.pop();
+        onStack.pop(base + stack.length);
+        continue;
+      }
+      const t = f.todo[f.cursor++]!;
+      const red = f.red;
+      if (((red.mask >>> t) & 1) !== 0) {
+        stats.pruned++;
+        continue;
+      }
+      const last = f.cursor >= f.todo.length;
+      const keep = red.before(f.m, t, last);
+      const c = last && !keep ? f.m : f.m.clone();
+      stepOnce(c, t);
+      const childRed = red.after(f.m, c, t);
+      h.reset();
+      c.fingerprint(h);
+      const fullHi = h.fullHi(), fullLo = h.fullLo();
+      const ctrlHi = h.controlHi(), ctrlLo = h.controlLo();
+      stats.transitions++;
+      const id = table.insert(fullHi, fullLo, reduction.stored(childRed));
+      const fresh = table.fresh;
+      const slot = table.slot;
+      addEdge(f.id, id);
+      if (onStack.find(ctrlHi, ctrlLo) >= 0) {
+        stop(STOP_CYCLE);
+        return;
+      }
+      const depth = f.depth + 1;
+      let todo: number[];
+      if (fresh) {
+        stats.distinct++;
+        if (ctl[CTL.nextId]! >= init.maxStates) stop(STOP_MAX_STATES);
+        if (depth > stats.maxDepth) stats.maxDepth = depth;
+        const en = enabledThreads(c);
+        if (en.length === 0) {
+          stats.terminal++;
+          rec.terminal(c, id, depth, fullHi, fullLo);
+          continue;
+        }
+        todo = en;
+      } else {
+        stats.revisits++;
+        cell.slot = slot;
+        const missing = reduction.revisit(cell, childRed);
+        if (missing === 0) continue;
+        todo = enabledThreads(c).filter((x) => (missing >>> x) & 1);
+        if (todo.length === 0) continue;
+        stats.reexpanded++;
+      }
+      stats.explored++;
+      stack.push({ m: c, id, depth, todo, cursor: 0, red: childRed, via: t });
+      onStack.push(ctrlHi, ctrlLo, base + stack.length - 1);
+    }
+  };
+
+  /**
+   * An idle worker asks for work: hand it the untried steps of the shallowest frame that has some (the
+   * largest sub-trees), keeping at least one step for this worker.
+   */
+  const donate = (prefix: number[], stack: Frame[]) => {
+    for (let k = 0; k < stack.length; k++) {
+      const f = stack[k]!;
+      let left = 0;
+      for (let j = f.cursor; j < f.todo.length; j++) if (((f.red.mask >>> f.todo[j]!) & 1) === 0) left++;
+      if (left === 0) continue;
+      const rest: number[] = [];
+      for (let j = f.cursor; j < f.todo.length; j++) if (((f.red.mask >>> f.todo[j]!) & 1) === 0) rest.push(f.todo[j]!);
+      const top = k === stack.length - 1;
+      if (top && rest.length < 2) return;
+      const give = top ? rest.slice(rest.length >> 1) : rest;
+      // claim one request
+      let v = Atomics.load(ctl, CTL.hungry);
+      for (;;) {
+        if (v <= 0) return;
+        const was = Atomics.compareExchange(ctl, CTL.hungry, v, v - 1);
+        if (was === v) break;
+        v = was;
+      }
+      const given = new Set(give);
+      f.todo = [...f.todo.slice(0, f.cursor), ...f.todo.slice(f.cursor).filter((x) => !given.has(x))];
+      const path = prefix.slice();
+      for (let j = 1; j <= k; j++) path.push(stack[j]!.via);
+      stats.donated++;
+      post({ type: 'item', path, steps: give, id: f.id } satisfies WorkItem);
+      return;
+    }
+  };
+
+  for (;;) {
+    const msg = wait();
+    if (msg.type === 'table') {
+      table = new SharedTable(msg.buffer as SharedArrayBuffer, ctl, table.ids);
+      continue;
+    }
+    if (msg.type === 'finish') break;
+    if (msg.type === 'item') {
+      try {
+        if (Atomics.load(ctl, CTL.stop) === 0) explore(msg as unknown as WorkItem);
+      } catch (e) {
+        Atomics.compareExchange(ctl, CTL.stop, 0, STOP_ERROR);
+        post({ type: 'error', message: (e as Error).message, stack: (e as Error).stack });
+      }
+      Atomics.store(ctl, transIdx, stats.transitions);
+      post({ type: 'idle' });
+    }
+  }
+  const out = [...chunks, edges.subarray(0, nEdges)];
+  // observations as the main thread would print them: a structured clone keeps data, not methods (toJSON)
+  for (const o of rec.groups.values()) o.observation = plain(o.observation) as typeof o.observation;
+  post({
+    type: 'done', stats, groups: rec.groups, firstViolationAt: rec.firstViolationAt, edges: out,
+  }, out.map((e) => e.buffer as ArrayBuffer));
+}
+
+/** x with every object that has a toJSON() replaced by what it returns (bigints kept) */
+function plain(x: unknown): unknown {
+  if (x === null || typeof x !== 'object') return x;
+  const j = (x as { toJSON?: () => unknown }).toJSON;
+  if (typeof j === 'function') return plain(j.call(x));
+  if (Array.isArray(x)) return x.map(plain);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(x)) out[k] = plain(v);
+  return out;
+}
+
+if (parentPort && workerData && (workerData as { mmsimCheckWorker?: boolean }).mmsimCheckWorker) {
+  run(workerData as WorkerInit);
+}
