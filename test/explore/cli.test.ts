@@ -3,21 +3,8 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import { ROOT, LIVE, INDEPENDENT } from './helpers.js';
+import { ROOT, LIVE, INDEPENDENT, mmsim } from './helpers.js';
 
-async function mmsim(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 afterEach(() => vi.restoreAllMocks());
 
 const dir = mkdtempSync(join(tmpdir(), 'mmsim-check-'));

@@ -5,24 +5,11 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { main } from '../../src/cli/main.js';
 import { SharedTable, CTL, ID_BLOCK } from '../../src/explore/shared-table.js';
 import { graphShape } from '../../src/explore/parallel.js';
 import { checkScenario, checkScenarioAsync } from '../../src/explore/check.js';
-import { ROOT, LIVE, INDEPENDENT, UNPROTECT_FIRST, scenario, kernel } from './helpers.js';
+import { ROOT, LIVE, INDEPENDENT, UNPROTECT_FIRST, scenario, kernel, mmsim } from './helpers.js';
 
-async function mmsim(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
-  const e = vi.spyOn(process.stderr, 'write').mockImplementation((s) => ((err += String(s)), true));
-  try {
-    const code = await main(args);
-    return { code, out, err };
-  } finally {
-    o.mockRestore();
-    e.mockRestore();
-  }
-}
 afterEach(() => vi.restoreAllMocks());
 
 const LIVE4 = 'scenarios/check/live-snapshot-4vcpu.yaml';
