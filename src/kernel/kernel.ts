@@ -48,14 +48,14 @@ export class Kernel {
   /** huge_zero_folio, allocated on first use (mm/huge_memory.ts mm_get_huge_zero_folio) */
   get hugeZeroSlot(): number { return this.K.get(K_HUGE_ZERO) - 1; }
   set hugeZeroSlot(slot: number) { this.K.set(K_HUGE_ZERO, slot + 1); }
-  mms: MmStruct[] = [];
-  tasks: Task[] = [];
-  uffds: UserfaultfdCtx[] = [];
+  mms: MmStruct[];
+  tasks: Task[];
+  uffds: UserfaultfdCtx[];
   /** /proc/vmstat (counter cells of st) */
   vmstat: VmStat;
   /** the task whose system call or fault is running */
-  current: Task | null = null;
-  tr: Tracer | null = null;
+  current: Task | null;
+  tr: Tracer | null;
   /** the kernel's own cells: the huge zero folio, the next mm id and pid */
   private readonly K: Segment;
   private get nextMmId(): number { return this.K.get(K_NEXT_MM) + 1; }
@@ -67,19 +67,38 @@ export class Kernel {
   readonly taskSeg: Segment;
   readonly taskStats: Segment;
 
-  constructor(spec: KernelSpec) {
+  /**
+   * A new kernel of this spec, or (`from`) the copy Kernel.clone() makes: one constructor for both, and
+   * no field with an initializer, so the compiler sees every field set on either path.
+   */
+  constructor(spec: KernelSpec, from?: { o: Kernel; st: Store; mms: MmStruct[]; tasks: Task[]; uffds: UserfaultfdCtx[] }) {
     this.spec = spec;
     this.config = spec.config;
-    this.st = new Store(KERNEL_SEGMENTS);
+    const st = (this.st = from ? from.st : new Store(KERNEL_SEGMENTS));
     // a plain run never asks for a fingerprint: the lanes are brought up to date by the first one
-    this.st.hashing = false;
-    this.folios = new FolioStore(this.st, SEG_FOLIO);
-    this.vmstat = new VmStat(this.st.segs[SEG_VMSTAT]!);
-    this.data = new PageData(this.st.segs[SEG_DATA]!);
-    this.K = this.st.segs[SEG_KERNEL]!;
-    this.mmSeg = this.st.segs[SEG_KERNEL + 1]!;
-    this.taskSeg = this.st.segs[SEG_KERNEL + 2]!;
-    this.taskStats = this.st.segs[SEG_KERNEL + 3]!;
+    if (!from) st.hashing = false;
+    this.folios = new FolioStore(st, SEG_FOLIO);
+    this.vmstat = new VmStat(st.segs[SEG_VMSTAT]!);
+    this.data = new PageData(st.segs[SEG_DATA]!);
+    this.K = st.segs[SEG_KERNEL]!;
+    this.mmSeg = st.segs[SEG_KERNEL + 1]!;
+    this.taskSeg = st.segs[SEG_KERNEL + 2]!;
+    this.taskStats = st.segs[SEG_KERNEL + 3]!;
+    this.mms = from ? from.mms : [];
+    this.tasks = from ? from.tasks : [];
+    this.uffds = from ? from.uffds : [];
+    // a copy is not running anything, and is not traced
+    this.current = null;
+    this.tr = null;
+    if (from) {
+      // the profile's derived tables are immutable: shared
+      this.patchBits = from.o.patchBits;
+      this.fp = from.o.fp;
+      this.pgt = from.o.pgt;
+      this.zeroSlot = from.o.zeroSlot;
+      this.zero_pfn = from.o.zero_pfn;
+      return;
+    }
     this.patchBits = new Uint8Array(PATCH_LIST.length);
     for (const p of spec.patches) this.patchBits[p.index] = 1;
     this.fp = fastPathBits((p) => this.has(p));
@@ -113,8 +132,7 @@ export class Kernel {
       const t = tasks0[i]!;
       tasks[i] = t.dup(mms[mms0.indexOf(t.mm)] ?? t.mm, taskSeg, taskStats);
     }
-    // not `new Kernel()`: its initializers would build a FolioStore and PageData only to drop them
-    const c = new KernelCopy(this, st, mms, tasks, uffds);
+    const c = new Kernel(this.spec, { o: this, st, mms, tasks, uffds });
     // a sleeping fault's queue entry is referenced by its task and (until woken) by a uffd queue
     let olds: Uwq[] | null = null, news: Uwq[] | null = null;
     const uwq = (u: Uwq): Uwq => {
@@ -220,31 +238,6 @@ export class Kernel {
   }
 }
 
-/** the constructor of Kernel clones: every field in one go (see Kernel.clone) */
-const KernelCopy = function (this: Record<string, unknown>, o: Kernel, st: Store, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) {
-  const x = o as unknown as Record<string, unknown>;
-  this.spec = o.spec;
-  this.config = o.config;
-  this.patchBits = x.patchBits;
-  this.fp = o.fp;
-  this.pgt = o.pgt;
-  this.st = st;
-  this.folios = new FolioStore(st, SEG_FOLIO);
-  this.data = new PageData(st.segs[SEG_DATA]!);
-  this.zero_pfn = o.zero_pfn;
-  this.zeroSlot = o.zeroSlot;
-  this.mms = mms;
-  this.tasks = tasks;
-  this.uffds = uffds;
-  this.vmstat = new VmStat(st.segs[SEG_VMSTAT]!);
-  this.current = null;
-  this.tr = null;
-  this.K = st.segs[SEG_KERNEL]!;
-  this.mmSeg = st.segs[SEG_KERNEL + 1]!;
-  this.taskSeg = st.segs[SEG_KERNEL + 2]!;
-  this.taskStats = st.segs[SEG_KERNEL + 3]!;
-} as unknown as new (o: Kernel, st: Store, mms: MmStruct[], tasks: Task[], uffds: UserfaultfdCtx[]) => Kernel;
-KernelCopy.prototype = Kernel.prototype;
 
 const NO_UFFDS: UserfaultfdCtx[] = [];
 

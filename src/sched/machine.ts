@@ -81,58 +81,118 @@ export class Machine {
   readonly k: Kernel;
   readonly threads: ThreadState[];
   readonly setup: ThreadState;
-  readonly procs = new Map<string, Process>();
-  readonly vars = new Map<string, VarValue>();
+  readonly procs: Map<string, Process>;
+  readonly vars: Map<string, VarValue>;
   /**
    * Every operation's record, and the schedule taken (thread names), in order. The explorer clones a
    * machine for every step it tries: a clone shares these as persistent lists (newest first) with
    * its original; the arrays are made when someone asks for them (`records`, `taken`).
    */
-  private recList: Cons<OpRecord> | null = null;
-  private recArr: OpRecord[] | null = [];
-  private takenList: Cons<string> | null = null;
-  private takenArr: string[] | null = [];
+  private recList: Cons<OpRecord> | null;
+  private recArr: OpRecord[] | null;
+  private takenList: Cons<string> | null;
+  private takenArr: string[] | null;
   /**
    * A machine without history (`history: false`, an untraced run) keeps neither: only the last record
    * of each operation id, in the order the ids first ran, and the schedule as text (runs and repeated
    * blocks, schedule.ts), so that its memory does not grow with the steps it takes. It is not cloned.
    */
-  private lastById: Map<string, OpRecord> | null = null;
-  private sched: ScheduleText | null = null;
+  private lastById: Map<string, OpRecord> | null;
+  private sched: ScheduleText | null;
   /**
    * The last record of each thread operation (a loop thread runs an op many times), by op index
    * (opIndexOf); setup ops are in `records` only. Shared with a clone until changed (bit 1). The
    * unordered sum of their hashes is kept up to date (lastSumA/B) for fingerprints.
    */
-  private lastRec: (OpRecord | undefined)[] = [];
+  private lastRec: (OpRecord | undefined)[];
   /** the hash of each of them (two lanes per index), copied on write with lastRec */
-  private lastRecH: number[] = [];
-  private lastSumA = 0;
-  private lastSumB = 0;
+  private lastRecH: number[];
+  private lastSumA: number;
+  private lastSumB: number;
   /**
    * lastRecH/lastSum are kept up to date only once a fingerprint has been asked for (exploration);
    * a single run never hashes its records. lastHashOk is false while they lag behind lastRec.
    */
-  private hashLast = false;
-  private lastHashOk = true;
+  private hashLast: boolean;
+  private lastHashOk: boolean;
   /** data_at checks: "buffer@checkpoint" -> what the copies into the buffer looked like */
-  copies = new Map<string, CopyCheck>();
+  copies: Map<string, CopyCheck>;
   /** lastRec, copies and snapshots are shared with a clone until changed (bits 1, 2, 4) */
-  private sharedMaps = 0;
-  snapshots = new Map<string, Snapshot>();
+  private sharedMaps: number;
+  snapshots: Map<string, Snapshot>;
   /** hash of `snapshots` (valid while snapHashOk; snapshots never change once taken) */
-  private snapHashA = 0;
-  private snapHashB = 0;
-  private snapHashOk = false;
-  step = 0;
-  deadlock = false;
+  private snapHashA: number;
+  private snapHashB: number;
+  private snapHashOk: boolean;
+  step: number;
+  deadlock: boolean;
   /**
    * called after every step (setup operations included): `--debug` and the fuzzer check the whole
    * kernel state here (kernel/mm/debug_vm.ts); clones keep it
    */
-  afterStep: ((m: Machine, t: ThreadState) => void) | null = null;
+  afterStep: ((m: Machine, t: ThreadState) => void) | null;
 
-  constructor(readonly sc: CompiledScenario, spec: KernelSpec, opts: { trace?: boolean; history?: boolean; afterStep?: (m: Machine, t: ThreadState) => void } = {}) {
+  /**
+   * A machine for a scenario and kernel (its setup not run yet), or (`from`) the copy clone() makes:
+   * one constructor for both, and no field with an initializer, so the compiler sees every field set
+   * on either path.
+   */
+  constructor(readonly sc: CompiledScenario, spec: KernelSpec, opts: { trace?: boolean; history?: boolean; afterStep?: (m: Machine, t: ThreadState) => void } = {},
+    from?: { o: Machine; k: Kernel; threads: ThreadState[]; setup: ThreadState; procs: Map<string, Process>; vars: Map<string, VarValue> }) {
+    if (from) {
+      const o = from.o;
+      this.k = from.k;
+      this.threads = from.threads;
+      this.setup = from.setup;
+      this.procs = from.procs;
+      this.vars = from.vars;
+      // records and schedule: persistent lists shared with the original (clone() made them)
+      this.recList = o.recList;
+      this.recArr = null;
+      this.takenList = o.takenList;
+      this.takenArr = null;
+      this.lastById = null;
+      this.sched = null;
+      // shared until changed (sharedMaps)
+      this.lastRec = o.lastRec;
+      this.lastRecH = o.lastRecH;
+      this.lastSumA = o.lastSumA;
+      this.lastSumB = o.lastSumB;
+      this.hashLast = o.hashLast;
+      this.lastHashOk = o.lastHashOk;
+      this.copies = o.copies;
+      this.sharedMaps = 7;
+      this.snapshots = o.snapshots;
+      this.snapHashA = o.snapHashA;
+      this.snapHashB = o.snapHashB;
+      this.snapHashOk = o.snapHashOk;
+      this.step = o.step;
+      this.deadlock = o.deadlock;
+      this.afterStep = o.afterStep;
+      return;
+    }
+    this.procs = new Map<string, Process>();
+    this.vars = new Map<string, VarValue>();
+    this.recList = null;
+    this.recArr = [];
+    this.takenList = null;
+    this.takenArr = [];
+    this.lastById = null;
+    this.sched = null;
+    this.lastRec = [];
+    this.lastRecH = [];
+    this.lastSumA = 0;
+    this.lastSumB = 0;
+    this.hashLast = false;
+    this.lastHashOk = true;
+    this.copies = new Map<string, CopyCheck>();
+    this.sharedMaps = 0;
+    this.snapshots = new Map<string, Snapshot>();
+    this.snapHashA = 0;
+    this.snapHashB = 0;
+    this.snapHashOk = false;
+    this.step = 0;
+    this.deadlock = false;
     this.k = new Kernel(spec);
     this.afterStep = opts.afterStep ?? null;
     if (opts.history === false) {
@@ -499,7 +559,7 @@ export class Machine {
       this.takenArr = null;
     }
     this.sharedMaps = 7;
-    return new MachineCopy(this, k, threads, cloneThread(this.setup, k0, k), procs, vars);
+    return new Machine(this.sc, this.k.spec, {}, { o: this, k, threads, setup: cloneThread(this.setup, k0, k), procs, vars });
   }
 
   /**
@@ -579,39 +639,6 @@ export class Machine {
   }
 }
 
-/** the constructor of Machine clones: every field in one go (see Machine.clone) */
-const MachineCopy = function (this: Record<string, unknown>, o: Machine, k: Kernel, threads: ThreadState[], setup: ThreadState,
-  procs: Map<string, Process>, vars: Map<string, VarValue>) {
-  const x = o as unknown as Record<string, unknown>;
-  this.sc = o.sc;
-  this.k = k;
-  this.threads = threads;
-  this.setup = setup;
-  this.procs = procs;
-  this.vars = vars;
-  this.recList = x.recList;
-  this.recArr = null;
-  this.takenList = x.takenList;
-  this.takenArr = null;
-  this.lastById = null;
-  this.sched = null;
-  this.lastRec = x.lastRec;
-  this.lastRecH = x.lastRecH;
-  this.lastSumA = x.lastSumA;
-  this.lastSumB = x.lastSumB;
-  this.hashLast = x.hashLast;
-  this.lastHashOk = x.lastHashOk;
-  this.copies = o.copies;
-  this.sharedMaps = 7;
-  this.snapshots = o.snapshots;
-  this.snapHashA = x.snapHashA;
-  this.snapHashB = x.snapHashB;
-  this.snapHashOk = x.snapHashOk;
-  this.step = o.step;
-  this.deadlock = o.deadlock;
-  this.afterStep = o.afterStep;
-} as unknown as new (o: Machine, k: Kernel, threads: ThreadState[], setup: ThreadState, procs: Map<string, Process>, vars: Map<string, VarValue>) => Machine;
-MachineCopy.prototype = Machine.prototype;
 
 /** a node of a persistent list (newest first) */
 interface Cons<T> {

@@ -69,20 +69,32 @@ export class Uwq {
 
 let ctxIds = 0;
 export class UserfaultfdCtx {
-  readonly id = ++ctxIds;
+  readonly id: number;
   /** UFFDIO_API done (ctx->state / features initialized) */
-  apiDone = false;
-  features = 0;
-  released = false;
+  apiDone: boolean;
+  features: number;
+  released: boolean;
   /** fault_pending_wqh: messages not read yet */
-  pending: Uwq[] = [];
+  pending: Uwq[];
   /** fault_wqh: messages read, faults still waiting */
-  waiting: Uwq[] = [];
-  constructor(readonly mm: MmStruct, readonly nonblock: boolean, readonly userModeOnly: boolean, readonly name: string) {}
+  waiting: Uwq[];
+
+  /**
+   * A new context, or (`from`) the copy of one over a cloned mm, same id, queues empty (Kernel.clone
+   * fills them with cloned entries): no field with an initializer, so the compiler sees each one set.
+   */
+  constructor(readonly mm: MmStruct, readonly nonblock: boolean, readonly userModeOnly: boolean, readonly name: string, from?: UserfaultfdCtx) {
+    this.id = from ? from.id : ++ctxIds;
+    this.apiDone = from ? from.apiDone : false;
+    this.features = from ? from.features : 0;
+    this.released = from ? from.released : false;
+    this.pending = [];
+    this.waiting = [];
+  }
 
   /** the same context (same id) over a cloned mm; Kernel.clone fills the queues with cloned entries */
   clone(mm: MmStruct): UserfaultfdCtx {
-    return new UserfaultfdCtxCopy(this, mm);
+    return new UserfaultfdCtx(mm, this.nonblock, this.userModeOnly, this.name, this);
   }
 
   /** Fingerprint (explorer): flags and both queues, in order */
@@ -100,20 +112,6 @@ export class UserfaultfdCtx {
   }
 }
 
-/** the constructor of UserfaultfdCtx clones (same id, empty queues): every field in one go */
-const UserfaultfdCtxCopy = function (this: Record<string, unknown>, o: UserfaultfdCtx, mm: MmStruct) {
-  this.id = o.id;
-  this.apiDone = o.apiDone;
-  this.features = o.features;
-  this.released = o.released;
-  this.pending = [];
-  this.waiting = [];
-  this.mm = mm;
-  this.nonblock = o.nonblock;
-  this.userModeOnly = o.userModeOnly;
-  this.name = o.name;
-} as unknown as new (o: UserfaultfdCtx, mm: MmStruct) => UserfaultfdCtx;
-UserfaultfdCtxCopy.prototype = UserfaultfdCtx.prototype;
 
 // ---- VMA predicates (include/linux/userfaultfd_k.h) ------------------------------------------
 export function userfaultfd_missing(vma: VmArea): boolean {
