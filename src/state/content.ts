@@ -68,6 +68,8 @@ const SPARSE_MAX = 64;
  * (memset of a page), or 4 KiB. `h1`, `h2`: the hash lanes; `nz`: the non-zero bytes.
  */
 export class PageContent {
+  /** its id as a cell value once it has one (contentId); 0 before */
+  id = 0;
   private constructor(
     readonly h1: number,
     readonly h2: number,
@@ -372,22 +374,23 @@ const ids = new WeakMap<PageContent, number>();
 /** the id of a content (null: 0) */
 export function contentId(c: PageContent | null): number {
   if (c === null) return 0;
+  if (c.id !== 0) return c.id;
   let id = ids.get(c);
-  if (id !== undefined) return id;
+  if (id !== undefined) return (c.id = id);
   let bucket = byHash.get(c.h1);
   if (bucket === undefined) byHash.set(c.h1, (bucket = []));
   for (const o of bucket) {
     if (PageContent.equal(o, c)) {
       id = ids.get(o)!;
       ids.set(c, id);
-      return id;
+      return (c.id = id);
     }
   }
   bucket.push(c);
   id = byId.length;
   byId.push(c);
   ids.set(c, id);
-  return id;
+  return (c.id = id);
 }
 
 /** the content of an id (0: null) */

@@ -135,7 +135,18 @@ export class Store {
   }
 }
 
-type Leaf = Int32Array;
+/**
+ * A leaf: 64 cells and the owner's epoch, as a plain array of small integers (V8 keeps int32 values
+ * unboxed in it, and allocates it in the young generation: a typed array of this size would get a
+ * backing store of its own, which costs far more to allocate and to collect).
+ */
+export type Leaf = number[];
+function newLeaf(epoch: number): Leaf {
+  const l: number[] = [];
+  for (let j = 0; j < LEAF; j++) l.push(0);
+  l.push(epoch);
+  return l;
+}
 /** a node of the upper levels: NODE children, and its owner's epoch at index NODE */
 type Node<T> = (T | number | undefined)[];
 
@@ -215,12 +226,19 @@ export class Segment {
     }
   }
 
+  /** the leaf looked up last, and its index (i >>> 6): most accesses stay within one leaf */
+  private cT = -1;
+  private cLeaf: Leaf | undefined = undefined;
+
   private leafAt(i: number): Leaf | undefined {
+    const t = i >>> LEAF_SHIFT;
+    if (t === this.cT) return this.cLeaf;
     const top = this.roots[i >>> TOP_SHIFT];
-    if (top === undefined) return undefined;
-    const mid = top[(i >>> MID_SHIFT) & NODE_MASK] as Node<Leaf> | undefined;
-    if (mid === undefined) return undefined;
-    return mid[(i >>> LEAF_SHIFT) & NODE_MASK] as Leaf | undefined;
+    const mid = top === undefined ? undefined : top[(i >>> MID_SHIFT) & NODE_MASK] as Node<Leaf> | undefined;
+    const leaf = mid === undefined ? undefined : mid[(i >>> LEAF_SHIFT) & NODE_MASK] as Leaf | undefined;
+    this.cT = t;
+    this.cLeaf = leaf;
+    return leaf;
   }
 
   get(i: number): number {
@@ -259,12 +277,13 @@ export class Segment {
     const l = (i >>> LEAF_SHIFT) & NODE_MASK;
     let leaf = mid[l] as Leaf | undefined;
     if (leaf === undefined) {
-      mid[l] = leaf = new Int32Array(LEAF + 1);
-      leaf[OWNER] = epoch;
+      mid[l] = leaf = newLeaf(epoch);
     } else if (leaf[OWNER] !== epoch) {
       mid[l] = leaf = leaf.slice();
       leaf[OWNER] = epoch;
     }
+    this.cT = i >>> LEAF_SHIFT;
+    this.cLeaf = leaf;
     return leaf;
   }
 

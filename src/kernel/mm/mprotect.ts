@@ -1,4 +1,5 @@
 // change_protection and mprotect (mm/mprotect.c @v4.19, @v6.1, @v6.6, @v6.18).
+import type { Leaf } from '../../state/store.js';
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import {
@@ -279,7 +280,7 @@ function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number,
   const wantSlot = writable !== 0 && shared === 0 ? 1 : 0;
   let sect = -1, kind = 0;
   // the entries' words a leaf of cells at a time (t.words), written back through t.setRaw
-  let words: Int32Array | undefined, wordsKey = -1, owned = false;
+  let words: Leaf | undefined, wordsKey = -1, owned = false;
   const recording = t.recording, watched = t.watched;
   for (; i < iEnd; i++) {
     if (recording) t.noteRead(i);

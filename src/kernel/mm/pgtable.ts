@@ -4,7 +4,7 @@
 import type { Kernel } from '../kernel.js';
 import type { MmStruct } from '../include/mm_types.js';
 import { Pte, entryPfn } from '../arch/x86/include/pte.js';
-import type { Segment, SegmentSpec } from '../../state/store.js';
+import type { Leaf, Segment, SegmentSpec } from '../../state/store.js';
 import { _PAGE_PRESENT, _PAGE_PSE, _PAGE_TABLE, PAGE_SHIFT, PMD_SHIFT, PUD_SHIFT, PGDIR_SHIFT } from '../arch/x86/include/pgtable_types.js';
 import { PG_table } from './folio.js';
 
@@ -87,14 +87,14 @@ export class PageTable {
    * reads are not reported to a recorder: a bulk reader calls noteRead for each entry when `recording`.
    */
   wordIndex(i: number): number { return this.slot * TABLE + 2 * i; }
-  words(i: number): Int32Array | undefined {
+  words(i: number): Leaf | undefined {
     return this.E.leafR(this.slot * TABLE + 2 * i);
   }
   /**
    * Bulk writes of present entries into present ones (the count of entries stays): the leaf holding
    * entry i, this state's own; after writing its two words, call wrote() when `watched`.
    */
-  wordsW(i: number): Int32Array {
+  wordsW(i: number): Leaf {
     return this.E.leafW(this.slot * TABLE + 2 * i);
   }
   get watched(): boolean { return this.E.watched; }
