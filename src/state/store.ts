@@ -135,18 +135,31 @@ export class Store {
   }
 }
 
-/**
- * A leaf: 64 cells and the owner's epoch, as a plain array of small integers (V8 keeps int32 values
- * unboxed in it, and allocates it in the young generation: a typed array of this size would get a
- * backing store of its own, which costs far more to allocate and to collect).
- */
-export type Leaf = number[];
-function newLeaf(epoch: number): Leaf {
-  const l: number[] = [];
-  for (let j = 0; j < LEAF; j++) l.push(0);
-  l.push(epoch);
+/** a leaf: 64 cells, and the owner's epoch in its 65th */
+export type Leaf = Int32Array;
+
+// A typed array of 65 cells gets a backing store of its own, which costs far more to allocate than the
+// array; a plain run (a store that does not hash: no copies, so no leaf ever dies) takes its new leaves
+// from slabs of 64 KiB instead. A store that is copied allocates each leaf on its own, so that a leaf
+// freed with a state frees its memory.
+const SLAB_BYTES = 65536;
+const LEAF_BYTES = (LEAF + 1) * 4;
+let slab: ArrayBuffer | null = null;
+let slabOff = SLAB_BYTES;
+function newLeaf(epoch: number, pooled: boolean): Leaf {
+  let l: Leaf;
+  if (pooled) {
+    if (slabOff + LEAF_BYTES > SLAB_BYTES) {
+      slab = new ArrayBuffer(SLAB_BYTES);
+      slabOff = 0;
+    }
+    l = new Int32Array(slab!, slabOff, LEAF + 1);
+    slabOff += LEAF_BYTES;
+  } else l = new Int32Array(LEAF + 1);
+  l[OWNER] = epoch;
   return l;
 }
+
 /** a node of the upper levels: NODE children, and its owner's epoch at index NODE */
 type Node<T> = (T | number | undefined)[];
 
@@ -277,7 +290,7 @@ export class Segment {
     const l = (i >>> LEAF_SHIFT) & NODE_MASK;
     let leaf = mid[l] as Leaf | undefined;
     if (leaf === undefined) {
-      mid[l] = leaf = newLeaf(epoch);
+      mid[l] = leaf = newLeaf(epoch, !this.store.hashing);
     } else if (leaf[OWNER] !== epoch) {
       mid[l] = leaf = leaf.slice();
       leaf[OWNER] = epoch;

@@ -87,7 +87,7 @@ describe('Store', () => {
     expect(b.stats().leaves).toBe(10);
     b.segs[0]!.set(70, -1);
     const leaves = (st: Store) => {
-      const out: unknown[] = [];
+      const out: Int32Array[] = [];
       st.segs[0]!.forEachLeaf((_, l) => out.push(l));
       return out;
     };
