@@ -97,7 +97,9 @@ export class Machine {
    * of each operation id, in the order the ids first ran, and the schedule as text (runs and repeated
    * blocks, schedule.ts), so that its memory does not grow with the steps it takes. It is not cloned.
    */
-  private lastById: Map<string, OpRecord> | null;
+  private setupById: Map<string, OpRecord> | null;
+  /** without history: the thread operations (by op index) in the order they first ran */
+  private runOrder: number[] | null;
   private sched: ScheduleText | null;
   /**
    * The last record of each thread operation (a loop thread runs an op many times), by op index
@@ -151,7 +153,8 @@ export class Machine {
       this.recArr = null;
       this.takenList = o.takenList;
       this.takenArr = null;
-      this.lastById = null;
+      this.setupById = null;
+      this.runOrder = null;
       this.sched = null;
       // shared until changed (sharedMaps)
       this.lastRec = o.lastRec;
@@ -177,7 +180,8 @@ export class Machine {
     this.recArr = [];
     this.takenList = null;
     this.takenArr = [];
-    this.lastById = null;
+    this.setupById = null;
+    this.runOrder = null;
     this.sched = null;
     this.lastRec = [];
     this.lastRecH = [];
@@ -198,7 +202,8 @@ export class Machine {
     if (opts.history === false) {
       this.recArr = null;
       this.takenArr = null;
-      this.lastById = new Map();
+      this.setupById = new Map();
+      this.runOrder = [];
       this.sched = new ScheduleText();
     }
     if (opts.trace !== false) this.k.tr = new Tracer();
@@ -410,7 +415,7 @@ export class Machine {
    * operation ids and the schedule's non-repeating thread switches.
    */
   historySize(): { records: number; schedule: number } {
-    if (this.sched !== null) return { records: this.lastById!.size, schedule: this.sched.size };
+    if (this.sched !== null) return { records: this.setupById!.size + this.runOrder!.length, schedule: this.sched.size };
     let records = this.recArr?.length ?? 0, schedule = this.takenArr?.length ?? 0;
     for (let l = this.recList; l !== null; l = l.next) records++;
     for (let l = this.takenList; l !== null; l = l.next) schedule++;
@@ -419,7 +424,12 @@ export class Machine {
 
   /** the last record of each operation id (setup's too), in the order the ids first ran */
   opRecords(): Iterable<OpRecord> {
-    if (this.lastById !== null) return this.lastById.values();
+    if (this.setupById !== null) {
+      // setup runs before every thread: its records first, then each thread operation's last
+      const out = [...this.setupById.values()];
+      for (const i of this.runOrder!) out.push(this.lastRec[i]!);
+      return out;
+    }
     const last = new Map<string, OpRecord>();
     for (const r of this.records) last.set(r.id, r);
     return last.values();
@@ -460,16 +470,19 @@ export class Machine {
   private opBases: Int32Array | null = null;
 
   noteRecord(rec: OpRecord, index?: number): void {
+    const setup = rec.thread === 'setup';
     if (this.recArr !== null) this.recArr.push(rec);
-    else if (this.lastById !== null) this.lastById.set(rec.id, rec);
-    else this.recList = { v: rec, next: this.recList };
-    if (rec.thread === 'setup') return;
+    else if (this.setupById !== null) {
+      if (setup) this.setupById.set(rec.id, rec);
+    } else this.recList = { v: rec, next: this.recList };
+    if (setup) return;
     if (this.sharedMaps & 1) {
       this.lastRec = this.lastRec.slice();
       this.lastRecH = this.lastRecH.slice();
       this.sharedMaps &= ~1;
     }
     const i = index ?? opIndexOf(this.sc, rec.id);
+    if (this.runOrder !== null && this.lastRec[i] === undefined) this.runOrder.push(i);
     if (!this.hashLast) {
       while (this.lastRec.length < i) this.lastRec.push(undefined);
       this.lastRec[i] = rec;
