@@ -406,28 +406,34 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
   const k = m.k;
   const mm = t.task!.mm;
   const write = op.op !== 'read';
-  const addr = userAddr(m, op.addr);
-  if (addr < 0) {
-    // above the user address space (the kernel half, or non-canonical): the CPU faults and the kernel
-    // sends SIGSEGV (do_user_addr_fault / the #GP handler); nothing is read or written
-    return faultOutcome(m, t, { kind: 'signal', sig: SIGSEGV, code: SEGV_MAPERR, addr: 0 }, write) as 'ended';
-  }
-  const len = op.op === 'write' ? op.size : span(m, op, 'len', op.len);
-  if (op.op === 'read' && len > READ_BUFFER_MAX) {
-    throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.len`,
-      `a read of ${len} bytes is more than the model keeps in a buffer (at most ${READ_BUFFER_MAX / 2 ** 20} MiB)`);
-  }
-  // the stored value as little-endian bytes: lo holds bytes 0..3, hi bytes 4..7
-  let lo = 0, hi = 0;
-  if (op.op === 'write') {
-    const n = op.size <= 4 ? numExpr(m, op.value) : NaN;
-    if (n >= 0 && n <= 0xffffffff) lo = n;
-    else {
-      const v = evalExpr(op.value, envOf(m));
-      lo = Number(v & 0xffffffffn);
-      hi = Number((v >> 32n) & 0xffffffffn);
+  // the operands, evaluated when the operation started (a retry after a fault uses the same ones)
+  let ops = t.operands;
+  if (ops === null) {
+    const addr = userAddr(m, op.addr);
+    if (addr < 0) {
+      // above the user address space (the kernel half, or non-canonical): the CPU faults and the kernel
+      // sends SIGSEGV (do_user_addr_fault / the #GP handler); nothing is read or written
+      return faultOutcome(m, t, { kind: 'signal', sig: SIGSEGV, code: SEGV_MAPERR, addr: 0 }, write) as 'ended';
     }
+    const len = op.op === 'write' ? op.size : span(m, op, 'len', op.len);
+    if (op.op === 'read' && len > READ_BUFFER_MAX) {
+      throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.len`,
+        `a read of ${len} bytes is more than the model keeps in a buffer (at most ${READ_BUFFER_MAX / 2 ** 20} MiB)`);
+    }
+    // the stored value as little-endian bytes: lo holds bytes 0..3, hi bytes 4..7
+    let lo = 0, hi = 0;
+    if (op.op === 'write') {
+      const n = op.size <= 4 ? numExpr(m, op.value) : NaN;
+      if (n >= 0 && n <= 0xffffffff) lo = n;
+      else {
+        const v = evalExpr(op.value, envOf(m));
+        lo = Number(v & 0xffffffffn);
+        hi = Number((v >> 32n) & 0xffffffffn);
+      }
+    }
+    ops = t.operands = { addr, len, lo, hi };
   }
+  const { addr, len, lo, hi } = ops;
   // a read's buffer so far (immutable: each page read makes a new one, kept across faults in a hidden variable)
   let out: Bytes | null = null;
   if (op.op === 'read') {

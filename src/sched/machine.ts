@@ -40,6 +40,12 @@ export interface ThreadState {
   progress: number;
   /** faults taken at the current byte without progress (a livelock guard) */
   spins: number;
+  /**
+   * the operands of the memory operation under way (address, length, stored value), evaluated when it
+   * started: a CPU retries the faulting instruction at the address in its registers, whatever the
+   * scenario's variables became while the thread slept (null between operations)
+   */
+  operands: MemOperands | null;
   signal: { sig: number; code: number; addr: number } | null;
   killedBy: number;
   /** a server thread: after its last operation it starts again at the first (scenario `loop: true`) */
@@ -51,6 +57,15 @@ export interface ThreadState {
   hashA: number;
   hashB: number;
   hashOk: boolean;
+}
+
+/** see ThreadState.operands; never changed once made */
+export interface MemOperands {
+  readonly addr: number;
+  readonly len: number;
+  /** the stored value's bytes 0..3 and 4..7 (writes) */
+  readonly lo: number;
+  readonly hi: number;
 }
 
 export type { CopyCheck } from '../scenario/values.js';
@@ -211,7 +226,7 @@ export class Machine {
     const main: Process = { name: 'main', mm, pid: 0 };
     this.procs.set('main', main);
     const mk = (name: string, index: number, process: string, ops: CompiledOp[], loop = false): ThreadState => ({
-      name, index, process, task: null, ops, pc: 0, status: 'unborn', wait: null, progress: 0, spins: 0, signal: null, killedBy: 0, loop,
+      name, index, process, task: null, ops, pc: 0, status: 'unborn', wait: null, progress: 0, spins: 0, operands: null, signal: null, killedBy: 0, loop,
       hashA: 0, hashB: 0, hashOk: false,
     });
     this.setup = mk('setup', -1, 'main', sc.setup);
@@ -289,6 +304,7 @@ export class Machine {
       t.pc++;
       t.progress = 0;
       t.spins = 0;
+      t.operands = null;
       if (t.pc >= t.ops.length) {
         if (t.loop) {
           t.pc = 0;
@@ -690,7 +706,7 @@ function cloneThread(t: ThreadState, k0: Kernel, k: Kernel): ThreadState {
   const task = t.task === null ? null : (k.tasks[k0.tasks.indexOf(t.task)] ?? t.task);
   return {
     name: t.name, index: t.index, process: t.process, task, ops: t.ops, pc: t.pc, status: t.status, wait,
-    progress: t.progress, spins: t.spins, signal: t.signal, killedBy: t.killedBy, loop: t.loop,
+    progress: t.progress, spins: t.spins, operands: t.operands, signal: t.signal, killedBy: t.killedBy, loop: t.loop,
     hashA: t.hashA, hashB: t.hashB, hashOk: t.hashOk,
   };
 }
@@ -736,6 +752,15 @@ function threadHash(t: ThreadState, uffds: UserfaultfdCtx[]): void {
   h.u32(statusCode(t.status));
   h.u32(t.pc);
   h.u32(t.progress);
+  const o = t.operands;
+  if (o === null) h.u32(0);
+  else {
+    h.u32(1);
+    h.num(o.addr);
+    h.num(o.len);
+    h.u32(o.lo);
+    h.u32(o.hi);
+  }
   h.u32(t.signal ? t.signal.sig : 0);
   h.u32(t.killedBy);
   const w = t.wait;
