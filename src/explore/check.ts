@@ -149,12 +149,25 @@ export function checkRoot(sc: CompiledScenario, spec: KernelSpec, debug: boolean
   return root;
 }
 
-/** the search on this thread (today's search, one worker) */
+/**
+ * the search on this thread (one worker). The explored edges, most of a search's memory per state, are
+ * kept only where something needs them: the interleaving count (no reduction) and the shortest paths
+ * into cycles. A search without them that closes a cycle is run again with them, from a copy of the
+ * root taken before (the search may step the root itself).
+ */
 export function searchPhase(root: Machine, sc: CompiledScenario, spec: KernelSpec, opts: CheckOptions): SearchPhase {
+  const wantEdges = opts.reduction === 'none' || opts.reduction === false;
+  const spare = wantEdges ? null : root.clone();
+  const first = searchOnce(root, sc, spec, opts, wantEdges);
+  if (spare !== null && first.stats.cycles > 0) return searchOnce(spare, sc, spec, opts, true);
+  return first;
+}
+
+function searchOnce(root: Machine, sc: CompiledScenario, spec: KernelSpec, opts: CheckOptions, edges: boolean): SearchPhase {
   const rec = new OutcomeRecorder(sc, spec);
   const cycleStarts = new Set<number>();
   const r = search(root, {
-    reduction: opts.reduction, maxStates: opts.maxStates, maxTime: opts.maxTime, maxDepth: opts.maxDepth, onProgress: opts.onProgress,
+    reduction: opts.reduction, maxStates: opts.maxStates, maxTime: opts.maxTime, maxDepth: opts.maxDepth, onProgress: opts.onProgress, edges,
     onTerminal: (m, id, depth, hi, lo) => rec.terminal(m, id, depth, hi, lo),
     onCycle: (c) => {
       // every path into a cycle closes it again: count each cycle start once
@@ -172,7 +185,7 @@ export function searchPhase(root: Machine, sc: CompiledScenario, spec: KernelSpe
   });
   return {
     outcomes: rec.groups, stats: r.stats, complete: r.complete, stopped: r.stopped, reduction: r.reduction, graph: r.graph,
-    interleavings: r.graph.countPaths(), firstViolationAt: rec.firstViolationAt, workers: 1, workersNote: null,
+    interleavings: r.graph.keepEdges ? r.graph.countPaths() : null, firstViolationAt: rec.firstViolationAt, workers: 1, workersNote: null,
   };
 }
 
@@ -240,7 +253,7 @@ function verdicts(
   const evalConds = (obs: Observation) => rec.evalConds(obs);
   const graph = ph.graph;
   const outs = [...ph.outcomes.values()].sort((a, b) => kindRank(a.kind) - kindRank(b.kind) || a.key.localeCompare(b.key));
-  const bfs = graph ? graph.bfsParents() : null;
+  const bfs = graph && graph.keepEdges ? graph.bfsParents() : null;
   const names = threadNames ?? fresh!.threads.map((t) => t.name);
   const schedOf = (steps: number[]) => formatSchedule(steps.map((i) => names[i]!));
   const random = opts.random !== undefined;

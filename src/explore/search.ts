@@ -36,6 +36,11 @@ export interface SearchOptions {
   /** a cycle closed by the step from the top of the stack */
   onCycle?: (c: CycleInfo) => void;
   /**
+   * keep the explored edges (default true): the interleaving count and the shortest paths into cycles
+   * need them; without them the search takes a fraction of the memory per state
+   */
+  edges?: boolean;
+  /**
    * when given, the time spent in each part of a transition is added to it (ms); the clock reads
    * cost about 0.1 us per transition (bench/check.ts measures the split in a separate run)
    */
@@ -122,38 +127,55 @@ export function enabledThreads(m: Machine): number[] {
   return out;
 }
 
-/** The explored part of the state graph: per-state data and edges, in typed arrays. */
+/**
+ * The explored part of the state graph: per-state data and edges, in typed arrays. The edges (for the
+ * interleaving count and the paths into cycles) and the depths (for --max-depth) are kept only when
+ * asked for: they are most of a search's memory per state.
+ */
 export class StateGraph {
   size = 0;
-  depth = new Int32Array(1024);
+  depth: Int32Array;
   /** sleep set (thread bit mask) the state was explored with */
   sleep = new Uint32Array(1024);
   /** FLAG_* */
   flags = new Uint8Array(1024);
-  firstEdge = new Int32Array(1024).fill(-1);
+  firstEdge: Int32Array;
   edges = 0;
-  eTo = new Int32Array(4096);
-  eNext = new Int32Array(4096);
-  eThread = new Uint8Array(4096);
-  eProgress = new Uint8Array(4096);
+  eTo: Int32Array;
+  eNext: Int32Array;
+  eThread: Uint8Array;
+  eProgress: Uint8Array;
+
+  constructor(readonly keepEdges = true, readonly keepDepth = true) {
+    this.depth = new Int32Array(keepDepth ? 1024 : 0);
+    this.firstEdge = new Int32Array(keepEdges ? 1024 : 0).fill(-1);
+    const e = keepEdges ? 4096 : 0;
+    this.eTo = new Int32Array(e);
+    this.eNext = new Int32Array(e);
+    this.eThread = new Uint8Array(e);
+    this.eProgress = new Uint8Array(e);
+  }
 
   addState(depth: number): number {
     const id = this.size++;
-    if (id >= this.depth.length) {
-      const n = this.depth.length * 2;
-      this.depth = grow(this.depth, n);
+    if (id >= this.sleep.length) {
+      const n = this.sleep.length * 2;
+      if (this.keepDepth) this.depth = grow(this.depth, n);
       this.sleep = grow(this.sleep, n);
       this.flags = grow(this.flags, n);
-      const fe = new Int32Array(n).fill(-1);
-      fe.set(this.firstEdge);
-      this.firstEdge = fe;
+      if (this.keepEdges) {
+        const fe = new Int32Array(n).fill(-1);
+        fe.set(this.firstEdge);
+        this.firstEdge = fe;
+      }
     }
-    this.depth[id] = depth;
+    if (this.keepDepth) this.depth[id] = depth;
     return id;
   }
 
   addEdge(from: number, to: number, thread: number, progress: boolean): void {
     const e = this.edges++;
+    if (!this.keepEdges) return;
     if (e >= this.eTo.length) {
       const n = this.eTo.length * 2;
       this.eTo = grow(this.eTo, n);
@@ -368,7 +390,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     clock = now;
   };
   const seen = new FingerprintSet(10);
-  const graph = new StateGraph();
+  const graph = new StateGraph(opts.edges !== false, opts.maxDepth !== undefined && opts.maxDepth !== Infinity);
   const cell = new GraphCell(graph);
   const h = new StateHasher();
   const stats: SearchStats = {
