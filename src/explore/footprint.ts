@@ -454,25 +454,14 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   fb.changedSlots(fa, slots);
   for (const s of slots) f.write(key(RES.folio, s));
   // page-table entries written, and tables made or freed (by the pfn of their page, in either state)
-  const [Eb, Mb] = b.pgtableSegments, [Ea, Ma] = a.pgtableSegments;
   const tablePfn = (slot: number) => {
     const p = fb.pfn(slot);
     return p !== 0 ? p : fa.pfn(slot);
   };
   // a table made or freed is one write of the table (its entries need no keys of their own)
-  const meta: number[] = [];
-  Mb.changed(Ma, meta);
-  const madeOrFreed = new Set<number>();
-  for (const c of meta) {
-    const slot = Math.floor(c / 4);
-    // (the count of entries is meta too: a changed count alone is a write of entries, seen below)
-    if (c % 4 === 3 || madeOrFreed.has(slot)) continue;
-    madeOrFreed.add(slot);
-    f.write(key(RES.table, tablePfn(slot)));
-  }
-  const entries: { slot: number; i: number }[] = [];
-  PageTable.changedEntries(Eb, Ea, entries);
-  for (const x of entries) if (!madeOrFreed.has(x.slot)) f.write(key(RES.entry, tablePfn(x.slot) * 512 + x.i));
+  const ch = PageTable.changes(b.pgtE, b.pgtM, a.pgtE, a.pgtM);
+  for (const slot of ch.tables) f.write(key(RES.table, tablePfn(slot)));
+  for (const x of ch.entries) f.write(key(RES.entry, tablePfn(x.slot) * 512 + x.i));
   if (!fa.sameAllocator(fb)) f.write(key(RES.alloc, 0));
   const pfns: number[] = [];
   b.data.changedPfns(a.data, pfns);

@@ -66,6 +66,9 @@ export class Kernel {
   readonly mmSeg: Segment;
   readonly taskSeg: Segment;
   readonly taskStats: Segment;
+  /** the page tables' segments: entries and per-table data (mm/pgtable.ts) */
+  readonly pgtE: Segment;
+  readonly pgtM: Segment;
 
   /**
    * A new kernel of this spec, or (`from`) the copy Kernel.clone() makes: one constructor for both, and
@@ -84,6 +87,8 @@ export class Kernel {
     this.mmSeg = st.segs[SEG_KERNEL + 1]!;
     this.taskSeg = st.segs[SEG_KERNEL + 2]!;
     this.taskStats = st.segs[SEG_KERNEL + 3]!;
+    this.pgtE = st.segs[SEG_PGTABLE]!;
+    this.pgtM = st.segs[SEG_PGTABLE + 1]!;
     this.mms = from ? from.mms : [];
     this.tasks = from ? from.tasks : [];
     this.uffds = from ? from.uffds : [];
@@ -231,11 +236,6 @@ export class Kernel {
     return t;
   }
 
-  /** the segments of the page tables (explorer write sets) */
-  get pgtableSegments(): readonly [import('../state/store.js').Segment, import('../state/store.js').Segment] {
-    const g = this.st.segs;
-    return [g[SEG_PGTABLE]!, g[SEG_PGTABLE + 1]!];
-  }
 }
 
 

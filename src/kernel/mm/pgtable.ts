@@ -139,18 +139,32 @@ export class PageTable {
   /** virtual address mapped by entry i */
   addrOf(i: number): number { return this.base + i * SPAN[this.level]!; }
 
-  /** which entries differ between two views of the same cells in two Stores (explorer write sets) */
-  static changedEntries(E: Segment, from: Segment, out: { slot: number; i: number }[]): void {
+  /**
+   * What differs between two Stores' page tables (explorer write sets), by the folio slot of each
+   * table's page: the tables made or freed, and the entries written in the others (a changed count of
+   * entries alone is seen in its entries).
+   */
+  static changes(E: Segment, M: Segment, fromE: Segment, fromM: Segment): { tables: number[]; entries: { slot: number; i: number }[] } {
+    const meta: number[] = [];
+    M.changed(fromM, meta);
+    const tables: number[] = [];
+    for (const c of meta) {
+      const slot = Math.floor(c / META);
+      if (c % META === M_NR || tables[tables.length - 1] === slot) continue;
+      tables.push(slot);
+    }
     const cells: number[] = [];
-    E.changed(from, cells);
+    E.changed(fromE, cells);
+    const entries: { slot: number; i: number }[] = [];
     let last = -1;
     for (const c of cells) {
       const slot = Math.floor(c / TABLE), i = (c % TABLE) >>> 1;
       const key = slot * 512 + i;
-      if (key === last) continue;
+      if (key === last || tables.includes(slot)) continue;
       last = key;
-      out.push({ slot, i });
+      entries.push({ slot, i });
     }
+    return { tables, entries };
   }
 }
 
@@ -170,8 +184,7 @@ export function tableEntry(child: PageTable, out: Pte): Pte {
 /** a zeroed page-table page, as pte_alloc_one / pmd_alloc_one / pud_alloc_one give (arch/x86/mm/pgtable.c @v6.18) */
 export function allocTable(k: Kernel, level: number, base: number): PageTable {
   const slot = k.folios.alloc(0, PG_table);
-  const [E, M] = k.pgtableSegments;
-  return PageTable.create(E, M, slot, k.folios.pfn(slot), level, base);
+  return PageTable.create(k.pgtE, k.pgtM, slot, k.folios.pfn(slot), level, base);
 }
 
 /** give a page-table page back (pte_free / pmd_free in free_pgtables, khugepaged): the walk's caches forget it */

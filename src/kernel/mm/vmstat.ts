@@ -1,4 +1,4 @@
-// /proc/vmstat: the event counters the model maintains (mm/vmstat.c, include/linux/vm_event_item.h),
+// /proc/vmstat: the event counters the model maintains (mm/vmstat.c vmstat_text, include/linux/vm_event_item.h @v6.18),
 // as cells of a counter segment of the kernel's Store: statistics, outside the control fingerprint.
 import type { Segment, SegmentSpec } from '../../state/store.js';
 
