@@ -2,7 +2,7 @@
 // spaces, tasks, userfaultfd contexts, counters and trace. Model functions take this as `k`.
 import { X86Pgtable } from './arch/x86/include/pgtable.js';
 import { FolioStore, FOLIO_SEGMENTS, PG_zero, PG_reserved } from './mm/folio.js';
-import { Store, type Segment } from '../state/store.js';
+import { Store, type Segment, type SegmentSpec } from '../state/store.js';
 import { VmStat, VMSTAT_SEGMENTS } from './mm/vmstat.js';
 import { PageData, PAGE_DATA_SEGMENTS } from './mm/page_data.js';
 import { PGTABLE_SEGMENTS, allocTable, LEVEL_PGD, type PageTable } from './mm/pgtable.js';
@@ -74,10 +74,11 @@ export class Kernel {
    * A new kernel of this spec, or (`from`) the copy Kernel.clone() makes: one constructor for both, and
    * no field with an initializer, so the compiler sees every field set on either path.
    */
-  constructor(spec: KernelSpec, from?: { o: Kernel; st: Store; mms: MmStruct[]; tasks: Task[]; uffds: UserfaultfdCtx[] }) {
+  constructor(spec: KernelSpec, from?: { o: Kernel; st: Store; mms: MmStruct[]; tasks: Task[]; uffds: UserfaultfdCtx[] } | null,
+    extra: readonly SegmentSpec[] = []) {
     this.spec = spec;
     this.config = spec.config;
-    const st = (this.st = from ? from.st : new Store(KERNEL_SEGMENTS));
+    const st = (this.st = from ? from.st : new Store(extra.length ? [...KERNEL_SEGMENTS, ...extra] : KERNEL_SEGMENTS));
     // a plain run never asks for a fingerprint: the lanes are brought up to date by the first one
     if (!from) st.hashing = false;
     this.folios = new FolioStore(st, SEG_FOLIO);
@@ -198,6 +199,14 @@ export class Kernel {
     ids.nAnon = 0;
     // the store's counter lane: vmstat
     h.counter(st.c1);
+  }
+
+  /**
+   * The segments a user of the kernel asked for (the constructor's `extra`: the scenario machine's),
+   * in the same Store, so that one copy and one fingerprint cover both
+   */
+  extraSegments(): Segment[] {
+    return this.st.segs.slice(KERNEL_SEGMENTS.length);
   }
 
   /** Is this behaviour (patch) part of the running kernel? */
