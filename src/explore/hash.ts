@@ -2,72 +2,97 @@
 import { fmix32 } from '../state/hasher.js';
 export { StateHasher, fmix32 } from '../state/hasher.js';
 
+/** sub-tables of a FingerprintSet (by the top bits of a fingerprint's mixed hash) */
+const PARTS_LOG2 = 6;
+const PARTS = 1 << PARTS_LOG2;
+/** a sub-table grows (doubles) when an insertion would fill more than 11/16 of it */
+const LOAD_NUM = 11, LOAD_DEN = 16;
+
 /**
- * The set of fingerprints seen: open addressing over two Uint32Arrays (hi, lo), each slot holding the
- * state's id (its index in the explorer's per-state arrays). (0, 0) is stored as (0, 1).
+ * The set of fingerprints seen, with the state id of each (its index in the explorer's per-state
+ * arrays). Open addressing with linear probing, slots of three 32-bit words (hi, lo, id) side by side,
+ * so that a probe touches one cache line; (0, 0) is stored as (0, 1).
+ *
+ * The table is split into 64 sub-tables that grow one at a time: growing one table of all the slots
+ * would hold the old and the new table at once (three times the slots at the moment of the copy),
+ * and that moment decides a search's peak memory. Here the transient is 1/64 of it.
  */
 export class FingerprintSet {
-  private hi: Uint32Array;
-  private lo: Uint32Array;
-  private ids: Int32Array;
-  private mask: number;
+  private parts: Uint32Array[];
+  private masks: Int32Array;
+  private counts: Int32Array;
   size = 0;
 
   constructor(capacityLog2 = 16) {
-    const n = 1 << capacityLog2;
-    this.hi = new Uint32Array(n);
-    this.lo = new Uint32Array(n);
-    this.ids = new Int32Array(n);
-    this.mask = n - 1;
+    const per = 1 << Math.max(2, capacityLog2 - PARTS_LOG2);
+    this.parts = [];
+    for (let p = 0; p < PARTS; p++) this.parts.push(new Uint32Array(per * 3));
+    this.masks = new Int32Array(PARTS).fill(per - 1);
+    this.counts = new Int32Array(PARTS);
   }
 
-  private slot(hi: number, lo: number): number {
-    let i = (fmix32(hi ^ Math.imul(lo, 0x9e3779b1)) >>> 0) & this.mask;
+  private static mix(hi: number, lo: number): number {
+    return fmix32(hi ^ Math.imul(lo, 0x9e3779b1));
+  }
+
+  /** the slot index (in words) of this fingerprint in table t, or of the empty slot where it goes */
+  private static slot(t: Uint32Array, mask: number, x: number, hi: number, lo: number): number {
+    let i = x & mask;
     for (;;) {
-      const h = this.hi[i]!, l = this.lo[i]!;
-      if (h === 0 && l === 0) return i;
-      if (h === hi && l === lo) return i;
-      i = (i + 1) & this.mask;
+      const j = i * 3;
+      const h = t[j]!, l = t[j + 1]!;
+      if ((h === 0 && l === 0) || (h === hi && l === lo)) return j;
+      i = (i + 1) & mask;
     }
   }
 
   /** the id stored for this fingerprint, or -1 */
   get(hi: number, lo: number): number {
     if (hi === 0 && lo === 0) lo = 1;
-    const i = this.slot(hi, lo);
-    return this.hi[i] === 0 && this.lo[i] === 0 ? -1 : this.ids[i]!;
+    hi >>>= 0;
+    lo >>>= 0;
+    const x = FingerprintSet.mix(hi, lo), p = x >>> (32 - PARTS_LOG2);
+    const t = this.parts[p]!;
+    const j = FingerprintSet.slot(t, this.masks[p]!, x, hi, lo);
+    return t[j] === 0 && t[j + 1] === 0 ? -1 : t[j + 2]! | 0;
   }
 
   /** insert (must be absent) */
   add(hi: number, lo: number, id: number): void {
     if (hi === 0 && lo === 0) lo = 1;
-    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
-    const i = this.slot(hi, lo);
-    this.hi[i] = hi;
-    this.lo[i] = lo;
-    this.ids[i] = id;
+    hi >>>= 0;
+    lo >>>= 0;
+    const x = FingerprintSet.mix(hi, lo), p = x >>> (32 - PARTS_LOG2);
+    if ((this.counts[p]! + 1) * LOAD_DEN > (this.masks[p]! + 1) * LOAD_NUM) this.grow(p);
+    const t = this.parts[p]!;
+    const j = FingerprintSet.slot(t, this.masks[p]!, x, hi, lo);
+    t[j] = hi;
+    t[j + 1] = lo;
+    t[j + 2] = id;
+    this.counts[p]!++;
     this.size++;
   }
 
-  private grow(): void {
-    const oh = this.hi, ol = this.lo, oi = this.ids;
-    const n = (this.mask + 1) * 2;
-    this.hi = new Uint32Array(n);
-    this.lo = new Uint32Array(n);
-    this.ids = new Int32Array(n);
-    this.mask = n - 1;
-    for (let j = 0; j < oh.length; j++) {
-      const h = oh[j]!, l = ol[j]!;
+  private grow(p: number): void {
+    const o = this.parts[p]!;
+    const n = (this.masks[p]! + 1) * 2, mask = n - 1;
+    const t = new Uint32Array(n * 3);
+    for (let j = 0; j < o.length; j += 3) {
+      const h = o[j]!, l = o[j + 1]!;
       if (h === 0 && l === 0) continue;
-      const i = this.slot(h, l);
-      this.hi[i] = h;
-      this.lo[i] = l;
-      this.ids[i] = oi[j]!;
+      const k = FingerprintSet.slot(t, mask, FingerprintSet.mix(h, l), h, l);
+      t[k] = h;
+      t[k + 1] = l;
+      t[k + 2] = o[j + 2]!;
     }
+    this.parts[p] = t;
+    this.masks[p] = mask;
   }
 
   /** bytes held by the table */
   get bytes(): number {
-    return this.hi.byteLength + this.lo.byteLength + this.ids.byteLength;
+    let b = 0;
+    for (const t of this.parts) b += t.byteLength;
+    return b;
   }
 }

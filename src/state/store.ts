@@ -23,7 +23,7 @@ const OWNER = LEAF;
 
 let nextEpoch = 1;
 
-/** what a recorder is told: segment id and cell index */
+/** what a recorder is told: segment id and cell index (every write, also of the value a cell holds) */
 export interface Recorder {
   read(seg: number, i: number): void;
   write(seg: number, i: number, old: number, now: number): void;
@@ -214,10 +214,11 @@ export class Segment {
     if (rec !== null) rec.read(this.id, i);
   }
   noted(i: number, old: number, v: number): void {
-    if (old === v) return;
     const st = this.store;
-    if (st.hashing) this.hash(i, old, v);
+    // a write of the value a cell holds is still a write for the recorder (a step that stores 5 over 5
+    // does not commute with one that stores 7, and its replay must store 5)
     if (st.rec !== null) st.rec.write(this.id, i, old, v);
+    if (old !== v && st.hashing) this.hash(i, old, v);
   }
   private hash(i: number, old: number, v: number): void {
     const st = this.store;
@@ -305,8 +306,12 @@ export class Segment {
     let leaf = this.leafAt(i);
     const j = i & LEAF_MASK;
     const old = leaf === undefined ? 0 : leaf[j]!;
-    if (old === v) return;
     const st = this.store;
+    if (old === v) {
+      // (recorded all the same: see noted)
+      if (st.rec !== null) st.rec.write(this.id, i, old, v);
+      return;
+    }
     if (leaf === undefined || leaf[OWNER] !== st.epoch) leaf = this.ownLeaf(i);
     leaf[j] = v;
     if (st.hashing) this.hash(i, old, v);

@@ -105,6 +105,28 @@ describe('fingerprints', () => {
     s.add(0, 0, 1234);
     expect(s.get(0, 0)).toBe(1234);
   });
+
+  it('the fingerprint set holds 200,000 random 64-bit fingerprints, signed or not, across its sub-tables', () => {
+    const s = new FingerprintSet(6);
+    let x = 0x12345678;
+    const next = () => (x = (Math.imul(x, 1664525) + 1013904223) | 0);
+    const his: number[] = [], los: number[] = [];
+    for (let i = 0; i < 200_000; i++) {
+      his.push(next());
+      los.push(next());
+      s.add(his[i]!, los[i]!, i);
+    }
+    expect(s.size).toBe(200_000);
+    let wrong = 0;
+    // the same values given signed or unsigned find the same entry
+    for (let i = 0; i < 200_000; i++) if (s.get(his[i]! >>> 0, los[i]!) !== i || s.get(his[i]!, los[i]! >>> 0) !== i) wrong++;
+    expect(wrong).toBe(0);
+    let found = 0;
+    for (let i = 0; i < 10_000; i++) if (s.get(next(), next()) !== -1) found++;
+    expect(found).toBe(0);
+    // memory: at most 3 words per slot, at least 5/16 of the slots used
+    expect(s.bytes).toBeLessThanOrEqual((200_000 * 16 / 5) * 12);
+  });
 });
 
 // A state the explorer reaches through a chain of clones (each step taken on a fresh copy, the

@@ -66,7 +66,7 @@ describe('Store', () => {
     expect(b.f1).not.toBe(a.f1);
   });
 
-  it('a recorder hears every read and every write that changes a cell', () => {
+  it('a recorder hears every read and every write, also of the value a cell holds', () => {
     const st = new Store(SPECS);
     const log: string[] = [];
     const rec: Recorder = { read: (s, i) => log.push(`r${s}:${i}`), write: (s, i, o, n) => log.push(`w${s}:${i}:${o}->${n}`) };
@@ -77,7 +77,7 @@ describe('Store', () => {
     expect(st.segs[1]!.peek(3)).toBe(9);
     st.rec = null;
     st.segs[0]!.get(1);
-    expect(log).toEqual(['w1:3:0->9', 'r1:3']);
+    expect(log).toEqual(['w1:3:0->9', 'w1:3:9->9', 'r1:3']);
   });
 
   it('a clone shares its leaves until written: only the written leaf is copied', () => {

@@ -121,7 +121,14 @@ export class PageTable {
     const oldLo = leaf === undefined ? 0 : leaf[j]!, oldHi = leaf === undefined ? 0 : leaf[j + 1]!;
     lo |= 0;
     hi |= 0;
-    if (oldLo === lo && oldHi === hi) return;
+    if (oldLo === lo && oldHi === hi) {
+      // (a recorder hears it all the same: a store of the value held is a write, store.ts noted)
+      if (E.store.rec !== null) {
+        E.noted(b, oldLo, lo);
+        E.noted(b + 1, oldHi, hi);
+      }
+      return;
+    }
     leaf = E.leafW(b);
     leaf[j] = lo;
     leaf[j + 1] = hi;

@@ -1,0 +1,230 @@
+// Step reuse: a step's effect is a function of the cells it read, so it is kept, keyed by those cells'
+// values, and replayed on any later state where they hold the same values, instead of running the
+// model again.
+//
+// - A step runs fresh with a StepRecorder on the store: the recorder keeps the cells the step read
+//   before writing them (in the order read, with the values seen) and its writes (the last value of
+//   each cell; for a counter segment, the sum of the changes: statistics are added to, never decided
+//   on, so a counter's value is not part of the key).
+// - The reads of a step depend on the values it read before (a walk reads the next table where the
+//   entry points), so the cache is a tree: a node names the next cell the step reads, its children
+//   are keyed by that cell's value, and a path ends at the effect. Looking a step up reads the cells
+//   the tree names, in order, from the state at hand; a step whose path ends at an effect is
+//   replayed by writing the effect's cells.
+// - A step must be a function of cells alone. A step that reads state outside the store (a JS field,
+//   a cache) would go down a path another state shares and be given a wrong effect: the explorer's
+//   --verify-reuse runs every step fresh as well and stops at the first difference; and an insertion
+//   whose reads disagree with the tree (the same values read, then another cell named) is reported at
+//   once (ReuseError).
+// - The cache is bounded (maxNodes): past it, it is emptied and starts again, so that a search whose
+//   steps rarely repeat pays its memory per state, not per step.
+import type { Recorder, Store } from './store.js';
+
+/** the key of a cell in footprints: segment * 2^32 + index */
+export const CELL_KEY = 4294967296;
+
+/** what one step did: its writes, counter deltas, result and footprint */
+export interface Effect {
+  /** control writes: (segment, cell, value) triples */
+  readonly w: Int32Array;
+  /** counter changes: (segment, cell, delta) triples */
+  readonly d: Int32Array;
+  /** what the step returned (the caller's code) */
+  readonly result: number;
+  /** cells read before being written (the key), sorted, as CELL_KEY numbers */
+  readonly reads: Float64Array;
+  /** cells written (control segments only), sorted */
+  readonly writes: Float64Array;
+}
+
+export class ReuseError extends Error {}
+
+/** a cell the step reads next, and what follows for each value it may hold */
+class Node {
+  readonly kids = new Map<number, Node | Effect>();
+  constructor(readonly seg: number, readonly cell: number) {}
+}
+
+/** Listens to a store while one step runs fresh (Store.rec) */
+export class StepRecorder implements Recorder {
+  /** cells seen this step: key -> 1 (read first) | 2 (written first) */
+  private seen = new Map<number, number>();
+  /** the key reads, in order */
+  readonly pSeg: number[] = [];
+  readonly pCell: number[] = [];
+  readonly pVal: number[] = [];
+  /** final value of each written control cell, by key (insertion order) */
+  private wv = new Map<number, number>();
+  /** counter deltas by key */
+  private dv = new Map<number, number>();
+  private st: Store | null = null;
+  private counter: boolean[] = [];
+
+  /** start recording one step on st */
+  begin(st: Store): void {
+    this.st = st;
+    this.counter = st.specs.map((s) => s.counter === true);
+    this.seen.clear();
+    this.pSeg.length = this.pCell.length = this.pVal.length = 0;
+    this.wv.clear();
+    this.dv.clear();
+    st.rec = this;
+  }
+
+  /** stop recording; the effect of the step, which returned `result` */
+  end(result: number): Effect {
+    const st = this.st!;
+    st.rec = null;
+    this.st = null;
+    const w = new Int32Array(this.wv.size * 3);
+    const writes = new Float64Array(this.wv.size);
+    let j = 0, n = 0;
+    for (const [k, v] of this.wv) {
+      const seg = Math.floor(k / CELL_KEY);
+      w[j++] = seg;
+      w[j++] = k - seg * CELL_KEY;
+      w[j++] = v;
+      writes[n++] = k;
+    }
+    const d = new Int32Array(this.dv.size * 3);
+    j = 0;
+    for (const [k, v] of this.dv) {
+      if (v === 0) continue;
+      const seg = Math.floor(k / CELL_KEY);
+      d[j++] = seg;
+      d[j++] = k - seg * CELL_KEY;
+      d[j++] = v;
+    }
+    const reads = new Float64Array(this.pSeg.length);
+    for (let i = 0; i < reads.length; i++) reads[i] = this.pSeg[i]! * CELL_KEY + this.pCell[i]!;
+    reads.sort();
+    writes.sort();
+    return { w, d: j === d.length ? d : d.slice(0, j), result, reads, writes };
+  }
+
+  read(seg: number, i: number): void {
+    if (this.counter[seg]) return;
+    const k = seg * CELL_KEY + (i >>> 0);
+    if (this.seen.has(k)) return;
+    this.seen.set(k, 1);
+    this.pSeg.push(seg);
+    this.pCell.push(i);
+    this.pVal.push(this.st!.segs[seg]!.peek(i));
+  }
+
+  write(seg: number, i: number, old: number, now: number): void {
+    const k = seg * CELL_KEY + (i >>> 0);
+    if (this.counter[seg]) {
+      this.dv.set(k, ((this.dv.get(k) ?? 0) + now - old) | 0);
+      return;
+    }
+    if (!this.seen.has(k)) this.seen.set(k, 2);
+    this.wv.set(k, now);
+  }
+}
+
+export interface ReuseStats {
+  hits: number;
+  misses: number;
+  nodes: number;
+  effects: number;
+  /** times the cache was emptied for being full */
+  flushes: number;
+}
+
+/** The effects of steps, by step kind (e.g. thread index) and the values of the cells they read. */
+export class StepCache {
+  private roots: (Node | Effect | undefined)[] = [];
+  readonly stats: ReuseStats = { hits: 0, misses: 0, nodes: 0, effects: 0, flushes: 0 };
+
+  constructor(readonly maxNodes = 1 << 20) {}
+
+  /** the effect of step `kind` on st, if a step of that kind has run on a state equal in what it read */
+  lookup(st: Store, kind: number): Effect | null {
+    let n = this.roots[kind];
+    const segs = st.segs;
+    while (n instanceof Node) n = n.kids.get(segs[n.seg]!.peek(n.cell));
+    if (n === undefined) {
+      this.stats.misses++;
+      return null;
+    }
+    this.stats.hits++;
+    return n;
+  }
+
+  /** keep the effect of a step of this kind recorded by rec (its reads in rec's path) */
+  insert(kind: number, rec: StepRecorder, e: Effect): void {
+    if (this.stats.nodes + rec.pSeg.length > this.maxNodes) this.flush();
+    const n = rec.pSeg.length;
+    if (n === 0) {
+      const x = this.roots[kind];
+      if (x instanceof Node) throw new ReuseError(`step kind ${kind}: read nothing, where an earlier step of its kind read cells`);
+      this.roots[kind] = e;
+      this.stats.effects++;
+      return;
+    }
+    let cur = this.roots[kind];
+    if (cur === undefined) {
+      cur = this.roots[kind] = new Node(rec.pSeg[0]!, rec.pCell[0]!);
+      this.stats.nodes++;
+    }
+    for (let j = 0; j < n; j++) {
+      if (!(cur instanceof Node)) throw new ReuseError(`step kind ${kind}: read more cells than an earlier step that read the same values`);
+      if (cur.seg !== rec.pSeg[j] || cur.cell !== rec.pCell[j]) {
+        throw new ReuseError(`step kind ${kind}: read cell ${rec.pCell[j]} of segment ${rec.pSeg[j]} where an earlier step that read the same values read cell ${cur.cell} of segment ${cur.seg}: the step depends on state outside the store`);
+      }
+      const v = rec.pVal[j]!;
+      let next = cur.kids.get(v);
+      if (next === undefined) {
+        if (j + 1 < n) {
+          next = new Node(rec.pSeg[j + 1]!, rec.pCell[j + 1]!);
+          this.stats.nodes++;
+        } else {
+          next = e;
+          this.stats.effects++;
+        }
+        cur.kids.set(v, next);
+      } else if (j + 1 === n && next instanceof Node) {
+        throw new ReuseError(`step kind ${kind}: read fewer cells than an earlier step that read the same values`);
+      }
+      cur = next;
+    }
+  }
+
+  /** empty the cache */
+  flush(): void {
+    this.roots = [];
+    this.stats.nodes = 0;
+    this.stats.effects = 0;
+    this.stats.flushes++;
+  }
+}
+
+/** write an effect into st (a copy of a state equal, in the effect's reads, to the one it was recorded on) */
+export function applyEffect(st: Store, e: Effect): void {
+  const segs = st.segs, w = e.w, d = e.d;
+  for (let j = 0; j < w.length; j += 3) segs[w[j]!]!.set(w[j + 1]!, w[j + 2]!);
+  for (let j = 0; j < d.length; j += 3) {
+    const s = segs[d[j]!]!, i = d[j + 1]!;
+    s.set(i, (s.peek(i) + d[j + 2]!) | 0);
+  }
+}
+
+/**
+ * Do two steps, both recorded on the same state, commute? Neither writes a cell the other read or
+ * wrote (counter changes commute: they add).
+ */
+export function effectsIndependent(a: Effect, b: Effect): boolean {
+  return !meets(a.writes, b.reads) && !meets(a.writes, b.writes) && !meets(b.writes, a.reads);
+}
+
+function meets(x: Float64Array, y: Float64Array): boolean {
+  let i = 0, j = 0;
+  while (i < x.length && j < y.length) {
+    const a = x[i]!, b = y[j]!;
+    if (a === b) return true;
+    if (a < b) i++;
+    else j++;
+  }
+  return false;
+}

@@ -1,0 +1,118 @@
+// Step reuse (src/state/reuse.ts): an effect recorded on one state and replayed on another state that
+// agrees in the cells the step read gives what running the step there gives: the same cells, the same
+// fingerprint. Steps here are small programs over cells whose reads depend on the values read.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { Store } from '../../src/state/store.js';
+import { StepCache, StepRecorder, applyEffect, effectsIndependent, ReuseError } from '../../src/state/reuse.js';
+
+const SPECS = [{ name: 'a' }, { name: 'b' }, { name: 'stats', counter: true }];
+
+/** step k: read a pointer cell, follow it, maybe write; bump a statistic */
+function step(st: Store, k: number): number {
+  const a = st.segs[0]!, b = st.segs[1]!, c = st.segs[2]!;
+  const p = a.get(k) & 15;
+  const v = b.get(p);
+  c.set(k, c.get(k) + 1);
+  if (v > 2) {
+    a.set(16 + k, v - 1);
+    b.set(p, 0);
+    return 1;
+  }
+  if (v === 0) b.set(p, 0); // a store of the value held
+  return 0;
+}
+
+function snapshot(st: Store): string {
+  const out: string[] = [];
+  for (const s of st.segs) for (let i = 0; i < 32; i++) out.push(String(s.peek(i)));
+  return out.join(',');
+}
+
+describe('state/reuse', () => {
+  it('a replayed effect gives the cells and fingerprint a fresh run gives, on every state', () => {
+    let replayed = 0;
+    fc.assert(fc.property(
+      fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), fc.integer({ min: 0, max: 20 }), fc.integer({ min: 0, max: 4 })), { maxLength: 12 }),
+      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 30 }),
+      (init, steps) => {
+        const cache = new StepCache();
+        const rec = new StepRecorder();
+        let st = new Store(SPECS);
+        for (const [k, p, v] of init) {
+          st.segs[0]!.set(k, p);
+          st.segs[1]!.set(p & 15, v);
+        }
+        for (const k of steps) {
+          const e = cache.lookup(st, k);
+          const fresh = st.clone();
+          rec.begin(fresh);
+          const r = step(fresh, k);
+          const eff = rec.end(r);
+          if (e === null) cache.insert(k, rec, eff);
+          else {
+            replayed++;
+            const re = st.clone();
+            applyEffect(re, e);
+            expect(e.result).toBe(r);
+            expect(snapshot(re)).toBe(snapshot(fresh));
+            expect([re.f1, re.f2, re.c1]).toEqual([fresh.f1, fresh.f2, fresh.c1]);
+          }
+          st = fresh;
+        }
+      }), { numRuns: 300 });
+    expect(replayed).toBeGreaterThan(300);
+  });
+
+  it('effects recorded on one state say which steps commute', () => {
+    const st = new Store(SPECS);
+    st.segs[0]!.set(0, 1);
+    st.segs[0]!.set(1, 2);
+    st.segs[0]!.set(2, 1);
+    st.segs[1]!.set(1, 5);
+    st.segs[1]!.set(2, 5);
+    const rec = new StepRecorder();
+    const eff = (k: number) => {
+      const c = st.clone();
+      rec.begin(c);
+      return rec.end(step(c, k));
+    };
+    // steps 0 and 1 follow different pointers: they commute (their statistics add)
+    expect(effectsIndependent(eff(0), eff(1))).toBe(true);
+    // steps 0 and 2 both take b[1]
+    expect(effectsIndependent(eff(0), eff(2))).toBe(false);
+    // the counter is not part of a footprint
+    expect(eff(0).writes.length).toBe(2);
+    expect(eff(0).d.length).toBe(3);
+  });
+
+  it('a step that depends on something outside the store is caught when its reads disagree', () => {
+    const cache = new StepCache();
+    const rec = new StepRecorder();
+    let outside = 0;
+    const sneaky = (st: Store) => st.segs[0]!.get(outside);
+    for (const o of [0, 1]) {
+      outside = o;
+      const st = new Store(SPECS);
+      rec.begin(st);
+      sneaky(st);
+      const e = rec.end(0);
+      if (o === 0) cache.insert(0, rec, e);
+      else expect(() => cache.insert(0, rec, e)).toThrow(ReuseError);
+    }
+  });
+
+  it('a full cache empties and starts again', () => {
+    const cache = new StepCache(8);
+    const rec = new StepRecorder();
+    for (let v = 0; v < 20; v++) {
+      const st = new Store(SPECS);
+      st.segs[0]!.set(0, v);
+      rec.begin(st);
+      st.segs[1]!.get(st.segs[0]!.get(0));
+      cache.insert(0, rec, rec.end(0));
+    }
+    expect(cache.stats.flushes).toBeGreaterThan(0);
+    expect(cache.stats.nodes).toBeLessThanOrEqual(8);
+  });
+});
