@@ -7,6 +7,7 @@
 // - `sleep`: sleep sets (Godefroid 1996) with state caching (see search.ts and footprint.ts).
 import type { Machine } from '../sched/machine.js';
 import { Footprint, dependent, readSet, writeSet } from './footprint.js';
+import { effectsIndependent, type Effect } from '../state/reuse.js';
 
 /**
  * The reduction's part of one expansion of a state (a frame of the depth-first search). The loop asks,
@@ -17,12 +18,16 @@ export interface ReductionFrame {
   /** steps not to take from this state (bit mask over thread indices) */
   readonly mask: number;
   /**
-   * Step t is about to be taken from m; `last`: no other step follows from this state. Returns whether
-   * the reduction needs m intact after the step (then the loop steps a clone, never m itself).
+   * Step t is about to be taken from m; `last`: no other step follows from this state; `exact`: the
+   * step's effect (its exact footprint) will be given to after(). Returns whether the reduction needs m
+   * intact after the step (then the loop steps a clone, never m itself).
    */
-  before(m: Machine, t: number, last: boolean): boolean;
-  /** m (intact) stepped by t into c: the frame c is expanded with, if it is */
-  after(m: Machine, c: Machine, t: number): ReductionFrame;
+  before(m: Machine, t: number, last: boolean, exact: boolean): boolean;
+  /**
+   * m stepped by t into c (m intact if before() said so): the frame c is expanded with, if it is. eff:
+   * the step's recorded effect (step reuse), whose cells read and written are its exact footprint.
+   */
+  after(m: Machine, c: Machine, t: number, eff: Effect | null): ReductionFrame;
   /** the steps in `missing` must be taken from this state after all (a cycle closed through it) */
   wake(missing: number): void;
 }
@@ -75,9 +80,17 @@ export const noReduction: Reduction = {
 
 // ---- sleep sets ----
 
+/** a sleeping step and its footprint: estimated (footprint.ts) or exact (a recorded effect); never both kinds in one search */
 interface Asleep {
   thread: number;
-  fp: Footprint;
+  fp: Footprint | null;
+  eff: Effect | null;
+}
+
+function asleepDependent(a: Asleep, fp: Footprint | null, eff: Effect | null): boolean {
+  if (a.eff !== null && eff !== null) return !effectsIndependent(a.eff, eff);
+  if (a.fp !== null && fp !== null) return dependent(a.fp, fp);
+  throw new Error('sleep sets: an estimated footprint met an exact one');
 }
 
 /**
@@ -94,28 +107,31 @@ class SleepFrame implements ReductionFrame {
     this.mask = mask;
   }
 
-  before(m: Machine, t: number, last: boolean): boolean {
-    // a footprint is needed while something sleeps here or siblings are still to come
+  before(m: Machine, t: number, last: boolean, exact: boolean): boolean {
+    // an exact footprint comes with the effect; m stays intact while something sleeps here (a cycle
+    // through this state may wake it: wake() in search.ts)
+    if (exact) return this.sleep.length > 0;
+    // an estimate is needed while something sleeps here or siblings are still to come
     this.fp = this.sleep.length > 0 || !last ? readSet(m, t) : null;
     return this.fp !== null;
   }
 
-  after(m: Machine, c: Machine, t: number): ReductionFrame {
+  after(m: Machine, c: Machine, t: number, eff: Effect | null): ReductionFrame {
     const fp = this.fp;
-    if (!fp) return new SleepFrame([], 0, 0);
+    if (!fp && !eff) return new SleepFrame([], 0, 0);
     this.fp = null;
-    writeSet(m, c, fp);
+    if (fp) writeSet(m, c, fp);
     const childSleep: Asleep[] = [];
     let childMask = 0;
     const sl = this.sleep;
     for (let j = 0; j < sl.length; j++) {
       const a = sl[j]!;
-      if (!dependent(a.fp, fp)) {
+      if (!asleepDependent(a, fp, eff)) {
         childSleep.push(a);
         childMask |= 1 << a.thread;
       }
     }
-    sl.push({ thread: t, fp });
+    sl.push({ thread: t, fp, eff });
     this.mask = (this.mask | (1 << t)) >>> 0;
     return new SleepFrame(childSleep, childSleep.length, childMask >>> 0);
   }

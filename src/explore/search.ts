@@ -18,8 +18,15 @@
 import type { Machine } from '../sched/machine.js';
 import { FingerprintSet, StateHasher } from './hash.js';
 import { type MaskCell, type Reduction, type ReductionFrame, type ReductionName, reductionFor } from './reduction.js';
+import { Stepper, type ReuseMode } from './step.js';
+import type { ReuseStats } from '../state/reuse.js';
 
 export interface SearchOptions {
+  /**
+   * step reuse (step.ts): replay recorded effects ('on'), also run every step and compare ('verify'),
+   * or run every step ('off', the default)
+   */
+  reuse?: ReuseMode;
   /** the reduction (reduction.ts): 'sleep' (sleep sets, the default) or 'none'; false means 'none' */
   reduction?: boolean | ReductionName;
   /** stop after this many distinct states */
@@ -85,6 +92,8 @@ export interface SearchStats {
   elapsedMs: number;
   /** several workers: sub-trees handed from one worker to another */
   handedOver?: number;
+  /** step reuse: steps replayed (hits), run (misses), the cache's size */
+  reuse?: ReuseStats;
 }
 
 export interface SearchResult {
@@ -112,12 +121,7 @@ export interface CycleInfo {
   id: number;
 }
 
-/** one step of thread ti in m (mutates m); 'blocked' when the thread made no progress */
-export function stepOnce(m: Machine, ti: number): 'done' | 'blocked' | 'ended' {
-  const r = m.stepThread(m.threads[ti]!);
-  m.adoptThreads();
-  return r;
-}
+export { stepOnce } from './step.js';
 
 /** the threads that can take a step */
 export function enabledThreads(m: Machine): number[] {
@@ -383,16 +387,11 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
   const maxDepth = opts.maxDepth ?? Infinity;
   const every = opts.progressEveryMs ?? 1000;
   const timing = opts.timing;
-  let clock = 0;
-  const lap = (part: 'clone' | 'step' | 'fingerprint' | 'footprint') => {
-    const now = performance.now();
-    timing![part] += now - clock;
-    clock = now;
-  };
   const seen = new FingerprintSet(10);
   const graph = new StateGraph(opts.edges !== false, opts.maxDepth !== undefined && opts.maxDepth !== Infinity);
   const cell = new GraphCell(graph);
   const h = new StateHasher();
+  const stepper = new Stepper(h, opts.reuse ?? 'off', timing);
   const stats: SearchStats = {
     distinct: 0, explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, cycles: 0, maxDepth: 0, elapsedMs: 0,
   };
@@ -462,23 +461,9 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
       continue;
     }
     const last = f.cursor >= f.todo.length;
-    // (with opts.timing, the clock is read between the parts)
-    if (timing) clock = performance.now();
-    const keep = red.before(f.m, t, last);
-    if (timing) lap('footprint');
-    // the last step from a state may take the state itself: nothing looks at it afterwards
-    // (its clones share copy-on-write parts with it, which stepping it in place respects)
-    const c = last && !keep ? f.m : f.m.clone();
-    if (timing) lap('clone');
-    const r = stepOnce(c, t);
-    if (timing) lap('step');
-    const childRed = red.after(f.m, c, t);
-    if (timing) lap('footprint');
-    h.reset();
-    c.fingerprint(h);
-    const fullHi = h.fullHi(), fullLo = h.fullLo();
-    const ctrlHi = h.controlHi(), ctrlLo = h.controlLo();
-    if (timing) lap('fingerprint');
+    // (the last step from a state may take the state itself: nothing looks at it afterwards; its
+    // clones share copy-on-write parts with it, which stepping it in place respects)
+    const { c, r, red: childRed, fullHi, fullLo, ctrlHi, ctrlLo } = stepper.next(f.m, red, t, last);
     stats.transitions++;
     const progressed = r !== 'blocked';
 
@@ -557,6 +542,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     pushCtrl(ctrlHi, ctrlLo, stack.length - 1);
   }
   stats.elapsedMs = performance.now() - t0;
+  if (stepper.reuseStats) stats.reuse = { ...stepper.reuseStats };
   if (timing) timing.total += stats.elapsedMs;
   if (!stopped && depthCut) stopped = 'max-depth';
   if (opts.onProgress) progress(performance.now());

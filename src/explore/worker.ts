@@ -14,7 +14,8 @@ import type { KernelSpec } from '../kernel/kernel.js';
 import { PATCH_LIST } from '../profiles/patches.js';
 import type { Machine } from '../sched/machine.js';
 import { StateHasher } from './hash.js';
-import { StackIndex, enabledThreads, stepOnce } from './search.js';
+import { StackIndex, enabledThreads } from './search.js';
+import { Stepper, stepOnce, type ReuseMode } from './step.js';
 import { checkRoot } from './check.js';
 import { OutcomeRecorder } from './outcomes.js';
 import { REDUCTIONS, type MaskCell, type ReductionFrame, type ReductionName } from './reduction.js';
@@ -41,6 +42,8 @@ export interface WorkerInit {
   maxStates: number;
   /** epoch ms after which the search stops */
   deadline: number;
+  /** step reuse (step.ts) */
+  reuse?: ReuseMode;
 }
 
 /** a sub-tree: the state reached by `path` from the root (its id), and the steps to take from it */
@@ -104,6 +107,7 @@ function run(init: WorkerInit): void {
   const reduction = REDUCTIONS[init.reduction];
   const rec = new OutcomeRecorder(sc, spec);
   const h = new StateHasher();
+  const stepper = new Stepper(h, init.reuse ?? 'off');
   const stats: WorkerStats = { distinct: 0, explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, maxDepth: 0, donated: 0 };
   // explored edges (from id, to id), in chunks: no copy when they grow, and handed over without one
   const EDGE_CHUNK = 1 << 20;
@@ -197,14 +201,7 @@ function run(init: WorkerInit): void {
         continue;
       }
       const last = f.cursor >= f.todo.length;
-      const keep = red.before(f.m, t, last);
-      const c = last && !keep ? f.m : f.m.clone();
-      stepOnce(c, t);
-      const childRed = red.after(f.m, c, t);
-      h.reset();
-      c.fingerprint(h);
-      const fullHi = h.fullHi(), fullLo = h.fullLo();
-      const ctrlHi = h.controlHi(), ctrlLo = h.controlLo();
+      const { c, red: childRed, fullHi, fullLo, ctrlHi, ctrlLo } = stepper.next(f.m, red, t, last);
       stats.transitions++;
       const id = table.insert(fullHi, fullLo, reduction.stored(childRed));
       const fresh = table.fresh;

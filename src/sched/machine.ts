@@ -564,6 +564,15 @@ export class Machine {
    * kernel. Operations, messages, finished buffers and snapshots never change, so they are shared;
    * records and the schedule are shared as persistent lists. The copy is not traced.
    */
+  /**
+   * After cells were written behind the machine's back (an effect replayed, explore/step.ts): views and
+   * caches made from cells are made again. (Every piece of state is not in cells yet: until it is,
+   * step reuse is refused by the explorer.)
+   */
+  resync(): void {
+    throw new MachineError('resync: the machine keeps state outside its store (step reuse needs all of it in cells)');
+  }
+
   clone(): Machine {
     if (this.sched !== null) throw new MachineError('clone: a machine without history (history: false) is not cloned');
     const k0 = this.k;
