@@ -22,6 +22,7 @@ import { FingerprintSet, StateHasher } from './hash.js';
 import { Outcome, OutcomeKind, OutcomeRecorder, kindRank, outcomeKey } from './outcomes.js';
 import { shortestSchedules, type ShortestRequest } from './shortest.js';
 import type { ReductionName } from './reduction.js';
+import type { ReuseMode } from './step.js';
 
 export type { Outcome, OutcomeKind };
 
@@ -51,6 +52,8 @@ export interface CheckOptions {
   trace?: boolean;
   /** check the whole kernel state after every step of every state explored (kernel/mm/debug_vm.ts) */
   debug?: boolean;
+  /** step reuse (explore/step.ts): 'on', 'off', or 'verify' (run every step too and compare) */
+  reuse?: ReuseMode;
 }
 
 export interface Counterexample {
@@ -167,7 +170,7 @@ function searchOnce(root: Machine, sc: CompiledScenario, spec: KernelSpec, opts:
   const rec = new OutcomeRecorder(sc, spec);
   const cycleStarts = new Set<number>();
   const r = search(root, {
-    reduction: opts.reduction, maxStates: opts.maxStates, maxTime: opts.maxTime, maxDepth: opts.maxDepth, onProgress: opts.onProgress, edges,
+    reduction: opts.reduction, maxStates: opts.maxStates, maxTime: opts.maxTime, maxDepth: opts.maxDepth, onProgress: opts.onProgress, edges, reuse: opts.reuse,
     onTerminal: (m, id, depth, hi, lo) => rec.terminal(m, id, depth, hi, lo),
     onCycle: (c) => {
       // every path into a cycle closes it again: count each cycle start once

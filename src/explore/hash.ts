@@ -2,32 +2,39 @@
 import { fmix32 } from '../state/hasher.js';
 export { StateHasher, fmix32 } from '../state/hasher.js';
 
-/** sub-tables of a FingerprintSet (by the top bits of a fingerprint's mixed hash) */
+/** sub-tables of a FingerprintSet (by the low bits of a fingerprint's mixed hash) */
 const PARTS_LOG2 = 6;
 const PARTS = 1 << PARTS_LOG2;
-/** a sub-table grows (doubles) when an insertion would fill more than 11/16 of it */
-const LOAD_NUM = 11, LOAD_DEN = 16;
+/**
+ * A sub-table grows by half when an insertion would fill more than its limit: from 5/8 full (sub-table
+ * 0) to 13/16 (sub-table 63), so that the sub-tables, which fill alike, do not all grow at one moment
+ * (the old tables' memory is given back only when the collector runs)
+ */
+const LOAD_DEN = 1024;
+const loadLimit = (p: number) => 640 + Math.floor((192 * p) / (PARTS - 1));
 
 /**
  * The set of fingerprints seen, with the state id of each (its index in the explorer's per-state
  * arrays). Open addressing with linear probing, slots of three 32-bit words (hi, lo, id) side by side,
  * so that a probe touches one cache line; (0, 0) is stored as (0, 1).
  *
- * The table is split into 64 sub-tables that grow one at a time: growing one table of all the slots
- * would hold the old and the new table at once (three times the slots at the moment of the copy),
- * and that moment decides a search's peak memory. Here the transient is 1/64 of it.
+ * Memory is most of a search's per state, so: the table is split into 64 sub-tables that grow one at
+ * a time (growing one table of all the slots holds the old and the new at once, and that moment
+ * decides the peak), and a sub-table grows by half, not double (any size: a slot is found by scaling
+ * the hash to the size, not by masking), so that it is between 5/12 and 13/16 full.
  */
 export class FingerprintSet {
   private parts: Uint32Array[];
-  private masks: Int32Array;
+  /** slots of each sub-table */
+  private sizes: Int32Array;
   private counts: Int32Array;
   size = 0;
 
   constructor(capacityLog2 = 16) {
-    const per = 1 << Math.max(2, capacityLog2 - PARTS_LOG2);
+    const per = 1 << Math.max(3, capacityLog2 - PARTS_LOG2);
     this.parts = [];
     for (let p = 0; p < PARTS; p++) this.parts.push(new Uint32Array(per * 3));
-    this.masks = new Int32Array(PARTS).fill(per - 1);
+    this.sizes = new Int32Array(PARTS).fill(per);
     this.counts = new Int32Array(PARTS);
   }
 
@@ -35,14 +42,18 @@ export class FingerprintSet {
     return fmix32(hi ^ Math.imul(lo, 0x9e3779b1));
   }
 
-  /** the slot index (in words) of this fingerprint in table t, or of the empty slot where it goes */
-  private static slot(t: Uint32Array, mask: number, x: number, hi: number, lo: number): number {
-    let i = x & mask;
+  /**
+   * The slot (word index) of this fingerprint in table t of n slots, or of the empty slot where it
+   * goes. The first slot probed is bits 8..31 of the mixed hash scaled to n (the low bits chose the
+   * sub-table); n < 2^29 keeps the product exact.
+   */
+  private static slot(t: Uint32Array, n: number, x: number, hi: number, lo: number): number {
+    let i = Math.floor(((x >>> 8) * n) / 16777216);
     for (;;) {
       const j = i * 3;
       const h = t[j]!, l = t[j + 1]!;
       if ((h === 0 && l === 0) || (h === hi && l === lo)) return j;
-      i = (i + 1) & mask;
+      if (++i === n) i = 0;
     }
   }
 
@@ -51,9 +62,9 @@ export class FingerprintSet {
     if (hi === 0 && lo === 0) lo = 1;
     hi >>>= 0;
     lo >>>= 0;
-    const x = FingerprintSet.mix(hi, lo), p = x >>> (32 - PARTS_LOG2);
+    const x = FingerprintSet.mix(hi, lo), p = x & (PARTS - 1);
     const t = this.parts[p]!;
-    const j = FingerprintSet.slot(t, this.masks[p]!, x, hi, lo);
+    const j = FingerprintSet.slot(t, this.sizes[p]!, x, hi, lo);
     return t[j] === 0 && t[j + 1] === 0 ? -1 : t[j + 2]! | 0;
   }
 
@@ -62,10 +73,10 @@ export class FingerprintSet {
     if (hi === 0 && lo === 0) lo = 1;
     hi >>>= 0;
     lo >>>= 0;
-    const x = FingerprintSet.mix(hi, lo), p = x >>> (32 - PARTS_LOG2);
-    if ((this.counts[p]! + 1) * LOAD_DEN > (this.masks[p]! + 1) * LOAD_NUM) this.grow(p);
+    const x = FingerprintSet.mix(hi, lo), p = x & (PARTS - 1);
+    if ((this.counts[p]! + 1) * LOAD_DEN > this.sizes[p]! * loadLimit(p)) this.grow(p);
     const t = this.parts[p]!;
-    const j = FingerprintSet.slot(t, this.masks[p]!, x, hi, lo);
+    const j = FingerprintSet.slot(t, this.sizes[p]!, x, hi, lo);
     t[j] = hi;
     t[j + 1] = lo;
     t[j + 2] = id;
@@ -75,18 +86,18 @@ export class FingerprintSet {
 
   private grow(p: number): void {
     const o = this.parts[p]!;
-    const n = (this.masks[p]! + 1) * 2, mask = n - 1;
+    const n = this.sizes[p]! + (this.sizes[p]! >> 1);
     const t = new Uint32Array(n * 3);
     for (let j = 0; j < o.length; j += 3) {
       const h = o[j]!, l = o[j + 1]!;
       if (h === 0 && l === 0) continue;
-      const k = FingerprintSet.slot(t, mask, FingerprintSet.mix(h, l), h, l);
+      const k = FingerprintSet.slot(t, n, FingerprintSet.mix(h, l), h, l);
       t[k] = h;
       t[k + 1] = l;
       t[k + 2] = o[j + 2]!;
     }
     this.parts[p] = t;
-    this.masks[p] = mask;
+    this.sizes[p] = n;
   }
 
   /** bytes held by the table */

@@ -166,7 +166,7 @@ export async function searchParallel(
     for (let w = 0; w < n; w++) {
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit & { mmsimCheckWorker: true } = {
-        mmsimCheckWorker: true, index: w, file: sc.file, source, spec: specToData(spec), reduction: reduction.name, debug: opts.debug === true,
+        mmsimCheckWorker: true, index: w, file: sc.file, source, spec: specToData(spec), reduction: reduction.name, debug: opts.debug === true, reuse: opts.reuse,
         ctl: ctlBuf, table: table.buffer, port: port2, maxStates, deadline,
       };
       const worker = new Worker(url, { workerData: init, transferList: [port2] });

@@ -163,7 +163,7 @@ export class StateGraph {
   addState(depth: number): number {
     const id = this.size++;
     if (id >= this.sleep.length) {
-      const n = this.sleep.length * 2;
+      const n = this.sleep.length + (this.sleep.length >> 1);
       if (this.keepDepth) this.depth = grow(this.depth, n);
       this.sleep = grow(this.sleep, n);
       this.flags = grow(this.flags, n);
@@ -181,7 +181,7 @@ export class StateGraph {
     const e = this.edges++;
     if (!this.keepEdges) return;
     if (e >= this.eTo.length) {
-      const n = this.eTo.length * 2;
+      const n = this.eTo.length + (this.eTo.length >> 1);
       this.eTo = grow(this.eTo, n);
       this.eNext = grow(this.eNext, n);
       this.eThread = grow(this.eThread, n);

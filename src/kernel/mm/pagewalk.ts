@@ -1,7 +1,8 @@
 // The page-table walk from the PGD down to a PMD or PTE table: pgd_offset .. pte_offset_map
 // (include/linux/pgtable.h), the allocating walk (mm/memory.c __pud_alloc, __pmd_alloc, __pte_alloc)
 // and walk_page_range's PMD loop (mm/pagewalk.c). The walk keeps the last PMD and PTE table of each
-// mm (mm.pmdCacheKey, pmdCacheTable, pteCacheTable); freeTable() forgets them.
+// mm (mm.pmdCacheKey, pmdCacheTable, pteCacheTable); freeTable() forgets them. The PMD cache skips
+// reading the upper entries, so it is not used while the store records a step (step reuse).
 import type { Kernel } from '../kernel.js';
 import type { MmStruct } from '../include/mm_types.js';
 import { Pte, entryPfn } from '../arch/x86/include/pte.js';
@@ -27,7 +28,8 @@ function populateTable(k: Kernel, mm: MmStruct, parent: PageTable, i: number, le
  */
 export function pmdTable(k: Kernel, mm: MmStruct, addr: number): PageTable | null {
   const key = Math.floor(addr / 0x40000000);
-  if (key === mm.pmdCacheKey) return mm.pmdCacheTable;
+  // (not while a recorder listens: a step's reads must not depend on what an earlier step left here)
+  if (key === mm.pmdCacheKey && k.st.rec === null) return mm.pmdCacheTable;
   const pud = childTable(k, mm, mm.pgd, levelIndex(LEVEL_PGD, addr));
   if (!pud) return null;
   const pmd = childTable(k, mm, pud, levelIndex(LEVEL_PUD, addr));
