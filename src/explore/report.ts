@@ -138,8 +138,10 @@ export function runLine(r: CheckResult): string {
   const rate = s.elapsedMs > 0 ? (s.distinct / s.elapsedMs) * 1000 : 0;
   const ip = r.interleavings ? `; ${n(r.interleavings.paths)} interleavings in the explored graph${r.interleavings.cyclic ? ' (+ cycles)' : ''}` : '';
   const handed = s.handedOver !== undefined ? `, ${n(s.handedOver)} sub-trees handed over` : '';
+  const u = s.reuse;
+  const reuse = u ? `; step reuse: ${n(u.hits)} steps replayed, ${n(u.misses)} run (${n(u.effects)} effects, ${n(u.nodes)} nodes kept${u.flushes ? `, emptied ${n(u.flushes)} times` : ''})` : '';
   return `Run: ${r.workers} worker${r.workers === 1 ? '' : 's'}${r.workersNote ? ` (${r.workersNote})` : ''}${handed}; ${n(s.explored)} expansions, ${n(s.transitions)} transitions${saved}, ${n(s.revisits)} revisits, ` +
-    `${n(s.cycles)} cycles closed, depth ${s.maxDepth}${ip}; ${secs(s.elapsedMs)} s, ${n(Math.round(rate))} states/s` +
+    `${n(s.cycles)} cycles closed, depth ${s.maxDepth}${ip}${reuse}; ${secs(s.elapsedMs)} s, ${n(Math.round(rate))} states/s` +
     (r.firstViolationMs !== null ? `; first violation after ${secs(r.firstViolationMs)} s` : '');
 }
 
