@@ -10,7 +10,7 @@ import { PATCH_LIST } from '../profiles/patches.js';
 import { formatConfig } from '../profiles/config.js';
 import { Budget, BudgetExceeded, DEFAULT_STEP_LIMIT, defaultMemoryBytes, parseMemory, parseSeconds } from '../sched/budget.js';
 import type { VmBugError } from '../kernel/mm/debug_vm.js';
-import { registerCheck, registerFuzz, registerHostCommand } from './commands.js';
+import { registerCheck, registerFuzz, registerHostCommand, registerServe } from './commands.js';
 
 /** the version in package.json (two levels above dist/src/cli, or src/cli under a test runner) */
 function packageVersion(): string {
@@ -158,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
 
   registerHostCommand(program, (c) => { code = c; });
   registerFuzz(program, (c) => { code = c; });
+  registerServe(program, (c) => { code = c; });
 
   program.command('schema')
     .description('print a JSON Schema: scenario files (schema/scenario.schema.json), or the lines of run --format json (schema/trace.schema.json)')
