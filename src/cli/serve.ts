@@ -82,6 +82,8 @@ function fileUnder(root: string, urlPath: string): string | null {
 
 /** what a GET of url answers: a file's path, a generated body, or null (404) */
 export function route(f: ServeFiles, url: string): { path: string } | { body: string; type: string } | null {
+  // a dot segment, raw or percent-encoded, is refused before the URL parser would resolve it
+  if (/(^|\/|%2f|\\|%5c)(\.|%2e)(\.|%2e)?($|\/|%2f|\\|%5c|\?|#)/i.test(url)) return null;
   let path: string;
   try {
     path = decodeURIComponent(new URL(url, 'http://x').pathname);

@@ -117,8 +117,10 @@ function PageTree({ page, prev, side }: { page: PageState; prev: PageState | und
         </table>
       </div>
       {last.entries && (
-        <details class="full" open={all} onToggle={(e) => setAll((e.currentTarget as HTMLDetailsElement).open)}>
-          <summary>{last.level.toUpperCase()} table {last.table}: {nEntries} of 512 entries not none{all ? '' : ' (folded; open for all 512)'}</summary>
+        <div class="full">
+          <button type="button" class="link" aria-expanded={all} data-testid="open-all" onClick={() => setAll(!all)}>
+            {last.level.toUpperCase()} table {last.table}: {nEntries} of 512 entries not none; {all ? 'fold to the entries that matter' : 'show all 512'}
+          </button>
           <div class="scroll">
             <table class="bits entries" aria-label={`${last.level} table of ${page.key}${side}`}>
               <thead><tr><th scope="col">index</th><th scope="col">raw value</th><BitHead /></tr></thead>
@@ -137,7 +139,7 @@ function PageTree({ page, prev, side }: { page: PageState; prev: PageState | und
               </tbody>
             </table>
           </div>
-        </details>
+        </div>
       )}
       {!last.entries && !last.leaf && <p class="dim">no table below the {last.level.toUpperCase()}: nothing mapped</p>}
       {page.page && (
@@ -400,25 +402,28 @@ function App() {
     document.body.dataset.frame = String(frame);
   }, [frame, runA]);
 
-  // keyboard: ←/→, Home/End step; ignored while typing in a field
+  // keyboard: ←/→, Home/End step; ignored while typing in a field. One listener from the first render
+  // on, reading the current frame through a ref, so a key pressed right after a redraw is never lost.
+  const keyState = useRef({ frame, nFrames, goTo });
+  keyState.current = { frame, nFrames, goTo };
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
-      if (t && (t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || (t.tagName === 'INPUT' && (t as HTMLInputElement).type !== 'range'))) return;
+      if (t && (t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.tagName === 'INPUT')) return; // typing; the slider steps by itself
       if (e.altKey || e.ctrlKey || e.metaKey) return;
-      if (t && t.tagName === 'INPUT' && (t as HTMLInputElement).type === 'range') return; // the slider steps by itself, onInput
+      const { frame: f0, nFrames: n, goTo: go } = keyState.current;
       let f: number | null = null;
-      if (e.key === 'ArrowRight') f = frame + 1;
-      else if (e.key === 'ArrowLeft') f = frame - 1;
+      if (e.key === 'ArrowRight') f = f0 + 1;
+      else if (e.key === 'ArrowLeft') f = f0 - 1;
       else if (e.key === 'Home') f = 0;
-      else if (e.key === 'End') f = nFrames - 1;
-      if (f === null) return;
+      else if (e.key === 'End') f = n - 1;
+      if (f === null || n === 0) return;
       e.preventDefault();
-      goTo(f);
+      go(f);
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [frame, nFrames, goTo]);
+  }, []);
 
   useEffect(() => {
     if (!playing) return;
