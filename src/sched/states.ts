@@ -80,7 +80,7 @@ function threadState(m: Machine, t: ThreadState, acting: boolean): Record<string
   const op = t.ops[pc];
   const row: Record<string, TraceValue> = { name: t.name, process: t.process, state, op: op && state !== 'done' ? op.id : null };
   if (state === 'blocked' && t.wait) {
-    row.wait = t.wait.kind === 'uffd_read' ? `read(${t.wait.ctx.name}): no message` : t.wait.kind === 'fault' ? 'handle_userfault' : 'handle_userfault (GUP)';
+    row.wait = t.wait.kind === 'uffd_read' ? `read(${t.wait.ctx.name}), no message yet` : t.wait.kind === 'fault' ? 'handle_userfault' : 'handle_userfault (GUP)';
   }
   const sig = t.status === 'signal' ? t.signal?.sig : t.status === 'killed' ? t.killedBy : 0;
   if (sig) row.signal = SIGNAL_NAME[sig] ?? String(sig);

@@ -4,10 +4,13 @@
 // same step, a phone in portrait and the dark theme; screenshots go to dist/screenshots/. Skipped, with
 // the reason, only where chromium cannot run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
 import type { Server } from 'node:http';
 import type { Page } from 'playwright-core';
-import { serveFiles, startServer } from '../../src/cli/serve.js';
+import { exportSite, serveFiles, startServer } from '../../src/cli/serve.js';
 import { chromiumPath, launch, type Browser } from '../../bench/chromium.js';
 
 const SHOTS = 'dist/screenshots';
@@ -36,6 +39,12 @@ afterAll(async () => {
   await new Promise<void>((done) => (server ? server.close(() => done()) : done()));
 });
 
+/** without chromium a developer's run skips with the reason; CI (CI=true, where .ci/run installs chromium) fails */
+function skipOrFail(ctx: { skip: (why: string) => void }): void {
+  if (process.env.CI === 'true') expect.fail(`CI must run the browser tests, but: ${why}`);
+  ctx.skip(why!);
+}
+
 async function ready(p: Page): Promise<void> {
   await p.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
 }
@@ -52,7 +61,7 @@ async function drawn(p: Page, kernel: string): Promise<void> {
 
 describe('the page in chromium', () => {
   it('opens the seed at the end of its setup, with the 2018 branch SIGBUS as the outcome', async (ctx) => {
-    if (why) return ctx.skip(why);
+    if (why) return skipOrFail(ctx);
     await page.goto(url);
     await ready(page);
     expect(await page.locator('[data-testid="scenario"]').inputValue()).toBe('seed-thp-split-uffd-wp.yaml');
@@ -63,7 +72,7 @@ describe('the page in chromium', () => {
   });
 
   it('steps to the un-protect by keyboard: the split PTE is 0x...825, its D and PSE bits marked as changed', async (ctx) => {
-    if (why) return ctx.skip(why);
+    if (why) return skipOrFail(ctx);
     await page.locator('body').click({ position: { x: 1, y: 1 } });
     for (let i = 0; i < 30 && !(await shown(page)).head.includes('(unprotect'); i++) await page.keyboard.press('ArrowRight');
     const s = await shown(page);
@@ -95,7 +104,7 @@ describe('the page in chromium', () => {
   });
 
   it('a shared link opens the same scenario, kernel and step', async (ctx) => {
-    if (why) return ctx.skip(why);
+    if (why) return skipOrFail(ctx);
     const here = await shown(page);
     const link = page.url();
     expect(link).toMatch(/#.*s=seed-thp-split-uffd-wp\.yaml.*k=v4\.19-uffd-wp-2018.*f=\d+/);
@@ -109,7 +118,7 @@ describe('the page in chromium', () => {
   });
 
   it('side by side with v6.18: the first divergence is marked; alone on v6.18 the SIGBUS marker is gone', async (ctx) => {
-    if (why) return ctx.skip(why);
+    if (why) return skipOrFail(ctx);
     await page.locator('[data-testid="compare"]').selectOption('v6.18');
     await page.waitForSelector('[data-testid="divergence"]', { timeout: 60_000 });
     await page.locator('[data-testid="divergence"]').click();
@@ -127,7 +136,7 @@ describe('the page in chromium', () => {
   });
 
   it('check: herd7-style verdicts, and a counterexample played back step by step', async (ctx) => {
-    if (why) return ctx.skip(why);
+    if (why) return skipOrFail(ctx);
     await page.locator('[data-testid="scenario"]').selectOption('check/live-snapshot.yaml');
     await drawn(page, 'v4.19-uffd-wp-2018');
     await page.locator('[data-testid="check-button"]').click();
@@ -143,7 +152,7 @@ describe('the page in chromium', () => {
   });
 
   it('a bad scenario in the editor shows its error at line and column', async (ctx) => {
-    if (why) return ctx.skip(why);
+    if (why) return skipOrFail(ctx);
     const ta = page.locator('[data-testid="yaml"]');
     const text = await ta.inputValue();
     await ta.fill(text.replace(/len: [^,}\s]+/, 'len: 1Q'));
@@ -154,7 +163,7 @@ describe('the page in chromium', () => {
   });
 
   it('keyboard only: Tab reaches the controls and the slider, and the slider steps with the arrows', async (ctx) => {
-    if (why) return ctx.skip(why);
+    if (why) return skipOrFail(ctx);
     await page.goto(url + '#s=seed-thp-split-uffd-wp.yaml&k=v4.19-uffd-wp-2018&f=3');
     await page.reload();
     await ready(page);
@@ -170,7 +179,7 @@ describe('the page in chromium', () => {
   });
 
   it('reads on a phone in portrait and in the dark theme', async (ctx) => {
-    if (why) return ctx.skip(why);
+    if (why) return skipOrFail(ctx);
     const phone = await launch((found as { path: string }).path, { width: 390, height: 844 }, 'dark');
     try {
       const p = phone.ctx.pages()[0] ?? await phone.ctx.newPage();
@@ -187,6 +196,34 @@ describe('the page in chromium', () => {
       expect(light.match(/\d+/g)!.map(Number).reduce((s, x) => s + x, 0)).toBeGreaterThan(600);
     } finally {
       await phone.close();
+    }
+  });
+
+  it('a static copy (--export) works from a plain static file server', async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-site-'));
+    exportSite(serveFiles(undefined), dir);
+    // any static host: files by path, a content type by extension, no headers of mmsim's
+    const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.json': 'application/json' };
+    const host = createServer((req, res) => {
+      const p = join(dir, decodeURIComponent(new URL(req.url!, 'http://x').pathname).replace(/\/$/, '/index.html'));
+      if (!p.startsWith(dir) || !existsSync(p) || !statSync(p).isFile()) { res.writeHead(404).end(); return; }
+      res.writeHead(200, { 'Content-Type': types[extname(p)] ?? 'text/plain' }).end(readFileSync(p));
+    });
+    await new Promise<void>((ok) => host.listen(0, '127.0.0.1', ok));
+    try {
+      const p = await browser!.ctx.newPage();
+      const errors: string[] = [];
+      p.on('pageerror', (e) => errors.push(e.message));
+      await p.goto(`http://127.0.0.1:${(host.address() as { port: number }).port}/#s=bugs/thp-split-pte-dirty-not-carried.yaml`);
+      await ready(p);
+      expect(await p.locator('[data-testid="scenario"]').inputValue()).toBe('bugs/thp-split-pte-dirty-not-carried.yaml');
+      expect(await p.locator('[data-testid="pagetable"]').count()).toBeGreaterThan(0);
+      expect(errors).toEqual([]);
+      await p.close();
+    } finally {
+      await new Promise((done) => host.close(done));
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -50,6 +50,11 @@ function fileName(v: ViewState): string {
   return v.scenario ? `scenarios/${v.scenario}` : '<editor>';
 }
 
+/** the machine's thread states in words: ready is running (or runnable), signal is signalled */
+function threadStateText(s: string): string {
+  return s === 'ready' ? 'running' : s === 'signal' ? 'signalled' : s === 'killed' ? 'killed' : s;
+}
+
 function SignalBadge({ sig, where }: { sig: string; where: string }) {
   return <span class="badge sig" data-testid="signal-marker" title={`${where} died of ${sig}`}>{sig}</span>;
 }
@@ -61,7 +66,7 @@ function BitCells({ value, prev }: { value: string; prev: string | null | undefi
   return (
     <>
       {BIT_COLUMNS.map((c) => (
-        <td key={c.name} class={`bit${changed.has(c.name) ? ' chg' : ''}${c.lo !== c.hi ? ' wide' : ''}`} data-bit={c.name} title={c.title}>
+        <td key={c.name} class={`bit${changed.has(c.name) ? ' chg' : ''}${c.lo !== c.hi ? ' wide' : ''}${c.rare ? ' rare' : ''}`} data-bit={c.name} title={c.title}>
           {fieldText(v, c)}
         </td>
       ))}
@@ -72,7 +77,7 @@ function BitCells({ value, prev }: { value: string; prev: string | null | undefi
 function BitHead() {
   return (
     <>
-      {BIT_COLUMNS.map((c) => <th key={c.name} scope="col" class={`bit${c.lo !== c.hi ? ' wide' : ''}`} title={c.title}>{c.name}</th>)}
+      {BIT_COLUMNS.map((c) => <th key={c.name} scope="col" class={`bit${c.lo !== c.hi ? ' wide' : ''}${c.rare ? ' rare' : ''}`} title={c.title}>{c.name}</th>)}
     </>
   );
 }
@@ -106,7 +111,7 @@ function PageTree({ page, prev, side }: { page: PageState; prev: PageState | und
               const p = previousEntry(page, prev, r);
               return (
                 <tr key={r.level} data-level={r.level} class={r.leaf ? 'leaf' : ''}>
-                  <th scope="row" title={`in the table at pfn ${r.table}`}>{r.level.toUpperCase()}{r.folded ? ' (folded)' : ''}{r.leaf ? (r.level === 'pmd' ? ' huge' : '') : ''}</th>
+                  <th scope="row" title={`in the table at pfn ${r.table}${r.folded ? '; folded into the PGD on 4-level paging' : ''}`}>{r.level.toUpperCase()}{r.folded ? ' =PGD' : ''}{r.leaf ? (r.level === 'pmd' ? ' huge' : '') : ''}</th>
                   <td>{r.index}</td>
                   <td class={`mono raw${p && p.entry !== r.entry ? ' chg' : ''}`} data-testid={`entry-${r.level}`} title={`${setBitNames(entryValue(r.entry))}${p?.from ? ` (compared with ${p.from})` : ''}`}>{r.entry}</td>
                   <BitCells value={r.entry} prev={p?.entry} />
@@ -173,7 +178,7 @@ function StepView({ run, frame, prev, side }: { run: Loaded; frame: Frame; prev:
             {st.threads.map((t) => (
               <tr key={t.name} data-thread={t.name}>
                 <th scope="row">{t.name}</th>
-                <td>{t.state}{t.wait ? ` (${t.wait})` : ''} {t.signal && <SignalBadge sig={t.signal} where={t.name} />}</td>
+                <td>{threadStateText(t.state)}{t.wait ? ` in ${t.wait}` : ''} {t.signal && <SignalBadge sig={t.signal} where={t.name} />}</td>
                 <td>{t.op ?? '-'}</td>
                 <td>{t.minflt ?? 0}/{t.majflt ?? 0}</td>
               </tr>
@@ -302,6 +307,7 @@ function App() {
   const [playing, setPlaying] = useState(false);
   const [theme, setTheme] = useState<string>(() => localStorage.getItem('mmsim-theme') ?? 'auto');
   const [copied, setCopied] = useState(false);
+  const [controls, setControls] = useState(!initial.compare);
   const taRef = useRef<HTMLTextAreaElement | null>(null);
   const opened = useRef(false);
 
@@ -490,14 +496,16 @@ function App() {
       <header>
         <h1>mmsim <span class="dim">serve</span></h1>
         <div class="tools">
+          <button type="button" aria-expanded={controls} aria-controls="controls" data-testid="toggle-controls" onClick={() => setControls(!controls)}>
+            {controls ? 'Hide controls' : 'Show controls'}</button>
           <button type="button" onClick={copyLink} data-testid="copy-link" title="copy a link to this view (scenario, kernels, patches, config, step)">{copied ? 'Link copied' : 'Copy link'}</button>
           <label>theme <select value={theme} onChange={(e) => setTheme((e.currentTarget as HTMLSelectElement).value)} aria-label="theme">
             <option value="auto">system</option><option value="light">light</option><option value="dark">dark</option>
           </select></label>
         </div>
       </header>
-      <main>
-        <aside class="controls" aria-label="scenario and kernels">
+      <main class={controls ? '' : 'wide'}>
+        <aside class="controls" id="controls" aria-label="scenario and kernels" hidden={!controls}>
           <label>scenario
             <select value={view.scenario ?? ''} data-testid="scenario" onChange={(e) => chooseScenario((e.currentTarget as HTMLSelectElement).value)}>
               {view.scenario === null && <option value="">(edited YAML)</option>}

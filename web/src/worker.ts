@@ -9,7 +9,7 @@ import type { Observation } from '../../src/scenario/outcome.js';
 import type { CheckReply, ErrorReply, Reply, Request, RunReply, ThreadOutcome } from './lib/protocol.js';
 
 /** steps one run in the page may take: each step keeps a state event for the slider */
-export const PAGE_MAX_STEPS = 20_000;
+export const PAGE_MAX_STEPS = 5_000;
 /** seconds one check in the page may take */
 export const PAGE_CHECK_SECONDS = 20;
 
@@ -25,6 +25,9 @@ function threadsOf(o: Observation): Record<string, ThreadOutcome> {
 
 function errorReply(id: number, e: unknown): ErrorReply {
   if (e instanceof ScenarioError) return { kind: 'error', id, error: { file: e.file, line: e.line, col: e.col, field: e.field, message: e.detail }, message: e.message };
+  if (e instanceof BudgetExceeded && e.limit === 'max-steps') {
+    return { kind: 'error', id, error: null, message: `the page draws at most ${PAGE_MAX_STEPS} steps of a run, and this one takes more: mmsim run -q FILE runs it whole` };
+  }
   if (e instanceof SpecError || e instanceof BudgetExceeded) return { kind: 'error', id, error: null, message: (e as Error).message };
   const err = e as Error;
   const user = ['MachineError', 'ScheduleSyntaxError', 'CheckError', 'ExprError', 'EvalError'].includes(err?.constructor?.name ?? '');

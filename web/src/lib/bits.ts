@@ -7,6 +7,8 @@ export interface BitColumn {
   hi: number;
   name: string;
   title: string;
+  /** a field that is zero in every entry the model writes on x86-64 (hidden when two kernels share the width) */
+  rare?: boolean;
 }
 
 /**
@@ -17,10 +19,10 @@ export interface BitColumn {
  */
 export const BIT_COLUMNS: readonly BitColumn[] = [
   { lo: 63, hi: 63, name: 'NX', title: 'bit 63: _PAGE_NX, no execute' },
-  { lo: 59, hi: 62, name: 'PKEY', title: 'bits 59-62: protection key' },
+  { lo: 59, hi: 62, name: 'PKEY', title: 'bits 59-62: protection key', rare: true },
   { lo: 58, hi: 58, name: 'SW5', title: 'bit 58: _PAGE_SAVED_DIRTY (v6.6+) / _PAGE_DEVMAP (4.19)' },
-  { lo: 57, hi: 57, name: 'SW4', title: 'bit 57: _PAGE_DEVMAP (v6.6+)' },
-  { lo: 52, hi: 56, name: 'SW', title: 'bits 52-56: software, unused' },
+  { lo: 57, hi: 57, name: 'SW4', title: 'bit 57: _PAGE_DEVMAP (v6.6+)', rare: true },
+  { lo: 52, hi: 56, name: 'SW', title: 'bits 52-56: software, unused', rare: true },
   { lo: 12, hi: 51, name: 'PFN', title: 'bits 12-51: page frame number' },
   { lo: 11, hi: 11, name: 'SD', title: 'bit 11: _PAGE_SOFT_DIRTY (SOFTW3)' },
   { lo: 10, hi: 10, name: 'UWP', title: 'bit 10: _PAGE_UFFD_WP (SOFTW2)' },
