@@ -241,7 +241,12 @@ export async function serveCommand(file: string | undefined, o: ServeOptions): P
   }
   const host = o.host ?? '127.0.0.1';
   if (!LOOPBACK.has(host)) process.stderr.write(`mmsim serve: warning: listening on ${host}, not only on this machine's loopback: anyone who can reach it can read the scenario files\n`);
-  const { url } = await startServer(f, host, parsePort(o.port));
+  // the signal handlers first: a SIGTERM right after the URL is printed stops the server cleanly
+  const stop = new Promise<void>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  const { server, url } = await startServer(f, host, parsePort(o.port));
   const s = scenarioPathOf(f, file);
   const full = url + (s ? `#s=${encodeURIComponent(s)}` : '');
   process.stdout.write(`mmsim serve: ${full}\n(the model runs in the page; Ctrl-C stops the server)\n`);
@@ -251,9 +256,8 @@ export async function serveCommand(file: string | undefined, o: ServeOptions): P
     c.on('error', () => process.stderr.write(`mmsim serve: --open: could not start ${opener}; open ${full} yourself\n`));
     c.unref();
   }
-  await new Promise<void>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
+  await stop;
+  server.closeAllConnections();
+  await new Promise<void>((done) => server.close(() => done()));
   return 0;
 }

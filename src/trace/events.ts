@@ -3,9 +3,10 @@
 
 /**
  * The version of `run --format json`'s schema: in the header line of every output (`"version"`) and in
- * the schema's `$id` (`trace-v1.schema.json`). It goes up by one whenever traceSchema() changes (an event
+ * the schema's `$id` (`trace-v2.schema.json`). It goes up by one whenever traceSchema() changes (an event
  * type, a field, a required property); test/trace-schema.test.ts keeps a digest of the schema of each
- * version and fails when the schema changes under the same version.
+ * version and fails when the schema changes under the same version. Version 2 added the `state` event
+ * (run --format json --states, src/sched/states.ts).
  */
 export const TRACE_SCHEMA_VERSION = 2;
 

@@ -4,7 +4,7 @@
 // same step, a phone in portrait and the dark theme; screenshots go to dist/screenshots/. Skipped, with
 // the reason, only where chromium cannot run.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
@@ -101,6 +101,9 @@ describe('the page in chromium', () => {
     expect(await page.locator('[data-testid="step-view"] [data-thread="vcpu"] [data-testid="signal-marker"]').textContent()).toBe('SIGBUS');
     for (let i = 0; i < 30 && !(await shown(page)).head.includes('(unprotect'); i++) await page.keyboard.press('ArrowLeft');
     expect((await shown(page)).frame).toBeLessThan(last.frame);
+    // the page's own measures of this walk, kept with the screenshots (npm run bench reports them; never asserted)
+    const perf = await page.evaluate(() => ({ open: performance.getEntriesByName('mmsim:open').map((e) => e.duration), steps: performance.getEntriesByName('mmsim:step').map((e) => e.duration) }));
+    writeFileSync(`${SHOTS}/perf.json`, JSON.stringify(perf) + '\n');
   });
 
   it('a shared link opens the same scenario, kernel and step', async (ctx) => {
@@ -192,8 +195,8 @@ describe('the page in chromium', () => {
       expect(r! + g! + b!).toBeLessThan(150); // the dark theme follows the system
       await p.screenshot({ path: `${SHOTS}/phone-dark.png` });
       await p.locator('select[aria-label="theme"]').selectOption('light');
-      const light = await p.evaluate(() => getComputedStyle(document.body).backgroundColor);
-      expect(light.match(/\d+/g)!.map(Number).reduce((s, x) => s + x, 0)).toBeGreaterThan(600);
+      // the theme is applied after the redraw: wait for a light background
+      await p.waitForFunction(() => getComputedStyle(document.body).backgroundColor.match(/\d+/g)!.map(Number).reduce((s, x) => s + x, 0) > 600);
     } finally {
       await phone.close();
     }

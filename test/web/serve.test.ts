@@ -124,14 +124,21 @@ describe('mmsim serve', () => {
     const run = (args: string[], until: RegExp | null) => new Promise<{ out: string; err: string; code: number | null }>((ok) => {
       const c = spawn(process.execPath, ['bin/mmsim.js', 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '', err = '';
-      const check = () => { if (until?.test(out + err)) c.kill('SIGTERM'); };
+      let stopping = false;
+      const check = () => {
+        if (stopping || !until?.test(out + err)) return;
+        stopping = true;
+        c.kill('SIGTERM');
+        setTimeout(() => c.kill('SIGKILL'), 10_000).unref(); // a server that ignores SIGTERM fails the test, it does not hang it
+      };
       c.stdout.on('data', (d: Buffer) => { out += d; check(); });
       c.stderr.on('data', (d: Buffer) => { err += d; check(); });
       c.on('close', (code) => ok({ out, err, code }));
     });
-    const a = await run(['--port', '0'], /http:\/\/[^\s]+/);
+    const a = await run(['--port', '0'], /http:\/\/[^\s]+\n/);
     expect(a.out).toMatch(/^mmsim serve: http:\/\/127\.0\.0\.1:\d+\/\n/);
-    const b = await run(['--port', '0', '--host', '0.0.0.0'], /http:\/\/[^\s]+/);
+    expect(a.code).toBe(0); // SIGTERM stops it: the server closes and the command exits 0
+    const b = await run(['--port', '0', '--host', '0.0.0.0'], /http:\/\/[^\s]+\n/);
     expect(b.err).toMatch(/warning: listening on 0\.0\.0\.0/);
     expect(b.out).toMatch(/http:\/\/0\.0\.0\.0:\d+\//);
     const c = await run(['nonexistent.yaml'], null);
@@ -139,7 +146,7 @@ describe('mmsim serve', () => {
     expect(c.err).toBe('mmsim: nonexistent.yaml: no such file\n');
     const d = await run(['--port', 'x'], null);
     expect(d.code).toBe(2);
-    const e = await run(['scenarios/seed-thp-split-uffd-wp.yaml', '--port', '0'], /http:\/\/[^\s]+/);
+    const e = await run(['scenarios/seed-thp-split-uffd-wp.yaml', '--port', '0'], /http:\/\/[^\s]+\n/);
     expect(e.out).toMatch(/#s=seed-thp-split-uffd-wp\.yaml\n/);
   });
 });
