@@ -1,6 +1,7 @@
 // The `state` events of a traced run with states (src/sched/states.ts): what the page of `mmsim serve`
 // draws at each step, checked against the seed's known values.
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/run.js';
 import { resolveKernel } from '../src/profiles/profiles.js';
@@ -50,5 +51,17 @@ describe('state events', () => {
     const first = st.find((e) => e.step === 0 && page(e, 'ram + 0x7f000').walk.some((r) => r.level === 'pmd' && r.leaf))!;
     expect(page(first, 'ram + 0x7f000').page!.order).toBe(9);
     expect(thread(st[st.length - 1]!, 'vcpu')).toMatchObject({ state: 'done' });
+  });
+
+  it('mmsim run --format json --states prints them, each line valid JSON; --states without json is bad input', () => {
+    const r = spawnSync(process.execPath, ['bin/mmsim.js', 'run', SEED, '-k', 'v6.18', '--format', 'json', '--states'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; pages?: unknown[] });
+    const st = lines.filter((l) => l.type === 'state');
+    expect(st.length).toBe(states('v6.18').length);
+    expect(st.every((l) => Array.isArray(l.pages) && l.pages.length === 3)).toBe(true);
+    const bad = spawnSync(process.execPath, ['bin/mmsim.js', 'run', SEED, '--states'], { encoding: 'utf8' });
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toBe('mmsim: --states goes with --format json\n');
   });
 });

@@ -93,5 +93,8 @@ describe('frames of the seed', () => {
     expect(actingFunction([e('syscall', 'uffdio_writeprotect'), e('split_huge_pmd', '__split_huge_pmd_locked'), e('set_pte', 'change_pte_range'), e('klog', 'x')])).toBe('change_pte_range');
     expect(actingFunction([e('page_fault', 'do_user_addr_fault'), e('handle_userfault', 'handle_userfault'), e('klog', 'printk')])).toBe('handle_userfault');
     expect(actingFunction([e('syscall', 'sys_read')])).toBe('sys_read');
+    // the seed's last step: the retried fault dies in handle_userfault, not in do_wp_page that called it
+    const a = framesOf('v4.19-uffd-wp-2018');
+    expect(a[a.length - 1]!.acting).toBe('handle_userfault');
   });
 });

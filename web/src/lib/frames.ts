@@ -73,12 +73,13 @@ const NOT_ACTING = new Set(['syscall', 'access', 'klog', 'dump_stack', 'errno', 
 
 /**
  * The event types that name a step, most telling first: a page-table entry written, a PMD or folio
- * split, a fault's handler, a protection change. A step with none of them is named after its last
+ * split, handle_userfault (a fault that sleeps, or dies of SIGBUS there), a fault's handler, a
+ * protection change. A step with none of them is named after its last
  * event that is not bookkeeping, else its system call.
  */
 export const ACTING_ORDER = [
-  'set_pte', 'set_pmd', 'split_huge_pmd', 'split_huge_page', 'collapse', 'zap_huge_pmd', 'wp_page_copy', 'do_wp_page', 'do_huge_pmd_wp_page',
-  'wp_huge_pmd', 'do_anonymous_page', 'do_huge_pmd_anonymous_page', 'handle_userfault', 'signal', 'change_protection', 'mwriteprotect_range',
+  'set_pte', 'set_pmd', 'split_huge_pmd', 'split_huge_page', 'collapse', 'zap_huge_pmd', 'handle_userfault', 'signal', 'wp_page_copy', 'do_wp_page',
+  'do_huge_pmd_wp_page', 'wp_huge_pmd', 'do_anonymous_page', 'do_huge_pmd_anonymous_page', 'change_protection', 'mwriteprotect_range',
   'uffdio_copy', 'uffdio_zeropage', 'madvise_free',
 ];
 
