@@ -550,9 +550,9 @@ function App() {
             {view.schedule && <span class="dim">schedule: <code>{view.schedule}</code></span>}
           </div>
           {busy && <p class="busy" role="status">{busy}</p>}
-          {check && <CheckView check={check} onPlay={play} />}
         </aside>
         <section class="viewer" aria-label="the run, step by step">
+          {check && <CheckView check={check} onPlay={play} />}
           {runA && <Outcome run={runA} label={runB ? '[A]' : ''} />}
           {runB && <Outcome run={runB} label="[B]" />}
           {runA && (
