@@ -14,7 +14,7 @@ console.log('\n== kernel model ==');
 printLines(runModelBench());
 console.log('\n== run memory ==');
 runMemoryBench();
-for (const extra of ['host.js', 'check.js']) {
+for (const extra of ['page.js', 'host.js', 'check.js']) {
   const p = join(here, extra);
   if (existsSync(p)) {
     console.log(`\n== ${extra.replace('.js', '')} ==`);

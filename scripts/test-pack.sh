@@ -18,4 +18,9 @@ grep -q '^PASS' "$tmp/run.txt" || { cat "$tmp/run.txt"; echo "test-pack: the shi
 "$bin" run - -k v4.19-uffd-wp-2018 --format klog <"$pkg/scenarios/seed-thp-split-uffd-wp.yaml" | grep -q 'FAULT_FLAG_ALLOW_RETRY missing 71' \
   || { echo "test-pack: mmsim run - (standard input) did not replay the seed"; exit 1; }
 "$bin" completion bash | grep -q 'complete -F' || { echo "test-pack: no bash completion"; exit 1; }
+# the page is built into the package: --export writes it with the scenarios
+"$bin" serve --export "$tmp/site" >/dev/null
+for f in index.html assets/main.js assets/worker.js scenarios/index.json scenarios/seed-thp-split-uffd-wp.yaml; do
+  [ -s "$tmp/site/$f" ] || { echo "test-pack: mmsim serve --export wrote no $f"; exit 1; }
+done
 echo "test-pack: the packed tarball installs and runs (mmsim $v)"

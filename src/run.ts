@@ -8,6 +8,7 @@ import { buildObservation } from './sched/observation.js';
 import { evalExpectations, evalPred, expectationPasses, ExpectResult, Observation, whenMatches } from './scenario/outcome.js';
 import type { TraceEvent } from './trace/events.js';
 import { budgetDoing } from './sched/budget.js';
+import { traceStateAfterStep } from './sched/states.js';
 
 export interface RunResult {
   spec: KernelSpec;
@@ -59,6 +60,11 @@ export interface RunOptions {
   trace?: boolean;
   /** check the whole kernel state after every step (kernel/mm/debug_vm.ts); a violation throws VmBugError */
   debug?: boolean;
+  /**
+   * with the trace: a `state` event after every step, setup's included (sched/states.ts): the page-table
+   * walk of each observed address, folios, VMAs, uffds, threads; for readers that draw the run step by step
+   */
+  states?: boolean;
 }
 
 /** Machine.afterStep for --debug: the whole-state invariants, named by the step that broke them */
@@ -78,7 +84,10 @@ export function runScenario(sc: CompiledScenario, spec: KernelSpec, opts: RunOpt
   const trace = opts.trace !== false || scenarioReadsTrace(sc);
   // untraced, the run keeps no per-step history either: only what its observation reports (the last
   // result of each operation, the schedule as text), so its memory does not grow with its steps
-  const m = new Machine(sc, spec, { trace, history: trace, afterStep: opts.debug ? debugVmAfterStep : undefined });
+  const states = trace && opts.states === true;
+  const afterStep = opts.debug && states ? (mm: Machine, t: ThreadState) => { debugVmAfterStep(mm, t); traceStateAfterStep(mm, t); }
+    : opts.debug ? debugVmAfterStep : states ? traceStateAfterStep : undefined;
+  const m = new Machine(sc, spec, { trace, history: trace, afterStep });
   budgetDoing(() => m.describeNow());
   m.runSetup();
   if (opts.schedule) m.runSchedule(parseSchedule(opts.schedule));

@@ -29,6 +29,8 @@ const schema = traceSchema();
  */
 const SCHEMA_DIGESTS: Record<number, string> = {
   1: 'fb279d9324040283b0304cc74f3075ac079040bb552b6c61cbf5d15e8d3dfafd',
+  // v2: the state event (run --format json --states; the page of mmsim serve)
+  2: '9ba1c474b28da681dcf823faf59c792b7b50bf85c80ed1239214846c87dc7ece',
 };
 
 function canonical(v: unknown): string {

@@ -90,3 +90,18 @@ export function registerFuzz(program: Command, setCode: (c: number) => void): vo
       setCode(await fuzzCommand(o));
     });
 }
+
+/** `mmsim serve`: the page, served from this machine (the model runs in the browser) */
+export function registerServe(program: Command, setCode: (c: number) => void): void {
+  program.command('serve')
+    .description('serve the web page that draws page tables step by step and compares kernels (the model runs in the page); --export writes a static copy')
+    .argument('[file]', 'scenario file (YAML) the page opens')
+    .option('--port <n>', 'port (0: any free one)', '8080')
+    .option('--host <address>', 'listen on this address instead of 127.0.0.1 (a warning: others can then read the scenario files)')
+    .option('--open', 'open the page in the default browser')
+    .option('--export <dir>', 'write the page and the scenarios to DIR as static files, for any static web host, and exit')
+    .action(async (file: string | undefined, o: import('./serve.js').ServeOptions) => {
+      const { serveCommand } = await import('./serve.js');
+      setCode(await serveCommand(file, o));
+    });
+}

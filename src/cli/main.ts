@@ -10,7 +10,7 @@ import { PATCH_LIST } from '../profiles/patches.js';
 import { formatConfig } from '../profiles/config.js';
 import { Budget, BudgetExceeded, DEFAULT_STEP_LIMIT, defaultMemoryBytes, parseMemory, parseSeconds } from '../sched/budget.js';
 import type { VmBugError } from '../kernel/mm/debug_vm.js';
-import { registerCheck, registerFuzz, registerHostCommand } from './commands.js';
+import { registerCheck, registerFuzz, registerHostCommand, registerServe } from './commands.js';
 
 /** the version in package.json (two levels above dist/src/cli, or src/cli under a test runner) */
 function packageVersion(): string {
@@ -88,11 +88,13 @@ export async function main(argv: string[]): Promise<number> {
     .option('-f, --format <fmt>', 'text | json | klog', 'text')
     .option('-s, --schedule <steps>', 'thread names, one per step: "vcpu uffd*3 vcpu"')
     .option('-q, --quiet', 'text: outcome only, no trace')
+    .option('--states', 'json: a state event after every step (page-table walk of each observed address, folios, VMAs, uffds, threads)')
     .option('--max-time <duration>', 'stop (exit 3) after this long, setup included: seconds, or 500ms, 2m')
     .option('--max-steps <n>', 'stop (exit 3) after this many scheduler steps', String(DEFAULT_STEP_LIMIT))
     .option('--max-memory <size>', 'stop (exit 3) when the model needs more memory: MiB, or 512M, 2G')
     .option('--no-progress', 'no progress line on the terminal')
-    .action(async (file: string, o: { kernel?: string; patch: string[]; config: string[]; format: string; schedule?: string; quiet?: boolean } & BudgetOpts) => {
+    .action(async (file: string, o: { kernel?: string; patch: string[]; config: string[]; format: string; schedule?: string; quiet?: boolean; states?: boolean } & BudgetOpts) => {
+      if (o.states && o.format !== 'json') throw new UsageError('--states goes with --format json');
       if (!['text', 'json', 'klog'].includes(o.format)) throw new UsageError(`--format must be text, json or klog, not '${o.format}'`);
       const { readScenarioArg, kernelFor, runScenario, printRun } = await import('./run-command.js');
       const sc = readScenarioArg(file);
@@ -100,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
       // the trace is recorded only for an output that prints it (text without -q, json, klog); the
       // scenario's klog:/event: expectations record it anyway (runScenario)
       const trace = o.format !== 'text' || !o.quiet;
-      const r = budgetOf(o).run(() => runScenario(sc, spec, { schedule: o.schedule, debug, trace }));
+      const r = budgetOf(o).run(() => runScenario(sc, spec, { schedule: o.schedule, debug, trace, states: o.states }));
       clearProgress();
       printRun(r, sc, o.format, !!o.quiet);
       code = r.ok ? 0 : 1;
@@ -156,6 +158,7 @@ export async function main(argv: string[]): Promise<number> {
 
   registerHostCommand(program, (c) => { code = c; });
   registerFuzz(program, (c) => { code = c; });
+  registerServe(program, (c) => { code = c; });
 
   program.command('schema')
     .description('print a JSON Schema: scenario files (schema/scenario.schema.json), or the lines of run --format json (schema/trace.schema.json)')

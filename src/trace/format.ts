@@ -75,7 +75,7 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  kernel: ${f.text}`;
     case 'dump_stack':
       return `  kernel: Call Trace: ${(f.frames as string[]).join(' <- ')}`;
-    case 'access':
+    case 'access': case 'state':
       return null;
     case 'madvise':
       return `  do_madvise(${addr(m, f.start)}, 0x${((f.end as number) - (f.start as number)).toString(16)}, MADV_${String(f.advice).toUpperCase()})`;
