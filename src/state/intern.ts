@@ -21,15 +21,18 @@ function keyHash(s: string): number {
 
 /**
  * The id of the value with this key (the first value interned under a key is kept: callers give equal
- * values equal keys). Ids start at 1: a cell holding 0 holds no value.
+ * values equal keys). Ids start at 1: a cell holding 0 holds no value. `hashKey` (default: the key) is
+ * what the id's fingerprint share is a hash of: a value whose parts are kept for people only (a copy
+ * check's first mismatch, a signal's fault address) gives the key of the parts that decide outcomes,
+ * so that states differing only in the others fingerprint alike; it must be a function of the key.
  */
-export function intern<T>(key: string, value: T): number {
+export function intern<T>(key: string, value: T, hashKey?: string): number {
   let id = byKey.get(key);
   if (id !== undefined) return id;
   id = values.length;
   values.push(value);
   keys.push(key);
-  hashes.push(keyHash(key));
+  hashes.push(keyHash(hashKey ?? key));
   byKey.set(key, id);
   return id;
 }
