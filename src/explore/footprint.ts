@@ -24,6 +24,7 @@ import { LEVEL_PGD, LEVEL_PMD, LEVEL_PUD, levelIndex, childTable } from '../kern
 import { Pte } from '../kernel/arch/x86/include/pte.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { envOf } from '../sched/exec.js';
+import { OWNER } from '../sched/cells.js';
 import { evalExpr, exprSymbols, Expr } from '../scenario/expr.js';
 import type { CompiledOp } from '../scenario/ops.js';
 
@@ -403,32 +404,21 @@ export function writeSet(a: Machine, b: Machine, f: Footprint): void {
 
 /** the scenario machine's cells the step changed (sched/cells.ts), as the resources they belong to */
 function machineWrites(a: Machine, b: Machine, f: Footprint): void {
-  const { l, g } = b.cells(), ga = a.cells().g;
-  const thread = (slot: number) => key(RES.thread, slot > 0 ? slot - 1 : 0xffff);
-  const copy = (i: number) => varKey(l.copyChecks[i]!.buffer);
+  const l = b.layout;
   const ch = changedCells;
   ch.length = 0;
-  g.C.changed(ga.C, ch);
-  for (const c of ch) {
-    if (c < l.procBase) f.write(thread(Math.floor(c / l.threadStride)));
-    else if (c < l.copyBase) f.write(key(RES.procs, 0));
-    else if (c < l.deadlockCell) f.write(copy(c - l.copyBase));
-    // deadlock is set on terminal states only, and no step reads it
-  }
-  ch.length = 0;
-  g.S.changed(ga.S, ch);
-  for (const c of ch) {
-    if (c < l.copyStatBase) f.write(thread(Math.floor(c / l.statStride)));
-    else f.write(copy((c - l.copyStatBase) >> 1));
-  }
-  ch.length = 0;
-  g.V.changed(ga.V, ch);
-  for (const c of ch) {
-    if (c < l.varBase) f.write(thread(c));
-    else if (c < l.recBase) f.write(varKey(l.varNames[c - l.varBase]!));
-    else if (c < l.snapBase) f.write(key(RES.thread, l.opThread[Math.floor((c - l.recBase) / 3)]!));
-    else if (c < l.detailBase) f.write(key(RES.snapshots, 0));
-    else f.write(copy(c - l.detailBase));
+  b.segs.C.changed(a.segs.C, ch);
+  for (let j = 0; j < ch.length; j++) {
+    const c = ch[j]!, i = l.ownerIndex[c]!;
+    switch (l.ownerKind[c]) {
+      case OWNER.thread: f.write(key(RES.thread, i > 0 ? i - 1 : 0xffff)); break;
+      case OWNER.record: f.write(key(RES.thread, l.opThread[i]!)); break;
+      case OWNER.variable: f.write(varKey(l.varNames[i]!)); break;
+      case OWNER.process: f.write(key(RES.procs, 0)); break;
+      case OWNER.copy: f.write(varKey(l.copyChecks[i]!.buffer)); break;
+      case OWNER.snapshot: f.write(key(RES.snapshots, 0)); break;
+      // deadlock is set on terminal states only, and no step reads it
+    }
   }
 }
 const changedCells: number[] = [];

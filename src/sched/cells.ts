@@ -29,12 +29,6 @@ import type { Bytes } from '../state/content.js';
 import { StateHasher } from '../state/hasher.js';
 import { hashPlain } from '../state/hash_values.js';
 
-export const MACHINE_SEGMENTS: readonly SegmentSpec[] = [
-  { name: 'machine' },
-  { name: 'machine.stats', counter: true },
-  { name: 'machine.values', hashValue: internHash },
-];
-
 export type ThreadStatus = 'ready' | 'blocked' | 'done' | 'signal' | 'killed' | 'livelock' | 'unborn';
 const STATUS: readonly ThreadStatus[] = ['unborn', 'ready', 'blocked', 'done', 'signal', 'killed', 'livelock'];
 const STATUS_CODE: Record<ThreadStatus, number> = { unborn: 0, ready: 1, blocked: 2, done: 3, signal: 4, killed: 5, livelock: 6 };
@@ -63,88 +57,108 @@ export interface DeliveredSignal {
 
 // ---- layout --------------------------------------------------------------------------------------
 
-/** cells of one thread in `machine`, at its slot * T_STRIDE (slot 0: setup, slot i + 1: thread i) */
-const T_STRIDE = 32;
+// A thread's block in `machine` (slot 0: setup, slot i + 1: thread i): its numbers, then the ids of its
+// signal, of the last record of each of its operations and of the variables only it defines, so that a
+// step usually changes one leaf of 64 cells (a copy of a leaf is most of what a write costs after a clone).
 const T_STATUS = 0, T_PC = 1, T_PROG = 2 /* 2 cells */, T_OPS = 4 /* 0: none; 1 */, T_ADDR = 5 /* 2 */, T_LEN = 7 /* 2 */,
   T_VLO = 9, T_VHI = 10, T_KILLED = 11, T_TASK = 12 /* index + 1 */, T_WAIT = 13 /* 0 none, 1 uffd_read, 2 fault, 3 gup */,
-  T_W = 14 /* the wait's fields, up to 14 cells */;
+  T_W = 14 /* the wait's fields, up to W_CELLS */;
+const W_CELLS = 14;
+/** counters: faults taken at the current byte (a livelock guard), attempts of the fault the thread waits in */
+const T_SPINS = T_W + W_CELLS, T_ATTEMPTS = T_SPINS + 1;
+/** the thread's signal (an id), then its records and variables */
+const T_SIG = T_ATTEMPTS + 1;
 const W_NONE = 0, W_UFFD = 1, W_FAULT = 2, W_GUP = 3;
 const WAIT_KINDS: readonly (WaitKind | null)[] = [null, 'uffd_read', 'fault', 'gup'];
 // fault: address (2), error_code, flags, major, stage (1 vma_lock, 2 mmap_lock), write
 // gup: advice, addr (2), len (2), gup.addr (2), gup.end (2), gup.write, gup.tried, walkEnd (2), unmapped
 // uffd_read: the context's index in k.uffds + 1
-const W_CELLS = 14;
-/** cells of one thread in `machine.stats`: faults at the current byte, attempts of the wait's fault */
-const S_STRIDE = 2;
-
-const align = (n: number) => Math.ceil(n / 64) * 64;
+/** what a cell of `machine` belongs to (Layout.ownerKind), for the explorer's write sets */
+export const OWNER = { thread: 1, record: 2, variable: 3, process: 4, copy: 5, snapshot: 6, deadlock: 7 } as const;
 
 /**
- * Where each piece of a scenario's machine lives in the three segments: fixed by the scenario (the
- * names its operations define, its checkpoints, processes and data_at checks), so that every machine
- * of the scenario, in every worker, uses the same cells. Immutable, shared by all of them.
+ * Where each piece of a scenario's machine lives in its two segments: fixed by the scenario (its
+ * threads and operations, the names they define, its checkpoints, processes and data_at checks), so
+ * that every machine of the scenario, in every worker, uses the same cells. Immutable, shared by all.
  */
 export class Layout {
+  /** the setup and the threads */
   readonly slots: number;
-  /** cells per thread slot in `machine` and in `machine.stats` */
-  readonly threadStride = T_STRIDE;
-  readonly statStride = S_STRIDE;
-  // machine
-  readonly procBase: number;
-  readonly procNames: readonly string[];
-  readonly procIndex: ReadonlyMap<string, number>;
-  readonly copyBase: number;
-  readonly deadlockCell: number;
-  readonly machineEnd: number;
-  // machine.stats
-  readonly copyStatBase: number;
-  // machine.values
-  readonly varBase: number;
+  /** first cell of each slot's block in `machine` */
+  readonly slotBase: Int32Array;
+  /** the cell of each thread operation's last record (op index: thread 0's ops, then thread 1's, ...) */
+  readonly recCell: Int32Array;
+  /** the first op index of each thread, and the thread of each op index */
+  readonly opBases: Int32Array;
+  readonly opThread: Int32Array;
+  readonly nOps: number;
   readonly varNames: readonly string[];
   readonly varIndex: ReadonlyMap<string, number>;
-  readonly recBase: number;
-  /** thread operations in all (op indices 0..nOps-1: thread 0's ops, then thread 1's, ...) */
-  readonly nOps: number;
-  /** the first op index of each thread */
-  readonly opBases: Int32Array;
-  /** the thread of each op index */
-  readonly opThread: Int32Array;
-  readonly snapBase: number;
+  readonly varCell: Int32Array;
+  readonly procNames: readonly string[];
+  readonly procIndex: ReadonlyMap<string, number>;
+  /** two cells each: the mm's position in k.mms + 1, the pid */
+  readonly procCell: Int32Array;
   readonly snapNames: readonly string[];
   readonly snapIndex: ReadonlyMap<string, number>;
-  readonly detailBase: number;
-  readonly copyKeys: readonly string[];
+  readonly snapCell: Int32Array;
   readonly copyChecks: readonly { buffer: string; at: string }[];
+  readonly copyKeys: readonly string[];
+  readonly copyIndex: ReadonlyMap<string, number>;
+  /** a check's control cell (1: no mismatch seen, 2: seen) and its first mismatch's id */
+  readonly copyCell: Int32Array;
+  readonly detailCell: Int32Array;
+  readonly deadlockCell: number;
+  /** cells of `machine` */
+  readonly size: number;
+  /** 1 for the cells of `machine` that hold interned ids (the others hold numbers) */
+  readonly isValue: Uint8Array;
+  /** 1 for the cells that are counters (hashed into the counter lane) */
+  readonly isCounter: Uint8Array;
+  /** a check's counts of copies and of mismatches (counters) */
+  readonly copyCountCell: Int32Array;
+  /** OWNER.* of each cell, and which thread slot, op index, variable, process, check or checkpoint */
+  readonly ownerKind: Uint8Array;
+  readonly ownerIndex: Int32Array;
+  /** the segment specs of a machine of this scenario, after the kernel's */
+  readonly segments: readonly SegmentSpec[];
 
   constructor(sc: CompiledScenario) {
-    this.slots = sc.threads.length + 1;
-    const all: CompiledOp[] = [...sc.setup];
-    for (const t of sc.threads) all.push(...t.ops);
+    const nT = sc.threads.length;
+    this.slots = nT + 1;
+    const slotOps: CompiledOp[][] = [sc.setup, ...sc.threads.map((t) => t.ops)];
+    // the names each slot's operations define, and where
     const procs = ['main'], vars: string[] = [], snaps = ['setup'];
+    const varSlots = new Map<string, Set<number>>();
     const add = (a: string[], n: string) => {
       if (!a.includes(n)) a.push(n);
     };
-    for (const op of all) {
-      if ('as' in op && typeof op.as === 'string') add(vars, op.as);
-      if (op.op === 'read') add(vars, `\0buf:${op.id}`);
-      if (op.op === 'fork') add(procs, op.as);
-      if (op.op === 'checkpoint') add(snaps, op.name);
-    }
+    slotOps.forEach((ops, slot) => {
+      for (const op of ops) {
+        const defs: string[] = [];
+        if ('as' in op && typeof op.as === 'string') defs.push(op.as);
+        if (op.op === 'read') defs.push(`\0buf:${op.id}`);
+        for (const n of defs) {
+          add(vars, n);
+          if (!varSlots.has(n)) varSlots.set(n, new Set());
+          varSlots.get(n)!.add(slot);
+        }
+        if (op.op === 'fork') add(procs, op.as);
+        if (op.op === 'checkpoint') add(snaps, op.name);
+      }
+    });
     add(snaps, 'final');
-    this.copyChecks = (sc.copyChecks ?? []).map((c) => ({ buffer: c.buffer, at: c.at }));
-    this.copyKeys = this.copyChecks.map((c) => `${c.buffer}@${c.at}`);
-    this.procNames = procs;
-    this.procIndex = new Map(procs.map((n, i) => [n, i]));
     this.varNames = vars;
     this.varIndex = new Map(vars.map((n, i) => [n, i]));
+    this.procNames = procs;
+    this.procIndex = new Map(procs.map((n, i) => [n, i]));
     this.snapNames = snaps;
     this.snapIndex = new Map(snaps.map((n, i) => [n, i]));
-    this.procBase = this.slots * T_STRIDE;
-    this.copyBase = align(this.procBase + 2 * procs.length);
-    this.deadlockCell = this.copyBase + this.copyChecks.length;
-    this.machineEnd = this.deadlockCell + 1;
-    this.copyStatBase = align(this.slots * S_STRIDE);
-    this.opBases = new Int32Array(sc.threads.length);
+    this.copyChecks = (sc.copyChecks ?? []).map((c) => ({ buffer: c.buffer, at: c.at }));
+    this.copyKeys = this.copyChecks.map((c) => `${c.buffer}@${c.at}`);
+    this.copyIndex = new Map(this.copyKeys.map((k, i) => [k, i]));
+    // op indices
+    this.opBases = new Int32Array(nT);
     let n = 0;
     sc.threads.forEach((t, i) => {
       this.opBases[i] = n;
@@ -153,10 +167,63 @@ export class Layout {
     this.nOps = n;
     this.opThread = new Int32Array(n);
     sc.threads.forEach((t, i) => this.opThread.fill(i, this.opBases[i]!, this.opBases[i]! + t.ops.length));
-    this.varBase = align(this.slots);
-    this.recBase = align(this.varBase + vars.length);
-    this.snapBase = align(this.recBase + 3 * n);
-    this.detailBase = align(this.snapBase + snaps.length);
+    // cells: each slot's block, then what no single thread owns
+    const kinds: number[] = [], idx: number[] = [], val: number[] = [], ctr: number[] = [];
+    const cell = (kind: number, index: number, value: boolean, counter = false) => {
+      kinds.push(kind);
+      idx.push(index);
+      val.push(value ? 1 : 0);
+      ctr.push(counter ? 1 : 0);
+      return kinds.length - 1;
+    };
+    const pad = () => {
+      while (kinds.length % 64 !== 0) cell(0, 0, false);
+    };
+    this.slotBase = new Int32Array(this.slots);
+    this.recCell = new Int32Array(n);
+    this.varCell = new Int32Array(vars.length).fill(-1);
+    const owner = (v: string) => {
+      const s = varSlots.get(v)!;
+      return s.size === 1 && !s.has(0) ? [...s][0]! : -1;
+    };
+    for (let slot = 0; slot < this.slots; slot++) {
+      this.slotBase[slot] = kinds.length;
+      for (let j = 0; j < T_SPINS; j++) cell(OWNER.thread, slot, false);
+      cell(OWNER.thread, slot, false, true);
+      cell(OWNER.thread, slot, false, true);
+      cell(OWNER.thread, slot, true);
+      if (slot > 0) for (let j = 0; j < slotOps[slot]!.length; j++) this.recCell[this.opBases[slot - 1]! + j] = cell(OWNER.record, this.opBases[slot - 1]! + j, true);
+      vars.forEach((v, i) => {
+        if (owner(v) === slot) this.varCell[i] = cell(OWNER.variable, i, true);
+      });
+      pad();
+    }
+    this.procCell = new Int32Array(procs.length);
+    procs.forEach((_, i) => {
+      this.procCell[i] = cell(OWNER.process, i, false);
+      cell(OWNER.process, i, false);
+    });
+    this.copyCell = new Int32Array(this.copyChecks.length);
+    this.copyCountCell = new Int32Array(this.copyChecks.length);
+    this.copyChecks.forEach((_, i) => {
+      this.copyCell[i] = cell(OWNER.copy, i, false);
+      this.copyCountCell[i] = cell(OWNER.copy, i, false, true);
+      cell(OWNER.copy, i, false, true);
+    });
+    this.deadlockCell = cell(OWNER.deadlock, 0, false);
+    vars.forEach((_, i) => {
+      if (this.varCell[i] === -1) this.varCell[i] = cell(OWNER.variable, i, true);
+    });
+    this.snapCell = new Int32Array(snaps.length);
+    snaps.forEach((_, i) => (this.snapCell[i] = cell(OWNER.snapshot, i, true)));
+    this.detailCell = new Int32Array(this.copyChecks.length);
+    this.copyChecks.forEach((_, i) => (this.detailCell[i] = cell(OWNER.copy, i, true)));
+    this.size = kinds.length;
+    this.ownerKind = Uint8Array.from(kinds);
+    this.ownerIndex = Int32Array.from(idx);
+    const isValue = (this.isValue = Uint8Array.from(val));
+    this.isCounter = Uint8Array.from(ctr);
+    this.segments = [{ name: 'machine', hashValue: (v: number, i: number) => (isValue[i] === 1 ? internHash(v) : v), counterAt: this.isCounter }];
   }
 
   static of(sc: CompiledScenario): Layout {
@@ -167,11 +234,9 @@ export class Layout {
 }
 const layouts = new WeakMap<CompiledScenario, Layout>();
 
-/** the segments of a machine: `machine`, `machine.stats`, `machine.values` (MACHINE_SEGMENTS) */
+/** the segment of a machine: `machine` (numbers, counters and interned ids) */
 export interface MachineSegs {
   readonly C: Segment;
-  readonly S: Segment;
-  readonly V: Segment;
 }
 
 // ---- numbers up to 2^53 in two cells ---------------------------------------------------------------
@@ -206,11 +271,6 @@ function varKey(v: StoredVar): string {
   }
 }
 
-/** "none" in a record's errno or result cell (0 is "no record") */
-const NULL_ID = internString('\0null');
-const strId = (s: string | null) => (s === null ? NULL_ID : internString(s));
-const strOf = (id: number) => (id === NULL_ID ? null : internedValue<string>(id));
-
 /** the hash of a snapshot (every field, the pfns and the memory image's hash included) */
 const snapHasher = new StateHasher();
 function snapId(s: Snapshot): number {
@@ -225,9 +285,9 @@ function snapId(s: Snapshot): number {
  * the scenario's; everything else is read from and written to cells.
  */
 export class ThreadState {
-  /** cells of this thread in `machine` and `machine.stats` */
+  /** the first cell of this thread's block */
   private readonly b: number;
-  private readonly sb: number;
+  private readonly C: Segment;
   constructor(
     readonly name: string,
     /** -1: the setup */
@@ -237,31 +297,32 @@ export class ThreadState {
     /** a server thread: after its last operation it starts again at the first (scenario `loop: true`) */
     readonly loop: boolean,
     private readonly k: Kernel,
-    private readonly g: MachineSegs,
+    l: Layout,
+    g: MachineSegs,
   ) {
-    this.b = (index + 1) * T_STRIDE;
-    this.sb = (index + 1) * S_STRIDE;
+    this.b = l.slotBase[index + 1]!;
+    this.C = g.C;
   }
 
-  get status(): ThreadStatus { return STATUS[this.g.C.get(this.b + T_STATUS)]!; }
-  set status(s: ThreadStatus) { this.g.C.set(this.b + T_STATUS, STATUS_CODE[s]); }
-  get pc(): number { return this.g.C.get(this.b + T_PC); }
-  set pc(v: number) { this.g.C.set(this.b + T_PC, v); }
+  get status(): ThreadStatus { return STATUS[this.C.get(this.b + T_STATUS)]!; }
+  set status(s: ThreadStatus) { this.C.set(this.b + T_STATUS, STATUS_CODE[s]); }
+  get pc(): number { return this.C.get(this.b + T_PC); }
+  set pc(v: number) { this.C.set(this.b + T_PC, v); }
   /** bytes of the current memory operation already done */
-  get progress(): number { return getNum(this.g.C, this.b + T_PROG); }
-  set progress(v: number) { setNum(this.g.C, this.b + T_PROG, v); }
+  get progress(): number { return getNum(this.C, this.b + T_PROG); }
+  set progress(v: number) { setNum(this.C, this.b + T_PROG, v); }
   /** faults taken at the current byte without progress (a livelock guard) */
-  get spins(): number { return this.g.S.get(this.sb); }
-  set spins(v: number) { this.g.S.set(this.sb, v); }
+  get spins(): number { return this.C.get(this.b + T_SPINS); }
+  set spins(v: number) { this.C.set(this.b + T_SPINS, v); }
   /** the signal the thread died of */
-  get killedBy(): number { return this.g.C.get(this.b + T_KILLED); }
-  set killedBy(v: number) { this.g.C.set(this.b + T_KILLED, v); }
+  get killedBy(): number { return this.C.get(this.b + T_KILLED); }
+  set killedBy(v: number) { this.C.set(this.b + T_KILLED, v); }
 
   get task(): Task | null {
-    const i = this.g.C.get(this.b + T_TASK);
+    const i = this.C.get(this.b + T_TASK);
     return i === 0 ? null : this.k.tasks[i - 1]!;
   }
-  set task(t: Task | null) { this.g.C.set(this.b + T_TASK, t === null ? 0 : this.k.tasks.indexOf(t) + 1); }
+  set task(t: Task | null) { this.C.set(this.b + T_TASK, t === null ? 0 : this.k.tasks.indexOf(t) + 1); }
 
   /**
    * the operands of the memory operation under way (address, length, stored value), evaluated when it
@@ -269,14 +330,14 @@ export class ThreadState {
    * scenario's variables became while the thread slept (null between operations)
    */
   get operands(): MemOperands | null {
-    const C = this.g.C, b = this.b;
+    const C = this.C, b = this.b;
     if (C.get(b + T_OPS) === 0) return null;
     return { addr: getNum(C, b + T_ADDR), len: getNum(C, b + T_LEN), lo: C.get(b + T_VLO) >>> 0, hi: C.get(b + T_VHI) >>> 0 };
   }
   set operands(o: MemOperands | null) {
-    const C = this.g.C, b = this.b;
+    const C = this.C, b = this.b;
     if (o === null) {
-      C.clear(b + T_OPS, T_VHI + 1 - T_OPS);
+      if (C.get(b + T_OPS) !== 0) C.clear(b + T_OPS, T_VHI + 1 - T_OPS);
       return;
     }
     C.set(b + T_OPS, 1);
@@ -291,51 +352,52 @@ export class ThreadState {
    * as the code and address only describe it)
    */
   get signal(): DeliveredSignal | null {
-    const id = this.g.V.get(this.index + 1);
+    const id = this.C.get(this.b + T_SIG);
     return id === 0 ? null : internedValue<DeliveredSignal>(id);
   }
   set signal(s: DeliveredSignal | null) {
-    this.g.V.set(this.index + 1, s === null ? 0 : intern(`sig:${s.sig}:${s.code}:${s.addr}`, { sig: s.sig, code: s.code, addr: s.addr }, `sig:${s.sig}`));
+    this.C.set(this.b + T_SIG, s === null ? 0 : intern(`sig:${s.sig}:${s.code}:${s.addr}`, { sig: s.sig, code: s.code, addr: s.addr }, `sig:${s.sig}`));
   }
 
   /** what a blocked thread waits for (without building the Wait) */
-  get waitKind(): WaitKind | null { return WAIT_KINDS[this.g.C.get(this.b + T_WAIT)]!; }
+  get waitKind(): WaitKind | null { return WAIT_KINDS[this.C.get(this.b + T_WAIT)]!; }
   /** the context a thread blocked in read(2) of a uffd waits on */
-  get waitCtx(): UserfaultfdCtx { return this.k.uffds[this.g.C.get(this.b + T_W) - 1]!; }
+  get waitCtx(): UserfaultfdCtx { return this.k.uffds[this.C.get(this.b + T_W) - 1]!; }
 
   /** what a blocked thread waits for: a Wait made from the cells (a copy: change it through the setter) */
   get wait(): Wait | null {
-    const C = this.g.C, w = this.b + T_W;
+    const C = this.C, w = this.b + T_W;
     switch (C.get(this.b + T_WAIT)) {
       case W_NONE: return null;
       case W_UFFD: return { kind: 'uffd_read', ctx: this.k.uffds[C.get(w) - 1]! };
       case W_FAULT: return {
         kind: 'fault',
-        cont: { address: getNum(C, w), error_code: C.get(w + 2), flags: C.get(w + 3), major: C.get(w + 4), stage: C.get(w + 5) === 1 ? 'vma_lock' : 'mmap_lock', attempts: this.g.S.get(this.sb + 1) },
+        cont: { address: getNum(C, w), error_code: C.get(w + 2), flags: C.get(w + 3), major: C.get(w + 4), stage: C.get(w + 5) === 1 ? 'vma_lock' : 'mmap_lock', attempts: this.C.get(this.b + T_ATTEMPTS) },
         write: C.get(w + 6) === 1,
       };
       default: return {
         kind: 'gup', advice: C.get(w), addr: getNum(C, w + 1), len: getNum(C, w + 3),
         cont: {
-          gup: { addr: getNum(C, w + 5), end: getNum(C, w + 7), write: C.get(w + 9) === 1, tried: C.get(w + 10) === 1, attempts: this.g.S.get(this.sb + 1) },
+          gup: { addr: getNum(C, w + 5), end: getNum(C, w + 7), write: C.get(w + 9) === 1, tried: C.get(w + 10) === 1, attempts: this.C.get(this.b + T_ATTEMPTS) },
           walkEnd: getNum(C, w + 11), unmapped: C.get(w + 13) === 1,
         },
       };
     }
   }
   set wait(x: Wait | null) {
-    const C = this.g.C, w = this.b + T_W;
+    const C = this.C, w = this.b + T_W;
+    if (x === null && C.get(this.b + T_WAIT) === W_NONE) return;
     C.clear(w, W_CELLS);
     if (x === null) {
       C.set(this.b + T_WAIT, W_NONE);
-      this.g.S.set(this.sb + 1, 0);
+      this.C.set(this.b + T_ATTEMPTS, 0);
       return;
     }
     switch (x.kind) {
       case 'uffd_read':
         C.set(this.b + T_WAIT, W_UFFD);
         C.set(w, this.k.uffds.indexOf(x.ctx) + 1);
-        this.g.S.set(this.sb + 1, 0);
+        this.C.set(this.b + T_ATTEMPTS, 0);
         return;
       case 'fault': {
         const c = x.cont;
@@ -346,7 +408,7 @@ export class ThreadState {
         C.set(w + 4, c.major);
         C.set(w + 5, c.stage === 'vma_lock' ? 1 : 2);
         C.set(w + 6, x.write ? 1 : 0);
-        this.g.S.set(this.sb + 1, c.attempts);
+        this.C.set(this.b + T_ATTEMPTS, c.attempts);
         return;
       }
       case 'gup': {
@@ -361,7 +423,7 @@ export class ThreadState {
         C.set(w + 10, gp.tried ? 1 : 0);
         setNum(C, w + 11, c.walkEnd);
         C.set(w + 13, c.unmapped ? 1 : 0);
-        this.g.S.set(this.sb + 1, gp.attempts);
+        this.C.set(this.b + T_ATTEMPTS, gp.attempts);
         return;
       }
     }
@@ -411,13 +473,13 @@ abstract class CellMap<V> implements ReadonlyMap<string, V> {
 
 /** the scenario's variables (names defined with `as:`, and the hidden buffers of reads under way) */
 export class Vars extends CellMap<VarValue> {
-  constructor(private readonly l: Layout, private readonly V: Segment, private readonly k: Kernel) {
+  constructor(private readonly l: Layout, private readonly C: Segment, private readonly k: Kernel) {
     super();
   }
   protected names(): readonly string[] { return this.l.varNames; }
   protected indexOf(name: string): number | undefined { return this.l.varIndex.get(name); }
   protected at(i: number): VarValue | undefined {
-    const id = this.V.get(this.l.varBase + i);
+    const id = this.C.get(this.l.varCell[i]!);
     if (id === 0) return undefined;
     const v = internedValue<StoredVar>(id);
     return v.kind === 'uffdAt' ? { kind: 'uffd', ctx: this.k.uffds[v.index]! } : v;
@@ -426,11 +488,11 @@ export class Vars extends CellMap<VarValue> {
     const i = this.l.varIndex.get(name);
     if (i === undefined) throw new Error(`variable '${name}' is not defined by any operation of the scenario`);
     const s: StoredVar = v.kind === 'uffd' ? { kind: 'uffdAt', index: this.k.uffds.indexOf(v.ctx) } : v;
-    this.V.set(this.l.varBase + i, intern(varKey(s), s));
+    this.C.set(this.l.varCell[i]!, intern(varKey(s), s));
   }
   delete(name: string): void {
     const i = this.l.varIndex.get(name);
-    if (i !== undefined) this.V.set(this.l.varBase + i, 0);
+    if (i !== undefined) this.C.set(this.l.varCell[i]!, 0);
   }
 }
 
@@ -448,14 +510,14 @@ export class Procs extends CellMap<Process> {
   protected names(): readonly string[] { return this.l.procNames; }
   protected indexOf(name: string): number | undefined { return this.l.procIndex.get(name); }
   protected at(i: number): Process | undefined {
-    const c = this.l.procBase + 2 * i;
+    const c = this.l.procCell[i]!;
     const mm = this.C.get(c);
     return mm === 0 ? undefined : { name: this.l.procNames[i]!, mm: this.k.mms[mm - 1]!, pid: this.C.get(c + 1) };
   }
   set(name: string, p: Process): void {
     const i = this.l.procIndex.get(name);
     if (i === undefined) throw new Error(`process '${name}' is not made by any operation of the scenario`);
-    const c = this.l.procBase + 2 * i;
+    const c = this.l.procCell[i]!;
     this.C.set(c, this.k.mms.indexOf(p.mm) + 1);
     this.C.set(c + 1, p.pid);
   }
@@ -463,19 +525,19 @@ export class Procs extends CellMap<Process> {
 
 /** the checkpoints taken: a snapshot each (interned by its hash) */
 export class Snapshots extends CellMap<Snapshot> {
-  constructor(private readonly l: Layout, private readonly V: Segment) {
+  constructor(private readonly l: Layout, private readonly C: Segment) {
     super();
   }
   protected names(): readonly string[] { return this.l.snapNames; }
   protected indexOf(name: string): number | undefined { return this.l.snapIndex.get(name); }
   protected at(i: number): Snapshot | undefined {
-    const id = this.V.get(this.l.snapBase + i);
+    const id = this.C.get(this.l.snapCell[i]!);
     return id === 0 ? undefined : internedValue<Snapshot>(id);
   }
   set(name: string, s: Snapshot): void {
     const i = this.l.snapIndex.get(name);
     if (i === undefined) throw new Error(`checkpoint '${name}' is not taken by any operation of the scenario`);
-    this.V.set(this.l.snapBase + i, snapId(s));
+    this.C.set(this.l.snapCell[i]!, snapId(s));
   }
 }
 
@@ -485,34 +547,32 @@ export class Snapshots extends CellMap<Snapshot> {
  * interned with the hash of a constant, so that it does not tell states apart)
  */
 export class Copies extends CellMap<CopyCheck> {
-  private readonly keyIndex: ReadonlyMap<string, number>;
   constructor(private readonly l: Layout, private readonly g: MachineSegs) {
     super();
-    this.keyIndex = new Map(l.copyKeys.map((k, i) => [k, i]));
   }
   protected names(): readonly string[] { return this.l.copyKeys; }
-  protected indexOf(name: string): number | undefined { return this.keyIndex.get(name); }
+  protected indexOf(name: string): number | undefined { return this.l.copyIndex.get(name); }
   protected at(i: number): CopyCheck | undefined {
     const l = this.l, g = this.g;
     const c = l.copyChecks[i]!;
-    const d = g.V.get(l.detailBase + i);
+    const d = g.C.get(l.detailCell[i]!);
     return {
-      buffer: c.buffer, at: c.at, copies: g.S.get(l.copyStatBase + 2 * i), mismatches: g.S.get(l.copyStatBase + 2 * i + 1),
+      buffer: c.buffer, at: c.at, copies: g.C.get(l.copyCountCell[i]!), mismatches: g.C.get(l.copyCountCell[i]! + 1),
       detail: d === 0 ? null : internedValue<string>(d),
     };
   }
   /** a new machine's tallies: nothing seen */
   init(): void {
-    for (let i = 0; i < this.l.copyChecks.length; i++) this.g.C.set(this.l.copyBase + i, 1);
+    for (let i = 0; i < this.l.copyChecks.length; i++) this.g.C.set(this.l.copyCell[i]!, 1);
   }
   set(key: string, c: CopyCheck): void {
-    const i = this.keyIndex.get(key);
+    const i = this.l.copyIndex.get(key);
     if (i === undefined) throw new Error(`no data_at check ${key}`);
     const l = this.l, g = this.g;
-    g.C.set(l.copyBase + i, c.mismatches > 0 ? 2 : 1);
-    g.S.set(l.copyStatBase + 2 * i, c.copies);
-    g.S.set(l.copyStatBase + 2 * i + 1, c.mismatches);
-    g.V.set(l.detailBase + i, c.detail === null ? 0 : intern(`detail:${c.detail}`, c.detail, 'detail'));
+    g.C.set(l.copyCell[i]!, c.mismatches > 0 ? 2 : 1);
+    g.C.set(l.copyCountCell[i]!, c.copies);
+    g.C.set(l.copyCountCell[i]! + 1, c.mismatches);
+    g.C.set(l.detailCell[i]!, c.detail === null ? 0 : intern(`detail:${c.detail}`, c.detail, 'detail'));
   }
 }
 
@@ -526,24 +586,38 @@ export interface LastResult {
   out?: OpOut;
 }
 
-/** the last record of each thread operation: errno, result and written-back fields, at recBase + 3 * op index */
+/** what a record's cell holds: its errno, result and written-back fields (interned as one value) */
+interface StoredResult {
+  errno: string | null;
+  result: string | null;
+  out: OpOut | undefined;
+}
+
+/** the ids of records without errno or written-back fields, by result (interned values live as long) */
+const okResults = new Map<string | null, number>();
+
+/** the last record of each thread operation, one cell each (Layout.recCell) */
 export class Results {
-  constructor(private readonly l: Layout, private readonly V: Segment, private readonly sc: CompiledScenario) {}
+  constructor(private readonly l: Layout, private readonly C: Segment, private readonly sc: CompiledScenario) {}
   note(i: number, errno: string | null, result: string | null, out: OpOut | undefined, outText: (o: OpOut) => string): void {
-    const c = this.l.recBase + 3 * i;
-    this.V.set(c, strId(errno));
-    this.V.set(c + 1, strId(result));
-    this.V.set(c + 2, out === undefined ? 0 : intern(`out:${outText(out)}`, out));
+    // the common record (no errno, nothing written back) by its result alone
+    let id = errno === null && out === undefined ? okResults.get(result) : undefined;
+    if (id === undefined) {
+      // null and "" differ: the key marks which is which
+      const key = `${errno === null ? '\u0001' : 'e' + errno}\u0000${result === null ? '\u0001' : 'r' + result}\u0000${out === undefined ? '' : outText(out)}`;
+      id = intern(key, { errno, result, out });
+      if (errno === null && out === undefined) okResults.set(result, id);
+    }
+    this.C.set(this.l.recCell[i]!, id);
   }
   /** the last result of op index i, or undefined when it has not run */
   at(i: number): LastResult | undefined {
-    const c = this.l.recBase + 3 * i;
-    const e = this.V.get(c);
-    if (e === 0) return undefined;
+    const id = this.C.get(this.l.recCell[i]!);
+    if (id === 0) return undefined;
+    const v = internedValue<StoredResult>(id);
     const ti = this.l.opThread[i]!, t = this.sc.threads[ti]!, op = t.ops[i - this.l.opBases[ti]!]!;
-    const o = this.V.get(c + 2);
-    const r: LastResult = { id: op.id, thread: t.name, op: op.op, errno: strOf(e), result: strOf(this.V.get(c + 1)) };
-    if (o !== 0) r.out = internedValue<OpOut>(o);
+    const r: LastResult = { id: op.id, thread: t.name, op: op.op, errno: v.errno, result: v.result };
+    if (v.out !== undefined) r.out = v.out;
     return r;
   }
 }

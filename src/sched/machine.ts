@@ -12,7 +12,7 @@ import { takeSnapshot, takeMemoryImage } from '../scenario/observe.js';
 import type { StateHasher } from '../state/hasher.js';
 import type { CopyCheck } from '../scenario/values.js';
 import { ScheduleText, ScheduleSyntaxError, formatSchedule, parseSchedule as parseScheduleText } from './schedule.js';
-import { Copies, Layout, MACHINE_SEGMENTS, Procs, Results, Snapshots, ThreadState, Vars, type LastResult, type MachineSegs } from './cells.js';
+import { Copies, Layout, Procs, Results, Snapshots, ThreadState, Vars, type LastResult, type MachineSegs } from './cells.js';
 
 export { ThreadState, type ThreadStatus, type Wait, type MemOperands, type Process, type LastResult } from './cells.js';
 
@@ -43,9 +43,9 @@ export class MachineError extends Error {}
  */
 export class Machine {
   readonly k: Kernel;
-  /** where the machine's cells are (immutable, per scenario) */
-  private readonly layout: Layout;
-  private segs: MachineSegs;
+  /** where the machine's cells are (immutable, per scenario), and its segment (the explorer's write sets read both) */
+  readonly layout: Layout;
+  segs: MachineSegs;
   threads: ThreadState[];
   setup: ThreadState;
   procs: Procs;
@@ -93,7 +93,7 @@ export class Machine {
   constructor(readonly sc: CompiledScenario, spec: KernelSpec, opts: { trace?: boolean; history?: boolean; afterStep?: (m: Machine, t: ThreadState) => void } = {},
     from?: { o: Machine; k: Kernel }) {
     this.layout = Layout.of(sc);
-    this.k = from ? from.k : new Kernel(spec, null, MACHINE_SEGMENTS);
+    this.k = from ? from.k : new Kernel(spec, null, this.layout.segments);
     // views over the cells (set again by resync)
     this.segs = null!;
     this.threads = null!;
@@ -152,23 +152,19 @@ export class Machine {
    * reuse replays a step's recorded writes). The views keep nothing of their own, so this is all.
    */
   resync(): void {
-    const [C, S, V] = this.k.extraSegments() as [MachineSegs['C'], MachineSegs['S'], MachineSegs['V']];
-    const g: MachineSegs = { C, S, V };
+    const C = this.k.extraSegments()[0]!;
+    const g: MachineSegs = { C };
     const l = this.layout, sc = this.sc, k = this.k;
     this.segs = g;
-    this.setup = new ThreadState('setup', -1, 'main', sc.setup, false, k, g);
-    this.threads = sc.threads.map((t, i) => new ThreadState(t.name, i, t.process, t.ops, t.loop === true, k, g));
+    this.setup = new ThreadState('setup', -1, 'main', sc.setup, false, k, l, g);
+    this.threads = sc.threads.map((t, i) => new ThreadState(t.name, i, t.process, t.ops, t.loop === true, k, l, g));
     this.procs = new Procs(l, C, k);
-    this.vars = new Vars(l, V, k);
+    this.vars = new Vars(l, C, k);
     this.copies = new Copies(l, g);
-    this.snapshots = new Snapshots(l, V);
-    this.results = new Results(l, V, sc);
+    this.snapshots = new Snapshots(l, C);
+    this.results = new Results(l, C, sc);
   }
 
-  /** where the machine's cells are, and its segments (the explorer's write sets) */
-  cells(): { l: Layout; g: MachineSegs } {
-    return { l: this.layout, g: this.segs };
-  }
 
   /** the runs ended in a deadlock (blocked threads that are not idle servers) */
   get deadlock(): boolean { return this.segs.C.get(this.layout.deadlockCell) === 1; }
