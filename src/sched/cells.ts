@@ -14,7 +14,7 @@
 //   mismatch. The fingerprint takes the hash of each value's key, so workers, which intern in other
 //   orders, agree.
 import type { Segment, SegmentSpec } from '../state/store.js';
-import { intern, internedValue, internHash, internString } from '../state/intern.js';
+import { intern, internFresh, internedValue, internHash, isFresh, releaseFresh } from '../state/intern.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Task } from '../kernel/include/sched.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
@@ -246,6 +246,11 @@ function getNum(s: Segment, i: number): number {
   return (s.get(i) >>> 0) + s.get(i + 1) * TWO32;
 }
 function setNum(s: Segment, i: number, v: number): void {
+  if (v >= 0 && v <= 0x7fffffff) {
+    s.set(i, v);
+    s.set(i + 1, 0);
+    return;
+  }
   s.set(i, v % TWO32);
   s.set(i + 1, Math.floor(v / TWO32));
 }
@@ -337,7 +342,14 @@ export class ThreadState {
   set operands(o: MemOperands | null) {
     const C = this.C, b = this.b;
     if (o === null) {
-      if (C.get(b + T_OPS) !== 0) C.clear(b + T_OPS, T_VHI + 1 - T_OPS);
+      if (C.get(b + T_OPS) === 0) return;
+      C.set(b + T_OPS, 0);
+      C.set(b + T_ADDR, 0);
+      C.set(b + T_ADDR + 1, 0);
+      C.set(b + T_LEN, 0);
+      C.set(b + T_LEN + 1, 0);
+      C.set(b + T_VLO, 0);
+      C.set(b + T_VHI, 0);
       return;
     }
     C.set(b + T_OPS, 1);
@@ -386,8 +398,10 @@ export class ThreadState {
   }
   set wait(x: Wait | null) {
     const C = this.C, w = this.b + T_W;
-    if (x === null && C.get(this.b + T_WAIT) === W_NONE) return;
-    C.clear(w, W_CELLS);
+    const was = C.get(this.b + T_WAIT);
+    if (x === null && was === W_NONE) return;
+    // the fields of the wait before (a wait's cells are zero while there is none)
+    if (was !== W_NONE) C.clear(w, W_CELLS);
     if (x === null) {
       C.set(this.b + T_WAIT, W_NONE);
       this.C.set(this.b + T_ATTEMPTS, 0);
@@ -471,9 +485,20 @@ abstract class CellMap<V> implements ReadonlyMap<string, V> {
   }
 }
 
+/**
+ * How a view puts a value into a cell: interned (equal values, one id) once the store hashes (the
+ * explorer compares states); before, a fresh id (internFresh: no key built, nothing looked up, the
+ * hash computed only if asked for), given back when overwritten if the machine is never copied.
+ */
+function putValue<T>(C: Segment, cell: number, v: T, key: (v: T) => string, recycle: boolean): void {
+  const old = C.get(cell);
+  C.set(cell, C.store.hashing ? intern(key(v), v) : internFresh(v, key));
+  if (recycle && old !== 0 && isFresh(old)) releaseFresh(old);
+}
+
 /** the scenario's variables (names defined with `as:`, and the hidden buffers of reads under way) */
 export class Vars extends CellMap<VarValue> {
-  constructor(private readonly l: Layout, private readonly C: Segment, private readonly k: Kernel) {
+  constructor(private readonly l: Layout, private readonly C: Segment, private readonly k: Kernel, private readonly recycle: boolean) {
     super();
   }
   protected names(): readonly string[] { return this.l.varNames; }
@@ -488,11 +513,15 @@ export class Vars extends CellMap<VarValue> {
     const i = this.l.varIndex.get(name);
     if (i === undefined) throw new Error(`variable '${name}' is not defined by any operation of the scenario`);
     const s: StoredVar = v.kind === 'uffd' ? { kind: 'uffdAt', index: this.k.uffds.indexOf(v.ctx) } : v;
-    this.C.set(this.l.varCell[i]!, intern(varKey(s), s));
+    putValue(this.C, this.l.varCell[i]!, s, varKey, this.recycle);
   }
   delete(name: string): void {
     const i = this.l.varIndex.get(name);
-    if (i !== undefined) this.C.set(this.l.varCell[i]!, 0);
+    if (i === undefined) return;
+    const c = this.l.varCell[i]!, old = this.C.get(c);
+    if (old === 0) return;
+    this.C.set(c, 0);
+    if (this.recycle && isFresh(old)) releaseFresh(old);
   }
 }
 
@@ -591,6 +620,13 @@ interface StoredResult {
   errno: string | null;
   result: string | null;
   out: OpOut | undefined;
+  /** how out reads as text (formatOut), for the key */
+  outText: ((o: OpOut) => string) | null;
+}
+
+/** a record's key: null and "" differ, the key marks which is which */
+function resultKey(r: StoredResult): string {
+  return `${r.errno === null ? '\u0001' : 'e' + r.errno}\u0000${r.result === null ? '\u0001' : 'r' + r.result}\u0000${r.out === undefined ? '' : r.outText!(r.out)}`;
 }
 
 /** the ids of records without errno or written-back fields, by result (interned values live as long) */
@@ -598,17 +634,21 @@ const okResults = new Map<string | null, number>();
 
 /** the last record of each thread operation, one cell each (Layout.recCell) */
 export class Results {
-  constructor(private readonly l: Layout, private readonly C: Segment, private readonly sc: CompiledScenario) {}
+  constructor(private readonly l: Layout, private readonly C: Segment, private readonly sc: CompiledScenario, private readonly recycle: boolean) {}
   note(i: number, errno: string | null, result: string | null, out: OpOut | undefined, outText: (o: OpOut) => string): void {
+    const cell = this.l.recCell[i]!, C = this.C;
+    if (!C.store.hashing) {
+      putValue(C, cell, { errno, result, out, outText }, resultKey, this.recycle);
+      return;
+    }
     // the common record (no errno, nothing written back) by its result alone
     let id = errno === null && out === undefined ? okResults.get(result) : undefined;
     if (id === undefined) {
-      // null and "" differ: the key marks which is which
-      const key = `${errno === null ? '\u0001' : 'e' + errno}\u0000${result === null ? '\u0001' : 'r' + result}\u0000${out === undefined ? '' : outText(out)}`;
-      id = intern(key, { errno, result, out });
+      const r: StoredResult = { errno, result, out, outText };
+      id = intern(resultKey(r), r);
       if (errno === null && out === undefined) okResults.set(result, id);
     }
-    this.C.set(this.l.recCell[i]!, id);
+    C.set(cell, id);
   }
   /** the last result of op index i, or undefined when it has not run */
   at(i: number): LastResult | undefined {

@@ -84,6 +84,10 @@ export class Machine {
   afterStep: ((m: Machine, t: ThreadState) => void) | null;
   /** the thread of the step under way (for the progress line and budget messages) */
   cur: ThreadState | null;
+  /** a machine never copied (without history): values its cells no longer hold are given back (cells.ts putValue) */
+  private readonly recycle: boolean;
+  /** may a thread still be unborn? (derived from the cells by resync: only adoptThreads and killProcess end an unborn thread) */
+  private unborn: boolean;
 
   /**
    * A machine for a scenario and kernel (its setup not run yet), or (`from`) the copy clone() makes:
@@ -93,9 +97,11 @@ export class Machine {
   constructor(readonly sc: CompiledScenario, spec: KernelSpec, opts: { trace?: boolean; history?: boolean; afterStep?: (m: Machine, t: ThreadState) => void } = {},
     from?: { o: Machine; k: Kernel }) {
     this.layout = Layout.of(sc);
+    this.recycle = !from && opts.history === false;
     this.k = from ? from.k : new Kernel(spec, null, this.layout.segments);
     // views over the cells (set again by resync)
     this.segs = null!;
+    this.unborn = true;
     this.threads = null!;
     this.setup = null!;
     this.procs = null!;
@@ -159,10 +165,11 @@ export class Machine {
     this.setup = new ThreadState('setup', -1, 'main', sc.setup, false, k, l, g);
     this.threads = sc.threads.map((t, i) => new ThreadState(t.name, i, t.process, t.ops, t.loop === true, k, l, g));
     this.procs = new Procs(l, C, k);
-    this.vars = new Vars(l, C, k);
+    this.vars = new Vars(l, C, k, this.recycle);
     this.copies = new Copies(l, g);
     this.snapshots = new Snapshots(l, C);
-    this.results = new Results(l, C, sc);
+    this.results = new Results(l, C, sc, this.recycle);
+    this.unborn = this.threads.some((t) => t.status === 'unborn');
   }
 
 
@@ -172,13 +179,19 @@ export class Machine {
 
   /** threads whose process exists get their task */
   adoptThreads(): void {
+    if (!this.unborn) return;
+    let left = false;
     for (const t of this.threads) {
       if (t.status !== 'unborn') continue;
       const p = this.procs.get(t.process);
-      if (!p) continue;
+      if (!p) {
+        left = true;
+        continue;
+      }
       t.task = this.k.newTask(t.name, p.mm, p.pid);
       t.status = 'ready';
     }
+    this.unborn = left;
   }
 
   /** run the setup operations in order; none of them may block or die (an error of the scenario, at the operation) */

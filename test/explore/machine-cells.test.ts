@@ -6,7 +6,11 @@ import { StateHasher } from '../../src/explore/hash.js';
 import { stepOnce, enabledThreads } from '../../src/explore/search.js';
 import type { Machine } from '../../src/sched/machine.js';
 import type { Recorder, Store } from '../../src/state/store.js';
-import { afterSetup, scenario, LIVE, UNPROTECT_FIRST } from './helpers.js';
+import { Machine as MachineClass } from '../../src/sched/machine.js';
+import { internedCount } from '../../src/state/intern.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import { touchEachPage } from '../../bench/run-memory.js';
+import { afterSetup, kernel, scenario, LIVE, UNPROTECT_FIRST } from './helpers.js';
 
 function fp(m: Machine): string {
   const h = new StateHasher();
@@ -122,5 +126,35 @@ describe('machine state in cells', () => {
     const c = m.clone();
     c.noteCopy(key, { ...c0, copies: 1, mismatches: 0, detail: null });
     expect(fp(c)).not.toBe(fp(a));
+  });
+
+  it('a plain run (fresh ids, no keys) and a hashing one (interned) fingerprint alike', () => {
+    const sc = scenario(LIVE);
+    // a: hashes from the start, so every value is interned; b: a plain run until its first fingerprint
+    const a = new MachineClass(sc, kernel('v6.12'), { trace: false });
+    fp(a);
+    a.runSetup();
+    const b = afterSetup(sc, 'v6.12');
+    for (let i = 0; i < 12; i++) {
+      const en = enabledThreads(a);
+      if (!en.length) break;
+      stepOnce(a, en[i % en.length]!);
+      stepOnce(b, en[i % en.length]!);
+    }
+    expect(b.k.st.hashing).toBe(false);
+    expect(machineView(b)).toEqual(machineView(a));
+    expect(fp(b)).toBe(fp(a));
+  });
+
+  it('a run without history gives back the values its cells no longer hold', () => {
+    // 4,096 pages, 3 operation records and 2 messages per page (bench/run-memory.ts)
+    const sc = loadScenario('touch.yaml', touchEachPage('16M'));
+    const n0 = internedCount();
+    const m = new MachineClass(sc, kernel('v6.18'), { trace: false, history: false });
+    m.runSetup();
+    m.runDefault();
+    expect(m.step).toBeGreaterThan(20000);
+    // what the cells hold at the end, not a value per step
+    expect(internedCount() - n0).toBeLessThan(64);
   });
 });
