@@ -1,31 +1,27 @@
 // The scenario machine's state in cells of the kernel's Store (src/state/store.ts; docs/state.md): its
 // threads, variables, processes, the last result of each operation, checkpoints and data_at tallies.
-// Everything here is a view: an object that holds the segments and immutable facts of the scenario
-// (names, the layout below) and keeps no state of its own, so a copy of the Store is a copy of the
-// machine and a step's recorded cell writes are the whole of what it did to the machine.
+// Everything here is a view: an object that holds the segment and immutable facts of the scenario
+// (names, the Layout below) and keeps no state of its own, so a copy of the Store is a copy of the
+// machine, and a step's recorded cell writes are the whole of what it did to the machine.
 //
-// Three segments, after the kernel's:
-// - `machine`: plain numbers (thread positions, statuses, waits, operands; the process table; which
-//   data_at checks have seen a mismatch; deadlock);
-// - `machine.stats`: counters (faults at one byte, fault attempts, copies and mismatches counted),
-//   hashed into the counter lane as the kernel's vmstat is;
-// - `machine.values`: ids of interned values (state/intern.ts): variables, the last record of each
-//   operation (errno, result, written-back fields), snapshots, signals, a copy check's first
-//   mismatch. The fingerprint takes the hash of each value's key, so workers, which intern in other
-//   orders, agree.
+// One segment, `machine`, after the kernel's, laid out by the scenario (Layout): a block of cells per
+// thread (its numbers: status, position, operands, wait; two counters; the ids of its signal, of the last
+// record of each of its operations and of the variables only it defines), then the process table, the
+// data_at tallies, the deadlock flag, and the other variables and the checkpoints. Cells holding ids of
+// interned values (state/intern.ts) are hashed by the value's key (so workers, which intern in other
+// orders, agree), counters go to the counter lane (SegmentSpec.hashValue and counterAt).
 import type { Segment, SegmentSpec } from '../state/store.js';
 import { intern, internFresh, internedValue, internHash, isFresh, releaseFresh } from '../state/intern.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Task } from '../kernel/include/sched.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { FaultCont } from '../kernel/arch/x86/mm/fault.js';
-import type { UserfaultfdCtx, UffdMsg } from '../kernel/fs/userfaultfd.js';
+import type { UserfaultfdCtx } from '../kernel/fs/userfaultfd.js';
 import type { PopulateCont } from '../kernel/mm/madvise.js';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import type { Snapshot } from '../scenario/observe.js';
 import type { CopyCheck, OpOut, VarValue } from '../scenario/values.js';
-import type { Bytes } from '../state/content.js';
 import { StateHasher } from '../state/hasher.js';
 import { hashPlain } from '../state/hash_values.js';
 
@@ -662,4 +658,3 @@ export class Results {
   }
 }
 
-export type { Bytes, UffdMsg };
