@@ -86,7 +86,7 @@ export class Machine {
   cur: ThreadState | null;
   /** a machine never copied (without history): values its cells no longer hold are given back (cells.ts putValue) */
   private readonly recycle: boolean;
-  /** may a thread still be unborn? (derived from the cells by resync: only adoptThreads and killProcess end an unborn thread) */
+  /** may a thread still be unborn? (derived from the cells by resyncViews: only adoptThreads and killProcess end an unborn thread) */
   private unborn: boolean;
 
   /**
@@ -99,7 +99,7 @@ export class Machine {
     this.layout = Layout.of(sc);
     this.recycle = !from && opts.history === false;
     this.k = from ? from.k : new Kernel(spec, null, this.layout.segments);
-    // views over the cells (set again by resync)
+    // views over the cells (set again by resyncViews)
     this.segs = null!;
     this.unborn = true;
     this.threads = null!;
@@ -109,7 +109,7 @@ export class Machine {
     this.copies = null!;
     this.snapshots = null!;
     this.results = null!;
-    this.resync();
+    this.resyncViews();
     this.cur = null;
     if (from) {
       const o = from.o;
@@ -154,10 +154,11 @@ export class Machine {
   }
 
   /**
-   * (Re)make the views over the cells: after a clone, or after cell writes applied from outside (step
-   * reuse replays a step's recorded writes). The views keep nothing of their own, so this is all.
+   * (Re)make the scenario machine's views over its cells: after a clone, or after cell writes applied
+   * from outside (step reuse replays a step's recorded writes: resync). The views keep nothing of their
+   * own but caches derived from cells, so this is all the machine's part of resync.
    */
-  resync(): void {
+  resyncViews(): void {
     const C = this.k.extraSegments()[0]!;
     const g: MachineSegs = { C };
     const l = this.layout, sc = this.sc, k = this.k;
@@ -441,19 +442,20 @@ export class Machine {
   }
 
   /**
+   * After cells were written behind the machine's back (an effect replayed, explore/step.ts): views and
+   * caches made from cells are made again. The scenario machine's are (resyncViews); the kernel still
+   * keeps state outside its store (VMAs, uffd contexts and queues, tasks' queue entries: docs/state.md),
+   * which cells cannot give back, so until it is in cells too, step reuse is refused here.
+   */
+  resync(): void {
+    throw new MachineError('resync: the kernel keeps state outside its store (step reuse needs all of it in cells)');
+  }
+
+  /**
    * A copy of the whole machine, for the explorer: the kernel's copy (its Store holds the machine's
    * cells) and new views over it. The scenario is shared; records and the schedule (history) are
    * shared as persistent lists. The copy is not traced.
    */
-  /**
-   * After cells were written behind the machine's back (an effect replayed, explore/step.ts): views and
-   * caches made from cells are made again. (Every piece of state is not in cells yet: until it is,
-   * step reuse is refused by the explorer.)
-   */
-  resync(): void {
-    throw new MachineError('resync: the machine keeps state outside its store (step reuse needs all of it in cells)');
-  }
-
   clone(): Machine {
     if (this.sched !== null) throw new MachineError('clone: a machine without history (history: false) is not cloned');
     // records and schedule: persistent lists from now on, shared with the copy
