@@ -124,7 +124,8 @@ export class Layout {
     this.slots = nT + 1;
     const slotOps: CompiledOp[][] = [sc.setup, ...sc.threads.map((t) => t.ops)];
     // the names each slot's operations define, and where
-    const procs = ['main'], vars: string[] = [], snaps = ['setup'];
+    // checkpoints in the order a run takes them: setup's, 'setup', the threads' (in program order), 'final'
+    const procs = ['main'], vars: string[] = [], snaps: string[] = [];
     const varSlots = new Map<string, Set<number>>();
     const add = (a: string[], n: string) => {
       if (!a.includes(n)) a.push(n);
@@ -142,6 +143,7 @@ export class Layout {
         if (op.op === 'fork') add(procs, op.as);
         if (op.op === 'checkpoint') add(snaps, op.name);
       }
+      if (slot === 0) add(snaps, 'setup');
     });
     add(snaps, 'final');
     this.varNames = vars;
