@@ -88,6 +88,8 @@ export class Layout {
   readonly opBases: Int32Array;
   readonly opThread: Int32Array;
   readonly nOps: number;
+  /** op index by operation id (thread operations) */
+  readonly opIndexById: ReadonlyMap<string, number>;
   readonly varNames: readonly string[];
   readonly varIndex: ReadonlyMap<string, number>;
   readonly varCell: Int32Array;
@@ -165,6 +167,9 @@ export class Layout {
     this.nOps = n;
     this.opThread = new Int32Array(n);
     sc.threads.forEach((t, i) => this.opThread.fill(i, this.opBases[i]!, this.opBases[i]! + t.ops.length));
+    const byId = new Map<string, number>();
+    sc.threads.forEach((t, i) => t.ops.forEach((op, j) => byId.set(op.id, this.opBases[i]! + j)));
+    this.opIndexById = byId;
     // cells: each slot's block, then what no single thread owns
     const kinds: number[] = [], idx: number[] = [], val: number[] = [], ctr: number[] = [];
     const cell = (kind: number, index: number, value: boolean, counter = false) => {

@@ -86,6 +86,13 @@ export class Machine {
   cur: ThreadState | null;
   /** a machine never copied (without history): values its cells no longer hold are given back (cells.ts putValue) */
   private readonly recycle: boolean;
+  /**
+   * Are the last records in cells yet? A plain run keeps them in its history only (the records, or
+   * without history the last one of each operation), as the store does not hash until asked: they are
+   * written into cells on the first fingerprint, copy, recording or look at lastRecord
+   * (ensureRecordCells), and from then on by every step.
+   */
+  private recordCells: boolean;
   /** may a thread still be unborn? (derived from the cells by resyncViews: only adoptThreads and killProcess end an unborn thread) */
   private unborn: boolean;
 
@@ -102,6 +109,7 @@ export class Machine {
     // views over the cells (set again by resyncViews)
     this.segs = null!;
     this.unborn = true;
+    this.recordCells = from !== undefined;
     this.threads = null!;
     this.setup = null!;
     this.procs = null!;
@@ -395,6 +403,7 @@ export class Machine {
 
   /** the last result of each thread operation id that ran, in the order of the scenario's operations (from cells) */
   get lastRecord(): Map<string, LastResult> {
+    this.ensureRecordCells();
     const out = new Map<string, LastResult>();
     for (let i = 0; i < this.layout.nOps; i++) {
       const r = this.results.at(i);
@@ -405,7 +414,25 @@ export class Machine {
 
   /** the last result of thread operation i (opIndex) */
   lastRecordAt(i: number): LastResult | undefined {
+    this.ensureRecordCells();
     return this.results.at(i);
+  }
+
+  /** the last record of each thread operation into its cell, from the history, if they are not there yet */
+  private ensureRecordCells(): void {
+    if (this.recordCells) return;
+    this.recordCells = true;
+    const put = (i: number, r: OpRecord) => this.results.note(i, r.errno, r.result, r.out, formatOut);
+    if (this.lastObj !== null) {
+      for (const i of this.runOrder!) put(i, this.lastObj[i]!);
+      return;
+    }
+    const byId = this.layout.opIndexById;
+    for (const r of this.records) {
+      if (r.thread === 'setup') continue;
+      const i = byId.get(r.id);
+      if (i !== undefined) put(i, r);
+    }
   }
 
   /** index of thread t's current operation among all thread operations (thread 0's first) */
@@ -425,7 +452,9 @@ export class Machine {
       if (this.lastObj[index] === undefined) this.runOrder!.push(index);
       this.lastObj[index] = rec;
     }
-    this.results.note(index, rec.errno, rec.result, rec.out, formatOut);
+    const st = this.k.st;
+    if (!this.recordCells && (st.hashing || st.rec !== null)) this.ensureRecordCells();
+    else if (this.recordCells) this.results.note(index, rec.errno, rec.result, rec.out, formatOut);
   }
 
   /** update a data_at tally (scenario/copies.ts) */
@@ -458,6 +487,7 @@ export class Machine {
    */
   clone(): Machine {
     if (this.sched !== null) throw new MachineError('clone: a machine without history (history: false) is not cloned');
+    this.ensureRecordCells();
     // records and schedule: persistent lists from now on, shared with the copy
     if (this.recArr !== null) {
       this.recList = arrayToList(this.recArr);
@@ -476,6 +506,7 @@ export class Machine {
    * fault and retry counts are in the counter lane.
    */
   fingerprint(h: StateHasher): void {
+    this.ensureRecordCells();
     this.k.fingerprint(h);
   }
 }
