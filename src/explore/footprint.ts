@@ -24,6 +24,7 @@ import { LEVEL_PGD, LEVEL_PMD, LEVEL_PUD, levelIndex, childTable } from '../kern
 import { Pte } from '../kernel/arch/x86/include/pte.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { envOf } from '../sched/exec.js';
+import { OWNER } from '../sched/cells.js';
 import { evalExpr, exprSymbols, Expr } from '../scenario/expr.js';
 import type { CompiledOp } from '../scenario/ops.js';
 
@@ -207,8 +208,8 @@ export function readSet(m: Machine, ti: number): Footprint {
   f.read(key(RES.kernel, 0));
   f.read(key(RES.procs, 0));
   const op = t.ops[t.pc]!;
-  if (t.status === 'blocked' && t.wait?.kind === 'uffd_read') {
-    readHead(f, m.k.uffds, t.wait.ctx);
+  if (t.status === 'blocked' && t.waitKind === 'uffd_read') {
+    readHead(f, m.k.uffds, t.waitCtx);
     readOpVars(f, op);
     return f;
   }
@@ -397,56 +398,30 @@ function readRange(f: Footprint, k: Kernel, mm: MmStruct, lo: number, hi: number
 
 /** what the step from a to b wrote (exact: b is a's clone after one step) */
 export function writeSet(a: Machine, b: Machine, f: Footprint): void {
-  // scenario threads
-  for (let i = 0; i < b.threads.length; i++) {
-    const x = a.threads[i]!, y = b.threads[i]!;
-    if (x.status !== y.status || x.pc !== y.pc || x.progress !== y.progress || x.signal !== y.signal ||
-        x.killedBy !== y.killedBy || !sameWait(a, b, x, y)) f.write(key(RES.thread, i));
-  }
-  for (let j = 0, n = b.lastRecordCount; j < n; j++) {
-    const r = b.lastRecordAt(j);
-    if (r !== undefined && a.lastRecordAt(j) !== r) {
-      const i = b.threads.findIndex((t) => t.name === r.thread);
-      f.write(key(RES.thread, i < 0 ? 0xffff : i));
-    }
-  }
-  for (const [n, v] of b.vars) if (a.vars.get(n) !== v && !sameVar(a, b, n)) f.write(varKey(n));
-  for (const n of a.vars.keys()) if (!b.vars.has(n)) f.write(varKey(n));
-  if (a.copies !== b.copies) for (const [kk, c] of b.copies) if (a.copies.get(kk) !== c) f.write(varKey(c.buffer));
-  if (a.snapshots !== b.snapshots) f.write(key(RES.snapshots, 0));
-  if (a.procs.size !== b.procs.size) f.write(key(RES.procs, 0));
+  machineWrites(a, b, f);
   kernelWrites(a.k, b.k, f);
 }
 
-function sameWait(a: Machine, b: Machine, x: ThreadState, y: ThreadState): boolean {
-  const u = x.wait, v = y.wait;
-  if (!u || !v) return u === v;
-  if (u.kind !== v.kind) return false;
-  if (u.kind === 'uffd_read' && v.kind === 'uffd_read') return a.k.uffds.indexOf(u.ctx) === b.k.uffds.indexOf(v.ctx);
-  if (u.kind === 'gup' && v.kind === 'gup') {
-    const c = u.cont, d = v.cont;
-    return u.advice === v.advice && u.addr === v.addr && u.len === v.len && c.walkEnd === d.walkEnd && c.unmapped === d.unmapped &&
-      c.gup.addr === d.gup.addr && c.gup.end === d.gup.end && c.gup.write === d.gup.write && c.gup.tried === d.gup.tried &&
-      c.gup.attempts === d.gup.attempts;
+/** the scenario machine's cells the step changed (sched/cells.ts), as the resources they belong to */
+function machineWrites(a: Machine, b: Machine, f: Footprint): void {
+  const l = b.layout;
+  const ch = changedCells;
+  ch.length = 0;
+  b.segs.C.changed(a.segs.C, ch);
+  for (let j = 0; j < ch.length; j++) {
+    const c = ch[j]!, i = l.ownerIndex[c]!;
+    switch (l.ownerKind[c]) {
+      case OWNER.thread: f.write(key(RES.thread, i > 0 ? i - 1 : 0xffff)); break;
+      case OWNER.record: f.write(key(RES.thread, l.opThread[i]!)); break;
+      case OWNER.variable: f.write(varKey(l.varNames[i]!)); break;
+      case OWNER.process: f.write(key(RES.procs, 0)); break;
+      case OWNER.copy: f.write(varKey(l.copyChecks[i]!.buffer)); break;
+      case OWNER.snapshot: f.write(key(RES.snapshots, 0)); break;
+      // deadlock is set on terminal states only, and no step reads it
+    }
   }
-  if (u.kind === 'fault' && v.kind === 'fault') {
-    const c = u.cont, d = v.cont;
-    return c.address === d.address && c.flags === d.flags && c.stage === d.stage && c.major === d.major &&
-      c.error_code === d.error_code && c.attempts === d.attempts && u.write === v.write;
-  }
-  return false;
 }
-
-function sameVar(a: Machine, b: Machine, n: string): boolean {
-  const x = a.vars.get(n), y = b.vars.get(n);
-  if (!x || !y || x.kind !== y.kind) return false;
-  if (x.kind === 'uffd' && y.kind === 'uffd') return a.k.uffds.indexOf(x.ctx) === b.k.uffds.indexOf(y.ctx);
-  if (x.kind === 'data' && y.kind === 'data') {
-    if (x.addr !== y.addr || !x.bytes.equals(y.bytes)) return false;
-    return true;
-  }
-  return false;
-}
+const changedCells: number[] = [];
 
 function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   const fa = a.folios, fb = b.folios;

@@ -434,17 +434,26 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     ops = t.operands = { addr, len, lo, hi };
   }
   const { addr, len, lo, hi } = ops;
-  // a read's buffer so far (immutable: each page read makes a new one, kept across faults in a hidden variable)
+  // a read's buffer so far (immutable: each page read makes a new one), kept across faults in a hidden
+  // variable: set when the operation stops short of its end (`keep`), not after every page
   let out: Bytes | null = null;
+  let fresh = false;
+  const keep = () => {
+    if (fresh) m.vars.set(`\0buf:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out! });
+    fresh = false;
+  };
   if (op.op === 'read') {
     const prev = m.vars.get(`\0buf:${op.id}`);
     out = prev && prev.kind === 'data' ? prev.bytes : Bytes.empty(len);
   }
-  while (t.progress < len) {
+  let progress = t.progress;
+  while (progress < len) {
     cond_resched();
-    const a = addr + t.progress;
+    const a = addr + progress;
     const pfn = mmu_access(k, mm, a, write);
     if (pfn < 0) {
+      t.progress = progress;
+      keep();
       if (++t.spins > SPIN_LIMIT) {
         t.status = 'livelock';
         k.tr?.emit('livelock', 'user access', { address: a, faults: t.spins });
@@ -456,24 +465,25 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
       if (o !== 'retry') return o;
       continue;
     }
-    t.spins = 0;
+    if (t.spins !== 0) t.spins = 0;
     // a is a safe non-negative integer: its low bits without a floating-point remainder (fmod)
     const off = a & PAGE_MASK_LO;
-    const n = Math.min(len - t.progress, PAGE_SIZE - off);
+    const n = Math.min(len - progress, PAGE_SIZE - off);
     if (op.op === 'read') {
       out = out!.append(k.data.content(pfn), off, n);
-      m.vars.set(`\0buf:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out });
+      fresh = true;
     } else if (op.op === 'memset') k.data.fillBytes(pfn, off, n, op.value);
     else {
-      const from = t.progress;
+      const from = progress;
       for (let i = 0; i < n; i++) {
         const b = from + i;
         storeBuf[i] = b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff;
       }
       k.data.writeBytes(pfn, off, storeBuf, 0, n);
     }
-    t.progress += n;
+    progress += n;
   }
+  t.progress = progress;
   if (op.op === 'read') {
     // the buffer is finished: the next run of this op (a loop thread) fills a new one
     m.vars.delete(`\0buf:${op.id}`);

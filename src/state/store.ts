@@ -54,10 +54,18 @@ export interface SegmentSpec {
   /** statistics only (vmstat): hashed into the counter lane, outside the control view */
   counter?: boolean;
   /**
-   * cells that hold ids of values kept elsewhere (page contents): the fingerprint takes this hash of
-   * the value instead of the id, so equal values give equal fingerprints whatever id they got (never 0)
+   * the cells of a segment that are counters (1) among others that are not: a structure that keeps a
+   * few statistics beside its control cells (the scenario machine's fault counts, in each thread's
+   * leaf) without a segment of their own, whose leaf a step would copy too
    */
-  hashValue?: (id: number) => number;
+  counterAt?: Uint8Array;
+  /**
+   * cells that hold ids of values kept elsewhere (page contents): the fingerprint takes this hash of
+   * the value instead of the id, so equal values give equal fingerprints whatever id they got (never 0
+   * for a non-zero v). `i` is the cell: a segment may mix such cells with plain numbers (the scenario
+   * machine's keeps a thread's numbers and ids in one leaf), whose hash is then v itself.
+   */
+  hashValue?: (v: number, i: number) => number;
 }
 
 export class Store {
@@ -79,13 +87,13 @@ export class Store {
   constructor(readonly specs: readonly SegmentSpec[], from?: Store) {
     this.epoch = nextEpoch++;
     if (from === undefined) {
-      this.segs = specs.map((s, id) => new Segment(this, id, s.counter === true, [], s.hashValue ?? null));
+      this.segs = specs.map((s, id) => new Segment(this, id, s.counter === true, [], s.hashValue ?? null, s.counterAt ?? null));
     } else {
       this.f1 = from.f1;
       this.f2 = from.f2;
       this.c1 = from.c1;
       this.hashing = from.hashing;
-      this.segs = from.segs.map((s) => new Segment(this, s.id, s.counter, s.roots.slice(), s.hashValue));
+      this.segs = from.segs.map((s) => new Segment(this, s.id, s.counter, s.roots.slice(), s.hashValue, s.counterAt));
     }
   }
 
@@ -105,8 +113,8 @@ export class Store {
         for (let j = 0; j < LEAF; j++) {
           const v = leaf[j]!;
           if (v === 0) continue;
-          const i = base | j, hv = s.hashValue === null ? v : s.hashValue(v);
-          if (s.counter) c1 = (c1 + z1(s.id, i, hv)) | 0;
+          const i = base | j, hv = s.hashValue === null ? v : s.hashValue(v, i);
+          if (s.counter || (s.counterAt !== null && s.counterAt[i] === 1)) c1 = (c1 + z1(s.id, i, hv)) | 0;
           else {
             f1 = (f1 + z1(s.id, i, hv)) | 0;
             f2 = (f2 + z2(s.id, i, hv)) | 0;
@@ -189,7 +197,9 @@ export class Segment {
     /** top nodes by index (undefined: all zero) */
     readonly roots: (Node<Node<Leaf>> | undefined)[],
     /** SegmentSpec.hashValue */
-    readonly hashValue: ((id: number) => number) | null,
+    readonly hashValue: ((v: number, i: number) => number) | null,
+    /** SegmentSpec.counterAt */
+    readonly counterAt: Uint8Array | null,
   ) {}
 
   /**
@@ -224,10 +234,10 @@ export class Segment {
     const st = this.store;
     const hv = this.hashValue;
     if (hv !== null) {
-      if (old !== 0) old = hv(old);
-      if (v !== 0) v = hv(v);
+      if (old !== 0) old = hv(old, i);
+      if (v !== 0) v = hv(v, i);
     }
-    if (this.counter) st.c1 = (st.c1 - (old === 0 ? 0 : z1(this.id, i, old)) + (v === 0 ? 0 : z1(this.id, i, v))) | 0;
+    if (this.counter || (this.counterAt !== null && this.counterAt[i] === 1)) st.c1 = (st.c1 - (old === 0 ? 0 : z1(this.id, i, old)) + (v === 0 ? 0 : z1(this.id, i, v))) | 0;
     else {
       if (old !== 0) {
         st.f1 = (st.f1 - z1(this.id, i, old)) | 0;
