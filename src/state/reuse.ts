@@ -3,9 +3,9 @@
 // model again.
 //
 // - A step runs fresh with a StepRecorder on the store: the recorder keeps the cells the step read
-//   before writing them (in the order read, with the values seen) and its writes (the last value of
-//   each cell; for a counter segment, the sum of the changes: statistics are added to, never decided
-//   on, so a counter's value is not part of the key).
+//   before writing them (in the order read, with the values seen), its writes (the last value of each
+//   cell) and what it added to statistics (Segment.add: a vmstat event or fault count goes up without
+//   its old value being read, so it is not part of the key, and the replay adds the same delta).
 // - The reads of a step depend on the values it read before (a walk reads the next table where the
 //   entry points), so the cache is a tree: a node names the next cell the step reads, its children
 //   are keyed by that cell's value, and a path ends at the effect. Looking a step up reads the cells
@@ -27,14 +27,16 @@ export const CELL_KEY = 4294967296;
 export interface Effect {
   /** control writes: (segment, cell, value) triples */
   readonly w: Int32Array;
-  /** counter changes: (segment, cell, delta) triples */
+  /** statistics added to: (segment, cell, delta) triples */
   readonly d: Int32Array;
   /** what the step returned (the caller's code) */
   readonly result: number;
   /** cells read before being written (the key), sorted, as CELL_KEY numbers */
   readonly reads: Float64Array;
-  /** cells written (control segments only), sorted */
+  /** cells written, sorted */
   readonly writes: Float64Array;
+  /** statistics added to, sorted (adds commute with adds, not with reads) */
+  readonly adds: Float64Array;
 }
 
 export class ReuseError extends Error {}
@@ -53,17 +55,15 @@ export class StepRecorder implements Recorder {
   readonly pSeg: number[] = [];
   readonly pCell: number[] = [];
   readonly pVal: number[] = [];
-  /** final value of each written control cell, by key (insertion order) */
+  /** final value of each written cell, by key (insertion order) */
   private wv = new Map<number, number>();
-  /** counter deltas by key */
+  /** statistics' deltas by key */
   private dv = new Map<number, number>();
   private st: Store | null = null;
-  private counter: boolean[] = [];
 
   /** start recording one step on st */
   begin(st: Store): void {
     this.st = st;
-    this.counter = st.specs.map((s) => s.counter === true);
     this.seen.clear();
     this.pSeg.length = this.pCell.length = this.pVal.length = 0;
     this.wv.clear();
@@ -87,10 +87,13 @@ export class StepRecorder implements Recorder {
       writes[n++] = k;
     }
     const d = new Int32Array(this.dv.size * 3);
+    const adds = new Float64Array(this.dv.size);
     j = 0;
+    n = 0;
     for (const [k, v] of this.dv) {
-      if (v === 0) continue;
       const seg = Math.floor(k / CELL_KEY);
+      adds[n++] = k;
+      if (v === 0) continue;
       d[j++] = seg;
       d[j++] = k - seg * CELL_KEY;
       d[j++] = v;
@@ -99,11 +102,11 @@ export class StepRecorder implements Recorder {
     for (let i = 0; i < reads.length; i++) reads[i] = this.pSeg[i]! * CELL_KEY + this.pCell[i]!;
     reads.sort();
     writes.sort();
-    return { w, d: j === d.length ? d : d.slice(0, j), result, reads, writes };
+    adds.sort();
+    return { w, d: j === d.length ? d : d.slice(0, j), result, reads, writes, adds };
   }
 
   read(seg: number, i: number): void {
-    if (this.counter[seg]) return;
     const k = seg * CELL_KEY + (i >>> 0);
     if (this.seen.has(k)) return;
     this.seen.set(k, 1);
@@ -113,13 +116,20 @@ export class StepRecorder implements Recorder {
   }
 
   write(seg: number, i: number, old: number, now: number): void {
+    void old;
     const k = seg * CELL_KEY + (i >>> 0);
-    if (this.counter[seg]) {
-      this.dv.set(k, ((this.dv.get(k) ?? 0) + now - old) | 0);
-      return;
-    }
     if (!this.seen.has(k)) this.seen.set(k, 2);
+    // a value stored over what was added before it: the value is what the replay stores
+    this.dv.delete(k);
     this.wv.set(k, now);
+  }
+
+  add(seg: number, i: number, delta: number): void {
+    const k = seg * CELL_KEY + (i >>> 0);
+    const w = this.wv.get(k);
+    // added to a value this step stored: the sum is stored
+    if (w !== undefined) this.wv.set(k, (w + delta) | 0);
+    else this.dv.set(k, ((this.dv.get(k) ?? 0) + delta) | 0);
   }
 }
 
@@ -211,11 +221,12 @@ export function applyEffect(st: Store, e: Effect): void {
 }
 
 /**
- * Do two steps, both recorded on the same state, commute? Neither writes a cell the other read or
- * wrote (counter changes commute: they add).
+ * Do two steps, both recorded on the same state, commute? Neither writes a cell the other read,
+ * wrote or added to, and neither adds to a cell the other read (two adds commute).
  */
 export function effectsIndependent(a: Effect, b: Effect): boolean {
-  return !meets(a.writes, b.reads) && !meets(a.writes, b.writes) && !meets(b.writes, a.reads);
+  return !meets(a.writes, b.reads) && !meets(a.writes, b.writes) && !meets(b.writes, a.reads) &&
+    !meets(a.writes, b.adds) && !meets(b.writes, a.adds) && !meets(a.adds, b.reads) && !meets(b.adds, a.reads);
 }
 
 function meets(x: Float64Array, y: Float64Array): boolean {

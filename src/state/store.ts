@@ -27,6 +27,8 @@ let nextEpoch = 1;
 export interface Recorder {
   read(seg: number, i: number): void;
   write(seg: number, i: number, old: number, now: number): void;
+  /** Segment.add: a statistic changed by delta, its old value not read */
+  add(seg: number, i: number, delta: number): void;
 }
 
 /** a cell's share of the fingerprint, lane 1 (0 for a zero value) */
@@ -270,6 +272,22 @@ export class Segment {
     if (st.rec !== null) st.rec.read(this.id, i);
     const leaf = this.leafAt(i);
     return leaf === undefined ? 0 : leaf[i & LEAF_MASK]!;
+  }
+
+  /**
+   * A statistic (a vmstat event, a task's fault count) goes up by delta. Its old value is not a read of
+   * the step: nothing is decided on a statistic, so two steps that count the same event commute, and a
+   * step is reused whatever the count was (the recorder keeps the delta).
+   */
+  add(i: number, delta: number): void {
+    const st = this.store;
+    if (st.rec !== null) {
+      const r = st.rec;
+      st.rec = null;
+      this.set(i, this.peek(i) + delta);
+      st.rec = r;
+      r.add(this.id, i, delta);
+    } else this.set(i, this.peek(i) + delta);
   }
 
   /** get() that is not recorded: for code whose reads are recorded otherwise (bulk paths, dumps) */

@@ -66,12 +66,20 @@ describe('machine state in cells', () => {
         for (let en = enabledThreads(m); en.length; en = enabledThreads(m)) {
           const before = m.clone();
           const copy = m.clone();
-          const writes: [number, number, number][] = [];
-          const rec: Recorder = { read() {}, write(seg, i, _old, now) { writes.push([seg, i, now]); } };
+          // stores, and statistics added to (Segment.add)
+          const writes: [number, number, number, boolean][] = [];
+          const rec: Recorder = {
+            read() {},
+            write(seg, i, _old, now) { writes.push([seg, i, now, false]); },
+            add(seg, i, delta) { writes.push([seg, i, delta, true]); },
+          };
           m.k.st.rec = rec;
           stepOnce(m, en[rnd(en.length)]!);
           m.k.st.rec = null;
-          for (const [seg, i, now] of writes) copy.k.st.segs[seg]!.set(i, now);
+          for (const [seg, i, v, add] of writes) {
+            const s = copy.k.st.segs[seg]!;
+            s.set(i, add ? s.peek(i) + v : v);
+          }
           copy.resyncViews();
           expect(cellDiff(copy.k.st, m.k.st)).toEqual([]);
           expect(machineView(copy)).toEqual(machineView(m));

@@ -13,7 +13,7 @@ function step(st: Store, k: number): number {
   const a = st.segs[0]!, b = st.segs[1]!, c = st.segs[2]!;
   const p = a.get(k) & 15;
   const v = b.get(p);
-  c.set(k, c.get(k) + 1);
+  c.add(k, 1);
   if (v > 2) {
     a.set(16 + k, v - 1);
     b.set(p, 0);
@@ -81,9 +81,29 @@ describe('state/reuse', () => {
     expect(effectsIndependent(eff(0), eff(1))).toBe(true);
     // steps 0 and 2 both take b[1]
     expect(effectsIndependent(eff(0), eff(2))).toBe(false);
-    // the counter is not part of a footprint
+    // a statistic added to is neither a read nor a write: adds commute
     expect(eff(0).writes.length).toBe(2);
     expect(eff(0).d.length).toBe(3);
+    expect(eff(0).adds.length).toBe(1);
+    expect([...eff(0).reads]).not.toContain(2 * 4294967296 + 0);
+  });
+
+  it('a step that decides on a value it reads (even of a counter segment) is keyed by it', () => {
+    const cache = new StepCache();
+    const rec = new StepRecorder();
+    const decide = (st: Store) => (st.segs[2]!.get(0) > 1 ? 1 : 0);
+    const results: number[] = [];
+    for (const v of [0, 5]) {
+      const st = new Store(SPECS);
+      st.segs[2]!.set(0, v);
+      const hit = cache.lookup(st, 0);
+      expect(hit).toBeNull();
+      rec.begin(st);
+      const e = rec.end(decide(st));
+      cache.insert(0, rec, e);
+      results.push(e.result);
+    }
+    expect(results).toEqual([0, 1]);
   });
 
   it('a step that depends on something outside the store is caught when its reads disagree', () => {

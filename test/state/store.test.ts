@@ -69,15 +69,17 @@ describe('Store', () => {
   it('a recorder hears every read and every write, also of the value a cell holds', () => {
     const st = new Store(SPECS);
     const log: string[] = [];
-    const rec: Recorder = { read: (s, i) => log.push(`r${s}:${i}`), write: (s, i, o, n) => log.push(`w${s}:${i}:${o}->${n}`) };
+    const rec: Recorder = { read: (s, i) => log.push(`r${s}:${i}`), write: (s, i, o, n) => log.push(`w${s}:${i}:${o}->${n}`), add: (s, i, d) => log.push(`a${s}:${i}:${d}`) };
     st.rec = rec;
     st.segs[1]!.set(3, 9);
     st.segs[1]!.set(3, 9);
+    st.segs[1]!.add(4, 2);
     expect(st.segs[1]!.get(3)).toBe(9);
     expect(st.segs[1]!.peek(3)).toBe(9);
     st.rec = null;
     st.segs[0]!.get(1);
-    expect(log).toEqual(['w1:3:0->9', 'w1:3:9->9', 'r1:3']);
+    expect(log).toEqual(['w1:3:0->9', 'w1:3:9->9', 'a1:4:2', 'r1:3']);
+    expect(st.segs[1]!.peek(4)).toBe(2);
   });
 
   it('a clone shares its leaves until written: only the written leaf is copied', () => {

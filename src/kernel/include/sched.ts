@@ -28,11 +28,11 @@ export class Task {
   constructor(readonly tid: number, readonly comm: string, public mm: MmStruct, readonly pid: number,
     readonly index: number, private readonly S: Segment, private readonly C: Segment) {}
 
-  /** fault counts (statistics: the counter lane) */
-  get min_flt(): number { return this.C.get(2 * this.index); }
-  set min_flt(v: number) { this.C.set(2 * this.index, v); }
-  get maj_flt(): number { return this.C.get(2 * this.index + 1); }
-  set maj_flt(v: number) { this.C.set(2 * this.index + 1, v); }
+  /** fault counts (statistics: the counter lane; Segment.add, never a read of the step) */
+  get min_flt(): number { return this.C.peek(2 * this.index); }
+  set min_flt(v: number) { this.C.add(2 * this.index, v - this.C.peek(2 * this.index)); }
+  get maj_flt(): number { return this.C.peek(2 * this.index + 1); }
+  set maj_flt(v: number) { this.C.add(2 * this.index + 1, v - this.C.peek(2 * this.index + 1)); }
 
   private cell(j: number): number { return this.S.get(this.index * TASK_CELLS + j); }
   private setCell(j: number, v: number): void { this.S.set(this.index * TASK_CELLS + j, v); }

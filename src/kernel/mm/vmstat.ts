@@ -8,27 +8,30 @@ export const VMSTAT_SEGMENTS: readonly SegmentSpec[] = [{ name: 'vmstat', counte
 export const VM_EVENT_NAMES = ['pgfault', 'pgmajfault', 'thp_fault_alloc', 'thp_fault_fallback', 'thp_split_pmd', 'thp_split_page', 'thp_zero_page_alloc', 'thp_collapse_alloc', 'thp_deferred_split_page'] as const;
 export type VmEventName = (typeof VM_EVENT_NAMES)[number];
 
-/** count_vm_event(): `k.vmstat.thp_split_pmd++` reads and writes one counter cell */
+/**
+ * count_vm_event(): `k.vmstat.thp_split_pmd++` adds one to a counter cell (Segment.add: statistics are
+ * never decided on, so the old count is not a read of the step)
+ */
 export class VmStat {
   constructor(private readonly C: Segment) {}
-  get pgfault(): number { return this.C.get(0); }
-  set pgfault(v: number) { this.C.set(0, v); }
-  get pgmajfault(): number { return this.C.get(1); }
-  set pgmajfault(v: number) { this.C.set(1, v); }
-  get thp_fault_alloc(): number { return this.C.get(2); }
-  set thp_fault_alloc(v: number) { this.C.set(2, v); }
-  get thp_fault_fallback(): number { return this.C.get(3); }
-  set thp_fault_fallback(v: number) { this.C.set(3, v); }
-  get thp_split_pmd(): number { return this.C.get(4); }
-  set thp_split_pmd(v: number) { this.C.set(4, v); }
-  get thp_split_page(): number { return this.C.get(5); }
-  set thp_split_page(v: number) { this.C.set(5, v); }
-  get thp_zero_page_alloc(): number { return this.C.get(6); }
-  set thp_zero_page_alloc(v: number) { this.C.set(6, v); }
-  get thp_collapse_alloc(): number { return this.C.get(7); }
-  set thp_collapse_alloc(v: number) { this.C.set(7, v); }
-  get thp_deferred_split_page(): number { return this.C.get(8); }
-  set thp_deferred_split_page(v: number) { this.C.set(8, v); }
+  get pgfault(): number { return this.C.peek(0); }
+  set pgfault(v: number) { this.C.add(0, v - this.C.peek(0)); }
+  get pgmajfault(): number { return this.C.peek(1); }
+  set pgmajfault(v: number) { this.C.add(1, v - this.C.peek(1)); }
+  get thp_fault_alloc(): number { return this.C.peek(2); }
+  set thp_fault_alloc(v: number) { this.C.add(2, v - this.C.peek(2)); }
+  get thp_fault_fallback(): number { return this.C.peek(3); }
+  set thp_fault_fallback(v: number) { this.C.add(3, v - this.C.peek(3)); }
+  get thp_split_pmd(): number { return this.C.peek(4); }
+  set thp_split_pmd(v: number) { this.C.add(4, v - this.C.peek(4)); }
+  get thp_split_page(): number { return this.C.peek(5); }
+  set thp_split_page(v: number) { this.C.add(5, v - this.C.peek(5)); }
+  get thp_zero_page_alloc(): number { return this.C.peek(6); }
+  set thp_zero_page_alloc(v: number) { this.C.add(6, v - this.C.peek(6)); }
+  get thp_collapse_alloc(): number { return this.C.peek(7); }
+  set thp_collapse_alloc(v: number) { this.C.add(7, v - this.C.peek(7)); }
+  get thp_deferred_split_page(): number { return this.C.peek(8); }
+  set thp_deferred_split_page(v: number) { this.C.add(8, v - this.C.peek(8)); }
 
   /** every counter by name (an observation) */
   toRecord(): Record<VmEventName, number> {
