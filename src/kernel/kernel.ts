@@ -22,7 +22,7 @@ export { VmStat } from './mm/vmstat.js';
 
 /** the segments of the kernel's Store, in order */
 const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS, ...PAGE_DATA_SEGMENTS,
-  { name: 'kernel' }, { name: 'mm' }, { name: 'task' }, { name: 'task.stats', counter: true }];
+  { name: 'kernel', flat: true }, { name: 'mm', flat: true }, { name: 'task', flat: true }, { name: 'task.stats', counter: true, flat: true }];
 const SEG_FOLIO = 0;
 const SEG_PGTABLE = FOLIO_SEGMENTS.length;
 const SEG_VMSTAT = SEG_PGTABLE + PGTABLE_SEGMENTS.length;

@@ -226,7 +226,7 @@ export class Layout {
     this.ownerIndex = Int32Array.from(idx);
     const isValue = (this.isValue = Uint8Array.from(val));
     this.isCounter = Uint8Array.from(ctr);
-    this.segments = [{ name: 'machine', hashValue: (v: number, i: number) => (isValue[i] === 1 ? internHash(v) : v), counterAt: this.isCounter }];
+    this.segments = [{ name: 'machine', hashValue: (v: number, i: number) => (isValue[i] === 1 ? internHash(v) : v), counterAt: this.isCounter, flat: true }];
   }
 
   static of(sc: CompiledScenario): Layout {

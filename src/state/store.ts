@@ -68,6 +68,12 @@ export interface SegmentSpec {
    * machine's keeps a thread's numbers and ids in one leaf), whose hash is then v itself.
    */
   hashValue?: (v: number, i: number) => number;
+  /**
+   * a small segment (a few hundred cells: kernel scalars, mm and task fields, the scenario machine):
+   * its root list holds the leaves themselves, so that the first write after a copy copies one leaf,
+   * not a leaf and the two nodes above it; a copy of the store copies one pointer per 64 cells of it
+   */
+  flat?: boolean;
 }
 
 export class Store {
@@ -89,13 +95,13 @@ export class Store {
   constructor(readonly specs: readonly SegmentSpec[], from?: Store) {
     this.epoch = nextEpoch++;
     if (from === undefined) {
-      this.segs = specs.map((s, id) => new Segment(this, id, s.counter === true, [], s.hashValue ?? null, s.counterAt ?? null));
+      this.segs = specs.map((s, id) => new Segment(this, id, s.counter === true, [], s.hashValue ?? null, s.counterAt ?? null, s.flat === true));
     } else {
       this.f1 = from.f1;
       this.f2 = from.f2;
       this.c1 = from.c1;
       this.hashing = from.hashing;
-      this.segs = from.segs.map((s) => new Segment(this, s.id, s.counter, s.roots.slice(), s.hashValue, s.counterAt));
+      this.segs = from.segs.map((s) => new Segment(this, s.id, s.counter, s.roots.slice(), s.hashValue, s.counterAt, s.flat));
     }
   }
 
@@ -149,13 +155,18 @@ export class Store {
 export type Leaf = Int32Array;
 
 // A typed array of 65 cells gets a backing store of its own, which costs far more to allocate than the
-// array; a plain run (a store that does not hash: no copies, so no leaf ever dies) takes its new leaves
-// from slabs of 64 KiB instead. A store that is copied allocates each leaf on its own, so that a leaf
-// freed with a state frees its memory.
+// array (it was the largest single cost of a search's transition), so leaves are views into slabs. A
+// plain run (a store that does not hash: no copies, so no leaf ever dies) takes them from slabs of
+// 64 KiB. Stores that are copied (the explorer's) take them from slabs of 8 KiB (31 leaves): a slab's
+// memory is given back when its last leaf dies, so what dead leaves can hold is bounded by the live
+// leaves (the states on the search's stack) times 8 KiB.
 const SLAB_BYTES = 65536;
+const COPY_SLAB_BYTES = 8192;
 const LEAF_BYTES = (LEAF + 1) * 4;
 let slab: ArrayBuffer | null = null;
 let slabOff = SLAB_BYTES;
+let copySlab: ArrayBuffer | null = null;
+let copyOff = COPY_SLAB_BYTES;
 function newLeaf(epoch: number, pooled: boolean): Leaf {
   let l: Leaf;
   if (pooled) {
@@ -165,7 +176,23 @@ function newLeaf(epoch: number, pooled: boolean): Leaf {
     }
     l = new Int32Array(slab!, slabOff, LEAF + 1);
     slabOff += LEAF_BYTES;
-  } else l = new Int32Array(LEAF + 1);
+  } else l = copySlabLeaf();
+  l[OWNER] = epoch;
+  return l;
+}
+function copySlabLeaf(): Leaf {
+  if (copyOff + LEAF_BYTES > COPY_SLAB_BYTES) {
+    copySlab = new ArrayBuffer(COPY_SLAB_BYTES);
+    copyOff = 0;
+  }
+  const l = new Int32Array(copySlab!, copyOff, LEAF + 1);
+  copyOff += LEAF_BYTES;
+  return l;
+}
+/** a copy of a leaf, this state's own */
+function copyLeaf(leaf: Leaf, epoch: number): Leaf {
+  const l = copySlabLeaf();
+  l.set(leaf);
   l[OWNER] = epoch;
   return l;
 }
@@ -197,11 +224,13 @@ export class Segment {
     readonly id: number,
     readonly counter: boolean,
     /** top nodes by index (undefined: all zero) */
-    readonly roots: (Node<Node<Leaf>> | undefined)[],
+    readonly roots: (Node<Node<Leaf>> | Leaf | undefined)[],
     /** SegmentSpec.hashValue */
     readonly hashValue: ((v: number, i: number) => number) | null,
     /** SegmentSpec.counterAt */
     readonly counterAt: Uint8Array | null,
+    /** SegmentSpec.flat: roots are leaves */
+    readonly flat: boolean,
   ) {}
 
   /**
@@ -259,7 +288,13 @@ export class Segment {
   private leafAt(i: number): Leaf | undefined {
     const t = i >>> LEAF_SHIFT;
     if (t === this.cT) return this.cLeaf;
-    const top = this.roots[i >>> TOP_SHIFT];
+    if (this.flat) {
+      const leaf = this.roots[t] as Leaf | undefined;
+      this.cT = t;
+      this.cLeaf = leaf;
+      return leaf;
+    }
+    const top = this.roots[i >>> TOP_SHIFT] as Node<Node<Leaf>> | undefined;
     const mid = top === undefined ? undefined : top[(i >>> MID_SHIFT) & NODE_MASK] as Node<Leaf> | undefined;
     const leaf = mid === undefined ? undefined : mid[(i >>> LEAF_SHIFT) & NODE_MASK] as Leaf | undefined;
     this.cT = t;
@@ -301,7 +336,20 @@ export class Segment {
     const epoch = this.store.epoch;
     const r = i >>> TOP_SHIFT;
     const roots = this.roots;
-    let top = roots[r];
+    if (this.flat) {
+      const t = i >>> LEAF_SHIFT;
+      let leaf = roots[t] as Leaf | undefined;
+      if (leaf === undefined) {
+        while (roots.length < t) roots.push(undefined);
+        roots[t] = leaf = newLeaf(epoch, !this.store.hashing);
+      } else if (leaf[OWNER] !== epoch) {
+        roots[t] = leaf = copyLeaf(leaf, epoch);
+      }
+      this.cT = t;
+      this.cLeaf = leaf;
+      return leaf;
+    }
+    let top = roots[r] as Node<Node<Leaf>> | undefined;
     if (top === undefined) {
       while (roots.length < r) roots.push(undefined);
       top = roots[r] = newNode<Node<Leaf>>(epoch);
@@ -321,8 +369,7 @@ export class Segment {
     if (leaf === undefined) {
       mid[l] = leaf = newLeaf(epoch, !this.store.hashing);
     } else if (leaf[OWNER] !== epoch) {
-      mid[l] = leaf = leaf.slice();
-      leaf[OWNER] = epoch;
+      mid[l] = leaf = copyLeaf(leaf, epoch);
     }
     this.cT = i >>> LEAF_SHIFT;
     this.cLeaf = leaf;
@@ -349,8 +396,15 @@ export class Segment {
   /** every leaf with its first cell index (for whole-state walks: recompute, stats, changed) */
   forEachLeaf(fn: (base: number, leaf: Leaf) => void): void {
     const roots = this.roots;
+    if (this.flat) {
+      for (let t = 0; t < roots.length; t++) {
+        const leaf = roots[t] as Leaf | undefined;
+        if (leaf !== undefined) fn(t << LEAF_SHIFT, leaf);
+      }
+      return;
+    }
     for (let r = 0; r < roots.length; r++) {
-      const top = roots[r];
+      const top = roots[r] as Node<Node<Leaf>> | undefined;
       if (top === undefined) continue;
       for (let m = 0; m < NODE; m++) {
         const mid = top[m] as Node<Leaf> | undefined;
@@ -369,8 +423,19 @@ export class Segment {
    */
   changed(o: Segment, out: number[]): void {
     const a = this.roots, b = o.roots;
+    if (this.flat) {
+      for (let t = 0, n = Math.max(a.length, b.length); t < n; t++) {
+        const xl = a[t] as Leaf | undefined, yl = b[t] as Leaf | undefined;
+        if (xl === yl) continue;
+        for (let j = 0; j < LEAF; j++) {
+          const u = xl === undefined ? 0 : xl[j]!, v = yl === undefined ? 0 : yl[j]!;
+          if (u !== v) out.push((t << LEAF_SHIFT) | j);
+        }
+      }
+      return;
+    }
     for (let r = 0, n = Math.max(a.length, b.length); r < n; r++) {
-      const x = a[r], y = b[r];
+      const x = a[r] as Node<Node<Leaf>> | undefined, y = b[r] as Node<Node<Leaf>> | undefined;
       if (x === y) continue;
       for (let m = 0; m < NODE; m++) {
         const xm = x?.[m] as Node<Leaf> | undefined, ym = y?.[m] as Node<Leaf> | undefined;

@@ -4,7 +4,8 @@ import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { Store, type Recorder } from '../../src/state/store.js';
 
-const SPECS = [{ name: 'a' }, { name: 'b' }, { name: 'stats', counter: true }];
+// segment 3 is flat (its root list holds its leaves)
+const SPECS = [{ name: 'a' }, { name: 'b' }, { name: 'stats', counter: true }, { name: 'small', flat: true }];
 
 /** a plain model of a store: one Map per segment */
 type Plain = Map<number, number>[];
@@ -14,9 +15,9 @@ function read(p: Plain, seg: number, i: number): number {
 }
 
 const opArb = fc.oneof(
-  fc.record({ kind: fc.constant('set' as const), seg: fc.integer({ min: 0, max: 2 }), i: fc.integer({ min: 0, max: 700 }), v: fc.integer({ min: -3, max: 3 }) }),
+  fc.record({ kind: fc.constant('set' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }), v: fc.integer({ min: -3, max: 3 }) }),
   fc.record({ kind: fc.constant('clone' as const), which: fc.integer({ min: 0, max: 7 }) }),
-  fc.record({ kind: fc.constant('clear' as const), seg: fc.integer({ min: 0, max: 2 }), i: fc.integer({ min: 0, max: 700 }), n: fc.integer({ min: 1, max: 200 }) }),
+  fc.record({ kind: fc.constant('clear' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }), n: fc.integer({ min: 1, max: 200 }) }),
 );
 
 describe('Store', () => {
@@ -52,6 +53,14 @@ describe('Store', () => {
           return nz(m) === nz(o);
         });
         if (same) expect([stores[a]!.f1, stores[a]!.f2, stores[a]!.c1]).toEqual([stores[b]!.f1, stores[b]!.f2, stores[b]!.c1]);
+        // changed(): exactly the cells whose values differ (stores of one family share nodes)
+        for (let seg = 0; seg < SPECS.length; seg++) {
+          const got: number[] = [];
+          stores[a]!.segs[seg]!.changed(stores[b]!.segs[seg]!, got);
+          const keys = new Set([...plains[a]![seg]!.keys(), ...plains[b]![seg]!.keys()]);
+          const want = [...keys].filter((i) => read(plains[a]!, seg, i) !== read(plains[b]!, seg, i)).sort((u, w) => u - w);
+          expect(got).toEqual(want);
+        }
       }
     }), { numRuns: 150 });
   });

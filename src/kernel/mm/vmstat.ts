@@ -2,7 +2,7 @@
 // as cells of a counter segment of the kernel's Store: statistics, outside the control fingerprint.
 import type { Segment, SegmentSpec } from '../../state/store.js';
 
-export const VMSTAT_SEGMENTS: readonly SegmentSpec[] = [{ name: 'vmstat', counter: true }];
+export const VMSTAT_SEGMENTS: readonly SegmentSpec[] = [{ name: 'vmstat', counter: true, flat: true }];
 
 /** the counters, in /proc/vmstat's names */
 export const VM_EVENT_NAMES = ['pgfault', 'pgmajfault', 'thp_fault_alloc', 'thp_fault_fallback', 'thp_split_pmd', 'thp_split_page', 'thp_zero_page_alloc', 'thp_collapse_alloc', 'thp_deferred_split_page'] as const;
