@@ -41,10 +41,25 @@ export interface Effect {
 
 export class ReuseError extends Error {}
 
-/** a cell the step reads next, and what follows for each value it may hold */
+/**
+ * A run of cells the step reads next, in order: all but the last must hold the values in `vals` (a run
+ * has one way through), and what follows depends on the last one's value. Runs keep the tree small and
+ * a lookup a tight loop of reads and compares; a step that reads another value inside a run splits it.
+ */
 class Node {
-  readonly kids = new Map<number, Node | Effect>();
-  constructor(readonly seg: number, readonly cell: number) {}
+  kids = new Map<number, Node | Effect>();
+  constructor(public segs: Int32Array, public cells: Int32Array, public vals: Int32Array) {}
+}
+
+function runOf(rec: StepRecorder, from: number): Node {
+  const n = rec.pSeg.length - from;
+  const segs = new Int32Array(n), cells = new Int32Array(n), vals = new Int32Array(n - 1);
+  for (let j = 0; j < n; j++) {
+    segs[j] = rec.pSeg[from + j]!;
+    cells[j] = rec.pCell[from + j]!;
+    if (j < n - 1) vals[j] = rec.pVal[from + j]!;
+  }
+  return new Node(segs, cells, vals);
 }
 
 /** Listens to a store while one step runs fresh (Store.rec) */
@@ -153,7 +168,16 @@ export class StepCache {
   lookup(st: Store, kind: number): Effect | null {
     let n = this.roots[kind];
     const segs = st.segs;
-    while (n instanceof Node) n = n.kids.get(segs[n.seg]!.peek(n.cell));
+    walk: while (n instanceof Node) {
+      const ss = n.segs, cs = n.cells, vs = n.vals, last = ss.length - 1;
+      for (let j = 0; j < last; j++) {
+        if (segs[ss[j]!]!.peek(cs[j]!) !== vs[j]) {
+          n = undefined;
+          break walk;
+        }
+      }
+      n = n.kids.get(segs[ss[last]!]!.peek(cs[last]!));
+    }
     if (n === undefined) {
       this.stats.misses++;
       return null;
@@ -164,41 +188,77 @@ export class StepCache {
 
   /** keep the effect of a step of this kind recorded by rec (its reads in rec's path) */
   insert(kind: number, rec: StepRecorder, e: Effect): void {
-    if (this.stats.nodes + rec.pSeg.length > this.maxNodes) this.flush();
-    const n = rec.pSeg.length;
-    if (n === 0) {
+    const len = rec.pSeg.length;
+    if (this.stats.nodes + len > this.maxNodes) this.flush();
+    const where = `step kind ${kind}`;
+    if (len === 0) {
       const x = this.roots[kind];
-      if (x instanceof Node) throw new ReuseError(`step kind ${kind}: read nothing, where an earlier step of its kind read cells`);
+      if (x instanceof Node) throw new ReuseError(`${where}: read nothing, where an earlier step of its kind read cells`);
       this.roots[kind] = e;
       this.stats.effects++;
       return;
     }
     let cur = this.roots[kind];
     if (cur === undefined) {
-      cur = this.roots[kind] = new Node(rec.pSeg[0]!, rec.pCell[0]!);
-      this.stats.nodes++;
+      const r = runOf(rec, 0);
+      r.kids.set(rec.pVal[len - 1]!, e);
+      this.roots[kind] = r;
+      this.stats.nodes += len;
+      this.stats.effects++;
+      return;
     }
-    for (let j = 0; j < n; j++) {
-      if (!(cur instanceof Node)) throw new ReuseError(`step kind ${kind}: read more cells than an earlier step that read the same values`);
-      if (cur.seg !== rec.pSeg[j] || cur.cell !== rec.pCell[j]) {
-        throw new ReuseError(`step kind ${kind}: read cell ${rec.pCell[j]} of segment ${rec.pSeg[j]} where an earlier step that read the same values read cell ${cur.cell} of segment ${cur.seg}: the step depends on state outside the store`);
-      }
-      const v = rec.pVal[j]!;
-      let next = cur.kids.get(v);
-      if (next === undefined) {
-        if (j + 1 < n) {
-          next = new Node(rec.pSeg[j + 1]!, rec.pCell[j + 1]!);
-          this.stats.nodes++;
-        } else {
-          next = e;
-          this.stats.effects++;
+    // the reads agree with the tree up to p; set(x) puts what follows in place of cur
+    let p = 0;
+    let set = (x: Node | Effect) => { this.roots[kind] = x; };
+    for (;;) {
+      if (!(cur instanceof Node)) throw new ReuseError(`${where}: read more cells than an earlier step that read the same values`);
+      const node: Node = cur;
+      const ss = node.segs, cs = node.cells, last = ss.length - 1;
+      for (let j = 0; j <= last; j++, p++) {
+        if (p >= len) throw new ReuseError(`${where}: read fewer cells than an earlier step that read the same values`);
+        if (ss[j] !== rec.pSeg[p] || cs[j] !== rec.pCell[p]) {
+          throw new ReuseError(`${where}: read cell ${rec.pCell[p]} of segment ${rec.pSeg[p]} where an earlier step that read the same values read cell ${cs[j]} of segment ${ss[j]}: the step depends on state outside the store`);
         }
-        cur.kids.set(v, next);
-      } else if (j + 1 === n && next instanceof Node) {
-        throw new ReuseError(`step kind ${kind}: read fewer cells than an earlier step that read the same values`);
+        if (j < last && node.vals[j] !== rec.pVal[p]) {
+          // another value inside the run: split it after j
+          const tail = new Node(ss.subarray(j + 1), cs.subarray(j + 1), node.vals.subarray(j + 1));
+          tail.kids = node.kids;
+          const head = new Node(ss.subarray(0, j + 1), cs.subarray(0, j + 1), node.vals.subarray(0, j));
+          head.kids.set(node.vals[j]!, tail);
+          set(head);
+          this.addRest(head, rec, p, e);
+          return;
+        }
       }
+      const v = rec.pVal[p - 1]!;
+      const next = node.kids.get(v);
+      if (next === undefined) {
+        if (p === len) {
+          node.kids.set(v, e);
+          this.stats.effects++;
+        } else this.addRest(node, rec, p - 1, e);
+        return;
+      }
+      if (p === len) {
+        if (next instanceof Node) throw new ReuseError(`${where}: read fewer cells than an earlier step that read the same values`);
+        return; // the same effect again (a lookup missed it only because it ran before it was kept)
+      }
+      set = (x) => node.kids.set(v, x);
       cur = next;
     }
+  }
+
+  /** under node, keyed by the value read at p, the rest of rec's path (from p + 1) and the effect */
+  private addRest(node: Node, rec: StepRecorder, p: number, e: Effect): void {
+    const len = rec.pSeg.length;
+    if (p + 1 === len) node.kids.set(rec.pVal[p]!, e);
+    else {
+      const r = runOf(rec, p + 1);
+      r.kids.set(rec.pVal[len - 1]!, e);
+      node.kids.set(rec.pVal[p]!, r);
+      this.stats.nodes += len - p - 1;
+    }
+    this.stats.effects++;
   }
 
   /** empty the cache */
