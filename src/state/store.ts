@@ -101,7 +101,13 @@ export class Store {
       this.f2 = from.f2;
       this.c1 = from.c1;
       this.hashing = from.hashing;
-      this.segs = from.segs.map((s) => new Segment(this, s.id, s.counter, s.roots.slice(), s.hashValue, s.counterAt, s.flat));
+      // (the root lists are shared too: a segment copies its list at its first write, ownLeaf)
+      const segs = from.segs, n = segs.length, out = new Array<Segment>(n);
+      for (let i = 0; i < n; i++) {
+        const s = segs[i]!;
+        out[i] = new Segment(this, s.id, s.counter, s.roots, s.hashValue, s.counterAt, s.flat);
+      }
+      this.segs = out;
     }
   }
 
@@ -224,7 +230,7 @@ export class Segment {
     readonly id: number,
     readonly counter: boolean,
     /** top nodes by index (undefined: all zero) */
-    readonly roots: (Node<Node<Leaf>> | Leaf | undefined)[],
+    public roots: (Node<Node<Leaf>> | Leaf | undefined)[],
     /** SegmentSpec.hashValue */
     readonly hashValue: ((v: number, i: number) => number) | null,
     /** SegmentSpec.counterAt */
@@ -281,6 +287,9 @@ export class Segment {
     }
   }
 
+  /** the epoch of the store that owns `roots` (a copy of the store shares the list until it writes) */
+  private rootsOwner = -1;
+
   /** the leaf looked up last, and its index (i >>> 6): most accesses stay within one leaf */
   private cT = -1;
   private cLeaf: Leaf | undefined = undefined;
@@ -335,6 +344,11 @@ export class Segment {
   private ownLeaf(i: number): Leaf {
     const epoch = this.store.epoch;
     const r = i >>> TOP_SHIFT;
+    // the root list is this state's own once written (a copy of the store shares it until then)
+    if (this.rootsOwner !== epoch) {
+      this.roots = this.roots.slice();
+      this.rootsOwner = epoch;
+    }
     const roots = this.roots;
     if (this.flat) {
       const t = i >>> LEAF_SHIFT;
