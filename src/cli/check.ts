@@ -24,7 +24,7 @@ export interface CheckCliOptions {
   /** --reduction NAME, or false from --no-reduction (its old spelling) */
   reduction?: string | boolean;
   workers?: number;
-  /** false from --no-reuse */
+  /** --reuse */
   reuse?: boolean;
   verifyReuse?: boolean;
   stats?: boolean;
@@ -64,12 +64,6 @@ function badMemory(v: string): never {
   throw new CheckError(`--max-memory must be a size: 512, 512M, 2G, not '${v}'`);
 }
 
-/**
- * step reuse by default? Not until every piece of state a step touches is in cells (Machine.resync
- * refuses until then); --verify-reuse tries it
- */
-const DEFAULT_REUSE = 'off' as const;
-
 /** `mmsim check FILE` with its options (registered in commands.ts): prints the verdicts, returns the exit status */
 export async function checkCommand(file: string, o: CheckCliOptions, debug: boolean): Promise<number> {
   const { sc, text } = readScenarioArgWithText(file);
@@ -99,7 +93,7 @@ export async function checkCommand(file: string, o: CheckCliOptions, debug: bool
       // without --workers, a search small enough to end within WORKERS_AFTER states stays on this thread
       workersAfter: o.workers === undefined ? WORKERS_AFTER : undefined, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
       random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,
-      reuse: o.verifyReuse ? 'verify' : o.reuse === false ? 'off' : DEFAULT_REUSE,
+      reuse: o.verifyReuse ? 'verify' : o.reuse === true ? 'on' : 'off',
       onProgress: tty ? (p) => process.stderr.write(`\r\x1b[K${progressLine(p, spec.name)}`) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');
