@@ -17,7 +17,6 @@ const scratch = new Pte();
 /** pud_populate / pmd_populate: a new, empty table of `level` under entry i of parent */
 function populateTable(k: Kernel, mm: MmStruct, parent: PageTable, i: number, level: number): PageTable {
   const child = allocTable(k, level, parent.addrOf(i));
-  mm.tables.set(child.pfn, child);
   parent.set(i, tableEntry(child, scratch));
   return child;
 }
