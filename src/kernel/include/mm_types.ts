@@ -178,7 +178,7 @@ export class VmArea {
     const old = this.anon_vma_chain;
     const S = this.S, b = this.b;
     S.set(b + V_CHAIN_N, c.length);
-    for (let i = 0; i < CHAIN_MAX; i++) S.set(b + V_CHAIN + i, i < c.length ? c[i]!.id : 0);
+    for (let i = 0, n = Math.max(c.length, old.length); i < n; i++) S.set(b + V_CHAIN + i, i < c.length ? c[i]!.id : 0);
     for (const a of old) a.put();
   }
   /** vm_userfaultfd_ctx.ctx */
