@@ -6,7 +6,7 @@ import { Store, type Segment, type SegmentSpec } from '../state/store.js';
 import { VmStat, VMSTAT_SEGMENTS } from './mm/vmstat.js';
 import { PageData, PAGE_DATA_SEGMENTS } from './mm/page_data.js';
 import { PGTABLE_SEGMENTS, allocTable, LEVEL_PGD, PageTable } from './mm/pgtable.js';
-import { AnonVma, MmStruct, SlotAllocator, VmArea } from './include/mm_types.js';
+import { AnonVma, MmStruct, SlotAllocator } from './include/mm_types.js';
 import { Task } from './include/sched.js';
 import { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
 import type { StateHasher } from '../state/hasher.js';
@@ -24,7 +24,7 @@ export { VmStat } from './mm/vmstat.js';
 /** the segments of the kernel's Store, in order */
 const KERNEL_SEGMENTS: readonly SegmentSpec[] = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS, ...PAGE_DATA_SEGMENTS,
   { name: 'kernel', flat: true }, { name: 'mm', flat: true }, { name: 'task', flat: true }, { name: 'task.stats', counter: true, flat: true },
-  { name: 'vma' }, { name: 'mm.vmas' }, { name: 'anon_vma' }, { name: 'uffd' }, { name: 'uffd.queue' }, { name: 'uwq' },
+  { name: 'vma' }, { name: 'anon_vma' }, { name: 'uffd' }, { name: 'uffd.queue' }, { name: 'uwq' },
   // display only (names: interned strings), in no fingerprint lane
   { name: 'vma.display', display: true, hashValue: internHash }, { name: 'task.comm', display: true, hashValue: internHash },
   { name: 'uffd.name', display: true, hashValue: internHash }];
@@ -34,8 +34,8 @@ const SEG_VMSTAT = SEG_PGTABLE + PGTABLE_SEGMENTS.length;
 const SEG_DATA = SEG_VMSTAT + VMSTAT_SEGMENTS.length;
 const SEG_KERNEL = SEG_DATA + PAGE_DATA_SEGMENTS.length;
 const SEG_MM = SEG_KERNEL + 1, SEG_TASK = SEG_KERNEL + 2, SEG_TASK_STATS = SEG_KERNEL + 3, SEG_VMA = SEG_KERNEL + 4;
-const SEG_MM_VMAS = SEG_KERNEL + 5, SEG_ANON = SEG_KERNEL + 6, SEG_UFFD = SEG_KERNEL + 7, SEG_UFFD_Q = SEG_KERNEL + 8;
-const SEG_UWQ = SEG_KERNEL + 9, SEG_VMA_DISPLAY = SEG_KERNEL + 10, SEG_COMM = SEG_KERNEL + 11, SEG_UFFD_NAME = SEG_KERNEL + 12;
+const SEG_ANON = SEG_KERNEL + 5, SEG_UFFD = SEG_KERNEL + 6, SEG_UFFD_Q = SEG_KERNEL + 7;
+const SEG_UWQ = SEG_KERNEL + 8, SEG_VMA_DISPLAY = SEG_KERNEL + 9, SEG_COMM = SEG_KERNEL + 10, SEG_UFFD_NAME = SEG_KERNEL + 11;
 /** the kernel segment's cells: the huge zero folio, the next mm id (the number of mms) and pid, the numbers of tasks and uffds */
 const K_HUGE_ZERO = 0, K_NEXT_MM = 1, K_NEXT_TID = 2, K_NR_TASKS = 3, K_NR_UFFDS = 4;
 /** ... and the VMA and anon_vma slot allocators */
@@ -79,6 +79,7 @@ export class Kernel {
   readonly pgtM: Segment;
   /** the segments of VMAs, anon_vmas, uffd contexts, their queues and entries (include/mm_types.ts, fs/userfaultfd.ts) */
   readonly vmaSeg: Segment;
+  readonly vmaDisplaySeg: Segment;
   readonly anonSeg: Segment;
   readonly uwqSeg: Segment;
   readonly vmaAlloc: SlotAllocator;
@@ -88,7 +89,6 @@ export class Kernel {
   private mmList: MmStruct[];
   private taskList: Task[];
   private uffdList: UserfaultfdCtx[];
-  private vmaViews: (VmArea | undefined)[];
   private anonViews: (AnonVma | undefined)[];
   private uwqViews: (Uwq | undefined)[];
   private tableViews: (PageTable | undefined)[];
@@ -113,6 +113,7 @@ export class Kernel {
     this.pgtE = st.segs[SEG_PGTABLE]!;
     this.pgtM = st.segs[SEG_PGTABLE + 1]!;
     this.vmaSeg = st.segs[SEG_VMA]!;
+    this.vmaDisplaySeg = st.segs[SEG_VMA_DISPLAY]!;
     this.anonSeg = st.segs[SEG_ANON]!;
     this.uwqSeg = st.segs[SEG_UWQ]!;
     this.vmaAlloc = new SlotAllocator(this.K, K_VMA_ALLOC);
@@ -120,7 +121,6 @@ export class Kernel {
     this.mmList = [];
     this.taskList = [];
     this.uffdList = [];
-    this.vmaViews = [];
     this.anonViews = [];
     this.uwqViews = [];
     this.tableViews = [];
@@ -162,7 +162,6 @@ export class Kernel {
     this.mmList = [];
     this.taskList = [];
     this.uffdList = [];
-    this.vmaViews = [];
     this.anonViews = [];
     this.uwqViews = [];
     this.tableViews = [];
@@ -182,7 +181,7 @@ export class Kernel {
   /** the address spaces, by id - 1 (a view: Kernel.newMm adds one) */
   get mms(): readonly MmStruct[] {
     const n = this.K.get(K_NEXT_MM), l = this.mmList;
-    for (let i = l.length; i < n; i++) l.push(new MmStruct(this, i + 1, this.mmSeg, this.st.segs[SEG_MM_VMAS]!));
+    for (let i = l.length; i < n; i++) l.push(new MmStruct(this, i + 1, this.mmSeg));
     return l;
   }
   /** the tasks, by index (a view: Kernel.newTask adds one) */
@@ -209,19 +208,6 @@ export class Kernel {
     this.K.set(K_NR_UFFDS, n + 1);
     return this.uffds[n]!;
   }
-  /** the VMA at slot (fresh: just allocated, so any view of a former VMA there is replaced) */
-  vmaAt(slot: number, fresh: boolean): VmArea {
-    let v = this.vmaViews[slot];
-    if (v === undefined || fresh) {
-      v = new VmArea(this, this.vmaSeg, this.st.segs[SEG_VMA_DISPLAY]!, slot);
-      this.vmaViews[slot] = v;
-    }
-    return v;
-  }
-  /** a freed VMA's view dropped */
-  forgetVma(slot: number): void {
-    this.vmaViews[slot] = undefined;
-  }
   /** the anon_vma with this id (0: none) */
   anonVma(id: number): AnonVma | null {
     if (id === 0) return null;
@@ -231,6 +217,19 @@ export class Kernel {
   }
   forgetAnonVma(id: number): void {
     this.anonViews[id] = undefined;
+  }
+  /** the anon_vmas renumbered (canonAnonVmas): the view of old id i is now that of newOf[i] */
+  renumberAnonVmas(newOf: Int32Array): void {
+    const old = this.anonViews, views: (AnonVma | undefined)[] = [];
+    for (let i = 1; i < old.length; i++) {
+      const a = old[i];
+      if (a === undefined) continue;
+      const n = newOf[i] ?? 0;
+      if (n === 0) throw new Error(`BUG: anon_vma ${i} has a view but is not live`);
+      a.id = n;
+      views[n] = a;
+    }
+    this.anonViews = views;
   }
   /** the userfaultfd wait-queue entry of the task at index */
   uwqOf(index: number): Uwq {

@@ -119,12 +119,37 @@ describe('kernel objects in cells', () => {
     expect(live.map((i) => Math.floor(i / 4))).toEqual([parentAnon.id, parentAnon.id]);
     do_munmap(k, mm, ram, 0x2000);
     const left: number[] = [];
-    for (const name of ['anon_vma', 'vma', 'vma.display', 'mm.vmas']) {
+    for (const name of ['anon_vma', 'vma', 'vma.display']) {
       const s = k.st.segs.find((x) => k.st.specs[x.id]!.name === name)!;
       s.forEachLeaf((base, leaf) => { for (let j = 0; j < 64; j++) if (leaf[j] !== 0) left.push(base + j); });
     }
-    // the mm lists' counts are 0 again, nothing else is left (the allocators are back at 0 too)
+    // nothing is left (and the allocators are back at 0)
     expect(left).toEqual([]);
+  });
+
+  it('VMAs and anon_vmas made in another order have the same cells (places and ids are canonical)', () => {
+    const cells = (k: Kernel, names: string[]) => names.map((name) => {
+      const seg = k.st.segs.find((x) => k.st.specs[x.id]!.name === name)!;
+      const out: number[] = [];
+      seg.forEachLeaf((base, leaf) => { for (let j = 0; j < 64; j++) if (leaf[j] !== 0) out.push(base + j, leaf[j]!); });
+      return out;
+    });
+    const A = 0x7f0000000000, B = 0x7f0000100000, MAP_FIXED = 0x10;
+    const make = (order: number[]) => {
+      const { k, mm } = world();
+      const child = k.newMm();
+      for (const x of order) {
+        const addr = x === 0 ? A : B;
+        do_mmap(k, mm, { addr, len: 0x4000, prot: PROT_RW, flags: MAP_PRIVATE_ANON | MAP_FIXED, align: 0, label: x === 0 ? 'a' : 'b' });
+        do_user_addr_fault(k, k.current!, addr, X86_PF_WRITE_USER);
+      }
+      void child;
+      return k;
+    };
+    const x = make([0, 1]), y = make([1, 0]);
+    expect(x.mms[0]!.vmas.map((v) => v.anon_vma!.id)).toEqual([1, 2]);
+    expect(y.mms[0]!.vmas.map((v) => v.anon_vma!.id)).toEqual([1, 2]);
+    expect(cells(y, ['vma', 'anon_vma', 'vma.display', 'kernel'])).toEqual(cells(x, ['vma', 'anon_vma', 'vma.display', 'kernel']));
   });
 
   it('a uffd message queued, read and woken leaves the cells as if it had never been queued', () => {

@@ -46,6 +46,18 @@ export class SlotAllocator {
     S.set(b, hw + 1);
     return hw;
   }
+  /** the high-water mark: slots below it are live or on the stack */
+  mark(): number {
+    return this.S.get(this.base);
+  }
+  /** slots 0 .. n - 1 live, none free (after a renumbering that made them dense) */
+  reset(n: number): void {
+    const S = this.S, b = this.base;
+    const depth = S.get(b + 1);
+    for (let i = 1; i <= depth; i++) S.set(b + 1 + i, 0);
+    S.set(b + 1, 0);
+    S.set(b, n);
+  }
   free(s: number): void {
     const S = this.S, b = this.base;
     let hw = S.get(b);
@@ -77,11 +89,13 @@ const AV_LIVE = 0, AV_PARENT = 1, AV_ROOT = 2, AV_REFS = 3;
  * num_active_vmas) and whether its interval tree is empty are counted from the VMAs' anon_vma and
  * anon_vma_chain when needed (mm/vma.ts). A view of cells (live, parent id, root id, and how many
  * references the model holds: VMAs' anon_vma and anon_vma_chain, children's parent), freed when the
- * last reference goes.
+ * last reference goes. Ids are canonical (canonAnonVmas): an anon_vma's id is its place in the order
+ * VMAs first refer to it, so it changes when that order does (the view follows: compare views, or
+ * ids within one state).
  */
 export class AnonVma {
   /** S: the anon_vma segment of k's Store */
-  constructor(private readonly k: Kernel, private S: Segment, readonly id: number) {}
+  constructor(private readonly k: Kernel, private S: Segment, public id: number) {}
   /** null: this is a root (its own root and parent) */
   get root(): AnonVma | null { return this.k.anonVma(this.S.get(this.id * AV_CELLS + AV_ROOT)); }
   get parent(): AnonVma | null { return this.k.anonVma(this.S.get(this.id * AV_CELLS + AV_PARENT)); }
@@ -98,7 +112,9 @@ export class AnonVma {
       S.set(b + AV_ROOT, (parent.root ?? parent).id);
       parent.get();
     }
-    return k.anonVma(id)!;
+    const a = k.anonVma(id)!;
+    canonAnonVmas(k);
+    return a;
   }
   /** a reference taken */
   get(): void {
@@ -119,20 +135,89 @@ export class AnonVma {
     this.k.forgetAnonVma(this.id);
     this.S = FREED;
     if (parent !== null) parent.put();
+    canonAnonVmas(this.k);
   }
 }
 
-/** the cells of one VMA in the vma segment (at slot * VMA_CELLS) */
+/**
+ * Number the live anon_vmas canonically: 1, 2, ... in the order the VMAs refer to them (mms in order,
+ * each one's VMAs in address order, a VMA's anon_vma then its chain; an anon_vma's root and parent
+ * right after it; then those of VMAs in no mm yet, then any other), so that equal address spaces made
+ * in another order have equal cells. The cells, the VMAs' references, the allocator and the views are
+ * renumbered when the order is not already 1 .. n.
+ */
+export function canonAnonVmas(k: Kernel): void {
+  const hw = k.anonAlloc.mark();
+  if (hw === 0) return;
+  const A = k.anonSeg, V = k.vmaSeg;
+  const newOf = new Int32Array(hw + 1);
+  const order: number[] = [];
+  const visit = (id: number): void => {
+    if (id === 0 || newOf[id] !== 0) return;
+    order.push(id);
+    newOf[id] = order.length;
+    visit(A.get(id * AV_CELLS + AV_ROOT));
+    visit(A.get(id * AV_CELLS + AV_PARENT));
+  };
+  const blocks = vmaBlocks(k);
+  for (const b of blocks) {
+    visit(V.get(b + V_ANON));
+    for (let i = 0, n = V.get(b + V_CHAIN_N); i < n; i++) visit(V.get(b + V_CHAIN + i));
+  }
+  for (let id = 1; id <= hw; id++) if (A.get(id * AV_CELLS + AV_LIVE) !== 0) visit(id);
+  const n = order.length;
+  let same = n === hw;
+  for (let i = 0; same && i < n; i++) if (order[i] !== i + 1) same = false;
+  if (same) return;
+  const cells = order.map((id) => [A.get(id * AV_CELLS + AV_PARENT), A.get(id * AV_CELLS + AV_ROOT), A.get(id * AV_CELLS + AV_REFS)] as const);
+  A.clear(AV_CELLS, hw * AV_CELLS);
+  for (let i = 0; i < n; i++) {
+    const b = (i + 1) * AV_CELLS, [parent, root, refs] = cells[i]!;
+    A.set(b + AV_LIVE, 1);
+    A.set(b + AV_PARENT, newOf[parent]!);
+    A.set(b + AV_ROOT, newOf[root]!);
+    A.set(b + AV_REFS, refs);
+  }
+  for (const b of blocks) {
+    V.set(b + V_ANON, newOf[V.get(b + V_ANON)]!);
+    for (let i = 0, m = V.get(b + V_CHAIN_N); i < m; i++) V.set(b + V_CHAIN + i, newOf[V.get(b + V_CHAIN + i)]!);
+  }
+  k.anonAlloc.reset(n);
+  k.renumberAnonVmas(newOf);
+}
+
+/** the first cell of every VMA: those of each mm in order, then those in no mm (being made or freed) */
+function vmaBlocks(k: Kernel): number[] {
+  const out: number[] = [];
+  for (const mm of k.mms) {
+    const base = mm.id * MM_VMA_MAX;
+    for (let i = 0, n = mm.vmas.length; i < n; i++) out.push((base + i) * VMA_CELLS);
+  }
+  for (let s = 0, m = k.vmaAlloc.mark(); s < m; s++) out.push(s * VMA_CELLS);
+  return out;
+}
+
+/**
+ * the cells of one VMA in the vma segment (at slot * VMA_CELLS). A VMA of an mm is kept at the slot of
+ * its place in the mm's list (mm.id * MM_VMA_MAX + index), so that where a VMA's cells are is a function
+ * of the address space, not of the order VMAs were made in; a VMA in no mm (vm_area_dup before it is
+ * inserted, a VMA taken out before it is freed) is at a slot below MM_VMA_MAX, from an allocator.
+ */
 export const VMA_CELLS = 32;
 const V_START = 0, V_END = 2, V_FLAGS = 4, V_FLAGS_HI = 5, V_PROT = 6, V_PGOFF = 8, V_ANON = 10, V_UFFD = 11;
 const V_CHAIN_N = 12, V_CHAIN = 13, CHAIN_MAX = VMA_CELLS - V_CHAIN;
 /** its display cells (vma.display): the label's interned id, uffd_wp_left */
 export const VMA_DISPLAY = 2;
+/** VMAs per mm (mm ids start at 1: the slots of mm id 0 are those of VMAs in no mm) */
+export const MM_VMA_MAX = 1024;
 
 export class VmArea {
+  /** the VMA's slot (it moves when VMAs before it in its mm come or go: the view follows) */
+  slot: number;
   private b: number;
-  /** S: the vma segment of k's Store, D: the display segment; slot: the VMA's slot */
-  constructor(private readonly k: Kernel, private S: Segment, private D: Segment, readonly slot: number) {
+  /** S: the vma segment of k's Store, D: the display segment */
+  constructor(private readonly k: Kernel, private S: Segment, private D: Segment, slot: number) {
+    this.slot = slot;
     this.b = slot * VMA_CELLS;
   }
 
@@ -160,6 +245,7 @@ export class VmArea {
     a?.get();
     this.S.set(this.b + V_ANON, a === null ? 0 : a.id);
     old?.put();
+    canonAnonVmas(this.k);
   }
   /**
    * the anon_vmas of vma->anon_vma_chain, newest first (anon_vma_chain_link adds at the head): its own
@@ -180,6 +266,7 @@ export class VmArea {
     S.set(b + V_CHAIN_N, c.length);
     for (let i = 0, n = Math.max(c.length, old.length); i < n; i++) S.set(b + V_CHAIN + i, i < c.length ? c[i]!.id : 0);
     for (const a of old) a.put();
+    canonAnonVmas(this.k);
   }
   /** vm_userfaultfd_ctx.ctx */
   get uffd(): UserfaultfdCtx | null { return this.k.uffdCtx(this.S.get(this.b + V_UFFD) - 1); }
@@ -196,10 +283,11 @@ export class VmArea {
   get uffd_wp_left(): boolean { return this.D.get(this.slot * VMA_DISPLAY + 1) !== 0; }
   set uffd_wp_left(v: boolean) { this.D.set(this.slot * VMA_DISPLAY + 1, v ? 1 : 0); }
 
-  /** kernel/fork.c vm_area_alloc() @v6.18, with the fields a new mapping gives it */
+  /** kernel/fork.c vm_area_alloc() @v6.18, with the fields a new mapping gives it; in no mm yet */
   static alloc(k: Kernel, start: number, end: number, flags: number, prot: Pte, pgoff: number, label: string): VmArea {
     const slot = k.vmaAlloc.alloc();
-    const v = k.vmaAt(slot, true);
+    if (slot >= MM_VMA_MAX) throw new Error(`model limit: more than ${MM_VMA_MAX} VMAs outside an mm at once`);
+    const v = new VmArea(k, k.vmaSeg, k.vmaDisplaySeg, slot);
     v.vm_start = start;
     v.vm_end = end;
     v.vm_flags = flags;
@@ -209,7 +297,7 @@ export class VmArea {
     return v;
   }
 
-  /** kernel/fork.c vm_area_dup() @v6.18: a copy (same anon_vma and chain, context, label) in a new slot, in no mm yet */
+  /** kernel/fork.c vm_area_dup() @v6.18: a copy (same anon_vma and chain, context, label), in no mm yet */
   dup(): VmArea {
     const v = VmArea.alloc(this.k, this.vm_start, this.vm_end, this.vm_flags, this.vm_page_prot, this.vm_pgoff, this.label);
     v.vm_flags_hi = this.vm_flags_hi;
@@ -220,24 +308,33 @@ export class VmArea {
     return v;
   }
 
-  /** kernel/fork.c vm_area_free() @v6.18: the VMA's references dropped, its cells zeroed, its slot free */
+  /** kernel/fork.c vm_area_free() @v6.18 (a VMA in no mm): its references dropped, its cells zeroed, its slot free */
   free(): void {
+    if (this.slot >= MM_VMA_MAX) throw new Error('BUG: freeing a VMA that is still in an mm');
     this.anon_vma = null;
     this.anon_vma_chain = [];
     this.S.clear(this.b, VMA_CELLS);
     this.D.clear(this.slot * VMA_DISPLAY, VMA_DISPLAY);
     this.k.vmaAlloc.free(this.slot);
-    this.k.forgetVma(this.slot);
     this.S = FREED;
     this.D = FREED;
+  }
+
+  /** the VMA's cells moved to slot `to` (zero there), and the view with them */
+  moveTo(to: number): void {
+    const S = this.S, D = this.D, from = this.b, t = to * VMA_CELLS;
+    for (let i = 0, n = V_CHAIN + S.get(from + V_CHAIN_N); i < n; i++) S.set(t + i, S.get(from + i));
+    S.clear(from, VMA_CELLS);
+    for (let i = 0; i < VMA_DISPLAY; i++) D.set(to * VMA_DISPLAY + i, D.get(this.slot * VMA_DISPLAY + i));
+    D.clear(this.slot * VMA_DISPLAY, VMA_DISPLAY);
+    this.slot = to;
+    this.b = t;
   }
 }
 
 /** the cells of one mm_struct in the mm segment (at id * MM_CELLS) */
 const MM_CELLS = 8;
-const MM_ANON = 0, MM_CHANGING = 1, MM_PINNED = 2, MM_USERS = 3, MM_PGD = 4;
-/** an mm's VMA list in the mm.vmas segment: at id * MM_VMAS, the count, then the VMAs' slots + 1 in address order */
-const MM_VMAS = 4096;
+const MM_ANON = 0, MM_CHANGING = 1, MM_PINNED = 2, MM_USERS = 3, MM_PGD = 4, MM_NR_VMAS = 5;
 
 /** the page tables of an mm: the table at a pfn, and every table reachable from the pgd */
 export interface MmTables {
@@ -268,11 +365,11 @@ export class MmStruct {
   pteCacheTable: PageTable | null;
   /** the page-table pages of this mm, by pfn */
   readonly tables: MmTables;
-  /** the VMA views in address order (rebuilt from the cells when null) */
+  /** the VMA views in address order (made from the cells when null) */
   private list: VmArea[] | null;
 
-  /** S: the kernel's mm segment, L: its mm.vmas segment */
-  constructor(readonly k: Kernel, readonly id: number, private readonly S: Segment, private readonly L: Segment) {
+  /** S: the kernel's mm segment */
+  constructor(readonly k: Kernel, readonly id: number, private readonly S: Segment) {
     this.pmdCacheKey = -1;
     this.pmdCacheTable = null;
     this.pteCacheTable = null;
@@ -285,39 +382,40 @@ export class MmStruct {
 
   /** the VMAs in address order (a view: change it with insertVma/removeVma) */
   get vmas(): readonly VmArea[] {
-    const L = this.L, b = this.id * MM_VMAS;
+    const n = this.S.get(this.id * MM_CELLS + MM_NR_VMAS);
     let l = this.list;
     if (l === null) {
-      const n = L.get(b);
       l = new Array(n);
-      for (let i = 0; i < n; i++) l[i] = this.k.vmaAt(L.get(b + 1 + i) - 1, false);
+      for (let i = 0; i < n; i++) l[i] = new VmArea(this.k, this.k.vmaSeg, this.k.vmaDisplaySeg, this.id * MM_VMA_MAX + i);
       this.list = l;
-    } else if (L.store.rec !== null) {
-      L.noteRead(b);
-      for (let i = 0; i < l.length; i++) L.noteRead(b + 1 + i);
     }
     return l;
   }
-  /** the VMA put in the list at index i (vma_iter_store) */
+  /** the VMA (in no mm) put in the list at index i, the ones after it moved up (vma_iter_store) */
   insertVma(i: number, v: VmArea): void {
-    const l = this.vmas as VmArea[];
+    if (v.slot >= MM_VMA_MAX) throw new Error('BUG: inserting a VMA that is already in an mm');
+    const l = this.vmas as VmArea[], n = l.length, base = this.id * MM_VMA_MAX;
+    if (n + 1 >= MM_VMA_MAX) throw new Error(`model limit: more than ${MM_VMA_MAX - 1} VMAs in one mm`);
+    for (let j = n - 1; j >= i; j--) l[j]!.moveTo(base + j + 1);
+    const s = v.slot;
+    v.moveTo(base + i);
+    this.k.vmaAlloc.free(s);
     l.splice(i, 0, v);
-    this.storeList(i, l);
+    this.S.set(this.id * MM_CELLS + MM_NR_VMAS, n + 1);
+    canonAnonVmas(this.k);
   }
-  /** the VMA taken out of the list (vma_iter_clear) */
+  /** the VMA taken out of the list (vma_iter_clear), the ones after it moved down; it is in no mm then */
   removeVma(v: VmArea): void {
-    const l = this.vmas as VmArea[];
+    const l = this.vmas as VmArea[], n = l.length, base = this.id * MM_VMA_MAX;
     const i = l.indexOf(v);
     if (i < 0) throw new Error('BUG: removing a VMA that is not in the mm');
+    const s = this.k.vmaAlloc.alloc();
+    if (s >= MM_VMA_MAX) throw new Error(`model limit: more than ${MM_VMA_MAX} VMAs outside an mm at once`);
+    v.moveTo(s);
+    for (let j = i + 1; j < n; j++) l[j]!.moveTo(base + j - 1);
     l.splice(i, 1);
-    this.storeList(i, l);
-    this.L.set(this.id * MM_VMAS + 1 + l.length, 0);
-  }
-  private storeList(from: number, l: VmArea[]): void {
-    const L = this.L, b = this.id * MM_VMAS;
-    if (l.length >= MM_VMAS) throw new Error(`model limit: more than ${MM_VMAS - 1} VMAs in one mm`);
-    L.set(b, l.length);
-    for (let i = from; i < l.length; i++) L.set(b + 1 + i, l[i]!.slot + 1);
+    this.S.set(this.id * MM_CELLS + MM_NR_VMAS, n - 1);
+    canonAnonVmas(this.k);
   }
 
   /** every page table reachable from the pgd, parents before children */
