@@ -470,9 +470,7 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
 
 /** the same entry (an entry's slot is its task's) with the same message */
 function sameMsg(x: Uwq, y: Uwq): boolean {
-  if (x.index !== y.index) return false;
-  const m = x.msg, n = y.msg;
-  return m.event === n.event && m.flags === n.flags && m.address === n.address && m.ptid === n.ptid;
+  return x.index === y.index && x.sameMsg(y);
 }
 
 function sameEntry(x: Uwq, y: Uwq): boolean {

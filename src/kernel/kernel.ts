@@ -7,8 +7,8 @@ import { VmStat, VMSTAT_SEGMENTS } from './mm/vmstat.js';
 import { PageData, PAGE_DATA_SEGMENTS } from './mm/page_data.js';
 import { PGTABLE_SEGMENTS, allocTable, LEVEL_PGD, PageTable } from './mm/pgtable.js';
 import { AnonVma, MmStruct, SlotAllocator } from './include/mm_types.js';
-import { Task } from './include/sched.js';
-import { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
+import { Task, TASK_MAX } from './include/sched.js';
+import { UserfaultfdCtx, Uwq, UFFD_MAX } from './fs/userfaultfd.js';
 import type { StateHasher } from '../state/hasher.js';
 import { internHash } from '../state/intern.js';
 import { Patch, PATCH_LIST } from '../profiles/patches.js';
@@ -24,18 +24,16 @@ export { VmStat } from './mm/vmstat.js';
 /** the segments of the kernel's Store, in order */
 const KERNEL_SEGMENTS: readonly SegmentSpec[] = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS, ...PAGE_DATA_SEGMENTS,
   { name: 'kernel', flat: true }, { name: 'mm', flat: true }, { name: 'task', flat: true }, { name: 'task.stats', counter: true, flat: true },
-  { name: 'vma' }, { name: 'anon_vma' }, { name: 'uffd' }, { name: 'uffd.queue' }, { name: 'uwq' },
+  { name: 'vma' }, { name: 'uffd' },
   // display only (names: interned strings), in no fingerprint lane
-  { name: 'vma.display', display: true, hashValue: internHash }, { name: 'task.comm', display: true, hashValue: internHash },
-  { name: 'uffd.name', display: true, hashValue: internHash }];
+  { name: 'names', display: true, hashValue: internHash }];
 const SEG_FOLIO = 0;
 const SEG_PGTABLE = FOLIO_SEGMENTS.length;
 const SEG_VMSTAT = SEG_PGTABLE + PGTABLE_SEGMENTS.length;
 const SEG_DATA = SEG_VMSTAT + VMSTAT_SEGMENTS.length;
 const SEG_KERNEL = SEG_DATA + PAGE_DATA_SEGMENTS.length;
 const SEG_MM = SEG_KERNEL + 1, SEG_TASK = SEG_KERNEL + 2, SEG_TASK_STATS = SEG_KERNEL + 3, SEG_VMA = SEG_KERNEL + 4;
-const SEG_ANON = SEG_KERNEL + 5, SEG_UFFD = SEG_KERNEL + 6, SEG_UFFD_Q = SEG_KERNEL + 7;
-const SEG_UWQ = SEG_KERNEL + 8, SEG_VMA_DISPLAY = SEG_KERNEL + 9, SEG_COMM = SEG_KERNEL + 10, SEG_UFFD_NAME = SEG_KERNEL + 11;
+const SEG_UFFD = SEG_KERNEL + 5, SEG_NAMES = SEG_KERNEL + 6;
 /** the kernel segment's cells: the huge zero folio, the next mm id (the number of mms) and pid, the numbers of tasks and uffds */
 const K_HUGE_ZERO = 0, K_NEXT_MM = 1, K_NEXT_TID = 2, K_NR_TASKS = 3, K_NR_UFFDS = 4;
 /** ... and the VMA and anon_vma slot allocators */
@@ -79,9 +77,11 @@ export class Kernel {
   readonly pgtM: Segment;
   /** the segments of VMAs, anon_vmas, uffd contexts, their queues and entries (include/mm_types.ts, fs/userfaultfd.ts) */
   readonly vmaSeg: Segment;
-  readonly vmaDisplaySeg: Segment;
+  /** anon_vmas' cells are in the vma segment (below the VMAs') */
   readonly anonSeg: Segment;
-  readonly uwqSeg: Segment;
+  readonly uffdSeg: Segment;
+  /** the display segment: VMA labels, task comms, uffd names (interned), uffd_wp_left */
+  readonly names: Segment;
   readonly vmaAlloc: SlotAllocator;
   readonly anonAlloc: SlotAllocator;
   // Views of the objects in cells, one per object (so that `===` compares objects), made on first use
@@ -113,9 +113,9 @@ export class Kernel {
     this.pgtE = st.segs[SEG_PGTABLE]!;
     this.pgtM = st.segs[SEG_PGTABLE + 1]!;
     this.vmaSeg = st.segs[SEG_VMA]!;
-    this.vmaDisplaySeg = st.segs[SEG_VMA_DISPLAY]!;
-    this.anonSeg = st.segs[SEG_ANON]!;
-    this.uwqSeg = st.segs[SEG_UWQ]!;
+    this.names = st.segs[SEG_NAMES]!;
+    this.anonSeg = this.vmaSeg;
+    this.uffdSeg = st.segs[SEG_UFFD]!;
     this.vmaAlloc = new SlotAllocator(this.K, K_VMA_ALLOC);
     this.anonAlloc = new SlotAllocator(this.K, K_ANON_ALLOC);
     this.mmList = [];
@@ -187,14 +187,14 @@ export class Kernel {
   /** the tasks, by index (a view: Kernel.newTask adds one) */
   get tasks(): readonly Task[] {
     const n = this.K.get(K_NR_TASKS), l = this.taskList;
-    for (let i = l.length; i < n; i++) l.push(new Task(this, i, this.taskSeg, this.taskStats, this.st.segs[SEG_COMM]!));
+    for (let i = l.length; i < n; i++) l.push(new Task(this, i, this.taskSeg, this.taskStats, this.names));
     return l;
   }
   /** the userfaultfd contexts, by id (a view: newUffdCtx adds one) */
   get uffds(): readonly UserfaultfdCtx[] {
     const n = this.K.get(K_NR_UFFDS), l = this.uffdList;
     for (let i = l.length; i < n; i++) {
-      l.push(new UserfaultfdCtx(this, this.st.segs[SEG_UFFD]!, this.st.segs[SEG_UFFD_Q]!, this.st.segs[SEG_UFFD_NAME]!, i));
+      l.push(new UserfaultfdCtx(this, this.uffdSeg, this.names, i));
     }
     return l;
   }
@@ -205,6 +205,7 @@ export class Kernel {
   /** a new userfaultfd context, its cells zero (sys_userfaultfd fills them) */
   newUffdCtx(): UserfaultfdCtx {
     const n = this.K.get(K_NR_UFFDS);
+    if (n >= UFFD_MAX) throw new Error(`model limit: more than ${UFFD_MAX} userfaultfd contexts`);
     this.K.set(K_NR_UFFDS, n + 1);
     return this.uffds[n]!;
   }
@@ -234,7 +235,7 @@ export class Kernel {
   /** the userfaultfd wait-queue entry of the task at index */
   uwqOf(index: number): Uwq {
     let u = this.uwqViews[index];
-    if (u === undefined) this.uwqViews[index] = u = new Uwq(this, this.uwqSeg, index);
+    if (u === undefined) this.uwqViews[index] = u = new Uwq(this, this.uffdSeg, index);
     return u;
   }
   /** the page table at pfn, or null when that page is none */
@@ -300,6 +301,7 @@ export class Kernel {
   newTask(comm: string, mm: MmStruct, pid?: number): Task {
     const tid = this.nextTid++;
     const n = this.K.get(K_NR_TASKS);
+    if (n >= TASK_MAX) throw new Error(`model limit: more than ${TASK_MAX} tasks`);
     this.K.set(K_NR_TASKS, n + 1);
     const t = this.tasks[n]!;
     t.init(tid, comm, mm, pid ?? tid);

@@ -39,9 +39,18 @@ export interface UffdMsg {
   ptid: number;
 }
 
-/** the cells of one wait-queue entry in the uwq segment (at its task's index * UWQ_CELLS) */
+// The uffd segment: context i at i * CTX_CELLS (its fields, then its two queues in one leaf of 64
+// cells), the tasks' wait-queue entries from UWQ_BASE (at the task's index * UWQ_CELLS), so that a
+// fault's round trip writes few leaves.
+const CTX_CELLS = 128;
+/** userfaultfd contexts (their names are at NAME_BASE + id in the names segment) */
+export const UFFD_MAX = 1024;
+const NAME_BASE = 2048;
+const UWQ_BASE = CTX_CELLS * UFFD_MAX;
 const UWQ_CELLS = 8;
-const U_CTX = 0, U_EVENT = 1, U_FLAGS = 2, U_ADDR = 3, U_PTID = 5, U_WAKEN = 6, U_RET = 7;
+const U_CTX = 0, U_EVENT = 1, U_FLAGS = 2, U_ADDR = 3, U_PTID = 5, U_STATE = 6, U_RET = 7;
+/** U_STATE: woken; its task holds it (task.uwq) */
+const US_WAKEN = 1, US_HELD = 2;
 
 /**
  * the wait-queue entry of a faulting task (struct userfaultfd_wait_queue): a view of cells. A task
@@ -49,12 +58,15 @@ const U_CTX = 0, U_EVENT = 1, U_FLAGS = 2, U_ADDR = 3, U_PTID = 5, U_WAKEN = 6, 
  * neither its task nor a queue holds it.
  */
 export class Uwq {
-  /** S: the uwq segment of k's Store; index: the task's */
-  constructor(private readonly k: Kernel, private readonly S: Segment, readonly index: number) {}
+  private readonly b: number;
+  /** S: the uffd segment of k's Store; index: the task's */
+  constructor(private readonly k: Kernel, private readonly S: Segment, readonly index: number) {
+    this.b = UWQ_BASE + index * UWQ_CELLS;
+  }
 
   /** a new entry for task's fault, in no queue yet */
   static create(k: Kernel, ctx: UserfaultfdCtx, task: Task, msg: UffdMsg): Uwq {
-    const S = k.uwqSeg, b = task.index * UWQ_CELLS;
+    const u = k.uwqOf(task.index), S = k.uffdSeg, b = u.b;
     if (S.get(b + U_CTX) !== 0) throw new Error(`BUG: task ${task.tid} sleeps on two userfaultfd queue entries`);
     S.set(b + U_CTX, ctx.id + 1);
     S.set(b + U_EVENT, msg.event);
@@ -62,36 +74,48 @@ export class Uwq {
     set64(S, b + U_ADDR, msg.address);
     S.set(b + U_PTID, msg.ptid);
     S.set(b + U_RET, VM_FAULT_RETRY);
-    return k.uwqOf(task.index);
+    return u;
   }
 
-  get ctx(): UserfaultfdCtx { return this.k.uffds[this.S.get(this.index * UWQ_CELLS + U_CTX) - 1]!; }
+  get ctx(): UserfaultfdCtx { return this.k.uffds[this.S.get(this.b + U_CTX) - 1]!; }
   get task(): Task { return this.k.tasks[this.index]!; }
   /** the message (a new object each time: it is never changed) */
   get msg(): UffdMsg {
-    const S = this.S, b = this.index * UWQ_CELLS;
+    const S = this.S, b = this.b;
     return { event: S.get(b + U_EVENT), flags: S.get(b + U_FLAGS), address: get64(S, b + U_ADDR), ptid: S.get(b + U_PTID) };
   }
-  get address(): number { return get64(this.S, this.index * UWQ_CELLS + U_ADDR); }
-  get waken(): boolean { return this.S.get(this.index * UWQ_CELLS + U_WAKEN) !== 0; }
-  set waken(v: boolean) { this.S.set(this.index * UWQ_CELLS + U_WAKEN, v ? 1 : 0); }
+  get address(): number { return get64(this.S, this.b + U_ADDR); }
+  /** the same message as o's */
+  sameMsg(o: Uwq): boolean {
+    const S = this.S, b = this.b, T = o.S, c = o.b;
+    for (let i = U_EVENT; i <= U_PTID; i++) if (S.get(b + i) !== T.get(c + i)) return false;
+    return true;
+  }
+  private state(f: number): boolean { return (this.S.get(this.b + U_STATE) & f) !== 0; }
+  private setState(f: number, v: boolean): void {
+    const x = this.S.get(this.b + U_STATE);
+    this.S.set(this.b + U_STATE, v ? x | f : x & ~f);
+  }
+  get waken(): boolean { return this.state(US_WAKEN); }
+  set waken(v: boolean) { this.setState(US_WAKEN, v); }
+  /** its task sleeps on it (Task.uwq) */
+  get held(): boolean { return this.state(US_HELD); }
+  set held(v: boolean) { this.setState(US_HELD, v); }
   /** the value handle_userfault returns once the task wakes up */
-  get sleepRet(): number { return this.S.get(this.index * UWQ_CELLS + U_RET); }
-  set sleepRet(v: number) { this.S.set(this.index * UWQ_CELLS + U_RET, v); }
+  get sleepRet(): number { return this.S.get(this.b + U_RET); }
+  set sleepRet(v: number) { this.S.set(this.b + U_RET, v); }
 
   /** the entry's cells zeroed when neither its task nor a queue of its context holds it any more */
   release(): void {
-    const b = this.index * UWQ_CELLS;
-    if (this.S.get(b + U_CTX) === 0) return;
-    if (this.task.uwq === this) return;
+    if (this.S.get(this.b + U_CTX) === 0 || this.held) return;
     const ctx = this.ctx;
     if (ctx.pending.indexOf(this) >= 0 || ctx.waiting.indexOf(this) >= 0) return;
-    this.S.clear(b, UWQ_CELLS);
+    this.S.clear(this.b, UWQ_CELLS);
   }
 }
 
-/** a context's queue in the uffd.queue segment: at base, the count, then the entries' task indices + 1 */
-const QUEUE_MAX = 255;
+/** a context's queue: at base, the count, then the entries' task indices + 1 */
+const QUEUE_MAX = 31;
 export class UwqQueue {
   constructor(private readonly k: Kernel, private readonly S: Segment, private readonly base: number) {}
   get length(): number { return this.S.get(this.base); }
@@ -105,7 +129,7 @@ export class UwqQueue {
   }
   push(u: Uwq): void {
     const n = this.length;
-    if (n >= QUEUE_MAX) throw new Error(`model limit: more than ${QUEUE_MAX} entries in a userfaultfd queue`);
+    if (n >= QUEUE_MAX) throw new Error(`model limit: more than ${QUEUE_MAX} faults waiting on one userfaultfd queue`);
     this.S.set(this.base + 1 + n, u.index + 1);
     this.S.set(this.base, n + 1);
   }
@@ -131,11 +155,9 @@ export class UwqQueue {
   }
 }
 
-/** the cells of one context in the uffd segment (at its index * CTX_CELLS), its queues at index * CTX_QUEUES */
-const CTX_CELLS = 4;
-const C_MM = 0, C_FLAGS = 1, C_FEATURES = 2;
+/** a context's fields (at id * CTX_CELLS), its pending queue at + 64 and its waiting queue at + 96 */
+const C_MM = 0, C_FLAGS = 1, C_FEATURES = 2, C_PENDING = 64, C_WAITING = 96;
 const CF_API = 1, CF_RELEASED = 2, CF_NONBLOCK = 4, CF_USER_MODE_ONLY = 8;
-const CTX_QUEUES = 512;
 
 /** struct userfaultfd_ctx: a view of cells; its id is its index in the kernel's list (Kernel.uffds) */
 export class UserfaultfdCtx {
@@ -143,25 +165,26 @@ export class UserfaultfdCtx {
   readonly pending: UwqQueue;
   /** fault_wqh: messages read, faults still waiting */
   readonly waiting: UwqQueue;
+  private readonly b: number;
 
-  /** S: the uffd segment, Q: the uffd.queue segment, N: the display segment of the name */
-  constructor(private readonly k: Kernel, private readonly S: Segment, Q: Segment, private readonly N: Segment, readonly id: number) {
-    this.pending = new UwqQueue(k, Q, id * CTX_QUEUES);
-    this.waiting = new UwqQueue(k, Q, id * CTX_QUEUES + CTX_QUEUES / 2);
+  /** S: the uffd segment, N: the display segment (the name) */
+  constructor(private readonly k: Kernel, private readonly S: Segment, private readonly N: Segment, readonly id: number) {
+    this.b = id * CTX_CELLS;
+    this.pending = new UwqQueue(k, S, this.b + C_PENDING);
+    this.waiting = new UwqQueue(k, S, this.b + C_WAITING);
   }
 
   /** a new context's cells (sys_userfaultfd) */
   init(mm: MmStruct, nonblock: boolean, userModeOnly: boolean, name: string): void {
-    const b = this.id * CTX_CELLS;
-    this.S.set(b + C_MM, mm.id);
-    this.S.set(b + C_FLAGS, (nonblock ? CF_NONBLOCK : 0) | (userModeOnly ? CF_USER_MODE_ONLY : 0));
-    this.N.set(this.id, internString(name));
+    this.S.set(this.b + C_MM, mm.id);
+    this.S.set(this.b + C_FLAGS, (nonblock ? CF_NONBLOCK : 0) | (userModeOnly ? CF_USER_MODE_ONLY : 0));
+    this.N.set(NAME_BASE + this.id, internString(name));
   }
 
-  get mm(): MmStruct { return this.k.mms[this.S.get(this.id * CTX_CELLS + C_MM) - 1]!; }
-  private flag(f: number): boolean { return (this.S.get(this.id * CTX_CELLS + C_FLAGS) & f) !== 0; }
+  get mm(): MmStruct { return this.k.mms[this.S.get(this.b + C_MM) - 1]!; }
+  private flag(f: number): boolean { return (this.S.get(this.b + C_FLAGS) & f) !== 0; }
   private setFlag(f: number, v: boolean): void {
-    const i = this.id * CTX_CELLS + C_FLAGS, x = this.S.get(i);
+    const i = this.b + C_FLAGS, x = this.S.get(i);
     this.S.set(i, v ? x | f : x & ~f);
   }
   get nonblock(): boolean { return this.flag(CF_NONBLOCK); }
@@ -171,10 +194,10 @@ export class UserfaultfdCtx {
   set apiDone(v: boolean) { this.setFlag(CF_API, v); }
   get released(): boolean { return this.flag(CF_RELEASED); }
   set released(v: boolean) { this.setFlag(CF_RELEASED, v); }
-  get features(): number { return this.S.get(this.id * CTX_CELLS + C_FEATURES) >>> 0; }
-  set features(v: number) { this.S.set(this.id * CTX_CELLS + C_FEATURES, v); }
+  get features(): number { return this.S.get(this.b + C_FEATURES) >>> 0; }
+  set features(v: number) { this.S.set(this.b + C_FEATURES, v); }
   /** the file's name in the scenario (display only: not part of the state's identity) */
-  get name(): string { return internedValue<string>(this.N.get(this.id)) ?? ''; }
+  get name(): string { return internedValue<string>(this.N.get(NAME_BASE + this.id)) ?? ''; }
 }
 
 

@@ -79,8 +79,10 @@ export class SlotAllocator {
   }
 }
 
-/** the cells of one anon_vma in the anon_vma segment (at id * AV_CELLS; ids from 1) */
+/** the cells of one anon_vma in the vma segment (at id * AV_CELLS, below VMA_BASE; ids from 1) */
 export const AV_CELLS = 4;
+/** the first cell of the VMAs in the vma segment (anon_vmas below it) */
+const VMA_BASE = 1 << 16;
 const AV_LIVE = 0, AV_PARENT = 1, AV_ROOT = 2, AV_REFS = 3;
 
 /**
@@ -105,6 +107,7 @@ export class AnonVma {
     const S = k.anonSeg;
     const id = k.anonAlloc.alloc() + 1;
     const b = id * AV_CELLS;
+    if (b >= VMA_BASE) throw new Error(`model limit: more than ${VMA_BASE / AV_CELLS - 1} anon_vmas`);
     if (S.get(b + AV_LIVE) !== 0) throw new Error(`BUG: anon_vma ${id} allocated twice`);
     S.set(b + AV_LIVE, 1);
     if (parent !== null) {
@@ -191,9 +194,9 @@ function vmaBlocks(k: Kernel): number[] {
   const out: number[] = [];
   for (const mm of k.mms) {
     const base = mm.id * MM_VMA_MAX;
-    for (let i = 0, n = mm.vmas.length; i < n; i++) out.push((base + i) * VMA_CELLS);
+    for (let i = 0, n = mm.vmas.length; i < n; i++) out.push(VMA_BASE + (base + i) * VMA_CELLS);
   }
-  for (let s = 0, m = k.vmaAlloc.mark(); s < m; s++) out.push(s * VMA_CELLS);
+  for (let s = 0, m = k.vmaAlloc.mark(); s < m; s++) out.push(VMA_BASE + s * VMA_CELLS);
   return out;
 }
 
@@ -206,8 +209,9 @@ function vmaBlocks(k: Kernel): number[] {
 export const VMA_CELLS = 32;
 const V_START = 0, V_END = 2, V_FLAGS = 4, V_FLAGS_HI = 5, V_PROT = 6, V_PGOFF = 8, V_ANON = 10, V_UFFD = 11;
 const V_CHAIN_N = 12, V_CHAIN = 13, CHAIN_MAX = VMA_CELLS - V_CHAIN;
-/** its display cells (vma.display): the label's interned id, uffd_wp_left */
+/** its display cells (in the names segment, at VMA_NAMES + slot * VMA_DISPLAY): the label's interned id, uffd_wp_left */
 export const VMA_DISPLAY = 2;
+const VMA_NAMES = 1 << 12;
 /** VMAs per mm (mm ids start at 1: the slots of mm id 0 are those of VMAs in no mm) */
 export const MM_VMA_MAX = 1024;
 
@@ -218,7 +222,7 @@ export class VmArea {
   /** S: the vma segment of k's Store, D: the display segment */
   constructor(private readonly k: Kernel, private S: Segment, private D: Segment, slot: number) {
     this.slot = slot;
-    this.b = slot * VMA_CELLS;
+    this.b = VMA_BASE + slot * VMA_CELLS;
   }
 
   get vm_start(): number { return get64(this.S, this.b + V_START); }
@@ -272,22 +276,22 @@ export class VmArea {
   get uffd(): UserfaultfdCtx | null { return this.k.uffdCtx(this.S.get(this.b + V_UFFD) - 1); }
   set uffd(c: UserfaultfdCtx | null) { this.S.set(this.b + V_UFFD, c === null ? 0 : c.id + 1); }
   /** the scenario's name for the mapping this VMA came from (display only: not part of the state's identity) */
-  get label(): string { return internedValue<string>(this.D.get(this.slot * VMA_DISPLAY)) ?? ''; }
-  set label(s: string) { this.D.set(this.slot * VMA_DISPLAY, internString(s)); }
+  get label(): string { return internedValue<string>(this.D.get(VMA_NAMES + this.slot * VMA_DISPLAY)) ?? ''; }
+  set label(s: string) { this.D.set(VMA_NAMES + this.slot * VMA_DISPLAY, internString(s)); }
   /**
    * model bookkeeping for the debug checks, no kernel field (display cells, as it never was part of
    * a state's identity): a registration without WP mode took VM_UFFD_WP from this range and left its
    * uffd-wp bits and markers in place, as the kernel does (a later fault clears a marker,
    * pte_marker_handle_uffd_wp)
    */
-  get uffd_wp_left(): boolean { return this.D.get(this.slot * VMA_DISPLAY + 1) !== 0; }
-  set uffd_wp_left(v: boolean) { this.D.set(this.slot * VMA_DISPLAY + 1, v ? 1 : 0); }
+  get uffd_wp_left(): boolean { return this.D.get(VMA_NAMES + this.slot * VMA_DISPLAY + 1) !== 0; }
+  set uffd_wp_left(v: boolean) { this.D.set(VMA_NAMES + this.slot * VMA_DISPLAY + 1, v ? 1 : 0); }
 
   /** kernel/fork.c vm_area_alloc() @v6.18, with the fields a new mapping gives it; in no mm yet */
   static alloc(k: Kernel, start: number, end: number, flags: number, prot: Pte, pgoff: number, label: string): VmArea {
     const slot = k.vmaAlloc.alloc();
     if (slot >= MM_VMA_MAX) throw new Error(`model limit: more than ${MM_VMA_MAX} VMAs outside an mm at once`);
-    const v = new VmArea(k, k.vmaSeg, k.vmaDisplaySeg, slot);
+    const v = new VmArea(k, k.vmaSeg, k.names, slot);
     v.vm_start = start;
     v.vm_end = end;
     v.vm_flags = flags;
@@ -314,7 +318,7 @@ export class VmArea {
     this.anon_vma = null;
     this.anon_vma_chain = [];
     this.S.clear(this.b, VMA_CELLS);
-    this.D.clear(this.slot * VMA_DISPLAY, VMA_DISPLAY);
+    this.D.clear(VMA_NAMES + this.slot * VMA_DISPLAY, VMA_DISPLAY);
     this.k.vmaAlloc.free(this.slot);
     this.S = FREED;
     this.D = FREED;
@@ -322,11 +326,12 @@ export class VmArea {
 
   /** the VMA's cells moved to slot `to` (zero there), and the view with them */
   moveTo(to: number): void {
-    const S = this.S, D = this.D, from = this.b, t = to * VMA_CELLS;
+    const S = this.S, D = this.D, from = this.b, t = VMA_BASE + to * VMA_CELLS;
     for (let i = 0, n = V_CHAIN + S.get(from + V_CHAIN_N); i < n; i++) S.set(t + i, S.get(from + i));
     S.clear(from, VMA_CELLS);
-    for (let i = 0; i < VMA_DISPLAY; i++) D.set(to * VMA_DISPLAY + i, D.get(this.slot * VMA_DISPLAY + i));
-    D.clear(this.slot * VMA_DISPLAY, VMA_DISPLAY);
+    const df = VMA_NAMES + this.slot * VMA_DISPLAY, dt = VMA_NAMES + to * VMA_DISPLAY;
+    for (let i = 0; i < VMA_DISPLAY; i++) D.set(dt + i, D.get(df + i));
+    D.clear(df, VMA_DISPLAY);
     this.slot = to;
     this.b = t;
   }
@@ -386,7 +391,7 @@ export class MmStruct {
     let l = this.list;
     if (l === null) {
       l = new Array(n);
-      for (let i = 0; i < n; i++) l[i] = new VmArea(this.k, this.k.vmaSeg, this.k.vmaDisplaySeg, this.id * MM_VMA_MAX + i);
+      for (let i = 0; i < n; i++) l[i] = new VmArea(this.k, this.k.vmaSeg, this.k.names, this.id * MM_VMA_MAX + i);
       this.list = l;
     }
     return l;

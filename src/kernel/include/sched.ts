@@ -13,8 +13,10 @@ export interface DeliveredSignal {
 }
 
 /** the cells of one task in the task segment (at index * TASK_CELLS), and its two counters */
-const TASK_CELLS = 10;
-const T_FLAGS = 0, T_SIG = 1, T_CODE = 2, T_ADDR_LO = 3, T_ADDR_HI = 4, T_UID = 5, T_TID = 6, T_PID = 7, T_MM = 8, T_UWQ = 9;
+const TASK_CELLS = 9;
+const T_FLAGS = 0, T_SIG = 1, T_CODE = 2, T_ADDR_LO = 3, T_ADDR_HI = 4, T_UID = 5, T_TID = 6, T_PID = 7, T_MM = 8;
+/** tasks (their comm is at their index in the names segment) */
+export const TASK_MAX = 2048;
 const F_SIGNAL = 1, F_EXITING = 2;
 
 /**
@@ -24,7 +26,7 @@ const F_SIGNAL = 1, F_EXITING = 2;
 export class Task {
   /**
    * index: the task's position in the kernel's list; S and C: the kernel's task segment and counter
-   * segment, where the fields below live; N: the display segment of comm
+   * segment, where the fields below live; N: the display segment (comm at the task's index)
    */
   constructor(private readonly k: Kernel, readonly index: number, private readonly S: Segment, private readonly C: Segment,
     private readonly N: Segment) {}
@@ -47,12 +49,18 @@ export class Task {
    * the wait-queue entry while the task sleeps in handle_userfault (an entry belongs to its task: its
    * slot is the task's index); cleared when the task goes on, which frees an entry no queue holds
    */
-  get uwq(): Uwq | null { return this.cell(T_UWQ) === 0 ? null : this.k.uwqOf(this.index); }
+  get uwq(): Uwq | null {
+    const u = this.k.uwqOf(this.index);
+    return u.held ? u : null;
+  }
   set uwq(u: Uwq | null) {
-    if (u !== null && u.task !== this) throw new Error('BUG: a task sleeps on another task\'s queue entry');
-    const had = this.cell(T_UWQ) !== 0;
-    this.setCell(T_UWQ, u === null ? 0 : 1);
-    if (u === null && had) this.k.uwqOf(this.index).release();
+    if (u !== null && u.index !== this.index) throw new Error('BUG: a task sleeps on another task\'s queue entry');
+    const w = this.k.uwqOf(this.index);
+    if (u !== null) w.held = true;
+    else if (w.held) {
+      w.held = false;
+      w.release();
+    }
   }
 
   /** fault counts (statistics: the counter lane; Segment.add, never a read of the step) */
