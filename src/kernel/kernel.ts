@@ -247,12 +247,14 @@ export class Kernel {
   /** the page table in the page of folio slot (-1: none) */
   pageTableBySlot(slot: number, pfn?: number): PageTable | null {
     if (slot < 0) return null;
+    // (the same reads whether the view is cached or not: a step's reads are a function of the cells)
+    if (pfn === undefined) pfn = this.folios.pfn(slot);
     const t = this.tableViews[slot];
     if (t !== undefined) {
       PageTable.noteLookup(this.pgtM, slot);
       return t;
     }
-    const v = PageTable.at(this.pgtE, this.pgtM, slot, pfn ?? this.folios.pfn(slot));
+    const v = PageTable.at(this.pgtE, this.pgtM, slot, pfn);
     if (v !== null) this.tableViews[slot] = v;
     return v;
   }

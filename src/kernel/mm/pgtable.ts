@@ -53,16 +53,19 @@ export class PageTable {
     return new PageTable(E, M, slot, pfn, level, base);
   }
 
-  /** a lookup of the table at slot answered from a cache of views: the read of its level PageTable.at makes */
+  /** a lookup of the table at slot answered from a cache of views: the reads PageTable.at makes */
   static noteLookup(M: Segment, slot: number): void {
-    M.noteRead(slot * META + M_LEVEL);
+    const m = slot * META;
+    M.noteRead(m + M_LEVEL);
+    M.noteRead(m + M_BASE_LO);
+    M.noteRead(m + M_BASE_HI);
   }
   /** the table at folio slot `slot` (page pfn) as its cells say, or null when there is none */
   static at(E: Segment, M: Segment, slot: number, pfn: number): PageTable | null {
     const m = slot * META;
     const level = M.get(m + M_LEVEL);
     if (level === 0) return null;
-    return new PageTable(E, M, slot, pfn, level, (M.peek(m + M_BASE_LO) >>> 0) + (M.peek(m + M_BASE_HI) >>> 0) * 4294967296);
+    return new PageTable(E, M, slot, pfn, level, (M.get(m + M_BASE_LO) >>> 0) + (M.get(m + M_BASE_HI) >>> 0) * 4294967296);
   }
 
   /** the table's cells zeroed, when its page is freed */
