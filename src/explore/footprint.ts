@@ -20,6 +20,7 @@ import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { UserfaultfdCtx, Uwq } from '../kernel/fs/userfaultfd.js';
 import { PageTable } from '../kernel/mm/pgtable.js';
+import type { Segment } from '../state/store.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PUD, levelIndex, childTable } from '../kernel/mm/pgtable.js';
 import { Pte } from '../kernel/arch/x86/include/pte.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
@@ -443,12 +444,15 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   for (const p of pfns) f.write(key(RES.data, p));
   if (a.hugeZeroSlot !== b.hugeZeroSlot || a.nextTid !== b.nextTid || a.mms.length !== b.mms.length ||
       a.uffds.length !== b.uffds.length || a.tasks.length !== b.tasks.length) f.write(key(RES.kernel, 0));
-  for (let i = 0; i < b.mms.length; i++) {
+  // (the objects below are views of cells: where their segments did not change, nothing did)
+  const mmsSame = unchanged(a.mmSeg, b.mmSeg) && unchanged(a.vmaSeg, b.vmaSeg);
+  const uffdSame = unchanged(a.uffdSeg, b.uffdSeg), tasksSame = unchanged(a.taskSeg, b.taskSeg);
+  for (let i = 0; i < b.mms.length && !mmsSame; i++) {
     const x = a.mms[i], y = b.mms[i]!;
     if (!x) continue;
     mmWrites(x, y, f);
   }
-  for (let i = 0; i < b.uffds.length; i++) {
+  for (let i = 0; i < b.uffds.length && !uffdSame; i++) {
     const x = a.uffds[i], y = b.uffds[i]!;
     if (!x) continue;
     if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released) f.write(key(RES.ctx, i));
@@ -459,13 +463,21 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
     queueWrites(x.pending.toArray(), y.pending.toArray(), 2 * i, f);
     queueWrites(x.waiting.toArray(), y.waiting.toArray(), 2 * i + 1, f);
   }
-  for (let i = 0; i < b.tasks.length; i++) {
+  for (let i = 0; i < b.tasks.length && !(uffdSame && tasksSame); i++) {
     const x = a.tasks[i], y = b.tasks[i]!;
     if (!x) continue;
     const u = x.uwq, v = y.uwq;
     const sameUwq = !u || !v ? u === v : sameEntry(u, v);
     if (x.signal?.sig !== y.signal?.sig || x.exiting !== y.exiting || !sameUwq) f.write(key(RES.task, y.tid));
   }
+}
+
+const segCells: number[] = [];
+/** no cell differs between a segment and its copy */
+function unchanged(x: Segment, y: Segment): boolean {
+  segCells.length = 0;
+  y.changed(x, segCells);
+  return segCells.length === 0;
 }
 
 /** the same entry (an entry's slot is its task's) with the same message */
