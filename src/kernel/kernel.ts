@@ -24,7 +24,7 @@ export { VmStat } from './mm/vmstat.js';
 /** the segments of the kernel's Store, in order */
 const KERNEL_SEGMENTS: readonly SegmentSpec[] = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS, ...PAGE_DATA_SEGMENTS,
   { name: 'kernel', flat: true }, { name: 'mm', flat: true }, { name: 'task', flat: true }, { name: 'task.stats', counter: true, flat: true },
-  { name: 'vma' }, { name: 'uffd' },
+  { name: 'vma' }, { name: 'uffd', flat: true },
   // display only (names: interned strings), in no fingerprint lane
   { name: 'names', display: true, hashValue: internHash }];
 const SEG_FOLIO = 0;
@@ -36,8 +36,11 @@ const SEG_MM = SEG_KERNEL + 1, SEG_TASK = SEG_KERNEL + 2, SEG_TASK_STATS = SEG_K
 const SEG_UFFD = SEG_KERNEL + 5, SEG_NAMES = SEG_KERNEL + 6;
 /** the kernel segment's cells: the huge zero folio, the next mm id (the number of mms) and pid, the numbers of tasks and uffds */
 const K_HUGE_ZERO = 0, K_NEXT_MM = 1, K_NEXT_TID = 2, K_NR_TASKS = 3, K_NR_UFFDS = 4;
-/** ... and the VMA and anon_vma slot allocators */
-const K_VMA_ALLOC = 1 << 16, K_ANON_ALLOC = 2 << 16;
+/**
+ * ... and the anon_vma and VMA slot allocators (each a mark, a depth and a stack: the anon_vma stack is
+ * emptied by every renumbering, the VMA one last, as it may grow)
+ */
+const K_ANON_ALLOC = 64, K_VMA_ALLOC = 128;
 
 export class Kernel {
   readonly spec: KernelSpec;

@@ -182,12 +182,15 @@ describe('kernel objects in cells', () => {
   });
 });
 
-/** records the cell writes of a step */
+/** records the cell writes of a step (a statistic's change as a delta: add) */
 class Writes implements Recorder {
-  readonly w: [number, number, number][] = [];
+  readonly w: [number, number, number, boolean][] = [];
   read(): void {}
   write(seg: number, i: number, _old: number, now: number): void {
-    this.w.push([seg, i, now]);
+    this.w.push([seg, i, now, false]);
+  }
+  add(seg: number, i: number, delta: number): void {
+    this.w.push([seg, i, delta, true]);
   }
 }
 
@@ -230,7 +233,7 @@ describe('Kernel.resync', () => {
         a.k.st.rec = rec;
         stepOnce(a, t);
         a.k.st.rec = null;
-        for (const [seg, i, now] of rec.w) b.k.st.segs[seg]!.set(i, now);
+        for (const [seg, i, v, add] of rec.w) if (add) b.k.st.segs[seg]!.add(i, v); else b.k.st.segs[seg]!.set(i, v);
         b.k.resync();
         expect(dump(b.k)).toEqual(dump(a.k));
         expect([b.k.st.f1, b.k.st.f2, b.k.st.c1]).toEqual([a.k.st.f1, a.k.st.f2, a.k.st.c1]);

@@ -7,7 +7,7 @@ import { PAGE_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { get64, set64, type MmStruct, type VmArea } from '../include/mm_types.js';
 import type { Segment } from '../../state/store.js';
 import { internString, internedValue } from '../../state/intern.js';
-import { Task, capable, CAP_SYS_PTRACE } from '../include/sched.js';
+import { Task, TASK_MAX, capable, CAP_SYS_PTRACE } from '../include/sched.js';
 import {
   VM_MAYWRITE, VM_SHARED, VM_UFFD_MISSING, VM_UFFD_WP, VM_HUGETLB, VM_HI_UFFD_MINOR,
 } from '../include/vm_flags.js';
@@ -39,15 +39,20 @@ export interface UffdMsg {
   ptid: number;
 }
 
-// The uffd segment: context i at i * CTX_CELLS (its fields, then its two queues in one leaf of 64
-// cells), the tasks' wait-queue entries from UWQ_BASE (at the task's index * UWQ_CELLS), so that a
-// fault's round trip writes few leaves.
+// The uffd segment (flat: a first write after a copy copies one leaf): the first 16 contexts at
+// id * CTX_CELLS (their fields, then their two queues in one leaf of 64 cells), the tasks' wait-queue
+// entries from UWQ_BASE (at the task's index * UWQ_CELLS), the other contexts after those, so that
+// the cells a scenario uses are few leaves near the start.
 const CTX_CELLS = 128;
 /** userfaultfd contexts (their names are at NAME_BASE + id in the names segment) */
 export const UFFD_MAX = 1024;
 const NAME_BASE = 2048;
-const UWQ_BASE = CTX_CELLS * UFFD_MAX;
+const UWQ_BASE = 16 * CTX_CELLS;
 const UWQ_CELLS = 8;
+/** the first cell of context id */
+function ctxBase(id: number): number {
+  return id < 16 ? id * CTX_CELLS : UWQ_BASE + TASK_MAX * UWQ_CELLS + (id - 16) * CTX_CELLS;
+}
 const U_CTX = 0, U_EVENT = 1, U_FLAGS = 2, U_ADDR = 3, U_PTID = 5, U_STATE = 6, U_RET = 7;
 /** U_STATE: woken; its task holds it (task.uwq) */
 const US_WAKEN = 1, US_HELD = 2;
@@ -169,7 +174,7 @@ export class UserfaultfdCtx {
 
   /** S: the uffd segment, N: the display segment (the name) */
   constructor(private readonly k: Kernel, private readonly S: Segment, private readonly N: Segment, readonly id: number) {
-    this.b = id * CTX_CELLS;
+    this.b = ctxBase(id);
     this.pending = new UwqQueue(k, S, this.b + C_PENDING);
     this.waiting = new UwqQueue(k, S, this.b + C_WAITING);
   }
