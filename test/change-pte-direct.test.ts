@@ -116,7 +116,7 @@ describe('change_pte_direct agrees with the x86 rules (the general path of chang
             restore(a.t, e0);
             restore(b.t, e0);
             expect(a.t.nr).toBe(nr0);
-            const vma = new VmArea(BASE, BASE + PMD_SIZE, vf, prot.clone(), 0, 'm');
+            const vma = VmArea.alloc(a.k, BASE, BASE + PMD_SIZE, vf, prot.clone(), 0, 'm');
             const pa = change_pte_range(a.k, vma, a.t, BASE, BASE + PMD_SIZE, prot, cp);
             const pb = change_pte_range(b.k, vma, b.t, BASE, BASE + PMD_SIZE, prot, cp);
             runs++;
@@ -129,6 +129,7 @@ describe('change_pte_direct agrees with the x86 rules (the general path of chang
                   `(was ${show(e0)}) is ${show(ea)} on the direct path, ${show(eb)} by the x86 rules`);
               }
             }
+            vma.free();
             expect(pa).toBe(pb);
             expect(a.t.nr).toBe(b.t.nr);
             if (ea.some((x, i) => x !== e0[i])) differs++;

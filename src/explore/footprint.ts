@@ -20,6 +20,7 @@ import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { UserfaultfdCtx, Uwq } from '../kernel/fs/userfaultfd.js';
 import { PageTable } from '../kernel/mm/pgtable.js';
+import type { Segment } from '../state/store.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PUD, levelIndex, childTable } from '../kernel/mm/pgtable.js';
 import { Pte } from '../kernel/arch/x86/include/pte.js';
 import { PAGE_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
@@ -323,7 +324,7 @@ function ctxOf(m: Machine, name: string) {
 }
 
 /** read(2) of a uffd: its flags, and the head of the pending queue (or, when empty, its emptiness) */
-function readHead(f: Footprint, uffds: UserfaultfdCtx[], ctx: UserfaultfdCtx): void {
+function readHead(f: Footprint, uffds: readonly UserfaultfdCtx[], ctx: UserfaultfdCtx): void {
   const i = uffds.indexOf(ctx);
   f.read(key(RES.ctx, i));
   if (i < 0 || i >= MAX_QUEUED_CTX) {
@@ -332,8 +333,8 @@ function readHead(f: Footprint, uffds: UserfaultfdCtx[], ctx: UserfaultfdCtx): v
   }
   const q = 2 * i;
   f.read(key(RES.qFront, q));
-  const head = ctx.pending[0];
-  if (head) f.read(key(RES.qAddr, q * Q_PAGES + pageOf(head.msg.address)));
+  const head = ctx.pending.at(0);
+  if (head) f.read(key(RES.qAddr, q * Q_PAGES + pageOf(head.address)));
   else {
     f.read(key(RES.qBack, q));
     f.read(key(RES.qAny, q));
@@ -341,7 +342,7 @@ function readHead(f: Footprint, uffds: UserfaultfdCtx[], ctx: UserfaultfdCtx): v
 }
 
 /** an ioctl that may wake the faults of [lo, hi): the flags, and both queues' entries for those pages */
-function readWake(f: Footprint, uffds: UserfaultfdCtx[], ctx: UserfaultfdCtx, lo: number, hi: number): void {
+function readWake(f: Footprint, uffds: readonly UserfaultfdCtx[], ctx: UserfaultfdCtx, lo: number, hi: number): void {
   const i = uffds.indexOf(ctx);
   f.read(key(RES.ctx, i));
   const first = Math.floor(lo / PAGE_SIZE), last = Math.floor((hi - 1) / PAGE_SIZE);
@@ -443,33 +444,49 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   for (const p of pfns) f.write(key(RES.data, p));
   if (a.hugeZeroSlot !== b.hugeZeroSlot || a.nextTid !== b.nextTid || a.mms.length !== b.mms.length ||
       a.uffds.length !== b.uffds.length || a.tasks.length !== b.tasks.length) f.write(key(RES.kernel, 0));
-  for (let i = 0; i < b.mms.length; i++) {
+  // (the objects below are views of cells: where their segments did not change, nothing did)
+  const mmsSame = unchanged(a.mmSeg, b.mmSeg) && unchanged(a.vmaSeg, b.vmaSeg);
+  const uffdSame = unchanged(a.uffdSeg, b.uffdSeg), tasksSame = unchanged(a.taskSeg, b.taskSeg);
+  for (let i = 0; i < b.mms.length && !mmsSame; i++) {
     const x = a.mms[i], y = b.mms[i]!;
     if (!x) continue;
     mmWrites(x, y, f);
   }
-  for (let i = 0; i < b.uffds.length; i++) {
+  for (let i = 0; i < b.uffds.length && !uffdSame; i++) {
     const x = a.uffds[i], y = b.uffds[i]!;
     if (!x) continue;
     if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released) f.write(key(RES.ctx, i));
     if (i >= MAX_QUEUED_CTX) {
-      if (!sameQueue(x.pending, y.pending) || !sameQueue(x.waiting, y.waiting)) f.write(key(RES.ctx, i));
+      if (!sameQueue(x.pending.toArray(), y.pending.toArray()) || !sameQueue(x.waiting.toArray(), y.waiting.toArray())) f.write(key(RES.ctx, i));
       continue;
     }
-    queueWrites(x.pending, y.pending, 2 * i, f);
-    queueWrites(x.waiting, y.waiting, 2 * i + 1, f);
+    queueWrites(x.pending.toArray(), y.pending.toArray(), 2 * i, f);
+    queueWrites(x.waiting.toArray(), y.waiting.toArray(), 2 * i + 1, f);
   }
-  for (let i = 0; i < b.tasks.length; i++) {
+  for (let i = 0; i < b.tasks.length && !(uffdSame && tasksSame); i++) {
     const x = a.tasks[i], y = b.tasks[i]!;
     if (!x) continue;
     const u = x.uwq, v = y.uwq;
-    const sameUwq = !u || !v ? u === v : u.msg === v.msg && u.waken === v.waken && u.sleepRet === v.sleepRet;
+    const sameUwq = !u || !v ? u === v : sameEntry(u, v);
     if (x.signal?.sig !== y.signal?.sig || x.exiting !== y.exiting || !sameUwq) f.write(key(RES.task, y.tid));
   }
 }
 
+const segCells: number[] = [];
+/** no cell differs between a segment and its copy */
+function unchanged(x: Segment, y: Segment): boolean {
+  segCells.length = 0;
+  y.changed(x, segCells);
+  return segCells.length === 0;
+}
+
+/** the same entry (an entry's slot is its task's) with the same message */
+function sameMsg(x: Uwq, y: Uwq): boolean {
+  return x.index === y.index && x.sameMsg(y);
+}
+
 function sameEntry(x: Uwq, y: Uwq): boolean {
-  return x.msg === y.msg && x.waken === y.waken && x.task.tid === y.task.tid && x.sleepRet === y.sleepRet;
+  return sameMsg(x, y) && x.waken === y.waken && x.sleepRet === y.sleepRet;
 }
 
 function sameQueue(p: Uwq[], q: Uwq[]): boolean {
@@ -479,8 +496,8 @@ function sameQueue(p: Uwq[], q: Uwq[]): boolean {
 }
 
 /**
- * What a step did to uffd queue `qid` (p before, q after; entries are told apart by their message,
- * which clones share): the pages of entries removed, added or changed; the head when the first entry
+ * What a step did to uffd queue `qid` (p before, q after; entries are told apart by their task and
+ * message): the pages of entries removed, added or changed; the head when the first entry
  * was removed or the queue was empty; the tail when something was appended. Removals do not write
  * the tail (an append commutes with them), appends to a non-empty queue do not write the head.
  * Anything else (an entry inserted before others, a reordering) writes the whole queue.
@@ -493,7 +510,7 @@ function queueWrites(p: Uwq[], q: Uwq[], qid: number, f: Footprint): void {
   let tidy = true;
   for (let i = 0; i < p.length; i++) {
     const x = p[i]!;
-    const k = q.findIndex((y) => y.msg === x.msg);
+    const k = q.findIndex((y) => sameMsg(y, x));
     if (k < 0) {
       // removed
       f.write(key(RES.qAddr, base + pageOf(x.msg.address)));
@@ -506,7 +523,7 @@ function queueWrites(p: Uwq[], q: Uwq[], qid: number, f: Footprint): void {
   }
   for (let k = j; k < q.length; k++) {
     const y = q[k]!;
-    if (p.some((x) => x.msg === y.msg)) {
+    if (p.some((x) => sameMsg(x, y))) {
       tidy = false;
       continue;
     }
@@ -515,7 +532,7 @@ function queueWrites(p: Uwq[], q: Uwq[], qid: number, f: Footprint): void {
     if (p.length === 0) f.write(key(RES.qFront, qid));
   }
   // kept entries must fill q[0..j) exactly (nothing inserted between or before them)
-  if (tidy) for (let k = 0; k < j; k++) if (!p.some((x) => x.msg === q[k]!.msg)) tidy = false;
+  if (tidy) for (let k = 0; k < j; k++) if (!p.some((x) => sameMsg(x, q[k]!))) tidy = false;
   if (!tidy) {
     f.write(key(RES.qFront, qid));
     f.write(key(RES.qBack, qid));
@@ -530,7 +547,7 @@ function mmWrites(x: MmStruct, y: MmStruct, f: Footprint): void {
     for (let i = 0; i < x.vmas.length; i++) {
       const v = x.vmas[i]!, w = y.vmas[i]!;
       if (v.vm_start !== w.vm_start || v.vm_end !== w.vm_end || v.vm_flags !== w.vm_flags || v.vm_flags_hi !== w.vm_flags_hi ||
-          !v.vm_page_prot.equals(w.vm_page_prot) || v.vm_pgoff !== w.vm_pgoff || v.anon_vma !== w.anon_vma ||
+          !v.vm_page_prot.equals(w.vm_page_prot) || v.vm_pgoff !== w.vm_pgoff || (v.anon_vma?.id ?? 0) !== (w.anon_vma?.id ?? 0) ||
           (v.uffd === null) !== (w.uffd === null) || (v.uffd && w.uffd && v.uffd.id !== w.uffd.id)) {
         f.write(key(RES.vmas, y.id));
         break;

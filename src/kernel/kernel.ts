@@ -5,11 +5,12 @@ import { FolioStore, FOLIO_SEGMENTS, PG_zero, PG_reserved } from './mm/folio.js'
 import { Store, type Segment, type SegmentSpec } from '../state/store.js';
 import { VmStat, VMSTAT_SEGMENTS } from './mm/vmstat.js';
 import { PageData, PAGE_DATA_SEGMENTS } from './mm/page_data.js';
-import { PGTABLE_SEGMENTS, allocTable, LEVEL_PGD, type PageTable } from './mm/pgtable.js';
-import { MmStruct, type AnonVma, type FingerprintIds } from './include/mm_types.js';
-import { Task } from './include/sched.js';
-import type { UserfaultfdCtx, Uwq } from './fs/userfaultfd.js';
+import { PGTABLE_SEGMENTS, allocTable, LEVEL_PGD, PageTable } from './mm/pgtable.js';
+import { AnonVma, MmStruct, SlotAllocator } from './include/mm_types.js';
+import { Task, TASK_MAX } from './include/sched.js';
+import { UserfaultfdCtx, Uwq, UFFD_MAX } from './fs/userfaultfd.js';
 import type { StateHasher } from '../state/hasher.js';
+import { internHash } from '../state/intern.js';
 import { Patch, PATCH_LIST } from '../profiles/patches.js';
 import { fastPathBits, x86PgtableOptions } from '../profiles/fastpath.js';
 import type { KernelConfig } from '../profiles/config.js';
@@ -21,14 +22,25 @@ export type { KernelSpec } from '../profiles/profiles.js';
 export { VmStat } from './mm/vmstat.js';
 
 /** the segments of the kernel's Store, in order */
-const KERNEL_SEGMENTS = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS, ...PAGE_DATA_SEGMENTS,
-  { name: 'kernel', flat: true }, { name: 'mm', flat: true }, { name: 'task', flat: true }, { name: 'task.stats', counter: true, flat: true }];
+const KERNEL_SEGMENTS: readonly SegmentSpec[] = [...FOLIO_SEGMENTS, ...PGTABLE_SEGMENTS, ...VMSTAT_SEGMENTS, ...PAGE_DATA_SEGMENTS,
+  { name: 'kernel', flat: true }, { name: 'mm', flat: true }, { name: 'task', flat: true }, { name: 'task.stats', counter: true, flat: true },
+  { name: 'vma' }, { name: 'uffd', flat: true },
+  // display only (names: interned strings), in no fingerprint lane
+  { name: 'names', display: true, hashValue: internHash }];
 const SEG_FOLIO = 0;
 const SEG_PGTABLE = FOLIO_SEGMENTS.length;
 const SEG_VMSTAT = SEG_PGTABLE + PGTABLE_SEGMENTS.length;
 const SEG_DATA = SEG_VMSTAT + VMSTAT_SEGMENTS.length;
 const SEG_KERNEL = SEG_DATA + PAGE_DATA_SEGMENTS.length;
-const K_HUGE_ZERO = 0, K_NEXT_MM = 1, K_NEXT_TID = 2;
+const SEG_MM = SEG_KERNEL + 1, SEG_TASK = SEG_KERNEL + 2, SEG_TASK_STATS = SEG_KERNEL + 3, SEG_VMA = SEG_KERNEL + 4;
+const SEG_UFFD = SEG_KERNEL + 5, SEG_NAMES = SEG_KERNEL + 6;
+/** the kernel segment's cells: the huge zero folio, the next mm id (the number of mms) and pid, the numbers of tasks and uffds */
+const K_HUGE_ZERO = 0, K_NEXT_MM = 1, K_NEXT_TID = 2, K_NR_TASKS = 3, K_NR_UFFDS = 4;
+/**
+ * ... and the anon_vma and VMA slot allocators (each a mark, a depth and a stack: the anon_vma stack is
+ * emptied by every renumbering, the VMA one last, as it may grow)
+ */
+const K_ANON_ALLOC = 64, K_VMA_ALLOC = 128;
 
 export class Kernel {
   readonly spec: KernelSpec;
@@ -48,9 +60,6 @@ export class Kernel {
   /** huge_zero_folio, allocated on first use (mm/huge_memory.ts mm_get_huge_zero_folio) */
   get hugeZeroSlot(): number { return this.K.get(K_HUGE_ZERO) - 1; }
   set hugeZeroSlot(slot: number) { this.K.set(K_HUGE_ZERO, slot + 1); }
-  mms: MmStruct[];
-  tasks: Task[];
-  uffds: UserfaultfdCtx[];
   /** /proc/vmstat (counter cells of st) */
   vmstat: VmStat;
   /** the task whose system call or fault is running */
@@ -69,13 +78,29 @@ export class Kernel {
   /** the page tables' segments: entries and per-table data (mm/pgtable.ts) */
   readonly pgtE: Segment;
   readonly pgtM: Segment;
+  /** the segments of VMAs, anon_vmas, uffd contexts, their queues and entries (include/mm_types.ts, fs/userfaultfd.ts) */
+  readonly vmaSeg: Segment;
+  /** anon_vmas' cells are in the vma segment (below the VMAs') */
+  readonly anonSeg: Segment;
+  readonly uffdSeg: Segment;
+  /** the display segment: VMA labels, task comms, uffd names (interned), uffd_wp_left */
+  readonly names: Segment;
+  readonly vmaAlloc: SlotAllocator;
+  readonly anonAlloc: SlotAllocator;
+  // Views of the objects in cells, one per object (so that `===` compares objects), made on first use
+  // and dropped by resync(). Nothing here is state: a copy of the kernel starts with none.
+  private mmList: MmStruct[];
+  private taskList: Task[];
+  private uffdList: UserfaultfdCtx[];
+  private anonViews: (AnonVma | undefined)[];
+  private uwqViews: (Uwq | undefined)[];
+  private tableViews: (PageTable | undefined)[];
 
   /**
    * A new kernel of this spec, or (`from`) the copy Kernel.clone() makes: one constructor for both, and
    * no field with an initializer, so the compiler sees every field set on either path.
    */
-  constructor(spec: KernelSpec, from?: { o: Kernel; st: Store; mms: MmStruct[]; tasks: Task[]; uffds: UserfaultfdCtx[] } | null,
-    extra: readonly SegmentSpec[] = []) {
+  constructor(spec: KernelSpec, from?: { o: Kernel; st: Store } | null, extra: readonly SegmentSpec[] = []) {
     this.spec = spec;
     this.config = spec.config;
     const st = (this.st = from ? from.st : new Store(extra.length ? [...KERNEL_SEGMENTS, ...extra] : KERNEL_SEGMENTS));
@@ -85,14 +110,23 @@ export class Kernel {
     this.vmstat = new VmStat(st.segs[SEG_VMSTAT]!);
     this.data = new PageData(st.segs[SEG_DATA]!);
     this.K = st.segs[SEG_KERNEL]!;
-    this.mmSeg = st.segs[SEG_KERNEL + 1]!;
-    this.taskSeg = st.segs[SEG_KERNEL + 2]!;
-    this.taskStats = st.segs[SEG_KERNEL + 3]!;
+    this.mmSeg = st.segs[SEG_MM]!;
+    this.taskSeg = st.segs[SEG_TASK]!;
+    this.taskStats = st.segs[SEG_TASK_STATS]!;
     this.pgtE = st.segs[SEG_PGTABLE]!;
     this.pgtM = st.segs[SEG_PGTABLE + 1]!;
-    this.mms = from ? from.mms : [];
-    this.tasks = from ? from.tasks : [];
-    this.uffds = from ? from.uffds : [];
+    this.vmaSeg = st.segs[SEG_VMA]!;
+    this.names = st.segs[SEG_NAMES]!;
+    this.anonSeg = this.vmaSeg;
+    this.uffdSeg = st.segs[SEG_UFFD]!;
+    this.vmaAlloc = new SlotAllocator(this.K, K_VMA_ALLOC);
+    this.anonAlloc = new SlotAllocator(this.K, K_ANON_ALLOC);
+    this.mmList = [];
+    this.taskList = [];
+    this.uffdList = [];
+    this.anonViews = [];
+    this.uwqViews = [];
+    this.tableViews = [];
     // a copy is not running anything, and is not traced
     this.current = null;
     this.tr = null;
@@ -115,90 +149,126 @@ export class Kernel {
   }
 
   /**
-   * A copy of the whole kernel state, for the explorer: page tables and page contents are shared
-   * copy-on-write, folio arrays copied, mm/uffd/task objects duplicated and re-linked (the clone's
-   * mms, uffds and tasks are at the same indices as the originals). The profile, config and pgtable
-   * helpers are immutable and shared. The clone is not traced.
+   * A copy of the whole kernel state, for the explorer: the Store copied (copy-on-write), new views
+   * over it made as they are used. The profile, config and pgtable helpers are immutable and shared.
+   * The clone is not traced.
    */
   clone(): Kernel {
-    const mms0 = this.mms, uffds0 = this.uffds, tasks0 = this.tasks;
-    const st = this.st.clone();
-    const E = st.segs[SEG_PGTABLE]!, M = st.segs[SEG_PGTABLE + 1]!;
-    const rebind = (t: PageTable) => t.rebind(E, M);
-    const mms: MmStruct[] = new Array(mms0.length);
-    const mmSeg = st.segs[SEG_KERNEL + 1]!, taskSeg = st.segs[SEG_KERNEL + 2]!, taskStats = st.segs[SEG_KERNEL + 3]!;
-    for (let i = 0; i < mms0.length; i++) mms[i] = mms0[i]!.clone(rebind, mmSeg);
-    const uffds: UserfaultfdCtx[] = new Array(uffds0.length);
-    for (let i = 0; i < uffds0.length; i++) {
-      const x = uffds0[i]!;
-      uffds[i] = x.clone(mms[mms0.indexOf(x.mm)] ?? x.mm);
-    }
-    const tasks: Task[] = new Array(tasks0.length);
-    for (let i = 0; i < tasks0.length; i++) {
-      const t = tasks0[i]!;
-      tasks[i] = t.dup(mms[mms0.indexOf(t.mm)] ?? t.mm, taskSeg, taskStats);
-    }
-    const c = new Kernel(this.spec, { o: this, st, mms, tasks, uffds });
-    // a sleeping fault's queue entry is referenced by its task and (until woken) by a uffd queue
-    let olds: Uwq[] | null = null, news: Uwq[] | null = null;
-    const uwq = (u: Uwq): Uwq => {
-      if (olds === null || news === null) {
-        olds = [];
-        news = [];
-      }
-      const i = olds.indexOf(u);
-      if (i >= 0) return news[i]!;
-      const n = u.clone(uffds[uffds0.indexOf(u.ctx)] ?? u.ctx, tasks[tasks0.indexOf(u.task)] ?? u.task);
-      olds.push(u);
-      news.push(n);
-      return n;
-    };
-    for (let i = 0; i < uffds.length; i++) {
-      const x = uffds0[i]!, y = uffds[i]!;
-      for (let j = 0; j < x.pending.length; j++) y.pending.push(uwq(x.pending[j]!));
-      for (let j = 0; j < x.waiting.length; j++) y.waiting.push(uwq(x.waiting[j]!));
-    }
-    for (let i = 0; i < tasks.length; i++) {
-      const u = tasks0[i]!.uwq;
-      if (u) tasks[i]!.uwq = uwq(u);
-    }
-    if (uffds.length) {
-      for (let i = 0; i < mms.length; i++) {
-        const vs = mms[i]!.vmas;
-        for (let j = 0; j < vs.length; j++) {
-          const v = vs[j]!;
-          if (v.uffd) v.uffd = uffds[uffds0.indexOf(v.uffd)] ?? v.uffd;
-        }
-      }
-    }
-    return c;
+    return new Kernel(this.spec, { o: this, st: this.st.clone() });
   }
 
   /**
-   * Fingerprint (explorer): folios and the allocator, page contents, every mm, uffd and task;
-   * vmstat goes to the counter lane. Objects whose ids depend on history (uffd contexts, anon_vmas)
-   * are numbered by position.
+   * Drop every view, so that they are made again from the cells: after cells were written other than
+   * through the kernel's code (a step's recorded writes replayed on another state)
    */
+  resync(): void {
+    this.mmList = [];
+    this.taskList = [];
+    this.uffdList = [];
+    this.anonViews = [];
+    this.uwqViews = [];
+    this.tableViews = [];
+    this.current = null;
+  }
+
+  /** Fingerprint (explorer): the store's lanes; vmstat and the other counters go to the counter lane */
   fingerprint(h: StateHasher): void {
     const st = this.st;
     if (!st.hashing) st.startHashing();
     h.pair(st.f1, st.f2);
-    const uffds = this.uffds;
-    const ids = fpIds;
-    ids.uffds = uffds;
-    ids.nAnon = 0;
-    const mms = this.mms, tasks = this.tasks;
-    h.u32(mms.length);
-    for (let i = 0; i < mms.length; i++) mms[i]!.fingerprint(h, ids);
-    h.u32(uffds.length);
-    for (let i = 0; i < uffds.length; i++) uffds[i]!.fingerprint(h, ids);
-    h.u32(tasks.length);
-    for (let i = 0; i < tasks.length; i++) tasks[i]!.fingerprint(h, ids);
-    // (the numbered anon_vmas stay in ids.anon until overwritten: a few small objects)
-    ids.uffds = NO_UFFDS;
-    ids.nAnon = 0;
-    // the store's counter lane: vmstat
     h.counter(st.c1);
+  }
+
+  // ---- the views of objects in cells --------------------------------------------------------
+
+  /** the address spaces, by id - 1 (a view: Kernel.newMm adds one) */
+  get mms(): readonly MmStruct[] {
+    const n = this.K.get(K_NEXT_MM), l = this.mmList;
+    for (let i = l.length; i < n; i++) l.push(new MmStruct(this, i + 1, this.mmSeg));
+    return l;
+  }
+  /** the tasks, by index (a view: Kernel.newTask adds one) */
+  get tasks(): readonly Task[] {
+    const n = this.K.get(K_NR_TASKS), l = this.taskList;
+    for (let i = l.length; i < n; i++) l.push(new Task(this, i, this.taskSeg, this.taskStats, this.names));
+    return l;
+  }
+  /** the userfaultfd contexts, by id (a view: newUffdCtx adds one) */
+  get uffds(): readonly UserfaultfdCtx[] {
+    const n = this.K.get(K_NR_UFFDS), l = this.uffdList;
+    for (let i = l.length; i < n; i++) {
+      l.push(new UserfaultfdCtx(this, this.uffdSeg, this.names, i));
+    }
+    return l;
+  }
+  /** the context with this id (-1: none) */
+  uffdCtx(id: number): UserfaultfdCtx | null {
+    return id < 0 ? null : this.uffds[id] ?? null;
+  }
+  /** a new userfaultfd context, its cells zero (sys_userfaultfd fills them) */
+  newUffdCtx(): UserfaultfdCtx {
+    const n = this.K.get(K_NR_UFFDS);
+    if (n >= UFFD_MAX) throw new Error(`model limit: more than ${UFFD_MAX} userfaultfd contexts`);
+    this.K.set(K_NR_UFFDS, n + 1);
+    return this.uffds[n]!;
+  }
+  /** the anon_vma with this id (0: none) */
+  anonVma(id: number): AnonVma | null {
+    if (id === 0) return null;
+    let a = this.anonViews[id];
+    if (a === undefined) this.anonViews[id] = a = new AnonVma(this, this.anonSeg, id);
+    return a;
+  }
+  forgetAnonVma(id: number): void {
+    this.anonViews[id] = undefined;
+  }
+  /** the anon_vmas renumbered (canonAnonVmas): the view of old id i is now that of newOf[i] */
+  renumberAnonVmas(newOf: Int32Array): void {
+    const old = this.anonViews, views: (AnonVma | undefined)[] = [];
+    for (let i = 1; i < old.length; i++) {
+      const a = old[i];
+      if (a === undefined) continue;
+      const n = newOf[i] ?? 0;
+      if (n === 0) throw new Error(`BUG: anon_vma ${i} has a view but is not live`);
+      a.id = n;
+      views[n] = a;
+    }
+    this.anonViews = views;
+  }
+  /** the userfaultfd wait-queue entry of the task at index */
+  uwqOf(index: number): Uwq {
+    let u = this.uwqViews[index];
+    if (u === undefined) this.uwqViews[index] = u = new Uwq(this, this.uffdSeg, index);
+    return u;
+  }
+  /** the page table at pfn, or null when that page is none */
+  pageTable(pfn: number): PageTable | null {
+    const slot = this.folios.slotOf(pfn);
+    if (slot < 0) return null;
+    return this.pageTableBySlot(slot, pfn);
+  }
+  /** the page table in the page of folio slot (-1: none) */
+  pageTableBySlot(slot: number, pfn?: number): PageTable | null {
+    if (slot < 0) return null;
+    // (the same reads whether the view is cached or not: a step's reads are a function of the cells)
+    if (pfn === undefined) pfn = this.folios.pfn(slot);
+    const t = this.tableViews[slot];
+    if (t !== undefined) {
+      PageTable.noteLookup(this.pgtM, slot);
+      return t;
+    }
+    const v = PageTable.at(this.pgtE, this.pgtM, slot, pfn);
+    if (v !== null) this.tableViews[slot] = v;
+    return v;
+  }
+  /** a new table's view (allocTable) */
+  tableMade(t: PageTable): PageTable {
+    this.tableViews[t.slot] = t;
+    return t;
+  }
+  /** a freed table's view dropped (freeTable) */
+  tableFreed(t: PageTable): void {
+    this.tableViews[t.slot] = undefined;
   }
 
   /**
@@ -226,53 +296,25 @@ export class Kernel {
   // ---- address spaces ----------------------------------------------------------------------
   newMm(): MmStruct {
     const pgd = allocTable(this, LEVEL_PGD, 0);
-    const mm = new MmStruct(this.nextMmId++, pgd, this.mmSeg);
+    const id = this.nextMmId++;
+    const mm = this.mms[id - 1]!;
+    mm.pgd = pgd;
     mm.users = 1;
-    mm.tables.set(pgd.pfn, pgd);
-    this.mms.push(mm);
     return mm;
   }
 
   newTask(comm: string, mm: MmStruct, pid?: number): Task {
     const tid = this.nextTid++;
-    const t = new Task(tid, comm, mm, pid ?? tid, this.tasks.length, this.taskSeg, this.taskStats);
+    const n = this.K.get(K_NR_TASKS);
+    if (n >= TASK_MAX) throw new Error(`model limit: more than ${TASK_MAX} tasks`);
+    this.K.set(K_NR_TASKS, n + 1);
+    const t = this.tasks[n]!;
+    t.init(tid, comm, mm, pid ?? tid);
     // a thread shares its process's credentials (glibc changes them in every thread at once)
     if (pid !== undefined) {
-      const peer = this.tasks.find((x) => x.pid === pid);
+      const peer = this.tasks.find((x) => x.pid === pid && x !== t);
       if (peer) t.uid = peer.uid;
     }
-    this.tasks.push(t);
     return t;
   }
-
 }
-
-
-const NO_UFFDS: UserfaultfdCtx[] = [];
-
-/** canonical numbers of uffd contexts (by position) and anon_vmas (by first use) during one fingerprint */
-class FpIds implements FingerprintIds {
-  uffds: UserfaultfdCtx[] = NO_UFFDS;
-  /** anon_vmas numbered so far: anon[0, nAnon) */
-  readonly anon: AnonVma[] = [];
-  nAnon = 0;
-  ctx(c: UserfaultfdCtx | null): number {
-    return c ? this.uffds.indexOf(c) : -1;
-  }
-  private indexOf(a: AnonVma): number {
-    const anon = this.anon;
-    for (let i = 0; i < this.nAnon; i++) if (anon[i] === a) return i;
-    return -1;
-  }
-  anonVma(a: AnonVma | null): number {
-    if (!a) return -1;
-    let i = this.indexOf(a);
-    if (i < 0) {
-      i = this.nAnon++;
-      this.anon[i] = a;
-      if (a.root) this.anonVma(a.root);
-    }
-    return a.root ? (i << 8) | (this.indexOf(a.root) & 0xff) : (i << 8) | 0xff;
-  }
-}
-const fpIds = new FpIds();

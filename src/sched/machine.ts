@@ -472,12 +472,12 @@ export class Machine {
 
   /**
    * After cells were written behind the machine's back (an effect replayed, explore/step.ts): views and
-   * caches made from cells are made again. The scenario machine's are (resyncViews); the kernel still
-   * keeps state outside its store (VMAs, uffd contexts and queues, tasks' queue entries: docs/state.md),
-   * which cells cannot give back, so until it is in cells too, step reuse is refused here.
+   * caches made from cells are made again, the kernel's (Kernel.resync) and then the machine's
+   * (resyncViews, whose threads' tasks are the kernel's views).
    */
   resync(): void {
-    throw new MachineError('resync: the kernel keeps state outside its store (step reuse needs all of it in cells)');
+    this.k.resync();
+    this.resyncViews();
   }
 
   /**

@@ -137,7 +137,7 @@ export function stateFields(m: Machine, t: ThreadState): Record<string, TraceVal
     const msg = (u: { msg: { event: number; flags: number; address: number }; task: { comm: string } }) => ({ event: hex(u.msg.event), flags: hex(u.msg.flags), address: hex(u.msg.address), thread: u.task.comm });
     const ranges: TraceValue[] = [];
     for (const p of m.procs.values()) for (const vma of p.mm.vmas) if (vma.uffd?.id === c.id) ranges.push({ start: hex(vma.vm_start), end: hex(vma.vm_end), wp: (vma.vm_flags & 0x1000) !== 0, missing: (vma.vm_flags & 0x200) !== 0, minor: vma.vm_flags_hi !== 0 });
-    uffds.push({ name: c.name, features: hex(c.features), api: c.apiDone, released: c.released, registered: ranges, pending: c.pending.map(msg), waiting: c.waiting.map(msg) });
+    uffds.push({ name: c.name, features: hex(c.features), api: c.apiDone, released: c.released, registered: ranges, pending: c.pending.toArray().map(msg), waiting: c.waiting.toArray().map(msg) });
   }
   const op = t.ops[t.pc];
   return {

@@ -1,6 +1,5 @@
-// State fingerprints: a 64-bit hash of a whole machine state, fed by the Store's lanes and by the
-// objects not in cells yet (MmStruct's VMAs, UserfaultfdCtx, Task's queue entry). Nothing is
-// stringified.
+// State fingerprints: a 64-bit hash of a whole machine state, fed by the Store's lanes (all of the
+// state is in cells). Nothing is stringified.
 //
 // Two views are hashed in one pass, as TLC's VIEW does:
 // - the *control* view (lanes a, b): everything that decides what the machine does next;

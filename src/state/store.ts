@@ -62,6 +62,11 @@ export interface SegmentSpec {
    */
   counterAt?: Uint8Array;
   /**
+   * display only (a mapping's name, a task's comm): in no lane, so never part of a state's identity;
+   * copied, recorded and replayed like any other cell
+   */
+  display?: boolean;
+  /**
    * cells that hold ids of values kept elsewhere (page contents): the fingerprint takes this hash of
    * the value instead of the id, so equal values give equal fingerprints whatever id they got (never 0
    * for a non-zero v). `i` is the cell: a segment may mix such cells with plain numbers (the scenario
@@ -95,7 +100,7 @@ export class Store {
   constructor(readonly specs: readonly SegmentSpec[], from?: Store) {
     this.epoch = nextEpoch++;
     if (from === undefined) {
-      this.segs = specs.map((s, id) => new Segment(this, id, s.counter === true, [], s.hashValue ?? null, s.counterAt ?? null, s.flat === true));
+      this.segs = specs.map((s, id) => new Segment(this, id, s.counter === true, [], s.hashValue ?? null, s.counterAt ?? null, s.flat === true, s.display === true));
     } else {
       this.f1 = from.f1;
       this.f2 = from.f2;
@@ -105,7 +110,7 @@ export class Store {
       const segs = from.segs, n = segs.length, out = new Array<Segment>(n);
       for (let i = 0; i < n; i++) {
         const s = segs[i]!;
-        out[i] = new Segment(this, s.id, s.counter, s.roots, s.hashValue, s.counterAt, s.flat);
+        out[i] = new Segment(this, s.id, s.counter, s.roots, s.hashValue, s.counterAt, s.flat, s.display);
       }
       this.segs = out;
     }
@@ -123,6 +128,7 @@ export class Store {
   recompute(): { f1: number; f2: number; c1: number } {
     let f1 = 0, f2 = 0, c1 = 0;
     for (const s of this.segs) {
+      if (s.display) continue;
       s.forEachLeaf((base, leaf) => {
         for (let j = 0; j < LEAF; j++) {
           const v = leaf[j]!;
@@ -237,6 +243,8 @@ export class Segment {
     readonly counterAt: Uint8Array | null,
     /** SegmentSpec.flat: roots are leaves */
     readonly flat: boolean,
+    /** SegmentSpec.display: no lane */
+    readonly display: boolean,
   ) {}
 
   /**
@@ -268,6 +276,7 @@ export class Segment {
     if (old !== v && st.hashing) this.hash(i, old, v);
   }
   private hash(i: number, old: number, v: number): void {
+    if (this.display) return;
     const st = this.store;
     const hv = this.hashValue;
     if (hv !== null) {

@@ -138,7 +138,8 @@ describe('write sets', () => {
             writeSet(m, c, f);
             const want: number[] = [];
             for (let i = 0; i < c.k.mms.length; i++) {
-              for (const [pfn, tb] of c.k.mms[i]!.tables) {
+              for (const tb of c.k.mms[i]!.tables.values()) {
+                const pfn = tb.pfn;
                 const ta = m.k.mms[i]?.tables.get(pfn);
                 if (!ta || ta.level !== tb.level) continue;
                 for (let j = 0; j < 512; j++) if (ta.lo(j) !== tb.lo(j) || ta.hi(j) !== tb.hi(j)) want.push(ENTRY + pfn * 512 + j);

@@ -40,7 +40,7 @@ describe('Machine.clone', () => {
     expect(v.kind === 'uffd' && c.k.uffds.includes(v.ctx)).toBe(true);
     const ctx = c.k.uffds[0]!;
     expect(ctx.mm).toBe(c.k.mms[0]);
-    const u = ctx.pending[0]!;
+    const u = ctx.pending.at(0)!;
     expect(u.task).toBe(c.threads[threadIndex(c, 'vcpu0')]!.task);
     expect(u.task.uwq).toBe(u);
     expect(c.k.mms[0]!.vmas.find((x) => x.uffd)!.uffd).toBe(ctx);
@@ -215,7 +215,7 @@ describe('page-table fingerprints', () => {
       const v = rnd(4) === 0 ? [0, 0] : [(rnd(0x7fffffff) * 2 + rnd(2)) | 0, rnd(0xfffff)];
       if (rnd(50) === 0) {
         const c = st.clone();
-        ts = ts.map((t) => t.rebind(c.segs[0]!, c.segs[1]!));
+        ts = ts.map((t) => PageTable.at(c.segs[0]!, c.segs[1]!, t.slot, t.pfn)!);
         st = c;
       }
       ts[w]!.setRaw(i, v[0]!, v[1]!);

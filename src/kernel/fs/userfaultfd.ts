@@ -4,9 +4,10 @@
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { PAGE_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
-import type { FingerprintIds, MmStruct, VmArea } from '../include/mm_types.js';
-import type { StateHasher } from '../../state/hasher.js';
-import { Task, capable, CAP_SYS_PTRACE } from '../include/sched.js';
+import { get64, set64, type MmStruct, type VmArea } from '../include/mm_types.js';
+import type { Segment } from '../../state/store.js';
+import { internString, internedValue } from '../../state/intern.js';
+import { Task, TASK_MAX, capable, CAP_SYS_PTRACE } from '../include/sched.js';
 import {
   VM_MAYWRITE, VM_SHARED, VM_UFFD_MISSING, VM_UFFD_WP, VM_HUGETLB, VM_HI_UFFD_MINOR,
 } from '../include/vm_flags.js';
@@ -38,78 +39,170 @@ export interface UffdMsg {
   ptid: number;
 }
 
-/** the wait-queue entry of a faulting task (struct userfaultfd_wait_queue) */
-export class Uwq {
-  waken = false;
-  /** the value handle_userfault returns once the task wakes up */
-  sleepRet = VM_FAULT_RETRY;
-  constructor(readonly ctx: UserfaultfdCtx, readonly task: Task, readonly msg: UffdMsg) {}
+// The uffd segment (flat: a first write after a copy copies one leaf): the first 16 contexts at
+// id * CTX_CELLS (their fields, then their two queues in one leaf of 64 cells), the tasks' wait-queue
+// entries from UWQ_BASE (at the task's index * UWQ_CELLS), the other contexts after those, so that
+// the cells a scenario uses are few leaves near the start.
+const CTX_CELLS = 128;
+/** userfaultfd contexts (their names are at NAME_BASE + id in the names segment) */
+export const UFFD_MAX = 1024;
+const NAME_BASE = 2048;
+const UWQ_BASE = 16 * CTX_CELLS;
+const UWQ_CELLS = 8;
+/** the first cell of context id */
+function ctxBase(id: number): number {
+  return id < 16 ? id * CTX_CELLS : UWQ_BASE + TASK_MAX * UWQ_CELLS + (id - 16) * CTX_CELLS;
+}
+const U_CTX = 0, U_EVENT = 1, U_FLAGS = 2, U_ADDR = 3, U_PTID = 5, U_STATE = 6, U_RET = 7;
+/** U_STATE: woken; its task holds it (task.uwq) */
+const US_WAKEN = 1, US_HELD = 2;
 
-  /** the same entry in a cloned kernel (the message is never changed, so it is shared) */
-  clone(ctx: UserfaultfdCtx, task: Task): Uwq {
-    const u = new Uwq(ctx, task, this.msg);
-    u.waken = this.waken;
-    u.sleepRet = this.sleepRet;
+/**
+ * the wait-queue entry of a faulting task (struct userfaultfd_wait_queue): a view of cells. A task
+ * sleeps on one entry at a time, so an entry's slot is its task's index; it is freed (zeroed) once
+ * neither its task nor a queue holds it.
+ */
+export class Uwq {
+  private readonly b: number;
+  /** S: the uffd segment of k's Store; index: the task's */
+  constructor(private readonly k: Kernel, private readonly S: Segment, readonly index: number) {
+    this.b = UWQ_BASE + index * UWQ_CELLS;
+  }
+
+  /** a new entry for task's fault, in no queue yet */
+  static create(k: Kernel, ctx: UserfaultfdCtx, task: Task, msg: UffdMsg): Uwq {
+    const u = k.uwqOf(task.index), S = k.uffdSeg, b = u.b;
+    if (S.get(b + U_CTX) !== 0) throw new Error(`BUG: task ${task.tid} sleeps on two userfaultfd queue entries`);
+    S.set(b + U_CTX, ctx.id + 1);
+    S.set(b + U_EVENT, msg.event);
+    S.set(b + U_FLAGS, msg.flags);
+    set64(S, b + U_ADDR, msg.address);
+    S.set(b + U_PTID, msg.ptid);
+    S.set(b + U_RET, VM_FAULT_RETRY);
     return u;
   }
 
-  /** Fingerprint (explorer) */
-  fingerprint(h: StateHasher, ids: FingerprintIds): void {
-    h.u32(0x0e0e);
-    h.u32(ids.ctx(this.ctx));
-    h.u32(this.task.tid);
-    h.u32(this.msg.event);
-    h.u32(this.msg.flags);
-    h.num(this.msg.address);
-    h.u32(this.msg.ptid);
-    h.bool(this.waken);
-    h.u32(this.sleepRet);
+  get ctx(): UserfaultfdCtx { return this.k.uffds[this.S.get(this.b + U_CTX) - 1]!; }
+  get task(): Task { return this.k.tasks[this.index]!; }
+  /** the message (a new object each time: it is never changed) */
+  get msg(): UffdMsg {
+    const S = this.S, b = this.b;
+    return { event: S.get(b + U_EVENT), flags: S.get(b + U_FLAGS), address: get64(S, b + U_ADDR), ptid: S.get(b + U_PTID) };
+  }
+  get address(): number { return get64(this.S, this.b + U_ADDR); }
+  /** the same message as o's */
+  sameMsg(o: Uwq): boolean {
+    const S = this.S, b = this.b, T = o.S, c = o.b;
+    for (let i = U_EVENT; i <= U_PTID; i++) if (S.get(b + i) !== T.get(c + i)) return false;
+    return true;
+  }
+  private state(f: number): boolean { return (this.S.get(this.b + U_STATE) & f) !== 0; }
+  private setState(f: number, v: boolean): void {
+    const x = this.S.get(this.b + U_STATE);
+    this.S.set(this.b + U_STATE, v ? x | f : x & ~f);
+  }
+  get waken(): boolean { return this.state(US_WAKEN); }
+  set waken(v: boolean) { this.setState(US_WAKEN, v); }
+  /** its task sleeps on it (Task.uwq) */
+  get held(): boolean { return this.state(US_HELD); }
+  set held(v: boolean) { this.setState(US_HELD, v); }
+  /** the value handle_userfault returns once the task wakes up */
+  get sleepRet(): number { return this.S.get(this.b + U_RET); }
+  set sleepRet(v: number) { this.S.set(this.b + U_RET, v); }
+
+  /** the entry's cells zeroed when neither its task nor a queue of its context holds it any more */
+  release(): void {
+    if (this.S.get(this.b + U_CTX) === 0 || this.held) return;
+    const ctx = this.ctx;
+    if (ctx.pending.indexOf(this) >= 0 || ctx.waiting.indexOf(this) >= 0) return;
+    this.S.clear(this.b, UWQ_CELLS);
   }
 }
 
-let ctxIds = 0;
+/** a context's queue: at base, the count, then the entries' task indices + 1 */
+const QUEUE_MAX = 31;
+export class UwqQueue {
+  constructor(private readonly k: Kernel, private readonly S: Segment, private readonly base: number) {}
+  get length(): number { return this.S.get(this.base); }
+  at(i: number): Uwq | undefined {
+    return i >= 0 && i < this.length ? this.k.uwqOf(this.S.get(this.base + 1 + i) - 1) : undefined;
+  }
+  indexOf(u: Uwq): number {
+    const S = this.S, b = this.base, n = S.get(b);
+    for (let i = 0; i < n; i++) if (S.get(b + 1 + i) === u.index + 1) return i;
+    return -1;
+  }
+  push(u: Uwq): void {
+    const n = this.length;
+    if (n >= QUEUE_MAX) throw new Error(`model limit: more than ${QUEUE_MAX} faults waiting on one userfaultfd queue`);
+    this.S.set(this.base + 1 + n, u.index + 1);
+    this.S.set(this.base, n + 1);
+  }
+  /** the entry at i taken out (the ones after it move up) */
+  removeAt(i: number): Uwq {
+    const S = this.S, b = this.base, n = S.get(b);
+    const u = this.at(i)!;
+    for (let j = i; j < n - 1; j++) S.set(b + 1 + j, S.get(b + 2 + j));
+    S.set(b + n, 0);
+    S.set(b, n - 1);
+    return u;
+  }
+  shift(): Uwq | undefined {
+    return this.length === 0 ? undefined : this.removeAt(0);
+  }
+  toArray(): Uwq[] {
+    const out: Uwq[] = [];
+    for (let i = 0, n = this.length; i < n; i++) out.push(this.at(i)!);
+    return out;
+  }
+  [Symbol.iterator](): Iterator<Uwq> {
+    return this.toArray()[Symbol.iterator]();
+  }
+}
+
+/** a context's fields (at id * CTX_CELLS), its pending queue at + 64 and its waiting queue at + 96 */
+const C_MM = 0, C_FLAGS = 1, C_FEATURES = 2, C_PENDING = 64, C_WAITING = 96;
+const CF_API = 1, CF_RELEASED = 2, CF_NONBLOCK = 4, CF_USER_MODE_ONLY = 8;
+
+/** struct userfaultfd_ctx: a view of cells; its id is its index in the kernel's list (Kernel.uffds) */
 export class UserfaultfdCtx {
-  readonly id: number;
-  /** UFFDIO_API done (ctx->state / features initialized) */
-  apiDone: boolean;
-  features: number;
-  released: boolean;
   /** fault_pending_wqh: messages not read yet */
-  pending: Uwq[];
+  readonly pending: UwqQueue;
   /** fault_wqh: messages read, faults still waiting */
-  waiting: Uwq[];
+  readonly waiting: UwqQueue;
+  private readonly b: number;
 
-  /**
-   * A new context, or (`from`) the copy of one over a cloned mm, same id, queues empty (Kernel.clone
-   * fills them with cloned entries): no field with an initializer, so the compiler sees each one set.
-   */
-  constructor(readonly mm: MmStruct, readonly nonblock: boolean, readonly userModeOnly: boolean, readonly name: string, from?: UserfaultfdCtx) {
-    this.id = from ? from.id : ++ctxIds;
-    this.apiDone = from ? from.apiDone : false;
-    this.features = from ? from.features : 0;
-    this.released = from ? from.released : false;
-    this.pending = [];
-    this.waiting = [];
+  /** S: the uffd segment, N: the display segment (the name) */
+  constructor(private readonly k: Kernel, private readonly S: Segment, private readonly N: Segment, readonly id: number) {
+    this.b = ctxBase(id);
+    this.pending = new UwqQueue(k, S, this.b + C_PENDING);
+    this.waiting = new UwqQueue(k, S, this.b + C_WAITING);
   }
 
-  /** the same context (same id) over a cloned mm; Kernel.clone fills the queues with cloned entries */
-  clone(mm: MmStruct): UserfaultfdCtx {
-    return new UserfaultfdCtx(mm, this.nonblock, this.userModeOnly, this.name, this);
+  /** a new context's cells (sys_userfaultfd) */
+  init(mm: MmStruct, nonblock: boolean, userModeOnly: boolean, name: string): void {
+    this.S.set(this.b + C_MM, mm.id);
+    this.S.set(this.b + C_FLAGS, (nonblock ? CF_NONBLOCK : 0) | (userModeOnly ? CF_USER_MODE_ONLY : 0));
+    this.N.set(NAME_BASE + this.id, internString(name));
   }
 
-  /** Fingerprint (explorer): flags and both queues, in order */
-  fingerprint(h: StateHasher, ids: FingerprintIds): void {
-    h.u32(this.mm.id);
-    h.bool(this.apiDone);
-    h.u32(this.features);
-    h.bool(this.released);
-    h.bool(this.nonblock);
-    h.bool(this.userModeOnly);
-    h.u32(this.pending.length);
-    for (const u of this.pending) u.fingerprint(h, ids);
-    h.u32(this.waiting.length);
-    for (const u of this.waiting) u.fingerprint(h, ids);
+  get mm(): MmStruct { return this.k.mms[this.S.get(this.b + C_MM) - 1]!; }
+  private flag(f: number): boolean { return (this.S.get(this.b + C_FLAGS) & f) !== 0; }
+  private setFlag(f: number, v: boolean): void {
+    const i = this.b + C_FLAGS, x = this.S.get(i);
+    this.S.set(i, v ? x | f : x & ~f);
   }
+  get nonblock(): boolean { return this.flag(CF_NONBLOCK); }
+  get userModeOnly(): boolean { return this.flag(CF_USER_MODE_ONLY); }
+  /** UFFDIO_API done (ctx->state / features initialized) */
+  get apiDone(): boolean { return this.flag(CF_API); }
+  set apiDone(v: boolean) { this.setFlag(CF_API, v); }
+  get released(): boolean { return this.flag(CF_RELEASED); }
+  set released(v: boolean) { this.setFlag(CF_RELEASED, v); }
+  get features(): number { return this.S.get(this.b + C_FEATURES) >>> 0; }
+  set features(v: number) { this.S.set(this.b + C_FEATURES, v); }
+  /** the file's name in the scenario (display only: not part of the state's identity) */
+  get name(): string { return internedValue<string>(this.N.get(NAME_BASE + this.id)) ?? ''; }
 }
 
 
@@ -269,7 +362,7 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   let ret = VM_FAULT_RETRY;
   if (flags & FAULT_FLAG_RETRY_NOWAIT) { ev('retry: RETRY_NOWAIT'); return ret; }
   const msg = userfault_msg(k, ctx, vmf, reason);
-  const uwq = new Uwq(ctx, task, msg);
+  const uwq = Uwq.create(k, ctx, task, msg);
   ctx.pending.push(uwq);
   const must_wait = userfaultfd_must_wait(k, vmf.mm, vmf.real_address, reason);
   if (must_wait && !ctx.released) {
@@ -280,19 +373,22 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
     return ret;
   }
   // no need to wait: withdraw the message and let the fault be retried
-  ctx.pending.splice(ctx.pending.indexOf(uwq), 1);
+  ctx.pending.removeAt(ctx.pending.indexOf(uwq));
+  uwq.release();
   ev('retry: must_wait is false');
   return ret;
 }
 
 /** __wake_userfault on one queue: wake and unlink the entries in range; how many */
-function wake_queue(q: Uwq[], start: number, len: number): number {
+function wake_queue(q: UwqQueue, start: number, len: number): number {
   let n = 0;
   for (let i = 0; i < q.length;) {
-    const u = q[i]!;
-    if (len === 0 || (u.msg.address >= start && u.msg.address < start + len)) {
+    const u = q.at(i)!;
+    const address = u.address;
+    if (len === 0 || (address >= start && address < start + len)) {
       u.waken = true;
-      q.splice(i, 1);
+      q.removeAt(i);
+      u.release();
       n++;
     } else i++;
   }
@@ -330,8 +426,8 @@ export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolea
   if (!viaDev && !userfaultfd_syscall_allowed(k, task, flags.userModeOnly)) {
     fail('EPERM', 'userfaultfd(2) without CAP_SYS_PTRACE while vm.unprivileged_userfaultfd is 0' + (k.has(PATCH.uffdSysctlUserModeOnly) ? ' (UFFD_USER_MODE_ONLY would be allowed)' : ''));
   }
-  const ctx = new UserfaultfdCtx(task.mm, flags.nonblock, flags.userModeOnly, name);
-  k.uffds.push(ctx);
+  const ctx = k.newUffdCtx();
+  ctx.init(task.mm, flags.nonblock, flags.userModeOnly, name);
   k.tr?.emit('userfaultfd', viaDev ? 'userfaultfd_dev_ioctl' : 'sys_userfaultfd', { uffd: name, nonblock: flags.nonblock, user_mode_only: flags.userModeOnly });
   return ctx;
 }

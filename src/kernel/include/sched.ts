@@ -2,9 +2,9 @@
 // a fault delivered (include/linux/sched.h).
 import type { MmStruct } from './mm_types.js';
 import type { Uwq } from '../fs/userfaultfd.js';
-import type { FingerprintIds } from './mm_types.js';
-import type { StateHasher } from '../../state/hasher.js';
+import type { Kernel } from '../kernel.js';
 import type { Segment } from '../../state/store.js';
+import { internString, internedValue } from '../../state/intern.js';
 
 export interface DeliveredSignal {
   sig: number;
@@ -13,20 +13,55 @@ export interface DeliveredSignal {
 }
 
 /** the cells of one task in the task segment (at index * TASK_CELLS), and its two counters */
-const TASK_CELLS = 6;
-const T_FLAGS = 0, T_SIG = 1, T_CODE = 2, T_ADDR_LO = 3, T_ADDR_HI = 4, T_UID = 5;
+const TASK_CELLS = 9;
+const T_FLAGS = 0, T_SIG = 1, T_CODE = 2, T_ADDR_LO = 3, T_ADDR_HI = 4, T_UID = 5, T_TID = 6, T_PID = 7, T_MM = 8;
+/** tasks (their comm is at their index in the names segment) */
+export const TASK_MAX = 2048;
 const F_SIGNAL = 1, F_EXITING = 2;
 
+/**
+ * A view of one task's cells in the kernel's Store (docs/state.md): one view per task per kernel
+ * (Kernel.tasks), nothing kept outside the cells.
+ */
 export class Task {
-  /** set while the task sleeps in handle_userfault */
-  uwq: Uwq | null = null;
-
   /**
    * index: the task's position in the kernel's list; S and C: the kernel's task segment and counter
-   * segment, where the fields below live
+   * segment, where the fields below live; N: the display segment (comm at the task's index)
    */
-  constructor(readonly tid: number, readonly comm: string, public mm: MmStruct, readonly pid: number,
-    readonly index: number, private readonly S: Segment, private readonly C: Segment) {}
+  constructor(private readonly k: Kernel, readonly index: number, private readonly S: Segment, private readonly C: Segment,
+    private readonly N: Segment) {}
+
+  /** a new task's cells (Kernel.newTask) */
+  init(tid: number, comm: string, mm: MmStruct, pid: number): void {
+    this.setCell(T_TID, tid);
+    this.setCell(T_PID, pid);
+    this.mm = mm;
+    this.N.set(this.index, internString(comm));
+  }
+
+  get tid(): number { return this.cell(T_TID); }
+  get pid(): number { return this.cell(T_PID); }
+  /** the task's name (display only: not part of the state's identity) */
+  get comm(): string { return internedValue<string>(this.N.get(this.index)) ?? ''; }
+  get mm(): MmStruct { return this.k.mms[this.cell(T_MM) - 1]!; }
+  set mm(mm: MmStruct) { this.setCell(T_MM, mm.id); }
+  /**
+   * the wait-queue entry while the task sleeps in handle_userfault (an entry belongs to its task: its
+   * slot is the task's index); cleared when the task goes on, which frees an entry no queue holds
+   */
+  get uwq(): Uwq | null {
+    const u = this.k.uwqOf(this.index);
+    return u.held ? u : null;
+  }
+  set uwq(u: Uwq | null) {
+    if (u !== null && u.index !== this.index) throw new Error('BUG: a task sleeps on another task\'s queue entry');
+    const w = this.k.uwqOf(this.index);
+    if (u !== null) w.held = true;
+    else if (w.held) {
+      w.held = false;
+      w.release();
+    }
+  }
 
   /** fault counts (statistics: the counter lane; Segment.add, never a read of the step) */
   get min_flt(): number { return this.C.peek(2 * this.index); }
@@ -62,19 +97,6 @@ export class Task {
    */
   get uid(): number { return this.cell(T_UID); }
   set uid(v: number) { this.setCell(T_UID, v); }
-
-  /** the same task over a copy of the Store (its cells come with the copy; Kernel.clone re-links uwq) */
-  dup(mm: MmStruct, S: Segment, C: Segment): Task {
-    return new Task(this.tid, this.comm, mm, this.pid, this.index, S, C);
-  }
-
-  /** Fingerprint (explorer): the sleeping fault's queue entry (the other fields are cells of the Store) */
-  fingerprint(h: StateHasher, ids: FingerprintIds): void {
-    h.u32(this.tid);
-    h.u32(this.mm.id);
-    if (this.uwq) this.uwq.fingerprint(h, ids);
-    else h.u32(0);
-  }
 }
 
 /** capable(cap) for the task (include/linux/capability.h): root has every capability, others none */

@@ -36,7 +36,7 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
       c.uffd = null;
       c.vm_flags = (c.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
     }
-    child.vmas.push(c);
+    child.insertVma(child.vmas.length, c);
     if (!(v.vm_flags & VM_WIPEONFORK) && v.anon_vma) copy_page_range(k, c, v, child, parent);
   }
   k.tr?.emit('fork', 'dup_mmap', { vmas: child.vmas.length });

@@ -57,7 +57,7 @@ export function vma_is_anonymous(_vma: VmArea): boolean {
 function insertVma(mm: MmStruct, vma: VmArea): void {
   let i = 0;
   while (i < mm.vmas.length && mm.vmas[i]!.vm_start < vma.vm_start) i++;
-  mm.vmas.splice(i, 0, vma);
+  mm.insertVma(i, vma);
 }
 
 /** get_unmapped_area, top-down: below every mapping, aligned, leaving one page free on each side */
@@ -127,7 +127,7 @@ export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, 
   const pgoff = Math.floor(addr / PAGE_SIZE);
   let vma = vma_merge_new_range(k, mm, addr, addr + len, vm_flags, pgoff);
   if (!vma) {
-    vma = new VmArea(addr, addr + len, vm_flags, vm_get_page_prot(vm_flags), pgoff, label);
+    vma = VmArea.alloc(k, addr, addr + len, vm_flags, vm_get_page_prot(vm_flags), pgoff, label);
     insertVma(mm, vma);
     vma_set_page_prot(vma);
   }
@@ -158,8 +158,9 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number): 
     if (v.vm_start < start) v = __split_vma(k, mm, v, start);
     if (v.vm_end > end) __split_vma(k, mm, v, end);
     unmap_page_range(k, mm, v, v.vm_start, v.vm_end);
-    mm.vmas.splice(mm.vmas.indexOf(v), 1);
+    mm.removeVma(v);
     unlink_anon_vmas(v); // free_pgtables
+    v.free(); // remove_vma
   }
   free_pgtables(k, mm, start, end);
   k.tr?.emit('munmap', 'do_vmi_munmap', { start, end });

@@ -17,7 +17,6 @@ const scratch = new Pte();
 /** pud_populate / pmd_populate: a new, empty table of `level` under entry i of parent */
 function populateTable(k: Kernel, mm: MmStruct, parent: PageTable, i: number, level: number): PageTable {
   const child = allocTable(k, level, parent.addrOf(i));
-  mm.tables.set(child.pfn, child);
   parent.set(i, tableEntry(child, scratch));
   return child;
 }
@@ -60,12 +59,13 @@ export function pte_offset_map(k: Kernel, mm: MmStruct, pmd: Slot): PageTable | 
 }
 
 /** pte_offset_map for entry i of the PMD table pmdt (no Slot object) */
-export function pteTableAt(_k: Kernel, mm: MmStruct, pmdt: PageTable, i: number): PageTable | null {
+export function pteTableAt(k: Kernel, mm: MmStruct, pmdt: PageTable, i: number): PageTable | null {
   const lo = pmdt.lo(i);
   if ((lo & _PAGE_PRESENT) === 0 || (lo & _PAGE_PSE) !== 0) return null;
   const pfn = entryPfn(lo, pmdt.hi(i));
   const c = mm.pteCacheTable;
-  if (c !== null && c.pfn === pfn) return c;
+  // (not while a recorder listens, as the PMD cache: the lookup's reads must be the same either way)
+  if (c !== null && c.pfn === pfn && k.st.rec === null) return c;
   const t = mm.tables.get(pfn) ?? null;
   mm.pteCacheTable = t;
   return t;

@@ -53,9 +53,19 @@ export class PageTable {
     return new PageTable(E, M, slot, pfn, level, base);
   }
 
-  /** the same table seen in another Store (a copy of this one's) */
-  rebind(E: Segment, M: Segment): PageTable {
-    return new PageTable(E, M, this.slot, this.pfn, this.level, this.base);
+  /** a lookup of the table at slot answered from a cache of views: the reads PageTable.at makes */
+  static noteLookup(M: Segment, slot: number): void {
+    const m = slot * META;
+    M.noteRead(m + M_LEVEL);
+    M.noteRead(m + M_BASE_LO);
+    M.noteRead(m + M_BASE_HI);
+  }
+  /** the table at folio slot `slot` (page pfn) as its cells say, or null when there is none */
+  static at(E: Segment, M: Segment, slot: number, pfn: number): PageTable | null {
+    const m = slot * META;
+    const level = M.get(m + M_LEVEL);
+    if (level === 0) return null;
+    return new PageTable(E, M, slot, pfn, level, (M.get(m + M_BASE_LO) >>> 0) + (M.get(m + M_BASE_HI) >>> 0) * 4294967296);
   }
 
   /** the table's cells zeroed, when its page is freed */
@@ -191,12 +201,12 @@ export function tableEntry(child: PageTable, out: Pte): Pte {
 /** a zeroed page-table page, as pte_alloc_one / pmd_alloc_one / pud_alloc_one give (arch/x86/mm/pgtable.c @v6.18) */
 export function allocTable(k: Kernel, level: number, base: number): PageTable {
   const slot = k.folios.alloc(0, PG_table);
-  return PageTable.create(k.pgtE, k.pgtM, slot, k.folios.pfn(slot), level, base);
+  return k.tableMade(PageTable.create(k.pgtE, k.pgtM, slot, k.folios.pfn(slot), level, base));
 }
 
 /** give a page-table page back (pte_free / pmd_free in free_pgtables, khugepaged): the walk's caches forget it */
 export function freeTable(k: Kernel, mm: MmStruct, t: PageTable): void {
-  mm.tables.delete(t.pfn);
+  k.tableFreed(t);
   mm.pmdCacheKey = -1;
   mm.pmdCacheTable = null;
   mm.pteCacheTable = null;

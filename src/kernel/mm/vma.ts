@@ -37,7 +37,7 @@ function anon_vma_counts(k: Kernel, a: AnonVma): { active: number; linked: boole
 /** mm/rmap.c __anon_vma_prepare() @v6.18: the first fault of a VMA gives it an anon_vma, a neighbour's if it can */
 export function anon_vma_prepare(mm: MmStruct, vma: VmArea): void {
   if (vma.anon_vma) return;
-  const a = find_mergeable_anon_vma(mm, vma) ?? new AnonVma();
+  const a = find_mergeable_anon_vma(mm, vma) ?? AnonVma.alloc(mm.k, null);
   vma.anon_vma = a;
   vma.anon_vma_chain = [a];
 }
@@ -50,7 +50,7 @@ export function anon_vma_clone(k: Kernel, dst: VmArea, src: VmArea): void {
   const chain = src.anon_vma_chain;
   for (let i = chain.length - 1; i >= 0; i--) {
     const a = chain[i]!;
-    dst.anon_vma_chain.unshift(a);
+    dst.anon_vma_chain = [a, ...dst.anon_vma_chain];
     if (!dst.anon_vma && src.anon_vma) {
       const c = anon_vma_counts(k, a);
       if (c.children < 2 && c.active === 0) dst.anon_vma = a;
@@ -65,9 +65,9 @@ export function anon_vma_fork(k: Kernel, vma: VmArea, pvma: VmArea): void {
   if (!pvma.anon_vma) return;
   anon_vma_clone(k, vma, pvma);
   if (vma.anon_vma) return; // an existing anon_vma has been reused
-  const a = new AnonVma(pvma.anon_vma);
+  const a = AnonVma.alloc(k, pvma.anon_vma);
   vma.anon_vma = a;
-  vma.anon_vma_chain.unshift(a);
+  vma.anon_vma_chain = [a, ...vma.anon_vma_chain];
 }
 
 /** mm/rmap.c unlink_anon_vmas() @v6.18: a VMA going away (munmap, merged into another) leaves its anon_vmas */
@@ -192,13 +192,14 @@ function split_huge_pmd_if_needed(k: Kernel, mm: MmStruct, vma: VmArea, addr: nu
 }
 
 /**
- * the VMA removed by a merge into target: out of the tree, its anon_vmas left (vma_complete,
- * anon_vma_merge); the model's uffd_wp_left bookkeeping goes with its range
+ * the VMA removed by a merge into target: out of the tree, its anon_vmas left, freed (vma_complete,
+ * anon_vma_merge, remove_vma); the model's uffd_wp_left bookkeeping goes with its range
  */
 function remove_merged(mm: MmStruct, vma: VmArea, target: VmArea): void {
   target.uffd_wp_left ||= vma.uffd_wp_left;
-  mm.vmas.splice(mm.vmas.indexOf(vma), 1);
+  mm.removeVma(vma);
   unlink_anon_vmas(vma);
+  vma.free();
 }
 
 /**
@@ -264,7 +265,7 @@ export function __split_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number):
   tail.vm_start = addr;
   tail.vm_pgoff = vma.vm_pgoff + (addr - vma.vm_start) / PAGE_SIZE;
   vma.vm_end = addr;
-  mm.vmas.splice(mm.vmas.indexOf(vma) + 1, 0, tail);
+  mm.insertVma(mm.vmas.indexOf(vma) + 1, tail);
   return tail;
 }
 

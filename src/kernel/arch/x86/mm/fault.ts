@@ -96,10 +96,11 @@ const DONE: FaultResult = { kind: 'done' };
 
 /** continue a fault whose task slept in handle_userfault and was woken */
 export function resume_user_addr_fault(k: Kernel, task: Task, c: FaultCont): FaultResult {
-  const uwq = task.uwq!;
+  // (read before the entry goes: clearing task.uwq frees an entry no queue holds)
+  const ret = task.uwq!.sleepRet;
   task.uwq = null;
-  k.tr?.emit('fault_resume', 'handle_userfault', { address: c.address, ret: uwq.sleepRet, ret_names: flagNames(uwq.sleepRet, VM_FAULT_NAMES) });
-  return run(k, task, c, uwq.sleepRet);
+  k.tr?.emit('fault_resume', 'handle_userfault', { address: c.address, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
+  return run(k, task, c, ret);
 }
 
 function blocked(c: FaultCont): FaultResult {
