@@ -258,6 +258,17 @@ function setNum(s: Segment, i: number, v: number): void {
   s.set(i + 1, Math.floor(v / TWO32));
 }
 
+/** setNum's writes, straight into a leaf (cells j, j + 1 of it) */
+function setNumL(L: Int32Array, j: number, v: number): void {
+  if (v >= 0 && v <= 0x7fffffff) {
+    L[j] = v;
+    L[j + 1] = 0;
+    return;
+  }
+  L[j] = v % TWO32;
+  L[j + 1] = Math.floor(v / TWO32);
+}
+
 // ---- interned values --------------------------------------------------------------------------------
 
 /** a variable as a cell holds it: the value, or (a uffd) the context's position in k.uffds */
@@ -310,6 +321,75 @@ export class ThreadState {
   ) {
     this.b = l.slotBase[index + 1]!;
     this.C = g.C;
+  }
+
+  /**
+   * The leaf of the thread's numbers (cells 0..T_SIG of its block, which starts a leaf), this state's
+   * own, for writing straight into it when nobody watches the store (a plain run: it neither hashes nor
+   * records); null when somebody does. A step's several writes then cost one lookup; a watched store
+   * is told the same Segment.get/set calls as through the accessors.
+   */
+  private plainLeaf(): Int32Array | null {
+    const C = this.C;
+    return C.watched ? null : C.leafW(this.b);
+  }
+
+  /**
+   * The operation under way is done: the next one (pc + 1) starts from scratch (no progress, spins or
+   * operands). Returns the new pc.
+   */
+  nextOp(): number {
+    const L = this.plainLeaf();
+    if (L !== null) {
+      const pc = L[T_PC]! + 1;
+      L[T_PC] = pc;
+      L.fill(0, T_PROG, T_VHI + 1);
+      L[T_SPINS] = 0;
+      return pc;
+    }
+    this.pc = this.pc + 1;
+    this.progress = 0;
+    this.spins = 0;
+    this.operands = null;
+    return this.pc;
+  }
+
+  /**
+   * operands without an object: false between operations, else true with out[0..3] = addr, len, lo, hi
+   * (the `operands` getter's reads)
+   */
+  loadOperands(out: Float64Array): boolean {
+    const C = this.C, b = this.b;
+    if (C.store.rec === null) {
+      const L = C.leafR(b);
+      if (L === undefined || L[T_OPS] === 0) return false;
+      out[0] = (L[T_ADDR]! >>> 0) + L[T_ADDR + 1]! * TWO32;
+      out[1] = (L[T_LEN]! >>> 0) + L[T_LEN + 1]! * TWO32;
+      out[2] = L[T_VLO]! >>> 0;
+      out[3] = L[T_VHI]! >>> 0;
+      return true;
+    }
+    const o = this.operands;
+    if (o === null) return false;
+    out[0] = o.addr;
+    out[1] = o.len;
+    out[2] = o.lo;
+    out[3] = o.hi;
+    return true;
+  }
+
+  /** the `operands` setter without an object */
+  storeOperands(addr: number, len: number, lo: number, hi: number): void {
+    const L = this.plainLeaf();
+    if (L === null) {
+      this.operands = { addr, len, lo, hi };
+      return;
+    }
+    L[T_OPS] = 1;
+    setNumL(L, T_ADDR, addr);
+    setNumL(L, T_LEN, len);
+    L[T_VLO] = lo;
+    L[T_VHI] = hi;
   }
 
   get status(): ThreadStatus { return STATUS[this.C.get(this.b + T_STATUS)]!; }
@@ -400,6 +480,11 @@ export class ThreadState {
     }
   }
   set wait(x: Wait | null) {
+    const L = this.plainLeaf();
+    if (L !== null) {
+      this.waitPlain(L, x);
+      return;
+    }
     const C = this.C, w = this.b + T_W;
     const was = C.get(this.b + T_WAIT);
     if (x === null && was === W_NONE) return;
@@ -441,6 +526,52 @@ export class ThreadState {
         setNum(C, w + 11, c.walkEnd);
         C.set(w + 13, c.unmapped ? 1 : 0);
         this.C.set(this.b + T_ATTEMPTS, gp.attempts);
+        return;
+      }
+    }
+  }
+
+  /** the `wait` setter's writes, straight into the thread's leaf (plainLeaf) */
+  private waitPlain(L: Int32Array, x: Wait | null): void {
+    const w = T_W;
+    if (L[T_WAIT] !== W_NONE) L.fill(0, w, w + W_CELLS);
+    else if (x === null) return;
+    if (x === null) {
+      L[T_WAIT] = W_NONE;
+      L[T_ATTEMPTS] = 0;
+      return;
+    }
+    switch (x.kind) {
+      case 'uffd_read':
+        L[T_WAIT] = W_UFFD;
+        L[w] = this.k.uffds.indexOf(x.ctx) + 1;
+        L[T_ATTEMPTS] = 0;
+        return;
+      case 'fault': {
+        const c = x.cont;
+        L[T_WAIT] = W_FAULT;
+        setNumL(L, w, c.address);
+        L[w + 2] = c.error_code;
+        L[w + 3] = c.flags;
+        L[w + 4] = c.major;
+        L[w + 5] = c.stage === 'vma_lock' ? 1 : 2;
+        L[w + 6] = x.write ? 1 : 0;
+        L[T_ATTEMPTS] = c.attempts;
+        return;
+      }
+      case 'gup': {
+        const c = x.cont, gp = c.gup;
+        L[T_WAIT] = W_GUP;
+        L[w] = x.advice;
+        setNumL(L, w + 1, x.addr);
+        setNumL(L, w + 3, x.len);
+        setNumL(L, w + 5, gp.addr);
+        setNumL(L, w + 7, gp.end);
+        L[w + 9] = gp.write ? 1 : 0;
+        L[w + 10] = gp.tried ? 1 : 0;
+        setNumL(L, w + 11, c.walkEnd);
+        L[w + 13] = c.unmapped ? 1 : 0;
+        L[T_ATTEMPTS] = gp.attempts;
         return;
       }
     }
@@ -505,7 +636,18 @@ export class Vars extends CellMap<VarValue> {
     super();
   }
   protected names(): readonly string[] { return this.l.varNames; }
-  protected indexOf(name: string): number | undefined { return this.l.varIndex.get(name); }
+  /** the name looked up last and its index (a cache of the layout's, not state) */
+  private lastName: string | null = null;
+  private lastIndex = -1;
+  protected indexOf(name: string): number | undefined {
+    if (name === this.lastName) return this.lastIndex;
+    const i = this.l.varIndex.get(name);
+    if (i !== undefined) {
+      this.lastName = name;
+      this.lastIndex = i;
+    }
+    return i;
+  }
   protected at(i: number): VarValue | undefined {
     const id = this.C.get(this.l.varCell[i]!);
     if (id === 0) return undefined;

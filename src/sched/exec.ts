@@ -31,6 +31,9 @@ export { digestBytes } from '../state/content.js';
 /** the bytes of one store (at most 8) */
 const storeBuf = new Uint8Array(8);
 
+/** a thread's operands, read without an object (ThreadState.loadOperands) */
+const operandsBuf = new Float64Array(4);
+
 /** the offset bits of an address in a page */
 const PAGE_MASK_LO = PAGE_SIZE - 1;
 
@@ -167,7 +170,7 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
 function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
-  const task = t.task!;
+  const task = m.k.current!;
   const mm = task.mm;
   if (op.op === 'write' || op.op === 'memset' || op.op === 'read') return memoryOp(m, t, op);
   if (op.op === 'madvise') return madviseOp(m, t, op, null);
@@ -291,7 +294,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
  */
 function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'madvise' }>, w: Extract<Wait, { kind: 'gup' }> | null): 'done' | 'blocked' | 'ended' {
   const k = m.k;
-  const mm = t.task!.mm;
+  const mm = m.k.current!.mm;
   try {
     let i = 0, addr: number, len: number;
     let r: MadviseResult;
@@ -374,7 +377,7 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
   if (w.kind === 'uffd_read') return readUffd(m, t, op as Extract<CompiledOp, { op: 'read_uffd' }>, w.ctx, true);
   if (w.kind === 'gup') return madviseOp(m, t, op as Extract<CompiledOp, { op: 'madvise' }>, w);
   t.wait = null;
-  const r = resume_user_addr_fault(m.k, t.task!, w.cont);
+  const r = resume_user_addr_fault(m.k, m.k.current!, w.cont);
   const after = faultOutcome(m, t, r, w.write);
   if (after !== 'retry') return after;
   return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
@@ -404,24 +407,29 @@ function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean
 /** a user-space load/store of one or more bytes, page by page, faulting as the CPU would */
 function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>): 'done' | 'blocked' | 'ended' {
   const k = m.k;
-  const mm = t.task!.mm;
+  const task = k.current!;
+  const mm = task.mm;
   const write = op.op !== 'read';
   // the operands, evaluated when the operation started (a retry after a fault uses the same ones)
-  let ops = t.operands;
-  if (ops === null) {
-    const addr = userAddr(m, op.addr);
+  let addr: number, len: number, lo = 0, hi = 0;
+  if (t.loadOperands(operandsBuf)) {
+    addr = operandsBuf[0]!;
+    len = operandsBuf[1]!;
+    lo = operandsBuf[2]!;
+    hi = operandsBuf[3]!;
+  } else {
+    addr = userAddr(m, op.addr);
     if (addr < 0) {
       // above the user address space (the kernel half, or non-canonical): the CPU faults and the kernel
       // sends SIGSEGV (do_user_addr_fault / the #GP handler); nothing is read or written
       return faultOutcome(m, t, { kind: 'signal', sig: SIGSEGV, code: SEGV_MAPERR, addr: 0 }, write) as 'ended';
     }
-    const len = op.op === 'write' ? op.size : span(m, op, 'len', op.len);
+    len = op.op === 'write' ? op.size : span(m, op, 'len', op.len);
     if (op.op === 'read' && len > READ_BUFFER_MAX) {
       throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.len`,
         `a read of ${len} bytes is more than the model keeps in a buffer (at most ${READ_BUFFER_MAX / 2 ** 20} MiB)`);
     }
     // the stored value as little-endian bytes: lo holds bytes 0..3, hi bytes 4..7
-    let lo = 0, hi = 0;
     if (op.op === 'write') {
       const n = op.size <= 4 ? numExpr(m, op.value) : NaN;
       if (n >= 0 && n <= 0xffffffff) lo = n;
@@ -431,9 +439,8 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
         hi = Number((v >> 32n) & 0xffffffffn);
       }
     }
-    ops = t.operands = { addr, len, lo, hi };
+    t.storeOperands(addr, len, lo, hi);
   }
-  const { addr, len, lo, hi } = ops;
   // a read's buffer so far (immutable: each page read makes a new one), kept across faults in a hidden
   // variable: set when the operation stops short of its end (`keep`), not after every page
   let out: Bytes | null = null;
@@ -460,7 +467,7 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
         return 'ended';
       }
       const err = -pfn | X86_PF_USER | (write ? X86_PF_WRITE : 0);
-      const r = do_user_addr_fault(k, t.task!, a, err);
+      const r = do_user_addr_fault(k, task, a, err);
       const o = faultOutcome(m, t, r, write);
       if (o !== 'retry') return o;
       continue;

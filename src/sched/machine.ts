@@ -235,7 +235,7 @@ export class Machine {
     return this.threads.filter((t) => this.runnable(t));
   }
 
-  /** one atomic step of thread t */
+  /** one atomic step of thread t (its task is k.current while the step runs: exec.ts reads it there, not from the cells) */
   stepThread(t: ThreadState): 'done' | 'blocked' | 'ended' {
     const k = this.k;
     k.current = t.task;
@@ -255,11 +255,7 @@ export class Machine {
     k.current = null;
     if (this.afterStep !== null) this.afterStep(this, t);
     if (r === 'done') {
-      t.pc++;
-      t.progress = 0;
-      t.spins = 0;
-      t.operands = null;
-      if (t.pc >= t.ops.length) {
+      if (t.nextOp() >= t.ops.length) {
         if (t.loop) {
           t.pc = 0;
           return 'done';
@@ -452,9 +448,11 @@ export class Machine {
       if (this.lastObj[index] === undefined) this.runOrder!.push(index);
       this.lastObj[index] = rec;
     }
-    const st = this.k.st;
-    if (!this.recordCells && (st.hashing || st.rec !== null)) this.ensureRecordCells();
-    else if (this.recordCells) this.results.note(index, rec.errno, rec.result, rec.out, formatOut);
+    if (this.recordCells) this.results.note(index, rec.errno, rec.result, rec.out, formatOut);
+    else {
+      const st = this.k.st;
+      if (st.hashing || st.rec !== null) this.ensureRecordCells();
+    }
   }
 
   /** update a data_at tally (scenario/copies.ts) */
