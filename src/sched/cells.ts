@@ -88,8 +88,17 @@ export class Layout {
   readonly opBases: Int32Array;
   readonly opThread: Int32Array;
   readonly nOps: number;
-  /** op index by operation id (thread operations) */
-  readonly opIndexById: ReadonlyMap<string, number>;
+  /** op index by operation id (thread operations): made when first asked for (a plain run never does) */
+  get opIndexById(): ReadonlyMap<string, number> {
+    let m = this.byId;
+    if (m === null) {
+      m = this.byId = new Map();
+      const byId = m;
+      this.sc.threads.forEach((t, i) => t.ops.forEach((op, j) => byId.set(op.id, this.opBases[i]! + j)));
+    }
+    return m;
+  }
+  private byId: Map<string, number> | null = null;
   readonly varNames: readonly string[];
   readonly varIndex: ReadonlyMap<string, number>;
   readonly varCell: Int32Array;
@@ -121,7 +130,7 @@ export class Layout {
   /** the segment specs of a machine of this scenario, after the kernel's */
   readonly segments: readonly SegmentSpec[];
 
-  constructor(sc: CompiledScenario) {
+  constructor(private readonly sc: CompiledScenario) {
     const nT = sc.threads.length;
     this.slots = nT + 1;
     const slotOps: CompiledOp[][] = [sc.setup, ...sc.threads.map((t) => t.ops)];
@@ -167,9 +176,6 @@ export class Layout {
     this.nOps = n;
     this.opThread = new Int32Array(n);
     sc.threads.forEach((t, i) => this.opThread.fill(i, this.opBases[i]!, this.opBases[i]! + t.ops.length));
-    const byId = new Map<string, number>();
-    sc.threads.forEach((t, i) => t.ops.forEach((op, j) => byId.set(op.id, this.opBases[i]! + j)));
-    this.opIndexById = byId;
     // cells: each slot's block, then what no single thread owns
     const kinds: number[] = [], idx: number[] = [], val: number[] = [], ctr: number[] = [];
     const cell = (kind: number, index: number, value: boolean, counter = false) => {
@@ -254,8 +260,11 @@ function setNum(s: Segment, i: number, v: number): void {
     s.set(i + 1, 0);
     return;
   }
-  s.set(i, v % TWO32);
-  s.set(i + 1, Math.floor(v / TWO32));
+  // (no v % TWO32: a floating-point remainder costs more than the rest of the step's bookkeeping;
+  // v - hi * TWO32 is congruent to it modulo 2^32, so the cell, an int32, is the same)
+  const hi = Math.floor(v / TWO32);
+  s.set(i, v - hi * TWO32);
+  s.set(i + 1, hi);
 }
 
 /** setNum's writes, straight into a leaf (cells j, j + 1 of it) */
@@ -265,8 +274,9 @@ function setNumL(L: Int32Array, j: number, v: number): void {
     L[j + 1] = 0;
     return;
   }
-  L[j] = v % TWO32;
-  L[j + 1] = Math.floor(v / TWO32);
+  const hi = Math.floor(v / TWO32);
+  L[j] = v - hi * TWO32;
+  L[j + 1] = hi;
 }
 
 // ---- interned values --------------------------------------------------------------------------------
@@ -343,7 +353,16 @@ export class ThreadState {
     if (L !== null) {
       const pc = L[T_PC]! + 1;
       L[T_PC] = pc;
-      L.fill(0, T_PROG, T_VHI + 1);
+      // (stores, not fill(): a call into the runtime costs more than nine of them)
+      L[T_PROG] = 0;
+      L[T_PROG + 1] = 0;
+      L[T_OPS] = 0;
+      L[T_ADDR] = 0;
+      L[T_ADDR + 1] = 0;
+      L[T_LEN] = 0;
+      L[T_LEN + 1] = 0;
+      L[T_VLO] = 0;
+      L[T_VHI] = 0;
       L[T_SPINS] = 0;
       return pc;
     }
@@ -392,13 +411,33 @@ export class ThreadState {
     L[T_VHI] = hi;
   }
 
+  /** a user access faulted at the current byte: one more fault counted there (returned: the livelock guard's count) */
+  spin(): number {
+    const L = this.plainLeaf();
+    return L === null ? ++this.spins : ++L[T_SPINS]!;
+  }
+
+  /** an access went through: the faults counted at the byte are forgotten */
+  accessed(): void {
+    const C = this.C;
+    if (C.store.rec === null) {
+      const L = C.leafR(this.b);
+      if (L === undefined || L[T_SPINS] === 0) return;
+    }
+    if (this.spins !== 0) this.spins = 0;
+  }
+
   get status(): ThreadStatus { return STATUS[this.C.get(this.b + T_STATUS)]!; }
   set status(s: ThreadStatus) { this.C.set(this.b + T_STATUS, STATUS_CODE[s]); }
   get pc(): number { return this.C.get(this.b + T_PC); }
   set pc(v: number) { this.C.set(this.b + T_PC, v); }
   /** bytes of the current memory operation already done */
   get progress(): number { return getNum(this.C, this.b + T_PROG); }
-  set progress(v: number) { setNum(this.C, this.b + T_PROG, v); }
+  set progress(v: number) {
+    const L = this.plainLeaf();
+    if (L === null) setNum(this.C, this.b + T_PROG, v);
+    else setNumL(L, T_PROG, v);
+  }
   /** faults taken at the current byte without progress (a livelock guard) */
   get spins(): number { return this.C.get(this.b + T_SPINS); }
   set spins(v: number) { this.C.set(this.b + T_SPINS, v); }
@@ -534,7 +573,7 @@ export class ThreadState {
   /** the `wait` setter's writes, straight into the thread's leaf (plainLeaf) */
   private waitPlain(L: Int32Array, x: Wait | null): void {
     const w = T_W;
-    if (L[T_WAIT] !== W_NONE) L.fill(0, w, w + W_CELLS);
+    if (L[T_WAIT] !== W_NONE) for (let j = w; j < w + W_CELLS; j++) L[j] = 0;
     else if (x === null) return;
     if (x === null) {
       L[T_WAIT] = W_NONE;
@@ -653,6 +692,15 @@ export class Vars extends CellMap<VarValue> {
     if (id === 0) return undefined;
     const v = internedValue<StoredVar>(id);
     return v.kind === 'uffdAt' ? { kind: 'uffd', ctx: this.k.uffds[v.index]! } : v;
+  }
+  /** the uffd context a name holds (get(name).ctx without the object), undefined when it holds none */
+  uffd(name: string): UserfaultfdCtx | undefined {
+    const i = this.indexOf(name);
+    if (i === undefined) return undefined;
+    const id = this.C.get(this.l.varCell[i]!);
+    if (id === 0) return undefined;
+    const v = internedValue<StoredVar>(id);
+    return v.kind === 'uffdAt' ? this.k.uffds[v.index]! : v.kind === 'uffd' ? v.ctx : undefined;
   }
   set(name: string, v: VarValue): void {
     const i = this.l.varIndex.get(name);

@@ -135,10 +135,10 @@ function userAddr(m: Machine, e: Expr): number {
 
 /** the uffd a name stands for; none when the userfaultfd call that defines it failed or has not run (SKIPPED) */
 function uffdOf(m: Machine, name: string): UserfaultfdCtx {
-  const v = m.vars.get(name);
+  const ctx = m.vars.uffd(name);
   // the loader checked that the name is defined by a userfaultfd operation
-  if (!v || v.kind !== 'uffd') throw new EvalError(`'${name}' is not an open userfaultfd at this point`);
-  return v.ctx;
+  if (ctx === undefined) throw new EvalError(`'${name}' is not an open userfaultfd at this point`);
+  return ctx;
 }
 
 function setVar(m: Machine, name: string | null, v: VarValue): void {
@@ -442,13 +442,10 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     t.storeOperands(addr, len, lo, hi);
   }
   // a read's buffer so far (immutable: each page read makes a new one), kept across faults in a hidden
-  // variable: set when the operation stops short of its end (`keep`), not after every page
+  // variable: set when the operation stops short of its end (at a fault), not after every page (no
+  // closure for it: one made per operation, capturing `out`, cost more than the rest of a 1-byte write)
   let out: Bytes | null = null;
   let fresh = false;
-  const keep = () => {
-    if (fresh) m.vars.set(`\0buf:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out! });
-    fresh = false;
-  };
   if (op.op === 'read') {
     const prev = m.vars.get(`\0buf:${op.id}`);
     out = prev && prev.kind === 'data' ? prev.bytes : Bytes.empty(len);
@@ -460,10 +457,14 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     const pfn = mmu_access(k, mm, a, write);
     if (pfn < 0) {
       t.progress = progress;
-      keep();
-      if (++t.spins > SPIN_LIMIT) {
+      if (fresh) {
+        m.vars.set(`\0buf:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out! });
+        fresh = false;
+      }
+      const spins = t.spin();
+      if (spins > SPIN_LIMIT) {
         t.status = 'livelock';
-        k.tr?.emit('livelock', 'user access', { address: a, faults: t.spins });
+        k.tr?.emit('livelock', 'user access', { address: a, faults: spins });
         return 'ended';
       }
       const err = -pfn | X86_PF_USER | (write ? X86_PF_WRITE : 0);
@@ -472,7 +473,7 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
       if (o !== 'retry') return o;
       continue;
     }
-    if (t.spins !== 0) t.spins = 0;
+    t.accessed();
     // a is a safe non-negative integer: its low bits without a floating-point remainder (fmod)
     const off = a & PAGE_MASK_LO;
     const n = Math.min(len - progress, PAGE_SIZE - off);

@@ -226,7 +226,10 @@ export class Machine {
     if (s !== 'blocked') return false;
     const w = t.waitKind;
     if (w === null) return false;
-    if (w !== 'uffd_read') return t.task!.uwq?.waken === true || t.task!.uwq === null;
+    if (w !== 'uffd_read') {
+      const q = t.task!.uwq;
+      return q === null || q.waken === true;
+    }
     const ctx = t.waitCtx;
     return ctx.pending.length > 0 || ctx.released;
   }
