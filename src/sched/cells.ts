@@ -659,19 +659,28 @@ abstract class CellMap<V> implements ReadonlyMap<string, V> {
 }
 
 /**
+ * May a view give back the fresh id a cell held when it overwrites it (releaseFresh)? While the
+ * machine has never been copied: no other state can hold the id then. One object per machine, shared
+ * by its views (Machine.clone turns it off before the copy shares the cells).
+ */
+export interface Recycling {
+  on: boolean;
+}
+
+/**
  * How a view puts a value into a cell: interned (equal values, one id) once the store hashes (the
  * explorer compares states); before, a fresh id (internFresh: no key built, nothing looked up, the
  * hash computed only if asked for), given back when overwritten if the machine is never copied.
  */
-function putValue<T>(C: Segment, cell: number, v: T, key: (v: T) => string, recycle: boolean): void {
+function putValue<T>(C: Segment, cell: number, v: T, key: (v: T) => string, recycle: Recycling): void {
   const old = C.get(cell);
   C.set(cell, C.store.hashing ? intern(key(v), v) : internFresh(v, key));
-  if (recycle && old !== 0 && isFresh(old)) releaseFresh(old);
+  if (recycle.on && old !== 0 && isFresh(old)) releaseFresh(old);
 }
 
 /** the scenario's variables (names defined with `as:`, and the hidden buffers of reads under way) */
 export class Vars extends CellMap<VarValue> {
-  constructor(private readonly l: Layout, private readonly C: Segment, private readonly k: Kernel, private readonly recycle: boolean) {
+  constructor(private readonly l: Layout, private readonly C: Segment, private readonly k: Kernel, private readonly recycle: Recycling) {
     super();
   }
   protected names(): readonly string[] { return this.l.varNames; }
@@ -714,7 +723,7 @@ export class Vars extends CellMap<VarValue> {
     const c = this.l.varCell[i]!, old = this.C.get(c);
     if (old === 0) return;
     this.C.set(c, 0);
-    if (this.recycle && isFresh(old)) releaseFresh(old);
+    if (this.recycle.on && isFresh(old)) releaseFresh(old);
   }
 }
 
@@ -827,7 +836,7 @@ const okResults = new Map<string | null, number>();
 
 /** the last record of each thread operation, one cell each (Layout.recCell) */
 export class Results {
-  constructor(private readonly l: Layout, private readonly C: Segment, private readonly sc: CompiledScenario, private readonly recycle: boolean) {}
+  constructor(private readonly l: Layout, private readonly C: Segment, private readonly sc: CompiledScenario, private readonly recycle: Recycling) {}
   note(i: number, errno: string | null, result: string | null, out: OpOut | undefined, outText: (o: OpOut) => string): void {
     const cell = this.l.recCell[i]!, C = this.C;
     if (!C.store.hashing) {
