@@ -372,9 +372,14 @@ function msgHead(event: number, flags: number): string {
 /** continue a blocked operation after its wake-up */
 export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
-  const w = t.wait!;
+  if (t.waitKind === 'uffd_read') {
+    // (the context without building the Wait)
+    const ctx = t.waitCtx;
+    t.status = 'ready';
+    return readUffd(m, t, op as Extract<CompiledOp, { op: 'read_uffd' }>, ctx, true);
+  }
+  const w = t.wait as Exclude<Wait, { kind: 'uffd_read' }>;
   t.status = 'ready';
-  if (w.kind === 'uffd_read') return readUffd(m, t, op as Extract<CompiledOp, { op: 'read_uffd' }>, w.ctx, true);
   if (w.kind === 'gup') return madviseOp(m, t, op as Extract<CompiledOp, { op: 'madvise' }>, w);
   t.wait = null;
   const r = resume_user_addr_fault(m.k, m.k.current!, w.cont);
