@@ -88,8 +88,17 @@ export class Layout {
   readonly opBases: Int32Array;
   readonly opThread: Int32Array;
   readonly nOps: number;
-  /** op index by operation id (thread operations) */
-  readonly opIndexById: ReadonlyMap<string, number>;
+  /** op index by operation id (thread operations): made when first asked for (a plain run never does) */
+  get opIndexById(): ReadonlyMap<string, number> {
+    let m = this.byId;
+    if (m === null) {
+      m = this.byId = new Map();
+      const byId = m;
+      this.sc.threads.forEach((t, i) => t.ops.forEach((op, j) => byId.set(op.id, this.opBases[i]! + j)));
+    }
+    return m;
+  }
+  private byId: Map<string, number> | null = null;
   readonly varNames: readonly string[];
   readonly varIndex: ReadonlyMap<string, number>;
   readonly varCell: Int32Array;
@@ -121,7 +130,7 @@ export class Layout {
   /** the segment specs of a machine of this scenario, after the kernel's */
   readonly segments: readonly SegmentSpec[];
 
-  constructor(sc: CompiledScenario) {
+  constructor(private readonly sc: CompiledScenario) {
     const nT = sc.threads.length;
     this.slots = nT + 1;
     const slotOps: CompiledOp[][] = [sc.setup, ...sc.threads.map((t) => t.ops)];
@@ -167,9 +176,6 @@ export class Layout {
     this.nOps = n;
     this.opThread = new Int32Array(n);
     sc.threads.forEach((t, i) => this.opThread.fill(i, this.opBases[i]!, this.opBases[i]! + t.ops.length));
-    const byId = new Map<string, number>();
-    sc.threads.forEach((t, i) => t.ops.forEach((op, j) => byId.set(op.id, this.opBases[i]! + j)));
-    this.opIndexById = byId;
     // cells: each slot's block, then what no single thread owns
     const kinds: number[] = [], idx: number[] = [], val: number[] = [], ctr: number[] = [];
     const cell = (kind: number, index: number, value: boolean, counter = false) => {
@@ -254,8 +260,23 @@ function setNum(s: Segment, i: number, v: number): void {
     s.set(i + 1, 0);
     return;
   }
-  s.set(i, v % TWO32);
-  s.set(i + 1, Math.floor(v / TWO32));
+  // (no v % TWO32: a floating-point remainder costs more than the rest of the step's bookkeeping;
+  // v - hi * TWO32 is congruent to it modulo 2^32, so the cell, an int32, is the same)
+  const hi = Math.floor(v / TWO32);
+  s.set(i, v - hi * TWO32);
+  s.set(i + 1, hi);
+}
+
+/** setNum's writes, straight into a leaf (cells j, j + 1 of it) */
+function setNumL(L: Int32Array, j: number, v: number): void {
+  if (v >= 0 && v <= 0x7fffffff) {
+    L[j] = v;
+    L[j + 1] = 0;
+    return;
+  }
+  const hi = Math.floor(v / TWO32);
+  L[j] = v - hi * TWO32;
+  L[j + 1] = hi;
 }
 
 // ---- interned values --------------------------------------------------------------------------------
@@ -312,13 +333,111 @@ export class ThreadState {
     this.C = g.C;
   }
 
+  /**
+   * The leaf of the thread's numbers (cells 0..T_SIG of its block, which starts a leaf), this state's
+   * own, for writing straight into it when nobody watches the store (a plain run: it neither hashes nor
+   * records); null when somebody does. A step's several writes then cost one lookup; a watched store
+   * is told the same Segment.get/set calls as through the accessors.
+   */
+  private plainLeaf(): Int32Array | null {
+    const C = this.C;
+    return C.watched ? null : C.leafW(this.b);
+  }
+
+  /**
+   * The operation under way is done: the next one (pc + 1) starts from scratch (no progress, spins or
+   * operands). Returns the new pc.
+   */
+  nextOp(): number {
+    const L = this.plainLeaf();
+    if (L !== null) {
+      const pc = L[T_PC]! + 1;
+      L[T_PC] = pc;
+      // (stores, not fill(): a call into the runtime costs more than nine of them)
+      L[T_PROG] = 0;
+      L[T_PROG + 1] = 0;
+      L[T_OPS] = 0;
+      L[T_ADDR] = 0;
+      L[T_ADDR + 1] = 0;
+      L[T_LEN] = 0;
+      L[T_LEN + 1] = 0;
+      L[T_VLO] = 0;
+      L[T_VHI] = 0;
+      L[T_SPINS] = 0;
+      return pc;
+    }
+    this.pc = this.pc + 1;
+    this.progress = 0;
+    this.spins = 0;
+    this.operands = null;
+    return this.pc;
+  }
+
+  /**
+   * operands without an object: false between operations, else true with out[0..3] = addr, len, lo, hi
+   * (the `operands` getter's reads)
+   */
+  loadOperands(out: Float64Array): boolean {
+    const C = this.C, b = this.b;
+    if (C.store.rec === null) {
+      const L = C.leafR(b);
+      if (L === undefined || L[T_OPS] === 0) return false;
+      out[0] = (L[T_ADDR]! >>> 0) + L[T_ADDR + 1]! * TWO32;
+      out[1] = (L[T_LEN]! >>> 0) + L[T_LEN + 1]! * TWO32;
+      out[2] = L[T_VLO]! >>> 0;
+      out[3] = L[T_VHI]! >>> 0;
+      return true;
+    }
+    const o = this.operands;
+    if (o === null) return false;
+    out[0] = o.addr;
+    out[1] = o.len;
+    out[2] = o.lo;
+    out[3] = o.hi;
+    return true;
+  }
+
+  /** the `operands` setter without an object */
+  storeOperands(addr: number, len: number, lo: number, hi: number): void {
+    const L = this.plainLeaf();
+    if (L === null) {
+      this.operands = { addr, len, lo, hi };
+      return;
+    }
+    L[T_OPS] = 1;
+    setNumL(L, T_ADDR, addr);
+    setNumL(L, T_LEN, len);
+    L[T_VLO] = lo;
+    L[T_VHI] = hi;
+  }
+
+  /** a user access faulted at the current byte: one more fault counted there (returned: the livelock guard's count) */
+  spin(): number {
+    const L = this.plainLeaf();
+    return L === null ? ++this.spins : ++L[T_SPINS]!;
+  }
+
+  /** an access went through: the faults counted at the byte are forgotten */
+  accessed(): void {
+    const C = this.C;
+    if (C.store.rec === null) {
+      const L = C.leafR(this.b);
+      if (L === undefined || L[T_SPINS] === 0) return;
+    }
+    if (this.spins !== 0) this.spins = 0;
+  }
+
   get status(): ThreadStatus { return STATUS[this.C.get(this.b + T_STATUS)]!; }
   set status(s: ThreadStatus) { this.C.set(this.b + T_STATUS, STATUS_CODE[s]); }
   get pc(): number { return this.C.get(this.b + T_PC); }
   set pc(v: number) { this.C.set(this.b + T_PC, v); }
   /** bytes of the current memory operation already done */
   get progress(): number { return getNum(this.C, this.b + T_PROG); }
-  set progress(v: number) { setNum(this.C, this.b + T_PROG, v); }
+  set progress(v: number) {
+    const L = this.plainLeaf();
+    if (L === null) setNum(this.C, this.b + T_PROG, v);
+    else setNumL(L, T_PROG, v);
+  }
   /** faults taken at the current byte without progress (a livelock guard) */
   get spins(): number { return this.C.get(this.b + T_SPINS); }
   set spins(v: number) { this.C.set(this.b + T_SPINS, v); }
@@ -400,6 +519,11 @@ export class ThreadState {
     }
   }
   set wait(x: Wait | null) {
+    const L = this.plainLeaf();
+    if (L !== null) {
+      this.waitPlain(L, x);
+      return;
+    }
     const C = this.C, w = this.b + T_W;
     const was = C.get(this.b + T_WAIT);
     if (x === null && was === W_NONE) return;
@@ -441,6 +565,52 @@ export class ThreadState {
         setNum(C, w + 11, c.walkEnd);
         C.set(w + 13, c.unmapped ? 1 : 0);
         this.C.set(this.b + T_ATTEMPTS, gp.attempts);
+        return;
+      }
+    }
+  }
+
+  /** the `wait` setter's writes, straight into the thread's leaf (plainLeaf) */
+  private waitPlain(L: Int32Array, x: Wait | null): void {
+    const w = T_W;
+    if (L[T_WAIT] !== W_NONE) for (let j = w; j < w + W_CELLS; j++) L[j] = 0;
+    else if (x === null) return;
+    if (x === null) {
+      L[T_WAIT] = W_NONE;
+      L[T_ATTEMPTS] = 0;
+      return;
+    }
+    switch (x.kind) {
+      case 'uffd_read':
+        L[T_WAIT] = W_UFFD;
+        L[w] = this.k.uffds.indexOf(x.ctx) + 1;
+        L[T_ATTEMPTS] = 0;
+        return;
+      case 'fault': {
+        const c = x.cont;
+        L[T_WAIT] = W_FAULT;
+        setNumL(L, w, c.address);
+        L[w + 2] = c.error_code;
+        L[w + 3] = c.flags;
+        L[w + 4] = c.major;
+        L[w + 5] = c.stage === 'vma_lock' ? 1 : 2;
+        L[w + 6] = x.write ? 1 : 0;
+        L[T_ATTEMPTS] = c.attempts;
+        return;
+      }
+      case 'gup': {
+        const c = x.cont, gp = c.gup;
+        L[T_WAIT] = W_GUP;
+        L[w] = x.advice;
+        setNumL(L, w + 1, x.addr);
+        setNumL(L, w + 3, x.len);
+        setNumL(L, w + 5, gp.addr);
+        setNumL(L, w + 7, gp.end);
+        L[w + 9] = gp.write ? 1 : 0;
+        L[w + 10] = gp.tried ? 1 : 0;
+        setNumL(L, w + 11, c.walkEnd);
+        L[w + 13] = c.unmapped ? 1 : 0;
+        L[T_ATTEMPTS] = gp.attempts;
         return;
       }
     }
@@ -489,28 +659,57 @@ abstract class CellMap<V> implements ReadonlyMap<string, V> {
 }
 
 /**
+ * May a view give back the fresh id a cell held when it overwrites it (releaseFresh)? While the
+ * machine has never been copied: no other state can hold the id then. One object per machine, shared
+ * by its views (Machine.clone turns it off before the copy shares the cells).
+ */
+export interface Recycling {
+  on: boolean;
+}
+
+/**
  * How a view puts a value into a cell: interned (equal values, one id) once the store hashes (the
  * explorer compares states); before, a fresh id (internFresh: no key built, nothing looked up, the
  * hash computed only if asked for), given back when overwritten if the machine is never copied.
  */
-function putValue<T>(C: Segment, cell: number, v: T, key: (v: T) => string, recycle: boolean): void {
+function putValue<T>(C: Segment, cell: number, v: T, key: (v: T) => string, recycle: Recycling): void {
   const old = C.get(cell);
   C.set(cell, C.store.hashing ? intern(key(v), v) : internFresh(v, key));
-  if (recycle && old !== 0 && isFresh(old)) releaseFresh(old);
+  if (recycle.on && old !== 0 && isFresh(old)) releaseFresh(old);
 }
 
 /** the scenario's variables (names defined with `as:`, and the hidden buffers of reads under way) */
 export class Vars extends CellMap<VarValue> {
-  constructor(private readonly l: Layout, private readonly C: Segment, private readonly k: Kernel, private readonly recycle: boolean) {
+  constructor(private readonly l: Layout, private readonly C: Segment, private readonly k: Kernel, private readonly recycle: Recycling) {
     super();
   }
   protected names(): readonly string[] { return this.l.varNames; }
-  protected indexOf(name: string): number | undefined { return this.l.varIndex.get(name); }
+  /** the name looked up last and its index (a cache of the layout's, not state) */
+  private lastName: string | null = null;
+  private lastIndex = -1;
+  protected indexOf(name: string): number | undefined {
+    if (name === this.lastName) return this.lastIndex;
+    const i = this.l.varIndex.get(name);
+    if (i !== undefined) {
+      this.lastName = name;
+      this.lastIndex = i;
+    }
+    return i;
+  }
   protected at(i: number): VarValue | undefined {
     const id = this.C.get(this.l.varCell[i]!);
     if (id === 0) return undefined;
     const v = internedValue<StoredVar>(id);
     return v.kind === 'uffdAt' ? { kind: 'uffd', ctx: this.k.uffds[v.index]! } : v;
+  }
+  /** the uffd context a name holds (get(name).ctx without the object), undefined when it holds none */
+  uffd(name: string): UserfaultfdCtx | undefined {
+    const i = this.indexOf(name);
+    if (i === undefined) return undefined;
+    const id = this.C.get(this.l.varCell[i]!);
+    if (id === 0) return undefined;
+    const v = internedValue<StoredVar>(id);
+    return v.kind === 'uffdAt' ? this.k.uffds[v.index]! : v.kind === 'uffd' ? v.ctx : undefined;
   }
   set(name: string, v: VarValue): void {
     const i = this.l.varIndex.get(name);
@@ -524,7 +723,7 @@ export class Vars extends CellMap<VarValue> {
     const c = this.l.varCell[i]!, old = this.C.get(c);
     if (old === 0) return;
     this.C.set(c, 0);
-    if (this.recycle && isFresh(old)) releaseFresh(old);
+    if (this.recycle.on && isFresh(old)) releaseFresh(old);
   }
 }
 
@@ -637,7 +836,7 @@ const okResults = new Map<string | null, number>();
 
 /** the last record of each thread operation, one cell each (Layout.recCell) */
 export class Results {
-  constructor(private readonly l: Layout, private readonly C: Segment, private readonly sc: CompiledScenario, private readonly recycle: boolean) {}
+  constructor(private readonly l: Layout, private readonly C: Segment, private readonly sc: CompiledScenario, private readonly recycle: Recycling) {}
   note(i: number, errno: string | null, result: string | null, out: OpOut | undefined, outText: (o: OpOut) => string): void {
     const cell = this.l.recCell[i]!, C = this.C;
     if (!C.store.hashing) {

@@ -31,6 +31,9 @@ export { digestBytes } from '../state/content.js';
 /** the bytes of one store (at most 8) */
 const storeBuf = new Uint8Array(8);
 
+/** a thread's operands, read without an object (ThreadState.loadOperands) */
+const operandsBuf = new Float64Array(4);
+
 /** the offset bits of an address in a page */
 const PAGE_MASK_LO = PAGE_SIZE - 1;
 
@@ -132,10 +135,10 @@ function userAddr(m: Machine, e: Expr): number {
 
 /** the uffd a name stands for; none when the userfaultfd call that defines it failed or has not run (SKIPPED) */
 function uffdOf(m: Machine, name: string): UserfaultfdCtx {
-  const v = m.vars.get(name);
+  const ctx = m.vars.uffd(name);
   // the loader checked that the name is defined by a userfaultfd operation
-  if (!v || v.kind !== 'uffd') throw new EvalError(`'${name}' is not an open userfaultfd at this point`);
-  return v.ctx;
+  if (ctx === undefined) throw new EvalError(`'${name}' is not an open userfaultfd at this point`);
+  return ctx;
 }
 
 function setVar(m: Machine, name: string | null, v: VarValue): void {
@@ -167,7 +170,7 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
 function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
-  const task = t.task!;
+  const task = m.k.current!;
   const mm = task.mm;
   if (op.op === 'write' || op.op === 'memset' || op.op === 'read') return memoryOp(m, t, op);
   if (op.op === 'madvise') return madviseOp(m, t, op, null);
@@ -291,7 +294,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
  */
 function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'madvise' }>, w: Extract<Wait, { kind: 'gup' }> | null): 'done' | 'blocked' | 'ended' {
   const k = m.k;
-  const mm = t.task!.mm;
+  const mm = m.k.current!.mm;
   try {
     let i = 0, addr: number, len: number;
     let r: MadviseResult;
@@ -369,12 +372,17 @@ function msgHead(event: number, flags: number): string {
 /** continue a blocked operation after its wake-up */
 export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
-  const w = t.wait!;
+  if (t.waitKind === 'uffd_read') {
+    // (the context without building the Wait)
+    const ctx = t.waitCtx;
+    t.status = 'ready';
+    return readUffd(m, t, op as Extract<CompiledOp, { op: 'read_uffd' }>, ctx, true);
+  }
+  const w = t.wait as Exclude<Wait, { kind: 'uffd_read' }>;
   t.status = 'ready';
-  if (w.kind === 'uffd_read') return readUffd(m, t, op as Extract<CompiledOp, { op: 'read_uffd' }>, w.ctx, true);
   if (w.kind === 'gup') return madviseOp(m, t, op as Extract<CompiledOp, { op: 'madvise' }>, w);
   t.wait = null;
-  const r = resume_user_addr_fault(m.k, t.task!, w.cont);
+  const r = resume_user_addr_fault(m.k, m.k.current!, w.cont);
   const after = faultOutcome(m, t, r, w.write);
   if (after !== 'retry') return after;
   return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
@@ -404,24 +412,29 @@ function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean
 /** a user-space load/store of one or more bytes, page by page, faulting as the CPU would */
 function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>): 'done' | 'blocked' | 'ended' {
   const k = m.k;
-  const mm = t.task!.mm;
+  const task = k.current!;
+  const mm = task.mm;
   const write = op.op !== 'read';
   // the operands, evaluated when the operation started (a retry after a fault uses the same ones)
-  let ops = t.operands;
-  if (ops === null) {
-    const addr = userAddr(m, op.addr);
+  let addr: number, len: number, lo = 0, hi = 0;
+  if (t.loadOperands(operandsBuf)) {
+    addr = operandsBuf[0]!;
+    len = operandsBuf[1]!;
+    lo = operandsBuf[2]!;
+    hi = operandsBuf[3]!;
+  } else {
+    addr = userAddr(m, op.addr);
     if (addr < 0) {
       // above the user address space (the kernel half, or non-canonical): the CPU faults and the kernel
       // sends SIGSEGV (do_user_addr_fault / the #GP handler); nothing is read or written
       return faultOutcome(m, t, { kind: 'signal', sig: SIGSEGV, code: SEGV_MAPERR, addr: 0 }, write) as 'ended';
     }
-    const len = op.op === 'write' ? op.size : span(m, op, 'len', op.len);
+    len = op.op === 'write' ? op.size : span(m, op, 'len', op.len);
     if (op.op === 'read' && len > READ_BUFFER_MAX) {
       throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.len`,
         `a read of ${len} bytes is more than the model keeps in a buffer (at most ${READ_BUFFER_MAX / 2 ** 20} MiB)`);
     }
     // the stored value as little-endian bytes: lo holds bytes 0..3, hi bytes 4..7
-    let lo = 0, hi = 0;
     if (op.op === 'write') {
       const n = op.size <= 4 ? numExpr(m, op.value) : NaN;
       if (n >= 0 && n <= 0xffffffff) lo = n;
@@ -431,17 +444,13 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
         hi = Number((v >> 32n) & 0xffffffffn);
       }
     }
-    ops = t.operands = { addr, len, lo, hi };
+    t.storeOperands(addr, len, lo, hi);
   }
-  const { addr, len, lo, hi } = ops;
   // a read's buffer so far (immutable: each page read makes a new one), kept across faults in a hidden
-  // variable: set when the operation stops short of its end (`keep`), not after every page
+  // variable: set when the operation stops short of its end (at a fault), not after every page (no
+  // closure for it: one made per operation, capturing `out`, cost more than the rest of a 1-byte write)
   let out: Bytes | null = null;
   let fresh = false;
-  const keep = () => {
-    if (fresh) m.vars.set(`\0buf:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out! });
-    fresh = false;
-  };
   if (op.op === 'read') {
     const prev = m.vars.get(`\0buf:${op.id}`);
     out = prev && prev.kind === 'data' ? prev.bytes : Bytes.empty(len);
@@ -453,19 +462,23 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     const pfn = mmu_access(k, mm, a, write);
     if (pfn < 0) {
       t.progress = progress;
-      keep();
-      if (++t.spins > SPIN_LIMIT) {
+      if (fresh) {
+        m.vars.set(`\0buf:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out! });
+        fresh = false;
+      }
+      const spins = t.spin();
+      if (spins > SPIN_LIMIT) {
         t.status = 'livelock';
-        k.tr?.emit('livelock', 'user access', { address: a, faults: t.spins });
+        k.tr?.emit('livelock', 'user access', { address: a, faults: spins });
         return 'ended';
       }
       const err = -pfn | X86_PF_USER | (write ? X86_PF_WRITE : 0);
-      const r = do_user_addr_fault(k, t.task!, a, err);
+      const r = do_user_addr_fault(k, task, a, err);
       const o = faultOutcome(m, t, r, write);
       if (o !== 'retry') return o;
       continue;
     }
-    if (t.spins !== 0) t.spins = 0;
+    t.accessed();
     // a is a safe non-negative integer: its low bits without a floating-point remainder (fmod)
     const off = a & PAGE_MASK_LO;
     const n = Math.min(len - progress, PAGE_SIZE - off);

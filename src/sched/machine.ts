@@ -12,7 +12,7 @@ import { takeSnapshot, takeMemoryImage } from '../scenario/observe.js';
 import type { StateHasher } from '../state/hasher.js';
 import type { CopyCheck } from '../scenario/values.js';
 import { ScheduleText, ScheduleSyntaxError, formatSchedule, parseSchedule as parseScheduleText } from './schedule.js';
-import { Copies, Layout, Procs, Results, Snapshots, ThreadState, Vars, type LastResult, type MachineSegs } from './cells.js';
+import { Copies, Layout, Procs, Results, Snapshots, ThreadState, Vars, type LastResult, type MachineSegs, type Recycling } from './cells.js';
 
 export { ThreadState, type ThreadStatus, type Wait, type MemOperands, type Process, type LastResult } from './cells.js';
 
@@ -84,8 +84,12 @@ export class Machine {
   afterStep: ((m: Machine, t: ThreadState) => void) | null;
   /** the thread of the step under way (for the progress line and budget messages) */
   cur: ThreadState | null;
-  /** a machine never copied (without history): values its cells no longer hold are given back (cells.ts putValue) */
-  private readonly recycle: boolean;
+  /**
+   * while the machine has never been copied, values its cells no longer hold are given back (cells.ts
+   * putValue), with history or without: else a plain run's interned values (a read_uffd's message per
+   * step) outlive it, and every run after it in the process pays for them in garbage collection
+   */
+  private readonly recycle: Recycling;
   /**
    * Are the last records in cells yet? A plain run keeps them in its history only (the records, or
    * without history the last one of each operation), as the store does not hash until asked: they are
@@ -104,7 +108,7 @@ export class Machine {
   constructor(readonly sc: CompiledScenario, spec: KernelSpec, opts: { trace?: boolean; history?: boolean; afterStep?: (m: Machine, t: ThreadState) => void } = {},
     from?: { o: Machine; k: Kernel }) {
     this.layout = Layout.of(sc);
-    this.recycle = !from && opts.history === false;
+    this.recycle = { on: !from };
     this.k = from ? from.k : new Kernel(spec, null, this.layout.segments);
     // views over the cells (set again by resyncViews)
     this.segs = null!;
@@ -226,7 +230,10 @@ export class Machine {
     if (s !== 'blocked') return false;
     const w = t.waitKind;
     if (w === null) return false;
-    if (w !== 'uffd_read') return t.task!.uwq?.waken === true || t.task!.uwq === null;
+    if (w !== 'uffd_read') {
+      const q = t.task!.uwq;
+      return q === null || q.waken === true;
+    }
     const ctx = t.waitCtx;
     return ctx.pending.length > 0 || ctx.released;
   }
@@ -235,7 +242,7 @@ export class Machine {
     return this.threads.filter((t) => this.runnable(t));
   }
 
-  /** one atomic step of thread t */
+  /** one atomic step of thread t (its task is k.current while the step runs: exec.ts reads it there, not from the cells) */
   stepThread(t: ThreadState): 'done' | 'blocked' | 'ended' {
     const k = this.k;
     k.current = t.task;
@@ -255,11 +262,7 @@ export class Machine {
     k.current = null;
     if (this.afterStep !== null) this.afterStep(this, t);
     if (r === 'done') {
-      t.pc++;
-      t.progress = 0;
-      t.spins = 0;
-      t.operands = null;
-      if (t.pc >= t.ops.length) {
+      if (t.nextOp() >= t.ops.length) {
         if (t.loop) {
           t.pc = 0;
           return 'done';
@@ -452,9 +455,11 @@ export class Machine {
       if (this.lastObj[index] === undefined) this.runOrder!.push(index);
       this.lastObj[index] = rec;
     }
-    const st = this.k.st;
-    if (!this.recordCells && (st.hashing || st.rec !== null)) this.ensureRecordCells();
-    else if (this.recordCells) this.results.note(index, rec.errno, rec.result, rec.out, formatOut);
+    if (this.recordCells) this.results.note(index, rec.errno, rec.result, rec.out, formatOut);
+    else {
+      const st = this.k.st;
+      if (st.hashing || st.rec !== null) this.ensureRecordCells();
+    }
   }
 
   /** update a data_at tally (scenario/copies.ts) */
@@ -488,6 +493,8 @@ export class Machine {
   clone(): Machine {
     if (this.sched !== null) throw new MachineError('clone: a machine without history (history: false) is not cloned');
     this.ensureRecordCells();
+    // the copy shares the cells, and the ids in them: none is given back from now on
+    this.recycle.on = false;
     // records and schedule: persistent lists from now on, shared with the copy
     if (this.recArr !== null) {
       this.recList = arrayToList(this.recArr);
