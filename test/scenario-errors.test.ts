@@ -84,6 +84,26 @@ describe('the CLI exits 2 with one line on bad input', () => {
     expect(r.stderr).toContain(`${f}:3:35: setup.0.mmap.prot`);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
+  it('a limit of the model met by a memory access (32 faults waiting on one uffd queue): the place, exit 2', () => {
+    // 32 threads store into one write-protected page and nobody reads the uffd: the 32nd fault would
+    // be the 32nd entry of the queue, past what the model keeps
+    const threads = Array.from({ length: 32 }, (_, i) => `  t${i}:\n    - write: { addr: ram + ${i * 8}, value: 1 }\n`).join('');
+    const f = join(dir, 'limit.yaml');
+    writeFileSync(f, 'name: limit\nsetup:\n  - mmap: { as: ram, len: 4K, prot: rw }\n  - write: { addr: ram, value: 7 }\n' +
+      '  - userfaultfd: { as: uffd }\n  - uffdio_register: { uffd: uffd, addr: ram, len: 4K, mode: [wp] }\n' +
+      '  - uffdio_writeprotect: { uffd: uffd, addr: ram, len: 4K, mode: [wp] }\nthreads:\n' + threads);
+    const r = cli(['run', f, '--kernel', 'v6.18', '-q']);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/limit\.yaml:\d+:\d+: threads\.t31\.0.*model limit: more than 31 faults waiting on one userfaultfd queue/);
+    expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
+    // 31 threads stay within it: every one sleeps in handle_userfault (a deadlock, not an error)
+    writeFileSync(f, 'name: limit\nsetup:\n  - mmap: { as: ram, len: 4K, prot: rw }\n  - write: { addr: ram, value: 7 }\n' +
+      '  - userfaultfd: { as: uffd }\n  - uffdio_register: { uffd: uffd, addr: ram, len: 4K, mode: [wp] }\n' +
+      '  - uffdio_writeprotect: { uffd: uffd, addr: ram, len: 4K, mode: [wp] }\nthreads:\n' + threads.split('  t31:')[0]);
+    const ok = cli(['run', f, '--kernel', 'v6.18', '-q']);
+    expect(ok.stderr).not.toMatch(/model limit|internal error/);
+  });
   it('an unknown profile', () => {
     const r = cli(['run', 'scenarios/seed-thp-split-uffd-wp.yaml', '--kernel', 'v9.99']);
     expect(r.status).toBe(2);

@@ -1,5 +1,6 @@
 // The model of one running Linux kernel: its profile (patches + config), physical memory, address
 // spaces, tasks, userfaultfd contexts, counters and trace. Model functions take this as `k`.
+import { notModelled } from './include/errno.js';
 import { X86Pgtable } from './arch/x86/include/pgtable.js';
 import { FolioStore, FOLIO_SEGMENTS, PG_zero, PG_reserved } from './mm/folio.js';
 import { Store, type Segment, type SegmentSpec } from '../state/store.js';
@@ -208,7 +209,7 @@ export class Kernel {
   /** a new userfaultfd context, its cells zero (sys_userfaultfd fills them) */
   newUffdCtx(): UserfaultfdCtx {
     const n = this.K.get(K_NR_UFFDS);
-    if (n >= UFFD_MAX) throw new Error(`model limit: more than ${UFFD_MAX} userfaultfd contexts`);
+    if (n >= UFFD_MAX) notModelled('op', `model limit: more than ${UFFD_MAX} userfaultfd contexts`);
     this.K.set(K_NR_UFFDS, n + 1);
     return this.uffds[n]!;
   }
@@ -306,7 +307,7 @@ export class Kernel {
   newTask(comm: string, mm: MmStruct, pid?: number): Task {
     const tid = this.nextTid++;
     const n = this.K.get(K_NR_TASKS);
-    if (n >= TASK_MAX) throw new Error(`model limit: more than ${TASK_MAX} tasks`);
+    if (n >= TASK_MAX) notModelled('op', `model limit: more than ${TASK_MAX} tasks`);
     this.K.set(K_NR_TASKS, n + 1);
     const t = this.tasks[n]!;
     t.init(tid, comm, mm, pid ?? tid);

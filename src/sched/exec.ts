@@ -333,7 +333,7 @@ function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'ma
 }
 
 /** an operation the model does not carry out ends the run as a scenario error at the operation's place (exit 2) */
-function notModelledAt(m: Machine, op: CompiledOp, e: NotModelledError): ScenarioError {
+export function notModelledAt(m: Machine, op: CompiledOp, e: NotModelledError): ScenarioError {
   return new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.${e.field}`, e.message);
 }
 

@@ -7,7 +7,8 @@ import { Tracer } from '../trace/events.js';
 import { ScenarioError, type CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
-import { execOp, resumeOp, formatOut, type OpOut } from './exec.js';
+import { execOp, resumeOp, formatOut, notModelledAt, type OpOut } from './exec.js';
+import { NotModelledError } from '../kernel/include/errno.js';
 import { takeSnapshot, takeMemoryImage } from '../scenario/observe.js';
 import type { StateHasher } from '../state/hasher.js';
 import type { CopyCheck } from '../scenario/values.js';
@@ -258,7 +259,15 @@ export class Machine {
       else if (this.sched !== null) this.sched.push(t.name);
       else this.takenList = { v: t.name, next: this.takenList };
     }
-    const r = t.status === 'blocked' ? resumeOp(this, t) : execOp(this, t);
+    let r: 'done' | 'blocked' | 'ended';
+    try {
+      r = t.status === 'blocked' ? resumeOp(this, t) : execOp(this, t);
+    } catch (e) {
+      // a limit of the model met on the way (a memory access's fault, not only a system call): an error
+      // at the operation's place in the file, never an internal error
+      if (e instanceof NotModelledError) throw notModelledAt(this, t.ops[t.pc]!, e);
+      throw e;
+    }
     k.current = null;
     if (this.afterStep !== null) this.afterStep(this, t);
     if (r === 'done') {

@@ -23,7 +23,7 @@ import {
   _UFFDIO_WAKE, _UFFDIO_WRITEPROTECT, _UFFDIO_ZEROPAGE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP,
   UFFDIO_ZEROPAGE_MODE_DONTWAKE,
 } from '../include/uapi.js';
-import { fail, SyscallError } from '../include/errno.js';
+import { fail, notModelled, SyscallError } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { isUffdWpMarker, VmFault } from '../mm/memory.js';
 import { vma_modify, vmas_in } from '../mm/mmap.js';
@@ -134,7 +134,7 @@ export class UwqQueue {
   }
   push(u: Uwq): void {
     const n = this.length;
-    if (n >= QUEUE_MAX) throw new Error(`model limit: more than ${QUEUE_MAX} faults waiting on one userfaultfd queue`);
+    if (n >= QUEUE_MAX) notModelled('op', `model limit: more than ${QUEUE_MAX} faults waiting on one userfaultfd queue`);
     this.S.set(this.base + 1 + n, u.index + 1);
     this.S.set(this.base, n + 1);
   }

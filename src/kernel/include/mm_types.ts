@@ -2,6 +2,7 @@
 // to the fields the model reads. All three are views over cells of the kernel's Store (docs/state.md):
 // they keep no state of their own, a copy of the Store copies them, and the fingerprint follows every
 // field written. One view per object per kernel (Kernel's caches), so `===` compares objects.
+import { notModelled } from '../include/errno.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { childTable, type PageTable } from '../mm/pgtable.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
@@ -107,7 +108,7 @@ export class AnonVma {
     const S = k.anonSeg;
     const id = k.anonAlloc.alloc() + 1;
     const b = id * AV_CELLS;
-    if (b >= VMA_BASE) throw new Error(`model limit: more than ${VMA_BASE / AV_CELLS - 1} anon_vmas`);
+    if (b >= VMA_BASE) notModelled('op', `model limit: more than ${VMA_BASE / AV_CELLS - 1} anon_vmas`);
     if (S.get(b + AV_LIVE) !== 0) throw new Error(`BUG: anon_vma ${id} allocated twice`);
     S.set(b + AV_LIVE, 1);
     if (parent !== null) {
@@ -263,7 +264,7 @@ export class VmArea {
     return out;
   }
   set anon_vma_chain(c: AnonVma[]) {
-    if (c.length > CHAIN_MAX) throw new Error(`model limit: an anon_vma_chain of more than ${CHAIN_MAX} links`);
+    if (c.length > CHAIN_MAX) notModelled('op', `model limit: an anon_vma_chain of more than ${CHAIN_MAX} links`);
     for (const a of c) a.get();
     const old = this.anon_vma_chain;
     const S = this.S, b = this.b;
@@ -290,7 +291,7 @@ export class VmArea {
   /** kernel/fork.c vm_area_alloc() @v6.18, with the fields a new mapping gives it; in no mm yet */
   static alloc(k: Kernel, start: number, end: number, flags: number, prot: Pte, pgoff: number, label: string): VmArea {
     const slot = k.vmaAlloc.alloc();
-    if (slot >= MM_VMA_MAX) throw new Error(`model limit: more than ${MM_VMA_MAX} VMAs outside an mm at once`);
+    if (slot >= MM_VMA_MAX) notModelled('op', `model limit: more than ${MM_VMA_MAX} VMAs outside an mm at once`);
     const v = new VmArea(k, k.vmaSeg, k.names, slot);
     v.vm_start = start;
     v.vm_end = end;
@@ -400,7 +401,7 @@ export class MmStruct {
   insertVma(i: number, v: VmArea): void {
     if (v.slot >= MM_VMA_MAX) throw new Error('BUG: inserting a VMA that is already in an mm');
     const l = this.vmas as VmArea[], n = l.length, base = this.id * MM_VMA_MAX;
-    if (n + 1 >= MM_VMA_MAX) throw new Error(`model limit: more than ${MM_VMA_MAX - 1} VMAs in one mm`);
+    if (n + 1 >= MM_VMA_MAX) notModelled('op', `model limit: more than ${MM_VMA_MAX - 1} VMAs in one mm`);
     for (let j = n - 1; j >= i; j--) l[j]!.moveTo(base + j + 1);
     const s = v.slot;
     v.moveTo(base + i);
@@ -415,7 +416,7 @@ export class MmStruct {
     const i = l.indexOf(v);
     if (i < 0) throw new Error('BUG: removing a VMA that is not in the mm');
     const s = this.k.vmaAlloc.alloc();
-    if (s >= MM_VMA_MAX) throw new Error(`model limit: more than ${MM_VMA_MAX} VMAs outside an mm at once`);
+    if (s >= MM_VMA_MAX) notModelled('op', `model limit: more than ${MM_VMA_MAX} VMAs outside an mm at once`);
     v.moveTo(s);
     for (let j = i + 1; j < n; j++) l[j]!.moveTo(base + j - 1);
     l.splice(i, 1);
