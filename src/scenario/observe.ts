@@ -89,22 +89,31 @@ export interface ObservedMachine {
   mainMm(): MmStruct;
 }
 
+/**
+ * The scenario's observed pages (`observe: pages`) of processes that exist, with their addresses in
+ * this state; a page whose address names a variable not set yet is left out
+ */
+export function observedPages(m: Pick<ObservedMachine, 'sc' | 'procs'>, env: ReturnType<typeof varsEnv>): { key: string; process: string; mm: MmStruct; addr: number }[] {
+  const out: { key: string; process: string; mm: MmStruct; addr: number }[] = [];
+  for (const { key, expr, process } of m.sc.pages) {
+    const proc = m.procs.get(process);
+    if (!proc) continue;
+    try {
+      out.push({ key, process, mm: proc.mm, addr: Number(evalExpr(expr, env)) });
+    } catch (e) {
+      if (e instanceof EvalError) continue;
+      throw e;
+    }
+  }
+  return out;
+}
+
 export function takeSnapshot(m: ObservedMachine): Snapshot {
   const k = m.k;
   const env = varsEnv(m.vars);
   const pages: Record<string, PageObs> = {};
   const data: Record<string, string> = {};
-  for (const { key, expr, process } of m.sc.pages) {
-    const proc = m.procs.get(process);
-    if (!proc) continue;
-    const mm = proc.mm;
-    let addr: number;
-    try {
-      addr = Number(evalExpr(expr, env));
-    } catch (e) {
-      if (e instanceof EvalError) continue;
-      throw e;
-    }
+  for (const { key, mm, addr } of observedPages(m, env)) {
     const pm = pagemap_entry(k, mm, addr);
     let entry = pm;
     let kpf: string | null = null;

@@ -12,7 +12,7 @@ import { _PAGE_PRESENT, _PAGE_PSE } from '../kernel/arch/x86/include/pgtable_typ
 import { stable_page_flags } from '../kernel/fs/proc/page.js';
 import { vmFlagsToString } from '../kernel/include/vm_flags.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
-import { evalExpr, EvalError } from '../scenario/expr.js';
+import { observedPages } from '../scenario/observe.js';
 import { varsEnv } from '../scenario/values.js';
 
 /** PTE entries of one table sent in full (every entry of it that is not none); beyond, only the observed ones */
@@ -96,17 +96,8 @@ export function stateFields(m: Machine, t: ThreadState): Record<string, TraceVal
   const env = varsEnv(m.vars);
   const pages: TraceValue[] = [];
   const folios = new Map<string, TraceValue>();
-  for (const { key, expr, process } of m.sc.pages) {
-    const proc = m.procs.get(process);
-    if (!proc) continue;
-    let addr: number;
-    try {
-      addr = Number(evalExpr(expr, env));
-    } catch (e) {
-      if (e instanceof EvalError) continue;
-      throw e;
-    }
-    const rows = walk(m, proc.mm, addr);
+  for (const { key, process, mm, addr } of observedPages(m, env)) {
+    const rows = walk(m, mm, addr);
     const last = rows[rows.length - 1] as Record<string, TraceValue>;
     const entry = BigInt(last.entry as string);
     let pfn: number | null = null;
