@@ -456,12 +456,7 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
     const x = a.uffds[i], y = b.uffds[i]!;
     if (!x) continue;
     if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released) f.write(key(RES.ctx, i));
-    if (i >= MAX_QUEUED_CTX) {
-      if (!sameQueue(x.pending.toArray(), y.pending.toArray()) || !sameQueue(x.waiting.toArray(), y.waiting.toArray())) f.write(key(RES.ctx, i));
-      continue;
-    }
-    queueWrites(x.pending.toArray(), y.pending.toArray(), 2 * i, f);
-    queueWrites(x.waiting.toArray(), y.waiting.toArray(), 2 * i + 1, f);
+    ctxQueueWrites(x, y, i, f);
   }
   for (let i = 0; i < b.tasks.length && !(uffdSame && tasksSame); i++) {
     const x = a.tasks[i], y = b.tasks[i]!;
@@ -470,6 +465,67 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
     const sameUwq = !u || !v ? u === v : sameEntry(u, v);
     if (x.signal?.sig !== y.signal?.sig || x.exiting !== y.exiting || !sameUwq) f.write(key(RES.task, y.tid));
   }
+}
+
+/** what a step did to the queues of context i (x before, y after) */
+function ctxQueueWrites(x: UserfaultfdCtx, y: UserfaultfdCtx, i: number, f: Footprint): void {
+  if (i >= MAX_QUEUED_CTX) {
+    if (!sameQueue(x.pending.toArray(), y.pending.toArray()) || !sameQueue(x.waiting.toArray(), y.waiting.toArray())) f.write(key(RES.ctx, i));
+    return;
+  }
+  queueWrites(x.pending.toArray(), y.pending.toArray(), 2 * i, f);
+  queueWrites(x.waiting.toArray(), y.waiting.toArray(), 2 * i + 1, f);
+}
+
+// ---- queue footprints of recorded steps (step reuse) ----
+//
+// A recorded step's footprint is exact, cell by cell (state/reuse.ts), but a uffd queue is a compact
+// list in cells: taking its head moves every entry and the count, appending writes the count, so two
+// steps that commute on the queue (an append and a take of the head of a non-empty queue, a wake of one
+// page and an append of another) would meet in cells. For a recorded step, the queue cells are left
+// out of its cell footprint and the queue is described by what it holds, as above: the queue keys of
+// readSet() before the step and of the queue writes after it.
+
+/** what a recorded step did to the uffd queues, by what they hold */
+export interface QueueFootprint {
+  /** queue keys only (qFront, qBack, qAddr, qAny) */
+  readonly fp: Footprint;
+  /**
+   * the step's reads could not be told by queue part (readSet() said global): its queue cells stay in
+   * its cell footprint, and it meets every step that touched a queue
+   */
+  readonly global: boolean;
+  /** the step read or wrote a queue cell */
+  cells: boolean;
+}
+
+const QUEUE_KINDS: readonly number[] = [RES.qFront, RES.qBack, RES.qAddr, RES.qAny];
+
+/** before thread ti's step in m: its queue reads (complete with queueStepWrites after the step) */
+export function queueStepReads(m: Machine, ti: number): QueueFootprint {
+  const all = readSet(m, ti);
+  const fp = new Footprint();
+  if (!all.global) for (const k of all.r) if (QUEUE_KINDS.includes(kindOf(k))) fp.read(k);
+  return { fp, global: all.global, cells: false };
+}
+
+/** after the step from a to b: its queue writes, added to q */
+export function queueStepWrites(a: Machine, b: Machine, q: QueueFootprint): void {
+  const x = a.k.uffds, y = b.k.uffds;
+  for (let i = 0; i < y.length && i < x.length; i++) {
+    ctxQueueWrites(x[i]!, y[i]!, i, q.fp);
+    // a context past MAX_QUEUED_CTX has no queue keys: its queue writes are a write of the context
+    if (q.fp.w.includes(key(RES.ctx, i))) q.fp.global = true;
+  }
+}
+
+/** may two recorded steps not commute on the uffd queues? (their cell footprints are checked apart) */
+export function queuesDependent(x: QueueFootprint, y: QueueFootprint): boolean {
+  if (x.global && y.global) return false; // both kept their queue cells: the cell check decides
+  const touches = (q: QueueFootprint) => q.global || q.cells || q.fp.global || q.fp.r.length > 0 || q.fp.w.length > 0;
+  if (x.global || y.global) return touches(x.global ? y : x);
+  if (x.fp.global || y.fp.global) return touches(x) && touches(y);
+  return dependent(x.fp, y.fp);
 }
 
 const segCells: number[] = [];

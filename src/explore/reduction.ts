@@ -6,7 +6,7 @@
 // - `none`: every enabled step of every state is taken.
 // - `sleep`: sleep sets (Godefroid 1996) with state caching (see search.ts and footprint.ts).
 import type { Machine } from '../sched/machine.js';
-import { Footprint, dependent, readSet, writeSet } from './footprint.js';
+import { Footprint, dependent, readSet, writeSet, queuesDependent, type QueueFootprint } from './footprint.js';
 import { effectsIndependent, type Effect } from '../state/reuse.js';
 
 /**
@@ -25,9 +25,10 @@ export interface ReductionFrame {
   before(m: Machine, t: number, last: boolean, exact: boolean): boolean;
   /**
    * m stepped by t into c (m intact if before() said so): the frame c is expanded with, if it is. eff:
-   * the step's recorded effect (step reuse), whose cells read and written are its exact footprint.
+   * the step's recorded effect (step reuse), whose cells read and written are its exact footprint; with
+   * an effect, c may be null (a replayed step is made only if the search needs the state).
    */
-  after(m: Machine, c: Machine, t: number, eff: Effect | null): ReductionFrame;
+  after(m: Machine, c: Machine | null, t: number, eff: Effect | null): ReductionFrame;
   /** the steps in `missing` must be taken from this state after all (a cycle closed through it) */
   wake(missing: number): void;
 }
@@ -88,7 +89,7 @@ interface Asleep {
 }
 
 function asleepDependent(a: Asleep, fp: Footprint | null, eff: Effect | null): boolean {
-  if (a.eff !== null && eff !== null) return !effectsIndependent(a.eff, eff);
+  if (a.eff !== null && eff !== null) return !effectsIndependent(a.eff, eff) || queuesDependent(a.eff.sem as QueueFootprint, eff.sem as QueueFootprint);
   if (a.fp !== null && fp !== null) return dependent(a.fp, fp);
   throw new Error('sleep sets: an estimated footprint met an exact one');
 }
@@ -116,11 +117,11 @@ class SleepFrame implements ReductionFrame {
     return this.fp !== null;
   }
 
-  after(m: Machine, c: Machine, t: number, eff: Effect | null): ReductionFrame {
+  after(m: Machine, c: Machine | null, t: number, eff: Effect | null): ReductionFrame {
     const fp = this.fp;
     if (!fp && !eff) return new SleepFrame([], 0, 0);
     this.fp = null;
-    if (fp) writeSet(m, c, fp);
+    if (fp) writeSet(m, c!, fp);
     const childSleep: Asleep[] = [];
     let childMask = 0;
     const sl = this.sleep;

@@ -18,7 +18,7 @@
 import type { Machine } from '../sched/machine.js';
 import { FingerprintSet, StateHasher } from './hash.js';
 import { type MaskCell, type Reduction, type ReductionFrame, type ReductionName, reductionFor } from './reduction.js';
-import { Stepper, type ReuseMode } from './step.js';
+import { Stepper, stateOf, enabledThreads, type ReuseMode, type State } from './step.js';
 import type { ReuseStats } from '../state/reuse.js';
 
 export interface SearchOptions {
@@ -123,13 +123,7 @@ export interface CycleInfo {
 
 export { stepOnce } from './step.js';
 
-/** the threads that can take a step */
-export function enabledThreads(m: Machine): number[] {
-  const out: number[] = [];
-  const ts = m.threads;
-  for (let i = 0; i < ts.length; i++) if (m.runnable(ts[i]!)) out.push(i);
-  return out;
-}
+export { enabledThreads } from './step.js';
 
 /**
  * The explored part of the state graph: per-state data and edges, in typed arrays. The edges (for the
@@ -292,7 +286,8 @@ function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T, n: number):
 }
 
 interface Frame {
-  m: Machine;
+  /** the state (its cells; its machine once one was needed) */
+  s: State;
   id: number;
   depth: number;
   /** steps to try from here, in order */
@@ -391,7 +386,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
   const graph = new StateGraph(opts.edges !== false, opts.maxDepth !== undefined && opts.maxDepth !== Infinity);
   const cell = new GraphCell(graph);
   const h = new StateHasher();
-  const stepper = new Stepper(h, opts.reuse ?? 'off', timing);
+  const stepper = new Stepper(root.clone(), h, opts.reuse ?? 'off', timing);
   const stats: SearchStats = {
     distinct: 0, explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, cycles: 0, maxDepth: 0, elapsedMs: 0,
   };
@@ -417,7 +412,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     stats.terminal++;
     opts.onTerminal?.(root, rootId, 0, h.fullHi(), h.fullLo());
   } else {
-    stack.push({ m: root, id: rootId, depth: 0, todo: rootEnabled, cursor: 0, red: reduction.root(), via: -1, viaProgress: false, ctrlHi: h.controlHi(), ctrlLo: h.controlLo() });
+    stack.push({ s: stateOf(root), id: rootId, depth: 0, todo: rootEnabled, cursor: 0, red: reduction.root(), via: -1, viaProgress: false, ctrlHi: h.controlHi(), ctrlLo: h.controlLo() });
     pushCtrl(h.controlHi(), h.controlLo(), 0);
     graph.flags[rootId] |= FLAG_EXPANDED;
     stats.explored++;
@@ -463,7 +458,8 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     const last = f.cursor >= f.todo.length;
     // (the last step from a state may take the state itself: nothing looks at it afterwards; its
     // clones share copy-on-write parts with it, which stepping it in place respects)
-    const { c, r, red: childRed, fullHi, fullLo, ctrlHi, ctrlLo } = stepper.next(f.m, red, t, last);
+    // (c: null when the step was replayed and the state not made; stepper.state() makes it)
+    const { r, red: childRed, fullHi, fullLo, ctrlHi, ctrlLo } = stepper.next(f.s, red, t, last);
     stats.transitions++;
     const progressed = r !== 'blocked';
 
@@ -497,18 +493,20 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
         loopProgress.push(progressed);
         const livelocked: number[] = [];
         for (const th of new Set(loop)) if (loop.every((x, j) => x !== th || !loopProgress[j])) livelocked.push(th);
-        opts.onCycle({ prefix: stack.slice(0, si + 1).map((x) => x.id), loop, loopProgress, livelocked, machine: c, id });
+        opts.onCycle({ prefix: stack.slice(0, si + 1).map((x) => x.id), loop, loopProgress, livelocked, machine: stepper.machine(stepper.state()), id });
       }
       continue;
     }
 
     let todo: number[] | null = null;
+    let c: State;
     if (fresh) {
-      const en = enabledThreads(c);
+      c = stepper.state();
+      const en = stepper.enabled(c);
       if (en.length === 0) {
         graph.flags[id] |= FLAG_TERMINAL;
         stats.terminal++;
-        opts.onTerminal?.(c, id, depth, fullHi, fullLo);
+        opts.onTerminal?.(stepper.machine(c), id, depth, fullHi, fullLo);
         continue;
       }
       if (depth >= maxDepth) {
@@ -526,19 +524,21 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
         graph.depth[id] = depth;
         graph.sleep[id] = reduction.stored(childRed);
         graph.flags[id]! &= ~FLAG_CUT;
-        todo = enabledThreads(c);
+        c = stepper.state();
+        todo = stepper.enabled(c);
       } else if ((graph.flags[id]! & FLAG_EXPANDED) !== 0) {
         cell.id = id;
         const missing = reduction.revisit(cell, childRed);
         if (missing === 0) continue;
-        todo = enabledThreads(c).filter((x) => (missing >>> x) & 1);
+        c = stepper.state();
+        todo = stepper.enabled(c).filter((x) => (missing >>> x) & 1);
         if (todo.length === 0) continue;
         stats.reexpanded++;
       } else continue;
     }
     graph.flags[id] |= FLAG_EXPANDED;
     stats.explored++;
-    stack.push({ m: c, id, depth, todo, cursor: 0, red: childRed, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
+    stack.push({ s: c, id, depth, todo, cursor: 0, red: childRed, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
     pushCtrl(ctrlHi, ctrlLo, stack.length - 1);
   }
   stats.elapsedMs = performance.now() - t0;

@@ -10,11 +10,22 @@ import type { Machine } from '../sched/machine.js';
 import type { StateHasher } from './hash.js';
 import type { ReductionFrame } from './reduction.js';
 import type { SearchTiming } from './search.js';
-import { StepCache, StepRecorder, applyEffect, ReuseError, type Effect, type ReuseStats } from '../state/reuse.js';
+import { StepCache, StepRecorder, applyEffect, lanesAfter, ReuseError, type Effect, type ReuseStats } from '../state/reuse.js';
+import type { Lanes, Store } from '../state/store.js';
+import { isUffdQueueCell } from '../kernel/fs/userfaultfd.js';
+import { queueStepReads, queueStepWrites, type QueueFootprint } from './footprint.js';
 
 export type ReuseMode = 'off' | 'on' | 'verify';
 export type StepResult = 'done' | 'blocked' | 'ended';
 const RESULTS: readonly StepResult[] = ['done', 'blocked', 'ended'];
+
+/** the threads that can take a step */
+export function enabledThreads(m: Machine): number[] {
+  const out: number[] = [];
+  const ts = m.threads;
+  for (let i = 0; i < ts.length; i++) if (m.runnable(ts[i]!)) out.push(i);
+  return out;
+}
 
 /** one step of thread ti in m (mutates m); 'blocked' when the thread made no progress */
 export function stepOnce(m: Machine, ti: number): StepResult {
@@ -23,9 +34,26 @@ export function stepOnce(m: Machine, ti: number): StepResult {
   return r;
 }
 
+/**
+ * A state of the search: its cells, and a machine over them once one is needed. A state made by
+ * replaying recorded steps is cells only; the machine (the kernel's and the scenario's views) is made
+ * when a step from it must run fresh, or a terminal state or cycle is reported (Stepper.machine()).
+ */
+export interface State {
+  st: Store;
+  m: Machine | null;
+}
+
+/** the state of a machine */
+export const stateOf = (m: Machine): State => ({ st: m.k.st, m });
+
 /** what Stepper.next() gives: the successor and its fingerprint */
 export interface Successor {
-  c: Machine;
+  /**
+   * the successor, or null when it was not made: a replayed step is fingerprinted from its parent and
+   * its effect, and the state is made only if the search needs it (Stepper.state())
+   */
+  c: State | null;
   r: StepResult;
   red: ReductionFrame;
   fullHi: number;
@@ -34,13 +62,23 @@ export interface Successor {
   ctrlLo: number;
 }
 
+/** the step-cache kinds of "thread t can run" are ENABLED_KIND + t (steps are kinds 0..threads - 1) */
+const ENABLED_KIND = 64;
+
 export class Stepper {
   private readonly cache: StepCache | null;
   private readonly rec: StepRecorder | null;
-  readonly out: Successor = { c: null as unknown as Machine, r: 'done', red: null as unknown as ReductionFrame, fullHi: 0, fullLo: 0, ctrlHi: 0, ctrlLo: 0 };
+  readonly out: Successor = { c: null, r: 'done', red: null as unknown as ReductionFrame, fullHi: 0, fullLo: 0, ctrlHi: 0, ctrlLo: 0 };
   private clock = 0;
+  /** a successor not made yet: its parent, the effect to replay on it, and whether in place */
+  private pendParent: State | null = null;
+  private pendEffect: Effect | null = null;
+  private pendInPlace = false;
+  /** the lanes of the successor not made yet */
+  private readonly lanes: Lanes = { f1: 0, f2: 0, c1: 0 };
 
-  constructor(private readonly h: StateHasher, readonly reuse: ReuseMode, private readonly timing?: SearchTiming, maxNodes?: number) {
+  /** template: a machine of the search (the root), after which the machines of states are made */
+  constructor(private readonly template: Machine, private readonly h: StateHasher, readonly reuse: ReuseMode, private readonly timing?: SearchTiming, maxNodes?: number) {
     this.cache = reuse === 'off' ? null : new StepCache(maxNodes);
     this.rec = reuse === 'off' ? null : new StepRecorder();
   }
@@ -55,73 +93,165 @@ export class Stepper {
     this.clock = now;
   }
 
+  /** the machine of state s (made over its cells if it has none) */
+  machine(s: State): Machine {
+    return s.m ??= this.template.over(s.st);
+  }
+
   /**
-   * The successor of m by thread t under frame red; `last`: no other step follows from m, which may
-   * then be stepped in place unless the reduction needs it intact.
+   * The threads that can take a step in s. With reuse, whether each thread can run is looked up by the
+   * cells that decide it (its status, position, what it waits on), like a step: a state made by replay
+   * needs no machine for it.
    */
-  next(m: Machine, red: ReductionFrame, t: number, last: boolean): Successor {
+  enabled(s: State): number[] {
+    const cache = this.cache;
+    if (cache === null) return enabledThreads(this.machine(s));
+    const out: number[] = [];
+    const n = this.template.threads.length;
+    for (let t = 0; t < n; t++) {
+      const hit = this.reuse === 'on' ? cache.lookup(s.st, ENABLED_KIND + t, false) : null;
+      const can = hit !== null ? hit.result === 1 : this.runnable(s, t);
+      if (can) out.push(t);
+    }
+    return out;
+  }
+
+  /** whether thread t can run in s, found on its machine and recorded */
+  private runnable(s: State, t: number): boolean {
+    const m = this.machine(s), rec = this.rec!, cache = this.cache!;
+    rec.filter = null;
+    rec.begin(m.k.st);
+    let can: boolean;
+    try {
+      can = m.runnable(m.threads[t]!);
+    } finally {
+      if (m.k.st.rec === rec) m.k.st.rec = null;
+    }
+    const eff = rec.end(can ? 1 : 0);
+    if (eff.w.length !== 0 || eff.d.length !== 0) throw new ReuseError(`whether thread ${t} can run: looking changed the state`);
+    const seen = cache.lookup(s.st, ENABLED_KIND + t, false);
+    if (seen === null) cache.insert(ENABLED_KIND + t, rec, eff);
+    else if (seen.result !== eff.result) throw new ReuseError(`--verify-reuse: whether thread ${t} can run: recorded ${seen.result === 1}, found ${can}`);
+    return can;
+  }
+
+  /** the successor of the last next(), made now if it was not */
+  state(): State {
+    const o = this.out;
+    if (o.c !== null) return o.c;
+    const p = this.pendParent!, e = this.pendEffect!;
+    const st = this.pendInPlace ? p.st : p.st.clone();
+    if (this.pendInPlace) p.m = null; // its views no longer match the cells
+    applyEffect(st, e, this.lanes);
+    o.c = { st, m: null };
+    this.pendParent = this.pendEffect = null;
+    return o.c;
+  }
+
+  /**
+   * The successor of s by thread t under frame red; `last`: no other step follows from s, which may
+   * then be stepped in place unless the reduction needs it intact. A step replayed from the cache is
+   * not made (out.c is null) until state() is asked for; s must not change before then.
+   */
+  next(s: State, red: ReductionFrame, t: number, last: boolean): Successor {
     const o = this.out, timing = this.timing;
     if (timing) this.clock = performance.now();
+    this.pendParent = this.pendEffect = null;
+    let c: Machine;
     if (this.cache === null) {
+      const m = this.machine(s);
       const keep = red.before(m, t, last, false);
       if (timing) this.lap('footprint');
-      const c = last && !keep ? m : m.clone();
+      c = last && !keep ? m : m.clone();
       if (timing) this.lap('clone');
       o.r = stepOnce(c, t);
       if (timing) this.lap('step');
       o.red = red.after(m, c, t, null);
       if (timing) this.lap('footprint');
-      o.c = c;
     } else {
-      const keep = red.before(m, t, last, true);
-      const inPlace = last && !keep;
-      const st = m.k.st;
-      const hit = this.cache.lookup(st, t);
-      let eff: Effect;
-      let c: Machine;
+      const keep = red.before(s.m as Machine, t, last, true);
+      const hit = this.cache.lookup(s.st, t);
       if (hit !== null && this.reuse === 'on') {
-        c = inPlace ? m : m.clone();
-        if (timing) this.lap('clone');
-        applyEffect(c.k.st, hit);
-        c.resync();
-        eff = hit;
         if (timing) this.lap('step');
-      } else {
-        c = inPlace && hit === null ? m : m.clone();
-        if (timing) this.lap('clone');
-        const rec = this.rec!;
-        rec.begin(c.k.st);
-        let r: StepResult;
-        try {
-          // whether the thread may run is part of what the step read
-          if (!c.runnable(c.threads[t]!)) throw new ReuseError(`thread ${t} stepped while not runnable`);
-          r = stepOnce(c, t);
-        } finally {
-          if (c.k.st.rec === rec) c.k.st.rec = null;
-        }
-        eff = rec.end(RESULTS.indexOf(r));
-        if (hit === null) this.cache.insert(t, rec, eff);
-        else this.verify(m, c, t, hit);
-        if (timing) this.lap('step');
+        o.r = RESULTS[hit.result]!;
+        o.red = red.after(s.m as Machine, null, t, hit);
+        if (timing) this.lap('footprint');
+        o.c = null;
+        this.pendParent = s;
+        this.pendEffect = hit;
+        this.pendInPlace = last && !keep;
+        this.fingerprint(lanesAfter(s.st, hit, this.lanes));
+        if (timing) this.lap('fingerprint');
+        return o;
       }
-      o.r = RESULTS[eff.result]!;
+      const m = this.machine(s);
+      // the queue part of the footprint needs the state before the step: no stepping in place
+      const q = queueStepReads(m, t);
+      c = m.clone();
+      if (timing) this.lap('clone');
+      const rec = this.rec!;
+      rec.filter = q.global ? null : this.queueCells(c.k.st);
+      rec.begin(c.k.st);
+      let r: StepResult;
+      try {
+        // whether the thread may run is part of what the step read
+        if (!c.runnable(c.threads[t]!)) throw new ReuseError(`thread ${t} stepped while not runnable`);
+        r = stepOnce(c, t);
+      } finally {
+        if (c.k.st.rec === rec) c.k.st.rec = null;
+      }
+      const eff = rec.end(RESULTS.indexOf(r));
+      queueStepWrites(m, c, q);
+      q.cells = eff.filtered;
+      eff.sem = q;
+      if (hit === null) this.cache.insert(t, rec, eff);
+      else this.verify(m, c, t, hit, eff);
+      if (timing) this.lap('step');
+      o.r = r;
       o.red = red.after(m, c, t, eff);
       if (timing) this.lap('footprint');
-      o.c = c;
     }
+    o.c = { st: c.k.st, m: c };
     const h = this.h;
     h.reset();
-    o.c.fingerprint(h);
-    o.fullHi = h.fullHi();
-    o.fullLo = h.fullLo();
-    o.ctrlHi = h.controlHi();
-    o.ctrlLo = h.controlLo();
+    c.fingerprint(h);
+    this.read();
     if (timing) this.lap('fingerprint');
     return o;
   }
 
-  /** --verify-reuse: the replay of `hit` on m must give the state c that running the step gave */
-  private verify(m: Machine, c: Machine, t: number, hit: Effect): void {
+  private fingerprint(l: Lanes): void {
+    const h = this.h;
+    h.reset();
+    h.pair(l.f1, l.f2);
+    h.counter(l.c1);
+    this.read();
+  }
+  private read(): void {
+    const h = this.h, o = this.out;
+    o.fullHi = h.fullHi();
+    o.fullLo = h.fullLo();
+    o.ctrlHi = h.controlHi();
+    o.ctrlLo = h.controlLo();
+  }
+
+  private uffdSeg = -2;
+  /** the recorder's filter: the uffd queues' cells (their footprint is QueueFootprint's) */
+  private queueCells(st: Store): (seg: number, cell: number) => boolean {
+    if (this.uffdSeg === -2) this.uffdSeg = st.specs.findIndex((x) => x.name === 'uffd');
+    const u = this.uffdSeg;
+    return (seg, cell) => seg === u && isUffdQueueCell(cell);
+  }
+
+  /** --verify-reuse: the replay of `hit` on m must give the state c (and the footprint) that running the step gave (eff) */
+  private verify(m: Machine, c: Machine, t: number, hit: Effect, eff: Effect): void {
+    const fpKey = (e: Effect) => {
+      const q = e.sem as QueueFootprint;
+      return `${[...e.reads]} / ${[...e.writes]} / ${[...e.adds]} / ${q.global} ${q.cells} ${q.fp.global} ${q.fp.r} / ${q.fp.w}`;
+    };
+    if (fpKey(hit) !== fpKey(eff)) {
+      throw new ReuseError(`--verify-reuse: the step of thread ${c.threads[t]!.name} has another footprint than the recorded one: ran ${fpKey(eff)}; recorded ${fpKey(hit)}`);
+    }
     const re = m.clone();
     applyEffect(re.k.st, hit);
     re.resync();
@@ -132,6 +262,8 @@ export class Stepper {
       a.segs[s]!.changed(b.segs[s]!, cells);
       for (const i of cells.slice(0, 8 - diffs.length)) diffs.push(`${a.specs[s]!.name}[${i}]: replayed ${a.segs[s]!.peek(i)}, ran ${b.segs[s]!.peek(i)}`);
     }
+    const l = lanesAfter(m.k.st, hit, { f1: 0, f2: 0, c1: 0 });
+    if (l.f1 !== b.f1 || l.f2 !== b.f2 || l.c1 !== b.c1) diffs.push(`the lanes found from the parent and the effect (${l.f1}, ${l.f2}, ${l.c1}) are not the run state's (${b.f1}, ${b.f2}, ${b.c1})`);
     if (diffs.length === 0) {
       const h = this.h;
       h.reset();

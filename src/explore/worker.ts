@@ -15,7 +15,7 @@ import { PATCH_LIST } from '../profiles/patches.js';
 import type { Machine } from '../sched/machine.js';
 import { StateHasher } from './hash.js';
 import { StackIndex, enabledThreads } from './search.js';
-import { Stepper, stepOnce, type ReuseMode } from './step.js';
+import { Stepper, stepOnce, stateOf, type ReuseMode, type State } from './step.js';
 import { checkRoot } from './check.js';
 import { OutcomeRecorder } from './outcomes.js';
 import { REDUCTIONS, type MaskCell, type ReductionFrame, type ReductionName } from './reduction.js';
@@ -76,7 +76,7 @@ export function specToData(s: KernelSpec): SpecData {
 }
 
 interface Frame {
-  m: Machine;
+  s: State;
   id: number;
   depth: number;
   todo: number[];
@@ -107,7 +107,7 @@ function run(init: WorkerInit): void {
   const reduction = REDUCTIONS[init.reduction];
   const rec = new OutcomeRecorder(sc, spec);
   const h = new StateHasher();
-  const stepper = new Stepper(h, init.reuse ?? 'off');
+  const stepper = new Stepper(root.clone(), h, init.reuse ?? 'off');
   const stats: WorkerStats = { distinct: 0, explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, maxDepth: 0, donated: 0 };
   // explored edges (from id, to id), in chunks: no copy when they grow, and handed over without one
   const EDGE_CHUNK = 1 << 20;
@@ -173,7 +173,7 @@ function run(init: WorkerInit): void {
       onStack.push(h.controlHi(), h.controlLo(), i + 1);
     }
     const base = item.path.length;
-    const stack: Frame[] = [{ m, id: item.id, depth: base, todo: item.steps, cursor: 0, red: reduction.root(), via: item.path[base - 1] ?? -1 }];
+    const stack: Frame[] = [{ s: stateOf(m), id: item.id, depth: base, todo: item.steps, cursor: 0, red: reduction.root(), via: item.path[base - 1] ?? -1 }];
     stats.explored++;
     let tick = 0;
     while (stack.length) {
@@ -201,7 +201,8 @@ function run(init: WorkerInit): void {
         continue;
       }
       const last = f.cursor >= f.todo.length;
-      const { c, red: childRed, fullHi, fullLo, ctrlHi, ctrlLo } = stepper.next(f.m, red, t, last);
+      // (c: null when the step was replayed and the state not made; stepper.state() makes it)
+      const { red: childRed, fullHi, fullLo, ctrlHi, ctrlLo } = stepper.next(f.s, red, t, last);
       stats.transitions++;
       const id = table.insert(fullHi, fullLo, reduction.stored(childRed));
       const fresh = table.fresh;
@@ -213,14 +214,16 @@ function run(init: WorkerInit): void {
       }
       const depth = f.depth + 1;
       let todo: number[];
+      let c: State;
       if (fresh) {
+        c = stepper.state();
         stats.distinct++;
         if (ctl[CTL.nextId]! >= init.maxStates) stop(STOP_MAX_STATES);
         if (depth > stats.maxDepth) stats.maxDepth = depth;
-        const en = enabledThreads(c);
+        const en = stepper.enabled(c);
         if (en.length === 0) {
           stats.terminal++;
-          rec.terminal(c, id, depth, fullHi, fullLo);
+          rec.terminal(stepper.machine(c), id, depth, fullHi, fullLo);
           continue;
         }
         todo = en;
@@ -229,12 +232,13 @@ function run(init: WorkerInit): void {
         cell.slot = slot;
         const missing = reduction.revisit(cell, childRed);
         if (missing === 0) continue;
-        todo = enabledThreads(c).filter((x) => (missing >>> x) & 1);
+        c = stepper.state();
+        todo = stepper.enabled(c).filter((x) => (missing >>> x) & 1);
         if (todo.length === 0) continue;
         stats.reexpanded++;
       }
       stats.explored++;
-      stack.push({ m: c, id, depth, todo, cursor: 0, red: childRed, via: t });
+      stack.push({ s: c, id, depth, todo, cursor: 0, red: childRed, via: t });
       onStack.push(ctrlHi, ctrlLo, base + stack.length - 1);
     }
   };

@@ -158,6 +158,11 @@ export class Kernel {
     return new Kernel(this.spec, { o: this, st: this.st.clone() });
   }
 
+  /** a kernel like clone()'s copy, over `st`: a copy of this kernel's store that no other kernel uses */
+  over(st: Store): Kernel {
+    return new Kernel(this.spec, { o: this, st });
+  }
+
   /**
    * Drop every view, so that they are made again from the cells: after cells were written other than
    * through the kernel's code (a step's recorded writes replayed on another state)

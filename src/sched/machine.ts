@@ -11,6 +11,7 @@ import { execOp, resumeOp, formatOut, notModelledAt, type OpOut } from './exec.j
 import { NotModelledError } from '../kernel/include/errno.js';
 import { takeSnapshot, takeMemoryImage } from '../scenario/observe.js';
 import type { StateHasher } from '../state/hasher.js';
+import type { Store } from '../state/store.js';
 import type { CopyCheck } from '../scenario/values.js';
 import { ScheduleText, ScheduleSyntaxError, formatSchedule, parseSchedule as parseScheduleText } from './schedule.js';
 import { Copies, Layout, Procs, Results, Snapshots, ThreadState, Vars, type LastResult, type MachineSegs, type Recycling } from './cells.js';
@@ -500,6 +501,12 @@ export class Machine {
    * shared as persistent lists. The copy is not traced.
    */
   clone(): Machine {
+    this.prepareCopy();
+    return new Machine(this.sc, this.k.spec, {}, { o: this, k: this.k.clone() });
+  }
+
+  /** before a copy shares this machine's cells and history */
+  private prepareCopy(): void {
     if (this.sched !== null) throw new MachineError('clone: a machine without history (history: false) is not cloned');
     this.ensureRecordCells();
     // the copy shares the cells, and the ids in them: none is given back from now on
@@ -513,7 +520,16 @@ export class Machine {
       this.takenList = arrayToList(this.takenArr);
       this.takenArr = null;
     }
-    return new Machine(this.sc, this.k.spec, {}, { o: this, k: this.k.clone() });
+  }
+
+  /**
+   * A machine like clone()'s copy of this one, over `st`: a copy of this machine's cells (possibly
+   * changed since) that no other machine uses. The explorer keeps states it made by replaying recorded
+   * steps as cells only, and makes a machine over them when it needs one.
+   */
+  over(st: Store): Machine {
+    this.prepareCopy();
+    return new Machine(this.sc, this.k.spec, {}, { o: this, k: this.k.over(st) });
   }
 
   /**

@@ -18,7 +18,7 @@
 //   once (ReuseError).
 // - The cache is bounded (maxNodes): past it, it is emptied and starts again, so that a search whose
 //   steps rarely repeat pays its memory per state, not per step.
-import type { Recorder, Store } from './store.js';
+import type { Lanes, Recorder, Store } from './store.js';
 
 /** the key of a cell in footprints: segment * 2^32 + index */
 export const CELL_KEY = 4294967296;
@@ -37,6 +37,35 @@ export interface Effect {
   readonly writes: Float64Array;
   /** statistics added to, sorted (adds commute with adds, not with reads) */
   readonly adds: Float64Array;
+  /**
+   * some cells were left out of reads, writes and adds (StepRecorder.filter): the caller describes what
+   * the step did to them in `sem`
+   */
+  readonly filtered: boolean;
+  /** the caller's description of the cells left out (set once, after the step is recorded) */
+  sem: unknown;
+  /** the lanes' move by the stores over cells in the key (the same wherever the effect is replayed) */
+  readonly k1: number;
+  readonly k2: number;
+  readonly kc: number;
+  /** the stores over cells not in the key: (segment, cell, value) triples */
+  readonly blind: Int32Array;
+  /** a bit per hash of every key in reads, writes and adds (BLOOM_WORDS words): most pairs of steps are told independent by it alone */
+  readonly bloom: Int32Array;
+}
+
+const BLOOM_WORDS = 32;
+const bloomBit = (k: number): number => {
+  const seg = Math.floor(k / CELL_KEY), cell = k - seg * CELL_KEY;
+  return (Math.imul(cell, 0x9e3779b1) ^ Math.imul(seg + 1, 0x85ebca6b)) >>> 22;
+};
+function bloomOf(...sets: Float64Array[]): Int32Array {
+  const b = new Int32Array(BLOOM_WORDS);
+  for (const s of sets) for (let i = 0; i < s.length; i++) {
+    const x = bloomBit(s[i]!);
+    b[x >>> 5] |= 1 << (x & 31);
+  }
+  return b;
 }
 
 export class ReuseError extends Error {}
@@ -62,27 +91,122 @@ function runOf(rec: StepRecorder, from: number): Node {
   return new Node(segs, cells, vals);
 }
 
+/**
+ * The cells one step touched, by (segment, cell): open addressing over typed arrays (a Map keyed by
+ * numbers past 2^31 boxes every key), emptied in O(1) by a generation count.
+ */
+class CellTable {
+  private cap = 0;
+  private gen!: Int32Array;
+  seg!: Int32Array;
+  cell!: Int32Array;
+  /** 1: read before written (a key read), 2: written first */
+  seen!: Uint8Array;
+  /** the value a key read saw (seen 1) */
+  rv!: Int32Array;
+  /** the value last stored (wOn), the sum added (dOn) */
+  wv!: Int32Array;
+  wOn!: Uint8Array;
+  dv!: Int32Array;
+  dOn!: Uint8Array;
+  /** slots in the order of their first store, of their first add */
+  wOrder: number[] = [];
+  dOrder: number[] = [];
+  private g = 1;
+  private used = 0;
+
+  constructor() {
+    this.alloc(1024);
+  }
+  private alloc(cap: number): void {
+    this.cap = cap;
+    this.gen = new Int32Array(cap);
+    this.seg = new Int32Array(cap);
+    this.cell = new Int32Array(cap);
+    this.seen = new Uint8Array(cap);
+    this.rv = new Int32Array(cap);
+    this.wv = new Int32Array(cap);
+    this.wOn = new Uint8Array(cap);
+    this.dv = new Int32Array(cap);
+    this.dOn = new Uint8Array(cap);
+  }
+  clear(): void {
+    if (++this.g === 0x7fffffff) {
+      this.gen.fill(0);
+      this.g = 1;
+    }
+    this.used = 0;
+    this.wOrder.length = 0;
+    this.dOrder.length = 0;
+  }
+  /** the slot of (seg, i), or -1 */
+  find(seg: number, i: number): number {
+    const mask = this.cap - 1, g = this.g;
+    for (let h = (Math.imul(i, 0x9e3779b1) ^ Math.imul(seg + 1, 0x85ebca6b)) & mask; ; h = (h + 1) & mask) {
+      if (this.gen[h] !== g) return -1;
+      if (this.cell[h] === i && this.seg[h] === seg) return h;
+    }
+  }
+  /** the slot of (seg, i), made (seen = how) if missing */
+  slot(seg: number, i: number, how: number): number {
+    const mask = this.cap - 1, g = this.g;
+    let h = (Math.imul(i, 0x9e3779b1) ^ Math.imul(seg + 1, 0x85ebca6b)) & mask;
+    for (; ; h = (h + 1) & mask) {
+      if (this.gen[h] !== g) break;
+      if (this.cell[h] === i && this.seg[h] === seg) return h;
+    }
+    if (2 * (this.used + 1) > this.cap) {
+      this.grow();
+      return this.slot(seg, i, how);
+    }
+    this.used++;
+    this.gen[h] = g;
+    this.seg[h] = seg;
+    this.cell[h] = i;
+    this.seen[h] = how;
+    this.wOn[h] = 0;
+    this.dOn[h] = 0;
+    return h;
+  }
+  private grow(): void {
+    const o = { gen: this.gen, seg: this.seg, cell: this.cell, seen: this.seen, rv: this.rv, wv: this.wv, wOn: this.wOn, dv: this.dv, dOn: this.dOn, cap: this.cap, g: this.g };
+    const map = new Map<number, number>();
+    this.alloc(o.cap * 2);
+    this.used = 0;
+    for (let x = 0; x < o.cap; x++) {
+      if (o.gen[x] !== o.g) continue;
+      const y = this.slot(o.seg[x]!, o.cell[x]!, o.seen[x]!);
+      this.rv[y] = o.rv[x]!;
+      this.wv[y] = o.wv[x]!;
+      this.wOn[y] = o.wOn[x]!;
+      this.dv[y] = o.dv[x]!;
+      this.dOn[y] = o.dOn[x]!;
+      map.set(x, y);
+    }
+    this.wOrder = this.wOrder.map((x) => map.get(x)!);
+    this.dOrder = this.dOrder.map((x) => map.get(x)!);
+  }
+}
+
 /** Listens to a store while one step runs fresh (Store.rec) */
 export class StepRecorder implements Recorder {
-  /** cells seen this step: key -> 1 (read first) | 2 (written first) */
-  private seen = new Map<number, number>();
+  private readonly cells = new CellTable();
   /** the key reads, in order */
   readonly pSeg: number[] = [];
   readonly pCell: number[] = [];
   readonly pVal: number[] = [];
-  /** final value of each written cell, by key (insertion order) */
-  private wv = new Map<number, number>();
-  /** statistics' deltas by key */
-  private dv = new Map<number, number>();
   private st: Store | null = null;
+  /**
+   * cells left out of the effect's footprint (reads, writes, adds; not of its key or its writes) when
+   * end() is called with this set: the caller describes what the step did to them by other means
+   */
+  filter: ((seg: number, cell: number) => boolean) | null = null;
 
   /** start recording one step on st */
   begin(st: Store): void {
     this.st = st;
-    this.seen.clear();
+    this.cells.clear();
     this.pSeg.length = this.pCell.length = this.pVal.length = 0;
-    this.wv.clear();
-    this.dv.clear();
     st.rec = this;
   }
 
@@ -91,60 +215,91 @@ export class StepRecorder implements Recorder {
     const st = this.st!;
     st.rec = null;
     this.st = null;
-    const w = new Int32Array(this.wv.size * 3);
-    const writes = new Float64Array(this.wv.size);
-    let j = 0, n = 0;
-    for (const [k, v] of this.wv) {
-      const seg = Math.floor(k / CELL_KEY);
+    const filter = this.filter;
+    let filtered = false;
+    const kept = (seg: number, cell: number): boolean => {
+      if (filter === null || !filter(seg, cell)) return true;
+      filtered = true;
+      return false;
+    };
+    const T = this.cells;
+    const key = (x: number) => T.seg[x]! * CELL_KEY + (T.cell[x]! >>> 0);
+    const wo = T.wOrder;
+    const w = new Int32Array(wo.length * 3);
+    const writes: number[] = [];
+    // the lanes' move by the stores over key reads (their old values are the key's), and the stores
+    // made without reading first (their old values vary: lanesAfter looks)
+    const kd: Lanes = { f1: 0, f2: 0, c1: 0 };
+    const blind: number[] = [];
+    let j = 0;
+    for (const x of wo) {
+      const seg = T.seg[x]!, cell = T.cell[x]!, v = T.wv[x]!;
       w[j++] = seg;
-      w[j++] = k - seg * CELL_KEY;
+      w[j++] = cell;
       w[j++] = v;
-      writes[n++] = k;
+      if (kept(seg, cell)) writes.push(key(x));
+      if (T.seen[x] !== 1) blind.push(seg, cell, v);
+      else if (T.rv[x] !== v) st.segs[seg]!.moveLanes(kd, cell, T.rv[x]!, v);
     }
-    const d = new Int32Array(this.dv.size * 3);
-    const adds = new Float64Array(this.dv.size);
-    j = 0;
-    n = 0;
-    for (const [k, v] of this.dv) {
-      const seg = Math.floor(k / CELL_KEY);
-      adds[n++] = k;
-      if (v === 0) continue;
-      d[j++] = seg;
-      d[j++] = k - seg * CELL_KEY;
-      d[j++] = v;
+    const d: number[] = [];
+    const adds: number[] = [];
+    for (const x of T.dOrder) {
+      if (T.dOn[x] === 0) continue; // stored over afterwards: part of the writes
+      const seg = T.seg[x]!, cell = T.cell[x]!;
+      if (kept(seg, cell)) adds.push(key(x));
+      if (T.dv[x] === 0) continue;
+      d.push(seg, cell, T.dv[x]!);
     }
-    const reads = new Float64Array(this.pSeg.length);
-    for (let i = 0; i < reads.length; i++) reads[i] = this.pSeg[i]! * CELL_KEY + this.pCell[i]!;
-    reads.sort();
-    writes.sort();
-    adds.sort();
-    return { w, d: j === d.length ? d : d.slice(0, j), result, reads, writes, adds };
+    const reads: number[] = [];
+    for (let i = 0; i < this.pSeg.length; i++) if (kept(this.pSeg[i]!, this.pCell[i]!)) reads.push(this.pSeg[i]! * CELL_KEY + (this.pCell[i]! >>> 0));
+    const sorted = (a: number[]) => Float64Array.from(a).sort();
+    const r = sorted(reads), wr = sorted(writes), ad = sorted(adds);
+    return {
+      w, d: Int32Array.from(d), result, reads: r, writes: wr, adds: ad, filtered, sem: undefined, bloom: bloomOf(r, wr, ad),
+      k1: kd.f1, k2: kd.f2, kc: kd.c1, blind: Int32Array.from(blind),
+    };
   }
 
   read(seg: number, i: number): void {
-    const k = seg * CELL_KEY + (i >>> 0);
-    if (this.seen.has(k)) return;
-    this.seen.set(k, 1);
+    const T = this.cells, x = T.find(seg, i);
+    let v = this.st!.segs[seg]!.peek(i);
+    if (x >= 0) {
+      // read after a store: not a key; read after adds only: a key, with the value before them
+      if (T.seen[x] !== 2 || T.wOn[x] === 1) return;
+      T.seen[x] = 1;
+      v = (v - T.dv[x]!) | 0;
+      T.rv[x] = v;
+    } else T.rv[T.slot(seg, i, 1)] = v;
     this.pSeg.push(seg);
     this.pCell.push(i);
-    this.pVal.push(this.st!.segs[seg]!.peek(i));
+    this.pVal.push(v);
   }
 
   write(seg: number, i: number, old: number, now: number): void {
     void old;
-    const k = seg * CELL_KEY + (i >>> 0);
-    if (!this.seen.has(k)) this.seen.set(k, 2);
+    const T = this.cells, x = T.slot(seg, i, 2);
     // a value stored over what was added before it: the value is what the replay stores
-    this.dv.delete(k);
-    this.wv.set(k, now);
+    T.dOn[x] = 0;
+    if (T.wOn[x] === 0) {
+      T.wOn[x] = 1;
+      T.wOrder.push(x);
+    }
+    T.wv[x] = now;
   }
 
   add(seg: number, i: number, delta: number): void {
-    const k = seg * CELL_KEY + (i >>> 0);
-    const w = this.wv.get(k);
+    const T = this.cells, x = T.slot(seg, i, 2);
     // added to a value this step stored: the sum is stored
-    if (w !== undefined) this.wv.set(k, (w + delta) | 0);
-    else this.dv.set(k, ((this.dv.get(k) ?? 0) + delta) | 0);
+    if (T.wOn[x] === 1) {
+      T.wv[x] = (T.wv[x]! + delta) | 0;
+      return;
+    }
+    if (T.dOn[x] === 0) {
+      T.dOn[x] = 1;
+      T.dv[x] = 0;
+      T.dOrder.push(x);
+    }
+    T.dv[x] = (T.dv[x]! + delta) | 0;
   }
 }
 
@@ -164,8 +319,8 @@ export class StepCache {
 
   constructor(readonly maxNodes = 1 << 20) {}
 
-  /** the effect of step `kind` on st, if a step of that kind has run on a state equal in what it read */
-  lookup(st: Store, kind: number): Effect | null {
+  /** the effect of step `kind` on st, if a step of that kind has run on a state equal in what it read (count: in stats' hits and misses) */
+  lookup(st: Store, kind: number, count = true): Effect | null {
     let n = this.roots[kind];
     const segs = st.segs;
     walk: while (n instanceof Node) {
@@ -179,10 +334,10 @@ export class StepCache {
       n = n.kids.get(segs[ss[last]!]!.peek(cs[last]!));
     }
     if (n === undefined) {
-      this.stats.misses++;
+      if (count) this.stats.misses++;
       return null;
     }
-    this.stats.hits++;
+    if (count) this.stats.hits++;
     return n;
   }
 
@@ -270,9 +425,47 @@ export class StepCache {
   }
 }
 
-/** write an effect into st (a copy of a state equal, in the effect's reads, to the one it was recorded on) */
-export function applyEffect(st: Store, e: Effect): void {
+/**
+ * The lanes a state st (equal, in the effect's key, to the one it was recorded on) would have after
+ * the effect: its successor is fingerprinted without being made.
+ */
+export function lanesAfter(st: Store, e: Effect, out: Lanes): Lanes {
+  if (!st.hashing) st.startHashing();
+  out.f1 = (st.f1 + e.k1) | 0;
+  out.f2 = (st.f2 + e.k2) | 0;
+  out.c1 = (st.c1 + e.kc) | 0;
+  const segs = st.segs, b = e.blind, d = e.d;
+  for (let j = 0; j < b.length; j += 3) {
+    const s = segs[b[j]!]!, i = b[j + 1]!, v = b[j + 2]!, old = s.peek(i);
+    if (old !== v) s.moveLanes(out, i, old, v);
+  }
+  for (let j = 0; j < d.length; j += 3) {
+    const s = segs[d[j]!]!, i = d[j + 1]!, old = s.peek(i), v = (old + d[j + 2]!) | 0;
+    if (old !== v) s.moveLanes(out, i, old, v);
+  }
+  return out;
+}
+
+/**
+ * Write an effect into st (a copy of a state equal, in the effect's reads, to the one it was recorded
+ * on). `lanes`: what lanesAfter gave for st, taken as the new lanes instead of following each store.
+ */
+export function applyEffect(st: Store, e: Effect, lanes?: Lanes): void {
   const segs = st.segs, w = e.w, d = e.d;
+  if (lanes !== undefined && st.rec === null && st.hashing) {
+    for (let j = 0; j < w.length; j += 3) {
+      const s = segs[w[j]!]!, i = w[j + 1]!;
+      s.leafW(i)[i & 63] = w[j + 2]!;
+    }
+    for (let j = 0; j < d.length; j += 3) {
+      const s = segs[d[j]!]!, i = d[j + 1]!;
+      s.leafW(i)[i & 63] = (s.peek(i) + d[j + 2]!) | 0;
+    }
+    st.f1 = lanes.f1;
+    st.f2 = lanes.f2;
+    st.c1 = lanes.c1;
+    return;
+  }
   for (let j = 0; j < w.length; j += 3) segs[w[j]!]!.set(w[j + 1]!, w[j + 2]!);
   for (let j = 0; j < d.length; j += 3) {
     const s = segs[d[j]!]!, i = d[j + 1]!;
@@ -285,17 +478,40 @@ export function applyEffect(st: Store, e: Effect): void {
  * wrote or added to, and neither adds to a cell the other read (two adds commute).
  */
 export function effectsIndependent(a: Effect, b: Effect): boolean {
-  return !meets(a.writes, b.reads) && !meets(a.writes, b.writes) && !meets(b.writes, a.reads) &&
-    !meets(a.writes, b.adds) && !meets(b.writes, a.adds) && !meets(a.adds, b.reads) && !meets(b.adds, a.reads);
+  // each of a few written or added keys of one step is looked for in the other's bloom bits first
+  return !writesMeet(a, b) && !writesMeet(b, a) && !addsMeet(a, b) && !addsMeet(b, a);
 }
 
-function meets(x: Float64Array, y: Float64Array): boolean {
-  let i = 0, j = 0;
-  while (i < x.length && j < y.length) {
-    const a = x[i]!, b = y[j]!;
-    if (a === b) return true;
-    if (a < b) i++;
-    else j++;
+/** does x write a cell y read, wrote or added to? */
+function writesMeet(x: Effect, y: Effect): boolean {
+  const ws = x.writes, bl = y.bloom;
+  for (let i = 0; i < ws.length; i++) {
+    const k = ws[i]!, bit = bloomBit(k);
+    if ((bl[bit >>> 5]! & (1 << (bit & 31))) === 0) continue;
+    if (has(y.reads, k) || has(y.writes, k) || has(y.adds, k)) return true;
+  }
+  return false;
+}
+
+/** does x add to a cell y read? */
+function addsMeet(x: Effect, y: Effect): boolean {
+  const as = x.adds, bl = y.bloom;
+  for (let i = 0; i < as.length; i++) {
+    const k = as[i]!, bit = bloomBit(k);
+    if ((bl[bit >>> 5]! & (1 << (bit & 31))) === 0) continue;
+    if (has(y.reads, k)) return true;
+  }
+  return false;
+}
+
+/** is k in the sorted array a? */
+function has(a: Float64Array, k: number): boolean {
+  let lo = 0, hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1, x = a[mid]!;
+    if (x === k) return true;
+    if (x < k) lo = mid + 1;
+    else hi = mid;
   }
   return false;
 }

@@ -81,7 +81,14 @@ export interface SegmentSpec {
   flat?: boolean;
 }
 
-export class Store {
+/** a state's fingerprint lanes: the control view's two, and the counter lane */
+export interface Lanes {
+  f1: number;
+  f2: number;
+  c1: number;
+}
+
+export class Store implements Lanes {
   /** lanes of the control view, and the counter lane */
   f1 = 0;
   f2 = 0;
@@ -273,11 +280,11 @@ export class Segment {
     // a write of the value a cell holds is still a write for the recorder (a step that stores 5 over 5
     // does not commute with one that stores 7, and its replay must store 5)
     if (st.rec !== null) st.rec.write(this.id, i, old, v);
-    if (old !== v && st.hashing) this.hash(i, old, v);
+    if (old !== v && st.hashing) this.moveLanes(st, i, old, v);
   }
-  private hash(i: number, old: number, v: number): void {
+  /** move the lanes `st` by cell i going from old to v (the store's own, or a preview's: Store.lanesAfter) */
+  moveLanes(st: Lanes, i: number, old: number, v: number): void {
     if (this.display) return;
-    const st = this.store;
     const hv = this.hashValue;
     if (hv !== null) {
       if (old !== 0) old = hv(old, i);
@@ -412,7 +419,7 @@ export class Segment {
     }
     if (leaf === undefined || leaf[OWNER] !== st.epoch) leaf = this.ownLeaf(i);
     leaf[j] = v;
-    if (st.hashing) this.hash(i, old, v);
+    if (st.hashing) this.moveLanes(st, i, old, v);
     if (st.rec !== null) st.rec.write(this.id, i, old, v);
   }
 

@@ -4,14 +4,20 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Store } from '../../src/state/store.js';
-import { StepCache, StepRecorder, applyEffect, effectsIndependent, ReuseError } from '../../src/state/reuse.js';
+import { StepCache, StepRecorder, applyEffect, lanesAfter, effectsIndependent, ReuseError } from '../../src/state/reuse.js';
 
 const SPECS = [{ name: 'a' }, { name: 'b' }, { name: 'stats', counter: true }];
 
-/** step k: read a pointer cell, follow it, maybe write; bump a statistic */
+/** step k: read a pointer cell, follow it, maybe write; bump a statistic (step 3: store without reading) */
 function step(st: Store, k: number): number {
   const a = st.segs[0]!, b = st.segs[1]!, c = st.segs[2]!;
   const p = a.get(k) & 15;
+  if (k === 3) {
+    // re-arm: stores without reading first (their old values vary from state to state)
+    b.set(p, 5);
+    a.set(16 + (p & 3), p + 7);
+    return 2;
+  }
   const v = b.get(p);
   c.add(k, 1);
   if (v > 2) {
@@ -57,6 +63,13 @@ describe('state/reuse', () => {
             expect(e.result).toBe(r);
             expect(snapshot(re)).toBe(snapshot(fresh));
             expect([re.f1, re.f2, re.c1]).toEqual([fresh.f1, fresh.f2, fresh.c1]);
+            // the successor's lanes from the parent and the effect alone, and the raw replay that takes them
+            const l = lanesAfter(st, e, { f1: 0, f2: 0, c1: 0 });
+            expect([l.f1, l.f2, l.c1]).toEqual([fresh.f1, fresh.f2, fresh.c1]);
+            const raw = st.clone();
+            applyEffect(raw, e, l);
+            expect(snapshot(raw)).toBe(snapshot(fresh));
+            expect(raw.recompute()).toEqual({ f1: fresh.f1, f2: fresh.f2, c1: fresh.c1 });
           }
           st = fresh;
         }

@@ -164,6 +164,17 @@ export class UwqQueue {
 const C_MM = 0, C_FLAGS = 1, C_FEATURES = 2, C_PENDING = 64, C_WAITING = 96;
 const CF_API = 1, CF_RELEASED = 2, CF_NONBLOCK = 4, CF_USER_MODE_ONLY = 8;
 
+/**
+ * Whether cell i of the uffd segment holds part of a context's pending or waiting queue (a layout fact:
+ * the explorer describes what a step does to a queue by the messages it holds, not by these cells).
+ */
+export function isUffdQueueCell(i: number): boolean {
+  const entries = UWQ_BASE + TASK_MAX * UWQ_CELLS;
+  if (i >= UWQ_BASE && i < entries) return false;
+  const off = i < UWQ_BASE ? i : i - entries;
+  return off % CTX_CELLS >= C_PENDING;
+}
+
 /** struct userfaultfd_ctx: a view of cells; its id is its index in the kernel's list (Kernel.uffds) */
 export class UserfaultfdCtx {
   /** fault_pending_wqh: messages not read yet */
