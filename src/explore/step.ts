@@ -10,7 +10,7 @@ import type { Machine } from '../sched/machine.js';
 import type { StateHasher } from './hash.js';
 import type { ReductionFrame } from './reduction.js';
 import type { SearchTiming } from './search.js';
-import { StepCache, StepRecorder, applyEffect, lanesAfter, ReuseError, type Effect, type ReuseStats } from '../state/reuse.js';
+import { StepCache, StepRecorder, applyEffect, lanesAfter, changesAny, ReuseError, type Effect, type ReuseStats } from '../state/reuse.js';
 import type { Lanes, Store } from '../state/store.js';
 import { isUffdQueueCell } from '../kernel/fs/userfaultfd.js';
 import { queueStepReads, queueStepWrites, type QueueFootprint } from './footprint.js';
@@ -42,6 +42,11 @@ export function stepOnce(m: Machine, ti: number): StepResult {
 export interface State {
   st: Store;
   m: Machine | null;
+  /** with reuse: the recorded "thread t can run" of each thread, once enabled() looked */
+  run?: (Effect | null)[];
+  /** with reuse: the parent's `run` and the step from it, whose stores tell which of them still hold */
+  prevRun?: (Effect | null)[];
+  via?: Effect;
 }
 
 /** the state of a machine */
@@ -108,16 +113,24 @@ export class Stepper {
     if (cache === null) return enabledThreads(this.machine(s));
     const out: number[] = [];
     const n = this.template.threads.length;
+    const run: (Effect | null)[] = (s.run = new Array<Effect | null>(n).fill(null));
+    const prev = s.prevRun, via = s.via;
     for (let t = 0; t < n; t++) {
-      const hit = this.reuse === 'on' ? cache.lookup(s.st, ENABLED_KIND + t, false) : null;
-      const can = hit !== null ? hit.result === 1 : this.runnable(s, t);
-      if (can) out.push(t);
+      let hit: Effect | null = null;
+      if (this.reuse === 'on') {
+        // unchanged since the parent unless the step stored into a cell that decided it
+        const p = prev?.[t];
+        hit = p != null && !changesAny(via!, p.reads) ? p : cache.lookup(s.st, ENABLED_KIND + t, false);
+      }
+      run[t] = hit ??= this.runnable(s, t);
+      if (hit.result === 1) out.push(t);
     }
+    s.prevRun = s.via = undefined;
     return out;
   }
 
-  /** whether thread t can run in s, found on its machine and recorded */
-  private runnable(s: State, t: number): boolean {
+  /** whether thread t can run in s (result 1), found on its machine and recorded */
+  private runnable(s: State, t: number): Effect {
     const m = this.machine(s), rec = this.rec!, cache = this.cache!;
     rec.filter = null;
     rec.begin(m.k.st);
@@ -132,7 +145,7 @@ export class Stepper {
     const seen = cache.lookup(s.st, ENABLED_KIND + t, false);
     if (seen === null) cache.insert(ENABLED_KIND + t, rec, eff);
     else if (seen.result !== eff.result) throw new ReuseError(`--verify-reuse: whether thread ${t} can run: recorded ${seen.result === 1}, found ${can}`);
-    return can;
+    return eff;
   }
 
   /** the successor of the last next(), made now if it was not */
@@ -140,10 +153,10 @@ export class Stepper {
     const o = this.out;
     if (o.c !== null) return o.c;
     const p = this.pendParent!, e = this.pendEffect!;
-    const st = this.pendInPlace ? p.st : p.st.clone();
+    const st = this.pendInPlace ? p.st : p.st.cloneCells();
     if (this.pendInPlace) p.m = null; // its views no longer match the cells
     applyEffect(st, e, this.lanes);
-    o.c = { st, m: null };
+    o.c = { st, m: null, prevRun: p.run, via: e };
     this.pendParent = this.pendEffect = null;
     return o.c;
   }
@@ -158,6 +171,7 @@ export class Stepper {
     if (timing) this.clock = performance.now();
     this.pendParent = this.pendEffect = null;
     let c: Machine;
+    let eff: Effect | undefined;
     if (this.cache === null) {
       const m = this.machine(s);
       const keep = red.before(m, t, last, false);
@@ -200,7 +214,7 @@ export class Stepper {
       } finally {
         if (c.k.st.rec === rec) c.k.st.rec = null;
       }
-      const eff = rec.end(RESULTS.indexOf(r));
+      eff = rec.end(RESULTS.indexOf(r));
       queueStepWrites(m, c, q);
       q.cells = eff.filtered;
       eff.sem = q;
@@ -211,7 +225,7 @@ export class Stepper {
       o.red = red.after(m, c, t, eff);
       if (timing) this.lap('footprint');
     }
-    o.c = { st: c.k.st, m: c };
+    o.c = { st: c.k.st, m: c, prevRun: s.run, via: eff };
     const h = this.h;
     h.reset();
     c.fingerprint(h);

@@ -160,6 +160,7 @@ export class Kernel {
 
   /** a kernel like clone()'s copy, over `st`: a copy of this kernel's store that no other kernel uses */
   over(st: Store): Kernel {
+    st.ownAll();
     return new Kernel(this.spec, { o: this, st });
   }
 

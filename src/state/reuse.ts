@@ -52,6 +52,11 @@ export interface Effect {
   readonly blind: Int32Array;
   /** a bit per hash of every key in reads, writes and adds (BLOOM_WORDS words): most pairs of steps are told independent by it alone */
   readonly bloom: Int32Array;
+  /** the bloom bit of each of writes, of adds */
+  readonly wBits: Uint16Array;
+  readonly aBits: Uint16Array;
+  /** every cell the step stored or added to, queue cells included (filter or not), sorted */
+  readonly changes: Float64Array;
 }
 
 const BLOOM_WORDS = 32;
@@ -59,6 +64,7 @@ const bloomBit = (k: number): number => {
   const seg = Math.floor(k / CELL_KEY), cell = k - seg * CELL_KEY;
   return (Math.imul(cell, 0x9e3779b1) ^ Math.imul(seg + 1, 0x85ebca6b)) >>> 22;
 };
+const bitsOf = (s: Float64Array): Uint16Array => Uint16Array.from(s, bloomBit);
 function bloomOf(...sets: Float64Array[]): Int32Array {
   const b = new Int32Array(BLOOM_WORDS);
   for (const s of sets) for (let i = 0; i < s.length; i++) {
@@ -254,8 +260,10 @@ export class StepRecorder implements Recorder {
     for (let i = 0; i < this.pSeg.length; i++) if (kept(this.pSeg[i]!, this.pCell[i]!)) reads.push(this.pSeg[i]! * CELL_KEY + (this.pCell[i]! >>> 0));
     const sorted = (a: number[]) => Float64Array.from(a).sort();
     const r = sorted(reads), wr = sorted(writes), ad = sorted(adds);
+    const changes = Float64Array.from([...wo, ...T.dOrder.filter((x) => T.dOn[x] === 1)], key).sort();
     return {
       w, d: Int32Array.from(d), result, reads: r, writes: wr, adds: ad, filtered, sem: undefined, bloom: bloomOf(r, wr, ad),
+      wBits: bitsOf(wr), aBits: bitsOf(ad), changes,
       k1: kd.f1, k2: kd.f2, kc: kd.c1, blind: Int32Array.from(blind),
     };
   }
@@ -451,14 +459,14 @@ export function lanesAfter(st: Store, e: Effect, out: Lanes): Lanes {
  * on). `lanes`: what lanesAfter gave for st, taken as the new lanes instead of following each store.
  */
 export function applyEffect(st: Store, e: Effect, lanes?: Lanes): void {
-  const segs = st.segs, w = e.w, d = e.d;
+  const w = e.w, d = e.d;
   if (lanes !== undefined && st.rec === null && st.hashing) {
     for (let j = 0; j < w.length; j += 3) {
-      const s = segs[w[j]!]!, i = w[j + 1]!;
+      const s = st.segW(w[j]!), i = w[j + 1]!;
       s.leafW(i)[i & 63] = w[j + 2]!;
     }
     for (let j = 0; j < d.length; j += 3) {
-      const s = segs[d[j]!]!, i = d[j + 1]!;
+      const s = st.segW(d[j]!), i = d[j + 1]!;
       s.leafW(i)[i & 63] = (s.peek(i) + d[j + 2]!) | 0;
     }
     st.f1 = lanes.f1;
@@ -466,9 +474,9 @@ export function applyEffect(st: Store, e: Effect, lanes?: Lanes): void {
     st.c1 = lanes.c1;
     return;
   }
-  for (let j = 0; j < w.length; j += 3) segs[w[j]!]!.set(w[j + 1]!, w[j + 2]!);
+  for (let j = 0; j < w.length; j += 3) st.segW(w[j]!).set(w[j + 1]!, w[j + 2]!);
   for (let j = 0; j < d.length; j += 3) {
-    const s = segs[d[j]!]!, i = d[j + 1]!;
+    const s = st.segW(d[j]!), i = d[j + 1]!;
     s.set(i, (s.peek(i) + d[j + 2]!) | 0);
   }
 }
@@ -484,10 +492,11 @@ export function effectsIndependent(a: Effect, b: Effect): boolean {
 
 /** does x write a cell y read, wrote or added to? */
 function writesMeet(x: Effect, y: Effect): boolean {
-  const ws = x.writes, bl = y.bloom;
+  const ws = x.writes, wb = x.wBits, bl = y.bloom;
   for (let i = 0; i < ws.length; i++) {
-    const k = ws[i]!, bit = bloomBit(k);
+    const bit = wb[i]!;
     if ((bl[bit >>> 5]! & (1 << (bit & 31))) === 0) continue;
+    const k = ws[i]!;
     if (has(y.reads, k) || has(y.writes, k) || has(y.adds, k)) return true;
   }
   return false;
@@ -495,12 +504,20 @@ function writesMeet(x: Effect, y: Effect): boolean {
 
 /** does x add to a cell y read? */
 function addsMeet(x: Effect, y: Effect): boolean {
-  const as = x.adds, bl = y.bloom;
+  const as = x.adds, ab = x.aBits, bl = y.bloom;
   for (let i = 0; i < as.length; i++) {
-    const k = as[i]!, bit = bloomBit(k);
+    const bit = ab[i]!;
     if ((bl[bit >>> 5]! & (1 << (bit & 31))) === 0) continue;
+    const k = as[i]!;
     if (has(y.reads, k)) return true;
   }
+  return false;
+}
+
+/** does e store or add to a cell `reads` (sorted) names? */
+export function changesAny(e: Effect, reads: Float64Array): boolean {
+  const c = e.changes;
+  for (let i = 0; i < reads.length; i++) if (has(c, reads[i]!)) return true;
   return false;
 }
 

@@ -101,10 +101,15 @@ export class Store implements Lanes {
    */
   hashing = true;
   readonly segs: Segment[];
+  /**
+   * segments (1) this store still borrows from the store it was copied from (cloneCells): the other
+   * store's own objects, read through, and replaced by this store's own at the first write (segW)
+   */
+  private lent: Uint8Array | null = null;
 
   constructor(specs: readonly SegmentSpec[]);
-  constructor(specs: readonly SegmentSpec[], from: Store);
-  constructor(readonly specs: readonly SegmentSpec[], from?: Store) {
+  constructor(specs: readonly SegmentSpec[], from: Store, lazy?: boolean);
+  constructor(readonly specs: readonly SegmentSpec[], from?: Store, lazy = false) {
     this.epoch = nextEpoch++;
     if (from === undefined) {
       this.segs = specs.map((s, id) => new Segment(this, id, s.counter === true, [], s.hashValue ?? null, s.counterAt ?? null, s.flat === true, s.display === true));
@@ -113,12 +118,14 @@ export class Store implements Lanes {
       this.f2 = from.f2;
       this.c1 = from.c1;
       this.hashing = from.hashing;
+      if (lazy) {
+        this.segs = from.segs.slice();
+        this.lent = new Uint8Array(this.segs.length).fill(1);
+        return;
+      }
       // (the root lists are shared too: a segment copies its list at its first write, ownLeaf)
       const segs = from.segs, n = segs.length, out = new Array<Segment>(n);
-      for (let i = 0; i < n; i++) {
-        const s = segs[i]!;
-        out[i] = new Segment(this, s.id, s.counter, s.roots, s.hashValue, s.counterAt, s.flat, s.display);
-      }
+      for (let i = 0; i < n; i++) out[i] = segs[i]!.copyFor(this);
       this.segs = out;
     }
   }
@@ -129,6 +136,33 @@ export class Store implements Lanes {
     // the leaves this store owned are shared now
     this.epoch = nextEpoch++;
     return c;
+  }
+
+  /**
+   * A copy as clone() makes, cheaper for a state that is mostly read: it borrows this store's segment
+   * objects until it writes one (through segW) or is given to views (ownAll). This store must not be
+   * written while the copy is used (the explorer's parent states are not, but by the step from them
+   * in place, after which their earlier successors are gone).
+   */
+  cloneCells(): Store {
+    const c = new Store(this.specs, this, true);
+    this.epoch = nextEpoch++;
+    return c;
+  }
+
+  /** segment i, this store's own, for writing */
+  segW(i: number): Segment {
+    const lent = this.lent;
+    if (lent === null || lent[i] === 0) return this.segs[i]!;
+    lent[i] = 0;
+    return (this.segs[i] = this.segs[i]!.copyFor(this));
+  }
+
+  /** every segment this store's own (before views are made over it: they write through the segments) */
+  ownAll(): void {
+    if (this.lent === null) return;
+    for (let i = 0; i < this.segs.length; i++) this.segW(i);
+    this.lent = null;
   }
 
   /** the fingerprint lanes of a state recomputed from its cells (tests of the incremental ones) */
@@ -301,6 +335,11 @@ export class Segment {
         st.f2 = (st.f2 + z2(this.id, i, v)) | 0;
       }
     }
+  }
+
+  /** a segment of store `st` holding this one's cells (a copy of a store: see Store) */
+  copyFor(st: Store): Segment {
+    return new Segment(st, this.id, this.counter, this.roots, this.hashValue, this.counterAt, this.flat, this.display);
   }
 
   /** the epoch of the store that owns `roots` (a copy of the store shares the list until it writes) */
