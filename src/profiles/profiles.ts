@@ -53,7 +53,7 @@ export const PROFILES: readonly ProfileDef[] = [
     description: 'Linux 5.7: uffd-wp upstream (per-PTE _PAGE_UFFD_WP), unlimited fault retries',
   },
   // ---- release profiles for the bug corpus: each bug of it shown on the last release before its fix and the
-  // first after (docs/profiles.md says which bugs each pair is for). PTE markers (CONFIG_PTE_MARKER_UFFD_WP) exist
+  // first after (docs/fidelity.md says which bugs each pair is for). PTE markers (CONFIG_PTE_MARKER_UFFD_WP) exist
   // from v5.19 on; before, the option does not exist (config false).
   {
     name: 'v5.8', release: '5.8.0', upTo: 'v5.8', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
