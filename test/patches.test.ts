@@ -375,6 +375,69 @@ threads:
     - uffdio_copy: { uffd: u, dst: m, src: src, len: 4K }
 `, measure: (r) => [thread(r, 'reader').minflt, thread(r, 'reader').majflt], withIt: [1, 0], without: [0, 1],
   },
+  // ---- rows of fixes the model had built in (task releases) ----
+  {
+    patch: PATCH.hugeZeroPmdForkCopies, base: 'v5.14',
+    // a write-protected huge zero PMD, forked with UFFD_FEATURE_EVENT_FORK: the child's PMD is the parent's made
+    // old, uffd-wp kept; before, a fresh one from vm_page_prot (accessed, no uffd-wp)
+    scenario: `
+name: fork-huge-zero
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 4M, align: 2M }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - read: { addr: m }
+  - userfaultfd: { as: u, features: [event_fork] }
+  - uffdio_register: { uffd: u, addr: m, len: 2M, mode: [wp] }
+  - uffdio_writeprotect: { uffd: u, addr: m, len: 2M, mode: [wp] }
+  - fork: { as: child }
+expect:
+  - { process: child, pagemap: m, has: [present] }
+`, measure: (r) => [pmd(r, 'm'), pmd(r, 'child:m')], withIt: ['0x80000000000004a5', '0x8000000000000485'], without: ['0x80000000000004a5', '0x80000000000000a5'],
+  },
+  {
+    patch: PATCH.uffdWpMarkerForkDrop, base: 'v6.6',
+    // a uffd-wp marker on an unpopulated page, fork without UFFD_FEATURE_EVENT_FORK: the child's page is none
+    scenario: `
+name: fork-marker
+observe: { pages: [m + 0x1000] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - write: { addr: m }
+  - userfaultfd: { as: u, features: [wp_unpopulated] }
+  - uffdio_register: { uffd: u, addr: m, len: 64K, mode: [wp] }
+  - uffdio_writeprotect: { uffd: u, addr: m + 0x1000, len: 4K, mode: [wp] }
+  - fork: { as: child }
+expect:
+  - { process: child, pagemap: m + 0x1000, lacks: [present] }
+`, measure: (r) => [pagemapBit(r, 'm + 0x1000', 57), pagemapBit(r, 'child:m + 0x1000', 57)], withIt: [1, 0], without: [1, 1],
+  },
+  {
+    patch: PATCH.pagemapScanWpVmaCheck, base: 'v6.18',
+    // PM_SCAN_WP_MATCHING over memory no userfaultfd knows of: skipped; before, its written page was protected
+    scenario: `
+name: scan-wp-unregistered
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - write: { addr: m }
+  - pagemap_scan: { addr: m, len: 64K, flags: [wp_matching], category_mask: [written], return_mask: [written], id: scan }
+`, measure: (r) => [pagemapBit(r, 'm', 57), pte(r, 'm')], withIt: [0, '0x8000000000000067'], without: [1, '0x8400000000000425'],
+  },
+  {
+    patch: PATCH.pagemapScanFastPathWpOnly, base: 'v6.18',
+    // a scan without output vector and without PM_SCAN_WP_MATCHING changes nothing; before, it protected the range
+    scenario: `
+name: scan-no-vector
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - write: { addr: m }
+  - userfaultfd: { as: u, features: [wp_async, wp_unpopulated] }
+  - uffdio_register: { uffd: u, addr: m, len: 64K, mode: [wp] }
+  - pagemap_scan: { addr: m, len: 64K, vec_len: 0, category_mask: [written], return_mask: [written], id: scan }
+`, measure: (r) => [pagemapBit(r, 'm', 57), pte(r, 'm')], withIt: [0, '0x8000000000000067'], without: [1, '0x8400000000000425'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -133,6 +133,39 @@ export async function main(argv: string[]): Promise<number> {
 
   registerCheck(program, (c) => (code = c), debug);
 
+  program.command('bisect')
+    .description('which upstream commit changes a scenario\'s outcome: walk the patch rows between two kernels, running it on each')
+    .argument('<file>', 'scenario file (YAML)')
+    .option('--good <kernel>', 'the kernel to start from (profile, PROFILE+patch-patch)')
+    .option('--bad <kernel>', 'the kernel to end at')
+    .option('-c, --config <kv>', 'config overrides for every kernel', collect, [])
+    .option('--json', 'the steps and the commits that changed the outcome, as JSON')
+    .action(async (file: string, o: { good?: string; bad?: string; config: string[]; json?: boolean }) => {
+      if (!o.good || !o.bad) throw new UsageError('bisect needs --good and --bad (two kernels: mmsim kernels lists them)');
+      const { readScenarioArg } = await import('./run-command.js');
+      const { bisectKernel, bisectScenario, formatBisect, bisectJson } = await import('./bisect.js');
+      const sc = readScenarioArg(file);
+      const good = bisectKernel('--good', o.good, [...sc.config, ...o.config]);
+      const bad = bisectKernel('--bad', o.bad, [...sc.config, ...o.config]);
+      const r = bisectScenario(sc, good, bad);
+      out(o.json ? JSON.stringify(bisectJson(sc, r), null, 2) : formatBisect(sc, r));
+      code = r.culprits.length ? 0 : 1;
+    });
+
+  program.command('bugs')
+    .description('the bug corpus (scenarios/bugs): each bug, its fix commit, and whether each profile shows it')
+    .option('--dir <dir>', 'where the bug scenarios are', 'scenarios/bugs')
+    .option('--json', 'machine-readable')
+    .option('--markdown', 'a Markdown table (as README.md shows it)')
+    .action(async (o: { dir: string; json?: boolean; markdown?: boolean }) => {
+      const { bugFiles, bugRow, formatBugs, bugsJson } = await import('./bugs.js');
+      const { existsSync } = await import('node:fs');
+      if (!existsSync(o.dir)) throw new UsageError(`--dir: no directory '${o.dir}'`);
+      const profiles = PROFILES.map((p) => p.name);
+      const rows = bugFiles(o.dir).map((f) => bugRow(f, profiles)).filter((r) => r !== null);
+      out(o.json ? JSON.stringify(bugsJson(rows), null, 2) : formatBugs(rows, profiles, !!o.markdown));
+    });
+
   program.command('kernels')
     .description('list the kernel profiles and the patch table')
     .option('--json', 'machine-readable')

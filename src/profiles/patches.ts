@@ -446,6 +446,30 @@ const rows = {
     summary: 'MADV_COLLAPSE over empty PTEs of a uffd-registered VMA fails with EBUSY instead of EINVAL',
     requires: ['madv-collapse'],
   },
+  // ---- fixes of the bug corpus that the model had built into every profile (rows added with the release profiles) ----
+  hugeZeroPmdForkCopies: {
+    id: 'huge-zero-pmd-fork-copies', commit: '5fc7a5f6fd04', subject: 'mm/thp: simplify copying of huge zero page pmd when fork',
+    author: 'Peter Xu', release: 'v5.14', kind: 'upstream',
+    summary: 'copy_huge_pmd copies a huge zero PMD as it copies a THP\'s (made old; its uffd-wp bit kept where the child VMA is registered for WP); before, set_huge_zero_page gave the child a fresh PMD from the VMA\'s vm_page_prot (young, no uffd-wp, no soft-dirty); also in 5.10.y and 5.13.y stable',
+  },
+  uffdWpMarkerForkDrop: {
+    id: 'uffd-wp-marker-fork-drop', commit: '49d6d7fb6313', subject: 'mm/uffd: fix pte marker when fork() without fork event',
+    author: 'Peter Xu', release: 'v6.2', kind: 'upstream',
+    summary: 'copy_nonpresent_pte copies a uffd-wp PTE marker only into a child VMA registered for WP; before (markers from c56d1b62cce8, v5.19), a child without UFFD_FEATURE_EVENT_FORK inherited it (and a WARN); in 6.1.11',
+    requires: ['pte-markers'],
+  },
+  pagemapScanWpVmaCheck: {
+    id: 'pagemap-scan-wp-vma-check', commit: '0dff1b407def', subject: 'mm/pagemap: fix ioctl(PAGEMAP_SCAN) on vma check',
+    author: 'Peter Xu', release: 'v6.7', kind: 'upstream',
+    summary: 'pagemap_scan_test_walk skips a VMA without async uffd-wp when PM_SCAN_WP_MATCHING is asked; before (v6.7-rc1..rc4; the fix is in rc5), the scan write-protected pages of any VMA, registered or not',
+    requires: ['pagemap-scan'],
+  },
+  pagemapScanFastPathWpOnly: {
+    id: 'pagemap-scan-fast-path-wp-only', commit: '4980e837cab7', subject: 'mm/pagemap: fix wr-protect even if PM_SCAN_WP_MATCHING not set',
+    author: 'Peter Xu', release: 'v6.7', kind: 'upstream',
+    summary: 'the fast path of pagemap_scan_pmd_entry (no output vector) runs only for PM_SCAN_WP_MATCHING; before (v6.7-rc1..rc4; the fix is in rc5), any scan without a vector write-protected every PTE of its range',
+    requires: ['pagemap-scan'],
+  },
   // ---- fixes merged in 2026, taken into the stable series -----------------------------------------
   pagemapScanNoneWritten: {
     id: 'pagemap-scan-none-written', commit: '07b4377bdbe7', subject: 'fs/proc/task_mmu: report PAGE_IS_WRITTEN for unpopulated ptes (with 40de8160ca7f for PMD holes)',

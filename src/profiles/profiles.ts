@@ -52,6 +52,33 @@ export const PROFILES: readonly ProfileDef[] = [
     name: 'v5.7', release: '5.7.0', upTo: 'v5.7', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
     description: 'Linux 5.7: uffd-wp upstream (per-PTE _PAGE_UFFD_WP), unlimited fault retries',
   },
+  // ---- release profiles for the bug corpus: each bug of it shown on the last release before its fix and the
+  // first after (docs/fidelity.md says which bugs each pair is for). PTE markers (CONFIG_PTE_MARKER_UFFD_WP) exist
+  // from v5.19 on; before, the option does not exist (config false).
+  {
+    name: 'v5.8', release: '5.8.0', upTo: 'v5.8', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
+    description: 'Linux 5.8: THP COW splits the PMD (3917c80280c9); the first release after "COW can break either way" (17839856fd58, corpus 31)',
+  },
+  {
+    name: 'v5.9', release: '5.9.0', upTo: 'v5.9', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
+    description: 'Linux 5.9: page_count-based COW reuse (09854ba94c6a) and early COW of pinned pages at fork (70e806e4e645, corpus 32)',
+  },
+  {
+    name: 'v5.13', release: '5.13.0', upTo: 'v5.13', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
+    description: 'Linux 5.13: the last release where fork tests the parent\'s VMA for uffd-wp and rebuilds a huge zero PMD (corpus 9)',
+  },
+  {
+    name: 'v5.14', release: '5.14.0', upTo: 'v5.14', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
+    description: 'Linux 5.14: fork\'s uffd-wp special cases fixed (8f34f1eac382, 5fc7a5f6fd04), pagemap PM_UFFD_WP, MADV_POPULATE',
+  },
+  {
+    name: 'v5.18', release: '5.18.0', upTo: 'v5.18', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
+    description: 'Linux 5.18: the last release before PG_anon_exclusive, PTE markers and the swapoff bit fix (corpus 24, 33)',
+  },
+  {
+    name: 'v5.19', release: '5.19.0', upTo: 'v5.19', extra: [], config: modern,
+    description: 'Linux 5.19: PG_anon_exclusive and GUP unsharing, PTE markers (CONFIG_PTE_MARKER_UFFD_WP=y), uffd-wp on shmem',
+  },
   {
     name: 'v6.1', release: '6.1.0', upTo: 'v6.1', extra: [], config: modern,
     description: 'Linux 6.1 (the split carries no dirty bit after the partial revert)',
@@ -59,6 +86,24 @@ export const PROFILES: readonly ProfileDef[] = [
   {
     name: 'v6.6', release: '6.6.0', upTo: 'v6.6', extra: [], config: modern,
     description: 'Linux 6.6: saved-dirty bit 58, VMA-lock faults, eager write upgrade on un-protect',
+  },
+  {
+    name: 'v6.7-rc4', release: '6.7.0-rc4', upTo: 'v6.6',
+    extra: [PATCH.uffdWpAsync, PATCH.pagemapScan, PATCH.mprotectUnaccountUnfaulted],
+    config: modern,
+    description: 'Linux 6.7-rc4: PAGEMAP_SCAN and UFFD_FEATURE_WP_ASYNC from the merge window, before the two PAGEMAP_SCAN fixes of rc5 (corpus 15, 16)',
+  },
+  {
+    name: 'v6.7', release: '6.7.0', upTo: 'v6.7', extra: [], config: modern,
+    description: 'Linux 6.7: PAGEMAP_SCAN with the rc5 fixes (0dff1b407def, 4980e837cab7), the VMA-lock retry counted as major',
+  },
+  {
+    name: 'v6.8', release: '6.8.0', upTo: 'v6.8', extra: [], config: modern,
+    description: 'Linux 6.8: UFFDIO_MOVE; the last release before the PAGEMAP_SCAN swap-entry fix (corpus 17, 26)',
+  },
+  {
+    name: 'v6.9', release: '6.9.0', upTo: 'v6.9', extra: [], config: modern,
+    description: 'Linux 6.9: PAGEMAP_SCAN reads uffd-wp of swap entries right (2c7ad9a590d1), batched zap of PTE-mapped THPs',
   },
   {
     name: 'v6.12', release: '6.12.117', upTo: 'v6.12',

@@ -95,8 +95,11 @@ export interface CompiledScenario {
   checkpoints: string[];
   /** PFN identities the expectations ask about (same_pfn_as, new_pfn_since): compared on the host too */
   pfnChecks?: PfnCheck[];
-  /** for scenarios of the bug corpus: its entry and the patch that fixed it */
-  bug: { corpus: string; fixed_by: string } | null;
+  /**
+   * for scenarios of the bug corpus: its entry, the patch row that fixed it (and that row's commit), and the
+   * kernels it is shown on: `before` (bug shown) and `after` (bug absent); real releases where profiles allow
+   */
+  bug: { corpus: string; fixed_by: string; fix: string; before: string | null; after: string | null } | null;
   /** names defined by `as:` (mappings, uffds, messages, buffers), with the op kind that defines them */
   names: Record<string, OpName>;
 }
@@ -578,9 +581,27 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   let bug: CompiledScenario['bug'] = null;
   if (raw.bug !== undefined) {
     const b = raw.bug as Record<string, unknown>;
-    if (!b || typeof b !== 'object' || typeof b.fixed_by !== 'string' || b.corpus === undefined) throw pos.error(['bug'], 'expected { corpus: <entry>, fixed_by: <patch id> }');
-    if (!patchById(b.fixed_by)) throw pos.error(['bug', 'fixed_by'], `unknown patch '${b.fixed_by}'`);
-    bug = { corpus: String(b.corpus), fixed_by: b.fixed_by };
+    if (!b || typeof b !== 'object' || typeof b.fixed_by !== 'string' || b.corpus === undefined) throw pos.error(['bug'], 'expected { corpus: <entry>, fixed_by: <patch id>, fix: <commit>, before: <kernel>, after: <kernel> }');
+    for (const k of Object.keys(b)) if (!['corpus', 'fixed_by', 'fix', 'before', 'after'].includes(k)) throw pos.errorAtKey(['bug', k], `unknown field '${k}'; known: corpus, fixed_by, fix, before, after`);
+    const row = patchById(b.fixed_by);
+    if (!row) throw pos.error(['bug', 'fixed_by'], `unknown patch '${b.fixed_by}'`);
+    if (b.fix !== undefined && String(b.fix) !== row.commit) throw pos.error(['bug', 'fix'], `'${String(b.fix)}' is not the commit of patch '${row.id}' (${row.commit || 'none'})`);
+    const side = (k: 'before' | 'after'): string | null => {
+      const v = b[k];
+      if (v === undefined) return null;
+      if (typeof v !== 'string') throw pos.error(['bug', k], 'expected a kernel profile (PROFILE or PROFILE-patch)');
+      let has: boolean;
+      try {
+        has = resolveKernel(v).patches.has(row);
+      } catch (e) {
+        if (e instanceof SpecError) throw pos.error(['bug', k], e.message);
+        throw e;
+      }
+      if (k === 'before' && has) throw pos.error(['bug', k], `kernel '${v}' already has the fix '${row.id}'`);
+      if (k === 'after' && !has) throw pos.error(['bug', k], `kernel '${v}' does not have the fix '${row.id}'`);
+      return v;
+    };
+    bug = { corpus: String(b.corpus), fixed_by: row.id, fix: row.commit, before: side('before'), after: side('after') };
   }
   return {
     bug, version: 1, file, name: raw.name, description: typeof raw.description === 'string' ? raw.description.trim() : '',

@@ -103,6 +103,11 @@ function verdictSchema(): Json {
   };
 }
 
+/** a kernel as --kernel takes it: PROFILE, then +patch / -patch edits */
+function kernelSpec(): { type: string; pattern: string } {
+  return { type: 'string', pattern: `^(${PROFILES.map((p) => p.name.replace(/\./g, '\\.')).join('|')})([+-][a-z0-9-]+)*$` };
+}
+
 function conditionBody(): Json {
   return { $ref: '#/$defs/expectation' };
 }
@@ -165,7 +170,12 @@ export function scenarioSchema(): Json {
       },
       bug: {
         type: 'object',
-        properties: { corpus: { anyOf: [{ type: 'string' }, { type: 'integer' }] }, fixed_by: { enum: PATCH_LIST.map((p) => p.id) } },
+        properties: {
+          corpus: { anyOf: [{ type: 'string' }, { type: 'integer' }] }, fixed_by: { enum: PATCH_LIST.map((p) => p.id) },
+          fix: { type: 'string', pattern: '^[0-9a-f]{12}$', description: 'the commit of the fixed_by row' },
+          before: { ...kernelSpec(), description: 'a kernel the bug is shown on (the last release before the fix where a profile exists)' },
+          after: { ...kernelSpec(), description: 'a kernel the bug is absent on (the first release after the fix)' },
+        },
         required: ['corpus', 'fixed_by'],
         additionalProperties: false,
       },

@@ -58,6 +58,13 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
     if (g.pmd_trans_huge(e)) {
       // copy_huge_pmd
       const d = pmdAlloc(k, dmm, addr);
+      if (is_huge_zero_pmd(k, e) && !k.has(PATCH.hugeZeroPmdForkCopies)) {
+        // before 5fc7a5f6fd04 (v5.14): set_huge_zero_page() builds the child's entry afresh from the VMA's
+        // vm_page_prot (mm/huge_memory.c copy_huge_pmd() @v5.13): young, and the uffd-wp bit is not carried
+        const c = g.mk_huge_pmd(new Pte(), g.pmd_pfn(e), src.vm_page_prot);
+        d.t.set(d.i, c);
+        return;
+      }
       if (!is_huge_zero_pmd(k, e)) {
         const slot = f.slotOf(g.pmd_pfn(e));
         folio_try_dup_anon_rmap_pmd(k, slot, dmm);
@@ -83,8 +90,9 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       if (st.isNone(i)) continue;
       st.get(i, e);
       if (!g.pte_present(e)) {
-        // PTE markers: without WP on the child VMA they are dropped (49d6d7fb6313)
-        if (keepWp) dt.set(i, e);
+        // PTE markers: without WP on the child VMA they are dropped (49d6d7fb6313, v6.2); from c56d1b62cce8
+        // (v5.19) until then copy_nonpresent_pte() copied them whatever the child VMA (mm/memory.c @v6.1)
+        if (keepWp || !k.has(PATCH.uffdWpMarkerForkDrop)) dt.set(i, e);
         continue;
       }
       const slot = vm_normal_page(k, src, e);

@@ -52,9 +52,14 @@ function dump_vma(v: VmArea): string {
  * f369b07c8614 (v6.0: unregister resets write protection) and 8f34f1eac382 (v5.14: fork tests the
  * child's VMA); before them an unregistered range, or a forked child's, can keep the bit. Even then a
  * registration in MISSING mode alone over a WP range drops VM_UFFD_WP and leaves the bits (VmArea.uffd_wp_left).
+ * Where PTE markers exist, fork drops them in an unregistered child only from 49d6d7fb6313 (v6.2); where
+ * PAGEMAP_SCAN exists, it protects only registered VMAs, and only when asked, from 0dff1b407def and
+ * 4980e837cab7 (v6.7-rc5).
  */
 export function uffdWpConfined(k: Kernel): boolean {
-  return k.has(PATCH.uffdWpPteBit) && k.has(PATCH.uffdUnregisterResetsWp) && k.has(PATCH.uffdWpForkChildVma);
+  return k.has(PATCH.uffdWpPteBit) && k.has(PATCH.uffdUnregisterResetsWp) && k.has(PATCH.uffdWpForkChildVma) &&
+    (!k.has(PATCH.pteMarkers) || k.has(PATCH.uffdWpMarkerForkDrop)) &&
+    (!k.has(PATCH.pagemapScan) || (k.has(PATCH.pagemapScanWpVmaCheck) && k.has(PATCH.pagemapScanFastPathWpOnly)));
 }
 
 interface Counts {

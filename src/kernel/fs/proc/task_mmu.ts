@@ -366,7 +366,8 @@ function scan_pmd(k: Kernel, p: ScanPriv, mm: MmStruct, vma: VmArea, pmd: { t: P
   if (!t) return scan_hole(k, p, vma, start, end);
   const e = new Pte();
   const wp = (p.arg.flags & PM_SCAN_WP_MATCHING) !== 0;
-  if (wp && p.bufLen === 0) {
+  // before 4980e837cab7 (v6.7-rc5) the fast path was taken for any scan without an output vector
+  if ((wp || !k.has(PATCH.pagemapScanFastPathWpOnly)) && p.bufLen === 0) {
     // fast path for an exclusive WP without output
     for (let a = start; a < end; a += PAGE_SIZE) {
       const i = Math.floor(a / PAGE_SIZE) & 511;
@@ -403,7 +404,8 @@ function scan_test_vma(k: Kernel, p: ScanPriv, vma: VmArea): number {
   const wpAllowed = userfaultfd_wp_async(vma) && userfaultfd_wp_use_markers(k, vma);
   if (!wpAllowed) {
     if (p.arg.flags & PM_SCAN_CHECK_WPASYNC) return -1;
-    if (p.arg.flags & PM_SCAN_WP_MATCHING) return 1;
+    // before 0dff1b407def (v6.7-rc5) such a VMA was walked, and write-protected, all the same
+    if ((p.arg.flags & PM_SCAN_WP_MATCHING) && k.has(PATCH.pagemapScanWpVmaCheck)) return 1;
   }
   let cat = 0;
   if (wpAllowed) cat |= PAGE_IS.wpallowed;
