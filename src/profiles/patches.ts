@@ -190,17 +190,11 @@ const rows = {
     summary: 'fork of an mm with MMF_HAS_PINNED (008cfe4418b3) gives the child a copy of a maybe-DMA-pinned anonymous page (copy_present_page) and leaves the parent\'s PTE writable; a pinned THP\'s PMD is split first (d042035eaf5f)',
     requires: ['gup-pin-counting'],
   },
-  faultFlagUnshare: {
-    id: 'fault-flag-unshare', commit: 'c89357e27f20', subject: 'mm: support GUP-triggered unsharing of anonymous pages',
-    author: 'David Hildenbrand', release: 'v5.19', kind: 'upstream',
-    summary: 'FAULT_FLAG_UNSHARE: do_wp_page / do_huge_pmd_wp_page copy a possibly shared anonymous page into an exclusive one that stays read-only (keeping soft-dirty and uffd-wp), or mark a reusable one exclusive, without a write',
-    requires: ['anon-exclusive'],
-  },
   gupRoPinUnshare: {
     id: 'gup-ro-pin-unshare', commit: 'a7f226604170', subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',
     author: 'David Hildenbrand', release: 'v5.19', kind: 'upstream',
-    summary: 'FOLL_PIN without FOLL_WRITE does not follow a read-only anonymous page that is not PageAnonExclusive (gup_must_unshare, -EMLINK) and faults it with FAULT_FLAG_UNSHARE first',
-    requires: ['fault-flag-unshare'],
+    summary: 'FOLL_PIN without FOLL_WRITE does not follow a read-only anonymous page that is not PageAnonExclusive (gup_must_unshare, -EMLINK) and faults it with FAULT_FLAG_UNSHARE first (the fault side is c89357e27f20 "mm: support GUP-triggered unsharing of anonymous pages", same release, which nothing else triggers): do_wp_page / do_huge_pmd_wp_page copy a possibly shared page into an exclusive one that stays read-only (keeping soft-dirty and uffd-wp), or mark a reusable one exclusive',
+    requires: ['anon-exclusive'],
   },
   follForceAnonExclusive: {
     id: 'foll-force-anon-exclusive', commit: '5535be309971', subject: 'mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW',
