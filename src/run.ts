@@ -90,7 +90,8 @@ export function runScenario(sc: CompiledScenario, spec: KernelSpec, opts: RunOpt
   const m = new Machine(sc, spec, { trace, history: trace, afterStep });
   budgetDoing(() => m.describeNow());
   m.runSetup();
-  if (opts.schedule) m.runSchedule(parseSchedule(opts.schedule));
+  const schedule = opts.schedule ?? sc.schedule;
+  if (schedule) m.runSchedule(parseSchedule(schedule));
   else m.runDefault();
   m.finish();
   const observation = buildObservation(m, spec);

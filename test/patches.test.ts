@@ -26,6 +26,33 @@ interface Case {
   without: unknown;
 }
 
+const bugFile = (slug: string) => readFileSync(`scenarios/bugs/${slug}.yaml`, 'utf8');
+const GUP_RACE = `
+name: gup-race
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 4K, prot: r }
+  - mmap: { as: other, len: 4K, prot: r }
+  - read: { addr: m }
+  - read: { addr: other }
+threads:
+  poker:
+    - proc_mem_write: { addr: m, value: 0x42, id: poke }
+  zapper:
+    - madvise: { addr: m, len: 4K, advice: dontneed }
+  reader:
+    - read: { addr: other, id: peek }
+schedule: poker zapper
+`;
+const VMSPLICE_SHARED = `
+name: vmsplice-shared
+setup:
+  - mmap: { as: m, len: 4K }
+  - memset: { addr: m, len: 4K, value: 1 }
+  - fork: { as: child }
+  - vmsplice: { addr: m, len: 4K, as: p }
+  - read_pipe: { pipe: p }
+`;
 const feature = (bit: number) => (r: RunResult) => (BigInt(result(r, 'uffd') ?? '0') >> BigInt(bit)) & 1n;
 const FEATURE_OP = oneOp('userfaultfd: { as: u, id: uffd }');
 
@@ -76,6 +103,22 @@ expect:
   { patch: PATCH.uffdSimplifyFaultHandling, base: 'v6.12', scenario: THP_WP, measure: (r) => [thread(r, 'w').minflt, thread(r, 'w').majflt], withIt: [1, 0], without: [0, 1] },
   { patch: PATCH.faultAccountingInCore, base: 'v6.1', scenario: THP_WP, measure: (r) => [thread(r, 'w').minflt, thread(r, 'w').majflt], withIt: [0, 1], without: [1, 0] },
   { patch: PATCH.doWpPageSimplification, base: 'v5.7', add: true, scenario: MPROTECT_SPLIT, measure: (r) => [kpfBit(r, 'm + 0x1000', 22), Number(BigInt(page(r, 'm + 0x1000').pagemap) & 0x1ffn)], withIt: [0, 0], without: [1, 1] },
+  // ---- GUP, pins, FOLL_FORCE, unsharing ----
+  // a /proc/self/mem write into a PROT_READ page raced by MADV_DONTNEED after its COW fault (Dirty COW on
+  // anonymous memory): without FOLL_COW the retry follows the zero page for reading and writes into it
+  { patch: PATCH.follCow, base: 'v4.19', alsoRemove: [PATCH.thpFollForceCow], scenario: GUP_RACE, measure: (r) => result(r, 'peek'), withIt: '1B nonzero=0 h=00000000d9aaf7d3', without: '1B nonzero=1 h=b88e20bd75a28fbd' },
+  { patch: PATCH.thpFollForceCow, base: 'v4.19', scenario: bugFile('thp-foll-force-infinite-loop'), measure: (r) => [thread(r, 'ptrace').state, result(r, 'poke')], withIt: ['signal', '1'], without: ['livelock', null] },
+  { patch: PATCH.touchPmdWriteOnly, base: 'v4.19', scenario: bugFile('huge-dirty-cow'), measure: (r) => kpfBit(r, 'write_thp', 24), withIt: 0, without: 1 },
+  // v6.1's fork refuses to share an exclusive page only when it may be pinned: a pin that is a plain reference is not seen
+  { patch: PATCH.gupPinCounting, base: 'v6.1', alsoRemove: [PATCH.forkEarlyCowPinned], scenario: bugFile('fork-pinned-page-early-cow'), measure: (r) => result(r, 'setup#7') === result(r, 'setup#8'), withIt: true, without: false },
+  { patch: PATCH.gupForceCowBreak, base: 'v5.7', add: true, scenario: bugFile('gup-cow-wrong-direction'), measure: (r) => result(r, 'child#3') === result(r, 'setup#3'), withIt: true, without: false },
+  // a vmsplice of a COW-shared page copies it (a forced COW break) only without a308c71bf1e6
+  { patch: PATCH.gupNoForceCowBreak, base: 'v6.1', scenario: VMSPLICE_SHARED, measure: (r) => events(r, 'wp_page_copy').length, withIt: 0, without: 1 },
+  { patch: PATCH.forkEarlyCowPinned, base: 'v5.7', add: true, scenario: bugFile('fork-pinned-page-early-cow'), measure: (r) => result(r, 'setup#7') === result(r, 'setup#8'), withIt: true, without: false },
+  { patch: PATCH.gupRoPinUnshare, base: 'v6.1', scenario: bugFile('gup-ro-pin-unshare'), measure: (r) => result(r, 'setup#8') === result(r, 'setup#9'), withIt: true, without: false },
+  // the same race on v6.1: the write follows the fresh exclusive page at once, where FOLL_COW needed it dirty (one more fault)
+  { patch: PATCH.follForceAnonExclusive, base: 'v6.1', scenario: GUP_RACE, measure: (r) => [events(r, 'handle_mm_fault').filter((e) => e.thread === 'poker').length, result(r, 'peek')], withIt: [2, '1B nonzero=0 h=00000000d9aaf7d3'], without: [3, '1B nonzero=0 h=00000000d9aaf7d3'] },
+  { patch: PATCH.gupLongtermRoCow, base: 'v6.18', scenario: oneOp('pin: { addr: m, flags: [longterm], as: h, id: op }', '  - read: { addr: m }').replace('name: one-op', 'name: ro-pin-zero\nobserve: { pages: [m] }'), measure: (r) => kpfBit(r, 'm', 24), withIt: 0, without: 1 },
   // as uid 65534, with vm.unprivileged_userfaultfd=0 (the default from v5.11 on)
   { patch: PATCH.uffdSysctlUnprivileged, base: 'v6.1', alsoRemove: [PATCH.uffdSysctlUserModeOnly], scenario: oneOp('userfaultfd: { as: u, id: uffd }', '  - setuid: 65534'), measure: (r) => errno(r, 'uffd'), withIt: 'EPERM', without: null },
   { patch: PATCH.uffdEventForkCap, base: 'v6.1', scenario: oneOp('userfaultfd: { as: u, flags: [user_mode_only], features: [event_fork], id: uffd }', '  - setuid: 65534'), measure: (r) => errno(r, 'uffd'), withIt: 'EPERM', without: null },

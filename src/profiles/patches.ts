@@ -152,6 +152,62 @@ const rows = {
     author: 'Linus Torvalds', release: 'v5.9', kind: 'upstream',
     summary: 'an anonymous page is reused on a write fault only when page_count() == 1, so a PTE-mapped THP subpage is copied',
   },
+  // ---- GUP, pins, FOLL_FORCE and unsharing (v4.9 .. v6.2; mm/gup.c) ---------------------------------
+  follCow: {
+    id: 'foll-cow', commit: '19be0eaffa3a', subject: 'mm: remove gup_flags FOLL_WRITE games from __get_user_pages()',
+    author: 'Linus Torvalds', release: 'v4.9', kind: 'upstream',
+    summary: 'after a COW fault in a VMA without VM_WRITE, faultin_page sets FOLL_COW and keeps FOLL_WRITE; follow_page_pte follows a read-only PTE for writing only when FOLL_FORCE, FOLL_COW and pte_dirty (can_follow_write_pte); before, FOLL_WRITE was dropped and the retry followed whatever page was mapped (Dirty COW)',
+  },
+  thpFollForceCow: {
+    id: 'thp-foll-force-cow', commit: '8310d48b125d', subject: 'mm/huge_memory.c: respect FOLL_FORCE/FOLL_COW for thp',
+    author: 'Keno Fischer', release: 'v4.10', kind: 'upstream',
+    summary: 'follow_trans_huge_pmd follows a read-only huge PMD for writing when FOLL_FORCE, FOLL_COW and pmd_dirty (can_follow_write_pmd); before, a FOLL_FORCE write to a read-only THP never followed and GUP faulted forever',
+    requires: ['foll-cow'],
+  },
+  touchPmdWriteOnly: {
+    id: 'touch-pmd-write-only', commit: 'a8f97366452e', subject: 'mm, thp: Do not make page table dirty unconditionally in touch_p[mu]d()',
+    author: 'Kirill A. Shutemov', release: 'v4.15', kind: 'upstream',
+    summary: 'FOLL_TOUCH marks a huge PMD dirty only for FOLL_WRITE; before, every GUP touch (a /proc/PID/mem read too) set the PMD dirty bit, which can_follow_write_pmd then trusted (Huge Dirty COW)',
+  },
+  gupPinCounting: {
+    id: 'gup-pin-counting', commit: '3faa52c03f44', subject: 'mm/gup: track FOLL_PIN pages',
+    author: 'John Hubbard', release: 'v5.7', kind: 'upstream',
+    summary: 'FOLL_PIN adds GUP_PIN_COUNTING_BIAS (1024) to a small folio\'s refcount, and 1 to a large folio\'s refcount and _pincount (47e29d32afba); page_maybe_dma_pinned tells pinned pages; before, a pinning caller took a plain reference (get_user_pages)',
+  },
+  gupForceCowBreak: {
+    id: 'gup-force-cow-break', commit: '17839856fd58', subject: 'gup: document and work around "COW can break either way" issue',
+    author: 'Linus Torvalds', release: 'v5.8', kind: 'upstream',
+    summary: 'GUP with FOLL_GET or FOLL_PIN in a COW mapping asks for write access (should_force_cow_break), so even a read GUP breaks COW and holds a page of its own mm; can_follow_write_pte no longer needs FOLL_FORCE',
+  },
+  gupNoForceCowBreak: {
+    id: 'gup-no-force-cow-break', commit: 'a308c71bf1e6', subject: 'mm/gup: Remove enfornced COW mechanism',
+    author: 'Peter Xu', release: 'v5.9', kind: 'upstream',
+    summary: 'the forced COW break of 17839856fd58 is gone again (do_wp_page reuses by page_count since 09854ba94c6a); can_follow_write_pte needs FOLL_FORCE again',
+  },
+  forkEarlyCowPinned: {
+    id: 'fork-early-cow-pinned', commit: '70e806e4e645', subject: 'mm: Do early cow for pinned pages during fork() for ptes',
+    author: 'Peter Xu', release: 'v5.9', kind: 'upstream',
+    summary: 'fork of an mm with MMF_HAS_PINNED (008cfe4418b3) gives the child a copy of a maybe-DMA-pinned anonymous page (copy_present_page) and leaves the parent\'s PTE writable; a pinned THP\'s PMD is split first (d042035eaf5f)',
+    requires: ['gup-pin-counting'],
+  },
+  gupRoPinUnshare: {
+    id: 'gup-ro-pin-unshare', commit: 'a7f226604170', subject: 'mm/gup: trigger FAULT_FLAG_UNSHARE when R/O-pinning a possibly shared anonymous page',
+    author: 'David Hildenbrand', release: 'v5.19', kind: 'upstream',
+    summary: 'FOLL_PIN without FOLL_WRITE does not follow a read-only anonymous page that is not PageAnonExclusive (gup_must_unshare, -EMLINK) and faults it with FAULT_FLAG_UNSHARE first (the fault side is c89357e27f20 "mm: support GUP-triggered unsharing of anonymous pages", same release, which nothing else triggers): do_wp_page / do_huge_pmd_wp_page copy a possibly shared page into an exclusive one that stays read-only (keeping soft-dirty and uffd-wp), or mark a reusable one exclusive',
+    requires: ['anon-exclusive'],
+  },
+  follForceAnonExclusive: {
+    id: 'foll-force-anon-exclusive', commit: '5535be309971', subject: 'mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW',
+    author: 'David Hildenbrand', release: 'v6.0', kind: 'upstream',
+    summary: 'a FOLL_FORCE write follows a read-only PTE/PMD only to an exclusive anonymous page of a private mapping without VM_WRITE (and not while soft-dirty or uffd-wp tracking wants the write fault); FOLL_COW and the pte_dirty rule are gone',
+    requires: ['anon-exclusive'],
+  },
+  gupLongtermRoCow: {
+    id: 'gup-longterm-ro-cow', commit: '84209e87c696', subject: 'mm/gup: reliable R/O long-term pinning in COW mappings',
+    author: 'David Hildenbrand', release: 'v6.2', kind: 'upstream',
+    summary: 'a FOLL_LONGTERM R/O pin of a page that is not anonymous (the shared zero page) in a COW mapping unshares it too (gup_must_unshare), so the pin holds an exclusive anonymous page',
+    requires: ['gup-ro-pin-unshare'],
+  },
   // ---- v5.11 .. v5.19 ----------------------------------------------------------------------------
   uffdUserModeOnly: {
     id: 'uffd-user-mode-only', commit: '37cd0575b851', subject: 'userfaultfd: add UFFD_USER_MODE_ONLY',

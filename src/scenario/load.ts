@@ -7,6 +7,7 @@ import { CompiledOp, OP_HELP, OP_NAMES, OP_SCHEMAS, OpName } from './ops.js';
 import { Expr, ExprError, EvalError, evalExpr, exprSymbols, exprToString, parseExpr, U64_MAX } from './expr.js';
 import { EVENT_CODES, PRED_KEYS, PRED_SCHEMAS, Pred, PredKey, Signed, VMSTAT_NAMES } from './predicates.js';
 import { ERRNO } from '../kernel/include/errno.js';
+import { FOLL_FORCE, FOLL_GET, FOLL_LONGTERM, FOLL_PIN, FOLL_WRITE } from '../kernel/include/foll.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ,
   PROT_WRITE, UFFD_FEATURE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP, UFFDIO_REGISTER_MODE_MINOR,
@@ -100,11 +101,13 @@ export interface CompiledScenario {
    * kernels it is shown on: `before` (bug shown) and `after` (bug absent); real releases where profiles allow
    */
   bug: { corpus: string; fixed_by: string; fix: string; before: string | null; after: string | null } | null;
+  /** the schedule `mmsim run` follows when --schedule is not given (`check` explores every one) */
+  schedule?: string;
   /** names defined by `as:` (mappings, uffds, messages, buffers), with the op kind that defines them */
   names: Record<string, OpName>;
 }
 
-export const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict', 'conditions', 'bug'];
+export const TOP_KEYS = ['name', 'description', 'kernel', 'config', 'observe', 'setup', 'threads', 'expect', 'condition', 'verdict', 'conditions', 'bug', 'schedule'];
 
 class Positions {
   constructor(readonly file: string, readonly doc: Document, readonly lc: LineCounter, readonly src = '') {}
@@ -383,6 +386,30 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         return typeof x === 'string' ? { id, line, op: 'clear_refs', value: 0, text: x } : { id, line, op: 'clear_refs', value: x };
       }
       case 'split_huge_page': return { id, line, op: 'split_huge_page', addr: E('addr'), len: E('len') };
+      case 'pin': {
+        const fl = v.flags as string[];
+        const foll = (fl.includes('write') ? FOLL_WRITE : 0) | (fl.includes('force') ? FOLL_FORCE : 0) | (fl.includes('longterm') ? FOLL_LONGTERM : 0) |
+          (fl.includes('get') ? FOLL_GET : FOLL_PIN);
+        return { id, line, op: 'pin', addr: E('addr'), len: E('len'), foll, as: def(v.as)! };
+      }
+      case 'unpin': {
+        const h = typeof v === 'string' ? v : (v as { pin: string }).pin;
+        if (names[h] !== 'pin') throw pos.error(typeof v === 'string' ? fpath : [...fpath, 'pin'], `'${h}' is not a handle defined by pin`);
+        return { id, line, op: 'unpin', pin: h };
+      }
+      case 'pin_read': {
+        const h = v.pin as string;
+        if (names[h] !== 'pin' && names[h] !== 'vmsplice') throw pos.error([...fpath, 'pin'], `'${h}' is not a handle defined by pin or vmsplice`);
+        return { id, line, op: 'pin_read', pin: h, as: def(v.as) };
+      }
+      case 'vmsplice': return { id, line, op: 'vmsplice', addr: E('addr'), len: E('len'), as: def(v.as)! };
+      case 'read_pipe': {
+        const h = v.pipe as string;
+        if (names[h] !== 'vmsplice') throw pos.error([...fpath, 'pipe'], `'${h}' is not a pipe defined by vmsplice`);
+        return { id, line, op: 'read_pipe', pipe: h, as: def(v.as) };
+      }
+      case 'proc_mem_write': return { id, line, op: 'proc_mem_write', addr: E('addr'), value: E('value'), size: v.size as number };
+      case 'proc_mem_read': return { id, line, op: 'proc_mem_read', addr: E('addr'), len: E('len'), as: def(v.as) };
       case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'setuid': {
         const o = typeof v === 'object' ? (v as { uid: number; gid?: number }) : { uid: v as unknown as number };
@@ -603,7 +630,17 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     };
     bug = { corpus: String(b.corpus), fixed_by: row.id, fix: row.commit, before: side('before'), after: side('after') };
   }
+  let schedule: string | undefined;
+  if (raw.schedule !== undefined) {
+    if (typeof raw.schedule !== 'string') throw pos.error(['schedule'], 'expected a schedule such as "writer reader*3 writer" (as --schedule takes)');
+    // the thread names it uses (sched/schedule.ts parses the rest when the run starts)
+    const steps = raw.schedule.match(/[A-Za-z_]\w*/g) ?? [];
+    if (steps.length === 0) throw pos.error(['schedule'], 'expected a schedule such as "writer reader*3 writer" (as --schedule takes)');
+    for (const n of steps) if (!threads.some((t) => t.name === n)) throw pos.error(['schedule'], `'${n}' is not a thread of this scenario`);
+    schedule = raw.schedule;
+  }
   return {
+    ...(schedule !== undefined ? { schedule } : {}),
     bug, version: 1, file, name: raw.name, description: typeof raw.description === 'string' ? raw.description.trim() : '',
     kernel: (raw.kernel as string | undefined) ?? null, config, pages: [...pages].map(([key, v]) => ({ key, expr: v.expr, process: v.process })),
     mems: [...mems].map(([key, v]) => ({ key, expr: v.expr, size: v.size })),
@@ -837,7 +874,8 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
     }
     case 'same_data': {
       const [a, b] = v.same_data as [string, string];
-      for (const n of [a, b]) if (c.names[n] !== 'read') throw pos.error([...path, 'same_data'], `'${n}' is not a buffer read by read`);
+      const buffers = ['read', 'pin_read', 'read_pipe', 'proc_mem_read'];
+      for (const n of [a, b]) if (!buffers.includes(c.names[n] ?? '')) throw pos.error([...path, 'same_data'], `'${n}' is not a buffer read by read, pin_read, read_pipe or proc_mem_read`);
       return { p: 'same_data', a, b };
     }
     case 'data_at': {

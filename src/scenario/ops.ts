@@ -38,6 +38,14 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
       category_anyof_mask: number; return_mask: number; max_pages: number; vec_len: number; size: number;
     }
   | { op: 'split_huge_page'; addr: Expr; len: Expr }
+  /** foll: FOLL_WRITE, FOLL_FORCE, FOLL_LONGTERM, and FOLL_GET for get_user_pages (else FOLL_PIN) */
+  | { op: 'pin'; addr: Expr; len: Expr; foll: number; as: string }
+  | { op: 'unpin'; pin: string }
+  | { op: 'pin_read'; pin: string; as: string | null }
+  | { op: 'vmsplice'; addr: Expr; len: Expr; as: string }
+  | { op: 'read_pipe'; pipe: string; as: string | null }
+  | { op: 'proc_mem_write'; addr: Expr; value: Expr; size: number }
+  | { op: 'proc_mem_read'; addr: Expr; len: Expr; as: string | null }
   | { op: 'checkpoint'; name: string }
 );
 export type OpName = CompiledOp['op'];
@@ -102,6 +110,15 @@ export const OP_SCHEMAS = {
     max_pages: zInt.default(0), vec_len: zInt.default(64), size: zInt.default(96), id: zName.optional(),
   }).strict(),
   split_huge_page: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
+  pin: z.object({
+    addr: zExpr, len: zExpr.default(4096), flags: z.array(z.enum(['write', 'force', 'longterm', 'get'])).default([]), as: zName, id: zName.optional(),
+  }).strict(),
+  unpin: z.union([zName, z.object({ pin: zName, id: zName.optional() }).strict()]),
+  pin_read: z.object({ pin: zName, as: zName.optional(), id: zName.optional() }).strict(),
+  vmsplice: z.object({ addr: zExpr, len: zExpr.default(4096), as: zName, id: zName.optional() }).strict(),
+  read_pipe: z.object({ pipe: zName, as: zName.optional(), id: zName.optional() }).strict(),
+  proc_mem_write: z.object({ addr: zExpr, value: zExpr.default(1), size: zInt.pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).default(1), id: zName.optional() }).strict(),
+  proc_mem_read: z.object({ addr: zExpr, len: zExpr.default(1), as: zName.optional(), id: zName.optional() }).strict(),
   checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
 } as const;
 
@@ -131,5 +148,12 @@ export const OP_HELP: Record<OpName, string> = {
   setuid: 'setuid: 65534 | { uid, gid? } (the whole process drops root: no capabilities left)',
   pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',
   split_huge_page: 'split_huge_page: { addr, len } (debugfs split_huge_pages of this range)',
+  pin: 'pin: { addr, len?: 4K, flags?: [write, force, longterm, get], as } (pin_user_pages; get: get_user_pages)',
+  unpin: 'unpin: handle | { pin } (unpin_user_pages / put_page of what pin took)',
+  pin_read: 'pin_read: { pin, as? } (the bytes of the pinned pages, as a device reading them sees them)',
+  vmsplice: 'vmsplice: { addr, len?: 4K, as } (vmsplice(2) of the range into a new pipe: a read-only GUP reference)',
+  read_pipe: 'read_pipe: { pipe, as? } (read(2) of the pipe: the pages\' bytes now; their references go)',
+  proc_mem_write: 'proc_mem_write: { addr, value?, size?: 1|2|4|8 } (pwrite to /proc/self/mem: FOLL_FORCE)',
+  proc_mem_read: 'proc_mem_read: { addr, len?, as? } (pread from /proc/self/mem: FOLL_FORCE)',
   checkpoint: 'checkpoint: name',
 };

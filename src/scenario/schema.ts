@@ -126,6 +126,7 @@ export function scenarioSchema(): Json {
     properties: {
       name: { type: 'string', description: 'shown in outputs' },
       description: { type: 'string' },
+      schedule: { type: 'string', description: 'the schedule mmsim run follows without --schedule, e.g. "writer reader*3 writer"' },
       kernel: { type: 'string', description: 'the profile mmsim run uses when --kernel is not given', pattern: `^(${PROFILES.map((p) => p.name.replace(/\./g, '\\.')).join('|')})([+-][a-z0-9-]+)*$` },
       config: configSchema(),
       observe: {

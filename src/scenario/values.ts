@@ -13,7 +13,12 @@ export type VarValue =
   | { kind: 'msg'; msg: UffdMsg }
   | { kind: 'data'; addr: bigint; bytes: Bytes }
   | { kind: 'ioctls'; value: bigint }
-  | { kind: 'process'; name: string };
+  | { kind: 'process'; name: string }
+  /**
+   * pages a GUP caller holds (pin, vmsplice): the pfn of each page from addr on, and the FOLL_* flags they were
+   * taken with (FOLL_PIN or FOLL_GET)
+   */
+  | { kind: 'pin'; addr: bigint; foll: number; pfns: readonly number[] };
 
 /** the environment expressions are evaluated in: the values of the names defined so far */
 export function varsEnv(vars: ReadonlyMap<string, VarValue>): Env {

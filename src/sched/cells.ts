@@ -18,6 +18,7 @@ import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { FaultCont } from '../kernel/arch/x86/mm/fault.js';
 import type { UserfaultfdCtx } from '../kernel/fs/userfaultfd.js';
 import type { PopulateCont } from '../kernel/mm/madvise.js';
+import type { GupState } from '../kernel/mm/gup.js';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import type { Snapshot } from '../scenario/observe.js';
@@ -33,7 +34,9 @@ export type Wait =
   | { kind: 'fault'; cont: FaultCont; write: boolean }
   | { kind: 'uffd_read'; ctx: UserfaultfdCtx }
   /** a madvise(MADV_POPULATE_*) whose GUP fault sleeps in handle_userfault: advice `advice` of the op, on [addr, addr+len) */
-  | { kind: 'gup'; cont: PopulateCont; advice: number; addr: number; len: number };
+  | { kind: 'gup'; cont: PopulateCont; advice: number; addr: number; len: number }
+  /** a GUP operation (pin, vmsplice, /proc/PID/mem) stopped at cond_resched() or sleeping in handle_userfault */
+  | { kind: 'gupop'; gup: GupState };
 export type WaitKind = Wait['kind'];
 
 /** see ThreadState.operands; never changed once made */
@@ -57,17 +60,18 @@ export interface DeliveredSignal {
 // signal, of the last record of each of its operations and of the variables only it defines, so that a
 // step usually changes one leaf of 64 cells (a copy of a leaf is most of what a write costs after a clone).
 const T_STATUS = 0, T_PC = 1, T_PROG = 2 /* 2 cells */, T_OPS = 4 /* 0: none; 1 */, T_ADDR = 5 /* 2 */, T_LEN = 7 /* 2 */,
-  T_VLO = 9, T_VHI = 10, T_KILLED = 11, T_TASK = 12 /* index + 1 */, T_WAIT = 13 /* 0 none, 1 uffd_read, 2 fault, 3 gup */,
+  T_VLO = 9, T_VHI = 10, T_KILLED = 11, T_TASK = 12 /* index + 1 */, T_WAIT = 13 /* 0 none, 1 uffd_read, 2 fault, 3 gup, 4 gupop */,
   T_W = 14 /* the wait's fields, up to W_CELLS */;
 const W_CELLS = 14;
 /** counters: faults taken at the current byte (a livelock guard), attempts of the fault the thread waits in */
 const T_SPINS = T_W + W_CELLS, T_ATTEMPTS = T_SPINS + 1;
 /** the thread's signal (an id), then its records and variables */
 const T_SIG = T_ATTEMPTS + 1;
-const W_NONE = 0, W_UFFD = 1, W_FAULT = 2, W_GUP = 3;
-const WAIT_KINDS: readonly (WaitKind | null)[] = [null, 'uffd_read', 'fault', 'gup'];
+const W_NONE = 0, W_UFFD = 1, W_FAULT = 2, W_GUP = 3, W_GUPOP = 4;
+const WAIT_KINDS: readonly (WaitKind | null)[] = [null, 'uffd_read', 'fault', 'gup', 'gupop'];
 // fault: address (2), error_code, flags, major, stage (1 vma_lock, 2 mmap_lock), write
 // gup: advice, addr (2), len (2), gup.addr (2), gup.end (2), gup.write, gup.tried, walkEnd (2), unmapped
+// gupop: gup.addr (2), gup.end (2), gup.tried, gup.foll
 // uffd_read: the context's index in k.uffds + 1
 /** what a cell of `machine` belongs to (Layout.ownerKind), for the explorer's write sets */
 export const OWNER = { thread: 1, record: 2, variable: 3, process: 4, copy: 5, snapshot: 6, deadlock: 7 } as const;
@@ -146,6 +150,7 @@ export class Layout {
         const defs: string[] = [];
         if ('as' in op && typeof op.as === 'string') defs.push(op.as);
         if (op.op === 'read') defs.push(`\0buf:${op.id}`);
+        if (op.op === 'pin' || op.op === 'vmsplice' || op.op === 'proc_mem_read') defs.push(`\0gup:${op.id}`);
         for (const n of defs) {
           add(vars, n);
           if (!varSlots.has(n)) varSlots.set(n, new Set());
@@ -297,6 +302,7 @@ function varKey(v: StoredVar): string {
     }
     case 'ioctls': return `i:${v.value}`;
     case 'process': return `p:${v.name}`;
+    case 'pin': return `n:${v.addr}:${v.foll}:${v.pfns.join(',')}`;
   }
 }
 
@@ -509,6 +515,10 @@ export class ThreadState {
         cont: { address: getNum(C, w), error_code: C.get(w + 2), flags: C.get(w + 3), major: C.get(w + 4), stage: C.get(w + 5) === 1 ? 'vma_lock' : 'mmap_lock', attempts: this.C.get(this.b + T_ATTEMPTS) },
         write: C.get(w + 6) === 1,
       };
+      case W_GUPOP: return {
+        kind: 'gupop',
+        gup: { addr: getNum(C, w), end: getNum(C, w + 2), write: false, tried: C.get(w + 4) === 1, foll: C.get(w + 5), yields: true, attempts: this.C.get(this.b + T_ATTEMPTS) },
+      };
       default: return {
         kind: 'gup', advice: C.get(w), addr: getNum(C, w + 1), len: getNum(C, w + 3),
         cont: {
@@ -550,6 +560,16 @@ export class ThreadState {
         C.set(w + 5, c.stage === 'vma_lock' ? 1 : 2);
         C.set(w + 6, x.write ? 1 : 0);
         this.C.set(this.b + T_ATTEMPTS, c.attempts);
+        return;
+      }
+      case 'gupop': {
+        const gp = x.gup;
+        C.set(this.b + T_WAIT, W_GUPOP);
+        setNum(C, w, gp.addr);
+        setNum(C, w + 2, gp.end);
+        C.set(w + 4, gp.tried ? 1 : 0);
+        C.set(w + 5, gp.foll ?? 0);
+        this.C.set(this.b + T_ATTEMPTS, gp.attempts);
         return;
       }
       case 'gup': {
@@ -596,6 +616,16 @@ export class ThreadState {
         L[w + 5] = c.stage === 'vma_lock' ? 1 : 2;
         L[w + 6] = x.write ? 1 : 0;
         L[T_ATTEMPTS] = c.attempts;
+        return;
+      }
+      case 'gupop': {
+        const gp = x.gup;
+        L[T_WAIT] = W_GUPOP;
+        setNumL(L, w, gp.addr);
+        setNumL(L, w + 2, gp.end);
+        L[w + 4] = gp.tried ? 1 : 0;
+        L[w + 5] = gp.foll ?? 0;
+        L[T_ATTEMPTS] = gp.attempts;
         return;
       }
       case 'gup': {

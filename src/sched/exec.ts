@@ -21,6 +21,10 @@ import {
 } from '../kernel/fs/userfaultfd.js';
 import { dup_mmap } from '../kernel/kernel/fork.js';
 import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
+import { __get_user_pages, gup_put_folio, try_grab_folio, FOLL_FORCE, FOLL_GET, FOLL_LONGTERM, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_UNLOCKABLE, FOLL_WRITE, type GupState } from '../kernel/mm/gup.js';
+import { PG_dirty, PG_zero } from '../kernel/mm/folio.js';
+import { VM_FAULT_RETRY } from '../kernel/include/fault.js';
+import { ERRNO } from '../kernel/include/errno.js';
 import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API } from '../kernel/include/uapi.js';
@@ -174,6 +178,8 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const mm = task.mm;
   if (op.op === 'write' || op.op === 'memset' || op.op === 'read') return memoryOp(m, t, op);
   if (op.op === 'madvise') return madviseOp(m, t, op, null);
+  if (op.op === 'pin' || op.op === 'vmsplice' || op.op === 'proc_mem_write' || op.op === 'proc_mem_read') return gupOp(m, t, op, null);
+  if (op.op === 'unpin' || op.op === 'pin_read' || op.op === 'read_pipe') return pinHandleOp(m, t, op);
   if (op.op === 'read_uffd') {
     const ctx = uffdOf(m, op.uffd);
     return readUffd(m, t, op, ctx, false);
@@ -332,6 +338,145 @@ function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'ma
   return 'done';
 }
 
+type GupOp = Extract<CompiledOp, { op: 'pin' | 'vmsplice' | 'proc_mem_write' | 'proc_mem_read' }>;
+
+/**
+ * The operations that go through GUP: pin (pin_user_pages, or get_user_pages with `get`, as a driver or
+ * io_uring's buffer registration does), vmsplice (a read-only reference per page, held by the pipe), and
+ * pwrite/pread of /proc/self/mem (mem_rw -> access_remote_vm: FOLL_FORCE | FOLL_REMOTE, one page at a time,
+ * copied and put at once; without `locked`, so a uffd fault cannot sleep there). In a thread the walk's step
+ * ends at the cond_resched() after a fault (a GUP write can be raced there, as Dirty COW was); `w` resumes it.
+ */
+function gupOp(m: Machine, t: ThreadState, op: GupOp, w: GupState | null): 'done' | 'blocked' | 'ended' {
+  const k = m.k;
+  const task = k.current!;
+  const mm = task.mm;
+  let addr: number, len: number, lo = 0, hi = 0;
+  let s: GupState;
+  if (w === null) {
+    addr = userAddr(m, op.addr);
+    len = op.op === 'proc_mem_write' ? op.size : num(m, op.len);
+    if (op.op === 'proc_mem_write') {
+      const v = evalExpr(op.value, envOf(m));
+      lo = Number(v & 0xffffffffn);
+      hi = Number((v >> 32n) & 0xffffffffn);
+    }
+    const proc = op.op === 'proc_mem_write' || op.op === 'proc_mem_read';
+    if (addr < 0 || len <= 0 || (!proc && len > SPAN_MAX)) {
+      record(m, t, op, addr < 0 && proc ? ERRNO.EIO : ERRNO.EFAULT, null);
+      return 'done';
+    }
+    t.storeOperands(addr, len, lo, hi);
+    const foll = op.op === 'pin' ? op.foll | FOLL_TOUCH | FOLL_UNLOCKABLE
+      : op.op === 'vmsplice' ? FOLL_GET | FOLL_TOUCH | FOLL_UNLOCKABLE
+      : FOLL_FORCE | FOLL_GET | FOLL_TOUCH | FOLL_REMOTE | (op.op === 'proc_mem_write' ? FOLL_WRITE : 0);
+    // mm_set_has_pinned_flag (008cfe4418b3, v5.9; MMF_HAS_PINNED)
+    if (foll & FOLL_PIN) mm.hasPinned = true;
+    const start = addr - (addr % PAGE_SIZE);
+    s = { write: false, addr: start, end: Math.ceil((addr + len) / PAGE_SIZE) * PAGE_SIZE, tried: false, attempts: 0, foll, yields: t !== m.setup };
+    m.vars.delete(`\0gup:${op.id}`);
+  } else {
+    t.wait = null;
+    s = w;
+    if (task.uwq !== null) {
+      // woken from handle_userfault: __get_user_pages_locked retries the page with FOLL_TRIED
+      task.uwq = null;
+      s.tried = true;
+      k.tr?.emit('fault_resume', 'handle_userfault', { address: s.addr, ret: VM_FAULT_RETRY, ret_names: 'RETRY' });
+    }
+    t.loadOperands(operandsBuf);
+    addr = operandsBuf[0]!;
+    len = operandsBuf[1]!;
+    lo = operandsBuf[2]!;
+    hi = operandsBuf[3]!;
+  }
+  // what was taken (pin, vmsplice) or read (proc_mem_read) before the walk stopped last
+  const prev = m.vars.get(`\0gup:${op.id}`);
+  const pfns: number[] = prev && prev.kind === 'pin' ? [...prev.pfns] : [];
+ let out: Bytes | null = op.op === 'proc_mem_read' ? (prev && prev.kind === 'data' ? prev.bytes : Bytes.empty(len)) : null;
+  let copied = op.op === 'proc_mem_read' ? out!.filled : op.op === 'proc_mem_write' ? Math.max(0, s.addr - addr) : 0;
+  const foll = () => s.foll ?? 0;
+  const grab = (pfn: number, slot: number): void => {
+    if (op.op === 'pin' || op.op === 'vmsplice') {
+      if (slot >= 0) try_grab_folio(k, slot, 1, foll());
+      pfns.push(pfn);
+      return;
+    }
+    // access_remote_vm: copy to or from this page, then put it
+    const page = s.addr;
+    const from = Math.max(addr, page), to = Math.min(addr + len, page + PAGE_SIZE);
+    const n = to - from;
+    if (op.op === 'proc_mem_write') {
+      for (let i = 0; i < n; i++) {
+        const b = from - addr + i;
+        storeBuf[i] = b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff;
+      }
+      k.data.writeBytes(pfn, from - page, storeBuf, 0, n);
+      // set_page_dirty_lock
+      if (slot >= 0 && !k.folios.test(slot, PG_zero)) k.folios.setFlag(slot, PG_dirty);
+    } else out = out!.append(k.data.content(pfn), from - page, n);
+    copied += n;
+  };
+  for (;;) {
+    const r = __get_user_pages(k, mm, s, grab);
+    if (r === 'unlocked' && task.uwq === null) {
+      // handle_userfault did not sleep: take the lock again and retry the page
+      s.tried = true;
+      continue;
+    }
+    if (r === 'resched' || r === 'unlocked') {
+      if (op.op === 'proc_mem_read') m.vars.set(`\0gup:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out! });
+      else if (op.op !== 'proc_mem_write') m.vars.set(`\0gup:${op.id}`, { kind: 'pin', addr: BigInt(addr), foll: foll(), pfns });
+      t.wait = { kind: 'gupop', gup: s };
+      return 'blocked';
+    }
+    m.vars.delete(`\0gup:${op.id}`);
+    if (r === 'livelock') {
+      t.status = 'livelock';
+      k.tr?.emit('livelock', 'faultin_page', { address: s.addr, attempts: s.attempts });
+      return 'ended';
+    }
+    const errno = r === 'done' ? null : r;
+    if (op.op === 'pin' || op.op === 'vmsplice') {
+      // pin_user_pages returns the pages pinned, or the error when there are none
+      if (pfns.length === 0 && errno !== null) record(m, t, op, errno, null);
+      else {
+        setVar(m, op.as, { kind: 'pin', addr: BigInt(addr), foll: foll() & (FOLL_PIN | FOLL_GET | FOLL_WRITE | FOLL_LONGTERM), pfns });
+        record(m, t, op, null, op.op === 'vmsplice' ? String(Math.min(len, pfns.length * PAGE_SIZE - (addr % PAGE_SIZE))) : String(pfns.length));
+      }
+    } else if (copied === 0 && errno !== null) record(m, t, op, ERRNO.EIO, null); // mem_rw: nothing copied is -EIO
+    else {
+      if (op.op === 'proc_mem_read') setVar(m, op.as, { kind: 'data', addr: BigInt(addr), bytes: out! });
+      record(m, t, op, null, op.op === 'proc_mem_read' ? out!.digest() : String(copied));
+    }
+    return 'done';
+  }
+}
+
+/** unpin, pin_read, read_pipe: what a pin or vmsplice handle holds (the pages as they are now), and letting it go */
+function pinHandleOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'unpin' | 'pin_read' | 'read_pipe' }>): 'done' {
+  const k = m.k;
+  const name = op.op === 'read_pipe' ? op.pipe : op.pin;
+  const h = m.vars.get(name);
+  if (!h || h.kind !== 'pin') throw new EvalError(`'${name}' holds no pages here`);
+  let result: string | null = '0';
+  if (op.op !== 'unpin') {
+    let out = Bytes.empty(h.pfns.length * PAGE_SIZE);
+    for (const pfn of h.pfns) out = out.append(k.data.content(pfn), 0, PAGE_SIZE);
+    setVar(m, op.as, { kind: 'data', addr: h.addr - (h.addr % 4096n), bytes: out });
+    result = out.digest();
+  }
+  if (op.op !== 'pin_read') {
+    for (const pfn of h.pfns) {
+      const slot = k.folios.slotOf(pfn);
+      if (slot >= 0) gup_put_folio(k, slot, 1, h.foll);
+    }
+    m.vars.delete(name);
+  }
+  record(m, t, op, null, result);
+  return 'done';
+}
+
 /** an operation the model does not carry out ends the run as a scenario error at the operation's place (exit 2) */
 export function notModelledAt(m: Machine, op: CompiledOp, e: NotModelledError): ScenarioError {
   return new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.${e.field}`, e.message);
@@ -381,6 +526,7 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
   const w = t.wait as Exclude<Wait, { kind: 'uffd_read' }>;
   t.status = 'ready';
   if (w.kind === 'gup') return madviseOp(m, t, op as Extract<CompiledOp, { op: 'madvise' }>, w);
+  if (w.kind === 'gupop') return gupOp(m, t, op as GupOp, w.gup);
   t.wait = null;
   const r = resume_user_addr_fault(m.k, m.k.current!, w.cont);
   const after = faultOutcome(m, t, r, w.write);

@@ -36,6 +36,7 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'handle_mm_fault':
       return `  handle_mm_fault(${addr(m, f.address)}, flags=0x${(f.flags as number).toString(16)})`;
     case 'fault_retry':
+      if (f.foll !== undefined) return `  ${f.fn}: fault handled (flags=0x${(f.flags as number).toString(16)}${f.flag_names ? ` ${f.flag_names}` : ''}); follow the page again with FOLL_${String(f.foll).split('|').join('|FOLL_')}`;
       return `  ${f.fn}: VM_FAULT_RETRY -> retry with flags=0x${(f.flags as number).toString(16)}${f.flag_names ? ` (${f.flag_names})` : ''}${f.why ? ` (${f.why})` : ''}`;
     case 'fault_resume':
       return `  woken: handle_userfault returns ${f.ret_names}`;

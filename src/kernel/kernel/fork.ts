@@ -13,7 +13,11 @@ import { folio_try_dup_anon_rmap_pmd, page_dup_rmap } from '../mm/rmap.js';
 import { vm_normal_page } from '../mm/memory.js';
 import { forEachPmd } from '../mm/pagewalk.js';
 import { is_huge_zero_pmd } from '../mm/huge_memory.js';
-import { pte_index } from '../mm/pgtable.js';
+import { pte_index, PageTable } from '../mm/pgtable.js';
+import { folio_maybe_dma_pinned } from '../mm/gup.js';
+import { folio_add_new_anon_rmap } from '../mm/rmap.js';
+import { __split_huge_pmd } from '../mm/huge_memory.js';
+import { maybe_mkwrite } from '../mm/memory.js';
 import { pmdAlloc, pte_alloc, pte_offset_map } from '../mm/pagewalk.js';
 
 /** is_cow_mapping: private and may be written */
@@ -55,6 +59,11 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
   forEachPmd(k, smm, src.vm_start, src.vm_end, false, (spmd, addr, next) => {
     spmd.t.get(spmd.i, e);
     if (g.pmd_none(e)) return;
+    if (g.pmd_trans_huge(e) && !is_huge_zero_pmd(k, e) && cow && page_needs_cow_for_dma(k, smm, f.slotOf(g.pmd_pfn(e)), g.pmd_pfn(e))) {
+      // copy_huge_pmd: a maybe-pinned THP is not shared: its PMD is split and the PTEs copied (-EAGAIN)
+      __split_huge_pmd(k, smm, src, spmd, addr, false);
+      spmd.t.get(spmd.i, e);
+    }
     if (g.pmd_trans_huge(e)) {
       // copy_huge_pmd
       const d = pmdAlloc(k, dmm, addr);
@@ -96,6 +105,10 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
         continue;
       }
       const slot = vm_normal_page(k, src, e);
+      if (slot >= 0 && cow && f.test(slot, PG_anon) && page_needs_cow_for_dma(k, smm, slot, g.pte_pfn(e))) {
+        copy_present_page(k, dst, dmm, dt, i, a, e, slot);
+        continue;
+      }
       if (slot >= 0) {
         page_dup_rmap(k, slot, g.pte_pfn(e), dmm);
         if (k.has(PATCH.anonExclusive) && f.test(slot, PG_anon)) f.setPageAnonExclusive(slot, g.pte_pfn(e), false);
@@ -111,4 +124,34 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       dt.set(i, c);
     }
   });
+}
+
+/**
+ * Must fork copy this anonymous page now instead of sharing it? 70e806e4e645 (v5.9): the parent has pinned
+ * pages (MMF_HAS_PINNED) and this one may be pinned; from 6c287605fd56 (v5.19) folio_try_dup_anon_rmap_pte
+ * refuses (-EBUSY) to share an exclusive page that may be pinned, whatever the mm's flag said before
+ */
+function page_needs_cow_for_dma(k: Kernel, smm: MmStruct, slot: number, pfn: number): boolean {
+  if (slot < 0 || !k.folios.test(slot, PG_anon)) return false;
+  if (k.has(PATCH.anonExclusive)) return k.folios.pageAnonExclusive(slot, pfn) && smm.hasPinned && folio_maybe_dma_pinned(k, slot);
+  if (!k.has(PATCH.forkEarlyCowPinned)) return false;
+  return smm.hasPinned && folio_maybe_dma_pinned(k, slot);
+}
+
+/**
+ * copy_present_page (mm/memory.c @v5.9, @v6.18): the child gets a copy of a pinned page, mapped writable and
+ * dirty where its VMA may be written, exclusive to it; the parent keeps its page and PTE as they are
+ */
+function copy_present_page(k: Kernel, dst: VmArea, dmm: MmStruct, dt: PageTable, i: number, addr: number, srcPte: Pte, slot: number): void {
+  const g = k.pgt;
+  const nslot = k.folios.alloc(0, 0);
+  const npfn = k.folios.pfn(nslot);
+  k.data.copyPage(npfn, g.pte_pfn(srcPte));
+  folio_add_new_anon_rmap(k, nslot, false, dmm);
+  dmm.anonPages++;
+  const c = maybe_mkwrite(k, g.pte_mkdirty(g.pfn_pte(new Pte(), npfn, dst.vm_page_prot)), dst);
+  if ((dst.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(srcPte)) g.pte_mkuffd_wp(c);
+  dt.set(i, c);
+  k.tr?.emit('wp_page_copy', 'copy_present_page', { addr, old_pfn: g.pte_pfn(srcPte), new_pfn: npfn, why: 'fork: the page may be pinned' });
+  void slot;
 }

@@ -248,7 +248,8 @@ function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => v
     // every mapping holds a reference
     if (rc < mapped) bug('refcount', `${dump_folio(k, slot)}: refcount below its ${mapped} mapping(s)`);
     if (rc <= 0) bug('refcount', `${dump_folio(k, slot)}: live with refcount ${rc}`);
-    // nothing but mappings holds anonymous folios in the model (no swap cache, LRU isolation or pins)
-    if ((fl & PG_anon) && mapped === 0) bug('folio-leak', `${dump_folio(k, slot)}: nobody maps it, yet it is not freed`);
+    // nothing but mappings and GUP callers (pins and gets) holds anonymous folios in the model (no swap cache or LRU isolation)
+    if ((fl & PG_anon) && mapped === 0 && f.gupRefs(slot) === 0) bug('folio-leak', `${dump_folio(k, slot)}: nobody maps it, yet it is not freed`);
+    if (rc !== mapped + f.gupRefs(slot)) bug('refcount', `${dump_folio(k, slot)}: refcount is not its ${mapped} mapping(s) plus the ${f.gupRefs(slot)} reference(s) GUP callers hold`);
   }
 }

@@ -55,8 +55,13 @@ export const MM_ID_MASK = 0x7fffffff;
 export const FOLIO_MM_IDS_SHARED_BIT = 0x80000000 | 0;
 
 /** the cells of one folio slot in the folio segment */
-const FC = 11;
+const FC = 13;
 const F_PFN = 0, F_ORDER = 1, F_FLAGS = 2, F_REF = 3, F_MAPCOUNT = 4, F_MMT = 5, F_HASSUB = 10;
+/**
+ * references GUP callers hold (pins and gets, model bookkeeping: the kernel only has them inside the refcount),
+ * and a large folio's _pincount (folio->_pincount, 47e29d32afba)
+ */
+const F_GUPREF = 11, F_PINCOUNT = 12;
 /** the cells of a large folio's per-subpage state: mapcount of each page, then PageAnonExclusive of each */
 const SUB = 2 * HPAGE_PMD_NR;
 // the allocator's cells
@@ -105,6 +110,12 @@ export class FolioStore {
   /** folio_ref_count */
   refcount(slot: number): number { return this.F.get(slot * FC + F_REF); }
   setRefcount(slot: number, v: number): void { this.F.set(slot * FC + F_REF, v); }
+  /** references held by GUP callers (pins count GUP_PIN_COUNTING_BIAS each on a small folio); not a kernel field */
+  gupRefs(slot: number): number { return this.F.get(slot * FC + F_GUPREF); }
+  setGupRefs(slot: number, v: number): void { this.F.set(slot * FC + F_GUPREF, v); }
+  /** folio->_pincount of a large folio */
+  pincount(slot: number): number { return this.F.get(slot * FC + F_PINCOUNT); }
+  setPincount(slot: number, v: number): void { this.F.set(slot * FC + F_PINCOUNT, v); }
   /** order 0: the page's mapcount; large: the entire (PMD) mapcount */
   mapcount(slot: number): number { return this.F.get(slot * FC + F_MAPCOUNT); }
   setMapcount(slot: number, v: number): void { this.F.set(slot * FC + F_MAPCOUNT, v); }

@@ -160,6 +160,8 @@ export function do_huge_pmd_wp_page(k: Kernel, vmf: VmFault): number {
   if (k.has(PATCH.anonExclusive)) {
     reuse = f.pageAnonExclusive(slot, f.pfn(slot)) || f.refcount(slot) === 1;
     if (reuse) f.setPageAnonExclusive(slot, f.pfn(slot), true);
+    // FAULT_FLAG_UNSHARE (c89357e27f20, with a7f226604170): an exclusive THP needs nothing more; a shared one is split below
+    if (reuse && (vmf.flags & FAULT_FLAG_UNSHARE)) return 0;
   } else {
     // reuse_swap_page(head): the THP is mapped once
     reuse = f.folioMapcount(slot) <= HPAGE_PMD_NR && f.mapcount(slot) === 1;
