@@ -196,7 +196,7 @@ const MAX_RANGE_PAGES = 64;
 
 const GLOBAL_OPS = new Set<CompiledOp['op']>([
   'mmap', 'munmap', 'mprotect', 'madvise', 'fork', 'userfaultfd', 'uffdio_api', 'uffdio_register',
-  'uffdio_unregister', 'clear_refs', 'setuid', 'poll_uffd', 'checkpoint',
+  'uffdio_unregister', 'clear_refs', 'setuid', 'poll_uffd', 'checkpoint', 'swapon', 'swapoff',
 ]);
 
 /** what thread ti's next step may read, in state m (before the step) */

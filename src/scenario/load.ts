@@ -380,6 +380,8 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         return typeof x === 'string' ? { id, line, op: 'clear_refs', value: 0, text: x } : { id, line, op: 'clear_refs', value: x };
       }
       case 'split_huge_page': return { id, line, op: 'split_huge_page', addr: E('addr'), len: E('len') };
+      case 'swapon': return { id, line, op: 'swapon', pages: typeof v === 'object' ? (v as { pages: number }).pages : (v as unknown as number) };
+      case 'swapoff': return { id, line, op: 'swapoff' };
       case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'setuid': {
         const o = typeof v === 'object' ? (v as { uid: number; gid?: number }) : { uid: v as unknown as number };

@@ -38,6 +38,9 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
       category_anyof_mask: number; return_mask: number; max_pages: number; vec_len: number; size: number;
     }
   | { op: 'split_huge_page'; addr: Expr; len: Expr }
+  /** swapon(2) of a swap file of `pages` pages (the header page included); swapoff(2) of it */
+  | { op: 'swapon'; pages: number }
+  | { op: 'swapoff' }
   | { op: 'checkpoint'; name: string }
 );
 export type OpName = CompiledOp['op'];
@@ -102,6 +105,11 @@ export const OP_SCHEMAS = {
     max_pages: zInt.default(0), vec_len: zInt.default(64), size: zInt.default(96), id: zName.optional(),
   }).strict(),
   split_huge_page: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
+  swapon: z.union([
+    zInt.pipe(z.number().min(1).max(1 << 24)),
+    z.object({ pages: zInt.pipe(z.number().min(1).max(1 << 24)), id: zName.optional() }).strict(),
+  ]),
+  swapoff: z.union([z.literal(true), z.object({ id: zName.optional() }).strict()]),
   checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
 } as const;
 
@@ -131,5 +139,7 @@ export const OP_HELP: Record<OpName, string> = {
   setuid: 'setuid: 65534 | { uid, gid? } (the whole process drops root: no capabilities left)',
   pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',
   split_huge_page: 'split_huge_page: { addr, len } (debugfs split_huge_pages of this range)',
+  swapon: 'swapon: { pages } (a swap file of that many pages, the header included; root only)',
+  swapoff: 'swapoff: true (the swap file swapon made; root only)',
   checkpoint: 'checkpoint: name',
 };

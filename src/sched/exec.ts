@@ -6,7 +6,7 @@ import type { CompiledOp } from '../scenario/ops.js';
 import { andNotNum, binNum, decimal, evalExpr, EvalError, Expr, type Env } from '../scenario/expr.js';
 import { varsEnv, type OpOut } from '../scenario/values.js';
 export type { OpOut };
-import { SyscallError, ERRNO_NAME, NotModelledError } from '../kernel/include/errno.js';
+import { SyscallError, ERRNO_NAME, NotModelledError, fail } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/load.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
@@ -21,6 +21,7 @@ import {
 } from '../kernel/fs/userfaultfd.js';
 import { dup_mmap } from '../kernel/kernel/fork.js';
 import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
+import { sys_swapon, sys_swapoff } from '../kernel/mm/swapfile.js';
 import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API } from '../kernel/include/uapi.js';
@@ -273,6 +274,15 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         break;
       case 'split_huge_page':
         result = String(split_huge_pages_range(k, mm, num(m, op.addr), num(m, op.len)));
+        break;
+      case 'swapon':
+        // CAP_SYS_ADMIN
+        if (task.uid !== 0) fail('EPERM', 'swapon needs CAP_SYS_ADMIN');
+        sys_swapon(k, op.pages);
+        break;
+      case 'swapoff':
+        if (task.uid !== 0) fail('EPERM', 'swapoff needs CAP_SYS_ADMIN');
+        sys_swapoff(k);
         break;
     }
     record(m, t, op, null, result, out && outWritten(out) ? out : null);

@@ -22,6 +22,8 @@ export const EVENT_TYPES = [
   'signal', 'skipped', 'state', 'split_huge_page', 'split_huge_pmd', 'syscall', 'uffd_poll', 'uffd_read', 'uffd_read_wait',
   'uffd_wake', 'uffdio_api', 'uffdio_copy', 'uffdio_register', 'uffdio_unregister', 'uffdio_zeropage', 'userfaultfd',
   'vma_merge', 'wp_huge_pmd', 'wp_page_copy', 'zap_huge_pmd',
+  // swap (v3)
+  'swapon', 'swapoff', 'do_swap_page', 'shrink_folio_list', 'try_to_unmap_one',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

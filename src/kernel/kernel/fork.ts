@@ -14,6 +14,7 @@ import { vm_normal_page } from '../mm/memory.js';
 import { forEachPmd } from '../mm/pagewalk.js';
 import { is_huge_zero_pmd } from '../mm/huge_memory.js';
 import { pte_index } from '../mm/pgtable.js';
+import { swap_duplicate, swpOffsetOf } from '../mm/swapfile.js';
 import { pmdAlloc, pte_alloc, pte_offset_map } from '../mm/pagewalk.js';
 
 /** is_cow_mapping: private and may be written */
@@ -83,6 +84,21 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       if (st.isNone(i)) continue;
       st.get(i, e);
       if (!g.pte_present(e)) {
+        const off = swpOffsetOf(k, e);
+        if (off >= 0) {
+          // copy_nonpresent_pte @v6.18: the slot gets the child's reference; an exclusive swap PTE is
+          // shared from now on (the parent's loses the bit too); the child keeps uffd-wp only with WP
+          swap_duplicate(k, off);
+          if (g.pte_swp_exclusive(e)) {
+            g.pte_swp_clear_exclusive(e);
+            st.set(i, e);
+          }
+          dmm.swapEnts++;
+          const c = e.clone();
+          if (!keepWp) g.pte_swp_clear_uffd_wp(c);
+          dt.set(i, c);
+          continue;
+        }
         // PTE markers: without WP on the child VMA they are dropped (49d6d7fb6313)
         if (keepWp) dt.set(i, e);
         continue;
