@@ -404,7 +404,7 @@ function wp_can_reuse(k: Kernel, slot: number, pfn: number, mm: MmStruct): boole
     f.setPageAnonExclusive(slot, pfn, true);
     return true;
   }
-  if (k.has(PATCH.doWpPageSimplification)) return f.refcount(slot) === 1;
+  if (k.has(PATCH.doWpPageSimplification)) return wp_reuse_small_folio(k, slot);
   // page_trans_huge_map_swapcount: max over subpages of their mapcount plus the PMD mappings
   if (!f.isLarge(slot)) return f.mapcount(slot) <= 1;
   let max = 0;
@@ -415,11 +415,24 @@ function wp_can_reuse(k: Kernel, slot: number, pfn: number, mm: MmStruct): boole
 /**
  * wp_can_reuse_anon_folio (mm/memory.c @v6.12 and @v6.18): a large folio only through
  * __wp_can_reuse_large_anon_folio (v6.15), never before; a small one when its mapping holds the only
- * reference (KSM merging, the swap cache and per-CPU LRU batches are not modelled).
+ * reference (KSM merging and per-CPU LRU batches are not modelled).
  */
 function wp_can_reuse_anon_folio(k: Kernel, slot: number, mm: MmStruct): boolean {
   const f = k.folios;
   if (f.isLarge(slot)) return k.has(PATCH.cowReusePteMappedThp) && __wp_can_reuse_large_anon_folio(k, slot, mm);
+  return wp_reuse_small_folio(k, slot);
+}
+
+/**
+ * the small-folio test of wp_can_reuse_anon_folio (@v6.18) and do_wp_page (@v5.10): the mapping holds the
+ * only reference but for the swap cache's, which is given up (folio_free_swap) when no swap PTE refers to
+ * the slot any more
+ */
+function wp_reuse_small_folio(k: Kernel, slot: number): boolean {
+  const f = k.folios;
+  const cache = f.test(slot, PG_swapcache) ? 1 : 0;
+  if (f.refcount(slot) > 1 + cache) return false;
+  if (cache) folio_free_swap(k, slot);
   return f.refcount(slot) === 1;
 }
 
