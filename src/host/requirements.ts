@@ -49,6 +49,7 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
     if (op.op === 'mmap' && (op.flags & MAP_HUGETLB) && caps.nr_hugepages !== 0) {
       return `operation ${op.id} maps hugetlb memory, which the model refuses as an empty pool would; this machine has vm.nr_hugepages=${caps.nr_hugepages ?? '?'}`;
     }
+    if (op.op === 'swapon' || op.op === 'swapoff') return `operation ${op.id} needs a swap file, which the executor does not make yet (docs/fidelity.md)`;
     if (op.op === 'split_huge_page' && !caps.split_huge_pages) return `operation ${op.id} needs /sys/kernel/debug/split_huge_pages (debugfs is not mounted)`;
     if (op.op === 'uffdio_zeropage' && (caps.uffd_zeropage_maps === 'zero' || caps.uffd_zeropage_maps === 'page') && caps.uffd_zeropage_maps !== modelUffdZeropage(spec)) {
       return `operation ${op.id}: UFFDIO_ZEROPAGE on this kernel maps ${caps.uffd_zeropage_maps === 'zero' ? 'the zero page' : 'a page of its own'} while its read faults map ${caps.read_fault_maps === 'zero' ? 'the zero page' : 'pages of their own'}; no configuration of ${spec.name} does that`;
