@@ -56,6 +56,27 @@ setup:
 const feature = (bit: number) => (r: RunResult) => (BigInt(result(r, 'uffd') ?? '0') >> BigInt(bit)) & 1n;
 const FEATURE_OP = oneOp('userfaultfd: { as: u, id: uffd }');
 
+
+const UFFD_WP_M = `- userfaultfd: { as: u, api: true }
+  - uffdio_register: { uffd: u, addr: m, len: 4K, mode: [wp] }
+  - uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [wp] }`;
+/** a swap file, one written page, \`before\` (setup ops), MADV_PAGEOUT (checkpoint out), \`after\` (setup), then thread t reads it (or \`t\`) */
+const SWAP_ONE_PAGE = (before: string, after = '', t = '  - read: { addr: m }') => `
+name: swap-one-page
+observe: { pages: [m] }
+setup:
+  - swapon: { pages: 64 }
+  - mmap: { as: m, len: 4K }
+  - write: { addr: m, value: 1 }
+  ${before}
+  - madvise: { addr: m, len: 4K, advice: pageout }
+  - checkpoint: out
+  ${after}
+threads:
+  t:
+  ${t}
+`;
+
 const CASES: Case[] = [
   {
     patch: PATCH.softDirtyVmaReuse, base: 'v6.1',
@@ -480,6 +501,66 @@ setup:
   - uffdio_register: { uffd: u, addr: m, len: 64K, mode: [wp] }
   - pagemap_scan: { addr: m, len: 64K, vec_len: 0, category_mask: [written], return_mask: [written], id: scan }
 `, measure: (r) => [pagemapBit(r, 'm', 57), pte(r, 'm')], withIt: [0, '0x8000000000000067'], without: [1, '0x8400000000000425'],
+  },
+  // ---- swap (issue 10 item 4) ----------------------------------------------------------------------
+  {
+    patch: PATCH.swpSoftDirty, base: 'v6.1',
+    // a soft-dirty page swapped out and in keeps its soft-dirty bit (pagemap 55), on the swap PTE and after
+    scenario: SWAP_ONE_PAGE('- clear_refs: 4\n  - write: { addr: m, value: 2 }'),
+    measure: (r) => [pagemapBit(r, 'm', 55, 'out'), pagemapBit(r, 'm', 55)], withIt: [1, 1], without: [0, 0],
+  },
+  {
+    patch: PATCH.swpUffdWp, base: 'v6.1',
+    // a write-protected page swapped out and in keeps uffd-wp (pagemap 57)
+    scenario: SWAP_ONE_PAGE(UFFD_WP_M),
+    measure: (r) => [pagemapBit(r, 'm', 57, 'out'), pagemapBit(r, 'm', 57)], withIt: [1, 1], without: [0, 0],
+  },
+  {
+    patch: PATCH.swpExclusive, base: 'v6.1',
+    // the swap PTE remembers PageAnonExclusive: the read fault maps the page exclusive (kpageflags 34)
+    scenario: SWAP_ONE_PAGE(''),
+    measure: (r) => [kpfBit(r, 'm', 34), kpfBit(r, 'm', 13)], withIt: [1, 1], without: [0, 1],
+  },
+  {
+    patch: PATCH.unusePteKeepsBits, base: 'v6.1',
+    // swapoff maps a write-protected swapped page with its uffd-wp bit, or without it
+    scenario: SWAP_ONE_PAGE(UFFD_WP_M, '- swapoff: true'),
+    measure: (r) => [pagemapBit(r, 'm', 57, 'out'), pagemapBit(r, 'm', 57), pagemapBit(r, 'm', 63)], withIt: [1, 1, 1], without: [1, 0, 1],
+  },
+  {
+    patch: PATCH.pagemapScanSwpUffdWp, base: 'v6.18',
+    // a swap PTE at slot 1 has bit 10 set (bit 1 of the inverted offset): before the fix the WRITTEN-only
+    // fast path took it for write-protected and neither reported nor protected it
+    scenario: `
+name: scan-swapped
+observe: { pages: [m] }
+setup:
+  - swapon: { pages: 64 }
+  - mmap: { as: m, len: 4K }
+  - write: { addr: m, value: 1 }
+  - userfaultfd: { as: u, api: true, features: [wp_async, wp_unpopulated] }
+  - uffdio_register: { uffd: u, addr: m, len: 4K, mode: [wp] }
+  - madvise: { addr: m, len: 4K, advice: pageout }
+  - pagemap_scan: { addr: m, len: 4K, flags: [wp_matching, check_wpasync], category_mask: [written], return_mask: [written], id: scan }
+`, measure: (r) => [String(result(r, 'scan')).split(' ')[0], pagemapBit(r, 'm', 57)], withIt: ['1', 1], without: ['0', 0],
+  },
+  {
+    patch: PATCH.swapinMapWritable, base: 'v6.18',
+    // the read fault maps the exclusive page writable: the write after it does not fault
+    scenario: SWAP_ONE_PAGE('', '- read: { addr: m }', '  - write: { addr: m, value: 5 }'),
+    measure: (r) => thread(r, 't').minflt, withIt: 0, without: 1,
+  },
+  {
+    patch: PATCH.swapZeromap, base: 'v6.18',
+    // a zero-filled page is not written out: the folio is freed, and the read reads a new page (major)
+    scenario: SWAP_ONE_PAGE('- write: { addr: m, value: 0 }', '', '  - read: { addr: m + 1 }'),
+    measure: (r) => [thread(r, 't').majflt, vmstat(r, 'swpout_zero'), vmstat(r, 'pswpout')], withIt: [1, 1, 0], without: [0, 0, 1],
+  },
+  {
+    patch: PATCH.anonWorkingsetRefault, base: 'v6.18',
+    // the zero-filled page evicted at once and read again is a refault: it starts on the active list (KPF_ACTIVE)
+    scenario: SWAP_ONE_PAGE('- write: { addr: m, value: 0 }'),
+    measure: (r) => [kpfBit(r, 'm', 6), thread(r, 't').majflt], withIt: [1, 1], without: [0, 1],
   },
 ];
 

@@ -31,6 +31,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   1: 'fb279d9324040283b0304cc74f3075ac079040bb552b6c61cbf5d15e8d3dfafd',
   // v2: the state event (run --format json --states; the page of mmsim serve)
   2: '9ba1c474b28da681dcf823faf59c792b7b50bf85c80ed1239214846c87dc7ece',
+  // v3: the swap events (swapon, swapoff, do_swap_page, shrink_folio_list, try_to_unmap_one)
+  3: '17987d904ca1600fa8d17d69e61be6065d195a5e61523360651a7cb412ebad19',
 };
 
 function canonical(v: unknown): string {

@@ -9,6 +9,7 @@ import { PageData, PAGE_DATA_SEGMENTS } from './mm/page_data.js';
 import { PGTABLE_SEGMENTS, allocTable, LEVEL_PGD, PageTable } from './mm/pgtable.js';
 import { AnonVma, MmStruct, SlotAllocator } from './include/mm_types.js';
 import { Task, TASK_MAX } from './include/sched.js';
+import { SwapInfo, SWAP_SEGMENTS } from './mm/swapfile.js';
 import { UserfaultfdCtx, Uwq, UFFD_MAX } from './fs/userfaultfd.js';
 import type { StateHasher } from '../state/hasher.js';
 import { internHash } from '../state/intern.js';
@@ -27,14 +28,16 @@ const KERNEL_SEGMENTS: readonly SegmentSpec[] = [...FOLIO_SEGMENTS, ...PGTABLE_S
   { name: 'kernel', flat: true }, { name: 'mm', flat: true }, { name: 'task', flat: true }, { name: 'task.stats', counter: true, flat: true },
   { name: 'vma' }, { name: 'uffd', flat: true },
   // display only (names: interned strings), in no fingerprint lane
-  { name: 'names', display: true, hashValue: internHash }];
+  { name: 'names', display: true, hashValue: internHash },
+  // the swap device and the swap cache (mm/swapfile.ts)
+  ...SWAP_SEGMENTS];
 const SEG_FOLIO = 0;
 const SEG_PGTABLE = FOLIO_SEGMENTS.length;
 const SEG_VMSTAT = SEG_PGTABLE + PGTABLE_SEGMENTS.length;
 const SEG_DATA = SEG_VMSTAT + VMSTAT_SEGMENTS.length;
 const SEG_KERNEL = SEG_DATA + PAGE_DATA_SEGMENTS.length;
 const SEG_MM = SEG_KERNEL + 1, SEG_TASK = SEG_KERNEL + 2, SEG_TASK_STATS = SEG_KERNEL + 3, SEG_VMA = SEG_KERNEL + 4;
-const SEG_UFFD = SEG_KERNEL + 5, SEG_NAMES = SEG_KERNEL + 6;
+const SEG_UFFD = SEG_KERNEL + 5, SEG_NAMES = SEG_KERNEL + 6, SEG_SWAP = SEG_KERNEL + 7;
 /** the kernel segment's cells: the huge zero folio, the next mm id (the number of mms) and pid, the numbers of tasks and uffds */
 const K_HUGE_ZERO = 0, K_NEXT_MM = 1, K_NEXT_TID = 2, K_NR_TASKS = 3, K_NR_UFFDS = 4;
 /**
@@ -63,6 +66,8 @@ export class Kernel {
   set hugeZeroSlot(slot: number) { this.K.set(K_HUGE_ZERO, slot + 1); }
   /** /proc/vmstat (counter cells of st) */
   vmstat: VmStat;
+  /** the swap device (type 0) and the swap cache (cells of st) */
+  swap: SwapInfo;
   /** the task whose system call or fault is running */
   current: Task | null;
   tr: Tracer | null;
@@ -110,6 +115,8 @@ export class Kernel {
     this.folios = new FolioStore(st, SEG_FOLIO);
     this.vmstat = new VmStat(st.segs[SEG_VMSTAT]!);
     this.data = new PageData(st.segs[SEG_DATA]!);
+    const sw = st.segs;
+    this.swap = new SwapInfo(sw[SEG_SWAP]!, sw[SEG_SWAP + 1]!, sw[SEG_SWAP + 2]!, sw[SEG_SWAP + 3]!, sw[SEG_SWAP + 4]!);
     this.K = st.segs[SEG_KERNEL]!;
     this.mmSeg = st.segs[SEG_MM]!;
     this.taskSeg = st.segs[SEG_TASK]!;

@@ -526,6 +526,51 @@ const rows = {
     summary: 'the fast path of pagemap_scan_pmd_entry (no output vector) runs only for PM_SCAN_WP_MATCHING; before (v6.7-rc1..rc4; the fix is in rc5), any scan without a vector write-protected every PTE of its range',
     requires: ['pagemap-scan'],
   },
+  // ---- swap: swap PTE bits, reclaim, swap-in and swapoff (issue 10 item 4) ----------------------
+  swpSoftDirty: {
+    id: 'swp-soft-dirty', commit: '179ef71cbc08', subject: 'mm: save soft-dirty bits on swapped pages',
+    author: 'Cyrill Gorcunov', release: 'v3.11', kind: 'upstream',
+    summary: 'try_to_unmap_one keeps a PTE\'s soft-dirty bit in the swap PTE (_PAGE_SWP_SOFT_DIRTY, bit 1) and do_swap_page gives it back; without it the bit is lost at swap-out',
+  },
+  swpUffdWp: {
+    id: 'swp-uffd-wp', commit: 'f45ec5ff16a7', subject: 'userfaultfd: wp: support swap and page migration',
+    author: 'Peter Xu', release: 'v5.7', kind: 'upstream',
+    summary: 'swap PTEs carry uffd-wp (_PAGE_SWP_UFFD_WP, bit 2): set at swap-out, given back (write-protected) at swap-in, set and cleared on swap PTEs by UFFDIO_WRITEPROTECT',
+    requires: ['uffd-wp-pte-bit'],
+  },
+  anonWorkingsetRefault: {
+    id: 'anon-workingset-refault', commit: 'aae466b0052e', subject: 'mm/swap: implement workingset detection for anonymous LRU',
+    author: 'Joonsoo Kim', release: 'v5.9', kind: 'upstream',
+    summary: 'reclaim leaves a shadow entry for an evicted anonymous folio, and its swap-in (a refault) starts on the active list; the model takes every refault as recent (no memory pressure)',
+  },
+  swpExclusive: {
+    id: 'swp-exclusive', commit: '1493a1913e34', subject: 'mm/swap: remember PG_anon_exclusive via a swp pte bit',
+    author: 'David Hildenbrand', release: 'v5.19', kind: 'upstream',
+    summary: 'try_to_unmap_one records PageAnonExclusive in the swap PTE (_PAGE_SWP_EXCLUSIVE, bit 3: 16b7b7ce03a4 on x86) and do_swap_page reuses the page when it is set; fork clears it',
+    requires: ['anon-exclusive'],
+  },
+  unusePteKeepsBits: {
+    id: 'unuse-pte-keeps-bits', commit: '14a762dd1977', subject: 'mm/swapfile: fix lost swap bits in unuse_pte()',
+    author: 'Miaohe Lin', release: 'v5.19', kind: 'upstream',
+    summary: 'swapoff (unuse_pte) maps the page with the swap PTE\'s soft-dirty and uffd-wp bits; before, from vm_page_prot alone',
+  },
+  pagemapScanSwpUffdWp: {
+    id: 'pagemap-scan-swp-uffd-wp', commit: '2c7ad9a590d1', subject: 'fs/proc/task_mmu: fix uffd-wp confusion in pagemap_scan_pmd_entry()',
+    author: 'Ryan Roberts', release: 'v6.9', kind: 'upstream',
+    summary: 'PAGEMAP_SCAN reads a swap PTE\'s uffd-wp from _PAGE_SWP_UFFD_WP; before, pte_uffd_wp() read bit 10, which in an x86 swap PTE is bit 1 of the inverted offset (in 6.8.10)',
+    requires: ['pagemap-scan'],
+  },
+  swapinMapWritable: {
+    id: 'swapin-map-writable', commit: 'c18160dba5ff', subject: 'mm: swap: reuse exclusive folio directly instead of wp page faults',
+    author: 'Barry Song', release: 'v6.11', kind: 'upstream',
+    summary: 'do_swap_page maps an exclusive page writable on a read fault too (not in a uffd-wp PTE, nor where soft-dirty needs a write fault: 20dfa5b7adc5); before, only a write fault did, and a uffd-wp swap PTE was mapped write-protected after the write was granted',
+    requires: ['swp-exclusive'],
+  },
+  swapZeromap: {
+    id: 'swap-zeromap', commit: '0ca0c24e3211', subject: 'mm: store zero pages to be swapped out in a bitmap',
+    author: 'Usama Arif', release: 'v6.12', kind: 'upstream',
+    summary: 'swap-out of a zero-filled folio writes nothing: the slot is marked in the zeromap and the folio is freed at once (vmstat swpout_zero); swap-in of it allocates a zeroed page (swpin_zero)',
+  },
   // ---- fixes merged in 2026, taken into the stable series -----------------------------------------
   pagemapScanNoneWritten: {
     id: 'pagemap-scan-none-written', commit: '07b4377bdbe7', subject: 'fs/proc/task_mmu: report PAGE_IS_WRITTEN for unpopulated ptes (with 40de8160ca7f for PMD holes)',

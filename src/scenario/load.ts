@@ -410,6 +410,8 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       }
       case 'proc_mem_write': return { id, line, op: 'proc_mem_write', addr: E('addr'), value: E('value'), size: v.size as number };
       case 'proc_mem_read': return { id, line, op: 'proc_mem_read', addr: E('addr'), len: E('len'), as: def(v.as) };
+      case 'swapon': return { id, line, op: 'swapon', pages: typeof v === 'object' ? (v as { pages: number }).pages : (v as unknown as number) };
+      case 'swapoff': return { id, line, op: 'swapoff' };
       case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'setuid': {
         const o = typeof v === 'object' ? (v as { uid: number; gid?: number }) : { uid: v as unknown as number };

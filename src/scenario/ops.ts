@@ -46,6 +46,9 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   | { op: 'read_pipe'; pipe: string; as: string | null }
   | { op: 'proc_mem_write'; addr: Expr; value: Expr; size: number }
   | { op: 'proc_mem_read'; addr: Expr; len: Expr; as: string | null }
+  /** swapon(2) of a swap file of `pages` pages (the header page included); swapoff(2) of it */
+  | { op: 'swapon'; pages: number }
+  | { op: 'swapoff' }
   | { op: 'checkpoint'; name: string }
 );
 export type OpName = CompiledOp['op'];
@@ -119,6 +122,11 @@ export const OP_SCHEMAS = {
   read_pipe: z.object({ pipe: zName, as: zName.optional(), id: zName.optional() }).strict(),
   proc_mem_write: z.object({ addr: zExpr, value: zExpr.default(1), size: zInt.pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).default(1), id: zName.optional() }).strict(),
   proc_mem_read: z.object({ addr: zExpr, len: zExpr.default(1), as: zName.optional(), id: zName.optional() }).strict(),
+  swapon: z.union([
+    zInt.pipe(z.number().min(1).max(1 << 24)),
+    z.object({ pages: zInt.pipe(z.number().min(1).max(1 << 24)), id: zName.optional() }).strict(),
+  ]),
+  swapoff: z.union([z.literal(true), z.object({ id: zName.optional() }).strict()]),
   checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
 } as const;
 
@@ -155,5 +163,7 @@ export const OP_HELP: Record<OpName, string> = {
   read_pipe: 'read_pipe: { pipe, as? } (read(2) of the pipe: the pages\' bytes now; their references go)',
   proc_mem_write: 'proc_mem_write: { addr, value?, size?: 1|2|4|8 } (pwrite to /proc/self/mem: FOLL_FORCE)',
   proc_mem_read: 'proc_mem_read: { addr, len?, as? } (pread from /proc/self/mem: FOLL_FORCE)',
+  swapon: 'swapon: { pages } (a swap file of that many pages, the header included; root only)',
+  swapoff: 'swapoff: true (the swap file swapon made; root only)',
   checkpoint: 'checkpoint: name',
 };

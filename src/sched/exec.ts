@@ -6,7 +6,7 @@ import type { CompiledOp } from '../scenario/ops.js';
 import { andNotNum, binNum, decimal, evalExpr, EvalError, Expr, type Env } from '../scenario/expr.js';
 import { varsEnv, type OpOut } from '../scenario/values.js';
 export type { OpOut };
-import { SyscallError, ERRNO_NAME, NotModelledError } from '../kernel/include/errno.js';
+import { SyscallError, ERRNO_NAME, NotModelledError, fail } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/load.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
@@ -25,6 +25,7 @@ import { __get_user_pages, gup_put_folio, try_grab_folio, FOLL_FORCE, FOLL_GET, 
 import { PG_dirty, PG_zero } from '../kernel/mm/folio.js';
 import { VM_FAULT_RETRY } from '../kernel/include/fault.js';
 import { ERRNO } from '../kernel/include/errno.js';
+import { sys_swapon, sys_swapoff } from '../kernel/mm/swapfile.js';
 import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API } from '../kernel/include/uapi.js';
@@ -279,6 +280,15 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         break;
       case 'split_huge_page':
         result = String(split_huge_pages_range(k, mm, num(m, op.addr), num(m, op.len)));
+        break;
+      case 'swapon':
+        // CAP_SYS_ADMIN
+        if (task.uid !== 0) fail('EPERM', 'swapon needs CAP_SYS_ADMIN');
+        sys_swapon(k, op.pages);
+        break;
+      case 'swapoff':
+        if (task.uid !== 0) fail('EPERM', 'swapoff needs CAP_SYS_ADMIN');
+        sys_swapoff(k);
         break;
     }
     record(m, t, op, null, result, out && outWritten(out) ? out : null);

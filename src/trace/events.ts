@@ -6,9 +6,9 @@
  * the schema's `$id` (`trace-v2.schema.json`). It goes up by one whenever traceSchema() changes (an event
  * type, a field, a required property); test/trace-schema.test.ts keeps a digest of the schema of each
  * version and fails when the schema changes under the same version. Version 2 added the `state` event
- * (run --format json --states, src/sched/states.ts).
+ * (run --format json --states, src/sched/states.ts); version 3 the swap events.
  */
-export const TRACE_SCHEMA_VERSION = 2;
+export const TRACE_SCHEMA_VERSION = 3;
 
 /**
  * Every event type the model emits (test/trace-schema.test.ts checks this list against the emit calls
@@ -22,6 +22,8 @@ export const EVENT_TYPES = [
   'signal', 'skipped', 'state', 'split_huge_page', 'split_huge_pmd', 'syscall', 'uffd_poll', 'uffd_read', 'uffd_read_wait',
   'uffd_wake', 'uffdio_api', 'uffdio_copy', 'uffdio_register', 'uffdio_unregister', 'uffdio_zeropage', 'userfaultfd',
   'vma_merge', 'wp_huge_pmd', 'wp_page_copy', 'zap_huge_pmd',
+  // swap (v3)
+  'swapon', 'swapoff', 'do_swap_page', 'shrink_folio_list', 'try_to_unmap_one',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -112,6 +112,16 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  ${f.fn}(${addr(m, f.addr)})${f.result ? `: ${f.result}` : `: new THP pfn ${hex(f.new_pfn)}`}`;
     case 'skipped':
       return `  ${f.fn}(${f.id}) skipped: ${f.why}`;
+    case 'swapon':
+      return `  sys_swapon: a swap file of ${f.pages} pages (type 0)`;
+    case 'swapoff':
+      return `  sys_swapoff: every swap entry swapped in, the device gone`;
+    case 'do_swap_page':
+      return `  do_swap_page(${addr(m, f.addr)}): ${f.major ? 'read from swap (major)' : 'from the swap cache'} ${f.swp} -> ${f.pte}`;
+    case 'shrink_folio_list':
+      return `  shrink_folio_list: ${f.action}${f.pfn !== undefined ? ` (pfn ${hex(f.pfn)})` : ''}`;
+    case 'try_to_unmap_one':
+      return `  try_to_unmap_one(${addr(m, f.addr)}): ${f.action ?? `${f.old} -> ${f.new}`}`;
     default:
       return `  ${e.type} (${e.fn})`;
   }

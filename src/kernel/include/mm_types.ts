@@ -340,7 +340,7 @@ export class VmArea {
 
 /** the cells of one mm_struct in the mm segment (at id * MM_CELLS) */
 const MM_CELLS = 8;
-const MM_ANON = 0, MM_CHANGING = 1, MM_PINNED = 2, MM_USERS = 3, MM_PGD = 4, MM_NR_VMAS = 5;
+const MM_ANON = 0, MM_CHANGING = 1, MM_PINNED = 2, MM_USERS = 3, MM_PGD = 4, MM_NR_VMAS = 5, MM_SWAPENTS = 6;
 
 /** the page tables of an mm: the table at a pfn, and every table reachable from the pgd */
 export interface MmTables {
@@ -352,6 +352,9 @@ export class MmStruct {
   /** MM_ANONPAGES rss counter */
   get anonPages(): number { return this.S.get(this.id * MM_CELLS + MM_ANON); }
   set anonPages(v: number) { this.S.set(this.id * MM_CELLS + MM_ANON, v); }
+  /** MM_SWAPENTS rss counter: swap entries in this mm's page tables */
+  get swapEnts(): number { return this.S.get(this.id * MM_CELLS + MM_SWAPENTS); }
+  set swapEnts(v: number) { this.S.set(this.id * MM_CELLS + MM_SWAPENTS, v); }
   /** userfaultfd: non-zero while a uffd event (fork/remap/remove) is being delivered */
   get mmap_changing(): number { return this.S.get(this.id * MM_CELLS + MM_CHANGING); }
   set mmap_changing(v: number) { this.S.set(this.id * MM_CELLS + MM_CHANGING, v); }

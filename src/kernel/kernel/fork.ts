@@ -18,6 +18,7 @@ import { folio_maybe_dma_pinned } from '../mm/gup.js';
 import { folio_add_new_anon_rmap } from '../mm/rmap.js';
 import { __split_huge_pmd } from '../mm/huge_memory.js';
 import { maybe_mkwrite } from '../mm/memory.js';
+import { swap_duplicate, swpOffsetOf } from '../mm/swapfile.js';
 import { pmdAlloc, pte_alloc, pte_offset_map } from '../mm/pagewalk.js';
 
 /** is_cow_mapping: private and may be written */
@@ -99,6 +100,21 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       if (st.isNone(i)) continue;
       st.get(i, e);
       if (!g.pte_present(e)) {
+        const off = swpOffsetOf(k, e);
+        if (off >= 0) {
+          // copy_nonpresent_pte @v6.18: the slot gets the child's reference; an exclusive swap PTE is
+          // shared from now on (the parent's loses the bit too); the child keeps uffd-wp only with WP
+          swap_duplicate(k, off);
+          if (g.pte_swp_exclusive(e)) {
+            g.pte_swp_clear_exclusive(e);
+            st.set(i, e);
+          }
+          dmm.swapEnts++;
+          const c = e.clone();
+          if (!keepWp) g.pte_swp_clear_uffd_wp(c);
+          dt.set(i, c);
+          continue;
+        }
         // PTE markers: without WP on the child VMA they are dropped (49d6d7fb6313, v6.2); from c56d1b62cce8
         // (v5.19) until then copy_nonpresent_pte() copied them whatever the child VMA (mm/memory.c @v6.1)
         if (keepWp || !k.has(PATCH.uffdWpMarkerForkDrop)) dt.set(i, e);

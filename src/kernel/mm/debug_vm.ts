@@ -5,10 +5,11 @@
 // (`mmsim run --debug`, `mmsim check --debug`, `mmsim fuzz`). Each check names what it asserts; the
 // uffd-wp check is asserted only where the modelled release guarantees it (see uffdWpConfined).
 import type { Kernel } from '../kernel.js';
+import { __swap_count, swpOffsetOf } from './swapfile.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { PG_anon, PG_table, PG_zero } from './folio.js';
+import { PG_anon, PG_swapcache, PG_table, PG_zero } from './folio.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PTE, PageTable, is_zero_pfn } from './pgtable.js';
 import { VM_UFFD_MISSING, VM_UFFD_WP, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
 import { isUffdWpMarker } from './memory.js';
@@ -167,7 +168,14 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
       // a PTE
       const v = vmaAt(addr);
       if (!g.pte_present(e)) {
-        // the model has no swap: only PTE markers
+        // a swap PTE of the device refers to a slot in use; anything else must be the uffd-wp marker
+        const off = swpOffsetOf(k, e);
+        if (off >= 0) {
+          if (off === 0 || off >= k.swap.max || __swap_count(k, off) === 0) bug('pgtable', `mm ${mm.id}: swap PTE at ${hex(addr)} (${e.toString()}) refers to slot ${off}, which is not in use`);
+          if (!v) bug('pgtable', `mm ${mm.id}: swap PTE at ${hex(addr)} outside every VMA`);
+          else if (confined && g.pte_swp_uffd_wp(e) && !(v.vm_flags & VM_UFFD_WP) && !v.uffd_wp_left) bug('uffd-wp', `mm ${mm.id}: swap PTE at ${hex(addr)} has uffd-wp in ${dump_vma(v)} without VM_UFFD_WP`);
+          continue;
+        }
         if (!isUffdWpMarker(k, e)) bug('pgtable', `mm ${mm.id}: PTE at ${hex(addr)} is a swap entry (${e.toString()}) other than the uffd-wp marker`);
         else if (!v) bug('pgtable', `mm ${mm.id}: uffd-wp marker at ${hex(addr)} outside every VMA`);
         else if (confined && !(v.vm_flags & VM_UFFD_WP) && !v.uffd_wp_left) bug('uffd-wp', `mm ${mm.id}: uffd-wp marker at ${hex(addr)} in ${dump_vma(v)} without VM_UFFD_WP`);
@@ -248,8 +256,10 @@ function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => v
     // every mapping holds a reference
     if (rc < mapped) bug('refcount', `${dump_folio(k, slot)}: refcount below its ${mapped} mapping(s)`);
     if (rc <= 0) bug('refcount', `${dump_folio(k, slot)}: live with refcount ${rc}`);
-    // nothing but mappings and GUP callers (pins and gets) holds anonymous folios in the model (no swap cache or LRU isolation)
-    if ((fl & PG_anon) && mapped === 0 && f.gupRefs(slot) === 0) bug('folio-leak', `${dump_folio(k, slot)}: nobody maps it, yet it is not freed`);
-    if (rc !== mapped + f.gupRefs(slot)) bug('refcount', `${dump_folio(k, slot)}: refcount is not its ${mapped} mapping(s) plus the ${f.gupRefs(slot)} reference(s) GUP callers hold`);
+    // nothing but mappings, GUP callers (pins and gets) and the swap cache holds anonymous folios in the model (no LRU isolation)
+    const cached = (fl & PG_swapcache) !== 0 ? 1 : 0, gup = f.gupRefs(slot);
+    if (cached && k.swap.cacheSlot(k.swap.folioSwap(slot)) !== slot) bug('refcount', `${dump_folio(k, slot)}: in the swap cache, but its slot does not lead back to it`);
+    if (cached ? rc < mapped + gup + cached : rc !== mapped + gup) bug('refcount', `${dump_folio(k, slot)}: refcount ${rc} is not its ${mapped} mapping(s) plus the ${gup} reference(s) GUP callers hold${cached ? ' and the swap cache' : ''}`);
+    if ((fl & PG_anon) && mapped === 0 && gup === 0 && !cached) bug('folio-leak', `${dump_folio(k, slot)}: nobody maps it, yet it is not freed`);
   }
 }

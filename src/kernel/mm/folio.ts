@@ -25,12 +25,14 @@ export const PG_anon_exclusive = 1 << 13;
 export const PG_deferred_split = 1 << 14;
 /** PG_reserved: the zero page lives in the kernel image and is reserved */
 export const PG_reserved = 1 << 15;
+/** PG_swapcache (PG_owner_priv_1 on a swap-backed folio): the folio is in the swap cache (mm/swapfile.ts) */
+export const PG_swapcache = 1 << 16;
 
 export const PG_NAMES: ReadonlyArray<[number, string]> = [
   [PG_locked, 'locked'], [PG_referenced, 'referenced'], [PG_uptodate, 'uptodate'], [PG_dirty, 'dirty'],
   [PG_lru, 'lru'], [PG_active, 'active'], [PG_swapbacked, 'swapbacked'], [PG_anon, 'anon'],
   [PG_zero, 'zero'], [PG_table, 'table'], [PG_unevictable, 'unevictable'], [PG_mlocked, 'mlocked'],
-  [PG_anon_exclusive, 'anon_exclusive'], [PG_reserved, 'reserved'],
+  [PG_anon_exclusive, 'anon_exclusive'], [PG_reserved, 'reserved'], [PG_swapcache, 'swapcache'],
 ];
 
 const SECTION_SHIFT = 9; // a section is 512 pfns = 2 MiB

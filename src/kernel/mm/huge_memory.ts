@@ -325,7 +325,7 @@ export function zap_huge_pmd(k: Kernel, mm: MmStruct, _vma: VmArea, pmd: Slot, a
  * every page-table entry, in every address space, that maps a page of the folio at slot (the rmap walk);
  * a PROT_NONE entry maps its page too (pte_present: PRESENT or PROTNONE; its pfn is stored inverted)
  */
-function folio_mappings(k: Kernel, slot: number): { mm: MmStruct; t: PageTable; i: number; level: number }[] {
+export function folio_mappings(k: Kernel, slot: number): { mm: MmStruct; t: PageTable; i: number; level: number }[] {
   const g = k.pgt;
   const f = k.folios;
   const base = f.pfn(slot), end = base + f.nrPages(slot);

@@ -1,6 +1,6 @@
 // madvise(2) for private anonymous memory (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
-// MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE) and MADV_REMOVE's refusal. MADV_COLD and
-// MADV_PAGEOUT (LRU deactivation, reclaim) are not modelled: they end the run as such.
+// MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE), MADV_PAGEOUT (reclaim: mm/vmscan.ts) and MADV_REMOVE's
+// refusal. MADV_COLD (LRU deactivation) is not modelled: it ends the run as such.
 import type { Kernel } from '../kernel.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
@@ -18,7 +18,8 @@ import { __get_user_pages, type GupState } from './gup.js';
 import { madvise_collapse } from './khugepaged.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { PG_active, PG_anon, PG_dirty, PG_referenced, PG_swapbacked, PG_unevictable, PG_zero } from './folio.js';
+import { PG_active, PG_anon, PG_dirty, PG_lru, PG_referenced, PG_swapbacked, PG_unevictable, PG_zero } from './folio.js';
+import { reclaim_pages } from './vmscan.js';
 import { forEachPmd } from './pagewalk.js';
 import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
 import { vm_normal_page } from './memory.js';
@@ -224,7 +225,10 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
     return v;
   }
   if (advice === MADV.remove) madvise_remove(v);
-  if (advice === MADV.cold || advice === MADV.pageout) madvise_cold_or_pageout(v, advice === MADV.pageout);
+  if (advice === MADV.cold || advice === MADV.pageout) {
+    madvise_cold_or_pageout(k, mm, v, start, end, advice === MADV.pageout);
+    return v;
+  }
   const nf = madvise_flags(k, v, advice);
   if (nf === null || nf === v.vm_flags) return v;
   // madvise_update_vma: vma_modify_flags, then vm_flags_reset on the VMA that covers the range
@@ -239,11 +243,68 @@ function madvise_remove(vma: VmArea): void {
   fail('EINVAL', 'MADV_REMOVE on a VMA without a file (private anonymous memory)');
 }
 
-/** madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): past can_madv_lru_vma(), not modelled */
-function madvise_cold_or_pageout(vma: VmArea, pageout: boolean): void {
+/** madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk (MADV_COLD is not modelled) */
+function madvise_cold_or_pageout(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout: boolean): void {
   if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} on a locked or special VMA`);
-  if (pageout) notModelled('advice', 'MADV_PAGEOUT (reclaim: the model has neither swap nor reclaim; docs/fidelity.md, Not modelled)');
-  notModelled('advice', 'MADV_COLD (LRU deactivation: the model keeps no LRU lists; docs/fidelity.md, Not modelled)');
+  if (!pageout) notModelled('advice', 'MADV_COLD (LRU deactivation: the model keeps no LRU lists; docs/fidelity.md, Not modelled)');
+  madvise_pageout_page_range(k, mm, vma, start, end);
+}
+
+/**
+ * madvise_cold_or_pageout_pte_range (mm/madvise.c @v6.18) with pageout: per PMD, the folios mapped only
+ * here (folio_mapcount == its pages) lose PG_referenced and are isolated, and reclaim_pages() reclaims them
+ * at the end of that PMD's walk. A THP the range covers only in part is split first; the huge zero page,
+ * swap entries and markers are skipped.
+ */
+function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): void {
+  const g = k.pgt;
+  const f = k.folios;
+  const e = new Pte();
+  forEachPmd(k, mm, start, end, false, (pmd, addr, next) => {
+    const list: number[] = [];
+    pmd.t.get(pmd.i, e);
+    let ptes = true;
+    if (g.pmd_trans_huge(e)) {
+      ptes = false;
+      if (!is_huge_zero_pmd(k, e)) {
+        const slot = f.slotOf(g.pmd_pfn(e));
+        if (slot >= 0 && f.folioMapcount(slot) <= f.nrPages(slot)) {
+          if (next - addr !== HPAGE_PMD_SIZE) ptes = split_huge_page(k, slot) === 0;
+          else {
+            f.clearFlag(slot, PG_referenced);
+            if (f.test(slot, PG_lru) && !f.test(slot, PG_unevictable)) list.push(slot);
+          }
+        }
+      }
+    }
+    if (ptes) {
+      const t = pte_offset_map(k, mm, pmd);
+      if (t) {
+        for (let a = addr; a < next; a += PAGE_SIZE) {
+          const i = pte_index(a);
+          t.get(i, e);
+          if (!g.pte_present(e)) continue;
+          const slot = vm_normal_page(k, vma, e);
+          if (slot < 0 || f.test(slot, PG_zero) || list.includes(slot)) continue;
+          if (f.isLarge(slot)) {
+            // a large folio the range does not cover whole is split, and this page taken again
+            const base = f.pfn(slot), n = f.nrPages(slot);
+            const from = g.pte_pfn(e);
+            const covered = from === base && a + n * PAGE_SIZE <= next;
+            if (!covered) {
+              if (f.folioMapcount(slot) > n || split_huge_page(k, slot) !== 0) continue;
+              a -= PAGE_SIZE;
+              continue;
+            }
+          }
+          if (!f.test(slot, PG_lru) || f.folioMapcount(slot) !== f.nrPages(slot)) continue;
+          f.clearFlag(slot, PG_referenced);
+          if (!f.test(slot, PG_unevictable)) list.push(slot);
+        }
+      }
+    }
+    if (list.length) reclaim_pages(k, list);
+  });
 }
 
 /** folio_mark_lazyfree (mm/swap.c): once its lru_lazyfree batch drains, a clean-able anon folio moves to

@@ -8,14 +8,14 @@ import {
 } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_prepare } from './vma.js';
-import { VM_SHARED, VM_WRITE, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_UFFD_WP } from '../include/vm_flags.js';
+import { VM_SHARED, VM_WRITE, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_UFFD_WP, VM_LOCKED } from '../include/vm_flags.js';
 import {
   FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_FALLBACK, VM_FAULT_MAJOR,
   VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_COMPLETED,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
 import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD, is_zero_pfn } from './pgtable.js';
-import { PG_anon, PG_anon_exclusive, PG_zero } from './folio.js';
+import { PG_active, PG_anon, PG_anon_exclusive, PG_mlocked, PG_swapcache, PG_zero } from './folio.js';
 import { folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_remove_rmap_ptes, folio_large_mapcount, folio_test_large_maybe_mapped_shared, mm_find_pmd } from './rmap.js';
 import {
   do_huge_pmd_anonymous_page, wp_huge_pmd, huge_pmd_set_accessed, __split_huge_pmd, zap_huge_pmd,
@@ -24,6 +24,10 @@ import { handle_userfault, userfaultfd_missing, userfaultfd_pte_wp, userfaultfd_
 import { VM_UFFD_MISSING } from '../include/vm_flags.js';
 import { pmdAllocTable, pte_alloc, pte_offset_map } from './pagewalk.js';
 import { folio_put, folio_put_refs } from './swap.js';
+import {
+  __swap_count, folio_free_swap, free_swap_and_cache, read_swap_cache_async, swap_cache_get_folio, swap_free, swpOffsetOf, vm_swap_full,
+} from './swapfile.js';
+import { vma_soft_dirty_enabled } from './mprotect.js';
 
 /** struct vm_fault */
 export interface VmFault {
@@ -232,7 +236,13 @@ export function isUffdWpMarker(k: Kernel, e: Pte): boolean {
 export const SWP_PTE_MARKER = 31;
 export const PTE_MARKER_UFFD_WP = 1;
 
-/** do_swap_page: only PTE markers exist in the model (no swap device); handle_pte_marker */
+/**
+ * mm/memory.c do_swap_page() @v4.19..v6.18: a PTE marker goes to handle_pte_marker; a swap PTE of the
+ * device is swapped in: the folio from the swap cache (a minor fault) or read from the slot into a new
+ * one (VM_FAULT_MAJOR), mapped with the swap PTE's soft-dirty and uffd-wp; reused (writable, dirty) when
+ * the swap PTE says exclusive (v5.19) or reuse_swap_page() allows it (before), on a read fault too from
+ * v6.11; a write fault it did not resolve goes on to do_wp_page (a uffd-wp PTE: handle_userfault)
+ */
 export function do_swap_page(k: Kernel, vmf: VmFault): number {
   if (k.has(PATCH.pteMarkers) && isUffdWpMarker(k, vmf.orig_pte)) {
     // handle_pte_marker -> pte_marker_handle_uffd_wp: a marker left in a VMA that is no longer VM_UFFD_WP
@@ -241,7 +251,97 @@ export function do_swap_page(k: Kernel, vmf: VmFault): number {
     if (!userfaultfd_wp(vmf.vma)) return pte_marker_clear(k, vmf);
     return do_anonymous_page(k, vmf);
   }
-  return VM_FAULT_SIGBUS;
+  const off = swpOffsetOf(k, vmf.orig_pte);
+  if (off < 0 || k.swap.max === 0) return VM_FAULT_SIGBUS; // print_bad_pte
+  const g = k.pgt, f = k.folios, vma = vmf.vma, mm = vmf.mm;
+  const orig = vmf.orig_pte.clone();
+  let ret = 0;
+  let slot = swap_cache_get_folio(k, off);
+  if (slot >= 0) f.setRefcount(slot, f.refcount(slot) + 1);
+  else {
+    // swapin_readahead (no readahead in the model: the faulting slot only)
+    slot = read_swap_cache_async(k, off);
+    if (k.has(PATCH.anonWorkingsetRefault) && k.swap.takeShadow(off)) f.setFlag(slot, PG_active);
+    ret = VM_FAULT_MAJOR;
+  }
+  const pfn = f.pfn(slot);
+  const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
+  const pte = g.pfn_pte(new Pte(), pfn, vma.vm_page_prot);
+  let exclusive = false;
+  if (k.has(PATCH.swpExclusive)) {
+    // c145e0b47c77 / 1493a1913e34 (v5.19): the swap PTE's exclusive bit; should_try_to_free_swap() also
+    // frees the slot on a write fault when the lookup and the swap cache hold the only references
+    exclusive = g.pte_swp_exclusive(orig);
+    swap_free(k, off);
+    if (should_try_to_free_swap(k, slot, vma, vmf.flags)) folio_free_swap(k, slot);
+    mm.anonPages++;
+    mm.swapEnts--;
+    const sole = exclusive || f.refcount(slot) === 1;
+    if (k.has(PATCH.swapinMapWritable)) {
+      if (g.pte_swp_soft_dirty(orig)) g.pte_mksoft_dirty(pte);
+      if (g.pte_swp_uffd_wp(orig)) g.pte_mkuffd_wp(pte);
+      if (sole) {
+        if ((vma.vm_flags & VM_WRITE) && !userfaultfd_pte_wp(k, vma, pte) && !pte_needs_soft_dirty_wp(k, vma, pte)) {
+          g.pte_mkwrite(pte);
+          if (vmf.flags & FAULT_FLAG_WRITE) {
+            g.pte_mkdirty(pte);
+            vmf.flags &= ~FAULT_FLAG_WRITE;
+          }
+        }
+        exclusive = true;
+      }
+    } else {
+      if (sole) {
+        if (write) {
+          maybe_mkwrite(k, g.pte_mkdirty(pte), vma);
+          vmf.flags &= ~FAULT_FLAG_WRITE;
+          ret |= VM_FAULT_WRITE;
+        }
+        exclusive = true;
+      }
+      if (g.pte_swp_soft_dirty(orig)) g.pte_mksoft_dirty(pte);
+      if (g.pte_swp_uffd_wp(orig)) g.pte_mkuffd_wp(pte);
+    }
+  } else {
+    // reuse_swap_page() (@v4.19, v5.7): a write fault reuses the page when this mapping and this swap PTE
+    // are its only users, and takes it out of the swap cache; then the slot's reference goes
+    if (write && f.mapcount(slot) + __swap_count(k, off) <= 1) {
+      maybe_mkwrite(k, g.pte_mkdirty(pte), vma);
+      vmf.flags &= ~FAULT_FLAG_WRITE;
+      ret |= VM_FAULT_WRITE;
+    }
+    swap_free(k, off);
+    if (!(vmf.flags & FAULT_FLAG_WRITE) && write) folio_free_swap(k, slot);
+    else if (vm_swap_full(k) || (vma.vm_flags & VM_LOCKED)) folio_free_swap(k, slot);
+    mm.anonPages++;
+    mm.swapEnts--;
+    if (g.pte_swp_soft_dirty(orig)) g.pte_mksoft_dirty(pte);
+    if (g.pte_swp_uffd_wp(orig)) g.pte_mkuffd_wp(pte);
+  }
+  // do_page_add_anon_rmap / folio_add_anon_rmap_pte: the lookup's reference is the mapping's
+  f.setMapcount(slot, f.mapcount(slot) + 1);
+  if (exclusive && k.has(PATCH.anonExclusive)) f.setPageAnonExclusive(slot, pfn, true);
+  set_pte_at(k, vmf.pte!, pte, vmf.address, 'do_swap_page');
+  vmf.orig_pte.copyFrom(pte);
+  k.tr?.emit('do_swap_page', 'do_swap_page', { addr: vmf.address, swp: orig.toString(), pte: pte.toString(), major: (ret & VM_FAULT_MAJOR) !== 0 });
+  if (vmf.flags & FAULT_FLAG_WRITE) {
+    ret |= do_wp_page(k, vmf);
+    if (ret & VM_FAULT_ERROR) ret &= VM_FAULT_ERROR;
+  }
+  return ret;
+}
+
+/** mm/memory.c should_try_to_free_swap() @v5.19..v6.18 */
+function should_try_to_free_swap(k: Kernel, slot: number, vma: VmArea, flags: number): boolean {
+  const f = k.folios;
+  if (!f.test(slot, PG_swapcache)) return false;
+  if (vm_swap_full(k) || (vma.vm_flags & VM_LOCKED) || f.test(slot, PG_mlocked)) return true;
+  return (flags & FAULT_FLAG_WRITE) !== 0 && f.refcount(slot) === 1 + f.nrPages(slot);
+}
+
+/** include/linux/mm.h pte_needs_soft_dirty_wp() @v6.11: soft-dirty is tracked in this VMA and the PTE is not soft-dirty yet */
+function pte_needs_soft_dirty_wp(k: Kernel, vma: VmArea, pte: Pte): boolean {
+  return vma_soft_dirty_enabled(k, vma) && !k.pgt.pte_soft_dirty(pte);
 }
 
 /** pte_marker_clear (mm/memory.c @v6.4..v6.18): the marker becomes a none PTE; the fault is done */
@@ -304,7 +404,7 @@ function wp_can_reuse(k: Kernel, slot: number, pfn: number, mm: MmStruct): boole
     f.setPageAnonExclusive(slot, pfn, true);
     return true;
   }
-  if (k.has(PATCH.doWpPageSimplification)) return f.refcount(slot) === 1;
+  if (k.has(PATCH.doWpPageSimplification)) return wp_reuse_small_folio(k, slot);
   // page_trans_huge_map_swapcount: max over subpages of their mapcount plus the PMD mappings
   if (!f.isLarge(slot)) return f.mapcount(slot) <= 1;
   let max = 0;
@@ -315,11 +415,24 @@ function wp_can_reuse(k: Kernel, slot: number, pfn: number, mm: MmStruct): boole
 /**
  * wp_can_reuse_anon_folio (mm/memory.c @v6.12 and @v6.18): a large folio only through
  * __wp_can_reuse_large_anon_folio (v6.15), never before; a small one when its mapping holds the only
- * reference (KSM merging, the swap cache and per-CPU LRU batches are not modelled).
+ * reference (KSM merging and per-CPU LRU batches are not modelled).
  */
 function wp_can_reuse_anon_folio(k: Kernel, slot: number, mm: MmStruct): boolean {
   const f = k.folios;
   if (f.isLarge(slot)) return k.has(PATCH.cowReusePteMappedThp) && __wp_can_reuse_large_anon_folio(k, slot, mm);
+  return wp_reuse_small_folio(k, slot);
+}
+
+/**
+ * the small-folio test of wp_can_reuse_anon_folio (@v6.18) and do_wp_page (@v5.10): the mapping holds the
+ * only reference but for the swap cache's, which is given up (folio_free_swap) when no swap PTE refers to
+ * the slot any more
+ */
+function wp_reuse_small_folio(k: Kernel, slot: number): boolean {
+  const f = k.folios;
+  const cache = f.test(slot, PG_swapcache) ? 1 : 0;
+  if (f.refcount(slot) > 1 + cache) return false;
+  if (cache) folio_free_swap(k, slot);
   return f.refcount(slot) === 1;
 }
 
@@ -386,7 +499,15 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     if (t.isNone(i)) continue;
     t.get(i, e);
     t.clear(i);
-    if (!g.pte_present(e)) continue; // markers and swap entries of anonymous memory just go
+    if (!g.pte_present(e)) {
+      // a swap entry's slot reference goes (free_swap_and_cache); a marker just goes
+      const off = swpOffsetOf(k, e);
+      if (off >= 0) {
+        mm.swapEnts--;
+        free_swap_and_cache(k, off);
+      }
+      continue;
+    }
     const slot = vm_normal_page(k, vma, e);
     if (slot < 0) continue;
     const nr = batch && k.folios.isLarge(slot) ? zap_folio_pte_batch(k, t, i, (end - addr) / PAGE_SIZE, slot, e) : 1;

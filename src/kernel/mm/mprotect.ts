@@ -17,6 +17,7 @@ import { change_huge_pmd, __split_huge_pmd } from './huge_memory.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vmas_in } from './mmap.js';
 import { userfaultfd_pte_wp, userfaultfd_wp_use_markers } from '../fs/userfaultfd.js';
+import { swpOffsetOf } from './swapfile.js';
 import { forEachPmd, pte_alloc, pte_offset_map } from './pagewalk.js';
 
 /** vma_soft_dirty_enabled: soft-dirty tracking is on for this VMA (config y and VM_SOFTDIRTY cleared) */
@@ -159,11 +160,24 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
       continue;
     }
     if ((lo & 0x101) === 0) {
-      // not present: only uffd-wp PTE markers exist in the model
+      // not present: a uffd-wp PTE marker, or a swap PTE of the device
       old.set(lo, hi);
-      if (isUffdWpMarker(k, old) && uffd_wp_resolve) {
-        t.clear(i);
-        pages++;
+      if (isUffdWpMarker(k, old)) {
+        if (uffd_wp_resolve) {
+          t.clear(i);
+          pages++;
+        }
+        continue;
+      }
+      if (swpOffsetOf(k, old) >= 0 && k.has(PATCH.swpUffdWp)) {
+        // change_pte_range @v6.18: a swap PTE takes or loses its uffd-wp bit (pages++ only when it changed)
+        const n = old.clone();
+        if (uffd_wp) g.pte_swp_mkuffd_wp(n);
+        else if (uffd_wp_resolve) g.pte_swp_clear_uffd_wp(n);
+        if (!n.equals(old)) {
+          t.set(i, n);
+          pages++;
+        }
       }
       continue;
     }

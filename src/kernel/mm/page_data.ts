@@ -59,6 +59,16 @@ export class PageData {
     this.D.set(dst, this.D.get(src));
   }
 
+  /** the content id of pfn (swap-out writes it to a slot: mm/swapfile.ts) */
+  idOf(pfn: number): number {
+    return this.D.get(pfn);
+  }
+
+  /** pfn holds the content with this id (swap-in reads a slot into a new page) */
+  setId(pfn: number, id: number): void {
+    this.D.set(pfn, id);
+  }
+
   /** clear_highpage: the page reads as zero again (freeing or zeroing it) */
   clearPage(pfn: number): void {
     this.D.set(pfn, 0);

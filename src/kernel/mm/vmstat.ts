@@ -5,7 +5,8 @@ import type { Segment, SegmentSpec } from '../../state/store.js';
 export const VMSTAT_SEGMENTS: readonly SegmentSpec[] = [{ name: 'vmstat', counter: true, flat: true }];
 
 /** the counters, in /proc/vmstat's names */
-export const VM_EVENT_NAMES = ['pgfault', 'pgmajfault', 'thp_fault_alloc', 'thp_fault_fallback', 'thp_split_pmd', 'thp_split_page', 'thp_zero_page_alloc', 'thp_collapse_alloc', 'thp_deferred_split_page'] as const;
+export const VM_EVENT_NAMES = ['pgfault', 'pgmajfault', 'thp_fault_alloc', 'thp_fault_fallback', 'thp_split_pmd', 'thp_split_page', 'thp_zero_page_alloc', 'thp_collapse_alloc', 'thp_deferred_split_page',
+  'pswpin', 'pswpout', 'swpin_zero', 'swpout_zero', 'thp_swpout_fallback'] as const;
 export type VmEventName = (typeof VM_EVENT_NAMES)[number];
 
 /**
@@ -32,6 +33,16 @@ export class VmStat {
   set thp_collapse_alloc(v: number) { this.C.add(7, v - this.C.peek(7)); }
   get thp_deferred_split_page(): number { return this.C.peek(8); }
   set thp_deferred_split_page(v: number) { this.C.add(8, v - this.C.peek(8)); }
+  get pswpin(): number { return this.C.peek(9); }
+  set pswpin(v: number) { this.C.add(9, v - this.C.peek(9)); }
+  get pswpout(): number { return this.C.peek(10); }
+  set pswpout(v: number) { this.C.add(10, v - this.C.peek(10)); }
+  get swpin_zero(): number { return this.C.peek(11); }
+  set swpin_zero(v: number) { this.C.add(11, v - this.C.peek(11)); }
+  get swpout_zero(): number { return this.C.peek(12); }
+  set swpout_zero(v: number) { this.C.add(12, v - this.C.peek(12)); }
+  get thp_swpout_fallback(): number { return this.C.peek(13); }
+  set thp_swpout_fallback(v: number) { this.C.add(13, v - this.C.peek(13)); }
 
   /** every counter by name (an observation) */
   toRecord(): Record<VmEventName, number> {

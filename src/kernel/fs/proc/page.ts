@@ -4,7 +4,7 @@ import { KPF } from '../../include/uapi.js';
 import { PATCH } from '../../../profiles/patches.js';
 import {
   PG_active, PG_anon, PG_anon_exclusive, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_referenced, PG_swapbacked,
-  PG_table, PG_unevictable, PG_uptodate, PG_zero, PG_idle, PG_reserved,
+  PG_table, PG_unevictable, PG_uptodate, PG_zero, PG_idle, PG_reserved, PG_swapcache,
 } from '../../mm/folio.js';
 
 const B = (n: number) => 1n << BigInt(n);
@@ -46,6 +46,8 @@ export function stable_page_flags(k: Kernel, pfn: number): bigint {
     if (fl & PG_unevictable) u |= B(KPF.unevictable);
     if (fl & PG_mlocked) u |= B(KPF.mlocked);
     if (fl & PG_idle) u |= B(KPF.idle);
+    // folio_test_swapcache (PG_owner_priv_1 of a swap-backed folio): KPF_SWAPCACHE, and the raw bit KPF_OWNER_PRIVATE
+    if (fl & PG_swapcache) u |= B(KPF.swapcache) | B(KPF.owner_private);
   }
   // kpf_copy_bit(k, KPF_RESERVED, PG_reserved) (fs/proc/page.c @v4.19..v6.18)
   if (fl & PG_reserved) u |= B(KPF.reserved);

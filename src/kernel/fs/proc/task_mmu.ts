@@ -159,7 +159,11 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
       for (let a = addr; a < next; a += PAGE_SIZE) {
         const i = Math.floor(a / PAGE_SIZE) & 511;
         t.get(i, e);
-        if (!g.pte_present(e)) continue;
+        if (!g.pte_present(e)) {
+          // clear_soft_dirty @v6.18: a swap PTE loses its soft-dirty bit
+          if (soft && g.is_swap_pte(e) && g.pte_swp_soft_dirty(e)) t.set(i, g.pte_swp_clear_soft_dirty(e.clone()));
+          continue;
+        }
         const n = e.clone();
         if (soft) {
           g.pte_wrprotect(n);
@@ -305,8 +309,14 @@ function make_uffd_wp_pte(k: Kernel, t: PageTable, i: number, e: Pte): void {
   t.set(i, n);
 }
 
+/**
+ * the uffd-wp test of pagemap_scan_pmd_entry's fast paths: from 2c7ad9a590d1 (v6.9) the present bit or the
+ * swap bit; before, pte_uffd_wp() on any entry, which in an x86 swap PTE reads bit 10 (bit 1 of the
+ * inverted offset) and takes a PTE marker's bit 10 for uffd-wp too
+ */
 function pte_is_uffd_wp(k: Kernel, e: Pte): boolean {
   const g = k.pgt;
+  if (!k.has(PATCH.pagemapScanSwpUffdWp)) return g.pte_uffd_wp(e);
   return (g.pte_present(e) && g.pte_uffd_wp(e)) || (g.is_swap_pte(e) && (g.pte_swp_uffd_wp(e) || isUffdWpMarker(k, e)));
 }
 

@@ -216,6 +216,11 @@ export class X86Pgtable {
   pte_swp_mkuffd_wp(e: Pte): Pte { e.lo = (e.lo | _PAGE_SWP_UFFD_WP) | 0; return e; }
   pte_swp_clear_uffd_wp(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_SWP_UFFD_WP) | 0; return e; }
   pte_swp_exclusive(e: Pte): boolean { return (e.lo & _PAGE_SWP_EXCLUSIVE) !== 0; }
+  pte_swp_mkexclusive(e: Pte): Pte { e.lo = (e.lo | _PAGE_SWP_EXCLUSIVE) | 0; return e; }
+  pte_swp_clear_exclusive(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_SWP_EXCLUSIVE) | 0; return e; }
+  /** _PAGE_SWP_SOFT_DIRTY is 0 without CONFIG_MEM_SOFT_DIRTY */
+  pte_swp_mksoft_dirty(e: Pte): Pte { if (this.opt.softDirty) e.lo = (e.lo | _PAGE_SWP_SOFT_DIRTY) | 0; return e; }
+  pte_swp_clear_soft_dirty(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_SWP_SOFT_DIRTY) | 0; return e; }
 }
 
 // ---- protection_map (arch/x86/mm/pgprot.c @v6.12; pgtable_types.h __P/__S @v4.19) ----------

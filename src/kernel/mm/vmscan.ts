@@ -1,0 +1,155 @@
+// Reclaim of anonymous folios (mm/vmscan.c reclaim_pages, shrink_folio_list @v5.4..v6.18) and the rmap
+// walk that unmaps them (mm/rmap.c try_to_unmap, try_to_unmap_one). The model reclaims only what
+// MADV_PAGEOUT isolates: there is no memory pressure, no kswapd and no LRU scan.
+import type { Kernel } from '../kernel.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { PATCH } from '../../profiles/patches.js';
+import { LEVEL_PMD } from './pgtable.js';
+import { PG_active, PG_anon, PG_dirty, PG_mlocked, PG_swapbacked, PG_swapcache, PG_unevictable } from './folio.js';
+import { folio_mappings, split_huge_page } from './huge_memory.js';
+import { folio_remove_rmap_pte } from './rmap.js';
+import { folio_put } from './swap.js';
+import { vma_lookup } from './mmap.js';
+import { notModelled } from '../include/errno.js';
+import {
+  SWP_TYPE, delete_from_swap_cache, folio_alloc_swap, folio_free_swap, swap_duplicate, swap_writepage, vm_swap_full,
+} from './swapfile.js';
+
+/** mm/vmscan.c reclaim_pages() @v6.18: every isolated folio through shrink_folio_list; the split pages of a large one follow it */
+export function reclaim_pages(k: Kernel, slots: number[]): void {
+  const list = slots.slice();
+  while (list.length > 0) shrink_folio_list(k, list.shift()!, list);
+}
+
+/** split_folio_to_list(): split a large folio; its live pages other than the first join the list. The first page's slot, or -1 */
+function split_folio_to_list(k: Kernel, slot: number, list: number[]): number {
+  const f = k.folios;
+  const base = f.pfn(slot), n = f.nrPages(slot);
+  if (split_huge_page(k, slot) !== 0) return -2;
+  const tails: number[] = [];
+  for (let i = 1; i < n; i++) {
+    const s = f.slotOf(base + i);
+    if (s >= 0) tails.push(s);
+  }
+  list.unshift(...tails);
+  return f.slotOf(base);
+}
+
+/**
+ * mm/vmscan.c shrink_folio_list() @v6.18 for one anonymous folio MADV_PAGEOUT isolated (references
+ * ignored): a swap-backed folio gets a swap slot (a large one is split first: the device allocates no
+ * clusters), is unmapped (try_to_unmap), written (pageout) and, once clean, freed; a folio that could not
+ * be unmapped or given a slot is activated. A lazyfree folio (MADV_FREE) is discarded if it is still clean.
+ */
+export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void {
+  const f = k.folios;
+  if (!f.test(slot, PG_anon) || f.test(slot, PG_unevictable)) return;
+  const lazyfree = !f.test(slot, PG_swapbacked);
+  if (lazyfree && f.isLarge(slot)) notModelled('advice', 'MADV_PAGEOUT of a lazyfree (MADV_FREE) THP (unmap_huge_pmd_locked, v6.11)');
+  if (!lazyfree && !f.test(slot, PG_swapcache)) {
+    if (f.isLarge(slot) && f.mapcount(slot) === 0) {
+      // a PTE-mapped large folio is split before it is given swap
+      slot = split_folio_to_list(k, slot, list);
+      if (slot === -2) return;
+      if (slot < 0) return;
+    }
+    if (!folio_alloc_swap(k, slot)) {
+      if (!f.isLarge(slot)) return activate_locked(k, slot, 'no swap slot');
+      // fall back to swapping its small pages
+      const head = split_folio_to_list(k, slot, list);
+      if (head === -2) return activate_locked(k, slot, 'split failed');
+      k.vmstat.thp_swpout_fallback++;
+      if (head < 0) return;
+      slot = head;
+      if (!folio_alloc_swap(k, slot)) return activate_locked(k, slot, 'no swap slot');
+    }
+    // add_to_swap: folio_mark_dirty (a PTE's dirty bit would be moved into the folio at unmap anyway)
+    f.setFlag(slot, PG_dirty);
+  }
+  if (f.folioMapped(slot)) {
+    try_to_unmap(k, slot);
+    if (f.refcount(slot) === 0) {
+      k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'discarded (lazyfree, clean)' });
+      return;
+    }
+    if (f.folioMapped(slot)) return activate_locked(k, slot, lazyfree ? 'lazyfree folio redirtied' : 'still mapped');
+  }
+  if (f.test(slot, PG_dirty)) {
+    // pageout() -> swap_writepage()
+    if (swap_writepage(k, slot) === 'writeback') {
+      // under writeback: kept in the swap cache, clean once the I/O completes, back on the inactive LRU
+      k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'written: kept in the swap cache', pfn: f.pfn(slot) });
+      return;
+    }
+  }
+  // clean: __remove_mapping takes it out of the swap cache and frees it
+  k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'freed', pfn: f.pfn(slot) });
+  if (f.test(slot, PG_swapcache)) delete_from_swap_cache(k, slot, true);
+}
+
+/** shrink_folio_list's activate_locked: a folio in the swap cache gives its slot back when swap is full; the folio goes to the active list */
+function activate_locked(k: Kernel, slot: number, why: string): void {
+  const f = k.folios;
+  if (f.test(slot, PG_swapcache) && (vm_swap_full(k) || f.test(slot, PG_mlocked))) folio_free_swap(k, slot);
+  if (!f.test(slot, PG_mlocked)) f.setFlag(slot, PG_active);
+  k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: `activated (${why})`, pfn: f.pfn(slot) });
+}
+
+/** mm/rmap.c try_to_unmap() @v6.18: every PTE that maps the (small) folio, in every mm, through try_to_unmap_one; stops at the first that refuses */
+export function try_to_unmap(k: Kernel, slot: number): void {
+  for (const mp of folio_mappings(k, slot)) {
+    if (mp.level === LEVEL_PMD) notModelled('advice', 'try_to_unmap of a PMD-mapped folio');
+    if (!try_to_unmap_one(k, slot, mp.mm, mp.t, mp.i)) return;
+  }
+}
+
+const pteval = new Pte();
+const swpPte = new Pte();
+
+/**
+ * mm/rmap.c try_to_unmap_one() @v6.18 for one PTE of an anonymous small folio: the PTE is cleared (its
+ * dirty bit moves into the folio). A lazyfree folio still clean is discarded, a redirtied one is mapped
+ * back and swap-backed again (false: the walk stops). A swap-backed one leaves a swap PTE referring to its
+ * slot, with the PTE's soft-dirty (179ef71cbc08), uffd-wp (f45ec5ff16a7) and PageAnonExclusive
+ * (1493a1913e34) kept in the swap PTE's bits.
+ */
+export function try_to_unmap_one(k: Kernel, slot: number, mm: import('../include/mm_types.js').MmStruct, t: import('./pgtable.js').PageTable, i: number): boolean {
+  const g = k.pgt, f = k.folios;
+  const addr = t.addrOf(i);
+  t.get(i, pteval);
+  const pfn = g.pte_pfn(pteval);
+  // ptep_clear_flush
+  t.clear(i);
+  if (g.pte_dirty(pteval)) f.setFlag(slot, PG_dirty);
+  if (!f.test(slot, PG_swapbacked)) {
+    // lazyfree: the only references are the mappings (and reclaim's), and nobody wrote it since MADV_FREE
+    if (f.refcount(slot) === f.folioMapcount(slot) && !f.test(slot, PG_dirty)) {
+      mm.anonPages--;
+      k.tr?.emit('try_to_unmap_one', 'try_to_unmap_one', { addr, old: pteval.toString(), new: '0', action: 'discard' });
+      folio_remove_rmap_pte(k, slot, pfn, mm);
+      folio_put(k, slot);
+      return true;
+    }
+    t.set(i, pteval);
+    f.setFlag(slot, PG_swapbacked);
+    k.tr?.emit('try_to_unmap_one', 'try_to_unmap_one', { addr, pte: pteval.toString(), action: 'redirtied: mapped back' });
+    return false;
+  }
+  const off = k.swap.folioSwap(slot);
+  swap_duplicate(k, off);
+  const exclusive = k.has(PATCH.anonExclusive) && f.pageAnonExclusive(slot, pfn);
+  // folio_try_share_anon_rmap_pte: the page is no longer exclusive once unmapped (no pins in the model)
+  if (exclusive) f.setPageAnonExclusive(slot, pfn, false);
+  mm.anonPages--;
+  mm.swapEnts++;
+  g.swp_entry_to_pte(swpPte, SWP_TYPE, off);
+  if (exclusive && k.has(PATCH.swpExclusive)) g.pte_swp_mkexclusive(swpPte);
+  if (g.pte_soft_dirty(pteval) && k.has(PATCH.swpSoftDirty)) g.pte_swp_mksoft_dirty(swpPte);
+  if (g.pte_uffd_wp(pteval) && k.has(PATCH.swpUffdWp)) g.pte_swp_mkuffd_wp(swpPte);
+  t.set(i, swpPte);
+  k.tr?.emit('try_to_unmap_one', 'try_to_unmap_one', { addr, old: pteval.toString(), new: swpPte.toString() });
+  folio_remove_rmap_pte(k, slot, pfn, mm);
+  folio_put(k, slot);
+  void vma_lookup;
+  return true;
+}
