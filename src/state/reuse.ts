@@ -59,10 +59,10 @@ export interface Effect {
   readonly changes: Float64Array;
 }
 
-const BLOOM_WORDS = 32;
+const BLOOM_WORDS = 128;
 const bloomBit = (k: number): number => {
   const seg = Math.floor(k / CELL_KEY), cell = k - seg * CELL_KEY;
-  return (Math.imul(cell, 0x9e3779b1) ^ Math.imul(seg + 1, 0x85ebca6b)) >>> 22;
+  return (Math.imul(cell, 0x9e3779b1) ^ Math.imul(seg + 1, 0x85ebca6b)) >>> 20;
 };
 const bitsOf = (s: Float64Array): Uint16Array => Uint16Array.from(s, bloomBit);
 function bloomOf(...sets: Float64Array[]): Int32Array {
@@ -77,24 +77,57 @@ function bloomOf(...sets: Float64Array[]): Int32Array {
 export class ReuseError extends Error {}
 
 /**
- * A run of cells the step reads next, in order: all but the last must hold the values in `vals` (a run
- * has one way through), and what follows depends on the last one's value. Runs keep the tree small and
- * a lookup a tight loop of reads and compares; a step that reads another value inside a run splits it.
+ * A run of cells the step reads next, in order: all but the last must hold the values recorded with them
+ * (a run has one way through), and what follows depends on the last one's value. Runs keep the tree
+ * small and a lookup a tight loop of reads and compares; a step that reads another value inside a run
+ * splits it. A run is `len` (segment, cell, value) triples of its cache's pool from `off`; the first
+ * child is kept in the node, more in a map (most nodes have one or two).
  */
 class Node {
-  kids = new Map<number, Node | Effect>();
-  constructor(public segs: Int32Array, public cells: Int32Array, public vals: Int32Array) {}
+  v0 = 0;
+  c0: Node | Effect | undefined = undefined;
+  more: Map<number, Node | Effect> | null = null;
+  constructor(public off: number, public len: number) {}
+  get(v: number): Node | Effect | undefined {
+    if (this.v0 === v && this.c0 !== undefined) return this.c0;
+    return this.more === null ? undefined : this.more.get(v);
+  }
+  set(v: number, x: Node | Effect): void {
+    if (this.c0 === undefined || this.v0 === v) {
+      this.v0 = v;
+      this.c0 = x;
+    } else (this.more ??= new Map()).set(v, x);
+  }
+  /** the children of `o`, taken over (a split run's tail) */
+  take(o: Node): void {
+    this.v0 = o.v0;
+    this.c0 = o.c0;
+    this.more = o.more;
+  }
 }
 
-function runOf(rec: StepRecorder, from: number): Node {
-  const n = rec.pSeg.length - from;
-  const segs = new Int32Array(n), cells = new Int32Array(n), vals = new Int32Array(n - 1);
-  for (let j = 0; j < n; j++) {
-    segs[j] = rec.pSeg[from + j]!;
-    cells[j] = rec.pCell[from + j]!;
-    if (j < n - 1) vals[j] = rec.pVal[from + j]!;
+/** the triples of a cache's runs, in one growing array */
+class Pool {
+  a = new Int32Array(3 << 12);
+  n = 0;
+  /** rec's reads from `from` on, as a run */
+  run(rec: StepRecorder, from: number): Node {
+    const len = rec.pSeg.length - from;
+    while ((this.n + len) * 3 > this.a.length) {
+      const b = new Int32Array(this.a.length * 2);
+      b.set(this.a);
+      this.a = b;
+    }
+    const a = this.a, off = this.n;
+    for (let j = 0; j < len; j++) {
+      const o = (off + j) * 3;
+      a[o] = rec.pSeg[from + j]!;
+      a[o + 1] = rec.pCell[from + j]!;
+      a[o + 2] = rec.pVal[from + j]!;
+    }
+    this.n += len;
+    return new Node(off, len);
   }
-  return new Node(segs, cells, vals);
 }
 
 /**
@@ -323,6 +356,7 @@ export interface ReuseStats {
 /** The effects of steps, by step kind (e.g. thread index) and the values of the cells they read. */
 export class StepCache {
   private roots: (Node | Effect | undefined)[] = [];
+  private pool = new Pool();
   readonly stats: ReuseStats = { hits: 0, misses: 0, nodes: 0, effects: 0, flushes: 0 };
 
   constructor(readonly maxNodes = 1 << 20) {}
@@ -330,16 +364,16 @@ export class StepCache {
   /** the effect of step `kind` on st, if a step of that kind has run on a state equal in what it read (count: in stats' hits and misses) */
   lookup(st: Store, kind: number, count = true): Effect | null {
     let n = this.roots[kind];
-    const segs = st.segs;
+    const segs = st.segs, a = this.pool.a;
     walk: while (n instanceof Node) {
-      const ss = n.segs, cs = n.cells, vs = n.vals, last = ss.length - 1;
-      for (let j = 0; j < last; j++) {
-        if (segs[ss[j]!]!.peek(cs[j]!) !== vs[j]) {
+      const end = (n.off + n.len - 1) * 3;
+      for (let o = n.off * 3; o < end; o += 3) {
+        if (segs[a[o]!]!.peek(a[o + 1]!) !== a[o + 2]) {
           n = undefined;
           break walk;
         }
       }
-      n = n.kids.get(segs[ss[last]!]!.peek(cs[last]!));
+      n = n.get(segs[a[end]!]!.peek(a[end + 1]!));
     }
     if (n === undefined) {
       if (count) this.stats.misses++;
@@ -363,8 +397,8 @@ export class StepCache {
     }
     let cur = this.roots[kind];
     if (cur === undefined) {
-      const r = runOf(rec, 0);
-      r.kids.set(rec.pVal[len - 1]!, e);
+      const r = this.pool.run(rec, 0);
+      r.set(rec.pVal[len - 1]!, e);
       this.roots[kind] = r;
       this.stats.nodes += len;
       this.stats.effects++;
@@ -376,28 +410,29 @@ export class StepCache {
     for (;;) {
       if (!(cur instanceof Node)) throw new ReuseError(`${where}: read more cells than an earlier step that read the same values`);
       const node: Node = cur;
-      const ss = node.segs, cs = node.cells, last = ss.length - 1;
+      const a = this.pool.a, last = node.len - 1;
       for (let j = 0; j <= last; j++, p++) {
+        const o = (node.off + j) * 3;
         if (p >= len) throw new ReuseError(`${where}: read fewer cells than an earlier step that read the same values`);
-        if (ss[j] !== rec.pSeg[p] || cs[j] !== rec.pCell[p]) {
-          throw new ReuseError(`${where}: read cell ${rec.pCell[p]} of segment ${rec.pSeg[p]} where an earlier step that read the same values read cell ${cs[j]} of segment ${ss[j]}: the step depends on state outside the store`);
+        if (a[o] !== rec.pSeg[p] || a[o + 1] !== rec.pCell[p]) {
+          throw new ReuseError(`${where}: read cell ${rec.pCell[p]} of segment ${rec.pSeg[p]} where an earlier step that read the same values read cell ${a[o + 1]} of segment ${a[o]}: the step depends on state outside the store`);
         }
-        if (j < last && node.vals[j] !== rec.pVal[p]) {
+        if (j < last && a[o + 2] !== rec.pVal[p]) {
           // another value inside the run: split it after j
-          const tail = new Node(ss.subarray(j + 1), cs.subarray(j + 1), node.vals.subarray(j + 1));
-          tail.kids = node.kids;
-          const head = new Node(ss.subarray(0, j + 1), cs.subarray(0, j + 1), node.vals.subarray(0, j));
-          head.kids.set(node.vals[j]!, tail);
+          const tail = new Node(node.off + j + 1, last - j);
+          tail.take(node);
+          const head = new Node(node.off, j + 1);
+          head.set(a[o + 2]!, tail);
           set(head);
           this.addRest(head, rec, p, e);
           return;
         }
       }
       const v = rec.pVal[p - 1]!;
-      const next = node.kids.get(v);
+      const next = node.get(v);
       if (next === undefined) {
         if (p === len) {
-          node.kids.set(v, e);
+          node.set(v, e);
           this.stats.effects++;
         } else this.addRest(node, rec, p - 1, e);
         return;
@@ -406,7 +441,7 @@ export class StepCache {
         if (next instanceof Node) throw new ReuseError(`${where}: read fewer cells than an earlier step that read the same values`);
         return; // the same effect again (a lookup missed it only because it ran before it was kept)
       }
-      set = (x) => node.kids.set(v, x);
+      set = (x) => node.set(v, x);
       cur = next;
     }
   }
@@ -414,11 +449,11 @@ export class StepCache {
   /** under node, keyed by the value read at p, the rest of rec's path (from p + 1) and the effect */
   private addRest(node: Node, rec: StepRecorder, p: number, e: Effect): void {
     const len = rec.pSeg.length;
-    if (p + 1 === len) node.kids.set(rec.pVal[p]!, e);
+    if (p + 1 === len) node.set(rec.pVal[p]!, e);
     else {
-      const r = runOf(rec, p + 1);
-      r.kids.set(rec.pVal[len - 1]!, e);
-      node.kids.set(rec.pVal[p]!, r);
+      const r = this.pool.run(rec, p + 1);
+      r.set(rec.pVal[len - 1]!, e);
+      node.set(rec.pVal[p]!, r);
       this.stats.nodes += len - p - 1;
     }
     this.stats.effects++;
@@ -427,6 +462,7 @@ export class StepCache {
   /** empty the cache */
   flush(): void {
     this.roots = [];
+    this.pool = new Pool();
     this.stats.nodes = 0;
     this.stats.effects = 0;
     this.stats.flushes++;
