@@ -88,8 +88,26 @@ interface Asleep {
   eff: Effect | null;
 }
 
+/**
+ * Whether two recorded steps may not commute, remembered by the pair: a search meets the same few
+ * thousand effects in the same pairs again and again. A direct-mapped table of (lower id, higher id,
+ * answer): a collision forgets the older pair.
+ */
+const PAIR_BITS = 18;
+const pairs = new Int32Array(3 << PAIR_BITS);
+function effectsDependent(a: Effect, b: Effect): boolean {
+  const lo = a.id < b.id ? a.id : b.id, hi = a.id < b.id ? b.id : a.id;
+  const o = ((Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b)) >>> (32 - PAIR_BITS)) * 3;
+  if (pairs[o] === lo && pairs[o + 1] === hi) return pairs[o + 2] === 1;
+  const dep = !effectsIndependent(a, b) || queuesDependent(a.sem as QueueFootprint, b.sem as QueueFootprint);
+  pairs[o] = lo;
+  pairs[o + 1] = hi;
+  pairs[o + 2] = dep ? 1 : 0;
+  return dep;
+}
+
 function asleepDependent(a: Asleep, fp: Footprint | null, eff: Effect | null): boolean {
-  if (a.eff !== null && eff !== null) return !effectsIndependent(a.eff, eff) || queuesDependent(a.eff.sem as QueueFootprint, eff.sem as QueueFootprint);
+  if (a.eff !== null && eff !== null) return effectsDependent(a.eff, eff);
   if (a.fp !== null && fp !== null) return dependent(a.fp, fp);
   throw new Error('sleep sets: an estimated footprint met an exact one');
 }

@@ -31,6 +31,8 @@ export interface Effect {
   readonly d: Int32Array;
   /** what the step returned (the caller's code) */
   readonly result: number;
+  /** a number of its own (from 1), for caches of pairs of effects */
+  readonly id: number;
   /** cells read before being written (the key), sorted, as CELL_KEY numbers */
   readonly reads: Float64Array;
   /** cells written, sorted */
@@ -75,6 +77,8 @@ function bloomOf(...sets: Float64Array[]): Int32Array {
 }
 
 export class ReuseError extends Error {}
+
+let nextEffectId = 1;
 
 /**
  * A run of cells the step reads next, in order: all but the last must hold the values recorded with them
@@ -295,7 +299,7 @@ export class StepRecorder implements Recorder {
     const r = sorted(reads), wr = sorted(writes), ad = sorted(adds);
     const changes = Float64Array.from([...wo, ...T.dOrder.filter((x) => T.dOn[x] === 1)], key).sort();
     return {
-      w, d: Int32Array.from(d), result, reads: r, writes: wr, adds: ad, filtered, sem: undefined, bloom: bloomOf(r, wr, ad),
+      w, d: Int32Array.from(d), result, id: nextEffectId++, reads: r, writes: wr, adds: ad, filtered, sem: undefined, bloom: bloomOf(r, wr, ad),
       wBits: bitsOf(wr), aBits: bitsOf(ad), changes,
       k1: kd.f1, k2: kd.f2, kc: kd.c1, blind: Int32Array.from(blind),
     };
