@@ -10,7 +10,7 @@ import type { Machine } from '../sched/machine.js';
 import type { StateHasher } from './hash.js';
 import type { ReductionFrame } from './reduction.js';
 import type { SearchTiming } from './search.js';
-import { StepCache, StepRecorder, applyEffect, lanesAfter, changesAny, ReuseError, type Effect, type ReuseStats } from '../state/reuse.js';
+import { StepCache, StepRecorder, applyEffect, lanesAfter, changesAny, readsOf, writesOf, addsOf, ReuseError, type Effect, type ReuseStats } from '../state/reuse.js';
 import type { Lanes, Store } from '../state/store.js';
 import { isUffdQueueCell } from '../kernel/fs/userfaultfd.js';
 import { queueStepReads, queueStepWrites, type QueueFootprint } from './footprint.js';
@@ -120,7 +120,7 @@ export class Stepper {
       if (this.reuse === 'on') {
         // unchanged since the parent unless the step stored into a cell that decided it
         const p = prev?.[t];
-        hit = p != null && !changesAny(via!, p.reads) ? p : cache.lookup(s.st, ENABLED_KIND + t, false);
+        hit = p != null && !changesAny(via!, p) ? p : cache.lookup(s.st, ENABLED_KIND + t, false);
       }
       run[t] = hit ??= this.runnable(s, t);
       if (hit.result === 1) out.push(t);
@@ -261,7 +261,7 @@ export class Stepper {
   private verify(m: Machine, c: Machine, t: number, hit: Effect, eff: Effect): void {
     const fpKey = (e: Effect) => {
       const q = e.sem as QueueFootprint;
-      return `${[...e.reads]} / ${[...e.writes]} / ${[...e.adds]} / ${q.global} ${q.cells} ${q.fp.global} ${q.fp.r} / ${q.fp.w}`;
+      return `${[...readsOf(e)]} / ${[...writesOf(e)]} / ${[...addsOf(e)]} / ${q.global} ${q.cells} ${q.fp.global} ${q.fp.r} / ${q.fp.w}`;
     };
     if (fpKey(hit) !== fpKey(eff)) {
       throw new ReuseError(`--verify-reuse: the step of thread ${c.threads[t]!.name} has another footprint than the recorded one: ran ${fpKey(eff)}; recorded ${fpKey(hit)}`);

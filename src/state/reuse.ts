@@ -33,12 +33,17 @@ export interface Effect {
   readonly result: number;
   /** a number of its own (from 1), for caches of pairs of effects */
   readonly id: number;
-  /** cells read before being written (the key), sorted, as CELL_KEY numbers */
-  readonly reads: Float64Array;
-  /** cells written, sorted */
-  readonly writes: Float64Array;
-  /** statistics added to, sorted (adds commute with adds, not with reads) */
-  readonly adds: Float64Array;
+  /**
+   * The footprint, as CELL_KEY numbers, four sorted runs one after another (one array: an effect is kept
+   * for the whole search, and every typed array costs its own objects): [0, nr) the cells read before
+   * being written (the key), [nr, nw) the cells written, [nw, na) the statistics added to (adds commute
+   * with adds, not with reads), [na, end) every cell stored or added to, queue cells included (filter or
+   * not). readsOf() and the others give them as arrays.
+   */
+  readonly keys: Float64Array;
+  readonly nr: number;
+  readonly nw: number;
+  readonly na: number;
   /**
    * some cells were left out of reads, writes and adds (StepRecorder.filter): the caller describes what
    * the step did to them in `sem`
@@ -54,23 +59,23 @@ export interface Effect {
   readonly blind: Int32Array;
   /** a bit per hash of every key in reads, writes and adds (BLOOM_WORDS words): most pairs of steps are told independent by it alone */
   readonly bloom: Int32Array;
-  /** the bloom bit of each of writes, of adds */
-  readonly wBits: Uint16Array;
-  readonly aBits: Uint16Array;
-  /** every cell the step stored or added to, queue cells included (filter or not), sorted */
-  readonly changes: Float64Array;
 }
 
-const BLOOM_WORDS = 128;
+/** the footprint's runs of an effect */
+export const readsOf = (e: Effect): Float64Array => e.keys.subarray(0, e.nr);
+export const writesOf = (e: Effect): Float64Array => e.keys.subarray(e.nr, e.nw);
+export const addsOf = (e: Effect): Float64Array => e.keys.subarray(e.nw, e.na);
+export const changesOf = (e: Effect): Float64Array => e.keys.subarray(e.na);
+
+const BLOOM_WORDS = 32;
 const bloomBit = (k: number): number => {
   const seg = Math.floor(k / CELL_KEY), cell = k - seg * CELL_KEY;
-  return (Math.imul(cell, 0x9e3779b1) ^ Math.imul(seg + 1, 0x85ebca6b)) >>> 20;
+  return (Math.imul(cell, 0x9e3779b1) ^ Math.imul(seg + 1, 0x85ebca6b)) >>> 22;
 };
-const bitsOf = (s: Float64Array): Uint16Array => Uint16Array.from(s, bloomBit);
-function bloomOf(...sets: Float64Array[]): Int32Array {
+function bloomOf(keys: Float64Array, end: number): Int32Array {
   const b = new Int32Array(BLOOM_WORDS);
-  for (const s of sets) for (let i = 0; i < s.length; i++) {
-    const x = bloomBit(s[i]!);
+  for (let i = 0; i < end; i++) {
+    const x = bloomBit(keys[i]!);
     b[x >>> 5] |= 1 << (x & 31);
   }
   return b;
@@ -295,12 +300,20 @@ export class StepRecorder implements Recorder {
     }
     const reads: number[] = [];
     for (let i = 0; i < this.pSeg.length; i++) if (kept(this.pSeg[i]!, this.pCell[i]!)) reads.push(this.pSeg[i]! * CELL_KEY + (this.pCell[i]! >>> 0));
-    const sorted = (a: number[]) => Float64Array.from(a).sort();
-    const r = sorted(reads), wr = sorted(writes), ad = sorted(adds);
-    const changes = Float64Array.from([...wo, ...T.dOrder.filter((x) => T.dOn[x] === 1)], key).sort();
+    const changes: number[] = wo.map(key);
+    for (const x of T.dOrder) if (T.dOn[x] === 1) changes.push(key(x));
+    const nr = reads.length, nw = nr + writes.length, na = nw + adds.length;
+    const keys = new Float64Array(na + changes.length);
+    const put = (from: number, a: number[]) => {
+      keys.set(a, from);
+      keys.subarray(from, from + a.length).sort();
+    };
+    put(0, reads);
+    put(nr, writes);
+    put(nw, adds);
+    put(na, changes);
     return {
-      w, d: Int32Array.from(d), result, id: nextEffectId++, reads: r, writes: wr, adds: ad, filtered, sem: undefined, bloom: bloomOf(r, wr, ad),
-      wBits: bitsOf(wr), aBits: bitsOf(ad), changes,
+      w, d: Int32Array.from(d), result, id: nextEffectId++, keys, nr, nw, na, filtered, sem: undefined, bloom: bloomOf(keys, na),
       k1: kd.f1, k2: kd.f2, kc: kd.c1, blind: Int32Array.from(blind),
     };
   }
@@ -532,38 +545,35 @@ export function effectsIndependent(a: Effect, b: Effect): boolean {
 
 /** does x write a cell y read, wrote or added to? */
 function writesMeet(x: Effect, y: Effect): boolean {
-  const ws = x.writes, wb = x.wBits, bl = y.bloom;
-  for (let i = 0; i < ws.length; i++) {
-    const bit = wb[i]!;
+  const ks = x.keys, bl = y.bloom, yk = y.keys;
+  for (let i = x.nr; i < x.nw; i++) {
+    const k = ks[i]!, bit = bloomBit(k);
     if ((bl[bit >>> 5]! & (1 << (bit & 31))) === 0) continue;
-    const k = ws[i]!;
-    if (has(y.reads, k) || has(y.writes, k) || has(y.adds, k)) return true;
+    if (inRun(yk, 0, y.nr, k) || inRun(yk, y.nr, y.nw, k) || inRun(yk, y.nw, y.na, k)) return true;
   }
   return false;
 }
 
 /** does x add to a cell y read? */
 function addsMeet(x: Effect, y: Effect): boolean {
-  const as = x.adds, ab = x.aBits, bl = y.bloom;
-  for (let i = 0; i < as.length; i++) {
-    const bit = ab[i]!;
+  const ks = x.keys, bl = y.bloom, yk = y.keys;
+  for (let i = x.nw; i < x.na; i++) {
+    const k = ks[i]!, bit = bloomBit(k);
     if ((bl[bit >>> 5]! & (1 << (bit & 31))) === 0) continue;
-    const k = as[i]!;
-    if (has(y.reads, k)) return true;
+    if (inRun(yk, 0, y.nr, k)) return true;
   }
   return false;
 }
 
-/** does e store or add to a cell `reads` (sorted) names? */
-export function changesAny(e: Effect, reads: Float64Array): boolean {
-  const c = e.changes;
-  for (let i = 0; i < reads.length; i++) if (has(c, reads[i]!)) return true;
+/** does e store or add to a cell that r read (its key)? */
+export function changesAny(e: Effect, r: Effect): boolean {
+  const c = e.keys, rk = r.keys;
+  for (let i = 0; i < r.nr; i++) if (inRun(c, e.na, c.length, rk[i]!)) return true;
   return false;
 }
 
-/** is k in the sorted array a? */
-function has(a: Float64Array, k: number): boolean {
-  let lo = 0, hi = a.length;
+/** is k in the sorted run a[lo, hi)? */
+function inRun(a: Float64Array, lo: number, hi: number, k: number): boolean {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1, x = a[mid]!;
     if (x === k) return true;

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { Store } from '../../src/state/store.js';
-import { StepCache, StepRecorder, applyEffect, lanesAfter, effectsIndependent, ReuseError } from '../../src/state/reuse.js';
+import { StepCache, StepRecorder, applyEffect, lanesAfter, effectsIndependent, readsOf, writesOf, addsOf, ReuseError } from '../../src/state/reuse.js';
 
 const SPECS = [{ name: 'a' }, { name: 'b' }, { name: 'stats', counter: true }];
 
@@ -95,10 +95,10 @@ describe('state/reuse', () => {
     // steps 0 and 2 both take b[1]
     expect(effectsIndependent(eff(0), eff(2))).toBe(false);
     // a statistic added to is neither a read nor a write: adds commute
-    expect(eff(0).writes.length).toBe(2);
+    expect(writesOf(eff(0)).length).toBe(2);
     expect(eff(0).d.length).toBe(3);
-    expect(eff(0).adds.length).toBe(1);
-    expect([...eff(0).reads]).not.toContain(2 * 4294967296 + 0);
+    expect(addsOf(eff(0)).length).toBe(1);
+    expect([...readsOf(eff(0))]).not.toContain(2 * 4294967296 + 0);
   });
 
   it('a step that decides on a value it reads (even of a counter segment) is keyed by it', () => {
