@@ -1059,7 +1059,10 @@ static int exec_op(Ctx *c, int oi, J *op) {
     if (fd < 0) err = errno;
     else {
       Var *var = var_set(jstr(op, "as"), V_UFFD);
-      if (var) var->a = (uint64_t)fd;
+      if (var) {
+        var->a = (uint64_t)fd;
+        var->b = 0; // closed in no process yet
+      }
       if (jbool(op, "api")) {
         struct uffdio_api api = {.api = UFFD_API, .features = (uint64_t)jnum(op, "features", 0)};
         if (ioctl(fd, UFFDIO_API, &api)) err = errno;
@@ -1069,7 +1072,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
         }
       }
     }
-  } else if (!strncmp(kind, "uffdio_", 7) || !strcmp(kind, "read_uffd") || !strcmp(kind, "poll_uffd")) {
+  } else if (!strncmp(kind, "uffdio_", 7) || !strcmp(kind, "read_uffd") || !strcmp(kind, "poll_uffd") || !strcmp(kind, "close")) {
     const char *un = jstr(op, "uffd");
     Var *u = un ? var_find(un) : NULL;
     if (!u || atomic_load(&u->kind) != V_UFFD) {
@@ -1078,7 +1081,17 @@ static int exec_op(Ctx *c, int oi, J *op) {
       return 0;
     }
     int fd = (int)u->a;
-    if (!strcmp(kind, "poll_uffd")) {
+    // the processes that closed it (bit: process index): their fd is gone, whatever file the number
+    // names now (a later open may reuse it), so the call is EBADF as the model's fd table says
+    int pbit = 1 << (c->T ? c->T->proc : 0);
+    if (u->b & (uint64_t)pbit) {
+      record(ti, oi, EBADF, NULL);
+      return 0;
+    }
+    if (!strcmp(kind, "close")) {
+      if (close(fd)) err = errno;
+      else u->b |= (uint64_t)pbit;
+    } else if (!strcmp(kind, "poll_uffd")) {
       struct pollfd p = {.fd = fd, .events = POLLIN};
       int n = poll(&p, 1, 0);
       if (n < 0) err = errno;
@@ -1794,6 +1807,22 @@ static void settle_readers(void) {
   }
 }
 
+// after a close(2) that released a uffd: the kernel woke every fault waiting on it at once (no deferred
+// wake-up is possible), so each such thread finishes its access on its own; wait briefly for them, so
+// that they are runnable when the model's are (runnable(): finished on its own)
+static void settle_released(void) {
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *B = &SH->threads[i];
+    if (B->sched != S_BLOCKED_FAULT) continue;
+    uint64_t t0 = now_ns();
+    while (atomic_load(&B->done) == B->seen_done && now_ns() - t0 < 100000000ULL) {
+      char w[128];
+      if (read_wchan(B, w, sizeof w) == 0 && strcmp(w, "handle_userfault") && strcmp(w, "0")) break;
+      futex_wait(&B->done, B->seen_done, 1000000L);
+    }
+  }
+}
+
 // one step of T: 1 when the thread can go on, 0 when it blocked or ended
 static int step_inner(Thread *T);
 static int step(Thread *T) {
@@ -1888,6 +1917,10 @@ static int step_inner(Thread *T) {
   }
   T->sched = S_IDLE;
   T->waken = 0;
+  if (atomic_load(&T->status) != T_SIGNAL) {
+    int pc = atomic_load(&T->pc);
+    if (!strcmp(jstr(T->ops->v[pc ? pc - 1 : T->nops - 1], "op"), "close")) settle_released();
+  }
   if (r == W_ENDED) {
     if (atomic_load(&T->status) == T_SIGNAL) kill_process(T, atomic_load(&T->sig));
     return 0;

@@ -196,7 +196,7 @@ const MAX_RANGE_PAGES = 64;
 
 const GLOBAL_OPS = new Set<CompiledOp['op']>([
   'mmap', 'munmap', 'mprotect', 'madvise', 'fork', 'userfaultfd', 'uffdio_api', 'uffdio_register',
-  'uffdio_unregister', 'clear_refs', 'setuid', 'poll_uffd', 'checkpoint',
+  'uffdio_unregister', 'clear_refs', 'setuid', 'poll_uffd', 'checkpoint', 'close',
   // GUP: pins and their release, /proc/PID/mem and vmsplice (a fault of their own, references in folios)
   'pin', 'unpin', 'pin_read', 'vmsplice', 'read_pipe', 'proc_mem_write', 'proc_mem_read',
 ]);
@@ -457,7 +457,7 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   for (let i = 0; i < b.uffds.length && !uffdSame; i++) {
     const x = a.uffds[i], y = b.uffds[i]!;
     if (!x) continue;
-    if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released) f.write(key(RES.ctx, i));
+    if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released || x.files !== y.files) f.write(key(RES.ctx, i));
     ctxQueueWrites(x, y, i, f);
   }
   for (let i = 0; i < b.tasks.length && !(uffdSame && tasksSame); i++) {

@@ -411,6 +411,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       case 'proc_mem_write': return { id, line, op: 'proc_mem_write', addr: E('addr'), value: E('value'), size: v.size as number };
       case 'proc_mem_read': return { id, line, op: 'proc_mem_read', addr: E('addr'), len: E('len'), as: def(v.as) };
       case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
+      case 'close': return { id, line, op: 'close', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'setuid': {
         const o = typeof v === 'object' ? (v as { uid: number; gid?: number }) : { uid: v as unknown as number };
         return { id, line, op: 'setuid', uid: o.uid, gid: o.gid ?? o.uid };

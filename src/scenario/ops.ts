@@ -30,6 +30,7 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   | { op: 'uffdio_wake'; uffd: string; addr: Expr; len: Expr }
   | { op: 'read_uffd'; uffd: string; as: string | null; size: number }
   | { op: 'poll_uffd'; uffd: string }
+  | { op: 'close'; uffd: string }
   /** text: what is written when the scenario gave a string (parsed by the kernel, not by mmsim) */
   | { op: 'clear_refs'; value: number; text?: string }
   | { op: 'setuid'; uid: number; gid: number }
@@ -99,6 +100,7 @@ export const OP_SCHEMAS = {
   uffdio_wake: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   read_uffd: z.object({ uffd: zName, as: zName.optional(), size: zInt.default(32), id: zName.optional() }).strict(),
   poll_uffd: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict()]),
+  close: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict()]),
   clear_refs: z.union([zInt, z.string().min(1), z.object({ value: z.union([zInt, z.string().min(1)]), id: zName.optional() }).strict()]),
   setuid: z.union([
     zInt.pipe(z.number().min(1).max(0xfffffffe)),
@@ -144,6 +146,7 @@ export const OP_HELP: Record<OpName, string> = {
   uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
   read_uffd: 'read_uffd: { uffd, as?, size?: 32 }',
   poll_uffd: 'poll_uffd: uffd | { uffd } (poll with timeout 0; the result is revents)',
+  close: 'close: uffd | { uffd } (close(2) of the uffd in this process; the last reference releases it)',
   clear_refs: 'clear_refs: 4 | "text" | { value }',
   setuid: 'setuid: 65534 | { uid, gid? } (the whole process drops root: no capabilities left)',
   pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',

@@ -18,8 +18,9 @@ import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
 import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
   userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser,
+  sys_close_uffd, uffd_fdget,
 } from '../kernel/fs/userfaultfd.js';
-import { dup_mmap } from '../kernel/kernel/fork.js';
+import { copy_files, dup_mmap } from '../kernel/kernel/fork.js';
 import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
 import { __get_user_pages, gup_put_folio, try_grab_folio, FOLL_FORCE, FOLL_GET, FOLL_LONGTERM, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_UNLOCKABLE, FOLL_WRITE, type GupState } from '../kernel/mm/gup.js';
 import { PG_dirty, PG_zero } from '../kernel/mm/folio.js';
@@ -142,7 +143,8 @@ function uffdOf(m: Machine, name: string): UserfaultfdCtx {
   const ctx = m.vars.uffd(name);
   // the loader checked that the name is defined by a userfaultfd operation
   if (ctx === undefined) throw new EvalError(`'${name}' is not an open userfaultfd at this point`);
-  return ctx;
+  // the calling process's fd: EBADF once it closed it (or when it never had it)
+  return uffd_fdget(m.k.current!, ctx);
 }
 
 function setVar(m: Machine, name: string | null, v: VarValue): void {
@@ -181,7 +183,14 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   if (op.op === 'pin' || op.op === 'vmsplice' || op.op === 'proc_mem_write' || op.op === 'proc_mem_read') return gupOp(m, t, op, null);
   if (op.op === 'unpin' || op.op === 'pin_read' || op.op === 'read_pipe') return pinHandleOp(m, t, op);
   if (op.op === 'read_uffd') {
-    const ctx = uffdOf(m, op.uffd);
+    let ctx: UserfaultfdCtx;
+    try {
+      ctx = uffdOf(m, op.uffd);
+    } catch (e) {
+      if (!(e instanceof SyscallError)) throw e;
+      record(m, t, op, e.errno, null);
+      return 'done';
+    }
     return readUffd(m, t, op, ctx, false);
   }
   // what an ioctl writes back into its argument struct, kept when it fails too
@@ -204,6 +213,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         break;
       case 'fork': {
         const child = dup_mmap(k, mm);
+        copy_files(k, mm, child);
         const ctask = k.newTask(op.as, child);
         ctask.uid = task.uid; // copy_creds
         m.procs.set(op.as, { name: op.as, mm: child, pid: ctask.tid });
@@ -247,6 +257,14 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       case 'uffdio_wake':
         userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
         break;
+      case 'close': {
+        const ctx = uffdOf(m, op.uffd);
+        // a read(2) blocked on the file holds a reference to it
+        let readers = 0;
+        for (const o of m.threads) if (o.status === 'blocked' && o.waitKind === 'uffd_read' && o.waitCtx === ctx) readers++;
+        sys_close_uffd(k, task, ctx, readers);
+        break;
+      }
       case 'poll_uffd': {
         // poll({fd, POLLIN}, 1, 0): revents
         const revents = userfaultfd_poll(uffdOf(m, op.uffd));

@@ -100,6 +100,10 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  UFFDIO_ZEROPAGE(${addr(m, f.dst)}, 0x${(f.len as number).toString(16)}): ${f.done} bytes`;
     case 'clear_refs':
       return `  clear_refs_write(${f.value})`;
+    case 'uffd_close':
+      return `  close(${f.uffd})${f.last ? ': the last reference' : ''}`;
+    case 'uffd_release':
+      return `  userfaultfd_release(${f.uffd}): its VMAs unregistered, ${f.woken} faults woken`;
     case 'uffd_poll':
       return `  userfaultfd_poll(${f.uffd}): revents 0x${(f.revents as number).toString(16)}`;
     case 'setuid':

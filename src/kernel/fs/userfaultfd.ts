@@ -161,7 +161,7 @@ export class UwqQueue {
 }
 
 /** a context's fields (at id * CTX_CELLS), its pending queue at + 64 and its waiting queue at + 96 */
-const C_MM = 0, C_FLAGS = 1, C_FEATURES = 2, C_PENDING = 64, C_WAITING = 96;
+const C_MM = 0, C_FLAGS = 1, C_FEATURES = 2, C_FILES = 3, C_PENDING = 64, C_WAITING = 96;
 const CF_API = 1, CF_RELEASED = 2, CF_NONBLOCK = 4, CF_USER_MODE_ONLY = 8;
 
 /**
@@ -173,6 +173,12 @@ export function isUffdQueueCell(i: number): boolean {
   if (i >= UWQ_BASE && i < entries) return false;
   const off = i < UWQ_BASE ? i : i - entries;
   return off % CTX_CELLS >= C_PENDING;
+}
+
+/** a process's bit in UserfaultfdCtx.files (mm ids start at 1) */
+function fileBit(mm: MmStruct): number {
+  if (mm.id > 31) notModelled('op', 'model limit: a userfaultfd file in the fd tables of more than 31 processes');
+  return (1 << mm.id) >>> 0;
 }
 
 /** struct userfaultfd_ctx: a view of cells; its id is its index in the kernel's list (Kernel.uffds) */
@@ -190,9 +196,10 @@ export class UserfaultfdCtx {
     this.waiting = new UwqQueue(k, S, this.b + C_WAITING);
   }
 
-  /** a new context's cells (sys_userfaultfd) */
-  init(mm: MmStruct, nonblock: boolean, userModeOnly: boolean, name: string): void {
+  /** a new context's cells (sys_userfaultfd); `files`: the process (mm id) whose fd table gets its file */
+  init(mm: MmStruct, nonblock: boolean, userModeOnly: boolean, name: string, files: MmStruct = mm): void {
     this.S.set(this.b + C_MM, mm.id);
+    this.S.set(this.b + C_FILES, fileBit(files));
     this.S.set(this.b + C_FLAGS, (nonblock ? CF_NONBLOCK : 0) | (userModeOnly ? CF_USER_MODE_ONLY : 0));
     this.N.set(NAME_BASE + this.id, internString(name));
   }
@@ -211,6 +218,14 @@ export class UserfaultfdCtx {
   get released(): boolean { return this.flag(CF_RELEASED); }
   set released(v: boolean) { this.setFlag(CF_RELEASED, v); }
   get features(): number { return this.S.get(this.b + C_FEATURES) >>> 0; }
+  /**
+   * the processes whose fd table holds the file (bit mm.id of each): fork copies the table (copy_files),
+   * close(2) removes the caller's entry, and the last one's fput releases the context (userfaultfd_release)
+   */
+  get files(): number { return this.S.get(this.b + C_FILES) >>> 0; }
+  set files(v: number) { this.S.set(this.b + C_FILES, v); }
+  /** this process's fd table holds the file */
+  openIn(mm: MmStruct): boolean { return (this.files & fileBit(mm)) !== 0; }
   set features(v: number) { this.S.set(this.b + C_FEATURES, v); }
   /** the file's name in the scenario (display only: not part of the state's identity) */
   get name(): string { return internedValue<string>(this.N.get(NAME_BASE + this.id)) ?? ''; }
@@ -360,7 +375,8 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   if (!ctx) { ev('sigbus: no uffd context'); return VM_FAULT_SIGBUS; }
   if (ctx.features & UFFD_FEATURE.sigbus) { ev('sigbus: UFFD_FEATURE_SIGBUS'); return VM_FAULT_SIGBUS; }
   if (k.has(PATCH.uffdUserModeOnly) && !(flags & FAULT_FLAG_USER) && ctx.userModeOnly) { ev('sigbus: kernel fault, user-mode-only uffd'); return VM_FAULT_SIGBUS; }
-  if (ctx.released) { ev('nopage: uffd released'); return VM_FAULT_NOPAGE; }
+  // a context being released: before fe4cdc2c4e24 (v6.15) NOPAGE, tested before ALLOW_RETRY
+  if (ctx.released && !k.has(PATCH.uffdReleaseRetry)) { ev('nopage: uffd released'); return VM_FAULT_NOPAGE; }
   if (!(flags & FAULT_FLAG_ALLOW_RETRY)) {
     if (flags & FAULT_FLAG_RETRY_NOWAIT) throw new Error('BUG: RETRY_NOWAIT without ALLOW_RETRY');
     if (k.config.debug_vm) {
@@ -372,6 +388,8 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   }
   let ret = VM_FAULT_RETRY;
   if (flags & FAULT_FLAG_RETRY_NOWAIT) { ev('retry: RETRY_NOWAIT'); return ret; }
+  // from fe4cdc2c4e24: RETRY with the fault lock released, so that GUP cannot spin under it
+  if (ctx.released) { ev('retry: uffd released'); return ret; }
   const msg = userfault_msg(k, ctx, vmf, reason);
   const uwq = Uwq.create(k, ctx, task, msg);
   ctx.pending.push(uwq);
@@ -582,6 +600,66 @@ export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: nu
     vma = mm.vmas[mm.vmas.indexOf(next) + 1];
   }
   k.tr?.emit('uffdio_unregister', 'userfaultfd_unregister', { uffd: ctx.name, start, end });
+}
+
+/**
+ * mm/userfaultfd.c userfaultfd_release_all() @v6.18 (fs/userfaultfd.c userfaultfd_release() @v4.19): every
+ * VMA of the context's mm still in it leaves it (flags and ctx cleared, merged with its neighbours where
+ * they now match); the uffd-wp bits of a WP range are cleared first only from c88033efe9a3 (v6.9)
+ */
+function userfaultfd_release_all(k: Kernel, ctx: UserfaultfdCtx): void {
+  const mm = ctx.mm;
+  for (let i = 0; i < mm.vmas.length; i++) {
+    const vma = mm.vmas[i]!;
+    if (vma.uffd !== ctx) continue;
+    const wp = (vma.vm_flags & VM_UFFD_WP) !== 0;
+    if (wp && k.has(PATCH.uffdReleaseResetsWp)) uffd_wp_range(k, vma, vma.vm_start, vma.vm_end - vma.vm_start, false);
+    const v = vma_modify(k, mm, vma, vma.vm_start, vma.vm_end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, uffd_ctx: null });
+    v.uffd = null;
+    v.vm_flags = (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+    // a WP range released without the reset keeps its uffd-wp bits and markers (debug_vm bookkeeping)
+    if (wp && !k.has(PATCH.uffdReleaseResetsWp)) v.uffd_wp_left = true;
+    i = mm.vmas.indexOf(v);
+  }
+}
+
+/**
+ * fs/userfaultfd.c userfaultfd_release() @v6.18 (the same steps @v4.19): the last reference to the file
+ * is gone. The context is marked released, its VMAs leave it (userfaultfd_release_all), then every fault
+ * waiting on it, read or not, is woken (len 0: all), and so are the events' waiters, which see `released`
+ * and give up their event (userfaultfd_event_wait_completion). Returns the faults woken.
+ */
+export function userfaultfd_release(k: Kernel, ctx: UserfaultfdCtx): number {
+  ctx.released = true;
+  userfaultfd_release_all(k, ctx);
+  const n = wake_queue(ctx.pending, 0, 0) + wake_queue(ctx.waiting, 0, 0);
+  k.tr?.emit('uffd_release', 'userfaultfd_release', { uffd: ctx.name, woken: n });
+  return n;
+}
+
+/**
+ * close(2) of a uffd in task's process (fs/file.c close_fd, then fput of the file): EBADF when this
+ * process's fd table does not hold it; the release of the last reference runs userfaultfd_release.
+ * A read(2) blocked on the file holds a reference of its own (fdget in a process with threads): that
+ * deferred release is not modelled.
+ */
+export function sys_close_uffd(k: Kernel, task: Task, ctx: UserfaultfdCtx, readers: number): boolean {
+  if (!ctx.openIn(task.mm)) fail('EBADF', 'this process has no such file descriptor open');
+  ctx.files = (ctx.files & ~fileBit(task.mm)) >>> 0;
+  if (ctx.files !== 0) {
+    k.tr?.emit('uffd_close', 'close_fd', { uffd: ctx.name, last: false });
+    return false;
+  }
+  if (readers > 0) notModelled('op', 'close of a userfaultfd while a thread is blocked in read(2) on it (the read holds the file, so its release waits for the read to return)');
+  k.tr?.emit('uffd_close', 'close_fd', { uffd: ctx.name, last: true });
+  userfaultfd_release(k, ctx);
+  return true;
+}
+
+/** the uffd of an fd of task's process: EBADF once this process closed it (or never had it) */
+export function uffd_fdget(task: Task, ctx: UserfaultfdCtx): UserfaultfdCtx {
+  if (!ctx.openIn(task.mm)) fail('EBADF', 'this process has no such file descriptor open');
+  return ctx;
 }
 
 /** UFFDIO_WRITEPROTECT */

@@ -25,6 +25,14 @@ function is_cow_mapping(flags: number): boolean {
   return (flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE;
 }
 
+/**
+ * kernel/fork.c copy_files() @v6.18 (dup_fd): the child's fd table is a copy of the parent's, so every
+ * userfaultfd file open in the parent is open in the child too (one more reference to release)
+ */
+export function copy_files(k: Kernel, parent: MmStruct, child: MmStruct): void {
+  for (const ctx of k.uffds) if (ctx.openIn(parent)) ctx.files = (ctx.files | (1 << child.id)) >>> 0;
+}
+
 /** dup_mmap: the child's address space */
 export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
   const child = k.newMm();
