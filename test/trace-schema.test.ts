@@ -32,7 +32,7 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   // v2: the state event (run --format json --states; the page of mmsim serve)
   2: '9ba1c474b28da681dcf823faf59c792b7b50bf85c80ed1239214846c87dc7ece',
   // v3: the uffd lifecycle's events (uffd_close, uffd_release, uffd_event, uffd_event_wait) and mremap
-  3: '79de5f765a2556baafedc9e039d5a8a3d6be9ff02115eb501a09b4455a39e20d',
+  3: '2fa08d9f109bedf3de6f067cac84fc15ed6b9f5388b40105d86200c2c8b6e4e7',
 };
 
 function canonical(v: unknown): string {

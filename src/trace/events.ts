@@ -19,7 +19,7 @@ export const EVENT_TYPES = [
   'do_huge_pmd_wp_page', 'do_wp_page', 'dump_stack', 'errno', 'fault_done', 'fault_resume', 'fault_retry',
   'fault_return', 'fork', 'handle_mm_fault', 'handle_userfault', 'klog', 'livelock', 'madvise', 'madvise_free',
   'mmap', 'mprotect', 'munmap', 'mwriteprotect_range', 'page_fault', 'pagemap_scan', 'set_pmd', 'set_pte', 'setuid',
-  'signal', 'skipped', 'state', 'split_huge_page', 'split_huge_pmd', 'syscall', 'uffd_close',
+  'signal', 'skipped', 'state', 'split_huge_page', 'split_huge_pmd', 'syscall', 'uffd_close', 'uffd_event', 'uffd_event_wait',
   'uffd_poll', 'uffd_read', 'uffd_read_wait', 'uffd_release', 'uffd_wake', 'uffdio_api', 'uffdio_copy', 'uffdio_register', 'uffdio_unregister', 'uffdio_zeropage', 'userfaultfd',
   'vma_merge', 'wp_huge_pmd', 'wp_page_copy', 'zap_huge_pmd',
 ] as const;
