@@ -735,7 +735,11 @@ function mfill_result(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number, 
 /** fs/userfaultfd.c userfaultfd_copy() @v6.18 (UFFDIO_COPY); `user` receives uffdio_copy.copy */
 export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, mode: number, user: UffdioCopyUser = {}): number {
   needApi(ctx);
-  if (ctx.mmap_changing) fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  // (@v6.12, @v6.18 the -EAGAIN is written into uffdio_copy.copy too; older releases not checked)
+  if (ctx.mmap_changing) {
+    user.copy = -11;
+    fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  }
   validate_range(dst, len);
   if (src % PAGE_SIZE !== 0 || src + len > TASK_SIZE) fail('EINVAL', 'bad source range');
   if (mode & ~(UFFDIO_COPY_MODE_DONTWAKE | UFFDIO_COPY_MODE_WP)) fail('EINVAL', 'unknown mode bits');
@@ -747,7 +751,10 @@ export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, sr
 /** fs/userfaultfd.c userfaultfd_zeropage() @v6.18 (UFFDIO_ZEROPAGE); `user` receives uffdio_zeropage.zeropage */
 export function userfaultfd_zeropage(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number, user: UffdioZeropageUser = {}): number {
   needApi(ctx);
-  if (ctx.mmap_changing) fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  if (ctx.mmap_changing) {
+    user.zeropage = -11;
+    fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  }
   validate_range(start, len);
   if (mode & ~UFFDIO_ZEROPAGE_MODE_DONTWAKE) fail('EINVAL', 'unknown mode bits');
   return mfill_result(k, ctx, start, len, !(mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE), (v) => { user.zeropage = v; },
