@@ -436,10 +436,15 @@ setup:
   - mmap: { as: m, len: 4M, align: 2M }
   - madvise: { addr: m, len: 2M, advice: hugepage }
   - read: { addr: m }
-  - userfaultfd: { as: u, features: [event_fork] }
+  - userfaultfd: { as: u, features: [event_fork], flags: [] }
   - uffdio_register: { uffd: u, addr: m, len: 2M, mode: [wp] }
   - uffdio_writeprotect: { uffd: u, addr: m, len: 2M, mode: [wp] }
-  - fork: { as: child }
+threads:
+  # fork() waits until its FORK event is read
+  parent:
+    - fork: { as: child }
+  monitor:
+    - read_uffd: { uffd: u, as: f, fork_uffd: cu }
 expect:
   - { process: child, pagemap: m, has: [present] }
 `, measure: (r) => [pmd(r, 'm'), pmd(r, 'child:m')], withIt: ['0x80000000000004a5', '0x8000000000000485'], without: ['0x80000000000004a5', '0x80000000000000a5'],

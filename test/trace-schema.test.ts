@@ -31,8 +31,10 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   1: 'fb279d9324040283b0304cc74f3075ac079040bb552b6c61cbf5d15e8d3dfafd',
   // v2: the state event (run --format json --states; the page of mmsim serve)
   2: '9ba1c474b28da681dcf823faf59c792b7b50bf85c80ed1239214846c87dc7ece',
-  // v3: the uffd lifecycle's events (uffd_close, uffd_release, uffd_event, uffd_event_wait) and mremap
-  3: '2fa08d9f109bedf3de6f067cac84fc15ed6b9f5388b40105d86200c2c8b6e4e7',
+  // v3: the swap events (swapon, swapoff, do_swap_page, shrink_folio_list, try_to_unmap_one)
+  3: '17987d904ca1600fa8d17d69e61be6065d195a5e61523360651a7cb412ebad19',
+  // v4: the uffd lifecycle's events (uffd_close, uffd_release, uffd_event, uffd_event_wait)
+  4: 'd221c3c079aa0932cabcf94d09d97906efe5becc0c82f14ea9f7b69cf4615b8c',
 };
 
 function canonical(v: unknown): string {
