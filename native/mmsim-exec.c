@@ -442,7 +442,7 @@ typedef struct {
 } Var;
 
 enum { T_UNBORN, T_READY, T_DONE, T_SIGNAL, T_KILLED, T_UNFINISHED };
-enum { S_IDLE, S_BLOCKED_FAULT, S_BLOCKED_READ };
+enum { S_IDLE, S_BLOCKED_FAULT, S_BLOCKED_READ, S_BLOCKED_EVENT };
 enum { R_NONE, R_DONE, R_ENDED };
 typedef struct {
   const char *name;
@@ -467,7 +467,8 @@ typedef struct {
   _Atomic long op_minflt0, op_majflt0; // the thread's fault counters when its current operation began
   // scheduler's view
   int sched;   // S_*
-  int waken;   // a (deferred) wake-up covered this thread's fault
+  int waken;   // a (deferred) wake-up covered this thread's fault, or its uffd event was read
+  long event_seq; // S_BLOCKED_EVENT: when it began to wait (the oldest waiter's event is read first)
   int wake_fd;
   int seen_done; // value of `done` the scheduler has accounted for
   long minflt, majflt;
@@ -521,6 +522,7 @@ typedef struct {
   Var vars[MAXV];
   int main_pid;
   _Atomic int fatal; // an executor thread hit an internal error
+  _Atomic int last_event; // the event of the message the last read_uffd took (0: none; settle_event)
   char fatal_msg[256];
 } Shared;
 
@@ -1059,7 +1061,10 @@ static int exec_op(Ctx *c, int oi, J *op) {
     if (fd < 0) err = errno;
     else {
       Var *var = var_set(jstr(op, "as"), V_UFFD);
-      if (var) var->a = (uint64_t)fd;
+      if (var) {
+        var->a = (uint64_t)fd;
+        var->b = 0; // closed in no process yet
+      }
       if (jbool(op, "api")) {
         struct uffdio_api api = {.api = UFFD_API, .features = (uint64_t)jnum(op, "features", 0)};
         if (ioctl(fd, UFFDIO_API, &api)) err = errno;
@@ -1069,7 +1074,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
         }
       }
     }
-  } else if (!strncmp(kind, "uffdio_", 7) || !strcmp(kind, "read_uffd") || !strcmp(kind, "poll_uffd")) {
+  } else if (!strncmp(kind, "uffdio_", 7) || !strcmp(kind, "read_uffd") || !strcmp(kind, "poll_uffd") || !strcmp(kind, "close")) {
     const char *un = jstr(op, "uffd");
     Var *u = un ? var_find(un) : NULL;
     if (!u || atomic_load(&u->kind) != V_UFFD) {
@@ -1078,7 +1083,17 @@ static int exec_op(Ctx *c, int oi, J *op) {
       return 0;
     }
     int fd = (int)u->a;
-    if (!strcmp(kind, "poll_uffd")) {
+    // the processes that closed it (bit: process index): their fd is gone, whatever file the number
+    // names now (a later open may reuse it), so the call is EBADF as the model's fd table says
+    int pbit = 1 << (c->T ? c->T->proc : 0);
+    if (u->b & (uint64_t)pbit) {
+      record(ti, oi, EBADF, NULL);
+      return 0;
+    }
+    if (!strcmp(kind, "close")) {
+      if (close(fd)) err = errno;
+      else u->b |= (uint64_t)pbit;
+    } else if (!strcmp(kind, "poll_uffd")) {
       struct pollfd p = {.fd = fd, .events = POLLIN};
       int n = poll(&p, 1, 0);
       if (n < 0) err = errno;
@@ -1092,6 +1107,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
       char buf[256];
       if (want > sizeof buf) want = sizeof buf;
       if (c->T) c->T->cur_addr = 0;
+      atomic_store(&SH->last_event, 0);
       ssize_t n = read(fd, buf, want);
       if (n < 0 && errno == EINTR && c->T && atomic_load(&c->T->kill)) {
         c->got_sig = SIGUSR1; // the process died while this thread slept in read(2)
@@ -1100,15 +1116,35 @@ static int exec_op(Ctx *c, int oi, J *op) {
       if (n < 0) err = errno;
       else {
         memcpy(&msg, buf, sizeof msg);
+        atomic_store(&SH->last_event, msg.event);
+        // the argument union as three words: pagefault flags / fork ufd / remap from / remove start, then
+        // address / to / end, then ptid / remap len (the model's UffdMsg)
+        uint64_t w0 = msg.arg.pagefault.flags, addr = msg.arg.pagefault.address, w2 = msg.arg.remap.len;
+        if (msg.event == UFFD_EVENT_PAGEFAULT) w2 = msg.arg.pagefault.feat.ptid;
+        else if (msg.event != UFFD_EVENT_REMAP) w2 = 0;
+        if (msg.event == UFFD_EVENT_FORK) {
+          // the child's uffd, a new fd of this process: the scenario names it (fork_uffd); its number is not compared
+          const char *fu = jstr(op, "fork_uffd");
+          if (fu) {
+            Var *nv = var_set(fu, V_UFFD);
+            if (nv) {
+              nv->a = (uint64_t)msg.arg.fork.ufd;
+              nv->b = 0;
+            }
+          }
+          w0 = 0;
+        }
         Var *var = var_set(jstr(op, "as"), V_MSG);
-        uint64_t addr = msg.arg.pagefault.address;
         if (var) {
           var->a = addr;
-          var->b = msg.arg.pagefault.flags;
+          var->b = w0;
           var->c = msg.event;
-          var->d = msg.arg.pagefault.feat.ptid;
+          var->d = w2;
         }
-        snprintf(res, sizeof res, "event=0x%x flags=0x%llx address=0x%" PRIx64, msg.event, (unsigned long long)msg.arg.pagefault.flags, addr);
+        if (msg.event == UFFD_EVENT_REMAP)
+          snprintf(res, sizeof res, "event=0x%x flags=0x%llx address=0x%" PRIx64 " len=0x%llx", msg.event, (unsigned long long)w0, addr, (unsigned long long)w2);
+        else
+          snprintf(res, sizeof res, "event=0x%x flags=0x%llx address=0x%" PRIx64, msg.event, (unsigned long long)w0, addr);
         result = res;
       }
     } else if (!strcmp(kind, "uffdio_api")) {
@@ -1709,7 +1745,7 @@ static int read_wchan(Thread *T, char *buf, size_t n) {
 }
 
 // wait until T's operation completes or T sleeps in the kernel. Returns R_DONE / R_ENDED / S_BLOCKED_*.
-enum { W_DONE = 1, W_ENDED = 2, W_FAULT = 3, W_READ = 4 };
+enum { W_DONE = 1, W_ENDED = 2, W_FAULT = 3, W_READ = 4, W_EVENT = 5 };
 static int wait_step(Thread *T) {
   uint64_t t0 = now_ns();
   long sleep_ns = 20000;
@@ -1724,6 +1760,8 @@ static int wait_step(Thread *T) {
     char w[128];
     if (read_wchan(T, w, sizeof w) == 0) {
       if (!strcmp(w, "handle_userfault")) return W_FAULT;
+      // a fork, madvise or munmap waiting for its userfaultfd event to be read
+      if (!strcmp(w, "userfaultfd_event_wait_completion")) return W_EVENT;
       if (!strncmp(w, "userfaultfd", 11)) return W_READ;
     }
     if (atomic_load(&SH->fatal)) die("%s", SH->fatal_msg);
@@ -1743,7 +1781,7 @@ static int runnable(Thread *T) {
   if (st != T_READY) return 0;
   if (T->sched == S_IDLE) return atomic_load(&T->pc) < T->nops;
   if (atomic_load(&T->done) != T->seen_done) return 1; // finished on its own (woken by the kernel)
-  if (T->sched == S_BLOCKED_FAULT) return T->waken;
+  if (T->sched == S_BLOCKED_FAULT || T->sched == S_BLOCKED_EVENT) return T->waken;
   return 0;
 }
 
@@ -1794,6 +1832,36 @@ static void settle_readers(void) {
   }
 }
 
+// after a close(2) that released a uffd: the kernel woke every fault waiting on it at once (no deferred
+// wake-up is possible), so each such thread finishes its access on its own; wait briefly for them, so
+// that they are runnable when the model's are (runnable(): finished on its own)
+static void settle_released(void) {
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *B = &SH->threads[i];
+    if (B->sched != S_BLOCKED_FAULT) continue;
+    uint64_t t0 = now_ns();
+    while (atomic_load(&B->done) == B->seen_done && now_ns() - t0 < 100000000ULL) {
+      char w[128];
+      if (read_wchan(B, w, sizeof w) == 0 && strcmp(w, "handle_userfault") && strcmp(w, "0")) break;
+      futex_wait(&B->done, B->seen_done, 1000000L);
+    }
+  }
+}
+
+// after a read(2) that took an event: the kernel let its waiter go at once. The model lets the oldest
+// waiter go (events are read in the order they were sent); wait briefly for it to finish or wait again
+static void settle_event(void) {
+  Thread *B = NULL;
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *X = &SH->threads[i];
+    if (X->sched == S_BLOCKED_EVENT && !X->waken && (!B || X->event_seq < B->event_seq)) B = X;
+  }
+  if (!B) return;
+  B->waken = 1;
+  uint64_t t0 = now_ns();
+  while (atomic_load(&B->done) == B->seen_done && now_ns() - t0 < 100000000ULL) futex_wait(&B->done, B->seen_done, 1000000L);
+}
+
 // one step of T: 1 when the thread can go on, 0 when it blocked or ended
 static int step_inner(Thread *T);
 static int step(Thread *T) {
@@ -1827,6 +1895,9 @@ static int step_inner(Thread *T) {
   int r;
   if (T->sched != S_IDLE && atomic_load(&T->done) != T->seen_done) {
     // it finished without waiting for its turn (the kernel woke it): this step is that completion
+    r = wait_step(T);
+  } else if (T->sched == S_BLOCKED_EVENT) {
+    // its event was read and it went on by itself: it finished (above) or waits for its next event
     r = wait_step(T);
   } else if (T->sched == S_BLOCKED_FAULT) {
     struct uffdio_range wr = {page_of(atomic_load(&T->cur_addr)), PAGE_SZ};
@@ -1886,8 +1957,23 @@ static int step_inner(Thread *T) {
     T->sched = S_BLOCKED_READ;
     return 0;
   }
+  if (r == W_EVENT) {
+    static long event_seq;
+    T->sched = S_BLOCKED_EVENT;
+    T->waken = 0;
+    T->event_seq = ++event_seq;
+    settle_readers();
+    return 0;
+  }
   T->sched = S_IDLE;
   T->waken = 0;
+  if (atomic_load(&T->status) != T_SIGNAL) {
+    int pc = atomic_load(&T->pc);
+    int li = pc ? pc - 1 : T->nops - 1;
+    const char *lk = jstr(T->ops->v[li], "op");
+    if (!strcmp(lk, "close")) settle_released();
+    if (!strcmp(lk, "read_uffd") && atomic_load(&SH->last_event) && atomic_load(&SH->last_event) != UFFD_EVENT_PAGEFAULT) settle_event();
+  }
   if (r == W_ENDED) {
     if (atomic_load(&T->status) == T_SIGNAL) kill_process(T, atomic_load(&T->sig));
     return 0;

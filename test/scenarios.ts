@@ -1,4 +1,11 @@
 // Small scenarios the patch tests share (inline YAML).
+import type { KernelSpec } from '../src/kernel/kernel.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { Machine } from '../src/sched/machine.js';
+import { handle_userfault } from '../src/kernel/fs/userfaultfd.js';
+import type { VmFault } from '../src/kernel/mm/memory.js';
+import { Pte } from '../src/kernel/arch/x86/include/pte.js';
+import { VM_UFFD_MISSING } from '../src/kernel/include/vm_flags.js';
 
 /** write-protect a whole THP, a write faults, the handler un-protects 4 KiB */
 export const THP_WP = `
@@ -114,4 +121,29 @@ setup:
 ${pre}
   - ${op}
 `;
+}
+
+/**
+ * handle_userfault's return for a fault at a MISSING-registered page whose context's release has begun
+ * (`released` set before userfaultfd_release takes the mmap write lock), with fault flags `flags`
+ */
+export function releasedFault(spec: KernelSpec, flags: number): number {
+  const sc = loadScenario('inline.yaml', `
+name: released
+setup:
+  - mmap: { as: m, len: 64K }
+  - userfaultfd: { as: u }
+  - uffdio_register: { uffd: u, addr: m, len: 64K, mode: [missing] }
+`);
+  const m = new Machine(sc, spec);
+  m.runSetup();
+  const k = m.k, mm = k.mms[0]!;
+  const vma = mm.vmas.find((v) => (v.vm_flags & VM_UFFD_MISSING) !== 0)!;
+  vma.uffd!.released = true;
+  k.current = m.setup.task;
+  const vmf = { vma, mm, address: vma.vm_start, real_address: vma.vm_start, flags, pmd: null, pte: null, orig_pte: new Pte(), orig_pmd: new Pte() } as unknown as VmFault;
+  const r = handle_userfault(k, vmf, VM_UFFD_MISSING);
+  k.current = null;
+  if (m.setup.task!.uwq !== null) throw new Error('the fault slept on a released context');
+  return r;
 }

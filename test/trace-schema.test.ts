@@ -33,6 +33,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   2: '9ba1c474b28da681dcf823faf59c792b7b50bf85c80ed1239214846c87dc7ece',
   // v3: the swap events (swapon, swapoff, do_swap_page, shrink_folio_list, try_to_unmap_one)
   3: '17987d904ca1600fa8d17d69e61be6065d195a5e61523360651a7cb412ebad19',
+  // v4: the uffd lifecycle's events (uffd_close, uffd_release, uffd_event, uffd_event_wait), with v3's swap events
+  4: '29a093e26e9de0bb2a4699e63c21aa09fcda3f98829b429ec9e7c0ebd7209649',
 };
 
 function canonical(v: unknown): string {

@@ -196,7 +196,7 @@ const MAX_RANGE_PAGES = 64;
 
 const GLOBAL_OPS = new Set<CompiledOp['op']>([
   'mmap', 'munmap', 'mprotect', 'madvise', 'fork', 'userfaultfd', 'uffdio_api', 'uffdio_register',
-  'uffdio_unregister', 'clear_refs', 'setuid', 'poll_uffd', 'checkpoint', 'swapon', 'swapoff',
+  'uffdio_unregister', 'clear_refs', 'setuid', 'poll_uffd', 'checkpoint', 'swapon', 'swapoff', 'close',
   // GUP: pins and their release, /proc/PID/mem and vmsplice (a fault of their own, references in folios)
   'pin', 'unpin', 'pin_read', 'vmsplice', 'read_pipe', 'proc_mem_write', 'proc_mem_read',
 ]);
@@ -333,6 +333,11 @@ function readHead(f: Footprint, uffds: readonly UserfaultfdCtx[], ctx: Userfault
     f.global = true;
     return;
   }
+  // an event is read only when no fault message waits (its queue and waiter are not tracked finely)
+  if (ctx.events.length > 0) {
+    f.global = true;
+    return;
+  }
   const q = 2 * i;
   f.read(key(RES.qFront, q));
   const head = ctx.pending.at(0);
@@ -457,7 +462,8 @@ function kernelWrites(a: Kernel, b: Kernel, f: Footprint): void {
   for (let i = 0; i < b.uffds.length && !uffdSame; i++) {
     const x = a.uffds[i], y = b.uffds[i]!;
     if (!x) continue;
-    if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released) f.write(key(RES.ctx, i));
+    if (x.apiDone !== y.apiDone || x.features !== y.features || x.released !== y.released || x.files !== y.files ||
+        x.mmap_changing !== y.mmap_changing || x.forkOrig !== y.forkOrig || !sameQueue(x.events.toArray(), y.events.toArray())) f.write(key(RES.ctx, i));
     ctxQueueWrites(x, y, i, f);
   }
   for (let i = 0; i < b.tasks.length && !(uffdSame && tasksSame); i++) {

@@ -96,7 +96,9 @@ export function compareObservations(sc: CompiledScenario, model: Observation, ke
   for (const n of msgNames) {
     const show = (o: Observation) => {
       const x = o.msgs[n];
-      return x ? `event=0x${x.event.toString(16)} flags=0x${x.flags.toString(16)} at ${relativize(x.address, o.mappings)}` : '(none)';
+      // REMAP, REMOVE and UNMAP carry an address in the first word too (from, start)
+      const w0 = x && x.event >= 0x14 && x.event <= 0x16 ? relativize('0x' + x.flags.toString(16), o.mappings) : x ? `0x${x.flags.toString(16)}` : '';
+      return x ? `event=0x${x.event.toString(16)} flags=${w0} at ${relativize(x.address, o.mappings)}` : '(none)';
     };
     add(`msg ${n}`, show(model), show(kernel));
   }

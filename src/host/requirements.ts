@@ -33,6 +33,11 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
     return 'needs root: pagemap PFNs and /proc/kpageflags are what the snapshots compare';
   }
   const offered = Number(BigInt(caps.uffd_features));
+  // a fork that sends UFFD_EVENT_FORK sleeps in the kernel until the event is read, and the executor forks
+  // from its scheduler (or a process's controller), which must not sleep
+  const eventFork = allOps(sc).find((op) => (op.op === 'userfaultfd' || op.op === 'uffdio_api') && (op.features & UFFD_FEATURE.event_fork));
+  const fork = allOps(sc).find((op) => op.op === 'fork');
+  if (eventFork && fork) return `operations ${eventFork.id} and ${fork.id}: a fork with UFFD_FEATURE_EVENT_FORK waits for its event to be read, which the executor cannot schedule yet`;
   for (const op of allOps(sc)) {
     if (op.op === 'userfaultfd') {
       if (op.via === 'dev' && !caps.uffd_dev) return `operation ${op.id} needs /dev/userfaultfd, which this machine does not offer`;

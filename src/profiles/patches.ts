@@ -288,6 +288,18 @@ const rows = {
     author: 'Peter Xu', release: 'v6.0', kind: 'upstream',
     summary: 'UFFDIO_UNREGISTER of a WP range clears the uffd-wp bits first (uffd_wp_range(false))',
   },
+  // ---- the userfaultfd file's release (close of the last reference) ---------------------------------
+  uffdReleaseResetsWp: {
+    id: 'uffd-release-resets-wp', commit: 'c88033efe9a3', subject: 'mm/userfaultfd: reset ptes when close() for wr-protected ones',
+    author: 'Peter Xu', release: 'v6.9', kind: 'upstream',
+    summary: 'the release of a uffd (close of its last reference) clears the uffd-wp bits of its WP-registered VMAs first, as UFFDIO_UNREGISTER does since f369b07c8614; before, the bits (and markers) stayed in the unregistered range; Cc: stable, in 6.6.y and 6.8.y',
+    requires: ['uffd-unregister-resets-wp'],
+  },
+  uffdReleaseRetry: {
+    id: 'uffd-release-retry', commit: 'fe4cdc2c4e24', subject: 'mm/userfaultfd: fix release hang over concurrent GUP',
+    author: 'Peter Xu', release: 'v6.15', kind: 'upstream',
+    summary: 'handle_userfault on a context being released returns VM_FAULT_RETRY with the fault lock dropped, tested after the ALLOW_RETRY and RETRY_NOWAIT checks; before, VM_FAULT_NOPAGE, tested before them (a fault without ALLOW_RETRY got NOPAGE, not SIGBUS; GUP could spin under the mmap lock); Cc: stable, in 6.12.y',
+  },
   thpSplitCarriesDirty: {
     id: 'thp-split-carries-dirty', commit: '0ccf7f168e17', subject: 'mm/thp: carry over dirty bit when thp splits on pmd',
     author: 'Peter Xu', release: 'v6.1', kind: 'upstream',

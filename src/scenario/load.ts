@@ -370,7 +370,12 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         return { id, line, op: 'uffdio_zeropage', uffd: v.uffd as string, addr: E('addr'), len: E('len'), mode: m.includes('dontwake') ? UFFDIO_ZEROPAGE_MODE_DONTWAKE : 0 };
       }
       case 'uffdio_wake': return { id, line, op: 'uffdio_wake', uffd: v.uffd as string, addr: E('addr'), len: E('len') };
-      case 'read_uffd': return { id, line, op: 'read_uffd', uffd: v.uffd as string, as: def(v.as), size: v.size as number };
+      case 'read_uffd': {
+        const fu = v.fork_uffd === undefined ? null : def(v.fork_uffd, 'fork_uffd');
+        // a uffd, for the operations that name one
+        if (fu) names[fu] = 'userfaultfd';
+        return { id, line, op: 'read_uffd', uffd: v.uffd as string, as: def(v.as), size: v.size as number, ...(fu ? { fork_uffd: fu } : {}) };
+      }
       case 'pagemap_scan': {
         const cats = (f: string) => (v[f] as string[]).reduce((acc, n) => acc | (n === 'bit9' ? 1 << 9 : PAGE_IS[n as PageIsName]), 0);
         const fl = v.flags as string[];
@@ -413,6 +418,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       case 'swapon': return { id, line, op: 'swapon', pages: typeof v === 'object' ? (v as { pages: number }).pages : (v as unknown as number) };
       case 'swapoff': return { id, line, op: 'swapoff' };
       case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
+      case 'close': return { id, line, op: 'close', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'setuid': {
         const o = typeof v === 'object' ? (v as { uid: number; gid?: number }) : { uid: v as unknown as number };
         return { id, line, op: 'setuid', uid: o.uid, gid: o.gid ?? o.uid };

@@ -28,8 +28,10 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   | { op: 'uffdio_copy'; uffd: string; dst: Expr; src: Expr; len: Expr; mode: number }
   | { op: 'uffdio_zeropage'; uffd: string; addr: Expr; len: Expr; mode: number }
   | { op: 'uffdio_wake'; uffd: string; addr: Expr; len: Expr }
-  | { op: 'read_uffd'; uffd: string; as: string | null; size: number }
+  /** fork_uffd: the name a FORK message's new uffd gets (read_uffd defines it) */
+  | { op: 'read_uffd'; uffd: string; as: string | null; size: number; fork_uffd?: string | null }
   | { op: 'poll_uffd'; uffd: string }
+  | { op: 'close'; uffd: string }
   /** text: what is written when the scenario gave a string (parsed by the kernel, not by mmsim) */
   | { op: 'clear_refs'; value: number; text?: string }
   | { op: 'setuid'; uid: number; gid: number }
@@ -100,8 +102,9 @@ export const OP_SCHEMAS = {
   }).strict(),
   uffdio_zeropage: z.object({ uffd: zName, addr: zExpr, len: zExpr, mode: z.array(z.enum(['dontwake'])).default([]), id: zName.optional() }).strict(),
   uffdio_wake: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
-  read_uffd: z.object({ uffd: zName, as: zName.optional(), size: zInt.default(32), id: zName.optional() }).strict(),
+  read_uffd: z.object({ uffd: zName, as: zName.optional(), size: zInt.default(32), fork_uffd: zName.optional(), id: zName.optional() }).strict(),
   poll_uffd: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict()]),
+  close: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict()]),
   clear_refs: z.union([zInt, z.string().min(1), z.object({ value: z.union([zInt, z.string().min(1)]), id: zName.optional() }).strict()]),
   setuid: z.union([
     zInt.pipe(z.number().min(1).max(0xfffffffe)),
@@ -150,8 +153,9 @@ export const OP_HELP: Record<OpName, string> = {
   uffdio_copy: 'uffdio_copy: { uffd, dst, src, len, mode? }',
   uffdio_zeropage: 'uffdio_zeropage: { uffd, addr, len, mode? }',
   uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
-  read_uffd: 'read_uffd: { uffd, as?, size?: 32 }',
+  read_uffd: 'read_uffd: { uffd, as?, size?: 32, fork_uffd? }',
   poll_uffd: 'poll_uffd: uffd | { uffd } (poll with timeout 0; the result is revents)',
+  close: 'close: uffd | { uffd } (close(2) of the uffd in this process; the last reference releases it)',
   clear_refs: 'clear_refs: 4 | "text" | { value }',
   setuid: 'setuid: 65534 | { uid, gid? } (the whole process drops root: no capabilities left)',
   pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',

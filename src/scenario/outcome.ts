@@ -125,7 +125,7 @@ function obsEnv(obs: Observation): Env {
     const mp = obs.mappings[name];
     if (mp) return field === 'len' ? BigInt(mp.len) : BigInt(mp.addr);
     const msg = obs.msgs[name];
-    if (msg) return field === 'flags' ? BigInt(msg.flags) : field === 'event' ? BigInt(msg.event) : BigInt(msg.address);
+    if (msg) return field === 'flags' || field === 'start' || field === 'from' ? BigInt(msg.flags) : field === 'event' ? BigInt(msg.event) : BigInt(msg.address);
     return undefined;
   };
 }

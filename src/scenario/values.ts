@@ -29,10 +29,11 @@ export function varsEnv(vars: ReadonlyMap<string, VarValue>): Env {
       case 'mapping':
         return field === 'len' ? v.len : field === undefined || field === 'addr' ? v.addr : undefined;
       case 'msg':
-        if (field === 'address' || field === undefined) return BigInt(v.msg.address);
-        if (field === 'flags') return BigInt(v.msg.flags);
+        // the argument union's three words by their names in each event (UffdMsg)
+        if (field === 'address' || field === undefined || field === 'end' || field === 'to') return BigInt(v.msg.address);
+        if (field === 'flags' || field === 'start' || field === 'from') return BigInt(v.msg.flags);
         if (field === 'event') return BigInt(v.msg.event);
-        if (field === 'ptid') return BigInt(v.msg.ptid);
+        if (field === 'ptid' || field === 'len') return BigInt(v.msg.ptid);
         return undefined;
       case 'data':
         return field === 'addr' || field === undefined ? v.addr : undefined;

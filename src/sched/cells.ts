@@ -36,7 +36,12 @@ export type Wait =
   /** a madvise(MADV_POPULATE_*) whose GUP fault sleeps in handle_userfault: advice `advice` of the op, on [addr, addr+len) */
   | { kind: 'gup'; cont: PopulateCont; advice: number; addr: number; len: number }
   /** a GUP operation (pin, vmsplice, /proc/PID/mem) stopped at cond_resched() or sleeping in handle_userfault */
-  | { kind: 'gupop'; gup: GupState };
+  | { kind: 'gupop'; gup: GupState }
+  /**
+   * a fork, madvise or munmap whose userfaultfd event waits to be read (task.uwq holds the event): what
+   * the operation still has to do, up to 6 numbers (exec.ts says what each operation keeps there)
+   */
+  | { kind: 'uffd_event'; v: number[] };
 export type WaitKind = Wait['kind'];
 
 /** see ThreadState.operands; never changed once made */
@@ -60,15 +65,17 @@ export interface DeliveredSignal {
 // signal, of the last record of each of its operations and of the variables only it defines, so that a
 // step usually changes one leaf of 64 cells (a copy of a leaf is most of what a write costs after a clone).
 const T_STATUS = 0, T_PC = 1, T_PROG = 2 /* 2 cells */, T_OPS = 4 /* 0: none; 1 */, T_ADDR = 5 /* 2 */, T_LEN = 7 /* 2 */,
-  T_VLO = 9, T_VHI = 10, T_KILLED = 11, T_TASK = 12 /* index + 1 */, T_WAIT = 13 /* 0 none, 1 uffd_read, 2 fault, 3 gup, 4 gupop */,
+  T_VLO = 9, T_VHI = 10, T_KILLED = 11, T_TASK = 12 /* index + 1 */, T_WAIT = 13 /* 0 none, 1 uffd_read, 2 fault, 3 gup, 4 gupop, 5 uffd_event */,
   T_W = 14 /* the wait's fields, up to W_CELLS */;
 const W_CELLS = 14;
 /** counters: faults taken at the current byte (a livelock guard), attempts of the fault the thread waits in */
 const T_SPINS = T_W + W_CELLS, T_ATTEMPTS = T_SPINS + 1;
 /** the thread's signal (an id), then its records and variables */
 const T_SIG = T_ATTEMPTS + 1;
-const W_NONE = 0, W_UFFD = 1, W_FAULT = 2, W_GUP = 3, W_GUPOP = 4;
-const WAIT_KINDS: readonly (WaitKind | null)[] = [null, 'uffd_read', 'fault', 'gup', 'gupop'];
+const W_NONE = 0, W_UFFD = 1, W_FAULT = 2, W_GUP = 3, W_GUPOP = 4, W_EVENT = 5;
+const WAIT_KINDS: readonly (WaitKind | null)[] = [null, 'uffd_read', 'fault', 'gup', 'gupop', 'uffd_event'];
+/** uffd_event: how many numbers (at most 6, two cells each), then the numbers */
+const EV_MAX = 6;
 // fault: address (2), error_code, flags, major, stage (1 vma_lock, 2 mmap_lock), write
 // gup: advice, addr (2), len (2), gup.addr (2), gup.end (2), gup.write, gup.tried, walkEnd (2), unmapped
 // gupop: gup.addr (2), gup.end (2), gup.tried, gup.foll
@@ -151,6 +158,7 @@ export class Layout {
         if ('as' in op && typeof op.as === 'string') defs.push(op.as);
         if (op.op === 'read') defs.push(`\0buf:${op.id}`);
         if (op.op === 'pin' || op.op === 'vmsplice' || op.op === 'proc_mem_read') defs.push(`\0gup:${op.id}`);
+        if (op.op === 'read_uffd' && op.fork_uffd) defs.push(op.fork_uffd);
         for (const n of defs) {
           add(vars, n);
           if (!varSlots.has(n)) varSlots.set(n, new Set());
@@ -510,6 +518,11 @@ export class ThreadState {
     switch (C.get(this.b + T_WAIT)) {
       case W_NONE: return null;
       case W_UFFD: return { kind: 'uffd_read', ctx: this.k.uffds[C.get(w) - 1]! };
+      case W_EVENT: {
+        const v: number[] = [];
+        for (let i = 0, n = C.get(w); i < n; i++) v.push(getNum(C, w + 1 + 2 * i));
+        return { kind: 'uffd_event', v };
+      }
       case W_FAULT: return {
         kind: 'fault',
         cont: { address: getNum(C, w), error_code: C.get(w + 2), flags: C.get(w + 3), major: C.get(w + 4), stage: C.get(w + 5) === 1 ? 'vma_lock' : 'mmap_lock', attempts: this.C.get(this.b + T_ATTEMPTS) },
@@ -548,6 +561,13 @@ export class ThreadState {
       case 'uffd_read':
         C.set(this.b + T_WAIT, W_UFFD);
         C.set(w, this.k.uffds.indexOf(x.ctx) + 1);
+        this.C.set(this.b + T_ATTEMPTS, 0);
+        return;
+      case 'uffd_event':
+        if (x.v.length > EV_MAX) throw new Error('BUG: an event wait keeps more than 6 numbers');
+        C.set(this.b + T_WAIT, W_EVENT);
+        C.set(w, x.v.length);
+        x.v.forEach((n, i) => setNum(C, w + 1 + 2 * i, n));
         this.C.set(this.b + T_ATTEMPTS, 0);
         return;
       case 'fault': {
@@ -604,6 +624,13 @@ export class ThreadState {
       case 'uffd_read':
         L[T_WAIT] = W_UFFD;
         L[w] = this.k.uffds.indexOf(x.ctx) + 1;
+        L[T_ATTEMPTS] = 0;
+        return;
+      case 'uffd_event':
+        if (x.v.length > EV_MAX) throw new Error('BUG: an event wait keeps more than 6 numbers');
+        L[T_WAIT] = W_EVENT;
+        L[w] = x.v.length;
+        x.v.forEach((n, i) => setNumL(L, w + 1 + 2 * i, n));
         L[T_ATTEMPTS] = 0;
         return;
       case 'fault': {

@@ -6,11 +6,11 @@ import type { CompiledOp } from '../scenario/ops.js';
 import { andNotNum, binNum, decimal, evalExpr, EvalError, Expr, type Env } from '../scenario/expr.js';
 import { varsEnv, type OpOut } from '../scenario/values.js';
 export type { OpOut };
-import { SyscallError, ERRNO_NAME, NotModelledError, fail } from '../kernel/include/errno.js';
+import { SyscallError, ERRNO_NAME, NotModelledError, fail, notModelled } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/load.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
-import { do_madvise, madvise_populate_resume, type MadviseResult } from '../kernel/mm/madvise.js';
+import { do_madvise, madvise_dontneed_resume, madvise_populate_resume, type MadviseResult } from '../kernel/mm/madvise.js';
 import { clear_refs_parse, clear_refs_write, do_pagemap_scan, PageRegion, PmScanUser } from '../kernel/fs/proc/task_mmu.js';
 import { mmu_access } from '../kernel/arch/x86/mmu.js';
 import { do_user_addr_fault, resume_user_addr_fault, FaultResult } from '../kernel/arch/x86/mm/fault.js';
@@ -18,8 +18,11 @@ import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
 import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
   userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser,
+  sys_close_uffd, uffd_fdget, userfaultfd_event_wait, userfaultfd_event_finish, userfaultfd_unmap_prep, unmap_msg,
+  dup_userfaultfd_next, type UffdMsg,
 } from '../kernel/fs/userfaultfd.js';
-import { dup_mmap } from '../kernel/kernel/fork.js';
+import type { MmStruct } from '../kernel/include/mm_types.js';
+import { copy_files, dup_mmap } from '../kernel/kernel/fork.js';
 import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
 import { __get_user_pages, gup_put_folio, try_grab_folio, FOLL_FORCE, FOLL_GET, FOLL_LONGTERM, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_UNLOCKABLE, FOLL_WRITE, type GupState } from '../kernel/mm/gup.js';
 import { PG_dirty, PG_zero } from '../kernel/mm/folio.js';
@@ -28,7 +31,7 @@ import { ERRNO } from '../kernel/include/errno.js';
 import { sys_swapon, sys_swapoff } from '../kernel/mm/swapfile.js';
 import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
-import { UFFD_API } from '../kernel/include/uapi.js';
+import { UFFD_API, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
 import { Bytes } from '../state/content.js';
 export { digestBytes } from '../state/content.js';
@@ -90,10 +93,10 @@ function numVar(m: Machine, name: string, field: string | undefined): number | u
     case 'mapping':
       return field === 'len' ? v.lenN : field === undefined || field === 'addr' ? v.addrN : undefined;
     case 'msg':
-      if (field === 'address' || field === undefined) return v.msg.address;
-      if (field === 'flags') return v.msg.flags;
+      if (field === 'address' || field === undefined || field === 'end' || field === 'to') return v.msg.address;
+      if (field === 'flags' || field === 'start' || field === 'from') return v.msg.flags;
       if (field === 'event') return v.msg.event;
-      if (field === 'ptid') return v.msg.ptid;
+      if (field === 'ptid' || field === 'len') return v.msg.ptid;
       return undefined;
     case 'data':
       return field === 'addr' || field === undefined ? Number(v.addr) : undefined;
@@ -143,7 +146,8 @@ function uffdOf(m: Machine, name: string): UserfaultfdCtx {
   const ctx = m.vars.uffd(name);
   // the loader checked that the name is defined by a userfaultfd operation
   if (ctx === undefined) throw new EvalError(`'${name}' is not an open userfaultfd at this point`);
-  return ctx;
+  // the calling process's fd: EBADF once it closed it (or when it never had it)
+  return uffd_fdget(m.k.current!, ctx);
 }
 
 function setVar(m: Machine, name: string | null, v: VarValue): void {
@@ -182,7 +186,14 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   if (op.op === 'pin' || op.op === 'vmsplice' || op.op === 'proc_mem_write' || op.op === 'proc_mem_read') return gupOp(m, t, op, null);
   if (op.op === 'unpin' || op.op === 'pin_read' || op.op === 'read_pipe') return pinHandleOp(m, t, op);
   if (op.op === 'read_uffd') {
-    const ctx = uffdOf(m, op.uffd);
+    let ctx: UserfaultfdCtx;
+    try {
+      ctx = uffdOf(m, op.uffd);
+    } catch (e) {
+      if (!(e instanceof SyscallError)) throw e;
+      record(m, t, op, e.errno, null);
+      return 'done';
+    }
     return readUffd(m, t, op, ctx, false);
   }
   // what an ioctl writes back into its argument struct, kept when it fails too
@@ -197,19 +208,29 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         result = '0x' + addr.toString(16);
         break;
       }
-      case 'munmap':
-        do_munmap(k, mm, num(m, op.addr), num(m, op.len));
+      case 'munmap': {
+        const start = num(m, op.addr), len = num(m, op.len);
+        // userfaultfd_unmap_prep for the VMAs the call will remove (the kernel checks the range first)
+        const valid = start % PAGE_SIZE === 0 && start <= TASK_SIZE && len <= TASK_SIZE - start && len > 0;
+        const end = start + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+        const uf = valid ? userfaultfd_unmap_prep(mm, start, end) : [];
+        do_munmap(k, mm, start, len);
+        if (uf.length) return unmapEvents(m, t, op, uf.map((c) => c.id), start, end);
         break;
+      }
       case 'mprotect':
         do_mprotect(k, mm, num(m, op.addr), num(m, op.len), op.prot);
         break;
       case 'fork': {
         const child = dup_mmap(k, mm);
+        copy_files(k, mm, child);
         const ctask = k.newTask(op.as, child);
         ctask.uid = task.uid; // copy_creds
-        m.procs.set(op.as, { name: op.as, mm: child, pid: ctask.tid });
-        setVar(m, op.as, { kind: 'process', name: op.as });
-        result = String(ctask.tid);
+        // dup_userfaultfd_complete: the FORK events, one at a time, before fork() returns (the child is not
+        // a process of the scenario until then)
+        const next = dup_userfaultfd_next(k, child);
+        if (next) return forkEvent(m, t, next.octx, next.msg, child.id, ctask.index);
+        result = forkDone(m, op, child, ctask.tid);
         break;
       }
       case 'userfaultfd': {
@@ -248,6 +269,14 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       case 'uffdio_wake':
         userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
         break;
+      case 'close': {
+        const ctx = uffdOf(m, op.uffd);
+        // a read(2) blocked on the file holds a reference to it
+        let readers = 0;
+        for (const o of m.threads) if (o.status === 'blocked' && o.waitKind === 'uffd_read' && o.waitCtx === ctx) readers++;
+        sys_close_uffd(k, task, ctx, readers);
+        break;
+      }
       case 'poll_uffd': {
         // poll({fd, POLLIN}, 1, 0): revents
         const revents = userfaultfd_poll(uffdOf(m, op.uffd));
@@ -308,13 +337,23 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
  * MADV_POPULATE_* whose GUP fault sleeps in handle_userfault blocks the thread like a CPU fault does;
  * once woken, the next step resumes it (`w`) where it stopped, then goes on with the advices left.
  */
-function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'madvise' }>, w: Extract<Wait, { kind: 'gup' }> | null): 'done' | 'blocked' | 'ended' {
+function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'madvise' }>, w: Extract<Wait, { kind: 'gup' | 'uffd_event' }> | null): 'done' | 'blocked' | 'ended' {
   const k = m.k;
-  const mm = m.k.current!.mm;
+  const task = m.k.current!;
+  const mm = task.mm;
   try {
     let i = 0, addr: number, len: number;
     let r: MadviseResult;
-    if (w !== null) {
+    if (w !== null && w.kind === 'uffd_event') {
+      // a MADV_DONTNEED whose REMOVE event was read (or dropped): [advice * 2 + unmapped, addr, len, start, end, next]
+      t.wait = null;
+      const [iu, a, l, start, end, next] = w.v as [number, number, number, number, number, number];
+      i = iu >> 1;
+      addr = a;
+      len = l;
+      eventFinish(k, task);
+      r = madvise_dontneed_resume(k, mm, { start, end, next, walkEnd: addr + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE, unmapped: (iu & 1) !== 0 });
+    } else if (w !== null) {
       t.wait = null;
       ({ advice: i, addr, len } = w);
       r = madvise_populate_resume(k, mm, w.cont);
@@ -327,6 +366,11 @@ function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'ma
       if (r !== null) {
         if (r.kind === 'blocked') {
           t.wait = { kind: 'gup', cont: r.cont, advice: i, addr, len };
+          return 'blocked';
+        }
+        if (r.kind === 'event') {
+          userfaultfd_event_wait(k, r.ctx, task, r.msg);
+          t.wait = { kind: 'uffd_event', v: [i * 2 + (r.unmapped ? 1 : 0), addr, len, r.start, r.end, r.next] };
           return 'blocked';
         }
         t.status = 'livelock';
@@ -494,16 +538,18 @@ export function notModelledAt(m: Machine, op: CompiledOp, e: NotModelledError): 
 
 function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'read_uffd' }>, ctx: UserfaultfdCtx, resumed: boolean): 'done' | 'blocked' {
   try {
-    const msg = userfaultfd_ctx_read(m.k, ctx, op.size ?? 32);
-    if (!msg) {
+    const got = userfaultfd_ctx_read(m.k, ctx, op.size ?? 32, m.k.current!, op.fork_uffd ?? undefined);
+    if (!got) {
       if (ctx.nonblock) throw new SyscallError(11, 'no message pending (O_NONBLOCK)');
       t.wait = { kind: 'uffd_read', ctx };
       if (!resumed) m.k.tr?.emit('uffd_read_wait', 'userfaultfd_read', { uffd: ctx.name });
       return 'blocked';
     }
     t.wait = null;
+    const msg = got.msg;
     setVar(m, op.as, { kind: 'msg', msg });
-    record(m, t, op, null, msgHead(msg.event, msg.flags) + hex(msg.address));
+    if (got.fork && op.fork_uffd) setVar(m, op.fork_uffd, { kind: 'uffd', ctx: got.fork });
+    record(m, t, op, null, msgHead(msg.event, msg.flags) + hex(msg.address) + (msg.event === UFFD_EVENT_REMAP ? ` len=0x${hex(msg.ptid)}` : ''));
   } catch (e) {
     if (!(e instanceof SyscallError)) throw e;
     t.wait = null;
@@ -524,6 +570,81 @@ function msgHead(event: number, flags: number): string {
   return s;
 }
 
+/** userfaultfd_event_wait_completion's end, traced */
+function eventFinish(k: Machine['k'], task: NonNullable<Machine['k']['current']>): boolean {
+  const u = task.uwq!;
+  const uffd = u.ctx.name, event = u.msg.event;
+  const read = userfaultfd_event_finish(k, task);
+  k.tr?.emit('uffd_event_wait', 'userfaultfd_event_wait_completion', { uffd, event: EVENT_NAME[event] ?? String(event), read });
+  return read;
+}
+const EVENT_NAME: Record<number, string> = { 0x13: 'FORK', 0x14: 'REMAP', 0x15: 'REMOVE', 0x16: 'UNMAP' };
+
+/** a fork that sends octx its FORK event and waits: [child mm id, child task index] */
+function forkEvent(m: Machine, t: ThreadState, octx: UserfaultfdCtx, msg: UffdMsg, childMm: number, childTask: number): 'blocked' {
+  userfaultfd_event_wait(m.k, octx, m.k.current!, msg);
+  t.wait = { kind: 'uffd_event', v: [childMm, childTask] };
+  return 'blocked';
+}
+
+/** fork() returns: the child is a process of the scenario; the result is its pid */
+function forkDone(m: Machine, op: Extract<CompiledOp, { op: 'fork' }>, child: MmStruct, pid: number): string {
+  m.procs.set(op.as, { name: op.as, mm: child, pid });
+  setVar(m, op.as, { kind: 'process', name: op.as });
+  return String(pid);
+}
+
+/** munmap's UNMAP events (userfaultfd_unmap_complete), one at a time: [mask of the contexts left, start, end] */
+function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], start: number, end: number): 'done' | 'blocked' {
+  if (ids.length === 0) {
+    record(m, t, op, null, '0');
+    return 'done';
+  }
+  const [first, ...rest] = ids as [number, ...number[]];
+  let mask = 0;
+  for (const id of rest) {
+    if (id >= 31) notModelled('op', 'model limit: UNMAP events for a userfaultfd context past the 31st');
+    mask |= 1 << id;
+  }
+  userfaultfd_event_wait(m.k, m.k.uffds[first]!, m.k.current!, unmap_msg(start, end));
+  t.wait = { kind: 'uffd_event', v: [mask, start, end] };
+  return 'blocked';
+}
+
+/** a fork, munmap or madvise whose event was read (or dropped: its uffd released) goes on */
+function resumeEvent(m: Machine, t: ThreadState, op: CompiledOp, w: Extract<Wait, { kind: 'uffd_event' }>): 'done' | 'blocked' | 'ended' {
+  const k = m.k, task = k.current!;
+  try {
+    switch (op.op) {
+      case 'madvise':
+        return madviseOp(m, t, op, w);
+      case 'munmap': {
+        t.wait = null;
+        eventFinish(k, task);
+        const [mask, start, end] = w.v as [number, number, number];
+        const ids: number[] = [];
+        for (let id = 0; id < 31; id++) if (mask & (1 << id)) ids.push(id);
+        return unmapEvents(m, t, op, ids, start, end);
+      }
+      case 'fork': {
+        t.wait = null;
+        eventFinish(k, task);
+        const [mmId, ti] = w.v as [number, number];
+        const child = k.mms[mmId - 1]!;
+        const next = dup_userfaultfd_next(k, child);
+        if (next) return forkEvent(m, t, next.octx, next.msg, mmId, ti);
+        record(m, t, op, null, forkDone(m, op, child, k.tasks[ti]!.tid));
+        return 'done';
+      }
+      default:
+        throw new Error(`BUG: ${op.op} waits for a userfaultfd event`);
+    }
+  } catch (e) {
+    if (e instanceof NotModelledError) throw notModelledAt(m, op, e);
+    throw e;
+  }
+}
+
 /** continue a blocked operation after its wake-up */
 export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
@@ -537,6 +658,7 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
   t.status = 'ready';
   if (w.kind === 'gup') return madviseOp(m, t, op as Extract<CompiledOp, { op: 'madvise' }>, w);
   if (w.kind === 'gupop') return gupOp(m, t, op as GupOp, w.gup);
+  if (w.kind === 'uffd_event') return resumeEvent(m, t, op, w);
   t.wait = null;
   const r = resume_user_addr_fault(m.k, m.k.current!, w.cont);
   const after = faultOutcome(m, t, r, w.write);

@@ -9,6 +9,7 @@ import type { CompiledOp } from '../scenario/ops.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { execOp, resumeOp, formatOut, notModelledAt, type OpOut } from './exec.js';
 import { NotModelledError } from '../kernel/include/errno.js';
+import { userfaultfd_event_done } from '../kernel/fs/userfaultfd.js';
 import { takeSnapshot, takeMemoryImage } from '../scenario/observe.js';
 import type { StateHasher } from '../state/hasher.js';
 import type { Store } from '../state/store.js';
@@ -232,12 +233,16 @@ export class Machine {
     if (s !== 'blocked') return false;
     const w = t.waitKind;
     if (w === null) return false;
+    if (w === 'uffd_event') {
+      const q = t.task!.uwq;
+      return q === null || userfaultfd_event_done(q);
+    }
     if (w !== 'uffd_read') {
       const q = t.task!.uwq;
       return q === null || q.waken === true;
     }
     const ctx = t.waitCtx;
-    return ctx.pending.length > 0 || ctx.released;
+    return ctx.pending.length > 0 || ctx.events.length > 0 || ctx.released;
   }
 
   runnableThreads(): ThreadState[] {

@@ -6,9 +6,9 @@
  * the schema's `$id` (`trace-v2.schema.json`). It goes up by one whenever traceSchema() changes (an event
  * type, a field, a required property); test/trace-schema.test.ts keeps a digest of the schema of each
  * version and fails when the schema changes under the same version. Version 2 added the `state` event
- * (run --format json --states, src/sched/states.ts); version 3 the swap events.
+ * (run --format json --states, src/sched/states.ts); version 3 the swap events; version 4 the uffd lifecycle's events.
  */
-export const TRACE_SCHEMA_VERSION = 3;
+export const TRACE_SCHEMA_VERSION = 4;
 
 /**
  * Every event type the model emits (test/trace-schema.test.ts checks this list against the emit calls
@@ -19,8 +19,8 @@ export const EVENT_TYPES = [
   'do_huge_pmd_wp_page', 'do_wp_page', 'dump_stack', 'errno', 'fault_done', 'fault_resume', 'fault_retry',
   'fault_return', 'fork', 'handle_mm_fault', 'handle_userfault', 'klog', 'livelock', 'madvise', 'madvise_free',
   'mmap', 'mprotect', 'munmap', 'mwriteprotect_range', 'page_fault', 'pagemap_scan', 'set_pmd', 'set_pte', 'setuid',
-  'signal', 'skipped', 'state', 'split_huge_page', 'split_huge_pmd', 'syscall', 'uffd_poll', 'uffd_read', 'uffd_read_wait',
-  'uffd_wake', 'uffdio_api', 'uffdio_copy', 'uffdio_register', 'uffdio_unregister', 'uffdio_zeropage', 'userfaultfd',
+  'signal', 'skipped', 'state', 'split_huge_page', 'split_huge_pmd', 'syscall', 'uffd_close', 'uffd_event', 'uffd_event_wait',
+  'uffd_poll', 'uffd_read', 'uffd_read_wait', 'uffd_release', 'uffd_wake', 'uffdio_api', 'uffdio_copy', 'uffdio_register', 'uffdio_unregister', 'uffdio_zeropage', 'userfaultfd',
   'vma_merge', 'wp_huge_pmd', 'wp_page_copy', 'zap_huge_pmd',
   // swap (v3)
   'swapon', 'swapoff', 'do_swap_page', 'shrink_folio_list', 'try_to_unmap_one',

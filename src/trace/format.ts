@@ -100,6 +100,14 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  UFFDIO_ZEROPAGE(${addr(m, f.dst)}, 0x${(f.len as number).toString(16)}): ${f.done} bytes`;
     case 'clear_refs':
       return `  clear_refs_write(${f.value})`;
+    case 'uffd_close':
+      return `  close(${f.uffd})${f.last ? ': the last reference' : ''}`;
+    case 'uffd_release':
+      return `  userfaultfd_release(${f.uffd}): its VMAs unregistered, ${f.woken} faults woken`;
+    case 'uffd_event':
+      return `  ${f.uffd}: UFFD_EVENT_${f.event} queued (0x${(f.arg0 as number).toString(16)}, 0x${(f.arg1 as number).toString(16)}, 0x${(f.arg2 as number).toString(16)}); waits until it is read`;
+    case 'uffd_event_wait':
+      return `  ${f.uffd}: UFFD_EVENT_${f.event} ${f.dropped ? 'dropped: the uffd is released' : f.read ? 'read: the waiter goes on' : 'dropped: the uffd was released'}`;
     case 'uffd_poll':
       return `  userfaultfd_poll(${f.uffd}): revents 0x${(f.revents as number).toString(16)}`;
     case 'setuid':

@@ -162,7 +162,7 @@ describe('kernel objects in cells', () => {
     ctx.pending.push(u);
     task.uwq = u;
     expect(lanes(k)).not.toEqual(fp);
-    expect(userfaultfd_ctx_read(k, ctx, 32)).toEqual(msg);
+    expect(userfaultfd_ctx_read(k, ctx, 32)).toEqual({ msg, fork: null });
     expect([ctx.pending.length, ctx.waiting.length]).toEqual([0, 1]);
     expect(wake_userfault(k, ctx, 0x7f0000003000, 0x1000)).toBe(1);
     expect(u.waken).toBe(true);

@@ -16,7 +16,7 @@ import {
   VM_FAULT_NOPAGE, VM_FAULT_RETRY, VM_FAULT_SIGBUS, flagNames, FAULT_FLAG_NAMES,
 } from '../include/fault.js';
 import {
-  UFFD_API, UFFD_EVENT_PAGEFAULT, UFFD_FEATURE, UFFD_PAGEFAULT_FLAG_MINOR, UFFD_PAGEFAULT_FLAG_WP,
+  UFFD_API, UFFD_EVENT_PAGEFAULT, UFFD_EVENT_FORK, UFFD_EVENT_REMAP, UFFD_EVENT_REMOVE, UFFD_EVENT_UNMAP, UFFD_FEATURE, UFFD_PAGEFAULT_FLAG_MINOR, UFFD_PAGEFAULT_FLAG_WP,
   UFFD_PAGEFAULT_FLAG_WRITE, UFFD_USER_MODE_ONLY, UFFDIO_REGISTER_MODE_MINOR, UFFDIO_REGISTER_MODE_MISSING,
   UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT_MODE_DONTWAKE, UFFDIO_WRITEPROTECT_MODE_WP, _UFFDIO_API,
   _UFFDIO_CONTINUE, _UFFDIO_COPY, _UFFDIO_MOVE, _UFFDIO_POISON, _UFFDIO_REGISTER, _UFFDIO_UNREGISTER,
@@ -31,7 +31,13 @@ import { pmd_index } from '../mm/pgtable.js';
 import { mwriteprotect_range, mfill_atomic_copy, mfill_atomic_zeropage, uffd_wp_range } from '../mm/userfaultfd.js';
 import { pmdTable, pteTableAt } from '../mm/pagewalk.js';
 
-/** struct uffd_msg (the pagefault form) */
+/**
+ * struct uffd_msg: the event and the three words of its argument union, named after the pagefault form:
+ * `flags` is pagefault.flags, fork.ufd, remap.from or remove.start; `address` is pagefault.address,
+ * remap.to or remove.end; `ptid` is pagefault.feat.ptid or remap.len. A FORK message holds the new
+ * context's id + 1 in `flags` until read(2) installs its file (the kernel's reserved1, a pointer until
+ * resolve_userfault_fork); the model reads it back as 0, the fd number being the process's business.
+ */
 export interface UffdMsg {
   event: number;
   flags: number;
@@ -48,12 +54,12 @@ const CTX_CELLS = 128;
 export const UFFD_MAX = 1024;
 const NAME_BASE = 2048;
 const UWQ_BASE = 16 * CTX_CELLS;
-const UWQ_CELLS = 8;
+const UWQ_CELLS = 16;
 /** the first cell of context id */
 function ctxBase(id: number): number {
   return id < 16 ? id * CTX_CELLS : UWQ_BASE + TASK_MAX * UWQ_CELLS + (id - 16) * CTX_CELLS;
 }
-const U_CTX = 0, U_EVENT = 1, U_FLAGS = 2, U_ADDR = 3, U_PTID = 5, U_STATE = 6, U_RET = 7;
+const U_CTX = 0, U_EVENT = 1, U_FLAGS = 2 /* 2 cells */, U_ADDR = 4 /* 2 */, U_PTID = 6 /* 2 */, U_STATE = 8, U_RET = 9;
 /** U_STATE: woken; its task holds it (task.uwq) */
 const US_WAKEN = 1, US_HELD = 2;
 
@@ -75,9 +81,9 @@ export class Uwq {
     if (S.get(b + U_CTX) !== 0) throw new Error(`BUG: task ${task.tid} sleeps on two userfaultfd queue entries`);
     S.set(b + U_CTX, ctx.id + 1);
     S.set(b + U_EVENT, msg.event);
-    S.set(b + U_FLAGS, msg.flags);
+    set64(S, b + U_FLAGS, msg.flags);
     set64(S, b + U_ADDR, msg.address);
-    S.set(b + U_PTID, msg.ptid);
+    set64(S, b + U_PTID, msg.ptid);
     S.set(b + U_RET, VM_FAULT_RETRY);
     return u;
   }
@@ -87,13 +93,13 @@ export class Uwq {
   /** the message (a new object each time: it is never changed) */
   get msg(): UffdMsg {
     const S = this.S, b = this.b;
-    return { event: S.get(b + U_EVENT), flags: S.get(b + U_FLAGS), address: get64(S, b + U_ADDR), ptid: S.get(b + U_PTID) };
+    return { event: S.get(b + U_EVENT), flags: get64(S, b + U_FLAGS), address: get64(S, b + U_ADDR), ptid: get64(S, b + U_PTID) };
   }
   get address(): number { return get64(this.S, this.b + U_ADDR); }
   /** the same message as o's */
   sameMsg(o: Uwq): boolean {
     const S = this.S, b = this.b, T = o.S, c = o.b;
-    for (let i = U_EVENT; i <= U_PTID; i++) if (S.get(b + i) !== T.get(c + i)) return false;
+    for (let i = U_EVENT; i <= U_PTID + 1; i++) if (S.get(b + i) !== T.get(c + i)) return false;
     return true;
   }
   private state(f: number): boolean { return (this.S.get(this.b + U_STATE) & f) !== 0; }
@@ -114,7 +120,7 @@ export class Uwq {
   release(): void {
     if (this.S.get(this.b + U_CTX) === 0 || this.held) return;
     const ctx = this.ctx;
-    if (ctx.pending.indexOf(this) >= 0 || ctx.waiting.indexOf(this) >= 0) return;
+    if (ctx.pending.indexOf(this) >= 0 || ctx.waiting.indexOf(this) >= 0 || ctx.events.indexOf(this) >= 0) return;
     this.S.clear(this.b, UWQ_CELLS);
   }
 }
@@ -160,8 +166,11 @@ export class UwqQueue {
   }
 }
 
-/** a context's fields (at id * CTX_CELLS), its pending queue at + 64 and its waiting queue at + 96 */
-const C_MM = 0, C_FLAGS = 1, C_FEATURES = 2, C_PENDING = 64, C_WAITING = 96;
+/**
+ * a context's fields (at id * CTX_CELLS), its event queue at + 32, its pending queue at + 64 and its
+ * waiting queue at + 96
+ */
+const C_MM = 0, C_FLAGS = 1, C_FEATURES = 2, C_FILES = 3, C_CHANGING = 4, C_FORK_ORIG = 5, C_EVENTS = 32, C_PENDING = 64, C_WAITING = 96;
 const CF_API = 1, CF_RELEASED = 2, CF_NONBLOCK = 4, CF_USER_MODE_ONLY = 8;
 
 /**
@@ -175,12 +184,20 @@ export function isUffdQueueCell(i: number): boolean {
   return off % CTX_CELLS >= C_PENDING;
 }
 
+/** a process's bit in UserfaultfdCtx.files (mm ids start at 1) */
+function fileBit(mm: MmStruct): number {
+  if (mm.id > 31) notModelled('op', 'model limit: a userfaultfd file in the fd tables of more than 31 processes');
+  return (1 << mm.id) >>> 0;
+}
+
 /** struct userfaultfd_ctx: a view of cells; its id is its index in the kernel's list (Kernel.uffds) */
 export class UserfaultfdCtx {
   /** fault_pending_wqh: messages not read yet */
   readonly pending: UwqQueue;
   /** fault_wqh: messages read, faults still waiting */
   readonly waiting: UwqQueue;
+  /** event_wqh: the events not read yet, each with the task that waits for it to be read */
+  readonly events: UwqQueue;
   private readonly b: number;
 
   /** S: the uffd segment, N: the display segment (the name) */
@@ -188,11 +205,13 @@ export class UserfaultfdCtx {
     this.b = ctxBase(id);
     this.pending = new UwqQueue(k, S, this.b + C_PENDING);
     this.waiting = new UwqQueue(k, S, this.b + C_WAITING);
+    this.events = new UwqQueue(k, S, this.b + C_EVENTS);
   }
 
-  /** a new context's cells (sys_userfaultfd) */
-  init(mm: MmStruct, nonblock: boolean, userModeOnly: boolean, name: string): void {
+  /** a new context's cells (sys_userfaultfd); `files`: the process (mm id) whose fd table gets its file */
+  init(mm: MmStruct, nonblock: boolean, userModeOnly: boolean, name: string, files: MmStruct = mm): void {
     this.S.set(this.b + C_MM, mm.id);
+    this.S.set(this.b + C_FILES, fileBit(files));
     this.S.set(this.b + C_FLAGS, (nonblock ? CF_NONBLOCK : 0) | (userModeOnly ? CF_USER_MODE_ONLY : 0));
     this.N.set(NAME_BASE + this.id, internString(name));
   }
@@ -211,6 +230,28 @@ export class UserfaultfdCtx {
   get released(): boolean { return this.flag(CF_RELEASED); }
   set released(v: boolean) { this.setFlag(CF_RELEASED, v); }
   get features(): number { return this.S.get(this.b + C_FEATURES) >>> 0; }
+  /**
+   * the processes whose fd table holds the file (bit mm.id of each): fork copies the table (copy_files),
+   * close(2) removes the caller's entry, and the last one's fput releases the context (userfaultfd_release)
+   */
+  get files(): number { return this.S.get(this.b + C_FILES) >>> 0; }
+  set files(v: number) { this.S.set(this.b + C_FILES, v); }
+  /**
+   * ctx->mmap_changing: events under way (fork, remap, remove, unmap from their prep until the event is
+   * read or dropped); UFFDIO_COPY, ZEROPAGE and WRITEPROTECT are EAGAIN meanwhile
+   */
+  get mmap_changing(): number { return this.S.get(this.b + C_CHANGING); }
+  set mmap_changing(v: number) { this.S.set(this.b + C_CHANGING, v); }
+  /** a context dup_userfaultfd made for a child: the parent's context (its FORK event not read yet), or null */
+  get forkOrig(): UserfaultfdCtx | null {
+    const x = this.S.get(this.b + C_FORK_ORIG);
+    return x === 0 ? null : this.k.uffds[x - 1]!;
+  }
+  set forkOrig(c: UserfaultfdCtx | null) { this.S.set(this.b + C_FORK_ORIG, c === null ? 0 : c.id + 1); }
+  /** the name in the scenario (a fork's context takes the name its FORK message is read into) */
+  rename(name: string): void { this.N.set(NAME_BASE + this.id, internString(name)); }
+  /** this process's fd table holds the file */
+  openIn(mm: MmStruct): boolean { return (this.files & fileBit(mm)) !== 0; }
   set features(v: number) { this.S.set(this.b + C_FEATURES, v); }
   /** the file's name in the scenario (display only: not part of the state's identity) */
   get name(): string { return internedValue<string>(this.N.get(NAME_BASE + this.id)) ?? ''; }
@@ -360,7 +401,8 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   if (!ctx) { ev('sigbus: no uffd context'); return VM_FAULT_SIGBUS; }
   if (ctx.features & UFFD_FEATURE.sigbus) { ev('sigbus: UFFD_FEATURE_SIGBUS'); return VM_FAULT_SIGBUS; }
   if (k.has(PATCH.uffdUserModeOnly) && !(flags & FAULT_FLAG_USER) && ctx.userModeOnly) { ev('sigbus: kernel fault, user-mode-only uffd'); return VM_FAULT_SIGBUS; }
-  if (ctx.released) { ev('nopage: uffd released'); return VM_FAULT_NOPAGE; }
+  // a context being released: before fe4cdc2c4e24 (v6.15) NOPAGE, tested before ALLOW_RETRY
+  if (ctx.released && !k.has(PATCH.uffdReleaseRetry)) { ev('nopage: uffd released'); return VM_FAULT_NOPAGE; }
   if (!(flags & FAULT_FLAG_ALLOW_RETRY)) {
     if (flags & FAULT_FLAG_RETRY_NOWAIT) throw new Error('BUG: RETRY_NOWAIT without ALLOW_RETRY');
     if (k.config.debug_vm) {
@@ -372,6 +414,8 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   }
   let ret = VM_FAULT_RETRY;
   if (flags & FAULT_FLAG_RETRY_NOWAIT) { ev('retry: RETRY_NOWAIT'); return ret; }
+  // from fe4cdc2c4e24: RETRY with the fault lock released, so that GUP cannot spin under it
+  if (ctx.released) { ev('retry: uffd released'); return ret; }
   const msg = userfault_msg(k, ctx, vmf, reason);
   const uwq = Uwq.create(k, ctx, task, msg);
   ctx.pending.push(uwq);
@@ -584,11 +628,71 @@ export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: nu
   k.tr?.emit('uffdio_unregister', 'userfaultfd_unregister', { uffd: ctx.name, start, end });
 }
 
+/**
+ * mm/userfaultfd.c userfaultfd_release_all() @v6.18 (fs/userfaultfd.c userfaultfd_release() @v4.19): every
+ * VMA of the context's mm still in it leaves it (flags and ctx cleared, merged with its neighbours where
+ * they now match); the uffd-wp bits of a WP range are cleared first only from c88033efe9a3 (v6.9)
+ */
+function userfaultfd_release_all(k: Kernel, ctx: UserfaultfdCtx): void {
+  const mm = ctx.mm;
+  for (let i = 0; i < mm.vmas.length; i++) {
+    const vma = mm.vmas[i]!;
+    if (vma.uffd !== ctx) continue;
+    const wp = (vma.vm_flags & VM_UFFD_WP) !== 0;
+    if (wp && k.has(PATCH.uffdReleaseResetsWp)) uffd_wp_range(k, vma, vma.vm_start, vma.vm_end - vma.vm_start, false);
+    const v = vma_modify(k, mm, vma, vma.vm_start, vma.vm_end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, uffd_ctx: null });
+    v.uffd = null;
+    v.vm_flags = (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+    // a WP range released without the reset keeps its uffd-wp bits and markers (debug_vm bookkeeping)
+    if (wp && !k.has(PATCH.uffdReleaseResetsWp)) v.uffd_wp_left = true;
+    i = mm.vmas.indexOf(v);
+  }
+}
+
+/**
+ * fs/userfaultfd.c userfaultfd_release() @v6.18 (the same steps @v4.19): the last reference to the file
+ * is gone. The context is marked released, its VMAs leave it (userfaultfd_release_all), then every fault
+ * waiting on it, read or not, is woken (len 0: all), and so are the events' waiters, which see `released`
+ * and give up their event (userfaultfd_event_wait_completion). Returns the faults woken.
+ */
+export function userfaultfd_release(k: Kernel, ctx: UserfaultfdCtx): number {
+  ctx.released = true;
+  userfaultfd_release_all(k, ctx);
+  const n = wake_queue(ctx.pending, 0, 0) + wake_queue(ctx.waiting, 0, 0);
+  k.tr?.emit('uffd_release', 'userfaultfd_release', { uffd: ctx.name, woken: n });
+  return n;
+}
+
+/**
+ * close(2) of a uffd in task's process (fs/file.c close_fd, then fput of the file): EBADF when this
+ * process's fd table does not hold it; the release of the last reference runs userfaultfd_release.
+ * A read(2) blocked on the file holds a reference of its own (fdget in a process with threads): that
+ * deferred release is not modelled.
+ */
+export function sys_close_uffd(k: Kernel, task: Task, ctx: UserfaultfdCtx, readers: number): boolean {
+  if (!ctx.openIn(task.mm)) fail('EBADF', 'this process has no such file descriptor open');
+  ctx.files = (ctx.files & ~fileBit(task.mm)) >>> 0;
+  if (ctx.files !== 0) {
+    k.tr?.emit('uffd_close', 'close_fd', { uffd: ctx.name, last: false });
+    return false;
+  }
+  if (readers > 0) notModelled('op', 'close of a userfaultfd while a thread is blocked in read(2) on it (the read holds the file, so its release waits for the read to return)');
+  k.tr?.emit('uffd_close', 'close_fd', { uffd: ctx.name, last: true });
+  userfaultfd_release(k, ctx);
+  return true;
+}
+
+/** the uffd of an fd of task's process: EBADF once this process closed it (or never had it) */
+export function uffd_fdget(task: Task, ctx: UserfaultfdCtx): UserfaultfdCtx {
+  if (!ctx.openIn(task.mm)) fail('EBADF', 'this process has no such file descriptor open');
+  return ctx;
+}
+
 /** UFFDIO_WRITEPROTECT */
 export function userfaultfd_writeprotect(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number): void {
   needApi(ctx);
   if (!(k.has(PATCH.uffdWp2018Branch) || k.has(PATCH.uffdWpIoctl))) fail('EINVAL', 'UFFDIO_WRITEPROTECT is unknown to this kernel');
-  if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+  if (ctx.mmap_changing) fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
   validate_range(start, len);
   if (mode & ~(UFFDIO_WRITEPROTECT_MODE_WP | UFFDIO_WRITEPROTECT_MODE_DONTWAKE)) fail('EINVAL', 'unknown mode bits');
   const wp = (mode & UFFDIO_WRITEPROTECT_MODE_WP) !== 0;
@@ -631,7 +735,11 @@ function mfill_result(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number, 
 /** fs/userfaultfd.c userfaultfd_copy() @v6.18 (UFFDIO_COPY); `user` receives uffdio_copy.copy */
 export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, mode: number, user: UffdioCopyUser = {}): number {
   needApi(ctx);
-  if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+  // (@v6.12, @v6.18 the -EAGAIN is written into uffdio_copy.copy too; older releases not checked)
+  if (ctx.mmap_changing) {
+    user.copy = -11;
+    fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  }
   validate_range(dst, len);
   if (src % PAGE_SIZE !== 0 || src + len > TASK_SIZE) fail('EINVAL', 'bad source range');
   if (mode & ~(UFFDIO_COPY_MODE_DONTWAKE | UFFDIO_COPY_MODE_WP)) fail('EINVAL', 'unknown mode bits');
@@ -643,7 +751,10 @@ export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, sr
 /** fs/userfaultfd.c userfaultfd_zeropage() @v6.18 (UFFDIO_ZEROPAGE); `user` receives uffdio_zeropage.zeropage */
 export function userfaultfd_zeropage(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number, user: UffdioZeropageUser = {}): number {
   needApi(ctx);
-  if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+  if (ctx.mmap_changing) {
+    user.zeropage = -11;
+    fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  }
   validate_range(start, len);
   if (mode & ~UFFDIO_ZEROPAGE_MODE_DONTWAKE) fail('EINVAL', 'unknown mode bits');
   return mfill_result(k, ctx, start, len, !(mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE), (v) => { user.zeropage = v; },
@@ -663,22 +774,170 @@ export const POLLIN = 0x1, POLLERR = 0x8;
 /**
  * fs/userfaultfd.c userfaultfd_poll() @v6.18 (the same rules @v4.19): EPOLLERR before UFFDIO_API and on a
  * blocking file (poll cannot promise that read will not block); otherwise EPOLLIN while a fault
- * message waits to be read (the model queues no other events)
+ * message or an event waits to be read
  */
 export function userfaultfd_poll(ctx: UserfaultfdCtx): number {
   if (!ctx.apiDone) return POLLERR;
   if (!ctx.nonblock) return POLLERR;
-  return ctx.pending.length ? POLLIN : 0;
+  return ctx.pending.length || ctx.events.length ? POLLIN : 0;
 }
 
-/** read() of a uffd */
-export function userfaultfd_ctx_read(k: Kernel, ctx: UserfaultfdCtx, bufLen: number): UffdMsg | null {
+/**
+ * fs/userfaultfd.c userfaultfd_ctx_read() @v6.18 (the same order @v4.19): the oldest unread fault message,
+ * else the oldest event, whose task is then let go (userfaultfd_event_complete); a FORK message installs
+ * the child's context as a file of the reader's process (resolve_userfault_fork) and names it `forkName`.
+ * null when there is nothing to read (the caller blocks or gets EAGAIN).
+ */
+export function userfaultfd_ctx_read(k: Kernel, ctx: UserfaultfdCtx, bufLen: number, reader?: Task, forkName?: string): { msg: UffdMsg; fork: UserfaultfdCtx | null } | null {
   if (bufLen < 32) fail('EINVAL', 'read buffer smaller than struct uffd_msg');
   if (!ctx.apiDone) fail('EINVAL', 'UFFDIO_API has not been done on this uffd');
   const uwq = ctx.pending.shift();
-  if (!uwq) return null;
-  ctx.waiting.push(uwq);
-  k.tr?.emit('uffd_read', 'userfaultfd_ctx_read', { uffd: ctx.name, event: uwq.msg.event, flags: uwq.msg.flags, address: uwq.msg.address });
-  return uwq.msg;
+  if (uwq) {
+    ctx.waiting.push(uwq);
+    const msg = uwq.msg;
+    k.tr?.emit('uffd_read', 'userfaultfd_ctx_read', { uffd: ctx.name, event: msg.event, flags: msg.flags, address: msg.address });
+    return { msg, fork: null };
+  }
+  const ewq = ctx.events.shift();
+  if (!ewq) return null;
+  const msg = ewq.msg;
+  let fork: UserfaultfdCtx | null = null;
+  if (msg.event === UFFD_EVENT_FORK) {
+    // resolve_userfault_fork: a new file for the child's context in the reader's fd table
+    fork = k.uffds[msg.flags - 1]!;
+    fork.files = (fork.files | fileBit((reader ?? k.current!).mm)) >>> 0;
+    fork.forkOrig = null;
+    if (forkName) fork.rename(forkName);
+    msg.flags = 0;
+  }
+  // userfaultfd_event_complete: the waiting task may go on
+  ewq.waken = true;
+  ewq.release();
+  k.tr?.emit('uffd_read', 'userfaultfd_ctx_read', { uffd: ctx.name, event: msg.event, flags: msg.flags, address: msg.address });
+  return { msg, fork };
+}
+
+// ---- non-cooperative events (fs/userfaultfd.c @v4.19..v6.18) ------------------------------------
+
+/** the context of an event's waiter: its name, for traces */
+function eventName(ev: number): string {
+  return ev === UFFD_EVENT_FORK ? 'FORK' : ev === UFFD_EVENT_REMAP ? 'REMAP' : ev === UFFD_EVENT_REMOVE ? 'REMOVE' : 'UNMAP';
+}
+
+/**
+ * userfaultfd_event_wait_completion, its first half: the event is queued on ctx's event_wqh with the
+ * calling task as its waiter, and the task sleeps (task.uwq) until read(2) takes the event or the context
+ * is released; userfaultfd_event_finish is the second half, when the task runs again. The caller
+ * incremented ctx.mmap_changing when it prepared the event.
+ */
+export function userfaultfd_event_wait(k: Kernel, ctx: UserfaultfdCtx, task: Task, msg: UffdMsg): void {
+  if (ctx.released) {
+    // the loop's first check: nothing is queued, the event is dropped at once (finish does the rest)
+    const u = Uwq.create(k, ctx, task, msg);
+    task.uwq = u;
+    k.tr?.emit('uffd_event_wait', 'userfaultfd_event_wait_completion', { uffd: ctx.name, event: eventName(msg.event), dropped: true });
+    return;
+  }
+  const u = Uwq.create(k, ctx, task, msg);
+  ctx.events.push(u);
+  task.uwq = u;
+  k.tr?.emit('uffd_event', 'userfaultfd_event_wait_completion', { uffd: ctx.name, event: eventName(msg.event), arg0: msg.flags, arg1: msg.address, arg2: msg.ptid });
+}
+
+/** may the task sleeping on an event go on (its event read, or its context released)? */
+export function userfaultfd_event_done(u: Uwq): boolean {
+  return u.waken || u.ctx.released;
+}
+
+/**
+ * userfaultfd_event_wait_completion, its second half: the task wakes; an event still queued (its context
+ * was released) is withdrawn, and a FORK event's child context then loses its VMAs
+ * (userfaultfd_release_new); ctx.mmap_changing drops. Returns whether the event was read.
+ */
+export function userfaultfd_event_finish(k: Kernel, task: Task): boolean {
+  const u = task.uwq!;
+  const ctx = u.ctx, msg = u.msg, read = u.waken;
+  const i = ctx.events.indexOf(u);
+  if (i >= 0) ctx.events.removeAt(i);
+  task.uwq = null;
+  if (!read && msg.event === UFFD_EVENT_FORK) userfaultfd_release_new(k.uffds[msg.flags - 1]!);
+  ctx.mmap_changing = ctx.mmap_changing - 1;
+  return read;
+}
+
+/** mm/userfaultfd.c userfaultfd_release_new() @v6.18: a child's context whose FORK event was never read leaves the child's VMAs */
+function userfaultfd_release_new(nctx: UserfaultfdCtx): void {
+  nctx.forkOrig = null;
+  nctx.released = true;
+  for (const v of nctx.mm.vmas) {
+    if (v.uffd !== nctx) continue;
+    v.uffd = null;
+    v.vm_flags = (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+  }
+}
+
+/**
+ * fs/userfaultfd.c dup_userfaultfd() @v6.18 (@v4.19): a child's VMA registered with a context that has
+ * UFFD_FEATURE_EVENT_FORK gets a new context for the child (one per parent context: the first VMA makes
+ * it), with the parent's features and flags, its FORK event to be sent; without the feature the child's
+ * VMA is not registered. Returns the VMA's context in the child.
+ */
+export function dup_userfaultfd(k: Kernel, octx: UserfaultfdCtx, child: MmStruct): UserfaultfdCtx | null {
+  if (!(octx.features & UFFD_FEATURE.event_fork)) return null;
+  for (const c of k.uffds) if (c.forkOrig === octx && c.mm === child) return c;
+  const ctx = k.newUffdCtx();
+  ctx.init(child, octx.nonblock, octx.userModeOnly, `${octx.name}:fork`, child);
+  ctx.files = 0;
+  ctx.features = octx.features;
+  ctx.apiDone = true;
+  ctx.forkOrig = octx;
+  octx.mmap_changing = octx.mmap_changing + 1;
+  return ctx;
+}
+
+/**
+ * dup_userfaultfd_complete (dup_fctx): the next FORK event of a fork into `child` to send (the parent's
+ * context, and the message naming the child's context), or null when all were sent
+ */
+export function dup_userfaultfd_next(k: Kernel, child: MmStruct): { octx: UserfaultfdCtx; msg: UffdMsg } | null {
+  for (const c of k.uffds) {
+    if (c.mm !== child || !c.forkOrig) continue;
+    return { octx: c.forkOrig, msg: { event: UFFD_EVENT_FORK, flags: c.id + 1, address: 0, ptid: 0 } };
+  }
+  return null;
+}
+
+/**
+ * fs/userfaultfd.c userfaultfd_remove() @v6.18 (@v4.19): before MADV_DONTNEED zaps a VMA's part of the
+ * range, a context with UFFD_FEATURE_EVENT_REMOVE is sent REMOVE [start, end) and the caller waits for
+ * it to be read (the mmap lock dropped meanwhile). Returns the message, or null (no event: zap at once).
+ */
+export function userfaultfd_remove(vma: VmArea, start: number, end: number): { ctx: UserfaultfdCtx; msg: UffdMsg } | null {
+  const ctx = vma.uffd;
+  if (!ctx || !(ctx.features & UFFD_FEATURE.event_remove)) return null;
+  ctx.mmap_changing = ctx.mmap_changing + 1;
+  return { ctx, msg: { event: UFFD_EVENT_REMOVE, flags: start, address: end, ptid: 0 } };
+}
+
+/**
+ * fs/userfaultfd.c userfaultfd_unmap_prep() @v6.18 (@v4.19), for every VMA of an munmap: each context with
+ * UFFD_FEATURE_EVENT_UNMAP gets one UNMAP event for the whole range (the same context and range once);
+ * the events go out after the unmap (userfaultfd_unmap_complete). Returns the contexts, in VMA order.
+ */
+export function userfaultfd_unmap_prep(mm: MmStruct, start: number, end: number): UserfaultfdCtx[] {
+  const out: UserfaultfdCtx[] = [];
+  for (const v of mm.vmas) {
+    if (v.vm_end <= start || v.vm_start >= end) continue;
+    const ctx = v.uffd;
+    if (!ctx || !(ctx.features & UFFD_FEATURE.event_unmap) || out.includes(ctx)) continue;
+    ctx.mmap_changing = ctx.mmap_changing + 1;
+    out.push(ctx);
+  }
+  return out;
+}
+
+/** the UNMAP message of userfaultfd_unmap_complete */
+export function unmap_msg(start: number, end: number): UffdMsg {
+  return { event: UFFD_EVENT_UNMAP, flags: start, address: end, ptid: 0 };
 }
 

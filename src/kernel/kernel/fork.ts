@@ -6,7 +6,7 @@ import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_fork, unlink_anon_vmas } from '../mm/vma.js';
 import { VM_DONTCOPY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE } from '../include/vm_flags.js';
-import { UFFD_FEATURE } from '../include/uapi.js';
+import { dup_userfaultfd } from '../fs/userfaultfd.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon } from '../mm/folio.js';
 import { folio_try_dup_anon_rmap_pmd, page_dup_rmap } from '../mm/rmap.js';
@@ -26,6 +26,14 @@ function is_cow_mapping(flags: number): boolean {
   return (flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE;
 }
 
+/**
+ * kernel/fork.c copy_files() @v6.18 (dup_fd): the child's fd table is a copy of the parent's, so every
+ * userfaultfd file open in the parent is open in the child too (one more reference to release)
+ */
+export function copy_files(k: Kernel, parent: MmStruct, child: MmStruct): void {
+  for (const ctx of k.uffds) if (ctx.openIn(parent)) ctx.files = (ctx.files | (1 << child.id)) >>> 0;
+}
+
 /** dup_mmap: the child's address space */
 export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
   const child = k.newMm();
@@ -36,10 +44,12 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
     // anon_vmas and get one of their own (anon_vma_fork)
     if (v.vm_flags & VM_WIPEONFORK) unlink_anon_vmas(c);
     else anon_vma_fork(k, c, v);
-    // dup_userfaultfd: without UFFD_FEATURE_EVENT_FORK the child is not registered
-    if (c.uffd && !(c.uffd.features & UFFD_FEATURE.event_fork)) {
-      c.uffd = null;
-      c.vm_flags = (c.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+    // dup_userfaultfd: without UFFD_FEATURE_EVENT_FORK the child is not registered; with it, the child's
+    // VMA keeps its modes in a new context of the child's, announced by a FORK event after the copy
+    if (c.uffd) {
+      const nctx = dup_userfaultfd(k, c.uffd, child);
+      c.uffd = nctx;
+      if (!nctx) c.vm_flags = (c.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
     }
     child.insertVma(child.vmas.length, c);
     if (!(v.vm_flags & VM_WIPEONFORK) && v.anon_vma) copy_page_range(k, c, v, child, parent);

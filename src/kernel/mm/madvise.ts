@@ -11,7 +11,8 @@ import { MADV, MadviseName } from '../include/uapi.js';
 import { ERRNO, fail, notModelled, SyscallError } from '../include/errno.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PATCH } from '../../profiles/patches.js';
-import { vma_modify, vmas_in, find_vma } from './mmap.js';
+import { vma_modify, vmas_in, find_vma, vma_lookup } from './mmap.js';
+import { userfaultfd_remove, type UffdMsg, type UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { unmap_page_range } from './memory.js';
 import { VM_FAULT_RETRY } from '../include/fault.js';
 import { __get_user_pages, type GupState } from './gup.js';
@@ -70,7 +71,23 @@ function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
  * what a madvise call left to do: nothing (null), or a MADV_POPULATE_* whose GUP fault sleeps in
  * handle_userfault (resume it with madvise_populate_resume once woken), or one that keeps faulting
  */
-export type MadviseResult = null | { kind: 'blocked'; cont: PopulateCont } | { kind: 'livelock'; address: number };
+export type MadviseResult = null | { kind: 'blocked'; cont: PopulateCont } | { kind: 'livelock'; address: number } | MadviseEvent;
+
+/**
+ * a MADV_DONTNEED that sent a REMOVE event (userfaultfd_remove) before zapping [start, end) of a VMA and
+ * waits for it to be read: resume with madvise_dontneed_resume; `next` is where the walk goes on after
+ * that VMA, `walkEnd` the end of the call's range, `unmapped` whether it met a hole so far
+ */
+export interface MadviseEvent {
+  kind: 'event';
+  ctx: UserfaultfdCtx;
+  msg: UffdMsg;
+  start: number;
+  end: number;
+  next: number;
+  walkEnd: number;
+  unmapped: boolean;
+}
 
 /** do_madvise */
 export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, name: MadviseName): MadviseResult {
@@ -88,10 +105,16 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
     k.tr?.emit('madvise', 'do_madvise', { start, end, advice: name });
     return madvise_populate(k, mm, start, end, advice === MADV.populate_write);
   }
-  let unmapped = false;
   k.tr?.emit('madvise', 'do_madvise', { start, end, advice: name });
-  // madvise_walk_vmas: each VMA of the range in turn; a hole is skipped and makes the call ENOMEM at
-  // the end, an error stops it; after a VMA changed, the walk goes on after the VMA that now covers it
+  return madvise_walk_vmas(k, mm, start, end, advice, false);
+}
+
+/**
+ * mm/madvise.c madvise_walk_vmas() @v6.18: each VMA of [start, end) in turn; a hole is skipped and makes
+ * the call ENOMEM at the end, an error stops it; after a VMA changed, the walk goes on after the VMA that
+ * now covers it. A MADV_DONTNEED that must wait for its REMOVE event returns it (MadviseEvent).
+ */
+function madvise_walk_vmas(k: Kernel, mm: MmStruct, start: number, end: number, advice: number, unmapped: boolean): MadviseResult {
   let vma = find_vma(k, mm, start);
   let s = start;
   for (;;) {
@@ -105,6 +128,11 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
       if (s >= end) break;
     }
     const tmp = Math.min(vma.vm_end, end);
+    if (advice === MADV.dontneed && !(vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))) {
+      // madvise_dontneed_free: userfaultfd_remove first, which drops the mmap lock to wait for the event
+      const ev = userfaultfd_remove(vma, s, tmp);
+      if (ev) return { kind: 'event', ctx: ev.ctx, msg: ev.msg, start: s, end: tmp, next: tmp, walkEnd: end, unmapped };
+    }
     const after = madvise_vma_behavior(k, mm, vma, s, tmp, advice);
     s = Math.max(tmp, after.vm_end);
     if (s >= end) break;
@@ -112,6 +140,24 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
   }
   if (unmapped) fail('ENOMEM', 'part of the range is not mapped');
   return null;
+}
+
+/**
+ * mm/madvise.c madvise_dontneed_free() @v6.18 after userfaultfd_remove() returned false: the mmap lock is
+ * taken again and the VMA looked up again at start (gone: ENOMEM; shrunk: the zap stops at its end, and
+ * the event is not sent again for the rest), the zap done, and the walk goes on after it
+ */
+export function madvise_dontneed_resume(k: Kernel, mm: MmStruct, e: { start: number; end: number; next: number; walkEnd: number; unmapped: boolean }): MadviseResult {
+  const vma = vma_lookup(k, mm, e.start);
+  if (!vma) fail('ENOMEM', 'the VMA went away while the REMOVE event was read');
+  if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
+  const end = Math.min(e.end, vma.vm_end);
+  unmap_page_range(k, mm, vma, e.start, end);
+  if (e.next >= e.walkEnd) {
+    if (e.unmapped) fail('ENOMEM', 'part of the range is not mapped');
+    return null;
+  }
+  return madvise_walk_vmas(k, mm, e.next, e.walkEnd, MADV.dontneed, e.unmapped);
 }
 
 /** a MADV_POPULATE_* under way: the GUP walk, and (before fa9fcd8bb6e4) the madvise VMA walk around it */

@@ -380,7 +380,8 @@ function folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: 
 /** change_pmd_range / change_protection_range for one VMA */
 export function change_protection(k: Kernel, vma: VmArea, start: number, end: number, newprot: Pte, cp_flags: number): number {
   const g = k.pgt;
-  const mm = k.current!.mm;
+  // vma->vm_mm: UFFDIO_WRITEPROTECT from another process and a uffd's release work on the context's mm
+  const mm = vma.vm_mm ?? k.current!.mm;
   if ((cp_flags & MM_CP_UFFD_WP) && (cp_flags & MM_CP_UFFD_WP_RESOLVE)) throw new Error('BUG: both uffd-wp flags');
   const populate = (cp_flags & MM_CP_UFFD_WP) !== 0 && userfaultfd_wp_use_markers(k, vma);
   let pages = 0;
