@@ -33,6 +33,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   2: '9ba1c474b28da681dcf823faf59c792b7b50bf85c80ed1239214846c87dc7ece',
   // v3: the swap events (swapon, swapoff, do_swap_page, shrink_folio_list, try_to_unmap_one)
   3: '17987d904ca1600fa8d17d69e61be6065d195a5e61523360651a7cb412ebad19',
+  // v4: uffdio_move (UFFDIO_MOVE)
+  4: 'e8e3895bfba0cc1420c6160e5b94bcc814ad18ea7426eadc63cb57270636a022',
 };
 
 function canonical(v: unknown): string {
