@@ -762,6 +762,13 @@ static const char *sig_name(int sig) {
 // An output field the kernel did not write keeps this value: the ioctls write a byte count or -errno into
 // uffdio_copy.copy / uffdio_zeropage.zeropage, and PAGEMAP_SCAN an address into walk_end, never this.
 #define UNWRITTEN ((int64_t)INT64_MIN)
+// UFFDIO_MOVE (v6.8): struct uffdio_move and its ioctl, spelled out for older userspace headers
+struct mmsim_uffdio_move {
+  uint64_t dst, src, len, mode;
+  int64_t move;
+};
+#define MMSIM_UFFDIO_MOVE_MODE_DONTWAKE ((uint64_t)1 << 0)
+#define MMSIM_UFFDIO_MOVE _IOWR(UFFDIO, 0x05, struct mmsim_uffdio_move)
 
 static int madv_of(const char *n) {
   static const struct {
@@ -1208,6 +1215,21 @@ static int exec_op(Ctx *c, int oi, J *op) {
       }
       if (defer && z.zeropage > 0) defer_wake(fd, a, (uint64_t)z.zeropage);
       if (z.zeropage != UNWRITTEN) snprintf(outs, sizeof outs, "{\"zeropage\":%lld}", (long long)z.zeropage), out = outs;
+    } else if (!strcmp(kind, "uffdio_move")) {
+      uint64_t s;
+      EV("dst", a);
+      EV("src", s);
+      EV("len", l);
+      uint64_t mode = (uint64_t)jnum(op, "mode", 0);
+      int defer = !(mode & MMSIM_UFFDIO_MOVE_MODE_DONTWAKE);
+      struct mmsim_uffdio_move mv = {.dst = a, .src = s, .len = l, .mode = mode | (defer ? MMSIM_UFFDIO_MOVE_MODE_DONTWAKE : 0), .move = UNWRITTEN};
+      if (ioctl(fd, MMSIM_UFFDIO_MOVE, &mv)) err = errno;
+      else {
+        snprintf(res, sizeof res, "%lld", (long long)mv.move);
+        result = res;
+      }
+      if (defer && mv.move > 0) defer_wake(fd, a, (uint64_t)mv.move);
+      if (mv.move != UNWRITTEN) snprintf(outs, sizeof outs, "{\"move\":%lld}", (long long)mv.move), out = outs;
     } else if (!strcmp(kind, "uffdio_wake")) {
       EV("addr", a);
       EV("len", l);

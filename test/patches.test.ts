@@ -83,6 +83,23 @@ threads:
   ${t}
 `;
 
+/** UFFDIO_MOVE from src to dst (both 2M-aligned, MADV_HUGEPAGE, dst registered MISSING): `fill` fills src first */
+const MOVE = (fill: string, len = '2M', extra = '') => `
+name: move
+observe: { pages: [src, dst] }
+setup:
+  - swapon: { pages: 64 }
+  - mmap: { as: src, len: 2M, align: 2M }
+  - mmap: { as: dst, len: 2M, align: 2M }
+  - madvise: { addr: src, len: 2M, advice: hugepage }
+  - madvise: { addr: dst, len: 2M, advice: hugepage }
+  ${fill}
+  - userfaultfd: { as: u, api: true, features: [move] }
+  - uffdio_register: { uffd: u, addr: dst, len: 2M, mode: [missing] }
+  - uffdio_move: { uffd: u, dst: dst, src: src, len: ${len}, id: mv }
+  ${extra}
+`;
+
 const CASES: Case[] = [
   {
     patch: PATCH.softDirtyVmaReuse, base: 'v6.1',
@@ -583,6 +600,27 @@ setup:
     // a fault on a context whose release has begun (released set, its VMAs not yet unregistered)
     direct: (spec) => [releasedFault(spec, FAULT_FLAG_USER | FAULT_FLAG_ALLOW_RETRY), releasedFault(spec, FAULT_FLAG_USER)],
     withIt: [VM_FAULT_RETRY, VM_FAULT_SIGBUS], without: [VM_FAULT_NOPAGE, VM_FAULT_NOPAGE],
+  },
+  // ---- UFFDIO_MOVE ----
+  {
+    patch: PATCH.uffdMoveHugeZeroPage, base: 'v6.8',
+    // 4K of a huge zero PMD: the fix splits it (then v6.8 refuses the zero page); before, EBUSY from PageAnonExclusive
+    scenario: MOVE('- read: { addr: src }', '4K'),
+    measure: (r) => [errno(r, 'mv'), vmstat(r, 'thp_split_pmd')], withIt: ['EBUSY', 1], without: ['EBUSY', 0],
+  },
+  {
+    patch: PATCH.uffdMoveZeropage, base: 'v6.9',
+    // the huge zero PMD moves whole; before, EBUSY ("zeropages are not handled yet")
+    scenario: MOVE('- read: { addr: src }'),
+    measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'dst', 63), pagemapBit(r, 'src', 63)], withIt: [null, 1, 0], without: ['EBUSY', 0, 1],
+  },
+  {
+    patch: PATCH.uffdMoveSoftDirty, base: 'v6.12',
+    // a swap entry written before clear_refs arrives soft-dirty only with the fix
+    scenario: MOVE(`- write: { addr: src, value: 1 }
+  - madvise: { addr: src, len: 2M, advice: pageout }
+  - clear_refs: 4`, '4K'),
+    measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'dst', 62), pagemapBit(r, 'dst', 55)], withIt: [null, 1, 1], without: [null, 1, 0],
   },
 ];
 

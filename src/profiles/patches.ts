@@ -406,6 +406,22 @@ const rows = {
     author: 'Andrea Arcangeli', release: 'v6.8', kind: 'upstream',
     summary: 'UFFDIO_MOVE and UFFD_FEATURE_MOVE are offered',
   },
+  // ---- UFFDIO_MOVE after adef440691ba (mm/userfaultfd.c move_pages, mm/huge_memory.c move_pages_huge_pmd) ----
+  uffdMoveHugeZeroPage: {
+    id: 'uffd-move-huge-zero-page', commit: '5d4747a6cc8e', subject: 'userfaultfd: avoid huge_zero_page in UFFDIO_MOVE',
+    author: 'Suren Baghdasaryan', release: 'v6.8', kind: 'upstream', requires: ['uffd-move'],
+    summary: 'UFFDIO_MOVE no longer asks PageAnonExclusive() of the huge zero page (VM_BUG_ON_PGFLAGS with CONFIG_DEBUG_VM, an oops): an aligned huge zero PMD is refused with EBUSY, an unaligned one is split first',
+  },
+  uffdMoveZeropage: {
+    id: 'uffd-move-zeropage', commit: 'eb1521dad8f3', subject: 'userfaultfd: handle zeropage moves by UFFDIO_MOVE',
+    author: 'Suren Baghdasaryan', release: 'v6.9', kind: 'upstream', requires: ['uffd-move', 'uffd-move-huge-zero-page'],
+    summary: 'UFFDIO_MOVE moves zero-page PTEs (move_zeropage_pte) and huge zero PMDs instead of failing with EBUSY',
+  },
+  uffdMoveSoftDirty: {
+    id: 'uffd-move-soft-dirty', commit: '75cb1cca2c88', subject: 'mm: userfaultfd: correct dirty flags set for both present and swap pte',
+    author: 'Barry Song', release: 'v6.14', kind: 'upstream', requires: ['uffd-move'],
+    summary: 'a moved present PTE is soft-dirty and dirty only if the source was (before: always pte_mkdirty); a moved swap PTE is made soft-dirty (before: its bits as they were); Cc: stable',
+  },
   vmaLockRetryTried: {
     id: 'vma-lock-retry-tried', commit: '46e714c729c8', subject: 'arch/mm/fault: fix major fault accounting when retrying under per-VMA lock',
     author: 'Suren Baghdasaryan', release: 'v6.7', kind: 'upstream',

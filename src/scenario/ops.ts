@@ -27,6 +27,7 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   | { op: 'uffdio_writeprotect'; uffd: string; addr: Expr; len: Expr; mode: number }
   | { op: 'uffdio_copy'; uffd: string; dst: Expr; src: Expr; len: Expr; mode: number }
   | { op: 'uffdio_zeropage'; uffd: string; addr: Expr; len: Expr; mode: number }
+  | { op: 'uffdio_move'; uffd: string; dst: Expr; src: Expr; len: Expr; mode: number }
   | { op: 'uffdio_wake'; uffd: string; addr: Expr; len: Expr }
   /** fork_uffd: the name a FORK message's new uffd gets (read_uffd defines it) */
   | { op: 'read_uffd'; uffd: string; as: string | null; size: number; fork_uffd?: string | null }
@@ -101,6 +102,9 @@ export const OP_SCHEMAS = {
     uffd: zName, dst: zExpr, src: zExpr, len: zExpr, mode: z.array(z.enum(['dontwake', 'wp'])).default([]), id: zName.optional(),
   }).strict(),
   uffdio_zeropage: z.object({ uffd: zName, addr: zExpr, len: zExpr, mode: z.array(z.enum(['dontwake'])).default([]), id: zName.optional() }).strict(),
+  uffdio_move: z.object({
+    uffd: zName, dst: zExpr, src: zExpr, len: zExpr, mode: z.array(z.enum(['dontwake', 'allow_src_holes', 'bit2'])).default([]), id: zName.optional(),
+  }).strict(),
   uffdio_wake: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   read_uffd: z.object({ uffd: zName, as: zName.optional(), size: zInt.default(32), fork_uffd: zName.optional(), id: zName.optional() }).strict(),
   poll_uffd: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict()]),
@@ -152,6 +156,7 @@ export const OP_HELP: Record<OpName, string> = {
   uffdio_writeprotect: 'uffdio_writeprotect: { uffd, addr, len, mode: [] | [wp] | [dontwake] }',
   uffdio_copy: 'uffdio_copy: { uffd, dst, src, len, mode? }',
   uffdio_zeropage: 'uffdio_zeropage: { uffd, addr, len, mode? }',
+  uffdio_move: 'uffdio_move: { uffd, dst, src, len, mode?: [dontwake, allow_src_holes] }',
   uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
   read_uffd: 'read_uffd: { uffd, as?, size?: 32, fork_uffd? }',
   poll_uffd: 'poll_uffd: uffd | { uffd } (poll with timeout 0; the result is revents)',

@@ -13,7 +13,7 @@ export type Pred =
   | { p: 'errno'; op: string; errno: string | null }
   | { p: 'result'; op: string; value: Expr }
   /** what a call wrote back into its argument struct, whether or not it failed (scenario/outcome.ts OutObs) */
-  | { p: 'out'; op: string; copy?: Signed; zeropage?: Signed; walk_end?: Expr; regions?: RegionPred[] }
+  | { p: 'out'; op: string; copy?: Signed; zeropage?: Signed; move?: Signed; walk_end?: Expr; regions?: RegionPred[] }
   | { p: 'mem'; key: string; addr: Expr; size: number; value: Expr; at: string }
   /** pfn: the page at `at` is (same) or is not (new) the physical page that page `other` was at checkpoint `since` */
   | { p: 'pagemap'; key: string; addr: Expr; has: PagemapBitName[]; lacks: PagemapBitName[]; index?: number; at: string; pfn?: { same: boolean; other: string; since: string } }
@@ -83,7 +83,7 @@ export const PRED_SCHEMAS = {
   op: z.object({
     // an operation's id: its own `id:`, or the default `thread#N` / `setup#N`
     op: z.string().regex(/^[A-Za-z_]\w*(#\d+)?$/, 'an operation id: a name, or thread#N / setup#N'), errno: z.enum(errnos).optional(), result: zExpr.optional(),
-    copy: zSigned.optional(), zeropage: zSigned.optional(), walk_end: zExpr.optional(),
+    copy: zSigned.optional(), zeropage: zSigned.optional(), move: zSigned.optional(), walk_end: zExpr.optional(),
     regions: z.array(z.object({ start: zExpr, end: zExpr, categories: z.union([z.array(z.enum(SCAN_CATEGORY_NAMES as unknown as [string, ...string[]])), zInt]) }).strict()).optional(),
   }).strict(),
   mem: z.object({ mem: zExpr, size: zInt.pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).default(1), value: zExpr, ...at }).strict(),

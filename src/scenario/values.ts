@@ -71,6 +71,8 @@ export interface CopyTallies {
 export interface OpOut {
   copy?: number;
   zeropage?: number;
+  /** uffdio_move.move */
+  move?: number;
   walk_end?: number;
   regions?: PageRegion[];
 }

@@ -17,7 +17,7 @@ import { do_user_addr_fault, resume_user_addr_fault, FaultResult } from '../kern
 import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
 import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
-  userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser,
+  userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, userfaultfd_move, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser, UffdioMoveUser,
   sys_close_uffd, uffd_fdget, userfaultfd_event_wait, userfaultfd_event_finish, userfaultfd_unmap_prep, unmap_msg,
   dup_userfaultfd_next, type UffdMsg,
 } from '../kernel/fs/userfaultfd.js';
@@ -34,6 +34,7 @@ import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
 import { Bytes } from '../state/content.js';
+import { KernelBug } from '../kernel/include/bug.js';
 export { digestBytes } from '../state/content.js';
 
 /** the bytes of one store (at most 8) */
@@ -266,6 +267,12 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         result = String(userfaultfd_zeropage(k, uffdOf(m, op.uffd), num(m, op.addr), span(m, op, 'len', op.len), op.mode, user));
         break;
       }
+      case 'uffdio_move': {
+        const user: UffdioMoveUser = {};
+        out = user;
+        result = String(userfaultfd_move(k, uffdOf(m, op.uffd), num(m, op.dst), num(m, op.src), num(m, op.len), op.mode, user, task));
+        break;
+      }
       case 'uffdio_wake':
         userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
         break;
@@ -327,6 +334,13 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
     } else if (e instanceof NotModelledError) {
       throw notModelledAt(m, op, e);
+    } else if (e instanceof KernelBug) {
+      // the oops: "kernel BUG at ...", and the task dies in make_task_dead(SIGSEGV); the call never returns
+      k.printk('BUG', `kernel BUG at ${e.where}!`);
+      k.printk('BUG', e.what);
+      t.status = 'killed';
+      t.killedBy = SIGSEGV;
+      return 'ended';
     } else throw e;
   }
   return 'done';
@@ -805,7 +819,7 @@ export function hex(n: number): string {
 }
 
 function outWritten(o: OpOut): boolean {
-  return o.copy !== undefined || o.zeropage !== undefined || o.walk_end !== undefined || o.regions !== undefined;
+  return o.copy !== undefined || o.zeropage !== undefined || o.move !== undefined || o.walk_end !== undefined || o.regions !== undefined;
 }
 
 /** an OpOut as text: "copy=4096", "zeropage=-17", "0xS-0xE:0xCATS ... walk_end=0xW" (as formatScan without the count) */
@@ -813,6 +827,7 @@ export function formatOut(o: OpOut): string {
   const parts: string[] = [];
   if (o.copy !== undefined) parts.push(`copy=${o.copy}`);
   if (o.zeropage !== undefined) parts.push(`zeropage=${o.zeropage}`);
+  if (o.move !== undefined) parts.push(`move=${o.move}`);
   if (o.regions) for (const x of o.regions) parts.push(`0x${x.start.toString(16)}-0x${x.end.toString(16)}:0x${x.categories.toString(16)}`);
   if (o.walk_end !== undefined) parts.push(`walk_end=0x${o.walk_end.toString(16)}`);
   return parts.join(' ');

@@ -96,6 +96,8 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  UFFDIO_UNREGISTER(${f.uffd}, ${addr(m, f.start)}..${addr(m, f.end)})`;
     case 'uffdio_copy':
       return `  UFFDIO_COPY(${addr(m, f.dst)} <- ${addr(m, f.src)}, 0x${(f.len as number).toString(16)}${f.wp ? ', WP' : ''}): ${f.copied} bytes`;
+    case 'uffdio_move':
+      return `  UFFDIO_MOVE(${addr(m, f.dst)} <- ${addr(m, f.src)}, 0x${(f.len as number).toString(16)}): ${f.moved} bytes${f.errno ? `, stopped by ${f.errno}` : ''}`;
     case 'uffdio_zeropage':
       return `  UFFDIO_ZEROPAGE(${addr(m, f.dst)}, 0x${(f.len as number).toString(16)}): ${f.done} bytes`;
     case 'clear_refs':

@@ -21,14 +21,14 @@ import {
   UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT_MODE_DONTWAKE, UFFDIO_WRITEPROTECT_MODE_WP, _UFFDIO_API,
   _UFFDIO_CONTINUE, _UFFDIO_COPY, _UFFDIO_MOVE, _UFFDIO_POISON, _UFFDIO_REGISTER, _UFFDIO_UNREGISTER,
   _UFFDIO_WAKE, _UFFDIO_WRITEPROTECT, _UFFDIO_ZEROPAGE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP,
-  UFFDIO_ZEROPAGE_MODE_DONTWAKE,
+  UFFDIO_ZEROPAGE_MODE_DONTWAKE, UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, UFFDIO_MOVE_MODE_DONTWAKE,
 } from '../include/uapi.js';
 import { fail, notModelled, SyscallError } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { isUffdWpMarker, VmFault } from '../mm/memory.js';
 import { vma_modify, vmas_in } from '../mm/mmap.js';
 import { pmd_index } from '../mm/pgtable.js';
-import { mwriteprotect_range, mfill_atomic_copy, mfill_atomic_zeropage, uffd_wp_range } from '../mm/userfaultfd.js';
+import { mwriteprotect_range, mfill_atomic_copy, mfill_atomic_zeropage, move_pages, uffd_wp_range } from '../mm/userfaultfd.js';
 import { pmdTable, pteTableAt } from '../mm/pagewalk.js';
 
 /**
@@ -759,6 +759,28 @@ export function userfaultfd_zeropage(k: Kernel, ctx: UserfaultfdCtx, start: numb
   if (mode & ~UFFDIO_ZEROPAGE_MODE_DONTWAKE) fail('EINVAL', 'unknown mode bits');
   return mfill_result(k, ctx, start, len, !(mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE), (v) => { user.zeropage = v; },
     () => mfill_atomic_zeropage(k, ctx, start, len));
+}
+
+/** the output field of struct uffdio_move as the caller sees it after the ioctl (unset: never written) */
+export interface UffdioMoveUser {
+  move?: number;
+}
+
+/**
+ * fs/userfaultfd.c userfaultfd_move() @v6.8, @v6.18 (UFFDIO_MOVE, adef440691ba; an unknown ioctl, EINVAL,
+ * before): `user` receives uffdio_move.move, the bytes moved or the -errno of move_pages (not of the
+ * checks before it); only the moved range is woken; short of len is -EAGAIN
+ */
+export function userfaultfd_move(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, mode: number, user: UffdioMoveUser = {}, task: Task = k.current!): number {
+  if (!k.has(PATCH.uffdMove)) fail('EINVAL', 'UFFDIO_MOVE is unknown to this kernel');
+  needApi(ctx);
+  if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+  if (ctx.mm !== task.mm) fail('EINVAL', 'UFFDIO_MOVE across mms');
+  validate_range(dst, len);
+  validate_range(src, len);
+  if (mode & ~(UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES | UFFDIO_MOVE_MODE_DONTWAKE)) fail('EINVAL', 'unknown mode bits');
+  return mfill_result(k, ctx, dst, len, !(mode & UFFDIO_MOVE_MODE_DONTWAKE), (v) => { user.move = v; },
+    () => move_pages(k, ctx, dst, src, len, mode));
 }
 
 /** UFFDIO_WAKE */

@@ -55,6 +55,8 @@ export const UFFDIO_COPY_MODE_WP = 1 << 1;
 export const UFFDIO_ZEROPAGE_MODE_DONTWAKE = 1 << 0;
 export const UFFDIO_WRITEPROTECT_MODE_WP = 1 << 0;
 export const UFFDIO_WRITEPROTECT_MODE_DONTWAKE = 1 << 1;
+export const UFFDIO_MOVE_MODE_DONTWAKE = 1 << 0;
+export const UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES = 1 << 1;
 
 // _UFFDIO_* ioctl numbers, as bits of the `ioctls` masks returned by UFFDIO_API / UFFDIO_REGISTER
 export const _UFFDIO_REGISTER = 0x00;

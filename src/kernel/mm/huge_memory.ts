@@ -18,6 +18,8 @@ import { can_change_pmd_writable } from './mprotect.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { pte_alloc } from './pagewalk.js';
 import { vma_lookup } from './mmap.js';
+import { KernelBug } from '../include/bug.js';
+import { folio_maybe_dma_pinned } from './gup.js';
 import { folio_put } from './swap.js';
 
 /** mm/huge_memory.c mm_get_huge_zero_folio() @v6.18: the huge zero folio, allocated (and counted) on first use */
@@ -472,4 +474,51 @@ export function split_huge_pages_range(k: Kernel, mm: MmStruct, start: number, l
     if (split_huge_page(k, slot) === 0) split++;
   }
   return split;
+}
+
+/**
+ * PageAnonExclusive() of the huge zero page, as UFFDIO_MOVE asked it before 5d4747a6cc8e: the page is not
+ * anonymous, so a CONFIG_DEBUG_VM kernel hits VM_BUG_ON_PGFLAGS(!PageAnon(page)) and oopses; without it
+ * the flag reads clear (false: the move is refused with EBUSY)
+ */
+export function huge_zero_anon_exclusive(k: Kernel, addr: number): false {
+  if (k.config.debug_vm) {
+    throw new KernelBug('include/linux/page-flags.h (PageAnonExclusive)', `VM_BUG_ON_PGFLAGS(!PageAnon(page)): UFFDIO_MOVE of the huge zero page at 0x${addr.toString(16)}`);
+  }
+  return false;
+}
+
+/**
+ * mm/huge_memory.c move_pages_huge_pmd() @v6.8, @v6.9, @v6.18: UFFDIO_MOVE of a whole, aligned huge PMD into
+ * an empty PMD; 0 or -errno. A THP must be exclusive and unpinned; it arrives dirty and writable. The huge
+ * zero PMD: an oops or EBUSY before 5d4747a6cc8e, EBUSY until eb1521dad8f3 (v6.9), then moved; from
+ * d82d09e48219 (v6.18, the huge zero PMD is special) the entry itself moves, made soft-dirty and without uffd-wp.
+ */
+export function move_pages_huge_pmd(k: Kernel, mm: MmStruct, dst_pmd: Slot, src_pmd: Slot, dst_vma: VmArea, dst_addr: number, src_addr: number): number {
+  const g = k.pgt, f = k.folios;
+  const src = src_pmd.t.get(src_pmd.i, new Pte());
+  if (!g.pmd_trans_huge(src)) return -2;
+  const pfn = g.pmd_pfn(src);
+  let e: Pte;
+  if (is_huge_zero_pmd(k, src)) {
+    if (!k.has(PATCH.uffdMoveHugeZeroPage)) return huge_zero_anon_exclusive(k, src_addr) ? 0 : -16;
+    if (!k.has(PATCH.uffdMoveZeropage)) return -16; // "zeropages are not handled yet"
+    src_pmd.t.clear(src_pmd.i);
+    if (k.has(PATCH.hugeZeroPmdSpecial)) {
+      e = src.clone();
+      if (k.config.soft_dirty) g.pmd_mksoft_dirty(e); // move_soft_dirty_pmd
+      g.pmd_clear_uffd_wp(e);
+    } else {
+      e = g.mk_huge_pmd(new Pte(), pfn, dst_vma.vm_page_prot);
+    }
+  } else {
+    const slot = f.slotOf(pfn);
+    if (!f.pageAnonExclusive(slot, pfn) || folio_maybe_dma_pinned(k, slot)) return -16;
+    src_pmd.t.clear(src_pmd.i);
+    // folio_move_anon_rmap and folio->index are not modelled (docs/fidelity.md); "follow mremap(): dirty"
+    e = g.mk_huge_pmd(new Pte(), pfn, dst_vma.vm_page_prot);
+    g.pmd_mkwrite(g.pmd_mkdirty(e));
+  }
+  set_pmd_at(k, dst_pmd, e, dst_addr, 'move_pages_huge_pmd');
+  return 0;
 }

@@ -1,23 +1,29 @@
 // Page-table side of the userfaultfd ioctls (mm/userfaultfd.c): mwriteprotect_range / uffd_wp_range
-// and the mfill_atomic family (UFFDIO_COPY, UFFDIO_ZEROPAGE).
+// the mfill_atomic family (UFFDIO_COPY, UFFDIO_ZEROPAGE) and move_pages (UFFDIO_MOVE).
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
 import type { VmArea } from '../include/mm_types.js';
-import { VM_MAYWRITE, VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
-import { fail } from '../include/errno.js';
+import { VM_EXEC, VM_HUGETLB, VM_IO, VM_LOCKED, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
+import { ERRNO_NAME, fail, SyscallError } from '../include/errno.js';
+import type { MmStruct } from '../include/mm_types.js';
+import { HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES } from '../include/uapi.js';
+import { __split_huge_pmd, haddrOf, huge_zero_anon_exclusive, isHugeZeroPfn, move_pages_huge_pmd, split_huge_page } from './huge_memory.js';
+import { folio_maybe_dma_pinned } from './gup.js';
+import { mm_find_pmd } from './rmap.js';
 import { cond_resched } from '../kernel/sched/core.js';
 import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
-import { vma_is_anonymous, vmas_in, vma_lookup } from './mmap.js';
-import { follow_pfn, isUffdWpMarker, mm_forbids_zeropage, set_pte_at } from './memory.js';
+import { find_vma, vma_is_anonymous, vmas_in, vma_lookup } from './mmap.js';
+import { follow_pfn, isUffdWpMarker, mm_forbids_zeropage, set_pte_at, vm_normal_page } from './memory.js';
 import { anon_vma_prepare } from './vma.js';
-import { pte_index, type PageTable } from './pgtable.js';
+import { is_zero_pfn, pte_index, type PageTable, type Slot } from './pgtable.js';
 import { folio_add_new_anon_rmap } from './rmap.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
-import { pmdAlloc, pte_alloc } from './pagewalk.js';
+import { pmdAlloc, pte_alloc, pte_offset_map } from './pagewalk.js';
 
 /**
  * uffd_wp_range (v6.0 f369b07c8614 split it out of mwriteprotect_range). Before v6.3 the new protection
@@ -178,4 +184,188 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
   });
   k.tr?.emit('uffdio_zeropage', 'mfill_atomic_zeropage', { dst, len, done });
   return done;
+}
+
+// ---- UFFDIO_MOVE (v6.8 adef440691ba): move_pages and its helpers ----------------------------------
+
+/** move_pages_pte's outcome: 0 (moved, or a hole skipped), or -errno */
+type MoveErr = number;
+const EBUSY = -16, EEXIST = -17, ENOENT = -2, EINVAL = -22, EFAULT = -14;
+
+/** mm/userfaultfd.c move_present_pte() @v6.18: a present, exclusive, unpinned small folio changes address */
+function move_present_pte(k: Kernel, dst_vma: VmArea, dst: Slot, src: Slot, dst_addr: number, orig_src: Pte, slot: number): MoveErr {
+  const g = k.pgt, f = k.folios;
+  if (f.isLarge(slot) || folio_maybe_dma_pinned(k, slot) || !f.pageAnonExclusive(slot, g.pte_pfn(orig_src))) return EBUSY;
+  // ptep_clear_flush; folio_move_anon_rmap and folio->index (the model keeps neither: docs/fidelity.md)
+  src.t.clear(src.i);
+  const e = g.pfn_pte(new Pte(), g.pte_pfn(orig_src), dst_vma.vm_page_prot);
+  if (k.has(PATCH.uffdMoveSoftDirty)) {
+    // 75cb1cca2c88: soft-dirty tells the checkpointer the page moved; dirty only if it was
+    if (k.config.soft_dirty) g.pte_mksoft_dirty(e);
+    if (g.pte_dirty(orig_src)) g.pte_mkdirty(e);
+  } else {
+    // v6.8: "follow mremap() and treat the entry dirty after the move" (x86 pte_mkdirty sets soft-dirty too)
+    g.pte_mkdirty(e);
+  }
+  g.pte_mkwrite(e);
+  set_pte_at(k, dst, e, dst_addr, 'move_present_pte');
+  return 0;
+}
+
+/** mm/userfaultfd.c move_swap_pte() @v6.18: an exclusive swap entry changes address (its swap count does not change) */
+function move_swap_pte(k: Kernel, dst: Slot, src: Slot, dst_addr: number, orig_src: Pte): MoveErr {
+  src.t.clear(src.i);
+  const e = orig_src.clone();
+  // 75cb1cca2c88: pte_swp_mksoft_dirty (before: the entry's bits unchanged)
+  if (k.has(PATCH.uffdMoveSoftDirty)) k.pgt.pte_swp_mksoft_dirty(e);
+  set_pte_at(k, dst, e, dst_addr, 'move_swap_pte');
+  return 0;
+}
+
+/** mm/userfaultfd.c move_zeropage_pte() @v6.18 (v6.9 eb1521dad8f3): the zero page mapped at dst, src cleared */
+function move_zeropage_pte(k: Kernel, dst_vma: VmArea, dst: Slot, src: Slot, dst_addr: number): MoveErr {
+  const g = k.pgt;
+  const e = g.pte_mkspecial(g.pfn_pte(new Pte(), k.zero_pfn, dst_vma.vm_page_prot));
+  src.t.clear(src.i);
+  set_pte_at(k, dst, e, dst_addr, 'move_zeropage_pte');
+  return 0;
+}
+
+/**
+ * mm/userfaultfd.c move_pages_pte() @v6.18: one page from src_addr to dst_addr; 0 or -errno. A large folio
+ * is split first (split_folio; a refused split is EBUSY), then the page is looked at again.
+ */
+function move_pages_pte(k: Kernel, mm: MmStruct, dst_pmd: Slot, src_pmd: Slot, dst_vma: VmArea, src_vma: VmArea,
+  dst_addr: number, src_addr: number, mode: number): MoveErr {
+  const g = k.pgt;
+  for (;;) {
+    const dt = pte_alloc(k, mm, dst_pmd), st = pte_offset_map(k, mm, src_pmd);
+    if (st === null) return EINVAL;
+    const dst: Slot = { t: dt, i: pte_index(dst_addr) }, src: Slot = { t: st, i: pte_index(src_addr) };
+    const orig_dst = dt.get(dst.i, new Pte());
+    // a uffd-wp marker at dst counts as populated
+    if (!g.pte_none(orig_dst)) return EEXIST;
+    const orig_src = st.get(src.i, new Pte());
+    if (g.pte_none(orig_src)) return (mode & UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES) ? 0 : ENOENT;
+    if (g.pte_present(orig_src)) {
+      if (is_zero_pfn(k, g.pte_pfn(orig_src))) {
+        if (k.has(PATCH.uffdMoveZeropage)) return move_zeropage_pte(k, dst_vma, dst, src, dst_addr);
+        return EBUSY; // v6.8: vm_normal_folio() of the zero page is NULL
+      }
+      const slot = vm_normal_page(k, src_vma, orig_src);
+      if (slot < 0 || !k.folios.pageAnonExclusive(slot, g.pte_pfn(orig_src))) return EBUSY;
+      if (k.folios.isLarge(slot)) {
+        // split_folio: -EAGAIN (extra references) is EBUSY, "do not retry, extra refs may be held forever"
+        if (split_huge_page(k, slot) !== 0) return EBUSY;
+        continue;
+      }
+      return move_present_pte(k, dst_vma, dst, src, dst_addr, orig_src, slot);
+    }
+    // a non-present entry: a PTE marker (uffd-wp) is neither swap nor migration: EFAULT
+    if (isUffdWpMarker(k, orig_src)) return EFAULT;
+    if (!g.pte_swp_exclusive(orig_src)) return EBUSY;
+    return move_swap_pte(k, dst, src, dst_addr, orig_src);
+  }
+}
+
+/** mm/userfaultfd.c move_splits_huge_pmd() @v6.18 */
+function move_splits_huge_pmd(dst_addr: number, src_addr: number, src_end: number): boolean {
+  return src_addr % HPAGE_PMD_SIZE !== 0 || dst_addr % HPAGE_PMD_SIZE !== 0 || src_end - src_addr < HPAGE_PMD_SIZE;
+}
+
+/** mm/userfaultfd.c validate_move_areas() @v6.18; v6.8 also gives dst its anon_vma here (867a43a34ff8 moved it to the lookup) */
+function validate_move_areas(k: Kernel, ctx: UserfaultfdCtx, src_vma: VmArea, dst_vma: VmArea): void {
+  const ACCESS = VM_READ | VM_WRITE | VM_EXEC;
+  const sp = src_vma.vm_page_prot, dp = dst_vma.vm_page_prot;
+  if ((src_vma.vm_flags & ACCESS) !== (dst_vma.vm_flags & ACCESS) || sp.lo !== dp.lo || sp.hi !== dp.hi) {
+    fail('EINVAL', 'source and destination VMAs differ in access or protection');
+  }
+  if ((src_vma.vm_flags & VM_LOCKED) !== (dst_vma.vm_flags & VM_LOCKED)) fail('EINVAL', 'one VMA is mlocked and the other is not');
+  if (!(src_vma.vm_flags & VM_WRITE)) fail('EINVAL', 'only writable VMAs can be moved between');
+  if ((src_vma.vm_flags | dst_vma.vm_flags) & (VM_PFNMAP | VM_IO | VM_HUGETLB | VM_MIXEDMAP)) fail('EINVAL', 'a VMA whose pages cannot be moved');
+  if (dst_vma.uffd !== ctx) fail('EINVAL', 'the destination VMA is not registered with this userfaultfd');
+  if (!vma_is_anonymous(src_vma) || !vma_is_anonymous(dst_vma)) fail('EINVAL', 'only anonymous VMAs');
+  if (!k.has(PATCH.uffdMfillVmaLock)) anon_vma_prepare(ctx.mm, dst_vma);
+}
+
+/** the VMAs of a move: v6.9+ uffd_move_lock()/find_vmas_mm_locked() (ENOENT), v6.8 find_vma() (EINVAL) */
+function move_find_vmas(k: Kernel, ctx: UserfaultfdCtx, dst_start: number, src_start: number, len: number): { dst_vma: VmArea; src_vma: VmArea } {
+  const mm = ctx.mm;
+  let dst_vma: VmArea | null, src_vma: VmArea | null;
+  if (k.has(PATCH.uffdMfillVmaLock)) {
+    // find_vma_and_prepare_anon: the destination gets its anon_vma before anything is checked
+    dst_vma = vma_lookup(k, mm, dst_start);
+    if (!dst_vma) fail('ENOENT', 'no VMA at the destination');
+    if (!(dst_vma.vm_flags & VM_SHARED)) anon_vma_prepare(mm, dst_vma);
+    src_vma = src_start >= dst_vma.vm_start && src_start < dst_vma.vm_end ? dst_vma : vma_lookup(k, mm, src_start);
+    if (!src_vma) fail('ENOENT', 'no VMA at the source');
+    if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+  } else {
+    src_vma = find_vma(k, mm, src_start);
+    if (!src_vma || (src_vma.vm_flags & VM_SHARED) || src_start < src_vma.vm_start) fail('EINVAL', 'no private VMA at the source');
+    if (src_start + len > src_vma.vm_end) fail('EINVAL', 'the source range is not inside one VMA');
+    dst_vma = find_vma(k, mm, dst_start);
+    if (!dst_vma || (dst_vma.vm_flags & VM_SHARED) || dst_start < dst_vma.vm_start) fail('EINVAL', 'no private VMA at the destination');
+    if (dst_start + len > dst_vma.vm_end) fail('EINVAL', 'the destination range is not inside one VMA');
+    return { dst_vma, src_vma };
+  }
+  if ((src_vma.vm_flags & VM_SHARED) || src_start + len > src_vma.vm_end) fail('EINVAL', 'the source range is not inside one private VMA');
+  if ((dst_vma.vm_flags & VM_SHARED) || dst_start + len > dst_vma.vm_end) fail('EINVAL', 'the destination range is not inside one private VMA');
+  return { dst_vma, src_vma };
+}
+
+/**
+ * mm/userfaultfd.c move_pages() @v6.8, @v6.9, @v6.12, @v6.18: remap the anonymous pages of [src, src+len) to
+ * dst, page by page or a PMD at a time. Returns the bytes moved, or throws the error that stopped it
+ * before the first page; an error after some pages ends it short (the caller reports -EAGAIN).
+ */
+export function move_pages(k: Kernel, ctx: UserfaultfdCtx, dst_start: number, src_start: number, len: number, mode: number): number {
+  const g = k.pgt, mm = ctx.mm;
+  if (src_start % PAGE_SIZE || dst_start % PAGE_SIZE || len % PAGE_SIZE || len === 0) fail('EINVAL', 'unaligned or empty range');
+  const { dst_vma, src_vma } = move_find_vmas(k, ctx, dst_start, src_start, len);
+  validate_move_areas(k, ctx, src_vma, dst_vma);
+  let moved = 0, err: MoveErr = 0;
+  let src_addr = src_start, dst_addr = dst_start;
+  const why: string[] = [];
+  while (src_addr < src_start + len) {
+    cond_resched();
+    let src_pmd = mm_find_pmd(k, mm, src_addr);
+    if (src_pmd === null) {
+      if (!(mode & UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES)) { err = ENOENT; why.push('a hole in the source'); break; }
+      src_pmd = pmdAlloc(k, mm, src_addr);
+    }
+    const dst_pmd = pmdAlloc(k, mm, dst_addr);
+    const dst_pmdval = dst_pmd.t.get(dst_pmd.i, new Pte());
+    if (g.pmd_trans_huge(dst_pmdval)) { err = EEXIST; why.push('the destination is a huge PMD'); break; }
+    const src_pmdval = src_pmd.t.get(src_pmd.i, new Pte());
+    let step: number;
+    if (g.pmd_trans_huge(src_pmdval)) {
+      if (move_splits_huge_pmd(dst_addr, src_addr, src_start + len) || !g.pmd_none(dst_pmdval)) {
+        const pfn = g.pmd_pfn(src_pmdval);
+        const hzp = isHugeZeroPfn(k, pfn);
+        // before 5d4747a6cc8e the huge zero page was asked PageAnonExclusive() too (an oops on CONFIG_DEBUG_VM)
+        const excl = hzp ? (k.has(PATCH.uffdMoveHugeZeroPage) || huge_zero_anon_exclusive(k, src_addr)) : k.folios.pageAnonExclusive(k.folios.slotOf(pfn), pfn);
+        if (!excl) { err = EBUSY; why.push('the source THP is not exclusive'); break; }
+        __split_huge_pmd(k, mm, src_vma, src_pmd, haddrOf(src_addr), false);
+        continue; // the folio is split by move_pages_pte
+      }
+      err = move_pages_huge_pmd(k, mm, dst_pmd, src_pmd, dst_vma, dst_addr, src_addr);
+      step = HPAGE_PMD_SIZE;
+    } else {
+      if (g.pmd_none(src_pmdval)) {
+        if (!(mode & UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES)) { err = ENOENT; why.push('a hole in the source'); break; }
+        pte_alloc(k, mm, src_pmd);
+      }
+      err = move_pages_pte(k, mm, dst_pmd, src_pmd, dst_vma, src_vma, dst_addr, src_addr, mode);
+      step = PAGE_SIZE;
+    }
+    if (err) { why.push(`at source 0x${src_addr.toString(16)}`); break; }
+    dst_addr += step;
+    src_addr += step;
+    moved += step;
+  }
+  k.tr?.emit('uffdio_move', 'move_pages', { dst: dst_start, src: src_start, len, moved, errno: err ? ERRNO_NAME[-err] ?? -err : 0 });
+  if (moved) return moved;
+  if (err) throw new SyscallError(-err, why.join(': ') || 'move_pages');
+  return moved;
 }
