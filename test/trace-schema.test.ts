@@ -35,6 +35,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   3: '17987d904ca1600fa8d17d69e61be6065d195a5e61523360651a7cb412ebad19',
   // v4: the uffd lifecycle's events (uffd_close, uffd_release, uffd_event, uffd_event_wait), with v3's swap events
   4: '29a093e26e9de0bb2a4699e63c21aa09fcda3f98829b429ec9e7c0ebd7209649',
+  // v5: the migration events (migrate, migration_entry_wait)
+  5: '6a4048fbfa127be8a45fe852ed2f84cf07f1e91bc0a25e99cdcde459b1d167e9',
 };
 
 function canonical(v: unknown): string {
