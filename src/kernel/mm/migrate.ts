@@ -283,7 +283,9 @@ function unmapFolio(k: Kernel, slot: number, heads: number[], head: number): voi
   if (f.isLarge(slot) && maps.some((m) => m.level === LEVEL_PTE)) {
     notModelled('migrate', 'migration of a PTE-mapped large folio (the model migrates small folios and PMD-mapped THPs)');
   }
-  f.setRefcount(slot, f.refcount(slot) + 1); // folio_isolate_lru
+  // folio_isolate_lru: a reference, and off the LRU (PG_lru clear) until putback or the move
+  f.setRefcount(slot, f.refcount(slot) + 1);
+  f.clearFlag(slot, PG_lru);
   let unmapped = 0;
   for (const m of maps) {
     const ok = m.level === LEVEL_PMD ? set_pmd_migration_entry(k, slot, m.mm, m.t, m.i) : try_to_migrate_one(k, slot, m.mm, m.t, m.i);
@@ -293,6 +295,7 @@ function unmapFolio(k: Kernel, slot: number, heads: number[], head: number): voi
   if (unmapped < maps.length) {
     // try_to_migrate stopped: the folio's migration entries go back to the folio itself
     restore(k, slot, head);
+    f.setFlag(slot, PG_lru);
     folio_put(k, slot); // putback_lru_page
     return;
   }
@@ -349,6 +352,7 @@ export function migrate_pages_move(k: Kernel, heads: readonly number[]): number 
     const nr = f.nrPages(slot);
     if (f.refcount(slot) !== 1) {
       restore(k, slot, head);
+      f.setFlag(slot, PG_lru);
       folio_put(k, slot);
       failed += nr;
       k.tr?.emit('migrate', 'migrate_folio_move', { pfn: head, result: 'EAGAIN (extra references)' });
@@ -362,6 +366,7 @@ export function migrate_pages_move(k: Kernel, heads: readonly number[]): number 
     for (const bit of [PG_anon, PG_swapbacked, PG_uptodate, PG_lru, PG_active, PG_referenced, PG_dirty]) {
       if (keep & bit && f.test(slot, bit)) f.setFlag(nslot, bit);
     }
+    f.setFlag(nslot, PG_lru); // putback of the new folio
     for (const m of migration_entries(k, head, nr)) {
       const vma = vma_lookup(k, m.mm, m.t.addrOf(m.i));
       if (!vma) continue;
