@@ -66,6 +66,25 @@ const FEATURE_OP = oneOp('userfaultfd: { as: u, id: uffd }');
 const UFFD_WP_M = `- userfaultfd: { as: u, api: true }
   - uffdio_register: { uffd: u, addr: m, len: 4K, mode: [wp] }
   - uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [wp] }`;
+/**
+ * a mapping m of len (a THP when 2M), written, \`before\` (setup ops); thread mig migrates it in two steps
+ * while thread obs runs \`obs\` and takes checkpoint mid in between (schedule "mig obs mig")
+ */
+const MIGRATE_ONE = (before: string, m: string, len: string, obs = '') => `
+name: migrate-one
+observe: { pages: [${m}] }
+setup:
+  - mmap: { as: ${m}, len: ${len}, align: ${len} }
+  - madvise: { addr: ${m}, len: ${len}, advice: hugepage }
+  - memset: { addr: ${m}, len: ${len}, value: 1 }
+  ${before}
+threads:
+  mig:
+    - migrate: { addr: ${m}, len: ${len} }
+  obs:
+    ${obs}
+    - checkpoint: mid
+`;
 /** a swap file, one written page, \`before\` (setup ops), MADV_PAGEOUT (checkpoint out), \`after\` (setup), then thread t reads it (or \`t\`) */
 const SWAP_ONE_PAGE = (before: string, after = '', t = '  - read: { addr: m }') => `
 name: swap-one-page
@@ -529,6 +548,25 @@ setup:
   - uffdio_register: { uffd: u, addr: m, len: 64K, mode: [wp] }
   - pagemap_scan: { addr: m, len: 64K, vec_len: 0, category_mask: [written], return_mask: [written], id: scan }
 `, measure: (r) => [pagemapBit(r, 'm', 57), pte(r, 'm')], withIt: [0, '0x8000000000000067'], without: [1, '0x8400000000000425'],
+  },
+  // ---- page migration (issue 10 item 5) --------------------------------------------------------------
+  {
+    patch: PATCH.migrationUffdWp, base: 'v6.1', schedule: 'mig obs mig',
+    // a write-protected page under migration: its migration entry carries uffd-wp (pagemap 57 on a swap
+    // entry, 62) and the page comes back write-protected, or loses it
+    scenario: MIGRATE_ONE(UFFD_WP_M, 'm', '4K'),
+    measure: (r) => [pagemapBit(r, 'm', 62, 'mid'), pagemapBit(r, 'm', 57, 'mid'), pagemapBit(r, 'm', 57), pagemapBit(r, 'm', 63)],
+    withIt: [1, 1, 1, 1], without: [1, 0, 0, 1],
+  },
+  {
+    patch: PATCH.thpMigrationUffdWp, base: 'v6.3', schedule: 'mig obs obs mig',
+    // UFFDIO_WRITEPROTECT while the THP is a PMD migration entry: from 24bf08c43760 it sets the entry's
+    // uffd-wp bit and the THP comes back protected; before, a PMD entry's bit was never set
+    scenario: MIGRATE_ONE(`- userfaultfd: { as: u, api: true }
+  - uffdio_register: { uffd: u, addr: m, len: 2M, mode: [wp] }`, 'm', '2M',
+    '- uffdio_writeprotect: { uffd: u, addr: m, len: 2M, mode: [wp] }'),
+    measure: (r) => [pagemapBit(r, 'm', 62, 'mid'), pagemapBit(r, 'm', 57, 'mid'), pagemapBit(r, 'm', 57), kpfBit(r, 'm', 22)],
+    withIt: [1, 1, 1, 1], without: [1, 0, 0, 1],
   },
   // ---- swap (issue 10 item 4) ----------------------------------------------------------------------
   {

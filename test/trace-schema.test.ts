@@ -37,6 +37,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   4: '29a093e26e9de0bb2a4699e63c21aa09fcda3f98829b429ec9e7c0ebd7209649',
   // v5: uffdio_move (UFFDIO_MOVE)
   5: '7f017a223832964e229305b427a318ea70485958c5b85c37c7d81b3f22655bb6',
+  // v6: the migration events (migrate, migration_entry_wait)
+  6: 'ee4201edce1d3559df7289c27c644d93a3b22165bb98aa52670c86019de1930d',
 };
 
 function canonical(v: unknown): string {

@@ -197,6 +197,8 @@ const MAX_RANGE_PAGES = 64;
 const GLOBAL_OPS = new Set<CompiledOp['op']>([
   'mmap', 'munmap', 'mprotect', 'madvise', 'fork', 'userfaultfd', 'uffdio_api', 'uffdio_register',
   'uffdio_unregister', 'clear_refs', 'setuid', 'poll_uffd', 'checkpoint', 'swapon', 'swapoff', 'close',
+  // migration: the rmap walk reaches every mm
+  'migrate',
   // GUP: pins and their release, /proc/PID/mem and vmsplice (a fault of their own, references in folios)
   'pin', 'unpin', 'pin_read', 'vmsplice', 'read_pipe', 'proc_mem_write', 'proc_mem_read',
 ]);

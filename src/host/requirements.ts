@@ -58,6 +58,7 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
     if (op.op === 'pin' || op.op === 'unpin' || op.op === 'pin_read' || op.op === 'vmsplice' || op.op === 'read_pipe' || op.op === 'proc_mem_write' || op.op === 'proc_mem_read') {
       return `operation ${op.id} (${op.op}) is not carried out by the host executor yet`;
     }
+    if (op.op === 'migrate') return `operation ${op.id} (migrate) is not carried out by the host executor yet (mbind MPOL_MF_MOVE; docs/fidelity.md)`;
     if (op.op === 'swapon' || op.op === 'swapoff') return `operation ${op.id} needs a swap file, which the executor does not make yet (docs/fidelity.md)`;
     if (op.op === 'split_huge_page' && !caps.split_huge_pages) return `operation ${op.id} needs /sys/kernel/debug/split_huge_pages (debugfs is not mounted)`;
     if (op.op === 'uffdio_zeropage' && (caps.uffd_zeropage_maps === 'zero' || caps.uffd_zeropage_maps === 'page') && caps.uffd_zeropage_maps !== modelUffdZeropage(spec)) {

@@ -70,6 +70,12 @@ export class Kernel {
   swap: SwapInfo;
   /** the task whose system call or fault is running */
   current: Task | null;
+  /**
+   * migration_entry_wait (not state: set and read within one step): the address whose fault met a migration
+   * entry, -1 when none; a CPU access that may sleep sets migrationWaitOk around its fault
+   */
+  migrationWait = -1;
+  migrationWaitOk = false;
   tr: Tracer | null;
   /** the kernel's own cells: the huge zero folio, the next mm id and pid */
   private readonly K: Segment;

@@ -599,6 +599,19 @@ const rows = {
     author: 'Usama Arif', release: 'v6.12', kind: 'upstream',
     summary: 'swap-out of a zero-filled folio writes nothing: the slot is marked in the zeromap and the folio is freed at once (vmstat swpout_zero); swap-in of it allocates a zeroed page (swpin_zero)',
   },
+  // ---- page migration: migration entries (issue 10 item 5) ------------------------------------------
+  migrationUffdWp: {
+    id: 'migration-uffd-wp', commit: 'f45ec5ff16a7', subject: 'userfaultfd: wp: support swap and page migration',
+    author: 'Peter Xu', release: 'v5.7', kind: 'upstream',
+    summary: 'the migration part: try_to_migrate_one keeps a PTE\'s uffd-wp bit in its migration entry (_PAGE_SWP_UFFD_WP), remove_migration_pte gives it back (write-protected), and change_pte_range keeps it when it makes a writable migration entry readable; without it a page migrated while write-protected comes back without the bit',
+    requires: ['uffd-wp-pte-bit'],
+  },
+  thpMigrationUffdWp: {
+    id: 'thp-migration-uffd-wp', commit: '24bf08c43760', subject: 'mm/userfaultfd: fix uffd-wp handling for THP migration entries',
+    author: 'David Hildenbrand', release: 'v6.3', kind: 'upstream',
+    summary: 'set_pmd_migration_entry copies the PMD\'s uffd-wp bit into the PMD migration entry, and change_huge_pmd sets or clears uffd-wp on a PMD migration entry whatever its type; before, migrating a write-protected THP lost the protection and UFFDIO_WRITEPROTECT ignored a PMD under migration (in 6.1.y and 5.15.y stable)',
+    requires: ['uffd-wp-fork-child-vma'],
+  },
   // ---- fixes merged in 2026, taken into the stable series -----------------------------------------
   pagemapScanNoneWritten: {
     id: 'pagemap-scan-none-written', commit: '07b4377bdbe7', subject: 'fs/proc/task_mmu: report PAGE_IS_WRITTEN for unpopulated ptes (with 40de8160ca7f for PMD holes)',

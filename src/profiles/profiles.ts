@@ -84,6 +84,14 @@ export const PROFILES: readonly ProfileDef[] = [
     description: 'Linux 6.1 (the split carries no dirty bit after the partial revert)',
   },
   {
+    name: 'v6.2', release: '6.2.0', upTo: 'v6.2', extra: [], config: modern,
+    description: 'Linux 6.2: the last release where migrating a THP drops its uffd-wp bit (corpus 10, fixed by 24bf08c43760)',
+  },
+  {
+    name: 'v6.3', release: '6.3.0', upTo: 'v6.3', extra: [], config: modern,
+    description: 'Linux 6.3: PMD migration entries keep uffd-wp and take UFFDIO_WRITEPROTECT (24bf08c43760, corpus 10)',
+  },
+  {
     name: 'v6.6', release: '6.6.0', upTo: 'v6.6', extra: [], config: modern,
     description: 'Linux 6.6: saved-dirty bit 58, VMA-lock faults, eager write upgrade on un-protect',
   },

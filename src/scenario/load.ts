@@ -422,6 +422,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       case 'proc_mem_read': return { id, line, op: 'proc_mem_read', addr: E('addr'), len: E('len'), as: def(v.as) };
       case 'swapon': return { id, line, op: 'swapon', pages: typeof v === 'object' ? (v as { pages: number }).pages : (v as unknown as number) };
       case 'swapoff': return { id, line, op: 'swapoff' };
+      case 'migrate': return { id, line, op: 'migrate', addr: E('addr'), len: E('len') };
       case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'close': return { id, line, op: 'close', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'setuid': {

@@ -52,6 +52,8 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   /** swapon(2) of a swap file of `pages` pages (the header page included); swapoff(2) of it */
   | { op: 'swapon'; pages: number }
   | { op: 'swapoff' }
+  /** page migration of a range (mbind MPOL_MF_MOVE / move_pages on one node): unmap, then move, two steps in a thread */
+  | { op: 'migrate'; addr: Expr; len: Expr }
   | { op: 'checkpoint'; name: string }
 );
 export type OpName = CompiledOp['op'];
@@ -134,6 +136,7 @@ export const OP_SCHEMAS = {
     z.object({ pages: zInt.pipe(z.number().min(1).max(1 << 24)), id: zName.optional() }).strict(),
   ]),
   swapoff: z.union([z.literal(true), z.object({ id: zName.optional() }).strict()]),
+  migrate: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
 } as const;
 
@@ -174,5 +177,6 @@ export const OP_HELP: Record<OpName, string> = {
   proc_mem_read: 'proc_mem_read: { addr, len?, as? } (pread from /proc/self/mem: FOLL_FORCE)',
   swapon: 'swapon: { pages } (a swap file of that many pages, the header included; root only)',
   swapoff: 'swapoff: true (the swap file swapon made; root only)',
+  migrate: 'migrate: { addr, len } (every page of the range moves to a new page: migration entries, then the copy)',
   checkpoint: 'checkpoint: name',
 };

@@ -41,7 +41,11 @@ export type Wait =
    * a fork, madvise or munmap whose userfaultfd event waits to be read (task.uwq holds the event): what
    * the operation still has to do, up to 6 numbers (exec.ts says what each operation keeps there)
    */
-  | { kind: 'uffd_event'; v: number[] };
+  | { kind: 'uffd_event'; v: number[] }
+  /** a migrate operation between its unmap and move steps (the folios in a hidden variable) */
+  | { kind: 'migrate' }
+  /** a CPU access whose fault met a migration entry (migration_entry_wait): runnable once the entry is gone */
+  | { kind: 'migration'; address: number; write: boolean };
 export type WaitKind = Wait['kind'];
 
 /** see ThreadState.operands; never changed once made */
@@ -65,17 +69,18 @@ export interface DeliveredSignal {
 // signal, of the last record of each of its operations and of the variables only it defines, so that a
 // step usually changes one leaf of 64 cells (a copy of a leaf is most of what a write costs after a clone).
 const T_STATUS = 0, T_PC = 1, T_PROG = 2 /* 2 cells */, T_OPS = 4 /* 0: none; 1 */, T_ADDR = 5 /* 2 */, T_LEN = 7 /* 2 */,
-  T_VLO = 9, T_VHI = 10, T_KILLED = 11, T_TASK = 12 /* index + 1 */, T_WAIT = 13 /* 0 none, 1 uffd_read, 2 fault, 3 gup, 4 gupop, 5 uffd_event */,
+  T_VLO = 9, T_VHI = 10, T_KILLED = 11, T_TASK = 12 /* index + 1 */, T_WAIT = 13 /* 0 none, 1 uffd_read, 2 fault, 3 gup, 4 gupop, 5 uffd_event, 6 migrate, 7 migration */,
   T_W = 14 /* the wait's fields, up to W_CELLS */;
 const W_CELLS = 14;
 /** counters: faults taken at the current byte (a livelock guard), attempts of the fault the thread waits in */
 const T_SPINS = T_W + W_CELLS, T_ATTEMPTS = T_SPINS + 1;
 /** the thread's signal (an id), then its records and variables */
 const T_SIG = T_ATTEMPTS + 1;
-const W_NONE = 0, W_UFFD = 1, W_FAULT = 2, W_GUP = 3, W_GUPOP = 4, W_EVENT = 5;
-const WAIT_KINDS: readonly (WaitKind | null)[] = [null, 'uffd_read', 'fault', 'gup', 'gupop', 'uffd_event'];
+const W_NONE = 0, W_UFFD = 1, W_FAULT = 2, W_GUP = 3, W_GUPOP = 4, W_EVENT = 5, W_MIGRATE = 6, W_MIGWAIT = 7;
+const WAIT_KINDS: readonly (WaitKind | null)[] = [null, 'uffd_read', 'fault', 'gup', 'gupop', 'uffd_event', 'migrate', 'migration'];
 /** uffd_event: how many numbers (at most 6, two cells each), then the numbers */
 const EV_MAX = 6;
+// migration: address (2), write
 // fault: address (2), error_code, flags, major, stage (1 vma_lock, 2 mmap_lock), write
 // gup: advice, addr (2), len (2), gup.addr (2), gup.end (2), gup.write, gup.tried, walkEnd (2), unmapped
 // gupop: gup.addr (2), gup.end (2), gup.tried, gup.foll
@@ -159,6 +164,7 @@ export class Layout {
         if (op.op === 'read') defs.push(`\0buf:${op.id}`);
         if (op.op === 'pin' || op.op === 'vmsplice' || op.op === 'proc_mem_read') defs.push(`\0gup:${op.id}`);
         if (op.op === 'read_uffd' && op.fork_uffd) defs.push(op.fork_uffd);
+        if (op.op === 'migrate') defs.push(`\0mig:${op.id}`);
         for (const n of defs) {
           add(vars, n);
           if (!varSlots.has(n)) varSlots.set(n, new Set());
@@ -528,6 +534,8 @@ export class ThreadState {
         cont: { address: getNum(C, w), error_code: C.get(w + 2), flags: C.get(w + 3), major: C.get(w + 4), stage: C.get(w + 5) === 1 ? 'vma_lock' : 'mmap_lock', attempts: this.C.get(this.b + T_ATTEMPTS) },
         write: C.get(w + 6) === 1,
       };
+      case W_MIGRATE: return { kind: 'migrate' };
+      case W_MIGWAIT: return { kind: 'migration', address: getNum(C, w), write: C.get(w + 2) === 1 };
       case W_GUPOP: return {
         kind: 'gupop',
         gup: { addr: getNum(C, w), end: getNum(C, w + 2), write: false, tried: C.get(w + 4) === 1, foll: C.get(w + 5), yields: true, attempts: this.C.get(this.b + T_ATTEMPTS) },
@@ -582,6 +590,16 @@ export class ThreadState {
         this.C.set(this.b + T_ATTEMPTS, c.attempts);
         return;
       }
+      case 'migrate':
+        C.set(this.b + T_WAIT, W_MIGRATE);
+        this.C.set(this.b + T_ATTEMPTS, 0);
+        return;
+      case 'migration':
+        C.set(this.b + T_WAIT, W_MIGWAIT);
+        setNum(C, w, x.address);
+        C.set(w + 2, x.write ? 1 : 0);
+        this.C.set(this.b + T_ATTEMPTS, 0);
+        return;
       case 'gupop': {
         const gp = x.gup;
         C.set(this.b + T_WAIT, W_GUPOP);
@@ -645,6 +663,16 @@ export class ThreadState {
         L[T_ATTEMPTS] = c.attempts;
         return;
       }
+      case 'migrate':
+        L[T_WAIT] = W_MIGRATE;
+        L[T_ATTEMPTS] = 0;
+        return;
+      case 'migration':
+        L[T_WAIT] = W_MIGWAIT;
+        setNumL(L, w, x.address);
+        L[w + 2] = x.write ? 1 : 0;
+        L[T_ATTEMPTS] = 0;
+        return;
       case 'gupop': {
         const gp = x.gup;
         L[T_WAIT] = W_GUPOP;

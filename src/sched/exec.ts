@@ -29,6 +29,7 @@ import { PG_dirty, PG_zero } from '../kernel/mm/folio.js';
 import { VM_FAULT_RETRY } from '../kernel/include/fault.js';
 import { ERRNO } from '../kernel/include/errno.js';
 import { sys_swapon, sys_swapoff } from '../kernel/mm/swapfile.js';
+import { migrate_pages_move, migrate_pages_unmap } from '../kernel/mm/migrate.js';
 import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
@@ -186,6 +187,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   if (op.op === 'madvise') return madviseOp(m, t, op, null);
   if (op.op === 'pin' || op.op === 'vmsplice' || op.op === 'proc_mem_write' || op.op === 'proc_mem_read') return gupOp(m, t, op, null);
   if (op.op === 'unpin' || op.op === 'pin_read' || op.op === 'read_pipe') return pinHandleOp(m, t, op);
+  if (op.op === 'migrate') return migrateOp(m, t, op, false);
   if (op.op === 'read_uffd') {
     let ctx: UserfaultfdCtx;
     try {
@@ -521,6 +523,47 @@ function gupOp(m: Machine, t: ThreadState, op: GupOp, w: GupState | null): 'done
   }
 }
 
+/**
+ * migrate: page migration of [addr, addr+len) as mbind(MPOL_MF_MOVE) or move_pages(2) asks for it on one
+ * node (kernel/mm/migrate.ts). In a thread it takes two steps: the unmap (every mapping of each folio
+ * becomes a migration entry), then, when the thread runs again, the copy and remove_migration_ptes; other
+ * threads run in between and meet the entries. In the setup both run at once. The result is 0 (mbind
+ * without MPOL_MF_STRICT: pages that could not move are not an error); errors: EINVAL (unaligned addr),
+ * EFAULT (a hole in the range).
+ */
+function migrateOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'migrate' }>, resumed: boolean): 'done' | 'blocked' {
+  const k = m.k;
+  const key = `\0mig:${op.id}`;
+  let heads: number[];
+  if (!resumed) {
+    try {
+      heads = migrate_pages_unmap(k, k.current!.mm, num(m, op.addr), num(m, op.len));
+    } catch (e) {
+      if (e instanceof SyscallError) {
+        record(m, t, op, e.errno, null);
+        k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
+        return 'done';
+      }
+      if (e instanceof NotModelledError) throw notModelledAt(m, op, e);
+      throw e;
+    }
+    k.tr?.emit('migrate', 'migrate_pages_unmap', { heads: heads.length });
+    if (t !== m.setup) {
+      m.vars.set(key, { kind: 'pin', addr: 0n, foll: 0, pfns: heads });
+      t.wait = { kind: 'migrate' };
+      return 'blocked';
+    }
+  } else {
+    t.wait = null;
+    const v = m.vars.get(key);
+    heads = v && v.kind === 'pin' ? [...v.pfns] : [];
+    m.vars.delete(key);
+  }
+  migrate_pages_move(k, heads);
+  record(m, t, op, null, '0');
+  return 'done';
+}
+
 /** unpin, pin_read, read_pipe: what a pin or vmsplice handle holds (the pages as they are now), and letting it go */
 function pinHandleOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'unpin' | 'pin_read' | 'read_pipe' }>): 'done' {
   const k = m.k;
@@ -673,6 +716,12 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
   if (w.kind === 'gup') return madviseOp(m, t, op as Extract<CompiledOp, { op: 'madvise' }>, w);
   if (w.kind === 'gupop') return gupOp(m, t, op as GupOp, w.gup);
   if (w.kind === 'uffd_event') return resumeEvent(m, t, op, w);
+  if (w.kind === 'migrate') return migrateOp(m, t, op as Extract<CompiledOp, { op: 'migrate' }>, true);
+  if (w.kind === 'migration') {
+    // the migration ended: the access faults again
+    t.wait = null;
+    return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
+  }
   t.wait = null;
   const r = resume_user_addr_fault(m.k, m.k.current!, w.cont);
   const after = faultOutcome(m, t, r, w.write);
@@ -765,7 +814,22 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
         return 'ended';
       }
       const err = -pfn | X86_PF_USER | (write ? X86_PF_WRITE : 0);
-      const r = do_user_addr_fault(k, task, a, err);
+      k.migrationWait = -1;
+      k.migrationWaitOk = true;
+      let r: FaultResult;
+      try {
+        r = do_user_addr_fault(k, task, a, err);
+      } finally {
+        k.migrationWaitOk = false;
+      }
+      if (k.migrationWait >= 0 && r.kind === 'done') {
+        // migration_entry_wait: the thread sleeps until the migration's move step
+        k.migrationWait = -1;
+        if (t !== m.setup) {
+          t.wait = { kind: 'migration', address: a, write };
+          return 'blocked';
+        }
+      }
       const o = faultOutcome(m, t, r, write);
       if (o !== 'retry') return o;
       continue;

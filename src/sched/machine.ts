@@ -1,5 +1,6 @@
 // The machine a scenario runs on: the kernel model, one task per scenario thread, and a scheduler that
 // lets one thread take one atomic step (an operation, or the resumption of a blocked one) at a time.
+import { migration_entry_at } from '../kernel/mm/migrate.js';
 import { BudgetExceeded, budgetStep, budgetStepLimit, DEFAULT_STEP_LIMIT } from './budget.js';
 import { Kernel, KernelSpec } from '../kernel/kernel.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
@@ -233,6 +234,11 @@ export class Machine {
     if (s !== 'blocked') return false;
     const w = t.waitKind;
     if (w === null) return false;
+    if (w === 'migration') {
+      // migration_entry_wait: the folio's lock is released when the move step removes the entries
+      const x = t.wait as { kind: 'migration'; address: number };
+      return !migration_entry_at(this.k, t.task!.mm, x.address);
+    }
     if (w === 'uffd_event') {
       const q = t.task!.uwq;
       return q === null || userfaultfd_event_done(q);
@@ -571,7 +577,11 @@ function listToArray<T>(l: Cons<T> | null): T[] {
 export { DEFAULT_STEP_LIMIT };
 
 export function describe(t: ThreadState): string {
-  if (t.status === 'blocked') return t.waitKind === 'uffd_read' ? 'blocked reading its userfaultfd' : 'blocked in handle_userfault';
+  if (t.status === 'blocked') {
+    const w = t.waitKind;
+    return w === 'uffd_read' ? 'blocked reading its userfaultfd' : w === 'migration' ? 'waiting for a migration to end (migration_entry_wait)'
+      : w === 'migrate' ? 'between the unmap and move steps of its migration' : 'blocked in handle_userfault';
+  }
   if (t.status === 'ready' && t.pc >= t.ops.length) return 'finished';
   return t.status;
 }

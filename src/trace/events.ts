@@ -6,9 +6,10 @@
  * the schema's `$id` (`trace-v2.schema.json`). It goes up by one whenever traceSchema() changes (an event
  * type, a field, a required property); test/trace-schema.test.ts keeps a digest of the schema of each
  * version and fails when the schema changes under the same version. Version 2 added the `state` event
- * (run --format json --states, src/sched/states.ts); version 3 the swap events; version 4 the uffd lifecycle's events; version 5 uffdio_move.
+ * (run --format json --states, src/sched/states.ts); version 3 the swap events; version 4 the uffd lifecycle's events; version 5 uffdio_move;
+ * version 6 the migration events.
  */
-export const TRACE_SCHEMA_VERSION = 5;
+export const TRACE_SCHEMA_VERSION = 6;
 
 /**
  * Every event type the model emits (test/trace-schema.test.ts checks this list against the emit calls
@@ -24,8 +25,10 @@ export const EVENT_TYPES = [
   'vma_merge', 'wp_huge_pmd', 'wp_page_copy', 'zap_huge_pmd',
   // swap (v3)
   'swapon', 'swapoff', 'do_swap_page', 'shrink_folio_list', 'try_to_unmap_one',
-  // UFFDIO_MOVE (v4)
+  // UFFDIO_MOVE (v5)
   'uffdio_move',
+  // migration (v6)
+  'migrate', 'migration_entry_wait',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -130,6 +130,10 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  do_swap_page(${addr(m, f.addr)}): ${f.major ? 'read from swap (major)' : 'from the swap cache'} ${f.swp} -> ${f.pte}`;
     case 'shrink_folio_list':
       return `  shrink_folio_list: ${f.action}${f.pfn !== undefined ? ` (pfn ${hex(f.pfn)})` : ''}`;
+    case 'migrate':
+      return `  ${f.fn}: ${f.new_pfn !== undefined ? `pfn ${hex(f.pfn)} -> ${hex(f.new_pfn)}` : f.result ?? `${f.heads} folio(s) unmapped`}`;
+    case 'migration_entry_wait':
+      return `  migration_entry_wait(${addr(m, f.address)}): waits for the migration to end`;
     case 'try_to_unmap_one':
       return `  try_to_unmap_one(${addr(m, f.addr)}): ${f.action ?? `${f.old} -> ${f.new}`}`;
     default:

@@ -2,6 +2,7 @@
 // copy_present_pte / copy_huge_pmd @v4.19 and @v6.12).
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
+import type { Slot } from '../mm/pgtable.js';
 import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_fork, unlink_anon_vmas } from '../mm/vma.js';
@@ -19,6 +20,7 @@ import { folio_add_new_anon_rmap } from '../mm/rmap.js';
 import { __split_huge_pmd } from '../mm/huge_memory.js';
 import { maybe_mkwrite } from '../mm/memory.js';
 import { swap_duplicate, swpOffsetOf } from '../mm/swapfile.js';
+import { is_migration_entry, make_readable_migration, migrationKind } from '../mm/migrate.js';
 import { pmdAlloc, pte_alloc, pte_offset_map } from '../mm/pagewalk.js';
 
 /** is_cow_mapping: private and may be written */
@@ -59,6 +61,33 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
 }
 
 /** copy_page_range: share every anonymous page with the child, write-protected in both */
+/**
+ * mm/huge_memory.c copy_huge_pmd() @v6.18 for a PMD migration entry (is_swap_pmd): a writable or exclusive
+ * entry becomes readable in the parent too (uffd-wp kept from 8f34f1eac382, v5.14), the child gets the same
+ * entry and the rss, without uffd-wp unless its VMA is registered for WP. Before 8f34f1eac382 the child's
+ * entry went through pmd_clear_uffd_wp(), the present-PMD helper, when the parent's VMA was not registered:
+ * on x86 that clears bit 10 of the swap entry, a bit of its (inverted) offset, so the child's entry refers
+ * to another page (the fork crash of 5.10..5.13 that Hugh Dickins tracked down)
+ */
+function copy_huge_pmd_migration(k: Kernel, src: VmArea, dmm: MmStruct, spmd: Slot, e: Pte, addr: number, cow: boolean, keepWp: boolean): void {
+  const g = k.pgt;
+  const fixed = k.has(PATCH.uffdWpForkChildVma);
+  if (migrationKind(k, e) !== 0 && cow) {
+    const r = make_readable_migration(k, new Pte(), e);
+    if (fixed && g.pte_swp_uffd_wp(e)) g.pte_swp_mkuffd_wp(r);
+    spmd.t.set(spmd.i, r);
+    e.copyFrom(r);
+  }
+  dmm.anonPages += HPAGE_PMD_NR;
+  const c = e.clone();
+  if (fixed) {
+    if (!keepWp) g.pte_swp_clear_uffd_wp(c);
+  } else if (k.has(PATCH.uffdWpApplyBit) && !keepWp) g.pmd_clear_uffd_wp(c);
+  const d = pmdAlloc(k, dmm, addr);
+  d.t.set(d.i, c);
+  void src;
+}
+
 function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm: MmStruct): void {
   const g = k.pgt;
   const f = k.folios;
@@ -70,6 +99,10 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
   forEachPmd(k, smm, src.vm_start, src.vm_end, false, (spmd, addr, next) => {
     spmd.t.get(spmd.i, e);
     if (g.pmd_none(e)) return;
+    if (is_migration_entry(k, e)) {
+      copy_huge_pmd_migration(k, src, dmm, spmd, e, addr, cow, keepWp);
+      return;
+    }
     if (g.pmd_trans_huge(e) && !is_huge_zero_pmd(k, e) && cow && page_needs_cow_for_dma(k, smm, f.slotOf(g.pmd_pfn(e)), g.pmd_pfn(e))) {
       // copy_huge_pmd: a maybe-pinned THP is not shared: its PMD is split and the PTEs copied (-EAGAIN)
       __split_huge_pmd(k, smm, src, spmd, addr, false);
@@ -110,6 +143,23 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       if (st.isNone(i)) continue;
       st.get(i, e);
       if (!g.pte_present(e)) {
+        if (is_migration_entry(k, e)) {
+          // copy_nonpresent_pte @v6.18: a migration entry counts in the child's rss; in a COW mapping a
+          // writable or exclusive one becomes readable in both (soft-dirty kept, uffd-wp from f45ec5ff16a7)
+          dmm.anonPages++;
+          if (migrationKind(k, e) !== 0 && cow) {
+            const r = make_readable_migration(k, new Pte(), e);
+            if (g.pte_swp_uffd_wp(e) && k.has(PATCH.migrationUffdWp)) g.pte_swp_mkuffd_wp(r);
+            st.set(i, r);
+            e.copyFrom(r);
+          }
+          const c = e.clone();
+          // the child keeps uffd-wp only where its VMA is registered for WP (8f34f1eac382); before, the
+          // non-present path of copy_one_pte returned before b569a1760782's clear
+          if (k.has(PATCH.uffdWpForkChildVma) && !keepWp) g.pte_swp_clear_uffd_wp(c);
+          dt.set(i, c);
+          continue;
+        }
         const off = swpOffsetOf(k, e);
         if (off >= 0) {
           // copy_nonpresent_pte @v6.18: the slot gets the child's reference; an exclusive swap PTE is

@@ -9,7 +9,8 @@ import { __swap_count, swpOffsetOf } from './swapfile.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { PG_anon, PG_swapcache, PG_table, PG_zero } from './folio.js';
+import { PG_anon, PG_lru, PG_swapcache, PG_table, PG_zero } from './folio.js';
+import { is_migration_entry } from './migrate.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PTE, PageTable, is_zero_pfn } from './pgtable.js';
 import { VM_UFFD_MISSING, VM_UFFD_WP, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
 import { isUffdWpMarker } from './memory.js';
@@ -127,6 +128,12 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
       const addr = t.addrOf(i);
       if (t.level > LEVEL_PMD || (t.level === LEVEL_PMD && (e.lo & _PAGE_PSE) === 0)) {
         // an upper-level entry, or a PMD pointing to a PTE table
+        if (t.level === LEVEL_PMD && is_migration_entry(k, e)) {
+          // a PMD migration entry: a THP under migration, still counted in rss
+          if (!vmaAt(addr)) bug('pgtable', `mm ${mm.id}: PMD migration entry at ${hex(addr)} outside every VMA`);
+          rss += HPAGE_PMD_NR;
+          continue;
+        }
         if ((e.lo & _PAGE_PRESENT) === 0) {
           bug('pgtable', `mm ${mm.id}: level ${t.level} entry at ${hex(addr)} is not present and not none (${e.toString()}): no swap or migration entries at this level`);
           continue;
@@ -168,6 +175,12 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
       // a PTE
       const v = vmaAt(addr);
       if (!g.pte_present(e)) {
+        if (is_migration_entry(k, e)) {
+          // a page under migration, still counted in rss (zap_nonpresent_ptes)
+          if (!v) bug('pgtable', `mm ${mm.id}: migration entry at ${hex(addr)} outside every VMA`);
+          rss++;
+          continue;
+        }
         // a swap PTE of the device refers to a slot in use; anything else must be the uffd-wp marker
         const off = swpOffsetOf(k, e);
         if (off >= 0) {
@@ -257,8 +270,9 @@ function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => v
     if (rc < mapped) bug('refcount', `${dump_folio(k, slot)}: refcount below its ${mapped} mapping(s)`);
     if (rc <= 0) bug('refcount', `${dump_folio(k, slot)}: live with refcount ${rc}`);
     // nothing but mappings, GUP callers (pins and gets) and the swap cache holds anonymous folios in the model (no LRU isolation)
-    const cached = (fl & PG_swapcache) !== 0 ? 1 : 0, gup = f.gupRefs(slot);
-    if (cached && k.swap.cacheSlot(k.swap.folioSwap(slot)) !== slot) bug('refcount', `${dump_folio(k, slot)}: in the swap cache, but its slot does not lead back to it`);
+    // a folio isolated for migration (off the LRU) holds the isolation's reference too
+    const cached = ((fl & PG_swapcache) !== 0 ? 1 : 0) + ((fl & PG_anon) && !(fl & PG_lru) ? 1 : 0), gup = f.gupRefs(slot);
+    if ((fl & PG_swapcache) && k.swap.cacheSlot(k.swap.folioSwap(slot)) !== slot) bug('refcount', `${dump_folio(k, slot)}: in the swap cache, but its slot does not lead back to it`);
     if (cached ? rc < mapped + gup + cached : rc !== mapped + gup) bug('refcount', `${dump_folio(k, slot)}: refcount ${rc} is not its ${mapped} mapping(s) plus the ${gup} reference(s) GUP callers hold${cached ? ' and the swap cache' : ''}`);
     if ((fl & PG_anon) && mapped === 0 && gup === 0 && !cached) bug('folio-leak', `${dump_folio(k, slot)}: nobody maps it, yet it is not freed`);
   }

@@ -28,6 +28,8 @@ import {
   __swap_count, folio_free_swap, free_swap_and_cache, read_swap_cache_async, swap_cache_get_folio, swap_free, swpOffsetOf, vm_swap_full,
 } from './swapfile.js';
 import { vma_soft_dirty_enabled } from './mprotect.js';
+import { is_migration_entry } from './migrate.js';
+import { notModelled } from '../include/errno.js';
 
 /** struct vm_fault */
 export interface VmFault {
@@ -110,6 +112,19 @@ const vmfScratch: VmFault = {
 const vmfPteSlot: Slot = { t: null!, i: 0 };
 const pmdvScratch = new Pte();
 
+/**
+ * mm/migrate.c migration_entry_wait() / pmd_migration_entry_wait() @v6.18: the fault sleeps on the folio
+ * until its migration ends, then returns 0 and the access faults again. The model ends the step there: the
+ * thread blocks until the entry is gone (sched/exec.ts); a fault that may not sleep in the model (GUP,
+ * MADV_POPULATE) is not modelled
+ */
+export function migration_entry_wait(k: Kernel, vmf: VmFault): number {
+  if (!k.migrationWaitOk) notModelled('addr', 'a GUP or populate fault on a page under migration (migration_entry_wait); only CPU accesses wait in the model');
+  k.migrationWait = vmf.address;
+  k.tr?.emit('migration_entry_wait', 'migration_entry_wait', { address: vmf.address });
+  return 0;
+}
+
 /** __handle_mm_fault: PMD level first (THP), then the PTE level */
 export function __handle_mm_fault(k: Kernel, vma: VmArea, real_address: number, flags: number): number {
   const mm = vma === null ? null! : k.current!.mm;
@@ -127,6 +142,8 @@ export function __handle_mm_fault(k: Kernel, vma: VmArea, real_address: number, 
   vmf.orig_pte.hi = 0;
   pmdt.get(vmf.pmd.i, vmf.orig_pmd);
   const g = k.pgt;
+  // is_swap_pmd: a PMD migration entry (THP migration, v4.14)
+  if (is_migration_entry(k, vmf.orig_pmd)) return migration_entry_wait(k, vmf);
   if (g.pmd_none(vmf.orig_pmd) && transparent_hugepage_enabled(k, vma) && thp_range_in_vma(vma, real_address)) {
     const ret = do_huge_pmd_anonymous_page(k, vmf);
     if (!(ret & VM_FAULT_FALLBACK)) return ret;
@@ -251,6 +268,7 @@ export function do_swap_page(k: Kernel, vmf: VmFault): number {
     if (!userfaultfd_wp(vmf.vma)) return pte_marker_clear(k, vmf);
     return do_anonymous_page(k, vmf);
   }
+  if (is_migration_entry(k, vmf.orig_pte)) return migration_entry_wait(k, vmf);
   const off = swpOffsetOf(k, vmf.orig_pte);
   if (off < 0 || k.swap.max === 0) return VM_FAULT_SIGBUS; // print_bad_pte
   const g = k.pgt, f = k.folios, vma = vmf.vma, mm = vmf.mm;
@@ -500,7 +518,12 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     t.get(i, e);
     t.clear(i);
     if (!g.pte_present(e)) {
-      // a swap entry's slot reference goes (free_swap_and_cache); a marker just goes
+      // a migration entry still counts in rss (zap_nonpresent_ptes); a swap entry's slot reference goes
+      // (free_swap_and_cache); a marker just goes
+      if (is_migration_entry(k, e)) {
+        mm.anonPages--;
+        continue;
+      }
       const off = swpOffsetOf(k, e);
       if (off >= 0) {
         mm.swapEnts--;
@@ -556,6 +579,14 @@ export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
       continue;
     }
     pmd.t.get(pmd.i, pmdv);
+    if (is_migration_entry(k, pmdv)) {
+      // zap_huge_pmd of a PMD migration entry: it goes, with its rss; a part of it would split it (not modelled)
+      if (next - addr !== HPAGE_PMD_SIZE) notModelled('addr', 'zapping part of a THP under migration (a PMD migration entry split)');
+      pmd.t.clear(pmd.i);
+      mm.anonPages -= HPAGE_PMD_NR;
+      addr = next;
+      continue;
+    }
     if (g.pmd_trans_huge(pmdv)) {
       if (next - addr === HPAGE_PMD_SIZE) {
         zap_huge_pmd(k, mm, vma, pmd, addr);

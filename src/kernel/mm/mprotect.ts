@@ -13,11 +13,13 @@ import { PATCH } from '../../profiles/patches.js';
 import { PageTable, pte_index, Slot } from './pgtable.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, type FolioStore } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
-import { change_huge_pmd, __split_huge_pmd } from './huge_memory.js';
+import { change_huge_pmd, set_pmd_at, __split_huge_pmd } from './huge_memory.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vmas_in } from './mmap.js';
 import { userfaultfd_pte_wp, userfaultfd_wp_use_markers } from '../fs/userfaultfd.js';
 import { swpOffsetOf } from './swapfile.js';
+import { is_migration_entry, make_readable_migration, migrationKind } from './migrate.js';
+import { notModelled } from '../include/errno.js';
 import { forEachPmd, pte_alloc, pte_offset_map } from './pagewalk.js';
 
 /** vma_soft_dirty_enabled: soft-dirty tracking is on for this VMA (config y and VM_SOFTDIRTY cleared) */
@@ -165,6 +167,13 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
       if (isUffdWpMarker(k, old)) {
         if (uffd_wp_resolve) {
           t.clear(i);
+          pages++;
+        }
+        continue;
+      }
+      if (is_migration_entry(k, old)) {
+        if (change_migration_entry(k, old, e, uffd_wp, uffd_wp_resolve, false)) {
+          t.set(i, e);
           pages++;
         }
         continue;
@@ -378,6 +387,32 @@ function folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: 
 }
 
 /** change_pmd_range / change_protection_range for one VMA */
+const cpPmdNew = new Pte();
+
+/**
+ * A migration entry under change_protection: mm/mprotect.c change_pte_range() and mm/huge_memory.c
+ * change_huge_pmd() @v6.18. A writable entry becomes readable (readable-exclusive for an anonymous page from
+ * v5.19), keeping soft-dirty, and uffd-wp from f45ec5ff16a7 (PTE, v5.7) / 8f34f1eac382 (PMD, v5.14); then
+ * MM_CP_UFFD_WP / _RESOLVE set or clear the entry's uffd-wp bit (PTE: f45ec5ff16a7; PMD: only from
+ * 24bf08c43760, v6.3, which before ignored a PMD entry that was already readable). Writes the new entry to
+ * `out`; true when it differs from `old`.
+ */
+function change_migration_entry(k: Kernel, old: Pte, out: Pte, uffd_wp: boolean, uffd_wp_resolve: boolean, pmd: boolean): boolean {
+  const g = k.pgt;
+  out.copyFrom(old);
+  const kind = migrationKind(k, old);
+  if (kind === 2) {
+    make_readable_migration(k, out, old);
+    if (g.pte_swp_uffd_wp(old) && k.has(pmd ? PATCH.uffdWpForkChildVma : PATCH.migrationUffdWp)) g.pte_swp_mkuffd_wp(out);
+  }
+  const applies = pmd ? k.has(PATCH.thpMigrationUffdWp) : k.has(PATCH.migrationUffdWp);
+  if (applies) {
+    if (uffd_wp) g.pte_swp_mkuffd_wp(out);
+    else if (uffd_wp_resolve) g.pte_swp_clear_uffd_wp(out);
+  }
+  return !out.equals(old);
+}
+
 export function change_protection(k: Kernel, vma: VmArea, start: number, end: number, newprot: Pte, cp_flags: number): number {
   const g = k.pgt;
   // vma->vm_mm: UFFDIO_WRITEPROTECT from another process and a uffd's release work on the context's mm
@@ -388,6 +423,15 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
   const pmdv = cpPmd;
   forEachPmd(k, mm, start, end, populate, (pmd, addr, next) => {
     pmd.t.get(pmd.i, pmdv);
+    if (is_migration_entry(k, pmdv)) {
+      // change_pmd_range: is_swap_pmd goes to change_huge_pmd whole; part of one would be split first
+      if (next - addr !== HPAGE_PMD_SIZE) notModelled('addr', 'changing part of a THP under migration (a PMD migration entry split)');
+      if (change_migration_entry(k, pmdv, cpPmdNew, (cp_flags & MM_CP_UFFD_WP) !== 0, (cp_flags & MM_CP_UFFD_WP_RESOLVE) !== 0, true)) {
+        set_pmd_at(k, pmd, cpPmdNew, addr, 'change_huge_pmd');
+      }
+      pages += HPAGE_PMD_NR;
+      return;
+    }
     if (g.pmd_none(pmdv)) {
       // change_pmd_prepare: WP_UNPOPULATED needs a PTE table for its markers
       if (!populate) return;

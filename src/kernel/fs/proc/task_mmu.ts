@@ -18,9 +18,18 @@ import { userfaultfd_wp_async, userfaultfd_wp_use_markers } from '../userfaultfd
 import type { PageTable } from '../../mm/pgtable.js';
 import { mm_find_pmd } from '../../mm/rmap.js';
 import { pte_offset_map } from '../../mm/pagewalk.js';
+import { is_migration_entry, migration_entry_pfn } from '../../mm/migrate.js';
 import { is_zero_pfn } from '../../mm/pgtable.js';
 
 const bit = (n: number) => 1n << BigInt(n);
+
+/**
+ * the offset pagemap reports for a migration entry: its pfn alone from v6.1 (swp_offset_pfn, 0d206b5d2e0d,
+ * of the series that put the A/D bits above it: 2e3468778dbe), the whole offset before (no bits above then)
+ */
+function migrationOffset(k: Kernel, e: Pte): number {
+  return k.has(PATCH.migrationKeepsYoungDirty) ? migration_entry_pfn(k, e) : k.pgt.swp_offset(e);
+}
 
 /** one /proc/PID/pagemap entry (as root: with the PFN) */
 export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
@@ -35,6 +44,17 @@ export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
   if (!pmd) return hole;
   const pmdv = pmd.t.get(pmd.i, new Pte());
   let flags = 0n, frame = 0n;
+  if (is_migration_entry(k, pmdv)) {
+    // pagemap_pmd_range @v6.18, a PMD migration entry (thp_migration_supported): PM_SWAP, the entry's
+    // soft-dirty and uffd-wp, frame = type | (pfn + index) << MAX_SWAPFILES_SHIFT; not exclusive (unmapped)
+    const idx = Math.floor((addr % HPAGE_PMD_SIZE) / PAGE_SIZE);
+    frame = BigInt(g.swp_type(pmdv)) | (BigInt(migrationOffset(k, pmdv) + idx) << 5n);
+    flags |= bit(PM.swap);
+    if (g.pte_swp_soft_dirty(pmdv)) flags |= bit(PM.soft_dirty);
+    if (k.has(PATCH.pagemapUffdWp) && g.pte_swp_uffd_wp(pmdv)) flags |= bit(PM.uffd_wp);
+    if (vmaSoftDirty) flags |= bit(PM.soft_dirty);
+    return flags | frame;
+  }
   // pagemap_pmd_range: pmd_present() also holds for a PROT_NONE huge PMD (PROTNONE, or PSE alone)
   if (g.pmd_trans_huge(pmdv) && g.pmd_present(pmdv)) {
     // pagemap_pmd_range: every 4 KiB of the PMD reports the same flags, the PFN advances
@@ -67,8 +87,8 @@ export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
     if (k.has(PATCH.pagemapUffdWp) && g.pte_uffd_wp(e)) flags |= bit(PM.uffd_wp);
     slot = vm_normal_page(k, vma, e);
   } else {
-    // swap entry / PTE marker: type in bits 0-4, offset above
-    frame = BigInt(g.swp_type(e)) | (BigInt(g.swp_offset(e)) << 5n);
+    // swap entry / PTE marker / migration entry: type in bits 0-4, offset above
+    frame = BigInt(g.swp_type(e)) | (BigInt(is_migration_entry(k, e) ? migrationOffset(k, e) : g.swp_offset(e)) << 5n);
     flags |= bit(PM.swap);
     if (g.pte_swp_soft_dirty(e)) flags |= bit(PM.soft_dirty);
     if (k.has(PATCH.pagemapUffdWp) && (g.pte_swp_uffd_wp(e) || isUffdWpMarker(k, e))) flags |= bit(PM.uffd_wp);

@@ -1,0 +1,396 @@
+// Page migration of private anonymous memory in two steps (mm/migrate.c migrate_pages_batch @v6.18): unmap
+// (try_to_migrate: every mapping of each folio becomes a migration entry), then move (copy into a new folio
+// and remove_migration_ptes). Between the two, other threads see the migration entries: a fault on one waits
+// (migration_entry_wait) until the move, and mprotect, UFFDIO_WRITEPROTECT, fork, zap and pagemap meet them.
+import type { Kernel } from '../kernel.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
+import type { MmStruct, VmArea } from '../include/mm_types.js';
+import { fail, notModelled } from '../include/errno.js';
+import { PATCH } from '../../profiles/patches.js';
+import { PG_anon, PG_anon_exclusive, PG_dirty, PG_swapbacked, PG_swapcache, PG_uptodate, PG_lru, PG_active, PG_referenced, PG_zero } from './folio.js';
+import { folio_add_anon_rmap_ptes, folio_remove_rmap_pmd, folio_remove_rmap_pte, mm_id_tracking, folio_add_large_mapcount } from './rmap.js';
+import { folio_put } from './swap.js';
+import { vma_lookup, vmas_in } from './mmap.js';
+import { maybe_mkwrite } from './memory.js';
+import { LEVEL_PMD, LEVEL_PTE, type PageTable } from './pgtable.js';
+import { pmdTable, pteTableAt } from './pagewalk.js';
+import { levelIndex } from './pgtable.js';
+import { VM_WRITE } from '../include/vm_flags.js';
+import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE } from '../arch/x86/include/pgtable_types.js';
+
+/** include/linux/swap.h: MAX_SWAPFILES_SHIFT */
+const MAX_SWAPFILES_SHIFT = 5;
+
+/**
+ * include/linux/swap.h: the swap types of migration entries, counted down from 31 (x86_64, CONFIG_DEVICE_PRIVATE
+ * with four device types as v5.14..v6.14; SWP_PTE_MARKER from 5c041f5d1f23, SWP_MIGRATION_READ_EXCLUSIVE from
+ * 6c287605fd56): [read, read-exclusive (-1 before v5.19), write]
+ */
+export function swp_migration_types(k: Kernel): readonly [number, number, number] {
+  const marker = k.has(PATCH.pteMarkers) ? 1 : 0;
+  const excl = k.has(PATCH.anonExclusive);
+  const max = (1 << MAX_SWAPFILES_SHIFT) - 4 - (excl ? 3 : 2) - 1 - marker; // MAX_SWAPFILES
+  const read = max + 1; // MAX_SWAPFILES + SWP_HWPOISON_NUM
+  return excl ? [read, read + 1, read + 2] : [read, -1, read + 1];
+}
+
+/** the kind of a migration entry's type: 0 read, 1 read-exclusive, 2 write; -1 for any other entry */
+export function migrationKind(k: Kernel, e: Pte): number {
+  const g = k.pgt;
+  if (!g.is_swap_pte(e) || (e.lo & _PAGE_PSE) !== 0) return -1;
+  const t = g.swp_type(e);
+  const m = swp_migration_types(k);
+  return t === m[0] ? 0 : t === m[1] ? 1 : t === m[2] ? 2 : -1;
+}
+
+/** include/linux/swapops.h is_migration_entry() of a PTE or PMD value */
+export function is_migration_entry(k: Kernel, e: Pte): boolean {
+  return migrationKind(k, e) >= 0;
+}
+
+/** include/linux/swapops.h SWP_PFN_BITS on x86_64 with 4-level tables: MAX_PHYSMEM_BITS (46) - PAGE_SHIFT */
+const SWP_PFN_BITS = 34;
+const SWP_MIG_YOUNG = 2 ** SWP_PFN_BITS;
+const SWP_MIG_DIRTY = 2 ** (SWP_PFN_BITS + 1);
+
+/** swp_offset_pfn(): the pfn a migration entry refers to (without the A/D bits of 2e3468778dbe) */
+export function migration_entry_pfn(k: Kernel, e: Pte): number {
+  return k.pgt.swp_offset(e) % SWP_MIG_YOUNG;
+}
+export function is_migration_entry_young(k: Kernel, e: Pte): boolean {
+  return k.has(PATCH.migrationKeepsYoungDirty) && Math.floor(k.pgt.swp_offset(e) / SWP_MIG_YOUNG) % 2 === 1;
+}
+export function is_migration_entry_dirty(k: Kernel, e: Pte): boolean {
+  return k.has(PATCH.migrationKeepsYoungDirty) && Math.floor(k.pgt.swp_offset(e) / SWP_MIG_DIRTY) % 2 === 1;
+}
+
+/**
+ * make_{readable,readable_exclusive,writable}_migration_entry + make_migration_entry_young/dirty +
+ * swp_entry_to_pte (include/linux/swapops.h @v6.1..v6.18): the entry for pfn with the A/D bits where the
+ * kernel keeps them (2e3468778dbe, v6.1)
+ */
+function make_migration_entry(k: Kernel, out: Pte, kind: number, pfn: number, young: boolean, dirty: boolean): Pte {
+  let off = pfn;
+  if (k.has(PATCH.migrationKeepsYoungDirty)) {
+    if (young) off += SWP_MIG_YOUNG;
+    if (dirty) off += SWP_MIG_DIRTY;
+  }
+  return k.pgt.swp_entry_to_pte(out, swp_migration_types(k)[kind]!, off);
+}
+
+/**
+ * make_readable_migration_entry / make_readable_exclusive_migration_entry (an anonymous page, v5.19) of the
+ * offset of `old` (its A/D bits too), plus soft-dirty: what mprotect and fork make of a writable entry
+ */
+export function make_readable_migration(k: Kernel, out: Pte, old: Pte): Pte {
+  const g = k.pgt;
+  const excl = k.has(PATCH.anonExclusive);
+  g.swp_entry_to_pte(out, swp_migration_types(k)[excl ? 1 : 0]!, g.swp_offset(old));
+  if (g.pte_swp_soft_dirty(old)) g.pte_swp_mksoft_dirty(out);
+  return out;
+}
+
+const pteval = new Pte();
+const swp = new Pte();
+
+/** folio_maybe_dma_pinned (include/linux/mm.h @v5.9..v6.18): refcount past GUP_PIN_COUNTING_BIAS, or _pincount of a large folio */
+function folio_maybe_dma_pinned(k: Kernel, slot: number): boolean {
+  const f = k.folios;
+  return f.isLarge(slot) ? f.pincount(slot) > 0 : f.refcount(slot) >= 1024;
+}
+
+/**
+ * mm/rmap.c try_to_migrate_one() @v6.18 (try_to_unmap_one with TTU_MIGRATION before v5.15) for one PTE:
+ * the PTE becomes a migration entry, writable if the PTE was, readable-exclusive for an exclusive anon
+ * page (v5.19), with the PTE's soft-dirty, uffd-wp (f45ec5ff16a7, v5.7) and, from v6.1, young and dirty
+ * bits; the dirty bit also goes to the folio. An exclusive page that may be pinned is left mapped
+ * (folio_try_share_anon_rmap_pte: false, the migration of this folio fails).
+ */
+export function try_to_migrate_one(k: Kernel, slot: number, mm: MmStruct, t: PageTable, i: number): boolean {
+  const g = k.pgt, f = k.folios;
+  t.get(i, pteval);
+  const pfn = g.pte_pfn(pteval);
+  const anon_exclusive = k.has(PATCH.anonExclusive) && f.pageAnonExclusive(slot, pfn);
+  if (anon_exclusive && folio_maybe_dma_pinned(k, slot)) return false;
+  if (anon_exclusive) f.setPageAnonExclusive(slot, pfn, false);
+  if (g.pte_dirty(pteval)) f.setFlag(slot, PG_dirty);
+  const kind = g.pte_write(pteval) ? 2 : anon_exclusive ? 1 : 0;
+  make_migration_entry(k, swp, kind, pfn, g.pte_young(pteval), g.pte_dirty(pteval));
+  if (g.pte_soft_dirty(pteval)) g.pte_swp_mksoft_dirty(swp);
+  if (g.pte_uffd_wp(pteval) && k.has(PATCH.migrationUffdWp)) g.pte_swp_mkuffd_wp(swp);
+  t.set(i, swp);
+  k.tr?.emit('set_pte', 'try_to_migrate_one', { addr: t.addrOf(i), old: pteval.toString(), new: swp.toString() });
+  folio_remove_rmap_pte(k, slot, pfn, mm);
+  folio_put(k, slot);
+  return true;
+}
+
+/**
+ * mm/huge_memory.c set_pmd_migration_entry() @v6.18 (v4.14+): a huge PMD becomes a PMD migration entry with
+ * the PMD's soft-dirty, young and dirty (v6.1) bits; its uffd-wp bit only from 24bf08c43760 (v6.3): before,
+ * migrating a write-protected THP lost the protection
+ */
+export function set_pmd_migration_entry(k: Kernel, slot: number, mm: MmStruct, t: PageTable, i: number): boolean {
+  const g = k.pgt, f = k.folios;
+  t.get(i, pteval);
+  const pfn = g.pmd_pfn(pteval);
+  const anon_exclusive = k.has(PATCH.anonExclusive) && f.pageAnonExclusive(slot, pfn);
+  if (anon_exclusive && folio_maybe_dma_pinned(k, slot)) return false;
+  if (anon_exclusive) f.setPageAnonExclusive(slot, pfn, false);
+  if (g.pmd_dirty(pteval)) f.setFlag(slot, PG_dirty);
+  const kind = g.pmd_write(pteval) ? 2 : anon_exclusive ? 1 : 0;
+  make_migration_entry(k, swp, kind, pfn, g.pmd_young(pteval), g.pmd_dirty(pteval));
+  if (g.pmd_soft_dirty(pteval)) g.pte_swp_mksoft_dirty(swp);
+  if (g.pmd_uffd_wp(pteval) && k.has(PATCH.thpMigrationUffdWp)) g.pte_swp_mkuffd_wp(swp);
+  t.set(i, swp);
+  k.tr?.emit('set_pmd', 'set_pmd_migration_entry', { addr: t.addrOf(i), old: pteval.toString(), new: swp.toString() });
+  folio_remove_rmap_pmd(k, slot, mm);
+  folio_put(k, slot);
+  return true;
+}
+
+/** every migration entry, in every mm, that refers to a page of the folio whose pages start at base (remove_migration_ptes' rmap walk) */
+function migration_entries(k: Kernel, base: number, nr: number): { mm: MmStruct; t: PageTable; i: number; level: number }[] {
+  const out: { mm: MmStruct; t: PageTable; i: number; level: number }[] = [];
+  const e = new Pte();
+  for (const mm of k.mms) {
+    for (const t of mm.tables.values()) {
+      if (t.level !== LEVEL_PMD && t.level !== LEVEL_PTE) continue;
+      for (let i = 0; i < 512; i++) {
+        const lo = t.lo(i);
+        if (lo === 0 && t.hi(i) === 0) continue;
+        if (lo & (_PAGE_PRESENT | _PAGE_PROTNONE)) continue;
+        t.get(i, e);
+        if (!is_migration_entry(k, e)) continue;
+        const pfn = migration_entry_pfn(k, e);
+        if (pfn >= base && pfn < base + nr) out.push({ mm, t, i, level: t.level });
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * mm/migrate.c remove_migration_pte() @v6.18 for one PTE migration entry: a PTE for the page of `nslot`
+ * from the VMA's vm_page_prot, old (and clean) before v6.1, with the entry's young and dirty bits from
+ * 2e3468778dbe; soft-dirty kept; writable again (maybe_mkwrite) from a writable entry, else uffd-wp
+ * (f45ec5ff16a7) from the entry's bit; PageAnonExclusive from a writable or readable-exclusive entry (v5.19)
+ */
+function remove_migration_pte(k: Kernel, nslot: number, mm: MmStruct, vma: VmArea, t: PageTable, i: number, npfn: number): void {
+  const g = k.pgt, f = k.folios;
+  t.get(i, pteval);
+  const kind = migrationKind(k, pteval);
+  f.setRefcount(nslot, f.refcount(nslot) + 1);
+  const n = g.pfn_pte(new Pte(), npfn, vma.vm_page_prot);
+  if (g.pte_swp_soft_dirty(pteval)) g.pte_mksoft_dirty(n);
+  if (!is_migration_entry_young(k, pteval)) g.pte_mkold(n);
+  // "this may contain setting soft-dirty on some archs": x86's pte_mkdirty sets it too
+  if (f.test(nslot, PG_dirty) && is_migration_entry_dirty(k, pteval)) g.pte_mkdirty(n);
+  if (kind === 2) maybe_mkwrite(k, n, vma);
+  else if (g.pte_swp_uffd_wp(pteval) && k.has(PATCH.migrationUffdWp)) g.pte_mkuffd_wp(n);
+  const exclusive = k.has(PATCH.anonExclusive) && kind !== 0;
+  if (f.isLarge(nslot)) folio_add_anon_rmap_ptes(k, nslot, npfn, 1, exclusive, mm);
+  else {
+    f.setMapcount(nslot, f.mapcount(nslot) + 1);
+    if (exclusive) f.setPageAnonExclusive(nslot, npfn, true);
+  }
+  t.set(i, n);
+  k.tr?.emit('set_pte', 'remove_migration_pte', { addr: t.addrOf(i), old: pteval.toString(), new: n.toString() });
+}
+
+/**
+ * mm/huge_memory.c remove_migration_pmd() @v6.18: a huge PMD for the new THP from vm_page_prot, soft-dirty
+ * kept, old unless the entry says young and dirty if it says dirty (v6.1), uffd-wp (write-protected) from the
+ * entry's bit since 8f34f1eac382 (v5.14), writable again from a writable entry; exclusive as for a PTE
+ */
+function remove_migration_pmd(k: Kernel, nslot: number, mm: MmStruct, vma: VmArea, t: PageTable, i: number, npfn: number): void {
+  const g = k.pgt, f = k.folios;
+  t.get(i, pteval);
+  const kind = migrationKind(k, pteval);
+  f.setRefcount(nslot, f.refcount(nslot) + 1);
+  const n = g.mk_huge_pmd(new Pte(), npfn, vma.vm_page_prot);
+  if (g.pte_swp_soft_dirty(pteval)) g.pmd_mksoft_dirty(n);
+  if (g.pte_swp_uffd_wp(pteval) && k.has(PATCH.uffdWpForkChildVma)) g.pmd_mkuffd_wp(n);
+  if (!is_migration_entry_young(k, pteval)) g.pmd_mkold(n);
+  if (f.test(nslot, PG_dirty) && is_migration_entry_dirty(k, pteval)) g.pmd_mkdirty(n);
+  if (kind === 2) {
+    if (vma.vm_flags & VM_WRITE) g.pmd_mkwrite(n); // maybe_pmd_mkwrite
+  } else g.pmd_wrprotect(n);
+  f.setMapcount(nslot, f.mapcount(nslot) + 1);
+  if (mm_id_tracking(k)) folio_add_large_mapcount(k, nslot, 1, mm);
+  if (k.has(PATCH.anonExclusive) && kind !== 0) f.setPageAnonExclusive(nslot, npfn, true);
+  t.set(i, n);
+  k.tr?.emit('set_pmd', 'remove_migration_pmd', { addr: t.addrOf(i), old: pteval.toString(), new: n.toString() });
+}
+
+/**
+ * The unmap step of migrating [start, start+len) of mm (queue_pages_range + migrate_pages_batch's
+ * migrate_folio_unmap, @v6.18): each anonymous folio mapped there is isolated (a reference) and every
+ * mapping of it, in every mm, becomes a migration entry. A folio none of whose mappings could be turned
+ * (an exclusive page that may be pinned) is put back at once. Returns the head pfns of the folios now
+ * under migration. EFAULT for a range with a hole, EINVAL for an unaligned start.
+ */
+export function migrate_pages_unmap(k: Kernel, mm: MmStruct, start: number, len: number): number[] {
+  if (start % PAGE_SIZE !== 0) fail('EINVAL', 'the start is not page aligned');
+  const end = start + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+  let at = start;
+  for (const v of vmas_in(mm, start, end)) {
+    if (v.vm_start > at) fail('EFAULT', 'a hole in the range');
+    at = v.vm_end;
+  }
+  if (at < end) fail('EFAULT', 'a hole in the range');
+  const g = k.pgt, f = k.folios;
+  const heads: number[] = [];
+  const e = new Pte();
+  for (let a = start; a < end;) {
+    const pmdt = pmdTable(k, mm, a);
+    const next = Math.min(end, (Math.floor(a / PMD_SIZE) + 1) * PMD_SIZE);
+    if (pmdt === null) {
+      a = Math.min(end, (Math.floor(a / 2 ** 30) + 1) * 2 ** 30);
+      continue;
+    }
+    const pi = levelIndex(LEVEL_PMD, a);
+    pmdt.get(pi, e);
+    let pfns: number[] = [];
+    if (g.pmd_trans_huge(e) && (e.lo & _PAGE_PRESENT)) pfns = [g.pmd_pfn(e)];
+    else {
+      const t = pteTableAt(k, mm, pmdt, pi);
+      if (t !== null) {
+        for (let b = a; b < next; b += PAGE_SIZE) {
+          t.get(levelIndex(LEVEL_PTE, b), e);
+          if (g.pte_present(e) && !g.pte_protnone(e)) pfns.push(g.pte_pfn(e));
+        }
+      }
+    }
+    for (const pfn of pfns) {
+      const slot = f.slotOf(pfn);
+      if (slot < 0 || f.test(slot, PG_zero) || !f.test(slot, PG_anon)) continue;
+      const head = f.pfn(slot);
+      if (heads.includes(head)) continue;
+      if (f.test(slot, PG_swapcache)) notModelled('migrate', 'migration of a folio in the swap cache');
+      unmapFolio(k, slot, heads, head);
+    }
+    a = next;
+  }
+  return heads;
+}
+
+/** migrate_folio_unmap for one folio: isolate it and try_to_migrate every mapping */
+function unmapFolio(k: Kernel, slot: number, heads: number[], head: number): void {
+  const f = k.folios;
+  const maps = folioMappingsForMigration(k, slot);
+  if (f.isLarge(slot) && maps.some((m) => m.level === LEVEL_PTE)) {
+    notModelled('migrate', 'migration of a PTE-mapped large folio (the model migrates small folios and PMD-mapped THPs)');
+  }
+  // folio_isolate_lru: a reference, and off the LRU (PG_lru clear) until putback or the move
+  f.setRefcount(slot, f.refcount(slot) + 1);
+  f.clearFlag(slot, PG_lru);
+  let unmapped = 0;
+  for (const m of maps) {
+    const ok = m.level === LEVEL_PMD ? set_pmd_migration_entry(k, slot, m.mm, m.t, m.i) : try_to_migrate_one(k, slot, m.mm, m.t, m.i);
+    if (!ok) break;
+    unmapped++;
+  }
+  if (unmapped < maps.length) {
+    // try_to_migrate stopped: the folio's migration entries go back to the folio itself
+    restore(k, slot, head);
+    f.setFlag(slot, PG_lru);
+    folio_put(k, slot); // putback_lru_page
+    return;
+  }
+  heads.push(head);
+}
+
+/** the present mappings of a folio, PMD ones first (the rmap walk) */
+function folioMappingsForMigration(k: Kernel, slot: number): { mm: MmStruct; t: PageTable; i: number; level: number }[] {
+  const g = k.pgt, f = k.folios;
+  const base = f.pfn(slot), nr = f.nrPages(slot);
+  const out: { mm: MmStruct; t: PageTable; i: number; level: number }[] = [];
+  const e = new Pte();
+  for (const mm of k.mms) {
+    for (const t of mm.tables.values()) {
+      if (t.level !== LEVEL_PMD && t.level !== LEVEL_PTE) continue;
+      for (let i = 0; i < 512; i++) {
+        const lo = t.lo(i);
+        if (!(lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) continue;
+        if (t.level === LEVEL_PMD && !(lo & _PAGE_PSE)) continue;
+        const pfn = g.pte_pfn(t.get(i, e));
+        if (pfn >= base && pfn < base + nr) out.push({ mm, t, i, level: t.level });
+      }
+    }
+  }
+  return out;
+}
+
+/** remove_migration_ptes(src, src): migration failed, the entries map the old folio again */
+function restore(k: Kernel, slot: number, head: number): void {
+  const f = k.folios;
+  const nr = f.nrPages(slot);
+  for (const m of migration_entries(k, head, nr)) {
+    const vma = vma_lookup(k, m.mm, m.t.addrOf(m.i));
+    if (!vma) continue;
+    const pfn = migration_entry_pfn(k, m.t.get(m.i, new Pte()));
+    if (m.level === LEVEL_PMD) remove_migration_pmd(k, slot, m.mm, vma, m.t, m.i, pfn);
+    else remove_migration_pte(k, slot, m.mm, vma, m.t, m.i, pfn);
+  }
+}
+
+/**
+ * The move step (migrate_folio_move @v6.18, with migrate_folio's refcount check): for each folio under
+ * migration whose only reference left is the isolation's (no pin, no GUP reference), a new folio of the same
+ * order gets its contents and flags (folio_migrate_flags) and every migration entry is replaced by a mapping
+ * of the new one (remove_migration_ptes); the old folio is freed. A folio with other references stays
+ * (-EAGAIN after the retries): its entries map it again. Returns the number of pages that did not move.
+ */
+export function migrate_pages_move(k: Kernel, heads: readonly number[]): number {
+  const f = k.folios;
+  let failed = 0;
+  for (const head of heads) {
+    const slot = f.slotOf(head);
+    if (slot < 0) continue;
+    const nr = f.nrPages(slot);
+    if (f.refcount(slot) !== 1) {
+      restore(k, slot, head);
+      f.setFlag(slot, PG_lru);
+      folio_put(k, slot);
+      failed += nr;
+      k.tr?.emit('migrate', 'migrate_folio_move', { pfn: head, result: 'EAGAIN (extra references)' });
+      continue;
+    }
+    const nslot = f.alloc(nr === 1 ? 0 : HPAGE_PMD_ORDER, 0);
+    const npfn = f.pfn(nslot);
+    for (let i = 0; i < nr; i++) k.data.copyPage(npfn + i, head + i);
+    // folio_migrate_flags (and the mapping: PG_anon)
+    const keep = PG_anon | PG_swapbacked | PG_uptodate | PG_lru | PG_active | PG_referenced | PG_dirty;
+    for (const bit of [PG_anon, PG_swapbacked, PG_uptodate, PG_lru, PG_active, PG_referenced, PG_dirty]) {
+      if (keep & bit && f.test(slot, bit)) f.setFlag(nslot, bit);
+    }
+    f.setFlag(nslot, PG_lru); // putback of the new folio
+    for (const m of migration_entries(k, head, nr)) {
+      const vma = vma_lookup(k, m.mm, m.t.addrOf(m.i));
+      if (!vma) continue;
+      const pfn = migration_entry_pfn(k, m.t.get(m.i, new Pte())) - head + npfn;
+      if (m.level === LEVEL_PMD) remove_migration_pmd(k, nslot, m.mm, vma, m.t, m.i, pfn);
+      else remove_migration_pte(k, nslot, m.mm, vma, m.t, m.i, pfn);
+    }
+    folio_put(k, nslot); // the allocation's reference: the mappings hold theirs
+    f.clearFlag(slot, PG_anon_exclusive);
+    folio_put(k, slot); // the isolation's reference: the old folio is freed
+    k.tr?.emit('migrate', 'migrate_folio_move', { pfn: head, new_pfn: npfn, nr });
+  }
+  return failed;
+}
+
+/** whether the access at addr in mm would wait for a migration (a PTE or PMD migration entry maps it): migration_entry_wait's condition */
+export function migration_entry_at(k: Kernel, mm: MmStruct, addr: number): boolean {
+  const pmdt = pmdTable(k, mm, addr);
+  if (pmdt === null) return false;
+  const pi = levelIndex(LEVEL_PMD, addr);
+  const e = pmdt.get(pi, new Pte());
+  if (is_migration_entry(k, e)) return true;
+  const t = pteTableAt(k, mm, pmdt, pi);
+  if (t === null) return false;
+  return is_migration_entry(k, t.get(levelIndex(LEVEL_PTE, addr), e));
+}
+
