@@ -72,8 +72,40 @@ const bloomBit = (k: number): number => {
   const seg = Math.floor(k / CELL_KEY), cell = k - seg * CELL_KEY;
   return (Math.imul(cell, 0x9e3779b1) ^ Math.imul(seg + 1, 0x85ebca6b)) >>> 22;
 };
+/**
+ * An effect's arrays are views into shared slabs: an array of its own each would be a small native
+ * allocation each, kept for the whole search or dropped in bulk when the cache is emptied, which leaves
+ * the native heap fragmented (a 6-vCPU search peaked at nearly 1 GB of resident memory that way).
+ */
+const EFFECT_SLAB = 1 << 16;
+let effSlab = new ArrayBuffer(EFFECT_SLAB);
+let effOff = 0;
+function slabBytes(bytes: number): number {
+  const n = (bytes + 7) & ~7;
+  if (effOff + n > effSlab.byteLength) {
+    effSlab = new ArrayBuffer(Math.max(EFFECT_SLAB, n));
+    effOff = 0;
+  }
+  const at = effOff;
+  effOff += n;
+  return at;
+}
+function i32(n: number): Int32Array {
+  const at = slabBytes(n * 4); // (first: it may start a new slab)
+  return new Int32Array(effSlab, at, n);
+}
+function i32From(a: readonly number[]): Int32Array {
+  const v = i32(a.length);
+  v.set(a);
+  return v;
+}
+function f64(n: number): Float64Array {
+  const at = slabBytes(n * 8);
+  return new Float64Array(effSlab, at, n);
+}
+
 function bloomOf(keys: Float64Array, end: number): Int32Array {
-  const b = new Int32Array(BLOOM_WORDS);
+  const b = i32(BLOOM_WORDS);
   for (let i = 0; i < end; i++) {
     const x = bloomBit(keys[i]!);
     b[x >>> 5] |= 1 << (x & 31);
@@ -273,7 +305,7 @@ export class StepRecorder implements Recorder {
     const T = this.cells;
     const key = (x: number) => T.seg[x]! * CELL_KEY + (T.cell[x]! >>> 0);
     const wo = T.wOrder;
-    const w = new Int32Array(wo.length * 3);
+    const w = i32(wo.length * 3);
     const writes: number[] = [];
     // the lanes' move by the stores over key reads (their old values are the key's), and the stores
     // made without reading first (their old values vary: lanesAfter looks)
@@ -303,7 +335,7 @@ export class StepRecorder implements Recorder {
     const changes: number[] = wo.map(key);
     for (const x of T.dOrder) if (T.dOn[x] === 1) changes.push(key(x));
     const nr = reads.length, nw = nr + writes.length, na = nw + adds.length;
-    const keys = new Float64Array(na + changes.length);
+    const keys = f64(na + changes.length);
     const put = (from: number, a: number[]) => {
       keys.set(a, from);
       keys.subarray(from, from + a.length).sort();
@@ -313,8 +345,8 @@ export class StepRecorder implements Recorder {
     put(nw, adds);
     put(na, changes);
     return {
-      w, d: Int32Array.from(d), result, id: nextEffectId++, keys, nr, nw, na, filtered, sem: undefined, bloom: bloomOf(keys, na),
-      k1: kd.f1, k2: kd.f2, kc: kd.c1, blind: Int32Array.from(blind),
+      w, d: i32From(d), result, id: nextEffectId++, keys, nr, nw, na, filtered, sem: undefined, bloom: bloomOf(keys, na),
+      k1: kd.f1, k2: kd.f2, kc: kd.c1, blind: i32From(blind),
     };
   }
 

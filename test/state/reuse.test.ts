@@ -148,4 +148,21 @@ describe('state/reuse', () => {
     expect(cache.stats.flushes).toBeGreaterThan(0);
     expect(cache.stats.nodes).toBeLessThanOrEqual(8);
   });
+  it('effects stay intact when many are kept (their arrays share slabs)', () => {
+    const rec = new StepRecorder();
+    const kept: { e: ReturnType<StepRecorder['end']>; w: number[]; r: number[] }[] = [];
+    for (let n = 0; n < 3000; n++) {
+      const st = new Store(SPECS);
+      rec.begin(st);
+      const a = st.segs[0]!, b = st.segs[1]!;
+      for (let j = 0; j < 1 + (n % 23); j++) a.get(n * 7 + j);
+      for (let j = 0; j < 1 + (n % 17); j++) b.set(n * 5 + j, n + j + 1);
+      const e = rec.end(n);
+      kept.push({ e, w: [...e.w], r: [...readsOf(e)] });
+    }
+    for (const k of kept) {
+      expect([...k.e.w]).toEqual(k.w);
+      expect([...readsOf(k.e)]).toEqual(k.r);
+    }
+  });
 });
