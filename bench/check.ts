@@ -147,6 +147,18 @@ export interface AnchorCase {
     load: [number, number];
     complete: boolean;
   };
+  /** the one-worker search with step reuse (`check --reuse`), a process of its own, when asked for */
+  reuse: null | {
+    distinct: number;
+    wallMs: number;
+    cpuMs: number;
+    statesPerSec: number;
+    peakRssBytes: number;
+    bytesPerState: number;
+    /** its states/s over the search without reuse */
+    speedup: number;
+    complete: boolean;
+  };
   /** SPIN's count equals mmsim's distinct states */
   equal: boolean | null;
   /** mmsim's distinct states/s over SPIN's */
@@ -192,7 +204,7 @@ function scenarioFor(dir: string, vcpus: number): string {
 }
 
 /** the child process of an anchor run: one search, then its figures as one JSON line */
-async function anchorChild(file: string, kernel: string, workers: number): Promise<void> {
+async function anchorChild(file: string, kernel: string, workers: number, reuse: boolean): Promise<void> {
   const sc = loadScenario(file);
   const spec = resolveKernel(kernel);
   const m = new Machine(sc, spec, { trace: false });
@@ -203,7 +215,8 @@ async function anchorChild(file: string, kernel: string, workers: number): Promi
   // several workers: parallel.ts, as `mmsim check --workers N` (the workers' start-up included); one:
   // search.ts as check calls it with sleep sets (no explored edges: they are for cycles' lassos, and
   // check searches again with them only when it meets a cycle, which live-snapshot has none of)
-  const r = workers > 1 ? await searchParallel(m, sc, spec, readFileSync(file, 'utf8'), {}, workers) : search(m, { edges: false });
+  const r = workers > 1 ? await searchParallel(m, sc, spec, readFileSync(file, 'utf8'), { reuse: reuse ? 'on' : 'off' }, workers)
+    : search(m, { edges: false, reuse: reuse ? 'on' : 'off' });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const peak = process.resourceUsage().maxRSS * 1024;
@@ -252,7 +265,7 @@ function runSpin(model: string, vcpus: number): NonNullable<AnchorCase['spin']> 
 }
 
 /** live-snapshot with each number of vCPUs: mmsim check in a process of its own, then SPIN */
-export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void; workers2?: boolean }): SpinAnchor {
+export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void; workers2?: boolean; reuse?: boolean }): SpinAnchor {
   const dir = root();
   const log = opts.log ?? (() => {});
   const model = join(dir, 'bench', 'spin', 'live-snapshot.pml');
@@ -266,8 +279,8 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
     const file = scenarioFor(dir, vcpus);
     log(`  anchor: mmsim check live-snapshot, ${vcpus} vCPUs ...`);
     type ChildOut = { distinct: number; transitions: number; wallMs: number; cpuMs: number; rssBefore: number; peak: number; complete: boolean };
-    const runChild = (workers: number): ChildOut => {
-      const child = spawnSync(process.execPath, [self, '--anchor-child', file, kernel, String(workers)], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    const runChild = (workers: number, reuse = false): ChildOut => {
+      const child = spawnSync(process.execPath, [self, '--anchor-child', file, kernel, String(workers), reuse ? 'reuse' : 'fresh'], { encoding: 'utf8', maxBuffer: 1 << 24 });
       if (child.status !== 0) throw new Error(`anchor run of ${file} (${workers} workers) failed: ${child.stderr}`);
       return JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildOut;
     };
@@ -288,6 +301,16 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
         load: [load0, loadavg()[0]!], complete: y.complete,
       };
     }
+    let re: AnchorCase['reuse'] = null;
+    if (opts.reuse !== false) {
+      log(`  anchor: mmsim check --reuse live-snapshot, ${vcpus} vCPUs ...`);
+      const z = runChild(1, true);
+      const rate = (z.distinct / z.wallMs) * 1000;
+      re = {
+        distinct: z.distinct, wallMs: z.wallMs, cpuMs: z.cpuMs, statesPerSec: rate, peakRssBytes: z.peak,
+        bytesPerState: (z.peak - z.rssBefore) / z.distinct, speedup: rate / mm.statesPerSec, complete: z.complete,
+      };
+    }
     let sp: AnchorCase['spin'] = null;
     if (haveSpin) {
       log(`  anchor: SPIN on bench/spin/live-snapshot.pml, ${vcpus} vCPUs ...`);
@@ -295,7 +318,7 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
     }
     const ok = sp !== null && sp.error === undefined;
     cases.push({
-      vcpus, scenario: file, kernel, mmsim: mm, twoWorkers: two, spin: sp,
+      vcpus, scenario: file, kernel, mmsim: mm, twoWorkers: two, reuse: re, spin: sp,
       equal: ok ? sp!.states === mm.distinct : null,
       ratio: ok ? mm.statesPerSec / sp!.statesPerSec : null,
     });
@@ -457,6 +480,13 @@ export function formatSpinAnchor(a: SpinAnchor): string[] {
       ` ${t.cpuSpeedup.toFixed(2)}x if both cores were its own; load ${t.load.map((x) => x.toFixed(2)).join(' -> ')}; peak RSS ${mb(t.peakRssBytes)}, ${t.bytesPerState.toFixed(0)} B/state`);
   }
   for (const c of a.cases) {
+    const z = c.reuse;
+    if (z === null) continue;
+    out.push(`  ${c.vcpus} vCPUs, with step reuse (--reuse): ${z.distinct} distinct states${z.distinct === c.mmsim.distinct ? '' : ' (WITHOUT REUSE: ' + c.mmsim.distinct + ')'} in ${(z.wallMs / 1000).toFixed(2)} s` +
+      ` (CPU ${(z.cpuMs / 1000).toFixed(2)} s), ${k(z.statesPerSec)} states/s: ${z.speedup.toFixed(2)}x without; peak RSS ${mb(z.peakRssBytes)}, ${z.bytesPerState.toFixed(0)} B/state` +
+      `${c.ratio === null || c.spin === null ? '' : `; ${((z.statesPerSec / c.spin.statesPerSec) * 100).toFixed(1)} % of SPIN`}`);
+  }
+  for (const c of a.cases) {
     if (c.spin === null) continue;
     if (c.spin.error !== undefined) out.push(`  ${c.vcpus} vCPUs: SPIN: ${c.spin.error}`);
     else if (c.equal) out.push(`  ${c.vcpus} vCPUs: the state counts are equal (${c.mmsim.distinct}); pan's transitions ${c.spin.transitions} (stored + matched, the initial state included), mmsim's ${c.mmsim.transitions} (sleep sets)`);
@@ -483,7 +513,7 @@ const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileUR
 export function main(): void {
   const ai = process.argv.indexOf('--anchor-child');
   if (ai >= 0) {
-    void anchorChild(process.argv[ai + 1]!, process.argv[ai + 2]!, Number(process.argv[ai + 3] ?? '1'));
+    void anchorChild(process.argv[ai + 1]!, process.argv[ai + 2]!, Number(process.argv[ai + 3] ?? '1'), process.argv[ai + 4] === 'reuse');
     return;
   }
   const quick = process.argv.includes('--quick');
