@@ -13,7 +13,7 @@ import type { SearchTiming } from './search.js';
 import { StepCache, StepRecorder, applyEffect, lanesAfter, changesAny, readsOf, writesOf, addsOf, ReuseError, type Effect, type ReuseStats } from '../state/reuse.js';
 import type { Lanes, Store } from '../state/store.js';
 import { isUffdQueueCell } from '../kernel/fs/userfaultfd.js';
-import { queueStepReads, queueStepWrites, type QueueFootprint } from './footprint.js';
+import { Footprint, queueStepReads, queueStepWrites, type QueueFootprint } from './footprint.js';
 
 export type ReuseMode = 'off' | 'on' | 'verify';
 export type StepResult = 'done' | 'blocked' | 'ended';
@@ -66,6 +66,9 @@ export interface Successor {
   ctrlHi: number;
   ctrlLo: number;
 }
+
+/** the queue footprint of a step that touched no uffd queue */
+const NO_QUEUE: QueueFootprint = { fp: new Footprint(), global: false, cells: false };
 
 /** the step-cache kinds of "thread t can run" are ENABLED_KIND + t (steps are kinds 0..threads - 1) */
 const ENABLED_KIND = 64;
@@ -217,7 +220,8 @@ export class Stepper {
       eff = rec.end(RESULTS.indexOf(r));
       queueStepWrites(m, c, q);
       q.cells = eff.filtered;
-      eff.sem = q;
+      // (most steps touch no queue: they share one description, kept for the whole search)
+      eff.sem = q.global || q.cells || q.fp.global || q.fp.r.length > 0 || q.fp.w.length > 0 ? q : NO_QUEUE;
       if (hit === null) this.cache.insert(t, rec, eff);
       else this.verify(m, c, t, hit, eff);
       if (timing) this.lap('step');
