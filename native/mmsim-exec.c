@@ -45,6 +45,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -160,9 +161,11 @@ static void s_json_str(Str *s, const char *t) {
 // what kind of end: a failure of the run, an error of the input (mmsim exits 2), a bound reached (exit 3)
 enum { END_FAILED, END_INPUT, END_INCOMPLETE, END_HUNG };
 static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) __attribute__((noreturn));
+static void swap_cleanup(void);
 static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) {
   char buf[1024];
   vsnprintf(buf, sizeof buf, fmt, ap);
+  swap_cleanup();
   Str s = {0};
   s_puts(&s, "{\"ok\":false,\"error\":");
   s_json_str(&s, buf);
@@ -524,6 +527,7 @@ typedef struct {
   _Atomic int fatal; // an executor thread hit an internal error
   _Atomic int last_event; // the event of the message the last read_uffd took (0: none; settle_event)
   char fatal_msg[256];
+  _Atomic int swap_on; // the swap file enabled now: 1 + its index in options.swap.files (0: none)
 } Shared;
 
 static Shared *SH;
@@ -550,6 +554,19 @@ static uint64_t pool_reuse(uint64_t *off, uint64_t *cap, uint64_t n) {
   *off = o;
   *cap = n;
   return o;
+}
+
+// ---- swap files (src/host/swap.ts makes them; options.swap: { dir, files: { op id: path }, none }) ---------
+#define SWAP_PRIO 32767
+static J *g_swap;
+// swapoff(2) of every swap file of the plan that is still enabled, by the main process only (a forked
+// child's exit must not take swap away from the scenario); before the result is written, and on every
+// failure path, so that swap never outlives the run (mmsim swaps them off again in any case)
+static void swap_cleanup(void) {
+  J *files = g_swap ? jget(g_swap, "files") : NULL;
+  if (!files || !SH || getpid() != SH->main_pid) return;
+  for (int i = 0; i < files->n; i++) swapoff(files->v[i]->str);
+  atomic_store(&SH->swap_on, 0);
 }
 
 static Var *var_find(const char *name) {
@@ -1247,6 +1264,24 @@ static int exec_op(Ctx *c, int oi, J *op) {
     } else {
       die("unknown operation '%s' for the executor", kind);
     }
+  } else if (!strcmp(kind, "swapon")) {
+    // the file mmsim made for this operation, enabled at the highest priority so that it is used first
+    J *files = g_swap ? jget(g_swap, "files") : NULL;
+    const char *id = jstr(op, "id");
+    int fi = -1;
+    for (int i = 0; files && id && i < files->n; i++)
+      if (!strcmp(files->k[i], id)) fi = i;
+    if (fi < 0) die("no swap file for operation %s (mmsim host makes one per swapon)", id ? id : "?");
+    if (swapon(files->v[fi]->str, SWAP_FLAG_PREFER | ((SWAP_PRIO << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK))) err = errno;
+    else atomic_store(&SH->swap_on, fi + 1);
+  } else if (!strcmp(kind, "swapoff")) {
+    // the file enabled now, else one that is no swap area (EINVAL, as the model's "no device")
+    J *files = g_swap ? jget(g_swap, "files") : NULL;
+    int on = atomic_load(&SH->swap_on);
+    const char *path = on > 0 && files && on <= files->n ? files->v[on - 1]->str : g_swap ? jstr(g_swap, "none") : NULL;
+    if (!path) die("swapoff without a swap plan (mmsim host makes one for scenarios with swapon or swapoff)");
+    if (swapoff(path)) err = errno;
+    else atomic_store(&SH->swap_on, 0);
   } else if (!strcmp(kind, "split_huge_page")) {
     // debugfs split_huge_pages: "pid,0xstart,0xend" splits the THPs mapped there (the kernel logs how many)
     EV("addr", a);
@@ -2125,6 +2160,10 @@ static int run_scenario(void) {
   J *opts = jget(PLAN, "options");
   g_step_timeout_ms = (long)jnum(opts, "step_timeout_ms", 5000);
   g_step_limit = (long)jnum(opts, "step_limit", 1000000);
+  g_swap = jget(opts, "swap");
+  if (g_swap && g_swap->t != J_OBJ) g_swap = NULL;
+  // a reader that went away (mmsim killed) must not kill the executor before it swapped its files off
+  if (g_swap) signal(SIGPIPE, SIG_IGN);
   J *setup = jget(sc, "setup"), *threads = jget(sc, "threads");
   // the pieces the snapshots read: keep them at the top level of PLAN's view
   if (sc != PLAN) {
@@ -2332,6 +2371,7 @@ static int run_scenario(void) {
       waitpid(pid, NULL, 0);
     }
   }
+  swap_cleanup();
   size_t off = 0;
   while (off < o.n) {
     ssize_t w = write(g_out_fd, o.p + off, o.n - off);
@@ -2702,6 +2742,12 @@ int main(int argc, char **argv) {
     argv++;
     argc--;
   }
+  if (argc > 2 && !strcmp(argv[1], "--swapoff")) {
+    // mmsim's cleanup of a swap file (src/host/swap.ts): 0 when it is off now (also: it was not on)
+    if (swapoff(argv[2]) == 0 || errno == EINVAL) return 0;
+    fprintf(stderr, "swapoff %s: %s\n", argv[2], strerror(errno));
+    return 1;
+  }
   if (argc > 1 && !strcmp(argv[1], "--probe")) {
     probe();
     return 0;
@@ -2711,7 +2757,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc > 1) {
-    fprintf(stderr, "usage: mmsim-exec [--reserve=S-E,...] [--probe | --bench W1..W5 [pages]] < plan.json\n");
+    fprintf(stderr, "usage: mmsim-exec [--reserve=S-E,...] [--probe | --bench W1..W5 [pages] | --swapoff FILE] < plan.json\n");
     return 2;
   }
   return run_scenario();

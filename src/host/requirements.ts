@@ -6,6 +6,7 @@ import { hostSpec, type HostCaps } from './probe.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import { PATCH } from '../profiles/patches.js';
 import { MAP_HUGETLB, UFFD_FEATURE } from '../kernel/include/uapi.js';
+import { foreignSwaps, HOST_MAX_SWAP_PAGES } from './swap.js';
 
 function allOps(sc: CompiledScenario): CompiledOp[] {
   return [...sc.setup, ...sc.threads.flatMap((t) => t.ops)];
@@ -59,7 +60,12 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
       return `operation ${op.id} (${op.op}) is not carried out by the host executor yet`;
     }
     if (op.op === 'migrate') return `operation ${op.id} (migrate) is not carried out by the host executor yet (mbind MPOL_MF_MOVE; docs/fidelity.md)`;
-    if (op.op === 'swapon' || op.op === 'swapoff') return `operation ${op.id} needs a swap file, which the executor does not make yet (docs/fidelity.md)`;
+    if (op.op === 'swapon' || op.op === 'swapoff') {
+      if (!caps.root) return `operation ${op.id} (${op.op}) needs root: mmsim host makes a swap file and enables it`;
+      const other = foreignSwaps();
+      if (other.length) return `operation ${op.id} (${op.op}): another swap device is enabled on this machine (${other[0]!.path}); the swap type and slots would not be the scenario's alone`;
+      if (op.op === 'swapon' && op.pages > HOST_MAX_SWAP_PAGES) return `operation ${op.id} asks for a swap file of ${op.pages} pages; mmsim host makes at most ${HOST_MAX_SWAP_PAGES} (1 GiB)`;
+    }
     if (op.op === 'split_huge_page' && !caps.split_huge_pages) return `operation ${op.id} needs /sys/kernel/debug/split_huge_pages (debugfs is not mounted)`;
     if (op.op === 'uffdio_zeropage' && (caps.uffd_zeropage_maps === 'zero' || caps.uffd_zeropage_maps === 'page') && caps.uffd_zeropage_maps !== modelUffdZeropage(spec)) {
       return `operation ${op.id}: UFFDIO_ZEROPAGE on this kernel maps ${caps.uffd_zeropage_maps === 'zero' ? 'the zero page' : 'a page of its own'} while its read faults map ${caps.read_fault_maps === 'zero' ? 'the zero page' : 'pages of their own'}; no configuration of ${spec.name} does that`;
