@@ -27,6 +27,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <linux/futex.h>
+#include <linux/io_uring.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -46,6 +47,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/swap.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -436,11 +438,12 @@ static void release_ranges(uint64_t a, uint64_t len) {
 }
 
 // ---- shared state: every process of the scenario sees it (MAP_SHARED) --------------------------------
-enum { V_NONE, V_MAPPING, V_UFFD, V_MSG, V_DATA, V_IOCTLS, V_PROCESS, V_SCAN };
+enum { V_NONE, V_MAPPING, V_UFFD, V_MSG, V_DATA, V_IOCTLS, V_PROCESS, V_SCAN, V_PIN, V_PIPE };
 typedef struct {
   const char *name; // points into the plan (same address in every forked process)
   _Atomic int kind;
-  uint64_t a, b, c, d; // mapping: addr, len; uffd: fd; msg: address, flags, event, ptid; data: addr; ioctls: value
+  uint64_t a, b, c, d; // mapping: addr, len; uffd: fd; msg: address, flags, event, ptid; data: addr; ioctls: value;
+                       // pin: io_uring fd, first page, bytes; pipe: read fd, first page, bytes spliced, write fd
   uint64_t off, len;   // data / scan: bytes in the pool
 } Var;
 
@@ -468,6 +471,11 @@ typedef struct {
   _Atomic uint64_t gup_start, gup_len;
   _Atomic int gup_write;
   _Atomic long op_minflt0, op_majflt0; // the thread's fault counters when its current operation began
+  // a GUP operation (pin, vmsplice, proc_mem_*) ends a step of the model's at the cond_resched() after each
+  // fault (src/sched/exec.ts gupOp): the faults it took become that many steps of the schedule after the
+  // one that carried it out (`yields`, consumed by step(); the last returns what the real step did)
+  _Atomic int gup_faults;
+  int yields, yield_ret;
   // scheduler's view
   int sched;   // S_*
   int waken;   // a (deferred) wake-up covered this thread's fault, or its uffd event was read
@@ -913,6 +921,99 @@ static void mem_access(Ctx *c, int kind, uint64_t addr, uint64_t len, const uint
 
 static void fmt_hex(char *b, size_t n, uint64_t v) { snprintf(b, n, "0x%" PRIx64, v); }
 
+// ---- GUP from user space: pins as io_uring fixed buffers, vmsplice pipes, /proc/self/mem ------------------
+// A `pin` is what userspace can take of a long-term pin without a driver: IORING_REGISTER_BUFFERS pins the
+// buffer's pages with pin_user_pages(FOLL_WRITE | FOLL_LONGTERM); `pin_read` reads through it
+// (IORING_OP_WRITE_FIXED of the buffer into a memfd, then read back), `unpin` unregisters it. One ring per pin.
+typedef struct {
+  int fd;
+  void *sq, *cq;
+  size_t sq_len, cq_len;
+  struct io_uring_sqe *sqes;
+  size_t sqes_len;
+  struct io_uring_params p;
+} Ring;
+#define MAXRING 64
+static Ring g_rings[MAXRING]; // by slot; process-local (a forked child has copies of the mappings)
+static pthread_mutex_t g_ring_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static Ring *ring_of(int fd) {
+  for (int i = 0; i < MAXRING; i++)
+    if (g_rings[i].fd == fd && g_rings[i].sq) return &g_rings[i];
+  return NULL;
+}
+// a ring of 2 entries, its rings mapped; the ring fd, or -errno
+static int ring_new(void) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  int fd = (int)syscall(__NR_io_uring_setup, 2, &p);
+  if (fd < 0) return -errno;
+  pthread_mutex_lock(&g_ring_lock);
+  Ring *r = NULL;
+  for (int i = 0; i < MAXRING && !r; i++)
+    if (!g_rings[i].sq) r = &g_rings[i];
+  if (!r) {
+    pthread_mutex_unlock(&g_ring_lock);
+    close(fd);
+    return -EMFILE;
+  }
+  memset(r, 0, sizeof *r);
+  r->p = p;
+  r->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  r->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  if (p.features & IORING_FEAT_SINGLE_MMAP) r->sq_len = r->cq_len = r->sq_len > r->cq_len ? r->sq_len : r->cq_len;
+  r->sq = mmap(NULL, r->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+  r->cq = (p.features & IORING_FEAT_SINGLE_MMAP) ? r->sq : mmap(NULL, r->cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
+  r->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
+  r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+  if (r->sq == MAP_FAILED || r->cq == MAP_FAILED || r->sqes == MAP_FAILED) {
+    int e = errno;
+    r->sq = NULL;
+    pthread_mutex_unlock(&g_ring_lock);
+    close(fd);
+    return -e;
+  }
+  r->fd = fd;
+  pthread_mutex_unlock(&g_ring_lock);
+  return fd;
+}
+static void ring_free(Ring *r) {
+  pthread_mutex_lock(&g_ring_lock);
+  munmap(r->sqes, r->sqes_len);
+  if (r->cq != r->sq) munmap(r->cq, r->cq_len);
+  munmap(r->sq, r->sq_len);
+  close(r->fd);
+  r->sq = NULL;
+  r->fd = -1;
+  pthread_mutex_unlock(&g_ring_lock);
+}
+// IORING_OP_WRITE_FIXED of registered buffer 0 ([buf, buf+len)) to fd at offset 0: bytes written, or -errno
+static long ring_write_fixed(Ring *r, uint64_t buf, uint64_t len, int fd) {
+  char *sq = r->sq, *cq = r->cq;
+  _Atomic unsigned *tail = (_Atomic unsigned *)(sq + r->p.sq_off.tail);
+  unsigned mask = *(unsigned *)(sq + r->p.sq_off.ring_mask);
+  unsigned *array = (unsigned *)(sq + r->p.sq_off.array);
+  unsigned t = atomic_load(tail), idx = t & mask;
+  struct io_uring_sqe *e = &r->sqes[idx];
+  memset(e, 0, sizeof *e);
+  e->opcode = IORING_OP_WRITE_FIXED;
+  e->fd = fd;
+  e->addr = buf;
+  e->len = (unsigned)len;
+  e->off = 0;
+  e->buf_index = 0;
+  array[idx] = idx;
+  atomic_store_explicit(tail, t + 1, memory_order_release);
+  if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return -errno;
+  _Atomic unsigned *head = (_Atomic unsigned *)(cq + r->p.cq_off.head);
+  unsigned cmask = *(unsigned *)(cq + r->p.cq_off.ring_mask);
+  unsigned h = atomic_load_explicit(head, memory_order_acquire);
+  struct io_uring_cqe *c = (struct io_uring_cqe *)(cq + r->p.cq_off.cqes) + (h & cmask);
+  long res = c->res;
+  atomic_store_explicit(head, h + 1, memory_order_release);
+  return res;
+}
+
 static int do_fork_for(int pi_parent, const char *as);
 
 // ---- one operation ----------------------------------------------------------------------------------
@@ -1264,6 +1365,163 @@ static int exec_op(Ctx *c, int oi, J *op) {
     } else {
       die("unknown operation '%s' for the executor", kind);
     }
+  } else if (!strcmp(kind, "pin") || !strcmp(kind, "vmsplice")) {
+    EV("addr", a);
+    EV("len", l);
+    int is_pin = kind[0] == 'p';
+    uint64_t first = page_of(a), end = (a + l + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
+    // GUP may sleep in handle_userfault: the scheduler finds the page as for MADV_POPULATE_* (gup_fault_page)
+    if (c->T) {
+      atomic_store(&c->T->gup_write, is_pin);
+      atomic_store(&c->T->gup_start, a);
+      atomic_store(&c->T->cur_addr, a);
+      atomic_store(&c->T->gup_len, l);
+    }
+    if (is_pin) {
+      // pin_user_pages(FOLL_WRITE | FOLL_LONGTERM) of the whole pages: an io_uring fixed buffer
+      int fd = ring_new();
+      if (fd < 0) err = -fd;
+      else {
+        struct iovec iov = {(void *)(uintptr_t)first, (size_t)(end - first)};
+        if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) < 0) {
+          err = errno;
+          ring_free(ring_of(fd));
+        } else {
+          Var *var = var_set(jstr(op, "as"), V_PIN);
+          if (var) var->a = (uint64_t)fd, var->b = first, var->c = end - first;
+          snprintf(res, sizeof res, "%" PRIu64, (end - first) / PAGE_SZ);
+          result = res;
+        }
+      }
+    } else {
+      // vmsplice(2) into a new pipe, large enough for the range: a read-only reference per page
+      int pfd[2];
+      if (pipe2(pfd, O_CLOEXEC)) err = errno;
+      else {
+        if (l + PAGE_SZ > 65536) fcntl(pfd[1], F_SETPIPE_SZ, (int)(l + PAGE_SZ));
+        struct iovec iov = {(void *)(uintptr_t)a, (size_t)l};
+        ssize_t n = vmsplice(pfd[1], &iov, 1, SPLICE_F_NONBLOCK);
+        if (n < 0) {
+          err = errno;
+          close(pfd[0]);
+          close(pfd[1]);
+        } else {
+          Var *var = var_set(jstr(op, "as"), V_PIPE);
+          if (var) var->a = (uint64_t)pfd[0], var->b = first, var->c = (uint64_t)n, var->d = (uint64_t)pfd[1];
+          snprintf(res, sizeof res, "%zd", n);
+          result = res;
+        }
+      }
+    }
+    if (c->T) atomic_store(&c->T->gup_len, 0);
+  } else if (!strcmp(kind, "unpin") || !strcmp(kind, "pin_read") || !strcmp(kind, "read_pipe")) {
+    const char *hn = jstr(op, kind[0] == 'r' ? "pipe" : "pin");
+    Var *h = hn ? var_find(hn) : NULL;
+    int hk = h ? atomic_load(&h->kind) : V_NONE;
+    if (hk != V_PIN && hk != V_PIPE) {
+      // the pin or vmsplice that defines it failed (or has not run): the SKIPPED rule, as in the model
+      record(ti, oi, ERR_SKIPPED, NULL);
+      return 0;
+    }
+    if (!strcmp(kind, "unpin")) {
+      if (hk != V_PIN) die("unpin of %s, which is no pin", hn);
+      Ring *r = ring_of((int)h->a);
+      if (syscall(__NR_io_uring_register, (int)h->a, IORING_UNREGISTER_BUFFERS, NULL, 0) < 0) err = errno;
+      if (r) ring_free(r);
+      atomic_store(&h->kind, V_NONE);
+    } else {
+      // the bytes the holder of the pages sees now: through the pinned buffer, or what the pipe holds
+      uint64_t n = h->c;
+      uint64_t doff = op_data(ti, oi, n, 1);
+      if (doff == ~0ULL) return 0;
+      uint8_t *dst = (uint8_t *)POOL + doff;
+      memset(dst, 0, n);
+      long got = -1;
+      if (hk == V_PIN) {
+        if (kind[0] == 'r') die("read_pipe of %s, which is no pipe", hn);
+        Ring *r = ring_of((int)h->a);
+        int mfd = (int)syscall(SYS_memfd_create, "mmsim-pin", MFD_CLOEXEC);
+        if (!r || mfd < 0) err = r ? errno : EBADF;
+        else {
+          got = ring_write_fixed(r, h->b, n, mfd);
+          if (got < 0) err = (int)-got;
+          else if (pread(mfd, dst, (size_t)got, 0) != got) err = errno ? errno : EIO;
+        }
+        if (mfd >= 0) close(mfd);
+      } else if (kind[0] == 'p') {
+        // pin_read of a pipe: tee(2) its buffers into another pipe and read that; the pipe keeps them
+        int t2[2];
+        if (pipe2(t2, O_CLOEXEC)) err = errno;
+        else {
+          if (n + PAGE_SZ > 65536) fcntl(t2[1], F_SETPIPE_SZ, (int)(n + PAGE_SZ));
+          ssize_t m = tee((int)h->a, t2[1], n, SPLICE_F_NONBLOCK);
+          if (m < 0) err = errno;
+          else got = read(t2[0], dst, (size_t)m);
+          close(t2[0]);
+          close(t2[1]);
+        }
+      } else {
+        got = read((int)h->a, dst, (size_t)n);
+        if (got < 0) err = errno;
+        close((int)h->a);
+        close((int)h->d);
+        atomic_store(&h->kind, V_NONE);
+      }
+      if (!err) {
+        Var *var = var_set(jstr(op, "as"), V_DATA);
+        if (var) var->a = h->b, var->off = doff, var->len = (uint64_t)got;
+        Str sb = {0};
+        s_puts(&sb, "bytes:");
+        for (long i = 0; i < got; i++) s_printf(&sb, "%02x", dst[i]);
+        record(ti, oi, 0, sb.p);
+        free(sb.p);
+        return 0;
+      }
+    }
+  } else if (!strcmp(kind, "proc_mem_write") || !strcmp(kind, "proc_mem_read")) {
+    // pwrite/pread of /proc/self/mem: GUP with FOLL_FORCE, one page at a time (mem_rw)
+    EV("addr", a);
+    int wr = kind[9] == 'w';
+    uint8_t bytes[8] = {0};
+    if (wr) {
+      l = (uint64_t)jnum(op, "size", 1);
+      EV("value", v);
+      for (int i = 0; i < 8; i++) bytes[i] = (uint8_t)(v >> (8 * i));
+    } else EV("len", l);
+    int f = open("/proc/self/mem", (wr ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    if (f < 0) err = errno;
+    else if (wr) {
+      ssize_t n = pwrite(f, bytes, (size_t)l, (off_t)a);
+      if (n < 0) err = errno;
+      else snprintf(res, sizeof res, "%zd", n), result = res;
+    } else {
+      uint64_t doff = op_data(ti, oi, l ? l : 1, 1);
+      if (doff == ~0ULL) {
+        close(f);
+        return 0;
+      }
+      uint8_t *dst = (uint8_t *)POOL + doff;
+      memset(dst, 0, l);
+      ssize_t n = pread(f, dst, (size_t)l, (off_t)a);
+      if (n < 0) err = errno;
+      else {
+        close(f);
+        getflt(&mn1, &mj1);
+        if (c->T) {
+          c->T->minflt += mn1 - mn0, c->T->majflt += mj1 - mj0;
+          atomic_store(&c->T->gup_faults, (int)((mn1 - mn0) + (mj1 - mj0)));
+        }
+        Var *var = var_set(jstr(op, "as"), V_DATA);
+        if (var) var->a = a, var->off = doff, var->len = (uint64_t)n;
+        Str sb = {0};
+        s_puts(&sb, "bytes:");
+        for (ssize_t i = 0; i < n; i++) s_printf(&sb, "%02x", dst[i]);
+        record(ti, oi, 0, sb.p);
+        free(sb.p);
+        return 0;
+      }
+    }
+    if (f >= 0) close(f);
   } else if (!strcmp(kind, "swapon")) {
     // the file mmsim made for this operation, enabled at the highest priority so that it is used first
     J *files = g_swap ? jget(g_swap, "files") : NULL;
@@ -1353,6 +1611,8 @@ static int exec_op(Ctx *c, int oi, J *op) {
   if (c->T) {
     c->T->minflt += mn1 - mn0;
     c->T->majflt += mj1 - mj0;
+    if (!strcmp(kind, "pin") || !strcmp(kind, "vmsplice") || !strcmp(kind, "proc_mem_write") || !strcmp(kind, "proc_mem_read"))
+      atomic_store(&c->T->gup_faults, (int)((mn1 - mn0) + (mj1 - mj0)));
   }
   record_out(ti, oi, err, err ? NULL : result, out);
   return 0;
@@ -1834,6 +2094,7 @@ static int wait_step(Thread *T) {
 }
 
 static int runnable(Thread *T) {
+  if (T->yields > 0) return 1; // the rest of a GUP operation's steps (step())
   int st = atomic_load(&T->status);
   if (st != T_READY) return 0;
   if (T->sched == S_IDLE) return atomic_load(&T->pc) < T->nops;
@@ -1924,10 +2185,17 @@ static int step_inner(Thread *T);
 static int step(Thread *T) {
   if (g_ntaken++) s_puts(&g_taken, ",");
   s_json_str(&g_taken, T->name);
+  if (T->yields > 0) return --T->yields > 0 ? 1 : T->yield_ret;
   vm_begin();
   int r = step_inner(T);
   vm_end();
   drain_lru_all_cpus();
+  int f = atomic_exchange(&T->gup_faults, 0);
+  if (f > 0) {
+    T->yields = f;
+    T->yield_ret = r;
+    return 1;
+  }
   return r;
 }
 
@@ -2634,6 +2902,23 @@ static void probe(void) {
   if (pmf >= 0) close(pmf);
   s_printf(&o, ",\"soft_dirty\":%s", softdirty ? "true" : "false");
   s_printf(&o, ",\"split_huge_pages\":%s", access("/sys/kernel/debug/split_huge_pages", W_OK) == 0 ? "true" : "false");
+  {
+    // io_uring fixed buffers (the host's long-term pins): a ring, and a buffer registered and unregistered;
+    // otherwise the errno (io_uring_disabled, RLIMIT_MEMLOCK, no CONFIG_IO_URING)
+    int e = 0;
+    char *buf = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int fd = ring_new();
+    if (fd < 0) e = -fd;
+    else {
+      struct iovec iov = {buf, PAGE_SZ};
+      if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) < 0) e = errno;
+      else syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
+      ring_free(ring_of(fd));
+    }
+    munmap(buf, PAGE_SZ);
+    if (e) s_printf(&o, ",\"io_uring_buffers\":false,\"io_uring_errno\":%d", e);
+    else s_puts(&o, ",\"io_uring_buffers\":true");
+  }
   probe_behaviour(&o);
   s_puts(&o, "}\n");
   if (write(1, o.p, o.n) < 0) _exit(1);

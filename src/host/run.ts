@@ -100,7 +100,8 @@ export function executorPlan(sc: CompiledScenario, opts: HostRunOptions, swap: S
   return JSON.stringify({
     scenario: { name, setup, threads, pages, mems, mappings, names, checkpoints },
     options: {
-      schedule: opts.schedule ? parseSchedule(opts.schedule) : null,
+      // --schedule, else the scenario's own `schedule:` (as the model's run takes it)
+      schedule: (opts.schedule ?? sc.schedule) ? parseSchedule((opts.schedule ?? sc.schedule)!) : null,
       step_timeout_ms: opts.stepTimeoutMs ?? 5000,
       step_limit: opts.stepLimit ?? DEFAULT_STEP_LIMIT,
       placement: opts.placement ?? null,
