@@ -475,7 +475,9 @@ typedef struct {
   // fault (src/sched/exec.ts gupOp): the faults it took become that many steps of the schedule after the
   // one that carried it out (`yields`, consumed by step(); the last returns what the real step did)
   _Atomic int gup_faults;
+  _Atomic int gup_op;  // a pin or vmsplice is under way (it may sleep in handle_userfault)
   int yields, yield_ret;
+  int gup_counted;     // steps already added for the faults of the GUP operation under way
   // scheduler's view
   int sched;   // S_*
   int waken;   // a (deferred) wake-up covered this thread's fault, or its uffd event was read
@@ -1372,6 +1374,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
     uint64_t first = page_of(a), end = (a + l + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
     // GUP may sleep in handle_userfault: the scheduler finds the page as for MADV_POPULATE_* (gup_fault_page)
     if (c->T) {
+      atomic_store(&c->T->gup_op, 1);
       atomic_store(&c->T->gup_write, is_pin);
       atomic_store(&c->T->gup_start, a);
       atomic_store(&c->T->cur_addr, a);
@@ -1413,7 +1416,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
         }
       }
     }
-    if (c->T) atomic_store(&c->T->gup_len, 0);
+    if (c->T) atomic_store(&c->T->gup_len, 0), atomic_store(&c->T->gup_op, 0);
   } else if (!strcmp(kind, "unpin") || !strcmp(kind, "pin_read") || !strcmp(kind, "read_pipe")) {
     const char *hn = jstr(op, kind[0] == 'r' ? "pipe" : "pin");
     Var *h = hn ? var_find(hn) : NULL;
@@ -2190,7 +2193,22 @@ static int step(Thread *T) {
   int r = step_inner(T);
   vm_end();
   drain_lru_all_cpus();
+  if (T->sched == S_BLOCKED_FAULT && atomic_load(&T->gup_op)) {
+    // a pin or vmsplice asleep in handle_userfault: the faults it took before are the model's steps before
+    // the one that blocks (read from /proc, the thread cannot count them itself)
+    long mn, mj;
+    if (!task_flt(T, &mn, &mj)) {
+      int cur = (int)((mn - atomic_load(&T->op_minflt0)) + (mj - atomic_load(&T->op_majflt0)));
+      for (; T->gup_counted < cur; T->gup_counted++) {
+        s_puts(&g_taken, ",");
+        s_json_str(&g_taken, T->name);
+        g_ntaken++;
+      }
+    }
+  }
   int f = atomic_exchange(&T->gup_faults, 0);
+  if (f > 0) f -= T->gup_counted;
+  if (atomic_load(&T->gup_faults) == 0 && T->sched != S_BLOCKED_FAULT) T->gup_counted = 0;
   if (f > 0) {
     T->yields = f;
     T->yield_ret = r;

@@ -3,7 +3,7 @@
 // gup_can_follow_protnone in a VMA that is not accessible). Measured on 6.18
 // (scenarios/differential/gup-proc-mem-write.yaml): the write and the read succeed.
 import { describe, expect, it } from 'vitest';
-import { kernel, run, errno, result, pagemapBit } from './helpers.js';
+import { kernel, run, errno, result, pagemapBit, vmstat } from './helpers.js';
 
 describe('GUP and PROT_NONE', () => {
   it('proc_mem_write and proc_mem_read reach a PROT_NONE private mapping (no livelock, no EIO)', () => {
@@ -30,5 +30,20 @@ setup:
   - madvise: { addr: gone, len: 4K, advice: populate_write, id: populate }
 `, kernel('v6.18'));
     expect([errno(r, 'pin'), errno(r, 'splice'), errno(r, 'populate')]).toEqual(['EFAULT', 'EFAULT', 'ENOMEM']);
+  });
+
+  it('a pinned THP is not split: can_split_folio refuses before the PMD is split (measured on 6.18)', () => {
+    const sc = (pinned: boolean) => `
+name: pinned-split
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 2M, align: 2M }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - write: { addr: m, value: 1 }
+${pinned ? '  - pin: { addr: m, len: 4K, flags: [write, longterm], as: p }\n' : ''}  - madvise: { addr: m, len: 4K, advice: pageout }
+`;
+    const pinned = run(sc(true), kernel('v6.18')), plain = run(sc(false), kernel('v6.18'));
+    expect([vmstat(pinned, 'thp_split_pmd'), pinned.observation.snapshots.final!.smaps.m!.AnonHugePages]).toEqual([0, 2048]);
+    expect([vmstat(plain, 'thp_split_pmd'), plain.observation.snapshots.final!.smaps.m!.AnonHugePages]).toEqual([1, 0]);
   });
 });
