@@ -1385,14 +1385,36 @@ static int exec_op(Ctx *c, int oi, J *op) {
       int fd = ring_new();
       if (fd < 0) err = -fd;
       else {
+        // pin_user_pages returns the pages it pinned before it stopped; io_uring unpins them and fails the
+        // whole buffer (EFAULT): the longest prefix that registers is what pin_user_pages would have
+        // pinned (binary search; the pages before the stop are present now, the retries fault nothing)
+        uint64_t n = (end - first) / PAGE_SZ, got = 0;
         struct iovec iov = {(void *)(uintptr_t)first, (size_t)(end - first)};
-        if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) < 0) {
+        if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) == 0) got = n;
+        else {
           err = errno;
-          ring_free(ring_of(fd));
-        } else {
+          uint64_t lo = 0, hi = n; // lo: registers (0: none known), hi: does not
+          while (hi - lo > 1) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            iov.iov_len = (size_t)(mid * PAGE_SZ);
+            if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) == 0) {
+              syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
+              lo = mid;
+            } else {
+              if (mid == 1) err = errno; // nothing pinned: the first page's error
+              hi = mid;
+            }
+          }
+          if (lo > 0) {
+            iov.iov_len = (size_t)(lo * PAGE_SZ);
+            if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) == 0) got = lo, err = 0;
+          }
+        }
+        if (!got) ring_free(ring_of(fd));
+        else {
           Var *var = var_set(jstr(op, "as"), V_PIN);
-          if (var) var->a = (uint64_t)fd, var->b = first, var->c = end - first;
-          snprintf(res, sizeof res, "%" PRIu64, (end - first) / PAGE_SZ);
+          if (var) var->a = (uint64_t)fd, var->b = first, var->c = got * PAGE_SZ;
+          snprintf(res, sizeof res, "%" PRIu64, got);
           result = res;
         }
       }
