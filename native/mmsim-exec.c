@@ -27,6 +27,7 @@
 #include <grp.h>
 #include <inttypes.h>
 #include <linux/futex.h>
+#include <linux/io_uring.h>
 #include <linux/userfaultfd.h>
 #include <poll.h>
 #include <pthread.h>
@@ -45,6 +46,8 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
@@ -160,9 +163,11 @@ static void s_json_str(Str *s, const char *t) {
 // what kind of end: a failure of the run, an error of the input (mmsim exits 2), a bound reached (exit 3)
 enum { END_FAILED, END_INPUT, END_INCOMPLETE, END_HUNG };
 static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) __attribute__((noreturn));
+static void swap_cleanup(void);
 static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) {
   char buf[1024];
   vsnprintf(buf, sizeof buf, fmt, ap);
+  swap_cleanup();
   Str s = {0};
   s_puts(&s, "{\"ok\":false,\"error\":");
   s_json_str(&s, buf);
@@ -433,11 +438,12 @@ static void release_ranges(uint64_t a, uint64_t len) {
 }
 
 // ---- shared state: every process of the scenario sees it (MAP_SHARED) --------------------------------
-enum { V_NONE, V_MAPPING, V_UFFD, V_MSG, V_DATA, V_IOCTLS, V_PROCESS, V_SCAN };
+enum { V_NONE, V_MAPPING, V_UFFD, V_MSG, V_DATA, V_IOCTLS, V_PROCESS, V_SCAN, V_PIN, V_PIPE };
 typedef struct {
   const char *name; // points into the plan (same address in every forked process)
   _Atomic int kind;
-  uint64_t a, b, c, d; // mapping: addr, len; uffd: fd; msg: address, flags, event, ptid; data: addr; ioctls: value
+  uint64_t a, b, c, d; // mapping: addr, len; uffd: fd; msg: address, flags, event, ptid; data: addr; ioctls: value;
+                       // pin: io_uring fd, first page, bytes; pipe: read fd, first page, bytes spliced, write fd
   uint64_t off, len;   // data / scan: bytes in the pool
 } Var;
 
@@ -465,6 +471,13 @@ typedef struct {
   _Atomic uint64_t gup_start, gup_len;
   _Atomic int gup_write;
   _Atomic long op_minflt0, op_majflt0; // the thread's fault counters when its current operation began
+  // a GUP operation (pin, vmsplice, proc_mem_*) ends a step of the model's at the cond_resched() after each
+  // fault (src/sched/exec.ts gupOp): the faults it took become that many steps of the schedule after the
+  // one that carried it out (`yields`, consumed by step(); the last returns what the real step did)
+  _Atomic int gup_faults;
+  _Atomic int gup_op;  // a pin or vmsplice is under way (it may sleep in handle_userfault)
+  int yields, yield_ret;
+  int gup_counted;     // steps already added for the faults of the GUP operation under way
   // scheduler's view
   int sched;   // S_*
   int waken;   // a (deferred) wake-up covered this thread's fault, or its uffd event was read
@@ -524,6 +537,7 @@ typedef struct {
   _Atomic int fatal; // an executor thread hit an internal error
   _Atomic int last_event; // the event of the message the last read_uffd took (0: none; settle_event)
   char fatal_msg[256];
+  _Atomic int swap_on; // the swap file enabled now: 1 + its index in options.swap.files (0: none)
 } Shared;
 
 static Shared *SH;
@@ -550,6 +564,19 @@ static uint64_t pool_reuse(uint64_t *off, uint64_t *cap, uint64_t n) {
   *off = o;
   *cap = n;
   return o;
+}
+
+// ---- swap files (src/host/swap.ts makes them; options.swap: { dir, files: { op id: path }, none }) ---------
+#define SWAP_PRIO 32767
+static J *g_swap;
+// swapoff(2) of every swap file of the plan that is still enabled, by the main process only (a forked
+// child's exit must not take swap away from the scenario); before the result is written, and on every
+// failure path, so that swap never outlives the run (mmsim swaps them off again in any case)
+static void swap_cleanup(void) {
+  J *files = g_swap ? jget(g_swap, "files") : NULL;
+  if (!files || !SH || getpid() != SH->main_pid) return;
+  for (int i = 0; i < files->n; i++) swapoff(files->v[i]->str);
+  atomic_store(&SH->swap_on, 0);
 }
 
 static Var *var_find(const char *name) {
@@ -895,6 +922,99 @@ static void mem_access(Ctx *c, int kind, uint64_t addr, uint64_t len, const uint
 }
 
 static void fmt_hex(char *b, size_t n, uint64_t v) { snprintf(b, n, "0x%" PRIx64, v); }
+
+// ---- GUP from user space: pins as io_uring fixed buffers, vmsplice pipes, /proc/self/mem ------------------
+// A `pin` is what userspace can take of a long-term pin without a driver: IORING_REGISTER_BUFFERS pins the
+// buffer's pages with pin_user_pages(FOLL_WRITE | FOLL_LONGTERM); `pin_read` reads through it
+// (IORING_OP_WRITE_FIXED of the buffer into a memfd, then read back), `unpin` unregisters it. One ring per pin.
+typedef struct {
+  int fd;
+  void *sq, *cq;
+  size_t sq_len, cq_len;
+  struct io_uring_sqe *sqes;
+  size_t sqes_len;
+  struct io_uring_params p;
+} Ring;
+#define MAXRING 64
+static Ring g_rings[MAXRING]; // by slot; process-local (a forked child has copies of the mappings)
+static pthread_mutex_t g_ring_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static Ring *ring_of(int fd) {
+  for (int i = 0; i < MAXRING; i++)
+    if (g_rings[i].fd == fd && g_rings[i].sq) return &g_rings[i];
+  return NULL;
+}
+// a ring of 2 entries, its rings mapped; the ring fd, or -errno
+static int ring_new(void) {
+  struct io_uring_params p;
+  memset(&p, 0, sizeof p);
+  int fd = (int)syscall(__NR_io_uring_setup, 2, &p);
+  if (fd < 0) return -errno;
+  pthread_mutex_lock(&g_ring_lock);
+  Ring *r = NULL;
+  for (int i = 0; i < MAXRING && !r; i++)
+    if (!g_rings[i].sq) r = &g_rings[i];
+  if (!r) {
+    pthread_mutex_unlock(&g_ring_lock);
+    close(fd);
+    return -EMFILE;
+  }
+  memset(r, 0, sizeof *r);
+  r->p = p;
+  r->sq_len = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+  r->cq_len = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+  if (p.features & IORING_FEAT_SINGLE_MMAP) r->sq_len = r->cq_len = r->sq_len > r->cq_len ? r->sq_len : r->cq_len;
+  r->sq = mmap(NULL, r->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
+  r->cq = (p.features & IORING_FEAT_SINGLE_MMAP) ? r->sq : mmap(NULL, r->cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
+  r->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
+  r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
+  if (r->sq == MAP_FAILED || r->cq == MAP_FAILED || r->sqes == MAP_FAILED) {
+    int e = errno;
+    r->sq = NULL;
+    pthread_mutex_unlock(&g_ring_lock);
+    close(fd);
+    return -e;
+  }
+  r->fd = fd;
+  pthread_mutex_unlock(&g_ring_lock);
+  return fd;
+}
+static void ring_free(Ring *r) {
+  pthread_mutex_lock(&g_ring_lock);
+  munmap(r->sqes, r->sqes_len);
+  if (r->cq != r->sq) munmap(r->cq, r->cq_len);
+  munmap(r->sq, r->sq_len);
+  close(r->fd);
+  r->sq = NULL;
+  r->fd = -1;
+  pthread_mutex_unlock(&g_ring_lock);
+}
+// IORING_OP_WRITE_FIXED of registered buffer 0 ([buf, buf+len)) to fd at offset 0: bytes written, or -errno
+static long ring_write_fixed(Ring *r, uint64_t buf, uint64_t len, int fd) {
+  char *sq = r->sq, *cq = r->cq;
+  _Atomic unsigned *tail = (_Atomic unsigned *)(sq + r->p.sq_off.tail);
+  unsigned mask = *(unsigned *)(sq + r->p.sq_off.ring_mask);
+  unsigned *array = (unsigned *)(sq + r->p.sq_off.array);
+  unsigned t = atomic_load(tail), idx = t & mask;
+  struct io_uring_sqe *e = &r->sqes[idx];
+  memset(e, 0, sizeof *e);
+  e->opcode = IORING_OP_WRITE_FIXED;
+  e->fd = fd;
+  e->addr = buf;
+  e->len = (unsigned)len;
+  e->off = 0;
+  e->buf_index = 0;
+  array[idx] = idx;
+  atomic_store_explicit(tail, t + 1, memory_order_release);
+  if (syscall(__NR_io_uring_enter, r->fd, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0) return -errno;
+  _Atomic unsigned *head = (_Atomic unsigned *)(cq + r->p.cq_off.head);
+  unsigned cmask = *(unsigned *)(cq + r->p.cq_off.ring_mask);
+  unsigned h = atomic_load_explicit(head, memory_order_acquire);
+  struct io_uring_cqe *c = (struct io_uring_cqe *)(cq + r->p.cq_off.cqes) + (h & cmask);
+  long res = c->res;
+  atomic_store_explicit(head, h + 1, memory_order_release);
+  return res;
+}
 
 static int do_fork_for(int pi_parent, const char *as);
 
@@ -1247,6 +1367,204 @@ static int exec_op(Ctx *c, int oi, J *op) {
     } else {
       die("unknown operation '%s' for the executor", kind);
     }
+  } else if (!strcmp(kind, "pin") || !strcmp(kind, "vmsplice")) {
+    EV("addr", a);
+    EV("len", l);
+    int is_pin = kind[0] == 'p';
+    uint64_t first = page_of(a), end = (a + l + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
+    // GUP may sleep in handle_userfault: the scheduler finds the page as for MADV_POPULATE_* (gup_fault_page)
+    if (c->T) {
+      atomic_store(&c->T->gup_op, 1);
+      atomic_store(&c->T->gup_write, is_pin);
+      atomic_store(&c->T->gup_start, a);
+      atomic_store(&c->T->cur_addr, a);
+      atomic_store(&c->T->gup_len, l);
+    }
+    if (is_pin) {
+      // pin_user_pages(FOLL_WRITE | FOLL_LONGTERM) of the whole pages: an io_uring fixed buffer
+      int fd = ring_new();
+      if (fd < 0) err = -fd;
+      else {
+        // pin_user_pages returns the pages it pinned before it stopped; io_uring unpins them and fails the
+        // whole buffer (EFAULT): the longest prefix that registers is what pin_user_pages would have
+        // pinned (binary search; the pages before the stop are present now, the retries fault nothing)
+        uint64_t n = (end - first) / PAGE_SZ, got = 0;
+        struct iovec iov = {(void *)(uintptr_t)first, (size_t)(end - first)};
+        if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) == 0) got = n;
+        else {
+          err = errno;
+          uint64_t lo = 0, hi = n; // lo: registers (0: none known), hi: does not
+          while (hi - lo > 1) {
+            uint64_t mid = lo + (hi - lo) / 2;
+            iov.iov_len = (size_t)(mid * PAGE_SZ);
+            if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) == 0) {
+              syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
+              lo = mid;
+            } else {
+              if (mid == 1) err = errno; // nothing pinned: the first page's error
+              hi = mid;
+            }
+          }
+          if (lo > 0) {
+            iov.iov_len = (size_t)(lo * PAGE_SZ);
+            if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) == 0) got = lo, err = 0;
+          }
+        }
+        if (!got) ring_free(ring_of(fd));
+        else {
+          Var *var = var_set(jstr(op, "as"), V_PIN);
+          if (var) var->a = (uint64_t)fd, var->b = first, var->c = got * PAGE_SZ;
+          snprintf(res, sizeof res, "%" PRIu64, got);
+          result = res;
+        }
+      }
+    } else {
+      // vmsplice(2) into a new pipe, large enough for the range: a read-only reference per page
+      int pfd[2];
+      if (pipe2(pfd, O_CLOEXEC)) err = errno;
+      else {
+        if (l + PAGE_SZ > 65536) fcntl(pfd[1], F_SETPIPE_SZ, (int)(l + PAGE_SZ));
+        struct iovec iov = {(void *)(uintptr_t)a, (size_t)l};
+        ssize_t n = vmsplice(pfd[1], &iov, 1, SPLICE_F_NONBLOCK);
+        if (n < 0) {
+          err = errno;
+          close(pfd[0]);
+          close(pfd[1]);
+        } else {
+          Var *var = var_set(jstr(op, "as"), V_PIPE);
+          if (var) var->a = (uint64_t)pfd[0], var->b = first, var->c = (uint64_t)n, var->d = (uint64_t)pfd[1];
+          snprintf(res, sizeof res, "%zd", n);
+          result = res;
+        }
+      }
+    }
+    if (c->T) atomic_store(&c->T->gup_len, 0), atomic_store(&c->T->gup_op, 0);
+  } else if (!strcmp(kind, "unpin") || !strcmp(kind, "pin_read") || !strcmp(kind, "read_pipe")) {
+    const char *hn = jstr(op, kind[0] == 'r' ? "pipe" : "pin");
+    Var *h = hn ? var_find(hn) : NULL;
+    int hk = h ? atomic_load(&h->kind) : V_NONE;
+    if (hk != V_PIN && hk != V_PIPE) {
+      // the pin or vmsplice that defines it failed (or has not run): the SKIPPED rule, as in the model
+      record(ti, oi, ERR_SKIPPED, NULL);
+      return 0;
+    }
+    if (!strcmp(kind, "unpin")) {
+      if (hk != V_PIN) die("unpin of %s, which is no pin", hn);
+      Ring *r = ring_of((int)h->a);
+      if (syscall(__NR_io_uring_register, (int)h->a, IORING_UNREGISTER_BUFFERS, NULL, 0) < 0) err = errno;
+      if (r) ring_free(r);
+      atomic_store(&h->kind, V_NONE);
+    } else {
+      // the bytes the holder of the pages sees now: through the pinned buffer, or what the pipe holds
+      uint64_t n = h->c;
+      uint64_t doff = op_data(ti, oi, n, 1);
+      if (doff == ~0ULL) return 0;
+      uint8_t *dst = (uint8_t *)POOL + doff;
+      memset(dst, 0, n);
+      long got = -1;
+      if (hk == V_PIN) {
+        if (kind[0] == 'r') die("read_pipe of %s, which is no pipe", hn);
+        Ring *r = ring_of((int)h->a);
+        int mfd = (int)syscall(SYS_memfd_create, "mmsim-pin", MFD_CLOEXEC);
+        if (!r || mfd < 0) err = r ? errno : EBADF;
+        else {
+          got = ring_write_fixed(r, h->b, n, mfd);
+          if (got < 0) err = (int)-got;
+          else if (pread(mfd, dst, (size_t)got, 0) != got) err = errno ? errno : EIO;
+        }
+        if (mfd >= 0) close(mfd);
+      } else if (kind[0] == 'p') {
+        // pin_read of a pipe: tee(2) its buffers into another pipe and read that; the pipe keeps them
+        int t2[2];
+        if (pipe2(t2, O_CLOEXEC)) err = errno;
+        else {
+          if (n + PAGE_SZ > 65536) fcntl(t2[1], F_SETPIPE_SZ, (int)(n + PAGE_SZ));
+          ssize_t m = tee((int)h->a, t2[1], n, SPLICE_F_NONBLOCK);
+          if (m < 0) err = errno;
+          else got = read(t2[0], dst, (size_t)m);
+          close(t2[0]);
+          close(t2[1]);
+        }
+      } else {
+        got = read((int)h->a, dst, (size_t)n);
+        if (got < 0) err = errno;
+        close((int)h->a);
+        close((int)h->d);
+        atomic_store(&h->kind, V_NONE);
+      }
+      if (!err) {
+        Var *var = var_set(jstr(op, "as"), V_DATA);
+        if (var) var->a = h->b, var->off = doff, var->len = (uint64_t)got;
+        Str sb = {0};
+        s_puts(&sb, "bytes:");
+        for (long i = 0; i < got; i++) s_printf(&sb, "%02x", dst[i]);
+        record(ti, oi, 0, sb.p);
+        free(sb.p);
+        return 0;
+      }
+    }
+  } else if (!strcmp(kind, "proc_mem_write") || !strcmp(kind, "proc_mem_read")) {
+    // pwrite/pread of /proc/self/mem: GUP with FOLL_FORCE, one page at a time (mem_rw)
+    EV("addr", a);
+    int wr = kind[9] == 'w';
+    uint8_t bytes[8] = {0};
+    if (wr) {
+      l = (uint64_t)jnum(op, "size", 1);
+      EV("value", v);
+      for (int i = 0; i < 8; i++) bytes[i] = (uint8_t)(v >> (8 * i));
+    } else EV("len", l);
+    int f = open("/proc/self/mem", (wr ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+    if (f < 0) err = errno;
+    else if (wr) {
+      ssize_t n = pwrite(f, bytes, (size_t)l, (off_t)a);
+      if (n < 0) err = errno;
+      else snprintf(res, sizeof res, "%zd", n), result = res;
+    } else {
+      uint64_t doff = op_data(ti, oi, l ? l : 1, 1);
+      if (doff == ~0ULL) {
+        close(f);
+        return 0;
+      }
+      uint8_t *dst = (uint8_t *)POOL + doff;
+      memset(dst, 0, l);
+      ssize_t n = pread(f, dst, (size_t)l, (off_t)a);
+      if (n < 0) err = errno;
+      else {
+        close(f);
+        getflt(&mn1, &mj1);
+        if (c->T) {
+          c->T->minflt += mn1 - mn0, c->T->majflt += mj1 - mj0;
+          atomic_store(&c->T->gup_faults, (int)((mn1 - mn0) + (mj1 - mj0)));
+        }
+        Var *var = var_set(jstr(op, "as"), V_DATA);
+        if (var) var->a = a, var->off = doff, var->len = (uint64_t)n;
+        Str sb = {0};
+        s_puts(&sb, "bytes:");
+        for (ssize_t i = 0; i < n; i++) s_printf(&sb, "%02x", dst[i]);
+        record(ti, oi, 0, sb.p);
+        free(sb.p);
+        return 0;
+      }
+    }
+    if (f >= 0) close(f);
+  } else if (!strcmp(kind, "swapon")) {
+    // the file mmsim made for this operation, enabled at the highest priority so that it is used first
+    J *files = g_swap ? jget(g_swap, "files") : NULL;
+    const char *id = jstr(op, "id");
+    int fi = -1;
+    for (int i = 0; files && id && i < files->n; i++)
+      if (!strcmp(files->k[i], id)) fi = i;
+    if (fi < 0) die("no swap file for operation %s (mmsim host makes one per swapon)", id ? id : "?");
+    if (swapon(files->v[fi]->str, SWAP_FLAG_PREFER | ((SWAP_PRIO << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK))) err = errno;
+    else atomic_store(&SH->swap_on, fi + 1);
+  } else if (!strcmp(kind, "swapoff")) {
+    // the file enabled now, else one that is no swap area (EINVAL, as the model's "no device")
+    J *files = g_swap ? jget(g_swap, "files") : NULL;
+    int on = atomic_load(&SH->swap_on);
+    const char *path = on > 0 && files && on <= files->n ? files->v[on - 1]->str : g_swap ? jstr(g_swap, "none") : NULL;
+    if (!path) die("swapoff without a swap plan (mmsim host makes one for scenarios with swapon or swapoff)");
+    if (swapoff(path)) err = errno;
+    else atomic_store(&SH->swap_on, 0);
   } else if (!strcmp(kind, "split_huge_page")) {
     // debugfs split_huge_pages: "pid,0xstart,0xend" splits the THPs mapped there (the kernel logs how many)
     EV("addr", a);
@@ -1318,6 +1636,8 @@ static int exec_op(Ctx *c, int oi, J *op) {
   if (c->T) {
     c->T->minflt += mn1 - mn0;
     c->T->majflt += mj1 - mj0;
+    if (!strcmp(kind, "pin") || !strcmp(kind, "vmsplice") || !strcmp(kind, "proc_mem_write") || !strcmp(kind, "proc_mem_read"))
+      atomic_store(&c->T->gup_faults, (int)((mn1 - mn0) + (mj1 - mj0)));
   }
   record_out(ti, oi, err, err ? NULL : result, out);
   return 0;
@@ -1799,6 +2119,7 @@ static int wait_step(Thread *T) {
 }
 
 static int runnable(Thread *T) {
+  if (T->yields > 0) return 1; // the rest of a GUP operation's steps (step())
   int st = atomic_load(&T->status);
   if (st != T_READY) return 0;
   if (T->sched == S_IDLE) return atomic_load(&T->pc) < T->nops;
@@ -1889,10 +2210,32 @@ static int step_inner(Thread *T);
 static int step(Thread *T) {
   if (g_ntaken++) s_puts(&g_taken, ",");
   s_json_str(&g_taken, T->name);
+  if (T->yields > 0) return --T->yields > 0 ? 1 : T->yield_ret;
   vm_begin();
   int r = step_inner(T);
   vm_end();
   drain_lru_all_cpus();
+  if (T->sched == S_BLOCKED_FAULT && atomic_load(&T->gup_op)) {
+    // a pin or vmsplice asleep in handle_userfault: the faults it took before are the model's steps before
+    // the one that blocks (read from /proc, the thread cannot count them itself)
+    long mn, mj;
+    if (!task_flt(T, &mn, &mj)) {
+      int cur = (int)((mn - atomic_load(&T->op_minflt0)) + (mj - atomic_load(&T->op_majflt0)));
+      for (; T->gup_counted < cur; T->gup_counted++) {
+        s_puts(&g_taken, ",");
+        s_json_str(&g_taken, T->name);
+        g_ntaken++;
+      }
+    }
+  }
+  int f = atomic_exchange(&T->gup_faults, 0);
+  if (f > 0) f -= T->gup_counted;
+  if (atomic_load(&T->gup_faults) == 0 && T->sched != S_BLOCKED_FAULT) T->gup_counted = 0;
+  if (f > 0) {
+    T->yields = f;
+    T->yield_ret = r;
+    return 1;
+  }
   return r;
 }
 
@@ -2125,6 +2468,10 @@ static int run_scenario(void) {
   J *opts = jget(PLAN, "options");
   g_step_timeout_ms = (long)jnum(opts, "step_timeout_ms", 5000);
   g_step_limit = (long)jnum(opts, "step_limit", 1000000);
+  g_swap = jget(opts, "swap");
+  if (g_swap && g_swap->t != J_OBJ) g_swap = NULL;
+  // a reader that went away (mmsim killed) must not kill the executor before it swapped its files off
+  if (g_swap) signal(SIGPIPE, SIG_IGN);
   J *setup = jget(sc, "setup"), *threads = jget(sc, "threads");
   // the pieces the snapshots read: keep them at the top level of PLAN's view
   if (sc != PLAN) {
@@ -2332,6 +2679,7 @@ static int run_scenario(void) {
       waitpid(pid, NULL, 0);
     }
   }
+  swap_cleanup();
   size_t off = 0;
   while (off < o.n) {
     ssize_t w = write(g_out_fd, o.p + off, o.n - off);
@@ -2594,6 +2942,23 @@ static void probe(void) {
   if (pmf >= 0) close(pmf);
   s_printf(&o, ",\"soft_dirty\":%s", softdirty ? "true" : "false");
   s_printf(&o, ",\"split_huge_pages\":%s", access("/sys/kernel/debug/split_huge_pages", W_OK) == 0 ? "true" : "false");
+  {
+    // io_uring fixed buffers (the host's long-term pins): a ring, and a buffer registered and unregistered;
+    // otherwise the errno (io_uring_disabled, RLIMIT_MEMLOCK, no CONFIG_IO_URING)
+    int e = 0;
+    char *buf = mmap(NULL, PAGE_SZ, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    int fd = ring_new();
+    if (fd < 0) e = -fd;
+    else {
+      struct iovec iov = {buf, PAGE_SZ};
+      if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) < 0) e = errno;
+      else syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
+      ring_free(ring_of(fd));
+    }
+    munmap(buf, PAGE_SZ);
+    if (e) s_printf(&o, ",\"io_uring_buffers\":false,\"io_uring_errno\":%d", e);
+    else s_puts(&o, ",\"io_uring_buffers\":true");
+  }
   probe_behaviour(&o);
   s_puts(&o, "}\n");
   if (write(1, o.p, o.n) < 0) _exit(1);
@@ -2702,6 +3067,12 @@ int main(int argc, char **argv) {
     argv++;
     argc--;
   }
+  if (argc > 2 && !strcmp(argv[1], "--swapoff")) {
+    // mmsim's cleanup of a swap file (src/host/swap.ts): 0 when it is off now (also: it was not on)
+    if (swapoff(argv[2]) == 0 || errno == EINVAL) return 0;
+    fprintf(stderr, "swapoff %s: %s\n", argv[2], strerror(errno));
+    return 1;
+  }
   if (argc > 1 && !strcmp(argv[1], "--probe")) {
     probe();
     return 0;
@@ -2711,7 +3082,7 @@ int main(int argc, char **argv) {
     return 0;
   }
   if (argc > 1) {
-    fprintf(stderr, "usage: mmsim-exec [--reserve=S-E,...] [--probe | --bench W1..W5 [pages]] < plan.json\n");
+    fprintf(stderr, "usage: mmsim-exec [--reserve=S-E,...] [--probe | --bench W1..W5 [pages] | --swapoff FILE] < plan.json\n");
     return 2;
   }
   return run_scenario();

@@ -14,6 +14,7 @@ import { Machine } from '../src/sched/machine.js';
 import { PROFILES, resolveKernel } from '../src/profiles/profiles.js';
 import { debug_vm_check, VmBugError } from '../src/kernel/mm/debug_vm.js';
 import { caseArb, MODEL_TARGET, renderCase } from '../src/fuzz/gen.js';
+import { HOST_PIN_FOLL } from '../src/host/requirements.js';
 import { generate, shrink } from '../src/fuzz/rng.js';
 import { modelFuzz } from '../src/fuzz/model.js';
 import { hostFuzz } from '../src/fuzz/host.js';
@@ -145,6 +146,32 @@ describe('mmsim fuzz: the generator', () => {
       const sc = loadScenario('g.yaml', r.yaml);
       expect(r.ops).toBe(sc.setup.length + sc.threads.reduce((n, t) => n + t.ops.length, 0));
     }), { numRuns: 300, seed: 42 });
+  });
+
+  it('renders GUP operations always, swap ones for a target that can make a swap file, io_uring pins only as [write, longterm]', () => {
+    const host = { ...MODEL_TARGET, swap: true, pins: 'io_uring' as const };
+    const seen = new Set<string>();
+    fc.assert(fc.property(caseArb(host), (c) => {
+      const r = renderCase(c, { name: 'g', kernel: 'v6.18' });
+      const sc = loadScenario('g.yaml', r.yaml);
+      for (const o of [...sc.setup, ...sc.threads.flatMap((t) => t.ops)]) {
+        seen.add(o.op === 'madvise' ? `madvise ${o.advice.join()}` : o.op);
+        if (o.op === 'pin') expect(o.foll).toBe(HOST_PIN_FOLL);
+      }
+      expect(r.ops).toBe(sc.setup.length + sc.threads.reduce((n, t) => n + t.ops.length, 0));
+    }), { numRuns: 300, seed: 7 });
+    for (const op of ['pin', 'pin_read', 'unpin', 'vmsplice', 'read_pipe', 'proc_mem_write', 'proc_mem_read', 'swapon', 'swapoff', 'madvise pageout']) expect([...seen]).toContain(op);
+    // the model's target: GUP (pins with any flags), no swap
+    const model = new Set<string>();
+    fc.assert(fc.property(caseArb(MODEL_TARGET), (c) => {
+      const sc = loadScenario('g.yaml', renderCase(c, { name: 'g', kernel: 'v6.18' }).yaml);
+      for (const o of [...sc.setup, ...sc.threads.flatMap((t) => t.ops)]) {
+        model.add(o.op === 'madvise' ? `madvise ${o.advice.join()}` : o.op === 'pin' && o.foll !== HOST_PIN_FOLL ? 'pin other' : o.op);
+      }
+    }), { numRuns: 200, seed: 7 });
+    expect([...model]).toContain('pin other');
+    expect([...model]).toContain('vmsplice');
+    expect([...model].filter((o) => o === 'swapon' || o === 'swapoff' || o === 'madvise pageout')).toEqual([]);
   });
 
   it('gives run i of seed s the same scenario every time', () => {

@@ -173,11 +173,26 @@ expect:
   { patch: PATCH.thpFollForceCow, base: 'v4.19', scenario: bugFile('thp-foll-force-infinite-loop'), measure: (r) => [thread(r, 'ptrace').state, result(r, 'poke')], withIt: ['signal', '1'], without: ['livelock', null] },
   { patch: PATCH.touchPmdWriteOnly, base: 'v4.19', scenario: bugFile('huge-dirty-cow'), measure: (r) => kpfBit(r, 'write_thp', 24), withIt: 0, without: 1 },
   // v6.1's fork refuses to share an exclusive page only when it may be pinned: a pin that is a plain reference is not seen
-  { patch: PATCH.gupPinCounting, base: 'v6.1', alsoRemove: [PATCH.forkEarlyCowPinned], scenario: bugFile('fork-pinned-page-early-cow'), measure: (r) => result(r, 'setup#7') === result(r, 'setup#8'), withIt: true, without: false },
+  { patch: PATCH.gupPinCounting, base: 'v6.1', alsoRemove: [PATCH.forkEarlyCowPinned, PATCH.noSwapcachePinned], scenario: bugFile('fork-pinned-page-early-cow'), measure: (r) => result(r, 'setup#7') === result(r, 'setup#8'), withIt: true, without: false },
   { patch: PATCH.gupForceCowBreak, base: 'v5.7', add: true, scenario: bugFile('gup-cow-wrong-direction'), measure: (r) => result(r, 'child#3') === result(r, 'setup#3'), withIt: true, without: false },
   // a vmsplice of a COW-shared page copies it (a forced COW break) only without a308c71bf1e6
   { patch: PATCH.gupNoForceCowBreak, base: 'v6.1', scenario: VMSPLICE_SHARED, measure: (r) => events(r, 'wp_page_copy').length, withIt: 0, without: 1 },
   { patch: PATCH.forkEarlyCowPinned, base: 'v5.7', add: true, scenario: bugFile('fork-pinned-page-early-cow'), measure: (r) => result(r, 'setup#7') === result(r, 'setup#8'), withIt: true, without: false },
+  {
+    patch: PATCH.noSwapcachePinned, base: 'v6.18',
+    // MADV_PAGEOUT of a pinned page (measured on 6.18, scenarios/differential/gup-pinned-pageout.yaml): kept mapped, not swapped
+    scenario: `
+name: pinned-pageout
+observe: { pages: [m] }
+setup:
+  - swapon: { pages: 16 }
+  - mmap: { as: m, len: 4K }
+  - write: { addr: m, value: 1 }
+  - pin: { addr: m, len: 4K, flags: [write, longterm], as: p }
+  - madvise: { addr: m, len: 4K, advice: pageout }
+`,
+    measure: (r) => [pagemapBit(r, 'm', 63), pagemapBit(r, 'm', 62)], withIt: [1, 0], without: [0, 1],
+  },
   { patch: PATCH.gupRoPinUnshare, base: 'v6.1', scenario: bugFile('gup-ro-pin-unshare'), measure: (r) => result(r, 'setup#8') === result(r, 'setup#9'), withIt: true, without: false },
   // the same race on v6.1: the write follows the fresh exclusive page at once, where FOLL_COW needed it dirty (one more fault)
   { patch: PATCH.follForceAnonExclusive, base: 'v6.1', scenario: GUP_RACE, measure: (r) => [events(r, 'handle_mm_fault').filter((e) => e.thread === 'poker').length, result(r, 'peek')], withIt: [2, '1B nonzero=0 h=00000000d9aaf7d3'], without: [3, '1B nonzero=0 h=00000000d9aaf7d3'] },

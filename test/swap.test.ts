@@ -81,4 +81,23 @@ setup:
 `, kernel('v6.18'));
     expect(a.observation.ops['setup#5']?.errno ?? null).toBeNull();
   });
+
+  it('swapoff frees what is left in the swap cache through folio_free_swap: a page read back from its slot ends dirty', () => {
+    // try_to_unuse's last loop; measured on 6.18 (scenarios/differential/swap-pageout-swapin.yaml): KPF_DIRTY
+    const r = run(`
+name: swapoff-dirties-swapcache
+observe: { pages: [m] }
+setup:
+  - swapon: { pages: 16 }
+  - mmap: { as: m, len: 4K }
+  - write: { addr: m, value: 1 }
+  - madvise: { addr: m, len: 4K, advice: pageout }
+  - madvise: { addr: m, len: 4K, advice: pageout }
+  - read: { addr: m }
+  - checkpoint: in
+  - swapoff: true
+`, kernel('v6.18'));
+    // read back from the slot: in the swap cache and clean; after swapoff out of it and dirty
+    expect([kpfBit(r, 'm', 4, 'in'), kpfBit(r, 'm', 13, 'in'), kpfBit(r, 'm', 4), kpfBit(r, 'm', 13)]).toEqual([0, 1, 1, 0]);
+  });
 });

@@ -37,7 +37,9 @@ export function expectationsFromRows(sc: CompiledScenario, rows: CompareRow[]): 
     } else if ((m = /^@(\S+) (.*): (pagemap|kpageflags)$/.exec(r.field))) {
       if (!/^0x/.test(k)) continue;
       const table = m[3] === 'pagemap' ? PM : KPF;
-      const kv = BigInt(k), mv = /^0x/.test(r.model) ? BigInt(r.model) : 0n;
+      // a swap entry's pagemap is shown with its slot identity after the value (`0x4000000000000000 swp0#1`)
+      const hexOf = (v: string) => /^0x[0-9a-f]+/i.exec(v)?.[0];
+      const kv = BigInt(hexOf(k)!), mv = hexOf(r.model) ? BigInt(hexOf(r.model)!) : 0n;
       const has = bits(kv, table), lacks = bits(mv & ~kv, table);
       const idx = m[3] === 'pagemap' && (kv & 1n << 63n) ? Number(kv & ((1n << 55n) - 1n)) : null;
       const fields = [`has: [${has.join(', ')}]`, ...(lacks.length ? [`lacks: [${lacks.join(', ')}]`] : []), ...(idx !== null && idx !== Number(mv & ((1n << 55n) - 1n)) ? [`index: ${idx}`] : [])];

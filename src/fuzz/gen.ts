@@ -13,9 +13,16 @@ export interface FuzzTarget {
   features: number;
   pagemapScan: boolean;
   splitHugePages: boolean;
+  /** swap operations (a swap file, MADV_PAGEOUT, swapoff): only where mmsim host can make a swap file */
+  swap?: boolean;
+  /**
+   * the pins it may take: 'any' flags (the model), 'io_uring' (the host: an io_uring fixed buffer, FOLL_WRITE |
+   * FOLL_LONGTERM only), 'none' (the host cannot register buffers)
+   */
+  pins?: 'any' | 'io_uring' | 'none';
 }
 
-export const MODEL_TARGET: FuzzTarget = { features: 0x1ffff, pagemapScan: true, splitHugePages: true };
+export const MODEL_TARGET: FuzzTarget = { features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any' };
 
 /** a page of a mapping: the page index is taken modulo the mapping's pages at rendering */
 export interface Addr {
@@ -59,7 +66,21 @@ export type FuzzOp =
   | { op: 'scan'; r: Range; wp: boolean; mask: number; anyof: number; ret: number; max: number }
   | { op: 'checkpoint' }
   | { op: 'clear_refs'; value: 1 | 2 | 4 | 5 }
-  | { op: 'split'; r: Range };
+  | { op: 'split'; r: Range }
+  // GUP: a pin (pin_read and unpin use the thread's latest live pin), vmsplice (read_pipe and pin_read use
+  // its latest pipe), /proc/self/mem
+  | { op: 'pin'; r: Range; flags: PinFlag[] }
+  | { op: 'pin_read'; pipe: boolean }
+  | { op: 'unpin' }
+  | { op: 'vmsplice'; r: Range }
+  | { op: 'read_pipe' }
+  | { op: 'proc_mem_write'; at: Addr; size: 1 | 2 | 4 | 8; value: number }
+  | { op: 'proc_mem_read'; at: Addr; len: number }
+  // swap (FuzzCase.swap enables a device in the setup)
+  | { op: 'pageout'; r: Range }
+  | { op: 'swapoff' };
+
+export type PinFlag = 'write' | 'longterm' | 'force' | 'get';
 
 /** one round of the handler thread: read a message, then resolve the fault it reports */
 export type Resolve = 'unprotect' | 'unprotect_all' | 'copy' | 'zeropage' | 'wake' | 'unprotect_dontwake_wake';
@@ -81,6 +102,8 @@ export interface FuzzCase {
   ops: FuzzOp[];
   /** the child's thread, when ops fork */
   kid: FuzzOp[];
+  /** a swap file of this many pages enabled first in the setup (null: none; absent in older cases) */
+  swap?: number | null;
 }
 
 const PAGE = 4096;
@@ -114,7 +137,33 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
     w(2, fc.record({ op: fc.constant('checkpoint' as const) })),
     w(1, fc.record({ op: fc.constant('clear_refs' as const), value: fc.constantFrom(1 as const, 2 as const, 4 as const, 5 as const) })),
   ];
+  // GUP ranges stay small (a pipe and a pinned buffer of at most 16 pages), page-aligned
+  const gupRange = fc.record({ at: rangeArb.map((r) => r.at), pages: fc.constantFrom(1, 2, 16) });
+  list.push(
+    w(2, fc.record({ op: fc.constant('proc_mem_write' as const), at: addrArb, size: fc.constantFrom(1 as const, 8 as const, 4 as const, 2 as const), value: fc.integer({ min: 0, max: 0xffff }) })),
+    w(1, fc.record({ op: fc.constant('proc_mem_read' as const), at: addrArb, len: fc.constantFrom(8, 4096) })),
+  );
   if (!child) {
+    const pins = t.pins ?? 'any';
+    if (pins !== 'none') {
+      const flags: fc.Arbitrary<PinFlag[]> = pins === 'io_uring' ? fc.constant(['write', 'longterm'])
+        : fc.constantFrom<PinFlag[]>(['write', 'longterm'], ['longterm'], ['write'], [], ['write', 'force'], ['get'], ['write', 'get']);
+      list.push(
+        w(2, fc.record({ op: fc.constant('pin' as const), r: gupRange, flags })),
+        w(1, fc.record({ op: fc.constant('unpin' as const) })),
+      );
+    }
+    list.push(
+      w(2, fc.record({ op: fc.constant('pin_read' as const), pipe: fc.boolean() })),
+      w(2, fc.record({ op: fc.constant('vmsplice' as const), r: gupRange })),
+      w(1, fc.record({ op: fc.constant('read_pipe' as const) })),
+    );
+    if (t.swap) {
+      list.push(
+        w(3, fc.record({ op: fc.constant('pageout' as const), r: rangeArb })),
+        w(1, fc.record({ op: fc.constant('swapoff' as const) })),
+      );
+    }
     list.push(
       w(2, fc.record({ op: fc.constant('fork' as const) })),
       w(3, fc.record({ op: fc.constant('register' as const), r: rangeArb, mode: fc.constantFrom<('missing' | 'wp')[]>(['wp'], ['missing'], ['missing', 'wp']) })),
@@ -164,6 +213,8 @@ export function caseArb(t: FuzzTarget): fc.Arbitrary<FuzzCase> {
     handler: fc.option(fc.array(fc.constantFrom<Resolve>('unprotect', 'copy', 'zeropage', 'wake', 'unprotect_all', 'unprotect_dontwake_wake'), { minLength: 1, maxLength: 4 }), { freq: 2, nil: null }),
     ops: fc.array(opArb(t, false), { minLength: 1, maxLength: 14 }),
     kid: fc.array(opArb(t, true), { maxLength: 4 }),
+    // a swap file of 64 pages, or of 12 (11 slots: MADV_PAGEOUT runs out of them)
+    swap: t.swap ? fc.option(fc.constantFrom(64, 12), { freq: 4, nil: null }) : fc.constant(null),
   });
 }
 
@@ -226,6 +277,7 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
     list.push(`${name}: ${body}`);
     nops++;
   };
+  if (c.swap) op(setup, 'swapon', flow({ pages: c.swap }));
   maps.forEach((m, i) => {
     op(setup, 'mmap', flow({ as: `m${i}`, len: hex(m.pages * PAGE), align: m.thp ? '2M' : undefined }));
     if (m.thp) op(setup, 'madvise', flow({ addr: `m${i}`, len: hex(m.pages * PAGE), advice: 'hugepage' }));
@@ -247,9 +299,11 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
     observe(r.first);
     observe(r.last);
   }
-  let checkpoints = 0, bufs = 0, forked = false;
+  let checkpoints = 0, bufs = 0, forked = false, handles = 0;
   const thread = (ops: FuzzOp[], child: boolean): string[] => {
     const out: string[] = [];
+    // the thread's live pins and pipes, latest last (a handle is used only while it holds pages)
+    const pinsLive: string[] = [], pipesLive: string[] = [];
     const seen = child ? (a: Addr) => {
       const key = `${a.m % maps.length}:${pageOf(a)}`;
       if (!kidObserved.has(key) && kidObserved.size < 4) kidObserved.set(key, { m: a.m, page: pageOf(a), off: 0 });
@@ -300,6 +354,55 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
           seen(r.first);
           break;
         }
+        case 'proc_mem_write': {
+          const a = { ...x.at, off: Math.min(x.at.off % PAGE, PAGE - x.size) };
+          op(out, 'proc_mem_write', flow({ addr: addr(a, true), value: hex(x.value), size: x.size === 1 ? undefined : x.size }));
+          seen(a);
+          break;
+        }
+        case 'proc_mem_read': {
+          const a = { ...x.at, off: x.len === PAGE ? 0 : Math.min(x.at.off % PAGE, PAGE - x.len) };
+          op(out, 'proc_mem_read', flow({ addr: addr(a, true), len: x.len, as: `b${++bufs}` }));
+          seen(a);
+          break;
+        }
+        case 'pin': case 'vmsplice': {
+          if (child) break;
+          const r = range(x.r);
+          const h = `${x.op === 'pin' ? 'p' : 'pipe'}${++handles}`;
+          if (x.op === 'pin') op(out, 'pin', flow({ addr: r.addr, len: r.len, flags: x.flags, as: h }));
+          else op(out, 'vmsplice', flow({ addr: r.addr, len: r.len, as: h }));
+          (x.op === 'pin' ? pinsLive : pipesLive).push(h);
+          seen(r.first);
+          seen(r.last);
+          break;
+        }
+        case 'pin_read': {
+          const h = (x.pipe ? pipesLive : pinsLive).at(-1) ?? pinsLive.at(-1) ?? pipesLive.at(-1);
+          if (!h || child) break;
+          op(out, 'pin_read', flow({ pin: h, as: `b${++bufs}` }));
+          break;
+        }
+        case 'unpin': case 'read_pipe': {
+          const live = x.op === 'unpin' ? pinsLive : pipesLive;
+          const h = live.pop();
+          if (!h || child) break;
+          if (x.op === 'unpin') op(out, 'unpin', h);
+          else op(out, 'read_pipe', flow({ pipe: h, as: `b${++bufs}` }));
+          break;
+        }
+        case 'pageout': {
+          if (child) break;
+          const r = range(x.r);
+          op(out, 'madvise', flow({ addr: r.addr, len: r.len, advice: 'pageout' }));
+          seen(r.first);
+          seen(r.last);
+          break;
+        }
+        case 'swapoff':
+          if (child || !c.swap) break;
+          op(out, 'swapoff', 'true');
+          break;
         default: {
           if (!uffd || child) break;
           if (x.op === 'copy' || x.op === 'zeropage') {

@@ -8,6 +8,7 @@ import type fc from 'fast-check';
 import { loadScenario, CompiledScenario } from '../scenario/load.js';
 import { probeHost, hostSpec, HostCaps } from '../host/probe.js';
 import { missingCapability } from '../host/requirements.js';
+import { foreignSwaps } from '../host/swap.js';
 import { differential } from '../host/differential.js';
 import { resolveKernel } from '../profiles/profiles.js';
 import type { KernelSpec } from '../kernel/kernel.js';
@@ -61,7 +62,12 @@ export interface HostFuzzStats {
 
 /** the target the generator may use on this kernel */
 export function hostTarget(caps: HostCaps): FuzzTarget {
-  return { features: Number(BigInt(caps.uffd_features)), pagemapScan: caps.pagemap_scan, splitHugePages: caps.split_huge_pages };
+  return {
+    features: Number(BigInt(caps.uffd_features)), pagemapScan: caps.pagemap_scan, splitHugePages: caps.split_huge_pages,
+    // swap files need root and no other swap device (host/requirements.ts); pins are io_uring fixed buffers
+    swap: caps.root && foreignSwaps().length === 0,
+    pins: caps.io_uring_buffers ? 'io_uring' : 'none',
+  };
 }
 
 /** the config lines (for the scenario file) where the probed spec differs from its profile's defaults */

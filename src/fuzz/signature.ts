@@ -23,8 +23,10 @@ function kpfBits(x: bigint): string[] {
 
 /** 0x8180000000000005 -> "0x818" (bits 55..63: present, swap, file, uffd_wp, exclusive, soft-dirty) */
 function pagemapFlags(v: string): string {
-  if (!/^0x[0-9a-f]+$/i.test(v)) return v;
-  return '0x' + (BigInt(v) >> 52n).toString(16);
+  // a swap entry: the value, then its type and slot identity (`0x4000000000000000 swp0#1`): the flags and the type
+  const m = /^(0x[0-9a-f]+)(?: swp(\d+)#\d+.*)?$/i.exec(v);
+  if (!m) return v;
+  return '0x' + (BigInt(m[1]!) >> 52n).toString(16) + (m[2] !== undefined ? ` swp${m[2]}` : '');
 }
 
 function placeholders(v: string): string {
@@ -62,7 +64,7 @@ export function signatureLine(sc: CompiledScenario, r: { field: string; model: s
   if (f.startsWith('buffer ')) return 'buffer differs';
   if ((m = /^@\S+ (.*): pagemap$/.exec(f))) {
     const a = pagemapFlags(r.model), b = pagemapFlags(r.kernel);
-    return a === b ? 'pagemap: page index in folio differs' : `pagemap: model ${a}, kernel ${b}`;
+    return a === b ? (/ swp/.test(a) ? 'pagemap: swap slot differs' : 'pagemap: page index in folio differs') : `pagemap: model ${a}, kernel ${b}`;
   }
   if ((m = /^@\S+ (.*): kpageflags$/.exec(f))) {
     if (!/^0x/.test(r.model) || !/^0x/.test(r.kernel)) return `kpageflags: model ${r.model === 'none' ? 'none' : 'page'}, kernel ${r.kernel === 'none' ? 'none' : 'page'}`;

@@ -62,6 +62,35 @@ function opValue(o: Observation, id: string): string {
   return relativize(r.result ?? '0', o.mappings);
 }
 
+const PM_SWAP = 1n << 62n, PM_PRESENT = 1n << 63n, PM_FRAME = (1n << 55n) - 1n, MAX_SWAPFILES_SHIFT = 5n;
+
+/**
+ * pagemap values as compared: a swap entry's frame field (type | offset << 5) is shown as its type and an
+ * identity for its slot (`swp0#1`: the first slot the run's snapshots show, in checkpoint and page order),
+ * so that sharing a slot (fork) and getting the same slot back compare, while the offset the kernel's
+ * swap allocator picks (per-CPU clusters, the order of a split THP's pages; docs/fidelity.md) does not
+ */
+function pagemapShown(sc: CompiledScenario, o: Observation, snaps: string[]): (snap: string, key: string) => string {
+  const ids = new Map<bigint, number>();
+  const shown = new Map<string, string>();
+  for (const s of snaps) {
+    for (const { key } of sc.pages) {
+      const v = o.snapshots[s]?.pages[key]?.pagemap;
+      if (v === undefined) continue;
+      const x = BigInt(v);
+      if (!(x & PM_SWAP) || x & PM_PRESENT) {
+        shown.set(`${s}\0${key}`, v);
+        continue;
+      }
+      const frame = x & PM_FRAME, type = frame & ((1n << MAX_SWAPFILES_SHIFT) - 1n), off = frame >> MAX_SWAPFILES_SHIFT;
+      const id = ids.get(frame) ?? ids.size + 1;
+      ids.set(frame, id);
+      shown.set(`${s}\0${key}`, `0x${(x & ~PM_FRAME).toString(16).padStart(16, '0')} swp${type}#${id}${off === 0n ? ' (offset 0)' : ''}`);
+    }
+  }
+  return (snap, key) => shown.get(`${snap}\0${key}`) ?? '-';
+}
+
 function kpf(v: string | null | undefined): string {
   if (v === undefined) return '-';
   if (v === null) return 'none';
@@ -111,13 +140,14 @@ export function compareObservations(sc: CompiledScenario, model: Observation, ke
     add(`buffer ${n}`, show(model), show(kernel));
   }
   const snaps = ['setup', ...sc.checkpoints.filter((c) => c !== 'setup'), 'final'];
+  const pmModel = pagemapShown(sc, model, snaps), pmKernel = pagemapShown(sc, kernel, snaps);
   for (const s of snaps) {
     const ms = model.snapshots[s], ks = kernel.snapshots[s];
     if (!ms && !ks) continue;
     for (const { key } of sc.pages) {
       const mp = ms?.pages[key], kp = ks?.pages[key];
       if (!mp && !kp) continue;
-      add(`@${s} ${key}: pagemap`, mp?.pagemap ?? '-', kp?.pagemap ?? '-');
+      add(`@${s} ${key}: pagemap`, mp ? pmModel(s, key) : '-', kp ? pmKernel(s, key) : '-');
       add(`@${s} ${key}: kpageflags`, kpf(mp?.kpageflags), kpf(kp?.kpageflags));
     }
     for (const { key } of sc.mems) {

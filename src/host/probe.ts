@@ -27,6 +27,9 @@ export interface HostCaps {
   soft_dirty: boolean;
   /** /sys/kernel/debug/split_huge_pages is writable (debugfs mounted) */
   split_huge_pages: boolean;
+  /** an io_uring fixed buffer could be registered (the host's long-term pins); else the errno it got */
+  io_uring_buffers?: boolean;
+  io_uring_errno?: number;
   /** /proc/sys/vm/nr_hugepages (-1: unreadable) */
   nr_hugepages?: number;
   // ---- what the kernel was seen to do (native/mmsim-exec.c probe_behaviour) ----
@@ -167,5 +170,6 @@ export function formatCaps(c: HostCaps): string[] {
     `UFFDIO_API         features ${c.uffd_features} (${names.join(' ') || 'none'}), ioctls ${c.uffd_api_ioctls}`,
     `PAGEMAP_SCAN       ${yes(c.pagemap_scan)}`,
     `split_huge_pages   ${c.split_huge_pages ? 'yes' : 'no (debugfs not mounted)'}`,
+    `io_uring buffers   ${c.io_uring_buffers ? 'yes (pin: IORING_REGISTER_BUFFERS)' : c.io_uring_buffers === false ? `no (errno ${c.io_uring_errno ?? '?'}): pin operations are skipped` : 'unknown'}`,
   ];
 }

@@ -6,6 +6,14 @@ import { hostSpec, type HostCaps } from './probe.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import { PATCH } from '../profiles/patches.js';
 import { MAP_HUGETLB, UFFD_FEATURE } from '../kernel/include/uapi.js';
+import { foreignSwaps, HOST_MAX_SWAP_PAGES } from './swap.js';
+import { FOLL_FORCE, FOLL_GET, FOLL_LONGTERM, FOLL_PIN, FOLL_WRITE } from '../kernel/include/foll.js';
+
+/** what IORING_REGISTER_BUFFERS takes: pin_user_pages(FOLL_WRITE | FOLL_LONGTERM) */
+export const HOST_PIN_FOLL = FOLL_PIN | FOLL_WRITE | FOLL_LONGTERM;
+function pinFlagNames(foll: number): string {
+  return [foll & FOLL_WRITE && 'write', foll & FOLL_FORCE && 'force', foll & FOLL_LONGTERM && 'longterm', foll & FOLL_GET && 'get'].filter(Boolean).join(', ');
+}
 
 function allOps(sc: CompiledScenario): CompiledOp[] {
   return [...sc.setup, ...sc.threads.flatMap((t) => t.ops)];
@@ -54,12 +62,19 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
     if (op.op === 'mmap' && (op.flags & MAP_HUGETLB) && caps.nr_hugepages !== 0) {
       return `operation ${op.id} maps hugetlb memory, which the model refuses as an empty pool would; this machine has vm.nr_hugepages=${caps.nr_hugepages ?? '?'}`;
     }
-    // the GUP operations are model-only so far (native/mmsim-exec.c does not carry them out yet)
-    if (op.op === 'pin' || op.op === 'unpin' || op.op === 'pin_read' || op.op === 'vmsplice' || op.op === 'read_pipe' || op.op === 'proc_mem_write' || op.op === 'proc_mem_read') {
-      return `operation ${op.id} (${op.op}) is not carried out by the host executor yet`;
+    // a pin on the host is an io_uring fixed buffer: pin_user_pages(FOLL_WRITE | FOLL_LONGTERM), nothing else
+    if (op.op === 'pin') {
+      if (op.foll !== HOST_PIN_FOLL) return `operation ${op.id} pins with flags [${pinFlagNames(op.foll)}]; on the host a pin is an io_uring fixed buffer, flags [write, longterm] only`;
+      if (caps.io_uring_buffers === false) return `operation ${op.id} needs io_uring fixed buffers, which this kernel refuses (errno ${caps.io_uring_errno ?? '?'}: io_uring_disabled, RLIMIT_MEMLOCK?)`;
+      if (caps.io_uring_buffers === undefined) return `operation ${op.id} needs io_uring fixed buffers; the executor's probe did not say whether they work (rebuild it)`;
     }
     if (op.op === 'migrate') return `operation ${op.id} (migrate) is not carried out by the host executor yet (mbind MPOL_MF_MOVE; docs/fidelity.md)`;
-    if (op.op === 'swapon' || op.op === 'swapoff') return `operation ${op.id} needs a swap file, which the executor does not make yet (docs/fidelity.md)`;
+    if (op.op === 'swapon' || op.op === 'swapoff') {
+      if (!caps.root) return `operation ${op.id} (${op.op}) needs root: mmsim host makes a swap file and enables it`;
+      const other = foreignSwaps();
+      if (other.length) return `operation ${op.id} (${op.op}): another swap device is enabled on this machine (${other[0]!.path}); the swap type and slots would not be the scenario's alone`;
+      if (op.op === 'swapon' && op.pages > HOST_MAX_SWAP_PAGES) return `operation ${op.id} asks for a swap file of ${op.pages} pages; mmsim host makes at most ${HOST_MAX_SWAP_PAGES} (1 GiB)`;
+    }
     if (op.op === 'split_huge_page' && !caps.split_huge_pages) return `operation ${op.id} needs /sys/kernel/debug/split_huge_pages (debugfs is not mounted)`;
     if (op.op === 'uffdio_zeropage' && (caps.uffd_zeropage_maps === 'zero' || caps.uffd_zeropage_maps === 'page') && caps.uffd_zeropage_maps !== modelUffdZeropage(spec)) {
       return `operation ${op.id}: UFFDIO_ZEROPAGE on this kernel maps ${caps.uffd_zeropage_maps === 'zero' ? 'the zero page' : 'a page of its own'} while its read faults map ${caps.read_fault_maps === 'zero' ? 'the zero page' : 'pages of their own'}; no configuration of ${spec.name} does that`;

@@ -13,6 +13,7 @@ import { ERRNO_NAME } from '../kernel/include/errno.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { runExecutor } from './executor.js';
 import { MMAP_BASE } from '../kernel/mm/mmap.js';
+import { prepareSwap, cleanupSwap, trackExecutor, type SwapPlan } from './swap.js';
 
 export interface HostRunOptions {
   /** thread names, one per step, then the default policy (as `mmsim run --schedule`) */
@@ -94,15 +95,17 @@ function hexBytes(hex: string): Uint8Array {
 }
 
 /** the JSON the executor reads: the compiled scenario and how to run it */
-export function executorPlan(sc: CompiledScenario, opts: HostRunOptions): string {
+export function executorPlan(sc: CompiledScenario, opts: HostRunOptions, swap: SwapPlan | null = null): string {
   const { setup, threads, pages, mems, mappings, names, checkpoints, name } = sc;
   return JSON.stringify({
     scenario: { name, setup, threads, pages, mems, mappings, names, checkpoints },
     options: {
-      schedule: opts.schedule ? parseSchedule(opts.schedule) : null,
+      // --schedule, else the scenario's own `schedule:` (as the model's run takes it)
+      schedule: (opts.schedule ?? sc.schedule) ? parseSchedule((opts.schedule ?? sc.schedule)!) : null,
       step_timeout_ms: opts.stepTimeoutMs ?? 5000,
       step_limit: opts.stepLimit ?? DEFAULT_STEP_LIMIT,
       placement: opts.placement ?? null,
+      swap,
     },
   });
 }
@@ -248,7 +251,19 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const fixed = fixedRanges(sc);
   const args = fixed.length ? [`--reserve=${fixed.map(([s, e]) => `0x${s.toString(16)}-0x${e.toString(16)}`).join(',')}`] : [];
-  const r = await runExecutor(args, executorPlan(sc, opts), timeoutMs, opts.onSpawn);
+  // a scenario with swapon gets swap files of its own, always swapped off and deleted afterwards (swap.ts)
+  const swap = prepareSwap(sc);
+  let untrack = () => {};
+  let r: Awaited<ReturnType<typeof runExecutor>>;
+  try {
+    r = await runExecutor(args, executorPlan(sc, opts, swap), timeoutMs, (pid) => {
+      if (swap) untrack = trackExecutor(pid);
+      opts.onSpawn?.(pid);
+    });
+  } finally {
+    untrack();
+    if (swap) cleanupSwap(swap);
+  }
   if (r.kind === 'timeout') return { kind: 'failed', reason: `hung: no result within ${formatDuration(timeoutMs)}; the executor and its processes were killed`, ms: r.ms, hung: true };
   if (r.kind === 'signal') return { kind: 'failed', reason: `the executor died of ${r.signal}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`, ms: r.ms };
   let raw: RawRun;

@@ -196,6 +196,12 @@ const rows = {
     summary: 'FOLL_PIN without FOLL_WRITE does not follow a read-only anonymous page that is not PageAnonExclusive (gup_must_unshare, -EMLINK) and faults it with FAULT_FLAG_UNSHARE first (the fault side is c89357e27f20 "mm: support GUP-triggered unsharing of anonymous pages", same release, which nothing else triggers): do_wp_page / do_huge_pmd_wp_page copy a possibly shared page into an exclusive one that stays read-only (keeping soft-dirty and uffd-wp), or mark a reusable one exclusive',
     requires: ['anon-exclusive'],
   },
+  noSwapcachePinned: {
+    id: 'no-swapcache-pinned', commit: 'feb889fb40fa', subject: "mm: don't put pinned pages into the swap cache",
+    author: 'Linus Torvalds', release: 'v5.11', kind: 'upstream',
+    summary: 'reclaim (shrink_folio_list) keeps a maybe-DMA-pinned anonymous folio that is not in the swap cache yet where it is: no swap slot, no unmap, not activated; before, MADV_PAGEOUT swapped a pinned page out and the pin went stale',
+    requires: ['gup-pin-counting'],
+  },
   follForceAnonExclusive: {
     id: 'foll-force-anon-exclusive', commit: '5535be309971', subject: 'mm/gup: fix FOLL_FORCE COW security issue and remove FOLL_COW',
     author: 'David Hildenbrand', release: 'v6.0', kind: 'upstream',

@@ -8,7 +8,7 @@
 import type { Kernel } from '../kernel.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { HPAGE_PMD_NR, PAGE_SIZE, _PAGE_PRESENT, _PAGE_PROTNONE } from '../arch/x86/include/pgtable_types.js';
 import { VM_IO, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE } from '../include/vm_flags.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_HWPOISON,
@@ -155,7 +155,10 @@ export function follow_page_mask(k: Kernel, mm: MmStruct, vma: VmArea, addr: num
   if (!pmd) return 0;
   const e = pmd.t.get(pmd.i, new Pte());
   if (g.pmd_trans_huge(e)) {
-    if (!(e.lo & 1)) return 0;
+    // pmd_present/pte_present: a PROT_NONE entry is present (x86 _PAGE_PROTNONE), and GUP follows it in a
+    // VMA that is not accessible (gup_can_follow_protnone: NUMA hinting entries are not modelled), which
+    // only FOLL_FORCE reaches (check_vma_flags): /proc/self/mem writes a PROT_NONE private mapping
+    if (!(e.lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) return 0;
     const head = g.pmd_pfn(e);
     const slot = k.folios.slotOf(head);
     const pfn = head + (Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR);
@@ -174,7 +177,7 @@ export function follow_page_mask(k: Kernel, mm: MmStruct, vma: VmArea, addr: num
   const pt = pte_offset_map(k, mm, pmd);
   if (!pt) return 0;
   pt.get(pte_index(addr), e);
-  if (!(e.lo & 1)) return 0;
+  if (!(e.lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) return 0;
   const pfn = g.pte_pfn(e);
   const zero = g.pte_special(e) || is_zero_pfn(k, pfn);
   const slot = zero ? (is_zero_pfn(k, pfn) ? k.zeroSlot : -1) : k.folios.slotOf(pfn);
@@ -242,7 +245,7 @@ export interface GupState {
 export type GupEnd = 'done' | 'unlocked' | 'resched' | 'livelock' | number;
 
 /**
- * __get_user_pages (mm/gup.c @v4.9 .. @v6.18) over [s.addr, s.end): per VMA vma_lookup (ENOMEM in a hole)
+ * __get_user_pages (mm/gup.c @v4.9 .. @v6.18) over [s.addr, s.end): per VMA vma_lookup (a hole: EFAULT, ENOMEM for MADV_POPULATE_*)
  * and check_vma_flags; 17839856fd58 (v5.8, until a308c71bf1e6) adds FOLL_WRITE for a FOLL_GET or FOLL_PIN
  * walk in a COW mapping. Per page follow_page_mask, else faultin_page and follow again; each page followed
  * goes to `grab` (try_grab_folio, with the pfn and folio slot). Without FOLL_UNLOCKABLE a uffd fault cannot
@@ -257,7 +260,8 @@ export function __get_user_pages(k: Kernel, mm: MmStruct, s: GupState, grab?: (p
     let foll = foll0;
     if (!vma || s.addr >= vma.vm_end) {
       vma = vma_lookup(k, mm, s.addr);
-      if (!vma) return ERRNO.ENOMEM;
+      // a hole: -EFAULT for every GUP caller; MADV_POPULATE_* reports ENOMEM (madvise_populate, FOLL_MADV_POPULATE)
+      if (!vma) return populate ? ERRNO.ENOMEM : ERRNO.EFAULT;
       const bad = check_vma_flags(vma, foll);
       // MADV_POPULATE_* reports a VMA it may not touch as EINVAL (madvise_populate)
       if (bad) return populate ? ERRNO.EINVAL : bad;

@@ -359,6 +359,11 @@ export function split_huge_page(k: Kernel, slot: number): number {
   const g = k.pgt;
   const f = k.folios;
   if (!f.isLarge(slot) || !f.test(slot, PG_anon) || f.test(slot, PG_zero)) return -16;
+  // the racy can_split_folio before unmap_folio splits the PMDs: a folio with other references (a pin)
+  // keeps its PMD mappings (measured: MADV_PAGEOUT of part of a pinned THP leaves it whole)
+  let mapRefs = f.mapcount(slot); // a reference per PMD mapping, and per PTE mapping of a page
+  if (f.hasSub(slot)) for (let i = 0, n = f.nrPages(slot); i < n; i++) mapRefs += f.subMapcount(slot, i);
+  if (f.refcount(slot) !== mapRefs) return -16;
   const mappings = folio_mappings(k, slot);
   const queues = unmap_folio_queues_deferred_split(k, slot, mappings);
   for (const mp of mappings) {

@@ -290,10 +290,12 @@ export function sys_swapoff(k: Kernel): void {
       }
     }
   }
-  // what is left in the swap cache is mapped by nobody: each folio goes with its slot
+  // try_to_unuse's last loop: a folio still in the swap cache (no swap PTE refers to its slot now; it may
+  // be mapped, as a page swapped in by a fault is) leaves it through folio_free_swap, so it is dirty: its
+  // only copy is in memory now (measured: a page read back from its slot before swapoff shows KPF_DIRTY)
   for (let off = 1; off < si.max; off++) {
     const slot = si.cacheSlot(off);
-    if (slot >= 0) delete_from_swap_cache(k, slot);
+    if (slot >= 0 && !folio_free_swap(k, slot)) throw new Error(`BUG: swapoff could not free swap slot ${off} from the swap cache`);
   }
   for (let off = 1; off < si.max; off++) if (si.map(off) !== 0) throw new Error(`BUG: swapoff left swap slot ${off} in use (${si.map(off)})`);
   si.max = 0;

@@ -4,6 +4,7 @@
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { PATCH } from '../../profiles/patches.js';
+import { folio_maybe_dma_pinned } from './gup.js';
 import { LEVEL_PMD } from './pgtable.js';
 import { PG_active, PG_anon, PG_dirty, PG_mlocked, PG_swapbacked, PG_swapcache, PG_unevictable } from './folio.js';
 import { folio_mappings, split_huge_page } from './huge_memory.js';
@@ -47,6 +48,11 @@ export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void
   const lazyfree = !f.test(slot, PG_swapbacked);
   if (lazyfree && f.isLarge(slot)) notModelled('advice', 'MADV_PAGEOUT of a lazyfree (MADV_FREE) THP (unmap_huge_pmd_locked, v6.11)');
   if (!lazyfree && !f.test(slot, PG_swapcache)) {
+    // keep_locked: a pinned folio gets no swap slot (feb889fb40fa, v5.11), and stays as it is
+    if (k.has(PATCH.noSwapcachePinned) && folio_maybe_dma_pinned(k, slot)) {
+      k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'kept (maybe DMA-pinned)', pfn: f.pfn(slot) });
+      return;
+    }
     if (f.isLarge(slot) && f.mapcount(slot) === 0) {
       // a PTE-mapped large folio is split before it is given swap
       slot = split_folio_to_list(k, slot, list);
@@ -138,7 +144,8 @@ export function try_to_unmap_one(k: Kernel, slot: number, mm: import('../include
   const off = k.swap.folioSwap(slot);
   swap_duplicate(k, off);
   const exclusive = k.has(PATCH.anonExclusive) && f.pageAnonExclusive(slot, pfn);
-  // folio_try_share_anon_rmap_pte: the page is no longer exclusive once unmapped (no pins in the model)
+  // folio_try_share_anon_rmap_pte: the page is no longer exclusive once unmapped (a pinned one never gets
+  // here from v5.11: shrink_folio_list keeps it, feb889fb40fa)
   if (exclusive) f.setPageAnonExclusive(slot, pfn, false);
   mm.anonPages--;
   mm.swapEnts++;
