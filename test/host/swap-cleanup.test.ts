@@ -1,7 +1,7 @@
 // Swap on the real kernel never outlives a run: the swap files mmsim makes for a scenario's swapon are
 // swapped off and deleted when the run ends, when the executor is killed midway, when mmsim itself gets
 // SIGTERM midway, and (by the next swap run) when mmsim was SIGKILLed. Other test runs share this kernel.
-import { describe, it, expect } from 'vitest';
+import { afterAll, describe, it, expect } from 'vitest';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,8 +26,10 @@ setup:
 `;
 
 // the scenario as a file, for the mmsim processes the tests start and kill
-const LONG_FILE = join(mkdtempSync(join(tmpdir(), 'mmsim-swap-test-')), 'swap-long.yaml');
+const LONG_DIR = mkdtempSync(join(tmpdir(), 'mmsim-swap-test-'));
+const LONG_FILE = join(LONG_DIR, 'swap-long.yaml');
 writeFileSync(LONG_FILE, LONG);
+afterAll(() => rmSync(LONG_DIR, { recursive: true, force: true }));
 
 const ours = (pid: number) => activeSwaps().filter((s) => swapOwner(s.path) === pid);
 const dirsOf = (pid: number) => readdirSync(swapBaseDir()).filter((d) => d.startsWith(`${SWAP_DIR_PREFIX}${pid}-`));
