@@ -199,6 +199,11 @@ async function modelCommand(o: FuzzOpts): Promise<number> {
   out('');
   out(`${stats.cases} scenarios, ${stats.runs} runs (scenario x profile), ${stats.ops} operations, ${(stats.ms / 1000).toFixed(1)} s: ` +
     `${stats.failures.length} failure(s)${stats.repeats ? ` (+${stats.repeats} repeats)` : ''}`);
+  const refused = Object.entries(stats.refused);
+  if (refused.length) {
+    out('Runs stopped at an operation the model does not carry out (a declared limit, not a failure):');
+    for (const [what, n] of refused) out(`  ${n}x  ${what}`);
+  }
   if (stats.failures.length) {
     out(pc.red('Failures:'));
     for (const f of stats.failures) out(`  ${f.count}x  ${f.profile}  [${f.kind}]  ${f.file}`);

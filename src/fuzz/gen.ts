@@ -20,9 +20,11 @@ export interface FuzzTarget {
    * FOLL_LONGTERM only), 'none' (the host cannot register buffers)
    */
   pins?: 'any' | 'io_uring' | 'none';
+  /** page migration (`migrate`): the model only, mmsim host does not carry it out yet */
+  migrate?: boolean;
 }
 
-export const MODEL_TARGET: FuzzTarget = { features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any' };
+export const MODEL_TARGET: FuzzTarget = { features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true };
 
 /** a page of a mapping: the page index is taken modulo the mapping's pages at rendering */
 export interface Addr {
@@ -78,7 +80,12 @@ export type FuzzOp =
   | { op: 'proc_mem_read'; at: Addr; len: number }
   // swap (FuzzCase.swap enables a device in the setup)
   | { op: 'pageout'; r: Range }
-  | { op: 'swapoff' };
+  | { op: 'swapoff' }
+  // close(2) of the uffd (in the child: its own copy), UFFDIO_MOVE (where the kernel offers
+  // UFFD_FEATURE_MOVE), page migration of a range (FuzzTarget.migrate)
+  | { op: 'close' }
+  | { op: 'move'; dst: Addr; src: Addr; pages: number; mode: ('dontwake' | 'allow_src_holes')[] }
+  | { op: 'migrate'; r: Range };
 
 export type PinFlag = 'write' | 'longterm' | 'force' | 'get';
 
@@ -184,7 +191,19 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
       })));
     }
     if (t.splitHugePages) list.push(w(1, fc.record({ op: fc.constant('split' as const), r: rangeArb })));
+    if (t.features & UFFD_FEATURE.move) {
+      // the destination mostly where the setup registers (m0 from page 0, 1 or 512), the source anywhere
+      const at = addrArb.map((a) => ({ ...a, off: 0 }));
+      const dst = fc.oneof({ weight: 2, arbitrary: fc.record({ m: fc.constant(0), page: fc.constantFrom(0, 1, 512), off: fc.constant(0) }) }, { weight: 1, arbitrary: at });
+      list.push(w(3, fc.record({
+        op: fc.constant('move' as const), dst, src: at, pages: fc.constantFrom(1, 2, 512, 16),
+        mode: fc.constantFrom<('dontwake' | 'allow_src_holes')[]>([], ['allow_src_holes'], ['dontwake']),
+      })));
+    }
   }
+  // a close of the uffd in the child closes its own copy; the file is released when both are closed
+  list.push(w(1, fc.record({ op: fc.constant('close' as const) })));
+  if (t.migrate) list.push(w(2, fc.record({ op: fc.constant('migrate' as const), r: rangeArb })));
   return fc.oneof(...list);
 }
 
@@ -403,6 +422,28 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
           if (child || !c.swap) break;
           op(out, 'swapoff', 'true');
           break;
+        case 'close':
+          // not while a handler thread may be blocked in read_uffd of it (a case the model refuses)
+          if (!uffd || twoThreads) break;
+          op(out, 'close', 'uffd');
+          break;
+        case 'migrate': {
+          const r = range(x.r);
+          op(out, 'migrate', flow({ addr: r.addr, len: r.len }));
+          seen(r.first);
+          seen(r.last);
+          break;
+        }
+        case 'move': {
+          if (!uffd || child) break;
+          const dst = range({ at: x.dst, pages: x.pages }), src = range({ at: x.src, pages: x.pages });
+          // the shorter of the two ranges, both inside their mappings
+          const len = Math.min(Number(dst.len), Number(src.len));
+          op(out, 'uffdio_move', flow({ uffd: 'uffd', dst: dst.addr, src: src.addr, len: hex(len), mode: x.mode.length ? x.mode : undefined }));
+          seen(dst.first);
+          seen(src.first);
+          break;
+        }
         default: {
           if (!uffd || child) break;
           if (x.op === 'copy' || x.op === 'zeropage') {

@@ -67,6 +67,8 @@ export function hostTarget(caps: HostCaps): FuzzTarget {
     // swap files need root and no other swap device (host/requirements.ts); pins are io_uring fixed buffers
     swap: caps.root && foreignSwaps().length === 0,
     pins: caps.io_uring_buffers ? 'io_uring' : 'none',
+    // the executor does not carry out page migration yet (host/requirements.ts)
+    migrate: false,
   };
 }
 

@@ -10,6 +10,7 @@ import { runScenario } from '../run.js';
 import { PROFILES, resolveKernel } from '../profiles/profiles.js';
 import { CONFIG_KEYS } from '../profiles/config.js';
 import { VmBugError } from '../kernel/mm/debug_vm.js';
+import { ScenarioError } from '../scenario/load.js';
 import { caseArb, FuzzCase, MODEL_TARGET, renderCase } from './gen.js';
 import { generate, shrink } from './rng.js';
 
@@ -56,6 +57,12 @@ export interface ModelFuzzStats {
   failures: ModelFailure[];
   /** failures of a kind already reported on that profile */
   repeats: number;
+  /**
+   * runs that stopped at a limit the model declares (an operation it refuses as not modelled, exit 2:
+   * e.g. migration of a PTE-mapped large folio), by the refusal's text: not failures, but runs whose later
+   * operations did not run
+   */
+  refused: Record<string, number>;
   ms: number;
 }
 
@@ -72,8 +79,11 @@ export interface ModelFuzzOptions {
   onFailure?: (f: ModelFailure) => void;
 }
 
-/** run one case on one profile with the invariants on: null when nothing broke, else what did */
-function failureOf(mc: ModelCase, profile: string, name: string): { kind: string; message: string } | null {
+/**
+ * run one case on one profile with the invariants on: null when nothing broke, else what did (`refused`:
+ * the run reached an operation the model does not carry out, which is a declared limit, not a failure)
+ */
+function failureOf(mc: ModelCase, profile: string, name: string): { kind: string; message: string; refused?: true } | null {
   const r = renderCase(mc.c, { name, kernel: profile, config: mc.config });
   const sc = loadScenario(`${name}.yaml`, r.yaml);
   const spec = resolveKernel(profile, [], sc.config);
@@ -81,6 +91,7 @@ function failureOf(mc: ModelCase, profile: string, name: string): { kind: string
     runScenario(sc, spec, { debug: true, trace: false });
     return null;
   } catch (e) {
+    if (e instanceof ScenarioError && e.detail.startsWith('not modelled:')) return { kind: 'refused', message: e.detail, refused: true };
     if (e instanceof VmBugError) return { kind: [...new Set(e.bugs.map((b) => b.check))].sort().join(','), message: e.message };
     const err = e as Error;
     return { kind: err.constructor?.name ?? 'Error', message: `${err.constructor?.name}: ${err.message}\n${(err.stack ?? '').split('\n').slice(1, 4).join('\n')}` };
@@ -90,7 +101,7 @@ function failureOf(mc: ModelCase, profile: string, name: string): { kind: string
 export async function modelFuzz(o: ModelFuzzOptions): Promise<ModelFuzzStats> {
   const arb = modelCaseArb();
   const profiles = o.profiles ?? PROFILES.map((p) => p.name);
-  const stats: ModelFuzzStats = { cases: 0, runs: 0, ops: 0, failures: [], repeats: 0, ms: 0 };
+  const stats: ModelFuzzStats = { cases: 0, runs: 0, ops: 0, failures: [], repeats: 0, refused: {}, ms: 0 };
   const t0 = Date.now();
   const first = o.only ?? 0, last = o.only !== undefined ? o.only + 1 : o.runs;
   for (let run = first; run < last && (o.only !== undefined || stats.ops < o.ops); run++) {
@@ -103,6 +114,10 @@ export async function modelFuzz(o: ModelFuzzOptions): Promise<ModelFuzzStats> {
       stats.ops += ops;
       const f = failureOf(v.value_, p, name);
       if (!f) continue;
+      if (f.refused) {
+        stats.refused[f.message] = (stats.refused[f.message] ?? 0) + 1;
+        continue;
+      }
       const seen = stats.failures.find((x) => x.profile === p && x.kind === f.kind);
       if (seen) {
         seen.count++;
