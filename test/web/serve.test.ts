@@ -149,4 +149,38 @@ describe('mmsim serve', () => {
     const e = await run(['scenarios/seed-thp-split-uffd-wp.yaml', '--port', '0'], /http:\/\/[^\s]+\n/);
     expect(e.out).toMatch(/#s=seed-thp-split-uffd-wp\.yaml\n/);
   });
+
+  it('--open hands the printed URL to the desktop opener (xdg-open), and says so when there is none', async (ctx) => {
+    if (!built) return ctx.skip('dist/web is not built (npm run build)');
+    if (process.platform !== 'linux') return ctx.skip('the opener checked here is xdg-open (Linux)');
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-open-'));
+    try {
+      const got = join(dir, 'opened');
+      // a stand-in for xdg-open that records what it was asked to open
+      writeFileSync(join(dir, 'xdg-open'), `#!/bin/sh\nprintf '%s' "$1" > '${got}'\n`, { mode: 0o755 });
+      const serve = (path: string, until: (out: string, err: string) => boolean) => new Promise<{ out: string; err: string }>((ok) => {
+        const c = spawn(process.execPath, ['bin/mmsim.js', 'serve', 'scenarios/seed-thp-split-uffd-wp.yaml', '--port', '0', '--open'],
+          { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PATH: path } });
+        let out = '', err = '';
+        const poll = setInterval(() => {
+          if (!until(out, err)) return;
+          clearInterval(poll);
+          c.kill('SIGTERM');
+        }, 20);
+        setTimeout(() => { clearInterval(poll); c.kill('SIGKILL'); }, 20_000).unref();
+        c.stdout.on('data', (d: Buffer) => { out += d; });
+        c.stderr.on('data', (d: Buffer) => { err += d; });
+        c.on('close', () => ok({ out, err }));
+      });
+      const a = await serve(`${dir}:${process.env.PATH}`, () => existsSync(got) && readFileSync(got, 'utf8').length > 0);
+      const url = /^mmsim serve: (\S+)\n/.exec(a.out)?.[1];
+      expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#s=seed-thp-split-uffd-wp\.yaml$/);
+      expect(readFileSync(got, 'utf8')).toBe(url);
+      // no opener on PATH: the server still serves, and says what to open
+      const b = await serve(dir + '/none', (_out, err) => /could not start/.test(err));
+      expect(b.err).toMatch(/mmsim serve: --open: could not start xdg-open; open http:\/\/127\.0\.0\.1:\d+\/#s=seed-thp-split-uffd-wp\.yaml yourself/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
