@@ -15,6 +15,7 @@ import { vma_lookup, vmas_in } from './mmap.js';
 import { maybe_mkwrite } from './memory.js';
 import { LEVEL_PMD, LEVEL_PTE, type PageTable } from './pgtable.js';
 import { pmdTable, pteTableAt } from './pagewalk.js';
+import { folio_mappings } from './huge_memory.js';
 import { levelIndex } from './pgtable.js';
 import { VM_WRITE } from '../include/vm_flags.js';
 import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE } from '../arch/x86/include/pgtable_types.js';
@@ -279,7 +280,7 @@ export function migrate_pages_unmap(k: Kernel, mm: MmStruct, start: number, len:
 /** migrate_folio_unmap for one folio: isolate it and try_to_migrate every mapping */
 function unmapFolio(k: Kernel, slot: number, heads: number[], head: number): void {
   const f = k.folios;
-  const maps = folioMappingsForMigration(k, slot);
+  const maps = folio_mappings(k, slot);
   if (f.isLarge(slot) && maps.some((m) => m.level === LEVEL_PTE)) {
     notModelled('migrate', 'migration of a PTE-mapped large folio (the model migrates small folios and PMD-mapped THPs)');
   }
@@ -300,27 +301,6 @@ function unmapFolio(k: Kernel, slot: number, heads: number[], head: number): voi
     return;
   }
   heads.push(head);
-}
-
-/** the present mappings of a folio, PMD ones first (the rmap walk) */
-function folioMappingsForMigration(k: Kernel, slot: number): { mm: MmStruct; t: PageTable; i: number; level: number }[] {
-  const g = k.pgt, f = k.folios;
-  const base = f.pfn(slot), nr = f.nrPages(slot);
-  const out: { mm: MmStruct; t: PageTable; i: number; level: number }[] = [];
-  const e = new Pte();
-  for (const mm of k.mms) {
-    for (const t of mm.tables.values()) {
-      if (t.level !== LEVEL_PMD && t.level !== LEVEL_PTE) continue;
-      for (let i = 0; i < 512; i++) {
-        const lo = t.lo(i);
-        if (!(lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) continue;
-        if (t.level === LEVEL_PMD && !(lo & _PAGE_PSE)) continue;
-        const pfn = g.pte_pfn(t.get(i, e));
-        if (pfn >= base && pfn < base + nr) out.push({ mm, t, i, level: t.level });
-      }
-    }
-  }
-  return out;
 }
 
 /** remove_migration_ptes(src, src): migration failed, the entries map the old folio again */
