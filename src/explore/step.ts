@@ -136,6 +136,7 @@ export class Stepper {
   private runnable(s: State, t: number): Effect {
     const m = this.machine(s), rec = this.rec!, cache = this.cache!;
     rec.filter = null;
+    rec.strictQuestions = true;
     rec.begin(m.k.st);
     let can: boolean;
     try {
@@ -144,7 +145,7 @@ export class Stepper {
       if (m.k.st.rec === rec) m.k.st.rec = null;
     }
     const eff = rec.end(can ? 1 : 0);
-    if (eff.w.length !== 0 || eff.d.length !== 0) throw new ReuseError(`whether thread ${t} can run: looking changed the state`);
+    if (eff.w.length !== 0 || eff.d.length !== 0 || eff.ops !== null) throw new ReuseError(`whether thread ${t} can run: looking changed the state`);
     const seen = cache.lookup(s.st, ENABLED_KIND + t, false);
     if (seen === null) cache.insert(ENABLED_KIND + t, rec, eff);
     else if (seen.result !== eff.result) throw new ReuseError(`--verify-reuse: whether thread ${t} can run: recorded ${seen.result === 1}, found ${can}`);
@@ -208,6 +209,7 @@ export class Stepper {
       if (timing) this.lap('clone');
       const rec = this.rec!;
       rec.filter = q.global ? null : this.queueCells(c.k.st);
+      rec.strictQuestions = false;
       rec.begin(c.k.st);
       let r: StepResult;
       try {

@@ -19,6 +19,7 @@
 // - The cache is bounded (maxNodes): past it, it is emptied and starts again, so that a search whose
 //   steps rarely repeat pays its memory per state, not per step.
 import type { Lanes, Recorder, Store } from './store.js';
+import { applyListOp, evaluateList, OP_PUSH, type CellList, type CellReader, type ListRecorder } from './list.js';
 
 /** the key of a cell in footprints: segment * 2^32 + index */
 export const CELL_KEY = 4294967296;
@@ -59,6 +60,10 @@ export interface Effect {
   readonly blind: Int32Array;
   /** a bit per hash of every key in reads, writes and adds (BLOOM_WORDS words): most pairs of steps are told independent by it alone */
   readonly bloom: Int32Array;
+  /** operations on lists (state/list.ts), replayed after the writes: (op, segment, base, value) quads, or null */
+  readonly ops: Int32Array | null;
+  /** the step cannot be replayed from its key (a question about a list saw the step's own stores): not to be kept */
+  readonly noCache: boolean;
 }
 
 /** the footprint's runs of an effect */
@@ -180,8 +185,13 @@ class CellTable {
   private gen!: Int32Array;
   seg!: Int32Array;
   cell!: Int32Array;
-  /** 1: read before written (a key read), 2: written first */
+  /**
+   * 1: read before written (a key read); 2: written first; 3: read by a question about a list or by a
+   * list operation only (in the footprint's reads, not in the key)
+   */
   seen!: Uint8Array;
+  /** stored by a list operation (replayed as the operation, not as a store) */
+  sOn!: Uint8Array;
   /** the value a key read saw (seen 1) */
   rv!: Int32Array;
   /** the value last stored (wOn), the sum added (dOn) */
@@ -192,6 +202,9 @@ class CellTable {
   /** slots in the order of their first store, of their first add */
   wOrder: number[] = [];
   dOrder: number[] = [];
+  /** slots in the order of their first store by a list operation; of their first touch by a question (seen 3) */
+  sOrder: number[] = [];
+  tOrder: number[] = [];
   private g = 1;
   private used = 0;
 
@@ -209,6 +222,7 @@ class CellTable {
     this.wOn = new Uint8Array(cap);
     this.dv = new Int32Array(cap);
     this.dOn = new Uint8Array(cap);
+    this.sOn = new Uint8Array(cap);
   }
   clear(): void {
     if (++this.g === 0x7fffffff) {
@@ -218,6 +232,8 @@ class CellTable {
     this.used = 0;
     this.wOrder.length = 0;
     this.dOrder.length = 0;
+    this.sOrder.length = 0;
+    this.tOrder.length = 0;
   }
   /** the slot of (seg, i), or -1 */
   find(seg: number, i: number): number {
@@ -246,10 +262,11 @@ class CellTable {
     this.seen[h] = how;
     this.wOn[h] = 0;
     this.dOn[h] = 0;
+    this.sOn[h] = 0;
     return h;
   }
   private grow(): void {
-    const o = { gen: this.gen, seg: this.seg, cell: this.cell, seen: this.seen, rv: this.rv, wv: this.wv, wOn: this.wOn, dv: this.dv, dOn: this.dOn, cap: this.cap, g: this.g };
+    const o = { gen: this.gen, seg: this.seg, cell: this.cell, seen: this.seen, rv: this.rv, wv: this.wv, wOn: this.wOn, dv: this.dv, dOn: this.dOn, sOn: this.sOn, cap: this.cap, g: this.g };
     const map = new Map<number, number>();
     this.alloc(o.cap * 2);
     this.used = 0;
@@ -261,17 +278,57 @@ class CellTable {
       this.wOn[y] = o.wOn[x]!;
       this.dv[y] = o.dv[x]!;
       this.dOn[y] = o.dOn[x]!;
+      this.sOn[y] = o.sOn[x]!;
       map.set(x, y);
     }
     this.wOrder = this.wOrder.map((x) => map.get(x)!);
     this.dOrder = this.dOrder.map((x) => map.get(x)!);
+    this.sOrder = this.sOrder.map((x) => map.get(x)!);
+    this.tOrder = this.tOrder.map((x) => map.get(x)!);
   }
 }
 
+/**
+ * A derived read in a step's key: segment DERIVED, and the number of a Question (below) as the cell.
+ * Its value is the answer the question has on the state looked up.
+ */
+export const DERIVED = -1;
+
+/** a question about a list, as a key: the list, the question and its arguments, and the step's operations on the list before it */
+interface Question {
+  q: number;
+  seg: number;
+  base: number;
+  a: number;
+  b: number;
+  /** (op, value) pairs, or null */
+  ops: Int32Array | null;
+}
+/** questions by number (for the life of the process, as page contents are) */
+const questionTable: Question[] = [];
+const questionByKey = new Map<string, number>();
+
+function questionId(q: number, seg: number, base: number, a: number, b: number, ops: number[]): number {
+  const key = `${q}:${seg}:${base}:${a}:${b}:${ops.join(',')}`;
+  let id = questionByKey.get(key);
+  if (id === undefined) {
+    id = questionTable.length;
+    questionTable.push({ q, seg, base, a, b, ops: ops.length === 0 ? null : Int32Array.from(ops) });
+    questionByKey.set(key, id);
+  }
+  return id;
+}
+
+/** the answer of question id on st (its cells not recorded) */
+function answer(st: Store, id: number): number {
+  const d = questionTable[id]!, segs = st.segs;
+  return evaluateList(d.seg, d.base, d.ops, d.q, d.a, d.b, (seg, i) => segs[seg]!.peek(i));
+}
+
 /** Listens to a store while one step runs fresh (Store.rec) */
-export class StepRecorder implements Recorder {
+export class StepRecorder implements Recorder, ListRecorder {
   private readonly cells = new CellTable();
-  /** the key reads, in order */
+  /** the key reads, in order (a derived read: segment DERIVED, cell the question's number) */
   readonly pSeg: number[] = [];
   readonly pCell: number[] = [];
   readonly pVal: number[] = [];
@@ -281,13 +338,42 @@ export class StepRecorder implements Recorder {
    * end() is called with this set: the caller describes what the step did to them by other means
    */
   filter: ((seg: number, cell: number) => boolean) | null = null;
+  /** > 0 while a question about a list is answered or a list operation runs: reads are not keys */
+  private touching = 0;
+  /** > 0 while a list operation runs: its stores are replayed as the operation */
+  private semantic = 0;
+  /** the list a question or operation is about, while one runs (its cells may hold the step's own list stores) */
+  private listSeg = -1;
+  private listLo = 0;
+  private listHi = 0;
+  /** the step's list operations: (op, segment, base, value) */
+  private readonly ops: number[] = [];
+  /** the lists the step asked about or changed: (segment, base) */
+  private readonly lists: number[] = [];
+  /**
+   * a question may read cells outside its list (an entry's fields) only where the list's owner
+   * describes the step's footprint by meaning (the explorer's uffd queue footprints): for other
+   * recordings (whether a thread can run) such a question makes the step unkeyable
+   */
+  strictQuestions = false;
+  /** why the step cannot be replayed from its key, if it cannot */
+  private poisoned: string | null = null;
+  private readonly get: CellReader = (seg, i) => this.st!.segs[seg]!.get(i);
 
   /** start recording one step on st */
   begin(st: Store): void {
     this.st = st;
     this.cells.clear();
     this.pSeg.length = this.pCell.length = this.pVal.length = 0;
+    this.ops.length = this.lists.length = 0;
+    this.poisoned = null;
+    this.touching = this.semantic = 0;
     st.rec = this;
+  }
+
+  /** why the last step recorded cannot be kept (null: it can) */
+  get unkeyable(): string | null {
+    return this.poisoned;
   }
 
   /** stop recording; the effect of the step, which returned `result` */
@@ -321,6 +407,7 @@ export class StepRecorder implements Recorder {
       if (T.seen[x] !== 1) blind.push(seg, cell, v);
       else if (T.rv[x] !== v) st.segs[seg]!.moveLanes(kd, cell, T.rv[x]!, v);
     }
+    for (const x of T.sOrder) if (kept(T.seg[x]!, T.cell[x]!)) writes.push(key(x));
     const d: number[] = [];
     const adds: number[] = [];
     for (const x of T.dOrder) {
@@ -331,8 +418,14 @@ export class StepRecorder implements Recorder {
       d.push(seg, cell, T.dv[x]!);
     }
     const reads: number[] = [];
-    for (let i = 0; i < this.pSeg.length; i++) if (kept(this.pSeg[i]!, this.pCell[i]!)) reads.push(this.pSeg[i]! * CELL_KEY + (this.pCell[i]! >>> 0));
+    for (let i = 0; i < this.pSeg.length; i++) {
+      const seg = this.pSeg[i]!;
+      if (seg !== DERIVED && kept(seg, this.pCell[i]!)) reads.push(seg * CELL_KEY + (this.pCell[i]! >>> 0));
+    }
+    // what questions and list operations read (unless it became a key read afterwards)
+    for (const x of T.tOrder) if (T.seen[x] === 3 && kept(T.seg[x]!, T.cell[x]!)) reads.push(key(x));
     const changes: number[] = wo.map(key);
+    for (const x of T.sOrder) changes.push(key(x));
     for (const x of T.dOrder) if (T.dOn[x] === 1) changes.push(key(x));
     const nr = reads.length, nw = nr + writes.length, na = nw + adds.length;
     const keys = f64(na + changes.length);
@@ -347,27 +440,70 @@ export class StepRecorder implements Recorder {
     return {
       w, d: i32From(d), result, id: nextEffectId++, keys, nr, nw, na, filtered, sem: undefined, bloom: bloomOf(keys, na),
       k1: kd.f1, k2: kd.f2, kc: kd.c1, blind: i32From(blind),
+      ops: this.ops.length === 0 ? null : i32From(this.ops), noCache: this.poisoned !== null,
     };
   }
 
   read(seg: number, i: number): void {
     const T = this.cells, x = T.find(seg, i);
+    if (this.touching > 0) {
+      this.touch(seg, i, x);
+      return;
+    }
     let v = this.st!.segs[seg]!.peek(i);
     if (x >= 0) {
+      if (T.sOn[x] === 1) this.poison(`cell ${i} of segment ${seg} read as a cell after a list operation stored into it`);
+      if (T.seen[x] === 3 && T.wOn[x] === 0 && T.dOn[x] === 0) {
+        // read by a question before, now read as a cell: a key read after all (nothing stored into it yet)
+        T.seen[x] = 1;
+        T.rv[x] = v;
+        this.path(seg, i, v);
+        return;
+      }
       // read after a store: not a key; read after adds only: a key, with the value before them
       if (T.seen[x] !== 2 || T.wOn[x] === 1) return;
       T.seen[x] = 1;
       v = (v - T.dv[x]!) | 0;
       T.rv[x] = v;
     } else T.rv[T.slot(seg, i, 1)] = v;
+    this.path(seg, i, v);
+  }
+
+  private path(seg: number, i: number, v: number): void {
     this.pSeg.push(seg);
     this.pCell.push(i);
     this.pVal.push(v);
   }
 
+  /**
+   * A read by a question or a list operation: not in the key. The list's cells are all in the
+   * footprint's reads (enter()), whatever its length, so that the footprint is the same on every
+   * state the step is replayed on; other cells (an entry's fields) are left to the owner's footprint.
+   */
+  private touch(seg: number, i: number, x: number): void {
+    const T = this.cells;
+    const inList = seg === this.listSeg && i >= this.listLo && i <= this.listHi;
+    if (!inList && this.strictQuestions) this.poison(`a question about a list read cell ${i} of segment ${seg}, outside the list`);
+    if (x < 0) return;
+    // a question is answered on the state looked up (with the step's earlier operations on its own
+    // list): it must not see other stores of the step
+    if (T.wOn[x] === 1 || T.dOn[x] === 1 || (T.sOn[x] === 1 && !inList)) {
+      this.poison(`a question about a list read cell ${i} of segment ${seg}, which the step had stored into`);
+    }
+  }
+
   write(seg: number, i: number, old: number, now: number): void {
     void old;
     const T = this.cells, x = T.slot(seg, i, 2);
+    if (this.semantic > 0) {
+      if (T.wOn[x] === 1 || T.dOn[x] === 1) this.poison(`a list operation stored into cell ${i} of segment ${seg}, which the step had stored into`);
+      if (T.sOn[x] === 0) {
+        T.sOn[x] = 1;
+        T.sOrder.push(x);
+      }
+      return;
+    }
+    if (T.sOn[x] === 1) this.poison(`cell ${i} of segment ${seg} stored into as a cell after a list operation stored into it`);
     // a value stored over what was added before it: the value is what the replay stores
     T.dOn[x] = 0;
     if (T.wOn[x] === 0) {
@@ -379,6 +515,7 @@ export class StepRecorder implements Recorder {
 
   add(seg: number, i: number, delta: number): void {
     const T = this.cells, x = T.slot(seg, i, 2);
+    if (this.semantic > 0 || T.sOn[x] === 1) this.poison(`a statistic added to in cell ${i} of segment ${seg}, a list's`);
     // added to a value this step stored: the sum is stored
     if (T.wOn[x] === 1) {
       T.wv[x] = (T.wv[x]! + delta) | 0;
@@ -390,6 +527,72 @@ export class StepRecorder implements Recorder {
       T.dOrder.push(x);
     }
     T.dv[x] = (T.dv[x]! + delta) | 0;
+  }
+
+  /** the step's operations so far on the list at (seg, base), as (op, value) pairs */
+  private opsOn(seg: number, base: number): number[] {
+    const out: number[] = [], o = this.ops;
+    for (let j = 0; j < o.length; j += 4) if (o[j + 1] === seg && o[j + 2] === base) out.push(o[j]!, o[j + 3]!);
+    return out;
+  }
+
+  private enter(l: CellList): void {
+    if (this.touching > 0) throw new Error('BUG: a list question or operation inside another');
+    const seg = l.S.id, lo = l.base, hi = l.base + l.max;
+    this.listSeg = seg;
+    this.listLo = lo;
+    this.listHi = hi;
+    this.touching++;
+    const ls = this.lists;
+    for (let j = 0; j < ls.length; j += 2) if (ls[j] === seg && ls[j + 1] === lo) return;
+    ls.push(seg, lo);
+    // the whole list in the footprint's reads (a cell the step had read as a key stays one)
+    const T = this.cells;
+    for (let i = lo; i <= hi; i++) if (T.find(seg, i) < 0) T.tOrder.push(T.slot(seg, i, 3));
+  }
+  private leave(): void {
+    this.touching--;
+    this.listSeg = -1;
+  }
+
+  listAsk(l: CellList, q: number, a: number, b: number): number {
+    const seg = l.S.id;
+    this.enter(l);
+    let v: number;
+    try {
+      // on the store as it is now: the state looked up with the step's operations on this list so far
+      v = evaluateList(seg, l.base, null, q, a, b, this.get);
+    } finally {
+      this.leave();
+    }
+    this.path(DERIVED, questionId(q, seg, l.base, a, b, this.opsOn(seg, l.base)), v);
+    return v;
+  }
+
+  listOp(l: CellList, op: number, x: number): void {
+    this.enter(l);
+    this.semantic++;
+    try {
+      applyListOp(l.S, l.base, op, x);
+    } finally {
+      this.semantic--;
+      this.leave();
+    }
+    this.ops.push(op, l.S.id, l.base, x);
+    // the whole list in the footprint's writes, whatever cells this operation stored into
+    const T = this.cells, seg = l.S.id;
+    for (let i = l.base; i <= l.base + l.max; i++) {
+      const y = T.slot(seg, i, 2);
+      if (T.wOn[y] === 1 || T.dOn[y] === 1) this.poison(`a list operation on cells the step had stored into (segment ${seg}, cell ${i})`);
+      if (T.sOn[y] === 0) {
+        T.sOn[y] = 1;
+        T.sOrder.push(y);
+      }
+    }
+  }
+
+  private poison(why: string): void {
+    this.poisoned ??= why;
   }
 }
 
@@ -417,12 +620,14 @@ export class StepCache {
     walk: while (n instanceof Node) {
       const end = (n.off + n.len - 1) * 3;
       for (let o = n.off * 3; o < end; o += 3) {
-        if (segs[a[o]!]!.peek(a[o + 1]!) !== a[o + 2]) {
+        const s = a[o]!;
+        if ((s !== DERIVED ? segs[s]!.peek(a[o + 1]!) : answer(st, a[o + 1]!)) !== a[o + 2]) {
           n = undefined;
           break walk;
         }
       }
-      n = n.get(segs[a[end]!]!.peek(a[end + 1]!));
+      const s = a[end]!;
+      n = n.get(s !== DERIVED ? segs[s]!.peek(a[end + 1]!) : answer(st, a[end + 1]!));
     }
     if (n === undefined) {
       if (count) this.stats.misses++;
@@ -434,6 +639,7 @@ export class StepCache {
 
   /** keep the effect of a step of this kind recorded by rec (its reads in rec's path) */
   insert(kind: number, rec: StepRecorder, e: Effect): void {
+    if (e.noCache) return;
     const len = rec.pSeg.length;
     if (this.stats.nodes + len > this.maxNodes) this.flush();
     const where = `step kind ${kind}`;
@@ -536,7 +742,42 @@ export function lanesAfter(st: Store, e: Effect, out: Lanes): Lanes {
     const s = segs[d[j]!]!, i = d[j + 1]!, old = s.peek(i), v = (old + d[j + 2]!) | 0;
     if (old !== v) s.moveLanes(out, i, old, v);
   }
+  if (e.ops !== null) opsLanes(st, e.ops, out);
   return out;
+}
+
+/** the lanes' move by an effect's list operations on st: the lists' cells before and after, compared */
+function opsLanes(st: Store, ops: Int32Array, out: Lanes): void {
+  const segs = st.segs;
+  // each list once, with every operation on it (they touch nothing but their list's cells)
+  const done: number[] = [];
+  for (let o = 0; o < ops.length; o += 4) {
+    const seg = ops[o + 1]!, base = ops[o + 2]!;
+    let seen = false;
+    for (let j = 0; j < done.length; j += 2) if (done[j] === seg && done[j + 1] === base) seen = true;
+    if (seen) continue;
+    done.push(seg, base);
+    const S = segs[seg]!, before: number[] = [];
+    const n0 = S.peek(base);
+    for (let j = 0; j <= n0; j++) before.push(S.peek(base + j));
+    const after = before.slice(1);
+    for (let p = o; p < ops.length; p += 4) {
+      if (ops[p + 1] !== seg || ops[p + 2] !== base) continue;
+      const x = ops[p + 3]!;
+      if (ops[p] === OP_PUSH) after.push(x);
+      else after.splice(after.indexOf(x), 1);
+    }
+    const n1 = after.length;
+    for (let j = 0; j <= Math.max(n0, n1); j++) {
+      const old = j <= n0 ? before[j]! : 0, v = j === 0 ? n1 : j <= n1 ? after[j - 1]! : 0;
+      if (old !== v) S.moveLanes(out, base + j, old, v);
+    }
+  }
+}
+
+/** an effect's list operations carried out on st */
+function applyOps(st: Store, ops: Int32Array): void {
+  for (let o = 0; o < ops.length; o += 4) applyListOp(st.segW(ops[o + 1]!), ops[o + 2]!, ops[o]!, ops[o + 3]!);
 }
 
 /**
@@ -554,6 +795,7 @@ export function applyEffect(st: Store, e: Effect, lanes?: Lanes): void {
       const s = st.segW(d[j]!), i = d[j + 1]!;
       s.leafW(i)[i & 63] = (s.peek(i) + d[j + 2]!) | 0;
     }
+    if (e.ops !== null) applyOps(st, e.ops);
     st.f1 = lanes.f1;
     st.f2 = lanes.f2;
     st.c1 = lanes.c1;
@@ -564,6 +806,7 @@ export function applyEffect(st: Store, e: Effect, lanes?: Lanes): void {
     const s = st.segW(d[j]!), i = d[j + 1]!;
     s.set(i, (s.peek(i) + d[j + 2]!) | 0);
   }
+  if (e.ops !== null) applyOps(st, e.ops);
 }
 
 /**
@@ -597,12 +840,25 @@ function addsMeet(x: Effect, y: Effect): boolean {
   return false;
 }
 
-/** does e store or add to a cell that r read (its key)? */
+/**
+ * Does e store or add to a cell that r read (its key)? Remembered by the pair (a direct-mapped table of
+ * (e's id, r's id, answer); ids are never reused): a search asks it of the same few thousand effects
+ * again and again.
+ */
 export function changesAny(e: Effect, r: Effect): boolean {
+  const o = ((Math.imul(e.id, 0x9e3779b1) ^ Math.imul(r.id, 0x85ebca6b)) >>> (32 - CHANGES_BITS)) * 3;
+  const t = changesPairs;
+  if (t[o] === e.id && t[o + 1] === r.id) return t[o + 2] === 1;
   const c = e.keys, rk = r.keys;
-  for (let i = 0; i < r.nr; i++) if (inRun(c, e.na, c.length, rk[i]!)) return true;
-  return false;
+  let hit = false;
+  for (let i = 0; i < r.nr && !hit; i++) if (inRun(c, e.na, c.length, rk[i]!)) hit = true;
+  t[o] = e.id;
+  t[o + 1] = r.id;
+  t[o + 2] = hit ? 1 : 0;
+  return hit;
 }
+const CHANGES_BITS = 16;
+const changesPairs = new Int32Array(3 << CHANGES_BITS);
 
 /** is k in the sorted run a[lo, hi)? */
 function inRun(a: Float64Array, lo: number, hi: number, k: number): boolean {

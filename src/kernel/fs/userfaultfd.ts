@@ -6,6 +6,7 @@ import { Pte } from '../arch/x86/include/pte.js';
 import { PAGE_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { get64, set64, type MmStruct, type VmArea } from '../include/mm_types.js';
 import type { Segment } from '../../state/store.js';
+import { CellList, listQuestion } from '../../state/list.js';
 import { internString, internedValue } from '../../state/intern.js';
 import { Task, TASK_MAX, capable, CAP_SYS_PTRACE } from '../include/sched.js';
 import {
@@ -120,41 +121,53 @@ export class Uwq {
   release(): void {
     if (this.S.get(this.b + U_CTX) === 0 || this.held) return;
     const ctx = this.ctx;
-    if (ctx.pending.indexOf(this) >= 0 || ctx.waiting.indexOf(this) >= 0 || ctx.events.indexOf(this) >= 0) return;
+    if (ctx.pending.has(this) || ctx.waiting.has(this) || ctx.events.has(this)) return;
     this.S.clear(this.b, UWQ_CELLS);
   }
 }
 
-/** a context's queue: at base, the count, then the entries' task indices + 1 */
+/**
+ * a context's queue: the entries' task indices + 1 in a list of cells (state/list.ts: under the explorer's
+ * recorder, a step is keyed by what it asks of the queue, not by every entry)
+ */
 const QUEUE_MAX = 31;
+const queueFull = (): never => notModelled('op', `model limit: more than ${QUEUE_MAX} faults waiting on one userfaultfd queue`);
+/** the first entry whose message address is in [a, a + b) (b 0: any), as its task index + 1, or 0 */
+const Q_FIRST_IN_RANGE = listQuestion((vals, n, read, start, len, seg) => {
+  for (let j = 0; j < n; j++) {
+    // the entry's message address (Uwq.address), in the queue's segment
+    const at = UWQ_BASE + (vals[j]! - 1) * UWQ_CELLS + U_ADDR;
+    const address = (read(seg, at) >>> 0) + (read(seg, at + 1) >>> 0) * 4294967296;
+    if (len === 0 || (address >= start && address < start + len)) return vals[j]!;
+  }
+  return 0;
+});
 export class UwqQueue {
-  constructor(private readonly k: Kernel, private readonly S: Segment, private readonly base: number) {}
-  get length(): number { return this.S.get(this.base); }
+  private readonly list: CellList;
+  constructor(private readonly k: Kernel, S: Segment, base: number) {
+    this.list = new CellList(S, base, QUEUE_MAX, queueFull);
+  }
+  get length(): number { return this.list.length; }
+  /** whether the queue holds an entry (one question, whatever the count) */
+  get nonEmpty(): boolean { return this.list.at(0) !== 0; }
   at(i: number): Uwq | undefined {
-    return i >= 0 && i < this.length ? this.k.uwqOf(this.S.get(this.base + 1 + i) - 1) : undefined;
+    const v = this.list.at(i);
+    return v === 0 ? undefined : this.k.uwqOf(v - 1);
   }
-  indexOf(u: Uwq): number {
-    const S = this.S, b = this.base, n = S.get(b);
-    for (let i = 0; i < n; i++) if (S.get(b + 1 + i) === u.index + 1) return i;
-    return -1;
-  }
-  push(u: Uwq): void {
-    const n = this.length;
-    if (n >= QUEUE_MAX) notModelled('op', `model limit: more than ${QUEUE_MAX} faults waiting on one userfaultfd queue`);
-    this.S.set(this.base + 1 + n, u.index + 1);
-    this.S.set(this.base, n + 1);
-  }
-  /** the entry at i taken out (the ones after it move up) */
-  removeAt(i: number): Uwq {
-    const S = this.S, b = this.base, n = S.get(b);
-    const u = this.at(i)!;
-    for (let j = i; j < n - 1; j++) S.set(b + 1 + j, S.get(b + 2 + j));
-    S.set(b + n, 0);
-    S.set(b, n - 1);
+  indexOf(u: Uwq): number { return this.list.indexOf(u.index + 1); }
+  has(u: Uwq): boolean { return this.list.has(u.index + 1); }
+  push(u: Uwq): void { this.list.push(u.index + 1); }
+  /** u taken out (the ones after it move up) */
+  remove(u: Uwq): void { this.list.remove(u.index + 1); }
+  shift(): Uwq | undefined {
+    const u = this.at(0);
+    if (u !== undefined) this.remove(u);
     return u;
   }
-  shift(): Uwq | undefined {
-    return this.length === 0 ? undefined : this.removeAt(0);
+  /** the first entry for an address in [start, start + len) (len 0: the first) */
+  firstIn(start: number, len: number): Uwq | undefined {
+    const v = this.list.ask(Q_FIRST_IN_RANGE, start, len);
+    return v === 0 ? undefined : this.k.uwqOf(v - 1);
   }
   toArray(): Uwq[] {
     const out: Uwq[] = [];
@@ -428,7 +441,7 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
     return ret;
   }
   // no need to wait: withdraw the message and let the fault be retried
-  ctx.pending.removeAt(ctx.pending.indexOf(uwq));
+  ctx.pending.remove(uwq);
   uwq.release();
   ev('retry: must_wait is false');
   return ret;
@@ -437,15 +450,13 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
 /** __wake_userfault on one queue: wake and unlink the entries in range; how many */
 function wake_queue(q: UwqQueue, start: number, len: number): number {
   let n = 0;
-  for (let i = 0; i < q.length;) {
-    const u = q.at(i)!;
-    const address = u.address;
-    if (len === 0 || (address >= start && address < start + len)) {
-      u.waken = true;
-      q.removeAt(i);
-      u.release();
-      n++;
-    } else i++;
+  for (let u = q.firstIn(start, len); u !== undefined; u = q.firstIn(start, len)) {
+    // (the entry's page, as a cell read: the explorer's footprint of the step names it)
+    void u.address;
+    u.waken = true;
+    q.remove(u);
+    u.release();
+    n++;
   }
   return n;
 }
@@ -801,7 +812,7 @@ export const POLLIN = 0x1, POLLERR = 0x8;
 export function userfaultfd_poll(ctx: UserfaultfdCtx): number {
   if (!ctx.apiDone) return POLLERR;
   if (!ctx.nonblock) return POLLERR;
-  return ctx.pending.length || ctx.events.length ? POLLIN : 0;
+  return ctx.pending.nonEmpty || ctx.events.nonEmpty ? POLLIN : 0;
 }
 
 /**
@@ -879,8 +890,7 @@ export function userfaultfd_event_done(u: Uwq): boolean {
 export function userfaultfd_event_finish(k: Kernel, task: Task): boolean {
   const u = task.uwq!;
   const ctx = u.ctx, msg = u.msg, read = u.waken;
-  const i = ctx.events.indexOf(u);
-  if (i >= 0) ctx.events.removeAt(i);
+  if (ctx.events.has(u)) ctx.events.remove(u);
   task.uwq = null;
   if (!read && msg.event === UFFD_EVENT_FORK) userfaultfd_release_new(k.uffds[msg.flags - 1]!);
   ctx.mmap_changing = ctx.mmap_changing - 1;
