@@ -10,7 +10,8 @@ import type { Machine } from '../sched/machine.js';
 import type { StateHasher } from './hash.js';
 import type { ReductionFrame } from './reduction.js';
 import type { SearchTiming } from './search.js';
-import { StepCache, StepRecorder, applyEffect, lanesAfter, changesAny, readsOf, writesOf, addsOf, ReuseError, type Effect, type ReuseStats } from '../state/reuse.js';
+import { applyListOp } from '../state/list.js';
+import { StepCache, StepRecorder, applyEffect, carried, lanesAfter, readsOf, writesOf, addsOf, ReuseError, type Effect, type ReuseStats } from '../state/reuse.js';
 import type { Lanes, Store } from '../state/store.js';
 import { isUffdQueueCell } from '../kernel/fs/userfaultfd.js';
 import { Footprint, queueStepReads, queueStepWrites, type QueueFootprint } from './footprint.js';
@@ -42,11 +43,21 @@ export function stepOnce(m: Machine, ti: number): StepResult {
 export interface State {
   st: Store;
   m: Machine | null;
+  /**
+   * with reuse on, states are made in place in one store (Stepper's `W`): the length of its undo log
+   * when this state is the store's content, and its lanes (undefined: a state of its own, not yet taken
+   * into the store)
+   */
+  undo?: number;
+  f1?: number;
+  f2?: number;
+  c1?: number;
   /** with reuse: the recorded "thread t can run" of each thread, once enabled() looked */
   run?: (Effect | null)[];
   /** with reuse: the parent's `run` and the step from it, whose stores tell which of them still hold */
   prevRun?: (Effect | null)[];
   via?: Effect;
+
 }
 
 /** the state of a machine */
@@ -84,11 +95,110 @@ export class Stepper {
   private pendInPlace = false;
   /** the lanes of the successor not made yet */
   private readonly lanes: Lanes = { f1: 0, f2: 0, c1: 0 };
+  /**
+   * With reuse on, the states of the search are one store, W, stepped forward by the effects replayed
+   * and back by an undo log (segment, cell, old value), as a depth-first search goes down and up: a
+   * successor is made by writing its effect's cells into W, not by copying its parent. A machine over a
+   * state is made over a copy of W (machine()), so that it stays valid whatever W becomes.
+   */
+  private readonly inPlace: boolean;
+  private W: Store | null = null;
+  private log = new Int32Array(3 << 12);
+  private logN = 0;
 
   /** template: a machine of the search (the root), after which the machines of states are made */
   constructor(private readonly template: Machine, private readonly h: StateHasher, readonly reuse: ReuseMode, private readonly timing?: SearchTiming, maxNodes?: number) {
     this.cache = reuse === 'off' ? null : new StepCache(maxNodes);
     this.rec = reuse === 'off' ? null : new StepRecorder();
+    this.inPlace = reuse === 'on';
+  }
+
+  /** W made state s's content (s taken into W first if it is a state of its own) */
+  private at(s: State): void {
+    if (s.undo === undefined) {
+      // a state of its own (the root, a worker's start): W becomes a copy of it, with an empty log
+      const w = (this.W = s.st.cloneCells());
+      if (!w.hashing) w.startHashing();
+      this.logN = 0;
+      s.undo = 0;
+      s.f1 = w.f1;
+      s.f2 = w.f2;
+      s.c1 = w.c1;
+      s.st = w;
+      return;
+    }
+    if (this.logN === s.undo) return;
+    const W = this.W!, log = this.log;
+    if (s.undo > this.logN) throw new Error('BUG: the search went back to a state W has left');
+    for (let j = this.logN - 3; j >= s.undo; j -= 3) {
+      const i = log[j + 1]!;
+      W.segW(log[j]!).leafW(i)[i & 63] = log[j + 2]!;
+    }
+    this.logN = s.undo;
+    W.f1 = s.f1!;
+    W.f2 = s.f2!;
+    W.c1 = s.c1!;
+  }
+
+  /** the old value of cell i of segment seg, logged before W's write */
+  private logOld(seg: number, i: number, old: number): void {
+    if (this.logN + 3 > this.log.length) {
+      const g = new Int32Array(this.log.length * 2);
+      g.set(this.log);
+      this.log = g;
+    }
+    const log = this.log, n = this.logN;
+    log[n] = seg;
+    log[n + 1] = i;
+    log[n + 2] = old;
+    this.logN = n + 3;
+  }
+
+  private readonly diff: number[] = [];
+  /** W made equal to st (a copy of W stepped: what a step that cannot be replayed did), every old value logged */
+  private forwardTo(st: Store): void {
+    const W = this.W!, cells = this.diff;
+    for (let seg = 0; seg < W.segs.length; seg++) {
+      cells.length = 0;
+      W.segs[seg]!.changed(st.segs[seg]!, cells);
+      if (cells.length === 0) continue;
+      const S = W.segW(seg), T = st.segs[seg]!;
+      for (const i of cells) {
+        this.logOld(seg, i, S.peek(i));
+        S.leafW(i)[i & 63] = T.peek(i);
+      }
+    }
+    W.f1 = st.f1;
+    W.f2 = st.f2;
+    W.c1 = st.c1;
+  }
+
+  /** effect e written into W (its lanes after: `lanes`), every old value logged */
+  private forward(e: Effect, lanes: Lanes): void {
+    const W = this.W!, w = e.w, d = e.d;
+    for (let j = 0; j < w.length; j += 3) {
+      const seg = w[j]!, i = w[j + 1]!, S = W.segW(seg), old = S.peek(i), v = w[j + 2]!;
+      if (old === v) continue;
+      this.logOld(seg, i, old);
+      S.leafW(i)[i & 63] = v;
+    }
+    for (let j = 0; j < d.length; j += 3) {
+      const seg = d[j]!, i = d[j + 1]!, S = W.segW(seg), old = S.peek(i);
+      this.logOld(seg, i, old);
+      S.leafW(i)[i & 63] = (old + d[j + 2]!) | 0;
+    }
+    const ops = e.ops;
+    if (ops !== null) {
+      for (let o = 0; o < ops.length; o += 4) {
+        // a list operation stores into the list's count and its values up to one past its end
+        const seg = ops[o + 1]!, base = ops[o + 2]!, S = W.segW(seg);
+        for (let i = base, end = base + S.peek(base) + 1; i <= end; i++) this.logOld(seg, i, S.peek(i));
+        applyListOp(S, base, ops[o]!, ops[o + 3]!);
+      }
+    }
+    W.f1 = lanes.f1;
+    W.f2 = lanes.f2;
+    W.c1 = lanes.c1;
   }
 
   get reuseStats(): ReuseStats | null {
@@ -101,9 +211,12 @@ export class Stepper {
     this.clock = now;
   }
 
-  /** the machine of state s (made over its cells if it has none) */
+  /** the machine of state s (made over its cells if it has none; in place, over a copy of W) */
   machine(s: State): Machine {
-    return s.m ??= this.template.over(s.st);
+    if (s.m !== null) return s.m;
+    if (!this.inPlace) return (s.m = this.template.over(s.st));
+    this.at(s);
+    return (s.m = this.template.over(this.W!.clone()));
   }
 
   /**
@@ -114,6 +227,7 @@ export class Stepper {
   enabled(s: State): number[] {
     const cache = this.cache;
     if (cache === null) return enabledThreads(this.machine(s));
+    if (this.inPlace) this.at(s);
     const out: number[] = [];
     const n = this.template.threads.length;
     const run: (Effect | null)[] = (s.run = new Array<Effect | null>(n).fill(null));
@@ -123,7 +237,7 @@ export class Stepper {
       if (this.reuse === 'on') {
         // unchanged since the parent unless the step stored into a cell that decided it
         const p = prev?.[t];
-        hit = p != null && !changesAny(via!, p) ? p : cache.lookup(s.st, ENABLED_KIND + t, false);
+        hit = p != null && carried(via!, p) ? p : cache.lookup(s.st, ENABLED_KIND + t, false);
       }
       run[t] = hit ??= this.runnable(s, t);
       if (hit.result === 1) out.push(t);
@@ -157,6 +271,14 @@ export class Stepper {
     const o = this.out;
     if (o.c !== null) return o.c;
     const p = this.pendParent!, e = this.pendEffect!;
+    if (this.inPlace) {
+      this.at(p);
+      this.forward(e, this.lanes);
+      const l = this.lanes;
+      o.c = { st: this.W!, m: null, prevRun: p.run, via: e, undo: this.logN, f1: l.f1, f2: l.f2, c1: l.c1 };
+      this.pendParent = this.pendEffect = null;
+      return o.c;
+    }
     const st = this.pendInPlace ? p.st : p.st.cloneCells();
     if (this.pendInPlace) p.m = null; // its views no longer match the cells
     applyEffect(st, e, this.lanes);
@@ -187,6 +309,7 @@ export class Stepper {
       o.red = red.after(m, c, t, null);
       if (timing) this.lap('footprint');
     } else {
+      if (this.inPlace) this.at(s);
       const keep = red.before(s.m as Machine, t, last, true);
       const hit = this.cache.lookup(s.st, t);
       if (hit !== null && this.reuse === 'on') {
@@ -230,6 +353,26 @@ export class Stepper {
       o.r = r;
       o.red = red.after(m, c, t, eff);
       if (timing) this.lap('footprint');
+      if (this.inPlace && eff.noCache) {
+        // a step that cannot be replayed (its recorded stores may not replay in order): W takes c's cells
+        this.forwardTo(c.k.st);
+        const W = this.W!;
+        o.c = { st: W, m: null, prevRun: s.run, via: eff, undo: this.logN, f1: W.f1, f2: W.f2, c1: W.c1 };
+        const h = this.h;
+        h.reset();
+        c.fingerprint(h);
+        this.read();
+        return o;
+      }
+      if (this.inPlace) {
+        // the successor is made in W like a replayed one (c, a machine of its own, is dropped)
+        o.c = null;
+        this.pendParent = s;
+        this.pendEffect = eff;
+        this.fingerprint(lanesAfter(s.st, eff, this.lanes));
+        if (timing) this.lap('fingerprint');
+        return o;
+      }
     }
     o.c = { st: c.k.st, m: c, prevRun: s.run, via: eff };
     const h = this.h;

@@ -64,6 +64,11 @@ export interface Effect {
   readonly ops: Int32Array | null;
   /** the step cannot be replayed from its key (a question about a list saw the step's own stores): not to be kept */
   readonly noCache: boolean;
+  /**
+   * a question of the step read cells outside its list (an entry's fields), which are in neither its key
+   * nor its footprint: whether a later state still has this effect must be looked up (see carried())
+   */
+  readonly outside: boolean;
 }
 
 /** the footprint's runs of an effect */
@@ -358,6 +363,8 @@ export class StepRecorder implements Recorder, ListRecorder {
   strictQuestions = false;
   /** why the step cannot be replayed from its key, if it cannot */
   private poisoned: string | null = null;
+  /** a question read cells outside its list */
+  private outside = false;
   private readonly get: CellReader = (seg, i) => this.st!.segs[seg]!.get(i);
 
   /** start recording one step on st */
@@ -367,6 +374,7 @@ export class StepRecorder implements Recorder, ListRecorder {
     this.pSeg.length = this.pCell.length = this.pVal.length = 0;
     this.ops.length = this.lists.length = 0;
     this.poisoned = null;
+    this.outside = false;
     this.touching = this.semantic = 0;
     st.rec = this;
   }
@@ -440,7 +448,7 @@ export class StepRecorder implements Recorder, ListRecorder {
     return {
       w, d: i32From(d), result, id: nextEffectId++, keys, nr, nw, na, filtered, sem: undefined, bloom: bloomOf(keys, na),
       k1: kd.f1, k2: kd.f2, kc: kd.c1, blind: i32From(blind),
-      ops: this.ops.length === 0 ? null : i32From(this.ops), noCache: this.poisoned !== null,
+      ops: this.ops.length === 0 ? null : i32From(this.ops), noCache: this.poisoned !== null, outside: this.outside,
     };
   }
 
@@ -483,7 +491,10 @@ export class StepRecorder implements Recorder, ListRecorder {
   private touch(seg: number, i: number, x: number): void {
     const T = this.cells;
     const inList = seg === this.listSeg && i >= this.listLo && i <= this.listHi;
-    if (!inList && this.strictQuestions) this.poison(`a question about a list read cell ${i} of segment ${seg}, outside the list`);
+    if (!inList) {
+      this.outside = true;
+      if (this.strictQuestions) this.poison(`a question about a list read cell ${i} of segment ${seg}, outside the list`);
+    }
     if (x < 0) return;
     // a question is answered on the state looked up (with the step's earlier operations on its own
     // list): it must not see other stores of the step
@@ -746,34 +757,39 @@ export function lanesAfter(st: Store, e: Effect, out: Lanes): Lanes {
   return out;
 }
 
-/** the lanes' move by an effect's list operations on st: the lists' cells before and after, compared */
+/** the lanes' move by an effect's list operations on st: each list's cells before and after, compared */
 function opsLanes(st: Store, ops: Int32Array, out: Lanes): void {
   const segs = st.segs;
-  // each list once, with every operation on it (they touch nothing but their list's cells)
-  const done: number[] = [];
   for (let o = 0; o < ops.length; o += 4) {
     const seg = ops[o + 1]!, base = ops[o + 2]!;
-    let seen = false;
-    for (let j = 0; j < done.length; j += 2) if (done[j] === seg && done[j + 1] === base) seen = true;
-    if (seen) continue;
-    done.push(seg, base);
-    const S = segs[seg]!, before: number[] = [];
-    const n0 = S.peek(base);
-    for (let j = 0; j <= n0; j++) before.push(S.peek(base + j));
-    const after = before.slice(1);
+    // each list once, with every operation on it (they touch nothing but their list's cells)
+    let first = true;
+    for (let p = 0; p < o && first; p += 4) if (ops[p + 1] === seg && ops[p + 2] === base) first = false;
+    if (!first) continue;
+    const S = segs[seg]!, n0 = S.peek(base);
+    if (n0 + ops.length / 4 + 1 > opsAfter.length) opsAfter = new Int32Array(2 * (n0 + ops.length / 4 + 1));
+    const after = opsAfter;
+    let n1 = n0;
+    for (let j = 0; j < n0; j++) after[j] = S.peek(base + 1 + j);
     for (let p = o; p < ops.length; p += 4) {
       if (ops[p + 1] !== seg || ops[p + 2] !== base) continue;
       const x = ops[p + 3]!;
-      if (ops[p] === OP_PUSH) after.push(x);
-      else after.splice(after.indexOf(x), 1);
+      if (ops[p] === OP_PUSH) after[n1++] = x;
+      else {
+        let j = 0;
+        while (j < n1 && after[j] !== x) j++;
+        after.copyWithin(j, j + 1, n1);
+        n1--;
+      }
     }
-    const n1 = after.length;
-    for (let j = 0; j <= Math.max(n0, n1); j++) {
-      const old = j <= n0 ? before[j]! : 0, v = j === 0 ? n1 : j <= n1 ? after[j - 1]! : 0;
-      if (old !== v) S.moveLanes(out, base + j, old, v);
+    if (n0 !== n1) S.moveLanes(out, base, n0, n1);
+    for (let j = 0, m = n0 > n1 ? n0 : n1; j < m; j++) {
+      const old = j < n0 ? S.peek(base + 1 + j) : 0, v = j < n1 ? after[j]! : 0;
+      if (old !== v) S.moveLanes(out, base + 1 + j, old, v);
     }
   }
 }
+let opsAfter = new Int32Array(64);
 
 /** an effect's list operations carried out on st */
 function applyOps(st: Store, ops: Int32Array): void {
@@ -858,6 +874,16 @@ export function changesAny(e: Effect, r: Effect): boolean {
   return hit;
 }
 const CHANGES_BITS = 16;
+
+/**
+ * Is r, the effect of a step on a state (whether a thread can run), still its effect on the successor by
+ * e? It is when e stored into no cell r read. r's footprint leaves out the cells of the caller's filter (the uffd
+ * queues): when both r and e touched such cells, r is not carried; nor when r's questions read cells
+ * outside their lists, which no footprint names.
+ */
+export function carried(e: Effect, r: Effect): boolean {
+  return !r.outside && !r.noCache && !(r.filtered && e.filtered) && !changesAny(e, r);
+}
 const changesPairs = new Int32Array(3 << CHANGES_BITS);
 
 /** is k in the sorted run a[lo, hi)? */

@@ -24,6 +24,9 @@ describe('check --workers N: the same output for N = 1, 2, 3', () => {
     [UNPROTECT_FIRST, 'v6.12', []], // a forall that fails
     [LIVE4, 'v6.18', []], // 34,726 states: the table grows, sub-trees change hands
     [LIVE4, 'v4.19-uffd-wp-2018', ['--json']],
+    // step reuse in every worker (each steps its states in one store, forward and back)
+    [LIVE4, 'v6.18', ['--reuse']],
+    [LIVE, 'v4.19-uffd-wp-2018', ['--reuse']],
   ];
   for (const [file, k, extra] of cases) {
     it(`${file} on ${k} ${extra.join(' ')}`, async () => {
