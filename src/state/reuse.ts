@@ -56,7 +56,10 @@ export interface Effect {
   readonly k1: number;
   readonly k2: number;
   readonly kc: number;
-  /** the stores over cells not in the key: (segment, cell, value) triples */
+  /**
+   * the stores over cells not in the key: (segment, cell, value, and the value's share of lanes f1, f2
+   * and c1) sextuples; only the old value's share is left to compute where the effect is replayed
+   */
   readonly blind: Int32Array;
   /** a bit per hash of every key in reads, writes and adds (BLOOM_WORDS words): most pairs of steps are told independent by it alone */
   readonly bloom: Int32Array;
@@ -412,7 +415,11 @@ export class StepRecorder implements Recorder, ListRecorder {
       w[j++] = cell;
       w[j++] = v;
       if (kept(seg, cell)) writes.push(key(x));
-      if (T.seen[x] !== 1) blind.push(seg, cell, v);
+      if (T.seen[x] !== 1) {
+        const z: Lanes = { f1: 0, f2: 0, c1: 0 };
+        st.segs[seg]!.moveLanes(z, cell, 0, v);
+        blind.push(seg, cell, v, z.f1, z.f2, z.c1);
+      }
       else if (T.rv[x] !== v) st.segs[seg]!.moveLanes(kd, cell, T.rv[x]!, v);
     }
     for (const x of T.sOrder) if (kept(T.seg[x]!, T.cell[x]!)) writes.push(key(x));
@@ -745,9 +752,14 @@ export function lanesAfter(st: Store, e: Effect, out: Lanes): Lanes {
   out.f2 = (st.f2 + e.k2) | 0;
   out.c1 = (st.c1 + e.kc) | 0;
   const segs = st.segs, b = e.blind, d = e.d;
-  for (let j = 0; j < b.length; j += 3) {
-    const s = segs[b[j]!]!, i = b[j + 1]!, v = b[j + 2]!, old = s.peek(i);
-    if (old !== v) s.moveLanes(out, i, old, v);
+  for (let j = 0; j < b.length; j += 6) {
+    const s = segs[b[j]!]!, i = b[j + 1]!, old = s.peek(i);
+    if (old === b[j + 2]) continue;
+    // the old value's share out (moveLanes from old to 0), the new value's in (kept with the effect)
+    if (old !== 0) s.moveLanes(out, i, old, 0);
+    out.f1 = (out.f1 + b[j + 3]!) | 0;
+    out.f2 = (out.f2 + b[j + 4]!) | 0;
+    out.c1 = (out.c1 + b[j + 5]!) | 0;
   }
   for (let j = 0; j < d.length; j += 3) {
     const s = segs[d[j]!]!, i = d[j + 1]!, old = s.peek(i), v = (old + d[j + 2]!) | 0;
