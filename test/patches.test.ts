@@ -33,6 +33,19 @@ interface Case {
 }
 
 const bugFile = (slug: string) => readFileSync(`scenarios/bugs/${slug}.yaml`, 'utf8');
+/** 512 written small pages in a MADV_HUGEPAGE block registered for uffd-wp, then `more` in the setup, then `threads` */
+const KHUGEPAGED_ONE = (more: string, threads: string) => `
+name: khugepaged-one
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 2M, align: 2M }
+  - memset: { addr: m, len: 2M, value: 1 }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - userfaultfd: { as: u, api: true }
+  - uffdio_register: { uffd: u, addr: m, len: 2M, mode: [wp] }
+  ${more}
+${threads}
+`;
 const GUP_RACE = `
 name: gup-race
 observe: { pages: [m] }
@@ -582,6 +595,25 @@ setup:
     '- uffdio_writeprotect: { uffd: u, addr: m, len: 2M, mode: [wp] }'),
     measure: (r) => [pagemapBit(r, 'm', 62, 'mid'), pagemapBit(r, 'm', 57, 'mid'), pagemapBit(r, 'm', 57), kpfBit(r, 'm', 22)],
     withIt: [1, 1, 1, 1], without: [1, 0, 0, 1],
+  },
+  // ---- khugepaged as steps (issue 10 item 7) --------------------------------------------------------
+  {
+    patch: PATCH.khugepagedSkipUffdWp, base: 'v6.2',
+    // khugepaged over 512 small pages, one of them write-protected: from e1e267c7928f the scan refuses the
+    // block; before, the collapse mapped a THP without uffd-wp
+    scenario: KHUGEPAGED_ONE('- uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [wp] }\n  - khugepaged: { addr: m }', ''),
+    measure: (r) => [kpfBit(r, 'm', 22), pagemapBit(r, 'm', 57)], withIt: [0, 1], without: [1, 0],
+  },
+  {
+    patch: PATCH.khugepagedIsolateUffdWp, base: 'v6.3', schedule: 'k p k',
+    // the page is write-protected between the scan and the isolation (bug-corpus 12): from dd47ac428c3f the
+    // isolation refuses it; before, the collapse mapped a THP without uffd-wp
+    scenario: KHUGEPAGED_ONE('', `threads:
+  k:
+    - khugepaged: { addr: m }
+  p:
+    - uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [wp] }`),
+    measure: (r) => [kpfBit(r, 'm', 22), pagemapBit(r, 'm', 57)], withIt: [0, 1], without: [1, 0],
   },
   // ---- swap (issue 10 item 4) ----------------------------------------------------------------------
   {

@@ -69,6 +69,7 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
       if (caps.io_uring_buffers === undefined) return `operation ${op.id} needs io_uring fixed buffers; the executor's probe did not say whether they work (rebuild it)`;
     }
     if (op.op === 'migrate') return `operation ${op.id} (migrate) is not carried out by the host executor yet (mbind MPOL_MF_MOVE; docs/fidelity.md)`;
+    if (op.op === 'khugepaged') return `operation ${op.id} (khugepaged) cannot be carried out on the host: khugepaged is a kernel thread whose scan and collapse no process can start or pause (MADV_COLLAPSE is the whole collapse in one call; docs/fidelity.md)`;
     if (op.op === 'swapon' || op.op === 'swapoff') {
       if (!caps.root) return `operation ${op.id} (${op.op}) needs root: mmsim host makes a swap file and enables it`;
       const other = foreignSwaps();
