@@ -625,6 +625,22 @@ const rows = {
     summary: 'the scan of a block to collapse (khugepaged_scan_pmd, hpage_collapse_scan_pmd from v6.1) refuses one with a uffd-wp PTE or uffd-wp swap PTE (SCAN_PTE_UFFD_WP); before, khugepaged collapsed it into a PMD without uffd-wp',
     requires: ['uffd-wp-pte-bit'],
   },
+  khugepagedCollapseShared: {
+    id: 'khugepaged-collapse-shared', commit: '9445689f3b61', subject: 'khugepaged: allow to collapse a page shared across fork',
+    author: 'Kirill A. Shutemov', release: 'v5.8', kind: 'upstream',
+    summary: 'the scan and the isolation refuse a page only when it has references besides its mappings and the swap cache (total_mapcount + PageSwapCache != page_count: a GUP pin); before, every page had to be mapped once (page_count != 1 + PageSwapCache: SCAN_PAGE_COUNT), so a block shared with a forked child was never collapsed',
+  },
+  khugepagedMaxPtesShared: {
+    id: 'khugepaged-max-ptes-shared', commit: '71a2c112a0f6', subject: "khugepaged: introduce 'max_ptes_shared' tunable",
+    author: 'Kirill A. Shutemov', release: 'v5.8', kind: 'upstream',
+    summary: 'khugepaged refuses a block with more than max_ptes_shared (default 256) pages mapped more than once (SCAN_EXCEED_SHARED_PTE)',
+    requires: ['khugepaged-collapse-shared'],
+  },
+  khugepagedPteMappedThp: {
+    id: 'khugepaged-pte-mapped-thp', commit: '5503fbf2b0b8', subject: 'khugepaged: allow to collapse PTE-mapped compound pages',
+    author: 'Kirill A. Shutemov', release: 'v5.8', kind: 'upstream',
+    summary: 'a block holding pages of a PTE-mapped THP is collapsed (each large folio locked and isolated once); before, the scan and the isolation refused it (SCAN_PAGE_COMPOUND)',
+  },
   khugepagedIsolateUffdWp: {
     id: 'khugepaged-isolate-uffd-wp', commit: 'dd47ac428c3f', subject: 'mm/khugepaged: check again on anon uffd-wp during isolation',
     author: 'Peter Xu', release: 'v6.3', kind: 'upstream',

@@ -28,7 +28,7 @@ export const SCAN_RESULT_NAMES = [
   'failed', 'succeeded', 'pmd_null', 'pmd_none', 'page_pmd_mapped', 'exceed_none_pte', 'exceed_swap_pte',
   'exceed_shared_pte', 'pte_non_present', 'pte_uffd_wp', 'page_null', 'not_suitable_page_count',
   'page_not_in_lru', 'page_locked', 'page_not_anon', 'vma_null', 'vma_check_failed',
-  'not_suitable_address_range', 'lack_referenced_page',
+  'not_suitable_address_range', 'lack_referenced_page', 'page_compound', 'could_not_delete_page_from_lru',
 ] as const;
 export type ScanResult = (typeof SCAN_RESULT_NAMES)[number];
 
@@ -49,7 +49,7 @@ export interface ScanOutcome {
 /** the results madvise_collapse goes on after (its "whitelisted set", v6.1..v6.18); any other failure ends the call */
 const SCAN_CONTINUE: ReadonlySet<ScanResult> = new Set<ScanResult>([
   'pmd_null', 'pte_non_present', 'pte_uffd_wp', 'lack_referenced_page', 'page_null', 'not_suitable_page_count',
-  'page_locked', 'page_not_in_lru',
+  'page_locked', 'page_compound', 'page_not_in_lru', 'could_not_delete_page_from_lru',
 ]);
 
 /** mm/khugepaged.c find_pmd_or_thp_or_none() @v6.2..v6.18 */
@@ -66,13 +66,20 @@ function find_pmd_or_thp_or_none(k: Kernel, mm: MmStruct, haddr: number): { resu
 
 /**
  * mm/khugepaged.c is_refcount_suitable() @v6.2..v6.18: every reference of the folio is one of its
- * mappings (or the swap cache's): no GUP pin or other holder
+ * mappings (or the swap cache's): no GUP pin or other holder. Before 9445689f3b61 (v5.8) the test was
+ * page_count == 1 + PageSwapCache (@v4.19, v5.7): one mapping only
  */
 function is_refcount_suitable(k: Kernel, slot: number): boolean {
   const f = k.folios;
-  let expected = f.folioMapcount(slot);
-  if (f.test(slot, PG_swapcache)) expected += f.nrPages(slot);
-  return f.refcount(slot) === expected;
+  const cache = f.test(slot, PG_swapcache) ? f.nrPages(slot) : 0;
+  if (!k.has(PATCH.khugepagedCollapseShared)) return f.refcount(slot) === 1 + cache;
+  return f.refcount(slot) === f.folioMapcount(slot) + cache;
+}
+
+/** the shared-page limit of the scan and the isolation (71a2c112a0f6, v5.8): false when the page ends the scan */
+function shared_ok(k: Kernel, cc: CollapseControl, slot: number, pfn: number, shared: { n: number }): boolean {
+  if (!k.has(PATCH.khugepagedMaxPtesShared) || k.folios.pageMapcount(slot, pfn) <= 1) return true;
+  return !(++shared.n > k.config.max_ptes_shared && cc.is_khugepaged);
 }
 
 /** the young test of the scan and the isolation: pte_young, or PG_referenced (page_idle's young flag is not modelled) */
@@ -106,8 +113,9 @@ export function hpage_collapse_scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, ha
     out.result = 'pmd_null';
     return out;
   }
-  const skipWp = k.has(PATCH.khugepagedSkipUffdWp);
-  let none_or_zero = 0, shared = 0;
+  const skipWp = k.has(PATCH.khugepagedSkipUffdWp), compound = k.has(PATCH.khugepagedPteMappedThp);
+  let none_or_zero = 0;
+  const shared = { n: 0 };
   const e = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     t.get(i, e);
@@ -129,10 +137,8 @@ export function hpage_collapse_scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, ha
     if (skipWp && g.pte_uffd_wp(e)) return { ...out, result: 'pte_uffd_wp' };
     const slot = vm_normal_page(k, vma, e);
     if (slot < 0) return { ...out, result: 'page_null' };
-    if (f.pageMapcount(slot, g.pte_pfn(e)) > 1) {
-      ++shared;
-      if (cc.is_khugepaged && shared > c.max_ptes_shared) return { ...out, result: 'exceed_shared_pte' };
-    }
+    if (!shared_ok(k, cc, slot, g.pte_pfn(e), shared)) return { ...out, result: 'exceed_shared_pte' };
+    if (!compound && f.isLarge(slot)) return { ...out, result: 'page_compound' };
     if (!f.test(slot, PG_lru)) return { ...out, result: 'page_not_in_lru' };
     if (f.test(slot, PG_locked)) return { ...out, result: 'page_locked' };
     if (!f.test(slot, PG_anon)) return { ...out, result: 'page_not_anon' };
@@ -189,8 +195,9 @@ function __collapse_huge_page_swapin(k: Kernel, mm: MmStruct, vma: VmArea, haddr
  */
 function __collapse_huge_page_isolate(k: Kernel, vma: VmArea, t: PageTable, cc: CollapseControl): ScanResult {
   const g = k.pgt, f = k.folios, c = k.config;
-  const recheckWp = k.has(PATCH.khugepagedIsolateUffdWp);
-  let none_or_zero = 0, shared = 0, referenced = 0;
+  const recheckWp = k.has(PATCH.khugepagedIsolateUffdWp), compound = k.has(PATCH.khugepagedPteMappedThp);
+  let none_or_zero = 0, referenced = 0;
+  const shared = { n: 0 };
   const e = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     t.get(i, e);
@@ -203,13 +210,12 @@ function __collapse_huge_page_isolate(k: Kernel, vma: VmArea, t: PageTable, cc: 
     if (recheckWp && g.pte_uffd_wp(e)) return 'pte_uffd_wp';
     const slot = vm_normal_page(k, vma, e);
     if (slot < 0) return 'page_null';
-    if (f.pageMapcount(slot, g.pte_pfn(e)) > 1) {
-      ++shared;
-      if (cc.is_khugepaged && shared > c.max_ptes_shared) return 'exceed_shared_pte';
-    }
+    if (!shared_ok(k, cc, slot, g.pte_pfn(e), shared)) return 'exceed_shared_pte';
+    if (!compound && f.isLarge(slot)) return 'page_compound';
     if (f.test(slot, PG_locked)) return 'page_locked';
     if (!is_refcount_suitable(k, slot)) return 'not_suitable_page_count';
-    if (!f.test(slot, PG_lru)) return 'page_not_in_lru';
+    // folio_isolate_lru
+    if (!f.test(slot, PG_lru)) return 'could_not_delete_page_from_lru';
     if (cc.is_khugepaged && referenced_page(k, e, slot)) referenced++;
   }
   if (cc.is_khugepaged && !referenced) return 'lack_referenced_page';
@@ -353,7 +359,7 @@ function madvise_collapse_errno(k: Kernel, r: ScanResult): never {
     case 'exceed_none_pte':
       if (k.has(PATCH.collapseNoneEbusy)) fail('EBUSY', 'range has empty PTEs in a uffd-registered VMA');
       break;
-    case 'not_suitable_page_count': case 'page_locked': case 'page_not_in_lru':
+    case 'not_suitable_page_count': case 'page_locked': case 'page_not_in_lru': case 'could_not_delete_page_from_lru':
       fail('EAGAIN', `collapse failed: ${r} (trying again might succeed)`);
   }
   fail('EINVAL', `collapse failed: ${r}`);
