@@ -19,6 +19,7 @@ import { pte_offset_map } from './pagewalk.js';
 import { freeTable, is_zero_pfn, type PageTable, type Slot } from './pgtable.js';
 import { folio_put, folio_put_refs } from './swap.js';
 import { is_migration_entry } from './migrate.js';
+import { folio_free_swap } from './swapfile.js';
 
 /**
  * enum scan_result, by the names its tracepoints print (include/trace/events/huge_memory.h SCAN_STATUS):
@@ -304,6 +305,8 @@ function __collapse_huge_page_copy(k: Kernel, mm: MmStruct, vma: VmArea, t: Page
       for (let j = 1; j < nr; j++) k.data.copyPage(npfn + i + j, pfn + j);
     }
     folio_remove_rmap_ptes(k, slot, pfn, nr, mm);
+    // free_page_and_swap_cache -> free_swap_cache: a folio no longer mapped leaves the swap cache
+    if (k.folios.test(slot, PG_swapcache) && !k.folios.folioMapped(slot)) folio_free_swap(k, slot);
     folio_put_refs(k, slot, nr);
     mm.anonPages -= nr;
     i += nr - 1;
