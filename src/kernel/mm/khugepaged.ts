@@ -13,7 +13,7 @@ import { folio_add_new_anon_rmap, folio_remove_rmap_ptes, mm_find_pmd } from './
 import { do_swap_page, isUffdWpMarker, thp_range_in_vma, transparent_hugepage_enabled, vm_normal_page, type VmFault } from './memory.js';
 import { set_pmd_at } from './huge_memory.js';
 import { userfaultfd_armed } from '../fs/userfaultfd.js';
-import { vmas_in, vma_lookup } from './mmap.js';
+import { find_vma, vmas_in, vma_lookup } from './mmap.js';
 import { VM_NOHUGEPAGE, VM_WRITE } from '../include/vm_flags.js';
 import { pte_offset_map } from './pagewalk.js';
 import { freeTable, is_zero_pfn, type PageTable, type Slot } from './pgtable.js';
@@ -156,7 +156,8 @@ export function hpage_collapse_scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, ha
  * and has an anon_vma
  */
 function hugepage_vma_revalidate(k: Kernel, mm: MmStruct, haddr: number, cc: CollapseControl): { result: ScanResult; vma: VmArea | null } {
-  const vma = vma_lookup(k, mm, haddr);
+  // find_vma: the first VMA that ends above haddr, which may start past it
+  const vma = find_vma(k, mm, haddr);
   if (!vma) return { result: 'vma_null', vma: null };
   if (!thp_range_in_vma(vma, haddr)) return { result: 'not_suitable_address_range', vma };
   if (cc.is_khugepaged ? !transparent_hugepage_enabled(k, vma) : (vma.vm_flags & VM_NOHUGEPAGE) !== 0) return { result: 'vma_check_failed', vma };
@@ -321,10 +322,14 @@ function __collapse_huge_page_copy(k: Kernel, mm: MmStruct, vma: VmArea, t: Page
  */
 export function khugepaged_scan_step(k: Kernel, mm: MmStruct, addr: number): ScanOutcome & { haddr: number } {
   const haddr = Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
-  const rv = hugepage_vma_revalidate(k, mm, haddr, KHUGEPAGED_CC);
+  // khugepaged_scan_mm_slot skips a VMA thp_vma_allowable_order refuses (a VMA never faulted has no
+  // anon_vma) and scans only the blocks wholly inside one
+  const vma = vma_lookup(k, mm, addr);
   let out: ScanOutcome;
-  if (rv.result !== 'succeeded') out = { result: rv.result, referenced: 0, unmapped: 0 };
-  else out = hpage_collapse_scan_pmd(k, mm, rv.vma!, haddr, KHUGEPAGED_CC);
+  if (!vma) out = { result: 'vma_null', referenced: 0, unmapped: 0 };
+  else if (!transparent_hugepage_enabled(k, vma) || vma.anon_vma === null) out = { result: 'vma_check_failed', referenced: 0, unmapped: 0 };
+  else if (!thp_range_in_vma(vma, haddr)) out = { result: 'not_suitable_address_range', referenced: 0, unmapped: 0 };
+  else out = hpage_collapse_scan_pmd(k, mm, vma, haddr, KHUGEPAGED_CC);
   k.tr?.emit('collapse', 'hpage_collapse_scan_pmd', { addr: haddr, result: out.result, referenced: out.referenced, unmapped: out.unmapped });
   return { ...out, haddr };
 }
