@@ -232,7 +232,7 @@ function __collapse_huge_page_isolate(k: Kernel, vma: VmArea, t: PageTable, cc: 
  * the swap-in (mmap lock for read) and the write lock is not a step boundary.
  */
 export function collapse_huge_page(k: Kernel, mm: MmStruct, haddr: number, referenced: number, unmapped: number, cc: CollapseControl): ScanResult {
-  void referenced;
+  void referenced; // the kernel passes it on for the swap-in's tracepoint only
   // alloc_charge_folio
   const nslot = k.folios.alloc(HPAGE_PMD_ORDER, 0);
   k.vmstat.thp_collapse_alloc++;
