@@ -1629,6 +1629,10 @@ static int exec_op(Ctx *c, int oi, J *op) {
     free(o.p);
     free(r.p);
     return 0;
+  } else if (!strcmp(kind, "khugepaged")) {
+    // khugepaged is a kernel thread: no system call starts its visit of a block, aims it at one, or holds
+    // it between its scan and its collapse (MADV_COLLAPSE is the collapse in one call)
+    die("operation khugepaged cannot be carried out on the host: khugepaged is a kernel thread whose scan and collapse no process can start or pause");
   } else {
     die("unknown operation '%s' for the executor", kind);
   }

@@ -149,7 +149,7 @@ describe('mmsim fuzz: the generator', () => {
   });
 
   it('renders GUP operations always, swap ones for a target that can make a swap file, io_uring pins only as [write, longterm], migrate only on the model', () => {
-    const host = { ...MODEL_TARGET, swap: true, pins: 'io_uring' as const, migrate: false };
+    const host = { ...MODEL_TARGET, swap: true, pins: 'io_uring' as const, migrate: false, khugepaged: false };
     const seen = new Set<string>();
     fc.assert(fc.property(caseArb(host), (c) => {
       const r = renderCase(c, { name: 'g', kernel: 'v6.18' });
@@ -162,6 +162,7 @@ describe('mmsim fuzz: the generator', () => {
     }), { numRuns: 300, seed: 7 });
     for (const op of ['pin', 'pin_read', 'unpin', 'vmsplice', 'read_pipe', 'proc_mem_write', 'proc_mem_read', 'swapon', 'swapoff', 'madvise pageout', 'close', 'uffdio_move']) expect([...seen]).toContain(op);
     expect([...seen]).not.toContain('migrate');
+    expect([...seen]).not.toContain('khugepaged');
     // the model's target: GUP (pins with any flags), no swap
     const model = new Set<string>();
     fc.assert(fc.property(caseArb(MODEL_TARGET), (c) => {
@@ -172,7 +173,7 @@ describe('mmsim fuzz: the generator', () => {
     }), { numRuns: 200, seed: 7 });
     expect([...model]).toContain('pin other');
     expect([...model]).toContain('vmsplice');
-    for (const op of ['close', 'uffdio_move', 'migrate']) expect([...model]).toContain(op);
+    for (const op of ['close', 'uffdio_move', 'migrate', 'khugepaged']) expect([...model]).toContain(op);
     // no UFFDIO_MOVE where the kernel does not offer UFFD_FEATURE_MOVE (before v6.8)
     const old = new Set<string>();
     fc.assert(fc.property(caseArb({ ...MODEL_TARGET, features: 0xffff }), (c) => {

@@ -33,6 +33,31 @@ interface Case {
 }
 
 const bugFile = (slug: string) => readFileSync(`scenarios/bugs/${slug}.yaml`, 'utf8');
+/** 512 written small pages, then a fork and the parent's own copy of all but the first: khugepaged in the parent */
+const KHUGEPAGED_FORKED = `
+name: khugepaged-forked
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 2M, align: 2M }
+  - memset: { addr: m, len: 2M, value: 1 }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - fork: { as: child }
+  - memset: { addr: m + 4K, len: 2M - 4K, value: 2 }
+  - khugepaged: { addr: m, id: k }
+`;
+/** 512 written small pages in a MADV_HUGEPAGE block registered for uffd-wp, then `more` in the setup, then `threads` */
+const KHUGEPAGED_ONE = (more: string, threads: string) => `
+name: khugepaged-one
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 2M, align: 2M }
+  - memset: { addr: m, len: 2M, value: 1 }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - userfaultfd: { as: u, api: true }
+  - uffdio_register: { uffd: u, addr: m, len: 2M, mode: [wp] }
+  ${more}
+${threads}
+`;
 const GUP_RACE = `
 name: gup-race
 observe: { pages: [m] }
@@ -582,6 +607,54 @@ setup:
     '- uffdio_writeprotect: { uffd: u, addr: m, len: 2M, mode: [wp] }'),
     measure: (r) => [pagemapBit(r, 'm', 62, 'mid'), pagemapBit(r, 'm', 57, 'mid'), pagemapBit(r, 'm', 57), kpfBit(r, 'm', 22)],
     withIt: [1, 1, 1, 1], without: [1, 0, 0, 1],
+  },
+  // ---- khugepaged as steps (issue 10 item 7) --------------------------------------------------------
+  {
+    patch: PATCH.khugepagedSkipUffdWp, base: 'v6.2',
+    // khugepaged over 512 small pages, one of them write-protected: from e1e267c7928f the scan refuses the
+    // block; before, the collapse mapped a THP without uffd-wp
+    scenario: KHUGEPAGED_ONE('- uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [wp] }\n  - khugepaged: { addr: m }', ''),
+    measure: (r) => [kpfBit(r, 'm', 22), pagemapBit(r, 'm', 57)], withIt: [0, 1], without: [1, 0],
+  },
+  {
+    patch: PATCH.khugepagedCollapseShared, base: 'v5.8', alsoRemove: [PATCH.khugepagedMaxPtesShared],
+    // a block whose first page is still shared with a forked child: from 9445689f3b61 its references are
+    // its two mappings and it may be collapsed; before, a page had to be mapped once
+    scenario: KHUGEPAGED_FORKED, measure: (r) => [result(r, 'k'), kpfBit(r, 'm', 22)], withIt: ['succeeded', 1], without: ['not_suitable_page_count', 0],
+  },
+  {
+    patch: PATCH.khugepagedMaxPtesShared, base: 'v5.8', config: ['max_ptes_shared=0'],
+    // the same block with max_ptes_shared 0: from 71a2c112a0f6 the one shared page is one too many
+    scenario: KHUGEPAGED_FORKED, measure: (r) => [result(r, 'k'), kpfBit(r, 'm', 22)], withIt: ['exceed_shared_pte', 0], without: ['succeeded', 1],
+  },
+  {
+    patch: PATCH.khugepagedPteMappedThp, base: 'v5.8',
+    // a THP whose PMD was split (mprotect of one page, then back): from 5503fbf2b0b8 khugepaged collapses its
+    // PTEs into a new THP; before, it refused a compound page
+    scenario: `
+name: khugepaged-pte-mapped-thp
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 2M, align: 2M }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - memset: { addr: m, len: 2M, value: 1 }
+  - mprotect: { addr: m, len: 4K, prot: r }
+  - mprotect: { addr: m, len: 4K, prot: rw }
+  - checkpoint: split
+  - khugepaged: { addr: m, id: k }
+`, measure: (r) => [result(r, 'k'), pagemapBit(r, 'm', 63), anonHuge(r, 'm')],
+    withIt: ['succeeded', 1, 2048], without: ['page_compound', 1, 0],
+  },
+  {
+    patch: PATCH.khugepagedIsolateUffdWp, base: 'v6.3', schedule: 'k p k',
+    // the page is write-protected between the scan and the isolation (bug-corpus 12): from dd47ac428c3f the
+    // isolation refuses it; before, the collapse mapped a THP without uffd-wp
+    scenario: KHUGEPAGED_ONE('', `threads:
+  k:
+    - khugepaged: { addr: m }
+  p:
+    - uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [wp] }`),
+    measure: (r) => [kpfBit(r, 'm', 22), pagemapBit(r, 'm', 57)], withIt: [0, 1], without: [1, 0],
   },
   // ---- swap (issue 10 item 4) ----------------------------------------------------------------------
   {

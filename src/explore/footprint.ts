@@ -199,6 +199,7 @@ const GLOBAL_OPS = new Set<CompiledOp['op']>([
   'uffdio_unregister', 'clear_refs', 'setuid', 'poll_uffd', 'checkpoint', 'swapon', 'swapoff', 'close',
   // migration: the rmap walk reaches every mm
   'migrate',
+  'khugepaged',
   // GUP: pins and their release, /proc/PID/mem and vmsplice (a fault of their own, references in folios)
   'pin', 'unpin', 'pin_read', 'vmsplice', 'read_pipe', 'proc_mem_write', 'proc_mem_read',
 ]);

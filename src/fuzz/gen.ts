@@ -22,9 +22,11 @@ export interface FuzzTarget {
   pins?: 'any' | 'io_uring' | 'none';
   /** page migration (`migrate`): the model only, mmsim host does not carry it out yet */
   migrate?: boolean;
+  /** khugepaged's visit of a 2 MiB block (`khugepaged`): the model only, no process can drive khugepaged on the host */
+  khugepaged?: boolean;
 }
 
-export const MODEL_TARGET: FuzzTarget = { features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true };
+export const MODEL_TARGET: FuzzTarget = { features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true };
 
 /** a page of a mapping: the page index is taken modulo the mapping's pages at rendering */
 export interface Addr {
@@ -85,7 +87,9 @@ export type FuzzOp =
   // UFFD_FEATURE_MOVE), page migration of a range (FuzzTarget.migrate)
   | { op: 'close' }
   | { op: 'move'; dst: Addr; src: Addr; pages: number; mode: ('dontwake' | 'allow_src_holes')[] }
-  | { op: 'migrate'; r: Range };
+  | { op: 'migrate'; r: Range }
+  // khugepaged's scan and collapse of the 2 MiB block holding a page (FuzzTarget.khugepaged)
+  | { op: 'khugepaged'; at: Addr };
 
 export type PinFlag = 'write' | 'longterm' | 'force' | 'get';
 
@@ -204,6 +208,7 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
   // a close of the uffd in the child closes its own copy; the file is released when both are closed
   list.push(w(1, fc.record({ op: fc.constant('close' as const) })));
   if (t.migrate) list.push(w(2, fc.record({ op: fc.constant('migrate' as const), r: rangeArb })));
+  if (t.khugepaged) list.push(w(2, fc.record({ op: fc.constant('khugepaged' as const), at: addrArb.map((a) => ({ ...a, off: 0 })) })));
   return fc.oneof(...list);
 }
 
@@ -427,6 +432,15 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
           if (!uffd || twoThreads) break;
           op(out, 'close', 'uffd');
           break;
+        case 'khugepaged': {
+          // a block of a THP mapping where there is one (only those are 2 MiB-aligned and MADV_HUGEPAGE)
+          const thpMap = maps.findIndex((m) => m.thp);
+          const at = maps[x.at.m % maps.length]!.thp || thpMap < 0 ? x.at : { ...x.at, m: thpMap };
+          const r = range({ at, pages: 1 });
+          op(out, 'khugepaged', flow({ addr: r.addr }));
+          seen(r.first);
+          break;
+        }
         case 'migrate': {
           const r = range(x.r);
           op(out, 'migrate', flow({ addr: r.addr, len: r.len }));

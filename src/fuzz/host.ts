@@ -69,6 +69,8 @@ export function hostTarget(caps: HostCaps): FuzzTarget {
     pins: caps.io_uring_buffers ? 'io_uring' : 'none',
     // the executor does not carry out page migration yet (host/requirements.ts)
     migrate: false,
+    // khugepaged is a kernel thread: no process can start its scan or hold it between its steps
+    khugepaged: false,
   };
 }
 

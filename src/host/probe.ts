@@ -105,6 +105,8 @@ export function measuredConfig(caps: HostCaps): { config: string[]; why: string[
     `unprivileged_userfaultfd=${caps.unprivileged_userfaultfd ? 'y' : 'n'}`,
     `pte_marker_uffd_wp=${features & UFFD_FEATURE.wp_unpopulated ? 'y' : 'n'}`,
   ];
+  // khugepaged/max_ptes_none as sysfs says (the model's khugepaged operation reads it; the host never runs one)
+  if (caps.max_ptes_none !== undefined && caps.max_ptes_none >= 0 && caps.max_ptes_none <= 511) config.push(`max_ptes_none=${caps.max_ptes_none}`);
   why.push(`soft_dirty=${caps.soft_dirty ? 'y' : 'n'}: clear_refs 4 then a write ${caps.soft_dirty ? 'set' : 'did not set'} pagemap bit 55`);
   return { config, why };
 }

@@ -69,6 +69,7 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
       if (caps.io_uring_buffers === undefined) return `operation ${op.id} needs io_uring fixed buffers; the executor's probe did not say whether they work (rebuild it)`;
     }
     if (op.op === 'migrate') return `operation ${op.id} (migrate) is not carried out by the host executor yet (mbind MPOL_MF_MOVE; docs/fidelity.md)`;
+    if (op.op === 'khugepaged') return `operation ${op.id} (khugepaged) cannot be carried out on the host: khugepaged is a kernel thread whose scan and collapse no process can start or pause (MADV_COLLAPSE is the whole collapse in one call; docs/fidelity.md)`;
     if (op.op === 'swapon' || op.op === 'swapoff') {
       if (!caps.root) return `operation ${op.id} (${op.op}) needs root: mmsim host makes a swap file and enables it`;
       const other = foreignSwaps();
@@ -90,10 +91,11 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
 export function configMismatch(sc: CompiledScenario, spec: KernelSpec): string | null {
   for (const kv of sc.config) {
     const [key, val] = kv.split('=') as [string, string];
-    const want = val === 'y' ? true : val === 'n' ? false : val;
+    const want = val === 'y' ? true : val === 'n' ? false : /^\d+$/.test(val) ? Number(val) : val;
     const have: Record<string, unknown> = {
       soft_dirty: spec.config.soft_dirty, thp: spec.config.thp, zero_page: spec.config.zero_page, use_zero_page: spec.config.use_zero_page,
       unprivileged_userfaultfd: spec.config.unprivileged_userfaultfd, pte_marker_uffd_wp: spec.config.pte_marker_uffd_wp,
+      max_ptes_none: spec.config.max_ptes_none,
     };
     if (key in have && have[key] !== want) return `the scenario sets ${key}=${val}; this machine has ${key}=${String(have[key])}`;
     if (key === 'debug_vm' && want === true) return 'the scenario needs CONFIG_DEBUG_VM, which mmsim cannot detect on this machine';

@@ -21,14 +21,35 @@ export interface KernelConfig {
   pte_marker_uffd_wp: boolean;
   /** /proc/sys/vm/unprivileged_userfaultfd */
   unprivileged_userfaultfd: boolean;
+  /**
+   * /sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none, max_ptes_swap, max_ptes_shared: how
+   * many none (or zero-page) PTEs, swap PTEs and pages mapped more than once a block may have for
+   * khugepaged to collapse it (defaults HPAGE_PMD_NR - 1, HPAGE_PMD_NR / 8, HPAGE_PMD_NR / 2; MADV_COLLAPSE
+   * ignores them)
+   */
+  max_ptes_none: number;
+  max_ptes_swap: number;
+  max_ptes_shared: number;
 }
+
+/** the khugepaged knobs' defaults (mm/khugepaged.c khugepaged_init @v5.8..v6.18), for every profile */
+export const KHUGEPAGED_DEFAULTS = { max_ptes_none: 511, max_ptes_swap: 64, max_ptes_shared: 256 } as const;
+/** the numeric knobs, and their largest value (max_ptes_*_store refuses more than HPAGE_PMD_NR - 1) */
+const NUMERIC: Partial<Record<keyof KernelConfig, number>> = { max_ptes_none: 511, max_ptes_swap: 511, max_ptes_shared: 511 };
 
 export const CONFIG_KEYS: ReadonlyArray<keyof KernelConfig> = [
   'soft_dirty', 'thp', 'zero_page', 'use_zero_page', 'debug_vm', 'pte_marker_uffd_wp', 'unprivileged_userfaultfd',
+  'max_ptes_none', 'max_ptes_swap', 'max_ptes_shared',
 ];
 
 export function parseConfigValue(key: keyof KernelConfig, raw: string): KernelConfig[typeof key] | undefined {
   if (key === 'thp') return raw === 'always' || raw === 'madvise' || raw === 'never' ? raw : undefined;
+  const max = NUMERIC[key];
+  if (max !== undefined) {
+    if (!/^\d+$/.test(raw)) return undefined;
+    const n = Number(raw);
+    return n <= max ? n : undefined;
+  }
   if (/^(y|yes|1|true|on)$/i.test(raw)) return true;
   if (/^(n|no|0|false|off)$/i.test(raw)) return false;
   return undefined;
@@ -38,6 +59,6 @@ export function parseConfigValue(key: keyof KernelConfig, raw: string): KernelCo
 export function formatConfig(c: KernelConfig): string {
   return CONFIG_KEYS.map((k) => {
     const v = c[k];
-    return `${k}=${typeof v === 'boolean' ? (v ? 'y' : 'n') : v}`;
+    return `${k}=${typeof v === 'boolean' ? (v ? 'y' : 'n') : String(v)}`;
   }).join(',');
 }

@@ -618,6 +618,35 @@ const rows = {
     summary: 'set_pmd_migration_entry copies the PMD\'s uffd-wp bit into the PMD migration entry, and change_huge_pmd sets or clears uffd-wp on a PMD migration entry whatever its type; before, migrating a write-protected THP lost the protection and UFFDIO_WRITEPROTECT ignored a PMD under migration (in 6.1.y and 5.15.y stable)',
     requires: ['uffd-wp-fork-child-vma'],
   },
+  // ---- khugepaged and uffd-wp (khugepaged as steps: the scan, then the collapse after the mmap lock was dropped) ----
+  khugepagedSkipUffdWp: {
+    id: 'khugepaged-skip-uffd-wp', commit: 'e1e267c7928f', subject: 'khugepaged: skip collapse if uffd-wp detected',
+    author: 'Peter Xu', release: 'v5.7', kind: 'upstream',
+    summary: 'the scan of a block to collapse (khugepaged_scan_pmd, hpage_collapse_scan_pmd from v6.1) refuses one with a uffd-wp PTE or uffd-wp swap PTE (SCAN_PTE_UFFD_WP); before, khugepaged collapsed it into a PMD without uffd-wp',
+    requires: ['uffd-wp-pte-bit'],
+  },
+  khugepagedCollapseShared: {
+    id: 'khugepaged-collapse-shared', commit: '9445689f3b61', subject: 'khugepaged: allow to collapse a page shared across fork',
+    author: 'Kirill A. Shutemov', release: 'v5.8', kind: 'upstream',
+    summary: 'the scan and the isolation refuse a page only when it has references besides its mappings and the swap cache (total_mapcount + PageSwapCache != page_count: a GUP pin); before, every page had to be mapped once (page_count != 1 + PageSwapCache: SCAN_PAGE_COUNT), so a block shared with a forked child was never collapsed',
+  },
+  khugepagedMaxPtesShared: {
+    id: 'khugepaged-max-ptes-shared', commit: '71a2c112a0f6', subject: "khugepaged: introduce 'max_ptes_shared' tunable",
+    author: 'Kirill A. Shutemov', release: 'v5.8', kind: 'upstream',
+    summary: 'khugepaged refuses a block with more than max_ptes_shared (default 256) pages mapped more than once (SCAN_EXCEED_SHARED_PTE)',
+    requires: ['khugepaged-collapse-shared'],
+  },
+  khugepagedPteMappedThp: {
+    id: 'khugepaged-pte-mapped-thp', commit: '5503fbf2b0b8', subject: 'khugepaged: allow to collapse PTE-mapped compound pages',
+    author: 'Kirill A. Shutemov', release: 'v5.8', kind: 'upstream',
+    summary: 'a block holding pages of a PTE-mapped THP is collapsed (each large folio locked and isolated once); before, the scan and the isolation refused it (SCAN_PAGE_COMPOUND)',
+  },
+  khugepagedIsolateUffdWp: {
+    id: 'khugepaged-isolate-uffd-wp', commit: 'dd47ac428c3f', subject: 'mm/khugepaged: check again on anon uffd-wp during isolation',
+    author: 'Peter Xu', release: 'v6.3', kind: 'upstream',
+    summary: '__collapse_huge_page_isolate refuses a uffd-wp PTE too (SCAN_PTE_UFFD_WP), so a page write-protected between khugepaged\'s scan and its isolation (the mmap lock is dropped in between) is no longer collapsed into a writable PMD without uffd-wp; in 6.1.y and 5.10.y stable',
+    requires: ['khugepaged-skip-uffd-wp'],
+  },
   // ---- fixes merged in 2026, taken into the stable series -----------------------------------------
   pagemapScanNoneWritten: {
     id: 'pagemap-scan-none-written', commit: '07b4377bdbe7', subject: 'fs/proc/task_mmu: report PAGE_IS_WRITTEN for unpopulated ptes (with 40de8160ca7f for PMD holes)',

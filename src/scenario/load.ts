@@ -423,6 +423,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       case 'swapon': return { id, line, op: 'swapon', pages: typeof v === 'object' ? (v as { pages: number }).pages : (v as unknown as number) };
       case 'swapoff': return { id, line, op: 'swapoff' };
       case 'migrate': return { id, line, op: 'migrate', addr: E('addr'), len: E('len') };
+      case 'khugepaged': return { id, line, op: 'khugepaged', addr: E('addr') };
       case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'close': return { id, line, op: 'close', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'setuid': {
@@ -791,13 +792,15 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
       // which fields the operation writes back into its argument struct (also when it fails)
       const kind = c.opKinds.get(id)!;
       const OUT_FIELDS: Record<string, OpName> = { copy: 'uffdio_copy', zeropage: 'uffdio_zeropage', move: 'uffdio_move', walk_end: 'pagemap_scan', regions: 'pagemap_scan' };
+      if (v.scan !== undefined && kind !== 'khugepaged') throw pos.errorAtKey([...path, 'scan'], `'scan' is a field of khugepaged, and ${id} is ${kind}`);
       const outs = Object.keys(OUT_FIELDS).filter((f) => v[f] !== undefined);
       for (const f of outs) if (OUT_FIELDS[f] !== kind) throw pos.errorAtKey([...path, f], `'${f}' is a field of ${OUT_FIELDS[f]}, and ${id} is ${kind}`);
       const parts: Pred[] = [];
-      if (v.errno !== undefined || (v.result === undefined && outs.length === 0)) {
+      if (v.errno !== undefined || (v.result === undefined && v.scan === undefined && outs.length === 0)) {
         parts.push({ p: 'errno', op: id, errno: v.errno === undefined || v.errno === 'none' ? null : (v.errno as string) });
       }
       if (v.result !== undefined) parts.push({ p: 'result', op: id, value: expr(pos, [...path, 'result'], v.result) });
+      if (v.scan !== undefined) parts.push({ p: 'scan', op: id, value: v.scan as string });
       if (outs.length) {
         const checked = (f: string, e: Expr) => {
           for (const sym of exprSymbols(e)) if (!c.names[sym]) throw pos.error([...path, f], `unknown name '${sym}'`);

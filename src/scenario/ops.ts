@@ -54,6 +54,8 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   | { op: 'swapoff' }
   /** page migration of a range (mbind MPOL_MF_MOVE / move_pages on one node): unmap, then move, two steps in a thread */
   | { op: 'migrate'; addr: Expr; len: Expr }
+  /** khugepaged's visit of the 2 MiB block at addr: the scan, then (the mmap lock dropped) the collapse, two steps in a thread */
+  | { op: 'khugepaged'; addr: Expr }
   | { op: 'checkpoint'; name: string }
 );
 export type OpName = CompiledOp['op'];
@@ -137,6 +139,7 @@ export const OP_SCHEMAS = {
   ]),
   swapoff: z.union([z.literal(true), z.object({ id: zName.optional() }).strict()]),
   migrate: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
+  khugepaged: z.object({ addr: zExpr, id: zName.optional() }).strict(),
   checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
 } as const;
 
@@ -178,5 +181,6 @@ export const OP_HELP: Record<OpName, string> = {
   swapon: 'swapon: { pages } (a swap file of that many pages, the header included; root only)',
   swapoff: 'swapoff: true (the swap file swapon made; root only)',
   migrate: 'migrate: { addr, len } (every page of the range moves to a new page: migration entries, then the copy)',
+  khugepaged: 'khugepaged: { addr } (khugepaged collapses the 2 MiB block at addr: the scan, then the collapse; the result is the scan_result name)',
   checkpoint: 'checkpoint: name',
 };

@@ -192,6 +192,11 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       try { got = BigInt(r.result.split(' ')[0]!); } catch { got = null; }
       return { ok: got === want, detail: `${p.op} returned ${r.result}` };
     }
+    case 'scan': {
+      const r = obs.ops[p.op];
+      if (!r || r.result === null) return { ok: false, detail: `operation ${p.op} has no result` };
+      return { ok: r.result === p.value, detail: `${p.op}: ${r.result}` };
+    }
     case 'out': {
       const r = obs.ops[p.op];
       if (!r) return { ok: false, detail: `operation ${p.op} did not run` };

@@ -5,6 +5,7 @@ import { zInt, SCAN_CATEGORY_NAMES } from './ops.js';
 import { Expr } from './expr.js';
 import { KPF, KpfName, PM, PagemapBitName } from '../kernel/include/uapi.js';
 import { ERRNO } from '../kernel/include/errno.js';
+import { SCAN_RESULT_NAMES } from '../kernel/mm/khugepaged.js';
 
 export type Pred =
   | { p: 'signal'; thread: string; sig: string | null }
@@ -12,6 +13,8 @@ export type Pred =
   | { p: 'state'; thread: string; state: string }
   | { p: 'errno'; op: string; errno: string | null }
   | { p: 'result'; op: string; value: Expr }
+  /** a khugepaged operation's scan_result, by name (`succeeded`, `pte_uffd_wp`, ...) */
+  | { p: 'scan'; op: string; value: string }
   /** what a call wrote back into its argument struct, whether or not it failed (scenario/outcome.ts OutObs) */
   | { p: 'out'; op: string; copy?: Signed; zeropage?: Signed; move?: Signed; walk_end?: Expr; regions?: RegionPred[] }
   | { p: 'mem'; key: string; addr: Expr; size: number; value: Expr; at: string }
@@ -84,6 +87,7 @@ export const PRED_SCHEMAS = {
     // an operation's id: its own `id:`, or the default `thread#N` / `setup#N`
     op: z.string().regex(/^[A-Za-z_]\w*(#\d+)?$/, 'an operation id: a name, or thread#N / setup#N'), errno: z.enum(errnos).optional(), result: zExpr.optional(),
     copy: zSigned.optional(), zeropage: zSigned.optional(), move: zSigned.optional(), walk_end: zExpr.optional(),
+    scan: z.enum(SCAN_RESULT_NAMES).optional(),
     regions: z.array(z.object({ start: zExpr, end: zExpr, categories: z.union([z.array(z.enum(SCAN_CATEGORY_NAMES as unknown as [string, ...string[]])), zInt]) }).strict()).optional(),
   }).strict(),
   mem: z.object({ mem: zExpr, size: zInt.pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).default(1), value: zExpr, ...at }).strict(),

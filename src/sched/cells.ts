@@ -45,7 +45,9 @@ export type Wait =
   /** a migrate operation between its unmap and move steps (the folios in a hidden variable) */
   | { kind: 'migrate' }
   /** a CPU access whose fault met a migration entry (migration_entry_wait): runnable once the entry is gone */
-  | { kind: 'migration'; address: number; write: boolean };
+  | { kind: 'migration'; address: number; write: boolean }
+  /** a khugepaged operation between its scan and its collapse (the mmap lock dropped): the block and what the scan counted */
+  | { kind: 'khugepaged'; haddr: number; referenced: number; unmapped: number };
 export type WaitKind = Wait['kind'];
 
 /** see ThreadState.operands; never changed once made */
@@ -69,18 +71,19 @@ export interface DeliveredSignal {
 // signal, of the last record of each of its operations and of the variables only it defines, so that a
 // step usually changes one leaf of 64 cells (a copy of a leaf is most of what a write costs after a clone).
 const T_STATUS = 0, T_PC = 1, T_PROG = 2 /* 2 cells */, T_OPS = 4 /* 0: none; 1 */, T_ADDR = 5 /* 2 */, T_LEN = 7 /* 2 */,
-  T_VLO = 9, T_VHI = 10, T_KILLED = 11, T_TASK = 12 /* index + 1 */, T_WAIT = 13 /* 0 none, 1 uffd_read, 2 fault, 3 gup, 4 gupop, 5 uffd_event, 6 migrate, 7 migration */,
+  T_VLO = 9, T_VHI = 10, T_KILLED = 11, T_TASK = 12 /* index + 1 */, T_WAIT = 13 /* 0 none, 1 uffd_read, 2 fault, 3 gup, 4 gupop, 5 uffd_event, 6 migrate, 7 migration, 8 khugepaged */,
   T_W = 14 /* the wait's fields, up to W_CELLS */;
 const W_CELLS = 14;
 /** counters: faults taken at the current byte (a livelock guard), attempts of the fault the thread waits in */
 const T_SPINS = T_W + W_CELLS, T_ATTEMPTS = T_SPINS + 1;
 /** the thread's signal (an id), then its records and variables */
 const T_SIG = T_ATTEMPTS + 1;
-const W_NONE = 0, W_UFFD = 1, W_FAULT = 2, W_GUP = 3, W_GUPOP = 4, W_EVENT = 5, W_MIGRATE = 6, W_MIGWAIT = 7;
-const WAIT_KINDS: readonly (WaitKind | null)[] = [null, 'uffd_read', 'fault', 'gup', 'gupop', 'uffd_event', 'migrate', 'migration'];
+const W_NONE = 0, W_UFFD = 1, W_FAULT = 2, W_GUP = 3, W_GUPOP = 4, W_EVENT = 5, W_MIGRATE = 6, W_MIGWAIT = 7, W_KHUGEPAGED = 8;
+const WAIT_KINDS: readonly (WaitKind | null)[] = [null, 'uffd_read', 'fault', 'gup', 'gupop', 'uffd_event', 'migrate', 'migration', 'khugepaged'];
 /** uffd_event: how many numbers (at most 6, two cells each), then the numbers */
 const EV_MAX = 6;
 // migration: address (2), write
+// khugepaged: haddr (2), referenced, unmapped
 // fault: address (2), error_code, flags, major, stage (1 vma_lock, 2 mmap_lock), write
 // gup: advice, addr (2), len (2), gup.addr (2), gup.end (2), gup.write, gup.tried, walkEnd (2), unmapped
 // gupop: gup.addr (2), gup.end (2), gup.tried, gup.foll
@@ -536,6 +539,7 @@ export class ThreadState {
       };
       case W_MIGRATE: return { kind: 'migrate' };
       case W_MIGWAIT: return { kind: 'migration', address: getNum(C, w), write: C.get(w + 2) === 1 };
+      case W_KHUGEPAGED: return { kind: 'khugepaged', haddr: getNum(C, w), referenced: C.get(w + 2), unmapped: C.get(w + 3) };
       case W_GUPOP: return {
         kind: 'gupop',
         gup: { addr: getNum(C, w), end: getNum(C, w + 2), write: false, tried: C.get(w + 4) === 1, foll: C.get(w + 5), yields: true, attempts: this.C.get(this.b + T_ATTEMPTS) },
@@ -598,6 +602,13 @@ export class ThreadState {
         C.set(this.b + T_WAIT, W_MIGWAIT);
         setNum(C, w, x.address);
         C.set(w + 2, x.write ? 1 : 0);
+        this.C.set(this.b + T_ATTEMPTS, 0);
+        return;
+      case 'khugepaged':
+        C.set(this.b + T_WAIT, W_KHUGEPAGED);
+        setNum(C, w, x.haddr);
+        C.set(w + 2, x.referenced);
+        C.set(w + 3, x.unmapped);
         this.C.set(this.b + T_ATTEMPTS, 0);
         return;
       case 'gupop': {
@@ -671,6 +682,13 @@ export class ThreadState {
         L[T_WAIT] = W_MIGWAIT;
         setNumL(L, w, x.address);
         L[w + 2] = x.write ? 1 : 0;
+        L[T_ATTEMPTS] = 0;
+        return;
+      case 'khugepaged':
+        L[T_WAIT] = W_KHUGEPAGED;
+        setNumL(L, w, x.haddr);
+        L[w + 2] = x.referenced;
+        L[w + 3] = x.unmapped;
         L[T_ATTEMPTS] = 0;
         return;
       case 'gupop': {

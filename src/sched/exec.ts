@@ -30,6 +30,7 @@ import { VM_FAULT_RETRY } from '../kernel/include/fault.js';
 import { ERRNO } from '../kernel/include/errno.js';
 import { sys_swapon, sys_swapoff } from '../kernel/mm/swapfile.js';
 import { migrate_pages_move, migrate_pages_unmap } from '../kernel/mm/migrate.js';
+import { khugepaged_collapse_step, khugepaged_scan_step } from '../kernel/mm/khugepaged.js';
 import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
@@ -188,6 +189,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   if (op.op === 'pin' || op.op === 'vmsplice' || op.op === 'proc_mem_write' || op.op === 'proc_mem_read') return gupOp(m, t, op, null);
   if (op.op === 'unpin' || op.op === 'pin_read' || op.op === 'read_pipe') return pinHandleOp(m, t, op);
   if (op.op === 'migrate') return migrateOp(m, t, op, false);
+  if (op.op === 'khugepaged') return khugepagedOp(m, t, op, null);
   if (op.op === 'read_uffd') {
     let ctx: UserfaultfdCtx;
     try {
@@ -564,6 +566,38 @@ function migrateOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mi
   return 'done';
 }
 
+/**
+ * khugepaged: khugepaged's visit of the 2 MiB block at addr in the thread's process (kernel/mm/khugepaged.ts).
+ * In a thread it takes two steps, as mm/khugepaged.c drops the mmap lock between them: the scan
+ * (hpage_collapse_scan_pmd, with the VMA check), then, when the thread runs again, collapse_huge_page
+ * (revalidation, swap-in, isolation, copy, PMD); other threads run in between. In the setup both run at
+ * once. The result is the scan_result's name as its tracepoints print it (`succeeded`, `pte_uffd_wp`, ...):
+ * the scan's when it refused the block, else the collapse's. khugepaged is a kernel thread: no errno.
+ */
+function khugepagedOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'khugepaged' }>, w: Extract<Wait, { kind: 'khugepaged' }> | null): 'done' | 'blocked' {
+  const k = m.k, mm = k.current!.mm;
+  try {
+    let scan = w;
+    if (!scan) {
+      const s = khugepaged_scan_step(k, mm, num(m, op.addr));
+      if (s.result !== 'succeeded') {
+        record(m, t, op, null, s.result);
+        return 'done';
+      }
+      scan = { kind: 'khugepaged', haddr: s.haddr, referenced: s.referenced, unmapped: s.unmapped };
+      if (t !== m.setup) {
+        t.wait = scan;
+        return 'blocked';
+      }
+    } else t.wait = null;
+    record(m, t, op, null, khugepaged_collapse_step(k, mm, scan.haddr, scan.referenced, scan.unmapped));
+    return 'done';
+  } catch (e) {
+    if (e instanceof NotModelledError) throw notModelledAt(m, op, e);
+    throw e;
+  }
+}
+
 /** unpin, pin_read, read_pipe: what a pin or vmsplice handle holds (the pages as they are now), and letting it go */
 function pinHandleOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'unpin' | 'pin_read' | 'read_pipe' }>): 'done' {
   const k = m.k;
@@ -717,6 +751,7 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
   if (w.kind === 'gupop') return gupOp(m, t, op as GupOp, w.gup);
   if (w.kind === 'uffd_event') return resumeEvent(m, t, op, w);
   if (w.kind === 'migrate') return migrateOp(m, t, op as Extract<CompiledOp, { op: 'migrate' }>, true);
+  if (w.kind === 'khugepaged') return khugepagedOp(m, t, op as Extract<CompiledOp, { op: 'khugepaged' }>, w);
   if (w.kind === 'migration') {
     // the migration ended: the access faults again
     t.wait = null;

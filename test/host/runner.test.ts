@@ -103,6 +103,14 @@ threads:
     expect(r.kind).toBe('exit');
     expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: "unknown operation 'bogus' for the executor" });
   }, 0);
+
+  it('the executor refuses khugepaged with the reason (mmsim host skips such scenarios before it gets there)', async (ctx) => {
+    if (unavailable) return ctx.skip(unavailable);
+    const sc = loadScenario('x.yaml', 'name: x\nsetup:\n  - mmap: { as: ram, len: 2M, align: 2M }\n  - khugepaged: { addr: ram, id: k }\n');
+    const r = await runExecutor([], executorPlan(sc, {}), 10_000);
+    expect(r.kind).toBe('exit');
+    expect(JSON.parse(r.stdout)).toEqual({ ok: false, error: 'operation khugepaged cannot be carried out on the host: khugepaged is a kernel thread whose scan and collapse no process can start or pause' });
+  }, 0);
 });
 
 describe('capabilities', () => {

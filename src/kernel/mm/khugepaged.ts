@@ -1,66 +1,287 @@
-// MADV_COLLAPSE (mm/khugepaged.c madvise_collapse @v6.1, @v6.18): collapse PTE-mapped ranges into a new THP.
+// Collapse of PTE-mapped anonymous memory into a THP (mm/khugepaged.c): MADV_COLLAPSE in one call, and
+// khugepaged's collapse of one PMD as two steps (the scan with the mmap lock held for read, then, after
+// the lock was dropped, the revalidation, swap-in, isolation, copy and PMD install with it held for write).
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
-import { fail } from '../include/errno.js';
+import { fail, notModelled } from '../include/errno.js';
+import { FAULT_FLAG_ALLOW_RETRY, VM_FAULT_ERROR, VM_FAULT_RETRY } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
-import { PG_anon } from './folio.js';
+import { PG_anon, PG_locked, PG_lru, PG_referenced, PG_swapcache } from './folio.js';
 import { folio_add_new_anon_rmap, folio_remove_rmap_ptes, mm_find_pmd } from './rmap.js';
-import { vm_normal_page } from './memory.js';
+import { do_swap_page, isUffdWpMarker, thp_range_in_vma, transparent_hugepage_enabled, vm_normal_page, type VmFault } from './memory.js';
 import { set_pmd_at } from './huge_memory.js';
 import { userfaultfd_armed } from '../fs/userfaultfd.js';
-import { vmas_in, vma_lookup } from './mmap.js';
+import { find_vma, vmas_in, vma_lookup } from './mmap.js';
 import { VM_NOHUGEPAGE, VM_WRITE } from '../include/vm_flags.js';
 import { pte_offset_map } from './pagewalk.js';
-import { freeTable, is_zero_pfn } from './pgtable.js';
+import { freeTable, is_zero_pfn, type PageTable, type Slot } from './pgtable.js';
 import { folio_put, folio_put_refs } from './swap.js';
-
-type ScanResult = 'succeed' | 'pmd_mapped' | 'pmd_null' | 'pmd_none' | 'pte_uffd_wp' | 'exceed_none_pte' | 'page_not_anon' | 'vma_check';
-
-/** the results madvise_collapse goes on after (its "whitelisted set"); any other failure ends the call */
-const SCAN_CONTINUE: ReadonlySet<ScanResult> = new Set(['pmd_null', 'pte_uffd_wp']);
+import { is_migration_entry } from './migrate.js';
+import { folio_free_swap } from './swapfile.js';
 
 /**
- * mm/khugepaged.c hpage_collapse_scan_pmd() @v6.18, for MADV_COLLAPSE (no max_ptes_* limits): can this
- * 2 MiB be collapsed? No PMD table is SCAN_PMD_NULL (the walk goes on), an empty PMD SCAN_PMD_NONE (it
- * ends), as find_pmd_or_thp_or_none says. A range without a writable PTE is collapsed too (6.18 dropped
- * SCAN_PAGE_RO; see docs/fidelity.md)
+ * enum scan_result, by the names its tracepoints print (include/trace/events/huge_memory.h SCAN_STATUS):
+ * what a khugepaged operation records as its result
  */
-function scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number): ScanResult {
-  const g = k.pgt;
+export const SCAN_RESULT_NAMES = [
+  'failed', 'succeeded', 'pmd_null', 'pmd_none', 'page_pmd_mapped', 'exceed_none_pte', 'exceed_swap_pte',
+  'exceed_shared_pte', 'pte_non_present', 'pte_uffd_wp', 'page_null', 'not_suitable_page_count',
+  'page_not_in_lru', 'page_locked', 'page_not_anon', 'vma_null', 'vma_check_failed',
+  'not_suitable_address_range', 'lack_referenced_page', 'page_compound', 'could_not_delete_page_from_lru',
+] as const;
+export type ScanResult = (typeof SCAN_RESULT_NAMES)[number];
+
+/** struct collapse_control: who asked (khugepaged applies the max_ptes_* limits and wants young pages) */
+export interface CollapseControl {
+  readonly is_khugepaged: boolean;
+}
+const MADV_CC: CollapseControl = { is_khugepaged: false };
+export const KHUGEPAGED_CC: CollapseControl = { is_khugepaged: true };
+
+/** what the scan found, for collapse_huge_page */
+export interface ScanOutcome {
+  result: ScanResult;
+  referenced: number;
+  unmapped: number;
+}
+
+/** the results madvise_collapse goes on after (its "whitelisted set", v6.1..v6.18); any other failure ends the call */
+const SCAN_CONTINUE: ReadonlySet<ScanResult> = new Set<ScanResult>([
+  'pmd_null', 'pte_non_present', 'pte_uffd_wp', 'lack_referenced_page', 'page_null', 'not_suitable_page_count',
+  'page_locked', 'page_compound', 'page_not_in_lru', 'could_not_delete_page_from_lru',
+]);
+
+/** mm/khugepaged.c find_pmd_or_thp_or_none() @v6.2..v6.18 */
+function find_pmd_or_thp_or_none(k: Kernel, mm: MmStruct, haddr: number): { result: ScanResult; pmd: Slot | null } {
   const pmd = mm_find_pmd(k, mm, haddr);
-  if (!pmd) return 'pmd_null';
+  if (!pmd) return { result: 'pmd_null', pmd: null };
   const pmdv = pmd.t.get(pmd.i, new Pte());
-  if (g.pmd_trans_huge(pmdv)) return 'pmd_mapped';
+  const g = k.pgt;
+  if (g.pte_none(pmdv)) return { result: 'pmd_none', pmd };
+  if (!g.pte_present(pmdv)) return { result: 'pmd_null', pmd };
+  if (g.pmd_trans_huge(pmdv)) return { result: 'page_pmd_mapped', pmd };
+  return { result: 'succeeded', pmd };
+}
+
+/**
+ * mm/khugepaged.c is_refcount_suitable() @v6.2..v6.18: every reference of the folio is one of its
+ * mappings (or the swap cache's): no GUP pin or other holder. Before 9445689f3b61 (v5.8) the test was
+ * page_count == 1 + PageSwapCache (@v4.19, v5.7): one mapping only
+ */
+function is_refcount_suitable(k: Kernel, slot: number): boolean {
+  const f = k.folios;
+  const cache = f.test(slot, PG_swapcache) ? f.nrPages(slot) : 0;
+  if (!k.has(PATCH.khugepagedCollapseShared)) return f.refcount(slot) === 1 + cache;
+  return f.refcount(slot) === f.folioMapcount(slot) + cache;
+}
+
+/** the shared-page limit of the scan and the isolation (71a2c112a0f6, v5.8): false when the page ends the scan */
+function shared_ok(k: Kernel, cc: CollapseControl, slot: number, pfn: number, shared: { n: number }): boolean {
+  if (!k.has(PATCH.khugepagedMaxPtesShared) || k.folios.pageMapcount(slot, pfn) <= 1) return true;
+  return !(++shared.n > k.config.max_ptes_shared && cc.is_khugepaged);
+}
+
+/** the young test of the scan and the isolation: pte_young, or PG_referenced (page_idle's young flag is not modelled) */
+function referenced_page(k: Kernel, e: Pte, slot: number): boolean {
+  return k.pgt.pte_young(e) || k.folios.test(slot, PG_referenced);
+}
+
+/** the uffd-wp test of a swap PTE in the scan: pte_swp_uffd_wp, or a uffd-wp marker (pte_swp_uffd_wp_any) */
+function swp_uffd_wp_any(k: Kernel, e: Pte): boolean {
+  return k.pgt.pte_swp_uffd_wp(e) || isUffdWpMarker(k, e);
+}
+
+/**
+ * mm/khugepaged.c hpage_collapse_scan_pmd() @v6.2, v6.3, v6.18 (khugepaged_scan_pmd before v6.1): can this
+ * 2 MiB be collapsed? Swap PTEs up to max_ptes_swap, none or zero-page PTEs up to max_ptes_none (none in
+ * a uffd-registered VMA), pages mapped more than once up to max_ptes_shared (limits of khugepaged only);
+ * a uffd-wp PTE or swap PTE refuses the block from e1e267c7928f (v5.7); a pinned page (refcount above its
+ * mappings) too. khugepaged also wants one young PTE or referenced page (and half of them young when it
+ * must swap in). A block without a writable PTE is not refused (6.18 dropped SCAN_PAGE_RO; docs/fidelity.md).
+ */
+export function hpage_collapse_scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number, cc: CollapseControl): ScanOutcome {
+  const g = k.pgt, f = k.folios, c = k.config;
+  const out: ScanOutcome = { result: 'succeeded', referenced: 0, unmapped: 0 };
+  const found = find_pmd_or_thp_or_none(k, mm, haddr);
+  if (found.result !== 'succeeded') {
+    out.result = found.result;
+    return out;
+  }
+  const t = pte_offset_map(k, mm, found.pmd!);
+  if (!t) {
+    out.result = 'pmd_null';
+    return out;
+  }
+  const skipWp = k.has(PATCH.khugepagedSkipUffdWp), compound = k.has(PATCH.khugepagedPteMappedThp);
+  let none_or_zero = 0;
+  const shared = { n: 0 };
+  const e = new Pte();
+  for (let i = 0; i < HPAGE_PMD_NR; i++) {
+    t.get(i, e);
+    if (g.is_swap_pte(e)) {
+      if (is_migration_entry(k, e)) notModelled('addr', 'a collapse of a block with a migration entry (khugepaged / MADV_COLLAPSE during a migration)');
+      ++out.unmapped;
+      if (!cc.is_khugepaged || out.unmapped <= c.max_ptes_swap) {
+        if (skipWp && swp_uffd_wp_any(k, e)) return { ...out, result: 'pte_uffd_wp' };
+        continue;
+      }
+      return { ...out, result: 'exceed_swap_pte' };
+    }
+    if (g.pte_none(e) || is_zero_pfn(k, g.pte_pfn(e))) {
+      ++none_or_zero;
+      // a registered VMA may not get new zero-filled pages behind the handler's back
+      if (!userfaultfd_armed(vma) && (!cc.is_khugepaged || none_or_zero <= c.max_ptes_none)) continue;
+      return { ...out, result: 'exceed_none_pte' };
+    }
+    if (skipWp && g.pte_uffd_wp(e)) return { ...out, result: 'pte_uffd_wp' };
+    const slot = vm_normal_page(k, vma, e);
+    if (slot < 0) return { ...out, result: 'page_null' };
+    if (!shared_ok(k, cc, slot, g.pte_pfn(e), shared)) return { ...out, result: 'exceed_shared_pte' };
+    if (!compound && f.isLarge(slot)) return { ...out, result: 'page_compound' };
+    if (!f.test(slot, PG_lru)) return { ...out, result: 'page_not_in_lru' };
+    if (f.test(slot, PG_locked)) return { ...out, result: 'page_locked' };
+    if (!f.test(slot, PG_anon)) return { ...out, result: 'page_not_anon' };
+    if (!is_refcount_suitable(k, slot)) return { ...out, result: 'not_suitable_page_count' };
+    if (cc.is_khugepaged && referenced_page(k, e, slot)) out.referenced++;
+  }
+  if (cc.is_khugepaged && (!out.referenced || (out.unmapped && out.referenced < HPAGE_PMD_NR / 2))) out.result = 'lack_referenced_page';
+  return out;
+}
+
+/**
+ * mm/khugepaged.c hugepage_vma_revalidate() @v6.2..v6.18, for an anonymous collapse after the mmap lock was
+ * dropped: the VMA at haddr still holds the whole block, may have a THP (khugepaged: sysfs `enabled` too),
+ * and has an anon_vma
+ */
+function hugepage_vma_revalidate(k: Kernel, mm: MmStruct, haddr: number, cc: CollapseControl): { result: ScanResult; vma: VmArea | null } {
+  // find_vma: the first VMA that ends above haddr, which may start past it
+  const vma = find_vma(k, mm, haddr);
+  if (!vma) return { result: 'vma_null', vma: null };
+  if (!thp_range_in_vma(vma, haddr)) return { result: 'not_suitable_address_range', vma };
+  if (cc.is_khugepaged ? !transparent_hugepage_enabled(k, vma) : (vma.vm_flags & VM_NOHUGEPAGE) !== 0) return { result: 'vma_check_failed', vma };
+  if (vma.anon_vma === null) return { result: 'page_not_anon', vma };
+  return { result: 'succeeded', vma };
+}
+
+/**
+ * mm/khugepaged.c __collapse_huge_page_swapin() @v6.2..v6.18: do_swap_page (FAULT_FLAG_ALLOW_RETRY, no
+ * accounting to a task) for every swap PTE of the block
+ */
+function __collapse_huge_page_swapin(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number, pmd: Slot): ScanResult {
+  const g = k.pgt;
   const t = pte_offset_map(k, mm, pmd);
-  if (!t) return 'pmd_none';
+  if (!t) return 'pmd_null';
+  const e = new Pte();
+  for (let i = 0; i < HPAGE_PMD_NR; i++) {
+    t.get(i, e);
+    if (!g.is_swap_pte(e)) continue;
+    const vmf: VmFault = {
+      vma, mm, address: haddr + i * PAGE_SIZE, real_address: haddr + i * PAGE_SIZE, flags: FAULT_FLAG_ALLOW_RETRY,
+      pmd, pte: { t, i }, orig_pte: e.clone(), orig_pmd: new Pte(),
+    };
+    const ret = do_swap_page(k, vmf);
+    if (ret & VM_FAULT_RETRY) return 'page_locked';
+    if (ret & VM_FAULT_ERROR) return 'failed';
+  }
+  return 'succeeded';
+}
+
+/**
+ * mm/khugepaged.c __collapse_huge_page_isolate() @v6.2, v6.3, v6.18, on the PTE table once the PMD is
+ * cleared: the scan's tests again (the state may have changed while the mmap lock was dropped), except
+ * swap PTEs, which are refused (SCAN_PTE_NON_PRESENT); a uffd-wp PTE only from dd47ac428c3f (v6.3: before,
+ * a page write-protected after the scan was collapsed and lost its protection); then each page is locked
+ * and taken off the LRU (here: nothing else runs until the copy)
+ */
+function __collapse_huge_page_isolate(k: Kernel, vma: VmArea, t: PageTable, cc: CollapseControl): ScanResult {
+  const g = k.pgt, f = k.folios, c = k.config;
+  const recheckWp = k.has(PATCH.khugepagedIsolateUffdWp), compound = k.has(PATCH.khugepagedPteMappedThp);
+  let none_or_zero = 0, referenced = 0;
+  const shared = { n: 0 };
   const e = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     t.get(i, e);
     if (g.pte_none(e) || (g.pte_present(e) && is_zero_pfn(k, g.pte_pfn(e)))) {
-      // a registered VMA may not get new zero-filled pages behind the handler's back
-      if (userfaultfd_armed(vma)) return 'exceed_none_pte';
-      continue;
-    }
-    if (!g.pte_present(e)) {
-      if (g.pte_swp_uffd_wp(e) || g.swp_type(e) === 31) return 'pte_uffd_wp';
+      ++none_or_zero;
+      if (!userfaultfd_armed(vma) && (!cc.is_khugepaged || none_or_zero <= c.max_ptes_none)) continue;
       return 'exceed_none_pte';
     }
-    if (g.pte_uffd_wp(e)) return 'pte_uffd_wp';
+    if (!g.pte_present(e)) return 'pte_non_present';
+    if (recheckWp && g.pte_uffd_wp(e)) return 'pte_uffd_wp';
     const slot = vm_normal_page(k, vma, e);
-    if (slot < 0 || !k.folios.test(slot, PG_anon)) return 'page_not_anon';
+    if (slot < 0) return 'page_null';
+    if (!shared_ok(k, cc, slot, g.pte_pfn(e), shared)) return 'exceed_shared_pte';
+    if (!compound && f.isLarge(slot)) return 'page_compound';
+    if (f.test(slot, PG_locked)) return 'page_locked';
+    if (!is_refcount_suitable(k, slot)) return 'not_suitable_page_count';
+    // folio_isolate_lru
+    if (!f.test(slot, PG_lru)) return 'could_not_delete_page_from_lru';
+    if (cc.is_khugepaged && referenced_page(k, e, slot)) referenced++;
   }
-  return 'succeed';
+  if (cc.is_khugepaged && !referenced) return 'lack_referenced_page';
+  return 'succeeded';
 }
 
-/** collapse_huge_page: copy the 512 pages into a fresh THP and map it with a PMD */
-function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number): void {
-  const g = k.pgt;
-  const pmd = mm_find_pmd(k, mm, haddr)!;
-  const t = pte_offset_map(k, mm, pmd)!;
+/**
+ * mm/khugepaged.c collapse_huge_page() @v6.2, v6.3, v6.18, from the point where the mmap lock was dropped
+ * after the scan: the new THP is allocated (thp_collapse_alloc counts it even if the collapse then fails),
+ * the VMA revalidated, swap PTEs swapped in, the PMD cleared, the pages isolated, copied and freed, and
+ * the THP mapped by a dirty PMD (writable where the VMA is). One step of the model: the window between
+ * the swap-in (mmap lock for read) and the write lock is not a step boundary.
+ */
+export function collapse_huge_page(k: Kernel, mm: MmStruct, haddr: number, referenced: number, unmapped: number, cc: CollapseControl): ScanResult {
+  void referenced; // the kernel passes it on for the swap-in's tracepoint only
+  // alloc_charge_folio
   const nslot = k.folios.alloc(HPAGE_PMD_ORDER, 0);
   k.vmstat.thp_collapse_alloc++;
+  const r = collapse_locked(k, mm, haddr, unmapped, cc, nslot);
+  if (r !== 'succeeded') folio_put(k, nslot);
+  k.tr?.emit('collapse', 'collapse_huge_page', r === 'succeeded' ? { addr: haddr, new_pfn: k.folios.pfn(nslot) } : { addr: haddr, result: r });
+  return r;
+}
+
+function collapse_locked(k: Kernel, mm: MmStruct, haddr: number, unmapped: number, cc: CollapseControl, nslot: number): ScanResult {
+  const g = k.pgt;
+  let rv = hugepage_vma_revalidate(k, mm, haddr, cc);
+  if (rv.result !== 'succeeded') return rv.result;
+  let found = find_pmd_or_thp_or_none(k, mm, haddr);
+  if (found.result !== 'succeeded') return found.result;
+  if (unmapped) {
+    const r = __collapse_huge_page_swapin(k, mm, rv.vma!, haddr, found.pmd!);
+    if (r !== 'succeeded') return r;
+  }
+  // mmap_write_lock: revalidate, check_pmd_still_valid (nothing ran in between in the model)
+  rv = hugepage_vma_revalidate(k, mm, haddr, cc);
+  if (rv.result !== 'succeeded') return rv.result;
+  found = find_pmd_or_thp_or_none(k, mm, haddr);
+  if (found.result !== 'succeeded') return found.result;
+  const vma = rv.vma!, pmd = found.pmd!;
+  const t = pte_offset_map(k, mm, pmd);
+  if (!t) return 'pmd_null';
+  // pmdp_collapse_flush, then the isolation; on failure pmd_populate puts the table back (here: never cleared)
+  const iso = __collapse_huge_page_isolate(k, vma, t, cc);
+  if (iso !== 'succeeded') return iso;
+  __collapse_huge_page_copy(k, mm, vma, t, nslot);
+  pmd.t.clear(pmd.i);
+  freeTable(k, mm, t);
+  const npfn = k.folios.pfn(nslot);
+  const entry = g.mk_huge_pmd(new Pte(), npfn, vma.vm_page_prot);
+  g.pmd_mkdirty(entry);
+  if (vma.vm_flags & VM_WRITE) g.pmd_mkwrite(entry);
+  folio_add_new_anon_rmap(k, nslot, true, mm);
+  mm.anonPages += HPAGE_PMD_NR;
+  set_pmd_at(k, pmd, entry, haddr, 'collapse_huge_page');
+  return 'succeeded';
+}
+
+/**
+ * mm/khugepaged.c __collapse_huge_page_copy() and __collapse_huge_page_copy_succeeded() @v6.18: the 512
+ * pages into the new THP (none and zero PTEs stay zero), each old page's mapping and reference dropped
+ */
+function __collapse_huge_page_copy(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable, nslot: number): void {
+  const g = k.pgt;
   const npfn = k.folios.pfn(nslot);
   const e = new Pte();
   const batching = k.has(PATCH.collapseCopyBatching);
@@ -85,19 +306,37 @@ function collapse_huge_page(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number)
       for (let j = 1; j < nr; j++) k.data.copyPage(npfn + i + j, pfn + j);
     }
     folio_remove_rmap_ptes(k, slot, pfn, nr, mm);
+    // free_page_and_swap_cache -> free_swap_cache: a folio no longer mapped leaves the swap cache
+    if (k.folios.test(slot, PG_swapcache) && !k.folios.folioMapped(slot)) folio_free_swap(k, slot);
     folio_put_refs(k, slot, nr);
     mm.anonPages -= nr;
     i += nr - 1;
   }
-  pmd.t.clear(pmd.i);
-  freeTable(k, mm, t);
-  const entry = g.mk_huge_pmd(new Pte(), npfn, vma.vm_page_prot);
-  g.pmd_mkdirty(entry);
-  if (vma.vm_flags & VM_WRITE) g.pmd_mkwrite(entry);
-  folio_add_new_anon_rmap(k, nslot, true, mm);
-  mm.anonPages += HPAGE_PMD_NR;
-  set_pmd_at(k, pmd, entry, haddr, 'collapse_huge_page');
-  k.tr?.emit('collapse', 'collapse_huge_page', { addr: haddr, new_pfn: npfn });
+}
+
+/**
+ * khugepaged's visit of one PMD of an mm, first step (mm/khugepaged.c khugepaged_scan_mm_slot() and
+ * hpage_collapse_scan_pmd() @v6.2..v6.18, with the mmap lock held for read): the VMA check
+ * (thp_vma_allowable_order with sysfs enforced), then the scan. `succeeded` means collapse_huge_page is
+ * next, after the lock was dropped (khugepaged_collapse_step).
+ */
+export function khugepaged_scan_step(k: Kernel, mm: MmStruct, addr: number): ScanOutcome & { haddr: number } {
+  const haddr = Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+  // khugepaged_scan_mm_slot skips a VMA thp_vma_allowable_order refuses (a VMA never faulted has no
+  // anon_vma) and scans only the blocks wholly inside one
+  const vma = vma_lookup(k, mm, addr);
+  let out: ScanOutcome;
+  if (!vma) out = { result: 'vma_null', referenced: 0, unmapped: 0 };
+  else if (!transparent_hugepage_enabled(k, vma) || vma.anon_vma === null) out = { result: 'vma_check_failed', referenced: 0, unmapped: 0 };
+  else if (!thp_range_in_vma(vma, haddr)) out = { result: 'not_suitable_address_range', referenced: 0, unmapped: 0 };
+  else out = hpage_collapse_scan_pmd(k, mm, vma, haddr, KHUGEPAGED_CC);
+  k.tr?.emit('collapse', 'hpage_collapse_scan_pmd', { addr: haddr, result: out.result, referenced: out.referenced, unmapped: out.unmapped });
+  return { ...out, haddr };
+}
+
+/** khugepaged's second step: collapse_huge_page after the scan (the mmap lock was dropped in between) */
+export function khugepaged_collapse_step(k: Kernel, mm: MmStruct, haddr: number, referenced: number, unmapped: number): ScanResult {
+  return collapse_huge_page(k, mm, haddr, referenced, unmapped, KHUGEPAGED_CC);
 }
 
 /** madvise_collapse (mm/khugepaged.c @v6.18), for every VMA of the range as madvise_walk_vmas calls it */
@@ -122,6 +361,18 @@ function thp_vma_allowable_collapse(vma: VmArea): boolean {
   return vma.anon_vma !== null;
 }
 
+/** mm/khugepaged.c madvise_collapse_errno() @v6.1..v6.18 */
+function madvise_collapse_errno(k: Kernel, r: ScanResult): never {
+  switch (r) {
+    case 'exceed_none_pte':
+      if (k.has(PATCH.collapseNoneEbusy)) fail('EBUSY', 'range has empty PTEs in a uffd-registered VMA');
+      break;
+    case 'not_suitable_page_count': case 'page_locked': case 'page_not_in_lru': case 'could_not_delete_page_from_lru':
+      fail('EAGAIN', `collapse failed: ${r} (trying again might succeed)`);
+  }
+  fail('EINVAL', `collapse failed: ${r}`);
+}
+
 /** the PMD loop of madvise_collapse over [start, end) of one VMA */
 function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): void {
   const hstart = Math.ceil(start / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
@@ -130,30 +381,26 @@ function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): vo
   // "thps == (hend - hstart) >> HPAGE_PMD_SHIFT" compares 0 with a huge unsigned count, so it fails with
   // the errno of its initial SCAN_FAIL
   if (hstart > hend) fail('EINVAL', 'MADV_COLLAPSE of a range that holds no aligned 2 MiB block and does not start on one');
-  let last: ScanResult = 'succeed';
+  let last: ScanResult = 'failed';
   let thps = 0, done = 0;
   for (let a = hstart; a < hend; a += HPAGE_PMD_SIZE) {
     thps++;
     const vma = vma_lookup(k, mm, a);
     if (!vma || a + HPAGE_PMD_SIZE > vma.vm_end || (vma.vm_flags & VM_NOHUGEPAGE)) {
-      last = 'vma_check';
+      last = 'vma_check_failed';
       break;
     }
-    const r = scan_pmd(k, mm, vma, a);
-    if (r === 'succeed') {
-      collapse_huge_page(k, mm, vma, a);
+    const s = hpage_collapse_scan_pmd(k, mm, vma, a, MADV_CC);
+    let r = s.result;
+    if (r === 'succeeded') r = collapse_huge_page(k, mm, a, s.referenced, s.unmapped, MADV_CC);
+    if (r === 'succeeded' || r === 'page_pmd_mapped') {
       done++;
-    } else if (r === 'pmd_mapped') {
-      done++;
-    } else {
-      last = r;
-      k.tr?.emit('collapse', 'madvise_collapse', { addr: a, result: r });
-      if (!SCAN_CONTINUE.has(r)) break;
+      continue;
     }
+    last = r;
+    k.tr?.emit('collapse', 'madvise_collapse', { addr: a, result: r });
+    if (!SCAN_CONTINUE.has(r)) break;
   }
   if (done === thps) return;
-  // madvise_collapse_errno
-  if (last === 'exceed_none_pte' && k.has(PATCH.collapseNoneEbusy)) fail('EBUSY', 'range has empty PTEs in a uffd-registered VMA');
-  fail('EINVAL', `collapse failed: ${last}`);
-  void PAGE_SIZE;
+  madvise_collapse_errno(k, last);
 }
