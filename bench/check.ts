@@ -147,15 +147,15 @@ export interface AnchorCase {
     load: [number, number];
     complete: boolean;
   };
-  /** the one-worker search with step reuse (`check --reuse`), a process of its own, when asked for */
-  reuse: null | {
+  /** the one-worker search without step reuse (`check --no-reuse`), a process of its own, when asked for */
+  noReuse: null | {
     distinct: number;
     wallMs: number;
     cpuMs: number;
     statesPerSec: number;
     peakRssBytes: number;
     bytesPerState: number;
-    /** its states/s over the search without reuse */
+    /** the default search's (with reuse) states/s over this one's */
     speedup: number;
     complete: boolean;
   };
@@ -265,7 +265,7 @@ function runSpin(model: string, vcpus: number): NonNullable<AnchorCase['spin']> 
 }
 
 /** live-snapshot with each number of vCPUs: mmsim check in a process of its own, then SPIN */
-export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void; workers2?: boolean; reuse?: boolean }): SpinAnchor {
+export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void; workers2?: boolean; noReuse?: boolean }): SpinAnchor {
   const dir = root();
   const log = opts.log ?? (() => {});
   const model = join(dir, 'bench', 'spin', 'live-snapshot.pml');
@@ -279,7 +279,8 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
     const file = scenarioFor(dir, vcpus);
     log(`  anchor: mmsim check live-snapshot, ${vcpus} vCPUs ...`);
     type ChildOut = { distinct: number; transitions: number; wallMs: number; cpuMs: number; rssBefore: number; peak: number; complete: boolean };
-    const runChild = (workers: number, reuse = false): ChildOut => {
+    // the search as `mmsim check` runs it by default (step reuse on), unless reuse is false
+    const runChild = (workers: number, reuse = true): ChildOut => {
       const child = spawnSync(process.execPath, [self, '--anchor-child', file, kernel, String(workers), reuse ? 'reuse' : 'fresh'], { encoding: 'utf8', maxBuffer: 1 << 24 });
       if (child.status !== 0) throw new Error(`anchor run of ${file} (${workers} workers) failed: ${child.stderr}`);
       return JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildOut;
@@ -301,14 +302,14 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
         load: [load0, loadavg()[0]!], complete: y.complete,
       };
     }
-    let re: AnchorCase['reuse'] = null;
-    if (opts.reuse !== false) {
-      log(`  anchor: mmsim check --reuse live-snapshot, ${vcpus} vCPUs ...`);
-      const z = runChild(1, true);
+    let re: AnchorCase['noReuse'] = null;
+    if (opts.noReuse !== false) {
+      log(`  anchor: mmsim check --no-reuse live-snapshot, ${vcpus} vCPUs ...`);
+      const z = runChild(1, false);
       const rate = (z.distinct / z.wallMs) * 1000;
       re = {
         distinct: z.distinct, wallMs: z.wallMs, cpuMs: z.cpuMs, statesPerSec: rate, peakRssBytes: z.peak,
-        bytesPerState: (z.peak - z.rssBefore) / z.distinct, speedup: rate / mm.statesPerSec, complete: z.complete,
+        bytesPerState: (z.peak - z.rssBefore) / z.distinct, speedup: mm.statesPerSec / rate, complete: z.complete,
       };
     }
     let sp: AnchorCase['spin'] = null;
@@ -318,7 +319,7 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
     }
     const ok = sp !== null && sp.error === undefined;
     cases.push({
-      vcpus, scenario: file, kernel, mmsim: mm, twoWorkers: two, reuse: re, spin: sp,
+      vcpus, scenario: file, kernel, mmsim: mm, twoWorkers: two, noReuse: re, spin: sp,
       equal: ok ? sp!.states === mm.distinct : null,
       ratio: ok ? mm.statesPerSec / sp!.statesPerSec : null,
     });
@@ -458,7 +459,7 @@ const mb = (x: number) => `${(x / 1048576).toFixed(0)} MiB`;
 
 export function formatSpinAnchor(a: SpinAnchor): string[] {
   const out: string[] = [];
-  out.push(`Speed anchor: live-snapshot with N vCPUs (v6.18), mmsim check (sleep sets, one worker, a process of its own) against SPIN`);
+  out.push(`Speed anchor: live-snapshot with N vCPUs (v6.18), mmsim check as it runs by default (sleep sets, step reuse; one worker, a process of its own) against SPIN`);
   out.push(`  on bench/spin/live-snapshot.pml (the same state graph; gcc -O2 -DSAFETY)${a.spin ? `: ${a.spin}` : ''}`);
   if (a.note) out.push(`  note: ${a.note}`);
   out.push('  vCPUs   distinct states   mmsim s   mmsim states/s   peak RSS (growth)   bytes/state      SPIN states   SPIN s   SPIN states/s   SPIN bytes/state   mmsim/SPIN');
@@ -480,10 +481,10 @@ export function formatSpinAnchor(a: SpinAnchor): string[] {
       ` ${t.cpuSpeedup.toFixed(2)}x if both cores were its own; load ${t.load.map((x) => x.toFixed(2)).join(' -> ')}; peak RSS ${mb(t.peakRssBytes)}, ${t.bytesPerState.toFixed(0)} B/state`);
   }
   for (const c of a.cases) {
-    const z = c.reuse;
+    const z = c.noReuse;
     if (z === null) continue;
-    out.push(`  ${c.vcpus} vCPUs, with step reuse (--reuse): ${z.distinct} distinct states${z.distinct === c.mmsim.distinct ? '' : ' (WITHOUT REUSE: ' + c.mmsim.distinct + ')'} in ${(z.wallMs / 1000).toFixed(2)} s` +
-      ` (CPU ${(z.cpuMs / 1000).toFixed(2)} s), ${k(z.statesPerSec)} states/s: ${z.speedup.toFixed(2)}x without; peak RSS ${mb(z.peakRssBytes)}, ${z.bytesPerState.toFixed(0)} B/state` +
+    out.push(`  ${c.vcpus} vCPUs, without step reuse (--no-reuse): ${z.distinct} distinct states${z.distinct === c.mmsim.distinct ? '' : ' (WITH REUSE: ' + c.mmsim.distinct + ')'} in ${(z.wallMs / 1000).toFixed(2)} s` +
+      ` (CPU ${(z.cpuMs / 1000).toFixed(2)} s), ${k(z.statesPerSec)} states/s: reuse is ${z.speedup.toFixed(2)}x faster; peak RSS ${mb(z.peakRssBytes)}, ${z.bytesPerState.toFixed(0)} B/state` +
       `${c.ratio === null || c.spin === null ? '' : `; ${((z.statesPerSec / c.spin.statesPerSec) * 100).toFixed(1)} % of SPIN`}`);
   }
   for (const c of a.cases) {

@@ -24,7 +24,7 @@ export interface CheckCliOptions {
   /** --reduction NAME, or false from --no-reduction (its old spelling) */
   reduction?: string | boolean;
   workers?: number;
-  /** --reuse */
+  /** --reuse (the default) / --no-reuse */
   reuse?: boolean;
   verifyReuse?: boolean;
   stats?: boolean;
@@ -93,7 +93,7 @@ export async function checkCommand(file: string, o: CheckCliOptions, debug: bool
       // without --workers, a search small enough to end within WORKERS_AFTER states stays on this thread
       workersAfter: o.workers === undefined ? WORKERS_AFTER : undefined, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
       random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,
-      reuse: o.verifyReuse ? 'verify' : o.reuse === true ? 'on' : 'off',
+      reuse: o.verifyReuse ? 'verify' : o.reuse === false ? 'off' : 'on',
       onProgress: tty ? (p) => process.stderr.write(`\r\x1b[K${progressLine(p, spec.name)}`) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');

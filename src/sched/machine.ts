@@ -101,6 +101,8 @@ export class Machine {
    * (ensureRecordCells), and from then on by every step.
    */
   private recordCells: boolean;
+  /** made by clone() or over(): its thread operations' records are in cells, its history may be another machine's */
+  private readonly isCopy: boolean;
   /** may a thread still be unborn? (derived from the cells by resyncViews: only adoptThreads and killProcess end an unborn thread) */
   private unborn: boolean;
 
@@ -118,6 +120,7 @@ export class Machine {
     this.segs = null!;
     this.unborn = true;
     this.recordCells = from !== undefined;
+    this.isCopy = from !== undefined;
     this.threads = null!;
     this.setup = null!;
     this.procs = null!;
@@ -407,12 +410,26 @@ export class Machine {
     return { records, schedule };
   }
 
-  /** the last record of each operation id (setup's too), in the order the ids first ran */
+  /**
+   * the last record of each operation id (setup's too), in the order the ids first ran; in a copy, in
+   * the scenario's order (its records are read from cells; `step` is -1)
+   */
   opRecords(): Iterable<OpRecord> {
     if (this.setupById !== null) {
       // setup runs before every thread: its records first, then each thread operation's last
       const out = [...this.setupById.values()];
       for (const i of this.runOrder!) out.push(this.lastObj![i]!);
+      return out;
+    }
+    if (this.isCopy) {
+      // a copy (the explorer's states, many made over cells alone: their history is their template's):
+      // setup's records, then each thread operation's last from its cell, in the scenario's order
+      const out: OpRecord[] = [];
+      for (const r of this.records) if (r.thread === 'setup') out.push(r);
+      for (let i = 0; i < this.layout.nOps; i++) {
+        const r = this.lastRecordAt(i);
+        if (r !== undefined) out.push({ ...r, step: -1 });
+      }
       return out;
     }
     const last = new Map<string, OpRecord>();
