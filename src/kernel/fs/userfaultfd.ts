@@ -746,9 +746,9 @@ function mfill_result(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number, 
 /** fs/userfaultfd.c userfaultfd_copy() @v6.18 (UFFDIO_COPY); `user` receives uffdio_copy.copy */
 export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, mode: number, user: UffdioCopyUser = {}): number {
   needApi(ctx);
-  // (@v6.12, @v6.18 the -EAGAIN is written into uffdio_copy.copy too; older releases not checked)
+  // mmap_changing: from 95567729173e (v6.15, in 6.12.29) the -EAGAIN is written into uffdio_copy.copy too
   if (ctx.mmap_changing) {
-    user.copy = -11;
+    if (k.has(PATCH.uffdEagainOutput)) user.copy = -11;
     fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
   }
   validate_range(dst, len);
@@ -763,7 +763,7 @@ export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, sr
 export function userfaultfd_zeropage(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number, user: UffdioZeropageUser = {}): number {
   needApi(ctx);
   if (ctx.mmap_changing) {
-    user.zeropage = -11;
+    if (k.has(PATCH.uffdEagainOutput)) user.zeropage = -11;
     fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
   }
   validate_range(start, len);
@@ -785,7 +785,10 @@ export interface UffdioMoveUser {
 export function userfaultfd_move(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, mode: number, user: UffdioMoveUser = {}, task: Task = k.current!): number {
   if (!k.has(PATCH.uffdMove)) fail('EINVAL', 'UFFDIO_MOVE is unknown to this kernel');
   needApi(ctx);
-  if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+  if (ctx.mmap_changing) {
+    if (k.has(PATCH.uffdEagainOutput)) user.move = -11;
+    fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  }
   if (ctx.mm !== task.mm) fail('EINVAL', 'UFFDIO_MOVE across mms');
   validate_range(dst, len);
   validate_range(src, len);

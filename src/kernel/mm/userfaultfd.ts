@@ -299,7 +299,8 @@ function move_find_vmas(k: Kernel, ctx: UserfaultfdCtx, dst_start: number, src_s
     if (!(dst_vma.vm_flags & VM_SHARED)) anon_vma_prepare(mm, dst_vma);
     src_vma = src_start >= dst_vma.vm_start && src_start < dst_vma.vm_end ? dst_vma : vma_lookup(k, mm, src_start);
     if (!src_vma) fail('ENOENT', 'no VMA at the source');
-    if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+    // move_pages() re-checks ctx->mmap_changing under map_changing_lock: its -EAGAIN is written into `move`
+    if (ctx.mmap_changing) fail('EAGAIN', 'mmap_changing');
   } else {
     src_vma = find_vma(k, mm, src_start);
     if (!src_vma || (src_vma.vm_flags & VM_SHARED) || src_start < src_vma.vm_start) fail('EINVAL', 'no private VMA at the source');
@@ -340,11 +341,17 @@ export function move_pages(k: Kernel, ctx: UserfaultfdCtx, dst_start: number, sr
     const src_pmdval = src_pmd.t.get(src_pmd.i, new Pte());
     let step: number;
     if (g.pmd_trans_huge(src_pmdval)) {
+      const pfn = g.pmd_pfn(src_pmdval);
+      const hzp = isHugeZeroPfn(k, pfn);
+      // 5d4747a6cc8e (v6.8): any huge zero PMD of the source is EBUSY, before a split or a move is
+      // considered; eb1521dad8f3 (v6.9) removed that check when it taught both paths the zero page
+      if (hzp && k.has(PATCH.uffdMoveHugeZeroPage) && !k.has(PATCH.uffdMoveZeropage)) {
+        err = EBUSY; why.push('a huge zero PMD in the source'); break;
+      }
       if (move_splits_huge_pmd(dst_addr, src_addr, src_start + len) || !g.pmd_none(dst_pmdval)) {
-        const pfn = g.pmd_pfn(src_pmdval);
-        const hzp = isHugeZeroPfn(k, pfn);
-        // before 5d4747a6cc8e the huge zero page was asked PageAnonExclusive() too (an oops on CONFIG_DEBUG_VM)
-        const excl = hzp ? (k.has(PATCH.uffdMoveHugeZeroPage) || huge_zero_anon_exclusive(k, src_addr)) : k.folios.pageAnonExclusive(k.folios.slotOf(pfn), pfn);
+        // before 5d4747a6cc8e the huge zero page was asked PageAnonExclusive() too (an oops on CONFIG_DEBUG_VM);
+        // from eb1521dad8f3 it is split without the question
+        const excl = hzp ? (k.has(PATCH.uffdMoveZeropage) || huge_zero_anon_exclusive(k, src_addr)) : k.folios.pageAnonExclusive(k.folios.slotOf(pfn), pfn);
         if (!excl) { err = EBUSY; why.push('the source THP is not exclusive'); break; }
         __split_huge_pmd(k, mm, src_vma, src_pmd, haddrOf(src_addr), false);
         continue; // the folio is split by move_pages_pte
