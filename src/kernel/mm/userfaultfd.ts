@@ -253,7 +253,9 @@ function move_pages_pte(k: Kernel, mm: MmStruct, dst_pmd: Slot, src_pmd: Slot, d
         return EBUSY; // v6.8: vm_normal_folio() of the zero page is NULL
       }
       const slot = vm_normal_page(k, src_vma, orig_src);
-      if (slot < 0 || !k.folios.pageAnonExclusive(slot, g.pte_pfn(orig_src))) return EBUSY;
+      // PageAnonExclusive(&folio->page): the folio's first page, not the mapped one (a PTE-mapped large
+      // folio whose head is shared is refused before any split, whatever the page to move)
+      if (slot < 0 || !k.folios.pageAnonExclusive(slot, k.folios.pfn(slot))) return EBUSY;
       if (k.folios.isLarge(slot)) {
         // split_folio: -EAGAIN (extra references) is EBUSY, "do not retry, extra refs may be held forever"
         if (split_huge_page(k, slot) !== 0) return EBUSY;
