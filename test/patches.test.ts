@@ -777,6 +777,19 @@ setup:
     measure: (r) => [errno(r, 'mv'), Number((BigInt(pmd(r, 'dst')) >> 9n) & 1n), pagemapBit(r, 'dst', 55)], withIt: [null, 1, 1], without: [null, 0, 0],
   },
   {
+    patch: PATCH.uffdBelowMmapMinAddr, base: 'v6.18',
+    // UFFDIO_COPY and UFFDIO_MOVE at 0x1000, where nothing is mapped: past validate_range, no VMA (ENOENT)
+    scenario: `
+name: below-mmap-min-addr
+setup:
+  - mmap: { as: m, len: 4K }
+  - userfaultfd: { as: u, api: true, features: [move] }
+  - uffdio_copy: { uffd: u, dst: 0x1000, src: m, len: 4K, id: cp }
+  - uffdio_move: { uffd: u, dst: 0x1000, src: m, len: 4K, id: mv }
+`,
+    measure: (r) => [errno(r, 'cp'), errno(r, 'mv')], withIt: ['ENOENT', 'ENOENT'], without: ['EINVAL', 'EINVAL'],
+  },
+  {
     patch: PATCH.uffdEagainOutput, base: 'v6.18',
     // UFFDIO_COPY and UFFDIO_MOVE while a REMOVE event is under way: EAGAIN either way; the fix writes it back
     scenario: EAGAIN_DURING_REMOVE,

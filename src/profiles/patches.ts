@@ -433,6 +433,11 @@ const rows = {
     author: 'Peter Xu', release: 'v6.15', kind: 'upstream',
     summary: 'UFFDIO_COPY, ZEROPAGE and MOVE refused at once for mmap_changing (a non-cooperative event under way) also write -EAGAIN into copy/zeropage/move; before, the field was left as the caller had it; Cc: stable, in 6.12.29',
   },
+  uffdBelowMmapMinAddr: {
+    id: 'uffd-below-mmap-min-addr', commit: '161ce69c2c89', subject: 'userfaultfd: allow registration of ranges below mmap_min_addr',
+    author: 'Denis M. Karpov', release: 'v7.1', kind: 'upstream',
+    summary: 'validate_range no longer refuses a start below mmap_min_addr (65536) with EINVAL: the range only has to lie in VMAs (UFFDIO_COPY/MOVE at an unmapped low address is ENOENT); posted 2026-04-09, Cc: stable, in 6.12.86 and in this 6.18.44 (measured)',
+  },
   uffdMoveHugeZeroPmdKeep: {
     id: 'uffd-move-huge-zero-pmd-keep', commit: 'fae654083bfa', subject: 'mm/huge_memory: fix use of NULL folio in move_pages_huge_pmd()',
     author: 'Chris Down', release: 'v7.0', kind: 'upstream', requires: ['uffd-move-zeropage'],
