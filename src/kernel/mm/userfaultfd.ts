@@ -213,9 +213,12 @@ function move_present_pte(k: Kernel, dst_vma: VmArea, dst: Slot, src: Slot, dst_
 }
 
 /** mm/userfaultfd.c move_swap_pte() @v6.18: an exclusive swap entry changes address (its swap count does not change) */
-function move_swap_pte(k: Kernel, dst: Slot, src: Slot, dst_addr: number, orig_src: Pte): MoveErr {
+function move_swap_pte(k: Kernel, dst_vma: VmArea, dst: Slot, src: Slot, dst_addr: number, orig_src: Pte): MoveErr {
   src.t.clear(src.i);
   const e = orig_src.clone();
+  // the entry keeps its uffd-wp bit, in a destination that need not be registered for WP (measured here,
+  // uffdio-move-swap): the invariant checker's bookkeeping must know the kernel leaves it there
+  if (k.pgt.pte_swp_uffd_wp(e) && !(dst_vma.vm_flags & VM_UFFD_WP)) dst_vma.uffd_wp_left = true;
   // 75cb1cca2c88: pte_swp_mksoft_dirty (before: the entry's bits unchanged)
   if (k.has(PATCH.uffdMoveSoftDirty)) k.pgt.pte_swp_mksoft_dirty(e);
   set_pte_at(k, dst, e, dst_addr, 'move_swap_pte');
@@ -266,7 +269,7 @@ function move_pages_pte(k: Kernel, mm: MmStruct, dst_pmd: Slot, src_pmd: Slot, d
     // a non-present entry: a PTE marker (uffd-wp) is neither swap nor migration: EFAULT
     if (isUffdWpMarker(k, orig_src)) return EFAULT;
     if (!g.pte_swp_exclusive(orig_src)) return EBUSY;
-    return move_swap_pte(k, dst, src, dst_addr, orig_src);
+    return move_swap_pte(k, dst_vma, dst, src, dst_addr, orig_src);
   }
 }
 
