@@ -144,6 +144,26 @@ setup:
   ${extra}
 `;
 
+/** a handler's UFFDIO_COPY and UFFDIO_MOVE while the worker's MADV_DONTNEED waits for its REMOVE event to be read */
+const EAGAIN_DURING_REMOVE = `
+name: eagain-during-remove
+setup:
+  - mmap: { as: m, len: 64K }
+  - madvise: { addr: m, len: 64K, advice: nohugepage }
+  - memset: { addr: m, len: 64K, value: 1 }
+  - mmap: { as: src, len: 4K }
+  - memset: { addr: src, len: 4K, value: 9 }
+  - userfaultfd: { as: u, api: true, features: [event_remove, move] }
+  - uffdio_register: { uffd: u, addr: m, len: 64K, mode: [missing] }
+threads:
+  worker:
+    - madvise: { addr: m, len: 8K, advice: dontneed, id: dn }
+  handler:
+    - uffdio_copy: { uffd: u, dst: m + 0x4000, src: src, len: 4K, id: cp }
+    - uffdio_move: { uffd: u, dst: m + 0x4000, src: m + 0x8000, len: 4K, id: mv }
+    - read_uffd: { uffd: u, as: rm }
+`;
+
 const CASES: Case[] = [
   {
     patch: PATCH.softDirtyVmaReuse, base: 'v6.1',
@@ -729,10 +749,11 @@ setup:
   },
   // ---- UFFDIO_MOVE ----
   {
-    patch: PATCH.uffdMoveHugeZeroPage, base: 'v6.8',
-    // 4K of a huge zero PMD: the fix splits it (then v6.8 refuses the zero page); before, EBUSY from PageAnonExclusive
-    scenario: MOVE('- read: { addr: src }', '4K'),
-    measure: (r) => [errno(r, 'mv'), vmstat(r, 'thp_split_pmd')], withIt: ['EBUSY', 1], without: ['EBUSY', 0],
+    patch: PATCH.uffdMoveHugeZeroPage, base: 'v6.8', config: ['debug_vm=y'],
+    // 4K of a huge zero PMD: the fix refuses any huge zero PMD (EBUSY) before splitting it; before, the
+    // split path asks PageAnonExclusive() of the huge zero page: VM_BUG_ON_PGFLAGS kills the mover
+    scenario: MOVE('- read: { addr: src }', '4K').replace('  - uffdio_move:', 'threads:\n  mover:\n    - uffdio_move:'),
+    measure: (r) => [errno(r, 'mv'), vmstat(r, 'thp_split_pmd'), thread(r, 'mover').state], withIt: ['EBUSY', 0, 'done'], without: [null, 0, 'killed'],
   },
   {
     patch: PATCH.uffdMoveZeropage, base: 'v6.9',
@@ -747,6 +768,33 @@ setup:
   - madvise: { addr: src, len: 2M, advice: pageout }
   - clear_refs: 4`, '4K'),
     measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'dst', 62), pagemapBit(r, 'dst', 55)], withIt: [null, 1, 1], without: [null, 1, 0],
+  },
+  {
+    patch: PATCH.uffdMoveHugeZeroPmdKeep, base: 'v6.18', config: ['soft_dirty=y'],
+    // the moved huge zero PMD keeps the special bit (9) and is made soft-dirty (bit 55 of pagemap);
+    // before, an entry built afresh from vm_page_prot: neither
+    scenario: MOVE('- read: { addr: src }\n  - clear_refs: 4'),
+    measure: (r) => [errno(r, 'mv'), Number((BigInt(pmd(r, 'dst')) >> 9n) & 1n), pagemapBit(r, 'dst', 55)], withIt: [null, 1, 1], without: [null, 0, 0],
+  },
+  {
+    patch: PATCH.uffdBelowMmapMinAddr, base: 'v6.18',
+    // UFFDIO_COPY and UFFDIO_MOVE at 0x1000, where nothing is mapped: past validate_range, no VMA (ENOENT)
+    scenario: `
+name: below-mmap-min-addr
+setup:
+  - mmap: { as: m, len: 4K }
+  - userfaultfd: { as: u, api: true, features: [move] }
+  - uffdio_copy: { uffd: u, dst: 0x1000, src: m, len: 4K, id: cp }
+  - uffdio_move: { uffd: u, dst: 0x1000, src: m, len: 4K, id: mv }
+`,
+    measure: (r) => [errno(r, 'cp'), errno(r, 'mv')], withIt: ['ENOENT', 'ENOENT'], without: ['EINVAL', 'EINVAL'],
+  },
+  {
+    patch: PATCH.uffdEagainOutput, base: 'v6.18',
+    // UFFDIO_COPY and UFFDIO_MOVE while a REMOVE event is under way: EAGAIN either way; the fix writes it back
+    scenario: EAGAIN_DURING_REMOVE,
+    measure: (r) => [errno(r, 'cp'), r.observation.ops['cp']?.out?.copy ?? null, errno(r, 'mv'), r.observation.ops['mv']?.out?.move ?? null],
+    withIt: ['EAGAIN', -11, 'EAGAIN', -11], without: ['EAGAIN', null, 'EAGAIN', null],
   },
 ];
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { readdirSync, readFileSync } from 'node:fs';
 import { PATCH } from '../src/profiles/patches.js';
 import { expectationPasses } from '../src/scenario/outcome.js';
-import { kernel, run, errno, result, pte } from './helpers.js';
+import { kernel, run, errno, result, pte, vmstat } from './helpers.js';
 
 const MOVE = (fill: string, mv: string, pre = '') => `
 name: move
@@ -66,6 +66,45 @@ setup:
     const r = run(marker, kernel('v6.18'));
     expect(errno(r, 'from_marker')).toBe('EFAULT');
     expect(errno(r, 'onto_marker')).toBe('EEXIST');
+  });
+
+  it('on v6.8 a huge zero PMD of the source is EBUSY before any split (5d4747a6cc8e checks it in move_pages itself)', () => {
+    const sc = `
+name: hzp
+observe: { pages: [src, dst] }
+setup:
+  - mmap: { as: src, len: 2M, align: 2M }
+  - mmap: { as: dst, len: 2M, align: 2M }
+  - madvise: { addr: src, len: 2M, advice: hugepage }
+  - read: { addr: src }
+  - userfaultfd: { as: u, api: true, features: [move] }
+  - uffdio_register: { uffd: u, addr: dst, len: 2M, mode: [missing] }
+  - uffdio_move: { uffd: u, dst: dst + 0x1000, src: src + 0x1000, len: 4K, id: mv }
+`;
+    const old = run(sc, kernel('v6.8'));
+    expect(errno(old, 'mv')).toBe('EBUSY');
+    expect(vmstat(old, 'thp_split_pmd')).toBe(0);
+    // v6.9 (eb1521dad8f3) splits it and moves the zero page
+    const v69 = run(sc, kernel('v6.9'));
+    expect(result(v69, 'mv')).toBe('4096');
+    expect(vmstat(v69, 'thp_split_pmd')).toBe(1);
+  });
+
+  it('asks PageAnonExclusive of the large folio\'s first page, not of the page to move (uffdio-move-shared-head, measured here)', () => {
+    const r = run(readFileSync('scenarios/differential/uffdio-move-shared-head.yaml', 'utf8'), kernel('v6.18'));
+    expect(errno(r, 'mv')).toBe('EBUSY');
+    expect(vmstat(r, 'thp_split_page')).toBe(0);
+    expect(r.expectations.filter((e) => !expectationPasses(e)).map((e) => `line ${e.line}: ${e.detail}`)).toEqual([]);
+  });
+
+  it('a move while a non-cooperative event is under way is EAGAIN on every release, written back from 95567729173e', () => {
+    const sc = readFileSync('scenarios/differential/uffdio-move-mmap-changing.yaml', 'utf8');
+    for (const [k, written] of [['v6.8', false], ['v6.9', false], ['v6.12', true], ['v6.18', true]] as const) {
+      const r = run(sc, kernel(k));
+      expect(errno(r, 'during'), k).toBe('EAGAIN');
+      expect(r.observation.ops['during']?.out?.move ?? null, k).toBe(written ? -11 : null);
+      expect(result(r, 'after'), k).toBe('4096');
+    }
   });
 
   for (const f of readdirSync('scenarios/selftests').filter((x) => x.startsWith('uffd-unit-move'))) {

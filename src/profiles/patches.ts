@@ -416,7 +416,7 @@ const rows = {
   uffdMoveHugeZeroPage: {
     id: 'uffd-move-huge-zero-page', commit: '5d4747a6cc8e', subject: 'userfaultfd: avoid huge_zero_page in UFFDIO_MOVE',
     author: 'Suren Baghdasaryan', release: 'v6.8', kind: 'upstream', requires: ['uffd-move'],
-    summary: 'UFFDIO_MOVE no longer asks PageAnonExclusive() of the huge zero page (VM_BUG_ON_PGFLAGS with CONFIG_DEBUG_VM, an oops): an aligned huge zero PMD is refused with EBUSY, an unaligned one is split first',
+    summary: 'UFFDIO_MOVE no longer asks PageAnonExclusive() of the huge zero page (VM_BUG_ON_PGFLAGS with CONFIG_DEBUG_VM, an oops): move_pages refuses any huge zero PMD of the source with EBUSY before it would split or move it ("avoid moving zeropages for now")',
   },
   uffdMoveZeropage: {
     id: 'uffd-move-zeropage', commit: 'eb1521dad8f3', subject: 'userfaultfd: handle zeropage moves by UFFDIO_MOVE',
@@ -425,8 +425,23 @@ const rows = {
   },
   uffdMoveSoftDirty: {
     id: 'uffd-move-soft-dirty', commit: '75cb1cca2c88', subject: 'mm: userfaultfd: correct dirty flags set for both present and swap pte',
-    author: 'Barry Song', release: 'v6.14', kind: 'upstream', requires: ['uffd-move'],
-    summary: 'a moved present PTE is soft-dirty and dirty only if the source was (before: always pte_mkdirty); a moved swap PTE is made soft-dirty (before: its bits as they were); Cc: stable',
+    author: 'Barry Song', release: 'v6.15', kind: 'upstream', requires: ['uffd-move'],
+    summary: 'a moved present PTE is soft-dirty and dirty only if the source was (before: always pte_mkdirty); a moved swap PTE is made soft-dirty (before: its bits as they were); merged after v6.15-rc6 (mm-hotfixes-stable-2025-05-17), Cc: stable, in 6.12.30',
+  },
+  uffdEagainOutput: {
+    id: 'uffd-eagain-output', commit: '95567729173e', subject: 'mm/userfaultfd: fix uninitialized output field for -EAGAIN race',
+    author: 'Peter Xu', release: 'v6.15', kind: 'upstream',
+    summary: 'UFFDIO_COPY, ZEROPAGE and MOVE refused at once for mmap_changing (a non-cooperative event under way) also write -EAGAIN into copy/zeropage/move; before, the field was left as the caller had it; Cc: stable, in 6.12.29',
+  },
+  uffdBelowMmapMinAddr: {
+    id: 'uffd-below-mmap-min-addr', commit: '161ce69c2c89', subject: 'userfaultfd: allow registration of ranges below mmap_min_addr',
+    author: 'Denis M. Karpov', release: 'v7.1', kind: 'upstream',
+    summary: 'validate_range no longer refuses a start below mmap_min_addr (65536) with EINVAL: the range only has to lie in VMAs (UFFDIO_COPY/MOVE at an unmapped low address is ENOENT); posted 2026-04-09, Cc: stable, in 6.12.86 and in this 6.18.44 (measured)',
+  },
+  uffdMoveHugeZeroPmdKeep: {
+    id: 'uffd-move-huge-zero-pmd-keep', commit: 'fae654083bfa', subject: 'mm/huge_memory: fix use of NULL folio in move_pages_huge_pmd()',
+    author: 'Chris Down', release: 'v7.0', kind: 'upstream', requires: ['uffd-move-zeropage'],
+    summary: 'a moved huge zero PMD is the source entry made soft-dirty with uffd-wp cleared (special kept, as move_huge_pmd); before, a new entry from vm_page_prot (from e3981db444a0, v6.16, through a NULL folio: a bogus pfn, not modelled); Cc: stable, in 6.18.y',
   },
   vmaLockRetryTried: {
     id: 'vma-lock-retry-tried', commit: '46e714c729c8', subject: 'arch/mm/fault: fix major fault accounting when retrying under per-VMA lock',

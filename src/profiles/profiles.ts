@@ -115,12 +115,14 @@ export const PROFILES: readonly ProfileDef[] = [
   },
   {
     name: 'v6.12', release: '6.12.117', upTo: 'v6.12',
-    extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten, PATCH.thpSplitZeropageKeepsWp, PATCH.uffdReleaseRetry, PATCH.uffdMoveSoftDirty],
+    extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten, PATCH.thpSplitZeropageKeepsWp, PATCH.uffdReleaseRetry, PATCH.uffdMoveSoftDirty,
+      PATCH.uffdEagainOutput, PATCH.uffdBelowMmapMinAddr],
     config: modern,
     description: 'Linux 6.12 stable as of 6.12.117 (Debian 12 backports), with the stable fixes it carries',
   },
   {
-    name: 'v6.18', release: '6.18.44', upTo: 'v6.18', extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten],
+    name: 'v6.18', release: '6.18.44', upTo: 'v6.18', extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten, PATCH.uffdMoveHugeZeroPmdKeep,
+      PATCH.uffdBelowMmapMinAddr],
     config: { ...modern, soft_dirty: false },
     description: 'Linux 6.18 stable as of 6.18.44, configured like this machine (soft-dirty compiled out, THP madvise)',
   },

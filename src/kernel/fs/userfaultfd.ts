@@ -519,12 +519,13 @@ function needApi(ctx: UserfaultfdCtx): void {
   if (!ctx.apiDone) fail('EINVAL', 'UFFDIO_API has not been done on this uffd');
 }
 
-/** validate_range */
-export function validate_range(start: number, len: number): void {
+/** fs/userfaultfd.c validate_range() @v6.12 (6.12.118), @v6.18: page-aligned, non-empty, below TASK_SIZE */
+export function validate_range(k: Kernel, start: number, len: number): void {
   if (start % PAGE_SIZE !== 0) fail('EINVAL', 'start is not page aligned');
   if (len % PAGE_SIZE !== 0) fail('EINVAL', 'len is not a multiple of the page size');
   if (len === 0) fail('EINVAL', 'len is 0');
-  if (start < 0x10000) fail('EINVAL', 'start is below mmap_min_addr');
+  // mmap_min_addr (65536): refused before 161ce69c2c89; from it the range only has to lie in VMAs
+  if (start < 0x10000 && !k.has(PATCH.uffdBelowMmapMinAddr)) fail('EINVAL', 'start is below mmap_min_addr');
   if (start >= TASK_SIZE || len > TASK_SIZE - start) fail('EINVAL', 'range is past TASK_SIZE');
 }
 
@@ -544,7 +545,7 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   if (mode === 0 || mode & ~(UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP | UFFDIO_REGISTER_MODE_MINOR)) fail('EINVAL', 'bad register mode');
   if ((mode & UFFDIO_REGISTER_MODE_WP) && !(k.has(PATCH.uffdWp2018Branch) || k.has(PATCH.uffdWpIoctl))) fail('EINVAL', 'UFFDIO_REGISTER_MODE_WP is not supported by this kernel');
   if ((mode & UFFDIO_REGISTER_MODE_MINOR) && !k.has(PATCH.uffdMinorHugetlbfs)) fail('EINVAL', 'UFFDIO_REGISTER_MODE_MINOR is not supported by this kernel');
-  validate_range(start, len);
+  validate_range(k, start, len);
   const end = start + len;
   const vs = vmas_in(mm, start, end);
   if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
@@ -614,7 +615,7 @@ function userfaultfd_clear_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: numb
  */
 export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): void {
   needApi(ctx);
-  validate_range(start, len);
+  validate_range(k, start, len);
   const mm = ctx.mm;
   const end = start + len;
   const vs = vmas_in(mm, start, end);
@@ -704,7 +705,7 @@ export function userfaultfd_writeprotect(k: Kernel, ctx: UserfaultfdCtx, start: 
   needApi(ctx);
   if (!(k.has(PATCH.uffdWp2018Branch) || k.has(PATCH.uffdWpIoctl))) fail('EINVAL', 'UFFDIO_WRITEPROTECT is unknown to this kernel');
   if (ctx.mmap_changing) fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
-  validate_range(start, len);
+  validate_range(k, start, len);
   if (mode & ~(UFFDIO_WRITEPROTECT_MODE_WP | UFFDIO_WRITEPROTECT_MODE_DONTWAKE)) fail('EINVAL', 'unknown mode bits');
   const wp = (mode & UFFDIO_WRITEPROTECT_MODE_WP) !== 0;
   if (wp && (mode & UFFDIO_WRITEPROTECT_MODE_DONTWAKE)) fail('EINVAL', 'MODE_WP with MODE_DONTWAKE');
@@ -746,12 +747,12 @@ function mfill_result(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number, 
 /** fs/userfaultfd.c userfaultfd_copy() @v6.18 (UFFDIO_COPY); `user` receives uffdio_copy.copy */
 export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, mode: number, user: UffdioCopyUser = {}): number {
   needApi(ctx);
-  // (@v6.12, @v6.18 the -EAGAIN is written into uffdio_copy.copy too; older releases not checked)
+  // mmap_changing: from 95567729173e (v6.15, in 6.12.29) the -EAGAIN is written into uffdio_copy.copy too
   if (ctx.mmap_changing) {
-    user.copy = -11;
+    if (k.has(PATCH.uffdEagainOutput)) user.copy = -11;
     fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
   }
-  validate_range(dst, len);
+  validate_range(k, dst, len);
   if (src % PAGE_SIZE !== 0 || src + len > TASK_SIZE) fail('EINVAL', 'bad source range');
   if (mode & ~(UFFDIO_COPY_MODE_DONTWAKE | UFFDIO_COPY_MODE_WP)) fail('EINVAL', 'unknown mode bits');
   if ((mode & UFFDIO_COPY_MODE_WP) && !k.has(PATCH.uffdWpIoctl)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP is unknown to this kernel');
@@ -763,10 +764,10 @@ export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, sr
 export function userfaultfd_zeropage(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number, user: UffdioZeropageUser = {}): number {
   needApi(ctx);
   if (ctx.mmap_changing) {
-    user.zeropage = -11;
+    if (k.has(PATCH.uffdEagainOutput)) user.zeropage = -11;
     fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
   }
-  validate_range(start, len);
+  validate_range(k, start, len);
   if (mode & ~UFFDIO_ZEROPAGE_MODE_DONTWAKE) fail('EINVAL', 'unknown mode bits');
   return mfill_result(k, ctx, start, len, !(mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE), (v) => { user.zeropage = v; },
     () => mfill_atomic_zeropage(k, ctx, start, len));
@@ -785,10 +786,13 @@ export interface UffdioMoveUser {
 export function userfaultfd_move(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, mode: number, user: UffdioMoveUser = {}, task: Task = k.current!): number {
   if (!k.has(PATCH.uffdMove)) fail('EINVAL', 'UFFDIO_MOVE is unknown to this kernel');
   needApi(ctx);
-  if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+  if (ctx.mmap_changing) {
+    if (k.has(PATCH.uffdEagainOutput)) user.move = -11;
+    fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  }
   if (ctx.mm !== task.mm) fail('EINVAL', 'UFFDIO_MOVE across mms');
-  validate_range(dst, len);
-  validate_range(src, len);
+  validate_range(k, dst, len);
+  validate_range(k, src, len);
   if (mode & ~(UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES | UFFDIO_MOVE_MODE_DONTWAKE)) fail('EINVAL', 'unknown mode bits');
   return mfill_result(k, ctx, dst, len, !(mode & UFFDIO_MOVE_MODE_DONTWAKE), (v) => { user.move = v; },
     () => move_pages(k, ctx, dst, src, len, mode));
@@ -797,7 +801,7 @@ export function userfaultfd_move(k: Kernel, ctx: UserfaultfdCtx, dst: number, sr
 /** UFFDIO_WAKE */
 export function userfaultfd_wake(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): void {
   needApi(ctx);
-  validate_range(start, len);
+  validate_range(k, start, len);
   wake_userfault(k, ctx, start, len);
 }
 

@@ -497,7 +497,7 @@ export function huge_zero_anon_exclusive(k: Kernel, addr: number): false {
  * mm/huge_memory.c move_pages_huge_pmd() @v6.8, @v6.9, @v6.18: UFFDIO_MOVE of a whole, aligned huge PMD into
  * an empty PMD; 0 or -errno. A THP must be exclusive and unpinned; it arrives dirty and writable. The huge
  * zero PMD: an oops or EBUSY before 5d4747a6cc8e, EBUSY until eb1521dad8f3 (v6.9), then moved; from
- * d82d09e48219 (v6.18, the huge zero PMD is special) the entry itself moves, made soft-dirty and without uffd-wp.
+ * fae654083bfa (v7.0, in 6.18.y) the entry itself moves, made soft-dirty and without uffd-wp.
  */
 export function move_pages_huge_pmd(k: Kernel, mm: MmStruct, dst_pmd: Slot, src_pmd: Slot, dst_vma: VmArea, dst_addr: number, src_addr: number): number {
   const g = k.pgt, f = k.folios;
@@ -507,13 +507,17 @@ export function move_pages_huge_pmd(k: Kernel, mm: MmStruct, dst_pmd: Slot, src_
   let e: Pte;
   if (is_huge_zero_pmd(k, src)) {
     if (!k.has(PATCH.uffdMoveHugeZeroPage)) return huge_zero_anon_exclusive(k, src_addr) ? 0 : -16;
-    if (!k.has(PATCH.uffdMoveZeropage)) return -16; // "zeropages are not handled yet"
+    // with 5d4747a6cc8e alone move_pages refuses a huge zero PMD before calling this
+    if (!k.has(PATCH.uffdMoveZeropage)) return -16;
     src_pmd.t.clear(src_pmd.i);
-    if (k.has(PATCH.hugeZeroPmdSpecial)) {
+    if (k.has(PATCH.uffdMoveHugeZeroPmdKeep)) {
+      // fae654083bfa: the source entry itself (special from d82d09e48219), as move_huge_pmd treats one
       e = src.clone();
       if (k.config.soft_dirty) g.pmd_mksoft_dirty(e); // move_soft_dirty_pmd
       g.pmd_clear_uffd_wp(e);
     } else {
+      // eb1521dad8f3: mk_huge_pmd(src_page, vm_page_prot); from e3981db444a0 (v6.16) folio_mk_pmd of a NULL
+      // folio, a bogus pfn on SPARSEMEM_VMEMMAP, which the model does not reproduce (docs/fidelity.md)
       e = g.mk_huge_pmd(new Pte(), pfn, dst_vma.vm_page_prot);
     }
   } else {

@@ -213,9 +213,12 @@ function move_present_pte(k: Kernel, dst_vma: VmArea, dst: Slot, src: Slot, dst_
 }
 
 /** mm/userfaultfd.c move_swap_pte() @v6.18: an exclusive swap entry changes address (its swap count does not change) */
-function move_swap_pte(k: Kernel, dst: Slot, src: Slot, dst_addr: number, orig_src: Pte): MoveErr {
+function move_swap_pte(k: Kernel, dst_vma: VmArea, dst: Slot, src: Slot, dst_addr: number, orig_src: Pte): MoveErr {
   src.t.clear(src.i);
   const e = orig_src.clone();
+  // the entry keeps its uffd-wp bit, in a destination that need not be registered for WP (measured here,
+  // uffdio-move-swap): the invariant checker's bookkeeping must know the kernel leaves it there
+  if (k.pgt.pte_swp_uffd_wp(e) && !(dst_vma.vm_flags & VM_UFFD_WP)) dst_vma.uffd_wp_left = true;
   // 75cb1cca2c88: pte_swp_mksoft_dirty (before: the entry's bits unchanged)
   if (k.has(PATCH.uffdMoveSoftDirty)) k.pgt.pte_swp_mksoft_dirty(e);
   set_pte_at(k, dst, e, dst_addr, 'move_swap_pte');
@@ -253,7 +256,9 @@ function move_pages_pte(k: Kernel, mm: MmStruct, dst_pmd: Slot, src_pmd: Slot, d
         return EBUSY; // v6.8: vm_normal_folio() of the zero page is NULL
       }
       const slot = vm_normal_page(k, src_vma, orig_src);
-      if (slot < 0 || !k.folios.pageAnonExclusive(slot, g.pte_pfn(orig_src))) return EBUSY;
+      // PageAnonExclusive(&folio->page): the folio's first page, not the mapped one (a PTE-mapped large
+      // folio whose head is shared is refused before any split, whatever the page to move)
+      if (slot < 0 || !k.folios.pageAnonExclusive(slot, k.folios.pfn(slot))) return EBUSY;
       if (k.folios.isLarge(slot)) {
         // split_folio: -EAGAIN (extra references) is EBUSY, "do not retry, extra refs may be held forever"
         if (split_huge_page(k, slot) !== 0) return EBUSY;
@@ -264,7 +269,7 @@ function move_pages_pte(k: Kernel, mm: MmStruct, dst_pmd: Slot, src_pmd: Slot, d
     // a non-present entry: a PTE marker (uffd-wp) is neither swap nor migration: EFAULT
     if (isUffdWpMarker(k, orig_src)) return EFAULT;
     if (!g.pte_swp_exclusive(orig_src)) return EBUSY;
-    return move_swap_pte(k, dst, src, dst_addr, orig_src);
+    return move_swap_pte(k, dst_vma, dst, src, dst_addr, orig_src);
   }
 }
 
@@ -299,7 +304,8 @@ function move_find_vmas(k: Kernel, ctx: UserfaultfdCtx, dst_start: number, src_s
     if (!(dst_vma.vm_flags & VM_SHARED)) anon_vma_prepare(mm, dst_vma);
     src_vma = src_start >= dst_vma.vm_start && src_start < dst_vma.vm_end ? dst_vma : vma_lookup(k, mm, src_start);
     if (!src_vma) fail('ENOENT', 'no VMA at the source');
-    if (ctx.mm.mmap_changing) fail('EAGAIN', 'mmap_changing');
+    // move_pages() re-checks ctx->mmap_changing under map_changing_lock: its -EAGAIN is written into `move`
+    if (ctx.mmap_changing) fail('EAGAIN', 'mmap_changing');
   } else {
     src_vma = find_vma(k, mm, src_start);
     if (!src_vma || (src_vma.vm_flags & VM_SHARED) || src_start < src_vma.vm_start) fail('EINVAL', 'no private VMA at the source');
@@ -340,11 +346,17 @@ export function move_pages(k: Kernel, ctx: UserfaultfdCtx, dst_start: number, sr
     const src_pmdval = src_pmd.t.get(src_pmd.i, new Pte());
     let step: number;
     if (g.pmd_trans_huge(src_pmdval)) {
+      const pfn = g.pmd_pfn(src_pmdval);
+      const hzp = isHugeZeroPfn(k, pfn);
+      // 5d4747a6cc8e (v6.8): any huge zero PMD of the source is EBUSY, before a split or a move is
+      // considered; eb1521dad8f3 (v6.9) removed that check when it taught both paths the zero page
+      if (hzp && k.has(PATCH.uffdMoveHugeZeroPage) && !k.has(PATCH.uffdMoveZeropage)) {
+        err = EBUSY; why.push('a huge zero PMD in the source'); break;
+      }
       if (move_splits_huge_pmd(dst_addr, src_addr, src_start + len) || !g.pmd_none(dst_pmdval)) {
-        const pfn = g.pmd_pfn(src_pmdval);
-        const hzp = isHugeZeroPfn(k, pfn);
-        // before 5d4747a6cc8e the huge zero page was asked PageAnonExclusive() too (an oops on CONFIG_DEBUG_VM)
-        const excl = hzp ? (k.has(PATCH.uffdMoveHugeZeroPage) || huge_zero_anon_exclusive(k, src_addr)) : k.folios.pageAnonExclusive(k.folios.slotOf(pfn), pfn);
+        // before 5d4747a6cc8e the huge zero page was asked PageAnonExclusive() too (an oops on CONFIG_DEBUG_VM);
+        // from eb1521dad8f3 it is split without the question
+        const excl = hzp ? (k.has(PATCH.uffdMoveZeropage) || huge_zero_anon_exclusive(k, src_addr)) : k.folios.pageAnonExclusive(k.folios.slotOf(pfn), pfn);
         if (!excl) { err = EBUSY; why.push('the source THP is not exclusive'); break; }
         __split_huge_pmd(k, mm, src_vma, src_pmd, haddrOf(src_addr), false);
         continue; // the folio is split by move_pages_pte
