@@ -235,7 +235,7 @@ function StepView({ run, frame, prev, side }: { run: Loaded; frame: Frame; prev:
         {st.folios.length === 0 ? <p class="dim">none mapped</p> : (
           <table class="plain">
             <thead><tr><th scope="col">head pfn</th><th scope="col">order</th><th scope="col">flags</th><th scope="col">refcount</th><th scope="col">mapcount</th><th scope="col">kpageflags (head)</th></tr></thead>
-            <tbody>{st.folios.map((f) => <tr key={f.head}><td class="mono">{f.head}</td><td>{f.order} ({1 << f.order} pages{f.order ? ': head and tails' : ''})</td><td><span class="mono">{f.flags}</span> <span class="dim">{pageFlagNames(Number(BigInt(f.flags)))}</span></td><td>{f.refcount}</td><td>{f.mapcount}{f.entire_mapcount !== undefined ? <span class="dim"> (entire {f.entire_mapcount}{f.pincount ? `, pinned ${f.pincount}` : ''})</span> : null}</td><td class="mono">{f.kpageflags}</td></tr>)}</tbody>
+            <tbody>{st.folios.map((f) => <tr key={f.head}><td class="mono">{f.head}</td><td>{f.order} ({1 << f.order} pages{f.order ? ': head and tails' : ''})</td><td><span class="mono">{f.flags}</span> <span class="dim">{pageFlagNames(Number(BigInt(f.flags))).replace(/\|/g, '|\u200b')}</span></td><td>{f.refcount}</td><td>{f.mapcount}{f.entire_mapcount !== undefined ? <span class="dim"> (entire {f.entire_mapcount}{f.pincount ? `, pinned ${f.pincount}` : ''})</span> : null}</td><td class="mono">{f.kpageflags}</td></tr>)}</tbody>
           </table>
         )}
         {st.folios.filter((f) => f.subpages).map((f) => (
@@ -420,6 +420,14 @@ function App() {
     localStorage.setItem('mmsim-theme', theme);
   }, [theme]);
 
+  // a link pasted into this tab changes only the fragment, which loads nothing: open the view it names
+  // (the page's own updates use history.replaceState, which fires no hashchange)
+  useEffect(() => {
+    const onHash = () => location.reload();
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
   // the link always says what is shown
   useEffect(() => {
     const h = '#' + encodeView({ ...view, yaml: fileText !== null && text === fileText ? null : text || null });
@@ -526,7 +534,8 @@ function App() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
-      if (t && (t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.tagName === 'INPUT')) return; // typing; the slider steps by itself
+      // typing, or choosing in a list; the slider steps by itself. A checkbox or a button has no use for the arrows.
+      if (t && (t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || (t.tagName === 'INPUT' && !['checkbox', 'button'].includes((t as HTMLInputElement).type)))) return;
       if (e.altKey || e.ctrlKey || e.metaKey) return;
       const { frame: f0, nFrames: n, goTo: go } = keyState.current;
       let f: number | null = null;
