@@ -436,5 +436,18 @@ describe('the page in chromium: patches, folio pages, runs aligned by what happe
     if (why) return skipOrFail(ctx);
     // chromium reports a refused script, style or worker as a console error; the page's own errors are none
     expect(consoleErrors).toEqual([]);
+    // and it would: an inline script put into the page is refused, and said so
+    const p = await browser!.ctx.newPage();
+    await p.goto(url + '#s=seed-thp-split-uffd-wp.yaml');
+    await ready(p);
+    const ran = await p.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'document.body.dataset.inline = "ran"';
+      document.body.append(s);
+      return document.body.dataset.inline ?? 'refused';
+    });
+    await p.close();
+    expect(ran).toBe('refused');
+    expect(consoleErrors.some((e) => /Content Security Policy/.test(e))).toBe(true);
   });
 });
