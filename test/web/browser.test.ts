@@ -308,6 +308,23 @@ describe('the page in chromium: patches, folio pages, runs aligned by what happe
     await page.screenshot({ path: `${SHOTS}/patches.png` });
   });
 
+  it("a scenario whose kernel: carries a patch opens as its profile with that row added", async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    const p = await browser!.ctx.newPage();
+    await p.goto(url + '#s=bugs/gup-cow-wrong-direction.yaml');
+    await ready(p);
+    expect(await p.locator('[data-testid="kernel"]').inputValue()).toBe('v5.7');
+    expect(await p.locator('[data-testid="patch-edits"]').textContent()).toBe('--patch +gup-force-cow-break');
+    expect(decodeURIComponent(p.url())).toMatch(/k=v5\.7&p=\+gup-force-cow-break/);
+    await p.locator('[data-testid="patch-chooser"] > summary').click();
+    expect(await p.locator('[data-testid="patch-gup-force-cow-break"]').isChecked()).toBe(true);
+    // and another profile chosen afterwards keeps the row only where it means something (v5.8 has it)
+    await p.locator('[data-testid="kernel"]').selectOption('v5.8');
+    await drawn(p, 'v5.8');
+    expect(await p.locator('[data-testid="patch-edits"]').count()).toBe(0);
+    await p.close();
+  });
+
   it("a second profile beside the first runs without the first one's patch edits (they need the 2018 branch)", async (ctx) => {
     if (why) return skipOrFail(ctx);
     await page.locator('[data-testid="compare"]').selectOption('v6.18');
