@@ -406,6 +406,17 @@ describe('the page in chromium: patches, folio pages, runs aligned by what happe
     expect(await heads()).toEqual(['step 1 · child · vmsplice (splice, line 20)', 'step 2 · child · vmsplice (splice, line 20)']);
     expect([await page.locator('[data-testid="acting"]').textContent(), await page.locator('[data-testid="acting-b"]').textContent()]).toEqual(['vmsplice', 'vmsplice']);
     await page.screenshot({ path: `${SHOTS}/compare-gap-v5.7-v5.8.png` });
+    // the rows as a list: the extra step is "B only", the reordered munmap and memset one of each
+    await page.locator('[data-testid="alignment-list"] > summary').click();
+    const states = await page.locator('[data-testid="alignment-list"] tbody td:last-child').allTextContents();
+    expect(states.filter((x) => x === 'B only').length).toBe(2);
+    expect(states.filter((x) => x === 'A only').length).toBe(1);
+    expect(states[0]).toBe('same');
+    expect(await page.locator('[data-testid="alignment-list"] tr[data-row="5"] td').nth(0).textContent()).toMatch(/step 1 · child · vmsplice vmsplice/);
+    await page.locator('[data-testid="alignment-list"] tr[data-row="4"] button').click();
+    expect(await page.locator('[data-testid="gap-a"]').count()).toBe(1);
+    await page.locator('[data-testid="alignment-list"] tr[data-row="5"] button').click();
+    await page.locator('[data-testid="alignment-list"] > summary').click();
     // and the last step is the child's read_pipe on both, though v5.8 took one step more
     await page.keyboard.press('End');
     const [ha, hb] = await heads();

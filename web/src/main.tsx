@@ -393,6 +393,32 @@ function PatchChooser({ kernel, edits, onChange }: { kernel: string; edits: stri
   );
 }
 
+/** the aligned rows as a list, folded (drawn only when opened): what each run did, paired or a gap; a row's button goes there */
+function AlignmentList({ rows, a, b, frame, goTo }: { rows: AlignedRow[]; a: Loaded; b: Loaded; frame: number; goTo: (f: number) => void }) {
+  const [open, setOpen] = useState(false);
+  const cell = (f: Frame | undefined) => (f ? <>{f.step === 0 ? 'setup' : `step ${f.step}`} · {f.thread} · {f.state.op_name ?? '-'} <code>{f.acting}</code></> : <span class="dim">(no such step)</span>);
+  return (
+    <details class="card alignlist" data-testid="alignment-list" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>the two runs row by row</summary>
+      {open && (
+        <table class="plain">
+          <thead><tr><th scope="col">row</th><th scope="col">[A] {a.reply.kernel}</th><th scope="col">[B] {b.reply.kernel}</th><th scope="col">state</th></tr></thead>
+          <tbody>
+            {rows.map((r, i) => (
+              <tr key={i} data-row={i} class={`${i === frame ? 'observed' : ''}${r.same ? '' : ' differs'}`}>
+                <th scope="row"><button type="button" class="link" onClick={() => goTo(i)} aria-current={i === frame ? 'step' : undefined}>{i + 1}</button></th>
+                <td>{cell(r.a === null ? undefined : a.frames[r.a])}</td>
+                <td>{cell(r.b === null ? undefined : b.frames[r.b])}</td>
+                <td>{r.a === null ? 'B only' : r.b === null ? 'A only' : r.same ? 'same' : 'differs'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </details>
+  );
+}
+
 // ---- the page ------------------------------------------------------------------------------------
 function App() {
   const initial = useMemo(() => decodeView(location.hash), []);
@@ -710,6 +736,7 @@ function App() {
               {divergence !== null && <span class="mark" style={{ left: `${nFrames > 1 ? (divergence / (nFrames - 1)) * 100 : 0}%` }} />}
             </div>
           )}
+          {runA && runB && <AlignmentList rows={rows} a={runA} b={runB} frame={frame} goTo={goTo} />}
           <div class={runB ? 'sides two' : 'sides'}>
             {runA && (fA ? <div class="side"><h2 class="sidehead">{runB ? `[A] ${runA.reply.kernel}` : runA.reply.kernel}</h2><StepView run={runA} frame={fA} prev={before('a')} side="" /></div>
               : <div class="side gap" data-testid="gap-a"><h2 class="sidehead">[A] {runA.reply.kernel}</h2><p class="dim">{gapText(fB, '[A]')}</p></div>)}
