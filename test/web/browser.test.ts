@@ -408,6 +408,7 @@ describe('the page in chromium: patches, folio pages, runs aligned by what happe
     await page.screenshot({ path: `${SHOTS}/compare-gap-v5.7-v5.8.png` });
     // the rows as a list: the extra step is "B only", the reordered munmap and memset one of each
     await page.locator('[data-testid="alignment-list"] > summary').click();
+    await page.waitForSelector('[data-testid="alignment-list"] tbody tr[data-row="9"]'); // drawn once opened
     const states = await page.locator('[data-testid="alignment-list"] tbody td:last-child').allTextContents();
     expect(states.filter((x) => x === 'B only').length).toBe(2);
     expect(states.filter((x) => x === 'A only').length).toBe(1);

@@ -8,7 +8,7 @@ import { loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/run.js';
 import { resolveKernel } from '../../src/profiles/profiles.js';
 import type { TraceEvent } from '../../src/trace/events.js';
-import { alignFrames, firstDivergentRow, frameAtOrBefore, pairScore, rowOfA, soloRows, stateSignature, stepKey } from '../../web/src/lib/align.js';
+import { ALIGN_MAX_CELLS, alignFrames, firstDivergentRow, frameAtOrBefore, pairScore, rowOfA, soloRows, stateSignature, stepKey } from '../../web/src/lib/align.js';
 import { chosenIds, formatEdits, normalizeEdits, parseEdits, profileIds, setPatch } from '../../web/src/lib/patches.js';
 import { changedPageFields, changedPages, folioPage, folioPageRows, pageFlagNames } from '../../web/src/lib/folio-pages.js';
 
@@ -156,6 +156,19 @@ describe('two runs aligned by what happened', () => {
     expect(rows[rows.length - 1]).toMatchObject({ a: a.length - 1, b: b.length - 1 });
     // by step index alone, every step after the extra one would be compared with the wrong one
     expect(a.slice(4).some((f, i) => stepKey(f) !== stepKey(b[4 + i]!))).toBe(true);
+  });
+
+  it('a middle part too large for the full programme is paired by index; equal ends are paired first', () => {
+    const fr = (i: number, thread: string, op: string) => ({ index: i, step: i, thread, acting: op, fns: [op], events: [], klog: [], state: { op, op_name: op, pages: [], threads: [] } }) as unknown as Frame;
+    const side = Math.ceil(Math.sqrt(ALIGN_MAX_CELLS)) + 2;
+    const A = [fr(0, 's', 'x'), ...Array.from({ length: side }, (_, i) => fr(i + 1, 'a', `a${i}`)), fr(side + 1, 'e', 'end')];
+    const B = [fr(0, 's', 'x'), ...Array.from({ length: side + 1 }, (_, i) => fr(i + 1, 'b', `b${i}`)), fr(side + 2, 'e', 'end')];
+    const rows = alignFrames(A, B);
+    expect(rows.length).toBe(side + 3);
+    expect(rows[0]).toMatchObject({ a: 0, b: 0, same: true });
+    expect(rows[1]).toMatchObject({ a: 1, b: 1, same: false });
+    expect(rows[side + 1]).toMatchObject({ a: null, b: side + 1 });
+    expect(rows[side + 2]).toMatchObject({ a: side + 1, b: side + 2 });
   });
 
   it('pairs only the same thread and operation, preferring the one with the same functions', () => {

@@ -24,53 +24,67 @@ export function stateSignature(f: Frame): string {
   return frameSignature(f).split('|').slice(1).join('|');
 }
 
-/** the score of pairing a with b (0: they may not be paired) */
-export function pairScore(a: Frame, b: Frame): number {
-  if (stepKey(a) !== stepKey(b)) return 0;
-  const fa = new Set(a.fns), fb = new Set(b.fns);
-  let shared = 0;
-  for (const f of fa) if (fb.has(f)) shared++;
-  const union = fa.size + fb.size - shared;
-  return 16 + (a.acting === b.acting ? 4 : 0) + (union ? Math.round((8 * shared) / union) : 8) + (stateSignature(a) === stateSignature(b) ? 2 : 0);
+/** what pairScore needs of a frame, computed once */
+interface Prep {
+  key: string;
+  acting: string;
+  fns: Set<string>;
+  sig: string;
 }
 
-/** the largest middle part (frames of A times frames of B) aligned by the full dynamic programme */
-export const ALIGN_MAX_CELLS = 16_000_000;
+function prep(f: Frame): Prep {
+  return { key: stepKey(f), acting: f.acting, fns: new Set(f.fns), sig: stateSignature(f) };
+}
+
+function score(a: Prep, b: Prep): number {
+  if (a.key !== b.key) return 0;
+  let shared = 0;
+  for (const f of a.fns) if (b.fns.has(f)) shared++;
+  const union = a.fns.size + b.fns.size - shared;
+  return 16 + (a.acting === b.acting ? 4 : 0) + (union ? Math.round((8 * shared) / union) : 8) + (a.sig === b.sig ? 2 : 0);
+}
+
+/** the score of pairing a with b (0: they may not be paired): 16, +4 for the same acting function, up to +8 for the functions shared, +2 for the same state */
+export function pairScore(a: Frame, b: Frame): number {
+  return score(prep(a), prep(b));
+}
+
+/** the largest middle part ((frames of A + 1) times (frames of B + 1)) aligned by the full dynamic programme: 15 MB of tables */
+export const ALIGN_MAX_CELLS = 3_000_000;
 
 /**
  * Align two runs (Needleman-Wunsch with gaps free: the pairing of highest total score, order kept).
  * Equal steps at both ends are paired first; a middle larger than ALIGN_MAX_CELLS is paired by index.
  */
 export function alignFrames(A: Frame[], B: Frame[]): AlignedRow[] {
-  const row = (a: number | null, b: number | null): AlignedRow => ({
-    a, b, same: a !== null && b !== null && stateSignature(A[a]!) === stateSignature(B[b]!),
-  });
+  const pa = A.map(prep), pb = B.map(prep);
+  const row = (a: number | null, b: number | null): AlignedRow => ({ a, b, same: a !== null && b !== null && pa[a]!.sig === pb[b]!.sig });
   let lo = 0;
-  const eq = (i: number, j: number) => stepKey(A[i]!) === stepKey(B[j]!) && A[i]!.fns.join() === B[j]!.fns.join();
+  const eq = (i: number, j: number) => pa[i]!.key === pb[j]!.key && A[i]!.fns.join() === B[j]!.fns.join();
   while (lo < A.length && lo < B.length && eq(lo, lo)) lo++;
   let ea = A.length, eb = B.length;
   while (ea > lo && eb > lo && eq(ea - 1, eb - 1)) { ea--; eb--; }
   const out: AlignedRow[] = [];
   for (let i = 0; i < lo; i++) out.push(row(i, i));
   const n = ea - lo, m = eb - lo;
-  if (n * m > ALIGN_MAX_CELLS) {
+  if ((n + 1) * (m + 1) > ALIGN_MAX_CELLS) {
     for (let k = 0; k < Math.max(n, m); k++) out.push(row(k < n ? lo + k : null, k < m ? lo + k : null));
   } else if (n > 0 || m > 0) {
-    // score[i][j]: best total over A[lo+i..] and B[lo+j..]; dir: 1 pair, 2 skip A, 3 skip B
+    // best[i][j]: the highest total over A[lo+i..] and B[lo+j..]; dir: 1 pair, 2 skip A's step, 3 skip B's
     const w = m + 1;
-    const score = new Float64Array((n + 1) * w);
+    const best = new Int32Array((n + 1) * w);
     const dir = new Uint8Array((n + 1) * w);
     for (let i = n; i >= 0; i--) {
       for (let j = m; j >= 0; j--) {
         if (i === n && j === m) continue;
-        let best = -1, d = 0;
-        if (i < n && j < m) {
-          const s = pairScore(A[lo + i]!, B[lo + j]!);
-          if (s > 0) { best = s + score[(i + 1) * w + j + 1]!; d = 1; }
+        let v = -1, d = 0;
+        if (i < n && j < m && pa[lo + i]!.key === pb[lo + j]!.key) {
+          v = score(pa[lo + i]!, pb[lo + j]!) + best[(i + 1) * w + j + 1]!;
+          d = 1;
         }
-        if (i < n && score[(i + 1) * w + j]! > best) { best = score[(i + 1) * w + j]!; d = 2; }
-        if (j < m && score[i * w + j + 1]! > best) { best = score[i * w + j + 1]!; d = 3; }
-        score[i * w + j] = best;
+        if (i < n && best[(i + 1) * w + j]! > v) { v = best[(i + 1) * w + j]!; d = 2; }
+        if (j < m && best[i * w + j + 1]! > v) { v = best[i * w + j + 1]!; d = 3; }
+        best[i * w + j] = v;
         dir[i * w + j] = d;
       }
     }
