@@ -68,6 +68,26 @@ function folioOf(m: Machine, pfn: number): Record<string, TraceValue> | null {
   };
 }
 
+/**
+ * What a large folio keeps per page, besides the head's struct folio fields (include/linux/mm_types.h
+ * struct page / struct folio @v6.18): the entire (PMD) mapcount and the pin count of the folio; per page
+ * its _mapcount + 1 (the PTE mappings of that page: 0 for every tail while the folio is only PMD-mapped)
+ * and whether it is PageAnonExclusive (per page from v5.19; the head's only while the folio is PMD-mapped).
+ * A tail page's refcount is 0 (the folio's count lives in the head) and it keeps no other flag the model has.
+ */
+function subpagesOf(m: Machine, pfn: number): Record<string, TraceValue> {
+  const f = m.k.folios;
+  const slot = f.slotOf(pfn);
+  if (slot < 0 || !f.isLarge(slot)) return {};
+  const n = f.nrPages(slot), head = f.pfn(slot);
+  const exclusive: number[] = [];
+  for (let i = 0; i < n; i++) if (f.pageAnonExclusive(slot, head + i)) exclusive.push(i);
+  return {
+    entire_mapcount: f.mapcount(slot), pincount: f.pincount(slot),
+    subpages: { mapcount: Array.from(f.subMapcounts(slot)), anon_exclusive: exclusive },
+  };
+}
+
 /** a thread's state as a reader sees it after this step (afterStep runs before the machine files the op's result) */
 function threadState(m: Machine, t: ThreadState, acting: boolean): Record<string, TraceValue> {
   let state: string = t.status;
@@ -105,7 +125,9 @@ export function stateFields(m: Machine, t: ThreadState): Record<string, TraceVal
       const base = Number((entry & 0x000ffffffffff000n) >> 12n);
       pfn = last.level === 'pmd' ? base + ((addr >>> 12) & 511) : base;
       const f = folioOf(m, pfn);
-      if (f) folios.set(f.head as string, { ...f, pfn: f.head, index: 0, page_mapcount: null, kpageflags: '0x' + stable_page_flags(m.k, Number(BigInt(f.head as string))).toString(16) });
+      if (f && !folios.has(f.head as string)) {
+        folios.set(f.head as string, { ...f, pfn: f.head, index: 0, page_mapcount: null, kpageflags: '0x' + stable_page_flags(m.k, Number(BigInt(f.head as string))).toString(16), ...subpagesOf(m, pfn) });
+      }
     }
     pages.push({ key, process, addr: hex(addr), walk: rows, pfn: pfn === null ? null : hex(pfn), page: pfn === null ? null : folioOf(m, pfn) });
   }

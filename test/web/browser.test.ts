@@ -20,6 +20,7 @@ let server: Server | null = null;
 let url = '';
 let browser: Browser | null = null;
 let page: Page;
+const consoleErrors: string[] = [];
 
 beforeAll(async () => {
   if (why) return;
@@ -31,6 +32,9 @@ beforeAll(async () => {
     return;
   }
   page = browser.ctx.pages()[0] ?? await browser.ctx.newPage();
+  // every page's console errors and uncaught errors, for the CSP check at the end
+  browser.ctx.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+  browser.ctx.on('weberror', (e) => consoleErrors.push(e.error().message));
   mkdirSync(SHOTS, { recursive: true });
 });
 
@@ -47,6 +51,22 @@ function skipOrFail(ctx: { skip: (why: string) => void }): void {
 
 async function ready(p: Page): Promise<void> {
   await p.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
+}
+
+/** open the page on a view (from another document: a fragment change alone reloads the page by itself) */
+async function openView(p: Page, hash: string): Promise<void> {
+  await p.goto('about:blank');
+  await p.goto(url + hash);
+  await ready(p);
+}
+
+/** Tab (forwards) until the focused element matches sel; false when it never does */
+async function tabTo(p: Page, sel: string, max = 80): Promise<boolean> {
+  for (let i = 0; i < max; i++) {
+    await p.keyboard.press('Tab');
+    if (await p.evaluate((s) => document.activeElement?.matches(s) ?? false, sel)) return true;
+  }
+  return false;
 }
 
 /** the step shown: frame index and header text */
@@ -167,9 +187,7 @@ describe('the page in chromium', () => {
 
   it('keyboard only: Tab reaches the controls and the slider, and the slider steps with the arrows', async (ctx) => {
     if (why) return skipOrFail(ctx);
-    await page.goto(url + '#s=seed-thp-split-uffd-wp.yaml&k=v4.19-uffd-wp-2018&f=3');
-    await page.reload();
-    await ready(page);
+    await openView(page, '#s=seed-thp-split-uffd-wp.yaml&k=v4.19-uffd-wp-2018&f=3');
     const seen = new Set<string>();
     for (let i = 0; i < 40 && !seen.has('slider'); i++) {
       await page.keyboard.press('Tab');
@@ -228,5 +246,237 @@ describe('the page in chromium', () => {
       await new Promise((done) => host.close(done));
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the page in chromium: patches, folio pages, runs aligned by what happened', () => {
+  it('patches chosen one by one by keyboard: a row added, a row of the profile taken out, both in the link', async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    await openView(page, '#s=seed-thp-split-uffd-wp.yaml&k=v4.19-uffd-wp-2018');
+    expect(await page.locator('[data-testid="outcome"] [data-testid="signal-marker"]').textContent()).toBe('SIGBUS');
+    // the chooser is folded: one Tab stop; Enter opens it
+    await page.locator('body').click({ position: { x: 1, y: 1 } });
+    expect(await tabTo(page, '[data-testid="patch-chooser"] > summary')).toBe(true);
+    await page.keyboard.press('Enter');
+    expect(await page.locator('[data-testid="patch-chooser"]').getAttribute('open')).not.toBeNull();
+    // the profile's rows, each with its 12-hex commit, subject and release, all on
+    const rows = page.locator('[data-testid="patch-chooser"] li[data-patch]');
+    const ids = await rows.evaluateAll((lis) => lis.map((li) => (li as HTMLElement).dataset.patch));
+    expect(ids).toContain('uffd-wp-2018-branch');
+    expect(ids).toContain('soft-dirty-thp-split');
+    expect(ids).not.toContain('peterx-2018-split-mkdirty');
+    expect(await page.locator('li[data-patch="soft-dirty-thp-split"]').textContent()).toMatch(/^804dd150468c soft_dirty: fix soft_dirty during THP split v4\.8$/);
+    expect(await page.locator('[data-testid="patch-chooser"] input[type="checkbox"]:not(:checked)').count()).toBe(0);
+    // take a row of the profile out: filter to it, Tab to its checkbox, Space
+    await page.locator('[data-testid="patch-filter"]').focus();
+    await page.keyboard.type('804dd150468c');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.testid)).toBe('patch-soft-dirty-thp-split');
+    await page.keyboard.press('Space');
+    await drawn(page, 'v4.19-uffd-wp-2018-soft-dirty-thp-split');
+    expect(await page.locator('li[data-patch="soft-dirty-thp-split"]').getAttribute('class')).toBe('removed');
+    // without 804dd150468c the split PTEs lose the soft-dirty bit the PMD had (the arrows step from a checkbox too)
+    const sd = page.locator('[data-testid="pagetable"][data-key="ram + 0x7f000"] tr[data-level="pte"] td[data-bit="SD"]');
+    for (let i = 0; i < 30 && !(await shown(page)).head.includes('(unprotect'); i++) await page.keyboard.press('ArrowRight');
+    expect(await sd.textContent()).toBe('0');
+    expect(await page.locator('[data-testid="outcome"] [data-testid="signal-marker"]').textContent()).toBe('SIGBUS');
+    // add Peter Xu's split-mkdirty proposal: the select, then Tab to Add and Enter
+    await page.locator('[data-testid="patch-filter"]').fill('');
+    expect(await tabTo(page, '[data-testid="patch-add"]')).toBe(true);
+    await page.locator('[data-testid="patch-add"]').selectOption('peterx-2018-split-mkdirty');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => (document.activeElement as HTMLElement).dataset.testid)).toBe('patch-add-button');
+    await page.keyboard.press('Enter');
+    await drawn(page, 'v4.19-uffd-wp-2018+peterx-2018-split-mkdirty-soft-dirty-thp-split');
+    expect(await page.locator('[data-testid="outcome"] [data-testid="signal-marker"]').count()).toBe(0); // the fix works
+    expect(await page.locator('li[data-patch="peterx-2018-split-mkdirty"]').getAttribute('class')).toBe('added');
+    expect(await page.locator('[data-testid="patch-peterx-2018-split-mkdirty"]').isChecked()).toBe(true);
+    expect(await page.locator('[data-testid="patch-edits"]').textContent()).toBe('--patch +peterx-2018-split-mkdirty,-soft-dirty-thp-split');
+    expect(decodeURIComponent(page.url())).toMatch(/&p=\+peterx-2018-split-mkdirty,-soft-dirty-thp-split/);
+    expect((await shown(page)).head).toMatch(/\(unprotect/); // the same step, rerun
+    expect(await sd.textContent()).toBe('1'); // pte_mkdirty sets _PAGE_SOFT_DIRTY too on x86
+    // the link reopens the same choice
+    const other = await browser!.ctx.newPage();
+    await other.goto(page.url());
+    await ready(other);
+    await other.locator('[data-testid="patch-chooser"] > summary').click();
+    expect(await other.locator('[data-testid="patch-soft-dirty-thp-split"]').isChecked()).toBe(false);
+    expect(await other.locator('[data-testid="patch-peterx-2018-split-mkdirty"]').isChecked()).toBe(true);
+    expect(await other.locator('[data-testid="outcome"] [data-testid="signal-marker"]').count()).toBe(0);
+    expect(await shown(other)).toEqual(await shown(page));
+    await other.close();
+    await page.screenshot({ path: `${SHOTS}/patches.png` });
+  });
+
+  it("a scenario whose kernel: carries a patch opens as its profile with that row added", async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    const p = await browser!.ctx.newPage();
+    await p.goto(url + '#s=bugs/gup-cow-wrong-direction.yaml');
+    await ready(p);
+    expect(await p.locator('[data-testid="kernel"]').inputValue()).toBe('v5.7');
+    expect(await p.locator('[data-testid="patch-edits"]').textContent()).toBe('--patch +gup-force-cow-break');
+    expect(decodeURIComponent(p.url())).toMatch(/k=v5\.7&p=\+gup-force-cow-break/);
+    await p.locator('[data-testid="patch-chooser"] > summary').click();
+    expect(await p.locator('[data-testid="patch-gup-force-cow-break"]').isChecked()).toBe(true);
+    // and another profile chosen afterwards keeps the row only where it means something (v5.8 has it)
+    await p.locator('[data-testid="kernel"]').selectOption('v5.8');
+    await drawn(p, 'v5.8');
+    expect(await p.locator('[data-testid="patch-edits"]').count()).toBe(0);
+    await p.close();
+  });
+
+  it("a second profile beside the first runs without the first one's patch edits (they need the 2018 branch)", async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    await page.locator('[data-testid="compare"]').selectOption('v6.18');
+    await page.waitForSelector('[data-testid="step-view-b"]', { timeout: 60_000 });
+    expect(await page.locator('[data-testid="error"]').count()).toBe(0);
+    expect(await page.locator('.sidehead').allTextContents()).toEqual(['[A] v4.19-uffd-wp-2018+peterx-2018-split-mkdirty-soft-dirty-thp-split', '[B] v6.18']);
+    // a new profile keeps only the edits that mean something for it
+    await page.locator('[data-testid="compare"]').selectOption('');
+    await page.locator('[data-testid="kernel"]').selectOption('v6.18');
+    await page.waitForSelector('[data-testid="error"]', { timeout: 60_000 });
+    expect(await page.locator('[data-testid="error"]').textContent()).toMatch(/patch 'peterx-2018-split-mkdirty' needs 'uffd-wp-2018-branch'/);
+  });
+
+  it('the pages of the THP one by one: tails with refcount 0 and _mapcount -1 until the split maps each by a PTE', async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    await openView(page, '#s=seed-thp-split-uffd-wp.yaml&k=v4.19-uffd-wp-2018&f=17');
+    expect((await shown(page)).head).toMatch(/\(unprotect/);
+    const fp = page.locator('[data-testid="step-view"] [data-testid="folio-pages"]').first();
+    // folded: the head, the observed pages and their neighbours, the first and last that changed
+    const listed = async () => fp.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Number((tr as HTMLElement).dataset.page)));
+    expect(await listed()).toEqual([0, 1, 126, 127, 128, 129, 511]);
+    expect(await fp.locator('button[data-testid="open-all-pages"]').textContent()).toMatch(/7 of 512 listed, 512 changed since the previous step/);
+    const cell = (i: number, f: string) => fp.locator(`tr[data-page="${i}"] td[data-field="${f}"]`);
+    expect([await cell(127, 'refcount').textContent(), await cell(127, 'mapcount').textContent(), await cell(127, 'page_mapcount').textContent()]).toEqual(['0', '0', '1']);
+    expect(await cell(127, 'mapcount').getAttribute('class')).toBe('chg');
+    expect(await cell(0, 'flags').textContent()).toMatch(/^head\|.*\bdirty\b/); // the split put the PMD's dirty bit in PG_dirty
+    expect(await cell(0, 'refcount').textContent()).toBe('512');
+    // all 512, by keyboard
+    await fp.locator('button[data-testid="open-all-pages"]').focus();
+    await page.keyboard.press('Enter');
+    expect(await fp.locator('tbody tr').count()).toBe(512);
+    expect(await cell(300, 'mapcount').textContent()).toBe('0');
+    await fp.screenshot({ path: `${SHOTS}/folio-pages.png` });
+    // one step back: still PMD-mapped, every tail's _mapcount -1, the head's refcount 1
+    await page.locator('body').click({ position: { x: 1, y: 1 } });
+    await page.keyboard.press('ArrowLeft');
+    await page.waitForFunction(() => document.body.dataset.frame === '16');
+    expect(await fp.locator('tbody tr').count()).toBe(512);
+    expect([await cell(300, 'mapcount').textContent(), await cell(300, 'page_mapcount').textContent(), await cell(0, 'refcount').textContent()]).toEqual(['-1', '1', '1']);
+    expect(await cell(0, 'flags').textContent()).not.toMatch(/\bdirty\b/);
+  });
+
+  it('side by side on the seed, against v6.18 and each proposed fix: every step paired, the first divergence marked', async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    const fixes: [string, RegExp | null][] = [
+      ['v6.18', /setup · setup · write/],
+      ['v4.19-uffd-wp-2018+peterx-2018-split-mkdirty', /\(unprotect/],
+      ['v4.19-uffd-wp-2018+peterx-2018-pagedirty', /\(unprotect/],
+      ['v4.19-uffd-wp-2018+glisse-2018-no-dirty-accountable', null], // it changes nothing the seed observes: still SIGBUS
+    ];
+    for (const [b, where] of fixes) {
+      await openView(page, `#s=seed-thp-split-uffd-wp.yaml&k=v4.19-uffd-wp-2018&b=${encodeURIComponent(b)}`);
+      expect(await page.locator('[data-testid="alignment"]').textContent(), b).toBe('aligned by what happened: 20 steps paired, 0 only on A, 0 only on B');
+      if (!where) {
+        expect(await page.locator('[data-testid="divergence"]').count(), b).toBe(0);
+        continue;
+      }
+      await page.locator('[data-testid="divergence"]').click();
+      expect(await page.locator('[data-testid="divergence"]').textContent(), b).toMatch(/\(here\)$/);
+      expect((await shown(page)).head, b).toMatch(where);
+      expect(await page.locator('[data-testid="step-view-b"] h3').first().textContent(), b).toBe((await shown(page)).head);
+      if (b.includes('split-mkdirty')) await page.screenshot({ path: `${SHOTS}/compare-split-mkdirty.png` });
+    }
+  });
+
+  it('a step only one kernel takes is a gap, and the steps after it still line up (gup-cow-wrong-direction, v5.7 against v5.8)', async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    await openView(page, '#s=bugs/gup-cow-wrong-direction.yaml&k=v5.7&b=v5.8');
+    expect(await page.locator('[data-testid="alignment"]').textContent()).toBe('aligned by what happened: 7 steps paired, 1 only on A, 2 only on B');
+    // the first divergence: v5.8 breaks COW in GUP (faultin_page -> wp_page_copy) in a step v5.7 does not take
+    await page.locator('[data-testid="divergence"]').click();
+    expect(await page.locator('[data-testid="divergence"]').textContent()).toMatch(/\(B only\) \(here\)$/);
+    expect(await page.locator('[data-testid="gap-a"]').textContent()).toMatch(/\[A\] took no step here: .*step 1 · child · vmsplice, wp_page_copy/);
+    expect(await page.locator('[data-testid="acting-b"]').textContent()).toBe('wp_page_copy');
+    // the next step is vmsplice completing on both: v5.7's step 1 beside v5.8's step 2
+    await page.locator('body').click({ position: { x: 1, y: 1 } });
+    await page.keyboard.press('ArrowRight');
+    const heads = async () => [await page.locator('[data-testid="step-view"] h3').first().textContent(), await page.locator('[data-testid="step-view-b"] h3').first().textContent()];
+    expect(await heads()).toEqual(['step 1 · child · vmsplice (splice, line 20)', 'step 2 · child · vmsplice (splice, line 20)']);
+    expect([await page.locator('[data-testid="acting"]').textContent(), await page.locator('[data-testid="acting-b"]').textContent()]).toEqual(['vmsplice', 'vmsplice']);
+    await page.screenshot({ path: `${SHOTS}/compare-gap-v5.7-v5.8.png` });
+    // the rows as a list: the extra step is "B only", the reordered munmap and memset one of each
+    await page.locator('[data-testid="alignment-list"] > summary').click();
+    await page.waitForSelector('[data-testid="alignment-list"] tbody tr[data-row="9"]'); // drawn once opened
+    const states = await page.locator('[data-testid="alignment-list"] tbody td:last-child').allTextContents();
+    expect(states.filter((x) => x === 'B only').length).toBe(2);
+    expect(states.filter((x) => x === 'A only').length).toBe(1);
+    expect(states[0]).toBe('same');
+    expect(await page.locator('[data-testid="alignment-list"] tr[data-row="5"] td').nth(0).textContent()).toMatch(/step 1 · child · vmsplice vmsplice/);
+    await page.locator('[data-testid="alignment-list"] tr[data-row="4"] button').click();
+    expect(await page.locator('[data-testid="gap-a"]').count()).toBe(1);
+    await page.locator('[data-testid="alignment-list"] tr[data-row="5"] button').click();
+    await page.locator('[data-testid="alignment-list"] > summary').click();
+    // and the last step is the child's read_pipe on both, though v5.8 took one step more
+    await page.keyboard.press('End');
+    const [ha, hb] = await heads();
+    expect(ha).toMatch(/^step 4 · child · read_pipe/);
+    expect(hb).toMatch(/^step 5 · child · read_pipe/);
+    // the link keeps the aligned row
+    const link = page.url();
+    const other = await browser!.ctx.newPage();
+    await other.goto(link);
+    await ready(other);
+    expect(await other.locator('[data-testid="step-view-b"] h3').first().textContent()).toBe(hb);
+    await other.close();
+  });
+
+  it('a link pasted into the same tab (only the fragment changes) opens its view', async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    await openView(page, '#s=seed-thp-split-uffd-wp.yaml&k=v4.19-uffd-wp-2018&f=3');
+    await page.evaluate(() => { location.hash = '#s=seed-thp-split-uffd-wp.yaml&k=v6.18&f=17'; });
+    await page.waitForFunction(() => document.body.dataset.ready === '1' && document.body.dataset.frame === '17', undefined, { timeout: 60_000 });
+    expect(await page.locator('[data-testid="kernel"]').inputValue()).toBe('v6.18');
+    expect((await shown(page)).head).toMatch(/\(unprotect/);
+  });
+
+  it('side by side fits 1280x800 and a phone in portrait: nothing wider than the window but the tables in their boxes', async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    await openView(page, '#s=seed-thp-split-uffd-wp.yaml&k=v4.19-uffd-wp-2018&b=v6.18&f=17');
+    for (const state of ['controls hidden', 'controls shown']) {
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), state).toBeLessThanOrEqual(1280);
+      await page.locator('[data-testid="toggle-controls"]').click();
+    }
+    const phone = await launch((found as { path: string }).path, { width: 390, height: 844 });
+    try {
+      const p = phone.ctx.pages()[0] ?? await phone.ctx.newPage();
+      await p.goto(url + '#s=seed-thp-split-uffd-wp.yaml&k=v4.19-uffd-wp-2018&b=v6.18&f=17');
+      await ready(p);
+      await p.locator('[data-testid="toggle-controls"]').click();
+      await p.locator('[data-testid="patch-chooser"] > summary').click();
+      expect(await p.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    } finally {
+      await phone.close();
+    }
+  });
+
+  it('no page of this run broke its Content-Security-Policy or threw', async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    // chromium reports a refused script, style or worker as a console error; the page's own errors are none
+    expect(consoleErrors).toEqual([]);
+    // and it would: an inline script put into the page is refused, and said so
+    const p = await browser!.ctx.newPage();
+    await p.goto(url + '#s=seed-thp-split-uffd-wp.yaml');
+    await ready(p);
+    const ran = await p.evaluate(() => {
+      const s = document.createElement('script');
+      s.textContent = 'document.body.dataset.inline = "ran"';
+      document.body.append(s);
+      return document.body.dataset.inline ?? 'refused';
+    });
+    await p.close();
+    expect(ran).toBe('refused');
+    expect(consoleErrors.some((e) => /Content Security Policy/.test(e))).toBe(true);
   });
 });

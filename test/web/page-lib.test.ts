@@ -8,6 +8,9 @@ import { loadScenario } from '../../src/scenario/load.js';
 import { runScenario } from '../../src/run.js';
 import { resolveKernel } from '../../src/profiles/profiles.js';
 import type { TraceEvent } from '../../src/trace/events.js';
+import { ALIGN_MAX_CELLS, alignFrames, firstDivergentRow, frameAtOrBefore, pairScore, rowOfA, soloRows, stateSignature, stepKey } from '../../web/src/lib/align.js';
+import { chosenIds, formatEdits, normalizeEdits, parseEdits, profileIds, setPatch } from '../../web/src/lib/patches.js';
+import { changedPageFields, changedPages, folioPage, folioPageRows, pageFlagNames } from '../../web/src/lib/folio-pages.js';
 
 const SEED = 'scenarios/seed-thp-split-uffd-wp.yaml';
 function framesOf(kernel: string, schedule?: string): Frame[] {
@@ -96,5 +99,149 @@ describe('frames of the seed', () => {
     // the seed's last step: the retried fault dies in handle_userfault, not in do_wp_page that called it
     const a = framesOf('v4.19-uffd-wp-2018');
     expect(a[a.length - 1]!.acting).toBe('handle_userfault');
+  });
+});
+
+describe('two runs aligned by what happened', () => {
+  const run = (file: string, kernel: string) => {
+    const sc = loadScenario(file);
+    return toFrames(runScenario(sc, resolveKernel(kernel, [], sc.config), { trace: true, states: true }).events);
+  };
+
+  it('the seed on the 2018 branch against v6.18 and each proposed fix: every step paired, in order; divergence where the state first differs', () => {
+    const a = framesOf('v4.19-uffd-wp-2018');
+    for (const k of ['v6.18', 'v4.19-uffd-wp-2018+peterx-2018-split-mkdirty', 'v4.19-uffd-wp-2018+peterx-2018-pagedirty', 'v4.19-uffd-wp-2018+glisse-2018-no-dirty-accountable']) {
+      const b = framesOf(k);
+      const rows = alignFrames(a, b);
+      expect(rows.map((r) => [r.a, r.b]), k).toEqual(a.map((_, i) => [i, i]));
+      const d = firstDivergentRow(rows);
+      if (d !== null) expect(rows.slice(0, d).every((r) => r.same), k).toBe(true);
+      // a divergence exactly when some paired step's state differs
+      expect(d === null, k).toBe(rows.every((r) => stateSignature(a[r.a!]!) === stateSignature(b[r.b!]!)));
+    }
+    // v6.18 has soft-dirty compiled out: the first THP's PMD differs (no bit 11) from the first write of setup
+    expect(a[firstDivergentRow(alignFrames(a, framesOf('v6.18')))!]!.state.op_name).toBe('write');
+    // Peter Xu's fixes leave setup alone: they diverge at the un-protect, where the split PTE differs
+    for (const fix of ['peterx-2018-split-mkdirty', 'peterx-2018-pagedirty']) {
+      expect(a[firstDivergentRow(alignFrames(a, framesOf(`v4.19-uffd-wp-2018+${fix}`)))!]!.state.op, fix).toBe('unprotect');
+    }
+    // Jerome Glisse's suggestion changes nothing the seed observes (it still dies of SIGBUS, as the scenario expects)
+    expect(firstDivergentRow(alignFrames(a, framesOf('v4.19-uffd-wp-2018+glisse-2018-no-dirty-accountable')))).toBeNull();
+    expect(firstDivergentRow(alignFrames(a, framesOf('v4.19-uffd-wp-2018')))).toBeNull();
+  });
+
+  it('a step one kernel takes and the other does not is a gap, and the steps after it still pair (gup-cow-wrong-direction, v5.7 against v5.8)', () => {
+    const file = 'scenarios/bugs/gup-cow-wrong-direction.yaml';
+    const a = run(file, 'v5.7'), b = run(file, 'v5.8');
+    expect(b.length).toBe(a.length + 1);
+    const rows = alignFrames(a, b);
+    // v5.8 breaks COW in GUP first (faultin_page -> wp_page_copy), a step of its own before vmsplice completes:
+    // a gap on v5.7's side, and the first divergence
+    const extra = rows.findIndex((r) => r.a === null);
+    expect(b[rows[extra]!.b!]!.acting).toBe('wp_page_copy');
+    expect(rows.slice(0, extra).every((r) => r.a !== null && r.b !== null && r.same)).toBe(true);
+    expect(firstDivergentRow(rows)).toBe(extra);
+    // then the scheduler runs the parent's memset and the child's munmap in the other order: order kept,
+    // one of them pairs and the other is a gap on each side
+    expect(rows.filter((r) => r.a === null).length).toBe(2);
+    expect(rows.filter((r) => r.b === null).length).toBe(1);
+    // every paired step is the same thread's same operation, in order on both sides
+    for (const r of rows) if (r.a !== null && r.b !== null) expect(stepKey(a[r.a]!)).toBe(stepKey(b[r.b]!));
+    const pa = rows.filter((r) => r.a !== null).map((r) => r.a), pb = rows.filter((r) => r.b !== null).map((r) => r.b);
+    expect(pa).toEqual(a.map((_, i) => i));
+    expect(pb).toEqual(b.map((_, i) => i));
+    // the vmsplice that completes is paired with v5.7's (the same functions), and read_pipe at the end too
+    const splice = rows.find((r) => r.a !== null && r.b !== null && a[r.a]!.state.op === 'splice')!;
+    expect(b[splice.b!]!.acting).toBe('vmsplice');
+    expect(rows[rows.length - 1]).toMatchObject({ a: a.length - 1, b: b.length - 1 });
+    // by step index alone, every step after the extra one would be compared with the wrong one
+    expect(a.slice(4).some((f, i) => stepKey(f) !== stepKey(b[4 + i]!))).toBe(true);
+  });
+
+  it('a middle part too large for the full programme is paired by index; equal ends are paired first', () => {
+    const fr = (i: number, thread: string, op: string) => ({ index: i, step: i, thread, acting: op, fns: [op], events: [], klog: [], state: { op, op_name: op, pages: [], threads: [] } }) as unknown as Frame;
+    const side = Math.ceil(Math.sqrt(ALIGN_MAX_CELLS)) + 2;
+    const A = [fr(0, 's', 'x'), ...Array.from({ length: side }, (_, i) => fr(i + 1, 'a', `a${i}`)), fr(side + 1, 'e', 'end')];
+    const B = [fr(0, 's', 'x'), ...Array.from({ length: side + 1 }, (_, i) => fr(i + 1, 'b', `b${i}`)), fr(side + 2, 'e', 'end')];
+    const rows = alignFrames(A, B);
+    expect(rows.length).toBe(side + 3);
+    expect(rows[0]).toMatchObject({ a: 0, b: 0, same: true });
+    expect(rows[1]).toMatchObject({ a: 1, b: 1, same: false });
+    expect(rows[side + 1]).toMatchObject({ a: null, b: side + 1 });
+    expect(rows[side + 2]).toMatchObject({ a: side + 1, b: side + 2 });
+  });
+
+  it('pairs only the same thread and operation, preferring the one with the same functions', () => {
+    const a = framesOf('v4.19-uffd-wp-2018');
+    expect(pairScore(a[0]!, a[1]!)).toBe(0);
+    expect(pairScore(a[14]!, a[19]!)).toBeGreaterThan(0); // the vcpu's write, first and retried
+    expect(pairScore(a[19]!, a[19]!)).toBeGreaterThan(pairScore(a[14]!, a[19]!));
+    expect(rowOfA(soloRows(5), 3)).toBe(3);
+    const rows = [{ a: 0, b: 0, same: true }, { a: null, b: 1, same: false }, { a: 1, b: 2, same: true }];
+    expect(rowOfA(rows, 1)).toBe(2);
+    expect(frameAtOrBefore(rows, 1, 'a')).toBe(0);
+    expect(frameAtOrBefore(rows, 1, 'b')).toBe(1);
+  });
+});
+
+describe('the patch chooser', () => {
+  const wp2018 = profileIds('v4.19-uffd-wp-2018');
+
+  it('lists the profile\'s rows, and keeps edits as --patch writes them', () => {
+    expect(wp2018.has('uffd-wp-2018-branch')).toBe(true);
+    expect(wp2018.has('peterx-2018-split-mkdirty')).toBe(false);
+    expect(profileIds('v5.7+gup-force-cow-break')).toEqual(profileIds('v5.7'));
+    let e = setPatch(wp2018, '', 'peterx-2018-split-mkdirty', true);
+    expect(e).toBe('+peterx-2018-split-mkdirty');
+    e = setPatch(wp2018, e, 'soft-dirty-thp-split', false);
+    expect(e).toBe('+peterx-2018-split-mkdirty,-soft-dirty-thp-split');
+    expect(chosenIds(wp2018, e).has('soft-dirty-thp-split')).toBe(false);
+    expect(chosenIds(wp2018, e).has('peterx-2018-split-mkdirty')).toBe(true);
+    e = setPatch(wp2018, e, 'soft-dirty-thp-split', true);
+    e = setPatch(wp2018, e, 'peterx-2018-split-mkdirty', false);
+    expect(e).toBe('');
+    // the edits resolve to the same kernel the CLI builds
+    const spec = resolveKernel('v4.19-uffd-wp-2018', ['+peterx-2018-split-mkdirty,-soft-dirty-thp-split']);
+    expect(new Set([...spec.patches].map((p) => p.id))).toEqual(chosenIds(wp2018, '+peterx-2018-split-mkdirty,-soft-dirty-thp-split'));
+  });
+
+  it('drops edits that mean nothing for another profile', () => {
+    expect(normalizeEdits(profileIds('v6.18'), '+x86-pmd-modify-keeps-dirty,-peterx-2018-split-mkdirty,+peterx-2018-pagedirty')).toBe('+peterx-2018-pagedirty');
+    expect(parseEdits('a -b +c')).toEqual({ add: new Set(['a', 'c']), remove: new Set(['b']) });
+    expect(formatEdits(parseEdits('-soft-dirty-thp-split,+peterx-2018-pagedirty'))).toBe('+peterx-2018-pagedirty,-soft-dirty-thp-split');
+  });
+});
+
+describe('the pages of a folio', () => {
+  const a = framesOf('v4.19-uffd-wp-2018');
+  const un = a.find((f) => f.state.op === 'unprotect')!;
+  const before = a[un.index - 1]!;
+  const head = (f: Frame) => f.state.folios.find((x) => x.order === 9 && x.subpages)!;
+
+  it('a PMD-mapped THP: the head has the folio\'s flags and refcount, every tail 0 and _mapcount -1', () => {
+    const f = head(before);
+    expect(f.subpages!.mapcount.length).toBe(512);
+    const h = folioPage(f, 0)!, t = folioPage(f, 511)!;
+    expect(h.refcount).toBe(f.refcount);
+    expect(pageFlagNames(h.flags)).toBe('uptodate|lru|swapbacked|anon'); // dirty only in the PMD so far
+    expect([t.refcount, t.mapcount, t.pageMapcount, t.flags]).toEqual([0, -1, 1, 0]);
+    expect(folioPageRows(f, undefined, [127], false)).toEqual([0, 126, 127, 128]);
+    expect(folioPageRows(f, undefined, [], true).length).toBe(512);
+  });
+
+  it('the split at the un-protect maps every page by a PTE: each _mapcount goes -1 -> 0, page_mapcount stays 1', () => {
+    const f = head(un), p = head(before);
+    expect(f.entire_mapcount).toBe(0);
+    expect(p.entire_mapcount).toBe(1);
+    expect(changedPages(f, p).length).toBe(512);
+    expect([...changedPageFields(f, p, 300)]).toEqual(['mapcount']);
+    // the split moved the PMD's dirty bit into PG_dirty of the head (the seed's bug: its PTEs are clean)
+    // and took a reference per PTE mapping on the head (HPAGE_PMD_NR - 1 more)
+    expect([...changedPageFields(f, p, 0)].sort()).toEqual(['flags', 'mapcount', 'refcount']);
+    expect(folioPage(f, 0)!.refcount - folioPage(p, 0)!.refcount).toBe(511);
+    expect(pageFlagNames(folioPage(f, 0)!.flags)).toMatch(/\bdirty\b/);
+    expect(folioPage(f, 300)).toMatchObject({ mapcount: 0, pageMapcount: 1, refcount: 0 });
+    // folded: the head, the observed page and its neighbours, and the first two and last changed ones
+    expect(folioPageRows(f, p, [127], false)).toEqual([0, 1, 126, 127, 128, 511]);
   });
 });

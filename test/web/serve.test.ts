@@ -3,12 +3,13 @@
 // loopback unless --host (with a warning); --export writes a static copy with the scenario list.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
-import { CSP, exportSite, listScenarios, MAX_BODY, serveFiles, startServer } from '../../src/cli/serve.js';
+import { CSP, exportSite, listScenarios, MAX_BODY, route, serveFiles, startServer } from '../../src/cli/serve.js';
 
 interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 
@@ -179,6 +180,45 @@ describe('mmsim serve', () => {
       // no opener on PATH: the server still serves, and says what to open
       const b = await serve(dir + '/none', (_out, err) => /could not start/.test(err));
       expect(b.err).toMatch(/mmsim serve: --open: could not start xdg-open; open http:\/\/127\.0\.0\.1:\d+\/#s=seed-thp-split-uffd-wp\.yaml yourself/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('listens on the loopback only: the same port on this machine\'s other addresses refuses the connection', async (ctx) => {
+    if (!built) return ctx.skip('dist/web is not built (npm run build)');
+    const port = Number(new URL(url).port);
+    expect(server.address()).toMatchObject({ address: '127.0.0.1', port });
+    const others = Object.values(networkInterfaces()).flat().filter((a) => a && !a.internal && a.family === 'IPv4').map((a) => a!.address);
+    if (others.length === 0) return ctx.skip('this machine has no address but the loopback');
+    for (const host of others) {
+      const r = await new Promise<string>((ok) => {
+        const s = connect({ host, port });
+        s.setTimeout(5000, () => { s.destroy(); ok('timeout'); });
+        s.on('connect', () => { s.destroy(); ok('connected'); });
+        s.on('error', (e: NodeJS.ErrnoException) => ok(e.code ?? 'error'));
+      });
+      expect(r, host).not.toBe('connected');
+    }
+  });
+
+  it('a symbolic link out of the scenarios directory, or to a directory, is not served', (ctx) => {
+    if (!built) return ctx.skip('dist/web is not built (npm run build)');
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-links-'));
+    try {
+      mkdirSync(join(dir, 'scenarios'));
+      mkdirSync(join(dir, 'outside'));
+      writeFileSync(join(dir, 'outside', 'secret.yaml'), 'secret: 1\n');
+      writeFileSync(join(dir, 'scenarios', 'mine.yaml'), 'name: mine\n');
+      symlinkSync(join(dir, 'outside', 'secret.yaml'), join(dir, 'scenarios', 'link.yaml'));
+      symlinkSync(join(dir, 'outside'), join(dir, 'scenarios', 'dir.yaml'));
+      symlinkSync(join(dir, 'scenarios', 'mine.yaml'), join(dir, 'scenarios', 'inside.yaml'));
+      const f = { web: serveFiles(undefined).web, scenarios: join(dir, 'scenarios'), extra: null };
+      expect(route(f, '/scenarios/mine.yaml')).toEqual({ path: join(dir, 'scenarios', 'mine.yaml') });
+      expect(route(f, '/scenarios/link.yaml')).toBeNull();
+      expect(route(f, '/scenarios/dir.yaml')).toBeNull();
+      expect(route(f, '/scenarios/dir.yaml/secret.yaml')).toBeNull();
+      expect(route(f, '/scenarios/inside.yaml')).not.toBeNull(); // a link that stays inside is the file it names
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -9,7 +9,10 @@ import { PATCH_LIST } from '../../src/profiles/patches.js';
 import { textLine } from '../../src/trace/format.js';
 import type { CheckReply, Reply, Request, RunReply, UserError } from './lib/protocol.js';
 import { decodeView, encodeView, type ViewState } from './lib/link.js';
-import { firstDivergence, klogUpTo, previousEntry, setupEnd, toFrames, type Frame, type PageState, type WalkRow } from './lib/frames.js';
+import { klogUpTo, previousEntry, setupEnd, toFrames, type FolioInfo, type Frame, type PageState, type WalkRow } from './lib/frames.js';
+import { alignFrames, firstDivergentRow, frameAtOrBefore, rowOfA, soloRows, type AlignedRow } from './lib/align.js';
+import { chosenIds, normalizeEdits, profileIds, setPatch } from './lib/patches.js';
+import { changedPageFields, changedPages, folioPage, folioPageRows, pageFlagNames } from './lib/folio-pages.js';
 import { BIT_COLUMNS, changedColumns, entryValue, fieldText, setBitNames } from './lib/bits.js';
 
 performance.mark('mmsim:open-start');
@@ -155,6 +158,47 @@ function PageTree({ page, prev, side }: { page: PageState; prev: PageState | und
   );
 }
 
+/** the pages of a large folio one by one (head and tails), folded to those that matter; all on demand */
+function FolioPages({ folio, prev, pages, side }: { folio: FolioInfo; prev: FolioInfo | undefined; pages: PageState[]; side: string }) {
+  const [all, setAll] = useState(false);
+  const head = Number(BigInt(folio.head));
+  const n = 1 << folio.order;
+  const observed = pages.filter((p) => p.pfn !== null && Number(BigInt(p.pfn)) - head >= 0 && Number(BigInt(p.pfn)) - head < n).map((p) => Number(BigInt(p.pfn!)) - head);
+  const rows = folioPageRows(folio, prev, observed, all);
+  const changed = changedPages(folio, prev).length;
+  return (
+    <div class="full folio-pages" data-testid="folio-pages" data-head={folio.head}>
+      <button type="button" class="link" aria-expanded={all} data-testid="open-all-pages" onClick={() => setAll(!all)}>
+        pages of the folio at {folio.head}: {rows.length} of {n} listed{changed ? `, ${changed} changed since the previous step` : ''}; {all ? 'fold to the pages that matter' : `show all ${n}`}
+      </button>
+      <div class="scroll">
+        <table class="bits pages" aria-label={`pages of the folio at ${folio.head}${side}`}>
+          <thead><tr><th scope="col">page</th><th scope="col">pfn</th><th scope="col" title="page->flags as kept for this page (PG_head on the head)">flags</th>
+            <th scope="col" title="page_ref_count(page): the folio's count on the head, 0 on a tail">refcount</th>
+            <th scope="col" title="page->_mapcount as stored: -1 when no PTE maps the page">_mapcount</th>
+            <th scope="col" title="page_mapcount(page): its PTE mappings plus the folio's entire (PMD) mappings">page_mapcount</th></tr></thead>
+          <tbody>
+            {rows.map((i) => {
+              const p = folioPage(folio, i)!;
+              const ch = changedPageFields(folio, prev, i);
+              return (
+                <tr key={i} data-page={i} class={observed.includes(i) ? 'observed' : ''}>
+                  <th scope="row">{i === 0 ? 'head' : `tail ${i}`}</th>
+                  <td class="mono">{p.pfn}</td>
+                  <td class={`mono${ch.has('flags') ? ' chg' : ''}`} data-field="flags">{i === 0 ? 'head|' : ''}{pageFlagNames(p.flags)}</td>
+                  <td class={ch.has('refcount') ? 'chg' : ''} data-field="refcount">{p.refcount}</td>
+                  <td class={ch.has('mapcount') ? 'chg' : ''} data-field="mapcount">{p.mapcount}</td>
+                  <td class={ch.has('pageMapcount') ? 'chg' : ''} data-field="page_mapcount">{p.pageMapcount}</td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </div>
+  );
+}
+
 function StepView({ run, frame, prev, side }: { run: Loaded; frame: Frame; prev: Frame | undefined; side: string }) {
   const st = frame.state;
   const m = run.reply.mappings;
@@ -191,9 +235,12 @@ function StepView({ run, frame, prev, side }: { run: Loaded; frame: Frame; prev:
         {st.folios.length === 0 ? <p class="dim">none mapped</p> : (
           <table class="plain">
             <thead><tr><th scope="col">head pfn</th><th scope="col">order</th><th scope="col">flags</th><th scope="col">refcount</th><th scope="col">mapcount</th><th scope="col">kpageflags (head)</th></tr></thead>
-            <tbody>{st.folios.map((f) => <tr key={f.head}><td class="mono">{f.head}</td><td>{f.order} ({1 << f.order} pages{f.order ? ': head and tails' : ''})</td><td class="mono">{f.flags}</td><td>{f.refcount}</td><td>{f.mapcount}</td><td class="mono">{f.kpageflags}</td></tr>)}</tbody>
+            <tbody>{st.folios.map((f) => <tr key={f.head}><td class="mono">{f.head}</td><td>{f.order} ({1 << f.order} pages{f.order ? ': head and tails' : ''})</td><td><span class="mono">{f.flags}</span> <span class="dim">{pageFlagNames(Number(BigInt(f.flags))).replace(/\|/g, '|\u200b')}</span></td><td>{f.refcount}</td><td>{f.mapcount}{f.entire_mapcount !== undefined ? <span class="dim"> (entire {f.entire_mapcount}{f.pincount ? `, pinned ${f.pincount}` : ''})</span> : null}</td><td class="mono">{f.kpageflags}</td></tr>)}</tbody>
           </table>
         )}
+        {st.folios.filter((f) => f.subpages).map((f) => (
+          <FolioPages key={f.head} folio={f} prev={prev?.state.folios.find((x) => x.head === f.head)} pages={st.pages} side={side} />
+        ))}
       </section>
       <section class="card" aria-label="VMAs">
         <h3>VMAs</h3>
@@ -291,6 +338,87 @@ function offsetOf(text: string, line: number, col: number): number {
   return off + Math.max(0, col - 1);
 }
 
+/**
+ * The patch table rows of the chosen profile, each a checkbox (12-hex commit, subject, release), and rows
+ * from outside it added one by one: the edits --patch +x,-y makes, applied at once. Folded by default so
+ * that Tab does not walk a hundred checkboxes on the way to the slider.
+ */
+function PatchChooser({ kernel, edits, onChange }: { kernel: string; edits: string; onChange: (edits: string) => void }) {
+  const inProfile = useMemo(() => profileIds(kernel), [kernel]);
+  const [filter, setFilter] = useState('');
+  const [extra, setExtra] = useState<string[]>([]);
+  const [toAdd, setToAdd] = useState('');
+  const chosen = chosenIds(inProfile, edits);
+  const norm = normalizeEdits(inProfile, edits);
+  const listed = PATCH_LIST.filter((p) => inProfile.has(p.id) || chosen.has(p.id) || extra.includes(p.id));
+  const f = filter.trim().toLowerCase();
+  const shown = f ? listed.filter((p) => `${p.id} ${p.commit} ${p.subject} ${p.release}`.toLowerCase().includes(f)) : listed;
+  const addable = PATCH_LIST.filter((p) => !inProfile.has(p.id) && !chosen.has(p.id));
+  const add = () => {
+    if (!toAdd) return;
+    setExtra([...extra, toAdd]);
+    setToAdd('');
+    onChange(setPatch(inProfile, edits, toAdd, true));
+  };
+  return (
+    <details class="patches" data-testid="patch-chooser">
+      <summary>patches: {chosen.size} rows{norm ? <> · <code data-testid="patch-edits">--patch {norm}</code></> : <span class="dim"> (the profile's own)</span>}</summary>
+      <label>filter <input type="search" value={filter} placeholder="id, commit, subject or release" data-testid="patch-filter"
+        onInput={(e) => setFilter((e.currentTarget as HTMLInputElement).value)} /></label>
+      <ul class="patchlist" aria-label={`patch table rows of ${kernel}`}>
+        {shown.map((p) => {
+          const on = chosen.has(p.id);
+          const mark = inProfile.has(p.id) ? (on ? '' : 'removed') : 'added';
+          return (
+            <li key={p.id} class={mark} data-patch={p.id}>
+              <label title={`${p.id}: ${p.summary}${p.ref ? ` (${p.ref})` : ''}`}>
+                <input type="checkbox" checked={on} data-testid={`patch-${p.id}`} onChange={(e) => onChange(setPatch(inProfile, edits, p.id, (e.currentTarget as HTMLInputElement).checked))} />
+                <code class="commit">{p.commit || '(proposal)'}</code> <span class="subj">{p.subject}</span> <span class="dim">{p.release}{mark === 'removed' ? ' · taken out' : mark === 'added' ? ' · added' : ''}</span>
+              </label>
+            </li>
+          );
+        })}
+        {shown.length === 0 && <li class="dim">no row matches</li>}
+      </ul>
+      <div class="row">
+        <label>add a row the profile does not have
+          <select value={toAdd} data-testid="patch-add" onChange={(e) => setToAdd((e.currentTarget as HTMLSelectElement).value)}>
+            <option value="">(choose a row)</option>
+            {addable.map((p) => <option key={p.id} value={p.id}>{p.commit || '(proposal)'} {p.subject} — {p.release}</option>)}
+          </select>
+        </label>
+        <button type="button" data-testid="patch-add-button" disabled={!toAdd} onClick={add}>Add</button>
+      </div>
+    </details>
+  );
+}
+
+/** the aligned rows as a list, folded (drawn only when opened): what each run did, paired or a gap; a row's button goes there */
+function AlignmentList({ rows, a, b, frame, goTo }: { rows: AlignedRow[]; a: Loaded; b: Loaded; frame: number; goTo: (f: number) => void }) {
+  const [open, setOpen] = useState(false);
+  const cell = (f: Frame | undefined) => (f ? <>{f.step === 0 ? 'setup' : `step ${f.step}`} · {f.thread} · {f.state.op_name ?? '-'} <code>{f.acting}</code></> : <span class="dim">(no such step)</span>);
+  return (
+    <details class="card alignlist" data-testid="alignment-list" onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}>
+      <summary>the two runs row by row</summary>
+      {open && (
+        <table class="plain">
+          <thead><tr><th scope="col">row</th><th scope="col">[A] {a.reply.kernel}</th><th scope="col">[B] {b.reply.kernel}</th><th scope="col">state</th></tr></thead>
+          <tbody>
+            {rows.map((r, i) => (
+              <tr key={i} data-row={i} class={`${i === frame ? 'observed' : ''}${r.same ? '' : ' differs'}`}>
+                <th scope="row"><button type="button" class="link" onClick={() => goTo(i)} aria-current={i === frame ? 'step' : undefined}>{i + 1}</button></th>
+                <td>{cell(r.a === null ? undefined : a.frames[r.a])}</td>
+                <td>{cell(r.b === null ? undefined : b.frames[r.b])}</td>
+                <td>{r.a === null ? 'B only' : r.b === null ? 'A only' : r.same ? 'same' : 'differs'}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </details>
+  );
+}
+
 // ---- the page ------------------------------------------------------------------------------------
 function App() {
   const initial = useMemo(() => decodeView(location.hash), []);
@@ -301,6 +429,8 @@ function App() {
   const [fileText, setFileText] = useState<string | null>(null);
   const [runA, setRunA] = useState<Loaded | null>(null);
   const [runB, setRunB] = useState<Loaded | null>(null);
+  /** the rows the slider steps through: A's frames alone, or A and B aligned by what happened */
+  const [rows, setRows] = useState<AlignedRow[]>([]);
   const [failure, setFailure] = useState<Failure | null>(null);
   const [check, setCheck] = useState<CheckReply | null>(null);
   const [busy, setBusy] = useState('');
@@ -316,37 +446,53 @@ function App() {
     localStorage.setItem('mmsim-theme', theme);
   }, [theme]);
 
+  // a link pasted into this tab changes only the fragment, which loads nothing: open the view it names
+  // (the page's own updates use history.replaceState, which fires no hashchange)
+  useEffect(() => {
+    const onHash = () => location.reload();
+    window.addEventListener('hashchange', onHash);
+    return () => window.removeEventListener('hashchange', onHash);
+  }, []);
+
   // the link always says what is shown
   useEffect(() => {
     const h = '#' + encodeView({ ...view, yaml: fileText !== null && text === fileText ? null : text || null });
     if (location.hash !== h) history.replaceState(null, '', h);
   }, [view, text, fileText]);
 
-  const run = useCallback(async (v: ViewState, yaml: string, frameFrom: 'keep' | 'setup' | 'first-step') => {
+  // frameFrom: the row of the link ('keep'), the end of setup, the first step, or the row showing frame `a` of A
+  const run = useCallback(async (v: ViewState, yaml: string, frameFrom: 'keep' | 'setup' | 'first-step' | { a: number }) => {
     setBusy('running the model…');
     setFailure(null);
-    const base = { kind: 'run' as const, file: fileName(v), yaml, patches: v.patches, config: v.config, schedule: v.schedule };
-    const a = await ask({ ...base, kernel: v.kernel });
+    // patches edit the first profile only; the second is a kernel spec of its own (v4.19-uffd-wp-2018+fix)
+    const base = { kind: 'run' as const, file: fileName(v), yaml, config: v.config, schedule: v.schedule };
+    const a = await ask({ ...base, kernel: v.kernel, patches: v.patches });
     if (a.kind !== 'run') {
       setBusy('');
       setFailure(a.kind === 'error' ? { error: a.error, message: a.message } : { error: null, message: 'unexpected reply' });
       setRunA(null);
       setRunB(null);
+      setRows([]);
       return;
     }
     const la = { reply: a, frames: toFrames(a.events) };
     let lb: Loaded | null = null;
     if (v.compare) {
-      const b = await ask({ ...base, kernel: v.compare });
+      const b = await ask({ ...base, kernel: v.compare, patches: '' });
       if (b.kind === 'run') lb = { reply: b, frames: toFrames(b.events) };
       else setFailure(b.kind === 'error' ? { error: b.error, message: `${v.compare}: ${b.message}` } : null);
     }
+    const rs = lb ? alignFrames(la.frames, lb.frames) : soloRows(la.frames.length);
     setRunA(la);
     setRunB(lb);
+    setRows(rs);
     setBusy('');
-    const n = Math.max(la.frames.length, lb?.frames.length ?? 0);
-    const frame = frameFrom === 'keep' ? Math.min(v.frame, n - 1) : frameFrom === 'first-step' ? Math.min(setupEnd(la.frames) + 1, n - 1) : setupEnd(la.frames);
-    setView({ ...v, kernel: v.kernel || a.kernel.replace(/\+.*$/, ''), frame: Math.max(0, frame) });
+    const n = rs.length;
+    const aFrame = frameFrom === 'keep' ? null : frameFrom === 'setup' ? setupEnd(la.frames) : frameFrom === 'first-step' ? Math.min(setupEnd(la.frames) + 1, la.frames.length - 1) : frameFrom.a;
+    const frame = aFrame === null ? Math.min(v.frame, n - 1) : rowOfA(rs, aFrame);
+    // the scenario's own kernel (kernel: v5.7+gup-force-cow-break) becomes the chosen profile and its patch edits
+    const own = v.kernel ? {} : { kernel: a.profile, patches: a.edits };
+    setView({ ...v, ...own, frame: Math.max(0, frame) });
   }, []);
 
   // first load: the list, the scenario of the link (or the first one), and its run
@@ -389,10 +535,9 @@ function App() {
     }
   }, [runA]);
 
-  const frames = runA?.frames ?? [];
-  const nFrames = Math.max(frames.length, runB?.frames.length ?? 0);
+  const nFrames = rows.length;
   const frame = Math.min(view.frame, Math.max(0, nFrames - 1));
-  const divergence = useMemo(() => (runA && runB ? firstDivergence(runA.frames, runB.frames) : null), [runA, runB]);
+  const divergence = useMemo(() => (runA && runB ? firstDivergentRow(rows) : null), [runA, runB, rows]);
 
   const goTo = useCallback((f: number) => {
     performance.mark('mmsim:step-start');
@@ -415,7 +560,8 @@ function App() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const t = e.target as HTMLElement;
-      if (t && (t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.tagName === 'INPUT')) return; // typing; the slider steps by itself
+      // typing, or choosing in a list; the slider steps by itself. A checkbox or a button has no use for the arrows.
+      if (t && (t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || (t.tagName === 'INPUT' && !['checkbox', 'button'].includes((t as HTMLInputElement).type)))) return;
       if (e.altKey || e.ctrlKey || e.metaKey) return;
       const { frame: f0, nFrames: n, goTo: go } = keyState.current;
       let f: number | null = null;
@@ -454,7 +600,9 @@ function App() {
   const rerun = (patch: Partial<ViewState>) => {
     const v = { ...view, ...patch };
     setView(v);
-    return run(v, text, 'keep');
+    // stay on the frame of A shown now (rows change meaning when a second run comes or goes)
+    const a = frameAtOrBefore(rows, frame, 'a');
+    return run(v, text, a === null ? 'keep' : { a });
   };
 
   const doCheck = async () => {
@@ -488,8 +636,16 @@ function App() {
     setTimeout(() => setCopied(false), 1500);
   };
 
-  const fA = runA?.frames[frame];
-  const fB = runB?.frames[frame];
+  const row = rows[frame];
+  const fA = runA && row && row.a !== null ? runA.frames[row.a] : undefined;
+  const fB = runB && row && row.b !== null ? runB.frames[row.b] : undefined;
+  const before = (side: 'a' | 'b') => {
+    const i = frameAtOrBefore(rows, frame - 1, side);
+    return i === null ? undefined : (side === 'a' ? runA : runB)?.frames[i];
+  };
+  const gapText = (have: Frame | undefined, other: string) => have
+    ? `${other} took no step here: this step of the other run (${have.step === 0 ? 'setup' : `step ${have.step}`} · ${have.thread} · ${have.state.op_name ?? '-'}, ${have.acting}) has no counterpart in it`
+    : `${other} ended before this step`;
   const profiles = PROFILES.map((p) => p.name);
   return (
     <>
@@ -524,7 +680,10 @@ function App() {
           )}
           <div class="row">
             <label>kernel
-              <select value={view.kernel} data-testid="kernel" onChange={(e) => rerun({ kernel: (e.currentTarget as HTMLSelectElement).value, schedule: '' })}>
+              <select value={view.kernel} data-testid="kernel" onChange={(e) => {
+                const kernel = (e.currentTarget as HTMLSelectElement).value;
+                rerun({ kernel, schedule: '', patches: normalizeEdits(profileIds(kernel), view.patches) });
+              }}>
                 {!profiles.includes(view.kernel) && <option value={view.kernel}>{view.kernel || '(the scenario\'s)'}</option>}
                 {profiles.map((p) => <option key={p} value={p}>{p}</option>)}
               </select>
@@ -537,13 +696,11 @@ function App() {
               </select>
             </label>
           </div>
+          <PatchChooser kernel={view.kernel} edits={view.patches} onChange={(patches) => rerun({ patches, schedule: '' })} />
           <div class="row">
-            <label>patches <input value={view.patches} list="patch-ids" placeholder="+id,-id" data-testid="patches"
-              onChange={(e) => setView({ ...view, patches: (e.currentTarget as HTMLInputElement).value })} /></label>
             <label>config <input value={view.config} placeholder="thp=always,zero_page=n" data-testid="config"
               onChange={(e) => setView({ ...view, config: (e.currentTarget as HTMLInputElement).value })} /></label>
           </div>
-          <datalist id="patch-ids">{PATCH_LIST.map((p) => <option key={p.id} value={`+${p.id}`}>{p.release} {p.subject}</option>)}</datalist>
           <div class="row">
             <button type="button" class="primary" data-testid="run" onClick={() => run({ ...view, yaml: null, schedule: '' }, text, 'setup')}>Run</button>
             <button type="button" data-testid="check-button" onClick={doCheck}>Check every interleaving</button>
@@ -559,22 +716,32 @@ function App() {
             <div class="stepper">
               <button type="button" onClick={() => goTo(frame - 1)} aria-label="previous step" disabled={frame <= 0}>←</button>
               <input id="slider" type="range" min={0} max={Math.max(0, nFrames - 1)} value={frame} data-testid="slider" aria-label="step"
-                aria-valuetext={fA ? `${fA.step === 0 ? 'setup' : `step ${fA.step}`}: ${fA.state.op_name ?? ''} ${fA.acting}` : ''}
+                aria-valuetext={(fA ?? fB) ? `${(fA ?? fB)!.step === 0 ? 'setup' : `step ${(fA ?? fB)!.step}`}: ${(fA ?? fB)!.state.op_name ?? ''} ${(fA ?? fB)!.acting}${!fA ? ' (B only)' : runB && !fB ? ' (A only)' : ''}` : ''}
                 onInput={(e) => goTo(Number((e.currentTarget as HTMLInputElement).value))} />
               <button type="button" onClick={() => goTo(frame + 1)} aria-label="next step" disabled={frame >= nFrames - 1}>→</button>
               <button type="button" onClick={() => setPlaying(!playing)} data-testid="play">{playing ? 'Pause' : 'Play'}</button>
               <span class="pos" data-testid="position">{frame + 1}/{nFrames}</span>
               {divergence !== null && (
-                <button type="button" class="diverge" data-testid="divergence" onClick={() => goTo(divergence)}>
-                  first divergence: {divergence + 1}{frame === divergence ? ' (here)' : ''}
+                <button type="button" class="diverge" data-testid="divergence" onClick={() => goTo(divergence)}
+                  title={rows[divergence]!.a === null ? 'B takes a step A does not' : rows[divergence]!.b === null ? 'A takes a step B does not' : 'the same step leaves different page-table flags, threads or operation'}>
+                  first divergence: {divergence + 1}{rows[divergence]!.a === null ? ' (B only)' : rows[divergence]!.b === null ? ' (A only)' : ''}{frame === divergence ? ' (here)' : ''}
                 </button>
               )}
+              {runB && <span class="dim" data-testid="alignment">aligned by what happened: {rows.filter((r) => r.a !== null && r.b !== null).length} steps paired, {rows.filter((r) => r.b === null).length} only on A, {rows.filter((r) => r.a === null).length} only on B</span>}
             </div>
           )}
-          {runA && divergence !== null && <div class="track" aria-hidden="true"><span class="mark" style={{ left: `${nFrames > 1 ? (divergence / (nFrames - 1)) * 100 : 0}%` }} /></div>}
+          {runA && runB && (
+            <div class="track" aria-hidden="true">
+              {rows.map((r, i) => (r.a === null || r.b === null ? <span key={i} class="mark gapmark" style={{ left: `${nFrames > 1 ? (i / (nFrames - 1)) * 100 : 0}%` }} /> : null))}
+              {divergence !== null && <span class="mark" style={{ left: `${nFrames > 1 ? (divergence / (nFrames - 1)) * 100 : 0}%` }} />}
+            </div>
+          )}
+          {runA && runB && <AlignmentList rows={rows} a={runA} b={runB} frame={frame} goTo={goTo} />}
           <div class={runB ? 'sides two' : 'sides'}>
-            {runA && (fA ? <div class="side"><h2 class="sidehead">{runB ? `[A] ${runA.reply.kernel}` : runA.reply.kernel}</h2><StepView run={runA} frame={fA} prev={runA.frames[frame - 1]} side="" /></div> : <div class="side"><p class="dim">[A] ended before this step</p></div>)}
-            {runB && (fB ? <div class={`side${divergence !== null && frame >= divergence ? ' diverged' : ''}`}><h2 class="sidehead">[B] {runB.reply.kernel}</h2><StepView run={runB} frame={fB} prev={runB.frames[frame - 1]} side="-b" /></div> : <div class="side"><p class="dim">[B] ended before this step</p></div>)}
+            {runA && (fA ? <div class="side"><h2 class="sidehead">{runB ? `[A] ${runA.reply.kernel}` : runA.reply.kernel}</h2><StepView run={runA} frame={fA} prev={before('a')} side="" /></div>
+              : <div class="side gap" data-testid="gap-a"><h2 class="sidehead">[A] {runA.reply.kernel}</h2><p class="dim">{gapText(fB, '[A]')}</p></div>)}
+            {runB && (fB ? <div class={`side${divergence !== null && frame >= divergence ? ' diverged' : ''}`}><h2 class="sidehead">[B] {runB.reply.kernel}</h2><StepView run={runB} frame={fB} prev={before('b')} side="-b" /></div>
+              : <div class="side gap" data-testid="gap-b"><h2 class="sidehead">[B] {runB.reply.kernel}</h2><p class="dim">{gapText(fA, '[B]')}</p></div>)}
           </div>
           {runA && runA.reply.expectations.length > 0 && (
             <section class="card" aria-label="expectations">

@@ -1,7 +1,8 @@
 // The page's Web Worker: the model itself (the same modules `mmsim run` and `mmsim check` use), so the
 // server only serves files and a static copy of the page works anywhere.
 import { loadScenario, ScenarioError } from '../../src/scenario/load.js';
-import { resolveKernel, SpecError } from '../../src/profiles/profiles.js';
+import { profileByName, profilePatches, resolveKernel, SpecError, type KernelSpec } from '../../src/profiles/profiles.js';
+import { PATCH_LIST } from '../../src/profiles/patches.js';
 import { runScenario } from '../../src/run.js';
 import { checkScenario } from '../../src/explore/check.js';
 import { Budget, BudgetExceeded } from '../../src/sched/budget.js';
@@ -34,6 +35,14 @@ function errorReply(id: number, e: unknown): ErrorReply {
   return { kind: 'error', id, error: null, message: user ? err.message : `internal error of mmsim (a bug): ${err?.message ?? String(e)}` };
 }
 
+/** the spec's patches as edits of its profile: "+a,-b" in patch-table order */
+export function editsOf(spec: KernelSpec): string {
+  const base = profilePatches(profileByName(spec.profile)!);
+  const add = PATCH_LIST.filter((p) => spec.patches.has(p) && !base.has(p)).map((p) => '+' + p.id);
+  const del = PATCH_LIST.filter((p) => base.has(p) && !spec.patches.has(p)).map((p) => '-' + p.id);
+  return [...add, ...del].join(',');
+}
+
 export function handle(req: Request): Reply {
   const t0 = performance.now();
   try {
@@ -44,7 +53,7 @@ export function handle(req: Request): Reply {
     if (req.kind === 'run') {
       const r = new Budget({ maxSteps: PAGE_MAX_STEPS }).run(() => runScenario(sc, spec, { trace: true, states: true, schedule: req.schedule || undefined }));
       const reply: RunReply = {
-        kind: 'run', id: req.id, kernel: spec.name, release: spec.release, events: r.events, mappings: r.observation.mappings, threads: threadsOf(r.observation),
+        kind: 'run', id: req.id, kernel: spec.name, profile: spec.profile, edits: editsOf(spec), release: spec.release, events: r.events, mappings: r.observation.mappings, threads: threadsOf(r.observation),
         schedule: r.observation.schedule, deadlock: r.observation.deadlock,
         expectations: r.expectations.map((x) => ({ line: x.line, text: x.text, ok: x.ok, detail: x.detail })), ok: r.ok,
         ms: performance.now() - t0, truncated: null,

@@ -17,6 +17,11 @@ export interface WalkRow {
 export interface FolioInfo {
   head: string; pfn: string; index: number; order: number; flags: string; refcount: number; mapcount: number;
   page_mapcount: number | null; kpageflags: string; zero: boolean;
+  /** a large folio's entire (PMD) mapcount and pin count */
+  entire_mapcount?: number;
+  pincount?: number;
+  /** a large folio, per page: _mapcount + 1 (its PTE mappings), and the pages that are PageAnonExclusive */
+  subpages?: { mapcount: number[]; anon_exclusive: number[] };
 }
 
 export interface PageState {

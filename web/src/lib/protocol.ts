@@ -46,6 +46,9 @@ export interface RunReply {
   kind: 'run';
   id: number;
   kernel: string;
+  /** the profile the kernel was built from, and the patch edits that make it ("+a,-b", as --patch takes them) */
+  profile: string;
+  edits: string;
   release: string;
   events: TraceEvent[];
   /** the scenario's mappings by name (hex addr, len), for printing addresses as ram+0x7f000 */
