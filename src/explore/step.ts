@@ -347,6 +347,11 @@ export class Stepper {
       q.cells = eff.filtered;
       // (most steps touch no queue: they share one description, kept for the whole search)
       eff.sem = q.global || q.cells || q.fp.global || q.fp.r.length > 0 || q.fp.w.length > 0 ? q : NO_QUEUE;
+      if (this.reuse === 'verify') {
+        // the effect's lanes from its own parent: what a replay of it anywhere starts from
+        const l = lanesAfter(m.k.st, eff, { f1: 0, f2: 0, c1: 0 }), b = c.k.st;
+        if (l.f1 !== b.f1 || l.f2 !== b.f2 || l.c1 !== b.c1) throw new ReuseError(`--verify-reuse: the lanes of the step of thread ${c.threads[t]!.name} computed from its parent and its effect (${l.f1}, ${l.f2}, ${l.c1}) are not the run's (${b.f1}, ${b.f2}, ${b.c1})`);
+      }
       if (hit === null) this.cache.insert(t, rec, eff);
       else this.verify(m, c, t, hit, eff);
       if (timing) this.lap('step');

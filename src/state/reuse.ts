@@ -18,7 +18,7 @@
 //   once (ReuseError).
 // - The cache is bounded (maxNodes): past it, it is emptied and starts again, so that a search whose
 //   steps rarely repeat pays its memory per state, not per step.
-import type { Lanes, Recorder, Store } from './store.js';
+import type { Lanes, Recorder, Segment, Store } from './store.js';
 import { applyListOp, evaluateList, OP_PUSH, type CellList, type CellReader, type ListRecorder } from './list.js';
 
 /** the key of a cell in footprints: segment * 2^32 + index */
@@ -329,9 +329,13 @@ function questionId(q: number, seg: number, base: number, a: number, b: number, 
 
 /** the answer of question id on st (its cells not recorded) */
 function answer(st: Store, id: number): number {
-  const d = questionTable[id]!, segs = st.segs;
-  return evaluateList(d.seg, d.base, d.ops, d.q, d.a, d.b, (seg, i) => segs[seg]!.peek(i));
+  const d = questionTable[id]!;
+  answerSegs = st.segs;
+  return evaluateList(d.seg, d.base, d.ops, d.q, d.a, d.b, peekAnswer);
 }
+/** the segments answer() reads (one reader, not a closure per lookup) */
+let answerSegs: readonly Segment[] = [];
+const peekAnswer: CellReader = (seg, i) => answerSegs[seg]!.peek(i);
 
 /** Listens to a store while one step runs fresh (Store.rec) */
 export class StepRecorder implements Recorder, ListRecorder {
@@ -480,7 +484,11 @@ export class StepRecorder implements Recorder, ListRecorder {
       T.seen[x] = 1;
       v = (v - T.dv[x]!) | 0;
       T.rv[x] = v;
-    } else T.rv[T.slot(seg, i, 1)] = v;
+    } else {
+      // (slot() first: it may grow the table, which replaces T.rv)
+      const y = T.slot(seg, i, 1);
+      T.rv[y] = v;
+    }
     this.path(seg, i, v);
   }
 
@@ -566,7 +574,12 @@ export class StepRecorder implements Recorder, ListRecorder {
     ls.push(seg, lo);
     // the whole list in the footprint's reads (a cell the step had read as a key stays one)
     const T = this.cells;
-    for (let i = lo; i <= hi; i++) if (T.find(seg, i) < 0) T.tOrder.push(T.slot(seg, i, 3));
+    for (let i = lo; i <= hi; i++) {
+      if (T.find(seg, i) >= 0) continue;
+      // (slot() first: it may grow the table, which replaces T.tOrder)
+      const y = T.slot(seg, i, 3);
+      T.tOrder.push(y);
+    }
   }
   private leave(): void {
     this.touching--;

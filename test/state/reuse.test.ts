@@ -148,6 +148,19 @@ describe('state/reuse', () => {
     expect(cache.stats.flushes).toBeGreaterThan(0);
     expect(cache.stats.nodes).toBeLessThanOrEqual(8);
   });
+  it('a step that touches more cells than the recorder\'s table holds keeps every value it read', () => {
+    // (the table grows while the step runs: a value recorded as the growth happened was once lost)
+    const st = new Store(SPECS);
+    for (let i = 0; i < 3000; i++) st.segs[0]!.set(i, i + 1);
+    const c = st.clone();
+    const rec = new StepRecorder();
+    rec.begin(c);
+    for (let i = 0; i < 3000; i++) c.segs[0]!.set(i, c.segs[0]!.get(i) * 2);
+    const e = rec.end(0);
+    const l = lanesAfter(st, e, { f1: 0, f2: 0, c1: 0 });
+    expect([l.f1, l.f2, l.c1]).toEqual([c.f1, c.f2, c.c1]);
+  });
+
   it('effects stay intact when many are kept (their arrays share slabs)', () => {
     const rec = new StepRecorder();
     const kept: { e: ReturnType<StepRecorder['end']>; w: number[]; r: number[] }[] = [];
