@@ -7,6 +7,7 @@ import { basename, dirname, extname, join, relative, resolve, sep } from 'node:p
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 import { InputError } from './input.js';
+import { isScenarioFile, isScenarioName } from '../scenario/files.js';
 
 /** the largest request body read (and thrown away: no route takes one) */
 export const MAX_BODY = 1024 * 1024;
@@ -39,7 +40,10 @@ export interface ServeFiles {
   extra: { name: string; path: string } | null;
 }
 
-/** every scenario file under dir, as paths relative to it with '/' separators, sorted */
+/**
+ * every scenario file under dir, as paths relative to it with '/' separators, sorted; the YAML lists kept
+ * beside them (differential/known-differences.yaml, known-fuzz.yaml) are not scenarios and are left out
+ */
 export function listScenarios(dir: string): string[] {
   const out: string[] = [];
   const walk = (d: string, rel: string) => {
@@ -47,7 +51,7 @@ export function listScenarios(dir: string): string[] {
       if (e.name.startsWith('.')) continue;
       const r = rel ? `${rel}/${e.name}` : e.name;
       if (e.isDirectory()) walk(join(d, e.name), r);
-      else if (e.isFile() && /\.ya?ml$/.test(e.name)) out.push(r);
+      else if (e.isFile() && isScenarioName(r) && isScenarioFile(r, readFileSync(join(d, e.name), 'utf8'))) out.push(r);
     }
   };
   walk(dir, '');
@@ -96,8 +100,9 @@ export function route(f: ServeFiles, url: string): { path: string } | { body: st
   if (path.startsWith('/scenarios/')) {
     const rel = path.slice('/scenarios/'.length);
     if (f.extra && rel === f.extra.name) return { path: f.extra.path };
-    if (!/\.ya?ml$/.test(rel)) return null;
-    return wrap(fileUnder(f.scenarios, rel));
+    if (!isScenarioName(rel)) return null;
+    const p = fileUnder(f.scenarios, rel);
+    return p && isScenarioFile(rel, readFileSync(p, 'utf8')) ? { path: p } : null;
   }
   return null;
 }
@@ -196,7 +201,11 @@ export function scenarioPathOf(f: ServeFiles, file: string | undefined): string 
 export function exportSite(f: ServeFiles, dir: string): number {
   mkdirSync(dir, { recursive: true });
   cpSync(f.web, dir, { recursive: true });
-  cpSync(f.scenarios, join(dir, 'scenarios'), { recursive: true, filter: (s) => !basename(s).startsWith('.') });
+  // the scenarios only: not the known-* lists beside them, nothing the server would not serve
+  cpSync(f.scenarios, join(dir, 'scenarios'), {
+    recursive: true,
+    filter: (s) => !basename(s).startsWith('.') && (statSync(s).isDirectory() || (isScenarioName(s) && isScenarioFile(s, readFileSync(s, 'utf8')))),
+  });
   if (f.extra) {
     mkdirSync(join(dir, 'scenarios', dirname(f.extra.name)), { recursive: true });
     cpSync(f.extra.path, join(dir, 'scenarios', f.extra.name));
