@@ -427,6 +427,7 @@ function ConfigChooser({ kernel, edits, defaults, fromScenario, both, onChange }
         <div class="error" role="alert" data-testid="config-error">config of the link, not applied: {parsed.errors.join('; ')} (changing a knob drops it)</div>
       )}
       {both && <p class="dim">applied to both runs</p>}
+      <div class="scroll">
       <table class="plain knobs" aria-label={`config of ${kernel}`}>
         <tbody>
           {CONFIG_KEYS.map((key) => {
@@ -460,13 +461,14 @@ function ConfigChooser({ kernel, edits, defaults, fromScenario, both, onChange }
                   )}
                   {err !== undefined && <span class="knob-error" role="alert" id={`${id}-err`} data-testid={`${id}-error`}>{key}: '{err}' is not {allowedText(key)}; not applied</span>}
                 </td>
-                <td class="dim" id={`${id}-def`}>{over !== undefined ? <>changed · {defText}</> : defText}</td>
+                <td class="dim def" id={`${id}-def`}>{over !== undefined ? <>changed · {defText}</> : defText}</td>
                 <td>{over !== undefined && <button type="button" class="link" data-testid={`${id}-reset`} onClick={() => set(key, null)} aria-label={`${key} back to its default`}>reset</button>}</td>
               </tr>
             );
           })}
         </tbody>
       </table>
+      </div>
     </details>
   );
 }
