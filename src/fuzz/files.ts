@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generate } from './rng.js';
+import { isScenarioName } from '../scenario/files.js';
 
 export interface FileInput {
   /** what was done to which scenario, in a few words */
@@ -23,7 +24,7 @@ export function corpus(dir: string): { file: string; text: string }[] {
     for (const e of readdirSync(d).sort()) {
       const p = join(d, e);
       if (statSync(p).isDirectory()) walk(p);
-      else if (e.endsWith('.yaml') && !e.startsWith('known-')) out.push({ file: p, text: readFileSync(p, 'utf8') });
+      else if (isScenarioName(e)) out.push({ file: p, text: readFileSync(p, 'utf8') });
     }
   };
   walk(dir);

@@ -34,8 +34,29 @@ export interface KernelConfig {
 
 /** the khugepaged knobs' defaults (mm/khugepaged.c khugepaged_init @v5.8..v6.18), for every profile */
 export const KHUGEPAGED_DEFAULTS = { max_ptes_none: 511, max_ptes_swap: 64, max_ptes_shared: 256 } as const;
-/** the numeric knobs, and their largest value (max_ptes_*_store refuses more than HPAGE_PMD_NR - 1) */
-const NUMERIC: Partial<Record<keyof KernelConfig, number>> = { max_ptes_none: 511, max_ptes_swap: 511, max_ptes_shared: 511 };
+
+/** what values a config knob takes: y/n, one of a few words, or a whole number in a range */
+export type ConfigKnob =
+  | { kind: 'bool'; title: string }
+  | { kind: 'enum'; values: readonly string[]; title: string }
+  | { kind: 'number'; min: number; max: number; title: string };
+
+/**
+ * every knob's values and what it is (the page draws a control for each from this; parseConfigValue
+ * checks against it). The numeric ones stop at 511: max_ptes_*_store refuses more than HPAGE_PMD_NR - 1.
+ */
+export const CONFIG_KNOBS: { readonly [K in keyof KernelConfig]: ConfigKnob } = {
+  soft_dirty: { kind: 'bool', title: 'CONFIG_MEM_SOFT_DIRTY' },
+  thp: { kind: 'enum', values: ['always', 'madvise', 'never'], title: '/sys/kernel/mm/transparent_hugepage/enabled' },
+  zero_page: { kind: 'bool', title: 'the shared zero pages may be mapped (n: mm_forbids_zeropage() holds, a read fault allocates a page)' },
+  use_zero_page: { kind: 'bool', title: '/sys/kernel/mm/transparent_hugepage/use_zero_page (the huge zero page; only where zero_page holds)' },
+  debug_vm: { kind: 'bool', title: 'CONFIG_DEBUG_VM' },
+  pte_marker_uffd_wp: { kind: 'bool', title: 'CONFIG_PTE_MARKER_UFFD_WP' },
+  unprivileged_userfaultfd: { kind: 'bool', title: '/proc/sys/vm/unprivileged_userfaultfd' },
+  max_ptes_none: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none' },
+  max_ptes_swap: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_swap' },
+  max_ptes_shared: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_shared' },
+};
 
 export const CONFIG_KEYS: ReadonlyArray<keyof KernelConfig> = [
   'soft_dirty', 'thp', 'zero_page', 'use_zero_page', 'debug_vm', 'pte_marker_uffd_wp', 'unprivileged_userfaultfd',
@@ -43,12 +64,12 @@ export const CONFIG_KEYS: ReadonlyArray<keyof KernelConfig> = [
 ];
 
 export function parseConfigValue(key: keyof KernelConfig, raw: string): KernelConfig[typeof key] | undefined {
-  if (key === 'thp') return raw === 'always' || raw === 'madvise' || raw === 'never' ? raw : undefined;
-  const max = NUMERIC[key];
-  if (max !== undefined) {
+  const knob = CONFIG_KNOBS[key];
+  if (knob.kind === 'enum') return knob.values.includes(raw) ? (raw as ThpMode) : undefined;
+  if (knob.kind === 'number') {
     if (!/^\d+$/.test(raw)) return undefined;
     const n = Number(raw);
-    return n <= max ? n : undefined;
+    return n >= knob.min && n <= knob.max ? n : undefined;
   }
   if (/^(y|yes|1|true|on)$/i.test(raw)) return true;
   if (/^(n|no|0|false|off)$/i.test(raw)) return false;

@@ -308,6 +308,83 @@ describe('the page in chromium: patches, folio pages, runs aligned by what happe
     await page.screenshot({ path: `${SHOTS}/patches.png` });
   });
 
+  it('config knobs by keyboard: zero_page off makes the read map a page of its own; thp a select; a bad number shows its error; the link keeps them', async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    // a page of its own: the tests after this one go on from where the patches test left `page`
+    const p = await browser!.ctx.newPage();
+    await openView(p, '#s=differential/read-zero-page-4k.yaml');
+    for (let i = 0; i < 10 && !/ · read \(/.test((await shown(p)).head); i++) await p.keyboard.press('ArrowRight');
+    expect((await shown(p)).head).toMatch(/ · read \(/);
+    const folio = p.locator('[data-testid="pagetable"] p.folio');
+    const pte = p.locator('[data-testid="pagetable"] [data-testid="entry-pte"]');
+    expect(await folio.textContent()).toMatch(/the zero page/);
+    const zeroPte = await pte.textContent();
+    const frame = (await shown(p)).frame;
+    // the chooser: one Tab stop, Enter opens it; each knob shows the kernel's default
+    await p.locator('body').click({ position: { x: 1, y: 1 } });
+    expect(await tabTo(p, '[data-testid="config-chooser"] > summary')).toBe(true);
+    await p.keyboard.press('Enter');
+    expect(await p.locator('[data-testid="config-chooser"]').getAttribute('open')).not.toBeNull();
+    expect(await p.locator('[data-testid="knob-zero_page"]').isChecked()).toBe(true);
+    expect(await p.locator('#knob-zero_page-def').textContent()).toBe('default y');
+    expect(await p.locator('[data-testid="knob-thp"]').inputValue()).toBe('madvise');
+    expect(await p.locator('[data-testid="knob-soft_dirty"]').isChecked()).toBe(false); // v6.18 as this machine: compiled out
+    expect(await p.locator('[data-testid="knob-max_ptes_none"]').inputValue()).toBe('511');
+    // zero_page off, by keyboard: the same step rerun, the read now maps a page of its own
+    expect(await tabTo(p, '[data-testid="knob-zero_page"]')).toBe(true);
+    await p.keyboard.press('Space');
+    await p.waitForFunction(() => location.hash.includes('c=zero_page%3Dn') && !document.querySelector('.busy')
+      && !/the zero page/.test(document.querySelector('[data-testid="pagetable"] p.folio')?.textContent ?? 'the zero page'), null, { timeout: 60_000 });
+    expect((await shown(p)).frame).toBe(frame);
+    expect(await pte.textContent()).not.toBe(zeroPte);
+    expect(await p.locator('[data-testid="config-edits"]').textContent()).toBe('--config zero_page=n');
+    expect(await p.locator('#knob-zero_page-def').textContent()).toBe('changed · default y');
+    // thp from its select, by keyboard
+    await p.locator('[data-testid="knob-thp"]').focus();
+    await p.keyboard.press('ArrowUp'); // madvise -> always
+    await p.waitForFunction(() => location.hash.includes('c=thp%3Dalways%2Czero_page%3Dn') && !document.querySelector('.busy'), null, { timeout: 60_000 });
+    expect(await p.locator('[data-testid="config-edits"]').textContent()).toBe('--config thp=always,zero_page=n');
+    // a number out of its range: its error shown, nothing applied
+    await p.locator('[data-testid="knob-max_ptes_none"]').fill('600');
+    await p.keyboard.press('Enter');
+    await p.locator('[data-testid="knob-max_ptes_none"]').blur();
+    expect(await p.locator('[data-testid="knob-max_ptes_none-error"]').textContent()).toMatch(/max_ptes_none: '600' is not a whole number from 0 to 511/);
+    expect(await p.locator('[data-testid="knob-max_ptes_none"]').getAttribute('aria-invalid')).toBe('true');
+    expect(decodeURIComponent(p.url())).not.toMatch(/max_ptes_none/);
+    // the link reopens the same knobs on the same step
+    const other = await browser!.ctx.newPage();
+    await other.goto(p.url());
+    await ready(other);
+    await other.locator('[data-testid="config-chooser"] > summary').click();
+    expect(await other.locator('[data-testid="knob-zero_page"]').isChecked()).toBe(false);
+    expect(await other.locator('[data-testid="knob-thp"]').inputValue()).toBe('always');
+    expect(await other.locator('[data-testid="pagetable"] p.folio').textContent()).not.toMatch(/the zero page/);
+    expect(await shown(other)).toEqual(await shown(p));
+    await other.close();
+    await p.screenshot({ path: `${SHOTS}/config.png` });
+    // reset: back to the default, the zero page again
+    await p.locator('[data-testid="knob-zero_page-reset"]').click();
+    await p.waitForFunction(() => !location.hash.includes('zero_page') && !document.querySelector('.busy')
+      && /the zero page/.test(document.querySelector('[data-testid="pagetable"] p.folio')?.textContent ?? ''), null, { timeout: 60_000 });
+    expect(await pte.textContent()).toBe(zeroPte);
+    // a bad knob in a link is shown, not applied silently
+    // (the run refuses it too: the page draws no run, and says why)
+    await p.goto('about:blank');
+    await p.goto(url + '#s=differential/read-zero-page-4k.yaml&c=zero_page%3Dmaybe');
+    await p.locator('[data-testid="config-error"]').waitFor({ timeout: 60_000 });
+    expect(await p.locator('[data-testid="config-error"]').textContent()).toMatch(/zero_page: 'maybe' is not y or n/);
+    await p.locator('[data-testid="error"]').waitFor({ timeout: 60_000 });
+    expect(await p.locator('[data-testid="error"]').textContent()).toMatch(/bad value 'maybe' for config zero_page/);
+    await p.close();
+  });
+
+  it('the scenario list holds scenarios only: not differential/known-differences.yaml nor known-fuzz.yaml', async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    const opts = await page.locator('[data-testid="scenario"] option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    expect(opts).toContain('differential/read-zero-page-4k.yaml');
+    expect(opts.filter((o) => /known-/.test(o))).toEqual([]);
+  });
+
   it("a scenario whose kernel: carries a patch opens as its profile with that row added", async (ctx) => {
     if (why) return skipOrFail(ctx);
     const p = await browser!.ctx.newPage();

@@ -10,6 +10,10 @@ import { resolveKernel } from '../../src/profiles/profiles.js';
 import type { TraceEvent } from '../../src/trace/events.js';
 import { ALIGN_MAX_CELLS, alignFrames, firstDivergentRow, frameAtOrBefore, pairScore, rowOfA, soloRows, stateSignature, stepKey } from '../../web/src/lib/align.js';
 import { chosenIds, formatEdits, normalizeEdits, parseEdits, profileIds, setPatch } from '../../web/src/lib/patches.js';
+import { configValues, formatConfigEdits, parseConfigEdits, setKnob } from '../../web/src/lib/config.js';
+import { CONFIG_KEYS, CONFIG_KNOBS, parseConfigValue } from '../../src/profiles/config.js';
+import { handle } from '../../web/src/worker.js';
+import { readFileSync } from 'node:fs';
 import { changedPageFields, changedPages, folioPage, folioPageRows, pageFlagNames } from '../../web/src/lib/folio-pages.js';
 
 const SEED = 'scenarios/seed-thp-split-uffd-wp.yaml';
@@ -243,5 +247,68 @@ describe('the pages of a folio', () => {
     expect(folioPage(f, 300)).toMatchObject({ mapcount: 0, pageMapcount: 1, refcount: 0 });
     // folded: the head, the observed page and its neighbours, and the first two and last changed ones
     expect(folioPageRows(f, p, [127], false)).toEqual([0, 1, 126, 127, 128, 511]);
+  });
+});
+
+describe('config knobs (web/src/lib/config.ts, CONFIG_KNOBS)', () => {
+  it('every knob of the model has a control kind, and its values are exactly what --config takes', () => {
+    expect(Object.keys(CONFIG_KNOBS).sort()).toEqual([...CONFIG_KEYS].sort());
+    for (const key of CONFIG_KEYS) {
+      const k = CONFIG_KNOBS[key];
+      if (k.kind === 'enum') {
+        for (const v of k.values) expect(parseConfigValue(key, v), `${key}=${v}`).toBe(v);
+        expect(parseConfigValue(key, 'sometimes')).toBeUndefined();
+      } else if (k.kind === 'number') {
+        expect(parseConfigValue(key, String(k.min))).toBe(k.min);
+        expect(parseConfigValue(key, String(k.max))).toBe(k.max);
+        expect(parseConfigValue(key, String(k.max + 1))).toBeUndefined();
+        expect(() => resolveKernel('v6.18', [], [`${key}=${k.max + 1}`])).toThrow(/bad value/);
+      } else {
+        expect([parseConfigValue(key, 'y'), parseConfigValue(key, 'n')]).toEqual([true, false]);
+      }
+    }
+    expect(CONFIG_KNOBS.thp).toMatchObject({ kind: 'enum', values: ['always', 'madvise', 'never'] });
+    expect(CONFIG_KNOBS.zero_page.kind).toBe('bool');
+    expect(CONFIG_KNOBS.max_ptes_none).toMatchObject({ kind: 'number', min: 0, max: 511 });
+  });
+
+  it('overrides parse, print in CONFIG_KEYS order as --config writes them, and report what cannot apply', () => {
+    const e = parseConfigEdits('zero_page=no, thp=always max_ptes_none=7');
+    expect(formatConfigEdits(e.values)).toBe('thp=always,zero_page=n,max_ptes_none=7');
+    expect(e.errors).toEqual([]);
+    expect(parseConfigEdits('thp=sometimes,nope=1,zero_page,max_ptes_swap=512').errors).toEqual([
+      "thp: 'sometimes' is not always, madvise, never", "unknown config key 'nope'", "'zero_page' is not key=value", "max_ptes_swap: '512' is not a whole number from 0 to 511",
+    ]);
+  });
+
+  it('setting a knob: a value equal to the default is no override; null goes back to the default; bad parts drop', () => {
+    const d = configValues(resolveKernel('v6.18').config);
+    expect(d).toMatchObject({ thp: 'madvise', zero_page: 'y', soft_dirty: 'n', max_ptes_none: '511' });
+    expect(setKnob('', 'thp', 'always', d)).toBe('thp=always');
+    expect(setKnob('thp=always', 'zero_page', 'n', d)).toBe('thp=always,zero_page=n');
+    expect(setKnob('thp=always,zero_page=n', 'thp', 'madvise', d)).toBe('zero_page=n');
+    expect(setKnob('zero_page=n', 'zero_page', null, d)).toBe('');
+    expect(setKnob('nope=1,thp=never', 'max_ptes_none', '0', d)).toBe('thp=never,max_ptes_none=0');
+    expect(setKnob('', 'max_ptes_none', '600', d)).toBe('');
+    // and the link keeps them as c=
+    expect(decodeView('#' + encodeView({ ...EMPTY_VIEW, config: setKnob('', 'zero_page', 'n', d) })).config).toBe('zero_page=n');
+  });
+
+  it("the worker reports the defaults (profile, then the scenario's config) and the configuration run with", () => {
+    const file = 'scenarios/differential/read-zero-page-4k.yaml';
+    const yaml = readFileSync(file, 'utf8').replace('kernel: v6.18\n', 'kernel: v6.18\nconfig: { thp: never }\n');
+    const r = handle({ kind: 'run', id: 1, file, yaml, kernel: 'v6.18', patches: '', config: 'zero_page=n', schedule: '' });
+    if (r.kind !== 'run') throw new Error(r.kind === 'error' ? r.message : r.kind);
+    expect(r.defaults).toMatchObject({ thp: 'never', zero_page: 'y', soft_dirty: 'n' });
+    expect(r.config).toMatchObject({ thp: 'never', zero_page: 'n' });
+    expect(r.scenarioConfig).toEqual(['thp']);
+    // the knob changes what is drawn: the read maps the zero page, or a page of its own
+    const page = (c: string) => {
+      const x = handle({ kind: 'run', id: 2, file, yaml, kernel: 'v6.18', patches: '', config: c, schedule: '' });
+      if (x.kind !== 'run') throw new Error('no run');
+      return toFrames(x.events).map((f) => f.state.pages[0]?.page?.zero ?? null);
+    };
+    expect(page('')).toContain(true);
+    expect(page('zero_page=n')).not.toContain(true);
   });
 });

@@ -3,13 +3,16 @@
 // loopback unless --host (with a warning); --export writes a static copy with the scenario list.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import { CSP, exportSite, listScenarios, MAX_BODY, route, serveFiles, startServer } from '../../src/cli/serve.js';
+import { hasScenarioShape, isScenarioName } from '../../src/scenario/files.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import { corpus } from '../../src/fuzz/files.js';
 
 interface Answer { status: number; headers: Record<string, string | string[] | undefined>; body: string }
 
@@ -221,6 +224,59 @@ describe('mmsim serve', () => {
       expect(route(f, '/scenarios/inside.yaml')).not.toBeNull(); // a link that stays inside is the file it names
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('lists and serves scenarios only: not the known-* lists beside them, nor YAML of another shape', async (ctx) => {
+    // the tree itself: every YAML under scenarios/ is listed but the two lists of known differences, and
+    // every file listed loads as a scenario (as mmsim run reads it); the file fuzzer's corpus is the same set
+    const list = listScenarios('scenarios');
+    expect(list).not.toContain('differential/known-differences.yaml');
+    expect(list).not.toContain('differential/known-fuzz.yaml');
+    expect(list).toContain('differential/gup-touch-fast-path.yaml');
+    expect(list).toContain('seed-thp-split-uffd-wp.yaml');
+    expect(list.filter((f) => /(^|\/)known-/.test(f))).toEqual([]);
+    for (const f of list) expect(() => loadScenario(join('scenarios', f)), f).not.toThrow();
+    // (the list leaves out symbolic links: differential/seed-thp-split-uffd-wp.yaml is the seed itself)
+    expect(corpus('scenarios').filter((c) => !lstatSync(c.file).isSymbolicLink()).map((c) => c.file.slice('scenarios/'.length)).sort()).toEqual([...list].sort());
+    // the two lists are not scenario-shaped either: a mapping of file names, a sequence
+    for (const k of ['known-differences.yaml', 'known-fuzz.yaml']) {
+      expect(hasScenarioShape(readFileSync(join('scenarios/differential', k), 'utf8')), k).toBe(false);
+      expect(isScenarioName(`differential/${k}`), k).toBe(false);
+    }
+    // a tree of every kind: a scenario, a known-* list, a list, a mapping of other keys, a broken file (kept:
+    // opening it shows its error), a flow-style scenario
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-list-'));
+    try {
+      mkdirSync(join(dir, 'sub'));
+      writeFileSync(join(dir, 'a.yaml'), 'name: a\nsetup: []\n');
+      writeFileSync(join(dir, 'sub', 'known-things.yaml'), 'name: looks like one\nsetup: []\n');
+      writeFileSync(join(dir, 'sub', 'list.yaml'), '- line: x\n  reason: y\n');
+      writeFileSync(join(dir, 'sub', 'table.yaml'), 'a.yaml:\n  - field: f\n');
+      writeFileSync(join(dir, 'sub', 'broken.yaml'), 'name: [unclosed\n');
+      writeFileSync(join(dir, 'sub', 'flow.yml'), '{ name: f, setup: [] }\n');
+      writeFileSync(join(dir, 'sub', 'empty.yaml'), '');
+      expect(listScenarios(dir)).toEqual(['a.yaml', 'sub/broken.yaml', 'sub/flow.yml']);
+      const f = { web: built ? serveFiles(undefined).web : dir, scenarios: dir, extra: null };
+      expect(route(f, '/scenarios/a.yaml')).not.toBeNull();
+      for (const p of ['/scenarios/sub/known-things.yaml', '/scenarios/sub/list.yaml', '/scenarios/sub/table.yaml', '/scenarios/sub/empty.yaml']) expect(route(f, p), p).toBeNull();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    if (!built) return ctx.skip('dist/web is not built (npm run build): the server and --export parts');
+    expect((await get(url, '/scenarios/differential/known-differences.yaml')).status).toBe(404);
+    expect((await get(url, '/scenarios/differential/known-fuzz.yaml')).status).toBe(404);
+    expect((await get(url, '/scenarios/differential/gup-touch-fast-path.yaml')).status).toBe(200);
+    const served = JSON.parse((await get(url, '/scenarios/index.json')).body) as { scenarios: string[] };
+    expect(served.scenarios).toEqual(list);
+    const out = mkdtempSync(join(tmpdir(), 'mmsim-export-'));
+    try {
+      exportSite(serveFiles(undefined), out);
+      expect(existsSync(join(out, 'scenarios/differential/known-differences.yaml'))).toBe(false);
+      expect(existsSync(join(out, 'scenarios/differential/known-fuzz.yaml'))).toBe(false);
+      expect(existsSync(join(out, 'scenarios/differential/gup-touch-fast-path.yaml'))).toBe(true);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
     }
   });
 });

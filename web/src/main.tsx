@@ -4,7 +4,7 @@
 // (worker.ts); this file only draws the JSON trace it sends back.
 import { render } from 'preact';
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { PROFILES } from '../../src/profiles/profiles.js';
+import { PROFILES, resolveKernel } from '../../src/profiles/profiles.js';
 import { PATCH_LIST } from '../../src/profiles/patches.js';
 import { textLine } from '../../src/trace/format.js';
 import type { CheckReply, Reply, Request, RunReply, UserError } from './lib/protocol.js';
@@ -14,6 +14,8 @@ import { alignFrames, firstDivergentRow, frameAtOrBefore, rowOfA, soloRows, type
 import { chosenIds, normalizeEdits, profileIds, setPatch } from './lib/patches.js';
 import { changedPageFields, changedPages, folioPage, folioPageRows, pageFlagNames } from './lib/folio-pages.js';
 import { BIT_COLUMNS, changedColumns, entryValue, fieldText, setBitNames } from './lib/bits.js';
+import { allowedText, canonicalValue, configValues, formatConfigEdits, parseConfigEdits, setKnob, type ConfigKey } from './lib/config.js';
+import { CONFIG_KEYS, CONFIG_KNOBS } from '../../src/profiles/config.js';
 
 performance.mark('mmsim:open-start');
 
@@ -393,6 +395,84 @@ function PatchChooser({ kernel, edits, onChange }: { kernel: string; edits: stri
   );
 }
 
+/** a profile's configuration by knob, before the scenario's config (for a page that has no run yet) */
+function profileDefaults(kernel: string): Record<string, string> | null {
+  try {
+    return kernel ? configValues(resolveKernel(kernel).config) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Each knob of the model's configuration as a control (a select for a choice of words, a checkbox for
+ * y/n, a number input with its range), showing the kernel's default; a change reruns at once. The
+ * overrides are kept as --config writes them (the link's `c=`). Folded like the patches.
+ */
+function ConfigChooser({ kernel, edits, defaults, fromScenario, both, onChange }: {
+  kernel: string; edits: string; defaults: Record<string, string> | null; fromScenario: string[]; both: boolean; onChange: (edits: string) => void;
+}) {
+  const parsed = parseConfigEdits(edits);
+  const norm = formatConfigEdits(parsed.values);
+  /** a number being typed that is not a value the knob takes: shown, not applied */
+  const [bad, setBad] = useState<Record<string, string>>({});
+  const set = (key: ConfigKey, raw: string | null) => {
+    setBad((b) => { const { [key]: _, ...rest } = b; return rest; });
+    onChange(setKnob(edits, key, raw, defaults));
+  };
+  return (
+    <details class="patches config" data-testid="config-chooser" open={parsed.errors.length > 0 || undefined}>
+      <summary>config: {parsed.values.size ? <><span>{parsed.values.size} changed</span> · <code data-testid="config-edits">--config {norm}</code></> : <span class="dim"> (the defaults of {kernel || 'the profile'})</span>}</summary>
+      {parsed.errors.length > 0 && (
+        <div class="error" role="alert" data-testid="config-error">config of the link, not applied: {parsed.errors.join('; ')} (changing a knob drops it)</div>
+      )}
+      {both && <p class="dim">applied to both runs</p>}
+      <div class="scroll">
+      <table class="plain knobs" aria-label={`config of ${kernel}`}>
+        <tbody>
+          {CONFIG_KEYS.map((key) => {
+            const knob = CONFIG_KNOBS[key];
+            const over = parsed.values.get(key);
+            const def = defaults?.[key];
+            const value = over ?? def ?? '';
+            const id = `knob-${key}`;
+            const defText = def === undefined ? '' : `default ${def}${fromScenario.includes(key) ? " (the scenario's config)" : ''}`;
+            const err = bad[key];
+            return (
+              <tr key={key} data-knob={key} class={over !== undefined ? 'added' : ''}>
+                <th scope="row"><label for={id} title={knob.title}><code>{key}</code></label></th>
+                <td>
+                  {knob.kind === 'bool' ? (
+                    <input id={id} type="checkbox" checked={value === 'y'} data-testid={id} aria-describedby={`${id}-def`}
+                      onChange={(e) => set(key, (e.currentTarget as HTMLInputElement).checked ? 'y' : 'n')} />
+                  ) : knob.kind === 'enum' ? (
+                    <select id={id} value={value} data-testid={id} aria-describedby={`${id}-def`} onChange={(e) => set(key, (e.currentTarget as HTMLSelectElement).value)}>
+                      {value === '' && <option value="">(unknown)</option>}
+                      {knob.values.map((v) => <option key={v} value={v}>{v}{v === def ? ' (default)' : ''}</option>)}
+                    </select>
+                  ) : (
+                    <input id={id} type="number" min={knob.min} max={knob.max} step={1} value={err ?? value} data-testid={id} class="num"
+                      aria-invalid={err !== undefined || undefined} aria-describedby={`${id}-def${err !== undefined ? ` ${id}-err` : ''}`}
+                      onChange={(e) => {
+                        const raw = (e.currentTarget as HTMLInputElement).value;
+                        if (canonicalValue(key, raw) === undefined) setBad((b) => ({ ...b, [key]: raw }));
+                        else set(key, raw);
+                      }} />
+                  )}
+                  {err !== undefined && <span class="knob-error" role="alert" id={`${id}-err`} data-testid={`${id}-error`}>{key}: '{err}' is not {allowedText(key)}; not applied</span>}
+                </td>
+                <td class="dim def" id={`${id}-def`}>{over !== undefined ? <>changed · {defText}</> : defText}</td>
+                <td>{over !== undefined && <button type="button" class="link" data-testid={`${id}-reset`} onClick={() => set(key, null)} aria-label={`${key} back to its default`}>reset</button>}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      </div>
+    </details>
+  );
+}
+
 /** the aligned rows as a list, folded (drawn only when opened): what each run did, paired or a gap; a row's button goes there */
 function AlignmentList({ rows, a, b, frame, goTo }: { rows: AlignedRow[]; a: Loaded; b: Loaded; frame: number; goTo: (f: number) => void }) {
   const [open, setOpen] = useState(false);
@@ -697,10 +777,8 @@ function App() {
             </label>
           </div>
           <PatchChooser kernel={view.kernel} edits={view.patches} onChange={(patches) => rerun({ patches, schedule: '' })} />
-          <div class="row">
-            <label>config <input value={view.config} placeholder="thp=always,zero_page=n" data-testid="config"
-              onChange={(e) => setView({ ...view, config: (e.currentTarget as HTMLInputElement).value })} /></label>
-          </div>
+          <ConfigChooser kernel={runA?.reply.kernel ?? view.kernel} edits={view.config} defaults={runA?.reply.defaults ?? profileDefaults(view.kernel)}
+            fromScenario={runA?.reply.scenarioConfig ?? []} both={!!runB} onChange={(config) => rerun({ config, schedule: '' })} />
           <div class="row">
             <button type="button" class="primary" data-testid="run" onClick={() => run({ ...view, yaml: null, schedule: '' }, text, 'setup')}>Run</button>
             <button type="button" data-testid="check-button" onClick={doCheck}>Check every interleaving</button>

@@ -7,6 +7,7 @@ import { runScenario } from '../../src/run.js';
 import { checkScenario } from '../../src/explore/check.js';
 import { Budget, BudgetExceeded } from '../../src/sched/budget.js';
 import type { Observation } from '../../src/scenario/outcome.js';
+import { configValues } from './lib/config.js';
 import type { CheckReply, ErrorReply, Reply, Request, RunReply, ThreadOutcome } from './lib/protocol.js';
 
 /** steps one run in the page may take: each step keeps a state event for the slider */
@@ -50,6 +51,8 @@ export function handle(req: Request): Reply {
     const k = req.kernel || sc.kernel;
     if (!k) throw new ScenarioError(sc.file, 1, 1, 'kernel', "no kernel given (choose a profile, or 'kernel:' in the scenario)");
     const spec = resolveKernel(k, splitList(req.patches), [...sc.config, ...splitList(req.config)]);
+    // what each knob would be without the page's overrides: the profile's, after the scenario's config
+    const defaults = configValues(resolveKernel(k, splitList(req.patches), sc.config).config);
     if (req.kind === 'run') {
       const r = new Budget({ maxSteps: PAGE_MAX_STEPS }).run(() => runScenario(sc, spec, { trace: true, states: true, schedule: req.schedule || undefined }));
       const reply: RunReply = {
@@ -57,6 +60,7 @@ export function handle(req: Request): Reply {
         schedule: r.observation.schedule, deadlock: r.observation.deadlock,
         expectations: r.expectations.map((x) => ({ line: x.line, text: x.text, ok: x.ok, detail: x.detail })), ok: r.ok,
         ms: performance.now() - t0, truncated: null,
+        config: configValues(spec.config), defaults, scenarioConfig: sc.config.map((kv) => kv.split('=')[0]!),
       };
       return reply;
     }

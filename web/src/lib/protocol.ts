@@ -62,6 +62,12 @@ export interface RunReply {
   ms: number;
   /** true when the run stopped at the page's step limit */
   truncated: string | null;
+  /** the configuration run with, each knob as --config writes it (thp: 'always', zero_page: 'n') */
+  config: Record<string, string>;
+  /** the same without the page's overrides: the profile's, after the scenario's own config */
+  defaults: Record<string, string>;
+  /** the knobs the scenario's `config:` sets */
+  scenarioConfig: string[];
 }
 
 export interface CheckOutcomeRow {
