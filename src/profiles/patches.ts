@@ -234,7 +234,7 @@ const rows = {
   uffdWpForkChildVma: {
     id: 'uffd-wp-fork-child-vma', commit: '8f34f1eac382', subject: 'mm/userfaultfd: fix uffd-wp special cases for fork()',
     author: 'Peter Xu', release: 'v5.14', kind: 'upstream',
-    summary: 'fork keeps a PTE\'s uffd-wp bit only when the child\'s VMA is registered for WP (before: the parent\'s VMA was tested)',
+    summary: 'fork keeps a PTE\'s uffd-wp bit only when the child\'s VMA is registered for WP (before: the parent\'s VMA was tested), and the copy fork makes of a maybe-pinned page keeps it there (before: writable, without the bit)',
     requires: ['uffd-wp-apply-bit'],
   },
   uffdMinorShmem: {

@@ -226,7 +226,9 @@ function copy_present_page(k: Kernel, dst: VmArea, dmm: MmStruct, dt: PageTable,
   folio_add_new_anon_rmap(k, nslot, false, dmm);
   dmm.anonPages++;
   const c = maybe_mkwrite(k, g.pte_mkdirty(g.pfn_pte(new Pte(), npfn, dst.vm_page_prot)), dst);
-  if ((dst.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(srcPte)) g.pte_mkuffd_wp(c);
+  // the copy keeps the parent PTE's uffd-wp (write-protected) where the child's VMA is registered for WP
+  // from 8f34f1eac382 (v5.14); before, it was mapped writable without the bit (corpus 9 (b))
+  if (k.has(PATCH.uffdWpForkChildVma) && (dst.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(srcPte)) g.pte_mkuffd_wp(c);
   dt.set(i, c);
   k.tr?.emit('wp_page_copy', 'copy_present_page', { addr, old_pfn: g.pte_pfn(srcPte), new_pfn: npfn, why: 'fork: the page may be pinned' });
   void slot;
