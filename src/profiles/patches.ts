@@ -563,6 +563,12 @@ const rows = {
     summary: 'copy_nonpresent_pte copies a uffd-wp PTE marker only into a child VMA registered for WP; before (markers from c56d1b62cce8, v5.19), a child without UFFD_FEATURE_EVENT_FORK inherited it (and a WARN); in 6.1.11',
     requires: ['pte-markers'],
   },
+  forkCopyUffdWpVma: {
+    id: 'fork-copy-uffd-wp-vma', commit: 'c56d1b62cce8', subject: 'mm/shmem: handle uffd-wp during fork()',
+    author: 'Peter Xu', release: 'v5.19', kind: 'upstream',
+    summary: 'vma_needs_copy: fork copies the page tables of a VMA whose child is registered for WP even without an anon_vma (uffd-wp markers and bits live only there); before, only a VMA with an anon_vma (or VM_PFNMAP/MIXEDMAP/HUGETLB) was copied, so an anonymous VMA holding only WP_UNPOPULATED markers reached the child empty',
+    requires: ['pte-markers'],
+  },
   pagemapScanWpVmaCheck: {
     id: 'pagemap-scan-wp-vma-check', commit: '0dff1b407def', subject: 'mm/pagemap: fix ioctl(PAGEMAP_SCAN) on vma check',
     author: 'Peter Xu', release: 'v6.7', kind: 'upstream',

@@ -7,7 +7,7 @@ import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_fork, unlink_anon_vmas } from '../mm/vma.js';
 import { VM_DONTCOPY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE } from '../include/vm_flags.js';
-import { dup_userfaultfd } from '../fs/userfaultfd.js';
+import { dup_userfaultfd, userfaultfd_wp } from '../fs/userfaultfd.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon } from '../mm/folio.js';
 import { folio_try_dup_anon_rmap_pmd, page_dup_rmap } from '../mm/rmap.js';
@@ -54,10 +54,20 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
       if (!nctx) c.vm_flags = (c.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
     }
     child.insertVma(child.vmas.length, c);
-    if (!(v.vm_flags & VM_WIPEONFORK) && v.anon_vma) copy_page_range(k, c, v, child, parent);
+    if (!(v.vm_flags & VM_WIPEONFORK) && vma_needs_copy(k, c, v)) copy_page_range(k, c, v, child, parent);
   }
   k.tr?.emit('fork', 'dup_mmap', { vmas: child.vmas.length });
   return child;
+}
+
+/**
+ * mm/memory.c vma_needs_copy() @v6.18: must fork copy this VMA's page tables, or will faults fill the child's
+ * correctly? A VMA with an anon_vma always; from c56d1b62cce8 (v5.19) also one whose child is registered for
+ * uffd-wp (its markers and bits exist only in the page tables). The model has no VM_PFNMAP/MIXEDMAP/HUGETLB VMA
+ */
+function vma_needs_copy(k: Kernel, dst: VmArea, src: VmArea): boolean {
+  if (k.has(PATCH.forkCopyUffdWpVma) && userfaultfd_wp(dst)) return true;
+  return src.anon_vma !== null;
 }
 
 /** copy_page_range: share every anonymous page with the child, write-protected in both */
