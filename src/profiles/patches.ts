@@ -626,6 +626,11 @@ const rows = {
     author: 'Usama Arif', release: 'v6.12', kind: 'upstream',
     summary: 'swap-out of a zero-filled folio writes nothing: the slot is marked in the zeromap and the folio is freed at once (vmstat swpout_zero); swap-in of it allocates a zeroed page (swpin_zero)',
   },
+  madvFreeReclaimExtraRefs: {
+    id: 'madv-free-reclaim-extra-refs', commit: '6c8e2a256915', subject: 'mm: fix race between MADV_FREE reclaim and blkdev direct IO read',
+    author: 'Mauricio Faria de Oliveira', release: 'v5.18', kind: 'upstream',
+    summary: 'try_to_unmap_one discards a clean lazyfree (MADV_FREE) page only when nothing but its mappings and reclaim holds a reference; one with extra references (a GUP reference of direct I/O in flight) is mapped back and swap-backed again. Before, a clean lazyfree page was discarded whatever held it: the process then faulted in a zero page while the I/O went on into the old one (corpus 37)',
+  },
   // ---- page migration: migration entries (issue 10 item 5) ------------------------------------------
   migrationUffdWp: {
     id: 'migration-uffd-wp', commit: 'f45ec5ff16a7', subject: 'userfaultfd: wp: support swap and page migration',
