@@ -60,11 +60,7 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
   return child;
 }
 
-/**
- * mm/memory.c vma_needs_copy() @v6.18: must fork copy this VMA's page tables, or will faults fill the child's
- * correctly? A VMA with an anon_vma always; from c56d1b62cce8 (v5.19) also one whose child is registered for
- * uffd-wp (its markers and bits exist only in the page tables). The model has no VM_PFNMAP/MIXEDMAP/HUGETLB VMA
- */
+/** mm/memory.c vma_needs_copy() @v6.18 (no VM_PFNMAP/MIXEDMAP/HUGETLB here): an anon_vma, or (c56d1b62cce8, v5.19) a child registered for WP */
 function vma_needs_copy(k: Kernel, dst: VmArea, src: VmArea): boolean {
   if (k.has(PATCH.forkCopyUffdWpVma) && userfaultfd_wp(dst)) return true;
   return src.anon_vma !== null;
