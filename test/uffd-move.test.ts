@@ -2,6 +2,7 @@
 // patches.test.ts (the selftest scenarios scenarios/selftests/uffd-unit-move*.yaml run in
 // test/selftests.test.ts).
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { PATCH } from '../src/profiles/patches.js';
 import { expectationPasses } from '../src/scenario/outcome.js';
 import { kernel, run, errno, result, pte, vmstat } from './helpers.js';
