@@ -584,6 +584,22 @@ expect:
 `, measure: (r) => [pagemapBit(r, 'm + 0x1000', 57), pagemapBit(r, 'child:m + 0x1000', 57)], withIt: [1, 0], without: [1, 1],
   },
   {
+    patch: PATCH.madvFreeReclaimExtraRefs, base: 'v5.18',
+    // a clean lazyfree page with a GUP reference besides its mapping, reclaimed: mapped back (and swap-backed
+    // again) with the row; discarded without it (the process then reads a zero page, the pin the old one)
+    scenario: bugFile('madv-free-dio-discard'),
+    measure: (r) => [pagemapBit(r, 'buf', 63, 'reclaimed'), kpfBit(r, 'buf', 14, 'reclaimed')],
+    withIt: [1, 1], without: [0, -1],
+  },
+  {
+    patch: PATCH.forkCopyUffdWpVma, base: 'v6.18',
+    // markers of WP_UNPOPULATED in a VMA that was never faulted (no anon_vma), fork with EVENT_FORK: the child's
+    // VMA is registered for WP, so vma_needs_copy copies the page tables and the child keeps the markers
+    scenario: readFileSync('scenarios/selftests/uffd-unit-wp-fork-with-event-marker.yaml', 'utf8'),
+    measure: (r) => [pagemapBit(r, 'child:area', 57, 'forked'), thread(r, 'monitor').state],
+    withIt: [1, 'done'], without: [0, 'blocked'],   // without: the child's write is not reported
+  },
+  {
     patch: PATCH.pagemapScanWpVmaCheck, base: 'v6.18',
     // PM_SCAN_WP_MATCHING over memory no userfaultfd knows of: skipped; before, its written page was protected
     scenario: `

@@ -1,8 +1,8 @@
 // UFFDIO_MOVE (mm/userfaultfd.c move_pages): what each release does, beyond the patch-row cases in
-// patches.test.ts; and the selftest scenarios of scenarios/selftests/uffd-unit-move*.yaml on every
-// release that has UFFDIO_MOVE.
+// patches.test.ts (the selftest scenarios scenarios/selftests/uffd-unit-move*.yaml run in
+// test/selftests.test.ts).
 import { describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { PATCH } from '../src/profiles/patches.js';
 import { expectationPasses } from '../src/scenario/outcome.js';
 import { kernel, run, errno, result, pte, vmstat } from './helpers.js';
@@ -107,12 +107,5 @@ setup:
     }
   });
 
-  for (const f of readdirSync('scenarios/selftests').filter((x) => x.startsWith('uffd-unit-move'))) {
-    for (const k of ['v6.9', 'v6.12', 'v6.18']) {
-      it(`selftest ${f} passes on ${k}`, () => {
-        const r = run(readFileSync(`scenarios/selftests/${f}`, 'utf8'), kernel(k));
-        expect(r.expectations.filter((e) => !expectationPasses(e)).map((e) => `line ${e.line}: ${e.detail}`)).toEqual([]);
-      });
-    }
-  }
+  // the selftest scenarios scenarios/selftests/uffd-unit-move*.yaml run in test/selftests.test.ts
 });

@@ -234,7 +234,7 @@ const rows = {
   uffdWpForkChildVma: {
     id: 'uffd-wp-fork-child-vma', commit: '8f34f1eac382', subject: 'mm/userfaultfd: fix uffd-wp special cases for fork()',
     author: 'Peter Xu', release: 'v5.14', kind: 'upstream',
-    summary: 'fork keeps a PTE\'s uffd-wp bit only when the child\'s VMA is registered for WP (before: the parent\'s VMA was tested)',
+    summary: 'fork keeps a PTE\'s uffd-wp bit only when the child\'s VMA is registered for WP (before: the parent\'s VMA was tested), and the copy fork makes of a maybe-pinned page keeps it there (before: writable, without the bit)',
     requires: ['uffd-wp-apply-bit'],
   },
   uffdMinorShmem: {
@@ -563,6 +563,12 @@ const rows = {
     summary: 'copy_nonpresent_pte copies a uffd-wp PTE marker only into a child VMA registered for WP; before (markers from c56d1b62cce8, v5.19), a child without UFFD_FEATURE_EVENT_FORK inherited it (and a WARN); in 6.1.11',
     requires: ['pte-markers'],
   },
+  forkCopyUffdWpVma: {
+    id: 'fork-copy-uffd-wp-vma', commit: 'c56d1b62cce8', subject: 'mm/shmem: handle uffd-wp during fork()',
+    author: 'Peter Xu', release: 'v5.19', kind: 'upstream',
+    summary: 'vma_needs_copy: fork copies the page tables of a VMA whose child is registered for WP even without an anon_vma (uffd-wp markers and bits live only there); before, only a VMA with an anon_vma (or VM_PFNMAP/MIXEDMAP/HUGETLB) was copied, so an anonymous VMA holding only WP_UNPOPULATED markers reached the child empty',
+    requires: ['pte-markers'],
+  },
   pagemapScanWpVmaCheck: {
     id: 'pagemap-scan-wp-vma-check', commit: '0dff1b407def', subject: 'mm/pagemap: fix ioctl(PAGEMAP_SCAN) on vma check',
     author: 'Peter Xu', release: 'v6.7', kind: 'upstream',
@@ -619,6 +625,11 @@ const rows = {
     id: 'swap-zeromap', commit: '0ca0c24e3211', subject: 'mm: store zero pages to be swapped out in a bitmap',
     author: 'Usama Arif', release: 'v6.12', kind: 'upstream',
     summary: 'swap-out of a zero-filled folio writes nothing: the slot is marked in the zeromap and the folio is freed at once (vmstat swpout_zero); swap-in of it allocates a zeroed page (swpin_zero)',
+  },
+  madvFreeReclaimExtraRefs: {
+    id: 'madv-free-reclaim-extra-refs', commit: '6c8e2a256915', subject: 'mm: fix race between MADV_FREE reclaim and blkdev direct IO read',
+    author: 'Mauricio Faria de Oliveira', release: 'v5.18', kind: 'upstream',
+    summary: 'try_to_unmap_one discards a clean lazyfree (MADV_FREE) page only when nothing but its mappings and reclaim holds a reference; one with extra references (a GUP reference of direct I/O in flight) is mapped back and swap-backed again. Before, a clean lazyfree page was discarded whatever held it: the process then faulted in a zero page while the I/O went on into the old one (corpus 37)',
   },
   // ---- page migration: migration entries (issue 10 item 5) ------------------------------------------
   migrationUffdWp: {

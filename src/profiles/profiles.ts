@@ -72,6 +72,10 @@ export const PROFILES: readonly ProfileDef[] = [
     description: 'Linux 5.14: fork\'s uffd-wp special cases fixed (8f34f1eac382, 5fc7a5f6fd04), pagemap PM_UFFD_WP, MADV_POPULATE',
   },
   {
+    name: 'v5.17', release: '5.17.0', upTo: 'v5.17', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
+    description: 'Linux 5.17: the last release where reclaim discards a clean MADV_FREE page that direct I/O still holds (corpus 37, fixed by 6c8e2a256915)',
+  },
+  {
     name: 'v5.18', release: '5.18.0', upTo: 'v5.18', extra: [], config: { ...modern, pte_marker_uffd_wp: false },
     description: 'Linux 5.18: the last release before PG_anon_exclusive, PTE markers and the swapoff bit fix (corpus 24, 33)',
   },

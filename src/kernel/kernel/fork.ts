@@ -7,7 +7,7 @@ import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_fork, unlink_anon_vmas } from '../mm/vma.js';
 import { VM_DONTCOPY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE } from '../include/vm_flags.js';
-import { dup_userfaultfd } from '../fs/userfaultfd.js';
+import { dup_userfaultfd, userfaultfd_wp } from '../fs/userfaultfd.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon } from '../mm/folio.js';
 import { folio_try_dup_anon_rmap_pmd, page_dup_rmap } from '../mm/rmap.js';
@@ -54,10 +54,16 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
       if (!nctx) c.vm_flags = (c.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
     }
     child.insertVma(child.vmas.length, c);
-    if (!(v.vm_flags & VM_WIPEONFORK) && v.anon_vma) copy_page_range(k, c, v, child, parent);
+    if (!(v.vm_flags & VM_WIPEONFORK) && vma_needs_copy(k, c, v)) copy_page_range(k, c, v, child, parent);
   }
   k.tr?.emit('fork', 'dup_mmap', { vmas: child.vmas.length });
   return child;
+}
+
+/** mm/memory.c vma_needs_copy() @v6.18 (no VM_PFNMAP/MIXEDMAP/HUGETLB here): an anon_vma, or (c56d1b62cce8, v5.19) a child registered for WP */
+function vma_needs_copy(k: Kernel, dst: VmArea, src: VmArea): boolean {
+  if (k.has(PATCH.forkCopyUffdWpVma) && userfaultfd_wp(dst)) return true;
+  return src.anon_vma !== null;
 }
 
 /** copy_page_range: share every anonymous page with the child, write-protected in both */
@@ -226,7 +232,9 @@ function copy_present_page(k: Kernel, dst: VmArea, dmm: MmStruct, dt: PageTable,
   folio_add_new_anon_rmap(k, nslot, false, dmm);
   dmm.anonPages++;
   const c = maybe_mkwrite(k, g.pte_mkdirty(g.pfn_pte(new Pte(), npfn, dst.vm_page_prot)), dst);
-  if ((dst.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(srcPte)) g.pte_mkuffd_wp(c);
+  // the copy keeps the parent PTE's uffd-wp (write-protected) where the child's VMA is registered for WP
+  // from 8f34f1eac382 (v5.14); before, it was mapped writable without the bit (corpus 9 (b))
+  if (k.has(PATCH.uffdWpForkChildVma) && (dst.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(srcPte)) g.pte_mkuffd_wp(c);
   dt.set(i, c);
   k.tr?.emit('wp_page_copy', 'copy_present_page', { addr, old_pfn: g.pte_pfn(srcPte), new_pfn: npfn, why: 'fork: the page may be pinned' });
   void slot;

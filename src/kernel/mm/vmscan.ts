@@ -79,6 +79,12 @@ export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void
       return;
     }
     if (f.folioMapped(slot)) return activate_locked(k, slot, lazyfree ? 'lazyfree folio redirtied' : 'still mapped');
+    if (lazyfree && !f.test(slot, PG_dirty)) {
+      // unmapped, but someone else holds it (only before 6c8e2a256915): page_ref_freeze fails, keep_locked; the
+      // holder's last put frees it
+      k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'kept (lazyfree, unmapped, still referenced)', pfn: f.pfn(slot) });
+      return;
+    }
   }
   if (f.test(slot, PG_dirty)) {
     // pageout() -> swap_writepage()
@@ -128,8 +134,10 @@ export function try_to_unmap_one(k: Kernel, slot: number, mm: import('../include
   t.clear(i);
   if (g.pte_dirty(pteval)) f.setFlag(slot, PG_dirty);
   if (!f.test(slot, PG_swapbacked)) {
-    // lazyfree: the only references are the mappings (and reclaim's), and nobody wrote it since MADV_FREE
-    if (f.refcount(slot) === f.folioMapcount(slot) && !f.test(slot, PG_dirty)) {
+    // lazyfree: discarded when nobody wrote it since MADV_FREE and, from 6c8e2a256915 (v5.18), when the only
+    // references are the mappings (and reclaim's): before, a GUP reference (direct I/O in flight) did not count
+    const onlyMappings = f.refcount(slot) === f.folioMapcount(slot);
+    if ((onlyMappings || !k.has(PATCH.madvFreeReclaimExtraRefs)) && !f.test(slot, PG_dirty)) {
       mm.anonPages--;
       k.tr?.emit('try_to_unmap_one', 'try_to_unmap_one', { addr, old: pteval.toString(), new: '0', action: 'discard' });
       folio_remove_rmap_pte(k, slot, pfn, mm);
