@@ -835,6 +835,21 @@ setup:
     measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'dst', 63), pagemapBit(r, 'dst', 55)], withIt: [null, 1, 0], without: [null, 1, 1],
   },
   {
+    // two VMAs (different protections) moved by one MREMAP_FIXED call, or EFAULT (the range crosses the first one's end)
+    patch: PATCH.mremapMoveMultiVma, base: 'v6.18',
+    scenario: `
+name: multi
+observe: { pages: [res + 0x6000, src + 0x2000] }
+setup:
+  - mmap: { as: src, len: 16K }
+  - memset: { addr: src, len: 16K, value: 1 }
+  - mprotect: { addr: src + 8K, len: 8K, prot: r }
+  - mmap: { as: res, len: 64K, prot: none }
+  - mremap: { addr: src, old_len: 16K, new_len: 16K, flags: [maymove, fixed], new_addr: res + 16K, id: mv }
+`,
+    measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'res + 0x6000', 63), pagemapBit(r, 'src + 0x2000', 63)], withIt: [null, 1, 0], without: ['EFAULT', 0, 1],
+  },
+  {
     // a write-protected page moved by a uffd without EVENT_REMAP: uffd-wp cleared, or left in an unregistered VMA
     patch: PATCH.mremapClearUffdWp, base: 'v6.12',
     scenario: MREMAP_SD(`- mmap: { as: src, len: 16K }

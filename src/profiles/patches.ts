@@ -678,6 +678,11 @@ const rows = {
     author: 'Joel Fernandes (Google)', release: 'v6.7', kind: 'upstream', requires: ['x86-move-pmd'],
     summary: 'a move whose source and destination are equally misaligned, start their VMAs, have no mapping below them down to the PMD boundary, and reach the next boundary, starts at that boundary: the first PTE table moves whole (its entries keep their bits) instead of entry by entry',
   },
+  mremapMoveMultiVma: {
+    id: 'mremap-move-multi-vma', commit: 'd23cb648e365', subject: 'mm/mremap: permit mremap() move of multiple VMAs',
+    author: 'Lorenzo Stoakes', release: 'v6.17', kind: 'upstream',
+    summary: 'MREMAP_FIXED with old_len == new_len moves every VMA of the source range (gaps between them kept, a gap at the start EFAULT) one by one; a uffd-armed VMA may only be moved alone (with "mm/mremap: catch invalid multi VMA moves earlier", v6.17-rc); before, a range crossing its first VMA\'s end was EFAULT',
+  },
   mremapClearUffdWp: {
     id: 'mremap-clear-uffd-wp', commit: '0cef0bb836e3', subject: 'mm: clear uffd-wp PTE/PMD state on mremap()',
     author: 'Ryan Roberts', release: 'v6.13', kind: 'upstream',

@@ -731,6 +731,9 @@ function mremapOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mre
     if (ctx.id >= 8) notModelled('op', 'model limit: mremap events for a userfaultfd context past the 8th');
     pending += 2 ** (group * 8 + ctx.id);
   };
+  const alen0 = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE, nlen0 = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
+  if (uf.early && uf.early.end - uf.early.start !== nlen0) notModelled('op', 'model limit: UNMAP events of a destination shorter than new_len (a move of a VMA followed by a gap)');
+  if (uf.remap && uf.remap.len !== Math.min(alen0, nlen0)) notModelled('op', 'model limit: a REMAP event shorter than the range');
   if (uf.early) for (const c of uf.early.ctxs) bit(c, 0);
   if (uf.remap) bit(uf.remap.ctx, 1);
   const alen = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE, nlen = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;

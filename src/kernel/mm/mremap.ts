@@ -11,7 +11,7 @@ import { VM_DONTEXPAND, VM_PFNMAP, VM_SHARED, VM_MAYSHARE, VM_UFFD_MISSING, VM_U
 import { fail, notModelled } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
-import { userfaultfd_unmap_prep } from '../fs/userfaultfd.js';
+import { userfaultfd_armed, userfaultfd_unmap_prep } from '../fs/userfaultfd.js';
 import { do_munmap, vma_lookup, vmas_in, MMAP_BASE } from './mmap.js';
 import { vma_merge_new_range, unlink_anon_vmas } from './vma.js';
 import { isUffdWpMarker } from './memory.js';
@@ -46,7 +46,10 @@ function munmap_uf(k: Kernel, mm: MmStruct, start: number, len: number, list: Un
   if (ctxs.length) {
     const ev = { ctxs, start, end };
     if (list) list.push(ev);
-    else if (early) early.early = ev;
+    else if (early) {
+      if (early.early) notModelled('op', 'model limit: UNMAP events for the destinations of several VMAs moved by one mremap');
+      early.early = ev;
+    }
   }
   do_munmap(k, mm, start, len);
 }
@@ -363,12 +366,10 @@ export function do_mremap(k: Kernel, mm: MmStruct, addr: number, old_len: number
   if (new_len === 0) fail('EINVAL', 'new_len is 0');
   const to = (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
   if (to && new_addr % PAGE_SIZE !== 0) fail('EINVAL', 'new_address is not page aligned');
+  // d23cb648e365 (v6.17): a move of the same length to a fixed place may span several VMAs (vrm_move_only)
+  if (k.has(PATCH.mremapMoveMultiVma) && (flags & MREMAP_FIXED) && old_len === new_len) return remap_move(k, mm, addr, old_len, flags, new_addr, uf);
   const vma = vma_lookup(k, mm, addr);
   if (!vma) fail('EFAULT', 'no VMA at addr');
-  // v6.17 lets MREMAP_FIXED move a range of several VMAs ("mm/mremap: permit mremap() move of multiple VMAs")
-  if (to && old_len === new_len && old_len > vma.vm_end - addr && (flags & MREMAP_FIXED) && !(flags & MREMAP_DONTUNMAP)) {
-    notModelled('old_len', 'an MREMAP_FIXED move of a range of several VMAs (EFAULT before v6.17, moved VMA by VMA from v6.17)');
-  }
   if (to) return mremap_to(k, mm, addr, old_len, new_len, flags, new_addr, uf);
   if (old_len === new_len) return addr;
   if (old_len > new_len) {
@@ -384,6 +385,41 @@ export function do_mremap(k: Kernel, mm: MmStruct, addr: number, old_len: number
   if (!(flags & MREMAP_MAYMOVE)) fail('ENOMEM', 'the mapping cannot grow in place and MREMAP_MAYMOVE is not set');
   const dst = unmapped_area(k, mm, 0, new_len);
   return move_vma(k, mm, vma, addr, old_len, new_len, dst, flags, uf);
+}
+
+/** mm/mremap.c vma_multi_allowed() @v6.17 (anonymous memory): a VMA that may be moved with others (no uffd registration) */
+function vma_multi_allowed(vma: VmArea): boolean {
+  return !userfaultfd_armed(vma);
+}
+
+/**
+ * mm/mremap.c remap_move() @v6.17 (d23cb648e365, with "mm/mremap: catch invalid multi VMA moves earlier"):
+ * every VMA of [addr, addr+len) moves by itself (mremap_to), the gaps between them kept at the
+ * destination; a gap at the start is EFAULT, and a VMA that may not be moved with others (uffd-armed)
+ * only alone. Returns the first piece's new address.
+ */
+function remap_move(k: Kernel, mm: MmStruct, start: number, len: number, flags: number, new_addr: number, uf: MremapUf): number {
+  const end = start + len;
+  // check_mremap_params (v6.17): the whole ranges first
+  if (len > TASK_SIZE || new_addr > TASK_SIZE - len) fail('EINVAL', 'the new range is past TASK_SIZE');
+  if (end > new_addr && new_addr + len > start) fail('EINVAL', 'the old and new ranges overlap');
+  let res = -1, seen = false, last_end = 0, target = new_addr;
+  for (;;) {
+    // for_each_vma_range: the next VMA of the range, looked up again after each move
+    const vma = vmas_in(mm, seen ? last_end : start, end)[0];
+    if (!vma) break;
+    if (!seen && start < vma.vm_start) fail('EFAULT', 'no VMA at addr');
+    const a = Math.max(vma.vm_start, start), l = Math.min(end, vma.vm_end) - a;
+    const offset = seen ? vma.vm_start - last_end : 0;
+    last_end = vma.vm_end;
+    if (!vma_multi_allowed(vma) && (seen || vma.vm_end < end)) fail('EFAULT', 'a uffd-registered VMA can only be moved alone');
+    const r = mremap_to(k, mm, a, l, l, flags, target + offset, uf);
+    if (!seen) res = r;
+    seen = true;
+    target = r + l;
+  }
+  if (!seen) fail('EFAULT', 'no VMA at addr');
+  return res;
 }
 
 /** an empty event list */
