@@ -17,7 +17,7 @@ import { vma_merge_new_range, unlink_anon_vmas } from './vma.js';
 import { isUffdWpMarker } from './memory.js';
 import { __split_huge_pmd, haddrOf, set_pmd_at } from './huge_memory.js';
 import { is_migration_entry } from './migrate.js';
-import { LEVEL_PGD, LEVEL_PTE, levelIndex, pmd_index, pte_index, PageTable, childTable, tableEntry, type Slot } from './pgtable.js';
+import { LEVEL_PTE, pmd_index, pte_index, PageTable, tableEntry, type Slot } from './pgtable.js';
 import { pmdTable, pmdAlloc, pte_alloc, pteTableAt } from './pagewalk.js';
 
 const PUD_SIZE = 2 ** 30;
@@ -192,7 +192,7 @@ export function move_page_tables(k: Kernel, mm: MmStruct, vma: VmArea, old_addr:
   for (; old_addr < old_end;) {
     // get_extent(NORMAL_PUD): a whole aligned PUD would be moved at once (move_normal_pud, x86 from v5.11)
     let extent = Math.min(PUD_SIZE - (old_addr % PUD_SIZE), old_end - old_addr, PUD_SIZE - (new_addr % PUD_SIZE));
-    if (extent === PUD_SIZE && childTable(k, mm, mm.pgd, levelIndex(LEVEL_PGD, old_addr)) !== null) {
+    if (extent === PUD_SIZE && k.has(PATCH.x86MovePmd) && pmdTable(k, mm, old_addr) !== null) {
       notModelled('len', 'mremap of a whole, aligned 1 GiB range (move_normal_pud)');
     }
     extent = Math.min(PMD_SIZE - (old_addr % PMD_SIZE), old_end - old_addr, PMD_SIZE - (new_addr % PMD_SIZE));
