@@ -1141,6 +1141,28 @@ static int exec_op(Ctx *c, int oi, J *op) {
     EV("addr", a);
     EV("len", l);
     if (munmap((void *)(uintptr_t)a, l)) err = errno;
+  } else if (!strcmp(kind, "mremap")) {
+    // mremap(2) as the scenario asks (flags: MREMAP_MAYMOVE 1, MREMAP_FIXED 2, MREMAP_DONTUNMAP 4); a
+    // REMAP or UNMAP event it sends blocks it in userfaultfd_event_wait_completion (wait_step: W_EVENT)
+    uint64_t ol, nl, na = 0;
+    EV("addr", a);
+    EV("old_len", ol);
+    EV("new_len", nl);
+    J *ne = jget(op, "new_addr");
+    if (ne && ne->t == J_OBJ) EV("new_addr", na);
+    unsigned long fl = (unsigned long)jnum(op, "flags", 0);
+    if (fl & 2) release_ranges(na, nl);
+    long r = syscall(SYS_mremap, (unsigned long)a, (unsigned long)ol, (unsigned long)nl, fl, (unsigned long)na);
+    if (r == -1) err = errno;
+    else {
+      Var *var = var_set(jstr(op, "as"), V_MAPPING);
+      if (var) {
+        var->a = (uint64_t)r;
+        var->b = (nl + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
+      }
+      fmt_hex(res, sizeof res, (uint64_t)r);
+      result = res;
+    }
   } else if (!strcmp(kind, "mprotect")) {
     EV("addr", a);
     EV("len", l);

@@ -58,6 +58,13 @@ setup:
   ${more}
 ${threads}
 `;
+/** an mremap scenario observing its destination `dst` */
+const MREMAP_SD = (setup: string) => `
+name: mremap-row
+observe: { pages: [dst] }
+setup:
+  ${setup}
+`;
 const GUP_RACE = `
 name: gup-race
 observe: { pages: [m] }
@@ -811,6 +818,64 @@ setup:
     scenario: EAGAIN_DURING_REMOVE,
     measure: (r) => [errno(r, 'cp'), r.observation.ops['cp']?.out?.copy ?? null, errno(r, 'mv'), r.observation.ops['mv']?.out?.move ?? null],
     withIt: ['EAGAIN', -11, 'EAGAIN', -11], without: ['EAGAIN', null, 'EAGAIN', null],
+  },
+  // ---- mremap -------------------------------------------------------------------------------------
+  {
+    // a whole, aligned 2 MiB of PTEs: the table moves as it is (soft-dirty stays clear) or entry by entry
+    patch: PATCH.x86MovePmd, base: 'v5.7',
+    scenario: MREMAP_SD(`- mmap: { as: src, len: 2M, align: 2M }
+  - madvise: { addr: src, len: 2M, advice: nohugepage }
+  - memset: { addr: src, len: 16K, value: 1 }
+  - mmap: { as: res, len: 4M, align: 2M, prot: none }
+  - clear_refs: 4
+  - mremap: { addr: src, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: res + 2M, as: dst, id: mv }`),
+    measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'dst', 63), pagemapBit(r, 'dst', 55)], withIt: [null, 1, 0], without: [null, 1, 1],
+  },
+  {
+    patch: PATCH.mremapDontunmap, base: 'v5.7',
+    scenario: MREMAP_SD(`- mmap: { as: src, len: 16K }
+  - memset: { addr: src, len: 16K, value: 1 }
+  - mremap: { addr: src, old_len: 16K, new_len: 16K, flags: [maymove, dontunmap], as: dst, id: mv }`),
+    measure: (r) => [errno(r, 'mv'), (result(r, 'mv') ?? '').startsWith('0x')], withIt: [null, true], without: ['EINVAL', false],
+  },
+  {
+    // source and destination 4 KiB past a PMD boundary with nothing below them: the first PTE table moves whole
+    patch: PATCH.mremapRealign, base: 'v6.7',
+    scenario: MREMAP_SD(`- mmap: { as: r, len: 8M, align: 2M, prot: none }
+  - munmap: { addr: r, len: 6M }
+  - mmap: { as: src, addr: r + 4K, len: 2M, flags: [private, anonymous, fixed] }
+  - madvise: { addr: src, len: 2M, advice: nohugepage }
+  - memset: { addr: src, len: 16K, value: 1 }
+  - clear_refs: 4
+  - mremap: { addr: src, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: r + 4M + 4K, as: dst, id: mv }`),
+    measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'dst', 63), pagemapBit(r, 'dst', 55)], withIt: [null, 1, 0], without: [null, 1, 1],
+  },
+  {
+    // two VMAs (different protections) moved by one MREMAP_FIXED call, or EFAULT (the range crosses the first one's end)
+    patch: PATCH.mremapMoveMultiVma, base: 'v6.18',
+    scenario: `
+name: multi
+observe: { pages: [res + 0x6000, src + 0x2000] }
+setup:
+  - mmap: { as: src, len: 16K }
+  - memset: { addr: src, len: 16K, value: 1 }
+  - mprotect: { addr: src + 8K, len: 8K, prot: r }
+  - mmap: { as: res, len: 64K, prot: none }
+  - mremap: { addr: src, old_len: 16K, new_len: 16K, flags: [maymove, fixed], new_addr: res + 16K, id: mv }
+`,
+    measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'res + 0x6000', 63), pagemapBit(r, 'src + 0x2000', 63)], withIt: [null, 1, 0], without: ['EFAULT', 0, 1],
+  },
+  {
+    // a write-protected page moved by a uffd without EVENT_REMAP: uffd-wp cleared, or left in an unregistered VMA
+    patch: PATCH.mremapClearUffdWp, base: 'v6.12',
+    scenario: MREMAP_SD(`- mmap: { as: src, len: 16K }
+  - memset: { addr: src, len: 16K, value: 1 }
+  - mmap: { as: res, len: 64K, prot: none }
+  - userfaultfd: { as: uffd }
+  - uffdio_register: { uffd: uffd, addr: src, len: 16K, mode: [wp] }
+  - uffdio_writeprotect: { uffd: uffd, addr: src, len: 16K, mode: [wp] }
+  - mremap: { addr: src, old_len: 16K, new_len: 16K, flags: [maymove, fixed], new_addr: res + 16K, as: dst, id: mv }`),
+    measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'dst', 63), pagemapBit(r, 'dst', 57)], withIt: [null, 1, 0], without: [null, 1, 1],
   },
 ];
 

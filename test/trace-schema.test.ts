@@ -39,6 +39,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   5: '7f017a223832964e229305b427a318ea70485958c5b85c37c7d81b3f22655bb6',
   // v6: the migration events (migrate, migration_entry_wait)
   6: 'ee4201edce1d3559df7289c27c644d93a3b22165bb98aa52670c86019de1930d',
+  // v7: mremap (move_vma, move_ptes, move_normal_pmd, vma_merge_extend)
+  7: '8f4b800b8bb7dd4fe55891983a2a371ee6789fa6ad272bd9dca6db00b5fbbdf1',
 };
 
 function canonical(v: unknown): string {

@@ -202,6 +202,8 @@ const GLOBAL_OPS = new Set<CompiledOp['op']>([
   'khugepaged',
   // GUP: pins and their release, /proc/PID/mem and vmsplice (a fault of their own, references in folios)
   'pin', 'unpin', 'pin_read', 'vmsplice', 'read_pipe', 'proc_mem_write', 'proc_mem_read',
+  // mremap reshapes the address space and moves page tables
+  'mremap',
 ]);
 
 /** what thread ti's next step may read, in state m (before the step) */

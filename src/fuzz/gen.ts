@@ -24,9 +24,14 @@ export interface FuzzTarget {
   migrate?: boolean;
   /** khugepaged's visit of a 2 MiB block (`khugepaged`): the model only, no process can drive khugepaged on the host */
   khugepaged?: boolean;
+  /**
+   * mremap growing a mapping in place: the model only (on the host the pages between the scenario's
+   * mappings belong to the executor's PROT_NONE reservation, so a mapping that ends there cannot grow)
+   */
+  growInPlace?: boolean;
 }
 
-export const MODEL_TARGET: FuzzTarget = { features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true };
+export const MODEL_TARGET: FuzzTarget = { features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true };
 
 /** a page of a mapping: the page index is taken modulo the mapping's pages at rendering */
 export interface Addr {
@@ -89,7 +94,10 @@ export type FuzzOp =
   | { op: 'move'; dst: Addr; src: Addr; pages: number; mode: ('dontwake' | 'allow_src_holes')[] }
   | { op: 'migrate'; r: Range }
   // khugepaged's scan and collapse of the 2 MiB block holding a page (FuzzTarget.khugepaged)
-  | { op: 'khugepaged'; at: Addr };
+  | { op: 'khugepaged'; at: Addr }
+  // mremap: a move to a fixed place (with MREMAP_DONTUNMAP or not), or a resize in place (no MAYMOVE: a
+  // move would land where the kernel likes, which a host run cannot compare)
+  | { op: 'mremap'; r: Range; dst: Addr; kind: 'fixed' | 'fixed_dontunmap' | 'grow' | 'shrink' };
 
 export type PinFlag = 'write' | 'longterm' | 'force' | 'get';
 
@@ -204,6 +212,13 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
         mode: fc.constantFrom<('dontwake' | 'allow_src_holes')[]>([], ['allow_src_holes'], ['dontwake']),
       })));
     }
+  }
+  if (!child) {
+    list.push(w(2, fc.record({
+      op: fc.constant('mremap' as const), r: rangeArb, dst: addrArb.map((a) => ({ ...a, off: 0 })),
+      kind: t.growInPlace ? fc.constantFrom('fixed' as const, 'fixed' as const, 'fixed_dontunmap' as const, 'grow' as const, 'shrink' as const)
+        : fc.constantFrom('fixed' as const, 'fixed' as const, 'fixed_dontunmap' as const, 'shrink' as const),
+    })));
   }
   // a close of the uffd in the child closes its own copy; the file is released when both are closed
   list.push(w(1, fc.record({ op: fc.constant('close' as const) })));
@@ -444,6 +459,24 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
         case 'migrate': {
           const r = range(x.r);
           op(out, 'migrate', flow({ addr: r.addr, len: r.len }));
+          seen(r.first);
+          seen(r.last);
+          break;
+        }
+        case 'mremap': {
+          if (child) break;
+          const r = range(x.r);
+          const len = Number(r.len);
+          if (x.kind === 'grow' || x.kind === 'shrink') {
+            const nlen = x.kind === 'grow' ? len * 2 : Math.max(PAGE, Math.floor(len / 2 / PAGE) * PAGE);
+            op(out, 'mremap', flow({ addr: r.addr, old_len: r.len, new_len: hex(nlen) }));
+          } else {
+            const d = { ...x.dst, off: 0 };
+            op(out, 'mremap', flow({
+              addr: r.addr, old_len: r.len, new_len: r.len, flags: x.kind === 'fixed' ? ['maymove', 'fixed'] : ['maymove', 'fixed', 'dontunmap'], new_addr: addr(d),
+            }));
+            seen(d);
+          }
           seen(r.first);
           seen(r.last);
           break;

@@ -2,7 +2,7 @@
 // into the model's Observation type, so that the two compare field by field.
 import { ScenarioError, type CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
-import { evalExpr } from '../scenario/expr.js';
+import { evalExpr, type Expr } from '../scenario/expr.js';
 import type { Observation, OpObs, OutObs, ThreadObs } from '../scenario/outcome.js';
 import { whereIs, shortHex } from '../scenario/outcome.js';
 import { numberPfns, type Snapshot, type PageObs } from '../scenario/observe.js';
@@ -163,11 +163,13 @@ const MAX_RESERVED = 64;
 export function fixedRanges(sc: CompiledScenario): [bigint, bigint][] {
   const out: [bigint, bigint][] = [];
   for (const op of [...sc.setup, ...sc.threads.flatMap((t) => t.ops)]) {
-    if (op.op !== 'mmap' || !op.addr) continue;
+    // an mremap to a fixed destination (MREMAP_FIXED, flag 2) maps there too
+    const fixedTo = op.op === 'mremap' && (op.flags & 2) !== 0 && op.new_addr !== null;
+    if ((op.op !== 'mmap' || !op.addr) && !fixedTo) continue;
     let a: bigint, l: bigint;
     try {
-      a = evalExpr(op.addr, () => undefined);
-      l = evalExpr(op.len, () => undefined);
+      a = evalExpr(op.op === 'mremap' ? op.new_addr! : (op as { addr: Expr }).addr, () => undefined);
+      l = evalExpr(op.op === 'mremap' ? op.new_len : (op as { len: Expr }).len, () => undefined);
     } catch {
       continue; // it names an earlier mapping: inside the scenario's own memory
     }

@@ -673,6 +673,32 @@ const rows = {
     summary: '__collapse_huge_page_isolate refuses a uffd-wp PTE too (SCAN_PTE_UFFD_WP), so a page write-protected between khugepaged\'s scan and its isolation (the mmap lock is dropped in between) is no longer collapsed into a writable PMD without uffd-wp; in 6.1.y and 5.10.y stable',
     requires: ['khugepaged-skip-uffd-wp'],
   },
+  // ---- mremap (mm/mremap.c) ------------------------------------------------------------------------
+  x86MovePmd: {
+    id: 'x86-move-pmd', commit: '9f132f7e1455', subject: 'mm: select HAVE_MOVE_PMD on x86 for faster mremap',
+    author: 'Joel Fernandes (Google)', release: 'v5.0', kind: 'upstream',
+    summary: 'mremap moves a whole PTE table when a PMD-sized, PMD-aligned extent of source and destination covers it (move_normal_pmd): its entries keep their bits; before, every PTE was moved one by one (move_ptes) and made soft-dirty',
+  },
+  mremapDontunmap: {
+    id: 'mremap-dontunmap', commit: 'e346b3813067', subject: 'mm/mremap: add MREMAP_DONTUNMAP to mremap()',
+    author: 'Brian Geffon', release: 'v5.7', kind: 'upstream',
+    summary: 'MREMAP_DONTUNMAP (with MREMAP_MAYMOVE, old_len == new_len): the page tables move, the old VMA stays mapped and empty (its anon_vma unlinked when moved whole); before, the flag is unknown (EINVAL)',
+  },
+  mremapRealign: {
+    id: 'mremap-realign', commit: 'af8ca1c14906', subject: 'mm/mremap: optimize the start addresses in move_page_tables()',
+    author: 'Joel Fernandes (Google)', release: 'v6.7', kind: 'upstream', requires: ['x86-move-pmd'],
+    summary: 'a move whose source and destination are equally misaligned, start their VMAs, have no mapping below them down to the PMD boundary, and reach the next boundary, starts at that boundary: the first PTE table moves whole (its entries keep their bits) instead of entry by entry',
+  },
+  mremapMoveMultiVma: {
+    id: 'mremap-move-multi-vma', commit: 'd23cb648e365', subject: 'mm/mremap: permit mremap() move of multiple VMAs',
+    author: 'Lorenzo Stoakes', release: 'v6.17', kind: 'upstream',
+    summary: 'MREMAP_FIXED with old_len == new_len moves every VMA of the source range (gaps between them kept, a gap at the start EFAULT) one by one; a uffd-armed VMA may only be moved alone (with "mm/mremap: catch invalid multi VMA moves earlier", v6.17-rc); before, a range crossing its first VMA\'s end was EFAULT',
+  },
+  mremapClearUffdWp: {
+    id: 'mremap-clear-uffd-wp', commit: '0cef0bb836e3', subject: 'mm: clear uffd-wp PTE/PMD state on mremap()',
+    author: 'Ryan Roberts', release: 'v6.13', kind: 'upstream',
+    summary: 'mremap of a VMA whose uffd has no UFFD_FEATURE_EVENT_REMAP clears the uffd-wp bit of every moved PTE, swap PTE and huge PMD and drops uffd-wp markers (page tables are never moved whole then); before, the bits stayed in the unregistered destination; Cc: stable, in 6.12.y',
+  },
   // ---- fixes merged in 2026, taken into the stable series -----------------------------------------
   pagemapScanNoneWritten: {
     id: 'pagemap-scan-none-written', commit: '07b4377bdbe7', subject: 'fs/proc/task_mmu: report PAGE_IS_WRITTEN for unpopulated ptes (with 40de8160ca7f for PMD holes)',

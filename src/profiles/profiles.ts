@@ -101,7 +101,7 @@ export const PROFILES: readonly ProfileDef[] = [
   },
   {
     name: 'v6.7-rc4', release: '6.7.0-rc4', upTo: 'v6.6',
-    extra: [PATCH.uffdWpAsync, PATCH.pagemapScan, PATCH.mprotectUnaccountUnfaulted],
+    extra: [PATCH.uffdWpAsync, PATCH.pagemapScan, PATCH.mprotectUnaccountUnfaulted, PATCH.mremapRealign],
     config: modern,
     description: 'Linux 6.7-rc4: PAGEMAP_SCAN and UFFD_FEATURE_WP_ASYNC from the merge window, before the two PAGEMAP_SCAN fixes of rc5 (corpus 15, 16)',
   },
@@ -120,7 +120,7 @@ export const PROFILES: readonly ProfileDef[] = [
   {
     name: 'v6.12', release: '6.12.117', upTo: 'v6.12',
     extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten, PATCH.thpSplitZeropageKeepsWp, PATCH.uffdReleaseRetry, PATCH.uffdMoveSoftDirty,
-      PATCH.uffdEagainOutput, PATCH.uffdBelowMmapMinAddr],
+      PATCH.uffdEagainOutput, PATCH.uffdBelowMmapMinAddr, PATCH.mremapClearUffdWp],
     config: modern,
     description: 'Linux 6.12 stable as of 6.12.117 (Debian 12 backports), with the stable fixes it carries',
   },

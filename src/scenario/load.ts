@@ -9,7 +9,7 @@ import { EVENT_CODES, PRED_KEYS, PRED_SCHEMAS, Pred, PredKey, Signed, VMSTAT_NAM
 import { ERRNO } from '../kernel/include/errno.js';
 import { FOLL_FORCE, FOLL_GET, FOLL_LONGTERM, FOLL_PIN, FOLL_WRITE } from '../kernel/include/foll.js';
 import {
-  MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ,
+  MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ,
   PROT_WRITE, UFFD_FEATURE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP, UFFDIO_REGISTER_MODE_MINOR,
   UFFDIO_REGISTER_MODE_MISSING, UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT_MODE_DONTWAKE, UFFDIO_WRITEPROTECT_MODE_WP,
   UFFDIO_ZEROPAGE_MODE_DONTWAKE, UFFDIO_MOVE_MODE_DONTWAKE, UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, MadviseName, UffdFeatureName, PAGE_IS, PageIsName, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC,
@@ -330,6 +330,19 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         return { id, line, op: 'mmap', as: def(v.as), addr, len: E('len'), prot: protBits(v.prot as string), flags, align };
       }
       case 'munmap': return { id, line, op: 'munmap', addr: E('addr'), len: E('len') };
+      case 'mremap': {
+        const fl = v.flags as string[];
+        const flags = (fl.includes('maymove') ? MREMAP_MAYMOVE : 0) | (fl.includes('fixed') ? MREMAP_FIXED : 0) |
+          (fl.includes('dontunmap') ? MREMAP_DONTUNMAP : 0) | (fl.includes('bit3') ? 8 : 0);
+        if ((flags & MREMAP_FIXED) && v.new_addr === undefined) {
+          throw pos.error([...fpath, 'new_addr'], 'flags [fixed] needs new_addr (the destination)');
+        }
+        const new_addr = v.new_addr === undefined ? null : E('new_addr');
+        const as = def(v.as);
+        // the new mapping is a mapping like mmap's (observe.mappings, smaps)
+        if (as) names[as] = 'mmap';
+        return { id, line, op: 'mremap', addr: E('addr'), old_len: E('old_len'), new_len: E('new_len'), flags, new_addr, as };
+      }
       case 'mprotect': return { id, line, op: 'mprotect', addr: E('addr'), len: E('len'), prot: protBits(v.prot as string) };
       case 'madvise': {
         const a = v.advice as MadviseName | MadviseName[];
@@ -443,7 +456,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   // fixed mappings in the setup must not overlap (a scenario error, not an outcome)
   const fixed: { name: string; start: bigint; end: bigint }[] = [];
   setup.forEach((op, i) => {
-    if (op.op === 'munmap') fixed.length = 0; // a later mapping may reuse the space
+    if (op.op === 'munmap' || op.op === 'mremap') fixed.length = 0; // a later mapping may reuse the space
     if (op.op !== 'mmap' || !op.addr) return;
     let start: bigint, len: bigint;
     try {

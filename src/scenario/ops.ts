@@ -14,6 +14,8 @@ import { MADV, MadviseName, PAGE_IS, PageIsName, UFFD_FEATURE, UffdFeatureName }
 export type CompiledOp = { id: string; line: number; col?: number; field?: string } & (
   | { op: 'mmap'; as: string | null; addr: Expr | null; len: Expr; prot: number; flags: number; align: number }
   | { op: 'munmap'; addr: Expr; len: Expr }
+  /** mremap(2); new_addr: the MREMAP_FIXED destination or the MREMAP_DONTUNMAP hint (0 when absent); as: the new mapping */
+  | { op: 'mremap'; addr: Expr; old_len: Expr; new_len: Expr; flags: number; new_addr: Expr | null; as: string | null }
   | { op: 'mprotect'; addr: Expr; len: Expr; prot: number }
   | { op: 'madvise'; addr: Expr; len: Expr; advice: MadviseName[] }
   | { op: 'write'; addr: Expr; value: Expr; size: number }
@@ -81,6 +83,10 @@ export const OP_SCHEMAS = {
     align: zExpr.optional(), id: zName.optional(),
   }).strict(),
   munmap: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
+  mremap: z.object({
+    addr: zExpr, old_len: zExpr, new_len: zExpr, flags: z.array(z.enum(['maymove', 'fixed', 'dontunmap', 'bit3'])).default([]),
+    new_addr: zExpr.optional(), as: zName.optional(), id: zName.optional(),
+  }).strict(),
   mprotect: z.object({ addr: zExpr, len: zExpr, prot: zProt, id: zName.optional() }).strict(),
   madvise: z.object({
     addr: zExpr, len: zExpr, advice: z.union([z.enum(madviseNames), z.array(z.enum(madviseNames)).min(1)]), id: zName.optional(),
@@ -149,6 +155,7 @@ export const OP_NAMES = Object.keys(OP_SCHEMAS) as OpName[];
 export const OP_HELP: Record<OpName, string> = {
   mmap: 'mmap: { as, len, prot: rw, flags: [private, anonymous], addr?, align? }',
   munmap: 'munmap: { addr, len }',
+  mremap: 'mremap: { addr, old_len, new_len, flags?: [maymove, fixed, dontunmap], new_addr?, as? }',
   mprotect: 'mprotect: { addr, len, prot }',
   madvise: 'madvise: { addr, len, advice: hugepage | [hugepage, dontfork, ...] }',
   write: 'write: { addr, value?, size?: 1|2|4|8 }',

@@ -10,6 +10,7 @@ import { SyscallError, ERRNO_NAME, NotModelledError, fail, notModelled } from '.
 import { ScenarioError } from '../scenario/load.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
+import { do_mremap, mremap_uf } from '../kernel/mm/mremap.js';
 import { do_madvise, madvise_dontneed_resume, madvise_populate_resume, type MadviseResult } from '../kernel/mm/madvise.js';
 import { clear_refs_parse, clear_refs_write, do_pagemap_scan, PageRegion, PmScanUser } from '../kernel/fs/proc/task_mmu.js';
 import { mmu_access } from '../kernel/arch/x86/mmu.js';
@@ -226,6 +227,8 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       case 'mprotect':
         do_mprotect(k, mm, num(m, op.addr), num(m, op.len), op.prot);
         break;
+      case 'mremap':
+        return mremapOp(m, t, op);
       case 'fork': {
         const child = dup_mmap(k, mm);
         copy_files(k, mm, child);
@@ -702,6 +705,69 @@ function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], 
   return 'blocked';
 }
 
+/**
+ * mremap(2) (kernel/mm/mremap.ts do_mremap). Its userfaultfd events go out after the work, one at a
+ * time, each waited for until read: the destination's UNMAP events (MREMAP_FIXED), REMAP, then the
+ * UNMAP events of the shrunk tail and of the old range. The wait keeps [addr, old_len, new_len, dst,
+ * pending, result]: pending has a bit per context id (below 8) in four bytes, one per group; bits 32..39
+ * the errno the call ends with (0: success, the result is the new address).
+ */
+function mremapOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mremap' }>): 'done' | 'blocked' {
+  const k = m.k, mm = k.current!.mm;
+  const addr = num(m, op.addr), old_len = num(m, op.old_len), new_len = num(m, op.new_len);
+  const new_addr = op.new_addr ? num(m, op.new_addr) : 0;
+  const uf = mremap_uf();
+  let res = 0, errno = 0;
+  try {
+    res = do_mremap(k, mm, addr, old_len, new_len, op.flags, new_addr, uf);
+  } catch (e) {
+    if (e instanceof NotModelledError) throw notModelledAt(m, op, e);
+    if (!(e instanceof SyscallError)) throw e;
+    errno = e.errno;
+    k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
+  }
+  let pending = 0;
+  const bit = (ctx: UserfaultfdCtx, group: number) => {
+    if (ctx.id >= 8) notModelled('op', 'model limit: mremap events for a userfaultfd context past the 8th');
+    pending += 2 ** (group * 8 + ctx.id);
+  };
+  const alen0 = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE, nlen0 = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
+  if (uf.early && uf.early.end - uf.early.start !== nlen0) notModelled('op', 'model limit: UNMAP events of a destination shorter than new_len (a move of a VMA followed by a gap)');
+  if (uf.remap && uf.remap.len !== Math.min(alen0, nlen0)) notModelled('op', 'model limit: a REMAP event shorter than the range');
+  if (uf.early) for (const c of uf.early.ctxs) bit(c, 0);
+  if (uf.remap) bit(uf.remap.ctx, 1);
+  const alen = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE, nlen = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
+  for (const l of uf.late) for (const c of l.ctxs) bit(c, l.start === addr + nlen && l.end === addr + alen && alen > nlen ? 2 : 3);
+  const dst = uf.remap ? uf.remap.to : uf.early ? uf.early.start : res;
+  return mremapEvents(m, t, op, [addr, alen, nlen, dst, pending + errno * 2 ** 32, res]);
+}
+
+/** the next of an mremap's events (mremapOp), or its result when none is left */
+function mremapEvents(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mremap' }>, v: number[]): 'done' | 'blocked' {
+  const [addr, old_len, new_len, dst, word, res] = v as [number, number, number, number, number, number];
+  const pending = word % 2 ** 32, errno = Math.floor(word / 2 ** 32);
+  if (pending === 0) {
+    if (errno) {
+      record(m, t, op, errno, null);
+    } else {
+      if (op.as) setVar(m, op.as, { kind: 'mapping', addr: BigInt(res), len: BigInt(new_len), addrN: res, lenN: new_len });
+      record(m, t, op, null, '0x' + res.toString(16));
+    }
+    return 'done';
+  }
+  let b = 0;
+  while (Math.floor(pending / 2 ** b) % 2 === 0) b++;
+  const group = b >> 3, ctx = m.k.uffds[b & 7]!;
+  const moved = Math.min(old_len, new_len);
+  const msg: UffdMsg = group === 0 ? unmap_msg(dst, dst + new_len)
+    : group === 1 ? { event: UFFD_EVENT_REMAP, flags: addr, address: dst, ptid: moved }
+    : group === 2 ? unmap_msg(addr + new_len, addr + old_len)
+    : unmap_msg(addr, addr + moved);
+  userfaultfd_event_wait(m.k, ctx, m.k.current!, msg);
+  t.wait = { kind: 'uffd_event', v: [addr, old_len, new_len, dst, word - 2 ** b, res] };
+  return 'blocked';
+}
+
 /** a fork, munmap or madvise whose event was read (or dropped: its uffd released) goes on */
 function resumeEvent(m: Machine, t: ThreadState, op: CompiledOp, w: Extract<Wait, { kind: 'uffd_event' }>): 'done' | 'blocked' | 'ended' {
   const k = m.k, task = k.current!;
@@ -717,6 +783,10 @@ function resumeEvent(m: Machine, t: ThreadState, op: CompiledOp, w: Extract<Wait
         for (let id = 0; id < 31; id++) if (mask & (1 << id)) ids.push(id);
         return unmapEvents(m, t, op, ids, start, end);
       }
+      case 'mremap':
+        t.wait = null;
+        eventFinish(k, task);
+        return mremapEvents(m, t, op, w.v);
       case 'fork': {
         t.wait = null;
         eventFinish(k, task);

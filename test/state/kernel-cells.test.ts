@@ -216,10 +216,33 @@ threads:
     - uffdio_writeprotect: { uffd: uffd, addr: msg.address, len: 4K, mode: [] }
 `;
 
+const MREMAPS = `
+name: mremaps
+setup:
+  - mmap: { as: a, len: 2M, align: 2M }
+  - madvise: { addr: a, len: 2M, advice: nohugepage }
+  - memset: { addr: a, len: 16K, value: 1 }
+  - mmap: { as: t, len: 2M, align: 2M }
+  - madvise: { addr: t, len: 2M, advice: hugepage }
+  - write: { addr: t, value: 1 }
+  - mmap: { as: res, len: 8M, align: 2M, prot: none }
+  - userfaultfd: { as: uffd, flags: [cloexec], features: [event_remap] }
+  - uffdio_register: { uffd: uffd, addr: t, len: 2M, mode: [wp] }
+threads:
+  t1:
+    - mremap: { addr: a, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: res, as: b }
+    - mremap: { addr: t, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: res + 4M, as: c }
+    - mremap: { addr: b, old_len: 8K, new_len: 8K, flags: [maymove, dontunmap], as: d }
+    - mremap: { addr: b + 16K, old_len: 16K, new_len: 4K }
+  h:
+    - read_uffd: { uffd: uffd, as: msg }
+`;
+
 describe('Kernel.resync', () => {
   for (const [name, sc, profile] of [
     ['live-snapshot', scenario(LIVE), 'v6.12'],
     ['VMA churn, fork and a uffd round trip', loadScenario('churn.yaml', CHURN), 'v6.18'],
+    ['mremap: a PTE table and a huge PMD moved whole, DONTUNMAP, a shrink, a REMAP event', loadScenario('mremaps.yaml', MREMAPS), 'v6.12'],
   ] as const) {
     it(`replaying a step's cell writes on a copy gives the step's state (${name})`, () => {
       let m: Machine = afterSetup(sc, profile);

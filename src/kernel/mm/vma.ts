@@ -306,17 +306,35 @@ export function vma_modify(k: Kernel, mm: MmStruct, vma: VmArea, start: number, 
 }
 
 /**
+ * what a new range carries besides its flags when it comes from an existing VMA (copy_vma for mremap,
+ * vma_merge_extend): that VMA's anon_vma and userfaultfd context (VMG_VMA_STATE), and a VMA the range
+ * must not merge with (copy_vma with MREMAP_DONTUNMAP disallows a self-merge)
+ */
+export interface NewRangeSource {
+  source: VmArea;
+  anon_vma: AnonVma | null;
+  uffd_ctx: UserfaultfdCtx | null;
+  vm_flags_hi: number;
+  notWith?: VmArea | null;
+}
+
+/**
  * mm/vma.c vma_merge_new_range() @v6.18 for mmap_region: a new VMA (no anon_vma) over [start, end)
  * joins prev and/or next when they have the same flags and no userfaultfd context. Returns the VMA it
  * became, or null (then the caller inserts it as a VMA of its own).
  */
-export function vma_merge_new_range(k: Kernel, mm: MmStruct, start: number, end: number, vm_flags: number, pgoff: number): VmArea | null {
+export function vma_merge_new_range(k: Kernel, mm: MmStruct, start: number, end: number, vm_flags: number, pgoff: number, from?: NewRangeSource): VmArea | null {
   let i = 0;
   while (i < mm.vmas.length && mm.vmas[i]!.vm_end <= start) i++;
-  const prev = i > 0 ? mm.vmas[i - 1]! : null;
-  const next = mm.vmas[i] ?? null;
+  let prev: VmArea | null = i > 0 ? mm.vmas[i - 1]! : null;
+  let next: VmArea | null = mm.vmas[i] ?? null;
+  if (from?.notWith) {
+    if (prev === from.notWith) prev = null;
+    if (next === from.notWith) next = null;
+  }
   const vmg: VmaMergeState = {
-    start, end, pgoff, vm_flags: vm_flags >>> 0, vm_flags_hi: 0, uffd_ctx: null, anon_vma: null, middle: null, prev, next,
+    start, end, pgoff, vm_flags: vm_flags >>> 0, vm_flags_hi: from?.vm_flags_hi ?? 0, uffd_ctx: from?.uffd_ctx ?? null,
+    anon_vma: from?.anon_vma ?? null, middle: null, prev, next,
   };
   if ((vm_flags & VM_SPECIAL) || (!prev && !next)) return null;
   const left = can_vma_merge_left(k, vmg);
@@ -326,6 +344,7 @@ export function vma_merge_new_range(k: Kernel, mm: MmStruct, start: number, end:
   if (left) {
     // vma_expand: prev grows over the range, and over next too when both merge
     target = prev!;
+    if (from?.source) dup_anon_vma(k, target, from.source);
     target.vm_end = end;
     if (right) {
       dup_anon_vma(k, target, next!);
@@ -334,6 +353,7 @@ export function vma_merge_new_range(k: Kernel, mm: MmStruct, start: number, end:
     }
   } else {
     target = next!;
+    if (from?.source) dup_anon_vma(k, target, from.source);
     target.vm_pgoff -= (target.vm_start - start) / PAGE_SIZE;
     target.vm_start = start;
   }
