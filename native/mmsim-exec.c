@@ -2878,6 +2878,19 @@ static void probe_behaviour(Str *o) {
   s_printf(o, ",\"max_ptes_none\":%ld", buf[0] ? atol(buf) : -1L);
   probe_read_file("/sys/kernel/mm/transparent_hugepage/khugepaged/defrag", buf, sizeof buf);
   s_printf(o, ",\"khugepaged_defrag\":%ld", buf[0] ? atol(buf) : -1L);
+  // 7. the migrate operation: does mbind(MPOL_LOCAL, MPOL_MF_MOVE) move a written page to another PFN, with
+  // its data? ("moved", "stayed", or "errno N": no CONFIG_NUMA, a seccomp filter...)
+  char *mg = probe_map(PAGE_SZ, PAGE_SZ);
+  if (mg) {
+    memset(mg, 0x5a, PAGE_SZ);
+    uint64_t p0 = probe_pm(mg) & PM_PFN_MASK;
+    long r = syscall(SYS_mbind, (unsigned long)(uintptr_t)mg, (unsigned long)PAGE_SZ, MMSIM_MPOL_LOCAL, NULL, 0UL, MMSIM_MPOL_MF_MOVE);
+    int e = r ? errno : 0;
+    uint64_t p1 = probe_pm(mg) & PM_PFN_MASK;
+    if (e) s_printf(o, ",\"mbind_migrate\":\"errno %d\"", e);
+    else s_printf(o, ",\"mbind_migrate\":\"%s\"", !p0 ? "unknown" : p1 != p0 && mg[PAGE_SZ - 1] == 0x5a ? "moved" : "stayed");
+    munmap(mg, PAGE_SZ);
+  }
   if (g_probe_pm >= 0) close(g_probe_pm);
   if (g_probe_kpf >= 0) close(g_probe_kpf);
 }

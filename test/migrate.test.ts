@@ -117,8 +117,14 @@ describe('migrate on the host (mmsim host)', () => {
   const caps: HostCaps = {
     release: '6.18.44-test', root: true, thp: 'madvise', use_zero_page: true, unprivileged_userfaultfd: false,
     uffd_syscall: true, uffd_dev: true, uffd_user_mode_only: true, uffd_features: '0x1ffff', uffd_api_ioctls: '0x8000000000000003',
-    pagemap_scan: true, pfn: true, kpageflags: true, soft_dirty: false, split_huge_pages: false,
+    pagemap_scan: true, pfn: true, kpageflags: true, soft_dirty: false, split_huge_pages: false, mbind_migrate: 'moved',
   };
+  it('skips a migration where the probe saw mbind fail or leave the page in place, with the reason', () => {
+    const sc = loadScenario('scenarios/differential/migrate-4k.yaml');
+    expect(missingCapability(sc, { ...caps, mbind_migrate: 'errno 38' })).toMatch(/mbind\(MPOL_LOCAL, MPOL_MF_MOVE\) to move pages; on this machine it failed \(errno 38\)/);
+    expect(missingCapability(sc, { ...caps, mbind_migrate: 'stayed' })).toMatch(/left the page where it was/);
+    expect(missingCapability(sc, { ...caps, mbind_migrate: undefined })).toMatch(/was not probed/);
+  });
   it('runs a setup migration (one mbind call) and skips a migration in a thread, whose two model steps it cannot split', () => {
     expect(missingCapability(loadScenario('scenarios/differential/migrate-4k.yaml'), caps)).toBeNull();
     expect(missingCapability(loadScenario('scenarios/selftests/mkdirty-page-migration-thp.yaml'), caps)).toBeNull();

@@ -72,6 +72,9 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
       if (caps.io_uring_buffers === false) return `operation ${op.id} needs io_uring fixed buffers, which this kernel refuses (errno ${caps.io_uring_errno ?? '?'}: io_uring_disabled, RLIMIT_MEMLOCK?)`;
       if (caps.io_uring_buffers === undefined) return `operation ${op.id} needs io_uring fixed buffers; the executor's probe did not say whether they work (rebuild it)`;
     }
+    if (op.op === 'migrate' && caps.mbind_migrate !== 'moved') {
+      return `operation ${op.id} (migrate) needs mbind(MPOL_LOCAL, MPOL_MF_MOVE) to move pages; on this machine it ${caps.mbind_migrate === undefined ? 'was not probed (rebuild the executor)' : caps.mbind_migrate === 'stayed' ? 'left the page where it was' : `failed (${caps.mbind_migrate})`}`;
+    }
     if (op.op === 'khugepaged') return `operation ${op.id} (khugepaged) cannot be carried out on the host: khugepaged is a kernel thread whose scan and collapse no process can start or pause (MADV_COLLAPSE is the whole collapse in one call; docs/fidelity.md)`;
     if (op.op === 'swapon' || op.op === 'swapoff') {
       if (!caps.root) return `operation ${op.id} (${op.op}) needs root: mmsim host makes a swap file and enables it`;
