@@ -73,7 +73,7 @@ threads:
   it('leaves a page mapped by two processes where it is, as mbind(MPOL_MF_MOVE) does (migrate_folio_add), and moves a THP of one mm', () => {
     const base = (len: string, more: string, fork = '- fork: { as: child }') => `
 name: shared
-observe: { pages: [m, m + 4K] }
+observe: { pages: [m, m + 0x1000] }
 setup:
   - mmap: { as: m, len: ${len}, align: 2M }
   - madvise: { addr: m, len: ${len}, advice: hugepage }
@@ -86,7 +86,7 @@ setup:
     // two small pages: the one the parent wrote again after the fork is its own and moves, the other stays
     const r = run(base('8K', '- write: { addr: m + 4K, value: 2 }'), kernel('v6.18'));
     expect(page(r, 'm').pfn_id).toBe(page(r, 'm', 'before').pfn_id);
-    expect(page(r, 'm + 4K').pfn_id).not.toBe(page(r, 'm + 4K', 'before').pfn_id);
+    expect(page(r, 'm + 0x1000').pfn_id).not.toBe(page(r, 'm + 0x1000', 'before').pfn_id);
     // a PMD-mapped THP in two mms stays; mapped by one mm only, it moves
     const t = run(base('2M', ''), kernel('v6.18'));
     expect(anonHuge(t, 'm')).toBe(2048);
