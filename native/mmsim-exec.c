@@ -1018,6 +1018,11 @@ static long ring_write_fixed(Ring *r, uint64_t buf, uint64_t len, int fd) {
 
 static int do_fork_for(int pi_parent, const char *as);
 
+// include/uapi/linux/mempolicy.h (no libnuma): the modes and the flag the migrate operation passes to mbind
+#define MMSIM_MPOL_DEFAULT 0
+#define MMSIM_MPOL_LOCAL 4
+#define MMSIM_MPOL_MF_MOVE (1U << 1)
+
 // ---- one operation ----------------------------------------------------------------------------------
 // Returns 0 when it completed (errno recorded or not), 1 when the thread died of a signal.
 static int exec_op(Ctx *c, int oi, J *op) {
@@ -1651,6 +1656,17 @@ static int exec_op(Ctx *c, int oi, J *op) {
     free(o.p);
     free(r.p);
     return 0;
+  } else if (!strcmp(kind, "migrate")) {
+    // page migration as the mkdirty selftest asks for it on one node: mbind(MPOL_LOCAL, MPOL_MF_MOVE) queues
+    // every page of the range that is not on the "local" node set (an empty mask, inverted: all of them) and
+    // migrate_pages() moves each to a new page of the same node. mbind also gives the range a VMA policy,
+    // which would split VMAs and stop merges the model knows nothing of: MPOL_DEFAULT takes it off again
+    // (mbind_range merges the VMAs back), without moving anything.
+    EV("addr", a);
+    EV("len", l);
+    if (syscall(SYS_mbind, (unsigned long)a, (unsigned long)l, MMSIM_MPOL_LOCAL, NULL, 0UL, MMSIM_MPOL_MF_MOVE)) err = errno;
+    else if (syscall(SYS_mbind, (unsigned long)a, (unsigned long)l, MMSIM_MPOL_DEFAULT, NULL, 0UL, 0U))
+      die("mbind(MPOL_DEFAULT) after a migration failed: errno %d", errno);
   } else if (!strcmp(kind, "khugepaged")) {
     // khugepaged is a kernel thread: no system call starts its visit of a block, aims it at one, or holds
     // it between its scan and its collapse (MADV_COLLAPSE is the collapse in one call)
@@ -2862,6 +2878,19 @@ static void probe_behaviour(Str *o) {
   s_printf(o, ",\"max_ptes_none\":%ld", buf[0] ? atol(buf) : -1L);
   probe_read_file("/sys/kernel/mm/transparent_hugepage/khugepaged/defrag", buf, sizeof buf);
   s_printf(o, ",\"khugepaged_defrag\":%ld", buf[0] ? atol(buf) : -1L);
+  // 7. the migrate operation: does mbind(MPOL_LOCAL, MPOL_MF_MOVE) move a written page to another PFN, with
+  // its data? ("moved", "stayed", or "errno N": no CONFIG_NUMA, a seccomp filter...)
+  char *mg = probe_map(PAGE_SZ, PAGE_SZ);
+  if (mg) {
+    memset(mg, 0x5a, PAGE_SZ);
+    uint64_t p0 = probe_pm(mg) & PM_PFN_MASK;
+    long r = syscall(SYS_mbind, (unsigned long)(uintptr_t)mg, (unsigned long)PAGE_SZ, MMSIM_MPOL_LOCAL, NULL, 0UL, MMSIM_MPOL_MF_MOVE);
+    int e = r ? errno : 0;
+    uint64_t p1 = probe_pm(mg) & PM_PFN_MASK;
+    if (e) s_printf(o, ",\"mbind_migrate\":\"errno %d\"", e);
+    else s_printf(o, ",\"mbind_migrate\":\"%s\"", !p0 ? "unknown" : p1 != p0 && mg[PAGE_SZ - 1] == 0x5a ? "moved" : "stayed");
+    munmap(mg, PAGE_SZ);
+  }
   if (g_probe_pm >= 0) close(g_probe_pm);
   if (g_probe_kpf >= 0) close(g_probe_kpf);
 }

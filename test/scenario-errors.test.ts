@@ -130,6 +130,7 @@ describe('inputs that once crashed mmsim are positioned errors (exit 2)', () => 
     ['a literal past 64 bits', HEAD + '  - mmap: { as: m, len: 4K }\n  - write: { addr: 0x10000000000000000 }\n', /setup\.1\.write\.addr: 18446744073709551616 does not fit in 64 bits/],
     ['an expression literal past 64 bits', HEAD + '  - mmap: { as: m, len: 4K }\n  - write: { addr: m + 0x10000000000000000 }\n', /does not fit in 64 bits/],
     ['observe.pages that is not a list', 'name: t\nobserve:\n  pages: 5\nsetup: []\n', /^bad\.yaml:3:\d+: observe\.pages/],
+    ['observe.mappings that is not a list', 'name: t\nobserve:\n  mappings: 5\nsetup: []\n', /^bad\.yaml:3:\d+: observe\.mappings: expected a list/],
   ];
   for (const [what, yaml, re] of cases) {
     it(what, () => {

@@ -20,7 +20,7 @@ export interface FuzzTarget {
    * FOLL_LONGTERM only), 'none' (the host cannot register buffers)
    */
   pins?: 'any' | 'io_uring' | 'none';
-  /** page migration (`migrate`): the model only, mmsim host does not carry it out yet */
+  /** page migration (`migrate`): the model only (mmsim host runs a migrate of the setup, never one in a thread) */
   migrate?: boolean;
   /** khugepaged's visit of a 2 MiB block (`khugepaged`): the model only, no process can drive khugepaged on the host */
   khugepaged?: boolean;

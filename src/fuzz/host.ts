@@ -67,7 +67,8 @@ export function hostTarget(caps: HostCaps): FuzzTarget {
     // swap files need root and no other swap device (host/requirements.ts); pins are io_uring fixed buffers
     swap: caps.root && foreignSwaps().length === 0,
     pins: caps.io_uring_buffers ? 'io_uring' : 'none',
-    // the executor does not carry out page migration yet (host/requirements.ts)
+    // the executor migrates (mbind) only in the setup, and fuzz cases migrate in threads (host/requirements.ts);
+    // their ranges may also end inside a THP, where mbind splits the VMA and the PMD and the model does not
     migrate: false,
     // khugepaged is a kernel thread: no process can start its scan or hold it between its steps
     khugepaged: false,

@@ -51,6 +51,8 @@ export interface HostCaps {
   shmem_enabled?: string;
   max_ptes_none?: number;
   khugepaged_defrag?: number;
+  /** what mbind(MPOL_LOCAL, MPOL_MF_MOVE) did to a written page: 'moved' (new PFN, data kept), 'stayed', 'errno N', 'unknown' */
+  mbind_migrate?: string;
 }
 
 /** what a probed page was: the shared zero page, a page of its own, nothing, or not measurable */
@@ -172,6 +174,7 @@ export function formatCaps(c: HostCaps): string[] {
     `UFFDIO_API         features ${c.uffd_features} (${names.join(' ') || 'none'}), ioctls ${c.uffd_api_ioctls}`,
     `PAGEMAP_SCAN       ${yes(c.pagemap_scan)}`,
     `split_huge_pages   ${c.split_huge_pages ? 'yes' : 'no (debugfs not mounted)'}`,
+    `mbind migration    ${c.mbind_migrate === 'moved' ? 'yes (MPOL_LOCAL + MPOL_MF_MOVE moved a page: migrate operations run)' : `no (${c.mbind_migrate ?? 'not probed'}): migrate operations are skipped`}`,
     `io_uring buffers   ${c.io_uring_buffers ? 'yes (pin: IORING_REGISTER_BUFFERS)' : c.io_uring_buffers === false ? `no (errno ${c.io_uring_errno ?? '?'}): pin operations are skipped` : 'unknown'}`,
   ];
 }

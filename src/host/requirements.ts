@@ -46,6 +46,10 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
   const eventFork = allOps(sc).find((op) => (op.op === 'userfaultfd' || op.op === 'uffdio_api') && (op.features & UFFD_FEATURE.event_fork));
   const fork = allOps(sc).find((op) => op.op === 'fork');
   if (eventFork && fork) return `operations ${eventFork.id} and ${fork.id}: a fork with UFFD_FEATURE_EVENT_FORK waits for its event to be read, which the executor cannot schedule yet`;
+  // migrate is one mbind(MPOL_MF_MOVE) call on the host; in a thread the model splits it in two steps
+  // (the unmap, then the move) that other threads run between, which no schedule of the host can reproduce
+  const threadMigrate = sc.threads.flatMap((t) => t.ops).find((op) => op.op === 'migrate');
+  if (threadMigrate) return `operation ${threadMigrate.id} migrates in a thread: the model's two steps (migration entries, then the move) are one mbind call on the host (only setup migrations run here; docs/fidelity.md)`;
   for (const op of allOps(sc)) {
     if (op.op === 'userfaultfd') {
       if (op.via === 'dev' && !caps.uffd_dev) return `operation ${op.id} needs /dev/userfaultfd, which this machine does not offer`;
@@ -68,7 +72,9 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
       if (caps.io_uring_buffers === false) return `operation ${op.id} needs io_uring fixed buffers, which this kernel refuses (errno ${caps.io_uring_errno ?? '?'}: io_uring_disabled, RLIMIT_MEMLOCK?)`;
       if (caps.io_uring_buffers === undefined) return `operation ${op.id} needs io_uring fixed buffers; the executor's probe did not say whether they work (rebuild it)`;
     }
-    if (op.op === 'migrate') return `operation ${op.id} (migrate) is not carried out by the host executor yet (mbind MPOL_MF_MOVE; docs/fidelity.md)`;
+    if (op.op === 'migrate' && caps.mbind_migrate !== 'moved') {
+      return `operation ${op.id} (migrate) needs mbind(MPOL_LOCAL, MPOL_MF_MOVE) to move pages; on this machine it ${caps.mbind_migrate === undefined ? 'was not probed (rebuild the executor)' : caps.mbind_migrate === 'stayed' ? 'left the page where it was' : `failed (${caps.mbind_migrate})`}`;
+    }
     if (op.op === 'khugepaged') return `operation ${op.id} (khugepaged) cannot be carried out on the host: khugepaged is a kernel thread whose scan and collapse no process can start or pause (MADV_COLLAPSE is the whole collapse in one call; docs/fidelity.md)`;
     if (op.op === 'swapon' || op.op === 'swapoff') {
       if (!caps.root) return `operation ${op.id} (${op.op}) needs root: mmsim host makes a swap file and enables it`;

@@ -582,6 +582,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     if (!o || typeof o !== 'object') throw pos.error(['observe'], 'expected { pages: [...], mappings: [...], process? }');
     for (const k of Object.keys(o)) if (k !== 'pages' && k !== 'mappings' && k !== 'process') throw pos.error(['observe', k], `unknown field '${k}'; expected pages, mappings, process`);
     if (o.pages !== undefined && !Array.isArray(o.pages)) throw pos.error(['observe', 'pages'], 'expected a list of addresses (or { addr, process })');
+    if (o.mappings !== undefined && o.mappings !== null && !Array.isArray(o.mappings)) throw pos.error(['observe', 'mappings'], 'expected a list of mapping names');
     // a process name: main, or one defined by fork
     const procName = (v: unknown, path: (string | number)[]) => {
       if (typeof v !== 'string' || (v !== 'main' && names[v] !== 'fork')) throw pos.error(path, `'${String(v)}' is not a process (main, or a name defined by fork)`);

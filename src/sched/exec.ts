@@ -532,7 +532,8 @@ function gupOp(m: Machine, t: ThreadState, op: GupOp, w: GupState | null): 'done
  * migrate: page migration of [addr, addr+len) as mbind(MPOL_MF_MOVE) or move_pages(2) asks for it on one
  * node (kernel/mm/migrate.ts). In a thread it takes two steps: the unmap (every mapping of each folio
  * becomes a migration entry), then, when the thread runs again, the copy and remove_migration_ptes; other
- * threads run in between and meet the entries. In the setup both run at once. The result is 0 (mbind
+ * threads run in between and meet the entries. In the setup both run at once. A folio mapped more than once
+ * stays (MPOL_MF_MOVE without _ALL). The result is 0 (mbind
  * without MPOL_MF_STRICT: pages that could not move are not an error); errors: EINVAL (unaligned addr),
  * EFAULT (a hole in the range).
  */

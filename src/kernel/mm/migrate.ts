@@ -227,8 +227,9 @@ function remove_migration_pmd(k: Kernel, nslot: number, mm: MmStruct, vma: VmAre
 
 /**
  * The unmap step of migrating [start, start+len) of mm (queue_pages_range + migrate_pages_batch's
- * migrate_folio_unmap, @v6.18): each anonymous folio mapped there is isolated (a reference) and every
- * mapping of it, in every mm, becomes a migration entry. A folio none of whose mappings could be turned
+ * migrate_folio_unmap, @v6.18): each anonymous folio mapped there and not shared (MPOL_MF_MOVE, not _ALL)
+ * is isolated (a reference) and every mapping of it, in every mm, becomes a migration entry (a fork during
+ * the migration copies the entries). A folio none of whose mappings could be turned
  * (an exclusive page that may be pinned) is put back at once. Returns the head pfns of the folios now
  * under migration. EFAULT for a range with a hole, EINVAL for an unaligned start.
  */
@@ -269,12 +270,26 @@ export function migrate_pages_unmap(k: Kernel, mm: MmStruct, start: number, len:
       if (slot < 0 || f.test(slot, PG_zero) || !f.test(slot, PG_anon)) continue;
       const head = f.pfn(slot);
       if (heads.includes(head)) continue;
+      // migrate_folio_add: without MPOL_MF_MOVE_ALL a folio mapped more than once is left where it is (no failure)
+      if (folio_maybe_mapped_shared(k, slot)) {
+        k.tr?.emit('migrate', 'migrate_folio_add', { pfn: head, result: 'skipped (mapped shared)' });
+        continue;
+      }
       if (f.test(slot, PG_swapcache)) notModelled('migrate', 'migration of a folio in the swap cache');
       unmapFolio(k, slot, heads, head);
     }
     a = next;
   }
   return heads;
+}
+
+/**
+ * include/linux/mm.h folio_maybe_mapped_shared() @v6.18, as mm/mempolicy.c migrate_folio_add() asks it: the
+ * folio is mapped more than once (a small folio) or in more than one mm (a PMD-mapped THP)
+ */
+function folio_maybe_mapped_shared(k: Kernel, slot: number): boolean {
+  const maps = folio_mappings(k, slot);
+  return k.folios.isLarge(slot) ? new Set(maps.map((m) => m.mm.id)).size > 1 : maps.length > 1;
 }
 
 /** migrate_folio_unmap for one folio: isolate it and try_to_migrate every mapping */
