@@ -768,6 +768,14 @@ static void record_out(int ti, int oi, int err, const char *result, const char *
   x->set = 1;
 }
 static void record(int ti, int oi, int err, const char *result) { record_out(ti, oi, err, result, NULL); }
+/** a successful read's record: the bytes read, as "bytes:" and hex (the runner digests them as the model does) */
+static void record_bytes(int ti, int oi, const uint8_t *buf, uint64_t n) {
+  Str s = {0};
+  s_puts(&s, "bytes:");
+  for (uint64_t i = 0; i < n; i++) s_printf(&s, "%02x", buf[i]);
+  record(ti, oi, 0, s.p);
+  free(s.p);
+}
 
 // a buffer for this run of an operation's data (n bytes): read buffers alternate between two, so that the
 // name a finished read defined keeps its bytes while the next run of the same read fills the other
@@ -1089,12 +1097,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
         var->off = doff;
         var->len = l;
       }
-      // the record carries the bytes; the runner digests them as the model does
-      Str s = {0};
-      s_puts(&s, "bytes:");
-      for (uint64_t i = 0; i < l; i++) s_printf(&s, "%02x", dst[i]);
-      record(ti, oi, 0, s.p);
-      free(s.p);
+      record_bytes(ti, oi, dst, l);
       return 0;
     }
     record(ti, oi, 0, NULL);
@@ -1522,11 +1525,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
       if (!err) {
         Var *var = var_set(jstr(op, "as"), V_DATA);
         if (var) var->a = h->b, var->off = doff, var->len = (uint64_t)got;
-        Str sb = {0};
-        s_puts(&sb, "bytes:");
-        for (long i = 0; i < got; i++) s_printf(&sb, "%02x", dst[i]);
-        record(ti, oi, 0, sb.p);
-        free(sb.p);
+        record_bytes(ti, oi, dst, (uint64_t)got);
         return 0;
       }
     }
@@ -1565,11 +1564,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
         }
         Var *var = var_set(jstr(op, "as"), V_DATA);
         if (var) var->a = a, var->off = doff, var->len = (uint64_t)n;
-        Str sb = {0};
-        s_puts(&sb, "bytes:");
-        for (ssize_t i = 0; i < n; i++) s_printf(&sb, "%02x", dst[i]);
-        record(ti, oi, 0, sb.p);
-        free(sb.p);
+        record_bytes(ti, oi, dst, (uint64_t)n);
         return 0;
       }
     }
