@@ -208,17 +208,41 @@ export function change_huge_pmd(k: Kernel, vma: VmArea, pmd: Slot, addr: number,
   const old = pmd.t.get(pmd.i, chpOld);
   if (!g.pmd_trans_huge(old)) return 0;
   if ((cp_flags & MM_CP_PROT_NUMA) && (is_huge_zero_pmd(k, old) || g.pmd_protnone(old))) return 1;
+  void addr;
+  return change_huge_pmd_hoisted(k, vma, pmd, old, newprot, hugePmdChange(k, cp_flags));
+}
+
+/** change_huge_pmd's per-range decisions (HPC_*), taken once for a whole range of PMDs */
+export function hugePmdChange(k: Kernel, cp_flags: number): number {
+  let hc = 0;
+  if (k.has(PATCH.uffdWpApplyBit)) {
+    if (cp_flags & MM_CP_UFFD_WP) hc |= HPC_MKUFFD_WP;
+    else if (cp_flags & MM_CP_UFFD_WP_RESOLVE) hc |= HPC_CLEAR_UFFD_WP;
+  } else if (cp_flags & MM_CP_UFFD_WP) hc |= HPC_WRPROTECT;
+  if (k.has(PATCH.hugePmdTryChangeWritable) && (cp_flags & MM_CP_TRY_CHANGE_WRITABLE)) hc |= HPC_TRY_WRITABLE;
+  if (cp_flags & MM_CP_PROT_NUMA) hc |= HPC_NUMA;
+  return hc;
+}
+const HPC_MKUFFD_WP = 1, HPC_CLEAR_UFFD_WP = 2, HPC_WRPROTECT = 4, HPC_TRY_WRITABLE = 8, HPC_NUMA = 16;
+
+/**
+ * change_huge_pmd on a present huge PMD, with the per-range decisions `hc` (hugePmdChange) taken by the
+ * caller, on the entry `old` read from pmd: pmd_modify, the uffd-wp bit, can_change_pmd_writable, set_pmd_at.
+ * Returns as change_huge_pmd.
+ */
+export function change_huge_pmd_hoisted(k: Kernel, vma: VmArea, pmd: Slot, old: Pte, newprot: Pte, hc: number): number {
+  const g = k.pgt;
+  if (!g.pmd_trans_huge(old)) return 0;
+  if ((hc & HPC_NUMA) !== 0 && (is_huge_zero_pmd(k, old) || g.pmd_protnone(old))) return 1;
   // pmdp_invalidate: the hardware A/D bits are in `old`
   const entry = g.pmd_modify(chpEntry.copyFrom(old), newprot);
-  if (k.has(PATCH.uffdWpApplyBit)) {
-    if (cp_flags & MM_CP_UFFD_WP) g.pmd_mkuffd_wp(entry);
-    else if (cp_flags & MM_CP_UFFD_WP_RESOLVE) g.pmd_clear_uffd_wp(entry);
-  } else if (cp_flags & MM_CP_UFFD_WP) g.pmd_wrprotect(entry);
-  if (k.has(PATCH.hugePmdTryChangeWritable) && (cp_flags & MM_CP_TRY_CHANGE_WRITABLE) && !g.pmd_write(entry) &&
-      can_change_pmd_writable(k, vma, addr, entry)) {
-    g.pmd_mkwrite(entry);
-  }
-  set_pmd_at(k, pmd, entry, addr, 'change_huge_pmd');
+  if (hc & HPC_MKUFFD_WP) g.pmd_mkuffd_wp(entry);
+  else if (hc & HPC_CLEAR_UFFD_WP) g.pmd_clear_uffd_wp(entry);
+  else if (hc & HPC_WRPROTECT) g.pmd_wrprotect(entry);
+  // (the address is made only where it is used: a heap number per entry otherwise)
+  if ((hc & HPC_TRY_WRITABLE) !== 0 && !g.pmd_write(entry) && can_change_pmd_writable(k, vma, pmd.t.addrOf(pmd.i), entry)) g.pmd_mkwrite(entry);
+  if (k.tr !== null) set_pmd_at(k, pmd, entry, pmd.t.addrOf(pmd.i), 'change_huge_pmd');
+  else pmd.t.rewrite(pmd.i, entry.lo, entry.hi); // a huge PMD stays an entry (pmd_modify keeps the pfn)
   return HPAGE_PMD_NR;
 }
 

@@ -3,7 +3,7 @@ import type { Leaf } from '../../state/store.js';
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import {
-  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL,
+  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL,
 } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_HUGETLB, VM_SHARED, VM_SOFTDIRTY, VM_WRITE } from '../include/vm_flags.js';
@@ -13,14 +13,15 @@ import { PATCH } from '../../profiles/patches.js';
 import { PageTable, pte_index, Slot } from './pgtable.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, type FolioStore } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
-import { change_huge_pmd, set_pmd_at, __split_huge_pmd } from './huge_memory.js';
+import { change_huge_pmd, change_huge_pmd_hoisted, hugePmdChange, set_pmd_at, __split_huge_pmd } from './huge_memory.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vmas_in } from './mmap.js';
 import { userfaultfd_pte_wp, userfaultfd_wp_use_markers } from '../fs/userfaultfd.js';
 import { swpOffsetOf } from './swapfile.js';
 import { is_migration_entry, make_readable_migration, migrationKind } from './migrate.js';
 import { notModelled } from '../include/errno.js';
-import { forEachPmd, pte_alloc, pte_offset_map } from './pagewalk.js';
+import { pmdAllocTable, pmdTable, pte_alloc, pte_offset_map } from './pagewalk.js';
+import { pmd_index } from './pgtable.js';
 
 /** vma_soft_dirty_enabled: soft-dirty tracking is on for this VMA (config y and VM_SOFTDIRTY cleared) */
 export function vma_soft_dirty_enabled(k: Kernel, vma: VmArea): boolean {
@@ -388,6 +389,8 @@ function folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: 
 
 /** change_pmd_range / change_protection_range for one VMA */
 const cpPmdNew = new Pte();
+const hugeSlot: Slot = { t: null!, i: 0 };
+const HUGE_PRESENT = _PAGE_PRESENT | _PAGE_PSE;
 
 /**
  * A migration entry under change_protection: mm/mprotect.c change_pte_range() and mm/huge_memory.c
@@ -421,7 +424,8 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
   const populate = (cp_flags & MM_CP_UFFD_WP) !== 0 && userfaultfd_wp_use_markers(k, vma);
   let pages = 0;
   const pmdv = cpPmd;
-  forEachPmd(k, mm, start, end, populate, (pmd, addr, next) => {
+  // change_pmd_range for one PMD entry (the huge ones change_protection's loop does not take itself)
+  const pmdEntry = (pmd: Slot, addr: number, next: number) => {
     pmd.t.get(pmd.i, pmdv);
     if (is_migration_entry(k, pmdv)) {
       // change_pmd_range: is_swap_pmd goes to change_huge_pmd whole; part of one would be split first
@@ -450,7 +454,33 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
     }
     const t = pte_offset_map(k, mm, pmd);
     if (t) pages += change_pte_range(k, vma, t, addr, next, newprot, cp_flags);
-  });
+  };
+  // walk_pmd_range's loop (forEachPmd) written out, so that a whole present huge PMD goes straight to
+  // change_huge_pmd (the per-range tests hoisted: hugePmdChange) without the general entry's tests
+  const hc = hugePmdChange(k, cp_flags);
+  const slot = hugeSlot;
+  let addr = start;
+  while (addr < end) {
+    const pudEnd = Math.min(end, (Math.floor(addr / 2 ** 30) + 1) * 2 ** 30);
+    const t = populate ? pmdAllocTable(k, mm, addr) : pmdTable(k, mm, addr);
+    if (t === null) {
+      addr = pudEnd;
+      continue;
+    }
+    slot.t = t;
+    let boundary = (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE;
+    for (let i = pmd_index(addr); addr < pudEnd; i++, boundary += PMD_SIZE) {
+      const next = boundary < pudEnd ? boundary : pudEnd;
+      slot.i = i;
+      // a present huge PMD (PSE set; a PROT_NONE one is not present and takes the general path)
+      let r = 0;
+      if (next - addr === HPAGE_PMD_SIZE && (t.get(i, pmdv).lo & HUGE_PRESENT) === HUGE_PRESENT) r = change_huge_pmd_hoisted(k, vma, slot, pmdv, newprot, hc);
+      if (r === HPAGE_PMD_NR) pages += HPAGE_PMD_NR;
+      else if (r !== 1) pmdEntry(slot, addr, next);
+      addr = next;
+    }
+  }
+  slot.t = null!;
   k.tr?.emit('change_protection', 'change_protection', { start, end, newprot: newprot.toString(), cp_flags, pages });
   return pages;
 }

@@ -153,6 +153,18 @@ export class PageTable {
     }
   }
   clear(i: number): void { this.setRaw(i, 0, 0); }
+  /** setRaw of an entry that is not none by one that is not none either (the count of entries stays) */
+  rewrite(i: number, lo: number, hi: number): void {
+    const E = this.E, b = this.slot * TABLE + 2 * i, j = b & 63;
+    const leaf = E.leafW(b);
+    const oldLo = leaf[j]!, oldHi = leaf[j + 1]!;
+    leaf[j] = lo | 0;
+    leaf[j + 1] = hi | 0;
+    if (E.watched) {
+      E.noted(b, oldLo, lo | 0);
+      E.noted(b + 1, oldHi, hi | 0);
+    }
+  }
   /** virtual address mapped by entry i */
   addrOf(i: number): number { return this.base + i * SPAN[this.level]!; }
 
