@@ -68,6 +68,12 @@ const F_GUPREF = 11, F_PINCOUNT = 12;
 const SUB = 2 * HPAGE_PMD_NR;
 // the allocator's cells
 const A_NSLOTS = 0, A_LIVE = 1, A_NSECT = 2, A_NFREE_SLOTS = 3, A_NFREE_SMALL = 4, A_NFREE_SECTS = 5;
+/**
+ * the next never-used pfn of the last small section (0: none left): a new small section hands out its
+ * pfns in order from here, after the freed ones (the free stack first, as if the section's pfns had
+ * been pushed under it, without 511 pushes)
+ */
+const A_FRESH_SMALL = 6;
 
 /** the segments FolioStore keeps its state in (src/state/store.ts), in this order */
 export const FOLIO_SEGMENTS: readonly SegmentSpec[] = [
@@ -215,11 +221,13 @@ export class FolioStore {
     if (order === 0) {
       let p = this.pop(this.freeSmall, A_NFREE_SMALL);
       if (p < 0) {
-        const sidx = this.newSection();
-        this.sect.set(2 * sidx, KIND_SMALL);
-        const base = (this.firstSect + sidx) * HPAGE_PMD_NR;
-        for (let i = HPAGE_PMD_NR - 1; i > 0; i--) this.push(this.freeSmall, A_NFREE_SMALL, base + i);
-        p = base;
+        p = this.A.get(A_FRESH_SMALL);
+        if (p === 0) {
+          const sidx = this.newSection();
+          this.sect.set(2 * sidx, KIND_SMALL);
+          p = (this.firstSect + sidx) * HPAGE_PMD_NR;
+        }
+        this.A.set(A_FRESH_SMALL, ((p + 1) & (HPAGE_PMD_NR - 1)) === 0 ? 0 : p + 1);
       }
       pfn = p;
       const sidx = (pfn >>> SECTION_SHIFT) - this.firstSect;
