@@ -57,6 +57,11 @@ export interface Reduction {
    * it missing first.
    */
   revisit(cell: MaskCell, f: ReductionFrame): number;
+  /**
+   * The loop is done with frame f (its state popped off the stack, or a successor not expanded): the
+   * reduction may reuse it. Nothing may look at f afterwards.
+   */
+  release(f: ReductionFrame): void;
 }
 
 export type ReductionName = 'none' | 'sleep';
@@ -77,16 +82,10 @@ export const noReduction: Reduction = {
   root: () => NONE_FRAME,
   stored: () => 0,
   revisit: () => 0,
+  release: () => {},
 };
 
 // ---- sleep sets ----
-
-/** a sleeping step and its footprint: estimated (footprint.ts) or exact (a recorded effect); never both kinds in one search */
-interface Asleep {
-  thread: number;
-  fp: Footprint | null;
-  eff: Effect | null;
-}
 
 /**
  * Whether two recorded steps may not commute, remembered by the pair: a search meets the same few
@@ -106,77 +105,113 @@ function effectsDependent(a: Effect, b: Effect): boolean {
   return dep;
 }
 
-function asleepDependent(a: Asleep, fp: Footprint | null, eff: Effect | null): boolean {
-  if (a.eff !== null && eff !== null) return effectsDependent(a.eff, eff);
-  if (a.fp !== null && fp !== null) return dependent(a.fp, fp);
+function asleepDependent(afp: Footprint | null, aeff: Effect | null, fp: Footprint | null, eff: Effect | null): boolean {
+  if (aeff !== null && eff !== null) return effectsDependent(aeff, eff);
+  if (afp !== null && fp !== null) return dependent(afp, fp);
   throw new Error('sleep sets: an estimated footprint met an exact one');
 }
 
+/** at most this many entries in a sleep set: one per thread */
+const MAX_SLEEP = 32;
+
 /**
- * A state's sleep set: the inherited entries (steps asleep in the parent that are independent of the
+ * A state's sleep set (a sleeping step's footprint: estimated, footprint.ts, or exact, a recorded effect;
+ * never both kinds in one search): the inherited entries (steps asleep in the parent that are independent of the
  * step that led here), then one entry per step explored from here (it sleeps while the siblings after
- * it are explored).
+ * it are explored). An entry is a thread and its footprint, kept by value in the frame's own arrays:
+ * frames are reused (release(): the search is depth-first, so a few dozen frames serve a whole search
+ * without allocating one per transition).
  */
 class SleepFrame implements ReductionFrame {
-  mask: number;
+  mask = 0;
+  /** entries, the first `inherited` of them inherited */
+  n = 0;
+  inherited = 0;
+  readonly thr = new Int8Array(MAX_SLEEP);
+  readonly effs: (Effect | null)[] = new Array<Effect | null>(MAX_SLEEP).fill(null);
+  readonly fps: (Footprint | null)[] = new Array<Footprint | null>(MAX_SLEEP).fill(null);
   /** the footprint of the step between before() and after() */
   private fp: Footprint | null = null;
-
-  constructor(private sleep: Asleep[], private inherited: number, mask: number) {
-    this.mask = mask;
-  }
 
   before(m: Machine, t: number, last: boolean, exact: boolean): boolean {
     // an exact footprint comes with the effect; m stays intact while something sleeps here (a cycle
     // through this state may wake it: wake() in search.ts)
-    if (exact) return this.sleep.length > 0;
+    if (exact) return this.n > 0;
     // an estimate is needed while something sleeps here or siblings are still to come
-    this.fp = this.sleep.length > 0 || !last ? readSet(m, t) : null;
+    this.fp = this.n > 0 || !last ? readSet(m, t) : null;
     return this.fp !== null;
   }
 
   after(m: Machine, c: Machine | null, t: number, eff: Effect | null): ReductionFrame {
     const fp = this.fp;
-    if (!fp && !eff) return new SleepFrame([], 0, 0);
+    const child = newSleepFrame();
+    if (!fp && !eff) return child;
     this.fp = null;
     if (fp) writeSet(m, c!, fp);
-    const childSleep: Asleep[] = [];
-    let childMask = 0;
-    const sl = this.sleep;
-    for (let j = 0; j < sl.length; j++) {
-      const a = sl[j]!;
-      if (!asleepDependent(a, fp, eff)) {
-        childSleep.push(a);
-        childMask |= 1 << a.thread;
+    let k = 0, childMask = 0;
+    const n = this.n, thr = this.thr, effs = this.effs, fps = this.fps;
+    for (let j = 0; j < n; j++) {
+      if (!asleepDependent(fps[j]!, effs[j]!, fp, eff)) {
+        const a = thr[j]!;
+        child.thr[k] = a;
+        child.effs[k] = effs[j]!;
+        child.fps[k] = fps[j]!;
+        k++;
+        childMask |= 1 << a;
       }
     }
-    sl.push({ thread: t, fp, eff });
+    child.n = child.inherited = k;
+    child.mask = childMask >>> 0;
+    thr[n] = t;
+    effs[n] = eff;
+    fps[n] = fp;
+    this.n = n + 1;
     this.mask = (this.mask | (1 << t)) >>> 0;
-    return new SleepFrame(childSleep, childSleep.length, childMask >>> 0);
+    return child;
+  }
+
+  /** empty, holding no footprint (a released frame keeps nothing alive) */
+  reset(): void {
+    for (let i = 0; i < this.n; i++) this.effs[i] = this.fps[i] = null;
+    this.n = this.inherited = this.mask = 0;
+    this.fp = null;
   }
 
   wake(missing: number): void {
     if (missing === 0) return;
-    const kept: Asleep[] = [];
-    let inherited = 0;
-    for (let i = 0; i < this.sleep.length; i++) {
-      const a = this.sleep[i]!;
-      if (i < this.inherited && ((missing >>> a.thread) & 1) !== 0) continue;
+    // the inherited entries of the threads in `missing` leave, the others keep their order
+    let k = 0, inherited = 0, x = 0;
+    const thr = this.thr, effs = this.effs, fps = this.fps;
+    for (let i = 0; i < this.n; i++) {
+      const a = thr[i]!;
+      if (i < this.inherited && ((missing >>> a) & 1) !== 0) continue;
       if (i < this.inherited) inherited++;
-      kept.push(a);
+      thr[k] = a;
+      effs[k] = effs[i]!;
+      fps[k] = fps[i]!;
+      x |= 1 << a;
+      k++;
     }
-    this.sleep = kept;
+    for (let i = k; i < this.n; i++) effs[i] = fps[i] = null;
+    this.n = k;
     this.inherited = inherited;
-    let x = 0;
-    for (const a of kept) x |= 1 << a.thread;
     this.mask = x >>> 0;
   }
+}
+
+/** released frames, reused by newSleepFrame (one pool per thread: a worker has its own module instance) */
+const sleepPool: SleepFrame[] = [];
+
+function newSleepFrame(): SleepFrame {
+  const f = sleepPool.pop();
+  if (f === undefined) return new SleepFrame();
+  return f;
 }
 
 export const sleepSets: Reduction = {
   name: 'sleep',
   maxThreads: 32,
-  root: () => new SleepFrame([], 0, 0),
+  root: () => newSleepFrame(),
   stored: (f) => f.mask,
   revisit(cell, f) {
     const now = f.mask;
@@ -184,6 +219,10 @@ export const sleepSets: Reduction = {
     if ((stored & ~now) === 0) return 0;
     const before = cell.and(now);
     return (before & ~now) >>> 0;
+  },
+  release(f) {
+    (f as SleepFrame).reset();
+    sleepPool.push(f as SleepFrame);
   },
 };
 

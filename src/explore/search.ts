@@ -401,6 +401,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
   const findCtrl = (hi: number, lo: number): number => onStack.find(hi, lo);
 
   const stack: Frame[] = [];
+  const framePool: Frame[] = [];
   h.reset();
   root.fingerprint(h);
   const rootId = graph.addState(0);
@@ -447,6 +448,11 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     if (f.cursor >= f.todo.length) {
       stack.pop();
       popCtrl(stack.length);
+      reduction.release(f.red);
+      stepper.release(f.s);
+      f.s = null!;
+      f.todo = null!;
+      framePool.push(f);
       continue;
     }
     const t = f.todo[f.cursor++]!;
@@ -495,6 +501,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
         for (const th of new Set(loop)) if (loop.every((x, j) => x !== th || !loopProgress[j])) livelocked.push(th);
         opts.onCycle({ prefix: stack.slice(0, si + 1).map((x) => x.id), loop, loopProgress, livelocked, machine: stepper.machine(stepper.state()), id });
       }
+      reduction.release(childRed);
       continue;
     }
 
@@ -507,18 +514,20 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
         graph.flags[id] |= FLAG_TERMINAL;
         stats.terminal++;
         opts.onTerminal?.(stepper.machine(c), id, depth, fullHi, fullLo);
+        reduction.release(childRed);
         continue;
       }
       if (depth >= maxDepth) {
         depthCut = true;
         graph.flags[id] |= FLAG_CUT;
+        reduction.release(childRed);
         continue;
       }
       graph.sleep[id] = reduction.stored(childRed);
       todo = en;
     } else {
       stats.revisits++;
-      if ((graph.flags[id]! & FLAG_TERMINAL) !== 0) continue;
+      if ((graph.flags[id]! & FLAG_TERMINAL) !== 0) { reduction.release(childRed); continue; }
       if (maxDepth !== Infinity && depth < graph.depth[id]! && depth < maxDepth) {
         // reached sooner than before: what was cut below the old depth may now be in reach
         graph.depth[id] = depth;
@@ -529,16 +538,31 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
       } else if ((graph.flags[id]! & FLAG_EXPANDED) !== 0) {
         cell.id = id;
         const missing = reduction.revisit(cell, childRed);
-        if (missing === 0) continue;
+        if (missing === 0) { reduction.release(childRed); continue; }
         c = stepper.state();
         todo = stepper.enabled(c).filter((x) => (missing >>> x) & 1);
-        if (todo.length === 0) continue;
+        if (todo.length === 0) { reduction.release(childRed); continue; }
         stats.reexpanded++;
-      } else continue;
+      } else { reduction.release(childRed); continue; }
     }
     graph.flags[id] |= FLAG_EXPANDED;
     stats.explored++;
-    stack.push({ s: c, id, depth, todo, cursor: 0, red: childRed, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
+    // (frames are reused: a depth-first search needs as many as its deepest stack)
+    const nf = framePool.pop();
+    if (nf === undefined) stack.push({ s: c, id, depth, todo, cursor: 0, red: childRed, via: t, viaProgress: progressed, ctrlHi, ctrlLo });
+    else {
+      nf.s = c;
+      nf.id = id;
+      nf.depth = depth;
+      nf.todo = todo;
+      nf.cursor = 0;
+      nf.red = childRed;
+      nf.via = t;
+      nf.viaProgress = progressed;
+      nf.ctrlHi = ctrlHi;
+      nf.ctrlLo = ctrlLo;
+      stack.push(nf);
+    }
     pushCtrl(ctrlHi, ctrlLo, stack.length - 1);
   }
   stats.elapsedMs = performance.now() - t0;

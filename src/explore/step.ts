@@ -61,7 +61,7 @@ export interface State {
 }
 
 /** the state of a machine */
-export const stateOf = (m: Machine): State => ({ st: m.k.st, m });
+export const stateOf = (m: Machine): State => ({ st: m.k.st, m, undo: undefined, f1: undefined, f2: undefined, c1: undefined, run: undefined, prevRun: undefined, via: undefined });
 
 /** what Stepper.next() gives: the successor and its fingerprint */
 export interface Successor {
@@ -228,10 +228,10 @@ export class Stepper {
     const cache = this.cache;
     if (cache === null) return enabledThreads(this.machine(s));
     if (this.inPlace) this.at(s);
-    const out: number[] = [];
     const n = this.template.threads.length;
-    const run: (Effect | null)[] = (s.run = new Array<Effect | null>(n).fill(null));
+    const run: (Effect | null)[] = (s.run = this.runPool.pop() ?? new Array<Effect | null>(n).fill(null));
     const prev = s.prevRun, via = s.via;
+    let count = 0;
     for (let t = 0; t < n; t++) {
       let hit: Effect | null = null;
       if (this.reuse === 'on') {
@@ -240,10 +240,27 @@ export class Stepper {
         hit = p != null && carried(via!, p) ? p : cache.lookup(s.st, ENABLED_KIND + t, false);
       }
       run[t] = hit ??= this.runnable(s, t);
-      if (hit.result === 1) out.push(t);
+      if (hit.result === 1) count++;
     }
     s.prevRun = s.via = undefined;
+    // (an array of the exact length: push() would give it room for 17)
+    const out = new Array<number>(count);
+    for (let t = 0, j = 0; t < n; t++) if (run[t]!.result === 1) out[j++] = t;
     return out;
+  }
+
+  /** `run` arrays of states the search is done with (release), for the next enabled() */
+  private runPool: (Effect | null)[][] = [];
+
+  /**
+   * The search is done with state s (its frame left the stack): its children read its `run` when they
+   * were made, and nothing reads it any more
+   */
+  release(s: State): void {
+    const r = s.run;
+    if (r === undefined) return;
+    s.run = undefined;
+    this.runPool.push(r);
   }
 
   /** whether thread t can run in s (result 1), found on its machine and recorded */
@@ -275,14 +292,14 @@ export class Stepper {
       this.at(p);
       this.forward(e, this.lanes);
       const l = this.lanes;
-      o.c = { st: this.W!, m: null, prevRun: p.run, via: e, undo: this.logN, f1: l.f1, f2: l.f2, c1: l.c1 };
+      o.c = { st: this.W!, m: null, undo: this.logN, f1: l.f1, f2: l.f2, c1: l.c1, run: undefined, prevRun: p.run, via: e };
       this.pendParent = this.pendEffect = null;
       return o.c;
     }
     const st = this.pendInPlace ? p.st : p.st.cloneCells();
     if (this.pendInPlace) p.m = null; // its views no longer match the cells
     applyEffect(st, e, this.lanes);
-    o.c = { st, m: null, prevRun: p.run, via: e };
+    o.c = { st, m: null, undo: undefined, f1: undefined, f2: undefined, c1: undefined, run: undefined, prevRun: p.run, via: e };
     this.pendParent = this.pendEffect = null;
     return o.c;
   }
@@ -362,7 +379,7 @@ export class Stepper {
         // a step that cannot be replayed (its recorded stores may not replay in order): W takes c's cells
         this.forwardTo(c.k.st);
         const W = this.W!;
-        o.c = { st: W, m: null, prevRun: s.run, via: eff, undo: this.logN, f1: W.f1, f2: W.f2, c1: W.c1 };
+        o.c = { st: W, m: null, undo: this.logN, f1: W.f1, f2: W.f2, c1: W.c1, run: undefined, prevRun: s.run, via: eff };
         const h = this.h;
         h.reset();
         c.fingerprint(h);
@@ -379,7 +396,7 @@ export class Stepper {
         return o;
       }
     }
-    o.c = { st: c.k.st, m: c, prevRun: s.run, via: eff };
+    o.c = { st: c.k.st, m: c, undo: undefined, f1: undefined, f2: undefined, c1: undefined, run: undefined, prevRun: s.run, via: eff };
     const h = this.h;
     h.reset();
     c.fingerprint(h);

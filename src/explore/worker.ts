@@ -159,6 +159,8 @@ function run(init: WorkerInit): void {
     Atomics.compareExchange(ctl, CTL.stop, 0, why);
   };
 
+  // frames popped off the stack, for the next pushes
+  const framePool: Frame[] = [];
   const explore = (item: WorkItem) => {
     const onStack = new StackIndex();
     // replay the path from the root, indexing the control view of every state on it
@@ -192,6 +194,11 @@ function run(init: WorkerInit): void {
       if (f.cursor >= f.todo.length) {
         stack.pop();
         onStack.pop(base + stack.length);
+        reduction.release(f.red);
+        stepper.release(f.s);
+        f.s = null!;
+        f.todo = null!;
+        framePool.push(f);
         continue;
       }
       const t = f.todo[f.cursor++]!;
@@ -224,6 +231,7 @@ function run(init: WorkerInit): void {
         if (en.length === 0) {
           stats.terminal++;
           rec.terminal(stepper.machine(c), id, depth, fullHi, fullLo);
+          reduction.release(childRed);
           continue;
         }
         todo = en;
@@ -231,14 +239,26 @@ function run(init: WorkerInit): void {
         stats.revisits++;
         cell.slot = slot;
         const missing = reduction.revisit(cell, childRed);
-        if (missing === 0) continue;
+        if (missing === 0) { reduction.release(childRed); continue; }
         c = stepper.state();
         todo = stepper.enabled(c).filter((x) => (missing >>> x) & 1);
-        if (todo.length === 0) continue;
+        if (todo.length === 0) { reduction.release(childRed); continue; }
         stats.reexpanded++;
       }
       stats.explored++;
-      stack.push({ s: c, id, depth, todo, cursor: 0, red: childRed, via: t });
+      // (frames are reused: a depth-first search needs as many as its deepest stack)
+      const nf = framePool.pop();
+      if (nf === undefined) stack.push({ s: c, id, depth, todo, cursor: 0, red: childRed, via: t });
+      else {
+        nf.s = c;
+        nf.id = id;
+        nf.depth = depth;
+        nf.todo = todo;
+        nf.cursor = 0;
+        nf.red = childRed;
+        nf.via = t;
+        stack.push(nf);
+      }
       onStack.push(ctrlHi, ctrlLo, base + stack.length - 1);
     }
   };
