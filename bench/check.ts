@@ -215,7 +215,7 @@ async function anchorChild(file: string, kernel: string, workers: number, reuse:
   // several workers: parallel.ts, as `mmsim check --workers N` (the workers' start-up included); one:
   // search.ts as check calls it with sleep sets (no explored edges: they are for cycles' lassos, and
   // check searches again with them only when it meets a cycle, which live-snapshot has none of)
-  const r = workers > 1 ? await searchParallel(m, sc, spec, readFileSync(file, 'utf8'), { reuse: reuse ? 'on' : 'off' }, workers)
+  const r = workers > 1 ? await searchParallel(m, sc, spec, { reuse: reuse ? 'on' : 'off' }, workers)
     : search(m, { edges: false, reuse: reuse ? 'on' : 'off' });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);

@@ -3,7 +3,7 @@
 // verdicts the scenario expects (or, without a verdict list, every condition holds), 1 otherwise,
 // 2 on bad input.
 import { availableParallelism } from 'node:os';
-import { readScenarioArgWithText } from './input.js';
+import { readScenarioArg } from './input.js';
 import { ScenarioError, type Verdict } from '../scenario/load.js';
 import { Budget, defaultMemoryBytes, parseMemory } from '../sched/budget.js';
 import { resolveKernel } from '../profiles/profiles.js';
@@ -66,7 +66,7 @@ function badMemory(v: string): never {
 
 /** `mmsim check FILE` with its options (registered in commands.ts): prints the verdicts, returns the exit status */
 export async function checkCommand(file: string, o: CheckCliOptions, debug: boolean): Promise<number> {
-  const { sc, text } = readScenarioArgWithText(file);
+  const sc = readScenarioArg(file);
   const reduction: ReductionName = o.reduction === false ? 'none' : o.reduction === undefined || o.reduction === true ? 'sleep' : o.reduction as ReductionName;
   if (!REDUCTION_NAMES.includes(reduction)) throw new CheckError(`--reduction must be one of ${REDUCTION_NAMES.join(', ')}, not '${String(o.reduction)}'`);
   const workers = o.workers ?? availableParallelism();
@@ -89,7 +89,7 @@ export async function checkCommand(file: string, o: CheckCliOptions, debug: bool
     maxMemoryBytes,
   }).runAsync(async () => {
     const r = await checkScenarioAsync(sc, spec, {
-      reduction, workers: Math.min(workers, MAX_WORKERS), source: text,
+      reduction, workers: Math.min(workers, MAX_WORKERS),
       // without --workers, a search small enough to end within WORKERS_AFTER states stays on this thread
       workersAfter: o.workers === undefined ? WORKERS_AFTER : undefined, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
       random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,

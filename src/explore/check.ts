@@ -7,7 +7,6 @@
 // is evaluated on every outcome and gets herd7's verdict: Always, Sometimes or Never. A condition
 // that does not hold comes with the shortest schedule that shows it, replayable with
 // `mmsim run --schedule`.
-import { readFileSync } from 'node:fs';
 import { budgetDoing } from '../sched/budget.js';
 import type { CompiledScenario, Condition, Verdict } from '../scenario/load.js';
 import type { KernelSpec } from '../kernel/kernel.js';
@@ -31,8 +30,6 @@ export interface CheckOptions {
   reduction?: boolean | ReductionName;
   /** worker threads for the exhaustive search (checkScenarioAsync; default 1) */
   workers?: number;
-  /** the scenario's text, for the workers (default: read sc.file) */
-  source?: string;
   /**
    * with several workers: first search on this thread, up to this many distinct states, and start the
    * workers only when that does not finish (they take a fraction of a second to start)
@@ -219,8 +216,7 @@ export async function checkScenarioAsync(sc: CompiledScenario, spec: KernelSpec,
     if (first.complete) return verdicts(sc, spec, opts, fresh, { ...first, workersNote: `under ${opts.workersAfter} states: on the main thread` }, t0);
   }
   const { searchParallel } = await import('./parallel.js');
-  const source = opts.source ?? readFileSync(sc.file, 'utf8');
-  const ph = await searchParallel(root, sc, spec, source, opts, workers);
+  const ph = await searchParallel(root, sc, spec, opts, workers);
   return verdicts(sc, spec, opts, fresh, ph, t0);
 }
 

@@ -55,7 +55,7 @@ interface Done {
 
 /** the search with `workers` worker threads; falls back to one worker where it must (see above) */
 export async function searchParallel(
-  root: Machine, sc: CompiledScenario, spec: KernelSpec, source: string, opts: CheckOptions, workers: number,
+  root: Machine, sc: CompiledScenario, spec: KernelSpec, opts: CheckOptions, workers: number,
 ): Promise<SearchPhase> {
   const reductionName = opts.reduction === false ? 'none' : opts.reduction === true || opts.reduction === undefined ? 'sleep' : opts.reduction;
   const reduction = reductionFor(reductionName, root.threads.length);
@@ -166,7 +166,7 @@ export async function searchParallel(
     for (let w = 0; w < n; w++) {
       const { port1, port2 } = new MessageChannel();
       const init: WorkerInit & { mmsimCheckWorker: true } = {
-        mmsimCheckWorker: true, index: w, file: sc.file, source, spec: specToData(spec), reduction: reduction.name, debug: opts.debug === true, reuse: opts.reuse,
+        mmsimCheckWorker: true, index: w, sc, spec: specToData(spec), reduction: reduction.name, debug: opts.debug === true, reuse: opts.reuse,
         ctl: ctlBuf, table: table.buffer, port: port2, maxStates, deadline,
       };
       const worker = new Worker(url, { workerData: init, transferList: [port2] });

@@ -9,7 +9,7 @@
 // stack, by control view) closes a cycle: the worker stops every worker (STOP_CYCLE) and the main
 // thread searches again with one (docs/check.md, "Several workers").
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { loadScenario } from '../scenario/load.js';
+import type { CompiledScenario } from '../scenario/load.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import { PATCH_LIST } from '../profiles/patches.js';
 import type { Machine } from '../sched/machine.js';
@@ -31,8 +31,8 @@ export interface SpecData {
 
 export interface WorkerInit {
   index: number;
-  file: string;
-  source: string;
+  /** the compiled scenario (plain data: a structured clone of the main thread's, no loading again) */
+  sc: CompiledScenario;
   spec: SpecData;
   reduction: ReductionName;
   debug: boolean;
@@ -101,7 +101,7 @@ function run(init: WorkerInit): void {
     }
   };
 
-  const sc = loadScenario(init.file, init.source);
+  const sc = init.sc;
   const spec = specFromData(init.spec);
   const root = checkRoot(sc, spec, init.debug);
   const reduction = REDUCTIONS[init.reduction];

@@ -18,11 +18,8 @@ import { patchById } from '../profiles/patches.js';
 import { CONFIG_KEYS, parseConfigValue } from '../profiles/config.js';
 import { PROFILES, resolveKernel, SpecError } from '../profiles/profiles.js';
 
-export class ScenarioError extends Error {
-  constructor(readonly file: string, readonly line: number, readonly col: number, readonly field: string, readonly detail: string) {
-    super(`${file}:${line}:${col}: ${field ? field + ': ' : ''}${detail}`);
-  }
-}
+import { ScenarioError } from './error.js';
+export { ScenarioError };
 
 export interface CompiledThread {
   name: string;

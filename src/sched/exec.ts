@@ -7,7 +7,7 @@ import { andNotNum, binNum, decimal, evalExpr, EvalError, Expr, type Env } from 
 import { varsEnv, type OpOut } from '../scenario/values.js';
 export type { OpOut };
 import { SyscallError, ERRNO_NAME, NotModelledError, fail, notModelled } from '../kernel/include/errno.js';
-import { ScenarioError } from '../scenario/load.js';
+import { ScenarioError } from '../scenario/error.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
 import { do_mremap, mremap_uf } from '../kernel/mm/mremap.js';

@@ -5,7 +5,8 @@ import { BudgetExceeded, budgetStep, budgetStepLimit, DEFAULT_STEP_LIMIT } from 
 import { Kernel, KernelSpec } from '../kernel/kernel.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
 import { Tracer } from '../trace/events.js';
-import { ScenarioError, type CompiledScenario } from '../scenario/load.js';
+import type { CompiledScenario } from '../scenario/load.js';
+import { ScenarioError } from '../scenario/error.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { execOp, resumeOp, formatOut, notModelledAt, type OpOut } from './exec.js';
