@@ -187,6 +187,15 @@ setup:
     scenario: oneOp('checkpoint: here').replace('name: one-op', 'name: hole\nobserve: { pages: [m] }'),
     measure: (r) => pagemapBit(r, 'm', 55), withIt: 1, without: 0,
   },
+  {
+    patch: PATCH.softDirtyHoleBeforeVma, base: 'v6.1',
+    scenario: `
+name: hole-before-vma
+observe: { pages: [m - 0x1000] }
+setup:
+  - mmap: { as: m, len: 2M, align: 2M }
+`, measure: (r) => pagemapBit(r, 'm - 0x1000', 55), withIt: 0, without: 1,
+  },
   { patch: PATCH.softDirtyThpSplit, base: 'v6.1', scenario: MPROTECT_SPLIT, measure: (r) => pte(r, 'm', 'split'), withIt: '0x8000000000000827', without: '0x8000000000000027' },
   {
     patch: PATCH.uffdWpForkChildVma, base: 'v6.1',

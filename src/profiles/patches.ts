@@ -71,6 +71,13 @@ const rows = {
     summary: 'pagemap reports VM_SOFTDIRTY for addresses with no page table yet, not only for none PTEs',
     requires: ['soft-dirty-vma-reuse'],
   },
+  softDirtyHoleBeforeVma: {
+    id: 'soft-dirty-hole-before-vma', commit: '81d0fa623c5b', subject: 'mm: softdirty: unmapped addresses between VMAs are clean',
+    author: 'Peter Feiner', release: 'v3.18', kind: 'upstream',
+    summary: 'an unmapped address in a page-table hole reads clean; before, the hole took VM_SOFTDIRTY from the first VMA above it',
+    ref: 'bug-corpus 23 ("addresses before VMAs in PTE holes aren\'t softdirty", id not confirmed there): 81d0fa623c5b is Peter Feiner\'s 2014-10-09 rewrite of pagemap_pte_hole/pagemap_pte_range (blame of fs/proc/task_mmu.c)',
+    requires: ['soft-dirty-pte-hole'],
+  },
   softDirtyThpSplit: {
     id: 'soft-dirty-thp-split', commit: '804dd150468c', subject: 'soft_dirty: fix soft_dirty during THP split',
     author: 'Andrea Arcangeli', release: 'v4.8', kind: 'upstream',

@@ -12,7 +12,7 @@ import { vm_normal_page, isUffdWpMarker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } fr
 import { is_huge_zero_pmd, set_pmd_at, __split_huge_pmd } from '../../mm/huge_memory.js';
 import { vma_soft_dirty_enabled } from '../../mm/mprotect.js';
 import { forEachPmd } from '../../mm/pagewalk.js';
-import { vma_set_page_prot, vmas_in, vma_lookup } from '../../mm/mmap.js';
+import { find_vma, vma_set_page_prot, vmas_in, vma_lookup } from '../../mm/mmap.js';
 import { uffd_wp_range } from '../../mm/userfaultfd.js';
 import { userfaultfd_wp_async, userfaultfd_wp_use_markers } from '../userfaultfd.js';
 import type { PageTable } from '../../mm/pgtable.js';
@@ -31,6 +31,21 @@ function migrationOffset(k: Kernel, e: Pte): number {
   return k.has(PATCH.migrationKeepsYoungDirty) ? migration_entry_pfn(k, e) : k.pgt.swp_offset(e);
 }
 
+/**
+ * fs/proc/task_mmu.c pagemap_pte_hole() @v3.17 and @v3.18: the entry of an address no VMA covers. From
+ * 81d0fa623c5b (v3.18) it is clean; before, an address with no page table (a hole of the walk, which
+ * starts at the address read) took VM_SOFTDIRTY from find_vma(), the first VMA above it
+ */
+function unmappedEntry(k: Kernel, mm: MmStruct, addr: number): bigint {
+  if (k.has(PATCH.softDirtyHoleBeforeVma) || !k.has(PATCH.softDirtyPteHole) || !k.has(PATCH.softDirtyVmaReuse)) return 0n;
+  const above = find_vma(k, mm, addr);
+  if (above === null || (above.vm_flags & VM_SOFTDIRTY) === 0) return 0n;
+  // a page table under addr: pagemap_pte_range, which reports the address not present and clean
+  const pmd = mm_find_pmd(k, mm, addr);
+  if (pmd !== null && !pmd.t.isNone(pmd.i)) return 0n;
+  return bit(PM.soft_dirty);
+}
+
 /** one /proc/PID/pagemap entry (as root: with the PFN) */
 export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
   const g = k.pgt;
@@ -39,7 +54,7 @@ export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
   const vmaSoftDirty = vma !== null && (vma.vm_flags & VM_SOFTDIRTY) !== 0 && k.has(PATCH.softDirtyVmaReuse);
   // pagemap_pte_hole: no page table here (68b5a6524856 reports the VMA's VM_SOFTDIRTY)
   const hole = vmaSoftDirty && k.has(PATCH.softDirtyPteHole) ? bit(PM.soft_dirty) : 0n;
-  if (!vma) return 0n;
+  if (!vma) return unmappedEntry(k, mm, addr);
   const pmd = mm_find_pmd(k, mm, addr);
   if (!pmd) return hole;
   const pmdv = pmd.t.get(pmd.i, new Pte());
