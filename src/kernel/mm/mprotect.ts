@@ -3,7 +3,7 @@ import type { Leaf } from '../../state/store.js';
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import {
-  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_PSE, _PAGE_RW, _PAGE_SPECIAL,
+  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL,
 } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_HUGETLB, VM_SHARED, VM_SOFTDIRTY, VM_WRITE } from '../include/vm_flags.js';
@@ -390,7 +390,6 @@ function folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: 
 /** change_pmd_range / change_protection_range for one VMA */
 const cpPmdNew = new Pte();
 const hugeSlot: Slot = { t: null!, i: 0 };
-const HUGE_PRESENT = _PAGE_PRESENT | _PAGE_PSE;
 
 /**
  * A migration entry under change_protection: mm/mprotect.c change_pte_range() and mm/huge_memory.c
@@ -472,9 +471,9 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
     for (let i = pmd_index(addr); addr < pudEnd; i++, boundary += PMD_SIZE) {
       const next = boundary < pudEnd ? boundary : pudEnd;
       slot.i = i;
-      // a present huge PMD (PSE set; a PROT_NONE one is not present and takes the general path)
+      // a present huge PMD (a PROT_NONE one too: pmd_present; not a migration entry)
       let r = 0;
-      if (next - addr === HPAGE_PMD_SIZE && (t.get(i, pmdv).lo & HUGE_PRESENT) === HUGE_PRESENT) r = change_huge_pmd_hoisted(k, vma, slot, pmdv, newprot, hc);
+      if (next - addr === HPAGE_PMD_SIZE && g.pmd_present(t.get(i, pmdv))) r = change_huge_pmd_hoisted(k, vma, slot, pmdv, newprot, hc);
       if (r === HPAGE_PMD_NR) pages += HPAGE_PMD_NR;
       else if (r !== 1) pmdEntry(slot, addr, next);
       addr = next;
