@@ -116,7 +116,13 @@ function listRecorder(st: Store): ListRecorder | null {
   return r !== null && r.listAsk !== undefined ? (r as ListRecorder) : null;
 }
 
-const plainRead = (S: Segment): CellReader => (_seg, i) => S.get(i);
+/** S.get as a CellReader, made once per segment (a closure per question would be garbage per step) */
+const readers = new WeakMap<Segment, CellReader>();
+function plainRead(S: Segment): CellReader {
+  let r = readers.get(S);
+  if (r === undefined) readers.set(S, (r = (_seg, i) => S.get(i)));
+  return r;
+}
 
 /**
  * A list of at most `max` distinct non-zero values at cells base .. base + max of S. A view: it keeps
