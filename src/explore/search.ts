@@ -402,6 +402,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
 
   const stack: Frame[] = [];
   const framePool: Frame[] = [];
+  const todoPool: number[][] = [];
   h.reset();
   root.fingerprint(h);
   const rootId = graph.addState(0);
@@ -451,6 +452,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
       reduction.release(f.red);
       stepper.release(f.s);
       f.s = null!;
+      todoPool.push(f.todo);
       f.todo = null!;
       framePool.push(f);
       continue;
@@ -509,7 +511,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
     let c: State;
     if (fresh) {
       c = stepper.state();
-      const en = stepper.enabled(c);
+      const en = stepper.enabled(c, todoPool.pop());
       if (en.length === 0) {
         graph.flags[id] |= FLAG_TERMINAL;
         stats.terminal++;

@@ -224,7 +224,7 @@ export class Stepper {
    * cells that decide it (its status, position, what it waits on), like a step: a state made by replay
    * needs no machine for it.
    */
-  enabled(s: State): number[] {
+  enabled(s: State, into?: number[]): number[] {
     const cache = this.cache;
     if (cache === null) return enabledThreads(this.machine(s));
     if (this.inPlace) this.at(s);
@@ -243,8 +243,13 @@ export class Stepper {
       if (hit.result === 1) count++;
     }
     s.prevRun = s.via = undefined;
-    // (an array of the exact length: push() would give it room for 17)
-    const out = new Array<number>(count);
+    // (an array of the exact length: push() would give it room for 17; or the caller's, reused)
+    let out: number[];
+    if (into === undefined) out = new Array<number>(count);
+    else {
+      out = into;
+      out.length = count;
+    }
     for (let t = 0, j = 0; t < n; t++) if (run[t]!.result === 1) out[j++] = t;
     return out;
   }
@@ -258,10 +263,18 @@ export class Stepper {
    */
   release(s: State): void {
     const r = s.run;
-    if (r === undefined) return;
-    s.run = undefined;
-    this.runPool.push(r);
+    if (r !== undefined) {
+      s.run = undefined;
+      this.runPool.push(r);
+    }
+    // a state made in place (state()) is reused whole: nothing keeps it once its frame is gone
+    if (this.inPlace && s.undo !== undefined && s.st === this.W) {
+      s.m = null;
+      s.prevRun = s.via = undefined;
+      this.statePool.push(s);
+    }
   }
+  private statePool: State[] = [];
 
   /** whether thread t can run in s (result 1), found on its machine and recorded */
   private runnable(s: State, t: number): Effect {
@@ -292,7 +305,20 @@ export class Stepper {
       this.at(p);
       this.forward(e, this.lanes);
       const l = this.lanes;
-      o.c = { st: this.W!, m: null, undo: this.logN, f1: l.f1, f2: l.f2, c1: l.c1, run: undefined, prevRun: p.run, via: e };
+      const c = this.statePool.pop();
+      if (c === undefined) o.c = { st: this.W!, m: null, undo: this.logN, f1: l.f1, f2: l.f2, c1: l.c1, run: undefined, prevRun: p.run, via: e };
+      else {
+        c.st = this.W!;
+        c.m = null;
+        c.undo = this.logN;
+        c.f1 = l.f1;
+        c.f2 = l.f2;
+        c.c1 = l.c1;
+        c.run = undefined;
+        c.prevRun = p.run;
+        c.via = e;
+        o.c = c;
+      }
       this.pendParent = this.pendEffect = null;
       return o.c;
     }

@@ -161,6 +161,7 @@ function run(init: WorkerInit): void {
 
   // frames popped off the stack, for the next pushes
   const framePool: Frame[] = [];
+  const todoPool: number[][] = [];
   const explore = (item: WorkItem) => {
     const onStack = new StackIndex();
     // replay the path from the root, indexing the control view of every state on it
@@ -197,6 +198,7 @@ function run(init: WorkerInit): void {
         reduction.release(f.red);
         stepper.release(f.s);
         f.s = null!;
+        todoPool.push(f.todo);
         f.todo = null!;
         framePool.push(f);
         continue;
@@ -227,7 +229,7 @@ function run(init: WorkerInit): void {
         stats.distinct++;
         if (ctl[CTL.nextId]! >= init.maxStates) stop(STOP_MAX_STATES);
         if (depth > stats.maxDepth) stats.maxDepth = depth;
-        const en = stepper.enabled(c);
+        const en = stepper.enabled(c, todoPool.pop());
         if (en.length === 0) {
           stats.terminal++;
           rec.terminal(stepper.machine(c), id, depth, fullHi, fullLo);
