@@ -1,7 +1,8 @@
 // Run a compiled scenario once on one kernel: setup, threads under a schedule, final snapshot, expectations.
 import type { CompiledScenario, Condition, Verdict } from './scenario/load.js';
 import type { KernelSpec } from './kernel/kernel.js';
-import { Machine, parseSchedule, ThreadState } from './sched/machine.js';
+import { Machine, MachineError, parseSchedule, ThreadState } from './sched/machine.js';
+import { ScenarioError } from './scenario/error.js';
 import { assert_vm_state } from './kernel/mm/debug_vm.js';
 import { traceKind } from './scenario/predicates.js';
 import { buildObservation } from './sched/observation.js';
@@ -80,6 +81,16 @@ export function scenarioReadsTrace(sc: CompiledScenario): boolean {
   return sc.expect.some((e) => traceKind(e.pred) !== null) || conds.some((c) => traceKind(c.pred) !== null);
 }
 
+/** the scenario file's own schedule: a step that cannot be taken is an error of the file, at its `schedule` */
+function runFileSchedule(m: Machine, sc: CompiledScenario): void {
+  try {
+    m.runSchedule(parseSchedule(sc.schedule!));
+  } catch (e) {
+    if (!(e instanceof MachineError) || !sc.scheduleAt) throw e;
+    throw new ScenarioError(sc.file, sc.scheduleAt.line, sc.scheduleAt.col, 'schedule', e.message);
+  }
+}
+
 export function runScenario(sc: CompiledScenario, spec: KernelSpec, opts: RunOptions = {}): RunResult {
   const trace = opts.trace !== false || scenarioReadsTrace(sc);
   // untraced, the run keeps no per-step history either: only what its observation reports (the last
@@ -90,8 +101,8 @@ export function runScenario(sc: CompiledScenario, spec: KernelSpec, opts: RunOpt
   const m = new Machine(sc, spec, { trace, history: trace, afterStep });
   budgetDoing(() => m.describeNow());
   m.runSetup();
-  const schedule = opts.schedule ?? sc.schedule;
-  if (schedule) m.runSchedule(parseSchedule(schedule));
+  if (opts.schedule) m.runSchedule(parseSchedule(opts.schedule));
+  else if (sc.schedule) runFileSchedule(m, sc);
   else m.runDefault();
   m.finish();
   const observation = buildObservation(m, spec);

@@ -140,6 +140,22 @@ describe('inputs that once crashed mmsim are positioned errors (exit 2)', () => 
   }
 });
 
+describe('a schedule step the file names that cannot be taken', () => {
+  it('is an error of the file at its schedule (exit 2), not an unpositioned one (the file fuzzer found it)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-sched-'));
+    try {
+      const f = join(dir, 'sched.yaml');
+      // thread `b` has nothing to do: it has finished before the schedule names it
+      writeFileSync(f, HEAD + '  - mmap: { as: m, len: 4K }\nthreads:\n  a:\n    - write: { addr: m }\n  b: []\nschedule: a b\n');
+      const r = spawnSync(process.execPath, ['bin/mmsim.js', 'run', f, '-q', '-k', 'v6.18'], { encoding: 'utf8' });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toMatch(/sched\.yaml:8:11: schedule: schedule step 2: thread 'b' cannot run \(finished\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('mmap align', () => {
   it('is a power of two, checked without 32-bit arithmetic', () => {
     expect(err(HEAD + '  - mmap: { as: m, len: 4K, align: 0x200001000 }\n').message).toMatch(/setup\.0\.mmap\.align: align must be a power of two from 4K to 1T, got 0x200001000/);

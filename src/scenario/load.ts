@@ -100,6 +100,8 @@ export interface CompiledScenario {
   bug: { corpus: string; fixed_by: string; fix: string; before: string | null; after: string | null } | null;
   /** the schedule `mmsim run` follows when --schedule is not given (`check` explores every one) */
   schedule?: string;
+  /** where the schedule is written (an error of one of its steps is reported there) */
+  scheduleAt?: { line: number; col: number };
   /** names defined by `as:` (mappings, uffds, messages, buffers), with the op kind that defines them */
   names: Record<string, OpName>;
 }
@@ -666,7 +668,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     schedule = raw.schedule;
   }
   return {
-    ...(schedule !== undefined ? { schedule } : {}),
+    ...(schedule !== undefined ? { schedule, scheduleAt: { line: pos.line(['schedule']), col: pos.col(['schedule']) } } : {}),
     bug, version: 1, file, name: raw.name, description: typeof raw.description === 'string' ? raw.description.trim() : '',
     kernel: (raw.kernel as string | undefined) ?? null, config, pages: [...pages].map(([key, v]) => ({ key, expr: v.expr, process: v.process })),
     mems: [...mems].map(([key, v]) => ({ key, expr: v.expr, size: v.size })),
