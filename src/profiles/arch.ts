@@ -4,7 +4,7 @@
 // matching row of src/kernel/arch/arch.ts; docs/arch.md describes both.
 import { PATCH, type Patch } from './patches.js';
 
-export type ArchName = 'x86_64' | 'arm64';
+export type ArchName = 'x86_64' | 'arm64' | 'loongarch64';
 
 export interface ArchDef {
   readonly name: ArchName;
@@ -17,6 +17,8 @@ export interface ArchDef {
   readonly softDirty: boolean;
   /** [x86 row, this arch's row that stands for it]: a row that requires the first is satisfied by the second */
   readonly standsFor?: readonly (readonly [Patch, Patch])[];
+  /** x86 rows this architecture has nothing for: a row that requires one needs nothing here */
+  readonly waives?: readonly Patch[];
 }
 
 export const ARCHS: readonly ArchDef[] = [
@@ -31,16 +33,24 @@ export const ARCHS: readonly ArchDef[] = [
     own: [PATCH.arm64MovePmd, PATCH.arm64VmaLockFault, PATCH.arm64UffdWp],
     standsFor: [[PATCH.x86MovePmd, PATCH.arm64MovePmd], [PATCH.x86VmaLockFault, PATCH.arm64VmaLockFault], [PATCH.uffdWpPteBit, PATCH.arm64UffdWp]],
   },
+  {
+    name: 'loongarch64', machine: 'loongarch64', softDirty: false,
+    description: 'LoongArch64, 4 KiB pages, 4 levels (CONFIG_4KB_4LEVEL), software-refilled TLB (arch/loongarch/include/asm/pgtable*.h): pte_mkdirty set the TLB write bit until bf2f34a506e6',
+    own: [PATCH.loongarchMkdirtyNeedsWrite, PATCH.loongarchMkwriteNeedsModified],
+    // no HAVE_ARCH_USERFAULTFD_WP: rows that require x86's uffd-wp bit need nothing here (the feature is refused)
+    waives: [PATCH.uffdWpPteBit],
+  },
 ];
 
 export function archByName(name: string): ArchDef | undefined {
   return ARCHS.find((a) => a.name === name);
 }
 
-/** the row that stands on `arch` for the x86 row with this id (the id itself where none does) */
-export function archRequirement(arch: ArchName, id: string): string {
+/** the row that stands on `arch` for the x86 row with this id (the id itself where none does; null when the arch waives it) */
+export function archRequirement(arch: ArchName, id: string): string | null {
   const a = archByName(arch);
   for (const [x, mine] of a?.standsFor ?? []) if (x.id === id) return mine.id;
+  if (a?.waives?.some((x) => x.id === id)) return null;
   return id;
 }
 

@@ -734,6 +734,17 @@ const rows = {
     author: 'Ryan Roberts', release: 'v6.10', kind: 'upstream',
     summary: 'arm64 selects HAVE_ARCH_USERFAULTFD_WP: PTE_UFFD_WP is bit 58 of PTEs and PMDs, PTE_SWP_UFFD_WP bit 3 of swap PTEs; before, uffd-wp cannot be registered on arm64',
   },
+  // ---- loongarch64 (an architecture whose pte_mkdirty made entries writable; docs/arch.md) -----------
+  loongarchMkdirtyNeedsWrite: {
+    id: 'loongarch-mkdirty-needs-write', commit: 'bf2f34a506e6', subject: 'LoongArch: Set _PAGE_DIRTY only if _PAGE_WRITE is set in {pmd,pte}_mkdirty()',
+    author: 'Huacai Chen', release: 'v6.1', kind: 'upstream',
+    summary: 'pte_mkdirty/pmd_mkdirty set the TLB dirty bit (_PAGE_DIRTY, the hardware write permission) only on a _PAGE_WRITE entry; before, a dirty entry of a read-only mapping could be written (corpus 2 and 3 on loongarch64)',
+  },
+  loongarchMkwriteNeedsModified: {
+    id: 'loongarch-mkwrite-needs-modified', commit: '54e6cd42a183', subject: 'LoongArch: Set _PAGE_DIRTY only if _PAGE_MODIFIED is set in {pmd,pte}_mkwrite()',
+    author: 'Huacai Chen', release: 'v6.1', kind: 'upstream',
+    summary: 'pte_mkwrite/pmd_mkwrite set _PAGE_DIRTY only on a _PAGE_MODIFIED entry; before, a clean entry made writable was writable without a TLB modify exception, so the first write did not set _PAGE_MODIFIED',
+  },
 } satisfies Record<string, PatchDef>;
 
 export type PatchName = keyof typeof rows;

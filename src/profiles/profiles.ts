@@ -142,6 +142,23 @@ export const PROFILES: readonly ProfileDef[] = [
     config: { ...modern, soft_dirty: false },
     description: 'Linux 6.18 stable as of 6.18.44 on arm64 (4 KiB granule, 4 levels, FEAT_HAFDBS): uffd-wp in PTE bit 58, no soft-dirty',
   },
+  // loongarch64 with 4 KiB pages: pte_mkdirty made entries writable until bf2f34a506e6 (v6.1), corpus 2 and 3
+  {
+    name: 'v6.0-loongarch64', release: '6.0.0', upTo: 'v6.0', arch: 'loongarch64', extra: [],
+    config: { ...modern, soft_dirty: false, pte_marker_uffd_wp: false },
+    description: 'Linux 6.0 on loongarch64 (4 KiB pages, 4 levels): pte_mkdirty sets the TLB write bit; UFFDIO_COPY into a read-only VMA maps a writable page (corpus 3)',
+  },
+  {
+    name: 'v6.1-rc3-loongarch64', release: '6.1.0-rc3', upTo: 'v6.0', arch: 'loongarch64',
+    extra: [PATCH.thpSplitCarriesDirty, PATCH.migrationKeepsYoungDirty, PATCH.madvCollapse, PATCH.uffdDevNode],
+    config: { ...modern, soft_dirty: false, pte_marker_uffd_wp: false },
+    description: 'Linux 6.1-rc3 on loongarch64: the PMD split carries the dirty bit (0ccf7f168e17) and pte_mkdirty still makes the PTEs writable (corpus 2)',
+  },
+  {
+    name: 'v6.1-loongarch64', release: '6.1.0', upTo: 'v6.1', arch: 'loongarch64', extra: [],
+    config: { ...modern, soft_dirty: false, pte_marker_uffd_wp: false },
+    description: 'Linux 6.1 on loongarch64: bf2f34a506e6 and 54e6cd42a183 (and the partial revert 624a2c94f5b7)',
+  },
 ];
 
 /** "v6.1" -> [6, 1]; releases that are not vX.Y sort after every version */
@@ -215,7 +232,7 @@ export function resolveKernel(spec: string, patchEdits: string[] = [], configEdi
   for (const p of patches) {
     for (const r0 of p.requires ?? []) {
       const r = archRequirement(prof.arch ?? 'x86_64', r0);
-      if (![...patches].some((q) => q.id === r)) throw new SpecError(`patch '${p.id}' needs '${r}', which kernel '${spec}' does not have`);
+      if (r !== null && ![...patches].some((q) => q.id === r)) throw new SpecError(`patch '${p.id}' needs '${r}', which kernel '${spec}' does not have`);
     }
   }
   const config: KernelConfig = { ...prof.config };

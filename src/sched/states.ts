@@ -13,6 +13,7 @@ import { vmFlagsToString } from '../kernel/include/vm_flags.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { observedPages } from '../scenario/observe.js';
 import { varsEnv } from '../scenario/values.js';
+import { pfnMask } from '../kernel/arch/arch.js';
 
 /** PTE entries of one table sent in full (every entry of it that is not none); beyond, only the observed ones */
 const LEVEL_NAME: Record<number, string> = { [LEVEL_PGD]: 'pgd', [LEVEL_PUD]: 'pud', [LEVEL_PMD]: 'pmd', [LEVEL_PTE]: 'pte' };
@@ -120,7 +121,7 @@ export function stateFields(m: Machine, t: ThreadState): Record<string, TraceVal
     const entry = BigInt(last.entry as string);
     let pfn: number | null = null;
     if (last.leaf && (entry & 1n)) {
-      const base = Number((entry & 0x000ffffffffff000n) >> 12n);
+      const base = Number((entry & pfnMask(m.k.spec.arch)) >> 12n);
       pfn = last.level === 'pmd' ? base + ((addr >>> 12) & 511) : base;
       const f = folioOf(m, pfn);
       if (f && !folios.has(f.head as string)) {

@@ -9,6 +9,7 @@ import { x86PgtableOptions } from '../../profiles/fastpath.js';
 import type { Pgtable } from './pgtable.js';
 import { X86Pgtable } from './x86/include/pgtable.js';
 import { Arm64Pgtable } from './arm64/include/pgtable.js';
+import { LoongarchPgtable } from './loongarch/include/pgtable.js';
 
 export type { ArchName } from '../../profiles/arch.js';
 
@@ -87,10 +88,42 @@ export const ARCH_RULES: readonly ArchRules[] = [
     ],
     make: (_fp, has) => new Arm64Pgtable({ uffdWpBit: has(PATCH.arm64UffdWp) }),
   },
+  {
+    name: 'loongarch64',
+    // arch/loongarch/include/asm/pgtable-bits.h @v6.0..v6.1 (4 KiB pages); a swap entry has its type in bits
+    // 16-23 and its offset from bit 24
+    fields: [
+      { lo: 63, hi: 63, name: 'RPLV', title: 'bit 63: _PAGE_RPLV, restricted privilege level', rare: true },
+      { lo: 62, hi: 62, name: 'NX', title: 'bit 62: _PAGE_NO_EXEC' },
+      { lo: 61, hi: 61, name: 'NR', title: 'bit 61: _PAGE_NO_READ' },
+      { lo: 60, hi: 60, name: 'PINV', title: 'bit 60: _PAGE_PRESENT_INVALID (pmd_mkinvalid)', rare: true },
+      { lo: 48, hi: 59, name: 'SW', title: 'bits 48-59: unused', rare: true },
+      { lo: 12, hi: 47, name: 'PFN', title: 'bits 12-47: page frame number (bit 12 is _PAGE_HGLOBAL in a huge PMD)' },
+      { lo: 11, hi: 11, name: 'SPC', title: 'bit 11: _PAGE_SPECIAL' },
+      { lo: 10, hi: 10, name: 'PNON', title: 'bit 10: _PAGE_PROTNONE' },
+      { lo: 9, hi: 9, name: 'MOD', title: 'bit 9: _PAGE_MODIFIED (software dirty: pte_dirty)' },
+      { lo: 8, hi: 8, name: 'W', title: 'bit 8: _PAGE_WRITE (software write permission: pte_write)' },
+      { lo: 7, hi: 7, name: 'P', title: 'bit 7: _PAGE_PRESENT' },
+      { lo: 6, hi: 6, name: 'G/H', title: 'bit 6: _PAGE_GLOBAL in a PTE, _PAGE_HUGE in a PMD' },
+      { lo: 4, hi: 5, name: 'MAT', title: 'bits 4-5: cache attribute (_CACHE_CC = 1)' },
+      { lo: 2, hi: 3, name: 'PLV', title: 'bits 2-3: privilege level (3: user)' },
+      { lo: 1, hi: 1, name: 'D', title: 'bit 1: _PAGE_DIRTY, the TLB\'s D: writes allowed' },
+      { lo: 0, hi: 0, name: 'V', title: 'bit 0: _PAGE_VALID, also _PAGE_ACCESSED' },
+    ],
+    make: (_fp, has) => new LoongarchPgtable({
+      mkdirtyNeedsWrite: has(PATCH.loongarchMkdirtyNeedsWrite), mkwriteNeedsModified: has(PATCH.loongarchMkwriteNeedsModified),
+    }),
+  },
 ];
 
 export function archRules(name: ArchName | undefined): ArchRules {
   return ARCH_RULES.find((a) => a.name === (name ?? 'x86_64'))!;
+}
+
+/** the mask of an entry's PFN field (what `flags:` expectations and compare leave out) */
+export function pfnMask(arch: ArchName | undefined): bigint {
+  const f = archRules(arch).fields.find((x) => x.name === 'PFN')!;
+  return ((1n << BigInt(f.hi + 1)) - 1n) & ~((1n << BigInt(f.lo)) - 1n);
 }
 
 /** the names of the single-bit fields set in a raw entry: "V USR RDO AF nG DTY" */

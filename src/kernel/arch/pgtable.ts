@@ -4,7 +4,7 @@
 import type { Pte } from './x86/include/pte.js';
 
 /** the architectures the model has rules for (src/kernel/arch/arch.ts) */
-export type ArchName = 'x86_64' | 'arm64';
+export type ArchName = 'x86_64' | 'arm64' | 'loongarch64';
 
 export interface Pgtable {
   readonly arch: ArchName;

@@ -310,6 +310,7 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
     k.has(PATCH.peterx2018SplitMkdirty) ||
     (k.has(PATCH.thpSplitCarriesDirty) && !k.has(PATCH.thpSplitDirtyPartlyReverted)) ||
     k.has(PATCH.thpSplitReapplyMkdirty);
+  const reapply = k.has(PATCH.thpSplitReapplyMkdirty);
 
   // the deposited page table becomes the PTE table (pgtable_trans_huge_withdraw + pmd_populate)
   pmd.t.clear(pmd.i);
@@ -318,9 +319,11 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     g.pfn_pte(entry, pfn + i, vma.vm_page_prot);
     maybe_mkwrite(k, entry, vma);
-    if (!write) g.pte_wrprotect(entry);
+    // e833bc503405 moved pte_wrprotect after pte_mkdirty, for the archs whose mkdirty sets the write bit
+    if (!write && !reapply) g.pte_wrprotect(entry);
     if (!young) g.pte_mkold(entry);
     if (mkdirty && dirty) g.pte_mkdirty(entry);
+    if (!write && reapply) g.pte_wrprotect(entry);
     if (soft_dirty) g.pte_mksoft_dirty(entry);
     if (uffd_wp) g.pte_mkuffd_wp(entry);
     t.set(i, entry);

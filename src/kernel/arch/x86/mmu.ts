@@ -20,11 +20,12 @@ export function mmu_access(k: Kernel, mm: MmStruct, addr: number, write: boolean
   if (pmdt === null) return -err;
   let t = pmdt, i = pmd_index(addr);
   let lo = t.lo(i);
-  if ((lo & g.validLo) === 0) return -err;
   let pfnOffset = 0;
   if (g.pmd_leaf_lo(lo)) {
+    // a huge PMD, valid or not: hw_access decides
     pfnOffset = Math.floor(addr / PAGE_SIZE) & 511;
   } else {
+    if (!g.table_entry_points(lo, t.hi(i))) return -err;
     const pt = pteTableAt(k, mm, pmdt, i);
     if (pt === null) return -err;
     t = pt;

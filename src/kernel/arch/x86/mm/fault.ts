@@ -46,7 +46,7 @@ export const FAULT_RETRY_LIMIT = 64;
  * signals), so one model serves both; the error code stays in x86 terms (docs/arch.md)
  */
 function entryName(k: Kernel, x86: string): string {
-  return k.pgt.arch === 'arm64' ? 'do_page_fault' : x86;
+  return k.pgt.arch === 'x86_64' ? x86 : 'do_page_fault';
 }
 
 /** FAULT_FLAG_DEFAULT (v5.7: + FAULT_FLAG_INTERRUPTIBLE) */
