@@ -15,6 +15,11 @@ import { PATCH, PATCH_LIST } from '../src/profiles/patches.js';
 import { PROFILES, resolveKernel, SpecError } from '../src/profiles/profiles.js';
 import { Kernel } from '../src/kernel/kernel.js';
 import { VM_EXEC, VM_READ, VM_SHARED, VM_WRITE } from '../src/kernel/include/vm_flags.js';
+import { spawnSync } from 'node:child_process';
+import { loadScenario } from '../src/scenario/load.js';
+import { runScenario } from '../src/run.js';
+import { expectationPasses } from '../src/scenario/outcome.js';
+import { refuseForeignArch } from '../src/host/probe.js';
 
 const g = new Arm64Pgtable({ uffdWpBit: true });
 const v = (e: Pte) => e.toString();
@@ -243,5 +248,39 @@ describe('the loongarch64 row (arch/loongarch/include/asm/pgtable-bits.h, pgtabl
   });
   it('no uffd-wp: UFFDIO_REGISTER_MODE_WP is refused on loongarch64 (no HAVE_ARCH_USERFAULTFD_WP)', () => {
     expect(new Kernel(resolveKernel('v6.1-loongarch64')).pgt.haveArchUffdWp).toBe(false);
+  });
+});
+
+describe('the arm64 seed scenario and the commands', () => {
+  it('the seed on v6.18-arm64 holds its own PTE values; the x86 seed\'s values are not arm64\'s', () => {
+    const sc = loadScenario('scenarios/seed-thp-split-uffd-wp-arm64.yaml');
+    const r = runScenario(sc, resolveKernel('v6.18-arm64'));
+    expect(r.expectations.filter((e) => !expectationPasses(e)).map((e) => `line ${e.line}: ${e.detail}`)).toEqual([]);
+    expect(r.observation.snapshots.unprotected!.pages['ram + 0x7f000']!.pte).toMatch(/^0x00e8[0-9a-f]{9}f43$/);
+    // the same steps on x86 v6.18 write x86 entries: the arm64 expectations of the PMD do not hold there
+    const x = runScenario(sc, resolveKernel('v6.18'));
+    expect(x.expectations.filter((e) => !expectationPasses(e)).map((e) => e.line)).toContain(50);
+  });
+  it('mmsim host refuses a scenario of another architecture with exit 2 and says why', () => {
+    const r = spawnSync(process.execPath, ['bin/mmsim.js', 'host', 'scenarios/seed-thp-split-uffd-wp-arm64.yaml'], { encoding: 'utf8' });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/kernel v6\.18-arm64 models arm64; this machine is x86_64/);
+    expect(() => refuseForeignArch('v6.1-loongarch64')).toThrow(/models loongarch64/);
+    expect(() => refuseForeignArch('v6.18')).not.toThrow();
+  });
+  it('mmsim kernels shows each profile\'s architecture and the arch table; --json has archs', () => {
+    const r = spawnSync(process.execPath, ['bin/mmsim.js', 'kernels'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/v6\.18-arm64\s+arm64\s+6\.18\.44/);
+    expect(r.stdout).toMatch(/ {2}arm64 +arm64, 4 KiB granule/);
+    const j = JSON.parse(spawnSync(process.execPath, ['bin/mmsim.js', 'kernels', '--json'], { encoding: 'utf8' }).stdout);
+    expect(j.archs.map((a: { name: string }) => a.name)).toEqual(['x86_64', 'arm64', 'loongarch64']);
+    expect(j.profiles.find((p: { name: string }) => p.name === 'v6.18').arch).toBe('x86_64');
+  });
+  it('run and compare accept the arm64 and loongarch64 profiles; compare masks each kernel\'s own pfn field', () => {
+    const r = spawnSync(process.execPath, ['bin/mmsim.js', 'compare', 'scenarios/bugs/mkdirty-implies-write-ro-vma.yaml', '--kernel', 'v6.0-loongarch64', '--kernel', 'v6.18-arm64', '--kernel', 'v6.18'], { encoding: 'utf8' });
+    expect(r.stdout).toContain('pfn|0x400000000000029f');
+    expect(r.stdout).toMatch(/pfn\|0x00e0000000000fc3/);
+    expect(r.stdout).toMatch(/pfn\|0x8400000000000025/); // x86 v6.18: dirty kept in bit 58 of a read-only entry
   });
 });

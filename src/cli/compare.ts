@@ -3,16 +3,14 @@ import pc from 'picocolors';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { RunResult } from '../run.js';
 import { expectationPasses, formatOutObs } from '../scenario/outcome.js';
-import { pfnMask, type ArchName } from '../kernel/arch/arch.js';
+import { archRules, pfnMask, type ArchName } from '../kernel/arch/arch.js';
 
 /** an entry as pfn|flags when present on its kernel's architecture, else the raw value */
 function flagsOf(raw: string | null | undefined, arch: ArchName | undefined): string {
   if (!raw) return 'none';
   const v = BigInt(raw);
   if (v === 0n) return 'none';
-  // present: x86 _PAGE_PRESENT | _PAGE_PROTNONE (0x101); arm64 PTE_VALID | PTE_PRESENT_INVALID (0x801)
-  const present = arch === 'arm64' ? 0x801n : 0x101n;
-  return v & present ? 'pfn|0x' + (v & ~pfnMask(arch)).toString(16).padStart(16, '0') : '0x' + v.toString(16);
+  return v & archRules(arch).presentMask ? 'pfn|0x' + (v & ~pfnMask(arch)).toString(16).padStart(16, '0') : '0x' + v.toString(16);
 }
 
 export interface CompareRow {

@@ -182,8 +182,8 @@ export async function main(argv: string[]): Promise<number> {
       }
       out(pc.bold('Architectures') + '  (src/kernel/arch/arch.ts; docs/arch.md)');
       for (const a of ARCHS) {
-        out(`  ${a.name.padEnd(8)} ${a.description}`);
-        out(`  ${''.padEnd(8)} ${pc.dim(`own rows: ${a.own.map((x) => x.id).join(', ')}; entry bits: ${archRules(a.name).fields.filter((f) => !f.rare).map((f) => f.lo === f.hi ? `${f.name}(${f.lo})` : `${f.name}(${f.hi}-${f.lo})`).join(' ')}`)}`);
+        out(`  ${a.name.padEnd(12)} ${a.description}`);
+        out(`  ${''.padEnd(12)} ${pc.dim(`own rows: ${a.own.map((x) => x.id).join(', ')}; entry bits: ${archRules(a.name).fields.filter((f) => !f.rare).map((f) => f.lo === f.hi ? `${f.name}(${f.lo})` : `${f.name}(${f.hi}-${f.lo})`).join(' ')}`)}`);
       }
       out(pc.bold('\nProfiles'));
       for (const p of PROFILES) {

@@ -15,8 +15,8 @@ export interface KernelSpec {
   release: string;
   patches: ReadonlySet<Patch>;
   config: KernelConfig;
-  /** the architecture (src/profiles/arch.ts, src/kernel/arch/arch.ts); x86_64 when a spec was made without one */
-  arch?: ArchName;
+  /** the architecture (src/profiles/arch.ts, src/kernel/arch/arch.ts) */
+  arch: ArchName;
 }
 
 export interface ProfileDef {

@@ -28,6 +28,8 @@ export interface ArchRules {
   readonly name: ArchName;
   /** the fields of a present entry, from bit 63 down (the page draws them as columns, the trace names them) */
   readonly fields: readonly EntryField[];
+  /** the bits of which one makes an entry present (pte_present), for printing entries as pfn|flags */
+  readonly presentMask: bigint;
   /** the kernel's rules for a kernel with these fast-path bits, patches and config */
   make(fp: number, has: (p: Patch) => boolean, config: KernelConfig): Pgtable;
 }
@@ -57,6 +59,7 @@ export const ARCH_RULES: readonly ArchRules[] = [
       { lo: 1, hi: 1, name: 'RW', title: 'bit 1: _PAGE_RW, writable' },
       { lo: 0, hi: 0, name: 'P', title: 'bit 0: _PAGE_PRESENT' },
     ],
+    presentMask: 0x101n, // _PAGE_PRESENT | _PAGE_PROTNONE
     make: (fp, _has, config) => new X86Pgtable(x86PgtableOptions(fp, config)),
   },
   {
@@ -82,10 +85,12 @@ export const ARCH_RULES: readonly ArchRules[] = [
       { lo: 8, hi: 9, name: 'SH', title: 'bits 8-9: PTE_SHARED, inner shareable (3)' },
       { lo: 7, hi: 7, name: 'RDO', title: 'bit 7: PTE_RDONLY, AP[2]' },
       { lo: 6, hi: 6, name: 'USR', title: 'bit 6: PTE_USER, AP[1]' },
+      { lo: 5, hi: 5, name: 'NS', title: 'bit 5: non-secure (kernel mappings only)', rare: true },
       { lo: 2, hi: 4, name: 'ATTR', title: 'bits 2-4: AttrIndx (MT_NORMAL = 0)', rare: true },
       { lo: 1, hi: 1, name: 'TBL', title: 'bit 1: PTE_TABLE_BIT (a page or table; clear in a section, a huge PMD)' },
       { lo: 0, hi: 0, name: 'V', title: 'bit 0: PTE_VALID' },
     ],
+    presentMask: 0x801n, // PTE_VALID | PTE_PRESENT_INVALID
     make: (_fp, has) => new Arm64Pgtable({ uffdWpBit: has(PATCH.arm64UffdWp) }),
   },
   {
@@ -110,6 +115,7 @@ export const ARCH_RULES: readonly ArchRules[] = [
       { lo: 1, hi: 1, name: 'D', title: 'bit 1: _PAGE_DIRTY, the TLB\'s D: writes allowed' },
       { lo: 0, hi: 0, name: 'V', title: 'bit 0: _PAGE_VALID, also _PAGE_ACCESSED' },
     ],
+    presentMask: 0x480n, // _PAGE_PRESENT | _PAGE_PROTNONE
     make: (_fp, has) => new LoongarchPgtable({
       mkdirtyNeedsWrite: has(PATCH.loongarchMkdirtyNeedsWrite), mkwriteNeedsModified: has(PATCH.loongarchMkwriteNeedsModified),
     }),
