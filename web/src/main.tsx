@@ -589,7 +589,7 @@ function App() {
       }
       setScenarios(list);
       let v = initial;
-      if (!v.scenario && v.yaml === null) v = { ...v, scenario: list.find((s) => s.startsWith('seed')) ?? list[0] ?? null };
+      if (!v.scenario && v.yaml === null) v = { ...v, scenario: list.find((s) => s === 'seed-thp-split-uffd-wp.yaml') ?? list.find((s) => s.startsWith('seed')) ?? list[0] ?? null };
       let yaml = v.yaml ?? '';
       if (v.scenario) {
         try {
