@@ -72,7 +72,8 @@ function specs(): ReturnType<typeof kernel>[] {
     // the direct path exists from v6.0's can_change_pte_writable on (change_pte_range's `modern`)
     if (s.patches.has(PATCH.mprotectExclusiveAnonWritable) && !out.has(key)) out.set(key, s);
   };
-  for (const p of PROFILES) {
+  // the direct path is the x86 rules' copy: x86 profiles only
+  for (const p of PROFILES.filter((q) => (q.arch ?? 'x86_64') === 'x86_64')) {
     for (const sd of ['soft_dirty=y', 'soft_dirty=n']) {
       const base = kernel(p.name, {}, [sd]);
       add(base);

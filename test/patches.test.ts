@@ -840,6 +840,36 @@ setup:
   - mremap: { addr: src, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: res + 2M, as: dst, id: mv }`),
     measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'dst', 63), pagemapBit(r, 'dst', 55)], withIt: [null, 1, 0], without: [null, 1, 1],
   },
+  // ---- arm64 rows (src/profiles/arch.ts): measured on v6.18-arm64 with and without the row ----------
+  {
+    // the aligned 2 MiB of PTEs moves as one table (move_normal_pmd) only with HAVE_MOVE_PMD
+    patch: PATCH.arm64MovePmd, base: 'v6.18-arm64',
+    scenario: MREMAP_SD(`- mmap: { as: src, len: 2M, align: 2M }
+  - madvise: { addr: src, len: 2M, advice: nohugepage }
+  - memset: { addr: src, len: 16K, value: 1 }
+  - mmap: { as: res, len: 4M, align: 2M, prot: none }
+  - mremap: { addr: src, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: res + 2M, as: dst, id: mv }`),
+    measure: (r) => [errno(r, 'mv'), events(r, 'mremap').filter((e) => e.fn === 'move_normal_pmd').length, pagemapBit(r, 'dst', 63)], withIt: [null, 1, 1], without: [null, 0, 1],
+  },
+  { patch: PATCH.arm64VmaLockFault, base: 'v6.18-arm64', scenario: THP_WP, measure: (r) => (events(r, 'handle_mm_fault').find((e) => e.thread === 'w')!.flags as number) & 0x1000, withIt: 0x1000, without: 0 },
+  // without HAVE_ARCH_USERFAULTFD_WP, UFFDIO_REGISTER refuses MODE_WP (and the PTE has no bit 58)
+  { patch: PATCH.arm64UffdWp, base: 'v6.18-arm64', scenario: WP_4K, measure: (r) => [errno(r, 'reg'), pagemapBit(r, 'm', 57, 'protected')], withIt: [null, 1], without: ['EINVAL', 0] },
+  // ---- loongarch64 rows: v6.1-loongarch64 with and without the row --------------------------------
+  // UFFDIO_COPY into a read-only VMA: without bf2f34a506e6 pte_mkdirty sets _PAGE_DIRTY (the TLB's write bit)
+  { patch: PATCH.loongarchMkdirtyNeedsWrite, base: 'v6.1-loongarch64', scenario: bugFile('mkdirty-implies-write-ro-vma'), measure: (r) => [thread(r, 'writer').signal, pte(r, 'dst')], withIt: ['SIGSEGV', '0x400000000000029d'], without: [null, '0x400000000000029f'] },
+  {
+    // a clean, writable page (MADV_FREE) migrated: remove_migration_pte's pte_mkwrite sets _PAGE_DIRTY only on a modified entry
+    patch: PATCH.loongarchMkwriteNeedsModified, base: 'v6.1-loongarch64',
+    scenario: `
+name: mkwrite-clean
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 4K }
+  - write: { addr: m, value: 1 }
+  - madvise: { addr: m, len: 4K, advice: free }
+  - migrate: { addr: m, len: 4K }
+`, measure: (r) => pte(r, 'm'), withIt: '0x400000000000019c', without: '0x400000000000019e',
+  },
   {
     patch: PATCH.mremapDontunmap, base: 'v5.7',
     scenario: MREMAP_SD(`- mmap: { as: src, len: 16K }

@@ -98,7 +98,7 @@ export function bisectPath(good: ReadonlySet<Patch>, bad: ReadonlySet<Patch>): {
 }
 
 function specWith(base: KernelSpec, patches: Set<Patch>, config: KernelConfig, name: string): KernelSpec {
-  return { name, profile: base.profile, release: base.release, patches: new Set(patches), config: { ...config } };
+  return { name, profile: base.profile, release: base.release, patches: new Set(patches), config: { ...config }, arch: base.arch };
 }
 
 /** resolve one side of a bisect; a bad name is the user's error, said with the option */
@@ -112,6 +112,9 @@ export function bisectKernel(option: string, name: string, config: string[]): Ke
 }
 
 export function bisectScenario(sc: CompiledScenario, good: KernelSpec, bad: KernelSpec): BisectResult {
+  if (good.arch !== bad.arch) {
+    throw new SpecError(`--good ${good.name} is ${good.arch} and --bad ${bad.name} is ${bad.arch}: bisect walks the patch rows between two kernels of one architecture`);
+  }
   const scenarioSetsUnpriv = sc.config.some((c) => c.startsWith('unprivileged_userfaultfd='));
   const run = (spec: KernelSpec): { outcome: Map<string, string>; error?: string } => {
     try {

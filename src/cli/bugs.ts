@@ -9,7 +9,7 @@ import pc from 'picocolors';
 import { loadScenario, type CompiledScenario } from '../scenario/load.js';
 import { evalExpectations, expectationPasses } from '../scenario/outcome.js';
 import { runScenario } from '../run.js';
-import { PROFILES, resolveKernel } from '../profiles/profiles.js';
+import { PROFILES, resolveKernel, SpecError } from '../profiles/profiles.js';
 import { patchById } from '../profiles/patches.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 
@@ -58,7 +58,20 @@ export function bugRow(file: string, profiles: string[] = PROFILES.map((p) => p.
   if (!sc.bug) return null;
   const fix = patchById(sc.bug.fixed_by)!;
   const verdicts: Record<string, BugVerdict> = {};
-  for (const p of profiles) verdicts[p] = bugVerdict(sc, resolveKernel(p, [], sc.config)).verdict;
+  // a scenario states PTE values of its own kernel's architecture: profiles of another one are n/a
+  const scArch = sc.kernel ? resolveKernel(sc.kernel).arch ?? 'x86_64' : 'x86_64';
+  for (const p of profiles) {
+    if ((PROFILES.find((x) => x.name === p)?.arch ?? 'x86_64') !== scArch) { verdicts[p] = 'n/a'; continue; }
+    let spec: KernelSpec;
+    try {
+      spec = resolveKernel(p, [], sc.config);
+    } catch (e) {
+      // the scenario's config cannot be had on this profile (soft_dirty=y on arm64)
+      if (e instanceof SpecError) { verdicts[p] = 'n/a'; continue; }
+      throw e;
+    }
+    verdicts[p] = bugVerdict(sc, spec).verdict;
+  }
   const isProfile = (k: string | null) => k !== null && PROFILES.some((p) => p.name === k);
   return {
     file, name: sc.name, corpus: sc.bug.corpus, fix: fix.commit || fix.ref || '-', patch: fix.id, release: fix.release,

@@ -3,14 +3,14 @@ import pc from 'picocolors';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { RunResult } from '../run.js';
 import { expectationPasses, formatOutObs } from '../scenario/outcome.js';
+import { archRules, pfnMask, type ArchName } from '../kernel/arch/arch.js';
 
-const PFN = 0x000ffffffffff000n;
-
-function flagsOf(raw: string | null | undefined): string {
+/** an entry as pfn|flags when present on its kernel's architecture, else the raw value */
+function flagsOf(raw: string | null | undefined, arch: ArchName | undefined): string {
   if (!raw) return 'none';
   const v = BigInt(raw);
   if (v === 0n) return 'none';
-  return (v & 1n) || (v & 0x100n) ? 'pfn|0x' + (v & ~PFN).toString(16).padStart(16, '0') : '0x' + v.toString(16);
+  return v & archRules(arch).presentMask ? 'pfn|0x' + (v & ~pfnMask(arch)).toString(16).padStart(16, '0') : '0x' + v.toString(16);
 }
 
 export interface CompareRow {
@@ -32,10 +32,10 @@ export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow
   const snaps = ['setup', ...sc.checkpoints.filter((c) => c !== 'setup'), 'final'];
   for (const s of snaps) {
     for (const { key } of sc.pages) {
-      const get = (f: (p: NonNullable<RunResult['observation']['snapshots'][string]['pages'][string]>) => string) =>
-        obs.map((o) => { const p = o.snapshots[s]?.pages[key]; return p ? f(p) : '-'; });
-      rows.push({ label: `${key} @${s}: pmd`, values: get((p) => flagsOf(p.pmd)) });
-      rows.push({ label: `${key} @${s}: pte`, values: get((p) => flagsOf(p.pte)) });
+      const get = (f: (p: NonNullable<RunResult['observation']['snapshots'][string]['pages'][string]>, arch: ArchName | undefined) => string) =>
+        obs.map((o, i) => { const p = o.snapshots[s]?.pages[key]; return p ? f(p, runs[i]!.spec.arch) : '-'; });
+      rows.push({ label: `${key} @${s}: pmd`, values: get((p, a) => flagsOf(p.pmd, a)) });
+      rows.push({ label: `${key} @${s}: pte`, values: get((p, a) => flagsOf(p.pte, a)) });
       rows.push({ label: `${key} @${s}: pagemap`, values: get((p) => p.pagemap) });
       rows.push({ label: `${key} @${s}: kpageflags`, values: get((p) => p.kpageflags ?? 'none') });
     }

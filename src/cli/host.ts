@@ -3,7 +3,7 @@ import pc from 'picocolors';
 import type { CompiledScenario } from '../scenario/load.js';
 import { readScenarioArg } from './input.js';
 import type { Observation, ExpectResult } from '../scenario/outcome.js';
-import { probeHost, hostSpec, formatCaps, measuredConfig, specCommandLine, SpecOverrides } from '../host/probe.js';
+import { probeHost, hostSpec, formatCaps, measuredConfig, specCommandLine, SpecOverrides, refuseForeignArch } from '../host/probe.js';
 import { HostError } from '../host/executor.js';
 import { parseSeconds } from '../sched/budget.js';
 import { missingCapability } from '../host/requirements.js';
@@ -127,6 +127,7 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
   }
   if (!file) throw new HostError('give a scenario file (or --probe)');
   const sc = readScenarioArg(file);
+  if (sc.kernel && !o.kernel) refuseForeignArch(sc.kernel, `${file}: kernel`);
   if (!o.compare) {
     const caps = await probeHost();
     const { spec } = hostSpec(caps, over);

@@ -11,6 +11,8 @@ import { formatConfig } from '../profiles/config.js';
 import { Budget, BudgetExceeded, DEFAULT_STEP_LIMIT, defaultMemoryBytes, parseMemory, parseSeconds } from '../sched/budget.js';
 import type { VmBugError } from '../kernel/mm/debug_vm.js';
 import { registerCheck, registerFuzz, registerHostCommand, registerServe } from './commands.js';
+import { ARCHS } from '../profiles/arch.js';
+import { archRules } from '../kernel/arch/arch.js';
 
 /** the version in package.json (two levels above dist/src/cli, or src/cli under a test runner) */
 function packageVersion(): string {
@@ -171,14 +173,23 @@ export async function main(argv: string[]): Promise<number> {
     .option('--json', 'machine-readable')
     .action((o: { json?: boolean }) => {
       if (o.json) {
-        out(JSON.stringify({ profiles: PROFILES.map((p) => ({ ...p, config: resolveKernel(p.name).config, extra: p.extra.map((x) => x.id), patches: [...profilePatches(p)].map((x) => x.id) })), patches: PATCH_LIST }, null, 2));
+        out(JSON.stringify({
+          profiles: PROFILES.map((p) => ({ ...p, arch: p.arch ?? 'x86_64', config: resolveKernel(p.name).config, extra: p.extra.map((x) => x.id), patches: [...profilePatches(p)].map((x) => x.id) })),
+          archs: ARCHS.map((a) => ({ ...a, own: a.own.map((x) => x.id), standsFor: (a.standsFor ?? []).map(([x, y]) => [x.id, y.id]), fields: archRules(a.name).fields })),
+          patches: PATCH_LIST,
+        }, null, 2));
         return;
       }
-      out(pc.bold('Profiles'));
+      out(pc.bold('Architectures') + '  (src/kernel/arch/arch.ts; docs/arch.md)');
+      for (const a of ARCHS) {
+        out(`  ${a.name.padEnd(12)} ${a.description}`);
+        out(`  ${''.padEnd(12)} ${pc.dim(`own rows: ${a.own.map((x) => x.id).join(', ')}; entry bits: ${archRules(a.name).fields.filter((f) => !f.rare).map((f) => f.lo === f.hi ? `${f.name}(${f.lo})` : `${f.name}(${f.hi}-${f.lo})`).join(' ')}`)}`);
+      }
+      out(pc.bold('\nProfiles'));
       for (const p of PROFILES) {
-        out(`  ${p.name.padEnd(20)} ${p.release.padEnd(12)} ${profilePatches(p).size} patches  ${p.description}`);
+        out(`  ${p.name.padEnd(20)} ${(p.arch ?? 'x86_64').padEnd(7)} ${p.release.padEnd(12)} ${profilePatches(p).size} patches  ${p.description}`);
         const c = resolveKernel(p.name).config; // as the profile resolves (some defaults follow its patches)
-        out(`  ${''.padEnd(20)} config: ${formatConfig(c).replaceAll(',', ' ')}`);
+        out(`  ${''.padEnd(28)} config: ${formatConfig(c).replaceAll(',', ' ')}`);
       }
       out(pc.bold('\nPatches') + '  (+ in profile, by column: ' + PROFILES.map((p, i) => `${i + 1}=${p.name}`).join(' ') + ')');
       const sets = PROFILES.map((p) => profilePatches(p));

@@ -27,6 +27,7 @@ export interface SpecData {
   release: string;
   patches: number[];
   config: KernelSpec['config'];
+  arch: KernelSpec['arch'];
 }
 
 export interface WorkerInit {
@@ -68,11 +69,11 @@ export interface WorkerStats {
 }
 
 export function specFromData(d: SpecData): KernelSpec {
-  return { name: d.name, profile: d.profile, release: d.release, patches: new Set(d.patches.map((i) => PATCH_LIST[i]!)), config: d.config };
+  return { name: d.name, profile: d.profile, release: d.release, patches: new Set(d.patches.map((i) => PATCH_LIST[i]!)), config: d.config, arch: d.arch };
 }
 
 export function specToData(s: KernelSpec): SpecData {
-  return { name: s.name, profile: s.profile, release: s.release, patches: [...s.patches].map((p) => p.index), config: s.config };
+  return { name: s.name, profile: s.profile, release: s.release, patches: [...s.patches].map((p) => p.index), config: s.config, arch: s.arch };
 }
 
 interface Frame {

@@ -142,8 +142,27 @@ export function hostSpec(caps: HostCaps, over: SpecOverrides = {}): { spec: Kern
     note = `profile ${over.kernel} given on the command line`;
   }
   if (!profile) throw new HostError(`no model profile for Linux ${caps.release}`);
+  refuseForeignArch(profile);
   const { config } = measuredConfig(caps);
   return { spec: resolveKernel(profile, over.patches ?? [], [...config, ...(over.config ?? [])]), note };
+}
+
+/** this machine's architecture as the arch table names it */
+export function hostArch(): string {
+  return process.arch === 'x64' ? 'x86_64' : process.arch === 'arm64' ? 'arm64' : process.arch;
+}
+
+/**
+ * `mmsim host` compares the model with the kernel this machine runs: a profile (given with -k, or a
+ * scenario's `kernel:`) of another architecture cannot be compared here (HostError: exit 2)
+ */
+export function refuseForeignArch(profileSpec: string, where = 'profile'): void {
+  const base = PROFILES.filter((p) => profileSpec === p.name || profileSpec.startsWith(p.name + '+') || profileSpec.startsWith(p.name + '-'))
+    .sort((a, b) => b.name.length - a.name.length)[0];
+  const arch = base?.arch ?? 'x86_64';
+  if (base && arch !== hostArch()) {
+    throw new HostError(`${where} ${profileSpec} models ${arch}; this machine is ${hostArch()}, so its kernel cannot be compared with it (run the scenario on the model alone: mmsim run)`);
+  }
 }
 
 /** the probed kernel as a command line: `v6.18 --config zero_page=n,...` */

@@ -1,7 +1,8 @@
 // The model of one running Linux kernel: its profile (patches + config), physical memory, address
 // spaces, tasks, userfaultfd contexts, counters and trace. Model functions take this as `k`.
 import { notModelled } from './include/errno.js';
-import { X86Pgtable } from './arch/x86/include/pgtable.js';
+import type { Pgtable } from './arch/pgtable.js';
+import { archRules } from './arch/arch.js';
 import { FolioStore, FOLIO_SEGMENTS, PG_zero, PG_reserved } from './mm/folio.js';
 import { Store, type Segment, type SegmentSpec } from '../state/store.js';
 import { VmStat, VMSTAT_SEGMENTS } from './mm/vmstat.js';
@@ -14,7 +15,7 @@ import { UserfaultfdCtx, Uwq, UFFD_MAX } from './fs/userfaultfd.js';
 import type { StateHasher } from '../state/hasher.js';
 import { internHash } from '../state/intern.js';
 import { Patch, PATCH_LIST } from '../profiles/patches.js';
-import { fastPathBits, x86PgtableOptions } from '../profiles/fastpath.js';
+import { fastPathBits } from '../profiles/fastpath.js';
 import type { KernelConfig } from '../profiles/config.js';
 import type { KernelSpec } from '../profiles/profiles.js';
 import { Tracer, TraceValue, type EventType } from '../trace/events.js';
@@ -52,7 +53,8 @@ export class Kernel {
   private readonly patchBits: Uint8Array;
   /** FP_* bits of the fast paths (src/profiles/fastpath.ts), derived from the profile like patchBits */
   readonly fp: number;
-  readonly pgt: X86Pgtable;
+  /** the architecture's page-table rules (the row of src/kernel/arch/arch.ts the profile names) */
+  readonly pgt: Pgtable;
   /** the state kept in cells (src/state/store.ts): folios and the allocator so far */
   st: Store;
   folios: FolioStore;
@@ -155,8 +157,8 @@ export class Kernel {
     }
     this.patchBits = new Uint8Array(PATCH_LIST.length);
     for (const p of spec.patches) this.patchBits[p.index] = 1;
-    this.fp = fastPathBits((p) => this.has(p));
-    this.pgt = new X86Pgtable(x86PgtableOptions(this.fp, spec.config));
+    this.fp = fastPathBits((p) => this.has(p), spec.arch ?? 'x86_64');
+    this.pgt = archRules(spec.arch).make(this.fp, (p) => this.has(p), spec.config);
     // empty_zero_page (arch/x86/kernel/head_64.S): in the kernel image, so PG_reserved and nothing else
     this.zeroSlot = this.folios.alloc(0, PG_zero | PG_reserved);
     this.zero_pfn = this.folios.pfn(this.zeroSlot);

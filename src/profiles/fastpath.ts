@@ -5,6 +5,7 @@
 // it against Kernel.has() for every profile and every single-patch toggle).
 import { PATCH, type Patch } from './patches.js';
 import type { KernelConfig } from './config.js';
+import type { ArchName } from './arch.js';
 
 export const FP_INTERRUPTIBLE = 1 << 0;
 export const FP_VMA_LOCK = 1 << 1;
@@ -26,26 +27,31 @@ export interface FastPathRow {
   readonly all: readonly Patch[];
   /** patches none of which may be present */
   readonly none: readonly Patch[];
+  /** a row for one architecture only (the same bit may have a row per architecture) */
+  readonly arch?: ArchName;
 }
 
 export const FAST_PATH: readonly FastPathRow[] = [
   { bit: FP_INTERRUPTIBLE, all: [PATCH.faultFlagInterruptible], none: [] },
-  { bit: FP_VMA_LOCK, all: [PATCH.x86VmaLockFault], none: [] },
+  { bit: FP_VMA_LOCK, all: [PATCH.x86VmaLockFault], none: [], arch: 'x86_64' },
   { bit: FP_VMA_LOCK_DELAY_ANON, all: [PATCH.vmaLockDelayAnonVmaCheck], none: [] },
   { bit: FP_UFFD_UNDER_VMA_LOCK, all: [PATCH.uffdUnderVmaLock], none: [] },
   { bit: FP_ACCOUNTING_IN_CORE, all: [PATCH.faultAccountingInCore], none: [] },
   { bit: FP_PTE_MARKERS, all: [PATCH.pteMarkers], none: [] },
   { bit: FP_ANON_EXCLUSIVE, all: [PATCH.anonExclusive], none: [] },
-  { bit: FP_UFFD_WP_BIT, all: [PATCH.uffdWpPteBit], none: [] },
-  { bit: FP_SAVED_DIRTY, all: [PATCH.x86SavedDirty], none: [] },
+  { bit: FP_UFFD_WP_BIT, all: [PATCH.uffdWpPteBit], none: [], arch: 'x86_64' },
+  { bit: FP_SAVED_DIRTY, all: [PATCH.x86SavedDirty], none: [], arch: 'x86_64' },
   // bb3aadf7d446 (with the saved-dirty series, v6.6) until f7491d7c81db
-  { bit: FP_PMD_MODIFY_DROPS_DIRTY, all: [PATCH.x86SavedDirty], none: [PATCH.x86PmdModifyKeepsDirty] },
+  { bit: FP_PMD_MODIFY_DROPS_DIRTY, all: [PATCH.x86SavedDirty], none: [PATCH.x86PmdModifyKeepsDirty], arch: 'x86_64' },
+  // arm64 rows (src/profiles/arch.ts)
+  { bit: FP_VMA_LOCK, all: [PATCH.arm64VmaLockFault], none: [], arch: 'arm64' },
+  { bit: FP_UFFD_WP_BIT, all: [PATCH.arm64UffdWp], none: [], arch: 'arm64' },
 ];
 
-/** Kernel.fp of a kernel whose patches answer `has` */
-export function fastPathBits(has: (p: Patch) => boolean): number {
+/** Kernel.fp of a kernel of this architecture whose patches answer `has` */
+export function fastPathBits(has: (p: Patch) => boolean, arch: ArchName = 'x86_64'): number {
   let fp = 0;
-  for (const r of FAST_PATH) if (r.all.every(has) && !r.none.some(has)) fp |= r.bit;
+  for (const r of FAST_PATH) if ((r.arch === undefined || r.arch === arch) && r.all.every(has) && !r.none.some(has)) fp |= r.bit;
   return fp;
 }
 

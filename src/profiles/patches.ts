@@ -718,6 +718,33 @@ const rows = {
     summary: 'pmd_modify keeps the hardware dirty bit again (moved to bit 58 when write-protecting); Cc: stable',
     requires: ['x86-saved-dirty'],
   },
+  // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
+  arm64MovePmd: {
+    id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',
+    author: 'Kalesh Singh', release: 'v5.10', kind: 'upstream',
+    summary: 'arm64 selects HAVE_MOVE_PMD: mremap moves a whole PTE table as x86-move-pmd does on x86',
+  },
+  arm64VmaLockFault: {
+    id: 'arm64-vma-lock-fault', commit: 'cd7f176aea5f', subject: 'arm64/mm: try VMA lock-based page fault handling first',
+    author: 'Suren Baghdasaryan', release: 'v6.4', kind: 'upstream',
+    summary: 'arm64 do_page_fault first tries handle_mm_fault under the per-VMA lock, as x86-vma-lock-fault does on x86',
+  },
+  arm64UffdWp: {
+    id: 'arm64-uffd-wp', commit: '5b32510af77b', subject: 'arm64/mm: Add uffd write-protect support',
+    author: 'Ryan Roberts', release: 'v6.10', kind: 'upstream',
+    summary: 'arm64 selects HAVE_ARCH_USERFAULTFD_WP: PTE_UFFD_WP is bit 58 of PTEs and PMDs, PTE_SWP_UFFD_WP bit 3 of swap PTEs; before, uffd-wp cannot be registered on arm64',
+  },
+  // ---- loongarch64 (an architecture whose pte_mkdirty made entries writable; docs/arch.md) -----------
+  loongarchMkdirtyNeedsWrite: {
+    id: 'loongarch-mkdirty-needs-write', commit: 'bf2f34a506e6', subject: 'LoongArch: Set _PAGE_DIRTY only if _PAGE_WRITE is set in {pmd,pte}_mkdirty()',
+    author: 'Huacai Chen', release: 'v6.1', kind: 'upstream',
+    summary: 'pte_mkdirty/pmd_mkdirty set the TLB dirty bit (_PAGE_DIRTY, the hardware write permission) only on a _PAGE_WRITE entry; before, a dirty entry of a read-only mapping could be written (corpus 2 and 3 on loongarch64)',
+  },
+  loongarchMkwriteNeedsModified: {
+    id: 'loongarch-mkwrite-needs-modified', commit: '54e6cd42a183', subject: 'LoongArch: Set _PAGE_DIRTY only if _PAGE_MODIFIED is set in {pmd,pte}_mkwrite()',
+    author: 'Huacai Chen', release: 'v6.1', kind: 'upstream',
+    summary: 'pte_mkwrite/pmd_mkwrite set _PAGE_DIRTY only on a _PAGE_MODIFIED entry; before, a clean entry made writable was writable without a TLB modify exception, so the first write did not set _PAGE_MODIFIED',
+  },
 } satisfies Record<string, PatchDef>;
 
 export type PatchName = keyof typeof rows;

@@ -3,6 +3,7 @@
 import { PATCH, PATCH_LIST, Patch, patchById } from './patches.js';
 import type { KernelConfig } from './config.js';
 import { CONFIG_KEYS, KHUGEPAGED_DEFAULTS, parseConfigValue } from './config.js';
+import { archByName, archOfPatch, archRequirement, type ArchName } from './arch.js';
 
 /** a kernel to run: a profile with its patches and configuration resolved (resolveKernel) */
 export interface KernelSpec {
@@ -14,6 +15,8 @@ export interface KernelSpec {
   release: string;
   patches: ReadonlySet<Patch>;
   config: KernelConfig;
+  /** the architecture (src/profiles/arch.ts, src/kernel/arch/arch.ts) */
+  arch: ArchName;
 }
 
 export interface ProfileDef {
@@ -26,6 +29,8 @@ export interface ProfileDef {
   /** patches beyond `upTo` that the modelled tree carries (stable backports, out-of-tree branches) */
   extra: readonly Patch[];
   config: KernelConfig;
+  /** the architecture; x86_64 when not given */
+  arch?: ArchName;
 }
 
 // unprivileged_userfaultfd here is a placeholder: resolveKernel sets the default from the patches
@@ -130,6 +135,30 @@ export const PROFILES: readonly ProfileDef[] = [
     config: { ...modern, soft_dirty: false },
     description: 'Linux 6.18 stable as of 6.18.44, configured like this machine (soft-dirty compiled out, THP madvise)',
   },
+  // ---- other architectures (src/profiles/arch.ts; docs/arch.md) -------------------------------------
+  {
+    name: 'v6.18-arm64', release: '6.18.44', upTo: 'v6.18', arch: 'arm64',
+    extra: [PATCH.pagemapScanNoneWritten, PATCH.uffdMoveHugeZeroPmdKeep, PATCH.uffdBelowMmapMinAddr],
+    config: { ...modern, soft_dirty: false },
+    description: 'Linux 6.18 stable as of 6.18.44 on arm64 (4 KiB granule, 4 levels, FEAT_HAFDBS): uffd-wp in PTE bit 58, no soft-dirty',
+  },
+  // loongarch64 with 4 KiB pages: pte_mkdirty made entries writable until bf2f34a506e6 (v6.1), corpus 2 and 3
+  {
+    name: 'v6.0-loongarch64', release: '6.0.0', upTo: 'v6.0', arch: 'loongarch64', extra: [],
+    config: { ...modern, soft_dirty: false, pte_marker_uffd_wp: false },
+    description: 'Linux 6.0 on loongarch64 (4 KiB pages, 4 levels): pte_mkdirty sets the TLB write bit; UFFDIO_COPY into a read-only VMA maps a writable page (corpus 3)',
+  },
+  {
+    name: 'v6.1-rc3-loongarch64', release: '6.1.0-rc3', upTo: 'v6.0', arch: 'loongarch64',
+    extra: [PATCH.thpSplitCarriesDirty, PATCH.migrationKeepsYoungDirty, PATCH.madvCollapse, PATCH.uffdDevNode],
+    config: { ...modern, soft_dirty: false, pte_marker_uffd_wp: false },
+    description: 'Linux 6.1-rc3 on loongarch64: the PMD split carries the dirty bit (0ccf7f168e17) and pte_mkdirty still makes the PTEs writable (corpus 2)',
+  },
+  {
+    name: 'v6.1-loongarch64', release: '6.1.0', upTo: 'v6.1', arch: 'loongarch64', extra: [],
+    config: { ...modern, soft_dirty: false, pte_marker_uffd_wp: false },
+    description: 'Linux 6.1 on loongarch64: bf2f34a506e6 and 54e6cd42a183 (and the partial revert 624a2c94f5b7)',
+  },
 ];
 
 /** "v6.1" -> [6, 1]; releases that are not vX.Y sort after every version */
@@ -149,7 +178,10 @@ export function profileByName(name: string): ProfileDef | undefined {
 
 export function profilePatches(p: ProfileDef): Set<Patch> {
   const s = new Set<Patch>();
-  if (p.upTo) for (const x of PATCH_LIST) if (x.kind === 'upstream' && releaseLE(x.release, p.upTo)) s.add(x);
+  const arch = p.arch ?? 'x86_64';
+  // a row of one architecture only goes into that architecture's profiles
+  const mine = (x: Patch) => { const a = archOfPatch(x); return a === null || a === arch; };
+  if (p.upTo) for (const x of PATCH_LIST) if (x.kind === 'upstream' && releaseLE(x.release, p.upTo) && mine(x)) s.add(x);
   for (const x of p.extra) s.add(x);
   return s;
 }
@@ -192,12 +224,15 @@ export function resolveKernel(spec: string, patchEdits: string[] = [], configEdi
     const id = sign === '+' || sign === '-' ? e.slice(1) : e;
     const p = patchById(id);
     if (!p) throw new SpecError(`unknown patch '${id}' (see: mmsim kernels)`);
+    const pa = archOfPatch(p), ka = prof.arch ?? 'x86_64';
+    if (sign !== '-' && pa !== null && pa !== ka) throw new SpecError(`patch '${p.id}' is an ${pa} row; kernel '${spec}' is ${ka}`);
     if (sign === '-') patches.delete(p);
     else patches.add(p);
   }
   for (const p of patches) {
-    for (const r of p.requires ?? []) {
-      if (![...patches].some((q) => q.id === r)) throw new SpecError(`patch '${p.id}' needs '${r}', which kernel '${spec}' does not have`);
+    for (const r0 of p.requires ?? []) {
+      const r = archRequirement(prof.arch ?? 'x86_64', r0);
+      if (r !== null && ![...patches].some((q) => q.id === r)) throw new SpecError(`patch '${p.id}' needs '${r}', which kernel '${spec}' does not have`);
     }
   }
   const config: KernelConfig = { ...prof.config };
@@ -214,6 +249,10 @@ export function resolveKernel(spec: string, patchEdits: string[] = [], configEdi
       (config as unknown as Record<string, unknown>)[key] = v;
     }
   }
+  const archDef = archByName(prof.arch ?? 'x86_64')!;
+  if (config.soft_dirty && !archDef.softDirty) {
+    throw new SpecError(`config soft_dirty=y: ${archDef.name} has no soft-dirty bit (no HAVE_ARCH_SOFT_DIRTY, so no CONFIG_MEM_SOFT_DIRTY)`);
+  }
   const editsStr = patchEdits.length ? edits.filter((x) => !rest.includes(x)).join('') : '';
-  return { name: spec + editsStr, profile: prof.name, release: prof.release, patches, config };
+  return { name: spec + editsStr, profile: prof.name, release: prof.release, patches, config, arch: archDef.name };
 }

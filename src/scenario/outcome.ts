@@ -9,6 +9,7 @@ import { evalExpr, Env, EvalError, exprToString } from './expr.js';
 import type { OpOut } from './values.js';
 import { KPF, PM } from '../kernel/include/uapi.js';
 import { formatKlog, whereIs, type Mappings } from '../trace/format.js';
+import { pfnMask } from '../kernel/arch/arch.js';
 
 export interface ThreadObs {
   state: string;
@@ -114,6 +115,8 @@ export interface EvalCtx {
   obs: Observation;
   /** trace events, or null for a real-kernel observation (model-only predicates are then skipped) */
   events: TraceEvent[] | null;
+  /** the PFN field of the kernel's architecture (evalExpectations sets it; x86-64's when absent) */
+  pfnMask?: bigint;
 }
 
 export interface PredResult {
@@ -250,7 +253,7 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       if (!snap || !page) return { ok: null, detail: `no ${p.p} of ${exprToString(p.addr)} at ${p.at}` };
       const raw = p.p === 'pte' ? page.pte : page.pmd;
       const v = raw ? BigInt(raw) : 0n;
-      const PFN = 0x000ffffffffff000n;
+      const PFN = ctx.pfnMask ?? 0x000ffffffffff000n;
       let ok: boolean;
       if (p.none) ok = v === 0n;
       else if (p.flags !== undefined) ok = (v & ~PFN) === p.flags && v !== 0n;
@@ -356,6 +359,7 @@ export function expectationPasses(e: ExpectResult): boolean {
 }
 
 export function evalExpectations(sc: CompiledScenario, spec: KernelSpec, ctx: EvalCtx): ExpectResult[] {
+  ctx = { ...ctx, pfnMask: pfnMask(spec.arch) };
   const out: ExpectResult[] = [];
   for (const e of sc.expect) {
     if (!whenMatches(e.when, spec)) continue;

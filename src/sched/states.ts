@@ -8,12 +8,12 @@ import type { MmStruct } from '../kernel/include/mm_types.js';
 import type { PageTable } from '../kernel/mm/pgtable.js';
 import { childTable, LEVEL_PGD, LEVEL_PMD, LEVEL_PTE, LEVEL_PUD, levelIndex } from '../kernel/mm/pgtable.js';
 import { Pte, hex64 } from '../kernel/arch/x86/include/pte.js';
-import { _PAGE_PRESENT, _PAGE_PSE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { stable_page_flags } from '../kernel/fs/proc/page.js';
 import { vmFlagsToString } from '../kernel/include/vm_flags.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { observedPages } from '../scenario/observe.js';
 import { varsEnv } from '../scenario/values.js';
+import { pfnMask } from '../kernel/arch/arch.js';
 
 /** PTE entries of one table sent in full (every entry of it that is not none); beyond, only the observed ones */
 const LEVEL_NAME: Record<number, string> = { [LEVEL_PGD]: 'pgd', [LEVEL_PUD]: 'pud', [LEVEL_PMD]: 'pmd', [LEVEL_PTE]: 'pte' };
@@ -43,8 +43,7 @@ function walk(m: Machine, mm: MmStruct, addr: number): TraceValue[] {
   while (t) {
     const i = levelIndex(t.level, addr);
     t.get(i, e);
-    const present = (e.lo & _PAGE_PRESENT) !== 0;
-    const leaf: boolean = t.level === LEVEL_PTE || (t.level === LEVEL_PMD && present && (e.lo & _PAGE_PSE) !== 0);
+    const leaf: boolean = t.level === LEVEL_PTE || (t.level === LEVEL_PMD && (e.lo & m.k.pgt.validLo) !== 0 && m.k.pgt.pmd_leaf_lo(e.lo));
     const row: Record<string, TraceValue> = { level: LEVEL_NAME[t.level]!, index: i, table: hex(t.pfn), entry: e.toString(), leaf };
     const child: PageTable | null = leaf ? null : childTable(m.k, mm, t, i);
     if (leaf || !child) row.entries = nonNone(t);
@@ -122,7 +121,7 @@ export function stateFields(m: Machine, t: ThreadState): Record<string, TraceVal
     const entry = BigInt(last.entry as string);
     let pfn: number | null = null;
     if (last.leaf && (entry & 1n)) {
-      const base = Number((entry & 0x000ffffffffff000n) >> 12n);
+      const base = Number((entry & pfnMask(m.k.spec.arch)) >> 12n);
       pfn = last.level === 'pmd' ? base + ((addr >>> 12) & 511) : base;
       const f = folioOf(m, pfn);
       if (f && !folios.has(f.head as string)) {

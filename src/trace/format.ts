@@ -59,7 +59,7 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'wp_page_copy':
       return `  wp_page_copy(${addr(m, f.addr)}): pfn ${hex(f.old_pfn)} -> ${hex(f.new_pfn)}`;
     case 'set_pte': case 'set_pmd':
-      return `    ${e.type === 'set_pte' ? 'PTE' : 'PMD'} ${addr(m, f.addr)}: ${f.old} -> ${f.new}  (${f.fn})`;
+      return `    ${e.type === 'set_pte' ? 'PTE' : 'PMD'} ${addr(m, f.addr)}: ${f.old} -> ${f.new}  (${f.fn})${f.bits ? ` [${f.bits}]` : ''}`;
     case 'split_huge_pmd':
       return `  ${f.fn}(${addr(m, f.addr)}): old pmd=${f.old_pmd} dirty=${f.dirty} write=${f.write} uffd_wp=${f.uffd_wp} -> pte[0]=${f.first_pte ?? f.pte}`;
     case 'change_protection':

@@ -385,6 +385,26 @@ describe('the page in chromium: patches, folio pages, runs aligned by what happe
     expect(opts.filter((o) => /known-/.test(o))).toEqual([]);
   });
 
+  it('an arm64 kernel draws its entries in arm64 names (DBM, RDO, UWP at bit 58), the x86 one beside it in x86 names', async (ctx) => {
+    if (why) return skipOrFail(ctx);
+    const p = await browser!.ctx.newPage();
+    await p.goto(url + '#s=seed-thp-split-uffd-wp-arm64.yaml&b=v6.18');
+    await ready(p);
+    await p.locator('body').click({ position: { x: 1, y: 1 } });
+    await p.keyboard.press('End');
+    const a = p.locator('[data-testid="step-view"] [data-testid="pagetable"][data-key="ram + 0x80000"]');
+    const bit = async (b: string) => a.locator(`tr[data-level="pte"] td[data-bit="${b}"]`).first().textContent();
+    // the split PTE of a still-protected page: valid, user, read-only, accessed, uffd-wp (58), dirty (55), not writable (DBM)
+    expect([await bit('V'), await bit('USR'), await bit('RDO'), await bit('AF'), await bit('UWP'), await bit('DTY'), await bit('DBM')]).toEqual(['1', '1', '1', '1', '1', '1', '0']);
+    expect(await a.locator('thead th[title^="bit 58"]').first().textContent()).toBe('UWP');
+    // the x86 side keeps its own columns
+    const b = p.locator('[data-testid="step-view-b"] [data-testid="pagetable"][data-key="ram + 0x80000"]');
+    expect(await b.locator('tr[data-level="pte"] td[data-bit="RW"]').count()).toBeGreaterThan(0);
+    expect(await b.locator('tr[data-level="pte"] td[data-bit="DBM"]').count()).toBe(0);
+    await p.screenshot({ path: `${SHOTS}/arm64-beside-x86.png`, fullPage: false });
+    await p.close();
+  });
+
   it("a scenario whose kernel: carries a patch opens as its profile with that row added", async (ctx) => {
     if (why) return skipOrFail(ctx);
     const p = await browser!.ctx.newPage();

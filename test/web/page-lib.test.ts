@@ -1,7 +1,7 @@
 // The page's own code (web/src/lib): bit columns and what changed, the shareable link, frames cut from
 // a real trace, the acting function, and the divergence of two kernels on the seed.
 import { describe, expect, it } from 'vitest';
-import { BIT_COLUMNS, changedColumns, fieldText, flagsOnly, setBitNames } from '../../web/src/lib/bits.js';
+import { BIT_COLUMNS, archOfKernel, changedColumns, columnsOf, fieldText, flagsOnly, setBitNames } from '../../web/src/lib/bits.js';
 import { decodeView, encodeView, EMPTY_VIEW } from '../../web/src/lib/link.js';
 import { actingFunction, firstDivergence, klogUpTo, previousEntry, setupEnd, toFrames, type Frame } from '../../web/src/lib/frames.js';
 import { loadScenario } from '../../src/scenario/load.js';
@@ -35,6 +35,26 @@ describe('bit columns', () => {
     expect([col('P'), col('RW'), col('US'), col('A'), col('D'), col('SD'), col('NX'), col('PFN')]).toEqual(['1', '0', '1', '1', '0', '1', '1', '0x10027f']);
     expect(setBitNames(v)).toBe('NX SD A US P');
     expect(flagsOnly('0x800000010027f825')).toBe('0x8000000000000825');
+  });
+
+  it('each architecture\'s columns cover bits 0..63 once each; a kernel spec names its architecture', () => {
+    for (const arch of ['x86_64', 'arm64', 'loongarch64'] as const) {
+      const cols = columnsOf(arch);
+      const bits = cols.flatMap((c) => Array.from({ length: c.hi - c.lo + 1 }, (_, i) => c.lo + i)).sort((a, b) => a - b);
+      expect(bits, arch).toEqual(Array.from({ length: 64 }, (_, i) => i));
+    }
+    expect(archOfKernel('v6.18-arm64')).toBe('arm64');
+    expect(archOfKernel('v6.1-rc3-loongarch64+thp-split-dirty-partly-reverted')).toBe('loongarch64');
+    expect(archOfKernel('v6.18-x86-pmd-modify-keeps-dirty')).toBe('x86_64');
+  });
+
+  it('read the arm64 seed PTE in arm64 names: valid, user, read-only, accessed, uffd-wp, dirty; PFN in bits 12..49', () => {
+    const cols = columnsOf('arm64');
+    const v = BigInt('0x04e0000100280fc3');
+    expect(setBitNames(v, cols)).toBe('UWP DTY UXN PXN nG AF RDO USR TBL V');
+    expect(fieldText(v, cols.find((c) => c.name === 'PFN')!)).toBe('0x100280');
+    expect([...changedColumns('0x04e0000100280fc3', '0x00e8000100280f43', cols)].sort()).toEqual(['DBM', 'RDO', 'UWP']);
+    expect(flagsOnly('0x00e8000100280f43', 'arm64')).toBe('0x00e8000000000f43');
   });
 
   it('mark the columns that changed, and nothing for a new entry', () => {

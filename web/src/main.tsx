@@ -13,7 +13,7 @@ import { klogUpTo, previousEntry, setupEnd, toFrames, type FolioInfo, type Frame
 import { alignFrames, firstDivergentRow, frameAtOrBefore, rowOfA, soloRows, type AlignedRow } from './lib/align.js';
 import { chosenIds, normalizeEdits, profileIds, setPatch } from './lib/patches.js';
 import { changedPageFields, changedPages, folioPage, folioPageRows, pageFlagNames } from './lib/folio-pages.js';
-import { BIT_COLUMNS, changedColumns, entryValue, fieldText, setBitNames } from './lib/bits.js';
+import { archOfKernel, columnsOf, changedColumns, entryValue, fieldText, setBitNames, type BitColumn } from './lib/bits.js';
 import { allowedText, canonicalValue, configValues, formatConfigEdits, parseConfigEdits, setKnob, type ConfigKey } from './lib/config.js';
 import { CONFIG_KEYS, CONFIG_KNOBS } from '../../src/profiles/config.js';
 
@@ -65,12 +65,12 @@ function SignalBadge({ sig, where }: { sig: string; where: string }) {
 }
 
 /** one page-table entry's raw value and bits in named columns; changed bits marked */
-function BitCells({ value, prev }: { value: string; prev: string | null | undefined }) {
+function BitCells({ value, prev, cols }: { value: string; prev: string | null | undefined; cols: readonly BitColumn[] }) {
   const v = entryValue(value);
-  const changed = changedColumns(prev, value);
+  const changed = changedColumns(prev, value, cols);
   return (
     <>
-      {BIT_COLUMNS.map((c) => (
+      {cols.map((c) => (
         <td key={c.name} class={`bit${changed.has(c.name) ? ' chg' : ''}${c.lo !== c.hi ? ' wide' : ''}${c.rare ? ' rare' : ''}`} data-bit={c.name} title={c.title}>
           {fieldText(v, c)}
         </td>
@@ -79,10 +79,10 @@ function BitCells({ value, prev }: { value: string; prev: string | null | undefi
   );
 }
 
-function BitHead() {
+function BitHead({ cols }: { cols: readonly BitColumn[] }) {
   return (
     <>
-      {BIT_COLUMNS.map((c) => <th key={c.name} scope="col" class={`bit${c.lo !== c.hi ? ' wide' : ''}${c.rare ? ' rare' : ''}`} title={c.title}>{c.name}</th>)}
+      {cols.map((c) => <th key={c.name} scope="col" class={`bit${c.lo !== c.hi ? ' wide' : ''}${c.rare ? ' rare' : ''}`} title={c.title}>{c.name}</th>)}
     </>
   );
 }
@@ -98,7 +98,7 @@ function tableRows(row: WalkRow, prev: WalkRow | undefined, all: boolean): numbe
   return [...keep].sort((a, b) => a - b);
 }
 
-function PageTree({ page, prev, side }: { page: PageState; prev: PageState | undefined; side: string }) {
+function PageTree({ page, prev, side, cols }: { page: PageState; prev: PageState | undefined; side: string; cols: readonly BitColumn[] }) {
   const [all, setAll] = useState(false);
   const last = page.walk[page.walk.length - 1]!;
   const prevLast = prev?.walk.find((r) => r.level === last.level);
@@ -109,7 +109,7 @@ function PageTree({ page, prev, side }: { page: PageState; prev: PageState | und
       <div class="scroll">
         <table class="bits">
           <thead>
-            <tr><th scope="col">level</th><th scope="col">index</th><th scope="col">raw value</th><BitHead /></tr>
+            <tr><th scope="col">level</th><th scope="col">index</th><th scope="col">raw value</th><BitHead cols={cols} /></tr>
           </thead>
           <tbody>
             {page.walk.map((r) => {
@@ -118,8 +118,8 @@ function PageTree({ page, prev, side }: { page: PageState; prev: PageState | und
                 <tr key={r.level} data-level={r.level} class={r.leaf ? 'leaf' : ''}>
                   <th scope="row" title={`in the table at pfn ${r.table}${r.folded ? '; folded into the PGD on 4-level paging' : ''}`}>{r.level.toUpperCase()}{r.folded ? ' =PGD' : ''}{r.leaf ? (r.level === 'pmd' ? ' huge' : '') : ''}</th>
                   <td>{r.index}</td>
-                  <td class={`mono raw${p && p.entry !== r.entry ? ' chg' : ''}`} data-testid={`entry-${r.level}`} title={`${setBitNames(entryValue(r.entry))}${p?.from ? ` (compared with ${p.from})` : ''}`}>{r.entry}</td>
-                  <BitCells value={r.entry} prev={p?.entry} />
+                  <td class={`mono raw${p && p.entry !== r.entry ? ' chg' : ''}`} data-testid={`entry-${r.level}`} title={`${setBitNames(entryValue(r.entry), cols)}${p?.from ? ` (compared with ${p.from})` : ''}`}>{r.entry}</td>
+                  <BitCells value={r.entry} prev={p?.entry} cols={cols} />
                 </tr>
               );
             })}
@@ -133,7 +133,7 @@ function PageTree({ page, prev, side }: { page: PageState; prev: PageState | und
           </button>
           <div class="scroll">
             <table class="bits entries" aria-label={`${last.level} table of ${page.key}${side}`}>
-              <thead><tr><th scope="col">index</th><th scope="col">raw value</th><BitHead /></tr></thead>
+              <thead><tr><th scope="col">index</th><th scope="col">raw value</th><BitHead cols={cols} /></tr></thead>
               <tbody>
                 {tableRows(last, prevLast, all).map((i) => {
                   const v = last.entries![i] ?? '0x0000000000000000';
@@ -142,7 +142,7 @@ function PageTree({ page, prev, side }: { page: PageState; prev: PageState | und
                     <tr key={i} class={i === last.index ? 'observed' : ''}>
                       <th scope="row">{i}</th>
                       <td class={`mono raw${pv !== null && pv !== v ? ' chg' : ''}`}>{v}</td>
-                      <BitCells value={v} prev={pv} />
+                      <BitCells value={v} prev={pv} cols={cols} />
                     </tr>
                   );
                 })}
@@ -205,6 +205,8 @@ function StepView({ run, frame, prev, side }: { run: Loaded; frame: Frame; prev:
   const st = frame.state;
   const m = run.reply.mappings;
   const klog = useMemo(() => klogUpTo(run.frames, frame.index), [run, frame.index]);
+  // the entry bits in the names of the kernel's architecture (src/kernel/arch/arch.ts)
+  const cols = columnsOf(archOfKernel(run.reply.kernel));
   return (
     <div class="step" data-testid={`step-view${side}`}>
       <section class="card" aria-label="what happened in this step">
@@ -215,7 +217,7 @@ function StepView({ run, frame, prev, side }: { run: Loaded; frame: Frame; prev:
           {frame.fns.length > 1 && <span class="dim"> · {frame.fns.filter((f) => f !== frame.acting).join(', ')}</span>}</p>
         <pre class="events">{frame.events.map((e) => textLine(e, m)).filter((l) => l !== null).join('\n') || '(no events)'}</pre>
       </section>
-      {st.pages.map((p) => <PageTree key={p.key} page={p} prev={prev?.state.pages.find((x) => x.key === p.key)} side={side} />)}
+      {st.pages.map((p) => <PageTree key={p.key} page={p} prev={prev?.state.pages.find((x) => x.key === p.key)} side={side} cols={cols} />)}
       <section class="card" aria-label="threads">
         <h3>Threads</h3>
         <table class="plain">
@@ -587,7 +589,7 @@ function App() {
       }
       setScenarios(list);
       let v = initial;
-      if (!v.scenario && v.yaml === null) v = { ...v, scenario: list.find((s) => s.startsWith('seed')) ?? list[0] ?? null };
+      if (!v.scenario && v.yaml === null) v = { ...v, scenario: list.find((s) => s === 'seed-thp-split-uffd-wp.yaml') ?? list.find((s) => s.startsWith('seed')) ?? list[0] ?? null };
       let yaml = v.yaml ?? '';
       if (v.scenario) {
         try {

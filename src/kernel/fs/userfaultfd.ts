@@ -319,6 +319,9 @@ export function uffd_api_features(k: Kernel): number {
   if (k.has(PATCH.uffdPoison)) f |= F.poison;
   if (k.has(PATCH.uffdWpAsync) && k.config.pte_marker_uffd_wp) f |= F.wp_async;
   if (k.has(PATCH.uffdMove)) f |= F.move;
+  // userfaultfd_api: an arch without HAVE_ARCH_USERFAULTFD_WP (arm64 before 5b32510af77b) offers no WP
+  // faults, and has no PTE_MARKER_UFFD_WP for the marker features
+  if (!k.pgt.haveArchUffdWp) f &= ~(F.pagefault_flag_wp | F.wp_hugetlbfs_shmem | F.wp_unpopulated | F.wp_async);
   return f >>> 0;
 }
 
@@ -544,6 +547,7 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   const mm = ctx.mm;
   if (mode === 0 || mode & ~(UFFDIO_REGISTER_MODE_MISSING | UFFDIO_REGISTER_MODE_WP | UFFDIO_REGISTER_MODE_MINOR)) fail('EINVAL', 'bad register mode');
   if ((mode & UFFDIO_REGISTER_MODE_WP) && !(k.has(PATCH.uffdWp2018Branch) || k.has(PATCH.uffdWpIoctl))) fail('EINVAL', 'UFFDIO_REGISTER_MODE_WP is not supported by this kernel');
+  if ((mode & UFFDIO_REGISTER_MODE_WP) && !k.pgt.haveArchUffdWp) fail('EINVAL', 'UFFDIO_REGISTER_MODE_WP: the architecture has no HAVE_ARCH_USERFAULTFD_WP');
   if ((mode & UFFDIO_REGISTER_MODE_MINOR) && !k.has(PATCH.uffdMinorHugetlbfs)) fail('EINVAL', 'UFFDIO_REGISTER_MODE_MINOR is not supported by this kernel');
   validate_range(k, start, len);
   const end = start + len;

@@ -8,7 +8,7 @@ import type { Kernel } from '../kernel.js';
 import { __swap_count, swpOffsetOf } from './swapfile.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { _PAGE_PRESENT, _PAGE_PSE, HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PG_anon, PG_lru, PG_swapcache, PG_table, PG_zero } from './folio.js';
 import { is_migration_entry } from './migrate.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PTE, PageTable, is_zero_pfn } from './pgtable.js';
@@ -60,7 +60,7 @@ function dump_vma(v: VmArea): string {
  * 4980e837cab7 (v6.7-rc5).
  */
 export function uffdWpConfined(k: Kernel): boolean {
-  return k.has(PATCH.uffdWpPteBit) && k.has(PATCH.uffdUnregisterResetsWp) && k.has(PATCH.uffdWpForkChildVma) &&
+  return (k.has(PATCH.uffdWpPteBit) || k.has(PATCH.arm64UffdWp)) && k.has(PATCH.uffdUnregisterResetsWp) && k.has(PATCH.uffdWpForkChildVma) &&
     (!k.has(PATCH.pteMarkers) || k.has(PATCH.uffdWpMarkerForkDrop)) &&
     (!k.has(PATCH.pagemapScan) || (k.has(PATCH.pagemapScanWpVmaCheck) && k.has(PATCH.pagemapScanFastPathWpOnly)));
 }
@@ -127,7 +127,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
       nr++;
       t.get(i, e);
       const addr = t.addrOf(i);
-      if (t.level > LEVEL_PMD || (t.level === LEVEL_PMD && (e.lo & _PAGE_PSE) === 0)) {
+      if (t.level > LEVEL_PMD || (t.level === LEVEL_PMD && !g.pmd_leaf_lo(e.lo) && !g.pmd_trans_huge(e))) {
         // an upper-level entry, or a PMD pointing to a PTE table
         if (t.level === LEVEL_PMD && is_migration_entry(k, e)) {
           // a PMD migration entry: a THP under migration, still counted in rss
@@ -135,7 +135,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
           rss += HPAGE_PMD_NR;
           continue;
         }
-        if ((e.lo & _PAGE_PRESENT) === 0) {
+        if (!g.table_entry_points(e.lo, e.hi)) {
           bug('pgtable', `mm ${mm.id}: level ${t.level} entry at ${hex(addr)} is not present and not none (${e.toString()}): no swap or migration entries at this level`);
           continue;
         }

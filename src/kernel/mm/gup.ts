@@ -8,7 +8,7 @@
 import type { Kernel } from '../kernel.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { HPAGE_PMD_NR, PAGE_SIZE, _PAGE_PRESENT, _PAGE_PROTNONE } from '../arch/x86/include/pgtable_types.js';
+import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { VM_IO, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE } from '../include/vm_flags.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_HWPOISON,
@@ -158,7 +158,7 @@ export function follow_page_mask(k: Kernel, mm: MmStruct, vma: VmArea, addr: num
     // pmd_present/pte_present: a PROT_NONE entry is present (x86 _PAGE_PROTNONE), and GUP follows it in a
     // VMA that is not accessible (gup_can_follow_protnone: NUMA hinting entries are not modelled), which
     // only FOLL_FORCE reaches (check_vma_flags): /proc/self/mem writes a PROT_NONE private mapping
-    if (!(e.lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) return 0;
+    if (!(e.lo & g.presentLo)) return 0;
     const head = g.pmd_pfn(e);
     const slot = k.folios.slotOf(head);
     const pfn = head + (Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR);
@@ -177,7 +177,7 @@ export function follow_page_mask(k: Kernel, mm: MmStruct, vma: VmArea, addr: num
   const pt = pte_offset_map(k, mm, pmd);
   if (!pt) return 0;
   pt.get(pte_index(addr), e);
-  if (!(e.lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) return 0;
+  if (!g.pte_present(e)) return 0;
   const pfn = g.pte_pfn(e);
   const zero = g.pte_special(e) || is_zero_pfn(k, pfn);
   const slot = zero ? (is_zero_pfn(k, pfn) ? k.zeroSlot : -1) : k.folios.slotOf(pfn);

@@ -1,8 +1,9 @@
 // Transparent huge pages (mm/huge_memory.c @v4.19 and @v6.12): the anonymous THP fault, the write
 // fault on a huge PMD, change_huge_pmd and the PMD split.
 import type { Kernel } from '../kernel.js';
+import { entryBitNames } from '../arch/arch.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE } from '../arch/x86/include/pgtable_types.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_LOCKED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_WRITE } from '../include/fault.js';
@@ -51,7 +52,7 @@ function maybe_pmd_mkwrite(k: Kernel, e: Pte, vma: VmArea): Pte {
 export function set_pmd_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string): void {
   if (k.tr !== null) {
     const old = s.t.get(s.i, new Pte());
-    k.tr?.emit('set_pmd', fn, { addr, old: old.toString(), new: e.toString() });
+    k.tr?.emit('set_pmd', fn, { addr, old: old.toString(), new: e.toString(), bits: entryBitNames(k.pgt.arch, e.big()) });
   }
   s.t.set(s.i, e);
 }
@@ -109,7 +110,9 @@ export function huge_pmd_set_accessed(k: Kernel, vmf: VmFault): void {
   const entry = g.pmd_mkyoung(vmf.orig_pmd.clone());
   const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
   if (write) g.pmd_mkdirty(entry);
-  if (write && !entry.equals(vmf.orig_pmd)) set_pmd_at(k, vmf.pmd, entry, haddrOf(vmf.address), 'huge_pmd_set_accessed');
+  // pmdp_set_access_flags: the arch says what is stored (x86: only a write fault's changed entry)
+  const stored = g.set_access_flags(vmf.orig_pmd, entry, write);
+  if (stored !== null) set_pmd_at(k, vmf.pmd, stored, haddrOf(vmf.address), 'huge_pmd_set_accessed');
 }
 
 /** wp_huge_pmd (mm/memory.c): the uffd-wp hook, then do_huge_pmd_wp_page */
@@ -307,6 +310,7 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
     k.has(PATCH.peterx2018SplitMkdirty) ||
     (k.has(PATCH.thpSplitCarriesDirty) && !k.has(PATCH.thpSplitDirtyPartlyReverted)) ||
     k.has(PATCH.thpSplitReapplyMkdirty);
+  const reapply = k.has(PATCH.thpSplitReapplyMkdirty);
 
   // the deposited page table becomes the PTE table (pgtable_trans_huge_withdraw + pmd_populate)
   pmd.t.clear(pmd.i);
@@ -315,9 +319,11 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
     g.pfn_pte(entry, pfn + i, vma.vm_page_prot);
     maybe_mkwrite(k, entry, vma);
-    if (!write) g.pte_wrprotect(entry);
+    // e833bc503405 moved pte_wrprotect after pte_mkdirty, for the archs whose mkdirty sets the write bit
+    if (!write && !reapply) g.pte_wrprotect(entry);
     if (!young) g.pte_mkold(entry);
     if (mkdirty && dirty) g.pte_mkdirty(entry);
+    if (!write && reapply) g.pte_wrprotect(entry);
     if (soft_dirty) g.pte_mksoft_dirty(entry);
     if (uffd_wp) g.pte_mkuffd_wp(entry);
     t.set(i, entry);
@@ -362,8 +368,8 @@ export function folio_mappings(k: Kernel, slot: number): { mm: MmStruct; t: Page
       if (t.level !== LEVEL_PMD && t.level !== LEVEL_PTE) continue;
       for (let i = 0; i < 512; i++) {
         const lo = t.lo(i);
-        if (!(lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) continue;
-        if (t.level === LEVEL_PMD && !(lo & _PAGE_PSE)) continue;
+        if (!(lo & g.presentLo)) continue;
+        if (t.level === LEVEL_PMD && !g.pmd_leaf_lo(lo)) continue;
         const pfn = g.pte_pfn(t.get(i, e));
         if (pfn >= base && pfn < end) out.push({ mm, t, i, level: t.level });
       }

@@ -59,8 +59,8 @@ function find_pmd_or_thp_or_none(k: Kernel, mm: MmStruct, haddr: number): { resu
   if (!pmd) return { result: 'pmd_null', pmd: null };
   const pmdv = pmd.t.get(pmd.i, new Pte());
   const g = k.pgt;
-  if (g.pte_none(pmdv)) return { result: 'pmd_none', pmd };
-  if (!g.pte_present(pmdv)) return { result: 'pmd_null', pmd };
+  if (g.pmd_none(pmdv)) return { result: 'pmd_none', pmd };
+  if (!g.pmd_present(pmdv)) return { result: 'pmd_null', pmd };
   if (g.pmd_trans_huge(pmdv)) return { result: 'page_pmd_mapped', pmd };
   return { result: 'succeeded', pmd };
 }

@@ -1,10 +1,11 @@
 // The generic fault path and page zapping (mm/memory.c @v4.19, @v6.12 and @v6.18): handle_mm_fault,
 // handle_pte_fault, do_anonymous_page, do_wp_page, wp_page_reuse, wp_page_copy, zap_*_range.
 import type { Kernel } from '../kernel.js';
+import { entryBitNames } from '../arch/arch.js';
 import { FP_ACCOUNTING_IN_CORE, FP_PTE_MARKERS } from '../../profiles/fastpath.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import {
-  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_RW, _PAGE_SOFT_DIRTY,
+  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE,
 } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_prepare } from './vma.js';
@@ -187,8 +188,9 @@ export function handle_pte_fault(k: Kernel, vmf: VmFault): number {
     if (write) g.pte_mkdirty(entry);
   }
   g.pte_mkyoung(entry);
-  // ptep_set_access_flags (x86): only a write fault stores the updated entry
-  if (!entry.equals(vmf.orig_pte) && write) set_pte_at(k, vmf.pte, entry, vmf.address, 'handle_pte_fault');
+  // ptep_set_access_flags: the arch says what is stored (x86: only a write fault's changed entry)
+  const stored = g.set_access_flags(vmf.orig_pte, entry, write);
+  if (stored !== null) set_pte_at(k, vmf.pte, stored, vmf.address, 'handle_pte_fault');
   return 0;
 }
 
@@ -196,7 +198,7 @@ export function handle_pte_fault(k: Kernel, vmf: VmFault): number {
 export function set_pte_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string): void {
   if (k.tr) {
     const old = s.t.get(s.i, new Pte());
-    k.tr?.emit('set_pte', fn, { addr, old: old.toString(), new: e.toString() });
+    k.tr?.emit('set_pte', fn, { addr, old: old.toString(), new: e.toString(), bits: entryBitNames(k.pgt.arch, e.big()) });
   }
   s.t.set(s.i, e);
 }
@@ -542,9 +544,6 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
   }
 }
 
-// the PTE bits folio_pte_batch ignores for zap_present_ptes: write, accessed, dirty (with x86's saved dirty), soft-dirty
-const ZAP_BATCH_IGNORE_LO = (_PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY | 0xfffff000) >>> 0;
-const ZAP_BATCH_IGNORE_HI = _PAGE_HI_SAVED_DIRTY | 0xfffff;
 
 /**
  * folio_pte_batch (mm/internal.h @v6.9..v6.18) as zap_present_ptes calls it: how many PTEs from i, at most
@@ -560,7 +559,8 @@ function zap_folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, sl
   while (nr < max && pfn0 + nr < folioEnd) {
     t.get(i + nr, n);
     if (!g.pte_present(n) || g.pte_pfn(n) !== pfn0 + nr) break;
-    if (((n.lo ^ first.lo) & ~ZAP_BATCH_IGNORE_LO) !== 0 || ((n.hi ^ first.hi) & ~ZAP_BATCH_IGNORE_HI) !== 0) break;
+    // the PTE bits folio_pte_batch ignores for zap_present_ptes: the arch's write, accessed, dirty, soft-dirty
+    if (((n.lo ^ first.lo) & ~g.zapIgnoreLo) !== 0 || ((n.hi ^ first.hi) & ~g.zapIgnoreHi) !== 0) break;
     nr++;
   }
   return nr;

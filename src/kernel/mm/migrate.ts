@@ -18,7 +18,7 @@ import { pmdTable, pteTableAt } from './pagewalk.js';
 import { folio_mappings } from './huge_memory.js';
 import { levelIndex } from './pgtable.js';
 import { VM_WRITE } from '../include/vm_flags.js';
-import { _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE } from '../arch/x86/include/pgtable_types.js';
+import { _PAGE_PSE } from '../arch/x86/include/pgtable_types.js';
 
 /** include/linux/swap.h: MAX_SWAPFILES_SHIFT */
 const MAX_SWAPFILES_SHIFT = 5;
@@ -39,7 +39,7 @@ export function swp_migration_types(k: Kernel): readonly [number, number, number
 /** the kind of a migration entry's type: 0 read, 1 read-exclusive, 2 write; -1 for any other entry */
 export function migrationKind(k: Kernel, e: Pte): number {
   const g = k.pgt;
-  if (!g.is_swap_pte(e) || (e.lo & _PAGE_PSE) !== 0) return -1;
+  if (!g.is_swap_pmd(e)) return -1;
   const t = g.swp_type(e);
   const m = swp_migration_types(k);
   return t === m[0] ? 0 : t === m[1] ? 1 : t === m[2] ? 2 : -1;
@@ -50,20 +50,19 @@ export function is_migration_entry(k: Kernel, e: Pte): boolean {
   return migrationKind(k, e) >= 0;
 }
 
-/** include/linux/swapops.h SWP_PFN_BITS on x86_64 with 4-level tables: MAX_PHYSMEM_BITS (46) - PAGE_SHIFT */
-const SWP_PFN_BITS = 34;
-const SWP_MIG_YOUNG = 2 ** SWP_PFN_BITS;
-const SWP_MIG_DIRTY = 2 ** (SWP_PFN_BITS + 1);
+/** include/linux/swapops.h SWP_MIG_YOUNG_BIT / SWP_MIG_DIRTY_BIT above the arch's SWP_PFN_BITS (Pgtable.swpPfnBits) */
+const swpMigYoung = (k: Kernel) => 2 ** k.pgt.swpPfnBits;
+const swpMigDirty = (k: Kernel) => 2 ** (k.pgt.swpPfnBits + 1);
 
 /** swp_offset_pfn(): the pfn a migration entry refers to (without the A/D bits of 2e3468778dbe) */
 export function migration_entry_pfn(k: Kernel, e: Pte): number {
-  return k.pgt.swp_offset(e) % SWP_MIG_YOUNG;
+  return k.pgt.swp_offset(e) % swpMigYoung(k);
 }
 export function is_migration_entry_young(k: Kernel, e: Pte): boolean {
-  return k.has(PATCH.migrationKeepsYoungDirty) && Math.floor(k.pgt.swp_offset(e) / SWP_MIG_YOUNG) % 2 === 1;
+  return k.has(PATCH.migrationKeepsYoungDirty) && Math.floor(k.pgt.swp_offset(e) / swpMigYoung(k)) % 2 === 1;
 }
 export function is_migration_entry_dirty(k: Kernel, e: Pte): boolean {
-  return k.has(PATCH.migrationKeepsYoungDirty) && Math.floor(k.pgt.swp_offset(e) / SWP_MIG_DIRTY) % 2 === 1;
+  return k.has(PATCH.migrationKeepsYoungDirty) && Math.floor(k.pgt.swp_offset(e) / swpMigDirty(k)) % 2 === 1;
 }
 
 /**
@@ -74,8 +73,8 @@ export function is_migration_entry_dirty(k: Kernel, e: Pte): boolean {
 function make_migration_entry(k: Kernel, out: Pte, kind: number, pfn: number, young: boolean, dirty: boolean): Pte {
   let off = pfn;
   if (k.has(PATCH.migrationKeepsYoungDirty)) {
-    if (young) off += SWP_MIG_YOUNG;
-    if (dirty) off += SWP_MIG_DIRTY;
+    if (young) off += swpMigYoung(k);
+    if (dirty) off += swpMigDirty(k);
   }
   return k.pgt.swp_entry_to_pte(out, swp_migration_types(k)[kind]!, off);
 }
@@ -161,7 +160,7 @@ function migration_entries(k: Kernel, base: number, nr: number): { mm: MmStruct;
       for (let i = 0; i < 512; i++) {
         const lo = t.lo(i);
         if (lo === 0 && t.hi(i) === 0) continue;
-        if (lo & (_PAGE_PRESENT | _PAGE_PROTNONE)) continue;
+        if (lo & k.pgt.presentLo) continue;
         t.get(i, e);
         if (!is_migration_entry(k, e)) continue;
         const pfn = migration_entry_pfn(k, e);
@@ -255,7 +254,7 @@ export function migrate_pages_unmap(k: Kernel, mm: MmStruct, start: number, len:
     const pi = levelIndex(LEVEL_PMD, a);
     pmdt.get(pi, e);
     let pfns: number[] = [];
-    if (g.pmd_trans_huge(e) && (e.lo & _PAGE_PRESENT)) pfns = [g.pmd_pfn(e)];
+    if (g.pmd_trans_huge(e) && (e.lo & g.validLo)) pfns = [g.pmd_pfn(e)];
     else {
       const t = pteTableAt(k, mm, pmdt, pi);
       if (t !== null) {

@@ -11,7 +11,6 @@ import {
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE,
 } from '../include/uapi.js';
-import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
 import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { fail, notModelled } from '../include/errno.js';
 import { unmap_page_range } from './memory.js';
@@ -45,8 +44,8 @@ export function calc_vm_prot_bits(prot: number): number {
 }
 
 /** vma_set_page_prot: vm_page_prot from vm_flags (no writenotify for private anonymous memory) */
-export function vma_set_page_prot(vma: VmArea): void {
-  vma.vm_page_prot = vm_get_page_prot(vma.vm_flags);
+export function vma_set_page_prot(k: Kernel, vma: VmArea): void {
+  vma.vm_page_prot = k.pgt.vm_get_page_prot(vma.vm_flags);
 }
 
 /** vma_is_anonymous: no vm_ops (the model has anonymous memory only) */
@@ -127,9 +126,9 @@ export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, 
   const pgoff = Math.floor(addr / PAGE_SIZE);
   let vma = vma_merge_new_range(k, mm, addr, addr + len, vm_flags, pgoff);
   if (!vma) {
-    vma = VmArea.alloc(k, addr, addr + len, vm_flags, vm_get_page_prot(vm_flags), pgoff, label);
+    vma = VmArea.alloc(k, addr, addr + len, vm_flags, k.pgt.vm_get_page_prot(vm_flags), pgoff, label);
     insertVma(mm, vma);
-    vma_set_page_prot(vma);
+    vma_set_page_prot(k, vma);
   }
   if (softdirty) vma.vm_flags = (vma.vm_flags | VM_SOFTDIRTY) >>> 0;
   k.tr?.emit('mmap', 'mmap_region', { start: addr, end: addr + len, vm_flags: vm_flags >>> 0, label });

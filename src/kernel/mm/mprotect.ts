@@ -2,8 +2,9 @@
 import type { Leaf } from '../../state/store.js';
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
+import { X86Pgtable } from '../arch/x86/include/pgtable.js';
 import {
-  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL,
+  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL,
 } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_HUGETLB, VM_SHARED, VM_SOFTDIRTY, VM_WRITE } from '../include/vm_flags.js';
@@ -95,7 +96,6 @@ export function can_change_pmd_writable(k: Kernel, vma: VmArea, addr: number, pm
   return g.pmd_dirty(pmd);
 }
 
-const A_D_LO = _PAGE_ACCESSED | _PAGE_DIRTY;
 
 // temporaries of change_pte_range and change_protection (neither is re-entered)
 const cprEntry = new Pte();
@@ -128,16 +128,18 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
   // The direct path (change_pte_direct) where nothing else watches the writes (no tracing); v6.0+
   // (mprotectExclusiveAnonWritable) only, and a present newprot (PROT_NONE inverts the pfn).
   // MM_CP_PROT_NUMA and MM_CP_UFFD_WP with a writable check are left to it too (no caller asks for them).
-  const direct = modern && !tracing && (newprot.lo & _PAGE_PRESENT) !== 0 &&
+  // The direct path is a copy of the x86 rules (X86Pgtable): other architectures take the general path.
+  const x86 = g instanceof X86Pgtable ? g : null;
+  const direct = x86 !== null && modern && !tracing && (newprot.lo & _PAGE_PRESENT) !== 0 &&
     (cp_flags & MM_CP_PROT_NUMA) === 0 && !(uffd_wp && wc !== null);
   let mode = 0, chgLo = 0, chgHi = 0, protLo = 0, protHi = 0;
-  if (direct) {
-    chgLo = g.chgLo;
-    chgHi = g.chgHi;
+  if (direct && x86 !== null) {
+    chgLo = x86.chgLo;
+    chgHi = x86.chgHi;
     protLo = newprot.lo & ~chgLo;
     protHi = newprot.hi & ~chgHi;
     const wr = wc !== null && wc.vmaWritable ? wc : null;
-    mode = (g.savedDirty ? D_SAVED_DIRTY : 0) | (uffd_wp ? D_UFFD_WP : 0) | (uffd_wp_resolve ? D_UFFD_WP_RESOLVE : 0);
+    mode = (x86.savedDirty ? D_SAVED_DIRTY : 0) | (uffd_wp ? D_UFFD_WP : 0) | (uffd_wp_resolve ? D_UFFD_WP_RESOLVE : 0);
     if (wr !== null) {
       mode |= D_WRITABLE | (wr.needDirty ? D_NEED_DIRTY : 0) | (wr.softDirtyWp ? D_SOFT_DIRTY_WP : 0) |
         (wr.uffdVma ? D_UFFD_VMA : 0) | (wr.shared ? D_SHARED : 0);
@@ -147,7 +149,7 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
   }
   for (let j = 0; j < n; j++) {
     if (direct) {
-      const stop = change_pte_direct(t, f, first + j, first + n, chgLo, chgHi, protLo, protHi, mode, g.UFFD_WP, g.SOFT_DIRTY);
+      const stop = change_pte_direct(t, f, first + j, first + n, chgLo, chgHi, protLo, protHi, mode, x86!.UFFD_WP, x86!.SOFT_DIRTY);
       pages += stop - (first + j);
       j = stop - first;
       if (j >= n) break;
@@ -162,7 +164,7 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
       }
       continue;
     }
-    if ((lo & 0x101) === 0) {
+    if ((lo & g.presentLo) === 0) {
       // not present: a uffd-wp PTE marker, or a swap PTE of the device
       old.set(lo, hi);
       if (isUffdWpMarker(k, old)) {
@@ -196,20 +198,15 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
     old.hi = hi;
     // mprotect PTE batching (v6.17): PTEs mapping consecutive pages of one large folio, equal but for A/D
     let nr = 1;
-    if (batching && (lo & 0x200) === 0) {
-      const pfn = (lo >>> 12) + (hi & 0xfffff) * 0x100000;
+    if (batching && !g.pte_special(old)) {
+      const pfn = g.pte_pfn(old);
       if (f.isLargePfn(pfn)) nr = folio_pte_batch(k, t, i, Math.min(n - j, 512 - i), f.slotOf(pfn), old);
     }
     e.lo = lo;
     e.hi = hi;
     if (nr > 1) {
       // modify_prot_start_ptes: the batch's accessed/dirty bits gather on the first entry
-      for (let b = 1; b < nr; b++) {
-        e.lo |= t.lo(i + b) & A_D_LO;
-        e.hi |= t.hi(i + b) & _PAGE_HI_SAVED_DIRTY;
-      }
-      e.lo |= 0;
-      e.hi |= 0;
+      for (let b = 1; b < nr; b++) g.batch_gather(e, t.lo(i + b), t.hi(i + b));
     }
     g.pte_modify(e, newprot);
     if (uffd_wp) {
@@ -233,12 +230,10 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
       } else {
         // maybe_change_pte_writable + commit_anon_folio_batch: runs of equal PageAnonExclusive
         writableMask = [];
-        const basePfn = g.pte_pfn(e);
         const probe = e.clone();
         for (let b = 0; b < nr; b++) {
-          g.pfn_pte(probe, basePfn + b, newprot);
-          probe.lo = e.lo & 0xfff | (probe.lo & 0xfffff000);
-          probe.hi = (e.hi & ~0xfffff) | (probe.hi & 0xfffff);
+          // e's bits with the pfn of page b
+          g.pte_advance_pfn(probe.copyFrom(e), b);
           writableMask.push(pte_writable_ok(k, wc!, probe));
         }
       }
@@ -368,19 +363,23 @@ function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number,
   return i;
 }
 
+const fpbScratch = new Pte();
 /** folio_pte_batch (FPB_RESPECT_SOFT_DIRTY | FPB_RESPECT_WRITE): how many PTEs from i map the same folio alike */
 function folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: number, first: Pte): number {
   const f = k.folios;
   const pfn0 = k.pgt.pte_pfn(first);
   const folioEnd = f.pfn(slot) + f.nrPages(slot);
-  const loMask = ~(A_D_LO | 0xfffff000);
-  const hiMask = ~(_PAGE_HI_SAVED_DIRTY | 0xfffff);
+  const g = k.pgt;
+  const loMask = ~g.protBatchIgnoreLo;
+  const hiMask = ~g.protBatchIgnoreHi;
+  const n = fpbScratch;
   let nr = 1;
   while (nr < max && pfn0 + nr < folioEnd) {
     const lo = t.lo(i + nr), hi = t.hi(i + nr);
+    // bit 0: _PAGE_PRESENT on x86, PTE_VALID on arm64
     if ((lo & 1) === 0) break;
     if (((lo ^ first.lo) & loMask) !== 0 || ((hi ^ first.hi) & hiMask) !== 0) break;
-    const pfn = (lo >>> 12) + (hi & 0xfffff) * 0x100000;
+    const pfn = g.pte_pfn(n.set(lo, hi));
     if (pfn !== pfn0 + nr) break;
     nr++;
   }
@@ -506,7 +505,7 @@ export function mprotect_fixup(k: Kernel, mm: MmStruct, vma: VmArea, start: numb
   }
   const v = vma_modify(k, mm, vma, start, end, { vm_flags: newflags });
   v.vm_flags = newflags >>> 0; // vm_flags_reset_once
-  vma_set_page_prot(v);
+  vma_set_page_prot(k, v);
   const cp = mprotect_try_writable(k, v) ? MM_CP_TRY_CHANGE_WRITABLE : 0;
   change_protection(k, v, start, end, v.vm_page_prot, cp);
   return v;

@@ -147,7 +147,7 @@ function move_huge_pmd(k: Kernel, vma: VmArea, old_addr: number, new_addr: numbe
  * not empty, and from 0cef0bb836e3 for a VMA whose uffd gets no REMAP events
  */
 function move_normal_pmd(k: Kernel, mm: MmStruct, vma: VmArea, new_vma: VmArea, oldPmd: Slot, newPmd: Slot, new_addr: number): boolean {
-  if (!k.has(PATCH.x86MovePmd)) return false;
+  if (!(k.has(PATCH.x86MovePmd) || k.has(PATCH.arm64MovePmd))) return false;
   if (!newPmd.t.isNone(newPmd.i)) return false;
   // uffd_supports_page_table_move (v6.17 checks both VMAs; the new one has the old one's context here)
   if (k.has(PATCH.mremapClearUffdWp) && (vma_has_uffd_without_event_remap(vma) || vma_has_uffd_without_event_remap(new_vma))) return false;
@@ -156,7 +156,7 @@ function move_normal_pmd(k: Kernel, mm: MmStruct, vma: VmArea, new_vma: VmArea, 
   oldPmd.t.clear(oldPmd.i);
   // the table's page now maps the new range: its base moves with it (pmd_populate of the same page)
   const moved = k.tableMade(PageTable.create(k.pgtE, k.pgtM, t.slot, t.pfn, LEVEL_PTE, haddrOf(new_addr)));
-  newPmd.t.set(newPmd.i, tableEntry(moved, mvNew));
+  newPmd.t.set(newPmd.i, tableEntry(k, moved, mvNew));
   mm.pmdCacheKey = -1;
   mm.pmdCacheTable = null;
   mm.pteCacheTable = null;
@@ -192,7 +192,7 @@ export function move_page_tables(k: Kernel, mm: MmStruct, vma: VmArea, old_addr:
   for (; old_addr < old_end;) {
     // get_extent(NORMAL_PUD): a whole aligned PUD would be moved at once (move_normal_pud, x86 from v5.11)
     let extent = Math.min(PUD_SIZE - (old_addr % PUD_SIZE), old_end - old_addr, PUD_SIZE - (new_addr % PUD_SIZE));
-    if (extent === PUD_SIZE && k.has(PATCH.x86MovePmd) && pmdTable(k, mm, old_addr) !== null) {
+    if (extent === PUD_SIZE && (k.has(PATCH.x86MovePmd) || k.has(PATCH.arm64MovePmd)) && pmdTable(k, mm, old_addr) !== null) {
       notModelled('len', 'mremap of a whole, aligned 1 GiB range (move_normal_pud)');
     }
     extent = Math.min(PMD_SIZE - (old_addr % PMD_SIZE), old_end - old_addr, PMD_SIZE - (new_addr % PMD_SIZE));

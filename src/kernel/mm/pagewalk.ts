@@ -5,8 +5,8 @@
 // reading the upper entries, so it is not used while the store records a step (step reuse).
 import type { Kernel } from '../kernel.js';
 import type { MmStruct } from '../include/mm_types.js';
-import { Pte, entryPfn } from '../arch/x86/include/pte.js';
-import { _PAGE_PRESENT, _PAGE_PSE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { Pte } from '../arch/x86/include/pte.js';
+import { PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import {
   PageTable, Slot, LEVEL_PGD, LEVEL_PUD, LEVEL_PMD, LEVEL_PTE, levelIndex, pmd_index, tableEntry, allocTable, childTable,
 } from './pgtable.js';
@@ -17,7 +17,7 @@ const scratch = new Pte();
 /** pud_populate / pmd_populate: a new, empty table of `level` under entry i of parent */
 function populateTable(k: Kernel, mm: MmStruct, parent: PageTable, i: number, level: number): PageTable {
   const child = allocTable(k, level, parent.addrOf(i));
-  parent.set(i, tableEntry(child, scratch));
+  parent.set(i, tableEntry(k, child, scratch));
   return child;
 }
 
@@ -60,9 +60,10 @@ export function pte_offset_map(k: Kernel, mm: MmStruct, pmd: Slot): PageTable | 
 
 /** pte_offset_map for entry i of the PMD table pmdt (no Slot object) */
 export function pteTableAt(k: Kernel, mm: MmStruct, pmdt: PageTable, i: number): PageTable | null {
-  const lo = pmdt.lo(i);
-  if ((lo & _PAGE_PRESENT) === 0 || (lo & _PAGE_PSE) !== 0) return null;
-  const pfn = entryPfn(lo, pmdt.hi(i));
+  const lo = pmdt.lo(i), hi = pmdt.hi(i);
+  const g = k.pgt;
+  if (!g.table_entry_points(lo, hi)) return null;
+  const pfn = g.table_pfn(lo, hi);
   const c = mm.pteCacheTable;
   // (not while a recorder listens, as the PMD cache: the lookup's reads must be the same either way)
   if (c !== null && c.pfn === pfn && k.st.rec === null) return c;

@@ -3,9 +3,9 @@
 // the P4D level is folded. Tables are sparse: a level exists once something below it was populated.
 import type { Kernel } from '../kernel.js';
 import type { MmStruct } from '../include/mm_types.js';
-import { Pte, entryPfn } from '../arch/x86/include/pte.js';
+import { Pte } from '../arch/x86/include/pte.js';
 import type { Leaf, Segment, SegmentSpec } from '../../state/store.js';
-import { _PAGE_PRESENT, _PAGE_PSE, _PAGE_TABLE, PAGE_SHIFT, PMD_SHIFT, PUD_SHIFT, PGDIR_SHIFT } from '../arch/x86/include/pgtable_types.js';
+import { PAGE_SHIFT, PMD_SHIFT, PUD_SHIFT, PGDIR_SHIFT } from '../arch/x86/include/pgtable_types.js';
 import { PG_table } from './folio.js';
 
 export const LEVEL_PTE = 1, LEVEL_PMD = 2, LEVEL_PUD = 3, LEVEL_PGD = 4;
@@ -203,11 +203,9 @@ export interface Slot {
   i: number;
 }
 
-/** entry of a non-leaf level that points to `child` (pmd_populate, pud_populate, ...) */
-export function tableEntry(child: PageTable, out: Pte): Pte {
-  out.lo = (((child.pfn % 0x100000) << 12) | _PAGE_TABLE) | 0;
-  out.hi = Math.floor(child.pfn / 0x100000) | 0;
-  return out;
+/** entry of a non-leaf level that points to `child` (pmd_populate, pud_populate, ...: the arch's rule) */
+export function tableEntry(k: Kernel, child: PageTable, out: Pte): Pte {
+  return k.pgt.mk_table_entry(out, child.pfn);
 }
 
 /** a zeroed page-table page, as pte_alloc_one / pmd_alloc_one / pud_alloc_one give (arch/x86/mm/pgtable.c @v6.18) */
@@ -228,11 +226,10 @@ export function freeTable(k: Kernel, mm: MmStruct, t: PageTable): void {
 }
 
 /** the table an upper-level entry points to, or null when the entry is none or a leaf */
-export function childTable(_k: Kernel, mm: MmStruct, t: PageTable, i: number): PageTable | null {
-  const lo = t.lo(i);
-  if ((lo & _PAGE_PRESENT) === 0) return null;
-  if (t.level === LEVEL_PMD && (lo & _PAGE_PSE) !== 0) return null;
-  return mm.tables.get(entryPfn(lo, t.hi(i))) ?? null;
+export function childTable(k: Kernel, mm: MmStruct, t: PageTable, i: number): PageTable | null {
+  const lo = t.lo(i), hi = t.hi(i);
+  if (!k.pgt.table_entry_points(lo, hi)) return null;
+  return mm.tables.get(k.pgt.table_pfn(lo, hi)) ?? null;
 }
 
 /** include/linux/pgtable.h is_zero_pfn() @v6.18: the pfn of ZERO_PAGE(0) */

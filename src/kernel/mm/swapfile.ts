@@ -8,7 +8,7 @@ import type { Segment, SegmentSpec } from '../../state/store.js';
 import { contentHash } from '../../state/content.js';
 import { fail, notModelled } from '../include/errno.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { _PAGE_PRESENT, _PAGE_PROTNONE } from '../arch/x86/include/pgtable_types.js';
+import { _PAGE_PROTNONE } from '../arch/x86/include/pgtable_types.js';
 import { PG_active, PG_anon, PG_dirty, PG_swapbacked, PG_swapcache, PG_uptodate, PG_lru } from './folio.js';
 import { folio_put_refs } from './swap.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -274,7 +274,7 @@ export function sys_swapoff(k: Kernel): void {
       if (t.level !== LEVEL_PTE) continue;
       for (let i = 0; i < 512; i++) {
         const lo = t.lo(i);
-        if ((lo === 0 && t.hi(i) === 0) || (lo & (_PAGE_PRESENT | _PAGE_PROTNONE))) continue;
+        if ((lo === 0 && t.hi(i) === 0) || (lo & k.pgt.presentLo)) continue;
         const off = swpOffsetOf(k, t.get(i, e));
         if (off < 0) continue;
         let slot = swap_cache_get_folio(k, off);

@@ -3,7 +3,6 @@
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { vm_get_page_prot } from '../arch/x86/include/pgtable.js';
 import type { VmArea } from '../include/mm_types.js';
 import { VM_EXEC, VM_HUGETLB, VM_IO, VM_LOCKED, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { ERRNO_NAME, fail, SyscallError } from '../include/errno.js';
@@ -37,7 +36,7 @@ export function uffd_wp_range(k: Kernel, vma: VmArea, start: number, len: number
     if (!enable_wp && (vma.vm_flags & VM_WRITE) && !(vma.vm_flags & VM_SHARED)) cp |= MM_CP_TRY_CHANGE_WRITABLE;
     return change_protection(k, vma, start, start + len, vma.vm_page_prot, cp);
   }
-  const newprot = vm_get_page_prot(enable_wp ? vma.vm_flags & ~VM_WRITE : vma.vm_flags);
+  const newprot = k.pgt.vm_get_page_prot(enable_wp ? vma.vm_flags & ~VM_WRITE : vma.vm_flags);
   if (!k.has(PATCH.uffdWpIoctl)) {
     // the 2018 branch: change_protection(vma, start, end, newprot, dirty_accountable = !enable_wp, 0)
     const dirty_accountable = !enable_wp && !k.has(PATCH.glisse2018NoDirtyAccountable);
@@ -80,7 +79,7 @@ export function mwriteprotect_range(k: Kernel, ctx: UserfaultfdCtx, start: numbe
 
 function report(k: Kernel, vma: VmArea, start: number, end: number, wp: boolean, pages: number): void {
   if (!k.tr) return;
-  const newprot = k.has(PATCH.uffdWpRangeVmPageProt) ? vma.vm_page_prot : vm_get_page_prot(wp ? vma.vm_flags & ~VM_WRITE : vma.vm_flags);
+  const newprot = k.has(PATCH.uffdWpRangeVmPageProt) ? vma.vm_page_prot : k.pgt.vm_get_page_prot(wp ? vma.vm_flags & ~VM_WRITE : vma.vm_flags);
   k.tr?.emit('mwriteprotect_range', 'mwriteprotect_range', {
     vm_flags: vma.vm_flags >>> 0, start, end, pages, newprot: newprot.hex(), wp: wp ? 1 : 0,
   });

@@ -166,7 +166,7 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
     for (const v of mm.vmas) {
       if (!(v.vm_flags & VM_SOFTDIRTY)) continue;
       v.vm_flags = (v.vm_flags & ~VM_SOFTDIRTY) >>> 0;
-      vma_set_page_prot(v);
+      vma_set_page_prot(k, v);
     }
   }
   const pmdv = new Pte();

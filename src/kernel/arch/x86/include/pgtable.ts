@@ -2,11 +2,12 @@
 // The helpers mutate a Pte value in place and return it. Behaviour that changed upstream is chosen
 // once, when a kernel is built from its profile (X86PgtableOptions, derived in src/profiles/fastpath.ts).
 import { Pte } from './pte.js';
+import type { Pgtable } from '../../pgtable.js';
 import {
   _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_DEVMAP, _PAGE_HI_DEVMAP_V4, _PAGE_HI_NX, _PAGE_HI_SAVED_DIRTY,
   _PAGE_PAT, _PAGE_PAT_LARGE, _PAGE_PCD, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE, _PAGE_PWT, _PAGE_RW,
   _PAGE_SOFT_DIRTY, _PAGE_SPECIAL, _PAGE_SWP_EXCLUSIVE, _PAGE_SWP_SOFT_DIRTY, _PAGE_SWP_UFFD_WP,
-  _PAGE_UFFD_WP, _PAGE_USER,
+  _PAGE_UFFD_WP, _PAGE_USER, _PAGE_TABLE,
 } from './pgtable_types.js';
 
 export interface X86PgtableOptions {
@@ -24,7 +25,19 @@ export interface X86PgtableOptions {
 
 const PFN_HI_MASK = 0x000fffff; // bits 32..51
 
-export class X86Pgtable {
+export class X86Pgtable implements Pgtable {
+  readonly arch = 'x86_64' as const;
+  /** pte_present: _PAGE_PRESENT or _PAGE_PROTNONE */
+  readonly presentLo = _PAGE_PRESENT | _PAGE_PROTNONE;
+  readonly validLo = _PAGE_PRESENT;
+  readonly haveArchUffdWp = true;
+  /** include/linux/swapops.h SWP_PFN_BITS on x86_64 with 4-level tables: MAX_PHYSMEM_BITS (46) - PAGE_SHIFT */
+  readonly swpPfnBits = 34;
+  /** the PTE bits folio_pte_batch ignores for zap_present_ptes: write, accessed, dirty (with x86's saved dirty), soft-dirty, the pfn */
+  readonly zapIgnoreLo: number;
+  readonly zapIgnoreHi = _PAGE_HI_SAVED_DIRTY | PFN_HI_MASK;
+  readonly protBatchIgnoreLo = (_PAGE_ACCESSED | _PAGE_DIRTY | 0xfffff000) | 0;
+  readonly protBatchIgnoreHi = _PAGE_HI_SAVED_DIRTY | PFN_HI_MASK;
   readonly SOFT_DIRTY: number;
   readonly UFFD_WP: number;
   readonly savedDirty: boolean;
@@ -46,6 +59,7 @@ export class X86Pgtable {
     this.chgHi = (PFN_HI_MASK | this.devmapHi | (opt.savedDirty ? _PAGE_HI_SAVED_DIRTY : 0)) | 0;
     // _HPAGE_CHG_MASK adds _PAGE_PSE (and _PAGE_PAT_LARGE in 6.x); bit 7 there means PSE, not PAT
     this.hpageChgLo = ((this.chgLo & ~_PAGE_PAT) | _PAGE_PSE | (opt.chgMaskHasPat ? _PAGE_PAT_LARGE : 0)) | 0;
+    this.zapIgnoreLo = (_PAGE_RW | _PAGE_ACCESSED | _PAGE_DIRTY | _PAGE_SOFT_DIRTY | 0xfffff000) | 0;
   }
 
   // ---- tests --------------------------------------------------------------------------------
@@ -206,6 +220,8 @@ export class X86Pgtable {
     return e;
   }
   is_swap_pte(e: Pte): boolean { return !this.pte_none(e) && !this.pte_present(e); }
+  /** is_swap_pmd: x86 pmd_present also counts _PAGE_PSE */
+  is_swap_pmd(e: Pte): boolean { return this.is_swap_pte(e) && (e.lo & _PAGE_PSE) === 0; }
   swp_type(e: Pte): number { return e.hi >>> 27; }
   swp_offset(e: Pte): number {
     const v = ((BigInt(e.hi >>> 0) << 32n) | BigInt(e.lo >>> 0)) >> 9n;
@@ -221,6 +237,38 @@ export class X86Pgtable {
   /** _PAGE_SWP_SOFT_DIRTY is 0 without CONFIG_MEM_SOFT_DIRTY */
   pte_swp_mksoft_dirty(e: Pte): Pte { if (this.opt.softDirty) e.lo = (e.lo | _PAGE_SWP_SOFT_DIRTY) | 0; return e; }
   pte_swp_clear_soft_dirty(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_SWP_SOFT_DIRTY) | 0; return e; }
+
+  // ---- tables, the walk and the MMU ----------------------------------------------------------------
+  /** an upper-level entry that points to a table: present and not _PAGE_PSE */
+  table_entry_points(lo: number, _hi: number): boolean { return (lo & _PAGE_PRESENT) !== 0 && (lo & _PAGE_PSE) === 0; }
+  table_pfn(lo: number, hi: number): number { return (lo >>> 12) + (hi & PFN_HI_MASK) * 0x100000; }
+  /** pmd_populate (arch/x86/include/asm/pgalloc.h): _PAGE_TABLE | the table's address */
+  mk_table_entry(out: Pte, pfn: number): Pte {
+    out.lo = (((pfn % 0x100000) << 12) | _PAGE_TABLE) | 0;
+    out.hi = Math.floor(pfn / 0x100000) | 0;
+    return out;
+  }
+  /** _PAGE_PSE: a huge PMD, present or PROT_NONE (or invalidated while splitting) */
+  pmd_leaf_lo(lo: number): boolean { return (lo & _PAGE_PSE) !== 0; }
+  /** SDM vol. 3, 4.8: present and user checks, write needs RW; the CPU sets A, and D on a write */
+  hw_access(e: Pte, write: boolean): number {
+    if ((e.lo & _PAGE_PRESENT) === 0) return -1;
+    if ((e.lo & _PAGE_USER) === 0) return -2;
+    if (write && (e.lo & _PAGE_RW) === 0) return -2;
+    e.lo = (e.lo | _PAGE_ACCESSED | (write ? _PAGE_DIRTY : 0)) | 0;
+    return 0;
+  }
+  vm_get_page_prot(vm_flags: number): Pte { return vm_get_page_prot(vm_flags); }
+  /** arch/x86/mm/pgtable.c ptep_set_access_flags: a changed entry is stored only on a write (dirty) */
+  set_access_flags(cur: Pte, entry: Pte, dirty: boolean): Pte | null {
+    return dirty && !entry.equals(cur) ? entry : null;
+  }
+  /** the batch's accessed and dirty bits (with the saved-dirty bit) OR-ed onto the first entry */
+  batch_gather(e: Pte, lo: number, hi: number): Pte {
+    e.lo = (e.lo | (lo & (_PAGE_ACCESSED | _PAGE_DIRTY))) | 0;
+    e.hi = (e.hi | (hi & _PAGE_HI_SAVED_DIRTY)) | 0;
+    return e;
+  }
 }
 
 // ---- protection_map (arch/x86/mm/pgprot.c @v6.12; pgtable_types.h __P/__S @v4.19) ----------

@@ -40,6 +40,15 @@ export type FaultResult =
 /** attempts of one fault before the model calls it a livelock */
 export const FAULT_RETRY_LIMIT = 64;
 
+/**
+ * the name of the arch's fault entry in the trace: arm64's do_page_fault (arch/arm64/mm/fault.c) runs the
+ * same steps as x86's (flags, the per-VMA-lock attempt, the retry loop, access_error by vm_flags, the
+ * signals), so one model serves both; the error code stays in x86 terms (docs/arch.md)
+ */
+function entryName(k: Kernel, x86: string): string {
+  return k.pgt.arch === 'x86_64' ? x86 : 'do_page_fault';
+}
+
 /** FAULT_FLAG_DEFAULT (v5.7: + FAULT_FLAG_INTERRUPTIBLE) */
 function fault_flag_default(k: Kernel): number {
   let f = FAULT_FLAG_ALLOW_RETRY | FAULT_FLAG_KILLABLE;
@@ -69,7 +78,7 @@ export function do_user_addr_fault(k: Kernel, task: Task, address: number, error
   let flags = fault_flag_default(k) | FAULT_FLAG_USER;
   if (error_code & X86_PF_WRITE) flags |= FAULT_FLAG_WRITE;
   if (error_code & X86_PF_INSTR) flags |= FAULT_FLAG_INSTRUCTION;
-  k.tr?.emit('page_fault', k.fp & FP_INTERRUPTIBLE ? 'do_user_addr_fault' : '__do_page_fault', { address, error_code, flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES) });
+  k.tr?.emit('page_fault', entryName(k, k.fp & FP_INTERRUPTIBLE ? 'do_user_addr_fault' : '__do_page_fault'), { address, error_code, flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES) });
   // a fault never faults again before it returns, so one FaultCont serves every fresh fault; blocked()
   // and the livelock result hand out a copy
   const c = scratchCont;
@@ -129,7 +138,7 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
       if (!(ret & VM_FAULT_RETRY)) return finish(k, task, c, ret);
       // 46e714c729c8 (v6.8): a retry after a major fault under the VMA lock counts as tried
       if (k.has(PATCH.vmaLockRetryTried) && (ret & VM_FAULT_MAJOR)) c.flags |= FAULT_FLAG_TRIED;
-      k.tr?.emit('fault_retry', 'do_user_addr_fault', { address: c.address, flags: c.flags, why: 'VMA lock attempt returned VM_FAULT_RETRY' });
+      k.tr?.emit('fault_retry', entryName(k, 'do_user_addr_fault'), { address: c.address, flags: c.flags, why: 'VMA lock attempt returned VM_FAULT_RETRY' });
     }
   }
   for (;;) {
@@ -155,10 +164,10 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
         c.flags = (c.flags & ~FAULT_FLAG_ALLOW_RETRY) | FAULT_FLAG_TRIED;
       } else {
         // user mode: return; the instruction faults again
-        k.tr?.emit('fault_return', '__do_page_fault', { address: c.address, why: 'VM_FAULT_RETRY without ALLOW_RETRY' });
+        k.tr?.emit('fault_return', entryName(k, '__do_page_fault'), { address: c.address, why: 'VM_FAULT_RETRY without ALLOW_RETRY' });
         return DONE;
       }
-      k.tr?.emit('fault_retry', k.has(PATCH.faultFlagInterruptible) ? 'do_user_addr_fault' : '__do_page_fault', {
+      k.tr?.emit('fault_retry', entryName(k, k.has(PATCH.faultFlagInterruptible) ? 'do_user_addr_fault' : '__do_page_fault'), {
         address: c.address, flags: c.flags, flag_names: flagNames(c.flags, FAULT_FLAG_NAMES),
       });
       continue;
@@ -175,7 +184,7 @@ function finish(k: Kernel, task: Task, c: FaultCont, ret: number): FaultResult {
       k.vmstat.pgmajfault++;
     } else task.min_flt++;
   }
-  k.tr?.emit('fault_done', 'do_user_addr_fault', { address: c.address, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
+  k.tr?.emit('fault_done', entryName(k, 'do_user_addr_fault'), { address: c.address, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
   return DONE;
 }
 
