@@ -934,12 +934,10 @@ setup:
   },
   // ---- shmem, memfd and the page cache ----
   {
-    // vma_set_page_prot of a shared writable memfd mapping once it is registered for uffd-wp: the write bit of
-    // vm_page_prot goes (writenotify) from 51d3d5eb74ff; measured on the VMA, with VM_UFFD_WP set as the
-    // registration sets it
-    patch: PATCH.uffdWpWritenotify, base: 'v6.2', scenario: '', measure: () => null,
-    direct: (spec) => sharedWpPageProtWrite(spec),
-    withIt: [true, false], without: [true, true],
+    // corpus 4: a write-protected page of a shared memfd, mprotect read-only and back: with writenotify the
+    // PTE stays read-only (the write faults to userspace), without it mprotect makes it writable
+    patch: PATCH.uffdWpWritenotify, base: 'v6.2', scenario: bugFile('uffd-wp-shmem-writable-remap'),
+    measure: (r) => [thread(r, 't').state, sharedWpPageProtWrite(r.spec)], withIt: ['blocked', [true, false]], without: ['done', [true, true]],
   },
 ];
 

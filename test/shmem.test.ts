@@ -10,7 +10,7 @@ import { kernel, run, pagemapBit } from './helpers.js';
 import { PG_dirty, PG_uptodate } from '../src/kernel/mm/folio.js';
 import { debug_vm_check } from '../src/kernel/mm/debug_vm.js';
 
-const SHMEM_SCENARIOS = ['shmem-shared-anon-fork', 'memfd-private-cow', 'memfd-truncate-unmaps', 'memfd-punch-hole', 'tmpfs-file-open'];
+const SHMEM_SCENARIOS = ['shmem-shared-anon-fork', 'memfd-private-cow', 'memfd-truncate-unmaps', 'memfd-punch-hole', 'tmpfs-file-open', 'shmem-uffd-missing-copy', 'shmem-uffd-wp-markers'];
 
 function machine(yaml: string, config: string[] = []): Machine {
   const m = new Machine(loadScenario('inline.yaml', yaml), kernel('v6.18', {}, config));

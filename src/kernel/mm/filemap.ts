@@ -158,10 +158,12 @@ export function unmap_mapping_pages(k: Kernel, mapping: AddressSpace, first: num
 
 /** what zap_pte_range is told when a file's range is unmapped (struct zap_details) */
 export interface ZapDetails {
-  /** the inode whose pages go */
+  /** the inode whose pages go (0: every page, as MADV_DONTNEED zaps) */
   mapping: number;
   /** the private COW copies go too */
   even_cows: boolean;
+  /** ZAP_FLAG_DROP_MARKER: uffd-wp markers of a file VMA go too (unmap_vmas, munmap; null details say so too) */
+  drop_markers?: boolean;
 }
 
 /** mm/memory.c unmap_mapping_range() @v6.18: the byte range [holebegin, holebegin + holelen) (0: to the end) rounded to pages */

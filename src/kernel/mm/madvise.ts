@@ -271,7 +271,8 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
     // madvise_free_single_vma: only anonymous memory
     if (advice === MADV.free && v.vm_file !== 0) fail('EINVAL', 'MADV_FREE on a file or shared mapping');
     if (advice === MADV.free) madvise_free_single_vma(k, mm, v, start, end);
-    else unmap_page_range(k, mm, v, start, end);
+    // zap_page_range_single: no ZAP_FLAG_DROP_MARKER, so a file VMA keeps its uffd-wp state as markers
+    else unmap_page_range(k, mm, v, start, end, { mapping: 0, even_cows: true });
     return v;
   }
   if (advice === MADV.remove) {

@@ -11,6 +11,8 @@ import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_prepare } from './vma.js';
 import { VM_SHARED, VM_WRITE, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_UFFD_WP, VM_LOCKED, VM_MAYSHARE, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
 import { folio_mapping, type ZapDetails } from './filemap.js';
+import { mark_page_accessed } from './gup.js';
+import { VM_SEQ_READ, VM_RAND_READ } from '../include/vm_flags.js';
 import { shmem_fault } from './shmem.js';
 import {
   FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_FALLBACK, VM_FAULT_MAJOR,
@@ -430,7 +432,8 @@ export function do_swap_page(k: Kernel, vmf: VmFault): number {
     // (re-registered without WP) is cleared and the access faults again; else it counts as none, and
     // do_anonymous_page keeps the bit
     if (!userfaultfd_wp(vmf.vma)) return pte_marker_clear(k, vmf);
-    return do_anonymous_page(k, vmf);
+    // do_pte_missing: a file VMA faults the page in (finish_fault keeps the bit)
+    return vmf.vma.vm_file === 0 ? do_anonymous_page(k, vmf) : do_fault(k, vmf);
   }
   if (is_migration_entry(k, vmf.orig_pte)) return migration_entry_wait(k, vmf);
   const off = swpOffsetOf(k, vmf.orig_pte);
@@ -687,7 +690,11 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     const i = pte_index(addr);
     if (t.isNone(i)) continue;
     t.get(i, e);
-    if (details !== null) {
+    // a file VMA keeps its uffd-wp state unless the zap drops markers (munmap): a marker stays, a uffd-wp PTE
+    // leaves one (zap_install_uffd_wp_if_needed, pte_install_uffd_wp_if_needed)
+    const keepWp = details !== null && !details.drop_markers && vma.vm_file !== 0 && (k.fp & FP_PTE_MARKERS) !== 0;
+    if (keepWp && isUffdWpMarker(k, e)) continue;
+    if (details !== null && details.mapping !== 0) {
       // unmap_mapping_range: only the file's pages (and the private copies when even_cows); swap entries
       // and markers of the range stay (zap_nonpresent_ptes skips them without even_cows)
       if (!g.pte_present(e)) {
@@ -717,10 +724,15 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     if (slot < 0) continue;
     const nr = batch && k.folios.isLarge(slot) ? zap_folio_pte_batch(k, t, i, (end - addr) / PAGE_SIZE, slot, e) : 1;
     for (let j = 1; j < nr; j++) t.clear(i + j);
+    if (keepWp && (vma.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(e)) {
+      for (let j = 0; j < nr; j++) t.set(i + j, g.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
+    }
     if (k.folios.test(slot, PG_anon)) mm.anonPages -= nr;
     else {
-      // zap_present_folio_ptes: a file page's dirty PTE dirties the folio; the file rss counter
+      // zap_present_folio_ptes: a file page's dirty PTE dirties the folio, a young one marks it accessed
+      // (vma_has_recency: not under MADV_SEQUENTIAL/RANDOM); the file rss counter
       if (g.pte_dirty(e)) k.folios.setFlag(slot, PG_dirty);
+      if (g.pte_young(e) && !(vma.vm_flags & (VM_SEQ_READ | VM_RAND_READ))) mark_page_accessed(k, slot);
       mm.shmemPages -= nr;
     }
     folio_remove_rmap_ptes(k, slot, g.pte_pfn(e), nr, mm);
