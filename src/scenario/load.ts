@@ -943,8 +943,8 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
     }
     case 'same_data': {
       const [a, b] = v.same_data as [string, string];
-      const buffers = ['read', 'pin_read', 'read_pipe', 'proc_mem_read'];
-      for (const n of [a, b]) if (!buffers.includes(c.names[n] ?? '')) throw pos.error([...path, 'same_data'], `'${n}' is not a buffer read by read, pin_read, read_pipe or proc_mem_read`);
+      const buffers = ['read', 'pin_read', 'read_pipe', 'proc_mem_read', 'pread'];
+      for (const n of [a, b]) if (!buffers.includes(c.names[n] ?? '')) throw pos.error([...path, 'same_data'], `'${n}' is not a buffer read by read, pin_read, read_pipe, proc_mem_read or pread`);
       return { p: 'same_data', a, b };
     }
     case 'data_at': {
