@@ -23,7 +23,9 @@
 // this project's own. uAPI constants newer than the build machine's headers are defined below.
 #define _GNU_SOURCE
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <linux/futex.h>
@@ -164,10 +166,12 @@ static void s_json_str(Str *s, const char *t) {
 enum { END_FAILED, END_INPUT, END_INCOMPLETE, END_HUNG };
 static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) __attribute__((noreturn));
 static void swap_cleanup(void);
+static void files_cleanup(void);
 static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) {
   char buf[1024];
   vsnprintf(buf, sizeof buf, fmt, ap);
   swap_cleanup();
+  files_cleanup();
   Str s = {0};
   s_puts(&s, "{\"ok\":false,\"error\":");
   s_json_str(&s, buf);
@@ -438,7 +442,7 @@ static void release_ranges(uint64_t a, uint64_t len) {
 }
 
 // ---- shared state: every process of the scenario sees it (MAP_SHARED) --------------------------------
-enum { V_NONE, V_MAPPING, V_UFFD, V_MSG, V_DATA, V_IOCTLS, V_PROCESS, V_SCAN, V_PIN, V_PIPE };
+enum { V_NONE, V_MAPPING, V_UFFD, V_MSG, V_DATA, V_IOCTLS, V_PROCESS, V_SCAN, V_PIN, V_PIPE, V_FILE };
 typedef struct {
   const char *name; // points into the plan (same address in every forked process)
   _Atomic int kind;
@@ -537,6 +541,7 @@ typedef struct {
   _Atomic int fatal; // an executor thread hit an internal error
   _Atomic int last_event; // the event of the message the last read_uffd took (0: none; settle_event)
   char fatal_msg[256];
+  char tmpdir[64]; // the tmpfs directory `open` creates files in (files_cleanup removes it)
   _Atomic int swap_on; // the swap file enabled now: 1 + its index in options.swap.files (0: none)
 } Shared;
 
@@ -577,6 +582,33 @@ static void swap_cleanup(void) {
   if (!files || !SH || getpid() != SH->main_pid) return;
   for (int i = 0; i < files->n; i++) swapoff(files->v[i]->str);
   atomic_store(&SH->swap_on, 0);
+}
+
+// the run's tmpfs directory for `open` (made on first use, under /dev/shm, which must be tmpfs); the main
+// process removes it and its files at the end
+static const char *files_dir(void) {
+  if (SH->tmpdir[0]) return SH->tmpdir;
+  char t[64] = "/dev/shm/mmsim-XXXXXX";
+  if (!mkdtemp(t)) die("open: cannot make a directory under /dev/shm: %s", strerror(errno));
+  snprintf(SH->tmpdir, sizeof SH->tmpdir, "%s", t);
+  return SH->tmpdir;
+}
+static void files_cleanup(void) {
+  if (!SH || getpid() != SH->main_pid || !SH->tmpdir[0]) return;
+  char cmd[384];
+  // the names are the scenario's own ([A-Za-z0-9_.-]+: the loader checks): unlink each, then the directory
+  DIR *d = opendir(SH->tmpdir);
+  if (d) {
+    struct dirent *e;
+    while ((e = readdir(d))) {
+      if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2]))) continue;
+      snprintf(cmd, sizeof cmd, "%s/%s", SH->tmpdir, e->d_name);
+      unlink(cmd);
+    }
+    closedir(d);
+  }
+  rmdir(SH->tmpdir);
+  SH->tmpdir[0] = 0;
 }
 
 static Var *var_find(const char *name) {
@@ -1105,6 +1137,23 @@ static int exec_op(Ctx *c, int oi, J *op) {
   }
   if (!strcmp(kind, "mmap")) {
     EV("len", l);
+    // a file mapping: the fd the file's name holds, at the byte offset
+    int mfd = -1;
+    uint64_t moff = 0;
+    const char *fdn = jstr(op, "fd");
+    if (fdn) {
+      Var *fv = var_find(fdn);
+      if (!fv || atomic_load(&fv->kind) != V_FILE) {
+        record(ti, oi, ERR_SKIPPED, NULL);
+        return 0;
+      }
+      if (fv->b & (uint64_t)(1 << (c->T ? c->T->proc : 0))) {
+        record(ti, oi, EBADF, NULL);
+        return 0;
+      }
+      mfd = (int)fv->a;
+      EV("offset", moff);
+    }
     int prot = (int)jnum(op, "prot", 3), flags = (int)jnum(op, "flags", MAP_PRIVATE | MAP_ANONYMOUS);
     uint64_t align = (uint64_t)jnum(op, "align", 4096);
     J *ae = jget(op, "addr");
@@ -1113,13 +1162,13 @@ static int exec_op(Ctx *c, int oi, J *op) {
     if (ae && ae->t == J_OBJ) {
       EV("addr", a);
       release_ranges(a, l);
-      p = mmap((void *)(uintptr_t)a, l, prot, flags, -1, 0);
+      p = mmap((void *)(uintptr_t)a, l, prot, flags, mfd, (off_t)moff);
     } else {
       J *ph = jget(jget(jget(PLAN, "options"), "placement"), jstr(op, "as"));
       if (g_arena_top && ph && ph->t == J_NUM) {
         // where the model put it, relative to the top of the arena as the model's to MMAP_BASE
         // (options.placement): the same offsets within 2 MiB blocks, the same neighbours in each block
-        p = mmap((void *)(uintptr_t)(g_arena_top - (uint64_t)ph->num), l, prot, flags | MAP_FIXED, -1, 0);
+        p = mmap((void *)(uintptr_t)(g_arena_top - (uint64_t)ph->num), l, prot, flags | MAP_FIXED, mfd, (off_t)moff);
       } else {
         // aligned, with a guard page (PROT_NONE) on each side so that it never merges with anything the
         // executor maps
@@ -1131,7 +1180,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
           uint64_t gs = start - PAGE_SZ, ge = start + len + PAGE_SZ;
           if (gs > (uint64_t)(uintptr_t)r) munmap(r, gs - (uint64_t)(uintptr_t)r);
           if ((uint64_t)(uintptr_t)r + span > ge) munmap((void *)(uintptr_t)ge, (uint64_t)(uintptr_t)r + span - ge);
-          p = mmap((void *)(uintptr_t)start, l, prot, flags | MAP_FIXED, -1, 0);
+          p = mmap((void *)(uintptr_t)start, l, prot, flags | MAP_FIXED, mfd, (off_t)moff);
         }
       }
     }
@@ -1228,6 +1277,84 @@ static int exec_op(Ctx *c, int oi, J *op) {
         else {
           fmt_hex(res, sizeof res, api.features);
           result = res;
+        }
+      }
+    }
+  } else if (!strcmp(kind, "memfd_create") || !strcmp(kind, "open")) {
+    // a file: its fd, the access it gives (c: bit 0 read, bit 1 write) and the processes that closed it (b)
+    int fd, acc = 3;
+    if (kind[0] == 'm') fd = (int)syscall(SYS_memfd_create, jstr(op, "name"), (unsigned)jnum(op, "flags", 0));
+    else {
+      char path[160];
+      snprintf(path, sizeof path, "%s/%s", files_dir(), jstr(op, "path"));
+      int fl = (int)jnum(op, "flags", 2);
+      acc = (fl & 3) == 0 ? 1 : (fl & 3) == 1 ? 2 : 3;
+      fd = open(path, fl | O_CLOEXEC, 0600);
+    }
+    if (fd < 0) err = errno;
+    else {
+      Var *var = var_set(jstr(op, "as"), V_FILE);
+      if (var) {
+        var->a = (uint64_t)fd;
+        var->b = 0;
+        var->c = (uint64_t)acc;
+      }
+      result = "fd";
+    }
+  } else if (!strcmp(kind, "ftruncate") || !strcmp(kind, "fallocate") || !strcmp(kind, "pwrite") || !strcmp(kind, "pread") ||
+             (!strcmp(kind, "close") && jbool(op, "file"))) {
+    const char *fn = jstr(op, kind[0] == 'c' ? "uffd" : "fd");
+    Var *fv = fn ? var_find(fn) : NULL;
+    if (!fv || atomic_load(&fv->kind) != V_FILE) {
+      record(ti, oi, ERR_SKIPPED, NULL);
+      return 0;
+    }
+    int pbit = 1 << (c->T ? c->T->proc : 0);
+    if (fv->b & (uint64_t)pbit) {
+      record(ti, oi, EBADF, NULL);
+      return 0;
+    }
+    int fd = (int)fv->a;
+    if (kind[0] == 'c') {
+      if (close(fd)) err = errno;
+      else fv->b |= (uint64_t)pbit;
+    } else if (kind[0] == 'f' && kind[1] == 't') {
+      EV("len", l);
+      if (ftruncate(fd, (off_t)l)) err = errno;
+    } else if (kind[0] == 'f') {
+      uint64_t o;
+      EV("offset", o);
+      EV("len", l);
+      if (fallocate(fd, (int)jnum(op, "mode", 0), (off_t)o, (off_t)l)) err = errno;
+    } else {
+      uint64_t o;
+      EV("offset", o);
+      EV("len", l);
+      if (kind[1] == 'w') {
+        uint8_t *b = malloc(l ? l : 1);
+        memset(b, (int)jnum(op, "value", 1), l);
+        ssize_t n = pwrite(fd, b, l, (off_t)o);
+        free(b);
+        if (n < 0) err = errno;
+        else {
+          snprintf(res, sizeof res, "%zd", n);
+          result = res;
+        }
+      } else {
+        uint64_t doff = op_data(ti, oi, l, 1);
+        if (doff == ~0ULL) return 0;
+        uint8_t *dst = (uint8_t *)POOL + doff;
+        ssize_t n = pread(fd, dst, l, (off_t)o);
+        if (n < 0) err = errno;
+        else {
+          Var *var = var_set(jstr(op, "as"), V_DATA);
+          if (var) {
+            var->a = o;
+            var->off = doff;
+            var->len = (uint64_t)n;
+          }
+          record_bytes(ti, oi, dst, (uint64_t)n);
+          return 0;
         }
       }
     }
@@ -2717,6 +2844,7 @@ static int run_scenario(void) {
     }
   }
   swap_cleanup();
+  files_cleanup();
   size_t off = 0;
   while (off < o.n) {
     ssize_t w = write(g_out_fd, o.p + off, o.n - off);

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadScenario, ScenarioError } from '../src/scenario/load.js';
 import { runScenario } from '../src/run.js';
-import { MAP_ANONYMOUS, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED } from '../src/kernel/include/uapi.js';
+import { MAP_ANONYMOUS, MAP_POPULATE, MAP_PRIVATE } from '../src/kernel/include/uapi.js';
 import { errno, kernel, run } from './helpers.js';
 
 const ADVISE = (advice: string) => `name: t
@@ -66,23 +66,26 @@ threads:
 
 describe('mmap flags the model cannot honour', () => {
   const MMAP = (flags: string) => `name: t\nsetup:\n  - mmap: { as: ram, len: 64K, flags: [${flags}] }\n`;
-  it('a shared anonymous mapping is refused as not modelled where the file says so', () => {
+  it('a mapping that is neither anonymous nor of a file is an error at its flags', () => {
     let e: unknown;
     try {
-      loadScenario('m.yaml', MMAP('shared, anonymous'));
+      loadScenario('m.yaml', MMAP('shared'));
     } catch (x) {
       e = x;
     }
     expect(e).toBeInstanceOf(ScenarioError);
     const s = e as ScenarioError;
     expect([s.line, s.field]).toEqual([3, 'setup.0.mmap.flags']);
-    expect(s.detail).toMatch(/^not modelled: shared mappings/);
+    expect(s.detail).toMatch(/needs a file: fd/);
   });
   it('MAP_POPULATE too (the model does not prefault a new mapping)', () => {
     expect(() => loadScenario('m.yaml', MMAP('private, anonymous, populate'))).toThrow(/m\.yaml:3:\d+: setup\.0\.mmap\.flags: not modelled: MAP_POPULATE/);
   });
   // an operation built without the loader (a fuzzer's) reaches the model itself: no EINVAL
-  for (const [name, flags] of [['MAP_SHARED', MAP_SHARED | MAP_ANONYMOUS], ['MAP_POPULATE', MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE]] as const) {
+  it('MAP_SHARED|MAP_ANONYMOUS is shmem, which the model maps (shmem_zero_setup)', () => {
+    expect(() => run(MMAP('shared, anonymous') + '  - write: { addr: ram, value: 1 }\n', kernel('v6.18'))).not.toThrow();
+  });
+  for (const [name, flags] of [['MAP_POPULATE', MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE]] as const) {
     it(`the model refuses ${name} itself, at the operation`, () => {
       const sc = loadScenario('m.yaml', MMAP('private, anonymous'));
       const op = sc.setup[0]!;
@@ -108,11 +111,11 @@ describe('the CLI', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(new RegExp(`^mmsim: ${f.replace(/[.]/g, '\\.')}:6:5: setup\\.2\\.madvise\\.advice: not modelled: MADV_COLD `));
   });
-  it('and for a shared mapping', () => {
+  it('and for reclaim of a shared mapping (shmem pages)', () => {
     const f = join(dir, 'shared.yaml');
-    writeFileSync(f, 'name: t\nsetup:\n  - mmap: { as: ram, len: 64K, flags: [shared, anonymous] }\n');
+    writeFileSync(f, 'name: t\nsetup:\n  - mmap: { as: ram, len: 64K, flags: [shared, anonymous] }\n  - write: { addr: ram }\n  - madvise: { addr: ram, len: 64K, advice: pageout }\n');
     const r = cli(['run', f, '--kernel', 'v6.18']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain(`${f}:3:39: setup.0.mmap.flags: not modelled: shared mappings`);
+    expect(r.stderr).toContain(`${f}:5:5: setup.2.madvise.advice: not modelled: reclaim of shmem pages`);
   });
 });

@@ -8,6 +8,10 @@ import {
   kernel, run, pte, pmd, pagemapBit, kpfBit, errno, result, thread, vmstat, anonHuge, events, page,
 } from './helpers.js';
 import { THP_WP, SPURIOUS_WAKE, WP_4K, MPROTECT_SPLIT, FORK_THP, WP_UNPOPULATED, oneOp, releasedFault } from './scenarios.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { Machine } from '../src/sched/machine.js';
+import { VM_UFFD_WP } from '../src/kernel/include/vm_flags.js';
+import { vma_set_page_prot } from '../src/kernel/mm/mmap.js';
 import { FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_USER, VM_FAULT_NOPAGE, VM_FAULT_RETRY, VM_FAULT_SIGBUS } from '../src/kernel/include/fault.js';
 
 interface Case {
@@ -30,6 +34,18 @@ interface Case {
   measure: (r: RunResult) => unknown;
   withIt: unknown;
   without: unknown;
+}
+
+/** the write bit of a shared writable memfd mapping's vm_page_prot, before and after VM_UFFD_WP is set on it (vma_set_page_prot) */
+function sharedWpPageProtWrite(spec: ReturnType<typeof kernel>): [boolean, boolean] {
+  const sc = loadScenario('inline.yaml', 'name: wp\nsetup:\n  - memfd_create: { as: f }\n  - ftruncate: { fd: f, len: 4K }\n  - mmap: { as: m, len: 4K, fd: f }\n');
+  const m = new Machine(sc, spec);
+  m.runSetup();
+  const k = m.k, vma = k.mms[0]!.vmas.find((v) => v.vm_file !== 0)!;
+  const before = k.pgt.pte_write(vma.vm_page_prot);
+  vma.vm_flags = (vma.vm_flags | VM_UFFD_WP) >>> 0;
+  vma_set_page_prot(k, vma);
+  return [before, k.pgt.pte_write(vma.vm_page_prot)];
 }
 
 const bugFile = (slug: string) => readFileSync(`scenarios/bugs/${slug}.yaml`, 'utf8');
@@ -915,6 +931,13 @@ setup:
   - uffdio_writeprotect: { uffd: uffd, addr: src, len: 16K, mode: [wp] }
   - mremap: { addr: src, old_len: 16K, new_len: 16K, flags: [maymove, fixed], new_addr: res + 16K, as: dst, id: mv }`),
     measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'dst', 63), pagemapBit(r, 'dst', 57)], withIt: [null, 1, 0], without: [null, 1, 1],
+  },
+  // ---- shmem, memfd and the page cache ----
+  {
+    // corpus 4: a write-protected page of a shared memfd, mprotect read-only and back: with writenotify the
+    // PTE stays read-only (the write faults to userspace), without it mprotect makes it writable
+    patch: PATCH.uffdWpWritenotify, base: 'v6.2', scenario: bugFile('uffd-wp-shmem-writable-remap'),
+    measure: (r) => [thread(r, 't').state, sharedWpPageProtWrite(r.spec)], withIt: ['blocked', [true, false]], without: ['done', [true, true]],
   },
 ];
 

@@ -41,6 +41,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   6: 'ee4201edce1d3559df7289c27c644d93a3b22165bb98aa52670c86019de1930d',
   // v7: mremap (move_vma, move_ptes, move_normal_pmd, vma_merge_extend)
   7: '8f4b800b8bb7dd4fe55891983a2a371ee6789fa6ad272bd9dca6db00b5fbbdf1',
+  // v8: shmem, memfd and the page cache (memfd_create, shmem_*, do_read_fault, do_cow_fault, do_shared_fault)
+  8: '79420209c17858e60abc025c5c768d25752d5b416a37ffc02801142d43f944b0',
 };
 
 function canonical(v: unknown): string {

@@ -204,6 +204,8 @@ const GLOBAL_OPS = new Set<CompiledOp['op']>([
   'pin', 'unpin', 'pin_read', 'vmsplice', 'read_pipe', 'proc_mem_write', 'proc_mem_read',
   // mremap reshapes the address space and moves page tables
   'mremap',
+  // shmem and tmpfs files: the page cache is shared by every mm that maps the file
+  'memfd_create', 'open', 'ftruncate', 'fallocate', 'pwrite', 'pread',
 ]);
 
 /** what thread ti's next step may read, in state m (before the step) */
@@ -375,6 +377,14 @@ function readRange(f: Footprint, k: Kernel, mm: MmStruct, lo: number, hi: number
   f.read(key(RES.mmFlags, mm.id));
   if (!(hi > lo)) hi = lo + 1;
   for (const v of mm.vmas) if (v.vm_start < hi && v.vm_end > lo && v.uffd) f.read(key(RES.ctx, k.uffds.indexOf(v.uffd)));
+  // a fault in a file mapping (shmem) reads and writes the file's page cache, which other mms map: no
+  // finer footprint for it yet
+  for (const v of mm.vmas) {
+    if (v.vm_start < hi && v.vm_end > lo && v.vm_file !== 0) {
+      f.global = true;
+      return;
+    }
+  }
   const first = Math.floor(lo / PAGE_SIZE) * PAGE_SIZE;
   if ((hi - first) / PAGE_SIZE > MAX_RANGE_PAGES) {
     f.global = true;

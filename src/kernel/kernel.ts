@@ -12,6 +12,7 @@ import { AnonVma, MmStruct, SlotAllocator } from './include/mm_types.js';
 import { Task, TASK_MAX } from './include/sched.js';
 import { SwapInfo, SWAP_SEGMENTS } from './mm/swapfile.js';
 import { UserfaultfdCtx, Uwq, UFFD_MAX } from './fs/userfaultfd.js';
+import { AddressSpace, INODE_SEGMENTS } from './mm/filemap.js';
 import type { StateHasher } from '../state/hasher.js';
 import { internHash } from '../state/intern.js';
 import { Patch, PATCH_LIST } from '../profiles/patches.js';
@@ -31,7 +32,9 @@ const KERNEL_SEGMENTS: readonly SegmentSpec[] = [...FOLIO_SEGMENTS, ...PGTABLE_S
   // display only (names: interned strings), in no fingerprint lane
   { name: 'names', display: true, hashValue: internHash },
   // the swap device and the swap cache (mm/swapfile.ts)
-  ...SWAP_SEGMENTS];
+  ...SWAP_SEGMENTS,
+  // inodes, their page caches, folio->mapping and index (mm/filemap.ts)
+  ...INODE_SEGMENTS];
 const SEG_FOLIO = 0;
 const SEG_PGTABLE = FOLIO_SEGMENTS.length;
 const SEG_VMSTAT = SEG_PGTABLE + PGTABLE_SEGMENTS.length;
@@ -39,6 +42,7 @@ const SEG_DATA = SEG_VMSTAT + VMSTAT_SEGMENTS.length;
 const SEG_KERNEL = SEG_DATA + PAGE_DATA_SEGMENTS.length;
 const SEG_MM = SEG_KERNEL + 1, SEG_TASK = SEG_KERNEL + 2, SEG_TASK_STATS = SEG_KERNEL + 3, SEG_VMA = SEG_KERNEL + 4;
 const SEG_UFFD = SEG_KERNEL + 5, SEG_NAMES = SEG_KERNEL + 6, SEG_SWAP = SEG_KERNEL + 7;
+const SEG_INODE = SEG_SWAP + SWAP_SEGMENTS.length;
 /** the kernel segment's cells: the huge zero folio, the next mm id (the number of mms) and pid, the numbers of tasks and uffds */
 const K_HUGE_ZERO = 0, K_NEXT_MM = 1, K_NEXT_TID = 2, K_NR_TASKS = 3, K_NR_UFFDS = 4;
 /**
@@ -101,6 +105,11 @@ export class Kernel {
   readonly names: Segment;
   readonly vmaAlloc: SlotAllocator;
   readonly anonAlloc: SlotAllocator;
+  /** inodes (flat), their page caches by index, and each folio's mapping and index (mm/filemap.ts) */
+  readonly inodeSeg: Segment;
+  readonly inodePages: Segment;
+  readonly folioMap: Segment;
+  private inodeViews: (AddressSpace | undefined)[];
   // Views of the objects in cells, one per object (so that `===` compares objects), made on first use
   // and dropped by resync(). Nothing here is state: a copy of the kernel starts with none.
   private mmList: MmStruct[];
@@ -135,6 +144,10 @@ export class Kernel {
     this.names = st.segs[SEG_NAMES]!;
     this.anonSeg = this.vmaSeg;
     this.uffdSeg = st.segs[SEG_UFFD]!;
+    this.inodeSeg = st.segs[SEG_INODE]!;
+    this.inodePages = st.segs[SEG_INODE + 1]!;
+    this.folioMap = st.segs[SEG_INODE + 2]!;
+    this.inodeViews = [];
     this.vmaAlloc = new SlotAllocator(this.K, K_VMA_ALLOC);
     this.anonAlloc = new SlotAllocator(this.K, K_ANON_ALLOC);
     this.mmList = [];
@@ -190,6 +203,7 @@ export class Kernel {
     this.anonViews = [];
     this.uwqViews = [];
     this.tableViews = [];
+    this.inodeViews = [];
     this.current = null;
   }
 
@@ -234,6 +248,16 @@ export class Kernel {
     this.K.set(K_NR_UFFDS, n + 1);
     return this.uffds[n]!;
   }
+  /** the inode with this id (0: none; mm/filemap.ts) */
+  inode(ino: number): AddressSpace | null {
+    if (ino === 0) return null;
+    let a = this.inodeViews[ino];
+    if (a === undefined) this.inodeViews[ino] = a = new AddressSpace(this, this.inodeSeg, this.inodePages, this.names, ino);
+    return a;
+  }
+  /** the number of inodes ever made (ids 1 ..) */
+  get nrInodes(): number { return this.inodeSeg.get(0); }
+
   /** the anon_vma with this id (0: none) */
   anonVma(id: number): AnonVma | null {
     if (id === 0) return null;

@@ -706,6 +706,12 @@ const rows = {
     author: 'Ryan Roberts', release: 'v6.13', kind: 'upstream',
     summary: 'mremap of a VMA whose uffd has no UFFD_FEATURE_EVENT_REMAP clears the uffd-wp bit of every moved PTE, swap PTE and huge PMD and drops uffd-wp markers (page tables are never moved whole then); before, the bits stayed in the unregistered destination; Cc: stable, in 6.12.y',
   },
+  // ---- shmem, memfd and the page cache (mm/shmem.ts, mm/filemap.ts) --------------------------------
+  uffdWpWritenotify: {
+    id: 'uffd-wp-writenotify', commit: '51d3d5eb74ff', subject: 'mm/userfaultfd: enable writenotify while userfaultfd-wp is enabled for a VMA',
+    author: 'David Hildenbrand', release: 'v6.2', kind: 'upstream',
+    summary: 'vma_wants_writenotify is true for a shared writable VMA registered for uffd-wp: its vm_page_prot loses the write bit, so mprotect and other rebuilds from vm_page_prot keep a write-protected shmem PTE read-only (corpus 4); in 6.1.y stable',
+  },
   // ---- fixes merged in 2026, taken into the stable series -----------------------------------------
   pagemapScanNoneWritten: {
     id: 'pagemap-scan-none-written', commit: '07b4377bdbe7', subject: 'fs/proc/task_mmu: report PAGE_IS_WRITTEN for unpopulated ptes (with 40de8160ca7f for PMD holes)',

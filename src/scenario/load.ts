@@ -299,17 +299,24 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       definedOrder.push(n);
       return n;
     };
+    const fileName = (h: string): string => {
+      if (names[h] !== 'memfd_create' && names[h] !== 'open') throw pos.error([...fpath, 'fd'], `'${h}' is not a file defined by memfd_create or open`);
+      return h;
+    };
     switch (name) {
       case 'mmap': {
-        const flagsList = v.flags as string[];
+        const fd = v.fd as string | undefined;
+        if (fd !== undefined && names[fd] !== 'memfd_create' && names[fd] !== 'open') throw pos.error([...fpath, 'fd'], `'${fd}' is not a file defined by memfd_create or open`);
+        const flagsList = (v.flags as string[] | undefined) ?? (fd !== undefined ? ['shared'] : ['private', 'anonymous']);
         let flags = 0;
         for (const f of flagsList) {
           flags |= f === 'private' ? MAP_PRIVATE : f === 'shared' ? MAP_SHARED : f === 'anonymous' ? MAP_ANONYMOUS : f === 'fixed' ? MAP_FIXED
             : f === 'fixed_noreplace' ? MAP_FIXED_NOREPLACE : f === 'noreserve' ? MAP_NORESERVE : f === 'hugetlb' ? MAP_HUGETLB : MAP_POPULATE;
         }
         // what the model does not carry out (do_mmap refuses it too, for operations built without this loader)
-        if (flags & MAP_SHARED) throw pos.error([...fpath, 'flags'], 'not modelled: shared mappings (MAP_SHARED anonymous memory is shmem); only private anonymous mappings are modelled');
-        if (!(flags & MAP_ANONYMOUS) || !(flags & MAP_PRIVATE)) throw pos.error([...fpath, 'flags'], 'not modelled: only private anonymous mappings are modelled (flags: [private, anonymous])');
+        if (fd !== undefined && (flags & MAP_ANONYMOUS)) throw pos.error([...fpath, 'flags'], 'a mapping of a file (fd) is not anonymous: flags [shared] or [private]');
+        if (fd === undefined && !(flags & MAP_ANONYMOUS)) throw pos.error([...fpath, 'flags'], 'a mapping without anonymous needs a file: fd (from memfd_create or open)');
+        if (fd === undefined && v.offset !== undefined) throw pos.error([...fpath, 'offset'], 'offset is the file offset of a mapping of a file (fd)');
         if (flags & MAP_POPULATE) throw pos.error([...fpath, 'flags'], 'not modelled: MAP_POPULATE (the model does not prefault a new mapping; madvise populate_read and populate_write are modelled)');
         if ((flags & MAP_HUGETLB) && (flags & MAP_NORESERVE)) throw pos.error([...fpath, 'flags'], 'not modelled: hugetlb is modelled only as the refusal of an empty huge page pool: [hugetlb] without noreserve');
         const addr = v.addr === undefined ? null : E('addr');
@@ -326,7 +333,12 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
             throw pos.error([...fpath, 'align'], `align must be a power of two from 4K to 1T, got 0x${align.toString(16)}`);
           }
         }
-        return { id, line, op: 'mmap', as: def(v.as), addr, len: E('len'), prot: protBits(v.prot as string), flags, align };
+        const o: CompiledOp = { id, line, op: 'mmap', as: def(v.as), addr, len: E('len'), prot: protBits(v.prot as string), flags, align };
+        if (fd !== undefined) {
+          o.fd = fd;
+          o.offset = v.offset === undefined ? { k: 'num', v: '0' } : E('offset');
+        }
+        return o;
       }
       case 'munmap': return { id, line, op: 'munmap', addr: E('addr'), len: E('len') };
       case 'mremap': {
@@ -437,7 +449,33 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       case 'migrate': return { id, line, op: 'migrate', addr: E('addr'), len: E('len') };
       case 'khugepaged': return { id, line, op: 'khugepaged', addr: E('addr') };
       case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
-      case 'close': return { id, line, op: 'close', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
+      case 'close': {
+        // a uffd or a file: the name says which (a file's close is checked here, a uffd's with the other uffd fields)
+        const h = typeof v === 'string' ? v : (v as { uffd?: string; fd?: string }).uffd ?? (v as { fd: string }).fd;
+        const file = names[h] === 'memfd_create' || names[h] === 'open';
+        if (!file && typeof v === 'object' && (v as { fd?: string }).fd !== undefined) throw pos.error([...fpath, 'fd'], `'${h}' is not a file defined by memfd_create or open`);
+        return file ? { id, line, op: 'close', uffd: h, file: true } : { id, line, op: 'close', uffd: h };
+      }
+      case 'memfd_create': {
+        let flags = 0;
+        for (const f of v.flags as string[]) flags |= f === 'cloexec' ? 1 : f === 'allow_sealing' ? 2 : f === 'hugetlb' ? 4 : f === 'noexec_seal' ? 8 : f === 'exec' ? 0x10 : 0x20;
+        return { id, line, op: 'memfd_create', as: def(v.as)!, name: v.name as string, flags };
+      }
+      case 'open': {
+        const fl = v.flags as string[];
+        const acc = fl.filter((f) => f !== 'create');
+        if (acc.length !== 1) throw pos.error([...fpath, 'flags'], 'exactly one of rdonly, wronly and rdwr');
+        const flags = (acc[0] === 'rdonly' ? 0 : acc[0] === 'wronly' ? 1 : 2) | (fl.includes('create') ? 0x40 : 0);
+        return { id, line, op: 'open', as: def(v.as)!, path: v.path as string, flags };
+      }
+      case 'ftruncate': return { id, line, op: 'ftruncate', fd: fileName(v.fd as string), len: E('len') };
+      case 'fallocate': {
+        const md = v.mode as string[];
+        const mode = (md.includes('keep_size') ? 1 : 0) | (md.includes('punch_hole') ? 2 : 0) | (md.includes('bit2') ? 4 : 0);
+        return { id, line, op: 'fallocate', fd: fileName(v.fd as string), mode, offset: E('offset'), len: E('len') };
+      }
+      case 'pwrite': return { id, line, op: 'pwrite', fd: fileName(v.fd as string), offset: E('offset'), len: E('len'), value: v.value as number };
+      case 'pread': return { id, line, op: 'pread', fd: fileName(v.fd as string), offset: E('offset'), len: E('len'), as: def(v.as) };
       case 'setuid': {
         const o = typeof v === 'object' ? (v as { uid: number; gid?: number }) : { uid: v as unknown as number };
         return { id, line, op: 'setuid', uid: o.uid, gid: o.gid ?? o.uid };
@@ -514,7 +552,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
           if (!names[s]) throw pos.error([...path, op.op, f], `unknown name '${s}' (define it with 'as:' in an earlier operation)`);
         }
       }
-      if (f === 'uffd' && typeof val === 'string' && names[val] !== 'userfaultfd') {
+      if (f === 'uffd' && typeof val === 'string' && names[val] !== 'userfaultfd' && !(op.op === 'close' && 'file' in op)) {
         throw pos.error([...path, op.op, f], `'${val}' is not a userfaultfd (create one with userfaultfd: { as: ${val} })`);
       }
     }
@@ -905,8 +943,8 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
     }
     case 'same_data': {
       const [a, b] = v.same_data as [string, string];
-      const buffers = ['read', 'pin_read', 'read_pipe', 'proc_mem_read'];
-      for (const n of [a, b]) if (!buffers.includes(c.names[n] ?? '')) throw pos.error([...path, 'same_data'], `'${n}' is not a buffer read by read, pin_read, read_pipe or proc_mem_read`);
+      const buffers = ['read', 'pin_read', 'read_pipe', 'proc_mem_read', 'pread'];
+      for (const n of [a, b]) if (!buffers.includes(c.names[n] ?? '')) throw pos.error([...path, 'same_data'], `'${n}' is not a buffer read by read, pin_read, read_pipe, proc_mem_read or pread`);
       return { p: 'same_data', a, b };
     }
     case 'data_at': {

@@ -12,7 +12,8 @@ import { MADV, MadviseName, PAGE_IS, PageIsName, UFFD_FEATURE, UffdFeatureName }
  * `setup.2.madvise`) place the errors of a run, such as an operation the model does not carry out
  */
 export type CompiledOp = { id: string; line: number; col?: number; field?: string } & (
-  | { op: 'mmap'; as: string | null; addr: Expr | null; len: Expr; prot: number; flags: number; align: number }
+  /** fd: a file (memfd_create, open) mapped from byte offset `offset` */
+  | { op: 'mmap'; as: string | null; addr: Expr | null; len: Expr; prot: number; flags: number; align: number; fd?: string; offset?: Expr }
   | { op: 'munmap'; addr: Expr; len: Expr }
   /** mremap(2); new_addr: the MREMAP_FIXED destination or the MREMAP_DONTUNMAP hint (0 when absent); as: the new mapping */
   | { op: 'mremap'; addr: Expr; old_len: Expr; new_len: Expr; flags: number; new_addr: Expr | null; as: string | null }
@@ -34,7 +35,8 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   /** fork_uffd: the name a FORK message's new uffd gets (read_uffd defines it) */
   | { op: 'read_uffd'; uffd: string; as: string | null; size: number; fork_uffd?: string | null }
   | { op: 'poll_uffd'; uffd: string }
-  | { op: 'close'; uffd: string }
+  /** file: the name is a file's (memfd_create, open), not a uffd's */
+  | { op: 'close'; uffd: string; file?: boolean }
   /** text: what is written when the scenario gave a string (parsed by the kernel, not by mmsim) */
   | { op: 'clear_refs'; value: number; text?: string }
   | { op: 'setuid'; uid: number; gid: number }
@@ -59,6 +61,17 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   /** khugepaged's visit of the 2 MiB block at addr: the scan, then (the mmap lock dropped) the collapse, two steps in a thread */
   | { op: 'khugepaged'; addr: Expr }
   | { op: 'checkpoint'; name: string }
+  // ---- shmem and tmpfs files (mm/shmem.ts) ----
+  /** memfd_create(2): flags MFD_*; the file is open O_RDWR in the calling process */
+  | { op: 'memfd_create'; as: string; name: string; flags: number }
+  /** open(2) of a file in the run's tmpfs directory; flags O_* (O_RDONLY 0, O_WRONLY 1, O_RDWR 2, O_CREAT 0x40) */
+  | { op: 'open'; as: string; path: string; flags: number }
+  | { op: 'ftruncate'; fd: string; len: Expr }
+  /** fallocate(2); mode FALLOC_FL_* */
+  | { op: 'fallocate'; fd: string; mode: number; offset: Expr; len: Expr }
+  /** pwrite(2) of len bytes of the byte `value` at offset */
+  | { op: 'pwrite'; fd: string; offset: Expr; len: Expr; value: number }
+  | { op: 'pread'; fd: string; offset: Expr; len: Expr; as: string | null }
 );
 export type OpName = CompiledOp['op'];
 
@@ -79,8 +92,8 @@ const zCategories = z.array(z.enum(SCAN_CATEGORY_NAMES as unknown as [string, ..
 export const OP_SCHEMAS = {
   mmap: z.object({
     as: zName.optional(), addr: zExpr.optional(), len: zExpr, prot: zProt.default('rw'),
-    flags: z.array(z.enum(['private', 'shared', 'anonymous', 'fixed', 'fixed_noreplace', 'noreserve', 'populate', 'hugetlb'])).default(['private', 'anonymous']),
-    align: zExpr.optional(), id: zName.optional(),
+    flags: z.array(z.enum(['private', 'shared', 'anonymous', 'fixed', 'fixed_noreplace', 'noreserve', 'populate', 'hugetlb'])).optional(),
+    align: zExpr.optional(), fd: zName.optional(), offset: zExpr.optional(), id: zName.optional(),
   }).strict(),
   munmap: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   mremap: z.object({
@@ -118,7 +131,7 @@ export const OP_SCHEMAS = {
   uffdio_wake: z.object({ uffd: zName, addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   read_uffd: z.object({ uffd: zName, as: zName.optional(), size: zInt.default(32), fork_uffd: zName.optional(), id: zName.optional() }).strict(),
   poll_uffd: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict()]),
-  close: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict()]),
+  close: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict(), z.object({ fd: zName, id: zName.optional() }).strict()]),
   clear_refs: z.union([zInt, z.string().min(1), z.object({ value: z.union([zInt, z.string().min(1)]), id: zName.optional() }).strict()]),
   setuid: z.union([
     zInt.pipe(z.number().min(1).max(0xfffffffe)),
@@ -147,13 +160,25 @@ export const OP_SCHEMAS = {
   migrate: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   khugepaged: z.object({ addr: zExpr, id: zName.optional() }).strict(),
   checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
+  memfd_create: z.object({
+    as: zName, name: z.string().default('mmsim'),
+    flags: z.array(z.enum(['cloexec', 'allow_sealing', 'hugetlb', 'noexec_seal', 'exec', 'bit5'])).default(['cloexec']), id: zName.optional(),
+  }).strict(),
+  open: z.object({
+    as: zName, path: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a file name (letters, digits, _ . -) in the run\'s tmpfs directory'),
+    flags: z.array(z.enum(['rdonly', 'wronly', 'rdwr', 'create'])).default(['rdwr', 'create']), id: zName.optional(),
+  }).strict(),
+  ftruncate: z.object({ fd: zName, len: zExpr, id: zName.optional() }).strict(),
+  fallocate: z.object({ fd: zName, mode: z.array(z.enum(['keep_size', 'punch_hole', 'bit2'])).default([]), offset: zExpr.default(0), len: zExpr, id: zName.optional() }).strict(),
+  pwrite: z.object({ fd: zName, offset: zExpr.default(0), len: zExpr.default(1), value: zInt.pipe(z.number().min(0).max(255)).default(1), id: zName.optional() }).strict(),
+  pread: z.object({ fd: zName, offset: zExpr.default(0), len: zExpr.default(1), as: zName.optional(), id: zName.optional() }).strict(),
 } as const;
 
 export const OP_NAMES = Object.keys(OP_SCHEMAS) as OpName[];
 
 /** short help for each op, printed by error messages and docs */
 export const OP_HELP: Record<OpName, string> = {
-  mmap: 'mmap: { as, len, prot: rw, flags: [private, anonymous], addr?, align? }',
+  mmap: 'mmap: { as, len, prot: rw, flags: [private, anonymous] | [shared, anonymous] | [shared] with fd, addr?, align?, fd?, offset? }',
   munmap: 'munmap: { addr, len }',
   mremap: 'mremap: { addr, old_len, new_len, flags?: [maymove, fixed, dontunmap], new_addr?, as? }',
   mprotect: 'mprotect: { addr, len, prot }',
@@ -173,7 +198,7 @@ export const OP_HELP: Record<OpName, string> = {
   uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
   read_uffd: 'read_uffd: { uffd, as?, size?: 32, fork_uffd? }',
   poll_uffd: 'poll_uffd: uffd | { uffd } (poll with timeout 0; the result is revents)',
-  close: 'close: uffd | { uffd } (close(2) of the uffd in this process; the last reference releases it)',
+  close: 'close: name | { uffd } | { fd } (close(2) of the uffd or file in this process; the last reference releases it)',
   clear_refs: 'clear_refs: 4 | "text" | { value }',
   setuid: 'setuid: 65534 | { uid, gid? } (the whole process drops root: no capabilities left)',
   pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',
@@ -190,4 +215,10 @@ export const OP_HELP: Record<OpName, string> = {
   migrate: 'migrate: { addr, len } (every page of the range moves to a new page: migration entries, then the copy)',
   khugepaged: 'khugepaged: { addr } (khugepaged collapses the 2 MiB block at addr: the scan, then the collapse; the result is the scan_result name)',
   checkpoint: 'checkpoint: name',
+  memfd_create: 'memfd_create: { as, name?, flags?: [cloexec, allow_sealing, noexec_seal, exec] }',
+  open: 'open: { as, path, flags?: [rdwr, create] | [rdonly] | [wronly] } (a file in the run\'s tmpfs directory)',
+  ftruncate: 'ftruncate: { fd, len }',
+  fallocate: 'fallocate: { fd, mode?: [keep_size, punch_hole], offset?, len }',
+  pwrite: 'pwrite: { fd, offset?, len?, value? } (len bytes of the byte value)',
+  pread: 'pread: { fd, offset?, len?, as? }',
 };

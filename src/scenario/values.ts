@@ -14,6 +14,8 @@ export type VarValue =
   | { kind: 'data'; addr: bigint; bytes: Bytes }
   | { kind: 'ioctls'; value: bigint }
   | { kind: 'process'; name: string }
+  /** an open file (memfd_create, open): its inode (mm/filemap.ts) and the access the fd gives */
+  | { kind: 'file'; ino: number; read: boolean; write: boolean }
   /**
    * pages a GUP caller holds (pin, vmsplice): the pfn of each page from addr on, and the FOLL_* flags they were
    * taken with (FOLL_PIN or FOLL_GET)

@@ -320,6 +320,7 @@ function varKey(v: StoredVar): string {
     case 'ioctls': return `i:${v.value}`;
     case 'process': return `p:${v.name}`;
     case 'pin': return `n:${v.addr}:${v.foll}:${v.pfns.join(',')}`;
+    case 'file': return `f:${v.ino}:${v.read ? 1 : 0}:${v.write ? 1 : 0}`;
   }
 }
 

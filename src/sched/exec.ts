@@ -1,5 +1,7 @@
 // Executing scenario operations on the model: system calls (errno recorded) and user memory accesses
 // (through the MMU, with page faults that may sleep in handle_userfault).
+import { memfd_create, shmem_close, shmem_fallocate, shmem_fdget, shmem_file_read, shmem_file_write, shmem_open, shmem_setattr_size } from '../kernel/mm/shmem.js';
+import type { AddressSpace } from '../kernel/mm/filemap.js';
 import { cond_resched } from '../kernel/kernel/sched/core.js';
 import type { Machine, OpRecord, ThreadState, VarValue, Wait } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
@@ -154,6 +156,13 @@ function uffdOf(m: Machine, name: string): UserfaultfdCtx {
   return uffd_fdget(m.k.current!, ctx);
 }
 
+/** the file a name holds, as this process's fd table has it (EBADF when it closed it or never had it) */
+function fileOf(m: Machine, name: string): { m: AddressSpace; read: boolean; write: boolean } {
+  const v = m.vars.get(name);
+  if (!v || v.kind !== 'file') throw new EvalError(`'${name}' is not an open file at this point`);
+  return { m: shmem_fdget(m.k, m.k.current!.mm, v.ino), read: v.read, write: v.write };
+}
+
 function setVar(m: Machine, name: string | null, v: VarValue): void {
   if (name) m.vars.set(name, v);
 }
@@ -208,7 +217,11 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
     let result: string | null = '0';
     switch (op.op) {
       case 'mmap': {
-        const addr = do_mmap(k, mm, { addr: op.addr ? num(m, op.addr) : 0, len: num(m, op.len), prot: op.prot, flags: op.flags, align: op.align, label: op.as ?? op.id });
+        const file = op.fd !== undefined ? fileOf(m, op.fd) : null;
+        const addr = do_mmap(k, mm, {
+          addr: op.addr ? num(m, op.addr) : 0, len: num(m, op.len), prot: op.prot, flags: op.flags, align: op.align, label: op.as ?? op.id,
+          file: file ? { m: file.m, read: file.read, write: file.write } : null, offset: op.offset ? num(m, op.offset) : 0,
+        });
         const len = Math.ceil(num(m, op.len) / PAGE_SIZE) * PAGE_SIZE;
         setVar(m, op.as, { kind: 'mapping', addr: BigInt(addr), len: BigInt(len), addrN: addr, lenN: len });
         result = '0x' + addr.toString(16);
@@ -284,6 +297,10 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
         break;
       case 'close': {
+        if (op.file) {
+          shmem_close(k, mm, fileOf(m, op.uffd).m);
+          break;
+        }
         const ctx = uffdOf(m, op.uffd);
         // a read(2) blocked on the file holds a reference to it
         let readers = 0;
@@ -333,6 +350,52 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         if (task.uid !== 0) fail('EPERM', 'swapoff needs CAP_SYS_ADMIN');
         sys_swapoff(k);
         break;
+      // ---- shmem and tmpfs files ----
+      case 'memfd_create': {
+        const f = memfd_create(k, task, op.name, op.flags);
+        setVar(m, op.as, { kind: 'file', ino: f.ino, read: true, write: true });
+        result = 'fd';
+        break;
+      }
+      case 'open': {
+        const acc = op.flags & 3;
+        const f = shmem_open(k, task, op.path, (op.flags & 0x40) !== 0);
+        setVar(m, op.as, { kind: 'file', ino: f.ino, read: acc !== 1, write: acc !== 0 });
+        result = 'fd';
+        break;
+      }
+      case 'ftruncate': {
+        const f = fileOf(m, op.fd);
+        // do_sys_ftruncate: a file not open for writing is EINVAL
+        if (!f.write) fail('EINVAL', 'ftruncate of a file not open for writing');
+        shmem_setattr_size(k, f.m, num(m, op.len));
+        break;
+      }
+      case 'fallocate': {
+        const f = fileOf(m, op.fd);
+        // vfs_fallocate: offset and length first, then the file's mode
+        const offset = num(m, op.offset), len = num(m, op.len);
+        if (offset < 0 || len <= 0) fail('EINVAL', 'fallocate offset < 0 or len <= 0');
+        if (!f.write) fail('EBADF', 'fallocate of a file not open for writing');
+        shmem_fallocate(k, f.m, op.mode, offset, len);
+        break;
+      }
+      case 'pwrite': {
+        const f = fileOf(m, op.fd);
+        if (!f.write) fail('EBADF', 'pwrite to a file not open for writing');
+        result = String(shmem_file_write(k, f.m, num(m, op.offset), new Uint8Array(num(m, op.len)).fill(op.value)));
+        break;
+      }
+      case 'pread': {
+        const f = fileOf(m, op.fd);
+        if (!f.read) fail('EBADF', 'pread of a file not open for reading');
+        const runs = shmem_file_read(k, f.m, num(m, op.offset), num(m, op.len));
+        let out = Bytes.empty(runs.reduce((a, r) => a + r.n, 0));
+        for (const r of runs) out = out.append(r.pfn < 0 ? null : k.data.content(r.pfn), r.off, r.n);
+        setVar(m, op.as, { kind: 'data', addr: BigInt(num(m, op.offset)), bytes: out });
+        result = out.digest();
+        break;
+      }
     }
     record(m, t, op, null, result, out && outWritten(out) ? out : null);
   } catch (e) {

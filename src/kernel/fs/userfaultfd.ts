@@ -27,7 +27,7 @@ import {
 import { fail, notModelled, SyscallError } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { isUffdWpMarker, VmFault } from '../mm/memory.js';
-import { vma_modify, vmas_in } from '../mm/mmap.js';
+import { vma_modify, vmas_in, vma_set_page_prot } from '../mm/mmap.js';
 import { pmd_index } from '../mm/pgtable.js';
 import { mwriteprotect_range, mfill_atomic_copy, mfill_atomic_zeropage, move_pages, uffd_wp_range } from '../mm/userfaultfd.js';
 import { pmdTable, pteTableAt } from '../mm/pagewalk.js';
@@ -297,7 +297,10 @@ export function userfaultfd_wp_async(vma: VmArea): boolean {
 }
 /** userfaultfd_wp_use_markers: anonymous VMAs need WP_UNPOPULATED (v6.4) */
 export function userfaultfd_wp_use_markers(k: Kernel, vma: VmArea): boolean {
-  if (!(vma.vm_flags & VM_UFFD_WP) || !k.has(PATCH.uffdWpUnpopulated)) return false;
+  if (!(vma.vm_flags & VM_UFFD_WP)) return false;
+  // a file VMA (shmem) always needs markers (change_pte_range's none PTEs since v5.19)
+  if (vma.vm_file !== 0) return k.has(PATCH.pteMarkers);
+  if (!k.has(PATCH.uffdWpUnpopulated)) return false;
   return vma.uffd !== null && (vma.uffd.features & UFFD_FEATURE.wp_unpopulated) !== 0;
 }
 /** userfaultfd_armed: any uffd registration mode on the VMA */
@@ -532,9 +535,15 @@ export function validate_range(k: Kernel, start: number, len: number): void {
   if (start >= TASK_SIZE || len > TASK_SIZE - start) fail('EINVAL', 'range is past TASK_SIZE');
 }
 
-/** vma_can_userfault: private anonymous memory, per mode */
+/** include/linux/userfaultfd_k.h vma_can_userfault() @v5.7..v6.18: anonymous memory and shmem, per mode and release */
 function vma_can_userfault(k: Kernel, vma: VmArea, mode: number): boolean {
-  if (vma.vm_flags & VM_SHARED) return false; // shmem is not modelled
+  // shmem (a shared or file mapping): MISSING always; WP from b1f9e876862d (v5.19) where PTE markers are
+  // compiled in (CONFIG_PTE_MARKER_UFFD_WP), before that only anonymous memory could be write-protected
+  if (vma.vm_file !== 0) {
+    if (mode & UFFDIO_REGISTER_MODE_MINOR) notModelled('mode', 'MINOR registration of shmem (minor faults and UFFDIO_CONTINUE)');
+    if ((mode & UFFDIO_REGISTER_MODE_WP) && !(k.has(PATCH.uffdWpShmem) && k.config.pte_marker_uffd_wp)) return false;
+    return true;
+  }
   if (mode & UFFDIO_REGISTER_MODE_MINOR) return false; // minor faults: shmem/hugetlb only
   if (vma.vm_flags & VM_HUGETLB) return false;
   void k;
@@ -594,7 +603,7 @@ function userfaultfd_register_range(k: Kernel, ctx: UserfaultfdCtx, first: VmAre
       next.uffd = ctx;
       // a range that loses VM_UFFD_WP here keeps its uffd-wp bits and markers (debug_vm bookkeeping)
       if (lostWp) next.uffd_wp_left = true;
-      next.vm_flags = ((next.vm_flags & ~keep) | vm_flags) >>> 0;
+      userfaultfd_set_vm_flags(k, next, ((next.vm_flags & ~keep) | vm_flags) >>> 0);
     }
     start = next.vm_end;
     vma = mm.vmas[mm.vmas.indexOf(next) + 1];
@@ -609,8 +618,18 @@ function userfaultfd_clear_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: numb
   if (k.has(PATCH.uffdUnregisterResetsWp) && (vma.vm_flags & VM_UFFD_WP)) uffd_wp_range(k, vma, start, end - start, false);
   const v = vma_modify(k, mm, vma, start, end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, uffd_ctx: null });
   v.uffd = null;
-  v.vm_flags = (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+  userfaultfd_set_vm_flags(k, v, (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0);
   return v;
+}
+
+/**
+ * mm/userfaultfd.c userfaultfd_set_vm_flags() @v6.2..v6.18 (51d3d5eb74ff): the new flags, and a shared VMA
+ * whose VM_UFFD_WP changed gets its vm_page_prot again (vma_wants_writenotify); before, vm_flags alone
+ */
+function userfaultfd_set_vm_flags(k: Kernel, vma: VmArea, flags: number): void {
+  const changed = ((vma.vm_flags ^ flags) & VM_UFFD_WP) !== 0;
+  vma.vm_flags = flags;
+  if (k.has(PATCH.uffdWpWritenotify) && (vma.vm_flags & VM_SHARED) && changed) vma_set_page_prot(k, vma);
 }
 
 /**

@@ -9,6 +9,7 @@ import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 import type { Kernel } from '../kernel.js';
 import type { Segment } from '../../state/store.js';
 import { internString, internedValue } from '../../state/intern.js';
+import { shmem_evict_inode } from '../mm/shmem.js';
 
 const TWO32 = 4294967296;
 /** a 64-bit field (addresses, offsets) in two cells */
@@ -209,7 +210,9 @@ function vmaBlocks(k: Kernel): number[] {
  */
 export const VMA_CELLS = 32;
 const V_START = 0, V_END = 2, V_FLAGS = 4, V_FLAGS_HI = 5, V_PROT = 6, V_PGOFF = 8, V_ANON = 10, V_UFFD = 11;
-const V_CHAIN_N = 12, V_CHAIN = 13, CHAIN_MAX = VMA_CELLS - V_CHAIN;
+/** vm_file: the inode id of the file mapped (mm/filemap.ts), 0 for anonymous memory */
+const V_FILE = 12;
+const V_CHAIN_N = 13, V_CHAIN = 14, CHAIN_MAX = VMA_CELLS - V_CHAIN;
 /** its display cells (in the names segment, at VMA_NAMES + slot * VMA_DISPLAY): the label's interned id, uffd_wp_left */
 export const VMA_DISPLAY = 2;
 const VMA_NAMES = 1 << 12;
@@ -277,6 +280,22 @@ export class VmArea {
     for (const a of old) a.put();
     canonAnonVmas(this.k);
   }
+  /**
+   * vma->vm_file, as the id of its inode (0: none, anonymous memory); each VMA holds a reference, and the
+   * inode goes when the last reference (a VMA or an fd table) does (shmem_evict_inode)
+   */
+  get vm_file(): number { return this.S.get(this.b + V_FILE); }
+  set vm_file(ino: number) {
+    const old = this.S.get(this.b + V_FILE);
+    if (old === ino) return;
+    if (ino !== 0) { const m = this.k.inode(ino)!; m.maps = m.maps + 1; }
+    this.S.set(this.b + V_FILE, ino);
+    if (old !== 0) {
+      const m = this.k.inode(old)!;
+      m.maps = m.maps - 1;
+      if (m.maps === 0 && m.files === 0) shmem_evict_inode(this.k, m);
+    }
+  }
   /** vm_userfaultfd_ctx.ctx */
   get uffd(): UserfaultfdCtx | null { return this.k.uffdCtx(this.S.get(this.b + V_UFFD) - 1); }
   set uffd(c: UserfaultfdCtx | null) { this.S.set(this.b + V_UFFD, c === null ? 0 : c.id + 1); }
@@ -314,6 +333,7 @@ export class VmArea {
     v.anon_vma_chain = this.anon_vma_chain;
     v.uffd = this.uffd;
     v.uffd_wp_left = this.uffd_wp_left;
+    v.vm_file = this.vm_file;
     return v;
   }
 
@@ -322,6 +342,7 @@ export class VmArea {
     if (this.slot >= MM_VMA_MAX) throw new Error('BUG: freeing a VMA that is still in an mm');
     this.anon_vma = null;
     this.anon_vma_chain = [];
+    this.vm_file = 0;
     this.S.clear(this.b, VMA_CELLS);
     this.D.clear(VMA_NAMES + this.slot * VMA_DISPLAY, VMA_DISPLAY);
     this.k.vmaAlloc.free(this.slot);
@@ -344,7 +365,7 @@ export class VmArea {
 
 /** the cells of one mm_struct in the mm segment (at id * MM_CELLS) */
 const MM_CELLS = 8;
-const MM_ANON = 0, MM_CHANGING = 1, MM_PINNED = 2, MM_USERS = 3, MM_PGD = 4, MM_NR_VMAS = 5, MM_SWAPENTS = 6;
+const MM_ANON = 0, MM_CHANGING = 1, MM_PINNED = 2, MM_USERS = 3, MM_PGD = 4, MM_NR_VMAS = 5, MM_SWAPENTS = 6, MM_SHMEM = 7;
 
 /** the page tables of an mm: the table at a pfn, and every table reachable from the pgd */
 export interface MmTables {
@@ -356,6 +377,9 @@ export class MmStruct {
   /** MM_ANONPAGES rss counter */
   get anonPages(): number { return this.S.get(this.id * MM_CELLS + MM_ANON); }
   set anonPages(v: number) { this.S.set(this.id * MM_CELLS + MM_ANON, v); }
+  /** MM_SHMEMPAGES rss counter: shmem (and tmpfs file) pages mapped */
+  get shmemPages(): number { return this.S.get(this.id * MM_CELLS + MM_SHMEM); }
+  set shmemPages(v: number) { this.S.set(this.id * MM_CELLS + MM_SHMEM, v); }
   /** MM_SWAPENTS rss counter: swap entries in this mm's page tables */
   get swapEnts(): number { return this.S.get(this.id * MM_CELLS + MM_SWAPENTS); }
   set swapEnts(v: number) { this.S.set(this.id * MM_CELLS + MM_SWAPENTS, v); }

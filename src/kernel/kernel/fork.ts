@@ -22,6 +22,7 @@ import { maybe_mkwrite } from '../mm/memory.js';
 import { swap_duplicate, swpOffsetOf } from '../mm/swapfile.js';
 import { is_migration_entry, make_readable_migration, migrationKind } from '../mm/migrate.js';
 import { pmdAlloc, pte_alloc, pte_offset_map } from '../mm/pagewalk.js';
+import { copy_shmem_files } from '../mm/shmem.js';
 
 /** is_cow_mapping: private and may be written */
 function is_cow_mapping(flags: number): boolean {
@@ -34,6 +35,7 @@ function is_cow_mapping(flags: number): boolean {
  */
 export function copy_files(k: Kernel, parent: MmStruct, child: MmStruct): void {
   for (const ctx of k.uffds) if (ctx.openIn(parent)) ctx.files = (ctx.files | (1 << child.id)) >>> 0;
+  copy_shmem_files(k, parent, child);
 }
 
 /** dup_mmap: the child's address space */
@@ -195,6 +197,7 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
         page_dup_rmap(k, slot, g.pte_pfn(e), dmm);
         if (k.has(PATCH.anonExclusive) && f.test(slot, PG_anon)) f.setPageAnonExclusive(slot, g.pte_pfn(e), false);
         if (f.test(slot, PG_anon)) dmm.anonPages++; // rss[mm_counter(folio)]++
+        else dmm.shmemPages++;
       }
       if (cow && g.pte_write(e)) {
         g.pte_wrprotect(e);

@@ -10,6 +10,7 @@ import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PG_anon, PG_lru, PG_swapcache, PG_table, PG_zero } from './folio.js';
+import { folio_index, folio_mapping } from './filemap.js';
 import { is_migration_entry } from './migrate.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PTE, PageTable, is_zero_pfn } from './pgtable.js';
 import { VM_UFFD_MISSING, VM_UFFD_WP, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
@@ -117,7 +118,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
   const confined = uffdWpConfined(k);
   const vmaAt = (addr: number): VmArea | null => vma_lookup(k, mm, addr);
   const e = new Pte();
-  let rss = 0;
+  let rss = 0, shmemRss = 0;
   const reached = new Set<PageTable>();
   const walk = (t: PageTable) => {
     reached.add(t);
@@ -171,6 +172,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
         if (v && !v.anon_vma && f.test(slot, PG_anon)) bug('anon-vma', `mm ${mm.id}: huge PMD at ${hex(addr)} maps an anonymous THP in ${dump_vma(v)}, which has no anon_vma`);
         counts.pmd.set(slot, (counts.pmd.get(slot) ?? 0) + 1);
         if (f.test(slot, PG_anon)) rss += HPAGE_PMD_NR;
+        else shmemRss += HPAGE_PMD_NR;
         continue;
       }
       // a PTE
@@ -213,6 +215,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
       if (!per) counts.pte.set(slot, (per = new Int32Array(f.nrPages(slot))));
       per[pfn - f.pfn(slot)]!++;
       if (f.test(slot, PG_anon)) rss++;
+      else shmemRss++;
     }
     if (nr !== t.nr) bug('pgtable', `mm ${mm.id}: level ${t.level} table at ${hex(t.base)} counts ${t.nr} entries, holds ${nr}`);
   };
@@ -224,6 +227,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
   }
   // check_mm: MM_ANONPAGES equals the anonymous pages the tables map
   if (mm.anonPages !== rss) bug('rss', `mm ${mm.id}: Bad rss-counter state: MM_ANONPAGES ${mm.anonPages}, the page tables map ${rss} anonymous pages`);
+  if (mm.shmemPages !== shmemRss) bug('rss', `mm ${mm.id}: Bad rss-counter state: MM_SHMEMPAGES ${mm.shmemPages}, the page tables map ${shmemRss} shmem pages`);
   void LEVEL_PTE;
   void reached;
 }
@@ -272,7 +276,12 @@ function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => v
     if (rc <= 0) bug('refcount', `${dump_folio(k, slot)}: live with refcount ${rc}`);
     // nothing but mappings, GUP callers (pins and gets) and the swap cache holds anonymous folios in the model (no LRU isolation)
     // a folio isolated for migration (off the LRU) holds the isolation's reference too
-    const cached = ((fl & PG_swapcache) !== 0 ? 1 : 0) + ((fl & PG_anon) && !(fl & PG_lru) ? 1 : 0), gup = f.gupRefs(slot);
+    // a page-cache folio: one reference per page held by the cache (mm/filemap.ts), and it leads back there
+    const ino = folio_mapping(k, slot);
+    const inCache = ino !== 0 ? f.nrPages(slot) : 0;
+    if (ino !== 0 && k.inode(ino)!.folioAt(folio_index(k, slot)) !== slot) bug('refcount', `${dump_folio(k, slot)}: its mapping (inode ${ino}) does not hold it at index ${folio_index(k, slot)}`);
+    if (!(fl & PG_anon) && ino === 0 && !(fl & PG_swapcache)) bug('folio-leak', `${dump_folio(k, slot)}: neither anonymous nor in a page cache`);
+    const cached = ((fl & PG_swapcache) !== 0 ? 1 : 0) + ((fl & PG_anon) && !(fl & PG_lru) ? 1 : 0) + inCache, gup = f.gupRefs(slot);
     if ((fl & PG_swapcache) && k.swap.cacheSlot(k.swap.folioSwap(slot)) !== slot) bug('refcount', `${dump_folio(k, slot)}: in the swap cache, but its slot does not lead back to it`);
     if (cached ? rc < mapped + gup + cached : rc !== mapped + gup) bug('refcount', `${dump_folio(k, slot)}: refcount ${rc} is not its ${mapped} mapping(s) plus the ${gup} reference(s) GUP callers hold${cached ? ' and the swap cache' : ''}`);
     if ((fl & PG_anon) && mapped === 0 && gup === 0 && !cached) bug('folio-leak', `${dump_folio(k, slot)}: nobody maps it, yet it is not freed`);

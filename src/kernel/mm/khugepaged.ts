@@ -326,6 +326,7 @@ export function khugepaged_scan_step(k: Kernel, mm: MmStruct, addr: number): Sca
   // anon_vma) and scans only the blocks wholly inside one
   const vma = vma_lookup(k, mm, addr);
   let out: ScanOutcome;
+  if (vma && vma.vm_file !== 0) notModelled('addr', 'khugepaged on shmem (collapse_file)');
   if (!vma) out = { result: 'vma_null', referenced: 0, unmapped: 0 };
   else if (!transparent_hugepage_enabled(k, vma) || vma.anon_vma === null) out = { result: 'vma_check_failed', referenced: 0, unmapped: 0 };
   else if (!thp_range_in_vma(vma, haddr)) out = { result: 'not_suitable_address_range', referenced: 0, unmapped: 0 };

@@ -5,7 +5,7 @@ import type { Kernel } from '../kernel.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
   VM_DONTCOPY, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_MERGEABLE, VM_NOHUGEPAGE, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK,
-  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_RAND_READ, VM_SEQ_READ,
+  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_RAND_READ, VM_SEQ_READ, VM_WRITE,
 } from '../include/vm_flags.js';
 import { MADV, MadviseName } from '../include/uapi.js';
 import { ERRNO, fail, notModelled, SyscallError } from '../include/errno.js';
@@ -26,6 +26,7 @@ import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
 import { vm_normal_page } from './memory.js';
 import { pte_index } from './pgtable.js';
 import { pte_offset_map } from './pagewalk.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, shmem_fallocate } from './shmem.js';
 
 /** the new vm_flags an advice asks for, or null when the advice does not change flags */
 function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
@@ -261,17 +262,25 @@ function populate_range(k: Kernel, mm: MmStruct, c: PopulateCont): MadviseResult
  */
 function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number, end: number, advice: number): VmArea {
   if (advice === MADV.collapse) {
+    if (v.vm_file !== 0) notModelled('advice', 'MADV_COLLAPSE of shmem (khugepaged collapse_file)');
     madvise_collapse(k, mm, start, end);
     return v;
   }
   if (advice === MADV.dontneed || advice === MADV.free) {
     if (v.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
+    // madvise_free_single_vma: only anonymous memory
+    if (advice === MADV.free && v.vm_file !== 0) fail('EINVAL', 'MADV_FREE on a file or shared mapping');
     if (advice === MADV.free) madvise_free_single_vma(k, mm, v, start, end);
-    else unmap_page_range(k, mm, v, start, end);
+    // zap_page_range_single: no ZAP_FLAG_DROP_MARKER, so a file VMA keeps its uffd-wp state as markers
+    else unmap_page_range(k, mm, v, start, end, { mapping: 0, even_cows: true });
     return v;
   }
-  if (advice === MADV.remove) madvise_remove(v);
+  if (advice === MADV.remove) {
+    madvise_remove(k, v, start, end);
+    return v;
+  }
   if (advice === MADV.cold || advice === MADV.pageout) {
+    if (v.vm_file !== 0) notModelled('advice', 'reclaim of shmem pages (MADV_COLD/MADV_PAGEOUT of a shared or file mapping)');
     madvise_cold_or_pageout(k, mm, v, start, end, advice === MADV.pageout);
     return v;
   }
@@ -284,9 +293,13 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
 }
 
 /** madvise_remove (mm/madvise.c @v4.19..v6.18): it punches a hole in the file behind a VMA; anonymous memory has none */
-function madvise_remove(vma: VmArea): void {
+function madvise_remove(k: Kernel, vma: VmArea, start: number, end: number): void {
   if (vma.vm_flags & VM_LOCKED) fail('EINVAL', 'MADV_REMOVE on a locked VMA');
-  fail('EINVAL', 'MADV_REMOVE on a VMA without a file (private anonymous memory)');
+  if (vma.vm_file === 0) fail('EINVAL', 'MADV_REMOVE on a VMA without a file (private anonymous memory)');
+  // mm/madvise.c madvise_remove() @v6.18: only a shared writable mapping; then vfs_fallocate(PUNCH_HOLE|KEEP_SIZE)
+  if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) fail('EACCES', 'MADV_REMOVE on a mapping that is not shared and writable');
+  const offset = (start - vma.vm_start) + vma.vm_pgoff * PAGE_SIZE;
+  shmem_fallocate(k, k.inode(vma.vm_file)!, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
 }
 
 /** madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk (MADV_COLD is not modelled) */

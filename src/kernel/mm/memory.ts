@@ -9,15 +9,19 @@ import {
 } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_prepare } from './vma.js';
-import { VM_SHARED, VM_WRITE, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_UFFD_WP, VM_LOCKED } from '../include/vm_flags.js';
+import { VM_SHARED, VM_WRITE, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_UFFD_WP, VM_LOCKED, VM_MAYSHARE, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
+import { folio_mapping, type ZapDetails } from './filemap.js';
+import { mark_page_accessed } from './gup.js';
+import { VM_SEQ_READ, VM_RAND_READ } from '../include/vm_flags.js';
+import { shmem_fault } from './shmem.js';
 import {
   FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_FALLBACK, VM_FAULT_MAJOR,
-  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_COMPLETED,
+  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_COMPLETED, VM_FAULT_NOPAGE,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
 import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD, is_zero_pfn } from './pgtable.js';
-import { PG_active, PG_anon, PG_anon_exclusive, PG_mlocked, PG_swapcache, PG_zero } from './folio.js';
-import { folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_remove_rmap_ptes, folio_large_mapcount, folio_test_large_maybe_mapped_shared, mm_find_pmd } from './rmap.js';
+import { PG_active, PG_anon, PG_anon_exclusive, PG_mlocked, PG_swapcache, PG_zero, PG_dirty, PG_uptodate } from './folio.js';
+import { folio_add_file_rmap_ptes, folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_remove_rmap_ptes, folio_large_mapcount, folio_test_large_maybe_mapped_shared, mm_find_pmd } from './rmap.js';
 import {
   do_huge_pmd_anonymous_page, wp_huge_pmd, huge_pmd_set_accessed, __split_huge_pmd, zap_huge_pmd,
 } from './huge_memory.js';
@@ -145,10 +149,11 @@ export function __handle_mm_fault(k: Kernel, vma: VmArea, real_address: number, 
   const g = k.pgt;
   // is_swap_pmd: a PMD migration entry (THP migration, v4.14)
   if (is_migration_entry(k, vmf.orig_pmd)) return migration_entry_wait(k, vmf);
-  if (g.pmd_none(vmf.orig_pmd) && transparent_hugepage_enabled(k, vma) && thp_range_in_vma(vma, real_address)) {
+  if (g.pmd_none(vmf.orig_pmd) && vma.vm_file === 0 && transparent_hugepage_enabled(k, vma) && thp_range_in_vma(vma, real_address)) {
     const ret = do_huge_pmd_anonymous_page(k, vmf);
     if (!(ret & VM_FAULT_FALLBACK)) return ret;
   } else if (g.pmd_trans_huge(vmf.orig_pmd)) {
+    if (vma.vm_file !== 0) notModelled('addr', 'a fault on a PMD-mapped file THP');
     const wants = (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) !== 0;
     if (wants && !g.pmd_write(vmf.orig_pmd)) {
       const ret = wp_huge_pmd(k, vmf);
@@ -178,7 +183,7 @@ export function handle_pte_fault(k: Kernel, vmf: VmFault): number {
       vmf.pte = s;
     }
   }
-  if (!vmf.pte) return do_anonymous_page(k, vmf);
+  if (!vmf.pte) return vmf.vma.vm_file === 0 ? do_anonymous_page(k, vmf) : do_fault(k, vmf);
   if (!g.pte_present(vmf.orig_pte)) return do_swap_page(k, vmf);
   const entry = vmf.orig_pte.clone();
   const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
@@ -247,6 +252,165 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   return 0;
 }
 
+
+// ---- faults on file mappings (shmem) -------------------------------------------------------------
+
+/** include/linux/pagemap.h linear_page_index() @v6.18: the file index a VMA maps at addr */
+export function linear_page_index(vma: VmArea, addr: number): number {
+  return (addr - vma.vm_start) / PAGE_SIZE + vma.vm_pgoff;
+}
+
+/** mm/memory.c fault_around_pages @v6.18: fault_around_bytes (64 KiB) in pages */
+const FAULT_AROUND_PAGES = 16;
+
+/**
+ * mm/memory.c do_fault() @v6.18 (a file VMA's none PTE): a read maps the page-cache page (do_read_fault),
+ * a write to a private mapping copies it (do_cow_fault), a write to a shared one dirties it (do_shared_fault)
+ */
+export function do_fault(k: Kernel, vmf: VmFault): number {
+  if (!(vmf.flags & FAULT_FLAG_WRITE)) return do_read_fault(k, vmf);
+  if (!(vmf.vma.vm_flags & VM_SHARED)) return do_cow_fault(k, vmf);
+  return do_shared_fault(k, vmf);
+}
+
+/** mm/memory.c should_fault_around() @v6.18: shmem has map_pages; uffd-wp and minor registration turn it off (uffd_disable_fault_around) */
+function should_fault_around(vmf: VmFault): boolean {
+  if ((vmf.vma.vm_flags & VM_UFFD_WP) || (vmf.vma.vm_flags_hi & VM_HI_UFFD_MINOR)) return false;
+  return FAULT_AROUND_PAGES > 1;
+}
+
+/**
+ * mm/memory.c do_fault_around() + mm/filemap.c filemap_map_pages() @v6.18: the up-to-date page-cache pages of
+ * the 64 KiB window around the fault (clamped to the VMA, the PTE table and i_size) are mapped where their PTE
+ * is none, the faulting one too when it is cached; VM_FAULT_NOPAGE when it was
+ */
+function do_fault_around(k: Kernel, vmf: VmFault): number {
+  const vma = vmf.vma;
+  const m = k.inode(vma.vm_file)!;
+  const pgoff = linear_page_index(vma, vmf.address);
+  const pteOff = pte_index(vmf.address);
+  const vmaOff = pgoff - vma.vm_pgoff;
+  const fromPte = Math.max(Math.floor(pteOff / FAULT_AROUND_PAGES) * FAULT_AROUND_PAGES, pteOff - Math.min(pteOff, vmaOff));
+  const toPte = Math.min(fromPte + FAULT_AROUND_PAGES, 512, pteOff + (vma.vm_end - vma.vm_start) / PAGE_SIZE - vmaOff) - 1;
+  const start = pgoff + fromPte - pteOff;
+  const fileEnd = Math.ceil(m.i_size / PAGE_SIZE) - 1;
+  const end = Math.min(pgoff + toPte - pteOff, fileEnd);
+  if (m.nrpages === 0 || start > end) return 0;
+  let ret = 0;
+  const f = k.folios;
+  let t: PageTable | null = null;
+  for (let idx = m.nextIndex(start, end + 1); idx >= 0; idx = m.nextIndex(idx + 1, end + 1)) {
+    const slot = m.folioAt(idx);
+    // next_uptodate_folio: a folio not up to date (fallocated) is left to the fault
+    if (!f.test(slot, PG_uptodate)) continue;
+    if (f.isLarge(slot)) notModelled('addr', 'fault-around over a large page-cache folio');
+    if (t === null) t = pte_alloc(k, vmf.mm, vmf.pmd);
+    const addr = vma.vm_start + (idx - vma.vm_pgoff) * PAGE_SIZE;
+    const i = pte_index(addr);
+    // filemap_map_order0_folio: a PTE that is not none (a marker too) is left alone
+    if (!t.isNone(i)) continue;
+    if (addr === vmf.address) ret = VM_FAULT_NOPAGE;
+    f.setRefcount(slot, f.refcount(slot) + 1);
+    set_pte_range(k, vmf, slot, f.pfn(slot), { t, i }, addr, false);
+    vmf.mm.shmemPages++;
+  }
+  return ret;
+}
+
+/**
+ * mm/memory.c set_pte_range() @v6.18 for one page: mk_pte with vm_page_prot, dirty and writable (if the VMA
+ * is) for a write, uffd-wp where the none PTE was a marker of a VMA registered for WP; a private write maps
+ * a new anonymous page (the copy), anything else the page-cache page (folio_add_file_rmap_ptes)
+ */
+function set_pte_range(k: Kernel, vmf: VmFault, slot: number, pfn: number, s: Slot, addr: number, markerWp: boolean): void {
+  const g = k.pgt, vma = vmf.vma;
+  const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
+  const entry = g.pfn_pte(new Pte(), pfn, vma.vm_page_prot);
+  if (write) maybe_mkwrite(k, g.pte_mkdirty(entry), vma);
+  if (markerWp) g.pte_mkuffd_wp(entry);
+  if (write && !(vma.vm_flags & VM_SHARED)) folio_add_new_anon_rmap(k, slot, false, vmf.mm);
+  else folio_add_file_rmap_ptes(k, slot, pfn, 1, vmf.mm);
+  set_pte_at(k, s, entry, addr, 'set_pte_range');
+}
+
+/**
+ * mm/memory.c finish_fault() @v6.18 for an order-0 page: map the page the fault found (or its copy) at the
+ * faulting address, unless the PTE is no longer none (a fault-around or another thread mapped it)
+ */
+function finish_fault(k: Kernel, vmf: VmFault, slot: number): number {
+  const t = pte_alloc(k, vmf.mm, vmf.pmd);
+  const i = pte_index(vmf.address);
+  const e = t.get(i, new Pte());
+  const markerWp = (k.fp & FP_PTE_MARKERS) !== 0 && (vmf.vma.vm_flags & VM_UFFD_WP) !== 0 && isUffdWpMarker(k, e);
+  if (!k.pgt.pte_none(e) && !markerWp) return VM_FAULT_NOPAGE;
+  const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
+  set_pte_range(k, vmf, slot, k.folios.pfn(slot), { t, i }, vmf.address, markerWp);
+  if (write && !(vmf.vma.vm_flags & VM_SHARED)) vmf.mm.anonPages++;
+  else vmf.mm.shmemPages++;
+  return 0;
+}
+
+/** mm/memory.c __do_fault() @v6.18: vma->vm_ops->fault, shmem_fault here */
+function __do_fault(k: Kernel, vmf: VmFault): { ret: number; slot: number } {
+  return shmem_fault(k, vmf, linear_page_index(vmf.vma, vmf.address));
+}
+
+/** mm/memory.c do_read_fault() @v6.18: fault-around first, then the page itself; its lookup reference becomes the mapping's */
+function do_read_fault(k: Kernel, vmf: VmFault): number {
+  if (should_fault_around(vmf)) {
+    const ret = do_fault_around(k, vmf);
+    if (ret) {
+      k.tr?.emit('do_read_fault', 'do_read_fault', { addr: vmf.address, fault_around: true });
+      return ret;
+    }
+  }
+  const r = __do_fault(k, vmf);
+  if (r.ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) return r.ret;
+  if (r.slot < 0) return r.ret;
+  const ret = finish_fault(k, vmf, r.slot);
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) folio_put(k, r.slot);
+  k.tr?.emit('do_read_fault', 'do_read_fault', { addr: vmf.address, pfn: k.folios.pfn(r.slot) });
+  return ret;
+}
+
+/** mm/memory.c do_cow_fault() @v6.18: a write to a private file mapping copies the page-cache page into a new anonymous page */
+function do_cow_fault(k: Kernel, vmf: VmFault): number {
+  anon_vma_prepare(vmf.mm, vmf.vma);
+  const nslot = k.folios.alloc(0, 0);
+  const r = __do_fault(k, vmf);
+  if ((r.ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) || r.slot < 0) {
+    folio_put(k, nslot);
+    return r.ret;
+  }
+  k.data.copyPage(k.folios.pfn(nslot), k.folios.pfn(r.slot));
+  const ret = finish_fault(k, vmf, nslot);
+  folio_put(k, r.slot);
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) folio_put(k, nslot);
+  k.tr?.emit('do_cow_fault', 'do_cow_fault', { addr: vmf.address, old_pfn: k.folios.pfn(r.slot), new_pfn: k.folios.pfn(nslot) });
+  return ret;
+}
+
+/** mm/memory.c do_shared_fault() @v6.18: a write to a shared mapping maps the page-cache page writable and dirty, and dirties the folio (fault_dirty_shared_page) */
+function do_shared_fault(k: Kernel, vmf: VmFault): number {
+  const r = __do_fault(k, vmf);
+  if (r.ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY) || r.slot < 0) return r.ret;
+  const ret = finish_fault(k, vmf, r.slot);
+  if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) {
+    folio_put(k, r.slot);
+    return ret;
+  }
+  k.folios.setFlag(r.slot, PG_dirty);
+  k.tr?.emit('do_shared_fault', 'do_shared_fault', { addr: vmf.address, pfn: k.folios.pfn(r.slot) });
+  return ret;
+}
+
+/** mm/memory.c wp_page_shared() @v6.18 without page_mkwrite (shmem): the PTE made writable and dirty in place, the folio dirtied */
+function wp_page_shared(k: Kernel, vmf: VmFault, slot: number): number {
+  const ret = wp_page_reuse(k, vmf, slot);
+  if (slot >= 0) k.folios.setFlag(slot, PG_dirty);
+  return ret;
+}
+
 /** is this non-present PTE the uffd-wp PTE marker (PTE_MARKER_UFFD_WP)? */
 export function isUffdWpMarker(k: Kernel, e: Pte): boolean {
   return k.pgt.is_swap_pte(e) && k.pgt.swp_type(e) === SWP_PTE_MARKER && (k.pgt.swp_offset(e) & PTE_MARKER_UFFD_WP) !== 0;
@@ -268,7 +432,8 @@ export function do_swap_page(k: Kernel, vmf: VmFault): number {
     // (re-registered without WP) is cleared and the access faults again; else it counts as none, and
     // do_anonymous_page keeps the bit
     if (!userfaultfd_wp(vmf.vma)) return pte_marker_clear(k, vmf);
-    return do_anonymous_page(k, vmf);
+    // do_pte_missing: a file VMA faults the page in (finish_fault keeps the bit)
+    return vmf.vma.vm_file === 0 ? do_anonymous_page(k, vmf) : do_fault(k, vmf);
   }
   if (is_migration_entry(k, vmf.orig_pte)) return migration_entry_wait(k, vmf);
   const off = swpOffsetOf(k, vmf.orig_pte);
@@ -391,6 +556,11 @@ export function do_wp_page(k: Kernel, vmf: VmFault): number {
     set_pte_at(k, vmf.pte!, vmf.orig_pte, vmf.address, 'do_wp_page');
   }
   const slot = vm_normal_page(k, vma, vmf.orig_pte);
+  // a shared mapping: the page-cache page is written in place (wp_page_shared)
+  if (vma.vm_flags & (VM_SHARED | VM_MAYSHARE)) {
+    k.tr?.emit('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'reuse (shared)' });
+    return wp_page_shared(k, vmf, slot);
+  }
   if (slot < 0) {
     k.tr?.emit('do_wp_page', 'do_wp_page', { addr: vmf.address, pte: vmf.orig_pte.toString(), action: 'copy (zero page)' });
     return wp_page_copy(k, vmf, -1);
@@ -495,7 +665,9 @@ export function wp_page_copy(k: Kernel, vmf: VmFault, oldSlot: number): number {
   } else {
     maybe_mkwrite(k, g.pte_mkdirty(entry), vma);
   }
-  if (oldSlot < 0) vmf.mm.anonPages++;
+  // a page-cache page copied: the mapping's rss moves from the file counter to the anonymous one
+  if (oldSlot < 0 || !k.folios.test(oldSlot, PG_anon)) vmf.mm.anonPages++;
+  if (oldSlot >= 0 && !k.folios.test(oldSlot, PG_anon)) vmf.mm.shmemPages--;
   folio_add_new_anon_rmap(k, nslot, false, vmf.mm);
   set_pte_at(k, vmf.pte!, entry, vmf.address, 'wp_page_copy');
   if (oldSlot >= 0) {
@@ -510,7 +682,7 @@ export function wp_page_copy(k: Kernel, vmf: VmFault, oldSlot: number): number {
 
 /** zap_pte_range: clear PTEs of [start,end) in one PTE table, dropping their pages; from v6.9 (10ebac4f95e7,
  * zap_present_ptes) the PTEs of one large folio go as a batch, one rmap removal for all of them */
-export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable, start: number, end: number): void {
+export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable, start: number, end: number, details: ZapDetails | null = null): void {
   const g = k.pgt;
   const e = new Pte();
   const batch = k.has(PATCH.zapPteBatch);
@@ -518,6 +690,21 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     const i = pte_index(addr);
     if (t.isNone(i)) continue;
     t.get(i, e);
+    // a file VMA keeps its uffd-wp state unless the zap drops markers (munmap): a marker stays, a uffd-wp PTE
+    // leaves one (zap_install_uffd_wp_if_needed, pte_install_uffd_wp_if_needed)
+    const keepWp = details !== null && !details.drop_markers && vma.vm_file !== 0 && (k.fp & FP_PTE_MARKERS) !== 0;
+    if (keepWp && isUffdWpMarker(k, e)) continue;
+    if (details !== null && details.mapping !== 0) {
+      // unmap_mapping_range: only the file's pages (and the private copies when even_cows); swap entries
+      // and markers of the range stay (zap_nonpresent_ptes skips them without even_cows)
+      if (!g.pte_present(e)) {
+        if (!details.even_cows) continue;
+      } else {
+        const s = vm_normal_page(k, vma, e);
+        if (s < 0) continue;
+        if (!details.even_cows && folio_mapping(k, s) !== details.mapping) continue;
+      }
+    }
     t.clear(i);
     if (!g.pte_present(e)) {
       // a migration entry still counts in rss (zap_nonpresent_ptes); a swap entry's slot reference goes
@@ -537,7 +724,17 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     if (slot < 0) continue;
     const nr = batch && k.folios.isLarge(slot) ? zap_folio_pte_batch(k, t, i, (end - addr) / PAGE_SIZE, slot, e) : 1;
     for (let j = 1; j < nr; j++) t.clear(i + j);
+    if (keepWp && (vma.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(e)) {
+      for (let j = 0; j < nr; j++) t.set(i + j, g.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
+    }
     if (k.folios.test(slot, PG_anon)) mm.anonPages -= nr;
+    else {
+      // zap_present_folio_ptes: a file page's dirty PTE dirties the folio, a young one marks it accessed
+      // (vma_has_recency: not under MADV_SEQUENTIAL/RANDOM); the file rss counter
+      if (g.pte_dirty(e)) k.folios.setFlag(slot, PG_dirty);
+      if (g.pte_young(e) && !(vma.vm_flags & (VM_SEQ_READ | VM_RAND_READ))) mark_page_accessed(k, slot);
+      mm.shmemPages -= nr;
+    }
     folio_remove_rmap_ptes(k, slot, g.pte_pfn(e), nr, mm);
     folio_put_refs(k, slot, nr);
     addr += (nr - 1) * PAGE_SIZE;
@@ -567,7 +764,7 @@ function zap_folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, sl
 }
 
 /** unmap_page_range / zap_pmd_range: zap [start,end) of one VMA */
-export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): void {
+export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, details: ZapDetails | null = null): void {
   const g = k.pgt;
   const pmdv = new Pte();
   for (let addr = start; addr < end;) {
@@ -588,6 +785,7 @@ export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
       continue;
     }
     if (g.pmd_trans_huge(pmdv)) {
+      if (vma.vm_file !== 0) notModelled('addr', 'zapping a PMD-mapped file THP');
       if (next - addr === HPAGE_PMD_SIZE) {
         zap_huge_pmd(k, mm, vma, pmd, addr);
         addr = next;
@@ -596,7 +794,7 @@ export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
       __split_huge_pmd(k, mm, vma, pmd, Math.floor(addr / PMD_SIZE) * PMD_SIZE, false);
     }
     const t = pte_offset_map(k, mm, pmd);
-    if (t) zap_pte_range(k, mm, vma, t, addr, next);
+    if (t) zap_pte_range(k, mm, vma, t, addr, next, details);
     addr = next;
   }
 }

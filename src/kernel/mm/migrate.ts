@@ -238,6 +238,7 @@ export function migrate_pages_unmap(k: Kernel, mm: MmStruct, start: number, len:
   let at = start;
   for (const v of vmas_in(mm, start, end)) {
     if (v.vm_start > at) fail('EFAULT', 'a hole in the range');
+    if (v.vm_file !== 0) notModelled('addr', 'migration of shmem pages (a shared or file mapping)');
     at = v.vm_end;
   }
   if (at < end) fail('EFAULT', 'a hole in the range');

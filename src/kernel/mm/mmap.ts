@@ -6,7 +6,7 @@ import { __split_vma, vma_merge_new_range, unlink_anon_vmas } from './vma.js';
 export { __split_vma, vma_modify } from './vma.js';
 import {
   VM_ACCOUNT, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_READ, VM_SHARED,
-  VM_SOFTDIRTY, VM_WRITE, VM_EXEC,
+  VM_SOFTDIRTY, VM_WRITE, VM_EXEC, VM_UFFD_WP,
 } from '../include/vm_flags.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE,
@@ -14,6 +14,9 @@ import {
 import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { fail, notModelled } from '../include/errno.js';
 import { unmap_page_range } from './memory.js';
+import type { AddressSpace } from './filemap.js';
+import { F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, shmem_zero_setup } from './shmem.js';
+import { vma_soft_dirty_enabled } from './mprotect.js';
 import { PATCH } from '../../profiles/patches.js';
 import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable, childTable, freeTable } from './pgtable.js';
 
@@ -43,14 +46,31 @@ export function calc_vm_prot_bits(prot: number): number {
   return (prot & PROT_READ ? VM_READ : 0) | (prot & PROT_WRITE ? VM_WRITE : 0) | (prot & PROT_EXEC ? VM_EXEC : 0);
 }
 
-/** vma_set_page_prot: vm_page_prot from vm_flags (no writenotify for private anonymous memory) */
+/**
+ * mm/mmap.c vma_set_page_prot() @v6.18: vm_page_prot from vm_flags, without the write bit where the VMA
+ * wants write faults (vma_wants_writenotify: protection_map of the flags without VM_SHARED)
+ */
 export function vma_set_page_prot(k: Kernel, vma: VmArea): void {
-  vma.vm_page_prot = k.pgt.vm_get_page_prot(vma.vm_flags);
+  let flags = vma.vm_flags;
+  if (vma_wants_writenotify(k, vma)) flags &= ~VM_SHARED;
+  vma.vm_page_prot = k.pgt.vm_get_page_prot(flags);
 }
 
-/** vma_is_anonymous: no vm_ops (the model has anonymous memory only) */
-export function vma_is_anonymous(_vma: VmArea): boolean {
-  return true;
+/**
+ * mm/mmap.c vma_wants_writenotify() @v6.18 for the mappings the model has: a shared writable mapping wants
+ * write faults while soft-dirty is tracked in it, and (51d3d5eb74ff, v6.2) while it is registered for uffd-wp;
+ * shmem has no page_mkwrite and no dirty accounting (no writeback)
+ */
+export function vma_wants_writenotify(k: Kernel, vma: VmArea): boolean {
+  if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) return false;
+  if (vma_soft_dirty_enabled(k, vma)) return true;
+  if (k.has(PATCH.uffdWpWritenotify) && (vma.vm_flags & VM_UFFD_WP)) return true;
+  return false;
+}
+
+/** include/linux/mm.h vma_is_anonymous() @v6.18: no vm_ops, that is no file (shared anonymous memory is shmem) */
+export function vma_is_anonymous(vma: VmArea): boolean {
+  return vma.vm_file === 0;
 }
 
 function insertVma(mm: MmStruct, vma: VmArea): void {
@@ -77,17 +97,25 @@ export interface MmapArgs {
   flags: number;
   align: number;
   label: string;
+  /** the file mapped (an open fd's inode) and its mode, and the byte offset */
+  file?: { m: AddressSpace; read: boolean; write: boolean } | null;
+  offset?: number;
 }
 
-/** do_mmap + mmap_region for MAP_PRIVATE|MAP_ANONYMOUS */
+/**
+ * mm/mmap.c do_mmap() + mmap_region @v6.18: private or shared anonymous memory (shared is a shmem file of
+ * its own, shmem_zero_setup), or a shmem/tmpfs file at a page-aligned offset
+ */
 export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
+  const file = (a.flags & MAP_ANONYMOUS) ? null : a.file ?? null;
+  const offset = a.offset ?? 0;
+  if (!(a.flags & MAP_ANONYMOUS) && !file) notModelled('flags', 'a file mapping without a file');
+  if (offset % PAGE_SIZE !== 0) fail('EINVAL', 'mmap offset is not page aligned');
   if (a.len <= 0) fail('EINVAL', 'length must be positive');
   const len = Math.ceil(a.len / PAGE_SIZE) * PAGE_SIZE;
-  // gaps of the model, not answers of the kernel: shmem behind MAP_SHARED, files, and the GUP walk of
-  // MAP_POPULATE (__mm_populate) are not modelled
-  if (a.flags & MAP_SHARED) notModelled('flags', 'MAP_SHARED (shared anonymous memory is shmem, which the model does not have)');
-  if (!(a.flags & MAP_PRIVATE)) notModelled('flags', 'a mapping type other than MAP_PRIVATE');
-  if (!(a.flags & MAP_ANONYMOUS)) notModelled('flags', 'file mappings (flags without anonymous)');
+  const type = a.flags & (MAP_SHARED | MAP_PRIVATE);
+  if (type !== MAP_SHARED && type !== MAP_PRIVATE) fail('EINVAL', 'mmap needs exactly one of MAP_SHARED and MAP_PRIVATE');
+  // a gap of the model, not an answer of the kernel: the GUP walk of MAP_POPULATE (__mm_populate)
   if (a.flags & MAP_POPULATE) notModelled('flags', 'MAP_POPULATE (the model does not prefault a new mapping)');
   if ((a.flags & MAP_HUGETLB) && (a.flags & MAP_NORESERVE)) notModelled('flags', 'MAP_HUGETLB with MAP_NORESERVE (hugetlb is modelled only as the refusal of an empty pool)');
   // mm/mmap.c ksys_mmap_pgoff() @v6.18: MAP_HUGETLB sets up a hugetlbfs file, whose reservation
@@ -110,27 +138,47 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
     addr = get_unmapped_area(k, mm, len, a.align);
   }
   let vm_flags = calc_vm_prot_bits(a.prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC;
+  if (file) {
+    // do_mmap: the file's open mode limits the mapping
+    if (!file.read) fail('EACCES', 'mmap of a file not open for reading');
+    if (type === MAP_SHARED) {
+      if ((a.prot & PROT_WRITE) && !file.write) fail('EACCES', 'a shared writable mapping of a file not open for writing');
+      vm_flags |= VM_SHARED | VM_MAYSHARE;
+      if (!file.write) vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+      // shmem_mmap -> seal_check_write (mm/internal.h @v6.18): a write-sealed file is not mapped shared writable
+      if ((vm_flags & VM_SHARED) && (file.m.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))) {
+        if (vm_flags & VM_WRITE) fail('EPERM', 'a shared writable mapping of a write-sealed file');
+        vm_flags &= ~VM_MAYWRITE;
+      }
+    }
+  } else if (type === MAP_SHARED) vm_flags |= VM_SHARED | VM_MAYSHARE;
   // accountable_mapping: private writable memory is charged unless MAP_NORESERVE
   if (a.flags & MAP_NORESERVE) vm_flags |= VM_NORESERVE;
-  else if (vm_flags & VM_WRITE) vm_flags |= VM_ACCOUNT;
-  return mmap_region(k, mm, addr, len, vm_flags, a.label);
+  else if ((vm_flags & (VM_WRITE | VM_SHARED)) === VM_WRITE) vm_flags |= VM_ACCOUNT;
+  // a shared anonymous mapping ignores the offset (pgoff 0); a file mapping's is the file offset
+  const pgoff = file ? offset / PAGE_SIZE : type === MAP_SHARED ? 0 : null;
+  return mmap_region(k, mm, addr, len, vm_flags, a.label, file ? file.m.ino : 0, pgoff);
 }
 
 /**
  * mm/vma.c __mmap_region() @v6.18: unmap what is there, then extend a neighbour over the range
  * (vma_merge_new_range) or add a new VMA; a new or expanded VMA is soft-dirty
  */
-export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, vm_flags: number, label: string): number {
+export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, vm_flags: number, label: string, file = 0, filePgoff: number | null = null): number {
   do_munmap(k, mm, addr, len);
   const softdirty = k.config.soft_dirty && k.has(PATCH.softDirtyVmaReuse);
-  const pgoff = Math.floor(addr / PAGE_SIZE);
-  let vma = vma_merge_new_range(k, mm, addr, addr + len, vm_flags, pgoff);
+  const pgoff = filePgoff ?? Math.floor(addr / PAGE_SIZE);
+  let vma = vma_merge_new_range(k, mm, addr, addr + len, vm_flags, pgoff, undefined, file);
   if (!vma) {
     vma = VmArea.alloc(k, addr, addr + len, vm_flags, k.pgt.vm_get_page_prot(vm_flags), pgoff, label);
     insertVma(mm, vma);
-    vma_set_page_prot(k, vma);
+    // call_mmap (shmem_mmap) takes the file's reference; a shared anonymous mapping gets a file of its own
+    if (file !== 0) vma.vm_file = file;
+    else if (vm_flags & VM_SHARED) shmem_zero_setup(k, vma);
   }
   if (softdirty) vma.vm_flags = (vma.vm_flags | VM_SOFTDIRTY) >>> 0;
+  // __mmap_region: VM_SOFTDIRTY first, then vma_set_page_prot (a new mapping wants no writenotify for soft-dirty)
+  vma_set_page_prot(k, vma);
   k.tr?.emit('mmap', 'mmap_region', { start: addr, end: addr + len, vm_flags: vm_flags >>> 0, label });
   return addr;
 }

@@ -16,7 +16,7 @@ import { PG_anon, PG_anon_exclusive, PG_dirty, type FolioStore } from './folio.j
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
 import { change_huge_pmd, change_huge_pmd_hoisted, hugePmdChange, set_pmd_at, __split_huge_pmd } from './huge_memory.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
-import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vmas_in } from './mmap.js';
+import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vma_wants_writenotify, vmas_in } from './mmap.js';
 import { userfaultfd_pte_wp, userfaultfd_wp_use_markers } from '../fs/userfaultfd.js';
 import { swpOffsetOf } from './swapfile.js';
 import { is_migration_entry, make_readable_migration, migrationKind } from './migrate.js';
@@ -485,8 +485,10 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
 
 /** vma_wants_manual_pte_write_upgrade (v6.2) / the v6.0 inline test: private VM_WRITE VMAs */
 function mprotect_try_writable(k: Kernel, vma: VmArea): boolean {
+  // a shared mapping: writable where it needs no write faults (dirty_accountable before v6.0)
+  if (vma.vm_flags & VM_SHARED) return vma_wants_writenotify(k, vma);
   if (!k.has(PATCH.mprotectExclusiveAnonWritable)) return false; // 4.19: vma_wants_writenotify() is 0 for private
-  return (vma.vm_flags & VM_WRITE) !== 0 && (vma.vm_flags & VM_SHARED) === 0;
+  return (vma.vm_flags & VM_WRITE) !== 0;
 }
 
 /**

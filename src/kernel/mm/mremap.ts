@@ -361,6 +361,7 @@ export function do_mremap(k: Kernel, mm: MmStruct, addr: number, old_len: number
   if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) fail('EINVAL', 'MREMAP_FIXED without MREMAP_MAYMOVE');
   if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len !== new_len)) fail('EINVAL', 'MREMAP_DONTUNMAP needs MREMAP_MAYMOVE and old_len == new_len');
   if (addr % PAGE_SIZE !== 0) fail('EINVAL', 'addr is not page aligned');
+  for (const v of mm.vmas) if (v.vm_file !== 0 && v.vm_start < addr + Math.max(old_len, 1) && v.vm_end > addr) notModelled('addr', 'mremap of a shared or file mapping');
   old_len = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE;
   new_len = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
   if (new_len === 0) fail('EINVAL', 'new_len is 0');

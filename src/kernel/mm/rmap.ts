@@ -124,6 +124,18 @@ export function folio_add_new_anon_rmap(k: Kernel, slot: number, pmdMapped: bool
   }
 }
 
+/** mm/rmap.c folio_add_file_rmap_ptes() @v6.18: nr PTEs of mm map pages pfn.. of a page-cache folio (the caller holds their references) */
+export function folio_add_file_rmap_ptes(k: Kernel, slot: number, pfn: number, nr: number, mm: MmStruct): void {
+  const f = k.folios;
+  if (!f.isLarge(slot)) {
+    f.setMapcount(slot, f.mapcount(slot) + nr);
+    return;
+  }
+  const i0 = pfn - f.pfn(slot);
+  for (let i = i0; i < i0 + nr; i++) f.setSubMapcount(slot, i, f.subMapcount(slot, i) + 1);
+  if (mm_id_tracking(k)) folio_add_large_mapcount(k, slot, nr, mm);
+}
+
 /** folio_add_anon_rmap_ptes: nr PTEs of a large folio in mm start mapping pages pfn.. (PMD split) */
 export function folio_add_anon_rmap_ptes(k: Kernel, slot: number, pfn: number, nr: number, exclusive: boolean, mm: MmStruct): void {
   const f = k.folios;

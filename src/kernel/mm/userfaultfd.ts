@@ -16,11 +16,13 @@ import { cond_resched } from '../kernel/sched/core.js';
 import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
-import { find_vma, vma_is_anonymous, vmas_in, vma_lookup } from './mmap.js';
-import { follow_pfn, isUffdWpMarker, mm_forbids_zeropage, set_pte_at, vm_normal_page } from './memory.js';
+import { find_vma, vma_is_anonymous, vmas_in, vma_lookup, vma_wants_writenotify } from './mmap.js';
+import { follow_pfn, isUffdWpMarker, linear_page_index, mm_forbids_zeropage, set_pte_at, vm_normal_page } from './memory.js';
 import { anon_vma_prepare } from './vma.js';
 import { is_zero_pfn, pte_index, type PageTable, type Slot } from './pgtable.js';
-import { folio_add_new_anon_rmap } from './rmap.js';
+import { folio_add_file_rmap_ptes, folio_add_new_anon_rmap } from './rmap.js';
+import { filemap_add_folio } from './filemap.js';
+import { PG_lru, PG_swapbacked, PG_uptodate } from './folio.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { pmdAlloc, pte_alloc, pte_offset_map } from './pagewalk.js';
 
@@ -32,8 +34,8 @@ import { pmdAlloc, pte_alloc, pte_offset_map } from './pagewalk.js';
 export function uffd_wp_range(k: Kernel, vma: VmArea, start: number, len: number, enable_wp: boolean): number {
   if (k.has(PATCH.uffdWpRangeVmPageProt)) {
     let cp = enable_wp ? MM_CP_UFFD_WP : MM_CP_UFFD_WP_RESOLVE;
-    // vma_wants_manual_pte_write_upgrade: private VMAs with VM_WRITE
-    if (!enable_wp && (vma.vm_flags & VM_WRITE) && !(vma.vm_flags & VM_SHARED)) cp |= MM_CP_TRY_CHANGE_WRITABLE;
+    // vma_wants_manual_pte_write_upgrade: private VMAs with VM_WRITE, shared ones that want writenotify
+    if (!enable_wp && ((vma.vm_flags & VM_SHARED) ? vma_wants_writenotify(k, vma) : (vma.vm_flags & VM_WRITE) !== 0)) cp |= MM_CP_TRY_CHANGE_WRITABLE;
     return change_protection(k, vma, start, start + len, vma.vm_page_prot, cp);
   }
   const newprot = k.pgt.vm_get_page_prot(enable_wp ? vma.vm_flags & ~VM_WRITE : vma.vm_flags);
@@ -71,7 +73,8 @@ export function mwriteprotect_range(k: Kernel, ctx: UserfaultfdCtx, start: numbe
     return;
   }
   const vma = find_dst_vma(k, ctx, start, len);
-  if (!vma || (vma.vm_flags & VM_SHARED) || !(vma.vm_flags & VM_UFFD_WP) || !vma_is_anonymous(vma)) {
+  // v5.19 (b1f9e876862d): any VMA vma_can_userfault allows; before, anonymous memory only
+  if (!vma || !(vma.vm_flags & VM_UFFD_WP) || (!k.has(PATCH.uffdWpShmem) && ((vma.vm_flags & VM_SHARED) || !vma_is_anonymous(vma)))) {
     fail('ENOENT', 'the range is not inside one anonymous VMA registered for write-protect');
   }
   report(k, vma, start, start + len, enable_wp, uffd_wp_range(k, vma, start, len, enable_wp));
@@ -130,11 +133,46 @@ function mfill_atomic(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number,
     }
     const busy = fill(pte_alloc(k, ctx.mm, pmd), pte_index(a), a);
     if (busy !== null) {
-      if (done === 0) fail('EEXIST', busy);
+      if (done === 0) fail(busy.startsWith('EFAULT') ? 'EFAULT' : 'EEXIST', busy);
       break;
     }
     done += PAGE_SIZE;
   }
+  return done;
+}
+
+/**
+ * mm/shmem.c shmem_mfill_atomic_pte() @v6.18 with mfill_atomic_install_pte(): UFFDIO_COPY or ZEROPAGE into a
+ * shared shmem mapping fills the page cache: a new folio (the source's bytes, or zeroes: never the zero page)
+ * added at the file index (EEXIST where the cache holds one, EFAULT past i_size), mapped dirty, writable where
+ * the VMA is, uffd-wp with MODE_WP; the PTE must be none or a marker
+ */
+function shmem_mfill(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, src: number, len: number, wp: boolean, kind: 'copy' | 'zeropage'): number {
+  const g = k.pgt, f = k.folios;
+  const m = k.inode(vma.vm_file)!;
+  const cur = new Pte();
+  const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {
+    const idx = linear_page_index(vma, a);
+    if (idx >= Math.ceil(m.i_size / PAGE_SIZE)) return `EFAULT: page 0x${a.toString(16)} is past the end of the file`;
+    if (m.folioAt(idx) >= 0) return `the page cache holds page ${idx} of the file already`;
+    t.get(i, cur);
+    if (!g.pte_none(cur) && !isUffdWpMarker(k, cur)) return `destination page 0x${a.toString(16)} is already populated`;
+    const slot = f.alloc(0, PG_swapbacked);
+    if (kind === 'copy') read_source_page(k, ctx, src + (a - dst), f.pfn(slot));
+    else k.data.clearPage(f.pfn(slot));
+    f.setFlag(slot, PG_uptodate);
+    filemap_add_folio(k, m, slot, idx);
+    f.setFlag(slot, PG_lru);
+    const e = g.pfn_pte(new Pte(), f.pfn(slot), vma.vm_page_prot);
+    if (k.has(PATCH.mfillUnconditionalMkdirty) || (vma.vm_flags & VM_WRITE)) g.pte_mkdirty(e);
+    if (vma.vm_flags & VM_WRITE) g.pte_mkwrite(e);
+    if (wp) g.pte_mkuffd_wp(e);
+    folio_add_file_rmap_ptes(k, slot, f.pfn(slot), 1, ctx.mm);
+    ctx.mm.shmemPages++;
+    set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
+    return null;
+  });
+  k.tr?.emit(kind === 'copy' ? 'uffdio_copy' : 'uffdio_zeropage', 'shmem_mfill_atomic_pte', { dst, len, done, wp });
   return done;
 }
 
@@ -144,6 +182,7 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   const vma = find_dst_vma(k, ctx, dst, len);
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP on a VMA not registered for WP');
+  if (vma.vm_flags & VM_SHARED) return shmem_mfill(k, ctx, vma, dst, src, len, wp, 'copy');
   anon_vma_prepare(ctx.mm, vma);
   const cur = new Pte();
   const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {
@@ -166,6 +205,7 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
   const g = k.pgt;
   const vma = find_dst_vma(k, ctx, dst, len);
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
+  if (vma.vm_flags & VM_SHARED) return shmem_mfill(k, ctx, vma, dst, 0, len, false, 'zeropage');
   // mfill_atomic: the VMA has an anon_vma before anything is filled, zero pages too
   anon_vma_prepare(ctx.mm, vma);
   const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {

@@ -114,6 +114,8 @@ export interface VmaMergeState {
   vm_flags: number;
   vm_flags_hi: number;
   uffd_ctx: UserfaultfdCtx | null;
+  /** vmg->file: the inode id of the file mapped (0: anonymous) */
+  file: number;
   /** the anon_vma of the VMA being changed (vmg->anon_vma), null for a new mapping */
   anon_vma: AnonVma | null;
   /** the VMA being changed (vmg->middle), null for a new mapping */
@@ -127,9 +129,10 @@ function vma_had_uncowed_parents(vma: VmArea | null): boolean {
   return !!vma && !!vma.anon_vma && vma.anon_vma_chain.length !== 1;
 }
 
-/** mm/vma.c is_mergeable_vma() @v6.18: the same flags but VM_SOFTDIRTY, and the same userfaultfd context */
+/** mm/vma.c is_mergeable_vma() @v6.18: the same flags but VM_SOFTDIRTY, the same file, and the same userfaultfd context */
 function is_mergeable_vma(vmg: VmaMergeState, vma: VmArea): boolean {
   if (((vma.vm_flags ^ vmg.vm_flags) & ~VM_SOFTDIRTY) !== 0 || vma.vm_flags_hi !== vmg.vm_flags_hi) return false;
+  if (vma.vm_file !== vmg.file) return false;
   return vma.uffd === vmg.uffd_ctx; // is_mergeable_vm_userfaultfd_ctx
 }
 
@@ -291,6 +294,7 @@ export function vma_modify(k: Kernel, mm: MmStruct, vma: VmArea, start: number, 
     vm_flags: change.vm_flags >>> 0,
     vm_flags_hi: change.vm_flags_hi ?? vma.vm_flags_hi,
     uffd_ctx: change.uffd_ctx === undefined ? vma.uffd : change.uffd_ctx,
+    file: vma.vm_file,
     anon_vma: vma.anon_vma,
     middle: vma,
     // prev is vma itself when the range starts inside it (it cannot merge then)
@@ -323,7 +327,7 @@ export interface NewRangeSource {
  * joins prev and/or next when they have the same flags and no userfaultfd context. Returns the VMA it
  * became, or null (then the caller inserts it as a VMA of its own).
  */
-export function vma_merge_new_range(k: Kernel, mm: MmStruct, start: number, end: number, vm_flags: number, pgoff: number, from?: NewRangeSource): VmArea | null {
+export function vma_merge_new_range(k: Kernel, mm: MmStruct, start: number, end: number, vm_flags: number, pgoff: number, from?: NewRangeSource, file = 0): VmArea | null {
   let i = 0;
   while (i < mm.vmas.length && mm.vmas[i]!.vm_end <= start) i++;
   let prev: VmArea | null = i > 0 ? mm.vmas[i - 1]! : null;
@@ -334,6 +338,7 @@ export function vma_merge_new_range(k: Kernel, mm: MmStruct, start: number, end:
   }
   const vmg: VmaMergeState = {
     start, end, pgoff, vm_flags: vm_flags >>> 0, vm_flags_hi: from?.vm_flags_hi ?? 0, uffd_ctx: from?.uffd_ctx ?? null,
+    file: from?.source ? from.source.vm_file : file,
     anon_vma: from?.anon_vma ?? null, middle: null, prev, next,
   };
   if ((vm_flags & VM_SPECIAL) || (!prev && !next)) return null;

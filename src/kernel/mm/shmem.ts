@@ -1,0 +1,319 @@
+// shmem (mm/shmem.c @v6.18), memfd_create (mm/memfd.c @v6.18) and the file operations the model has on
+// a tmpfs file: the page cache of each file is mm/filemap.ts's. shmem has no writeback: a dirty folio
+// stays dirty until it is freed (or swapped out, which the model does not do for shmem).
+import type { Kernel } from '../kernel.js';
+import type { Task } from '../include/sched.js';
+import type { MmStruct, VmArea } from '../include/mm_types.js';
+import { fail, notModelled } from '../include/errno.js';
+import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { PG_dirty, PG_lru, PG_swapbacked, PG_uptodate, PG_referenced } from './folio.js';
+import {
+  AddressSpace, INODE_ANON_SHARED, INODE_MEMFD, INODE_PAGES_MAX, INODE_TMPFS_FILE, filemap_add_folio, filemap_get_entry,
+  filemap_remove_folio, new_inode, unmap_mapping_range, i_mmap,
+} from './filemap.js';
+import { VM_FAULT_SIGBUS, VM_FAULT_OOM } from '../include/fault.js';
+import { handle_userfault, userfaultfd_missing } from '../fs/userfaultfd.js';
+import { VM_UFFD_MISSING, VM_NORESERVE } from '../include/vm_flags.js';
+import type { VmFault } from './memory.js';
+import { mark_page_accessed } from './gup.js';
+
+// ---- uapi (include/uapi/linux/memfd.h, fcntl.h, falloc.h) -------------------------------------------
+export const MFD_CLOEXEC = 0x1, MFD_ALLOW_SEALING = 0x2, MFD_HUGETLB = 0x4, MFD_NOEXEC_SEAL = 0x8, MFD_EXEC = 0x10;
+export const F_SEAL_SEAL = 0x1, F_SEAL_SHRINK = 0x2, F_SEAL_GROW = 0x4, F_SEAL_WRITE = 0x8, F_SEAL_FUTURE_WRITE = 0x10, F_SEAL_EXEC = 0x20;
+export const FALLOC_FL_KEEP_SIZE = 0x1, FALLOC_FL_PUNCH_HOLE = 0x2;
+/** NAME_MAX - strlen("memfd:") */
+const MFD_NAME_MAX_LEN = 255 - 6;
+/** MAX_LFS_FILESIZE on 64-bit, and the model's own limit */
+const MODEL_MAX_BYTES = INODE_PAGES_MAX * PAGE_SIZE;
+
+/** enum sgp_type (mm/shmem.c) */
+export const SGP_READ = 0, SGP_NOALLOC = 1, SGP_CACHE = 2, SGP_WRITE = 3, SGP_FALLOC = 4;
+
+/** mm/shmem.c shmem_file_setup() @v6.18 (__shmem_file_setup): a new inode of that size on the internal tmpfs mount */
+export function shmem_file_setup(k: Kernel, name: string, size: number, flags: number): AddressSpace {
+  if (size < 0 || size > MODEL_MAX_BYTES) fail('EINVAL', 'shmem file size out of range');
+  const m = new_inode(k, flags, name);
+  m.i_size = size;
+  return m;
+}
+
+/**
+ * mm/shmem.c shmem_zero_setup() @v6.18: a MAP_SHARED|MAP_ANONYMOUS mapping is a file of its own ("dev/zero"),
+ * sized as the VMA, which holds the only reference to it
+ */
+export function shmem_zero_setup(k: Kernel, vma: VmArea): void {
+  const m = shmem_file_setup(k, 'dev/zero', vma.vm_end - vma.vm_start, INODE_ANON_SHARED | (vma.vm_flags & VM_NORESERVE ? 0 : 0));
+  vma.vm_file = m.ino;
+}
+
+/** mm/shmem.c vma_is_anon_shmem() @v6.18: a shared anonymous mapping */
+export function vma_is_anon_shmem(k: Kernel, vma: VmArea): boolean {
+  const m = k.inode(vma.vm_file);
+  return m !== null && (m.flags & INODE_ANON_SHARED) !== 0;
+}
+
+/**
+ * mm/memfd.c memfd_create() @v6.18: a tmpfs file "memfd:NAME" open O_RDWR in the caller's fd table. Unknown
+ * flags are EINVAL, as is a name longer than 249 bytes; without MFD_ALLOW_SEALING the file is sealed against
+ * further seals (F_SEAL_SEAL). MFD_HUGETLB is hugetlbfs, not modelled here.
+ */
+export function memfd_create(k: Kernel, task: Task, name: string, flags: number): AddressSpace {
+  const all = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC;
+  if (flags & ~all) fail('EINVAL', 'unknown memfd_create flags');
+  if (flags & MFD_HUGETLB) notModelled('flags', 'MFD_HUGETLB (a hugetlbfs memfd)');
+  if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL)) fail('EINVAL', 'MFD_EXEC with MFD_NOEXEC_SEAL');
+  if (name.length > MFD_NAME_MAX_LEN) fail('EINVAL', 'memfd name longer than 249 bytes');
+  const m = shmem_file_setup(k, `memfd:${name}`, 0, INODE_MEMFD);
+  // memfd_alloc_file: F_SEAL_SEAL unless sealing is allowed; MFD_NOEXEC_SEAL allows sealing and seals exec
+  if (flags & MFD_NOEXEC_SEAL) m.seals = F_SEAL_EXEC;
+  else if (!(flags & MFD_ALLOW_SEALING)) m.seals = F_SEAL_SEAL;
+  m.files = (1 << task.mm.id) >>> 0;
+  k.tr?.emit('memfd_create', 'memfd_create', { name: m.name, ino: m.ino, flags });
+  return m;
+}
+
+/** fs/open.c do_sys_open() for a regular file of the model's tmpfs: O_CREAT makes it, else ENOENT */
+export function shmem_open(k: Kernel, task: Task, path: string, create: boolean): AddressSpace {
+  for (let ino = 1; ino <= k.nrInodes; ino++) {
+    const m = k.inode(ino)!;
+    if (m.live && (m.flags & INODE_TMPFS_FILE) && m.name === path) {
+      m.files = (m.files | (1 << task.mm.id)) >>> 0;
+      return m;
+    }
+  }
+  if (!create) fail('ENOENT', `no file ${path}`);
+  const m = shmem_file_setup(k, path, 0, INODE_TMPFS_FILE);
+  m.files = (1 << task.mm.id) >>> 0;
+  return m;
+}
+
+/** the file of this process's fd: EBADF when its fd table does not hold it */
+export function shmem_fdget(k: Kernel, mm: MmStruct, ino: number): AddressSpace {
+  const m = k.inode(ino);
+  if (m === null || !m.live || !m.openIn(mm)) fail('EBADF', 'this process has no such file descriptor open');
+  return m;
+}
+
+/** fs/open.c close_fd() for a file: the process's entry goes; the last reference evicts the inode */
+export function shmem_close(k: Kernel, mm: MmStruct, m: AddressSpace): void {
+  m.files = (m.files & ~(1 << mm.id)) >>> 0;
+  // a regular tmpfs file keeps its name (a dentry) and pages until it is unlinked, which the model never does
+  if (m.files === 0 && m.maps === 0 && !(m.flags & INODE_TMPFS_FILE)) shmem_evict_inode(k, m);
+}
+
+/** kernel/fork.c dup_fd() @v6.18 for the files the model has: every file open in parent is open in child */
+export function copy_shmem_files(k: Kernel, parent: MmStruct, child: MmStruct): void {
+  for (let ino = 1; ino <= k.nrInodes; ino++) {
+    const m = k.inode(ino)!;
+    if (m.live && m.openIn(parent)) m.files = (m.files | (1 << child.id)) >>> 0;
+  }
+}
+
+/** mm/shmem.c shmem_evict_inode() @v6.18: the last reference gone, every page goes and the inode with them */
+export function shmem_evict_inode(k: Kernel, m: AddressSpace): void {
+  shmem_truncate_range(k, m, 0, -1);
+  m.name = '';
+  m.i_size = 0;
+  m.seals = 0;
+  m.flags = 0;
+  k.tr?.emit('shmem_evict_inode', 'shmem_evict_inode', { ino: m.ino });
+}
+
+/** the folio a new page of the file gets (shmem_alloc_and_add_folio): swap-backed, locked while added, on the LRU */
+function shmem_alloc_and_add_folio(k: Kernel, m: AddressSpace, index: number): number {
+  const slot = k.folios.alloc(0, PG_swapbacked);
+  filemap_add_folio(k, m, slot, index);
+  // the allocation's reference is the caller's (the fault's, or put by the caller)
+  k.folios.setFlag(slot, PG_lru);
+  k.tr?.emit('shmem_alloc_folio', 'shmem_alloc_and_add_folio', { ino: m.ino, index, pfn: k.folios.pfn(slot) });
+  return slot;
+}
+
+/**
+ * mm/shmem.c shmem_get_folio_gfp() @v6.18: the folio at index with a reference for the caller, allocated
+ * in a hole unless sgp is SGP_READ (-1: a hole, left to the caller) or SGP_NOALLOC (ENOENT). An index at or
+ * past i_size is EINVAL for SGP_READ/NOALLOC/CACHE. A hole of a VMA registered for MISSING faults goes to
+ * userspace (the `uffd` result). A new folio, or one fallocate left not up to date, is zeroed and marked up
+ * to date except for SGP_WRITE/SGP_FALLOC (whose caller fills it).
+ */
+export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: number, vmf: VmFault | null): { slot: number; uffd?: number } {
+  if (index >= INODE_PAGES_MAX) notModelled('addr', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+  if (sgp <= SGP_CACHE && index * PAGE_SIZE >= m.i_size) fail('EINVAL', 'page index past i_size');
+  const f = k.folios;
+  let slot = filemap_get_entry(k, m, index);
+  if (slot >= 0) {
+    f.setRefcount(slot, f.refcount(slot) + 1);
+    if (sgp === SGP_WRITE) f.setFlag(slot, PG_referenced);
+    if (f.test(slot, PG_uptodate) || sgp === SGP_READ) {
+      if (!f.test(slot, PG_uptodate)) {
+        // a fallocated folio reads as a hole
+        f.setRefcount(slot, f.refcount(slot) - 1);
+        return { slot: -1 };
+      }
+      return { slot };
+    }
+  } else {
+    if (sgp === SGP_READ) return { slot: -1 };
+    if (sgp === SGP_NOALLOC) fail('ENOENT', 'a hole');
+    if (vmf && userfaultfd_missing(vmf.vma)) return { slot: -1, uffd: handle_userfault(k, vmf, VM_UFFD_MISSING) };
+    slot = shmem_alloc_and_add_folio(k, m, index);
+    if (sgp === SGP_WRITE) f.setFlag(slot, PG_referenced);
+    if (sgp === SGP_FALLOC) sgp = SGP_WRITE;
+  }
+  if (sgp !== SGP_WRITE && !f.test(slot, PG_uptodate)) {
+    k.data.clearPage(f.pfn(slot));
+    f.setFlag(slot, PG_uptodate);
+  }
+  return { slot };
+}
+
+/**
+ * mm/shmem.c shmem_fault() @v6.18: the page-cache folio at the fault's file index, with a reference for the
+ * fault (vmf.page), or VM_FAULT_SIGBUS past i_size. Returns [vm_fault bits, slot].
+ */
+export function shmem_fault(k: Kernel, vmf: VmFault, pgoff: number): { ret: number; slot: number } {
+  const m = k.inode(vmf.vma.vm_file)!;
+  if (pgoff * PAGE_SIZE >= m.i_size) return { ret: VM_FAULT_SIGBUS, slot: -1 };
+  const r = shmem_get_folio(k, m, pgoff, SGP_CACHE, vmf);
+  if (r.uffd !== undefined) return { ret: r.uffd, slot: -1 };
+  if (r.slot < 0) return { ret: VM_FAULT_OOM, slot: -1 };
+  return { ret: 0, slot: r.slot };
+}
+
+/**
+ * mm/shmem.c shmem_undo_range() @v6.18 (shmem_truncate_range): the folios wholly inside the byte range
+ * [lstart, lend] (lend -1: to the end) leave the cache, unmapped first where a page table still maps them
+ * (truncate_inode_folio); the partial pages at either end keep their folio with the range zeroed
+ */
+export function shmem_truncate_range(k: Kernel, m: AddressSpace, lstart: number, lend: number): void {
+  const f = k.folios;
+  const start = Math.ceil(lstart / PAGE_SIZE);
+  const endByte = lend < 0 ? INODE_PAGES_MAX * PAGE_SIZE : lend + 1;
+  const end = Math.min(INODE_PAGES_MAX, Math.floor(endByte / PAGE_SIZE));
+  if (m.nrpages > 0) {
+    for (let i = m.nextIndex(start, end); i >= 0; i = m.nextIndex(i + 1, end)) {
+      const slot = m.folioAt(i);
+      if (f.folioMapped(slot)) unmap_mapping_range(k, m, i * PAGE_SIZE, PAGE_SIZE, false);
+      filemap_remove_folio(k, m, slot);
+    }
+  }
+  // the partial pages: zero what the range covers of them
+  const zero = (index: number, from: number, to: number) => {
+    const slot = m.folioAt(index);
+    if (slot < 0 || from >= to) return;
+    k.data.fillBytes(f.pfn(slot), from, to - from, 0);
+  };
+  const sIdx = Math.floor(lstart / PAGE_SIZE), sOff = lstart % PAGE_SIZE;
+  if (sOff !== 0) zero(sIdx, sOff, Math.floor((endByte - 1) / PAGE_SIZE) === sIdx ? ((endByte - 1) % PAGE_SIZE) + 1 : PAGE_SIZE);
+  const eIdx = Math.floor(endByte / PAGE_SIZE), eOff = endByte % PAGE_SIZE;
+  if (lend >= 0 && eOff !== 0 && eIdx !== sIdx) zero(eIdx, 0, eOff);
+}
+
+/** fs/open.c do_ftruncate() / mm/shmem.c shmem_setattr() @v6.18: the new size; a shrink unmaps and frees what lies past it (private copies too) */
+export function shmem_setattr_size(k: Kernel, m: AddressSpace, newsize: number): void {
+  if (newsize < 0) fail('EINVAL', 'negative length');
+  if (newsize > MODEL_MAX_BYTES) notModelled('len', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+  const oldsize = m.i_size;
+  if ((newsize < oldsize && (m.seals & F_SEAL_SHRINK)) || (newsize > oldsize && (m.seals & F_SEAL_GROW))) fail('EPERM', 'the file is sealed against this size change');
+  if (newsize === oldsize) return;
+  m.i_size = newsize;
+  if (newsize < oldsize) {
+    const holebegin = Math.ceil(newsize / PAGE_SIZE) * PAGE_SIZE;
+    unmap_mapping_range(k, m, holebegin, 0, true);
+    shmem_truncate_range(k, m, newsize, -1);
+    unmap_mapping_range(k, m, holebegin, 0, true);
+  }
+  k.tr?.emit('shmem_setattr', 'shmem_setattr', { ino: m.ino, old: oldsize, size: newsize });
+}
+
+/**
+ * mm/shmem.c shmem_fallocate() @v6.18 (after vfs_fallocate's checks): FALLOC_FL_PUNCH_HOLE (with KEEP_SIZE)
+ * unmaps the whole pages of the range from every mapping (private copies stay) and frees them, zeroing the
+ * partial ones; mode 0 or KEEP_SIZE allocates the holes of the range (dirty, not up to date: they read as
+ * zeroes) and extends i_size unless KEEP_SIZE
+ */
+export function shmem_fallocate(k: Kernel, m: AddressSpace, mode: number, offset: number, len: number): void {
+  if (offset < 0 || len <= 0) fail('EINVAL', 'fallocate offset < 0 or len <= 0');
+  if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) fail('EOPNOTSUPP', 'fallocate mode not supported by tmpfs');
+  if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE)) fail('EOPNOTSUPP', 'PUNCH_HOLE without KEEP_SIZE');
+  if (offset + len > MODEL_MAX_BYTES) notModelled('len', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+  if (mode & FALLOC_FL_PUNCH_HOLE) {
+    if (m.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) fail('EPERM', 'the file is sealed against writes');
+    const unmapStart = Math.ceil(offset / PAGE_SIZE) * PAGE_SIZE;
+    const unmapEnd = Math.floor((offset + len) / PAGE_SIZE) * PAGE_SIZE - 1;
+    if (unmapEnd > unmapStart) unmap_mapping_range(k, m, unmapStart, 1 + unmapEnd - unmapStart, false);
+    shmem_truncate_range(k, m, offset, offset + len - 1);
+    k.tr?.emit('shmem_fallocate', 'shmem_fallocate', { ino: m.ino, mode, offset, len });
+    return;
+  }
+  if (!(mode & FALLOC_FL_KEEP_SIZE) && offset + len > m.i_size && (m.seals & F_SEAL_GROW)) fail('EPERM', 'the file is sealed against growing');
+  const f = k.folios;
+  for (let i = Math.floor(offset / PAGE_SIZE), e = Math.ceil((offset + len) / PAGE_SIZE); i < e; i++) {
+    const r = shmem_get_folio(k, m, i, SGP_FALLOC, null);
+    // shmem_fallocate marks every folio it went through dirty, then drops its reference
+    f.setFlag(r.slot, PG_dirty);
+    f.setRefcount(r.slot, f.refcount(r.slot) - 1);
+  }
+  if (!(mode & FALLOC_FL_KEEP_SIZE) && offset + len > m.i_size) m.i_size = offset + len;
+  k.tr?.emit('shmem_fallocate', 'shmem_fallocate', { ino: m.ino, mode, offset, len });
+}
+
+/**
+ * mm/shmem.c shmem_file_read_iter() @v6.18: up to len bytes from offset, stopping at i_size; a hole (or a
+ * folio fallocate left not up to date) reads as zeroes. Returns the bytes as [pfn or -1, offset in page, n] runs.
+ */
+export function shmem_file_read(k: Kernel, m: AddressSpace, offset: number, len: number): { pfn: number; off: number; n: number }[] {
+  if (offset < 0) fail('EINVAL', 'negative offset');
+  const out: { pfn: number; off: number; n: number }[] = [];
+  const end = Math.min(offset + len, m.i_size);
+  for (let pos = offset; pos < end;) {
+    const index = Math.floor(pos / PAGE_SIZE), off = pos % PAGE_SIZE;
+    const n = Math.min(PAGE_SIZE - off, end - pos);
+    const r = shmem_get_folio(k, m, index, SGP_READ, null);
+    if (r.slot >= 0) {
+      // the folio is marked accessed when the read starts at its beginning
+      if (off === 0) mark_page_accessed(k, r.slot);
+      out.push({ pfn: k.folios.pfn(r.slot), off, n });
+      k.folios.setRefcount(r.slot, k.folios.refcount(r.slot) - 1);
+    } else out.push({ pfn: -1, off, n });
+    pos += n;
+  }
+  return out;
+}
+
+/**
+ * mm/shmem.c shmem_file_write_iter() @v6.18 (generic_perform_write with shmem_write_begin/end): the bytes
+ * written page by page into the cache (a hole gets a folio, zeroed around what is written), each folio
+ * marked dirty; i_size grows to the end of the write. EPERM where a seal forbids it.
+ */
+export function shmem_file_write(k: Kernel, m: AddressSpace, offset: number, bytes: Uint8Array): number {
+  if (offset < 0) fail('EINVAL', 'negative offset');
+  if (m.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) fail('EPERM', 'the file is sealed against writes');
+  const end = offset + bytes.length;
+  if (end > m.i_size && (m.seals & F_SEAL_GROW)) fail('EPERM', 'the file is sealed against growing');
+  if (end > MODEL_MAX_BYTES) notModelled('offset', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+  const f = k.folios;
+  for (let pos = offset; pos < end;) {
+    const index = Math.floor(pos / PAGE_SIZE), off = pos % PAGE_SIZE;
+    const n = Math.min(PAGE_SIZE - off, end - pos);
+    const { slot } = shmem_get_folio(k, m, index, SGP_WRITE, null);
+    const pfn = f.pfn(slot);
+    if (!f.test(slot, PG_uptodate)) {
+      // shmem_write_end: a folio not up to date gets zeroes around the bytes copied
+      k.data.clearPage(pfn);
+      f.setFlag(slot, PG_uptodate);
+    }
+    k.data.writeBytes(pfn, off, bytes, pos - offset, n);
+    f.setFlag(slot, PG_dirty);
+    f.setRefcount(slot, f.refcount(slot) - 1);
+    pos += n;
+    if (pos > m.i_size) m.i_size = pos;
+  }
+  k.tr?.emit('shmem_write', 'shmem_file_write_iter', { ino: m.ino, offset, len: bytes.length });
+  return bytes.length;
+}
+
+/** the VMAs mapping m (for the debug checks and tests) */
+export function shmem_mappings(k: Kernel, m: AddressSpace): VmArea[] {
+  return i_mmap(k, m).map((x) => x.vma);
+}
