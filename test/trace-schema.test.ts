@@ -41,6 +41,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   6: 'ee4201edce1d3559df7289c27c644d93a3b22165bb98aa52670c86019de1930d',
   // v7: mremap (move_vma, move_ptes, move_normal_pmd, vma_merge_extend)
   7: '8f4b800b8bb7dd4fe55891983a2a371ee6789fa6ad272bd9dca6db00b5fbbdf1',
+  // v8: hugetlb (alloc_hugetlb_folio, hugetlb_no_page, hugetlb_wp)
+  8: '42b4748c69cdf6b92dacb1cb74c3c018e5d1d60fb33488cfaa801a70bb0e057a',
 };
 
 function canonical(v: unknown): string {

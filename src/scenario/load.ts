@@ -311,7 +311,6 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         if (flags & MAP_SHARED) throw pos.error([...fpath, 'flags'], 'not modelled: shared mappings (MAP_SHARED anonymous memory is shmem); only private anonymous mappings are modelled');
         if (!(flags & MAP_ANONYMOUS) || !(flags & MAP_PRIVATE)) throw pos.error([...fpath, 'flags'], 'not modelled: only private anonymous mappings are modelled (flags: [private, anonymous])');
         if (flags & MAP_POPULATE) throw pos.error([...fpath, 'flags'], 'not modelled: MAP_POPULATE (the model does not prefault a new mapping; madvise populate_read and populate_write are modelled)');
-        if ((flags & MAP_HUGETLB) && (flags & MAP_NORESERVE)) throw pos.error([...fpath, 'flags'], 'not modelled: hugetlb is modelled only as the refusal of an empty huge page pool: [hugetlb] without noreserve');
         const addr = v.addr === undefined ? null : E('addr');
         if (addr && !(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) flags |= MAP_FIXED_NOREPLACE;
         let align = 4096;

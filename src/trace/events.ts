@@ -7,9 +7,10 @@
  * type, a field, a required property); test/trace-schema.test.ts keeps a digest of the schema of each
  * version and fails when the schema changes under the same version. Version 2 added the `state` event
  * (run --format json --states, src/sched/states.ts); version 3 the swap events; version 4 the uffd lifecycle's events; version 5 uffdio_move;
- * version 6 the migration events; version 7 mremap.
+ * version 6 the migration events; version 7 mremap;
+ * version 8 hugetlb.
  */
-export const TRACE_SCHEMA_VERSION = 7;
+export const TRACE_SCHEMA_VERSION = 8;
 
 /**
  * Every event type the model emits (test/trace-schema.test.ts checks this list against the emit calls
@@ -31,6 +32,8 @@ export const EVENT_TYPES = [
   'migrate', 'migration_entry_wait',
   // mremap (v7)
   'mremap',
+  // hugetlb (v8)
+  'alloc_hugetlb_folio', 'hugetlb_no_page', 'hugetlb_wp',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
