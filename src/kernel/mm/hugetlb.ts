@@ -19,7 +19,7 @@ import {
   FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
-import { PG_anon, PG_anon_exclusive, PG_dirty, PG_swapbacked, PG_uptodate } from './folio.js';
+import { PG_anon, PG_anon_exclusive, PG_dirty, PG_uptodate } from './folio.js';
 import { pmdAllocTable, pmdTable } from './pagewalk.js';
 import { pmd_index, type PageTable, type Slot } from './pgtable.js';
 import { anon_vma_prepare } from './vma.js';
@@ -247,7 +247,7 @@ function hugetlb_count_add(k: Kernel, mm: MmStruct, n: number): void {
 function hugetlb_add_new_anon_rmap(k: Kernel, slot: number): void {
   const f = k.folios;
   f.clearFlag(slot, PG_hugetlb_restore_reserve);
-  f.setFlag(slot, PG_anon | PG_swapbacked | PG_uptodate | PG_anon_exclusive);
+  f.setFlag(slot, PG_anon | PG_uptodate | PG_anon_exclusive);
   f.setMapcount(slot, 1);
 }
 /** include/linux/rmap.h hugetlb_remove_rmap() @v6.18 */
@@ -674,7 +674,7 @@ export function remove_migration_hugetlb(k: Kernel, nslot: number, vma: VmArea, 
  */
 export function alloc_migration_hugetlb(k: Kernel, old: number): number {
   const f = k.folios;
-  return f.alloc(HPAGE_PMD_ORDER, PG_hugetlb | (f.flags(old) & (PG_anon | PG_swapbacked | PG_uptodate | PG_dirty)));
+  return f.alloc(HPAGE_PMD_ORDER, PG_hugetlb | (f.flags(old) & (PG_anon | PG_uptodate | PG_dirty)));
 }
 /** the old page of a migrated hugetlb folio freed without touching the pool (move_hugetlb_state) */
 export function free_migrated_hugetlb(k: Kernel, old: number): void {
