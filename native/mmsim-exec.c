@@ -2339,6 +2339,25 @@ static void settle_event(void) {
   while (atomic_load(&B->done) == B->seen_done && now_ns() - t0 < 100000000ULL) futex_wait(&B->done, B->seen_done, 1000000L);
 }
 
+// is addr in a MAP_HUGETLB mapping of process pid (/proc/PID/maps names it /anon_hugepage)?
+static int in_hugetlb_mapping(int pid, uint64_t addr) {
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  FILE *f = fopen(path, "re");
+  if (!f) return 0;
+  int huge = 0;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long long s0, e0;
+    if (sscanf(line, "%llx-%llx", &s0, &e0) != 2) continue;
+    if (addr >= s0 && addr < e0) {
+      huge = strstr(line, "anon_hugepage") != NULL;
+      break;
+    }
+  }
+  fclose(f);
+  return huge;
+}
+
 // one step of T: 1 when the thread can go on, 0 when it blocked or ended
 static int step_inner(Thread *T);
 static int step(Thread *T) {
@@ -2399,7 +2418,13 @@ static int step_inner(Thread *T) {
     // its event was read and it went on by itself: it finished (above) or waits for its next event
     r = wait_step(T);
   } else if (T->sched == S_BLOCKED_FAULT) {
-    struct uffdio_range wr = {page_of(atomic_load(&T->cur_addr)), PAGE_SZ};
+    // the page its fault waits on: a hugetlb fault waits on its huge page (the message's address)
+    uint64_t wa = atomic_load(&T->cur_addr), wl = PAGE_SZ;
+    if (in_hugetlb_mapping(atomic_load(&T->pid), wa)) {
+      wl = 2u << 20;
+      wa &= ~(uint64_t)(wl - 1);
+    }
+    struct uffdio_range wr = {page_of(wa), wl};
     T->waken = 0;
     ioctl(T->wake_fd, UFFDIO_WAKE, &wr);
     r = wait_step(T);

@@ -36,12 +36,21 @@ import { PM } from '../include/uapi.js';
 /** PG_hugetlb (folio_test_hugetlb: a page of the huge page pool) and PG_hugetlb_restore_reserve, folio flags */
 export const PG_hugetlb = 1 << 24;
 export const PG_hugetlb_restore_reserve = 1 << 25;
+/** model bookkeeping during a migration: the new page was taken from the pool (not a kernel flag) */
+const PG_hugetlb_from_pool = 1 << 26;
 
 /** the segments: the hstate counters and mms' hugetlb_usage (flat), the VMAs' reservation maps */
 export const HUGETLB_SEGMENTS: readonly SegmentSpec[] = [{ name: 'hugetlb', flat: true }, { name: 'hugetlb.resv' }];
 const H_NR = 0, H_FREE = 1, H_RESV = 2, H_SURPLUS = 3;
 /** mm->hugetlb_usage (pages), at H_USAGE + mm id */
 const H_USAGE = 64;
+/**
+ * the free list (h->hugepage_freelists, LIFO: enqueue_hugetlb_folio adds at the head, dequeue takes the head)
+ * as far as it is observable: a page keeps its PG_dirty in the pool, so the stack of the pages freed since
+ * boot holds each one's dirty bit (1 clean, 2 dirty), its depth at H_FREE_N; below it, the pages never used,
+ * all clean
+ */
+const H_FREE_N = 4, H_FREE_STACK = 1024;
 
 /**
  * vm_private_data of a hugetlb VMA (is_vma_resv_set): a private mapping's reservation map and its
@@ -58,6 +67,8 @@ const RESV_MAX_IDX = (RESV_CELLS - 1) * 32;
 /** struct hstate of the 2 MiB size (default_hstate): the pool's counters, cells of the kernel's Store */
 export class HState {
   constructor(private readonly H: Segment) {}
+  /** the segment (the free list's cells are hugetlb.ts's business) */
+  get seg(): Segment { return this.H; }
   get nr_huge_pages(): number { return this.H.get(H_NR); }
   set nr_huge_pages(v: number) { this.H.set(H_NR, v); }
   get free_huge_pages(): number { return this.H.get(H_FREE); }
@@ -214,7 +225,7 @@ export function alloc_hugetlb_folio(k: Kernel, vma: VmArea, addr: number, cow_fr
   if (!has && h.free_huge_pages - h.resv_huge_pages === 0) return -1;
   if (h.free_huge_pages === 0) return -1; // alloc_buddy_hugetlb_folio_with_mpol: no surplus allowed
   h.free_huge_pages--;
-  let flags = PG_hugetlb;
+  let flags = PG_hugetlb | dequeue_dirty(k);
   if (has) {
     flags |= PG_hugetlb_restore_reserve;
     h.resv_huge_pages--;
@@ -230,10 +241,27 @@ export function alloc_hugetlb_folio(k: Kernel, vma: VmArea, addr: number, cow_fr
 export function free_huge_folio(k: Kernel, slot: number): void {
   const f = k.folios, h = k.hstate;
   const restore = f.test(slot, PG_hugetlb_restore_reserve);
+  enqueue_dirty(k, f.test(slot, PG_dirty));
   k.data.clearRange(f.pfn(slot), f.nrPages(slot));
   f.free(slot);
   h.free_huge_pages++;
   if (restore) h.resv_huge_pages++;
+}
+
+/** enqueue_hugetlb_folio: the page freed goes on top of the free list, its PG_dirty with it */
+function enqueue_dirty(k: Kernel, dirty: boolean): void {
+  const H = k.hstate.seg, n = H.get(H_FREE_N);
+  H.set(H_FREE_STACK + n, dirty ? 2 : 1);
+  H.set(H_FREE_N, n + 1);
+}
+/** dequeue_hugetlb_folio_node_exact: the page on top of the free list; its PG_dirty (0 for a page never used) */
+function dequeue_dirty(k: Kernel): number {
+  const H = k.hstate.seg, n = H.get(H_FREE_N);
+  if (n === 0) return 0;
+  const v = H.get(H_FREE_STACK + n - 1);
+  H.set(H_FREE_STACK + n - 1, 0);
+  H.set(H_FREE_N, n - 1);
+  return v === 2 ? PG_dirty : 0;
 }
 
 /** hugetlb_count_add / hugetlb_count_sub: mm->hugetlb_usage */
@@ -542,6 +570,7 @@ export function __unmap_hugepage_range(k: Kernel, mm: MmStruct, vma: VmArea, sta
       setResvFlags(k, vma, resvFlags(k, vma) | HPAGE_RESV_UNMAPPED);
     }
     s.t.clear(s.i);
+    if (g.pte_dirty(e)) f.setFlag(slot, PG_dirty); // set_page_dirty
     if (g.pte_uffd_wp(e) && !dropMarker) setHuge(k, s, uffdWpMarker(k), addr, '__unmap_hugepage_range');
     hugetlb_count_add(k, mm, -HPAGE_PMD_NR);
     hugetlb_remove_rmap(k, slot);
@@ -634,6 +663,7 @@ export function hugetlb_try_to_migrate_one(k: Kernel, slot: number, mm: MmStruct
   // hugetlb_try_share_anon_rmap: a maybe-pinned exclusive page cannot be shared
   if (anon_exclusive && f.pincount(slot) > 0) return false;
   if (anon_exclusive) setHugetlbExclusive(k, slot, false);
+  if (g.pte_dirty(e)) f.setFlag(slot, PG_dirty); // folio_mark_dirty
   const kind = g.pte_write(e) ? 2 : anon_exclusive ? 1 : 0;
   const swp = make_migration_entry(k, new Pte(), kind, pfn, g.pte_young(e), g.pte_dirty(e));
   if (g.pte_soft_dirty(e)) g.pte_swp_mksoft_dirty(swp);
@@ -673,12 +703,24 @@ export function remove_migration_hugetlb(k: Kernel, nslot: number, vma: VmArea, 
  * counts do not change
  */
 export function alloc_migration_hugetlb(k: Kernel, old: number): number {
-  const f = k.folios;
-  return f.alloc(HPAGE_PMD_ORDER, PG_hugetlb | (f.flags(old) & (PG_anon | PG_uptodate | PG_dirty)));
+  const f = k.folios, h = k.hstate;
+  let flags = PG_hugetlb | (f.flags(old) & (PG_anon | PG_uptodate | PG_dirty));
+  // a free page no reservation holds comes from the pool (its PG_dirty with it): the old one takes its place
+  const fromPool = h.free_huge_pages - h.resv_huge_pages > 0;
+  if (fromPool) {
+    h.free_huge_pages--;
+    flags |= dequeue_dirty(k) | PG_hugetlb_from_pool;
+  }
+  return f.alloc(HPAGE_PMD_ORDER, flags);
 }
-/** the old page of a migrated hugetlb folio freed without touching the pool (move_hugetlb_state) */
-export function free_migrated_hugetlb(k: Kernel, old: number): void {
+/** the old page of a migrated hugetlb folio: into the pool in the new one's place, or back to the buddy allocator */
+export function free_migrated_hugetlb(k: Kernel, old: number, nslot: number): void {
   const f = k.folios;
+  if (f.test(nslot, PG_hugetlb_from_pool)) {
+    f.clearFlag(nslot, PG_hugetlb_from_pool);
+    enqueue_dirty(k, f.test(old, PG_dirty));
+    k.hstate.free_huge_pages++;
+  }
   k.data.clearRange(f.pfn(old), f.nrPages(old));
   f.free(old);
 }

@@ -376,7 +376,7 @@ export function migrate_pages_move(k: Kernel, heads: readonly number[]): number 
     }
     folio_put(k, nslot); // the allocation's reference: the mappings hold theirs
     f.clearFlag(slot, PG_anon_exclusive);
-    if (huge) free_migrated_hugetlb(k, slot); // its place in the pool went to the new page
+    if (huge) free_migrated_hugetlb(k, slot, nslot); // into the pool in the new page's place, or to the buddy allocator
     else folio_put(k, slot); // the isolation's reference: the old folio is freed
     k.tr?.emit('migrate', 'migrate_folio_move', { pfn: head, new_pfn: npfn, nr });
   }
