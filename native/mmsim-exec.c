@@ -2194,7 +2194,13 @@ static void snapshot(Str *o, const char *name, J *pages) {
   long long vs[NVMSTAT] = {0};
   (void)vs;
   for (size_t i = 0; i < NVMSTAT; i++) s_printf(o, "%s\"%s\":%lld", i ? "," : "", VMSTAT_NAMES[i], vmstat_acc[i]);
-  s_puts(o, "}}");
+  s_puts(o, "}");
+  // the hugetlb pool's lines of /proc/meminfo, when this run set the pool (it is the scenario's alone then)
+  if (g_hp_prev >= 0) {
+    s_printf(o, ",\"meminfo\":{\"HugePages_Total\":%ld,\"HugePages_Free\":%ld,\"HugePages_Rsvd\":%ld,\"HugePages_Surp\":%ld}",
+             meminfo_value("HugePages_Total"), meminfo_value("HugePages_Free"), meminfo_value("HugePages_Rsvd"), meminfo_value("HugePages_Surp"));
+  }
+  s_puts(o, "}");
 }
 
 // ---- the scheduler -----------------------------------------------------------------------------------

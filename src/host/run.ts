@@ -84,6 +84,8 @@ interface RawSnapshot {
   smaps: Record<string, { AnonHugePages: number; Rss: number }>;
   vma_count: number;
   vmstat: Record<string, number>;
+  /** the hugetlb lines of /proc/meminfo, when the run set a hugetlb pool */
+  meminfo?: Record<string, number>;
 }
 
 export type HostRun =
@@ -239,7 +241,7 @@ export function toObservation(sc: CompiledScenario, raw: RawRun, kernel: string,
     for (const [key, p] of Object.entries(s.pages)) {
       pages[key] = { addr: p.addr, pagemap: p.pagemap, kpageflags: p.kpageflags };
     }
-    snapshots[name] = { pages, smaps: s.smaps, vma_count: s.vma_count, vmstat: s.vmstat, data: {}, mem: s.mem ?? {} };
+    snapshots[name] = { pages, smaps: s.smaps, vma_count: s.vma_count, vmstat: s.vmstat, data: {}, mem: s.mem ?? {}, ...(s.meminfo ? { meminfo: s.meminfo } : {}) };
   }
   // the kernel's PFNs become identities (pfn_id), as the model's do; the PFNs themselves are not kept
   const numbered = numberPfns(snapshots, (snap, key) => raw.snapshots[snap]!.pages[key]!.pfn ?? null);

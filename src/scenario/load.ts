@@ -894,6 +894,7 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
       if (since && !c.checkpoints.includes(since)) throw pos.error([...path, 'since'], `unknown checkpoint '${since}'`);
       return { p: 'vmstat', name: n, delta: v.delta as number, since, at: atName };
     }
+    case 'meminfo': return { p: 'meminfo', name: v.meminfo as never, value: v.value as number, at: atName };
     case 'msg': {
       const m = v.msg as string;
       if (c.names[m] !== 'read_uffd') throw pos.error([...path, 'msg'], `'${m}' is not a message read by read_uffd`);
