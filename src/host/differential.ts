@@ -8,7 +8,7 @@ import { probeHost, hostSpec, HostCaps, SpecOverrides } from './probe.js';
 import { missingCapability } from './requirements.js';
 import { runOnHost, checkHostLimits, HostRun, HostRunOptions, modelPlacement } from './run.js';
 import { compareObservations, CompareRow, KnownDifference } from './compare.js';
-import { needsHugetlbPool, scenarioHugepages } from './hugetlb.js';
+import { hugetlbPoolConfig } from './hugetlb.js';
 
 export type Differential =
   | { kind: 'skipped'; reason: string }
@@ -51,7 +51,7 @@ export async function differential(sc: CompiledScenario, known: KnownDifference[
   checkHostLimits(sc);
   const caps = await probeHost();
   // the hugetlb pool is the scenario's: the executor sets this machine's to it for the run
-  const pool = needsHugetlbPool(sc) ? [`nr_hugepages=${scenarioHugepages(sc)}`] : [];
+  const pool = hugetlbPoolConfig(sc);
   const over = pool.length ? { ...opts.over, config: [...pool, ...(opts.over?.config ?? [])] } : opts.over;
   const { spec, note } = hostSpec(caps, over);
   const why = missingCapability(sc, caps, spec);

@@ -21,6 +21,11 @@ export function scenarioHugepages(sc: CompiledScenario): number {
   return kv ? Number(kv.slice('nr_hugepages='.length)) : 0;
 }
 
+/** the config the model runs with for the host's run: the scenario's pool, which the executor sets the machine's to */
+export function hugetlbPoolConfig(sc: CompiledScenario): string[] {
+  return needsHugetlbPool(sc) ? [`nr_hugepages=${scenarioHugepages(sc)}`] : [];
+}
+
 /** does the scenario need a pool of its own on the host: it maps hugetlb memory or sets nr_hugepages */
 export function needsHugetlbPool(sc: CompiledScenario): boolean {
   const ops = [...sc.setup, ...sc.threads.flatMap((t) => t.ops)];

@@ -572,10 +572,12 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   let vm_flags = 0;
   if (mode & UFFDIO_REGISTER_MODE_MISSING) vm_flags |= VM_UFFD_MISSING;
   if (mode & UFFDIO_REGISTER_MODE_WP) vm_flags |= VM_UFFD_WP;
+  // (read before the registration: it may merge or split the VMAs, whose views then go)
+  const basic = vs.some((v) => (v.vm_flags & VM_HUGETLB) !== 0);
   userfaultfd_register_range(k, ctx, vs[0]!, vm_flags, start, end);
   let ioctls = range_ioctls(k);
   // UFFD_API_RANGE_IOCTLS_BASIC when a hugetlb VMA is in the range: no ZEROPAGE, no MOVE
-  if (vs.some((v) => v.vm_flags & VM_HUGETLB)) ioctls &= ~((1 << _UFFDIO_ZEROPAGE) | (1 << _UFFDIO_MOVE));
+  if (basic) ioctls &= ~((1 << _UFFDIO_ZEROPAGE) | (1 << _UFFDIO_MOVE));
   if (k.has(PATCH.uffdMinorHugetlbfs)) {
     if (!(mode & UFFDIO_REGISTER_MODE_WP)) ioctls &= ~(1 << _UFFDIO_WRITEPROTECT);
     if (!(mode & UFFDIO_REGISTER_MODE_MINOR)) ioctls &= ~(1 << _UFFDIO_CONTINUE);

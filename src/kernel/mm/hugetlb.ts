@@ -38,6 +38,8 @@ export const PG_hugetlb = 1 << 24;
 export const PG_hugetlb_restore_reserve = 1 << 25;
 /** model bookkeeping during a migration: the new page was taken from the pool (not a kernel flag) */
 const PG_hugetlb_from_pool = 1 << 26;
+/** isolated for migration (isolate_hugetlb: off the active list, HPG_migratable cleared); the isolation holds a reference */
+export const PG_hugetlb_isolated = 1 << 27;
 
 /** the segments: the hstate counters and mms' hugetlb_usage (flat), the VMAs' reservation maps */
 export const HUGETLB_SEGMENTS: readonly SegmentSpec[] = [{ name: 'hugetlb', flat: true }, { name: 'hugetlb.resv' }];

@@ -19,7 +19,7 @@ import { folio_mappings } from './huge_memory.js';
 import { levelIndex } from './pgtable.js';
 import { VM_WRITE } from '../include/vm_flags.js';
 import { _PAGE_PSE } from '../arch/x86/include/pgtable_types.js';
-import { PG_hugetlb, alloc_migration_hugetlb, free_migrated_hugetlb, hugetlb_try_to_migrate_one, remove_migration_hugetlb } from './hugetlb.js';
+import { PG_hugetlb, PG_hugetlb_isolated, alloc_migration_hugetlb, free_migrated_hugetlb, hugetlb_try_to_migrate_one, remove_migration_hugetlb } from './hugetlb.js';
 
 /** include/linux/swap.h: MAX_SWAPFILES_SHIFT */
 const MAX_SWAPFILES_SHIFT = 5;
@@ -301,9 +301,10 @@ function unmapFolio(k: Kernel, slot: number, heads: number[], head: number): voi
   }
   // folio_isolate_lru: a reference, and off the LRU (PG_lru clear) until putback or the move
   f.setRefcount(slot, f.refcount(slot) + 1);
-  f.clearFlag(slot, PG_lru);
-  let unmapped = 0;
   const huge = f.test(slot, PG_hugetlb);
+  if (huge) f.setFlag(slot, PG_hugetlb_isolated); // isolate_hugetlb
+  else f.clearFlag(slot, PG_lru);
+  let unmapped = 0;
   for (const m of maps) {
     const ok = huge ? hugetlb_try_to_migrate_one(k, slot, m.mm, m.t, m.i)
       : m.level === LEVEL_PMD ? set_pmd_migration_entry(k, slot, m.mm, m.t, m.i) : try_to_migrate_one(k, slot, m.mm, m.t, m.i);
@@ -314,6 +315,7 @@ function unmapFolio(k: Kernel, slot: number, heads: number[], head: number): voi
     // try_to_migrate stopped: the folio's migration entries go back to the folio itself
     restore(k, slot, head);
     if (!huge) f.setFlag(slot, PG_lru);
+    else f.clearFlag(slot, PG_hugetlb_isolated);
     folio_put(k, slot); // putback_lru_page (folio_putback_hugetlb)
     return;
   }
@@ -351,6 +353,7 @@ export function migrate_pages_move(k: Kernel, heads: readonly number[]): number 
     if (f.refcount(slot) !== 1) {
       restore(k, slot, head);
       if (!f.test(slot, PG_hugetlb)) f.setFlag(slot, PG_lru);
+      else f.clearFlag(slot, PG_hugetlb_isolated);
       folio_put(k, slot);
       failed += nr;
       k.tr?.emit('migrate', 'migrate_folio_move', { pfn: head, result: 'EAGAIN (extra references)' });
