@@ -27,7 +27,7 @@ import { fail, notModelled } from '../include/errno.js';
 import { handle_userfault, userfaultfd_wp, userfaultfd_wp_async } from '../fs/userfaultfd.js';
 import { isUffdWpMarker, migration_entry_wait, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP, type VmFault } from './memory.js';
 import {
-  is_migration_entry, is_migration_entry_dirty, is_migration_entry_young, make_migration_entry, make_readable_migration, migrationKind, migration_entry_pfn,
+  is_migration_entry, is_migration_entry_dirty, is_migration_entry_young, make_migration_entry, make_readable_migration, migrationKind,
 } from './migrate.js';
 import { PM } from '../include/uapi.js';
 
@@ -819,26 +819,6 @@ export function pagemap_hugetlb_entry(k: Kernel, mm: MmStruct, vma: VmArea, addr
   return flags | frame;
 }
 
-/** fs/proc/task_mmu.c smaps_hugetlb_range() @v6.18: Private_Hugetlb and Shared_Hugetlb (kB) of [start, end) */
-export function smaps_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea): { Private_Hugetlb: number; Shared_Hugetlb: number } {
-  const g = k.pgt, f = k.folios;
-  let priv = 0, shared = 0;
-  for (let addr = vma.vm_start; addr < vma.vm_end; addr += PMD_SIZE) {
-    const s = hugetlb_walk(k, mm, addr);
-    if (!s) continue;
-    const e = s.t.get(s.i, new Pte());
-    let slot = -1;
-    const present = g.pte_present(e);
-    if (present) slot = f.slotOf(g.pte_pfn(e));
-    else if (is_migration_entry(k, e)) slot = f.slotOf(migration_entry_pfn(k, e));
-    if (slot < 0) continue;
-    // a non-present entry counts as maybe shared
-    if (!present || f.mapcount(slot) > 1) shared += PMD_SIZE / 1024;
-    else priv += PMD_SIZE / 1024;
-  }
-  return { Private_Hugetlb: priv, Shared_Hugetlb: shared };
-}
-
 /** /proc/meminfo's hugetlb lines (hugetlb_report_meminfo @v6.18) */
 export function hugetlb_meminfo(k: Kernel): Record<string, number> {
   const h = k.hstate;
@@ -848,4 +828,3 @@ export function hugetlb_meminfo(k: Kernel): Record<string, number> {
   };
 }
 
-export type { PageTable };
