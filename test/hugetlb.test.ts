@@ -9,7 +9,10 @@ import { do_user_addr_fault } from '../src/kernel/arch/x86/mm/fault.js';
 import { MAP_ANONYMOUS, MAP_FIXED, MAP_HUGETLB, MAP_NORESERVE, MAP_PRIVATE } from '../src/kernel/include/uapi.js';
 import { SyscallError } from '../src/kernel/include/errno.js';
 import { kernel, run } from './helpers.js';
-import { needsHugetlbPool, scenarioHugepages } from '../src/host/hugetlb.js';
+import { needsHugetlbPool, restoreHugetlbPool, scenarioHugepages } from '../src/host/hugetlb.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadScenario } from '../src/scenario/load.js';
 
 const WRITE = 6, READ = 4;
@@ -100,6 +103,27 @@ describe('the hugetlb pool', () => {
     expect([needsHugetlbPool(sc), scenarioHugepages(sc)]).toEqual([true, 3]);
     const plain = loadScenario('p.yaml', 'name: p\nsetup:\n  - mmap: { as: m, len: 4K }\n');
     expect([needsHugetlbPool(plain), scenarioHugepages(plain)]).toEqual([false, 0]);
+  });
+
+  it('mmsim gives vm.nr_hugepages back from the state file of an executor that is gone, never of one alive', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-hugetlb-test-'));
+    const state = join(dir, 'prev'), sysctl = join(dir, 'nr_hugepages');
+    const was = process.env.MMSIM_HUGETLB_STATE;
+    process.env.MMSIM_HUGETLB_STATE = state;
+    try {
+      writeFileSync(sysctl, '4\n');
+      writeFileSync(state, `2 ${process.pid}\n`); // this process is alive: not touched
+      expect(restoreHugetlbPool(undefined, sysctl)).toBe(null);
+      expect(readFileSync(sysctl, 'utf8')).toBe('4\n');
+      expect(restoreHugetlbPool(process.pid, sysctl)).toBe(2); // the executor that just ended, by its pid
+      expect(readFileSync(sysctl, 'utf8')).toBe('2\n');
+      expect(existsSync(state)).toBe(false);
+      expect(restoreHugetlbPool(undefined, sysctl)).toBe(null); // nothing left to restore
+    } finally {
+      if (was === undefined) delete process.env.MMSIM_HUGETLB_STATE;
+      else process.env.MMSIM_HUGETLB_STATE = was;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('meminfo reports the pool in every snapshot', () => {

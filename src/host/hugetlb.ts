@@ -43,9 +43,10 @@ function alive(pid: number): boolean {
 
 /**
  * the previous vm.nr_hugepages written back from the state file an executor left, if that executor is gone
- * (`pid`: the one that just ended, whatever /proc says). Returns the value restored, or null
+ * (`pid`: the one that just ended, whatever /proc says). Returns the value restored, or null. (`sysctl`: the
+ * file written, for tests)
  */
-export function restoreHugetlbPool(pid?: number): number | null {
+export function restoreHugetlbPool(pid?: number, sysctl = HUGETLB_SYSCTL): number | null {
   const path = hugetlbStatePath();
   if (!existsSync(path)) return null;
   let text: string;
@@ -59,7 +60,7 @@ export function restoreHugetlbPool(pid?: number): number | null {
   const prev = Number(m[1]), owner = Number(m[2]);
   if (owner !== pid && alive(owner)) return null;
   try {
-    writeFileSync(HUGETLB_SYSCTL, `${prev}\n`);
+    writeFileSync(sysctl, `${prev}\n`);
     unlinkSync(path);
   } catch {
     return null;
