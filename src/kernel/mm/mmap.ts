@@ -136,7 +136,7 @@ function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number): num
   let vm_flags = calc_vm_prot_bits(a.prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_HUGETLB | VM_DONTEXPAND;
   // hugetlb applies strict overcommit unless MAP_NORESERVE
   if (a.flags & MAP_NORESERVE) vm_flags |= VM_NORESERVE;
-  const vma = VmArea.alloc(k, addr, addr + len, vm_flags >>> 0, vm_get_page_prot(vm_flags), 0, a.label);
+  const vma = VmArea.alloc(k, addr, addr + len, vm_flags >>> 0, k.pgt.vm_get_page_prot(vm_flags), 0, a.label);
   // the reservation is made while what the mapping replaces is still there (a failure leaves it mapped)
   if (!hugetlb_reserve_pages(k, vma, 0, len / PMD_SIZE, vma.vm_flags)) {
     vma.free();
@@ -144,7 +144,7 @@ function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number): num
   }
   do_munmap(k, mm, addr, len);
   insertVma(mm, vma);
-  vma_set_page_prot(vma);
+  vma_set_page_prot(k, vma);
   if (k.config.soft_dirty && k.has(PATCH.softDirtyVmaReuse)) vma.vm_flags = (vma.vm_flags | VM_SOFTDIRTY) >>> 0;
   k.tr?.emit('mmap', 'mmap_region', { start: addr, end: addr + len, vm_flags: vma.vm_flags >>> 0, label: a.label });
   return addr;
