@@ -167,11 +167,13 @@ enum { END_FAILED, END_INPUT, END_INCOMPLETE, END_HUNG };
 static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) __attribute__((noreturn));
 static void swap_cleanup(void);
 static void files_cleanup(void);
+static void hugepages_cleanup(void);
 static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) {
   char buf[1024];
   vsnprintf(buf, sizeof buf, fmt, ap);
   swap_cleanup();
   files_cleanup();
+  hugepages_cleanup();
   Str s = {0};
   s_puts(&s, "{\"ok\":false,\"error\":");
   s_json_str(&s, buf);
@@ -609,6 +611,96 @@ static void files_cleanup(void) {
   }
   rmdir(SH->tmpdir);
   SH->tmpdir[0] = 0;
+}
+
+// ---- the hugetlb pool (options.hugepages: the free 2 MiB pages the scenario starts with) ----------------
+// vm.nr_hugepages is system-wide: the executor (root) sets it for the run and ALWAYS writes the previous value
+// back, before the result is written and on every failure path. The previous value is also in HP_STATE with
+// the executor's pid, so that mmsim can give it back should the executor be killed (src/host/hugetlb.ts).
+// Executors are serialised by lock_machine(), so two runs never share the pool.
+#define HP_SYSCTL "/proc/sys/vm/nr_hugepages"
+#define HP_OVERCOMMIT "/proc/sys/vm/nr_overcommit_hugepages"
+static long g_hp_prev = -1;
+static pid_t g_hp_owner;
+static const char *hp_state_path(void) {
+  return getenv("MMSIM_HUGETLB_STATE") ? getenv("MMSIM_HUGETLB_STATE") : "/tmp/mmsim-hugetlb.prev";
+}
+static long read_long_file(const char *path) {
+  char buf[64] = {0};
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return n > 0 ? atol(buf) : -1;
+}
+static int write_long_file(const char *path, long v) {
+  char buf[32];
+  int n = snprintf(buf, sizeof buf, "%ld\n", v);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t w = write(fd, buf, (size_t)n);
+  close(fd);
+  return w == n ? 0 : -1;
+}
+// a "Name:   value" line of /proc/meminfo (-1: none)
+static long meminfo_value(const char *name) {
+  FILE *f = fopen("/proc/meminfo", "re");
+  if (!f) return -1;
+  char line[256];
+  long v = -1;
+  size_t nl = strlen(name);
+  while (fgets(line, sizeof line, f)) {
+    if (!strncmp(line, name, nl) && line[nl] == ':') {
+      v = atol(line + nl + 1);
+      break;
+    }
+  }
+  fclose(f);
+  return v;
+}
+// the previous vm.nr_hugepages written back (main process only: a forked child's exit must not do it)
+static void hugepages_cleanup(void) {
+  if (g_hp_prev < 0 || getpid() != g_hp_owner) return;
+  write_long_file(HP_SYSCTL, g_hp_prev);
+  if (read_long_file(HP_SYSCTL) == g_hp_prev) unlink(hp_state_path());
+  g_hp_prev = -1;
+}
+// the run cannot be carried out here (not an error of the scenario): one line for mmsim to skip it with
+static void hugepages_skip(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+static void hugepages_skip(const char *fmt, ...) {
+  char buf[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  hugepages_cleanup();
+  Str s = {0};
+  s_puts(&s, "{\"ok\":false,\"skip\":");
+  s_json_str(&s, buf);
+  s_puts(&s, "}\n");
+  if (write(g_out_fd, s.p, s.n) < 0) _exit(3);
+  _exit(3);
+}
+// a pool of exactly `want` free 2 MiB pages, none reserved or surplus, or a skip with the reason
+static void hugepages_setup(long want) {
+  if (geteuid() != 0) hugepages_skip("the scenario needs a hugetlb pool of %ld pages: setting vm.nr_hugepages needs root", want);
+  long size = meminfo_value("Hugepagesize");
+  if (size != 2048) hugepages_skip("the default huge page size here is %ld kB, the model's 2048 kB", size);
+  long over = read_long_file(HP_OVERCOMMIT);
+  if (over != 0) hugepages_skip("vm.nr_overcommit_hugepages is %ld here; the model makes no surplus pages (0)", over);
+  long prev = read_long_file(HP_SYSCTL);
+  if (prev < 0) hugepages_skip("cannot read " HP_SYSCTL);
+  FILE *f = fopen(hp_state_path(), "we");
+  if (!f) hugepages_skip("cannot write %s (where the previous vm.nr_hugepages is kept while the run lasts)", hp_state_path());
+  fprintf(f, "%ld %d\n", prev, (int)getpid());
+  fclose(f);
+  g_hp_prev = prev;
+  g_hp_owner = getpid();
+  if (write_long_file(HP_SYSCTL, want) != 0) hugepages_skip("cannot write vm.nr_hugepages=%ld: %s", want, strerror(errno));
+  long total = read_long_file(HP_SYSCTL), fr = meminfo_value("HugePages_Free"), rs = meminfo_value("HugePages_Rsvd"), sp = meminfo_value("HugePages_Surp");
+  if (total != want || fr != want || rs != 0 || sp != 0) {
+    hugepages_skip("the hugetlb pool could not be set to %ld free pages (vm.nr_hugepages=%ld, HugePages_Free %ld, Rsvd %ld, Surp %ld)", want, total, fr, rs, sp);
+  }
 }
 
 static Var *var_find(const char *name) {
@@ -1159,6 +1251,11 @@ static int exec_op(Ctx *c, int oi, J *op) {
     J *ae = jget(op, "addr");
     void *p;
     uint64_t len = (l + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
+    // hugetlb: the kernel maps whole 2 MiB pages at a 2 MiB boundary (a fixed address off one is EINVAL)
+    if (flags & MAP_HUGETLB) {
+      if (align < (2u << 20)) align = 2u << 20;
+      len = (l + (2u << 20) - 1) & ~(uint64_t)((2u << 20) - 1);
+    }
     if (ae && ae->t == J_OBJ) {
       EV("addr", a);
       release_ranges(a, l);
@@ -2224,7 +2321,13 @@ static void snapshot(Str *o, const char *name, J *pages) {
   long long vs[NVMSTAT] = {0};
   (void)vs;
   for (size_t i = 0; i < NVMSTAT; i++) s_printf(o, "%s\"%s\":%lld", i ? "," : "", VMSTAT_NAMES[i], vmstat_acc[i]);
-  s_puts(o, "}}");
+  s_puts(o, "}");
+  // the hugetlb pool's lines of /proc/meminfo, when this run set the pool (it is the scenario's alone then)
+  if (g_hp_prev >= 0) {
+    s_printf(o, ",\"meminfo\":{\"HugePages_Total\":%ld,\"HugePages_Free\":%ld,\"HugePages_Rsvd\":%ld,\"HugePages_Surp\":%ld}",
+             meminfo_value("HugePages_Total"), meminfo_value("HugePages_Free"), meminfo_value("HugePages_Rsvd"), meminfo_value("HugePages_Surp"));
+  }
+  s_puts(o, "}");
 }
 
 // ---- the scheduler -----------------------------------------------------------------------------------
@@ -2369,6 +2472,25 @@ static void settle_event(void) {
   while (atomic_load(&B->done) == B->seen_done && now_ns() - t0 < 100000000ULL) futex_wait(&B->done, B->seen_done, 1000000L);
 }
 
+// is addr in a MAP_HUGETLB mapping of process pid (/proc/PID/maps names it /anon_hugepage)?
+static int in_hugetlb_mapping(int pid, uint64_t addr) {
+  char path[64], line[512];
+  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  FILE *f = fopen(path, "re");
+  if (!f) return 0;
+  int huge = 0;
+  while (fgets(line, sizeof line, f)) {
+    unsigned long long s0, e0;
+    if (sscanf(line, "%llx-%llx", &s0, &e0) != 2) continue;
+    if (addr >= s0 && addr < e0) {
+      huge = strstr(line, "anon_hugepage") != NULL;
+      break;
+    }
+  }
+  fclose(f);
+  return huge;
+}
+
 // one step of T: 1 when the thread can go on, 0 when it blocked or ended
 static int step_inner(Thread *T);
 static int step(Thread *T) {
@@ -2429,7 +2551,13 @@ static int step_inner(Thread *T) {
     // its event was read and it went on by itself: it finished (above) or waits for its next event
     r = wait_step(T);
   } else if (T->sched == S_BLOCKED_FAULT) {
-    struct uffdio_range wr = {page_of(atomic_load(&T->cur_addr)), PAGE_SZ};
+    // the page its fault waits on: a hugetlb fault waits on its huge page (the message's address)
+    uint64_t wa = atomic_load(&T->cur_addr), wl = PAGE_SZ;
+    if (in_hugetlb_mapping(atomic_load(&T->pid), wa)) {
+      wl = 2u << 20;
+      wa &= ~(uint64_t)(wl - 1);
+    }
+    struct uffdio_range wr = {page_of(wa), wl};
     T->waken = 0;
     ioctl(T->wake_fd, UFFDIO_WAKE, &wr);
     r = wait_step(T);
@@ -2634,6 +2762,12 @@ static int run_scenario(void) {
   g_step_limit = (long)jnum(opts, "step_limit", 1000000);
   g_swap = jget(opts, "swap");
   if (g_swap && g_swap->t != J_OBJ) g_swap = NULL;
+  J *hp = jget(opts, "hugepages");
+  if (hp && hp->t == J_NUM) {
+    // a reader that went away must not kill the executor before it gave the pool back
+    signal(SIGPIPE, SIG_IGN);
+    hugepages_setup((long)hp->num);
+  }
   // a reader that went away (mmsim killed) must not kill the executor before it swapped its files off
   if (g_swap) signal(SIGPIPE, SIG_IGN);
   J *setup = jget(sc, "setup"), *threads = jget(sc, "threads");
@@ -2845,6 +2979,7 @@ static int run_scenario(void) {
   }
   swap_cleanup();
   files_cleanup();
+  hugepages_cleanup();
   size_t off = 0;
   while (off < o.n) {
     ssize_t w = write(g_out_fd, o.p + off, o.n - off);

@@ -60,7 +60,7 @@ describe('each bug on its two kernels, and bisect between them', () => {
 
   it('shows the bugs on real releases where profiles allow: the new ones and the ones moved onto release pairs', () => {
     const real = files.map((f) => loadScenario(join(DIR, f)).bug).filter((b) => b && isProfile(b.before) && isProfile(b.after)).map((b) => b!.fixed_by).sort();
-    expect(real).toEqual(['fork-early-cow-pinned', 'gup-force-cow-break', 'gup-ro-pin-unshare', 'huge-zero-pmd-fork-copies', 'khugepaged-isolate-uffd-wp', 'madv-free-reclaim-extra-refs', 'pagemap-scan-fast-path-wp-only', 'pagemap-scan-swp-uffd-wp', 'pagemap-scan-wp-vma-check', 'thp-migration-uffd-wp', 'uffd-wp-fork-child-vma', 'uffd-wp-fork-child-vma', 'uffd-wp-marker-fork-drop', 'uffd-wp-writenotify', 'unuse-pte-keeps-bits'].concat(
+    expect(real).toEqual(['fork-early-cow-pinned', 'gup-force-cow-break', 'gup-ro-pin-unshare', 'huge-zero-pmd-fork-copies', 'hugetlb-migration-uffd-wp', 'khugepaged-isolate-uffd-wp', 'madv-dontneed-hugetlb-align-down', 'madv-free-reclaim-extra-refs', 'pagemap-scan-fast-path-wp-only', 'pagemap-scan-swp-uffd-wp', 'pagemap-scan-wp-vma-check', 'thp-migration-uffd-wp', 'uffd-wp-fork-child-vma', 'uffd-wp-fork-child-vma', 'uffd-wp-marker-fork-drop', 'uffd-wp-writenotify', 'unuse-pte-keeps-bits'].concat(
       // corpus 2 and 3 on loongarch64 release profiles (docs/arch.md)
       ['loongarch-mkdirty-needs-write', 'thp-split-dirty-partly-reverted']).sort());
   });

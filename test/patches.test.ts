@@ -49,6 +49,19 @@ function sharedWpPageProtWrite(spec: ReturnType<typeof kernel>): [boolean, boole
 }
 
 const bugFile = (slug: string) => readFileSync(`scenarios/bugs/${slug}.yaml`, 'utf8');
+/** a private hugetlb mapping of one huge page, filled with 0xaa, then `more` */
+const HUGETLB_ONE = (more: string) => `
+name: hugetlb-one
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 2M, flags: [private, anonymous, hugetlb] }
+  - memset: { addr: m, len: 2M, value: 0xaa }
+  ${more}
+`;
+/** the digest of one byte 0xaa read back (the read operation's result) */
+const HASH_AA = '8447a09625994da7';
+/** the digest of one zero byte read back */
+const ZERO_1B = '1B nonzero=0 h=00000000d9aaf7d3';
 /** 512 written small pages, then a fork and the parent's own copy of all but the first: khugepaged in the parent */
 const KHUGEPAGED_FORKED = `
 name: khugepaged-forked
@@ -675,6 +688,31 @@ setup:
     '- uffdio_writeprotect: { uffd: u, addr: m, len: 2M, mode: [wp] }'),
     measure: (r) => [pagemapBit(r, 'm', 62, 'mid'), pagemapBit(r, 'm', 57, 'mid'), pagemapBit(r, 'm', 57), kpfBit(r, 'm', 22)],
     withIt: [1, 1, 1, 1], without: [1, 0, 0, 1],
+  },
+  // ---- hugetlb (issue 12 item 4) -------------------------------------------------------------------
+  {
+    // MADV_DONTNEED of a whole huge page: zapped from 90e7e7f5ef3f (the read after it sees a new, zeroed page), EINVAL before
+    patch: PATCH.madvDontneedHugetlb, base: 'v5.18', config: ['nr_hugepages=1'],
+    scenario: HUGETLB_ONE('- madvise: { addr: m, len: 2M, advice: dontneed, id: d }\n  - read: { addr: m, len: 1, id: r }'),
+    measure: (r) => [errno(r, 'd'), result(r, 'r')], withIt: [null, ZERO_1B], without: ['EINVAL', `1B nonzero=1 h=${HASH_AA}`],
+  },
+  {
+    // corpus 36: a 4 KiB MADV_DONTNEED rounded down to nothing (8ebe0a5eaaeb), or up to the whole huge page before
+    patch: PATCH.madvDontneedHugetlbAlignDown, base: 'v6.1', config: ['nr_hugepages=1'], scenario: bugFile('hugetlb-madv-dontneed-roundup'),
+    measure: (r) => [errno(r, 'dontneed'), result(r, 'after')], withIt: [null, `1B nonzero=1 h=${HASH_AA}`], without: [null, ZERO_1B],
+  },
+  {
+    // corpus 11: UFFDIO_WRITEPROTECT of a hugetlb page whose migration entry is a readable one: from 44f86392bdd1 the
+    // entry takes the uffd-wp bit and the write after the migration waits for the handler; before, it went through
+    patch: PATCH.hugetlbMigrationUffdWp, base: 'v6.2', config: ['nr_hugepages=1'], scenario: bugFile('hugetlb-uffd-wp-migration-entry'),
+    measure: (r) => [pagemapBit(r, 'mem', 57, 'migrated'), thread(r, 'vcpu').state], withIt: [1, 'blocked'], without: [0, 'done'],
+  },
+  {
+    // a page zapped by MADV_DONTNEED gives the owner's reservation back (df7a6d1f6405): a second mapping cannot reserve
+    // the pool's one page, and the first can still fault it in; before, the second took the reservation
+    patch: PATCH.hugetlbRestoreReserve, base: 'v6.9', config: ['nr_hugepages=1'],
+    scenario: HUGETLB_ONE('- madvise: { addr: m, len: 2M, advice: dontneed }\n  - mmap: { as: n, len: 2M, flags: [private, anonymous, hugetlb], id: second }'),
+    measure: (r) => errno(r, 'second'), withIt: 'ENOMEM', without: null,
   },
   // ---- khugepaged as steps (issue 10 item 7) --------------------------------------------------------
   {

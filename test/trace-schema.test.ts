@@ -43,6 +43,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   7: '8f4b800b8bb7dd4fe55891983a2a371ee6789fa6ad272bd9dca6db00b5fbbdf1',
   // v8: shmem, memfd and the page cache (memfd_create, shmem_*, do_read_fault, do_cow_fault, do_shared_fault)
   8: '79420209c17858e60abc025c5c768d25752d5b416a37ffc02801142d43f944b0',
+  // v9: hugetlb (alloc_hugetlb_folio, hugetlb_no_page, hugetlb_wp)
+  9: 'c82678f642cfa9decc4f8e185e6d670f6caafca86973eef95afca1639eb81216',
 };
 
 function canonical(v: unknown): string {

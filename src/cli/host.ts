@@ -144,6 +144,10 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
       placement = undefined;
     }
     const r = await runOnHost(sc, spec.name, caps.release, { timeoutMs, schedule: o.schedule, placement });
+    if (r.kind === 'skipped') {
+      process.stderr.write(`mmsim host: skipped ${file}: ${r.reason}\n`);
+      return 3;
+    }
     if (r.kind !== 'ok') {
       if (o.json) out(JSON.stringify({ ok: false, reason: r.reason }));
       else out(pc.red(`${sc.name} on Linux ${caps.release}: ${r.reason}`));
@@ -165,6 +169,10 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
   const d = await differential(sc, loadKnownDifferences(file), { timeoutMs, schedule: o.schedule, over });
   if (d.kind === 'skipped') {
     process.stderr.write(`mmsim host: skipped ${file}: ${d.reason}\n`);
+    return 3;
+  }
+  if (d.host.kind === 'skipped') {
+    process.stderr.write(`mmsim host: skipped ${file}: ${d.host.reason}\n`);
     return 3;
   }
   if (d.host.kind !== 'ok') {

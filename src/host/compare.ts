@@ -3,6 +3,7 @@
 // mapping it lies in; everything else must be equal. Fields the kernel cannot show (raw PTE/PMD values,
 // the model's PFNs, trace and klog) are not compared; masks are explained in docs/fidelity.md.
 import type { CompiledScenario } from '../scenario/load.js';
+import { MEMINFO_NAMES } from '../scenario/predicates.js';
 import { formatOutObs, pfnRelation, type Observation } from '../scenario/outcome.js';
 import { KPF } from '../kernel/include/uapi.js';
 
@@ -167,6 +168,8 @@ export function compareObservations(sc: CompiledScenario, model: Observation, ke
       if (c.at === s) add(`@${s} ${c.key}: page vs ${c.other === c.key ? '' : c.other + ' '}@${c.since}`, pfnRelation(model, c.key, c.at, c.other, c.since), pfnRelation(kernel, c.key, c.at, c.other, c.since));
     }
     for (const v of VMSTAT_COMPARED) add(`@${s} vmstat ${v}`, String(ms?.vmstat[v] ?? '-'), String(ks?.vmstat[v] ?? '-'));
+    // the hugetlb pool, where the run set one (the kernel's snapshot has /proc/meminfo's lines then)
+    if (ks?.meminfo) for (const n of MEMINFO_NAMES) add(`@${s} meminfo ${n}`, String(ms?.meminfo?.[n] ?? '-'), String(ks.meminfo[n] ?? '-'));
   }
   return rows;
 }

@@ -8,6 +8,7 @@ import { probeHost, hostSpec, HostCaps, SpecOverrides } from './probe.js';
 import { missingCapability } from './requirements.js';
 import { runOnHost, checkHostLimits, HostRun, HostRunOptions, modelPlacement } from './run.js';
 import { compareObservations, CompareRow, KnownDifference } from './compare.js';
+import { hugetlbPoolConfig } from './hugetlb.js';
 
 export type Differential =
   | { kind: 'skipped'; reason: string }
@@ -49,18 +50,23 @@ export async function differential(sc: CompiledScenario, known: KnownDifference[
   // what the executor cannot hold is an error of the file, before either side runs
   checkHostLimits(sc);
   const caps = await probeHost();
-  const { spec, note } = hostSpec(caps, opts.over);
+  // the hugetlb pool is the scenario's: the executor sets this machine's to it for the run
+  const pool = hugetlbPoolConfig(sc);
+  const over = pool.length ? { ...opts.over, config: [...pool, ...(opts.over?.config ?? [])] } : opts.over;
+  const { spec, note } = hostSpec(caps, over);
   const why = missingCapability(sc, caps, spec);
   if (why) return { kind: 'skipped', reason: why };
   const model = runScenario(sc, spec, { schedule: opts.schedule, trace: true });
   opts = { ...opts, placement: modelPlacement(model.observation) };
   const host = await runOnHost(sc, spec.name, caps.release, opts);
+  if (host.kind === 'skipped') return { kind: 'skipped', reason: host.reason };
   if (host.kind !== 'ok') return { kind: 'ran', caps, spec, note, host, model, hostExpectations: [], rows: [], vmstatRuns: 1 };
   let rows = compareObservations(sc, model.observation, host.observation, known);
   let vmstatRuns = 1;
   const vmstatDiffers = (rs: CompareRow[]) => rs.some((r) => r.status === 'differ' && / vmstat /.test(r.field));
   while (vmstatDiffers(rows) && vmstatRuns < VMSTAT_RUNS) {
     const again = await runOnHost(sc, spec.name, caps.release, opts);
+    if (again.kind === 'skipped') break;
     if (again.kind !== 'ok') break;
     vmstatRuns++;
     minVmstat(host, again);

@@ -63,8 +63,9 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
       if (missing) return `operation ${op.id} needs userfaultfd features ${featureNames(missing)}, which this kernel does not offer`;
     }
     if (op.op === 'pagemap_scan' && !caps.pagemap_scan) return `operation ${op.id} needs the PAGEMAP_SCAN ioctl (Linux 6.7+)`;
-    if (op.op === 'mmap' && (op.flags & MAP_HUGETLB) && caps.nr_hugepages !== 0) {
-      return `operation ${op.id} maps hugetlb memory, which the model refuses as an empty pool would; this machine has vm.nr_hugepages=${caps.nr_hugepages ?? '?'}`;
+    // the executor sets vm.nr_hugepages to the scenario's pool for the run (src/host/hugetlb.ts): root only
+    if (op.op === 'mmap' && (op.flags & MAP_HUGETLB) && !caps.root) {
+      return `operation ${op.id} maps hugetlb memory: mmsim host sets vm.nr_hugepages to the scenario's pool for the run, which needs root`;
     }
     // a pin on the host is an io_uring fixed buffer: pin_user_pages(FOLL_WRITE | FOLL_LONGTERM), nothing else
     if (op.op === 'pin') {

@@ -14,6 +14,7 @@ import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { runExecutor } from './executor.js';
 import { MMAP_BASE } from '../kernel/mm/mmap.js';
 import { prepareSwap, cleanupSwap, trackExecutor, type SwapPlan } from './swap.js';
+import { needsHugetlbPool, restoreHugetlbPool, scenarioHugepages } from './hugetlb.js';
 
 export interface HostRunOptions {
   /** thread names, one per step, then the default policy (as `mmsim run --schedule`) */
@@ -53,6 +54,8 @@ interface RawRun {
   input?: boolean;
   /** the run reached a bound before it ended (the default schedule's steps; mmsim exits 3) */
   incomplete?: boolean;
+  /** the run cannot be carried out on this machine (the hugetlb pool could not be set): why, in one line */
+  skip?: string;
   /** a step neither finished nor blocked within the step timeout */
   hung?: boolean;
   /** the operation the error is about: thread index (-1 setup) and operation index */
@@ -81,12 +84,16 @@ interface RawSnapshot {
   smaps: Record<string, { AnonHugePages: number; Rss: number }>;
   vma_count: number;
   vmstat: Record<string, number>;
+  /** the hugetlb lines of /proc/meminfo, when the run set a hugetlb pool */
+  meminfo?: Record<string, number>;
 }
 
 export type HostRun =
   | { kind: 'ok'; observation: Observation; timing: { setupMs: number; runMs: number }; ms: number }
   /** the scenario could not be carried out: the executor said why, crashed, or hung */
-  | { kind: 'failed'; reason: string; ms: number; hung?: boolean };
+  | { kind: 'failed'; reason: string; ms: number; hung?: boolean }
+  /** this machine cannot run it (the hugetlb pool it needs could not be set up): why, in one line */
+  | { kind: 'skipped'; reason: string; ms: number };
 
 function hexBytes(hex: string): Uint8Array {
   const b = new Uint8Array(hex.length / 2);
@@ -106,6 +113,8 @@ export function executorPlan(sc: CompiledScenario, opts: HostRunOptions, swap: S
       step_limit: opts.stepLimit ?? DEFAULT_STEP_LIMIT,
       placement: opts.placement ?? null,
       swap,
+      // the hugetlb pool the executor sets for the run (vm.nr_hugepages) and gives back afterwards
+      hugepages: needsHugetlbPool(sc) ? scenarioHugepages(sc) : null,
     },
   });
 }
@@ -232,7 +241,7 @@ export function toObservation(sc: CompiledScenario, raw: RawRun, kernel: string,
     for (const [key, p] of Object.entries(s.pages)) {
       pages[key] = { addr: p.addr, pagemap: p.pagemap, kpageflags: p.kpageflags };
     }
-    snapshots[name] = { pages, smaps: s.smaps, vma_count: s.vma_count, vmstat: s.vmstat, data: {}, mem: s.mem ?? {} };
+    snapshots[name] = { pages, smaps: s.smaps, vma_count: s.vma_count, vmstat: s.vmstat, data: {}, mem: s.mem ?? {}, ...(s.meminfo ? { meminfo: s.meminfo } : {}) };
   }
   // the kernel's PFNs become identities (pfn_id), as the model's do; the PFNs themselves are not kept
   const numbered = numberPfns(snapshots, (snap, key) => raw.snapshots[snap]!.pages[key]!.pfn ?? null);
@@ -257,14 +266,21 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
   const swap = prepareSwap(sc);
   let untrack = () => {};
   let r: Awaited<ReturnType<typeof runExecutor>>;
+  const pool = needsHugetlbPool(sc);
+  // a pool an earlier, killed run left set
+  if (pool) restoreHugetlbPool();
+  let execPid: number | undefined;
   try {
     r = await runExecutor(args, executorPlan(sc, opts, swap), timeoutMs, (pid) => {
+      execPid = pid;
       if (swap) untrack = trackExecutor(pid);
       opts.onSpawn?.(pid);
     });
   } finally {
     untrack();
     if (swap) cleanupSwap(swap);
+    // the executor gives vm.nr_hugepages back itself; this is for one that was killed before it could
+    if (pool) restoreHugetlbPool(execPid);
   }
   if (r.kind === 'timeout') return { kind: 'failed', reason: `hung: no result within ${formatDuration(timeoutMs)}; the executor and its processes were killed`, ms: r.ms, hung: true };
   if (r.kind === 'signal') return { kind: 'failed', reason: `the executor died of ${r.signal}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`, ms: r.ms };
@@ -274,6 +290,7 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
   } catch {
     return { kind: 'failed', reason: `the executor exited with ${r.code} and no result${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`, ms: r.ms };
   }
+  if (!raw.ok && raw.skip) return { kind: 'skipped', reason: raw.skip, ms: r.ms };
   if (!raw.ok) {
     const error = raw.error ?? 'the executor failed';
     const at = raw.at ? opAt(sc, raw.at.t, raw.at.i) : null;

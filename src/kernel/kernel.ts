@@ -20,6 +20,7 @@ import { fastPathBits } from '../profiles/fastpath.js';
 import type { KernelConfig } from '../profiles/config.js';
 import type { KernelSpec } from '../profiles/profiles.js';
 import { Tracer, TraceValue, type EventType } from '../trace/events.js';
+import { HState, HUGETLB_SEGMENTS, hugetlb_init } from './mm/hugetlb.js';
 
 export type { KernelSpec } from '../profiles/profiles.js';
 
@@ -34,7 +35,9 @@ const KERNEL_SEGMENTS: readonly SegmentSpec[] = [...FOLIO_SEGMENTS, ...PGTABLE_S
   // the swap device and the swap cache (mm/swapfile.ts)
   ...SWAP_SEGMENTS,
   // inodes, their page caches, folio->mapping and index (mm/filemap.ts)
-  ...INODE_SEGMENTS];
+  ...INODE_SEGMENTS,
+  // the hugetlb pool and the VMAs' reservation maps (mm/hugetlb.ts)
+  ...HUGETLB_SEGMENTS];
 const SEG_FOLIO = 0;
 const SEG_PGTABLE = FOLIO_SEGMENTS.length;
 const SEG_VMSTAT = SEG_PGTABLE + PGTABLE_SEGMENTS.length;
@@ -43,6 +46,7 @@ const SEG_KERNEL = SEG_DATA + PAGE_DATA_SEGMENTS.length;
 const SEG_MM = SEG_KERNEL + 1, SEG_TASK = SEG_KERNEL + 2, SEG_TASK_STATS = SEG_KERNEL + 3, SEG_VMA = SEG_KERNEL + 4;
 const SEG_UFFD = SEG_KERNEL + 5, SEG_NAMES = SEG_KERNEL + 6, SEG_SWAP = SEG_KERNEL + 7;
 const SEG_INODE = SEG_SWAP + SWAP_SEGMENTS.length;
+const SEG_HUGETLB = SEG_INODE + INODE_SEGMENTS.length;
 /** the kernel segment's cells: the huge zero folio, the next mm id (the number of mms) and pid, the numbers of tasks and uffds */
 const K_HUGE_ZERO = 0, K_NEXT_MM = 1, K_NEXT_TID = 2, K_NR_TASKS = 3, K_NR_UFFDS = 4;
 /**
@@ -74,6 +78,10 @@ export class Kernel {
   vmstat: VmStat;
   /** the swap device (type 0) and the swap cache (cells of st) */
   swap: SwapInfo;
+  /** the hugetlb pool's counters (default_hstate) and mms' hugetlb_usage (cells of st) */
+  hstate: HState;
+  /** the reservation maps of hugetlb VMAs, by VMA slot (mm/hugetlb.ts) */
+  readonly hugetlbResv: Segment;
   /** the task whose system call or fault is running */
   current: Task | null;
   /**
@@ -148,6 +156,8 @@ export class Kernel {
     this.inodePages = st.segs[SEG_INODE + 1]!;
     this.folioMap = st.segs[SEG_INODE + 2]!;
     this.inodeViews = [];
+    this.hstate = new HState(st.segs[SEG_HUGETLB]!);
+    this.hugetlbResv = st.segs[SEG_HUGETLB + 1]!;
     this.vmaAlloc = new SlotAllocator(this.K, K_VMA_ALLOC);
     this.anonAlloc = new SlotAllocator(this.K, K_ANON_ALLOC);
     this.mmList = [];
@@ -175,6 +185,7 @@ export class Kernel {
     // empty_zero_page (arch/x86/kernel/head_64.S): in the kernel image, so PG_reserved and nothing else
     this.zeroSlot = this.folios.alloc(0, PG_zero | PG_reserved);
     this.zero_pfn = this.folios.pfn(this.zeroSlot);
+    hugetlb_init(this);
   }
 
   /**

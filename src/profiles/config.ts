@@ -30,10 +30,18 @@ export interface KernelConfig {
   max_ptes_none: number;
   max_ptes_swap: number;
   max_ptes_shared: number;
+  /**
+   * /proc/sys/vm/nr_hugepages: the 2 MiB huge pages of the hugetlb pool when the scenario starts (all free;
+   * vm.nr_overcommit_hugepages is 0, so no surplus page is ever made). `mmsim host` sets the pool to this
+   * many pages for the run and gives the previous value back afterwards
+   */
+  nr_hugepages: number;
 }
 
 /** the khugepaged knobs' defaults (mm/khugepaged.c khugepaged_init @v5.8..v6.18), for every profile */
 export const KHUGEPAGED_DEFAULTS = { max_ptes_none: 511, max_ptes_swap: 64, max_ptes_shared: 256 } as const;
+/** vm.nr_hugepages of every profile: an empty pool, as a kernel booted without hugepages= */
+export const HUGETLB_DEFAULTS = { nr_hugepages: 0 } as const;
 
 /** what values a config knob takes: y/n, one of a few words, or a whole number in a range */
 export type ConfigKnob =
@@ -56,11 +64,12 @@ export const CONFIG_KNOBS: { readonly [K in keyof KernelConfig]: ConfigKnob } = 
   max_ptes_none: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none' },
   max_ptes_swap: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_swap' },
   max_ptes_shared: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_shared' },
+  nr_hugepages: { kind: 'number', min: 0, max: 1024, title: '/proc/sys/vm/nr_hugepages (2 MiB pages in the hugetlb pool)' },
 };
 
 export const CONFIG_KEYS: ReadonlyArray<keyof KernelConfig> = [
   'soft_dirty', 'thp', 'zero_page', 'use_zero_page', 'debug_vm', 'pte_marker_uffd_wp', 'unprivileged_userfaultfd',
-  'max_ptes_none', 'max_ptes_swap', 'max_ptes_shared',
+  'max_ptes_none', 'max_ptes_swap', 'max_ptes_shared', 'nr_hugepages',
 ];
 
 export function parseConfigValue(key: keyof KernelConfig, raw: string): KernelConfig[typeof key] | undefined {

@@ -712,6 +712,27 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.2', kind: 'upstream',
     summary: 'vma_wants_writenotify is true for a shared writable VMA registered for uffd-wp: its vm_page_prot loses the write bit, so mprotect and other rebuilds from vm_page_prot keep a write-protected shmem PTE read-only (corpus 4); in 6.1.y stable',
   },
+  // ---- hugetlb (mm/hugetlb.c, mm/madvise.c) ---------------------------------------------------------
+  madvDontneedHugetlb: {
+    id: 'madv-dontneed-hugetlb', commit: '90e7e7f5ef3f', subject: 'mm: enable MADV_DONTNEED for hugetlb mappings',
+    author: 'Mike Kravetz', release: 'v5.18', kind: 'upstream',
+    summary: 'MADV_DONTNEED (and MADV_DONTNEED_LOCKED) zap hugetlb pages: a start off a huge page boundary is EINVAL, the end is rounded up to the huge page size; before, EINVAL on any hugetlb VMA',
+  },
+  madvDontneedHugetlbAlignDown: {
+    id: 'madv-dontneed-hugetlb-align-down', commit: '8ebe0a5eaaeb', subject: 'mm,madvise,hugetlb: fix unexpected data loss with MADV_DONTNEED on hugetlbfs',
+    author: 'Rik van Riel', release: 'v6.1', kind: 'upstream', requires: ['madv-dontneed-hugetlb'],
+    summary: 'madvise_dontneed_free_valid_vma: the end of a MADV_DONTNEED range on hugetlb is rounded down to the huge page size (a 4 KiB request zaps nothing); before, it was rounded up and the whole huge page was zapped (corpus 36)',
+  },
+  hugetlbMigrationUffdWp: {
+    id: 'hugetlb-migration-uffd-wp', commit: '44f86392bdd1', subject: 'mm/hugetlb: fix uffd-wp handling for migration entries in hugetlb_change_protection()',
+    author: 'David Hildenbrand', release: 'v6.2', kind: 'upstream',
+    summary: 'hugetlb_change_protection sets or clears the uffd-wp bit of every migration entry; before, only of a writable one it made readable (a readable entry was skipped, so a WP request on a hugetlb page under migration was lost: corpus 11)',
+  },
+  hugetlbRestoreReserve: {
+    id: 'hugetlb-restore-reserve', commit: 'df7a6d1f6405', subject: 'mm/hugetlb: restore the reservation if needed',
+    author: 'Breno Leitao', release: 'v6.9', kind: 'upstream',
+    summary: '__unmap_hugepage_range gives the owner\'s reservation back when it zaps a private anon page nothing else maps (PG_hugetlb_restore_reserve, and the index is no longer consumed); before, a page zapped by MADV_DONTNEED left its index without a reservation',
+  },
   // ---- fixes merged in 2026, taken into the stable series -----------------------------------------
   pagemapScanNoneWritten: {
     id: 'pagemap-scan-none-written', commit: '07b4377bdbe7', subject: 'fs/proc/task_mmu: report PAGE_IS_WRITTEN for unpopulated ptes (with 40de8160ca7f for PMD holes)',

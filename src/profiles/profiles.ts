@@ -2,7 +2,7 @@
 // series we compare against, the backports they carry), and a default configuration.
 import { PATCH, PATCH_LIST, Patch, patchById } from './patches.js';
 import type { KernelConfig } from './config.js';
-import { CONFIG_KEYS, KHUGEPAGED_DEFAULTS, parseConfigValue } from './config.js';
+import { CONFIG_KEYS, HUGETLB_DEFAULTS, KHUGEPAGED_DEFAULTS, parseConfigValue } from './config.js';
 import { archByName, archOfPatch, archRequirement, type ArchName } from './arch.js';
 
 /** a kernel to run: a profile with its patches and configuration resolved (resolveKernel) */
@@ -36,11 +36,11 @@ export interface ProfileDef {
 // unprivileged_userfaultfd here is a placeholder: resolveKernel sets the default from the patches
 const base419: KernelConfig = {
   soft_dirty: true, thp: 'always', zero_page: true, use_zero_page: true, debug_vm: false, pte_marker_uffd_wp: false,
-  unprivileged_userfaultfd: true, ...KHUGEPAGED_DEFAULTS,
+  unprivileged_userfaultfd: true, ...KHUGEPAGED_DEFAULTS, ...HUGETLB_DEFAULTS,
 };
 const modern: KernelConfig = {
   soft_dirty: true, thp: 'madvise', zero_page: true, use_zero_page: true, debug_vm: false, pte_marker_uffd_wp: true,
-  unprivileged_userfaultfd: false, ...KHUGEPAGED_DEFAULTS,
+  unprivileged_userfaultfd: false, ...KHUGEPAGED_DEFAULTS, ...HUGETLB_DEFAULTS,
 };
 
 export const PROFILES: readonly ProfileDef[] = [

@@ -317,8 +317,9 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         if (fd !== undefined && (flags & MAP_ANONYMOUS)) throw pos.error([...fpath, 'flags'], 'a mapping of a file (fd) is not anonymous: flags [shared] or [private]');
         if (fd === undefined && !(flags & MAP_ANONYMOUS)) throw pos.error([...fpath, 'flags'], 'a mapping without anonymous needs a file: fd (from memfd_create or open)');
         if (fd === undefined && v.offset !== undefined) throw pos.error([...fpath, 'offset'], 'offset is the file offset of a mapping of a file (fd)');
+        if ((flags & MAP_HUGETLB) && (flags & MAP_SHARED)) throw pos.error([...fpath, 'flags'], 'not modelled: shared mappings of hugetlb memory (their pages would live in a hugetlbfs page cache); MAP_HUGETLB with [private, anonymous] is modelled');
+        if (fd !== undefined && (flags & MAP_HUGETLB)) throw pos.error([...fpath, 'flags'], 'not modelled: hugetlb with a file (hugetlbfs files)');
         if (flags & MAP_POPULATE) throw pos.error([...fpath, 'flags'], 'not modelled: MAP_POPULATE (the model does not prefault a new mapping; madvise populate_read and populate_write are modelled)');
-        if ((flags & MAP_HUGETLB) && (flags & MAP_NORESERVE)) throw pos.error([...fpath, 'flags'], 'not modelled: hugetlb is modelled only as the refusal of an empty huge page pool: [hugetlb] without noreserve');
         const addr = v.addr === undefined ? null : E('addr');
         if (addr && !(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) flags |= MAP_FIXED_NOREPLACE;
         let align = 4096;
@@ -933,6 +934,7 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
       if (since && !c.checkpoints.includes(since)) throw pos.error([...path, 'since'], `unknown checkpoint '${since}'`);
       return { p: 'vmstat', name: n, delta: v.delta as number, since, at: atName };
     }
+    case 'meminfo': return { p: 'meminfo', name: v.meminfo as never, value: v.value as number, at: atName };
     case 'msg': {
       const m = v.msg as string;
       if (c.names[m] !== 'read_uffd') throw pos.error([...path, 'msg'], `'${m}' is not a message read by read_uffd`);

@@ -2,6 +2,7 @@
 // PTE), smaps counters per mapping, the VMA count and vmstat deltas, at each checkpoint and at the end.
 // PFNs are replaced by the page's index inside its folio, so runs (and the real kernel) compare.
 import { evalExpr, EvalError } from './expr.js';
+import { hugetlb_meminfo } from '../kernel/mm/hugetlb.js';
 import { varsEnv, type VarValue } from './values.js';
 import type { CompiledScenario } from './load.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
@@ -42,6 +43,8 @@ export interface Snapshot {
   smaps: Record<string, { AnonHugePages: number; Rss: number }>;
   vma_count: number;
   vmstat: Record<string, number>;
+  /** the hugetlb pool's lines of /proc/meminfo (HugePages_Total, _Free, _Rsvd, _Surp) */
+  meminfo?: Record<string, number>;
   /** contents digest of each observed page (for data_at) */
   data: Record<string, string>;
   /** memory values read at the snapshot (little-endian, hex), or null when not mapped */
@@ -170,7 +173,7 @@ export function takeSnapshot(m: ObservedMachine): Snapshot {
     }
     mem[key] = mapped ? '0x' + v.toString(16) : null;
   }
-  return { pages, smaps, vma_count, vmstat, data, mem };
+  return { pages, smaps, vma_count, vmstat, data, mem, meminfo: hugetlb_meminfo(k) };
 }
 
 /** the memory image for data_at: every mapped page of the main process that holds written bytes */

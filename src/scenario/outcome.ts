@@ -280,6 +280,13 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       const d = (snap.vmstat[p.name] ?? 0) - (base ? base.vmstat[p.name] ?? 0 : 0);
       return { ok: d === p.delta, detail: `${p.name} +${d}${p.since ? ` since ${p.since}` : ''}` };
     }
+    case 'meminfo': {
+      const snap = obs.snapshots[p.at];
+      if (!snap) return { ok: null, detail: `no snapshot ${p.at}` };
+      const v = snap.meminfo?.[p.name];
+      if (v === undefined) return { ok: null, detail: `no /proc/meminfo in snapshot ${p.at}` };
+      return { ok: v === p.value, detail: `${p.name} ${v} (at ${p.at})` };
+    }
     case 'msg': {
       const msg = obs.msgs[p.var];
       if (!msg) return { ok: false, detail: `no message in ${p.var}` };

@@ -1,5 +1,8 @@
 // Outcome predicates: what a scenario expects of one execution (run) or asks of all of them (check).
 import { VM_EVENT_NAMES } from '../kernel/mm/vmstat.js';
+/** the /proc/meminfo lines an expectation can name: the hugetlb pool's (hugetlb_report_meminfo) */
+export const MEMINFO_NAMES = ['HugePages_Total', 'HugePages_Free', 'HugePages_Rsvd', 'HugePages_Surp'] as const;
+export type MeminfoName = (typeof MEMINFO_NAMES)[number];
 import { z } from 'zod';
 import { zInt, SCAN_CATEGORY_NAMES } from './ops.js';
 import { Expr } from './expr.js';
@@ -25,6 +28,8 @@ export type Pred =
   | { p: 'smaps'; mapping: string; AnonHugePages?: number; Rss?: number; at: string }
   | { p: 'vma_count'; value: number; at: string }
   | { p: 'vmstat'; name: string; delta: number; since: string | null; at: string }
+  /** a hugetlb line of /proc/meminfo (HugePages_Total, _Free, _Rsvd, _Surp) */
+  | { p: 'meminfo'; name: MeminfoName; value: number; at: string }
   | { p: 'msg'; var: string; flags?: number; address?: Expr; event?: number }
   | { p: 'same_data'; a: string; b: string }
   /** every copy read into each buffer equals what its source range held at checkpoint `at` (scenario/copies.ts) */
@@ -101,6 +106,7 @@ export const PRED_SCHEMAS = {
   smaps: z.object({ smaps: zName, AnonHugePages: zInt.optional(), Rss: zInt.optional(), ...at }).strict(),
   vma_count: z.object({ vma_count: zInt, ...at }).strict(),
   vmstat: z.object({ vmstat: z.string(), delta: zInt, since: zName.optional(), ...at }).strict(),
+  meminfo: z.object({ meminfo: z.enum(MEMINFO_NAMES), value: zInt, ...at }).strict(),
   msg: z.object({ msg: zName, flags: zInt.optional(), address: zExpr.optional(), event: z.enum(['pagefault', 'fork', 'remap', 'remove', 'unmap']).optional() }).strict(),
   same_data: z.object({ same_data: z.tuple([zName, zName]) }).strict(),
   data_at: z.object({ data_at: z.union([zName, z.array(zName).min(1)]), at: zName }).strict(),

@@ -137,6 +137,12 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  shrink_folio_list: ${f.action}${f.pfn !== undefined ? ` (pfn ${hex(f.pfn)})` : ''}`;
     case 'migrate':
       return `  ${f.fn}: ${f.new_pfn !== undefined ? `pfn ${hex(f.pfn)} -> ${hex(f.new_pfn)}` : f.result ?? `${f.heads} folio(s) unmapped`}`;
+    case 'alloc_hugetlb_folio':
+      return `  alloc_hugetlb_folio(${addr(m, f.addr)}): a huge page of the pool${f.reserved ? ', from the reservation' : ''}`;
+    case 'hugetlb_no_page':
+      return f.sigbus ? `  hugetlb_no_page(${addr(m, f.addr)}): SIGBUS: ${f.sigbus}` : `  hugetlb_no_page(${addr(m, f.addr)}): new huge page pte=${f.pte}`;
+    case 'hugetlb_wp':
+      return f.sigbus ? `  hugetlb_wp(${addr(m, f.addr)}): SIGBUS: ${f.sigbus}` : `  hugetlb_wp(${addr(m, f.addr)}): ${f.reuse ? 'reuses the page' : 'copies the page'}`;
     case 'migration_entry_wait':
       return `  migration_entry_wait(${addr(m, f.address)}): waits for the migration to end`;
     case 'try_to_unmap_one':

@@ -2,8 +2,9 @@
 // and its must-wait rules, read(2) of uffd_msg, and the ioctls. Page-table work of the ioctls is in
 // mm/userfaultfd.ts.
 import type { Kernel } from '../kernel.js';
+import { userfaultfd_huge_must_wait } from '../mm/hugetlb.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { PAGE_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { get64, set64, type MmStruct, type VmArea } from '../include/mm_types.js';
 import type { Segment } from '../../state/store.js';
 import { CellList, listQuestion } from '../../state/list.js';
@@ -438,7 +439,8 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   const msg = userfault_msg(k, ctx, vmf, reason);
   const uwq = Uwq.create(k, ctx, task, msg);
   ctx.pending.push(uwq);
-  const must_wait = userfaultfd_must_wait(k, vmf.mm, vmf.real_address, reason);
+  const must_wait = vmf.vma.vm_flags & VM_HUGETLB ? userfaultfd_huge_must_wait(k, vmf.mm, vmf.real_address, reason)
+    : userfaultfd_must_wait(k, vmf.mm, vmf.real_address, reason);
   if (must_wait && !ctx.released) {
     // schedule(): 4.19..5.8 return VM_FAULT_MAJOR after sleeping; f9bf352224d7 (v5.9) drops it
     uwq.sleepRet = k.has(PATCH.uffdSimplifyFaultHandling) ? VM_FAULT_RETRY : VM_FAULT_RETRY | VM_FAULT_MAJOR;
@@ -535,18 +537,24 @@ export function validate_range(k: Kernel, start: number, len: number): void {
   if (start >= TASK_SIZE || len > TASK_SIZE - start) fail('EINVAL', 'range is past TASK_SIZE');
 }
 
-/** include/linux/userfaultfd_k.h vma_can_userfault() @v5.7..v6.18: anonymous memory and shmem, per mode and release */
+/**
+ * include/linux/userfaultfd_k.h vma_can_userfault() @v5.7..v6.18: private anonymous memory, shmem and
+ * private hugetlb, per mode and release: WP on shmem and hugetlb from b1f9e876862d (v5.19) where PTE
+ * markers are compiled in (CONFIG_PTE_MARKER_UFFD_WP), before that only anonymous memory could be
+ * write-protected; MINOR on shmem and hugetlb only
+ */
 function vma_can_userfault(k: Kernel, vma: VmArea, mode: number): boolean {
-  // shmem (a shared or file mapping): MISSING always; WP from b1f9e876862d (v5.19) where PTE markers are
-  // compiled in (CONFIG_PTE_MARKER_UFFD_WP), before that only anonymous memory could be write-protected
+  if (vma.vm_flags & VM_HUGETLB) {
+    if (vma.vm_flags & VM_SHARED) return false; // shared hugetlb is not modelled
+    if (mode & UFFDIO_REGISTER_MODE_WP) return k.has(PATCH.uffdWpShmem) && k.config.pte_marker_uffd_wp;
+    return true;
+  }
   if (vma.vm_file !== 0) {
     if (mode & UFFDIO_REGISTER_MODE_MINOR) notModelled('mode', 'MINOR registration of shmem (minor faults and UFFDIO_CONTINUE)');
     if ((mode & UFFDIO_REGISTER_MODE_WP) && !(k.has(PATCH.uffdWpShmem) && k.config.pte_marker_uffd_wp)) return false;
     return true;
   }
   if (mode & UFFDIO_REGISTER_MODE_MINOR) return false; // minor faults: shmem/hugetlb only
-  if (vma.vm_flags & VM_HUGETLB) return false;
-  void k;
   return true;
 }
 
@@ -564,14 +572,22 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
   for (const v of vs) {
     if (!vma_can_userfault(k, v, mode)) fail('EINVAL', `the VMA at 0x${v.vm_start.toString(16)} cannot be registered in this mode`);
+    // a hugetlb VMA: the range starts, and ends inside it, on a huge page boundary
+    if ((v.vm_flags & VM_HUGETLB) && ((v.vm_start <= start && start % PMD_SIZE) || (end <= v.vm_end && end % PMD_SIZE))) {
+      fail('EINVAL', 'a hugetlb range that is not 2 MiB aligned');
+    }
     if (!(v.vm_flags & VM_MAYWRITE)) fail('EPERM', 'VMA without VM_MAYWRITE');
     if (v.uffd && v.uffd !== ctx) fail('EBUSY', 'the range is registered with another userfaultfd');
   }
   let vm_flags = 0;
   if (mode & UFFDIO_REGISTER_MODE_MISSING) vm_flags |= VM_UFFD_MISSING;
   if (mode & UFFDIO_REGISTER_MODE_WP) vm_flags |= VM_UFFD_WP;
+  // (read before the registration: it may merge or split the VMAs, whose views then go)
+  const basic = vs.some((v) => (v.vm_flags & VM_HUGETLB) !== 0);
   userfaultfd_register_range(k, ctx, vs[0]!, vm_flags, start, end);
   let ioctls = range_ioctls(k);
+  // UFFD_API_RANGE_IOCTLS_BASIC when a hugetlb VMA is in the range: no ZEROPAGE, no MOVE
+  if (basic) ioctls &= ~((1 << _UFFDIO_ZEROPAGE) | (1 << _UFFDIO_MOVE));
   if (k.has(PATCH.uffdMinorHugetlbfs)) {
     if (!(mode & UFFDIO_REGISTER_MODE_WP)) ioctls &= ~(1 << _UFFDIO_WRITEPROTECT);
     if (!(mode & UFFDIO_REGISTER_MODE_MINOR)) ioctls &= ~(1 << _UFFDIO_CONTINUE);

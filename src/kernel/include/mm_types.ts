@@ -10,6 +10,8 @@ import type { Kernel } from '../kernel.js';
 import type { Segment } from '../../state/store.js';
 import { internString, internedValue } from '../../state/intern.js';
 import { shmem_evict_inode } from '../mm/shmem.js';
+import { VM_HUGETLB } from './vm_flags.js';
+import { hugetlb_resv_clear, hugetlb_resv_copy, hugetlb_resv_move } from '../mm/hugetlb.js';
 
 const TWO32 = 4294967296;
 /** a 64-bit field (addresses, offsets) in two cells */
@@ -334,6 +336,7 @@ export class VmArea {
     v.uffd = this.uffd;
     v.uffd_wp_left = this.uffd_wp_left;
     v.vm_file = this.vm_file;
+    if (this.vm_flags & VM_HUGETLB) hugetlb_resv_copy(this.k, this.slot, v.slot);
     return v;
   }
 
@@ -343,6 +346,7 @@ export class VmArea {
     this.anon_vma = null;
     this.anon_vma_chain = [];
     this.vm_file = 0;
+    if (this.vm_flags & VM_HUGETLB) hugetlb_resv_clear(this.k, this.slot);
     this.S.clear(this.b, VMA_CELLS);
     this.D.clear(VMA_NAMES + this.slot * VMA_DISPLAY, VMA_DISPLAY);
     this.k.vmaAlloc.free(this.slot);
@@ -353,6 +357,7 @@ export class VmArea {
   /** the VMA's cells moved to slot `to` (zero there), and the view with them */
   moveTo(to: number): void {
     const S = this.S, D = this.D, from = this.b, t = VMA_BASE + to * VMA_CELLS;
+    if (S.get(from + V_FLAGS) & VM_HUGETLB) hugetlb_resv_move(this.k, this.slot, to);
     for (let i = 0, n = V_CHAIN + S.get(from + V_CHAIN_N); i < n; i++) S.set(t + i, S.get(from + i));
     S.clear(from, VMA_CELLS);
     const df = VMA_NAMES + this.slot * VMA_DISPLAY, dt = VMA_NAMES + to * VMA_DISPLAY;

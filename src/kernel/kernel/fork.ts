@@ -6,7 +6,8 @@ import type { Slot } from '../mm/pgtable.js';
 import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_fork, unlink_anon_vmas } from '../mm/vma.js';
-import { VM_DONTCOPY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE } from '../include/vm_flags.js';
+import { VM_DONTCOPY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE, VM_HUGETLB } from '../include/vm_flags.js';
+import { copy_hugetlb_page_range, hugetlb_dup_vma_private } from '../mm/hugetlb.js';
 import { dup_userfaultfd, userfaultfd_wp } from '../fs/userfaultfd.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon } from '../mm/folio.js';
@@ -55,8 +56,13 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
       c.uffd = nctx;
       if (!nctx) c.vm_flags = (c.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
     }
+    // hugetlb_dup_vma_private: the child's private hugetlb mapping has no reservations of its own
+    if (c.vm_flags & VM_HUGETLB) hugetlb_dup_vma_private(k, c);
     child.insertVma(child.vmas.length, c);
-    if (!(v.vm_flags & VM_WIPEONFORK) && vma_needs_copy(k, c, v)) copy_page_range(k, c, v, child, parent);
+    if (v.vm_flags & VM_HUGETLB) {
+      // copy_page_range: vma_needs_copy holds for VM_HUGETLB, and hugetlb has its own copy
+      if (!(v.vm_flags & VM_WIPEONFORK)) copy_hugetlb_page_range(k, child, parent, c, v);
+    } else if (!(v.vm_flags & VM_WIPEONFORK) && vma_needs_copy(k, c, v)) copy_page_range(k, c, v, child, parent);
   }
   k.tr?.emit('fork', 'dup_mmap', { vmas: child.vmas.length });
   return child;

@@ -5,6 +5,7 @@
 // (`mmsim run --debug`, `mmsim check --debug`, `mmsim fuzz`). Each check names what it asserts; the
 // uffd-wp check is asserted only where the modelled release guarantees it (see uffdWpConfined).
 import type { Kernel } from '../kernel.js';
+import { PG_hugetlb, PG_hugetlb_isolated } from './hugetlb.js';
 import { __swap_count, swpOffsetOf } from './swapfile.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
@@ -13,7 +14,7 @@ import { PG_anon, PG_lru, PG_swapcache, PG_table, PG_zero } from './folio.js';
 import { folio_index, folio_mapping } from './filemap.js';
 import { is_migration_entry } from './migrate.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PTE, PageTable, is_zero_pfn } from './pgtable.js';
-import { VM_UFFD_MISSING, VM_UFFD_WP, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
+import { VM_UFFD_MISSING, VM_UFFD_WP, VM_HI_UFFD_MINOR, VM_HUGETLB } from '../include/vm_flags.js';
 import { isUffdWpMarker } from './memory.js';
 import { PATCH } from '../../profiles/patches.js';
 import { vma_lookup } from './mmap.js';
@@ -119,6 +120,8 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
   const vmaAt = (addr: number): VmArea | null => vma_lookup(k, mm, addr);
   const e = new Pte();
   let rss = 0, shmemRss = 0;
+  // hugetlb pages are counted in mm->hugetlb_usage, not in MM_ANONPAGES
+  let hugetlb = 0;
   const reached = new Set<PageTable>();
   const walk = (t: PageTable) => {
     reached.add(t);
@@ -131,9 +134,17 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
       if (t.level > LEVEL_PMD || (t.level === LEVEL_PMD && !g.pmd_leaf_lo(e.lo) && !g.pmd_trans_huge(e))) {
         // an upper-level entry, or a PMD pointing to a PTE table
         if (t.level === LEVEL_PMD && is_migration_entry(k, e)) {
-          // a PMD migration entry: a THP under migration, still counted in rss
-          if (!vmaAt(addr)) bug('pgtable', `mm ${mm.id}: PMD migration entry at ${hex(addr)} outside every VMA`);
-          rss += HPAGE_PMD_NR;
+          // a PMD migration entry: a THP under migration, still counted in rss (a hugetlb page in hugetlb_usage)
+          const mv = vmaAt(addr);
+          if (!mv) bug('pgtable', `mm ${mm.id}: PMD migration entry at ${hex(addr)} outside every VMA`);
+          if (mv && (mv.vm_flags & VM_HUGETLB)) hugetlb += HPAGE_PMD_NR;
+          else rss += HPAGE_PMD_NR;
+          continue;
+        }
+        if (t.level === LEVEL_PMD && isUffdWpMarker(k, e)) {
+          // the uffd-wp marker of a hugetlb entry (a huge PTE in the PMD slot)
+          const mv = vmaAt(addr);
+          if (!mv || !(mv.vm_flags & VM_HUGETLB)) bug('pgtable', `mm ${mm.id}: uffd-wp marker at PMD ${hex(addr)} outside a hugetlb VMA`);
           continue;
         }
         if (!g.table_entry_points(e.lo, e.hi)) {
@@ -171,7 +182,10 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
         }
         if (v && !v.anon_vma && f.test(slot, PG_anon)) bug('anon-vma', `mm ${mm.id}: huge PMD at ${hex(addr)} maps an anonymous THP in ${dump_vma(v)}, which has no anon_vma`);
         counts.pmd.set(slot, (counts.pmd.get(slot) ?? 0) + 1);
-        if (f.test(slot, PG_anon)) rss += HPAGE_PMD_NR;
+        if (f.test(slot, PG_hugetlb)) {
+          hugetlb += HPAGE_PMD_NR;
+          if (v && !(v.vm_flags & VM_HUGETLB)) bug('pmd-leaf', `mm ${mm.id}: huge PMD at ${hex(addr)} maps a hugetlb page in ${dump_vma(v)}, which is not a hugetlb VMA`);
+        } else if (f.test(slot, PG_anon)) rss += HPAGE_PMD_NR;
         else shmemRss += HPAGE_PMD_NR;
         continue;
       }
@@ -226,6 +240,7 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
     if (slot < 0 || !f.test(slot, PG_table)) bug('pgtable', `mm ${mm.id}: page table at pfn ${hex(t.pfn)} (level ${t.level}) is not a PageTable page`);
   }
   // check_mm: MM_ANONPAGES equals the anonymous pages the tables map
+  if (k.hstate.usage(mm) !== hugetlb) bug('rss', `mm ${mm.id}: hugetlb_usage ${k.hstate.usage(mm)}, the page tables map ${hugetlb} pages of huge pages`);
   if (mm.anonPages !== rss) bug('rss', `mm ${mm.id}: Bad rss-counter state: MM_ANONPAGES ${mm.anonPages}, the page tables map ${rss} anonymous pages`);
   if (mm.shmemPages !== shmemRss) bug('rss', `mm ${mm.id}: Bad rss-counter state: MM_SHMEMPAGES ${mm.shmemPages}, the page tables map ${shmemRss} shmem pages`);
   void LEVEL_PTE;
@@ -280,8 +295,10 @@ function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => v
     const ino = folio_mapping(k, slot);
     const inCache = ino !== 0 ? f.nrPages(slot) : 0;
     if (ino !== 0 && k.inode(ino)!.folioAt(folio_index(k, slot)) !== slot) bug('refcount', `${dump_folio(k, slot)}: its mapping (inode ${ino}) does not hold it at index ${folio_index(k, slot)}`);
-    if (!(fl & PG_anon) && ino === 0 && !(fl & PG_swapcache)) bug('folio-leak', `${dump_folio(k, slot)}: neither anonymous nor in a page cache`);
-    const cached = ((fl & PG_swapcache) !== 0 ? 1 : 0) + ((fl & PG_anon) && !(fl & PG_lru) ? 1 : 0) + inCache, gup = f.gupRefs(slot);
+    if (!(fl & PG_anon) && !(fl & PG_hugetlb) && ino === 0 && !(fl & PG_swapcache)) bug('folio-leak', `${dump_folio(k, slot)}: neither anonymous nor in a page cache`);
+    // (a hugetlb page is on no LRU: isolated for migration is PG_hugetlb_isolated)
+    const isolated = fl & PG_hugetlb ? (fl & PG_hugetlb_isolated) !== 0 : (fl & PG_anon) !== 0 && !(fl & PG_lru);
+    const cached = ((fl & PG_swapcache) !== 0 ? 1 : 0) + (isolated ? 1 : 0) + inCache, gup = f.gupRefs(slot);
     if ((fl & PG_swapcache) && k.swap.cacheSlot(k.swap.folioSwap(slot)) !== slot) bug('refcount', `${dump_folio(k, slot)}: in the swap cache, but its slot does not lead back to it`);
     if (cached ? rc < mapped + gup + cached : rc !== mapped + gup) bug('refcount', `${dump_folio(k, slot)}: refcount ${rc} is not its ${mapped} mapping(s) plus the ${gup} reference(s) GUP callers hold${cached ? ' and the swap cache' : ''}`);
     if ((fl & PG_anon) && mapped === 0 && gup === 0 && !cached) bug('folio-leak', `${dump_folio(k, slot)}: nobody maps it, yet it is not freed`);

@@ -6,6 +6,8 @@
 // pin, vmsplice and /proc/PID/mem operations (mm/gup_ops.ts) drive it; a fault that sleeps leaves task.uwq
 // set, as on the CPU path.
 import type { Kernel } from '../kernel.js';
+import { notModelled } from '../include/errno.js';
+import { VM_HUGETLB } from '../include/vm_flags.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
@@ -262,6 +264,7 @@ export function __get_user_pages(k: Kernel, mm: MmStruct, s: GupState, grab?: (p
       vma = vma_lookup(k, mm, s.addr);
       // a hole: -EFAULT for every GUP caller; MADV_POPULATE_* reports ENOMEM (madvise_populate, FOLL_MADV_POPULATE)
       if (!vma) return populate ? ERRNO.ENOMEM : ERRNO.EFAULT;
+      if (vma.vm_flags & VM_HUGETLB) notModelled('addr', 'GUP of a hugetlb VMA (hugetlb_follow_page_mask, hugetlb_fault from GUP)');
       const bad = check_vma_flags(vma, foll);
       // MADV_POPULATE_* reports a VMA it may not touch as EINVAL (madvise_populate)
       if (bad) return populate ? ERRNO.EINVAL : bad;

@@ -2,6 +2,7 @@
 // fault on a huge PMD, change_huge_pmd and the PMD split.
 import type { Kernel } from '../kernel.js';
 import { entryBitNames } from '../arch/arch.js';
+import { PG_hugetlb } from './hugetlb.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
@@ -504,7 +505,8 @@ export function split_huge_pages_range(k: Kernel, mm: MmStruct, start: number, l
     const pfn = follow_pfn(k, mm, a);
     if (pfn < 0) continue;
     const slot = k.folios.slotOf(pfn);
-    if (slot < 0 || !k.folios.isLarge(slot) || seen.has(slot)) continue;
+    // split_huge_pages_pid: only THPs (a page of the hugetlb pool is never split this way)
+    if (slot < 0 || !k.folios.isLarge(slot) || seen.has(slot) || (k.folios.flags(slot) & PG_hugetlb)) continue;
     seen.add(slot);
     if (split_huge_page(k, slot) === 0) split++;
   }

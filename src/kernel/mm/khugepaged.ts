@@ -2,6 +2,7 @@
 // khugepaged's collapse of one PMD as two steps (the scan with the mmap lock held for read, then, after
 // the lock was dropped, the revalidation, swap-in, isolation, copy and PMD install with it held for write).
 import type { Kernel } from '../kernel.js';
+import { VM_HUGETLB } from '../include/vm_flags.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
@@ -357,6 +358,7 @@ export function madvise_collapse(k: Kernel, mm: MmStruct, start: number, end: nu
  */
 function thp_vma_allowable_collapse(vma: VmArea): boolean {
   if (vma.vm_flags & VM_NOHUGEPAGE) return false;
+  if (vma.vm_flags & VM_HUGETLB) return false; // __thp_vma_allowable_orders: never hugetlb
   const haddr = Math.floor((vma.vm_end - HPAGE_PMD_SIZE) / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
   if (haddr < vma.vm_start || haddr + HPAGE_PMD_SIZE > vma.vm_end) return false;
   return vma.anon_vma !== null;

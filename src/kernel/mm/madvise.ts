@@ -2,6 +2,7 @@
 // MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE), MADV_PAGEOUT (reclaim: mm/vmscan.ts) and MADV_REMOVE's
 // refusal. MADV_COLD (LRU deactivation) is not modelled: it ends the run as such.
 import type { Kernel } from '../kernel.js';
+import { hugetlb_dontneed_end } from './hugetlb.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
   VM_DONTCOPY, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_MERGEABLE, VM_NOHUGEPAGE, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK,
@@ -129,6 +130,19 @@ function madvise_walk_vmas(k: Kernel, mm: MmStruct, start: number, end: number, 
       if (s >= end) break;
     }
     const tmp = Math.min(vma.vm_end, end);
+    if (advice === MADV.dontneed && (vma.vm_flags & VM_HUGETLB)) {
+      // madvise_dontneed_free_valid_vma (hugetlb): EINVAL, or the end the zap stops at; an empty range is 0
+      const hend = hugetlb_dontneed_end(k, vma, s, tmp, true);
+      if (hend > s) {
+        const ev = userfaultfd_remove(vma, s, hend);
+        if (ev) return { kind: 'event', ctx: ev.ctx, msg: ev.msg, start: s, end: hend, next: tmp, walkEnd: end, unmapped };
+        unmap_page_range(k, mm, vma, s, hend);
+      }
+      s = tmp;
+      if (s >= end) break;
+      vma = find_vma(k, mm, tmp);
+      continue;
+    }
     if (advice === MADV.dontneed && !(vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))) {
       // madvise_dontneed_free: userfaultfd_remove first, which drops the mmap lock to wait for the event
       const ev = userfaultfd_remove(vma, s, tmp);
@@ -151,9 +165,10 @@ function madvise_walk_vmas(k: Kernel, mm: MmStruct, start: number, end: number, 
 export function madvise_dontneed_resume(k: Kernel, mm: MmStruct, e: { start: number; end: number; next: number; walkEnd: number; unmapped: boolean }): MadviseResult {
   const vma = vma_lookup(k, mm, e.start);
   if (!vma) fail('ENOMEM', 'the VMA went away while the REMOVE event was read');
-  if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
-  const end = Math.min(e.end, vma.vm_end);
-  unmap_page_range(k, mm, vma, e.start, end);
+  let end = Math.min(e.end, vma.vm_end);
+  if (vma.vm_flags & VM_HUGETLB) end = hugetlb_dontneed_end(k, vma, e.start, end, true);
+  else if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
+  if (end > e.start) unmap_page_range(k, mm, vma, e.start, end);
   if (e.next >= e.walkEnd) {
     if (e.unmapped) fail('ENOMEM', 'part of the range is not mapped');
     return null;
@@ -264,6 +279,10 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
   if (advice === MADV.collapse) {
     if (v.vm_file !== 0) notModelled('advice', 'MADV_COLLAPSE of shmem (khugepaged collapse_file)');
     madvise_collapse(k, mm, start, end);
+    return v;
+  }
+  if ((advice === MADV.dontneed || advice === MADV.free) && (v.vm_flags & VM_HUGETLB)) {
+    hugetlb_dontneed_end(k, v, start, end, advice === MADV.dontneed); // MADV_FREE: EINVAL
     return v;
   }
   if (advice === MADV.dontneed || advice === MADV.free) {

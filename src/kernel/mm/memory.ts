@@ -26,7 +26,8 @@ import {
   do_huge_pmd_anonymous_page, wp_huge_pmd, huge_pmd_set_accessed, __split_huge_pmd, zap_huge_pmd,
 } from './huge_memory.js';
 import { handle_userfault, userfaultfd_missing, userfaultfd_pte_wp, userfaultfd_wp, userfaultfd_wp_async, userfaultfd_wp_2018 } from '../fs/userfaultfd.js';
-import { VM_UFFD_MISSING } from '../include/vm_flags.js';
+import { VM_UFFD_MISSING, VM_HUGETLB } from '../include/vm_flags.js';
+import { hugetlb_fault, __unmap_hugepage_range } from './hugetlb.js';
 import { pmdAllocTable, pte_alloc, pte_offset_map } from './pagewalk.js';
 import { folio_put, folio_put_refs } from './swap.js';
 import {
@@ -84,7 +85,8 @@ export function thp_range_in_vma(vma: VmArea, addr: number): boolean {
 export function handle_mm_fault(k: Kernel, vma: VmArea, address: number, flags: number): number {
   k.vmstat.pgfault++;
   k.tr?.emit('handle_mm_fault', 'handle_mm_fault', { address, flags });
-  const ret = __handle_mm_fault(k, vma, address, flags);
+  // is_vm_hugetlb_page: hugetlb_fault instead of the generic walk
+  const ret = vma.vm_flags & VM_HUGETLB ? hugetlb_fault(k, vma, address, flags) : __handle_mm_fault(k, vma, address, flags);
   // the scratch vm_fault must not keep the last mm (and its page tables) alive after the fault
   vmfScratch.vma = null!;
   vmfScratch.mm = null!;
@@ -765,6 +767,8 @@ function zap_folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, sl
 
 /** unmap_page_range / zap_pmd_range: zap [start,end) of one VMA */
 export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, details: ZapDetails | null = null): void {
+  // unmap_single_vma: a hugetlb VMA is zapped by __unmap_hugepage_range (uffd-wp markers kept: MADV_DONTNEED)
+  if (vma.vm_flags & VM_HUGETLB) return __unmap_hugepage_range(k, mm, vma, start, end, -1, false);
   const g = k.pgt;
   const pmdv = new Pte();
   for (let addr = start; addr < end;) {

@@ -19,6 +19,7 @@ import { folio_mappings } from './huge_memory.js';
 import { levelIndex } from './pgtable.js';
 import { VM_WRITE } from '../include/vm_flags.js';
 import { _PAGE_PSE } from '../arch/x86/include/pgtable_types.js';
+import { PG_hugetlb, PG_hugetlb_isolated, alloc_migration_hugetlb, free_migrated_hugetlb, hugetlb_try_to_migrate_one, remove_migration_hugetlb } from './hugetlb.js';
 
 /** include/linux/swap.h: MAX_SWAPFILES_SHIFT */
 const MAX_SWAPFILES_SHIFT = 5;
@@ -70,7 +71,7 @@ export function is_migration_entry_dirty(k: Kernel, e: Pte): boolean {
  * swp_entry_to_pte (include/linux/swapops.h @v6.1..v6.18): the entry for pfn with the A/D bits where the
  * kernel keeps them (2e3468778dbe, v6.1)
  */
-function make_migration_entry(k: Kernel, out: Pte, kind: number, pfn: number, young: boolean, dirty: boolean): Pte {
+export function make_migration_entry(k: Kernel, out: Pte, kind: number, pfn: number, young: boolean, dirty: boolean): Pte {
   let off = pfn;
   if (k.has(PATCH.migrationKeepsYoungDirty)) {
     if (young) off += swpMigYoung(k);
@@ -301,18 +302,22 @@ function unmapFolio(k: Kernel, slot: number, heads: number[], head: number): voi
   }
   // folio_isolate_lru: a reference, and off the LRU (PG_lru clear) until putback or the move
   f.setRefcount(slot, f.refcount(slot) + 1);
-  f.clearFlag(slot, PG_lru);
+  const huge = f.test(slot, PG_hugetlb);
+  if (huge) f.setFlag(slot, PG_hugetlb_isolated); // isolate_hugetlb
+  else f.clearFlag(slot, PG_lru);
   let unmapped = 0;
   for (const m of maps) {
-    const ok = m.level === LEVEL_PMD ? set_pmd_migration_entry(k, slot, m.mm, m.t, m.i) : try_to_migrate_one(k, slot, m.mm, m.t, m.i);
+    const ok = huge ? hugetlb_try_to_migrate_one(k, slot, m.mm, m.t, m.i)
+      : m.level === LEVEL_PMD ? set_pmd_migration_entry(k, slot, m.mm, m.t, m.i) : try_to_migrate_one(k, slot, m.mm, m.t, m.i);
     if (!ok) break;
     unmapped++;
   }
   if (unmapped < maps.length) {
     // try_to_migrate stopped: the folio's migration entries go back to the folio itself
     restore(k, slot, head);
-    f.setFlag(slot, PG_lru);
-    folio_put(k, slot); // putback_lru_page
+    if (!huge) f.setFlag(slot, PG_lru);
+    else f.clearFlag(slot, PG_hugetlb_isolated);
+    folio_put(k, slot); // putback_lru_page (folio_putback_hugetlb)
     return;
   }
   heads.push(head);
@@ -326,7 +331,8 @@ function restore(k: Kernel, slot: number, head: number): void {
     const vma = vma_lookup(k, m.mm, m.t.addrOf(m.i));
     if (!vma) continue;
     const pfn = migration_entry_pfn(k, m.t.get(m.i, new Pte()));
-    if (m.level === LEVEL_PMD) remove_migration_pmd(k, slot, m.mm, vma, m.t, m.i, pfn);
+    if (f.test(slot, PG_hugetlb)) remove_migration_hugetlb(k, slot, vma, m.t, m.i, pfn);
+    else if (m.level === LEVEL_PMD) remove_migration_pmd(k, slot, m.mm, vma, m.t, m.i, pfn);
     else remove_migration_pte(k, slot, m.mm, vma, m.t, m.i, pfn);
   }
 }
@@ -347,13 +353,15 @@ export function migrate_pages_move(k: Kernel, heads: readonly number[]): number 
     const nr = f.nrPages(slot);
     if (f.refcount(slot) !== 1) {
       restore(k, slot, head);
-      f.setFlag(slot, PG_lru);
+      if (!f.test(slot, PG_hugetlb)) f.setFlag(slot, PG_lru);
+      else f.clearFlag(slot, PG_hugetlb_isolated);
       folio_put(k, slot);
       failed += nr;
       k.tr?.emit('migrate', 'migrate_folio_move', { pfn: head, result: 'EAGAIN (extra references)' });
       continue;
     }
-    const nslot = f.alloc(nr === 1 ? 0 : HPAGE_PMD_ORDER, 0);
+    const huge = f.test(slot, PG_hugetlb);
+    const nslot = huge ? alloc_migration_hugetlb(k, slot) : f.alloc(nr === 1 ? 0 : HPAGE_PMD_ORDER, 0);
     const npfn = f.pfn(nslot);
     for (let i = 0; i < nr; i++) k.data.copyPage(npfn + i, head + i);
     // folio_migrate_flags (and the mapping: PG_anon)
@@ -361,17 +369,19 @@ export function migrate_pages_move(k: Kernel, heads: readonly number[]): number 
     for (const bit of [PG_anon, PG_swapbacked, PG_uptodate, PG_lru, PG_active, PG_referenced, PG_dirty]) {
       if (keep & bit && f.test(slot, bit)) f.setFlag(nslot, bit);
     }
-    f.setFlag(nslot, PG_lru); // putback of the new folio
+    if (!huge) f.setFlag(nslot, PG_lru); // putback of the new folio (hugetlb folios are on no LRU)
     for (const m of migration_entries(k, head, nr)) {
       const vma = vma_lookup(k, m.mm, m.t.addrOf(m.i));
       if (!vma) continue;
       const pfn = migration_entry_pfn(k, m.t.get(m.i, new Pte())) - head + npfn;
-      if (m.level === LEVEL_PMD) remove_migration_pmd(k, nslot, m.mm, vma, m.t, m.i, pfn);
+      if (huge) remove_migration_hugetlb(k, nslot, vma, m.t, m.i, pfn);
+      else if (m.level === LEVEL_PMD) remove_migration_pmd(k, nslot, m.mm, vma, m.t, m.i, pfn);
       else remove_migration_pte(k, nslot, m.mm, vma, m.t, m.i, pfn);
     }
     folio_put(k, nslot); // the allocation's reference: the mappings hold theirs
     f.clearFlag(slot, PG_anon_exclusive);
-    folio_put(k, slot); // the isolation's reference: the old folio is freed
+    if (huge) free_migrated_hugetlb(k, slot, nslot); // into the pool in the new page's place, or to the buddy allocator
+    else folio_put(k, slot); // the isolation's reference: the old folio is freed
     k.tr?.emit('migrate', 'migrate_folio_move', { pfn: head, new_pfn: npfn, nr });
   }
   return failed;

@@ -6,8 +6,9 @@ import { __split_vma, vma_merge_new_range, unlink_anon_vmas } from './vma.js';
 export { __split_vma, vma_modify } from './vma.js';
 import {
   VM_ACCOUNT, VM_MAYEXEC, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_READ, VM_SHARED,
-  VM_SOFTDIRTY, VM_WRITE, VM_EXEC, VM_UFFD_WP,
+  VM_SOFTDIRTY, VM_WRITE, VM_EXEC, VM_UFFD_WP, VM_HUGETLB, VM_DONTEXPAND,
 } from '../include/vm_flags.js';
+import { hugetlb_reserve_pages, hugetlb_vm_op_close, __unmap_hugepage_range } from './hugetlb.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE,
 } from '../include/uapi.js';
@@ -117,14 +118,14 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
   if (type !== MAP_SHARED && type !== MAP_PRIVATE) fail('EINVAL', 'mmap needs exactly one of MAP_SHARED and MAP_PRIVATE');
   // a gap of the model, not an answer of the kernel: the GUP walk of MAP_POPULATE (__mm_populate)
   if (a.flags & MAP_POPULATE) notModelled('flags', 'MAP_POPULATE (the model does not prefault a new mapping)');
-  if ((a.flags & MAP_HUGETLB) && (a.flags & MAP_NORESERVE)) notModelled('flags', 'MAP_HUGETLB with MAP_NORESERVE (hugetlb is modelled only as the refusal of an empty pool)');
-  // mm/mmap.c ksys_mmap_pgoff() @v6.18: MAP_HUGETLB sets up a hugetlbfs file, whose reservation
-  // (hugetlb_reserve_pages) fails on an empty pool: the model has none, as with vm.nr_hugepages=0
-  // (hugetlbfs_file_mmap, after get_unmapped_area: a MAP_FIXED address must be huge-page aligned)
-  if (a.flags & MAP_HUGETLB) {
-    if ((a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && a.addr % PMD_SIZE !== 0) fail('EINVAL', 'MAP_HUGETLB at an address that is not 2 MiB aligned');
-    fail('ENOMEM', 'no huge pages to reserve (the model has no hugetlb pool: vm.nr_hugepages=0)');
-  }
+  // mm/mmap.c ksys_mmap_pgoff() @v6.18: MAP_HUGETLB sets up a hugetlbfs file of the length rounded up to the
+  // huge page size (hugetlb_file_setup, no reservation of its own); hugetlb_get_unmapped_area places it on a
+  // huge page boundary (a fixed address off one is EINVAL); hugetlbfs_file_mmap reserves the pages
+  const huge = (a.flags & MAP_HUGETLB) !== 0;
+  // a gap of the model: shared hugetlb memory lives in a hugetlbfs page cache, which is not modelled
+  if (huge && ((a.flags & MAP_SHARED) || file)) notModelled('flags', 'shared mappings of hugetlb memory (their pages would live in a hugetlbfs page cache)');
+  if (huge && (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && a.addr % PMD_SIZE !== 0) fail('EINVAL', 'MAP_HUGETLB at an address that is not 2 MiB aligned');
+  if (huge) return do_mmap_hugetlb(k, mm, a, Math.ceil(a.len / PMD_SIZE) * PMD_SIZE);
   let addr: number;
   if (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (a.addr % PAGE_SIZE !== 0) fail('EINVAL', 'MAP_FIXED address is not page aligned');
@@ -158,6 +159,41 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
   // a shared anonymous mapping ignores the offset (pgoff 0); a file mapping's is the file offset
   const pgoff = file ? offset / PAGE_SIZE : type === MAP_SHARED ? 0 : null;
   return mmap_region(k, mm, addr, len, vm_flags, a.label, file ? file.m.ino : 0, pgoff);
+}
+
+/**
+ * the MAP_HUGETLB | MAP_PRIVATE | MAP_ANONYMOUS part of do_mmap and __mmap_region @v6.18: a VMA of its own
+ * (VM_HUGETLB | VM_DONTEXPAND never merge), vm_pgoff 0 in its file, reserved by hugetlbfs_file_mmap
+ * (hugetlb_reserve_pages; ENOMEM when the pool cannot cover it, unless MAP_NORESERVE). No VM_ACCOUNT:
+ * hugetlb does its own accounting
+ */
+function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number): number {
+  let addr: number;
+  if (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+    if (a.addr + len > TASK_SIZE) fail('ENOMEM', 'mapping past TASK_SIZE');
+    addr = a.addr;
+    if (a.flags & MAP_FIXED_NOREPLACE) {
+      const v = find_vma(k, mm, addr);
+      if (v && v.vm_start < addr + len) fail('EEXIST', 'MAP_FIXED_NOREPLACE over an existing mapping');
+    }
+  } else {
+    addr = get_unmapped_area(k, mm, len, Math.max(a.align, PMD_SIZE));
+  }
+  let vm_flags = calc_vm_prot_bits(a.prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_HUGETLB | VM_DONTEXPAND;
+  // hugetlb applies strict overcommit unless MAP_NORESERVE
+  if (a.flags & MAP_NORESERVE) vm_flags |= VM_NORESERVE;
+  const vma = VmArea.alloc(k, addr, addr + len, vm_flags >>> 0, k.pgt.vm_get_page_prot(vm_flags), 0, a.label);
+  // the reservation is made while what the mapping replaces is still there (a failure leaves it mapped)
+  if (!hugetlb_reserve_pages(k, vma, 0, len / PMD_SIZE, vma.vm_flags)) {
+    vma.free();
+    fail('ENOMEM', `the hugetlb pool cannot reserve ${len / PMD_SIZE} huge page(s) (HugePages_Free ${k.hstate.free_huge_pages}, HugePages_Rsvd ${k.hstate.resv_huge_pages})`);
+  }
+  do_munmap(k, mm, addr, len);
+  insertVma(mm, vma);
+  vma_set_page_prot(k, vma);
+  if (k.config.soft_dirty && k.has(PATCH.softDirtyVmaReuse)) vma.vm_flags = (vma.vm_flags | VM_SOFTDIRTY) >>> 0;
+  k.tr?.emit('mmap', 'mmap_region', { start: addr, end: addr + len, vm_flags: vma.vm_flags >>> 0, label: a.label });
+  return addr;
 }
 
 /**
@@ -204,7 +240,10 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number): 
     let v = v0;
     if (v.vm_start < start) v = __split_vma(k, mm, v, start);
     if (v.vm_end > end) __split_vma(k, mm, v, end);
-    unmap_page_range(k, mm, v, v.vm_start, v.vm_end);
+    // unmap_vmas (ZAP_FLAG_DROP_MARKER), and for hugetlb the vm_ops->close of remove_vma
+    if (v.vm_flags & VM_HUGETLB) __unmap_hugepage_range(k, mm, v, v.vm_start, v.vm_end, -1, true);
+    else unmap_page_range(k, mm, v, v.vm_start, v.vm_end);
+    if (v.vm_flags & VM_HUGETLB) hugetlb_vm_op_close(k, v);
     mm.removeVma(v);
     unlink_anon_vmas(v); // free_pgtables
     v.free(); // remove_vma

@@ -7,6 +7,7 @@ import {
   HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE, _PAGE_DIRTY, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_RW, _PAGE_SPECIAL,
 } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
+import { hugetlb_change_protection } from './hugetlb.js';
 import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_HUGETLB, VM_SHARED, VM_SOFTDIRTY, VM_WRITE } from '../include/vm_flags.js';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
@@ -419,6 +420,11 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
   // vma->vm_mm: UFFDIO_WRITEPROTECT from another process and a uffd's release work on the context's mm
   const mm = vma.vm_mm ?? k.current!.mm;
   if ((cp_flags & MM_CP_UFFD_WP) && (cp_flags & MM_CP_UFFD_WP_RESOLVE)) throw new Error('BUG: both uffd-wp flags');
+  if (vma.vm_flags & VM_HUGETLB) {
+    const n = hugetlb_change_protection(k, vma, start, end, newprot, (cp_flags & MM_CP_UFFD_WP) !== 0, (cp_flags & MM_CP_UFFD_WP_RESOLVE) !== 0);
+    k.tr?.emit('change_protection', 'hugetlb_change_protection', { start, end, newprot: newprot.toString(), cp_flags, pages: n * HPAGE_PMD_NR });
+    return n * HPAGE_PMD_NR;
+  }
   const populate = (cp_flags & MM_CP_UFFD_WP) !== 0 && userfaultfd_wp_use_markers(k, vma);
   let pages = 0;
   const pmdv = cpPmd;

@@ -3,6 +3,7 @@
 // MREMAP_DONTUNMAP, and the userfaultfd side (UFFD_EVENT_REMAP, or the moved VMA leaving its uffd).
 // Releases differ in rows x86-move-pmd, mremap-dontunmap, mremap-realign and mremap-clear-uffd-wp.
 import type { Kernel } from '../kernel.js';
+import { VM_HUGETLB } from '../include/vm_flags.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
@@ -365,6 +366,7 @@ export function do_mremap(k: Kernel, mm: MmStruct, addr: number, old_len: number
   old_len = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE;
   new_len = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
   if (new_len === 0) fail('EINVAL', 'new_len is 0');
+  if (vma_lookup(k, mm, addr)?.vm_flags! & VM_HUGETLB) notModelled('addr', 'mremap of a hugetlb VMA (move_hugetlb_page_tables)');
   const to = (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
   if (to && new_addr % PAGE_SIZE !== 0) fail('EINVAL', 'new_address is not page aligned');
   // d23cb648e365 (v6.17): a move of the same length to a fixed place may span several VMAs (vrm_move_only)

@@ -1,11 +1,16 @@
 // Dropping folio references (include/linux/mm.h folio_put, folio_put_refs; mm/swap.c __folio_put).
 import type { Kernel } from '../kernel.js';
 import { PG_zero } from './folio.js';
+import { PG_hugetlb, free_huge_folio } from './hugetlb.js';
 
 /** include/linux/mm.h folio_put_refs() @v6.18: drop refs references; at zero __folio_put frees it (its contents are gone) */
 export function folio_put_refs(k: Kernel, slot: number, refs: number): void {
   const f = k.folios;
   f.setRefcount(slot, f.refcount(slot) - refs);
+  if (f.refcount(slot) <= 0 && f.test(slot, PG_hugetlb)) {
+    free_huge_folio(k, slot); // a page of the hugetlb pool goes back to it
+    return;
+  }
   if (f.refcount(slot) <= 0 && !f.test(slot, PG_zero)) {
     k.data.clearRange(f.pfn(slot), f.nrPages(slot));
     f.free(slot);

@@ -2,7 +2,8 @@
 // the mfill_atomic family (UFFDIO_COPY, UFFDIO_ZEROPAGE) and move_pages (UFFDIO_MOVE).
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { HPAGE_PMD_NR, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { mfill_atomic_hugetlb } from './hugetlb.js';
 import type { VmArea } from '../include/mm_types.js';
 import { VM_EXEC, VM_HUGETLB, VM_IO, VM_LOCKED, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { ERRNO_NAME, fail, SyscallError } from '../include/errno.js';
@@ -67,6 +68,7 @@ export function mwriteprotect_range(k: Kernel, ctx: UserfaultfdCtx, start: numbe
     if (vs.length === 0) fail('ENOENT', 'no VMA in the range');
     for (const v of vs) {
       if (!(v.vm_flags & VM_UFFD_WP)) fail('ENOENT', `the VMA at 0x${v.vm_start.toString(16)} is not registered for write-protect`);
+      if ((v.vm_flags & VM_HUGETLB) && (start % PMD_SIZE || len % PMD_SIZE)) fail('EINVAL', 'a hugetlb range that is not 2 MiB aligned');
       const s = Math.max(start, v.vm_start), e = Math.min(start + len, v.vm_end);
       report(k, v, s, e, enable_wp, uffd_wp_range(k, v, s, e - s, enable_wp));
     }
@@ -77,6 +79,7 @@ export function mwriteprotect_range(k: Kernel, ctx: UserfaultfdCtx, start: numbe
   if (!vma || !(vma.vm_flags & VM_UFFD_WP) || (!k.has(PATCH.uffdWpShmem) && ((vma.vm_flags & VM_SHARED) || !vma_is_anonymous(vma)))) {
     fail('ENOENT', 'the range is not inside one anonymous VMA registered for write-protect');
   }
+  if ((vma.vm_flags & VM_HUGETLB) && (start % PMD_SIZE || len % PMD_SIZE)) fail('EINVAL', 'a hugetlb range that is not 2 MiB aligned');
   report(k, vma, start, start + len, enable_wp, uffd_wp_range(k, vma, start, len, enable_wp));
 }
 
@@ -182,6 +185,14 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   const vma = find_dst_vma(k, ctx, dst, len);
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP on a VMA not registered for WP');
+  if (vma.vm_flags & VM_HUGETLB) {
+    anon_vma_prepare(ctx.mm, vma);
+    const n = mfill_atomic_hugetlb(k, ctx.mm, vma, dst, len, wp, (a, pfn) => {
+      for (let i = 0; i < HPAGE_PMD_NR; i++) read_source_page(k, ctx, src + (a - dst) + i * PAGE_SIZE, pfn + i);
+    });
+    k.tr?.emit('uffdio_copy', 'mfill_atomic_hugetlb', { dst, src, len, copied: n, wp });
+    return n;
+  }
   if (vma.vm_flags & VM_SHARED) return shmem_mfill(k, ctx, vma, dst, src, len, wp, 'copy');
   anon_vma_prepare(ctx.mm, vma);
   const cur = new Pte();
@@ -205,6 +216,8 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
   const g = k.pgt;
   const vma = find_dst_vma(k, ctx, dst, len);
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
+  // mfill_atomic_hugetlb: no zero page for hugetlb
+  if (vma.vm_flags & VM_HUGETLB) fail('EINVAL', 'UFFDIO_ZEROPAGE on a hugetlb VMA');
   if (vma.vm_flags & VM_SHARED) return shmem_mfill(k, ctx, vma, dst, 0, len, false, 'zeropage');
   // mfill_atomic: the VMA has an anon_vma before anything is filled, zero pages too
   anon_vma_prepare(ctx.mm, vma);

@@ -4,7 +4,8 @@
 // anon_vma test of a merge (PATCH.vmaMergeUnfaultedAnon).
 import type { Kernel } from '../kernel.js';
 import { AnonVma, MmStruct, VmArea } from '../include/mm_types.js';
-import { VM_ACCESS_FLAGS, VM_SOFTDIRTY, VM_SPECIAL } from '../include/vm_flags.js';
+import { VM_ACCESS_FLAGS, VM_HUGETLB, VM_SOFTDIRTY, VM_SPECIAL } from '../include/vm_flags.js';
+import { hugetlb_split_resv, hugetlb_vm_op_split } from './hugetlb.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -262,6 +263,8 @@ function vma_merge_existing_range(k: Kernel, mm: MmStruct, vmg: VmaMergeState): 
 /** mm/vma.c __split_vma() @v6.18: split at addr; the new VMA is the part above it, returned */
 export function __split_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number): VmArea {
   if (addr % PAGE_SIZE !== 0 || addr <= vma.vm_start || addr >= vma.vm_end) throw new Error('bad split');
+  // vm_ops->may_split: a hugetlb VMA splits at a huge page boundary only (EINVAL)
+  if (vma.vm_flags & VM_HUGETLB) hugetlb_vm_op_split(vma, addr);
   // vma_adjust_trans_huge: a huge PMD that straddles addr is split first
   if (addr % PMD_SIZE !== 0) split_huge_pmd_address(k, mm, vma, addr);
   const tail = vma.dup(); // vm_area_dup, and anon_vma_clone: the same anon_vma and chain
@@ -269,6 +272,7 @@ export function __split_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number):
   tail.vm_pgoff = vma.vm_pgoff + (addr - vma.vm_start) / PAGE_SIZE;
   vma.vm_end = addr;
   mm.insertVma(mm.vmas.indexOf(vma) + 1, tail);
+  if (vma.vm_flags & VM_HUGETLB) hugetlb_split_resv(k, vma, tail);
   return tail;
 }
 

@@ -6,6 +6,7 @@ import {
   PG_active, PG_anon, PG_anon_exclusive, PG_dirty, PG_locked, PG_lru, PG_mlocked, PG_referenced, PG_swapbacked,
   PG_table, PG_unevictable, PG_uptodate, PG_zero, PG_idle, PG_reserved, PG_swapcache,
 } from '../../mm/folio.js';
+import { PG_hugetlb } from '../../mm/hugetlb.js';
 
 const B = (n: number) => 1n << BigInt(n);
 
@@ -33,7 +34,9 @@ export function stable_page_flags(k: Kernel, pfn: number): bigint {
   }
   if (large) {
     u |= isHead ? B(KPF.compound_head) : B(KPF.compound_tail);
-    if (fl & (PG_lru | PG_anon)) u |= B(KPF.thp);
+    // a page of the hugetlb pool is KPF_HUGE (folio_test_hugetlb), never KPF_THP
+    if (fl & PG_hugetlb) u |= B(KPF.huge);
+    else if (fl & (PG_lru | PG_anon)) u |= B(KPF.thp);
   }
   if (own) {
     if (fl & PG_locked) u |= B(KPF.locked);

@@ -3,9 +3,10 @@ import type { Kernel } from '../../kernel.js';
 import { Pte } from '../../arch/x86/include/pte.js';
 import { HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE } from '../../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../../include/mm_types.js';
-import { VM_SOFTDIRTY, VM_UFFD_WP } from '../../include/vm_flags.js';
+import { VM_HUGETLB, VM_SOFTDIRTY, VM_UFFD_WP } from '../../include/vm_flags.js';
+import { pagemap_hugetlb_entry } from '../../mm/hugetlb.js';
 import { PM, PAGE_IS, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC, CLEAR_REFS_ALL, CLEAR_REFS_ANON, CLEAR_REFS_MAPPED, CLEAR_REFS_MM_HIWATER_RSS, CLEAR_REFS_SOFT_DIRTY } from '../../include/uapi.js';
-import { fail, SyscallError } from '../../include/errno.js';
+import { fail, notModelled, SyscallError } from '../../include/errno.js';
 import { PATCH } from '../../../profiles/patches.js';
 import { PG_anon, PG_referenced } from '../../mm/folio.js';
 import { vm_normal_page, isUffdWpMarker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } from '../../mm/memory.js';
@@ -55,6 +56,8 @@ export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
   // pagemap_pte_hole: no page table here (68b5a6524856 reports the VMA's VM_SOFTDIRTY)
   const hole = vmaSoftDirty && k.has(PATCH.softDirtyPteHole) ? bit(PM.soft_dirty) : 0n;
   if (!vma) return unmappedEntry(k, mm, addr);
+  // walk_hugetlb_range: a hugetlb VMA's entries go to pagemap_hugetlb_range
+  if (vma.vm_flags & VM_HUGETLB) return pagemap_hugetlb_entry(k, mm, vma, addr);
   const pmd = mm_find_pmd(k, mm, addr);
   if (!pmd) return hole;
   const pmdv = pmd.t.get(pmd.i, new Pte());
@@ -124,6 +127,8 @@ export function smaps_counters(k: Kernel, mm: MmStruct, start: number, end: numb
   const e = new Pte();
   for (const vma of mm.vmas) {
     if (vma.vm_end <= start || vma.vm_start >= end) continue;
+    // smaps_hugetlb_range: hugetlb pages count as Private_Hugetlb / Shared_Hugetlb, not in Rss
+    if (vma.vm_flags & VM_HUGETLB) continue;
     forEachPmd(k, mm, vma.vm_start, vma.vm_end, false, (pmd, addr, next) => {
       pmd.t.get(pmd.i, pmdv);
       if (g.pmd_trans_huge(pmdv)) {
@@ -172,6 +177,8 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
   const pmdv = new Pte();
   const e = new Pte();
   for (const vma of mm.vmas) {
+    // clear_refs_walk_ops has no hugetlb_entry: walk_page_range passes hugetlb VMAs over
+    if (vma.vm_flags & VM_HUGETLB) continue;
     forEachPmd(k, mm, vma.vm_start, vma.vm_end, false, (pmd, addr, next) => {
       pmd.t.get(pmd.i, pmdv);
       if (g.pmd_trans_huge(pmdv)) {
@@ -467,6 +474,7 @@ function scan_walk(k: Kernel, p: ScanPriv, mm: MmStruct, start: number, end: num
     const s = Math.max(start, vma.vm_start), e = Math.min(end, vma.vm_end);
     const t = scan_test_vma(k, p, vma);
     if (t === -1) fail('EPERM', 'PM_SCAN_CHECK_WPASYNC on a VMA without async uffd-wp');
+    if (t === 0 && (vma.vm_flags & VM_HUGETLB)) notModelled('addr', 'PAGEMAP_SCAN of a hugetlb VMA (pagemap_scan_hugetlb_entry)');
     if (t === 1) continue;
     for (let addr = s; addr < e;) {
       const pmd = mm_find_pmd(k, mm, addr);

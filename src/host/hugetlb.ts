@@ -1,0 +1,69 @@
+// The hugetlb pool of a scenario on the real kernel. vm.nr_hugepages is system-wide: the executor
+// (native/mmsim-exec.c hugepages_setup) sets it to the scenario's `config: { nr_hugepages: N }` for the
+// run and writes the previous value back before it exits, on every path it controls; it also leaves the
+// previous value and its pid in a state file while the run lasts. Should the executor be killed (a hang,
+// mmsim's timeout, SIGKILL), mmsim writes the value back from that file once the executor is gone
+// (restoreHugetlbPool, after every run, and before a run for a file an earlier mmsim left).
+import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import type { CompiledScenario } from '../scenario/load.js';
+import { MAP_HUGETLB } from '../kernel/include/uapi.js';
+
+export const HUGETLB_SYSCTL = '/proc/sys/vm/nr_hugepages';
+
+/** where the executor keeps the previous vm.nr_hugepages during a run (MMSIM_HUGETLB_STATE overrides, as for the executor) */
+export function hugetlbStatePath(): string {
+  return process.env.MMSIM_HUGETLB_STATE ?? '/tmp/mmsim-hugetlb.prev';
+}
+
+/** the scenario's nr_hugepages config (0 when it sets none) */
+export function scenarioHugepages(sc: CompiledScenario): number {
+  const kv = sc.config.find((c) => c.startsWith('nr_hugepages='));
+  return kv ? Number(kv.slice('nr_hugepages='.length)) : 0;
+}
+
+/** the config the model runs with for the host's run: the scenario's pool, which the executor sets the machine's to */
+export function hugetlbPoolConfig(sc: CompiledScenario): string[] {
+  return needsHugetlbPool(sc) ? [`nr_hugepages=${scenarioHugepages(sc)}`] : [];
+}
+
+/** does the scenario need a pool of its own on the host: it maps hugetlb memory or sets nr_hugepages */
+export function needsHugetlbPool(sc: CompiledScenario): boolean {
+  const ops = [...sc.setup, ...sc.threads.flatMap((t) => t.ops)];
+  return sc.config.some((c) => c.startsWith('nr_hugepages=')) || ops.some((o) => o.op === 'mmap' && (o.flags & MAP_HUGETLB) !== 0);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * the previous vm.nr_hugepages written back from the state file an executor left, if that executor is gone
+ * (`pid`: the one that just ended, whatever /proc says). Returns the value restored, or null. (`sysctl`: the
+ * file written, for tests)
+ */
+export function restoreHugetlbPool(pid?: number, sysctl = HUGETLB_SYSCTL): number | null {
+  const path = hugetlbStatePath();
+  if (!existsSync(path)) return null;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return null;
+  }
+  const m = /^(\d+) (\d+)/.exec(text);
+  if (!m) return null;
+  const prev = Number(m[1]), owner = Number(m[2]);
+  if (owner !== pid && alive(owner)) return null;
+  try {
+    writeFileSync(sysctl, `${prev}\n`);
+    unlinkSync(path);
+  } catch {
+    return null;
+  }
+  return prev;
+}

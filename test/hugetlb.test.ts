@@ -1,0 +1,135 @@
+// hugetlb with a pool (src/kernel/mm/hugetlb.ts): the hstate counters through reservations, faults, COW,
+// zaps and munmap; the reservation map's cells follow their VMA, are zero once it is gone, and equal states
+// reached in different orders have equal cells; the host requirement and the pool the differential run asks for.
+import { describe, expect, it } from 'vitest';
+import { Kernel } from '../src/kernel/kernel.js';
+import type { MmStruct } from '../src/kernel/include/mm_types.js';
+import { do_mmap, do_munmap } from '../src/kernel/mm/mmap.js';
+import { do_user_addr_fault } from '../src/kernel/arch/x86/mm/fault.js';
+import { MAP_ANONYMOUS, MAP_FIXED, MAP_HUGETLB, MAP_NORESERVE, MAP_PRIVATE } from '../src/kernel/include/uapi.js';
+import { SyscallError } from '../src/kernel/include/errno.js';
+import { kernel, run } from './helpers.js';
+import { needsHugetlbPool, restoreHugetlbPool, scenarioHugepages } from '../src/host/hugetlb.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadScenario } from '../src/scenario/load.js';
+
+const WRITE = 6, READ = 4;
+const HUGE = MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB;
+const M2 = 2 * 1024 * 1024;
+
+function world(pool: number, profile = 'v6.18'): { k: Kernel; mm: MmStruct } {
+  const k = new Kernel(kernel(profile, {}, [`nr_hugepages=${pool}`]));
+  const mm = k.newMm();
+  k.current = k.newTask('main', mm);
+  return { k, mm };
+}
+const counts = (k: Kernel) => [k.hstate.nr_huge_pages, k.hstate.free_huge_pages, k.hstate.resv_huge_pages];
+function mmap(k: Kernel, mm: MmStruct, len: number, flags = HUGE, addr = 0): number {
+  return do_mmap(k, mm, { addr, len, prot: 3, flags: flags | (addr ? MAP_FIXED : 0), align: 4096, label: 'm' });
+}
+
+describe('the hugetlb pool', () => {
+  it('reserves at mmap, takes the reservation at the first fault, gives both back at munmap', () => {
+    const { k, mm } = world(3);
+    expect(counts(k)).toEqual([3, 3, 0]);
+    const a = mmap(k, mm, 2 * M2);
+    expect(a % M2).toBe(0);
+    expect(counts(k)).toEqual([3, 3, 2]);
+    expect(do_user_addr_fault(k, k.current!, a + 4096, WRITE).kind).toBe('done');
+    expect(counts(k)).toEqual([3, 2, 1]);
+    expect(k.hstate.usage(mm)).toBe(512);
+    // a third page is free and unreserved: a MAP_NORESERVE mapping may fault it in, a fourth would be SIGBUS
+    const b = mmap(k, mm, 2 * M2, HUGE | MAP_NORESERVE);
+    expect(counts(k)).toEqual([3, 2, 1]);
+    expect(do_user_addr_fault(k, k.current!, b, READ).kind).toBe('done');
+    expect(counts(k)).toEqual([3, 1, 1]);
+    expect(do_user_addr_fault(k, k.current!, b + M2, READ).kind).toBe('signal');
+    // a mapping the pool cannot cover is ENOMEM, and leaves the counts as they were
+    expect(() => mmap(k, mm, 2 * M2)).toThrow(SyscallError);
+    expect(counts(k)).toEqual([3, 1, 1]);
+    do_munmap(k, mm, a, 2 * M2);
+    expect(counts(k)).toEqual([3, 2, 0]);
+    do_munmap(k, mm, b, 2 * M2);
+    expect(counts(k)).toEqual([3, 3, 0]);
+    expect(k.hstate.usage(mm)).toBe(0);
+  });
+
+  it('keeps a VMA\'s reservation map with it when VMAs before it come and go, and zeroes it when the VMA goes', () => {
+    const { k, mm } = world(2);
+    const base = 0x7f0000000000;
+    const a = mmap(k, mm, 2 * M2, HUGE, base + 8 * M2);
+    do_user_addr_fault(k, k.current!, a, WRITE);
+    const slot0 = mm.vmas[0]!.slot;
+    // an anonymous mapping below it moves the hugetlb VMA up one slot: the consumed index goes with it
+    mmap(k, mm, 4096, MAP_PRIVATE | MAP_ANONYMOUS, base);
+    expect(mm.vmas[1]!.slot).toBe(slot0 + 1);
+    expect(k.hugetlbResv.get(slot0 * 64)).toBe(0);
+    do_munmap(k, mm, a, M2); // the first huge page (consumed) goes: no reservation to give back for it
+    expect(counts(k)).toEqual([2, 2, 1]);
+    do_munmap(k, mm, a + M2, M2);
+    expect(counts(k)).toEqual([2, 2, 0]);
+    for (let i = 0; i < 4 * 64; i++) expect(k.hugetlbResv.get(i), `cell ${i}`).toBe(0);
+  });
+
+  it('reaches equal pool and reservation cells by two orders of the same faults', () => {
+    const cells = (k: Kernel) => ['vma', 'hugetlb', 'hugetlb.resv'].map((name) => {
+      const seg = k.st.segs.find((x) => k.st.specs[x.id]!.name === name)!;
+      const out: number[] = [];
+      seg.forEachLeaf((base, leaf) => { for (let j = 0; j < 64; j++) if (leaf[j] !== 0) out.push(base + j, leaf[j]!); });
+      return out;
+    });
+    const make = (order: number[]) => {
+      const { k, mm } = world(2);
+      const a = mmap(k, mm, 2 * M2, HUGE, 0x7f0000000000);
+      for (const i of order) do_user_addr_fault(k, k.current!, a + i * M2, WRITE);
+      return cells(k);
+    };
+    expect(make([1, 0])).toEqual(make([0, 1]));
+  });
+
+  it('a copy of the kernel has its own pool', () => {
+    const { k, mm } = world(1);
+    const a = mmap(k, mm, M2);
+    const c = k.clone();
+    do_user_addr_fault(k, k.current!, a, WRITE);
+    expect(counts(k)).toEqual([1, 0, 0]);
+    expect(counts(c)).toEqual([1, 1, 1]);
+  });
+
+  it('a scenario\'s pool is its nr_hugepages config, and the host needs one for a hugetlb mapping', () => {
+    const sc = loadScenario('p.yaml', 'name: p\nconfig: { nr_hugepages: 3 }\nsetup:\n  - mmap: { as: m, len: 2M, flags: [private, anonymous, hugetlb] }\n');
+    expect([needsHugetlbPool(sc), scenarioHugepages(sc)]).toEqual([true, 3]);
+    const plain = loadScenario('p.yaml', 'name: p\nsetup:\n  - mmap: { as: m, len: 4K }\n');
+    expect([needsHugetlbPool(plain), scenarioHugepages(plain)]).toEqual([false, 0]);
+  });
+
+  it('mmsim gives vm.nr_hugepages back from the state file of an executor that is gone, never of one alive', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-hugetlb-test-'));
+    const state = join(dir, 'prev'), sysctl = join(dir, 'nr_hugepages');
+    const was = process.env.MMSIM_HUGETLB_STATE;
+    process.env.MMSIM_HUGETLB_STATE = state;
+    try {
+      writeFileSync(sysctl, '4\n');
+      writeFileSync(state, `2 ${process.pid}\n`); // this process is alive: not touched
+      expect(restoreHugetlbPool(undefined, sysctl)).toBe(null);
+      expect(readFileSync(sysctl, 'utf8')).toBe('4\n');
+      expect(restoreHugetlbPool(process.pid, sysctl)).toBe(2); // the executor that just ended, by its pid
+      expect(readFileSync(sysctl, 'utf8')).toBe('2\n');
+      expect(existsSync(state)).toBe(false);
+      expect(restoreHugetlbPool(undefined, sysctl)).toBe(null); // nothing left to restore
+    } finally {
+      if (was === undefined) delete process.env.MMSIM_HUGETLB_STATE;
+      else process.env.MMSIM_HUGETLB_STATE = was;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('meminfo reports the pool in every snapshot', () => {
+    const r = run('name: p\nobserve: { pages: [m] }\nsetup:\n  - mmap: { as: m, len: 2M, flags: [private, anonymous, hugetlb] }\n  - checkpoint: mapped\n  - write: { addr: m, value: 1 }\n',
+      kernel('v6.18', {}, ['nr_hugepages=2']));
+    expect(r.observation.snapshots.mapped!.meminfo).toEqual({ HugePages_Total: 2, HugePages_Free: 2, HugePages_Rsvd: 1, HugePages_Surp: 0 });
+    expect(r.observation.snapshots.final!.meminfo).toEqual({ HugePages_Total: 2, HugePages_Free: 1, HugePages_Rsvd: 0, HugePages_Surp: 0 });
+  });
+});
