@@ -10,6 +10,7 @@ import { varsEnv, type OpOut } from '../scenario/values.js';
 export type { OpOut };
 import { SyscallError, ERRNO_NAME, NotModelledError, fail, notModelled } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/error.js';
+import type { ScopeArea } from '../profiles/profiles.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
 import { do_mremap, mremap_uf } from '../kernel/mm/mremap.js';
@@ -189,9 +190,20 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
   }
 }
 
+/** the area of the model an operation belongs to, for a profile that leaves areas out (ProfileDef.outOfScope) */
+const OP_AREA: Partial<Record<CompiledOp['op'], ScopeArea>> = {
+  userfaultfd: 'userfaultfd', uffdio_api: 'userfaultfd', uffdio_register: 'userfaultfd', uffdio_unregister: 'userfaultfd',
+  uffdio_writeprotect: 'userfaultfd', uffdio_copy: 'userfaultfd', uffdio_zeropage: 'userfaultfd', uffdio_move: 'userfaultfd',
+  uffdio_wake: 'userfaultfd', read_uffd: 'userfaultfd', poll_uffd: 'userfaultfd', close: 'userfaultfd',
+  mremap: 'mremap', khugepaged: 'khugepaged', migrate: 'migrate', pin: 'gup-pin', vmsplice: 'gup-pin',
+};
+
 function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
+  const area = OP_AREA[op.op];
+  const why = area === undefined ? undefined : k.spec.outOfScope?.[area];
+  if (why !== undefined) throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, op.field ?? op.id, `not modelled on ${k.spec.name}: ${why}`);
   const task = m.k.current!;
   const mm = task.mm;
   if (op.op === 'write' || op.op === 'memset' || op.op === 'read') return memoryOp(m, t, op);
@@ -691,7 +703,8 @@ function pinHandleOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: '
 
 /** an operation the model does not carry out ends the run as a scenario error at the operation's place (exit 2) */
 export function notModelledAt(m: Machine, op: CompiledOp, e: NotModelledError): ScenarioError {
-  return new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.${e.field}`, e.message);
+  const msg = e.release ? `not modelled on ${m.k.spec.name}: ${e.why}` : e.message;
+  return new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.${e.field}`, msg);
 }
 
 function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'read_uffd' }>, ctx: UserfaultfdCtx, resumed: boolean): 'done' | 'blocked' {
