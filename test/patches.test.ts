@@ -1010,6 +1010,8 @@ setup:
     measure: (r) => [pmFlags(r, 'boot'), pmFlags(r, 'cleared'), pmFlags(r, 'final'), pmFlags(r, 'final', 'other')],
     withIt: [3, 2, 3, 3], without: [12, 2, 3, 3],
   },
+  { patch: PATCH.clearRefsHiwaterRss, base: 'v4.8', scenario: oneOp('clear_refs: 5', ''), measure: (r) => errno(r, 'setup#3'), withIt: null, without: 'EINVAL' },
+  { patch: PATCH.kpageflagsZeroPage, base: 'v4.8', scenario: 'name: zp\nobserve: { pages: [z] }\nsetup:\n  - mmap: { as: z, len: 4K }\n  - read: { addr: z }\n', measure: (r) => [kpfBit(r, 'z', 24), kpfBit(r, 'z', 11)], withIt: [1, 0], without: [0, 0] },
   { patch: PATCH.pagemapMmapExclusive, base: 'v4.8', scenario: PAGEMAP_V2, measure: (r) => pagemapBit(r, 'm', 56), withIt: 1, without: 0 },
   { patch: PATCH.userfaultfdSyscall, base: 'v4.19', scenario: oneOp('userfaultfd: { as: u, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'ENOSYS' },
   {

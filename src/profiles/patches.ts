@@ -86,6 +86,16 @@ const rows = {
   // ---- what the 4.19 baseline has that the releases before it did not (the profiles v3.11 .. v4.15) ----
   // Each row is a behaviour of the model that an older release lacks or had otherwise; a release without a
   // row whose old behaviour the model does not carry out refuses it (`not modelled`), see docs/fidelity.md.
+  clearRefsHiwaterRss: {
+    id: 'clear-refs-hiwater-rss', commit: '695f05593693', subject: 'fs/proc/task_mmu.c: add user-space support for resetting mm->hiwater_rss (peak RSS)',
+    author: 'Petr Cermak', release: 'v4.0', kind: 'upstream',
+    summary: 'writing 5 to clear_refs (CLEAR_REFS_MM_HIWATER_RSS) resets the peak RSS; before, 5 is past CLEAR_REFS_LAST: EINVAL',
+  },
+  kpageflagsZeroPage: {
+    id: 'kpageflags-zero-page', commit: '56873f43abdc', subject: 'mm:add KPF_ZERO_PAGE flag for /proc/kpageflags',
+    author: 'Yalin Wang', release: 'v4.0', kind: 'upstream',
+    summary: '/proc/kpageflags reports the zero page and the huge zero page with KPF_ZERO_PAGE (bit 24), the huge one with KPF_THP too; before, neither bit (the huge zero page is not on an LRU list)',
+  },
   pagemapFlagsV2: {
     id: 'pagemap-flags-v2', commit: 'deb945441b94', subject: 'pagemap: switch to the new format and do some cleanup',
     author: 'Konstantin Khlebnikov', release: 'v4.3', kind: 'upstream',

@@ -176,6 +176,8 @@ export function clear_refs_parse(text: string): number {
 
 export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
   if (type < CLEAR_REFS_ALL || type > CLEAR_REFS_MM_HIWATER_RSS) fail('EINVAL', `clear_refs value ${type}`);
+  // clear_refs_write @v3.18: CLEAR_REFS_LAST is 5 before 695f05593693 (v4.0)
+  if (type === CLEAR_REFS_MM_HIWATER_RSS && !k.has(PATCH.clearRefsHiwaterRss)) fail('EINVAL', 'clear_refs value 5 is unknown before v4.0');
   if (type === CLEAR_REFS_MM_HIWATER_RSS) return;
   const g = k.pgt;
   const soft = type === CLEAR_REFS_SOFT_DIRTY;
