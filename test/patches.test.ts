@@ -1019,6 +1019,7 @@ setup:
     direct: (spec) => refused(() => anonHuge(run(oneOp('write: { addr: m }'), spec), 'm')),
     measure: () => null, withIt: 2048, without: 'not modelled on v4.8-thp-refcount-rework',
   },
+  { patch: PATCH.splitHugePagesRange, base: 'v6.1', scenario: oneOp('split_huge_page: { addr: m, len: 2M, id: op }', '  - madvise: { addr: m, len: 2M, advice: hugepage }\n  - write: { addr: m }'), measure: (r) => [errno(r, 'op'), result(r, 'op')], withIt: [null, '1'], without: ['EINVAL', null] },
   { patch: PATCH.madvFree, base: 'v4.19', scenario: oneOp('madvise: { addr: m, len: 4K, advice: free, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'EINVAL' },
   {
     patch: PATCH.madvFreeLazyfreeLru, base: 'v4.19', scenario: '',

@@ -114,7 +114,12 @@ const rows = {
   thpRefcountRework: {
     id: 'thp-refcount-rework', commit: '53f9263baba6', subject: 'mm: rework mapcount accounting to enable 4k mapping of THPs',
     author: 'Kirill A. Shutemov', release: 'v4.5', kind: 'upstream',
-    summary: 'the THP refcounting rework: a huge PMD can be split while its page stays compound (PTE-mapped THP, split_huge_pmd, thp_split_pmd); before, every PMD split split the page itself (split_huge_page), which the model does not carry out: without the row a huge PMD is refused (not modelled)',
+    summary: 'the THP refcounting rework: a huge PMD can be split while its page stays compound (PTE-mapped THP, split_huge_pmd, thp_split_pmd); before, every PMD split split the page itself (split_huge_page), which the model does not carry out: without the row a huge PMD is refused (not modelled). The series also brought debugfs split_huge_pages: ENOENT before',
+  },
+  splitHugePagesRange: {
+    id: 'split-huge-pages-range', commit: 'fa6c02315f74', subject: 'mm: huge_memory: a new debugfs interface for splitting THP tests',
+    author: 'Zi Yan', release: 'v5.13', kind: 'upstream',
+    summary: 'debugfs split_huge_pages takes "<pid>,<start>,<end>" and splits the THPs mapped there (the split_huge_page operation); before, it took only "1" (every THP of the system): the range is EINVAL',
   },
   madvFree: {
     id: 'madv-free', commit: '854e9ed09ded', subject: 'mm: support madvise(MADV_FREE)',

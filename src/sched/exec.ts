@@ -11,6 +11,7 @@ export type { OpOut };
 import { SyscallError, ERRNO_NAME, NotModelledError, fail, notModelled } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/error.js';
 import type { ScopeArea } from '../profiles/profiles.js';
+import { PATCH } from '../profiles/patches.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
 import { do_mremap, mremap_uf } from '../kernel/mm/mremap.js';
@@ -351,6 +352,9 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         m.takeCheckpoint(op.name);
         break;
       case 'split_huge_page':
+        // mm/huge_memory.c split_huge_pages_write @v5.13; the file came with the v4.5 THP rework
+        if (!k.has(PATCH.thpRefcountRework)) fail('ENOENT', 'no debugfs split_huge_pages before v4.5');
+        if (!k.has(PATCH.splitHugePagesRange)) fail('EINVAL', 'debugfs split_huge_pages takes only "1" before v5.13 (fa6c02315f74)');
         result = String(split_huge_pages_range(k, mm, num(m, op.addr), num(m, op.len)));
         break;
       case 'swapon':
