@@ -30,6 +30,12 @@ describe('old release profiles', () => {
     expect(e.status).toBe(0);
   });
 
+  it('refuse shared memory: a memfd and a shared mapping', () => {
+    const r = cli(['run', '-', '--kernel', 'v4.14'], 'name: t\nsetup:\n  - mmap: { as: m, len: 4K, flags: [shared, anonymous] }\n');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/<stdin>:3:5: setup\.0\.mmap: not modelled on v4\.14: shared memory, memfd and files before 4\.19/);
+  });
+
   it('refuse a THP before the v4.5 rework at the faulting operation\'s address', () => {
     const r = cli(['run', '-', '--kernel', 'v3.17'], 'name: t\nsetup:\n  - mmap: { as: m, len: 2M, align: 2M }\n  - write: { addr: m }\n');
     expect(r.status).toBe(2);
@@ -73,6 +79,6 @@ expect:
   it('mmsim kernels says what each old profile leaves out', () => {
     const r = spawnSync(process.execPath, ['bin/mmsim.js', 'kernels'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/v4\.8 [\s\S]*?not modelled on it: userfaultfd, mremap, khugepaged, migrate, gup-pin/);
+    expect(r.stdout).toMatch(/v4\.8 [\s\S]*?not modelled on it: userfaultfd, mremap, khugepaged, migrate, gup-pin, shmem/);
   });
 });

@@ -197,12 +197,14 @@ const OP_AREA: Partial<Record<CompiledOp['op'], ScopeArea>> = {
   uffdio_writeprotect: 'userfaultfd', uffdio_copy: 'userfaultfd', uffdio_zeropage: 'userfaultfd', uffdio_move: 'userfaultfd',
   uffdio_wake: 'userfaultfd', read_uffd: 'userfaultfd', poll_uffd: 'userfaultfd', close: 'userfaultfd',
   mremap: 'mremap', khugepaged: 'khugepaged', migrate: 'migrate', pin: 'gup-pin', vmsplice: 'gup-pin',
+  memfd_create: 'shmem', open: 'shmem', ftruncate: 'shmem', fallocate: 'shmem', pwrite: 'shmem', pread: 'shmem',
 };
 
 function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
-  const area = OP_AREA[op.op];
+  // a shared or file mapping is shmem's too (MAP_SHARED anonymous memory is shmem)
+  const area = op.op === 'mmap' && ((op.flags & 0x01) !== 0 || op.fd !== undefined) ? 'shmem' : OP_AREA[op.op];
   const why = area === undefined ? undefined : k.spec.outOfScope?.[area];
   if (why !== undefined) throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, op.field ?? op.id, `not modelled on ${k.spec.name}: ${why}`);
   const task = m.k.current!;
