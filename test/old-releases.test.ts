@@ -33,7 +33,7 @@ describe('old release profiles', () => {
   it('refuse shared memory: a memfd and a shared mapping', () => {
     const r = cli(['run', '-', '--kernel', 'v4.14'], 'name: t\nsetup:\n  - mmap: { as: m, len: 4K, flags: [shared, anonymous] }\n');
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/<stdin>:3:5: setup\.0\.mmap: not modelled on v4\.14: shared memory, memfd and files before 4\.19/);
+    expect(r.stderr).toMatch(/<stdin>:3:5: setup\.0\.mmap: not modelled on v4\.14: shared memory, memfd, files and hugetlb before 4\.19/);
   });
 
   it('refuse a THP before the v4.5 rework at the faulting operation\'s address', () => {

@@ -63,7 +63,7 @@ const oldScope = (uffd: boolean): Partial<Record<ScopeArea, string>> => ({
   khugepaged: 'khugepaged before 4.19 (its scan and collapse rules changed in 4.5 .. 4.18 and were not read at this release)',
   migrate: 'page migration before 4.19 (THP migration came in 4.14; migration entries of this release were not read)',
   'gup-pin': 'pins and vmsplice before 4.19 (get_user_pages(_fast) and FOLL_LONGTERM of this release were not read; /proc/PID/mem is modelled)',
-  shmem: 'shared memory, memfd and files before 4.19 (the old profiles were read for private anonymous memory only)',
+  shmem: 'shared memory, memfd, files and hugetlb before 4.19 (the old profiles were read for private anonymous memory only)',
 });
 // CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS (Kconfig's default) and soft-dirty compiled in, as on v4.19
 const oldConfig: KernelConfig = { ...base419 };

@@ -11,6 +11,7 @@ export type { OpOut };
 import { SyscallError, ERRNO_NAME, NotModelledError, fail, notModelled } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/error.js';
 import type { ScopeArea } from '../profiles/profiles.js';
+import { MAP_HUGETLB, MAP_SHARED } from '../kernel/include/uapi.js';
 import { PATCH } from '../profiles/patches.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
@@ -203,8 +204,8 @@ const OP_AREA: Partial<Record<CompiledOp['op'], ScopeArea>> = {
 function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
-  // a shared or file mapping is shmem's too (MAP_SHARED anonymous memory is shmem)
-  const area = op.op === 'mmap' && ((op.flags & 0x01) !== 0 || op.fd !== undefined) ? 'shmem' : OP_AREA[op.op];
+  // a shared, file or hugetlb mapping is shmem's area too (MAP_SHARED anonymous memory is shmem)
+  const area = op.op === 'mmap' && ((op.flags & (MAP_SHARED | MAP_HUGETLB)) !== 0 || op.fd !== undefined) ? 'shmem' : OP_AREA[op.op];
   const why = area === undefined ? undefined : k.spec.outOfScope?.[area];
   if (why !== undefined) throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, op.field ?? op.id, `not modelled on ${k.spec.name}: ${why}`);
   const task = m.k.current!;
