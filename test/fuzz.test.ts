@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario, debugVmAfterStep } from '../src/run.js';
-import { Machine } from '../src/sched/machine.js';
+import { Machine, MachineError } from '../src/sched/machine.js';
+import { ScenarioError } from '../src/scenario/error.js';
 import { PROFILES, resolveKernel, SpecError } from '../src/profiles/profiles.js';
 import { debug_vm_check, VmBugError } from '../src/kernel/mm/debug_vm.js';
 import { caseArb, MODEL_TARGET, renderCase } from '../src/fuzz/gen.js';
@@ -126,17 +127,24 @@ describe('the scenario corpus keeps every invariant on every profile', () => {
   for (const p of PROFILES) {
     it(p.name, () => {
       const broken: string[] = [];
+      let ran = 0;
       for (const file of corpus) {
         const sc = loadScenario(file);
         try {
           runScenario(sc, resolveKernel(p.name, [], sc.config), { debug: true, trace: false });
+          ran++;
         } catch (e) {
           // a config the profile's architecture cannot have (soft_dirty=y on arm64 or loongarch64)
           if (e instanceof SpecError) continue;
+          // a release older than the model's baseline refuses what it cannot vouch for (docs/fidelity.md); a
+          // schedule that such a release cannot follow (userfaultfd is ENOSYS before v4.3) is no broken invariant
+          if (e instanceof ScenarioError && e.detail.startsWith(`not modelled on ${p.name}:`)) continue;
+          if ((e instanceof MachineError || e instanceof ScenarioError) && / cannot run \(/.test(e.message) && p.outOfScope) continue;
           broken.push(`${file}: ${e instanceof VmBugError ? e.message : String(e)}`);
         }
       }
       expect(broken).toEqual([]);
+      expect(ran, 'scenarios that run to their end').toBeGreaterThan(p.outOfScope ? 50 : corpus.length / 2);
     }, 0);
   }
 });

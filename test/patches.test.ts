@@ -62,6 +62,32 @@ setup:
 const HASH_AA = '8447a09625994da7';
 /** the digest of one zero byte read back */
 const ZERO_1B = '1B nonzero=0 h=00000000d9aaf7d3';
+/** what `f` returns, or the start of the `not modelled on <kernel>` refusal it ends with */
+function refused(f: () => unknown): unknown {
+  try {
+    return f();
+  } catch (e) {
+    const m = /not modelled on [^:]+/.exec(e instanceof Error ? e.message : String(e));
+    if (!m) throw e;
+    return m[0];
+  }
+}
+/** pagemap bits 55-60 (the page shift before v4.3 until clear_refs got 4, then flags) */
+const pmFlags = (r: RunResult, at: string, key = 'm') => Number((BigInt(page(r, key, at).pagemap) >> 55n) & 0x3fn);
+/** a written page read at boot, after clear_refs 4, after a second write; `other` is mapped and written after the clear_refs */
+const PAGEMAP_V2 = `
+name: pagemap-v2
+observe: { pages: [m, other] }
+setup:
+  - mmap: { as: m, len: 4K }
+  - write: { addr: m }
+  - checkpoint: boot
+  - clear_refs: 4
+  - checkpoint: cleared
+  - write: { addr: m, value: 2 }
+  - mmap: { as: other, len: 4K }
+  - write: { addr: other }
+`;
 /** 512 written small pages, then a fork and the parent's own copy of all but the first: khugepaged in the parent */
 const KHUGEPAGED_FORKED = `
 name: khugepaged-forked
@@ -976,6 +1002,39 @@ setup:
     // PTE stays read-only (the write faults to userspace), without it mprotect makes it writable
     patch: PATCH.uffdWpWritenotify, base: 'v6.2', scenario: bugFile('uffd-wp-shmem-writable-remap'),
     measure: (r) => [thread(r, 't').state, sharedWpPageProtWrite(r.spec)], withIt: ['blocked', [true, false]], without: ['done', [true, true]],
+  },
+  // ---- the releases before the 4.19 baseline (oldrel) ----
+  // pagemap's bits 55-60 of a written page: the page shift (12) until some clear_refs got 4, then the v2 flags
+  {
+    patch: PATCH.pagemapFlagsV2, base: 'v4.8', scenario: PAGEMAP_V2,
+    measure: (r) => [pmFlags(r, 'boot'), pmFlags(r, 'cleared'), pmFlags(r, 'final'), pmFlags(r, 'final', 'other')],
+    withIt: [3, 2, 3, 3], without: [12, 2, 3, 3],
+  },
+  { patch: PATCH.clearRefsHiwaterRss, base: 'v4.8', scenario: oneOp('clear_refs: 5', ''), measure: (r) => errno(r, 'setup#3'), withIt: null, without: 'EINVAL' },
+  { patch: PATCH.kpageflagsZeroPage, base: 'v4.8', scenario: 'name: zp\nobserve: { pages: [z] }\nsetup:\n  - mmap: { as: z, len: 4K }\n  - read: { addr: z }\n', measure: (r) => [kpfBit(r, 'z', 24), kpfBit(r, 'z', 11)], withIt: [1, 0], without: [0, 0] },
+  { patch: PATCH.pagemapMmapExclusive, base: 'v4.8', scenario: PAGEMAP_V2, measure: (r) => pagemapBit(r, 'm', 56), withIt: 1, without: 0 },
+  { patch: PATCH.userfaultfdSyscall, base: 'v4.19', scenario: oneOp('userfaultfd: { as: u, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'ENOSYS' },
+  {
+    patch: PATCH.thpRefcountRework, base: 'v4.8', scenario: oneOp('write: { addr: m }'),
+    direct: (spec) => refused(() => anonHuge(run(oneOp('write: { addr: m }'), spec), 'm')),
+    measure: () => null, withIt: 2048, without: 'not modelled on v4.8-thp-refcount-rework',
+  },
+  { patch: PATCH.splitHugePagesRange, base: 'v6.1', scenario: oneOp('split_huge_page: { addr: m, len: 2M, id: op }', '  - madvise: { addr: m, len: 2M, advice: hugepage }\n  - write: { addr: m }'), measure: (r) => [errno(r, 'op'), result(r, 'op')], withIt: [null, '1'], without: ['EINVAL', null] },
+  { patch: PATCH.madvFree, base: 'v4.19', scenario: oneOp('madvise: { addr: m, len: 4K, advice: free, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'EINVAL' },
+  {
+    patch: PATCH.madvFreeLazyfreeLru, base: 'v4.19', scenario: '',
+    direct: (spec) => refused(() => errno(run(oneOp('madvise: { addr: m, len: 4K, advice: free, id: op }'), spec), 'op')),
+    measure: () => null, withIt: null, without: 'not modelled on v4.19-madv-free-lazyfree-lru',
+  },
+  { patch: PATCH.madvWipeonfork, base: 'v4.19', scenario: oneOp('madvise: { addr: m, len: 4K, advice: wipeonfork, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'EINVAL' },
+  {
+    // a free range: the same mapping either way; a taken one: EEXIST, or (an unknown flag, a hint) not modelled
+    patch: PATCH.mapFixedNoreplace, base: 'v4.19', scenario: '',
+    direct: (spec) => [
+      result(run(oneOp('mmap: { addr: 0x7e0000000000, len: 4K, flags: [private, anonymous, fixed_noreplace], id: op }'), spec), 'op'),
+      refused(() => errno(run(oneOp('mmap: { addr: m, len: 4K, flags: [private, anonymous, fixed_noreplace], id: op }'), spec), 'op')),
+    ],
+    measure: () => null, withIt: ['0x7e0000000000', 'EEXIST'], without: ['0x7e0000000000', 'not modelled on v4.19-map-fixed-noreplace'],
   },
 ];
 

@@ -98,7 +98,7 @@ export function bisectPath(good: ReadonlySet<Patch>, bad: ReadonlySet<Patch>): {
 }
 
 function specWith(base: KernelSpec, patches: Set<Patch>, config: KernelConfig, name: string): KernelSpec {
-  return { name, profile: base.profile, release: base.release, patches: new Set(patches), config: { ...config }, arch: base.arch };
+  return { name, profile: base.profile, release: base.release, patches: new Set(patches), config: { ...config }, arch: base.arch, outOfScope: base.outOfScope };
 }
 
 /** resolve one side of a bisect; a bad name is the user's error, said with the option */

@@ -104,7 +104,7 @@ export function formatBugs(rows: BugRow[], profiles: string[], markdown = false)
     lines.push(`${r.corpus.padStart(3)}  ${r.name.padEnd(w)}  ${r.fix.padEnd(12)}  ${r.release.padEnd(8)}  ${pairOf(r).padEnd(pw)}  ${profiles.map((p) => MARK[r.verdicts[p]!]).join('')}`);
   }
   lines.push('');
-  lines.push(pc.dim('* counterfactual: no profile of a release before the fix; shown on a profile with the fix taken out'));
+  lines.push(pc.dim('* counterfactual: no tagged release had the bug where the model can run the scenario (docs/fidelity.md); shown on a profile with the fix taken out'));
   return lines.join('\n');
 }
 

@@ -190,6 +190,8 @@ export async function main(argv: string[]): Promise<number> {
         out(`  ${p.name.padEnd(20)} ${(p.arch ?? 'x86_64').padEnd(7)} ${p.release.padEnd(12)} ${profilePatches(p).size} patches  ${p.description}`);
         const c = resolveKernel(p.name).config; // as the profile resolves (some defaults follow its patches)
         out(`  ${''.padEnd(28)} config: ${formatConfig(c).replaceAll(',', ' ')}`);
+        const gaps = Object.keys(p.outOfScope ?? {});
+        if (gaps.length) out(`  ${''.padEnd(28)} not modelled on it: ${gaps.join(', ')} (docs/fidelity.md, "The releases before 4.19")`);
       }
       out(pc.bold('\nPatches') + '  (+ in profile, by column: ' + PROFILES.map((p, i) => `${i + 1}=${p.name}`).join(' ') + ')');
       const sets = PROFILES.map((p) => profilePatches(p));

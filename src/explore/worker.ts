@@ -28,6 +28,7 @@ export interface SpecData {
   patches: number[];
   config: KernelSpec['config'];
   arch: KernelSpec['arch'];
+  outOfScope: KernelSpec['outOfScope'];
 }
 
 export interface WorkerInit {
@@ -69,11 +70,11 @@ export interface WorkerStats {
 }
 
 export function specFromData(d: SpecData): KernelSpec {
-  return { name: d.name, profile: d.profile, release: d.release, patches: new Set(d.patches.map((i) => PATCH_LIST[i]!)), config: d.config, arch: d.arch };
+  return { name: d.name, profile: d.profile, release: d.release, patches: new Set(d.patches.map((i) => PATCH_LIST[i]!)), config: d.config, arch: d.arch, outOfScope: d.outOfScope };
 }
 
 export function specToData(s: KernelSpec): SpecData {
-  return { name: s.name, profile: s.profile, release: s.release, patches: [...s.patches].map((p) => p.index), config: s.config, arch: s.arch };
+  return { name: s.name, profile: s.profile, release: s.release, patches: [...s.patches].map((p) => p.index), config: s.config, arch: s.arch, outOfScope: s.outOfScope };
 }
 
 interface Frame {

@@ -49,6 +49,8 @@ const SEG_INODE = SEG_SWAP + SWAP_SEGMENTS.length;
 const SEG_HUGETLB = SEG_INODE + INODE_SEGMENTS.length;
 /** the kernel segment's cells: the huge zero folio, the next mm id (the number of mms) and pid, the numbers of tasks and uffds */
 const K_HUGE_ZERO = 0, K_NEXT_MM = 1, K_NEXT_TID = 2, K_NR_TASKS = 3, K_NR_UFFDS = 4;
+/** fs/proc/task_mmu.c soft_dirty_cleared (v3.11 .. v4.2): 1 once any clear_refs got 4 (pagemap's "v2" flags from then on) */
+const K_SOFT_DIRTY_CLEARED = 5;
 /**
  * ... and the anon_vma and VMA slot allocators (each a mark, a depth and a stack: the anon_vma stack is
  * emptied by every renumbering, the VMA one last, as it may grow)
@@ -74,6 +76,9 @@ export class Kernel {
   /** huge_zero_folio, allocated on first use (mm/huge_memory.ts mm_get_huge_zero_folio) */
   get hugeZeroSlot(): number { return this.K.get(K_HUGE_ZERO) - 1; }
   set hugeZeroSlot(slot: number) { this.K.set(K_HUGE_ZERO, slot + 1); }
+  /** soft_dirty_cleared of fs/proc/task_mmu.c before deb945441b94 (v4.3): a write of 4 to any clear_refs happened */
+  get softDirtyCleared(): boolean { return this.K.get(K_SOFT_DIRTY_CLEARED) !== 0; }
+  set softDirtyCleared(v: boolean) { this.K.set(K_SOFT_DIRTY_CLEARED, v ? 1 : 0); }
   /** /proc/vmstat (counter cells of st) */
   vmstat: VmStat;
   /** the swap device (type 0) and the swap cache (cells of st) */

@@ -17,7 +17,16 @@ export interface KernelSpec {
   config: KernelConfig;
   /** the architecture (src/profiles/arch.ts, src/kernel/arch/arch.ts) */
   arch: ArchName;
+  /** what the model does not carry out on this profile's release (ProfileDef.outOfScope) */
+  outOfScope: Readonly<Partial<Record<ScopeArea, string>>>;
 }
+
+/**
+ * Areas of the model a profile may leave out: the operations of the area end the run with
+ * `not modelled on <kernel>: <why>` (exit 2) instead of behaving as a newer release would. For the
+ * releases older than the 4.19 baseline, where the source was not read far enough to vouch for them.
+ */
+export type ScopeArea = 'userfaultfd' | 'mremap' | 'khugepaged' | 'migrate' | 'gup-pin' | 'shmem';
 
 export interface ProfileDef {
   name: string;
@@ -31,6 +40,7 @@ export interface ProfileDef {
   config: KernelConfig;
   /** the architecture; x86_64 when not given */
   arch?: ArchName;
+  outOfScope?: Readonly<Partial<Record<ScopeArea, string>>>;
 }
 
 // unprivileged_userfaultfd here is a placeholder: resolveKernel sets the default from the patches
@@ -43,7 +53,69 @@ const modern: KernelConfig = {
   unprivileged_userfaultfd: false, ...KHUGEPAGED_DEFAULTS, ...HUGETLB_DEFAULTS,
 };
 
+// ---- releases older than the 4.19 baseline (corpus 19, 21, 22, 23, 28, 29): what each leaves out ----
+// The model's code is read from 4.19 and later; a row of the patch table says what an older release lacks.
+// What was not read at those releases is refused on them (docs/fidelity.md, "What a profile is").
+const OLD_UFFD = 'userfaultfd of 4.3 .. 4.18 (its features, events, ioctls and fault paths before 4.19 were not read; the syscall itself is modelled, ENOSYS before v4.3)';
+const oldScope = (uffd: boolean): Partial<Record<ScopeArea, string>> => ({
+  ...(uffd ? { userfaultfd: OLD_UFFD } : {}),
+  mremap: 'mremap before 4.19 (move_ptes, move_huge_pmd and their soft-dirty handling were not read at this release)',
+  khugepaged: 'khugepaged before 4.19 (its scan and collapse rules changed in 4.5 .. 4.18 and were not read at this release)',
+  migrate: 'page migration before 4.19 (THP migration came in 4.14; migration entries of this release were not read)',
+  'gup-pin': 'pins and vmsplice before 4.19 (get_user_pages(_fast) and FOLL_LONGTERM of this release were not read; /proc/PID/mem is modelled)',
+  shmem: 'shared memory, memfd, files and hugetlb before 4.19 (the old profiles were read for private anonymous memory only)',
+});
+// CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS (Kconfig's default) and soft-dirty compiled in, as on v4.19
+const oldConfig: KernelConfig = { ...base419 };
+const OLD: readonly ProfileDef[] = [
+  {
+    name: 'v3.11', release: '3.11.0', upTo: 'v3.11', extra: [], config: oldConfig, outOfScope: oldScope(false),
+    description: 'Linux 3.11: soft-dirty (0f8975ec4db2), no VM_SOFTDIRTY yet: a new VMA reads clean (corpus 21); no THP (before the v4.5 rework), no userfaultfd',
+  },
+  {
+    name: 'v3.12', release: '3.12.0', upTo: 'v3.12', extra: [], config: oldConfig, outOfScope: oldScope(false),
+    description: 'Linux 3.12: VM_SOFTDIRTY on new VMAs (d9104d1ca966, corpus 21)',
+  },
+  {
+    name: 'v3.16', release: '3.16.0', upTo: 'v3.16', extra: [], config: oldConfig, outOfScope: oldScope(false),
+    description: 'Linux 3.16: the last release where an address with no page table ignores VM_SOFTDIRTY (corpus 22)',
+  },
+  {
+    name: 'v3.17', release: '3.17.0', upTo: 'v3.17', extra: [], config: oldConfig, outOfScope: oldScope(false),
+    description: 'Linux 3.17: page-table holes report VM_SOFTDIRTY (68b5a6524856), those below a VMA too (corpus 23)',
+  },
+  {
+    name: 'v3.18', release: '3.18.0', upTo: 'v3.18', extra: [], config: oldConfig, outOfScope: oldScope(false),
+    description: 'Linux 3.18: an unmapped address between VMAs reads clean (81d0fa623c5b, corpus 23)',
+  },
+  {
+    name: 'v4.7', release: '4.7.0', upTo: 'v4.7', extra: [], config: oldConfig, outOfScope: oldScope(true),
+    description: 'Linux 4.7: a PMD split drops soft-dirty (corpus 19)',
+  },
+  {
+    name: 'v4.8', release: '4.8.0', upTo: 'v4.8', extra: [], config: oldConfig, outOfScope: oldScope(true),
+    description: 'Linux 4.8: a PMD split keeps soft-dirty (804dd150468c, corpus 19; the id unconfirmed); before Dirty COW\'s fix',
+  },
+  {
+    name: 'v4.9', release: '4.9.0', upTo: 'v4.9', extra: [], config: oldConfig, outOfScope: oldScope(true),
+    description: 'Linux 4.9: FOLL_COW (19be0eaffa3a); a FOLL_FORCE write into a read-only THP loops for ever (corpus 29)',
+  },
+  {
+    name: 'v4.10', release: '4.10.0', upTo: 'v4.10', extra: [], config: oldConfig, outOfScope: oldScope(true),
+    description: 'Linux 4.10: can_follow_write_pmd (8310d48b125d, corpus 29); touch_pmd still dirties on every GUP (corpus 28)',
+  },
+  {
+    name: 'v4.14', release: '4.14.0', upTo: 'v4.14', extra: [], config: oldConfig, outOfScope: oldScope(true),
+    description: 'Linux 4.14: the last release where touch_pmd dirties a huge PMD on a read GUP (Huge Dirty COW, corpus 28)',
+  },
+  {
+    name: 'v4.15', release: '4.15.0', upTo: 'v4.15', extra: [], config: oldConfig, outOfScope: oldScope(true),
+    description: 'Linux 4.15: touch_pmd dirties only for FOLL_WRITE (a8f97366452e, corpus 28)',
+  },
+];
+
 export const PROFILES: readonly ProfileDef[] = [
+  ...OLD,
   {
     name: 'v4.19', release: '4.19.0', upTo: 'v4.19', extra: [], config: base419,
     description: 'Linux 4.19: no userfaultfd write-protect',
@@ -87,6 +159,14 @@ export const PROFILES: readonly ProfileDef[] = [
   {
     name: 'v5.19', release: '5.19.0', upTo: 'v5.19', extra: [], config: modern,
     description: 'Linux 5.19: PG_anon_exclusive and GUP unsharing, PTE markers (CONFIG_PTE_MARKER_UFFD_WP=y), uffd-wp on shmem',
+  },
+  {
+    // oldrel: corpus 1 on a real tree. 0ccf7f168e17 came with the v6.1 merge window and was taken partly back by
+    // 624a2c94f5b7 after rc4; the other v6.1 rows of the table are of the merge window too
+    name: 'v6.1-rc1', release: '6.1.0-rc1', upTo: 'v6.0',
+    extra: [PATCH.thpSplitCarriesDirty, PATCH.migrationKeepsYoungDirty, PATCH.madvCollapse, PATCH.uffdDevNode],
+    config: modern,
+    description: 'Linux 6.1-rc1: split PTEs carry the PMD\'s dirty bit (0ccf7f168e17), before the partial revert of rc5 (624a2c94f5b7; corpus 1)',
   },
   {
     name: 'v6.1', release: '6.1.0', upTo: 'v6.1', extra: [], config: modern,
@@ -254,5 +334,5 @@ export function resolveKernel(spec: string, patchEdits: string[] = [], configEdi
     throw new SpecError(`config soft_dirty=y: ${archDef.name} has no soft-dirty bit (no HAVE_ARCH_SOFT_DIRTY, so no CONFIG_MEM_SOFT_DIRTY)`);
   }
   const editsStr = patchEdits.length ? edits.filter((x) => !rest.includes(x)).join('') : '';
-  return { name: spec + editsStr, profile: prof.name, release: prof.release, patches, config, arch: archDef.name };
+  return { name: spec + editsStr, profile: prof.name, release: prof.release, patches, config, arch: archDef.name, outOfScope: prof.outOfScope ?? {} };
 }

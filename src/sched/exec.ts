@@ -10,6 +10,9 @@ import { varsEnv, type OpOut } from '../scenario/values.js';
 export type { OpOut };
 import { SyscallError, ERRNO_NAME, NotModelledError, fail, notModelled } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/error.js';
+import type { ScopeArea } from '../profiles/profiles.js';
+import { MAP_HUGETLB, MAP_SHARED } from '../kernel/include/uapi.js';
+import { PATCH } from '../profiles/patches.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
 import { do_mremap, mremap_uf } from '../kernel/mm/mremap.js';
@@ -189,9 +192,22 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
   }
 }
 
+/** the area of the model an operation belongs to, for a profile that leaves areas out (ProfileDef.outOfScope) */
+const OP_AREA: Partial<Record<CompiledOp['op'], ScopeArea>> = {
+  userfaultfd: 'userfaultfd', uffdio_api: 'userfaultfd', uffdio_register: 'userfaultfd', uffdio_unregister: 'userfaultfd',
+  uffdio_writeprotect: 'userfaultfd', uffdio_copy: 'userfaultfd', uffdio_zeropage: 'userfaultfd', uffdio_move: 'userfaultfd',
+  uffdio_wake: 'userfaultfd', read_uffd: 'userfaultfd', poll_uffd: 'userfaultfd', close: 'userfaultfd',
+  mremap: 'mremap', khugepaged: 'khugepaged', migrate: 'migrate', pin: 'gup-pin', vmsplice: 'gup-pin',
+  memfd_create: 'shmem', open: 'shmem', ftruncate: 'shmem', fallocate: 'shmem', pwrite: 'shmem', pread: 'shmem',
+};
+
 function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
+  // a shared, file or hugetlb mapping is shmem's area too (MAP_SHARED anonymous memory is shmem)
+  const area = op.op === 'mmap' && ((op.flags & (MAP_SHARED | MAP_HUGETLB)) !== 0 || op.fd !== undefined) ? 'shmem' : OP_AREA[op.op];
+  const why = area === undefined ? undefined : k.spec.outOfScope?.[area];
+  if (why !== undefined) throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, op.field ?? op.id, `not modelled on ${k.spec.name}: ${why}`);
   const task = m.k.current!;
   const mm = task.mm;
   if (op.op === 'write' || op.op === 'memset' || op.op === 'read') return memoryOp(m, t, op);
@@ -339,6 +355,9 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         m.takeCheckpoint(op.name);
         break;
       case 'split_huge_page':
+        // mm/huge_memory.c split_huge_pages_write @v5.13; the file came with the v4.5 THP rework
+        if (!k.has(PATCH.thpRefcountRework)) fail('ENOENT', 'no debugfs split_huge_pages before v4.5');
+        if (!k.has(PATCH.splitHugePagesRange)) fail('EINVAL', 'debugfs split_huge_pages takes only "1" before v5.13 (fa6c02315f74)');
         result = String(split_huge_pages_range(k, mm, num(m, op.addr), num(m, op.len)));
         break;
       case 'swapon':
@@ -691,7 +710,8 @@ function pinHandleOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: '
 
 /** an operation the model does not carry out ends the run as a scenario error at the operation's place (exit 2) */
 export function notModelledAt(m: Machine, op: CompiledOp, e: NotModelledError): ScenarioError {
-  return new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.${e.field}`, e.message);
+  const msg = e.release ? `not modelled on ${m.k.spec.name}: ${e.why}` : e.message;
+  return new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.${e.field}`, msg);
 }
 
 function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'read_uffd' }>, ctx: UserfaultfdCtx, resumed: boolean): 'done' | 'blocked' {

@@ -494,6 +494,7 @@ export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolea
   // new_userfaultfd: only O_CLOEXEC, O_NONBLOCK and UFFD_USER_MODE_ONLY are known flags
   if (flags.extra) fail('EINVAL', `unknown userfaultfd flags 0x${flags.extra.toString(16)}`);
   if (viaDev && !k.has(PATCH.uffdDevNode)) fail('ENOENT', '/dev/userfaultfd does not exist before v6.1');
+  if (!viaDev && !k.has(PATCH.userfaultfdSyscall)) fail('ENOSYS', 'no userfaultfd system call before v4.3 (86039bd3b4e6)');
   if (flags.userModeOnly && !k.has(PATCH.uffdUserModeOnly)) fail('EINVAL', 'UFFD_USER_MODE_ONLY is unknown before v5.11');
   // the device node is crw------- root (host-kernel-probe.md §1): the VFS refuses the open to others
   if (viaDev && task.uid !== 0) fail('EACCES', '/dev/userfaultfd is mode 0600, owned by root');

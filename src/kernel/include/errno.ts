@@ -25,10 +25,15 @@ export function fail(name: ErrnoName, why: string): never {
  * operation's field that asks for it).
  */
 export class NotModelledError extends Error {
-  constructor(readonly field: string, readonly why: string) {
+  /** `release`: a gap for this kernel only (a release older than what the model carries out there) */
+  constructor(readonly field: string, readonly why: string, readonly release = false) {
     super(`not modelled: ${why}`);
   }
 }
 export function notModelled(field: string, why: string): never {
   throw new NotModelledError(field, why);
+}
+/** what this release did there is not modelled (the model carries out the newer behaviour only): `not modelled on <kernel>` */
+export function notModelledOnRelease(field: string, why: string): never {
+  throw new NotModelledError(field, why, true);
 }

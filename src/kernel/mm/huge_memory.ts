@@ -21,6 +21,7 @@ import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_W
 import { pte_alloc } from './pagewalk.js';
 import { vma_lookup } from './mmap.js';
 import { KernelBug } from '../include/bug.js';
+import { notModelledOnRelease } from '../include/errno.js';
 import { folio_maybe_dma_pinned } from './gup.js';
 import { folio_put } from './swap.js';
 
@@ -69,6 +70,9 @@ export function do_huge_pmd_anonymous_page(k: Kernel, vmf: VmFault): number {
   const vma = vmf.vma;
   const haddr = haddrOf(vmf.address);
   if (!thp_range_in_vma(vma, haddr)) return VM_FAULT_FALLBACK;
+  if (!k.has(PATCH.thpRefcountRework)) {
+    notModelledOnRelease('addr', 'a transparent huge page before the THP refcounting rework (53f9263baba6, v4.5): a PMD split then split the page itself');
+  }
   anon_vma_prepare(vmf.mm, vma);
   if (!(vmf.flags & FAULT_FLAG_WRITE) && !mm_forbids_zeropage(k, vmf.mm) && k.config.use_zero_page) {
     // a read fault maps the huge zero page

@@ -9,7 +9,7 @@ import {
   VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_RAND_READ, VM_SEQ_READ, VM_WRITE,
 } from '../include/vm_flags.js';
 import { MADV, MadviseName } from '../include/uapi.js';
-import { ERRNO, fail, notModelled, SyscallError } from '../include/errno.js';
+import { ERRNO, fail, notModelled, notModelledOnRelease, SyscallError } from '../include/errno.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PATCH } from '../../profiles/patches.js';
 import { vma_modify, vmas_in, find_vma, vma_lookup } from './mmap.js';
@@ -100,6 +100,9 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
   if (advice === MADV.collapse && !k.has(PATCH.madvCollapse)) fail('EINVAL', 'MADV_COLLAPSE is unknown before v6.1');
   if (advice === MADV.cold && !k.has(PATCH.madvCold)) fail('EINVAL', 'MADV_COLD is unknown before v5.4');
   if (advice === MADV.pageout && !k.has(PATCH.madvPageout)) fail('EINVAL', 'MADV_PAGEOUT is unknown before v5.4');
+  // madvise_behavior_valid @v4.4: no MADV_FREE before 854e9ed09ded; @v4.13: no MADV_WIPEONFORK/KEEPONFORK before d2cd9ede6e19
+  if (advice === MADV.free && !k.has(PATCH.madvFree)) fail('EINVAL', 'MADV_FREE is unknown before v4.5');
+  if ((advice === MADV.wipeonfork || advice === MADV.keeponfork) && !k.has(PATCH.madvWipeonfork)) fail('EINVAL', `MADV_${advice === MADV.wipeonfork ? 'WIPEONFORK' : 'KEEPONFORK'} is unknown before v4.14`);
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   const end = start + len;
   if (end === start) return null;
@@ -289,6 +292,9 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
     if (v.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
     // madvise_free_single_vma: only anonymous memory
     if (advice === MADV.free && v.vm_file !== 0) fail('EINVAL', 'MADV_FREE on a file or shared mapping');
+    if (advice === MADV.free && !k.has(PATCH.madvFreeLazyfreeLru)) {
+      notModelledOnRelease('advice', 'MADV_FREE before f7ad2a6cb9f7 (v4.12): lazily freed pages stayed swap-backed on the anonymous LRU');
+    }
     if (advice === MADV.free) madvise_free_single_vma(k, mm, v, start, end);
     // zap_page_range_single: no ZAP_FLAG_DROP_MARKER, so a file VMA keeps its uffd-wp state as markers
     else unmap_page_range(k, mm, v, start, end, { mapping: 0, even_cows: true });

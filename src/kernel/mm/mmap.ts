@@ -13,7 +13,7 @@ import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE,
 } from '../include/uapi.js';
 import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { fail, notModelled } from '../include/errno.js';
+import { fail, notModelled, notModelledOnRelease } from '../include/errno.js';
 import { unmap_page_range } from './memory.js';
 import type { AddressSpace } from './filemap.js';
 import { F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, shmem_zero_setup } from './shmem.js';
@@ -127,7 +127,16 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
   if (huge && (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && a.addr % PMD_SIZE !== 0) fail('EINVAL', 'MAP_HUGETLB at an address that is not 2 MiB aligned');
   if (huge) return do_mmap_hugetlb(k, mm, a, Math.ceil(a.len / PMD_SIZE) * PMD_SIZE);
   let addr: number;
-  if (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+  if ((a.flags & MAP_FIXED_NOREPLACE) && !(a.flags & MAP_FIXED) && !k.has(PATCH.mapFixedNoreplace)) {
+    // before a4ff8e8620d3 (v4.17) the flag is an unknown bit, ignored: the address is a hint, which
+    // get_unmapped_area takes when the range is free; elsewhere it searches, which the model does not do
+    // for a hint (it places mappings top-down by itself)
+    const v = a.addr % PAGE_SIZE === 0 && a.addr + len <= TASK_SIZE ? find_vma(k, mm, a.addr) : null;
+    if (a.addr % PAGE_SIZE !== 0 || a.addr + len > TASK_SIZE || (v && v.vm_start < a.addr + len)) {
+      notModelledOnRelease('flags', 'MAP_FIXED_NOREPLACE before v4.17 is an unknown flag: the address is a hint, and a hint the range of which is not free is not modelled');
+    }
+    addr = a.addr;
+  } else if (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (a.addr % PAGE_SIZE !== 0) fail('EINVAL', 'MAP_FIXED address is not page aligned');
     if (a.addr + len > TASK_SIZE) fail('ENOMEM', 'mapping past TASK_SIZE');
     addr = a.addr;

@@ -28,7 +28,8 @@ export function stable_page_flags(k: Kernel, pfn: number): bigint {
   const mapped = f.pageMapcount(slot, pfn) > 0;
   if (mapped) u |= B(KPF.mmap);
   if (fl & PG_anon) u |= B(KPF.anon);
-  if (fl & PG_zero) {
+  // KPF_ZERO_PAGE (and KPF_THP for the huge zero page) from 56873f43abdc (v4.0); before, neither
+  if ((fl & PG_zero) && k.has(PATCH.kpageflagsZeroPage)) {
     u |= B(KPF.zero_page);
     if (large) u |= B(KPF.thp);
   }

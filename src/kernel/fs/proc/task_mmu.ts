@@ -1,7 +1,7 @@
 // /proc/PID/pagemap, smaps counters, clear_refs and PAGEMAP_SCAN (fs/proc/task_mmu.c @v4.19, @v6.1, @v6.18).
 import type { Kernel } from '../../kernel.js';
 import { Pte } from '../../arch/x86/include/pte.js';
-import { HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE } from '../../arch/x86/include/pgtable_types.js';
+import { HPAGE_PMD_SIZE, PAGE_SHIFT, PAGE_SIZE, PMD_SIZE } from '../../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../../include/mm_types.js';
 import { VM_HUGETLB, VM_SOFTDIRTY, VM_UFFD_WP } from '../../include/vm_flags.js';
 import { pagemap_hugetlb_entry } from '../../mm/hugetlb.js';
@@ -47,8 +47,21 @@ function unmappedEntry(k: Kernel, mm: MmStruct, addr: number): bigint {
   return bit(PM.soft_dirty);
 }
 
-/** one /proc/PID/pagemap entry (as root: with the PFN) */
+/**
+ * one /proc/PID/pagemap entry (as root: with the PFN). fs/proc/task_mmu.c @v3.11..v4.2: before
+ * deb945441b94 (v4.3) bits 55-60 hold PAGE_SHIFT (PM_PSHIFT) for every entry until a write of 4 to any
+ * clear_refs (soft_dirty_cleared, global), then the "v2" flags, of which only 55 (soft-dirty) exists
+ * before 77bb499bb60f (PM_MMAP_EXCLUSIVE, bit 56, v4.3)
+ */
 export function pagemap_entry(k: Kernel, mm: MmStruct, addr: number): bigint {
+  let pm = pagemapEntryV2(k, mm, addr);
+  if (!k.has(PATCH.pagemapMmapExclusive)) pm &= ~bit(PM.mmap_exclusive);
+  if (!k.has(PATCH.pagemapFlagsV2) && !k.softDirtyCleared) pm = (pm & ~(0x3fn << 55n)) | (BigInt(PAGE_SHIFT) << 55n);
+  return pm;
+}
+
+/** fs/proc/task_mmu.c pagemap_pmd_range/pte_to_pagemap_entry @v6.18, @v4.19: the entry with the flags of v4.3 on */
+function pagemapEntryV2(k: Kernel, mm: MmStruct, addr: number): bigint {
   const g = k.pgt;
   const f = k.folios;
   const vma = vma_lookup(k, mm, addr);
@@ -163,9 +176,13 @@ export function clear_refs_parse(text: string): number {
 
 export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
   if (type < CLEAR_REFS_ALL || type > CLEAR_REFS_MM_HIWATER_RSS) fail('EINVAL', `clear_refs value ${type}`);
+  // clear_refs_write @v3.18: CLEAR_REFS_LAST is 5 before 695f05593693 (v4.0)
+  if (type === CLEAR_REFS_MM_HIWATER_RSS && !k.has(PATCH.clearRefsHiwaterRss)) fail('EINVAL', 'clear_refs value 5 is unknown before v4.0');
   if (type === CLEAR_REFS_MM_HIWATER_RSS) return;
   const g = k.pgt;
   const soft = type === CLEAR_REFS_SOFT_DIRTY;
+  // clear_refs_write @v3.11..v4.2: the first CLEAR_REFS_SOFT_DIRTY switches pagemap to its v2 flags (for good)
+  if (soft && !k.has(PATCH.pagemapFlagsV2)) k.softDirtyCleared = true;
   if (soft && !k.config.soft_dirty) return; // clear_soft_dirty*() are empty without CONFIG_MEM_SOFT_DIRTY
   if (soft) {
     for (const v of mm.vmas) {
