@@ -203,6 +203,22 @@ function scenarioFor(dir: string, vcpus: number): string {
   return join(dir, 'scenarios', 'check', vcpus === 2 ? 'live-snapshot.yaml' : `live-snapshot-${vcpus}vcpu.yaml`);
 }
 
+/**
+ * This process's peak RSS. On Linux, VmHWM of /proc/self/status (the high-water mark of this process's own
+ * memory): getrusage's maxRSS of a spawned child starts from its parent's high-water mark (Linux keeps
+ * it across the exec of a vfork'd child), which made every search below the bench process's own size look
+ * as large as it (153 MiB at 4 and at 5 vCPUs)
+ */
+function peakRss(): number {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux: getrusage
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
+
 /** the child process of an anchor run: one search, then its figures as one JSON line */
 async function anchorChild(file: string, kernel: string, workers: number, reuse: boolean): Promise<void> {
   const sc = loadScenario(file);
@@ -219,7 +235,7 @@ async function anchorChild(file: string, kernel: string, workers: number, reuse:
     : search(m, { edges: false, reuse: reuse ? 'on' : 'off' });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
-  const peak = process.resourceUsage().maxRSS * 1024;
+  const peak = peakRss();
   process.stdout.write(JSON.stringify({
     distinct: r.stats.distinct, transitions: r.stats.transitions, wallMs, cpuMs: (cpu.user + cpu.system) / 1000,
     rssBefore, peak, complete: r.complete,
