@@ -3,6 +3,20 @@
 // The helpers mutate a Pte value in place and return it, as the x86 ones always did.
 import type { Pte } from './x86/include/pte.js';
 
+/**
+ * An entry whose pfn is a plain field from bit 12 up (arm64, loongarch64: no inversion, no pfn above the
+ * mask): the pfn, given the high word's mask of the field
+ */
+export function pfnField(lo: number, hi: number, hiMask: number): number {
+  return (lo >>> 12) + (hi & hiMask) * 1048576;
+}
+/** the same field of e set to pfn, the other bits kept */
+export function setPfnField(e: Pte, pfn: number, hiMask: number): Pte {
+  e.lo = ((e.lo & 0xfff) | ((pfn % 1048576) << 12)) | 0;
+  e.hi = ((e.hi & ~hiMask) | (Math.floor(pfn / 1048576) & hiMask)) | 0;
+  return e;
+}
+
 /** the architectures the model has rules for (src/kernel/arch/arch.ts) */
 export type ArchName = 'x86_64' | 'arm64' | 'loongarch64';
 

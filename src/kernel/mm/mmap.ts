@@ -138,12 +138,7 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
     addr = a.addr;
   } else if (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     if (a.addr % PAGE_SIZE !== 0) fail('EINVAL', 'MAP_FIXED address is not page aligned');
-    if (a.addr + len > TASK_SIZE) fail('ENOMEM', 'mapping past TASK_SIZE');
-    addr = a.addr;
-    if (a.flags & MAP_FIXED_NOREPLACE) {
-      const v = find_vma(k, mm, addr);
-      if (v && v.vm_start < addr + len) fail('EEXIST', 'MAP_FIXED_NOREPLACE over an existing mapping');
-    }
+    addr = fixedAddress(k, mm, a, len);
   } else {
     addr = get_unmapped_area(k, mm, len, a.align);
   }
@@ -170,6 +165,16 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
   return mmap_region(k, mm, addr, len, vm_flags, a.label, file ? file.m.ino : 0, pgoff);
 }
 
+/** the address of a MAP_FIXED or MAP_FIXED_NOREPLACE mapping of len bytes (mm/mmap.c do_mmap @v6.18: ENOMEM past TASK_SIZE, EEXIST over a mapping for NOREPLACE) */
+function fixedAddress(k: Kernel, mm: MmStruct, a: MmapArgs, len: number): number {
+  if (a.addr + len > TASK_SIZE) fail('ENOMEM', 'mapping past TASK_SIZE');
+  if (a.flags & MAP_FIXED_NOREPLACE) {
+    const v = find_vma(k, mm, a.addr);
+    if (v && v.vm_start < a.addr + len) fail('EEXIST', 'MAP_FIXED_NOREPLACE over an existing mapping');
+  }
+  return a.addr;
+}
+
 /**
  * the MAP_HUGETLB | MAP_PRIVATE | MAP_ANONYMOUS part of do_mmap and __mmap_region @v6.18: a VMA of its own
  * (VM_HUGETLB | VM_DONTEXPAND never merge), vm_pgoff 0 in its file, reserved by hugetlbfs_file_mmap
@@ -179,12 +184,7 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
 function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number): number {
   let addr: number;
   if (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-    if (a.addr + len > TASK_SIZE) fail('ENOMEM', 'mapping past TASK_SIZE');
-    addr = a.addr;
-    if (a.flags & MAP_FIXED_NOREPLACE) {
-      const v = find_vma(k, mm, addr);
-      if (v && v.vm_start < addr + len) fail('EEXIST', 'MAP_FIXED_NOREPLACE over an existing mapping');
-    }
+    addr = fixedAddress(k, mm, a, len);
   } else {
     addr = get_unmapped_area(k, mm, len, Math.max(a.align, PMD_SIZE));
   }

@@ -4,7 +4,7 @@
 // protection_map of arch/arm64/mm/mmap.c, @v6.10..v6.18 (PTE_PRESENT_INVALID overlays PTE_NG, 55564814a838).
 // A 64-bit entry is two 32-bit words as on x86 (lo = bits 0..31, hi = bits 32..63).
 import { Pte } from '../../x86/include/pte.js';
-import type { Pgtable } from '../../pgtable.js';
+import { pfnField, setPfnField, type Pgtable } from '../../pgtable.js';
 
 // ---- pgtable-hwdef.h: level 3 descriptor (PTE) and the section (PMD leaf) bits --------------------------
 export const PTE_VALID = 1 << 0;
@@ -70,7 +70,6 @@ export interface Arm64PgtableOptions {
   uffdWpBit: boolean;
 }
 
-const TWO20 = 1 << 20;
 /** pte_modify's mask: USER|PXN|UXN|RDONLY|PRESENT_INVALID|VALID|WRITE|GP|ATTRINDX|PO_IDX */
 const MODIFY_LO = PTE_USER | PTE_RDONLY | PTE_PRESENT_INVALID | PTE_VALID | PTE_ATTRINDX_MASK;
 const MODIFY_HI = PTE_HI_PXN | PTE_HI_UXN | PTE_HI_WRITE | PTE_HI_GP | PTE_HI_PO_IDX_MASK;
@@ -197,16 +196,12 @@ export class Arm64Pgtable implements Pgtable {
   pmd_modify(e: Pte, prot: Pte): Pte { return this.pte_modify(e, prot); }
 
   /** pte_pfn: (pte & PTE_ADDR_LOW) >> PAGE_SHIFT */
-  pte_pfn(e: Pte): number { return (e.lo >>> 12) + (e.hi & PTE_HI_ADDR_MASK) * TWO20; }
+  pte_pfn(e: Pte): number { return pfnField(e.lo, e.hi, PTE_HI_ADDR_MASK); }
   /** pmd_pfn: the address masked to the PMD (PMD_MASK) */
   pmd_pfn(e: Pte): number { return this.pte_pfn(e) - (this.pte_pfn(e) % 512); }
   /** pte_advance_pfn = pfn_pte(pte_pfn(pte) + nr, pte_pgprot(pte)) */
   pte_advance_pfn(e: Pte, nr: number): Pte { return this.setPfn(e, this.pte_pfn(e) + nr); }
-  private setPfn(e: Pte, pfn: number): Pte {
-    e.lo = ((e.lo & 0xfff) | ((pfn % TWO20) << 12)) | 0;
-    e.hi = ((e.hi & ~PTE_HI_ADDR_MASK) | (Math.floor(pfn / TWO20) & PTE_HI_ADDR_MASK)) | 0;
-    return e;
-  }
+  private setPfn(e: Pte, pfn: number): Pte { return setPfnField(e, pfn, PTE_HI_ADDR_MASK); }
   /** pfn_pte: pfn << PAGE_SHIFT | prot (no inversion on arm64) */
   pfn_pte(e: Pte, pfn: number, prot: Pte): Pte {
     e.lo = prot.lo & 0xfff;
@@ -243,7 +238,7 @@ export class Arm64Pgtable implements Pgtable {
   // ---- tables, the walk and the MMU ----------------------------------------------------------------
   /** pmd_table: PMD_TYPE_TABLE in bits 0..1 */
   table_entry_points(lo: number, _hi: number): boolean { return (lo & 3) === PMD_TYPE_TABLE; }
-  table_pfn(lo: number, hi: number): number { return (lo >>> 12) + (hi & PTE_HI_ADDR_MASK) * TWO20; }
+  table_pfn(lo: number, hi: number): number { return pfnField(lo, hi, PTE_HI_ADDR_MASK); }
   /** pmd_populate (asm/pgalloc.h): PMD_TYPE_TABLE | PMD_TABLE_PXN for a user table */
   mk_table_entry(out: Pte, pfn: number): Pte {
     out.lo = PMD_TYPE_TABLE;

@@ -6,7 +6,7 @@
 // dirty bit. The TLB is refilled by software (arch/loongarch/mm/tlbex.S), which the model's hw_access
 // follows. No uffd-wp (no HAVE_ARCH_USERFAULTFD_WP), no soft-dirty, no swap exclusive bit in these releases.
 import { Pte } from '../../x86/include/pte.js';
-import type { Pgtable } from '../../pgtable.js';
+import { pfnField, setPfnField, type Pgtable } from '../../pgtable.js';
 
 export const _PAGE_VALID = 1 << 0; // also _PAGE_ACCESSED
 export const _PAGE_DIRTY = 1 << 1; // the TLB's D: writes allowed
@@ -28,7 +28,6 @@ export const _PAGE_HI_NO_READ = 1 << (61 - 32);
 export const _PAGE_HI_NO_EXEC = 1 << (62 - 32);
 /** _PFN_MASK: bits 12 (_PFN_SHIFT) .. 47 (_PAGE_PFN_END_SHIFT 48) */
 const PFN_HI_MASK = (1 << (48 - 32)) - 1;
-const TWO20 = 1 << 20;
 /** _PAGE_CHG_MASK (lo word; the high PFN bits are kept too): _PAGE_MODIFIED | _PAGE_SPECIAL | _PFN_MASK | _CACHE_MASK | _PAGE_PLV */
 const CHG_LO = (_PAGE_MODIFIED | _PAGE_SPECIAL | 0xfffff000 | _CACHE_MASK | _PAGE_PLV) | 0;
 /** _HPAGE_CHG_MASK adds _PAGE_HUGE */
@@ -156,14 +155,10 @@ export class LoongarchPgtable implements Pgtable {
     return e;
   }
 
-  pte_pfn(e: Pte): number { return (e.lo >>> 12) + (e.hi & PFN_HI_MASK) * TWO20; }
+  pte_pfn(e: Pte): number { return pfnField(e.lo, e.hi, PFN_HI_MASK); }
   pmd_pfn(e: Pte): number { return this.pte_pfn(e); }
   pte_advance_pfn(e: Pte, nr: number): Pte { return this.setPfn(e, this.pte_pfn(e) + nr); }
-  private setPfn(e: Pte, pfn: number): Pte {
-    e.lo = ((e.lo & 0xfff) | ((pfn % TWO20) << 12)) | 0;
-    e.hi = ((e.hi & ~PFN_HI_MASK) | (Math.floor(pfn / TWO20) & PFN_HI_MASK)) | 0;
-    return e;
-  }
+  private setPfn(e: Pte, pfn: number): Pte { return setPfnField(e, pfn, PFN_HI_MASK); }
   /** pfn_pte: pfn << _PFN_SHIFT | prot */
   pfn_pte(e: Pte, pfn: number, prot: Pte): Pte {
     e.lo = prot.lo & 0xfff;
@@ -202,7 +197,7 @@ export class LoongarchPgtable implements Pgtable {
    * empty entry zero, which nothing the model observes can tell apart.)
    */
   table_entry_points(lo: number, hi: number): boolean { return !(lo === 0 && hi === 0) && (lo & _PAGE_HUGE) === 0; }
-  table_pfn(lo: number, hi: number): number { return (lo >>> 12) + (hi & PFN_HI_MASK) * TWO20; }
+  table_pfn(lo: number, hi: number): number { return pfnField(lo, hi, PFN_HI_MASK); }
   mk_table_entry(out: Pte, pfn: number): Pte {
     out.lo = 0;
     out.hi = 0;
