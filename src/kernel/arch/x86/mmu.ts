@@ -25,7 +25,7 @@ export function mmu_access(k: Kernel, mm: MmStruct, addr: number, write: boolean
     // a huge PMD, valid or not: hw_access decides
     pfnOffset = Math.floor(addr / PAGE_SIZE) & 511;
   } else {
-    if (!g.table_entry_points(lo, t.hi(i))) return -err;
+    // (pteTableAt asks table_entry_points: null when the entry points to no table)
     const pt = pteTableAt(k, mm, pmdt, i);
     if (pt === null) return -err;
     t = pt;
