@@ -212,12 +212,8 @@ const chpOld = new Pte(), chpEntry = new Pte();
  * HPAGE_PMD_NR when rewritten. v4.19 has no write upgrade at PMD level; v6.2 adds can_change_pmd_writable.
  */
 export function change_huge_pmd(k: Kernel, vma: VmArea, pmd: Slot, addr: number, newprot: Pte, cp_flags: number): number {
-  const g = k.pgt;
-  const old = pmd.t.get(pmd.i, chpOld);
-  if (!g.pmd_trans_huge(old)) return 0;
-  if ((cp_flags & MM_CP_PROT_NUMA) && (is_huge_zero_pmd(k, old) || g.pmd_protnone(old))) return 1;
   void addr;
-  return change_huge_pmd_hoisted(k, vma, pmd, old, newprot, hugePmdChange(k, cp_flags));
+  return changeHugePmdWith(k, vma, pmd, pmd.t.get(pmd.i, chpOld), newprot, hugePmdChange(k, cp_flags));
 }
 
 /** change_huge_pmd's per-range decisions (HPC_*), taken once for a whole range of PMDs */
@@ -234,11 +230,11 @@ export function hugePmdChange(k: Kernel, cp_flags: number): number {
 const HPC_MKUFFD_WP = 1, HPC_CLEAR_UFFD_WP = 2, HPC_WRPROTECT = 4, HPC_TRY_WRITABLE = 8, HPC_NUMA = 16;
 
 /**
- * change_huge_pmd on a present huge PMD, with the per-range decisions `hc` (hugePmdChange) taken by the
+ * mm/huge_memory.c change_huge_pmd() @v6.18 with the per-range decisions `hc` (hugePmdChange) taken by the
  * caller, on the entry `old` read from pmd: pmd_modify, the uffd-wp bit, can_change_pmd_writable, set_pmd_at.
- * Returns as change_huge_pmd.
+ * Returns as change_huge_pmd (0: not huge, 1: skipped, HPAGE_PMD_NR: rewritten).
  */
-export function change_huge_pmd_hoisted(k: Kernel, vma: VmArea, pmd: Slot, old: Pte, newprot: Pte, hc: number): number {
+export function changeHugePmdWith(k: Kernel, vma: VmArea, pmd: Slot, old: Pte, newprot: Pte, hc: number): number {
   const g = k.pgt;
   if (!g.pmd_trans_huge(old)) return 0;
   if ((hc & HPC_NUMA) !== 0 && (is_huge_zero_pmd(k, old) || g.pmd_protnone(old))) return 1;

@@ -15,7 +15,7 @@ import { PATCH } from '../../profiles/patches.js';
 import { PageTable, pte_index, Slot } from './pgtable.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, type FolioStore } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
-import { change_huge_pmd, change_huge_pmd_hoisted, hugePmdChange, set_pmd_at, __split_huge_pmd } from './huge_memory.js';
+import { change_huge_pmd, changeHugePmdWith, hugePmdChange, set_pmd_at, __split_huge_pmd } from './huge_memory.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vma_wants_writenotify, vmas_in } from './mmap.js';
 import { userfaultfd_pte_wp, userfaultfd_wp_use_markers } from '../fs/userfaultfd.js';
@@ -478,7 +478,7 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
       slot.i = i;
       // a present huge PMD (a PROT_NONE one too: pmd_present; not a migration entry)
       let r = 0;
-      if (next - addr === HPAGE_PMD_SIZE && g.pmd_present(t.get(i, pmdv))) r = change_huge_pmd_hoisted(k, vma, slot, pmdv, newprot, hc);
+      if (next - addr === HPAGE_PMD_SIZE && g.pmd_present(t.get(i, pmdv))) r = changeHugePmdWith(k, vma, slot, pmdv, newprot, hc);
       if (r === HPAGE_PMD_NR) pages += HPAGE_PMD_NR;
       else if (r !== 1) pmdEntry(slot, addr, next);
       addr = next;
