@@ -161,6 +161,10 @@ export const PROFILES: readonly ProfileDef[] = [
     description: 'Linux 5.19: PG_anon_exclusive and GUP unsharing, PTE markers (CONFIG_PTE_MARKER_UFFD_WP=y), uffd-wp on shmem',
   },
   {
+    name: 'v6.0', release: '6.0.0', upTo: 'v6.0', extra: [], config: modern,
+    description: 'Linux 6.0: can_change_pte_writable() and its soft-dirty fix (76aefad628aa), FOLL_FORCE needs an exclusive anon page (5535be309971)',
+  },
+  {
     // oldrel: corpus 1 on a real tree. 0ccf7f168e17 came with the v6.1 merge window and was taken partly back by
     // 624a2c94f5b7 after rc4; the other v6.1 rows of the table are of the merge window too
     name: 'v6.1-rc1', release: '6.1.0-rc1', upTo: 'v6.0',
@@ -179,6 +183,10 @@ export const PROFILES: readonly ProfileDef[] = [
   {
     name: 'v6.3', release: '6.3.0', upTo: 'v6.3', extra: [], config: modern,
     description: 'Linux 6.3: PMD migration entries keep uffd-wp and take UFFDIO_WRITEPROTECT (24bf08c43760, corpus 10)',
+  },
+  {
+    name: 'v6.4', release: '6.4.0', upTo: 'v6.4', extra: [], config: modern,
+    description: 'Linux 6.4: vma_merge() case 3 adjusts vm_pgoff again (7e7757876f25, corpus 35)',
   },
   {
     name: 'v6.6', release: '6.6.0', upTo: 'v6.6', extra: [], config: modern,
