@@ -1428,10 +1428,22 @@ static int exec_op(Ctx *c, int oi, J *op) {
       EV("offset", o);
       EV("len", l);
       if (kind[1] == 'w') {
-        uint8_t *b = malloc(l ? l : 1);
-        memset(b, (int)jnum(op, "value", 1), l);
-        ssize_t n = pwrite(fd, b, l, (off_t)o);
-        free(b);
+        // the source bytes come from a buffer faulted in before the run (a malloc'd one would fault in the
+        // thread and count as its minor fault, which the model's pwrite, reading no user page, does not have);
+        // a longer write goes in pieces of it
+        static uint8_t wbuf[1 << 16] __attribute__((aligned(4096)));
+        memset(wbuf, (int)jnum(op, "value", 1), sizeof wbuf);
+        ssize_t n = 0;
+        while ((uint64_t)n < l) {
+          size_t part = l - (uint64_t)n < sizeof wbuf ? (size_t)(l - (uint64_t)n) : sizeof wbuf;
+          ssize_t w = pwrite(fd, wbuf, part, (off_t)(o + (uint64_t)n));
+          if (w < 0) {
+            if (n == 0) n = -1;
+            break;
+          }
+          n += w;
+          if ((size_t)w < part) break;
+        }
         if (n < 0) err = errno;
         else {
           snprintf(res, sizeof res, "%zd", n);

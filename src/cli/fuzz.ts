@@ -155,6 +155,11 @@ async function hostCommand(o: FuzzOpts): Promise<number> {
   out('');
   out(`${stats.runs} runs, ${stats.ops} operations, ${(stats.ms / 1000).toFixed(1)} s: ${stats.agree} agree, ${stats.disagree} disagree` +
     ` (${stats.known} known, ${stats.disagree - stats.known} in ${stats.findings.length} new group(s))${stats.skipped ? `, ${stats.skipped} skipped (capabilities)` : ''}`);
+  const refused = Object.entries(stats.refused);
+  if (refused.length) {
+    out(`Runs that reached an operation the model does not carry out (a declared limit, not a disagreement; the kernel's run is not compared):`);
+    for (const [why, n] of refused) out(`  ${n}x  ${why}`);
+  }
   const fresh = stats.findings.filter((f) => !f.unreproducible);
   const flaky = stats.findings.filter((f) => f.unreproducible);
   if (fresh.length) {

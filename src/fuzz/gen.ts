@@ -29,9 +29,20 @@ export interface FuzzTarget {
    * mappings belong to the executor's PROT_NONE reservation, so a mapping that ends there cannot grow)
    */
   growInPlace?: boolean;
+  /**
+   * what else than private anonymous memory a mapping may be backed by (absent: private anonymous only, and
+   * the cases of a seed are the ones generated before shared memory existed): shared anonymous memory, a
+   * memfd mapped shared or private, private hugetlb memory (a pool of 2 MiB pages in the case's config)
+   */
+  backings?: readonly Backing[];
 }
 
-export const MODEL_TARGET: FuzzTarget = { features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true };
+export type Backing = 'shared' | 'memfd' | 'memfd_private' | 'hugetlb';
+
+export const MODEL_TARGET: FuzzTarget = {
+  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true,
+  backings: ['shared', 'memfd', 'memfd_private', 'hugetlb'],
+};
 
 /** a page of a mapping: the page index is taken modulo the mapping's pages at rendering */
 export interface Addr {
@@ -53,6 +64,8 @@ export interface MapSpec {
   thp: boolean;
   /** populated by a write to each of these pages in the setup */
   populate: number[];
+  /** what backs it (absent: private anonymous memory) */
+  backing?: Backing;
 }
 
 export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse' | 'populate_read' | 'populate_write' | 'dontfork' | 'wipeonfork';
@@ -97,7 +110,15 @@ export type FuzzOp =
   | { op: 'khugepaged'; at: Addr }
   // mremap: a move to a fixed place (with MREMAP_DONTUNMAP or not), or a resize in place (no MAYMOVE: a
   // move would land where the kernel likes, which a host run cannot compare)
-  | { op: 'mremap'; r: Range; dst: Addr; kind: 'fixed' | 'fixed_dontunmap' | 'grow' | 'shrink' };
+  | { op: 'mremap'; r: Range; dst: Addr; kind: 'fixed' | 'fixed_dontunmap' | 'grow' | 'shrink' }
+  // the file under a memfd mapping (FuzzTarget.backings; left out where the mapping has no file): a write or
+  // read through the file descriptor at a page, a hole punched over a range, the file cut at a page and
+  // grown back to the mapping's length; MADV_REMOVE of a range (shared mappings)
+  | { op: 'pwrite'; at: Addr; value: number }
+  | { op: 'pread'; at: Addr }
+  | { op: 'punch'; r: Range }
+  | { op: 'truncate'; at: Addr }
+  | { op: 'remove'; r: Range };
 
 export type PinFlag = 'write' | 'longterm' | 'force' | 'get';
 
@@ -224,6 +245,15 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
   list.push(w(1, fc.record({ op: fc.constant('close' as const) })));
   if (t.migrate) list.push(w(2, fc.record({ op: fc.constant('migrate' as const), r: rangeArb })));
   if (t.khugepaged) list.push(w(2, fc.record({ op: fc.constant('khugepaged' as const), at: addrArb.map((a) => ({ ...a, off: 0 })) })));
+  if (t.backings?.length) {
+    list.push(
+      w(2, fc.record({ op: fc.constant('pwrite' as const), at: addrArb, value: valueArb })),
+      w(1, fc.record({ op: fc.constant('pread' as const), at: addrArb })),
+      w(1, fc.record({ op: fc.constant('punch' as const), r: rangeArb })),
+      w(1, fc.record({ op: fc.constant('remove' as const), r: rangeArb })),
+    );
+    if (!child) list.push(w(1, fc.record({ op: fc.constant('truncate' as const), at: addrArb })));
+  }
   return fc.oneof(...list);
 }
 
@@ -232,6 +262,21 @@ const mapArb = fc.record({
   thp: fc.boolean(),
   populate: fc.array(pageArb, { maxLength: 3 }),
 });
+/** a mapping of a target that has other backings: private anonymous memory half of the time */
+function mapArbOf(t: FuzzTarget): fc.Arbitrary<MapSpec> {
+  const backings = t.backings ?? [];
+  if (!backings.length) return mapArb;
+  const backing = fc.oneof({ weight: backings.length, arbitrary: fc.constant(undefined) }, { weight: backings.length, arbitrary: fc.constantFrom(...backings) });
+  return fc.record({ pages: fc.constantFrom(512, 1024, 16, 4), thp: fc.boolean(), populate: fc.array(pageArb, { maxLength: 3 }), backing })
+    .map((m) => {
+      if (m.backing === undefined) {
+        const { backing: _, ...anon } = m;
+        return anon;
+      }
+      // hugetlb memory is mapped in whole 2 MiB pages at a 2 MiB boundary
+      return m.backing === 'hugetlb' ? { ...m, pages: Math.max(512, m.pages), thp: true } : m;
+    });
+}
 
 function uffdArb(t: FuzzTarget): fc.Arbitrary<UffdSpec> {
   const offered = Object.entries(UFFD_FEATURE).filter(([, b]) => (t.features & b) !== 0).map(([n]) => n);
@@ -247,7 +292,7 @@ function uffdArb(t: FuzzTarget): fc.Arbitrary<UffdSpec> {
 /** the arbitrary of whole cases for a target kernel */
 export function caseArb(t: FuzzTarget): fc.Arbitrary<FuzzCase> {
   return fc.record({
-    maps: fc.array(mapArb, { minLength: 1, maxLength: 2 }),
+    maps: fc.array(mapArbOf(t), { minLength: 1, maxLength: 2 }),
     uffd: fc.option(uffdArb(t), { freq: 3, nil: null }),
     handler: fc.option(fc.array(fc.constantFrom<Resolve>('unprotect', 'copy', 'zeropage', 'wake', 'unprotect_all', 'unprotect_dontwake_wake'), { minLength: 1, maxLength: 4 }), { freq: 2, nil: null }),
     ops: fc.array(opArb(t, false), { minLength: 1, maxLength: 14 }),
@@ -303,6 +348,11 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
     const n = r.pages === 0 ? left : Math.min(r.pages, left);
     return { addr: addr(r.at), len: hex(n * PAGE), first: { ...r.at, page: from }, last: { m: r.at.m, page: from + n - 1, off: 0 } };
   };
+  /** the descriptor of the memfd under a mapping, if it has one */
+  const fileOf = (m: number): string | undefined => {
+    const b = maps[m % maps.length]!.backing;
+    return b === 'memfd' || b === 'memfd_private' ? `f${m % maps.length}` : undefined;
+  };
   const observed = new Map<string, Addr>();
   const observe = (a: Addr) => {
     const key = `${a.m % maps.length}:${pageOf(a)}`;
@@ -318,8 +368,19 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
   };
   if (c.swap) op(setup, 'swapon', flow({ pages: c.swap }));
   maps.forEach((m, i) => {
-    op(setup, 'mmap', flow({ as: `m${i}`, len: hex(m.pages * PAGE), align: m.thp ? '2M' : undefined }));
-    if (m.thp) op(setup, 'madvise', flow({ addr: `m${i}`, len: hex(m.pages * PAGE), advice: 'hugepage' }));
+    const len = hex(m.pages * PAGE), align = m.thp ? '2M' : undefined;
+    if (m.backing === 'memfd' || m.backing === 'memfd_private') {
+      op(setup, 'memfd_create', flow({ as: `f${i}`, name: `m${i}` }));
+      op(setup, 'ftruncate', flow({ fd: `f${i}`, len }));
+      op(setup, 'mmap', flow({ as: `m${i}`, len, align, fd: `f${i}`, flags: [m.backing === 'memfd' ? 'shared' : 'private'] }));
+    } else if (m.backing === 'shared') {
+      op(setup, 'mmap', flow({ as: `m${i}`, len, align, flags: ['shared', 'anonymous'] }));
+    } else if (m.backing === 'hugetlb') {
+      op(setup, 'mmap', flow({ as: `m${i}`, len, align: '2M', flags: ['private', 'anonymous', 'hugetlb'] }));
+    } else {
+      op(setup, 'mmap', flow({ as: `m${i}`, len, align }));
+    }
+    if (m.thp && m.backing !== 'hugetlb') op(setup, 'madvise', flow({ addr: `m${i}`, len, advice: 'hugepage' }));
     for (const p of m.populate) {
       const a = { m: i, page: p, off: 0 };
       op(setup, 'write', flow({ addr: addr(a), value: 1 + (p % 200) }));
@@ -481,6 +542,35 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
           seen(r.last);
           break;
         }
+        case 'pwrite': case 'pread': case 'punch': case 'truncate': {
+          const m = (x.op === 'punch' ? x.r.at : x.at).m;
+          const fd = fileOf(m);
+          if (!fd) break;
+          if (x.op === 'pwrite') {
+            const a = { ...x.at, off: Math.min(x.at.off % PAGE, PAGE - 8) };
+            op(out, 'pwrite', flow({ fd, offset: hex(pageOf(a) * PAGE + a.off), len: 8, value: x.value }));
+            seen(a);
+          } else if (x.op === 'pread') {
+            op(out, 'pread', flow({ fd, offset: hex(pageOf(x.at) * PAGE), len: 8, as: `b${++bufs}` }));
+          } else if (x.op === 'punch') {
+            const r = range(x.r);
+            op(out, 'fallocate', flow({ fd, mode: ['punch_hole', 'keep_size'], offset: hex(pageOf(x.r.at) * PAGE), len: r.len }));
+            seen(r.first);
+            seen(r.last);
+          } else {
+            op(out, 'ftruncate', flow({ fd, len: hex(pageOf(x.at) * PAGE) }));
+            op(out, 'ftruncate', flow({ fd, len: hex(npages(m) * PAGE) }));
+            seen(x.at);
+          }
+          break;
+        }
+        case 'remove': {
+          const r = range(x.r);
+          op(out, 'madvise', flow({ addr: r.addr, len: r.len, advice: 'remove' }));
+          seen(r.first);
+          seen(r.last);
+          break;
+        }
         case 'move': {
           if (!uffd || child) break;
           const dst = range({ at: x.dst, pages: x.pages }), src = range({ at: x.src, pages: x.pages });
@@ -552,7 +642,11 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
   for (const line of o.comment ?? []) L.push(`# ${line}`.trimEnd());
   L.push(`name: ${o.name}`);
   L.push(`kernel: ${o.kernel}`);
-  const cfg = Object.entries(o.config ?? {});
+  // hugetlb mappings take their pages from a pool: one per 2 MiB mapped, and as many again for COW copies after a fork
+  const hugePages = maps.reduce((n, m) => n + (m.backing === 'hugetlb' ? m.pages / 512 : 0), 0);
+  const config = { ...(o.config ?? {}) };
+  if (hugePages && config.nr_hugepages === undefined) config.nr_hugepages = String(2 * hugePages);
+  const cfg = Object.entries(config);
   if (cfg.length) L.push(`config: { ${cfg.map(([k, v]) => `${k}: ${v}`).join(', ')} }`);
   L.push('observe:');
   L.push(`  pages: [${[...observed.values()].map((a) => addr(a)).join(', ')}]`);

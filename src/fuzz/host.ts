@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type fc from 'fast-check';
-import { loadScenario, CompiledScenario } from '../scenario/load.js';
+import { loadScenario, CompiledScenario, ScenarioError } from '../scenario/load.js';
 import { probeHost, hostSpec, HostCaps } from '../host/probe.js';
 import { missingCapability } from '../host/requirements.js';
 import { foreignSwaps } from '../host/swap.js';
@@ -56,6 +56,8 @@ export interface HostFuzzStats {
   known: number;
   /** cases this machine cannot run (missingCapability) */
   skipped: number;
+  /** runs that reached an operation the model does not carry out (`not modelled: ...`), by the refusal's text */
+  refused: Record<string, number>;
   findings: Finding[];
   ms: number;
 }
@@ -72,6 +74,9 @@ export function hostTarget(caps: HostCaps): FuzzTarget {
     migrate: false,
     // khugepaged is a kernel thread: no process can start its scan or hold it between its steps
     khugepaged: false,
+    // shared memory and memfds (the executor's files live under /dev/shm), hugetlb memory where the executor may
+    // set the pool (root)
+    backings: caps.root ? ['shared', 'memfd', 'memfd_private', 'hugetlb'] : ['shared', 'memfd', 'memfd_private'],
   };
 }
 
@@ -87,7 +92,7 @@ export function configDiff(spec: KernelSpec): Record<string, string> {
 }
 
 type Outcome =
-  | { kind: 'skip'; why: string }
+  | { kind: 'skip'; why: string; refused?: true }
   | { kind: 'agree' }
   | { kind: 'differ'; lines: string[]; rows: import('../host/compare.js').CompareRow[]; sc: CompiledScenario };
 
@@ -100,6 +105,8 @@ async function runCase(c: FuzzCase, name: string, spec: KernelSpec, caps: HostCa
   try {
     d = await differential(sc, []);
   } catch (e) {
+    // an operation the model declares it does not carry out (`not modelled: ...`, exit 2): a limit, not a disagreement
+    if (e instanceof ScenarioError && /^not modelled( on [^:]+)?:/.test(e.detail)) return { kind: 'skip', why: e.detail, refused: true, ops: r.ops };
     return { kind: 'differ', lines: [`model threw ${(e as Error).constructor.name}: ${(e as Error).message.split('\n')[0]!.replace(/0x[0-9a-f]{6,}/g, 'ADDR')}`], rows: [], sc, ops: r.ops };
   }
   if (d.kind === 'skipped') return { kind: 'skip', why: d.reason, ops: r.ops };
@@ -112,7 +119,7 @@ export async function hostFuzz(o: HostFuzzOptions): Promise<HostFuzzStats> {
   const caps = await probeHost();
   const { spec } = hostSpec(caps);
   const arb = caseArb(hostTarget(caps));
-  const stats: HostFuzzStats = { runs: 0, ops: 0, agree: 0, disagree: 0, known: 0, skipped: 0, findings: [], ms: 0 };
+  const stats: HostFuzzStats = { runs: 0, ops: 0, agree: 0, disagree: 0, known: 0, skipped: 0, refused: {}, findings: [], ms: 0 };
   const t0 = Date.now();
   const isNew = (l: string, known: Set<string>) => !known.has(l) && !stats.findings.some((f) => f.lines.includes(l));
   const first = o.only ?? 0, last = o.only !== undefined ? o.only + 1 : o.runs;
@@ -122,7 +129,8 @@ export async function hostFuzz(o: HostFuzzOptions): Promise<HostFuzzStats> {
     const out = await runCase(v.value_, name, spec, caps);
     stats.runs++;
     stats.ops += out.ops;
-    if (out.kind === 'skip') stats.skipped++;
+    if (out.kind === 'skip' && out.refused) stats.refused[out.why] = (stats.refused[out.why] ?? 0) + 1;
+    else if (out.kind === 'skip') stats.skipped++;
     else if (out.kind === 'agree') stats.agree++;
     else {
       stats.disagree++;

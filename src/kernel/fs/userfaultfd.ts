@@ -660,6 +660,8 @@ export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: nu
   const end = start + len;
   const vs = vmas_in(mm, start, end);
   if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
+  // a first VMA of huge pages: the range starts on a huge page boundary (the end is not checked)
+  if ((vs[0]!.vm_flags & VM_HUGETLB) && start % PMD_SIZE) fail('EINVAL', 'a hugetlb range that does not start on a 2 MiB boundary');
   // the VMAs of the range in turn, each (but an unregistered one) taken out of the context and merged
   // with a neighbour where it can (userfaultfd_clear_vma)
   let vma: VmArea | undefined = vs[0];

@@ -295,7 +295,11 @@ function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => v
     const ino = folio_mapping(k, slot);
     const inCache = ino !== 0 ? f.nrPages(slot) : 0;
     if (ino !== 0 && k.inode(ino)!.folioAt(folio_index(k, slot)) !== slot) bug('refcount', `${dump_folio(k, slot)}: its mapping (inode ${ino}) does not hold it at index ${folio_index(k, slot)}`);
-    if (!(fl & PG_anon) && !(fl & PG_hugetlb) && ino === 0 && !(fl & PG_swapcache)) bug('folio-leak', `${dump_folio(k, slot)}: neither anonymous nor in a page cache`);
+    // a file folio that truncation took out of its cache lives on, unmapped, while GUP callers (a pin, a pipe) hold it
+    if (!(fl & PG_anon) && !(fl & PG_hugetlb) && ino === 0 && !(fl & PG_swapcache)) {
+      if (f.gupRefs(slot) === 0) bug('folio-leak', `${dump_folio(k, slot)}: neither anonymous nor in a page cache`);
+      else if (mapped !== 0) bug('folio-leak', `${dump_folio(k, slot)}: taken out of its page cache, yet still mapped`);
+    }
     // (a hugetlb page is on no LRU: isolated for migration is PG_hugetlb_isolated)
     const isolated = fl & PG_hugetlb ? (fl & PG_hugetlb_isolated) !== 0 : (fl & PG_anon) !== 0 && !(fl & PG_lru);
     const cached = ((fl & PG_swapcache) !== 0 ? 1 : 0) + (isolated ? 1 : 0) + inCache, gup = f.gupRefs(slot);

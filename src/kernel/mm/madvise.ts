@@ -50,7 +50,8 @@ function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
     case MADV.dofork:
       return (f & ~VM_DONTCOPY) >>> 0;
     case MADV.wipeonfork:
-      if (f & VM_SHARED) fail('EINVAL', 'MADV_WIPEONFORK on a shared mapping');
+      // anonymous memory only: no file (a MAP_HUGETLB mapping has a hugetlbfs file in the kernel), not shared
+      if (vma.vm_file !== 0 || (f & (VM_SHARED | VM_HUGETLB))) fail('EINVAL', 'MADV_WIPEONFORK on a file, shared or hugetlb mapping');
       return (f | VM_WIPEONFORK) >>> 0;
     case MADV.keeponfork:
       return (f & ~VM_WIPEONFORK) >>> 0;
@@ -320,9 +321,11 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
 /** madvise_remove (mm/madvise.c @v4.19..v6.18): it punches a hole in the file behind a VMA; anonymous memory has none */
 function madvise_remove(k: Kernel, vma: VmArea, start: number, end: number): void {
   if (vma.vm_flags & VM_LOCKED) fail('EINVAL', 'MADV_REMOVE on a locked VMA');
-  if (vma.vm_file === 0) fail('EINVAL', 'MADV_REMOVE on a VMA without a file (private anonymous memory)');
+  // (a MAP_HUGETLB mapping has a hugetlbfs file in the kernel, which the model's hugetlb VMA does not name)
+  if (vma.vm_file === 0 && !(vma.vm_flags & VM_HUGETLB)) fail('EINVAL', 'MADV_REMOVE on a VMA without a file (private anonymous memory)');
   // mm/madvise.c madvise_remove() @v6.18: only a shared writable mapping; then vfs_fallocate(PUNCH_HOLE|KEEP_SIZE)
   if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) fail('EACCES', 'MADV_REMOVE on a mapping that is not shared and writable');
+  if (vma.vm_file === 0) notModelled('advice', 'MADV_REMOVE of shared hugetlb memory (hugetlbfs_fallocate)');
   const offset = (start - vma.vm_start) + vma.vm_pgoff * PAGE_SIZE;
   shmem_fallocate(k, k.inode(vma.vm_file)!, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
 }

@@ -1,5 +1,6 @@
 // VMA bookkeeping: mmap_region, do_vmi_munmap and free_pgtables (mm/mmap.c @v4.19; mm/vma.c @v6.18),
 // reduced to private anonymous memory; merging and splitting are in vma.ts.
+import type { Pte } from '../arch/x86/include/pte.js';
 import type { Kernel } from '../kernel.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { __split_vma, vma_merge_new_range, unlink_anon_vmas } from './vma.js';
@@ -53,17 +54,20 @@ export function calc_vm_prot_bits(prot: number): number {
  */
 export function vma_set_page_prot(k: Kernel, vma: VmArea): void {
   let flags = vma.vm_flags;
-  if (vma_wants_writenotify(k, vma)) flags &= ~VM_SHARED;
+  if (vma_wants_writenotify(k, vma, k.pgt.vm_get_page_prot(flags))) flags &= ~VM_SHARED;
   vma.vm_page_prot = k.pgt.vm_get_page_prot(flags);
 }
 
 /**
  * mm/mmap.c vma_wants_writenotify() @v6.18 for the mappings the model has: a shared writable mapping wants
  * write faults while soft-dirty is tracked in it, and (51d3d5eb74ff, v6.2) while it is registered for uffd-wp;
- * shmem has no page_mkwrite and no dirty accounting (no writeback)
+ * shmem has no page_mkwrite and no dirty accounting (no writeback). A vm_page_prot that is not the one
+ * vm_flags give (one already write-protected for writenotify, or the previous flags' one that mprotect asks
+ * with) answers no, as the kernel's pgprot_modify() comparison does (the model has no cache bits to keep)
  */
-export function vma_wants_writenotify(k: Kernel, vma: VmArea): boolean {
+export function vma_wants_writenotify(k: Kernel, vma: VmArea, vm_page_prot: Pte): boolean {
   if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) return false;
+  if (!vm_page_prot.equals(k.pgt.vm_get_page_prot(vma.vm_flags))) return false;
   if (vma_soft_dirty_enabled(k, vma)) return true;
   if (k.has(PATCH.uffdWpWritenotify) && (vma.vm_flags & VM_UFFD_WP)) return true;
   return false;

@@ -489,10 +489,13 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
   return pages;
 }
 
-/** vma_wants_manual_pte_write_upgrade (v6.2) / the v6.0 inline test: private VM_WRITE VMAs */
+/**
+ * vma_wants_manual_pte_write_upgrade (v6.2) / the v6.0 inline test: private VM_WRITE VMAs. mprotect_fixup()
+ * asks it with the new vm_flags but before vma_set_page_prot(), so a shared mapping asks with the old
+ * flags' vm_page_prot (dirty_accountable before v6.0, asked the same way)
+ */
 function mprotect_try_writable(k: Kernel, vma: VmArea): boolean {
-  // a shared mapping: writable where it needs no write faults (dirty_accountable before v6.0)
-  if (vma.vm_flags & VM_SHARED) return vma_wants_writenotify(k, vma);
+  if (vma.vm_flags & VM_SHARED) return vma_wants_writenotify(k, vma, vma.vm_page_prot);
   if (!k.has(PATCH.mprotectExclusiveAnonWritable)) return false; // 4.19: vma_wants_writenotify() is 0 for private
   return (vma.vm_flags & VM_WRITE) !== 0;
 }
@@ -513,8 +516,8 @@ export function mprotect_fixup(k: Kernel, mm: MmStruct, vma: VmArea, start: numb
   }
   const v = vma_modify(k, mm, vma, start, end, { vm_flags: newflags });
   v.vm_flags = newflags >>> 0; // vm_flags_reset_once
-  vma_set_page_prot(k, v);
   const cp = mprotect_try_writable(k, v) ? MM_CP_TRY_CHANGE_WRITABLE : 0;
+  vma_set_page_prot(k, v);
   change_protection(k, v, start, end, v.vm_page_prot, cp);
   return v;
 }

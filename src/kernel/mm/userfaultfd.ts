@@ -36,7 +36,7 @@ export function uffd_wp_range(k: Kernel, vma: VmArea, start: number, len: number
   if (k.has(PATCH.uffdWpRangeVmPageProt)) {
     let cp = enable_wp ? MM_CP_UFFD_WP : MM_CP_UFFD_WP_RESOLVE;
     // vma_wants_manual_pte_write_upgrade: private VMAs with VM_WRITE, shared ones that want writenotify
-    if (!enable_wp && ((vma.vm_flags & VM_SHARED) ? vma_wants_writenotify(k, vma) : (vma.vm_flags & VM_WRITE) !== 0)) cp |= MM_CP_TRY_CHANGE_WRITABLE;
+    if (!enable_wp && ((vma.vm_flags & VM_SHARED) ? vma_wants_writenotify(k, vma, vma.vm_page_prot) : (vma.vm_flags & VM_WRITE) !== 0)) cp |= MM_CP_TRY_CHANGE_WRITABLE;
     return change_protection(k, vma, start, start + len, vma.vm_page_prot, cp);
   }
   const newprot = k.pgt.vm_get_page_prot(enable_wp ? vma.vm_flags & ~VM_WRITE : vma.vm_flags);
