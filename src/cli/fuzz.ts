@@ -108,7 +108,7 @@ async function filesCommand(o: FuzzOpts): Promise<number> {
     },
   });
   p.clear();
-  out(`${stats.runs} inputs, ${((performance.now() - t0) / 1000).toFixed(1)} s: exit ${[0, 1, 2, 3, 4].map((c) => `${c}: ${stats.byExit[c] ?? 0}`).join(', ')}; slowest ${(stats.slowestMs / 1000).toFixed(1)} s`);
+  out(`${stats.runs} inputs, ${((performance.now() - t0) / 1000).toFixed(1)} s: exit ${[0, 1, 2, 3, 4].map((c) => `${c}: ${stats.byExit[c] ?? 0}`).join(', ')}; slowest ${(stats.slowestMs / 1000).toFixed(1)} s of CPU`);
   if (stats.findings.length) {
     mkdirSync(o.out, { recursive: true });
     out(pc.red(`Findings (${stats.findings.length}):`));
