@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { kernel, run, pte, errno, result, thread, pagemapBit, events } from './helpers.js';
 import { PATCH } from '../src/profiles/patches.js';
-import type { RunResult } from '../src/run.js';
+import { runScenario, type RunResult } from '../src/run.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { expectationPasses } from '../src/scenario/outcome.js';
 
 /**
  * a memfd of `pages` pages of 0x11, mapped (shared or private, prot) and registered for MINOR faults
@@ -171,4 +173,18 @@ setup:
     const c = run(minor({ pre: '  - close: u', threads: '  t:\n    - read: { addr: m }' }), v618);
     expect(thread(c, 't').state).toBe('done');
   });
+});
+
+describe('the MINOR scenarios hold the whole-state invariants (CONFIG_DEBUG_VM checks) after every step', () => {
+  const files = ['selftests/uffd-unit-minor-shmem', 'selftests/uffd-unit-minor-wp-shmem', 'differential/minor-continue-errors',
+    'differential/minor-private-file-continue', 'differential/minor-shared-write-fallocated', 'bugs/shmem-dirty-cow-uffd-continue'];
+  for (const f of files) {
+    for (const p of f.startsWith('bugs/') ? ['v5.19', 'v6.0'] : ['v6.18']) {
+      it(`${f} on ${p}`, () => {
+        const sc = loadScenario(`scenarios/${f}.yaml`);
+        const r = runScenario(sc, kernel(p, {}, sc.config), { debug: true });
+        expect(r.expectations.filter((e) => !expectationPasses(e)).map((e) => `line ${e.line}: ${e.detail}`)).toEqual([]);
+      });
+    }
+  }
 });
