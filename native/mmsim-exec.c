@@ -928,12 +928,19 @@ struct mmsim_uffdio_move {
 };
 #define MMSIM_UFFDIO_MOVE_MODE_DONTWAKE ((uint64_t)1 << 0)
 #define MMSIM_UFFDIO_MOVE _IOWR(UFFDIO, 0x05, struct mmsim_uffdio_move)
-// struct uffdio_continue as v5.13+ has it (UFFDIO_CONTINUE_MODE_WP, v6.4, is 1 << 1; older headers lack it)
+// struct uffdio_continue as v5.13+ has it (UFFDIO_CONTINUE_MODE_WP, v6.4, is 1 << 1), and its ioctl, spelled
+// out for userspace headers older than v5.13
 struct mmsim_uffdio_continue {
   struct uffdio_range range;
   uint64_t mode;
   int64_t mapped;
 };
+#ifndef UFFDIO_CONTINUE
+#define UFFDIO_CONTINUE _IOWR(UFFDIO, 0x07, struct mmsim_uffdio_continue)
+#endif
+#ifndef UFFDIO_CONTINUE_MODE_DONTWAKE
+#define UFFDIO_CONTINUE_MODE_DONTWAKE ((uint64_t)1 << 0)
+#endif
 
 static int madv_of(const char *n) {
   static const struct {
