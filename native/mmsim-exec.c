@@ -928,6 +928,19 @@ struct mmsim_uffdio_move {
 };
 #define MMSIM_UFFDIO_MOVE_MODE_DONTWAKE ((uint64_t)1 << 0)
 #define MMSIM_UFFDIO_MOVE _IOWR(UFFDIO, 0x05, struct mmsim_uffdio_move)
+// struct uffdio_continue as v5.13+ has it (UFFDIO_CONTINUE_MODE_WP, v6.4, is 1 << 1), and its ioctl, spelled
+// out for userspace headers older than v5.13
+struct mmsim_uffdio_continue {
+  struct uffdio_range range;
+  uint64_t mode;
+  int64_t mapped;
+};
+#ifndef UFFDIO_CONTINUE
+#define UFFDIO_CONTINUE _IOWR(UFFDIO, 0x07, struct mmsim_uffdio_continue)
+#endif
+#ifndef UFFDIO_CONTINUE_MODE_DONTWAKE
+#define UFFDIO_CONTINUE_MODE_DONTWAKE ((uint64_t)1 << 0)
+#endif
 
 static int madv_of(const char *n) {
   static const struct {
@@ -1616,6 +1629,16 @@ static int exec_op(Ctx *c, int oi, J *op) {
       }
       if (defer && mv.move > 0) defer_wake(fd, a, (uint64_t)mv.move);
       if (mv.move != UNWRITTEN) snprintf(outs, sizeof outs, "{\"move\":%lld}", (long long)mv.move), out = outs;
+    } else if (!strcmp(kind, "uffdio_continue")) {
+      EV("addr", a);
+      EV("len", l);
+      uint64_t mode = (uint64_t)jnum(op, "mode", 0);
+      // the kernel wakes the range it mapped: as for UFFDIO_COPY, the wake-up is the woken thread's next step
+      int defer = !(mode & UFFDIO_CONTINUE_MODE_DONTWAKE);
+      struct mmsim_uffdio_continue c = {.range = {a, l}, .mode = mode | (defer ? UFFDIO_CONTINUE_MODE_DONTWAKE : 0), .mapped = UNWRITTEN};
+      if (ioctl(fd, UFFDIO_CONTINUE, &c)) err = errno;
+      if (defer && c.mapped > 0) defer_wake(fd, a, (uint64_t)c.mapped);
+      if (c.mapped != UNWRITTEN) snprintf(outs, sizeof outs, "{\"mapped\":%lld}", (long long)c.mapped), out = outs;
     } else if (!strcmp(kind, "uffdio_wake")) {
       EV("addr", a);
       EV("len", l);

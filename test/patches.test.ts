@@ -49,6 +49,17 @@ function sharedWpPageProtWrite(spec: ReturnType<typeof kernel>): [boolean, boole
 }
 
 const bugFile = (slug: string) => readFileSync(`scenarios/bugs/${slug}.yaml`, 'utf8');
+/** a shared memfd page of 0x11 and a uffd offering MINOR_SHMEM, then `more` */
+const MINOR_MEMFD = (more: string) => `
+name: minor-memfd
+observe: { pages: [m] }
+setup:
+  - memfd_create: { as: fd }
+  - pwrite: { fd: fd, offset: 0, len: 4K, value: 0x11 }
+  - mmap: { as: m, len: 4K, flags: [shared], fd: fd }
+  - userfaultfd: { as: u, features: [minor_shmem] }
+  - ${more}
+`;
 /** a private hugetlb mapping of one huge page, filled with 0xaa, then `more` */
 const HUGETLB_ONE = (more: string) => `
 name: hugetlb-one
@@ -1035,6 +1046,18 @@ setup:
       refused(() => errno(run(oneOp('mmap: { addr: m, len: 4K, flags: [private, anonymous, fixed_noreplace], id: op }'), spec), 'op')),
     ],
     measure: () => null, withIt: ['0x7e0000000000', 'EEXIST'], without: ['0x7e0000000000', 'not modelled on v4.19-map-fixed-noreplace'],
+  },
+  // ---- userfaultfd MINOR and UFFDIO_CONTINUE (test/uffd-minor.test.ts has the rest) ----
+  {
+    // corpus 14: MINOR|WP on shmem without CONFIG_PTE_MARKER_UFFD_WP
+    patch: PATCH.uffdRegisterMinorWpCheck, base: 'v6.18', config: ['pte_marker_uffd_wp=n'],
+    scenario: MINOR_MEMFD('uffdio_register: { uffd: u, addr: m, len: 4K, mode: [minor, wp], id: op }'),
+    measure: (r) => errno(r, 'op'), withIt: 'EINVAL', without: null,
+  },
+  {
+    patch: PATCH.uffdContinueModeWp, base: 'v6.18',
+    scenario: MINOR_MEMFD('uffdio_register: { uffd: u, addr: m, len: 4K, mode: [minor, wp] }\n  - uffdio_continue: { uffd: u, addr: m, len: 4K, mode: [wp], id: op }'),
+    measure: (r) => [errno(r, 'op'), pagemapBit(r, 'm', 57)], withIt: [null, 1], without: ['EINVAL', 0],
   },
 ];
 

@@ -45,6 +45,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   8: '79420209c17858e60abc025c5c768d25752d5b416a37ffc02801142d43f944b0',
   // v9: hugetlb (alloc_hugetlb_folio, hugetlb_no_page, hugetlb_wp)
   9: 'c82678f642cfa9decc4f8e185e6d670f6caafca86973eef95afca1639eb81216',
+  // v10: uffdio_continue (UFFDIO_CONTINUE)
+  10: '0b6f8fef3dde032c654bd5e65420034b2d16481b1ed5e5f4a37a67834d149a32',
 };
 
 function canonical(v: unknown): string {

@@ -206,6 +206,8 @@ const GLOBAL_OPS = new Set<CompiledOp['op']>([
   'mremap',
   // shmem and tmpfs files: the page cache is shared by every mm that maps the file
   'memfd_create', 'open', 'ftruncate', 'fallocate', 'pwrite', 'pread',
+  // UFFDIO_CONTINUE maps what a file's page cache holds
+  'uffdio_continue',
 ]);
 
 /** what thread ti's next step may read, in state m (before the step) */

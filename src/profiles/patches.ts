@@ -771,6 +771,17 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.2', kind: 'upstream',
     summary: 'vma_wants_writenotify is true for a shared writable VMA registered for uffd-wp: its vm_page_prot loses the write bit, so mprotect and other rebuilds from vm_page_prot keep a write-protected shmem PTE read-only (corpus 4); in 6.1.y stable',
   },
+  // ---- userfaultfd MINOR faults and UFFDIO_CONTINUE (fs/userfaultfd.ts, mm/userfaultfd.ts) ------------
+  uffdRegisterMinorWpCheck: {
+    id: 'uffd-register-minor-wp-check', commit: '67eae54bc227', subject: 'mm/uffd: fix vma check on userfault for wp',
+    author: 'Peter Xu', release: 'v6.1', kind: 'upstream', requires: ['uffd-wp-shmem'],
+    summary: 'vma_can_userfault no longer returns early for MINOR on shmem and hugetlb, so a MINOR|WP registration of a file VMA on a kernel without CONFIG_PTE_MARKER_UFFD_WP is EINVAL; before (from b1f9e876862d, v5.19) it was accepted (corpus 14); in v6.1-rc3 and 6.0.7',
+  },
+  uffdContinueModeWp: {
+    id: 'uffd-continue-mode-wp', commit: '0289184476c8', subject: 'mm: userfaultfd: add UFFDIO_CONTINUE_MODE_WP to install WP PTEs',
+    author: 'Axel Rasmussen', release: 'v6.4', kind: 'upstream', requires: ['uffd-minor-hugetlbfs'],
+    summary: 'UFFDIO_CONTINUE takes UFFDIO_CONTINUE_MODE_WP (EINVAL on a VMA not registered for WP) and maps the page write-protected with the uffd-wp bit; before, any mode bit but DONTWAKE is EINVAL (id as the linux-rpi tree carries it, which keeps mainline ids)',
+  },
   // ---- hugetlb (mm/hugetlb.c, mm/madvise.c) ---------------------------------------------------------
   madvDontneedHugetlb: {
     id: 'madv-dontneed-hugetlb', commit: '90e7e7f5ef3f', subject: 'mm: enable MADV_DONTNEED for hugetlb mappings',

@@ -19,7 +19,7 @@ export type Pred =
   /** a khugepaged operation's scan_result, by name (`succeeded`, `pte_uffd_wp`, ...) */
   | { p: 'scan'; op: string; value: string }
   /** what a call wrote back into its argument struct, whether or not it failed (scenario/outcome.ts OutObs) */
-  | { p: 'out'; op: string; copy?: Signed; zeropage?: Signed; move?: Signed; walk_end?: Expr; regions?: RegionPred[] }
+  | { p: 'out'; op: string; copy?: Signed; zeropage?: Signed; move?: Signed; mapped?: Signed; walk_end?: Expr; regions?: RegionPred[] }
   | { p: 'mem'; key: string; addr: Expr; size: number; value: Expr; at: string }
   /** pfn: the page at `at` is (same) or is not (new) the physical page that page `other` was at checkpoint `since` */
   | { p: 'pagemap'; key: string; addr: Expr; has: PagemapBitName[]; lacks: PagemapBitName[]; index?: number; at: string; pfn?: { same: boolean; other: string; since: string } }
@@ -91,7 +91,7 @@ export const PRED_SCHEMAS = {
   op: z.object({
     // an operation's id: its own `id:`, or the default `thread#N` / `setup#N`
     op: z.string().regex(/^[A-Za-z_]\w*(#\d+)?$/, 'an operation id: a name, or thread#N / setup#N'), errno: z.enum(errnos).optional(), result: zExpr.optional(),
-    copy: zSigned.optional(), zeropage: zSigned.optional(), move: zSigned.optional(), walk_end: zExpr.optional(),
+    copy: zSigned.optional(), zeropage: zSigned.optional(), move: zSigned.optional(), mapped: zSigned.optional(), walk_end: zExpr.optional(),
     scan: z.enum(SCAN_RESULT_NAMES).optional(),
     regions: z.array(z.object({ start: zExpr, end: zExpr, categories: z.union([z.array(z.enum(SCAN_CATEGORY_NAMES as unknown as [string, ...string[]])), zInt]) }).strict()).optional(),
   }).strict(),

@@ -75,6 +75,8 @@ export interface OpOut {
   zeropage?: number;
   /** uffdio_move.move */
   move?: number;
+  /** uffdio_continue.mapped */
+  mapped?: number;
   walk_end?: number;
   regions?: PageRegion[];
 }

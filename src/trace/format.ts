@@ -103,6 +103,8 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       if (f.fn === 'move_ptes') return `  move_ptes(${addr(m, f.old_addr)} -> ${addr(m, f.new_addr)}, 0x${(f.len as number).toString(16)})${f.clear_uffd_wp ? ': uffd-wp cleared' : ''}`;
       if (f.fn === 'move_normal_pmd') return `  move_normal_pmd: the PTE table of ${addr(m, f.old_addr)} now maps ${addr(m, f.new_addr)}`;
       return `  ${f.fn}(${addr(m, f.addr)}, 0x${(f.old_len as number).toString(16)} -> 0x${(f.new_len as number).toString(16)}): grown in place`;
+    case 'uffdio_continue':
+      return `  UFFDIO_CONTINUE(${addr(m, f.start)}, 0x${(f.len as number).toString(16)}${f.wp ? ', WP' : ''}): ${f.mapped} bytes mapped from the page cache`;
     case 'uffdio_zeropage':
       return `  UFFDIO_ZEROPAGE(${addr(m, f.dst)}, 0x${(f.len as number).toString(16)}): ${f.done} bytes`;
     case 'clear_refs':

@@ -11,7 +11,7 @@ import { CellList, listQuestion } from '../../state/list.js';
 import { internString, internedValue } from '../../state/intern.js';
 import { Task, TASK_MAX, capable, CAP_SYS_PTRACE } from '../include/sched.js';
 import {
-  VM_MAYWRITE, VM_SHARED, VM_UFFD_MISSING, VM_UFFD_WP, VM_HUGETLB, VM_HI_UFFD_MINOR,
+  VM_MAYWRITE, VM_SHARED, VM_UFFD_MISSING, VM_UFFD_WP, VM_HUGETLB, VM_HI_UFFD_MINOR, VM_UFFD_MINOR,
 } from '../include/vm_flags.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_USER, FAULT_FLAG_WRITE, VM_FAULT_MAJOR,
@@ -24,13 +24,14 @@ import {
   _UFFDIO_CONTINUE, _UFFDIO_COPY, _UFFDIO_MOVE, _UFFDIO_POISON, _UFFDIO_REGISTER, _UFFDIO_UNREGISTER,
   _UFFDIO_WAKE, _UFFDIO_WRITEPROTECT, _UFFDIO_ZEROPAGE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP,
   UFFDIO_ZEROPAGE_MODE_DONTWAKE, UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, UFFDIO_MOVE_MODE_DONTWAKE,
+  UFFDIO_CONTINUE_MODE_DONTWAKE, UFFDIO_CONTINUE_MODE_WP,
 } from '../include/uapi.js';
 import { fail, notModelled, SyscallError } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { isUffdWpMarker, VmFault } from '../mm/memory.js';
 import { vma_modify, vmas_in, vma_set_page_prot } from '../mm/mmap.js';
 import { pmd_index } from '../mm/pgtable.js';
-import { mwriteprotect_range, mfill_atomic_copy, mfill_atomic_zeropage, move_pages, uffd_wp_range } from '../mm/userfaultfd.js';
+import { mwriteprotect_range, mfill_atomic_copy, mfill_atomic_zeropage, mfill_atomic_continue, move_pages, uffd_wp_range } from '../mm/userfaultfd.js';
 import { pmdTable, pteTableAt } from '../mm/pagewalk.js';
 
 /**
@@ -276,6 +277,10 @@ export class UserfaultfdCtx {
 export function userfaultfd_missing(vma: VmArea): boolean {
   return (vma.vm_flags & VM_UFFD_MISSING) !== 0;
 }
+/** userfaultfd_minor (include/linux/userfaultfd_k.h @v5.13..v6.18): the VMA is registered in MINOR mode */
+export function userfaultfd_minor(vma: VmArea): boolean {
+  return (vma.vm_flags_hi & VM_HI_UFFD_MINOR) !== 0;
+}
 /** userfaultfd_wp (include/linux/userfaultfd_k.h @v5.7..v6.18): the VMA is registered in WP mode */
 export function userfaultfd_wp(vma: VmArea): boolean {
   return (vma.vm_flags & VM_UFFD_WP) !== 0;
@@ -346,7 +351,7 @@ function userfault_msg(k: Kernel, ctx: UserfaultfdCtx, vmf: VmFault, reason: num
   let flags = 0;
   if (vmf.flags & FAULT_FLAG_WRITE) flags |= UFFD_PAGEFAULT_FLAG_WRITE;
   if (reason & VM_UFFD_WP) flags |= UFFD_PAGEFAULT_FLAG_WP;
-  if (reason === -1) flags |= UFFD_PAGEFAULT_FLAG_MINOR;
+  if (reason === VM_UFFD_MINOR) flags |= UFFD_PAGEFAULT_FLAG_MINOR;
   const exact = k.has(PATCH.uffdExactAddress) && (ctx.features & UFFD_FEATURE.exact_address) !== 0;
   return {
     event: UFFD_EVENT_PAGEFAULT,
@@ -403,7 +408,7 @@ function dump_stack(k: Kernel): string[] {
 function userfaultEvent(k: Kernel, vmf: VmFault, reason: number, flags: number) {
   return (action: string, extra: Record<string, string | number | boolean> = {}) =>
     k.tr?.emit('handle_userfault', 'handle_userfault', {
-      addr: vmf.real_address, reason: reason & VM_UFFD_WP ? 'WP' : 'MISSING', flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES), action, ...extra,
+      addr: vmf.real_address, reason: reason === VM_UFFD_MINOR ? 'MINOR' : reason & VM_UFFD_WP ? 'WP' : 'MISSING', flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES), action, ...extra,
     });
 }
 function noEvent(_action: string, _extra?: Record<string, string | number | boolean>): void {}
@@ -542,20 +547,26 @@ export function validate_range(k: Kernel, start: number, len: number): void {
  * include/linux/userfaultfd_k.h vma_can_userfault() @v5.7..v6.18: private anonymous memory, shmem and
  * private hugetlb, per mode and release: WP on shmem and hugetlb from b1f9e876862d (v5.19) where PTE
  * markers are compiled in (CONFIG_PTE_MARKER_UFFD_WP), before that only anonymous memory could be
- * write-protected; MINOR on shmem and hugetlb only
+ * write-protected; MINOR on hugetlb (v5.13) and shmem (v5.14) only. From b1f9e876862d until 67eae54bc227
+ * (v6.1) a MINOR request returned early for shmem and hugetlb, so WP was not checked with it (corpus 14)
  */
 function vma_can_userfault(k: Kernel, vma: VmArea, mode: number): boolean {
+  const minor = (mode & UFFDIO_REGISTER_MODE_MINOR) !== 0;
+  const minorReturnsEarly = minor && k.has(PATCH.uffdWpShmem) && !k.has(PATCH.uffdRegisterMinorWpCheck);
   if (vma.vm_flags & VM_HUGETLB) {
     if (vma.vm_flags & VM_SHARED) return false; // shared hugetlb is not modelled
+    if (minorReturnsEarly) return true;
     if (mode & UFFDIO_REGISTER_MODE_WP) return k.has(PATCH.uffdWpShmem) && k.config.pte_marker_uffd_wp;
     return true;
   }
   if (vma.vm_file !== 0) {
-    if (mode & UFFDIO_REGISTER_MODE_MINOR) notModelled('mode', 'MINOR registration of shmem (minor faults and UFFDIO_CONTINUE)');
+    // c949b097ef2e (v5.14): shmem may be registered for MINOR faults; before, hugetlb only
+    if (minor && !k.has(PATCH.uffdMinorShmem)) return false;
+    if (minorReturnsEarly) return true;
     if ((mode & UFFDIO_REGISTER_MODE_WP) && !(k.has(PATCH.uffdWpShmem) && k.config.pte_marker_uffd_wp)) return false;
     return true;
   }
-  if (mode & UFFDIO_REGISTER_MODE_MINOR) return false; // minor faults: shmem/hugetlb only
+  if (minor) return false; // minor faults: shmem/hugetlb only
   return true;
 }
 
@@ -583,9 +594,11 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   let vm_flags = 0;
   if (mode & UFFDIO_REGISTER_MODE_MISSING) vm_flags |= VM_UFFD_MISSING;
   if (mode & UFFDIO_REGISTER_MODE_WP) vm_flags |= VM_UFFD_WP;
+  // VM_UFFD_MINOR is a high flag (bit 38): the model keeps it in vm_flags_hi
+  const vm_flags_hi = mode & UFFDIO_REGISTER_MODE_MINOR ? VM_HI_UFFD_MINOR : 0;
   // (read before the registration: it may merge or split the VMAs, whose views then go)
   const basic = vs.some((v) => (v.vm_flags & VM_HUGETLB) !== 0);
-  userfaultfd_register_range(k, ctx, vs[0]!, vm_flags, start, end);
+  userfaultfd_register_range(k, ctx, vs[0]!, vm_flags, start, end, vm_flags_hi);
   let ioctls = range_ioctls(k);
   // UFFD_API_RANGE_IOCTLS_BASIC when a hugetlb VMA is in the range: no ZEROPAGE, no MOVE
   if (basic) ioctls &= ~((1 << _UFFDIO_ZEROPAGE) | (1 << _UFFDIO_MOVE));
@@ -602,12 +615,12 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
  * the modes asked for (merged with a neighbour that already has them, or split off), except one already
  * in this context with at least those modes, which is left as it is
  */
-function userfaultfd_register_range(k: Kernel, ctx: UserfaultfdCtx, first: VmArea, vm_flags: number, start: number, end: number): void {
+function userfaultfd_register_range(k: Kernel, ctx: UserfaultfdCtx, first: VmArea, vm_flags: number, start: number, end: number, vm_flags_hi = 0): void {
   const mm = ctx.mm;
   let vma: VmArea | undefined = first;
   while (vma && vma.vm_start < end) {
     let next: VmArea = vma;
-    if (!(vma.uffd === ctx && (vma.vm_flags & vm_flags) === vm_flags)) {
+    if (!(vma.uffd === ctx && (vma.vm_flags & vm_flags) === vm_flags && (vma.vm_flags_hi & vm_flags_hi) === vm_flags_hi)) {
       if (vma.vm_start > start) start = vma.vm_start;
       const vma_end = Math.min(end, vma.vm_end);
       // the 2018 branch kept the modes a VMA had (new_flags = vm_flags | the old ones); upstream, from the
@@ -615,7 +628,10 @@ function userfaultfd_register_range(k: Kernel, ctx: UserfaultfdCtx, first: VmAre
       const keep = k.has(PATCH.uffdWp2018Branch) ? 0 : VM_UFFD_MISSING | VM_UFFD_WP;
       const new_flags = ((vma.vm_flags & ~keep) | vm_flags) >>> 0;
       const lostWp = (vma.vm_flags & VM_UFFD_WP) !== 0 && (new_flags & VM_UFFD_WP) === 0;
-      next = vma_modify(k, mm, vma, start, vma_end, { vm_flags: new_flags, uffd_ctx: ctx });
+      // __VM_UFFD_FLAGS: the MINOR bit of the high word is replaced with the others
+      const new_hi = ((vma.vm_flags_hi & ~VM_HI_UFFD_MINOR) | vm_flags_hi) >>> 0;
+      next = vma_modify(k, mm, vma, start, vma_end, { vm_flags: new_flags, vm_flags_hi: new_hi, uffd_ctx: ctx });
+      next.vm_flags_hi = new_hi;
       // userfaultfd_set_ctx: the VMA that now covers the range, whichever it is
       next.uffd = ctx;
       // a range that loses VM_UFFD_WP here keeps its uffd-wp bits and markers (debug_vm bookkeeping)
@@ -633,8 +649,10 @@ function userfaultfd_register_range(k: Kernel, ctx: UserfaultfdCtx, first: VmAre
  */
 function userfaultfd_clear_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): VmArea {
   if (k.has(PATCH.uffdUnregisterResetsWp) && (vma.vm_flags & VM_UFFD_WP)) uffd_wp_range(k, vma, start, end - start, false);
-  const v = vma_modify(k, mm, vma, start, end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, uffd_ctx: null });
+  const hi = (vma.vm_flags_hi & ~VM_HI_UFFD_MINOR) >>> 0;
+  const v = vma_modify(k, mm, vma, start, end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, vm_flags_hi: hi, uffd_ctx: null });
   v.uffd = null;
+  v.vm_flags_hi = hi;
   userfaultfd_set_vm_flags(k, v, (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0);
   return v;
 }
@@ -694,9 +712,11 @@ function userfaultfd_release_all(k: Kernel, ctx: UserfaultfdCtx): void {
     if (vma.uffd !== ctx) continue;
     const wp = (vma.vm_flags & VM_UFFD_WP) !== 0;
     if (wp && k.has(PATCH.uffdReleaseResetsWp)) uffd_wp_range(k, vma, vma.vm_start, vma.vm_end - vma.vm_start, false);
-    const v = vma_modify(k, mm, vma, vma.vm_start, vma.vm_end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, uffd_ctx: null });
+    const hi = (vma.vm_flags_hi & ~VM_HI_UFFD_MINOR) >>> 0;
+    const v = vma_modify(k, mm, vma, vma.vm_start, vma.vm_end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, vm_flags_hi: hi, uffd_ctx: null });
     v.uffd = null;
     v.vm_flags = (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+    v.vm_flags_hi = hi;
     // a WP range released without the reset keeps its uffd-wp bits and markers (debug_vm bookkeeping)
     if (wp && !k.has(PATCH.uffdReleaseResetsWp)) v.uffd_wp_left = true;
     i = mm.vmas.indexOf(v);
@@ -813,6 +833,32 @@ export function userfaultfd_zeropage(k: Kernel, ctx: UserfaultfdCtx, start: numb
   if (mode & ~UFFDIO_ZEROPAGE_MODE_DONTWAKE) fail('EINVAL', 'unknown mode bits');
   return mfill_result(k, ctx, start, len, !(mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE), (v) => { user.zeropage = v; },
     () => mfill_atomic_zeropage(k, ctx, start, len));
+}
+
+/** the output field of struct uffdio_continue as the caller sees it after the ioctl (unset: never written) */
+export interface UffdioContinueUser {
+  mapped?: number;
+}
+
+/**
+ * fs/userfaultfd.c userfaultfd_continue() @v5.13, @v6.1, @v6.18 (UFFDIO_CONTINUE, 7677f7fd8be7; an unknown
+ * ioctl, EINVAL, before): `user` receives uffdio_continue.mapped, the bytes mapped or the -errno of
+ * mfill_atomic_continue; MODE_WP from 0289184476c8 (v6.4); only the mapped range is woken; short of len is
+ * -EAGAIN. The ioctl returns 0, not the byte count
+ */
+export function userfaultfd_continue(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number, user: UffdioContinueUser = {}): number {
+  if (!k.has(PATCH.uffdMinorHugetlbfs)) fail('EINVAL', 'UFFDIO_CONTINUE is unknown to this kernel');
+  needApi(ctx);
+  if (ctx.mmap_changing) {
+    if (k.has(PATCH.uffdEagainOutput)) user.mapped = -11;
+    fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  }
+  validate_range(k, start, len);
+  const known = UFFDIO_CONTINUE_MODE_DONTWAKE | (k.has(PATCH.uffdContinueModeWp) ? UFFDIO_CONTINUE_MODE_WP : 0);
+  if (mode & ~known) fail('EINVAL', 'unknown mode bits');
+  mfill_result(k, ctx, start, len, !(mode & UFFDIO_CONTINUE_MODE_DONTWAKE), (v) => { user.mapped = v; },
+    () => mfill_atomic_continue(k, ctx, start, len, (mode & UFFDIO_CONTINUE_MODE_WP) !== 0));
+  return 0;
 }
 
 /** the output field of struct uffdio_move as the caller sees it after the ioctl (unset: never written) */
@@ -951,6 +997,7 @@ function userfaultfd_release_new(nctx: UserfaultfdCtx): void {
     if (v.uffd !== nctx) continue;
     v.uffd = null;
     v.vm_flags = (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+    v.vm_flags_hi = (v.vm_flags_hi & ~VM_HI_UFFD_MINOR) >>> 0;
   }
 }
 

@@ -35,6 +35,11 @@ export const VM_MERGEABLE = 0x80000000;
 
 // High vm_flags (bit number minus 32), stored in VmArea.vm_flags_hi.
 export const VM_HI_UFFD_MINOR = 1 << (38 - 32);
+/**
+ * VM_UFFD_MINOR as the whole 64-bit value (bit 38), for handle_userfault's `reason` only: a VMA keeps it in
+ * vm_flags_hi (VM_HI_UFFD_MINOR). As a number past 32 bits it has no bit in common with the low flags.
+ */
+export const VM_UFFD_MINOR = 2 ** 38;
 
 export const VM_UFFD_MISSING_WP = VM_UFFD_MISSING | VM_UFFD_WP;
 export const VM_SPECIAL = VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP;

@@ -6,7 +6,7 @@ import type { Slot } from '../mm/pgtable.js';
 import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_fork, unlink_anon_vmas } from '../mm/vma.js';
-import { VM_DONTCOPY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE, VM_HUGETLB } from '../include/vm_flags.js';
+import { VM_DONTCOPY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE, VM_HUGETLB, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
 import { copy_hugetlb_page_range, hugetlb_dup_vma_private } from '../mm/hugetlb.js';
 import { dup_userfaultfd, userfaultfd_wp } from '../fs/userfaultfd.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -54,7 +54,10 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
     if (c.uffd) {
       const nctx = dup_userfaultfd(k, c.uffd, child);
       c.uffd = nctx;
-      if (!nctx) c.vm_flags = (c.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+      if (!nctx) {
+        c.vm_flags = (c.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
+        c.vm_flags_hi = (c.vm_flags_hi & ~VM_HI_UFFD_MINOR) >>> 0; // __VM_UFFD_FLAGS
+      }
     }
     // hugetlb_dup_vma_private: the child's private hugetlb mapping has no reservations of its own
     if (c.vm_flags & VM_HUGETLB) hugetlb_dup_vma_private(k, c);

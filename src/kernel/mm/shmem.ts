@@ -12,8 +12,8 @@ import {
   filemap_remove_folio, new_inode, unmap_mapping_range, i_mmap,
 } from './filemap.js';
 import { VM_FAULT_SIGBUS, VM_FAULT_OOM } from '../include/fault.js';
-import { handle_userfault, userfaultfd_missing } from '../fs/userfaultfd.js';
-import { VM_UFFD_MISSING, VM_NORESERVE } from '../include/vm_flags.js';
+import { handle_userfault, userfaultfd_missing, userfaultfd_minor } from '../fs/userfaultfd.js';
+import { VM_UFFD_MISSING, VM_UFFD_MINOR, VM_NORESERVE } from '../include/vm_flags.js';
 import type { VmFault } from './memory.js';
 import { mark_page_accessed } from './gup.js';
 
@@ -132,8 +132,8 @@ function shmem_alloc_and_add_folio(k: Kernel, m: AddressSpace, index: number): n
 /**
  * mm/shmem.c shmem_get_folio_gfp() @v6.18: the folio at index with a reference for the caller, allocated
  * in a hole unless sgp is SGP_READ (-1: a hole, left to the caller) or SGP_NOALLOC (ENOENT). An index at or
- * past i_size is EINVAL for SGP_READ/NOALLOC/CACHE. A hole of a VMA registered for MISSING faults goes to
- * userspace (the `uffd` result). A new folio, or one fallocate left not up to date, is zeroed and marked up
+ * past i_size is EINVAL for SGP_READ/NOALLOC/CACHE. A hole of a VMA registered for MISSING faults, and a
+ * cached folio of one registered for MINOR faults, go to userspace (the `uffd` result). A new folio, or one fallocate left not up to date, is zeroed and marked up
  * to date except for SGP_WRITE/SGP_FALLOC (whose caller fills it).
  */
 export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: number, vmf: VmFault | null): { slot: number; uffd?: number } {
@@ -141,6 +141,9 @@ export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: 
   if (sgp <= SGP_CACHE && index * PAGE_SIZE >= m.i_size) fail('EINVAL', 'page index past i_size');
   const f = k.folios;
   let slot = filemap_get_entry(k, m, index);
+  // userfaultfd MINOR (c949b097ef2e, v5.14): a folio in the cache, even one fallocate left not up to date,
+  // is not mapped by the fault of a VMA registered for MINOR faults: userspace is told (and CONTINUEs)
+  if (slot >= 0 && vmf && userfaultfd_minor(vmf.vma)) return { slot: -1, uffd: handle_userfault(k, vmf, VM_UFFD_MINOR) };
   if (slot >= 0) {
     f.setRefcount(slot, f.refcount(slot) + 1);
     if (sgp === SGP_WRITE) f.setFlag(slot, PG_referenced);

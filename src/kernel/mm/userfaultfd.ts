@@ -18,11 +18,13 @@ import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { find_vma, vma_is_anonymous, vmas_in, vma_lookup, vma_wants_writenotify } from './mmap.js';
+import { notModelled } from '../include/errno.js';
 import { follow_pfn, isUffdWpMarker, linear_page_index, mm_forbids_zeropage, set_pte_at, vm_normal_page } from './memory.js';
 import { anon_vma_prepare } from './vma.js';
 import { is_zero_pfn, pte_index, type PageTable, type Slot } from './pgtable.js';
 import { folio_add_file_rmap_ptes, folio_add_new_anon_rmap } from './rmap.js';
-import { filemap_add_folio } from './filemap.js';
+import { filemap_add_folio, folio_index } from './filemap.js';
+import { shmem_get_folio, SGP_NOALLOC } from './shmem.js';
 import { PG_lru, PG_swapbacked, PG_uptodate } from './folio.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { pmdAlloc, pte_alloc, pte_offset_map } from './pagewalk.js';
@@ -136,7 +138,8 @@ function mfill_atomic(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number,
     }
     const busy = fill(pte_alloc(k, ctx.mm, pmd), pte_index(a), a);
     if (busy !== null) {
-      if (done === 0) fail(busy.startsWith('EFAULT') ? 'EFAULT' : 'EEXIST', busy);
+      // a reason may name its errno ("EFAULT: ...", "EINVAL: ..."); else the page was busy (EEXIST)
+      if (done === 0) fail((/^(EFAULT|EINVAL|EIO): /.exec(busy)?.[1] ?? 'EEXIST') as 'EEXIST', busy);
       break;
     }
     done += PAGE_SIZE;
@@ -235,6 +238,97 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
     return null;
   });
   k.tr?.emit('uffdio_zeropage', 'mfill_atomic_zeropage', { dst, len, done });
+  return done;
+}
+
+// ---- UFFDIO_CONTINUE (v5.13 7677f7fd8be7 for hugetlb, v5.14 for shmem): map what the page cache holds ----
+
+/**
+ * mm/userfaultfd.c mfill_atomic_install_pte() @v5.14, @v5.16, @v6.1, @v6.18 for a page the page cache holds
+ * (UFFDIO_CONTINUE): the PTE maps the cached page itself, writable only in a shared writable VMA (a private
+ * mapping must COW it on a write), dirty unconditionally from 9ae0f87d009c (v5.16; before, only when
+ * writable), write-protected with the uffd-wp bit for MODE_WP. The PTE must be none or a uffd-wp marker
+ * (pte_none_mostly) and the page inside i_size. The cache's reference taken by the lookup becomes the
+ * mapping's; a reason (EEXIST, EFAULT) when nothing was mapped
+ */
+function mfill_atomic_install_cache_pte(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, t: PageTable, i: number, a: number, slot: number, pfn: number, wp: boolean): string | null {
+  const g = k.pgt;
+  // page_in_cache && !vm_shared: writable = false
+  let writable = (vma.vm_flags & VM_WRITE) !== 0 && (vma.vm_flags & VM_SHARED) !== 0;
+  const e = g.pfn_pte(new Pte(), pfn, vma.vm_page_prot);
+  if (k.has(PATCH.mfillUnconditionalMkdirty) || writable) g.pte_mkdirty(e);
+  if (wp) {
+    g.pte_mkuffd_wp(e);
+    writable = false;
+  }
+  if (writable) g.pte_mkwrite(e);
+  else g.pte_wrprotect(e);
+  const m = k.inode(vma.vm_file)!;
+  // mfill_file_over_size: serialized against truncation by the page-table lock
+  if (linear_page_index(vma, a) >= Math.ceil(m.i_size / PAGE_SIZE)) return `EFAULT: page 0x${a.toString(16)} is past the end of the file`;
+  const cur = t.get(i, new Pte());
+  if (!g.pte_none(cur) && !(k.has(PATCH.pteMarkers) && isUffdWpMarker(k, cur))) return `destination page 0x${a.toString(16)} is already mapped`;
+  folio_add_file_rmap_ptes(k, slot, pfn, 1, ctx.mm);
+  ctx.mm.shmemPages++;
+  set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
+  return null;
+}
+
+/**
+ * mm/userfaultfd.c mfill_atomic_pte_continue() @v6.18 (mcontinue_atomic_pte @v5.15, @v6.1): the shmem folio at
+ * the page's file index without allocating (shmem_get_folio SGP_NOALLOC: a hole is EFAULT, a page at or past
+ * i_size EINVAL, a folio fallocate left not up to date is zeroed first), mapped by
+ * mfill_atomic_install_cache_pte; the lookup's reference is dropped when nothing was mapped
+ */
+function mfill_atomic_pte_continue(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, t: PageTable, i: number, a: number, wp: boolean): string | null {
+  const m = k.inode(vma.vm_file)!;
+  const idx = linear_page_index(vma, a);
+  let slot: number;
+  try {
+    slot = shmem_get_folio(k, m, idx, SGP_NOALLOC, null).slot;
+  } catch (e) {
+    if (!(e instanceof SyscallError)) throw e;
+    // "our caller expects us to return -EFAULT if we failed to find folio"
+    if (e.errno === 2) return `EFAULT: no page at index ${idx} in the page cache`;
+    return `${ERRNO_NAME[e.errno] ?? 'EINVAL'}: ${e.why}`;
+  }
+  const f = k.folios;
+  const pfn = f.pfn(slot) + (idx - folio_index(k, slot));
+  const busy = mfill_atomic_install_cache_pte(k, ctx, vma, t, i, a, slot, pfn, wp);
+  if (busy !== null) f.setRefcount(slot, f.refcount(slot) - 1);
+  return busy;
+}
+
+/**
+ * the UFFDIO_CONTINUE of one kind of memory: shmem's (below), hugetlb's (hugetlb_mfill_atomic_pte's CONTINUE
+ * branch; with shared hugetlb, mm/hugetlb.ts adds it here)
+ */
+const continueBackings: { hugetlb: ((k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, len: number, wp: boolean) => number) | null } = { hugetlb: null };
+/** the hugetlb CONTINUE (mfill_atomic_hugetlb with MFILL_ATOMIC_CONTINUE), set by the module that models it */
+export function setHugetlbContinue(fn: (k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, len: number, wp: boolean) => number): void {
+  continueBackings.hugetlb = fn;
+}
+
+/**
+ * mm/userfaultfd.c mfill_atomic() @v6.18 with MFILL_ATOMIC_CONTINUE (mfill_atomic_continue): one VMA registered
+ * with ctx must hold the range (ENOENT), MODE_WP needs VM_UFFD_WP (EINVAL), hugetlb goes to its own routine,
+ * anything but shmem is EINVAL; then page by page as mfill_atomic_copy. Bytes mapped; a page that fails ends
+ * it short, the first one throws
+ */
+export function mfill_atomic_continue(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, wp: boolean): number {
+  const vma = find_dst_vma(k, ctx, start, len);
+  if (!vma) fail('ENOENT', 'the range is not inside one VMA registered with this uffd');
+  if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_CONTINUE_MODE_WP on a VMA not registered for WP');
+  if (vma.vm_flags & VM_HUGETLB) {
+    const h = continueBackings.hugetlb;
+    if (h === null) notModelled('op', 'UFFDIO_CONTINUE on hugetlb (the hugetlbfs page cache is not modelled)');
+    return h(k, ctx, vma, start, len, wp);
+  }
+  // !vma_is_shmem && CONTINUE: EINVAL; shmem's CONTINUE came with c949b097ef2e's series (v5.14)
+  if (vma.vm_file === 0 || !k.has(PATCH.uffdMinorShmem)) fail('EINVAL', 'UFFDIO_CONTINUE on memory that is not shmem or hugetlb');
+  if (!(vma.vm_flags & VM_SHARED)) anon_vma_prepare(ctx.mm, vma);
+  const done = mfill_atomic(k, ctx, start, len, (t, i, a) => mfill_atomic_pte_continue(k, ctx, vma, t, i, a, wp));
+  k.tr?.emit('uffdio_continue', 'mfill_atomic_continue', { start, len, mapped: done, wp });
   return done;
 }
 
