@@ -1045,7 +1045,7 @@ setup:
       try {
         return result(run(oneOp('hmm_migrate: { addr: src, len: 4K, to: coherent, id: op }', '  - write: { addr: src }'), spec), 'op');
       } catch (e) {
-        return /not modelled: device-coherent memory before v6.0/.test(String(e)) ? 'refused' : String(e);
+        return /not modelled on v6.0[^:]*: device-coherent memory, which came with v6.0/.test(String(e)) ? 'refused' : String(e);
       }
     },
     measure: () => null, withIt: '1', without: 'refused',

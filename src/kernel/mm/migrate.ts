@@ -6,7 +6,7 @@ import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
-import { ERRNO, fail, notModelled } from '../include/errno.js';
+import { ERRNO, fail, notModelled, notModelledOnRelease } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_swapbacked, PG_swapcache, PG_uptodate, PG_lru, PG_active, PG_referenced, PG_zero } from './folio.js';
 import { folio_add_anon_rmap_ptes, folio_remove_rmap_pmd, folio_remove_rmap_pte, mm_id_tracking, folio_add_large_mapcount } from './rmap.js';
@@ -435,7 +435,8 @@ function migrate_flags_to_device(k: Kernel, slot: number, nslot: number): void {
  */
 export function dmirror_migrate_to_device(k: Kernel, mm: MmStruct, start: number, npages: number): number {
   if (!k.has(PATCH.deviceCoherent)) {
-    notModelled('to', 'device-coherent memory before v6.0 (MEMORY_DEVICE_COHERENT and test_hmm\'s spm_addr_dev0 came with f25cbb7a95a2)');
+    // (the release has no such device: modprobe test_hmm refuses spm_addr_dev0 before the coherent series)
+    notModelledOnRelease('to', 'device-coherent memory, which came with v6.0 (MEMORY_DEVICE_COHERENT, f25cbb7a95a2, and test_hmm\'s spm_addr_dev0)');
   }
   if (start % PAGE_SIZE !== 0) fail('EINVAL', 'the start is not page aligned (migrate_vma_setup)');
   const g = k.pgt, f = k.folios;
