@@ -1921,6 +1921,57 @@ static int exec_op(Ctx *c, int oi, J *op) {
     if (syscall(SYS_mbind, (unsigned long)a, (unsigned long)l, MMSIM_MPOL_LOCAL, NULL, 0UL, MMSIM_MPOL_MF_MOVE)) err = errno;
     else if (syscall(SYS_mbind, (unsigned long)a, (unsigned long)l, MMSIM_MPOL_DEFAULT, NULL, 0UL, 0U))
       die("mbind(MPOL_DEFAULT) after a migration failed: errno %d", errno);
+  } else if (!strcmp(kind, "move_pages")) {
+    // device: move_pages(2) of this process (pid 0) with a node per page; the arrays live in the (populated)
+    // pool, so that the kernel's reads and writes of them fault nothing. A status the kernel did not write
+    // keeps a value no status has and shows as '?'. The model has one memory node (0): mmsim host skips the
+    // scenario on a machine with memory on other nodes (src/host/requirements.ts).
+    J *pj = jget(op, "pages"), *nj = jget(op, "nodes");
+    int n = pj && pj->t == J_ARR ? pj->n : 0;
+    if (n <= 0 || !nj || nj->t != J_ARR || nj->n != n) die("move_pages: pages and nodes must be lists of one length");
+    uint64_t doff = op_data(ti, oi, (uint64_t)n * (sizeof(void *) + 2 * sizeof(int)), 0);
+    if (doff == ~0ULL) return 0;
+    void **pages = (void **)(POOL + doff);
+    int *nodes = (int *)(pages + n), *status = nodes + n;
+    for (int i = 0; i < n; i++) {
+      uint64_t pa = 0;
+      int ev_ = eval(pj->v[i], &pa);
+      if (ev_ == EVAL_NOVALUE) {
+        record(ti, oi, ERR_SKIPPED, NULL);
+        return 0;
+      }
+      if (ev_) {
+        atomic_store(&SH->fatal, 1);
+        snprintf(SH->fatal_msg, sizeof SH->fatal_msg, "%s", g_eval_err);
+        return 0;
+      }
+      pages[i] = (void *)(uintptr_t)pa;
+      nodes[i] = (int)nj->v[i]->num;
+      status[i] = 0x7eadbeef;
+    }
+    long r = syscall(SYS_move_pages, 0, (unsigned long)n, pages, nodes, status, (int)jnum(op, "flags", 0));
+    if (r < 0) err = errno;
+    getflt(&mn1, &mj1);
+    if (c->T) c->T->minflt += mn1 - mn0, c->T->majflt += mj1 - mj0;
+    Str rs = {0};
+    if (!err) {
+      s_printf(&rs, "%ld status=", r);
+      for (int i = 0; i < n; i++) {
+        int st = status[i];
+        const char *name = st == -EFAULT ? "EFAULT" : st == -ENOENT ? "ENOENT" : st == -EACCES ? "EACCES" : st == -EBUSY ? "EBUSY"
+                         : st == -ENOMEM ? "ENOMEM" : st == -EINVAL ? "EINVAL" : st == -ENODEV ? "ENODEV" : st == -EPERM ? "EPERM" : NULL;
+        if (i) s_puts(&rs, ",");
+        if (st == 0x7eadbeef) s_puts(&rs, "?");
+        else if (st < 0 && name) s_printf(&rs, "-%s", name);
+        else s_printf(&rs, "%d", st);
+      }
+    }
+    record_out(ti, oi, err, err ? NULL : rs.p, NULL);
+    free(rs.p);
+    return 0;
+  } else if (!strcmp(kind, "hmm_migrate")) {
+    // device: the HMM test driver's HMM_DMIRROR_MIGRATE_TO_DEV on a device-coherent dmirror
+    die("operation hmm_migrate cannot be carried out on the host: it needs lib/test_hmm.c loaded with device-coherent memory (spm_addr_dev0, spm_addr_dev1), which this machine does not have");
   } else if (!strcmp(kind, "khugepaged")) {
     // khugepaged is a kernel thread: no system call starts its visit of a block, aims it at one, or holds
     // it between its scan and its collapse (MADV_COLLAPSE is the collapse in one call)

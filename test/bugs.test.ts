@@ -64,7 +64,9 @@ describe('each bug on its two kernels, and bisect between them', () => {
       // corpus 2 and 3 on loongarch64 release profiles (docs/arch.md)
       ['loongarch-mkdirty-needs-write', 'thp-split-dirty-partly-reverted'],
       // userfaultfd MINOR and UFFDIO_CONTINUE: corpus 14 and 30
-      ['uffd-register-minor-wp-check', 'foll-force-anon-exclusive']).sort());
+      ['uffd-register-minor-wp-check', 'foll-force-anon-exclusive'],
+      // device: corpus 38 on v6.0 -> v6.1-rc1 (device-coherent memory, move_pages)
+      ['follow-page-nonlru-put']).sort());
   });
 
   it('the counterfactual pairs left: no tagged release had the bug (6, 26), none the model can swap on (20), shmem not vouched for on v4.8 (27)', () => {

@@ -1059,6 +1059,32 @@ setup:
     scenario: MINOR_MEMFD('uffdio_register: { uffd: u, addr: m, len: 4K, mode: [minor, wp] }\n  - uffdio_continue: { uffd: u, addr: m, len: 4K, mode: [wp], id: op }'),
     measure: (r) => [errno(r, 'op'), pagemapBit(r, 'm', 57)], withIt: [null, 1], without: ['EINVAL', 0],
   },
+  // ---- device: device-coherent memory and move_pages(2) (corpus 38; test/device.test.ts) ----
+  {
+    // the HMM test driver's coherent device exists from v6.0; before, the operation has no device to use
+    patch: PATCH.deviceCoherent, base: 'v6.0', scenario: '',
+    alsoRemove: [PATCH.followPageNonLruPut],
+    direct: (spec) => {
+      try {
+        return result(run(oneOp('hmm_migrate: { addr: src, len: 4K, to: coherent, id: op }', '  - write: { addr: src }'), spec), 'op');
+      } catch (e) {
+        return /not modelled on v6.0[^:]*: device-coherent memory, which came with v6.0/.test(String(e)) ? 'refused' : String(e);
+      }
+    },
+    measure: () => null, withIt: '1', without: 'refused',
+  },
+  {
+    // the FOLL_GET reference move_pages took on a device page: kept before f7091ed64ec8, put back with it
+    patch: PATCH.followPageNonLruPut, base: 'v6.1-rc1',
+    scenario: oneOp('move_pages: { pages: [src], id: op }', '  - write: { addr: src }\n  - hmm_migrate: { addr: src, len: 4K, to: coherent }\n  - move_pages: { pages: [src] }').replace('name: one-op', 'name: one-op\nobserve: { pages: [src] }'),
+    measure: (r) => [result(r, 'op'), page(r, 'src').refcount], withIt: ['0 status=-ENOENT', 1], without: ['0 status=-ENOENT', 3],
+  },
+  {
+    // an address with nothing mapped: -EFAULT through follow_page(FOLL_DUMP), -ENOENT through folio_walk
+    patch: PATCH.movePagesFolioWalk, base: 'v6.18',
+    scenario: oneOp('move_pages: { pages: [src, m, m + 4K], id: op }', '  - write: { addr: src }\n  - read: { addr: m }'),
+    measure: (r) => result(r, 'op'), withIt: '0 status=0,-EFAULT,-ENOENT', without: '0 status=0,-EFAULT,-EFAULT',
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -39,6 +39,13 @@ export function compareRows(sc: CompiledScenario, runs: RunResult[]): CompareRow
       rows.push({ label: `${key} @${s}: pagemap`, values: get((p) => p.pagemap) });
       rows.push({ label: `${key} @${s}: kpageflags`, values: get((p) => p.kpageflags ?? 'none') });
     }
+    // device: where a run used device memory, the pages' refcounts and the driver's counters (model only)
+    if (obs.some((o) => Object.values(o.snapshots).some((x) => x.devmem))) {
+      for (const { key } of sc.pages) {
+        rows.push({ label: `${key} @${s}: refcount`, values: obs.map((o) => { const p = o.snapshots[s]?.pages[key]; return p?.refcount === undefined ? '-' : String(p.refcount ?? 'none'); }) });
+      }
+      rows.push({ label: `device memory @${s}: allocated/freed/in use`, values: obs.map((o) => { const d = o.snapshots[s]?.devmem; return d ? `${d.allocated}/${d.freed}/${d.in_use}` : '-'; }) });
+    }
     for (const m of sc.mappings) {
       rows.push({ label: `${m} @${s}: AnonHugePages kB`, values: obs.map((o) => String(o.snapshots[s]?.smaps[m]?.AnonHugePages ?? '-')) });
     }

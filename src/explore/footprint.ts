@@ -200,6 +200,8 @@ const GLOBAL_OPS = new Set<CompiledOp['op']>([
   // migration: the rmap walk reaches every mm
   'migrate',
   'khugepaged',
+  // device: move_pages(2) takes references in folios; the HMM driver's migration reaches its device memory
+  'move_pages', 'hmm_migrate',
   // GUP: pins and their release, /proc/PID/mem and vmsplice (a fault of their own, references in folios)
   'pin', 'unpin', 'pin_read', 'vmsplice', 'read_pipe', 'proc_mem_write', 'proc_mem_read',
   // mremap reshapes the address space and moves page tables

@@ -1,5 +1,6 @@
 // What a scenario needs of the real kernel, and whether this one has it: a scenario that needs a
 // missing capability is skipped with a one-line reason.
+import { readFileSync } from 'node:fs';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { hostSpec, type HostCaps } from './probe.js';
@@ -13,6 +14,15 @@ import { FOLL_FORCE, FOLL_GET, FOLL_LONGTERM, FOLL_PIN, FOLL_WRITE } from '../ke
 export const HOST_PIN_FOLL = FOLL_PIN | FOLL_WRITE | FOLL_LONGTERM;
 function pinFlagNames(foll: number): string {
   return [foll & FOLL_WRITE && 'write', foll & FOLL_FORCE && 'force', foll & FOLL_LONGTERM && 'longterm', foll & FOLL_GET && 'get'].filter(Boolean).join(', ');
+}
+
+/** device: the nodes with memory (/sys/devices/system/node/has_memory, e.g. "0" or "0-1"), or null */
+function memoryNodes(): string | null {
+  try {
+    return readFileSync('/sys/devices/system/node/has_memory', 'utf8').trim();
+  } catch {
+    return null;
+  }
 }
 
 function allOps(sc: CompiledScenario): CompiledOp[] {
@@ -75,6 +85,12 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
     }
     if (op.op === 'migrate' && caps.mbind_migrate !== 'moved') {
       return `operation ${op.id} (migrate) needs mbind(MPOL_LOCAL, MPOL_MF_MOVE) to move pages; on this machine it ${caps.mbind_migrate === undefined ? 'was not probed (rebuild the executor)' : caps.mbind_migrate === 'stayed' ? 'left the page where it was' : `failed (${caps.mbind_migrate})`}`;
+    }
+    // device: the HMM test driver's coherent device is not on this machine; move_pages reports nodes, and the model has one
+    if (op.op === 'hmm_migrate') return `operation ${op.id} (hmm_migrate) needs the HMM test driver (lib/test_hmm.c) loaded with device-coherent memory (spm_addr_dev0, spm_addr_dev1), which this machine does not have; the model carries it out alone (docs/fidelity.md)`;
+    if (op.op === 'move_pages') {
+      const nodes = memoryNodes();
+      if (nodes !== '0') return `operation ${op.id} (move_pages) reports the node of each page; this machine has memory on node(s) ${nodes ?? '(unknown: no /sys/devices/system/node/has_memory)'}, the model on node 0 only`;
     }
     if (op.op === 'khugepaged') return `operation ${op.id} (khugepaged) cannot be carried out on the host: khugepaged is a kernel thread whose scan and collapse no process can start or pause (MADV_COLLAPSE is the whole collapse in one call; docs/fidelity.md)`;
     if (op.op === 'swapon' || op.op === 'swapoff') {

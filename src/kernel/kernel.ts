@@ -21,6 +21,7 @@ import type { KernelConfig } from '../profiles/config.js';
 import type { KernelSpec } from '../profiles/profiles.js';
 import { Tracer, TraceValue, type EventType } from '../trace/events.js';
 import { HState, HUGETLB_SEGMENTS, hugetlb_init } from './mm/hugetlb.js';
+import { DevMem, DEVMEM_SEGMENTS } from './mm/memremap.js';
 
 export type { KernelSpec } from '../profiles/profiles.js';
 
@@ -37,7 +38,9 @@ const KERNEL_SEGMENTS: readonly SegmentSpec[] = [...FOLIO_SEGMENTS, ...PGTABLE_S
   // inodes, their page caches, folio->mapping and index (mm/filemap.ts)
   ...INODE_SEGMENTS,
   // the hugetlb pool and the VMAs' reservation maps (mm/hugetlb.ts)
-  ...HUGETLB_SEGMENTS];
+  ...HUGETLB_SEGMENTS,
+  // device: the HMM test driver's device-coherent memory (mm/memremap.ts)
+  ...DEVMEM_SEGMENTS];
 const SEG_FOLIO = 0;
 const SEG_PGTABLE = FOLIO_SEGMENTS.length;
 const SEG_VMSTAT = SEG_PGTABLE + PGTABLE_SEGMENTS.length;
@@ -47,6 +50,7 @@ const SEG_MM = SEG_KERNEL + 1, SEG_TASK = SEG_KERNEL + 2, SEG_TASK_STATS = SEG_K
 const SEG_UFFD = SEG_KERNEL + 5, SEG_NAMES = SEG_KERNEL + 6, SEG_SWAP = SEG_KERNEL + 7;
 const SEG_INODE = SEG_SWAP + SWAP_SEGMENTS.length;
 const SEG_HUGETLB = SEG_INODE + INODE_SEGMENTS.length;
+const SEG_DEVMEM = SEG_HUGETLB + HUGETLB_SEGMENTS.length;
 /** the kernel segment's cells: the huge zero folio, the next mm id (the number of mms) and pid, the numbers of tasks and uffds */
 const K_HUGE_ZERO = 0, K_NEXT_MM = 1, K_NEXT_TID = 2, K_NR_TASKS = 3, K_NR_UFFDS = 4;
 /** fs/proc/task_mmu.c soft_dirty_cleared (v3.11 .. v4.2): 1 once any clear_refs got 4 (pagemap's "v2" flags from then on) */
@@ -85,6 +89,8 @@ export class Kernel {
   swap: SwapInfo;
   /** the hugetlb pool's counters (default_hstate) and mms' hugetlb_usage (cells of st) */
   hstate: HState;
+  /** the HMM test driver's device-coherent memory (mm/memremap.ts): its counters and free list */
+  devmem: DevMem;
   /** the reservation maps of hugetlb VMAs, by VMA slot (mm/hugetlb.ts) */
   readonly hugetlbResv: Segment;
   /** the task whose system call or fault is running */
@@ -162,6 +168,7 @@ export class Kernel {
     this.folioMap = st.segs[SEG_INODE + 2]!;
     this.inodeViews = [];
     this.hstate = new HState(st.segs[SEG_HUGETLB]!);
+    this.devmem = new DevMem(st.segs[SEG_DEVMEM]!);
     this.hugetlbResv = st.segs[SEG_HUGETLB + 1]!;
     this.vmaAlloc = new SlotAllocator(this.K, K_VMA_ALLOC);
     this.anonAlloc = new SlotAllocator(this.K, K_ANON_ALLOC);

@@ -397,6 +397,22 @@ const rows = {
     author: 'Axel Rasmussen', release: 'v6.1', kind: 'upstream',
     summary: 'open("/dev/userfaultfd") + USERFAULTFD_IOC_NEW creates a uffd',
   },
+  // ---- device-coherent memory and move_pages(2) (corpus 38; mm/memremap.ts, mm/migrate.ts) ----------
+  deviceCoherent: {
+    id: 'device-coherent', commit: 'f25cbb7a95a2', subject: 'mm: add zone device coherent type memory support',
+    author: 'Alex Sierra', release: 'v6.0', kind: 'upstream',
+    summary: 'MEMORY_DEVICE_COHERENT: ZONE_DEVICE pages the CPU maps with ordinary present PTEs, on no LRU; with the same series (3218f8712d6b: vm_normal_page returns them and add_page_for_migration/do_pages_stat_array refuse them with -ENOENT; 4c2e0f764eb4, 25b80162d550: test_hmm\'s coherent devices, spm_addr_dev0) HMM_DMIRROR_MIGRATE_TO_DEV moves anonymous pages into such memory; before, the hmm_migrate operation has no device to use',
+  },
+  followPageNonLruPut: {
+    id: 'follow-page-nonlru-put', commit: 'f7091ed64ec8', subject: 'mm: fix the handling Non-LRU pages returned by follow_page',
+    author: 'Haiyue Wang', release: 'v6.1', kind: 'upstream', requires: ['device-coherent'],
+    summary: 'add_page_for_migration drops the FOLL_GET reference of a zone-device page it refuses (-ENOENT); before (3218f8712d6b, v6.0), every move_pages(2) of a device-coherent page leaked one reference, so the page was never freed (corpus 38)',
+  },
+  movePagesFolioWalk: {
+    id: 'move-pages-folio-walk', commit: '7dff875c9436', subject: 'mm/migrate: convert add_page_for_migration() from follow_page() to folio_walk',
+    author: 'David Hildenbrand', release: 'v6.12', kind: 'upstream',
+    summary: 'move_pages(2) looks pages up with folio_walk_start(FW_ZEROPAGE), without a reference: an address with no page mapped (a none PTE or no page table) reports -ENOENT again; from d899844e9c98 (v4.3) until then follow_page(FOLL_DUMP) made it -EFAULT (LTP move_pages04); the shared zero page stays -EFAULT',
+  },
   thpSplitReapplyMkdirty: {
     id: 'thp-split-reapply-mkdirty', commit: 'e833bc503405', subject: 'mm/thp: re-apply mkdirty for small pages after split',
     author: 'Peter Xu', release: 'v6.2', kind: 'upstream',

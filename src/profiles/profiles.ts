@@ -168,7 +168,9 @@ export const PROFILES: readonly ProfileDef[] = [
     // oldrel: corpus 1 on a real tree. 0ccf7f168e17 came with the v6.1 merge window and was taken partly back by
     // 624a2c94f5b7 after rc4; the other v6.1 rows of the table are of the merge window too
     name: 'v6.1-rc1', release: '6.1.0-rc1', upTo: 'v6.0',
-    extra: [PATCH.thpSplitCarriesDirty, PATCH.migrationKeepsYoungDirty, PATCH.madvCollapse, PATCH.uffdDevNode],
+    extra: [PATCH.thpSplitCarriesDirty, PATCH.migrationKeepsYoungDirty, PATCH.madvCollapse, PATCH.uffdDevNode,
+      // device: f7091ed64ec8 came with the mm pull of the v6.1 merge window (corpus 38)
+      PATCH.followPageNonLruPut],
     config: modern,
     description: 'Linux 6.1-rc1: split PTEs carry the PMD\'s dirty bit (0ccf7f168e17), before the partial revert of rc5 (624a2c94f5b7; corpus 1)',
   },
@@ -238,7 +240,9 @@ export const PROFILES: readonly ProfileDef[] = [
   },
   {
     name: 'v6.1-rc3-loongarch64', release: '6.1.0-rc3', upTo: 'v6.0', arch: 'loongarch64',
-    extra: [PATCH.thpSplitCarriesDirty, PATCH.migrationKeepsYoungDirty, PATCH.madvCollapse, PATCH.uffdDevNode],
+    extra: [PATCH.thpSplitCarriesDirty, PATCH.migrationKeepsYoungDirty, PATCH.madvCollapse, PATCH.uffdDevNode,
+      // device: f7091ed64ec8 came with the mm pull of the v6.1 merge window (corpus 38)
+      PATCH.followPageNonLruPut],
     config: { ...modern, soft_dirty: false, pte_marker_uffd_wp: false },
     description: 'Linux 6.1-rc3 on loongarch64: the PMD split carries the dirty bit (0ccf7f168e17) and pte_mkdirty still makes the PTEs writable (corpus 2)',
   },

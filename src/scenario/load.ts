@@ -454,6 +454,16 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       case 'swapoff': return { id, line, op: 'swapoff' };
       case 'migrate': return { id, line, op: 'migrate', addr: E('addr'), len: E('len') };
       case 'khugepaged': return { id, line, op: 'khugepaged', addr: E('addr') };
+      case 'move_pages': {
+        const pages = (v.pages as unknown[]).map((x, i) => expr(pos, [...fpath, 'pages', i], x));
+        const nv = v.nodes as number | number[];
+        const nodes = Array.isArray(nv) ? nv : pages.map(() => nv);
+        if (nodes.length !== pages.length) throw pos.error([...fpath, 'nodes'], `one node per page: ${pages.length} pages, ${nodes.length} nodes`);
+        const fl = v.flags as string[];
+        const flags = (fl.includes('bit0') ? 1 : 0) | (fl.includes('move') ? 2 : 0) | (fl.includes('move_all') ? 4 : 0);
+        return { id, line, op: 'move_pages', pages, nodes, flags };
+      }
+      case 'hmm_migrate': return { id, line, op: 'hmm_migrate', addr: E('addr'), len: E('len'), to: 'coherent' };
       case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'close': {
         // a uffd or a file: the name says which (a file's close is checked here, a uffd's with the other uffd fields)
@@ -853,11 +863,20 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
       const outs = Object.keys(OUT_FIELDS).filter((f) => v[f] !== undefined);
       for (const f of outs) if (OUT_FIELDS[f] !== kind) throw pos.errorAtKey([...path, f], `'${f}' is a field of ${OUT_FIELDS[f]}, and ${id} is ${kind}`);
       const parts: Pred[] = [];
-      if (v.errno !== undefined || (v.result === undefined && v.scan === undefined && outs.length === 0)) {
+      if (v.status !== undefined && kind !== 'move_pages') throw pos.errorAtKey([...path, 'status'], `'status' is a field of move_pages, and ${id} is ${kind}`);
+      if (v.errno !== undefined || (v.result === undefined && v.scan === undefined && v.status === undefined && outs.length === 0)) {
         parts.push({ p: 'errno', op: id, errno: v.errno === undefined || v.errno === 'none' ? null : (v.errno as string) });
       }
       if (v.result !== undefined) parts.push({ p: 'result', op: id, value: expr(pos, [...path, 'result'], v.result) });
       if (v.scan !== undefined) parts.push({ p: 'scan', op: id, value: v.scan as string });
+      if (v.status !== undefined) {
+        const value = (v.status as (number | string)[]).map((x, i) => {
+          if (typeof x === 'number') return String(x);
+          if (x !== '?' && (ERRNO as Record<string, number>)[x.slice(1)] === undefined) throw pos.error([...path, 'status', i], `unknown errno '${x.slice(1)}'; known: ${Object.keys(ERRNO).join(', ')}`);
+          return x;
+        });
+        parts.push({ p: 'status', op: id, value });
+      }
       if (outs.length) {
         const checked = (f: string, e: Expr) => {
           for (const sym of exprSymbols(e)) if (!c.names[sym]) throw pos.error([...path, f], `unknown name '${sym}'`);
@@ -941,6 +960,11 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
       return { p: 'vmstat', name: n, delta: v.delta as number, since, at: atName };
     }
     case 'meminfo': return { p: 'meminfo', name: v.meminfo as never, value: v.value as number, at: atName };
+    case 'refcount': return { p: 'refcount', addr: addr('refcount'), key: pageKey, value: v.value as number, at: atName };
+    case 'devmem': {
+      if (v.allocated === undefined && v.freed === undefined && v.in_use === undefined) throw pos.error(path, 'say what of the device memory: allocated, freed or in_use');
+      return { p: 'devmem', allocated: v.allocated as number | undefined, freed: v.freed as number | undefined, in_use: v.in_use as number | undefined, at: atName };
+    }
     case 'msg': {
       const m = v.msg as string;
       if (c.names[m] !== 'read_uffd') throw pos.error([...path, 'msg'], `'${m}' is not a message read by read_uffd`);

@@ -30,6 +30,8 @@ export interface PageObs {
   pte?: string | null;
   /** model only: the pfn */
   pfn?: number | null;
+  /** model only (device): folio_ref_count() of the mapped page, null when nothing is mapped */
+  refcount?: number | null;
   /**
    * the PFN's identity within the run: pages that show the same number (at any checkpoint, in any process)
    * are the same physical page; null when nothing is mapped. The numbers are handed out in order of
@@ -45,6 +47,8 @@ export interface Snapshot {
   vmstat: Record<string, number>;
   /** the hugetlb pool's lines of /proc/meminfo (HugePages_Total, _Free, _Rsvd, _Surp) */
   meminfo?: Record<string, number>;
+  /** model only (device): the HMM test driver's counters of its device-coherent memory */
+  devmem?: { allocated: number; freed: number; in_use: number };
   /** contents digest of each observed page (for data_at) */
   data: Record<string, string>;
   /** memory values read at the snapshot (little-endian, hex), or null when not mapped */
@@ -139,6 +143,7 @@ export function takeSnapshot(m: ObservedMachine): Snapshot {
       pmd: pmd.toString(),
       pte: pteE ? pteE.t.get(pteE.i, new Pte()).toString() : null,
       pfn,
+      refcount: pfn === null || k.folios.slotOf(pfn) < 0 ? null : k.folios.refcount(k.folios.slotOf(pfn)),
     };
   }
   const mm = m.mainMm();
@@ -173,7 +178,9 @@ export function takeSnapshot(m: ObservedMachine): Snapshot {
     }
     mem[key] = mapped ? '0x' + v.toString(16) : null;
   }
-  return { pages, smaps, vma_count, vmstat, data, mem, meminfo: hugetlb_meminfo(k) };
+  // (only once the driver handed out a page: a run without device memory shows none)
+  const devmem = k.devmem.calloc > 0 ? { devmem: { allocated: k.devmem.calloc, freed: k.devmem.cfree, in_use: k.devmem.inUse } } : {};
+  return { pages, smaps, vma_count, vmstat, data, mem, meminfo: hugetlb_meminfo(k), ...devmem };
 }
 
 /** the memory image for data_at: every mapped page of the main process that holds written bytes */

@@ -62,6 +62,10 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   | { op: 'migrate'; addr: Expr; len: Expr }
   /** khugepaged's visit of the 2 MiB block at addr: the scan, then (the mmap lock dropped) the collapse, two steps in a thread */
   | { op: 'khugepaged'; addr: Expr }
+  /** device: move_pages(2) of the calling process (pid 0): one address and target node per page, flags MPOL_MF_* */
+  | { op: 'move_pages'; pages: Expr[]; nodes: number[]; flags: number }
+  /** device: the HMM test driver's HMM_DMIRROR_MIGRATE_TO_DEV on its device-coherent device (lib/test_hmm.c, spm_addr_dev0) */
+  | { op: 'hmm_migrate'; addr: Expr; len: Expr; to: 'coherent' }
   | { op: 'checkpoint'; name: string }
   // ---- shmem and tmpfs files (mm/shmem.ts) ----
   /** memfd_create(2): flags MFD_*; the file is open O_RDWR in the calling process */
@@ -164,6 +168,11 @@ export const OP_SCHEMAS = {
   swapoff: z.union([z.literal(true), z.object({ id: zName.optional() }).strict()]),
   migrate: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   khugepaged: z.object({ addr: zExpr, id: zName.optional() }).strict(),
+  move_pages: z.object({
+    pages: z.array(zExpr).min(1).max(1024), nodes: z.union([zInt, z.array(zInt).min(1)]).default(0),
+    flags: z.array(z.enum(['move', 'move_all', 'bit0'])).default(['move']), id: zName.optional(),
+  }).strict(),
+  hmm_migrate: z.object({ addr: zExpr, len: zExpr, to: z.enum(['coherent']), id: zName.optional() }).strict(),
   checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
   memfd_create: z.object({
     as: zName, name: z.string().default('mmsim'),
@@ -220,6 +229,8 @@ export const OP_HELP: Record<OpName, string> = {
   swapoff: 'swapoff: true (the swap file swapon made; root only)',
   migrate: 'migrate: { addr, len } (every page of the range moves to a new page: migration entries, then the copy)',
   khugepaged: 'khugepaged: { addr } (khugepaged collapses the 2 MiB block at addr: the scan, then the collapse; the result is the scan_result name)',
+  move_pages: 'move_pages: { pages: [addr, ...], nodes?: 0 | [0, ...], flags?: [move] | [move_all] } (move_pages(2) of this process; the result is its return value and the status of each page)',
+  hmm_migrate: 'hmm_migrate: { addr, len, to: coherent } (test_hmm\'s HMM_DMIRROR_MIGRATE_TO_DEV on a device-coherent device: the pages move into device memory; model only)',
   checkpoint: 'checkpoint: name',
   memfd_create: 'memfd_create: { as, name?, flags?: [cloexec, allow_sealing, noexec_seal, exec] }',
   open: 'open: { as, path, flags?: [rdwr, create] | [rdonly] | [wronly] } (a file in the run\'s tmpfs directory)',

@@ -199,6 +199,28 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       try { got = BigInt(r.result.split(' ')[0]!); } catch { got = null; }
       return { ok: got === want, detail: `${p.op} returned ${r.result}` };
     }
+    case 'status': {
+      const r = obs.ops[p.op];
+      if (!r || r.result === null) return { ok: false, detail: `operation ${p.op} has no result` };
+      const m = / status=(\S*)/.exec(r.result);
+      const got = m ? m[1]!.split(',') : [];
+      return { ok: got.join(',') === p.value.join(','), detail: `${p.op}: ${r.result}` };
+    }
+    case 'refcount': {
+      const { snap, page } = pageObs(ctx, p.at, p.key);
+      if (!snap || !page) return { ok: null, detail: `no refcount of ${exprToString(p.addr)} at ${p.at}` };
+      if (page.refcount === undefined) return { ok: null, detail: `no refcount in this observation (model only)` };
+      if (page.refcount === null) return { ok: false, detail: `${exprToString(p.addr)}: no page mapped` };
+      return { ok: page.refcount === p.value, detail: `refcount ${exprToString(p.addr)} = ${page.refcount} (at ${p.at})` };
+    }
+    case 'devmem': {
+      const snap = obs.snapshots[p.at];
+      if (!snap) return { ok: null, detail: `no snapshot ${p.at}` };
+      const d = snap.devmem ?? (obs.source === 'model' ? { allocated: 0, freed: 0, in_use: 0 } : undefined);
+      if (!d) return { ok: null, detail: 'no device memory in this observation (model only)' };
+      const ok = (p.allocated === undefined || d.allocated === p.allocated) && (p.freed === undefined || d.freed === p.freed) && (p.in_use === undefined || d.in_use === p.in_use);
+      return { ok, detail: `device memory: ${d.allocated} pages allocated, ${d.freed} freed, ${d.in_use} in use (at ${p.at})` };
+    }
     case 'scan': {
       const r = obs.ops[p.op];
       if (!r || r.result === null) return { ok: false, detail: `operation ${p.op} has no result` };

@@ -35,6 +35,12 @@ export type Pred =
   /** every copy read into each buffer equals what its source range held at checkpoint `at` (scenario/copies.ts) */
   | { p: 'data_at'; vars: string[]; at: string }
   | { p: 'klog'; text: string; count?: number }
+  /** device: the statuses move_pages(2) wrote, as its result shows them ("0", "-EFAULT", "?") */
+  | { p: 'status'; op: string; value: string[] }
+  /** device: folio_ref_count() of the page mapped at addr (model only) */
+  | { p: 'refcount'; key: string; addr: Expr; value: number; at: string }
+  /** device: the HMM test driver's counters of its device-coherent memory (model only) */
+  | { p: 'devmem'; allocated?: number; freed?: number; in_use?: number; at: string }
   | { p: 'event'; type: string; fn?: string; count?: number }
   | { p: 'not'; x: Pred }
   | { p: 'all'; xs: Pred[] }
@@ -53,7 +59,7 @@ export interface RegionPred {
 }
 
 /** predicates the real kernel cannot observe (host comparisons skip them) */
-export const MODEL_ONLY = new Set(['pte', 'pmd', 'klog', 'event']);
+export const MODEL_ONLY = new Set(['pte', 'pmd', 'klog', 'event', 'refcount', 'devmem']);
 
 /** the first predicate inside p that reads the trace of the run rather than its state ('klog', 'event'), or null */
 export function traceKind(p: Pred): 'klog' | 'event' | null {
@@ -93,6 +99,8 @@ export const PRED_SCHEMAS = {
     op: z.string().regex(/^[A-Za-z_]\w*(#\d+)?$/, 'an operation id: a name, or thread#N / setup#N'), errno: z.enum(errnos).optional(), result: zExpr.optional(),
     copy: zSigned.optional(), zeropage: zSigned.optional(), move: zSigned.optional(), mapped: zSigned.optional(), walk_end: zExpr.optional(),
     scan: z.enum(SCAN_RESULT_NAMES).optional(),
+    // device: move_pages(2)'s status array: node numbers, -ENAME, or '?' (not written)
+    status: z.array(z.union([zInt, z.string().regex(/^(-E[A-Z0-9]+|\?)$/, 'a node number, -ENAME or ?')])).min(1).optional(),
     regions: z.array(z.object({ start: zExpr, end: zExpr, categories: z.union([z.array(z.enum(SCAN_CATEGORY_NAMES as unknown as [string, ...string[]])), zInt]) }).strict()).optional(),
   }).strict(),
   mem: z.object({ mem: zExpr, size: zInt.pipe(z.union([z.literal(1), z.literal(2), z.literal(4), z.literal(8)])).default(1), value: zExpr, ...at }).strict(),
@@ -111,6 +119,9 @@ export const PRED_SCHEMAS = {
   same_data: z.object({ same_data: z.tuple([zName, zName]) }).strict(),
   data_at: z.object({ data_at: z.union([zName, z.array(zName).min(1)]), at: zName }).strict(),
   klog: z.object({ klog: z.string(), count: zInt.optional() }).strict(),
+  // device (model only): a page's folio_ref_count, and the HMM test driver's device memory
+  refcount: z.object({ process: zName.optional(), refcount: zExpr, value: zInt, ...at }).strict(),
+  devmem: z.object({ devmem: z.enum(['coherent']), allocated: zInt.optional(), freed: zInt.optional(), in_use: zInt.optional(), ...at }).strict(),
   event: z.object({ event: z.string(), fn: z.string().optional(), count: zInt.optional() }).strict(),
 } as const;
 export type PredKey = keyof typeof PRED_SCHEMAS;

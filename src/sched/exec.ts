@@ -36,6 +36,7 @@ import { VM_FAULT_RETRY } from '../kernel/include/fault.js';
 import { ERRNO } from '../kernel/include/errno.js';
 import { sys_swapon, sys_swapoff } from '../kernel/mm/swapfile.js';
 import { migrate_pages_move, migrate_pages_unmap } from '../kernel/mm/migrate.js';
+import { dmirror_migrate_to_device, kernel_move_pages } from '../kernel/mm/migrate.js';
 import { khugepaged_collapse_step, khugepaged_scan_step } from '../kernel/mm/khugepaged.js';
 import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
@@ -198,6 +199,7 @@ const OP_AREA: Partial<Record<CompiledOp['op'], ScopeArea>> = {
   uffdio_writeprotect: 'userfaultfd', uffdio_copy: 'userfaultfd', uffdio_zeropage: 'userfaultfd', uffdio_move: 'userfaultfd', uffdio_continue: 'userfaultfd',
   uffdio_wake: 'userfaultfd', read_uffd: 'userfaultfd', poll_uffd: 'userfaultfd', close: 'userfaultfd',
   mremap: 'mremap', khugepaged: 'khugepaged', migrate: 'migrate', pin: 'gup-pin', vmsplice: 'gup-pin',
+  move_pages: 'migrate', hmm_migrate: 'migrate',
   memfd_create: 'shmem', open: 'shmem', ftruncate: 'shmem', fallocate: 'shmem', pwrite: 'shmem', pread: 'shmem',
 };
 
@@ -208,6 +210,10 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const area = op.op === 'mmap' && ((op.flags & (MAP_SHARED | MAP_HUGETLB)) !== 0 || op.fd !== undefined) ? 'shmem' : OP_AREA[op.op];
   const why = area === undefined ? undefined : k.spec.outOfScope?.[area];
   if (why !== undefined) throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, op.field ?? op.id, `not modelled on ${k.spec.name}: ${why}`);
+  // device: while device memory is mapped, only the operations whose paths the model follows for device pages
+  if (k.devmem.inUse > 0 && !DEVICE_OPS.has(op.op)) {
+    throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, op.field ?? op.id, `not modelled: ${op.op} while device-coherent memory is in use (only ${[...DEVICE_OPS].join(', ')} follow device pages in the model)`);
+  }
   const task = m.k.current!;
   const mm = task.mm;
   if (op.op === 'write' || op.op === 'memset' || op.op === 'read') return memoryOp(m, t, op);
@@ -359,6 +365,16 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       }
       case 'checkpoint':
         m.takeCheckpoint(op.name);
+        break;
+      // ---- device: move_pages(2) and the HMM test driver (mm/migrate.ts) ----
+      case 'move_pages': {
+        const r = kernel_move_pages(k, mm, task.uid, op.pages.map((e) => num(m, e)), op.nodes, op.flags);
+        if (r.ret < 0) fail(ERRNO_NAME[-r.ret]!, 'move_pages: a node without memory');
+        result = `${r.ret} status=${r.status.map(statusText).join(',')}`;
+        break;
+      }
+      case 'hmm_migrate':
+        result = String(dmirror_migrate_to_device(k, mm, num(m, op.addr), Math.ceil(num(m, op.len) / PAGE_SIZE)));
         break;
       case 'split_huge_page':
         // mm/huge_memory.c split_huge_pages_write @v5.13; the file came with the v4.5 THP rework
@@ -1075,6 +1091,16 @@ export function hex(n: number): string {
     hi >>>= 8;
   }
   return HEX1[lo]! + s;
+}
+
+/** device: the operations the model carries out while device-coherent pages are mapped (docs/fidelity.md) */
+const DEVICE_OPS: ReadonlySet<CompiledOp['op']> = new Set<CompiledOp['op']>([
+  'mmap', 'munmap', 'mprotect', 'write', 'memset', 'read', 'checkpoint', 'clear_refs', 'migrate', 'move_pages', 'hmm_migrate',
+]);
+
+/** device: a move_pages(2) status as the result shows it: a node number, -ENAME, or ? where nothing was written */
+export function statusText(v: number | null): string {
+  return v === null ? '?' : v < 0 ? `-${ERRNO_NAME[-v] ?? -v}` : String(v);
 }
 
 function outWritten(o: OpOut): boolean {

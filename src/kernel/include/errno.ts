@@ -3,6 +3,8 @@ export const ERRNO = {
   EPERM: 1, ENOENT: 2, ESRCH: 3, EINTR: 4, EIO: 5, EBADF: 9, EAGAIN: 11, ENOMEM: 12, EACCES: 13,
   EFAULT: 14, EBUSY: 16, EEXIST: 17, EINVAL: 22, ENOSPC: 28, ERANGE: 34, ENOSYS: 38, ENOTTY: 25, EOPNOTSUPP: 95,
   EMLINK: 31, EHWPOISON: 133,
+  // device: move_pages(2) of a node without memory
+  ENODEV: 19,
 } as const;
 export type ErrnoName = keyof typeof ERRNO;
 export const ERRNO_NAME: Record<number, ErrnoName> = Object.fromEntries(

@@ -19,6 +19,7 @@ import { isUffdWpMarker } from './memory.js';
 import { PATCH } from '../../profiles/patches.js';
 import { vma_lookup } from './mmap.js';
 import { isHugeZeroPfn } from './huge_memory.js';
+import { PG_zone_device } from './memremap.js';
 
 /** one violated assertion: which check, and a dump of what it saw */
 export interface VmBug {
@@ -252,6 +253,7 @@ function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => v
   for (let slot = 0; slot < f.nslots; slot++) {
     const rc = f.refcount(slot), fl = f.flags(slot);
     if (rc === 0 && fl === 0) continue; // free
+    if (rc === 0 && fl === PG_zone_device) continue; // a free device page, on its driver's list (mm/memremap.ts)
     if (fl & (PG_table | PG_zero)) continue; // page tables and the zero pages keep no mapcount
     const pfn = f.pfn(slot);
     const order = f.order(slot);
@@ -301,7 +303,8 @@ function checkFolios(k: Kernel, counts: Counts, bug: (c: string, w: string) => v
       else if (mapped !== 0) bug('folio-leak', `${dump_folio(k, slot)}: taken out of its page cache, yet still mapped`);
     }
     // (a hugetlb page is on no LRU: isolated for migration is PG_hugetlb_isolated)
-    const isolated = fl & PG_hugetlb ? (fl & PG_hugetlb_isolated) !== 0 : (fl & PG_anon) !== 0 && !(fl & PG_lru);
+    // (a device page is on no LRU either: mm/memremap.ts)
+    const isolated = fl & PG_hugetlb ? (fl & PG_hugetlb_isolated) !== 0 : (fl & PG_anon) !== 0 && !(fl & PG_lru) && !(fl & PG_zone_device);
     const cached = ((fl & PG_swapcache) !== 0 ? 1 : 0) + (isolated ? 1 : 0) + inCache, gup = f.gupRefs(slot);
     if ((fl & PG_swapcache) && k.swap.cacheSlot(k.swap.folioSwap(slot)) !== slot) bug('refcount', `${dump_folio(k, slot)}: in the swap cache, but its slot does not lead back to it`);
     if (cached ? rc < mapped + gup + cached : rc !== mapped + gup) bug('refcount', `${dump_folio(k, slot)}: refcount ${rc} is not its ${mapped} mapping(s) plus the ${gup} reference(s) GUP callers hold${cached ? ' and the swap cache' : ''}`);

@@ -6,7 +6,7 @@ import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
-import { fail, notModelled } from '../include/errno.js';
+import { ERRNO, fail, notModelled, notModelledOnRelease } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_swapbacked, PG_swapcache, PG_uptodate, PG_lru, PG_active, PG_referenced, PG_zero } from './folio.js';
 import { folio_add_anon_rmap_ptes, folio_remove_rmap_pmd, folio_remove_rmap_pte, mm_id_tracking, folio_add_large_mapcount } from './rmap.js';
@@ -17,7 +17,11 @@ import { LEVEL_PMD, LEVEL_PTE, type PageTable } from './pgtable.js';
 import { pmdTable, pteTableAt } from './pagewalk.js';
 import { folio_mappings } from './huge_memory.js';
 import { levelIndex } from './pgtable.js';
-import { VM_WRITE } from '../include/vm_flags.js';
+import { VM_WRITE, VM_READ, VM_HUGETLB, VM_IO, VM_DONTEXPAND, VM_PFNMAP, VM_MIXEDMAP } from '../include/vm_flags.js';
+import { PG_zone_device, folio_is_zone_device } from './memremap.js';
+import { FOLL_GET, gup_put_folio, try_grab_folio } from './gup.js';
+import { is_zero_pfn } from './pgtable.js';
+import { is_huge_zero_pmd } from './huge_memory.js';
 import { _PAGE_PSE } from '../arch/x86/include/pgtable_types.js';
 import { PG_hugetlb, PG_hugetlb_isolated, alloc_migration_hugetlb, free_migrated_hugetlb, hugetlb_try_to_migrate_one, remove_migration_hugetlb } from './hugetlb.js';
 
@@ -269,6 +273,7 @@ export function migrate_pages_unmap(k: Kernel, mm: MmStruct, start: number, len:
     for (const pfn of pfns) {
       const slot = f.slotOf(pfn);
       if (slot < 0 || f.test(slot, PG_zero) || !f.test(slot, PG_anon)) continue;
+      if (f.test(slot, PG_zone_device)) continue; // queue_pages_pte_range skips zone-device pages (3218f8712d6b)
       const head = f.pfn(slot);
       if (heads.includes(head)) continue;
       // migrate_folio_add: without MPOL_MF_MOVE_ALL a folio mapped more than once is left where it is (no failure)
@@ -399,3 +404,175 @@ export function migration_entry_at(k: Kernel, mm: MmStruct, addr: number): boole
   return is_migration_entry(k, t.get(levelIndex(LEVEL_PTE, addr), e));
 }
 
+
+// ---- device: device-coherent memory (test_hmm's HMM_DMIRROR_MIGRATE_TO_DEV) and move_pages(2) (corpus 38) ----
+
+/** include/uapi/linux/mempolicy.h MPOL_MF_MOVE, MPOL_MF_MOVE_ALL (the flags move_pages(2) takes) */
+export const MPOL_MF_MOVE = 1 << 1;
+export const MPOL_MF_MOVE_ALL = 1 << 2;
+/** MAX_NUMNODES of x86_64's CONFIG_NODES_SHIFT=10 (a node past it is -ENODEV, as one without memory) */
+const MAX_NUMNODES = 1 << 10;
+
+/** folio_migrate_flags (mm/migrate.c @v6.1) of a system folio onto a device page: no LRU there */
+function migrate_flags_to_device(k: Kernel, slot: number, nslot: number): void {
+  const f = k.folios;
+  for (const bit of [PG_anon, PG_swapbacked, PG_uptodate, PG_active, PG_referenced, PG_dirty]) {
+    if (f.test(slot, bit)) f.setFlag(nslot, bit);
+  }
+}
+
+/**
+ * lib/test_hmm.c dmirror_migrate_to_device() @v6.1 of a device-coherent dmirror (spm_addr_dev0: /dev/hmm_dmirror2),
+ * with mm/migrate_device.c migrate_vma_setup / migrate_vma_pages / migrate_vma_finalize: every anonymous page of
+ * [start, start + npages pages) mapped by this process only, with no reference but its mapping, is replaced by a
+ * page of device memory (dmirror_devmem_alloc_page) holding its contents, mapped by an ordinary PTE rebuilt as
+ * remove_migration_pte does (writable, soft-dirty, uffd-wp, young and dirty as the migration entry kept them);
+ * the system page is freed. Pages already on the device, swapped out, of a file, or with other references stay.
+ * Returns the pages the device mirror now maps (cmd->cpages); -EINVAL for a hole or a VMA without VM_READ
+ * (the pages before it were migrated), -ENOENT when a page of the range is not on the device afterwards
+ * (dmirror_do_read). Not modelled: a hole or the zero page (migrate_vma_insert_page), a THP, a page mapped
+ * more than once.
+ */
+export function dmirror_migrate_to_device(k: Kernel, mm: MmStruct, start: number, npages: number): number {
+  if (!k.has(PATCH.deviceCoherent)) {
+    // (the release has no such device: modprobe test_hmm refuses spm_addr_dev0 before the coherent series)
+    notModelledOnRelease('to', 'device-coherent memory, which came with v6.0 (MEMORY_DEVICE_COHERENT, f25cbb7a95a2, and test_hmm\'s spm_addr_dev0)');
+  }
+  if (start % PAGE_SIZE !== 0) fail('EINVAL', 'the start is not page aligned (migrate_vma_setup)');
+  const g = k.pgt, f = k.folios;
+  const end = start + npages * PAGE_SIZE;
+  const e = new Pte();
+  for (let a = start; a < end; a += PAGE_SIZE) {
+    const vma = vma_lookup(k, mm, a);
+    if (!vma || !(vma.vm_flags & VM_READ)) fail('EINVAL', 'no VMA, or one without VM_READ (dmirror_migrate_to_device)');
+    if (vma.vm_flags & (VM_HUGETLB | VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)) fail('EINVAL', 'a hugetlb or VM_SPECIAL VMA (migrate_vma_setup)');
+    const pmdt = pmdTable(k, mm, a);
+    const pi = levelIndex(LEVEL_PMD, a);
+    if (pmdt !== null && g.pmd_trans_huge(pmdt.get(pi, e)) && (e.lo & g.validLo)) {
+      notModelled('addr', 'migration of a THP to device memory (migrate_vma_collect_pmd splits it first)');
+    }
+    const t = pmdt === null ? null : pteTableAt(k, mm, pmdt, pi);
+    const i = levelIndex(LEVEL_PTE, a);
+    if (t === null || t.get(i, e).isZero()) {
+      if (vma.vm_file === 0) notModelled('addr', 'migration of an empty PTE to device memory (migrate_vma_insert_page)');
+      continue;
+    }
+    if (!g.pte_present(e)) continue; // a swap or migration entry: migrate_vma_collect_pmd leaves it
+    const pfn = g.pte_pfn(e);
+    if (g.pte_special(e) || is_zero_pfn(k, pfn)) notModelled('addr', 'migration of the zero page to device memory (migrate_vma_insert_page)');
+    const slot = f.slotOf(pfn);
+    if (slot < 0 || f.test(slot, PG_zone_device) || !f.test(slot, PG_anon)) continue; // on the device already, or a file page
+    if (f.mapcount(slot) !== 1) notModelled('addr', 'migration to device memory of a page mapped more than once');
+    if (f.test(slot, PG_swapcache)) notModelled('addr', 'migration to device memory of a folio in the swap cache');
+    if (f.refcount(slot) !== 1) continue; // migrate_vma_check_page: references besides the mapping (a pin)
+    const nslot = k.devmem.alloc(k);
+    if (nslot < 0) continue; // the device's memory is used up: dmirror_devmem_alloc_page fails, the page stays
+    // migrate_vma_collect_pmd: a reference, and the PTE becomes a migration entry (the mapping's reference goes)
+    f.setRefcount(slot, f.refcount(slot) + 1);
+    f.clearFlag(slot, PG_lru);
+    try_to_migrate_one(k, slot, mm, t, i);
+    // dmirror_migrate_alloc_and_copy + migrate_vma_pages (migrate_folio: contents and flags)
+    const npfn = f.pfn(nslot);
+    k.data.copyPage(npfn, pfn);
+    migrate_flags_to_device(k, slot, nslot);
+    // migrate_vma_finalize: remove_migration_ptes(src, dst), then the source and the allocation's references go
+    remove_migration_pte(k, nslot, mm, vma, t, i, npfn);
+    f.clearFlag(slot, PG_anon_exclusive);
+    folio_put(k, slot);
+    folio_put(k, nslot);
+    k.tr?.emit('migrate', 'dmirror_migrate_to_device', { pfn, new_pfn: npfn, nr: 1 });
+  }
+  // dmirror_do_read: every page of the range must be in the device's mirror (here: mapped by a device page)
+  let cpages = 0;
+  for (let a = start; a < end; a += PAGE_SIZE) {
+    const pmdt = pmdTable(k, mm, a);
+    const t = pmdt === null ? null : pteTableAt(k, mm, pmdt, levelIndex(LEVEL_PMD, a));
+    if (t === null || !g.pte_present(t.get(levelIndex(LEVEL_PTE, a), e))) continue;
+    if (folio_is_zone_device(k, f.slotOf(g.pte_pfn(e)))) cpages++;
+  }
+  if (cpages < npages) fail('ENOENT', 'a page of the range is not in device memory (dmirror_do_read)');
+  return cpages;
+}
+
+/** what add_page_for_migration found at an address: the page's folio and pfn, or why none */
+type Looked = { slot: number; pfn: number; zero: boolean } | 'none' | 'nonpresent';
+
+/** the page mapped at addr as follow_page_mask / folio_walk_start see it (a huge PMD: its page there) */
+function lookup_page(k: Kernel, mm: MmStruct, addr: number): Looked {
+  const g = k.pgt, f = k.folios;
+  const e = new Pte();
+  const pmdt = pmdTable(k, mm, addr);
+  if (pmdt === null) return 'none';
+  const pi = levelIndex(LEVEL_PMD, addr);
+  pmdt.get(pi, e);
+  if (g.pmd_trans_huge(e)) {
+    if (!(e.lo & g.presentLo)) return 'nonpresent';
+    const head = g.pmd_pfn(e);
+    return { slot: f.slotOf(head), pfn: head + (Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR), zero: is_huge_zero_pmd(k, e) };
+  }
+  if (is_migration_entry(k, e)) return 'nonpresent';
+  const t = pteTableAt(k, mm, pmdt, pi);
+  if (t === null) return 'none';
+  t.get(levelIndex(LEVEL_PTE, addr), e);
+  if (e.isZero()) return 'none';
+  if (!g.pte_present(e)) return 'nonpresent';
+  const pfn = g.pte_pfn(e);
+  const zero = g.pte_special(e) || is_zero_pfn(k, pfn);
+  return { slot: zero ? -1 : f.slotOf(pfn), pfn, zero };
+}
+
+/**
+ * mm/migrate.c add_page_for_migration() @v6.0, @v6.1 (follow_page(FOLL_GET | FOLL_DUMP)) and
+ * add_folio_for_migration() @v6.12 (folio_walk_start(FW_ZEROPAGE), 7dff875c9436) on a machine with one memory
+ * node: the status of one page. -EFAULT for no VMA; a page on the node asked for (every page, on one node) is
+ * 0 and nothing moves. FOLL_DUMP (d899844e9c98, v4.3) makes an empty PTE or a missing table -EFAULT until
+ * v6.12 (-ENOENT since); the zero page is -EFAULT; a swap or migration entry -ENOENT. A device page is -ENOENT;
+ * until f7091ed64ec8 (v6.1) the FOLL_GET reference follow_page took on it was never dropped (corpus 38).
+ */
+function add_page_for_migration(k: Kernel, mm: MmStruct, addr: number, node: number): number {
+  const vma = vma_lookup(k, mm, addr);
+  // vma_migratable
+  if (!vma || (vma.vm_flags & (VM_IO | VM_PFNMAP))) return -ERRNO.EFAULT;
+  if (vma.vm_flags & VM_HUGETLB) notModelled('pages', 'move_pages(2) of a hugetlb page (follow_huge_pmd, isolate_hugetlb)');
+  const got = lookup_page(k, mm, addr);
+  if (k.has(PATCH.movePagesFolioWalk)) {
+    if (typeof got === 'string') return -ERRNO.ENOENT;
+    if (got.zero) return -ERRNO.EFAULT;
+    if (folio_is_zone_device(k, got.slot)) return -ERRNO.ENOENT;
+    return node; // folio_nid(folio) == node: already there
+  }
+  // follow_page(FOLL_GET | FOLL_DUMP): no_page_table() is -EFAULT for FOLL_DUMP in an anonymous VMA (or one
+  // without ->fault); a non-present, non-none PTE is NULL
+  if (got === 'none') return vma.vm_file === 0 ? -ERRNO.EFAULT : -ERRNO.ENOENT;
+  if (got === 'nonpresent') return -ERRNO.ENOENT;
+  if (got.zero) return -ERRNO.EFAULT;
+  if (got.slot < 0) return -ERRNO.ENOENT;
+  try_grab_folio(k, got.slot, 1, FOLL_GET);
+  if (folio_is_zone_device(k, got.slot)) {
+    if (k.has(PATCH.followPageNonLruPut)) gup_put_folio(k, got.slot, 1, FOLL_GET); // goto out_putpage
+    else k.tr?.emit('migrate', 'add_page_for_migration', { pfn: got.pfn, result: 'ENOENT, the FOLL_GET reference kept (zone device page)' });
+    return -ERRNO.ENOENT;
+  }
+  gup_put_folio(k, got.slot, 1, FOLL_GET); // page_to_nid(page) == node: out_putpage
+  return node;
+}
+
+/**
+ * mm/migrate.c kernel_move_pages() @v6.0 .. @v6.18 for pid 0 (the calling process) with a nodes array
+ * (do_pages_move), on a machine whose one memory node is 0: the flags are checked (-EINVAL; MPOL_MF_MOVE_ALL
+ * needs CAP_SYS_NICE: -EPERM), then each page in turn: a node that is not 0 ends the call with -ENODEV (the
+ * statuses stored so far stay, the rest are not written), otherwise the page's status is stored at once
+ * (add_page_for_migration: nothing is queued, every page is on its node already). Returns the statuses
+ * written (null: not written) and the call's result (0: no page failed to migrate).
+ */
+export function kernel_move_pages(k: Kernel, mm: MmStruct, uid: number, addrs: readonly number[], nodes: readonly number[], flags: number): { ret: number; status: (number | null)[] } {
+  if (flags & ~(MPOL_MF_MOVE | MPOL_MF_MOVE_ALL)) fail('EINVAL', 'move_pages flags other than MPOL_MF_MOVE and MPOL_MF_MOVE_ALL');
+  if ((flags & MPOL_MF_MOVE_ALL) && uid !== 0) fail('EPERM', 'MPOL_MF_MOVE_ALL needs CAP_SYS_NICE');
+  const status: (number | null)[] = addrs.map(() => null);
+  for (let i = 0; i < addrs.length; i++) {
+    const node = nodes[i]!;
+    if (node < 0 || node >= MAX_NUMNODES || node !== 0) return { ret: -ERRNO.ENODEV, status };
+    status[i] = add_page_for_migration(k, mm, addrs[i]!, node);
+  }
+  return { ret: 0, status };
+}

@@ -7,6 +7,7 @@ import {
   PG_table, PG_unevictable, PG_uptodate, PG_zero, PG_idle, PG_reserved, PG_swapcache,
 } from '../../mm/folio.js';
 import { PG_hugetlb } from '../../mm/hugetlb.js';
+import { PG_zone_device } from '../../mm/memremap.js';
 
 const B = (n: number) => 1n << BigInt(n);
 
@@ -17,6 +18,9 @@ export function stable_page_flags(k: Kernel, pfn: number): bigint {
   if (slot < 0) return B(KPF.nopage);
   let u = 0n;
   const fl = f.flags(slot);
+  // kpageflags_read: pfn_to_online_page() is NULL for a ZONE_DEVICE pfn (mm/memory_hotplug.c @v6.1), and
+  // stable_page_flags(NULL) is KPF_NOPAGE
+  if (fl & PG_zone_device) return B(KPF.nopage);
   const large = f.isLarge(slot);
   const head = f.pfn(slot);
   const isHead = pfn === head;
