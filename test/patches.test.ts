@@ -1036,6 +1036,23 @@ setup:
     ],
     measure: () => null, withIt: ['0x7e0000000000', 'EEXIST'], without: ['0x7e0000000000', 'not modelled on v4.19-map-fixed-noreplace'],
   },
+  // ---- oldfile: memfd_create's flags by release ----
+  {
+    // MFD_HUGETLB: a hugetlbfs memfd (refused by the model) from v4.14; an unknown flag before
+    patch: PATCH.memfdHugetlb, base: 'v4.15', scenario: '',
+    direct: (spec) => {
+      try {
+        return errno(run(oneOp('memfd_create: { as: f, flags: [hugetlb], id: op }'), spec), 'op');
+      } catch (e) {
+        return /not modelled: MFD_HUGETLB/.test(String(e)) ? 'not modelled: MFD_HUGETLB' : e;
+      }
+    },
+    measure: () => null, withIt: 'not modelled: MFD_HUGETLB', without: 'EINVAL',
+  },
+  {
+    patch: PATCH.memfdNoexecSeal, base: 'v6.3', scenario: oneOp('memfd_create: { as: f, flags: [noexec_seal], id: op }', '  - memfd_create: { as: g, flags: [exec], id: op2 }'),
+    measure: (r) => [errno(r, 'op2'), errno(r, 'op')], withIt: [null, null], without: ['EINVAL', 'EINVAL'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -142,6 +142,17 @@ const rows = {
     author: 'Michal Hocko', release: 'v4.17', kind: 'upstream',
     summary: 'MAP_FIXED_NOREPLACE maps at the address or fails with EEXIST; before, the flag is unknown and ignored, the address only a hint (the model places a hinted mapping only where the range is free, and refuses the rest)',
   },
+  // ---- oldfile: memfd_create's flags by release (shmem on the v4.7 .. v4.15 profiles) ----------------
+  memfdHugetlb: {
+    id: 'memfd-hugetlb', commit: '749df87bd7be', subject: 'mm/shmem: add hugetlbfs support to memfd_create()',
+    author: 'Mike Kravetz', release: 'v4.14', kind: 'upstream',
+    summary: 'memfd_create takes MFD_HUGETLB (a hugetlbfs file; refused by the model as such); before, the flag is unknown and the call EINVAL',
+  },
+  memfdNoexecSeal: {
+    id: 'memfd-noexec-seal', commit: '105ff5339f49', subject: 'mm/memfd: add MFD_NOEXEC_SEAL and MFD_EXEC',
+    author: 'Daniel Verkamp', release: 'v6.3', kind: 'upstream',
+    summary: 'memfd_create takes MFD_NOEXEC_SEAL (sealed against exec, F_SEAL_EXEC, sealing allowed) and MFD_EXEC; before, both flags are unknown and the call EINVAL',
+  },
   // ---- v5.2 .. v5.5 ------------------------------------------------------------------------------
   uffdSysctlUnprivileged: {
     id: 'uffd-sysctl-unprivileged', commit: 'cefdca0a86be', subject: 'userfaultfd/sysctl: add vm.unprivileged_userfaultfd',

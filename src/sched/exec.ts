@@ -204,8 +204,9 @@ const OP_AREA: Partial<Record<CompiledOp['op'], ScopeArea>> = {
 function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
-  // a shared, file or hugetlb mapping is shmem's area too (MAP_SHARED anonymous memory is shmem)
-  const area = op.op === 'mmap' && ((op.flags & (MAP_SHARED | MAP_HUGETLB)) !== 0 || op.fd !== undefined) ? 'shmem' : OP_AREA[op.op];
+  // a shared or file mapping is shmem's area too (MAP_SHARED anonymous memory is shmem); a MAP_HUGETLB one hugetlb's
+  const area = op.op === 'mmap' && (op.flags & MAP_HUGETLB) !== 0 ? 'hugetlb'
+    : op.op === 'mmap' && ((op.flags & MAP_SHARED) !== 0 || op.fd !== undefined) ? 'shmem' : OP_AREA[op.op];
   const why = area === undefined ? undefined : k.spec.outOfScope?.[area];
   if (why !== undefined) throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, op.field ?? op.id, `not modelled on ${k.spec.name}: ${why}`);
   const task = m.k.current!;
