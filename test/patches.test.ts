@@ -1036,6 +1036,15 @@ setup:
     ],
     measure: () => null, withIt: ['0x7e0000000000', 'EEXIST'], without: ['0x7e0000000000', 'not modelled on v4.19-map-fixed-noreplace'],
   },
+  // ---- oldfile: the x86 swap PTE layout (the reclaim device swaps on any release) ----
+  {
+    // slot 1 of type 0: L1TF-safe (type in 59-63, ~offset from bit 9) with the row; v3.11's type << 1 | offset << 9
+    // without; the soft-dirty bit of the swap PTE is bit 1 there and bit 7 (_PAGE_PSE) in the v3.11 layout
+    patch: PATCH.x86SwapL1tf, base: 'v4.19',
+    scenario: 'name: l1tf\nobserve: { pages: [m] }\nsetup:\n  - swapon: { pages: 64 }\n  - mmap: { as: m, len: 4K }\n  - write: { addr: m, value: 7 }\n  - reclaim: { addr: m, len: 4K }\n',
+    measure: (r) => [page(r, 'm').pte, pagemapBit(r, 'm', 62), pagemapBit(r, 'm', 55), Number((BigInt(page(r, 'm').pagemap) & 0x7fffffffffffffn))],
+    withIt: ['0x07fffffffffffc02', 1, 1, 0x20], without: ['0x0000000000000280', 1, 1, 0x20],
+  },
   // ---- oldfile: memfd_create's flags by release ----
   {
     // MFD_HUGETLB: a hugetlbfs memfd (refused by the model) from v4.14; an unknown flag before

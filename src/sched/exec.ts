@@ -35,6 +35,7 @@ import { PG_dirty, PG_zero } from '../kernel/mm/folio.js';
 import { VM_FAULT_RETRY } from '../kernel/include/fault.js';
 import { ERRNO } from '../kernel/include/errno.js';
 import { sys_swapon, sys_swapoff } from '../kernel/mm/swapfile.js';
+import { reclaim_range } from '../kernel/mm/madvise.js';
 import { migrate_pages_move, migrate_pages_unmap } from '../kernel/mm/migrate.js';
 import { khugepaged_collapse_step, khugepaged_scan_step } from '../kernel/mm/khugepaged.js';
 import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
@@ -199,6 +200,7 @@ const OP_AREA: Partial<Record<CompiledOp['op'], ScopeArea>> = {
   uffdio_wake: 'userfaultfd', read_uffd: 'userfaultfd', poll_uffd: 'userfaultfd', close: 'userfaultfd',
   mremap: 'mremap', khugepaged: 'khugepaged', migrate: 'migrate', pin: 'gup-pin', vmsplice: 'gup-pin',
   memfd_create: 'shmem', open: 'shmem', ftruncate: 'shmem', fallocate: 'shmem', pwrite: 'shmem', pread: 'shmem',
+  reclaim: 'swap',
 };
 
 function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
@@ -365,6 +367,10 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         // CAP_SYS_ADMIN
         if (task.uid !== 0) fail('EPERM', 'swapon needs CAP_SYS_ADMIN');
         sys_swapon(k, op.pages);
+        break;
+      case 'reclaim':
+        // the model's reclaim device (oldfile): memory pressure reclaims exactly these pages
+        reclaim_range(k, mm, num(m, op.addr), num(m, op.len));
         break;
       case 'swapoff':
         if (task.uid !== 0) fail('EPERM', 'swapoff needs CAP_SYS_ADMIN');
