@@ -1352,6 +1352,12 @@ static int exec_op(Ctx *c, int oi, J *op) {
       if (madvise((void *)(uintptr_t)a, l, m)) err = errno;
       if (c->T) atomic_store(&c->T->gup_len, 0);
     }
+  } else if (!strcmp(kind, "reclaim")) {
+    // the model's reclaim device (memory pressure reclaims exactly these pages): on this kernel MADV_PAGEOUT
+    // (21), which reclaims what it isolates the same way (reclaim_pages -> shrink_folio_list)
+    EV("addr", a);
+    EV("len", l);
+    if (madvise((void *)(uintptr_t)a, l, 21)) err = errno;
   } else if (!strcmp(kind, "fork")) {
     int pid = do_fork_for(c->T ? c->T->proc : 0, jstr(op, "as"));
     if (pid < 0) err = -pid;

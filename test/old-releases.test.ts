@@ -12,7 +12,7 @@ const OLD = PROFILES.filter((p) => p.outOfScope);
 
 describe('old release profiles', () => {
   it('are the ones below v4.19, each in docs/fidelity.md\'s profile table', () => {
-    expect(OLD.map((p) => p.name)).toEqual(['v3.11', 'v3.12', 'v3.16', 'v3.17', 'v3.18', 'v4.7', 'v4.8', 'v4.9', 'v4.10', 'v4.14', 'v4.15']);
+    expect(OLD.map((p) => p.name)).toEqual(['v3.11-rc4', 'v3.11', 'v3.12', 'v3.16', 'v3.17', 'v3.18', 'v4.7', 'v4.8', 'v4.9', 'v4.10', 'v4.14', 'v4.15']);
     const doc = readFileSync('docs/fidelity.md', 'utf8');
     for (const p of [...OLD, PROFILES.find((x) => x.name === 'v6.1-rc1')!]) expect(doc, p.name).toContain(`\`${p.name}\``);
   });
@@ -30,10 +30,15 @@ describe('old release profiles', () => {
     expect(e.status).toBe(0);
   });
 
-  it('refuse shared memory: a memfd and a shared mapping', () => {
-    const r = cli(['run', '-', '--kernel', 'v4.14'], 'name: t\nsetup:\n  - mmap: { as: m, len: 4K, flags: [shared, anonymous] }\n');
+  it('refuse shared memory before v4.5 and hugetlb before v4.19; v4.7 .. v4.15 map shmem (oldfile)', () => {
+    const shared = 'name: t\nsetup:\n  - mmap: { as: m, len: 4K, flags: [shared, anonymous] }\n  - write: { addr: m }\n';
+    const r = cli(['run', '-', '--kernel', 'v3.18'], shared);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/<stdin>:3:5: setup\.0\.mmap: not modelled on v4\.14: shared memory, memfd, files and hugetlb before 4\.19/);
+    expect(r.stderr).toMatch(/<stdin>:3:5: setup\.0\.mmap: not modelled on v3\.18: shared memory, memfd and files before 4\.5/);
+    expect(cli(['run', '-', '--kernel', 'v4.14'], shared).status).toBe(0);
+    const h = cli(['run', '-', '--kernel', 'v4.14'], 'name: t\nsetup:\n  - mmap: { as: m, len: 2M, flags: [private, anonymous, hugetlb] }\n');
+    expect(h.status).toBe(2);
+    expect(h.stderr).toMatch(/<stdin>:3:5: setup\.0\.mmap: not modelled on v4\.14: hugetlb before 4\.19/);
   });
 
   it('refuse a THP before the v4.5 rework at the faulting operation\'s address', () => {
@@ -79,6 +84,8 @@ expect:
   it('mmsim kernels says what each old profile leaves out', () => {
     const r = spawnSync(process.execPath, ['bin/mmsim.js', 'kernels'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/v4\.8 [\s\S]*?not modelled on it: userfaultfd, mremap, khugepaged, migrate, gup-pin, shmem/);
+    expect(r.stdout).toMatch(/v4\.8 [\s\S]*?not modelled on it: userfaultfd, mremap, khugepaged, migrate, gup-pin, hugetlb/);
+    expect(r.stdout).toMatch(/v3\.18 [\s\S]*?not modelled on it: mremap, khugepaged, migrate, gup-pin, shmem, hugetlb, swap/);
+    expect(r.stdout).toMatch(/v3\.11 [\s\S]*?not modelled on it: mremap, khugepaged, migrate, gup-pin, shmem, hugetlb \(/);
   });
 });

@@ -1085,6 +1085,32 @@ setup:
     scenario: oneOp('move_pages: { pages: [src, m, m + 4K], id: op }', '  - write: { addr: src }\n  - read: { addr: m }'),
     measure: (r) => result(r, 'op'), withIt: '0 status=0,-EFAULT,-ENOENT', without: '0 status=0,-EFAULT,-EFAULT',
   },
+  // ---- oldfile: the x86 swap PTE layout (the reclaim device swaps on any release) ----
+  {
+    // slot 1 of type 0: L1TF-safe (type in 59-63, ~offset from bit 9) with the row; v3.11's type << 1 | offset << 9
+    // without; the soft-dirty bit of the swap PTE is bit 1 there and bit 7 (_PAGE_PSE) in the v3.11 layout
+    patch: PATCH.x86SwapL1tf, base: 'v4.19',
+    scenario: 'name: l1tf\nobserve: { pages: [m] }\nsetup:\n  - swapon: { pages: 64 }\n  - mmap: { as: m, len: 4K }\n  - write: { addr: m, value: 7 }\n  - reclaim: { addr: m, len: 4K }\n',
+    measure: (r) => [page(r, 'm').pte, pagemapBit(r, 'm', 62), pagemapBit(r, 'm', 55), Number((BigInt(page(r, 'm').pagemap) & 0x7fffffffffffffn))],
+    withIt: ['0x07fffffffffffc02', 1, 1, 0x20], without: ['0x0000000000000280', 1, 1, 0x20],
+  },
+  // ---- oldfile: memfd_create's flags by release ----
+  {
+    // MFD_HUGETLB: a hugetlbfs memfd (refused by the model) from v4.14; an unknown flag before
+    patch: PATCH.memfdHugetlb, base: 'v4.15', scenario: '',
+    direct: (spec) => {
+      try {
+        return errno(run(oneOp('memfd_create: { as: f, flags: [hugetlb], id: op }'), spec), 'op');
+      } catch (e) {
+        return /not modelled: MFD_HUGETLB/.test(String(e)) ? 'not modelled: MFD_HUGETLB' : e;
+      }
+    },
+    measure: () => null, withIt: 'not modelled: MFD_HUGETLB', without: 'EINVAL',
+  },
+  {
+    patch: PATCH.memfdNoexecSeal, base: 'v6.3', scenario: oneOp('memfd_create: { as: f, flags: [noexec_seal], id: op }', '  - memfd_create: { as: g, flags: [exec], id: op2 }'),
+    measure: (r) => [errno(r, 'op2'), errno(r, 'op')], withIt: [null, null], without: ['EINVAL', 'EINVAL'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -107,7 +107,7 @@ describe('the CLI exits 2 with one line on bad input', () => {
   it('an unknown profile', () => {
     const r = cli(['run', 'scenarios/seed-thp-split-uffd-wp.yaml', '--kernel', 'v9.99']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/unknown kernel profile 'v9\.99'; known: v3\.11, v3\.12, .*v4\.19, v4\.19-uffd-wp-2018/);
+    expect(r.stderr).toMatch(/unknown kernel profile 'v9\.99'; known: v3\.11-rc4, v3\.11, v3\.12, .*v4\.19, v4\.19-uffd-wp-2018/);
   });
   it('an unknown patch', () => {
     const r = cli(['run', 'scenarios/seed-thp-split-uffd-wp.yaml', '--patch', '+no-such-patch']);

@@ -197,6 +197,8 @@ const MAX_RANGE_PAGES = 64;
 const GLOBAL_OPS = new Set<CompiledOp['op']>([
   'mmap', 'munmap', 'mprotect', 'madvise', 'fork', 'userfaultfd', 'uffdio_api', 'uffdio_register',
   'uffdio_unregister', 'clear_refs', 'setuid', 'poll_uffd', 'checkpoint', 'swapon', 'swapoff', 'close',
+  // the reclaim device (oldfile): shrink_folio_list and the rmap walk reach every mm
+  'reclaim',
   // migration: the rmap walk reaches every mm
   'migrate',
   'khugepaged',

@@ -20,6 +20,8 @@ export const FP_UFFD_WP_BIT = 1 << 7;
 export const FP_SAVED_DIRTY = 1 << 8;
 /** pmd_modify masks the hardware dirty bit off */
 export const FP_PMD_MODIFY_DROPS_DIRTY = 1 << 9;
+/** x86 swap PTEs in the L1TF-safe layout (958f338e96f8, v4.19); else the v3.11 layout */
+export const FP_SWAP_L1TF = 1 << 10;
 
 export interface FastPathRow {
   readonly bit: number;
@@ -43,6 +45,7 @@ export const FAST_PATH: readonly FastPathRow[] = [
   { bit: FP_SAVED_DIRTY, all: [PATCH.x86SavedDirty], none: [], arch: 'x86_64' },
   // bb3aadf7d446 (with the saved-dirty series, v6.6) until f7491d7c81db
   { bit: FP_PMD_MODIFY_DROPS_DIRTY, all: [PATCH.x86SavedDirty], none: [PATCH.x86PmdModifyKeepsDirty], arch: 'x86_64' },
+  { bit: FP_SWAP_L1TF, all: [PATCH.x86SwapL1tf], none: [], arch: 'x86_64' },
   // arm64 rows (src/profiles/arch.ts)
   { bit: FP_VMA_LOCK, all: [PATCH.arm64VmaLockFault], none: [], arch: 'arm64' },
   { bit: FP_UFFD_WP_BIT, all: [PATCH.arm64UffdWp], none: [], arch: 'arm64' },
@@ -63,5 +66,6 @@ export function x86PgtableOptions(fp: number, config: KernelConfig) {
     savedDirty: (fp & FP_SAVED_DIRTY) !== 0,
     chgMaskHasPat: (fp & FP_SAVED_DIRTY) !== 0,
     pmdModifyDropsDirty: (fp & FP_PMD_MODIFY_DROPS_DIRTY) !== 0,
+    swapL1tf: (fp & FP_SWAP_L1TF) !== 0,
   };
 }

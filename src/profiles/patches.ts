@@ -142,6 +142,23 @@ const rows = {
     author: 'Michal Hocko', release: 'v4.17', kind: 'upstream',
     summary: 'MAP_FIXED_NOREPLACE maps at the address or fails with EEXIST; before, the flag is unknown and ignored, the address only a hint (the model places a hinted mapping only where the range is free, and refuses the rest)',
   },
+  // ---- oldfile: the x86 swap PTE layout by release (corpus 20 on v3.11-rc4) ----------------------------
+  x86SwapL1tf: {
+    id: 'x86-swap-l1tf', commit: '958f338e96f8', subject: "Merge branch 'l1tf-final' of git://git.kernel.org/pub/scm/linux/kernel/git/tip/tip",
+    author: 'Linus Torvalds', release: 'v4.19', kind: 'upstream',
+    summary: 'x86 swap PTEs in the L1TF-safe layout (the l1tf series: type in bits 59-63, the offset inverted from bit 9, _PAGE_SWP_SOFT_DIRTY in bit 1); before, the model has the v3.11 layout (type in bits 1-5, offset from bit 9, _PAGE_SWP_SOFT_DIRTY in bit 7, _PAGE_PSE, from 179ef71cbc08): the layouts of v3.12 .. v4.18 (NUMA balancing, 00839ee3b299) are not modelled and reclaim is refused there',
+  },
+  // ---- oldfile: memfd_create's flags by release (shmem on the v4.7 .. v4.15 profiles) ----------------
+  memfdHugetlb: {
+    id: 'memfd-hugetlb', commit: '749df87bd7be', subject: 'mm/shmem: add hugetlbfs support to memfd_create()',
+    author: 'Mike Kravetz', release: 'v4.14', kind: 'upstream',
+    summary: 'memfd_create takes MFD_HUGETLB (a hugetlbfs file; refused by the model as such); before, the flag is unknown and the call EINVAL',
+  },
+  memfdNoexecSeal: {
+    id: 'memfd-noexec-seal', commit: '105ff5339f49', subject: 'mm/memfd: add MFD_NOEXEC_SEAL and MFD_EXEC',
+    author: 'Daniel Verkamp', release: 'v6.3', kind: 'upstream',
+    summary: 'memfd_create takes MFD_NOEXEC_SEAL (sealed against exec, F_SEAL_EXEC, sealing allowed) and MFD_EXEC; before, both flags are unknown and the call EINVAL',
+  },
   // ---- v5.2 .. v5.5 ------------------------------------------------------------------------------
   uffdSysctlUnprivileged: {
     id: 'uffd-sysctl-unprivileged', commit: 'cefdca0a86be', subject: 'userfaultfd/sysctl: add vm.unprivileged_userfaultfd',

@@ -26,7 +26,7 @@ export interface KernelSpec {
  * `not modelled on <kernel>: <why>` (exit 2) instead of behaving as a newer release would. For the
  * releases older than the 4.19 baseline, where the source was not read far enough to vouch for them.
  */
-export type ScopeArea = 'userfaultfd' | 'mremap' | 'khugepaged' | 'migrate' | 'gup-pin' | 'shmem';
+export type ScopeArea = 'userfaultfd' | 'mremap' | 'khugepaged' | 'migrate' | 'gup-pin' | 'shmem' | 'hugetlb' | 'swap';
 
 export interface ProfileDef {
   name: string;
@@ -57,19 +57,30 @@ const modern: KernelConfig = {
 // The model's code is read from 4.19 and later; a row of the patch table says what an older release lacks.
 // What was not read at those releases is refused on them (docs/fidelity.md, "What a profile is").
 const OLD_UFFD = 'userfaultfd of 4.3 .. 4.18 (its features, events, ioctls and fault paths before 4.19 were not read; the syscall itself is modelled, ENOSYS before v4.3)';
-const oldScope = (uffd: boolean): Partial<Record<ScopeArea, string>> => ({
+const oldScope = (uffd: boolean, shmem = uffd, swapLayout = false): Partial<Record<ScopeArea, string>> => ({
   ...(uffd ? { userfaultfd: OLD_UFFD } : {}),
   mremap: 'mremap before 4.19 (move_ptes, move_huge_pmd and their soft-dirty handling were not read at this release)',
   khugepaged: 'khugepaged before 4.19 (its scan and collapse rules changed in 4.5 .. 4.18 and were not read at this release)',
   migrate: 'page migration before 4.19 (THP migration came in 4.14; migration entries of this release were not read)',
   'gup-pin': 'pins and vmsplice before 4.19 (get_user_pages(_fast) and FOLL_LONGTERM of this release were not read; /proc/PID/mem is modelled)',
-  shmem: 'shared memory, memfd, files and hugetlb before 4.19 (the old profiles were read for private anonymous memory only)',
+  // oldfile: shmem (tmpfs files, memfd, MAP_SHARED|MAP_ANONYMOUS) was read at v4.9 and v4.14 and is modelled on the
+  // v4.7 .. v4.15 profiles; before v4.5 shmem pages were counted as MM_FILEPAGES (eca56ff906bd), not read further
+  ...(shmem ? {} : { shmem: 'shared memory, memfd and files before 4.5 (the v3.x profiles were read for private anonymous memory only; MM_SHMEMPAGES came in v4.5)' }),
+  hugetlb: 'hugetlb before 4.19 (MAP_HUGETLB, hugetlbfs and its pool were not read at this release)',
+  // oldfile: the model has the x86 swap PTE layouts of v3.11 and of v4.19 on (row x86-swap-l1tf); those between are not modelled
+  ...(swapLayout ? {} : { swap: 'swap-out (the reclaim operation) on 3.12 .. 4.18: the x86 swap PTE layouts of those releases (NUMA balancing\'s from 3.13, 00839ee3b299 in 4.8) were not read' }),
 });
 // CONFIG_TRANSPARENT_HUGEPAGE_ALWAYS (Kconfig's default) and soft-dirty compiled in, as on v4.19
 const oldConfig: KernelConfig = { ...base419 };
 const OLD: readonly ProfileDef[] = [
   {
-    name: 'v3.11', release: '3.11.0', upTo: 'v3.11', extra: [], config: oldConfig, outOfScope: oldScope(false),
+    // oldfile: corpus 20. 179ef71cbc08 was still under review on linux-mm on 2013-08-07 .. 08-10 (after v3.11-rc4 of
+    // 2013-08-04), so every tag up to rc4 has soft-dirty (0f8975ec4db2, rc1) without it; the v3.11 rows are that one
+    name: 'v3.11-rc4', release: '3.11.0-rc4', upTo: 'v3.10', extra: [], config: oldConfig, outOfScope: oldScope(false, false, true),
+    description: 'Linux 3.11-rc4: soft-dirty without its swap bit (179ef71cbc08 came after rc4): a page swapped out loses soft-dirty (corpus 20)',
+  },
+  {
+    name: 'v3.11', release: '3.11.0', upTo: 'v3.11', extra: [], config: oldConfig, outOfScope: oldScope(false, false, true),
     description: 'Linux 3.11: soft-dirty (0f8975ec4db2), no VM_SOFTDIRTY yet: a new VMA reads clean (corpus 21); no THP (before the v4.5 rework), no userfaultfd',
   },
   {

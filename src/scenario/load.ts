@@ -356,6 +356,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         return { id, line, op: 'mremap', addr: E('addr'), old_len: E('old_len'), new_len: E('new_len'), flags, new_addr, as };
       }
       case 'mprotect': return { id, line, op: 'mprotect', addr: E('addr'), len: E('len'), prot: protBits(v.prot as string) };
+      case 'reclaim': return { id, line, op: 'reclaim', addr: E('addr'), len: E('len') };
       case 'madvise': {
         const a = v.advice as MadviseName | MadviseName[];
         return { id, line, op: 'madvise', addr: E('addr'), len: E('len'), advice: Array.isArray(a) ? a : [a] };

@@ -19,6 +19,8 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   | { op: 'mremap'; addr: Expr; old_len: Expr; new_len: Expr; flags: number; new_addr: Expr | null; as: string | null }
   | { op: 'mprotect'; addr: Expr; len: Expr; prot: number }
   | { op: 'madvise'; addr: Expr; len: Expr; advice: MadviseName[] }
+  /** a model device: memory pressure reclaims exactly the pages of this range that MADV_PAGEOUT would take (mm/vmscan.ts) */
+  | { op: 'reclaim'; addr: Expr; len: Expr }
   | { op: 'write'; addr: Expr; value: Expr; size: number }
   | { op: 'memset'; addr: Expr; len: Expr; value: number }
   | { op: 'read'; addr: Expr; len: Expr; as: string | null }
@@ -107,6 +109,7 @@ export const OP_SCHEMAS = {
     new_addr: zExpr.optional(), as: zName.optional(), id: zName.optional(),
   }).strict(),
   mprotect: z.object({ addr: zExpr, len: zExpr, prot: zProt, id: zName.optional() }).strict(),
+  reclaim: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   madvise: z.object({
     addr: zExpr, len: zExpr, advice: z.union([z.enum(madviseNames), z.array(z.enum(madviseNames)).min(1)]), id: zName.optional(),
   }).strict(),
@@ -197,6 +200,7 @@ export const OP_HELP: Record<OpName, string> = {
   mremap: 'mremap: { addr, old_len, new_len, flags?: [maymove, fixed, dontunmap], new_addr?, as? }',
   mprotect: 'mprotect: { addr, len, prot }',
   madvise: 'madvise: { addr, len, advice: hugepage | [hugepage, dontfork, ...] }',
+  reclaim: 'reclaim: { addr, len } (a model device: memory pressure reclaims these pages, on any release; the host runs it as MADV_PAGEOUT)',
   write: 'write: { addr, value?, size?: 1|2|4|8 }',
   memset: 'memset: { addr, len, value }',
   read: 'read: { addr, len?, as? }',

@@ -35,6 +35,7 @@ import { PG_dirty, PG_zero } from '../kernel/mm/folio.js';
 import { VM_FAULT_RETRY } from '../kernel/include/fault.js';
 import { ERRNO } from '../kernel/include/errno.js';
 import { sys_swapon, sys_swapoff } from '../kernel/mm/swapfile.js';
+import { reclaim_range } from '../kernel/mm/madvise.js';
 import { migrate_pages_move, migrate_pages_unmap } from '../kernel/mm/migrate.js';
 import { dmirror_migrate_to_device, kernel_move_pages } from '../kernel/mm/migrate.js';
 import { khugepaged_collapse_step, khugepaged_scan_step } from '../kernel/mm/khugepaged.js';
@@ -201,13 +202,15 @@ const OP_AREA: Partial<Record<CompiledOp['op'], ScopeArea>> = {
   mremap: 'mremap', khugepaged: 'khugepaged', migrate: 'migrate', pin: 'gup-pin', vmsplice: 'gup-pin',
   move_pages: 'migrate', hmm_migrate: 'migrate',
   memfd_create: 'shmem', open: 'shmem', ftruncate: 'shmem', fallocate: 'shmem', pwrite: 'shmem', pread: 'shmem',
+  reclaim: 'swap',
 };
 
 function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
-  // a shared, file or hugetlb mapping is shmem's area too (MAP_SHARED anonymous memory is shmem)
-  const area = op.op === 'mmap' && ((op.flags & (MAP_SHARED | MAP_HUGETLB)) !== 0 || op.fd !== undefined) ? 'shmem' : OP_AREA[op.op];
+  // a shared or file mapping is shmem's area too (MAP_SHARED anonymous memory is shmem); a MAP_HUGETLB one hugetlb's
+  const area = op.op === 'mmap' && (op.flags & MAP_HUGETLB) !== 0 ? 'hugetlb'
+    : op.op === 'mmap' && ((op.flags & MAP_SHARED) !== 0 || op.fd !== undefined) ? 'shmem' : OP_AREA[op.op];
   const why = area === undefined ? undefined : k.spec.outOfScope?.[area];
   if (why !== undefined) throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, op.field ?? op.id, `not modelled on ${k.spec.name}: ${why}`);
   // device: while device memory is mapped, only the operations whose paths the model follows for device pages
@@ -386,6 +389,10 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         // CAP_SYS_ADMIN
         if (task.uid !== 0) fail('EPERM', 'swapon needs CAP_SYS_ADMIN');
         sys_swapon(k, op.pages);
+        break;
+      case 'reclaim':
+        // the model's reclaim device (oldfile): memory pressure reclaims exactly these pages
+        reclaim_range(k, mm, num(m, op.addr), num(m, op.len));
         break;
       case 'swapoff':
         if (task.uid !== 0) fail('EPERM', 'swapoff needs CAP_SYS_ADMIN');

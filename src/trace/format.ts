@@ -79,6 +79,8 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'access': case 'state':
       return null;
     case 'madvise':
+      // oldfile: the reclaim device emits this event too, with its own name
+      if (f.fn === 'reclaim (model device)') return `  reclaim (model device): ${addr(m, f.start)}, 0x${((f.end as number) - (f.start as number)).toString(16)}: memory pressure reclaims these pages`;
       return `  do_madvise(${addr(m, f.start)}, 0x${((f.end as number) - (f.start as number)).toString(16)}, MADV_${String(f.advice).toUpperCase()})`;
     case 'mprotect':
       return `  do_mprotect_pkey(${addr(m, f.start)}, 0x${((f.end as number) - (f.start as number)).toString(16)}, prot=${f.prot})`;

@@ -330,6 +330,25 @@ function madvise_remove(k: Kernel, vma: VmArea, start: number, end: number): voi
   shmem_fallocate(k, k.inode(vma.vm_file)!, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
 }
 
+// ---- oldfile: the reclaim device -------------------------------------------------------------------
+
+/**
+ * The model's `reclaim` operation (no kernel function: a model device). Memory pressure reclaims exactly the
+ * pages of [start, start + len) that MADV_PAGEOUT would isolate (present, on the LRU, mapped by this process
+ * only), as shrink_page_list would on reaching them at the tail of the inactive list with no references since
+ * they were last scanned (mm/vmscan.c shrink_page_list @v3.11, shrink_folio_list @v6.18; add_to_swap, then
+ * try_to_unmap_one, then pageout): on any release, MADV_PAGEOUT (v5.4) or not. It fails as MADV_PAGEOUT does
+ * (EINVAL: unaligned, or a locked or special VMA; ENOMEM: a hole), so that the host runs it as MADV_PAGEOUT.
+ */
+export function reclaim_range(k: Kernel, mm: MmStruct, start: number, len: number): void {
+  if (start % PAGE_SIZE !== 0) fail('EINVAL', 'reclaim start is not page aligned');
+  len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
+  if (len === 0) return;
+  k.tr?.emit('madvise', 'reclaim (model device)', { start, end: start + len, advice: 'pageout' });
+  const r = madvise_walk_vmas(k, mm, start, start + len, MADV.pageout, false);
+  if (r !== null) notModelled('op', 'reclaim that waits for a userfaultfd event');
+}
+
 /** madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk (MADV_COLD is not modelled) */
 function madvise_cold_or_pageout(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout: boolean): void {
   if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} on a locked or special VMA`);

@@ -16,6 +16,7 @@ import { handle_userfault, userfaultfd_missing, userfaultfd_minor } from '../fs/
 import { VM_UFFD_MISSING, VM_UFFD_MINOR, VM_NORESERVE } from '../include/vm_flags.js';
 import type { VmFault } from './memory.js';
 import { mark_page_accessed } from './gup.js';
+import { PATCH } from '../../profiles/patches.js';
 
 // ---- uapi (include/uapi/linux/memfd.h, fcntl.h, falloc.h) -------------------------------------------
 export const MFD_CLOEXEC = 0x1, MFD_ALLOW_SEALING = 0x2, MFD_HUGETLB = 0x4, MFD_NOEXEC_SEAL = 0x8, MFD_EXEC = 0x10;
@@ -58,7 +59,9 @@ export function vma_is_anon_shmem(k: Kernel, vma: VmArea): boolean {
  * further seals (F_SEAL_SEAL). MFD_HUGETLB is hugetlbfs, not modelled here.
  */
 export function memfd_create(k: Kernel, task: Task, name: string, flags: number): AddressSpace {
-  const all = MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL | MFD_EXEC;
+  // MFD_ALL_FLAGS by release: MFD_HUGETLB from 749df87bd7be (v4.14), MFD_NOEXEC_SEAL and MFD_EXEC from 105ff5339f49 (v6.3)
+  const all = MFD_CLOEXEC | MFD_ALLOW_SEALING | (k.has(PATCH.memfdHugetlb) ? MFD_HUGETLB : 0)
+    | (k.has(PATCH.memfdNoexecSeal) ? MFD_NOEXEC_SEAL | MFD_EXEC : 0);
   if (flags & ~all) fail('EINVAL', 'unknown memfd_create flags');
   if (flags & MFD_HUGETLB) notModelled('flags', 'MFD_HUGETLB (a hugetlbfs memfd)');
   if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL)) fail('EINVAL', 'MFD_EXEC with MFD_NOEXEC_SEAL');

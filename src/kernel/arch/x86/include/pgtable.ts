@@ -21,6 +21,8 @@ export interface X86PgtableOptions {
   chgMaskHasPat: boolean;
   /** pmd_modify masks the hardware dirty bit off (bb3aadf7d446, v6.6, until f7491d7c81db) */
   pmdModifyDropsDirty: boolean;
+  /** swap PTEs in the L1TF-safe layout (958f338e96f8, v4.19); false: the v3.11 layout (pgtable_64.h @v3.11) */
+  swapL1tf?: boolean;
 }
 
 const PFN_HI_MASK = 0x000fffff; // bits 32..51
@@ -210,8 +212,15 @@ export class X86Pgtable implements Pgtable {
   }
 
   // ---- swap entries and PTE markers (arch/x86/include/asm/pgtable_64.h, L1TF-safe layout) --
-  /** swap PTE: type in bits 59..63, ~offset in bits 9..58 */
+  /** swap PTE: type in bits 59..63, ~offset in bits 9..58 (v3.11: type in bits 1..5, offset from bit 9) */
   swp_entry_to_pte(e: Pte, type: number, offset: number): Pte {
+    if (this.opt.swapL1tf === false) {
+      // oldfile: __swp_entry @v3.11: type << (_PAGE_BIT_PRESENT + 1), offset << SWP_OFFSET_SHIFT (_PAGE_BIT_PROTNONE + 1)
+      const v = (BigInt(type) << 1n) | (BigInt(offset) << 9n);
+      e.lo = Number(v & 0xffffffffn) | 0;
+      e.hi = Number(v >> 32n) | 0;
+      return e;
+    }
     // offset occupies 50 bits starting at bit 9, stored inverted
     const inv = BigInt.asUintN(50, ~BigInt(offset));
     const v = (BigInt(type) << 59n) | (inv << 9n);
@@ -222,12 +231,16 @@ export class X86Pgtable implements Pgtable {
   is_swap_pte(e: Pte): boolean { return !this.pte_none(e) && !this.pte_present(e); }
   /** is_swap_pmd: x86 pmd_present also counts _PAGE_PSE */
   is_swap_pmd(e: Pte): boolean { return this.is_swap_pte(e) && (e.lo & _PAGE_PSE) === 0; }
-  swp_type(e: Pte): number { return e.hi >>> 27; }
+  swp_type(e: Pte): number { return this.opt.swapL1tf === false ? (e.lo >>> 1) & 31 : e.hi >>> 27; }
   swp_offset(e: Pte): number {
     const v = ((BigInt(e.hi >>> 0) << 32n) | BigInt(e.lo >>> 0)) >> 9n;
+    // v3.11: __swp_offset is the value above SWP_OFFSET_SHIFT (no inversion)
+    if (this.opt.swapL1tf === false) return Number(v);
     return Number(BigInt.asUintN(50, ~v) & ((1n << 50n) - 1n));
   }
-  pte_swp_soft_dirty(e: Pte): boolean { return this.opt.softDirty && (e.lo & _PAGE_SWP_SOFT_DIRTY) !== 0; }
+  /** _PAGE_SWP_SOFT_DIRTY: bit 1 (_PAGE_RW); in the v3.11 layout bit 7 (_PAGE_PSE, 179ef71cbc08) */
+  private get swpSoftDirtyBit(): number { return this.opt.swapL1tf === false ? _PAGE_PSE : _PAGE_SWP_SOFT_DIRTY; }
+  pte_swp_soft_dirty(e: Pte): boolean { return this.opt.softDirty && (e.lo & this.swpSoftDirtyBit) !== 0; }
   pte_swp_uffd_wp(e: Pte): boolean { return this.opt.uffdWpBit && (e.lo & _PAGE_SWP_UFFD_WP) !== 0; }
   pte_swp_mkuffd_wp(e: Pte): Pte { e.lo = (e.lo | _PAGE_SWP_UFFD_WP) | 0; return e; }
   pte_swp_clear_uffd_wp(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_SWP_UFFD_WP) | 0; return e; }
@@ -235,8 +248,8 @@ export class X86Pgtable implements Pgtable {
   pte_swp_mkexclusive(e: Pte): Pte { e.lo = (e.lo | _PAGE_SWP_EXCLUSIVE) | 0; return e; }
   pte_swp_clear_exclusive(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_SWP_EXCLUSIVE) | 0; return e; }
   /** _PAGE_SWP_SOFT_DIRTY is 0 without CONFIG_MEM_SOFT_DIRTY */
-  pte_swp_mksoft_dirty(e: Pte): Pte { if (this.opt.softDirty) e.lo = (e.lo | _PAGE_SWP_SOFT_DIRTY) | 0; return e; }
-  pte_swp_clear_soft_dirty(e: Pte): Pte { e.lo = (e.lo & ~_PAGE_SWP_SOFT_DIRTY) | 0; return e; }
+  pte_swp_mksoft_dirty(e: Pte): Pte { if (this.opt.softDirty) e.lo = (e.lo | this.swpSoftDirtyBit) | 0; return e; }
+  pte_swp_clear_soft_dirty(e: Pte): Pte { e.lo = (e.lo & ~this.swpSoftDirtyBit) | 0; return e; }
 
   // ---- tables, the walk and the MMU ----------------------------------------------------------------
   /** an upper-level entry that points to a table: present and not _PAGE_PSE */
