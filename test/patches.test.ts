@@ -60,6 +60,8 @@ setup:
   - userfaultfd: { as: u, features: [minor_shmem] }
   - ${more}
 `;
+/** a 1-byte read of '1' (0x31) or '2' (0x32), as `read` records it */
+const READ_0X31 = '1B nonzero=1 h=ece66b8856944894', READ_0X32 = '1B nonzero=1 h=fee7ae7590c1c702';
 /** a private hugetlb mapping of one huge page, filled with 0xaa, then `more` */
 const HUGETLB_ONE = (more: string) => `
 name: hugetlb-one
@@ -1013,6 +1015,24 @@ setup:
     // PTE stays read-only (the write faults to userspace), without it mprotect makes it writable
     patch: PATCH.uffdWpWritenotify, base: 'v6.2', scenario: bugFile('uffd-wp-shmem-writable-remap'),
     measure: (r) => [thread(r, 't').state, sharedWpPageProtWrite(r.spec)], withIt: ['blocked', [true, false]], without: ['done', [true, true]],
+  },
+  // ---- filemap: mremap of file mappings, vma_merge() case 3 (corpus 35) ----
+  // LTP mremap06's third case: the page moved back next to page 2 joins it (case 3) and reads file page 2
+  // ('2') where vma_merge() left page 2's pgoff, page 1 ('1') where it was given pgoff less the range
+  { patch: PATCH.vmaMergeNoVmaAdjust, base: 'v6.3', scenario: bugFile('mremap-vma-merge-pgoff'), measure: (r) => result(r, 'page1'), withIt: READ_0X32, without: READ_0X31 },
+  { patch: PATCH.vmaMergeCase3Pgoff, base: 'v6.4', scenario: bugFile('mremap-vma-merge-pgoff'), measure: (r) => result(r, 'page1'), withIt: READ_0X31, without: READ_0X32 },
+  {
+    // MREMAP_DONTUNMAP of a shared memfd mapping: allowed, or EINVAL (private anonymous mappings only)
+    patch: PATCH.mremapDontunmapAnyVma, base: 'v5.13',
+    scenario: `
+name: dontunmap-shared
+setup:
+  - memfd_create: { as: f }
+  - ftruncate: { fd: f, len: 4K }
+  - mmap: { as: m, len: 4K, fd: f }
+  - mremap: { addr: m, old_len: 4K, new_len: 4K, flags: [maymove, dontunmap], id: mv }
+`,
+    measure: (r) => errno(r, 'mv'), withIt: null, without: 'EINVAL',
   },
   // ---- the releases before the 4.19 baseline (oldrel) ----
   // pagemap's bits 55-60 of a written page: the page shift (12) until some clear_refs got 4, then the v2 flags

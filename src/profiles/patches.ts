@@ -644,6 +644,18 @@ const rows = {
     author: 'Lorenzo Stoakes', release: 'v6.16', kind: 'upstream',
     summary: 'a faulted range whose VMA changes may merge into an unfaulted neighbour (which takes its anon_vma) unless the VMA was forked; before, is_mergeable_anon_vma refused it, as the unfaulted neighbour\'s empty anon_vma_chain is not a single link',
   },
+  // ---- vma_merge()'s case 3 and vm_pgoff (corpus 35) -------------------------------------------------
+  vmaMergeNoVmaAdjust: {
+    id: 'vma-merge-no-vma-adjust', commit: '0503ea8f5ba7', subject: 'mm/mmap: remove __vma_adjust()',
+    author: 'Liam R. Howlett', release: 'v6.3', kind: 'upstream',
+    summary: 'vma_merge() sets the merged VMA\'s start, end and pgoff itself instead of through __vma_adjust(); in case 3 (a range over a hole joins the VMA after it, which grows down: mremap\'s copy_vma) it took that VMA\'s own pgoff, so the moved start read the file from the wrong offset (corpus 35)',
+  },
+  vmaMergeCase3Pgoff: {
+    id: 'vma-merge-case3-pgoff', commit: '7e7757876f25', subject: 'mm/mremap: fix vm_pgoff in vma_merge() case 3',
+    author: 'Vlastimil Babka', release: 'v6.4', kind: 'upstream',
+    summary: 'vma_merge() case 3 gives the VMA that grows down over the range its pgoff less the range\'s pages again (corpus 35); in 6.3.1',
+    requires: ['vma-merge-no-vma-adjust'],
+  },
   collapseNoneEbusy: {
     id: 'collapse-none-ebusy', commit: 'ac492b9c70ca', subject: 'mm/khugepaged: skip shmem with userfaultfd',
     author: 'David Stevens', release: 'v6.4', kind: 'upstream',
@@ -782,6 +794,12 @@ const rows = {
     id: 'mremap-dontunmap', commit: 'e346b3813067', subject: 'mm/mremap: add MREMAP_DONTUNMAP to mremap()',
     author: 'Brian Geffon', release: 'v5.7', kind: 'upstream',
     summary: 'MREMAP_DONTUNMAP (with MREMAP_MAYMOVE, old_len == new_len): the page tables move, the old VMA stays mapped and empty (its anon_vma unlinked when moved whole); before, the flag is unknown (EINVAL)',
+  },
+  mremapDontunmapAnyVma: {
+    id: 'mremap-dontunmap-any-vma', commit: 'a4609387859f', subject: 'mm: extend MREMAP_DONTUNMAP to non-anonymous mappings',
+    author: 'Brian Geffon', release: 'v5.13', kind: 'upstream',
+    summary: 'MREMAP_DONTUNMAP of a shared or file mapping (a memfd, shared anonymous memory) is allowed: the PTEs move, the old VMA stays and faults the file in again; before, only private anonymous mappings (EINVAL)',
+    requires: ['mremap-dontunmap'],
   },
   mremapRealign: {
     id: 'mremap-realign', commit: 'af8ca1c14906', subject: 'mm/mremap: optimize the start addresses in move_page_tables()',

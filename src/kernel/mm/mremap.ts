@@ -1,7 +1,10 @@
-// mremap(2) for private anonymous memory (mm/mremap.c @v4.19, @v5.7, @v6.1, @v6.12, @v6.18): resizing in
-// place, moving a VMA with its page tables (entry by entry, a whole PTE table, or a huge PMD), MREMAP_FIXED,
-// MREMAP_DONTUNMAP, and the userfaultfd side (UFFD_EVENT_REMAP, or the moved VMA leaving its uffd).
-// Releases differ in rows x86-move-pmd, mremap-dontunmap, mremap-realign and mremap-clear-uffd-wp.
+// mremap(2) (mm/mremap.c @v4.19, @v5.7, @v6.1, @v6.12, @v6.18) of private anonymous memory, and of shared
+// anonymous memory and memfd/tmpfs files mapped shared or privately (their vm_pgoff carried, their PTEs moved
+// like anonymous ones): resizing in place, moving a VMA with its page tables (entry by entry, a whole PTE
+// table, or a huge PMD), MREMAP_FIXED, MREMAP_DONTUNMAP, the duplication of a shared mapping (old_len 0), and
+// the userfaultfd side (UFFD_EVENT_REMAP, or the moved VMA leaving its uffd). Releases differ in rows
+// x86-move-pmd, mremap-dontunmap, mremap-dontunmap-any-vma, mremap-realign and mremap-clear-uffd-wp (and in
+// vma_merge's case 3, vma.ts).
 import type { Kernel } from '../kernel.js';
 import { VM_HUGETLB } from '../include/vm_flags.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
@@ -13,7 +16,7 @@ import { fail, notModelled } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { userfaultfd_armed, userfaultfd_unmap_prep } from '../fs/userfaultfd.js';
-import { do_munmap, vma_lookup, vmas_in, MMAP_BASE } from './mmap.js';
+import { do_munmap, vma_lookup, vmas_in, vma_is_anonymous, MMAP_BASE } from './mmap.js';
 import { vma_merge_new_range, unlink_anon_vmas } from './vma.js';
 import { isUffdWpMarker } from './memory.js';
 import { __split_huge_pmd, haddrOf, set_pmd_at } from './huge_memory.js';
@@ -239,7 +242,8 @@ export function move_page_tables(k: Kernel, mm: MmStruct, vma: VmArea, old_addr:
 /**
  * mm/vma.c copy_vma() @v6.18: the VMA the moved range becomes at addr: a neighbour extended over it
  * (vma_merge_new_range, with the source's anon_vma and uffd context), or a copy of the source
- * (vm_area_dup, anon_vma_clone). An unfaulted anonymous source takes the new address as its pgoff;
+ * (vm_area_dup, anon_vma_clone, and a reference on its file). An unfaulted anonymous source takes the new
+ * address as its pgoff (a file's keeps its offset);
  * with MREMAP_DONTUNMAP it may not merge with itself; a source whose uffd gets no REMAP events does not
  * merge (its context is about to be dropped). Returns the new VMA and the source (which a merge may have
  * replaced by the new VMA).
@@ -247,7 +251,8 @@ export function move_page_tables(k: Kernel, mm: MmStruct, vma: VmArea, old_addr:
 function copy_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, len: number, pgoff: number, keep_source: boolean): { new_vma: VmArea; vma: VmArea } {
   const vma_start = vma.vm_start;
   let faulted_in_anon_vma = true;
-  if (!vma.anon_vma) {
+  // an unfaulted anonymous VMA (no file: shared anonymous memory is a shmem file) keeps no file offset
+  if (vma_is_anonymous(vma) && !vma.anon_vma) {
     pgoff = Math.floor(addr / PAGE_SIZE);
     faulted_in_anon_vma = false;
   }
@@ -291,14 +296,20 @@ function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: n
     if (c.new_vma !== vma && vma.vm_start === addr && vma.vm_end === addr + old_len) unlink_anon_vmas(vma);
     return new_addr;
   }
+  // old_len 0 duplicates a shared mapping: do_vmi_munmap refuses the empty range, which move_vma ignores
+  if (old_len === 0) return new_addr;
   munmap_uf(k, mm, addr, old_len, uf.late, null);
   return new_addr;
 }
 
 /** mm/mremap.c remap_is_valid() @v6.18 (vma_to_resize @v6.12): may the range of vma be moved or grown to new_len? */
-function remap_is_valid(vma: VmArea, addr: number, old_len: number, new_len: number, flags: number): void {
+function remap_is_valid(k: Kernel, vma: VmArea, addr: number, old_len: number, new_len: number, flags: number): void {
   if (old_len === 0 && !(vma.vm_flags & (VM_SHARED | VM_MAYSHARE))) fail('EINVAL', 'old_len 0 duplicates a mapping, which a private mapping cannot');
   if ((flags & MREMAP_DONTUNMAP) && (vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP))) fail('EINVAL', 'MREMAP_DONTUNMAP of a VM_DONTEXPAND or VM_PFNMAP mapping');
+  // before a4609387859f (v5.13) MREMAP_DONTUNMAP took private anonymous mappings only
+  if ((flags & MREMAP_DONTUNMAP) && !k.has(PATCH.mremapDontunmapAnyVma) && (!vma_is_anonymous(vma) || (vma.vm_flags & VM_SHARED))) {
+    fail('EINVAL', 'MREMAP_DONTUNMAP of a shared or file mapping (private anonymous ones only before v5.13)');
+  }
   if (old_len > vma.vm_end - addr) fail('EFAULT', 'the old range crosses the end of its VMA (mremap cannot span VMAs)');
   if (new_len === old_len) return;
   if (vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP)) fail('EFAULT', 'a VM_DONTEXPAND or VM_PFNMAP mapping cannot grow');
@@ -346,7 +357,7 @@ function mremap_to(k: Kernel, mm: MmStruct, addr: number, old_len: number, new_l
   }
   const vma = vma_lookup(k, mm, addr);
   if (!vma) fail('EFAULT', 'no VMA at addr');
-  remap_is_valid(vma, addr, old_len, new_len, flags);
+  remap_is_valid(k, vma, addr, old_len, new_len, flags);
   if (!(flags & MREMAP_FIXED)) new_addr = unmapped_area(k, mm, new_addr, new_len);
   return move_vma(k, mm, vma, addr, old_len, new_len, new_addr, flags, uf);
 }
@@ -362,7 +373,6 @@ export function do_mremap(k: Kernel, mm: MmStruct, addr: number, old_len: number
   if ((flags & MREMAP_FIXED) && !(flags & MREMAP_MAYMOVE)) fail('EINVAL', 'MREMAP_FIXED without MREMAP_MAYMOVE');
   if ((flags & MREMAP_DONTUNMAP) && (!(flags & MREMAP_MAYMOVE) || old_len !== new_len)) fail('EINVAL', 'MREMAP_DONTUNMAP needs MREMAP_MAYMOVE and old_len == new_len');
   if (addr % PAGE_SIZE !== 0) fail('EINVAL', 'addr is not page aligned');
-  for (const v of mm.vmas) if (v.vm_file !== 0 && v.vm_start < addr + Math.max(old_len, 1) && v.vm_end > addr) notModelled('addr', 'mremap of a shared or file mapping');
   old_len = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE;
   new_len = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
   if (new_len === 0) fail('EINVAL', 'new_len is 0');
@@ -379,7 +389,7 @@ export function do_mremap(k: Kernel, mm: MmStruct, addr: number, old_len: number
     munmap_uf(k, mm, addr + new_len, old_len - new_len, uf.late, null);
     return addr;
   }
-  remap_is_valid(vma, addr, old_len, new_len, flags);
+  remap_is_valid(k, vma, addr, old_len, new_len, flags);
   if (old_len === vma.vm_end - addr && vma_expandable(mm, vma, new_len - old_len)) {
     vma_merge_extend(k, mm, vma, new_len - old_len);
     k.tr?.emit('mremap', 'vma_merge_extend', { addr, old_len, new_len });

@@ -1,7 +1,8 @@
 // VMA merging and splitting (mm/vma.c @v6.18) and the anon_vma bookkeeping that decides it (mm/rmap.c
-// anon_vma_prepare, anon_vma_clone, anon_vma_fork, unlink_anon_vmas), reduced to private anonymous
-// memory: no files, mempolicies, anon_vma names, vm_ops or special mappings. Releases differ in the
-// anon_vma test of a merge (PATCH.vmaMergeUnfaultedAnon).
+// anon_vma_prepare, anon_vma_clone, anon_vma_fork, unlink_anon_vmas), for anonymous memory and shmem/tmpfs
+// file mappings (merged by file and file offset: is_mergeable_vma, can_vma_merge_before/after): no
+// mempolicies, anon_vma names, vm_ops or special mappings. Releases differ in the anon_vma test of a merge
+// (PATCH.vmaMergeUnfaultedAnon) and in the file offset of vma_merge()'s case 3 (vma_merge_case3_pgoff).
 import type { Kernel } from '../kernel.js';
 import { AnonVma, MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_ACCESS_FLAGS, VM_HUGETLB, VM_SOFTDIRTY, VM_SPECIAL } from '../include/vm_flags.js';
@@ -361,11 +362,28 @@ export function vma_merge_new_range(k: Kernel, mm: MmStruct, start: number, end:
       remove_merged(mm, next!, target);
     }
   } else {
+    // next grows down over the range (case 3 of the vma_merge() of v6.11 and before)
     target = next!;
     if (from?.source) dup_anon_vma(k, target, from.source);
-    target.vm_pgoff -= (target.vm_start - start) / PAGE_SIZE;
+    const pglen = (target.vm_start - start) / PAGE_SIZE;
+    // mmap_region expanded next itself before v6.12 (vma_expand, next's pgoff less pglen); copy_vma and
+    // vma_merge_extend called vma_merge()
+    target.vm_pgoff = from ? vma_merge_case3_pgoff(k, target, pglen) : target.vm_pgoff - pglen;
     target.vm_start = start;
   }
   k.tr?.emit('vma_merge', 'vma_merge_new_range', { start: target.vm_start, end: target.vm_end });
   return target;
+}
+
+/**
+ * mm/mmap.c vma_merge() @v6.3, @v6.4: case 3's vma_pgoff, the file offset of next once it has grown down
+ * over pglen pages below it. __vma_adjust() was given next's pgoff less pglen (v6.2 and before); the
+ * rewrite without it (0503ea8f5ba7, v6.3) took mid's pgoff, and in case 3 mid is next itself, so next kept
+ * its pgoff while its start moved down: every page of it read the file pglen pages too far (corpus 35,
+ * rpm on 6.3) until 7e7757876f25 (v6.4, 6.3.1) subtracted pglen again. Case 8 (mid an existing VMA next
+ * takes over whole) was right throughout, as are vma_merge_existing_range's cases here.
+ */
+function vma_merge_case3_pgoff(k: Kernel, next: VmArea, pglen: number): number {
+  if (k.has(PATCH.vmaMergeNoVmaAdjust) && !k.has(PATCH.vmaMergeCase3Pgoff)) return next.vm_pgoff; // vma_pgoff = mid->vm_pgoff
+  return next.vm_pgoff - pglen;
 }
