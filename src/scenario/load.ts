@@ -317,8 +317,6 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         if (fd !== undefined && (flags & MAP_ANONYMOUS)) throw pos.error([...fpath, 'flags'], 'a mapping of a file (fd) is not anonymous: flags [shared] or [private]');
         if (fd === undefined && !(flags & MAP_ANONYMOUS)) throw pos.error([...fpath, 'flags'], 'a mapping without anonymous needs a file: fd (from memfd_create or open)');
         if (fd === undefined && v.offset !== undefined) throw pos.error([...fpath, 'offset'], 'offset is the file offset of a mapping of a file (fd)');
-        if ((flags & MAP_HUGETLB) && (flags & MAP_SHARED)) throw pos.error([...fpath, 'flags'], 'not modelled: shared mappings of hugetlb memory (their pages would live in a hugetlbfs page cache); MAP_HUGETLB with [private, anonymous] is modelled');
-        if (fd !== undefined && (flags & MAP_HUGETLB)) throw pos.error([...fpath, 'flags'], 'not modelled: hugetlb with a file (hugetlbfs files)');
         if (flags & MAP_POPULATE) throw pos.error([...fpath, 'flags'], 'not modelled: MAP_POPULATE (the model does not prefault a new mapping; madvise populate_read and populate_write are modelled)');
         const addr = v.addr === undefined ? null : E('addr');
         if (addr && !(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) flags |= MAP_FIXED_NOREPLACE;

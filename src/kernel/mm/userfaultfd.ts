@@ -189,7 +189,8 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP on a VMA not registered for WP');
   if (vma.vm_flags & VM_HUGETLB) {
-    anon_vma_prepare(ctx.mm, vma);
+    // find_vma_and_prepare_anon: a COW (private) mapping gets its anon_vma
+    if (!(vma.vm_flags & VM_SHARED)) anon_vma_prepare(ctx.mm, vma);
     const n = mfill_atomic_hugetlb(k, ctx.mm, vma, dst, len, wp, (a, pfn) => {
       for (let i = 0; i < HPAGE_PMD_NR; i++) read_source_page(k, ctx, src + (a - dst) + i * PAGE_SIZE, pfn + i);
     });
