@@ -2564,18 +2564,23 @@ static void settle_event(void) {
   while (atomic_load(&B->done) == B->seen_done && now_ns() - t0 < 100000000ULL) futex_wait(&B->done, B->seen_done, 1000000L);
 }
 
-// is addr in a MAP_HUGETLB mapping of process pid (/proc/PID/maps names it /anon_hugepage)?
+// is addr in a hugetlb mapping of process pid (MAP_HUGETLB, or a hugetlbfs file such as a MFD_HUGETLB memfd)?
+// /proc/PID/smaps gives the VMA's KernelPageSize: 2048 kB for hugetlb
 static int in_hugetlb_mapping(int pid, uint64_t addr) {
   char path[64], line[512];
-  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  snprintf(path, sizeof path, "/proc/%d/smaps", pid);
   FILE *f = fopen(path, "re");
   if (!f) return 0;
-  int huge = 0;
+  int huge = 0, in = 0;
   while (fgets(line, sizeof line, f)) {
     unsigned long long s0, e0;
-    if (sscanf(line, "%llx-%llx", &s0, &e0) != 2) continue;
-    if (addr >= s0 && addr < e0) {
-      huge = strstr(line, "anon_hugepage") != NULL;
+    long kps;
+    // a VMA's first line starts with its range (a field's name is never hex digits and a '-')
+    if (sscanf(line, "%llx-%llx ", &s0, &e0) == 2) {
+      if (in) break;
+      in = addr >= s0 && addr < e0;
+    } else if (in && sscanf(line, "KernelPageSize: %ld kB", &kps) == 1) {
+      huge = kps == 2048;
       break;
     }
   }

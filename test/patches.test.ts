@@ -751,6 +751,24 @@ setup:
     scenario: HUGETLB_ONE('- madvise: { addr: m, len: 2M, advice: dontneed }\n  - mmap: { as: n, len: 2M, flags: [private, anonymous, hugetlb], id: second }'),
     measure: (r) => errno(r, 'second'), withIt: 'ENOMEM', without: null,
   },
+  {
+    // a fork of a shared hugetlb mapping: from bcd51a3c679d the child's VMA (no anon_vma) gets no entries and the child
+    // refaults the page from the file's cache (one minor fault); before, copy_hugetlb_page_range gave it the entry
+    patch: PATCH.hugetlbLazyForkCopy, base: 'v6.0', config: ['nr_hugepages=1'],
+    scenario: `
+name: hugetlb-shared-fork
+setup:
+  - mmap: { as: m, len: 2M, flags: [shared, anonymous, hugetlb] }
+  - write: { addr: m, value: 1 }
+  - fork: { as: child }
+threads:
+  c:
+    process: child
+    ops:
+      - read: { addr: m }
+`,
+    measure: (r) => thread(r, 'c').minflt, withIt: 1, without: 0,
+  },
   // ---- khugepaged as steps (issue 10 item 7) --------------------------------------------------------
   {
     patch: PATCH.khugepagedSkipUffdWp, base: 'v6.2',
