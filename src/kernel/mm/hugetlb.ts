@@ -30,7 +30,7 @@ import {
   is_migration_entry, is_migration_entry_dirty, is_migration_entry_young, make_migration_entry, make_readable_migration, migrationKind,
 } from './migrate.js';
 import { PM } from '../include/uapi.js';
-import { type AddressSpace, filemap_add_folio, filemap_remove_folio, i_mmap } from './filemap.js';
+import { type AddressSpace, INODE_HUGETLB as INODE_HUGETLB_FLAG, filemap_add_folio, filemap_remove_folio, folio_mapping, i_mmap } from './filemap.js';
 
 // ---- state: the hstate and each VMA's reservation map ---------------------------------------------
 
@@ -656,6 +656,39 @@ export function hugetlb_vmdelete_list(k: Kernel, mapping: AddressSpace, start: n
     if (end !== 0) v_end = Math.min(v_end, (pgEnd - vma.vm_pgoff) * PAGE_SIZE + vma.vm_start);
     if (v_end > v_start) __unmap_hugepage_range(k, mm, vma, v_start, v_end, -1, dropMarker);
   }
+}
+
+/**
+ * the pool's reserved count as the reservations it stands for (debug_vm, check 'hugetlb-resv'): each hugetlbfs file's
+ * entries without a cached page, each owner's private indices not yet consumed, and the pages allocated against a
+ * reservation they still hold (PG_hugetlb_restore_reserve) sum to resv_huge_pages; a huge page of the pool that is
+ * neither anonymous, nor cached, nor isolated for migration is leaked
+ */
+export function hugetlb_check(k: Kernel, bug: (check: string, what: string) => void): void {
+  const h = k.hstate, f = k.folios;
+  let want = 0;
+  for (let ino = 1; ino <= k.nrInodes; ino++) {
+    const m = k.inode(ino)!;
+    if (!m.live || !(m.flags & INODE_HUGETLB_FLAG)) {
+      for (let i = 0; i < RESV_CELLS; i++) if (k.hugetlbResv.get(iresvBase(ino) + i) !== 0) { bug('hugetlb-resv', `inode ${ino} is not a live hugetlbfs file, yet its reservation cells are not zero`); break; }
+      continue;
+    }
+    for (let idx = 0; idx < RESV_MAX_IDX; idx++) if (iresvTest(k, ino, idx) && hugetlb_cache_folio(k, m, idx) < 0) want++;
+  }
+  for (const mm of k.mms) {
+    for (const v of mm.vmas) {
+      if (!is_vm_hugetlb_page(v) || !is_vma_resv_set(k, v, RESV_MAP) || !is_vma_resv_set(k, v, HPAGE_RESV_OWNER)) continue;
+      for (let i = vma_hugecache_offset(v, v.vm_start), e = vma_hugecache_offset(v, v.vm_end); i < e; i++) if (!resvTest(k, v, i)) want++;
+    }
+  }
+  for (let slot = 0; slot < f.nslots; slot++) {
+    const fl = f.flags(slot);
+    if (!(fl & PG_hugetlb) || f.refcount(slot) === 0) continue;
+    if (fl & PG_hugetlb_restore_reserve) want++;
+    if (!(fl & (PG_anon | PG_hugetlb_isolated)) && folio_mapping(k, slot) === 0) bug('folio-leak', `hugetlb folio at slot ${slot}: neither anonymous nor in a page cache`);
+  }
+  if (want !== h.resv_huge_pages) bug('hugetlb-resv', `HugePages_Rsvd ${h.resv_huge_pages}, but the reservation maps and pages hold ${want}`);
+  if (h.resv_huge_pages > h.free_huge_pages) bug('hugetlb-resv', `HugePages_Rsvd ${h.resv_huge_pages} above HugePages_Free ${h.free_huge_pages}`);
 }
 
 // ---- fork, zap, protection -----------------------------------------------------------------------------
