@@ -481,7 +481,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         const acc = fl.filter((f) => f !== 'create');
         if (acc.length !== 1) throw pos.error([...fpath, 'flags'], 'exactly one of rdonly, wronly and rdwr');
         const flags = (acc[0] === 'rdonly' ? 0 : acc[0] === 'wronly' ? 1 : 2) | (fl.includes('create') ? 0x40 : 0);
-        return { id, line, op: 'open', as: def(v.as)!, path: v.path as string, flags };
+        return v.fs === 'hugetlbfs' ? { id, line, op: 'open', as: def(v.as)!, path: v.path as string, flags, hugetlbfs: true } : { id, line, op: 'open', as: def(v.as)!, path: v.path as string, flags };
       }
       case 'ftruncate': return { id, line, op: 'ftruncate', fd: fileName(v.fd as string), len: E('len') };
       case 'fallocate': {

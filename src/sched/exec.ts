@@ -408,7 +408,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       }
       case 'open': {
         const acc = op.flags & 3;
-        const f = shmem_open(k, task, op.path, (op.flags & 0x40) !== 0);
+        const f = shmem_open(k, task, op.path, (op.flags & 0x40) !== 0, op.hugetlbfs === true);
         setVar(m, op.as, { kind: 'file', ino: f.ino, read: acc !== 1, write: acc !== 0 });
         result = 'fd';
         break;

@@ -79,17 +79,21 @@ export function memfd_create(k: Kernel, task: Task, name: string, flags: number)
   return m;
 }
 
-/** fs/open.c do_sys_open() for a regular file of the model's tmpfs: O_CREAT makes it, else ENOENT */
-export function shmem_open(k: Kernel, task: Task, path: string, create: boolean): AddressSpace {
+/**
+ * fs/open.c do_sys_open() for a regular file of the model's tmpfs: O_CREAT makes it, else ENOENT; `hugetlbfs`: a file
+ * of the run's hugetlbfs directory instead (hugetlbfs_create: an inode of hugetlbfs, size 0; fs/hugetlbfs.ts)
+ */
+export function shmem_open(k: Kernel, task: Task, path: string, create: boolean, hugetlbfs = false): AddressSpace {
   for (let ino = 1; ino <= k.nrInodes; ino++) {
     const m = k.inode(ino)!;
-    if (m.live && (m.flags & INODE_TMPFS_FILE) && m.name === path) {
+    if (m.live && (m.flags & INODE_TMPFS_FILE) && is_file_hugepages(m) === hugetlbfs && m.name === path) {
       m.files = (m.files | (1 << task.mm.id)) >>> 0;
       return m;
     }
   }
   if (!create) fail('ENOENT', `no file ${path}`);
-  const m = shmem_file_setup(k, path, 0, INODE_TMPFS_FILE);
+  // (a hugetlbfs file's seals: F_SEAL_SEAL, which hugetlbfs_get_inode sets and no operation of the model changes)
+  const m = hugetlbfs ? hugetlb_file_setup(k, path, 0, INODE_TMPFS_FILE) : shmem_file_setup(k, path, 0, INODE_TMPFS_FILE);
   m.files = (1 << task.mm.id) >>> 0;
   return m;
 }
