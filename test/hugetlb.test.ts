@@ -10,7 +10,8 @@ import { MAP_ANONYMOUS, MAP_FIXED, MAP_HUGETLB, MAP_NORESERVE, MAP_PRIVATE, MAP_
 import { Pte } from '../src/kernel/arch/x86/include/pte.js';
 import { debug_vm_check } from '../src/kernel/mm/debug_vm.js';
 import { memfd_create, MFD_HUGETLB } from '../src/kernel/mm/shmem.js';
-import { hugetlbfs_setattr_size } from '../src/kernel/fs/hugetlbfs.js';
+import { hugetlbfs_fallocate, hugetlbfs_setattr_size } from '../src/kernel/fs/hugetlbfs.js';
+import { mfill_atomic_hugetlb_continue } from '../src/kernel/mm/hugetlb.js';
 import { pmdTable } from '../src/kernel/mm/pagewalk.js';
 import { pmd_index } from '../src/kernel/mm/pgtable.js';
 import { SyscallError } from '../src/kernel/include/errno.js';
@@ -227,3 +228,28 @@ describe('shared hugetlb', () => {
 function pmdEntry(k: Kernel, mm: MmStruct, addr: number): Pte {
   return pmdTable(k, mm, addr)!.get(pmd_index(addr), new Pte());
 }
+
+describe('UFFDIO_CONTINUE on hugetlb (mfill_atomic_hugetlb_continue, for the "minor" work\'s hook)', () => {
+  it('maps the cached huge page: writable in a shared mapping, read-only in a private one; EFAULT without a page, EEXIST over an entry', () => {
+    const { k, mm } = world(3);
+    const m = memfd_create(k, k.current!, 'c', MFD_HUGETLB);
+    hugetlbfs_fallocate(k, m, 0, 0, M2);
+    const file = { m, read: true, write: true };
+    const sh = do_mmap(k, mm, { addr: 0, len: 2 * M2, prot: 3, flags: MAP_SHARED, align: 4096, label: 's', file });
+    const pv = do_mmap(k, mm, { addr: 0, len: M2, prot: 3, flags: MAP_PRIVATE, align: 4096, label: 'p', file });
+    const g = k.pgt;
+    expect(mfill_atomic_hugetlb_continue(k, mm, mm.vmas.find((v) => v.vm_start === sh)!, sh, M2, false)).toBe(M2);
+    const e = pmdEntry(k, mm, sh);
+    expect([g.pte_present(e), g.pte_write(e), g.pte_dirty(e)]).toEqual([true, true, true]);
+    expect(mfill_atomic_hugetlb_continue(k, mm, mm.vmas.find((v) => v.vm_start === pv)!, pv, M2, false)).toBe(M2);
+    const p = pmdEntry(k, mm, pv);
+    expect([g.pte_present(p), g.pte_write(p), g.pte_pfn(p)]).toEqual([true, false, g.pte_pfn(e)]);
+    const errOf = (f: () => unknown) => { try { f(); } catch (x) { return (x as SyscallError).errno; } return 0; };
+    const shv = mm.vmas.find((v) => v.vm_start === sh)!;
+    expect(errOf(() => mfill_atomic_hugetlb_continue(k, mm, shv, sh, M2, false))).toBe(17); // EEXIST
+    expect(errOf(() => mfill_atomic_hugetlb_continue(k, mm, shv, sh + M2, M2, false))).toBe(14); // EFAULT
+    // a shared mapping's second index and the private mapping's page stay reserved
+    expect(counts(k)).toEqual([3, 2, 2]);
+    expect(debug_vm_check(k)).toEqual([]);
+  });
+});

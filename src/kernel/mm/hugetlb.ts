@@ -982,6 +982,45 @@ export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: 
 }
 
 /**
+ * mm/userfaultfd.c mfill_atomic_hugetlb() @v6.12 with MFILL_ATOMIC_CONTINUE (hugetlb_mfill_atomic_pte's CONTINUE
+ * branch): huge page by huge page, the page the file's cache holds at the index mapped (EFAULT where it holds none,
+ * EEXIST where the entry is neither none nor a marker), dirty and young, writable only in a shared writable mapping
+ * without MODE_WP (then uffd-wp). EINVAL off huge page boundaries; the first page's error is thrown, a later one
+ * ends it short. The bytes mapped. (Wired to UFFDIO_CONTINUE by the "minor" work's setHugetlbContinue hook)
+ */
+export function mfill_atomic_hugetlb_continue(k: Kernel, mm: MmStruct, vma: VmArea, dst: number, len: number, wp: boolean): number {
+  const g = k.pgt, f = k.folios;
+  if (dst % PMD_SIZE || len % PMD_SIZE) fail('EINVAL', 'a hugetlb destination or length that is not 2 MiB aligned');
+  const mapping = vma.vm_file !== 0 ? k.inode(vma.vm_file) : null;
+  const shared = (vma.vm_flags & VM_SHARED) !== 0;
+  let done = 0;
+  for (let a = dst; a < dst + len; a += PMD_SIZE) {
+    const idx = vma_hugecache_offset(vma, a);
+    const slot = mapping ? hugetlb_cache_folio(k, mapping, idx) : -1;
+    if (slot < 0) {
+      if (done === 0) fail('EFAULT', `no huge page at index ${idx} in the page cache`);
+      break;
+    }
+    const s: Slot = { t: pmdAllocTable(k, mm, a), i: pmd_index(a) };
+    const cur = s.t.get(s.i, new Pte());
+    if (!g.pte_none(cur) && !isUffdWpMarker(k, cur)) {
+      if (done === 0) fail('EEXIST', `destination huge page 0x${a.toString(16)} is already populated`);
+      break;
+    }
+    // filemap_lock_hugetlb_folio's reference is the entry's
+    f.setRefcount(slot, f.refcount(slot) + 1);
+    hugetlb_add_file_rmap(k, slot);
+    const e = make_huge_pte(k, vma, f.pfn(slot), shared && !wp);
+    g.pte_mkyoung(g.pte_mkdirty(e));
+    if (wp) g.pte_mkuffd_wp(e);
+    setHuge(k, s, e, a, 'hugetlb_mfill_atomic_pte');
+    hugetlb_count_add(k, mm, HPAGE_PMD_NR);
+    done += PMD_SIZE;
+  }
+  return done;
+}
+
+/**
  * fs/userfaultfd.c userfaultfd_huge_must_wait() @v6.18: the faulting thread sleeps while the huge entry is
  * none or a marker, or, for a WP fault, not writable
  */
