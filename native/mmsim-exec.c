@@ -35,6 +35,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <sys/mount.h>
+#include <sys/vfs.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1315,8 +1316,10 @@ static int exec_op(Ctx *c, int oi, J *op) {
     J *ae = jget(op, "addr");
     void *p;
     uint64_t len = (l + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
-    // hugetlb: the kernel maps whole 2 MiB pages at a 2 MiB boundary (a fixed address off one is EINVAL)
-    if (flags & MAP_HUGETLB) {
+    // hugetlb: the kernel maps whole 2 MiB pages at a 2 MiB boundary (a fixed address off one is EINVAL); a file of
+    // hugetlbfs (a MFD_HUGETLB memfd, a file of the run's hugetlbfs) is mapped so without MAP_HUGETLB too
+    struct statfs hsfs;
+    if ((flags & MAP_HUGETLB) || (mfd >= 0 && fstatfs(mfd, &hsfs) == 0 && (unsigned long)hsfs.f_type == 0x958458f6UL /* HUGETLBFS_MAGIC */)) {
       if (align < (2u << 20)) align = 2u << 20;
       len = (l + (2u << 20) - 1) & ~(uint64_t)((2u << 20) - 1);
     }
