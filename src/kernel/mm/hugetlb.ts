@@ -14,7 +14,7 @@ import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { Segment, SegmentSpec } from '../../state/store.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
-import { VM_HUGETLB, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_SOFTDIRTY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
+import { VM_HUGETLB, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_SOFTDIRTY, VM_UFFD_MINOR, VM_UFFD_MISSING, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import {
   FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV,
 } from '../include/fault.js';
@@ -24,7 +24,7 @@ import { pmdAllocTable, pmdTable } from './pagewalk.js';
 import { pmd_index, type PageTable, type Slot } from './pgtable.js';
 import { anon_vma_prepare } from './vma.js';
 import { fail, notModelled } from '../include/errno.js';
-import { handle_userfault, userfaultfd_wp, userfaultfd_wp_async } from '../fs/userfaultfd.js';
+import { handle_userfault, userfaultfd_minor, userfaultfd_wp, userfaultfd_wp_async } from '../fs/userfaultfd.js';
 import { isUffdWpMarker, migration_entry_wait, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP, type VmFault } from './memory.js';
 import {
   is_migration_entry, is_migration_entry_dirty, is_migration_entry_young, make_migration_entry, make_readable_migration, migrationKind,
@@ -393,7 +393,7 @@ export function hugetlb_fault(k: Kernel, vma: VmArea, address: number, flags: nu
  * mm/hugetlb.c hugetlb_no_page() @v6.12: the page of the file's page cache at the index (a MAP_PRIVATE|MAP_ANONYMOUS
  * mapping has none: its file is the model's vm_file 0), mapped read-only in a private mapping; else a page of the
  * pool, zeroed, added to the cache for a shared mapping (hugetlb_add_to_page_cache) or anonymous for a private one.
- * SIGBUS past i_size or without a page. (A MINOR fault on a cached page is the "minor" work's hook: not raised yet)
+ * SIGBUS past i_size or without a page; a cached page in a VMA registered for MINOR faults goes to userspace
  */
 function hugetlb_no_page(k: Kernel, vmf: VmFault): number {
   const g = k.pgt, f = k.folios;
@@ -408,6 +408,8 @@ function hugetlb_no_page(k: Kernel, vmf: VmFault): number {
   let slot = mapping ? hugetlb_cache_folio(k, mapping, idx) : -1;
   let anon_rmap = false;
   if (slot >= 0) {
+    // a page in the cache of a VMA registered for MINOR faults: userspace decides (UFFDIO_CONTINUE maps it)
+    if (userfaultfd_minor(vma)) return handle_userfault(k, vmf, VM_UFFD_MINOR);
     f.setRefcount(slot, f.refcount(slot) + 1);
   } else {
     if (mapping && idx >= Math.floor(mapping.i_size / PMD_SIZE)) {
@@ -986,7 +988,7 @@ export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: 
  * branch): huge page by huge page, the page the file's cache holds at the index mapped (EFAULT where it holds none,
  * EEXIST where the entry is neither none nor a marker), dirty and young, writable only in a shared writable mapping
  * without MODE_WP (then uffd-wp). EINVAL off huge page boundaries; the first page's error is thrown, a later one
- * ends it short. The bytes mapped. (Wired to UFFDIO_CONTINUE by the "minor" work's setHugetlbContinue hook)
+ * ends it short. The bytes mapped (mfill_atomic_continue's hugetlb branch)
  */
 export function mfill_atomic_hugetlb_continue(k: Kernel, mm: MmStruct, vma: VmArea, dst: number, len: number, wp: boolean): number {
   const g = k.pgt, f = k.folios;
