@@ -34,6 +34,8 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <sys/mount.h>
+#include <sys/vfs.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -544,6 +546,7 @@ typedef struct {
   _Atomic int last_event; // the event of the message the last read_uffd took (0: none; settle_event)
   char fatal_msg[256];
   char tmpdir[64]; // the tmpfs directory `open` creates files in (files_cleanup removes it)
+  char hugedir[64]; // the hugetlbfs mount `open` with fs: hugetlbfs creates files in (files_cleanup unmounts it)
   _Atomic int swap_on; // the swap file enabled now: 1 + its index in options.swap.files (0: none)
 } Shared;
 
@@ -595,8 +598,57 @@ static const char *files_dir(void) {
   snprintf(SH->tmpdir, sizeof SH->tmpdir, "%s", t);
   return SH->tmpdir;
 }
+// the run's hugetlbfs directory for `open` with fs: hugetlbfs: a hugetlbfs (2 MiB pages) mounted on a new directory
+// under /tmp, in the executor's own mount namespace (hugetlbfs_private_ns, at the start: no other process sees the
+// mount, and it goes with the executor's last process whatever ends it); files_cleanup unmounts it and removes the
+// directory
+static const char *hugetlbfs_dir(void) {
+  if (SH->hugedir[0]) return SH->hugedir;
+  char t[64] = "/tmp/mmsim-hugetlbfs-XXXXXX";
+  if (!mkdtemp(t)) die("open: cannot make a directory under /tmp: %s", strerror(errno));
+  if (mount("mmsim", t, "hugetlbfs", MS_NOSUID | MS_NODEV, "pagesize=2M")) {
+    int e = errno;
+    rmdir(t);
+    die("open: cannot mount a hugetlbfs on %s: %s", t, strerror(e));
+  }
+  snprintf(SH->hugedir, sizeof SH->hugedir, "%s", t);
+  return SH->hugedir;
+}
+// does the scenario open a file of hugetlbfs? Then the executor takes a mount namespace of its own before it starts a
+// thread (unshare(CLONE_NEWNS) refuses a process that has threads), its mounts private (no propagation to the host)
+static void hugetlbfs_private_ns(J *sc) {
+  J *lists[1 + MAXT];
+  int n = 0;
+  J *setup = jget(sc, "setup"), *threads = jget(sc, "threads");
+  if (setup) lists[n++] = setup;
+  for (int i = 0; threads && i < threads->n && n < 1 + MAXT; i++) lists[n++] = jget(threads->v[i], "ops");
+  int want = 0;
+  for (int l = 0; l < n && !want; l++)
+    for (int i = 0; lists[l] && i < lists[l]->n; i++)
+      if (!strcmp(jstr(lists[l]->v[i], "op"), "open") && jbool(lists[l]->v[i], "hugetlbfs")) want = 1;
+  if (!want) return;
+  if (unshare(CLONE_NEWNS)) die("open: a hugetlbfs file needs a mount namespace of the executor's own: unshare: %s", strerror(errno));
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL)) die("open: cannot make the executor's mounts private: %s", strerror(errno));
+}
 static void files_cleanup(void) {
-  if (!SH || getpid() != SH->main_pid || !SH->tmpdir[0]) return;
+  if (!SH || getpid() != SH->main_pid) return;
+  if (SH->hugedir[0]) {
+    char f[384];
+    DIR *d = opendir(SH->hugedir);
+    if (d) {
+      struct dirent *e;
+      while ((e = readdir(d))) {
+        if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2]))) continue;
+        snprintf(f, sizeof f, "%s/%s", SH->hugedir, e->d_name);
+        unlink(f);
+      }
+      closedir(d);
+    }
+    umount2(SH->hugedir, MNT_DETACH);
+    rmdir(SH->hugedir);
+    SH->hugedir[0] = 0;
+  }
+  if (!SH->tmpdir[0]) return;
   char cmd[384];
   // the names are the scenario's own ([A-Za-z0-9_.-]+: the loader checks): unlink each, then the directory
   DIR *d = opendir(SH->tmpdir);
@@ -1264,8 +1316,10 @@ static int exec_op(Ctx *c, int oi, J *op) {
     J *ae = jget(op, "addr");
     void *p;
     uint64_t len = (l + PAGE_SZ - 1) & ~(PAGE_SZ - 1);
-    // hugetlb: the kernel maps whole 2 MiB pages at a 2 MiB boundary (a fixed address off one is EINVAL)
-    if (flags & MAP_HUGETLB) {
+    // hugetlb: the kernel maps whole 2 MiB pages at a 2 MiB boundary (a fixed address off one is EINVAL); a file of
+    // hugetlbfs (a MFD_HUGETLB memfd, a file of the run's hugetlbfs) is mapped so without MAP_HUGETLB too
+    struct statfs hsfs;
+    if ((flags & MAP_HUGETLB) || (mfd >= 0 && fstatfs(mfd, &hsfs) == 0 && (unsigned long)hsfs.f_type == 0x958458f6UL /* HUGETLBFS_MAGIC */)) {
       if (align < (2u << 20)) align = 2u << 20;
       len = (l + (2u << 20) - 1) & ~(uint64_t)((2u << 20) - 1);
     }
@@ -1402,7 +1456,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
     if (kind[0] == 'm') fd = (int)syscall(SYS_memfd_create, jstr(op, "name"), (unsigned)jnum(op, "flags", 0));
     else {
       char path[160];
-      snprintf(path, sizeof path, "%s/%s", files_dir(), jstr(op, "path"));
+      snprintf(path, sizeof path, "%s/%s", jbool(op, "hugetlbfs") ? hugetlbfs_dir() : files_dir(), jstr(op, "path"));
       int fl = (int)jnum(op, "flags", 2);
       acc = (fl & 3) == 0 ? 1 : (fl & 3) == 1 ? 2 : 3;
       fd = open(path, fl | O_CLOEXEC, 0600);
@@ -2564,18 +2618,23 @@ static void settle_event(void) {
   while (atomic_load(&B->done) == B->seen_done && now_ns() - t0 < 100000000ULL) futex_wait(&B->done, B->seen_done, 1000000L);
 }
 
-// is addr in a MAP_HUGETLB mapping of process pid (/proc/PID/maps names it /anon_hugepage)?
+// is addr in a hugetlb mapping of process pid (MAP_HUGETLB, or a hugetlbfs file such as a MFD_HUGETLB memfd)?
+// /proc/PID/smaps gives the VMA's KernelPageSize: 2048 kB for hugetlb
 static int in_hugetlb_mapping(int pid, uint64_t addr) {
   char path[64], line[512];
-  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  snprintf(path, sizeof path, "/proc/%d/smaps", pid);
   FILE *f = fopen(path, "re");
   if (!f) return 0;
-  int huge = 0;
+  int huge = 0, in = 0;
   while (fgets(line, sizeof line, f)) {
     unsigned long long s0, e0;
-    if (sscanf(line, "%llx-%llx", &s0, &e0) != 2) continue;
-    if (addr >= s0 && addr < e0) {
-      huge = strstr(line, "anon_hugepage") != NULL;
+    long kps;
+    // a VMA's first line starts with its range (a field's name is never hex digits and a '-')
+    if (sscanf(line, "%llx-%llx ", &s0, &e0) == 2) {
+      if (in) break;
+      in = addr >= s0 && addr < e0;
+    } else if (in && sscanf(line, "KernelPageSize: %ld kB", &kps) == 1) {
+      huge = kps == 2048;
       break;
     }
   }
@@ -2862,6 +2921,7 @@ static int run_scenario(void) {
   }
   // a reader that went away (mmsim killed) must not kill the executor before it swapped its files off
   if (g_swap) signal(SIGPIPE, SIG_IGN);
+  hugetlbfs_private_ns(sc);
   J *setup = jget(sc, "setup"), *threads = jget(sc, "threads");
   // the pieces the snapshots read: keep them at the top level of PLAN's view
   if (sc != PLAN) {

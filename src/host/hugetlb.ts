@@ -7,6 +7,8 @@
 import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import type { CompiledScenario } from '../scenario/load.js';
 import { MAP_HUGETLB } from '../kernel/include/uapi.js';
+/** include/uapi/linux/memfd.h MFD_HUGETLB */
+const MFD_HUGETLB = 0x4;
 
 export const HUGETLB_SYSCTL = '/proc/sys/vm/nr_hugepages';
 
@@ -29,7 +31,8 @@ export function hugetlbPoolConfig(sc: CompiledScenario): string[] {
 /** does the scenario need a pool of its own on the host: it maps hugetlb memory or sets nr_hugepages */
 export function needsHugetlbPool(sc: CompiledScenario): boolean {
   const ops = [...sc.setup, ...sc.threads.flatMap((t) => t.ops)];
-  return sc.config.some((c) => c.startsWith('nr_hugepages=')) || ops.some((o) => o.op === 'mmap' && (o.flags & MAP_HUGETLB) !== 0);
+  return sc.config.some((c) => c.startsWith('nr_hugepages=')) || ops.some((o) => (o.op === 'mmap' && (o.flags & MAP_HUGETLB) !== 0) ||
+    (o.op === 'memfd_create' && (o.flags & MFD_HUGETLB) !== 0) || (o.op === 'open' && o.hugetlbfs === true));
 }
 
 function alive(pid: number): boolean {

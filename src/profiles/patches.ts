@@ -854,6 +854,12 @@ const rows = {
     author: 'Breno Leitao', release: 'v6.9', kind: 'upstream',
     summary: '__unmap_hugepage_range gives the owner\'s reservation back when it zaps a private anon page nothing else maps (PG_hugetlb_restore_reserve, and the index is no longer consumed); before, a page zapped by MADV_DONTNEED left its index without a reservation',
   },
+  // ---- shared hugetlb (hugeshared) ------------------------------------------------------------------
+  hugetlbLazyForkCopy: {
+    id: 'hugetlb-lazy-fork-copy', commit: 'bcd51a3c679d', subject: 'hugetlb: lazy page table copies in fork()',
+    author: 'Mike Kravetz', release: 'v6.0', kind: 'upstream',
+    summary: 'vma_needs_copy no longer holds for every VM_HUGETLB VMA: fork leaves a hugetlb VMA without an anon_vma (a shared mapping, or a private one that only maps page-cache pages) to refault in the child, unless the child is registered for WP; before, fork copied every hugetlb entry',
+  },
   // ---- fixes merged in 2026, taken into the stable series -----------------------------------------
   pagemapScanNoneWritten: {
     id: 'pagemap-scan-none-written', commit: '07b4377bdbe7', subject: 'fs/proc/task_mmu: report PAGE_IS_WRITTEN for unpopulated ptes (with 40de8160ca7f for PMD holes)',

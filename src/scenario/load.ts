@@ -317,8 +317,6 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         if (fd !== undefined && (flags & MAP_ANONYMOUS)) throw pos.error([...fpath, 'flags'], 'a mapping of a file (fd) is not anonymous: flags [shared] or [private]');
         if (fd === undefined && !(flags & MAP_ANONYMOUS)) throw pos.error([...fpath, 'flags'], 'a mapping without anonymous needs a file: fd (from memfd_create or open)');
         if (fd === undefined && v.offset !== undefined) throw pos.error([...fpath, 'offset'], 'offset is the file offset of a mapping of a file (fd)');
-        if ((flags & MAP_HUGETLB) && (flags & MAP_SHARED)) throw pos.error([...fpath, 'flags'], 'not modelled: shared mappings of hugetlb memory (their pages would live in a hugetlbfs page cache); MAP_HUGETLB with [private, anonymous] is modelled');
-        if (fd !== undefined && (flags & MAP_HUGETLB)) throw pos.error([...fpath, 'flags'], 'not modelled: hugetlb with a file (hugetlbfs files)');
         if (flags & MAP_POPULATE) throw pos.error([...fpath, 'flags'], 'not modelled: MAP_POPULATE (the model does not prefault a new mapping; madvise populate_read and populate_write are modelled)');
         const addr = v.addr === undefined ? null : E('addr');
         if (addr && !(flags & (MAP_FIXED | MAP_FIXED_NOREPLACE))) flags |= MAP_FIXED_NOREPLACE;
@@ -483,7 +481,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         const acc = fl.filter((f) => f !== 'create');
         if (acc.length !== 1) throw pos.error([...fpath, 'flags'], 'exactly one of rdonly, wronly and rdwr');
         const flags = (acc[0] === 'rdonly' ? 0 : acc[0] === 'wronly' ? 1 : 2) | (fl.includes('create') ? 0x40 : 0);
-        return { id, line, op: 'open', as: def(v.as)!, path: v.path as string, flags };
+        return v.fs === 'hugetlbfs' ? { id, line, op: 'open', as: def(v.as)!, path: v.path as string, flags, hugetlbfs: true } : { id, line, op: 'open', as: def(v.as)!, path: v.path as string, flags };
       }
       case 'ftruncate': return { id, line, op: 'ftruncate', fd: fileName(v.fd as string), len: E('len') };
       case 'fallocate': {

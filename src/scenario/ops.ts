@@ -73,7 +73,7 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   /** memfd_create(2): flags MFD_*; the file is open O_RDWR in the calling process */
   | { op: 'memfd_create'; as: string; name: string; flags: number }
   /** open(2) of a file in the run's tmpfs directory; flags O_* (O_RDONLY 0, O_WRONLY 1, O_RDWR 2, O_CREAT 0x40) */
-  | { op: 'open'; as: string; path: string; flags: number }
+  | { op: 'open'; as: string; path: string; flags: number; hugetlbfs?: boolean }
   | { op: 'ftruncate'; fd: string; len: Expr }
   /** fallocate(2); mode FALLOC_FL_* */
   | { op: 'fallocate'; fd: string; mode: number; offset: Expr; len: Expr }
@@ -183,7 +183,8 @@ export const OP_SCHEMAS = {
   }).strict(),
   open: z.object({
     as: zName, path: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'a file name (letters, digits, _ . -) in the run\'s tmpfs directory'),
-    flags: z.array(z.enum(['rdonly', 'wronly', 'rdwr', 'create'])).default(['rdwr', 'create']), id: zName.optional(),
+    flags: z.array(z.enum(['rdonly', 'wronly', 'rdwr', 'create'])).default(['rdwr', 'create']),
+    fs: z.enum(['tmpfs', 'hugetlbfs']).default('tmpfs'), id: zName.optional(),
   }).strict(),
   ftruncate: z.object({ fd: zName, len: zExpr, id: zName.optional() }).strict(),
   fallocate: z.object({ fd: zName, mode: z.array(z.enum(['keep_size', 'punch_hole', 'bit2'])).default([]), offset: zExpr.default(0), len: zExpr, id: zName.optional() }).strict(),
@@ -237,7 +238,7 @@ export const OP_HELP: Record<OpName, string> = {
   hmm_migrate: 'hmm_migrate: { addr, len, to: coherent } (test_hmm\'s HMM_DMIRROR_MIGRATE_TO_DEV on a device-coherent device: the pages move into device memory; model only)',
   checkpoint: 'checkpoint: name',
   memfd_create: 'memfd_create: { as, name?, flags?: [cloexec, allow_sealing, noexec_seal, exec] }',
-  open: 'open: { as, path, flags?: [rdwr, create] | [rdonly] | [wronly] } (a file in the run\'s tmpfs directory)',
+  open: 'open: { as, path, flags?: [rdwr, create] | [rdonly] | [wronly], fs?: tmpfs | hugetlbfs } (a file in the run\'s tmpfs or hugetlbfs directory)',
   ftruncate: 'ftruncate: { fd, len }',
   fallocate: 'fallocate: { fd, mode?: [keep_size, punch_hole], offset?, len }',
   pwrite: 'pwrite: { fd, offset?, len?, value? } (len bytes of the byte value)',

@@ -12,6 +12,7 @@ import { SyscallError, ERRNO_NAME, NotModelledError, fail, notModelled } from '.
 import { ScenarioError } from '../scenario/error.js';
 import type { ScopeArea } from '../profiles/profiles.js';
 import { MAP_HUGETLB, MAP_SHARED } from '../kernel/include/uapi.js';
+import { hugetlbfs_fallocate, hugetlbfs_read, hugetlbfs_setattr_size, hugetlbfs_write, is_file_hugepages } from '../kernel/fs/hugetlbfs.js';
 import { PATCH } from '../profiles/patches.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
@@ -407,7 +408,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       }
       case 'open': {
         const acc = op.flags & 3;
-        const f = shmem_open(k, task, op.path, (op.flags & 0x40) !== 0);
+        const f = shmem_open(k, task, op.path, (op.flags & 0x40) !== 0, op.hugetlbfs === true);
         setVar(m, op.as, { kind: 'file', ino: f.ino, read: acc !== 1, write: acc !== 0 });
         result = 'fd';
         break;
@@ -416,7 +417,8 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         const f = fileOf(m, op.fd);
         // do_sys_ftruncate: a file not open for writing is EINVAL
         if (!f.write) fail('EINVAL', 'ftruncate of a file not open for writing');
-        shmem_setattr_size(k, f.m, num(m, op.len));
+        if (is_file_hugepages(f.m)) hugetlbfs_setattr_size(k, f.m, num(m, op.len));
+        else shmem_setattr_size(k, f.m, num(m, op.len));
         break;
       }
       case 'fallocate': {
@@ -425,19 +427,21 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         const offset = num(m, op.offset), len = num(m, op.len);
         if (offset < 0 || len <= 0) fail('EINVAL', 'fallocate offset < 0 or len <= 0');
         if (!f.write) fail('EBADF', 'fallocate of a file not open for writing');
-        shmem_fallocate(k, f.m, op.mode, offset, len);
+        if (is_file_hugepages(f.m)) hugetlbfs_fallocate(k, f.m, op.mode, offset, len);
+        else shmem_fallocate(k, f.m, op.mode, offset, len);
         break;
       }
       case 'pwrite': {
         const f = fileOf(m, op.fd);
         if (!f.write) fail('EBADF', 'pwrite to a file not open for writing');
+        if (is_file_hugepages(f.m)) hugetlbfs_write();
         result = String(shmem_file_write(k, f.m, num(m, op.offset), new Uint8Array(num(m, op.len)).fill(op.value)));
         break;
       }
       case 'pread': {
         const f = fileOf(m, op.fd);
         if (!f.read) fail('EBADF', 'pread of a file not open for reading');
-        const runs = shmem_file_read(k, f.m, num(m, op.offset), num(m, op.len));
+        const runs = is_file_hugepages(f.m) ? hugetlbfs_read(k, f.m, num(m, op.offset), num(m, op.len)) : shmem_file_read(k, f.m, num(m, op.offset), num(m, op.len));
         let out = Bytes.empty(runs.reduce((a, r) => a + r.n, 0));
         for (const r of runs) out = out.append(r.pfn < 0 ? null : k.data.content(r.pfn), r.off, r.n);
         setVar(m, op.as, { kind: 'data', addr: BigInt(num(m, op.offset)), bytes: out });

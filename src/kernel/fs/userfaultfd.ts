@@ -554,7 +554,6 @@ function vma_can_userfault(k: Kernel, vma: VmArea, mode: number): boolean {
   const minor = (mode & UFFDIO_REGISTER_MODE_MINOR) !== 0;
   const minorReturnsEarly = minor && k.has(PATCH.uffdWpShmem) && !k.has(PATCH.uffdRegisterMinorWpCheck);
   if (vma.vm_flags & VM_HUGETLB) {
-    if (vma.vm_flags & VM_SHARED) return false; // shared hugetlb is not modelled
     if (minorReturnsEarly) return true;
     if (mode & UFFDIO_REGISTER_MODE_WP) return k.has(PATCH.uffdWpShmem) && k.config.pte_marker_uffd_wp;
     return true;

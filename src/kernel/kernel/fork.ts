@@ -63,8 +63,9 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
     if (c.vm_flags & VM_HUGETLB) hugetlb_dup_vma_private(k, c);
     child.insertVma(child.vmas.length, c);
     if (v.vm_flags & VM_HUGETLB) {
-      // copy_page_range: vma_needs_copy holds for VM_HUGETLB, and hugetlb has its own copy
-      if (!(v.vm_flags & VM_WIPEONFORK)) copy_hugetlb_page_range(k, child, parent, c, v);
+      // copy_page_range: hugetlb has its own copy; vma_needs_copy held for VM_HUGETLB until bcd51a3c679d (v6.0),
+      // from which a hugetlb VMA without an anon_vma (a shared one) is left to refault from the page cache
+      if (!(v.vm_flags & VM_WIPEONFORK) && (!k.has(PATCH.hugetlbLazyForkCopy) || vma_needs_copy(k, c, v))) copy_hugetlb_page_range(k, child, parent, c, v);
     } else if (!(v.vm_flags & VM_WIPEONFORK) && vma_needs_copy(k, c, v)) copy_page_range(k, c, v, child, parent);
   }
   k.tr?.emit('fork', 'dup_mmap', { vmas: child.vmas.length });

@@ -5,7 +5,7 @@
 // (`mmsim run --debug`, `mmsim check --debug`, `mmsim fuzz`). Each check names what it asserts; the
 // uffd-wp check is asserted only where the modelled release guarantees it (see uffdWpConfined).
 import type { Kernel } from '../kernel.js';
-import { PG_hugetlb, PG_hugetlb_isolated } from './hugetlb.js';
+import { PG_hugetlb, PG_hugetlb_isolated, hugetlb_check } from './hugetlb.js';
 import { __swap_count, swpOffsetOf } from './swapfile.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
@@ -23,7 +23,7 @@ import { PG_zone_device } from './memremap.js';
 
 /** one violated assertion: which check, and a dump of what it saw */
 export interface VmBug {
-  /** the check: vma, anon-vma, pgtable, freed-folio, pmd-leaf, compound, mapcount, refcount, folio-leak, rss, uffd-ctx, uffd-wp */
+  /** the check: vma, anon-vma, pgtable, freed-folio, pmd-leaf, compound, mapcount, refcount, folio-leak, rss, uffd-ctx, uffd-wp, hugetlb-resv */
   check: string;
   what: string;
 }
@@ -84,6 +84,7 @@ export function debug_vm_check(k: Kernel): VmBug[] {
   const counts: Counts = { pmd: new Map(), pte: new Map() };
   for (const mm of k.mms) checkMm(k, mm, counts, bug);
   checkFolios(k, counts, bug);
+  hugetlb_check(k, bug);
   for (const ctx of k.uffds) {
     if (!k.mms.includes(ctx.mm)) bug('uffd-ctx', `uffd ${ctx.name}: its mm is not a live address space`);
   }

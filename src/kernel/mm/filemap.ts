@@ -179,3 +179,7 @@ export function pmdIndex(index: number): number {
   const n = PMD_SIZE / PAGE_SIZE;
   return Math.floor(index / n) * n;
 }
+
+// ---- hugetlbfs (fs/hugetlbfs.ts) ------------------------------------------------------------------------
+/** an inode of hugetlbfs (a MAP_SHARED|MAP_HUGETLB mapping's file, a MFD_HUGETLB memfd): its cache holds huge pages */
+export const INODE_HUGETLB = 16;

@@ -14,7 +14,7 @@ import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { Segment, SegmentSpec } from '../../state/store.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
-import { VM_HUGETLB, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_SOFTDIRTY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
+import { VM_HUGETLB, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_SOFTDIRTY, VM_UFFD_MINOR, VM_UFFD_MISSING, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import {
   FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV,
 } from '../include/fault.js';
@@ -24,12 +24,13 @@ import { pmdAllocTable, pmdTable } from './pagewalk.js';
 import { pmd_index, type PageTable, type Slot } from './pgtable.js';
 import { anon_vma_prepare } from './vma.js';
 import { fail, notModelled } from '../include/errno.js';
-import { handle_userfault, userfaultfd_wp, userfaultfd_wp_async } from '../fs/userfaultfd.js';
+import { handle_userfault, userfaultfd_minor, userfaultfd_wp, userfaultfd_wp_async } from '../fs/userfaultfd.js';
 import { isUffdWpMarker, migration_entry_wait, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP, type VmFault } from './memory.js';
 import {
   is_migration_entry, is_migration_entry_dirty, is_migration_entry_young, make_migration_entry, make_readable_migration, migrationKind,
 } from './migrate.js';
 import { PM } from '../include/uapi.js';
+import { type AddressSpace, INODE_HUGETLB as INODE_HUGETLB_FLAG, filemap_add_folio, filemap_remove_folio, folio_mapping, i_mmap } from './filemap.js';
 
 // ---- state: the hstate and each VMA's reservation map ---------------------------------------------
 
@@ -170,12 +171,13 @@ export function hugetlb_acct_memory(k: Kernel, delta: number): number {
 }
 
 /**
- * mm/hugetlb.c hugetlb_reserve_pages() @v6.18 for a private mapping (hugetlbfs_file_mmap): the whole range
- * is reserved up front (the VMA owns a new, empty reservation map) unless VM_NORESERVE. false: ENOMEM
+ * mm/hugetlb.c hugetlb_reserve_pages() @v6.18 (hugetlbfs_file_mmap): a private mapping reserves its whole range
+ * up front (the VMA owns a new, empty reservation map), a shared one the indices the file's map lacks
+ * (hugetlb_reserve_file_pages), unless VM_NORESERVE. false: ENOMEM
  */
 export function hugetlb_reserve_pages(k: Kernel, vma: VmArea, from: number, to: number, vm_flags: number): boolean {
   if (vm_flags & VM_NORESERVE) return true;
-  if (vma.vm_flags & VM_MAYSHARE) notModelled('flags', 'shared hugetlb mappings (their reservations live in the file\'s page cache)');
+  if (vma.vm_flags & VM_MAYSHARE) return hugetlb_reserve_file_pages(k, vma.vm_file, from, to);
   if (to > RESV_MAX_IDX) notModelled('len', `model limit: a hugetlb mapping of more than ${RESV_MAX_IDX} huge pages`);
   setResvFlags(k, vma, RESV_MAP | HPAGE_RESV_OWNER);
   if (hugetlb_acct_memory(k, to - from) < 0) {
@@ -204,13 +206,19 @@ export function hugetlb_vm_op_close(k: Kernel, vma: VmArea): void {
  * reservation for this index is unused, 1 when there is none (consumed, or a VMA without a map)
  */
 function vma_needs_reservation(k: Kernel, vma: VmArea, addr: number): number {
+  // a shared mapping's map is its inode's (region_chg of one index: 1 when the index has no entry)
+  if (vma.vm_flags & VM_MAYSHARE) return vma.vm_file !== 0 && iresvTest(k, vma.vm_file, vma_hugecache_offset(vma, addr)) ? 0 : 1;
   if (!is_vma_resv_set(k, vma, RESV_MAP)) return 1;
   return resvTest(k, vma, vma_hugecache_offset(vma, addr)) ? 1 : 0;
 }
 
-/** mm/hugetlb.c vma_has_reserves() @v6.18, private mappings: the owner's unused reservation */
+/**
+ * mm/hugetlb.c vma_has_reserves() @v6.12: a shared mapping uses the file's reservation of the index when it
+ * has one (with MAP_NORESERVE too: another mapping made it); a private one the owner's unused reservation
+ */
 function vma_has_reserves(k: Kernel, vma: VmArea, chg: number): boolean {
-  if (vma.vm_flags & VM_NORESERVE) return false;
+  if (vma.vm_flags & VM_NORESERVE) return (vma.vm_flags & VM_MAYSHARE) !== 0 && chg === 0;
+  if (vma.vm_flags & VM_MAYSHARE) return chg === 0;
   return is_vma_resv_set(k, vma, HPAGE_RESV_OWNER) && chg === 0;
 }
 
@@ -233,8 +241,10 @@ export function alloc_hugetlb_folio(k: Kernel, vma: VmArea, addr: number, cow_fr
     h.resv_huge_pages--;
   }
   const slot = k.folios.alloc(HPAGE_PMD_ORDER, flags);
-  // vma_commit_reservation: the index's reservation is consumed (an entry in a private map)
-  if (is_vma_resv_set(k, vma, RESV_MAP)) resvSet(k, vma, vma_hugecache_offset(vma, addr), true);
+  // vma_commit_reservation: the index's reservation is consumed (an entry in a private map); a shared
+  // mapping's index gets its entry in the file's map (region_add: already there when it was reserved)
+  if (vma.vm_flags & VM_MAYSHARE) { if (vma.vm_file !== 0) iresvSet(k, vma.vm_file, vma_hugecache_offset(vma, addr), true); }
+  else if (is_vma_resv_set(k, vma, RESV_MAP)) resvSet(k, vma, vma_hugecache_offset(vma, addr), true);
   k.tr?.emit('alloc_hugetlb_folio', 'alloc_hugetlb_folio', { addr, pfn: k.folios.pfn(slot), reserved: has });
   return slot;
 }
@@ -279,6 +289,10 @@ function hugetlb_add_new_anon_rmap(k: Kernel, slot: number): void {
   f.clearFlag(slot, PG_hugetlb_restore_reserve);
   f.setFlag(slot, PG_anon | PG_uptodate | PG_anon_exclusive);
   f.setMapcount(slot, 1);
+}
+/** include/linux/rmap.h hugetlb_add_file_rmap() @v6.12: a page-cache page mapped once more (its entire mapcount) */
+function hugetlb_add_file_rmap(k: Kernel, slot: number): void {
+  k.folios.setMapcount(slot, k.folios.mapcount(slot) + 1);
 }
 /** include/linux/rmap.h hugetlb_remove_rmap() @v6.18 */
 function hugetlb_remove_rmap(k: Kernel, slot: number): void {
@@ -375,24 +389,46 @@ export function hugetlb_fault(k: Kernel, vma: VmArea, address: number, flags: nu
   return 0;
 }
 
-/** mm/hugetlb.c hugetlb_no_page() @v6.18, private mappings (no page cache to look in) */
+/**
+ * mm/hugetlb.c hugetlb_no_page() @v6.12: the page of the file's page cache at the index (a MAP_PRIVATE|MAP_ANONYMOUS
+ * mapping has none: its file is the model's vm_file 0), mapped read-only in a private mapping; else a page of the
+ * pool, zeroed, added to the cache for a shared mapping (hugetlb_add_to_page_cache) or anonymous for a private one.
+ * SIGBUS past i_size or without a page; a cached page in a VMA registered for MINOR faults goes to userspace
+ */
 function hugetlb_no_page(k: Kernel, vmf: VmFault): number {
-  const g = k.pgt;
+  const g = k.pgt, f = k.folios;
   const vma = vmf.vma;
   if (is_vma_resv_set(k, vma, HPAGE_RESV_UNMAPPED)) {
     k.printk('hugetlb_no_page', `PID ${k.current!.tid} killed due to inadequate hugepage pool`);
     return VM_FAULT_SIGBUS;
   }
-  if (vma.vm_flags & VM_MAYSHARE) notModelled('flags', 'shared hugetlb mappings');
-  if (vma.vm_flags & VM_UFFD_MISSING) return handle_userfault(k, vmf, VM_UFFD_MISSING);
-  anon_vma_prepare(vmf.mm, vma);
-  const slot = alloc_hugetlb_folio(k, vma, vmf.address, false);
-  if (slot < 0) {
-    k.tr?.emit('hugetlb_no_page', 'hugetlb_no_page', { addr: vmf.address, sigbus: 'no huge page in the pool' });
-    return VM_FAULT_SIGBUS;
+  const mapping = vma.vm_file !== 0 ? k.inode(vma.vm_file) : null;
+  const idx = vma_hugecache_offset(vma, vmf.address);
+  // filemap_lock_hugetlb_folio: the cached page, with a reference the page table takes over
+  let slot = mapping ? hugetlb_cache_folio(k, mapping, idx) : -1;
+  let anon_rmap = false;
+  if (slot >= 0) {
+    // a page in the cache of a VMA registered for MINOR faults: userspace decides (UFFDIO_CONTINUE maps it)
+    if (userfaultfd_minor(vma)) return handle_userfault(k, vmf, VM_UFFD_MINOR);
+    f.setRefcount(slot, f.refcount(slot) + 1);
+  } else {
+    if (mapping && idx >= Math.floor(mapping.i_size / PMD_SIZE)) {
+      k.tr?.emit('hugetlb_no_page', 'hugetlb_no_page', { addr: vmf.address, sigbus: 'past the end of the file' });
+      return VM_FAULT_SIGBUS;
+    }
+    if (vma.vm_flags & VM_UFFD_MISSING) return handle_userfault(k, vmf, VM_UFFD_MISSING);
+    if (!(vma.vm_flags & VM_MAYSHARE)) anon_vma_prepare(vmf.mm, vma);
+    slot = alloc_hugetlb_folio(k, vma, vmf.address, false);
+    if (slot < 0) {
+      k.tr?.emit('hugetlb_no_page', 'hugetlb_no_page', { addr: vmf.address, sigbus: 'no huge page in the pool' });
+      return VM_FAULT_SIGBUS;
+    }
+    // folio_zero_user: the pool's pages come back zeroed (free_huge_folio drops the contents)
+    if (vma.vm_flags & VM_MAYSHARE) hugetlb_add_to_page_cache(k, mapping!, slot, idx);
+    else anon_rmap = true;
   }
-  // folio_zero_user: the pool's pages come back zeroed (free_huge_folio drops the contents)
-  hugetlb_add_new_anon_rmap(k, slot);
+  if (anon_rmap) hugetlb_add_new_anon_rmap(k, slot);
+  else hugetlb_add_file_rmap(k, slot);
   const e = make_huge_pte(k, vma, k.folios.pfn(slot), (vma.vm_flags & VM_SHARED) !== 0);
   if (isUffdWpMarker(k, vmf.orig_pte)) g.pte_mkuffd_wp(e);
   setHuge(k, vmf.pte!, e, vmf.address, 'hugetlb_no_page');
@@ -487,6 +523,174 @@ function unmap_ref_private(k: Kernel, mm: MmStruct, vma: VmArea, slot: number, a
   }
   void mm;
   void address;
+}
+
+// ---- shared hugetlb: the file's reservation map and page cache (mm/hugetlb.c @v6.12) --------------------
+//
+// A hugetlbfs inode (a MAP_SHARED|MAP_ANONYMOUS|MAP_HUGETLB mapping's file, a MFD_HUGETLB memfd) keeps its huge
+// pages in the generic page cache of mm/filemap.ts (an order-9 folio at each of its 512 page indices) and its
+// reservation map (inode->i_mapping->i_private_data, a resv_map of file regions) as a bitmap of huge-page
+// indices in the hugetlb.resv segment, past every VMA's cells: an index has an entry while it holds a
+// reservation or a page (region_add when reserved or when a page is allocated there, region_del when the page
+// or the range goes). The pool's reserved count for the file is then its entries without a page.
+
+/** where an inode's reservation bitmap lives in hugetlb.resv (past every VMA slot's cells) */
+const IRESV_BASE = 1 << 26;
+const iresvBase = (ino: number) => IRESV_BASE + ino * RESV_CELLS;
+function iresvTest(k: Kernel, ino: number, idx: number): boolean {
+  if (idx >= RESV_MAX_IDX) return false;
+  return (k.hugetlbResv.get(iresvBase(ino) + 1 + (idx >>> 5)) & (1 << (idx & 31))) !== 0;
+}
+function iresvSet(k: Kernel, ino: number, idx: number, on: boolean): void {
+  if (idx >= RESV_MAX_IDX) notModelled('len', `model limit: a hugetlbfs file past huge page ${RESV_MAX_IDX} (${RESV_MAX_IDX * 2} MiB)`);
+  const c = iresvBase(ino) + 1 + (idx >>> 5);
+  const w = k.hugetlbResv.get(c);
+  k.hugetlbResv.set(c, on ? w | (1 << (idx & 31)) : w & ~(1 << (idx & 31)));
+}
+/** mm/hugetlb.c region_chg() @v6.12 over [f, t): the indices without an entry */
+function region_chg(k: Kernel, ino: number, f: number, t: number): number {
+  let n = 0;
+  for (let i = f; i < t; i++) if (!iresvTest(k, ino, i)) n++;
+  return n;
+}
+/** mm/hugetlb.c region_add() @v6.12 over [f, t): the entries added */
+function region_add(k: Kernel, ino: number, f: number, t: number): number {
+  let n = 0;
+  for (let i = f; i < t; i++) if (!iresvTest(k, ino, i)) { iresvSet(k, ino, i, true); n++; }
+  return n;
+}
+/** mm/hugetlb.c region_del() @v6.12 over [f, t) (t capped at the model's limit): the entries removed */
+function region_del(k: Kernel, ino: number, f: number, t: number): number {
+  let n = 0;
+  for (let i = f, e = Math.min(t, RESV_MAX_IDX); i < e; i++) if (iresvTest(k, ino, i)) { iresvSet(k, ino, i, false); n++; }
+  return n;
+}
+
+/** hugetlb_reserve_pages for a shared mapping or a file (vma NULL): the indices of [from, to) the map lacks are reserved, then entered. false: ENOMEM */
+export function hugetlb_reserve_file_pages(k: Kernel, ino: number, from: number, to: number): boolean {
+  if (to > RESV_MAX_IDX) notModelled('len', `model limit: a hugetlbfs file of more than ${RESV_MAX_IDX} huge pages`);
+  const chg = region_chg(k, ino, from, to);
+  if (hugetlb_acct_memory(k, chg) < 0) return false;
+  region_add(k, ino, from, to);
+  return true;
+}
+
+/**
+ * mm/hugetlb.c hugetlb_unreserve_pages() @v6.12: the entries of [start, end) go; the reservations among them that no
+ * page consumed (`freed` of them were pages removed) go back to the pool
+ */
+export function hugetlb_unreserve_pages(k: Kernel, ino: number, start: number, end: number, freed: number): void {
+  const chg = region_del(k, ino, start, end);
+  hugetlb_acct_memory(k, -(chg - freed));
+}
+
+/** the inode's reservation cells zeroed (resv_map_release at eviction) */
+export function hugetlb_resv_map_release(k: Kernel, ino: number): void {
+  k.hugetlbResv.clear(iresvBase(ino), RESV_CELLS);
+}
+
+/** filemap_lock_hugetlb_folio without the lock or the reference: the page at huge-page index idx of the file (-1: none) */
+export function hugetlb_cache_folio(_k: Kernel, mapping: AddressSpace, idx: number): number {
+  return mapping.folioAt(idx * HPAGE_PMD_NR);
+}
+
+/**
+ * mm/hugetlb.c hugetlb_add_to_page_cache() @v6.12: the new page enters the cache at idx (the cache takes a reference
+ * per base page), its reservation flag cleared (the file's map keeps the index), marked dirty (noop_dirty_folio) so
+ * that nothing but hugetlbfs removes it, and up to date
+ */
+export function hugetlb_add_to_page_cache(k: Kernel, mapping: AddressSpace, slot: number, idx: number): void {
+  const f = k.folios;
+  filemap_add_folio(k, mapping, slot, idx * HPAGE_PMD_NR);
+  f.clearFlag(slot, PG_hugetlb_restore_reserve);
+  f.setFlag(slot, PG_dirty | PG_uptodate);
+}
+
+/** fs/hugetlbfs/inode.c hugetlb_delete_from_page_cache() @v6.12: out of the cache, clean and not up to date; the cache's references go */
+export function hugetlb_delete_from_page_cache(k: Kernel, mapping: AddressSpace, slot: number): void {
+  k.folios.clearFlag(slot, PG_dirty | PG_uptodate);
+  filemap_remove_folio(k, mapping, slot);
+}
+
+/**
+ * alloc_hugetlb_folio for hugetlbfs_fallocate's pseudo-VMA (VM_HUGETLB | VM_MAYSHARE | VM_SHARED over the file from
+ * 0): the file's reservation of idx when it has one, else a page no reservation counts on; the index gets its
+ * entry. The folio's slot, or -1 (ENOSPC)
+ */
+export function alloc_hugetlb_folio_file(k: Kernel, ino: number, idx: number): number {
+  const h = k.hstate;
+  const has = iresvTest(k, ino, idx);
+  if (!has && h.free_huge_pages - h.resv_huge_pages === 0) return -1;
+  if (h.free_huge_pages === 0) return -1;
+  h.free_huge_pages--;
+  let flags = PG_hugetlb | dequeue_dirty(k);
+  if (has) {
+    flags |= PG_hugetlb_restore_reserve;
+    h.resv_huge_pages--;
+  }
+  const slot = k.folios.alloc(HPAGE_PMD_ORDER, flags);
+  iresvSet(k, ino, idx, true);
+  return slot;
+}
+
+/** the huge page an address of a hugetlb VMA maps (a present entry), -1 otherwise */
+export function hugetlb_mapped_folio(k: Kernel, mm: MmStruct, addr: number): number {
+  const s = hugetlb_walk(k, mm, Math.floor(addr / PMD_SIZE) * PMD_SIZE);
+  if (!s) return -1;
+  const e = s.t.get(s.i, new Pte());
+  return k.pgt.pte_present(e) ? k.folios.slotOf(k.pgt.pte_pfn(e)) : -1;
+}
+
+/**
+ * the hugetlb VMAs mapping part of the file's huge pages [start, end) (end 0: to the end) zapped there
+ * (fs/hugetlbfs/inode.c hugetlb_vmdelete_list() @v6.12, vma_offset_start/end): every entry of the range goes,
+ * a private mapping's copies too; dropMarker (ZAP_FLAG_DROP_MARKER: truncation) drops the uffd-wp markers, a
+ * hole punched keeps them
+ */
+export function hugetlb_vmdelete_list(k: Kernel, mapping: AddressSpace, start: number, end: number, dropMarker: boolean): void {
+  const pgStart = start * HPAGE_PMD_NR, pgEnd = end * HPAGE_PMD_NR;
+  for (const { mm, vma } of i_mmap(k, mapping)) {
+    if (!is_vm_hugetlb_page(vma)) continue;
+    const vlast = vma.vm_pgoff + (vma.vm_end - vma.vm_start) / PAGE_SIZE;
+    if (vlast <= pgStart || (end !== 0 && vma.vm_pgoff >= pgEnd)) continue;
+    const v_start = vma.vm_start + (vma.vm_pgoff < pgStart ? (pgStart - vma.vm_pgoff) * PAGE_SIZE : 0);
+    let v_end = vma.vm_end;
+    if (end !== 0) v_end = Math.min(v_end, (pgEnd - vma.vm_pgoff) * PAGE_SIZE + vma.vm_start);
+    if (v_end > v_start) __unmap_hugepage_range(k, mm, vma, v_start, v_end, -1, dropMarker);
+  }
+}
+
+/**
+ * the pool's reserved count as the reservations it stands for (debug_vm, check 'hugetlb-resv'): each hugetlbfs file's
+ * entries without a cached page, each owner's private indices not yet consumed, and the pages allocated against a
+ * reservation they still hold (PG_hugetlb_restore_reserve) sum to resv_huge_pages; a huge page of the pool that is
+ * neither anonymous, nor cached, nor isolated for migration is leaked
+ */
+export function hugetlb_check(k: Kernel, bug: (check: string, what: string) => void): void {
+  const h = k.hstate, f = k.folios;
+  let want = 0;
+  for (let ino = 1; ino <= k.nrInodes; ino++) {
+    const m = k.inode(ino)!;
+    if (!m.live || !(m.flags & INODE_HUGETLB_FLAG)) {
+      for (let i = 0; i < RESV_CELLS; i++) if (k.hugetlbResv.get(iresvBase(ino) + i) !== 0) { bug('hugetlb-resv', `inode ${ino} is not a live hugetlbfs file, yet its reservation cells are not zero`); break; }
+      continue;
+    }
+    for (let idx = 0; idx < RESV_MAX_IDX; idx++) if (iresvTest(k, ino, idx) && hugetlb_cache_folio(k, m, idx) < 0) want++;
+  }
+  for (const mm of k.mms) {
+    for (const v of mm.vmas) {
+      if (!is_vm_hugetlb_page(v) || !is_vma_resv_set(k, v, RESV_MAP) || !is_vma_resv_set(k, v, HPAGE_RESV_OWNER)) continue;
+      for (let i = vma_hugecache_offset(v, v.vm_start), e = vma_hugecache_offset(v, v.vm_end); i < e; i++) if (!resvTest(k, v, i)) want++;
+    }
+  }
+  for (let slot = 0; slot < f.nslots; slot++) {
+    const fl = f.flags(slot);
+    if (!(fl & PG_hugetlb) || f.refcount(slot) === 0) continue;
+    if (fl & PG_hugetlb_restore_reserve) want++;
+    if (!(fl & (PG_anon | PG_hugetlb_isolated)) && folio_mapping(k, slot) === 0) bug('folio-leak', `hugetlb folio at slot ${slot}: neither anonymous nor in a page cache`);
+  }
+  if (want !== h.resv_huge_pages) bug('hugetlb-resv', `HugePages_Rsvd ${h.resv_huge_pages}, but the reservation maps and pages hold ${want}`);
+  if (h.resv_huge_pages > h.free_huge_pages) bug('hugetlb-resv', `HugePages_Rsvd ${h.resv_huge_pages} above HugePages_Free ${h.free_huge_pages}`);
 }
 
 // ---- fork, zap, protection -----------------------------------------------------------------------------
@@ -739,8 +943,19 @@ export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: 
   const g = k.pgt;
   if (dst % PMD_SIZE || len % PMD_SIZE) fail('EINVAL', 'a hugetlb destination or length that is not 2 MiB aligned');
   let copied = 0;
+  // a shared mapping fills its file's page cache (hugetlb_mfill_atomic_pte @v6.12: EEXIST where the cache holds
+  // the page, EFAULT past i_size)
+  const mapping = (vma.vm_flags & VM_SHARED) && vma.vm_file !== 0 ? k.inode(vma.vm_file) : null;
   for (let a = dst; a < dst + len; a += PMD_SIZE) {
     const s: Slot = { t: pmdAllocTable(k, mm, a), i: pmd_index(a) };
+    if (mapping) {
+      const idx = vma_hugecache_offset(vma, a);
+      const why = hugetlb_cache_folio(k, mapping, idx) >= 0 ? 'EEXIST' : idx >= Math.floor(mapping.i_size / PMD_SIZE) ? 'EFAULT' : null;
+      if (why) {
+        if (copied === 0) fail(why, why === 'EEXIST' ? `the page cache holds huge page ${idx} of the file already` : `huge page ${idx} is past the end of the file`);
+        break;
+      }
+    }
     const cur = s.t.get(s.i, new Pte());
     // huge_pte_none_mostly: a uffd-wp marker may be filled
     if (!g.pte_none(cur) && !isUffdWpMarker(k, cur)) {
@@ -754,7 +969,10 @@ export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: 
     }
     const pfn = k.folios.pfn(slot);
     copy(a, pfn);
-    hugetlb_add_new_anon_rmap(k, slot);
+    if (mapping) {
+      hugetlb_add_to_page_cache(k, mapping, slot, vma_hugecache_offset(vma, a));
+      hugetlb_add_file_rmap(k, slot);
+    } else hugetlb_add_new_anon_rmap(k, slot);
     const e = make_huge_pte(k, vma, pfn, !wp);
     g.pte_mkyoung(g.pte_mkdirty(e));
     if (wp) g.pte_mkuffd_wp(e);
@@ -763,6 +981,45 @@ export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: 
     copied += PMD_SIZE;
   }
   return copied;
+}
+
+/**
+ * mm/userfaultfd.c mfill_atomic_hugetlb() @v6.12 with MFILL_ATOMIC_CONTINUE (hugetlb_mfill_atomic_pte's CONTINUE
+ * branch): huge page by huge page, the page the file's cache holds at the index mapped (EFAULT where it holds none,
+ * EEXIST where the entry is neither none nor a marker), dirty and young, writable only in a shared writable mapping
+ * without MODE_WP (then uffd-wp). EINVAL off huge page boundaries; the first page's error is thrown, a later one
+ * ends it short. The bytes mapped (mfill_atomic_continue's hugetlb branch)
+ */
+export function mfill_atomic_hugetlb_continue(k: Kernel, mm: MmStruct, vma: VmArea, dst: number, len: number, wp: boolean): number {
+  const g = k.pgt, f = k.folios;
+  if (dst % PMD_SIZE || len % PMD_SIZE) fail('EINVAL', 'a hugetlb destination or length that is not 2 MiB aligned');
+  const mapping = vma.vm_file !== 0 ? k.inode(vma.vm_file) : null;
+  const shared = (vma.vm_flags & VM_SHARED) !== 0;
+  let done = 0;
+  for (let a = dst; a < dst + len; a += PMD_SIZE) {
+    const idx = vma_hugecache_offset(vma, a);
+    const slot = mapping ? hugetlb_cache_folio(k, mapping, idx) : -1;
+    if (slot < 0) {
+      if (done === 0) fail('EFAULT', `no huge page at index ${idx} in the page cache`);
+      break;
+    }
+    const s: Slot = { t: pmdAllocTable(k, mm, a), i: pmd_index(a) };
+    const cur = s.t.get(s.i, new Pte());
+    if (!g.pte_none(cur) && !isUffdWpMarker(k, cur)) {
+      if (done === 0) fail('EEXIST', `destination huge page 0x${a.toString(16)} is already populated`);
+      break;
+    }
+    // filemap_lock_hugetlb_folio's reference is the entry's
+    f.setRefcount(slot, f.refcount(slot) + 1);
+    hugetlb_add_file_rmap(k, slot);
+    const e = make_huge_pte(k, vma, f.pfn(slot), shared && !wp);
+    g.pte_mkyoung(g.pte_mkdirty(e));
+    if (wp) g.pte_mkuffd_wp(e);
+    setHuge(k, s, e, a, 'hugetlb_mfill_atomic_pte');
+    hugetlb_count_add(k, mm, HPAGE_PMD_NR);
+    done += PMD_SIZE;
+  }
+  return done;
 }
 
 /**

@@ -3,6 +3,7 @@
 // refusal. MADV_COLD (LRU deactivation) is not modelled: it ends the run as such.
 import type { Kernel } from '../kernel.js';
 import { hugetlb_dontneed_end } from './hugetlb.js';
+import { hugetlbfs_fallocate, is_file_hugepages } from '../fs/hugetlbfs.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
   VM_DONTCOPY, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_MERGEABLE, VM_NOHUGEPAGE, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK,
@@ -321,13 +322,14 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
 /** madvise_remove (mm/madvise.c @v4.19..v6.18): it punches a hole in the file behind a VMA; anonymous memory has none */
 function madvise_remove(k: Kernel, vma: VmArea, start: number, end: number): void {
   if (vma.vm_flags & VM_LOCKED) fail('EINVAL', 'MADV_REMOVE on a locked VMA');
-  // (a MAP_HUGETLB mapping has a hugetlbfs file in the kernel, which the model's hugetlb VMA does not name)
+  // (a MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB mapping has a hugetlbfs file in the kernel, vm_file 0 in the model)
   if (vma.vm_file === 0 && !(vma.vm_flags & VM_HUGETLB)) fail('EINVAL', 'MADV_REMOVE on a VMA without a file (private anonymous memory)');
   // mm/madvise.c madvise_remove() @v6.18: only a shared writable mapping; then vfs_fallocate(PUNCH_HOLE|KEEP_SIZE)
   if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) fail('EACCES', 'MADV_REMOVE on a mapping that is not shared and writable');
-  if (vma.vm_file === 0) notModelled('advice', 'MADV_REMOVE of shared hugetlb memory (hugetlbfs_fallocate)');
   const offset = (start - vma.vm_start) + vma.vm_pgoff * PAGE_SIZE;
-  shmem_fallocate(k, k.inode(vma.vm_file)!, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
+  const m = k.inode(vma.vm_file)!;
+  if (is_file_hugepages(m)) hugetlbfs_fallocate(k, m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
+  else shmem_fallocate(k, m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
 }
 
 // ---- oldfile: the reclaim device -------------------------------------------------------------------

@@ -10,6 +10,8 @@ import {
   VM_SOFTDIRTY, VM_WRITE, VM_EXEC, VM_UFFD_WP, VM_HUGETLB, VM_DONTEXPAND,
 } from '../include/vm_flags.js';
 import { hugetlb_reserve_pages, hugetlb_vm_op_close, __unmap_hugepage_range } from './hugetlb.js';
+import { hugetlb_file_setup, hugetlbfs_mmap_size, is_file_hugepages } from '../fs/hugetlbfs.js';
+import { HPAGE_PMD_NR } from '../arch/x86/include/pgtable_types.js';
 import {
   MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ, PROT_WRITE,
 } from '../include/uapi.js';
@@ -68,7 +70,8 @@ export function vma_set_page_prot(k: Kernel, vma: VmArea): void {
 export function vma_wants_writenotify(k: Kernel, vma: VmArea, vm_page_prot: Pte): boolean {
   if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) return false;
   if (!vm_page_prot.equals(k.pgt.vm_get_page_prot(vma.vm_flags))) return false;
-  if (vma_soft_dirty_enabled(k, vma)) return true;
+  // hugetlb does not track soft-dirty (v6.12 and v6.18 say so here; the PTE's write bit is not observable)
+  if (vma_soft_dirty_enabled(k, vma) && !(vma.vm_flags & VM_HUGETLB)) return true;
   if (k.has(PATCH.uffdWpWritenotify) && (vma.vm_flags & VM_UFFD_WP)) return true;
   return false;
 }
@@ -125,11 +128,12 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
   // mm/mmap.c ksys_mmap_pgoff() @v6.18: MAP_HUGETLB sets up a hugetlbfs file of the length rounded up to the
   // huge page size (hugetlb_file_setup, no reservation of its own); hugetlb_get_unmapped_area places it on a
   // huge page boundary (a fixed address off one is EINVAL); hugetlbfs_file_mmap reserves the pages
-  const huge = (a.flags & MAP_HUGETLB) !== 0;
-  // a gap of the model: shared hugetlb memory lives in a hugetlbfs page cache, which is not modelled
-  if (huge && ((a.flags & MAP_SHARED) || file)) notModelled('flags', 'shared mappings of hugetlb memory (their pages would live in a hugetlbfs page cache)');
+  // A file of hugetlbfs is mapped the same way whether MAP_HUGETLB is given or not; MAP_HUGETLB with another file is EINVAL
+  const hugeFile = file !== null && is_file_hugepages(file.m);
+  if (file && (a.flags & MAP_HUGETLB) && !hugeFile) fail('EINVAL', 'MAP_HUGETLB with a file that is not of hugetlbfs');
+  const huge = (a.flags & MAP_HUGETLB) !== 0 || hugeFile;
   if (huge && (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && a.addr % PMD_SIZE !== 0) fail('EINVAL', 'MAP_HUGETLB at an address that is not 2 MiB aligned');
-  if (huge) return do_mmap_hugetlb(k, mm, a, Math.ceil(a.len / PMD_SIZE) * PMD_SIZE);
+  if (huge) return do_mmap_hugetlb(k, mm, a, Math.ceil(a.len / PMD_SIZE) * PMD_SIZE, file, offset);
   let addr: number;
   if ((a.flags & MAP_FIXED_NOREPLACE) && !(a.flags & MAP_FIXED) && !k.has(PATCH.mapFixedNoreplace)) {
     // before a4ff8e8620d3 (v4.17) the flag is an unknown bit, ignored: the address is a hint, which
@@ -180,12 +184,17 @@ function fixedAddress(k: Kernel, mm: MmStruct, a: MmapArgs, len: number): number
 }
 
 /**
- * the MAP_HUGETLB | MAP_PRIVATE | MAP_ANONYMOUS part of do_mmap and __mmap_region @v6.18: a VMA of its own
- * (VM_HUGETLB | VM_DONTEXPAND never merge), vm_pgoff 0 in its file, reserved by hugetlbfs_file_mmap
- * (hugetlb_reserve_pages; ENOMEM when the pool cannot cover it, unless MAP_NORESERVE). No VM_ACCOUNT:
- * hugetlb does its own accounting
+ * the MAP_HUGETLB and hugetlbfs part of ksys_mmap_pgoff, do_mmap and __mmap_region @v6.18 (read in v6.12 for the
+ * shared and file cases): a VMA of its own (VM_HUGETLB | VM_DONTEXPAND never merge). MAP_ANONYMOUS makes a file of
+ * the length (hugetlb_file_setup; the model keeps none for a private one, whose cache stays empty: vm_file 0 and
+ * vm_pgoff 0); a hugetlbfs file is mapped at a 2 MiB aligned offset (EINVAL otherwise, hugetlbfs_file_mmap).
+ * hugetlbfs_file_mmap reserves the huge pages (hugetlb_reserve_pages: a private mapping all of them in a map of
+ * its own, a shared one those its file's map lacks; ENOMEM when the pool cannot cover them, unless MAP_NORESERVE)
+ * and a writable mapping grows the file to its end. No VM_ACCOUNT: hugetlb does its own accounting. A shared
+ * mapping that spans an aligned 1 GiB is not modelled (x86-64 would share its PMD table: huge_pmd_share)
  */
-function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number): number {
+function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number, file: MmapArgs['file'] | null = null, offset = 0): number {
+  const type = a.flags & (MAP_SHARED | MAP_PRIVATE);
   let addr: number;
   if (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
     addr = fixedAddress(k, mm, a, len);
@@ -193,14 +202,32 @@ function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number): num
     addr = get_unmapped_area(k, mm, len, Math.max(a.align, PMD_SIZE));
   }
   let vm_flags = calc_vm_prot_bits(a.prot) | VM_MAYREAD | VM_MAYWRITE | VM_MAYEXEC | VM_HUGETLB | VM_DONTEXPAND;
+  if (file) {
+    // do_mmap: the file's open mode limits the mapping
+    if (!file.read) fail('EACCES', 'mmap of a file not open for reading');
+    if (type === MAP_SHARED && (a.prot & PROT_WRITE) && !file.write) fail('EACCES', 'a shared writable mapping of a file not open for writing');
+  }
+  if (type === MAP_SHARED) {
+    vm_flags |= VM_SHARED | VM_MAYSHARE;
+    if (file && !file.write) vm_flags &= ~(VM_MAYWRITE | VM_SHARED);
+  }
+  if (file && offset % PMD_SIZE !== 0) fail('EINVAL', 'a hugetlbfs file mapped at an offset that is not 2 MiB aligned');
+  if ((vm_flags & VM_MAYSHARE) && Math.floor((addr + len) / 2 ** 30) * 2 ** 30 >= Math.ceil(addr / 2 ** 30) * 2 ** 30 + 2 ** 30) {
+    notModelled('len', 'a shared hugetlb mapping over an aligned 1 GiB (PMD table sharing, huge_pmd_share)');
+  }
   // hugetlb applies strict overcommit unless MAP_NORESERVE
   if (a.flags & MAP_NORESERVE) vm_flags |= VM_NORESERVE;
-  const vma = VmArea.alloc(k, addr, addr + len, vm_flags >>> 0, k.pgt.vm_get_page_prot(vm_flags), 0, a.label);
+  const pgoff = offset / PAGE_SIZE;
+  const vma = VmArea.alloc(k, addr, addr + len, vm_flags >>> 0, k.pgt.vm_get_page_prot(vm_flags), pgoff, a.label);
+  // the file: the one mapped, or a new one for MAP_SHARED|MAP_ANONYMOUS (the VMA's reference is its only one)
+  if (file) vma.vm_file = file.m.ino;
+  else if (type === MAP_SHARED) vma.vm_file = hugetlb_file_setup(k, 'anon_hugepage', len, 0).ino;
   // the reservation is made while what the mapping replaces is still there (a failure leaves it mapped)
-  if (!hugetlb_reserve_pages(k, vma, 0, len / PMD_SIZE, vma.vm_flags)) {
+  if (!hugetlb_reserve_pages(k, vma, pgoff / HPAGE_PMD_NR, pgoff / HPAGE_PMD_NR + len / PMD_SIZE, vma.vm_flags)) {
     vma.free();
     fail('ENOMEM', `the hugetlb pool cannot reserve ${len / PMD_SIZE} huge page(s) (HugePages_Free ${k.hstate.free_huge_pages}, HugePages_Rsvd ${k.hstate.resv_huge_pages})`);
   }
+  if (vma.vm_file !== 0) hugetlbfs_mmap_size(k.inode(vma.vm_file)!, offset + len, (vm_flags & VM_WRITE) !== 0);
   do_munmap(k, mm, addr, len);
   insertVma(mm, vma);
   vma_set_page_prot(k, vma);

@@ -17,6 +17,7 @@ import { VM_UFFD_MISSING, VM_UFFD_MINOR, VM_NORESERVE } from '../include/vm_flag
 import type { VmFault } from './memory.js';
 import { mark_page_accessed } from './gup.js';
 import { PATCH } from '../../profiles/patches.js';
+import { hugetlb_file_setup, hugetlbfs_evict_inode, is_file_hugepages } from '../fs/hugetlbfs.js';
 
 // ---- uapi (include/uapi/linux/memfd.h, fcntl.h, falloc.h) -------------------------------------------
 export const MFD_CLOEXEC = 0x1, MFD_ALLOW_SEALING = 0x2, MFD_HUGETLB = 0x4, MFD_NOEXEC_SEAL = 0x8, MFD_EXEC = 0x10;
@@ -56,17 +57,20 @@ export function vma_is_anon_shmem(k: Kernel, vma: VmArea): boolean {
 /**
  * mm/memfd.c memfd_create() @v6.18: a tmpfs file "memfd:NAME" open O_RDWR in the caller's fd table. Unknown
  * flags are EINVAL, as is a name longer than 249 bytes; without MFD_ALLOW_SEALING the file is sealed against
- * further seals (F_SEAL_SEAL). MFD_HUGETLB is hugetlbfs, not modelled here.
+ * further seals (F_SEAL_SEAL). MFD_HUGETLB makes a hugetlbfs file instead (fs/hugetlbfs.ts).
  */
 export function memfd_create(k: Kernel, task: Task, name: string, flags: number): AddressSpace {
   // MFD_ALL_FLAGS by release: MFD_HUGETLB from 749df87bd7be (v4.14), MFD_NOEXEC_SEAL and MFD_EXEC from 105ff5339f49 (v6.3)
   const all = MFD_CLOEXEC | MFD_ALLOW_SEALING | (k.has(PATCH.memfdHugetlb) ? MFD_HUGETLB : 0)
     | (k.has(PATCH.memfdNoexecSeal) ? MFD_NOEXEC_SEAL | MFD_EXEC : 0);
-  if (flags & ~all) fail('EINVAL', 'unknown memfd_create flags');
-  if (flags & MFD_HUGETLB) notModelled('flags', 'MFD_HUGETLB (a hugetlbfs memfd)');
+  // with MFD_HUGETLB, bits 26..31 may name the huge page size (MFD_HUGE_SHIFT)
+  if ((flags & ~all & ((flags & all & MFD_HUGETLB) ? 0x03ffffff : ~0)) !== 0) fail('EINVAL', 'unknown memfd_create flags');
+  // the model has the 2 MiB huge page size
+  if ((flags & MFD_HUGETLB) && (flags >>> 26) !== 0 && (flags >>> 26) !== 21) notModelled('flags', 'a MFD_HUGETLB page size other than 2 MiB');
   if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL)) fail('EINVAL', 'MFD_EXEC with MFD_NOEXEC_SEAL');
   if (name.length > MFD_NAME_MAX_LEN) fail('EINVAL', 'memfd name longer than 249 bytes');
-  const m = shmem_file_setup(k, `memfd:${name}`, 0, INODE_MEMFD);
+  // MFD_HUGETLB: hugetlb_file_setup on the internal hugetlbfs mount (VM_NORESERVE, size 0)
+  const m = flags & MFD_HUGETLB ? hugetlb_file_setup(k, `memfd:${name}`, 0, INODE_MEMFD) : shmem_file_setup(k, `memfd:${name}`, 0, INODE_MEMFD);
   // memfd_alloc_file: F_SEAL_SEAL unless sealing is allowed; MFD_NOEXEC_SEAL allows sealing and seals exec
   if (flags & MFD_NOEXEC_SEAL) m.seals = F_SEAL_EXEC;
   else if (!(flags & MFD_ALLOW_SEALING)) m.seals = F_SEAL_SEAL;
@@ -75,17 +79,21 @@ export function memfd_create(k: Kernel, task: Task, name: string, flags: number)
   return m;
 }
 
-/** fs/open.c do_sys_open() for a regular file of the model's tmpfs: O_CREAT makes it, else ENOENT */
-export function shmem_open(k: Kernel, task: Task, path: string, create: boolean): AddressSpace {
+/**
+ * fs/open.c do_sys_open() for a regular file of the model's tmpfs: O_CREAT makes it, else ENOENT; `hugetlbfs`: a file
+ * of the run's hugetlbfs directory instead (hugetlbfs_create: an inode of hugetlbfs, size 0; fs/hugetlbfs.ts)
+ */
+export function shmem_open(k: Kernel, task: Task, path: string, create: boolean, hugetlbfs = false): AddressSpace {
   for (let ino = 1; ino <= k.nrInodes; ino++) {
     const m = k.inode(ino)!;
-    if (m.live && (m.flags & INODE_TMPFS_FILE) && m.name === path) {
+    if (m.live && (m.flags & INODE_TMPFS_FILE) && is_file_hugepages(m) === hugetlbfs && m.name === path) {
       m.files = (m.files | (1 << task.mm.id)) >>> 0;
       return m;
     }
   }
   if (!create) fail('ENOENT', `no file ${path}`);
-  const m = shmem_file_setup(k, path, 0, INODE_TMPFS_FILE);
+  // (a hugetlbfs file's seals: F_SEAL_SEAL, which hugetlbfs_get_inode sets and no operation of the model changes)
+  const m = hugetlbfs ? hugetlb_file_setup(k, path, 0, INODE_TMPFS_FILE) : shmem_file_setup(k, path, 0, INODE_TMPFS_FILE);
   m.files = (1 << task.mm.id) >>> 0;
   return m;
 }
@@ -114,6 +122,8 @@ export function copy_shmem_files(k: Kernel, parent: MmStruct, child: MmStruct): 
 
 /** mm/shmem.c shmem_evict_inode() @v6.18: the last reference gone, every page goes and the inode with them */
 export function shmem_evict_inode(k: Kernel, m: AddressSpace): void {
+  // evict(): the file system's evict_inode (a hugetlbfs file's pages go back to the pool)
+  if (is_file_hugepages(m)) return hugetlbfs_evict_inode(k, m);
   shmem_truncate_range(k, m, 0, -1);
   m.name = '';
   m.i_size = 0;

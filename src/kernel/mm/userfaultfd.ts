@@ -3,7 +3,7 @@
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { mfill_atomic_hugetlb } from './hugetlb.js';
+import { mfill_atomic_hugetlb, mfill_atomic_hugetlb_continue } from './hugetlb.js';
 import type { VmArea } from '../include/mm_types.js';
 import { VM_EXEC, VM_HUGETLB, VM_IO, VM_LOCKED, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { ERRNO_NAME, fail, SyscallError } from '../include/errno.js';
@@ -18,7 +18,6 @@ import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { find_vma, vma_is_anonymous, vmas_in, vma_lookup, vma_wants_writenotify } from './mmap.js';
-import { notModelled } from '../include/errno.js';
 import { follow_pfn, isUffdWpMarker, linear_page_index, mm_forbids_zeropage, set_pte_at, vm_normal_page } from './memory.js';
 import { anon_vma_prepare } from './vma.js';
 import { is_zero_pfn, pte_index, type PageTable, type Slot } from './pgtable.js';
@@ -189,7 +188,8 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP on a VMA not registered for WP');
   if (vma.vm_flags & VM_HUGETLB) {
-    anon_vma_prepare(ctx.mm, vma);
+    // find_vma_and_prepare_anon: a COW (private) mapping gets its anon_vma
+    if (!(vma.vm_flags & VM_SHARED)) anon_vma_prepare(ctx.mm, vma);
     const n = mfill_atomic_hugetlb(k, ctx.mm, vma, dst, len, wp, (a, pfn) => {
       for (let i = 0; i < HPAGE_PMD_NR; i++) read_source_page(k, ctx, src + (a - dst) + i * PAGE_SIZE, pfn + i);
     });
@@ -300,16 +300,6 @@ function mfill_atomic_pte_continue(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, 
 }
 
 /**
- * the UFFDIO_CONTINUE of one kind of memory: shmem's (below), hugetlb's (hugetlb_mfill_atomic_pte's CONTINUE
- * branch; with shared hugetlb, mm/hugetlb.ts adds it here)
- */
-const continueBackings: { hugetlb: ((k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, len: number, wp: boolean) => number) | null } = { hugetlb: null };
-/** the hugetlb CONTINUE (mfill_atomic_hugetlb with MFILL_ATOMIC_CONTINUE), set by the module that models it */
-export function setHugetlbContinue(fn: (k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, len: number, wp: boolean) => number): void {
-  continueBackings.hugetlb = fn;
-}
-
-/**
  * mm/userfaultfd.c mfill_atomic() @v6.18 with MFILL_ATOMIC_CONTINUE (mfill_atomic_continue): one VMA registered
  * with ctx must hold the range (ENOENT), MODE_WP needs VM_UFFD_WP (EINVAL), hugetlb goes to its own routine,
  * anything but shmem is EINVAL; then page by page as mfill_atomic_copy. Bytes mapped; a page that fails ends
@@ -320,9 +310,10 @@ export function mfill_atomic_continue(k: Kernel, ctx: UserfaultfdCtx, start: num
   if (!vma) fail('ENOENT', 'the range is not inside one VMA registered with this uffd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_CONTINUE_MODE_WP on a VMA not registered for WP');
   if (vma.vm_flags & VM_HUGETLB) {
-    const h = continueBackings.hugetlb;
-    if (h === null) notModelled('op', 'UFFDIO_CONTINUE on hugetlb (the hugetlbfs page cache is not modelled)');
-    return h(k, ctx, vma, start, len, wp);
+    // mfill_atomic_hugetlb with MFILL_ATOMIC_CONTINUE: the file's cached huge pages (mm/hugetlb.ts)
+    const done = mfill_atomic_hugetlb_continue(k, ctx.mm, vma, start, len, wp);
+    k.tr?.emit('uffdio_continue', 'mfill_atomic_hugetlb', { start, len, mapped: done, wp });
+    return done;
   }
   // !vma_is_shmem && CONTINUE: EINVAL; shmem's CONTINUE came with c949b097ef2e's series (v5.14)
   if (vma.vm_file === 0 || !k.has(PATCH.uffdMinorShmem)) fail('EINVAL', 'UFFDIO_CONTINUE on memory that is not shmem or hugetlb');
