@@ -586,6 +586,18 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.11', kind: 'upstream',
     summary: 'pagemap sets PM_FILE on PMD-mapped non-anon folios (the huge zero page reads PRESENT|FILE)',
   },
+  // ---- shmthp: the rest of the pagemap series of 3f9f022e975d (corpus 18), and corpus 34 ----
+  pagemapPmdExclusivePerPage: {
+    id: 'pagemap-pmd-exclusive-per-page', commit: '2c1f057e5be6', subject: 'fs/proc/task_mmu: properly detect PM_MMAP_EXCLUSIVE per page of PMD-mapped THPs',
+    author: 'David Hildenbrand', release: 'v6.11', kind: 'upstream',
+    summary: 'pagemap_pmd_range reports PM_MMAP_EXCLUSIVE per page of a PMD-mapped THP (folio_precise_page_mapcount of that page == 1); before, the head page\'s page_mapcount decided for all 512',
+  },
+  doSetPmdNoCow: {
+    id: 'do-set-pmd-no-cow', commit: '', subject: 'mm: do not install PMD mappings when handling a COW fault',
+    author: 'Zhang Yi', release: 'posted 2025-10-24 (v2, acked by David Hildenbrand; no mainline commit found)', kind: 'proposal',
+    summary: 'do_set_pmd refuses a write or unshare fault of a COW mapping (is_cow_mapping): a R/O long-term pin of a MAP_PRIVATE file THP no longer re-installs the PMD it just split, which looped forever (corpus 34)',
+    ref: '20251024102237.3332200-1-yi.zhang@huaweicloud.com (Fixes: a7f226604170; reported by Karol Wachowski)',
+  },
   mprotectPteBatching: {
     id: 'mprotect-pte-batching', commit: 'cac1db8c3aad', subject: 'mm: optimize mprotect() by PTE batching',
     author: 'Dev Jain', release: 'v6.17', kind: 'upstream',
