@@ -489,6 +489,15 @@ setup:
   { patch: PATCH.uffdMove, base: 'v6.12', scenario: FEATURE_OP, measure: feature(16), withIt: 1n, without: 0n },
   { patch: PATCH.vmaLockRetryTried, base: 'v6.12', alsoRemove: [PATCH.uffdSimplifyFaultHandling], scenario: THP_WP, measure: (r) => [thread(r, 'w').minflt, thread(r, 'w').majflt], withIt: [0, 1], without: [1, 0] },
   { patch: PATCH.kpageflagsFolio, base: 'v6.12', scenario: THP_WP, measure: (r) => kpfBit(r, 'm + 0x7f000', 4, 'unprotected'), withIt: 1, without: 0 },
+  // shmthp: corpus 18's series and corpus 34's fix, on their bug scenarios
+  {
+    patch: PATCH.pagemapPmdExclusivePerPage, base: 'v6.18', config: ['shmem_enabled=advise'], scenario: bugFile('pagemap-pmd-file-thp-pm-file'),
+    measure: (r) => [pagemapBit(r, 'mem', 56), pagemapBit(r, 'mem + 0x1000', 56)], withIt: [0, 1], without: [0, 0],
+  },
+  {
+    patch: PATCH.doSetPmdNoCow, base: 'v6.18', add: true, config: ['shmem_enabled=always'], scenario: bugFile('gup-ro-pin-file-thp-loop'),
+    measure: (r) => [thread(r, 't').state, pagemapBit(r, 'mem', 61)], withIt: ['done', 0], without: ['livelock', 1],
+  },
   { patch: PATCH.pagemapPmdFile, base: 'v6.18', scenario: oneOp('read: { addr: m }', '  - madvise: { addr: m, len: 2M, advice: hugepage }').replace('name: one-op', 'name: zero\nobserve: { pages: [m] }'), measure: (r) => pagemapBit(r, 'm', 61), withIt: 1, without: 0 },
   {
     patch: PATCH.mprotectPteBatching, base: 'v6.18',
