@@ -491,8 +491,12 @@ setup:
   { patch: PATCH.kpageflagsFolio, base: 'v6.12', scenario: THP_WP, measure: (r) => kpfBit(r, 'm + 0x7f000', 4, 'unprotected'), withIt: 1, without: 0 },
   // shmthp: corpus 18's series and corpus 34's fix, on their bug scenarios
   {
-    patch: PATCH.pagemapPmdExclusivePerPage, base: 'v6.18', config: ['shmem_enabled=advise'], scenario: bugFile('pagemap-pmd-file-thp-pm-file'),
+    patch: PATCH.pagemapPmdExclusivePerPage, base: 'v6.12', config: ['shmem_enabled=advise'], scenario: bugFile('pagemap-pmd-file-thp-pm-file'),
     measure: (r) => [pagemapBit(r, 'mem', 56), pagemapBit(r, 'mem + 0x1000', 56)], withIt: [0, 1], without: [0, 0],
+  },
+  {
+    patch: PATCH.pagemapPmdExclusiveHeadAgain, base: 'v6.18', config: ['shmem_enabled=advise'], scenario: bugFile('pagemap-pmd-file-thp-pm-file'),
+    measure: (r) => [pagemapBit(r, 'mem', 56), pagemapBit(r, 'mem + 0x1000', 56)], withIt: [0, 0], without: [0, 1],
   },
   {
     patch: PATCH.doSetPmdNoCow, base: 'v6.18', add: true, config: ['shmem_enabled=always'], scenario: bugFile('gup-ro-pin-file-thp-loop'),

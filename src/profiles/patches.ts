@@ -592,6 +592,12 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.11', kind: 'upstream',
     summary: 'pagemap_pmd_range reports PM_MMAP_EXCLUSIVE per page of a PMD-mapped THP (folio_precise_page_mapcount of that page == 1); before, the head page\'s page_mapcount decided for all 512',
   },
+  pagemapPmdExclusiveHeadAgain: {
+    id: 'pagemap-pmd-exclusive-head-again', commit: 'eb16876971ea', subject: 'fs/proc/task_mmu: remove per-page mapcount dependency for PM_MMAP_EXCLUSIVE (CONFIG_NO_PAGE_MAPCOUNT)',
+    author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',
+    summary: 'pagemap_pmd_range asks __folio_page_mapped_exclusively() of the PMD\'s head page for every page (page + idx became page): with CONFIG_PAGE_MAPCOUNT the head page\'s precise mapcount decides for all 512 again, as before 2c1f057e5be6 (measured on this machine\'s 6.18.44)',
+    requires: ['pagemap-pmd-exclusive-per-page'],
+  },
   doSetPmdNoCow: {
     id: 'do-set-pmd-no-cow', commit: '', subject: 'mm: do not install PMD mappings when handling a COW fault',
     author: 'Zhang Yi', release: 'posted 2025-10-24 (v2, acked by David Hildenbrand; no mainline commit found)', kind: 'proposal',
