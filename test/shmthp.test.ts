@@ -3,6 +3,7 @@
 // the pages refault), private COW per 4 KiB, truncation and hole punching that split a large folio. Each
 // scenario runs with the whole-state checks (debug_vm) after every step and must meet its expectations.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/run.js';
 import { expectationPasses } from '../src/scenario/outcome.js';
@@ -205,5 +206,11 @@ describe('pagemap of a PMD-mapped shmem THP across releases (corpus 18)', () => 
     const on = (p: string) => run(yaml, kernel(p, {}, ['shmem_enabled=advise']));
     expect([pagemapBit(on('v6.10'), 'mem', 61), pagemapBit(on('v6.10'), 'mem + 0x1000', 56)]).toEqual([0, 0]);
     expect([pagemapBit(on('v6.11'), 'mem', 61), pagemapBit(on('v6.11'), 'mem + 0x1000', 56)]).toEqual([1, 1]);
+  });
+});
+
+describe('the differential scenario of shmem THP', () => {
+  it('shmem-thp-pmd meets its expectations with the debug checks at every step', () => {
+    expect(failures(readFileSync('scenarios/differential/shmem-thp-pmd.yaml', 'utf8'), ['shmem_enabled=advise'])).toEqual([]);
   });
 });

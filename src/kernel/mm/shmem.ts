@@ -8,7 +8,7 @@ import { fail, notModelled } from '../include/errno.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PG_dirty, PG_lru, PG_swapbacked, PG_uptodate, PG_referenced } from './folio.js';
 import {
-  AddressSpace, INODE_ANON_SHARED, INODE_MEMFD, INODE_PAGES_MAX, INODE_TMPFS_FILE, filemap_add_folio, filemap_get_entry,
+  AddressSpace, INODE_ANON_SHARED, INODE_INDEX_MAX, INODE_MEMFD, INODE_PAGES_MAX, INODE_TMPFS_FILE, filemap_add_folio, filemap_get_entry,
   filemap_remove_folio, new_inode, unmap_mapping_range, i_mmap, folio_index, pmdIndex, unmap_mapping_pages,
 } from './filemap.js';
 import { VM_FAULT_SIGBUS, VM_FAULT_OOM } from '../include/fault.js';
@@ -25,8 +25,8 @@ export const F_SEAL_SEAL = 0x1, F_SEAL_SHRINK = 0x2, F_SEAL_GROW = 0x4, F_SEAL_W
 export const FALLOC_FL_KEEP_SIZE = 0x1, FALLOC_FL_PUNCH_HOLE = 0x2;
 /** NAME_MAX - strlen("memfd:") */
 const MFD_NAME_MAX_LEN = 255 - 6;
-/** MAX_LFS_FILESIZE on 64-bit, and the model's own limit */
-const MODEL_MAX_BYTES = INODE_PAGES_MAX * PAGE_SIZE;
+/** MAX_LFS_FILESIZE on 64-bit, and the model's own limit (1 TiB; small pages only in the first 16 GiB) */
+const MODEL_MAX_BYTES = INODE_INDEX_MAX * PAGE_SIZE;
 
 /** enum sgp_type (mm/shmem.c) */
 export const SGP_READ = 0, SGP_NOALLOC = 1, SGP_CACHE = 2, SGP_WRITE = 3, SGP_FALLOC = 4;
@@ -141,7 +141,7 @@ function shmem_alloc_and_add_folio(k: Kernel, m: AddressSpace, index: number): n
  * to date except for SGP_WRITE/SGP_FALLOC (whose caller fills it).
  */
 export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: number, vmf: VmFault | null, write_end = 0): { slot: number; uffd?: number } {
-  if (index >= INODE_PAGES_MAX) notModelled('addr', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+  if (index >= INODE_INDEX_MAX) notModelled('addr', `model limit: a file of more than ${INODE_INDEX_MAX} pages`);
   if (sgp <= SGP_CACHE && index * PAGE_SIZE >= m.i_size) fail('EINVAL', 'page index past i_size');
   const f = k.folios;
   let slot = filemap_get_entry(k, m, index);
@@ -165,12 +165,13 @@ export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: 
     if (vmf && userfaultfd_missing(vmf.vma)) return { slot: -1, uffd: handle_userfault(k, vmf, VM_UFFD_MISSING) };
     // shmem_allowable_huge_orders: a PMD-sized folio where shmem_enabled (or the mount) allows one (shmthp)
     slot = shmem_alloc_huge_folio(k, m, index, vmf, write_end);
+    if (slot < 0 && index >= INODE_PAGES_MAX) notModelled('addr', `model limit: a small page of a file past ${INODE_PAGES_MAX} pages (16 GiB; PMD-sized folios reach 1 TiB)`);
     if (slot < 0) slot = shmem_alloc_and_add_folio(k, m, index);
     if (sgp === SGP_WRITE) f.setFlag(slot, PG_referenced);
     if (sgp === SGP_FALLOC) sgp = SGP_WRITE;
   }
   if (sgp !== SGP_WRITE && !f.test(slot, PG_uptodate)) {
-    for (let i = 0, n = f.nrPages(slot); i < n; i++) k.data.clearPage(f.pfn(slot) + i);
+    k.data.clearRange(f.pfn(slot), f.nrPages(slot));
     f.setFlag(slot, PG_uptodate);
   }
   return { slot };
@@ -198,8 +199,8 @@ export function shmem_fault(k: Kernel, vmf: VmFault, pgoff: number): { ret: numb
 export function shmem_truncate_range(k: Kernel, m: AddressSpace, lstart: number, lend: number): void {
   const f = k.folios;
   const start = Math.ceil(lstart / PAGE_SIZE);
-  const endByte = lend < 0 ? INODE_PAGES_MAX * PAGE_SIZE : lend + 1;
-  const end = Math.min(INODE_PAGES_MAX, Math.floor(endByte / PAGE_SIZE));
+  const endByte = lend < 0 ? INODE_INDEX_MAX * PAGE_SIZE : lend + 1;
+  const end = Math.min(INODE_INDEX_MAX, Math.floor(endByte / PAGE_SIZE));
   if (m.nrpages > 0) {
     for (let i = m.nextIndex(start, end); i >= 0; i = m.nextIndex(i + 1, end)) {
       let slot = m.folioAt(i);
@@ -241,7 +242,7 @@ export function shmem_truncate_range(k: Kernel, m: AddressSpace, lstart: number,
 /** fs/open.c do_ftruncate() / mm/shmem.c shmem_setattr() @v6.18: the new size; a shrink unmaps and frees what lies past it (private copies too) */
 export function shmem_setattr_size(k: Kernel, m: AddressSpace, newsize: number): void {
   if (newsize < 0) fail('EINVAL', 'negative length');
-  if (newsize > MODEL_MAX_BYTES) notModelled('len', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+  if (newsize > MODEL_MAX_BYTES) notModelled('len', `model limit: a file of more than ${INODE_INDEX_MAX} pages`);
   const oldsize = m.i_size;
   if ((newsize < oldsize && (m.seals & F_SEAL_SHRINK)) || (newsize > oldsize && (m.seals & F_SEAL_GROW))) fail('EPERM', 'the file is sealed against this size change');
   if (newsize === oldsize) return;
@@ -265,7 +266,7 @@ export function shmem_fallocate(k: Kernel, m: AddressSpace, mode: number, offset
   if (offset < 0 || len <= 0) fail('EINVAL', 'fallocate offset < 0 or len <= 0');
   if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) fail('EOPNOTSUPP', 'fallocate mode not supported by tmpfs');
   if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE)) fail('EOPNOTSUPP', 'PUNCH_HOLE without KEEP_SIZE');
-  if (offset + len > MODEL_MAX_BYTES) notModelled('len', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+  if (offset + len > MODEL_MAX_BYTES) notModelled('len', `model limit: a file of more than ${INODE_INDEX_MAX} pages`);
   if (mode & FALLOC_FL_PUNCH_HOLE) {
     if (m.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) fail('EPERM', 'the file is sealed against writes');
     const unmapStart = Math.ceil(offset / PAGE_SIZE) * PAGE_SIZE;
@@ -320,7 +321,7 @@ export function shmem_file_write(k: Kernel, m: AddressSpace, offset: number, byt
   if (m.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) fail('EPERM', 'the file is sealed against writes');
   const end = offset + bytes.length;
   if (end > m.i_size && (m.seals & F_SEAL_GROW)) fail('EPERM', 'the file is sealed against growing');
-  if (end > MODEL_MAX_BYTES) notModelled('offset', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+  if (end > MODEL_MAX_BYTES) notModelled('offset', `model limit: a file of more than ${INODE_INDEX_MAX} pages`);
   const f = k.folios;
   for (let pos = offset; pos < end;) {
     const index = Math.floor(pos / PAGE_SIZE), off = pos % PAGE_SIZE;
@@ -329,7 +330,7 @@ export function shmem_file_write(k: Kernel, m: AddressSpace, offset: number, byt
     const pfn = folio_file_pfn(k, slot, index);
     if (!f.test(slot, PG_uptodate)) {
       // shmem_write_end: a folio not up to date gets zeroes around the bytes copied (every page of a large one)
-      for (let i = 0, e = f.nrPages(slot); i < e; i++) k.data.clearPage(f.pfn(slot) + i);
+      k.data.clearRange(f.pfn(slot), f.nrPages(slot));
       f.setFlag(slot, PG_uptodate);
     }
     k.data.writeBytes(pfn, off, bytes, pos - offset, n);
@@ -405,7 +406,7 @@ function shmem_alloc_huge_folio(k: Kernel, m: AddressSpace, index: number, vmf: 
   if (!shmem_allowable_huge(k, m, vma, index, write_end)) return -1;
   if (vmf !== null && !thp_vma_suitable_pmd(vmf.vma, vmf.address)) return -1;
   const aligned = pmdIndex(index);
-  if (aligned + HPAGE_PMD_NR > INODE_PAGES_MAX) return -1;
+  if (aligned + HPAGE_PMD_NR > INODE_INDEX_MAX) return -1;
   if (m.nextIndex(aligned, aligned + HPAGE_PMD_NR) >= 0) return -1;
   const slot = k.folios.alloc(HPAGE_PMD_ORDER, PG_swapbacked);
   filemap_add_folio(k, m, slot, aligned);
@@ -430,6 +431,8 @@ export function shmem_split_folio(k: Kernel, m: AddressSpace, slot: number): num
   if (f.refcount(slot) !== mapRefs + nr) return -16;
   if (f.folioMapped(slot)) unmap_mapping_pages(k, m, fi, nr, false);
   if (f.refcount(slot) !== nr) return -16;
+  if (fi + nr > INODE_PAGES_MAX) notModelled('addr', `model limit: splitting a PMD-sized folio of a file past ${INODE_PAGES_MAX} pages (small pages only in the first 16 GiB)`);
+  m.setHugeEntry(fi, -1);
   const slots = f.splitLarge(slot);
   k.vmstat.thp_split_page++;
   const end = Math.ceil(m.i_size / PAGE_SIZE);
