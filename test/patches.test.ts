@@ -60,6 +60,20 @@ setup:
   - userfaultfd: { as: u, features: [minor_shmem] }
   - ${more}
 `;
+/** shmthp: a 2 MiB shmem mapping (`map`: its flags or fd) written by a PMD, zapped, MADV_NOHUGEPAGE, then `access` of its second page */
+const NOHUGE_REFAULT = (map: string, access: 'read' | 'write') => `
+name: nohuge-refault
+observe: { pages: [m], mappings: [m] }
+setup:
+  - memfd_create: { as: f }
+  - ftruncate: { fd: f, len: 2M }
+  - mmap: { as: m, len: 2M, align: 2M, ${map} }
+  - write: { addr: m }
+  - madvise: { addr: m, len: 2M, advice: [dontneed, nohugepage] }
+  - ${access}: { addr: m + 0x1000 }
+`;
+/** smaps Rss (kB) of a mapping at the end */
+const rssOf = (key: string) => (r: RunResult) => r.observation.snapshots.final!.smaps[key]!.Rss;
 /** a private hugetlb mapping of one huge page, filled with 0xaa, then `more` */
 const HUGETLB_ONE = (more: string) => `
 name: hugetlb-one
@@ -494,6 +508,11 @@ setup:
     patch: PATCH.pagemapPmdExclusivePerPage, base: 'v6.12', config: ['shmem_enabled=advise'], scenario: bugFile('pagemap-pmd-file-thp-pm-file'),
     measure: (r) => [pagemapBit(r, 'mem', 56), pagemapBit(r, 'mem + 0x1000', 56)], withIt: [0, 1], without: [0, 0],
   },
+  // a PMD-sized folio left in the cache, its PMD zapped, then MADV_NOHUGEPAGE: do_set_pmd refuses and the
+  // fault maps PTEs (a write: finish_fault alone; a read: fault-around first)
+  { patch: PATCH.finishFaultLargeFolio, base: 'v6.12', config: ['shmem_enabled=always'], scenario: NOHUGE_REFAULT('flags: [shared, anonymous]', 'write'), measure: rssOf('m'), withIt: 2048, without: 4 },
+  { patch: PATCH.finishFaultWholeFileFolio, base: 'v6.18', config: ['shmem_enabled=always'], scenario: NOHUGE_REFAULT('fd: f', 'write'), measure: rssOf('m'), withIt: 2048, without: 4 },
+  { patch: PATCH.faultAroundWholeFolio, base: 'v6.18', config: ['shmem_enabled=always'], scenario: NOHUGE_REFAULT('fd: f', 'read'), measure: rssOf('m'), withIt: 2048, without: 64 },
   {
     patch: PATCH.pagemapPmdExclusiveHeadAgain, base: 'v6.18', config: ['shmem_enabled=advise'], scenario: bugFile('pagemap-pmd-file-thp-pm-file'),
     measure: (r) => [pagemapBit(r, 'mem', 56), pagemapBit(r, 'mem + 0x1000', 56)], withIt: [0, 0], without: [0, 1],

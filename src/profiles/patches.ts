@@ -592,6 +592,22 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.11', kind: 'upstream',
     summary: 'pagemap_pmd_range reports PM_MMAP_EXCLUSIVE per page of a PMD-mapped THP (folio_precise_page_mapcount of that page == 1); before, the head page\'s page_mapcount decided for all 512',
   },
+  finishFaultLargeFolio: {
+    id: 'finish-fault-large-folio', commit: '43e027e41423', subject: 'mm: memory: extend finish_fault() to support large folio',
+    author: 'Baolin Wang', release: 'v6.11', kind: 'upstream',
+    summary: 'finish_fault maps every page of a large folio of shared anonymous memory by PTEs at once where the folio lies inside the VMA and one page table (not under uffd); before, the faulting page only',
+  },
+  finishFaultWholeFileFolio: {
+    id: 'finish-fault-whole-file-folio', commit: '19773df031bc', subject: 'mm/fault: try to map the entire file folio in finish_fault()',
+    author: 'Kiryl Shutsemau', release: 'v6.18', kind: 'upstream',
+    summary: 'finish_fault maps the whole large folio by PTEs for every file VMA (memfds and tmpfs too), not only shared anonymous memory',
+    requires: ['finish-fault-large-folio'],
+  },
+  faultAroundWholeFolio: {
+    id: 'fault-around-whole-folio', commit: '357b92761d94', subject: 'mm/filemap: map entire large folio faultaround',
+    author: 'Kiryl Shutsemau', release: 'v6.18', kind: 'upstream',
+    summary: 'fault-around (filemap_map_folio_range) maps every page of a large folio that lies inside the VMA and one page table, not only the pages of the 64 KiB window',
+  },
   pagemapPmdExclusiveHeadAgain: {
     id: 'pagemap-pmd-exclusive-head-again', commit: 'eb16876971ea', subject: 'fs/proc/task_mmu: remove per-page mapcount dependency for PM_MMAP_EXCLUSIVE (CONFIG_NO_PAGE_MAPCOUNT)',
     author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',

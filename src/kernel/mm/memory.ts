@@ -10,10 +10,10 @@ import {
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_prepare } from './vma.js';
 import { VM_SHARED, VM_WRITE, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_UFFD_WP, VM_LOCKED, VM_MAYSHARE, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
-import { folio_mapping, type ZapDetails } from './filemap.js';
+import { folio_mapping, folio_index, type ZapDetails } from './filemap.js';
 import { mark_page_accessed, is_cow_mapping } from './gup.js';
 import { VM_SEQ_READ, VM_RAND_READ } from '../include/vm_flags.js';
-import { shmem_fault, folio_file_pfn, thp_vma_suitable_pmd } from './shmem.js';
+import { shmem_fault, folio_file_pfn, thp_vma_suitable_pmd, vma_is_anon_shmem } from './shmem.js';
 import {
   FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_FALLBACK, VM_FAULT_MAJOR,
   VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_COMPLETED, VM_FAULT_NOPAGE,
@@ -322,6 +322,23 @@ function do_fault_around(k: Kernel, vmf: VmFault): number {
     const i = pte_index(addr);
     // filemap_map_order0_folio: a PTE that is not none (a marker too) is left alone
     if (!t.isNone(i)) continue;
+    if (f.isLarge(slot) && k.has(PATCH.faultAroundWholeFolio)) {
+      // 357b92761d94 (v6.18): a large folio inside the VMA and one page table is mapped whole
+      const fi = folio_index(k, slot), nr = f.nrPages(slot);
+      const a0 = vma.vm_start + (fi - vma.vm_pgoff) * PAGE_SIZE;
+      if (a0 >= vma.vm_start && a0 + nr * PAGE_SIZE <= vma.vm_end && Math.floor(a0 / PMD_SIZE) === Math.floor((a0 + nr * PAGE_SIZE - 1) / PMD_SIZE)) {
+        for (let j = 0; j < nr; j++) {
+          const aj = a0 + j * PAGE_SIZE, ij = pte_index(aj);
+          if (!t.isNone(ij)) continue;
+          if (aj === vmf.address) ret = VM_FAULT_NOPAGE;
+          f.setRefcount(slot, f.refcount(slot) + 1);
+          set_pte_range(k, vmf, slot, f.pfn(slot) + j, { t, i: ij }, aj, false);
+          vmf.mm.shmemPages++;
+        }
+        idx = fi + nr - 1;
+        continue;
+      }
+    }
     if (addr === vmf.address) ret = VM_FAULT_NOPAGE;
     f.setRefcount(slot, f.refcount(slot) + 1);
     set_pte_range(k, vmf, slot, folio_file_pfn(k, slot, idx), { t, i }, addr, false);
@@ -359,6 +376,10 @@ function finish_fault(k: Kernel, vmf: VmFault, slot: number, pfn: number): numbe
     if (r !== VM_FAULT_FALLBACK) return r;
   } else if (k.pgt.pmd_trans_huge(pv)) return VM_FAULT_NOPAGE;
   const t = pte_alloc(k, vmf.mm, vmf.pmd);
+  // shmthp: the whole large folio by PTEs where it fits the VMA and the page table (43e027e41423, v6.11, for
+  // shared anonymous memory; 19773df031bc, v6.18, for every file VMA); not under uffd (userfaultfd_armed)
+  const wf = finishFaultWholeFolio(k, vmf, slot, pfn);
+  if (wf !== null) return wf;
   const i = pte_index(vmf.address);
   const e = t.get(i, new Pte());
   const markerWp = (k.fp & FP_PTE_MARKERS) !== 0 && (vmf.vma.vm_flags & VM_UFFD_WP) !== 0 && isUffdWpMarker(k, e);
@@ -871,5 +892,29 @@ export function do_set_pmd(k: Kernel, vmf: VmFault, slot: number): number {
   vmf.mm.shmemPages += HPAGE_PMD_NR;
   folio_add_file_rmap_pmd(k, slot, vmf.mm);
   set_pmd_at(k, vmf.pmd, entry, haddr, 'do_set_pmd');
+  return 0;
+}
+
+/**
+ * the large-folio part of mm/memory.c finish_fault() @v6.18 (shmthp): where the folio lies inside the VMA and
+ * one page table, every page of it is mapped by a PTE at once (all of them none, else VM_FAULT_NOPAGE), the
+ * file rss and the references going up by its size; null where the faulting page alone is mapped (a small
+ * folio, a VMA registered with uffd, a folio that does not fit, or a release without the rows)
+ */
+function finishFaultWholeFolio(k: Kernel, vmf: VmFault, slot: number, pfn: number): number | null {
+  const f = k.folios, vma = vmf.vma;
+  if (!f.isLarge(slot) || f.test(slot, PG_anon)) return null;
+  if (!(k.has(PATCH.finishFaultWholeFileFolio) || (k.has(PATCH.finishFaultLargeFolio) && vma_is_anon_shmem(k, vma)))) return null;
+  if (vma.vm_flags & (VM_UFFD_MISSING | VM_UFFD_WP) || (vma.vm_flags_hi & VM_HI_UFFD_MINOR)) return null;
+  const nr = f.nrPages(slot), idx = pfn - f.pfn(slot);
+  const vmaOff = linear_page_index(vma, vmf.address) - vma.vm_pgoff, pteOff = pte_index(vmf.address);
+  if (vmaOff < idx || vmaOff + (nr - idx) > (vma.vm_end - vma.vm_start) / PAGE_SIZE || pteOff < idx || pteOff + (nr - idx) > 512) return null;
+  const t = pte_alloc(k, vmf.mm, vmf.pmd);
+  const addr0 = vmf.address - idx * PAGE_SIZE;
+  for (let j = 0; j < nr; j++) if (!t.isNone(pte_index(addr0 + j * PAGE_SIZE))) return VM_FAULT_NOPAGE;
+  // folio_ref_add(folio, nr_pages - 1): the fault's reference is the first mapping's
+  f.setRefcount(slot, f.refcount(slot) + nr - 1);
+  for (let j = 0; j < nr; j++) set_pte_range(k, vmf, slot, f.pfn(slot) + j, { t, i: pte_index(addr0 + j * PAGE_SIZE) }, addr0 + j * PAGE_SIZE, false);
+  vmf.mm.shmemPages += nr;
   return 0;
 }

@@ -198,7 +198,8 @@ export function folio_remove_rmap_ptes(k: Kernel, slot: number, pfn: number, nr:
     f.setSubMapcount(slot, i, c);
     if (c === 0) unmapped++;
   }
-  if (unmapped && f.mapcount(slot) === 0 && f.folioMapped(slot) && !f.test(slot, PG_deferred_split)) {
+  // deferred_split_folio: anonymous folios only (a page-cache folio partly mapped is not queued)
+  if (unmapped && f.test(slot, PG_anon) && f.mapcount(slot) === 0 && f.folioMapped(slot) && !f.test(slot, PG_deferred_split)) {
     f.setFlag(slot, PG_deferred_split);
     k.vmstat.thp_deferred_split_page++;
   }
