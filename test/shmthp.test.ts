@@ -3,7 +3,11 @@
 // the pages refault), private COW per 4 KiB, truncation and hole punching that split a large folio. Each
 // scenario runs with the whole-state checks (debug_vm) after every step and must meet its expectations.
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { restoreShmemEnabled, scenarioShmemEnabled, shmemThpConfig } from '../src/host/shmem-thp.js';
+import { executorPlan } from '../src/host/run.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { runScenario } from '../src/run.js';
 import { expectationPasses } from '../src/scenario/outcome.js';
@@ -217,5 +221,36 @@ describe('pagemap of a PMD-mapped shmem THP across releases (corpus 18)', () => 
 describe('the differential scenario of shmem THP', () => {
   it('shmem-thp-pmd meets its expectations with the debug checks at every step', () => {
     expect(failures(readFileSync('scenarios/differential/shmem-thp-pmd.yaml', 'utf8'), ['shmem_enabled=advise'])).toEqual([]);
+  });
+});
+
+describe('mmsim host and shmem_enabled', () => {
+  it('the executor is told the scenario\'s shmem_enabled (null: the machine\'s own), and the model runs with it', () => {
+    const sc = loadScenario('scenarios/differential/shmem-thp-pmd.yaml');
+    expect(scenarioShmemEnabled(sc)).toBe('advise');
+    expect(shmemThpConfig(sc)).toEqual(['shmem_enabled=advise']);
+    expect(JSON.parse(executorPlan(sc, {})).options.shmem_enabled).toBe('advise');
+    const plain = loadScenario('scenarios/differential/memfd-punch-hole.yaml');
+    expect([scenarioShmemEnabled(plain), shmemThpConfig(plain), JSON.parse(executorPlan(plain, {})).options.shmem_enabled]).toEqual([null, [], null]);
+  });
+  it('mmsim gives shmem_enabled back from the state file of an executor that is gone, never of one alive', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-shmem-thp-test-'));
+    const state = join(dir, 'prev'), sysfs = join(dir, 'shmem_enabled');
+    const was = process.env.MMSIM_SHMEM_THP_STATE;
+    process.env.MMSIM_SHMEM_THP_STATE = state;
+    try {
+      writeFileSync(sysfs, 'advise\n');
+      writeFileSync(state, `never ${process.pid}\n`); // this process is alive: not touched
+      expect(restoreShmemEnabled(undefined, sysfs)).toBe(null);
+      expect(readFileSync(sysfs, 'utf8')).toBe('advise\n');
+      expect(restoreShmemEnabled(process.pid, sysfs)).toBe('never'); // the executor that just ended, by its pid
+      expect(readFileSync(sysfs, 'utf8')).toBe('never\n');
+      expect(existsSync(state)).toBe(false);
+      expect(restoreShmemEnabled(undefined, sysfs)).toBe(null);
+    } finally {
+      if (was === undefined) delete process.env.MMSIM_SHMEM_THP_STATE;
+      else process.env.MMSIM_SHMEM_THP_STATE = was;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -19,6 +19,12 @@ export function scenarioShmemEnabled(sc: CompiledScenario): string | null {
   return kv ? kv.slice('shmem_enabled='.length) : null;
 }
 
+/** the config the model runs with for the host's run: the scenario's shmem_enabled, which the executor sets the machine's to */
+export function shmemThpConfig(sc: CompiledScenario): string[] {
+  const v = scenarioShmemEnabled(sc);
+  return v === null ? [] : [`shmem_enabled=${v}`];
+}
+
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
