@@ -170,12 +170,14 @@ static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) __a
 static void swap_cleanup(void);
 static void files_cleanup(void);
 static void hugepages_cleanup(void);
+static void shmem_thp_cleanup(void);
 static void die_v(int kind, int at_t, int at_i, const char *fmt, va_list ap) {
   char buf[1024];
   vsnprintf(buf, sizeof buf, fmt, ap);
   swap_cleanup();
   files_cleanup();
   hugepages_cleanup();
+  shmem_thp_cleanup();
   Str s = {0};
   s_puts(&s, "{\"ok\":false,\"error\":");
   s_json_str(&s, buf);
@@ -726,6 +728,7 @@ static void hugepages_skip(const char *fmt, ...) {
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   hugepages_cleanup();
+  shmem_thp_cleanup();
   Str s = {0};
   s_puts(&s, "{\"ok\":false,\"skip\":");
   s_json_str(&s, buf);
@@ -753,6 +756,64 @@ static void hugepages_setup(long want) {
   if (total != want || fr != want || rs != 0 || sp != 0) {
     hugepages_skip("the hugetlb pool could not be set to %ld free pages (vm.nr_hugepages=%ld, HugePages_Free %ld, Rsvd %ld, Surp %ld)", want, total, fr, rs, sp);
   }
+}
+
+// ---- shmem_enabled (options.shmem_enabled: the scenario's config) ------------------------------------
+// /sys/kernel/mm/transparent_hugepage/shmem_enabled is system-wide, as vm.nr_hugepages is: the executor (root)
+// sets it for the run and ALWAYS writes the previous value back, before the result is written and on every
+// failure path; the previous value and the executor's pid are in SHMEM_STATE while the run lasts, so that
+// mmsim can give it back should the executor be killed (src/host/shmem-thp.ts).
+#define SHMEM_SYSFS "/sys/kernel/mm/transparent_hugepage/shmem_enabled"
+static char g_shmem_prev[32];
+static pid_t g_shmem_owner;
+static const char *shmem_state_path(void) {
+  return getenv("MMSIM_SHMEM_THP_STATE") ? getenv("MMSIM_SHMEM_THP_STATE") : "/tmp/mmsim-shmem-thp.prev";
+}
+// the selected value of a sysfs choice ("always [never] ..." -> "never"), "" when unreadable
+static void sysfs_selected(const char *path, char *out, size_t n) {
+  char buf[256] = {0};
+  out[0] = 0;
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return;
+  ssize_t r = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (r <= 0) return;
+  char *a = strchr(buf, '['), *b = a ? strchr(a, ']') : NULL;
+  if (a && b) snprintf(out, n, "%.*s", (int)(b - a - 1), a + 1);
+}
+static int write_str_file(const char *path, const char *v) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  ssize_t w = write(fd, v, strlen(v));
+  close(fd);
+  return w == (ssize_t)strlen(v) ? 0 : -1;
+}
+// the previous shmem_enabled written back (main process only: a forked child's exit must not do it)
+static void shmem_thp_cleanup(void) {
+  if (!g_shmem_prev[0] || getpid() != g_shmem_owner) return;
+  write_str_file(SHMEM_SYSFS, g_shmem_prev);
+  char now[32];
+  sysfs_selected(SHMEM_SYSFS, now, sizeof now);
+  if (!strcmp(now, g_shmem_prev)) unlink(shmem_state_path());
+  g_shmem_prev[0] = 0;
+}
+// shmem_enabled set to `want` for the run, or a skip with the reason
+static void shmem_thp_setup(const char *want) {
+  if (geteuid() != 0) hugepages_skip("the scenario sets shmem_enabled=%s: writing " SHMEM_SYSFS " needs root", want);
+  char prev[32];
+  sysfs_selected(SHMEM_SYSFS, prev, sizeof prev);
+  if (!prev[0]) hugepages_skip("cannot read " SHMEM_SYSFS " (no CONFIG_TRANSPARENT_HUGEPAGE?)");
+  if (!strcmp(prev, want)) return;
+  FILE *f = fopen(shmem_state_path(), "we");
+  if (!f) hugepages_skip("cannot write %s (where the previous shmem_enabled is kept while the run lasts)", shmem_state_path());
+  fprintf(f, "%s %d\n", prev, (int)getpid());
+  fclose(f);
+  snprintf(g_shmem_prev, sizeof g_shmem_prev, "%s", prev);
+  g_shmem_owner = getpid();
+  char now[32];
+  if (write_str_file(SHMEM_SYSFS, want) != 0) hugepages_skip("cannot write shmem_enabled=%s: %s", want, strerror(errno));
+  sysfs_selected(SHMEM_SYSFS, now, sizeof now);
+  if (strcmp(now, want)) hugepages_skip("shmem_enabled reads %s after writing %s", now, want);
 }
 
 static Var *var_find(const char *name) {
@@ -2919,6 +2980,11 @@ static int run_scenario(void) {
     signal(SIGPIPE, SIG_IGN);
     hugepages_setup((long)hp->num);
   }
+  J *se = jget(opts, "shmem_enabled");
+  if (se && se->t == J_STR) {
+    signal(SIGPIPE, SIG_IGN);
+    shmem_thp_setup(se->str);
+  }
   // a reader that went away (mmsim killed) must not kill the executor before it swapped its files off
   if (g_swap) signal(SIGPIPE, SIG_IGN);
   hugetlbfs_private_ns(sc);
@@ -3132,6 +3198,7 @@ static int run_scenario(void) {
   swap_cleanup();
   files_cleanup();
   hugepages_cleanup();
+  shmem_thp_cleanup();
   size_t off = 0;
   while (off < o.n) {
     ssize_t w = write(g_out_fd, o.p + off, o.n - off);

@@ -62,6 +62,20 @@ setup:
 `;
 /** a 1-byte read of '1' (0x31) or '2' (0x32), as `read` records it */
 const READ_0X31 = '1B nonzero=1 h=ece66b8856944894', READ_0X32 = '1B nonzero=1 h=fee7ae7590c1c702';
+/** shmthp: a 2 MiB shmem mapping (`map`: its flags or fd) written by a PMD, zapped, MADV_NOHUGEPAGE, then `access` of its second page */
+const NOHUGE_REFAULT = (map: string, access: 'read' | 'write') => `
+name: nohuge-refault
+observe: { pages: [m], mappings: [m] }
+setup:
+  - memfd_create: { as: f }
+  - ftruncate: { fd: f, len: 2M }
+  - mmap: { as: m, len: 2M, align: 2M, ${map} }
+  - write: { addr: m }
+  - madvise: { addr: m, len: 2M, advice: [dontneed, nohugepage] }
+  - ${access}: { addr: m + 0x1000 }
+`;
+/** smaps Rss (kB) of a mapping at the end */
+const rssOf = (key: string) => (r: RunResult) => r.observation.snapshots.final!.smaps[key]!.Rss;
 /** a private hugetlb mapping of one huge page, filled with 0xaa, then `more` */
 const HUGETLB_ONE = (more: string) => `
 name: hugetlb-one
@@ -491,6 +505,24 @@ setup:
   { patch: PATCH.uffdMove, base: 'v6.12', scenario: FEATURE_OP, measure: feature(16), withIt: 1n, without: 0n },
   { patch: PATCH.vmaLockRetryTried, base: 'v6.12', alsoRemove: [PATCH.uffdSimplifyFaultHandling], scenario: THP_WP, measure: (r) => [thread(r, 'w').minflt, thread(r, 'w').majflt], withIt: [0, 1], without: [1, 0] },
   { patch: PATCH.kpageflagsFolio, base: 'v6.12', scenario: THP_WP, measure: (r) => kpfBit(r, 'm + 0x7f000', 4, 'unprotected'), withIt: 1, without: 0 },
+  // shmthp: corpus 18's series and corpus 34's fix, on their bug scenarios
+  {
+    patch: PATCH.pagemapPmdExclusivePerPage, base: 'v6.12', config: ['shmem_enabled=advise'], scenario: bugFile('pagemap-pmd-file-thp-pm-file'),
+    measure: (r) => [pagemapBit(r, 'mem', 56), pagemapBit(r, 'mem + 0x1000', 56)], withIt: [0, 1], without: [0, 0],
+  },
+  // a PMD-sized folio left in the cache, its PMD zapped, then MADV_NOHUGEPAGE: do_set_pmd refuses and the
+  // fault maps PTEs (a write: finish_fault alone; a read: fault-around first)
+  { patch: PATCH.finishFaultLargeFolio, base: 'v6.12', config: ['shmem_enabled=always'], scenario: NOHUGE_REFAULT('flags: [shared, anonymous]', 'write'), measure: rssOf('m'), withIt: 2048, without: 4 },
+  { patch: PATCH.finishFaultWholeFileFolio, base: 'v6.18', config: ['shmem_enabled=always'], scenario: NOHUGE_REFAULT('fd: f', 'write'), measure: rssOf('m'), withIt: 2048, without: 4 },
+  { patch: PATCH.faultAroundWholeFolio, base: 'v6.18', config: ['shmem_enabled=always'], scenario: NOHUGE_REFAULT('fd: f', 'read'), measure: rssOf('m'), withIt: 2048, without: 64 },
+  {
+    patch: PATCH.pagemapPmdExclusiveHeadAgain, base: 'v6.18', config: ['shmem_enabled=advise'], scenario: bugFile('pagemap-pmd-file-thp-pm-file'),
+    measure: (r) => [pagemapBit(r, 'mem', 56), pagemapBit(r, 'mem + 0x1000', 56)], withIt: [0, 0], without: [0, 1],
+  },
+  {
+    patch: PATCH.doSetPmdNoCow, base: 'v6.18', add: true, config: ['shmem_enabled=always'], scenario: bugFile('gup-ro-pin-file-thp-loop'),
+    measure: (r) => [thread(r, 't').state, pagemapBit(r, 'mem', 61)], withIt: ['done', 0], without: ['livelock', 1],
+  },
   { patch: PATCH.pagemapPmdFile, base: 'v6.18', scenario: oneOp('read: { addr: m }', '  - madvise: { addr: m, len: 2M, advice: hugepage }').replace('name: one-op', 'name: zero\nobserve: { pages: [m] }'), measure: (r) => pagemapBit(r, 'm', 61), withIt: 1, without: 0 },
   {
     patch: PATCH.mprotectPteBatching, base: 'v6.18',

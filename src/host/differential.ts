@@ -9,6 +9,7 @@ import { missingCapability } from './requirements.js';
 import { runOnHost, checkHostLimits, HostRun, HostRunOptions, modelPlacement } from './run.js';
 import { compareObservations, CompareRow, KnownDifference } from './compare.js';
 import { hugetlbPoolConfig } from './hugetlb.js';
+import { shmemThpConfig } from './shmem-thp.js';
 
 export type Differential =
   | { kind: 'skipped'; reason: string }
@@ -51,7 +52,7 @@ export async function differential(sc: CompiledScenario, known: KnownDifference[
   checkHostLimits(sc);
   const caps = await probeHost();
   // the hugetlb pool is the scenario's: the executor sets this machine's to it for the run
-  const pool = hugetlbPoolConfig(sc);
+  const pool = [...hugetlbPoolConfig(sc), ...shmemThpConfig(sc)];
   const over = pool.length ? { ...opts.over, config: [...pool, ...(opts.over?.config ?? [])] } : opts.over;
   const { spec, note } = hostSpec(caps, over);
   const why = missingCapability(sc, caps, spec);

@@ -3,7 +3,7 @@
 import { runExecutor, HostError } from './executor.js';
 import { PROFILES, resolveKernel, releaseKey } from '../profiles/profiles.js';
 import type { KernelSpec } from '../kernel/kernel.js';
-import { formatConfig } from '../profiles/config.js';
+import { formatConfig, parseConfigValue } from '../profiles/config.js';
 import { UFFD_FEATURE } from '../kernel/include/uapi.js';
 
 export interface HostCaps {
@@ -107,6 +107,9 @@ export function measuredConfig(caps: HostCaps): { config: string[]; why: string[
     `unprivileged_userfaultfd=${caps.unprivileged_userfaultfd ? 'y' : 'n'}`,
     `pte_marker_uffd_wp=${features & UFFD_FEATURE.wp_unpopulated ? 'y' : 'n'}`,
   ];
+  // shmem_enabled as sysfs says (the executor sets it for a scenario that names one)
+  const shmem = caps.shmem_enabled;
+  if (shmem !== undefined && parseConfigValue('shmem_enabled', shmem) !== undefined) config.push(`shmem_enabled=${shmem}`);
   // khugepaged/max_ptes_none as sysfs says (the model's khugepaged operation reads it; the host never runs one)
   if (caps.max_ptes_none !== undefined && caps.max_ptes_none >= 0 && caps.max_ptes_none <= 511) config.push(`max_ptes_none=${caps.max_ptes_none}`);
   why.push(`soft_dirty=${caps.soft_dirty ? 'y' : 'n'}: clear_refs 4 then a write ${caps.soft_dirty ? 'set' : 'did not set'} pagemap bit 55`);

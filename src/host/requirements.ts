@@ -1,6 +1,7 @@
 // What a scenario needs of the real kernel, and whether this one has it: a scenario that needs a
 // missing capability is skipped with a one-line reason.
 import { readFileSync } from 'node:fs';
+import { scenarioShmemEnabled } from './shmem-thp.js';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { hostSpec, type HostCaps } from './probe.js';
@@ -50,6 +51,8 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
   if (sc.pages.length > 0 && (!caps.pfn || !caps.kpageflags)) {
     return 'needs root: pagemap PFNs and /proc/kpageflags are what the snapshots compare';
   }
+  // the executor sets shmem_enabled to the scenario's for the run (src/host/shmem-thp.ts): root only
+  if (scenarioShmemEnabled(sc) !== null && !caps.root) return `the scenario sets shmem_enabled=${scenarioShmemEnabled(sc)}: mmsim host writes it to /sys/kernel/mm/transparent_hugepage/shmem_enabled for the run, which needs root`;
   const offered = Number(BigInt(caps.uffd_features));
   // a fork that sends UFFD_EVENT_FORK sleeps in the kernel until the event is read, and the executor forks
   // from its scheduler (or a process's controller), which must not sleep

@@ -15,6 +15,7 @@ import { runExecutor } from './executor.js';
 import { MMAP_BASE } from '../kernel/mm/mmap.js';
 import { prepareSwap, cleanupSwap, trackExecutor, type SwapPlan } from './swap.js';
 import { needsHugetlbPool, restoreHugetlbPool, scenarioHugepages } from './hugetlb.js';
+import { restoreShmemEnabled, scenarioShmemEnabled } from './shmem-thp.js';
 
 export interface HostRunOptions {
   /** thread names, one per step, then the default policy (as `mmsim run --schedule`) */
@@ -115,6 +116,8 @@ export function executorPlan(sc: CompiledScenario, opts: HostRunOptions, swap: S
       swap,
       // the hugetlb pool the executor sets for the run (vm.nr_hugepages) and gives back afterwards
       hugepages: needsHugetlbPool(sc) ? scenarioHugepages(sc) : null,
+      // shmem_enabled the executor sets for the run and gives back afterwards (null: the host's own)
+      shmem_enabled: scenarioShmemEnabled(sc),
     },
   });
 }
@@ -269,6 +272,8 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
   const pool = needsHugetlbPool(sc);
   // a pool an earlier, killed run left set
   if (pool) restoreHugetlbPool();
+  const shmemThp = scenarioShmemEnabled(sc) !== null;
+  if (shmemThp) restoreShmemEnabled();
   let execPid: number | undefined;
   try {
     r = await runExecutor(args, executorPlan(sc, opts, swap), timeoutMs, (pid) => {
@@ -281,6 +286,7 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
     if (swap) cleanupSwap(swap);
     // the executor gives vm.nr_hugepages back itself; this is for one that was killed before it could
     if (pool) restoreHugetlbPool(execPid);
+    if (shmemThp) restoreShmemEnabled(execPid);
   }
   if (r.kind === 'timeout') return { kind: 'failed', reason: `hung: no result within ${formatDuration(timeoutMs)}; the executor and its processes were killed`, ms: r.ms, hung: true };
   if (r.kind === 'signal') return { kind: 'failed', reason: `the executor died of ${r.signal}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`, ms: r.ms };

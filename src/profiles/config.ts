@@ -2,6 +2,8 @@
 // can override them (--config thp=always,soft_dirty=n).
 
 export type ThpMode = 'always' | 'madvise' | 'never';
+/** /sys/kernel/mm/transparent_hugepage/shmem_enabled (mm/shmem.c shmem_parse_huge @v6.18) */
+export type ShmemHugeMode = 'never' | 'always' | 'within_size' | 'advise' | 'deny' | 'force';
 
 export interface KernelConfig {
   /** CONFIG_MEM_SOFT_DIRTY */
@@ -36,12 +38,21 @@ export interface KernelConfig {
    * many pages for the run and gives the previous value back afterwards
    */
   nr_hugepages: number;
+  /**
+   * /sys/kernel/mm/transparent_hugepage/shmem_enabled: PMD-sized folios in the page cache of the internal
+   * shm mount (memfds, MAP_SHARED|MAP_ANONYMOUS) per its huge= policy; deny and force override every mount
+   * (the model's tmpfs files are on a mount with huge=never). Default never, as the kernel boots. `mmsim
+   * host` sets the host's value to the scenario's for the run and gives the previous one back afterwards
+   */
+  shmem_enabled: ShmemHugeMode;
 }
 
 /** the khugepaged knobs' defaults (mm/khugepaged.c khugepaged_init @v5.8..v6.18), for every profile */
 export const KHUGEPAGED_DEFAULTS = { max_ptes_none: 511, max_ptes_swap: 64, max_ptes_shared: 256 } as const;
 /** vm.nr_hugepages of every profile: an empty pool, as a kernel booted without hugepages= */
 export const HUGETLB_DEFAULTS = { nr_hugepages: 0 } as const;
+/** shmem_enabled of every profile: never (shmem_huge's initial SHMEM_HUGE_NEVER; no transparent_hugepage_shmem= on the command line) */
+export const SHMEM_THP_DEFAULTS = { shmem_enabled: 'never' } as const;
 
 /** what values a config knob takes: y/n, one of a few words, or a whole number in a range */
 export type ConfigKnob =
@@ -65,16 +76,17 @@ export const CONFIG_KNOBS: { readonly [K in keyof KernelConfig]: ConfigKnob } = 
   max_ptes_swap: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_swap' },
   max_ptes_shared: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_shared' },
   nr_hugepages: { kind: 'number', min: 0, max: 1024, title: '/proc/sys/vm/nr_hugepages (2 MiB pages in the hugetlb pool)' },
+  shmem_enabled: { kind: 'enum', values: ['never', 'always', 'within_size', 'advise', 'deny', 'force'], title: '/sys/kernel/mm/transparent_hugepage/shmem_enabled (PMD-sized folios of memfds and shared anonymous memory)' },
 };
 
 export const CONFIG_KEYS: ReadonlyArray<keyof KernelConfig> = [
   'soft_dirty', 'thp', 'zero_page', 'use_zero_page', 'debug_vm', 'pte_marker_uffd_wp', 'unprivileged_userfaultfd',
-  'max_ptes_none', 'max_ptes_swap', 'max_ptes_shared', 'nr_hugepages',
+  'max_ptes_none', 'max_ptes_swap', 'max_ptes_shared', 'nr_hugepages', 'shmem_enabled',
 ];
 
 export function parseConfigValue(key: keyof KernelConfig, raw: string): KernelConfig[typeof key] | undefined {
   const knob = CONFIG_KNOBS[key];
-  if (knob.kind === 'enum') return knob.values.includes(raw) ? (raw as ThpMode) : undefined;
+  if (knob.kind === 'enum') return knob.values.includes(raw) ? (raw as ThpMode & ShmemHugeMode) : undefined;
   if (knob.kind === 'number') {
     if (!/^\d+$/.test(raw)) return undefined;
     const n = Number(raw);

@@ -586,6 +586,40 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.11', kind: 'upstream',
     summary: 'pagemap sets PM_FILE on PMD-mapped non-anon folios (the huge zero page reads PRESENT|FILE)',
   },
+  // ---- shmthp: the rest of the pagemap series of 3f9f022e975d (corpus 18), and corpus 34 ----
+  pagemapPmdExclusivePerPage: {
+    id: 'pagemap-pmd-exclusive-per-page', commit: '2c1f057e5be6', subject: 'fs/proc/task_mmu: properly detect PM_MMAP_EXCLUSIVE per page of PMD-mapped THPs',
+    author: 'David Hildenbrand', release: 'v6.11', kind: 'upstream',
+    summary: 'pagemap_pmd_range reports PM_MMAP_EXCLUSIVE per page of a PMD-mapped THP (folio_precise_page_mapcount of that page == 1); before, the head page\'s page_mapcount decided for all 512',
+  },
+  finishFaultLargeFolio: {
+    id: 'finish-fault-large-folio', commit: '43e027e41423', subject: 'mm: memory: extend finish_fault() to support large folio',
+    author: 'Baolin Wang', release: 'v6.11', kind: 'upstream',
+    summary: 'finish_fault maps every page of a large folio of shared anonymous memory by PTEs at once where the folio lies inside the VMA and one page table (not under uffd); before, the faulting page only',
+  },
+  finishFaultWholeFileFolio: {
+    id: 'finish-fault-whole-file-folio', commit: '19773df031bc', subject: 'mm/fault: try to map the entire file folio in finish_fault()',
+    author: 'Kiryl Shutsemau', release: 'v6.18', kind: 'upstream',
+    summary: 'finish_fault maps the whole large folio by PTEs for every file VMA (memfds and tmpfs too), not only shared anonymous memory',
+    requires: ['finish-fault-large-folio'],
+  },
+  faultAroundWholeFolio: {
+    id: 'fault-around-whole-folio', commit: '357b92761d94', subject: 'mm/filemap: map entire large folio faultaround',
+    author: 'Kiryl Shutsemau', release: 'v6.18', kind: 'upstream',
+    summary: 'fault-around (filemap_map_folio_range) maps every page of a large folio that lies inside the VMA and one page table, not only the pages of the 64 KiB window',
+  },
+  pagemapPmdExclusiveHeadAgain: {
+    id: 'pagemap-pmd-exclusive-head-again', commit: 'eb16876971ea', subject: 'fs/proc/task_mmu: remove per-page mapcount dependency for PM_MMAP_EXCLUSIVE (CONFIG_NO_PAGE_MAPCOUNT)',
+    author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',
+    summary: 'pagemap_pmd_range asks __folio_page_mapped_exclusively() of the PMD\'s head page for every page (page + idx became page): with CONFIG_PAGE_MAPCOUNT the head page\'s precise mapcount decides for all 512 again, as before 2c1f057e5be6 (measured on this machine\'s 6.18.44)',
+    requires: ['pagemap-pmd-exclusive-per-page'],
+  },
+  doSetPmdNoCow: {
+    id: 'do-set-pmd-no-cow', commit: '', subject: 'mm: do not install PMD mappings when handling a COW fault',
+    author: 'Zhang Yi', release: 'posted 2025-10-24 (v2, acked by David Hildenbrand; no mainline commit found)', kind: 'proposal',
+    summary: 'do_set_pmd refuses a write or unshare fault of a COW mapping (is_cow_mapping): a R/O long-term pin of a MAP_PRIVATE file THP no longer re-installs the PMD it just split, which looped forever (corpus 34)',
+    ref: '20251024102237.3332200-1-yi.zhang@huaweicloud.com (Fixes: a7f226604170; reported by Karol Wachowski)',
+  },
   mprotectPteBatching: {
     id: 'mprotect-pte-batching', commit: 'cac1db8c3aad', subject: 'mm: optimize mprotect() by PTE batching',
     author: 'Dev Jain', release: 'v6.17', kind: 'upstream',

@@ -2,7 +2,7 @@
 // series we compare against, the backports they carry), and a default configuration.
 import { PATCH, PATCH_LIST, Patch, patchById } from './patches.js';
 import type { KernelConfig } from './config.js';
-import { CONFIG_KEYS, HUGETLB_DEFAULTS, KHUGEPAGED_DEFAULTS, parseConfigValue } from './config.js';
+import { CONFIG_KEYS, HUGETLB_DEFAULTS, KHUGEPAGED_DEFAULTS, SHMEM_THP_DEFAULTS, parseConfigValue } from './config.js';
 import { archByName, archOfPatch, archRequirement, type ArchName } from './arch.js';
 
 /** a kernel to run: a profile with its patches and configuration resolved (resolveKernel) */
@@ -46,11 +46,11 @@ export interface ProfileDef {
 // unprivileged_userfaultfd here is a placeholder: resolveKernel sets the default from the patches
 const base419: KernelConfig = {
   soft_dirty: true, thp: 'always', zero_page: true, use_zero_page: true, debug_vm: false, pte_marker_uffd_wp: false,
-  unprivileged_userfaultfd: true, ...KHUGEPAGED_DEFAULTS, ...HUGETLB_DEFAULTS,
+  unprivileged_userfaultfd: true, ...KHUGEPAGED_DEFAULTS, ...HUGETLB_DEFAULTS, ...SHMEM_THP_DEFAULTS,
 };
 const modern: KernelConfig = {
   soft_dirty: true, thp: 'madvise', zero_page: true, use_zero_page: true, debug_vm: false, pte_marker_uffd_wp: true,
-  unprivileged_userfaultfd: false, ...KHUGEPAGED_DEFAULTS, ...HUGETLB_DEFAULTS,
+  unprivileged_userfaultfd: false, ...KHUGEPAGED_DEFAULTS, ...HUGETLB_DEFAULTS, ...SHMEM_THP_DEFAULTS,
 };
 
 // ---- releases older than the 4.19 baseline (corpus 19, 21, 22, 23, 28, 29): what each leaves out ----
@@ -222,6 +222,16 @@ export const PROFILES: readonly ProfileDef[] = [
   {
     name: 'v6.9', release: '6.9.0', upTo: 'v6.9', extra: [], config: modern,
     description: 'Linux 6.9: PAGEMAP_SCAN reads uffd-wp of swap entries right (2c7ad9a590d1), batched zap of PTE-mapped THPs',
+  },
+  // shmthp: corpus 18 (PM_FILE and per-page PM_MMAP_EXCLUSIVE of PMD-mapped file THPs, 3f9f022e975d and
+  // 2c1f057e5be6, the v6.11 merge window)
+  {
+    name: 'v6.10', release: '6.10.0', upTo: 'v6.10', extra: [], config: modern,
+    description: 'Linux 6.10: the last release where pagemap reports a PMD-mapped shmem THP without PM_FILE, and PM_MMAP_EXCLUSIVE by its head page (corpus 18)',
+  },
+  {
+    name: 'v6.11', release: '6.11.0', upTo: 'v6.11', extra: [], config: modern,
+    description: 'Linux 6.11: PM_FILE for PMD-mapped file THPs (3f9f022e975d) and PM_MMAP_EXCLUSIVE per page of a PMD-mapped THP (2c1f057e5be6)',
   },
   {
     name: 'v6.12', release: '6.12.117', upTo: 'v6.12',

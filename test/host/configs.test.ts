@@ -15,6 +15,7 @@ import { resolveKernel } from '../../src/profiles/profiles.js';
 import { KNOWN_FILE } from '../../src/host/known.js';
 import { configMismatch } from '../../src/host/requirements.js';
 import { hugetlbPoolConfig } from '../../src/host/hugetlb.js';
+import { shmemThpConfig } from '../../src/host/shmem-thp.js';
 
 const DIR = 'scenarios/differential';
 const files = readdirSync(DIR).filter((f) => f.endsWith('.yaml') && f !== KNOWN_FILE && !f.startsWith('known-')).sort();
@@ -34,8 +35,8 @@ describe.each(CONFIGS.map((c) => [c.join(',') as string, c] as const))('differen
   for (const f of files) {
     it(f, (ctx) => {
       const sc = loadScenario(join(DIR, f));
-      // the hugetlb pool is the scenario's, as the differential run sets it (src/host/hugetlb.ts)
-      const spec = resolveKernel('v6.18', [], [...HOST, ...cfg, ...hugetlbPoolConfig(sc)]);
+      // the hugetlb pool and shmem_enabled are the scenario's, as the differential run sets them (src/host/hugetlb.ts, shmem-thp.ts)
+      const spec = resolveKernel('v6.18', [], [...HOST, ...cfg, ...hugetlbPoolConfig(sc), ...shmemThpConfig(sc)]);
       const why = configMismatch(sc, spec);
       if (why) return ctx.skip(why);
       const r = runScenario(sc, spec, {});

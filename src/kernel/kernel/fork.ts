@@ -121,6 +121,8 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
       copy_huge_pmd_migration(k, src, dmm, spmd, e, addr, cow, keepWp);
       return;
     }
+    // copy_huge_pmd @v6.18: a file VMA's huge PMD is not copied, the child refaults it (shmthp)
+    if (g.pmd_trans_huge(e) && dst.vm_file !== 0) return;
     if (g.pmd_trans_huge(e) && !is_huge_zero_pmd(k, e) && cow && page_needs_cow_for_dma(k, smm, f.slotOf(g.pmd_pfn(e)), g.pmd_pfn(e))) {
       // copy_huge_pmd: a maybe-pinned THP is not shared: its PMD is split and the PTEs copied (-EAGAIN)
       __split_huge_pmd(k, smm, src, spmd, addr, false);

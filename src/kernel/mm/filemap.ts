@@ -24,8 +24,16 @@ export const INODE_SEGMENTS: readonly SegmentSpec[] = [{ name: 'inode', flat: tr
 
 /** inodes a kernel may make (ids 1 .. INODE_MAX) */
 export const INODE_MAX = 255;
-/** pages per file the model keeps (16 GiB) */
+/** pages per file the model keeps in small folios (16 GiB) */
 export const INODE_PAGES_MAX = 1 << 22;
+/**
+ * shmthp: the page cache's PMD-sized folios are one entry per 2 MiB block (as an xarray multi-index entry),
+ * in `inode.pages` from HUGE_BASE at ino * INODE_BLOCKS_MAX + block, so that a file may reach 1 TiB
+ * (INODE_INDEX_MAX pages) where its pages past INODE_PAGES_MAX are PMD-sized folios
+ */
+export const INODE_INDEX_MAX = 1 << 28;
+const INODE_BLOCKS_MAX = INODE_INDEX_MAX / 512;
+const HUGE_BASE = 1 << 30;
 const I_CELLS = 16;
 const I_FLAGS = 0, I_SIZE = 1, I_SEALS = 3, I_FILES = 4, I_MAPS = 5, I_NRPAGES = 6;
 /** inode flags: live, and what made it */
@@ -65,16 +73,31 @@ export class AddressSpace {
 
   /** the folio slot at index (-1: a hole) */
   folioAt(index: number): number {
+    if (index >= INODE_INDEX_MAX) return -1;
+    const h = this.P.get(HUGE_BASE + this.ino * INODE_BLOCKS_MAX + (index >>> 9));
+    if (h !== 0) return h - 1;
     if (index >= INODE_PAGES_MAX) return -1;
     return this.P.get(this.ino * INODE_PAGES_MAX + index) - 1;
   }
-  /** the entry at index set to slot (-1: cleared) */
+  /** the entry at index set to slot (-1: cleared): a small folio's */
   setEntry(index: number, slot: number): void {
     this.P.set(this.ino * INODE_PAGES_MAX + index, slot + 1);
   }
-  /** the first index >= from holding a folio, below end (-1: none) */
+  /** the entry of the 2 MiB block holding index set to a PMD-sized folio's slot (-1: cleared) */
+  setHugeEntry(index: number, slot: number): void {
+    this.P.set(HUGE_BASE + this.ino * INODE_BLOCKS_MAX + (index >>> 9), slot + 1);
+  }
+  /** the first index >= from holding a folio, below end (-1: none); a block of a PMD-sized folio in one step */
   nextIndex(from: number, end: number): number {
-    for (let i = from; i < end; i++) if (this.P.get(this.ino * INODE_PAGES_MAX + i) !== 0) return i;
+    end = Math.min(end, INODE_INDEX_MAX);
+    for (let i = from; i < end;) {
+      const blockEnd = Math.min(end, (Math.floor(i / 512) + 1) * 512);
+      if (this.P.get(HUGE_BASE + this.ino * INODE_BLOCKS_MAX + (i >>> 9)) !== 0) return i;
+      if (i < INODE_PAGES_MAX) {
+        for (let j = i, e = Math.min(blockEnd, INODE_PAGES_MAX); j < e; j++) if (this.P.get(this.ino * INODE_PAGES_MAX + j) !== 0) return j;
+      }
+      i = blockEnd;
+    }
     return -1;
   }
 }
@@ -100,8 +123,11 @@ export function filemap_get_entry(_k: Kernel, mapping: AddressSpace, index: numb
 export function filemap_add_folio(k: Kernel, mapping: AddressSpace, slot: number, index: number): void {
   const f = k.folios;
   const nr = f.nrPages(slot);
-  if (index + nr > INODE_PAGES_MAX) notModelled('addr', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
-  for (let i = 0; i < nr; i++) mapping.setEntry(index + i, slot);
+  if (nr === 512 && index % 512 === 0 && index + nr <= INODE_INDEX_MAX) mapping.setHugeEntry(index, slot);
+  else {
+    if (index + nr > INODE_PAGES_MAX) notModelled('addr', `model limit: small pages of a file past ${INODE_PAGES_MAX} pages`);
+    for (let i = 0; i < nr; i++) mapping.setEntry(index + i, slot);
+  }
   f.setRefcount(slot, f.refcount(slot) + nr);
   mapping.nrpages += nr;
   k.folioMap.set(slot * 2, mapping.ino);
@@ -113,7 +139,8 @@ export function filemap_remove_folio(k: Kernel, mapping: AddressSpace, slot: num
   const f = k.folios;
   const nr = f.nrPages(slot);
   const index = folio_index(k, slot);
-  for (let i = 0; i < nr; i++) mapping.setEntry(index + i, -1);
+  if (nr === 512 && index % 512 === 0) mapping.setHugeEntry(index, -1);
+  else for (let i = 0; i < nr; i++) mapping.setEntry(index + i, -1);
   mapping.nrpages -= nr;
   // the dirty and LRU states go with the cache's references (folio_cancel_dirty, the LRU isolation)
   f.clearFlag(slot, PG_dirty | PG_lru | PG_swapbacked);
@@ -170,7 +197,7 @@ export interface ZapDetails {
 export function unmap_mapping_range(k: Kernel, mapping: AddressSpace, holebegin: number, holelen: number, even_cows: boolean): void {
   const first = Math.floor(holebegin / PAGE_SIZE);
   let nr = Math.floor((holelen + PAGE_SIZE - 1) / PAGE_SIZE);
-  if (holelen === 0 || first + nr > INODE_PAGES_MAX) nr = INODE_PAGES_MAX - first;
+  if (holelen === 0 || first + nr > INODE_INDEX_MAX) nr = INODE_INDEX_MAX - first;
   unmap_mapping_pages(k, mapping, first, nr, even_cows);
 }
 

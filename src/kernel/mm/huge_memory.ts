@@ -9,7 +9,7 @@ import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_LOCKED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_WRITE } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
-import { PG_anon, PG_deferred_split, PG_dirty, PG_mlocked, PG_zero } from './folio.js';
+import { PG_anon, PG_deferred_split, PG_dirty, PG_mlocked, PG_referenced, PG_zero } from './folio.js';
 import { folio_add_anon_rmap_ptes, folio_add_new_anon_rmap, folio_remove_rmap_pmd } from './rmap.js';
 import { Slot, tableEntry, pte_index, PageTable, LEVEL_PMD, LEVEL_PTE } from './pgtable.js';
 import { maybe_mkwrite, mm_forbids_zeropage, VmFault, transparent_hugepage_enabled, thp_range_in_vma, follow_pfn } from './memory.js';
@@ -120,10 +120,16 @@ export function huge_pmd_set_accessed(k: Kernel, vmf: VmFault): void {
   if (stored !== null) set_pmd_at(k, vmf.pmd, stored, haddrOf(vmf.address), 'huge_pmd_set_accessed');
 }
 
-/** wp_huge_pmd (mm/memory.c): the uffd-wp hook, then do_huge_pmd_wp_page */
+/** wp_huge_pmd (mm/memory.c): the uffd-wp hook, then do_huge_pmd_wp_page; a file VMA's PMD (shmem has no huge_fault) is split and the fault falls back to the PTEs */
 export function wp_huge_pmd(k: Kernel, vmf: VmFault): number {
   const vma = vmf.vma;
   const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
+  if (vma.vm_file !== 0) {
+    // COW or write-notify handled on pte level: split pmd
+    __split_huge_pmd(k, vmf.mm, vma, vmf.pmd, haddrOf(vmf.address), false);
+    k.tr?.emit('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'file PMD: split, fall back to the PTEs' });
+    return VM_FAULT_FALLBACK;
+  }
   if (k.has(PATCH.uffdWp2018Branch) && userfaultfd_wp_2018(vma)) {
     k.tr?.emit('wp_huge_pmd', 'wp_huge_pmd', { addr: vmf.address, pmd: vmf.orig_pmd.toString(), action: 'userfault (VMA flag hook)' });
     return handle_userfault(k, vmf, VM_UFFD_WP);
@@ -255,7 +261,7 @@ export function __split_huge_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot
   const e = pmd.t.get(pmd.i, new Pte());
   if (!k.pgt.pmd_trans_huge(e)) return;
   const slot = k.folios.slotOf(k.pgt.pmd_pfn(e));
-  if (slot >= 0 && !k.folios.test(slot, PG_anon) && !k.folios.test(slot, PG_zero)) return; // file THPs are not modelled
+  if (slot >= 0 && !k.folios.test(slot, PG_anon) && !k.folios.test(slot, PG_zero)) return __split_huge_pmd_file(k, mm, pmd, haddr, e, slot);
   if (slot >= 0) k.folios.clearFlag(slot, PG_mlocked);
   __split_huge_pmd_locked(k, mm, vma, pmd, haddr, freeze);
 }
@@ -341,14 +347,18 @@ export function __split_huge_pmd_locked(k: Kernel, mm: MmStruct, vma: VmArea, pm
   void VM_UFFD_WP;
 }
 
-/** zap_huge_pmd: unmap a whole huge PMD */
+/** zap_huge_pmd: unmap a whole huge PMD (a page-cache folio's: the file rss, and a dirty PMD dirties the folio) */
 export function zap_huge_pmd(k: Kernel, mm: MmStruct, _vma: VmArea, pmd: Slot, addr: number): void {
   const e = pmd.t.get(pmd.i, new Pte());
   pmd.t.clear(pmd.i);
   if (is_huge_zero_pmd(k, e)) return;
   const slot = k.folios.slotOf(k.pgt.pmd_pfn(e));
   folio_remove_rmap_pmd(k, slot, mm);
-  mm.anonPages -= HPAGE_PMD_NR;
+  if (k.folios.test(slot, PG_anon)) mm.anonPages -= HPAGE_PMD_NR;
+  else {
+    mm.shmemPages -= HPAGE_PMD_NR;
+    if (k.pgt.pmd_dirty(e)) k.folios.setFlag(slot, PG_dirty);
+  }
   folio_put(k, slot);
   k.tr?.emit('zap_huge_pmd', 'zap_huge_pmd', { addr });
 }
@@ -562,4 +572,21 @@ export function move_pages_huge_pmd(k: Kernel, mm: MmStruct, dst_pmd: Slot, src_
   }
   set_pmd_at(k, dst_pmd, e, dst_addr, 'move_pages_huge_pmd');
   return 0;
+}
+
+/**
+ * mm/huge_memory.c __split_huge_pmd_locked() @v6.18 for a page-cache folio (!vma_is_anonymous): no PTE table
+ * is deposited for it, so the PMD is cleared and the pages refault; a dirty PMD dirties the folio, a young
+ * one marks it referenced; the mapping's reference and the file rss go (shmthp)
+ */
+function __split_huge_pmd_file(k: Kernel, mm: MmStruct, pmd: Slot, haddr: number, old: Pte, slot: number): void {
+  const g = k.pgt, f = k.folios;
+  k.vmstat.thp_split_pmd++;
+  pmd.t.clear(pmd.i);
+  if (!f.test(slot, PG_dirty) && g.pmd_dirty(old)) f.setFlag(slot, PG_dirty);
+  if (!f.test(slot, PG_referenced) && g.pmd_young(old)) f.setFlag(slot, PG_referenced);
+  folio_remove_rmap_pmd(k, slot, mm);
+  folio_put(k, slot);
+  mm.shmemPages -= HPAGE_PMD_NR;
+  k.tr?.emit('split_huge_pmd', '__split_huge_pmd_locked', { addr: haddr, old_pmd: old.toString(), file: true });
 }

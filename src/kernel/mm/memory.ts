@@ -5,15 +5,15 @@ import { entryBitNames } from '../arch/arch.js';
 import { FP_ACCOUNTING_IN_CORE, FP_PTE_MARKERS } from '../../profiles/fastpath.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import {
-  HPAGE_PMD_NR, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE,
+  HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE, PMD_SIZE,
 } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_prepare } from './vma.js';
 import { VM_SHARED, VM_WRITE, VM_HUGEPAGE, VM_NOHUGEPAGE, VM_UFFD_WP, VM_LOCKED, VM_MAYSHARE, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
-import { folio_mapping, type ZapDetails } from './filemap.js';
-import { mark_page_accessed } from './gup.js';
+import { folio_mapping, folio_index, type ZapDetails } from './filemap.js';
+import { mark_page_accessed, is_cow_mapping } from './gup.js';
 import { VM_SEQ_READ, VM_RAND_READ } from '../include/vm_flags.js';
-import { shmem_fault } from './shmem.js';
+import { shmem_fault, folio_file_pfn, thp_vma_suitable_pmd, vma_is_anon_shmem } from './shmem.js';
 import {
   FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_FALLBACK, VM_FAULT_MAJOR,
   VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_COMPLETED, VM_FAULT_NOPAGE,
@@ -21,9 +21,9 @@ import {
 import { PATCH } from '../../profiles/patches.js';
 import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD, is_zero_pfn } from './pgtable.js';
 import { PG_active, PG_anon, PG_anon_exclusive, PG_mlocked, PG_swapcache, PG_zero, PG_dirty, PG_uptodate } from './folio.js';
-import { folio_add_file_rmap_ptes, folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_remove_rmap_ptes, folio_large_mapcount, folio_test_large_maybe_mapped_shared, mm_find_pmd } from './rmap.js';
+import { folio_add_file_rmap_ptes, folio_add_file_rmap_pmd, folio_add_new_anon_rmap, folio_remove_rmap_pte, folio_remove_rmap_ptes, folio_large_mapcount, folio_test_large_maybe_mapped_shared, mm_find_pmd } from './rmap.js';
 import {
-  do_huge_pmd_anonymous_page, wp_huge_pmd, huge_pmd_set_accessed, __split_huge_pmd, zap_huge_pmd,
+  do_huge_pmd_anonymous_page, wp_huge_pmd, huge_pmd_set_accessed, __split_huge_pmd, zap_huge_pmd, set_pmd_at,
 } from './huge_memory.js';
 import { handle_userfault, userfaultfd_missing, userfaultfd_pte_wp, userfaultfd_wp, userfaultfd_wp_async, userfaultfd_wp_2018 } from '../fs/userfaultfd.js';
 import { VM_UFFD_MISSING, VM_HUGETLB } from '../include/vm_flags.js';
@@ -155,7 +155,6 @@ export function __handle_mm_fault(k: Kernel, vma: VmArea, real_address: number, 
     const ret = do_huge_pmd_anonymous_page(k, vmf);
     if (!(ret & VM_FAULT_FALLBACK)) return ret;
   } else if (g.pmd_trans_huge(vmf.orig_pmd)) {
-    if (vma.vm_file !== 0) notModelled('addr', 'a fault on a PMD-mapped file THP');
     const wants = (flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE)) !== 0;
     if (wants && !g.pmd_write(vmf.orig_pmd)) {
       const ret = wp_huge_pmd(k, vmf);
@@ -301,19 +300,48 @@ function do_fault_around(k: Kernel, vmf: VmFault): number {
   let ret = 0;
   const f = k.folios;
   let t: PageTable | null = null;
+  let first = true;
   for (let idx = m.nextIndex(start, end + 1); idx >= 0; idx = m.nextIndex(idx + 1, end + 1)) {
     const slot = m.folioAt(idx);
     // next_uptodate_folio: a folio not up to date (fallocated) is left to the fault
     if (!f.test(slot, PG_uptodate)) continue;
-    if (f.isLarge(slot)) notModelled('addr', 'fault-around over a large page-cache folio');
+    if (first) {
+      // filemap_map_pmd (shmthp): with the first folio of the window, a huge PMD already there ends the
+      // fault; a PMD-sized folio is mapped by do_set_pmd where the PMD is none and the VMA allows it
+      first = false;
+      const pv = vmf.pmd.t.get(vmf.pmd.i, new Pte());
+      if (k.pgt.pmd_trans_huge(pv)) return VM_FAULT_NOPAGE;
+      if (k.pgt.pmd_none(pv) && f.isLarge(slot)) {
+        f.setRefcount(slot, f.refcount(slot) + 1);
+        if (do_set_pmd(k, vmf, slot) === 0) return VM_FAULT_NOPAGE;
+        folio_put(k, slot);
+      }
+    }
     if (t === null) t = pte_alloc(k, vmf.mm, vmf.pmd);
     const addr = vma.vm_start + (idx - vma.vm_pgoff) * PAGE_SIZE;
     const i = pte_index(addr);
     // filemap_map_order0_folio: a PTE that is not none (a marker too) is left alone
     if (!t.isNone(i)) continue;
+    if (f.isLarge(slot) && k.has(PATCH.faultAroundWholeFolio)) {
+      // 357b92761d94 (v6.18): a large folio inside the VMA and one page table is mapped whole
+      const fi = folio_index(k, slot), nr = f.nrPages(slot);
+      const a0 = vma.vm_start + (fi - vma.vm_pgoff) * PAGE_SIZE;
+      if (a0 >= vma.vm_start && a0 + nr * PAGE_SIZE <= vma.vm_end && Math.floor(a0 / PMD_SIZE) === Math.floor((a0 + nr * PAGE_SIZE - 1) / PMD_SIZE)) {
+        for (let j = 0; j < nr; j++) {
+          const aj = a0 + j * PAGE_SIZE, ij = pte_index(aj);
+          if (!t.isNone(ij)) continue;
+          if (aj === vmf.address) ret = VM_FAULT_NOPAGE;
+          f.setRefcount(slot, f.refcount(slot) + 1);
+          set_pte_range(k, vmf, slot, f.pfn(slot) + j, { t, i: ij }, aj, false);
+          vmf.mm.shmemPages++;
+        }
+        idx = fi + nr - 1;
+        continue;
+      }
+    }
     if (addr === vmf.address) ret = VM_FAULT_NOPAGE;
     f.setRefcount(slot, f.refcount(slot) + 1);
-    set_pte_range(k, vmf, slot, f.pfn(slot), { t, i }, addr, false);
+    set_pte_range(k, vmf, slot, folio_file_pfn(k, slot, idx), { t, i }, addr, false);
     vmf.mm.shmemPages++;
   }
   return ret;
@@ -339,21 +367,32 @@ function set_pte_range(k: Kernel, vmf: VmFault, slot: number, pfn: number, s: Sl
  * mm/memory.c finish_fault() @v6.18 for an order-0 page: map the page the fault found (or its copy) at the
  * faulting address, unless the PTE is no longer none (a fault-around or another thread mapped it)
  */
-function finish_fault(k: Kernel, vmf: VmFault, slot: number): number {
+function finish_fault(k: Kernel, vmf: VmFault, slot: number, pfn: number): number {
+  // shmthp: a PMD-sized folio is mapped by a PMD where the PMD is none and do_set_pmd can (shmem maps
+  // across i_size), else by a PTE of the faulting page; a huge PMD there already: retry
+  const pv = vmf.pmd.t.get(vmf.pmd.i, new Pte());
+  if (k.pgt.pmd_none(pv) && k.folios.isLarge(slot)) {
+    const r = do_set_pmd(k, vmf, slot);
+    if (r !== VM_FAULT_FALLBACK) return r;
+  } else if (k.pgt.pmd_trans_huge(pv)) return VM_FAULT_NOPAGE;
   const t = pte_alloc(k, vmf.mm, vmf.pmd);
+  // shmthp: the whole large folio by PTEs where it fits the VMA and the page table (43e027e41423, v6.11, for
+  // shared anonymous memory; 19773df031bc, v6.18, for every file VMA); not under uffd (userfaultfd_armed)
+  const wf = finishFaultWholeFolio(k, vmf, slot, pfn);
+  if (wf !== null) return wf;
   const i = pte_index(vmf.address);
   const e = t.get(i, new Pte());
   const markerWp = (k.fp & FP_PTE_MARKERS) !== 0 && (vmf.vma.vm_flags & VM_UFFD_WP) !== 0 && isUffdWpMarker(k, e);
   if (!k.pgt.pte_none(e) && !markerWp) return VM_FAULT_NOPAGE;
   const write = (vmf.flags & FAULT_FLAG_WRITE) !== 0;
-  set_pte_range(k, vmf, slot, k.folios.pfn(slot), { t, i }, vmf.address, markerWp);
+  set_pte_range(k, vmf, slot, pfn, { t, i }, vmf.address, markerWp);
   if (write && !(vmf.vma.vm_flags & VM_SHARED)) vmf.mm.anonPages++;
   else vmf.mm.shmemPages++;
   return 0;
 }
 
 /** mm/memory.c __do_fault() @v6.18: vma->vm_ops->fault, shmem_fault here */
-function __do_fault(k: Kernel, vmf: VmFault): { ret: number; slot: number } {
+function __do_fault(k: Kernel, vmf: VmFault): { ret: number; slot: number; pfn: number } {
   return shmem_fault(k, vmf, linear_page_index(vmf.vma, vmf.address));
 }
 
@@ -369,9 +408,9 @@ function do_read_fault(k: Kernel, vmf: VmFault): number {
   const r = __do_fault(k, vmf);
   if (r.ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) return r.ret;
   if (r.slot < 0) return r.ret;
-  const ret = finish_fault(k, vmf, r.slot);
+  const ret = finish_fault(k, vmf, r.slot, r.pfn);
   if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) folio_put(k, r.slot);
-  k.tr?.emit('do_read_fault', 'do_read_fault', { addr: vmf.address, pfn: k.folios.pfn(r.slot) });
+  k.tr?.emit('do_read_fault', 'do_read_fault', { addr: vmf.address, pfn: r.pfn });
   return ret;
 }
 
@@ -384,11 +423,11 @@ function do_cow_fault(k: Kernel, vmf: VmFault): number {
     folio_put(k, nslot);
     return r.ret;
   }
-  k.data.copyPage(k.folios.pfn(nslot), k.folios.pfn(r.slot));
-  const ret = finish_fault(k, vmf, nslot);
+  k.data.copyPage(k.folios.pfn(nslot), r.pfn);
+  const ret = finish_fault(k, vmf, nslot, k.folios.pfn(nslot));
   folio_put(k, r.slot);
   if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) folio_put(k, nslot);
-  k.tr?.emit('do_cow_fault', 'do_cow_fault', { addr: vmf.address, old_pfn: k.folios.pfn(r.slot), new_pfn: k.folios.pfn(nslot) });
+  k.tr?.emit('do_cow_fault', 'do_cow_fault', { addr: vmf.address, old_pfn: r.pfn, new_pfn: k.folios.pfn(nslot) });
   return ret;
 }
 
@@ -396,13 +435,13 @@ function do_cow_fault(k: Kernel, vmf: VmFault): number {
 function do_shared_fault(k: Kernel, vmf: VmFault): number {
   const r = __do_fault(k, vmf);
   if (r.ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY) || r.slot < 0) return r.ret;
-  const ret = finish_fault(k, vmf, r.slot);
+  const ret = finish_fault(k, vmf, r.slot, r.pfn);
   if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) {
     folio_put(k, r.slot);
     return ret;
   }
   k.folios.setFlag(r.slot, PG_dirty);
-  k.tr?.emit('do_shared_fault', 'do_shared_fault', { addr: vmf.address, pfn: k.folios.pfn(r.slot) });
+  k.tr?.emit('do_shared_fault', 'do_shared_fault', { addr: vmf.address, pfn: r.pfn });
   return ret;
 }
 
@@ -789,7 +828,6 @@ export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
       continue;
     }
     if (g.pmd_trans_huge(pmdv)) {
-      if (vma.vm_file !== 0) notModelled('addr', 'zapping a PMD-mapped file THP');
       if (next - addr === HPAGE_PMD_SIZE) {
         zap_huge_pmd(k, mm, vma, pmd, addr);
         addr = next;
@@ -827,4 +865,56 @@ export function follow_pfn(k: Kernel, mm: MmStruct, addr: number): number {
   const e = t.get(pte_index(addr), new Pte());
   if (!(e.lo & 1)) return -1;
   return g.pte_pfn(e);
+}
+
+// ---- PMD mappings of page-cache folios (shmthp) ------------------------------------------------------
+
+/**
+ * mm/memory.c do_set_pmd() @v6.18: map a PMD-sized page-cache folio with one PMD (vm_page_prot; dirty and
+ * writable where the VMA is, for a write), taking the caller's folio reference for the mapping. Not in a
+ * VMA with VM_NOHUGEPAGE (vma_thp_disabled), nor where the VMA cannot hold the aligned block at an aligned
+ * file offset; with the fix of corpus 34 (do-set-pmd-no-cow) not for a write or unshare fault of a COW
+ * mapping either, which is about to copy a page. VM_FAULT_FALLBACK, or 0 once mapped.
+ */
+export function do_set_pmd(k: Kernel, vmf: VmFault, slot: number): number {
+  const g = k.pgt, f = k.folios, vma = vmf.vma;
+  const haddr = Math.floor(vmf.address / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+  if (vma.vm_flags & VM_NOHUGEPAGE) return VM_FAULT_FALLBACK;
+  if (!thp_vma_suitable_pmd(vma, haddr)) return VM_FAULT_FALLBACK;
+  if (k.has(PATCH.doSetPmdNoCow) && is_cow_mapping(vma.vm_flags) && (vmf.flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE))) return VM_FAULT_FALLBACK;
+  if (f.order(slot) !== HPAGE_PMD_ORDER) return VM_FAULT_FALLBACK;
+  if (!g.pmd_none(vmf.pmd.t.get(vmf.pmd.i, new Pte()))) return 0;
+  const entry = g.mk_huge_pmd(new Pte(), f.pfn(slot), vma.vm_page_prot);
+  if (vmf.flags & FAULT_FLAG_WRITE) {
+    g.pmd_mkdirty(entry);
+    if (vma.vm_flags & VM_WRITE) g.pmd_mkwrite(entry);
+  }
+  vmf.mm.shmemPages += HPAGE_PMD_NR;
+  folio_add_file_rmap_pmd(k, slot, vmf.mm);
+  set_pmd_at(k, vmf.pmd, entry, haddr, 'do_set_pmd');
+  return 0;
+}
+
+/**
+ * the large-folio part of mm/memory.c finish_fault() @v6.18 (shmthp): where the folio lies inside the VMA and
+ * one page table, every page of it is mapped by a PTE at once (all of them none, else VM_FAULT_NOPAGE), the
+ * file rss and the references going up by its size; null where the faulting page alone is mapped (a small
+ * folio, a VMA registered with uffd, a folio that does not fit, or a release without the rows)
+ */
+function finishFaultWholeFolio(k: Kernel, vmf: VmFault, slot: number, pfn: number): number | null {
+  const f = k.folios, vma = vmf.vma;
+  if (!f.isLarge(slot) || f.test(slot, PG_anon)) return null;
+  if (!(k.has(PATCH.finishFaultWholeFileFolio) || (k.has(PATCH.finishFaultLargeFolio) && vma_is_anon_shmem(k, vma)))) return null;
+  if (vma.vm_flags & (VM_UFFD_MISSING | VM_UFFD_WP) || (vma.vm_flags_hi & VM_HI_UFFD_MINOR)) return null;
+  const nr = f.nrPages(slot), idx = pfn - f.pfn(slot);
+  const vmaOff = linear_page_index(vma, vmf.address) - vma.vm_pgoff, pteOff = pte_index(vmf.address);
+  if (vmaOff < idx || vmaOff + (nr - idx) > (vma.vm_end - vma.vm_start) / PAGE_SIZE || pteOff < idx || pteOff + (nr - idx) > 512) return null;
+  const t = pte_alloc(k, vmf.mm, vmf.pmd);
+  const addr0 = vmf.address - idx * PAGE_SIZE;
+  for (let j = 0; j < nr; j++) if (!t.isNone(pte_index(addr0 + j * PAGE_SIZE))) return VM_FAULT_NOPAGE;
+  // folio_ref_add(folio, nr_pages - 1): the fault's reference is the first mapping's
+  f.setRefcount(slot, f.refcount(slot) + nr - 1);
+  for (let j = 0; j < nr; j++) set_pte_range(k, vmf, slot, f.pfn(slot) + j, { t, i: pte_index(addr0 + j * PAGE_SIZE) }, addr0 + j * PAGE_SIZE, false);
+  vmf.mm.shmemPages += nr;
+  return 0;
 }

@@ -445,8 +445,11 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
       if (!populate) return;
       pte_alloc(k, mm, pmd);
     } else if (g.pmd_trans_huge(pmdv)) {
-      if (next - addr !== HPAGE_PMD_SIZE) {
+      // pgtable_split_needed (shmthp): uffd-wp on a file VMA's huge PMD splits it (cleared), and the markers
+      // need a PTE table (change_pmd_prepare)
+      if (next - addr !== HPAGE_PMD_SIZE || (vma.vm_file !== 0 && (cp_flags & MM_CP_UFFD_WP) !== 0)) {
         __split_huge_pmd(k, mm, vma, pmd, Math.floor(addr / PMD_SIZE) * PMD_SIZE, false);
+        if (populate && pmd.t.isNone(pmd.i)) pte_alloc(k, mm, pmd);
       } else {
         const r = change_huge_pmd(k, vma, pmd, addr, newprot, cp_flags);
         if (r === HPAGE_PMD_NR) {
@@ -462,6 +465,7 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
   // walk_pmd_range's loop (forEachPmd) written out, so that a whole present huge PMD goes straight to
   // change_huge_pmd (the per-range tests hoisted: hugePmdChange) without the general entry's tests
   const hc = hugePmdChange(k, cp_flags);
+  const splitFilePmd = vma.vm_file !== 0 && (cp_flags & MM_CP_UFFD_WP) !== 0;
   const slot = hugeSlot;
   let addr = start;
   while (addr < end) {
@@ -478,7 +482,7 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
       slot.i = i;
       // a present huge PMD (a PROT_NONE one too: pmd_present; not a migration entry)
       let r = 0;
-      if (next - addr === HPAGE_PMD_SIZE && g.pmd_present(t.get(i, pmdv))) r = changeHugePmdWith(k, vma, slot, pmdv, newprot, hc);
+      if (next - addr === HPAGE_PMD_SIZE && !splitFilePmd && g.pmd_present(t.get(i, pmdv))) r = changeHugePmdWith(k, vma, slot, pmdv, newprot, hc);
       if (r === HPAGE_PMD_NR) pages += HPAGE_PMD_NR;
       else if (r !== 1) pmdEntry(slot, addr, next);
       addr = next;

@@ -136,6 +136,13 @@ export function folio_add_file_rmap_ptes(k: Kernel, slot: number, pfn: number, n
   if (mm_id_tracking(k)) folio_add_large_mapcount(k, slot, nr, mm);
 }
 
+/** mm/rmap.c folio_add_file_rmap_pmd() @v6.18: a PMD of mm maps the whole page-cache folio (the caller holds its reference) */
+export function folio_add_file_rmap_pmd(k: Kernel, slot: number, mm: MmStruct): void {
+  const f = k.folios;
+  f.setMapcount(slot, f.mapcount(slot) + 1);
+  if (mm_id_tracking(k)) folio_add_large_mapcount(k, slot, 1, mm);
+}
+
 /** folio_add_anon_rmap_ptes: nr PTEs of a large folio in mm start mapping pages pfn.. (PMD split) */
 export function folio_add_anon_rmap_ptes(k: Kernel, slot: number, pfn: number, nr: number, exclusive: boolean, mm: MmStruct): void {
   const f = k.folios;
@@ -191,7 +198,8 @@ export function folio_remove_rmap_ptes(k: Kernel, slot: number, pfn: number, nr:
     f.setSubMapcount(slot, i, c);
     if (c === 0) unmapped++;
   }
-  if (unmapped && f.mapcount(slot) === 0 && f.folioMapped(slot) && !f.test(slot, PG_deferred_split)) {
+  // deferred_split_folio: anonymous folios only (a page-cache folio partly mapped is not queued)
+  if (unmapped && f.test(slot, PG_anon) && f.mapcount(slot) === 0 && f.folioMapped(slot) && !f.test(slot, PG_deferred_split)) {
     f.setFlag(slot, PG_deferred_split);
     k.vmstat.thp_deferred_split_page++;
   }

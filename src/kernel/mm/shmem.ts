@@ -8,12 +8,13 @@ import { fail, notModelled } from '../include/errno.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PG_dirty, PG_lru, PG_swapbacked, PG_uptodate, PG_referenced } from './folio.js';
 import {
-  AddressSpace, INODE_ANON_SHARED, INODE_MEMFD, INODE_PAGES_MAX, INODE_TMPFS_FILE, filemap_add_folio, filemap_get_entry,
-  filemap_remove_folio, new_inode, unmap_mapping_range, i_mmap,
+  AddressSpace, INODE_ANON_SHARED, INODE_INDEX_MAX, INODE_MEMFD, INODE_PAGES_MAX, INODE_TMPFS_FILE, filemap_add_folio, filemap_get_entry,
+  filemap_remove_folio, new_inode, unmap_mapping_range, i_mmap, folio_index, pmdIndex, unmap_mapping_pages,
 } from './filemap.js';
 import { VM_FAULT_SIGBUS, VM_FAULT_OOM } from '../include/fault.js';
 import { handle_userfault, userfaultfd_missing, userfaultfd_minor } from '../fs/userfaultfd.js';
-import { VM_UFFD_MISSING, VM_UFFD_MINOR, VM_NORESERVE } from '../include/vm_flags.js';
+import { VM_UFFD_MISSING, VM_UFFD_MINOR, VM_NORESERVE, VM_HUGEPAGE, VM_NOHUGEPAGE } from '../include/vm_flags.js';
+import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { VmFault } from './memory.js';
 import { mark_page_accessed } from './gup.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -25,8 +26,8 @@ export const F_SEAL_SEAL = 0x1, F_SEAL_SHRINK = 0x2, F_SEAL_GROW = 0x4, F_SEAL_W
 export const FALLOC_FL_KEEP_SIZE = 0x1, FALLOC_FL_PUNCH_HOLE = 0x2;
 /** NAME_MAX - strlen("memfd:") */
 const MFD_NAME_MAX_LEN = 255 - 6;
-/** MAX_LFS_FILESIZE on 64-bit, and the model's own limit */
-const MODEL_MAX_BYTES = INODE_PAGES_MAX * PAGE_SIZE;
+/** MAX_LFS_FILESIZE on 64-bit, and the model's own limit (1 TiB; small pages only in the first 16 GiB) */
+const MODEL_MAX_BYTES = INODE_INDEX_MAX * PAGE_SIZE;
 
 /** enum sgp_type (mm/shmem.c) */
 export const SGP_READ = 0, SGP_NOALLOC = 1, SGP_CACHE = 2, SGP_WRITE = 3, SGP_FALLOC = 4;
@@ -149,8 +150,8 @@ function shmem_alloc_and_add_folio(k: Kernel, m: AddressSpace, index: number): n
  * cached folio of one registered for MINOR faults, go to userspace (the `uffd` result). A new folio, or one fallocate left not up to date, is zeroed and marked up
  * to date except for SGP_WRITE/SGP_FALLOC (whose caller fills it).
  */
-export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: number, vmf: VmFault | null): { slot: number; uffd?: number } {
-  if (index >= INODE_PAGES_MAX) notModelled('addr', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: number, vmf: VmFault | null, write_end = 0): { slot: number; uffd?: number } {
+  if (index >= INODE_INDEX_MAX) notModelled('addr', `model limit: a file of more than ${INODE_INDEX_MAX} pages`);
   if (sgp <= SGP_CACHE && index * PAGE_SIZE >= m.i_size) fail('EINVAL', 'page index past i_size');
   const f = k.folios;
   let slot = filemap_get_entry(k, m, index);
@@ -172,12 +173,15 @@ export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: 
     if (sgp === SGP_READ) return { slot: -1 };
     if (sgp === SGP_NOALLOC) fail('ENOENT', 'a hole');
     if (vmf && userfaultfd_missing(vmf.vma)) return { slot: -1, uffd: handle_userfault(k, vmf, VM_UFFD_MISSING) };
-    slot = shmem_alloc_and_add_folio(k, m, index);
+    // shmem_allowable_huge_orders: a PMD-sized folio where shmem_enabled (or the mount) allows one (shmthp)
+    slot = shmem_alloc_huge_folio(k, m, index, vmf, write_end);
+    if (slot < 0 && index >= INODE_PAGES_MAX) notModelled('addr', `model limit: a small page of a file past ${INODE_PAGES_MAX} pages (16 GiB; PMD-sized folios reach 1 TiB)`);
+    if (slot < 0) slot = shmem_alloc_and_add_folio(k, m, index);
     if (sgp === SGP_WRITE) f.setFlag(slot, PG_referenced);
     if (sgp === SGP_FALLOC) sgp = SGP_WRITE;
   }
   if (sgp !== SGP_WRITE && !f.test(slot, PG_uptodate)) {
-    k.data.clearPage(f.pfn(slot));
+    k.data.clearRange(f.pfn(slot), f.nrPages(slot));
     f.setFlag(slot, PG_uptodate);
   }
   return { slot };
@@ -187,13 +191,14 @@ export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: 
  * mm/shmem.c shmem_fault() @v6.18: the page-cache folio at the fault's file index, with a reference for the
  * fault (vmf.page), or VM_FAULT_SIGBUS past i_size. Returns [vm_fault bits, slot].
  */
-export function shmem_fault(k: Kernel, vmf: VmFault, pgoff: number): { ret: number; slot: number } {
+export function shmem_fault(k: Kernel, vmf: VmFault, pgoff: number): { ret: number; slot: number; pfn: number } {
   const m = k.inode(vmf.vma.vm_file)!;
-  if (pgoff * PAGE_SIZE >= m.i_size) return { ret: VM_FAULT_SIGBUS, slot: -1 };
+  if (pgoff * PAGE_SIZE >= m.i_size) return { ret: VM_FAULT_SIGBUS, slot: -1, pfn: -1 };
   const r = shmem_get_folio(k, m, pgoff, SGP_CACHE, vmf);
-  if (r.uffd !== undefined) return { ret: r.uffd, slot: -1 };
-  if (r.slot < 0) return { ret: VM_FAULT_OOM, slot: -1 };
-  return { ret: 0, slot: r.slot };
+  if (r.uffd !== undefined) return { ret: r.uffd, slot: -1, pfn: -1 };
+  if (r.slot < 0) return { ret: VM_FAULT_OOM, slot: -1, pfn: -1 };
+  // vmf->page = folio_file_page(folio, pgoff)
+  return { ret: 0, slot: r.slot, pfn: folio_file_pfn(k, r.slot, pgoff) };
 }
 
 /**
@@ -204,11 +209,30 @@ export function shmem_fault(k: Kernel, vmf: VmFault, pgoff: number): { ret: numb
 export function shmem_truncate_range(k: Kernel, m: AddressSpace, lstart: number, lend: number): void {
   const f = k.folios;
   const start = Math.ceil(lstart / PAGE_SIZE);
-  const endByte = lend < 0 ? INODE_PAGES_MAX * PAGE_SIZE : lend + 1;
-  const end = Math.min(INODE_PAGES_MAX, Math.floor(endByte / PAGE_SIZE));
+  const endByte = lend < 0 ? INODE_INDEX_MAX * PAGE_SIZE : lend + 1;
+  const end = Math.min(INODE_INDEX_MAX, Math.floor(endByte / PAGE_SIZE));
   if (m.nrpages > 0) {
     for (let i = m.nextIndex(start, end); i >= 0; i = m.nextIndex(i + 1, end)) {
-      const slot = m.folioAt(i);
+      let slot = m.folioAt(i);
+      if (f.isLarge(slot)) {
+        // shmthp: a large folio wholly inside goes whole (truncate_inode_folio); one the range covers in part
+        // is split (truncate_inode_partial_folio: split_folio), or, when it cannot be, kept with the range zeroed
+        const fi = folio_index(k, slot), nr = f.nrPages(slot);
+        if (fi >= start && fi + nr <= end) {
+          if (f.folioMapped(slot)) unmap_mapping_range(k, m, fi * PAGE_SIZE, nr * PAGE_SIZE, false);
+          filemap_remove_folio(k, m, slot);
+          i = fi + nr - 1;
+          continue;
+        }
+        if (shmem_split_folio(k, m, slot) !== 0) {
+          const a = Math.max(i, fi), b = Math.min(end, fi + nr);
+          for (let j = a; j < b; j++) k.data.clearPage(f.pfn(slot) + (j - fi));
+          i = b - 1;
+          continue;
+        }
+        slot = m.folioAt(i);
+        if (slot < 0) continue;
+      }
       if (f.folioMapped(slot)) unmap_mapping_range(k, m, i * PAGE_SIZE, PAGE_SIZE, false);
       filemap_remove_folio(k, m, slot);
     }
@@ -217,7 +241,7 @@ export function shmem_truncate_range(k: Kernel, m: AddressSpace, lstart: number,
   const zero = (index: number, from: number, to: number) => {
     const slot = m.folioAt(index);
     if (slot < 0 || from >= to) return;
-    k.data.fillBytes(f.pfn(slot), from, to - from, 0);
+    k.data.fillBytes(folio_file_pfn(k, slot, index), from, to - from, 0);
   };
   const sIdx = Math.floor(lstart / PAGE_SIZE), sOff = lstart % PAGE_SIZE;
   if (sOff !== 0) zero(sIdx, sOff, Math.floor((endByte - 1) / PAGE_SIZE) === sIdx ? ((endByte - 1) % PAGE_SIZE) + 1 : PAGE_SIZE);
@@ -228,7 +252,7 @@ export function shmem_truncate_range(k: Kernel, m: AddressSpace, lstart: number,
 /** fs/open.c do_ftruncate() / mm/shmem.c shmem_setattr() @v6.18: the new size; a shrink unmaps and frees what lies past it (private copies too) */
 export function shmem_setattr_size(k: Kernel, m: AddressSpace, newsize: number): void {
   if (newsize < 0) fail('EINVAL', 'negative length');
-  if (newsize > MODEL_MAX_BYTES) notModelled('len', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+  if (newsize > MODEL_MAX_BYTES) notModelled('len', `model limit: a file of more than ${INODE_INDEX_MAX} pages`);
   const oldsize = m.i_size;
   if ((newsize < oldsize && (m.seals & F_SEAL_SHRINK)) || (newsize > oldsize && (m.seals & F_SEAL_GROW))) fail('EPERM', 'the file is sealed against this size change');
   if (newsize === oldsize) return;
@@ -252,7 +276,7 @@ export function shmem_fallocate(k: Kernel, m: AddressSpace, mode: number, offset
   if (offset < 0 || len <= 0) fail('EINVAL', 'fallocate offset < 0 or len <= 0');
   if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE)) fail('EOPNOTSUPP', 'fallocate mode not supported by tmpfs');
   if ((mode & FALLOC_FL_PUNCH_HOLE) && !(mode & FALLOC_FL_KEEP_SIZE)) fail('EOPNOTSUPP', 'PUNCH_HOLE without KEEP_SIZE');
-  if (offset + len > MODEL_MAX_BYTES) notModelled('len', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+  if (offset + len > MODEL_MAX_BYTES) notModelled('len', `model limit: a file of more than ${INODE_INDEX_MAX} pages`);
   if (mode & FALLOC_FL_PUNCH_HOLE) {
     if (m.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) fail('EPERM', 'the file is sealed against writes');
     const unmapStart = Math.ceil(offset / PAGE_SIZE) * PAGE_SIZE;
@@ -289,7 +313,7 @@ export function shmem_file_read(k: Kernel, m: AddressSpace, offset: number, len:
     if (r.slot >= 0) {
       // the folio is marked accessed when the read starts at its beginning
       if (off === 0) mark_page_accessed(k, r.slot);
-      out.push({ pfn: k.folios.pfn(r.slot), off, n });
+      out.push({ pfn: folio_file_pfn(k, r.slot, index), off, n });
       k.folios.setRefcount(r.slot, k.folios.refcount(r.slot) - 1);
     } else out.push({ pfn: -1, off, n });
     pos += n;
@@ -307,16 +331,16 @@ export function shmem_file_write(k: Kernel, m: AddressSpace, offset: number, byt
   if (m.seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) fail('EPERM', 'the file is sealed against writes');
   const end = offset + bytes.length;
   if (end > m.i_size && (m.seals & F_SEAL_GROW)) fail('EPERM', 'the file is sealed against growing');
-  if (end > MODEL_MAX_BYTES) notModelled('offset', `model limit: a file of more than ${INODE_PAGES_MAX} pages`);
+  if (end > MODEL_MAX_BYTES) notModelled('offset', `model limit: a file of more than ${INODE_INDEX_MAX} pages`);
   const f = k.folios;
   for (let pos = offset; pos < end;) {
     const index = Math.floor(pos / PAGE_SIZE), off = pos % PAGE_SIZE;
     const n = Math.min(PAGE_SIZE - off, end - pos);
-    const { slot } = shmem_get_folio(k, m, index, SGP_WRITE, null);
-    const pfn = f.pfn(slot);
+    const { slot } = shmem_get_folio(k, m, index, SGP_WRITE, null, pos + n);
+    const pfn = folio_file_pfn(k, slot, index);
     if (!f.test(slot, PG_uptodate)) {
-      // shmem_write_end: a folio not up to date gets zeroes around the bytes copied
-      k.data.clearPage(pfn);
+      // shmem_write_end: a folio not up to date gets zeroes around the bytes copied (every page of a large one)
+      k.data.clearRange(f.pfn(slot), f.nrPages(slot));
       f.setFlag(slot, PG_uptodate);
     }
     k.data.writeBytes(pfn, off, bytes, pos - offset, n);
@@ -332,4 +356,104 @@ export function shmem_file_write(k: Kernel, m: AddressSpace, offset: number, byt
 /** the VMAs mapping m (for the debug checks and tests) */
 export function shmem_mappings(k: Kernel, m: AddressSpace): VmArea[] {
   return i_mmap(k, m).map((x) => x.vma);
+}
+
+// ---- shmem THP (shmthp): PMD-sized page-cache folios (mm/shmem.c @v6.18) ------------------------------
+
+/** the page of a page-cache folio that holds file index `index` (folio_file_page), as a pfn */
+export function folio_file_pfn(k: Kernel, slot: number, index: number): number {
+  return k.folios.pfn(slot) + (k.folios.isLarge(slot) ? index - folio_index(k, slot) : 0);
+}
+
+/**
+ * mm/shmem.c shmem_huge_global_enabled() @v6.18 for the PMD order: shmem_enabled deny refuses and force
+ * allows every mount; otherwise the mount's huge= decides: the internal shm mount's follows shmem_enabled
+ * (memfds, shared anonymous memory), the model's tmpfs mount is huge=never. within_size: the block up to
+ * the next PMD boundary after index lies inside max(i_size, write_end); advise (and within_size past
+ * i_size): the VMA has VM_HUGEPAGE
+ */
+export function shmem_huge_global_enabled(k: Kernel, m: AddressSpace, index: number, write_end: number, vm_flags: number): boolean {
+  const mode = k.config.shmem_enabled;
+  if (mode === 'deny') return false;
+  if (mode === 'force') return true;
+  const huge = m.flags & INODE_TMPFS_FILE ? 'never' : mode;
+  if (huge === 'always') return true;
+  if (huge === 'within_size') {
+    const upTo = Math.ceil((index + 1) / HPAGE_PMD_NR) * HPAGE_PMD_NR;
+    const size = Math.ceil(Math.max(write_end, m.i_size) / PAGE_SIZE);
+    if (size >= upTo) return true;
+  }
+  if (huge === 'within_size' || huge === 'advise') return (vm_flags & VM_HUGEPAGE) !== 0;
+  return false;
+}
+
+/**
+ * mm/shmem.c shmem_allowable_huge_orders() @v6.18 for the PMD order (the per-size knobs at their defaults:
+ * the PMD size inherits shmem_enabled, the others never): none in a VMA with VM_NOHUGEPAGE (vma_thp_disabled)
+ */
+export function shmem_allowable_huge(k: Kernel, m: AddressSpace, vma: VmArea | null, index: number, write_end: number): boolean {
+  if (vma !== null && (vma.vm_flags & VM_NOHUGEPAGE)) return false;
+  return shmem_huge_global_enabled(k, m, index, write_end, vma ? vma.vm_flags : 0);
+}
+
+/**
+ * include/linux/huge_mm.h thp_vma_suitable_order() @v6.18 for a file VMA and the PMD order: the VMA maps
+ * the file at an offset aligned as its address, and the PMD-aligned block around addr lies inside it
+ */
+export function thp_vma_suitable_pmd(vma: VmArea, addr: number): boolean {
+  if (((vma.vm_start / PAGE_SIZE - vma.vm_pgoff) % HPAGE_PMD_NR + HPAGE_PMD_NR) % HPAGE_PMD_NR !== 0) return false;
+  const haddr = Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+  return haddr >= vma.vm_start && haddr + HPAGE_PMD_SIZE <= vma.vm_end;
+}
+
+/**
+ * mm/shmem.c shmem_alloc_and_add_folio() @v6.18 with the PMD order (shmem_suitable_orders): a fault needs a
+ * block the VMA can map with a PMD; a block that already holds a page of the cache falls back to order 0
+ * (-1). The folio goes into the cache at the aligned index; THP_FILE_ALLOC is not a counter of the model.
+ */
+function shmem_alloc_huge_folio(k: Kernel, m: AddressSpace, index: number, vmf: VmFault | null, write_end: number): number {
+  const vma = vmf ? vmf.vma : null;
+  if (!shmem_allowable_huge(k, m, vma, index, write_end)) return -1;
+  if (vmf !== null && !thp_vma_suitable_pmd(vmf.vma, vmf.address)) return -1;
+  const aligned = pmdIndex(index);
+  if (aligned + HPAGE_PMD_NR > INODE_INDEX_MAX) return -1;
+  if (m.nextIndex(aligned, aligned + HPAGE_PMD_NR) >= 0) return -1;
+  const slot = k.folios.alloc(HPAGE_PMD_ORDER, PG_swapbacked);
+  filemap_add_folio(k, m, slot, aligned);
+  k.folios.setFlag(slot, PG_lru);
+  k.tr?.emit('shmem_alloc_folio', 'shmem_alloc_and_add_folio', { ino: m.ino, index: aligned, pfn: k.folios.pfn(slot), order: HPAGE_PMD_ORDER });
+  return slot;
+}
+
+/**
+ * mm/huge_memory.c split_huge_page() @v6.18 of a shmem folio (split_folio from truncate_inode_partial_folio):
+ * every mapping of it goes (unmap_folio: a PMD is cleared, PTEs unmapped, uffd-wp leaving markers; file
+ * pages are not mapped back, they refault), then, unless something else holds a reference (a pin: -EBUSY,
+ * the folio stays whole), it becomes order-0 folios in the cache with the head's flags; pages at or past
+ * i_size leave the cache (__split_huge_page). Returns 0 or -EBUSY.
+ */
+export function shmem_split_folio(k: Kernel, m: AddressSpace, slot: number): number {
+  const f = k.folios;
+  const fi = folio_index(k, slot), nr = f.nrPages(slot);
+  // can_split_folio: the mappings, the cache's references and nothing else
+  let mapRefs = f.mapcount(slot);
+  if (f.hasSub(slot)) for (let i = 0; i < nr; i++) mapRefs += f.subMapcount(slot, i);
+  if (f.refcount(slot) !== mapRefs + nr) return -16;
+  if (f.folioMapped(slot)) unmap_mapping_pages(k, m, fi, nr, false);
+  if (f.refcount(slot) !== nr) return -16;
+  if (fi + nr > INODE_PAGES_MAX) notModelled('addr', `model limit: splitting a PMD-sized folio of a file past ${INODE_PAGES_MAX} pages (small pages only in the first 16 GiB)`);
+  m.setHugeEntry(fi, -1);
+  const slots = f.splitLarge(slot);
+  k.vmstat.thp_split_page++;
+  const end = Math.ceil(m.i_size / PAGE_SIZE);
+  for (let i = 0; i < nr; i++) {
+    const s = slots[i]!;
+    f.setRefcount(s, 1);
+    m.setEntry(fi + i, s);
+    k.folioMap.set(s * 2, m.ino);
+    k.folioMap.set(s * 2 + 1, fi + i);
+  }
+  for (let i = 0; i < nr; i++) if (fi + i >= end) filemap_remove_folio(k, m, slots[i]!);
+  k.tr?.emit('split_huge_page', 'split_huge_page', { ino: m.ino, index: fi, pfn: f.pfn(slots[0]!) });
+  return 0;
 }

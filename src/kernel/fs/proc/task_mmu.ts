@@ -98,8 +98,11 @@ function pagemapEntryV2(k: Kernel, mm: MmStruct, addr: number): bigint {
     const slot = f.slotOf(g.pmd_pfn(pmdv));
     if (slot >= 0) {
       if (k.has(PATCH.pagemapPmdFile) && !f.test(slot, PG_anon)) flags |= bit(PM.file);
-      // 4.19 and 6.18 judge exclusivity by the head page for the whole PMD
-      if (f.pageMapcount(slot, f.pfn(slot)) === 1) flags |= bit(PM.mmap_exclusive);
+      // per page from 2c1f057e5be6 (v6.11: folio_precise_page_mapcount of the page); before, and again from
+      // eb16876971ea (v6.15, which passes the head page for every page), the head page decides for the PMD
+      const perPage = k.has(PATCH.pagemapPmdExclusivePerPage) && !k.has(PATCH.pagemapPmdExclusiveHeadAgain);
+      const at = perPage ? pfn : f.pfn(slot);
+      if (f.pageMapcount(slot, at) === 1) flags |= bit(PM.mmap_exclusive);
     }
     if (vmaSoftDirty) flags |= bit(PM.soft_dirty);
     return flags | frame;
