@@ -4,7 +4,7 @@
 // previous value and its pid in a state file while the run lasts. Should the executor be killed (a hang,
 // mmsim's timeout, SIGKILL), mmsim writes the value back from that file once the executor is gone
 // (restoreHugetlbPool, after every run, and before a run for a file an earlier mmsim left).
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { restoreFromStateFile } from './statefile.js';
 import type { CompiledScenario } from '../scenario/load.js';
 import { MAP_HUGETLB } from '../kernel/include/uapi.js';
 /** include/uapi/linux/memfd.h MFD_HUGETLB */
@@ -35,38 +35,12 @@ export function needsHugetlbPool(sc: CompiledScenario): boolean {
     (o.op === 'memfd_create' && (o.flags & MFD_HUGETLB) !== 0) || (o.op === 'open' && o.hugetlbfs === true));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * the previous vm.nr_hugepages written back from the state file an executor left, if that executor is gone
  * (`pid`: the one that just ended, whatever /proc says). Returns the value restored, or null. (`sysctl`: the
  * file written, for tests)
  */
 export function restoreHugetlbPool(pid?: number, sysctl = HUGETLB_SYSCTL): number | null {
-  const path = hugetlbStatePath();
-  if (!existsSync(path)) return null;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-  const m = /^(\d+) (\d+)/.exec(text);
-  if (!m) return null;
-  const prev = Number(m[1]), owner = Number(m[2]);
-  if (owner !== pid && alive(owner)) return null;
-  try {
-    writeFileSync(sysctl, `${prev}\n`);
-    unlinkSync(path);
-  } catch {
-    return null;
-  }
-  return prev;
+  const prev = restoreFromStateFile(hugetlbStatePath(), /\d+/, sysctl, pid);
+  return prev === null ? null : Number(prev);
 }

@@ -3,7 +3,7 @@
 // shmem_thp_setup) sets it to the scenario's `config: { shmem_enabled: X }` for the run and writes the
 // previous value back before it exits, on every path it controls; while the run lasts it keeps the previous
 // value and its pid in a state file, from which mmsim gives the value back should the executor be killed.
-import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { restoreFromStateFile } from './statefile.js';
 import type { CompiledScenario } from '../scenario/load.js';
 
 export const SHMEM_THP_SYSFS = '/sys/kernel/mm/transparent_hugepage/shmem_enabled';
@@ -25,37 +25,10 @@ export function shmemThpConfig(sc: CompiledScenario): string[] {
   return v === null ? [] : [`shmem_enabled=${v}`];
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /**
  * the previous shmem_enabled written back from the state file an executor left, if that executor is gone
  * (`pid`: the one that just ended). Returns the value restored, or null. (`sysfs`: the file written, for tests)
  */
 export function restoreShmemEnabled(pid?: number, sysfs = SHMEM_THP_SYSFS): string | null {
-  const path = shmemThpStatePath();
-  if (!existsSync(path)) return null;
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return null;
-  }
-  const m = /^([a-z_]+) (\d+)/.exec(text);
-  if (!m) return null;
-  const prev = m[1]!, owner = Number(m[2]);
-  if (owner !== pid && alive(owner)) return null;
-  try {
-    writeFileSync(sysfs, `${prev}\n`);
-    unlinkSync(path);
-  } catch {
-    return null;
-  }
-  return prev;
+  return restoreFromStateFile(shmemThpStatePath(), /[a-z_]+/, sysfs, pid);
 }

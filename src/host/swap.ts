@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { executorPath } from './executor.js';
+import { processAlive as alive } from './statefile.js';
 
 const PAGE = 4096;
 /** the directory prefix: `mmsim-swap-<pid of the mmsim that made it>-XXXXXX` */
@@ -52,15 +53,6 @@ export function activeSwaps(): SwapEntry[] {
 export function swapOwner(path: string): number | null {
   const m = new RegExp(`/${SWAP_DIR_PREFIX}(\\d+)-[^/]+/`).exec(path);
   return m ? Number(m[1]) : null;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /** swapoff(2) through the executor (`mmsim-exec --swapoff PATH`); node has no swapoff of its own */

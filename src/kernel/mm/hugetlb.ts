@@ -223,24 +223,34 @@ function vma_has_reserves(k: Kernel, vma: VmArea, chg: number): boolean {
 }
 
 /**
- * mm/hugetlb.c alloc_hugetlb_folio() @v6.18 (dequeue_hugetlb_folio_vma): a page of the pool, taking the
- * VMA's reservation for addr when it has one; without one, only a page no reservation counts on. Returns
- * the folio's slot, or -1 (-ENOSPC: the fault gets SIGBUS)
+ * mm/hugetlb.c dequeue_hugetlb_folio_vma() @v6.12: a free huge page from the pool, taking a reservation when
+ * the caller has one (`has`); without, only a page no reservation holds. -1 when there is none (no surplus
+ * pages: alloc_buddy_hugetlb_folio_with_mpol is not modelled)
  */
-export function alloc_hugetlb_folio(k: Kernel, vma: VmArea, addr: number, cow_from_owner: boolean): number {
+function dequeue_hugetlb_folio(k: Kernel, has: boolean): number {
   const h = k.hstate;
-  const map_chg = vma_needs_reservation(k, vma, addr);
-  const gbl_chg = map_chg || cow_from_owner ? 1 : 0;
-  const has = !cow_from_owner && vma_has_reserves(k, vma, gbl_chg);
   if (!has && h.free_huge_pages - h.resv_huge_pages === 0) return -1;
-  if (h.free_huge_pages === 0) return -1; // alloc_buddy_hugetlb_folio_with_mpol: no surplus allowed
+  if (h.free_huge_pages === 0) return -1;
   h.free_huge_pages--;
   let flags = PG_hugetlb | dequeue_dirty(k);
   if (has) {
     flags |= PG_hugetlb_restore_reserve;
     h.resv_huge_pages--;
   }
-  const slot = k.folios.alloc(HPAGE_PMD_ORDER, flags);
+  return k.folios.alloc(HPAGE_PMD_ORDER, flags);
+}
+
+/**
+ * mm/hugetlb.c alloc_hugetlb_folio() @v6.18 (dequeue_hugetlb_folio_vma): a page of the pool, taking the
+ * VMA's reservation for addr when it has one; without one, only a page no reservation counts on. Returns
+ * the folio's slot, or -1 (-ENOSPC: the fault gets SIGBUS)
+ */
+export function alloc_hugetlb_folio(k: Kernel, vma: VmArea, addr: number, cow_from_owner: boolean): number {
+  const map_chg = vma_needs_reservation(k, vma, addr);
+  const gbl_chg = map_chg || cow_from_owner ? 1 : 0;
+  const has = !cow_from_owner && vma_has_reserves(k, vma, gbl_chg);
+  const slot = dequeue_hugetlb_folio(k, has);
+  if (slot < 0) return -1;
   // vma_commit_reservation: the index's reservation is consumed (an entry in a private map); a shared
   // mapping's index gets its entry in the file's map (region_add: already there when it was reserved)
   if (vma.vm_flags & VM_MAYSHARE) { if (vma.vm_file !== 0) iresvSet(k, vma.vm_file, vma_hugecache_offset(vma, addr), true); }
@@ -618,17 +628,8 @@ export function hugetlb_delete_from_page_cache(k: Kernel, mapping: AddressSpace,
  * entry. The folio's slot, or -1 (ENOSPC)
  */
 export function alloc_hugetlb_folio_file(k: Kernel, ino: number, idx: number): number {
-  const h = k.hstate;
-  const has = iresvTest(k, ino, idx);
-  if (!has && h.free_huge_pages - h.resv_huge_pages === 0) return -1;
-  if (h.free_huge_pages === 0) return -1;
-  h.free_huge_pages--;
-  let flags = PG_hugetlb | dequeue_dirty(k);
-  if (has) {
-    flags |= PG_hugetlb_restore_reserve;
-    h.resv_huge_pages--;
-  }
-  const slot = k.folios.alloc(HPAGE_PMD_ORDER, flags);
+  const slot = dequeue_hugetlb_folio(k, iresvTest(k, ino, idx));
+  if (slot < 0) return -1;
   iresvSet(k, ino, idx, true);
   return slot;
 }
