@@ -974,14 +974,23 @@ export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: 
       hugetlb_add_to_page_cache(k, mapping, slot, vma_hugecache_offset(vma, a));
       hugetlb_add_file_rmap(k, slot);
     } else hugetlb_add_new_anon_rmap(k, slot);
-    const e = make_huge_pte(k, vma, pfn, !wp);
-    g.pte_mkyoung(g.pte_mkdirty(e));
-    if (wp) g.pte_mkuffd_wp(e);
-    setHuge(k, s, e, a, 'hugetlb_mfill_atomic_pte');
-    hugetlb_count_add(k, mm, HPAGE_PMD_NR);
+    mfill_install_huge_pte(k, mm, vma, s, a, pfn, !wp, wp);
     copied += PMD_SIZE;
   }
   return copied;
+}
+
+/**
+ * mm/hugetlb.c hugetlb_mfill_atomic_pte() @v6.12, its common end (COPY and CONTINUE): the huge entry made
+ * (writable or not), dirty and young, uffd-wp with MODE_WP, set, and counted in the mm's hugetlb pages
+ */
+function mfill_install_huge_pte(k: Kernel, mm: MmStruct, vma: VmArea, s: Slot, a: number, pfn: number, writable: boolean, wp: boolean): void {
+  const g = k.pgt;
+  const e = make_huge_pte(k, vma, pfn, writable);
+  g.pte_mkyoung(g.pte_mkdirty(e));
+  if (wp) g.pte_mkuffd_wp(e);
+  setHuge(k, s, e, a, 'hugetlb_mfill_atomic_pte');
+  hugetlb_count_add(k, mm, HPAGE_PMD_NR);
 }
 
 /**
@@ -1013,11 +1022,7 @@ export function mfill_atomic_hugetlb_continue(k: Kernel, mm: MmStruct, vma: VmAr
     // filemap_lock_hugetlb_folio's reference is the entry's
     f.setRefcount(slot, f.refcount(slot) + 1);
     hugetlb_add_file_rmap(k, slot);
-    const e = make_huge_pte(k, vma, f.pfn(slot), shared && !wp);
-    g.pte_mkyoung(g.pte_mkdirty(e));
-    if (wp) g.pte_mkuffd_wp(e);
-    setHuge(k, s, e, a, 'hugetlb_mfill_atomic_pte');
-    hugetlb_count_add(k, mm, HPAGE_PMD_NR);
+    mfill_install_huge_pte(k, mm, vma, s, a, f.pfn(slot), shared && !wp, wp);
     done += PMD_SIZE;
   }
   return done;
