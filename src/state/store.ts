@@ -209,30 +209,19 @@ export type Leaf = Int32Array;
 
 // A typed array of 65 cells gets a backing store of its own, which costs far more to allocate than the
 // array (it was the largest single cost of a search's transition), so leaves are views into slabs. A
-// plain run (a store that does not hash: no copies, so no leaf ever dies) takes them from slabs of
-// 64 KiB. Stores that are copied (the explorer's) take them from slabs of 8 KiB (31 leaves): a slab's
-// memory is given back when its last leaf dies, so what dead leaves can hold is bounded by the live
-// leaves (the states on the search's stack) times 8 KiB.
+// plain run (a store that does not hash: no copies, so no leaf ever dies) takes them from slabs of its
+// segment (Segment.slabLeaf: 1 KiB, doubling up to 64 KiB), so that the leaves of one segment lie side by
+// side in memory: a bulk path walking one segment (a page table's entries, the folios' flags) streams
+// through it instead of stepping over every other segment's leaves made by the same faults. Stores
+// that are copied (the explorer's) take them from shared slabs of 8 KiB (31 leaves): a slab's memory is
+// given back when its last leaf dies, so what dead leaves can hold is bounded by the live leaves (the
+// states on the search's stack) times 8 KiB.
+const SLAB_MIN_BYTES = 1024;
 const SLAB_BYTES = 65536;
 const COPY_SLAB_BYTES = 8192;
 const LEAF_BYTES = (LEAF + 1) * 4;
-let slab: ArrayBuffer | null = null;
-let slabOff = SLAB_BYTES;
 let copySlab: ArrayBuffer | null = null;
 let copyOff = COPY_SLAB_BYTES;
-function newLeaf(epoch: number, pooled: boolean): Leaf {
-  let l: Leaf;
-  if (pooled) {
-    if (slabOff + LEAF_BYTES > SLAB_BYTES) {
-      slab = new ArrayBuffer(SLAB_BYTES);
-      slabOff = 0;
-    }
-    l = new Int32Array(slab!, slabOff, LEAF + 1);
-    slabOff += LEAF_BYTES;
-  } else l = copySlabLeaf();
-  l[OWNER] = epoch;
-  return l;
-}
 function copySlabLeaf(): Leaf {
   if (copyOff + LEAF_BYTES > COPY_SLAB_BYTES) {
     copySlab = new ArrayBuffer(COPY_SLAB_BYTES);
@@ -395,6 +384,26 @@ export class Segment {
     return leaf === undefined ? 0 : leaf[i & LEAF_MASK]!;
   }
 
+  /** this segment's slab for a plain run's leaves (see SLAB_BYTES), the offset of its free part */
+  private slab: ArrayBuffer | null = null;
+  private slabOff = 0;
+
+  /** a new leaf of zeroes owned by epoch */
+  private newLeaf(epoch: number): Leaf {
+    let l: Leaf;
+    if (!this.store.hashing) {
+      let slab = this.slab;
+      if (slab === null || this.slabOff + LEAF_BYTES > slab.byteLength) {
+        slab = this.slab = new ArrayBuffer(slab === null ? SLAB_MIN_BYTES : Math.min(2 * slab.byteLength, SLAB_BYTES));
+        this.slabOff = 0;
+      }
+      l = new Int32Array(slab, this.slabOff, LEAF + 1);
+      this.slabOff += LEAF_BYTES;
+    } else l = copySlabLeaf();
+    l[OWNER] = epoch;
+    return l;
+  }
+
   /** the leaf holding cell i, this state's own (copied if shared, made if missing) */
   private ownLeaf(i: number): Leaf {
     const epoch = this.store.epoch;
@@ -410,7 +419,7 @@ export class Segment {
       let leaf = roots[t] as Leaf | undefined;
       if (leaf === undefined) {
         while (roots.length < t) roots.push(undefined);
-        roots[t] = leaf = newLeaf(epoch, !this.store.hashing);
+        roots[t] = leaf = this.newLeaf(epoch);
       } else if (leaf[OWNER] !== epoch) {
         roots[t] = leaf = copyLeaf(leaf, epoch);
       }
@@ -436,7 +445,7 @@ export class Segment {
     const l = (i >>> LEAF_SHIFT) & NODE_MASK;
     let leaf = mid[l] as Leaf | undefined;
     if (leaf === undefined) {
-      mid[l] = leaf = newLeaf(epoch, !this.store.hashing);
+      mid[l] = leaf = this.newLeaf(epoch);
     } else if (leaf[OWNER] !== epoch) {
       mid[l] = leaf = copyLeaf(leaf, epoch);
     }

@@ -4,7 +4,7 @@
 // so a terabyte of THPs costs a few cells per folio, a copy of the Store copies none of them, and its
 // fingerprint follows every change; per-subpage state of a large folio exists only once it is PTE-mapped.
 import { HPAGE_PMD_NR } from '../arch/x86/include/pgtable_types.js';
-import type { Segment, SegmentSpec, Store } from '../../state/store.js';
+import type { Leaf, Segment, SegmentSpec, Store } from '../../state/store.js';
 
 // folio-level flags (PG_*), stored per slot
 export const PG_locked = 1 << 0;
@@ -56,14 +56,14 @@ export const MM_ID_MASK = 0x7fffffff;
 /** FOLIO_MM_IDS_SHARED_BIT: bit 2 * MM_ID_BITS + 1 of _mm_ids, the top bit of _mm_id[1] ("maybe mapped shared") */
 export const FOLIO_MM_IDS_SHARED_BIT = 0x80000000 | 0;
 
-/** the cells of one folio slot in the folio segment */
-const FC = 13;
-const F_PFN = 0, F_ORDER = 1, F_FLAGS = 2, F_REF = 3, F_MAPCOUNT = 4, F_MMT = 5, F_HASSUB = 10;
+/** the cells of one folio slot in the folio segment (its flags are in folio.flags) */
+const FC = 12;
+const F_PFN = 0, F_ORDER = 1, F_REF = 2, F_MAPCOUNT = 3, F_MMT = 4, F_HASSUB = 9;
 /**
  * references GUP callers hold (pins and gets, model bookkeeping: the kernel only has them inside the refcount),
  * and a large folio's _pincount (folio->_pincount, 47e29d32afba)
  */
-const F_GUPREF = 11, F_PINCOUNT = 12;
+const F_GUPREF = 10, F_PINCOUNT = 11;
 /** the cells of a large folio's per-subpage state: mapcount of each page, then PageAnonExclusive of each */
 const SUB = 2 * HPAGE_PMD_NR;
 // the allocator's cells
@@ -79,6 +79,7 @@ const A_FRESH_SMALL = 6;
 export const FOLIO_SEGMENTS: readonly SegmentSpec[] = [
   { name: 'folio' }, { name: 'folio.subpages' }, { name: 'folio.alloc' }, { name: 'folio.free_slots' },
   { name: 'folio.free_small' }, { name: 'folio.free_sects' }, { name: 'folio.sections' }, { name: 'folio.section_map' },
+  { name: 'folio.flags' },
 ];
 
 /**
@@ -96,6 +97,11 @@ export class FolioStore {
   private readonly sect: Segment;
   /** per small section, per pfn: slot + 1 (0: free) */
   private readonly smap: Segment;
+  /**
+   * per slot: folio->flags, one cell each apart from the other fields, so that a bulk path reading the
+   * flags of consecutive folios (change_pte_direct's PageAnonExclusive) reads 16 of them per cache line
+   */
+  private readonly FL: Segment;
   private readonly firstSect = FIRST_PFN >>> SECTION_SHIFT;
 
   constructor(st: Store, base: number) {
@@ -108,13 +114,14 @@ export class FolioStore {
     this.freeSects = g[base + 5]!;
     this.sect = g[base + 6]!;
     this.smap = g[base + 7]!;
+    this.FL = g[base + 8]!;
   }
 
   // ---- struct folio fields -----------------------------------------------------------------
   pfn(slot: number): number { return this.F.get(slot * FC + F_PFN); }
   order(slot: number): number { return this.F.get(slot * FC + F_ORDER); }
-  flags(slot: number): number { return this.F.get(slot * FC + F_FLAGS) >>> 0; }
-  setFlags(slot: number, v: number): void { this.F.set(slot * FC + F_FLAGS, v); }
+  flags(slot: number): number { return this.FL.get(slot) >>> 0; }
+  setFlags(slot: number, v: number): void { this.FL.set(slot, v); }
   /** folio_ref_count */
   refcount(slot: number): number { return this.F.get(slot * FC + F_REF); }
   setRefcount(slot: number, v: number): void { this.F.set(slot * FC + F_REF, v); }
@@ -193,6 +200,9 @@ export class FolioStore {
     const slots = new Set<number>();
     for (const i of d) slots.add(Math.floor(i / FC));
     d.length = 0;
+    this.FL.changed(o.FL, d);
+    for (const i of d) slots.add(i);
+    d.length = 0;
     this.S.changed(o.S, d);
     for (const i of d) slots.add(Math.floor(i / SUB));
     for (const s of [...slots].sort((x, y) => x - y)) out.push(s);
@@ -241,7 +251,7 @@ export class FolioStore {
     const b = slot * FC;
     this.F.set(b + F_PFN, pfn);
     this.F.set(b + F_ORDER, order);
-    this.F.set(b + F_FLAGS, flags);
+    this.FL.set(slot, flags);
     this.F.set(b + F_REF, 1);
     if (order !== 0) this.resetMmTrack(slot);
     this.A.set(A_LIVE, this.A.get(A_LIVE) + 1);
@@ -269,6 +279,7 @@ export class FolioStore {
   private clearSlot(slot: number): void {
     if (this.hasSub(slot)) this.S.clear(slot * SUB, SUB);
     this.F.clear(slot * FC, FC);
+    this.FL.clear(slot, 1);
   }
 
   /** page_folio(pfn_to_page(pfn)): the slot of the folio holding pfn, or -1 */
@@ -306,7 +317,7 @@ export class FolioStore {
       const b = s * FC;
       this.F.set(b + F_PFN, base + i);
       this.F.set(b + F_ORDER, 0);
-      this.F.set(b + F_FLAGS, (headFlags | (excl ? PG_anon_exclusive : 0)) >>> 0);
+      this.FL.set(s, (headFlags | (excl ? PG_anon_exclusive : 0)) >>> 0);
       this.F.set(b + F_MAPCOUNT, mapped);
       this.F.set(b + F_REF, mapped);
       this.smap.set(sidx * HPAGE_PMD_NR + i, s + 1);
@@ -347,6 +358,18 @@ export class FolioStore {
   smallSlot(sect: number, idx: number): number {
     return this.smap.get((sect - this.firstSect) * HPAGE_PMD_NR + idx) - 1;
   }
+  /**
+   * Raw reads for the bulk paths (mprotect's change_pte_direct), as PageTable.words: smallSlot's cell is
+   * smapLeaf(c)[c & 63] - 1 with c = smapCell(sect, idx); flags' is flagsLeaf(c)[c & 63] >>> 0 with
+   * c = flagsCell(slot) (a leaf undefined: zero). Not recorded: the reader calls noteRawRead when a
+   * recorder listens (PageTable.recording).
+   */
+  smapCell(sect: number, idx: number): number { return (sect - this.firstSect) * HPAGE_PMD_NR + idx; }
+  smapLeaf(c: number): Leaf | undefined { return this.smap.leafR(c); }
+  flagsCell(slot: number): number { return slot; }
+  flagsLeaf(c: number): Leaf | undefined { return this.FL.leafR(c); }
+  noteSmapRead(c: number): void { this.smap.noteRead(c); }
+  noteFlagsRead(c: number): void { this.FL.noteRead(c); }
 
   /** PageAnon(page) && PageAnonExclusive(page) for the page at pfn */
   anonExclusiveAt(pfn: number): boolean {

@@ -13,7 +13,7 @@ import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PageTable, pte_index, Slot } from './pgtable.js';
-import { PG_anon, PG_anon_exclusive, PG_dirty, type FolioStore } from './folio.js';
+import { FolioStore, PG_anon, PG_anon_exclusive, PG_dirty } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
 import { change_huge_pmd, changeHugePmdWith, hugePmdChange, set_pmd_at, __split_huge_pmd } from './huge_memory.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
@@ -263,9 +263,10 @@ export function change_pte_range(k: Kernel, vma: VmArea, t: PageTable, addr: num
 
 const D_SAVED_DIRTY = 1, D_UFFD_WP = 2, D_UFFD_WP_RESOLVE = 4, D_WRITABLE = 8, D_NEED_DIRTY = 16, D_SOFT_DIRTY_WP = 32,
   D_UFFD_VMA = 64, D_SHARED = 128, D_NEED_SLOT = 256;
-// the literals change_pte_direct computes with
+// the literals change_pte_direct computes with (and the folio cell layout)
 if (_PAGE_PRESENT !== 0x1 || _PAGE_RW !== 0x2 || _PAGE_DIRTY !== 0x40 || _PAGE_SPECIAL !== 0x200 ||
-    _PAGE_HI_SAVED_DIRTY !== 0x4000000 || (PG_anon | PG_anon_exclusive) !== 0x2080) {
+    _PAGE_HI_SAVED_DIRTY !== 0x4000000 || (PG_anon | PG_anon_exclusive) !== 0x2080 ||
+    FolioStore.prototype.flagsCell(5) !== 5) {
   throw new Error('change_pte_direct: its bit literals no longer match pgtable_types.ts / folio.ts');
 }
 
@@ -298,7 +299,8 @@ function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number,
   const wrMask = (RW | sdBits | ((mode & D_UFFD_VMA) !== 0 ? UFFD_WP : 0)) | 0;
   // the folio's slot matters only to the PageAnonExclusive test of a private VMA
   const wantSlot = writable !== 0 && shared === 0 ? 1 : 0;
-  let sect = -1, kind = 0;
+  let sect = -1, kind = 0, smapBase = 0, smapKey = -1, flagsKey = -1;
+  let smap: Leaf | undefined, flags: Leaf | undefined;
   // the entries' words a leaf of cells at a time (t.words), written back through t.setRaw
   let words: Leaf | undefined, wordsKey = -1, owned = false;
   const recording = t.recording, watched = t.watched;
@@ -319,9 +321,19 @@ function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number,
       if (s !== sect) {
         sect = s;
         kind = f.sectionKind(s);
+        if (kind === 1) smapBase = f.smapCell(s, 0);
       }
       if (kind === 2) break;
-      if (wantSlot !== 0 && kind === 1) slot = f.smallSlot(s, (lo >>> 12) & 511);
+      if (wantSlot !== 0 && kind === 1) {
+        // f.smallSlot(s, idx), a leaf of the section's map at a time
+        const c = smapBase + ((lo >>> 12) & 511);
+        if (c >>> 6 !== smapKey) {
+          smapKey = c >>> 6;
+          smap = f.smapLeaf(c);
+        }
+        slot = (smap === undefined ? 0 : smap[c & 63]!) - 1;
+        if (recording) f.noteSmapRead(c);
+      }
     }
     // pte_modify (arch/x86 @v6.18): present to present, no pfn inversion
     let nlo = (lo & chgLo) | protLo, nhi = (hi & chgHi) | protHi;
@@ -342,7 +354,18 @@ function change_pte_direct(t: PageTable, f: FolioStore, i: number, iEnd: number,
         // can_change_pte_writable (mm/mprotect.c @v6.18), as pte_writable_ok
         const dirty = (nlo & DIRTY) !== 0 || (savedDirty !== 0 && (nhi & HI_SAVED_DIRTY) !== 0);
         // vm_normal_page() is an exclusive anon page; the zero page (special) has none (slot -1)
-        const ok = shared !== 0 ? dirty : slot >= 0 && (f.flags(slot) & ANON_EXCLUSIVE) === ANON_EXCLUSIVE && (dirty || needDirty === 0);
+        let ok = false;
+        if (shared !== 0) ok = dirty;
+        else if (slot >= 0 && (dirty || needDirty === 0)) {
+          // f.flags(slot), a leaf of folios at a time
+          const c = slot; // FolioStore.flagsCell(slot)
+          if (c >>> 6 !== flagsKey) {
+            flagsKey = c >>> 6;
+            flags = f.flagsLeaf(c);
+          }
+          ok = ((flags === undefined ? 0 : flags[c & 63]!) & ANON_EXCLUSIVE) === ANON_EXCLUSIVE;
+          if (recording) f.noteFlagsRead(c);
+        }
         if (ok) {
           // pte_mkwrite
           nlo |= RW;
