@@ -57,7 +57,7 @@ interface Workload {
 }
 
 const W1_PAGES = 65536;
-const WORKLOADS: Workload[] = [
+export const WORKLOADS: Workload[] = [
   {
     id: 'W1', what: 'uffd-wp synchronous round trip, 65,536 pages (every write faults, a handler un-protects that page)', pages: W1_PAGES, target: 0.1,
     model: () => {
@@ -112,7 +112,7 @@ const WORKLOADS: Workload[] = [
 const spec = resolveKernel('v6.18', [], ['soft_dirty=n', 'thp=madvise']);
 
 /** one model run: setup untimed, the threads timed (ms) */
-function modelRun(sc: CompiledScenario): number {
+export function modelRun(sc: CompiledScenario): number {
   const m = new Machine(sc, spec, { trace: false });
   m.runSetup();
   const t0 = process.hrtime.bigint();

@@ -4,7 +4,8 @@ import type { Kernel } from '../kernel.js';
 import { entryBitNames } from '../arch/arch.js';
 import { PG_hugetlb } from './hugetlb.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import type { X86Pgtable } from '../arch/x86/include/pgtable.js';
+import { _PAGE_DIRTY, _PAGE_PRESENT, _PAGE_PSE, _PAGE_HI_SAVED_DIRTY, _PAGE_RW, HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_LOCKED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_FALLBACK, VM_FAULT_WRITE } from '../include/fault.js';
@@ -254,6 +255,87 @@ export function changeHugePmdWith(k: Kernel, vma: VmArea, pmd: Slot, old: Pte, n
   if (k.tr !== null) set_pmd_at(k, pmd, entry, pmd.t.addrOf(pmd.i), 'change_huge_pmd');
   else pmd.t.rewrite(pmd.i, entry.lo, entry.hi); // a huge PMD stays an entry (pmd_modify keeps the pfn)
   return HPAGE_PMD_NR;
+}
+
+/**
+ * The x86 words of what changeHugePmdWith does to a present huge PMD under decisions `hc`, for
+ * change_huge_pmd_direct: pmd_modify's masks and newprot's bits, and its flags (0 when hc asks for
+ * what only the general path does: can_change_pmd_writable, NUMA hinting; or newprot is PROT_NONE).
+ */
+export interface HugePmdDirect {
+  maskLo: number;
+  maskHi: number;
+  protLo: number;
+  protHi: number;
+  /** HPD_* bits; 0: no direct path */
+  mode: number;
+  UFFD_WP: number;
+  devmapHi: number;
+}
+// the literals change_huge_pmd_direct computes with
+if (_PAGE_PRESENT !== 0x1 || _PAGE_RW !== 0x2 || _PAGE_DIRTY !== 0x40 || _PAGE_PSE !== 0x80 || _PAGE_HI_SAVED_DIRTY !== 0x4000000) {
+  throw new Error('change_huge_pmd_direct: its bit literals no longer match pgtable_types.ts');
+}
+const HPD_ON = 1, HPD_SAVED_DIRTY = 2, HPD_MKUFFD_WP = 4, HPD_CLEAR_UFFD_WP = 8, HPD_WRPROTECT = 16;
+
+/** the direct path's words for hc and newprot on x86 (mode 0 elsewhere, or where the general path must run) */
+export function hugePmdDirect(g: X86Pgtable, newprot: Pte, hc: number, out: HugePmdDirect): HugePmdDirect {
+  out.mode = 0;
+  if ((hc & (HPC_TRY_WRITABLE | HPC_NUMA)) !== 0 || (newprot.lo & _PAGE_PRESENT) === 0) return out;
+  // pmd_modify's masks (X86Pgtable.pmd_modify)
+  out.maskLo = g.opt.pmdModifyDropsDirty ? (g.hpageChgLo & ~_PAGE_DIRTY) | 0 : g.hpageChgLo;
+  out.maskHi = g.chgHi;
+  out.protLo = newprot.lo & ~out.maskLo;
+  out.protHi = newprot.hi & ~out.maskHi;
+  out.UFFD_WP = g.UFFD_WP;
+  out.devmapHi = g.devmapHi;
+  out.mode = HPD_ON | (g.savedDirty ? HPD_SAVED_DIRTY : 0) | ((hc & HPC_MKUFFD_WP) !== 0 ? HPD_MKUFFD_WP : 0) |
+    ((hc & HPC_CLEAR_UFFD_WP) !== 0 ? HPD_CLEAR_UFFD_WP : 0) | ((hc & HPC_WRPROTECT) !== 0 ? HPD_WRPROTECT : 0);
+  return out;
+}
+
+/**
+ * mm/huge_memory.c change_huge_pmd() @v6.18 over the present huge PMDs [i, iEnd) of a table, untraced:
+ * changeHugePmdWith's arithmetic (pmd_modify, the saved-dirty moves, the uffd-wp bit) on the entries'
+ * words, for the decisions of hugePmdDirect (mode not 0). Every entry is written back, changed or not, as
+ * set_pmd_at does. Returns the first index it leaves to the general path (not a present huge PMD), or
+ * iEnd. A second copy of the x86 rules, kept for speed (W3 of the bench): test/change-huge-pmd-direct.test.ts
+ * checks it against changeHugePmdWith.
+ */
+export function change_huge_pmd_direct(t: PageTable, i: number, iEnd: number, d: HugePmdDirect): number {
+  const PRESENT = 0x1, RW = 0x2, DIRTY = 0x40, PSE = 0x80, HI_SAVED_DIRTY = 0x4000000;
+  const maskLo = d.maskLo | 0, maskHi = d.maskHi | 0, protLo = d.protLo | 0, protHi = d.protHi | 0, mode = d.mode | 0;
+  const UFFD_WP = d.UFFD_WP | 0, devmapHi = d.devmapHi | 0;
+  const savedDirty = mode & HPD_SAVED_DIRTY, mkUffdWp = mode & HPD_MKUFFD_WP, clearUffdWp = mode & HPD_CLEAR_UFFD_WP;
+  const wrprotect = mode & HPD_WRPROTECT;
+  const recording = t.recording, watched = t.watched;
+  for (; i < iEnd; i++) {
+    if (recording) t.noteRead(i);
+    const w = t.wordIndex(i);
+    const words = t.words(i);
+    const lo = words === undefined ? 0 : words[w & 63]!, hi = words === undefined ? 0 : words[(w & 63) + 1]!;
+    // pmd_present with _PAGE_PRESENT (not PROT_NONE: pmd_modify inverts its pfn), pmd_trans_huge
+    if ((lo & PRESENT) === 0 || (lo & PSE) === 0 || (hi & devmapHi) !== 0) break;
+    let nlo = (lo & maskLo) | protLo, nhi = (hi & maskHi) | protHi;
+    if (savedDirty !== 0) {
+      // pmd_modify: mksaveddirty if the old entry was writable, else clear_saveddirty
+      if ((lo & RW) !== 0) {
+        if ((nlo & (RW | DIRTY)) === DIRTY) { nhi |= HI_SAVED_DIRTY; nlo &= ~DIRTY; }
+      } else if ((nlo & RW) !== 0 && (nhi & HI_SAVED_DIRTY) !== 0) { nlo |= DIRTY; nhi &= ~HI_SAVED_DIRTY; }
+    }
+    if (mkUffdWp !== 0 || wrprotect !== 0) {
+      // pmd_mkuffd_wp (the bit, then pmd_wrprotect) / pmd_wrprotect: a dirty bit is saved once write is clear
+      if (mkUffdWp !== 0) nlo |= UFFD_WP;
+      nlo &= ~RW;
+      if (savedDirty !== 0 && (nlo & DIRTY) !== 0) { nhi |= HI_SAVED_DIRTY; nlo &= ~DIRTY; }
+    } else if (clearUffdWp !== 0) nlo &= ~UFFD_WP;
+    // PageTable.rewrite: written back (and recorded) even when equal
+    const own = t.wordsW(i);
+    own[w & 63] = nlo;
+    own[(w & 63) + 1] = nhi;
+    if (watched) t.wrote(i, lo, hi, nlo, nhi);
+  }
+  return i;
 }
 
 /** __split_huge_pmd: split the huge PMD at haddr into a table of 512 PTEs (the folio stays whole) */

@@ -15,7 +15,7 @@ import { PATCH } from '../../profiles/patches.js';
 import { PageTable, pte_index, Slot } from './pgtable.js';
 import { FolioStore, PG_anon, PG_anon_exclusive, PG_dirty } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
-import { change_huge_pmd, changeHugePmdWith, hugePmdChange, set_pmd_at, __split_huge_pmd } from './huge_memory.js';
+import { change_huge_pmd, change_huge_pmd_direct, changeHugePmdWith, hugePmdChange, hugePmdDirect, set_pmd_at, __split_huge_pmd, type HugePmdDirect } from './huge_memory.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vma_wants_writenotify, vmas_in } from './mmap.js';
 import { userfaultfd_pte_wp, userfaultfd_wp_use_markers } from '../fs/userfaultfd.js';
@@ -413,6 +413,7 @@ function folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: 
 /** change_pmd_range / change_protection_range for one VMA */
 const cpPmdNew = new Pte();
 const hugeSlot: Slot = { t: null!, i: 0 };
+const hpDirect: HugePmdDirect = { maskLo: 0, maskHi: 0, protLo: 0, protHi: 0, mode: 0, UFFD_WP: 0, devmapHi: 0 };
 
 /**
  * A migration entry under change_protection: mm/mprotect.c change_pte_range() and mm/huge_memory.c
@@ -490,6 +491,9 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
   const hc = hugePmdChange(k, cp_flags);
   const splitFilePmd = vma.vm_file !== 0 && (cp_flags & MM_CP_UFFD_WP) !== 0;
   const slot = hugeSlot;
+  // whole present huge PMDs in a row, straight on their words (x86, untraced: change_huge_pmd_direct)
+  const direct = g instanceof X86Pgtable && k.tr === null && !splitFilePmd ? hugePmdDirect(g, newprot, hc, hpDirect) : null;
+  const pmdDirect = direct !== null && direct.mode !== 0 ? direct : null;
   let addr = start;
   while (addr < end) {
     const pudEnd = Math.min(end, (Math.floor(addr / 2 ** 30) + 1) * 2 ** 30);
@@ -501,6 +505,14 @@ export function change_protection(k: Kernel, vma: VmArea, start: number, end: nu
     slot.t = t;
     let boundary = (Math.floor(addr / PMD_SIZE) + 1) * PMD_SIZE;
     for (let i = pmd_index(addr); addr < pudEnd; i++, boundary += PMD_SIZE) {
+      if (pmdDirect !== null && addr === boundary - PMD_SIZE && boundary <= pudEnd) {
+        const stop = change_huge_pmd_direct(t, i, i + Math.floor((pudEnd - addr) / PMD_SIZE), pmdDirect);
+        pages += (stop - i) * HPAGE_PMD_NR;
+        addr += (stop - i) * PMD_SIZE;
+        boundary += (stop - i) * PMD_SIZE;
+        i = stop;
+        if (addr >= pudEnd) break;
+      }
       const next = boundary < pudEnd ? boundary : pudEnd;
       slot.i = i;
       // a present huge PMD (a PROT_NONE one too: pmd_present; not a migration entry)
