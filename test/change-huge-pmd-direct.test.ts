@@ -10,10 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '../src/kernel/kernel.js';
 import { Tracer } from '../src/trace/events.js';
-import { PATCH, type Patch } from '../src/profiles/patches.js';
-import { PROFILES } from '../src/profiles/profiles.js';
+import { PATCH } from '../src/profiles/patches.js';
 import { VmArea } from '../src/kernel/include/mm_types.js';
-import { Pte } from '../src/kernel/arch/x86/include/pte.js';
 import { PAGE_NONE, PAGE_READONLY, PAGE_SHARED, PAGE_SHARED_EXEC } from '../src/kernel/arch/x86/include/pgtable.js';
 import {
   _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_NX, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_PSE, _PAGE_RW,
@@ -25,7 +23,7 @@ import { PG_anon, PG_anon_exclusive } from '../src/kernel/mm/folio.js';
 import { change_protection } from '../src/kernel/mm/mprotect.js';
 import { pmdAlloc, pte_alloc } from '../src/kernel/mm/pagewalk.js';
 import type { PageTable } from '../src/kernel/mm/pgtable.js';
-import { kernel } from './helpers.js';
+import { expectSameEntries, type kernel, restoreTable, tableWords, x86DirectSpecs } from './helpers.js';
 
 const BASE = 0x7f0000000000;
 
@@ -59,21 +57,7 @@ function setup(spec: ReturnType<typeof kernel>): { k: Kernel; t: PageTable; n: n
 }
 
 function specs(): ReturnType<typeof kernel>[] {
-  const toggles: Patch[] = [PATCH.x86SavedDirty, PATCH.x86PmdModifyKeepsDirty, PATCH.uffdWpApplyBit, PATCH.hugePmdTryChangeWritable];
-  const out = new Map<string, ReturnType<typeof kernel>>();
-  const add = (s: ReturnType<typeof kernel>) => {
-    const key = [...s.patches].map((x) => x.index).sort((x, y) => x - y).join(',') + ':' + s.config.soft_dirty;
-    if (!out.has(key)) out.set(key, s);
-  };
-  // the direct path is the x86 rules' copy: x86 profiles only
-  for (const p of PROFILES.filter((q) => (q.arch ?? 'x86_64') === 'x86_64')) {
-    for (const sd of ['soft_dirty=y', 'soft_dirty=n']) {
-      const base = kernel(p.name, {}, [sd]);
-      add(base);
-      for (const x of toggles) add(kernel(p.name, base.patches.has(x) ? { remove: [x] } : { add: [x] }, [sd]));
-    }
-  }
-  return [...out.values()];
+  return x86DirectSpecs([PATCH.x86SavedDirty, PATCH.x86PmdModifyKeepsDirty, PATCH.uffdWpApplyBit, PATCH.hugePmdTryChangeWritable]);
 }
 
 describe('change_huge_pmd_direct agrees with the x86 rules (changeHugePmdWith)', () => {
@@ -81,21 +65,10 @@ describe('change_huge_pmd_direct agrees with the x86 rules (changeHugePmdWith)',
     const prots = [PAGE_READONLY, PAGE_SHARED, PAGE_SHARED_EXEC, PAGE_NONE];
     const flags = [0, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE, MM_CP_UFFD_WP_RESOLVE | MM_CP_TRY_CHANGE_WRITABLE];
     let runs = 0, differs = 0;
-    const words = (t: PageTable) => {
-      const w = new Int32Array(1024);
-      for (let i = 0; i < 512; i++) {
-        w[2 * i] = t.lo(i);
-        w[2 * i + 1] = t.hi(i);
-      }
-      return w;
-    };
-    const restore = (t: PageTable, w: Int32Array) => {
-      for (let i = 0; i < 512; i++) t.setRaw(i, w[2 * i]!, w[2 * i + 1]!);
-    };
     for (const spec of specs()) {
       const a = setup(spec), b = setup(spec);
-      const e0 = words(a.t);
-      expect(Array.from(words(b.t))).toEqual(Array.from(e0));
+      const e0 = tableWords(a.t);
+      expect(Array.from(tableWords(b.t))).toEqual(Array.from(e0));
       b.k.tr = new Tracer();
       b.k.tr.keep = false;
       // the whole table, and a range that starts and ends inside it (PMD-aligned)
@@ -103,23 +76,16 @@ describe('change_huge_pmd_direct agrees with the x86 rules (changeHugePmdWith)',
         for (const vf of [VM_READ | VM_MAYREAD | VM_MAYWRITE, VM_READ | VM_MAYREAD | VM_MAYWRITE | VM_WRITE | VM_UFFD_WP]) {
           for (const prot of prots) {
             for (const cp of flags) {
-              restore(a.t, e0);
-              restore(b.t, e0);
+              restoreTable(a.t, e0);
+              restoreTable(b.t, e0);
               const start = BASE + from * PMD_SIZE, end = BASE + to * PMD_SIZE;
               const va = VmArea.alloc(a.k, start, end, vf, prot.clone(), 0, 'm');
               const vb = VmArea.alloc(b.k, start, end, vf, prot.clone(), 0, 'm');
               const pa = change_protection(a.k, va, start, end, prot, cp);
               const pb = change_protection(b.k, vb, start, end, prot, cp);
               runs++;
-              const ea = words(a.t), eb = words(b.t);
-              for (let i = 0; i < 1024; i++) {
-                if (ea[i] !== eb[i]) {
-                  const j = i >> 1;
-                  const show = (e: Int32Array) => new Pte().set(e[2 * j]!, e[2 * j + 1]!).toString();
-                  expect.fail(`${spec.name} [${from}, ${to}) vm_flags 0x${vf.toString(16)} prot ${prot} cp_flags ${cp}: entry ${j} ` +
-                    `(was ${show(e0)}) is ${show(ea)} on the direct path, ${show(eb)} by the x86 rules`);
-                }
-              }
+              const ea = tableWords(a.t), eb = tableWords(b.t);
+              expectSameEntries(`${spec.name} [${from}, ${to}) vm_flags 0x${vf.toString(16)} prot ${prot} cp_flags ${cp}`, e0, ea, eb);
               va.free();
               vb.free();
               expect(pa).toBe(pb);

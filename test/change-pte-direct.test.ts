@@ -10,10 +10,8 @@
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '../src/kernel/kernel.js';
 import { Tracer } from '../src/trace/events.js';
-import { PATCH, type Patch } from '../src/profiles/patches.js';
-import { PROFILES } from '../src/profiles/profiles.js';
+import { PATCH } from '../src/profiles/patches.js';
 import { VmArea } from '../src/kernel/include/mm_types.js';
-import { Pte } from '../src/kernel/arch/x86/include/pte.js';
 import { PAGE_NONE, PAGE_READONLY, PAGE_SHARED, PAGE_SHARED_EXEC } from '../src/kernel/arch/x86/include/pgtable.js';
 import {
   _PAGE_ACCESSED, _PAGE_DIRTY, _PAGE_HI_NX, _PAGE_HI_SAVED_DIRTY, _PAGE_PRESENT, _PAGE_PROTNONE, _PAGE_RW, _PAGE_SOFT_DIRTY,
@@ -25,7 +23,7 @@ import { PG_anon, PG_anon_exclusive } from '../src/kernel/mm/folio.js';
 import { change_pte_range } from '../src/kernel/mm/mprotect.js';
 import { pmdAlloc, pte_alloc } from '../src/kernel/mm/pagewalk.js';
 import type { PageTable } from '../src/kernel/mm/pgtable.js';
-import { kernel } from './helpers.js';
+import { expectSameEntries, type kernel, restoreTable, tableWords, x86DirectSpecs } from './helpers.js';
 
 const BASE = 0x7f0000000000;
 
@@ -65,22 +63,9 @@ function setup(spec: ReturnType<typeof kernel>): { k: Kernel; t: PageTable } {
 }
 
 function specs(): ReturnType<typeof kernel>[] {
-  const toggles: Patch[] = [PATCH.x86SavedDirty, PATCH.softDirtyCanChangeFix, PATCH.mprotectCleanAnonWritable, PATCH.mprotectPteBatching, PATCH.uffdWpApplyBit];
-  const out = new Map<string, ReturnType<typeof kernel>>();
-  const add = (s: ReturnType<typeof kernel>) => {
-    const key = [...s.patches].map((x) => x.index).sort((x, y) => x - y).join(',') + ':' + s.config.soft_dirty;
-    // the direct path exists from v6.0's can_change_pte_writable on (change_pte_range's `modern`)
-    if (s.patches.has(PATCH.mprotectExclusiveAnonWritable) && !out.has(key)) out.set(key, s);
-  };
-  // the direct path is the x86 rules' copy: x86 profiles only
-  for (const p of PROFILES.filter((q) => (q.arch ?? 'x86_64') === 'x86_64')) {
-    for (const sd of ['soft_dirty=y', 'soft_dirty=n']) {
-      const base = kernel(p.name, {}, [sd]);
-      add(base);
-      for (const x of toggles) add(kernel(p.name, base.patches.has(x) ? { remove: [x] } : { add: [x] }, [sd]));
-    }
-  }
-  return [...out.values()];
+  // the direct path exists from v6.0's can_change_pte_writable on (change_pte_range's `modern`), on x86
+  return x86DirectSpecs([PATCH.x86SavedDirty, PATCH.softDirtyCanChangeFix, PATCH.mprotectCleanAnonWritable, PATCH.mprotectPteBatching, PATCH.uffdWpApplyBit],
+    (s) => s.patches.has(PATCH.mprotectExclusiveAnonWritable));
 }
 
 describe('change_pte_direct agrees with the x86 rules (the general path of change_pte_range)', () => {
@@ -94,42 +79,24 @@ describe('change_pte_direct agrees with the x86 rules (the general path of chang
     const prots = [PAGE_READONLY, PAGE_SHARED, PAGE_SHARED_EXEC, PAGE_NONE];
     const flags = [0, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE, MM_CP_UFFD_WP_RESOLVE | MM_CP_TRY_CHANGE_WRITABLE];
     let runs = 0, differs = 0;
-    const words = (t: PageTable) => {
-      const w = new Int32Array(1024);
-      for (let i = 0; i < 512; i++) {
-        w[2 * i] = t.lo(i);
-        w[2 * i + 1] = t.hi(i);
-      }
-      return w;
-    };
-    const restore = (t: PageTable, w: Int32Array) => {
-      for (let i = 0; i < 512; i++) t.setRaw(i, w[2 * i]!, w[2 * i + 1]!);
-    };
     for (const spec of specs()) {
       const a = setup(spec), b = setup(spec);
-      const e0 = words(a.t), nr0 = a.t.nr;
-      expect(Array.from(words(b.t))).toEqual(Array.from(e0));
+      const e0 = tableWords(a.t), nr0 = a.t.nr;
+      expect(Array.from(tableWords(b.t))).toEqual(Array.from(e0));
       b.k.tr = new Tracer();
       b.k.tr.keep = false;
       for (const vf of vmaFlags) {
         for (const prot of prots) {
           for (const cp of flags) {
-            restore(a.t, e0);
-            restore(b.t, e0);
+            restoreTable(a.t, e0);
+            restoreTable(b.t, e0);
             expect(a.t.nr).toBe(nr0);
             const vma = VmArea.alloc(a.k, BASE, BASE + PMD_SIZE, vf, prot.clone(), 0, 'm');
             const pa = change_pte_range(a.k, vma, a.t, BASE, BASE + PMD_SIZE, prot, cp);
             const pb = change_pte_range(b.k, vma, b.t, BASE, BASE + PMD_SIZE, prot, cp);
             runs++;
-            const ea = words(a.t), eb = words(b.t);
-            for (let i = 0; i < 1024; i++) {
-              if (ea[i] !== eb[i]) {
-                const j = i >> 1;
-                const show = (e: Int32Array) => new Pte().set(e[2 * j]!, e[2 * j + 1]!).toString();
-                expect.fail(`${spec.name} vm_flags 0x${vf.toString(16)} prot ${prot} cp_flags ${cp}: entry ${j} ` +
-                  `(was ${show(e0)}) is ${show(ea)} on the direct path, ${show(eb)} by the x86 rules`);
-              }
-            }
+            const ea = tableWords(a.t), eb = tableWords(b.t);
+            expectSameEntries(`${spec.name} vm_flags 0x${vf.toString(16)} prot ${prot} cp_flags ${cp}`, e0, ea, eb);
             vma.free();
             expect(pa).toBe(pb);
             expect(a.t.nr).toBe(b.t.nr);

@@ -1,6 +1,9 @@
 // Test helpers: build kernels with exact patch sets, run inline scenarios, read observations.
+import { expect } from 'vitest';
+import type { PageTable } from '../src/kernel/mm/pgtable.js';
+import { Pte } from '../src/kernel/arch/x86/include/pte.js';
 import { loadScenario } from '../src/scenario/load.js';
-import { resolveKernel } from '../src/profiles/profiles.js';
+import { PROFILES, resolveKernel } from '../src/profiles/profiles.js';
 import { patchById, Patch } from '../src/profiles/patches.js';
 import { runScenario, RunResult } from '../src/run.js';
 import type { KernelSpec } from '../src/kernel/kernel.js';
@@ -74,4 +77,47 @@ export function P(id: string): Patch {
   const p = patchById(id);
   if (!p) throw new Error(`no patch ${id}`);
   return p;
+}
+
+/** a table's 512 entries as words (lo, hi at 2i, 2i + 1): the direct-path tests compare two paths' tables */
+export function tableWords(t: PageTable): Int32Array {
+  const w = new Int32Array(1024);
+  for (let i = 0; i < 512; i++) {
+    w[2 * i] = t.lo(i);
+    w[2 * i + 1] = t.hi(i);
+  }
+  return w;
+}
+/** the table's entries set back to words taken by tableWords */
+export function restoreTable(t: PageTable, w: Int32Array): void {
+  for (let i = 0; i < 512; i++) t.setRaw(i, w[2 * i]!, w[2 * i + 1]!);
+}
+/** the same entries in a (the direct path) and b (the general one), else a failure naming the first that differs */
+export function expectSameEntries(what: string, e0: Int32Array, ea: Int32Array, eb: Int32Array): void {
+  for (let i = 0; i < 1024; i++) {
+    if (ea[i] === eb[i]) continue;
+    const j = i >> 1;
+    const show = (e: Int32Array) => new Pte().set(e[2 * j]!, e[2 * j + 1]!).toString();
+    expect.fail(`${what}: entry ${j} (was ${show(e0)}) is ${show(ea)} on the direct path, ${show(eb)} by the x86 rules`);
+  }
+}
+
+/**
+ * The kernels a direct-path test runs on: every x86 profile with soft-dirty on and off, and each with one of
+ * `toggles` added or removed (the patches the copied rules read), those `keep` accepts, each patch set once
+ */
+export function x86DirectSpecs(toggles: Patch[], keep: (s: KernelSpec) => boolean = () => true): KernelSpec[] {
+  const out = new Map<string, KernelSpec>();
+  const add = (s: KernelSpec) => {
+    const key = [...s.patches].map((x) => x.index).sort((x, y) => x - y).join(',') + ':' + s.config.soft_dirty;
+    if (keep(s) && !out.has(key)) out.set(key, s);
+  };
+  for (const p of PROFILES.filter((q) => (q.arch ?? 'x86_64') === 'x86_64')) {
+    for (const sd of ['soft_dirty=y', 'soft_dirty=n']) {
+      const base = kernel(p.name, {}, [sd]);
+      add(base);
+      for (const x of toggles) add(kernel(p.name, base.patches.has(x) ? { remove: [x] } : { add: [x] }, [sd]));
+    }
+  }
+  return [...out.values()];
 }
