@@ -1107,6 +1107,13 @@ setup:
     direct: (spec) => refused(() => errno(run(oneOp('madvise: { addr: m, len: 4K, advice: free, id: op }'), spec), 'op')),
     measure: () => null, withIt: null, without: 'not modelled on v4.19-madv-free-lazyfree-lru',
   },
+  // MADV_REMOVE of a shared memfd mapping that mprotect made read-only: VM_MAYWRITE is enough from v6.7
+  {
+    patch: PATCH.vmaSharedMaywrite, base: 'v6.12',
+    scenario: 'name: rm\nsetup:\n  - memfd_create: { as: f }\n  - ftruncate: { fd: f, len: 4K }\n  - mmap: { as: m, len: 4K, fd: f }\n' +
+      '  - mprotect: { addr: m, len: 4K, prot: r }\n  - madvise: { addr: m, len: 4K, advice: remove, id: op }\n',
+    measure: (r) => errno(r, 'op'), withIt: null, without: 'EACCES',
+  },
   { patch: PATCH.madvWipeonfork, base: 'v4.19', scenario: oneOp('madvise: { addr: m, len: 4K, advice: wipeonfork, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'EINVAL' },
   {
     // a free range: the same mapping either way; a taken one: EEXIST, or (an unknown flag, a hint) not modelled

@@ -506,6 +506,11 @@ const rows = {
     author: 'Lorenzo Stoakes', release: 'v6.7', kind: 'upstream',
     summary: 'mprotect_fixup drops VM_ACCOUNT from a private anonymous range that becomes read-only before its first fault (no anon_vma), so it no longer merges with a faulted read-only neighbour that keeps the flag',
   },
+  vmaSharedMaywrite: {
+    id: 'vma-shared-maywrite', commit: 'e8e17ee90eaf', subject: 'mm: drop the assumption that VM_SHARED always implies writable',
+    author: 'Lorenzo Stoakes', release: 'v6.7', kind: 'upstream',
+    summary: 'madvise_remove asks vma_is_shared_maywrite (VM_SHARED and VM_MAYWRITE): MADV_REMOVE of a shared mapping that is read-only now but may be written (mprotect) punches the hole; before, VM_SHARED and VM_WRITE or EACCES',
+  },
   uffdMove: {
     id: 'uffd-move', commit: 'adef440691ba', subject: 'userfaultfd: UFFDIO_MOVE uABI',
     author: 'Andrea Arcangeli', release: 'v6.8', kind: 'upstream',

@@ -7,7 +7,7 @@ import { hugetlbfs_fallocate, is_file_hugepages } from '../fs/hugetlbfs.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
   VM_DONTCOPY, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_MERGEABLE, VM_NOHUGEPAGE, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK,
-  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_RAND_READ, VM_SEQ_READ, VM_WRITE,
+  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_RAND_READ, VM_SEQ_READ, VM_WRITE, VM_MAYWRITE,
 } from '../include/vm_flags.js';
 import { MADV, MadviseName } from '../include/uapi.js';
 import { ERRNO, fail, notModelled, notModelledOnRelease, SyscallError } from '../include/errno.js';
@@ -324,8 +324,10 @@ function madvise_remove(k: Kernel, vma: VmArea, start: number, end: number): voi
   if (vma.vm_flags & VM_LOCKED) fail('EINVAL', 'MADV_REMOVE on a locked VMA');
   // (a MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB mapping has a hugetlbfs file in the kernel, vm_file 0 in the model)
   if (vma.vm_file === 0 && !(vma.vm_flags & VM_HUGETLB)) fail('EINVAL', 'MADV_REMOVE on a VMA without a file (private anonymous memory)');
-  // mm/madvise.c madvise_remove() @v6.18: only a shared writable mapping; then vfs_fallocate(PUNCH_HOLE|KEEP_SIZE)
-  if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) fail('EACCES', 'MADV_REMOVE on a mapping that is not shared and writable');
+  // mm/madvise.c madvise_remove() @v6.18: only a shared mapping that may be written (e8e17ee90eaf, v6.7:
+  // VM_MAYWRITE; before, VM_WRITE); then vfs_fallocate(PUNCH_HOLE|KEEP_SIZE)
+  const want = VM_SHARED | (k.has(PATCH.vmaSharedMaywrite) ? VM_MAYWRITE : VM_WRITE);
+  if ((vma.vm_flags & want) !== want) fail('EACCES', 'MADV_REMOVE on a mapping that is not shared and writable');
   const offset = (start - vma.vm_start) + vma.vm_pgoff * PAGE_SIZE;
   const m = k.inode(vma.vm_file)!;
   if (is_file_hugepages(m)) hugetlbfs_fallocate(k, m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
