@@ -36,6 +36,11 @@ interface Case {
   without: unknown;
 }
 
+/** the first page of a never-faulted mapping moved with MREMAP_DONTUNMAP, then an accounted page mapped after the kept source */
+const DONTUNMAP_ACCOUNT = 'name: dtu\nsetup:\n  - mmap: { as: ram, len: 12K }\n' +
+  '  - mremap: { addr: ram, old_len: 4K, new_len: 4K, flags: [maymove, dontunmap], as: moved }\n' +
+  '  - mmap: { as: y, addr: ram + 12K, len: 4K, flags: [private, anonymous, fixed] }\n';
+
 /** the write bit of a shared writable memfd mapping's vm_page_prot, before and after VM_UFFD_WP is set on it (vma_set_page_prot) */
 function sharedWpPageProtWrite(spec: ReturnType<typeof kernel>): [boolean, boolean] {
   const sc = loadScenario('inline.yaml', 'name: wp\nsetup:\n  - memfd_create: { as: f }\n  - ftruncate: { fd: f, len: 4K }\n  - mmap: { as: m, len: 4K, fd: f }\n');
@@ -1114,6 +1119,9 @@ setup:
       '  - mprotect: { addr: m, len: 4K, prot: r }\n  - madvise: { addr: m, len: 4K, advice: remove, id: op }\n',
     measure: (r) => errno(r, 'op'), withIt: null, without: 'EACCES',
   },
+  // MREMAP_DONTUNMAP's kept source and an accounted page mapped right after it: merged while the source keeps VM_ACCOUNT
+  { patch: PATCH.mremapMoveVmaRefactor, base: 'v6.12', add: true, scenario: DONTUNMAP_ACCOUNT, measure: (r) => r.observation.snapshots.final!.vma_count, withIt: 3, without: 2 },
+  { patch: PATCH.mremapDontunmapKeepsAccount, base: 'v6.18', scenario: DONTUNMAP_ACCOUNT, measure: (r) => r.observation.snapshots.final!.vma_count, withIt: 2, without: 3 },
   { patch: PATCH.madvWipeonfork, base: 'v4.19', scenario: oneOp('madvise: { addr: m, len: 4K, advice: wipeonfork, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'EINVAL' },
   {
     // a free range: the same mapping either way; a taken one: EEXIST, or (an unknown flag, a hint) not modelled

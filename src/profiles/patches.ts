@@ -840,6 +840,18 @@ const rows = {
     summary: 'MREMAP_DONTUNMAP of a shared or file mapping (a memfd, shared anonymous memory) is allowed: the PTEs move, the old VMA stays and faults the file in again; before, only private anonymous mappings (EINVAL)',
     requires: ['mremap-dontunmap'],
   },
+  mremapMoveVmaRefactor: {
+    id: 'mremap-move-vma-refactor', commit: 'b714ccb02a76', subject: 'mm/mremap: complete refactor of move_vma()',
+    author: 'Lorenzo Stoakes', release: 'v6.15', kind: 'upstream',
+    summary: 'MREMAP_DONTUNMAP clears VM_ACCOUNT of the VMA it keeps (dontunmap_complete), a regression: before, only VM_LOCKED[ONFAULT] was cleared there',
+    requires: ['mremap-dontunmap'],
+  },
+  mremapDontunmapKeepsAccount: {
+    id: 'mremap-dontunmap-keeps-account', commit: '0e59f47c15ce', subject: 'mm/mremap: correctly account old mapping after MREMAP_DONTUNMAP remap',
+    author: 'Lorenzo Stoakes', release: 'v6.18-rc3', kind: 'upstream',
+    summary: 'the VMA MREMAP_DONTUNMAP keeps has its VM_ACCOUNT again (as before v6.15), so it merges with accounted neighbours',
+    requires: ['mremap-move-vma-refactor'],
+  },
   mremapRealign: {
     id: 'mremap-realign', commit: 'af8ca1c14906', subject: 'mm/mremap: optimize the start addresses in move_page_tables()',
     author: 'Joel Fernandes (Google)', release: 'v6.7', kind: 'upstream', requires: ['x86-move-pmd'],

@@ -281,7 +281,7 @@ function copy_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, len: numbe
 /**
  * mm/mremap.c move_vma() @v6.18 (copy_vma_and_data, dontunmap_complete, unmap_source_vma): copy the VMA,
  * move its page tables, hand the new VMA to the uffd side, then unmap the old range, or with
- * MREMAP_DONTUNMAP keep it (VM_ACCOUNT cleared; its anon_vma unlinked when it was moved whole)
+ * MREMAP_DONTUNMAP keep it (its anon_vma unlinked when it was moved whole)
  */
 function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: number, new_len: number, new_addr: number, flags: number, uf: MremapUf): number {
   const new_pgoff = vma.vm_pgoff + (addr - vma.vm_start) / PAGE_SIZE;
@@ -291,8 +291,8 @@ function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: n
   mremap_userfaultfd_prep(k, c.new_vma, uf, addr, new_addr, old_len);
   k.tr?.emit('mremap', 'move_vma', { old_addr: addr, old_len, new_addr, new_len, dontunmap: (flags & MREMAP_DONTUNMAP) !== 0 });
   if (flags & MREMAP_DONTUNMAP) {
-    // dontunmap_complete
-    vma.vm_flags = (vma.vm_flags & ~VM_ACCOUNT) >>> 0;
+    // dontunmap_complete: VM_ACCOUNT cleared too from b714ccb02a76 (v6.15) until 0e59f47c15ce (v6.18-rc3)
+    if (k.has(PATCH.mremapMoveVmaRefactor) && !k.has(PATCH.mremapDontunmapKeepsAccount)) vma.vm_flags = (vma.vm_flags & ~VM_ACCOUNT) >>> 0;
     if (c.new_vma !== vma && vma.vm_start === addr && vma.vm_end === addr + old_len) unlink_anon_vmas(vma);
     return new_addr;
   }
