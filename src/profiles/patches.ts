@@ -848,8 +848,8 @@ const rows = {
   },
   mremapDontunmapKeepsAccount: {
     id: 'mremap-dontunmap-keeps-account', commit: '0e59f47c15ce', subject: 'mm/mremap: correctly account old mapping after MREMAP_DONTUNMAP remap',
-    author: 'Lorenzo Stoakes', release: 'v6.18-rc3', kind: 'upstream',
-    summary: 'the VMA MREMAP_DONTUNMAP keeps has its VM_ACCOUNT again (as before v6.15), so it merges with accounted neighbours',
+    author: 'Lorenzo Stoakes', release: 'v6.18', kind: 'upstream',
+    summary: 'the VMA MREMAP_DONTUNMAP keeps has its VM_ACCOUNT again (as before v6.15), so it merges with accounted neighbours (landed in v6.18-rc3, with the mm hotfixes of 2025-10-22; in 6.17.y too)',
     requires: ['mremap-move-vma-refactor'],
   },
   mremapRealign: {

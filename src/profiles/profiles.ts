@@ -207,7 +207,9 @@ export const PROFILES: readonly ProfileDef[] = [
   },
   {
     name: 'v6.7-rc4', release: '6.7.0-rc4', upTo: 'v6.6',
-    extra: [PATCH.uffdWpAsync, PATCH.pagemapScan, PATCH.mprotectUnaccountUnfaulted, PATCH.mremapRealign],
+    extra: [PATCH.uffdWpAsync, PATCH.pagemapScan, PATCH.mprotectUnaccountUnfaulted, PATCH.mremapRealign,
+      // e8e17ee90eaf came with the same mm pull of the v6.7 merge window as PAGEMAP_SCAN
+      PATCH.vmaSharedMaywrite],
     config: modern,
     description: 'Linux 6.7-rc4: PAGEMAP_SCAN and UFFD_FEATURE_WP_ASYNC from the merge window, before the two PAGEMAP_SCAN fixes of rc5 (corpus 15, 16)',
   },
