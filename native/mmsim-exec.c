@@ -2269,10 +2269,17 @@ static void child_controller(int pi) {
 
 // fork the calling process; the child becomes the controller of the scenario process `as`
 static int do_fork_for(int pi_parent, const char *as) {
-  (void)pi_parent;
   int pi = proc_index(as);
   if (pi < 0) die("fork: unknown process '%s'", as);
   Proc *P = &SH->procs[pi];
+  // the child's fd table is the parent's: a userfaultfd or file the parent closed is closed in the child
+  // too (EBADF there, as in the model), even when a later pipe or open reused its number
+  int nv = atomic_load(&SH->nvars);
+  for (int i = 0; i < nv; i++) {
+    Var *x = &SH->vars[i];
+    int k = atomic_load(&x->kind);
+    if ((k == V_UFFD || k == V_FILE) && (x->b & (1ULL << pi_parent))) x->b |= 1ULL << pi;
+  }
   fflush(NULL);
   pid_t pid = fork();
   if (pid < 0) return -errno;
