@@ -243,24 +243,19 @@ export function move_page_tables(k: Kernel, mm: MmStruct, vma: VmArea, old_addr:
  * mm/vma.c copy_vma() @v6.18: the VMA the moved range becomes at addr: a neighbour extended over it
  * (vma_merge_new_range, with the source's anon_vma and uffd context), or a copy of the source
  * (vm_area_dup, anon_vma_clone, and a reference on its file). An unfaulted anonymous source takes the new
- * address as its pgoff (a file's keeps its offset);
- * with MREMAP_DONTUNMAP it may not merge with itself; a source whose uffd gets no REMAP events does not
- * merge (its context is about to be dropped). Returns the new VMA and the source (which a merge may have
+ * address as its pgoff (a file's keeps its offset), so it may merge with itself, with MREMAP_DONTUNMAP
+ * too (mainline has no `keep_source`: that self-merge prohibition is in Debian's 6.1.y and 6.12.y trees
+ * only); a source whose uffd gets no REMAP events does not merge (its context is about to be dropped). Returns the new VMA and the source (which a merge may have
  * replaced by the new VMA).
  */
-function copy_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, len: number, pgoff: number, keep_source: boolean): { new_vma: VmArea; vma: VmArea } {
+function copy_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, len: number, pgoff: number): { new_vma: VmArea; vma: VmArea } {
   const vma_start = vma.vm_start;
-  let faulted_in_anon_vma = true;
   // an unfaulted anonymous VMA (no file: shared anonymous memory is a shmem file) keeps no file offset
-  if (vma_is_anonymous(vma) && !vma.anon_vma) {
-    pgoff = Math.floor(addr / PAGE_SIZE);
-    faulted_in_anon_vma = false;
-  }
-  const notWith = !faulted_in_anon_vma && keep_source ? vma : null;
+  if (vma_is_anonymous(vma) && !vma.anon_vma) pgoff = Math.floor(addr / PAGE_SIZE);
   let new_vma: VmArea | null = null;
   if (!vma_has_uffd_without_event_remap(vma)) {
     new_vma = vma_merge_new_range(k, mm, addr, addr + len, vma.vm_flags, pgoff, {
-      source: vma, anon_vma: vma.anon_vma, uffd_ctx: vma.uffd, vm_flags_hi: vma.vm_flags_hi, notWith,
+      source: vma, anon_vma: vma.anon_vma, uffd_ctx: vma.uffd, vm_flags_hi: vma.vm_flags_hi,
     });
   }
   if (new_vma) {
@@ -285,7 +280,7 @@ function copy_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, len: numbe
  */
 function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: number, new_len: number, new_addr: number, flags: number, uf: MremapUf): number {
   const new_pgoff = vma.vm_pgoff + (addr - vma.vm_start) / PAGE_SIZE;
-  const c = copy_vma(k, mm, vma, new_addr, new_len, new_pgoff, (flags & MREMAP_DONTUNMAP) !== 0);
+  const c = copy_vma(k, mm, vma, new_addr, new_len, new_pgoff);
   vma = c.vma;
   move_page_tables(k, mm, vma, addr, c.new_vma, new_addr, old_len);
   mremap_userfaultfd_prep(k, c.new_vma, uf, addr, new_addr, old_len);

@@ -316,15 +316,13 @@ export function vma_modify(k: Kernel, mm: MmStruct, vma: VmArea, start: number, 
 
 /**
  * what a new range carries besides its flags when it comes from an existing VMA (copy_vma for mremap,
- * vma_merge_extend): that VMA's anon_vma and userfaultfd context (VMG_VMA_STATE), and a VMA the range
- * must not merge with (copy_vma with MREMAP_DONTUNMAP disallows a self-merge)
+ * vma_merge_extend): that VMA's anon_vma and userfaultfd context (VMG_VMA_STATE)
  */
 export interface NewRangeSource {
   source: VmArea;
   anon_vma: AnonVma | null;
   uffd_ctx: UserfaultfdCtx | null;
   vm_flags_hi: number;
-  notWith?: VmArea | null;
 }
 
 /**
@@ -335,12 +333,8 @@ export interface NewRangeSource {
 export function vma_merge_new_range(k: Kernel, mm: MmStruct, start: number, end: number, vm_flags: number, pgoff: number, from?: NewRangeSource, file = 0): VmArea | null {
   let i = 0;
   while (i < mm.vmas.length && mm.vmas[i]!.vm_end <= start) i++;
-  let prev: VmArea | null = i > 0 ? mm.vmas[i - 1]! : null;
-  let next: VmArea | null = mm.vmas[i] ?? null;
-  if (from?.notWith) {
-    if (prev === from.notWith) prev = null;
-    if (next === from.notWith) next = null;
-  }
+  const prev: VmArea | null = i > 0 ? mm.vmas[i - 1]! : null;
+  const next: VmArea | null = mm.vmas[i] ?? null;
   const vmg: VmaMergeState = {
     start, end, pgoff, vm_flags: vm_flags >>> 0, vm_flags_hi: from?.vm_flags_hi ?? 0, uffd_ctx: from?.uffd_ctx ?? null,
     file: from?.source ? from.source.vm_file : file,
