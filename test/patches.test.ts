@@ -36,6 +36,13 @@ interface Case {
   without: unknown;
 }
 
+/** a write pin of a page of shared anonymous memory write-protected with uffd-wp (WP_ASYNC) */
+const SHMEM_WP_PIN = 'name: gw\nsetup:\n  - mmap: { as: m, len: 4K, flags: [shared, anonymous] }\n' +
+  '  - userfaultfd: { as: u, flags: [nonblock], features: [wp_async] }\n  - uffdio_register: { uffd: u, addr: m, len: 4K, mode: [wp] }\n' +
+  '  - uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [wp] }\nthreads:\n  t:\n    - pin: { addr: m, len: 4K, flags: [write, longterm], as: p }\n';
+/** a thread's first write to a page of shared anonymous memory (shmem) */
+const SHMEM_WRITE_FAULT = 'name: sw\nsetup:\n  - mmap: { as: m, len: 4K, flags: [shared, anonymous] }\nthreads:\n  t:\n    - write: { addr: m }\n';
+
 /** the first page of a never-faulted mapping moved with MREMAP_DONTUNMAP, then an accounted page mapped after the kept source */
 const DONTUNMAP_ACCOUNT = 'name: dtu\nsetup:\n  - mmap: { as: ram, len: 12K }\n' +
   '  - mremap: { addr: ram, old_len: 4K, new_len: 4K, flags: [maymove, dontunmap], as: moved }\n' +
@@ -1122,6 +1129,18 @@ setup:
   // MREMAP_DONTUNMAP's kept source and an accounted page mapped right after it: merged while the source keeps VM_ACCOUNT
   { patch: PATCH.mremapMoveVmaRefactor, base: 'v6.12', add: true, scenario: DONTUNMAP_ACCOUNT, measure: (r) => r.observation.snapshots.final!.vma_count, withIt: 3, without: 2 },
   { patch: PATCH.mremapDontunmapKeepsAccount, base: 'v6.18', scenario: DONTUNMAP_ACCOUNT, measure: (r) => r.observation.snapshots.final!.vma_count, withIt: 2, without: 3 },
+  // the first write to a clean shmem page dirties it in fault_dirty_shared_page: VM_FAULT_RETRY (counted as a
+  // major fault on the TRIED retry, v5.9 accounting) until VM_FAULT_COMPLETED (a minor fault)
+  {
+    patch: PATCH.faultDirtyDropsLock, base: 'v5.13', scenario: SHMEM_WRITE_FAULT,
+    measure: (r) => [r.observation.threads['t']!.minflt, r.observation.threads['t']!.majflt], withIt: [0, 1], without: [1, 0],
+  },
+  // GUP (a write pin) of a uffd-wp (async) shmem page: the first fault dirties the page and drops the lock,
+  // the second (the uffd-wp one) is retried with FOLL_TRIED: a major fault. A RETRY instead is not counted
+  {
+    patch: PATCH.faultCompleted, base: 'v6.18', scenario: SHMEM_WP_PIN,
+    measure: (r) => [r.observation.threads['t']!.minflt, r.observation.threads['t']!.majflt], withIt: [1, 1], without: [0, 1],
+  },
   { patch: PATCH.madvWipeonfork, base: 'v4.19', scenario: oneOp('madvise: { addr: m, len: 4K, advice: wipeonfork, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'EINVAL' },
   {
     // a free range: the same mapping either way; a taken one: EEXIST, or (an unknown flag, a hint) not modelled

@@ -186,6 +186,17 @@ const rows = {
     author: 'Peter Xu', release: 'v5.7', kind: 'upstream',
     summary: 'x86 user faults start with FAULT_FLAG_DEFAULT = ALLOW_RETRY|KILLABLE|INTERRUPTIBLE (a user write is 0x255, not 0x55)',
   },
+  faultDirtyDropsLock: {
+    id: 'fault-dirty-drops-lock', commit: '89b15332af7c', subject: 'mm: drop mmap_sem before calling balance_dirty_pages() in write fault',
+    author: 'Johannes Weiner', release: 'v5.5', kind: 'upstream',
+    summary: 'fault_dirty_shared_page: a write fault that dirties a clean shared file page (shmem) on its first attempt with ALLOW_RETRY drops the mmap lock around balance_dirty_pages and returns VM_FAULT_RETRY (its work done); the retry finds the PTE writable, and counts the fault (TRIED: major from v5.9 accounting)',
+  },
+  faultCompleted: {
+    id: 'fault-completed', commit: 'd92725256b4f', subject: 'mm: avoid unnecessary page fault retires on shared memory types',
+    author: 'Peter Xu', release: 'v5.19', kind: 'upstream',
+    summary: 'fault_dirty_shared_page returns VM_FAULT_COMPLETED instead of VM_FAULT_RETRY: the CPU fault is done (a minor fault); GUP takes the lock again and retries the page with FOLL_TRIED, so a further fault of that page (a uffd-wp PTE made by the first) counts as major',
+    requires: ['fault-dirty-drops-lock'],
+  },
   faultRetryUnlimited: {
     id: 'fault-retry-unlimited', commit: '4064b9827063', subject: 'mm: allow VM_FAULT_RETRY for multiple times',
     author: 'Peter Xu', release: 'v5.7', kind: 'upstream',

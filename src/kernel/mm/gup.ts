@@ -14,7 +14,7 @@ import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { VM_IO, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE } from '../include/vm_flags.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_HWPOISON,
-  VM_FAULT_HWPOISON_LARGE, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_WRITE, flagNames, FAULT_FLAG_NAMES,
+  VM_FAULT_HWPOISON_LARGE, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_WRITE, VM_FAULT_COMPLETED, flagNames, FAULT_FLAG_NAMES,
 } from '../include/fault.js';
 import { ERRNO } from '../include/errno.js';
 import { cond_resched } from '../kernel/sched/core.js';
@@ -290,6 +290,15 @@ export function __get_user_pages(k: Kernel, mm: MmStruct, s: GupState, grab?: (p
     else if (foll & FOLL_WRITE) flags |= FAULT_FLAG_WRITE;
     const ret = handle_mm_fault(k, vma, s.addr, flags);
     if (ret & VM_FAULT_ERROR) return vm_fault_to_errno(ret);
+    if (ret & VM_FAULT_COMPLETED) {
+      // -EAGAIN, *locked = 0 (d92725256b4f, v5.19): the fault is done but dropped the lock; the walk returns and
+      // __get_user_pages_locked takes it again and retries this page with FOLL_TRIED (MADV_POPULATE_* from
+      // 631426ba1d45, v6.9; before, madvise_populate called GUP afresh)
+      s.tried = s.foll !== undefined || k.has(PATCH.madvPopulateRetry);
+      k.tr?.emit('fault_retry', 'faultin_page', { address: s.addr, flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES), why: 'VM_FAULT_COMPLETED: the mmap lock was released' });
+      if (s.yields) return 'resched';
+      continue;
+    }
     if (ret & VM_FAULT_RETRY) {
       // -EBUSY, *locked = 0: the walk returns the pages done so far
       k.tr?.emit('fault_retry', 'faultin_page', {

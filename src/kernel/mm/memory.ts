@@ -15,7 +15,7 @@ import { mark_page_accessed, is_cow_mapping } from './gup.js';
 import { VM_SEQ_READ, VM_RAND_READ } from '../include/vm_flags.js';
 import { shmem_fault, folio_file_pfn, thp_vma_suitable_pmd, vma_is_anon_shmem } from './shmem.js';
 import {
-  FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_FALLBACK, VM_FAULT_MAJOR,
+  FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_FALLBACK, VM_FAULT_MAJOR,
   VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_COMPLETED, VM_FAULT_NOPAGE,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -97,7 +97,6 @@ export function handle_mm_fault(k: Kernel, vma: VmArea, address: number, flags: 
 /** mm_account_fault (mm/memory.c, v5.9+): completed faults only; TRIED counts as major */
 export function mm_account_fault(k: Kernel, flags: number, ret: number): void {
   if (ret & (VM_FAULT_ERROR | VM_FAULT_RETRY)) return;
-  if (ret & VM_FAULT_COMPLETED) return;
   const major = (ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0;
   const t = k.current;
   if (!t) return;
@@ -440,16 +439,30 @@ function do_shared_fault(k: Kernel, vmf: VmFault): number {
     folio_put(k, r.slot);
     return ret;
   }
-  k.folios.setFlag(r.slot, PG_dirty);
   k.tr?.emit('do_shared_fault', 'do_shared_fault', { addr: vmf.address, pfn: r.pfn });
-  return ret;
+  return ret | fault_dirty_shared_page(k, vmf, r.slot);
 }
 
 /** mm/memory.c wp_page_shared() @v6.18 without page_mkwrite (shmem): the PTE made writable and dirty in place, the folio dirtied */
 function wp_page_shared(k: Kernel, vmf: VmFault, slot: number): number {
   const ret = wp_page_reuse(k, vmf, slot);
-  if (slot >= 0) k.folios.setFlag(slot, PG_dirty);
-  return ret;
+  return slot >= 0 ? ret | fault_dirty_shared_page(k, vmf, slot) : ret;
+}
+
+/**
+ * mm/memory.c fault_dirty_shared_page() @v6.18 without page_mkwrite (shmem): the folio dirtied; when that
+ * dirtied it (it was clean) and the fault may drop its lock (maybe_unlock_mmap_for_io: the first attempt with
+ * ALLOW_RETRY, not RETRY_NOWAIT), balance_dirty_pages runs unlocked and the fault returns VM_FAULT_COMPLETED
+ * (d92725256b4f, v5.19), VM_FAULT_RETRY before (89b15332af7c, v5.5), with its work done
+ */
+function fault_dirty_shared_page(k: Kernel, vmf: VmFault, slot: number): number {
+  const f = k.folios;
+  const dirtied = !f.test(slot, PG_dirty);
+  f.setFlag(slot, PG_dirty);
+  if (!dirtied || !k.has(PATCH.faultDirtyDropsLock)) return 0;
+  const flags = vmf.flags;
+  if (!(flags & FAULT_FLAG_ALLOW_RETRY) || (flags & (FAULT_FLAG_TRIED | FAULT_FLAG_RETRY_NOWAIT))) return 0;
+  return k.has(PATCH.faultCompleted) ? VM_FAULT_COMPLETED : VM_FAULT_RETRY;
 }
 
 /** is this non-present PTE the uffd-wp PTE marker (PTE_MARKER_UFFD_WP)? */

@@ -160,7 +160,9 @@ export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: 
   if (slot >= 0 && vmf && userfaultfd_minor(vmf.vma)) return { slot: -1, uffd: handle_userfault(k, vmf, VM_UFFD_MINOR) };
   if (slot >= 0) {
     f.setRefcount(slot, f.refcount(slot) + 1);
-    if (sgp === SGP_WRITE) f.setFlag(slot, PG_referenced);
+    // a folio found in the cache is accessed by a write (folio_mark_accessed: a referenced one is activated);
+    // a new one below only gets PG_referenced (__folio_set_referenced)
+    if (sgp === SGP_WRITE) mark_page_accessed(k, slot);
     if (f.test(slot, PG_uptodate) || sgp === SGP_READ) {
       if (!f.test(slot, PG_uptodate)) {
         // a fallocated folio reads as a hole
