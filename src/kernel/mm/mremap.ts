@@ -244,20 +244,18 @@ export function move_page_tables(k: Kernel, mm: MmStruct, vma: VmArea, old_addr:
  * (vma_merge_new_range, with the source's anon_vma and uffd context), or a copy of the source
  * (vm_area_dup, anon_vma_clone, and a reference on its file). An unfaulted anonymous source takes the new
  * address as its pgoff (a file's keeps its offset), so it may merge with itself, with MREMAP_DONTUNMAP
- * too (mainline has no `keep_source`: that self-merge prohibition is in Debian's 6.1.y and 6.12.y trees
- * only); a source whose uffd gets no REMAP events does not merge (its context is about to be dropped). Returns the new VMA and the source (which a merge may have
+ * too, and a source whose uffd gets no REMAP events too (mainline has neither Debian's 6.1.y/6.12.y
+ * `keep_source` self-merge prohibition nor its no-merge test for such a source: the context then dropped
+ * from the new VMA is dropped from what it merged with, as on this 6.18 host). Returns the new VMA and the source (which a merge may have
  * replaced by the new VMA).
  */
 function copy_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, len: number, pgoff: number): { new_vma: VmArea; vma: VmArea } {
   const vma_start = vma.vm_start;
   // an unfaulted anonymous VMA (no file: shared anonymous memory is a shmem file) keeps no file offset
   if (vma_is_anonymous(vma) && !vma.anon_vma) pgoff = Math.floor(addr / PAGE_SIZE);
-  let new_vma: VmArea | null = null;
-  if (!vma_has_uffd_without_event_remap(vma)) {
-    new_vma = vma_merge_new_range(k, mm, addr, addr + len, vma.vm_flags, pgoff, {
-      source: vma, anon_vma: vma.anon_vma, uffd_ctx: vma.uffd, vm_flags_hi: vma.vm_flags_hi,
-    });
-  }
+  const new_vma = vma_merge_new_range(k, mm, addr, addr + len, vma.vm_flags, pgoff, {
+    source: vma, anon_vma: vma.anon_vma, uffd_ctx: vma.uffd, vm_flags_hi: vma.vm_flags_hi,
+  });
   if (new_vma) {
     // the source merged into the new VMA (only an unfaulted one can)
     if (vma_start >= new_vma.vm_start && vma_start < new_vma.vm_end) vma = new_vma;
