@@ -21,7 +21,8 @@ import { __get_user_pages, type GupState } from './gup.js';
 import { madvise_collapse } from './khugepaged.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { PG_active, PG_anon, PG_dirty, PG_lru, PG_referenced, PG_swapbacked, PG_unevictable, PG_zero } from './folio.js';
+import { PG_active, PG_anon, PG_dirty, PG_lru, PG_referenced, PG_swapbacked, PG_swapcache, PG_unevictable, PG_zero } from './folio.js';
+import { folio_free_swap, free_swap_and_cache, swpOffsetOf } from './swapfile.js';
 import { reclaim_pages } from './vmscan.js';
 import { forEachPmd } from './pagewalk.js';
 import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
@@ -462,7 +463,17 @@ function madvise_free_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
     for (let a = addr; a < next; a += PAGE_SIZE) {
       const i = pte_index(a);
       t.get(i, e);
-      if (!g.pte_present(e)) continue; // none, markers (no swap in the model)
+      if (!g.pte_present(e)) {
+        // a swap PTE: the slot is freed and the entry cleared (no swap-in later, a zeroed page instead:
+        // free_swap_and_cache_nr); none, markers and migration entries stay
+        const off = swpOffsetOf(k, e);
+        if (off >= 0) {
+          mm.swapEnts--;
+          free_swap_and_cache(k, off);
+          t.clear(i);
+        }
+        continue;
+      }
       let slot = vm_normal_page(k, vma, e);
       if (slot < 0 || f.test(slot, PG_zero)) continue;
       let nr = 1;
@@ -488,10 +499,10 @@ function madvise_free_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
           if (slot < 0) continue;
         }
       }
-      if (f.test(slot, PG_dirty)) {
-        // folio_test_dirty (no swap cache in the model): a dirty folio some other mapping shares (after a
-        // fork) keeps PG_dirty, its PTEs and its place on the LRU: it is skipped altogether
-        if (f.folioMapcount(slot) !== f.nrPages(slot)) {
+      if (f.test(slot, PG_swapcache) || f.test(slot, PG_dirty)) {
+        // a dirty or swap-cache folio some other mapping shares (after a fork) keeps PG_dirty, its PTEs and
+        // its place on the LRU: it is skipped altogether; so is one whose swap slot cannot go (folio_free_swap)
+        if (f.folioMapcount(slot) !== f.nrPages(slot) || (f.test(slot, PG_swapcache) && !folio_free_swap(k, slot))) {
           a += (nr - 1) * PAGE_SIZE;
           continue;
         }
