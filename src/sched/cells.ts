@@ -148,6 +148,11 @@ export class Layout {
   readonly ownerIndex: Int32Array;
   /** the segment specs of a machine of this scenario, after the kernel's */
   readonly segments: readonly SegmentSpec[];
+  /**
+   * what exec.ts derives from each thread operation for its hot path (its operands compiled), by op
+   * index, made when the operation first runs: facts of the scenario like the rest of the layout
+   */
+  readonly plans: unknown[] = [];
 
   constructor(private readonly sc: CompiledScenario) {
     const nT = sc.threads.length;

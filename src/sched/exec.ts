@@ -3,7 +3,7 @@
 import { memfd_create, shmem_close, shmem_fallocate, shmem_fdget, shmem_file_read, shmem_file_write, shmem_open, shmem_setattr_size } from '../kernel/mm/shmem.js';
 import type { AddressSpace } from '../kernel/mm/filemap.js';
 import { cond_resched } from '../kernel/kernel/sched/core.js';
-import type { Machine, OpRecord, ThreadState, VarValue, Wait } from './machine.js';
+import type { Machine, ThreadState, VarValue, Wait } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { andNotNum, binNum, decimal, evalExpr, EvalError, Expr, type Env } from '../scenario/expr.js';
 import { varsEnv, type OpOut } from '../scenario/values.js';
@@ -45,6 +45,7 @@ import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
 import { Bytes } from '../state/content.js';
+import { internedValue } from '../state/intern.js';
 import { KernelBug } from '../kernel/include/bug.js';
 export { digestBytes } from '../state/content.js';
 
@@ -101,6 +102,11 @@ function numExpr(m: Machine, e: Expr): number {
 function numVar(m: Machine, name: string, field: string | undefined): number | undefined {
   const v = m.vars.get(name);
   if (!v) return undefined;
+  return numOfVar(v, field);
+}
+
+/** numVar of a variable's value */
+function numOfVar(v: VarValue | { kind: 'uffdAt' }, field: string | undefined): number | undefined {
   switch (v.kind) {
     case 'mapping':
       return field === 'len' ? v.lenN : field === undefined || field === 'addr' ? v.addrN : undefined;
@@ -119,8 +125,89 @@ function numVar(m: Machine, name: string, field: string | undefined): number | u
   }
 }
 
-function num(m: Machine, e: Expr): number {
-  const n = numExpr(m, e);
+// ---- operands compiled for the hot path ----------------------------------------------------------
+
+/**
+ * An operand of a thread operation compiled once (Layout.plans): a constant, or a variable's field plus a
+ * constant (`ram + 0x1000`, `msg.address`), read straight from the variable's cell; any other shape is
+ * evaluated by numExpr. Its value, and the cells it reads, are numExpr's.
+ */
+interface NumPlan {
+  /** P_CONST, P_VAR or P_EXPR */
+  readonly k: number;
+  /** the constant (added to the variable's field) */
+  readonly c: number;
+  /** P_VAR: the variable's cell, its name and field */
+  readonly cell: number;
+  readonly name: string;
+  readonly field: string | undefined;
+  readonly e: Expr;
+}
+const P_CONST = 0, P_VAR = 1, P_EXPR = 2;
+
+/** the compiled operands of a thread operation (the ones the hot operations evaluate) */
+interface OpPlan {
+  readonly addr: NumPlan | null;
+  readonly len: NumPlan | null;
+  readonly value: NumPlan | null;
+}
+
+function isExpr(x: unknown): x is Expr {
+  return typeof x === 'object' && x !== null && typeof (x as { k?: unknown }).k === 'string';
+}
+
+function planNum(m: Machine, e: unknown): NumPlan | null {
+  if (!isExpr(e)) return null;
+  const konst = (x: Expr): number => {
+    if (x.k !== 'num') return NaN;
+    const v = decimal(x.v);
+    return Number.isSafeInteger(v) ? v : NaN;
+  };
+  const varOf = (x: Expr, c: number): NumPlan | null => {
+    if (x.k !== 'sym') return null;
+    const i = m.layout.varIndex.get(x.name);
+    return i === undefined ? null : { k: P_VAR, c, cell: m.layout.varCell[i]!, name: x.name, field: x.field, e };
+  };
+  let p: NumPlan | null = null;
+  if (e.k === 'num' && !Number.isNaN(konst(e))) p = { k: P_CONST, c: konst(e), cell: -1, name: '', field: undefined, e };
+  else if (e.k === 'sym') p = varOf(e, 0);
+  else if (e.k === 'bin' && e.op === '+' && !Number.isNaN(konst(e.b))) p = varOf(e.a, konst(e.b));
+  return p ?? { k: P_EXPR, c: 0, cell: -1, name: '', field: undefined, e };
+}
+
+/** thread t's current operation's compiled operands (null for the setup's) */
+function planOf(m: Machine, t: ThreadState): OpPlan | null {
+  if (t.index < 0) return null;
+  const plans = m.layout.plans, i = m.opIndex(t);
+  let p = plans[i] as OpPlan | undefined;
+  if (p === undefined) {
+    const op = t.ops[t.pc]! as unknown as Record<string, unknown>;
+    plans[i] = p = { addr: planNum(m, op.addr), len: planNum(m, op.len), value: planNum(m, op.value) };
+  }
+  return p;
+}
+
+/** numExpr of a compiled operand */
+function evalPlan(m: Machine, p: NumPlan): number {
+  if (p.k === P_CONST) return p.c;
+  if (p.k === P_EXPR) return numExpr(m, p.e);
+  // numVar, through the variable's cell (Vars.get reads the same cell)
+  const id = m.segs.C.get(p.cell);
+  const v = id === 0 ? undefined : numOfVar(internedValue<VarValue | { kind: 'uffdAt' }>(id), p.field);
+  if (v === undefined) throw new EvalError(`'${p.name}${p.field ? '.' + p.field : ''}' has no value here`);
+  if (p.c === 0 && p.e.k === 'sym') return v;
+  // numExpr's '+'
+  const r = v + p.c;
+  return Number.isSafeInteger(r) ? r : NaN;
+}
+
+/** numExpr(m, e), by the plan when there is one */
+function numP(m: Machine, p: NumPlan | null, e: Expr): number {
+  return p === null ? numExpr(m, e) : evalPlan(m, p);
+}
+
+function num(m: Machine, e: Expr, p: NumPlan | null = null): number {
+  const n = numP(m, p, e);
   if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) return n;
   const v = evalExpr(e, envOf(m));
   if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new SyscallError(22, `value ${v} out of range`);
@@ -134,8 +221,8 @@ export const SPAN_MAX = 2 ** 40;
  * the length of an operation that fills memory page by page: past SPAN_MAX (1 TiB, 2^28 pages of 4 KiB)
  * no model run can hold the result, and the scenario is refused at the operation before any work
  */
-function span(m: Machine, op: CompiledOp, field: string, e: Expr, populates = true): number {
-  const n = num(m, e);
+function span(m: Machine, op: CompiledOp, field: string, e: Expr, populates = true, p: NumPlan | null = null): number {
+  const n = num(m, e, p);
   if (populates && n > SPAN_MAX) {
     throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.${field}`,
       `${n} bytes (${(n / 2 ** 40).toFixed(1)} TiB) is more than the model can populate in one operation (at most 1 TiB)`);
@@ -147,8 +234,8 @@ function span(m: Machine, op: CompiledOp, field: string, e: Expr, populates = tr
 export const READ_BUFFER_MAX = 256 * 2 ** 20;
 
 /** a user-space address as a number, or -1 when it is at or above TASK_SIZE (no user access can reach it) */
-function userAddr(m: Machine, e: Expr): number {
-  const n = numExpr(m, e);
+function userAddr(m: Machine, e: Expr, p: NumPlan | null = null): number {
+  const n = numP(m, p, e);
   if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) return n < TASK_SIZE ? n : -1;
   return evalExpr(e, envOf(m)) < BigInt(TASK_SIZE) ? Number(evalExpr(e, envOf(m))) : -1;
 }
@@ -175,8 +262,7 @@ function setVar(m: Machine, name: string | null, v: VarValue): void {
 
 function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null, out: OpOut | null = null): void {
   const e = errno === null ? null : ERRNO_NAME[errno] ?? String(errno);
-  const rec: OpRecord = out ? { id: op.id, thread: t.name, op: op.op, errno: e, result, step: m.step, out } : { id: op.id, thread: t.name, op: op.op, errno: e, result, step: m.step };
-  m.noteRecord(rec, t.index >= 0 ? m.opIndex(t) : undefined);
+  m.noteResult(t, e, result, out ?? undefined);
   if (m.k.tr) m.k.tr.emit('syscall', op.op, out ? { id: op.id, errno: e, result, out: formatOut(out) } : { id: op.id, errno: e, result });
 }
 
@@ -188,7 +274,7 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
     if (!(e instanceof EvalError)) throw e;
     // an argument names something an earlier, failed operation never produced: skip the operation
     const op = t.ops[t.pc]!;
-    m.noteRecord({ id: op.id, thread: t.name, op: op.op, errno: 'SKIPPED', result: null, step: m.step }, t.index >= 0 ? m.opIndex(t) : undefined);
+    m.noteResult(t, 'SKIPPED', null, undefined);
     m.k.tr?.emit('skipped', op.op, { id: op.id, why: e.message });
     t.wait = null;
     return 'done';
@@ -298,8 +384,11 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       case 'uffdio_unregister':
         userfaultfd_unregister(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
         break;
-      case 'uffdio_writeprotect':
-        userfaultfd_writeprotect(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len), op.mode);
+      case 'uffdio_writeprotect': {
+        const p = planOf(m, t);
+        userfaultfd_writeprotect(k, uffdOf(m, op.uffd), num(m, op.addr, p?.addr), num(m, op.len, p?.len), op.mode);
+        break;
+      }
         break;
       case 'uffdio_copy': {
         const user: UffdioCopyUser = {};
@@ -325,8 +414,11 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         result = String(userfaultfd_continue(k, uffdOf(m, op.uffd), num(m, op.addr), span(m, op, 'len', op.len), op.mode, user));
         break;
       }
-      case 'uffdio_wake':
-        userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
+      case 'uffdio_wake': {
+        const p = planOf(m, t);
+        userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr, p?.addr), num(m, op.len, p?.len));
+        break;
+      }
         break;
       case 'close': {
         if (op.file) {
@@ -986,20 +1078,21 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     lo = operandsBuf[2]!;
     hi = operandsBuf[3]!;
   } else {
-    addr = userAddr(m, op.addr);
+    const p = planOf(m, t);
+    addr = userAddr(m, op.addr, p?.addr);
     if (addr < 0) {
       // above the user address space (the kernel half, or non-canonical): the CPU faults and the kernel
       // sends SIGSEGV (do_user_addr_fault / the #GP handler); nothing is read or written
       return faultOutcome(m, t, { kind: 'signal', sig: SIGSEGV, code: SEGV_MAPERR, addr: 0 }, write) as 'ended';
     }
-    len = op.op === 'write' ? op.size : span(m, op, 'len', op.len);
+    len = op.op === 'write' ? op.size : span(m, op, 'len', op.len, true, p?.len);
     if (op.op === 'read' && len > READ_BUFFER_MAX) {
       throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.len`,
         `a read of ${len} bytes is more than the model keeps in a buffer (at most ${READ_BUFFER_MAX / 2 ** 20} MiB)`);
     }
     // the stored value as little-endian bytes: lo holds bytes 0..3, hi bytes 4..7
     if (op.op === 'write') {
-      const n = op.size <= 4 ? numExpr(m, op.value) : NaN;
+      const n = op.size <= 4 ? numP(m, p?.value ?? null, op.value) : NaN;
       if (n >= 0 && n <= 0xffffffff) lo = n;
       else {
         const v = evalExpr(op.value, envOf(m));
