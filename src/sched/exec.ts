@@ -20,7 +20,7 @@ import { do_mremap, mremap_uf } from '../kernel/mm/mremap.js';
 import { do_madvise, madvise_dontneed_resume, madvise_populate_resume, type MadviseResult } from '../kernel/mm/madvise.js';
 import { clear_refs_parse, clear_refs_write, do_pagemap_scan, PageRegion, PmScanUser } from '../kernel/fs/proc/task_mmu.js';
 import { mmu_access } from '../kernel/arch/x86/mmu.js';
-import { do_user_addr_fault, resume_user_addr_fault, FaultResult } from '../kernel/arch/x86/mm/fault.js';
+import { do_user_addr_fault, resume_user_addr_fault, FaultResult, type FaultCont } from '../kernel/arch/x86/mm/fault.js';
 import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
 import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
@@ -45,7 +45,6 @@ import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
 import { Bytes } from '../state/content.js';
-import { internedValue } from '../state/intern.js';
 import { KernelBug } from '../kernel/include/bug.js';
 export { digestBytes } from '../state/content.js';
 
@@ -125,89 +124,8 @@ function numOfVar(v: VarValue | { kind: 'uffdAt' }, field: string | undefined): 
   }
 }
 
-// ---- operands compiled for the hot path ----------------------------------------------------------
-
-/**
- * An operand of a thread operation compiled once (Layout.plans): a constant, or a variable's field plus a
- * constant (`ram + 0x1000`, `msg.address`), read straight from the variable's cell; any other shape is
- * evaluated by numExpr. Its value, and the cells it reads, are numExpr's.
- */
-interface NumPlan {
-  /** P_CONST, P_VAR or P_EXPR */
-  readonly k: number;
-  /** the constant (added to the variable's field) */
-  readonly c: number;
-  /** P_VAR: the variable's cell, its name and field */
-  readonly cell: number;
-  readonly name: string;
-  readonly field: string | undefined;
-  readonly e: Expr;
-}
-const P_CONST = 0, P_VAR = 1, P_EXPR = 2;
-
-/** the compiled operands of a thread operation (the ones the hot operations evaluate) */
-interface OpPlan {
-  readonly addr: NumPlan | null;
-  readonly len: NumPlan | null;
-  readonly value: NumPlan | null;
-}
-
-function isExpr(x: unknown): x is Expr {
-  return typeof x === 'object' && x !== null && typeof (x as { k?: unknown }).k === 'string';
-}
-
-function planNum(m: Machine, e: unknown): NumPlan | null {
-  if (!isExpr(e)) return null;
-  const konst = (x: Expr): number => {
-    if (x.k !== 'num') return NaN;
-    const v = decimal(x.v);
-    return Number.isSafeInteger(v) ? v : NaN;
-  };
-  const varOf = (x: Expr, c: number): NumPlan | null => {
-    if (x.k !== 'sym') return null;
-    const i = m.layout.varIndex.get(x.name);
-    return i === undefined ? null : { k: P_VAR, c, cell: m.layout.varCell[i]!, name: x.name, field: x.field, e };
-  };
-  let p: NumPlan | null = null;
-  if (e.k === 'num' && !Number.isNaN(konst(e))) p = { k: P_CONST, c: konst(e), cell: -1, name: '', field: undefined, e };
-  else if (e.k === 'sym') p = varOf(e, 0);
-  else if (e.k === 'bin' && e.op === '+' && !Number.isNaN(konst(e.b))) p = varOf(e.a, konst(e.b));
-  return p ?? { k: P_EXPR, c: 0, cell: -1, name: '', field: undefined, e };
-}
-
-/** thread t's current operation's compiled operands (null for the setup's) */
-function planOf(m: Machine, t: ThreadState): OpPlan | null {
-  if (t.index < 0) return null;
-  const plans = m.layout.plans, i = m.opIndex(t);
-  let p = plans[i] as OpPlan | undefined;
-  if (p === undefined) {
-    const op = t.ops[t.pc]! as unknown as Record<string, unknown>;
-    plans[i] = p = { addr: planNum(m, op.addr), len: planNum(m, op.len), value: planNum(m, op.value) };
-  }
-  return p;
-}
-
-/** numExpr of a compiled operand */
-function evalPlan(m: Machine, p: NumPlan): number {
-  if (p.k === P_CONST) return p.c;
-  if (p.k === P_EXPR) return numExpr(m, p.e);
-  // numVar, through the variable's cell (Vars.get reads the same cell)
-  const id = m.segs.C.get(p.cell);
-  const v = id === 0 ? undefined : numOfVar(internedValue<VarValue | { kind: 'uffdAt' }>(id), p.field);
-  if (v === undefined) throw new EvalError(`'${p.name}${p.field ? '.' + p.field : ''}' has no value here`);
-  if (p.c === 0 && p.e.k === 'sym') return v;
-  // numExpr's '+'
-  const r = v + p.c;
-  return Number.isSafeInteger(r) ? r : NaN;
-}
-
-/** numExpr(m, e), by the plan when there is one */
-function numP(m: Machine, p: NumPlan | null, e: Expr): number {
-  return p === null ? numExpr(m, e) : evalPlan(m, p);
-}
-
-function num(m: Machine, e: Expr, p: NumPlan | null = null): number {
-  const n = numP(m, p, e);
+function num(m: Machine, e: Expr): number {
+  const n = numExpr(m, e);
   if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) return n;
   const v = evalExpr(e, envOf(m));
   if (v < 0n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw new SyscallError(22, `value ${v} out of range`);
@@ -221,8 +139,8 @@ export const SPAN_MAX = 2 ** 40;
  * the length of an operation that fills memory page by page: past SPAN_MAX (1 TiB, 2^28 pages of 4 KiB)
  * no model run can hold the result, and the scenario is refused at the operation before any work
  */
-function span(m: Machine, op: CompiledOp, field: string, e: Expr, populates = true, p: NumPlan | null = null): number {
-  const n = num(m, e, p);
+function span(m: Machine, op: CompiledOp, field: string, e: Expr, populates = true): number {
+  const n = num(m, e);
   if (populates && n > SPAN_MAX) {
     throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.${field}`,
       `${n} bytes (${(n / 2 ** 40).toFixed(1)} TiB) is more than the model can populate in one operation (at most 1 TiB)`);
@@ -234,8 +152,8 @@ function span(m: Machine, op: CompiledOp, field: string, e: Expr, populates = tr
 export const READ_BUFFER_MAX = 256 * 2 ** 20;
 
 /** a user-space address as a number, or -1 when it is at or above TASK_SIZE (no user access can reach it) */
-function userAddr(m: Machine, e: Expr, p: NumPlan | null = null): number {
-  const n = numP(m, p, e);
+function userAddr(m: Machine, e: Expr): number {
+  const n = numExpr(m, e);
   if (n >= 0 && n <= Number.MAX_SAFE_INTEGER) return n < TASK_SIZE ? n : -1;
   return evalExpr(e, envOf(m)) < BigInt(TASK_SIZE) ? Number(evalExpr(e, envOf(m))) : -1;
 }
@@ -296,7 +214,8 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
   // a shared or file mapping is shmem's area too (MAP_SHARED anonymous memory is shmem); a MAP_HUGETLB one hugetlb's
-  const area = op.op === 'mmap' && (op.flags & MAP_HUGETLB) !== 0 ? 'hugetlb'
+  // (a profile that leaves no area out, the common case, skips the look-up)
+  const area = !m.scoped ? undefined : op.op === 'mmap' && (op.flags & MAP_HUGETLB) !== 0 ? 'hugetlb'
     : op.op === 'mmap' && ((op.flags & MAP_SHARED) !== 0 || op.fd !== undefined) ? 'shmem' : OP_AREA[op.op];
   const why = area === undefined ? undefined : k.spec.outOfScope?.[area];
   if (why !== undefined) throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, op.field ?? op.id, `not modelled on ${k.spec.name}: ${why}`);
@@ -384,11 +303,8 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       case 'uffdio_unregister':
         userfaultfd_unregister(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
         break;
-      case 'uffdio_writeprotect': {
-        const p = planOf(m, t);
-        userfaultfd_writeprotect(k, uffdOf(m, op.uffd), num(m, op.addr, p?.addr), num(m, op.len, p?.len), op.mode);
-        break;
-      }
+      case 'uffdio_writeprotect':
+        userfaultfd_writeprotect(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len), op.mode);
         break;
       case 'uffdio_copy': {
         const user: UffdioCopyUser = {};
@@ -414,11 +330,8 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         result = String(userfaultfd_continue(k, uffdOf(m, op.uffd), num(m, op.addr), span(m, op, 'len', op.len), op.mode, user));
         break;
       }
-      case 'uffdio_wake': {
-        const p = planOf(m, t);
-        userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr, p?.addr), num(m, op.len, p?.len));
-        break;
-      }
+      case 'uffdio_wake':
+        userfaultfd_wake(k, uffdOf(m, op.uffd), num(m, op.addr), num(m, op.len));
         break;
       case 'close': {
         if (op.file) {
@@ -1024,7 +937,18 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
     t.status = 'ready';
     return readUffd(m, t, op as Extract<CompiledOp, { op: 'read_uffd' }>, ctx, true);
   }
-  const w = t.wait as Exclude<Wait, { kind: 'uffd_read' }>;
+  if (t.waitKind === 'fault') {
+    // (the fault's continuation read into a scratch object rather than a Wait made from the cells)
+    const c = resumeCont;
+    const write = t.faultWait(c);
+    t.status = 'ready';
+    t.wait = null;
+    const r = resume_user_addr_fault(m.k, m.k.current!, c);
+    const after = faultOutcome(m, t, r, write);
+    if (after !== 'retry') return after;
+    return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
+  }
+  const w = t.wait as Exclude<Wait, { kind: 'uffd_read' | 'fault' }>;
   t.status = 'ready';
   if (w.kind === 'gup') return madviseOp(m, t, op as Extract<CompiledOp, { op: 'madvise' }>, w);
   if (w.kind === 'gupop') return gupOp(m, t, op as GupOp, w.gup);
@@ -1036,12 +960,14 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
     t.wait = null;
     return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
   }
-  t.wait = null;
-  const r = resume_user_addr_fault(m.k, m.k.current!, w.cont);
-  const after = faultOutcome(m, t, r, w.write);
-  if (after !== 'retry') return after;
-  return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
+  throw new Error(`BUG: a thread waits for '${(w as { kind: string }).kind}'`);
 }
+
+/**
+ * the continuation of the fault a resumed thread slept in (resumeOp): the fault's own until it returns;
+ * a fault that blocks again has its fields copied into the thread's cells (faultOutcome)
+ */
+const resumeCont: FaultCont = { address: 0, error_code: 0, flags: 0, major: 0, stage: 'mmap_lock', attempts: 0 };
 
 /** what a fault result means for the access in progress */
 function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean): 'retry' | 'blocked' | 'ended' {
@@ -1049,7 +975,7 @@ function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean
     case 'done':
       return 'retry';
     case 'blocked':
-      t.wait = { kind: 'fault', cont: r.cont, write };
+      t.waitFault(r.cont, write);
       return 'blocked';
     case 'signal':
       t.status = 'signal';
@@ -1078,21 +1004,20 @@ function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'wri
     lo = operandsBuf[2]!;
     hi = operandsBuf[3]!;
   } else {
-    const p = planOf(m, t);
-    addr = userAddr(m, op.addr, p?.addr);
+    addr = userAddr(m, op.addr);
     if (addr < 0) {
       // above the user address space (the kernel half, or non-canonical): the CPU faults and the kernel
       // sends SIGSEGV (do_user_addr_fault / the #GP handler); nothing is read or written
       return faultOutcome(m, t, { kind: 'signal', sig: SIGSEGV, code: SEGV_MAPERR, addr: 0 }, write) as 'ended';
     }
-    len = op.op === 'write' ? op.size : span(m, op, 'len', op.len, true, p?.len);
+    len = op.op === 'write' ? op.size : span(m, op, 'len', op.len);
     if (op.op === 'read' && len > READ_BUFFER_MAX) {
       throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.len`,
         `a read of ${len} bytes is more than the model keeps in a buffer (at most ${READ_BUFFER_MAX / 2 ** 20} MiB)`);
     }
     // the stored value as little-endian bytes: lo holds bytes 0..3, hi bytes 4..7
     if (op.op === 'write') {
-      const n = op.size <= 4 ? numP(m, p?.value ?? null, op.value) : NaN;
+      const n = op.size <= 4 ? numExpr(m, op.value) : NaN;
       if (n >= 0 && n <= 0xffffffff) lo = n;
       else {
         const v = evalExpr(op.value, envOf(m));

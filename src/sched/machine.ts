@@ -114,6 +114,8 @@ export class Machine {
   private readonly isCopy: boolean;
   /** may a thread still be unborn? (derived from the cells by resyncViews: only adoptThreads and killProcess end an unborn thread) */
   private unborn: boolean;
+  /** does the profile leave areas of the model out (KernelSpec.outOfScope)? exec.ts asks per operation only then */
+  readonly scoped: boolean;
 
   /**
    * A machine for a scenario and kernel (its setup not run yet), or (`from`) the copy clone() makes:
@@ -125,6 +127,7 @@ export class Machine {
     this.layout = Layout.of(sc);
     this.recycle = { on: !from };
     this.k = from ? from.k : new Kernel(spec, null, this.layout.segments);
+    this.scoped = Object.keys(this.k.spec.outOfScope ?? {}).length > 0;
     // views over the cells (set again by resyncViews)
     this.segs = null!;
     this.unborn = true;

@@ -36,7 +36,7 @@ export function makeRecord(sc: CompiledScenario, l: Layout, ref: number, errno: 
 
 /** a growable array of int32s */
 export class IntLog {
-  private a = new Int32Array(256);
+  private a: Int32Array = new Int32Array(256);
   length = 0;
   push(v: number): void {
     let a = this.a;
@@ -52,12 +52,52 @@ export class IntLog {
   }
 }
 
+/**
+ * The strings of records as numbers: 0 null, 1 "0" (most system calls' result), else 2 + the position
+ * of the string in `strs` (errno names and other results; a string a run makes per step, a read_uffd's
+ * message, is held once either way).
+ */
+class Strings {
+  private readonly strs: string[] = [];
+  /** the codes of errno names (a few), so that each is held once */
+  private readonly names = new Map<string, number>();
+  code(s: string | null): number {
+    if (s === null) return 0;
+    if (s === '0') return 1;
+    this.strs.push(s);
+    return this.strs.length + 1;
+  }
+  /** code() for a string of a small set (errno names) */
+  nameCode(s: string | null): number {
+    if (s === null) return 0;
+    let c = this.names.get(s);
+    if (c === undefined) this.names.set(s, (c = this.code(s)));
+    return c;
+  }
+  of(c: number): string | null {
+    return c === 0 ? null : c === 1 ? '0' : this.strs[c - 2]!;
+  }
+}
+
+/** a longer copy of a column (doubled) */
+function growI(a: Int32Array): Int32Array {
+  const b = new Int32Array(2 * a.length);
+  b.set(a);
+  return b;
+}
+function growF(a: Float64Array): Float64Array {
+  const b = new Float64Array(2 * a.length);
+  b.set(a);
+  return b;
+}
+
 /** every record of a machine with history, in order */
 export class RecordLog {
-  private refs = new Int32Array(256);
-  private steps = new Float64Array(256);
-  private readonly errnos: (string | null)[] = [];
-  private readonly results: (string | null)[] = [];
+  private refs: Int32Array = new Int32Array(256);
+  private steps: Float64Array = new Float64Array(256);
+  private errnos: Int32Array = new Int32Array(256);
+  private results: Int32Array = new Int32Array(256);
+  private readonly strs = new Strings();
   /** the records with written-back fields, by position */
   private outs: Map<number, OpOut> | null = null;
   length = 0;
@@ -65,16 +105,15 @@ export class RecordLog {
   push(ref: number, step: number, errno: string | null, result: string | null, out: OpOut | undefined): void {
     const n = this.length;
     if (n === this.refs.length) {
-      const r = new Int32Array(n * 2), s = new Float64Array(n * 2);
-      r.set(this.refs);
-      s.set(this.steps);
-      this.refs = r;
-      this.steps = s;
+      this.refs = growI(this.refs);
+      this.steps = growF(this.steps);
+      this.errnos = growI(this.errnos);
+      this.results = growI(this.results);
     }
     this.refs[n] = ref;
     this.steps[n] = step;
-    this.errnos.push(errno);
-    this.results.push(result);
+    this.errnos[n] = errno === null ? 0 : this.strs.nameCode(errno);
+    this.results[n] = result === null ? 0 : this.strs.code(result);
     if (out !== undefined) (this.outs ??= new Map()).set(n, out);
     this.length = n + 1;
   }
@@ -83,10 +122,10 @@ export class RecordLog {
     return this.refs[i]!;
   }
   errno(i: number): string | null {
-    return this.errnos[i]!;
+    return this.strs.of(this.errnos[i]!);
   }
   result(i: number): string | null {
-    return this.results[i]!;
+    return this.strs.of(this.results[i]!);
   }
   out(i: number): OpOut | undefined {
     return this.outs?.get(i);
@@ -94,7 +133,7 @@ export class RecordLog {
 
   /** record i as an object */
   record(sc: CompiledScenario, l: Layout, i: number): OpRecordLike {
-    return makeRecord(sc, l, this.refs[i]!, this.errnos[i]!, this.results[i]!, this.steps[i]!, this.outs?.get(i));
+    return makeRecord(sc, l, this.refs[i]!, this.errno(i), this.result(i), this.steps[i]!, this.outs?.get(i));
   }
 }
 
@@ -102,29 +141,31 @@ export class RecordLog {
 export class LastRecords {
   /** step + 1 of the op index's last record (0: it has not run) */
   private readonly steps: Float64Array;
-  private readonly errnos: (string | null)[];
+  private readonly errnos: Int32Array;
+  /** (made once, at its full length: stores into it never grow it) */
   private readonly results: (string | null)[];
+  private readonly strs = new Strings();
   private outs: Map<number, OpOut> | null = null;
   /** the op indices in the order they first ran */
   readonly order = new IntLog();
 
   constructor(nOps: number) {
     this.steps = new Float64Array(nOps);
-    this.errnos = new Array<string | null>(nOps).fill(null);
+    this.errnos = new Int32Array(nOps);
     this.results = new Array<string | null>(nOps).fill(null);
   }
 
   note(i: number, step: number, errno: string | null, result: string | null, out: OpOut | undefined): void {
     if (this.steps[i] === 0) this.order.push(i);
     this.steps[i] = step + 1;
-    this.errnos[i] = errno;
+    this.errnos[i] = errno === null ? 0 : this.strs.nameCode(errno);
     this.results[i] = result;
     if (out !== undefined) (this.outs ??= new Map()).set(i, out);
     else if (this.outs !== null) this.outs.delete(i);
   }
 
   errno(i: number): string | null {
-    return this.errnos[i]!;
+    return this.strs.of(this.errnos[i]!);
   }
   result(i: number): string | null {
     return this.results[i]!;
@@ -135,6 +176,6 @@ export class LastRecords {
 
   /** op index i's last record as an object */
   record(sc: CompiledScenario, l: Layout, i: number): OpRecordLike {
-    return makeRecord(sc, l, i, this.errnos[i]!, this.results[i]!, this.steps[i]! - 1, this.outs?.get(i));
+    return makeRecord(sc, l, i, this.errno(i), this.result(i), this.steps[i]! - 1, this.outs?.get(i));
   }
 }
