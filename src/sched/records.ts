@@ -34,21 +34,27 @@ export function makeRecord(sc: CompiledScenario, l: Layout, ref: number, errno: 
   return out !== undefined ? { id: o.id, thread: o.thread, op: o.op, errno, result, step, out } : { id: o.id, thread: o.thread, op: o.op, errno, result, step };
 }
 
+/**
+ * Columns in chunks of CHUNK entries: growing never copies, and never allocates more than a chunk at a
+ * time (a doubled typed array is a large array buffer, and each one counts against the external memory
+ * that makes V8 collect garbage early).
+ */
+const CHUNK_SHIFT = 12;
+const CHUNK = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK - 1;
+
 /** a growable array of int32s */
 export class IntLog {
-  private a: Int32Array = new Int32Array(256);
+  private readonly chunks: Int32Array[] = [];
   length = 0;
   push(v: number): void {
-    let a = this.a;
-    if (this.length === a.length) {
-      const b = new Int32Array(a.length * 2);
-      b.set(a);
-      this.a = a = b;
-    }
-    a[this.length++] = v;
+    const n = this.length;
+    if ((n & CHUNK_MASK) === 0) this.chunks.push(new Int32Array(CHUNK));
+    this.chunks[n >>> CHUNK_SHIFT]![n & CHUNK_MASK] = v;
+    this.length = n + 1;
   }
   at(i: number): number {
-    return this.a[i]!;
+    return this.chunks[i >>> CHUNK_SHIFT]![i & CHUNK_MASK]!;
   }
 }
 
@@ -79,24 +85,11 @@ class Strings {
   }
 }
 
-/** a longer copy of a column (doubled) */
-function growI(a: Int32Array): Int32Array {
-  const b = new Int32Array(2 * a.length);
-  b.set(a);
-  return b;
-}
-function growF(a: Float64Array): Float64Array {
-  const b = new Float64Array(2 * a.length);
-  b.set(a);
-  return b;
-}
-
 /** every record of a machine with history, in order */
 export class RecordLog {
-  private refs: Int32Array = new Int32Array(256);
-  private steps: Float64Array = new Float64Array(256);
-  private errnos: Int32Array = new Int32Array(256);
-  private results: Int32Array = new Int32Array(256);
+  /** per record: its operation reference, errno code and result code (Strings), in chunks of CHUNK records */
+  private readonly ints: Int32Array[] = [];
+  private readonly steps: Float64Array[] = [];
   private readonly strs = new Strings();
   /** the records with written-back fields, by position */
   private outs: Map<number, OpOut> | null = null;
@@ -104,28 +97,30 @@ export class RecordLog {
 
   push(ref: number, step: number, errno: string | null, result: string | null, out: OpOut | undefined): void {
     const n = this.length;
-    if (n === this.refs.length) {
-      this.refs = growI(this.refs);
-      this.steps = growF(this.steps);
-      this.errnos = growI(this.errnos);
-      this.results = growI(this.results);
+    if ((n & CHUNK_MASK) === 0) {
+      this.ints.push(new Int32Array(3 * CHUNK));
+      this.steps.push(new Float64Array(CHUNK));
     }
-    this.refs[n] = ref;
-    this.steps[n] = step;
-    this.errnos[n] = errno === null ? 0 : this.strs.nameCode(errno);
-    this.results[n] = result === null ? 0 : this.strs.code(result);
+    const c = n >>> CHUNK_SHIFT, j = n & CHUNK_MASK, a = this.ints[c]!;
+    a[3 * j] = ref;
+    a[3 * j + 1] = errno === null ? 0 : this.strs.nameCode(errno);
+    a[3 * j + 2] = result === null ? 0 : this.strs.code(result);
+    this.steps[c]![j] = step;
     if (out !== undefined) (this.outs ??= new Map()).set(n, out);
     this.length = n + 1;
   }
 
+  private int(i: number, f: number): number {
+    return this.ints[i >>> CHUNK_SHIFT]![3 * (i & CHUNK_MASK) + f]!;
+  }
   ref(i: number): number {
-    return this.refs[i]!;
+    return this.int(i, 0);
   }
   errno(i: number): string | null {
-    return this.strs.of(this.errnos[i]!);
+    return this.strs.of(this.int(i, 1));
   }
   result(i: number): string | null {
-    return this.strs.of(this.results[i]!);
+    return this.strs.of(this.int(i, 2));
   }
   out(i: number): OpOut | undefined {
     return this.outs?.get(i);
@@ -133,7 +128,7 @@ export class RecordLog {
 
   /** record i as an object */
   record(sc: CompiledScenario, l: Layout, i: number): OpRecordLike {
-    return makeRecord(sc, l, this.refs[i]!, this.errno(i), this.result(i), this.steps[i]!, this.outs?.get(i));
+    return makeRecord(sc, l, this.ref(i), this.errno(i), this.result(i), this.steps[i >>> CHUNK_SHIFT]![i & CHUNK_MASK]!, this.outs?.get(i));
   }
 }
 
