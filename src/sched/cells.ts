@@ -640,6 +640,32 @@ export class ThreadState {
     }
   }
 
+  /** `wait = { kind: 'fault', cont: c, write }` without the object */
+  waitFault(c: FaultCont, write: boolean): void {
+    const L = this.plainLeaf();
+    if (L === null) {
+      this.wait = { kind: 'fault', cont: c, write };
+      return;
+    }
+    if (L[T_WAIT] !== W_NONE) for (let j = T_W; j < T_W + W_CELLS; j++) L[j] = 0;
+    faultPlain(L, c, write);
+  }
+
+  /**
+   * the fault a thread waits in (waitKind 'fault'), read into `out` as the `wait` getter reads it
+   * (the same cells, in the same order); returns the wait's `write`
+   */
+  faultWait(out: FaultCont): boolean {
+    const C = this.C, w = this.b + T_W;
+    out.address = getNum(C, w);
+    out.error_code = C.get(w + 2);
+    out.flags = C.get(w + 3);
+    out.major = C.get(w + 4);
+    out.stage = C.get(w + 5) === 1 ? 'vma_lock' : 'mmap_lock';
+    out.attempts = C.get(this.b + T_ATTEMPTS);
+    return C.get(w + 6) === 1;
+  }
+
   /** the `wait` setter's writes, straight into the thread's leaf (plainLeaf) */
   private waitPlain(L: Int32Array, x: Wait | null): void {
     const w = T_W;
@@ -663,18 +689,9 @@ export class ThreadState {
         x.v.forEach((n, i) => setNumL(L, w + 1 + 2 * i, n));
         L[T_ATTEMPTS] = 0;
         return;
-      case 'fault': {
-        const c = x.cont;
-        L[T_WAIT] = W_FAULT;
-        setNumL(L, w, c.address);
-        L[w + 2] = c.error_code;
-        L[w + 3] = c.flags;
-        L[w + 4] = c.major;
-        L[w + 5] = c.stage === 'vma_lock' ? 1 : 2;
-        L[w + 6] = x.write ? 1 : 0;
-        L[T_ATTEMPTS] = c.attempts;
+      case 'fault':
+        faultPlain(L, x.cont, x.write);
         return;
-      }
       case 'migrate':
         L[T_WAIT] = W_MIGRATE;
         L[T_ATTEMPTS] = 0;
@@ -719,6 +736,19 @@ export class ThreadState {
       }
     }
   }
+}
+
+/** a fault wait's cells, straight into a thread's leaf whose wait cells are zero */
+function faultPlain(L: Int32Array, c: FaultCont, write: boolean): void {
+  const w = T_W;
+  L[T_WAIT] = W_FAULT;
+  setNumL(L, w, c.address);
+  L[w + 2] = c.error_code;
+  L[w + 3] = c.flags;
+  L[w + 4] = c.major;
+  L[w + 5] = c.stage === 'vma_lock' ? 1 : 2;
+  L[w + 6] = write ? 1 : 0;
+  L[T_ATTEMPTS] = c.attempts;
 }
 
 // ---- variables, processes, records, checkpoints, data_at tallies ---------------------------------------

@@ -3,7 +3,7 @@
 import { memfd_create, shmem_close, shmem_fallocate, shmem_fdget, shmem_file_read, shmem_file_write, shmem_open, shmem_setattr_size } from '../kernel/mm/shmem.js';
 import type { AddressSpace } from '../kernel/mm/filemap.js';
 import { cond_resched } from '../kernel/kernel/sched/core.js';
-import type { Machine, OpRecord, ThreadState, VarValue, Wait } from './machine.js';
+import type { Machine, ThreadState, VarValue, Wait } from './machine.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { andNotNum, binNum, decimal, evalExpr, EvalError, Expr, type Env } from '../scenario/expr.js';
 import { varsEnv, type OpOut } from '../scenario/values.js';
@@ -20,7 +20,7 @@ import { do_mremap, mremap_uf } from '../kernel/mm/mremap.js';
 import { do_madvise, madvise_dontneed_resume, madvise_populate_resume, type MadviseResult } from '../kernel/mm/madvise.js';
 import { clear_refs_parse, clear_refs_write, do_pagemap_scan, PageRegion, PmScanUser } from '../kernel/fs/proc/task_mmu.js';
 import { mmu_access } from '../kernel/arch/x86/mmu.js';
-import { do_user_addr_fault, resume_user_addr_fault, FaultResult } from '../kernel/arch/x86/mm/fault.js';
+import { do_user_addr_fault, resume_user_addr_fault, FaultResult, type FaultCont } from '../kernel/arch/x86/mm/fault.js';
 import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
 import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
@@ -101,6 +101,11 @@ function numExpr(m: Machine, e: Expr): number {
 function numVar(m: Machine, name: string, field: string | undefined): number | undefined {
   const v = m.vars.get(name);
   if (!v) return undefined;
+  return numOfVar(v, field);
+}
+
+/** numVar of a variable's value */
+function numOfVar(v: VarValue | { kind: 'uffdAt' }, field: string | undefined): number | undefined {
   switch (v.kind) {
     case 'mapping':
       return field === 'len' ? v.lenN : field === undefined || field === 'addr' ? v.addrN : undefined;
@@ -175,8 +180,7 @@ function setVar(m: Machine, name: string | null, v: VarValue): void {
 
 function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null, out: OpOut | null = null): void {
   const e = errno === null ? null : ERRNO_NAME[errno] ?? String(errno);
-  const rec: OpRecord = out ? { id: op.id, thread: t.name, op: op.op, errno: e, result, step: m.step, out } : { id: op.id, thread: t.name, op: op.op, errno: e, result, step: m.step };
-  m.noteRecord(rec, t.index >= 0 ? m.opIndex(t) : undefined);
+  m.noteResult(t, e, result, out ?? undefined);
   if (m.k.tr) m.k.tr.emit('syscall', op.op, out ? { id: op.id, errno: e, result, out: formatOut(out) } : { id: op.id, errno: e, result });
 }
 
@@ -188,7 +192,7 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
     if (!(e instanceof EvalError)) throw e;
     // an argument names something an earlier, failed operation never produced: skip the operation
     const op = t.ops[t.pc]!;
-    m.noteRecord({ id: op.id, thread: t.name, op: op.op, errno: 'SKIPPED', result: null, step: m.step }, t.index >= 0 ? m.opIndex(t) : undefined);
+    m.noteResult(t, 'SKIPPED', null, undefined);
     m.k.tr?.emit('skipped', op.op, { id: op.id, why: e.message });
     t.wait = null;
     return 'done';
@@ -210,7 +214,8 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const op = t.ops[t.pc]!;
   const k = m.k;
   // a shared or file mapping is shmem's area too (MAP_SHARED anonymous memory is shmem); a MAP_HUGETLB one hugetlb's
-  const area = op.op === 'mmap' && (op.flags & MAP_HUGETLB) !== 0 ? 'hugetlb'
+  // (a profile that leaves no area out, the common case, skips the look-up)
+  const area = !m.scoped ? undefined : op.op === 'mmap' && (op.flags & MAP_HUGETLB) !== 0 ? 'hugetlb'
     : op.op === 'mmap' && ((op.flags & MAP_SHARED) !== 0 || op.fd !== undefined) ? 'shmem' : OP_AREA[op.op];
   const why = area === undefined ? undefined : k.spec.outOfScope?.[area];
   if (why !== undefined) throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, op.field ?? op.id, `not modelled on ${k.spec.name}: ${why}`);
@@ -932,7 +937,18 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
     t.status = 'ready';
     return readUffd(m, t, op as Extract<CompiledOp, { op: 'read_uffd' }>, ctx, true);
   }
-  const w = t.wait as Exclude<Wait, { kind: 'uffd_read' }>;
+  if (t.waitKind === 'fault') {
+    // (the fault's continuation read into a scratch object rather than a Wait made from the cells)
+    const c = resumeCont;
+    const write = t.faultWait(c);
+    t.status = 'ready';
+    t.wait = null;
+    const r = resume_user_addr_fault(m.k, m.k.current!, c);
+    const after = faultOutcome(m, t, r, write);
+    if (after !== 'retry') return after;
+    return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
+  }
+  const w = t.wait as Exclude<Wait, { kind: 'uffd_read' | 'fault' }>;
   t.status = 'ready';
   if (w.kind === 'gup') return madviseOp(m, t, op as Extract<CompiledOp, { op: 'madvise' }>, w);
   if (w.kind === 'gupop') return gupOp(m, t, op as GupOp, w.gup);
@@ -944,12 +960,14 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
     t.wait = null;
     return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
   }
-  t.wait = null;
-  const r = resume_user_addr_fault(m.k, m.k.current!, w.cont);
-  const after = faultOutcome(m, t, r, w.write);
-  if (after !== 'retry') return after;
-  return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
+  throw new Error(`BUG: a thread waits for '${(w as { kind: string }).kind}'`);
 }
+
+/**
+ * the continuation of the fault a resumed thread slept in (resumeOp): the fault's own until it returns;
+ * a fault that blocks again has its fields copied into the thread's cells (faultOutcome)
+ */
+const resumeCont: FaultCont = { address: 0, error_code: 0, flags: 0, major: 0, stage: 'mmap_lock', attempts: 0 };
 
 /** what a fault result means for the access in progress */
 function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean): 'retry' | 'blocked' | 'ended' {
@@ -957,7 +975,7 @@ function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean
     case 'done':
       return 'retry';
     case 'blocked':
-      t.wait = { kind: 'fault', cont: r.cont, write };
+      t.waitFault(r.cont, write);
       return 'blocked';
     case 'signal':
       t.status = 'signal';

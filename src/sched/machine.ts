@@ -18,6 +18,8 @@ import type { Store } from '../state/store.js';
 import type { CopyCheck } from '../scenario/values.js';
 import { ScheduleText, ScheduleSyntaxError, formatSchedule, parseSchedule as parseScheduleText } from './schedule.js';
 import { Copies, Layout, Procs, Results, Snapshots, ThreadState, Vars, type LastResult, type MachineSegs, type Recycling } from './cells.js';
+import { IntLog, LastRecords, RecordLog } from './records.js';
+import type { OpOut as RecordOut } from '../scenario/values.js';
 
 export { ThreadState, type ThreadStatus, type Wait, type MemOperands, type Process, type LastResult } from './cells.js';
 
@@ -71,14 +73,20 @@ export class Machine {
   private takenList: Cons<string> | null;
   private takenArr: string[] | null;
   /**
+   * A machine with history that was never copied keeps its records and schedule as columns instead
+   * (records.ts: no object per step), made into recArr and takenArr when someone asks for them
+   * (`records`, `taken`, a copy); from then on it keeps objects.
+   */
+  private recLog: RecordLog | null;
+  private takenLog: IntLog | null;
+  /**
    * A machine without history (`history: false`, an untraced run) keeps neither: only the last record
    * of each operation id, in the order the ids first ran, and the schedule as text (runs and repeated
    * blocks, schedule.ts), so that its memory does not grow with the steps it takes. It is not cloned.
    */
   private setupById: Map<string, OpRecord> | null;
-  /** without history: the thread operations (by op index) in the order they first ran, and their last records */
-  private runOrder: number[] | null;
-  private lastObj: (OpRecord | undefined)[] | null;
+  /** without history: the last record of each thread operation (by op index), and the order they first ran in */
+  private last: LastRecords | null;
   private sched: ScheduleText | null;
   /** steps taken (history: the fingerprint leaves it out) */
   step: number;
@@ -106,6 +114,8 @@ export class Machine {
   private readonly isCopy: boolean;
   /** may a thread still be unborn? (derived from the cells by resyncViews: only adoptThreads and killProcess end an unborn thread) */
   private unborn: boolean;
+  /** does the profile leave areas of the model out (KernelSpec.outOfScope)? exec.ts asks per operation only then */
+  readonly scoped: boolean;
 
   /**
    * A machine for a scenario and kernel (its setup not run yet), or (`from`) the copy clone() makes:
@@ -117,6 +127,7 @@ export class Machine {
     this.layout = Layout.of(sc);
     this.recycle = { on: !from };
     this.k = from ? from.k : new Kernel(spec, null, this.layout.segments);
+    this.scoped = Object.keys(this.k.spec.outOfScope ?? {}).length > 0;
     // views over the cells (set again by resyncViews)
     this.segs = null!;
     this.unborn = true;
@@ -138,30 +149,31 @@ export class Machine {
       this.recArr = null;
       this.takenList = o.takenList;
       this.takenArr = null;
+      this.recLog = null;
+      this.takenLog = null;
       this.setupById = null;
-      this.runOrder = null;
-      this.lastObj = null;
+      this.last = null;
       this.sched = null;
       this.step = o.step;
       this.afterStep = o.afterStep;
       return;
     }
     this.recList = null;
-    this.recArr = [];
+    this.recArr = null;
     this.takenList = null;
-    this.takenArr = [];
+    this.takenArr = null;
+    this.recLog = new RecordLog();
+    this.takenLog = new IntLog();
     this.setupById = null;
-    this.runOrder = null;
-    this.lastObj = null;
+    this.last = null;
     this.sched = null;
     this.step = 0;
     this.afterStep = opts.afterStep ?? null;
     if (opts.history === false) {
-      this.recArr = null;
-      this.takenArr = null;
+      this.recLog = null;
+      this.takenLog = null;
       this.setupById = new Map();
-      this.runOrder = [];
-      this.lastObj = [];
+      this.last = new LastRecords(this.layout.nOps);
       this.sched = new ScheduleText();
     }
     if (opts.trace !== false) this.k.tr = new Tracer();
@@ -271,7 +283,8 @@ export class Machine {
     this.cur = t;
     if (t !== this.setup) {
       this.step++;
-      if (this.takenArr !== null) this.takenArr.push(t.name);
+      if (this.takenLog !== null) this.takenLog.push(t.index);
+      else if (this.takenArr !== null) this.takenArr.push(t.name);
       else if (this.sched !== null) this.sched.push(t.name);
       else this.takenList = { v: t.name, next: this.takenList };
     }
@@ -381,6 +394,12 @@ export class Machine {
   /** every operation's record, in order (a machine with history only) */
   get records(): OpRecord[] {
     if (this.sched !== null) throw new MachineError('records: this machine keeps no history (history: false)');
+    if (this.recLog !== null) {
+      const log = this.recLog, out: OpRecord[] = [];
+      for (let i = 0; i < log.length; i++) out.push(log.record(this.sc, this.layout, i));
+      this.recArr = out;
+      this.recLog = null;
+    }
     if (this.recArr === null) {
       this.recArr = listToArray(this.recList);
       this.recList = null;
@@ -391,6 +410,12 @@ export class Machine {
   /** the schedule so far: the thread of every step (a machine with history only) */
   get taken(): string[] {
     if (this.sched !== null) throw new MachineError('taken: this machine keeps no history (history: false)');
+    if (this.takenLog !== null) {
+      const log = this.takenLog, out: string[] = [];
+      for (let i = 0; i < log.length; i++) out.push(this.threads[log.at(i)]!.name);
+      this.takenArr = out;
+      this.takenLog = null;
+    }
     if (this.takenArr === null) {
       this.takenArr = listToArray(this.takenList);
       this.takenList = null;
@@ -404,8 +429,8 @@ export class Machine {
    * operation ids and the schedule's non-repeating thread switches.
    */
   historySize(): { records: number; schedule: number } {
-    if (this.sched !== null) return { records: this.setupById!.size + this.runOrder!.length, schedule: this.sched.size };
-    let records = this.recArr?.length ?? 0, schedule = this.takenArr?.length ?? 0;
+    if (this.sched !== null) return { records: this.setupById!.size + this.last!.order.length, schedule: this.sched.size };
+    let records = this.recArr?.length ?? this.recLog?.length ?? 0, schedule = this.takenArr?.length ?? this.takenLog?.length ?? 0;
     for (let l = this.recList; l !== null; l = l.next) records++;
     for (let l = this.takenList; l !== null; l = l.next) schedule++;
     return { records, schedule };
@@ -419,7 +444,8 @@ export class Machine {
     if (this.setupById !== null) {
       // setup runs before every thread: its records first, then each thread operation's last
       const out = [...this.setupById.values()];
-      for (const i of this.runOrder!) out.push(this.lastObj![i]!);
+      const last = this.last!;
+      for (let j = 0; j < last.order.length; j++) out.push(last.record(this.sc, this.layout, last.order.at(j)));
       return out;
     }
     if (this.isCopy) {
@@ -465,8 +491,20 @@ export class Machine {
     if (this.recordCells) return;
     this.recordCells = true;
     const put = (i: number, r: OpRecord) => this.results.note(i, r.errno, r.result, r.out, formatOut);
-    if (this.lastObj !== null) {
-      for (const i of this.runOrder!) put(i, this.lastObj[i]!);
+    const last = this.last;
+    if (last !== null) {
+      for (let j = 0; j < last.order.length; j++) {
+        const i = last.order.at(j);
+        this.results.note(i, last.errno(i), last.result(i), last.out(i), formatOut);
+      }
+      return;
+    }
+    const log = this.recLog;
+    if (log !== null) {
+      for (let j = 0; j < log.length; j++) {
+        const i = log.ref(j);
+        if (i >= 0) this.results.note(i, log.errno(j), log.result(j), log.out(j), formatOut);
+      }
       return;
     }
     const byId = this.layout.opIndexById;
@@ -482,18 +520,41 @@ export class Machine {
     return this.layout.opBases[t.index]! + t.pc;
   }
 
-  /** remember an operation's result (exec.ts); `index`: opIndex of a thread's operation (none for setup's) */
+  /**
+   * remember the result of thread t's current operation (exec.ts), without a record object where the
+   * machine keeps columns (records.ts)
+   */
+  noteResult(t: ThreadState, errno: string | null, result: string | null, out: RecordOut | undefined): void {
+    const setup = t === this.setup;
+    if (this.recLog !== null) this.recLog.push(setup ? -(t.pc + 1) : this.opIndex(t), this.step, errno, result, out);
+    else if (this.last !== null && !setup) this.last.note(this.opIndex(t), this.step, errno, result, out);
+    else {
+      const op = t.ops[t.pc]!;
+      this.noteRecord(out !== undefined ? { id: op.id, thread: t.name, op: op.op, errno, result, step: this.step, out } : { id: op.id, thread: t.name, op: op.op, errno, result, step: this.step },
+        setup ? undefined : this.opIndex(t));
+      return;
+    }
+    if (setup) return;
+    if (this.recordCells) this.results.note(this.opIndex(t), errno, result, out, formatOut);
+    else {
+      const st = this.k.st;
+      if (st.hashing || st.rec !== null) this.ensureRecordCells();
+    }
+  }
+
+  /** remember an operation's result as a record object; `index`: opIndex of a thread's operation (none for setup's) */
   noteRecord(rec: OpRecord, index?: number): void {
     const setup = rec.thread === 'setup';
+    if (this.recLog !== null) {
+      // (a record made elsewhere: the log becomes objects)
+      void this.records;
+    }
     if (this.recArr !== null) this.recArr.push(rec);
     else if (this.setupById !== null) {
       if (setup) this.setupById.set(rec.id, rec);
     } else this.recList = { v: rec, next: this.recList };
     if (setup || index === undefined) return;
-    if (this.lastObj !== null) {
-      if (this.lastObj[index] === undefined) this.runOrder!.push(index);
-      this.lastObj[index] = rec;
-    }
+    if (this.last !== null) this.last.note(index, rec.step, rec.errno, rec.result, rec.out);
     if (this.recordCells) this.results.note(index, rec.errno, rec.result, rec.out, formatOut);
     else {
       const st = this.k.st;
@@ -541,6 +602,8 @@ export class Machine {
     // the copy shares the cells, and the ids in them: none is given back from now on
     this.recycle.on = false;
     // records and schedule: persistent lists from now on, shared with the copy
+    if (this.recLog !== null) void this.records;
+    if (this.takenLog !== null) void this.taken;
     if (this.recArr !== null) {
       this.recList = arrayToList(this.recArr);
       this.recArr = null;

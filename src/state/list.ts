@@ -131,11 +131,14 @@ function plainRead(S: Segment): CellReader {
 export class CellList {
   constructor(readonly S: Segment, readonly base: number, readonly max: number, private readonly onFull: () => never) {}
 
+  /** plainRead(S), looked up once per view (the look-up cost more than a short list's question) */
+  private reader: CellReader | null = null;
+
   /** the answer to question q (Q_* or one registered with listQuestion) */
   ask(q: number, a = 0, b = 0): number {
     const r = listRecorder(this.S.store);
     if (r !== null) return r.listAsk(this, q, a, b);
-    return evaluateList(this.S.id, this.base, null, q, a, b, plainRead(this.S));
+    return evaluateList(this.S.id, this.base, null, q, a, b, this.reader ??= plainRead(this.S));
   }
 
   get length(): number {
