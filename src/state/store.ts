@@ -334,22 +334,30 @@ export class Segment {
   /** the epoch of the store that owns `roots` (a copy of the store shares the list until it writes) */
   private rootsOwner = -1;
 
-  /** the leaf looked up last, and its index (i >>> 6): most accesses stay within one leaf */
+  /**
+   * the leaf looked up last, and its index (i >>> 6): most accesses stay within one leaf; and the one
+   * looked up before it, for code that goes back and forth between two leaves (a fault reads a PMD
+   * entry and an entry of the PTE table under it). ownLeaf() sets the first: a leaf it replaced may
+   * still be the second, but the first is always asked first.
+   */
   private cT = -1;
   private cLeaf: Leaf | undefined = undefined;
+  private cT2 = -1;
+  private cLeaf2: Leaf | undefined = undefined;
 
   private leafAt(i: number): Leaf | undefined {
     const t = i >>> LEAF_SHIFT;
     if (t === this.cT) return this.cLeaf;
-    if (this.flat) {
-      const leaf = this.roots[t] as Leaf | undefined;
-      this.cT = t;
-      this.cLeaf = leaf;
-      return leaf;
+    if (t === this.cT2) return this.cLeaf2;
+    let leaf: Leaf | undefined;
+    if (this.flat) leaf = this.roots[t] as Leaf | undefined;
+    else {
+      const top = this.roots[i >>> TOP_SHIFT] as Node<Node<Leaf>> | undefined;
+      const mid = top === undefined ? undefined : top[(i >>> MID_SHIFT) & NODE_MASK] as Node<Leaf> | undefined;
+      leaf = mid === undefined ? undefined : mid[(i >>> LEAF_SHIFT) & NODE_MASK] as Leaf | undefined;
     }
-    const top = this.roots[i >>> TOP_SHIFT] as Node<Node<Leaf>> | undefined;
-    const mid = top === undefined ? undefined : top[(i >>> MID_SHIFT) & NODE_MASK] as Node<Leaf> | undefined;
-    const leaf = mid === undefined ? undefined : mid[(i >>> LEAF_SHIFT) & NODE_MASK] as Leaf | undefined;
+    this.cT2 = this.cT;
+    this.cLeaf2 = this.cLeaf;
     this.cT = t;
     this.cLeaf = leaf;
     return leaf;

@@ -229,7 +229,9 @@ export function freeTable(k: Kernel, mm: MmStruct, t: PageTable): void {
 export function childTable(k: Kernel, mm: MmStruct, t: PageTable, i: number): PageTable | null {
   const lo = t.lo(i), hi = t.hi(i);
   if (!k.pgt.table_entry_points(lo, hi)) return null;
-  return mm.tables.get(k.pgt.table_pfn(lo, hi)) ?? null;
+  // (mm.tables.get, called directly)
+  void mm;
+  return k.pageTable(k.pgt.table_pfn(lo, hi));
 }
 
 /** include/linux/pgtable.h is_zero_pfn() @v6.18: the pfn of ZERO_PAGE(0) */
