@@ -56,14 +56,20 @@ export const MM_ID_MASK = 0x7fffffff;
 /** FOLIO_MM_IDS_SHARED_BIT: bit 2 * MM_ID_BITS + 1 of _mm_ids, the top bit of _mm_id[1] ("maybe mapped shared") */
 export const FOLIO_MM_IDS_SHARED_BIT = 0x80000000 | 0;
 
-/** the cells of one folio slot in the folio segment (its flags are in folio.flags) */
-const FC = 12;
-const F_PFN = 0, F_ORDER = 1, F_REF = 2, F_MAPCOUNT = 3, F_MMT = 4, F_HASSUB = 9;
 /**
- * references GUP callers hold (pins and gets, model bookkeeping: the kernel only has them inside the refcount),
- * and a large folio's _pincount (folio->_pincount, 47e29d32afba)
+ * the cells of one folio slot in the folio segment: what every folio has (its flags are in folio.flags),
+ * 16 folios to a leaf, so that a run of first-touch faults makes a leaf per 16 folios
  */
-const F_GUPREF = 10, F_PINCOUNT = 11;
+const FC = 4;
+const F_PFN = 0, F_ORDER = 1, F_REF = 2, F_MAPCOUNT = 3;
+/**
+ * the cells of one folio slot in the folio.extra segment, zero for most small folios: a large folio's
+ * CONFIG_MM_ID words and whether it has per-page state, the references GUP callers hold (pins and gets,
+ * model bookkeeping: the kernel only has them inside the refcount), and a large folio's _pincount
+ * (folio->_pincount, 47e29d32afba)
+ */
+const XC = 8;
+const X_MMT = 0, X_HASSUB = 5, X_GUPREF = 6, X_PINCOUNT = 7;
 /** the cells of a large folio's per-subpage state: mapcount of each page, then PageAnonExclusive of each */
 const SUB = 2 * HPAGE_PMD_NR;
 // the allocator's cells
@@ -79,7 +85,7 @@ const A_FRESH_SMALL = 6;
 export const FOLIO_SEGMENTS: readonly SegmentSpec[] = [
   { name: 'folio' }, { name: 'folio.subpages' }, { name: 'folio.alloc' }, { name: 'folio.free_slots' },
   { name: 'folio.free_small' }, { name: 'folio.free_sects' }, { name: 'folio.sections' }, { name: 'folio.section_map' },
-  { name: 'folio.flags' },
+  { name: 'folio.flags' }, { name: 'folio.extra' },
 ];
 
 /**
@@ -102,6 +108,8 @@ export class FolioStore {
    * flags of consecutive folios (change_pte_direct's PageAnonExclusive) reads 16 of them per cache line
    */
   private readonly FL: Segment;
+  /** per slot: the cells most small folios never write (XC) */
+  private readonly X: Segment;
   private readonly firstSect = FIRST_PFN >>> SECTION_SHIFT;
 
   constructor(st: Store, base: number) {
@@ -115,6 +123,7 @@ export class FolioStore {
     this.sect = g[base + 6]!;
     this.smap = g[base + 7]!;
     this.FL = g[base + 8]!;
+    this.X = g[base + 9]!;
   }
 
   // ---- struct folio fields -----------------------------------------------------------------
@@ -126,17 +135,17 @@ export class FolioStore {
   refcount(slot: number): number { return this.F.get(slot * FC + F_REF); }
   setRefcount(slot: number, v: number): void { this.F.set(slot * FC + F_REF, v); }
   /** references held by GUP callers (pins count GUP_PIN_COUNTING_BIAS each on a small folio); not a kernel field */
-  gupRefs(slot: number): number { return this.F.get(slot * FC + F_GUPREF); }
-  setGupRefs(slot: number, v: number): void { this.F.set(slot * FC + F_GUPREF, v); }
+  gupRefs(slot: number): number { return this.X.get(slot * XC + X_GUPREF); }
+  setGupRefs(slot: number, v: number): void { this.X.set(slot * XC + X_GUPREF, v); }
   /** folio->_pincount of a large folio */
-  pincount(slot: number): number { return this.F.get(slot * FC + F_PINCOUNT); }
-  setPincount(slot: number, v: number): void { this.F.set(slot * FC + F_PINCOUNT, v); }
+  pincount(slot: number): number { return this.X.get(slot * XC + X_PINCOUNT); }
+  setPincount(slot: number, v: number): void { this.X.set(slot * XC + X_PINCOUNT, v); }
   /** order 0: the page's mapcount; large: the entire (PMD) mapcount */
   mapcount(slot: number): number { return this.F.get(slot * FC + F_MAPCOUNT); }
   setMapcount(slot: number, v: number): void { this.F.set(slot * FC + F_MAPCOUNT, v); }
   /** CONFIG_MM_ID word j of a large folio (see MM_TRACK) */
-  mmTrack(slot: number, j: number): number { return this.F.get(slot * FC + F_MMT + j); }
-  setMmTrack(slot: number, j: number, v: number): void { this.F.set(slot * FC + F_MMT + j, v); }
+  mmTrack(slot: number, j: number): number { return this.X.get(slot * XC + X_MMT + j); }
+  setMmTrack(slot: number, j: number, v: number): void { this.X.set(slot * XC + X_MMT + j, v); }
 
   /** slots ever used (live or free) */
   get nslots(): number { return this.A.get(A_NSLOTS); }
@@ -146,9 +155,9 @@ export class FolioStore {
 
   // ---- per-subpage state of a large folio --------------------------------------------------
   /** has the large folio per-page state (it is, or was, PTE-mapped)? */
-  hasSub(slot: number): boolean { return this.F.get(slot * FC + F_HASSUB) !== 0; }
+  hasSub(slot: number): boolean { return this.X.get(slot * XC + X_HASSUB) !== 0; }
   /** the per-page state exists from now on (zero mapcounts, no PageAnonExclusive) */
-  makeSub(slot: number): void { this.F.set(slot * FC + F_HASSUB, 1); }
+  makeSub(slot: number): void { this.X.set(slot * XC + X_HASSUB, 1); }
   /** _mapcount + 1 of page i (PTE mappings) */
   subMapcount(slot: number, i: number): number { return this.S.get(slot * SUB + i); }
   setSubMapcount(slot: number, i: number, v: number): void {
@@ -199,6 +208,9 @@ export class FolioStore {
     this.F.changed(o.F, d);
     const slots = new Set<number>();
     for (const i of d) slots.add(Math.floor(i / FC));
+    d.length = 0;
+    this.X.changed(o.X, d);
+    for (const i of d) slots.add(Math.floor(i / XC));
     d.length = 0;
     this.FL.changed(o.FL, d);
     for (const i of d) slots.add(i);
@@ -279,6 +291,7 @@ export class FolioStore {
   private clearSlot(slot: number): void {
     if (this.hasSub(slot)) this.S.clear(slot * SUB, SUB);
     this.F.clear(slot * FC, FC);
+    this.X.clear(slot * XC, XC);
     this.FL.clear(slot, 1);
   }
 
