@@ -346,8 +346,11 @@ export class Segment {
   private cLeaf2: Leaf | undefined = undefined;
 
   private leafAt(i: number): Leaf | undefined {
+    // (the hit kept small, so that get and set stay small enough to be inlined everywhere)
+    return i >>> LEAF_SHIFT === this.cT ? this.cLeaf : this.leafMiss(i);
+  }
+  private leafMiss(i: number): Leaf | undefined {
     const t = i >>> LEAF_SHIFT;
-    if (t === this.cT) return this.cLeaf;
     if (t === this.cT2) return this.cLeaf2;
     let leaf: Leaf | undefined;
     if (this.flat) leaf = this.roots[t] as Leaf | undefined;
@@ -475,6 +478,10 @@ export class Segment {
     }
     if (leaf === undefined || leaf[OWNER] !== st.epoch) leaf = this.ownLeaf(i);
     leaf[j] = v;
+    if (st.hashing || st.rec !== null) this.wrote(st, i, old, v);
+  }
+  /** set()'s report of a changed cell (out of line: a plain run neither hashes nor records) */
+  private wrote(st: Store, i: number, old: number, v: number): void {
     if (st.hashing) this.moveLanes(st, i, old, v);
     if (st.rec !== null) st.rec.write(this.id, i, old, v);
   }
