@@ -389,6 +389,24 @@ export class Segment {
     } else this.set(i, this.peek(i) + delta);
   }
 
+  /**
+   * set(i, get(i) + delta) with one lookup of the leaf: the same read and write reported to a recorder
+   * (a control cell: its old value is a read of the step, unlike add's statistics)
+   */
+  inc(i: number, delta: number): void {
+    const st = this.store;
+    if (st.rec !== null) st.rec.read(this.id, i);
+    const leaf = this.leafAt(i);
+    this.set(i, (leaf === undefined ? 0 : leaf[i & LEAF_MASK]!) + delta);
+  }
+  /** set(i, get(i) | bits) with one lookup of the leaf, reported as those two */
+  or(i: number, bits: number): void {
+    const st = this.store;
+    if (st.rec !== null) st.rec.read(this.id, i);
+    const leaf = this.leafAt(i);
+    this.set(i, (leaf === undefined ? 0 : leaf[i & LEAF_MASK]!) | bits);
+  }
+
   /** get() that is not recorded: for code whose reads are recorded otherwise (bulk paths, dumps) */
   peek(i: number): number {
     const leaf = this.leafAt(i);

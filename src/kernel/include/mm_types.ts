@@ -384,6 +384,8 @@ export class MmStruct {
   /** MM_ANONPAGES rss counter */
   get anonPages(): number { return this.S.get(this.id * MM_CELLS + MM_ANON); }
   set anonPages(v: number) { this.S.set(this.id * MM_CELLS + MM_ANON, v); }
+  /** add_mm_counter(mm, MM_ANONPAGES, d): `anonPages += d` with one lookup of the cell */
+  addAnonPages(d: number): void { this.S.inc(this.id * MM_CELLS + MM_ANON, d); }
   /** MM_SHMEMPAGES rss counter: shmem (and tmpfs file) pages mapped */
   get shmemPages(): number { return this.S.get(this.id * MM_CELLS + MM_SHMEM); }
   set shmemPages(v: number) { this.S.set(this.id * MM_CELLS + MM_SHMEM, v); }

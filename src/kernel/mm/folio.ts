@@ -419,7 +419,7 @@ export class FolioStore {
   nrPages(slot: number): number { return 1 << this.order(slot); }
   isLarge(slot: number): boolean { return this.order(slot) > 0; }
   test(slot: number, flag: number): boolean { return (this.flags(slot) & flag) !== 0; }
-  setFlag(slot: number, flag: number): void { this.setFlags(slot, (this.flags(slot) | flag) >>> 0); }
+  setFlag(slot: number, flag: number): void { this.FL.or(slot, flag); }
   clearFlag(slot: number, flag: number): void { this.setFlags(slot, (this.flags(slot) & ~flag) >>> 0); }
 
   /** PageAnonExclusive(page) */

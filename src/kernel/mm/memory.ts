@@ -246,7 +246,7 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   g.pfn_pte(entry, pfn, vma.pageProt(anonProt));
   if (vma.vm_flags & VM_WRITE) g.pte_mkwrite(g.pte_mkdirty(entry));
   if (markerWp) g.pte_mkuffd_wp(entry);
-  vmf.mm.anonPages++;
+  vmf.mm.addAnonPages(1);
   folio_add_new_anon_rmap(k, fslot, false, vmf.mm);
   set_pte_at(k, slot, entry, vmf.address, 'do_anonymous_page');
   k.tr?.emit('do_anonymous_page', 'do_anonymous_page', { addr: vmf.address, pfn, pte: entry.toString() });

@@ -148,8 +148,7 @@ export class PageTable {
     }
     const was = oldLo !== 0 || oldHi !== 0, now = lo !== 0 || hi !== 0;
     if (was !== now) {
-      const m = this.slot * META + M_NR;
-      this.M.set(m, this.M.get(m) + (now ? 1 : -1));
+      this.M.inc(this.slot * META + M_NR, now ? 1 : -1);
     }
   }
   clear(i: number): void { this.setRaw(i, 0, 0); }
