@@ -334,16 +334,9 @@ export class Segment {
   /** the epoch of the store that owns `roots` (a copy of the store shares the list until it writes) */
   private rootsOwner = -1;
 
-  /**
-   * the leaf looked up last, and its index (i >>> 6): most accesses stay within one leaf; and the one
-   * looked up before it, for code that goes back and forth between two leaves (a fault reads a PMD
-   * entry and an entry of the PTE table under it). ownLeaf() sets the first: a leaf it replaced may
-   * still be the second, but the first is always asked first.
-   */
+  /** the leaf looked up last, and its index (i >>> 6): most accesses stay within one leaf */
   private cT = -1;
   private cLeaf: Leaf | undefined = undefined;
-  private cT2 = -1;
-  private cLeaf2: Leaf | undefined = undefined;
 
   private leafAt(i: number): Leaf | undefined {
     // (the hit kept small, so that get and set stay small enough to be inlined everywhere)
@@ -351,7 +344,6 @@ export class Segment {
   }
   private leafMiss(i: number): Leaf | undefined {
     const t = i >>> LEAF_SHIFT;
-    if (t === this.cT2) return this.cLeaf2;
     let leaf: Leaf | undefined;
     if (this.flat) leaf = this.roots[t] as Leaf | undefined;
     else {
@@ -359,8 +351,6 @@ export class Segment {
       const mid = top === undefined ? undefined : top[(i >>> MID_SHIFT) & NODE_MASK] as Node<Leaf> | undefined;
       leaf = mid === undefined ? undefined : mid[(i >>> LEAF_SHIFT) & NODE_MASK] as Leaf | undefined;
     }
-    this.cT2 = this.cT;
-    this.cLeaf2 = this.cLeaf;
     this.cT = t;
     this.cLeaf = leaf;
     return leaf;

@@ -18,8 +18,8 @@ const opArb = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }), v: fc.integer({ min: -3, max: 3 }) }),
   fc.record({ kind: fc.constant('clone' as const), which: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant('clear' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }), n: fc.integer({ min: 1, max: 200 }) }),
-  // reads between the writes (the segment's cache of its last two leaves must never answer for another
-  // copy's or a replaced leaf), and the one-lookup read-and-write forms inc and or
+  // reads between the writes (the segment's cache of its last leaf must never answer for another copy's
+  // or a replaced leaf), and the one-lookup read-and-write forms inc and or
   fc.record({ kind: fc.constant('get' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }) }),
   fc.record({ kind: fc.constant('inc' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }), v: fc.integer({ min: -3, max: 3 }) }),
   fc.record({ kind: fc.constant('or' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }), v: fc.integer({ min: 0, max: 7 }) }),
