@@ -290,6 +290,14 @@ export class Segment {
     const leaf = this.leafAt(i);
     return leaf !== undefined && leaf[OWNER] === this.store.epoch ? leaf : this.ownLeaf(i);
   }
+  /**
+   * is this leaf (from leafR or leafW) this state's own? An own leaf stays the one holding its cells
+   * until the store is copied (a copy makes every leaf shared again): a view may keep it as a cache
+   * while this holds
+   */
+  owns(leaf: Leaf): boolean {
+    return leaf[OWNER] === this.store.epoch;
+  }
   /** does a raw write need noted()? (the store hashes or records) */
   get watched(): boolean {
     return this.store.hashing || this.store.rec !== null;
