@@ -290,6 +290,14 @@ export class Segment {
     const leaf = this.leafAt(i);
     return leaf !== undefined && leaf[OWNER] === this.store.epoch ? leaf : this.ownLeaf(i);
   }
+  /**
+   * is this leaf (from leafR or leafW) this state's own? An own leaf stays the one holding its cells
+   * until the store is copied (a copy makes every leaf shared again): a view may keep it as a cache
+   * while this holds
+   */
+  owns(leaf: Leaf): boolean {
+    return leaf[OWNER] === this.store.epoch;
+  }
   /** does a raw write need noted()? (the store hashes or records) */
   get watched(): boolean {
     return this.store.hashing || this.store.rec !== null;
@@ -339,17 +347,18 @@ export class Segment {
   private cLeaf: Leaf | undefined = undefined;
 
   private leafAt(i: number): Leaf | undefined {
+    // (the hit kept small, so that get and set stay small enough to be inlined everywhere)
+    return i >>> LEAF_SHIFT === this.cT ? this.cLeaf : this.leafMiss(i);
+  }
+  private leafMiss(i: number): Leaf | undefined {
     const t = i >>> LEAF_SHIFT;
-    if (t === this.cT) return this.cLeaf;
-    if (this.flat) {
-      const leaf = this.roots[t] as Leaf | undefined;
-      this.cT = t;
-      this.cLeaf = leaf;
-      return leaf;
+    let leaf: Leaf | undefined;
+    if (this.flat) leaf = this.roots[t] as Leaf | undefined;
+    else {
+      const top = this.roots[i >>> TOP_SHIFT] as Node<Node<Leaf>> | undefined;
+      const mid = top === undefined ? undefined : top[(i >>> MID_SHIFT) & NODE_MASK] as Node<Leaf> | undefined;
+      leaf = mid === undefined ? undefined : mid[(i >>> LEAF_SHIFT) & NODE_MASK] as Leaf | undefined;
     }
-    const top = this.roots[i >>> TOP_SHIFT] as Node<Node<Leaf>> | undefined;
-    const mid = top === undefined ? undefined : top[(i >>> MID_SHIFT) & NODE_MASK] as Node<Leaf> | undefined;
-    const leaf = mid === undefined ? undefined : mid[(i >>> LEAF_SHIFT) & NODE_MASK] as Leaf | undefined;
     this.cT = t;
     this.cLeaf = leaf;
     return leaf;
@@ -376,6 +385,24 @@ export class Segment {
       st.rec = r;
       r.add(this.id, i, delta);
     } else this.set(i, this.peek(i) + delta);
+  }
+
+  /**
+   * set(i, get(i) + delta) with one lookup of the leaf: the same read and write reported to a recorder
+   * (a control cell: its old value is a read of the step, unlike add's statistics)
+   */
+  inc(i: number, delta: number): void {
+    const st = this.store;
+    if (st.rec !== null) st.rec.read(this.id, i);
+    const leaf = this.leafAt(i);
+    this.set(i, (leaf === undefined ? 0 : leaf[i & LEAF_MASK]!) + delta);
+  }
+  /** set(i, get(i) | bits) with one lookup of the leaf, reported as those two */
+  or(i: number, bits: number): void {
+    const st = this.store;
+    if (st.rec !== null) st.rec.read(this.id, i);
+    const leaf = this.leafAt(i);
+    this.set(i, (leaf === undefined ? 0 : leaf[i & LEAF_MASK]!) | bits);
   }
 
   /** get() that is not recorded: for code whose reads are recorded otherwise (bulk paths, dumps) */
@@ -467,6 +494,10 @@ export class Segment {
     }
     if (leaf === undefined || leaf[OWNER] !== st.epoch) leaf = this.ownLeaf(i);
     leaf[j] = v;
+    if (st.hashing || st.rec !== null) this.wrote(st, i, old, v);
+  }
+  /** set()'s report of a changed cell (out of line: a plain run neither hashes nor records) */
+  private wrote(st: Store, i: number, old: number, v: number): void {
     if (st.hashing) this.moveLanes(st, i, old, v);
     if (st.rec !== null) st.rec.write(this.id, i, old, v);
   }

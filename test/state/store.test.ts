@@ -18,6 +18,11 @@ const opArb = fc.oneof(
   fc.record({ kind: fc.constant('set' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }), v: fc.integer({ min: -3, max: 3 }) }),
   fc.record({ kind: fc.constant('clone' as const), which: fc.integer({ min: 0, max: 7 }) }),
   fc.record({ kind: fc.constant('clear' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }), n: fc.integer({ min: 1, max: 200 }) }),
+  // reads between the writes (the segment's cache of its last leaf must never answer for another copy's
+  // or a replaced leaf), and the one-lookup read-and-write forms inc and or
+  fc.record({ kind: fc.constant('get' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }) }),
+  fc.record({ kind: fc.constant('inc' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }), v: fc.integer({ min: -3, max: 3 }) }),
+  fc.record({ kind: fc.constant('or' as const), seg: fc.integer({ min: 0, max: 3 }), i: fc.integer({ min: 0, max: 700 }), v: fc.integer({ min: 0, max: 7 }) }),
 );
 
 describe('Store', () => {
@@ -31,6 +36,14 @@ describe('Store', () => {
         if (op.kind === 'set') {
           st.segs[op.seg]!.set(op.i, op.v);
           p[op.seg]!.set(op.i, op.v);
+        } else if (op.kind === 'get') {
+          expect(st.segs[op.seg]!.get(op.i)).toBe(read(p, op.seg, op.i));
+        } else if (op.kind === 'inc') {
+          st.segs[op.seg]!.inc(op.i, op.v);
+          p[op.seg]!.set(op.i, read(p, op.seg, op.i) + op.v);
+        } else if (op.kind === 'or') {
+          st.segs[op.seg]!.or(op.i, op.v);
+          p[op.seg]!.set(op.i, read(p, op.seg, op.i) | op.v);
         } else if (op.kind === 'clear') {
           st.segs[op.seg]!.clear(op.i, op.n);
           for (let x = op.i; x < op.i + op.n; x++) p[op.seg]!.delete(x);
@@ -124,6 +137,14 @@ describe('Store', () => {
     st.rec = null;
     st.segs[0]!.get(1);
     expect(log).toEqual(['w1:3:0->9', 'w1:3:9->9', 'a1:4:2', 'r1:3']);
+    // inc and or: a read, then a write (also of the value the cell holds), as get then set
+    log.length = 0;
+    st.rec = rec;
+    st.segs[1]!.inc(3, 2);
+    st.segs[1]!.or(3, 1);
+    st.segs[1]!.or(3, 1);
+    st.rec = null;
+    expect(log).toEqual(['r1:3', 'w1:3:9->11', 'r1:3', 'w1:3:11->11', 'r1:3', 'w1:3:11->11']);
     expect(st.segs[1]!.peek(4)).toBe(2);
   });
 

@@ -246,6 +246,8 @@ export class VmArea {
   set vm_flags_hi(v: number) { this.S.set(this.b + V_FLAGS_HI, v); }
   /** a new Pte each time (writing into it does not change the VMA: assign vm_page_prot) */
   get vm_page_prot(): Pte { return Pte.of(this.S.get(this.b + V_PROT), this.S.get(this.b + V_PROT + 1)); }
+  /** vm_page_prot read into `out` (the same cells read, no new Pte: for the fault path) */
+  pageProt(out: Pte): Pte { return out.set(this.S.get(this.b + V_PROT), this.S.get(this.b + V_PROT + 1)); }
   set vm_page_prot(p: Pte) {
     this.S.set(this.b + V_PROT, p.lo);
     this.S.set(this.b + V_PROT + 1, p.hi);
@@ -382,6 +384,8 @@ export class MmStruct {
   /** MM_ANONPAGES rss counter */
   get anonPages(): number { return this.S.get(this.id * MM_CELLS + MM_ANON); }
   set anonPages(v: number) { this.S.set(this.id * MM_CELLS + MM_ANON, v); }
+  /** add_mm_counter(mm, MM_ANONPAGES, d): `anonPages += d` with one lookup of the cell */
+  addAnonPages(d: number): void { this.S.inc(this.id * MM_CELLS + MM_ANON, d); }
   /** MM_SHMEMPAGES rss counter: shmem (and tmpfs file) pages mapped */
   get shmemPages(): number { return this.S.get(this.id * MM_CELLS + MM_SHMEM); }
   set shmemPages(v: number) { this.S.set(this.id * MM_CELLS + MM_SHMEM, v); }

@@ -68,6 +68,8 @@ export class Task {
   set min_flt(v: number) { this.C.add(2 * this.index, v - this.C.peek(2 * this.index)); }
   get maj_flt(): number { return this.C.peek(2 * this.index + 1); }
   set maj_flt(v: number) { this.C.add(2 * this.index + 1, v - this.C.peek(2 * this.index + 1)); }
+  /** `current->min_flt++` (maj_flt++ with major) as one Segment.add, without the getter's read */
+  countFault(major: boolean): void { this.C.add(2 * this.index + (major ? 1 : 0), 1); }
 
   private cell(j: number): number { return this.S.get(this.index * TASK_CELLS + j); }
   private setCell(j: number, v: number): void { this.S.set(this.index * TASK_CELLS + j, v); }

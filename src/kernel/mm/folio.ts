@@ -56,14 +56,20 @@ export const MM_ID_MASK = 0x7fffffff;
 /** FOLIO_MM_IDS_SHARED_BIT: bit 2 * MM_ID_BITS + 1 of _mm_ids, the top bit of _mm_id[1] ("maybe mapped shared") */
 export const FOLIO_MM_IDS_SHARED_BIT = 0x80000000 | 0;
 
-/** the cells of one folio slot in the folio segment (its flags are in folio.flags) */
-const FC = 12;
-const F_PFN = 0, F_ORDER = 1, F_REF = 2, F_MAPCOUNT = 3, F_MMT = 4, F_HASSUB = 9;
 /**
- * references GUP callers hold (pins and gets, model bookkeeping: the kernel only has them inside the refcount),
- * and a large folio's _pincount (folio->_pincount, 47e29d32afba)
+ * the cells of one folio slot in the folio segment: what every folio has (its flags are in folio.flags),
+ * 16 folios to a leaf, so that a run of first-touch faults makes a leaf per 16 folios
  */
-const F_GUPREF = 10, F_PINCOUNT = 11;
+const FC = 4;
+const F_PFN = 0, F_ORDER = 1, F_REF = 2, F_MAPCOUNT = 3;
+/**
+ * the cells of one folio slot in the folio.extra segment, zero for most small folios: a large folio's
+ * CONFIG_MM_ID words and whether it has per-page state, the references GUP callers hold (pins and gets,
+ * model bookkeeping: the kernel only has them inside the refcount), and a large folio's _pincount
+ * (folio->_pincount, 47e29d32afba)
+ */
+const XC = 8;
+const X_MMT = 0, X_HASSUB = 5, X_GUPREF = 6, X_PINCOUNT = 7;
 /** the cells of a large folio's per-subpage state: mapcount of each page, then PageAnonExclusive of each */
 const SUB = 2 * HPAGE_PMD_NR;
 // the allocator's cells
@@ -79,7 +85,7 @@ const A_FRESH_SMALL = 6;
 export const FOLIO_SEGMENTS: readonly SegmentSpec[] = [
   { name: 'folio' }, { name: 'folio.subpages' }, { name: 'folio.alloc' }, { name: 'folio.free_slots' },
   { name: 'folio.free_small' }, { name: 'folio.free_sects' }, { name: 'folio.sections' }, { name: 'folio.section_map' },
-  { name: 'folio.flags' },
+  { name: 'folio.flags' }, { name: 'folio.extra' },
 ];
 
 /**
@@ -102,6 +108,8 @@ export class FolioStore {
    * flags of consecutive folios (change_pte_direct's PageAnonExclusive) reads 16 of them per cache line
    */
   private readonly FL: Segment;
+  /** per slot: the cells most small folios never write (XC) */
+  private readonly X: Segment;
   private readonly firstSect = FIRST_PFN >>> SECTION_SHIFT;
 
   constructor(st: Store, base: number) {
@@ -115,6 +123,7 @@ export class FolioStore {
     this.sect = g[base + 6]!;
     this.smap = g[base + 7]!;
     this.FL = g[base + 8]!;
+    this.X = g[base + 9]!;
   }
 
   // ---- struct folio fields -----------------------------------------------------------------
@@ -126,17 +135,17 @@ export class FolioStore {
   refcount(slot: number): number { return this.F.get(slot * FC + F_REF); }
   setRefcount(slot: number, v: number): void { this.F.set(slot * FC + F_REF, v); }
   /** references held by GUP callers (pins count GUP_PIN_COUNTING_BIAS each on a small folio); not a kernel field */
-  gupRefs(slot: number): number { return this.F.get(slot * FC + F_GUPREF); }
-  setGupRefs(slot: number, v: number): void { this.F.set(slot * FC + F_GUPREF, v); }
+  gupRefs(slot: number): number { return this.X.get(slot * XC + X_GUPREF); }
+  setGupRefs(slot: number, v: number): void { this.X.set(slot * XC + X_GUPREF, v); }
   /** folio->_pincount of a large folio */
-  pincount(slot: number): number { return this.F.get(slot * FC + F_PINCOUNT); }
-  setPincount(slot: number, v: number): void { this.F.set(slot * FC + F_PINCOUNT, v); }
+  pincount(slot: number): number { return this.X.get(slot * XC + X_PINCOUNT); }
+  setPincount(slot: number, v: number): void { this.X.set(slot * XC + X_PINCOUNT, v); }
   /** order 0: the page's mapcount; large: the entire (PMD) mapcount */
   mapcount(slot: number): number { return this.F.get(slot * FC + F_MAPCOUNT); }
   setMapcount(slot: number, v: number): void { this.F.set(slot * FC + F_MAPCOUNT, v); }
   /** CONFIG_MM_ID word j of a large folio (see MM_TRACK) */
-  mmTrack(slot: number, j: number): number { return this.F.get(slot * FC + F_MMT + j); }
-  setMmTrack(slot: number, j: number, v: number): void { this.F.set(slot * FC + F_MMT + j, v); }
+  mmTrack(slot: number, j: number): number { return this.X.get(slot * XC + X_MMT + j); }
+  setMmTrack(slot: number, j: number, v: number): void { this.X.set(slot * XC + X_MMT + j, v); }
 
   /** slots ever used (live or free) */
   get nslots(): number { return this.A.get(A_NSLOTS); }
@@ -146,9 +155,9 @@ export class FolioStore {
 
   // ---- per-subpage state of a large folio --------------------------------------------------
   /** has the large folio per-page state (it is, or was, PTE-mapped)? */
-  hasSub(slot: number): boolean { return this.F.get(slot * FC + F_HASSUB) !== 0; }
+  hasSub(slot: number): boolean { return this.X.get(slot * XC + X_HASSUB) !== 0; }
   /** the per-page state exists from now on (zero mapcounts, no PageAnonExclusive) */
-  makeSub(slot: number): void { this.F.set(slot * FC + F_HASSUB, 1); }
+  makeSub(slot: number): void { this.X.set(slot * XC + X_HASSUB, 1); }
   /** _mapcount + 1 of page i (PTE mappings) */
   subMapcount(slot: number, i: number): number { return this.S.get(slot * SUB + i); }
   setSubMapcount(slot: number, i: number, v: number): void {
@@ -168,18 +177,32 @@ export class FolioStore {
   }
 
   // ---- the allocator ------------------------------------------------------------------------
-  private push(seg: Segment, lenCell: number, v: number): void {
-    const n = this.A.get(lenCell);
+  // The allocator's own cells (A_*) are in one leaf, which every allocation and free writes: they take
+  // it once (the allocator's leaf L, A.leafW(0)) and read and write its cells directly, reporting each
+  // read and write as A.get and A.set would (aR, aW), in the same order.
+  /** A.get(c) on the allocator's leaf L */
+  private aR(L: Leaf, c: number): number {
+    this.A.noteRead(c);
+    return L[c]!;
+  }
+  /** A.set(c, v) on the allocator's leaf L */
+  private aW(L: Leaf, c: number, v: number): void {
+    const old = L[c]!;
+    L[c] = v;
+    if (this.A.watched) this.A.noted(c, old, v);
+  }
+  private push(L: Leaf, seg: Segment, lenCell: number, v: number): void {
+    const n = this.aR(L, lenCell);
     seg.set(n, v);
-    this.A.set(lenCell, n + 1);
+    this.aW(L, lenCell, n + 1);
   }
   /** the top of a free stack, removed (its cell zeroed), or -1 when empty */
-  private pop(seg: Segment, lenCell: number): number {
-    const n = this.A.get(lenCell);
+  private pop(L: Leaf, seg: Segment, lenCell: number): number {
+    const n = this.aR(L, lenCell);
     if (n === 0) return -1;
     const v = seg.get(n - 1);
     seg.set(n - 1, 0);
-    this.A.set(lenCell, n - 1);
+    this.aW(L, lenCell, n - 1);
     return v;
   }
 
@@ -200,6 +223,9 @@ export class FolioStore {
     const slots = new Set<number>();
     for (const i of d) slots.add(Math.floor(i / FC));
     d.length = 0;
+    this.X.changed(o.X, d);
+    for (const i of d) slots.add(Math.floor(i / XC));
+    d.length = 0;
     this.FL.changed(o.FL, d);
     for (const i of d) slots.add(i);
     d.length = 0;
@@ -208,70 +234,80 @@ export class FolioStore {
     for (const s of [...slots].sort((x, y) => x - y)) out.push(s);
   }
 
-  private newSlot(): number {
-    const s = this.pop(this.freeSlots, A_NFREE_SLOTS);
+  private newSlot(L: Leaf): number {
+    const s = this.pop(L, this.freeSlots, A_NFREE_SLOTS);
     if (s >= 0) return s;
-    const n = this.A.get(A_NSLOTS);
-    this.A.set(A_NSLOTS, n + 1);
+    const n = this.aR(L, A_NSLOTS);
+    this.aW(L, A_NSLOTS, n + 1);
     return n;
   }
 
-  private newSection(): number {
-    const s = this.pop(this.freeSects, A_NFREE_SECTS);
+  private newSection(L: Leaf): number {
+    const s = this.pop(L, this.freeSects, A_NFREE_SECTS);
     if (s >= 0) return s;
-    const idx = this.A.get(A_NSECT);
-    this.A.set(A_NSECT, idx + 1);
+    const idx = this.aR(L, A_NSECT);
+    this.aW(L, A_NSECT, idx + 1);
     return idx;
   }
 
   /** Allocate a folio of order 0 or HPAGE_PMD_ORDER; returns its slot. Refcount 1, not mapped. */
   alloc(order: number, flags: number): number {
-    const slot = this.newSlot();
+    const L = this.A.leafW(0);
+    const slot = this.newSlot(L);
     let pfn: number;
     if (order === 0) {
-      let p = this.pop(this.freeSmall, A_NFREE_SMALL);
+      let p = this.pop(L, this.freeSmall, A_NFREE_SMALL);
       if (p < 0) {
-        p = this.A.get(A_FRESH_SMALL);
+        p = this.aR(L, A_FRESH_SMALL);
         if (p === 0) {
-          const sidx = this.newSection();
+          const sidx = this.newSection(L);
           this.sect.set(2 * sidx, KIND_SMALL);
           p = (this.firstSect + sidx) * HPAGE_PMD_NR;
         }
-        this.A.set(A_FRESH_SMALL, ((p + 1) & (HPAGE_PMD_NR - 1)) === 0 ? 0 : p + 1);
+        this.aW(L, A_FRESH_SMALL, ((p + 1) & (HPAGE_PMD_NR - 1)) === 0 ? 0 : p + 1);
       }
       pfn = p;
       const sidx = (pfn >>> SECTION_SHIFT) - this.firstSect;
       this.smap.set(sidx * HPAGE_PMD_NR + (pfn & (HPAGE_PMD_NR - 1)), slot + 1);
     } else {
-      const sidx = this.newSection();
+      const sidx = this.newSection(L);
       this.sect.set(2 * sidx, KIND_LARGE);
       this.sect.set(2 * sidx + 1, slot);
       pfn = (this.firstSect + sidx) * HPAGE_PMD_NR;
     }
-    const b = slot * FC;
-    this.F.set(b + F_PFN, pfn);
-    this.F.set(b + F_ORDER, order);
+    // the slot's cells (FC of them, in one leaf), written directly as F.set would
+    const F = this.F, b = slot * FC, FS = F.leafW(b), j = b & 63, watched = F.watched;
+    const oPfn = FS[j + F_PFN]!, oOrder = FS[j + F_ORDER]!;
+    FS[j + F_PFN] = pfn;
+    FS[j + F_ORDER] = order;
+    if (watched) {
+      F.noted(b + F_PFN, oPfn, pfn);
+      F.noted(b + F_ORDER, oOrder, order);
+    }
     this.FL.set(slot, flags);
-    this.F.set(b + F_REF, 1);
+    const oRef = FS[j + F_REF]!;
+    FS[j + F_REF] = 1;
+    if (watched) F.noted(b + F_REF, oRef, 1);
     if (order !== 0) this.resetMmTrack(slot);
-    this.A.set(A_LIVE, this.A.get(A_LIVE) + 1);
+    this.aW(L, A_LIVE, this.aR(L, A_LIVE) + 1);
     return slot;
   }
 
   /** Return a folio whose refcount dropped to zero (free_unref_folios / free_compound_page). */
   free(slot: number): void {
+    const L = this.A.leafW(0);
     const pfn = this.pfn(slot);
     const sidx = Math.floor(pfn / HPAGE_PMD_NR) - this.firstSect;
     if (this.order(slot) === 0) {
       this.smap.set(sidx * HPAGE_PMD_NR + (pfn & (HPAGE_PMD_NR - 1)), 0);
-      this.push(this.freeSmall, A_NFREE_SMALL, pfn);
+      this.push(L, this.freeSmall, A_NFREE_SMALL, pfn);
     } else {
       this.sect.set(2 * sidx, KIND_FREE);
       this.sect.set(2 * sidx + 1, 0);
-      this.push(this.freeSects, A_NFREE_SECTS, sidx);
+      this.push(L, this.freeSects, A_NFREE_SECTS, sidx);
     }
     this.clearSlot(slot);
-    this.push(this.freeSlots, A_NFREE_SLOTS, slot);
+    this.push(L, this.freeSlots, A_NFREE_SLOTS, slot);
     this.A.set(A_LIVE, this.A.get(A_LIVE) - 1);
   }
 
@@ -279,6 +315,7 @@ export class FolioStore {
   private clearSlot(slot: number): void {
     if (this.hasSub(slot)) this.S.clear(slot * SUB, SUB);
     this.F.clear(slot * FC, FC);
+    this.X.clear(slot * XC, XC);
     this.FL.clear(slot, 1);
   }
 
@@ -298,6 +335,7 @@ export class FolioStore {
    * new slot of each page (-1 for freed ones).
    */
   splitLarge(slot: number): number[] {
+    const L = this.A.leafW(0);
     const n = this.nrPages(slot);
     const base = this.pfn(slot);
     const sidx = Math.floor(base / HPAGE_PMD_NR) - this.firstSect;
@@ -311,7 +349,7 @@ export class FolioStore {
     this.clearSlot(slot);
     const out: number[] = [];
     for (let i = 0; i < n; i++) {
-      const s = i === 0 ? slot : this.newSlot();
+      const s = i === 0 ? slot : this.newSlot(L);
       const mapped = (subMap ? subMap[i]! : 0) + entire;
       const excl = hasSub ? subExcl[i]! : i === 0 && headExcl;
       const b = s * FC;
@@ -381,7 +419,7 @@ export class FolioStore {
   nrPages(slot: number): number { return 1 << this.order(slot); }
   isLarge(slot: number): boolean { return this.order(slot) > 0; }
   test(slot: number, flag: number): boolean { return (this.flags(slot) & flag) !== 0; }
-  setFlag(slot: number, flag: number): void { this.setFlags(slot, (this.flags(slot) | flag) >>> 0); }
+  setFlag(slot: number, flag: number): void { this.FL.or(slot, flag); }
   clearFlag(slot: number, flag: number): void { this.setFlags(slot, (this.flags(slot) & ~flag) >>> 0); }
 
   /** PageAnonExclusive(page) */
@@ -393,11 +431,13 @@ export class FolioStore {
     return this.subExclusive(slot, i);
   }
   setPageAnonExclusive(slot: number, pfn: number, on: boolean): void {
-    if (this.order(slot) === 0 || pfn === this.pfn(slot)) {
+    // (the order read once: nothing here changes it)
+    const large = this.order(slot) !== 0;
+    if (!large || pfn === this.pfn(slot)) {
       if (on) this.setFlag(slot, PG_anon_exclusive);
       else this.clearFlag(slot, PG_anon_exclusive);
     }
-    if (this.order(slot) > 0 && this.hasSub(slot)) this.setSubExclusive(slot, pfn - this.pfn(slot), on);
+    if (large && this.hasSub(slot)) this.setSubExclusive(slot, pfn - this.pfn(slot), on);
   }
 
   /** page_mapcount(page): PTE mappings of this subpage plus the entire (PMD) mappings of its folio */

@@ -28,7 +28,7 @@ import {
 import { handle_userfault, userfaultfd_missing, userfaultfd_pte_wp, userfaultfd_wp, userfaultfd_wp_async, userfaultfd_wp_2018 } from '../fs/userfaultfd.js';
 import { VM_UFFD_MISSING, VM_HUGETLB } from '../include/vm_flags.js';
 import { hugetlb_fault, __unmap_hugepage_range } from './hugetlb.js';
-import { pmdAllocTable, pte_alloc, pte_offset_map } from './pagewalk.js';
+import { pmdAllocTable, pte_alloc, pte_offset_map, pteTableOf } from './pagewalk.js';
 import { folio_put, folio_put_refs } from './swap.js';
 import {
   __swap_count, folio_free_swap, free_swap_and_cache, read_swap_cache_async, swap_cache_get_folio, swap_free, swpOffsetOf, vm_swap_full,
@@ -36,6 +36,7 @@ import {
 import { vma_soft_dirty_enabled } from './mprotect.js';
 import { is_migration_entry } from './migrate.js';
 import { notModelled } from '../include/errno.js';
+import { PGFAULT, PGMAJFAULT } from './vmstat.js';
 
 /** struct vm_fault */
 export interface VmFault {
@@ -83,7 +84,7 @@ export function thp_range_in_vma(vma: VmArea, addr: number): boolean {
 
 /** handle_mm_fault; from v5.9 the fault is accounted here (mm_account_fault) */
 export function handle_mm_fault(k: Kernel, vma: VmArea, address: number, flags: number): number {
-  k.vmstat.pgfault++;
+  k.vmstat.count(PGFAULT);
   k.tr?.emit('handle_mm_fault', 'handle_mm_fault', { address, flags });
   // is_vm_hugetlb_page: hugetlb_fault instead of the generic walk
   const ret = vma.vm_flags & VM_HUGETLB ? hugetlb_fault(k, vma, address, flags) : __handle_mm_fault(k, vma, address, flags);
@@ -100,10 +101,8 @@ export function mm_account_fault(k: Kernel, flags: number, ret: number): void {
   const major = (ret & VM_FAULT_MAJOR) !== 0 || (flags & FAULT_FLAG_TRIED) !== 0;
   const t = k.current;
   if (!t) return;
-  if (major) {
-    t.maj_flt++;
-    k.vmstat.pgmajfault++;
-  } else t.min_flt++;
+  t.countFault(major);
+  if (major) k.vmstat.count(PGMAJFAULT);
 }
 
 /**
@@ -173,7 +172,8 @@ export function handle_pte_fault(k: Kernel, vmf: VmFault): number {
   vmf.pte = null;
   if (!g.pmd_none(pmdv)) {
     if (g.pmd_trans_huge(pmdv)) return 0; // raced with a THP being mapped: retry the access
-    const t = pte_offset_map(k, vmf.mm, vmf.pmd)!;
+    // pte_offset_map of the entry just read
+    const t = pteTableOf(k, vmf.mm, pmdv.lo, pmdv.hi)!;
     const i = pte_index(vmf.address);
     t.get(i, vmf.orig_pte);
     if (!g.pte_none(vmf.orig_pte)) {
@@ -211,6 +211,7 @@ export function set_pte_at(k: Kernel, s: Slot, e: Pte, addr: number, fn: string)
 // temporaries of do_anonymous_page (it is not re-entered: nothing it calls faults)
 const anonSlot: Slot = { t: null!, i: 0 };
 const anonEntry = new Pte();
+const anonProt = new Pte();
 
 /** include/linux/pgtable.h mm_forbids_zeropage() @v6.18: true where the zero pages must not be mapped (config zero_page=n) */
 export function mm_forbids_zeropage(k: Kernel, _mm: MmStruct): boolean {
@@ -231,7 +232,7 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   const markerWp = (k.fp & FP_PTE_MARKERS) !== 0 && isUffdWpMarker(k, vmf.orig_pte);
   if (!(vmf.flags & FAULT_FLAG_WRITE) && !mm_forbids_zeropage(k, vmf.mm)) {
     // map the shared zero page read-only (where it is forbidden, a read fault allocates as a write does)
-    g.pte_mkspecial(g.pfn_pte(entry, k.zero_pfn, vma.vm_page_prot));
+    g.pte_mkspecial(g.pfn_pte(entry, k.zero_pfn, vma.pageProt(anonProt)));
     if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
     if (markerWp) g.pte_mkuffd_wp(entry);
     set_pte_at(k, slot, entry, vmf.address, 'do_anonymous_page');
@@ -242,10 +243,10 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
   anon_vma_prepare(vmf.mm, vma);
   const fslot = k.folios.alloc(0, 0);
   const pfn = k.folios.pfn(fslot);
-  g.pfn_pte(entry, pfn, vma.vm_page_prot);
+  g.pfn_pte(entry, pfn, vma.pageProt(anonProt));
   if (vma.vm_flags & VM_WRITE) g.pte_mkwrite(g.pte_mkdirty(entry));
   if (markerWp) g.pte_mkuffd_wp(entry);
-  vmf.mm.anonPages++;
+  vmf.mm.addAnonPages(1);
   folio_add_new_anon_rmap(k, fslot, false, vmf.mm);
   set_pte_at(k, slot, entry, vmf.address, 'do_anonymous_page');
   k.tr?.emit('do_anonymous_page', 'do_anonymous_page', { addr: vmf.address, pfn, pte: entry.toString() });

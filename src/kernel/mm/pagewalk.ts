@@ -60,14 +60,19 @@ export function pte_offset_map(k: Kernel, mm: MmStruct, pmd: Slot): PageTable | 
 
 /** pte_offset_map for entry i of the PMD table pmdt (no Slot object) */
 export function pteTableAt(k: Kernel, mm: MmStruct, pmdt: PageTable, i: number): PageTable | null {
-  const lo = pmdt.lo(i), hi = pmdt.hi(i);
+  return pteTableOf(k, mm, pmdt.lo(i), pmdt.hi(i));
+}
+
+/** pte_offset_map for a PMD entry already read (its words lo and hi): the PTE table it points to, else null */
+export function pteTableOf(k: Kernel, mm: MmStruct, lo: number, hi: number): PageTable | null {
   const g = k.pgt;
   if (!g.table_entry_points(lo, hi)) return null;
   const pfn = g.table_pfn(lo, hi);
   const c = mm.pteCacheTable;
   // (not while a recorder listens, as the PMD cache: the lookup's reads must be the same either way)
   if (c !== null && c.pfn === pfn && k.st.rec === null) return c;
-  const t = mm.tables.get(pfn) ?? null;
+  // (mm.tables.get(pfn), called directly: the closure of each mm would make this call polymorphic)
+  const t = k.pageTable(pfn);
   mm.pteCacheTable = t;
   return t;
 }

@@ -42,7 +42,39 @@ export class PageTable {
     readonly pfn: number,
     readonly level: number,
     readonly base: number,
-  ) {}
+  ) {
+    this.cT = -1;
+    this.cL = null;
+  }
+
+  /**
+   * A cache, not state: the leaf of entries this view used last while it is the state's own
+   * (Segment.owns: an own leaf holds its cells until the store is copied), so that a fault going back
+   * and forth between a PMD table and a PTE table does not walk the segment's tree each time. Reads
+   * are reported to a recorder all the same.
+   */
+  private cT: number;
+  private cL: Leaf | null;
+  /** E.leafR(b), from the cache when it holds that leaf */
+  private rd(b: number): Leaf | undefined {
+    const L = this.cL, E = this.E;
+    if (L !== null && b >>> 6 === this.cT && E.owns(L)) return L;
+    const l = E.leafR(b);
+    if (l !== undefined && E.owns(l)) {
+      this.cT = b >>> 6;
+      this.cL = l;
+    }
+    return l;
+  }
+  /** E.leafW(b), from the cache when it holds that leaf */
+  private wr(b: number): Leaf {
+    const L = this.cL, E = this.E;
+    if (L !== null && b >>> 6 === this.cT && E.owns(L)) return L;
+    const l = E.leafW(b);
+    this.cT = b >>> 6;
+    this.cL = l;
+    return l;
+  }
 
   /** a new, empty table at the page of folio slot `slot` (its cells are zero: a freed table is cleared) */
   static create(E: Segment, M: Segment, slot: number, pfn: number, level: number, base: number): PageTable {
@@ -79,7 +111,7 @@ export class PageTable {
 
   get(i: number, out: Pte): Pte {
     const E = this.E, b = this.slot * TABLE + 2 * i;
-    const leaf = E.leafR(b);
+    const leaf = this.rd(b);
     if (leaf === undefined) {
       out.lo = 0;
       out.hi = 0;
@@ -98,14 +130,14 @@ export class PageTable {
    */
   wordIndex(i: number): number { return this.slot * TABLE + 2 * i; }
   words(i: number): Leaf | undefined {
-    return this.E.leafR(this.slot * TABLE + 2 * i);
+    return this.rd(this.slot * TABLE + 2 * i);
   }
   /**
    * Bulk writes of present entries into present ones (the count of entries stays): the leaf holding
    * entry i, this state's own; after writing its two words, call wrote() when `watched`.
    */
   wordsW(i: number): Leaf {
-    return this.E.leafW(this.slot * TABLE + 2 * i);
+    return this.wr(this.slot * TABLE + 2 * i);
   }
   get watched(): boolean { return this.E.watched; }
   wrote(i: number, oldLo: number, oldHi: number, lo: number, hi: number): void {
@@ -127,7 +159,7 @@ export class PageTable {
   setRaw(i: number, lo: number, hi: number): void {
     // an entry's two words share a leaf: one lookup for both
     const E = this.E, b = this.slot * TABLE + 2 * i, j = b & 63;
-    let leaf = E.leafR(b);
+    let leaf = this.rd(b);
     const oldLo = leaf === undefined ? 0 : leaf[j]!, oldHi = leaf === undefined ? 0 : leaf[j + 1]!;
     lo |= 0;
     hi |= 0;
@@ -139,7 +171,7 @@ export class PageTable {
       }
       return;
     }
-    leaf = E.leafW(b);
+    leaf = this.wr(b);
     leaf[j] = lo;
     leaf[j + 1] = hi;
     if (E.watched) {
@@ -148,15 +180,14 @@ export class PageTable {
     }
     const was = oldLo !== 0 || oldHi !== 0, now = lo !== 0 || hi !== 0;
     if (was !== now) {
-      const m = this.slot * META + M_NR;
-      this.M.set(m, this.M.get(m) + (now ? 1 : -1));
+      this.M.inc(this.slot * META + M_NR, now ? 1 : -1);
     }
   }
   clear(i: number): void { this.setRaw(i, 0, 0); }
   /** setRaw of an entry that is not none by one that is not none either (the count of entries stays) */
   rewrite(i: number, lo: number, hi: number): void {
     const E = this.E, b = this.slot * TABLE + 2 * i, j = b & 63;
-    const leaf = E.leafW(b);
+    const leaf = this.wr(b);
     const oldLo = leaf[j]!, oldHi = leaf[j + 1]!;
     leaf[j] = lo | 0;
     leaf[j + 1] = hi | 0;
@@ -229,7 +260,9 @@ export function freeTable(k: Kernel, mm: MmStruct, t: PageTable): void {
 export function childTable(k: Kernel, mm: MmStruct, t: PageTable, i: number): PageTable | null {
   const lo = t.lo(i), hi = t.hi(i);
   if (!k.pgt.table_entry_points(lo, hi)) return null;
-  return mm.tables.get(k.pgt.table_pfn(lo, hi)) ?? null;
+  // (mm.tables.get, called directly)
+  void mm;
+  return k.pageTable(k.pgt.table_pfn(lo, hi));
 }
 
 /** include/linux/pgtable.h is_zero_pfn() @v6.18: the pfn of ZERO_PAGE(0) */

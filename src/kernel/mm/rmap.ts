@@ -111,15 +111,17 @@ export function folio_sub_large_mapcount(k: Kernel, slot: number, diff: number, 
 export function folio_add_new_anon_rmap(k: Kernel, slot: number, pmdMapped: boolean, mm: MmStruct): void {
   const f = k.folios;
   f.setFlag(slot, PG_anon | PG_swapbacked | PG_uptodate | PG_lru);
-  if (f.isLarge(slot) && !pmdMapped) {
+  // (the folio's order read once: nothing here changes it)
+  const large = f.isLarge(slot);
+  if (large && !pmdMapped) {
     for (let i = 0, n = f.nrPages(slot); i < n; i++) f.setSubMapcount(slot, i, 1);
   } else {
     f.setMapcount(slot, 1);
   }
-  if (f.isLarge(slot) && mm_id_tracking(k)) folio_set_large_mapcount(k, slot, pmdMapped ? 1 : f.nrPages(slot), mm);
+  if (large && mm_id_tracking(k)) folio_set_large_mapcount(k, slot, pmdMapped ? 1 : f.nrPages(slot), mm);
   // v5.19: a new anonymous page is exclusive to its mm (RMAP_EXCLUSIVE)
   if (k.fp & FP_ANON_EXCLUSIVE) {
-    if (f.isLarge(slot) && !pmdMapped) for (let i = 0, n = f.nrPages(slot); i < n; i++) f.setSubExclusive(slot, i, true);
+    if (large && !pmdMapped) for (let i = 0, n = f.nrPages(slot); i < n; i++) f.setSubExclusive(slot, i, true);
     f.setPageAnonExclusive(slot, f.pfn(slot), true);
   }
 }

@@ -8,6 +8,8 @@ export const VMSTAT_SEGMENTS: readonly SegmentSpec[] = [{ name: 'vmstat', counte
 export const VM_EVENT_NAMES = ['pgfault', 'pgmajfault', 'thp_fault_alloc', 'thp_fault_fallback', 'thp_split_pmd', 'thp_split_page', 'thp_zero_page_alloc', 'thp_collapse_alloc', 'thp_deferred_split_page',
   'pswpin', 'pswpout', 'swpin_zero', 'swpout_zero', 'thp_swpout_fallback'] as const;
 export type VmEventName = (typeof VM_EVENT_NAMES)[number];
+/** enum vm_event_item (include/linux/vm_event_item.h): the index of a counter in VM_EVENT_NAMES */
+export const PGFAULT = 0, PGMAJFAULT = 1;
 
 /**
  * count_vm_event(): `k.vmstat.thp_split_pmd++` adds one to a counter cell (Segment.add: statistics are
@@ -43,6 +45,9 @@ export class VmStat {
   set swpout_zero(v: number) { this.C.add(12, v - this.C.peek(12)); }
   get thp_swpout_fallback(): number { return this.C.peek(13); }
   set thp_swpout_fallback(v: number) { this.C.add(13, v - this.C.peek(13)); }
+
+  /** include/linux/vmstat.h count_vm_event() @v6.18: counter `item` (PGFAULT...) goes up by one */
+  count(item: number): void { this.C.add(item, 1); }
 
   /** every counter by name (an observation) */
   toRecord(): Record<VmEventName, number> {

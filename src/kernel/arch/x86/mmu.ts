@@ -8,7 +8,7 @@ import { PAGE_SIZE } from './include/pgtable_types.js';
 import { Pte } from './include/pte.js';
 import { X86_PF_PROT, X86_PF_USER, X86_PF_WRITE } from '../../include/fault.js';
 import { pmd_index, pte_index } from '../../mm/pgtable.js';
-import { pmdTable, pteTableAt } from '../../mm/pagewalk.js';
+import { pmdTable, pteTableOf } from '../../mm/pagewalk.js';
 
 const leaf = new Pte();
 
@@ -19,21 +19,22 @@ export function mmu_access(k: Kernel, mm: MmStruct, addr: number, write: boolean
   const pmdt = pmdTable(k, mm, addr);
   if (pmdt === null) return -err;
   let t = pmdt, i = pmd_index(addr);
-  let lo = t.lo(i);
+  // (both words of an entry in one read: PageTable.get)
+  t.get(i, leaf);
   let pfnOffset = 0;
-  if (g.pmd_leaf_lo(lo)) {
+  if (g.pmd_leaf_lo(leaf.lo)) {
     // a huge PMD, valid or not: hw_access decides
     pfnOffset = Math.floor(addr / PAGE_SIZE) & 511;
   } else {
-    // (pteTableAt asks table_entry_points: null when the entry points to no table)
-    const pt = pteTableAt(k, mm, pmdt, i);
+    // (pteTableOf asks table_entry_points: null when the entry points to no table)
+    const pt = pteTableOf(k, mm, leaf.lo, leaf.hi);
     if (pt === null) return -err;
     t = pt;
     i = pte_index(addr);
-    lo = t.lo(i);
+    t.get(i, leaf);
   }
-  const hi = t.hi(i);
-  const r = g.hw_access(leaf.set(lo, hi), write);
+  const lo = leaf.lo, hi = leaf.hi;
+  const r = g.hw_access(leaf, write);
   if (r === -1) return -err;
   if (r < 0) return -(err | X86_PF_PROT);
   // the CPU sets the accessed (and on a write the dirty) state in the leaf entry

@@ -18,6 +18,7 @@ import { PATCH } from '../../../../profiles/patches.js';
 import { handle_mm_fault } from '../../../mm/memory.js';
 import { userfaultfd_armed } from '../../../fs/userfaultfd.js';
 import { find_vma, vma_lookup } from '../../../mm/mmap.js';
+import { PGMAJFAULT } from '../../../mm/vmstat.js';
 
 /** where a fault stands: enough to resume it after handle_userfault's sleep */
 export interface FaultCont {
@@ -179,10 +180,8 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
 function finish(k: Kernel, task: Task, c: FaultCont, ret: number): FaultResult {
   if (ret & VM_FAULT_ERROR) return mm_fault_error(k, c, ret);
   if (!(k.fp & FP_ACCOUNTING_IN_CORE) && !(ret & VM_FAULT_COMPLETED)) {
-    if (c.major) {
-      task.maj_flt++;
-      k.vmstat.pgmajfault++;
-    } else task.min_flt++;
+    task.countFault(c.major !== 0);
+    if (c.major) k.vmstat.count(PGMAJFAULT);
   }
   k.tr?.emit('fault_done', entryName(k, 'do_user_addr_fault'), { address: c.address, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
   return DONE;
