@@ -18,23 +18,14 @@ import type { Store } from '../state/store.js';
 import type { CopyCheck } from '../scenario/values.js';
 import { ScheduleText, ScheduleSyntaxError, formatSchedule, parseSchedule as parseScheduleText } from './schedule.js';
 import { Copies, Layout, Procs, Results, Snapshots, ThreadState, Vars, type LastResult, type MachineSegs, type Recycling } from './cells.js';
-import { IntLog, LastRecords, RecordLog } from './records.js';
+import { IntLog, LastRecords, RecordLog, type OpRecord } from './records.js';
 import type { OpOut as RecordOut } from '../scenario/values.js';
 
 export { ThreadState, type ThreadStatus, type Wait, type MemOperands, type Process, type LastResult } from './cells.js';
 
 export type { CopyCheck } from '../scenario/values.js';
 
-export interface OpRecord {
-  id: string;
-  thread: string;
-  op: string;
-  errno: string | null;
-  result: string | null;
-  step: number;
-  /** the fields an ioctl wrote back into its argument, when it wrote any (also when it failed) */
-  out?: OpOut;
-}
+export type { OpRecord } from './records.js';
 
 export type { VarValue } from '../scenario/values.js';
 

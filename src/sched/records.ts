@@ -7,14 +7,15 @@ import type { CompiledScenario } from '../scenario/load.js';
 import type { OpOut } from '../scenario/values.js';
 import type { Layout } from './cells.js';
 
-/** what a record holds besides its operation: the operation's thread op index, or -(setup index + 1) */
-export interface OpRecordLike {
+/** what a run keeps of one operation it carried out (Machine's records; the output shows them) */
+export interface OpRecord {
   id: string;
   thread: string;
   op: string;
   errno: string | null;
   result: string | null;
   step: number;
+  /** the fields an ioctl wrote back into its argument, when it wrote any (also when it failed) */
   out?: OpOut;
 }
 
@@ -29,7 +30,7 @@ export function opOfRef(sc: CompiledScenario, l: Layout, ref: number): { id: str
 }
 
 /** a record as exec.ts made it (the same keys in the same order: output is printed from these) */
-export function makeRecord(sc: CompiledScenario, l: Layout, ref: number, errno: string | null, result: string | null, step: number, out: OpOut | undefined): OpRecordLike {
+export function makeRecord(sc: CompiledScenario, l: Layout, ref: number, errno: string | null, result: string | null, step: number, out: OpOut | undefined): OpRecord {
   const o = opOfRef(sc, l, ref);
   return out !== undefined ? { id: o.id, thread: o.thread, op: o.op, errno, result, step, out } : { id: o.id, thread: o.thread, op: o.op, errno, result, step };
 }
@@ -127,7 +128,7 @@ export class RecordLog {
   }
 
   /** record i as an object */
-  record(sc: CompiledScenario, l: Layout, i: number): OpRecordLike {
+  record(sc: CompiledScenario, l: Layout, i: number): OpRecord {
     return makeRecord(sc, l, this.ref(i), this.errno(i), this.result(i), this.steps[i >>> CHUNK_SHIFT]![i & CHUNK_MASK]!, this.outs?.get(i));
   }
 }
@@ -170,7 +171,7 @@ export class LastRecords {
   }
 
   /** op index i's last record as an object */
-  record(sc: CompiledScenario, l: Layout, i: number): OpRecordLike {
+  record(sc: CompiledScenario, l: Layout, i: number): OpRecord {
     return makeRecord(sc, l, i, this.errno(i), this.result(i), this.steps[i]! - 1, this.outs?.get(i));
   }
 }
