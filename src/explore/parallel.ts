@@ -56,6 +56,14 @@ const waitAsync = (Atomics as unknown as {
   waitAsync(a: Int32Array, i: number, v: number, timeout: number): { async: false; value: string } | { async: true; value: Promise<string> };
 }).waitAsync;
 
+/**
+ * The young generation of a worker thread, MiB (1 MiB semi-spaces): V8's default grows them to 16 MiB,
+ * which only adds memory to a search (it keeps its states in typed arrays; a transition leaves about 115
+ * bytes of garbage). The main thread's cannot be set once the process runs (V8 reads
+ * --max-semi-space-size when it makes the heap): docs/check.md, "The SPIN anchor".
+ */
+export const CHECK_YOUNG_GENERATION_MB = 3;
+
 /** what a worker thread that never took part found: nothing */
 const NOTHING = (): ExplorerDone => ({
   stats: { distinct: 0, explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, maxDepth: 0, donated: 0 },
@@ -221,7 +229,7 @@ export async function searchParallel(
         mmsimCheckWorker: true, index: w, sc, spec: specToData(spec), reduction: reduction.name, debug: opts.debug === true, reuse: opts.reuse,
         ctl: ctlBuf, table: table.buffer, port: port2, maxStates, deadline,
       };
-      const worker = new Worker(url, { workerData: init, transferList: [port2] });
+      const worker = new Worker(url, { workerData: init, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: CHECK_YOUNG_GENERATION_MB } });
       worker.on('error', (e) => { if (!ended) fatal ??= e instanceof Error ? e : new Error(String(e)); });
       worker.on('exit', (code) => {
         if (!ended && code !== 0 && done[w] === null) fatal ??= new Error(`check worker ${w} exited with status ${code}`);
