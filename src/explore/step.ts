@@ -231,7 +231,6 @@ export class Stepper {
     const n = this.template.threads.length;
     const run: (Effect | null)[] = (s.run = this.runPool.pop() ?? new Array<Effect | null>(n).fill(null));
     const prev = s.prevRun, via = s.via;
-    let count = 0;
     for (let t = 0; t < n; t++) {
       let hit: Effect | null = null;
       if (this.reuse === 'on') {
@@ -240,17 +239,15 @@ export class Stepper {
         hit = p != null && carried(via!, p) ? p : cache.lookup(s.st, ENABLED_KIND + t, false);
       }
       run[t] = hit ??= this.runnable(s, t);
-      if (hit.result === 1) count++;
     }
     s.prevRun = s.via = undefined;
-    // (an array of the exact length: push() would give it room for 17; or the caller's, reused)
-    let out: number[];
-    if (into === undefined) out = new Array<number>(count);
-    else {
-      out = into;
-      out.length = count;
-    }
-    for (let t = 0, j = 0; t < n; t++) if (run[t]!.result === 1) out[j++] = t;
+    // (the caller's array, reused, or a new one; filled by push(), so that every array of steps the
+    // search loops see has one shape, packed small integers: an array made with new Array(n), or lengthened
+    // by setting its length, has another, and each shape the optimised loop has not seen yet sends it back
+    // to the interpreter and the compiler again, once per thread of a parallel search)
+    const out = into ?? [];
+    out.length = 0;
+    for (let t = 0; t < n; t++) if (run[t]!.result === 1) out.push(t);
     return out;
   }
 

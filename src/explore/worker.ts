@@ -206,7 +206,10 @@ export function createExplorer(init: ExplorerInit, host: ExplorerHost): Explorer
       onStack.push(h.controlHi(), h.controlLo(), i + 1);
     }
     const base = item.path.length;
-    const stack: Frame[] = [{ s: stateOf(m), id: item.id, depth: base, todo: item.steps, cursor: 0, red: reduction.root(), via: item.path[base - 1] ?? -1 }];
+    // (the steps in an array of the search's own making: a structured clone's has another shape, see Stepper.enabled)
+    const steps: number[] = [];
+    for (const t of item.steps) steps.push(t);
+    const stack: Frame[] = [{ s: stateOf(m), id: item.id, depth: base, todo: steps, cursor: 0, red: reduction.root(), via: item.path[base - 1] ?? -1 }];
     stats.explored++;
     let tick = 0;
     while (stack.length) {
