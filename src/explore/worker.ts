@@ -402,9 +402,10 @@ function run(init: WorkerInit): void {
       continue;
     }
     if (msg.type === 'finish') break;
-    if (msg.type === 'item' && ex !== null) {
+    if (msg.type === 'item') {
+      // (without an explorer, its setup failed: the search is stopping, and redone on one worker)
       try {
-        if (Atomics.load(ctl, CTL.stop) === 0) ex.explore(msg as unknown as WorkItem);
+        if (ex !== null && Atomics.load(ctl, CTL.stop) === 0) ex.explore(msg as unknown as WorkItem);
       } catch (e) {
         Atomics.compareExchange(ctl, CTL.stop, 0, STOP_ERROR);
         post({ type: 'error', message: (e as Error).message, stack: (e as Error).stack });
