@@ -16,7 +16,7 @@ import { PATCH_LIST } from '../profiles/patches.js';
 import type { Machine } from '../sched/machine.js';
 import { StateHasher } from './hash.js';
 import { StackIndex, enabledThreads } from './search.js';
-import { Stepper, stepOnce, stateOf, type ReuseMode, type State } from './step.js';
+import { Stepper, stepOnce, stateOf, stepsWhere, type ReuseMode, type State } from './step.js';
 import { checkRoot } from './root.js';
 import { OutcomeRecorder, type Outcome } from './outcomes.js';
 import { REDUCTIONS, type MaskCell, type ReductionFrame, type ReductionName } from './reduction.js';
@@ -206,10 +206,8 @@ export function createExplorer(init: ExplorerInit, host: ExplorerHost): Explorer
       onStack.push(h.controlHi(), h.controlLo(), i + 1);
     }
     const base = item.path.length;
-    // (the steps in an array of the search's own making: a structured clone's has another shape, see Stepper.enabled)
-    const steps: number[] = [];
-    for (const t of item.steps) steps.push(t);
-    const stack: Frame[] = [{ s: stateOf(m), id: item.id, depth: base, todo: steps, cursor: 0, red: reduction.root(), via: item.path[base - 1] ?? -1 }];
+    // (a structured clone's array has another shape than the search's: see stepsWhere)
+    const stack: Frame[] = [{ s: stateOf(m), id: item.id, depth: base, todo: stepsWhere(item.steps, () => true), cursor: 0, red: reduction.root(), via: item.path[base - 1] ?? -1 }];
     stats.explored++;
     let tick = 0;
     while (stack.length) {
@@ -277,7 +275,7 @@ export function createExplorer(init: ExplorerInit, host: ExplorerHost): Explorer
         const missing = reduction.revisit(cell, childRed);
         if (missing === 0) { reduction.release(childRed); continue; }
         c = stepper.state();
-        todo = stepper.enabled(c).filter((x) => (missing >>> x) & 1);
+        todo = stepsWhere(stepper.enabled(c), (x) => ((missing >>> x) & 1) !== 0);
         if (todo.length === 0) { reduction.release(childRed); continue; }
         stats.reexpanded++;
       }
@@ -323,7 +321,8 @@ export function createExplorer(init: ExplorerInit, host: ExplorerHost): Explorer
         v = was;
       }
       const given = new Set(give);
-      f.todo = [...f.todo.slice(0, f.cursor), ...f.todo.slice(f.cursor).filter((x) => !given.has(x))];
+      const kept = [...f.todo.slice(0, f.cursor), ...f.todo.slice(f.cursor).filter((x) => !given.has(x))];
+      f.todo = stepsWhere(kept, () => true);
       const path = prefix.slice();
       for (let j = 1; j <= k; j++) path.push(stack[j]!.via);
       stats.donated++;
