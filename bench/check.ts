@@ -19,9 +19,9 @@ import { spawnSync } from 'node:child_process';
 import { loadScenario } from '../src/scenario/load.js';
 import { resolveKernel } from '../src/profiles/profiles.js';
 import { Machine } from '../src/sched/machine.js';
-import { search, type SearchTiming } from '../src/explore/search.js';
-import { checkScenario } from '../src/explore/check.js';
-import { searchParallel } from '../src/explore/parallel.js';
+import { search, type SearchStats, type SearchTiming } from '../src/explore/search.js';
+import { checkScenario, checkScenarioAsync } from '../src/explore/check.js';
+import { checkSearchOptions } from '../src/cli/check.js';
 import { readFileSync } from 'node:fs';
 
 /** anchors.md §2.3 (measured on these machines) */
@@ -146,6 +146,9 @@ export interface AnchorCase {
     /** the 1-minute load average before and after the two runs (this machine is shared) */
     load: [number, number];
     complete: boolean;
+    /** the explorers that took part (1: the search was over before the worker thread was ready), and why not all */
+    workersUsed: number;
+    workersNote: string | null;
   };
   /** the one-worker search without step reuse (`check --no-reuse`), a process of its own, when asked for */
   noReuse: null | {
@@ -219,26 +222,26 @@ function peakRss(): number {
   return process.resourceUsage().maxRSS * 1024;
 }
 
-/** the child process of an anchor run: one search, then its figures as one JSON line */
+/**
+ * The child process of an anchor run: `mmsim check --workers N` (the CLI's options, checkScenarioAsync:
+ * the setup, the search, the verdicts), then its figures as one JSON line. With one
+ * worker, the search on this thread (sleep sets, no explored edges); with several, parallel.ts, the
+ * worker threads' start-up included.
+ */
 async function anchorChild(file: string, kernel: string, workers: number, reuse: boolean): Promise<void> {
   const sc = loadScenario(file);
   const spec = resolveKernel(kernel);
-  const m = new Machine(sc, spec, { trace: false });
-  m.runSetup();
+  const opts = checkSearchOptions({ kernel: [], patch: [], config: [], progress: false, workers, reuse }, workers, false);
   const rssBefore = process.memoryUsage().rss;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  // several workers: parallel.ts, as `mmsim check --workers N` (the workers' start-up included); one:
-  // search.ts as check calls it with sleep sets (no explored edges: they are for cycles' lassos, and
-  // check searches again with them only when it meets a cycle, which live-snapshot has none of)
-  const r = workers > 1 ? await searchParallel(m, sc, spec, { reuse: reuse ? 'on' : 'off' }, workers)
-    : search(m, { edges: false, reuse: reuse ? 'on' : 'off' });
+  const r = await checkScenarioAsync(sc, spec, { ...opts, trace: false });
   const wallMs = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const peak = peakRss();
   process.stdout.write(JSON.stringify({
-    distinct: r.stats.distinct, transitions: r.stats.transitions, wallMs, cpuMs: (cpu.user + cpu.system) / 1000,
-    rssBefore, peak, complete: r.complete,
+    distinct: r.stats.distinct, transitions: (r.stats as SearchStats).transitions, wallMs, cpuMs: (cpu.user + cpu.system) / 1000,
+    rssBefore, peak, complete: r.complete, workersUsed: r.workers, workersNote: r.workersNote,
   }) + '\n');
 }
 
@@ -294,7 +297,7 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
   for (const vcpus of opts.vcpus) {
     const file = scenarioFor(dir, vcpus);
     log(`  anchor: mmsim check live-snapshot, ${vcpus} vCPUs ...`);
-    type ChildOut = { distinct: number; transitions: number; wallMs: number; cpuMs: number; rssBefore: number; peak: number; complete: boolean };
+    type ChildOut = { distinct: number; transitions: number; wallMs: number; cpuMs: number; rssBefore: number; peak: number; complete: boolean; workersUsed: number; workersNote: string | null };
     // the search as `mmsim check` runs it by default (step reuse on), unless reuse is false
     const runChild = (workers: number, reuse = true): ChildOut => {
       const child = spawnSync(process.execPath, [self, '--anchor-child', file, kernel, String(workers), reuse ? 'reuse' : 'fresh'], { encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -315,7 +318,7 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
       two = {
         distinct: y.distinct, wallMs: y.wallMs, cpuMs: y.cpuMs, statesPerSec: rate, peakRssBytes: y.peak,
         bytesPerState: (y.peak - y.rssBefore) / y.distinct, speedup: rate / mm.statesPerSec, cpuSpeedup: (2 * x.cpuMs) / y.cpuMs,
-        load: [load0, loadavg()[0]!], complete: y.complete,
+        load: [load0, loadavg()[0]!], complete: y.complete, workersUsed: y.workersUsed, workersNote: y.workersNote,
       };
     }
     let re: AnchorCase['noReuse'] = null;
@@ -494,7 +497,8 @@ export function formatSpinAnchor(a: SpinAnchor): string[] {
     out.push(`  ${c.vcpus} vCPUs, 2 workers: ${t.distinct} distinct states${t.distinct === c.mmsim.distinct ? '' : ' (ONE WORKER FOUND ' + c.mmsim.distinct + ')'} in ${(t.wallMs / 1000).toFixed(2)} s` +
       ` (CPU ${(t.cpuMs / 1000).toFixed(2)} s), ${k(t.statesPerSec)} states/s: ${t.speedup.toFixed(2)}x one worker` +
       ` (target >= ${SPIN_TARGETS.speedup2}x: ${t.speedup >= SPIN_TARGETS.speedup2 ? 'met' : 'not met'}); CPU ${(c.mmsim.cpuMs / 1000).toFixed(2)} s -> ${(t.cpuMs / 1000).toFixed(2)} s,` +
-      ` ${t.cpuSpeedup.toFixed(2)}x if both cores were its own; load ${t.load.map((x) => x.toFixed(2)).join(' -> ')}; peak RSS ${mb(t.peakRssBytes)}, ${t.bytesPerState.toFixed(0)} B/state`);
+      ` ${t.cpuSpeedup.toFixed(2)}x if both cores were its own; load ${t.load.map((x) => x.toFixed(2)).join(' -> ')}; peak RSS ${mb(t.peakRssBytes)}, ${t.bytesPerState.toFixed(0)} B/state` +
+      `${t.workersUsed < 2 ? ` (ONE EXPLORER TOOK PART: ${t.workersNote ?? ''})` : ''}`);
   }
   for (const c of a.cases) {
     const z = c.noReuse;

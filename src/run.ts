@@ -3,13 +3,12 @@ import type { CompiledScenario, Condition, Verdict } from './scenario/load.js';
 import type { KernelSpec } from './kernel/kernel.js';
 import { Machine, MachineError, parseSchedule, ThreadState } from './sched/machine.js';
 import { ScenarioError } from './scenario/error.js';
-import { assert_vm_state } from './kernel/mm/debug_vm.js';
 import { traceKind } from './scenario/predicates.js';
 import { buildObservation } from './sched/observation.js';
 import { evalExpectations, evalPred, expectationPasses, ExpectResult, Observation, whenMatches } from './scenario/outcome.js';
 import type { TraceEvent } from './trace/events.js';
 import { budgetDoing } from './sched/budget.js';
-import { traceStateAfterStep } from './sched/states.js';
+import { traceStateAfterStep, debugVmAfterStep } from './sched/states.js';
 
 export interface RunResult {
   spec: KernelSpec;
@@ -68,12 +67,7 @@ export interface RunOptions {
   states?: boolean;
 }
 
-/** Machine.afterStep for --debug: the whole-state invariants, named by the step that broke them */
-export function debugVmAfterStep(m: Machine, t: ThreadState): void {
-  const op = t.ops[t.pc];
-  const step = t === m.setup ? 'setup' : `step ${m.step}`;
-  assert_vm_state(m.k, `after ${step} (thread ${t.name}${op ? `, op ${op.id} (${op.op}), line ${op.line}` : ''}) on ${m.k.spec.name}`);
-}
+export { debugVmAfterStep } from './sched/states.js';
 
 /** the scenario's expectations or conditions read the trace (klog:, event:), not only the final state */
 export function scenarioReadsTrace(sc: CompiledScenario): boolean {

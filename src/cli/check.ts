@@ -7,7 +7,7 @@ import { readScenarioArg } from './input.js';
 import { ScenarioError, type Verdict } from '../scenario/load.js';
 import { Budget, defaultMemoryBytes, parseMemory } from '../sched/budget.js';
 import { resolveKernel } from '../profiles/profiles.js';
-import { checkScenarioAsync, type CheckResult } from '../explore/check.js';
+import { checkScenarioAsync, type CheckOptions, type CheckResult } from '../explore/check.js';
 import { REDUCTION_NAMES, type ReductionName } from '../explore/reduction.js';
 import { MAX_WORKERS } from '../explore/shared-table.js';
 import { CheckError } from '../explore/errors.js';
@@ -57,8 +57,23 @@ export function checkExitCode(r: CheckResult): 0 | 1 | 3 {
   return undecided ? 3 : 0;
 }
 
-/** distinct states a search without --workers explores on the main thread before it starts workers */
-export const WORKERS_AFTER = 10_000;
+/**
+ * ms a search without --workers runs on the main thread alone before it starts the worker threads (a
+ * search over by then starts none; the main thread's search goes on either way)
+ */
+export const WORKERS_AFTER_MS = 20;
+
+/** the search's options as `mmsim check` gives them (without the progress line) */
+export function checkSearchOptions(o: CheckCliOptions, workers: number, debug: boolean): CheckOptions {
+  const reduction: ReductionName = o.reduction === false ? 'none' : o.reduction === undefined || o.reduction === true ? 'sleep' : o.reduction as ReductionName;
+  return {
+    reduction, workers: Math.min(workers, MAX_WORKERS),
+    // without --workers, a search over within WORKERS_AFTER_MS starts no worker thread
+    workersAfterMs: o.workers === undefined ? WORKERS_AFTER_MS : 0, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
+    random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,
+    reuse: o.verifyReuse ? 'verify' : o.reuse === false ? 'off' : 'on',
+  };
+}
 
 function badMemory(v: string): never {
   throw new CheckError(`--max-memory must be a size: 512, 512M, 2G, not '${v}'`);
@@ -89,11 +104,7 @@ export async function checkCommand(file: string, o: CheckCliOptions, debug: bool
     maxMemoryBytes,
   }).runAsync(async () => {
     const r = await checkScenarioAsync(sc, spec, {
-      reduction, workers: Math.min(workers, MAX_WORKERS),
-      // without --workers, a search small enough to end within WORKERS_AFTER states stays on this thread
-      workersAfter: o.workers === undefined ? WORKERS_AFTER : undefined, maxStates: o.maxStates, maxTime: o.maxTime, maxDepth: o.maxDepth,
-      random: o.random, seed: o.seed, pct: o.pct, pctDepth: o.pctDepth, debug,
-      reuse: o.verifyReuse ? 'verify' : o.reuse === false ? 'off' : 'on',
+      ...checkSearchOptions(o, workers, debug),
       onProgress: tty ? (p) => process.stderr.write(`\r\x1b[K${progressLine(p, spec.name)}`) : undefined,
     });
     if (tty) process.stderr.write('\r\x1b[K');

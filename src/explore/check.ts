@@ -7,7 +7,6 @@
 // is evaluated on every outcome and gets herd7's verdict: Always, Sometimes or Never. A condition
 // that does not hold comes with the shortest schedule that shows it, replayable with
 // `mmsim run --schedule`.
-import { budgetDoing } from '../sched/budget.js';
 import type { CompiledScenario, Condition, Verdict } from '../scenario/load.js';
 import type { KernelSpec } from '../kernel/kernel.js';
 import { Machine, formatSchedule } from '../sched/machine.js';
@@ -15,7 +14,8 @@ import { whenMatches, Observation } from '../scenario/outcome.js';
 import { traceKind } from '../scenario/predicates.js';
 import { search, stepOnce, SearchStats, Progress, StateGraph } from './search.js';
 import { randomWalks, RandomStats } from './random.js';
-import { runScenario, debugVmAfterStep } from '../run.js';
+import { runScenario } from '../run.js';
+import { checkRoot } from './root.js';
 import type { TraceEvent } from '../trace/events.js';
 import { FingerprintSet, StateHasher } from './hash.js';
 import { Outcome, OutcomeKind, OutcomeRecorder, kindRank, outcomeKey } from './outcomes.js';
@@ -31,10 +31,11 @@ export interface CheckOptions {
   /** worker threads for the exhaustive search (checkScenarioAsync; default 1) */
   workers?: number;
   /**
-   * with several workers: first search on this thread, up to this many distinct states, and start the
-   * workers only when that does not finish (they take a fraction of a second to start)
+   * with several workers: start the worker threads once this thread has searched for this many ms (it
+   * searches from the start, and hands them work when they are ready); a search over by then starts none.
+   * Default 0: at once
    */
-  workersAfter?: number;
+  workersAfterMs?: number;
   maxStates?: number;
   maxTime?: number;
   maxDepth?: number;
@@ -141,13 +142,7 @@ function refuseTraceConditions(sc: CompiledScenario): void {
   }
 }
 
-/** the machine after the scenario's setup, untraced: where every schedule starts */
-export function checkRoot(sc: CompiledScenario, spec: KernelSpec, debug: boolean): Machine {
-  const root = new Machine(sc, spec, { trace: false, afterStep: debug ? debugVmAfterStep : undefined });
-  budgetDoing(() => root.describeNow());
-  root.runSetup();
-  return root;
-}
+export { checkRoot };
 
 /**
  * the search on this thread (one worker). The explored edges, most of a search's memory per state, are
@@ -210,13 +205,8 @@ export async function checkScenarioAsync(sc: CompiledScenario, spec: KernelSpec,
   const root = checkRoot(sc, spec, opts.debug === true);
   const t0 = performance.timeOrigin + performance.now();
   const fresh = root.clone();
-  if (opts.workersAfter !== undefined && opts.maxStates === undefined && opts.maxDepth === undefined) {
-    // small searches are over before the workers would have started: the result is the same
-    const first = searchPhase(root.clone(), sc, spec, { ...opts, maxStates: opts.workersAfter });
-    if (first.complete) return verdicts(sc, spec, opts, fresh, { ...first, workersNote: `under ${opts.workersAfter} states: on the main thread` }, t0);
-  }
   const { searchParallel } = await import('./parallel.js');
-  const ph = await searchParallel(root, sc, spec, opts, workers);
+  const ph = await searchParallel(root, sc, spec, opts, workers, opts.workersAfterMs ?? 0);
   return verdicts(sc, spec, opts, fresh, ph, t0);
 }
 

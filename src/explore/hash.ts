@@ -45,10 +45,12 @@ export class FingerprintSet {
   /**
    * The slot (word index) of this fingerprint in table t of n slots, or of the empty slot where it
    * goes. The first slot probed is bits 8..31 of the mixed hash scaled to n (the low bits chose the
-   * sub-table); n < 2^29 keeps the product exact.
+   * sub-table); n < 2^29 keeps the product exact. (Scaled by n / 2^24, a fraction: the multiplication is
+   * a floating-point one from the first call, where (x >>> 8) * n would be compiled as a 32-bit one and
+   * sent back to the interpreter when it overflows, with the search loop it is inlined into.)
    */
   private static slot(t: Uint32Array, n: number, x: number, hi: number, lo: number): number {
-    let i = Math.floor(((x >>> 8) * n) / 16777216);
+    let i = Math.floor((x >>> 8) * (n / 16777216));
     for (;;) {
       const j = i * 3;
       const h = t[j]!, l = t[j + 1]!;

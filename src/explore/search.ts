@@ -18,7 +18,7 @@
 import type { Machine } from '../sched/machine.js';
 import { FingerprintSet, StateHasher } from './hash.js';
 import { type MaskCell, type Reduction, type ReductionFrame, type ReductionName, reductionFor } from './reduction.js';
-import { Stepper, stateOf, enabledThreads, type ReuseMode, type State } from './step.js';
+import { Stepper, stateOf, enabledThreads, stepsWhere, type ReuseMode, type State } from './step.js';
 import type { ReuseStats } from '../state/reuse.js';
 
 export interface SearchOptions {
@@ -542,7 +542,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
         const missing = reduction.revisit(cell, childRed);
         if (missing === 0) { reduction.release(childRed); continue; }
         c = stepper.state();
-        todo = stepper.enabled(c).filter((x) => (missing >>> x) & 1);
+        todo = stepsWhere(stepper.enabled(c), (x) => ((missing >>> x) & 1) !== 0);
         if (todo.length === 0) { reduction.release(childRed); continue; }
         stats.reexpanded++;
       } else { reduction.release(childRed); continue; }

@@ -1,8 +1,9 @@
-// One worker of a parallel `mmsim check` (parallel.ts): it rebuilds the machine from the scenario's
-// text and the kernel spec (load, setup, untraced), then explores the sub-trees the main thread hands
-// it, as paths from the root (thread indices) that it replays. The visited set is the shared table
-// (shared-table.ts); the reduction is reduction.ts's, as in search.ts. While it explores, it gives the
-// shallowest untried steps of its stack to an idle worker when one asks (CTL.hungry).
+// The explorer of a parallel `mmsim check` (parallel.ts), run by the main thread and by each worker
+// thread. A worker thread rebuilds the machine from the compiled scenario and the kernel spec (setup,
+// untraced), says it is idle, then explores the sub-trees the main thread hands it, as paths from the
+// root (thread indices) that it replays. The visited set is the shared table (shared-table.ts); the
+// reduction is reduction.ts's, as in search.ts. While it explores, an explorer gives the shallowest
+// untried steps of its stack to an idle one when one asks (CTL.hungry).
 //
 // The depth-first loop is search.ts's, minus what needs one worker: the depth bound and the cycle
 // proviso. A step back to a state on this worker's path from the root (the replayed prefix and the
@@ -15,9 +16,9 @@ import { PATCH_LIST } from '../profiles/patches.js';
 import type { Machine } from '../sched/machine.js';
 import { StateHasher } from './hash.js';
 import { StackIndex, enabledThreads } from './search.js';
-import { Stepper, stepOnce, stateOf, type ReuseMode, type State } from './step.js';
-import { checkRoot } from './check.js';
-import { OutcomeRecorder } from './outcomes.js';
+import { Stepper, stepOnce, stateOf, stepsWhere, type ReuseMode, type State } from './step.js';
+import { checkRoot } from './root.js';
+import { OutcomeRecorder, type Outcome } from './outcomes.js';
 import { REDUCTIONS, type MaskCell, type ReductionFrame, type ReductionName } from './reduction.js';
 import { CTL, ID_BLOCK, SharedTable, STOP_CYCLE, STOP_ERROR, STOP_MAX_STATES, STOP_MAX_TIME } from './shared-table.js';
 
@@ -87,27 +88,65 @@ interface Frame {
   via: number;
 }
 
-function run(init: WorkerInit): void {
+/** what an explorer needs from the thread it runs on (a worker thread's port, or the main thread's coordinator) */
+export interface ExplorerHost {
+  /** a message to the coordinator: a sub-tree given away ('item'), 'idle', 'error' */
+  post(msg: { type: string; [k: string]: unknown }): void;
+  /**
+   * CTL.grow is set and this explorer is at a safe point (no insertion under way): return the buffer of
+   * the table to use from now on (after every explorer stopped and the table was grown)
+   */
+  grown(): SharedArrayBuffer;
+  /** called every 16 steps, between two steps (the main thread's coordinator reads its messages) */
+  poll?(): void;
+}
+
+export interface Explorer {
+  /** explore a sub-tree (returns when it is done, or the search stops) */
+  explore(item: WorkItem): void;
+  /** the table was grown while this explorer was idle: use this one */
+  setTable(buffer: SharedArrayBuffer): void;
+  /** what it found (once, at the end) */
+  done(): ExplorerDone;
+  readonly stats: WorkerStats;
+}
+
+/** what an explorer found, handed to the coordinator at the end */
+export interface ExplorerDone {
+  stats: WorkerStats;
+  groups: Map<string, Outcome>;
+  firstViolationAt: number | null;
+  /** explored edges, (from id, to id) pairs, in chunks */
+  edges: Int32Array[];
+}
+
+export interface ExplorerInit {
+  index: number;
+  sc: CompiledScenario;
+  spec: KernelSpec;
+  /** the machine after the scenario's setup (not stepped: the explorer steps clones of it) */
+  root: Machine;
+  reduction: ReductionName;
+  reuse?: ReuseMode;
+  ctl: SharedArrayBuffer;
+  table: SharedArrayBuffer;
+  maxStates: number;
+  deadline: number;
+}
+
+/**
+ * The depth-first explorer of sub-trees over the shared table: one per thread of a parallel search (the
+ * main thread's and each worker thread's).
+ */
+export function createExplorer(init: ExplorerInit, host: ExplorerHost): Explorer {
   const ctl = new Int32Array(init.ctl);
-  const port = init.port;
-  const mailIdx = CTL.mail + CTL.stride * init.index;
   const transIdx = CTL.transitions + CTL.stride * init.index;
   let table = new SharedTable(init.table, ctl, { next: 0, end: 0, size: Number.isFinite(init.maxStates) ? 1 : ID_BLOCK });
-  const post = (msg: unknown, transfer?: ArrayBuffer[]) => port.postMessage(msg, transfer ?? []);
-  const wait = (): { type: string; [k: string]: unknown } => {
-    for (;;) {
-      const v = Atomics.load(ctl, mailIdx);
-      const r = receiveMessageOnPort(port);
-      if (r) return r.message as { type: string };
-      Atomics.wait(ctl, mailIdx, v);
-    }
-  };
-
-  const sc = init.sc;
-  const spec = specFromData(init.spec);
-  const root = checkRoot(sc, spec, init.debug);
+  const post = host.post;
+  const poll = host.poll;
+  const root = init.root;
   const reduction = REDUCTIONS[init.reduction];
-  const rec = new OutcomeRecorder(sc, spec);
+  const rec = new OutcomeRecorder(init.sc, init.spec);
   const h = new StateHasher();
   const stepper = new Stepper(root.clone(), h, init.reuse ?? 'off');
   const stats: WorkerStats = { distinct: 0, explored: 0, transitions: 0, pruned: 0, revisits: 0, reexpanded: 0, terminal: 0, maxDepth: 0, donated: 0 };
@@ -141,26 +180,15 @@ function run(init: WorkerInit): void {
     },
   };
 
-  /** a safe point: no insertion under way. Stop, or wait while the main thread grows the table. */
+  /** a safe point: no insertion under way. Stop, or wait while the table is grown. */
   const safePoint = (): boolean => {
-    if (Atomics.load(ctl, CTL.grow) !== 0) {
-      post({ type: 'paused' });
-      for (;;) {
-        const msg = wait();
-        if (msg.type === 'table') {
-          table = new SharedTable(msg.buffer as SharedArrayBuffer, ctl, table.ids);
-          break;
-        }
-        throw new Error(`worker ${init.index}: unexpected message '${msg.type}' while paused`);
-      }
-    }
+    if (Atomics.load(ctl, CTL.grow) !== 0) table = new SharedTable(host.grown(), ctl, table.ids);
     return Atomics.load(ctl, CTL.stop) === 0;
   };
 
   const stop = (why: number) => {
     Atomics.compareExchange(ctl, CTL.stop, 0, why);
   };
-
   // frames popped off the stack, for the next pushes
   const framePool: Frame[] = [];
   const todoPool: number[][] = [];
@@ -178,12 +206,14 @@ function run(init: WorkerInit): void {
       onStack.push(h.controlHi(), h.controlLo(), i + 1);
     }
     const base = item.path.length;
-    const stack: Frame[] = [{ s: stateOf(m), id: item.id, depth: base, todo: item.steps, cursor: 0, red: reduction.root(), via: item.path[base - 1] ?? -1 }];
+    // (a structured clone's array has another shape than the search's: see stepsWhere)
+    const stack: Frame[] = [{ s: stateOf(m), id: item.id, depth: base, todo: stepsWhere(item.steps, () => true), cursor: 0, red: reduction.root(), via: item.path[base - 1] ?? -1 }];
     stats.explored++;
     let tick = 0;
     while (stack.length) {
       if ((ctl[CTL.grow]! | ctl[CTL.stop]!) !== 0 && !safePoint()) return;
       if ((++tick & 15) === 0) {
+        if (poll !== undefined) poll();
         if (Atomics.load(ctl, CTL.hungry) > 0) donate(item.path, stack);
         if ((tick & 1023) === 0) {
           Atomics.store(ctl, transIdx, stats.transitions);
@@ -245,7 +275,7 @@ function run(init: WorkerInit): void {
         const missing = reduction.revisit(cell, childRed);
         if (missing === 0) { reduction.release(childRed); continue; }
         c = stepper.state();
-        todo = stepper.enabled(c).filter((x) => (missing >>> x) & 1);
+        todo = stepsWhere(stepper.enabled(c), (x) => ((missing >>> x) & 1) !== 0);
         if (todo.length === 0) { reduction.release(childRed); continue; }
         stats.reexpanded++;
       }
@@ -291,7 +321,8 @@ function run(init: WorkerInit): void {
         v = was;
       }
       const given = new Set(give);
-      f.todo = [...f.todo.slice(0, f.cursor), ...f.todo.slice(f.cursor).filter((x) => !given.has(x))];
+      const kept = [...f.todo.slice(0, f.cursor), ...f.todo.slice(f.cursor).filter((x) => !given.has(x))];
+      f.todo = stepsWhere(kept, () => true);
       const path = prefix.slice();
       for (let j = 1; j <= k; j++) path.push(stack[j]!.via);
       stats.donated++;
@@ -300,30 +331,89 @@ function run(init: WorkerInit): void {
     }
   };
 
+  const done = (): ExplorerDone => {
+    Atomics.store(ctl, transIdx, stats.transitions);
+    // observations as the main thread would print them: a structured clone keeps data, not methods (toJSON)
+    for (const o of rec.groups.values()) o.observation = plain(o.observation) as typeof o.observation;
+    return { stats, groups: rec.groups, firstViolationAt: rec.firstViolationAt, edges: [...chunks, edges.subarray(0, nEdges)] };
+  };
+  return {
+    explore: (item: WorkItem) => {
+      explore(item);
+      Atomics.store(ctl, transIdx, stats.transitions);
+    },
+    setTable: (buffer: SharedArrayBuffer) => {
+      table = new SharedTable(buffer, ctl, table.ids);
+    },
+    done,
+    stats,
+  };
+}
+
+/** a worker thread: its explorer, fed by the main thread's messages */
+function run(init: WorkerInit): void {
+  const ctl = new Int32Array(init.ctl);
+  const port = init.port;
+  const mailIdx = CTL.mail + CTL.stride * init.index;
+  // the main thread's mailbox: bumped after every message posted to it
+  const mainIdx = CTL.mail;
+  const post = (msg: unknown, transfer?: ArrayBuffer[]) => {
+    port.postMessage(msg, transfer ?? []);
+    Atomics.add(ctl, mainIdx, 1);
+    Atomics.notify(ctl, mainIdx);
+  };
+  const wait = (): { type: string; [k: string]: unknown } => {
+    for (;;) {
+      const v = Atomics.load(ctl, mailIdx);
+      const r = receiveMessageOnPort(port);
+      if (r) return r.message as { type: string };
+      Atomics.wait(ctl, mailIdx, v);
+    }
+  };
+  const sc = init.sc;
+  const spec = specFromData(init.spec);
+  let ex: Explorer | null = null;
+  try {
+    const root = checkRoot(sc, spec, init.debug);
+    ex = createExplorer({
+      index: init.index, sc, spec, root, reduction: init.reduction, reuse: init.reuse, ctl: init.ctl, table: init.table,
+      maxStates: init.maxStates, deadline: init.deadline,
+    }, {
+      post: (msg) => post(msg),
+      grown: () => {
+        post({ type: 'paused' });
+        const msg = wait();
+        if (msg.type !== 'table') throw new Error(`worker ${init.index}: unexpected message '${msg.type}' while paused`);
+        return msg.buffer as SharedArrayBuffer;
+      },
+    });
+  } catch (e) {
+    Atomics.compareExchange(ctl, CTL.stop, 0, STOP_ERROR);
+    post({ type: 'error', message: (e as Error).message, stack: (e as Error).stack });
+  }
+  // ready: ask for work
+  post({ type: 'idle' });
   for (;;) {
     const msg = wait();
     if (msg.type === 'table') {
-      table = new SharedTable(msg.buffer as SharedArrayBuffer, ctl, table.ids);
+      // (grown while this worker was idle)
+      ex?.setTable(msg.buffer as SharedArrayBuffer);
       continue;
     }
     if (msg.type === 'finish') break;
     if (msg.type === 'item') {
+      // (without an explorer, its setup failed: the search is stopping, and redone on one worker)
       try {
-        if (Atomics.load(ctl, CTL.stop) === 0) explore(msg as unknown as WorkItem);
+        if (ex !== null && Atomics.load(ctl, CTL.stop) === 0) ex.explore(msg as unknown as WorkItem);
       } catch (e) {
         Atomics.compareExchange(ctl, CTL.stop, 0, STOP_ERROR);
         post({ type: 'error', message: (e as Error).message, stack: (e as Error).stack });
       }
-      Atomics.store(ctl, transIdx, stats.transitions);
       post({ type: 'idle' });
     }
   }
-  const out = [...chunks, edges.subarray(0, nEdges)];
-  // observations as the main thread would print them: a structured clone keeps data, not methods (toJSON)
-  for (const o of rec.groups.values()) o.observation = plain(o.observation) as typeof o.observation;
-  post({
-    type: 'done', stats, groups: rec.groups, firstViolationAt: rec.firstViolationAt, edges: out,
-  }, out.map((e) => e.buffer as ArrayBuffer));
+  const d = ex?.done() ?? { stats: null, groups: new Map(), firstViolationAt: null, edges: [] };
+  post({ type: 'done', ...d }, d.edges.map((e) => e.buffer as ArrayBuffer));
 }
 
 /** x with every object that has a toJSON() replaced by what it returns (bigints kept) */

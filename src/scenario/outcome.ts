@@ -4,12 +4,18 @@ import type { KernelSpec } from '../kernel/kernel.js';
 import type { TraceEvent } from '../trace/events.js';
 import type { CompiledScenario, When } from './load.js';
 import type { Snapshot } from './observe.js';
-import { Pred, MODEL_ONLY, Signed } from './predicates.js';
+import type { Pred, Signed } from './predicates.js';
 import { evalExpr, Env, EvalError, exprToString } from './expr.js';
 import type { OpOut } from './values.js';
 import { KPF, PM } from '../kernel/include/uapi.js';
 import { formatKlog, whereIs, type Mappings } from '../trace/format.js';
 import { pfnMask } from '../kernel/arch/arch.js';
+
+/**
+ * predicates the real kernel cannot observe (host comparisons skip them); here, not beside the predicates'
+ * schema, so that evaluating outcomes (the explorer's worker threads) does not load the validators
+ */
+export const MODEL_ONLY = new Set(['pte', 'pmd', 'klog', 'event', 'refcount', 'devmem']);
 
 export interface ThreadObs {
   state: string;

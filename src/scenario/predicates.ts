@@ -58,9 +58,6 @@ export interface RegionPred {
   categories: number;
 }
 
-/** predicates the real kernel cannot observe (host comparisons skip them) */
-export const MODEL_ONLY = new Set(['pte', 'pmd', 'klog', 'event', 'refcount', 'devmem']);
-
 /** the first predicate inside p that reads the trace of the run rather than its state ('klog', 'event'), or null */
 export function traceKind(p: Pred): 'klog' | 'event' | null {
   if (p.p === 'klog' || p.p === 'event') return p.p;

@@ -14,6 +14,7 @@ import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { observedPages } from '../scenario/observe.js';
 import { varsEnv } from '../scenario/values.js';
 import { pfnMask } from '../kernel/arch/arch.js';
+import { assert_vm_state } from '../kernel/mm/debug_vm.js';
 
 /** PTE entries of one table sent in full (every entry of it that is not none); beyond, only the observed ones */
 const LEVEL_NAME: Record<number, string> = { [LEVEL_PGD]: 'pgd', [LEVEL_PUD]: 'pud', [LEVEL_PMD]: 'pmd', [LEVEL_PTE]: 'pte' };
@@ -162,4 +163,11 @@ export function stateFields(m: Machine, t: ThreadState): Record<string, TraceVal
 /** Machine.afterStep for a traced run with states: a `state` event closes every step, setup's included */
 export function traceStateAfterStep(m: Machine, t: ThreadState): void {
   m.k.tr?.emit('state', 'mmsim', stateFields(m, t));
+}
+
+/** Machine.afterStep for --debug: the whole-state invariants, named by the step that broke them */
+export function debugVmAfterStep(m: Machine, t: ThreadState): void {
+  const op = t.ops[t.pc];
+  const step = t === m.setup ? 'setup' : `step ${m.step}`;
+  assert_vm_state(m.k, `after ${step} (thread ${t.name}${op ? `, op ${op.id} (${op.op}), line ${op.line}` : ''}) on ${m.k.spec.name}`);
 }

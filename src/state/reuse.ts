@@ -74,6 +74,18 @@ export interface Effect {
   readonly outside: boolean;
 }
 
+/**
+ * An empty array that holds doubles. The arrays StepRecorder.end() fills hold cell keys (segment * 2^32 +
+ * cell: doubles from segment 1 on) and values (any int32): an array that starts with small integers
+ * changes shape at its first double, and each shape end()'s compiled code had not seen sent it back to
+ * the interpreter and the compiler again (four to seven compilations of it per search and thread).
+ */
+function doubles(): number[] {
+  const a = [0.5];
+  a.length = 0;
+  return a;
+}
+
 /** the footprint's runs of an effect */
 export const readsOf = (e: Effect): Float64Array => e.keys.subarray(0, e.nr);
 export const writesOf = (e: Effect): Float64Array => e.keys.subarray(e.nr, e.nw);
@@ -407,11 +419,11 @@ export class StepRecorder implements Recorder, ListRecorder {
     const key = (x: number) => T.seg[x]! * CELL_KEY + (T.cell[x]! >>> 0);
     const wo = T.wOrder;
     const w = i32(wo.length * 3);
-    const writes: number[] = [];
+    const writes = doubles();
     // the lanes' move by the stores over key reads (their old values are the key's), and the stores
     // made without reading first (their old values vary: lanesAfter looks)
     const kd: Lanes = { f1: 0, f2: 0, c1: 0 };
-    const blind: number[] = [];
+    const blind = doubles();
     let j = 0;
     for (const x of wo) {
       const seg = T.seg[x]!, cell = T.cell[x]!, v = T.wv[x]!;
@@ -427,8 +439,8 @@ export class StepRecorder implements Recorder, ListRecorder {
       else if (T.rv[x] !== v) st.segs[seg]!.moveLanes(kd, cell, T.rv[x]!, v);
     }
     for (const x of T.sOrder) if (kept(T.seg[x]!, T.cell[x]!)) writes.push(key(x));
-    const d: number[] = [];
-    const adds: number[] = [];
+    const d = doubles();
+    const adds = doubles();
     for (const x of T.dOrder) {
       if (T.dOn[x] === 0) continue; // stored over afterwards: part of the writes
       const seg = T.seg[x]!, cell = T.cell[x]!;
@@ -436,14 +448,15 @@ export class StepRecorder implements Recorder, ListRecorder {
       if (T.dv[x] === 0) continue;
       d.push(seg, cell, T.dv[x]!);
     }
-    const reads: number[] = [];
+    const reads = doubles();
     for (let i = 0; i < this.pSeg.length; i++) {
       const seg = this.pSeg[i]!;
       if (seg !== DERIVED && kept(seg, this.pCell[i]!)) reads.push(seg * CELL_KEY + (this.pCell[i]! >>> 0));
     }
     // what questions and list operations read (unless it became a key read afterwards)
     for (const x of T.tOrder) if (T.seen[x] === 3 && kept(T.seg[x]!, T.cell[x]!)) reads.push(key(x));
-    const changes: number[] = wo.map(key);
+    const changes = doubles();
+    for (const x of wo) changes.push(key(x));
     for (const x of T.sOrder) changes.push(key(x));
     for (const x of T.dOrder) if (T.dOn[x] === 1) changes.push(key(x));
     const nr = reads.length, nw = nr + writes.length, na = nw + adds.length;

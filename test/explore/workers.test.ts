@@ -55,6 +55,22 @@ describe('check --workers N: the same output for N = 1, 2, 3', () => {
     expect(doc[0]!.run.transitions).toBeGreaterThan(34_726 - 1);
   });
 
+  it('the main thread searches while the worker threads start: a search over before they start is its alone, with the same result', async () => {
+    const sc = scenario(LIVE), k = kernel('v4.19-uffd-wp-2018');
+    const one = checkScenario(sc, k, { trace: false });
+    // worker threads started only after 60 s of search: the main thread does it all
+    const alone = await checkScenarioAsync(sc, k, { workers: 2, workersAfterMs: 60_000, trace: false });
+    expect(alone.workers).toBe(1);
+    expect(alone.workersNote).toMatch(/^over within 60000 ms: on the main thread$/);
+    // started at once: the main thread does not wait for them (224 states: it is over before they are ready)
+    const started = await checkScenarioAsync(sc, k, { workers: 3, workersAfterMs: 0, trace: false });
+    for (const r of [alone, started]) {
+      expect(r.stats.distinct).toBe(one.stats.distinct);
+      expect(r.outcomes.map((o) => [o.key, o.count, o.holds])).toEqual(one.outcomes.map((o) => [o.key, o.count, o.holds]));
+      expect(r.conditions.map((c) => [c.observation, c.counterexample?.schedule])).toEqual(one.conditions.map((c) => [c.observation, c.counterexample?.schedule]));
+    }
+  });
+
   it('a cycle makes the search one worker\'s, and says so', async () => {
     const r = await checkScenarioAsync(scenario(LIVE), kernel('v4.19-uffd-wp-2018+fault-retry-unlimited'), { workers: 2, trace: false });
     expect(r.workers).toBe(1);
