@@ -13,27 +13,42 @@ const PARTS = 1 << PARTS_LOG2;
 const LOAD_DEN = 1024;
 const loadLimit = (p: number) => 640 + Math.floor((192 * p) / (PARTS - 1));
 
+/** bytes a sub-table may grow to in place before it moves to a larger reservation (address space only) */
+const RESERVE_BYTES = 64 << 20;
+/** the mark of an entry not yet placed again while a sub-table grows (bit 31 of the id word) */
+const OLD = 0x80000000;
+
 /**
  * The set of fingerprints seen, with the state id of each (its index in the explorer's per-state
  * arrays). Open addressing with linear probing, slots of three 32-bit words (hi, lo, id) side by side,
- * so that a probe touches one cache line; (0, 0) is stored as (0, 1).
+ * so that a probe touches one cache line; (0, 0) is stored as (0, 1). Ids are below 2^31.
  *
  * Memory is most of a search's per state, so: the table is split into 64 sub-tables that grow one at
- * a time (growing one table of all the slots holds the old and the new at once, and that moment
- * decides the peak), and a sub-table grows by half, not double (any size: a slot is found by scaling
- * the hash to the size, not by masking), so that it is between 5/12 and 13/16 full.
+ * a time, by half, not double (any size: a slot is found by scaling the hash to the size, not by
+ * masking), so that each is between 5/12 and 13/16 full; and a sub-table grows in place: it lives in a
+ * resizable ArrayBuffer (address space reserved, pages committed as they are first written), whose
+ * entries are placed again where they are (grow()). A table copied into a new buffer leaves the old one
+ * to the collector, which frees an array buffer only when it runs: a search's dead tables were a third
+ * of its peak memory.
  */
 export class FingerprintSet {
   private parts: Uint32Array[];
+  private bufs: ArrayBuffer[];
   /** slots of each sub-table */
   private sizes: Int32Array;
   private counts: Int32Array;
   size = 0;
 
-  constructor(capacityLog2 = 16) {
+  /** reserveBytes: address space a sub-table may grow in before it moves to a larger reservation */
+  constructor(capacityLog2 = 16, reserveBytes = RESERVE_BYTES) {
     const per = 1 << Math.max(3, capacityLog2 - PARTS_LOG2);
     this.parts = [];
-    for (let p = 0; p < PARTS; p++) this.parts.push(new Uint32Array(per * 3));
+    this.bufs = [];
+    for (let p = 0; p < PARTS; p++) {
+      const b = new ArrayBuffer(per * 12, { maxByteLength: Math.max(reserveBytes, per * 12) });
+      this.bufs.push(b);
+      this.parts.push(new Uint32Array(b, 0, per * 3));
+    }
     this.sizes = new Int32Array(PARTS).fill(per);
     this.counts = new Int32Array(PARTS);
   }
@@ -50,13 +65,17 @@ export class FingerprintSet {
    * sent back to the interpreter when it overflows, with the search loop it is inlined into.)
    */
   private static slot(t: Uint32Array, n: number, x: number, hi: number, lo: number): number {
-    let i = Math.floor((x >>> 8) * (n / 16777216));
+    let i = FingerprintSet.home(x, n);
     for (;;) {
       const j = i * 3;
       const h = t[j]!, l = t[j + 1]!;
       if ((h === 0 && l === 0) || (h === hi && l === lo)) return j;
       if (++i === n) i = 0;
     }
+  }
+
+  private static home(x: number, n: number): number {
+    return Math.floor((x >>> 8) * (n / 16777216));
   }
 
   /** the id stored for this fingerprint, or -1 */
@@ -86,17 +105,57 @@ export class FingerprintSet {
     this.size++;
   }
 
+  /**
+   * Sub-table p grows by half, in place: its buffer is resized (the new slots are zero), every entry
+   * is marked old, and each old entry is taken out and placed again from its home in the larger table;
+   * an old entry in the way is evicted and placed in turn. A placed entry is never moved again, so
+   * every slot between an entry's home and its place holds a placed entry at the end: the probe
+   * sequences hold.
+   */
   private grow(p: number): void {
-    const o = this.parts[p]!;
-    const n = this.sizes[p]! + (this.sizes[p]! >> 1);
-    const t = new Uint32Array(n * 3);
-    for (let j = 0; j < o.length; j += 3) {
-      const h = o[j]!, l = o[j + 1]!;
-      if (h === 0 && l === 0) continue;
-      const k = FingerprintSet.slot(t, n, FingerprintSet.mix(h, l), h, l);
-      t[k] = h;
-      t[k + 1] = l;
-      t[k + 2] = o[j + 2]!;
+    const n0 = this.sizes[p]!;
+    const n = n0 + (n0 >> 1);
+    let b = this.bufs[p]!;
+    if (n * 12 > b.maxByteLength) {
+      // past the reservation: a larger one, copied once
+      const nb = new ArrayBuffer(n0 * 12, { maxByteLength: Math.max(b.maxByteLength * 4, n * 12) });
+      new Uint32Array(nb).set(new Uint32Array(b, 0, n0 * 3));
+      b = nb;
+      this.bufs[p] = b;
+    }
+    b.resize(n * 12);
+    const t = new Uint32Array(b, 0, n * 3);
+    for (let j = 0; j < n0 * 3; j += 3) if (t[j] !== 0 || t[j + 1] !== 0) t[j + 2] = (t[j + 2]! | OLD) >>> 0;
+    for (let j0 = 0; j0 < n0 * 3; j0 += 3) {
+      if ((t[j0 + 2]! & OLD) === 0 || (t[j0] === 0 && t[j0 + 1] === 0)) continue;
+      let h = t[j0]!, l = t[j0 + 1]!, id = t[j0 + 2]! & ~OLD;
+      t[j0] = 0;
+      t[j0 + 1] = 0;
+      t[j0 + 2] = 0;
+      let i = FingerprintSet.home(FingerprintSet.mix(h, l), n);
+      for (;;) {
+        const j = i * 3;
+        const th = t[j]!, tl = t[j + 1]!;
+        if (th === 0 && tl === 0) {
+          t[j] = h;
+          t[j + 1] = l;
+          t[j + 2] = id;
+          break;
+        }
+        const tid = t[j + 2]!;
+        if ((tid & OLD) !== 0) {
+          // an old entry in the way: this one takes its slot, it is placed next
+          t[j] = h;
+          t[j + 1] = l;
+          t[j + 2] = id;
+          h = th;
+          l = tl;
+          id = tid & ~OLD;
+          i = FingerprintSet.home(FingerprintSet.mix(h, l), n);
+          continue;
+        }
+        if (++i === n) i = 0;
+      }
     }
     this.parts[p] = t;
     this.sizes[p] = n;

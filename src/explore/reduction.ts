@@ -90,15 +90,25 @@ export const noReduction: Reduction = {
 /**
  * Whether two recorded steps may not commute, remembered by the pair: a search meets the same few
  * thousand effects in the same pairs again and again. A direct-mapped table of (lower id, higher id,
- * answer): a collision forgets the older pair.
+ * answer) (effect ids start at 1: a zero id is an empty slot); a collision forgets the older pair. It
+ * starts small and grows (emptied: it is a cache) while it fills: its pages are touched at random, so a
+ * table larger than the pairs a search meets is memory of its own (3 MiB at its largest).
  */
-const PAIR_BITS = 18;
-const pairs = new Int32Array(3 << PAIR_BITS);
+const PAIR_BITS_MAX = 18;
+let pairBits = 12;
+let pairs = new Int32Array(3 << pairBits);
+let pairsFilled = 0;
 function effectsDependent(a: Effect, b: Effect): boolean {
   const lo = a.id < b.id ? a.id : b.id, hi = a.id < b.id ? b.id : a.id;
-  const o = ((Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b)) >>> (32 - PAIR_BITS)) * 3;
+  const o = ((Math.imul(lo, 0x9e3779b1) ^ Math.imul(hi, 0x85ebca6b)) >>> (32 - pairBits)) * 3;
   if (pairs[o] === lo && pairs[o + 1] === hi) return pairs[o + 2] === 1;
   const dep = !effectsIndependent(a, b) || queuesDependent(a.sem as QueueFootprint, b.sem as QueueFootprint);
+  if (pairs[o] === 0 && ++pairsFilled > 1 << (pairBits - 1) && pairBits < PAIR_BITS_MAX) {
+    pairBits += 2;
+    pairs = new Int32Array(3 << pairBits);
+    pairsFilled = 0;
+    return dep;
+  }
   pairs[o] = lo;
   pairs[o + 1] = hi;
   pairs[o + 2] = dep ? 1 : 0;

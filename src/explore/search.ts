@@ -20,6 +20,7 @@ import { FingerprintSet, StateHasher } from './hash.js';
 import { type MaskCell, type Reduction, type ReductionFrame, type ReductionName, reductionFor } from './reduction.js';
 import { Stepper, stateOf, enabledThreads, stepsWhere, type ReuseMode, type State } from './step.js';
 import type { ReuseStats } from '../state/reuse.js';
+import { growableArray, growArray } from './growable.js';
 
 export interface SearchOptions {
   /**
@@ -133,10 +134,13 @@ export { enabledThreads } from './step.js';
 export class StateGraph {
   size = 0;
   depth: Int32Array;
-  /** sleep set (thread bit mask) the state was explored with */
-  sleep = new Uint32Array(1024);
+  /**
+   * sleep set (thread bit mask) the state was explored with: bytes when the threads fit in 8 bits, 16-bit
+   * words in 16, 32-bit ones beyond (a mask is at most 32 bits: reduction.ts)
+   */
+  sleep: Uint8Array | Uint16Array | Uint32Array;
   /** FLAG_* */
-  flags = new Uint8Array(1024);
+  flags = growableArray(Uint8Array, 1024);
   firstEdge: Int32Array;
   edges = 0;
   eTo: Int32Array;
@@ -144,28 +148,25 @@ export class StateGraph {
   eThread: Uint8Array;
   eProgress: Uint8Array;
 
-  constructor(readonly keepEdges = true, readonly keepDepth = true) {
-    this.depth = new Int32Array(keepDepth ? 1024 : 0);
-    this.firstEdge = new Int32Array(keepEdges ? 1024 : 0).fill(-1);
+  constructor(readonly keepEdges = true, readonly keepDepth = true, threads = 32) {
+    this.sleep = threads <= 8 ? growableArray(Uint8Array, 1024) : threads <= 16 ? growableArray(Uint16Array, 1024) : growableArray(Uint32Array, 1024);
+    this.depth = growableArray(Int32Array, keepDepth ? 1024 : 0);
+    this.firstEdge = growableArray(Int32Array, keepEdges ? 1024 : 0).fill(-1);
     const e = keepEdges ? 4096 : 0;
-    this.eTo = new Int32Array(e);
-    this.eNext = new Int32Array(e);
-    this.eThread = new Uint8Array(e);
-    this.eProgress = new Uint8Array(e);
+    this.eTo = growableArray(Int32Array, e);
+    this.eNext = growableArray(Int32Array, e);
+    this.eThread = growableArray(Uint8Array, e);
+    this.eProgress = growableArray(Uint8Array, e);
   }
 
   addState(depth: number): number {
     const id = this.size++;
-    if (id >= this.sleep.length) {
-      const n = this.sleep.length + (this.sleep.length >> 1);
-      if (this.keepDepth) this.depth = grow(this.depth, n);
-      this.sleep = grow(this.sleep, n);
-      this.flags = grow(this.flags, n);
-      if (this.keepEdges) {
-        const fe = new Int32Array(n).fill(-1);
-        fe.set(this.firstEdge);
-        this.firstEdge = fe;
-      }
+    if (id >= this.flags.length) {
+      const n = this.flags.length + (this.flags.length >> 1);
+      if (this.keepDepth) this.depth = growArray(this.depth, n);
+      this.sleep = growArray(this.sleep, n);
+      this.flags = growArray(this.flags, n);
+      if (this.keepEdges) this.firstEdge = growArray(this.firstEdge, n, -1);
     }
     if (this.keepDepth) this.depth[id] = depth;
     return id;
@@ -176,10 +177,10 @@ export class StateGraph {
     if (!this.keepEdges) return;
     if (e >= this.eTo.length) {
       const n = this.eTo.length + (this.eTo.length >> 1);
-      this.eTo = grow(this.eTo, n);
-      this.eNext = grow(this.eNext, n);
-      this.eThread = grow(this.eThread, n);
-      this.eProgress = grow(this.eProgress, n);
+      this.eTo = growArray(this.eTo, n);
+      this.eNext = growArray(this.eNext, n);
+      this.eThread = growArray(this.eThread, n);
+      this.eProgress = growArray(this.eProgress, n);
     }
     this.eTo[e] = to;
     this.eThread[e] = thread;
@@ -279,12 +280,6 @@ export const FLAG_TERMINAL = 1;
 export const FLAG_EXPANDED = 2;
 export const FLAG_CUT = 4;
 
-function grow<T extends Int32Array | Uint32Array | Uint8Array>(a: T, n: number): T {
-  const b = new (a.constructor as new (n: number) => T)(n);
-  b.set(a);
-  return b;
-}
-
 interface Frame {
   /** the state (its cells; its machine once one was needed) */
   s: State;
@@ -345,6 +340,13 @@ function wake(f: Frame, reduction: Reduction, cell: GraphCell): void {
  * popped index is always at the head of its bucket). At most one state per control view is on the
  * stack (a second one would have closed a cycle instead).
  */
+/** a copy of a with n elements (the stack index is as small as the stack is deep) */
+function copied<T extends Int32Array | Uint32Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a);
+  return b;
+}
+
 export class StackIndex {
   private head = new Int32Array(1024).fill(-1);
   private next = new Int32Array(256);
@@ -354,9 +356,9 @@ export class StackIndex {
   push(hi: number, lo: number, idx: number): void {
     if (idx >= this.next.length) {
       const n = Math.max(idx + 1, this.next.length * 2);
-      this.next = grow(this.next, n);
-      this.hi = grow(this.hi, n);
-      this.lo = grow(this.lo, n);
+      this.next = copied(this.next, n);
+      this.hi = copied(this.hi, n);
+      this.lo = copied(this.lo, n);
     }
     const b = hi & 1023;
     this.hi[idx] = hi;
@@ -383,7 +385,7 @@ export function search(root: Machine, opts: SearchOptions = {}): SearchResult {
   const every = opts.progressEveryMs ?? 1000;
   const timing = opts.timing;
   const seen = new FingerprintSet(10);
-  const graph = new StateGraph(opts.edges !== false, opts.maxDepth !== undefined && opts.maxDepth !== Infinity);
+  const graph = new StateGraph(opts.edges !== false, opts.maxDepth !== undefined && opts.maxDepth !== Infinity, root.threads.length);
   const cell = new GraphCell(graph);
   const h = new StateHasher();
   const stepper = new Stepper(root.clone(), h, opts.reuse ?? 'off', timing);

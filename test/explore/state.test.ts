@@ -2,6 +2,7 @@
 // have equal fingerprints whatever path led to them, and different states differ.
 import { describe, expect, it } from 'vitest';
 import { StateHasher, FingerprintSet } from '../../src/explore/hash.js';
+import { growableArray, growArray } from '../../src/explore/growable.js';
 import { stepOnce, enabledThreads } from '../../src/explore/search.js';
 import type { Machine } from '../../src/sched/machine.js';
 import { PageTable, PGTABLE_SEGMENTS } from '../../src/kernel/mm/pgtable.js';
@@ -104,6 +105,39 @@ describe('fingerprints', () => {
     expect(s.get(1, 1)).toBe(-1);
     s.add(0, 0, 1234);
     expect(s.get(0, 0)).toBe(1234);
+  });
+
+  it('the fingerprint set grows in place and past its reservation, and finds every entry after each growth', () => {
+    // a 96-byte reservation: each sub-table outgrows it after its first growth (8 slots, 12 bytes each)
+    for (const reserve of [96, 64 << 20]) {
+      const s = new FingerprintSet(6, reserve);
+      let x = 0x2545f491;
+      const next = () => (x = (Math.imul(x, 1103515245) + 12345) | 0);
+      const his: number[] = [], los: number[] = [];
+      for (let i = 0; i < 50_000; i++) {
+        his.push(next());
+        los.push(next());
+        s.add(his[i]!, los[i]!, i);
+        // every 997th insertion, all of those so far are still found (growths happen in between)
+        if (i % 997 === 0) for (let k = 0; k <= i; k += 13) expect(s.get(his[k]!, los[k]!)).toBe(k);
+      }
+      let wrong = 0;
+      for (let i = 0; i < 50_000; i++) if (s.get(his[i]!, los[i]!) !== i) wrong++;
+      expect(wrong, `reserve ${reserve}`).toBe(0);
+      expect(s.get(7, 7)).toBe(-1);
+    }
+  });
+
+  it('growable arrays keep their elements, fill what they gain, and grow in their own buffer while it has room', () => {
+    const a = growableArray(Int32Array, 4);
+    a.set([1, 2, 3, 4]);
+    const b = growArray(a, 10, -1);
+    expect([...b]).toEqual([1, 2, 3, 4, -1, -1, -1, -1, -1, -1]);
+    expect(b.buffer).toBe(a.buffer);
+    const plain = new Uint8Array([5, 6]);
+    const c = growArray(plain, 3);
+    expect([...c]).toEqual([5, 6, 0]);
+    expect((c.buffer as ArrayBuffer).resizable).toBe(true);
   });
 
   it('the fingerprint set holds 200,000 random 64-bit fingerprints, signed or not, across its sub-tables', () => {

@@ -1,0 +1,33 @@
+// Typed arrays that grow in place: the explorer's per-state and per-edge arrays live in resizable
+// ArrayBuffers (address space reserved, pages committed when first written), so that growing one
+// copies nothing and leaves no old buffer behind for the collector (which frees an array buffer only
+// when it runs: the old copies of grown arrays were a large part of a search's peak memory).
+
+type Growable = Int32Array | Uint32Array | Uint16Array | Uint8Array;
+type Ctor<T extends Growable> = { new (b: ArrayBuffer, off: number, n: number): T; readonly BYTES_PER_ELEMENT: number };
+
+/** address space reserved for one array (more is had by moving it to a larger reservation) */
+const RESERVE_BYTES = 256 << 20;
+
+/** a typed array of n elements (zero) that growArray can grow in place */
+export function growableArray<T extends Growable>(ctor: Ctor<T>, n: number): T {
+  const bytes = n * ctor.BYTES_PER_ELEMENT;
+  return new ctor(new ArrayBuffer(bytes, { maxByteLength: Math.max(RESERVE_BYTES, bytes) }), 0, n);
+}
+
+/** a's elements followed by n - a.length elements of value fill (default zero), in a's buffer when it can grow */
+export function growArray<T extends Growable>(a: T, n: number, fill = 0): T {
+  const ctor = a.constructor as Ctor<T>;
+  const bytes = n * ctor.BYTES_PER_ELEMENT;
+  const b = a.buffer as ArrayBuffer;
+  let out: T;
+  if (b.resizable && bytes <= b.maxByteLength) {
+    b.resize(bytes);
+    out = new ctor(b, 0, n);
+  } else {
+    out = new ctor(new ArrayBuffer(bytes, { maxByteLength: Math.max(RESERVE_BYTES, bytes * 4) }), 0, n);
+    out.set(a);
+  }
+  if (fill !== 0) out.fill(fill, a.length);
+  return out;
+}
