@@ -22,6 +22,7 @@ import { Machine } from '../src/sched/machine.js';
 import { search, type SearchStats, type SearchTiming } from '../src/explore/search.js';
 import { checkScenario, checkScenarioAsync } from '../src/explore/check.js';
 import { checkSearchOptions } from '../src/cli/check.js';
+import { CHECK_NODE_FLAGS } from '../src/cli/node-flags.js';
 import { readFileSync } from 'node:fs';
 
 /** anchors.md §2.3 (measured on these machines) */
@@ -300,7 +301,8 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
     type ChildOut = { distinct: number; transitions: number; wallMs: number; cpuMs: number; rssBefore: number; peak: number; complete: boolean; workersUsed: number; workersNote: string | null };
     // the search as `mmsim check` runs it by default (step reuse on), unless reuse is false
     const runChild = (workers: number, reuse = true): ChildOut => {
-      const child = spawnSync(process.execPath, [self, '--anchor-child', file, kernel, String(workers), reuse ? 'reuse' : 'fresh'], { encoding: 'utf8', maxBuffer: 1 << 24 });
+      // with the node options `mmsim check` runs with (bin/mmsim.js, src/cli/node-flags.ts)
+      const child = spawnSync(process.execPath, [...CHECK_NODE_FLAGS, self, '--anchor-child', file, kernel, String(workers), reuse ? 'reuse' : 'fresh'], { encoding: 'utf8', maxBuffer: 1 << 24 });
       if (child.status !== 0) throw new Error(`anchor run of ${file} (${workers} workers) failed: ${child.stderr}`);
       return JSON.parse(child.stdout.trim().split('\n').pop()!) as ChildOut;
     };

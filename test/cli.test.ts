@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { internalError } from '../src/cli/main.js';
 import { parseDuration } from '../src/cli/host.js';
+import { CHECK_NODE_FLAGS, missingNodeFlags, nodeFlagsFor } from '../src/cli/node-flags.js';
 
 const cli = (args: string[], input?: string) => spawnSync(process.execPath, ['bin/mmsim.js', ...args], { encoding: 'utf8', input });
 const SEED = 'scenarios/seed-thp-split-uffd-wp.yaml';
@@ -14,6 +15,25 @@ describe('the mmsim command', () => {
     const r = cli(['--version']);
     expect(r.status).toBe(0);
     expect(r.stdout.trim()).toBe(JSON.parse(readFileSync('package.json', 'utf8')).version);
+  });
+
+  it('`check` runs in a node started again with its options (a small young generation); output, exit codes and standard input as without', () => {
+    expect(nodeFlagsFor('check')).toEqual(CHECK_NODE_FLAGS);
+    expect(CHECK_NODE_FLAGS).toContain('--max-semi-space-size=1');
+    for (const c of ['run', 'kernels', undefined]) expect(nodeFlagsFor(c)).toEqual([]);
+    expect(missingNodeFlags(CHECK_NODE_FLAGS, ['--max-semi-space-size=1'])).toEqual([]);
+    expect(missingNodeFlags(CHECK_NODE_FLAGS, ['--expose-gc'])).toEqual(['--max-semi-space-size=1']);
+    const args = ['check', 'scenarios/check/live-snapshot.yaml', '-k', 'v4.19-uffd-wp-2018', '--json'];
+    const again = cli(args);
+    const here = spawnSync(process.execPath, ['bin/mmsim.js', ...args], { encoding: 'utf8', env: { ...process.env, MMSIM_NODE_FLAGS: 'off' } });
+    expect(again.status).toBe(0);
+    expect(here.status).toBe(0);
+    // what depends on the run (time, rate) aside
+    const strip = (s: string) => (JSON.parse(s) as { run?: unknown }[]).map((j) => ({ ...j, run: undefined }));
+    expect(strip(again.stdout)).toEqual(strip(here.stdout));
+    const bad = cli(['check', '-'], 'name: t\nsetup:\n  - mmap: { as: m, len: 4K, prot: 5 }\n');
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/^mmsim: <stdin>:3:35: setup\.0\.mmap\.prot/);
   });
 
   it('`-` reads the scenario from standard input, and errors name it <stdin>', () => {

@@ -1,0 +1,21 @@
+// Node options a command's process runs with. bin/mmsim.js starts node again with them when the
+// process it runs in lacks them (V8 reads them only when it makes the heap: a running process cannot set
+// them for itself). This module imports nothing: the entry point loads it before anything else.
+
+/**
+ * `mmsim check`: V8's young generation held at 1 MiB semi-spaces. V8 grows them to 16 MiB under a
+ * search's garbage (about 115 bytes a transition), 32 MiB of memory that the search does not need: with 1
+ * MiB it takes the same time (bench/check.ts, A/B at 5 and 6 vCPUs) and its peak memory per distinct state
+ * is the visited set's. Worker threads get the same through `resourceLimits` (explore/parallel.ts).
+ */
+export const CHECK_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=1'];
+
+/** the node options the command named by a command line's first word wants */
+export function nodeFlagsFor(command: string | undefined): readonly string[] {
+  return command === 'check' ? CHECK_NODE_FLAGS : [];
+}
+
+/** those of `flags` that `execArgv` (this process's node options) does not already hold */
+export function missingNodeFlags(flags: readonly string[], execArgv: readonly string[] = process.execArgv): string[] {
+  return flags.filter((f) => !execArgv.includes(f));
+}
