@@ -657,6 +657,16 @@ function userfaultfd_clear_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: numb
 }
 
 /**
+ * mm/userfaultfd.c userfaultfd_reset_ctx() @v6.18 (in dup_userfaultfd and mremap_userfaultfd_prep before
+ * v6.12): the VMA leaves its context, VM_UFFD_* cleared through userfaultfd_set_vm_flags
+ */
+export function userfaultfd_reset_ctx(k: Kernel, vma: VmArea): void {
+  vma.uffd = null;
+  vma.vm_flags_hi = (vma.vm_flags_hi & ~VM_HI_UFFD_MINOR) >>> 0;
+  userfaultfd_set_vm_flags(k, vma, (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0);
+}
+
+/**
  * mm/userfaultfd.c userfaultfd_set_vm_flags() @v6.2..v6.18 (51d3d5eb74ff): the new flags, and a shared VMA
  * whose VM_UFFD_WP changed gets its vm_page_prot again (vma_wants_writenotify); before, vm_flags alone
  */

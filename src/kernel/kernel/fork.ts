@@ -6,9 +6,9 @@ import type { Slot } from '../mm/pgtable.js';
 import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_fork, unlink_anon_vmas } from '../mm/vma.js';
-import { VM_DONTCOPY, VM_UFFD_MISSING, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE, VM_HUGETLB, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
+import { VM_DONTCOPY, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE, VM_HUGETLB } from '../include/vm_flags.js';
 import { copy_hugetlb_page_range, hugetlb_dup_vma_private } from '../mm/hugetlb.js';
-import { dup_userfaultfd, userfaultfd_wp } from '../fs/userfaultfd.js';
+import { dup_userfaultfd, userfaultfd_reset_ctx, userfaultfd_wp } from '../fs/userfaultfd.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon } from '../mm/folio.js';
 import { folio_try_dup_anon_rmap_pmd, page_dup_rmap } from '../mm/rmap.js';
@@ -52,12 +52,10 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
     // dup_userfaultfd: without UFFD_FEATURE_EVENT_FORK the child is not registered; with it, the child's
     // VMA keeps its modes in a new context of the child's, announced by a FORK event after the copy
     if (c.uffd) {
+      // (a shared VMA that leaves a WP registration gets its vm_page_prot again: userfaultfd_set_vm_flags)
       const nctx = dup_userfaultfd(k, c.uffd, child);
-      c.uffd = nctx;
-      if (!nctx) {
-        c.vm_flags = (c.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
-        c.vm_flags_hi = (c.vm_flags_hi & ~VM_HI_UFFD_MINOR) >>> 0; // __VM_UFFD_FLAGS
-      }
+      if (nctx) c.uffd = nctx;
+      else userfaultfd_reset_ctx(k, c);
     }
     // hugetlb_dup_vma_private: the child's private hugetlb mapping has no reservations of its own
     if (c.vm_flags & VM_HUGETLB) hugetlb_dup_vma_private(k, c);

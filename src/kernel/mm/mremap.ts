@@ -11,11 +11,11 @@ import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, UFFD_FEATURE } from '../include/uapi.js';
-import { VM_DONTEXPAND, VM_PFNMAP, VM_SHARED, VM_MAYSHARE, VM_UFFD_MISSING, VM_UFFD_WP, VM_ACCOUNT, VM_HI_UFFD_MINOR } from '../include/vm_flags.js';
+import { VM_DONTEXPAND, VM_PFNMAP, VM_SHARED, VM_MAYSHARE, VM_UFFD_WP, VM_ACCOUNT } from '../include/vm_flags.js';
 import { fail, notModelled } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
-import { userfaultfd_armed, userfaultfd_unmap_prep } from '../fs/userfaultfd.js';
+import { userfaultfd_armed, userfaultfd_reset_ctx, userfaultfd_unmap_prep } from '../fs/userfaultfd.js';
 import { do_munmap, vma_lookup, vmas_in, vma_is_anonymous, MMAP_BASE } from './mmap.js';
 import { vma_merge_new_range, unlink_anon_vmas } from './vma.js';
 import { isUffdWpMarker } from './memory.js';
@@ -78,9 +78,7 @@ function mremap_userfaultfd_prep(k: Kernel, new_vma: VmArea, uf: MremapUf, from:
     return;
   }
   const wp = (new_vma.vm_flags & VM_UFFD_WP) !== 0;
-  new_vma.uffd = null;
-  new_vma.vm_flags = (new_vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
-  new_vma.vm_flags_hi = (new_vma.vm_flags_hi & ~VM_HI_UFFD_MINOR) >>> 0;
+  userfaultfd_reset_ctx(k, new_vma);
   // before 0cef0bb836e3 the moved entries keep their uffd-wp bits in the unregistered VMA (debug_vm bookkeeping)
   if (wp && !k.has(PATCH.mremapClearUffdWp)) new_vma.uffd_wp_left = true;
 }
