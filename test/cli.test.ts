@@ -36,6 +36,13 @@ describe('the mmsim command', () => {
     expect(bad.stderr).toMatch(/^mmsim: <stdin>:3:35: setup\.0\.mmap\.prot/);
   });
 
+  it('`check` runs in a process with little address space (RLIMIT_AS 2.5 GB): its growable tables reserve in proportion to use', () => {
+    const r = spawnSync('bash', ['-c', 'ulimit -v 2500000 && exec node bin/mmsim.js check scenarios/check/live-snapshot-4vcpu.yaml -k v6.18 --workers 1'], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/34,726 distinct states/);
+  });
+
   it('`-` reads the scenario from standard input, and errors name it <stdin>', () => {
     const r = cli(['run', '-', '-k', 'v4.19-uffd-wp-2018', '--format', 'klog'], readFileSync(SEED, 'utf8'));
     expect(r.status).toBe(0);

@@ -6,13 +6,28 @@
 type Growable = Int32Array | Uint32Array | Uint16Array | Uint8Array;
 type Ctor<T extends Growable> = { new (b: ArrayBuffer, off: number, n: number): T; readonly BYTES_PER_ELEMENT: number };
 
-/** address space reserved for one array (more is had by moving it to a larger reservation) */
-const RESERVE_BYTES = 256 << 20;
+/**
+ * Address space reserved for a buffer: 8 times its size, at least 256 KiB. Past it, the buffer moves to a
+ * new reservation 8 times its new size (a copy; the old buffer is the collector's, an eighth of the new
+ * one at most). Reservations are address space, not memory, but a process may have little of it
+ * (RLIMIT_AS), and V8 does not survive a reservation refused: so they stay in proportion to what is used.
+ */
+export const RESERVE_FACTOR = 8;
+const RESERVE_MIN = 256 << 10;
+/** the reservation for a buffer of this many bytes */
+export function reserveFor(bytes: number): number {
+  return Math.max(RESERVE_MIN, bytes * RESERVE_FACTOR);
+}
+
+/** a resizable buffer of `bytes` that may grow in place to `reserve` bytes (at least `bytes`) */
+export function resizableBuffer(bytes: number, reserve: number): ArrayBuffer {
+  return new ArrayBuffer(bytes, { maxByteLength: Math.max(reserve, bytes) });
+}
 
 /** a typed array of n elements (zero) that growArray can grow in place */
 export function growableArray<T extends Growable>(ctor: Ctor<T>, n: number): T {
   const bytes = n * ctor.BYTES_PER_ELEMENT;
-  return new ctor(new ArrayBuffer(bytes, { maxByteLength: Math.max(RESERVE_BYTES, bytes) }), 0, n);
+  return new ctor(resizableBuffer(bytes, reserveFor(bytes)), 0, n);
 }
 
 /** a's elements followed by n - a.length elements of value fill (default zero), in a's buffer when it can grow */
@@ -25,7 +40,7 @@ export function growArray<T extends Growable>(a: T, n: number, fill = 0): T {
     b.resize(bytes);
     out = new ctor(b, 0, n);
   } else {
-    out = new ctor(new ArrayBuffer(bytes, { maxByteLength: Math.max(RESERVE_BYTES, bytes * 4) }), 0, n);
+    out = new ctor(resizableBuffer(bytes, reserveFor(bytes)), 0, n);
     out.set(a);
   }
   if (fill !== 0) out.fill(fill, a.length);

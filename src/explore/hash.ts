@@ -1,5 +1,6 @@
 // The explorer's set of fingerprints seen; the hasher itself is src/state/hasher.ts.
 import { fmix32 } from '../state/hasher.js';
+import { reserveFor, resizableBuffer } from './growable.js';
 export { StateHasher, fmix32 } from '../state/hasher.js';
 
 /** sub-tables of a FingerprintSet (by the low bits of a fingerprint's mixed hash) */
@@ -13,8 +14,6 @@ const PARTS = 1 << PARTS_LOG2;
 const LOAD_DEN = 1024;
 const loadLimit = (p: number) => 640 + Math.floor((192 * p) / (PARTS - 1));
 
-/** bytes a sub-table may grow to in place before it moves to a larger reservation (address space only) */
-const RESERVE_BYTES = 64 << 20;
 /** the mark of an entry not yet placed again while a sub-table grows (bit 31 of the id word) */
 const OLD = 0x80000000;
 
@@ -27,7 +26,7 @@ const OLD = 0x80000000;
  * a time, by half, not double (any size: a slot is found by scaling the hash to the size, not by
  * masking), so that each is between 5/12 and 13/16 full; and a sub-table grows in place: it lives in a
  * resizable ArrayBuffer (address space reserved, pages committed as they are first written), whose
- * entries are placed again where they are (grow()). A table copied into a new buffer leaves the old one
+ * entries are placed again where they are (grow()); past its reservation (8 times its size) it moves. A table copied into a new buffer leaves the old one
  * to the collector, which frees an array buffer only when it runs: a search's dead tables were a third
  * of its peak memory.
  */
@@ -39,13 +38,16 @@ export class FingerprintSet {
   private counts: Int32Array;
   size = 0;
 
-  /** reserveBytes: address space a sub-table may grow in before it moves to a larger reservation */
-  constructor(capacityLog2 = 16, reserveBytes = RESERVE_BYTES) {
+  /**
+   * reserveBytes: address space a sub-table may first grow in before it moves to a larger reservation
+   * (growable.ts reserveFor)
+   */
+  constructor(capacityLog2 = 16, reserveBytes = -1) {
     const per = 1 << Math.max(3, capacityLog2 - PARTS_LOG2);
     this.parts = [];
     this.bufs = [];
     for (let p = 0; p < PARTS; p++) {
-      const b = new ArrayBuffer(per * 12, { maxByteLength: Math.max(reserveBytes, per * 12) });
+      const b = resizableBuffer(per * 12, reserveBytes < 0 ? reserveFor(per * 12) : reserveBytes);
       this.bufs.push(b);
       this.parts.push(new Uint32Array(b, 0, per * 3));
     }
@@ -118,7 +120,7 @@ export class FingerprintSet {
     let b = this.bufs[p]!;
     if (n * 12 > b.maxByteLength) {
       // past the reservation: a larger one, copied once
-      const nb = new ArrayBuffer(n0 * 12, { maxByteLength: Math.max(b.maxByteLength * 4, n * 12) });
+      const nb = resizableBuffer(n0 * 12, reserveFor(n * 12));
       new Uint32Array(nb).set(new Uint32Array(b, 0, n0 * 3));
       b = nb;
       this.bufs[p] = b;
