@@ -3202,7 +3202,13 @@ static int run_scenario(void) {
       waitpid(pid, NULL, 0);
     }
   }
-  swap_cleanup();
+  // a thread of this process still asleep in the kernel (a fault that do_swap_page handed to
+  // handle_userfault keeps its swap entry) would keep swapoff(2) waiting for ever: then the swap is left
+  // to mmsim, which swaps it off after this process's exit has ended the thread (src/host/swap.ts)
+  int asleep = 0;
+  for (int i = 0; i < SH->nthreads; i++)
+    if (SH->threads[i].proc == 0 && SH->threads[i].sched != S_IDLE && atomic_load(&SH->threads[i].status) == T_READY) asleep = 1;
+  if (!asleep) swap_cleanup();
   files_cleanup();
   hugepages_cleanup();
   shmem_thp_cleanup();
