@@ -16,8 +16,8 @@ export interface FuzzTarget {
   /** swap operations (a swap file, MADV_PAGEOUT, swapoff): only where mmsim host can make a swap file */
   swap?: boolean;
   /**
-   * the pins it may take: 'any' flags (the model), 'io_uring' (the host: an io_uring fixed buffer, FOLL_WRITE |
-   * FOLL_LONGTERM only), 'none' (the host cannot register buffers)
+   * the pins it may take: 'any' flags (the model), 'io_uring' (the host: an io_uring fixed buffer,
+   * pin_user_pages_fast with FOLL_WRITE | FOLL_LONGTERM only), 'none' (the host cannot register buffers)
    */
   pins?: 'any' | 'io_uring' | 'none';
   /** page migration (`migrate`): the model only (mmsim host runs a migrate of the setup, never one in a thread) */
@@ -120,7 +120,7 @@ export type FuzzOp =
   | { op: 'truncate'; at: Addr }
   | { op: 'remove'; r: Range };
 
-export type PinFlag = 'write' | 'longterm' | 'force' | 'get';
+export type PinFlag = 'write' | 'longterm' | 'force' | 'get' | 'fast';
 
 /** one round of the handler thread: read a message, then resolve the fault it reports */
 export type Resolve = 'unprotect' | 'unprotect_all' | 'copy' | 'zeropage' | 'wake' | 'unprotect_dontwake_wake';
@@ -186,8 +186,9 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
   if (!child) {
     const pins = t.pins ?? 'any';
     if (pins !== 'none') {
-      const flags: fc.Arbitrary<PinFlag[]> = pins === 'io_uring' ? fc.constant(['write', 'longterm'])
-        : fc.constantFrom<PinFlag[]>(['write', 'longterm'], ['longterm'], ['write'], [], ['write', 'force'], ['get'], ['write', 'get']);
+      // (io_uring's buffer registration is pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM))
+      const flags: fc.Arbitrary<PinFlag[]> = pins === 'io_uring' ? fc.constant<PinFlag[]>(['write', 'longterm', 'fast'])
+        : fc.constantFrom<PinFlag[]>(['write', 'longterm', 'fast'], ['write', 'longterm'], ['longterm'], ['write'], [], ['write', 'force'], ['get'], ['write', 'get'], ['fast']);
       list.push(
         w(2, fc.record({ op: fc.constant('pin' as const), r: gupRange, flags })),
         w(1, fc.record({ op: fc.constant('unpin' as const) })),

@@ -80,9 +80,9 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
     if (op.op === 'mmap' && (op.flags & MAP_HUGETLB) && !caps.root) {
       return `operation ${op.id} maps hugetlb memory: mmsim host sets vm.nr_hugepages to the scenario's pool for the run, which needs root`;
     }
-    // a pin on the host is an io_uring fixed buffer: pin_user_pages(FOLL_WRITE | FOLL_LONGTERM), nothing else
+    // a pin on the host is an io_uring fixed buffer: pin_user_pages_fast(FOLL_WRITE | FOLL_LONGTERM), nothing else
     if (op.op === 'pin') {
-      if (op.foll !== HOST_PIN_FOLL) return `operation ${op.id} pins with flags [${pinFlagNames(op.foll)}]; on the host a pin is an io_uring fixed buffer, flags [write, longterm] only`;
+      if (op.foll !== HOST_PIN_FOLL || !op.fast) return `operation ${op.id} pins with flags [${[pinFlagNames(op.foll), op.fast ? 'fast' : ''].filter(Boolean).join(', ')}]; on the host a pin is an io_uring fixed buffer, flags [write, longterm, fast] only`;
       if (caps.io_uring_buffers === false) return `operation ${op.id} needs io_uring fixed buffers, which this kernel refuses (errno ${caps.io_uring_errno ?? '?'}: io_uring_disabled, RLIMIT_MEMLOCK?)`;
       if (caps.io_uring_buffers === undefined) return `operation ${op.id} needs io_uring fixed buffers; the executor's probe did not say whether they work (rebuild it)`;
     }

@@ -429,7 +429,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         const fl = v.flags as string[];
         const foll = (fl.includes('write') ? FOLL_WRITE : 0) | (fl.includes('force') ? FOLL_FORCE : 0) | (fl.includes('longterm') ? FOLL_LONGTERM : 0) |
           (fl.includes('get') ? FOLL_GET : FOLL_PIN);
-        return { id, line, op: 'pin', addr: E('addr'), len: E('len'), foll, as: def(v.as)! };
+        return { id, line, op: 'pin', addr: E('addr'), len: E('len'), foll, fast: fl.includes('fast'), as: def(v.as)! };
       }
       case 'unpin': {
         const h = typeof v === 'string' ? v : (v as { pin: string }).pin;

@@ -50,7 +50,7 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
     }
   | { op: 'split_huge_page'; addr: Expr; len: Expr }
   /** foll: FOLL_WRITE, FOLL_FORCE, FOLL_LONGTERM, and FOLL_GET for get_user_pages (else FOLL_PIN) */
-  | { op: 'pin'; addr: Expr; len: Expr; foll: number; as: string }
+  | { op: 'pin'; addr: Expr; len: Expr; foll: number; fast: boolean; as: string }
   | { op: 'unpin'; pin: string }
   | { op: 'pin_read'; pin: string; as: string | null }
   | { op: 'vmsplice'; addr: Expr; len: Expr; as: string }
@@ -156,7 +156,7 @@ export const OP_SCHEMAS = {
   }).strict(),
   split_huge_page: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   pin: z.object({
-    addr: zExpr, len: zExpr.default(4096), flags: z.array(z.enum(['write', 'force', 'longterm', 'get'])).default([]), as: zName, id: zName.optional(),
+    addr: zExpr, len: zExpr.default(4096), flags: z.array(z.enum(['write', 'force', 'longterm', 'get', 'fast'])).default([]), as: zName, id: zName.optional(),
   }).strict(),
   unpin: z.union([zName, z.object({ pin: zName, id: zName.optional() }).strict()]),
   pin_read: z.object({ pin: zName, as: zName.optional(), id: zName.optional() }).strict(),
@@ -223,7 +223,7 @@ export const OP_HELP: Record<OpName, string> = {
   setuid: 'setuid: 65534 | { uid, gid? } (the whole process drops root: no capabilities left)',
   pagemap_scan: 'pagemap_scan: { addr, len, flags?: [wp_matching, check_wpasync], category_mask?, category_inverted?, category_anyof?, return_mask: [written, present, ...], max_pages?, vec_len? }',
   split_huge_page: 'split_huge_page: { addr, len } (debugfs split_huge_pages of this range)',
-  pin: 'pin: { addr, len?: 4K, flags?: [write, force, longterm, get], as } (pin_user_pages; get: get_user_pages)',
+  pin: 'pin: { addr, len?: 4K, flags?: [write, force, longterm, get, fast], as } (pin_user_pages; get: get_user_pages; fast: the _fast variant, gup_fast first)',
   unpin: 'unpin: handle | { pin } (unpin_user_pages / put_page of what pin took)',
   pin_read: 'pin_read: { pin, as? } (the bytes of the pinned pages, as a device reading them sees them)',
   vmsplice: 'vmsplice: { addr, len?: 4K, as } (vmsplice(2) of the range into a new pipe: a read-only GUP reference)',

@@ -31,7 +31,7 @@ import {
 import type { MmStruct } from '../kernel/include/mm_types.js';
 import { copy_files, dup_mmap } from '../kernel/kernel/fork.js';
 import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
-import { __get_user_pages, gup_put_folio, try_grab_folio, FOLL_FORCE, FOLL_GET, FOLL_LONGTERM, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_UNLOCKABLE, FOLL_WRITE, type GupState } from '../kernel/mm/gup.js';
+import { __get_user_pages, gup_fast, gup_put_folio, try_grab_folio, FOLL_FORCE, FOLL_GET, FOLL_LONGTERM, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_UNLOCKABLE, FOLL_WRITE, type GupState } from '../kernel/mm/gup.js';
 import { PG_dirty, PG_zero } from '../kernel/mm/folio.js';
 import { VM_FAULT_RETRY } from '../kernel/include/fault.js';
 import { ERRNO } from '../kernel/include/errno.js';
@@ -612,6 +612,9 @@ function gupOp(m: Machine, t: ThreadState, op: GupOp, w: GupState | null): 'done
     } else out = out!.append(k.data.content(pfn), from - page, n);
     copied += n;
   };
+  // get_user_pages_fast (vmsplice) and pin_user_pages_fast (a `fast` pin) try the lockless walk first
+  // (gup_fast_fallback); the slow path takes the rest, from the first page it could not take
+  if (w === null && (op.op === 'vmsplice' || (op.op === 'pin' && op.fast))) s.addr += gup_fast(k, mm, s.addr, s.end, foll(), grab) * PAGE_SIZE;
   for (;;) {
     const r = __get_user_pages(k, mm, s, grab);
     if (r === 'unlocked' && task.uwq === null) {

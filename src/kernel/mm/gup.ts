@@ -29,6 +29,7 @@ import { folio_put_refs } from './swap.js';
 import { mm_find_pmd } from './rmap.js';
 import { pte_offset_map } from './pagewalk.js';
 import { vma_lookup } from './mmap.js';
+import { folio_is_zone_device } from './memremap.js';
 
 import { FOLL_WRITE, FOLL_TOUCH, FOLL_GET, FOLL_FORCE, FOLL_COW, FOLL_LONGTERM, FOLL_PIN, FOLL_UNLOCKABLE, FOLL_NAMES } from '../include/foll.js';
 export * from '../include/foll.js';
@@ -193,6 +194,67 @@ export function follow_page_mask(k: Kernel, mm: MmStruct, vma: VmArea, addr: num
     mark_page_accessed(k, slot);
   }
   return 1;
+}
+
+/**
+ * mm/gup.c gup_fast() @v6.18 (gup_fast_pte_range, gup_fast_pmd_leaf): the lockless walk that
+ * get_user_pages_fast and pin_user_pages_fast take first, from start, page by page, while the entry is
+ * present and not PROT_NONE, writable for FOLL_WRITE, not special (the zero page), its folio may be taken so
+ * (not a ZONE_DEVICE one for FOLL_LONGTERM) and a read-only pin needs no unshare (gup_must_unshare without a
+ * VMA: a long-term one of a page that is not anonymous falls back). A page taken gets PG_referenced
+ * (folio_set_referenced: no FOLL_TOUCH, no activation, the entry left as it is). Returns the pages taken;
+ * the slow path (__get_user_pages) does the rest. (A hugetlb VMA stops the walk here: its GUP is not
+ * modelled.)
+ */
+export function gup_fast(k: Kernel, mm: MmStruct, start: number, end: number, foll: number, grab: (pfn: number, slot: number) => void): number {
+  const g = k.pgt;
+  // 17839856fd58 (v5.8, until a308c71bf1e6): the fast walk asks for write access even for reads, so that a
+  // COW-shared page goes to the slow path and has its COW broken there (internal_get_user_pages_fast)
+  const write = (foll & FOLL_WRITE) !== 0 || (k.has(PATCH.gupForceCowBreak) && !k.has(PATCH.gupNoForceCowBreak));
+  const e = new Pte();
+  let n = 0;
+  for (let addr = start; addr < end;) {
+    const vma = vma_lookup(k, mm, addr);
+    if (!vma || (vma.vm_flags & VM_HUGETLB)) break;
+    const pmd = mm_find_pmd(k, mm, addr);
+    if (!pmd) break;
+    pmd.t.get(pmd.i, e);
+    let pfn: number, slot: number, pages: number;
+    if (g.pmd_trans_huge(e)) {
+      // gup_fast_pmd_leaf: pmd_access_permitted, then every page of the range within this PMD
+      if (!g.pmd_present(e) || g.pmd_protnone(e) || (write && !g.pmd_write(e))) break;
+      const head = g.pmd_pfn(e);
+      slot = k.folios.slotOf(head);
+      pfn = head + (Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR);
+      if (!g.pmd_write(e) && gup_must_unshare_fast(k, foll, is_huge_zero_pmd(k, e) ? -1 : slot, head)) break;
+      pages = Math.min(HPAGE_PMD_NR - (Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR), (end - addr) / PAGE_SIZE);
+    } else {
+      const pt = pte_offset_map(k, mm, pmd);
+      if (!pt) break;
+      pt.get(pte_index(addr), e);
+      if (!g.pte_present(e) || g.pte_protnone(e) || (write && !g.pte_write(e)) || g.pte_special(e)) break;
+      pfn = g.pte_pfn(e);
+      if (is_zero_pfn(k, pfn)) break;
+      slot = k.folios.slotOf(pfn);
+      if (slot < 0) break;
+      if (!g.pte_write(e) && gup_must_unshare_fast(k, foll, slot, pfn)) break;
+      pages = 1;
+    }
+    if (slot >= 0 && (foll & FOLL_LONGTERM) && folio_is_zone_device(k, slot)) break;
+    for (let i = 0; i < pages; i++) grab(pfn + i, slot);
+    if (slot >= 0) k.folios.setFlag(slot, PG_referenced);
+    n += pages;
+    addr += pages * PAGE_SIZE;
+  }
+  return n;
+}
+
+/** gup_must_unshare(NULL, flags, page) (mm/internal.h @v6.18): without the VMA a long-term read-only pin of a page that is not anonymous must fall back */
+function gup_must_unshare_fast(k: Kernel, foll: number, slot: number, pfn: number): boolean {
+  if (!k.has(PATCH.gupRoPinUnshare)) return false;
+  if ((foll & (FOLL_WRITE | FOLL_PIN)) !== FOLL_PIN) return false;
+  if (slot < 0 || !k.folios.test(slot, PG_anon)) return (foll & FOLL_LONGTERM) !== 0 && k.has(PATCH.gupLongtermRoCow);
+  return !k.folios.pageAnonExclusive(slot, pfn);
 }
 
 /**
