@@ -409,8 +409,11 @@ function remap_move(k: Kernel, mm: MmStruct, start: number, len: number, flags: 
   if (end > new_addr && new_addr + len > start) fail('EINVAL', 'the old and new ranges overlap');
   let res = -1, seen = false, last_end = 0, target = new_addr;
   for (;;) {
-    // for_each_vma_range: the next VMA of the range, looked up again after each move
-    const vma = vmas_in(mm, seen ? last_end : start, end)[0];
+    // for_each_vma_range: the next VMA of the range, looked up again after each move from where the last
+    // one ended (a search from past the range's end finds nothing, whatever a move merged across it)
+    const from = seen ? last_end : start;
+    if (from >= end) break;
+    const vma = vmas_in(mm, from, end)[0];
     if (!vma) break;
     if (!seen && start < vma.vm_start) fail('EFAULT', 'no VMA at addr');
     const a = Math.max(vma.vm_start, start), l = Math.min(end, vma.vm_end) - a;
