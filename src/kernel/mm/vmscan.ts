@@ -16,8 +16,12 @@ import {
   SWP_TYPE, delete_from_swap_cache, folio_alloc_swap, folio_free_swap, swap_duplicate, swap_writepage, vm_swap_full,
 } from './swapfile.js';
 
-/** mm/vmscan.c reclaim_pages() @v6.18: every isolated folio through shrink_folio_list; the split pages of a large one follow it */
+/**
+ * mm/vmscan.c reclaim_pages() @v6.18: every isolated folio loses PG_active (folio_clear_active: one that is
+ * kept goes back to the inactive list), then through shrink_folio_list; the split pages of a large one follow it
+ */
 export function reclaim_pages(k: Kernel, slots: number[]): void {
+  for (const s of slots) k.folios.clearFlag(s, PG_active);
   const list = slots.slice();
   while (list.length > 0) shrink_folio_list(k, list.shift()!, list);
 }
