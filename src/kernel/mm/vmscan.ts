@@ -43,7 +43,8 @@ function split_folio_to_list(k: Kernel, slot: number, list: number[]): number {
 /**
  * mm/vmscan.c shrink_folio_list() @v6.18 for one anonymous folio MADV_PAGEOUT isolated (references
  * ignored): a swap-backed folio gets a swap slot (a large one is split first: the device allocates no
- * clusters), is unmapped (try_to_unmap), written (pageout) and, once clean, freed; a folio that could not
+ * clusters), is unmapped (try_to_unmap), written (pageout, unless something else still holds it) and, once
+ * clean, freed; a folio that could not
  * be unmapped or given a slot is activated. A lazyfree folio (MADV_FREE) is discarded if it is still clean.
  */
 export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void {
@@ -91,6 +92,13 @@ export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void
     }
   }
   if (f.test(slot, PG_dirty)) {
+    // pageout(): is_page_cache_freeable() first, only the isolation and the swap cache may hold the folio
+    // (the model takes no reference to isolate it); held by more (a pipe, a GUP reference), PAGE_KEEP: not
+    // written, kept dirty in the swap cache (keep_locked)
+    if (f.refcount(slot) !== f.nrPages(slot)) {
+      k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'kept (referenced: not written)', pfn: f.pfn(slot) });
+      return;
+    }
     // pageout() -> swap_writepage()
     if (swap_writepage(k, slot) === 'writeback') {
       // under writeback: kept in the swap cache, clean once the I/O completes, back on the inactive LRU
