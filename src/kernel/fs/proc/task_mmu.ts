@@ -199,6 +199,10 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
   for (const vma of mm.vmas) {
     // clear_refs_walk_ops has no hugetlb_entry: walk_page_range passes hugetlb VMAs over
     if (vma.vm_flags & VM_HUGETLB) continue;
+    // clear_refs_test_walk: 2 takes the VMAs without a file, 3 those with one (shared anonymous memory has
+    // its shmem file; a private file mapping's anonymous copies go with their VMA)
+    if (type === CLEAR_REFS_ANON && vma.vm_file !== 0) continue;
+    if (type === CLEAR_REFS_MAPPED && vma.vm_file === 0) continue;
     forEachPmd(k, mm, vma.vm_start, vma.vm_end, false, (pmd, addr, next) => {
       pmd.t.get(pmd.i, pmdv);
       if (g.pmd_trans_huge(pmdv)) {
@@ -208,7 +212,7 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
           g.pmd_wrprotect(n);
           g.pmd_clear_soft_dirty(n);
           if (!n.equals(pmdv)) set_pmd_at(k, pmd, n, addr, 'clear_soft_dirty_pmd');
-        } else if (type === CLEAR_REFS_ALL || type === CLEAR_REFS_ANON) {
+        } else {
           const n = g.pmd_mkold(pmdv.clone());
           if (!n.equals(pmdv)) pmd.t.set(pmd.i, n);
           const slot = k.folios.slotOf(g.pmd_pfn(pmdv));
@@ -231,9 +235,9 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
           g.pte_wrprotect(n);
           g.pte_clear_soft_dirty(n);
         } else {
+          // vm_normal_folio: the zero page and other special PTEs are left as they are
           const slot = vm_normal_page(k, vma, e);
-          if (type === CLEAR_REFS_MAPPED && slot >= 0 && k.folios.test(slot, PG_anon)) continue;
-          if (type === CLEAR_REFS_ANON && (slot < 0 || !k.folios.test(slot, PG_anon))) continue;
+          if (slot < 0) continue;
           g.pte_mkold(n);
           if (slot >= 0) k.folios.clearFlag(slot, PG_referenced);
         }
