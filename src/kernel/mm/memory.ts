@@ -239,8 +239,11 @@ export function do_anonymous_page(k: Kernel, vmf: VmFault): number {
     k.tr?.emit('do_anonymous_page', 'do_anonymous_page', { addr: vmf.address, zero_page: true, pte: entry.toString() });
     return 0;
   }
-  if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
+  // the anon_vma first (vmf_anon_prepare; anon_vma_prepare @v4.19), then the folio, and only then, under the
+  // PT lock, a missing-mode registration hands the fault to userspace: a VMA whose write fault went to
+  // handle_userfault has its anon_vma (which, for one, keeps mremap's copy_vma from moving its pgoff)
   anon_vma_prepare(vmf.mm, vma);
+  if (userfaultfd_missing(vma)) return handle_userfault(k, vmf, VM_UFFD_MISSING);
   const fslot = k.folios.alloc(0, 0);
   const pfn = k.folios.pfn(fslot);
   g.pfn_pte(entry, pfn, vma.pageProt(anonProt));
