@@ -476,6 +476,7 @@ typedef struct {
   _Atomic int sig;
   _Atomic int killed_by;
   _Atomic uint64_t cur_addr; // page the current memory operation is touching
+  uint64_t wait_addr;        // S_BLOCKED_FAULT: the address the fault waits under (waiter_addr), set by the scheduler
   _Atomic int in_op;
   // a madvise(MADV_POPULATE_*) under way: its range and whether it populates writable (gup_len 0: none)
   _Atomic uint64_t gup_start, gup_len;
@@ -1069,12 +1070,24 @@ static int madv_of(const char *n) {
   return -1;
 }
 
-// a deferred wake-up: mark the blocked threads whose fault page lies in [start, start+len)
+static int in_hugetlb_mapping(int pid, uint64_t addr);
+
+// the address a blocked fault waits under, which a wake-up's range must cover (userfaultfd_wake_function
+// compares the message's address): its page, or for a hugetlb fault its huge page's start. Worked out by
+// the scheduler when the thread goes to sleep (reading smaps allocates: in a scenario thread's operation,
+// its page faults would count as the operation's)
+static uint64_t waiter_addr(Thread *T) {
+  uint64_t a = atomic_load(&T->cur_addr) & ~(PAGE_SZ - 1);
+  if (in_hugetlb_mapping(atomic_load(&T->pid), a)) a &= ~(uint64_t)((2u << 20) - 1);
+  return a;
+}
+
+// a deferred wake-up: mark the blocked threads whose fault lies in [start, start+len)
 static void defer_wake(int fd, uint64_t start, uint64_t len) {
   for (int i = 0; i < SH->nthreads; i++) {
     Thread *T = &SH->threads[i];
     if (T->sched != S_BLOCKED_FAULT) continue;
-    uint64_t a = atomic_load(&T->cur_addr) & ~(PAGE_SZ - 1);
+    uint64_t a = T->wait_addr;
     if (len == 0 || (a >= start && a < start + len)) {
       T->waken = 1;
       T->wake_fd = fd;
@@ -1766,8 +1779,9 @@ static int exec_op(Ctx *c, int oi, J *op) {
       int any = 0;
       for (int i = 0; i < SH->nthreads; i++) {
         Thread *T = &SH->threads[i];
-        uint64_t pa = page_of(atomic_load(&T->cur_addr));
-        if (T->sched == S_BLOCKED_FAULT && pa >= a && pa < a + l) any = 1;
+        if (T->sched != S_BLOCKED_FAULT) continue;
+        uint64_t pa = T->wait_addr;
+        if (pa >= a && pa < a + l) any = 1;
       }
       if (any) defer_wake(fd, a, l); // the ioctl itself is issued when the woken thread runs
       else {
@@ -2826,6 +2840,7 @@ static int step_inner(Thread *T) {
     T->sched = S_BLOCKED_FAULT;
     T->waken = 0;
     if (atomic_load(&T->gup_len)) atomic_store(&T->cur_addr, gup_fault_page(T));
+    T->wait_addr = waiter_addr(T);
     settle_readers();
     return 0;
   }
