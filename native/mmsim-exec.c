@@ -3224,6 +3224,18 @@ static int run_scenario(void) {
   for (int i = 0; i < SH->nthreads; i++)
     if (SH->threads[i].proc == 0 && SH->threads[i].sched != S_IDLE && atomic_load(&SH->threads[i].status) == T_READY) asleep = 1;
   if (!asleep) swap_cleanup();
+  else {
+    // ... but not outside the machine lock: a child that inherits it (flock follows the open file) waits for
+    // this process to be gone, swaps the plan's files off and only then lets the next executor run (whose
+    // own swap file would otherwise get another swap type while these are still on)
+    J *files = g_swap ? jget(g_swap, "files") : NULL;
+    pid_t parent = getpid();
+    if (files && fork() == 0) {
+      while (getppid() == parent) usleep(1000);
+      for (int i = 0; i < files->n; i++) swapoff(files->v[i]->str);
+      _exit(0);
+    }
+  }
   files_cleanup();
   hugepages_cleanup();
   shmem_thp_cleanup();
