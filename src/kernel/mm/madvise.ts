@@ -15,7 +15,7 @@ import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PATCH } from '../../profiles/patches.js';
 import { vma_modify, vmas_in, find_vma, vma_lookup } from './mmap.js';
 import { userfaultfd_remove, type UffdMsg, type UserfaultfdCtx } from '../fs/userfaultfd.js';
-import { unmap_page_range } from './memory.js';
+import { unmap_page_range, zap_folio_pte_batch } from './memory.js';
 import { VM_FAULT_RETRY } from '../include/fault.js';
 import { __get_user_pages, type GupState } from './gup.js';
 import { madvise_collapse } from './khugepaged.js';
@@ -361,6 +361,11 @@ function madvise_cold_or_pageout(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
   madvise_pageout_page_range(k, mm, vma, start, end);
 }
 
+/** mm/madvise.c madvise_folio_pte_batch() @v6.18: folio_pte_batch with the flags zap_present_ptes passes too */
+function madvise_folio_pte_batch(k: Kernel, t: import('./pgtable.js').PageTable, i: number, max: number, slot: number, first: Pte): number {
+  return zap_folio_pte_batch(k, t, i, max, slot, first);
+}
+
 /**
  * madvise_cold_or_pageout_pte_range (mm/madvise.c @v6.18) with pageout: per PMD, the folios mapped only
  * here (folio_mapcount == its pages) lose PG_referenced and are isolated, and reclaim_pages() reclaims them
@@ -398,10 +403,12 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
           const slot = vm_normal_page(k, vma, e);
           if (slot < 0 || f.test(slot, PG_zero) || list.includes(slot)) continue;
           if (f.isLarge(slot)) {
-            // a large folio the range does not cover whole is split, and this page taken again
+            // a large folio the range does not cover whole (madvise_folio_pte_batch: the PTEs from here that
+            // map its next pages and differ only in write, young, dirty and soft-dirty, a uffd-wp bit breaking
+            // the batch) is split, and this page taken again; a split that fails passes this page over
             const base = f.pfn(slot), n = f.nrPages(slot);
             const from = g.pte_pfn(e);
-            const covered = from === base && a + n * PAGE_SIZE <= next;
+            const covered = from === base && a + n * PAGE_SIZE <= next && madvise_folio_pte_batch(k, t, i, n, slot, e) === n;
             if (!covered) {
               if (f.folioMapcount(slot) > n || split_huge_page(k, slot) !== 0) continue;
               a -= PAGE_SIZE;

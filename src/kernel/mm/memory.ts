@@ -804,7 +804,7 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
  * folio_pte_batch (mm/internal.h @v6.9..v6.18) as zap_present_ptes calls it: how many PTEs from i, at most
  * max, map the next pages of the folio and differ from the first only in write, accessed, dirty and soft-dirty
  */
-function zap_folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: number, first: Pte): number {
+export function zap_folio_pte_batch(k: Kernel, t: PageTable, i: number, max: number, slot: number, first: Pte): number {
   const g = k.pgt;
   const f = k.folios;
   const pfn0 = g.pte_pfn(first);
