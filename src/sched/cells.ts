@@ -21,6 +21,7 @@ import type { PopulateCont } from '../kernel/mm/madvise.js';
 import type { GupState } from '../kernel/mm/gup.js';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
+import { decimal, type Expr } from '../scenario/expr.js';
 import type { Snapshot } from '../scenario/observe.js';
 import type { CopyCheck, OpOut, VarValue } from '../scenario/values.js';
 import { StateHasher } from '../state/hasher.js';
@@ -148,6 +149,22 @@ export class Layout {
   readonly ownerIndex: Int32Array;
   /** the segment specs of a machine of this scenario, after the kernel's */
   readonly segments: readonly SegmentSpec[];
+  /**
+   * The threads' memory operations, compiled once (exec.ts memoryOp reads these instead of the operation's
+   * object and expression trees, which a long scenario reads once each, from memory no cache holds):
+   * by op index, MEM_WRITE, MEM_MEMSET, MEM_READ or 0 (another operation).
+   */
+  readonly memKind: Uint8Array;
+  /**
+   * an address `v`, `v + c` or `c + v` (v a variable, with or without a field; c a decimal constant, a
+   * safe integer): v's index + 1 and field, and c; 0 when the address has another form
+   */
+  readonly addrVar: Int32Array;
+  readonly addrField: readonly (string | undefined)[];
+  readonly addrConst: Float64Array;
+  /** a write: its size, and its value when that is a constant of at most 32 bits and size <= 4 (else -1) */
+  readonly writeSize: Uint8Array;
+  readonly writeValue: Float64Array;
 
   constructor(private readonly sc: CompiledScenario) {
     const nT = sc.threads.length;
@@ -255,6 +272,31 @@ export class Layout {
     const isValue = (this.isValue = Uint8Array.from(val));
     this.isCounter = Uint8Array.from(ctr);
     this.segments = [{ name: 'machine', hashValue: (v: number, i: number) => (isValue[i] === 1 ? internHash(v) : v), counterAt: this.isCounter, flat: true }];
+    // the memory operations' compiled forms
+    this.memKind = new Uint8Array(n);
+    this.addrVar = new Int32Array(n);
+    const fields: (string | undefined)[] = new Array<string | undefined>(n).fill(undefined);
+    this.addrField = fields;
+    this.addrConst = new Float64Array(n);
+    this.writeSize = new Uint8Array(n);
+    this.writeValue = new Float64Array(n).fill(-1);
+    sc.threads.forEach((t, ti) => t.ops.forEach((op, j) => {
+      const i = this.opBases[ti]! + j;
+      if (op.op !== 'write' && op.op !== 'memset' && op.op !== 'read') return;
+      this.memKind[i] = op.op === 'write' ? MEM_WRITE : op.op === 'memset' ? MEM_MEMSET : MEM_READ;
+      const a = symPlusConst(op.addr);
+      const vi = a === null ? undefined : this.varIndex.get(a.name);
+      if (a !== null && vi !== undefined) {
+        this.addrVar[i] = vi + 1;
+        fields[i] = a.field;
+        this.addrConst[i] = a.c;
+      }
+      if (op.op === 'write') {
+        this.writeSize[i] = op.size;
+        const v = op.value.k === 'num' ? decimal(op.value.v) : NaN;
+        if (op.size <= 4 && Number.isSafeInteger(v) && v >= 0 && v <= 0xffffffff) this.writeValue[i] = v;
+      }
+    }));
   }
 
   static of(sc: CompiledScenario): Layout {
@@ -264,6 +306,19 @@ export class Layout {
   }
 }
 const layouts = new WeakMap<CompiledScenario, Layout>();
+
+/** Layout.memKind */
+export const MEM_WRITE = 1, MEM_MEMSET = 2, MEM_READ = 3;
+
+/** `v`, `v + c` or `c + v` as (v, its field, c), c a safe integer; null for another form (Layout.addrVar) */
+function symPlusConst(e: Expr): { name: string; field: string | undefined; c: number } | null {
+  if (e.k === 'sym') return { name: e.name, field: e.field, c: 0 };
+  if (e.k !== 'bin' || e.op !== '+') return null;
+  const [s, n] = e.a.k === 'sym' ? [e.a, e.b] : [e.b, e.a];
+  if (s.k !== 'sym' || n.k !== 'num') return null;
+  const c = decimal(n.v);
+  return Number.isSafeInteger(c) ? { name: s.name, field: s.field, c } : null;
+}
 
 /** the segment of a machine: `machine` (numbers, counters and interned ids) */
 export interface MachineSegs {
@@ -829,6 +884,10 @@ export class Vars extends CellMap<VarValue> {
       this.lastIndex = i;
     }
     return i;
+  }
+  /** the value of the variable at index i (Layout.varIndex), undefined when unset: get(name) without the name */
+  valueAt(i: number): VarValue | undefined {
+    return this.at(i);
   }
   protected at(i: number): VarValue | undefined {
     const id = this.C.get(this.l.varCell[i]!);

@@ -142,6 +142,12 @@ export class PageContent {
    * all zeroes. Costs the bytes written, plus a copy of the page when it is kept as 4 KiB.
    */
   static write(c: PageContent | null, off: number, src: ArrayLike<number>, at: number, n: number): PageContent | null {
+    // a first write of one byte (the commonest first touch): the shared value for it, whose hash oneByte
+    // computes once, without the hash update below (the same lanes: mulmod(v, POW[off]) is the update from 0)
+    if (c === null && n === 1) {
+      const v = src[at]! & 0xff;
+      return v === 0 ? null : PageContent.oneByte(off, v);
+    }
     let h1 = c === null ? 0 : c.h1, h2 = c === null ? 0 : c.h2, nz = c === null ? 0 : c.nz;
     let changed = false;
     for (let i = 0; i < n; i++) {
