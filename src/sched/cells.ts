@@ -418,9 +418,34 @@ export class ThreadState {
    * records); null when somebody does. A step's several writes then cost one lookup; a watched store
    * is told the same Segment.get/set calls as through the accessors.
    */
-  private plainLeaf(): Int32Array | null {
+  plainLeaf(): Int32Array | null {
     const C = this.C;
     return C.watched ? null : C.leafW(this.b);
+  }
+
+  /** bytes of the current memory operation done (`progress`), read from plainLeaf()'s leaf */
+  progressIn(L: Int32Array): number {
+    return (L[T_PROG]! >>> 0) + L[T_PROG + 1]! * TWO32;
+  }
+  /** faults counted at the current byte (`spins`), read from plainLeaf()'s leaf */
+  spinsIn(L: Int32Array): number {
+    return L[T_SPINS]!;
+  }
+  /**
+   * (a plain run: exec.ts memoryOp keeps the operation's numbers in locals while the step runs, as they
+   * are zero again once it is done, and writes them when the operation outlives the step) into
+   * plainLeaf()'s leaf: the operands when `operands`, progress, and the spin count when >= 0
+   */
+  putPlain(L: Int32Array, operands: boolean, addr: number, len: number, lo: number, hi: number, progress: number, spins: number): void {
+    if (operands) {
+      L[T_OPS] = 1;
+      setNumL(L, T_ADDR, addr);
+      setNumL(L, T_LEN, len);
+      L[T_VLO] = lo;
+      L[T_VHI] = hi;
+    }
+    setNumL(L, T_PROG, progress);
+    if (spins >= 0) L[T_SPINS] = spins;
   }
 
   /**

@@ -1041,8 +1041,16 @@ function memoryOp(m: Machine, t: ThreadState, op: MemOp | null, kind: number, oi
   const task = k.current!;
   const mm = task.mm;
   const write = kind !== MEM_READ;
+  // A plain run (nobody watches the store: no recorder, no hashing): the thread's leaf of numbers. The
+  // operands, the progress and the fault count at the current byte are kept in locals while the step runs
+  // (an operation that is done leaves them zero: nextOp), and written into the leaf only when the
+  // operation outlives the step (it sleeps, or the thread ends) or the step throws; the progress also
+  // before a fault, as through the accessors, for the budget's progress line (Machine.describeNow).
+  const TL = t.plainLeaf();
   // the operands, evaluated when the operation started (a retry after a fault uses the same ones)
   let addr: number, len: number, lo = 0, hi = 0;
+  /** are the operands in cells? (a plain run writes them when the operation outlives the step) */
+  let stored = true;
   if (t.loadOperands(operandsBuf)) {
     addr = operandsBuf[0]!;
     len = operandsBuf[1]!;
@@ -1081,7 +1089,8 @@ function memoryOp(m: Machine, t: ThreadState, op: MemOp | null, kind: number, oi
           `a read of ${len} bytes is more than the model keeps in a buffer (at most ${READ_BUFFER_MAX / 2 ** 20} MiB)`);
       }
     }
-    t.storeOperands(addr, len, lo, hi);
+    if (TL === null) t.storeOperands(addr, len, lo, hi);
+    else stored = false;
   }
   // a read's buffer so far (immutable: each page read makes a new one), kept across faults in a hidden
   // variable: set when the operation stops short of its end (at a fault), not after every page (no
@@ -1093,63 +1102,83 @@ function memoryOp(m: Machine, t: ThreadState, op: MemOp | null, kind: number, oi
     const prev = m.vars.get(`\0buf:${op.id}`);
     out = prev && prev.kind === 'data' ? prev.bytes : Bytes.empty(len);
   }
-  let progress = t.progress;
-  while (progress < len) {
-    cond_resched();
-    const a = addr + progress;
-    const pfn = mmu_access(k, mm, a, write);
-    if (pfn < 0) {
-      t.progress = progress;
-      if (fresh) {
-        m.vars.set(`\0buf:${op!.id}`, { kind: 'data', addr: BigInt(addr), bytes: out! });
-        fresh = false;
-      }
-      const spins = t.spin();
-      if (spins > SPIN_LIMIT) {
-        t.status = 'livelock';
-        k.tr?.emit('livelock', 'user access', { address: a, faults: spins });
-        return 'ended';
-      }
-      const err = -pfn | X86_PF_USER | (write ? X86_PF_WRITE : 0);
-      k.migrationWait = -1;
-      k.migrationWaitOk = true;
-      let r: FaultResult;
-      try {
-        r = do_user_addr_fault(k, task, a, err);
-      } finally {
-        k.migrationWaitOk = false;
-      }
-      if (k.migrationWait >= 0 && r.kind === 'done') {
-        // migration_entry_wait: the thread sleeps until the migration's move step
-        k.migrationWait = -1;
-        if (t !== m.setup) {
-          t.wait = { kind: 'migration', address: a, write };
-          return 'blocked';
+  let progress = TL === null ? t.progress : t.progressIn(TL);
+  /** a plain run: the progress in the cells, and the fault count at the current byte (-1: the cell's) */
+  let progressCell = progress, spins = -1;
+  try {
+    while (progress < len) {
+      cond_resched();
+      const a = addr + progress;
+      const pfn = mmu_access(k, mm, a, write);
+      if (pfn < 0) {
+        if (TL === null) t.progress = progress;
+        else if (progress !== progressCell) {
+          t.putPlain(TL, false, 0, 0, 0, 0, progress, -1);
+          progressCell = progress;
         }
+        if (fresh) {
+          m.vars.set(`\0buf:${op!.id}`, { kind: 'data', addr: BigInt(addr), bytes: out! });
+          fresh = false;
+        }
+        if (TL === null) spins = t.spin();
+        else spins = (spins < 0 ? t.spinsIn(TL) : spins) + 1;
+        if (spins > SPIN_LIMIT) {
+          t.status = 'livelock';
+          k.tr?.emit('livelock', 'user access', { address: a, faults: spins });
+          if (TL !== null) t.putPlain(TL, !stored, addr, len, lo, hi, progress, spins);
+          return 'ended';
+        }
+        const err = -pfn | X86_PF_USER | (write ? X86_PF_WRITE : 0);
+        k.migrationWait = -1;
+        k.migrationWaitOk = true;
+        let r: FaultResult;
+        try {
+          r = do_user_addr_fault(k, task, a, err);
+        } finally {
+          k.migrationWaitOk = false;
+        }
+        if (k.migrationWait >= 0 && r.kind === 'done') {
+          // migration_entry_wait: the thread sleeps until the migration's move step
+          k.migrationWait = -1;
+          if (t !== m.setup) {
+            t.wait = { kind: 'migration', address: a, write };
+            if (TL !== null) t.putPlain(TL, !stored, addr, len, lo, hi, progress, spins);
+            return 'blocked';
+          }
+        }
+        const o = faultOutcome(m, t, r, write);
+        if (o !== 'retry') {
+          if (TL !== null) t.putPlain(TL, !stored, addr, len, lo, hi, progress, spins);
+          return o;
+        }
+        continue;
       }
-      const o = faultOutcome(m, t, r, write);
-      if (o !== 'retry') return o;
-      continue;
-    }
-    t.accessed();
-    // a is a safe non-negative integer: its low bits without a floating-point remainder (fmod)
-    const off = a & PAGE_MASK_LO;
-    const n = Math.min(len - progress, PAGE_SIZE - off);
-    if (kind === MEM_READ) {
-      out = out!.append(k.data.content(pfn), off, n);
-      fresh = true;
-    } else if (kind === MEM_MEMSET) k.data.fillBytes(pfn, off, n, ((op ??= t.ops[t.pc] as MemOp) as Extract<MemOp, { op: 'memset' }>).value);
-    else {
-      const from = progress;
-      for (let i = 0; i < n; i++) {
-        const b = from + i;
-        storeBuf[i] = b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff;
+      if (TL === null) t.accessed();
+      else spins = 0;
+      // a is a safe non-negative integer: its low bits without a floating-point remainder (fmod)
+      const off = a & PAGE_MASK_LO;
+      const n = Math.min(len - progress, PAGE_SIZE - off);
+      if (kind === MEM_READ) {
+        out = out!.append(k.data.content(pfn), off, n);
+        fresh = true;
+      } else if (kind === MEM_MEMSET) k.data.fillBytes(pfn, off, n, ((op ??= t.ops[t.pc] as MemOp) as Extract<MemOp, { op: 'memset' }>).value);
+      else {
+        const from = progress;
+        for (let i = 0; i < n; i++) {
+          const b = from + i;
+          storeBuf[i] = b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff;
+        }
+        k.data.writeBytes(pfn, off, storeBuf, 0, n);
       }
-      k.data.writeBytes(pfn, off, storeBuf, 0, n);
+      progress += n;
     }
-    progress += n;
+  } catch (e) {
+    // (what the accessors would have written by now: the progress of the last fault)
+    if (TL !== null) t.putPlain(TL, !stored, addr, len, lo, hi, progressCell, spins);
+    throw e;
   }
-  t.progress = progress;
+  // (a plain run: the operation is done, nextOp clears what it kept)
+  if (TL === null) t.progress = progress;
   if (kind === MEM_READ) {
     op ??= t.ops[t.pc] as MemOp;
     // the buffer is finished: the next run of this op (a loop thread) fills a new one
