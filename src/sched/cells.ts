@@ -157,7 +157,8 @@ export class Layout {
   readonly memKind: Uint8Array;
   /**
    * an address `v`, `v + c` or `c + v` (v a variable, with or without a field; c a decimal constant, a
-   * safe integer): v's index + 1 and field, and c; 0 when the address has another form
+   * safe integer): v's index + 1 (negated when v has a field, which addrField holds), and c; 0 when the
+   * address has another form
    */
   readonly addrVar: Int32Array;
   readonly addrField: readonly (string | undefined)[];
@@ -177,27 +178,47 @@ export class Layout {
     const add = (a: string[], n: string) => {
       if (!a.includes(n)) a.push(n);
     };
-    slotOps.forEach((ops, slot) => {
-      for (const op of ops) {
-        const defs: string[] = [];
-        if ('as' in op && typeof op.as === 'string') defs.push(op.as);
-        if (op.op === 'read') defs.push(`\0buf:${op.id}`);
-        if (op.op === 'pin' || op.op === 'vmsplice' || op.op === 'proc_mem_read') defs.push(`\0gup:${op.id}`);
-        if (op.op === 'read_uffd' && op.fork_uffd) defs.push(op.fork_uffd);
-        if (op.op === 'migrate') defs.push(`\0mig:${op.id}`);
-        for (const n of defs) {
-          add(vars, n);
-          if (!varSlots.has(n)) varSlots.set(n, new Set());
-          varSlots.get(n)!.add(slot);
-        }
-        if (op.op === 'fork') add(procs, op.as);
-        if (op.op === 'checkpoint') add(snaps, op.name);
+    const def = (n: string, slot: number) => {
+      add(vars, n);
+      let at = varSlots.get(n);
+      if (at === undefined) varSlots.set(n, (at = new Set()));
+      at.add(slot);
+    };
+    // the threads' memory operations' compiled forms (MemCompile), made in the same pass over the
+    // operations, which a long scenario reads from memory no cache holds: each is read once here
+    let nOps = 0;
+    for (const t of sc.threads) nOps += t.ops.length;
+    const mc = new MemCompile(nOps);
+    let oi = 0;
+    for (let slot = 0; slot < slotOps.length; slot++) {
+      for (const op of slotOps[slot]!) {
+        // (what the operation defines, in this order)
+        if ('as' in op && typeof op.as === 'string') def(op.as, slot);
+        const o = op.op;
+        if (o === 'read') def(`\0buf:${op.id}`, slot);
+        else if (o === 'pin' || o === 'vmsplice' || o === 'proc_mem_read') def(`\0gup:${op.id}`, slot);
+        else if (o === 'read_uffd') {
+          if (op.fork_uffd) def(op.fork_uffd, slot);
+        } else if (o === 'migrate') def(`\0mig:${op.id}`, slot);
+        else if (o === 'fork') add(procs, op.as);
+        else if (o === 'checkpoint') add(snaps, op.name);
+        if (slot === 0) continue;
+        const i = oi++;
+        if (o === 'write' || o === 'memset' || o === 'read') mc.op(op, i);
       }
       if (slot === 0) add(snaps, 'setup');
-    });
+    }
     add(snaps, 'final');
     this.varNames = vars;
     this.varIndex = new Map(vars.map((n, i) => [n, i]));
+    // (the compiled addresses' variables by their index now)
+    const { memKind, addrVar, fields, addrConst, writeSize, writeValue } = mc.done(this.varIndex);
+    this.memKind = memKind;
+    this.addrVar = addrVar;
+    this.addrField = fields;
+    this.addrConst = addrConst;
+    this.writeSize = writeSize;
+    this.writeValue = writeValue;
     this.procNames = procs;
     this.procIndex = new Map(procs.map((n, i) => [n, i]));
     this.snapNames = snaps;
@@ -216,17 +237,9 @@ export class Layout {
     this.opThread = new Int32Array(n);
     sc.threads.forEach((t, i) => this.opThread.fill(i, this.opBases[i]!, this.opBases[i]! + t.ops.length));
     // cells: each slot's block, then what no single thread owns
-    const kinds: number[] = [], idx: number[] = [], val: number[] = [], ctr: number[] = [];
-    const cell = (kind: number, index: number, value: boolean, counter = false) => {
-      kinds.push(kind);
-      idx.push(index);
-      val.push(value ? 1 : 0);
-      ctr.push(counter ? 1 : 0);
-      return kinds.length - 1;
-    };
-    const pad = () => {
-      while (kinds.length % 64 !== 0) cell(0, 0, false);
-    };
+    const cols = new CellColumns();
+    const cell = (kind: number, index: number, value: boolean, counter = false) => cols.cell(kind, index, value, counter);
+    const pad = () => cols.pad();
     this.slotBase = new Int32Array(this.slots);
     this.recCell = new Int32Array(n);
     this.varCell = new Int32Array(vars.length).fill(-1);
@@ -235,12 +248,12 @@ export class Layout {
       return s.size === 1 && !s.has(0) ? [...s][0]! : -1;
     };
     for (let slot = 0; slot < this.slots; slot++) {
-      this.slotBase[slot] = kinds.length;
+      this.slotBase[slot] = cols.n;
       for (let j = 0; j < T_SPINS; j++) cell(OWNER.thread, slot, false);
       cell(OWNER.thread, slot, false, true);
       cell(OWNER.thread, slot, false, true);
       cell(OWNER.thread, slot, true);
-      if (slot > 0) for (let j = 0; j < slotOps[slot]!.length; j++) this.recCell[this.opBases[slot - 1]! + j] = cell(OWNER.record, this.opBases[slot - 1]! + j, true);
+      if (slot > 0) for (let j = 0, b = this.opBases[slot - 1]!; j < slotOps[slot]!.length; j++) this.recCell[b + j] = cols.cell(OWNER.record, b + j, true, false);
       vars.forEach((v, i) => {
         if (owner(v) === slot) this.varCell[i] = cell(OWNER.variable, i, true);
       });
@@ -266,37 +279,12 @@ export class Layout {
     snaps.forEach((_, i) => (this.snapCell[i] = cell(OWNER.snapshot, i, true)));
     this.detailCell = new Int32Array(this.copyChecks.length);
     this.copyChecks.forEach((_, i) => (this.detailCell[i] = cell(OWNER.copy, i, true)));
-    this.size = kinds.length;
-    this.ownerKind = Uint8Array.from(kinds);
-    this.ownerIndex = Int32Array.from(idx);
-    const isValue = (this.isValue = Uint8Array.from(val));
-    this.isCounter = Uint8Array.from(ctr);
+    this.size = cols.n;
+    this.ownerKind = cols.kind.slice(0, cols.n);
+    this.ownerIndex = cols.index.slice(0, cols.n);
+    const isValue = (this.isValue = cols.value.slice(0, cols.n));
+    this.isCounter = cols.counter.slice(0, cols.n);
     this.segments = [{ name: 'machine', hashValue: (v: number, i: number) => (isValue[i] === 1 ? internHash(v) : v), counterAt: this.isCounter, flat: true }];
-    // the memory operations' compiled forms
-    this.memKind = new Uint8Array(n);
-    this.addrVar = new Int32Array(n);
-    const fields: (string | undefined)[] = new Array<string | undefined>(n).fill(undefined);
-    this.addrField = fields;
-    this.addrConst = new Float64Array(n);
-    this.writeSize = new Uint8Array(n);
-    this.writeValue = new Float64Array(n).fill(-1);
-    sc.threads.forEach((t, ti) => t.ops.forEach((op, j) => {
-      const i = this.opBases[ti]! + j;
-      if (op.op !== 'write' && op.op !== 'memset' && op.op !== 'read') return;
-      this.memKind[i] = op.op === 'write' ? MEM_WRITE : op.op === 'memset' ? MEM_MEMSET : MEM_READ;
-      const a = symPlusConst(op.addr);
-      const vi = a === null ? undefined : this.varIndex.get(a.name);
-      if (a !== null && vi !== undefined) {
-        this.addrVar[i] = vi + 1;
-        fields[i] = a.field;
-        this.addrConst[i] = a.c;
-      }
-      if (op.op === 'write') {
-        this.writeSize[i] = op.size;
-        const v = op.value.k === 'num' ? decimal(op.value.v) : NaN;
-        if (op.size <= 4 && Number.isSafeInteger(v) && v >= 0 && v <= 0xffffffff) this.writeValue[i] = v;
-      }
-    }));
   }
 
   static of(sc: CompiledScenario): Layout {
@@ -310,14 +298,117 @@ const layouts = new WeakMap<CompiledScenario, Layout>();
 /** Layout.memKind */
 export const MEM_WRITE = 1, MEM_MEMSET = 2, MEM_READ = 3;
 
-/** `v`, `v + c` or `c + v` as (v, its field, c), c a safe integer; null for another form (Layout.addrVar) */
-function symPlusConst(e: Expr): { name: string; field: string | undefined; c: number } | null {
-  if (e.k === 'sym') return { name: e.name, field: e.field, c: 0 };
-  if (e.k !== 'bin' || e.op !== '+') return null;
-  const [s, n] = e.a.k === 'sym' ? [e.a, e.b] : [e.b, e.a];
-  if (s.k !== 'sym' || n.k !== 'num') return null;
-  const c = decimal(n.v);
-  return Number.isSafeInteger(c) ? { name: s.name, field: s.field, c } : null;
+/** the threads' memory operations' compiled forms while Layout's pass makes them (Layout.memKind and after) */
+class MemCompile {
+  readonly memKind: Uint8Array;
+  readonly addrVar: Int32Array;
+  readonly addrConst: Float64Array;
+  readonly writeSize: Uint8Array;
+  readonly writeValue: Float64Array;
+  readonly fields: (string | undefined)[] = [];
+  /** a variable an address names, numbered by first sight until the scenario's variables are known */
+  private readonly named = new Map<string, number>();
+  private readonly namedList: string[] = [];
+  constructor(private readonly n: number) {
+    this.memKind = new Uint8Array(n);
+    this.addrVar = new Int32Array(n);
+    this.addrConst = new Float64Array(n);
+    this.writeSize = new Uint8Array(n);
+    this.writeValue = new Float64Array(n).fill(-1);
+  }
+  /** thread operation i, a write, memset or read */
+  op(op: Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>, i: number): void {
+    const o = op.op;
+    this.memKind[i] = o === 'write' ? MEM_WRITE : o === 'memset' ? MEM_MEMSET : MEM_READ;
+    const c = symPlusConst(op.addr);
+    if (c !== null) {
+      let id = this.named.get(c.name);
+      if (id === undefined) {
+        this.named.set(c.name, (id = this.namedList.length + 1));
+        this.namedList.push(c.name);
+      }
+      // (negative: with a field)
+      if (c.field !== undefined) {
+        this.addrVar[i] = -id;
+        while (this.fields.length < i) this.fields.push(undefined);
+        this.fields[i] = c.field;
+      } else this.addrVar[i] = id;
+      this.addrConst[i] = c.c;
+    }
+    if (o === 'write') {
+      this.writeSize[i] = op.size;
+      const v = op.value.k === 'num' ? decimal(op.value.v) : NaN;
+      if (op.size <= 4 && Number.isSafeInteger(v) && v >= 0 && v <= 0xffffffff) this.writeValue[i] = v;
+    }
+  }
+  /** the variables are known: a name -> its index + 1 (0: no variable of the scenario; the general path reports it) */
+  done(varIndex: ReadonlyMap<string, number>): this {
+    const remap = new Int32Array(this.namedList.length + 1);
+    this.namedList.forEach((name, j) => (remap[j + 1] = (varIndex.get(name) ?? -1) + 1));
+    const a = this.addrVar;
+    for (let i = 0; i < this.n; i++) {
+      const v = a[i]!;
+      if (v !== 0) a[i] = v > 0 ? remap[v]! : -remap[-v]!;
+    }
+    return this;
+  }
+}
+
+/** symPlusConst's result (one object: Layout's pass makes none per operation) */
+const symScratch = { name: '', field: undefined as string | undefined, c: 0 };
+/** `v`, `v + c` or `c + v` as (v, its field, c) in symScratch, c a safe integer; null for another form (Layout.addrVar) */
+function symPlusConst(e: Expr): typeof symScratch | null {
+  let s: Expr, n: Expr | null;
+  if (e.k === 'sym') {
+    s = e;
+    n = null;
+  } else if (e.k === 'bin' && e.op === '+') {
+    s = e.a.k === 'sym' ? e.a : e.b;
+    n = e.a.k === 'sym' ? e.b : e.a;
+  } else return null;
+  if (s.k !== 'sym' || (n !== null && n.k !== 'num')) return null;
+  const c = n === null ? 0 : decimal(n.v);
+  if (!Number.isSafeInteger(c)) return null;
+  symScratch.name = s.name;
+  symScratch.field = s.field;
+  symScratch.c = c;
+  return symScratch;
+}
+
+/** Layout's cells while they are laid out: owner kind and index, value and counter marks, in typed columns that double as they fill */
+class CellColumns {
+  kind = new Uint8Array(1024);
+  index = new Int32Array(1024);
+  value = new Uint8Array(1024);
+  counter = new Uint8Array(1024);
+  n = 0;
+  cell(kind: number, index: number, value: boolean, counter: boolean): number {
+    if (this.n === this.kind.length) this.grow(this.n + 1);
+    const i = this.n++;
+    this.kind[i] = kind;
+    this.index[i] = index;
+    this.value[i] = value ? 1 : 0;
+    this.counter[i] = counter ? 1 : 0;
+    return i;
+  }
+  /** zero cells up to a multiple of 64 */
+  pad(): void {
+    const n = Math.ceil(this.n / 64) * 64;
+    if (n > this.kind.length) this.grow(n);
+    this.n = n;
+  }
+  private grow(atLeast: number): void {
+    let cap = this.kind.length * 2;
+    while (cap < atLeast) cap *= 2;
+    const more = <T extends Uint8Array | Int32Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    this.kind = more(this.kind, new Uint8Array(cap));
+    this.index = more(this.index, new Int32Array(cap));
+    this.value = more(this.value, new Uint8Array(cap));
+    this.counter = more(this.counter, new Uint8Array(cap));
+  }
 }
 
 /** the segment of a machine: `machine` (numbers, counters and interned ids) */

@@ -1022,9 +1022,9 @@ function compiledAddr(m: Machine, oi: number): number {
   const L = m.layout;
   const vi = L.addrVar[oi]!;
   if (vi === 0) return -2;
-  const v = m.vars.valueAt(vi - 1);
+  const v = m.vars.valueAt((vi > 0 ? vi : -vi) - 1);
   if (v === undefined) return -2;
-  const a = numOfVar(v, L.addrField[oi]);
+  const a = numOfVar(v, vi > 0 ? undefined : L.addrField[oi]);
   if (a === undefined) return -2;
   const r = a + L.addrConst[oi]!;
   if (!Number.isSafeInteger(r) || r < 0) return -2;
