@@ -642,7 +642,7 @@ export class ThreadState {
 
   get task(): Task | null {
     const i = this.C.get(this.b + T_TASK);
-    return i === 0 ? null : this.k.tasks[i - 1]!;
+    return i === 0 ? null : this.k.taskAt(i - 1);
   }
   set task(t: Task | null) { this.C.set(this.b + T_TASK, t === null ? 0 : this.k.tasks.indexOf(t) + 1); }
 

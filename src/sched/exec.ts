@@ -218,9 +218,9 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   const oi = t.index >= 0 ? m.layout.opBases[t.index]! + pc : -1;
   const kind = oi >= 0 ? m.layout.memKind[oi]! : 0;
   if (kind !== 0 && !m.scoped) {
-    // (the general path's reads, in its order: device memory in use (memory operations follow device
-    // pages), then the task's mm, which memoryOp reads)
-    void (m.k.devmem.inUse > 0);
+    // (the general path's reads, in its order, for a recorder: device memory in use (memory operations
+    // follow device pages), then the task's mm, which memoryOp reads)
+    if (m.k.st.rec !== null) void (m.k.devmem.inUse > 0);
     return memoryOp(m, t, null, kind, oi);
   }
   const op = t.ops[pc]!;
