@@ -58,7 +58,8 @@ function shift2(d: number): number {
 }
 
 const FILLED: (PageContent | undefined)[] = [];
-const ONE_BYTE = new Map<number, PageContent>();
+/** oneByte's values: by offset, then by byte (an array per offset written at, made when first needed) */
+const ONE_BYTE: ((PageContent | undefined)[] | undefined)[] = new Array<(PageContent | undefined)[] | undefined>(PAGE).fill(undefined);
 
 /** a page with more written bytes than this is kept as 4 KiB */
 const SPARSE_MAX = 64;
@@ -92,14 +93,14 @@ export class PageContent {
    * written (the commonest first touch) costs no object of its own
    */
   static oneByte(off: number, v: number): PageContent {
-    const key = (off << 8) | v;
-    let c = ONE_BYTE.get(key);
+    let at = ONE_BYTE[off];
+    if (at === undefined) ONE_BYTE[off] = at = new Array<PageContent | undefined>(256).fill(undefined);
+    let c = at[v];
     if (c === undefined) {
       const offs = new Uint16Array(1), vals = new Uint8Array(1);
       offs[0] = off;
       vals[0] = v;
-      c = new PageContent(mulmod(v, POW1[off]!, P1), mulmod(v, POW2[off]!, P2), 1, offs, vals, 0, null);
-      ONE_BYTE.set(key, c);
+      at[v] = c = new PageContent(mulmod(v, POW1[off]!, P1), mulmod(v, POW2[off]!, P2), 1, offs, vals, 0, null);
     }
     return c;
   }
