@@ -1014,21 +1014,29 @@ function opIndexOf(m: Machine, t: ThreadState): number {
 }
 
 /**
- * The address of memory operation `oi` from its compiled form (Layout.addrVar: a variable plus a constant):
- * userAddr's value, or -2 when the form does not serve (no compiled form, a variable without a number, a
- * sum past 2^53: userAddr then decides, with the same reads)
+ * The address of memory operation `oi` from its compiled form (Layout.addrVar: a variable plus a constant),
+ * into out[0]: 0, or -1 when it is at or above TASK_SIZE (userAddr's value), or -2 when the form does not
+ * serve (no compiled form, a variable without a number, a sum past 2^53: userAddr then decides, with the
+ * same reads). (The address is handed back in a Float64Array: a double returned from a call is a new
+ * heap number.)
  */
-function compiledAddr(m: Machine, oi: number): number {
+function compiledAddr(m: Machine, oi: number, out: Float64Array): number {
   const L = m.layout;
   const vi = L.addrVar[oi]!;
   if (vi === 0) return -2;
   const v = m.vars.valueAt((vi > 0 ? vi : -vi) - 1);
   if (v === undefined) return -2;
-  const a = numOfVar(v, vi > 0 ? undefined : L.addrField[oi]);
-  if (a === undefined) return -2;
+  let a: number | undefined;
+  if (vi > 0 && v.kind === 'mapping') a = v.addrN;
+  else {
+    a = numOfVar(v, vi > 0 ? undefined : L.addrField[oi]);
+    if (a === undefined) return -2;
+  }
   const r = a + L.addrConst[oi]!;
   if (!Number.isSafeInteger(r) || r < 0) return -2;
-  return r < TASK_SIZE ? r : -1;
+  if (r >= TASK_SIZE) return -1;
+  out[0] = r;
+  return 0;
 }
 
 /**
@@ -1057,8 +1065,8 @@ function memoryOp(m: Machine, t: ThreadState, op: MemOp | null, kind: number, oi
     lo = operandsBuf[2]!;
     hi = operandsBuf[3]!;
   } else {
-    addr = oi >= 0 ? compiledAddr(m, oi) : -2;
-    if (addr === -2) addr = userAddr(m, (op ??= t.ops[t.pc] as MemOp).addr);
+    const c = oi >= 0 ? compiledAddr(m, oi, operandsBuf) : -2;
+    addr = c === 0 ? operandsBuf[0]! : c === -1 ? -1 : userAddr(m, (op ??= t.ops[t.pc] as MemOp).addr);
     if (addr < 0) {
       // above the user address space (the kernel half, or non-canonical): the CPU faults and the kernel
       // sends SIGSEGV (do_user_addr_fault / the #GP handler); nothing is read or written
