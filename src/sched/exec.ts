@@ -1199,7 +1199,7 @@ function memoryOp(m: Machine, t: ThreadState, op: MemOp | null, kind: number, oi
     op ??= t.ops[t.pc] as MemOp;
     k.tr.emit('access', op.op, { id: op.id, addr, len, write });
     record(m, t, op, null, kind === MEM_READ ? out!.digest() : null);
-  } else m.noteResult(t, null, kind === MEM_READ ? out!.digest() : null, undefined);
+  } else m.noteResult(t, null, kind === MEM_READ ? out!.digest() : null, undefined, oi);
   return 'done';
 }
 
