@@ -10,7 +10,7 @@
 // data_at tallies, the deadlock flag, and the other variables and the checkpoints. Cells holding ids of
 // interned values (state/intern.ts) are hashed by the value's key (so workers, which intern in other
 // orders, agree), counters go to the counter lane (SegmentSpec.hashValue and counterAt).
-import type { Segment, SegmentSpec } from '../state/store.js';
+import type { Leaf, Segment, SegmentSpec } from '../state/store.js';
 import { intern, internFresh, internedValue, internHash, isFresh, releaseFresh } from '../state/intern.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Task } from '../kernel/include/sched.js';
@@ -1005,8 +1005,31 @@ export class Vars extends CellMap<VarValue> {
   valueAt(i: number): VarValue | undefined {
     return this.at(i);
   }
+  /**
+   * A cache, not state: the leaf of variable cells read last while the state owns it (Segment.owns: an
+   * own leaf holds its cells until the store is copied), so that a memory operation's address, read on
+   * every step, does not take the segment's one remembered leaf from the thread's own block (the next
+   * access to it would walk the segment again). A recorder hears the read all the same.
+   */
+  private vT = -1;
+  private vL: Leaf | null = null;
+  /** the id variable cell c holds: C.get(c) */
+  private idIn(c: number): number {
+    const C = this.C, L = this.vL;
+    if (L !== null && c >>> 6 === this.vT && C.owns(L)) {
+      C.noteRead(c);
+      return L[c & 63]!;
+    }
+    const id = C.get(c);
+    const l = C.leafR(c);
+    if (l !== undefined && C.owns(l)) {
+      this.vT = c >>> 6;
+      this.vL = l;
+    }
+    return id;
+  }
   protected at(i: number): VarValue | undefined {
-    const id = this.C.get(this.l.varCell[i]!);
+    const id = this.idIn(this.l.varCell[i]!);
     if (id === 0) return undefined;
     const v = internedValue<StoredVar>(id);
     return v.kind === 'uffdAt' ? { kind: 'uffd', ctx: this.k.uffds[v.index]! } : v;
@@ -1015,7 +1038,7 @@ export class Vars extends CellMap<VarValue> {
   uffd(name: string): UserfaultfdCtx | undefined {
     const i = this.indexOf(name);
     if (i === undefined) return undefined;
-    const id = this.C.get(this.l.varCell[i]!);
+    const id = this.idIn(this.l.varCell[i]!);
     if (id === 0) return undefined;
     const v = internedValue<StoredVar>(id);
     return v.kind === 'uffdAt' ? this.k.uffds[v.index]! : v.kind === 'uffd' ? v.ctx : undefined;
