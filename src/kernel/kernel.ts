@@ -252,6 +252,19 @@ export class Kernel {
     for (let i = l.length; i < n; i++) l.push(new Task(this, i, this.taskSeg, this.taskStats, this.names));
     return l;
   }
+  /**
+   * mms[id - 1] and tasks[index], without the getters' read of the count they make views up to where the
+   * view is made already and no recorder listens (the read decides nothing then); task.mm and a thread's
+   * task ask on every step, several times
+   */
+  mmAt(id: number): MmStruct {
+    const l = this.mmList;
+    return id <= l.length && this.st.rec === null ? l[id - 1]! : this.mms[id - 1]!;
+  }
+  taskAt(index: number): Task {
+    const l = this.taskList;
+    return index < l.length && this.st.rec === null ? l[index]! : this.tasks[index]!;
+  }
   /** the userfaultfd contexts, by id (a view: newUffdCtx adds one) */
   get uffds(): readonly UserfaultfdCtx[] {
     const n = this.K.get(K_NR_UFFDS), l = this.uffdList;

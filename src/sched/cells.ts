@@ -10,7 +10,7 @@
 // data_at tallies, the deadlock flag, and the other variables and the checkpoints. Cells holding ids of
 // interned values (state/intern.ts) are hashed by the value's key (so workers, which intern in other
 // orders, agree), counters go to the counter lane (SegmentSpec.hashValue and counterAt).
-import type { Segment, SegmentSpec } from '../state/store.js';
+import type { Leaf, Segment, SegmentSpec } from '../state/store.js';
 import { intern, internFresh, internedValue, internHash, isFresh, releaseFresh } from '../state/intern.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Task } from '../kernel/include/sched.js';
@@ -21,6 +21,7 @@ import type { PopulateCont } from '../kernel/mm/madvise.js';
 import type { GupState } from '../kernel/mm/gup.js';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
+import { decimal, type Expr } from '../scenario/expr.js';
 import type { Snapshot } from '../scenario/observe.js';
 import type { CopyCheck, OpOut, VarValue } from '../scenario/values.js';
 import { StateHasher } from '../state/hasher.js';
@@ -148,6 +149,23 @@ export class Layout {
   readonly ownerIndex: Int32Array;
   /** the segment specs of a machine of this scenario, after the kernel's */
   readonly segments: readonly SegmentSpec[];
+  /**
+   * The threads' memory operations, compiled once (exec.ts memoryOp reads these instead of the operation's
+   * object and expression trees, which a long scenario reads once each, from memory no cache holds):
+   * by op index, MEM_WRITE, MEM_MEMSET, MEM_READ or 0 (another operation).
+   */
+  readonly memKind: Uint8Array;
+  /**
+   * an address `v`, `v + c` or `c + v` (v a variable, with or without a field; c a decimal constant, a
+   * safe integer): v's index + 1 (negated when v has a field, which addrField holds), and c; 0 when the
+   * address has another form
+   */
+  readonly addrVar: Int32Array;
+  readonly addrField: readonly (string | undefined)[];
+  readonly addrConst: Float64Array;
+  /** a write: its size, and its value when that is a constant of at most 32 bits and size <= 4 (else -1) */
+  readonly writeSize: Uint8Array;
+  readonly writeValue: Float64Array;
 
   constructor(private readonly sc: CompiledScenario) {
     const nT = sc.threads.length;
@@ -160,27 +178,47 @@ export class Layout {
     const add = (a: string[], n: string) => {
       if (!a.includes(n)) a.push(n);
     };
-    slotOps.forEach((ops, slot) => {
-      for (const op of ops) {
-        const defs: string[] = [];
-        if ('as' in op && typeof op.as === 'string') defs.push(op.as);
-        if (op.op === 'read') defs.push(`\0buf:${op.id}`);
-        if (op.op === 'pin' || op.op === 'vmsplice' || op.op === 'proc_mem_read') defs.push(`\0gup:${op.id}`);
-        if (op.op === 'read_uffd' && op.fork_uffd) defs.push(op.fork_uffd);
-        if (op.op === 'migrate') defs.push(`\0mig:${op.id}`);
-        for (const n of defs) {
-          add(vars, n);
-          if (!varSlots.has(n)) varSlots.set(n, new Set());
-          varSlots.get(n)!.add(slot);
-        }
-        if (op.op === 'fork') add(procs, op.as);
-        if (op.op === 'checkpoint') add(snaps, op.name);
+    const def = (n: string, slot: number) => {
+      add(vars, n);
+      let at = varSlots.get(n);
+      if (at === undefined) varSlots.set(n, (at = new Set()));
+      at.add(slot);
+    };
+    // the threads' memory operations' compiled forms (MemCompile), made in the same pass over the
+    // operations, which a long scenario reads from memory no cache holds: each is read once here
+    let nOps = 0;
+    for (const t of sc.threads) nOps += t.ops.length;
+    const mc = new MemCompile(nOps);
+    let oi = 0;
+    for (let slot = 0; slot < slotOps.length; slot++) {
+      for (const op of slotOps[slot]!) {
+        // (what the operation defines, in this order)
+        if ('as' in op && typeof op.as === 'string') def(op.as, slot);
+        const o = op.op;
+        if (o === 'read') def(`\0buf:${op.id}`, slot);
+        else if (o === 'pin' || o === 'vmsplice' || o === 'proc_mem_read') def(`\0gup:${op.id}`, slot);
+        else if (o === 'read_uffd') {
+          if (op.fork_uffd) def(op.fork_uffd, slot);
+        } else if (o === 'migrate') def(`\0mig:${op.id}`, slot);
+        else if (o === 'fork') add(procs, op.as);
+        else if (o === 'checkpoint') add(snaps, op.name);
+        if (slot === 0) continue;
+        const i = oi++;
+        if (o === 'write' || o === 'memset' || o === 'read') mc.op(op, i);
       }
       if (slot === 0) add(snaps, 'setup');
-    });
+    }
     add(snaps, 'final');
     this.varNames = vars;
     this.varIndex = new Map(vars.map((n, i) => [n, i]));
+    // (the compiled addresses' variables by their index now)
+    const { memKind, addrVar, fields, addrConst, writeSize, writeValue } = mc.done(this.varIndex);
+    this.memKind = memKind;
+    this.addrVar = addrVar;
+    this.addrField = fields;
+    this.addrConst = addrConst;
+    this.writeSize = writeSize;
+    this.writeValue = writeValue;
     this.procNames = procs;
     this.procIndex = new Map(procs.map((n, i) => [n, i]));
     this.snapNames = snaps;
@@ -199,17 +237,9 @@ export class Layout {
     this.opThread = new Int32Array(n);
     sc.threads.forEach((t, i) => this.opThread.fill(i, this.opBases[i]!, this.opBases[i]! + t.ops.length));
     // cells: each slot's block, then what no single thread owns
-    const kinds: number[] = [], idx: number[] = [], val: number[] = [], ctr: number[] = [];
-    const cell = (kind: number, index: number, value: boolean, counter = false) => {
-      kinds.push(kind);
-      idx.push(index);
-      val.push(value ? 1 : 0);
-      ctr.push(counter ? 1 : 0);
-      return kinds.length - 1;
-    };
-    const pad = () => {
-      while (kinds.length % 64 !== 0) cell(0, 0, false);
-    };
+    const cols = new CellColumns();
+    const cell = (kind: number, index: number, value: boolean, counter = false) => cols.cell(kind, index, value, counter);
+    const pad = () => cols.pad();
     this.slotBase = new Int32Array(this.slots);
     this.recCell = new Int32Array(n);
     this.varCell = new Int32Array(vars.length).fill(-1);
@@ -218,12 +248,12 @@ export class Layout {
       return s.size === 1 && !s.has(0) ? [...s][0]! : -1;
     };
     for (let slot = 0; slot < this.slots; slot++) {
-      this.slotBase[slot] = kinds.length;
+      this.slotBase[slot] = cols.n;
       for (let j = 0; j < T_SPINS; j++) cell(OWNER.thread, slot, false);
       cell(OWNER.thread, slot, false, true);
       cell(OWNER.thread, slot, false, true);
       cell(OWNER.thread, slot, true);
-      if (slot > 0) for (let j = 0; j < slotOps[slot]!.length; j++) this.recCell[this.opBases[slot - 1]! + j] = cell(OWNER.record, this.opBases[slot - 1]! + j, true);
+      if (slot > 0) for (let j = 0, b = this.opBases[slot - 1]!; j < slotOps[slot]!.length; j++) this.recCell[b + j] = cols.cell(OWNER.record, b + j, true, false);
       vars.forEach((v, i) => {
         if (owner(v) === slot) this.varCell[i] = cell(OWNER.variable, i, true);
       });
@@ -249,11 +279,11 @@ export class Layout {
     snaps.forEach((_, i) => (this.snapCell[i] = cell(OWNER.snapshot, i, true)));
     this.detailCell = new Int32Array(this.copyChecks.length);
     this.copyChecks.forEach((_, i) => (this.detailCell[i] = cell(OWNER.copy, i, true)));
-    this.size = kinds.length;
-    this.ownerKind = Uint8Array.from(kinds);
-    this.ownerIndex = Int32Array.from(idx);
-    const isValue = (this.isValue = Uint8Array.from(val));
-    this.isCounter = Uint8Array.from(ctr);
+    this.size = cols.n;
+    this.ownerKind = cols.kind.slice(0, cols.n);
+    this.ownerIndex = cols.index.slice(0, cols.n);
+    const isValue = (this.isValue = cols.value.slice(0, cols.n));
+    this.isCounter = cols.counter.slice(0, cols.n);
     this.segments = [{ name: 'machine', hashValue: (v: number, i: number) => (isValue[i] === 1 ? internHash(v) : v), counterAt: this.isCounter, flat: true }];
   }
 
@@ -264,6 +294,122 @@ export class Layout {
   }
 }
 const layouts = new WeakMap<CompiledScenario, Layout>();
+
+/** Layout.memKind */
+export const MEM_WRITE = 1, MEM_MEMSET = 2, MEM_READ = 3;
+
+/** the threads' memory operations' compiled forms while Layout's pass makes them (Layout.memKind and after) */
+class MemCompile {
+  readonly memKind: Uint8Array;
+  readonly addrVar: Int32Array;
+  readonly addrConst: Float64Array;
+  readonly writeSize: Uint8Array;
+  readonly writeValue: Float64Array;
+  readonly fields: (string | undefined)[] = [];
+  /** a variable an address names, numbered by first sight until the scenario's variables are known */
+  private readonly named = new Map<string, number>();
+  private readonly namedList: string[] = [];
+  constructor(private readonly n: number) {
+    this.memKind = new Uint8Array(n);
+    this.addrVar = new Int32Array(n);
+    this.addrConst = new Float64Array(n);
+    this.writeSize = new Uint8Array(n);
+    this.writeValue = new Float64Array(n).fill(-1);
+  }
+  /** thread operation i, a write, memset or read */
+  op(op: Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>, i: number): void {
+    const o = op.op;
+    this.memKind[i] = o === 'write' ? MEM_WRITE : o === 'memset' ? MEM_MEMSET : MEM_READ;
+    const c = symPlusConst(op.addr);
+    if (c !== null) {
+      let id = this.named.get(c.name);
+      if (id === undefined) {
+        this.named.set(c.name, (id = this.namedList.length + 1));
+        this.namedList.push(c.name);
+      }
+      // (negative: with a field)
+      if (c.field !== undefined) {
+        this.addrVar[i] = -id;
+        while (this.fields.length < i) this.fields.push(undefined);
+        this.fields[i] = c.field;
+      } else this.addrVar[i] = id;
+      this.addrConst[i] = c.c;
+    }
+    if (o === 'write') {
+      this.writeSize[i] = op.size;
+      const v = op.value.k === 'num' ? decimal(op.value.v) : NaN;
+      if (op.size <= 4 && Number.isSafeInteger(v) && v >= 0 && v <= 0xffffffff) this.writeValue[i] = v;
+    }
+  }
+  /** the variables are known: a name -> its index + 1 (0: no variable of the scenario; the general path reports it) */
+  done(varIndex: ReadonlyMap<string, number>): this {
+    const remap = new Int32Array(this.namedList.length + 1);
+    this.namedList.forEach((name, j) => (remap[j + 1] = (varIndex.get(name) ?? -1) + 1));
+    const a = this.addrVar;
+    for (let i = 0; i < this.n; i++) {
+      const v = a[i]!;
+      if (v !== 0) a[i] = v > 0 ? remap[v]! : -remap[-v]!;
+    }
+    return this;
+  }
+}
+
+/** symPlusConst's result (one object: Layout's pass makes none per operation) */
+const symScratch = { name: '', field: undefined as string | undefined, c: 0 };
+/** `v`, `v + c` or `c + v` as (v, its field, c) in symScratch, c a safe integer; null for another form (Layout.addrVar) */
+function symPlusConst(e: Expr): typeof symScratch | null {
+  let s: Expr, n: Expr | null;
+  if (e.k === 'sym') {
+    s = e;
+    n = null;
+  } else if (e.k === 'bin' && e.op === '+') {
+    s = e.a.k === 'sym' ? e.a : e.b;
+    n = e.a.k === 'sym' ? e.b : e.a;
+  } else return null;
+  if (s.k !== 'sym' || (n !== null && n.k !== 'num')) return null;
+  const c = n === null ? 0 : decimal(n.v);
+  if (!Number.isSafeInteger(c)) return null;
+  symScratch.name = s.name;
+  symScratch.field = s.field;
+  symScratch.c = c;
+  return symScratch;
+}
+
+/** Layout's cells while they are laid out: owner kind and index, value and counter marks, in typed columns that double as they fill */
+class CellColumns {
+  kind = new Uint8Array(1024);
+  index = new Int32Array(1024);
+  value = new Uint8Array(1024);
+  counter = new Uint8Array(1024);
+  n = 0;
+  cell(kind: number, index: number, value: boolean, counter: boolean): number {
+    if (this.n === this.kind.length) this.grow(this.n + 1);
+    const i = this.n++;
+    this.kind[i] = kind;
+    this.index[i] = index;
+    this.value[i] = value ? 1 : 0;
+    this.counter[i] = counter ? 1 : 0;
+    return i;
+  }
+  /** zero cells up to a multiple of 64 */
+  pad(): void {
+    const n = Math.ceil(this.n / 64) * 64;
+    if (n > this.kind.length) this.grow(n);
+    this.n = n;
+  }
+  private grow(atLeast: number): void {
+    let cap = this.kind.length * 2;
+    while (cap < atLeast) cap *= 2;
+    const more = <T extends Uint8Array | Int32Array>(a: T, b: T): T => {
+      b.set(a);
+      return b;
+    };
+    this.kind = more(this.kind, new Uint8Array(cap));
+    this.index = more(this.index, new Int32Array(cap));
+    this.value = more(this.value, new Uint8Array(cap));
+    this.counter = more(this.counter, new Uint8Array(cap));
+  }
+}
 
 /** the segment of a machine: `machine` (numbers, counters and interned ids) */
 export interface MachineSegs {
@@ -363,9 +509,34 @@ export class ThreadState {
    * records); null when somebody does. A step's several writes then cost one lookup; a watched store
    * is told the same Segment.get/set calls as through the accessors.
    */
-  private plainLeaf(): Int32Array | null {
+  plainLeaf(): Int32Array | null {
     const C = this.C;
     return C.watched ? null : C.leafW(this.b);
+  }
+
+  /** bytes of the current memory operation done (`progress`), read from plainLeaf()'s leaf */
+  progressIn(L: Int32Array): number {
+    return (L[T_PROG]! >>> 0) + L[T_PROG + 1]! * TWO32;
+  }
+  /** faults counted at the current byte (`spins`), read from plainLeaf()'s leaf */
+  spinsIn(L: Int32Array): number {
+    return L[T_SPINS]!;
+  }
+  /**
+   * (a plain run: exec.ts memoryOp keeps the operation's numbers in locals while the step runs, as they
+   * are zero again once it is done, and writes them when the operation outlives the step) into
+   * plainLeaf()'s leaf: the operands when `operands`, progress, and the spin count when >= 0
+   */
+  putPlain(L: Int32Array, operands: boolean, addr: number, len: number, lo: number, hi: number, progress: number, spins: number): void {
+    if (operands) {
+      L[T_OPS] = 1;
+      setNumL(L, T_ADDR, addr);
+      setNumL(L, T_LEN, len);
+      L[T_VLO] = lo;
+      L[T_VHI] = hi;
+    }
+    setNumL(L, T_PROG, progress);
+    if (spins >= 0) L[T_SPINS] = spins;
   }
 
   /**
@@ -471,7 +642,7 @@ export class ThreadState {
 
   get task(): Task | null {
     const i = this.C.get(this.b + T_TASK);
-    return i === 0 ? null : this.k.tasks[i - 1]!;
+    return i === 0 ? null : this.k.taskAt(i - 1);
   }
   set task(t: Task | null) { this.C.set(this.b + T_TASK, t === null ? 0 : this.k.tasks.indexOf(t) + 1); }
 
@@ -830,8 +1001,35 @@ export class Vars extends CellMap<VarValue> {
     }
     return i;
   }
+  /** the value of the variable at index i (Layout.varIndex), undefined when unset: get(name) without the name */
+  valueAt(i: number): VarValue | undefined {
+    return this.at(i);
+  }
+  /**
+   * A cache, not state: the leaf of variable cells read last while the state owns it (Segment.owns: an
+   * own leaf holds its cells until the store is copied), so that a memory operation's address, read on
+   * every step, does not take the segment's one remembered leaf from the thread's own block (the next
+   * access to it would walk the segment again). A recorder hears the read all the same.
+   */
+  private vT = -1;
+  private vL: Leaf | null = null;
+  /** the id variable cell c holds: C.get(c) */
+  private idIn(c: number): number {
+    const C = this.C, L = this.vL;
+    if (L !== null && c >>> 6 === this.vT && C.owns(L)) {
+      C.noteRead(c);
+      return L[c & 63]!;
+    }
+    const id = C.get(c);
+    const l = C.leafR(c);
+    if (l !== undefined && C.owns(l)) {
+      this.vT = c >>> 6;
+      this.vL = l;
+    }
+    return id;
+  }
   protected at(i: number): VarValue | undefined {
-    const id = this.C.get(this.l.varCell[i]!);
+    const id = this.idIn(this.l.varCell[i]!);
     if (id === 0) return undefined;
     const v = internedValue<StoredVar>(id);
     return v.kind === 'uffdAt' ? { kind: 'uffd', ctx: this.k.uffds[v.index]! } : v;
@@ -840,7 +1038,7 @@ export class Vars extends CellMap<VarValue> {
   uffd(name: string): UserfaultfdCtx | undefined {
     const i = this.indexOf(name);
     if (i === undefined) return undefined;
-    const id = this.C.get(this.l.varCell[i]!);
+    const id = this.idIn(this.l.varCell[i]!);
     if (id === 0) return undefined;
     const v = internedValue<StoredVar>(id);
     return v.kind === 'uffdAt' ? this.k.uffds[v.index]! : v.kind === 'uffd' ? v.ctx : undefined;

@@ -44,6 +44,7 @@ import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.j
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
+import { MEM_MEMSET, MEM_READ, MEM_WRITE } from './cells.js';
 import { Bytes } from '../state/content.js';
 import { KernelBug } from '../kernel/include/bug.js';
 export { digestBytes } from '../state/content.js';
@@ -211,7 +212,18 @@ const OP_AREA: Partial<Record<CompiledOp['op'], ScopeArea>> = {
 };
 
 function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
-  const op = t.ops[t.pc]!;
+  const pc = t.pc;
+  // a thread's memory operation is run from its compiled form (Layout.memKind): its object is read only
+  // where that does not serve (a profile that leaves areas out, a trace, another form of operand)
+  const oi = t.index >= 0 ? m.layout.opBases[t.index]! + pc : -1;
+  const kind = oi >= 0 ? m.layout.memKind[oi]! : 0;
+  if (kind !== 0 && !m.scoped) {
+    // (the general path's reads, in its order, for a recorder: device memory in use (memory operations
+    // follow device pages), then the task's mm, which memoryOp reads)
+    if (m.k.st.rec !== null) void (m.k.devmem.inUse > 0);
+    return memoryOp(m, t, null, kind, oi);
+  }
+  const op = t.ops[pc]!;
   const k = m.k;
   // a shared or file mapping is shmem's area too (MAP_SHARED anonymous memory is shmem); a MAP_HUGETLB one hugetlb's
   // (a profile that leaves no area out, the common case, skips the look-up)
@@ -225,7 +237,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
   }
   const task = m.k.current!;
   const mm = task.mm;
-  if (op.op === 'write' || op.op === 'memset' || op.op === 'read') return memoryOp(m, t, op);
+  if (op.op === 'write' || op.op === 'memset' || op.op === 'read') return memoryOp(m, t, op, MEM_KIND[op.op], oi);
   if (op.op === 'madvise') return madviseOp(m, t, op, null);
   if (op.op === 'pin' || op.op === 'vmsplice' || op.op === 'proc_mem_write' || op.op === 'proc_mem_read') return gupOp(m, t, op, null);
   if (op.op === 'unpin' || op.op === 'pin_read' || op.op === 'read_pipe') return pinHandleOp(m, t, op);
@@ -949,7 +961,7 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
     const r = resume_user_addr_fault(m.k, m.k.current!, c);
     const after = faultOutcome(m, t, r, write);
     if (after !== 'retry') return after;
-    return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
+    return memoryOp(m, t, op as MemOp, MEM_KIND[op.op as MemOp['op']], opIndexOf(m, t));
   }
   const w = t.wait as Exclude<Wait, { kind: 'uffd_read' | 'fault' }>;
   t.status = 'ready';
@@ -961,7 +973,7 @@ export function resumeOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ende
   if (w.kind === 'migration') {
     // the migration ended: the access faults again
     t.wait = null;
-    return memoryOp(m, t, op as Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>);
+    return memoryOp(m, t, op as MemOp, MEM_KIND[op.op as MemOp['op']], opIndexOf(m, t));
   }
   throw new Error(`BUG: a thread waits for '${(w as { kind: string }).kind}'`);
 }
@@ -993,117 +1005,201 @@ function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean
   }
 }
 
-/** a user-space load/store of one or more bytes, page by page, faulting as the CPU would */
-function memoryOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>): 'done' | 'blocked' | 'ended' {
+type MemOp = Extract<CompiledOp, { op: 'write' | 'memset' | 'read' }>;
+const MEM_KIND: Record<MemOp['op'], number> = { write: MEM_WRITE, memset: MEM_MEMSET, read: MEM_READ };
+
+/** thread t's current operation's index among the thread operations (Machine.opIndex), -1 for the setup's */
+function opIndexOf(m: Machine, t: ThreadState): number {
+  return t.index >= 0 ? m.opIndex(t) : -1;
+}
+
+/**
+ * The address of memory operation `oi` from its compiled form (Layout.addrVar: a variable plus a constant),
+ * into out[0]: 0, or -1 when it is at or above TASK_SIZE (userAddr's value), or -2 when the form does not
+ * serve (no compiled form, a variable without a number, a sum past 2^53: userAddr then decides, with the
+ * same reads). (The address is handed back in a Float64Array: a double returned from a call is a new
+ * heap number.)
+ */
+function compiledAddr(m: Machine, oi: number, out: Float64Array): number {
+  const L = m.layout;
+  const vi = L.addrVar[oi]!;
+  if (vi === 0) return -2;
+  const v = m.vars.valueAt((vi > 0 ? vi : -vi) - 1);
+  if (v === undefined) return -2;
+  let a: number | undefined;
+  if (vi > 0 && v.kind === 'mapping') a = v.addrN;
+  else {
+    a = numOfVar(v, vi > 0 ? undefined : L.addrField[oi]);
+    if (a === undefined) return -2;
+  }
+  const r = a + L.addrConst[oi]!;
+  if (!Number.isSafeInteger(r) || r < 0) return -2;
+  if (r >= TASK_SIZE) return -1;
+  out[0] = r;
+  return 0;
+}
+
+/**
+ * a user-space load/store of one or more bytes, page by page, faulting as the CPU would; `op` may be
+ * null for a thread's operation (`oi` >= 0): it is read from the thread only where the compiled form
+ * (Layout.mem*) does not serve
+ */
+function memoryOp(m: Machine, t: ThreadState, op: MemOp | null, kind: number, oi: number): 'done' | 'blocked' | 'ended' {
   const k = m.k;
   const task = k.current!;
   const mm = task.mm;
-  const write = op.op !== 'read';
+  const write = kind !== MEM_READ;
+  // A plain run (nobody watches the store: no recorder, no hashing): the thread's leaf of numbers. The
+  // operands, the progress and the fault count at the current byte are kept in locals while the step runs
+  // (an operation that is done leaves them zero: nextOp), and written into the leaf only when the
+  // operation outlives the step (it sleeps, or the thread ends) or the step throws; the progress also
+  // before a fault, as through the accessors, for the budget's progress line (Machine.describeNow).
+  const TL = t.plainLeaf();
   // the operands, evaluated when the operation started (a retry after a fault uses the same ones)
   let addr: number, len: number, lo = 0, hi = 0;
+  /** are the operands in cells? (a plain run writes them when the operation outlives the step) */
+  let stored = true;
   if (t.loadOperands(operandsBuf)) {
     addr = operandsBuf[0]!;
     len = operandsBuf[1]!;
     lo = operandsBuf[2]!;
     hi = operandsBuf[3]!;
   } else {
-    addr = userAddr(m, op.addr);
+    const c = oi >= 0 ? compiledAddr(m, oi, operandsBuf) : -2;
+    addr = c === 0 ? operandsBuf[0]! : c === -1 ? -1 : userAddr(m, (op ??= t.ops[t.pc] as MemOp).addr);
     if (addr < 0) {
       // above the user address space (the kernel half, or non-canonical): the CPU faults and the kernel
       // sends SIGSEGV (do_user_addr_fault / the #GP handler); nothing is read or written
       return faultOutcome(m, t, { kind: 'signal', sig: SIGSEGV, code: SEGV_MAPERR, addr: 0 }, write) as 'ended';
     }
-    len = op.op === 'write' ? op.size : span(m, op, 'len', op.len);
-    if (op.op === 'read' && len > READ_BUFFER_MAX) {
-      throw new ScenarioError(m.sc.file, op.line, op.col ?? 1, `${op.field ?? op.id}.len`,
-        `a read of ${len} bytes is more than the model keeps in a buffer (at most ${READ_BUFFER_MAX / 2 ** 20} MiB)`);
-    }
-    // the stored value as little-endian bytes: lo holds bytes 0..3, hi bytes 4..7
-    if (op.op === 'write') {
-      const n = op.size <= 4 ? numExpr(m, op.value) : NaN;
-      if (n >= 0 && n <= 0xffffffff) lo = n;
-      else {
-        const v = evalExpr(op.value, envOf(m));
-        lo = Number(v & 0xffffffffn);
-        hi = Number((v >> 32n) & 0xffffffffn);
+    if (kind === MEM_WRITE) {
+      // the stored value as little-endian bytes: lo holds bytes 0..3, hi bytes 4..7
+      const c = oi >= 0 ? m.layout.writeValue[oi]! : -1;
+      if (c >= 0) {
+        len = m.layout.writeSize[oi]!;
+        lo = c;
+      } else {
+        const w = (op ??= t.ops[t.pc] as MemOp) as Extract<MemOp, { op: 'write' }>;
+        len = w.size;
+        const n = w.size <= 4 ? numExpr(m, w.value) : NaN;
+        if (n >= 0 && n <= 0xffffffff) lo = n;
+        else {
+          const v = evalExpr(w.value, envOf(m));
+          lo = Number(v & 0xffffffffn);
+          hi = Number((v >> 32n) & 0xffffffffn);
+        }
+      }
+    } else {
+      const o = (op ??= t.ops[t.pc] as MemOp) as Extract<MemOp, { op: 'memset' | 'read' }>;
+      len = span(m, o, 'len', o.len);
+      if (kind === MEM_READ && len > READ_BUFFER_MAX) {
+        throw new ScenarioError(m.sc.file, o.line, o.col ?? 1, `${o.field ?? o.id}.len`,
+          `a read of ${len} bytes is more than the model keeps in a buffer (at most ${READ_BUFFER_MAX / 2 ** 20} MiB)`);
       }
     }
-    t.storeOperands(addr, len, lo, hi);
+    if (TL === null) t.storeOperands(addr, len, lo, hi);
+    else stored = false;
   }
   // a read's buffer so far (immutable: each page read makes a new one), kept across faults in a hidden
   // variable: set when the operation stops short of its end (at a fault), not after every page (no
   // closure for it: one made per operation, capturing `out`, cost more than the rest of a 1-byte write)
   let out: Bytes | null = null;
   let fresh = false;
-  if (op.op === 'read') {
+  if (kind === MEM_READ) {
+    op ??= t.ops[t.pc] as MemOp;
     const prev = m.vars.get(`\0buf:${op.id}`);
     out = prev && prev.kind === 'data' ? prev.bytes : Bytes.empty(len);
   }
-  let progress = t.progress;
-  while (progress < len) {
-    cond_resched();
-    const a = addr + progress;
-    const pfn = mmu_access(k, mm, a, write);
-    if (pfn < 0) {
-      t.progress = progress;
-      if (fresh) {
-        m.vars.set(`\0buf:${op.id}`, { kind: 'data', addr: BigInt(addr), bytes: out! });
-        fresh = false;
-      }
-      const spins = t.spin();
-      if (spins > SPIN_LIMIT) {
-        t.status = 'livelock';
-        k.tr?.emit('livelock', 'user access', { address: a, faults: spins });
-        return 'ended';
-      }
-      const err = -pfn | X86_PF_USER | (write ? X86_PF_WRITE : 0);
-      k.migrationWait = -1;
-      k.migrationWaitOk = true;
-      let r: FaultResult;
-      try {
-        r = do_user_addr_fault(k, task, a, err);
-      } finally {
-        k.migrationWaitOk = false;
-      }
-      if (k.migrationWait >= 0 && r.kind === 'done') {
-        // migration_entry_wait: the thread sleeps until the migration's move step
-        k.migrationWait = -1;
-        if (t !== m.setup) {
-          t.wait = { kind: 'migration', address: a, write };
-          return 'blocked';
+  let progress = TL === null ? t.progress : t.progressIn(TL);
+  /** a plain run: the progress in the cells, and the fault count at the current byte (-1: the cell's) */
+  let progressCell = progress, spins = -1;
+  try {
+    while (progress < len) {
+      cond_resched();
+      const a = addr + progress;
+      const pfn = mmu_access(k, mm, a, write);
+      if (pfn < 0) {
+        if (TL === null) t.progress = progress;
+        else if (progress !== progressCell) {
+          t.putPlain(TL, false, 0, 0, 0, 0, progress, -1);
+          progressCell = progress;
         }
+        if (fresh) {
+          m.vars.set(`\0buf:${op!.id}`, { kind: 'data', addr: BigInt(addr), bytes: out! });
+          fresh = false;
+        }
+        if (TL === null) spins = t.spin();
+        else spins = (spins < 0 ? t.spinsIn(TL) : spins) + 1;
+        if (spins > SPIN_LIMIT) {
+          t.status = 'livelock';
+          k.tr?.emit('livelock', 'user access', { address: a, faults: spins });
+          if (TL !== null) t.putPlain(TL, !stored, addr, len, lo, hi, progress, spins);
+          return 'ended';
+        }
+        const err = -pfn | X86_PF_USER | (write ? X86_PF_WRITE : 0);
+        k.migrationWait = -1;
+        k.migrationWaitOk = true;
+        let r: FaultResult;
+        try {
+          r = do_user_addr_fault(k, task, a, err);
+        } finally {
+          k.migrationWaitOk = false;
+        }
+        if (k.migrationWait >= 0 && r.kind === 'done') {
+          // migration_entry_wait: the thread sleeps until the migration's move step
+          k.migrationWait = -1;
+          if (t !== m.setup) {
+            t.wait = { kind: 'migration', address: a, write };
+            if (TL !== null) t.putPlain(TL, !stored, addr, len, lo, hi, progress, spins);
+            return 'blocked';
+          }
+        }
+        const o = faultOutcome(m, t, r, write);
+        if (o !== 'retry') {
+          if (TL !== null) t.putPlain(TL, !stored, addr, len, lo, hi, progress, spins);
+          return o;
+        }
+        continue;
       }
-      const o = faultOutcome(m, t, r, write);
-      if (o !== 'retry') return o;
-      continue;
-    }
-    t.accessed();
-    // a is a safe non-negative integer: its low bits without a floating-point remainder (fmod)
-    const off = a & PAGE_MASK_LO;
-    const n = Math.min(len - progress, PAGE_SIZE - off);
-    if (op.op === 'read') {
-      out = out!.append(k.data.content(pfn), off, n);
-      fresh = true;
-    } else if (op.op === 'memset') k.data.fillBytes(pfn, off, n, op.value);
-    else {
-      const from = progress;
-      for (let i = 0; i < n; i++) {
-        const b = from + i;
-        storeBuf[i] = b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff;
+      if (TL === null) t.accessed();
+      else spins = 0;
+      // a is a safe non-negative integer: its low bits without a floating-point remainder (fmod)
+      const off = a & PAGE_MASK_LO;
+      const n = Math.min(len - progress, PAGE_SIZE - off);
+      if (kind === MEM_READ) {
+        out = out!.append(k.data.content(pfn), off, n);
+        fresh = true;
+      } else if (kind === MEM_MEMSET) k.data.fillBytes(pfn, off, n, ((op ??= t.ops[t.pc] as MemOp) as Extract<MemOp, { op: 'memset' }>).value);
+      else {
+        const from = progress;
+        for (let i = 0; i < n; i++) {
+          const b = from + i;
+          storeBuf[i] = b < 4 ? (lo >>> (8 * b)) & 0xff : (hi >>> (8 * (b - 4))) & 0xff;
+        }
+        k.data.writeBytes(pfn, off, storeBuf, 0, n);
       }
-      k.data.writeBytes(pfn, off, storeBuf, 0, n);
+      progress += n;
     }
-    progress += n;
+  } catch (e) {
+    // (what the accessors would have written by now: the progress of the last fault)
+    if (TL !== null) t.putPlain(TL, !stored, addr, len, lo, hi, progressCell, spins);
+    throw e;
   }
-  t.progress = progress;
-  if (op.op === 'read') {
+  // (a plain run: the operation is done, nextOp clears what it kept)
+  if (TL === null) t.progress = progress;
+  if (kind === MEM_READ) {
+    op ??= t.ops[t.pc] as MemOp;
     // the buffer is finished: the next run of this op (a loop thread) fills a new one
     m.vars.delete(`\0buf:${op.id}`);
-    setVar(m, op.as, { kind: 'data', addr: BigInt(addr), bytes: out! });
-    if (op.as && m.copies.size) checkCopy(m, op.as, addr, out!);
+    const as = (op as Extract<MemOp, { op: 'read' }>).as;
+    setVar(m, as, { kind: 'data', addr: BigInt(addr), bytes: out! });
+    if (as && m.copies.size) checkCopy(m, as, addr, out!);
   }
-  k.tr?.emit('access', op.op, { id: op.id, addr, len, write });
-  record(m, t, op, null, op.op === 'read' ? out!.digest() : null);
+  if (k.tr) {
+    op ??= t.ops[t.pc] as MemOp;
+    k.tr.emit('access', op.op, { id: op.id, addr, len, write });
+    record(m, t, op, null, kind === MEM_READ ? out!.digest() : null);
+  } else m.noteResult(t, null, kind === MEM_READ ? out!.digest() : null, undefined, oi);
   return 'done';
 }
 

@@ -513,20 +513,21 @@ export class Machine {
 
   /**
    * remember the result of thread t's current operation (exec.ts), without a record object where the
-   * machine keeps columns (records.ts)
+   * machine keeps columns (records.ts); `oi`: its op index where the caller knows it (opIndex)
    */
-  noteResult(t: ThreadState, errno: string | null, result: string | null, out: RecordOut | undefined): void {
+  noteResult(t: ThreadState, errno: string | null, result: string | null, out: RecordOut | undefined, oi = -1): void {
     const setup = t === this.setup;
-    if (this.recLog !== null) this.recLog.push(setup ? -(t.pc + 1) : this.opIndex(t), this.step, errno, result, out);
-    else if (this.last !== null && !setup) this.last.note(this.opIndex(t), this.step, errno, result, out);
+    const i = setup ? -1 : oi >= 0 ? oi : this.opIndex(t);
+    if (this.recLog !== null) this.recLog.push(setup ? -(t.pc + 1) : i, this.step, errno, result, out);
+    else if (this.last !== null && !setup) this.last.note(i, this.step, errno, result, out);
     else {
       const op = t.ops[t.pc]!;
       this.noteRecord(out !== undefined ? { id: op.id, thread: t.name, op: op.op, errno, result, step: this.step, out } : { id: op.id, thread: t.name, op: op.op, errno, result, step: this.step },
-        setup ? undefined : this.opIndex(t));
+        setup ? undefined : i);
       return;
     }
     if (setup) return;
-    if (this.recordCells) this.results.note(this.opIndex(t), errno, result, out, formatOut);
+    if (this.recordCells) this.results.note(i, errno, result, out, formatOut);
     else {
       const st = this.k.st;
       if (st.hashing || st.rec !== null) this.ensureRecordCells();

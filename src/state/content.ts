@@ -58,7 +58,8 @@ function shift2(d: number): number {
 }
 
 const FILLED: (PageContent | undefined)[] = [];
-const ONE_BYTE = new Map<number, PageContent>();
+/** oneByte's values: by offset, then by byte (an array per offset written at, made when first needed) */
+const ONE_BYTE: ((PageContent | undefined)[] | undefined)[] = new Array<(PageContent | undefined)[] | undefined>(PAGE).fill(undefined);
 
 /** a page with more written bytes than this is kept as 4 KiB */
 const SPARSE_MAX = 64;
@@ -92,14 +93,14 @@ export class PageContent {
    * written (the commonest first touch) costs no object of its own
    */
   static oneByte(off: number, v: number): PageContent {
-    const key = (off << 8) | v;
-    let c = ONE_BYTE.get(key);
+    let at = ONE_BYTE[off];
+    if (at === undefined) ONE_BYTE[off] = at = new Array<PageContent | undefined>(256).fill(undefined);
+    let c = at[v];
     if (c === undefined) {
       const offs = new Uint16Array(1), vals = new Uint8Array(1);
       offs[0] = off;
       vals[0] = v;
-      c = new PageContent(mulmod(v, POW1[off]!, P1), mulmod(v, POW2[off]!, P2), 1, offs, vals, 0, null);
-      ONE_BYTE.set(key, c);
+      at[v] = c = new PageContent(mulmod(v, POW1[off]!, P1), mulmod(v, POW2[off]!, P2), 1, offs, vals, 0, null);
     }
     return c;
   }
@@ -142,6 +143,12 @@ export class PageContent {
    * all zeroes. Costs the bytes written, plus a copy of the page when it is kept as 4 KiB.
    */
   static write(c: PageContent | null, off: number, src: ArrayLike<number>, at: number, n: number): PageContent | null {
+    // a first write of one byte (the commonest first touch): the shared value for it, whose hash oneByte
+    // computes once, without the hash update below (the same lanes: mulmod(v, POW[off]) is the update from 0)
+    if (c === null && n === 1) {
+      const v = src[at]! & 0xff;
+      return v === 0 ? null : PageContent.oneByte(off, v);
+    }
     let h1 = c === null ? 0 : c.h1, h2 = c === null ? 0 : c.h2, nz = c === null ? 0 : c.nz;
     let changed = false;
     for (let i = 0; i < n; i++) {

@@ -92,7 +92,7 @@ export class Uwq {
   }
 
   get ctx(): UserfaultfdCtx { return this.k.uffds[this.S.get(this.b + U_CTX) - 1]!; }
-  get task(): Task { return this.k.tasks[this.index]!; }
+  get task(): Task { return this.k.taskAt(this.index); }
   /** the message (a new object each time: it is never changed) */
   get msg(): UffdMsg {
     const S = this.S, b = this.b;
@@ -231,7 +231,7 @@ export class UserfaultfdCtx {
     this.N.set(NAME_BASE + this.id, internString(name));
   }
 
-  get mm(): MmStruct { return this.k.mms[this.S.get(this.b + C_MM) - 1]!; }
+  get mm(): MmStruct { return this.k.mmAt(this.S.get(this.b + C_MM)); }
   private flag(f: number): boolean { return (this.S.get(this.b + C_FLAGS) & f) !== 0; }
   private setFlag(f: number, v: boolean): void {
     const i = this.b + C_FLAGS, x = this.S.get(i);

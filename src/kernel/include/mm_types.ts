@@ -233,7 +233,7 @@ export class VmArea {
 
   /** vma->vm_mm: the mm whose list holds it (null for a VMA in no mm, made by vm_area_dup or taken out) */
   get vm_mm(): MmStruct | null {
-    return this.slot >= MM_VMA_MAX ? this.k.mms[Math.floor(this.slot / MM_VMA_MAX) - 1] ?? null : null;
+    return this.slot >= MM_VMA_MAX ? this.k.mmAt(Math.floor(this.slot / MM_VMA_MAX)) ?? null : null;
   }
   get vm_start(): number { return get64(this.S, this.b + V_START); }
   set vm_start(v: number) { set64(this.S, this.b + V_START, v); }

@@ -43,7 +43,7 @@ export class Task {
   get pid(): number { return this.cell(T_PID); }
   /** the task's name (display only: not part of the state's identity) */
   get comm(): string { return internedValue<string>(this.N.get(this.index)) ?? ''; }
-  get mm(): MmStruct { return this.k.mms[this.cell(T_MM) - 1]!; }
+  get mm(): MmStruct { return this.k.mmAt(this.cell(T_MM)); }
   set mm(mm: MmStruct) { this.setCell(T_MM, mm.id); }
   /**
    * the wait-queue entry while the task sleeps in handle_userfault (an entry belongs to its task: its

@@ -122,11 +122,13 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
     let ret = 0;
     let attempted = resumed !== null;
     if (resumed === null) {
-      const vma = lock_vma_under_rcu(k, task, c.address);
+      // (one read of the address for both calls: an address past 2^31 is a double, boxed once)
+      const address = c.address;
+      const vma = lock_vma_under_rcu(k, task, address);
       if (vma) {
         if (access_error(c.error_code, vma)) return bad_area(k, c, SEGV_ACCERR);
         c.attempts++;
-        ret = handle_mm_fault(k, vma, c.address, c.flags | FAULT_FLAG_VMA_LOCK);
+        ret = handle_mm_fault(k, vma, address, c.flags | FAULT_FLAG_VMA_LOCK);
         attempted = true;
         if (task.uwq) return blocked(c);
       }
