@@ -19,6 +19,8 @@ if (want.length > 0) {
     process.exit(code ?? 1);
   });
 } else {
+  // MMSIM_SHOW_NODE_FLAGS=1: say which node options the command runs with (docs/check.md)
+  if (process.env.MMSIM_SHOW_NODE_FLAGS === '1') process.stderr.write(`mmsim: node options: ${process.execArgv.join(' ') || '(none)'}\n`);
   const { main } = await import('../dist/src/cli/main.js');
   // a closed pipe (mmsim run ... | head) ends the output quietly
   process.stdout.on('error', (e) => { if (e.code === 'EPIPE') process.exit(0); throw e; });

@@ -31,6 +31,12 @@ describe('the mmsim command', () => {
     // what depends on the run (time, rate) aside
     const strip = (s: string) => (JSON.parse(s) as { run?: unknown }[]).map((j) => ({ ...j, run: undefined }));
     expect(strip(again.stdout)).toEqual(strip(here.stdout));
+    // the command really runs in a node with them (and only check does)
+    const shown = (cmd: string[], env: Record<string, string> = {}) =>
+      spawnSync(process.execPath, ['bin/mmsim.js', ...cmd], { encoding: 'utf8', env: { ...process.env, MMSIM_SHOW_NODE_FLAGS: '1', ...env } }).stderr;
+    for (const f of CHECK_NODE_FLAGS) expect(shown(args)).toContain(f);
+    expect(shown(args, { MMSIM_NODE_FLAGS: 'off' })).not.toContain(CHECK_NODE_FLAGS[0]!);
+    expect(shown(['kernels'])).toMatch(/^mmsim: node options: \(none\)$/m);
     const bad = cli(['check', '-'], 'name: t\nsetup:\n  - mmap: { as: m, len: 4K, prot: 5 }\n');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^mmsim: <stdin>:3:35: setup\.0\.mmap\.prot/);
