@@ -18,7 +18,7 @@ import {
 } from '../include/fault.js';
 import { ERRNO } from '../include/errno.js';
 import { cond_resched } from '../kernel/sched/core.js';
-import { handle_mm_fault } from './memory.js';
+import { handle_mm_fault, vm_normal_page } from './memory.js';
 import { pte_index, is_zero_pfn } from './pgtable.js';
 import { PG_active, PG_anon, PG_dirty, PG_referenced, PG_unevictable, PG_zero } from './folio.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -232,11 +232,11 @@ export function gup_fast(k: Kernel, mm: MmStruct, start: number, end: number, fo
       const pt = pte_offset_map(k, mm, pmd);
       if (!pt) break;
       pt.get(pte_index(addr), e);
-      if (!g.pte_present(e) || g.pte_protnone(e) || (write && !g.pte_write(e)) || g.pte_special(e)) break;
-      pfn = g.pte_pfn(e);
-      if (is_zero_pfn(k, pfn)) break;
-      slot = k.folios.slotOf(pfn);
+      if (!g.pte_present(e) || g.pte_protnone(e) || (write && !g.pte_write(e))) break;
+      // pte_special (the zero page, a pfn map): vm_normal_page finds no folio
+      slot = vm_normal_page(k, vma, e);
       if (slot < 0) break;
+      pfn = g.pte_pfn(e);
       if (!g.pte_write(e) && gup_must_unshare_fast(k, foll, slot, pfn)) break;
       pages = 1;
     }

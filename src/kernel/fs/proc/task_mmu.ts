@@ -239,7 +239,7 @@ export function clear_refs_write(k: Kernel, mm: MmStruct, type: number): void {
           const slot = vm_normal_page(k, vma, e);
           if (slot < 0) continue;
           g.pte_mkold(n);
-          if (slot >= 0) k.folios.clearFlag(slot, PG_referenced);
+          k.folios.clearFlag(slot, PG_referenced);
         }
         if (!n.equals(e)) t.set(i, n);
       }
