@@ -515,7 +515,7 @@ const rows = {
   mprotectUnaccountUnfaulted: {
     id: 'mprotect-unaccount-unfaulted', commit: '9b9143298585', subject: 'mm/mprotect: allow unfaulted VMAs to be unaccounted on mprotect()',
     author: 'Lorenzo Stoakes', release: 'v6.7', kind: 'upstream',
-    summary: 'mprotect_fixup drops VM_ACCOUNT from a private anonymous range that becomes read-only before its first fault (no anon_vma), so it no longer merges with a faulted read-only neighbour that keeps the flag',
+    summary: 'mprotect_fixup drops VM_ACCOUNT from a private anonymous range (vma_is_anonymous: not a private file mapping) that becomes read-only before its first fault (no anon_vma), so it no longer merges with a faulted read-only neighbour that keeps the flag',
   },
   vmaSharedMaywrite: {
     id: 'vma-shared-maywrite', commit: 'e8e17ee90eaf', subject: 'mm: drop the assumption that VM_SHARED always implies writable',

@@ -17,7 +17,7 @@ import { FolioStore, PG_anon, PG_anon_exclusive, PG_dirty } from './folio.js';
 import { vm_normal_page, set_pte_at, PTE_MARKER_UFFD_WP, SWP_PTE_MARKER, isUffdWpMarker } from './memory.js';
 import { change_huge_pmd, change_huge_pmd_direct, changeHugePmdWith, hugePmdChange, hugePmdDirect, set_pmd_at, __split_huge_pmd, type HugePmdDirect } from './huge_memory.js';
 import { MM_CP_PROT_NUMA, MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
-import { calc_vm_prot_bits, vma_modify, vma_set_page_prot, vma_wants_writenotify, vmas_in } from './mmap.js';
+import { calc_vm_prot_bits, vma_is_anonymous, vma_modify, vma_set_page_prot, vma_wants_writenotify, vmas_in } from './mmap.js';
 import { userfaultfd_pte_wp, userfaultfd_wp_use_markers } from '../fs/userfaultfd.js';
 import { swpOffsetOf } from './swapfile.js';
 import { is_migration_entry, make_readable_migration, migrationKind } from './migrate.js';
@@ -543,14 +543,14 @@ function mprotect_try_writable(k: Kernel, vma: VmArea): boolean {
  * mm/mprotect.c mprotect_fixup() @v6.18: [start, end) of vma gets newflags (merged into a neighbour or
  * split off, vma_modify_flags), then change_protection; returns the VMA that covers the range. A private
  * mapping that becomes writable is charged (VM_ACCOUNT); from 9b9143298585 (v6.7) one that becomes
- * read-only before its first fault (no anon_vma) is uncharged again
+ * read-only before its first fault (anonymous, no anon_vma) is uncharged again
  */
 export function mprotect_fixup(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, newflags: number): VmArea {
   const oldflags = vma.vm_flags;
   if (newflags === oldflags) return vma;
   if (newflags & VM_WRITE) {
     if (!(oldflags & (VM_ACCOUNT | VM_WRITE | VM_HUGETLB | VM_SHARED | VM_NORESERVE))) newflags = (newflags | VM_ACCOUNT) >>> 0;
-  } else if ((oldflags & VM_ACCOUNT) && !vma.anon_vma && k.has(PATCH.mprotectUnaccountUnfaulted)) {
+  } else if ((oldflags & VM_ACCOUNT) && vma_is_anonymous(vma) && !vma.anon_vma && k.has(PATCH.mprotectUnaccountUnfaulted)) {
     newflags = (newflags & ~VM_ACCOUNT) >>> 0;
   }
   const v = vma_modify(k, mm, vma, start, end, { vm_flags: newflags });
