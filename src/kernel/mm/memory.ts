@@ -758,9 +758,9 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
       if (!g.pte_present(e)) {
         if (!details.even_cows) continue;
       } else {
+        // (a PTE without a normal page, the zero page's, goes whatever the mapping: zap_present_ptes)
         const s = vm_normal_page(k, vma, e);
-        if (s < 0) continue;
-        if (!details.even_cows && folio_mapping(k, s) !== details.mapping) continue;
+        if (s >= 0 && !details.even_cows && folio_mapping(k, s) !== details.mapping) continue;
       }
     }
     t.clear(i);
@@ -779,7 +779,11 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
       continue;
     }
     const slot = vm_normal_page(k, vma, e);
-    if (slot < 0) continue;
+    if (slot < 0) {
+      // zap_present_ptes @v6.18 without a page (the zero page): cleared, a uffd-wp one leaves its marker
+      if (keepWp && (vma.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(e)) t.set(i, g.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
+      continue;
+    }
     const nr = batch && k.folios.isLarge(slot) ? zap_folio_pte_batch(k, t, i, (end - addr) / PAGE_SIZE, slot, e) : 1;
     for (let j = 1; j < nr; j++) t.clear(i + j);
     if (keepWp && (vma.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(e)) {
