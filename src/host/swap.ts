@@ -72,7 +72,11 @@ export function sweepStaleSwap(): string[] {
     const file = s.path.replace(/ \(deleted\)$/, '');
     swapoffSync(file);
     const dir = file.slice(0, file.lastIndexOf('/'));
-    rmSync(dir, { recursive: true, force: true });
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // (being removed by another mmsim's sweep at the same moment)
+    }
     done.push(file);
   }
   const base = swapBaseDir();
@@ -84,7 +88,12 @@ export function sweepStaleSwap(): string[] {
   }
   for (const d of names) {
     const owner = swapOwner(`/${d}/`);
-    if (owner !== null && !alive(owner)) rmSync(join(base, d), { recursive: true, force: true });
+    if (owner === null || alive(owner)) continue;
+    try {
+      rmSync(join(base, d), { recursive: true, force: true });
+    } catch {
+      // another mmsim sweeping the same directory at the same moment (ENOTDIR, ENOTEMPTY): its work
+    }
   }
   return done;
 }
