@@ -720,6 +720,21 @@ expect:
     withIt: [1, 1], without: [0, -1],
   },
   {
+    patch: PATCH.lazyfreeSwapbackedIffDirty, base: 'v6.18',
+    // a clean lazyfree page held by a long-term pin, paged out: mapped back and still lazyfree with the row,
+    // so after the unpin a second MADV_PAGEOUT discards it; without it, swap-backed again and (no swap) kept
+    scenario: readFileSync('scenarios/differential/madv-free-pinned-pageout-stays-lazyfree.yaml', 'utf8'),
+    measure: (r) => [pagemapBit(r, 'm', 63, 'kept'), kpfBit(r, 'm', 14, 'kept'), pagemapBit(r, 'm', 63)],
+    withIt: [1, 0, 0], without: [1, 1, 1],
+  },
+  {
+    patch: PATCH.lazyfreeSwapbackedIffDirty, base: 'v6.18',
+    // the same page written after MADV_FREE: dirty, so swap-backed again with or without the row
+    scenario: readFileSync('scenarios/differential/madv-free-pinned-redirtied-pageout.yaml', 'utf8'),
+    measure: (r) => [pagemapBit(r, 'm', 63, 'kept'), kpfBit(r, 'm', 14, 'kept')],
+    withIt: [1, 1], without: [1, 1],
+  },
+  {
     patch: PATCH.forkCopyUffdWpVma, base: 'v6.18',
     // markers of WP_UNPOPULATED in a VMA that was never faulted (no anon_vma), fork with EVENT_FORK: the child's
     // VMA is registered for WP, so vma_needs_copy copies the page tables and the child keeps the markers

@@ -792,6 +792,14 @@ const rows = {
     author: 'Mauricio Faria de Oliveira', release: 'v5.18', kind: 'upstream',
     summary: 'try_to_unmap_one discards a clean lazyfree (MADV_FREE) page only when nothing but its mappings and reclaim holds a reference; one with extra references (a GUP reference of direct I/O in flight) is mapped back and swap-backed again. Before, a clean lazyfree page was discarded whatever held it: the process then faulted in a zero page while the I/O went on into the old one (corpus 37)',
   },
+  // lazyfree: mainline id from the torvalds/linux range 01d5b167dc23..25601e85441d (v6.15 merge window), the
+  // first of Barry Song's 4-patch series with 354dffd29575 (mm: support batched unmap for lazyfree large folios)
+  lazyfreeSwapbackedIffDirty: {
+    id: 'lazyfree-swapbacked-iff-dirty', commit: 'faeb2831b517', subject: 'mm: set folio swapbacked iff folios are dirty in try_to_unmap_one',
+    author: 'Barry Song', release: 'v6.15', kind: 'upstream',
+    summary: 'try_to_unmap_one sets PG_swapbacked again on a lazyfree (MADV_FREE) folio it cannot discard only when the folio is dirty; a clean one held by an extra reference (a pin, a pipe, direct I/O) is mapped back and stays lazyfree, to be discarded once the reference is gone. Before, any failure to discard made it swap-backed again',
+    requires: ['madv-free-reclaim-extra-refs'],
+  },
   // ---- page migration: migration entries (issue 10 item 5) ------------------------------------------
   migrationUffdWp: {
     id: 'migration-uffd-wp', commit: 'f45ec5ff16a7', subject: 'userfaultfd: wp: support swap and page migration',

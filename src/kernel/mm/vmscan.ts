@@ -83,7 +83,7 @@ export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void
       k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'discarded (lazyfree, clean)' });
       return;
     }
-    if (f.folioMapped(slot)) return activate_locked(k, slot, lazyfree ? 'lazyfree folio redirtied' : 'still mapped');
+    if (f.folioMapped(slot)) return activate_locked(k, slot, !lazyfree ? 'still mapped' : f.test(slot, PG_dirty) ? 'lazyfree folio redirtied' : 'lazyfree folio referenced');
     if (lazyfree && !f.test(slot, PG_dirty)) {
       // unmapped, but someone else holds it (only before 6c8e2a256915): page_ref_freeze fails, keep_locked; the
       // holder's last put frees it
@@ -133,7 +133,8 @@ const swpPte = new Pte();
 /**
  * mm/rmap.c try_to_unmap_one() @v6.18 for one PTE of an anonymous small folio: the PTE is cleared (its
  * dirty bit moves into the folio). A lazyfree folio still clean is discarded, a redirtied one is mapped
- * back and swap-backed again (false: the walk stops). A swap-backed one leaves a swap PTE referring to its
+ * back and swap-backed again (false: the walk stops), one held by an extra reference is mapped back and
+ * stays lazyfree (swap-backed again before faeb2831b517). A swap-backed one leaves a swap PTE referring to its
  * slot, with the PTE's soft-dirty (179ef71cbc08), uffd-wp (f45ec5ff16a7) and PageAnonExclusive
  * (1493a1913e34) kept in the swap PTE's bits.
  */
@@ -156,9 +157,16 @@ export function try_to_unmap_one(k: Kernel, slot: number, mm: import('../include
       folio_put(k, slot);
       return true;
     }
+    // not discarded: mapped back, the walk stops. Up to v6.14 it is swap-backed again whatever kept it; from
+    // faeb2831b517 (mm/rmap.c try_to_unmap_one() @v6.15) only when dirty: a clean one held by an extra
+    // reference stays lazyfree, discarded on a later pass once the reference is gone
     t.set(i, pteval);
-    f.setFlag(slot, PG_swapbacked);
-    k.tr?.emit('try_to_unmap_one', 'try_to_unmap_one', { addr, pte: pteval.toString(), action: 'redirtied: mapped back' });
+    const dirty = f.test(slot, PG_dirty);
+    if (dirty || !k.has(PATCH.lazyfreeSwapbackedIffDirty)) f.setFlag(slot, PG_swapbacked);
+    k.tr?.emit('try_to_unmap_one', 'try_to_unmap_one', {
+      addr, pte: pteval.toString(),
+      action: dirty ? 'redirtied: mapped back' : f.test(slot, PG_swapbacked) ? 'referenced: mapped back, swap-backed' : 'referenced: mapped back, still lazyfree',
+    });
     return false;
   }
   const off = k.swap.folioSwap(slot);
