@@ -276,10 +276,16 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number): 
   if (end === start) fail('EINVAL', 'munmap of an empty range');
   const hit = vmas_in(mm, start, end);
   if (hit.length === 0) return;
+  // vms_gather_munmap_vmas: every split at the edges first; one that fails (a hugetlb VMA off a huge page
+  // boundary) fails the call with the splits before it left in place and nothing unmapped
+  const gone: VmArea[] = [];
   for (const v0 of hit) {
     let v = v0;
     if (v.vm_start < start) v = __split_vma(k, mm, v, start);
     if (v.vm_end > end) __split_vma(k, mm, v, end);
+    gone.push(v);
+  }
+  for (const v of gone) {
     // unmap_vmas (ZAP_FLAG_DROP_MARKER), and for hugetlb the vm_ops->close of remove_vma
     if (v.vm_flags & VM_HUGETLB) __unmap_hugepage_range(k, mm, v, v.vm_start, v.vm_end, -1, true);
     else unmap_page_range(k, mm, v, v.vm_start, v.vm_end);
