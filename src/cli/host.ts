@@ -9,7 +9,7 @@ import { parseSeconds } from '../sched/budget.js';
 import { missingCapability } from '../host/requirements.js';
 import { runOnHost, modelPlacement, type HostRun } from '../host/run.js';
 import { runScenario } from '../run.js';
-import { differential } from '../host/differential.js';
+import { differential, withScenarioPools } from '../host/differential.js';
 import { compareSummary, relativize, CompareRow } from '../host/compare.js';
 import { loadKnownDifferences } from '../host/known.js';
 import { evalExpectations, expectationPasses, formatOutObs, deadlockExpected } from '../scenario/outcome.js';
@@ -130,7 +130,9 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
   if (sc.kernel && !o.kernel) refuseForeignArch(sc.kernel, `${file}: kernel`);
   if (!o.compare) {
     const caps = await probeHost();
-    const { spec } = hostSpec(caps, over);
+    // (with the scenario's hugetlb pool: without it the model's hugetlb mappings fail and its placement of
+    // the others is not the one the run should follow)
+    const { spec } = hostSpec(caps, withScenarioPools(sc, over));
     const why = missingCapability(sc, caps, spec);
     if (why) {
       process.stderr.write(`mmsim host: skipped ${file}: ${why}\n`);

@@ -47,14 +47,21 @@ export function minVmstat(into: HostRun & { kind: 'ok' }, other: HostRun & { kin
   }
 }
 
+/**
+ * the overrides with the scenario's hugetlb pool and shmem_enabled, which the executor sets this machine's
+ * to for the run: the model the host run is put beside (and whose placement of the mappings the executor
+ * follows) runs with them too
+ */
+export function withScenarioPools(sc: CompiledScenario, over: SpecOverrides | undefined): SpecOverrides | undefined {
+  const pool = [...hugetlbPoolConfig(sc), ...shmemThpConfig(sc)];
+  return pool.length ? { ...over, config: [...pool, ...(over?.config ?? [])] } : over;
+}
+
 export async function differential(sc: CompiledScenario, known: KnownDifference[], opts: HostRunOptions & { over?: SpecOverrides } = {}): Promise<Differential> {
   // what the executor cannot hold is an error of the file, before either side runs
   checkHostLimits(sc);
   const caps = await probeHost();
-  // the hugetlb pool is the scenario's: the executor sets this machine's to it for the run
-  const pool = [...hugetlbPoolConfig(sc), ...shmemThpConfig(sc)];
-  const over = pool.length ? { ...opts.over, config: [...pool, ...(opts.over?.config ?? [])] } : opts.over;
-  const { spec, note } = hostSpec(caps, over);
+  const { spec, note } = hostSpec(caps, withScenarioPools(sc, opts.over));
   const why = missingCapability(sc, caps, spec);
   if (why) return { kind: 'skipped', reason: why };
   const model = runScenario(sc, spec, { schedule: opts.schedule, trace: true });
