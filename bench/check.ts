@@ -114,6 +114,11 @@ export interface AnchorCase {
     bytesPerState: number;
     complete: boolean;
   };
+  /**
+   * pan's multi-core search with 2 cores (-DNCORE=2), beside mmsim's 2 workers: what two cores give the
+   * anchor itself on the same graph (null without spin or without 2 workers asked for)
+   */
+  spin2: null | NonNullable<AnchorCase['spin']>;
   /** pan on bench/spin/live-snapshot.pml (gcc -O2 -DSAFETY), null when spin is not installed */
   spin: null | {
     states: number;
@@ -251,7 +256,7 @@ function which(cmd: string): boolean {
 }
 
 /** pan on the Promela model with `vcpus` vCPUs, compiled in a temporary directory */
-function runSpin(model: string, vcpus: number): NonNullable<AnchorCase['spin']> {
+function runSpin(model: string, vcpus: number, ncore = 1): NonNullable<AnchorCase['spin']> {
   const dir = mkdtempSync(join(tmpdir(), 'mmsim-spin-'));
   // the hash table is preallocated: 2^w slots, about one per state (pan's default is 2^19)
   const hashBits = Math.max(16, Math.ceil(Math.log2(LIVE_SNAPSHOT_STATES[vcpus] ?? 1 << 20)));
@@ -260,7 +265,8 @@ function runSpin(model: string, vcpus: number): NonNullable<AnchorCase['spin']> 
     copyFileSync(model, join(dir, 'model.pml'));
     const gen = spawnSync('spin', [`-DNVCPU=${vcpus}`, '-a', 'model.pml'], { cwd: dir, encoding: 'utf8' });
     if (gen.status !== 0) return fail(`spin -a: ${(gen.stdout + gen.stderr).trim().split('\n').slice(-3).join(' ')}`);
-    const cc = spawnSync('gcc', ['-O2', '-DSAFETY', '-w', '-o', 'pan', 'pan.c'], { cwd: dir, encoding: 'utf8' });
+    // ncore > 1: pan's multi-core search (-DNCORE: one process per core over a shared hash table)
+    const cc = spawnSync('gcc', ['-O2', '-DSAFETY', ...(ncore > 1 ? [`-DNCORE=${ncore}`] : []), '-w', '-o', 'pan', 'pan.c'], { cwd: dir, encoding: 'utf8' });
     if (cc.status !== 0) return fail(`gcc: ${cc.stderr.trim().split('\n').slice(-3).join(' ')}`);
     const t0 = performance.now();
     const run = spawnSync('./pan', [`-w${hashBits}`], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 24 });
@@ -270,7 +276,8 @@ function runSpin(model: string, vcpus: number): NonNullable<AnchorCase['spin']> 
     const states = num(/^\s*(\d+) states, stored/m);
     const errors = num(/errors: (\d+)/);
     if (!Number.isFinite(states)) return fail(`pan printed no state count (exit ${run.status}): ${out.trim().split('\n').slice(-3).join(' ')}`);
-    const elapsed = num(/pan: elapsed time ([\d.e+]+) seconds/);
+    // (multi-core: the first core's, which waits for the others)
+    const elapsed = ncore > 1 ? num(/cpu0: elapsed time ([\d.e+]+) seconds/) : num(/pan: elapsed time ([\d.e+]+) seconds/);
     // pan prints its elapsed time in 10 ms steps: below 0.1 s, the process's wall clock says more
     const elapsedMs = Number.isFinite(elapsed) && elapsed >= 0.1 ? elapsed * 1000 : wallMs;
     const memoryBytes = num(/([\d.]+)\s+total actual memory usage/) * 1024 * 1024;
@@ -338,9 +345,14 @@ export function runSpinAnchor(opts: { vcpus: number[]; log?: (s: string) => void
       log(`  anchor: SPIN on bench/spin/live-snapshot.pml, ${vcpus} vCPUs ...`);
       sp = runSpin(model, vcpus);
     }
+    let sp2: AnchorCase['spin2'] = null;
+    if (haveSpin && opts.workers2 !== false) {
+      log(`  anchor: SPIN with 2 cores (-DNCORE=2), ${vcpus} vCPUs ...`);
+      sp2 = runSpin(model, vcpus, 2);
+    }
     const ok = sp !== null && sp.error === undefined;
     cases.push({
-      vcpus, scenario: file, kernel, mmsim: mm, twoWorkers: two, noReuse: re, spin: sp,
+      vcpus, scenario: file, kernel, mmsim: mm, twoWorkers: two, noReuse: re, spin: sp, spin2: sp2,
       equal: ok ? sp!.states === mm.distinct : null,
       ratio: ok ? mm.statesPerSec / sp!.statesPerSec : null,
     });
@@ -501,6 +513,11 @@ export function formatSpinAnchor(a: SpinAnchor): string[] {
       ` (target >= ${SPIN_TARGETS.speedup2}x: ${t.speedup >= SPIN_TARGETS.speedup2 ? 'met' : 'not met'}); CPU ${(c.mmsim.cpuMs / 1000).toFixed(2)} s -> ${(t.cpuMs / 1000).toFixed(2)} s,` +
       ` ${t.cpuSpeedup.toFixed(2)}x if both cores were its own; load ${t.load.map((x) => x.toFixed(2)).join(' -> ')}; peak RSS ${mb(t.peakRssBytes)}, ${t.bytesPerState.toFixed(0)} B/state` +
       `${t.workersUsed < 2 ? ` (ONE EXPLORER TOOK PART: ${t.workersNote ?? ''})` : ''}`);
+    const s1 = c.spin, s2 = c.spin2;
+    if (s1 !== null && s2 !== null && s1.error === undefined) {
+      out.push(s2.error !== undefined && s2.states === 0 ? `    SPIN with 2 cores (-DNCORE=2): ${s2.error}`
+        : `    SPIN with 2 cores (-DNCORE=2) on the same graph: ${s2.states} states in ${(s2.elapsedMs / 1000).toFixed(2)} s, ${k(s2.statesPerSec)} states/s: ${(s2.statesPerSec / s1.statesPerSec).toFixed(2)}x its one core`);
+    }
   }
   for (const c of a.cases) {
     const z = c.noReuse;
