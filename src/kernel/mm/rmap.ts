@@ -212,6 +212,17 @@ export function folio_remove_rmap_pmd(k: Kernel, slot: number, mm: MmStruct): vo
   const f = k.folios;
   f.setMapcount(slot, f.mapcount(slot) - 1);
   if (mm_id_tracking(k)) folio_sub_large_mapcount(k, slot, 1, mm);
+  // __folio_remove_rmap @v6.18 (RMAP_LEVEL_PMD): the last PMD mapping of an anonymous THP whose pages are
+  // still in part mapped by PTEs (a COW after fork split one mm's PMD) leaves it partially mapped: queued
+  // for deferred split (as page_remove_anon_compound_rmap did in v6.1)
+  if (f.mapcount(slot) !== 0 || !f.test(slot, PG_anon) || f.test(slot, PG_deferred_split) || !f.hasSub(slot)) return;
+  let pteMapped = 0;
+  const n = f.nrPages(slot);
+  for (let i = 0; i < n; i++) if (f.subMapcount(slot, i) > 0) pteMapped++;
+  if (pteMapped > 0 && pteMapped < n) {
+    f.setFlag(slot, PG_deferred_split);
+    k.vmstat.thp_deferred_split_page++;
+  }
 }
 
 /** mm/rmap.c mm_find_pmd() @v6.18: the PMD entry for addr, or null where an upper level is missing */
