@@ -68,7 +68,8 @@ export interface MapSpec {
   backing?: Backing;
 }
 
-export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse' | 'populate_read' | 'populate_write' | 'dontfork' | 'wipeonfork';
+export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse' | 'populate_read' | 'populate_write' | 'dontfork' | 'wipeonfork'
+  | 'cold' | 'willneed' | 'random' | 'sequential' | 'normal' | 'dofork' | 'keeponfork';
 export const SCAN_CATEGORIES = ['wpallowed', 'written', 'present', 'swapped', 'pfnzero', 'huge'] as const;
 
 export type FuzzOp =
@@ -171,7 +172,8 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
     w(4, fc.record({ op: fc.constant('mprotect' as const), r: rangeArb, prot: fc.constantFrom('r' as const, 'rw' as const, 'none' as const) })),
     w(7, fc.record({
       op: fc.constant('madvise' as const), r: rangeArb,
-      advice: fc.constantFrom<Advice>('dontneed', 'populate_write', 'hugepage', 'collapse', 'free', 'populate_read', 'nohugepage', 'dontfork', 'wipeonfork'),
+      advice: fc.constantFrom<Advice>('dontneed', 'populate_write', 'hugepage', 'collapse', 'free', 'populate_read', 'nohugepage', 'dontfork', 'wipeonfork',
+        'cold', 'willneed', 'random', 'sequential', 'normal', 'dofork', 'keeponfork'),
     })),
     w(1, fc.record({ op: fc.constant('munmap' as const), r: rangeArb })),
     w(2, fc.record({ op: fc.constant('checkpoint' as const) })),
