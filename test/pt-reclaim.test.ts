@@ -1,7 +1,7 @@
 // MADV_DONTNEED frees the PTE table it empties (mm/pt_reclaim.c, CONFIG_PT_RECLAIM; row x86-pt-reclaim,
 // v6.14 on x86-64): only a zap that covers the whole table, skips no entry and was asked to (MADV_DONTNEED,
 // also when it resumes after a REMOVE event) frees it. The differential scenarios of the row run here on
-// the model in both zero-page configurations, whatever the host.
+// the model in the three zero-page configurations, whatever the host.
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { PATCH } from '../src/profiles/patches.js';
@@ -17,7 +17,7 @@ const SCENARIOS = [
   'dontneed-file-marker-keeps-pte-table', 'madv-free-keeps-pte-table',
 ];
 
-describe.each(['zero_page=y', 'zero_page=n'])('the PTE-table reclaim scenarios on v6.18, %s', (cfg) => {
+describe.each(['zero_page=y', 'zero_page=y,use_zero_page=n', 'zero_page=n'])('the PTE-table reclaim scenarios on v6.18, %s', (cfg) => {
   for (const name of SCENARIOS) {
     it(name, () => {
       const r = run(readFileSync(`scenarios/differential/${name}.yaml`, 'utf8'), kernel('v6.18', {}, [cfg]));
