@@ -620,6 +620,14 @@ setup:
     withIt: [0, 1], without: [1, 1],
   },
   {
+    patch: PATCH.x86PtReclaim, base: 'v6.18',
+    // MADV_DONTNEED of a whole aligned 2 MiB frees the PTE table it empties: a read after MADV_HUGEPAGE maps the
+    // huge zero page (thp, zero_page); without the row the empty table stays and the read maps a 4 KiB zero page
+    scenario: readFileSync('scenarios/differential/dontneed-frees-pte-table.yaml', 'utf8'),
+    measure: (r) => [kpfBit(r, 'm', 22), kpfBit(r, 'm', 24), pagemapBit(r, 'm + 0x5000', 63)],
+    withIt: [1, 1, 1], without: [0, 1, 0],
+  },
+  {
     patch: PATCH.thpSplitRemapZeropage, base: 'v6.18', alsoRemove: [PATCH.thpSplitZeropageKeepsWp],
     // MADV_FREE of page 5 of a THP written in pages 0 and 5 splits it: the 510 zero-filled pages map the zero page
     scenario: readFileSync('scenarios/differential/split-remaps-zero-pages.yaml', 'utf8'),

@@ -25,7 +25,8 @@ export const ARCHS: readonly ArchDef[] = [
   {
     name: 'x86_64', machine: 'x86_64', softDirty: true,
     description: 'x86-64, 4-level paging, NX, no PKEYs/SME (arch/x86/include/asm/pgtable_types.h)',
-    own: [PATCH.uffdWpPteBit, PATCH.x86VmaLockFault, PATCH.x86SavedDirty, PATCH.x86PmdModifyKeepsDirty, PATCH.x86MovePmd, PATCH.x86SwapL1tf],
+    own: [PATCH.uffdWpPteBit, PATCH.x86VmaLockFault, PATCH.x86SavedDirty, PATCH.x86PmdModifyKeepsDirty, PATCH.x86MovePmd, PATCH.x86SwapL1tf,
+      PATCH.x86PtReclaim],
   },
   {
     name: 'arm64', machine: 'aarch64', softDirty: false,

@@ -678,6 +678,11 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.9', kind: 'upstream',
     summary: 'zap_present_ptes removes the PTEs of one large folio that differ only in write, accessed, dirty and soft-dirty as one batch (folio_remove_rmap_ptes), so zapping all of a PTE-mapped THP never leaves it partly mapped (thp_deferred_split_page +0); before, each PTE went on its own and the first left it partly mapped (+1)',
   },
+  x86PtReclaim: {
+    id: 'x86-pt-reclaim', commit: '4817f70c25b6', subject: 'x86: select ARCH_SUPPORTS_PT_RECLAIM if X86_64',
+    author: 'Qi Zheng', release: 'v6.14', kind: 'upstream',
+    summary: 'CONFIG_PT_RECLAIM (default y) on x86-64 turns on what 6375e95f381e ("mm: pgtable: reclaim empty PTE page in madvise(MADV_DONTNEED)", same series, v6.14) added: a MADV_DONTNEED whose zap covers a whole PTE table and skips no entry (a uffd-wp marker kept in a file VMA, a page another mapping owns) frees the table and clears its PMD, so the next fault may map a THP or the huge zero page; before (and on other architectures at v6.18), the empty table stayed',
+  },
   thpSplitRemapZeropage: {
     id: 'thp-split-remap-zeropage', commit: 'b1f202060afe', subject: 'mm: remap unused subpages to shared zeropage when splitting isolated thp',
     author: 'Yu Zhao', release: 'v6.12', kind: 'upstream',

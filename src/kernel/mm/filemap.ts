@@ -191,6 +191,8 @@ export interface ZapDetails {
   even_cows: boolean;
   /** ZAP_FLAG_DROP_MARKER: uffd-wp markers of a file VMA go too (unmap_vmas, munmap; null details say so too) */
   drop_markers?: boolean;
+  /** reclaim_pt: a PTE table the zap empties whole is freed (MADV_DONTNEED; mm/pt_reclaim.c, x86-pt-reclaim) */
+  reclaim_pt?: boolean;
 }
 
 /** mm/memory.c unmap_mapping_range() @v6.18: the byte range [holebegin, holebegin + holelen) (0: to the end) rounded to pages */

@@ -174,7 +174,7 @@ export function madvise_dontneed_resume(k: Kernel, mm: MmStruct, e: { start: num
   let end = Math.min(e.end, vma.vm_end);
   if (vma.vm_flags & VM_HUGETLB) end = hugetlb_dontneed_end(k, vma, e.start, end, true);
   else if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
-  if (end > e.start) unmap_page_range(k, mm, vma, e.start, end);
+  if (end > e.start) madvise_dontneed_single_vma(k, mm, vma, e.start, end);
   if (e.next >= e.walkEnd) {
     if (e.unmapped) fail('ENOMEM', 'part of the range is not mapped');
     return null;
@@ -299,8 +299,7 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
       notModelledOnRelease('advice', 'MADV_FREE before f7ad2a6cb9f7 (v4.12): lazily freed pages stayed swap-backed on the anonymous LRU');
     }
     if (advice === MADV.free) madvise_free_single_vma(k, mm, v, start, end);
-    // zap_page_range_single: no ZAP_FLAG_DROP_MARKER, so a file VMA keeps its uffd-wp state as markers
-    else unmap_page_range(k, mm, v, start, end, { mapping: 0, even_cows: true });
+    else madvise_dontneed_single_vma(k, mm, v, start, end);
     return v;
   }
   if (advice === MADV.remove) {
@@ -318,6 +317,14 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
   const x = vma_modify(k, mm, v, start, end, { vm_flags: nf });
   x.vm_flags = nf;
   return x;
+}
+
+/**
+ * mm/madvise.c madvise_dontneed_single_vma() @v6.18: zap_page_range_single with even_cows and, from v6.14
+ * (x86-pt-reclaim), reclaim_pt; no ZAP_FLAG_DROP_MARKER, so a file VMA keeps its uffd-wp state as markers
+ */
+function madvise_dontneed_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): void {
+  unmap_page_range(k, mm, vma, start, end, { mapping: 0, even_cows: true, reclaim_pt: true });
 }
 
 /** madvise_remove (mm/madvise.c @v4.19..v6.18): it punches a hole in the file behind a VMA; anonymous memory has none */

@@ -36,6 +36,7 @@ import {
 import { vma_soft_dirty_enabled } from './mprotect.js';
 import { is_migration_entry } from './migrate.js';
 import { notModelled } from '../include/errno.js';
+import { reclaim_pt_is_enabled, try_get_and_clear_pmd, free_pte } from './pt_reclaim.js';
 import { PGFAULT, PGMAJFAULT } from './vmstat.js';
 
 /** struct vm_fault */
@@ -739,11 +740,14 @@ export function wp_page_copy(k: Kernel, vmf: VmFault, oldSlot: number): number {
 // ---- unmapping ------------------------------------------------------------------------------
 
 /** zap_pte_range: clear PTEs of [start,end) in one PTE table, dropping their pages; from v6.9 (10ebac4f95e7,
- * zap_present_ptes) the PTEs of one large folio go as a batch, one rmap removal for all of them */
-export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable, start: number, end: number, details: ZapDetails | null = null): void {
+ * zap_present_ptes) the PTEs of one large folio go as a batch, one rmap removal for all of them; from v6.14 on
+ * x86-64 (x86-pt-reclaim) a MADV_DONTNEED of the whole table that skipped nothing frees it (mm/memory.c @v6.18) */
+export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, t: PageTable, start: number, end: number, details: ZapDetails | null = null): void {
   const g = k.pgt;
   const e = new Pte();
   const batch = k.has(PATCH.zapPteBatch);
+  // an entry left in the table (skipped, or a uffd-wp marker put in its place) keeps the table (any_skipped)
+  let can_reclaim_pt = reclaim_pt_is_enabled(k, start, end, details);
   for (let addr = start; addr < end; addr += PAGE_SIZE) {
     const i = pte_index(addr);
     if (t.isNone(i)) continue;
@@ -751,16 +755,25 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     // a file VMA keeps its uffd-wp state unless the zap drops markers (munmap): a marker stays, a uffd-wp PTE
     // leaves one (zap_install_uffd_wp_if_needed, pte_install_uffd_wp_if_needed)
     const keepWp = details !== null && !details.drop_markers && vma.vm_file !== 0 && (k.fp & FP_PTE_MARKERS) !== 0;
-    if (keepWp && isUffdWpMarker(k, e)) continue;
+    if (keepWp && isUffdWpMarker(k, e)) {
+      can_reclaim_pt = false;
+      continue;
+    }
     if (details !== null && details.mapping !== 0) {
       // unmap_mapping_range: only the file's pages (and the private copies when even_cows); swap entries
       // and markers of the range stay (zap_nonpresent_ptes skips them without even_cows)
       if (!g.pte_present(e)) {
-        if (!details.even_cows) continue;
+        if (!details.even_cows) {
+          can_reclaim_pt = false;
+          continue;
+        }
       } else {
         // (a PTE without a normal page, the zero page's, goes whatever the mapping: zap_present_ptes)
         const s = vm_normal_page(k, vma, e);
-        if (s >= 0 && !details.even_cows && folio_mapping(k, s) !== details.mapping) continue;
+        if (s >= 0 && !details.even_cows && folio_mapping(k, s) !== details.mapping) {
+          can_reclaim_pt = false;
+          continue;
+        }
       }
     }
     t.clear(i);
@@ -781,13 +794,17 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     const slot = vm_normal_page(k, vma, e);
     if (slot < 0) {
       // zap_present_ptes @v6.18 without a page (the zero page): cleared, a uffd-wp one leaves its marker
-      if (keepWp && (vma.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(e)) t.set(i, g.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
+      if (keepWp && (vma.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(e)) {
+        t.set(i, g.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
+        can_reclaim_pt = false;
+      }
       continue;
     }
     const nr = batch && k.folios.isLarge(slot) ? zap_folio_pte_batch(k, t, i, (end - addr) / PAGE_SIZE, slot, e) : 1;
     for (let j = 1; j < nr; j++) t.clear(i + j);
     if (keepWp && (vma.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(e)) {
       for (let j = 0; j < nr; j++) t.set(i + j, g.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
+      can_reclaim_pt = false;
     }
     if (k.folios.test(slot, PG_anon)) mm.anonPages -= nr;
     else {
@@ -800,6 +817,12 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, t: PageTable
     folio_remove_rmap_ptes(k, slot, g.pte_pfn(e), nr, mm);
     folio_put_refs(k, slot, nr);
     addr += (nr - 1) * PAGE_SIZE;
+  }
+  // the fast path: the PMD cleared under the PTE lock, then the table freed (the model's zap never drops the
+  // PTE lock midway, so try_to_free_pte's recheck of every entry is never needed)
+  if (can_reclaim_pt) {
+    try_get_and_clear_pmd(pmd);
+    free_pte(k, mm, t);
   }
 }
 
@@ -857,7 +880,7 @@ export function unmap_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
       __split_huge_pmd(k, mm, vma, pmd, Math.floor(addr / PMD_SIZE) * PMD_SIZE, false);
     }
     const t = pte_offset_map(k, mm, pmd);
-    if (t) zap_pte_range(k, mm, vma, t, addr, next, details);
+    if (t) zap_pte_range(k, mm, vma, pmd, t, addr, next, details);
     addr = next;
   }
 }
