@@ -697,7 +697,8 @@ static int write_long_file(const char *path, long v) {
   close(fd);
   return w == n ? 0 : -1;
 }
-// a "Name:   value" line of /proc/meminfo (-1: none)
+// a "Name:   value" line of /proc/meminfo (-1: none). The kernel prints its counters as unsigned long: one that
+// went below zero (HugePages_Rsvd can) reads as ULONG_MAX and is returned as the negative long it wrapped from
 static long meminfo_value(const char *name) {
   FILE *f = fopen("/proc/meminfo", "re");
   if (!f) return -1;
@@ -706,7 +707,7 @@ static long meminfo_value(const char *name) {
   size_t nl = strlen(name);
   while (fgets(line, sizeof line, f)) {
     if (!strncmp(line, name, nl) && line[nl] == ':') {
-      v = atol(line + nl + 1);
+      v = (long)strtoul(line + nl + 1, NULL, 10);
       break;
     }
   }

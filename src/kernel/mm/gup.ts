@@ -6,11 +6,11 @@
 // pin, vmsplice and /proc/PID/mem operations (mm/gup_ops.ts) drive it; a fault that sleeps leaves task.uwq
 // set, as on the CPU path.
 import type { Kernel } from '../kernel.js';
-import { notModelled } from '../include/errno.js';
 import { VM_HUGETLB } from '../include/vm_flags.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
-import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { HPAGE_PMD_NR, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
+import { hugetlb_walk, hugetlbExclusive, setHuge } from './hugetlb.js';
 import { VM_IO, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE } from '../include/vm_flags.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_HWPOISON,
@@ -154,6 +154,7 @@ export const followed = { pfn: -1, slot: -1 };
 export function follow_page_mask(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, foll: number): number {
   const g = k.pgt;
   const write = (foll & FOLL_WRITE) !== 0;
+  if (vma.vm_flags & VM_HUGETLB) return follow_huge_pmd(k, mm, vma, addr, foll);
   const pmd = mm_find_pmd(k, mm, addr);
   if (!pmd) return 0;
   const e = pmd.t.get(pmd.i, new Pte());
@@ -197,14 +198,62 @@ export function follow_page_mask(k: Kernel, mm: MmStruct, vma: VmArea, addr: num
 }
 
 /**
+ * can_follow_write_pmd (mm/gup.c @v6.18, with can_follow_write_common) for a huge hugetlb entry: writable, or
+ * FOLL_FORCE on an exclusive anonymous page of a private mapping without VM_WRITE whose write fault is not wanted
+ * for soft-dirty or uffd-wp. v6.18 for every profile: before the FOLL_FORCE support for hugetlb (after v6.12) the
+ * VMA was refused earlier (docs/fidelity.md)
+ */
+function can_follow_write_hugetlb(k: Kernel, vma: VmArea, e: Pte, slot: number, foll: number): boolean {
+  const g = k.pgt;
+  if (g.pte_write(e)) return true;
+  if (!(foll & FOLL_FORCE)) return false;
+  if (vma.vm_flags & (VM_MAYSHARE | VM_SHARED)) return false;
+  if (!(vma.vm_flags & VM_MAYWRITE) || (vma.vm_flags & VM_WRITE)) return false;
+  if (slot < 0 || !k.folios.test(slot, PG_anon) || !hugetlbExclusive(k, slot)) return false;
+  if (vma_soft_dirty_enabled(k, vma) && !g.pte_soft_dirty(e)) return false;
+  return !userfaultfd_huge_pmd_wp(k, vma, e);
+}
+
+/**
+ * mm/gup.c follow_pmd_mask() and follow_huge_pmd() @v6.18 for a hugetlb VMA (x86: the huge entry is a PMD
+ * leaf): none, not present (a migration entry, the uffd-wp marker) or a write it may not follow give 0 (fault
+ * it in, hugetlb_fault), a read-only pin of a page that is not exclusive -EMLINK (unshare); else the page,
+ * the entry touched with FOLL_TOUCH (touch_pmd: pmd_trans_huge holds for it on x86; young, dirty for a write),
+ * and the rest of the huge page to step over. (v6.5 .. v6.9 hugetlb_follow_page_mask and before
+ * follow_hugetlb_page decide the same for these entries.)
+ */
+function follow_huge_pmd(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, foll: number): number {
+  const g = k.pgt;
+  const s = hugetlb_walk(k, mm, addr);
+  if (!s) return 0;
+  const e = s.t.get(s.i, new Pte());
+  // pmd_present: a PROT_NONE entry is present and followed (gup_can_follow_protnone: an inaccessible VMA)
+  if (!g.pte_present(e)) return 0;
+  const head = g.pte_pfn(e);
+  const slot = k.folios.slotOf(head);
+  const idx = Math.floor((addr % PMD_SIZE) / PAGE_SIZE);
+  if ((foll & FOLL_WRITE) && !can_follow_write_hugetlb(k, vma, e, slot, foll)) return 0;
+  if (!g.pte_write(e) && gup_must_unshare(k, vma, foll, slot, head)) return -ERRNO.EMLINK;
+  if (foll & FOLL_TOUCH) {
+    // touch_pmd: pmdp_set_access_flags stores it only when it changed
+    const t = g.pte_mkyoung(e.clone());
+    if (foll & FOLL_WRITE) g.pte_mkdirty(t);
+    if (!t.equals(e)) setHuge(k, s, t, addr - addr % PMD_SIZE, 'touch_pmd');
+  }
+  followed.pfn = head + idx;
+  followed.slot = slot;
+  return HPAGE_PMD_NR - idx;
+}
+
+/**
  * mm/gup.c gup_fast() @v6.18 (gup_fast_pte_range, gup_fast_pmd_leaf): the lockless walk that
  * get_user_pages_fast and pin_user_pages_fast take first, from start, page by page, while the entry is
  * present and not PROT_NONE, writable for FOLL_WRITE, not special (the zero page), its folio may be taken so
  * (not a ZONE_DEVICE one for FOLL_LONGTERM) and a read-only pin needs no unshare (gup_must_unshare without a
  * VMA: a long-term one of a page that is not anonymous falls back). A page taken gets PG_referenced
  * (folio_set_referenced: no FOLL_TOUCH, no activation, the entry left as it is). Returns the pages taken;
- * the slow path (__get_user_pages) does the rest. (A hugetlb VMA stops the walk here: its GUP is not
- * modelled.)
+ * the slow path (__get_user_pages) does the rest. A hugetlb entry is a PMD leaf (gup_fast_pmd_leaf; the
+ * folio is allowed: gup_fast_folio_allowed passes hugetlb).
  */
 export function gup_fast(k: Kernel, mm: MmStruct, start: number, end: number, foll: number, grab: (pfn: number, slot: number) => void): number {
   const g = k.pgt;
@@ -215,11 +264,30 @@ export function gup_fast(k: Kernel, mm: MmStruct, start: number, end: number, fo
   let n = 0;
   for (let addr = start; addr < end;) {
     const vma = vma_lookup(k, mm, addr);
-    if (!vma || (vma.vm_flags & VM_HUGETLB)) break;
+    if (!vma) break;
+    let pfn: number, slot: number, pages: number;
+    if (vma.vm_flags & VM_HUGETLB) {
+      // gup_fast_pmd_range: the huge entry present (not the marker, not a migration entry), not PROT_NONE,
+      // then gup_fast_pmd_leaf as for a THP
+      const s = hugetlb_walk(k, mm, addr);
+      if (!s) break;
+      s.t.get(s.i, e);
+      if (!g.pte_present(e) || g.pte_protnone(e) || (write && !g.pte_write(e))) break;
+      const head = g.pte_pfn(e);
+      slot = k.folios.slotOf(head);
+      const idx = Math.floor((addr % PMD_SIZE) / PAGE_SIZE);
+      pfn = head + idx;
+      if (!g.pte_write(e) && gup_must_unshare_fast(k, foll, slot, head)) break;
+      pages = Math.min(HPAGE_PMD_NR - idx, (end - addr) / PAGE_SIZE);
+      for (let i = 0; i < pages; i++) grab(pfn + i, slot);
+      k.folios.setFlag(slot, PG_referenced);
+      n += pages;
+      addr += pages * PAGE_SIZE;
+      continue;
+    }
     const pmd = mm_find_pmd(k, mm, addr);
     if (!pmd) break;
     pmd.t.get(pmd.i, e);
-    let pfn: number, slot: number, pages: number;
     if (g.pmd_trans_huge(e)) {
       // gup_fast_pmd_leaf: pmd_access_permitted, then every page of the range within this PMD
       if (!g.pmd_present(e) || g.pmd_protnone(e) || (write && !g.pmd_write(e))) break;
@@ -326,7 +394,6 @@ export function __get_user_pages(k: Kernel, mm: MmStruct, s: GupState, grab?: (p
       vma = vma_lookup(k, mm, s.addr);
       // a hole: -EFAULT for every GUP caller; MADV_POPULATE_* reports ENOMEM (madvise_populate, FOLL_MADV_POPULATE)
       if (!vma) return populate ? ERRNO.ENOMEM : ERRNO.EFAULT;
-      if (vma.vm_flags & VM_HUGETLB) notModelled('addr', 'GUP of a hugetlb VMA (hugetlb_follow_page_mask, hugetlb_fault from GUP)');
       const bad = check_vma_flags(vma, foll);
       // MADV_POPULATE_* reports a VMA it may not touch as EINVAL (madvise_populate)
       if (bad) return populate ? ERRNO.EINVAL : bad;

@@ -16,14 +16,14 @@ import type { Segment, SegmentSpec } from '../../state/store.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_HUGETLB, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_SOFTDIRTY, VM_UFFD_MINOR, VM_UFFD_MISSING, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import {
-  FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV,
+  FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_SIGBUS,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_uptodate } from './folio.js';
 import { pmdAllocTable, pmdTable } from './pagewalk.js';
 import { pmd_index, type PageTable, type Slot } from './pgtable.js';
 import { anon_vma_prepare } from './vma.js';
-import { fail, notModelled } from '../include/errno.js';
+import { fail, notModelled, notModelledOnRelease } from '../include/errno.js';
 import { handle_userfault, userfaultfd_minor, userfaultfd_wp, userfaultfd_wp_async } from '../fs/userfaultfd.js';
 import { isUffdWpMarker, migration_entry_wait, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP, type VmFault } from './memory.js';
 import {
@@ -309,7 +309,7 @@ function hugetlb_remove_rmap(k: Kernel, slot: number): void {
   k.folios.setMapcount(slot, k.folios.mapcount(slot) - 1);
 }
 /** PageAnonExclusive of the head page (hugetlb keeps it on the head only) */
-function hugetlbExclusive(k: Kernel, slot: number): boolean {
+export function hugetlbExclusive(k: Kernel, slot: number): boolean {
   return k.folios.test(slot, PG_anon_exclusive);
 }
 function setHugetlbExclusive(k: Kernel, slot: number, on: boolean): void {
@@ -320,7 +320,7 @@ function setHugetlbExclusive(k: Kernel, slot: number, on: boolean): void {
 // ---- entries ------------------------------------------------------------------------------------------
 
 /** the huge PTE slot of addr (huge_pte_offset), or null when there is no PMD table */
-function hugetlb_walk(k: Kernel, mm: MmStruct, addr: number): Slot | null {
+export function hugetlb_walk(k: Kernel, mm: MmStruct, addr: number): Slot | null {
   const t = pmdTable(k, mm, addr);
   return t ? { t, i: pmd_index(addr) } : null;
 }
@@ -335,18 +335,19 @@ function make_huge_pte(k: Kernel, vma: VmArea, pfn: number, try_mkwrite: boolean
   return g.pmd_mkhuge(e);
 }
 
-function setHuge(k: Kernel, s: Slot, e: Pte, addr: number, fn: string): void {
+/** set_huge_pte_at: the huge entry stored (traced as set_pte) */
+export function setHuge(k: Kernel, s: Slot, e: Pte, addr: number, fn: string): void {
   if (k.tr) k.tr.emit('set_pte', fn, { addr, old: s.t.get(s.i, new Pte()).toString(), new: e.toString() });
   s.t.set(s.i, e);
 }
 
 /** the uffd-wp PTE marker (make_pte_marker(PTE_MARKER_UFFD_WP)) as a huge entry */
-function uffdWpMarker(k: Kernel): Pte {
+export function uffdWpMarker(k: Kernel): Pte {
   return k.pgt.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP);
 }
 
 /** pte_swp_uffd_wp_any(): a swap or migration entry with the uffd-wp bit, or the uffd-wp marker */
-function pte_swp_uffd_wp_any(k: Kernel, e: Pte): boolean {
+export function pte_swp_uffd_wp_any(k: Kernel, e: Pte): boolean {
   return k.pgt.pte_swp_uffd_wp(e) || isUffdWpMarker(k, e);
 }
 
@@ -466,7 +467,9 @@ function hugetlb_wp(k: Kernel, vmf: VmFault): number {
   const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
   const pte = vmf.pte!.t.get(vmf.pte!.i, new Pte());
   if (!unshare && g.pte_uffd_wp(pte)) return 0;
-  if (!unshare && !(vma.vm_flags & VM_WRITE)) return VM_FAULT_SIGSEGV;
+  // a write fault without VM_WRITE comes only from GUP with FOLL_FORCE (the CPU's is refused by access_error):
+  // v6.18 breaks COW and leaves the entry read-only (set_huge_ptep_maybe_writable; make_huge_pte checks VM_WRITE);
+  // v6.2 .. v6.12 refused it (check_vma_flags EFAULT, WARN and SIGSEGV here): docs/fidelity.md
   if (vma.vm_flags & VM_MAYSHARE) {
     set_huge_ptep_writable(k, vmf);
     return 0;
@@ -475,7 +478,8 @@ function hugetlb_wp(k: Kernel, vmf: VmFault): number {
   for (;;) {
     if (f.mapcount(old) === 1 && f.test(old, PG_anon)) {
       if (!hugetlbExclusive(k, old)) setHugetlbExclusive(k, old, true); // folio_move_anon_rmap
-      if (!unshare) set_huge_ptep_writable(k, vmf);
+      // set_huge_ptep_maybe_writable: only in a VMA with VM_WRITE (a FOLL_FORCE write leaves it read-only)
+      if (!unshare && (vma.vm_flags & VM_WRITE)) set_huge_ptep_writable(k, vmf);
       k.tr?.emit('hugetlb_wp', 'hugetlb_wp', { addr: vmf.address, reuse: true });
       return 0;
     }
@@ -687,7 +691,11 @@ export function hugetlb_check(k: Kernel, bug: (check: string, what: string) => v
   for (let slot = 0; slot < f.nslots; slot++) {
     const fl = f.flags(slot);
     if (!(fl & PG_hugetlb) || f.refcount(slot) === 0) continue;
-    if (fl & PG_hugetlb_restore_reserve) want++;
+    // an anonymous page the zap left unmapped but a GUP reference keeps (a pin): __unmap_hugepage_range gave its
+    // index back to the owner's map (df7a6d1f6405) and marked the page to restore a reservation when freed, and
+    // neither is in resv_huge_pages until free_huge_folio adds it: the kernel's count is short by both meanwhile
+    // (a refault takes the index's reservation: HugePages_Rsvd -1, measured on 6.18, hugetlb-gup-pin-private)
+    if (fl & PG_hugetlb_restore_reserve) want += (fl & PG_anon) && f.mapcount(slot) === 0 && f.gupRefs(slot) > 0 ? -1 : 1;
     if (!(fl & (PG_anon | PG_hugetlb_isolated)) && folio_mapping(k, slot) === 0) bug('folio-leak', `hugetlb folio at slot ${slot}: neither anonymous nor in a page cache`);
   }
   if (want !== h.resv_huge_pages) bug('hugetlb-resv', `HugePages_Rsvd ${h.resv_huge_pages}, but the reservation maps and pages hold ${want}`);
@@ -729,9 +737,15 @@ export function copy_hugetlb_page_range(k: Kernel, dmm: MmStruct, smm: MmStruct,
       notModelled('addr', 'fork of a hugetlb entry that is neither present nor a migration entry nor a marker');
     }
     const slot = f.slotOf(g.pte_pfn(e));
-    // hugetlb_try_dup_anon_rmap: an exclusive page that may be pinned is copied instead (not modelled)
     if (f.test(slot, PG_anon) && hugetlbExclusive(k, slot)) {
-      if (f.gupRefs(slot) > 0) notModelled('addr', 'fork of a pinned hugetlb page (copied at fork: hugetlb_install_folio)');
+      // hugetlb_try_dup_anon_rmap: an exclusive page that may be pinned (folio_needs_cow_for_dma) is not
+      // shared: the child gets a copy at once, the parent keeps its page and its writable entry
+      if (k.has(PATCH.anonExclusive) && cow && smm.hasPinned && f.pincount(slot) > 0) {
+        hugetlb_copy_pinned_folio(k, dmm, dst, d, addr, e, slot);
+        continue;
+      }
+      // before 6c287605fd56 (v5.19) the early COW of a pinned hugetlb page at fork (4eae4efa2c29) was not read
+      if (!k.has(PATCH.anonExclusive) && f.gupRefs(slot) > 0) notModelledOnRelease('addr', 'fork of a pinned hugetlb page before v5.19 (the early COW of hugetlb pages at fork was not read at this release)');
       setHugetlbExclusive(k, slot, false);
     }
     f.setMapcount(slot, f.mapcount(slot) + 1);
@@ -749,6 +763,27 @@ export function copy_hugetlb_page_range(k: Kernel, dmm: MmStruct, smm: MmStruct,
     setHuge(k, d, c, addr, 'copy_hugetlb_page_range');
     hugetlb_count_add(k, dmm, HPAGE_PMD_NR);
   }
+}
+
+/**
+ * mm/hugetlb.c copy_hugetlb_page_range() @v6.18, its branch for a page that may be pinned: a page of the pool for
+ * the child (alloc_hugetlb_folio without a reservation: the child's private map has none), the contents copied
+ * (copy_user_large_folio), mapped by hugetlb_install_folio: new, exclusive, writable in a VMA with VM_WRITE,
+ * dirty and young, uffd-wp kept only for a child registered for WP
+ */
+function hugetlb_copy_pinned_folio(k: Kernel, dmm: MmStruct, dst: VmArea, d: Slot, addr: number, e: Pte, old: number): void {
+  const g = k.pgt, f = k.folios;
+  const nslot = alloc_hugetlb_folio(k, dst, addr, false);
+  // -ENOSPC makes fork fail (copy_page_range's error) after the VMAs copied so far: not modelled
+  if (nslot < 0) notModelled('addr', 'fork that must copy a pinned hugetlb page when the pool has no free page (fork fails with the error of alloc_hugetlb_folio)');
+  const opfn = f.pfn(old), npfn = f.pfn(nslot);
+  for (let i = 0; i < HPAGE_PMD_NR; i++) k.data.copyPage(npfn + i, opfn + i);
+  hugetlb_add_new_anon_rmap(k, nslot);
+  const n = make_huge_pte(k, dst, npfn, true);
+  if (userfaultfd_wp(dst) && g.pte_uffd_wp(e)) g.pte_mkuffd_wp(n);
+  setHuge(k, d, n, addr, 'hugetlb_install_folio');
+  hugetlb_count_add(k, dmm, HPAGE_PMD_NR);
+  k.tr?.emit('hugetlb_wp', 'copy_hugetlb_page_range', { addr, copy: true, pfn: npfn, why: 'the page may be pinned' });
 }
 
 /**

@@ -4,9 +4,9 @@ import { Pte } from '../../arch/x86/include/pte.js';
 import { HPAGE_PMD_SIZE, PAGE_SHIFT, PAGE_SIZE, PMD_SIZE } from '../../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../../include/mm_types.js';
 import { VM_HUGETLB, VM_SOFTDIRTY, VM_UFFD_WP } from '../../include/vm_flags.js';
-import { pagemap_hugetlb_entry } from '../../mm/hugetlb.js';
+import { hugetlb_walk, pagemap_hugetlb_entry, pte_swp_uffd_wp_any, setHuge, uffdWpMarker } from '../../mm/hugetlb.js';
 import { PM, PAGE_IS, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC, CLEAR_REFS_ALL, CLEAR_REFS_ANON, CLEAR_REFS_MAPPED, CLEAR_REFS_MM_HIWATER_RSS, CLEAR_REFS_SOFT_DIRTY } from '../../include/uapi.js';
-import { fail, notModelled, SyscallError } from '../../include/errno.js';
+import { fail, notModelledOnRelease, SyscallError } from '../../include/errno.js';
 import { PATCH } from '../../../profiles/patches.js';
 import { PG_anon, PG_referenced } from '../../mm/folio.js';
 import { vm_normal_page, isUffdWpMarker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } from '../../mm/memory.js';
@@ -18,9 +18,9 @@ import { uffd_wp_range } from '../../mm/userfaultfd.js';
 import { userfaultfd_wp_async, userfaultfd_wp_use_markers } from '../userfaultfd.js';
 import type { PageTable } from '../../mm/pgtable.js';
 import { mm_find_pmd } from '../../mm/rmap.js';
-import { pte_offset_map } from '../../mm/pagewalk.js';
+import { pmdAllocTable, pte_offset_map } from '../../mm/pagewalk.js';
 import { is_migration_entry, migration_entry_pfn } from '../../mm/migrate.js';
-import { is_zero_pfn } from '../../mm/pgtable.js';
+import { is_zero_pfn, pmd_index } from '../../mm/pgtable.js';
 
 const bit = (n: number) => 1n << BigInt(n);
 
@@ -392,11 +392,20 @@ function pte_is_uffd_wp(k: Kernel, e: Pte): boolean {
  */
 function scan_hole(k: Kernel, p: ScanPriv, vma: VmArea, addr: number, end: number): number {
   let cats = p.cur_vma_category;
-  if (k.has(PATCH.pagemapScanNoneWritten) && (vma.vm_flags & VM_UFFD_WP)) cats |= PAGE_IS.written;
+  const huge = (vma.vm_flags & VM_HUGETLB) !== 0;
+  // (hugetlb differs: a hole there is not written, as a none huge entry is not)
+  if (k.has(PATCH.pagemapScanNoneWritten) && (vma.vm_flags & VM_UFFD_WP) && !huge) cats |= PAGE_IS.written;
   if (!scan_interesting(p, cats)) return 0;
   const [ret, e] = scan_output(p, cats, addr, end);
   if (addr === e) return ret;
   if (!(p.arg.flags & PM_SCAN_WP_MATCHING)) return ret;
+  if (huge) {
+    // before the backport, uffd_wp_range -> hugetlb_change_protection took the hugetlb VMA lock for writing while
+    // walk_hugetlb_range held it for reading: the task hung
+    if (!k.has(PATCH.pagemapScanNoneWritten)) notModelledOnRelease('flags', 'PAGEMAP_SCAN with PM_SCAN_WP_MATCHING over a hugetlb range without page tables before the pagemap-scan-none-written backport (the walk deadlocks on the hugetlb VMA lock)');
+    pagemap_scan_hugetlb_hole_wp(k, vma.vm_mm!, addr, e);
+    return ret;
+  }
   uffd_wp_range(k, vma, addr, e - addr, true);
   return ret;
 }
@@ -431,6 +440,86 @@ function scan_thp(k: Kernel, p: ScanPriv, mm: MmStruct, vma: VmArea, pmd: { t: P
   g.pmd_mkuffd_wp(n);
   set_pmd_at(k, pmd, n, start, 'make_uffd_wp_pmd');
   return ret;
+}
+
+/** fs/proc/task_mmu.c pagemap_hugetlb_category() @v6.18: a none entry is only HUGE; the uffd-wp marker is a swap entry */
+function pagemap_hugetlb_category(k: Kernel, e: Pte): number {
+  const g = k.pgt;
+  let c = PAGE_IS.huge;
+  if (g.pte_present(e)) {
+    c |= PAGE_IS.present;
+    if (!g.pte_uffd_wp(e)) c |= PAGE_IS.written;
+    const slot = k.folios.slotOf(g.pte_pfn(e));
+    if (slot < 0 || !k.folios.test(slot, PG_anon)) c |= PAGE_IS.file;
+    if (is_zero_pfn(k, g.pte_pfn(e))) c |= PAGE_IS.pfnzero;
+    if (g.pte_soft_dirty(e)) c |= PAGE_IS.soft_dirty;
+  } else if (!g.pte_none(e)) {
+    c |= PAGE_IS.swapped;
+    if (!pte_swp_uffd_wp_any(k, e)) c |= PAGE_IS.written;
+    if (g.pte_swp_soft_dirty(e)) c |= PAGE_IS.soft_dirty;
+  }
+  return c;
+}
+
+/**
+ * fs/proc/task_mmu.c make_uffd_wp_huge_pte() @v6.18: a migration entry gets the swap uffd-wp bit, a present one
+ * uffd-wp (write-protected), a none one the marker; a marker stays as it is
+ */
+function make_uffd_wp_huge_pte(k: Kernel, s: { t: PageTable; i: number }, addr: number, e: Pte): void {
+  const g = k.pgt;
+  if (isUffdWpMarker(k, e)) return;
+  if (is_migration_entry(k, e)) setHuge(k, s, g.pte_swp_mkuffd_wp(e.clone()), addr, 'make_uffd_wp_huge_pte');
+  else if (!g.pte_none(e)) setHuge(k, s, g.pte_mkuffd_wp(e.clone()), addr, 'make_uffd_wp_huge_pte');
+  else setHuge(k, s, uffdWpMarker(k), addr, 'make_uffd_wp_huge_pte');
+}
+
+/**
+ * fs/proc/task_mmu.c pagemap_scan_hugetlb_entry() @v6.18: one huge entry over [start, end) (the part of the
+ * huge page in the walk). With PM_SCAN_WP_MATCHING a written page is write-protected whole; when only part of
+ * it was output (the walk's range or max_pages cut it) the part is taken back, walk_end set to start, and the
+ * walk goes on (ret 0)
+ */
+function pagemap_scan_hugetlb_entry(k: Kernel, p: ScanPriv, s: { t: PageTable; i: number }, start: number, end: number): number {
+  const e = s.t.get(s.i, new Pte());
+  const cats = p.cur_vma_category | pagemap_hugetlb_category(k, e);
+  if (!scan_interesting(p, cats)) return 0;
+  const [ret, oend] = scan_output(p, cats, start, end);
+  if (!(p.arg.flags & PM_SCAN_WP_MATCHING)) return ret;
+  if (start === oend || !(cats & PAGE_IS.written)) return ret;
+  if (oend !== start + PMD_SIZE) {
+    // pagemap_scan_backout_range: a part of a huge page cannot be write-protected
+    const cur = p.buf[p.buf.length - 1]!;
+    if (cur.start !== start) cur.end = start;
+    else cur.start = cur.end = 0;
+    p.found -= (oend - start) / PAGE_SIZE;
+    p.walk_end = start;
+    return 0;
+  }
+  make_uffd_wp_huge_pte(k, s, start, e);
+  return ret;
+}
+
+/**
+ * fs/proc/task_mmu.c pagemap_scan_hugetlb_hole_wp() (6.12.103, 6.18.44: with the pagemap-scan-none-written
+ * backport): each huge page of a hole without a page table gets its table and the uffd-wp marker
+ */
+function pagemap_scan_hugetlb_hole_wp(k: Kernel, mm: MmStruct, addr: number, end: number): void {
+  for (let a = addr - (addr % PMD_SIZE); a < end; a += PMD_SIZE) {
+    const s = { t: pmdAllocTable(k, mm, a), i: pmd_index(a) };
+    make_uffd_wp_huge_pte(k, s, a, s.t.get(s.i, new Pte()));
+  }
+}
+
+/** walk_hugetlb_range with pagemap_scan_ops over [s, e) of a hugetlb VMA: hugetlb_entry per huge page, pte_hole where no table */
+function scan_walk_hugetlb(k: Kernel, p: ScanPriv, mm: MmStruct, vma: VmArea, s: number, e: number): number {
+  for (let addr = s; addr < e;) {
+    const next = Math.min(e, addr - (addr % PMD_SIZE) + PMD_SIZE);
+    const t = hugetlb_walk(k, mm, addr);
+    const r = t ? pagemap_scan_hugetlb_entry(k, p, t, addr, next) : scan_hole(k, p, vma, addr, next);
+    if (r) return r;
+    addr = next;
+  }
+  return 0;
 }
 
 /** pagemap_scan_pmd_entry */
@@ -498,8 +587,12 @@ function scan_walk(k: Kernel, p: ScanPriv, mm: MmStruct, start: number, end: num
     const s = Math.max(start, vma.vm_start), e = Math.min(end, vma.vm_end);
     const t = scan_test_vma(k, p, vma);
     if (t === -1) fail('EPERM', 'PM_SCAN_CHECK_WPASYNC on a VMA without async uffd-wp');
-    if (t === 0 && (vma.vm_flags & VM_HUGETLB)) notModelled('addr', 'PAGEMAP_SCAN of a hugetlb VMA (pagemap_scan_hugetlb_entry)');
     if (t === 1) continue;
+    if (vma.vm_flags & VM_HUGETLB) {
+      const r = scan_walk_hugetlb(k, p, mm, vma, s, e);
+      if (r) return r;
+      continue;
+    }
     for (let addr = s; addr < e;) {
       const pmd = mm_find_pmd(k, mm, addr);
       if (!pmd) {
