@@ -428,13 +428,17 @@ export class MmStruct {
 
   /** the VMAs in address order (a view: change it with insertVma/removeVma) */
   get vmas(): readonly VmArea[] {
+    const l = this.list;
+    // (the count is read for a recorder all the same: the list is a function of it)
+    if (l !== null && this.S.store.rec === null) return l;
     const n = this.S.get(this.id * MM_CELLS + MM_NR_VMAS);
-    let l = this.list;
-    if (l === null) {
-      l = new Array(n);
-      for (let i = 0; i < n; i++) l[i] = new VmArea(this.k, this.k.vmaSeg, this.k.names, this.id * MM_VMA_MAX + i);
-      this.list = l;
-    }
+    return l ?? this.makeList(n);
+  }
+  /** the views of the n VMAs in the list (made once, then kept up to date by insertVma and removeVma) */
+  private makeList(n: number): VmArea[] {
+    const l: VmArea[] = new Array(n);
+    for (let i = 0; i < n; i++) l[i] = new VmArea(this.k, this.k.vmaSeg, this.k.names, this.id * MM_VMA_MAX + i);
+    this.list = l;
     return l;
   }
   /** the VMA (in no mm) put in the list at index i, the ones after it moved up (vma_iter_store) */
