@@ -157,8 +157,21 @@ export class PageTable {
     this.E.noteRead(b);
     this.E.noteRead(b + 1);
   }
-  lo(i: number): number { return this.E.get(this.slot * TABLE + 2 * i); }
-  hi(i: number): number { return this.E.get(this.slot * TABLE + 2 * i + 1); }
+  /**
+   * entry i's low and high words, each reported as E.get would, through the view's own leaf (rd): a PMD
+   * entry read between accesses to the PTE table under it would otherwise walk the segment's tree, its
+   * one remembered leaf being the PTE table's
+   */
+  lo(i: number): number {
+    const b = this.slot * TABLE + 2 * i, leaf = this.rd(b);
+    this.E.noteRead(b);
+    return leaf === undefined ? 0 : leaf[b & 63]!;
+  }
+  hi(i: number): number {
+    const b = this.slot * TABLE + 2 * i + 1, leaf = this.rd(b);
+    this.E.noteRead(b);
+    return leaf === undefined ? 0 : leaf[b & 63]!;
+  }
   isNone(i: number): boolean { return this.lo(i) === 0 && this.hi(i) === 0; }
   set(i: number, v: Pte): void { this.setRaw(i, v.lo, v.hi); }
   setRaw(i: number, lo: number, hi: number): void {
