@@ -239,6 +239,13 @@ export class VmArea {
   set vm_start(v: number) { set64(this.S, this.b + V_START, v); }
   get vm_end(): number { return get64(this.S, this.b + V_END); }
   set vm_end(v: number) { set64(this.S, this.b + V_END, v); }
+  /**
+   * vm_start <= addr and vm_end <= addr, the same reads as the fields' (find_vma's and vma_lookup's tests):
+   * the address compared where it is read, so that no double leaves a call that is not inlined (a new heap
+   * number each time)
+   */
+  startsAtOrBelow(addr: number): boolean { return get64(this.S, this.b + V_START) <= addr; }
+  endsAtOrBelow(addr: number): boolean { return get64(this.S, this.b + V_END) <= addr; }
   get vm_flags(): number { return this.S.get(this.b + V_FLAGS) >>> 0; }
   set vm_flags(v: number) { this.S.set(this.b + V_FLAGS, v); }
   /** vm_flags bits 32..63 (VM_UFFD_MINOR...) */
