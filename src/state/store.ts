@@ -378,6 +378,14 @@ export class Segment {
    */
   add(i: number, delta: number): void {
     const st = this.store;
+    if (st.rec === null && !st.hashing) {
+      // (a plain run: nothing to report, the cell's own leaf changed in place)
+      const leaf = this.leafAt(i);
+      if (leaf !== undefined && leaf[OWNER] === st.epoch) {
+        leaf[i & LEAF_MASK] = (leaf[i & LEAF_MASK]! + delta) | 0;
+        return;
+      }
+    }
     if (st.rec !== null) {
       const r = st.rec;
       st.rec = null;
@@ -395,6 +403,11 @@ export class Segment {
     const st = this.store;
     if (st.rec !== null) st.rec.read(this.id, i);
     const leaf = this.leafAt(i);
+    if (leaf !== undefined && leaf[OWNER] === st.epoch && st.rec === null && !st.hashing) {
+      // (a plain run: nothing to report, the cell's own leaf changed in place)
+      leaf[i & LEAF_MASK] = (leaf[i & LEAF_MASK]! + delta) | 0;
+      return;
+    }
     this.set(i, (leaf === undefined ? 0 : leaf[i & LEAF_MASK]!) + delta);
   }
   /** set(i, get(i) | bits) with one lookup of the leaf, reported as those two */
@@ -402,6 +415,10 @@ export class Segment {
     const st = this.store;
     if (st.rec !== null) st.rec.read(this.id, i);
     const leaf = this.leafAt(i);
+    if (leaf !== undefined && leaf[OWNER] === st.epoch && st.rec === null && !st.hashing) {
+      leaf[i & LEAF_MASK] |= bits;
+      return;
+    }
     this.set(i, (leaf === undefined ? 0 : leaf[i & LEAF_MASK]!) | bits);
   }
 

@@ -239,6 +239,13 @@ export class VmArea {
   set vm_start(v: number) { set64(this.S, this.b + V_START, v); }
   get vm_end(): number { return get64(this.S, this.b + V_END); }
   set vm_end(v: number) { set64(this.S, this.b + V_END, v); }
+  /**
+   * vm_start <= addr and vm_end <= addr, the same reads as the fields' (find_vma's and vma_lookup's tests):
+   * the address compared where it is read, so that no double leaves a call that is not inlined (a new heap
+   * number each time)
+   */
+  startsAtOrBelow(addr: number): boolean { return get64(this.S, this.b + V_START) <= addr; }
+  endsAtOrBelow(addr: number): boolean { return get64(this.S, this.b + V_END) <= addr; }
   get vm_flags(): number { return this.S.get(this.b + V_FLAGS) >>> 0; }
   set vm_flags(v: number) { this.S.set(this.b + V_FLAGS, v); }
   /** vm_flags bits 32..63 (VM_UFFD_MINOR...) */
@@ -428,13 +435,17 @@ export class MmStruct {
 
   /** the VMAs in address order (a view: change it with insertVma/removeVma) */
   get vmas(): readonly VmArea[] {
+    const l = this.list;
+    // (the count is read for a recorder all the same: the list is a function of it)
+    if (l !== null && this.S.store.rec === null) return l;
     const n = this.S.get(this.id * MM_CELLS + MM_NR_VMAS);
-    let l = this.list;
-    if (l === null) {
-      l = new Array(n);
-      for (let i = 0; i < n; i++) l[i] = new VmArea(this.k, this.k.vmaSeg, this.k.names, this.id * MM_VMA_MAX + i);
-      this.list = l;
-    }
+    return l ?? this.makeList(n);
+  }
+  /** the views of the n VMAs in the list (made once, then kept up to date by insertVma and removeVma) */
+  private makeList(n: number): VmArea[] {
+    const l: VmArea[] = new Array(n);
+    for (let i = 0; i < n; i++) l[i] = new VmArea(this.k, this.k.vmaSeg, this.k.names, this.id * MM_VMA_MAX + i);
+    this.list = l;
     return l;
   }
   /** the VMA (in no mm) put in the list at index i, the ones after it moved up (vma_iter_store) */

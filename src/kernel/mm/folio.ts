@@ -253,6 +253,7 @@ export class FolioStore {
   /** Allocate a folio of order 0 or HPAGE_PMD_ORDER; returns its slot. Refcount 1, not mapped. */
   alloc(order: number, flags: number): number {
     const L = this.A.leafW(0);
+    if (order === 0 && !this.A.watched) return this.allocSmallPlain(L, flags);
     const slot = this.newSlot(L);
     let pfn: number;
     if (order === 0) {
@@ -290,6 +291,46 @@ export class FolioStore {
     if (watched) F.noted(b + F_REF, oRef, 1);
     if (order !== 0) this.resetMmTrack(slot);
     this.aW(L, A_LIVE, this.aR(L, A_LIVE) + 1);
+    return slot;
+  }
+
+  /**
+   * alloc(0, flags) in a store that neither hashes nor records (nothing to report): the same cells
+   * written with the same values, the allocator's own cells on its leaf L directly
+   */
+  private allocSmallPlain(L: Leaf, flags: number): number {
+    let slot: number;
+    const nfs = L[A_NFREE_SLOTS]!;
+    if (nfs !== 0) {
+      slot = this.freeSlots.get(nfs - 1);
+      this.freeSlots.set(nfs - 1, 0);
+      L[A_NFREE_SLOTS] = nfs - 1;
+    } else {
+      slot = L[A_NSLOTS]!;
+      L[A_NSLOTS] = slot + 1;
+    }
+    let p: number;
+    const nsm = L[A_NFREE_SMALL]!;
+    if (nsm !== 0) {
+      p = this.freeSmall.get(nsm - 1);
+      this.freeSmall.set(nsm - 1, 0);
+      L[A_NFREE_SMALL] = nsm - 1;
+    } else {
+      p = L[A_FRESH_SMALL]!;
+      if (p === 0) {
+        const sidx = this.newSection(L);
+        this.sect.set(2 * sidx, KIND_SMALL);
+        p = (this.firstSect + sidx) * HPAGE_PMD_NR;
+      }
+      L[A_FRESH_SMALL] = ((p + 1) & (HPAGE_PMD_NR - 1)) === 0 ? 0 : p + 1;
+    }
+    this.smap.set(((p >>> SECTION_SHIFT) - this.firstSect) * HPAGE_PMD_NR + (p & (HPAGE_PMD_NR - 1)), slot + 1);
+    const b = slot * FC, FS = this.F.leafW(b), j = b & 63;
+    FS[j + F_PFN] = p;
+    FS[j + F_ORDER] = 0;
+    this.FL.set(slot, flags);
+    FS[j + F_REF] = 1;
+    L[A_LIVE] = L[A_LIVE]! + 1;
     return slot;
   }
 

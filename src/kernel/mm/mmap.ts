@@ -33,7 +33,7 @@ export function find_vma(_k: Kernel, mm: MmStruct, addr: number): VmArea | null 
   let lo = 0, hi = v.length;
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
-    if (v[mid]!.vm_end <= addr) lo = mid + 1;
+    if (v[mid]!.endsAtOrBelow(addr)) lo = mid + 1;
     else hi = mid;
   }
   return lo < v.length ? v[lo]! : null;
@@ -42,7 +42,7 @@ export function find_vma(_k: Kernel, mm: MmStruct, addr: number): VmArea | null 
 /** include/linux/mm.h vma_lookup() @v6.18: the VMA containing addr */
 export function vma_lookup(k: Kernel, mm: MmStruct, addr: number): VmArea | null {
   const v = find_vma(k, mm, addr);
-  return v && v.vm_start <= addr ? v : null;
+  return v && v.startsAtOrBelow(addr) ? v : null;
 }
 
 /** calc_vm_prot_bits */

@@ -14,12 +14,17 @@ const SPAN = SHIFT.map((s) => 2 ** s);
 
 export function levelShift(level: number): number { return SHIFT[level]!; }
 export function levelSpan(level: number): number { return SPAN[level]!; }
+// An index is the low 9 bits of addr / span. For an address (a non-negative integer below 2^53) the
+// quotient by a power of two is exact, and `& 511` truncates it to an int32 (modulo 2^32, a multiple of
+// 512) before taking those bits: Math.floor(addr / span) & 511 without the call, so that pte_index and
+// pmd_index stay small enough for V8 to inline them everywhere (an address past 2^31 passed to a call
+// that is not inlined is a new heap number each time).
 /** pte_index / pmd_index / pud_index / pgd_index */
 export function levelIndex(level: number, addr: number): number {
-  return Math.floor(addr / SPAN[level]!) & 511;
+  return (addr / SPAN[level]!) & 511;
 }
-export const pte_index = (addr: number) => Math.floor(addr / 4096) & 511;
-export const pmd_index = (addr: number) => Math.floor(addr / 2097152) & 511;
+export const pte_index = (addr: number) => (addr / 4096) & 511;
+export const pmd_index = (addr: number) => (addr / 2097152) & 511;
 
 /** the segments page tables keep their state in (src/state/store.ts): entries, then per-table data */
 export const PGTABLE_SEGMENTS: readonly SegmentSpec[] = [{ name: 'pgtable' }, { name: 'pgtable.meta' }];
@@ -152,8 +157,21 @@ export class PageTable {
     this.E.noteRead(b);
     this.E.noteRead(b + 1);
   }
-  lo(i: number): number { return this.E.get(this.slot * TABLE + 2 * i); }
-  hi(i: number): number { return this.E.get(this.slot * TABLE + 2 * i + 1); }
+  /**
+   * entry i's low and high words, each reported as E.get would, through the view's own leaf (rd): a PMD
+   * entry read between accesses to the PTE table under it would otherwise walk the segment's tree, its
+   * one remembered leaf being the PTE table's
+   */
+  lo(i: number): number {
+    const b = this.slot * TABLE + 2 * i, leaf = this.rd(b);
+    this.E.noteRead(b);
+    return leaf === undefined ? 0 : leaf[b & 63]!;
+  }
+  hi(i: number): number {
+    const b = this.slot * TABLE + 2 * i + 1, leaf = this.rd(b);
+    this.E.noteRead(b);
+    return leaf === undefined ? 0 : leaf[b & 63]!;
+  }
   isNone(i: number): boolean { return this.lo(i) === 0 && this.hi(i) === 0; }
   set(i: number, v: Pte): void { this.setRaw(i, v.lo, v.hi); }
   setRaw(i: number, lo: number, hi: number): void {

@@ -8,7 +8,7 @@ import { pmd_index, type Slot } from './pgtable.js';
 import { pmdTable } from './pagewalk.js';
 import { PATCH } from '../../profiles/patches.js';
 import {
-  PG_anon, PG_lru, PG_swapbacked, PG_uptodate, PG_deferred_split, MM_ID_DUMMY, MM_ID_MASK, FOLIO_MM_IDS_SHARED_BIT,
+  PG_anon, PG_anon_exclusive, PG_lru, PG_swapbacked, PG_uptodate, PG_deferred_split, MM_ID_DUMMY, MM_ID_MASK, FOLIO_MM_IDS_SHARED_BIT,
 } from './folio.js';
 
 // ---- MM owner tracking of large folios (6af8cb80d3a9, v6.15; the model keeps it with the row that reads it) ----
@@ -110,18 +110,25 @@ export function folio_sub_large_mapcount(k: Kernel, slot: number, diff: number, 
 /** folio_add_new_anon_rmap / page_add_new_anon_rmap: a freshly allocated anon folio gets its first mapping, by mm */
 export function folio_add_new_anon_rmap(k: Kernel, slot: number, pmdMapped: boolean, mm: MmStruct): void {
   const f = k.folios;
-  f.setFlag(slot, PG_anon | PG_swapbacked | PG_uptodate | PG_lru);
   // (the folio's order read once: nothing here changes it)
   const large = f.isLarge(slot);
-  if (large && !pmdMapped) {
+  if (!large) {
+    // folio_test_large() false: the mapcount, and (v5.19) SetPageAnonExclusive, which for a small folio is
+    // its PG_anon_exclusive: one write of the flags with PG_anon and the others
+    f.setFlag(slot, PG_anon | PG_swapbacked | PG_uptodate | PG_lru | (k.fp & FP_ANON_EXCLUSIVE ? PG_anon_exclusive : 0));
+    f.setMapcount(slot, 1);
+    return;
+  }
+  f.setFlag(slot, PG_anon | PG_swapbacked | PG_uptodate | PG_lru);
+  if (!pmdMapped) {
     for (let i = 0, n = f.nrPages(slot); i < n; i++) f.setSubMapcount(slot, i, 1);
   } else {
     f.setMapcount(slot, 1);
   }
-  if (large && mm_id_tracking(k)) folio_set_large_mapcount(k, slot, pmdMapped ? 1 : f.nrPages(slot), mm);
+  if (mm_id_tracking(k)) folio_set_large_mapcount(k, slot, pmdMapped ? 1 : f.nrPages(slot), mm);
   // v5.19: a new anonymous page is exclusive to its mm (RMAP_EXCLUSIVE)
   if (k.fp & FP_ANON_EXCLUSIVE) {
-    if (large && !pmdMapped) for (let i = 0, n = f.nrPages(slot); i < n; i++) f.setSubExclusive(slot, i, true);
+    if (!pmdMapped) for (let i = 0, n = f.nrPages(slot); i < n; i++) f.setSubExclusive(slot, i, true);
     f.setPageAnonExclusive(slot, f.pfn(slot), true);
   }
 }

@@ -89,7 +89,7 @@ export function do_user_addr_fault(k: Kernel, task: Task, address: number, error
   c.major = 0;
   c.stage = k.fp & FP_VMA_LOCK ? 'vma_lock' : 'mmap_lock';
   c.attempts = 0;
-  return run(k, task, c, null);
+  return run(k, task, c, null, address);
 }
 
 const scratchCont: FaultCont = { address: 0, error_code: 0, flags: 0, major: 0, stage: 'mmap_lock', attempts: 0 };
@@ -110,20 +110,22 @@ export function resume_user_addr_fault(k: Kernel, task: Task, c: FaultCont): Fau
   const ret = task.uwq!.sleepRet;
   task.uwq = null;
   k.tr?.emit('fault_resume', 'handle_userfault', { address: c.address, ret, ret_names: flagNames(ret, VM_FAULT_NAMES) });
-  return run(k, task, c, ret);
+  return run(k, task, c, ret, c.address);
 }
 
 function blocked(c: FaultCont): FaultResult {
   return { kind: 'blocked', cont: own(c) };
 }
 
-function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): FaultResult {
+/**
+ * the fault's attempts; `address` is c.address, passed on as the caller has it (an address past 2^31 is a
+ * double: read from the FaultCont, it would be boxed again for the calls that are not inlined)
+ */
+function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null, address: number): FaultResult {
   if (c.stage === 'vma_lock') {
     let ret = 0;
     let attempted = resumed !== null;
     if (resumed === null) {
-      // (one read of the address for both calls: an address past 2^31 is a double, boxed once)
-      const address = c.address;
       const vma = lock_vma_under_rcu(k, task, address);
       if (vma) {
         if (access_error(c.error_code, vma)) return bad_area(k, c, SEGV_ACCERR);
@@ -148,11 +150,11 @@ function run(k: Kernel, task: Task, c: FaultCont, resumed: number | null): Fault
     let ret: number;
     if (resumed === null) {
       if (c.attempts >= FAULT_RETRY_LIMIT) return { kind: 'livelock', cont: own(c) };
-      const vma = find_vma(k, task.mm, c.address);
-      if (!vma || vma.vm_start > c.address) return bad_area(k, c, SEGV_MAPERR);
+      const vma = find_vma(k, task.mm, address);
+      if (!vma || vma.vm_start > address) return bad_area(k, c, SEGV_MAPERR);
       if (access_error(c.error_code, vma)) return bad_area(k, c, SEGV_ACCERR);
       c.attempts++;
-      ret = handle_mm_fault(k, vma, c.address, c.flags);
+      ret = handle_mm_fault(k, vma, address, c.flags);
       if (task.uwq) return blocked(c);
     } else {
       ret = resumed;
