@@ -728,6 +728,28 @@ expect:
     withIt: [1, 1], without: [0, -1],
   },
   {
+    patch: PATCH.hugetlbFollForceWrite, base: 'v6.18', config: ['nr_hugepages=6'],
+    // /proc/self/mem writes into a read-only private hugetlb mapping (absent page, page shared after fork): written
+    // with the row, EIO without it (check_vma_flags refuses the VMA); a shared mapping is EIO either way
+    scenario: readFileSync('scenarios/differential/hugetlb-gup-proc-mem-force.yaml', 'utf8'),
+    measure: (r) => [errno(r, 'absent'), errno(r, 'shared_cow'), errno(r, 'shared_map')],
+    withIt: [null, null, 'EIO'], without: ['EIO', 'EIO', 'EIO'],
+  },
+  {
+    patch: PATCH.gupHugetlbNoForceWrite, base: 'v6.12', config: ['nr_hugepages=6'],
+    // the same writes on v6.12 refused; without the row (before v6.2) the forced write went through
+    // follow_hugetlb_page, which the model does not have: the run stops at the first one
+    scenario: readFileSync('scenarios/differential/hugetlb-gup-proc-mem-force.yaml', 'utf8'),
+    direct: (spec) => {
+      try {
+        return errno(run(readFileSync('scenarios/differential/hugetlb-gup-proc-mem-force.yaml', 'utf8'), spec), 'absent');
+      } catch (e) {
+        return /not modelled: a FOLL_FORCE write into a hugetlb VMA before v6\.2/.test(String(e)) ? 'not modelled' : String(e);
+      }
+    },
+    withIt: 'EIO', without: 'not modelled',
+  },
+  {
     patch: PATCH.lazyfreeSwapbackedIffDirty, base: 'v6.18',
     // a clean lazyfree page held by a long-term pin, paged out: mapped back and still lazyfree with the row,
     // so after the unpin a second MADV_PAGEOUT discards it; without it, swap-backed again and (no swap) kept

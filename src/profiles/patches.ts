@@ -302,6 +302,17 @@ const rows = {
     summary: 'a FOLL_FORCE write follows a read-only PTE/PMD only to an exclusive anonymous page of a private mapping without VM_WRITE (and not while soft-dirty or uffd-wp tracking wants the write fault); FOLL_COW and the pte_dirty rule are gone',
     requires: ['anon-exclusive'],
   },
+  gupHugetlbNoForceWrite: {
+    id: 'gup-hugetlb-no-force-write', commit: 'f347454d0341', subject: 'mm/gup: disallow FOLL_FORCE|FOLL_WRITE on hugetlb mappings',
+    author: 'David Hildenbrand', release: 'v6.2', kind: 'upstream',
+    summary: 'check_vma_flags refuses a FOLL_FORCE write into a hugetlb VMA without VM_WRITE (-EFAULT: a /proc/self/mem write of a read-only private hugetlb mapping is EIO), since hugetlb has no fake write fault; before, the forced write went through follow_hugetlb_page and a COW fault (not modelled before this row: the run stops)',
+  },
+  hugetlbFollForceWrite: {
+    id: 'hugetlb-foll-force-write', commit: '052ccfbcc6cd', subject: 'mm/hugetlb: support FOLL_FORCE|FOLL_WRITE',
+    author: 'Guillaume Morin', release: 'v6.14', kind: 'upstream',
+    summary: 'a FOLL_FORCE write into a private hugetlb mapping without VM_WRITE is allowed again: can_follow_write_pmd follows a read-only huge entry of an exclusive anonymous page, and hugetlb_wp breaks COW without making the entry writable',
+    requires: ['gup-hugetlb-no-force-write'],
+  },
   gupLongtermRoCow: {
     id: 'gup-longterm-ro-cow', commit: '84209e87c696', subject: 'mm/gup: reliable R/O long-term pinning in COW mappings',
     author: 'David Hildenbrand', release: 'v6.2', kind: 'upstream',

@@ -16,7 +16,7 @@ import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_HWPOISON,
   VM_FAULT_HWPOISON_LARGE, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_WRITE, VM_FAULT_COMPLETED, flagNames, FAULT_FLAG_NAMES,
 } from '../include/fault.js';
-import { ERRNO } from '../include/errno.js';
+import { ERRNO, notModelled } from '../include/errno.js';
 import { cond_resched } from '../kernel/sched/core.js';
 import { handle_mm_fault, vm_normal_page } from './memory.js';
 import { pte_index, is_zero_pfn } from './pgtable.js';
@@ -200,8 +200,8 @@ export function follow_page_mask(k: Kernel, mm: MmStruct, vma: VmArea, addr: num
 /**
  * can_follow_write_pmd (mm/gup.c @v6.18, with can_follow_write_common) for a huge hugetlb entry: writable, or
  * FOLL_FORCE on an exclusive anonymous page of a private mapping without VM_WRITE whose write fault is not wanted
- * for soft-dirty or uffd-wp. v6.18 for every profile: before the FOLL_FORCE support for hugetlb (after v6.12) the
- * VMA was refused earlier (docs/fidelity.md)
+ * for soft-dirty or uffd-wp (reached from 052ccfbcc6cd, v6.14: from f347454d0341, v6.2, __get_user_pages refused
+ * the VMA before)
  */
 function can_follow_write_hugetlb(k: Kernel, vma: VmArea, e: Pte, slot: number, foll: number): boolean {
   const g = k.pgt;
@@ -394,7 +394,12 @@ export function __get_user_pages(k: Kernel, mm: MmStruct, s: GupState, grab?: (p
       vma = vma_lookup(k, mm, s.addr);
       // a hole: -EFAULT for every GUP caller; MADV_POPULATE_* reports ENOMEM (madvise_populate, FOLL_MADV_POPULATE)
       if (!vma) return populate ? ERRNO.ENOMEM : ERRNO.EFAULT;
-      const bad = check_vma_flags(vma, foll);
+      let bad = check_vma_flags(vma, foll);
+      // check_vma_flags @v6.2..v6.13: no FOLL_FORCE write into a hugetlb VMA without VM_WRITE (f347454d0341, until 052ccfbcc6cd)
+      if (!bad && (vma.vm_flags & VM_HUGETLB) && (foll & FOLL_WRITE) && !(vma.vm_flags & VM_WRITE)) {
+        if (!k.has(PATCH.gupHugetlbNoForceWrite)) notModelled('addr', 'a FOLL_FORCE write into a hugetlb VMA before v6.2 (follow_hugetlb_page)');
+        if (!k.has(PATCH.hugetlbFollForceWrite)) bad = ERRNO.EFAULT;
+      }
       // MADV_POPULATE_* reports a VMA it may not touch as EINVAL (madvise_populate)
       if (bad) return populate ? ERRNO.EINVAL : bad;
     }
