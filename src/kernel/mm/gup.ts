@@ -16,7 +16,7 @@ import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_HWPOISON,
   VM_FAULT_HWPOISON_LARGE, VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_WRITE, VM_FAULT_COMPLETED, flagNames, FAULT_FLAG_NAMES,
 } from '../include/fault.js';
-import { ERRNO, notModelled } from '../include/errno.js';
+import { ERRNO, notModelled, notModelledOnRelease } from '../include/errno.js';
 import { cond_resched } from '../kernel/sched/core.js';
 import { handle_mm_fault, vm_normal_page } from './memory.js';
 import { pte_index, is_zero_pfn } from './pgtable.js';
@@ -397,7 +397,7 @@ export function __get_user_pages(k: Kernel, mm: MmStruct, s: GupState, grab?: (p
       let bad = check_vma_flags(vma, foll);
       // check_vma_flags @v6.2..v6.13: no FOLL_FORCE write into a hugetlb VMA without VM_WRITE (f347454d0341, until 052ccfbcc6cd)
       if (!bad && (vma.vm_flags & VM_HUGETLB) && (foll & FOLL_WRITE) && !(vma.vm_flags & VM_WRITE)) {
-        if (!k.has(PATCH.gupHugetlbNoForceWrite)) notModelled('addr', 'a FOLL_FORCE write into a hugetlb VMA before v6.2 (follow_hugetlb_page)');
+        if (!k.has(PATCH.gupHugetlbNoForceWrite)) notModelledOnRelease('addr', 'a FOLL_FORCE write into a hugetlb VMA before v6.2 (follow_hugetlb_page)');
         if (!k.has(PATCH.hugetlbFollForceWrite)) bad = ERRNO.EFAULT;
       }
       // MADV_POPULATE_* reports a VMA it may not touch as EINVAL (madvise_populate)
