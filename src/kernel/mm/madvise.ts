@@ -1,6 +1,6 @@
 // madvise(2) for private anonymous memory (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
 // MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE), MADV_PAGEOUT (reclaim: mm/vmscan.ts) and MADV_REMOVE's
-// refusal. MADV_COLD (LRU deactivation) is not modelled: it ends the run as such.
+// refusal.
 import type { Kernel } from '../kernel.js';
 import { hugetlb_dontneed_end } from './hugetlb.js';
 import { hugetlbfs_fallocate, is_file_hugepages } from '../fs/hugetlbfs.js';
@@ -361,11 +361,17 @@ export function reclaim_range(k: Kernel, mm: MmStruct, start: number, len: numbe
   if (r !== null) notModelled('op', 'reclaim that waits for a userfaultfd event');
 }
 
-/** madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk (MADV_COLD is not modelled) */
+/** madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk */
 function madvise_cold_or_pageout(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout: boolean): void {
   if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} on a locked or special VMA`);
-  if (!pageout) notModelled('advice', 'MADV_COLD (LRU deactivation: the model keeps no LRU lists; docs/fidelity.md, Not modelled)');
-  madvise_pageout_page_range(k, mm, vma, start, end);
+  madvise_pageout_page_range(k, mm, vma, start, end, pageout);
+}
+
+/** mm/swap.c folio_deactivate() @v6.18 (lru_deactivate, without MGLRU): an active evictable folio goes to the inactive list, unreferenced */
+function folio_deactivate(k: Kernel, slot: number): void {
+  const f = k.folios;
+  if (f.test(slot, PG_unevictable) || !f.test(slot, PG_active)) return;
+  f.clearFlag(slot, PG_active | PG_referenced);
 }
 
 /** mm/madvise.c madvise_folio_pte_batch() @v6.18: folio_pte_batch with the flags zap_present_ptes passes too */
@@ -374,12 +380,13 @@ function madvise_folio_pte_batch(k: Kernel, t: import('./pgtable.js').PageTable,
 }
 
 /**
- * madvise_cold_or_pageout_pte_range (mm/madvise.c @v6.18) with pageout: per PMD, the folios mapped only
- * here (folio_mapcount == its pages) lose PG_referenced and are isolated, and reclaim_pages() reclaims them
- * at the end of that PMD's walk. A THP the range covers only in part is split first; the huge zero page,
- * swap entries and markers are skipped.
+ * madvise_cold_or_pageout_pte_range (mm/madvise.c @v6.18): per PMD, the folios mapped only here (folio_mapcount
+ * == its pages) lose PG_referenced; with pageout they are isolated, and reclaim_pages() reclaims them at the end
+ * of that PMD's walk; without (MADV_COLD) their entries are made old and they are deactivated. A THP the range
+ * covers only in part is split first; the huge zero page, swap entries and markers are skipped. (With pageout the
+ * model leaves the entries' accessed bits as they were: the kernel clears them too.)
  */
-function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): void {
+function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout = true): void {
   const g = k.pgt;
   const f = k.folios;
   const e = new Pte();
@@ -393,7 +400,12 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
         const slot = f.slotOf(g.pmd_pfn(e));
         if (slot >= 0 && f.folioMapcount(slot) <= f.nrPages(slot)) {
           if (next - addr !== HPAGE_PMD_SIZE) ptes = split_huge_page(k, slot) === 0;
-          else {
+          else if (!pageout) {
+            // the whole THP: its PMD made old, then folio_deactivate
+            if (g.pmd_young(e)) pmd.t.set(pmd.i, g.pmd_mkold(e));
+            f.clearFlag(slot, PG_referenced);
+            folio_deactivate(k, slot);
+          } else {
             f.clearFlag(slot, PG_referenced);
             if (f.test(slot, PG_lru) && !f.test(slot, PG_unevictable)) list.push(slot);
           }
@@ -423,6 +435,19 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
             }
           }
           if (!f.test(slot, PG_lru) || f.folioMapcount(slot) !== f.nrPages(slot)) continue;
+          if (!pageout) {
+            // clear_young_dirty_ptes(CYDP_CLEAR_YOUNG) over the folio's PTEs from here, then folio_deactivate
+            const nr = f.isLarge(slot) ? f.nrPages(slot) : 1;
+            const y = new Pte();
+            for (let j = 0; j < nr; j++) {
+              t.get(i + j, y);
+              if (g.pte_young(y)) t.set(i + j, g.pte_mkold(y));
+            }
+            f.clearFlag(slot, PG_referenced);
+            folio_deactivate(k, slot);
+            a += (nr - 1) * PAGE_SIZE;
+            continue;
+          }
           f.clearFlag(slot, PG_referenced);
           if (!f.test(slot, PG_unevictable)) list.push(slot);
         }
