@@ -10,7 +10,7 @@ import { VM_HUGETLB } from '../include/vm_flags.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { hugetlb_walk, hugetlbExclusive, setHuge } from './hugetlb.js';
+import { hugetlb_walk, setHuge } from './hugetlb.js';
 import { VM_IO, VM_MAYREAD, VM_MAYSHARE, VM_MAYWRITE, VM_PFNMAP, VM_READ, VM_SHARED, VM_WRITE } from '../include/vm_flags.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_KILLABLE, FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_HWPOISON,
@@ -44,15 +44,21 @@ export function is_cow_mapping(flags: number): boolean {
 
 /**
  * check_vma_flags (mm/gup.c @v6.18) for an anonymous VMA: 0 when GUP may access it with these FOLL_*
- * flags, else -EFAULT as an errno (a write without VM_WRITE needs FOLL_FORCE and a COW mapping; a read
- * without VM_READ needs FOLL_FORCE and VM_MAYREAD)
+ * flags, else -EFAULT as an errno (a write without VM_WRITE needs FOLL_FORCE and a COW mapping, and from
+ * f347454d0341 (v6.2) until 052ccfbcc6cd (v6.14) no hugetlb VMA; a read without VM_READ needs FOLL_FORCE and
+ * VM_MAYREAD)
  */
-export function check_vma_flags(vma: VmArea, foll: number): number {
+export function check_vma_flags(k: Kernel, vma: VmArea, foll: number): number {
   const f = vma.vm_flags;
   if (f & (VM_IO | VM_PFNMAP)) return ERRNO.EFAULT;
   if (foll & FOLL_WRITE) {
     if (!(f & VM_WRITE)) {
       if (!(foll & FOLL_FORCE)) return ERRNO.EFAULT;
+      if (f & VM_HUGETLB) {
+        // before v6.2 follow_hugetlb_page took the forced write, which the model does not have
+        if (!k.has(PATCH.gupHugetlbNoForceWrite)) notModelledOnRelease('addr', 'a FOLL_FORCE write into a hugetlb VMA before v6.2 (follow_hugetlb_page)');
+        if (!k.has(PATCH.hugetlbFollForceWrite)) return ERRNO.EFAULT;
+      }
       if (!is_cow_mapping(f)) return ERRNO.EFAULT;
     }
   } else if (!(f & VM_READ)) {
@@ -89,14 +95,15 @@ function can_follow_write(k: Kernel, vma: VmArea, e: Pte, slot: number, pfn: num
 /**
  * gup_must_unshare (include/linux/mm.h @v5.19, @v6.2): a read-only pin (FOLL_PIN without FOLL_WRITE) of
  * an anonymous page that is not PageAnonExclusive must unshare it first (a7f226604170); from 84209e87c696
- * a long-term one of a page that is not anonymous in a COW mapping too (the shared zero page)
+ * a long-term one of a page that is not anonymous in a COW mapping too (the shared zero page); without the
+ * VMA (gup_fast) such a pin must fall back to the slow path
  */
-export function gup_must_unshare(k: Kernel, vma: VmArea, foll: number, slot: number, pfn: number): boolean {
+export function gup_must_unshare(k: Kernel, vma: VmArea | null, foll: number, slot: number, pfn: number): boolean {
   if (!k.has(PATCH.gupRoPinUnshare)) return false;
   if ((foll & (FOLL_WRITE | FOLL_PIN)) !== FOLL_PIN) return false;
   if (slot < 0 || !k.folios.test(slot, PG_anon)) {
     if (!k.has(PATCH.gupLongtermRoCow) || !(foll & FOLL_LONGTERM)) return false;
-    return is_cow_mapping(vma.vm_flags);
+    return vma === null || is_cow_mapping(vma.vm_flags);
   }
   return !k.folios.pageAnonExclusive(slot, pfn);
 }
@@ -198,23 +205,6 @@ export function follow_page_mask(k: Kernel, mm: MmStruct, vma: VmArea, addr: num
 }
 
 /**
- * can_follow_write_pmd (mm/gup.c @v6.18, with can_follow_write_common) for a huge hugetlb entry: writable, or
- * FOLL_FORCE on an exclusive anonymous page of a private mapping without VM_WRITE whose write fault is not wanted
- * for soft-dirty or uffd-wp (reached from 052ccfbcc6cd, v6.14: from f347454d0341, v6.2, __get_user_pages refused
- * the VMA before)
- */
-function can_follow_write_hugetlb(k: Kernel, vma: VmArea, e: Pte, slot: number, foll: number): boolean {
-  const g = k.pgt;
-  if (g.pte_write(e)) return true;
-  if (!(foll & FOLL_FORCE)) return false;
-  if (vma.vm_flags & (VM_MAYSHARE | VM_SHARED)) return false;
-  if (!(vma.vm_flags & VM_MAYWRITE) || (vma.vm_flags & VM_WRITE)) return false;
-  if (slot < 0 || !k.folios.test(slot, PG_anon) || !hugetlbExclusive(k, slot)) return false;
-  if (vma_soft_dirty_enabled(k, vma) && !g.pte_soft_dirty(e)) return false;
-  return !userfaultfd_huge_pmd_wp(k, vma, e);
-}
-
-/**
  * mm/gup.c follow_pmd_mask() and follow_huge_pmd() @v6.18 for a hugetlb VMA (x86: the huge entry is a PMD
  * leaf): none, not present (a migration entry, the uffd-wp marker) or a write it may not follow give 0 (fault
  * it in, hugetlb_fault), a read-only pin of a page that is not exclusive -EMLINK (unshare); else the page,
@@ -232,7 +222,8 @@ function follow_huge_pmd(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, fol
   const head = g.pte_pfn(e);
   const slot = k.folios.slotOf(head);
   const idx = Math.floor((addr % PMD_SIZE) / PAGE_SIZE);
-  if ((foll & FOLL_WRITE) && !can_follow_write_hugetlb(k, vma, e, slot, foll)) return 0;
+  // (hugetlb keeps PageAnonExclusive on the head page, which pageAnonExclusive reads for a folio without sub-page counts)
+  if ((foll & FOLL_WRITE) && !can_follow_write(k, vma, e, slot, head, foll, true)) return 0;
   if (!g.pte_write(e) && gup_must_unshare(k, vma, foll, slot, head)) return -ERRNO.EMLINK;
   if (foll & FOLL_TOUCH) {
     // touch_pmd: pmdp_set_access_flags stores it only when it changed
@@ -266,35 +257,19 @@ export function gup_fast(k: Kernel, mm: MmStruct, start: number, end: number, fo
     const vma = vma_lookup(k, mm, addr);
     if (!vma) break;
     let pfn: number, slot: number, pages: number;
-    if (vma.vm_flags & VM_HUGETLB) {
-      // gup_fast_pmd_range: the huge entry present (not the marker, not a migration entry), not PROT_NONE,
-      // then gup_fast_pmd_leaf as for a THP
-      const s = hugetlb_walk(k, mm, addr);
-      if (!s) break;
-      s.t.get(s.i, e);
-      if (!g.pte_present(e) || g.pte_protnone(e) || (write && !g.pte_write(e))) break;
-      const head = g.pte_pfn(e);
-      slot = k.folios.slotOf(head);
-      const idx = Math.floor((addr % PMD_SIZE) / PAGE_SIZE);
-      pfn = head + idx;
-      if (!g.pte_write(e) && gup_must_unshare_fast(k, foll, slot, head)) break;
-      pages = Math.min(HPAGE_PMD_NR - idx, (end - addr) / PAGE_SIZE);
-      for (let i = 0; i < pages; i++) grab(pfn + i, slot);
-      k.folios.setFlag(slot, PG_referenced);
-      n += pages;
-      addr += pages * PAGE_SIZE;
-      continue;
-    }
-    const pmd = mm_find_pmd(k, mm, addr);
+    // the PMD entry, or a hugetlb VMA's huge entry, which is a PMD leaf on x86 (gup_fast_pmd_range)
+    const pmd = vma.vm_flags & VM_HUGETLB ? hugetlb_walk(k, mm, addr) : mm_find_pmd(k, mm, addr);
     if (!pmd) break;
     pmd.t.get(pmd.i, e);
-    if (g.pmd_trans_huge(e)) {
-      // gup_fast_pmd_leaf: pmd_access_permitted, then every page of the range within this PMD
-      if (!g.pmd_present(e) || g.pmd_protnone(e) || (write && !g.pmd_write(e))) break;
+    if ((vma.vm_flags & VM_HUGETLB) || g.pmd_trans_huge(e)) {
+      // pmd_present, not PROT_NONE, then gup_fast_pmd_leaf: pmd_access_permitted (_PAGE_PRESENT, and the
+      // write bit for a write: a migration entry or the uffd-wp marker, which x86's pmd_present may count as
+      // present by their _PAGE_PSE, is not taken), then every page of the range within this PMD
+      if (!g.pmd_present(e) || g.pmd_protnone(e) || !g.pte_present(e) || (write && !g.pmd_write(e))) break;
       const head = g.pmd_pfn(e);
       slot = k.folios.slotOf(head);
       pfn = head + (Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR);
-      if (!g.pmd_write(e) && gup_must_unshare_fast(k, foll, is_huge_zero_pmd(k, e) ? -1 : slot, head)) break;
+      if (!g.pmd_write(e) && gup_must_unshare(k, null, foll, is_huge_zero_pmd(k, e) ? -1 : slot, head)) break;
       pages = Math.min(HPAGE_PMD_NR - (Math.floor(addr / PAGE_SIZE) % HPAGE_PMD_NR), (end - addr) / PAGE_SIZE);
     } else {
       const pt = pte_offset_map(k, mm, pmd);
@@ -305,7 +280,7 @@ export function gup_fast(k: Kernel, mm: MmStruct, start: number, end: number, fo
       slot = vm_normal_page(k, vma, e);
       if (slot < 0) break;
       pfn = g.pte_pfn(e);
-      if (!g.pte_write(e) && gup_must_unshare_fast(k, foll, slot, pfn)) break;
+      if (!g.pte_write(e) && gup_must_unshare(k, null, foll, slot, pfn)) break;
       pages = 1;
     }
     if (slot >= 0 && (foll & FOLL_LONGTERM) && folio_is_zone_device(k, slot)) break;
@@ -317,13 +292,6 @@ export function gup_fast(k: Kernel, mm: MmStruct, start: number, end: number, fo
   return n;
 }
 
-/** gup_must_unshare(NULL, flags, page) (mm/internal.h @v6.18): without the VMA a long-term read-only pin of a page that is not anonymous must fall back */
-function gup_must_unshare_fast(k: Kernel, foll: number, slot: number, pfn: number): boolean {
-  if (!k.has(PATCH.gupRoPinUnshare)) return false;
-  if ((foll & (FOLL_WRITE | FOLL_PIN)) !== FOLL_PIN) return false;
-  if (slot < 0 || !k.folios.test(slot, PG_anon)) return (foll & FOLL_LONGTERM) !== 0 && k.has(PATCH.gupLongtermRoCow);
-  return !k.folios.pageAnonExclusive(slot, pfn);
-}
 
 /**
  * mark_page_accessed / folio_mark_accessed (mm/swap.c @v6.18, without MGLRU): the first access sets
@@ -394,12 +362,7 @@ export function __get_user_pages(k: Kernel, mm: MmStruct, s: GupState, grab?: (p
       vma = vma_lookup(k, mm, s.addr);
       // a hole: -EFAULT for every GUP caller; MADV_POPULATE_* reports ENOMEM (madvise_populate, FOLL_MADV_POPULATE)
       if (!vma) return populate ? ERRNO.ENOMEM : ERRNO.EFAULT;
-      let bad = check_vma_flags(vma, foll);
-      // check_vma_flags @v6.2..v6.13: no FOLL_FORCE write into a hugetlb VMA without VM_WRITE (f347454d0341, until 052ccfbcc6cd)
-      if (!bad && (vma.vm_flags & VM_HUGETLB) && (foll & FOLL_WRITE) && !(vma.vm_flags & VM_WRITE)) {
-        if (!k.has(PATCH.gupHugetlbNoForceWrite)) notModelledOnRelease('addr', 'a FOLL_FORCE write into a hugetlb VMA before v6.2 (follow_hugetlb_page)');
-        if (!k.has(PATCH.hugetlbFollForceWrite)) bad = ERRNO.EFAULT;
-      }
+      const bad = check_vma_flags(k, vma, foll);
       // MADV_POPULATE_* reports a VMA it may not touch as EINVAL (madvise_populate)
       if (bad) return populate ? ERRNO.EINVAL : bad;
     }

@@ -309,7 +309,7 @@ function hugetlb_remove_rmap(k: Kernel, slot: number): void {
   k.folios.setMapcount(slot, k.folios.mapcount(slot) - 1);
 }
 /** PageAnonExclusive of the head page (hugetlb keeps it on the head only) */
-export function hugetlbExclusive(k: Kernel, slot: number): boolean {
+function hugetlbExclusive(k: Kernel, slot: number): boolean {
   return k.folios.test(slot, PG_anon_exclusive);
 }
 function setHugetlbExclusive(k: Kernel, slot: number, on: boolean): void {
