@@ -794,18 +794,12 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, t
     const slot = vm_normal_page(k, vma, e);
     if (slot < 0) {
       // zap_present_ptes @v6.18 without a page (the zero page): cleared, a uffd-wp one leaves its marker
-      if (keepWp && (vma.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(e)) {
-        t.set(i, g.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
-        can_reclaim_pt = false;
-      }
+      if (zap_install_uffd_wp_if_needed(k, vma, t, i, 1, e, keepWp)) can_reclaim_pt = false;
       continue;
     }
     const nr = batch && k.folios.isLarge(slot) ? zap_folio_pte_batch(k, t, i, (end - addr) / PAGE_SIZE, slot, e) : 1;
     for (let j = 1; j < nr; j++) t.clear(i + j);
-    if (keepWp && (vma.vm_flags & VM_UFFD_WP) && g.pte_uffd_wp(e)) {
-      for (let j = 0; j < nr; j++) t.set(i + j, g.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
-      can_reclaim_pt = false;
-    }
+    if (zap_install_uffd_wp_if_needed(k, vma, t, i, nr, e, keepWp)) can_reclaim_pt = false;
     if (k.folios.test(slot, PG_anon)) mm.anonPages -= nr;
     else {
       // zap_present_folio_ptes: a file page's dirty PTE dirties the folio, a young one marks it accessed
@@ -826,6 +820,17 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, t
   }
 }
 
+
+/**
+ * mm/memory.c zap_install_uffd_wp_if_needed() @v6.18 for present PTEs (pte_install_uffd_wp_if_needed): in a
+ * file VMA registered for uffd-wp, a zap that keeps markers (keepWp) puts the uffd-wp marker in place of nr
+ * cleared PTEs whose first, pteval, was write-protected; returns whether it did (any_skipped)
+ */
+function zap_install_uffd_wp_if_needed(k: Kernel, vma: VmArea, t: PageTable, i: number, nr: number, pteval: Pte, keepWp: boolean): boolean {
+  if (!keepWp || !(vma.vm_flags & VM_UFFD_WP) || !k.pgt.pte_uffd_wp(pteval)) return false;
+  for (let j = 0; j < nr; j++) t.set(i + j, k.pgt.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
+  return true;
+}
 
 /**
  * folio_pte_batch (mm/internal.h @v6.9..v6.18) as zap_present_ptes calls it: how many PTEs from i, at most

@@ -321,6 +321,14 @@ function scan_push(p: ScanPriv, categories: number, addr: number, end: number): 
   return true;
 }
 
+/** fs/proc/task_mmu.c pagemap_scan_backout_range() @v6.18: [addr, end), just output, taken back from the last range */
+function pagemap_scan_backout_range(p: ScanPriv, addr: number, end: number): void {
+  const cur = p.buf[p.buf.length - 1]!;
+  if (cur.start !== addr) cur.end = addr;
+  else cur.start = cur.end = 0;
+  p.found -= (end - addr) / PAGE_SIZE;
+}
+
 /** pagemap_scan_output: returns [ret, end] (ret -1 = ENOSPC) */
 function scan_output(p: ScanPriv, categories: number, addr: number, end: number): [number, number] {
   if (p.bufLen === 0) return [0, end];
@@ -430,10 +438,7 @@ function scan_thp(k: Kernel, p: ScanPriv, mm: MmStruct, vma: VmArea, pmd: { t: P
   if (e !== start + HPAGE_PMD_SIZE) {
     // WP of a part of the THP: split the PMD, take the range back, and redo it at PTE level
     __split_huge_pmd(k, mm, vma, pmd, Math.floor(start / PMD_SIZE) * PMD_SIZE, false);
-    const cur = p.buf[p.buf.length - 1]!;
-    if (cur.start !== start) cur.end = start;
-    else cur.start = cur.end = 0;
-    p.found -= (e - start) / PAGE_SIZE;
+    pagemap_scan_backout_range(p, start, e);
     return -2;
   }
   const n = v.clone();
@@ -487,11 +492,8 @@ function pagemap_scan_hugetlb_entry(k: Kernel, p: ScanPriv, s: { t: PageTable; i
   if (!(p.arg.flags & PM_SCAN_WP_MATCHING)) return ret;
   if (start === oend || !(cats & PAGE_IS.written)) return ret;
   if (oend !== start + PMD_SIZE) {
-    // pagemap_scan_backout_range: a part of a huge page cannot be write-protected
-    const cur = p.buf[p.buf.length - 1]!;
-    if (cur.start !== start) cur.end = start;
-    else cur.start = cur.end = 0;
-    p.found -= (oend - start) / PAGE_SIZE;
+    // a part of a huge page cannot be write-protected
+    pagemap_scan_backout_range(p, start, oend);
     p.walk_end = start;
     return 0;
   }
