@@ -92,6 +92,8 @@ export interface MadviseEvent {
   next: number;
   walkEnd: number;
   unmapped: boolean;
+  /** a MADV_REMOVE's hole, fixed before the wait (the file it holds, and the byte offset of start in it) */
+  remove?: { inode: number; offset: number };
 }
 
 /** do_madvise */
@@ -154,6 +156,18 @@ function madvise_walk_vmas(k: Kernel, mm: MmStruct, start: number, end: number, 
       const ev = userfaultfd_remove(vma, s, tmp);
       if (ev) return { kind: 'event', ctx: ev.ctx, msg: ev.msg, start: s, end: tmp, next: tmp, walkEnd: end, unmapped };
     }
+    if (advice === MADV.remove) {
+      // madvise_remove: its checks, then userfaultfd_remove (the mmap lock dropped to wait for the event),
+      // then the hole punched in the file it holds; the walk goes on at tmp (find_vma: the lock was dropped)
+      const hole = madvise_remove_prep(k, vma, s);
+      const ev = userfaultfd_remove(vma, s, tmp);
+      if (ev) return { kind: 'event', ctx: ev.ctx, msg: ev.msg, start: s, end: tmp, next: tmp, walkEnd: end, unmapped, remove: hole };
+      madvise_remove_punch(k, hole, tmp - s);
+      s = tmp;
+      if (s >= end) break;
+      vma = find_vma(k, mm, tmp);
+      continue;
+    }
     const after = madvise_vma_behavior(k, mm, vma, s, tmp, advice);
     s = Math.max(tmp, after.vm_end);
     if (s >= end) break;
@@ -180,6 +194,20 @@ export function madvise_dontneed_resume(k: Kernel, mm: MmStruct, e: { start: num
     return null;
   }
   return madvise_walk_vmas(k, mm, e.next, e.walkEnd, MADV.dontneed, e.unmapped);
+}
+
+/**
+ * mm/madvise.c madvise_remove() @v6.18 after userfaultfd_remove() returned false: the hole is punched in
+ * the file the call holds (whatever became of the VMA meanwhile: nothing is looked up again), and the walk
+ * goes on after the VMA's part of the range
+ */
+export function madvise_remove_resume(k: Kernel, mm: MmStruct, e: { start: number; end: number; walkEnd: number; unmapped: boolean; remove: { inode: number; offset: number } }): MadviseResult {
+  madvise_remove_punch(k, e.remove, e.end - e.start);
+  if (e.end >= e.walkEnd) {
+    if (e.unmapped) fail('ENOMEM', 'part of the range is not mapped');
+    return null;
+  }
+  return madvise_walk_vmas(k, mm, e.end, e.walkEnd, MADV.remove, e.unmapped);
 }
 
 /** a MADV_POPULATE_* under way: the GUP walk, and (before fa9fcd8bb6e4) the madvise VMA walk around it */
@@ -302,10 +330,6 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
     else madvise_dontneed_single_vma(k, mm, v, start, end);
     return v;
   }
-  if (advice === MADV.remove) {
-    madvise_remove(k, v, start, end);
-    return v;
-  }
   if (advice === MADV.cold || advice === MADV.pageout) {
     if (v.vm_file !== 0) notModelled('advice', 'reclaim of shmem pages (MADV_COLD/MADV_PAGEOUT of a shared or file mapping)');
     madvise_cold_or_pageout(k, mm, v, start, end, advice === MADV.pageout);
@@ -327,8 +351,11 @@ function madvise_dontneed_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start
   unmap_page_range(k, mm, vma, start, end, { mapping: 0, even_cows: true, reclaim_pt: true });
 }
 
-/** madvise_remove (mm/madvise.c @v4.19..v6.18): it punches a hole in the file behind a VMA; anonymous memory has none */
-function madvise_remove(k: Kernel, vma: VmArea, start: number, end: number): void {
+/**
+ * madvise_remove (mm/madvise.c @v4.19..v6.18), its checks: it punches a hole in the file behind a VMA
+ * (anonymous memory has none); returns that file and the byte offset of start in it
+ */
+function madvise_remove_prep(k: Kernel, vma: VmArea, start: number): { inode: number; offset: number } {
   if (vma.vm_flags & VM_LOCKED) fail('EINVAL', 'MADV_REMOVE on a locked VMA');
   // (a MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB mapping has a hugetlbfs file in the kernel, vm_file 0 in the model)
   if (vma.vm_file === 0 && !(vma.vm_flags & VM_HUGETLB)) fail('EINVAL', 'MADV_REMOVE on a VMA without a file (private anonymous memory)');
@@ -336,10 +363,14 @@ function madvise_remove(k: Kernel, vma: VmArea, start: number, end: number): voi
   // VM_MAYWRITE; before, VM_WRITE); then vfs_fallocate(PUNCH_HOLE|KEEP_SIZE)
   const want = VM_SHARED | (k.has(PATCH.vmaSharedMaywrite) ? VM_MAYWRITE : VM_WRITE);
   if ((vma.vm_flags & want) !== want) fail('EACCES', 'MADV_REMOVE on a mapping that is not shared and writable');
-  const offset = (start - vma.vm_start) + vma.vm_pgoff * PAGE_SIZE;
-  const m = k.inode(vma.vm_file)!;
-  if (is_file_hugepages(m)) hugetlbfs_fallocate(k, m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
-  else shmem_fallocate(k, m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
+  return { inode: vma.vm_file, offset: (start - vma.vm_start) + vma.vm_pgoff * PAGE_SIZE };
+}
+
+/** madvise_remove (mm/madvise.c @v4.19..v6.18), its end: vfs_fallocate(PUNCH_HOLE|KEEP_SIZE) of len bytes at the hole's offset */
+function madvise_remove_punch(k: Kernel, hole: { inode: number; offset: number }, len: number): void {
+  const m = k.inode(hole.inode)!;
+  if (is_file_hugepages(m)) hugetlbfs_fallocate(k, m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, hole.offset, len);
+  else shmem_fallocate(k, m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, hole.offset, len);
 }
 
 // ---- oldfile: the reclaim device -------------------------------------------------------------------
