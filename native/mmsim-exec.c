@@ -2689,6 +2689,8 @@ static void settle_released(void) {
 
 // after a read(2) that took an event: the kernel let its waiter go at once. The model lets the oldest
 // waiter go (events are read in the order they were sent); wait briefly for it to finish or wait again
+// (the default schedule gives that waiter its step next: g_let_go)
+static Thread *g_let_go;
 static void settle_event(void) {
   Thread *B = NULL;
   for (int i = 0; i < SH->nthreads; i++) {
@@ -2697,6 +2699,7 @@ static void settle_event(void) {
   }
   if (!B) return;
   B->waken = 1;
+  g_let_go = B;
   uint64_t t0 = now_ns();
   while (atomic_load(&B->done) == B->seen_done && now_ns() - t0 < 100000000ULL) futex_wait(&B->done, B->seen_done, 1000000L);
 }
@@ -2908,8 +2911,18 @@ static void run_default(void) {
         if (runnable(&SH->threads[i])) cur = &SH->threads[i];
     }
     if (!cur) break;
-    if (!step(cur)) cur = NULL;
+    g_let_go = NULL;
+    int go_on = step(cur);
     adopt_threads();
+    // a read that took an event let its waiter go on in the kernel: it takes its step at once, then the
+    // reader goes on (Machine.runDefault in src/sched/machine.ts)
+    Thread *w = g_let_go;
+    g_let_go = NULL;
+    if (w && w != cur && runnable(w)) {
+      step(w);
+      adopt_threads();
+    }
+    if (!go_on) cur = NULL;
   }
 }
 
