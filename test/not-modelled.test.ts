@@ -120,4 +120,12 @@ describe('the CLI', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${f}:5:5: setup.2.madvise.advice: not modelled: reclaim of shmem pages`);
   });
+  it('and for mremap of part of a private hugetlb mapping that owns its reservations (the kernel would leak the rest)', () => {
+    const f = join(dir, 'hugetlb-part.yaml');
+    writeFileSync(f, 'name: t\nconfig: { nr_hugepages: 2 }\nsetup:\n  - mmap: { as: m, len: 4M, flags: [private, anonymous, hugetlb] }\n' +
+      '  - mmap: { as: d, len: 4M, align: 2M, prot: none }\n  - mremap: { addr: m, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: d }\n');
+    const r = cli(['run', f, '--kernel', 'v6.18']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${f}:6:5: setup.2.mremap.old_len: not modelled: mremap of part of a private hugetlb mapping that owns its reservations`);
+  });
 });
