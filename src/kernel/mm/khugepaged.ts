@@ -362,7 +362,7 @@ export function madvise_collapse(k: Kernel, mm: MmStruct, start: number, end: nu
       // that release only; older ones differ (collapse_pte_mapped_thp took the mmap lock for write before v6.6, ...)
       if (!releaseLE('v6.18', 'v' + k.spec.release)) notModelledOnRelease('advice', 'MADV_COLLAPSE of shmem before v6.18 (collapse_file and collapse_pte_mapped_thp of this release were not read)');
       if (!thp_vma_allowable_collapse_file(k, v)) fail('EINVAL', 'MADV_COLLAPSE: the shmem VMA cannot hold a PMD-mapped THP');
-      collapse_range_file(k, mm, Math.max(start, v.vm_start), Math.min(end, v.vm_end));
+      collapse_range(k, mm, Math.max(start, v.vm_start), Math.min(end, v.vm_end));
       continue;
     }
     if (!thp_vma_allowable_collapse(v)) fail('EINVAL', 'MADV_COLLAPSE: the VMA cannot hold a PMD-mapped THP');
@@ -396,7 +396,10 @@ function madvise_collapse_errno(k: Kernel, r: FileScanResult): never {
   fail('EINVAL', `collapse failed: ${r}`);
 }
 
-/** the PMD loop of madvise_collapse over [start, end) of one VMA */
+/**
+ * the PMD loop of madvise_collapse over [start, end) of one VMA: anonymous memory through khugepaged's scan and
+ * collapse, shmem (v6.18) through the file scan, collapse_file and collapse_pte_mapped_thp
+ */
 function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): void {
   const hstart = Math.ceil(start / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
   const hend = Math.floor(end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
@@ -404,25 +407,34 @@ function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): vo
   // "thps == (hend - hstart) >> HPAGE_PMD_SHIFT" compares 0 with a huge unsigned count, so it fails with
   // the errno of its initial SCAN_FAIL
   if (hstart > hend) fail('EINVAL', 'MADV_COLLAPSE of a range that holds no aligned 2 MiB block and does not start on one');
-  let last: ScanResult = 'failed';
+  let last: FileScanResult = 'failed';
   let thps = 0, done = 0;
   for (let a = hstart; a < hend; a += HPAGE_PMD_SIZE) {
     thps++;
     const vma = vma_lookup(k, mm, a);
-    if (!vma || a + HPAGE_PMD_SIZE > vma.vm_end || (vma.vm_flags & VM_NOHUGEPAGE)) {
+    // hugepage_vma_revalidate where the lock was dropped (a file VMA's scan drops it)
+    const file = !!vma && vma.vm_file !== 0;
+    if (!vma || a + HPAGE_PMD_SIZE > vma.vm_end || (vma.vm_flags & VM_NOHUGEPAGE) ||
+        (file && (!thp_vma_suitable_pmd(vma, a) || !thp_vma_allowable_collapse_file(k, vma)))) {
       last = 'vma_check_failed';
       break;
     }
-    const s = hpage_collapse_scan_pmd(k, mm, vma, a, MADV_CC);
-    let r = s.result;
-    if (r === 'succeeded') r = collapse_huge_page(k, mm, a, s.referenced, s.unmapped, MADV_CC);
+    let r: FileScanResult;
+    if (file) {
+      r = hpage_collapse_scan_file(k, mm, a, k.inode(vma.vm_file)!, linear_page_index(vma, a));
+      if (r === 'pte_mapped_hugepage') r = collapse_pte_mapped_thp(k, mm, a);
+    } else {
+      const s = hpage_collapse_scan_pmd(k, mm, vma, a, MADV_CC);
+      r = s.result;
+      if (r === 'succeeded') r = collapse_huge_page(k, mm, a, s.referenced, s.unmapped, MADV_CC);
+    }
     if (r === 'succeeded' || r === 'page_pmd_mapped') {
       done++;
       continue;
     }
     last = r;
     k.tr?.emit('collapse', 'madvise_collapse', { addr: a, result: r });
-    if (!SCAN_CONTINUE.has(r)) break;
+    if (!SCAN_CONTINUE.has(r as ScanResult)) break;
   }
   if (done === thps) return;
   madvise_collapse_errno(k, last);
@@ -635,34 +647,4 @@ function collapse_pte_mapped_thp(k: Kernel, mm: MmStruct, haddr: number): FileSc
   f.setRefcount(slot, f.refcount(slot) + 1);
   k.tr?.emit('collapse', 'collapse_pte_mapped_thp', { addr: haddr, pfn: f.pfn(slot) });
   return 'succeeded';
-}
-
-/** the PMD loop of madvise_collapse over [start, end) of one shmem VMA (the file branch of its loop @v6.18) */
-function collapse_range_file(k: Kernel, mm: MmStruct, start: number, end: number): void {
-  const hstart = Math.ceil(start / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
-  const hend = Math.floor(end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
-  if (hstart > hend) fail('EINVAL', 'MADV_COLLAPSE of a range that holds no aligned 2 MiB block and does not start on one');
-  let last: FileScanResult = 'failed';
-  let thps = 0, done = 0;
-  for (let a = hstart; a < hend; a += HPAGE_PMD_SIZE) {
-    thps++;
-    // hugepage_vma_revalidate (the lock is dropped around each file scan)
-    const vma = vma_lookup(k, mm, a);
-    if (!vma || vma.vm_file === 0 || !thp_vma_suitable_pmd(vma, a) || !thp_vma_allowable_collapse_file(k, vma)) {
-      last = 'vma_check_failed';
-      break;
-    }
-    const m = k.inode(vma.vm_file)!;
-    let r = hpage_collapse_scan_file(k, mm, a, m, linear_page_index(vma, a));
-    if (r === 'pte_mapped_hugepage') r = collapse_pte_mapped_thp(k, mm, a);
-    if (r === 'succeeded' || r === 'page_pmd_mapped') {
-      done++;
-      continue;
-    }
-    last = r;
-    k.tr?.emit('collapse', 'madvise_collapse', { addr: a, result: r });
-    if (!SCAN_CONTINUE.has(r as ScanResult)) break;
-  }
-  if (done === thps) return;
-  madvise_collapse_errno(k, last);
 }
