@@ -120,4 +120,21 @@ describe('the CLI', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toContain(`${f}:5:5: setup.2.madvise.advice: not modelled: reclaim of shmem pages`);
   });
+  it('and for mremap of part of a private hugetlb mapping that owns its reservations (the kernel would leak the rest)', () => {
+    const f = join(dir, 'hugetlb-part.yaml');
+    writeFileSync(f, 'name: t\nconfig: { nr_hugepages: 2 }\nsetup:\n  - mmap: { as: m, len: 4M, flags: [private, anonymous, hugetlb] }\n' +
+      '  - mmap: { as: d, len: 4M, align: 2M, prot: none }\n  - mremap: { addr: m, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: d }\n');
+    const r = cli(['run', f, '--kernel', 'v6.18']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain(`${f}:6:5: setup.2.mremap.old_len: not modelled: mremap of part of a private hugetlb mapping that owns its reservations`);
+  });
+  it('and for MADV_COLLAPSE of shmem on a release before v6.18 (modelled on v6.18 only)', () => {
+    const f = join(dir, 'shmem-collapse.yaml');
+    writeFileSync(f, 'name: t\nsetup:\n  - mmap: { as: m, len: 2M, flags: [shared, anonymous], align: 2M }\n  - write: { addr: m }\n' +
+      '  - madvise: { addr: m, len: 2M, advice: collapse }\n');
+    expect(cli(['run', f, '--kernel', 'v6.18']).status).toBe(0);
+    const r = cli(['run', f, '--kernel', 'v6.12']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${f.replace(/[.]/g, '\\.')}:5:5: setup\\.2\\.madvise\\.advice: not modelled on v6\\.12[^:]*: MADV_COLLAPSE of shmem before v6\\.18`));
+  });
 });

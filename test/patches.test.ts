@@ -1141,6 +1141,21 @@ setup:
 `,
     measure: (r) => errno(r, 'mv'), withIt: null, without: 'EINVAL',
   },
+  {
+    // a whole private hugetlb mapping moves to a fixed place with its page; before 550a7d60bd5e, EINVAL
+    patch: PATCH.mremapHugetlb, base: 'v5.17', config: ['nr_hugepages=2'],
+    scenario: `
+name: mremap-hugetlb
+config: { nr_hugepages: 2 }
+observe: { pages: [d + 0x200000] }
+setup:
+  - mmap: { as: m, len: 2M, flags: [private, anonymous, hugetlb] }
+  - write: { addr: m, value: 1 }
+  - mmap: { as: d, len: 4M, align: 2M, prot: none }
+  - mremap: { addr: m, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: d + 2M, id: mv }
+`,
+    measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'd + 0x200000', 63)], withIt: [null, 1], without: ['EINVAL', 0],
+  },
   // ---- the releases before the 4.19 baseline (oldrel) ----
   // pagemap's bits 55-60 of a written page: the page shift (12) until some clear_refs got 4, then the v2 flags
   {

@@ -920,6 +920,11 @@ const rows = {
     summary: 'UFFDIO_CONTINUE takes UFFDIO_CONTINUE_MODE_WP (EINVAL on a VMA not registered for WP) and maps the page write-protected with the uffd-wp bit; before, any mode bit but DONTWAKE is EINVAL (id as the linux-rpi tree carries it, which keeps mainline ids)',
   },
   // ---- hugetlb (mm/hugetlb.c, mm/madvise.c) ---------------------------------------------------------
+  mremapHugetlb: {
+    id: 'mremap-hugetlb', commit: '550a7d60bd5e', subject: 'mm, hugepages: add mremap() support for hugepage backed vma',
+    author: 'Mina Almasry', release: 'v5.16', kind: 'upstream',
+    summary: 'mremap moves a hugetlb VMA (move_hugetlb_page_tables: huge entry by huge entry; the private reservation map goes with the new VMA, clear_vma_resv_huge_pages): lengths are rounded up to 2 MiB, addr and new_address off a 2 MiB boundary and any growth are EINVAL; before, a move or growth of a hugetlb VMA was EINVAL (vma_to_resize) and only a shrink (an munmap of the tail) worked',
+  },
   madvDontneedHugetlb: {
     id: 'madv-dontneed-hugetlb', commit: '90e7e7f5ef3f', subject: 'mm: enable MADV_DONTNEED for hugetlb mappings',
     author: 'Mike Kravetz', release: 'v5.18', kind: 'upstream',

@@ -311,7 +311,6 @@ function populate_range(k: Kernel, mm: MmStruct, c: PopulateCont): MadviseResult
  */
 function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number, end: number, advice: number): VmArea {
   if (advice === MADV.collapse) {
-    if (v.vm_file !== 0) notModelled('advice', 'MADV_COLLAPSE of shmem (khugepaged collapse_file)');
     madvise_collapse(k, mm, start, end);
     return v;
   }
