@@ -528,6 +528,7 @@ function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'ma
         if (r.kind === 'event') {
           userfaultfd_event_wait(k, r.ctx, task, r.msg);
           const iu = i * 2 + (r.unmapped ? 1 : 0);
+          m.eventWaitHint = true;
           t.wait = { kind: 'uffd_event', v: r.remove ? [iu + r.remove.inode * 256, addr, len, r.start, r.end, r.remove.offset] : [iu, addr, len, r.start, r.end, r.next] };
           return 'blocked';
         }
@@ -819,6 +820,7 @@ const EVENT_NAME: Record<number, string> = { 0x13: 'FORK', 0x14: 'REMAP', 0x15: 
 /** a fork that sends octx its FORK event and waits: [child mm id, child task index] */
 function forkEvent(m: Machine, t: ThreadState, octx: UserfaultfdCtx, msg: UffdMsg, childMm: number, childTask: number): 'blocked' {
   userfaultfd_event_wait(m.k, octx, m.k.current!, msg);
+  m.eventWaitHint = true;
   t.wait = { kind: 'uffd_event', v: [childMm, childTask] };
   return 'blocked';
 }
@@ -843,6 +845,7 @@ function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], 
     mask |= 1 << id;
   }
   userfaultfd_event_wait(m.k, m.k.uffds[first]!, m.k.current!, unmap_msg(start, end));
+  m.eventWaitHint = true;
   t.wait = { kind: 'uffd_event', v: [mask, start, end] };
   return 'blocked';
 }
@@ -906,6 +909,7 @@ function mremapEvents(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 
     : group === 2 ? unmap_msg(addr + new_len, addr + old_len)
     : unmap_msg(addr, addr + moved);
   userfaultfd_event_wait(m.k, ctx, m.k.current!, msg);
+  m.eventWaitHint = true;
   t.wait = { kind: 'uffd_event', v: [addr, old_len, new_len, dst, word - 2 ** b, res] };
   return 'blocked';
 }

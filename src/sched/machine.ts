@@ -373,12 +373,24 @@ export class Machine {
 
   /** before cur's step: the threads waiting for their uffd event, when cur's step may let one go (a read of a uffd) */
   private eventWaitersBefore(cur: ThreadState): ThreadState[] | null {
+    if (!this.eventWaitHint) return null;
     const reads = cur.status === 'ready' ? cur.ops[cur.pc]?.op === 'read_uffd' : cur.status === 'blocked' && cur.waitKind === 'uffd_read';
     if (!reads) return null;
-    let out: ThreadState[] | null = null;
-    for (const t of this.threads) if (t !== cur && t.status === 'blocked' && t.waitKind === 'uffd_event' && !this.runnable(t)) (out ??= []).push(t);
+    let out: ThreadState[] | null = null, any = false;
+    for (const t of this.threads) {
+      if (t.status !== 'blocked' || t.waitKind !== 'uffd_event') continue;
+      any = true;
+      if (t !== cur && !this.runnable(t)) (out ??= []).push(t);
+    }
+    if (!any) this.eventWaitHint = false;
     return out;
   }
+
+  /**
+   * A hint for the default schedule, no state of the machine: some thread may wait for its uffd event
+   * (set by the operations that start such a wait, sched/exec.ts; cleared when a look finds none)
+   */
+  eventWaitHint = true;
 
   /** follow a schedule (thread names, one step each), then finish with the default policy */
   runSchedule(steps: string[]): void {
