@@ -2617,6 +2617,9 @@ static int wait_step(Thread *T) {
 static int runnable(Thread *T) {
   if (T->yields > 0) return 1; // the rest of a GUP operation's steps (step())
   int st = atomic_load(&T->status);
+  // a thread waiting in the kernel that went on by itself and ended there (an event waiter whose last
+  // operation the read let finish): that completion is still its step, as in the model
+  if (st == T_DONE && T->sched != S_IDLE && atomic_load(&T->done) != T->seen_done) return 1;
   if (st != T_READY) return 0;
   if (T->sched == S_IDLE) return atomic_load(&T->pc) < T->nops;
   if (atomic_load(&T->done) != T->seen_done) return 1; // finished on its own (woken by the kernel)

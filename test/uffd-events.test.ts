@@ -51,14 +51,22 @@ describe('UFFD_EVENT_REMOVE', () => {
     }
   });
 
-  it('is not sent without the feature, nor for MADV_FREE', () => {
+  it('is not sent without the feature', () => {
     const r = run(REMOVE.replace('features: [event_remove]', 'features: []'), resolveKernel('v6.18'));
     // the worker zapped without waiting: the handler's ZEROPAGE fills the hole, its read finds nothing
     expect(errno(r, 'during')).toBe(null);
     expect(thread(r, 'handler').state).toBe('blocked');
-    const f = run(REMOVE.replace('advice: dontneed', 'advice: free'), resolveKernel('v6.18'));
-    expect(errno(f, 'dn')).toBe(null);
-    expect(thread(f, 'handler').state).toBe('blocked');
+  });
+
+  it('is sent for MADV_FREE too (madvise_dontneed_free, v4.13), as for MADV_DONTNEED, on every release', () => {
+    for (const k of KERNELS) {
+      const f = run(REMOVE.replace('advice: dontneed', 'advice: free'), resolveKernel(k));
+      expect(errno(f, 'dn'), k).toBe(null);
+      expect(errno(f, 'during'), k).toBe('EAGAIN');
+      expect(f.observation.msgs['r1']?.event, k).toBe(0x15);
+      expect(f.observation.msgs['r2']?.event, k).toBe(0x15);
+      expect(thread(f, 'worker').state, k).toBe('done');
+    }
   });
 });
 

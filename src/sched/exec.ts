@@ -11,7 +11,7 @@ export type { OpOut };
 import { SyscallError, ERRNO_NAME, NotModelledError, fail, notModelled } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/error.js';
 import type { ScopeArea } from '../profiles/profiles.js';
-import { MAP_HUGETLB, MAP_SHARED } from '../kernel/include/uapi.js';
+import { MADV, MAP_HUGETLB, MAP_SHARED } from '../kernel/include/uapi.js';
 import { hugetlbfs_fallocate, hugetlbfs_read, hugetlbfs_setattr_size, hugetlbfs_write, is_file_hugepages } from '../kernel/fs/hugetlbfs.js';
 import { PATCH } from '../profiles/patches.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
@@ -509,7 +509,7 @@ function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'ma
       const walkEnd = addr + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE, unmapped = (iu & 1) !== 0;
       r = op.advice[i] === 'remove'
         ? madvise_remove_resume(k, mm, { start, end, walkEnd, unmapped, remove: { inode: Math.floor(iu / 256), offset: x } })
-        : madvise_dontneed_resume(k, mm, { start, end, next: x, walkEnd, unmapped });
+        : madvise_dontneed_resume(k, mm, { start, end, next: x, walkEnd, unmapped, advice: MADV[op.advice[i]!] });
     } else if (w !== null) {
       t.wait = null;
       ({ advice: i, addr, len } = w);

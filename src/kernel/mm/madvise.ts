@@ -151,8 +151,10 @@ function madvise_walk_vmas(k: Kernel, mm: MmStruct, start: number, end: number, 
       vma = find_vma(k, mm, tmp);
       continue;
     }
-    if (advice === MADV.dontneed && !(vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))) {
-      // madvise_dontneed_free: userfaultfd_remove first, which drops the mmap lock to wait for the event
+    if ((advice === MADV.dontneed || advice === MADV.free) && !(vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))) {
+      // madvise_dontneed_free: userfaultfd_remove first (MADV_FREE too, from v4.13: before any profile with
+      // UFFD_FEATURE_EVENT_REMOVE after v4.10; a shared mapping's MADV_FREE then fails), which drops the
+      // mmap lock to wait for the event
       const ev = userfaultfd_remove(vma, s, tmp);
       if (ev) return { kind: 'event', ctx: ev.ctx, msg: ev.msg, start: s, end: tmp, next: tmp, walkEnd: end, unmapped };
     }
@@ -182,18 +184,35 @@ function madvise_walk_vmas(k: Kernel, mm: MmStruct, start: number, end: number, 
  * taken again and the VMA looked up again at start (gone: ENOMEM; shrunk: the zap stops at its end, and
  * the event is not sent again for the rest), the zap done, and the walk goes on after it
  */
-export function madvise_dontneed_resume(k: Kernel, mm: MmStruct, e: { start: number; end: number; next: number; walkEnd: number; unmapped: boolean }): MadviseResult {
+export function madvise_dontneed_resume(k: Kernel, mm: MmStruct, e: { start: number; end: number; next: number; walkEnd: number; unmapped: boolean; advice: number }): MadviseResult {
   const vma = vma_lookup(k, mm, e.start);
   if (!vma) fail('ENOMEM', 'the VMA went away while the REMOVE event was read');
   let end = Math.min(e.end, vma.vm_end);
-  if (vma.vm_flags & VM_HUGETLB) end = hugetlb_dontneed_end(k, vma, e.start, end, true);
+  // madvise_dontneed_free_valid_vma again (a hugetlb VMA takes MADV_DONTNEED only)
+  if (vma.vm_flags & VM_HUGETLB) end = hugetlb_dontneed_end(k, vma, e.start, end, e.advice === MADV.dontneed);
   else if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
-  if (end > e.start) madvise_dontneed_single_vma(k, mm, vma, e.start, end);
+  if (end > e.start) madvise_dontneed_or_free(k, mm, vma, e.start, end, e.advice);
   if (e.next >= e.walkEnd) {
     if (e.unmapped) fail('ENOMEM', 'part of the range is not mapped');
     return null;
   }
-  return madvise_walk_vmas(k, mm, e.next, e.walkEnd, MADV.dontneed, e.unmapped);
+  return madvise_walk_vmas(k, mm, e.next, e.walkEnd, e.advice, e.unmapped);
+}
+
+/**
+ * mm/madvise.c madvise_dontneed_free() @v6.18, its end: madvise_dontneed_single_vma, or
+ * madvise_free_single_vma (only anonymous memory: EINVAL for a file or shared mapping)
+ */
+function madvise_dontneed_or_free(k: Kernel, mm: MmStruct, v: VmArea, start: number, end: number, advice: number): void {
+  if (advice === MADV.dontneed) {
+    madvise_dontneed_single_vma(k, mm, v, start, end);
+    return;
+  }
+  if (v.vm_file !== 0) fail('EINVAL', 'MADV_FREE on a file or shared mapping');
+  if (!k.has(PATCH.madvFreeLazyfreeLru)) {
+    notModelledOnRelease('advice', 'MADV_FREE before f7ad2a6cb9f7 (v4.12): lazily freed pages stayed swap-backed on the anonymous LRU');
+  }
+  madvise_free_single_vma(k, mm, v, start, end);
 }
 
 /**
@@ -320,13 +339,7 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
   }
   if (advice === MADV.dontneed || advice === MADV.free) {
     if (v.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
-    // madvise_free_single_vma: only anonymous memory
-    if (advice === MADV.free && v.vm_file !== 0) fail('EINVAL', 'MADV_FREE on a file or shared mapping');
-    if (advice === MADV.free && !k.has(PATCH.madvFreeLazyfreeLru)) {
-      notModelledOnRelease('advice', 'MADV_FREE before f7ad2a6cb9f7 (v4.12): lazily freed pages stayed swap-backed on the anonymous LRU');
-    }
-    if (advice === MADV.free) madvise_free_single_vma(k, mm, v, start, end);
-    else madvise_dontneed_single_vma(k, mm, v, start, end);
+    madvise_dontneed_or_free(k, mm, v, start, end, advice);
     return v;
   }
   if (advice === MADV.cold || advice === MADV.pageout) {
