@@ -1,4 +1,4 @@
-// madvise(2) for private anonymous memory (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
+// madvise(2) (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
 // MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE), MADV_PAGEOUT (reclaim: mm/vmscan.ts) and MADV_REMOVE's
 // refusal.
 import type { Kernel } from '../kernel.js';
@@ -30,6 +30,7 @@ import { vm_normal_page } from './memory.js';
 import { pte_index } from './pgtable.js';
 import { pte_offset_map } from './pagewalk.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, shmem_fallocate } from './shmem.js';
+import { INODE_TMPFS_FILE } from './filemap.js';
 
 /** the new vm_flags an advice asks for, or null when the advice does not change flags */
 function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
@@ -307,7 +308,6 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
     return v;
   }
   if (advice === MADV.cold || advice === MADV.pageout) {
-    if (v.vm_file !== 0) notModelled('advice', 'reclaim of shmem pages (MADV_COLD/MADV_PAGEOUT of a shared or file mapping)');
     madvise_cold_or_pageout(k, mm, v, start, end, advice === MADV.pageout);
     return v;
   }
@@ -361,10 +361,29 @@ export function reclaim_range(k: Kernel, mm: MmStruct, start: number, len: numbe
   if (r !== null) notModelled('op', 'reclaim that waits for a userfaultfd event');
 }
 
-/** madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk */
+/**
+ * madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk. MADV_PAGEOUT
+ * of a file VMA (shmem here) whose file the caller could not write does nothing in a shared mapping, and takes
+ * only the anonymous COW copies of a private one (pageout_anon_only_filter)
+ */
 function madvise_cold_or_pageout(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout: boolean): void {
   if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} on a locked or special VMA`);
-  madvise_pageout_page_range(k, mm, vma, start, end, pageout);
+  const anonOnly = pageout && vma.vm_file !== 0 && !can_do_file_pageout(k, vma);
+  if (anonOnly && (vma.vm_flags & VM_MAYSHARE)) return;
+  madvise_pageout_page_range(k, mm, vma, start, end, pageout, anonOnly);
+}
+
+/**
+ * mm/madvise.c can_do_file_pageout() @v6.18: the caller owns the file's inode or may write it (inode_owner_or_capable,
+ * file_permission(MAY_WRITE)). Root may (CAP_FOWNER); a memfd's and a shared anonymous mapping's inode is mode 0777,
+ * so anyone may write it. The model keeps no owner for tmpfs files (mode 0600): a task that is not root is not modelled.
+ */
+function can_do_file_pageout(k: Kernel, vma: VmArea): boolean {
+  const task = k.current;
+  if (!task || task.uid === 0) return true;
+  const m = k.inode(vma.vm_file)!;
+  if (m.flags & INODE_TMPFS_FILE) notModelled('advice', 'MADV_PAGEOUT of a tmpfs file by a task that is not root (can_do_file_pageout: the inode owner)');
+  return true;
 }
 
 /** mm/swap.c folio_deactivate() @v6.18 (lru_deactivate, without MGLRU): an active evictable folio goes to the inactive list, unreferenced */
@@ -386,7 +405,7 @@ function madvise_folio_pte_batch(k: Kernel, t: import('./pgtable.js').PageTable,
  * covers only in part is split first; the huge zero page, swap entries and markers are skipped. (With pageout the
  * model leaves the entries' accessed bits as they were: the kernel clears them too.)
  */
-function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout = true): void {
+function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout = true, anonOnly = false): void {
   const g = k.pgt;
   const f = k.folios;
   const e = new Pte();
@@ -398,7 +417,8 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
       ptes = false;
       if (!is_huge_zero_pmd(k, e)) {
         const slot = f.slotOf(g.pmd_pfn(e));
-        if (slot >= 0 && f.folioMapcount(slot) <= f.nrPages(slot)) {
+        if (slot >= 0 && f.folioMapcount(slot) <= f.nrPages(slot) && !(anonOnly && !f.test(slot, PG_anon))) {
+          if (!f.test(slot, PG_anon)) notModelled('advice', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} of a PMD-mapped shmem THP (split_folio of a page-cache folio, shmem_writeout of a large folio)`);
           if (next - addr !== HPAGE_PMD_SIZE) ptes = split_huge_page(k, slot) === 0;
           else if (!pageout) {
             // the whole THP: its PMD made old, then folio_deactivate
@@ -421,6 +441,9 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
           if (!g.pte_present(e)) continue;
           const slot = vm_normal_page(k, vma, e);
           if (slot < 0 || f.test(slot, PG_zero) || list.includes(slot)) continue;
+          if (f.isLarge(slot) && !f.test(slot, PG_anon) && f.folioMapcount(slot) <= f.nrPages(slot) && !anonOnly) {
+            notModelled('advice', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} of a PTE-mapped shmem THP (split_folio of a page-cache folio, shmem_writeout of a large folio)`);
+          }
           if (f.isLarge(slot)) {
             // a large folio the range does not cover whole (madvise_folio_pte_batch: the PTEs from here that
             // map its next pages and differ only in write, young, dirty and soft-dirty, a uffd-wp bit breaking
@@ -435,6 +458,7 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
             }
           }
           if (!f.test(slot, PG_lru) || f.folioMapcount(slot) !== f.nrPages(slot)) continue;
+          if (anonOnly && !f.test(slot, PG_anon)) continue;
           if (!pageout) {
             // clear_young_dirty_ptes(CYDP_CLEAR_YOUNG) over the folio's PTEs from here, then folio_deactivate
             const nr = f.isLarge(slot) ? f.nrPages(slot) : 1;

@@ -12,6 +12,9 @@ import { folio_remove_rmap_pte } from './rmap.js';
 import { folio_put } from './swap.js';
 import { vma_lookup } from './mmap.js';
 import { notModelled } from '../include/errno.js';
+import { pte_install_uffd_wp_if_needed } from './memory.js';
+import { shmem_writeout } from './shmem.js';
+import { filemap_remove_folio, folio_mapping } from './filemap.js';
 import {
   SWP_TYPE, delete_from_swap_cache, folio_alloc_swap, folio_free_swap, swap_duplicate, swap_writepage, vm_swap_full,
 } from './swapfile.js';
@@ -49,7 +52,8 @@ function split_folio_to_list(k: Kernel, slot: number, list: number[]): number {
  */
 export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void {
   const f = k.folios;
-  if (!f.test(slot, PG_anon) || f.test(slot, PG_unevictable)) return;
+  if (f.test(slot, PG_unevictable)) return;
+  if (!f.test(slot, PG_anon)) return shrink_shmem_folio(k, slot);
   const lazyfree = !f.test(slot, PG_swapbacked);
   if (lazyfree && f.isLarge(slot)) notModelled('advice', 'MADV_PAGEOUT of a lazyfree (MADV_FREE) THP (unmap_huge_pmd_locked, v6.11)');
   if (!lazyfree && !f.test(slot, PG_swapcache)) {
@@ -111,6 +115,48 @@ export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void
   if (f.test(slot, PG_swapcache)) delete_from_swap_cache(k, slot, true);
 }
 
+/**
+ * mm/vmscan.c shrink_folio_list() @v6.18 for a shmem folio (swap-backed, in a page cache) MADV_PAGEOUT isolated:
+ * unmapped from every PTE (try_to_unmap: a PTE's dirty bit moves into the folio); a dirty one goes through
+ * pageout() (is_page_cache_freeable: nothing but the cache holds it, else kept) to shmem_writeout, which moves it
+ * from the page cache to the swap cache and writes it (kept there while written; a zero-filled one is freed at
+ * once, from v6.12), or activates it (no swap); a clean one leaves the cache and is freed (__remove_mapping)
+ */
+function shrink_shmem_folio(k: Kernel, slot: number): void {
+  const f = k.folios;
+  if (f.isLarge(slot)) notModelled('advice', 'reclaim of a large shmem folio (shmem THP: try_to_unmap with TTU_SPLIT_HUGE_PMD, shmem_writeout splits it)');
+  if (f.folioMapped(slot)) {
+    try_to_unmap(k, slot);
+    if (f.folioMapped(slot)) return activate_locked(k, slot, 'still mapped');
+  }
+  if (f.test(slot, PG_dirty)) {
+    if (f.refcount(slot) !== f.nrPages(slot)) {
+      k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'kept (referenced: not written)', pfn: f.pfn(slot) });
+      return;
+    }
+    // pageout(): folio_clear_dirty_for_io, then the mapping's writeout
+    f.clearFlag(slot, PG_dirty);
+    const r = shmem_writeout(k, slot);
+    if (r === 'activate') return activate_locked(k, slot, k.swap.max === 0 ? 'no swap device' : 'no swap slot');
+    if (r === 'writeback') {
+      k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'written: kept in the swap cache', pfn: f.pfn(slot) });
+      return;
+    }
+    // written at once (zeromap): clean, in the swap cache; __remove_mapping frees it
+    k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'freed', pfn: f.pfn(slot) });
+    delete_from_swap_cache(k, slot, true);
+    return;
+  }
+  // clean (never written since it was swapped in or allocated): __remove_mapping takes it out of the page
+  // cache (a shadow entry is left, which the model does not keep for files) and frees it
+  if (f.refcount(slot) !== f.nrPages(slot)) {
+    k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'kept (referenced)', pfn: f.pfn(slot) });
+    return;
+  }
+  k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'freed (clean page cache)', pfn: f.pfn(slot) });
+  filemap_remove_folio(k, k.inode(folio_mapping(k, slot))!, slot);
+}
+
 /** shrink_folio_list's activate_locked: a folio in the swap cache gives its slot back when swap is full; the folio goes to the active list */
 function activate_locked(k: Kernel, slot: number, why: string): void {
   const f = k.folios;
@@ -146,6 +192,17 @@ export function try_to_unmap_one(k: Kernel, slot: number, mm: import('../include
   // ptep_clear_flush
   t.clear(i);
   if (g.pte_dirty(pteval)) f.setFlag(slot, PG_dirty);
+  if (!f.test(slot, PG_anon)) {
+    // a file folio (shmem): the PTE goes (a uffd-wp one leaves the marker in a file VMA registered for WP),
+    // with the file rss counter
+    const vma = vma_lookup(k, mm, addr)!;
+    pte_install_uffd_wp_if_needed(k, vma, t, i, pteval);
+    mm.shmemPages--;
+    k.tr?.emit('try_to_unmap_one', 'try_to_unmap_one', { addr, old: pteval.toString(), new: t.get(i, swpPte).toString() });
+    folio_remove_rmap_pte(k, slot, pfn, mm);
+    folio_put(k, slot);
+    return true;
+  }
   if (!f.test(slot, PG_swapbacked)) {
     // lazyfree: discarded when nobody wrote it since MADV_FREE and, from 6c8e2a256915 (v5.18), when the only
     // references are the mappings (and reclaim's): before, a GUP reference (direct I/O in flight) did not count
@@ -185,6 +242,5 @@ export function try_to_unmap_one(k: Kernel, slot: number, mm: import('../include
   k.tr?.emit('try_to_unmap_one', 'try_to_unmap_one', { addr, old: pteval.toString(), new: swpPte.toString() });
   folio_remove_rmap_pte(k, slot, pfn, mm);
   folio_put(k, slot);
-  void vma_lookup;
   return true;
 }
