@@ -788,6 +788,12 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, t
       if (off >= 0) {
         mm.swapEnts--;
         free_swap_and_cache(k, off);
+        // zap_install_uffd_wp_if_needed (pte_swp_uffd_wp_any): a uffd-wp swap entry of a file VMA registered for
+        // WP (a private mapping's COW copy swapped out) leaves the marker in a zap that keeps them
+        if (keepWp && (vma.vm_flags & VM_UFFD_WP) && g.pte_swp_uffd_wp(e)) {
+          t.set(i, g.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
+          can_reclaim_pt = false;
+        }
       }
       continue;
     }
