@@ -36,7 +36,7 @@ export const INODE_INDEX_MAX = 1 << 28;
 const INODE_BLOCKS_MAX = INODE_INDEX_MAX / 512;
 const HUGE_BASE = 1 << 30;
 const I_CELLS = 16;
-const I_FLAGS = 0, I_SIZE = 1, I_SEALS = 3, I_FILES = 4, I_MAPS = 5, I_NRPAGES = 6, I_SWAPPED = 7;
+const I_FLAGS = 0, I_SIZE = 1, I_SEALS = 3, I_FILES = 4, I_MAPS = 5, I_NRPAGES = 6, I_SWAPPED = 7, I_UID = 8;
 /** inode flags: live, and what made it */
 export const INODE_LIVE = 1, INODE_MEMFD = 2, INODE_TMPFS_FILE = 4, INODE_ANON_SHARED = 8;
 /** the inode names in the display segment (after the VMAs' and uffds') */
@@ -69,6 +69,9 @@ export class AddressSpace {
   /** shmem_inode_info.swapped: the file's pages whose cache entry is a swap entry */
   get swapped(): number { return this.I.get(this.b + I_SWAPPED); }
   set swapped(v: number) { this.I.set(this.b + I_SWAPPED, v); }
+  /** i_uid: the uid of the task that made the file (a tmpfs file of `open`; others are root's, mode 0777) */
+  get i_uid(): number { return this.I.get(this.b + I_UID); }
+  set i_uid(v: number) { this.I.set(this.b + I_UID, v); }
   /** the file's name (memfd:NAME, a path): display only */
   get name(): string { return internedValue<string>(this.N.get(NAME_BASE + this.ino)) ?? ''; }
   set name(s: string) { this.N.set(NAME_BASE + this.ino, internString(s)); }

@@ -29,8 +29,8 @@ import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
 import { vm_normal_page } from './memory.js';
 import { pte_index } from './pgtable.js';
 import { pte_offset_map } from './pagewalk.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, shmem_fallocate } from './shmem.js';
-import { INODE_TMPFS_FILE } from './filemap.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, shmem_fallocate, shmem_split_folio } from './shmem.js';
+import { INODE_TMPFS_FILE, folio_mapping } from './filemap.js';
 
 /** the new vm_flags an advice asks for, or null when the advice does not change flags */
 function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
@@ -376,14 +376,24 @@ function madvise_cold_or_pageout(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
 /**
  * mm/madvise.c can_do_file_pageout() @v6.18: the caller owns the file's inode or may write it (inode_owner_or_capable,
  * file_permission(MAY_WRITE)). Root may (CAP_FOWNER); a memfd's and a shared anonymous mapping's inode is mode 0777,
- * so anyone may write it. The model keeps no owner for tmpfs files (mode 0600): a task that is not root is not modelled.
+ * so anyone may write it; a tmpfs file of `open` is mode 0600: its owner only.
  */
 function can_do_file_pageout(k: Kernel, vma: VmArea): boolean {
   const task = k.current;
   if (!task || task.uid === 0) return true;
   const m = k.inode(vma.vm_file)!;
-  if (m.flags & INODE_TMPFS_FILE) notModelled('advice', 'MADV_PAGEOUT of a tmpfs file by a task that is not root (can_do_file_pageout: the inode owner)');
-  return true;
+  return !(m.flags & INODE_TMPFS_FILE) || m.i_uid === task.uid;
+}
+
+/**
+ * include/linux/huge_mm.h split_folio() @v6.18 as the MADV_COLD/PAGEOUT walk calls it: an anonymous THP by
+ * split_huge_page; a page-cache (shmem) one by the file split, which unmaps it everywhere (its pages are not mapped
+ * back: they refault). 0, or -EBUSY.
+ */
+function split_folio(k: Kernel, slot: number): number {
+  const f = k.folios;
+  if (f.test(slot, PG_anon)) return split_huge_page(k, slot);
+  return shmem_split_folio(k, k.inode(folio_mapping(k, slot))!, slot, true);
 }
 
 /** mm/swap.c folio_deactivate() @v6.18 (lru_deactivate, without MGLRU): an active evictable folio goes to the inactive list, unreferenced */
@@ -418,8 +428,7 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
       if (!is_huge_zero_pmd(k, e)) {
         const slot = f.slotOf(g.pmd_pfn(e));
         if (slot >= 0 && f.folioMapcount(slot) <= f.nrPages(slot) && !(anonOnly && !f.test(slot, PG_anon))) {
-          if (!f.test(slot, PG_anon)) notModelled('advice', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} of a PMD-mapped shmem THP (split_folio of a page-cache folio, shmem_writeout of a large folio)`);
-          if (next - addr !== HPAGE_PMD_SIZE) ptes = split_huge_page(k, slot) === 0;
+          if (next - addr !== HPAGE_PMD_SIZE) ptes = split_folio(k, slot) === 0;
           else if (!pageout) {
             // the whole THP: its PMD made old, then folio_deactivate
             if (g.pmd_young(e)) pmd.t.set(pmd.i, g.pmd_mkold(e));
@@ -441,9 +450,6 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
           if (!g.pte_present(e)) continue;
           const slot = vm_normal_page(k, vma, e);
           if (slot < 0 || f.test(slot, PG_zero) || list.includes(slot)) continue;
-          if (f.isLarge(slot) && !f.test(slot, PG_anon) && f.folioMapcount(slot) <= f.nrPages(slot) && !anonOnly) {
-            notModelled('advice', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} of a PTE-mapped shmem THP (split_folio of a page-cache folio, shmem_writeout of a large folio)`);
-          }
           if (f.isLarge(slot)) {
             // a large folio the range does not cover whole (madvise_folio_pte_batch: the PTEs from here that
             // map its next pages and differ only in write, young, dirty and soft-dirty, a uffd-wp bit breaking
@@ -452,7 +458,7 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
             const from = g.pte_pfn(e);
             const covered = from === base && a + n * PAGE_SIZE <= next && madvise_folio_pte_batch(k, t, i, n, slot, e) === n;
             if (!covered) {
-              if (f.folioMapcount(slot) > n || split_huge_page(k, slot) !== 0) continue;
+              if (f.folioMapcount(slot) > n || (anonOnly && !f.test(slot, PG_anon)) || split_folio(k, slot) !== 0) continue;
               a -= PAGE_SIZE;
               continue;
             }

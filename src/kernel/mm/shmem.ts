@@ -25,6 +25,7 @@ import type { VmFault } from './memory.js';
 import { mark_page_accessed } from './gup.js';
 import { PATCH } from '../../profiles/patches.js';
 import { hugetlb_file_setup, hugetlbfs_evict_inode, is_file_hugepages } from '../fs/hugetlbfs.js';
+import { try_to_unmap } from './vmscan.js';
 
 // ---- uapi (include/uapi/linux/memfd.h, fcntl.h, falloc.h) -------------------------------------------
 export const MFD_CLOEXEC = 0x1, MFD_ALLOW_SEALING = 0x2, MFD_HUGETLB = 0x4, MFD_NOEXEC_SEAL = 0x8, MFD_EXEC = 0x10;
@@ -102,6 +103,8 @@ export function shmem_open(k: Kernel, task: Task, path: string, create: boolean,
   // (a hugetlbfs file's seals: F_SEAL_SEAL, which hugetlbfs_get_inode sets and no operation of the model changes)
   const m = hugetlbfs ? hugetlb_file_setup(k, path, 0, INODE_TMPFS_FILE) : shmem_file_setup(k, path, 0, INODE_TMPFS_FILE);
   m.files = (1 << task.mm.id) >>> 0;
+  // shmem_get_inode: owned by the caller's fsuid (the mode, 0600, is the executor's)
+  m.i_uid = task.uid;
   return m;
 }
 
@@ -135,6 +138,7 @@ export function shmem_evict_inode(k: Kernel, m: AddressSpace): void {
   m.name = '';
   m.i_size = 0;
   m.seals = 0;
+  m.i_uid = 0;
   m.flags = 0;
   k.tr?.emit('shmem_evict_inode', 'shmem_evict_inode', { ino: m.ino });
 }
@@ -456,14 +460,19 @@ function shmem_alloc_huge_folio(k: Kernel, m: AddressSpace, index: number, vmf: 
  * the folio stays whole), it becomes order-0 folios in the cache with the head's flags; pages at or past
  * i_size leave the cache (__split_huge_page). Returns 0 or -EBUSY.
  */
-export function shmem_split_folio(k: Kernel, m: AddressSpace, slot: number): number {
+export function shmem_split_folio(k: Kernel, m: AddressSpace, slot: number, rmap = false): number {
   const f = k.folios;
   const fi = folio_index(k, slot), nr = f.nrPages(slot);
   // can_split_folio: the mappings, the cache's references and nothing else
   let mapRefs = f.mapcount(slot);
   if (f.hasSub(slot)) for (let i = 0; i < nr; i++) mapRefs += f.subMapcount(slot, i);
   if (f.refcount(slot) !== mapRefs + nr) return -16;
-  if (f.folioMapped(slot)) unmap_mapping_pages(k, m, fi, nr, false);
+  // unmap_folio: by the rmap walk (`rmap`: try_to_unmap with TTU_SPLIT_HUGE_PMD, as reclaim's split_folio runs
+  // it: a PMD split, thp_split_pmd), else by the file's range (truncation has unmapped all but the ends already)
+  if (f.folioMapped(slot)) {
+    if (rmap) try_to_unmap(k, slot);
+    else unmap_mapping_pages(k, m, fi, nr, false);
+  }
   if (f.refcount(slot) !== nr) return -16;
   if (fi + nr > INODE_PAGES_MAX) notModelled('addr', `model limit: splitting a PMD-sized folio of a file past ${INODE_PAGES_MAX} pages (small pages only in the first 16 GiB)`);
   m.setHugeEntry(fi, -1);
@@ -489,17 +498,33 @@ export function shmem_split_folio(k: Kernel, m: AddressSpace, slot: number): num
  * given to the I/O): the folio gets a swap slot, leaves the page cache, whose entry becomes the slot's swap
  * entry (the entry holds the slot's swap count: folio_dup_swap), and is written (swap_writepage). Without a
  * swap device or a free slot it stays, dirty ('activate': AOP_WRITEPAGE_ACTIVATE). A folio fallocate left not
- * up to date is zeroed and written all the same. PMD-sized folios are not modelled here (they are split first).
+ * up to date is zeroed and written all the same. A PMD-sized folio is split first (the swap file has no
+ * clusters for it); the slot of the folio that went on (its first page) is returned with the result.
  */
-export function shmem_writeout(k: Kernel, slot: number): 'activate' | 'zero' | 'writeback' {
+export function shmem_writeout(k: Kernel, slot: number, list: number[]): { r: 'activate' | 'zero' | 'writeback'; slot: number } {
   const f = k.folios;
   const m = k.inode(folio_mapping(k, slot))!;
   const index = folio_index(k, slot);
-  if (f.isLarge(slot)) notModelled('advice', 'swapping out a PMD-sized shmem folio (shmem_writeout splits it)');
   // no swap device (total_swap_pages == 0): redirty
   if (k.swap.max === 0) {
     f.setFlag(slot, PG_dirty);
-    return 'activate';
+    return { r: 'activate', slot };
+  }
+  if (f.isLarge(slot)) {
+    // a PMD-sized folio: the swap file allocates no cluster for it (folio_alloc_swap fails), so try_split: it is
+    // dirtied again and split (split_folio_to_list: its other pages join reclaim's list, dirty), and its first
+    // page goes on, clean; a split that fails redirties it
+    f.setFlag(slot, PG_dirty);
+    const nr = f.nrPages(slot);
+    if (shmem_split_folio(k, m, slot) !== 0) return { r: 'activate', slot };
+    const tails: number[] = [];
+    for (let i = nr - 1; i >= 1; i--) {
+      const s = m.folioAt(index + i);
+      if (s >= 0) tails.push(s);
+    }
+    list.unshift(...tails);
+    slot = m.folioAt(index);
+    f.clearFlag(slot, PG_dirty);
   }
   if (!f.test(slot, PG_uptodate)) {
     k.data.clearRange(f.pfn(slot), 1);
@@ -507,7 +532,7 @@ export function shmem_writeout(k: Kernel, slot: number): 'activate' | 'zero' | '
   }
   if (!folio_alloc_swap(k, slot)) {
     f.setFlag(slot, PG_dirty);
-    return 'activate';
+    return { r: 'activate', slot };
   }
   // shmem_recalc_inode(inode, 0, nr_pages): one more page swapped
   m.swapped++;
@@ -515,7 +540,7 @@ export function shmem_writeout(k: Kernel, slot: number): 'activate' | 'zero' | '
   swap_duplicate(k, off);
   shmem_delete_from_page_cache(k, m, slot, index, off);
   k.tr?.emit('shrink_folio_list', 'shmem_writeout', { action: 'to the swap cache', ino: m.ino, index, pfn: f.pfn(slot), swap: off });
-  return swap_writepage(k, slot);
+  return { r: swap_writepage(k, slot), slot };
 }
 
 /** mm/shmem.c shmem_delete_from_page_cache() @v6.18: the swap entry replaces the folio at index; the cache's reference goes */

@@ -7,7 +7,7 @@ import { PATCH } from '../../profiles/patches.js';
 import { folio_maybe_dma_pinned } from './gup.js';
 import { LEVEL_PMD } from './pgtable.js';
 import { PG_active, PG_anon, PG_dirty, PG_mlocked, PG_swapbacked, PG_swapcache, PG_unevictable } from './folio.js';
-import { folio_mappings, split_huge_page } from './huge_memory.js';
+import { __split_huge_pmd, folio_mappings, split_huge_page } from './huge_memory.js';
 import { folio_remove_rmap_pte } from './rmap.js';
 import { folio_put } from './swap.js';
 import { vma_lookup } from './mmap.js';
@@ -53,7 +53,7 @@ function split_folio_to_list(k: Kernel, slot: number, list: number[]): number {
 export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void {
   const f = k.folios;
   if (f.test(slot, PG_unevictable)) return;
-  if (!f.test(slot, PG_anon)) return shrink_shmem_folio(k, slot);
+  if (!f.test(slot, PG_anon)) return shrink_shmem_folio(k, slot, list);
   const lazyfree = !f.test(slot, PG_swapbacked);
   if (lazyfree && f.isLarge(slot)) notModelled('advice', 'MADV_PAGEOUT of a lazyfree (MADV_FREE) THP (unmap_huge_pmd_locked, v6.11)');
   if (!lazyfree && !f.test(slot, PG_swapcache)) {
@@ -122,9 +122,8 @@ export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void
  * from the page cache to the swap cache and writes it (kept there while written; a zero-filled one is freed at
  * once, from v6.12), or activates it (no swap); a clean one leaves the cache and is freed (__remove_mapping)
  */
-function shrink_shmem_folio(k: Kernel, slot: number): void {
+function shrink_shmem_folio(k: Kernel, slot: number, list: number[]): void {
   const f = k.folios;
-  if (f.isLarge(slot)) notModelled('advice', 'reclaim of a large shmem folio (shmem THP: try_to_unmap with TTU_SPLIT_HUGE_PMD, shmem_writeout splits it)');
   if (f.folioMapped(slot)) {
     try_to_unmap(k, slot);
     if (f.folioMapped(slot)) return activate_locked(k, slot, 'still mapped');
@@ -134,9 +133,11 @@ function shrink_shmem_folio(k: Kernel, slot: number): void {
       k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'kept (referenced: not written)', pfn: f.pfn(slot) });
       return;
     }
-    // pageout(): folio_clear_dirty_for_io, then the mapping's writeout
+    // pageout(): folio_clear_dirty_for_io, then the mapping's writeout (a large folio is split there)
     f.clearFlag(slot, PG_dirty);
-    const r = shmem_writeout(k, slot);
+    const w = shmem_writeout(k, slot, list);
+    const r = w.r;
+    slot = w.slot;
     if (r === 'activate') return activate_locked(k, slot, k.swap.max === 0 ? 'no swap device' : 'no swap slot');
     if (r === 'writeback') {
       k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'written: kept in the swap cache', pfn: f.pfn(slot) });
@@ -165,10 +166,18 @@ function activate_locked(k: Kernel, slot: number, why: string): void {
   k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: `activated (${why})`, pfn: f.pfn(slot) });
 }
 
-/** mm/rmap.c try_to_unmap() @v6.18: every PTE that maps the (small) folio, in every mm, through try_to_unmap_one; stops at the first that refuses */
+/**
+ * mm/rmap.c try_to_unmap() @v6.18: every PTE that maps the folio, in every mm, through try_to_unmap_one; stops at
+ * the first that refuses. A page-cache folio's PMD is split (TTU_SPLIT_HUGE_PMD: for a file, the PMD cleared)
+ */
 export function try_to_unmap(k: Kernel, slot: number): void {
   for (const mp of folio_mappings(k, slot)) {
-    if (mp.level === LEVEL_PMD) notModelled('advice', 'try_to_unmap of a PMD-mapped folio');
+    if (mp.level === LEVEL_PMD) {
+      if (k.folios.test(slot, PG_anon)) notModelled('advice', 'try_to_unmap of a PMD-mapped folio');
+      const addr = mp.t.addrOf(mp.i);
+      __split_huge_pmd(k, mp.mm, vma_lookup(k, mp.mm, addr)!, { t: mp.t, i: mp.i }, addr, false);
+      continue;
+    }
     if (!try_to_unmap_one(k, slot, mp.mm, mp.t, mp.i)) return;
   }
 }
