@@ -168,12 +168,12 @@ const rows = {
   madvCold: {
     id: 'madv-cold', commit: '9c276cc65a58', subject: 'mm: introduce MADV_COLD',
     author: 'Minchan Kim', release: 'v5.4', kind: 'upstream',
-    summary: 'MADV_COLD is a known advice (deactivation is not modelled: refused as such); EINVAL before',
+    summary: 'MADV_COLD is a known advice: the folios mapped only by the caller are deactivated (anonymous memory and shmem); EINVAL before',
   },
   madvPageout: {
     id: 'madv-pageout', commit: '1a4e58cce84e', subject: 'mm: introduce MADV_PAGEOUT',
     author: 'Minchan Kim', release: 'v5.4', kind: 'upstream',
-    summary: 'MADV_PAGEOUT is a known advice (reclaim is not modelled: refused as such); EINVAL before',
+    summary: 'MADV_PAGEOUT is a known advice: the folios mapped only by the caller are reclaimed (anonymous memory to swap; shmem from its page cache to swap); EINVAL before',
   },
   uffdEventForkCap: {
     id: 'uffd-event-fork-cap', commit: '3c1c24d91ffd', subject: 'userfaultfd: require CAP_SYS_PTRACE for UFFD_FEATURE_EVENT_FORK',
