@@ -1,6 +1,6 @@
-// madvise(2) (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
-// MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE), MADV_PAGEOUT (reclaim: mm/vmscan.ts) and MADV_REMOVE's
-// refusal.
+// madvise(2) (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices, MADV_DONTNEED, MADV_FREE,
+// MADV_POPULATE_(READ|WRITE), MADV_COLD and MADV_PAGEOUT of anonymous memory and shmem (reclaim: mm/vmscan.ts),
+// MADV_REMOVE and MADV_COLLAPSE.
 import type { Kernel } from '../kernel.js';
 import { hugetlb_dontneed_end } from './hugetlb.js';
 import { hugetlbfs_fallocate, is_file_hugepages } from '../fs/hugetlbfs.js';

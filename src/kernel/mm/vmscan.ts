@@ -1,6 +1,6 @@
-// Reclaim of anonymous folios (mm/vmscan.c reclaim_pages, shrink_folio_list @v5.4..v6.18) and the rmap
-// walk that unmaps them (mm/rmap.c try_to_unmap, try_to_unmap_one). The model reclaims only what
-// MADV_PAGEOUT isolates: there is no memory pressure, no kswapd and no LRU scan.
+// Reclaim of anonymous and shmem folios (mm/vmscan.c reclaim_pages, shrink_folio_list @v5.4..v6.18; shmem's
+// writeout is mm/shmem.ts) and the rmap walk that unmaps them (mm/rmap.c try_to_unmap, try_to_unmap_one). The
+// model reclaims only what MADV_PAGEOUT isolates: there is no memory pressure, no kswapd and no LRU scan.
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { PATCH } from '../../profiles/patches.js';
