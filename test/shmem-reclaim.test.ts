@@ -10,6 +10,7 @@ import { kernel, kpfBit, pagemapBit, run } from './helpers.js';
 import { PG_active, PG_dirty, PG_swapcache } from '../src/kernel/mm/folio.js';
 import { __swap_count } from '../src/kernel/mm/swapfile.js';
 import type { AddressSpace } from '../src/kernel/mm/filemap.js';
+import { debug_vm_check } from '../src/kernel/mm/debug_vm.js';
 
 function machine(yaml: string, config: string[] = []): Machine {
   const m = new Machine(loadScenario('inline.yaml', yaml), kernel('v6.18', {}, config));
@@ -94,6 +95,17 @@ describe('shmem_writeout: a page leaves the page cache for the swap cache', () =
     const ino = inode(m);
     expect([ino.swapped, ino.nrpages, m.k.swap.max]).toEqual([0, 2, 0]);
     expect([m.k.folios.test(ino.folioAt(0), PG_dirty), m.k.folios.test(ino.folioAt(0), PG_swapcache)]).toEqual([true, false]);
+  });
+
+  it('the debug checks catch a swapped count that disagrees with the cache, and an entry whose slot is free', () => {
+    const m = machine(FOUR);
+    expect(debug_vm_check(m.k)).toEqual([]);
+    inode(m).swapped = 3;
+    expect(debug_vm_check(m.k).map((b) => b.check)).toEqual(['shmem-swap']);
+    inode(m).swapped = 2;
+    inode(m).setSwapEntry(3, 40);
+    inode(m).swapped = 3;
+    expect(debug_vm_check(m.k).map((b) => b.what)).toEqual(['inode 1: page 3\'s swap entry refers to slot 40, which is not in use']);
   });
 
   it('UFFDIO_COPY onto a swapped-out page is EEXIST (the cache holds its swap entry)', () => {
