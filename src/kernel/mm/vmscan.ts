@@ -148,8 +148,8 @@ function shrink_shmem_folio(k: Kernel, slot: number, list: number[]): void {
     delete_from_swap_cache(k, slot, true);
     return;
   }
-  // clean (never written since it was swapped in or allocated): __remove_mapping takes it out of the page
-  // cache (a shadow entry is left, which the model does not keep for files) and frees it
+  // clean (a hole's zeroed page never written): __remove_mapping takes it out of the page cache (no shadow entry:
+  // shmem is not on the file LRU) and frees it; the index reads as a hole again
   if (f.refcount(slot) !== f.nrPages(slot)) {
     k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'kept (referenced)', pfn: f.pfn(slot) });
     return;
