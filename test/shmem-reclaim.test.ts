@@ -178,6 +178,31 @@ setup:
   });
 });
 
+describe('a pinned shmem page (no-reclaim-pinned, d824ec2a1546, v6.4)', () => {
+  const PINNED = `
+name: pinned
+observe: { pages: [m] }
+setup:
+  - swapon: { pages: 64 }
+  - memfd_create: { as: f }
+  - ftruncate: { fd: f, len: 4K }
+  - mmap: { as: m, len: 4K, fd: f }
+  - write: { addr: m, value: 1 }
+  - pin: { addr: m, len: 4K, flags: [write, longterm], as: p }
+  - madvise: { addr: m, len: 4K, advice: pageout }
+  - unpin: p
+  - read: { addr: m, as: a }
+`;
+  it('is unmapped, then activated from v6.4; kept inactive on v6.3; never swapped', () => {
+    for (const [p, active] of [['v6.3', 0], ['v6.4', 1], ['v6.18', 1]] as const) {
+      const r = run(PINNED, kernel(p));
+      expect([pagemapBit(r, 'm', 63), kpfBit(r, 'm', 6), kpfBit(r, 'm', 4)], p).toEqual([1, active, 1]);
+      const m = machine(PINNED.replace('  - unpin: p\n  - read: { addr: m, as: a }\n', ''));
+      expect([inode(m).swapped, m.k.folios.folioMapped(inode(m).folioAt(0))]).toEqual([0, false]);
+    }
+  });
+});
+
 describe('a shmem THP', () => {
   const THP = (swap: number) => `
 name: thp

@@ -728,6 +728,12 @@ const rows = {
     summary: 'MADV_COLLAPSE over empty PTEs of a uffd-registered VMA fails with EBUSY instead of EINVAL',
     requires: ['madv-collapse'],
   },
+  noReclaimPinned: {
+    id: 'no-reclaim-pinned', commit: 'd824ec2a1546', subject: 'mm: do not reclaim private data from pinned page',
+    author: 'Jan Kara', release: 'v6.4', kind: 'upstream',
+    summary: 'reclaim (shrink_folio_list) activates a maybe-DMA-pinned folio once it is unmapped, before writing it: a pinned shmem page MADV_PAGEOUT unmapped stays in the page cache, active; before, it was kept inactive (pageout: is_page_cache_freeable failed); in 6.2.15 and 6.3.2',
+    requires: ['gup-pin-counting'],
+  },
   // ---- fixes of the bug corpus that the model had built into every profile (rows added with the release profiles) ----
   hugeZeroPmdForkCopies: {
     id: 'huge-zero-pmd-fork-copies', commit: '5fc7a5f6fd04', subject: 'mm/thp: simplify copying of huge zero page pmd when fork',

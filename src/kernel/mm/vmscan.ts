@@ -88,6 +88,8 @@ export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void
       return;
     }
     if (f.folioMapped(slot)) return activate_locked(k, slot, !lazyfree ? 'still mapped' : f.test(slot, PG_dirty) ? 'lazyfree folio redirtied' : 'lazyfree folio referenced');
+    // unmapped, it cannot be pinned anew: a pinned one is not reclaimed (d824ec2a1546, v6.4)
+    if (k.has(PATCH.noReclaimPinned) && folio_maybe_dma_pinned(k, slot)) return activate_locked(k, slot, 'maybe DMA-pinned');
     if (lazyfree && !f.test(slot, PG_dirty)) {
       // unmapped, but someone else holds it (only before 6c8e2a256915): page_ref_freeze fails, keep_locked; the
       // holder's last put frees it
@@ -128,6 +130,8 @@ function shrink_shmem_folio(k: Kernel, slot: number, list: number[]): void {
     try_to_unmap(k, slot);
     if (f.folioMapped(slot)) return activate_locked(k, slot, 'still mapped');
   }
+  // unmapped, it cannot be pinned anew: a pinned one is not reclaimed (d824ec2a1546, v6.4)
+  if (k.has(PATCH.noReclaimPinned) && folio_maybe_dma_pinned(k, slot)) return activate_locked(k, slot, 'maybe DMA-pinned');
   if (f.test(slot, PG_dirty)) {
     if (f.refcount(slot) !== f.nrPages(slot)) {
       k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'kept (referenced: not written)', pfn: f.pfn(slot) });
