@@ -348,6 +348,26 @@ setup:
 `,
     measure: (r) => [pagemapBit(r, 'm', 63), pagemapBit(r, 'm', 62)], withIt: [1, 0], without: [0, 1],
   },
+  {
+    patch: PATCH.noReclaimPinned, base: 'v6.18',
+    // MADV_PAGEOUT of a pinned shmem page (measured on 6.18, scenarios/differential/shmem-pageout-pinned.yaml):
+    // unmapped, then activated instead of kept inactive; it stays in the page cache either way
+    scenario: `
+name: pinned-shmem-pageout
+observe: { pages: [m] }
+setup:
+  - swapon: { pages: 16 }
+  - memfd_create: { as: f }
+  - ftruncate: { fd: f, len: 4K }
+  - mmap: { as: m, len: 4K, fd: f }
+  - write: { addr: m, value: 1 }
+  - pin: { addr: m, len: 4K, flags: [write, longterm], as: p }
+  - madvise: { addr: m, len: 4K, advice: pageout }
+  - unpin: p
+  - read: { addr: m, as: a }
+`,
+    measure: (r) => [pagemapBit(r, 'm', 63), kpfBit(r, 'm', 6)], withIt: [1, 1], without: [1, 0],
+  },
   { patch: PATCH.gupRoPinUnshare, base: 'v6.1', scenario: bugFile('gup-ro-pin-unshare'), measure: (r) => result(r, 'setup#8') === result(r, 'setup#9'), withIt: true, without: false },
   // the same race on v6.1: the write follows the fresh exclusive page at once, where FOLL_COW needed it dirty (one more fault)
   { patch: PATCH.follForceAnonExclusive, base: 'v6.1', scenario: GUP_RACE, measure: (r) => [events(r, 'handle_mm_fault').filter((e) => e.thread === 'poker').length, result(r, 'peek')], withIt: [2, '1B nonzero=0 h=00000000d9aaf7d3'], without: [3, '1B nonzero=0 h=00000000d9aaf7d3'] },

@@ -168,12 +168,12 @@ const rows = {
   madvCold: {
     id: 'madv-cold', commit: '9c276cc65a58', subject: 'mm: introduce MADV_COLD',
     author: 'Minchan Kim', release: 'v5.4', kind: 'upstream',
-    summary: 'MADV_COLD is a known advice (deactivation is not modelled: refused as such); EINVAL before',
+    summary: 'MADV_COLD is a known advice: the folios mapped only by the caller are deactivated (anonymous memory and shmem); EINVAL before',
   },
   madvPageout: {
     id: 'madv-pageout', commit: '1a4e58cce84e', subject: 'mm: introduce MADV_PAGEOUT',
     author: 'Minchan Kim', release: 'v5.4', kind: 'upstream',
-    summary: 'MADV_PAGEOUT is a known advice (reclaim is not modelled: refused as such); EINVAL before',
+    summary: 'MADV_PAGEOUT is a known advice: the folios mapped only by the caller are reclaimed (anonymous memory to swap; shmem from its page cache to swap); EINVAL before',
   },
   uffdEventForkCap: {
     id: 'uffd-event-fork-cap', commit: '3c1c24d91ffd', subject: 'userfaultfd: require CAP_SYS_PTRACE for UFFD_FEATURE_EVENT_FORK',
@@ -727,6 +727,12 @@ const rows = {
     author: 'David Stevens', release: 'v6.4', kind: 'upstream',
     summary: 'MADV_COLLAPSE over empty PTEs of a uffd-registered VMA fails with EBUSY instead of EINVAL',
     requires: ['madv-collapse'],
+  },
+  noReclaimPinned: {
+    id: 'no-reclaim-pinned', commit: 'd824ec2a1546', subject: 'mm: do not reclaim private data from pinned page',
+    author: 'Jan Kara', release: 'v6.4', kind: 'upstream',
+    summary: 'reclaim (shrink_folio_list) activates a maybe-DMA-pinned folio once it is unmapped, before writing it: a pinned shmem page MADV_PAGEOUT unmapped stays in the page cache, active; before, it was kept inactive (pageout: is_page_cache_freeable failed); in 6.2.15 and 6.3.2',
+    requires: ['gup-pin-counting'],
   },
   // ---- fixes of the bug corpus that the model had built into every profile (rows added with the release profiles) ----
   hugeZeroPmdForkCopies: {

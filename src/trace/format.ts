@@ -139,6 +139,8 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'swapoff':
       return `  sys_swapoff: every swap entry swapped in, the device gone`;
     case 'do_swap_page':
+      // shmem_swapin_folio: a page of a file back from swap into its page cache
+      if (e.fn === 'shmem_swapin_folio') return `  shmem_swapin_folio(inode ${f.ino}, index ${f.index}): ${f.major ? 'read from swap slot' : 'from the swap cache, slot'} ${f.swap} (pfn ${hex(f.pfn)})`;
       return `  do_swap_page(${addr(m, f.addr)}): ${f.major ? 'read from swap (major)' : 'from the swap cache'} ${f.swp} -> ${f.pte}`;
     case 'shrink_folio_list':
       return `  shrink_folio_list: ${f.action}${f.pfn !== undefined ? ` (pfn ${hex(f.pfn)})` : ''}`;

@@ -1,6 +1,6 @@
-// madvise(2) for private anonymous memory (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
-// MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE), MADV_PAGEOUT (reclaim: mm/vmscan.ts) and MADV_REMOVE's
-// refusal.
+// madvise(2) (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices, MADV_DONTNEED, MADV_FREE,
+// MADV_POPULATE_(READ|WRITE), MADV_COLD and MADV_PAGEOUT of anonymous memory and shmem (reclaim: mm/vmscan.ts),
+// MADV_REMOVE and MADV_COLLAPSE.
 import type { Kernel } from '../kernel.js';
 import { hugetlb_dontneed_end } from './hugetlb.js';
 import { hugetlbfs_fallocate, is_file_hugepages } from '../fs/hugetlbfs.js';
@@ -29,7 +29,8 @@ import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
 import { vm_normal_page } from './memory.js';
 import { pte_index } from './pgtable.js';
 import { pte_offset_map } from './pagewalk.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, shmem_fallocate } from './shmem.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, shmem_fallocate, shmem_split_folio } from './shmem.js';
+import { INODE_TMPFS_FILE, folio_mapping } from './filemap.js';
 
 /** the new vm_flags an advice asks for, or null when the advice does not change flags */
 function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
@@ -343,7 +344,6 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
     return v;
   }
   if (advice === MADV.cold || advice === MADV.pageout) {
-    if (v.vm_file !== 0) notModelled('advice', 'reclaim of shmem pages (MADV_COLD/MADV_PAGEOUT of a shared or file mapping)');
     madvise_cold_or_pageout(k, mm, v, start, end, advice === MADV.pageout);
     return v;
   }
@@ -404,10 +404,39 @@ export function reclaim_range(k: Kernel, mm: MmStruct, start: number, len: numbe
   if (r !== null) notModelled('op', 'reclaim that waits for a userfaultfd event');
 }
 
-/** madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk */
+/**
+ * madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk. MADV_PAGEOUT
+ * of a file VMA (shmem here) whose file the caller could not write does nothing in a shared mapping, and takes
+ * only the anonymous COW copies of a private one (pageout_anon_only_filter)
+ */
 function madvise_cold_or_pageout(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout: boolean): void {
   if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} on a locked or special VMA`);
-  madvise_pageout_page_range(k, mm, vma, start, end, pageout);
+  const anonOnly = pageout && vma.vm_file !== 0 && !can_do_file_pageout(k, vma);
+  if (anonOnly && (vma.vm_flags & VM_MAYSHARE)) return;
+  madvise_pageout_page_range(k, mm, vma, start, end, pageout, anonOnly);
+}
+
+/**
+ * mm/madvise.c can_do_file_pageout() @v6.18: the caller owns the file's inode or may write it (inode_owner_or_capable,
+ * file_permission(MAY_WRITE)). Root may (CAP_FOWNER); a memfd's and a shared anonymous mapping's inode is mode 0777,
+ * so anyone may write it; a tmpfs file of `open` is mode 0600: its owner only.
+ */
+function can_do_file_pageout(k: Kernel, vma: VmArea): boolean {
+  const task = k.current;
+  if (!task || task.uid === 0) return true;
+  const m = k.inode(vma.vm_file)!;
+  return !(m.flags & INODE_TMPFS_FILE) || m.i_uid === task.uid;
+}
+
+/**
+ * include/linux/huge_mm.h split_folio() @v6.18 as the MADV_COLD/PAGEOUT walk calls it: an anonymous THP by
+ * split_huge_page; a page-cache (shmem) one by the file split, which unmaps it everywhere (its pages are not mapped
+ * back: they refault). 0, or -EBUSY.
+ */
+function split_folio(k: Kernel, slot: number): number {
+  const f = k.folios;
+  if (f.test(slot, PG_anon)) return split_huge_page(k, slot);
+  return shmem_split_folio(k, k.inode(folio_mapping(k, slot))!, slot, true);
 }
 
 /** mm/swap.c folio_deactivate() @v6.18 (lru_deactivate, without MGLRU): an active evictable folio goes to the inactive list, unreferenced */
@@ -429,7 +458,7 @@ function madvise_folio_pte_batch(k: Kernel, t: import('./pgtable.js').PageTable,
  * covers only in part is split first; the huge zero page, swap entries and markers are skipped. (With pageout the
  * model leaves the entries' accessed bits as they were: the kernel clears them too.)
  */
-function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout = true): void {
+function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout = true, anonOnly = false): void {
   const g = k.pgt;
   const f = k.folios;
   const e = new Pte();
@@ -441,8 +470,8 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
       ptes = false;
       if (!is_huge_zero_pmd(k, e)) {
         const slot = f.slotOf(g.pmd_pfn(e));
-        if (slot >= 0 && f.folioMapcount(slot) <= f.nrPages(slot)) {
-          if (next - addr !== HPAGE_PMD_SIZE) ptes = split_huge_page(k, slot) === 0;
+        if (slot >= 0 && f.folioMapcount(slot) <= f.nrPages(slot) && !(anonOnly && !f.test(slot, PG_anon))) {
+          if (next - addr !== HPAGE_PMD_SIZE) ptes = split_folio(k, slot) === 0;
           else if (!pageout) {
             // the whole THP: its PMD made old, then folio_deactivate
             if (g.pmd_young(e)) pmd.t.set(pmd.i, g.pmd_mkold(e));
@@ -472,12 +501,13 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
             const from = g.pte_pfn(e);
             const covered = from === base && a + n * PAGE_SIZE <= next && madvise_folio_pte_batch(k, t, i, n, slot, e) === n;
             if (!covered) {
-              if (f.folioMapcount(slot) > n || split_huge_page(k, slot) !== 0) continue;
+              if (f.folioMapcount(slot) > n || (anonOnly && !f.test(slot, PG_anon)) || split_folio(k, slot) !== 0) continue;
               a -= PAGE_SIZE;
               continue;
             }
           }
           if (!f.test(slot, PG_lru) || f.folioMapcount(slot) !== f.nrPages(slot)) continue;
+          if (anonOnly && !f.test(slot, PG_anon)) continue;
           if (!pageout) {
             // clear_young_dirty_ptes(CYDP_CLEAR_YOUNG) over the folio's PTEs from here, then folio_deactivate
             const nr = f.isLarge(slot) ? f.nrPages(slot) : 1;
