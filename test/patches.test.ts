@@ -1260,6 +1260,18 @@ setup:
     patch: PATCH.memfdNoexecSeal, base: 'v6.3', scenario: oneOp('memfd_create: { as: f, flags: [noexec_seal], id: op }', '  - memfd_create: { as: g, flags: [exec], id: op2 }'),
     measure: (r) => [errno(r, 'op2'), errno(r, 'op')], withIt: [null, null], without: ['EINVAL', 'EINVAL'],
   },
+  // ---- fixes beyond the corpus (scenarios/bugs, docs/fidelity.md "Bugs beyond the corpus") ----
+  {
+    // MADV_COLLAPSE of two of four blocks: the walk stops at the end asked for; before, it went on to the
+    // VMA's end, collapsed the third block and failed at the empty fourth
+    patch: PATCH.collapseHendClamp, base: 'v6.2', scenario: bugFile('madv-collapse-past-requested-end'),
+    measure: (r) => [errno(r, 'collapse'), kpfBit(r, 'm + 0x401000', 22), vmstat(r, 'thp_collapse_alloc')],
+    withIt: [null, 0, 2], without: ['EINVAL', 1, 3],
+  },
+  {
+    patch: PATCH.collapsePageCountEagain, base: 'v6.2', scenario: bugFile('madv-collapse-pinned-einval'),
+    measure: (r) => [errno(r, 'refused'), errno(r, 'collapse')], withIt: ['EAGAIN', null], without: ['EINVAL', null],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

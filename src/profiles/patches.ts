@@ -958,6 +958,19 @@ const rows = {
     summary: 'pmd_modify keeps the hardware dirty bit again (moved to bit 58 when write-protecting); Cc: stable',
     requires: ['x86-saved-dirty'],
   },
+  // ---- fixes beyond the corpus (docs/fidelity.md, "Bugs beyond the corpus"; scenarios/bugs) ---------
+  collapseHendClamp: {
+    id: 'collapse-hend-clamp', commit: '52dc031088f0', subject: 'mm/MADV_COLLAPSE: don\'t expand collapse when vm_end is past requested end',
+    author: 'Zach O\'Keefe', release: 'v6.2', kind: 'upstream',
+    summary: 'after a collapse drops the mmap lock, madvise_collapse refetches the end of the walk as min(end, vm_end); before, as the VMA\'s end (4d24de9425f7, v6.1-rc1, the merge window of MADV_COLLAPSE itself): a call over two or more blocks went on to the end of the VMA, collapsing blocks it was not asked for and failing with the errno of one of them; also in 6.1.y',
+    requires: ['madv-collapse'],
+  },
+  collapsePageCountEagain: {
+    id: 'collapse-page-count-eagain', commit: 'ae63c898f400', subject: 'mm/MADV_COLLAPSE: set EAGAIN on unexpected page refcount',
+    author: 'Zach O\'Keefe', release: 'v6.2', kind: 'upstream',
+    summary: 'MADV_COLLAPSE of a block whose page has a reference besides its mappings (SCAN_PAGE_COUNT: a GUP pin) fails with EAGAIN; before, EINVAL; also in 6.1.13',
+    requires: ['madv-collapse'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',
