@@ -1272,6 +1272,15 @@ setup:
     patch: PATCH.collapsePageCountEagain, base: 'v6.2', scenario: bugFile('madv-collapse-pinned-einval'),
     measure: (r) => [errno(r, 'refused'), errno(r, 'collapse')], withIt: ['EAGAIN', null], without: ['EINVAL', null],
   },
+  {
+    // mprotect of 16K over 8K mapped: the VMA iterator's end check lets the call succeed
+    patch: PATCH.mprotectVmaIterator, base: 'v6.4', scenario: bugFile('mprotect-trailing-hole-success'),
+    measure: (r) => [errno(r, 'ro'), thread(r, 't').signal], withIt: [null, 'SIGSEGV'], without: ['ENOMEM', 'SIGSEGV'],
+  },
+  {
+    patch: PATCH.mprotectLimitCheck, base: 'v6.6', scenario: bugFile('mprotect-trailing-hole-success'),
+    measure: (r) => [errno(r, 'ro'), thread(r, 't').signal], withIt: ['ENOMEM', 'SIGSEGV'], without: [null, 'SIGSEGV'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

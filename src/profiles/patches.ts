@@ -971,6 +971,17 @@ const rows = {
     summary: 'MADV_COLLAPSE of a block whose page has a reference besides its mappings (SCAN_PAGE_COUNT: a GUP pin) fails with EAGAIN; before, EINVAL; also in 6.1.13',
     requires: ['madv-collapse'],
   },
+  mprotectVmaIterator: {
+    id: 'mprotect-vma-iterator', commit: '2286a6914c77', subject: 'mm: change mprotect_fixup to vma iterator',
+    author: 'Liam R. Howlett', release: 'v6.3', kind: 'upstream',
+    summary: 'do_mprotect_pkey tests the end of the walk with vma_iter_end(), the end of the gap where the VMA search stopped: a range whose last part is unmapped is changed up to the hole and the call returns 0 instead of ENOMEM (the error overwrite of the same commit, 82f951340f25, was fixed before v6.3)',
+  },
+  mprotectLimitCheck: {
+    id: 'mprotect-limit-check', commit: '77795f900e2a', subject: 'mm/mprotect: fix do_mprotect_pkey() limit check',
+    author: 'Liam R. Howlett', release: 'v6.5', kind: 'upstream',
+    summary: 'do_mprotect_pkey fails with ENOMEM when the VMAs it changed end before the range does (tmp < end), as before v6.3',
+    requires: ['mprotect-vma-iterator'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',
