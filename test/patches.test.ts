@@ -1281,6 +1281,11 @@ setup:
     patch: PATCH.mprotectLimitCheck, base: 'v6.6', scenario: bugFile('mprotect-trailing-hole-success'),
     measure: (r) => [errno(r, 'ro'), thread(r, 't').signal], withIt: ['ENOMEM', 'SIGSEGV'], without: [null, 'SIGSEGV'],
   },
+  {
+    patch: PATCH.pagemapScanHugeZeroPfnzero, base: 'v6.18', scenario: bugFile('pagemap-scan-huge-zero-pfnzero'),
+    measure: (r) => [String(result(r, 'zero')).split(' ')[0], String(result(r, 'all')).split(' ')[1]?.split(':')[1]],
+    withIt: ['1', '0x68'], without: ['0', '0x48'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

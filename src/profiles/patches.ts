@@ -982,6 +982,12 @@ const rows = {
     summary: 'do_mprotect_pkey fails with ENOMEM when the VMAs it changed end before the range does (tmp < end), as before v6.3',
     requires: ['mprotect-vma-iterator'],
   },
+  pagemapScanHugeZeroPfnzero: {
+    id: 'pagemap-scan-huge-zero-pfnzero', commit: '4a5e85f4eb8f', subject: 'fs/proc/task_mmu: fix PAGE_IS_PFNZERO detection for the huge zero folio',
+    author: 'David Hildenbrand', release: 'v6.16', kind: 'upstream',
+    summary: 'PAGEMAP_SCAN reports a huge zero PMD PAGE_IS_PFNZERO (is_huge_zero_pmd); before, is_zero_pfn() of the PMD\'s pfn, never true for the huge zero folio, so it was only PRESENT; in 6.12.y stable',
+    requires: ['pagemap-scan'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -238,7 +238,7 @@ export const PROFILES: readonly ProfileDef[] = [
   {
     name: 'v6.12', release: '6.12.117', upTo: 'v6.12',
     extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten, PATCH.thpSplitZeropageKeepsWp, PATCH.uffdReleaseRetry, PATCH.uffdMoveSoftDirty,
-      PATCH.uffdEagainOutput, PATCH.uffdBelowMmapMinAddr, PATCH.mremapClearUffdWp],
+      PATCH.uffdEagainOutput, PATCH.uffdBelowMmapMinAddr, PATCH.mremapClearUffdWp, PATCH.pagemapScanHugeZeroPfnzero],
     config: modern,
     description: 'Linux 6.12 stable as of 6.12.117 (Debian 12 backports), with the stable fixes it carries',
   },

@@ -425,8 +425,10 @@ function scan_thp(k: Kernel, p: ScanPriv, mm: MmStruct, vma: VmArea, pmd: { t: P
   if (!g.pmd_trans_huge(v)) return -2;
   let cats = p.cur_vma_category | PAGE_IS.huge | PAGE_IS.present;
   if (!g.pmd_uffd_wp(v)) cats |= PAGE_IS.written;
-  if (is_huge_zero_pmd(k, v)) cats |= PAGE_IS.pfnzero;
-  else {
+  if (is_huge_zero_pmd(k, v)) {
+    // before 4a5e85f4eb8f the test was is_zero_pfn(pmd_pfn()): the huge zero folio is not the zero page
+    if (k.has(PATCH.pagemapScanHugeZeroPfnzero)) cats |= PAGE_IS.pfnzero;
+  } else {
     const slot = k.folios.slotOf(g.pmd_pfn(v));
     if (slot >= 0 && !k.folios.test(slot, PG_anon)) cats |= PAGE_IS.file;
   }
