@@ -988,6 +988,11 @@ const rows = {
     summary: 'PAGEMAP_SCAN reports a huge zero PMD PAGE_IS_PFNZERO (is_huge_zero_pmd); before, is_zero_pfn() of the PMD\'s pfn, never true for the huge zero folio, so it was only PRESENT; in 6.12.y stable',
     requires: ['pagemap-scan'],
   },
+  uffdApiEinvalUnsupported: {
+    id: 'uffd-api-einval-unsupported', commit: '1723f04caacb', subject: 'Fix userfaultfd_api to return EINVAL as expected',
+    author: 'Audra Mitchell', release: 'v6.10', kind: 'upstream',
+    summary: 'UFFDIO_API refuses (EINVAL) a feature the kernel\'s configuration leaves out (the PTE-marker features without CONFIG_PTE_MARKER_UFFD_WP, WP faults on an arch without uffd-wp); before, only a feature unknown to the release was refused, the others were taken and left out of the answer; Cc: stable',
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',
