@@ -1291,6 +1291,11 @@ setup:
     patch: PATCH.uffdApiEinvalUnsupported, base: 'v6.10', config: ['pte_marker_uffd_wp=n'], scenario: bugFile('uffdio-api-unsupported-feature'),
     measure: (r) => [errno(r, 'api'), result(r, 'api')], withIt: ['EINVAL', null], without: [null, '0x14fff'],
   },
+  {
+    // PAGEMAP_SCAN with vec_len 0 write-protecting half a THP: the task survives with the fix; before, it oopses
+    patch: PATCH.pagemapScanVecBufNull, base: 'v6.18', scenario: bugFile('pagemap-scan-no-vec-oops'),
+    measure: (r) => [thread(r, 't').state, vmstat(r, 'thp_split_pmd'), pagemapBit(r, 'm', 57)], withIt: ['done', 1, 1], without: ['killed', 1, 0],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -993,6 +993,12 @@ const rows = {
     author: 'Audra Mitchell', release: 'v6.10', kind: 'upstream',
     summary: 'UFFDIO_API refuses (EINVAL) a feature the kernel\'s configuration leaves out (the PTE-marker features without CONFIG_PTE_MARKER_UFFD_WP, WP faults on an arch without uffd-wp); before, only a feature unknown to the release was refused, the others were taken and left out of the answer; Cc: stable',
   },
+  pagemapScanVecBufNull: {
+    id: 'pagemap-scan-vec-buf-null', commit: '28aa29986dde', subject: 'fs/proc/task_mmu: check p->vec_buf for NULL',
+    author: 'Jakub Acs', release: 'v6.17', kind: 'upstream',
+    summary: 'pagemap_scan_backout_range returns at once without a bounce buffer; before, PAGEMAP_SCAN with vec_len 0 and PM_SCAN_WP_MATCHING over part of a THP (or of a hugetlb page) dereferenced the NULL p->vec_buf after splitting the PMD: the task oopsed (syzkaller); Cc: stable, in 6.16.10',
+    requires: ['pagemap-scan'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -238,7 +238,9 @@ export const PROFILES: readonly ProfileDef[] = [
   {
     name: 'v6.12', release: '6.12.117', upTo: 'v6.12',
     extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten, PATCH.thpSplitZeropageKeepsWp, PATCH.uffdReleaseRetry, PATCH.uffdMoveSoftDirty,
-      PATCH.uffdEagainOutput, PATCH.uffdBelowMmapMinAddr, PATCH.mremapClearUffdWp, PATCH.pagemapScanHugeZeroPfnzero],
+      PATCH.uffdEagainOutput, PATCH.uffdBelowMmapMinAddr, PATCH.mremapClearUffdWp, PATCH.pagemapScanHugeZeroPfnzero,
+      // Cc: stable, taken by 6.16.10 with no change; no 6.12 review mail was found (docs/fidelity.md)
+      PATCH.pagemapScanVecBufNull],
     config: modern,
     description: 'Linux 6.12 stable as of 6.12.117 (Debian 12 backports), with the stable fixes it carries',
   },
