@@ -1296,6 +1296,15 @@ setup:
     patch: PATCH.pagemapScanVecBufNull, base: 'v6.18', scenario: bugFile('pagemap-scan-no-vec-oops'),
     measure: (r) => [thread(r, 't').state, vmstat(r, 'thp_split_pmd'), pagemapBit(r, 'm', 57)], withIt: ['done', 1, 1], without: ['killed', 1, 0],
   },
+  {
+    // growth in place from inside the VMA: vma_merge of the extension (and of the VMA after it); before, vma_adjust alone
+    patch: PATCH.mremapMergeAfterResize, base: 'v6.0', add: true, alsoAdd: [PATCH.mremapExpandInsideVma], scenario: bugFile('mremap-expand-inside-vma'),
+    measure: (r) => [errno(r, 'grow'), r.observation.snapshots.final!.vma_count], withIt: [null, 1], without: [null, 2],
+  },
+  {
+    patch: PATCH.mremapExpandInsideVma, base: 'v6.2', scenario: bugFile('mremap-expand-inside-vma'),
+    measure: (r) => [errno(r, 'grow'), r.observation.snapshots.final!.vma_count], withIt: [null, 1], without: ['ENOMEM', 2],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -999,6 +999,17 @@ const rows = {
     summary: 'pagemap_scan_backout_range returns at once without a bounce buffer; before, PAGEMAP_SCAN with vec_len 0 and PM_SCAN_WP_MATCHING over part of a THP (or of a hugetlb page) dereferenced the NULL p->vec_buf after splitting the PMD: the task oopsed (syzkaller); Cc: stable, in 6.16.10',
     requires: ['pagemap-scan'],
   },
+  mremapMergeAfterResize: {
+    id: 'mremap-merge-after-resize', commit: 'ca3d76b0aa80', subject: 'mm: add merging after mremap resize',
+    author: 'Jakub Matěna', release: 'v6.1', kind: 'upstream',
+    summary: 'mremap growing a VMA in place merges the extension with vma_merge(), so a next VMA it now touches is merged too; before, vma_adjust grew the VMA alone',
+  },
+  mremapExpandInsideVma: {
+    id: 'mremap-expand-inside-vma', commit: '6f12be792fde', subject: 'mm, mremap: fix mremap() expanding vma with addr inside vma',
+    author: 'Vlastimil Babka', release: 'v6.2', kind: 'upstream',
+    summary: 'the extension of an in-place growth gets the pgoff of its own address; before (v6.1) vm_pgoff + old_len pages, wrong when addr is not vm_start: vma_merge() refused it and mremap failed with ENOMEM (rpm install failures, Jiri Slaby); Cc: stable',
+    requires: ['mremap-merge-after-resize'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',
