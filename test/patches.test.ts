@@ -1305,6 +1305,11 @@ setup:
     patch: PATCH.mremapExpandInsideVma, base: 'v6.2', scenario: bugFile('mremap-expand-inside-vma'),
     measure: (r) => [errno(r, 'grow'), r.observation.snapshots.final!.vma_count], withIt: [null, 1], without: ['ENOMEM', 2],
   },
+  {
+    // a private hugetlb page written under a uffd-wp marker: a WP message with the fix; before, the write went through
+    patch: PATCH.hugetlbWpSkipUffdWp, base: 'v6.3', config: ['nr_hugepages=1'], scenario: bugFile('hugetlb-uffd-wp-marker-cow-write'),
+    measure: (r) => [thread(r, 'vcpu').state, errno(r, 'read')], withIt: ['blocked', null], without: ['done', 'EAGAIN'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -1010,6 +1010,12 @@ const rows = {
     summary: 'the extension of an in-place growth gets the pgoff of its own address; before (v6.1) vm_pgoff + old_len pages, wrong when addr is not vm_start: vma_merge() refused it and mremap failed with ENOMEM (rpm install failures, Jiri Slaby); Cc: stable',
     requires: ['mremap-merge-after-resize'],
   },
+  hugetlbWpSkipUffdWp: {
+    id: 'hugetlb-wp-skip-uffd-wp', commit: '60d5b473d61b', subject: 'mm/hugetlb: fix uffd wr-protection for CoW optimization path',
+    author: 'Peter Xu', release: 'v6.3', kind: 'upstream',
+    summary: 'hugetlb_wp returns at once on a write-protected entry (not for UNSHARE), so the COW that hugetlb_no_page does for a private write to a page under a uffd-wp marker is retried into handle_userfault; before, the page was made writable with the uffd-wp bit still set and the write went through without a message; Cc: stable',
+    requires: ['uffd-wp-shmem'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -466,7 +466,10 @@ function hugetlb_wp(k: Kernel, vmf: VmFault): number {
   const vma = vmf.vma;
   const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
   const pte = vmf.pte!.t.get(vmf.pte!.i, new Pte());
-  if (!unshare && g.pte_uffd_wp(pte)) return 0;
+  // 60d5b473d61b (v6.3): never COW (or reuse) a write-protected entry; only hugetlb_no_page's COW for a
+  // private write gets here with one, and the fault is retried into handle_userfault. Before, the page was
+  // made writable with its uffd-wp bit still set, and the write went through without a message
+  if (!unshare && g.pte_uffd_wp(pte) && k.has(PATCH.hugetlbWpSkipUffdWp)) return 0;
   // a write fault without VM_WRITE comes only from GUP with FOLL_FORCE (the CPU's is refused by access_error):
   // v6.18 breaks COW and leaves the entry read-only (set_huge_ptep_maybe_writable; make_huge_pte checks VM_WRITE);
   // v6.2 .. v6.12 refused it (check_vma_flags EFAULT, WARN and SIGSEGV here): docs/fidelity.md
