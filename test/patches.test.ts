@@ -1310,6 +1310,17 @@ setup:
     patch: PATCH.hugetlbWpSkipUffdWp, base: 'v6.3', config: ['nr_hugepages=1'], scenario: bugFile('hugetlb-uffd-wp-marker-cow-write'),
     measure: (r) => [thread(r, 'vcpu').state, errno(r, 'read')], withIt: ['blocked', null], without: ['done', 'EAGAIN'],
   },
+  {
+    // fork of a write-protected private hugetlb page without EVENT_FORK: the child's entry loses uffd-wp with the
+    // fix; before, it kept it, and v6.3's hugetlb_wp (which never COWs a write-protected entry) refaulted for ever
+    patch: PATCH.hugetlbForkUffdWp, base: 'v6.4', config: ['nr_hugepages=2'], scenario: bugFile('hugetlb-fork-keeps-uffd-wp'),
+    measure: (r) => [pagemapBit(r, 'child:mem', 57, 'forked'), thread(r, 'kid').state], withIt: [0, 'done'], without: [1, 'livelock'],
+  },
+  {
+    // the same fork on v6.2 (no refault loop): the child's write copies the page; the copy keeps uffd-wp with the fix
+    patch: PATCH.hugetlbUnshareKeepsUffdWp, base: 'v6.2', add: true, config: ['nr_hugepages=2'], scenario: bugFile('hugetlb-fork-keeps-uffd-wp'),
+    measure: (r) => [thread(r, 'kid').state, pagemapBit(r, 'child:mem', 57)], withIt: ['done', 1], without: ['done', 0],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

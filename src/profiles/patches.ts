@@ -1016,6 +1016,18 @@ const rows = {
     summary: 'hugetlb_wp returns at once on a write-protected entry (not for UNSHARE), so the COW that hugetlb_no_page does for a private write to a page under a uffd-wp marker is retried into handle_userfault; before, the page was made writable with the uffd-wp bit still set and the write went through without a message; Cc: stable',
     requires: ['uffd-wp-shmem'],
   },
+  hugetlbForkUffdWp: {
+    id: 'hugetlb-fork-uffd-wp', commit: '5a2f8d22ace4', subject: 'mm/hugetlb: fix uffd-wp during fork()',
+    author: 'Peter Xu', release: 'v6.4', kind: 'upstream',
+    summary: 'copy_hugetlb_page_range drops the uffd-wp bit of a present entry for a child not registered for WP (no EVENT_FORK), and the early COW of a pinned page keeps it for one that is; before, the child kept the bit (on v6.3, whose hugetlb_wp never COWs a write-protected entry, its first write then refaulted for ever); the migration-entry part of the fix (pte_swp_uffd_wp) is not modelled before it; Cc: stable',
+    requires: ['uffd-wp-shmem'],
+  },
+  hugetlbUnshareKeepsUffdWp: {
+    id: 'hugetlb-unshare-keeps-uffd-wp', commit: '0f230bc24b6e', subject: 'mm/hugetlb: fix uffd-wp bit lost when unsharing happens',
+    author: 'Peter Xu', release: 'v6.4', kind: 'upstream',
+    summary: 'hugetlb_wp\'s copy keeps the uffd-wp bit of the entry it replaces (an UNSHARE of a write-protected page); before, the new entry had none; Cc: stable',
+    requires: ['uffd-wp-shmem'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',
