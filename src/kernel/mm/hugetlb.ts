@@ -765,7 +765,10 @@ export function copy_hugetlb_page_range(k: Kernel, dmm: MmStruct, smm: MmStruct,
     }
     // 5a2f8d22ace4 (v6.4): a child not registered for WP (no EVENT_FORK) gets the entry without uffd-wp;
     // before, it kept the bit in a VMA no uffd tracks
-    if (!userfaultfd_wp(dst) && k.has(PATCH.hugetlbForkUffdWp)) g.pte_clear_uffd_wp(c);
+    if (!userfaultfd_wp(dst)) {
+      if (k.has(PATCH.hugetlbForkUffdWp)) g.pte_clear_uffd_wp(c);
+      else if (g.pte_uffd_wp(c)) dst.uffd_wp_left = true;
+    }
     setHuge(k, d, c, addr, 'copy_hugetlb_page_range');
     hugetlb_count_add(k, dmm, HPAGE_PMD_NR);
   }
