@@ -2617,6 +2617,9 @@ static int wait_step(Thread *T) {
 static int runnable(Thread *T) {
   if (T->yields > 0) return 1; // the rest of a GUP operation's steps (step())
   int st = atomic_load(&T->status);
+  // a thread waiting in the kernel that went on by itself and ended there (an event waiter whose last
+  // operation the read let finish): that completion is still its step, as in the model
+  if (st == T_DONE && T->sched != S_IDLE && atomic_load(&T->done) != T->seen_done) return 1;
   if (st != T_READY) return 0;
   if (T->sched == S_IDLE) return atomic_load(&T->pc) < T->nops;
   if (atomic_load(&T->done) != T->seen_done) return 1; // finished on its own (woken by the kernel)
@@ -2689,6 +2692,8 @@ static void settle_released(void) {
 
 // after a read(2) that took an event: the kernel let its waiter go at once. The model lets the oldest
 // waiter go (events are read in the order they were sent); wait briefly for it to finish or wait again
+// (the default schedule gives that waiter its step next: g_let_go)
+static Thread *g_let_go;
 static void settle_event(void) {
   Thread *B = NULL;
   for (int i = 0; i < SH->nthreads; i++) {
@@ -2697,6 +2702,7 @@ static void settle_event(void) {
   }
   if (!B) return;
   B->waken = 1;
+  g_let_go = B;
   uint64_t t0 = now_ns();
   while (atomic_load(&B->done) == B->seen_done && now_ns() - t0 < 100000000ULL) futex_wait(&B->done, B->seen_done, 1000000L);
 }
@@ -2908,8 +2914,18 @@ static void run_default(void) {
         if (runnable(&SH->threads[i])) cur = &SH->threads[i];
     }
     if (!cur) break;
-    if (!step(cur)) cur = NULL;
+    g_let_go = NULL;
+    int go_on = step(cur);
     adopt_threads();
+    // a read that took an event let its waiter go on in the kernel: it takes its step at once, then the
+    // reader goes on (Machine.runDefault in src/sched/machine.ts)
+    Thread *w = g_let_go;
+    g_let_go = NULL;
+    if (w && w != cur && runnable(w)) {
+      step(w);
+      adopt_threads();
+    }
+    if (!go_on) cur = NULL;
   }
 }
 

@@ -20,6 +20,8 @@ import { generate, shrink } from '../src/fuzz/rng.js';
 import { modelFuzz } from '../src/fuzz/model.js';
 import { hostFuzz } from '../src/fuzz/host.js';
 import { loadKnownLines, signatureLine, explained } from '../src/fuzz/signature.js';
+import { expectationsFromRows } from '../src/fuzz/expect.js';
+import { UFFD_FEATURE } from '../src/kernel/include/uapi.js';
 import { hostUnavailable } from './host/available.js';
 import { mm_find_pmd } from '../src/kernel/mm/rmap.js';
 import { pte_offset_map } from '../src/kernel/mm/pagewalk.js';
@@ -156,6 +158,30 @@ describe('mmsim fuzz: the generator', () => {
       const sc = loadScenario('g.yaml', r.yaml);
       expect(r.ops).toBe(sc.setup.length + sc.threads.reduce((n, t) => n + t.ops.length, 0));
     }), { numRuns: 300, seed: 42 });
+  });
+
+  it('asks for non-cooperative uffd events (REMOVE, UNMAP, REMAP; never FORK) only where a handler thread reads the uffd', () => {
+    const seen = new Set<string>();
+    fc.assert(fc.property(caseArb(MODEL_TARGET), (c) => {
+      const sc = loadScenario('g.yaml', renderCase(c, { name: 'g', kernel: 'v6.18' }).yaml);
+      const u = sc.setup.find((o) => o.op === 'userfaultfd');
+      if (u === undefined || u.op !== 'userfaultfd') return;
+      const events = (['event_remove', 'event_unmap', 'event_remap', 'event_fork'] as const).filter((f) => (u.features & UFFD_FEATURE[f]) !== 0);
+      const readers = sc.threads.filter((t) => t.ops.some((o) => o.op === 'read_uffd'));
+      if (events.length) expect(readers.length).toBeGreaterThan(0);
+      expect(events).not.toContain('event_fork');
+      for (const e of events) seen.add(e);
+    }), { numRuns: 400, seed: 11 });
+    expect([...seen].sort()).toEqual(['event_remap', 'event_remove', 'event_unmap']);
+  });
+
+  it('pins an errno that the kernel gave with an ioctl field after it as the errno alone', () => {
+    const sc = loadScenario('g.yaml', 'name: g\nsetup: []\nthreads: { t: [] }\n');
+    const rows = [
+      { field: 'op h#2', model: '-EAGAIN copy=-11', kernel: '-ENOENT copy=-2', status: 'differ' as const },
+      { field: 'op h#3', model: '0', kernel: '-EAGAIN', status: 'differ' as const },
+    ];
+    expect(expectationsFromRows(sc, rows)).toEqual(['{ op: h#2, errno: ENOENT }', '{ op: h#3, errno: EAGAIN }']);
   });
 
   it('renders GUP operations always, swap ones for a target that can make a swap file, io_uring pins only as [write, longterm], migrate only on the model', () => {

@@ -348,6 +348,26 @@ setup:
 `,
     measure: (r) => [pagemapBit(r, 'm', 63), pagemapBit(r, 'm', 62)], withIt: [1, 0], without: [0, 1],
   },
+  {
+    patch: PATCH.noReclaimPinned, base: 'v6.18',
+    // MADV_PAGEOUT of a pinned shmem page (measured on 6.18, scenarios/differential/shmem-pageout-pinned.yaml):
+    // unmapped, then activated instead of kept inactive; it stays in the page cache either way
+    scenario: `
+name: pinned-shmem-pageout
+observe: { pages: [m] }
+setup:
+  - swapon: { pages: 16 }
+  - memfd_create: { as: f }
+  - ftruncate: { fd: f, len: 4K }
+  - mmap: { as: m, len: 4K, fd: f }
+  - write: { addr: m, value: 1 }
+  - pin: { addr: m, len: 4K, flags: [write, longterm], as: p }
+  - madvise: { addr: m, len: 4K, advice: pageout }
+  - unpin: p
+  - read: { addr: m, as: a }
+`,
+    measure: (r) => [pagemapBit(r, 'm', 63), kpfBit(r, 'm', 6)], withIt: [1, 1], without: [1, 0],
+  },
   { patch: PATCH.gupRoPinUnshare, base: 'v6.1', scenario: bugFile('gup-ro-pin-unshare'), measure: (r) => result(r, 'setup#8') === result(r, 'setup#9'), withIt: true, without: false },
   // the same race on v6.1: the write follows the fresh exclusive page at once, where FOLL_COW needed it dirty (one more fault)
   { patch: PATCH.follForceAnonExclusive, base: 'v6.1', scenario: GUP_RACE, measure: (r) => [events(r, 'handle_mm_fault').filter((e) => e.thread === 'poker').length, result(r, 'peek')], withIt: [2, '1B nonzero=0 h=00000000d9aaf7d3'], without: [3, '1B nonzero=0 h=00000000d9aaf7d3'] },
@@ -1140,6 +1160,21 @@ setup:
   - mremap: { addr: m, old_len: 4K, new_len: 4K, flags: [maymove, dontunmap], id: mv }
 `,
     measure: (r) => errno(r, 'mv'), withIt: null, without: 'EINVAL',
+  },
+  {
+    // a whole private hugetlb mapping moves to a fixed place with its page; before 550a7d60bd5e, EINVAL
+    patch: PATCH.mremapHugetlb, base: 'v5.17', config: ['nr_hugepages=2'],
+    scenario: `
+name: mremap-hugetlb
+config: { nr_hugepages: 2 }
+observe: { pages: [d + 0x200000] }
+setup:
+  - mmap: { as: m, len: 2M, flags: [private, anonymous, hugetlb] }
+  - write: { addr: m, value: 1 }
+  - mmap: { as: d, len: 4M, align: 2M, prot: none }
+  - mremap: { addr: m, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: d + 2M, id: mv }
+`,
+    measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'd + 0x200000', 63)], withIt: [null, 1], without: ['EINVAL', 0],
   },
   // ---- the releases before the 4.19 baseline (oldrel) ----
   // pagemap's bits 55-60 of a written page: the page shift (12) until some clear_refs got 4, then the v2 flags

@@ -51,14 +51,22 @@ describe('UFFD_EVENT_REMOVE', () => {
     }
   });
 
-  it('is not sent without the feature, nor for MADV_FREE', () => {
+  it('is not sent without the feature', () => {
     const r = run(REMOVE.replace('features: [event_remove]', 'features: []'), resolveKernel('v6.18'));
     // the worker zapped without waiting: the handler's ZEROPAGE fills the hole, its read finds nothing
     expect(errno(r, 'during')).toBe(null);
     expect(thread(r, 'handler').state).toBe('blocked');
-    const f = run(REMOVE.replace('advice: dontneed', 'advice: free'), resolveKernel('v6.18'));
-    expect(errno(f, 'dn')).toBe(null);
-    expect(thread(f, 'handler').state).toBe('blocked');
+  });
+
+  it('is sent for MADV_FREE too (madvise_dontneed_free, v4.13), as for MADV_DONTNEED, on every release', () => {
+    for (const k of KERNELS) {
+      const f = run(REMOVE.replace('advice: dontneed', 'advice: free'), resolveKernel(k));
+      expect(errno(f, 'dn'), k).toBe(null);
+      expect(errno(f, 'during'), k).toBe('EAGAIN');
+      expect(f.observation.msgs['r1']?.event, k).toBe(0x15);
+      expect(f.observation.msgs['r2']?.event, k).toBe(0x15);
+      expect(thread(f, 'worker').state, k).toBe('done');
+    }
   });
 });
 
@@ -195,5 +203,68 @@ setup:
     expect(m.stepThread(m.threads[0]!)).toBe('blocked');
     expect(m.threads[2]!.status).toBe('unborn');
     expect(m.runnable(m.threads[0]!)).toBe(false);
+  });
+});
+
+const MADV_REMOVE_EVENT = `
+name: madv-remove-event
+observe: { pages: [m, m + 0x1000], mappings: [m] }
+setup:
+  - mmap: { as: m, len: 16K, flags: [shared, anonymous] }
+  - memset: { addr: m, len: 16K, value: 7 }
+  - mmap: { as: p, len: 16K }
+  - userfaultfd: { as: u, features: [event_remove], flags: [] }
+  - uffdio_register: { uffd: u, addr: m, len: 16K, mode: [missing] }
+  - uffdio_register: { uffd: u, addr: p, len: 16K, mode: [missing] }
+threads:
+  worker:
+    - madvise: { addr: m, len: 8K, advice: remove, id: rm }
+    - madvise: { addr: p, len: 4K, advice: remove, id: rmp }
+  handler:
+    - checkpoint: before_read
+    - read_uffd: { uffd: u, as: ev }
+`;
+
+describe('UFFD_EVENT_REMOVE of MADV_REMOVE (madvise_remove: userfaultfd_remove between its checks and the hole)', () => {
+  it('waits for the event before punching, and a private anonymous mapping fails its checks (EINVAL) without one, on every release', () => {
+    for (const k of KERNELS) {
+      const r = run(MADV_REMOVE_EVENT, resolveKernel(k));
+      // before the read: the worker waits, the pages are still there
+      expect(pagemapBit(r, 'm', 63, 'before_read'), k).toBe(1);
+      expect(r.observation.msgs['ev']?.event, k).toBe(0x15);
+      expect(errno(r, 'rm'), k).toBeNull();
+      expect(errno(r, 'rmp'), k).toBe('EINVAL');
+      expect(pagemapBit(r, 'm', 63), k).toBe(0);
+      expect(pagemapBit(r, 'm + 0x1000', 63), k).toBe(0);
+      expect(thread(r, 'worker').state, k).toBe('done');
+    }
+  });
+});
+
+const WAITER_FIRST = `
+name: waiter-first
+observe: { pages: [m], mappings: [m] }
+setup:
+  - mmap: { as: m, len: 16K }
+  - memset: { addr: m, len: 16K, value: 1 }
+  - userfaultfd: { as: u, features: [event_unmap], flags: [] }
+  - uffdio_register: { uffd: u, addr: m, len: 16K, mode: [wp] }
+  - uffdio_writeprotect: { uffd: u, addr: m, len: 16K, mode: [wp] }
+threads:
+  worker:
+    - munmap: { addr: m + 0x2000, len: 8K, id: unmap }
+  handler:
+    - read_uffd: { uffd: u, as: ev }
+    - uffdio_writeprotect: { uffd: u, addr: m, len: 4K, mode: [], id: unprotect }
+`;
+
+describe('the default schedule after a read that takes an event', () => {
+  it('gives the thread the read let go its step at once, then the reader goes on (no EAGAIN from mmap_changing)', () => {
+    const r = run(WAITER_FIRST, resolveKernel('v6.18'));
+    expect(r.observation.schedule).toBe('worker handler worker handler');
+    expect(errno(r, 'unprotect')).toBeNull();
+    // an explicit schedule can still put the reader's ioctl first: then mmap_changing is still raised
+    const s = run(WAITER_FIRST, resolveKernel('v6.18'), 'worker handler handler worker');
+    expect(errno(s, 'unprotect')).toBe('EAGAIN');
   });
 });

@@ -123,7 +123,15 @@ export type FuzzOp =
 
 export type PinFlag = 'write' | 'longterm' | 'force' | 'get' | 'fast';
 
-/** one round of the handler thread: read a message, then resolve the fault it reports */
+/**
+ * The non-cooperative events a case may ask for (UFFD_FEATURE_EVENT_*): MADV_DONTNEED/REMOVE, munmap and
+ * mremap then wait in the kernel until the handler thread reads the event (userfaultfd_event_wait_completion),
+ * so they are asked for only where a handler thread reads the uffd (with none, the thread would wait for
+ * ever). No EVENT_FORK: its message carries a new uffd's descriptor, which a host run cannot compare.
+ */
+const NONCOOP_EVENTS = ['event_remove', 'event_unmap', 'event_remap'];
+
+/** one round of the handler thread: read a message, then resolve the fault it reports (or act on the event's address) */
 export type Resolve = 'unprotect' | 'unprotect_all' | 'copy' | 'zeropage' | 'wake' | 'unprotect_dontwake_wake';
 
 export interface UffdSpec {
@@ -283,9 +291,9 @@ function mapArbOf(t: FuzzTarget): fc.Arbitrary<MapSpec> {
 
 function uffdArb(t: FuzzTarget): fc.Arbitrary<UffdSpec> {
   const offered = Object.entries(UFFD_FEATURE).filter(([, b]) => (t.features & b) !== 0).map(([n]) => n);
-  const useful = ['wp_unpopulated', 'wp_async', 'thread_id'].filter((n) => offered.includes(n));
+  const useful = ['wp_unpopulated', 'wp_async', 'thread_id', ...NONCOOP_EVENTS].filter((n) => offered.includes(n));
   return fc.record({
-    features: fc.subarray(useful, { maxLength: 2 }),
+    features: fc.subarray(useful, { maxLength: 3 }),
     mode: fc.constantFrom<('missing' | 'wp')[]>(['wp'], ['missing', 'wp'], ['missing']),
     r: fc.record({ at: fc.record({ m: fc.constant(0), page: fc.constantFrom(0, 0, 512, 1), off: fc.constant(0) }), pages: fc.constantFrom(0, 512, 1, 2) }),
     protect: fc.boolean(),
@@ -395,7 +403,8 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
   if (uffd) {
     op(setup, 'mmap', flow({ as: 'src', len: '4K' }));
     op(setup, 'memset', flow({ addr: 'src', len: '4K', value: 0x5a }));
-    op(setup, 'userfaultfd', flow({ as: 'uffd', flags: twoThreads ? ['cloexec'] : ['nonblock', 'cloexec'], features: uffd.features.length ? uffd.features : undefined }));
+    const features = twoThreads ? uffd.features : uffd.features.filter((f) => !NONCOOP_EVENTS.includes(f));
+    op(setup, 'userfaultfd', flow({ as: 'uffd', flags: twoThreads ? ['cloexec'] : ['nonblock', 'cloexec'], features: features.length ? features : undefined }));
     const r = range(uffd.r);
     op(setup, 'uffdio_register', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: uffd.mode }));
     if (uffd.protect) op(setup, 'uffdio_writeprotect', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: ['wp'] }));

@@ -38,14 +38,19 @@ const KPF_ZERO_REFERENCED = (1n << BigInt(KPF.zero_page)) | (1n << BigInt(KPF.re
 export const VMSTAT_COMPARED = ['thp_fault_alloc', 'thp_fault_fallback', 'thp_split_pmd', 'thp_split_page', 'thp_collapse_alloc', 'thp_deferred_split_page'];
 
 function relAddr(mappings: Observation['mappings'], v: bigint): string | null {
+  let below: [string, bigint] | null = null;
   for (const [n, m] of Object.entries(mappings)) {
     const a = BigInt(m.addr), l = BigInt(m.len);
     if (v >= a && v <= a + l) return v === a ? n : `${n}+0x${(v - a).toString(16)}`;
+    if (a < v && (below === null || a > below[1])) below = [n, a];
   }
+  // past every mapping's end (the end of an UNMAP event's range that runs over a mapping, say): from the
+  // nearest mapping below it, within 4 GiB; the model and the executor place the mappings in the same order
+  if (below !== null && v - below[1] < 1n << 32n) return `${below[0]}+0x${(v - below[1]).toString(16)}`;
   return null;
 }
 
-/** replace every hex number that points into (or just past) a scenario mapping by name+offset */
+/** replace every hex number that points into (or just past, or past the end of) a scenario mapping by name+offset */
 export function relativize(text: string, mappings: Observation['mappings']): string {
   return text.replace(/0x[0-9a-f]+/gi, (h) => {
     const v = BigInt(h);

@@ -168,12 +168,12 @@ const rows = {
   madvCold: {
     id: 'madv-cold', commit: '9c276cc65a58', subject: 'mm: introduce MADV_COLD',
     author: 'Minchan Kim', release: 'v5.4', kind: 'upstream',
-    summary: 'MADV_COLD is a known advice (deactivation is not modelled: refused as such); EINVAL before',
+    summary: 'MADV_COLD is a known advice: the folios mapped only by the caller are deactivated (anonymous memory and shmem); EINVAL before',
   },
   madvPageout: {
     id: 'madv-pageout', commit: '1a4e58cce84e', subject: 'mm: introduce MADV_PAGEOUT',
     author: 'Minchan Kim', release: 'v5.4', kind: 'upstream',
-    summary: 'MADV_PAGEOUT is a known advice (reclaim is not modelled: refused as such); EINVAL before',
+    summary: 'MADV_PAGEOUT is a known advice: the folios mapped only by the caller are reclaimed (anonymous memory to swap; shmem from its page cache to swap); EINVAL before',
   },
   uffdEventForkCap: {
     id: 'uffd-event-fork-cap', commit: '3c1c24d91ffd', subject: 'userfaultfd: require CAP_SYS_PTRACE for UFFD_FEATURE_EVENT_FORK',
@@ -728,6 +728,12 @@ const rows = {
     summary: 'MADV_COLLAPSE over empty PTEs of a uffd-registered VMA fails with EBUSY instead of EINVAL',
     requires: ['madv-collapse'],
   },
+  noReclaimPinned: {
+    id: 'no-reclaim-pinned', commit: 'd824ec2a1546', subject: 'mm: do not reclaim private data from pinned page',
+    author: 'Jan Kara', release: 'v6.4', kind: 'upstream',
+    summary: 'reclaim (shrink_folio_list) activates a maybe-DMA-pinned folio once it is unmapped, before writing it: a pinned shmem page MADV_PAGEOUT unmapped stays in the page cache, active; before, it was kept inactive (pageout: is_page_cache_freeable failed); in 6.2.15 and 6.3.2',
+    requires: ['gup-pin-counting'],
+  },
   // ---- fixes of the bug corpus that the model had built into every profile (rows added with the release profiles) ----
   hugeZeroPmdForkCopies: {
     id: 'huge-zero-pmd-fork-copies', commit: '5fc7a5f6fd04', subject: 'mm/thp: simplify copying of huge zero page pmd when fork',
@@ -920,6 +926,11 @@ const rows = {
     summary: 'UFFDIO_CONTINUE takes UFFDIO_CONTINUE_MODE_WP (EINVAL on a VMA not registered for WP) and maps the page write-protected with the uffd-wp bit; before, any mode bit but DONTWAKE is EINVAL (id as the linux-rpi tree carries it, which keeps mainline ids)',
   },
   // ---- hugetlb (mm/hugetlb.c, mm/madvise.c) ---------------------------------------------------------
+  mremapHugetlb: {
+    id: 'mremap-hugetlb', commit: '550a7d60bd5e', subject: 'mm, hugepages: add mremap() support for hugepage backed vma',
+    author: 'Mina Almasry', release: 'v5.16', kind: 'upstream',
+    summary: 'mremap moves a hugetlb VMA (move_hugetlb_page_tables: huge entry by huge entry; the private reservation map goes with the new VMA, clear_vma_resv_huge_pages): lengths are rounded up to 2 MiB, addr and new_address off a 2 MiB boundary and any growth are EINVAL; before, a move or growth of a hugetlb VMA was EINVAL (vma_to_resize) and only a shrink (an munmap of the tail) worked',
+  },
   madvDontneedHugetlb: {
     id: 'madv-dontneed-hugetlb', commit: '90e7e7f5ef3f', subject: 'mm: enable MADV_DONTNEED for hugetlb mappings',
     author: 'Mike Kravetz', release: 'v5.18', kind: 'upstream',

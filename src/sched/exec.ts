@@ -11,13 +11,13 @@ export type { OpOut };
 import { SyscallError, ERRNO_NAME, NotModelledError, fail, notModelled } from '../kernel/include/errno.js';
 import { ScenarioError } from '../scenario/error.js';
 import type { ScopeArea } from '../profiles/profiles.js';
-import { MAP_HUGETLB, MAP_SHARED } from '../kernel/include/uapi.js';
+import { MADV, MAP_HUGETLB, MAP_SHARED } from '../kernel/include/uapi.js';
 import { hugetlbfs_fallocate, hugetlbfs_read, hugetlbfs_setattr_size, hugetlbfs_write, is_file_hugepages } from '../kernel/fs/hugetlbfs.js';
 import { PATCH } from '../profiles/patches.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
 import { do_mremap, mremap_uf } from '../kernel/mm/mremap.js';
-import { do_madvise, madvise_dontneed_resume, madvise_populate_resume, type MadviseResult } from '../kernel/mm/madvise.js';
+import { do_madvise, madvise_dontneed_resume, madvise_populate_resume, madvise_remove_resume, type MadviseResult } from '../kernel/mm/madvise.js';
 import { clear_refs_parse, clear_refs_write, do_pagemap_scan, PageRegion, PmScanUser } from '../kernel/fs/proc/task_mmu.js';
 import { mmu_access } from '../kernel/arch/x86/mmu.js';
 import { do_user_addr_fault, resume_user_addr_fault, FaultResult, type FaultCont } from '../kernel/arch/x86/mm/fault.js';
@@ -498,14 +498,18 @@ function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'ma
     let i = 0, addr: number, len: number;
     let r: MadviseResult;
     if (w !== null && w.kind === 'uffd_event') {
-      // a MADV_DONTNEED whose REMOVE event was read (or dropped): [advice * 2 + unmapped, addr, len, start, end, next]
+      // a MADV_DONTNEED or MADV_REMOVE whose REMOVE event was read (or dropped): [advice * 2 + unmapped, addr,
+      // len, start, end, next]; a MADV_REMOVE's: [advice * 2 + unmapped + inode * 256, addr, len, start, end, offset]
       t.wait = null;
-      const [iu, a, l, start, end, next] = w.v as [number, number, number, number, number, number];
-      i = iu >> 1;
+      const [iu, a, l, start, end, x] = w.v as [number, number, number, number, number, number];
+      i = (iu & 255) >> 1;
       addr = a;
       len = l;
       eventFinish(k, task);
-      r = madvise_dontneed_resume(k, mm, { start, end, next, walkEnd: addr + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE, unmapped: (iu & 1) !== 0 });
+      const walkEnd = addr + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE, unmapped = (iu & 1) !== 0;
+      r = op.advice[i] === 'remove'
+        ? madvise_remove_resume(k, mm, { start, end, walkEnd, unmapped, remove: { inode: Math.floor(iu / 256), offset: x } })
+        : madvise_dontneed_resume(k, mm, { start, end, next: x, walkEnd, unmapped, advice: MADV[op.advice[i]!] });
     } else if (w !== null) {
       t.wait = null;
       ({ advice: i, addr, len } = w);
@@ -523,7 +527,9 @@ function madviseOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'ma
         }
         if (r.kind === 'event') {
           userfaultfd_event_wait(k, r.ctx, task, r.msg);
-          t.wait = { kind: 'uffd_event', v: [i * 2 + (r.unmapped ? 1 : 0), addr, len, r.start, r.end, r.next] };
+          const iu = i * 2 + (r.unmapped ? 1 : 0);
+          m.eventWaitHint = true;
+          t.wait = { kind: 'uffd_event', v: r.remove ? [iu + r.remove.inode * 256, addr, len, r.start, r.end, r.remove.offset] : [iu, addr, len, r.start, r.end, r.next] };
           return 'blocked';
         }
         t.status = 'livelock';
@@ -814,6 +820,7 @@ const EVENT_NAME: Record<number, string> = { 0x13: 'FORK', 0x14: 'REMAP', 0x15: 
 /** a fork that sends octx its FORK event and waits: [child mm id, child task index] */
 function forkEvent(m: Machine, t: ThreadState, octx: UserfaultfdCtx, msg: UffdMsg, childMm: number, childTask: number): 'blocked' {
   userfaultfd_event_wait(m.k, octx, m.k.current!, msg);
+  m.eventWaitHint = true;
   t.wait = { kind: 'uffd_event', v: [childMm, childTask] };
   return 'blocked';
 }
@@ -838,6 +845,7 @@ function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], 
     mask |= 1 << id;
   }
   userfaultfd_event_wait(m.k, m.k.uffds[first]!, m.k.current!, unmap_msg(start, end));
+  m.eventWaitHint = true;
   t.wait = { kind: 'uffd_event', v: [mask, start, end] };
   return 'blocked';
 }
@@ -901,6 +909,7 @@ function mremapEvents(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 
     : group === 2 ? unmap_msg(addr + new_len, addr + old_len)
     : unmap_msg(addr, addr + moved);
   userfaultfd_event_wait(m.k, ctx, m.k.current!, msg);
+  m.eventWaitHint = true;
   t.wait = { kind: 'uffd_event', v: [addr, old_len, new_len, dst, word - 2 ** b, res] };
   return 'blocked';
 }

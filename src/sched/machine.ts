@@ -352,12 +352,45 @@ export class Machine {
         }
       }
       if (!cur) break;
+      // a read of a uffd that takes an event lets the thread waiting for it go: that thread takes its step
+      // at once, then the reader goes on (the kernel lets it go on inside its syscall the moment the read
+      // takes the event, and the host's executor waits for it there: docs/fidelity.md; run_default in
+      // native/mmsim-exec.c does the same)
+      const waiters = this.eventWaitersBefore(cur);
       const r = this.stepThread(cur);
-      if (r !== 'done') cur = null;
       this.adoptThreads();
+      if (waiters !== null) {
+        const w = waiters.find((x) => this.runnable(x));
+        if (w !== undefined) {
+          this.stepThread(w);
+          this.adoptThreads();
+        }
+      }
+      if (r !== 'done') cur = null;
     }
     this.deadlock = this.threads.some((t) => t.status === 'blocked' && !this.idle(t));
   }
+
+  /** before cur's step: the threads waiting for their uffd event, when cur's step may let one go (a read of a uffd) */
+  private eventWaitersBefore(cur: ThreadState): ThreadState[] | null {
+    if (!this.eventWaitHint) return null;
+    const reads = cur.status === 'ready' ? cur.ops[cur.pc]?.op === 'read_uffd' : cur.status === 'blocked' && cur.waitKind === 'uffd_read';
+    if (!reads) return null;
+    let out: ThreadState[] | null = null, any = false;
+    for (const t of this.threads) {
+      if (t.status !== 'blocked' || t.waitKind !== 'uffd_event') continue;
+      any = true;
+      if (t !== cur && !this.runnable(t)) (out ??= []).push(t);
+    }
+    if (!any) this.eventWaitHint = false;
+    return out;
+  }
+
+  /**
+   * A hint for the default schedule, no state of the machine: some thread may wait for its uffd event
+   * (set by the operations that start such a wait, sched/exec.ts; cleared when a look finds none)
+   */
+  eventWaitHint = true;
 
   /** follow a schedule (thread names, one step each), then finish with the default policy */
   runSchedule(steps: string[]): void {

@@ -103,6 +103,7 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'mremap':
       if (f.fn === 'move_vma') return `  move_vma(${addr(m, f.old_addr)}, 0x${(f.old_len as number).toString(16)} -> ${addr(m, f.new_addr)}, 0x${(f.new_len as number).toString(16)})${f.dontunmap ? ' MREMAP_DONTUNMAP' : ''}`;
       if (f.fn === 'move_ptes') return `  move_ptes(${addr(m, f.old_addr)} -> ${addr(m, f.new_addr)}, 0x${(f.len as number).toString(16)})${f.clear_uffd_wp ? ': uffd-wp cleared' : ''}`;
+      if (f.fn === 'move_hugetlb_page_tables') return `  move_hugetlb_page_tables(${addr(m, f.old_addr)} -> ${addr(m, f.new_addr)}, 0x${(f.len as number).toString(16)})`;
       if (f.fn === 'move_normal_pmd') return `  move_normal_pmd: the PTE table of ${addr(m, f.old_addr)} now maps ${addr(m, f.new_addr)}`;
       return `  ${f.fn}(${addr(m, f.addr)}, 0x${(f.old_len as number).toString(16)} -> 0x${(f.new_len as number).toString(16)}): grown in place`;
     case 'uffdio_continue':
@@ -128,6 +129,8 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'zap_huge_pmd':
       return `  zap_huge_pmd(${addr(m, f.addr)})`;
     case 'collapse':
+      if (f.fn === 'retract_page_tables') return `  retract_page_tables(${addr(m, f.addr)}): the empty PTE table freed`;
+      if (f.fn === 'collapse_pte_mapped_thp') return `  collapse_pte_mapped_thp(${addr(m, f.addr)}): mapped by a PMD, THP pfn ${hex(f.pfn)}`;
       return `  ${f.fn}(${addr(m, f.addr)})${f.result ? `: ${f.result}` : `: new THP pfn ${hex(f.new_pfn)}`}`;
     case 'skipped':
       return `  ${f.fn}(${f.id}) skipped: ${f.why}`;
@@ -136,6 +139,8 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'swapoff':
       return `  sys_swapoff: every swap entry swapped in, the device gone`;
     case 'do_swap_page':
+      // shmem_swapin_folio: a page of a file back from swap into its page cache
+      if (e.fn === 'shmem_swapin_folio') return `  shmem_swapin_folio(inode ${f.ino}, index ${f.index}): ${f.major ? 'read from swap slot' : 'from the swap cache, slot'} ${f.swap} (pfn ${hex(f.pfn)})`;
       return `  do_swap_page(${addr(m, f.addr)}): ${f.major ? 'read from swap (major)' : 'from the swap cache'} ${f.swp} -> ${f.pte}`;
     case 'shrink_folio_list':
       return `  shrink_folio_list: ${f.action}${f.pfn !== undefined ? ` (pfn ${hex(f.pfn)})` : ''}`;

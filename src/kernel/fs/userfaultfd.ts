@@ -309,6 +309,12 @@ export function userfaultfd_wp_use_markers(k: Kernel, vma: VmArea): boolean {
   if (!k.has(PATCH.uffdWpUnpopulated)) return false;
   return vma.uffd !== null && (vma.uffd.features & UFFD_FEATURE.wp_unpopulated) !== 0;
 }
+/** include/linux/userfaultfd_k.h vma_has_uffd_without_event_remap() @v6.13: a uffd context that gets no REMAP events */
+export function vma_has_uffd_without_event_remap(vma: VmArea): boolean {
+  const ctx = vma.uffd;
+  return ctx !== null && (ctx.features & UFFD_FEATURE.event_remap) === 0;
+}
+
 /** userfaultfd_armed: any uffd registration mode on the VMA */
 export function userfaultfd_armed(vma: VmArea): boolean {
   return (vma.vm_flags & (VM_UFFD_MISSING | VM_UFFD_WP)) !== 0 || (vma.vm_flags_hi & VM_HI_UFFD_MINOR) !== 0;

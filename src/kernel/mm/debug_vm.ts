@@ -23,7 +23,7 @@ import { PG_zone_device } from './memremap.js';
 
 /** one violated assertion: which check, and a dump of what it saw */
 export interface VmBug {
-  /** the check: vma, anon-vma, pgtable, freed-folio, pmd-leaf, compound, mapcount, refcount, folio-leak, rss, uffd-ctx, uffd-wp, hugetlb-resv */
+  /** the check: vma, anon-vma, pgtable, freed-folio, pmd-leaf, compound, mapcount, refcount, folio-leak, rss, uffd-ctx, uffd-wp, hugetlb-resv, shmem-swap */
   check: string;
   what: string;
 }
@@ -85,11 +85,34 @@ export function debug_vm_check(k: Kernel): VmBug[] {
   const counts: Counts = { pmd: new Map(), pte: new Map() };
   for (const mm of k.mms) checkMm(k, mm, counts, bug);
   checkFolios(k, counts, bug);
+  checkShmemSwap(k, bug);
   hugetlb_check(k, bug);
   for (const ctx of k.uffds) {
     if (!k.mms.includes(ctx.mm)) bug('uffd-ctx', `uffd ${ctx.name}: its mm is not a live address space`);
   }
   return bugs;
+}
+
+/**
+ * shmem's swap entries (mm/shmem.c shmem_inode_info.swapped): a file's page-cache entries that are swap entries
+ * number `swapped` and refer to slots in use (files of up to 64k pages are read whole; larger ones are not read)
+ */
+function checkShmemSwap(k: Kernel, bug: (c: string, w: string) => void): void {
+  for (let ino = 1; ino <= k.nrInodes; ino++) {
+    const m = k.inode(ino)!;
+    if (!m.live) continue;
+    const pages = Math.ceil(m.i_size / PAGE_SIZE);
+    if (m.swapped < 0 || (m.swapped > 0 && k.swap.max === 0)) bug('shmem-swap', `inode ${ino}: ${m.swapped} pages swapped out, with no swap device`);
+    if (m.swapped === 0 || pages > 1 << 16) continue;
+    let n = 0;
+    for (let i = m.nextIndex(0, pages, true); i >= 0; i = m.nextIndex(i + 1, pages, true)) {
+      const off = m.swapAt(i);
+      if (off < 0) continue;
+      n++;
+      if (off === 0 || off >= k.swap.max || __swap_count(k, off) === 0) bug('shmem-swap', `inode ${ino}: page ${i}'s swap entry refers to slot ${off}, which is not in use`);
+    }
+    if (n !== m.swapped) bug('shmem-swap', `inode ${ino}: ${n} swap entries in its page cache, swapped says ${m.swapped}`);
+  }
 }
 
 /** debug_vm_check, throwing VmBugError when something is wrong */

@@ -5,7 +5,8 @@
 //
 // State (cells of the kernel's Store, docs/state.md): the `inode` segment (flat) holds the number of
 // inodes ever made (cell 0) and, per inode id (from 1), I_CELLS cells; `inode.pages` holds, per inode,
-// the folio slot + 1 at each page index (inode id * INODE_PAGES_MAX + index); `folio.mapping` holds, per
+// the folio slot + 1 at each page index (inode id * INODE_PAGES_MAX + index), or, for a page shmem swapped
+// out, its swap entry as a value entry (-(offset + 1): xa_is_value); `folio.mapping` holds, per
 // folio slot, folio->mapping (the inode id, 0: none) and folio->index; the name is a display cell.
 // An inode's id is its place in the order inodes were made (as a uffd context's): an id is not reused,
 // and a freed inode's cells are zero.
@@ -35,7 +36,7 @@ export const INODE_INDEX_MAX = 1 << 28;
 const INODE_BLOCKS_MAX = INODE_INDEX_MAX / 512;
 const HUGE_BASE = 1 << 30;
 const I_CELLS = 16;
-const I_FLAGS = 0, I_SIZE = 1, I_SEALS = 3, I_FILES = 4, I_MAPS = 5, I_NRPAGES = 6;
+const I_FLAGS = 0, I_SIZE = 1, I_SEALS = 3, I_FILES = 4, I_MAPS = 5, I_NRPAGES = 6, I_SWAPPED = 7, I_UID = 8;
 /** inode flags: live, and what made it */
 export const INODE_LIVE = 1, INODE_MEMFD = 2, INODE_TMPFS_FILE = 4, INODE_ANON_SHARED = 8;
 /** the inode names in the display segment (after the VMAs' and uffds') */
@@ -65,19 +66,36 @@ export class AddressSpace {
   /** mapping->nrpages */
   get nrpages(): number { return this.I.get(this.b + I_NRPAGES); }
   set nrpages(v: number) { this.I.set(this.b + I_NRPAGES, v); }
+  /** shmem_inode_info.swapped: the file's pages whose cache entry is a swap entry */
+  get swapped(): number { return this.I.get(this.b + I_SWAPPED); }
+  set swapped(v: number) { this.I.set(this.b + I_SWAPPED, v); }
+  /** i_uid: the uid of the task that made the file (a tmpfs file of `open`; others are root's, mode 0777) */
+  get i_uid(): number { return this.I.get(this.b + I_UID); }
+  set i_uid(v: number) { this.I.set(this.b + I_UID, v); }
   /** the file's name (memfd:NAME, a path): display only */
   get name(): string { return internedValue<string>(this.N.get(NAME_BASE + this.ino)) ?? ''; }
   set name(s: string) { this.N.set(NAME_BASE + this.ino, internString(s)); }
   /** does this process's fd table hold a file of this inode? */
   openIn(mm: MmStruct): boolean { return (this.files & (1 << mm.id)) !== 0; }
 
-  /** the folio slot at index (-1: a hole) */
+  /** the folio slot at index (-1: a hole, or a swap entry) */
   folioAt(index: number): number {
     if (index >= INODE_INDEX_MAX) return -1;
     const h = this.P.get(HUGE_BASE + this.ino * INODE_BLOCKS_MAX + (index >>> 9));
     if (h !== 0) return h - 1;
     if (index >= INODE_PAGES_MAX) return -1;
-    return this.P.get(this.ino * INODE_PAGES_MAX + index) - 1;
+    const v = this.P.get(this.ino * INODE_PAGES_MAX + index);
+    return v > 0 ? v - 1 : -1;
+  }
+  /** the swap offset of the swap entry at index (a page shmem_writeout swapped out), or -1 */
+  swapAt(index: number): number {
+    if (index >= INODE_PAGES_MAX) return -1;
+    const v = this.P.get(this.ino * INODE_PAGES_MAX + index);
+    return v < 0 ? -v - 1 : -1;
+  }
+  /** the entry at index set to a swap entry for offset off (a value entry) */
+  setSwapEntry(index: number, off: number): void {
+    this.P.set(this.ino * INODE_PAGES_MAX + index, -(off + 1));
   }
   /** the entry at index set to slot (-1: cleared): a small folio's */
   setEntry(index: number, slot: number): void {
@@ -87,14 +105,20 @@ export class AddressSpace {
   setHugeEntry(index: number, slot: number): void {
     this.P.set(HUGE_BASE + this.ino * INODE_BLOCKS_MAX + (index >>> 9), slot + 1);
   }
-  /** the first index >= from holding a folio, below end (-1: none); a block of a PMD-sized folio in one step */
-  nextIndex(from: number, end: number): number {
+  /**
+   * the first index >= from holding a folio (`swap`: or a swap entry), below end (-1: none); a block of a
+   * PMD-sized folio in one step
+   */
+  nextIndex(from: number, end: number, swap = false): number {
     end = Math.min(end, INODE_INDEX_MAX);
     for (let i = from; i < end;) {
       const blockEnd = Math.min(end, (Math.floor(i / 512) + 1) * 512);
       if (this.P.get(HUGE_BASE + this.ino * INODE_BLOCKS_MAX + (i >>> 9)) !== 0) return i;
       if (i < INODE_PAGES_MAX) {
-        for (let j = i, e = Math.min(blockEnd, INODE_PAGES_MAX); j < e; j++) if (this.P.get(this.ino * INODE_PAGES_MAX + j) !== 0) return j;
+        for (let j = i, e = Math.min(blockEnd, INODE_PAGES_MAX); j < e; j++) {
+          const v = this.P.get(this.ino * INODE_PAGES_MAX + j);
+          if (v > 0 || (v < 0 && swap)) return j;
+        }
       }
       i = blockEnd;
     }

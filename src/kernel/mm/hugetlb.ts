@@ -24,7 +24,7 @@ import { pmdAllocTable, pmdTable } from './pagewalk.js';
 import { pmd_index, type PageTable, type Slot } from './pgtable.js';
 import { anon_vma_prepare } from './vma.js';
 import { fail, notModelled, notModelledOnRelease } from '../include/errno.js';
-import { handle_userfault, userfaultfd_minor, userfaultfd_wp, userfaultfd_wp_async } from '../fs/userfaultfd.js';
+import { handle_userfault, userfaultfd_minor, userfaultfd_wp, userfaultfd_wp_async, vma_has_uffd_without_event_remap } from '../fs/userfaultfd.js';
 import { isUffdWpMarker, migration_entry_wait, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP, type VmFault } from './memory.js';
 import {
   is_migration_entry, is_migration_entry_dirty, is_migration_entry_young, make_migration_entry, make_readable_migration, migrationKind,
@@ -898,6 +898,60 @@ export function hugetlb_change_protection(k: Kernel, vma: VmArea, start: number,
     pages++;
   }
   return pages;
+}
+
+// ---- mremap (mm/hugetlb.c @v6.18, from 550a7d60bd5e, v5.16) --------------------------------------------
+
+/**
+ * mm/hugetlb.c move_huge_pte() @v6.18: the entry taken from the old slot and set in the new one as it is (hugetlb
+ * keeps no soft-dirty); from 0cef0bb836e3 (v6.13) a VMA whose uffd gets no REMAP events loses the uffd-wp bit of a
+ * present or swap-form entry, and a uffd-wp marker is dropped
+ */
+function move_huge_pte(k: Kernel, vma: VmArea, old_addr: number, new_addr: number, src: Slot, dst: Slot): void {
+  const g = k.pgt;
+  const need_clear_uffd_wp = k.has(PATCH.mremapClearUffdWp) && vma_has_uffd_without_event_remap(vma);
+  const e = src.t.get(src.i, new Pte());
+  src.t.clear(src.i); // huge_ptep_get_and_clear
+  if (need_clear_uffd_wp && isUffdWpMarker(k, e)) return; // huge_pte_clear
+  if (need_clear_uffd_wp) {
+    if (g.pte_present(e)) g.pte_clear_uffd_wp(e);
+    else g.pte_swp_clear_uffd_wp(e);
+  }
+  setHuge(k, dst, e, new_addr, 'move_huge_pte');
+  void old_addr;
+}
+
+/**
+ * mm/hugetlb.c move_hugetlb_page_tables() @v6.18 (mremap's move_page_tables for a hugetlb VMA): huge page by huge
+ * page over [old_addr, old_addr+len), every entry that is not none (a page, a migration entry, a uffd-wp marker)
+ * moved to the same offset from new_addr (huge_pte_alloc there). PMD tables are never shared in the model (a shared
+ * mapping over an aligned 1 GiB is refused at mmap), so huge_pmd_unshare has nothing to do. Returns the length moved
+ */
+export function move_hugetlb_page_tables(k: Kernel, mm: MmStruct, vma: VmArea, new_vma: VmArea, old_addr: number, new_addr: number, len: number): number {
+  const g = k.pgt;
+  for (let off = 0; off < len; off += PMD_SIZE) {
+    const src = hugetlb_walk(k, mm, old_addr + off);
+    if (!src || g.pte_none(src.t.get(src.i, new Pte()))) continue;
+    const dst: Slot = { t: pmdAllocTable(k, mm, new_addr + off), i: pmd_index(new_addr + off) };
+    move_huge_pte(k, vma, old_addr + off, new_addr + off, src, dst);
+  }
+  void new_vma;
+  k.tr?.emit('mremap', 'move_hugetlb_page_tables', { old_addr, new_addr, len });
+  return len;
+}
+
+/** does the private hugetlb VMA own a reservation map (HPAGE_RESV_OWNER: the mapping that reserved its pages at mmap) */
+export function hugetlb_vma_resv_owner(k: Kernel, vma: VmArea): boolean {
+  return is_vm_hugetlb_page(vma) && !(vma.vm_flags & VM_MAYSHARE) && is_vma_resv_set(k, vma, RESV_MAP) && is_vma_resv_set(k, vma, HPAGE_RESV_OWNER);
+}
+
+/**
+ * mm/hugetlb.c fixup_hugetlb_reservations() @v6.18 (clear_vma_resv_huge_pages, 550a7d60bd5e): after a move the old
+ * VMA drops its reference on the private reservation map, which the new VMA (vm_area_dup) holds now, and keeps no
+ * map (hugetlb_dup_vma_private): its close returns nothing to the pool
+ */
+export function fixup_hugetlb_reservations(k: Kernel, vma: VmArea): void {
+  if (is_vm_hugetlb_page(vma)) hugetlb_dup_vma_private(k, vma);
 }
 
 // ---- migration (mm/rmap.c try_to_migrate_one, mm/migrate.c remove_migration_pte: their hugetlb branches) ----

@@ -1,12 +1,15 @@
 // Collapse of PTE-mapped anonymous memory into a THP (mm/khugepaged.c): MADV_COLLAPSE in one call, and
 // khugepaged's collapse of one PMD as two steps (the scan with the mmap lock held for read, then, after
 // the lock was dropped, the revalidation, swap-in, isolation, copy and PMD install with it held for write).
+// MADV_COLLAPSE of shmem (v6.18 only): the file's small folios of the block replaced in the page cache by one
+// PMD-sized folio (hpage_collapse_scan_file, collapse_file), the empty PTE tables of other mappings retracted,
+// and the caller's block mapped by a PMD (collapse_pte_mapped_thp).
 import type { Kernel } from '../kernel.js';
 import { VM_HUGETLB } from '../include/vm_flags.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
-import { fail, notModelled } from '../include/errno.js';
+import { fail, notModelled, notModelledOnRelease } from '../include/errno.js';
 import { FAULT_FLAG_ALLOW_RETRY, VM_FAULT_ERROR, VM_FAULT_RETRY } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon, PG_locked, PG_lru, PG_referenced, PG_swapcache } from './folio.js';
@@ -21,6 +24,13 @@ import { freeTable, is_zero_pfn, type PageTable, type Slot } from './pgtable.js'
 import { folio_put, folio_put_refs } from './swap.js';
 import { is_migration_entry } from './migrate.js';
 import { folio_free_swap } from './swapfile.js';
+import { linear_page_index, do_set_pmd } from './memory.js';
+import { filemap_add_folio, filemap_get_entry, filemap_remove_folio, folio_index, i_mmap, unmap_mapping_pages, type AddressSpace } from './filemap.js';
+import { folio_file_pfn, thp_vma_suitable_pmd } from './shmem.js';
+import { userfaultfd_missing, userfaultfd_wp } from '../fs/userfaultfd.js';
+import { PG_dirty, PG_swapbacked, PG_uptodate } from './folio.js';
+import { is_vm_hugetlb_page } from './hugetlb.js';
+import { releaseLE } from '../../profiles/profiles.js';
 
 /**
  * enum scan_result, by the names its tracepoints print (include/trace/events/huge_memory.h SCAN_STATUS):
@@ -33,6 +43,8 @@ export const SCAN_RESULT_NAMES = [
   'not_suitable_address_range', 'lack_referenced_page', 'page_compound', 'could_not_delete_page_from_lru',
 ] as const;
 export type ScanResult = (typeof SCAN_RESULT_NAMES)[number];
+/** the results only the file path reaches (MADV_COLLAPSE of shmem; no operation checks them by name) */
+type FileScanResult = ScanResult | 'pte_mapped_hugepage' | 'truncated';
 
 /** struct collapse_control: who asked (khugepaged applies the max_ptes_* limits and wants young pages) */
 export interface CollapseControl {
@@ -345,6 +357,14 @@ export function khugepaged_collapse_step(k: Kernel, mm: MmStruct, haddr: number,
 export function madvise_collapse(k: Kernel, mm: MmStruct, start: number, end: number): void {
   // madvise_walk_vmas calls madvise_collapse once per VMA, which first asks thp_vma_allowable_order
   for (const v of vmas_in(mm, start, end)) {
+    if (v.vm_file !== 0 && !is_vm_hugetlb_page(v)) {
+      // the shmem collapse of v6.18 (hpage_collapse_scan_file, collapse_file, collapse_pte_mapped_thp) was read at
+      // that release only; older ones differ (collapse_pte_mapped_thp took the mmap lock for write before v6.6, ...)
+      if (!releaseLE('v6.18', 'v' + k.spec.release)) notModelledOnRelease('advice', 'MADV_COLLAPSE of shmem before v6.18 (collapse_file and collapse_pte_mapped_thp of this release were not read)');
+      if (!thp_vma_allowable_collapse_file(k, v)) fail('EINVAL', 'MADV_COLLAPSE: the shmem VMA cannot hold a PMD-mapped THP');
+      collapse_range(k, mm, Math.max(start, v.vm_start), Math.min(end, v.vm_end));
+      continue;
+    }
     if (!thp_vma_allowable_collapse(v)) fail('EINVAL', 'MADV_COLLAPSE: the VMA cannot hold a PMD-mapped THP');
     collapse_range(k, mm, Math.max(start, v.vm_start), Math.min(end, v.vm_end));
   }
@@ -365,7 +385,7 @@ function thp_vma_allowable_collapse(vma: VmArea): boolean {
 }
 
 /** mm/khugepaged.c madvise_collapse_errno() @v6.1..v6.18 */
-function madvise_collapse_errno(k: Kernel, r: ScanResult): never {
+function madvise_collapse_errno(k: Kernel, r: FileScanResult): never {
   switch (r) {
     case 'exceed_none_pte':
       if (k.has(PATCH.collapseNoneEbusy)) fail('EBUSY', 'range has empty PTEs in a uffd-registered VMA');
@@ -380,7 +400,10 @@ function madvise_collapse_errno(k: Kernel, r: ScanResult): never {
   fail('EINVAL', `collapse failed: ${r}`);
 }
 
-/** the PMD loop of madvise_collapse over [start, end) of one VMA */
+/**
+ * the PMD loop of madvise_collapse over [start, end) of one VMA: anonymous memory through khugepaged's scan and
+ * collapse, shmem (v6.18) through the file scan, collapse_file and collapse_pte_mapped_thp
+ */
 function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): void {
   const hstart = Math.ceil(start / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
   let hend = Math.floor(end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
@@ -388,14 +411,17 @@ function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): vo
   // "thps == (hend - hstart) >> HPAGE_PMD_SHIFT" compares 0 with a huge unsigned count, so it fails with
   // the errno of its initial SCAN_FAIL
   if (hstart > hend) fail('EINVAL', 'MADV_COLLAPSE of a range that holds no aligned 2 MiB block and does not start on one');
-  let last: ScanResult = 'failed';
+  let last: FileScanResult = 'failed';
   let thps = 0, done = 0;
   // collapse_huge_page drops the mmap lock; the next block retakes it and revalidates the VMA
   let mmap_locked = true;
   for (let a = hstart; a < hend; a += HPAGE_PMD_SIZE) {
     thps++;
     const vma = vma_lookup(k, mm, a);
-    if (!vma || a + HPAGE_PMD_SIZE > vma.vm_end || (vma.vm_flags & VM_NOHUGEPAGE)) {
+    // hugepage_vma_revalidate where the lock was dropped (a file VMA's scan drops it)
+    const file = !!vma && vma.vm_file !== 0;
+    if (!vma || a + HPAGE_PMD_SIZE > vma.vm_end || (vma.vm_flags & VM_NOHUGEPAGE) ||
+        (file && (!thp_vma_suitable_pmd(vma, a) || !thp_vma_allowable_collapse_file(k, vma)))) {
       last = 'vma_check_failed';
       break;
     }
@@ -405,11 +431,19 @@ function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): vo
       const vend = Math.floor(vma.vm_end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
       hend = k.has(PATCH.collapseHendClamp) ? Math.min(hend, vend) : vend;
     }
-    const s = hpage_collapse_scan_pmd(k, mm, vma, a, MADV_CC);
-    let r = s.result;
-    if (r === 'succeeded') {
-      r = collapse_huge_page(k, mm, a, s.referenced, s.unmapped, MADV_CC);
+    let r: FileScanResult;
+    if (file) {
+      // the file scan runs with the mmap lock dropped
       mmap_locked = false;
+      r = hpage_collapse_scan_file(k, mm, a, k.inode(vma.vm_file)!, linear_page_index(vma, a));
+      if (r === 'pte_mapped_hugepage') r = collapse_pte_mapped_thp(k, mm, a);
+    } else {
+      const s = hpage_collapse_scan_pmd(k, mm, vma, a, MADV_CC);
+      r = s.result;
+      if (r === 'succeeded') {
+        r = collapse_huge_page(k, mm, a, s.referenced, s.unmapped, MADV_CC);
+        mmap_locked = false;
+      }
     }
     if (r === 'succeeded' || r === 'page_pmd_mapped') {
       done++;
@@ -417,8 +451,217 @@ function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): vo
     }
     last = r;
     k.tr?.emit('collapse', 'madvise_collapse', { addr: a, result: r });
-    if (!SCAN_CONTINUE.has(r)) break;
+    if (!SCAN_CONTINUE.has(r as ScanResult)) break;
   }
   if (done === thps) return;
   madvise_collapse_errno(k, last);
+}
+
+// ---- MADV_COLLAPSE of shmem (mm/khugepaged.c @v6.18) -------------------------------------------------------
+
+/**
+ * thp_vma_allowable_order(vma, vm_flags, TVA_FORCED_COLLAPSE, PMD_ORDER) for a shmem VMA (mm/huge_memory.c
+ * __thp_vma_allowable_orders, mm/shmem.c shmem_allowable_huge_orders with shmem_huge_force @v6.18): not with
+ * VM_NOHUGEPAGE nor shmem_enabled deny (a forced collapse passes every mount's huge= and the other settings;
+ * the PMD size's own knob inherits shmem_enabled), not a special VMA, and the VMA holds an aligned 2 MiB block
+ * at an aligned file offset (thp_vma_suitable_order of its last 2 MiB)
+ */
+function thp_vma_allowable_collapse_file(k: Kernel, vma: VmArea): boolean {
+  if (vma.vm_flags & (VM_NOHUGEPAGE | VM_HUGETLB)) return false;
+  if (k.config.shmem_enabled === 'deny') return false;
+  return thp_vma_suitable_pmd(vma, vma.vm_end - HPAGE_PMD_SIZE);
+}
+
+/**
+ * mm/khugepaged.c hpage_collapse_scan_file() @v6.18 for MADV_COLLAPSE (no max_ptes_* limits): the folios of the
+ * file's 512 indices from start. A PMD-sized folio there is pte_mapped_hugepage (collapse_pte_mapped_thp is
+ * next); a folio off the LRU ends the scan (page_not_in_lru), as does one with a reference besides the cache's
+ * and its mappings' (folio_expected_ref_count: not_suitable_page_count, a pin). Otherwise collapse_file
+ */
+function hpage_collapse_scan_file(k: Kernel, mm: MmStruct, addr: number, m: AddressSpace, start: number): FileScanResult {
+  const f = k.folios;
+  let result: FileScanResult = 'succeeded';
+  for (let idx = start; idx < start + HPAGE_PMD_NR;) {
+    const slot = filemap_get_entry(k, m, idx);
+    if (slot < 0) {
+      idx++;
+      continue;
+    }
+    if (f.order(slot) === HPAGE_PMD_ORDER && folio_index(k, slot) === start) {
+      result = 'pte_mapped_hugepage';
+      break;
+    }
+    if (!f.test(slot, PG_lru)) {
+      result = 'page_not_in_lru';
+      break;
+    }
+    if (f.refcount(slot) !== f.nrPages(slot) + f.folioMapcount(slot)) {
+      result = 'not_suitable_page_count';
+      break;
+    }
+    idx = folio_index(k, slot) + f.nrPages(slot);
+  }
+  k.tr?.emit('collapse', 'hpage_collapse_scan_file', { addr, result });
+  if (result === 'succeeded') result = collapse_file(k, mm, addr, m, start);
+  return result;
+}
+
+/**
+ * mm/khugepaged.c collapse_file() @v6.18 for shmem: a new PMD-sized folio (THP_COLLAPSE_ALLOC); every folio of the
+ * block isolated from the LRU and unmapped from every page table (try_to_unmap: a uffd-wp PTE of a VMA registered
+ * for WP leaves a marker), a fallocated one zeroed first; a block with no folio at all is truncated. Holes are
+ * filled with zeroes, unless a VMA of the file registered for MISSING faults covers the block (exceed_none_pte:
+ * rolled back, the old folios back on the LRU but still unmapped). Then the new folio replaces them in the cache
+ * (up to date, dirty, on the LRU), the other mappings' empty PTE tables are retracted, and MADV_COLLAPSE goes on
+ * with collapse_pte_mapped_thp (pte_mapped_hugepage)
+ */
+function collapse_file(k: Kernel, mm: MmStruct, addr: number, m: AddressSpace, start: number): FileScanResult {
+  const f = k.folios;
+  const end = start + HPAGE_PMD_NR;
+  if (end * PAGE_SIZE > Math.ceil(m.i_size / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE) notModelled('addr', 'MADV_COLLAPSE of a shmem block past the end of the file');
+  // alloc_charge_folio
+  const nslot = f.alloc(HPAGE_PMD_ORDER, PG_swapbacked);
+  k.vmstat.thp_collapse_alloc++;
+  const old: number[] = [];
+  let nr_none = 0;
+  let result: FileScanResult = 'succeeded';
+  for (let idx = start; idx < end;) {
+    const slot = filemap_get_entry(k, m, idx);
+    if (slot < 0) {
+      // the extent was truncated or hole-punched and is now empty
+      if (idx === start && m.nextIndex(start, end) < 0) {
+        result = 'truncated';
+        break;
+      }
+      nr_none++;
+      idx++;
+      continue;
+    }
+    // shmem_get_folio(SGP_NOALLOC) of a fallocated folio: zeroed and up to date
+    if (!f.test(slot, PG_uptodate)) {
+      k.data.clearRange(f.pfn(slot), f.nrPages(slot));
+      f.setFlag(slot, PG_uptodate);
+    }
+    // folio_isolate_lru, then try_to_unmap of a mapped folio
+    f.clearFlag(slot, PG_lru);
+    if (f.folioMapped(slot)) unmap_mapping_pages(k, m, folio_index(k, slot), f.nrPages(slot), false);
+    old.push(slot);
+    idx = folio_index(k, slot) + f.nrPages(slot);
+  }
+  if (result === 'succeeded' && nr_none) {
+    // a MISSING-registered VMA could expect a fault on a hole (vma_interval_tree_foreach over [start, end])
+    for (const { vma } of i_mmap(k, m)) {
+      const last = vma.vm_pgoff + (vma.vm_end - vma.vm_start) / PAGE_SIZE - 1;
+      if (vma.vm_pgoff <= end && last >= start && userfaultfd_missing(vma)) {
+        result = 'exceed_none_pte';
+        break;
+      }
+    }
+  }
+  if (result !== 'succeeded') {
+    // rollback: the old folios back on the LRU (their mappings are gone); the new folio freed
+    for (const slot of old) f.setFlag(slot, PG_lru);
+    folio_put(k, nslot);
+    k.tr?.emit('collapse', 'collapse_file', { addr, result });
+    return result;
+  }
+  // the copy: each old folio's pages at their indices, zeroes in the holes
+  const npfn = f.pfn(nslot);
+  k.data.clearRange(npfn, HPAGE_PMD_NR);
+  for (const slot of old) {
+    const fi = folio_index(k, slot);
+    for (let i = 0; i < f.nrPages(slot); i++) k.data.copyPage(npfn + fi + i - start, folio_file_pfn(k, slot, fi + i));
+  }
+  for (const slot of old) filemap_remove_folio(k, m, slot);
+  f.setFlag(nslot, PG_uptodate | PG_dirty | PG_lru);
+  filemap_add_folio(k, m, nslot, start);
+  // folio_ref_add(new_folio, HPAGE_PMD_NR - 1): the allocation's reference is one of the cache's
+  f.setRefcount(nslot, f.refcount(nslot) - 1);
+  retract_page_tables(k, m, start);
+  k.tr?.emit('collapse', 'collapse_file', { addr, result: 'pte_mapped_hugepage', pfn: npfn, holes: nr_none });
+  return 'pte_mapped_hugepage';
+}
+
+/**
+ * mm/khugepaged.c retract_page_tables() @v6.18: in every VMA that maps the block's first index at a 2 MiB aligned
+ * address with the whole block inside it, the PTE table there (empty: collapse_file unmapped every page) is freed
+ * and its PMD cleared, so a fault maps the new folio with a PMD; not in a VMA with an anon_vma (a private mapping
+ * written to) nor one registered for uffd-wp (markers may be there)
+ */
+function retract_page_tables(k: Kernel, m: AddressSpace, pgoff: number): void {
+  for (const { mm, vma } of i_mmap(k, m)) {
+    if (vma.anon_vma) continue;
+    const pages = (vma.vm_end - vma.vm_start) / PAGE_SIZE;
+    if (pgoff < vma.vm_pgoff || pgoff >= vma.vm_pgoff + pages) continue;
+    const addr = vma.vm_start + (pgoff - vma.vm_pgoff) * PAGE_SIZE;
+    if (addr % HPAGE_PMD_SIZE !== 0 || vma.vm_end < addr + HPAGE_PMD_SIZE) continue;
+    const found = find_pmd_or_thp_or_none(k, mm, addr);
+    if (found.result !== 'succeeded') continue;
+    if (userfaultfd_wp(vma)) continue;
+    const t = pte_offset_map(k, mm, found.pmd!);
+    if (!t) continue;
+    for (let i = 0; i < HPAGE_PMD_NR; i++) if (!t.isNone(i)) notModelled('addr', 'a shmem collapse retracting a PTE table that still holds an entry');
+    // pmdp_collapse_flush, mm_dec_nr_ptes, pte_free_defer
+    found.pmd!.t.clear(found.pmd!.i);
+    freeTable(k, mm, t);
+    k.tr?.emit('collapse', 'retract_page_tables', { mm: mm.id, addr });
+  }
+}
+
+/**
+ * mm/khugepaged.c collapse_pte_mapped_thp() @v6.18 with install_pmd (MADV_COLLAPSE): the block of the caller's VMA
+ * whose file folio is PMD-sized is mapped by a PMD (set_huge_pmd: do_set_pmd without a write fault, read-only and
+ * clean, and the mapping's reference). A PMD already there is page_pmd_mapped; a VMA registered for uffd-wp keeps
+ * its PTE table (pte_uffd_wp); a PTE table left (an anon_vma kept it) must hold only none entries or PTEs of the
+ * folio's own pages at their places, which go (a swap-form entry: pte_non_present; another page: failed)
+ */
+function collapse_pte_mapped_thp(k: Kernel, mm: MmStruct, haddr: number): FileScanResult {
+  const g = k.pgt, f = k.folios;
+  const vma = vma_lookup(k, mm, haddr);
+  if (!vma || vma.vm_file === 0 || haddr < vma.vm_start || haddr + HPAGE_PMD_SIZE > vma.vm_end) return 'vma_check_failed';
+  let found = find_pmd_or_thp_or_none(k, mm, haddr);
+  if (found.result === 'page_pmd_mapped') return found.result;
+  if (!thp_vma_allowable_collapse_file(k, vma) || !thp_vma_suitable_pmd(vma, haddr)) return 'vma_check_failed';
+  if (userfaultfd_wp(vma)) return 'pte_uffd_wp';
+  const m = k.inode(vma.vm_file)!;
+  const index = linear_page_index(vma, haddr);
+  const slot = filemap_get_entry(k, m, index);
+  if (slot < 0) return 'page_null';
+  if (f.order(slot) !== HPAGE_PMD_ORDER) return 'page_compound';
+  found = find_pmd_or_thp_or_none(k, mm, haddr);
+  if (found.result === 'succeeded') {
+    const t = pte_offset_map(k, mm, found.pmd!);
+    if (t) {
+      const e = new Pte();
+      const base = f.pfn(slot);
+      // step 1: every mapped PTE maps the folio's page of its index
+      for (let i = 0; i < HPAGE_PMD_NR; i++) {
+        t.get(i, e);
+        if (g.pte_none(e)) continue;
+        if (!g.pte_present(e)) return 'pte_non_present';
+        if (g.pte_pfn(e) !== base + i) return 'failed';
+      }
+      // step 2 and 3: the PTEs cleared, their rmap, references and rss dropped
+      for (let i = 0; i < HPAGE_PMD_NR; i++) {
+        t.get(i, e);
+        if (g.pte_none(e)) continue;
+        t.clear(i);
+        folio_remove_rmap_ptes(k, slot, base + i, 1, mm);
+        f.setRefcount(slot, f.refcount(slot) - 1);
+        mm.shmemPages -= 1;
+      }
+      // step 4: the empty PTE table removed
+      found.pmd!.t.clear(found.pmd!.i);
+      freeTable(k, mm, t);
+    }
+  } else if (found.result !== 'pmd_null' && found.result !== 'pmd_none') return found.result;
+  if (!found.pmd) notModelled('addr', 'MADV_COLLAPSE of shmem where no page table covers the 2 MiB block');
+  // step 5: set_huge_pmd
+  const vmf: VmFault = {
+    vma, mm, address: haddr, real_address: haddr, flags: 0, pmd: found.pmd, pte: null, orig_pte: new Pte(), orig_pmd: new Pte(),
+  };
+  if (do_set_pmd(k, vmf, slot) !== 0) return 'failed';
+  f.setRefcount(slot, f.refcount(slot) + 1);
+  k.tr?.emit('collapse', 'collapse_pte_mapped_thp', { addr: haddr, pfn: f.pfn(slot) });
+  return 'succeeded';
 }

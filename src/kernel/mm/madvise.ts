@@ -1,6 +1,6 @@
-// madvise(2) for private anonymous memory (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices,
-// MADV_DONTNEED, MADV_FREE, MADV_POPULATE_(READ|WRITE), MADV_PAGEOUT (reclaim: mm/vmscan.ts) and MADV_REMOVE's
-// refusal.
+// madvise(2) (mm/madvise.c @v4.19, @v6.18): the VMA-flag advices, MADV_DONTNEED, MADV_FREE,
+// MADV_POPULATE_(READ|WRITE), MADV_COLD and MADV_PAGEOUT of anonymous memory and shmem (reclaim: mm/vmscan.ts),
+// MADV_REMOVE and MADV_COLLAPSE.
 import type { Kernel } from '../kernel.js';
 import { hugetlb_dontneed_end } from './hugetlb.js';
 import { hugetlbfs_fallocate, is_file_hugepages } from '../fs/hugetlbfs.js';
@@ -29,7 +29,8 @@ import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
 import { vm_normal_page } from './memory.js';
 import { pte_index } from './pgtable.js';
 import { pte_offset_map } from './pagewalk.js';
-import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, shmem_fallocate } from './shmem.js';
+import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, shmem_fallocate, shmem_split_folio } from './shmem.js';
+import { INODE_TMPFS_FILE, folio_mapping } from './filemap.js';
 
 /** the new vm_flags an advice asks for, or null when the advice does not change flags */
 function madvise_flags(k: Kernel, vma: VmArea, advice: number): number | null {
@@ -92,6 +93,8 @@ export interface MadviseEvent {
   next: number;
   walkEnd: number;
   unmapped: boolean;
+  /** a MADV_REMOVE's hole, fixed before the wait (the file it holds, and the byte offset of start in it) */
+  remove?: { inode: number; offset: number };
 }
 
 /** do_madvise */
@@ -149,10 +152,24 @@ function madvise_walk_vmas(k: Kernel, mm: MmStruct, start: number, end: number, 
       vma = find_vma(k, mm, tmp);
       continue;
     }
-    if (advice === MADV.dontneed && !(vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))) {
-      // madvise_dontneed_free: userfaultfd_remove first, which drops the mmap lock to wait for the event
+    if ((advice === MADV.dontneed || advice === MADV.free) && !(vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))) {
+      // madvise_dontneed_free: userfaultfd_remove first (MADV_FREE too, from v4.13: before any profile with
+      // UFFD_FEATURE_EVENT_REMOVE after v4.10; a shared mapping's MADV_FREE then fails), which drops the
+      // mmap lock to wait for the event
       const ev = userfaultfd_remove(vma, s, tmp);
       if (ev) return { kind: 'event', ctx: ev.ctx, msg: ev.msg, start: s, end: tmp, next: tmp, walkEnd: end, unmapped };
+    }
+    if (advice === MADV.remove) {
+      // madvise_remove: its checks, then userfaultfd_remove (the mmap lock dropped to wait for the event),
+      // then the hole punched in the file it holds; the walk goes on at tmp (find_vma: the lock was dropped)
+      const hole = madvise_remove_prep(k, vma, s);
+      const ev = userfaultfd_remove(vma, s, tmp);
+      if (ev) return { kind: 'event', ctx: ev.ctx, msg: ev.msg, start: s, end: tmp, next: tmp, walkEnd: end, unmapped, remove: hole };
+      madvise_remove_punch(k, hole, tmp - s);
+      s = tmp;
+      if (s >= end) break;
+      vma = find_vma(k, mm, tmp);
+      continue;
     }
     const after = madvise_vma_behavior(k, mm, vma, s, tmp, advice);
     s = Math.max(tmp, after.vm_end);
@@ -168,18 +185,49 @@ function madvise_walk_vmas(k: Kernel, mm: MmStruct, start: number, end: number, 
  * taken again and the VMA looked up again at start (gone: ENOMEM; shrunk: the zap stops at its end, and
  * the event is not sent again for the rest), the zap done, and the walk goes on after it
  */
-export function madvise_dontneed_resume(k: Kernel, mm: MmStruct, e: { start: number; end: number; next: number; walkEnd: number; unmapped: boolean }): MadviseResult {
+export function madvise_dontneed_resume(k: Kernel, mm: MmStruct, e: { start: number; end: number; next: number; walkEnd: number; unmapped: boolean; advice: number }): MadviseResult {
   const vma = vma_lookup(k, mm, e.start);
   if (!vma) fail('ENOMEM', 'the VMA went away while the REMOVE event was read');
   let end = Math.min(e.end, vma.vm_end);
-  if (vma.vm_flags & VM_HUGETLB) end = hugetlb_dontneed_end(k, vma, e.start, end, true);
+  // madvise_dontneed_free_valid_vma again (a hugetlb VMA takes MADV_DONTNEED only)
+  if (vma.vm_flags & VM_HUGETLB) end = hugetlb_dontneed_end(k, vma, e.start, end, e.advice === MADV.dontneed);
   else if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
-  if (end > e.start) madvise_dontneed_single_vma(k, mm, vma, e.start, end);
+  if (end > e.start) madvise_dontneed_or_free(k, mm, vma, e.start, end, e.advice);
   if (e.next >= e.walkEnd) {
     if (e.unmapped) fail('ENOMEM', 'part of the range is not mapped');
     return null;
   }
-  return madvise_walk_vmas(k, mm, e.next, e.walkEnd, MADV.dontneed, e.unmapped);
+  return madvise_walk_vmas(k, mm, e.next, e.walkEnd, e.advice, e.unmapped);
+}
+
+/**
+ * mm/madvise.c madvise_dontneed_free() @v6.18, its end: madvise_dontneed_single_vma, or
+ * madvise_free_single_vma (only anonymous memory: EINVAL for a file or shared mapping)
+ */
+function madvise_dontneed_or_free(k: Kernel, mm: MmStruct, v: VmArea, start: number, end: number, advice: number): void {
+  if (advice === MADV.dontneed) {
+    madvise_dontneed_single_vma(k, mm, v, start, end);
+    return;
+  }
+  if (v.vm_file !== 0) fail('EINVAL', 'MADV_FREE on a file or shared mapping');
+  if (!k.has(PATCH.madvFreeLazyfreeLru)) {
+    notModelledOnRelease('advice', 'MADV_FREE before f7ad2a6cb9f7 (v4.12): lazily freed pages stayed swap-backed on the anonymous LRU');
+  }
+  madvise_free_single_vma(k, mm, v, start, end);
+}
+
+/**
+ * mm/madvise.c madvise_remove() @v6.18 after userfaultfd_remove() returned false: the hole is punched in
+ * the file the call holds (whatever became of the VMA meanwhile: nothing is looked up again), and the walk
+ * goes on after the VMA's part of the range
+ */
+export function madvise_remove_resume(k: Kernel, mm: MmStruct, e: { start: number; end: number; walkEnd: number; unmapped: boolean; remove: { inode: number; offset: number } }): MadviseResult {
+  madvise_remove_punch(k, e.remove, e.end - e.start);
+  if (e.end >= e.walkEnd) {
+    if (e.unmapped) fail('ENOMEM', 'part of the range is not mapped');
+    return null;
+  }
+  return madvise_walk_vmas(k, mm, e.end, e.walkEnd, MADV.remove, e.unmapped);
 }
 
 /** a MADV_POPULATE_* under way: the GUP walk, and (before fa9fcd8bb6e4) the madvise VMA walk around it */
@@ -283,7 +331,6 @@ function populate_range(k: Kernel, mm: MmStruct, c: PopulateCont): MadviseResult
  */
 function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number, end: number, advice: number): VmArea {
   if (advice === MADV.collapse) {
-    if (v.vm_file !== 0) notModelled('advice', 'MADV_COLLAPSE of shmem (khugepaged collapse_file)');
     madvise_collapse(k, mm, start, end);
     return v;
   }
@@ -293,21 +340,10 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
   }
   if (advice === MADV.dontneed || advice === MADV.free) {
     if (v.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
-    // madvise_free_single_vma: only anonymous memory
-    if (advice === MADV.free && v.vm_file !== 0) fail('EINVAL', 'MADV_FREE on a file or shared mapping');
-    if (advice === MADV.free && !k.has(PATCH.madvFreeLazyfreeLru)) {
-      notModelledOnRelease('advice', 'MADV_FREE before f7ad2a6cb9f7 (v4.12): lazily freed pages stayed swap-backed on the anonymous LRU');
-    }
-    if (advice === MADV.free) madvise_free_single_vma(k, mm, v, start, end);
-    else madvise_dontneed_single_vma(k, mm, v, start, end);
-    return v;
-  }
-  if (advice === MADV.remove) {
-    madvise_remove(k, v, start, end);
+    madvise_dontneed_or_free(k, mm, v, start, end, advice);
     return v;
   }
   if (advice === MADV.cold || advice === MADV.pageout) {
-    if (v.vm_file !== 0) notModelled('advice', 'reclaim of shmem pages (MADV_COLD/MADV_PAGEOUT of a shared or file mapping)');
     madvise_cold_or_pageout(k, mm, v, start, end, advice === MADV.pageout);
     return v;
   }
@@ -327,8 +363,11 @@ function madvise_dontneed_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start
   unmap_page_range(k, mm, vma, start, end, { mapping: 0, even_cows: true, reclaim_pt: true });
 }
 
-/** madvise_remove (mm/madvise.c @v4.19..v6.18): it punches a hole in the file behind a VMA; anonymous memory has none */
-function madvise_remove(k: Kernel, vma: VmArea, start: number, end: number): void {
+/**
+ * madvise_remove (mm/madvise.c @v4.19..v6.18), its checks: it punches a hole in the file behind a VMA
+ * (anonymous memory has none); returns that file and the byte offset of start in it
+ */
+function madvise_remove_prep(k: Kernel, vma: VmArea, start: number): { inode: number; offset: number } {
   if (vma.vm_flags & VM_LOCKED) fail('EINVAL', 'MADV_REMOVE on a locked VMA');
   // (a MAP_PRIVATE|MAP_ANONYMOUS|MAP_HUGETLB mapping has a hugetlbfs file in the kernel, vm_file 0 in the model)
   if (vma.vm_file === 0 && !(vma.vm_flags & VM_HUGETLB)) fail('EINVAL', 'MADV_REMOVE on a VMA without a file (private anonymous memory)');
@@ -336,10 +375,14 @@ function madvise_remove(k: Kernel, vma: VmArea, start: number, end: number): voi
   // VM_MAYWRITE; before, VM_WRITE); then vfs_fallocate(PUNCH_HOLE|KEEP_SIZE)
   const want = VM_SHARED | (k.has(PATCH.vmaSharedMaywrite) ? VM_MAYWRITE : VM_WRITE);
   if ((vma.vm_flags & want) !== want) fail('EACCES', 'MADV_REMOVE on a mapping that is not shared and writable');
-  const offset = (start - vma.vm_start) + vma.vm_pgoff * PAGE_SIZE;
-  const m = k.inode(vma.vm_file)!;
-  if (is_file_hugepages(m)) hugetlbfs_fallocate(k, m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
-  else shmem_fallocate(k, m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, end - start);
+  return { inode: vma.vm_file, offset: (start - vma.vm_start) + vma.vm_pgoff * PAGE_SIZE };
+}
+
+/** madvise_remove (mm/madvise.c @v4.19..v6.18), its end: vfs_fallocate(PUNCH_HOLE|KEEP_SIZE) of len bytes at the hole's offset */
+function madvise_remove_punch(k: Kernel, hole: { inode: number; offset: number }, len: number): void {
+  const m = k.inode(hole.inode)!;
+  if (is_file_hugepages(m)) hugetlbfs_fallocate(k, m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, hole.offset, len);
+  else shmem_fallocate(k, m, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, hole.offset, len);
 }
 
 // ---- oldfile: the reclaim device -------------------------------------------------------------------
@@ -361,10 +404,39 @@ export function reclaim_range(k: Kernel, mm: MmStruct, start: number, len: numbe
   if (r !== null) notModelled('op', 'reclaim that waits for a userfaultfd event');
 }
 
-/** madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk */
+/**
+ * madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk. MADV_PAGEOUT
+ * of a file VMA (shmem here) whose file the caller could not write does nothing in a shared mapping, and takes
+ * only the anonymous COW copies of a private one (pageout_anon_only_filter)
+ */
 function madvise_cold_or_pageout(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout: boolean): void {
   if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} on a locked or special VMA`);
-  madvise_pageout_page_range(k, mm, vma, start, end, pageout);
+  const anonOnly = pageout && vma.vm_file !== 0 && !can_do_file_pageout(k, vma);
+  if (anonOnly && (vma.vm_flags & VM_MAYSHARE)) return;
+  madvise_pageout_page_range(k, mm, vma, start, end, pageout, anonOnly);
+}
+
+/**
+ * mm/madvise.c can_do_file_pageout() @v6.18: the caller owns the file's inode or may write it (inode_owner_or_capable,
+ * file_permission(MAY_WRITE)). Root may (CAP_FOWNER); a memfd's and a shared anonymous mapping's inode is mode 0777,
+ * so anyone may write it; a tmpfs file of `open` is mode 0600: its owner only.
+ */
+function can_do_file_pageout(k: Kernel, vma: VmArea): boolean {
+  const task = k.current;
+  if (!task || task.uid === 0) return true;
+  const m = k.inode(vma.vm_file)!;
+  return !(m.flags & INODE_TMPFS_FILE) || m.i_uid === task.uid;
+}
+
+/**
+ * include/linux/huge_mm.h split_folio() @v6.18 as the MADV_COLD/PAGEOUT walk calls it: an anonymous THP by
+ * split_huge_page; a page-cache (shmem) one by the file split, which unmaps it everywhere (its pages are not mapped
+ * back: they refault). 0, or -EBUSY.
+ */
+function split_folio(k: Kernel, slot: number): number {
+  const f = k.folios;
+  if (f.test(slot, PG_anon)) return split_huge_page(k, slot);
+  return shmem_split_folio(k, k.inode(folio_mapping(k, slot))!, slot, true);
 }
 
 /** mm/swap.c folio_deactivate() @v6.18 (lru_deactivate, without MGLRU): an active evictable folio goes to the inactive list, unreferenced */
@@ -386,7 +458,7 @@ function madvise_folio_pte_batch(k: Kernel, t: import('./pgtable.js').PageTable,
  * covers only in part is split first; the huge zero page, swap entries and markers are skipped. (With pageout the
  * model leaves the entries' accessed bits as they were: the kernel clears them too.)
  */
-function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout = true): void {
+function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout = true, anonOnly = false): void {
   const g = k.pgt;
   const f = k.folios;
   const e = new Pte();
@@ -398,8 +470,8 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
       ptes = false;
       if (!is_huge_zero_pmd(k, e)) {
         const slot = f.slotOf(g.pmd_pfn(e));
-        if (slot >= 0 && f.folioMapcount(slot) <= f.nrPages(slot)) {
-          if (next - addr !== HPAGE_PMD_SIZE) ptes = split_huge_page(k, slot) === 0;
+        if (slot >= 0 && f.folioMapcount(slot) <= f.nrPages(slot) && !(anonOnly && !f.test(slot, PG_anon))) {
+          if (next - addr !== HPAGE_PMD_SIZE) ptes = split_folio(k, slot) === 0;
           else if (!pageout) {
             // the whole THP: its PMD made old, then folio_deactivate
             if (g.pmd_young(e)) pmd.t.set(pmd.i, g.pmd_mkold(e));
@@ -429,12 +501,13 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
             const from = g.pte_pfn(e);
             const covered = from === base && a + n * PAGE_SIZE <= next && madvise_folio_pte_batch(k, t, i, n, slot, e) === n;
             if (!covered) {
-              if (f.folioMapcount(slot) > n || split_huge_page(k, slot) !== 0) continue;
+              if (f.folioMapcount(slot) > n || (anonOnly && !f.test(slot, PG_anon)) || split_folio(k, slot) !== 0) continue;
               a -= PAGE_SIZE;
               continue;
             }
           }
           if (!f.test(slot, PG_lru) || f.folioMapcount(slot) !== f.nrPages(slot)) continue;
+          if (anonOnly && !f.test(slot, PG_anon)) continue;
           if (!pageout) {
             // clear_young_dirty_ptes(CYDP_CLEAR_YOUNG) over the folio's PTEs from here, then folio_deactivate
             const nr = f.isLarge(slot) ? f.nrPages(slot) : 1;

@@ -395,7 +395,7 @@ function finish_fault(k: Kernel, vmf: VmFault, slot: number, pfn: number): numbe
   return 0;
 }
 
-/** mm/memory.c __do_fault() @v6.18: vma->vm_ops->fault, shmem_fault here */
+/** mm/memory.c __do_fault() @v6.18: vma->vm_ops->fault, shmem_fault here (VM_FAULT_MAJOR when it swapped the page in, which the caller keeps) */
 function __do_fault(k: Kernel, vmf: VmFault): { ret: number; slot: number; pfn: number } {
   return shmem_fault(k, vmf, linear_page_index(vmf.vma, vmf.address));
 }
@@ -412,7 +412,7 @@ function do_read_fault(k: Kernel, vmf: VmFault): number {
   const r = __do_fault(k, vmf);
   if (r.ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) return r.ret;
   if (r.slot < 0) return r.ret;
-  const ret = finish_fault(k, vmf, r.slot, r.pfn);
+  const ret = r.ret | finish_fault(k, vmf, r.slot, r.pfn);
   if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) folio_put(k, r.slot);
   k.tr?.emit('do_read_fault', 'do_read_fault', { addr: vmf.address, pfn: r.pfn });
   return ret;
@@ -428,7 +428,7 @@ function do_cow_fault(k: Kernel, vmf: VmFault): number {
     return r.ret;
   }
   k.data.copyPage(k.folios.pfn(nslot), r.pfn);
-  const ret = finish_fault(k, vmf, nslot, k.folios.pfn(nslot));
+  const ret = r.ret | finish_fault(k, vmf, nslot, k.folios.pfn(nslot));
   folio_put(k, r.slot);
   if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) folio_put(k, nslot);
   k.tr?.emit('do_cow_fault', 'do_cow_fault', { addr: vmf.address, old_pfn: r.pfn, new_pfn: k.folios.pfn(nslot) });
@@ -439,7 +439,7 @@ function do_cow_fault(k: Kernel, vmf: VmFault): number {
 function do_shared_fault(k: Kernel, vmf: VmFault): number {
   const r = __do_fault(k, vmf);
   if (r.ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY) || r.slot < 0) return r.ret;
-  const ret = finish_fault(k, vmf, r.slot, r.pfn);
+  const ret = r.ret | finish_fault(k, vmf, r.slot, r.pfn);
   if (ret & (VM_FAULT_ERROR | VM_FAULT_NOPAGE | VM_FAULT_RETRY)) {
     folio_put(k, r.slot);
     return ret;
@@ -788,6 +788,12 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, t
       if (off >= 0) {
         mm.swapEnts--;
         free_swap_and_cache(k, off);
+        // zap_install_uffd_wp_if_needed (pte_swp_uffd_wp_any): a uffd-wp swap entry of a file VMA registered for
+        // WP (a private mapping's COW copy swapped out) leaves the marker in a zap that keeps them
+        if (keepWp && (vma.vm_flags & VM_UFFD_WP) && g.pte_swp_uffd_wp(e)) {
+          t.set(i, g.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
+          can_reclaim_pt = false;
+        }
       }
       continue;
     }
@@ -830,6 +836,15 @@ function zap_install_uffd_wp_if_needed(k: Kernel, vma: VmArea, t: PageTable, i: 
   if (!keepWp || !(vma.vm_flags & VM_UFFD_WP) || !k.pgt.pte_uffd_wp(pteval)) return false;
   for (let j = 0; j < nr; j++) t.set(i + j, k.pgt.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, PTE_MARKER_UFFD_WP));
   return true;
+}
+
+/**
+ * include/linux/mm_inline.h pte_install_uffd_wp_if_needed() @v6.18 for a present PTE just cleared (try_to_unmap_one):
+ * in a file VMA registered for uffd-wp (PTE markers, v5.19), a write-protected PTE leaves the uffd-wp marker
+ */
+export function pte_install_uffd_wp_if_needed(k: Kernel, vma: VmArea, t: PageTable, i: number, pteval: Pte): boolean {
+  const keepWp = vma.vm_file !== 0 && (k.fp & FP_PTE_MARKERS) !== 0;
+  return zap_install_uffd_wp_if_needed(k, vma, t, i, 1, pteval, keepWp);
 }
 
 /**

@@ -2,9 +2,10 @@
 // anonymous memory and memfd/tmpfs files mapped shared or privately (their vm_pgoff carried, their PTEs moved
 // like anonymous ones): resizing in place, moving a VMA with its page tables (entry by entry, a whole PTE
 // table, or a huge PMD), MREMAP_FIXED, MREMAP_DONTUNMAP, the duplication of a shared mapping (old_len 0), and
-// the userfaultfd side (UFFD_EVENT_REMAP, or the moved VMA leaving its uffd). Releases differ in rows
-// x86-move-pmd, mremap-dontunmap, mremap-dontunmap-any-vma, mremap-realign and mremap-clear-uffd-wp (and in
-// vma_merge's case 3, vma.ts).
+// the userfaultfd side (UFFD_EVENT_REMAP, or the moved VMA leaving its uffd). A hugetlb VMA (private or shared)
+// shrinks and moves in whole huge pages (align_hugetlb, move_hugetlb_page_tables in hugetlb.ts); it never grows.
+// Releases differ in rows x86-move-pmd, mremap-dontunmap, mremap-dontunmap-any-vma, mremap-realign,
+// mremap-clear-uffd-wp and mremap-hugetlb (and in vma_merge's case 3, vma.ts).
 import type { Kernel } from '../kernel.js';
 import { VM_HUGETLB } from '../include/vm_flags.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
@@ -15,12 +16,13 @@ import { VM_DONTEXPAND, VM_PFNMAP, VM_SHARED, VM_MAYSHARE, VM_UFFD_WP, VM_ACCOUN
 import { fail, notModelled } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
-import { userfaultfd_armed, userfaultfd_reset_ctx, userfaultfd_unmap_prep } from '../fs/userfaultfd.js';
+import { userfaultfd_armed, userfaultfd_reset_ctx, userfaultfd_unmap_prep, vma_has_uffd_without_event_remap } from '../fs/userfaultfd.js';
 import { do_munmap, vma_lookup, vmas_in, vma_is_anonymous, MMAP_BASE } from './mmap.js';
 import { vma_merge_new_range, unlink_anon_vmas } from './vma.js';
 import { isUffdWpMarker } from './memory.js';
 import { __split_huge_pmd, haddrOf, set_pmd_at } from './huge_memory.js';
 import { is_migration_entry } from './migrate.js';
+import { fixup_hugetlb_reservations, hugetlb_vma_resv_owner, move_hugetlb_page_tables } from './hugetlb.js';
 import { LEVEL_PTE, pmd_index, pte_index, PageTable, tableEntry, type Slot } from './pgtable.js';
 import { pmdTable, pmdAlloc, pte_alloc, pteTableAt } from './pagewalk.js';
 
@@ -56,12 +58,6 @@ function munmap_uf(k: Kernel, mm: MmStruct, start: number, len: number, list: Un
     }
   }
   do_munmap(k, mm, start, len);
-}
-
-/** include/linux/userfaultfd_k.h vma_has_uffd_without_event_remap() @v6.13: a uffd context that gets no REMAP events */
-function vma_has_uffd_without_event_remap(vma: VmArea): boolean {
-  const ctx = vma.uffd;
-  return ctx !== null && (ctx.features & UFFD_FEATURE.event_remap) === 0;
 }
 
 /**
@@ -177,10 +173,12 @@ function can_align_down(mm: MmStruct, vma: VmArea, addr: number, size: number): 
  * mm/mremap.c move_page_tables() @v6.18: PMD by PMD over the old range; a huge PMD moves whole when the
  * extent is a whole PMD (else it is split first), a PTE table moves whole when the extent covers it
  * (move_normal_pmd), otherwise entry by entry (move_ptes). From af8ca1c14906 (v6.7) the start is first
- * realigned down to a PMD boundary where that is safe. Returns the length moved.
+ * realigned down to a PMD boundary where that is safe. A hugetlb VMA's entries move huge page by huge page
+ * (move_hugetlb_page_tables, hugetlb.ts). Returns the length moved.
  */
 export function move_page_tables(k: Kernel, mm: MmStruct, vma: VmArea, old_addr: number, new_vma: VmArea, new_addr: number, len: number): number {
   if (len === 0) return 0;
+  if (vma.vm_flags & VM_HUGETLB) return move_hugetlb_page_tables(k, mm, vma, new_vma, old_addr, new_addr, len);
   const g = k.pgt;
   const old_end = old_addr + len;
   // try_realign_addr (can_realign_addr)
@@ -250,7 +248,8 @@ export function move_page_tables(k: Kernel, mm: MmStruct, vma: VmArea, old_addr:
 function copy_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, len: number, pgoff: number): { new_vma: VmArea; vma: VmArea } {
   const vma_start = vma.vm_start;
   // an unfaulted anonymous VMA (no file: shared anonymous memory is a shmem file) keeps no file offset
-  if (vma_is_anonymous(vma) && !vma.anon_vma) pgoff = Math.floor(addr / PAGE_SIZE);
+  // (a private MAP_HUGETLB mapping has a hugetlbfs file in the kernel, the model's vm_file 0: it keeps its offset)
+  if (vma_is_anonymous(vma) && !(vma.vm_flags & VM_HUGETLB) && !vma.anon_vma) pgoff = Math.floor(addr / PAGE_SIZE);
   const new_vma = vma_merge_new_range(k, mm, addr, addr + len, vma.vm_flags, pgoff, {
     source: vma, anon_vma: vma.anon_vma, uffd_ctx: vma.uffd, vm_flags_hi: vma.vm_flags_hi,
   });
@@ -271,15 +270,22 @@ function copy_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, len: numbe
 
 /**
  * mm/mremap.c move_vma() @v6.18 (copy_vma_and_data, dontunmap_complete, unmap_source_vma): copy the VMA,
- * move its page tables, hand the new VMA to the uffd side, then unmap the old range, or with
- * MREMAP_DONTUNMAP keep it (its anon_vma unlinked when it was moved whole)
+ * move its page tables, hand the new VMA to the uffd side (and a hugetlb VMA's reservation map to the new
+ * VMA), then unmap the old range, or with MREMAP_DONTUNMAP keep it (its anon_vma unlinked when it was moved
+ * whole)
  */
 function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: number, new_len: number, new_addr: number, flags: number, uf: MremapUf): number {
+  // clear_vma_resv_huge_pages leaves what stays of the old VMA without the reservation map the new one takes: the
+  // kernel never gives those reservations back (HugePages_Rsvd stays raised until reboot, on a host run too)
+  if (hugetlb_vma_resv_owner(k, vma) && (addr !== vma.vm_start || addr + old_len !== vma.vm_end)) {
+    notModelled('old_len', 'mremap of part of a private hugetlb mapping that owns its reservations (clear_vma_resv_huge_pages: the part left behind would leak its reservations from the pool)');
+  }
   const new_pgoff = vma.vm_pgoff + (addr - vma.vm_start) / PAGE_SIZE;
   const c = copy_vma(k, mm, vma, new_addr, new_len, new_pgoff);
   vma = c.vma;
   move_page_tables(k, mm, vma, addr, c.new_vma, new_addr, old_len);
   mremap_userfaultfd_prep(k, c.new_vma, uf, addr, new_addr, old_len);
+  fixup_hugetlb_reservations(k, vma);
   k.tr?.emit('mremap', 'move_vma', { old_addr: addr, old_len, new_addr, new_len, dontunmap: (flags & MREMAP_DONTUNMAP) !== 0 });
   if (flags & MREMAP_DONTUNMAP) {
     // dontunmap_complete: VM_ACCOUNT cleared too from b714ccb02a76 (v6.15) until 0e59f47c15ce (v6.18-rc3)
@@ -293,7 +299,7 @@ function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: n
   return new_addr;
 }
 
-/** mm/mremap.c remap_is_valid() @v6.18 (vma_to_resize @v6.12): may the range of vma be moved or grown to new_len? */
+/** mm/mremap.c remap_is_valid() @v6.18 (vma_to_resize @v4.19 .. v6.12): may the range of vma be moved or grown to new_len? */
 function remap_is_valid(k: Kernel, vma: VmArea, addr: number, old_len: number, new_len: number, flags: number): void {
   if (old_len === 0 && !(vma.vm_flags & (VM_SHARED | VM_MAYSHARE))) fail('EINVAL', 'old_len 0 duplicates a mapping, which a private mapping cannot');
   if ((flags & MREMAP_DONTUNMAP) && (vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP))) fail('EINVAL', 'MREMAP_DONTUNMAP of a VM_DONTEXPAND or VM_PFNMAP mapping');
@@ -301,6 +307,8 @@ function remap_is_valid(k: Kernel, vma: VmArea, addr: number, old_len: number, n
   if ((flags & MREMAP_DONTUNMAP) && !k.has(PATCH.mremapDontunmapAnyVma) && (!vma_is_anonymous(vma) || (vma.vm_flags & VM_SHARED))) {
     fail('EINVAL', 'MREMAP_DONTUNMAP of a shared or file mapping (private anonymous ones only before v5.13)');
   }
+  // before 550a7d60bd5e (v5.16) vma_to_resize refused hugetlb: only a shrink in place (an munmap) got past it
+  if ((vma.vm_flags & VM_HUGETLB) && !k.has(PATCH.mremapHugetlb)) fail('EINVAL', 'mremap moving or growing a hugetlb mapping (before v5.16)');
   if (old_len > vma.vm_end - addr) fail('EFAULT', 'the old range crosses the end of its VMA (mremap cannot span VMAs)');
   if (new_len === old_len) return;
   if (vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP)) fail('EFAULT', 'a VM_DONTEXPAND or VM_PFNMAP mapping cannot grow');
@@ -358,6 +366,21 @@ function mremap_to(k: Kernel, mm: MmStruct, addr: number, old_len: number, new_l
 }
 
 /**
+ * mm/mremap.c align_hugetlb() @v6.18 (check_prep_vma; in do_mremap from 550a7d60bd5e, v5.16): the lengths of a
+ * hugetlb VMA's mremap rounded up to the huge page size; addr or new_address (as passed, with or without
+ * MREMAP_FIXED) off a huge page boundary, or a growth, is EINVAL (its reservations cannot be split)
+ */
+function align_hugetlb(vma: VmArea, addr: number, new_addr: number, old_len: number, new_len: number): { old_len: number; new_len: number } {
+  old_len = Math.ceil(old_len / PMD_SIZE) * PMD_SIZE;
+  new_len = Math.ceil(new_len / PMD_SIZE) * PMD_SIZE;
+  if (addr % PMD_SIZE !== 0) fail('EINVAL', 'mremap of a hugetlb mapping at an address that is not 2 MiB aligned');
+  if (new_addr % PMD_SIZE !== 0) fail('EINVAL', 'mremap of a hugetlb mapping to a new_address that is not 2 MiB aligned');
+  if (new_len > old_len) fail('EINVAL', 'mremap growing a hugetlb mapping');
+  void vma;
+  return { old_len, new_len };
+}
+
+/**
  * mm/mremap.c do_mremap() @v6.18 (SYSCALL_DEFINE5(mremap) @v4.19..v6.12): checks, then a move to a given
  * place (mremap_to), a shrink, a growth in place, or a move to a new place (MREMAP_MAYMOVE). The uffd
  * events to send afterwards are collected in `uf`, also when a later check fails. Returns the address.
@@ -371,13 +394,13 @@ export function do_mremap(k: Kernel, mm: MmStruct, addr: number, old_len: number
   old_len = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE;
   new_len = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
   if (new_len === 0) fail('EINVAL', 'new_len is 0');
-  if (vma_lookup(k, mm, addr)?.vm_flags! & VM_HUGETLB) notModelled('addr', 'mremap of a hugetlb VMA (move_hugetlb_page_tables)');
   const to = (flags & (MREMAP_FIXED | MREMAP_DONTUNMAP)) !== 0;
   if (to && new_addr % PAGE_SIZE !== 0) fail('EINVAL', 'new_address is not page aligned');
   // d23cb648e365 (v6.17): a move of the same length to a fixed place may span several VMAs (vrm_move_only)
   if (k.has(PATCH.mremapMoveMultiVma) && (flags & MREMAP_FIXED) && old_len === new_len) return remap_move(k, mm, addr, old_len, flags, new_addr, uf);
   const vma = vma_lookup(k, mm, addr);
   if (!vma) fail('EFAULT', 'no VMA at addr');
+  if ((vma.vm_flags & VM_HUGETLB) && k.has(PATCH.mremapHugetlb)) ({ old_len, new_len } = align_hugetlb(vma, addr, new_addr, old_len, new_len));
   if (to) return mremap_to(k, mm, addr, old_len, new_len, flags, new_addr, uf);
   if (old_len === new_len) return addr;
   if (old_len > new_len) {
@@ -433,10 +456,13 @@ function remap_move(k: Kernel, mm: MmStruct, start: number, len: number, flags: 
     const offset = seen ? vma.vm_start - last_end : 0;
     last_end = vma.vm_end;
     if (!vma_multi_allowed(vma) && (seen || vma.vm_end < end)) fail('EFAULT', 'a uffd-registered VMA can only be moved alone');
-    const r = mremap_to(k, mm, a, l, l, flags, target + offset, uf);
+    // check_prep_vma: a hugetlb VMA's piece is aligned first (its lengths rounded up to the huge page size)
+    let ol = l, nl = l;
+    if (vma.vm_flags & VM_HUGETLB) ({ old_len: ol, new_len: nl } = align_hugetlb(vma, a, target + offset, l, l));
+    const r = mremap_to(k, mm, a, ol, nl, flags, target + offset, uf);
     if (!seen) res = r;
     seen = true;
-    target = r + l;
+    target = r + nl;
   }
   if (!seen) fail('EFAULT', 'no VMA at addr');
   return res;

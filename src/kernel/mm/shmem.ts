@@ -1,17 +1,23 @@
 // shmem (mm/shmem.c @v6.18), memfd_create (mm/memfd.c @v6.18) and the file operations the model has on
 // a tmpfs file: the page cache of each file is mm/filemap.ts's. shmem has no writeback: a dirty folio
-// stays dirty until it is freed (or swapped out, which the model does not do for shmem).
+// stays dirty until it is freed, or until reclaim swaps it out (shmem_writeout: its cache entry becomes a
+// swap entry, and the next lookup swaps it in: shmem_swapin_folio).
 import type { Kernel } from '../kernel.js';
 import type { Task } from '../include/sched.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { fail, notModelled } from '../include/errno.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { PG_dirty, PG_lru, PG_swapbacked, PG_uptodate, PG_referenced } from './folio.js';
+import { PG_active, PG_dirty, PG_lru, PG_swapbacked, PG_uptodate, PG_referenced } from './folio.js';
 import {
   AddressSpace, INODE_ANON_SHARED, INODE_INDEX_MAX, INODE_MEMFD, INODE_PAGES_MAX, INODE_TMPFS_FILE, filemap_add_folio, filemap_get_entry,
-  filemap_remove_folio, new_inode, unmap_mapping_range, i_mmap, folio_index, pmdIndex, unmap_mapping_pages,
+  filemap_remove_folio, new_inode, unmap_mapping_range, i_mmap, folio_index, pmdIndex, unmap_mapping_pages, folio_mapping,
 } from './filemap.js';
-import { VM_FAULT_SIGBUS, VM_FAULT_OOM } from '../include/fault.js';
+import { VM_FAULT_SIGBUS, VM_FAULT_OOM, VM_FAULT_MAJOR } from '../include/fault.js';
+import {
+  delete_from_swap_cache, folio_alloc_swap, free_swap_and_cache, read_swap_cache_async, swap_cache_get_folio, swap_duplicate, swap_free,
+  swap_writepage,
+} from './swapfile.js';
+import { folio_put_refs } from './swap.js';
 import { handle_userfault, userfaultfd_missing, userfaultfd_minor } from '../fs/userfaultfd.js';
 import { VM_UFFD_MISSING, VM_UFFD_MINOR, VM_NORESERVE, VM_HUGEPAGE, VM_NOHUGEPAGE } from '../include/vm_flags.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
@@ -19,6 +25,7 @@ import type { VmFault } from './memory.js';
 import { mark_page_accessed } from './gup.js';
 import { PATCH } from '../../profiles/patches.js';
 import { hugetlb_file_setup, hugetlbfs_evict_inode, is_file_hugepages } from '../fs/hugetlbfs.js';
+import { try_to_unmap } from './vmscan.js';
 
 // ---- uapi (include/uapi/linux/memfd.h, fcntl.h, falloc.h) -------------------------------------------
 export const MFD_CLOEXEC = 0x1, MFD_ALLOW_SEALING = 0x2, MFD_HUGETLB = 0x4, MFD_NOEXEC_SEAL = 0x8, MFD_EXEC = 0x10;
@@ -96,6 +103,8 @@ export function shmem_open(k: Kernel, task: Task, path: string, create: boolean,
   // (a hugetlbfs file's seals: F_SEAL_SEAL, which hugetlbfs_get_inode sets and no operation of the model changes)
   const m = hugetlbfs ? hugetlb_file_setup(k, path, 0, INODE_TMPFS_FILE) : shmem_file_setup(k, path, 0, INODE_TMPFS_FILE);
   m.files = (1 << task.mm.id) >>> 0;
+  // shmem_get_inode: owned by the caller's fsuid (the mode, 0600, is the executor's)
+  m.i_uid = task.uid;
   return m;
 }
 
@@ -129,6 +138,7 @@ export function shmem_evict_inode(k: Kernel, m: AddressSpace): void {
   m.name = '';
   m.i_size = 0;
   m.seals = 0;
+  m.i_uid = 0;
   m.flags = 0;
   k.tr?.emit('shmem_evict_inode', 'shmem_evict_inode', { ino: m.ino });
 }
@@ -150,14 +160,17 @@ function shmem_alloc_and_add_folio(k: Kernel, m: AddressSpace, index: number): n
  * cached folio of one registered for MINOR faults, go to userspace (the `uffd` result). A new folio, or one fallocate left not up to date, is zeroed and marked up
  * to date except for SGP_WRITE/SGP_FALLOC (whose caller fills it).
  */
-export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: number, vmf: VmFault | null, write_end = 0): { slot: number; uffd?: number } {
+export function shmem_get_folio(k: Kernel, m: AddressSpace, index: number, sgp: number, vmf: VmFault | null, write_end = 0): { slot: number; uffd?: number; major?: boolean } {
   if (index >= INODE_INDEX_MAX) notModelled('addr', `model limit: a file of more than ${INODE_INDEX_MAX} pages`);
   if (sgp <= SGP_CACHE && index * PAGE_SIZE >= m.i_size) fail('EINVAL', 'page index past i_size');
   const f = k.folios;
   let slot = filemap_get_entry(k, m, index);
-  // userfaultfd MINOR (c949b097ef2e, v5.14): a folio in the cache, even one fallocate left not up to date,
-  // is not mapped by the fault of a VMA registered for MINOR faults: userspace is told (and CONTINUEs)
-  if (slot >= 0 && vmf && userfaultfd_minor(vmf.vma)) return { slot: -1, uffd: handle_userfault(k, vmf, VM_UFFD_MINOR) };
+  const swp = slot < 0 ? m.swapAt(index) : -1;
+  // userfaultfd MINOR (c949b097ef2e, v5.14): a folio in the cache, even one fallocate left not up to date, or
+  // a swap entry, is not mapped by the fault of a VMA registered for MINOR faults: userspace is told (and CONTINUEs)
+  if ((slot >= 0 || swp >= 0) && vmf && userfaultfd_minor(vmf.vma)) return { slot: -1, uffd: handle_userfault(k, vmf, VM_UFFD_MINOR) };
+  // a swap entry: the page comes back from swap (up to date, dirty, in the cache again)
+  if (swp >= 0) return shmem_swapin_folio(k, m, index, swp, sgp);
   if (slot >= 0) {
     f.setRefcount(slot, f.refcount(slot) + 1);
     // a folio found in the cache is accessed by a write (folio_mark_accessed: a referenced one is activated);
@@ -199,8 +212,8 @@ export function shmem_fault(k: Kernel, vmf: VmFault, pgoff: number): { ret: numb
   const r = shmem_get_folio(k, m, pgoff, SGP_CACHE, vmf);
   if (r.uffd !== undefined) return { ret: r.uffd, slot: -1, pfn: -1 };
   if (r.slot < 0) return { ret: VM_FAULT_OOM, slot: -1, pfn: -1 };
-  // vmf->page = folio_file_page(folio, pgoff)
-  return { ret: 0, slot: r.slot, pfn: folio_file_pfn(k, r.slot, pgoff) };
+  // vmf->page = folio_file_page(folio, pgoff); a page read back from swap makes the fault major
+  return { ret: r.major ? VM_FAULT_MAJOR : 0, slot: r.slot, pfn: folio_file_pfn(k, r.slot, pgoff) };
 }
 
 /**
@@ -213,6 +226,18 @@ export function shmem_truncate_range(k: Kernel, m: AddressSpace, lstart: number,
   const start = Math.ceil(lstart / PAGE_SIZE);
   const endByte = lend < 0 ? INODE_INDEX_MAX * PAGE_SIZE : lend + 1;
   const end = Math.min(INODE_INDEX_MAX, Math.floor(endByte / PAGE_SIZE));
+  // shmem_free_swap: a swap entry of the range goes, and its slot's reference (free_swap_and_cache_nr: a
+  // folio left alone in the swap cache is freed with it)
+  if (m.swapped > 0) {
+    for (let i = m.nextIndex(start, end, true); i >= 0; i = m.nextIndex(i + 1, end, true)) {
+      const off = m.swapAt(i);
+      if (off < 0) continue;
+      m.setEntry(i, -1);
+      m.swapped--;
+      free_swap_and_cache(k, off);
+      if (m.swapped === 0) break;
+    }
+  }
   if (m.nrpages > 0) {
     for (let i = m.nextIndex(start, end); i >= 0; i = m.nextIndex(i + 1, end)) {
       let slot = m.folioAt(i);
@@ -419,7 +444,8 @@ function shmem_alloc_huge_folio(k: Kernel, m: AddressSpace, index: number, vmf: 
   if (vmf !== null && !thp_vma_suitable_pmd(vmf.vma, vmf.address)) return -1;
   const aligned = pmdIndex(index);
   if (aligned + HPAGE_PMD_NR > INODE_INDEX_MAX) return -1;
-  if (m.nextIndex(aligned, aligned + HPAGE_PMD_NR) >= 0) return -1;
+  // any entry in the block, a swap entry too (xa_find), makes it order 0
+  if (m.nextIndex(aligned, aligned + HPAGE_PMD_NR, true) >= 0) return -1;
   const slot = k.folios.alloc(HPAGE_PMD_ORDER, PG_swapbacked);
   filemap_add_folio(k, m, slot, aligned);
   k.folios.setFlag(slot, PG_lru);
@@ -434,14 +460,19 @@ function shmem_alloc_huge_folio(k: Kernel, m: AddressSpace, index: number, vmf: 
  * the folio stays whole), it becomes order-0 folios in the cache with the head's flags; pages at or past
  * i_size leave the cache (__split_huge_page). Returns 0 or -EBUSY.
  */
-export function shmem_split_folio(k: Kernel, m: AddressSpace, slot: number): number {
+export function shmem_split_folio(k: Kernel, m: AddressSpace, slot: number, rmap = false): number {
   const f = k.folios;
   const fi = folio_index(k, slot), nr = f.nrPages(slot);
   // can_split_folio: the mappings, the cache's references and nothing else
   let mapRefs = f.mapcount(slot);
   if (f.hasSub(slot)) for (let i = 0; i < nr; i++) mapRefs += f.subMapcount(slot, i);
   if (f.refcount(slot) !== mapRefs + nr) return -16;
-  if (f.folioMapped(slot)) unmap_mapping_pages(k, m, fi, nr, false);
+  // unmap_folio: by the rmap walk (`rmap`: try_to_unmap with TTU_SPLIT_HUGE_PMD, as reclaim's split_folio runs
+  // it: a PMD split, thp_split_pmd), else by the file's range (truncation has unmapped all but the ends already)
+  if (f.folioMapped(slot)) {
+    if (rmap) try_to_unmap(k, slot);
+    else unmap_mapping_pages(k, m, fi, nr, false);
+  }
   if (f.refcount(slot) !== nr) return -16;
   if (fi + nr > INODE_PAGES_MAX) notModelled('addr', `model limit: splitting a PMD-sized folio of a file past ${INODE_PAGES_MAX} pages (small pages only in the first 16 GiB)`);
   m.setHugeEntry(fi, -1);
@@ -458,4 +489,113 @@ export function shmem_split_folio(k: Kernel, m: AddressSpace, slot: number): num
   for (let i = 0; i < nr; i++) if (fi + i >= end) filemap_remove_folio(k, m, slots[i]!);
   k.tr?.emit('split_huge_page', 'split_huge_page', { ino: m.ino, index: fi, pfn: f.pfn(slots[0]!) });
   return 0;
+}
+
+// ---- swap (mm/shmem.c @v6.18) -------------------------------------------------------------------------
+
+/**
+ * mm/shmem.c shmem_writeout() @v6.18, from shrink_folio_list's pageout() (the folio unmapped, its dirty bit
+ * given to the I/O): the folio gets a swap slot, leaves the page cache, whose entry becomes the slot's swap
+ * entry (the entry holds the slot's swap count: folio_dup_swap), and is written (swap_writepage). Without a
+ * swap device or a free slot it stays, dirty ('activate': AOP_WRITEPAGE_ACTIVATE). A folio fallocate left not
+ * up to date is zeroed and written all the same. A PMD-sized folio is split first (the swap file has no
+ * clusters for it); the slot of the folio that went on (its first page) is returned with the result.
+ */
+export function shmem_writeout(k: Kernel, slot: number, list: number[]): { r: 'activate' | 'zero' | 'writeback'; slot: number } {
+  const f = k.folios;
+  const m = k.inode(folio_mapping(k, slot))!;
+  const index = folio_index(k, slot);
+  // no swap device (total_swap_pages == 0): redirty
+  if (k.swap.max === 0) {
+    f.setFlag(slot, PG_dirty);
+    return { r: 'activate', slot };
+  }
+  if (f.isLarge(slot)) {
+    // a PMD-sized folio: the swap file allocates no cluster for it (folio_alloc_swap fails), so try_split: it is
+    // dirtied again and split (split_folio_to_list: its other pages join reclaim's list, dirty), and its first
+    // page goes on, clean; a split that fails redirties it
+    f.setFlag(slot, PG_dirty);
+    const nr = f.nrPages(slot);
+    if (shmem_split_folio(k, m, slot) !== 0) return { r: 'activate', slot };
+    const tails: number[] = [];
+    for (let i = nr - 1; i >= 1; i--) {
+      const s = m.folioAt(index + i);
+      if (s >= 0) tails.push(s);
+    }
+    list.unshift(...tails);
+    slot = m.folioAt(index);
+    f.clearFlag(slot, PG_dirty);
+  }
+  if (!f.test(slot, PG_uptodate)) {
+    k.data.clearRange(f.pfn(slot), 1);
+    f.setFlag(slot, PG_uptodate);
+  }
+  if (!folio_alloc_swap(k, slot)) {
+    f.setFlag(slot, PG_dirty);
+    return { r: 'activate', slot };
+  }
+  // shmem_recalc_inode(inode, 0, nr_pages): one more page swapped
+  m.swapped++;
+  const off = k.swap.folioSwap(slot);
+  swap_duplicate(k, off);
+  shmem_delete_from_page_cache(k, m, slot, index, off);
+  k.tr?.emit('shrink_folio_list', 'shmem_writeout', { action: 'to the swap cache', ino: m.ino, index, pfn: f.pfn(slot), swap: off });
+  return { r: swap_writepage(k, slot), slot };
+}
+
+/** mm/shmem.c shmem_delete_from_page_cache() @v6.18: the swap entry replaces the folio at index; the cache's reference goes */
+function shmem_delete_from_page_cache(k: Kernel, m: AddressSpace, slot: number, index: number, off: number): void {
+  m.setSwapEntry(index, off);
+  m.nrpages -= 1;
+  k.folioMap.set(slot * 2, 0);
+  k.folioMap.set(slot * 2 + 1, 0);
+  folio_put_refs(k, slot, 1);
+}
+
+/**
+ * mm/shmem.c shmem_swapin_folio() @v6.18 for the swap entry at index (shmem_get_folio's lookup found it): the
+ * folio from the swap cache, or read from the slot into a new one (a major fault for a fault: the caller's
+ * VM_FAULT_MAJOR; the swap file is no SWP_SYNCHRONOUS_IO device, so through the swap cache, with the refault's
+ * activation, and without readahead in the model); then back in the page cache in place of the entry, out of
+ * the swap cache, dirty, the slot freed. The folio comes with a reference for the caller.
+ */
+function shmem_swapin_folio(k: Kernel, m: AddressSpace, index: number, off: number, sgp: number): { slot: number; major: boolean } {
+  const f = k.folios;
+  let major = false;
+  let slot = swap_cache_get_folio(k, off);
+  if (slot >= 0) f.setRefcount(slot, f.refcount(slot) + 1);
+  else {
+    // shmem_swapin_cluster: swap_cluster_readahead (the faulting slot only)
+    slot = read_swap_cache_async(k, off, false);
+    if (k.has(PATCH.anonWorkingsetRefault) && k.swap.takeShadow(off)) f.setFlag(slot, PG_active);
+    major = true;
+  }
+  // shmem_add_to_page_cache in place of the swap entry, then shmem_recalc_inode(inode, 0, -nr_pages)
+  filemap_add_folio(k, m, slot, index);
+  m.swapped--;
+  if (sgp === SGP_WRITE) mark_page_accessed(k, slot);
+  delete_from_swap_cache(k, slot);
+  f.setFlag(slot, PG_dirty);
+  swap_free(k, off);
+  k.tr?.emit('do_swap_page', 'shmem_swapin_folio', { ino: m.ino, index, pfn: f.pfn(slot), swap: off, major });
+  return { slot, major };
+}
+
+/**
+ * mm/shmem.c shmem_unuse() @v6.18 (swapoff's try_to_unuse, before the mms' swap PTEs): every swap entry of
+ * every shmem file is swapped in (shmem_unuse_inode: SGP_CACHE, no fault), its folio left in the cache, dirty
+ */
+export function shmem_unuse(k: Kernel): void {
+  for (let ino = 1; ino <= k.nrInodes; ino++) {
+    const m = k.inode(ino)!;
+    if (!m.live || m.swapped === 0) continue;
+    const end = Math.min(INODE_PAGES_MAX, Math.ceil(m.i_size / PAGE_SIZE));
+    for (let i = m.nextIndex(0, end, true); i >= 0 && m.swapped > 0; i = m.nextIndex(i + 1, end, true)) {
+      const off = m.swapAt(i);
+      if (off < 0) continue;
+      const r = shmem_swapin_folio(k, m, i, off, SGP_CACHE);
+      folio_put_refs(k, r.slot, 1);
+    }
+    if (m.swapped !== 0) throw new Error(`BUG: swapoff left ${m.swapped} swap entries in inode ${ino}'s page cache`);
+  }
 }

@@ -15,6 +15,7 @@ import { PATCH } from '../../profiles/patches.js';
 import { LEVEL_PTE, type PageTable } from './pgtable.js';
 import { vma_lookup } from './mmap.js';
 import type { MmStruct } from '../include/mm_types.js';
+import { shmem_unuse } from './shmem.js';
 
 /** the swap segments, appended to the kernel's (kernel.ts) */
 export const SWAP_SEGMENTS: readonly SegmentSpec[] = [
@@ -236,11 +237,12 @@ export function swap_writepage(k: Kernel, slot: number): 'zero' | 'writeback' {
 /**
  * mm/swap_state.c read_swap_cache_async() + mm/page_io.c swap_read_folio() @v6.18: a new folio for the
  * slot enters the swap cache (SWAP_HAS_CACHE) holding what the slot holds (a zeromap slot reads as zeroes,
- * without I/O, from v6.12); the caller maps it. Returns the folio's slot.
+ * without I/O, from v6.12); the caller maps it (`anon`: do_swap_page, which makes it anonymous; shmem puts it
+ * in the page cache instead). Returns the folio's slot.
  */
-export function read_swap_cache_async(k: Kernel, off: number): number {
+export function read_swap_cache_async(k: Kernel, off: number, anon = true): number {
   const f = k.folios, si = k.swap;
-  const slot = f.alloc(0, PG_anon | PG_swapbacked | PG_uptodate | PG_lru);
+  const slot = f.alloc(0, (anon ? PG_anon : 0) | PG_swapbacked | PG_uptodate | PG_lru);
   // the new folio's reference is the caller's; the swap cache takes one of its own
   si.setMap(off, si.map(off) | SWAP_HAS_CACHE);
   add_to_swap_cache(k, slot, off);
@@ -267,6 +269,8 @@ export function swpOffsetOf(k: Kernel, e: Pte): number {
 export function sys_swapoff(k: Kernel): void {
   const si = k.swap;
   if (si.max === 0) fail('EINVAL', 'swapoff: no swap device');
+  // try_to_unuse: shmem's swap entries first (shmem_unuse), then every mm's swap PTEs
+  shmem_unuse(k);
   const e = new Pte();
   for (const mm of k.mms) {
     if (mm.users <= 0) continue;

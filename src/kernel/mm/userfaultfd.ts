@@ -159,7 +159,8 @@ function shmem_mfill(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, s
   const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {
     const idx = linear_page_index(vma, a);
     if (idx >= Math.ceil(m.i_size / PAGE_SIZE)) return `EFAULT: page 0x${a.toString(16)} is past the end of the file`;
-    if (m.folioAt(idx) >= 0) return `the page cache holds page ${idx} of the file already`;
+    // shmem_add_to_page_cache expects a hole: a folio, or a swap entry (a page swapped out), is EEXIST
+    if (m.folioAt(idx) >= 0 || m.swapAt(idx) >= 0) return `the page cache holds page ${idx} of the file already${m.swapAt(idx) >= 0 ? ' (swapped out)' : ''}`;
     t.get(i, cur);
     if (!g.pte_none(cur) && !isUffdWpMarker(k, cur)) return `destination page 0x${a.toString(16)} is already populated`;
     const slot = f.alloc(0, PG_swapbacked);

@@ -1,17 +1,20 @@
-// Reclaim of anonymous folios (mm/vmscan.c reclaim_pages, shrink_folio_list @v5.4..v6.18) and the rmap
-// walk that unmaps them (mm/rmap.c try_to_unmap, try_to_unmap_one). The model reclaims only what
-// MADV_PAGEOUT isolates: there is no memory pressure, no kswapd and no LRU scan.
+// Reclaim of anonymous and shmem folios (mm/vmscan.c reclaim_pages, shrink_folio_list @v5.4..v6.18; shmem's
+// writeout is mm/shmem.ts) and the rmap walk that unmaps them (mm/rmap.c try_to_unmap, try_to_unmap_one). The
+// model reclaims only what MADV_PAGEOUT isolates: there is no memory pressure, no kswapd and no LRU scan.
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { PATCH } from '../../profiles/patches.js';
 import { folio_maybe_dma_pinned } from './gup.js';
 import { LEVEL_PMD } from './pgtable.js';
 import { PG_active, PG_anon, PG_dirty, PG_mlocked, PG_swapbacked, PG_swapcache, PG_unevictable } from './folio.js';
-import { folio_mappings, split_huge_page } from './huge_memory.js';
+import { __split_huge_pmd, folio_mappings, split_huge_page } from './huge_memory.js';
 import { folio_remove_rmap_pte } from './rmap.js';
 import { folio_put } from './swap.js';
 import { vma_lookup } from './mmap.js';
 import { notModelled } from '../include/errno.js';
+import { pte_install_uffd_wp_if_needed } from './memory.js';
+import { shmem_writeout } from './shmem.js';
+import { filemap_remove_folio, folio_mapping } from './filemap.js';
 import {
   SWP_TYPE, delete_from_swap_cache, folio_alloc_swap, folio_free_swap, swap_duplicate, swap_writepage, vm_swap_full,
 } from './swapfile.js';
@@ -49,7 +52,8 @@ function split_folio_to_list(k: Kernel, slot: number, list: number[]): number {
  */
 export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void {
   const f = k.folios;
-  if (!f.test(slot, PG_anon) || f.test(slot, PG_unevictable)) return;
+  if (f.test(slot, PG_unevictable)) return;
+  if (!f.test(slot, PG_anon)) return shrink_shmem_folio(k, slot, list);
   const lazyfree = !f.test(slot, PG_swapbacked);
   if (lazyfree && f.isLarge(slot)) notModelled('advice', 'MADV_PAGEOUT of a lazyfree (MADV_FREE) THP (unmap_huge_pmd_locked, v6.11)');
   if (!lazyfree && !f.test(slot, PG_swapcache)) {
@@ -84,6 +88,8 @@ export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void
       return;
     }
     if (f.folioMapped(slot)) return activate_locked(k, slot, !lazyfree ? 'still mapped' : f.test(slot, PG_dirty) ? 'lazyfree folio redirtied' : 'lazyfree folio referenced');
+    // unmapped, it cannot be pinned anew: a pinned one is not reclaimed (d824ec2a1546, v6.4)
+    if (k.has(PATCH.noReclaimPinned) && folio_maybe_dma_pinned(k, slot)) return activate_locked(k, slot, 'maybe DMA-pinned');
     if (lazyfree && !f.test(slot, PG_dirty)) {
       // unmapped, but someone else holds it (only before 6c8e2a256915): page_ref_freeze fails, keep_locked; the
       // holder's last put frees it
@@ -111,6 +117,51 @@ export function shrink_folio_list(k: Kernel, slot: number, list: number[]): void
   if (f.test(slot, PG_swapcache)) delete_from_swap_cache(k, slot, true);
 }
 
+/**
+ * mm/vmscan.c shrink_folio_list() @v6.18 for a shmem folio (swap-backed, in a page cache) MADV_PAGEOUT isolated:
+ * unmapped from every PTE (try_to_unmap: a PTE's dirty bit moves into the folio); a dirty one goes through
+ * pageout() (is_page_cache_freeable: nothing but the cache holds it, else kept) to shmem_writeout, which moves it
+ * from the page cache to the swap cache and writes it (kept there while written; a zero-filled one is freed at
+ * once, from v6.12), or activates it (no swap); a clean one leaves the cache and is freed (__remove_mapping)
+ */
+function shrink_shmem_folio(k: Kernel, slot: number, list: number[]): void {
+  const f = k.folios;
+  if (f.folioMapped(slot)) {
+    try_to_unmap(k, slot);
+    if (f.folioMapped(slot)) return activate_locked(k, slot, 'still mapped');
+  }
+  // unmapped, it cannot be pinned anew: a pinned one is not reclaimed (d824ec2a1546, v6.4)
+  if (k.has(PATCH.noReclaimPinned) && folio_maybe_dma_pinned(k, slot)) return activate_locked(k, slot, 'maybe DMA-pinned');
+  if (f.test(slot, PG_dirty)) {
+    if (f.refcount(slot) !== f.nrPages(slot)) {
+      k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'kept (referenced: not written)', pfn: f.pfn(slot) });
+      return;
+    }
+    // pageout(): folio_clear_dirty_for_io, then the mapping's writeout (a large folio is split there)
+    f.clearFlag(slot, PG_dirty);
+    const w = shmem_writeout(k, slot, list);
+    const r = w.r;
+    slot = w.slot;
+    if (r === 'activate') return activate_locked(k, slot, k.swap.max === 0 ? 'no swap device' : 'no swap slot');
+    if (r === 'writeback') {
+      k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'written: kept in the swap cache', pfn: f.pfn(slot) });
+      return;
+    }
+    // written at once (zeromap): clean, in the swap cache; __remove_mapping frees it
+    k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'freed', pfn: f.pfn(slot) });
+    delete_from_swap_cache(k, slot, true);
+    return;
+  }
+  // clean (a hole's zeroed page never written): __remove_mapping takes it out of the page cache (no shadow entry:
+  // shmem is not on the file LRU) and frees it; the index reads as a hole again
+  if (f.refcount(slot) !== f.nrPages(slot)) {
+    k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'kept (referenced)', pfn: f.pfn(slot) });
+    return;
+  }
+  k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: 'freed (clean page cache)', pfn: f.pfn(slot) });
+  filemap_remove_folio(k, k.inode(folio_mapping(k, slot))!, slot);
+}
+
 /** shrink_folio_list's activate_locked: a folio in the swap cache gives its slot back when swap is full; the folio goes to the active list */
 function activate_locked(k: Kernel, slot: number, why: string): void {
   const f = k.folios;
@@ -119,10 +170,18 @@ function activate_locked(k: Kernel, slot: number, why: string): void {
   k.tr?.emit('shrink_folio_list', 'shrink_folio_list', { action: `activated (${why})`, pfn: f.pfn(slot) });
 }
 
-/** mm/rmap.c try_to_unmap() @v6.18: every PTE that maps the (small) folio, in every mm, through try_to_unmap_one; stops at the first that refuses */
+/**
+ * mm/rmap.c try_to_unmap() @v6.18: every PTE that maps the folio, in every mm, through try_to_unmap_one; stops at
+ * the first that refuses. A page-cache folio's PMD is split (TTU_SPLIT_HUGE_PMD: for a file, the PMD cleared)
+ */
 export function try_to_unmap(k: Kernel, slot: number): void {
   for (const mp of folio_mappings(k, slot)) {
-    if (mp.level === LEVEL_PMD) notModelled('advice', 'try_to_unmap of a PMD-mapped folio');
+    if (mp.level === LEVEL_PMD) {
+      if (k.folios.test(slot, PG_anon)) notModelled('advice', 'try_to_unmap of a PMD-mapped folio');
+      const addr = mp.t.addrOf(mp.i);
+      __split_huge_pmd(k, mp.mm, vma_lookup(k, mp.mm, addr)!, { t: mp.t, i: mp.i }, addr, false);
+      continue;
+    }
     if (!try_to_unmap_one(k, slot, mp.mm, mp.t, mp.i)) return;
   }
 }
@@ -146,6 +205,17 @@ export function try_to_unmap_one(k: Kernel, slot: number, mm: import('../include
   // ptep_clear_flush
   t.clear(i);
   if (g.pte_dirty(pteval)) f.setFlag(slot, PG_dirty);
+  if (!f.test(slot, PG_anon)) {
+    // a file folio (shmem): the PTE goes (a uffd-wp one leaves the marker in a file VMA registered for WP),
+    // with the file rss counter
+    const vma = vma_lookup(k, mm, addr)!;
+    pte_install_uffd_wp_if_needed(k, vma, t, i, pteval);
+    mm.shmemPages--;
+    k.tr?.emit('try_to_unmap_one', 'try_to_unmap_one', { addr, old: pteval.toString(), new: t.get(i, swpPte).toString() });
+    folio_remove_rmap_pte(k, slot, pfn, mm);
+    folio_put(k, slot);
+    return true;
+  }
   if (!f.test(slot, PG_swapbacked)) {
     // lazyfree: discarded when nobody wrote it since MADV_FREE and, from 6c8e2a256915 (v5.18), when the only
     // references are the mappings (and reclaim's): before, a GUP reference (direct I/O in flight) did not count
@@ -185,6 +255,5 @@ export function try_to_unmap_one(k: Kernel, slot: number, mm: import('../include
   k.tr?.emit('try_to_unmap_one', 'try_to_unmap_one', { addr, old: pteval.toString(), new: swpPte.toString() });
   folio_remove_rmap_pte(k, slot, pfn, mm);
   folio_put(k, slot);
-  void vma_lookup;
   return true;
 }
