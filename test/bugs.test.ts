@@ -66,7 +66,11 @@ describe('each bug on its two kernels, and bisect between them', () => {
       // userfaultfd MINOR and UFFDIO_CONTINUE: corpus 14 and 30
       ['uffd-register-minor-wp-check', 'foll-force-anon-exclusive'],
       // device: corpus 38 on v6.0 -> v6.1-rc1 (device-coherent memory, move_pages)
-      ['follow-page-nonlru-put']).sort());
+      ['follow-page-nonlru-put'],
+      // bugs beyond the corpus (docs/fidelity.md), each on the releases around its fix
+      ['collapse-hend-clamp', 'collapse-page-count-eagain', 'mprotect-limit-check', 'pagemap-scan-huge-zero-pfnzero', 'uffd-api-einval-unsupported', 'pagemap-scan-vec-buf-null', 'mremap-expand-inside-vma', 'hugetlb-wp-skip-uffd-wp', 'hugetlb-fork-uffd-wp',
+        // rows the model had before, guarded by a scenario of their own
+        'mremap-clear-uffd-wp', 'uffd-move-soft-dirty']).sort());
   });
 
   it('the counterfactual pairs left: no tagged release had the bug (6, 26), no mainline commit of the fix found (34)', () => {

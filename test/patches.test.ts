@@ -1295,6 +1295,67 @@ setup:
     patch: PATCH.memfdNoexecSeal, base: 'v6.3', scenario: oneOp('memfd_create: { as: f, flags: [noexec_seal], id: op }', '  - memfd_create: { as: g, flags: [exec], id: op2 }'),
     measure: (r) => [errno(r, 'op2'), errno(r, 'op')], withIt: [null, null], without: ['EINVAL', 'EINVAL'],
   },
+  // ---- fixes beyond the corpus (scenarios/bugs, docs/fidelity.md "Bugs beyond the corpus") ----
+  {
+    // MADV_COLLAPSE of two of four blocks: the walk stops at the end asked for; before, it went on to the
+    // VMA's end, collapsed the third block and failed at the empty fourth
+    patch: PATCH.collapseHendClamp, base: 'v6.2', scenario: bugFile('madv-collapse-past-requested-end'),
+    measure: (r) => [errno(r, 'collapse'), kpfBit(r, 'm + 0x401000', 22), vmstat(r, 'thp_collapse_alloc')],
+    withIt: [null, 0, 2], without: ['EINVAL', 1, 3],
+  },
+  {
+    patch: PATCH.collapsePageCountEagain, base: 'v6.2', scenario: bugFile('madv-collapse-pinned-einval'),
+    measure: (r) => [errno(r, 'refused'), errno(r, 'collapse')], withIt: ['EAGAIN', null], without: ['EINVAL', null],
+  },
+  {
+    // mprotect of 16K over 8K mapped: the VMA iterator's end check lets the call succeed
+    patch: PATCH.mprotectVmaIterator, base: 'v6.4', scenario: bugFile('mprotect-trailing-hole-success'),
+    measure: (r) => [errno(r, 'ro'), thread(r, 't').signal], withIt: [null, 'SIGSEGV'], without: ['ENOMEM', 'SIGSEGV'],
+  },
+  {
+    patch: PATCH.mprotectLimitCheck, base: 'v6.6', scenario: bugFile('mprotect-trailing-hole-success'),
+    measure: (r) => [errno(r, 'ro'), thread(r, 't').signal], withIt: ['ENOMEM', 'SIGSEGV'], without: [null, 'SIGSEGV'],
+  },
+  {
+    patch: PATCH.pagemapScanHugeZeroPfnzero, base: 'v6.18', scenario: bugFile('pagemap-scan-huge-zero-pfnzero'),
+    measure: (r) => [String(result(r, 'zero')).split(' ')[0], String(result(r, 'all')).split(' ')[1]?.split(':')[1]],
+    withIt: ['1', '0x68'], without: ['0', '0x48'],
+  },
+  {
+    // a feature the configuration leaves out: EINVAL with the fix; before, taken and left out of the answer
+    patch: PATCH.uffdApiEinvalUnsupported, base: 'v6.10', config: ['pte_marker_uffd_wp=n'], scenario: bugFile('uffdio-api-unsupported-feature'),
+    measure: (r) => [errno(r, 'api'), result(r, 'api')], withIt: ['EINVAL', null], without: [null, '0x14fff'],
+  },
+  {
+    // PAGEMAP_SCAN with vec_len 0 write-protecting half a THP: the task survives with the fix; before, it oopses
+    patch: PATCH.pagemapScanVecBufNull, base: 'v6.18', scenario: bugFile('pagemap-scan-no-vec-oops'),
+    measure: (r) => [thread(r, 't').state, vmstat(r, 'thp_split_pmd'), pagemapBit(r, 'm', 57)], withIt: ['done', 1, 1], without: ['killed', 1, 0],
+  },
+  {
+    // growth in place from inside the VMA: vma_merge of the extension (and of the VMA after it); before, vma_adjust alone
+    patch: PATCH.mremapMergeAfterResize, base: 'v6.0', add: true, alsoAdd: [PATCH.mremapExpandInsideVma], scenario: bugFile('mremap-expand-inside-vma'),
+    measure: (r) => [errno(r, 'grow'), r.observation.snapshots.final!.vma_count], withIt: [null, 1], without: [null, 2],
+  },
+  {
+    patch: PATCH.mremapExpandInsideVma, base: 'v6.2', scenario: bugFile('mremap-expand-inside-vma'),
+    measure: (r) => [errno(r, 'grow'), r.observation.snapshots.final!.vma_count], withIt: [null, 1], without: ['ENOMEM', 2],
+  },
+  {
+    // a private hugetlb page written under a uffd-wp marker: a WP message with the fix; before, the write went through
+    patch: PATCH.hugetlbWpSkipUffdWp, base: 'v6.3', config: ['nr_hugepages=1'], scenario: bugFile('hugetlb-uffd-wp-marker-cow-write'),
+    measure: (r) => [thread(r, 'vcpu').state, errno(r, 'read')], withIt: ['blocked', null], without: ['done', 'EAGAIN'],
+  },
+  {
+    // fork of a write-protected private hugetlb page without EVENT_FORK: the child's entry loses uffd-wp with the
+    // fix; before, it kept it, and v6.3's hugetlb_wp (which never COWs a write-protected entry) refaulted for ever
+    patch: PATCH.hugetlbForkUffdWp, base: 'v6.4', config: ['nr_hugepages=2'], scenario: bugFile('hugetlb-fork-keeps-uffd-wp'),
+    measure: (r) => [pagemapBit(r, 'child:mem', 57, 'forked'), thread(r, 'kid').state], withIt: [0, 'done'], without: [1, 'livelock'],
+  },
+  {
+    // the same fork on v6.2 (no refault loop): the child's write copies the page; the copy keeps uffd-wp with the fix
+    patch: PATCH.hugetlbUnshareKeepsUffdWp, base: 'v6.2', add: true, config: ['nr_hugepages=2'], scenario: bugFile('hugetlb-fork-keeps-uffd-wp'),
+    measure: (r) => [thread(r, 'kid').state, pagemapBit(r, 'child:mem', 57)], withIt: ['done', 1], without: ['done', 0],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

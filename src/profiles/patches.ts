@@ -969,6 +969,76 @@ const rows = {
     summary: 'pmd_modify keeps the hardware dirty bit again (moved to bit 58 when write-protecting); Cc: stable',
     requires: ['x86-saved-dirty'],
   },
+  // ---- fixes beyond the corpus (docs/fidelity.md, "Bugs beyond the corpus"; scenarios/bugs) ---------
+  collapseHendClamp: {
+    id: 'collapse-hend-clamp', commit: '52dc031088f0', subject: 'mm/MADV_COLLAPSE: don\'t expand collapse when vm_end is past requested end',
+    author: 'Zach O\'Keefe', release: 'v6.2', kind: 'upstream',
+    summary: 'after a collapse drops the mmap lock, madvise_collapse refetches the end of the walk as min(end, vm_end); before, as the VMA\'s end (4d24de9425f7, v6.1-rc1, the merge window of MADV_COLLAPSE itself): a call over two or more blocks went on to the end of the VMA, collapsing blocks it was not asked for and failing with the errno of one of them; also in 6.1.y',
+    requires: ['madv-collapse'],
+  },
+  collapsePageCountEagain: {
+    id: 'collapse-page-count-eagain', commit: 'ae63c898f400', subject: 'mm/MADV_COLLAPSE: set EAGAIN on unexpected page refcount',
+    author: 'Zach O\'Keefe', release: 'v6.2', kind: 'upstream',
+    summary: 'MADV_COLLAPSE of a block whose page has a reference besides its mappings (SCAN_PAGE_COUNT: a GUP pin) fails with EAGAIN; before, EINVAL; also in 6.1.13',
+    requires: ['madv-collapse'],
+  },
+  mprotectVmaIterator: {
+    id: 'mprotect-vma-iterator', commit: '2286a6914c77', subject: 'mm: change mprotect_fixup to vma iterator',
+    author: 'Liam R. Howlett', release: 'v6.3', kind: 'upstream',
+    summary: 'do_mprotect_pkey tests the end of the walk with vma_iter_end(), the end of the gap where the VMA search stopped: a range whose last part is unmapped is changed up to the hole and the call returns 0 instead of ENOMEM (the error overwrite of the same commit, 82f951340f25, was fixed before v6.3)',
+  },
+  mprotectLimitCheck: {
+    id: 'mprotect-limit-check', commit: '77795f900e2a', subject: 'mm/mprotect: fix do_mprotect_pkey() limit check',
+    author: 'Liam R. Howlett', release: 'v6.5', kind: 'upstream',
+    summary: 'do_mprotect_pkey fails with ENOMEM when the VMAs it changed end before the range does (tmp < end), as before v6.3',
+    requires: ['mprotect-vma-iterator'],
+  },
+  pagemapScanHugeZeroPfnzero: {
+    id: 'pagemap-scan-huge-zero-pfnzero', commit: '4a5e85f4eb8f', subject: 'fs/proc/task_mmu: fix PAGE_IS_PFNZERO detection for the huge zero folio',
+    author: 'David Hildenbrand', release: 'v6.16', kind: 'upstream',
+    summary: 'PAGEMAP_SCAN reports a huge zero PMD PAGE_IS_PFNZERO (is_huge_zero_pmd); before, is_zero_pfn() of the PMD\'s pfn, never true for the huge zero folio, so it was only PRESENT; in 6.12.y stable',
+    requires: ['pagemap-scan'],
+  },
+  uffdApiEinvalUnsupported: {
+    id: 'uffd-api-einval-unsupported', commit: '1723f04caacb', subject: 'Fix userfaultfd_api to return EINVAL as expected',
+    author: 'Audra Mitchell', release: 'v6.10', kind: 'upstream',
+    summary: 'UFFDIO_API refuses (EINVAL) a feature the kernel\'s configuration leaves out (the PTE-marker features without CONFIG_PTE_MARKER_UFFD_WP, WP faults on an arch without uffd-wp); before, only a feature unknown to the release was refused, the others were taken and left out of the answer; Cc: stable',
+  },
+  pagemapScanVecBufNull: {
+    id: 'pagemap-scan-vec-buf-null', commit: '28aa29986dde', subject: 'fs/proc/task_mmu: check p->vec_buf for NULL',
+    author: 'Jakub Acs', release: 'v6.17', kind: 'upstream',
+    summary: 'pagemap_scan_backout_range returns at once without a bounce buffer; before, PAGEMAP_SCAN with vec_len 0 and PM_SCAN_WP_MATCHING over part of a THP (or of a hugetlb page) dereferenced the NULL p->vec_buf after splitting the PMD: the task oopsed (syzkaller); Cc: stable, in 6.16.10',
+    requires: ['pagemap-scan'],
+  },
+  mremapMergeAfterResize: {
+    id: 'mremap-merge-after-resize', commit: 'ca3d76b0aa80', subject: 'mm: add merging after mremap resize',
+    author: 'Jakub Matěna', release: 'v6.1', kind: 'upstream',
+    summary: 'mremap growing a VMA in place merges the extension with vma_merge(), so a next VMA it now touches is merged too; before, vma_adjust grew the VMA alone',
+  },
+  mremapExpandInsideVma: {
+    id: 'mremap-expand-inside-vma', commit: '6f12be792fde', subject: 'mm, mremap: fix mremap() expanding vma with addr inside vma',
+    author: 'Vlastimil Babka', release: 'v6.2', kind: 'upstream',
+    summary: 'the extension of an in-place growth gets the pgoff of its own address; before (v6.1) vm_pgoff + old_len pages, wrong when addr is not vm_start: vma_merge() refused it and mremap failed with ENOMEM (rpm install failures, Jiri Slaby); Cc: stable',
+    requires: ['mremap-merge-after-resize'],
+  },
+  hugetlbWpSkipUffdWp: {
+    id: 'hugetlb-wp-skip-uffd-wp', commit: '60d5b473d61b', subject: 'mm/hugetlb: fix uffd wr-protection for CoW optimization path',
+    author: 'Peter Xu', release: 'v6.3', kind: 'upstream',
+    summary: 'hugetlb_wp returns at once on a write-protected entry (not for UNSHARE), so the COW that hugetlb_no_page does for a private write to a page under a uffd-wp marker is retried into handle_userfault; before, the page was made writable with the uffd-wp bit still set and the write went through without a message; Cc: stable',
+    requires: ['uffd-wp-shmem'],
+  },
+  hugetlbForkUffdWp: {
+    id: 'hugetlb-fork-uffd-wp', commit: '5a2f8d22ace4', subject: 'mm/hugetlb: fix uffd-wp during fork()',
+    author: 'Peter Xu', release: 'v6.4', kind: 'upstream',
+    summary: 'copy_hugetlb_page_range drops the uffd-wp bit of a present entry for a child not registered for WP (no EVENT_FORK), and the early COW of a pinned page keeps it for one that is; before, the child kept the bit (on v6.3, whose hugetlb_wp never COWs a write-protected entry, its first write then refaulted for ever); the migration-entry part of the fix (pte_swp_uffd_wp) is not modelled before it; Cc: stable',
+    requires: ['uffd-wp-shmem'],
+  },
+  hugetlbUnshareKeepsUffdWp: {
+    id: 'hugetlb-unshare-keeps-uffd-wp', commit: '0f230bc24b6e', subject: 'mm/hugetlb: fix uffd-wp bit lost when unsharing happens',
+    author: 'Peter Xu', release: 'v6.4', kind: 'upstream',
+    summary: 'hugetlb_wp\'s copy keeps the uffd-wp bit of the entry it replaces (an UNSHARE of a write-protected page); before, the new entry had none; Cc: stable',
+    requires: ['uffd-wp-shmem'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -180,8 +180,8 @@ export const PROFILES: readonly ProfileDef[] = [
     // 624a2c94f5b7 after rc4; the other v6.1 rows of the table are of the merge window too
     name: 'v6.1-rc1', release: '6.1.0-rc1', upTo: 'v6.0',
     extra: [PATCH.thpSplitCarriesDirty, PATCH.migrationKeepsYoungDirty, PATCH.madvCollapse, PATCH.uffdDevNode,
-      // device: f7091ed64ec8 came with the mm pull of the v6.1 merge window (corpus 38)
-      PATCH.followPageNonLruPut],
+      // device: f7091ed64ec8 came with the mm pull of the v6.1 merge window (corpus 38), and ca3d76b0aa80 with it
+      PATCH.followPageNonLruPut, PATCH.mremapMergeAfterResize],
     config: modern,
     description: 'Linux 6.1-rc1: split PTEs carry the PMD\'s dirty bit (0ccf7f168e17), before the partial revert of rc5 (624a2c94f5b7; corpus 1)',
   },
@@ -238,7 +238,9 @@ export const PROFILES: readonly ProfileDef[] = [
   {
     name: 'v6.12', release: '6.12.117', upTo: 'v6.12',
     extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten, PATCH.thpSplitZeropageKeepsWp, PATCH.uffdReleaseRetry, PATCH.uffdMoveSoftDirty,
-      PATCH.uffdEagainOutput, PATCH.uffdBelowMmapMinAddr, PATCH.mremapClearUffdWp],
+      PATCH.uffdEagainOutput, PATCH.uffdBelowMmapMinAddr, PATCH.mremapClearUffdWp, PATCH.pagemapScanHugeZeroPfnzero,
+      // Cc: stable, taken by 6.16.10 with no change; no 6.12 review mail was found (docs/fidelity.md)
+      PATCH.pagemapScanVecBufNull],
     config: modern,
     description: 'Linux 6.12 stable as of 6.12.117 (Debian 12 backports), with the stable fixes it carries',
   },
@@ -264,8 +266,8 @@ export const PROFILES: readonly ProfileDef[] = [
   {
     name: 'v6.1-rc3-loongarch64', release: '6.1.0-rc3', upTo: 'v6.0', arch: 'loongarch64',
     extra: [PATCH.thpSplitCarriesDirty, PATCH.migrationKeepsYoungDirty, PATCH.madvCollapse, PATCH.uffdDevNode,
-      // device: f7091ed64ec8 came with the mm pull of the v6.1 merge window (corpus 38)
-      PATCH.followPageNonLruPut],
+      // device: f7091ed64ec8 came with the mm pull of the v6.1 merge window (corpus 38), and ca3d76b0aa80 with it
+      PATCH.followPageNonLruPut, PATCH.mremapMergeAfterResize],
     config: { ...modern, soft_dirty: false, pte_marker_uffd_wp: false },
     description: 'Linux 6.1-rc3 on loongarch64: the PMD split carries the dirty bit (0ccf7f168e17) and pte_mkdirty still makes the PTEs writable (corpus 2)',
   },

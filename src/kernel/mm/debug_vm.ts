@@ -57,7 +57,8 @@ function dump_vma(v: VmArea): string {
  * f369b07c8614 (v6.0: unregister resets write protection) and 8f34f1eac382 (v5.14: fork tests the
  * child's VMA); before them an unregistered range, or a forked child's, can keep the bit. Even then a
  * registration in MISSING mode alone over a WP range drops VM_UFFD_WP and leaves the bits (VmArea.uffd_wp_left),
- * and so does UFFDIO_MOVE of a uffd-wp swap entry into a VMA not registered for WP.
+ * and so do UFFDIO_MOVE of a uffd-wp swap entry into a VMA not registered for WP and, before 5a2f8d22ace4
+ * (v6.4), the fork of a write-protected hugetlb entry into a child without EVENT_FORK.
  * Where PTE markers exist, fork drops them in an unregistered child only from 49d6d7fb6313 (v6.2); where
  * PAGEMAP_SCAN exists, it protects only registered VMAs, and only when asked, from 0dff1b407def and
  * 4980e837cab7 (v6.7-rc5).

@@ -466,7 +466,10 @@ function hugetlb_wp(k: Kernel, vmf: VmFault): number {
   const vma = vmf.vma;
   const unshare = (vmf.flags & FAULT_FLAG_UNSHARE) !== 0;
   const pte = vmf.pte!.t.get(vmf.pte!.i, new Pte());
-  if (!unshare && g.pte_uffd_wp(pte)) return 0;
+  // 60d5b473d61b (v6.3): never COW (or reuse) a write-protected entry; only hugetlb_no_page's COW for a
+  // private write gets here with one, and the fault is retried into handle_userfault. Before, the page was
+  // made writable with its uffd-wp bit still set, and the write went through without a message
+  if (!unshare && g.pte_uffd_wp(pte) && k.has(PATCH.hugetlbWpSkipUffdWp)) return 0;
   // a write fault without VM_WRITE comes only from GUP with FOLL_FORCE (the CPU's is refused by access_error):
   // v6.18 breaks COW and leaves the entry read-only (set_huge_ptep_maybe_writable; make_huge_pte checks VM_WRITE);
   // v6.2 .. v6.12 refused it (check_vma_flags EFAULT, WARN and SIGSEGV here): docs/fidelity.md
@@ -502,7 +505,8 @@ function hugetlb_wp(k: Kernel, vmf: VmFault): number {
     const e = make_huge_pte(k, vma, npfn, !unshare);
     hugetlb_remove_rmap(k, old);
     hugetlb_add_new_anon_rmap(k, nslot);
-    if (g.pte_uffd_wp(pte)) g.pte_mkuffd_wp(e);
+    // 0f230bc24b6e (v6.4): the copy keeps uffd-wp (an UNSHARE of a write-protected page); before, it lost it
+    if (g.pte_uffd_wp(pte) && k.has(PATCH.hugetlbUnshareKeepsUffdWp)) g.pte_mkuffd_wp(e);
     setHuge(k, vmf.pte!, e, vmf.address, 'hugetlb_wp');
     folio_put_hugetlb(k, old);
     k.tr?.emit('hugetlb_wp', 'hugetlb_wp', { addr: vmf.address, copy: true, pfn: npfn });
@@ -759,7 +763,12 @@ export function copy_hugetlb_page_range(k: Kernel, dmm: MmStruct, smm: MmStruct,
       }
       g.pte_wrprotect(c);
     }
-    if (!userfaultfd_wp(dst)) g.pte_clear_uffd_wp(c);
+    // 5a2f8d22ace4 (v6.4): a child not registered for WP (no EVENT_FORK) gets the entry without uffd-wp;
+    // before, it kept the bit in a VMA no uffd tracks
+    if (!userfaultfd_wp(dst)) {
+      if (k.has(PATCH.hugetlbForkUffdWp)) g.pte_clear_uffd_wp(c);
+      else if (g.pte_uffd_wp(c)) dst.uffd_wp_left = true;
+    }
     setHuge(k, d, c, addr, 'copy_hugetlb_page_range');
     hugetlb_count_add(k, dmm, HPAGE_PMD_NR);
   }
@@ -780,7 +789,8 @@ function hugetlb_copy_pinned_folio(k: Kernel, dmm: MmStruct, dst: VmArea, d: Slo
   for (let i = 0; i < HPAGE_PMD_NR; i++) k.data.copyPage(npfn + i, opfn + i);
   hugetlb_add_new_anon_rmap(k, nslot);
   const n = make_huge_pte(k, dst, npfn, true);
-  if (userfaultfd_wp(dst) && g.pte_uffd_wp(e)) g.pte_mkuffd_wp(n);
+  // hugetlb_install_folio carries uffd-wp into a child registered for WP from 5a2f8d22ace4 (v6.4); never before
+  if (userfaultfd_wp(dst) && g.pte_uffd_wp(e) && k.has(PATCH.hugetlbForkUffdWp)) g.pte_mkuffd_wp(n);
   setHuge(k, d, n, addr, 'hugetlb_install_folio');
   hugetlb_count_add(k, dmm, HPAGE_PMD_NR);
   k.tr?.emit('hugetlb_wp', 'copy_hugetlb_page_range', { addr, copy: true, pfn: npfn, why: 'the page may be pinned' });

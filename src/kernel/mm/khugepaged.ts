@@ -390,7 +390,11 @@ function madvise_collapse_errno(k: Kernel, r: FileScanResult): never {
     case 'exceed_none_pte':
       if (k.has(PATCH.collapseNoneEbusy)) fail('EBUSY', 'range has empty PTEs in a uffd-registered VMA');
       break;
-    case 'not_suitable_page_count': case 'page_locked': case 'page_not_in_lru': case 'could_not_delete_page_from_lru':
+    case 'not_suitable_page_count':
+      // an unexpected reference (a GUP pin) was EINVAL until ae63c898f400 called it temporary
+      if (!k.has(PATCH.collapsePageCountEagain)) break;
+      fail('EAGAIN', `collapse failed: ${r} (trying again might succeed)`);
+    case 'page_locked': case 'page_not_in_lru': case 'could_not_delete_page_from_lru':
       fail('EAGAIN', `collapse failed: ${r} (trying again might succeed)`);
   }
   fail('EINVAL', `collapse failed: ${r}`);
@@ -402,13 +406,15 @@ function madvise_collapse_errno(k: Kernel, r: FileScanResult): never {
  */
 function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): void {
   const hstart = Math.ceil(start / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
-  const hend = Math.floor(end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+  let hend = Math.floor(end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
   // a range inside one 2 MiB block that does not start on it: hstart passes hend, and the kernel's
   // "thps == (hend - hstart) >> HPAGE_PMD_SHIFT" compares 0 with a huge unsigned count, so it fails with
   // the errno of its initial SCAN_FAIL
   if (hstart > hend) fail('EINVAL', 'MADV_COLLAPSE of a range that holds no aligned 2 MiB block and does not start on one');
   let last: FileScanResult = 'failed';
   let thps = 0, done = 0;
+  // collapse_huge_page drops the mmap lock; the next block retakes it and revalidates the VMA
+  let mmap_locked = true;
   for (let a = hstart; a < hend; a += HPAGE_PMD_SIZE) {
     thps++;
     const vma = vma_lookup(k, mm, a);
@@ -419,14 +425,25 @@ function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): vo
       last = 'vma_check_failed';
       break;
     }
+    if (!mmap_locked) {
+      mmap_locked = true;
+      // the VMA may have shrunk while unlocked; before 52dc031088f0 the walk took its end for its own
+      const vend = Math.floor(vma.vm_end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
+      hend = k.has(PATCH.collapseHendClamp) ? Math.min(hend, vend) : vend;
+    }
     let r: FileScanResult;
     if (file) {
+      // the file scan runs with the mmap lock dropped
+      mmap_locked = false;
       r = hpage_collapse_scan_file(k, mm, a, k.inode(vma.vm_file)!, linear_page_index(vma, a));
       if (r === 'pte_mapped_hugepage') r = collapse_pte_mapped_thp(k, mm, a);
     } else {
       const s = hpage_collapse_scan_pmd(k, mm, vma, a, MADV_CC);
       r = s.result;
-      if (r === 'succeeded') r = collapse_huge_page(k, mm, a, s.referenced, s.unmapped, MADV_CC);
+      if (r === 'succeeded') {
+        r = collapse_huge_page(k, mm, a, s.referenced, s.unmapped, MADV_CC);
+        mmap_locked = false;
+      }
     }
     if (r === 'succeeded' || r === 'page_pmd_mapped') {
       done++;

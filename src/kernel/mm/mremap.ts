@@ -332,14 +332,18 @@ function vma_expandable(mm: MmStruct, vma: VmArea, delta: number): boolean {
   return vmas_in(mm, vma.vm_end, end).length === 0;
 }
 
-/** mm/vma.c vma_merge_extend() @v6.18: vma grows by delta (and merges with next where it now can) */
-function vma_merge_extend(k: Kernel, mm: MmStruct, vma: VmArea, delta: number): VmArea {
-  const pgoff = vma.vm_pgoff + (vma.vm_end - vma.vm_start) / PAGE_SIZE;
-  const v = vma_merge_new_range(k, mm, vma.vm_end, vma.vm_end + delta, vma.vm_flags, pgoff, {
+/**
+ * mm/vma.c vma_merge_extend() @v6.18: vma grows by delta (and merges with next where it now can); null when
+ * the merge fails. From ca3d76b0aa80 (v6.1) until 6f12be792fde (v6.2) mremap gave the extension the pgoff of
+ * vm_pgoff + old_len pages, right only when addr is the VMA's start: from inside the VMA neither vma nor
+ * next would take it, and the growth failed
+ */
+function vma_merge_extend(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: number, delta: number): VmArea | null {
+  const pages = k.has(PATCH.mremapExpandInsideVma) ? (addr + old_len - vma.vm_start) / PAGE_SIZE : old_len / PAGE_SIZE;
+  const pgoff = vma.vm_pgoff + pages;
+  return vma_merge_new_range(k, mm, vma.vm_end, vma.vm_end + delta, vma.vm_flags, pgoff, {
     source: vma, anon_vma: vma.anon_vma, uffd_ctx: vma.uffd, vm_flags_hi: vma.vm_flags_hi,
   });
-  if (!v) throw new Error('BUG: vma_merge_extend did not extend the VMA');
-  return v;
 }
 
 /** mm/mremap.c mremap_to() @v6.18: MREMAP_FIXED (the destination unmapped first) or MREMAP_DONTUNMAP */
@@ -405,7 +409,16 @@ export function do_mremap(k: Kernel, mm: MmStruct, addr: number, old_len: number
   }
   remap_is_valid(k, vma, addr, old_len, new_len, flags);
   if (old_len === vma.vm_end - addr && vma_expandable(mm, vma, new_len - old_len)) {
-    vma_merge_extend(k, mm, vma, new_len - old_len);
+    if (!k.has(PATCH.mremapMergeAfterResize)) {
+      // vma_adjust (v6.0 and before): the VMA grows alone, a next VMA now adjacent stays apart
+      vma.vm_end = addr + new_len;
+      k.tr?.emit('mremap', 'vma_adjust', { addr, old_len, new_len });
+      return addr;
+    }
+    if (!vma_merge_extend(k, mm, vma, addr, old_len, new_len - old_len)) {
+      if (k.has(PATCH.mremapExpandInsideVma)) throw new Error('BUG: vma_merge_extend did not extend the VMA');
+      fail('ENOMEM', 'vma_merge() refused the extension (its pgoff counted from addr, not vm_start)');
+    }
     k.tr?.emit('mremap', 'vma_merge_extend', { addr, old_len, new_len });
     return addr;
   }

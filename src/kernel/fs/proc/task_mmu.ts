@@ -8,6 +8,7 @@ import { hugetlb_walk, pagemap_hugetlb_entry, pte_swp_uffd_wp_any, setHuge, uffd
 import { PM, PAGE_IS, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC, CLEAR_REFS_ALL, CLEAR_REFS_ANON, CLEAR_REFS_MAPPED, CLEAR_REFS_MM_HIWATER_RSS, CLEAR_REFS_SOFT_DIRTY } from '../../include/uapi.js';
 import { fail, notModelledOnRelease, SyscallError } from '../../include/errno.js';
 import { PATCH } from '../../../profiles/patches.js';
+import { KernelBug } from '../../include/bug.js';
 import { PG_anon, PG_referenced } from '../../mm/folio.js';
 import { vm_normal_page, isUffdWpMarker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } from '../../mm/memory.js';
 import { is_huge_zero_pmd, set_pmd_at, __split_huge_pmd } from '../../mm/huge_memory.js';
@@ -322,7 +323,14 @@ function scan_push(p: ScanPriv, categories: number, addr: number, end: number): 
 }
 
 /** fs/proc/task_mmu.c pagemap_scan_backout_range() @v6.18: [addr, end), just output, taken back from the last range */
-function pagemap_scan_backout_range(p: ScanPriv, addr: number, end: number): void {
+function pagemap_scan_backout_range(k: Kernel, p: ScanPriv, addr: number, end: number): void {
+  if (p.bufLen === 0) {
+    // vec_len 0: no bounce buffer (p->vec_buf NULL); before 28aa29986dde the function read it anyway
+    if (!k.has(PATCH.pagemapScanVecBufNull)) {
+      throw new KernelBug('fs/proc/task_mmu.c pagemap_scan_backout_range', 'general protection fault: NULL pointer dereference of p->vec_buf (PAGEMAP_SCAN with vec_len 0 write-protecting part of a huge page)');
+    }
+    return;
+  }
   const cur = p.buf[p.buf.length - 1]!;
   if (cur.start !== addr) cur.end = addr;
   else cur.start = cur.end = 0;
@@ -425,8 +433,10 @@ function scan_thp(k: Kernel, p: ScanPriv, mm: MmStruct, vma: VmArea, pmd: { t: P
   if (!g.pmd_trans_huge(v)) return -2;
   let cats = p.cur_vma_category | PAGE_IS.huge | PAGE_IS.present;
   if (!g.pmd_uffd_wp(v)) cats |= PAGE_IS.written;
-  if (is_huge_zero_pmd(k, v)) cats |= PAGE_IS.pfnzero;
-  else {
+  if (is_huge_zero_pmd(k, v)) {
+    // before 4a5e85f4eb8f the test was is_zero_pfn(pmd_pfn()): the huge zero folio is not the zero page
+    if (k.has(PATCH.pagemapScanHugeZeroPfnzero)) cats |= PAGE_IS.pfnzero;
+  } else {
     const slot = k.folios.slotOf(g.pmd_pfn(v));
     if (slot >= 0 && !k.folios.test(slot, PG_anon)) cats |= PAGE_IS.file;
   }
@@ -438,7 +448,7 @@ function scan_thp(k: Kernel, p: ScanPriv, mm: MmStruct, vma: VmArea, pmd: { t: P
   if (e !== start + HPAGE_PMD_SIZE) {
     // WP of a part of the THP: split the PMD, take the range back, and redo it at PTE level
     __split_huge_pmd(k, mm, vma, pmd, Math.floor(start / PMD_SIZE) * PMD_SIZE, false);
-    pagemap_scan_backout_range(p, start, e);
+    pagemap_scan_backout_range(k, p, start, e);
     return -2;
   }
   const n = v.clone();
@@ -493,7 +503,7 @@ function pagemap_scan_hugetlb_entry(k: Kernel, p: ScanPriv, s: { t: PageTable; i
   if (start === oend || !(cats & PAGE_IS.written)) return ret;
   if (oend !== start + PMD_SIZE) {
     // a part of a huge page cannot be write-protected
-    pagemap_scan_backout_range(p, start, oend);
+    pagemap_scan_backout_range(k, p, start, oend);
     p.walk_end = start;
     return 0;
   }
