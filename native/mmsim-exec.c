@@ -585,11 +585,42 @@ static J *g_swap;
 // swapoff(2) of every swap file of the plan that is still enabled, by the main process only (a forked
 // child's exit must not take swap away from the scenario); before the result is written, and on every
 // failure path, so that swap never outlives the run (mmsim swaps them off again in any case)
+// vm.page-cluster is held at 0 while the run's swap is on: swap readahead then reads the faulting slot only,
+// as the model does, where its window otherwise depends on the machine's earlier swap-ins (swapin_nr_pages:
+// other runs, other tests). Set at the first swapon, written back with the swap (the previous value and the
+// executor's pid in PC_STATE meanwhile, which src/host/swap.ts gives back should the executor be killed).
+#define PC_SYSCTL "/proc/sys/vm/page-cluster"
+static long g_pc_prev = -1;
+static pid_t g_pc_owner;
+static const char *pc_state_path(void) {
+  return getenv("MMSIM_PAGE_CLUSTER_STATE") ? getenv("MMSIM_PAGE_CLUSTER_STATE") : "/tmp/mmsim-page-cluster.prev";
+}
+static long read_long_file(const char *path);
+static int write_long_file(const char *path, long v);
+static void page_cluster_zero(void) {
+  if (g_pc_prev >= 0) return;
+  long prev = read_long_file(PC_SYSCTL);
+  if (prev < 0) return;
+  FILE *f = fopen(pc_state_path(), "we");
+  if (!f) return;
+  fprintf(f, "%ld %d\n", prev, (int)getpid());
+  fclose(f);
+  g_pc_prev = prev;
+  g_pc_owner = getpid();
+  write_long_file(PC_SYSCTL, 0);
+}
+static void page_cluster_restore(void) {
+  if (g_pc_prev < 0 || getpid() != g_pc_owner) return;
+  write_long_file(PC_SYSCTL, g_pc_prev);
+  if (read_long_file(PC_SYSCTL) == g_pc_prev) unlink(pc_state_path());
+  g_pc_prev = -1;
+}
 static void swap_cleanup(void) {
   J *files = g_swap ? jget(g_swap, "files") : NULL;
   if (!files || !SH || getpid() != SH->main_pid) return;
   for (int i = 0; i < files->n; i++) swapoff(files->v[i]->str);
   atomic_store(&SH->swap_on, 0);
+  page_cluster_restore();
 }
 
 // the run's tmpfs directory for `open` (made on first use, under /dev/shm, which must be tmpfs); the main
@@ -1972,6 +2003,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
     for (int i = 0; files && id && i < files->n; i++)
       if (!strcmp(files->k[i], id)) fi = i;
     if (fi < 0) die("no swap file for operation %s (mmsim host makes one per swapon)", id ? id : "?");
+    page_cluster_zero();
     if (swapon(files->v[fi]->str, SWAP_FLAG_PREFER | ((SWAP_PRIO << SWAP_FLAG_PRIO_SHIFT) & SWAP_FLAG_PRIO_MASK))) err = errno;
     else atomic_store(&SH->swap_on, fi + 1);
   } else if (!strcmp(kind, "swapoff")) {

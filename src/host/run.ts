@@ -13,7 +13,7 @@ import { ERRNO_NAME } from '../kernel/include/errno.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
 import { runExecutor } from './executor.js';
 import { MMAP_BASE } from '../kernel/mm/mmap.js';
-import { prepareSwap, cleanupSwap, trackExecutor, type SwapPlan } from './swap.js';
+import { prepareSwap, cleanupSwap, trackExecutor, restorePageCluster, type SwapPlan } from './swap.js';
 import { needsHugetlbPool, restoreHugetlbPool, scenarioHugepages } from './hugetlb.js';
 import { restoreShmemEnabled, scenarioShmemEnabled } from './shmem-thp.js';
 
@@ -267,6 +267,8 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
   const args = fixed.length ? [`--reserve=${fixed.map(([s, e]) => `0x${s.toString(16)}-0x${e.toString(16)}`).join(',')}`] : [];
   // a scenario with swapon gets swap files of its own, always swapped off and deleted afterwards (swap.ts)
   const swap = prepareSwap(sc);
+  // vm.page-cluster an earlier, killed run left at 0
+  if (swap) restorePageCluster();
   let untrack = () => {};
   let r: Awaited<ReturnType<typeof runExecutor>>;
   const pool = needsHugetlbPool(sc);
@@ -284,6 +286,8 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
   } finally {
     untrack();
     if (swap) cleanupSwap(swap);
+    // the executor gives vm.page-cluster back with its swap; this is for one that was killed before it could
+    if (swap) restorePageCluster(execPid);
     // the executor gives vm.nr_hugepages back itself; this is for one that was killed before it could
     if (pool) restoreHugetlbPool(execPid);
     if (shmemThp) restoreShmemEnabled(execPid);

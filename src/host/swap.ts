@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { CompiledScenario } from '../scenario/load.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { executorPath } from './executor.js';
-import { processAlive as alive } from './statefile.js';
+import { processAlive as alive, restoreFromStateFile } from './statefile.js';
 
 const PAGE = 4096;
 /** the directory prefix: `mmsim-swap-<pid of the mmsim that made it>-XXXXXX` */
@@ -64,6 +64,22 @@ function swapoffSync(path: string): void {
  * what an mmsim that is gone (killed with SIGKILL, so its handlers never ran) left: its swap files still
  * enabled are swapped off, and its directories deleted. Returns the files it swapped off.
  */
+/** where the executor keeps the previous vm.page-cluster while a run's swap is on (MMSIM_PAGE_CLUSTER_STATE overrides, as for the executor) */
+export function pageClusterStatePath(): string {
+  return process.env.MMSIM_PAGE_CLUSTER_STATE ?? '/tmp/mmsim-page-cluster.prev';
+}
+
+/**
+ * vm.page-cluster written back from the state file an executor left (it holds it at 0 while the run's swap
+ * is on, so that swap readahead reads the faulting slot only, as the model does; native/mmsim-exec.c
+ * page_cluster_zero), once that executor is gone (`pid`: the one that just ended). Returns the value or null.
+ * (`sysctl`: the file written, for tests)
+ */
+export function restorePageCluster(pid?: number, sysctl = '/proc/sys/vm/page-cluster'): number | null {
+  const prev = restoreFromStateFile(pageClusterStatePath(), /\d+/, sysctl, pid);
+  return prev === null ? null : Number(prev);
+}
+
 export function sweepStaleSwap(): string[] {
   const done: string[] = [];
   for (const s of activeSwaps()) {

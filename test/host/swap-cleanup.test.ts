@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { loadScenario } from '../../src/scenario/load.js';
 import { runOnHost } from '../../src/host/run.js';
 import { probeHost } from '../../src/host/probe.js';
-import { activeSwaps, swapOwner, swapBaseDir, SWAP_DIR_PREFIX, sweepStaleSwap, writeSwapFile, swaponOps, liveSwapDirs } from '../../src/host/swap.js';
+import { activeSwaps, swapOwner, swapBaseDir, SWAP_DIR_PREFIX, sweepStaleSwap, writeSwapFile, swaponOps, liveSwapDirs, restorePageCluster } from '../../src/host/swap.js';
 import { missingCapability } from '../../src/host/requirements.js';
 import { hostUnavailable } from './available.js';
 
@@ -70,14 +70,20 @@ describe('swap files on the host', () => {
     const sc = loadScenario('swap-long.yaml', LONG);
     let pid = 0;
     const run = runOnHost(sc, 'v6.18', 'host', { timeoutMs: 120_000, onSpawn: (p) => (pid = p) });
+    const pageCluster = () => readFileSync('/proc/sys/vm/page-cluster', 'utf8').trim();
+    const before = pageCluster();
     // killed once the kernel has the swap file
     expect(await until(() => ours(process.pid).length > 0), 'the swap file was enabled').toBe(true);
+    // swap readahead held to the faulting slot while the run's swap is on (native/mmsim-exec.c page_cluster_zero)
+    expect(pageCluster()).toBe('0');
     process.kill(-pid, 'SIGKILL');
     const r = await run;
     expect(r.kind).toBe('failed');
     expect(ours(process.pid)).toEqual([]);
     expect(dirsOf(process.pid)).toEqual([]);
     expect(liveSwapDirs()).toEqual([]);
+    // given back by mmsim from the executor's state file, the executor having been killed
+    expect(pageCluster()).toBe(before);
   }, 0);
 
   it('mmsim gets SIGTERM midway: its handler kills the executor, swaps off and deletes before it dies', async (ctx) => {
@@ -106,6 +112,28 @@ describe('swap files on the host', () => {
     sweepStaleSwap();
     expect(dirsOf(child.pid!)).toEqual([]);
   }, 0);
+});
+
+describe('vm.page-cluster', () => {
+  it('mmsim gives it back from the state file of an executor that is gone, never of one alive', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'mmsim-pc-test-'));
+    const state = join(dir, 'prev'), sysctl = join(dir, 'page-cluster');
+    const was = process.env.MMSIM_PAGE_CLUSTER_STATE;
+    process.env.MMSIM_PAGE_CLUSTER_STATE = state;
+    try {
+      writeFileSync(sysctl, '0\n');
+      writeFileSync(state, `3 ${process.pid}\n`); // this process is alive: not touched
+      expect(restorePageCluster(undefined, sysctl)).toBe(null);
+      expect(readFileSync(sysctl, 'utf8')).toBe('0\n');
+      expect(restorePageCluster(process.pid, sysctl)).toBe(3); // the executor that just ended, by its pid
+      expect(readFileSync(sysctl, 'utf8')).toBe('3\n');
+      expect(existsSync(state)).toBe(false);
+    } finally {
+      if (was === undefined) delete process.env.MMSIM_PAGE_CLUSTER_STATE;
+      else process.env.MMSIM_PAGE_CLUSTER_STATE = was;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('sweepStaleSwap', () => {
