@@ -183,6 +183,20 @@ describe('khugepaged on shmem (v6.18)', () => {
     expect(debug_vm_check(r.machine.k)).toEqual([]);
   });
 
+  it('never visits a hugetlb VMA (VM_NO_KHUGEPAGED), on any release', () => {
+    const h = `
+name: h
+config: { nr_hugepages: 2 }
+setup:
+  - memfd_create: { as: fd, flags: [hugetlb] }
+  - ftruncate: { fd: fd, len: 2M }
+  - mmap: { as: m, len: 2M, fd: fd }
+  - write: { addr: m }
+  - khugepaged: { addr: m, id: k }
+`;
+    for (const p of ['v6.6', 'v6.18']) expect(result(run(h, kernel(p, {}, ['nr_hugepages=2'])), 'k'), p).toBe('vma_check_failed');
+  });
+
   it('is refused as not modelled before v6.18', () => {
     for (const p of ['v6.1', 'v6.6', 'v6.12']) {
       let e: unknown = null;

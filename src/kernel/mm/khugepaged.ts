@@ -366,9 +366,11 @@ export function khugepaged_scan_step(k: Kernel, mm: MmStruct, addr: number): Khu
 
 /** the shmem branch of khugepaged_scan_mm_slot() @v6.18: the VMA check, then hpage_collapse_scan_file without the mmap lock */
 function khugepaged_scan_file_step(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number, done: (r: ScanResult) => KhugepagedScan): KhugepagedScan {
+  // VM_NO_KHUGEPAGED (VM_HUGETLB among them) on every release
+  if (is_vm_hugetlb_page(vma)) return done('vma_check_failed');
   // the file path of khugepaged was read at v6.18 only, as MADV_COLLAPSE's (madvise_collapse says what differs before)
   if (!releaseLE('v6.18', 'v' + k.spec.release)) notModelledOnRelease('addr', 'khugepaged on shmem before v6.18 (collapse_file, retract_page_tables and collapse_pte_mapped_thp of this release were not read)');
-  if (is_vm_hugetlb_page(vma) || !thp_vma_allowable_khugepaged_file(k, vma)) return done('vma_check_failed');
+  if (!thp_vma_allowable_khugepaged_file(k, vma)) return done('vma_check_failed');
   if (!thp_range_in_vma(vma, haddr)) return done('not_suitable_address_range');
   const m = k.inode(vma.vm_file)!;
   const index = linear_page_index(vma, haddr);
