@@ -354,7 +354,7 @@ export function khugepaged_scan_step(k: Kernel, mm: MmStruct, addr: number): Khu
   // anon_vma) and scans only the blocks wholly inside one
   const vma = vma_lookup(k, mm, addr);
   const done = (result: ScanResult): KhugepagedScan => ({ result, referenced: 0, unmapped: 0, haddr, next: KH_DONE, ino: 0, index: 0 });
-  if (vma && vma.vm_file !== 0) return khugepaged_scan_file_step(k, mm, vma, haddr, done);
+  if (vma && vma.vm_file !== 0) return khugepaged_scan_file_step(k, vma, haddr, done);
   let out: ScanOutcome;
   if (!vma) out = done('vma_null');
   else if (!transparent_hugepage_enabled(k, vma) || vma.anon_vma === null) out = done('vma_check_failed');
@@ -365,7 +365,7 @@ export function khugepaged_scan_step(k: Kernel, mm: MmStruct, addr: number): Khu
 }
 
 /** the shmem branch of khugepaged_scan_mm_slot() @v6.18: the VMA check, then hpage_collapse_scan_file without the mmap lock */
-function khugepaged_scan_file_step(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number, done: (r: ScanResult) => KhugepagedScan): KhugepagedScan {
+function khugepaged_scan_file_step(k: Kernel, vma: VmArea, haddr: number, done: (r: ScanResult) => KhugepagedScan): KhugepagedScan {
   // VM_NO_KHUGEPAGED (VM_HUGETLB among them) on every release
   if (is_vm_hugetlb_page(vma)) return done('vma_check_failed');
   // the file path of khugepaged was read at v6.18 only, as MADV_COLLAPSE's (madvise_collapse says what differs before)
