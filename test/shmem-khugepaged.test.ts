@@ -183,6 +183,24 @@ describe('khugepaged on shmem (v6.18)', () => {
     expect(debug_vm_check(r.machine.k)).toEqual([]);
   });
 
+  it('swaps in the pages shmem reclaim swapped out (up to max_ptes_swap for khugepaged), MADV_COLLAPSE too', () => {
+    const out = '- write: { addr: m + 8K, value: 7 }\n  - swapon: { pages: 64 }\n  - madvise: { addr: m + 4K, len: 8K, advice: pageout }';
+    const expect8K = (y: string) => y.replace('observe: { pages: [m, m + 4K] }', 'observe: { pages: [m, m + 4K] }\nexpect:\n  - { mem: m + 8K, size: 1, value: 7 }') + '  - read: { addr: m }\n';
+    const cfg = ['shmem_enabled=advise', 'debug_vm=y'];
+    const r = run(expect8K(ALONE(out)), v618(cfg));
+    expect(result(r, 'k')).toBe('succeeded');
+    expect(r.expectations.every((e) => e.ok)).toBe(true);
+    expect(events(r, 'do_swap_page').map((e) => e.fn)).toEqual(['shmem_swapin_folio', 'shmem_swapin_folio']);
+    const k = r.machine.k;
+    expect([k.inode(1)!.swapped, cacheHead(r).order]).toEqual([0, 9]);
+    expect(debug_vm_check(k)).toEqual([]);
+    expect(result(run(ALONE(out), v618(['shmem_enabled=advise', 'max_ptes_swap=1'])), 'k')).toBe('exceed_swap_pte');
+    const madv = run(expect8K(BLOCK(`${out}\n  - madvise: { addr: m, len: 2M, advice: collapse, id: c }`)), v618(['max_ptes_swap=0', 'debug_vm=y']));
+    expect(madv.observation.ops.c!.errno).toBeNull();
+    expect(madv.expectations.every((e) => e.ok)).toBe(true);
+    expect(madv.machine.k.inode(1)!.swapped).toBe(0);
+  });
+
   it('never visits a hugetlb VMA (VM_NO_KHUGEPAGED), on any release', () => {
     const h = `
 name: h

@@ -26,7 +26,7 @@ import { is_migration_entry } from './migrate.js';
 import { folio_free_swap } from './swapfile.js';
 import { linear_page_index, do_set_pmd } from './memory.js';
 import { filemap_add_folio, filemap_get_entry, filemap_remove_folio, folio_index, i_mmap, unmap_mapping_pages, type AddressSpace } from './filemap.js';
-import { folio_file_pfn, shmem_allowable_huge, thp_vma_suitable_pmd } from './shmem.js';
+import { folio_file_pfn, SGP_NOALLOC, shmem_allowable_huge, shmem_get_folio, thp_vma_suitable_pmd } from './shmem.js';
 import { userfaultfd_missing, userfaultfd_wp } from '../fs/userfaultfd.js';
 import { PG_dirty, PG_swapbacked, PG_uptodate } from './folio.js';
 import { is_vm_hugetlb_page } from './hugetlb.js';
@@ -539,15 +539,20 @@ function thp_vma_allowable_khugepaged_file(k: Kernel, vma: VmArea): boolean {
  * (exceed_none_pte); MADV_COLLAPSE has no limit. No young-page test and no max_ptes_shared on this path. The
  * kernel calls collapse_file at the end when the scan `succeeded`; the callers do here (khugepaged as a step of its
  * own, so that other threads run in between, as they can: neither the scan nor collapse_file holds the mmap lock).
- * Swap entries in the cache (max_ptes_swap) do not arise: the model never swaps shmem out.
+ * Swap entries in the cache count against max_ptes_swap (khugepaged only), not as present pages.
  */
 function hpage_collapse_scan_file(k: Kernel, addr: number, m: AddressSpace, start: number, cc: CollapseControl): ScanResult {
   const f = k.folios;
   let result: ScanResult = 'succeeded';
-  let present = 0;
+  let present = 0, swap = 0;
   for (let idx = start; idx < start + HPAGE_PMD_NR;) {
     const slot = filemap_get_entry(k, m, idx);
     if (slot < 0) {
+      // a swap entry (xa_is_value): khugepaged takes up to max_ptes_swap of them, collapse_file swaps them in
+      if (m.swapAt(idx) >= 0 && ++swap > k.config.max_ptes_swap && cc.is_khugepaged) {
+        result = 'exceed_swap_pte';
+        break;
+      }
       idx++;
       continue;
     }
@@ -594,10 +599,16 @@ function collapse_file(k: Kernel, mm: MmStruct, addr: number, m: AddressSpace, s
   let nr_none = 0;
   let result: ScanResult = 'succeeded';
   for (let idx = start; idx < end;) {
-    const slot = filemap_get_entry(k, m, idx);
+    let slot = filemap_get_entry(k, m, idx);
+    if (slot < 0 && m.swapAt(idx) >= 0) {
+      // shmem_get_folio(SGP_NOALLOC) swaps it in (up to date, dirty, in the cache again); its reference is the
+      // kernel's own, which the model does not keep
+      slot = shmem_get_folio(k, m, idx, SGP_NOALLOC, null).slot;
+      folio_put_refs(k, slot, 1);
+    }
     if (slot < 0) {
-      // the extent was truncated or hole-punched and is now empty
-      if (idx === start && m.nextIndex(start, end) < 0) {
+      // the extent was truncated or hole-punched and is now empty (a swap entry is not empty)
+      if (idx === start && m.nextIndex(start, end, true) < 0) {
         result = 'truncated';
         break;
       }
