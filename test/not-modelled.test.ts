@@ -141,4 +141,13 @@ describe('the CLI', () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`${f.replace(/[.]/g, '\\.')}:5:5: setup\\.2\\.madvise\\.advice: not modelled on v6\\.12[^:]*: MADV_COLLAPSE of shmem before v6\\.18`));
   });
+  it('and for khugepaged on shmem on a release before v6.18, at the operation\'s addr', () => {
+    const f = join(dir, 'shmem-khugepaged.yaml');
+    writeFileSync(f, 'name: t\nconfig: { shmem_enabled: always }\nsetup:\n  - mmap: { as: m, len: 2M, flags: [shared, anonymous], align: 2M }\n  - write: { addr: m }\n' +
+      '  - khugepaged: { addr: m, id: k }\n');
+    expect(cli(['run', f, '--kernel', 'v6.18']).status).toBe(0);
+    const r = cli(['run', f, '--kernel', 'v6.6']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(new RegExp(`${f.replace(/[.]/g, '\\.')}:6:5: setup\\.2\\.khugepaged\\.addr: not modelled on v6\\.6[^:]*: khugepaged on shmem before v6\\.18`));
+  });
 });

@@ -1,7 +1,7 @@
 // MADV_COLLAPSE of shmem (src/kernel/mm/khugepaged.ts hpage_collapse_scan_file, collapse_file,
 // retract_page_tables, collapse_pte_mapped_thp @v6.18): the page cache after a collapse (one PMD-sized folio
-// with the cache's references, the old folios freed, the debug_vm checks clean), the releases it is refused on,
-// and the shmem khugepaged step that stays a declared limit.
+// with the cache's references, the old folios freed, the debug_vm checks clean) and the releases it is refused on
+// (khugepaged's visits of shmem: test/shmem-khugepaged.test.ts).
 import { describe, expect, it } from 'vitest';
 import { ScenarioError } from '../src/scenario/error.js';
 import { debug_vm_check } from '../src/kernel/mm/debug_vm.js';
@@ -44,20 +44,5 @@ describe('MADV_COLLAPSE of shmem', () => {
       expect(e, p).toBeInstanceOf(ScenarioError);
       expect((e as ScenarioError).detail).toMatch(/^not modelled on [^:]+: MADV_COLLAPSE of shmem before v6\.18/);
     }
-  });
-
-  it('keeps khugepaged on shmem a declared limit', () => {
-    const sc = `
-name: kh
-setup:
-  - memfd_create: { as: fd, name: c }
-  - ftruncate: { fd: fd, len: 2M }
-  - mmap: { as: m, len: 2M, fd: fd, align: 2M }
-  - write: { addr: m, value: 1 }
-  - khugepaged: { addr: m }
-`;
-    let e: unknown = null;
-    try { run(sc, kernel('v6.18')); } catch (x) { e = x; }
-    expect((e as ScenarioError).detail).toMatch(/^not modelled: khugepaged on shmem \(collapse_file\)/);
   });
 });

@@ -25,6 +25,8 @@ function configArb(): fc.Arbitrary<Record<string, string>> {
   const knobs: Record<string, fc.Arbitrary<string | null>> = {
     thp: fc.constantFrom(null, 'always', 'never', 'madvise'),
     use_zero_page: fc.constantFrom(null, 'n', 'y'),
+    // shmem THP: PMD-sized folios at faults, and khugepaged's shmem visits (its VMA check enforces the setting)
+    shmem_enabled: fc.constantFrom(null, 'advise', 'always'),
   };
   // the knob the probe measures on hosts that never map the zero page (mm_forbids_zeropage), where this build has it
   if ((CONFIG_KEYS as readonly string[]).includes('zero_page')) knobs.zero_page = fc.constantFrom(null, 'n');

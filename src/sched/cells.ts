@@ -47,8 +47,11 @@ export type Wait =
   | { kind: 'migrate' }
   /** a CPU access whose fault met a migration entry (migration_entry_wait): runnable once the entry is gone */
   | { kind: 'migration'; address: number; write: boolean }
-  /** a khugepaged operation between its scan and its collapse (the mmap lock dropped): the block and what the scan counted */
-  | { kind: 'khugepaged'; haddr: number; referenced: number; unmapped: number };
+  /**
+   * a khugepaged operation between its scan and its collapse (the mmap lock dropped): the block, what the scan
+   * counted, the step next (KH_* of kernel/mm/khugepaged.ts) and, for shmem, the file and the block's first index
+   */
+  | { kind: 'khugepaged'; haddr: number; referenced: number; unmapped: number; next: number; ino: number; index: number };
 export type WaitKind = Wait['kind'];
 
 /** see ThreadState.operands; never changed once made */
@@ -84,7 +87,7 @@ const WAIT_KINDS: readonly (WaitKind | null)[] = [null, 'uffd_read', 'fault', 'g
 /** uffd_event: how many numbers (at most 6, two cells each), then the numbers */
 const EV_MAX = 6;
 // migration: address (2), write
-// khugepaged: haddr (2), referenced, unmapped
+// khugepaged: haddr (2), referenced, unmapped, next, ino, index (2)
 // fault: address (2), error_code, flags, major, stage (1 vma_lock, 2 mmap_lock), write
 // gup: advice, addr (2), len (2), gup.addr (2), gup.end (2), gup.write, gup.tried, walkEnd (2), unmapped
 // gupop: gup.addr (2), gup.end (2), gup.tried, gup.foll
@@ -711,7 +714,9 @@ export class ThreadState {
       };
       case W_MIGRATE: return { kind: 'migrate' };
       case W_MIGWAIT: return { kind: 'migration', address: getNum(C, w), write: C.get(w + 2) === 1 };
-      case W_KHUGEPAGED: return { kind: 'khugepaged', haddr: getNum(C, w), referenced: C.get(w + 2), unmapped: C.get(w + 3) };
+      case W_KHUGEPAGED: return {
+        kind: 'khugepaged', haddr: getNum(C, w), referenced: C.get(w + 2), unmapped: C.get(w + 3), next: C.get(w + 4), ino: C.get(w + 5), index: getNum(C, w + 6),
+      };
       case W_GUPOP: return {
         kind: 'gupop',
         gup: { addr: getNum(C, w), end: getNum(C, w + 2), write: false, tried: C.get(w + 4) === 1, foll: C.get(w + 5), yields: true, attempts: this.C.get(this.b + T_ATTEMPTS) },
@@ -781,6 +786,9 @@ export class ThreadState {
         setNum(C, w, x.haddr);
         C.set(w + 2, x.referenced);
         C.set(w + 3, x.unmapped);
+        C.set(w + 4, x.next);
+        C.set(w + 5, x.ino);
+        setNum(C, w + 6, x.index);
         this.C.set(this.b + T_ATTEMPTS, 0);
         return;
       case 'gupop': {
@@ -878,6 +886,9 @@ export class ThreadState {
         setNumL(L, w, x.haddr);
         L[w + 2] = x.referenced;
         L[w + 3] = x.unmapped;
+        L[w + 4] = x.next;
+        L[w + 5] = x.ino;
+        setNumL(L, w + 6, x.index);
         L[T_ATTEMPTS] = 0;
         return;
       case 'gupop': {

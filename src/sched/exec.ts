@@ -39,7 +39,7 @@ import { sys_swapon, sys_swapoff } from '../kernel/mm/swapfile.js';
 import { reclaim_range } from '../kernel/mm/madvise.js';
 import { migrate_pages_move, migrate_pages_unmap } from '../kernel/mm/migrate.js';
 import { dmirror_migrate_to_device, kernel_move_pages } from '../kernel/mm/migrate.js';
-import { khugepaged_collapse_step, khugepaged_scan_step } from '../kernel/mm/khugepaged.js';
+import { KH_COLLAPSE_FILE, KH_COLLAPSE_PTE_MAPPED_THP, KH_DONE, khugepaged_collapse_step, khugepaged_scan_step } from '../kernel/mm/khugepaged.js';
 import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
@@ -713,11 +713,14 @@ function migrateOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mi
 
 /**
  * khugepaged: khugepaged's visit of the 2 MiB block at addr in the thread's process (kernel/mm/khugepaged.ts).
- * In a thread it takes two steps, as mm/khugepaged.c drops the mmap lock between them: the scan
- * (hpage_collapse_scan_pmd, with the VMA check), then, when the thread runs again, collapse_huge_page
- * (revalidation, swap-in, isolation, copy, PMD); other threads run in between. In the setup both run at
- * once. The result is the scan_result's name as its tracepoints print it (`succeeded`, `pte_uffd_wp`, ...):
- * the scan's when it refused the block, else the collapse's. khugepaged is a kernel thread: no errno.
+ * In a thread it takes steps, as mm/khugepaged.c drops the mmap lock between them, and other threads run in
+ * between. Anonymous memory: the scan (hpage_collapse_scan_pmd, with the VMA check), then collapse_huge_page
+ * (revalidation, swap-in, isolation, copy, PMD). Shmem: the VMA check and hpage_collapse_scan_file, then
+ * collapse_file (isolation, unmap, copy, the cache's new folio, retract_page_tables); where the block is one
+ * PMD-sized folio already (the scan's or collapse_file's pte_mapped_hugepage), collapse_pte_mapped_thp is the
+ * next step. In the setup they all run at once. The result is the scan_result's name as its tracepoints print it
+ * (`succeeded`, `pte_uffd_wp`, ...): the first step's when it ends the visit, else the last one's. khugepaged
+ * is a kernel thread: no errno.
  */
 function khugepagedOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'khugepaged' }>, w: Extract<Wait, { kind: 'khugepaged' }> | null): 'done' | 'blocked' {
   const k = m.k, mm = k.current!.mm;
@@ -725,18 +728,30 @@ function khugepagedOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 
     let scan = w;
     if (!scan) {
       const s = khugepaged_scan_step(k, mm, num(m, op.addr));
-      if (s.result !== 'succeeded') {
+      if (s.next === KH_DONE) {
         record(m, t, op, null, s.result);
         return 'done';
       }
-      scan = { kind: 'khugepaged', haddr: s.haddr, referenced: s.referenced, unmapped: s.unmapped };
+      scan = { kind: 'khugepaged', haddr: s.haddr, referenced: s.referenced, unmapped: s.unmapped, next: s.next, ino: s.ino, index: s.index };
       if (t !== m.setup) {
         t.wait = scan;
         return 'blocked';
       }
     } else t.wait = null;
-    record(m, t, op, null, khugepaged_collapse_step(k, mm, scan.haddr, scan.referenced, scan.unmapped));
-    return 'done';
+    for (;;) {
+      const r = khugepaged_collapse_step(k, mm, scan);
+      // khugepaged_scan_mm_slot: collapse_file found the block collapsed already; collapse_pte_mapped_thp, with the mmap lock taken again
+      if (scan.next === KH_COLLAPSE_FILE && r === 'pte_mapped_hugepage') {
+        scan = { ...scan, next: KH_COLLAPSE_PTE_MAPPED_THP };
+        if (t !== m.setup) {
+          t.wait = scan;
+          return 'blocked';
+        }
+        continue;
+      }
+      record(m, t, op, null, r);
+      return 'done';
+    }
   } catch (e) {
     if (e instanceof NotModelledError) throw notModelledAt(m, op, e);
     throw e;

@@ -687,7 +687,7 @@ export function describe(t: ThreadState): string {
     const w = t.waitKind;
     return w === 'uffd_read' ? 'blocked reading its userfaultfd' : w === 'migration' ? 'waiting for a migration to end (migration_entry_wait)'
       : w === 'migrate' ? 'between the unmap and move steps of its migration'
-      : w === 'khugepaged' ? 'between the scan and the collapse of its khugepaged visit (the mmap lock dropped)' : 'blocked in handle_userfault';
+      : w === 'khugepaged' ? 'between two steps of its khugepaged visit (the mmap lock dropped)' : 'blocked in handle_userfault';
   }
   if (t.status === 'ready' && t.pc >= t.ops.length) return 'finished';
   return t.status;

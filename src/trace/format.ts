@@ -130,7 +130,7 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  zap_huge_pmd(${addr(m, f.addr)})`;
     case 'collapse':
       if (f.fn === 'retract_page_tables') return `  retract_page_tables(${addr(m, f.addr)}): the empty PTE table freed`;
-      if (f.fn === 'collapse_pte_mapped_thp') return `  collapse_pte_mapped_thp(${addr(m, f.addr)}): mapped by a PMD, THP pfn ${hex(f.pfn)}`;
+      if (f.fn === 'collapse_pte_mapped_thp') return `  collapse_pte_mapped_thp(${addr(m, f.addr)}): ${f.install === false ? 'no PTE table left, a fault maps' : 'mapped by a PMD,'} THP pfn ${hex(f.pfn)}`;
       return `  ${f.fn}(${addr(m, f.addr)})${f.result ? `: ${f.result}` : `: new THP pfn ${hex(f.new_pfn)}`}`;
     case 'skipped':
       return `  ${f.fn}(${f.id}) skipped: ${f.why}`;

@@ -26,7 +26,7 @@ import { is_migration_entry } from './migrate.js';
 import { folio_free_swap } from './swapfile.js';
 import { linear_page_index, do_set_pmd } from './memory.js';
 import { filemap_add_folio, filemap_get_entry, filemap_remove_folio, folio_index, i_mmap, unmap_mapping_pages, type AddressSpace } from './filemap.js';
-import { folio_file_pfn, thp_vma_suitable_pmd } from './shmem.js';
+import { folio_file_pfn, SGP_NOALLOC, shmem_allowable_huge, shmem_get_folio, thp_vma_suitable_pmd } from './shmem.js';
 import { userfaultfd_missing, userfaultfd_wp } from '../fs/userfaultfd.js';
 import { PG_dirty, PG_swapbacked, PG_uptodate } from './folio.js';
 import { is_vm_hugetlb_page } from './hugetlb.js';
@@ -41,10 +41,10 @@ export const SCAN_RESULT_NAMES = [
   'exceed_shared_pte', 'pte_non_present', 'pte_uffd_wp', 'page_null', 'not_suitable_page_count',
   'page_not_in_lru', 'page_locked', 'page_not_anon', 'vma_null', 'vma_check_failed',
   'not_suitable_address_range', 'lack_referenced_page', 'page_compound', 'could_not_delete_page_from_lru',
+  // the file path's (hpage_collapse_scan_file, collapse_file)
+  'pte_mapped_hugepage', 'truncated',
 ] as const;
 export type ScanResult = (typeof SCAN_RESULT_NAMES)[number];
-/** the results only the file path reaches (MADV_COLLAPSE of shmem; no operation checks them by name) */
-type FileScanResult = ScanResult | 'pte_mapped_hugepage' | 'truncated';
 
 /** struct collapse_control: who asked (khugepaged applies the max_ptes_* limits and wants young pages) */
 export interface CollapseControl {
@@ -327,30 +327,74 @@ function __collapse_huge_page_copy(k: Kernel, mm: MmStruct, vma: VmArea, t: Page
   }
 }
 
+/** what khugepaged does next after its scan of a block, once other threads ran (the wait's stage) */
+export const KH_DONE = 0, KH_COLLAPSE_HUGE_PAGE = 1, KH_COLLAPSE_FILE = 2, KH_COLLAPSE_PTE_MAPPED_THP = 3;
+
+/** what the first step of a khugepaged visit leaves for the next: the stage, and the numbers that stage needs */
+export interface KhugepagedScan extends ScanOutcome {
+  haddr: number;
+  /** KH_DONE: the result is final; else the step that comes next */
+  next: number;
+  /** the file's inode and the block's first index (KH_COLLAPSE_FILE: the kernel holds the file across the scan and collapse_file) */
+  ino: number;
+  index: number;
+}
+
 /**
- * khugepaged's visit of one PMD of an mm, first step (mm/khugepaged.c khugepaged_scan_mm_slot() and
- * hpage_collapse_scan_pmd() @v6.2..v6.18, with the mmap lock held for read): the VMA check
- * (thp_vma_allowable_order with sysfs enforced), then the scan. `succeeded` means collapse_huge_page is
- * next, after the lock was dropped (khugepaged_collapse_step).
+ * khugepaged's visit of one PMD of an mm, first step (mm/khugepaged.c khugepaged_scan_mm_slot() @v6.2..v6.18,
+ * with the mmap lock held for read): the VMA check (thp_vma_allowable_order with sysfs enforced), then the
+ * scan. Anonymous memory: hpage_collapse_scan_pmd, `succeeded` means collapse_huge_page is next, after the
+ * lock was dropped. Shmem (v6.18): the lock is dropped and hpage_collapse_scan_file runs; `succeeded` means
+ * collapse_file is next, `pte_mapped_hugepage` (the block is one PMD-sized folio already) that
+ * collapse_pte_mapped_thp is, with the lock taken again (khugepaged_collapse_step).
  */
-export function khugepaged_scan_step(k: Kernel, mm: MmStruct, addr: number): ScanOutcome & { haddr: number } {
+export function khugepaged_scan_step(k: Kernel, mm: MmStruct, addr: number): KhugepagedScan {
   const haddr = Math.floor(addr / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
   // khugepaged_scan_mm_slot skips a VMA thp_vma_allowable_order refuses (a VMA never faulted has no
   // anon_vma) and scans only the blocks wholly inside one
   const vma = vma_lookup(k, mm, addr);
+  const done = (result: ScanResult): KhugepagedScan => ({ result, referenced: 0, unmapped: 0, haddr, next: KH_DONE, ino: 0, index: 0 });
+  if (vma && vma.vm_file !== 0) return khugepaged_scan_file_step(k, vma, haddr, done);
   let out: ScanOutcome;
-  if (vma && vma.vm_file !== 0) notModelled('addr', 'khugepaged on shmem (collapse_file)');
-  if (!vma) out = { result: 'vma_null', referenced: 0, unmapped: 0 };
-  else if (!transparent_hugepage_enabled(k, vma) || vma.anon_vma === null) out = { result: 'vma_check_failed', referenced: 0, unmapped: 0 };
-  else if (!thp_range_in_vma(vma, haddr)) out = { result: 'not_suitable_address_range', referenced: 0, unmapped: 0 };
+  if (!vma) out = done('vma_null');
+  else if (!transparent_hugepage_enabled(k, vma) || vma.anon_vma === null) out = done('vma_check_failed');
+  else if (!thp_range_in_vma(vma, haddr)) out = done('not_suitable_address_range');
   else out = hpage_collapse_scan_pmd(k, mm, vma, haddr, KHUGEPAGED_CC);
   k.tr?.emit('collapse', 'hpage_collapse_scan_pmd', { addr: haddr, result: out.result, referenced: out.referenced, unmapped: out.unmapped });
-  return { ...out, haddr };
+  return { ...out, haddr, next: out.result === 'succeeded' ? KH_COLLAPSE_HUGE_PAGE : KH_DONE, ino: 0, index: 0 };
 }
 
-/** khugepaged's second step: collapse_huge_page after the scan (the mmap lock was dropped in between) */
-export function khugepaged_collapse_step(k: Kernel, mm: MmStruct, haddr: number, referenced: number, unmapped: number): ScanResult {
-  return collapse_huge_page(k, mm, haddr, referenced, unmapped, KHUGEPAGED_CC);
+/** the shmem branch of khugepaged_scan_mm_slot() @v6.18: the VMA check, then hpage_collapse_scan_file without the mmap lock */
+function khugepaged_scan_file_step(k: Kernel, vma: VmArea, haddr: number, done: (r: ScanResult) => KhugepagedScan): KhugepagedScan {
+  // VM_NO_KHUGEPAGED (VM_HUGETLB among them) on every release
+  if (is_vm_hugetlb_page(vma)) return done('vma_check_failed');
+  // the file path of khugepaged was read at v6.18 only, as MADV_COLLAPSE's (madvise_collapse says what differs before)
+  if (!releaseLE('v6.18', 'v' + k.spec.release)) notModelledOnRelease('addr', 'khugepaged on shmem before v6.18 (collapse_file, retract_page_tables and collapse_pte_mapped_thp of this release were not read)');
+  if (!thp_vma_allowable_khugepaged_file(k, vma)) return done('vma_check_failed');
+  if (!thp_range_in_vma(vma, haddr)) return done('not_suitable_address_range');
+  const m = k.inode(vma.vm_file)!;
+  const index = linear_page_index(vma, haddr);
+  const result = hpage_collapse_scan_file(k, haddr, m, index, KHUGEPAGED_CC);
+  const next = result === 'succeeded' ? KH_COLLAPSE_FILE : result === 'pte_mapped_hugepage' ? KH_COLLAPSE_PTE_MAPPED_THP : KH_DONE;
+  return { result, referenced: 0, unmapped: 0, haddr, next, ino: m.ino, index };
+}
+
+/**
+ * khugepaged's second step, after other threads ran: collapse_huge_page (anonymous: the mmap lock was
+ * dropped after the scan), collapse_file (shmem: the file's folios, without the mmap lock; khugepaged does not
+ * map the new folio: retract_page_tables leaves the block to a later fault), or collapse_pte_mapped_thp without
+ * a PMD install (shmem whose block was one PMD-sized folio already, with the mmap lock taken again; a PMD there
+ * is success)
+ */
+export function khugepaged_collapse_step(k: Kernel, mm: MmStruct, s: Pick<KhugepagedScan, 'haddr' | 'referenced' | 'unmapped' | 'next' | 'ino' | 'index'>): ScanResult {
+  if (s.next === KH_COLLAPSE_HUGE_PAGE) return collapse_huge_page(k, mm, s.haddr, s.referenced, s.unmapped, KHUGEPAGED_CC);
+  if (s.next === KH_COLLAPSE_FILE) {
+    const m = k.inode(s.ino);
+    if (!m) notModelled('addr', 'khugepaged on shmem whose file was released between the scan and collapse_file (the kernel holds a reference to the file)');
+    return collapse_file(k, mm, s.haddr, m, s.index, KHUGEPAGED_CC);
+  }
+  const r = collapse_pte_mapped_thp(k, mm, s.haddr, false);
+  return r === 'page_pmd_mapped' ? 'succeeded' : r;
 }
 
 /** madvise_collapse (mm/khugepaged.c @v6.18), for every VMA of the range as madvise_walk_vmas calls it */
@@ -385,7 +429,7 @@ function thp_vma_allowable_collapse(vma: VmArea): boolean {
 }
 
 /** mm/khugepaged.c madvise_collapse_errno() @v6.1..v6.18 */
-function madvise_collapse_errno(k: Kernel, r: FileScanResult): never {
+function madvise_collapse_errno(k: Kernel, r: ScanResult): never {
   switch (r) {
     case 'exceed_none_pte':
       if (k.has(PATCH.collapseNoneEbusy)) fail('EBUSY', 'range has empty PTEs in a uffd-registered VMA');
@@ -411,7 +455,7 @@ function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): vo
   // "thps == (hend - hstart) >> HPAGE_PMD_SHIFT" compares 0 with a huge unsigned count, so it fails with
   // the errno of its initial SCAN_FAIL
   if (hstart > hend) fail('EINVAL', 'MADV_COLLAPSE of a range that holds no aligned 2 MiB block and does not start on one');
-  let last: FileScanResult = 'failed';
+  let last: ScanResult = 'failed';
   let thps = 0, done = 0;
   // collapse_huge_page drops the mmap lock; the next block retakes it and revalidates the VMA
   let mmap_locked = true;
@@ -431,12 +475,14 @@ function collapse_range(k: Kernel, mm: MmStruct, start: number, end: number): vo
       const vend = Math.floor(vma.vm_end / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
       hend = k.has(PATCH.collapseHendClamp) ? Math.min(hend, vend) : vend;
     }
-    let r: FileScanResult;
+    let r: ScanResult;
     if (file) {
       // the file scan runs with the mmap lock dropped
       mmap_locked = false;
-      r = hpage_collapse_scan_file(k, mm, a, k.inode(vma.vm_file)!, linear_page_index(vma, a));
-      if (r === 'pte_mapped_hugepage') r = collapse_pte_mapped_thp(k, mm, a);
+      const m = k.inode(vma.vm_file)!, index = linear_page_index(vma, a);
+      r = hpage_collapse_scan_file(k, a, m, index, MADV_CC);
+      if (r === 'succeeded') r = collapse_file(k, mm, a, m, index, MADV_CC);
+      if (r === 'pte_mapped_hugepage') r = collapse_pte_mapped_thp(k, mm, a, true);
     } else {
       const s = hpage_collapse_scan_pmd(k, mm, vma, a, MADV_CC);
       r = s.result;
@@ -473,17 +519,40 @@ function thp_vma_allowable_collapse_file(k: Kernel, vma: VmArea): boolean {
 }
 
 /**
- * mm/khugepaged.c hpage_collapse_scan_file() @v6.18 for MADV_COLLAPSE (no max_ptes_* limits): the folios of the
- * file's 512 indices from start. A PMD-sized folio there is pte_mapped_hugepage (collapse_pte_mapped_thp is
- * next); a folio off the LRU ends the scan (page_not_in_lru), as does one with a reference besides the cache's
- * and its mappings' (folio_expected_ref_count: not_suitable_page_count, a pin). Otherwise collapse_file
+ * thp_vma_allowable_order(vma, vm_flags, TVA_KHUGEPAGED, PMD_ORDER) for a shmem VMA (mm/huge_memory.c
+ * __thp_vma_allowable_orders @v6.18): as for MADV_COLLAPSE (not VM_NOHUGEPAGE, the VMA's last 2 MiB suitable),
+ * but the shmem settings are enforced, shmem_allowable_huge_orders(inode, vma, vm_pgoff, 0, false): shmem_enabled
+ * and the mount's huge= (advise and within_size want VM_HUGEPAGE, the model's tmpfs mount is huge=never). The
+ * anonymous `enabled` knob is not consulted for shmem.
  */
-function hpage_collapse_scan_file(k: Kernel, mm: MmStruct, addr: number, m: AddressSpace, start: number): FileScanResult {
+function thp_vma_allowable_khugepaged_file(k: Kernel, vma: VmArea): boolean {
+  if (vma.vm_flags & (VM_NOHUGEPAGE | VM_HUGETLB)) return false;
+  if (!thp_vma_suitable_pmd(vma, vma.vm_end - HPAGE_PMD_SIZE)) return false;
+  return shmem_allowable_huge(k, k.inode(vma.vm_file)!, vma, vma.vm_pgoff, 0);
+}
+
+/**
+ * mm/khugepaged.c hpage_collapse_scan_file() @v6.18: the folios of the file's 512 indices from start. A PMD-sized
+ * folio there is pte_mapped_hugepage (collapse_pte_mapped_thp is next); a folio off the LRU ends the scan
+ * (page_not_in_lru), as does one with a reference besides the cache's and its mappings' (folio_expected_ref_count:
+ * not_suitable_page_count, a pin). khugepaged wants at least 512 - max_ptes_none pages in the cache
+ * (exceed_none_pte); MADV_COLLAPSE has no limit. No young-page test and no max_ptes_shared on this path. The
+ * kernel calls collapse_file at the end when the scan `succeeded`; the callers do here (khugepaged as a step of its
+ * own, so that other threads run in between, as they can: neither the scan nor collapse_file holds the mmap lock).
+ * Swap entries in the cache count against max_ptes_swap (khugepaged only), not as present pages.
+ */
+function hpage_collapse_scan_file(k: Kernel, addr: number, m: AddressSpace, start: number, cc: CollapseControl): ScanResult {
   const f = k.folios;
-  let result: FileScanResult = 'succeeded';
+  let result: ScanResult = 'succeeded';
+  let present = 0, swap = 0;
   for (let idx = start; idx < start + HPAGE_PMD_NR;) {
     const slot = filemap_get_entry(k, m, idx);
     if (slot < 0) {
+      // a swap entry (xa_is_value): khugepaged takes up to max_ptes_swap of them, collapse_file swaps them in
+      if (m.swapAt(idx) >= 0 && ++swap > k.config.max_ptes_swap && cc.is_khugepaged) {
+        result = 'exceed_swap_pte';
+        break;
+      }
       idx++;
       continue;
     }
@@ -499,10 +568,11 @@ function hpage_collapse_scan_file(k: Kernel, mm: MmStruct, addr: number, m: Addr
       result = 'not_suitable_page_count';
       break;
     }
+    present += f.nrPages(slot);
     idx = folio_index(k, slot) + f.nrPages(slot);
   }
+  if (result === 'succeeded' && cc.is_khugepaged && present < HPAGE_PMD_NR - k.config.max_ptes_none) result = 'exceed_none_pte';
   k.tr?.emit('collapse', 'hpage_collapse_scan_file', { addr, result });
-  if (result === 'succeeded') result = collapse_file(k, mm, addr, m, start);
   return result;
 }
 
@@ -513,23 +583,32 @@ function hpage_collapse_scan_file(k: Kernel, mm: MmStruct, addr: number, m: Addr
  * filled with zeroes, unless a VMA of the file registered for MISSING faults covers the block (exceed_none_pte:
  * rolled back, the old folios back on the LRU but still unmapped). Then the new folio replaces them in the cache
  * (up to date, dirty, on the LRU), the other mappings' empty PTE tables are retracted, and MADV_COLLAPSE goes on
- * with collapse_pte_mapped_thp (pte_mapped_hugepage)
+ * with collapse_pte_mapped_thp (pte_mapped_hugepage); khugepaged is done (succeeded: a later fault maps the folio).
+ * What changed since the scan (khugepaged runs it as a step of its own) is tested again: a PMD-sized folio there
+ * now (pte_mapped_hugepage), a locked folio (page_locked), one off the LRU (could_not_delete_page_from_lru), one
+ * with a reference left once unmapped, a pin (not_suitable_page_count: put back on the LRU, the call rolled back)
  */
-function collapse_file(k: Kernel, mm: MmStruct, addr: number, m: AddressSpace, start: number): FileScanResult {
+function collapse_file(k: Kernel, mm: MmStruct, addr: number, m: AddressSpace, start: number, cc: CollapseControl): ScanResult {
   const f = k.folios;
   const end = start + HPAGE_PMD_NR;
-  if (end * PAGE_SIZE > Math.ceil(m.i_size / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE) notModelled('addr', 'MADV_COLLAPSE of a shmem block past the end of the file');
+  if (end * PAGE_SIZE > Math.ceil(m.i_size / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE) notModelled('addr', 'a collapse (MADV_COLLAPSE or khugepaged) of a shmem block past the end of the file');
   // alloc_charge_folio
   const nslot = f.alloc(HPAGE_PMD_ORDER, PG_swapbacked);
   k.vmstat.thp_collapse_alloc++;
   const old: number[] = [];
   let nr_none = 0;
-  let result: FileScanResult = 'succeeded';
+  let result: ScanResult = 'succeeded';
   for (let idx = start; idx < end;) {
-    const slot = filemap_get_entry(k, m, idx);
+    let slot = filemap_get_entry(k, m, idx);
+    if (slot < 0 && m.swapAt(idx) >= 0) {
+      // shmem_get_folio(SGP_NOALLOC) swaps it in (up to date, dirty, in the cache again); its reference is the
+      // kernel's own, which the model does not keep
+      slot = shmem_get_folio(k, m, idx, SGP_NOALLOC, null).slot;
+      folio_put_refs(k, slot, 1);
+    }
     if (slot < 0) {
-      // the extent was truncated or hole-punched and is now empty
-      if (idx === start && m.nextIndex(start, end) < 0) {
+      // the extent was truncated or hole-punched and is now empty (a swap entry is not empty)
+      if (idx === start && m.nextIndex(start, end, true) < 0) {
         result = 'truncated';
         break;
       }
@@ -537,14 +616,34 @@ function collapse_file(k: Kernel, mm: MmStruct, addr: number, m: AddressSpace, s
       idx++;
       continue;
     }
+    // folio_trylock
+    if (f.test(slot, PG_locked)) {
+      result = 'page_locked';
+      break;
+    }
     // shmem_get_folio(SGP_NOALLOC) of a fallocated folio: zeroed and up to date
     if (!f.test(slot, PG_uptodate)) {
       k.data.clearRange(f.pfn(slot), f.nrPages(slot));
       f.setFlag(slot, PG_uptodate);
     }
+    // a truncate and a fault since the scan may have left a PMD-sized folio there
+    if (f.isLarge(slot)) {
+      result = f.order(slot) === HPAGE_PMD_ORDER && folio_index(k, slot) === start ? 'pte_mapped_hugepage' : 'page_compound';
+      break;
+    }
     // folio_isolate_lru, then try_to_unmap of a mapped folio
+    if (!f.test(slot, PG_lru)) {
+      result = 'could_not_delete_page_from_lru';
+      break;
+    }
     f.clearFlag(slot, PG_lru);
     if (f.folioMapped(slot)) unmap_mapping_pages(k, m, folio_index(k, slot), f.nrPages(slot), false);
+    // only the cache's references left (with the kernel's own and the isolation's): no pin, no mapping
+    if (f.refcount(slot) !== f.nrPages(slot)) {
+      f.setFlag(slot, PG_lru);
+      result = 'not_suitable_page_count';
+      break;
+    }
     old.push(slot);
     idx = folio_index(k, slot) + f.nrPages(slot);
   }
@@ -578,8 +677,10 @@ function collapse_file(k: Kernel, mm: MmStruct, addr: number, m: AddressSpace, s
   // folio_ref_add(new_folio, HPAGE_PMD_NR - 1): the allocation's reference is one of the cache's
   f.setRefcount(nslot, f.refcount(nslot) - 1);
   retract_page_tables(k, m, start);
-  k.tr?.emit('collapse', 'collapse_file', { addr, result: 'pte_mapped_hugepage', pfn: npfn, holes: nr_none });
-  return 'pte_mapped_hugepage';
+  // MADV_COLLAPSE maps it in the caller's mm next; khugepaged leaves that to a fault
+  result = cc.is_khugepaged ? 'succeeded' : 'pte_mapped_hugepage';
+  k.tr?.emit('collapse', 'collapse_file', { addr, result, pfn: npfn, holes: nr_none });
+  return result;
 }
 
 /**
@@ -609,13 +710,14 @@ function retract_page_tables(k: Kernel, m: AddressSpace, pgoff: number): void {
 }
 
 /**
- * mm/khugepaged.c collapse_pte_mapped_thp() @v6.18 with install_pmd (MADV_COLLAPSE): the block of the caller's VMA
+ * mm/khugepaged.c collapse_pte_mapped_thp() @v6.18, install_pmd for MADV_COLLAPSE (khugepaged: only the PTE table
+ * goes, a later fault maps the PMD): the block of the caller's VMA
  * whose file folio is PMD-sized is mapped by a PMD (set_huge_pmd: do_set_pmd without a write fault, read-only and
  * clean, and the mapping's reference). A PMD already there is page_pmd_mapped; a VMA registered for uffd-wp keeps
  * its PTE table (pte_uffd_wp); a PTE table left (an anon_vma kept it) must hold only none entries or PTEs of the
  * folio's own pages at their places, which go (a swap-form entry: pte_non_present; another page: failed)
  */
-function collapse_pte_mapped_thp(k: Kernel, mm: MmStruct, haddr: number): FileScanResult {
+function collapse_pte_mapped_thp(k: Kernel, mm: MmStruct, haddr: number, install_pmd: boolean): ScanResult {
   const g = k.pgt, f = k.folios;
   const vma = vma_lookup(k, mm, haddr);
   if (!vma || vma.vm_file === 0 || haddr < vma.vm_start || haddr + HPAGE_PMD_SIZE > vma.vm_end) return 'vma_check_failed';
@@ -655,6 +757,10 @@ function collapse_pte_mapped_thp(k: Kernel, mm: MmStruct, haddr: number): FileSc
       freeTable(k, mm, t);
     }
   } else if (found.result !== 'pmd_null' && found.result !== 'pmd_none') return found.result;
+  if (!install_pmd) {
+    k.tr?.emit('collapse', 'collapse_pte_mapped_thp', { addr: haddr, pfn: f.pfn(slot), install: false });
+    return 'succeeded';
+  }
   if (!found.pmd) notModelled('addr', 'MADV_COLLAPSE of shmem where no page table covers the 2 MiB block');
   // step 5: set_huge_pmd
   const vmf: VmFault = {
