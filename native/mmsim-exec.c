@@ -495,6 +495,7 @@ typedef struct {
   long event_seq; // S_BLOCKED_EVENT: when it began to wait (the oldest waiter's event is read first)
   int wake_fd;
   int seen_done; // value of `done` the scheduler has accounted for
+  int event_asleep; // its operation ended in the kernel after a reader asleep in read(2) took the event it sent
   long minflt, majflt;
   void *stack;
   size_t stack_len;
@@ -2648,6 +2649,8 @@ static int wait_step(Thread *T) {
 
 static int runnable(Thread *T) {
   if (T->yields > 0) return 1; // the rest of a GUP operation's steps (step())
+  // its operation ended already, but the model's thread still waits for the reader's step (step_inner)
+  if (T->event_asleep && !T->waken) return 0;
   int st = atomic_load(&T->status);
   // a thread waiting in the kernel that went on by itself and ended there (an event waiter whose last
   // operation the read let finish): that completion is still its step, as in the model
@@ -2814,9 +2817,31 @@ static int sched_advance(Thread *T, int pc) {
   return 0;
 }
 
+// did a thread asleep in read(2) of a uffd take, during T's operation (one that sends non-cooperative events),
+// an event that operation sent? (its read ended on its own, with an event that is no page fault)
+static int event_taken_asleep(Thread *T, const char *kind) {
+  if (!kind || (strcmp(kind, "madvise") && strcmp(kind, "munmap") && strcmp(kind, "mremap"))) return 0;
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *R = &SH->threads[i];
+    if (R == T || R->sched != S_BLOCKED_READ) continue;
+    if (atomic_load(&R->done) == R->seen_done) {
+      // still asleep in the read: nothing taken; woken (the kernel handed it a message): wait for its end
+      char w[128];
+      if (read_wchan(R, w, sizeof w) != 0 || !strncmp(w, "userfaultfd", 11)) continue;
+      uint64_t t0 = now_ns();
+      while (atomic_load(&R->done) == R->seen_done && now_ns() - t0 < 100000000ULL) futex_wait(&R->done, R->seen_done, 1000000L);
+      if (atomic_load(&R->done) == R->seen_done) continue;
+    }
+    int ev = atomic_load(&SH->last_event);
+    if (ev && ev != UFFD_EVENT_PAGEFAULT) return 1;
+  }
+  return 0;
+}
+
 static int step_inner(Thread *T) {
   int r;
   if (T->sched != S_IDLE && atomic_load(&T->done) != T->seen_done) {
+    T->event_asleep = 0;
     // it finished without waiting for its turn (the kernel woke it): this step is that completion
     r = wait_step(T);
   } else if (T->sched == S_BLOCKED_EVENT) {
@@ -2873,7 +2898,16 @@ static int step_inner(Thread *T) {
     }
     atomic_fetch_add(&T->go, 1);
     futex_wake(&T->go);
+    int seen0 = T->seen_done;
     r = wait_step(T);
+    if ((r == W_DONE || r == W_ENDED) && event_taken_asleep(T, jstr(op, "op"))) {
+      // a thread asleep in read(2) of the uffd took the event this operation sent inside its syscall, which
+      // the executor saw end without a wait: the model has this thread wait for the event, the reader's step
+      // take it, and this thread's next step end the wait (its end is kept for that step)
+      T->seen_done = seen0;
+      T->event_asleep = 1;
+      r = W_EVENT;
+    }
   }
   if (r == W_FAULT) {
     T->sched = S_BLOCKED_FAULT;
