@@ -374,15 +374,26 @@ export class Machine {
   /** before cur's step: the threads waiting for their uffd event, when cur's step may let one go (a read of a uffd) */
   private eventWaitersBefore(cur: ThreadState): ThreadState[] | null {
     if (!this.eventWaitHint) return null;
+    // first whether any thread waits for its event at all (clearing the hint when none does), and only then
+    // whether cur reads: reading cur's operation object each step costs a run of many operations a cache
+    // miss per step
+    let any = false;
+    for (const t of this.threads) {
+      if (t.status === 'blocked' && t.waitKind === 'uffd_event') {
+        any = true;
+        break;
+      }
+    }
+    if (!any) {
+      this.eventWaitHint = false;
+      return null;
+    }
     const reads = cur.status === 'ready' ? cur.ops[cur.pc]?.op === 'read_uffd' : cur.status === 'blocked' && cur.waitKind === 'uffd_read';
     if (!reads) return null;
-    let out: ThreadState[] | null = null, any = false;
+    let out: ThreadState[] | null = null;
     for (const t of this.threads) {
-      if (t.status !== 'blocked' || t.waitKind !== 'uffd_event') continue;
-      any = true;
-      if (t !== cur && !this.runnable(t)) (out ??= []).push(t);
+      if (t.status === 'blocked' && t.waitKind === 'uffd_event' && t !== cur && !this.runnable(t)) (out ??= []).push(t);
     }
-    if (!any) this.eventWaitHint = false;
     return out;
   }
 
