@@ -86,6 +86,18 @@ expect:
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/v4\.8 [\s\S]*?not modelled on it: userfaultfd, mremap, khugepaged, migrate, gup-pin, hugetlb/);
     expect(r.stdout).toMatch(/v3\.18 [\s\S]*?not modelled on it: mremap, khugepaged, migrate, gup-pin, shmem, hugetlb, swap/);
-    expect(r.stdout).toMatch(/v3\.11 [\s\S]*?not modelled on it: mremap, khugepaged, migrate, gup-pin, shmem, hugetlb \(/);
+    expect(r.stdout).toMatch(/v3\.11 [\s\S]*?not modelled on it: mremap, khugepaged, migrate, gup-pin, shmem, hugetlb, shmem-collapse \(/);
+    // a path read at v6.18 only (scopeOf): every older profile lists it, v6.18 lists nothing
+    const lines = r.stdout.split('\n');
+    const gapsOf = (name: string) => {
+      const i = lines.findIndex((l) => l.startsWith(`  ${name} `));
+      expect(i, name).toBeGreaterThanOrEqual(0);
+      const next = lines.slice(i + 1).findIndex((l) => /^  \S/.test(l));
+      return lines.slice(i + 1, next < 0 ? undefined : i + 1 + next).find((l) => l.includes('not modelled on it:')) ?? '';
+    };
+    expect(gapsOf('v6.12')).toMatch(/not modelled on it: shmem-collapse \(/);
+    expect(gapsOf('v4.19')).toMatch(/not modelled on it: shmem-collapse \(/);
+    expect(gapsOf('v6.18')).toBe('');
+    expect(gapsOf('v6.18-arm64')).toBe('');
   });
 });

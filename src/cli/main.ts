@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { completionScript } from './completion.js';
 import pc from 'picocolors';
-import { resolveKernel, SpecError, PROFILES, profilePatches } from '../profiles/profiles.js';
+import { resolveKernel, SpecError, PROFILES, profilePatches, scopeOf } from '../profiles/profiles.js';
 import { PATCH_LIST } from '../profiles/patches.js';
 import { formatConfig } from '../profiles/config.js';
 import { Budget, BudgetExceeded, DEFAULT_STEP_LIMIT, defaultMemoryBytes, parseMemory, parseSeconds } from '../sched/budget.js';
@@ -190,8 +190,8 @@ export async function main(argv: string[]): Promise<number> {
         out(`  ${p.name.padEnd(20)} ${(p.arch ?? 'x86_64').padEnd(7)} ${p.release.padEnd(12)} ${profilePatches(p).size} patches  ${p.description}`);
         const c = resolveKernel(p.name).config; // as the profile resolves (some defaults follow its patches)
         out(`  ${''.padEnd(28)} config: ${formatConfig(c).replaceAll(',', ' ')}`);
-        const gaps = Object.keys(p.outOfScope ?? {});
-        if (gaps.length) out(`  ${''.padEnd(28)} not modelled on it: ${gaps.join(', ')} (docs/fidelity.md, "The releases before 4.19")`);
+        const gaps = Object.keys(scopeOf(p));
+        if (gaps.length) out(`  ${''.padEnd(28)} not modelled on it: ${gaps.join(', ')} (docs/fidelity.md: "The releases before 4.19", "Not modelled")`);
       }
       out(pc.bold('\nPatches') + '  (+ in profile, by column: ' + PROFILES.map((p, i) => `${i + 1}=${p.name}`).join(' ') + ')');
       const sets = PROFILES.map((p) => profilePatches(p));

@@ -26,7 +26,36 @@ export interface KernelSpec {
  * `not modelled on <kernel>: <why>` (exit 2) instead of behaving as a newer release would. For the
  * releases older than the 4.19 baseline, where the source was not read far enough to vouch for them.
  */
-export type ScopeArea = 'userfaultfd' | 'mremap' | 'khugepaged' | 'migrate' | 'gup-pin' | 'shmem' | 'hugetlb' | 'swap';
+export type ScopeArea = 'userfaultfd' | 'mremap' | 'khugepaged' | 'migrate' | 'gup-pin' | 'shmem' | 'hugetlb' | 'swap' | 'shmem-collapse';
+
+/**
+ * Areas within operations (the kernel asks for them where it takes such a path, through
+ * KernelSpec.outOfScope): not a whole operation, so exec.ts's per-operation look-up skips them.
+ */
+export const PATH_AREAS: ReadonlySet<ScopeArea> = new Set<ScopeArea>(['shmem-collapse']);
+
+/**
+ * Paths of the model read at one release only: refused on every profile of an older release (the newer
+ * ones have none). Unlike ProfileDef.outOfScope, which the pre-4.19 profiles declare one by one, these
+ * follow from the release alone.
+ */
+const READ_AT: readonly { area: ScopeArea; from: string; why: string }[] = [
+  {
+    area: 'shmem-collapse', from: 'v6.18',
+    // (the kernel names the path in front: "MADV_COLLAPSE of shmem before v6.18 (...)")
+    why: 'before v6.18 (hpage_collapse_scan_file, collapse_file, retract_page_tables and collapse_pte_mapped_thp were read at v6.18 only; collapse_pte_mapped_thp took the mmap lock for write before v6.6, among other differences)',
+  },
+];
+
+/** what the model leaves out on a profile: what it declares, and the paths read at a newer release only */
+export function scopeOf(p: Pick<ProfileDef, 'release' | 'outOfScope'>): Readonly<Partial<Record<ScopeArea, string>>> {
+  const v = 'v' + p.release;
+  const late = READ_AT.filter((r) => !releaseLE(r.from, v));
+  if (late.length === 0) return p.outOfScope ?? {};
+  const out: Partial<Record<ScopeArea, string>> = { ...(p.outOfScope ?? {}) };
+  for (const r of late) out[r.area] ??= r.why;
+  return out;
+}
 
 export interface ProfileDef {
   name: string;
@@ -371,5 +400,5 @@ export function resolveKernel(spec: string, patchEdits: string[] = [], configEdi
     throw new SpecError(`config soft_dirty=y: ${archDef.name} has no soft-dirty bit (no HAVE_ARCH_SOFT_DIRTY, so no CONFIG_MEM_SOFT_DIRTY)`);
   }
   const editsStr = patchEdits.length ? edits.filter((x) => !rest.includes(x)).join('') : '';
-  return { name: spec + editsStr, profile: prof.name, release: prof.release, patches, config, arch: archDef.name, outOfScope: prof.outOfScope ?? {} };
+  return { name: spec + editsStr, profile: prof.name, release: prof.release, patches, config, arch: archDef.name, outOfScope: scopeOf(prof) };
 }

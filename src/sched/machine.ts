@@ -20,6 +20,7 @@ import { ScheduleText, ScheduleSyntaxError, formatSchedule, parseSchedule as par
 import { Copies, Layout, Procs, Results, Snapshots, ThreadState, Vars, type LastResult, type MachineSegs, type Recycling } from './cells.js';
 import { IntLog, LastRecords, RecordLog, type OpRecord } from './records.js';
 import type { OpOut as RecordOut } from '../scenario/values.js';
+import { PATH_AREAS, type ScopeArea } from '../profiles/profiles.js';
 
 export { ThreadState, type ThreadStatus, type Wait, type MemOperands, type Process, type LastResult } from './cells.js';
 
@@ -118,7 +119,7 @@ export class Machine {
     this.layout = Layout.of(sc);
     this.recycle = { on: !from };
     this.k = from ? from.k : new Kernel(spec, null, this.layout.segments);
-    this.scoped = Object.keys(this.k.spec.outOfScope ?? {}).length > 0;
+    this.scoped = Object.keys(this.k.spec.outOfScope ?? {}).some((a) => !PATH_AREAS.has(a as ScopeArea));
     // views over the cells (set again by resyncViews)
     this.segs = null!;
     this.unborn = true;

@@ -30,7 +30,6 @@ import { folio_file_pfn, SGP_NOALLOC, shmem_allowable_huge, shmem_get_folio, thp
 import { userfaultfd_missing, userfaultfd_wp } from '../fs/userfaultfd.js';
 import { PG_dirty, PG_swapbacked, PG_uptodate } from './folio.js';
 import { is_vm_hugetlb_page } from './hugetlb.js';
-import { releaseLE } from '../../profiles/profiles.js';
 
 /**
  * enum scan_result, by the names its tracepoints print (include/trace/events/huge_memory.h SCAN_STATUS):
@@ -369,7 +368,8 @@ function khugepaged_scan_file_step(k: Kernel, vma: VmArea, haddr: number, done: 
   // VM_NO_KHUGEPAGED (VM_HUGETLB among them) on every release
   if (is_vm_hugetlb_page(vma)) return done('vma_check_failed');
   // the file path of khugepaged was read at v6.18 only, as MADV_COLLAPSE's (madvise_collapse says what differs before)
-  if (!releaseLE('v6.18', 'v' + k.spec.release)) notModelledOnRelease('addr', 'khugepaged on shmem before v6.18 (collapse_file, retract_page_tables and collapse_pte_mapped_thp of this release were not read)');
+  const late = k.spec.outOfScope['shmem-collapse'];
+  if (late !== undefined) notModelledOnRelease('addr', `khugepaged on shmem ${late}`);
   if (!thp_vma_allowable_khugepaged_file(k, vma)) return done('vma_check_failed');
   if (!thp_range_in_vma(vma, haddr)) return done('not_suitable_address_range');
   const m = k.inode(vma.vm_file)!;
@@ -404,7 +404,8 @@ export function madvise_collapse(k: Kernel, mm: MmStruct, start: number, end: nu
     if (v.vm_file !== 0 && !is_vm_hugetlb_page(v)) {
       // the shmem collapse of v6.18 (hpage_collapse_scan_file, collapse_file, collapse_pte_mapped_thp) was read at
       // that release only; older ones differ (collapse_pte_mapped_thp took the mmap lock for write before v6.6, ...)
-      if (!releaseLE('v6.18', 'v' + k.spec.release)) notModelledOnRelease('advice', 'MADV_COLLAPSE of shmem before v6.18 (collapse_file and collapse_pte_mapped_thp of this release were not read)');
+      const late = k.spec.outOfScope['shmem-collapse'];
+      if (late !== undefined) notModelledOnRelease('advice', `MADV_COLLAPSE of shmem ${late}`);
       if (!thp_vma_allowable_collapse_file(k, v)) fail('EINVAL', 'MADV_COLLAPSE: the shmem VMA cannot hold a PMD-mapped THP');
       collapse_range(k, mm, Math.max(start, v.vm_start), Math.min(end, v.vm_end));
       continue;
