@@ -2,6 +2,7 @@
 // zaps and munmap; the reservation map's cells follow their VMA, are zero once it is gone, and equal states
 // reached in different orders have equal cells; the host requirement and the pool the differential run asks for.
 import { describe, expect, it } from 'vitest';
+import { expectStateFileRestore } from './statefile-restore.js';
 import { Kernel } from '../src/kernel/kernel.js';
 import type { MmStruct } from '../src/kernel/include/mm_types.js';
 import { do_mmap, do_munmap } from '../src/kernel/mm/mmap.js';
@@ -17,9 +18,6 @@ import { pmd_index } from '../src/kernel/mm/pgtable.js';
 import { SyscallError } from '../src/kernel/include/errno.js';
 import { kernel, run } from './helpers.js';
 import { needsHugetlbPool, restoreHugetlbPool, scenarioHugepages } from '../src/host/hugetlb.js';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { loadScenario } from '../src/scenario/load.js';
 
 const WRITE = 6, READ = 4;
@@ -113,24 +111,7 @@ describe('the hugetlb pool', () => {
   });
 
   it('mmsim gives vm.nr_hugepages back from the state file of an executor that is gone, never of one alive', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mmsim-hugetlb-test-'));
-    const state = join(dir, 'prev'), sysctl = join(dir, 'nr_hugepages');
-    const was = process.env.MMSIM_HUGETLB_STATE;
-    process.env.MMSIM_HUGETLB_STATE = state;
-    try {
-      writeFileSync(sysctl, '4\n');
-      writeFileSync(state, `2 ${process.pid}\n`); // this process is alive: not touched
-      expect(restoreHugetlbPool(undefined, sysctl)).toBe(null);
-      expect(readFileSync(sysctl, 'utf8')).toBe('4\n');
-      expect(restoreHugetlbPool(process.pid, sysctl)).toBe(2); // the executor that just ended, by its pid
-      expect(readFileSync(sysctl, 'utf8')).toBe('2\n');
-      expect(existsSync(state)).toBe(false);
-      expect(restoreHugetlbPool(undefined, sysctl)).toBe(null); // nothing left to restore
-    } finally {
-      if (was === undefined) delete process.env.MMSIM_HUGETLB_STATE;
-      else process.env.MMSIM_HUGETLB_STATE = was;
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expectStateFileRestore({ env: 'MMSIM_HUGETLB_STATE', now: '4', prev: '2', expected: 2, restore: restoreHugetlbPool });
   });
 
   it('meminfo reports the pool in every snapshot', () => {

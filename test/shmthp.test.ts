@@ -3,9 +3,8 @@
 // the pages refault), private COW per 4 KiB, truncation and hole punching that split a large folio. Each
 // scenario runs with the whole-state checks (debug_vm) after every step and must meet its expectations.
 import { describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { expectStateFileRestore } from './statefile-restore.js';
+import { readFileSync } from 'node:fs';
 import { restoreShmemEnabled, scenarioShmemEnabled, shmemThpConfig } from '../src/host/shmem-thp.js';
 import { executorPlan } from '../src/host/run.js';
 import { loadScenario } from '../src/scenario/load.js';
@@ -234,23 +233,6 @@ describe('mmsim host and shmem_enabled', () => {
     expect([scenarioShmemEnabled(plain), shmemThpConfig(plain), JSON.parse(executorPlan(plain, {})).options.shmem_enabled]).toEqual([null, [], null]);
   });
   it('mmsim gives shmem_enabled back from the state file of an executor that is gone, never of one alive', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mmsim-shmem-thp-test-'));
-    const state = join(dir, 'prev'), sysfs = join(dir, 'shmem_enabled');
-    const was = process.env.MMSIM_SHMEM_THP_STATE;
-    process.env.MMSIM_SHMEM_THP_STATE = state;
-    try {
-      writeFileSync(sysfs, 'advise\n');
-      writeFileSync(state, `never ${process.pid}\n`); // this process is alive: not touched
-      expect(restoreShmemEnabled(undefined, sysfs)).toBe(null);
-      expect(readFileSync(sysfs, 'utf8')).toBe('advise\n');
-      expect(restoreShmemEnabled(process.pid, sysfs)).toBe('never'); // the executor that just ended, by its pid
-      expect(readFileSync(sysfs, 'utf8')).toBe('never\n');
-      expect(existsSync(state)).toBe(false);
-      expect(restoreShmemEnabled(undefined, sysfs)).toBe(null);
-    } finally {
-      if (was === undefined) delete process.env.MMSIM_SHMEM_THP_STATE;
-      else process.env.MMSIM_SHMEM_THP_STATE = was;
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expectStateFileRestore({ env: 'MMSIM_SHMEM_THP_STATE', now: 'advise', prev: 'never', expected: 'never', restore: restoreShmemEnabled });
   });
 });

@@ -2,6 +2,7 @@
 // swapped off and deleted when the run ends, when the executor is killed midway, when mmsim itself gets
 // SIGTERM midway, and (by the next swap run) when mmsim was SIGKILLed. Other test runs share this kernel.
 import { afterAll, describe, it, expect } from 'vitest';
+import { expectStateFileRestore } from '../statefile-restore.js';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -116,23 +117,7 @@ describe('swap files on the host', () => {
 
 describe('vm.page-cluster', () => {
   it('mmsim gives it back from the state file of an executor that is gone, never of one alive', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'mmsim-pc-test-'));
-    const state = join(dir, 'prev'), sysctl = join(dir, 'page-cluster');
-    const was = process.env.MMSIM_PAGE_CLUSTER_STATE;
-    process.env.MMSIM_PAGE_CLUSTER_STATE = state;
-    try {
-      writeFileSync(sysctl, '0\n');
-      writeFileSync(state, `3 ${process.pid}\n`); // this process is alive: not touched
-      expect(restorePageCluster(undefined, sysctl)).toBe(null);
-      expect(readFileSync(sysctl, 'utf8')).toBe('0\n');
-      expect(restorePageCluster(process.pid, sysctl)).toBe(3); // the executor that just ended, by its pid
-      expect(readFileSync(sysctl, 'utf8')).toBe('3\n');
-      expect(existsSync(state)).toBe(false);
-    } finally {
-      if (was === undefined) delete process.env.MMSIM_PAGE_CLUSTER_STATE;
-      else process.env.MMSIM_PAGE_CLUSTER_STATE = was;
-      rmSync(dir, { recursive: true, force: true });
-    }
+    expectStateFileRestore({ env: 'MMSIM_PAGE_CLUSTER_STATE', now: '0', prev: '3', expected: 3, restore: restorePageCluster });
   });
 });
 
