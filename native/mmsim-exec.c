@@ -2838,6 +2838,28 @@ static int event_taken_asleep(Thread *T, const char *kind) {
   return 0;
 }
 
+// did a thread asleep in read(2) of a uffd take, during T's memory access, the page-fault message of that
+// access, and the access end without a wait the executor saw? Only a release can wake a fault the
+// executor did not wake: the reader's read held the last reference to a closed uffd, and its return
+// released it (userfaultfd_release wakes every fault). The model has T wait, the reader's step take the
+// message (and release), and T's next step finish the access.
+static int fault_taken_asleep(Thread *T, const char *kind) {
+  if (!kind || (strcmp(kind, "write") && strcmp(kind, "read") && strcmp(kind, "memset"))) return 0;
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *R = &SH->threads[i];
+    if (R == T || R->sched != S_BLOCKED_READ) continue;
+    if (atomic_load(&R->done) == R->seen_done) {
+      char w[128];
+      if (read_wchan(R, w, sizeof w) != 0 || !strncmp(w, "userfaultfd", 11)) continue;
+      uint64_t t0 = now_ns();
+      while (atomic_load(&R->done) == R->seen_done && now_ns() - t0 < 100000000ULL) futex_wait(&R->done, R->seen_done, 1000000L);
+      if (atomic_load(&R->done) == R->seen_done) continue;
+    }
+    if (atomic_load(&SH->last_event) == UFFD_EVENT_PAGEFAULT) return 1;
+  }
+  return 0;
+}
+
 static int step_inner(Thread *T) {
   int r;
   if (T->sched != S_IDLE && atomic_load(&T->done) != T->seen_done) {
@@ -2907,6 +2929,12 @@ static int step_inner(Thread *T) {
       T->seen_done = seen0;
       T->event_asleep = 1;
       r = W_EVENT;
+    } else if (r == W_DONE && fault_taken_asleep(T, jstr(op, "op"))) {
+      // (the same three steps for a fault whose message a sleeping reader took, and whose wait the release
+      // that reader's return ran ended: fault_taken_asleep)
+      T->seen_done = seen0;
+      T->event_asleep = 1;
+      r = W_FAULT;
     }
   }
   if (r == W_FAULT) {
@@ -2936,6 +2964,14 @@ static int step_inner(Thread *T) {
     int li = pc ? pc - 1 : T->nops - 1;
     const char *lk = jstr(T->ops->v[li], "op");
     if (!strcmp(lk, "close")) settle_released();
+    if (!strcmp(lk, "read_uffd")) {
+      // a read that released its uffd as it returned (fault_taken_asleep) woke the fault it took: that
+      // thread's next step ends its access
+      for (int i = 0; i < SH->nthreads; i++) {
+        Thread *B = &SH->threads[i];
+        if (B != T && B->event_asleep && B->sched == S_BLOCKED_FAULT) B->waken = 1;
+      }
+    }
     if (!strcmp(lk, "read_uffd") && atomic_load(&SH->last_event) && atomic_load(&SH->last_event) != UFFD_EVENT_PAGEFAULT) settle_event();
   }
   if (r == W_ENDED) {

@@ -25,7 +25,7 @@ import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
 import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
   userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, userfaultfd_move, userfaultfd_continue, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser, UffdioMoveUser, UffdioContinueUser,
-  sys_close_uffd, uffd_fdget, userfaultfd_event_wait, userfaultfd_event_finish, userfaultfd_unmap_prep, unmap_msg,
+  sys_close_uffd, releaseAfterRead, uffd_fdget, userfaultfd_event_wait, userfaultfd_event_finish, userfaultfd_unmap_prep, unmap_msg,
   dup_userfaultfd_next, type UffdMsg,
 } from '../kernel/fs/userfaultfd.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
@@ -352,9 +352,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         }
         const ctx = uffdOf(m, op.uffd);
         // a read(2) blocked on the file holds a reference to it
-        let readers = 0;
-        for (const o of m.threads) if (o.status === 'blocked' && o.waitKind === 'uffd_read' && o.waitCtx === ctx) readers++;
-        sys_close_uffd(k, task, ctx, readers);
+        sys_close_uffd(k, task, ctx, readersOf(m, ctx, null));
         break;
       }
       case 'poll_uffd': {
@@ -807,7 +805,16 @@ function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'rea
     t.wait = null;
     record(m, t, op, e.errno, null);
   }
+  // a read that slept returns: its reference to the file goes, the last one of a closed fd releases it
+  if (resumed && ctx.closedInRead) releaseAfterRead(m.k, ctx, readersOf(m, ctx, t));
   return 'done';
+}
+
+/** threads other than `but` asleep in read(2) of ctx (each holds a reference to its file) */
+function readersOf(m: Machine, ctx: UserfaultfdCtx, but: ThreadState | null): number {
+  let n = 0;
+  for (const o of m.threads) if (o !== but && o.status === 'blocked' && o.waitKind === 'uffd_read' && o.waitCtx === ctx) n++;
+  return n;
 }
 
 /** "event=0x.. flags=0x.. address=0x" of a read_uffd result, made once per event and flags */

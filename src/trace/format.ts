@@ -113,6 +113,8 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'clear_refs':
       return `  clear_refs_write(${f.value})`;
     case 'uffd_close':
+      if (f.readers !== undefined) return `  close(${f.uffd}): the last fd, but ${f.readers} read(2) still hold the file: released when the last returns`;
+      if (f.fn === 'fput') return `  fput(${f.uffd}) as read(2) returns: the last reference`;
       return `  close(${f.uffd})${f.last ? ': the last reference' : ''}`;
     case 'uffd_release':
       return `  userfaultfd_release(${f.uffd}): its VMAs unregistered, ${f.woken} faults woken`;

@@ -186,7 +186,7 @@ export class UwqQueue {
  * waiting queue at + 96
  */
 const C_MM = 0, C_FLAGS = 1, C_FEATURES = 2, C_FILES = 3, C_CHANGING = 4, C_FORK_ORIG = 5, C_EVENTS = 32, C_PENDING = 64, C_WAITING = 96;
-const CF_API = 1, CF_RELEASED = 2, CF_NONBLOCK = 4, CF_USER_MODE_ONLY = 8;
+const CF_API = 1, CF_RELEASED = 2, CF_NONBLOCK = 4, CF_USER_MODE_ONLY = 8, CF_CLOSED_IN_READ = 16;
 
 /**
  * Whether cell i of the uffd segment holds part of a context's pending or waiting queue (a layout fact:
@@ -244,6 +244,12 @@ export class UserfaultfdCtx {
   set apiDone(v: boolean) { this.setFlag(CF_API, v); }
   get released(): boolean { return this.flag(CF_RELEASED); }
   set released(v: boolean) { this.setFlag(CF_RELEASED, v); }
+  /**
+   * the last fd table entry is gone while threads sleep in read(2) of the file: their references keep it
+   * open, and the release waits for the last of those reads to return (sys_close_uffd, releaseAfterRead)
+   */
+  get closedInRead(): boolean { return this.flag(CF_CLOSED_IN_READ); }
+  set closedInRead(v: boolean) { this.setFlag(CF_CLOSED_IN_READ, v); }
   get features(): number { return this.S.get(this.b + C_FEATURES) >>> 0; }
   /**
    * the processes whose fd table holds the file (bit mm.id of each): fork copies the table (copy_files),
@@ -772,8 +778,9 @@ export function userfaultfd_release(k: Kernel, ctx: UserfaultfdCtx): number {
 /**
  * close(2) of a uffd in task's process (fs/file.c close_fd, then fput of the file): EBADF when this
  * process's fd table does not hold it; the release of the last reference runs userfaultfd_release.
- * A read(2) blocked on the file holds a reference of its own (fdget in a process with threads): that
- * deferred release is not modelled.
+ * `readers`: threads asleep in read(2) of the file, each holding a reference of its own (fdget of a
+ * process with threads takes one): the release then waits until the last of them returns
+ * (releaseAfterRead); the registrations stay, and faults still go to the context meanwhile.
  */
 export function sys_close_uffd(k: Kernel, task: Task, ctx: UserfaultfdCtx, readers: number): boolean {
   if (!ctx.openIn(task.mm)) fail('EBADF', 'this process has no such file descriptor open');
@@ -782,8 +789,26 @@ export function sys_close_uffd(k: Kernel, task: Task, ctx: UserfaultfdCtx, reade
     k.tr?.emit('uffd_close', 'close_fd', { uffd: ctx.name, last: false });
     return false;
   }
-  if (readers > 0) notModelled('op', 'close of a userfaultfd while a thread is blocked in read(2) on it (the read holds the file, so its release waits for the read to return)');
+  if (readers > 0) {
+    ctx.closedInRead = true;
+    k.tr?.emit('uffd_close', 'close_fd', { uffd: ctx.name, last: false, readers });
+    return false;
+  }
   k.tr?.emit('uffd_close', 'close_fd', { uffd: ctx.name, last: true });
+  userfaultfd_release(k, ctx);
+  return true;
+}
+
+/**
+ * A read(2) of a uffd whose fd was closed while it slept has returned (its fdput; the last reference's
+ * __fput runs before the thread is back in user space): with no other reader left holding the file,
+ * userfaultfd_release runs. `readersLeft`: the threads still asleep in read(2) of it. Returns whether it
+ * released the context.
+ */
+export function releaseAfterRead(k: Kernel, ctx: UserfaultfdCtx, readersLeft: number): boolean {
+  if (!ctx.closedInRead || readersLeft > 0) return false;
+  ctx.closedInRead = false;
+  k.tr?.emit('uffd_close', 'fput', { uffd: ctx.name, last: true });
   userfaultfd_release(k, ctx);
   return true;
 }
