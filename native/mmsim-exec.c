@@ -2929,7 +2929,7 @@ static int step_inner(Thread *T) {
       T->seen_done = seen0;
       T->event_asleep = 1;
       r = W_EVENT;
-    } else if (r == W_DONE && fault_taken_asleep(T, jstr(op, "op"))) {
+    } else if ((r == W_DONE || r == W_ENDED) && fault_taken_asleep(T, jstr(op, "op"))) {
       // (the same three steps for a fault whose message a sleeping reader took, and whose wait the release
       // that reader's return ran ended: fault_taken_asleep)
       T->seen_done = seen0;
