@@ -1060,6 +1060,19 @@ setup:
   - mremap: { addr: src, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: res + 2M, as: dst, id: mv }`),
     measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'dst', 63), pagemapBit(r, 'dst', 55)], withIt: [null, 1, 0], without: [null, 1, 1],
   },
+  {
+    // a whole, aligned gigabyte holding a THP: its PMD table moves as it is (the huge PMD stays clean), or PMD by
+    // PMD, where move_huge_pmd makes the huge PMD soft-dirty
+    patch: PATCH.x86MovePud, base: 'v5.13',
+    scenario: MREMAP_SD(`- mmap: { as: src, len: 1G, align: 1G }
+  - madvise: { addr: src, len: 1G, advice: hugepage }
+  - write: { addr: src, value: 1 }
+  - mmap: { as: res, len: 2G, align: 1G, prot: none }
+  - clear_refs: 4
+  - mremap: { addr: src, old_len: 1G, new_len: 1G, flags: [maymove, fixed], new_addr: res + 1G, as: dst, id: mv }`),
+    measure: (r) => [errno(r, 'mv'), events(r, 'mremap').filter((e) => e.fn === 'move_normal_pud').length, pagemapBit(r, 'dst', 63), pagemapBit(r, 'dst', 55)],
+    withIt: [null, 1, 1, 0], without: [null, 0, 1, 1],
+  },
   // ---- arm64 rows (src/profiles/arch.ts): measured on v6.18-arm64 with and without the row ----------
   {
     // the aligned 2 MiB of PTEs moves as one table (move_normal_pmd) only with HAVE_MOVE_PMD
@@ -1070,6 +1083,16 @@ setup:
   - mmap: { as: res, len: 4M, align: 2M, prot: none }
   - mremap: { addr: src, old_len: 2M, new_len: 2M, flags: [maymove, fixed], new_addr: res + 2M, as: dst, id: mv }`),
     measure: (r) => [errno(r, 'mv'), events(r, 'mremap').filter((e) => e.fn === 'move_normal_pmd').length, pagemapBit(r, 'dst', 63)], withIt: [null, 1, 1], without: [null, 0, 1],
+  },
+  {
+    // the aligned gigabyte moves as one PMD table (move_normal_pud) only with HAVE_MOVE_PUD
+    patch: PATCH.arm64MovePud, base: 'v6.18-arm64',
+    scenario: MREMAP_SD(`- mmap: { as: src, len: 1G, align: 1G }
+  - madvise: { addr: src, len: 1G, advice: hugepage }
+  - write: { addr: src, value: 1 }
+  - mmap: { as: res, len: 2G, align: 1G, prot: none }
+  - mremap: { addr: src, old_len: 1G, new_len: 1G, flags: [maymove, fixed], new_addr: res + 1G, as: dst, id: mv }`),
+    measure: (r) => [errno(r, 'mv'), events(r, 'mremap').filter((e) => e.fn === 'move_normal_pud').length, pagemapBit(r, 'dst', 63)], withIt: [null, 1, 1], without: [null, 0, 1],
   },
   { patch: PATCH.arm64VmaLockFault, base: 'v6.18-arm64', scenario: THP_WP, measure: (r) => (events(r, 'handle_mm_fault').find((e) => e.thread === 'w')!.flags as number) & 0x1000, withIt: 0x1000, without: 0 },
   // without HAVE_ARCH_USERFAULTFD_WP, UFFDIO_REGISTER refuses MODE_WP (and the PTE has no bit 58)

@@ -25,14 +25,14 @@ export const ARCHS: readonly ArchDef[] = [
   {
     name: 'x86_64', machine: 'x86_64', softDirty: true,
     description: 'x86-64, 4-level paging, NX, no PKEYs/SME (arch/x86/include/asm/pgtable_types.h)',
-    own: [PATCH.uffdWpPteBit, PATCH.x86VmaLockFault, PATCH.x86SavedDirty, PATCH.x86PmdModifyKeepsDirty, PATCH.x86MovePmd, PATCH.x86SwapL1tf,
+    own: [PATCH.uffdWpPteBit, PATCH.x86VmaLockFault, PATCH.x86SavedDirty, PATCH.x86PmdModifyKeepsDirty, PATCH.x86MovePmd, PATCH.x86MovePud, PATCH.x86SwapL1tf,
       PATCH.x86PtReclaim],
   },
   {
     name: 'arm64', machine: 'aarch64', softDirty: false,
     description: 'arm64, 4 KiB granule, 4 levels, 48-bit VA and PA, FEAT_HAFDBS, no contiguous bit (arch/arm64/include/asm/pgtable*.h)',
-    own: [PATCH.arm64MovePmd, PATCH.arm64VmaLockFault, PATCH.arm64UffdWp],
-    standsFor: [[PATCH.x86MovePmd, PATCH.arm64MovePmd], [PATCH.x86VmaLockFault, PATCH.arm64VmaLockFault], [PATCH.uffdWpPteBit, PATCH.arm64UffdWp]],
+    own: [PATCH.arm64MovePmd, PATCH.arm64MovePud, PATCH.arm64VmaLockFault, PATCH.arm64UffdWp],
+    standsFor: [[PATCH.x86MovePmd, PATCH.arm64MovePmd], [PATCH.x86MovePud, PATCH.arm64MovePud], [PATCH.x86VmaLockFault, PATCH.arm64VmaLockFault], [PATCH.uffdWpPteBit, PATCH.arm64UffdWp]],
   },
   {
     name: 'loongarch64', machine: 'loongarch64', softDirty: false,

@@ -870,6 +870,12 @@ const rows = {
     author: 'Joel Fernandes (Google)', release: 'v5.0', kind: 'upstream',
     summary: 'mremap moves a whole PTE table when a PMD-sized, PMD-aligned extent of source and destination covers it (move_normal_pmd): its entries keep their bits; before, every PTE was moved one by one (move_ptes) and made soft-dirty',
   },
+  x86MovePud: {
+    id: 'x86-move-pud', commit: 'be37c98d1134', subject: 'x86: mremap speedup - Enable HAVE_MOVE_PUD',
+    author: 'Kalesh Singh', release: 'v5.11', kind: 'upstream',
+    summary: 'mremap moves a whole PMD table when a PUD-sized (1 GiB), PUD-aligned extent of source and destination covers it (move_normal_pud, added by c49dd3401802 "mm: speedup mremap on 1GB or larger regions" in the same release): its huge PMDs and PTE tables move untouched, no entry made soft-dirty; before, every PMD of the gigabyte was moved on its own (a huge PMD made soft-dirty by move_huge_pmd)',
+    requires: ['x86-move-pmd'],
+  },
   mremapDontunmap: {
     id: 'mremap-dontunmap', commit: 'e346b3813067', subject: 'mm/mremap: add MREMAP_DONTUNMAP to mremap()',
     author: 'Brian Geffon', release: 'v5.7', kind: 'upstream',
@@ -1044,6 +1050,12 @@ const rows = {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',
     author: 'Kalesh Singh', release: 'v5.10', kind: 'upstream',
     summary: 'arm64 selects HAVE_MOVE_PMD: mremap moves a whole PTE table as x86-move-pmd does on x86',
+  },
+  arm64MovePud: {
+    id: 'arm64-move-pud', commit: 'f5308c896d5d', subject: 'arm64: mremap speedup - enable HAVE_MOVE_PUD',
+    author: 'Kalesh Singh', release: 'v5.11', kind: 'upstream',
+    summary: 'arm64 selects HAVE_MOVE_PUD: mremap moves a whole PMD table as x86-move-pud does on x86',
+    requires: ['arm64-move-pmd'],
   },
   arm64VmaLockFault: {
     id: 'arm64-vma-lock-fault', commit: 'cd7f176aea5f', subject: 'arm64/mm: try VMA lock-based page fault handling first',

@@ -104,6 +104,7 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       if (f.fn === 'move_vma') return `  move_vma(${addr(m, f.old_addr)}, 0x${(f.old_len as number).toString(16)} -> ${addr(m, f.new_addr)}, 0x${(f.new_len as number).toString(16)})${f.dontunmap ? ' MREMAP_DONTUNMAP' : ''}`;
       if (f.fn === 'move_ptes') return `  move_ptes(${addr(m, f.old_addr)} -> ${addr(m, f.new_addr)}, 0x${(f.len as number).toString(16)})${f.clear_uffd_wp ? ': uffd-wp cleared' : ''}`;
       if (f.fn === 'move_hugetlb_page_tables') return `  move_hugetlb_page_tables(${addr(m, f.old_addr)} -> ${addr(m, f.new_addr)}, 0x${(f.len as number).toString(16)})`;
+      if (f.fn === 'move_normal_pud') return `  move_normal_pud: the PMD table of ${addr(m, f.old_addr)} now maps ${addr(m, f.new_addr)} (1 GiB)`;
       if (f.fn === 'move_normal_pmd') return `  move_normal_pmd: the PTE table of ${addr(m, f.old_addr)} now maps ${addr(m, f.new_addr)}`;
       return `  ${f.fn}(${addr(m, f.addr)}, 0x${(f.old_len as number).toString(16)} -> 0x${(f.new_len as number).toString(16)}): grown in place`;
     case 'uffdio_continue':

@@ -23,8 +23,8 @@ import { isUffdWpMarker } from './memory.js';
 import { __split_huge_pmd, haddrOf, set_pmd_at } from './huge_memory.js';
 import { is_migration_entry } from './migrate.js';
 import { fixup_hugetlb_reservations, hugetlb_vma_resv_owner, move_hugetlb_page_tables } from './hugetlb.js';
-import { LEVEL_PTE, pmd_index, pte_index, PageTable, tableEntry, type Slot } from './pgtable.js';
-import { pmdTable, pmdAlloc, pte_alloc, pteTableAt } from './pagewalk.js';
+import { LEVEL_PGD, LEVEL_PMD, LEVEL_PUD, LEVEL_PTE, childTable, levelIndex, pmd_index, pte_index, PageTable, tableEntry, type Slot } from './pgtable.js';
+import { pmdTable, pmdAlloc, pte_alloc, pteTableAt, pudAllocTable } from './pagewalk.js';
 
 const PUD_SIZE = 2 ** 30;
 
@@ -162,6 +162,38 @@ function move_normal_pmd(k: Kernel, mm: MmStruct, vma: VmArea, new_vma: VmArea, 
   return true;
 }
 
+/**
+ * mm/mremap.c move_normal_pud() @v6.18 (c49dd3401802; x86 from be37c98d1134, v5.11): the PMD table under the
+ * old PUD entry becomes the new entry's, its huge PMDs and PTE tables untouched (no soft-dirty); refused where
+ * the new entry is not empty, and as move_normal_pmd for a VMA whose uffd gets no REMAP events. False where
+ * the old entry is none too (the caller's PMD loop then finds nothing to move either).
+ */
+function move_normal_pud(k: Kernel, mm: MmStruct, vma: VmArea, new_vma: VmArea, old_addr: number, new_addr: number): boolean {
+  const oldPud = childTable(k, mm, mm.pgd, levelIndex(LEVEL_PGD, old_addr));
+  if (oldPud === null) return false;
+  const oi = levelIndex(LEVEL_PUD, old_addr);
+  const t = childTable(k, mm, oldPud, oi);
+  if (t === null) return false;
+  // alloc_new_pud
+  const newPud = pudAllocTable(k, mm, new_addr);
+  const ni = levelIndex(LEVEL_PUD, new_addr);
+  if (!newPud.isNone(ni)) return false;
+  if (k.has(PATCH.mremapClearUffdWp) && (vma_has_uffd_without_event_remap(vma) || vma_has_uffd_without_event_remap(new_vma))) return false;
+  oldPud.clear(oi);
+  // the PMD table's page now maps the new gigabyte (pud_populate of the same page), and so do the PTE tables under it
+  const moved = k.tableMade(PageTable.create(k.pgtE, k.pgtM, t.slot, t.pfn, LEVEL_PMD, new_addr));
+  for (let i = 0; i < 512; i++) {
+    const c = childTable(k, mm, moved, i);
+    if (c !== null) k.tableMade(PageTable.create(k.pgtE, k.pgtM, c.slot, c.pfn, LEVEL_PTE, moved.addrOf(i)));
+  }
+  newPud.set(ni, tableEntry(k, moved, mvNew));
+  mm.pmdCacheKey = -1;
+  mm.pmdCacheTable = null;
+  mm.pteCacheTable = null;
+  k.tr?.emit('mremap', 'move_normal_pud', { old_addr, new_addr });
+  return true;
+}
+
 /** mm/mremap.c can_align_down() @v6.18 (not for stack moves): addr starts its VMA and nothing is mapped below it down to the boundary */
 function can_align_down(mm: MmStruct, vma: VmArea, addr: number, size: number): boolean {
   if (vma.vm_start !== addr) return false;
@@ -190,10 +222,12 @@ export function move_page_tables(k: Kernel, mm: MmStruct, vma: VmArea, old_addr:
     }
   }
   for (; old_addr < old_end;) {
-    // get_extent(NORMAL_PUD): a whole aligned PUD would be moved at once (move_normal_pud, x86 from v5.11)
+    // get_extent(NORMAL_PUD): a whole aligned PUD moves at once (move_normal_pud) where the arch has HAVE_MOVE_PUD
     let extent = Math.min(PUD_SIZE - (old_addr % PUD_SIZE), old_end - old_addr, PUD_SIZE - (new_addr % PUD_SIZE));
-    if (extent === PUD_SIZE && (k.has(PATCH.x86MovePmd) || k.has(PATCH.arm64MovePmd)) && pmdTable(k, mm, old_addr) !== null) {
-      notModelled('len', 'mremap of a whole, aligned 1 GiB range (move_normal_pud)');
+    if (extent === PUD_SIZE && (k.has(PATCH.x86MovePud) || k.has(PATCH.arm64MovePud)) && move_normal_pud(k, mm, vma, new_vma, old_addr, new_addr)) {
+      old_addr += extent;
+      new_addr += extent;
+      continue;
     }
     extent = Math.min(PMD_SIZE - (old_addr % PMD_SIZE), old_end - old_addr, PMD_SIZE - (new_addr % PMD_SIZE));
     const step = extent;

@@ -48,6 +48,12 @@ export function pmdAllocTable(k: Kernel, mm: MmStruct, addr: number): PageTable 
   return childTable(k, mm, pud, ui) ?? populateTable(k, mm, pud, ui, LEVEL_PMD);
 }
 
+/** the PUD table covering addr, allocated where the PGD entry is none (mm/memory.c __pud_alloc() @v6.18) */
+export function pudAllocTable(k: Kernel, mm: MmStruct, addr: number): PageTable {
+  const gi = levelIndex(LEVEL_PGD, addr);
+  return childTable(k, mm, mm.pgd, gi) ?? populateTable(k, mm, mm.pgd, gi, LEVEL_PUD);
+}
+
 /** pmdAllocTable as a Slot: the PMD entry for addr */
 export function pmdAlloc(k: Kernel, mm: MmStruct, addr: number): Slot {
   return { t: pmdAllocTable(k, mm, addr), i: levelIndex(LEVEL_PMD, addr) };
