@@ -1356,6 +1356,12 @@ setup:
     patch: PATCH.hugetlbUnshareKeepsUffdWp, base: 'v6.2', add: true, config: ['nr_hugepages=2'], scenario: bugFile('hugetlb-fork-keeps-uffd-wp'),
     measure: (r) => [thread(r, 'kid').state, pagemapBit(r, 'child:mem', 57)], withIt: ['done', 1], without: ['done', 0],
   },
+  // ---- fixes beyond the corpus, round two ----
+  {
+    // vec_len 2^61 (0 bytes of 24-byte regions modulo 2^64): EFAULT with the fix; before, the scan ran
+    patch: PATCH.pagemapScanVecLenOverflow, base: 'v6.18', scenario: bugFile('pagemap-scan-vec-len-overflow'),
+    measure: (r) => [errno(r, 'wrap'), errno(r, 'big')], withIt: ['EFAULT', 'EFAULT'], without: [null, 'EFAULT'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -1039,6 +1039,13 @@ const rows = {
     summary: 'hugetlb_wp\'s copy keeps the uffd-wp bit of the entry it replaces (an UNSHARE of a write-protected page); before, the new entry had none; Cc: stable',
     requires: ['uffd-wp-shmem'],
   },
+  // ---- fixes beyond the corpus, round two (docs/fidelity.md, "Bugs beyond the corpus") --------------
+  pagemapScanVecLenOverflow: {
+    id: 'pagemap-scan-vec-len-overflow', commit: '669b0cb81e4e', subject: 'fs/proc/task_mmu: prevent integer overflow in pagemap_scan_get_args()',
+    author: 'Dan Carpenter', release: 'v6.12', kind: 'upstream',
+    summary: 'pagemap_scan_get_args checks the output vector with access_ok(vec, size_mul(vec_len, 24)), which saturates: a vec_len whose byte size passes 64 bits is EFAULT; before, vec_len * 24 wrapped (vec_len 2^61 is 0 bytes) and the scan went on, writing as many regions as it found',
+    requires: ['pagemap-scan'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',
