@@ -429,7 +429,7 @@ setup:
   - uffdio_copy: { uffd: u, dst: m, src: src, len: 4K }
 `, measure: (r) => pte(r, 'm'), withIt: '0x8000000000000865', without: '0x8000000000000025',
   },
-  { patch: PATCH.uffdExactAddress, base: 'v6.1', scenario: oneOp('userfaultfd: { as: u, features: [exact_address], id: uffd }'), measure: (r) => errno(r, 'uffd'), withIt: null, without: 'EINVAL' },
+  { patch: PATCH.uffdExactAddress, base: 'v6.3', scenario: oneOp('userfaultfd: { as: u, features: [exact_address], id: uffd }'), measure: (r) => errno(r, 'uffd'), withIt: null, without: 'EINVAL' },
   { patch: PATCH.anonExclusive, base: 'v6.1', scenario: WP_4K, measure: (r) => kpfBit(r, 'm', 34), withIt: 1, without: 0 },
   { patch: PATCH.pteMarkers, base: 'v6.6', scenario: WP_UNPOPULATED, measure: (r) => thread(r, 'w').signal, withIt: null, without: 'SIGBUS' },
   { patch: PATCH.uffdWpShmem, base: 'v6.1', scenario: FEATURE_OP, measure: feature(12), withIt: 1n, without: 0n },
@@ -1361,6 +1361,15 @@ setup:
     // vec_len 2^61 (0 bytes of 24-byte regions modulo 2^64): EFAULT with the fix; before, the scan ran
     patch: PATCH.pagemapScanVecLenOverflow, base: 'v6.18', scenario: bugFile('pagemap-scan-vec-len-overflow'),
     measure: (r) => [errno(r, 'wrap'), errno(r, 'big')], withIt: ['EFAULT', 'EFAULT'], without: [null, 'EFAULT'],
+  },
+  {
+    // UFFDIO_API with an unknown feature bit, and with api 0xab: both taken from 914eedcb9ba0 until its revert
+    patch: PATCH.uffdApiIgnoreUnknown, base: 'v6.0', scenario: bugFile('uffdio-api-unknown-feature-accepted'),
+    measure: (r) => [errno(r, 'unknown'), errno(r, 'badapi'), errno(r, 'reg')], withIt: [null, null, null], without: ['EINVAL', 'EINVAL', 'EINVAL'],
+  },
+  {
+    patch: PATCH.uffdApiIgnoreUnknownReverted, base: 'v6.3', scenario: bugFile('uffdio-api-unknown-feature-accepted'),
+    measure: (r) => [errno(r, 'unknown'), errno(r, 'badapi'), errno(r, 'reg')], withIt: ['EINVAL', 'EINVAL', 'EINVAL'], without: [null, null, null],
   },
 ];
 

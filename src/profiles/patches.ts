@@ -1046,6 +1046,17 @@ const rows = {
     summary: 'pagemap_scan_get_args checks the output vector with access_ok(vec, size_mul(vec_len, 24)), which saturates: a vec_len whose byte size passes 64 bits is EFAULT; before, vec_len * 24 wrapped (vec_len 2^61 is 0 bytes) and the scan went on, writing as many regions as it found',
     requires: ['pagemap-scan'],
   },
+  uffdApiIgnoreUnknown: {
+    id: 'uffd-api-ignore-unknown', commit: '914eedcb9ba0', subject: 'userfaultfd: don\'t fail on unrecognized features',
+    author: 'Axel Rasmussen', release: 'v6.0', kind: 'upstream',
+    summary: 'UFFDIO_API masks the requested features with the ones the release knows instead of refusing the others, and no longer checks api (the regression: 0xab and an unknown feature bit are both accepted, the answer the usual one)',
+  },
+  uffdApiIgnoreUnknownReverted: {
+    id: 'uffd-api-ignore-unknown-reverted', commit: '2ff559f31a5d', subject: 'Revert "userfaultfd: don\'t fail on unrecognized features"',
+    author: 'Peter Xu', release: 'v6.3', kind: 'upstream',
+    summary: 'UFFDIO_API refuses (EINVAL) an api other than 0xaa and a feature the release does not know again, as before 914eedcb9ba0 and as the man page says; Cc: stable (6.1.y, 6.2.y)',
+    requires: ['uffd-api-ignore-unknown'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -527,7 +527,11 @@ export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolea
 /** fs/userfaultfd.c userfaultfd_api() @v6.18 (UFFDIO_API); `task` is the caller, for capable() */
 export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, features: number, task: Task = k.current!): { features: number; ioctls: bigint } {
   if (ctx.apiDone) fail('EINVAL', 'UFFDIO_API was already done on this uffd');
-  if (api !== UFFD_API) fail('EINVAL', `api must be 0xaa, not 0x${api.toString(16)}`);
+  // 914eedcb9ba0 (v6.0) took the requested features masked with the known ones, and dropped the api check
+  // with the old test; its revert 2ff559f31a5d (v6.3) brought both back
+  const ignoreUnknown = k.has(PATCH.uffdApiIgnoreUnknown) && !k.has(PATCH.uffdApiIgnoreUnknownReverted);
+  if (ignoreUnknown) features = (features & uffd_api_features(k, false)) >>> 0;
+  else if (api !== UFFD_API) fail('EINVAL', `api must be 0xaa, not 0x${api.toString(16)}`);
   if ((features & UFFD_FEATURE.event_fork) && k.has(PATCH.uffdEventForkCap) && !capable(task, CAP_SYS_PTRACE)) {
     fail('EPERM', 'UFFD_FEATURE_EVENT_FORK needs CAP_SYS_PTRACE');
   }
