@@ -1371,6 +1371,11 @@ setup:
     patch: PATCH.uffdApiIgnoreUnknownReverted, base: 'v6.3', scenario: bugFile('uffdio-api-unknown-feature-accepted'),
     measure: (r) => [errno(r, 'unknown'), errno(r, 'badapi'), errno(r, 'reg')], withIt: ['EINVAL', 'EINVAL', 'EINVAL'], without: [null, null, null],
   },
+  {
+    // the tail of a VMA unregistered (then registered) next to a VMA that matches: merged with the fix
+    patch: PATCH.uffdVmaMergePgoff, base: 'v6.4', scenario: bugFile('uffd-unregister-tail-no-merge'),
+    measure: (r) => [r.observation.snapshots.unregistered!.vma_count, r.observation.snapshots.final!.vma_count], withIt: [3, 4], without: [4, 6],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

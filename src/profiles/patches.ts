@@ -1057,6 +1057,11 @@ const rows = {
     summary: 'UFFDIO_API refuses (EINVAL) an api other than 0xaa and a feature the release does not know again, as before 914eedcb9ba0 and as the man page says; Cc: stable (6.1.y, 6.2.y)',
     requires: ['uffd-api-ignore-unknown'],
   },
+  uffdVmaMergePgoff: {
+    id: 'uffd-vma-merge-pgoff', commit: '5543d3c43c41', subject: 'mm/uffd: allow vma to merge as much as possible',
+    author: 'Peter Xu', release: 'v6.4', kind: 'upstream',
+    summary: 'UFFDIO_REGISTER and UFFDIO_UNREGISTER ask vma_merge() with the pgoff of the range\'s start; before, with the VMA\'s vm_pgoff, so a range from inside a VMA to its end never merged with the VMA after it (three VMAs where two would do). With 270aa0106206 (the prev of such a range, same pull)',
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -656,7 +656,7 @@ function userfaultfd_register_range(k: Kernel, ctx: UserfaultfdCtx, first: VmAre
       const lostWp = (vma.vm_flags & VM_UFFD_WP) !== 0 && (new_flags & VM_UFFD_WP) === 0;
       // __VM_UFFD_FLAGS: the MINOR bit of the high word is replaced with the others
       const new_hi = ((vma.vm_flags_hi & ~VM_HI_UFFD_MINOR) | vm_flags_hi) >>> 0;
-      next = vma_modify(k, mm, vma, start, vma_end, { vm_flags: new_flags, vm_flags_hi: new_hi, uffd_ctx: ctx });
+      next = vma_modify(k, mm, vma, start, vma_end, { vm_flags: new_flags, vm_flags_hi: new_hi, uffd_ctx: ctx, pgoff: uffd_merge_pgoff(k, vma) });
       next.vm_flags_hi = new_hi;
       // userfaultfd_set_ctx: the VMA that now covers the range, whichever it is
       next.uffd = ctx;
@@ -676,11 +676,20 @@ function userfaultfd_register_range(k: Kernel, ctx: UserfaultfdCtx, first: VmAre
 function userfaultfd_clear_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): VmArea {
   if (k.has(PATCH.uffdUnregisterResetsWp) && (vma.vm_flags & VM_UFFD_WP)) uffd_wp_range(k, vma, start, end - start, false);
   const hi = (vma.vm_flags_hi & ~VM_HI_UFFD_MINOR) >>> 0;
-  const v = vma_modify(k, mm, vma, start, end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, vm_flags_hi: hi, uffd_ctx: null });
+  const v = vma_modify(k, mm, vma, start, end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, vm_flags_hi: hi, uffd_ctx: null, pgoff: uffd_merge_pgoff(k, vma) });
   v.uffd = null;
   v.vm_flags_hi = hi;
   userfaultfd_set_vm_flags(k, v, (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0);
   return v;
+}
+
+/**
+ * the pgoff UFFDIO_REGISTER and UNREGISTER merge a range with: its own from 5543d3c43c41 (v6.4); before,
+ * vma_merge() was given the VMA's vm_pgoff, right only when the range starts where the VMA does, so the
+ * tail of a VMA never merged with the VMA after it (prev, the VMA itself then, cannot merge anyway)
+ */
+function uffd_merge_pgoff(k: Kernel, vma: VmArea): number | undefined {
+  return k.has(PATCH.uffdVmaMergePgoff) ? undefined : vma.vm_pgoff;
 }
 
 /**
