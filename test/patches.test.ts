@@ -1376,6 +1376,11 @@ setup:
     patch: PATCH.uffdVmaMergePgoff, base: 'v6.4', scenario: bugFile('uffd-unregister-tail-no-merge'),
     measure: (r) => [r.observation.snapshots.unregistered!.vma_count, r.observation.snapshots.final!.vma_count], withIt: [3, 4], without: [4, 6],
   },
+  {
+    // a shmem THP faulted in through a MADV_NOHUGEPAGE VMA: PTE-mapped with the fix (zapping a page splits nothing)
+    patch: PATCH.thpDisabledNoPmdMap, base: 'v6.12', config: ['shmem_enabled=advise'], scenario: bugFile('shmem-thp-pmd-in-nohugepage-vma'),
+    measure: (r) => [vmstat(r, 'thp_split_pmd', 'mapped'), pagemapBit(r, 'b + 0x2000', 63)], withIt: [0, 1], without: [1, 0],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -1062,6 +1062,11 @@ const rows = {
     author: 'Peter Xu', release: 'v6.4', kind: 'upstream',
     summary: 'UFFDIO_REGISTER and UFFDIO_UNREGISTER ask vma_merge() with the pgoff of the range\'s start; before, with the VMA\'s vm_pgoff, so a range from inside a VMA to its end never merged with the VMA after it (three VMAs where two would do). With 270aa0106206 (the prev of such a range, same pull)',
   },
+  thpDisabledNoPmdMap: {
+    id: 'thp-disabled-no-pmd-map', commit: '2b0f922323cc', subject: 'mm: don\'t install PMD mappings when THPs are disabled by the hw/process/vma',
+    author: 'Kefeng Wang, David Hildenbrand', release: 'v6.12', kind: 'upstream',
+    summary: 'do_set_pmd (finish_fault, fault-around) refuses a PMD mapping in a VMA with MADV_NOHUGEPAGE (vma_thp_disabled; the process and hardware switches are not modelled): a PMD-sized page-cache folio is mapped by PTEs there; before, it was mapped by a PMD whenever the VMA could hold the block; Cc: stable',
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',
