@@ -57,7 +57,9 @@ function find_dst_vma(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number
   // checked, so even a refused UFFDIO_COPY/ZEROPAGE gives the VMA one
   if (v && k.has(PATCH.uffdMfillVmaLock) && (v.vm_flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE) anon_vma_prepare(ctx.mm, v);
   if (!v || start + len > v.vm_end) return null;
-  if (!v.uffd || v.uffd !== ctx) return null;
+  // registered with a userfaultfd, whichever: the check enforces registration's VM_MAYWRITE test, and a uffd
+  // of the same mm may fill the range another one registered (UFFDIO_MOVE alone asks for its own)
+  if (!v.uffd) return null;
   return v;
 }
 
@@ -186,7 +188,7 @@ function shmem_mfill(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, s
 export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, wp: boolean): number {
   const g = k.pgt;
   const vma = find_dst_vma(k, ctx, dst, len);
-  if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
+  if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with a userfaultfd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP on a VMA not registered for WP');
   if (vma.vm_flags & VM_HUGETLB) {
     // find_vma_and_prepare_anon: a COW (private) mapping gets its anon_vma
@@ -219,7 +221,7 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
 export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number): number {
   const g = k.pgt;
   const vma = find_dst_vma(k, ctx, dst, len);
-  if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
+  if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with a userfaultfd');
   // mfill_atomic_hugetlb: no zero page for hugetlb
   if (vma.vm_flags & VM_HUGETLB) fail('EINVAL', 'UFFDIO_ZEROPAGE on a hugetlb VMA');
   if (vma.vm_flags & VM_SHARED) return shmem_mfill(k, ctx, vma, dst, 0, len, false, 'zeropage');
@@ -302,13 +304,13 @@ function mfill_atomic_pte_continue(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, 
 
 /**
  * mm/userfaultfd.c mfill_atomic() @v6.18 with MFILL_ATOMIC_CONTINUE (mfill_atomic_continue): one VMA registered
- * with ctx must hold the range (ENOENT), MODE_WP needs VM_UFFD_WP (EINVAL), hugetlb goes to its own routine,
+ * with a userfaultfd must hold the range (ENOENT), MODE_WP needs VM_UFFD_WP (EINVAL), hugetlb goes to its own routine,
  * anything but shmem is EINVAL; then page by page as mfill_atomic_copy. Bytes mapped; a page that fails ends
  * it short, the first one throws
  */
 export function mfill_atomic_continue(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, wp: boolean): number {
   const vma = find_dst_vma(k, ctx, start, len);
-  if (!vma) fail('ENOENT', 'the range is not inside one VMA registered with this uffd');
+  if (!vma) fail('ENOENT', 'the range is not inside one VMA registered with a userfaultfd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_CONTINUE_MODE_WP on a VMA not registered for WP');
   if (vma.vm_flags & VM_HUGETLB) {
     // mfill_atomic_hugetlb with MFILL_ATOMIC_CONTINUE: the file's cached huge pages (mm/hugetlb.ts)
