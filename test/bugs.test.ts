@@ -72,7 +72,8 @@ describe('each bug on its two kernels, and bisect between them', () => {
         // rows the model had before, guarded by a scenario of their own
         'mremap-clear-uffd-wp', 'uffd-move-soft-dirty'],
       // round two
-      ['pagemap-scan-vec-len-overflow', 'uffd-api-ignore-unknown-reverted', 'uffd-vma-merge-pgoff', 'thp-disabled-no-pmd-map']).sort());
+      ['pagemap-scan-vec-len-overflow', 'uffd-api-ignore-unknown-reverted', 'uffd-vma-merge-pgoff', 'thp-disabled-no-pmd-map',
+        'uffd-shmem-private-anon', 'uffd-register-maywrite', 'uffd-shmem-copy-page-dirty']).sort());
   });
 
   it('the counterfactual pairs left: no tagged release had the bug (6, 26), no mainline commit of the fix found (34)', () => {

@@ -1381,6 +1381,21 @@ setup:
     patch: PATCH.thpDisabledNoPmdMap, base: 'v6.12', config: ['shmem_enabled=advise'], scenario: bugFile('shmem-thp-pmd-in-nohugepage-vma'),
     measure: (r) => [vmstat(r, 'thp_split_pmd', 'mapped'), pagemapBit(r, 'b + 0x2000', 63)], withIt: [0, 1], without: [1, 0],
   },
+  {
+    // UFFDIO_COPY into a private shmem mapping: anonymous memory with the fix; before, the file's page
+    patch: PATCH.uffdShmemPrivateAnon, base: 'v5.7', scenario: bugFile('uffd-copy-private-shmem-into-file'),
+    measure: (r) => [pagemapBit(r, 'priv', 61), result(r, 'copy')], withIt: [0, '4096'], without: [1, '4096'],
+  },
+  {
+    // a shared mapping of a file opened read-only: EPERM with the fix (CVE-2018-18397)
+    patch: PATCH.uffdRegisterMaywrite, base: 'v5.7', scenario: bugFile('uffd-register-readonly-file'),
+    measure: (r) => [errno(r, 'reg'), errno(r, 'copy')], withIt: ['EPERM', 'ENOENT'], without: [null, null],
+  },
+  {
+    // UFFDIO_COPY through a read-only shared shmem mapping: the page is dirty with the fix (KPF_DIRTY, bit 4)
+    patch: PATCH.uffdShmemCopyPageDirty, base: 'v5.7', scenario: bugFile('uffd-copy-shmem-readonly-vma-lost'),
+    measure: (r) => [kpfBit(r, 'm', 4, 'filled')], withIt: [1], without: [0],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -1067,6 +1067,21 @@ const rows = {
     author: 'Kefeng Wang, David Hildenbrand', release: 'v6.12', kind: 'upstream',
     summary: 'do_set_pmd (finish_fault, fault-around) refuses a PMD mapping in a VMA with MADV_NOHUGEPAGE (vma_thp_disabled; the process and hardware switches are not modelled): a PMD-sized page-cache folio is mapped by PTEs there; before, it was mapped by a PMD whenever the VMA could hold the block; Cc: stable',
   },
+  uffdShmemPrivateAnon: {
+    id: 'uffd-shmem-private-anon', commit: '5b51072e97d5', subject: 'userfaultfd: shmem: allocate anonymous memory for MAP_PRIVATE shmem',
+    author: 'Andrea Arcangeli', release: 'v4.20', kind: 'upstream',
+    summary: 'UFFDIO_COPY and UFFDIO_ZEROPAGE into a private shmem mapping map anonymous memory, as a fault and its COW would; before, they filled the file\'s page cache and mapped that page, writable where the VMA was: the private mapping\'s data went into the file, and later writes too (Cc: stable)',
+  },
+  uffdRegisterMaywrite: {
+    id: 'uffd-register-maywrite', commit: '29ec90660d68', subject: 'userfaultfd: shmem/hugetlbfs: only allow to register VM_MAYWRITE vmas',
+    author: 'Andrea Arcangeli', release: 'v4.20', kind: 'upstream',
+    summary: 'UFFDIO_REGISTER refuses (EPERM) a VMA without VM_MAYWRITE: a shared mapping of a file opened read-only; before, it was registered, and UFFDIO_COPY filled holes of a file the process could not write (CVE-2018-18397, found by Jann Horn; Cc: stable)',
+  },
+  uffdShmemCopyPageDirty: {
+    id: 'uffd-shmem-copy-page-dirty', commit: 'dcf7fe9d8976', subject: 'userfaultfd: shmem: UFFDIO_COPY: set the page dirty if VM_WRITE is not set',
+    author: 'Andrea Arcangeli', release: 'v4.20', kind: 'upstream',
+    summary: 'a shmem page UFFDIO_COPY or ZEROPAGE fills through a mapping without VM_WRITE is marked dirty (set_page_dirty: its PTE is clean), so reclaim writes it out; before, the clean page was dropped by reclaim and its data lost (found by Hugh Dickins reading the code; Cc: stable). From 9ae0f87d009c (v5.16) the PTE is made dirty instead',
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -614,7 +614,8 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
     if ((v.vm_flags & VM_HUGETLB) && ((v.vm_start <= start && start % PMD_SIZE) || (end <= v.vm_end && end % PMD_SIZE))) {
       fail('EINVAL', 'a hugetlb range that is not 2 MiB aligned');
     }
-    if (!(v.vm_flags & VM_MAYWRITE)) fail('EPERM', 'VMA without VM_MAYWRITE');
+    // 29ec90660d68 (v4.20): before, a shared mapping of a file opened read-only could be registered
+    if (!(v.vm_flags & VM_MAYWRITE) && k.has(PATCH.uffdRegisterMaywrite)) fail('EPERM', 'VMA without VM_MAYWRITE');
     if (v.uffd && v.uffd !== ctx) fail('EBUSY', 'the range is registered with another userfaultfd');
   }
   let vm_flags = 0;

@@ -24,7 +24,7 @@ import { is_zero_pfn, pte_index, type PageTable, type Slot } from './pgtable.js'
 import { folio_add_file_rmap_ptes, folio_add_new_anon_rmap } from './rmap.js';
 import { filemap_add_folio, folio_index } from './filemap.js';
 import { shmem_get_folio, SGP_NOALLOC } from './shmem.js';
-import { PG_lru, PG_swapbacked, PG_uptodate } from './folio.js';
+import { PG_dirty, PG_lru, PG_swapbacked, PG_uptodate } from './folio.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { pmdAlloc, pte_alloc, pte_offset_map } from './pagewalk.js';
 
@@ -149,6 +149,15 @@ function mfill_atomic(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number,
 }
 
 /**
+ * mm/userfaultfd.c mfill_atomic_pte() @v6.18: a shared shmem mapping is filled through the page cache, a private
+ * one with anonymous memory (5b51072e97d5, v4.20); before, every shmem mapping went to the page cache
+ */
+function mfill_into_cache(k: Kernel, vma: VmArea): boolean {
+  if (vma.vm_flags & VM_SHARED) return true;
+  return !k.has(PATCH.uffdShmemPrivateAnon) && vma.vm_file !== 0;
+}
+
+/**
  * mm/shmem.c shmem_mfill_atomic_pte() @v6.18 with mfill_atomic_install_pte(): UFFDIO_COPY or ZEROPAGE into a
  * shared shmem mapping fills the page cache: a new folio (the source's bytes, or zeroes: never the zero page)
  * added at the file index (EEXIST where the cache holds one, EFAULT past i_size), mapped dirty, writable where
@@ -174,6 +183,8 @@ function shmem_mfill(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, s
     const e = g.pfn_pte(new Pte(), f.pfn(slot), vma.vm_page_prot);
     if (k.has(PATCH.mfillUnconditionalMkdirty) || (vma.vm_flags & VM_WRITE)) g.pte_mkdirty(e);
     if (vma.vm_flags & VM_WRITE) g.pte_mkwrite(e);
+    // v4.20 .. v5.15 (dcf7fe9d8976): a clean PTE, so the page itself is dirtied, or reclaim would drop it
+    else if (k.has(PATCH.uffdShmemCopyPageDirty) && !k.has(PATCH.mfillUnconditionalMkdirty)) f.setFlag(slot, PG_dirty);
     if (wp) g.pte_mkuffd_wp(e);
     folio_add_file_rmap_ptes(k, slot, f.pfn(slot), 1, ctx.mm);
     ctx.mm.shmemPages++;
@@ -199,7 +210,7 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
     k.tr?.emit('uffdio_copy', 'mfill_atomic_hugetlb', { dst, src, len, copied: n, wp });
     return n;
   }
-  if (vma.vm_flags & VM_SHARED) return shmem_mfill(k, ctx, vma, dst, src, len, wp, 'copy');
+  if (mfill_into_cache(k, vma)) return shmem_mfill(k, ctx, vma, dst, src, len, wp, 'copy');
   anon_vma_prepare(ctx.mm, vma);
   const cur = new Pte();
   const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {
@@ -224,7 +235,7 @@ export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: numbe
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with a userfaultfd');
   // mfill_atomic_hugetlb: no zero page for hugetlb
   if (vma.vm_flags & VM_HUGETLB) fail('EINVAL', 'UFFDIO_ZEROPAGE on a hugetlb VMA');
-  if (vma.vm_flags & VM_SHARED) return shmem_mfill(k, ctx, vma, dst, 0, len, false, 'zeropage');
+  if (mfill_into_cache(k, vma)) return shmem_mfill(k, ctx, vma, dst, 0, len, false, 'zeropage');
   // mfill_atomic: the VMA has an anon_vma before anything is filled, zero pages too
   anon_vma_prepare(ctx.mm, vma);
   const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {
