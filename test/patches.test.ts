@@ -1364,11 +1364,11 @@ setup:
   },
   {
     // UFFDIO_API with an unknown feature bit, and with api 0xab: both taken from 914eedcb9ba0 until its revert
-    patch: PATCH.uffdApiIgnoreUnknown, base: 'v6.0', scenario: bugFile('uffdio-api-unknown-feature-accepted'),
+    patch: PATCH.uffdApiIgnoreUnknown, base: 'v6.0', scenario: bugFile('uffdio-api-unrecognized-feature-accepted'),
     measure: (r) => [errno(r, 'unknown'), errno(r, 'badapi'), errno(r, 'reg')], withIt: [null, null, null], without: ['EINVAL', 'EINVAL', 'EINVAL'],
   },
   {
-    patch: PATCH.uffdApiIgnoreUnknownReverted, base: 'v6.3', scenario: bugFile('uffdio-api-unknown-feature-accepted'),
+    patch: PATCH.uffdApiIgnoreUnknownReverted, base: 'v6.3', scenario: bugFile('uffdio-api-unrecognized-feature-accepted'),
     measure: (r) => [errno(r, 'unknown'), errno(r, 'badapi'), errno(r, 'reg')], withIt: ['EINVAL', 'EINVAL', 'EINVAL'], without: [null, null, null],
   },
   {
