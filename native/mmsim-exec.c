@@ -2043,9 +2043,10 @@ static int exec_op(Ctx *c, int oi, J *op) {
     EV("addr", a);
     EV("len", l);
     uint64_t vec_len = (uint64_t)jnum(op, "vec_len", 64);
-    if (vec_len > 4096) vec_len = 4096;
+    // the kernel is told vec_len as given (a huge one tests access_ok's size); the vector holds at most 4096
+    uint64_t vec_cap = vec_len > 4096 ? 4096 : vec_len;
     // the vector lives in the (populated) pool: a fresh heap page would be a fault of this thread
-    uint64_t voff = op_data(ti, oi, (vec_len ? vec_len : 1) * sizeof(struct mmsim_page_region), 0);
+    uint64_t voff = op_data(ti, oi, (vec_cap ? vec_cap : 1) * sizeof(struct mmsim_page_region), 0);
     if (voff == ~0ULL) return 0;
     struct mmsim_page_region *vec = (struct mmsim_page_region *)(POOL + voff);
     struct mmsim_pm_scan_arg arg = {
@@ -2055,7 +2056,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
         .category_inverted = (uint64_t)jnum(op, "category_inverted", 0), .category_mask = (uint64_t)jnum(op, "category_mask", 0),
         .category_anyof_mask = (uint64_t)jnum(op, "category_anyof_mask", 0), .return_mask = (uint64_t)jnum(op, "return_mask", 0)};
     // a region the kernel wrote has end > start: the unwritten rest of the vector stays zero
-    memset(vec, 0, (vec_len ? vec_len : 1) * sizeof(struct mmsim_page_region));
+    memset(vec, 0, (vec_cap ? vec_cap : 1) * sizeof(struct mmsim_page_region));
     int f = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
     long n = f < 0 ? -1 : ioctl(f, MMSIM_PAGEMAP_SCAN, &arg);
     if (n < 0) err = errno;
@@ -2066,13 +2067,13 @@ static int exec_op(Ctx *c, int oi, J *op) {
     Str o = {0}, r = {0};
     if (arg.walk_end != (uint64_t)UNWRITTEN) {
       s_puts(&o, "{\"regions\":[");
-      for (uint64_t i = 0; i < vec_len && vec[i].end; i++)
+      for (uint64_t i = 0; i < vec_cap && vec[i].end; i++)
         s_printf(&o, "%s{\"start\":\"0x%" PRIx64 "\",\"end\":\"0x%" PRIx64 "\",\"categories\":%" PRIu64 "}", i ? "," : "", vec[i].start, vec[i].end, vec[i].categories);
       s_printf(&o, "],\"walk_end\":\"0x%" PRIx64 "\"}", arg.walk_end);
     }
     if (!err) {
       s_printf(&r, "%ld", n);
-      for (long i = 0; i < n; i++) s_printf(&r, " 0x%" PRIx64 "-0x%" PRIx64 ":0x%" PRIx64, vec[i].start, vec[i].end, vec[i].categories);
+      for (long i = 0; i < n && (uint64_t)i < vec_cap; i++) s_printf(&r, " 0x%" PRIx64 "-0x%" PRIx64 ":0x%" PRIx64, vec[i].start, vec[i].end, vec[i].categories);
       s_printf(&r, " walk_end=0x%" PRIx64, arg.walk_end);
     }
     record_out(ti, oi, err, err ? NULL : r.p, o.p);

@@ -70,7 +70,10 @@ describe('each bug on its two kernels, and bisect between them', () => {
       // bugs beyond the corpus (docs/fidelity.md), each on the releases around its fix
       ['collapse-hend-clamp', 'collapse-page-count-eagain', 'mprotect-limit-check', 'pagemap-scan-huge-zero-pfnzero', 'uffd-api-einval-unsupported', 'pagemap-scan-vec-buf-null', 'mremap-expand-inside-vma', 'hugetlb-wp-skip-uffd-wp', 'hugetlb-fork-uffd-wp',
         // rows the model had before, guarded by a scenario of their own
-        'mremap-clear-uffd-wp', 'uffd-move-soft-dirty']).sort());
+        'mremap-clear-uffd-wp', 'uffd-move-soft-dirty'],
+      // round two
+      ['pagemap-scan-vec-len-overflow', 'uffd-api-ignore-unknown-reverted', 'uffd-vma-merge-pgoff', 'thp-disabled-no-pmd-map',
+        'uffd-shmem-private-anon', 'uffd-register-maywrite', 'uffd-shmem-copy-page-dirty']).sort());
   });
 
   it('the counterfactual pairs left: no tagged release had the bug (6, 26), no mainline commit of the fix found (34)', () => {

@@ -142,6 +142,10 @@ describe('the scenario corpus keeps every invariant on every profile', () => {
           // schedule that such a release cannot follow (userfaultfd is ENOSYS before v4.3) is no broken invariant
           if (e instanceof ScenarioError && e.detail.startsWith(`not modelled on ${p.name}:`)) continue;
           if ((e instanceof MachineError || e instanceof ScenarioError) && / cannot run \(/.test(e.message) && p.outOfScope) continue;
+          // a setup that must wait on a release the scenario was not written for: v6.0 .. v6.2 drop a feature
+          // UFFDIO_API does not know instead of refusing it (914eedcb9ba0), so a WP_ASYNC scenario's first
+          // write to a protected page sends a message there; on its own kernel the setup must run through
+          if (e instanceof ScenarioError && e.detail.endsWith('setup must not wait for a thread') && sc.kernel !== p.name) continue;
           broken.push(`${file}: ${e instanceof VmBugError ? e.message : String(e)}`);
         }
       }

@@ -429,7 +429,7 @@ setup:
   - uffdio_copy: { uffd: u, dst: m, src: src, len: 4K }
 `, measure: (r) => pte(r, 'm'), withIt: '0x8000000000000865', without: '0x8000000000000025',
   },
-  { patch: PATCH.uffdExactAddress, base: 'v6.1', scenario: oneOp('userfaultfd: { as: u, features: [exact_address], id: uffd }'), measure: (r) => errno(r, 'uffd'), withIt: null, without: 'EINVAL' },
+  { patch: PATCH.uffdExactAddress, base: 'v6.3', scenario: oneOp('userfaultfd: { as: u, features: [exact_address], id: uffd }'), measure: (r) => errno(r, 'uffd'), withIt: null, without: 'EINVAL' },
   { patch: PATCH.anonExclusive, base: 'v6.1', scenario: WP_4K, measure: (r) => kpfBit(r, 'm', 34), withIt: 1, without: 0 },
   { patch: PATCH.pteMarkers, base: 'v6.6', scenario: WP_UNPOPULATED, measure: (r) => thread(r, 'w').signal, withIt: null, without: 'SIGBUS' },
   { patch: PATCH.uffdWpShmem, base: 'v6.1', scenario: FEATURE_OP, measure: feature(12), withIt: 1n, without: 0n },
@@ -1378,6 +1378,46 @@ setup:
     // the same fork on v6.2 (no refault loop): the child's write copies the page; the copy keeps uffd-wp with the fix
     patch: PATCH.hugetlbUnshareKeepsUffdWp, base: 'v6.2', add: true, config: ['nr_hugepages=2'], scenario: bugFile('hugetlb-fork-keeps-uffd-wp'),
     measure: (r) => [thread(r, 'kid').state, pagemapBit(r, 'child:mem', 57)], withIt: ['done', 1], without: ['done', 0],
+  },
+  // ---- fixes beyond the corpus, round two ----
+  {
+    // vec_len 2^61 (0 bytes of 24-byte regions modulo 2^64): EFAULT with the fix; before, the scan ran
+    patch: PATCH.pagemapScanVecLenOverflow, base: 'v6.18', scenario: bugFile('pagemap-scan-vec-len-overflow'),
+    measure: (r) => [errno(r, 'wrap'), errno(r, 'big')], withIt: ['EFAULT', 'EFAULT'], without: [null, 'EFAULT'],
+  },
+  {
+    // UFFDIO_API with an unknown feature bit, and with api 0xab: both taken from 914eedcb9ba0 until its revert
+    patch: PATCH.uffdApiIgnoreUnknown, base: 'v6.0', scenario: bugFile('uffdio-api-unrecognized-feature-accepted'),
+    measure: (r) => [errno(r, 'unknown'), errno(r, 'badapi'), errno(r, 'reg')], withIt: [null, null, null], without: ['EINVAL', 'EINVAL', 'EINVAL'],
+  },
+  {
+    patch: PATCH.uffdApiIgnoreUnknownReverted, base: 'v6.3', scenario: bugFile('uffdio-api-unrecognized-feature-accepted'),
+    measure: (r) => [errno(r, 'unknown'), errno(r, 'badapi'), errno(r, 'reg')], withIt: ['EINVAL', 'EINVAL', 'EINVAL'], without: [null, null, null],
+  },
+  {
+    // the tail of a VMA unregistered (then registered) next to a VMA that matches: merged with the fix
+    patch: PATCH.uffdVmaMergePgoff, base: 'v6.4', scenario: bugFile('uffd-unregister-tail-no-merge'),
+    measure: (r) => [r.observation.snapshots.unregistered!.vma_count, r.observation.snapshots.final!.vma_count], withIt: [3, 4], without: [4, 6],
+  },
+  {
+    // a shmem THP faulted in through a MADV_NOHUGEPAGE VMA: PTE-mapped with the fix (zapping a page splits nothing)
+    patch: PATCH.thpDisabledNoPmdMap, base: 'v6.12', config: ['shmem_enabled=advise'], scenario: bugFile('shmem-thp-pmd-in-nohugepage-vma'),
+    measure: (r) => [vmstat(r, 'thp_split_pmd', 'mapped'), pagemapBit(r, 'b + 0x2000', 63)], withIt: [0, 1], without: [1, 0],
+  },
+  {
+    // UFFDIO_COPY into a private shmem mapping: anonymous memory with the fix; before, the file's page
+    patch: PATCH.uffdShmemPrivateAnon, base: 'v5.7', scenario: bugFile('uffd-copy-private-shmem-into-file'),
+    measure: (r) => [pagemapBit(r, 'priv', 61), result(r, 'copy')], withIt: [0, '4096'], without: [1, '4096'],
+  },
+  {
+    // a shared mapping of a file opened read-only: EPERM with the fix (CVE-2018-18397)
+    patch: PATCH.uffdRegisterMaywrite, base: 'v5.7', scenario: bugFile('uffd-register-readonly-file'),
+    measure: (r) => [errno(r, 'reg'), errno(r, 'copy')], withIt: ['EPERM', 'ENOENT'], without: [null, null],
+  },
+  {
+    // UFFDIO_COPY through a read-only shared shmem mapping: the page is dirty with the fix (KPF_DIRTY, bit 4)
+    patch: PATCH.uffdShmemCopyPageDirty, base: 'v5.7', scenario: bugFile('uffd-copy-shmem-readonly-vma-lost'),
+    measure: (r) => [kpfBit(r, 'm', 4, 'filled')], withIt: [1], without: [0],
   },
 ];
 

@@ -1045,6 +1045,49 @@ const rows = {
     summary: 'hugetlb_wp\'s copy keeps the uffd-wp bit of the entry it replaces (an UNSHARE of a write-protected page); before, the new entry had none; Cc: stable',
     requires: ['uffd-wp-shmem'],
   },
+  // ---- fixes beyond the corpus, round two (docs/fidelity.md, "Bugs beyond the corpus") --------------
+  pagemapScanVecLenOverflow: {
+    id: 'pagemap-scan-vec-len-overflow', commit: '669b0cb81e4e', subject: 'fs/proc/task_mmu: prevent integer overflow in pagemap_scan_get_args()',
+    author: 'Dan Carpenter', release: 'v6.12', kind: 'upstream',
+    summary: 'pagemap_scan_get_args checks the output vector with access_ok(vec, size_mul(vec_len, 24)), which saturates: a vec_len whose byte size passes 64 bits is EFAULT; before, vec_len * 24 wrapped (vec_len 2^61 is 0 bytes) and the scan went on, writing as many regions as it found',
+    requires: ['pagemap-scan'],
+  },
+  uffdApiIgnoreUnknown: {
+    id: 'uffd-api-ignore-unknown', commit: '914eedcb9ba0', subject: 'userfaultfd: don\'t fail on unrecognized features',
+    author: 'Axel Rasmussen', release: 'v6.0', kind: 'upstream',
+    summary: 'UFFDIO_API masks the requested features with the ones the release knows instead of refusing the others, and no longer checks api (the regression: 0xab and an unknown feature bit are both accepted, the answer the usual one)',
+  },
+  uffdApiIgnoreUnknownReverted: {
+    id: 'uffd-api-ignore-unknown-reverted', commit: '2ff559f31a5d', subject: 'Revert "userfaultfd: don\'t fail on unrecognized features"',
+    author: 'Peter Xu', release: 'v6.3', kind: 'upstream',
+    summary: 'UFFDIO_API refuses (EINVAL) an api other than 0xaa and a feature the release does not know again, as before 914eedcb9ba0 and as the man page says; Cc: stable (6.1.y, 6.2.y)',
+    requires: ['uffd-api-ignore-unknown'],
+  },
+  uffdVmaMergePgoff: {
+    id: 'uffd-vma-merge-pgoff', commit: '5543d3c43c41', subject: 'mm/uffd: allow vma to merge as much as possible',
+    author: 'Peter Xu', release: 'v6.4', kind: 'upstream',
+    summary: 'UFFDIO_REGISTER and UFFDIO_UNREGISTER ask vma_merge() with the pgoff of the range\'s start; before, with the VMA\'s vm_pgoff, so a range from inside a VMA to its end never merged with the VMA after it (three VMAs where two would do). With 270aa0106206 (the prev of such a range, same pull)',
+  },
+  thpDisabledNoPmdMap: {
+    id: 'thp-disabled-no-pmd-map', commit: '2b0f922323cc', subject: 'mm: don\'t install PMD mappings when THPs are disabled by the hw/process/vma',
+    author: 'Kefeng Wang, David Hildenbrand', release: 'v6.12', kind: 'upstream',
+    summary: 'do_set_pmd (finish_fault, fault-around) refuses a PMD mapping in a VMA with MADV_NOHUGEPAGE (vma_thp_disabled; the process and hardware switches are not modelled): a PMD-sized page-cache folio is mapped by PTEs there; before, it was mapped by a PMD whenever the VMA could hold the block; Cc: stable',
+  },
+  uffdShmemPrivateAnon: {
+    id: 'uffd-shmem-private-anon', commit: '5b51072e97d5', subject: 'userfaultfd: shmem: allocate anonymous memory for MAP_PRIVATE shmem',
+    author: 'Andrea Arcangeli', release: 'v4.20', kind: 'upstream',
+    summary: 'UFFDIO_COPY and UFFDIO_ZEROPAGE into a private shmem mapping map anonymous memory, as a fault and its COW would; before, they filled the file\'s page cache and mapped that page, writable where the VMA was: the private mapping\'s data went into the file, and later writes too (Cc: stable)',
+  },
+  uffdRegisterMaywrite: {
+    id: 'uffd-register-maywrite', commit: '29ec90660d68', subject: 'userfaultfd: shmem/hugetlbfs: only allow to register VM_MAYWRITE vmas',
+    author: 'Andrea Arcangeli', release: 'v4.20', kind: 'upstream',
+    summary: 'UFFDIO_REGISTER refuses (EPERM) a VMA without VM_MAYWRITE: a shared mapping of a file opened read-only; before, it was registered, and UFFDIO_COPY filled holes of a file the process could not write (CVE-2018-18397, found by Jann Horn; Cc: stable)',
+  },
+  uffdShmemCopyPageDirty: {
+    id: 'uffd-shmem-copy-page-dirty', commit: 'dcf7fe9d8976', subject: 'userfaultfd: shmem: UFFDIO_COPY: set the page dirty if VM_WRITE is not set',
+    author: 'Andrea Arcangeli', release: 'v4.20', kind: 'upstream',
+    summary: 'a shmem page UFFDIO_COPY or ZEROPAGE fills through a mapping without VM_WRITE is marked dirty (set_page_dirty: its PTE is clean), so reclaim writes it out; before, the clean page was dropped by reclaim and its data lost (found by Hugh Dickins reading the code; Cc: stable). From 9ae0f87d009c (v5.16) the PTE is made dirty instead',
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -533,7 +533,11 @@ export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolea
 /** fs/userfaultfd.c userfaultfd_api() @v6.18 (UFFDIO_API); `task` is the caller, for capable() */
 export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, features: number, task: Task = k.current!): { features: number; ioctls: bigint } {
   if (ctx.apiDone) fail('EINVAL', 'UFFDIO_API was already done on this uffd');
-  if (api !== UFFD_API) fail('EINVAL', `api must be 0xaa, not 0x${api.toString(16)}`);
+  // 914eedcb9ba0 (v6.0) took the requested features masked with the known ones, and dropped the api check
+  // with the old test; its revert 2ff559f31a5d (v6.3) brought both back
+  const ignoreUnknown = k.has(PATCH.uffdApiIgnoreUnknown) && !k.has(PATCH.uffdApiIgnoreUnknownReverted);
+  if (ignoreUnknown) features = (features & uffd_api_features(k, false)) >>> 0;
+  else if (api !== UFFD_API) fail('EINVAL', `api must be 0xaa, not 0x${api.toString(16)}`);
   if ((features & UFFD_FEATURE.event_fork) && k.has(PATCH.uffdEventForkCap) && !capable(task, CAP_SYS_PTRACE)) {
     fail('EPERM', 'UFFD_FEATURE_EVENT_FORK needs CAP_SYS_PTRACE');
   }
@@ -616,7 +620,8 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
     if ((v.vm_flags & VM_HUGETLB) && ((v.vm_start <= start && start % PMD_SIZE) || (end <= v.vm_end && end % PMD_SIZE))) {
       fail('EINVAL', 'a hugetlb range that is not 2 MiB aligned');
     }
-    if (!(v.vm_flags & VM_MAYWRITE)) fail('EPERM', 'VMA without VM_MAYWRITE');
+    // 29ec90660d68 (v4.20): before, a shared mapping of a file opened read-only could be registered
+    if (!(v.vm_flags & VM_MAYWRITE) && k.has(PATCH.uffdRegisterMaywrite)) fail('EPERM', 'VMA without VM_MAYWRITE');
     if (v.uffd && v.uffd !== ctx) fail('EBUSY', 'the range is registered with another userfaultfd');
   }
   let vm_flags = 0;
@@ -658,7 +663,7 @@ function userfaultfd_register_range(k: Kernel, ctx: UserfaultfdCtx, first: VmAre
       const lostWp = (vma.vm_flags & VM_UFFD_WP) !== 0 && (new_flags & VM_UFFD_WP) === 0;
       // __VM_UFFD_FLAGS: the MINOR bit of the high word is replaced with the others
       const new_hi = ((vma.vm_flags_hi & ~VM_HI_UFFD_MINOR) | vm_flags_hi) >>> 0;
-      next = vma_modify(k, mm, vma, start, vma_end, { vm_flags: new_flags, vm_flags_hi: new_hi, uffd_ctx: ctx });
+      next = vma_modify(k, mm, vma, start, vma_end, { vm_flags: new_flags, vm_flags_hi: new_hi, uffd_ctx: ctx, pgoff: uffd_merge_pgoff(k, vma) });
       next.vm_flags_hi = new_hi;
       // userfaultfd_set_ctx: the VMA that now covers the range, whichever it is
       next.uffd = ctx;
@@ -678,11 +683,20 @@ function userfaultfd_register_range(k: Kernel, ctx: UserfaultfdCtx, first: VmAre
 function userfaultfd_clear_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): VmArea {
   if (k.has(PATCH.uffdUnregisterResetsWp) && (vma.vm_flags & VM_UFFD_WP)) uffd_wp_range(k, vma, start, end - start, false);
   const hi = (vma.vm_flags_hi & ~VM_HI_UFFD_MINOR) >>> 0;
-  const v = vma_modify(k, mm, vma, start, end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, vm_flags_hi: hi, uffd_ctx: null });
+  const v = vma_modify(k, mm, vma, start, end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, vm_flags_hi: hi, uffd_ctx: null, pgoff: uffd_merge_pgoff(k, vma) });
   v.uffd = null;
   v.vm_flags_hi = hi;
   userfaultfd_set_vm_flags(k, v, (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0);
   return v;
+}
+
+/**
+ * the pgoff UFFDIO_REGISTER and UNREGISTER merge a range with: its own from 5543d3c43c41 (v6.4); before,
+ * vma_merge() was given the VMA's vm_pgoff, right only when the range starts where the VMA does, so the
+ * tail of a VMA never merged with the VMA after it (prev, the VMA itself then, cannot merge anyway)
+ */
+function uffd_merge_pgoff(k: Kernel, vma: VmArea): number | undefined {
+  return k.has(PATCH.uffdVmaMergePgoff) ? undefined : vma.vm_pgoff;
 }
 
 /**

@@ -943,7 +943,9 @@ export function follow_pfn(k: Kernel, mm: MmStruct, addr: number): number {
 export function do_set_pmd(k: Kernel, vmf: VmFault, slot: number): number {
   const g = k.pgt, f = k.folios, vma = vmf.vma;
   const haddr = Math.floor(vmf.address / HPAGE_PMD_SIZE) * HPAGE_PMD_SIZE;
-  if (vma.vm_flags & VM_NOHUGEPAGE) return VM_FAULT_FALLBACK;
+  // vma_thp_disabled (2b0f922323cc, v6.12): a folio already in the cache is not PMD-mapped where THPs are off;
+  // before, only the allocation asked
+  if ((vma.vm_flags & VM_NOHUGEPAGE) && k.has(PATCH.thpDisabledNoPmdMap)) return VM_FAULT_FALLBACK;
   if (!thp_vma_suitable_pmd(vma, haddr)) return VM_FAULT_FALLBACK;
   if (k.has(PATCH.doSetPmdNoCow) && is_cow_mapping(vma.vm_flags) && (vmf.flags & (FAULT_FLAG_WRITE | FAULT_FLAG_UNSHARE))) return VM_FAULT_FALLBACK;
   if (f.order(slot) !== HPAGE_PMD_ORDER) return VM_FAULT_FALLBACK;

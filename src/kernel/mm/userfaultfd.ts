@@ -24,7 +24,7 @@ import { is_zero_pfn, pte_index, type PageTable, type Slot } from './pgtable.js'
 import { folio_add_file_rmap_ptes, folio_add_new_anon_rmap } from './rmap.js';
 import { filemap_add_folio, folio_index } from './filemap.js';
 import { shmem_get_folio, SGP_NOALLOC } from './shmem.js';
-import { PG_lru, PG_swapbacked, PG_uptodate } from './folio.js';
+import { PG_dirty, PG_lru, PG_swapbacked, PG_uptodate } from './folio.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { pmdAlloc, pte_alloc, pte_offset_map } from './pagewalk.js';
 
@@ -57,7 +57,9 @@ function find_dst_vma(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number
   // checked, so even a refused UFFDIO_COPY/ZEROPAGE gives the VMA one
   if (v && k.has(PATCH.uffdMfillVmaLock) && (v.vm_flags & (VM_SHARED | VM_MAYWRITE)) === VM_MAYWRITE) anon_vma_prepare(ctx.mm, v);
   if (!v || start + len > v.vm_end) return null;
-  if (!v.uffd || v.uffd !== ctx) return null;
+  // registered with a userfaultfd, whichever: the check enforces registration's VM_MAYWRITE test, and a uffd
+  // of the same mm may fill the range another one registered (UFFDIO_MOVE alone asks for its own)
+  if (!v.uffd) return null;
   return v;
 }
 
@@ -147,6 +149,15 @@ function mfill_atomic(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number,
 }
 
 /**
+ * mm/userfaultfd.c mfill_atomic_pte() @v6.18: a shared shmem mapping is filled through the page cache, a private
+ * one with anonymous memory (5b51072e97d5, v4.20); before, every shmem mapping went to the page cache
+ */
+function mfill_into_cache(k: Kernel, vma: VmArea): boolean {
+  if (vma.vm_flags & VM_SHARED) return true;
+  return !k.has(PATCH.uffdShmemPrivateAnon) && vma.vm_file !== 0;
+}
+
+/**
  * mm/shmem.c shmem_mfill_atomic_pte() @v6.18 with mfill_atomic_install_pte(): UFFDIO_COPY or ZEROPAGE into a
  * shared shmem mapping fills the page cache: a new folio (the source's bytes, or zeroes: never the zero page)
  * added at the file index (EEXIST where the cache holds one, EFAULT past i_size), mapped dirty, writable where
@@ -172,6 +183,8 @@ function shmem_mfill(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, s
     const e = g.pfn_pte(new Pte(), f.pfn(slot), vma.vm_page_prot);
     if (k.has(PATCH.mfillUnconditionalMkdirty) || (vma.vm_flags & VM_WRITE)) g.pte_mkdirty(e);
     if (vma.vm_flags & VM_WRITE) g.pte_mkwrite(e);
+    // v4.20 .. v5.15 (dcf7fe9d8976): a clean PTE, so the page itself is dirtied, or reclaim would drop it
+    else if (k.has(PATCH.uffdShmemCopyPageDirty) && !k.has(PATCH.mfillUnconditionalMkdirty)) f.setFlag(slot, PG_dirty);
     if (wp) g.pte_mkuffd_wp(e);
     folio_add_file_rmap_ptes(k, slot, f.pfn(slot), 1, ctx.mm);
     ctx.mm.shmemPages++;
@@ -186,7 +199,7 @@ function shmem_mfill(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, s
 export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, wp: boolean): number {
   const g = k.pgt;
   const vma = find_dst_vma(k, ctx, dst, len);
-  if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
+  if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with a userfaultfd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP on a VMA not registered for WP');
   if (vma.vm_flags & VM_HUGETLB) {
     // find_vma_and_prepare_anon: a COW (private) mapping gets its anon_vma
@@ -197,7 +210,7 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
     k.tr?.emit('uffdio_copy', 'mfill_atomic_hugetlb', { dst, src, len, copied: n, wp });
     return n;
   }
-  if (vma.vm_flags & VM_SHARED) return shmem_mfill(k, ctx, vma, dst, src, len, wp, 'copy');
+  if (mfill_into_cache(k, vma)) return shmem_mfill(k, ctx, vma, dst, src, len, wp, 'copy');
   anon_vma_prepare(ctx.mm, vma);
   const cur = new Pte();
   const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {
@@ -219,10 +232,10 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
 export function mfill_atomic_zeropage(k: Kernel, ctx: UserfaultfdCtx, dst: number, len: number): number {
   const g = k.pgt;
   const vma = find_dst_vma(k, ctx, dst, len);
-  if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with this uffd');
+  if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with a userfaultfd');
   // mfill_atomic_hugetlb: no zero page for hugetlb
   if (vma.vm_flags & VM_HUGETLB) fail('EINVAL', 'UFFDIO_ZEROPAGE on a hugetlb VMA');
-  if (vma.vm_flags & VM_SHARED) return shmem_mfill(k, ctx, vma, dst, 0, len, false, 'zeropage');
+  if (mfill_into_cache(k, vma)) return shmem_mfill(k, ctx, vma, dst, 0, len, false, 'zeropage');
   // mfill_atomic: the VMA has an anon_vma before anything is filled, zero pages too
   anon_vma_prepare(ctx.mm, vma);
   const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {
@@ -302,13 +315,13 @@ function mfill_atomic_pte_continue(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, 
 
 /**
  * mm/userfaultfd.c mfill_atomic() @v6.18 with MFILL_ATOMIC_CONTINUE (mfill_atomic_continue): one VMA registered
- * with ctx must hold the range (ENOENT), MODE_WP needs VM_UFFD_WP (EINVAL), hugetlb goes to its own routine,
+ * with a userfaultfd must hold the range (ENOENT), MODE_WP needs VM_UFFD_WP (EINVAL), hugetlb goes to its own routine,
  * anything but shmem is EINVAL; then page by page as mfill_atomic_copy. Bytes mapped; a page that fails ends
  * it short, the first one throws
  */
 export function mfill_atomic_continue(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, wp: boolean): number {
   const vma = find_dst_vma(k, ctx, start, len);
-  if (!vma) fail('ENOENT', 'the range is not inside one VMA registered with this uffd');
+  if (!vma) fail('ENOENT', 'the range is not inside one VMA registered with a userfaultfd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_CONTINUE_MODE_WP on a VMA not registered for WP');
   if (vma.vm_flags & VM_HUGETLB) {
     // mfill_atomic_hugetlb with MFILL_ATOMIC_CONTINUE: the file's cached huge pages (mm/hugetlb.ts)

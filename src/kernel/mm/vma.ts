@@ -283,6 +283,8 @@ export interface VmaChange {
   vm_flags_hi?: number;
   /** the new userfaultfd context (vma_modify_flags_uffd); the VMA's own when absent */
   uffd_ctx?: UserfaultfdCtx | null;
+  /** the pgoff the merge is asked with; absent: the range's own (a caller that passed the VMA's, see userfaultfd) */
+  pgoff?: number;
 }
 
 /**
@@ -295,7 +297,7 @@ export function vma_modify(k: Kernel, mm: MmStruct, vma: VmArea, start: number, 
   const i = mm.vmas.indexOf(vma);
   const vmg: VmaMergeState = {
     start, end,
-    pgoff: vma.vm_pgoff + (start - vma.vm_start) / PAGE_SIZE,
+    pgoff: change.pgoff ?? vma.vm_pgoff + (start - vma.vm_start) / PAGE_SIZE,
     vm_flags: change.vm_flags >>> 0,
     vm_flags_hi: change.vm_flags_hi ?? vma.vm_flags_hi,
     uffd_ctx: change.uffd_ctx === undefined ? vma.uffd : change.uffd_ctx,

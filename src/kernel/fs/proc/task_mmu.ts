@@ -6,7 +6,7 @@ import type { MmStruct, VmArea } from '../../include/mm_types.js';
 import { VM_HUGETLB, VM_SOFTDIRTY, VM_UFFD_WP } from '../../include/vm_flags.js';
 import { hugetlb_walk, pagemap_hugetlb_entry, pte_swp_uffd_wp_any, setHuge, uffdWpMarker } from '../../mm/hugetlb.js';
 import { PM, PAGE_IS, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC, CLEAR_REFS_ALL, CLEAR_REFS_ANON, CLEAR_REFS_MAPPED, CLEAR_REFS_MM_HIWATER_RSS, CLEAR_REFS_SOFT_DIRTY } from '../../include/uapi.js';
-import { fail, notModelledOnRelease, SyscallError } from '../../include/errno.js';
+import { fail, notModelled, notModelledOnRelease, SyscallError } from '../../include/errno.js';
 import { PATCH } from '../../../profiles/patches.js';
 import { KernelBug } from '../../include/bug.js';
 import { PG_anon, PG_referenced } from '../../mm/folio.js';
@@ -337,6 +337,24 @@ function pagemap_scan_backout_range(k: Kernel, p: ScanPriv, addr: number, end: n
   p.found -= (end - addr) / PAGE_SIZE;
 }
 
+/**
+ * fs/proc/task_mmu.c pagemap_scan_get_args() @v6.18: access_ok() of the output vector, vec_len regions of
+ * 24 bytes. From 669b0cb81e4e the size is size_mul(), which saturates at SIZE_MAX; before, vec_len * 24
+ * wrapped modulo 2^64 (vec_len 2^61 asks for 0 bytes). The model knows the size only, not where the vector
+ * is: a size of 2^63 or more fails access_ok() wherever it starts, on every release; a smaller one is taken
+ * to fit (the vector the scenario gets is as long as the regions it can hold)
+ */
+function scan_vec_access_ok(k: Kernel, vec_len: number): boolean {
+  const bytes = BigInt(vec_len) * 24n;
+  const size = k.has(PATCH.pagemapScanVecLenOverflow) ? (bytes > U64_MAX ? U64_MAX : bytes) : bytes & U64_MAX;
+  if (size >= 1n << 63n) return false;
+  // x86's access_ok() limit moved (the sign bit on 6.7 .. 6.11, USER_PTR_MAX from 6.12): where a vector of
+  // more than the user address space ends depends on its address and the release
+  if (size > 1n << 47n) notModelled('vec_len', `a PAGEMAP_SCAN vector of ${size} bytes (more than the user address space, less than 2^63)`);
+  return true;
+}
+const U64_MAX = (1n << 64n) - 1n;
+
 /** pagemap_scan_output: returns [ret, end] (ret -1 = ENOSPC) */
 function scan_output(p: ScanPriv, categories: number, addr: number, end: number): [number, number] {
   if (p.bufLen === 0) return [0, end];
@@ -657,6 +675,7 @@ export function do_pagemap_scan(k: Kernel, mm: MmStruct, arg: PmScanArg, user: P
   const known = 0xff | (k.has(PATCH.pagemapScanGuard) ? PAGE_IS.guard : 0);
   if ((arg.category_inverted | arg.category_mask | arg.category_anyof_mask | arg.return_mask) & ~known) fail('EINVAL', 'unknown PAGE_IS_ category');
   if (arg.start % PAGE_SIZE) fail('EINVAL', 'start is not page aligned');
+  if (arg.vec_len && !scan_vec_access_ok(k, arg.vec_len)) fail('EFAULT', `vec_len ${arg.vec_len}: the output vector's size passes the user address space`);
   const end = Math.ceil(arg.end / PAGE_SIZE) * PAGE_SIZE;
   const p = new ScanPriv(arg);
   let n = 0;
