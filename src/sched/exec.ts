@@ -876,8 +876,10 @@ function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], 
  * mremap(2) (kernel/mm/mremap.ts do_mremap). Its userfaultfd events go out after the work, one at a
  * time, each waited for until read: the destination's UNMAP events (MREMAP_FIXED), REMAP, then the
  * UNMAP events of the shrunk tail and of the old range. The wait keeps [addr, old_len, new_len, dst,
- * pending, result]: pending has a bit per context id (below 8) in four bytes, one per group; bits 32..39
- * the errno the call ends with (0: success, the result is the new address).
+ * pending, len]: the lengths the events are made of (the call's, or the one VMA piece v6.17's remap_move
+ * moved), the destination (the result on success), pending with a bit per context id (below 8) in four
+ * bytes, one per group, and in bits 32..39 the errno the call ends with (0: success), and the length of
+ * the mapping the call's `as` names.
  */
 function mremapOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mremap' }>): 'done' | 'blocked' {
   const k = m.k, mm = k.current!.mm;
@@ -898,27 +900,37 @@ function mremapOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mre
     if (ctx.id >= 8) notModelled('op', 'model limit: mremap events for a userfaultfd context past the 8th');
     pending += 2 ** (group * 8 + ctx.id);
   };
-  const alen0 = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE, nlen0 = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
-  if (uf.early && uf.early.end - uf.early.start !== nlen0) notModelled('op', 'model limit: UNMAP events of a destination shorter than new_len (a move of a VMA followed by a gap)');
-  if (uf.remap && uf.remap.len !== Math.min(alen0, nlen0)) notModelled('op', 'model limit: a REMAP event shorter than the range');
+  const alen = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE, nlen = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
+  const dst = uf.remap ? uf.remap.to : uf.early ? uf.early.start : res;
+  // the lengths the events are made of: the call's, or (v6.17's remap_move of a range whose one VMA ends
+  // before it, a gap after) that VMA's piece: [addr, addr + piece) moved to [dst, dst + piece)
+  let evOld = alen, evNew = nlen;
+  const piece = uf.early ? uf.early.end - uf.early.start : uf.remap ? uf.remap.len : nlen;
+  if (piece !== nlen || (uf.remap !== null && uf.remap.len !== Math.min(alen, nlen))) {
+    const one = alen === nlen && (uf.early === null || (uf.early.start === dst && uf.early.end - uf.early.start === piece)) &&
+      (uf.remap === null || (uf.remap.from === addr && uf.remap.len === piece)) &&
+      uf.late.every((l) => l.start === addr && l.end === addr + piece);
+    if (!one) notModelled('op', 'model limit: UNMAP or REMAP events of pieces of several VMAs moved by one mremap');
+    evOld = evNew = piece;
+  }
   if (uf.early) for (const c of uf.early.ctxs) bit(c, 0);
   if (uf.remap) bit(uf.remap.ctx, 1);
-  const alen = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE, nlen = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
-  for (const l of uf.late) for (const c of l.ctxs) bit(c, l.start === addr + nlen && l.end === addr + alen && alen > nlen ? 2 : 3);
-  const dst = uf.remap ? uf.remap.to : uf.early ? uf.early.start : res;
-  return mremapEvents(m, t, op, [addr, alen, nlen, dst, pending + errno * 2 ** 32, res]);
+  for (const l of uf.late) for (const c of l.ctxs) bit(c, l.start === addr + evNew && l.end === addr + evOld && evOld > evNew ? 2 : 3);
+  // (the result is the destination, dst, on success: v's last number is the new mapping's length)
+  if (errno === 0 && dst !== res) throw new Error(`BUG: mremap's events went to 0x${dst.toString(16)}, its result is 0x${res.toString(16)}`);
+  return mremapEvents(m, t, op, [addr, evOld, evNew, dst, pending + errno * 2 ** 32, nlen]);
 }
 
 /** the next of an mremap's events (mremapOp), or its result when none is left */
 function mremapEvents(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mremap' }>, v: number[]): 'done' | 'blocked' {
-  const [addr, old_len, new_len, dst, word, res] = v as [number, number, number, number, number, number];
+  const [addr, old_len, new_len, dst, word, len] = v as [number, number, number, number, number, number];
   const pending = word % 2 ** 32, errno = Math.floor(word / 2 ** 32);
   if (pending === 0) {
     if (errno) {
       record(m, t, op, errno, null);
     } else {
-      if (op.as) setVar(m, op.as, { kind: 'mapping', addr: BigInt(res), len: BigInt(new_len), addrN: res, lenN: new_len });
-      record(m, t, op, null, '0x' + res.toString(16));
+      if (op.as) setVar(m, op.as, { kind: 'mapping', addr: BigInt(dst), len: BigInt(len), addrN: dst, lenN: len });
+      record(m, t, op, null, '0x' + dst.toString(16));
     }
     return 'done';
   }
@@ -932,7 +944,7 @@ function mremapEvents(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 
     : unmap_msg(addr, addr + moved);
   userfaultfd_event_wait(m.k, ctx, m.k.current!, msg);
   m.eventWaitHint = true;
-  t.wait = { kind: 'uffd_event', v: [addr, old_len, new_len, dst, word - 2 ** b, res] };
+  t.wait = { kind: 'uffd_event', v: [addr, old_len, new_len, dst, word - 2 ** b, len] };
   return 'blocked';
 }
 
