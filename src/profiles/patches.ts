@@ -909,6 +909,11 @@ const rows = {
     author: 'Lorenzo Stoakes', release: 'v6.17', kind: 'upstream',
     summary: 'MREMAP_FIXED with old_len == new_len moves every VMA of the source range (gaps between them kept, a gap at the start EFAULT) one by one; a uffd-armed VMA may only be moved alone (with "mm/mremap: catch invalid multi VMA moves earlier", v6.17-rc); before, a range crossing its first VMA\'s end was EFAULT',
   },
+  mremapCheckEarly: {
+    id: 'mremap-check-early', commit: 'a85dc37186a5', subject: 'mm/mremap: check remap conditions earlier',
+    author: 'Lorenzo Stoakes', release: 'v6.17', kind: 'upstream',
+    summary: 'a move to a fixed place (or with MREMAP_DONTUNMAP) checks the source VMA (DONTUNMAP of a VM_DONTEXPAND or VM_PFNMAP mapping EINVAL, a range crossing its VMA\'s end EFAULT, a growth of such a mapping EFAULT) in check_prep_vma, before the destination is unmapped; before, mremap_to unmapped the destination first, and a refused move left it unmapped',
+  },
   mremapClearUffdWp: {
     id: 'mremap-clear-uffd-wp', commit: '0cef0bb836e3', subject: 'mm: clear uffd-wp PTE/PMD state on mremap()',
     author: 'Ryan Roberts', release: 'v6.13', kind: 'upstream',

@@ -333,7 +333,10 @@ function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: n
   return new_addr;
 }
 
-/** mm/mremap.c remap_is_valid() @v6.18 (vma_to_resize @v4.19 .. v6.12): may the range of vma be moved or grown to new_len? */
+/**
+ * mm/mremap.c check_prep_vma() @v6.18 (its remap_is_valid part, a85dc37186a5 and 9b2301bf8d65 in v6.17;
+ * remap_is_valid @v6.16, vma_to_resize @v4.19 .. v6.12): may the range of vma be moved or grown to new_len?
+ */
 function remap_is_valid(k: Kernel, vma: VmArea, addr: number, old_len: number, new_len: number, flags: number): void {
   if (old_len === 0 && !(vma.vm_flags & (VM_SHARED | VM_MAYSHARE))) fail('EINVAL', 'old_len 0 duplicates a mapping, which a private mapping cannot');
   if ((flags & MREMAP_DONTUNMAP) && (vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP))) fail('EINVAL', 'MREMAP_DONTUNMAP of a VM_DONTEXPAND or VM_PFNMAP mapping');
@@ -344,7 +347,7 @@ function remap_is_valid(k: Kernel, vma: VmArea, addr: number, old_len: number, n
   // before 550a7d60bd5e (v5.16) vma_to_resize refused hugetlb: only a shrink in place (an munmap) got past it
   if ((vma.vm_flags & VM_HUGETLB) && !k.has(PATCH.mremapHugetlb)) fail('EINVAL', 'mremap moving or growing a hugetlb mapping (before v5.16)');
   if (old_len > vma.vm_end - addr) fail('EFAULT', 'the old range crosses the end of its VMA (mremap cannot span VMAs)');
-  if (new_len === old_len) return;
+  if (new_len <= old_len) return;
   if (vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP)) fail('EFAULT', 'a VM_DONTEXPAND or VM_PFNMAP mapping cannot grow');
 }
 
@@ -380,10 +383,18 @@ function vma_merge_extend(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, ol
   });
 }
 
-/** mm/mremap.c mremap_to() @v6.18: MREMAP_FIXED (the destination unmapped first) or MREMAP_DONTUNMAP */
+/** mm/mremap.c mremap_to() @v6.18: MREMAP_FIXED (the destination unmapped first, once the source passed check_prep_vma) or MREMAP_DONTUNMAP */
 function mremap_to(k: Kernel, mm: MmStruct, addr: number, old_len: number, new_len: number, flags: number, new_addr: number, uf: MremapUf): number {
   if (new_len > TASK_SIZE || new_addr > TASK_SIZE - new_len) fail('EINVAL', 'the new range is past TASK_SIZE');
   if (addr + old_len > new_addr && new_addr + new_len > addr) fail('EINVAL', 'the old and new ranges overlap');
+  // a85dc37186a5 (v6.17): check_prep_vma checks the source before anything is unmapped (the tail a shrink
+  // unmaps may cross the VMA's end: only what moves must lie in it); before, after both unmaps
+  const early = k.has(PATCH.mremapCheckEarly);
+  if (early) {
+    const src = vma_lookup(k, mm, addr);
+    if (!src) fail('EFAULT', 'no VMA at addr');
+    remap_is_valid(k, src, addr, Math.min(old_len, new_len), new_len, flags);
+  }
   if (flags & MREMAP_FIXED) {
     munmap_uf(k, mm, new_addr, new_len, null, uf);
     if (!vma_lookup(k, mm, addr)) fail('EFAULT', 'no VMA at addr after unmapping the destination');
@@ -394,7 +405,7 @@ function mremap_to(k: Kernel, mm: MmStruct, addr: number, old_len: number, new_l
   }
   const vma = vma_lookup(k, mm, addr);
   if (!vma) fail('EFAULT', 'no VMA at addr');
-  remap_is_valid(k, vma, addr, old_len, new_len, flags);
+  if (!early) remap_is_valid(k, vma, addr, old_len, new_len, flags);
   if (!(flags & MREMAP_FIXED)) new_addr = unmapped_area(k, mm, new_addr, new_len);
   return move_vma(k, mm, vma, addr, old_len, new_len, new_addr, flags, uf);
 }
