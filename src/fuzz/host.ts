@@ -74,9 +74,9 @@ export function hostTarget(caps: HostCaps): FuzzTarget {
     migrate: false,
     // khugepaged is a kernel thread: no process can start its scan or hold it between its steps
     khugepaged: false,
-    // shared memory and memfds (the executor's files live under /dev/shm), hugetlb memory where the executor may
-    // set the pool (root)
-    backings: caps.root ? ['shared', 'memfd', 'memfd_private', 'hugetlb'] : ['shared', 'memfd', 'memfd_private'],
+    // shared memory, memfds and tmpfs files (the executor's files live under /dev/shm), hugetlb memory (private
+    // anonymous, a hugetlbfs memfd) where the executor may set the pool (root)
+    backings: caps.root ? ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'] : ['shared', 'memfd', 'memfd_private', 'tmpfs', 'tmpfs_private'],
   };
 }
 
