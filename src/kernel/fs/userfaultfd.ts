@@ -1124,12 +1124,17 @@ export function userfaultfd_unmap_prep(mm: MmStruct, start: number, end: number)
   const out: UserfaultfdCtx[] = [];
   for (const v of mm.vmas) {
     if (v.vm_end <= start || v.vm_start >= end) continue;
-    const ctx = v.uffd;
-    if (!ctx || !(ctx.features & UFFD_FEATURE.event_unmap) || out.includes(ctx)) continue;
-    ctx.mmap_changing = ctx.mmap_changing + 1;
-    out.push(ctx);
+    userfaultfd_unmap_prep_vma(v, out);
   }
   return out;
+}
+
+/** userfaultfd_unmap_prep() of one VMA the munmap gathered (vms_gather_munmap_vmas, after its splits): its context joins `out` */
+export function userfaultfd_unmap_prep_vma(v: VmArea, out: UserfaultfdCtx[]): void {
+  const ctx = v.uffd;
+  if (!ctx || !(ctx.features & UFFD_FEATURE.event_unmap) || out.includes(ctx)) return;
+  ctx.mmap_changing = ctx.mmap_changing + 1;
+  out.push(ctx);
 }
 
 /** the UNMAP message of userfaultfd_unmap_complete */

@@ -16,7 +16,7 @@ import { VM_DONTEXPAND, VM_PFNMAP, VM_SHARED, VM_MAYSHARE, VM_UFFD_WP, VM_ACCOUN
 import { fail, notModelled } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
-import { userfaultfd_armed, userfaultfd_reset_ctx, userfaultfd_unmap_prep, vma_has_uffd_without_event_remap } from '../fs/userfaultfd.js';
+import { userfaultfd_armed, userfaultfd_reset_ctx, userfaultfd_unmap_prep_vma, vma_has_uffd_without_event_remap } from '../fs/userfaultfd.js';
 import { do_munmap, vma_lookup, vmas_in, vma_is_anonymous, MMAP_BASE } from './mmap.js';
 import { vma_merge_new_range, unlink_anon_vmas } from './vma.js';
 import { isUffdWpMarker } from './memory.js';
@@ -45,19 +45,26 @@ export interface UnmapEvents {
   end: number;
 }
 
-/** do_vmi_munmap with a uffd unmap list: userfaultfd_unmap_prep over the VMAs it removes, then the unmap */
+/**
+ * do_vmi_munmap with a uffd unmap list: userfaultfd_unmap_prep of each VMA it gathers, once that VMA's splits
+ * are done (vms_gather_munmap_vmas); the events of the VMAs gathered go out even when a later split fails
+ * the call (a hugetlb VMA off a huge page boundary), and none when the first does
+ */
 function munmap_uf(k: Kernel, mm: MmStruct, start: number, len: number, list: UnmapEvents[] | null, early: MremapUf | null): void {
   const end = start + len;
-  const ctxs = userfaultfd_unmap_prep(mm, start, end);
-  if (ctxs.length) {
-    const ev = { ctxs, start, end };
-    if (list) list.push(ev);
-    else if (early) {
-      if (early.early) notModelled('op', 'model limit: UNMAP events for the destinations of several VMAs moved by one mremap');
-      early.early = ev;
+  const ctxs: UserfaultfdCtx[] = [];
+  try {
+    do_munmap(k, mm, start, len, (v) => userfaultfd_unmap_prep_vma(v, ctxs));
+  } finally {
+    if (ctxs.length) {
+      const ev = { ctxs, start, end };
+      if (list) list.push(ev);
+      else if (early) {
+        if (early.early) notModelled('op', 'model limit: UNMAP events for the destinations of several VMAs moved by one mremap');
+        early.early = ev;
+      }
     }
   }
-  do_munmap(k, mm, start, len);
 }
 
 /**
