@@ -632,9 +632,15 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
             const nlen = x.kind === 'grow' ? len * 2 : Math.max(PAGE, Math.floor(len / 2 / PAGE) * PAGE);
             op(out, 'mremap', flow({ addr: r.addr, old_len: r.len, new_len: hex(nlen) }));
           } else {
-            const d = { ...x.dst, off: 0 };
+            // the destination range stays inside its mapping, as every range does: past the scenario's mappings
+            // the host has the executor's own memory, which MREMAP_FIXED would unmap (hugetlb moves whole huge pages)
+            const dm = npages(x.dst.m);
+            const n = Math.min(len / PAGE, dm);
+            const moved = HUGETLB_BACKINGS.includes(maps[x.r.at.m % maps.length]!.backing) ? Math.ceil(n / 512) * 512 : n;
+            if (moved > dm) break;
+            const d = { ...x.dst, page: Math.min(pageOf(x.dst), dm - moved), off: 0 };
             op(out, 'mremap', flow({
-              addr: r.addr, old_len: r.len, new_len: r.len, flags: x.kind === 'fixed' ? ['maymove', 'fixed'] : ['maymove', 'fixed', 'dontunmap'], new_addr: addr(d),
+              addr: r.addr, old_len: hex(n * PAGE), new_len: hex(n * PAGE), flags: x.kind === 'fixed' ? ['maymove', 'fixed'] : ['maymove', 'fixed', 'dontunmap'], new_addr: addr(d),
             }));
             seen(d);
           }
