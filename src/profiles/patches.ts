@@ -960,7 +960,7 @@ const rows = {
   hugetlbRestoreReserve: {
     id: 'hugetlb-restore-reserve', commit: 'df7a6d1f6405', subject: 'mm/hugetlb: restore the reservation if needed',
     author: 'Breno Leitao', release: 'v6.9', kind: 'upstream',
-    summary: '__unmap_hugepage_range gives the owner\'s reservation back when it zaps a private anon page nothing else maps (PG_hugetlb_restore_reserve, and the index is no longer consumed); before, a page zapped by MADV_DONTNEED left its index without a reservation',
+    summary: '__unmap_hugepage_range gives the owner\'s reservation back when it zaps a private anon page, also one a pin or a forked child still holds (PG_hugetlb_restore_reserve: the page restores it when freed, and the index is no longer consumed; meanwhile HugePages_Rsvd is short by one); before, a page zapped by MADV_DONTNEED left its index without a reservation',
   },
   // ---- shared hugetlb (hugeshared) ------------------------------------------------------------------
   hugetlbLazyForkCopy: {
