@@ -233,7 +233,7 @@ describe('mmsim fuzz: the generator', () => {
     expect([...model].filter((o) => o === 'swapon' || o === 'swapoff' || o === 'madvise pageout')).toEqual([]);
   });
 
-  it('draws MINOR registrations, UFFDIO_CONTINUE (in the worker and the handler), poll_uffd, reclaim, tmpfs files and a hugetlbfs memfd', () => {
+  it('draws MINOR registrations, UFFDIO_CONTINUE (in the worker and the handler), poll_uffd, reclaim, move_pages, tmpfs files and a hugetlbfs memfd', () => {
     const MINOR = 4; // UFFDIO_REGISTER_MODE_MINOR
     const host = { ...MODEL_TARGET, swap: true, pins: 'io_uring' as const, migrate: false, khugepaged: false };
     const n = new Map<string, number>();
@@ -256,7 +256,7 @@ describe('mmsim fuzz: the generator', () => {
         for (const o of t.ops) {
           if (o.op === 'uffdio_continue') add(t.ops.some((x) => x.op === 'read_uffd') ? 'handler continue' : 'continue');
           else if (o.op === 'uffdio_register' && (o.mode & MINOR)) add('thread minor');
-          else if (o.op === 'poll_uffd' || o.op === 'reclaim') add(o.op);
+          else if (o.op === 'poll_uffd' || o.op === 'reclaim' || o.op === 'move_pages') add(o.op);
         }
       }
       for (const o of sc.setup) {
@@ -265,7 +265,7 @@ describe('mmsim fuzz: the generator', () => {
         if (o.op === 'mmap' && o.fd?.startsWith('f') && o.flags & 0x02) add('mmap fd private'); // MAP_PRIVATE
       }
     }), { numRuns: 400, seed: 9 });
-    for (const k of ['setup minor', 'thread minor', 'continue', 'handler continue', 'poll_uffd', 'reclaim', 'open', 'memfd hugetlb', 'mmap fd private']) {
+    for (const k of ['setup minor', 'thread minor', 'continue', 'handler continue', 'poll_uffd', 'reclaim', 'move_pages', 'open', 'memfd hugetlb', 'mmap fd private']) {
       expect(n.get(k) ?? 0, k).toBeGreaterThan(3);
     }
     // a kernel without MINOR faults (UFFD_FEATURE_MINOR_*: before v5.13) gets neither MINOR nor CONTINUE

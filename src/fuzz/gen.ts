@@ -29,6 +29,8 @@ export interface FuzzTarget {
    * mappings belong to the executor's PROT_NONE reservation, so a mapping that ends there cannot grow)
    */
   growInPlace?: boolean;
+  /** move_pages(2) to node 0: where that is the only node with memory (the model's one node) */
+  movePages?: boolean;
   /**
    * what else than private anonymous memory a mapping may be backed by (absent: private anonymous only, and
    * the cases of a seed are the ones generated before shared memory existed): shared anonymous memory, a
@@ -46,7 +48,7 @@ const HUGETLB_BACKINGS: readonly (Backing | undefined)[] = ['hugetlb', 'memfd_hu
 const MINOR_BACKINGS: readonly (Backing | undefined)[] = ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'];
 
 export const MODEL_TARGET: FuzzTarget = {
-  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true,
+  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true, movePages: true,
   backings: ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'],
 };
 
@@ -96,6 +98,8 @@ export type FuzzOp =
   // (`reg`: the range itself, the first page of the range the setup registers, or all of it)
   | { op: 'continue'; r: Range; mode: '' | 'wp' | 'dontwake'; reg?: 'first' | 'all' }
   | { op: 'poll' }
+  // move_pages(2) of up to three pages to node 0 (the model's one node, and this machine's): each page's status
+  | { op: 'move_pages'; at: Addr[]; all: boolean }
   | { op: 'scan'; r: Range; wp: boolean; mask: number; anyof: number; ret: number; max: number }
   | { op: 'checkpoint' }
   | { op: 'clear_refs'; value: 1 | 2 | 4 | 5 }
@@ -296,6 +300,7 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
   }
   // a close of the uffd in the child closes its own copy; the file is released when both are closed
   list.push(w(1, fc.record({ op: fc.constant('close' as const) })));
+  if (t.movePages) list.push(w(1, fc.record({ op: fc.constant('move_pages' as const), at: fc.array(addrArb, { minLength: 1, maxLength: 3 }), all: fc.boolean() })));
   if (t.migrate) list.push(w(2, fc.record({ op: fc.constant('migrate' as const), r: rangeArb })));
   if (t.khugepaged) list.push(w(2, fc.record({ op: fc.constant('khugepaged' as const), at: addrArb.map((a) => ({ ...a, off: 0 })) })));
   if (t.backings?.length) {
@@ -675,6 +680,13 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
           op(out, 'madvise', flow({ addr: r.addr, len: r.len, advice: 'remove' }));
           seen(r.first);
           seen(r.last);
+          break;
+        }
+        case 'move_pages': {
+          // (MPOL_MF_MOVE_ALL moves pages mapped more than once too; it needs CAP_SYS_NICE, which a run as root has)
+          const pages = x.at.map((a) => ({ ...a, off: 0 }));
+          op(out, 'move_pages', flow({ pages: pages.map((a) => addr(a)), flags: x.all ? ['move_all'] : undefined }));
+          for (const a of pages) seen(a);
           break;
         }
         case 'poll':
