@@ -99,6 +99,7 @@ export type FuzzOp =
   | { op: 'continue'; r: Range; mode: '' | 'wp' | 'dontwake'; reg?: 'first' | 'all' }
   | { op: 'poll' }
   // move_pages(2) of up to three pages to node 0 (the model's one node, and this machine's): each page's status
+  // (pages of hugetlb memory are left out)
   | { op: 'move_pages'; at: Addr[]; all: boolean }
   | { op: 'scan'; r: Range; wp: boolean; mask: number; anyof: number; ret: number; max: number }
   | { op: 'checkpoint' }
@@ -684,7 +685,9 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
         }
         case 'move_pages': {
           // (MPOL_MF_MOVE_ALL moves pages mapped more than once too; it needs CAP_SYS_NICE, which a run as root has)
-          const pages = x.at.map((a) => ({ ...a, off: 0 }));
+          // (not of hugetlb memory, whose move_pages the model does not carry out)
+          const pages = x.at.map((a) => ({ ...a, off: 0 })).filter((a) => !HUGETLB_BACKINGS.includes(maps[a.m % maps.length]!.backing));
+          if (!pages.length) break;
           op(out, 'move_pages', flow({ pages: pages.map((a) => addr(a)), flags: x.all ? ['move_all'] : undefined }));
           for (const a of pages) seen(a);
           break;
