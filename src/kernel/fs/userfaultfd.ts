@@ -1130,7 +1130,7 @@ export function userfaultfd_unmap_prep(mm: MmStruct, start: number, end: number)
   return out;
 }
 
-/** userfaultfd_unmap_prep() of one VMA the munmap gathered (vms_gather_munmap_vmas, after its splits): its context joins `out` */
+/** fs/userfaultfd.c userfaultfd_unmap_prep() @v6.18, of one VMA the munmap gathered (vms_gather_munmap_vmas, after its splits): its context joins `out` */
 export function userfaultfd_unmap_prep_vma(v: VmArea, out: UserfaultfdCtx[]): void {
   const ctx = v.uffd;
   if (!ctx || !(ctx.features & UFFD_FEATURE.event_unmap) || out.includes(ctx)) return;
