@@ -98,6 +98,9 @@ export type FuzzOp =
   // (`reg`: the range itself, the first page of the range the setup registers, or all of it)
   | { op: 'continue'; r: Range; mode: '' | 'wp' | 'dontwake'; reg?: 'first' | 'all' }
   | { op: 'poll' }
+  // a read or a write of the first or last page of the range the setup registers (where the setup left
+  // pages in the page cache: a MINOR fault when registered so)
+  | { op: 'access'; last: boolean; write: boolean; value: number }
   // move_pages(2) of up to three pages to node 0 (the model's one node, and this machine's): each page's status
   // (pages of hugetlb memory are left out)
   | { op: 'move_pages'; at: Addr[]; all: boolean }
@@ -266,6 +269,7 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
     );
     if (t.features & (UFFD_FEATURE.minor_shmem | UFFD_FEATURE.minor_hugetlbfs)) {
       // mostly over what the setup registers (its first page, or all of it), else a range anywhere
+      list.push(w(4, fc.record({ op: fc.constant('access' as const), last: fc.boolean(), write: fc.boolean(), value: valueArb })));
       list.push(w(3, fc.record({
         op: fc.constant('continue' as const), r: rangeArb, mode: fc.constantFrom('' as const, '' as const, 'wp' as const, 'dontwake' as const),
         reg: fc.constantFrom<'first' | 'all' | undefined>('first', 'all', 'first', undefined),
@@ -495,7 +499,11 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
         op(setup, 'pwrite', flow({ fd: fileOf(um)!, offset: hex(pageOf(r.last) * PAGE + 16), len: 8, value: 0x3d }));
       }
     }
-    if (uffd.zap) op(setup, 'madvise', flow({ addr: r.addr, len: r.len, advice: 'dontneed' }));
+    if (uffd.zap) {
+      // the range's first page written first, so that the page cache keeps it once the range is zapped
+      op(setup, 'write', flow({ addr: r.addr, value: 0x2b }));
+      op(setup, 'madvise', flow({ addr: r.addr, len: r.len, advice: 'dontneed' }));
+    }
     // MINOR takes shmem and hugetlb VMAs only: over private anonymous memory the case registers without it
     const minorOk = MINOR_BACKINGS.includes(maps[uffd.r.at.m % maps.length]!.backing);
     const mode = minorOk ? uffd.mode : uffd.mode.filter((x) => x !== 'minor');
@@ -690,6 +698,15 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
           if (!pages.length) break;
           op(out, 'move_pages', flow({ pages: pages.map((a) => addr(a)), flags: x.all ? ['move_all'] : undefined }));
           for (const a of pages) seen(a);
+          break;
+        }
+        case 'access': {
+          const a = uffd ? (x.last ? range(uffd.r).last : range(uffd.r).first) : { m: 0, page: 0, off: 0 };
+          const at = { ...a, off: 24 };
+          if (x.write) op(out, 'write', flow({ addr: addr(at, true), value: hex(x.value) }));
+          else op(out, 'read', flow({ addr: addr(at, true), len: 8, as: `b${++bufs}` }));
+          seen(at);
+          if (x.write && !child && mems.size < 6) mems.set(addr(at, true), addr(at, true));
           break;
         }
         case 'poll':
