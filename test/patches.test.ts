@@ -1148,6 +1148,21 @@ setup:
     measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'res + 0x6000', 63), pagemapBit(r, 'src + 0x2000', 63)], withIt: [null, 1, 0], without: ['EFAULT', 0, 1],
   },
   {
+    // a refused move to a populated fixed place (a growth of a range crossing its VMA's end): the destination
+    // keeps its page, or was unmapped before the refusal (scenarios/differential/mremap-fixed-checks-before-unmap.yaml)
+    patch: PATCH.mremapCheckEarly, base: 'v6.18',
+    scenario: `
+name: check-early
+observe: { pages: [dst] }
+setup:
+  - mmap: { as: src, len: 16K }
+  - mmap: { as: dst, len: 16K }
+  - write: { addr: dst }
+  - mremap: { addr: src + 8K, old_len: 12K, new_len: 16K, flags: [maymove, fixed], new_addr: dst, id: mv }
+`,
+    measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'dst', 63)], withIt: ['EFAULT', 1], without: ['EFAULT', 0],
+  },
+  {
     // a write-protected page moved by a uffd without EVENT_REMAP: uffd-wp cleared, or left in an unregistered VMA
     patch: PATCH.mremapClearUffdWp, base: 'v6.12',
     scenario: MREMAP_SD(`- mmap: { as: src, len: 16K }

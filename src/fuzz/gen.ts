@@ -29,19 +29,27 @@ export interface FuzzTarget {
    * mappings belong to the executor's PROT_NONE reservation, so a mapping that ends there cannot grow)
    */
   growInPlace?: boolean;
+  /** move_pages(2) to node 0: where that is the only node with memory (the model's one node) */
+  movePages?: boolean;
   /**
    * what else than private anonymous memory a mapping may be backed by (absent: private anonymous only, and
    * the cases of a seed are the ones generated before shared memory existed): shared anonymous memory, a
-   * memfd mapped shared or private, private hugetlb memory (a pool of 2 MiB pages in the case's config)
+   * memfd mapped shared or private, private hugetlb memory (a pool of 2 MiB pages in the case's config), a
+   * file of the run's tmpfs directory (`open`) mapped shared or private, a hugetlbfs memfd mapped shared
    */
   backings?: readonly Backing[];
 }
 
-export type Backing = 'shared' | 'memfd' | 'memfd_private' | 'hugetlb';
+export type Backing = 'shared' | 'memfd' | 'memfd_private' | 'hugetlb' | 'tmpfs' | 'tmpfs_private' | 'memfd_hugetlb';
+
+/** backings whose pages are 2 MiB pages of the hugetlb pool */
+const HUGETLB_BACKINGS: readonly (Backing | undefined)[] = ['hugetlb', 'memfd_hugetlb'];
+/** backings a range may be registered for MINOR faults over (shmem and hugetlb VMAs: vma_can_userfault) */
+const MINOR_BACKINGS: readonly (Backing | undefined)[] = ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'];
 
 export const MODEL_TARGET: FuzzTarget = {
-  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true,
-  backings: ['shared', 'memfd', 'memfd_private', 'hugetlb'],
+  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true, movePages: true,
+  backings: ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'],
 };
 
 /** a page of a mapping: the page index is taken modulo the mapping's pages at rendering */
@@ -80,12 +88,22 @@ export type FuzzOp =
   | { op: 'madvise'; r: Range; advice: Advice }
   | { op: 'munmap'; r: Range }
   | { op: 'fork' }
-  | { op: 'register'; r: Range; mode: ('missing' | 'wp')[] }
+  | { op: 'register'; r: Range; mode: RegisterMode[] }
   | { op: 'unregister'; r: Range }
   | { op: 'writeprotect'; r: Range; mode: 'wp' | 'unprotect' | 'dontwake' }
   | { op: 'copy'; at: Addr; mode: 'wp' | '' }
   | { op: 'zeropage'; at: Addr }
   | { op: 'wake'; r: Range }
+  // UFFDIO_CONTINUE of a range (of a MINOR-registered shmem or hugetlb range: the page cache's pages), poll(2) of the uffd
+  // (`reg`: the range itself, the first page of the range the setup registers, or all of it)
+  | { op: 'continue'; r: Range; mode: '' | 'wp' | 'dontwake'; reg?: 'first' | 'all' }
+  | { op: 'poll' }
+  // a read or a write of the first or last page of the range the setup registers (where the setup left
+  // pages in the page cache: a MINOR fault when registered so)
+  | { op: 'access'; last: boolean; write: boolean; value: number }
+  // move_pages(2) of up to three pages to node 0 (the model's one node, and this machine's): each page's status
+  // (pages of hugetlb memory are left out)
+  | { op: 'move_pages'; at: Addr[]; all: boolean }
   | { op: 'scan'; r: Range; wp: boolean; mask: number; anyof: number; ret: number; max: number }
   | { op: 'checkpoint' }
   | { op: 'clear_refs'; value: 1 | 2 | 4 | 5 }
@@ -101,6 +119,8 @@ export type FuzzOp =
   | { op: 'proc_mem_read'; at: Addr; len: number }
   // swap (FuzzCase.swap enables a device in the setup)
   | { op: 'pageout'; r: Range }
+  // the model's memory-pressure device (`reclaim`: mmsim host runs it as MADV_PAGEOUT)
+  | { op: 'reclaim'; r: Range }
   | { op: 'swapoff' }
   // close(2) of the uffd (in the child: its own copy), UFFDIO_MOVE (where the kernel offers
   // UFFD_FEATURE_MOVE), page migration of a range (FuzzTarget.migrate)
@@ -118,6 +138,8 @@ export type FuzzOp =
   | { op: 'pwrite'; at: Addr; value: number }
   | { op: 'pread'; at: Addr }
   | { op: 'punch'; r: Range }
+  // fallocate of a range without punch_hole: page-cache pages (not up to date) that no mapping maps yet
+  | { op: 'fallocate'; r: Range }
   | { op: 'truncate'; at: Addr }
   | { op: 'remove'; r: Range };
 
@@ -131,16 +153,35 @@ export type PinFlag = 'write' | 'longterm' | 'force' | 'get' | 'fast';
  */
 const NONCOOP_EVENTS = ['event_remove', 'event_unmap', 'event_remap'];
 
-/** one round of the handler thread: read a message, then resolve the fault it reports (or act on the event's address) */
-export type Resolve = 'unprotect' | 'unprotect_all' | 'copy' | 'zeropage' | 'wake' | 'unprotect_dontwake_wake';
+/**
+ * one round of the handler thread: read a message, then resolve the fault it reports (or act on the event's
+ * address); `continue` answers a MINOR fault with UFFDIO_CONTINUE, `pwrite_continue` first writes 8 bytes into
+ * the file's page at the fault (where the registered mapping has a file descriptor), so the bytes the faulting
+ * thread sees are compared
+ */
+export type Resolve = 'unprotect' | 'unprotect_all' | 'copy' | 'zeropage' | 'wake' | 'unprotect_dontwake_wake' | 'continue' | 'pwrite_continue';
+
+export type RegisterMode = 'missing' | 'wp' | 'minor';
 
 export interface UffdSpec {
   features: string[];
-  mode: ('missing' | 'wp')[];
+  /** (`minor` is left out where the registered mapping is private anonymous memory, which MINOR does not take) */
+  mode: RegisterMode[];
   /** registered range (mapping, from page, pages) */
   r: Range;
   /** write-protect the registered range after registering */
   protect: boolean;
+  /**
+   * before registering, MADV_DONTNEED of the registered range: the pages the setup wrote stay in a shared or
+   * file mapping's page cache, unmapped, so the next access to them is a MINOR fault (absent in older cases)
+   */
+  zap?: boolean;
+  /**
+   * before registering, the file under the registered range gets pages in its page cache that no mapping maps:
+   * 8 bytes written (pwrite) into the range's first and last pages, or, on hugetlbfs (no write(2)), the range
+   * allocated (fallocate)
+   */
+  fill?: boolean;
 }
 
 export interface FuzzCase {
@@ -212,18 +253,28 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
     if (t.swap) {
       list.push(
         w(3, fc.record({ op: fc.constant('pageout' as const), r: rangeArb })),
+        w(1, fc.record({ op: fc.constant('reclaim' as const), r: rangeArb })),
         w(1, fc.record({ op: fc.constant('swapoff' as const) })),
       );
     }
     list.push(
       w(2, fc.record({ op: fc.constant('fork' as const) })),
-      w(3, fc.record({ op: fc.constant('register' as const), r: rangeArb, mode: fc.constantFrom<('missing' | 'wp')[]>(['wp'], ['missing'], ['missing', 'wp']) })),
+      w(3, fc.record({ op: fc.constant('register' as const), r: rangeArb, mode: registerModeArb(t) })),
       w(2, fc.record({ op: fc.constant('unregister' as const), r: rangeArb })),
       w(6, fc.record({ op: fc.constant('writeprotect' as const), r: rangeArb, mode: fc.constantFrom('wp' as const, 'unprotect' as const, 'dontwake' as const) })),
       w(2, fc.record({ op: fc.constant('copy' as const), at: addrArb.map((a) => ({ ...a, off: 0 })), mode: fc.constantFrom('' as const, 'wp' as const) })),
       w(2, fc.record({ op: fc.constant('zeropage' as const), at: addrArb.map((a) => ({ ...a, off: 0 })) })),
       w(1, fc.record({ op: fc.constant('wake' as const), r: rangeArb })),
+      w(1, fc.record({ op: fc.constant('poll' as const) })),
     );
+    if (t.features & (UFFD_FEATURE.minor_shmem | UFFD_FEATURE.minor_hugetlbfs)) {
+      // mostly over what the setup registers (its first page, or all of it), else a range anywhere
+      list.push(w(4, fc.record({ op: fc.constant('access' as const), last: fc.boolean(), write: fc.boolean(), value: valueArb })));
+      list.push(w(3, fc.record({
+        op: fc.constant('continue' as const), r: rangeArb, mode: fc.constantFrom('' as const, '' as const, 'wp' as const, 'dontwake' as const),
+        reg: fc.constantFrom<'first' | 'all' | undefined>('first', 'all', 'first', undefined),
+      })));
+    }
     if (t.pagemapScan) {
       const cats = fc.integer({ min: 0, max: (1 << SCAN_CATEGORIES.length) - 1 });
       list.push(w(4, fc.record({
@@ -254,6 +305,7 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
   }
   // a close of the uffd in the child closes its own copy; the file is released when both are closed
   list.push(w(1, fc.record({ op: fc.constant('close' as const) })));
+  if (t.movePages) list.push(w(1, fc.record({ op: fc.constant('move_pages' as const), at: fc.array(addrArb, { minLength: 1, maxLength: 3 }), all: fc.boolean() })));
   if (t.migrate) list.push(w(2, fc.record({ op: fc.constant('migrate' as const), r: rangeArb })));
   if (t.khugepaged) list.push(w(2, fc.record({ op: fc.constant('khugepaged' as const), at: addrArb.map((a) => ({ ...a, off: 0 })) })));
   if (t.backings?.length) {
@@ -261,6 +313,7 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
       w(2, fc.record({ op: fc.constant('pwrite' as const), at: addrArb, value: valueArb })),
       w(1, fc.record({ op: fc.constant('pread' as const), at: addrArb })),
       w(1, fc.record({ op: fc.constant('punch' as const), r: rangeArb })),
+      w(1, fc.record({ op: fc.constant('fallocate' as const), r: rangeArb })),
       w(1, fc.record({ op: fc.constant('remove' as const), r: rangeArb })),
     );
     if (!child) list.push(w(1, fc.record({ op: fc.constant('truncate' as const), at: addrArb })));
@@ -285,19 +338,35 @@ function mapArbOf(t: FuzzTarget): fc.Arbitrary<MapSpec> {
         return anon;
       }
       // hugetlb memory is mapped in whole 2 MiB pages at a 2 MiB boundary
-      return m.backing === 'hugetlb' ? { ...m, pages: Math.max(512, m.pages), thp: true } : m;
+      return HUGETLB_BACKINGS.includes(m.backing) ? { ...m, pages: Math.max(512, m.pages), thp: true } : m;
     });
+}
+
+/** registration modes: MISSING, WP or both, and, where the kernel offers MINOR faults, MINOR alone or with WP or MISSING */
+function registerModeArb(t: FuzzTarget): fc.Arbitrary<RegisterMode[]> {
+  const classic = fc.constantFrom<RegisterMode[]>(['wp'], ['missing', 'wp'], ['missing']);
+  if (!(t.features & (UFFD_FEATURE.minor_shmem | UFFD_FEATURE.minor_hugetlbfs))) return classic;
+  return fc.oneof({ weight: 1, arbitrary: classic }, { weight: 1, arbitrary: fc.constantFrom<RegisterMode[]>(['minor'], ['minor', 'wp'], ['missing', 'minor']) });
 }
 
 function uffdArb(t: FuzzTarget): fc.Arbitrary<UffdSpec> {
   const offered = Object.entries(UFFD_FEATURE).filter(([, b]) => (t.features & b) !== 0).map(([n]) => n);
-  const useful = ['wp_unpopulated', 'wp_async', 'thread_id', ...NONCOOP_EVENTS].filter((n) => offered.includes(n));
+  const useful = ['wp_unpopulated', 'wp_async', 'thread_id', ...NONCOOP_EVENTS, 'minor_shmem', 'minor_hugetlbfs'].filter((n) => offered.includes(n));
   return fc.record({
     features: fc.subarray(useful, { maxLength: 3 }),
-    mode: fc.constantFrom<('missing' | 'wp')[]>(['wp'], ['missing', 'wp'], ['missing']),
+    mode: registerModeArb(t),
     r: fc.record({ at: fc.record({ m: fc.constant(0), page: fc.constantFrom(0, 0, 512, 1), off: fc.constant(0) }), pages: fc.constantFrom(0, 512, 1, 2) }),
     protect: fc.boolean(),
+    zap: fc.boolean(),
+    fill: fc.boolean(),
   });
+}
+
+/** the handler's resolutions: CONTINUE too where the kernel offers MINOR faults */
+function resolveArb(t: FuzzTarget): fc.Arbitrary<Resolve> {
+  const classic = fc.constantFrom<Resolve>('unprotect', 'copy', 'zeropage', 'wake', 'unprotect_all', 'unprotect_dontwake_wake');
+  if (!(t.features & (UFFD_FEATURE.minor_shmem | UFFD_FEATURE.minor_hugetlbfs))) return classic;
+  return fc.oneof({ weight: 3, arbitrary: classic }, { weight: 2, arbitrary: fc.constantFrom<Resolve>('continue', 'pwrite_continue') });
 }
 
 /** the arbitrary of whole cases for a target kernel */
@@ -305,7 +374,7 @@ export function caseArb(t: FuzzTarget): fc.Arbitrary<FuzzCase> {
   return fc.record({
     maps: fc.array(mapArbOf(t), { minLength: 1, maxLength: 2 }),
     uffd: fc.option(uffdArb(t), { freq: 3, nil: null }),
-    handler: fc.option(fc.array(fc.constantFrom<Resolve>('unprotect', 'copy', 'zeropage', 'wake', 'unprotect_all', 'unprotect_dontwake_wake'), { minLength: 1, maxLength: 4 }), { freq: 2, nil: null }),
+    handler: fc.option(fc.array(resolveArb(t), { minLength: 1, maxLength: 4 }), { freq: 2, nil: null }),
     ops: fc.array(opArb(t, false), { minLength: 1, maxLength: 14 }),
     kid: fc.array(opArb(t, true), { maxLength: 4 }),
     // a swap file of 64 pages, or of 12 (11 slots: MADV_PAGEOUT runs out of them)
@@ -362,7 +431,7 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
   /** the descriptor of the memfd under a mapping, if it has one */
   const fileOf = (m: number): string | undefined => {
     const b = maps[m % maps.length]!.backing;
-    return b === 'memfd' || b === 'memfd_private' ? `f${m % maps.length}` : undefined;
+    return b === 'memfd' || b === 'memfd_private' || b === 'tmpfs' || b === 'tmpfs_private' || b === 'memfd_hugetlb' ? `f${m % maps.length}` : undefined;
   };
   const observed = new Map<string, Addr>();
   const observe = (a: Addr) => {
@@ -380,10 +449,17 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
   if (c.swap) op(setup, 'swapon', flow({ pages: c.swap }));
   maps.forEach((m, i) => {
     const len = hex(m.pages * PAGE), align = m.thp ? '2M' : undefined;
-    if (m.backing === 'memfd' || m.backing === 'memfd_private') {
-      op(setup, 'memfd_create', flow({ as: `f${i}`, name: `m${i}` }));
+    if (m.backing === 'memfd' || m.backing === 'memfd_private' || m.backing === 'tmpfs' || m.backing === 'tmpfs_private') {
+      // a memfd, or a file of the run's tmpfs directory (open O_RDWR | O_CREAT)
+      if (m.backing === 'tmpfs' || m.backing === 'tmpfs_private') op(setup, 'open', flow({ as: `f${i}`, path: `t${i}` }));
+      else op(setup, 'memfd_create', flow({ as: `f${i}`, name: `m${i}` }));
       op(setup, 'ftruncate', flow({ fd: `f${i}`, len }));
-      op(setup, 'mmap', flow({ as: `m${i}`, len, align, fd: `f${i}`, flags: [m.backing === 'memfd' ? 'shared' : 'private'] }));
+      op(setup, 'mmap', flow({ as: `m${i}`, len, align, fd: `f${i}`, flags: [m.backing === 'memfd' || m.backing === 'tmpfs' ? 'shared' : 'private'] }));
+    } else if (m.backing === 'memfd_hugetlb') {
+      // a file of hugetlbfs (MFD_HUGETLB), mapped shared: its pages stay in its page cache when a mapping lets them go
+      op(setup, 'memfd_create', flow({ as: `f${i}`, name: `m${i}`, flags: ['cloexec', 'hugetlb'] }));
+      op(setup, 'ftruncate', flow({ fd: `f${i}`, len }));
+      op(setup, 'mmap', flow({ as: `m${i}`, len, align: '2M', fd: `f${i}`, flags: ['shared'] }));
     } else if (m.backing === 'shared') {
       op(setup, 'mmap', flow({ as: `m${i}`, len, align, flags: ['shared', 'anonymous'] }));
     } else if (m.backing === 'hugetlb') {
@@ -391,14 +467,22 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
     } else {
       op(setup, 'mmap', flow({ as: `m${i}`, len, align }));
     }
-    if (m.thp && m.backing !== 'hugetlb') op(setup, 'madvise', flow({ addr: `m${i}`, len, advice: 'hugepage' }));
+    if (m.thp && !HUGETLB_BACKINGS.includes(m.backing)) op(setup, 'madvise', flow({ addr: `m${i}`, len, advice: 'hugepage' }));
     for (const p of m.populate) {
       const a = { m: i, page: p, off: 0 };
       op(setup, 'write', flow({ addr: addr(a), value: 1 + (p % 200) }));
       observe(a);
     }
   });
-  const uffd = c.uffd;
+  // a MINOR registration over private anonymous memory (which MINOR does not take) goes to the other mapping
+  // where that one can take it (the registered range is then that mapping's)
+  let uffd = c.uffd && c.uffd.mode.includes('minor') && !MINOR_BACKINGS.includes(maps[c.uffd.r.at.m % maps.length]!.backing)
+    && maps.some((m) => MINOR_BACKINGS.includes(m.backing))
+    ? { ...c.uffd, r: { ...c.uffd.r, at: { ...c.uffd.r.at, m: maps.findIndex((m) => MINOR_BACKINGS.includes(m.backing)) } } } : c.uffd;
+  // on hugetlb memory the registered range is whole huge pages (a part is EINVAL)
+  if (uffd && HUGETLB_BACKINGS.includes(maps[uffd.r.at.m % maps.length]!.backing)) {
+    uffd = { ...uffd, r: { at: { ...uffd.r.at, page: Math.floor(pageOf(uffd.r.at) / 512) * 512 }, pages: Math.ceil(uffd.r.pages / 512) * 512 } };
+  }
   const twoThreads = uffd !== null && c.handler !== null && c.handler.length > 0;
   if (uffd) {
     op(setup, 'mmap', flow({ as: 'src', len: '4K' }));
@@ -406,7 +490,24 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
     const features = twoThreads ? uffd.features : uffd.features.filter((f) => !NONCOOP_EVENTS.includes(f));
     op(setup, 'userfaultfd', flow({ as: 'uffd', flags: twoThreads ? ['cloexec'] : ['nonblock', 'cloexec'], features: features.length ? features : undefined }));
     const r = range(uffd.r);
-    op(setup, 'uffdio_register', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: uffd.mode }));
+    const um = uffd.r.at.m % maps.length;
+    if (uffd.fill && fileOf(um)) {
+      if (HUGETLB_BACKINGS.includes(maps[um]!.backing)) {
+        op(setup, 'fallocate', flow({ fd: fileOf(um)!, mode: ['keep_size'], offset: hex(pageOf(uffd.r.at) * PAGE), len: r.len }));
+      } else {
+        op(setup, 'pwrite', flow({ fd: fileOf(um)!, offset: hex(pageOf(r.first) * PAGE + 8), len: 8, value: 0x3c }));
+        op(setup, 'pwrite', flow({ fd: fileOf(um)!, offset: hex(pageOf(r.last) * PAGE + 16), len: 8, value: 0x3d }));
+      }
+    }
+    if (uffd.zap) {
+      // the range's first page written first, so that the page cache keeps it once the range is zapped
+      op(setup, 'write', flow({ addr: r.addr, value: 0x2b }));
+      op(setup, 'madvise', flow({ addr: r.addr, len: r.len, advice: 'dontneed' }));
+    }
+    // MINOR takes shmem and hugetlb VMAs only: over private anonymous memory the case registers without it
+    const minorOk = MINOR_BACKINGS.includes(maps[uffd.r.at.m % maps.length]!.backing);
+    const mode = minorOk ? uffd.mode : uffd.mode.filter((x) => x !== 'minor');
+    op(setup, 'uffdio_register', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: mode.length ? mode : ['missing'] }));
     if (uffd.protect) op(setup, 'uffdio_writeprotect', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: ['wp'] }));
     observe(r.first);
     observe(r.last);
@@ -503,10 +604,11 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
           else op(out, 'read_pipe', flow({ pipe: h, as: `b${++bufs}` }));
           break;
         }
-        case 'pageout': {
+        case 'pageout': case 'reclaim': {
           if (child) break;
           const r = range(x.r);
-          op(out, 'madvise', flow({ addr: r.addr, len: r.len, advice: 'pageout' }));
+          if (x.op === 'reclaim') op(out, 'reclaim', flow({ addr: r.addr, len: r.len }));
+          else op(out, 'madvise', flow({ addr: r.addr, len: r.len, advice: 'pageout' }));
           seen(r.first);
           seen(r.last);
           break;
@@ -544,9 +646,15 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
             const nlen = x.kind === 'grow' ? len * 2 : Math.max(PAGE, Math.floor(len / 2 / PAGE) * PAGE);
             op(out, 'mremap', flow({ addr: r.addr, old_len: r.len, new_len: hex(nlen) }));
           } else {
-            const d = { ...x.dst, off: 0 };
+            // the destination range stays inside its mapping, as every range does: past the scenario's mappings
+            // the host has the executor's own memory, which MREMAP_FIXED would unmap (hugetlb moves whole huge pages)
+            const dm = npages(x.dst.m);
+            const n = Math.min(len / PAGE, dm);
+            const moved = HUGETLB_BACKINGS.includes(maps[x.r.at.m % maps.length]!.backing) ? Math.ceil(n / 512) * 512 : n;
+            if (moved > dm) break;
+            const d = { ...x.dst, page: Math.min(pageOf(x.dst), dm - moved), off: 0 };
             op(out, 'mremap', flow({
-              addr: r.addr, old_len: r.len, new_len: r.len, flags: x.kind === 'fixed' ? ['maymove', 'fixed'] : ['maymove', 'fixed', 'dontunmap'], new_addr: addr(d),
+              addr: r.addr, old_len: hex(n * PAGE), new_len: hex(n * PAGE), flags: x.kind === 'fixed' ? ['maymove', 'fixed'] : ['maymove', 'fixed', 'dontunmap'], new_addr: addr(d),
             }));
             seen(d);
           }
@@ -554,8 +662,8 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
           seen(r.last);
           break;
         }
-        case 'pwrite': case 'pread': case 'punch': case 'truncate': {
-          const m = (x.op === 'punch' ? x.r.at : x.at).m;
+        case 'pwrite': case 'pread': case 'punch': case 'truncate': case 'fallocate': {
+          const m = (x.op === 'punch' || x.op === 'fallocate' ? x.r.at : x.at).m;
           const fd = fileOf(m);
           if (!fd) break;
           if (x.op === 'pwrite') {
@@ -564,9 +672,9 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
             seen(a);
           } else if (x.op === 'pread') {
             op(out, 'pread', flow({ fd, offset: hex(pageOf(x.at) * PAGE), len: 8, as: `b${++bufs}` }));
-          } else if (x.op === 'punch') {
+          } else if (x.op === 'punch' || x.op === 'fallocate') {
             const r = range(x.r);
-            op(out, 'fallocate', flow({ fd, mode: ['punch_hole', 'keep_size'], offset: hex(pageOf(x.r.at) * PAGE), len: r.len }));
+            op(out, 'fallocate', flow({ fd, mode: x.op === 'punch' ? ['punch_hole', 'keep_size'] : ['keep_size'], offset: hex(pageOf(x.r.at) * PAGE), len: r.len }));
             seen(r.first);
             seen(r.last);
           } else {
@@ -579,6 +687,37 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
         case 'remove': {
           const r = range(x.r);
           op(out, 'madvise', flow({ addr: r.addr, len: r.len, advice: 'remove' }));
+          seen(r.first);
+          seen(r.last);
+          break;
+        }
+        case 'move_pages': {
+          // (MPOL_MF_MOVE_ALL moves pages mapped more than once too; it needs CAP_SYS_NICE, which a run as root has)
+          // (not of hugetlb memory, whose move_pages the model does not carry out)
+          const pages = x.at.map((a) => ({ ...a, off: 0 })).filter((a) => !HUGETLB_BACKINGS.includes(maps[a.m % maps.length]!.backing));
+          if (!pages.length) break;
+          op(out, 'move_pages', flow({ pages: pages.map((a) => addr(a)), flags: x.all ? ['move_all'] : undefined }));
+          for (const a of pages) seen(a);
+          break;
+        }
+        case 'access': {
+          const a = uffd ? (x.last ? range(uffd.r).last : range(uffd.r).first) : { m: 0, page: 0, off: 0 };
+          const at = { ...a, off: 24 };
+          if (x.write) op(out, 'write', flow({ addr: addr(at, true), value: hex(x.value) }));
+          else op(out, 'read', flow({ addr: addr(at, true), len: 8, as: `b${++bufs}` }));
+          seen(at);
+          if (x.write && !child && mems.size < 6) mems.set(addr(at, true), addr(at, true));
+          break;
+        }
+        case 'poll':
+          // (the child polls its own copy of the descriptor)
+          if (!uffd) break;
+          op(out, 'poll_uffd', 'uffd');
+          break;
+        case 'continue': {
+          if (!uffd || child) break;
+          const r = range(x.reg ? { at: uffd.r.at, pages: x.reg === 'first' ? (HUGETLB_BACKINGS.includes(maps[uffd.r.at.m % maps.length]!.backing) ? 512 : 1) : uffd.r.pages } : x.r);
+          op(out, 'uffdio_continue', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: x.mode ? [x.mode] : undefined }));
           seen(r.first);
           seen(r.last);
           break;
@@ -634,7 +773,14 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
       else if (res === 'copy') op(handler, 'uffdio_copy', flow({ uffd: 'uffd', dst: `${msg}.address`, src: 'src', len: '4K' }));
       else if (res === 'zeropage') op(handler, 'uffdio_zeropage', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K' }));
       else if (res === 'wake') op(handler, 'uffdio_wake', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K' }));
-      else {
+      else if (res === 'continue' || res === 'pwrite_continue') {
+        // the registered mapping's page cache at the fault: a huge page of a hugetlb mapping, else the page
+        const huge = HUGETLB_BACKINGS.includes(maps[uffd!.r.at.m % maps.length]!.backing);
+        const fd = fileOf(uffd!.r.at.m);
+        // (the mapping maps its file from offset 0; hugetlbfs has no write(2))
+        if (res === 'pwrite_continue' && fd && !huge) op(handler, 'pwrite', flow({ fd, offset: `${msg}.address - ${mname(uffd!.r.at.m)}`, len: 8, value: 0x77 }));
+        op(handler, 'uffdio_continue', flow({ uffd: 'uffd', addr: huge ? `${msg}.address & ~0x1fffff` : `${msg}.address`, len: huge ? '2M' : '4K' }));
+      } else {
         op(handler, 'uffdio_writeprotect', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K', mode: ['dontwake'] }));
         op(handler, 'uffdio_wake', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K' }));
       }
@@ -655,7 +801,7 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
   L.push(`name: ${o.name}`);
   L.push(`kernel: ${o.kernel}`);
   // hugetlb mappings take their pages from a pool: one per 2 MiB mapped, and as many again for COW copies after a fork
-  const hugePages = maps.reduce((n, m) => n + (m.backing === 'hugetlb' ? m.pages / 512 : 0), 0);
+  const hugePages = maps.reduce((n, m) => n + (HUGETLB_BACKINGS.includes(m.backing) ? m.pages / 512 : 0), 0);
   const config = { ...(o.config ?? {}) };
   if (hugePages && config.nr_hugepages === undefined) config.nr_hugepages = String(2 * hugePages);
   const cfg = Object.entries(config);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type fc from 'fast-check';
 import { loadScenario, CompiledScenario, ScenarioError } from '../scenario/load.js';
 import { probeHost, hostSpec, HostCaps } from '../host/probe.js';
-import { missingCapability } from '../host/requirements.js';
+import { memoryNodes, missingCapability } from '../host/requirements.js';
 import { foreignSwaps } from '../host/swap.js';
 import { differential } from '../host/differential.js';
 import { resolveKernel } from '../profiles/profiles.js';
@@ -74,9 +74,11 @@ export function hostTarget(caps: HostCaps): FuzzTarget {
     migrate: false,
     // khugepaged is a kernel thread: no process can start its scan or hold it between its steps
     khugepaged: false,
-    // shared memory and memfds (the executor's files live under /dev/shm), hugetlb memory where the executor may
-    // set the pool (root)
-    backings: caps.root ? ['shared', 'memfd', 'memfd_private', 'hugetlb'] : ['shared', 'memfd', 'memfd_private'],
+    // move_pages reports each page's node: comparable where node 0 alone has memory, as in the model
+    movePages: memoryNodes() === '0',
+    // shared memory, memfds and tmpfs files (the executor's files live under /dev/shm), hugetlb memory (private
+    // anonymous, a hugetlbfs memfd) where the executor may set the pool (root)
+    backings: caps.root ? ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'] : ['shared', 'memfd', 'memfd_private', 'tmpfs', 'tmpfs_private'],
   };
 }
 

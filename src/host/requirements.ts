@@ -18,7 +18,7 @@ function pinFlagNames(foll: number): string {
 }
 
 /** device: the nodes with memory (/sys/devices/system/node/has_memory, e.g. "0" or "0-1"), or null */
-function memoryNodes(): string | null {
+export function memoryNodes(): string | null {
   try {
     return readFileSync('/sys/devices/system/node/has_memory', 'utf8').trim();
   } catch {

@@ -909,6 +909,11 @@ const rows = {
     author: 'Lorenzo Stoakes', release: 'v6.17', kind: 'upstream',
     summary: 'MREMAP_FIXED with old_len == new_len moves every VMA of the source range (gaps between them kept, a gap at the start EFAULT) one by one; a uffd-armed VMA may only be moved alone (with "mm/mremap: catch invalid multi VMA moves earlier", v6.17-rc); before, a range crossing its first VMA\'s end was EFAULT',
   },
+  mremapCheckEarly: {
+    id: 'mremap-check-early', commit: 'a85dc37186a5', subject: 'mm/mremap: check remap conditions earlier',
+    author: 'Lorenzo Stoakes', release: 'v6.17', kind: 'upstream',
+    summary: 'a move to a fixed place (or with MREMAP_DONTUNMAP) checks the source VMA (DONTUNMAP of a VM_DONTEXPAND or VM_PFNMAP mapping EINVAL, a range crossing its VMA\'s end EFAULT, a growth of such a mapping EFAULT) in check_prep_vma, before the destination is unmapped; before, mremap_to unmapped the destination first, and a refused move left it unmapped',
+  },
   mremapClearUffdWp: {
     id: 'mremap-clear-uffd-wp', commit: '0cef0bb836e3', subject: 'mm: clear uffd-wp PTE/PMD state on mremap()',
     author: 'Ryan Roberts', release: 'v6.13', kind: 'upstream',
@@ -955,7 +960,7 @@ const rows = {
   hugetlbRestoreReserve: {
     id: 'hugetlb-restore-reserve', commit: 'df7a6d1f6405', subject: 'mm/hugetlb: restore the reservation if needed',
     author: 'Breno Leitao', release: 'v6.9', kind: 'upstream',
-    summary: '__unmap_hugepage_range gives the owner\'s reservation back when it zaps a private anon page nothing else maps (PG_hugetlb_restore_reserve, and the index is no longer consumed); before, a page zapped by MADV_DONTNEED left its index without a reservation',
+    summary: '__unmap_hugepage_range gives the owner\'s reservation back when it zaps a private anon page, also one a pin or a forked child still holds (PG_hugetlb_restore_reserve: the page restores it when freed, and the index is no longer consumed; meanwhile HugePages_Rsvd is short by one); before, a page zapped by MADV_DONTNEED left its index without a reservation',
   },
   // ---- shared hugetlb (hugeshared) ------------------------------------------------------------------
   hugetlbLazyForkCopy: {

@@ -25,7 +25,7 @@ import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
 import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
   userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, userfaultfd_move, userfaultfd_continue, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser, UffdioMoveUser, UffdioContinueUser,
-  sys_close_uffd, releaseAfterRead, uffd_fdget, userfaultfd_event_wait, userfaultfd_event_finish, userfaultfd_unmap_prep, unmap_msg,
+  sys_close_uffd, releaseAfterRead, uffd_fdget, userfaultfd_event_wait, userfaultfd_event_finish, userfaultfd_unmap_prep_vma, unmap_msg,
   dup_userfaultfd_next, type UffdMsg,
 } from '../kernel/fs/userfaultfd.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
@@ -272,11 +272,16 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
       }
       case 'munmap': {
         const start = num(m, op.addr), len = num(m, op.len);
-        // userfaultfd_unmap_prep for the VMAs the call will remove (the kernel checks the range first)
-        const valid = start % PAGE_SIZE === 0 && start <= TASK_SIZE && len <= TASK_SIZE - start && len > 0;
+        // userfaultfd_unmap_prep of each VMA the call gathers, once its splits are done
         const end = start + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
-        const uf = valid ? userfaultfd_unmap_prep(mm, start, end) : [];
-        do_munmap(k, mm, start, len);
+        const uf: UserfaultfdCtx[] = [];
+        try {
+          do_munmap(k, mm, start, len, (v) => userfaultfd_unmap_prep_vma(v, uf));
+        } catch (e) {
+          // the kernel sends the events of the VMAs gathered before a split failed, and returns the errno
+          if (uf.length) notModelled('op', 'model limit: UNMAP events of an munmap that failed at a later VMA\'s split');
+          throw e;
+        }
         if (uf.length) return unmapEvents(m, t, op, uf.map((c) => c.id), start, end);
         break;
       }

@@ -766,9 +766,9 @@ function userfaultfd_release_all(k: Kernel, ctx: UserfaultfdCtx): void {
     if (wp && k.has(PATCH.uffdReleaseResetsWp)) uffd_wp_range(k, vma, vma.vm_start, vma.vm_end - vma.vm_start, false);
     const hi = (vma.vm_flags_hi & ~VM_HI_UFFD_MINOR) >>> 0;
     const v = vma_modify(k, mm, vma, vma.vm_start, vma.vm_end, { vm_flags: (vma.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0, vm_flags_hi: hi, uffd_ctx: null });
-    v.uffd = null;
-    v.vm_flags = (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
-    v.vm_flags_hi = hi;
+    // userfaultfd_reset_ctx: through userfaultfd_set_vm_flags, so a shared VMA leaving WP mode gets its
+    // vm_page_prot again (writable without writenotify), from 51d3d5eb74ff (v6.2) as on unregister
+    userfaultfd_reset_ctx(k, v);
     // a WP range released without the reset keeps its uffd-wp bits and markers (debug_vm bookkeeping)
     if (wp && !k.has(PATCH.uffdReleaseResetsWp)) v.uffd_wp_left = true;
     i = mm.vmas.indexOf(v);
@@ -1055,20 +1055,21 @@ export function userfaultfd_event_finish(k: Kernel, task: Task): boolean {
   const ctx = u.ctx, msg = u.msg, read = u.waken;
   if (ctx.events.has(u)) ctx.events.remove(u);
   task.uwq = null;
-  if (!read && msg.event === UFFD_EVENT_FORK) userfaultfd_release_new(k.uffds[msg.flags - 1]!);
+  if (!read && msg.event === UFFD_EVENT_FORK) userfaultfd_release_new(k, k.uffds[msg.flags - 1]!);
   ctx.mmap_changing = ctx.mmap_changing - 1;
   return read;
 }
 
-/** mm/userfaultfd.c userfaultfd_release_new() @v6.18: a child's context whose FORK event was never read leaves the child's VMAs */
-function userfaultfd_release_new(nctx: UserfaultfdCtx): void {
+/**
+ * mm/userfaultfd.c userfaultfd_release_new() @v6.18: a child's context whose FORK event was never read leaves
+ * the child's VMAs (userfaultfd_reset_ctx: a shared one leaving WP mode gets its vm_page_prot again)
+ */
+function userfaultfd_release_new(k: Kernel, nctx: UserfaultfdCtx): void {
   nctx.forkOrig = null;
   nctx.released = true;
   for (const v of nctx.mm.vmas) {
     if (v.uffd !== nctx) continue;
-    v.uffd = null;
-    v.vm_flags = (v.vm_flags & ~(VM_UFFD_MISSING | VM_UFFD_WP)) >>> 0;
-    v.vm_flags_hi = (v.vm_flags_hi & ~VM_HI_UFFD_MINOR) >>> 0;
+    userfaultfd_reset_ctx(k, v);
   }
 }
 
@@ -1124,12 +1125,17 @@ export function userfaultfd_unmap_prep(mm: MmStruct, start: number, end: number)
   const out: UserfaultfdCtx[] = [];
   for (const v of mm.vmas) {
     if (v.vm_end <= start || v.vm_start >= end) continue;
-    const ctx = v.uffd;
-    if (!ctx || !(ctx.features & UFFD_FEATURE.event_unmap) || out.includes(ctx)) continue;
-    ctx.mmap_changing = ctx.mmap_changing + 1;
-    out.push(ctx);
+    userfaultfd_unmap_prep_vma(v, out);
   }
   return out;
+}
+
+/** fs/userfaultfd.c userfaultfd_unmap_prep() @v6.18, of one VMA the munmap gathered (vms_gather_munmap_vmas, after its splits): its context joins `out` */
+export function userfaultfd_unmap_prep_vma(v: VmArea, out: UserfaultfdCtx[]): void {
+  const ctx = v.uffd;
+  if (!ctx || !(ctx.features & UFFD_FEATURE.event_unmap) || out.includes(ctx)) return;
+  ctx.mmap_changing = ctx.mmap_changing + 1;
+  out.push(ctx);
 }
 
 /** the UNMAP message of userfaultfd_unmap_complete */

@@ -695,11 +695,12 @@ export function hugetlb_check(k: Kernel, bug: (check: string, what: string) => v
   for (let slot = 0; slot < f.nslots; slot++) {
     const fl = f.flags(slot);
     if (!(fl & PG_hugetlb) || f.refcount(slot) === 0) continue;
-    // an anonymous page the zap left unmapped but a GUP reference keeps (a pin): __unmap_hugepage_range gave its
-    // index back to the owner's map (df7a6d1f6405) and marked the page to restore a reservation when freed, and
-    // neither is in resv_huge_pages until free_huge_folio adds it: the kernel's count is short by both meanwhile
-    // (a refault takes the index's reservation: HugePages_Rsvd -1, measured on 6.18, hugetlb-gup-pin-private)
-    if (fl & PG_hugetlb_restore_reserve) want += (fl & PG_anon) && f.mapcount(slot) === 0 && f.gupRefs(slot) > 0 ? -1 : 1;
+    // an anonymous page the owner's zap let go while something still holds it (a pin, or a forked child's
+    // mapping): __unmap_hugepage_range gave its index back to the owner's map (df7a6d1f6405) and marked the page
+    // to restore a reservation when freed, and neither is in resv_huge_pages until free_huge_folio adds it: the
+    // kernel's count is short by both meanwhile (a refault, or the owner's munmap, takes the index's
+    // reservation: HugePages_Rsvd -1, measured on 6.18, hugetlb-gup-pin-private, hugetlb-fork-unmap-restore-reserve)
+    if (fl & PG_hugetlb_restore_reserve) want += (fl & PG_anon) ? -1 : 1;
     if (!(fl & (PG_anon | PG_hugetlb_isolated)) && folio_mapping(k, slot) === 0) bug('folio-leak', `hugetlb folio at slot ${slot}: neither anonymous nor in a page cache`);
   }
   if (want !== h.resv_huge_pages) bug('hugetlb-resv', `HugePages_Rsvd ${h.resv_huge_pages}, but the reservation maps and pages hold ${want}`);
@@ -826,8 +827,10 @@ export function __unmap_hugepage_range(k: Kernel, mm: MmStruct, vma: VmArea, sta
     if (g.pte_uffd_wp(e) && !dropMarker) setHuge(k, s, uffdWpMarker(k), addr, '__unmap_hugepage_range');
     hugetlb_count_add(k, mm, -HPAGE_PMD_NR);
     hugetlb_remove_rmap(k, slot);
+    // (also a page another process still maps, after a fork: the owner's index is given back, and the
+    // page restores a reservation when its last mapping goes)
     if (k.has(PATCH.hugetlbRestoreReserve) && !h.surplus_huge_pages && !(vma.vm_flags & VM_MAYSHARE) &&
-        is_vma_resv_set(k, vma, RESV_MAP) && f.mapcount(slot) === 0 && f.test(slot, PG_anon)) {
+        is_vma_resv_set(k, vma, RESV_MAP) && f.test(slot, PG_anon)) {
       f.setFlag(slot, PG_hugetlb_restore_reserve);
       // vma_needs_reservation, then vma_add_reservation (private: the map's entry deleted)
       if (vma_needs_reservation(k, vma, addr)) resvSet(k, vma, vma_hugecache_offset(vma, addr), false);

@@ -268,9 +268,11 @@ export function vmas_in(mm: MmStruct, start: number, end: number): VmArea[] {
 
 /**
  * mm/vma.c do_vmi_munmap() @v6.18: an unaligned start, a range past TASK_SIZE or an empty one is EINVAL; the
- * length is rounded up to pages; then split the VMAs at the edges, zap and free what was mapped, drop them
+ * length is rounded up to pages; then split the VMAs at the edges, zap and free what was mapped, drop them.
+ * `gathered` sees each VMA once its splits are done (vms_gather_munmap_vmas' userfaultfd_unmap_prep): a
+ * split that fails leaves the VMAs after it unseen
  */
-export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number): void {
+export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number, gathered?: (v: VmArea) => void): void {
   if (start % PAGE_SIZE !== 0 || start > TASK_SIZE || len > TASK_SIZE - start) fail('EINVAL', 'munmap start is not page aligned, or the range is past TASK_SIZE');
   const end = start + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   if (end === start) fail('EINVAL', 'munmap of an empty range');
@@ -283,6 +285,7 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number): 
     let v = v0;
     if (v.vm_start < start) v = __split_vma(k, mm, v, start);
     if (v.vm_end > end) __split_vma(k, mm, v, end);
+    gathered?.(v);
     gone.push(v);
   }
   for (const v of gone) {

@@ -16,7 +16,7 @@ import { VM_DONTEXPAND, VM_PFNMAP, VM_SHARED, VM_MAYSHARE, VM_UFFD_WP, VM_ACCOUN
 import { fail, notModelled } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
-import { userfaultfd_armed, userfaultfd_reset_ctx, userfaultfd_unmap_prep, vma_has_uffd_without_event_remap } from '../fs/userfaultfd.js';
+import { userfaultfd_armed, userfaultfd_reset_ctx, userfaultfd_unmap_prep_vma, vma_has_uffd_without_event_remap } from '../fs/userfaultfd.js';
 import { do_munmap, vma_lookup, vmas_in, vma_is_anonymous, MMAP_BASE } from './mmap.js';
 import { vma_merge_new_range, unlink_anon_vmas } from './vma.js';
 import { isUffdWpMarker } from './memory.js';
@@ -45,19 +45,26 @@ export interface UnmapEvents {
   end: number;
 }
 
-/** do_vmi_munmap with a uffd unmap list: userfaultfd_unmap_prep over the VMAs it removes, then the unmap */
+/**
+ * do_vmi_munmap with a uffd unmap list: userfaultfd_unmap_prep of each VMA it gathers, once that VMA's splits
+ * are done (vms_gather_munmap_vmas); the events of the VMAs gathered go out even when a later split fails
+ * the call (a hugetlb VMA off a huge page boundary), and none when the first does
+ */
 function munmap_uf(k: Kernel, mm: MmStruct, start: number, len: number, list: UnmapEvents[] | null, early: MremapUf | null): void {
   const end = start + len;
-  const ctxs = userfaultfd_unmap_prep(mm, start, end);
-  if (ctxs.length) {
-    const ev = { ctxs, start, end };
-    if (list) list.push(ev);
-    else if (early) {
-      if (early.early) notModelled('op', 'model limit: UNMAP events for the destinations of several VMAs moved by one mremap');
-      early.early = ev;
+  const ctxs: UserfaultfdCtx[] = [];
+  try {
+    do_munmap(k, mm, start, len, (v) => userfaultfd_unmap_prep_vma(v, ctxs));
+  } finally {
+    if (ctxs.length) {
+      const ev = { ctxs, start, end };
+      if (list) list.push(ev);
+      else if (early) {
+        if (early.early) notModelled('op', 'model limit: UNMAP events for the destinations of several VMAs moved by one mremap');
+        early.early = ev;
+      }
     }
   }
-  do_munmap(k, mm, start, len);
 }
 
 /**
@@ -333,7 +340,10 @@ function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: n
   return new_addr;
 }
 
-/** mm/mremap.c remap_is_valid() @v6.18 (vma_to_resize @v4.19 .. v6.12): may the range of vma be moved or grown to new_len? */
+/**
+ * mm/mremap.c check_prep_vma() @v6.18 (its remap_is_valid part, a85dc37186a5 and 9b2301bf8d65 in v6.17;
+ * remap_is_valid @v6.16, vma_to_resize @v4.19 .. v6.12): may the range of vma be moved or grown to new_len?
+ */
 function remap_is_valid(k: Kernel, vma: VmArea, addr: number, old_len: number, new_len: number, flags: number): void {
   if (old_len === 0 && !(vma.vm_flags & (VM_SHARED | VM_MAYSHARE))) fail('EINVAL', 'old_len 0 duplicates a mapping, which a private mapping cannot');
   if ((flags & MREMAP_DONTUNMAP) && (vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP))) fail('EINVAL', 'MREMAP_DONTUNMAP of a VM_DONTEXPAND or VM_PFNMAP mapping');
@@ -344,7 +354,7 @@ function remap_is_valid(k: Kernel, vma: VmArea, addr: number, old_len: number, n
   // before 550a7d60bd5e (v5.16) vma_to_resize refused hugetlb: only a shrink in place (an munmap) got past it
   if ((vma.vm_flags & VM_HUGETLB) && !k.has(PATCH.mremapHugetlb)) fail('EINVAL', 'mremap moving or growing a hugetlb mapping (before v5.16)');
   if (old_len > vma.vm_end - addr) fail('EFAULT', 'the old range crosses the end of its VMA (mremap cannot span VMAs)');
-  if (new_len === old_len) return;
+  if (new_len <= old_len) return;
   if (vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP)) fail('EFAULT', 'a VM_DONTEXPAND or VM_PFNMAP mapping cannot grow');
 }
 
@@ -380,10 +390,18 @@ function vma_merge_extend(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, ol
   });
 }
 
-/** mm/mremap.c mremap_to() @v6.18: MREMAP_FIXED (the destination unmapped first) or MREMAP_DONTUNMAP */
+/** mm/mremap.c mremap_to() @v6.18: MREMAP_FIXED (the destination unmapped first, once the source passed check_prep_vma) or MREMAP_DONTUNMAP */
 function mremap_to(k: Kernel, mm: MmStruct, addr: number, old_len: number, new_len: number, flags: number, new_addr: number, uf: MremapUf): number {
   if (new_len > TASK_SIZE || new_addr > TASK_SIZE - new_len) fail('EINVAL', 'the new range is past TASK_SIZE');
   if (addr + old_len > new_addr && new_addr + new_len > addr) fail('EINVAL', 'the old and new ranges overlap');
+  // a85dc37186a5 (v6.17): check_prep_vma checks the source before anything is unmapped (the tail a shrink
+  // unmaps may cross the VMA's end: only what moves must lie in it); before, after both unmaps
+  const early = k.has(PATCH.mremapCheckEarly);
+  if (early) {
+    const src = vma_lookup(k, mm, addr);
+    if (!src) fail('EFAULT', 'no VMA at addr');
+    remap_is_valid(k, src, addr, Math.min(old_len, new_len), new_len, flags);
+  }
   if (flags & MREMAP_FIXED) {
     munmap_uf(k, mm, new_addr, new_len, null, uf);
     if (!vma_lookup(k, mm, addr)) fail('EFAULT', 'no VMA at addr after unmapping the destination');
@@ -394,7 +412,7 @@ function mremap_to(k: Kernel, mm: MmStruct, addr: number, old_len: number, new_l
   }
   const vma = vma_lookup(k, mm, addr);
   if (!vma) fail('EFAULT', 'no VMA at addr');
-  remap_is_valid(k, vma, addr, old_len, new_len, flags);
+  if (!early) remap_is_valid(k, vma, addr, old_len, new_len, flags);
   if (!(flags & MREMAP_FIXED)) new_addr = unmapped_area(k, mm, new_addr, new_len);
   return move_vma(k, mm, vma, addr, old_len, new_len, new_addr, flags, uf);
 }
