@@ -279,6 +279,17 @@ describe('mmsim fuzz: the generator', () => {
     expect([...none]).toEqual([]);
   });
 
+  it('draws a close of the uffd while a handler thread may sleep reading it (its read holds the file)', () => {
+    let both = 0;
+    fc.assert(fc.property(caseArb(MODEL_TARGET), (c) => {
+      const sc = loadScenario('g.yaml', renderCase(c, { name: 'g', kernel: 'v6.18' }).yaml);
+      const handler = sc.threads.some((t) => t.ops.some((o) => o.op === 'read_uffd'));
+      const closes = sc.threads.some((t) => t.ops.some((o) => o.op === 'close' && !o.file));
+      if (handler && closes) both++;
+    }), { numRuns: 400, seed: 11 });
+    expect(both).toBeGreaterThan(3);
+  });
+
   it('gives run i of seed s the same scenario every time', () => {
     const arb = caseArb(MODEL_TARGET);
     const a = renderCase(generate(arb, 5, 17).value_, { name: 'x', kernel: 'v6.18' }).yaml;

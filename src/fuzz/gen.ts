@@ -618,8 +618,9 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
           op(out, 'swapoff', 'true');
           break;
         case 'close':
-          // not while a handler thread may be blocked in read_uffd of it (a case the model refuses)
-          if (!uffd || twoThreads) break;
+          // (also while a handler thread may sleep in read_uffd of it: that read holds the file, and the
+          // release waits for it to return)
+          if (!uffd) break;
           op(out, 'close', 'uffd');
           break;
         case 'khugepaged': {
