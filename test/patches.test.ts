@@ -1419,6 +1419,12 @@ setup:
     patch: PATCH.uffdShmemCopyPageDirty, base: 'v5.7', scenario: bugFile('uffd-copy-shmem-readonly-vma-lost'),
     measure: (r) => [kpfBit(r, 'm', 4, 'filled')], withIt: [1], without: [0],
   },
+  // ---- fixes beyond the corpus, round three ----
+  {
+    // mincore of a hugetlb range write-protected while untouched: its uffd-wp markers are not resident with the fix
+    patch: PATCH.mincoreHugetlbPteMarkers, base: 'v6.3', config: ['nr_hugepages=2'], scenario: bugFile('mincore-hugetlb-uffd-wp-marker'),
+    measure: (r) => [result(r, 'marker'), result(r, 'mapped')], withIt: ['0 status=0,0', '0 status=1,1'], without: ['0 status=1,1', '0 status=1,1'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -1088,6 +1088,12 @@ const rows = {
     author: 'Andrea Arcangeli', release: 'v4.20', kind: 'upstream',
     summary: 'a shmem page UFFDIO_COPY or ZEROPAGE fills through a mapping without VM_WRITE is marked dirty (set_page_dirty: its PTE is clean), so reclaim writes it out; before, the clean page was dropped by reclaim and its data lost (found by Hugh Dickins reading the code; Cc: stable). From 9ae0f87d009c (v5.16) the PTE is made dirty instead',
   },
+  mincoreHugetlbPteMarkers: {
+    id: 'mincore-hugetlb-pte-markers', commit: '63cf584203f3', subject: 'mm: teach mincore_hugetlb about pte markers',
+    author: 'James Houghton', release: 'v6.3', kind: 'upstream',
+    summary: 'mincore_hugetlb reports a hugetlb PTE marker (the uffd-wp marker of a write-protected none entry) as not resident (huge_pte_none_mostly); before, huge_pte_none() took the marker for a mapped huge page and mincore reported its 512 pages resident; Cc: stable',
+    requires: ['pte-markers'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',
