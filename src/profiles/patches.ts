@@ -1088,6 +1088,12 @@ const rows = {
     author: 'Andrea Arcangeli', release: 'v4.20', kind: 'upstream',
     summary: 'a shmem page UFFDIO_COPY or ZEROPAGE fills through a mapping without VM_WRITE is marked dirty (set_page_dirty: its PTE is clean), so reclaim writes it out; before, the clean page was dropped by reclaim and its data lost (found by Hugh Dickins reading the code; Cc: stable). From 9ae0f87d009c (v5.16) the PTE is made dirty instead',
   },
+  hugetlbUffdWpPrealloc: {
+    id: 'hugetlb-uffd-wp-prealloc', commit: 'fed15f1345dc', subject: 'mm/hugetlb: pre-allocate pgtable pages for uffd wr-protects',
+    author: 'Peter Xu', release: 'v6.2', kind: 'upstream',
+    summary: 'hugetlb_change_protection allocates the page table (huge_pte_alloc) of a huge entry it must put a uffd-wp marker in; before, an address no PMD table covered was skipped, so UFFDIO_WRITEPROTECT of an untouched hugetlb range with no page table left no marker and the first write went through without a message (60dfaad65aa9, v5.19); Cc: stable',
+    requires: ['uffd-wp-shmem'],
+  },
   mincoreHugetlbPteMarkers: {
     id: 'mincore-hugetlb-pte-markers', commit: '63cf584203f3', subject: 'mm: teach mincore_hugetlb about pte markers',
     author: 'James Houghton', release: 'v6.3', kind: 'upstream',
