@@ -1421,6 +1421,11 @@ setup:
   },
   // ---- fixes beyond the corpus, round three ----
   {
+    // UFFDIO_COPY MODE_WP into a read-only VMA, made writable again: the page keeps its protection with the fix
+    patch: PATCH.uffdWpRegardlessOfVmWrite, base: 'v5.18', scenario: bugFile('uffd-copy-wp-readonly-vma'),
+    measure: (r) => [pagemapBit(r, 'mem', 57, 'copied'), thread(r, 'vcpu').state], withIt: [1, 'blocked'], without: [0, 'done'],
+  },
+  {
     // UFFDIO_WRITEPROTECT of an untouched hugetlb range with no page table: a marker with the fix (the write
     // waits for the monitor); before, nothing, and the write went through
     patch: PATCH.hugetlbUffdWpPrealloc, base: 'v6.2', config: ['nr_hugepages=1'], scenario: bugFile('hugetlb-uffd-wp-no-pgtable'),
