@@ -2139,6 +2139,28 @@ static int exec_op(Ctx *c, int oi, J *op) {
     record_out(ti, oi, err, err ? NULL : rs.p, NULL);
     free(rs.p);
     return 0;
+  } else if (!strcmp(kind, "mincore")) {
+    // mincore(2): one byte per page (bit 0 is residency; the other bits are reserved and 0), the vector in
+    // the (populated) pool so that the kernel's writes of it fault nothing
+    EV("addr", a);
+    EV("len", l);
+    uint64_t n = (l + PAGE_SZ - 1) / PAGE_SZ;
+    if (n > 4096) die("mincore: more than 4096 pages");
+    uint64_t doff = op_data(ti, oi, n ? n : 1, 0);
+    if (doff == ~0ULL) return 0;
+    unsigned char *vec = (unsigned char *)(POOL + doff);
+    memset(vec, 0x7e, n);
+    if (mincore((void *)(uintptr_t)a, (size_t)l, vec)) err = errno;
+    getflt(&mn1, &mj1);
+    if (c->T) c->T->minflt += mn1 - mn0, c->T->majflt += mj1 - mj0;
+    Str rs = {0};
+    if (!err) {
+      s_puts(&rs, "0 status=");
+      for (uint64_t i = 0; i < n; i++) s_printf(&rs, i ? ",%d" : "%d", (int)vec[i]);
+    }
+    record_out(ti, oi, err, err ? NULL : rs.p, NULL);
+    free(rs.p);
+    return 0;
   } else if (!strcmp(kind, "hmm_migrate")) {
     // device: the HMM test driver's HMM_DMIRROR_MIGRATE_TO_DEV on a device-coherent dmirror
     die("operation hmm_migrate cannot be carried out on the host: it needs lib/test_hmm.c loaded with device-coherent memory (spm_addr_dev0, spm_addr_dev1), which this machine does not have");

@@ -1434,6 +1434,23 @@ setup:
     patch: PATCH.uffdShmemCopyPageDirty, base: 'v5.7', scenario: bugFile('uffd-copy-shmem-readonly-vma-lost'),
     measure: (r) => [kpfBit(r, 'm', 4, 'filled')], withIt: [1], without: [0],
   },
+  // ---- fixes beyond the corpus, round three ----
+  {
+    // UFFDIO_COPY MODE_WP into a read-only VMA, made writable again: the page keeps its protection with the fix
+    patch: PATCH.uffdWpRegardlessOfVmWrite, base: 'v5.18', scenario: bugFile('uffd-copy-wp-readonly-vma'),
+    measure: (r) => [pagemapBit(r, 'mem', 57, 'copied'), thread(r, 'vcpu').state], withIt: [1, 'blocked'], without: [0, 'done'],
+  },
+  {
+    // UFFDIO_WRITEPROTECT of an untouched hugetlb range with no page table: a marker with the fix (the write
+    // waits for the monitor); before, nothing, and the write went through
+    patch: PATCH.hugetlbUffdWpPrealloc, base: 'v6.2', config: ['nr_hugepages=1'], scenario: bugFile('hugetlb-uffd-wp-no-pgtable'),
+    measure: (r) => [pagemapBit(r, 'mem', 57, 'protected'), thread(r, 'vcpu').state], withIt: [1, 'blocked'], without: [0, 'done'],
+  },
+  {
+    // mincore of a hugetlb range write-protected while untouched: its uffd-wp markers are not resident with the fix
+    patch: PATCH.mincoreHugetlbPteMarkers, base: 'v6.3', config: ['nr_hugepages=2'], scenario: bugFile('mincore-hugetlb-uffd-wp-marker'),
+    measure: (r) => [result(r, 'marker'), result(r, 'mapped')], withIt: ['0 status=0,0', '0 status=1,1'], without: ['0 status=1,1', '0 status=1,1'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

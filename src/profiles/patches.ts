@@ -1093,6 +1093,24 @@ const rows = {
     author: 'Andrea Arcangeli', release: 'v4.20', kind: 'upstream',
     summary: 'a shmem page UFFDIO_COPY or ZEROPAGE fills through a mapping without VM_WRITE is marked dirty (set_page_dirty: its PTE is clean), so reclaim writes it out; before, the clean page was dropped by reclaim and its data lost (found by Hugh Dickins reading the code; Cc: stable). From 9ae0f87d009c (v5.16) the PTE is made dirty instead',
   },
+  uffdWpRegardlessOfVmWrite: {
+    id: 'uffd-wp-regardless-of-vm-write', commit: '0e88904cb700', subject: 'userfaultfd: mark uffd_wp regardless of VM_WRITE flag',
+    author: 'Nadav Amit', release: 'v5.18', kind: 'upstream',
+    summary: 'UFFDIO_COPY with MODE_WP sets the uffd-wp bit of the new PTE whether or not the VMA has VM_WRITE; before (from 292924b26024, v5.7), only a writable VMA got it: a page copied in while the range was read-only was not write-protected once mprotect made it writable again, and its writes sent no message (in 5.17.5)',
+    requires: ['uffd-wp-apply-bit'],
+  },
+  hugetlbUffdWpPrealloc: {
+    id: 'hugetlb-uffd-wp-prealloc', commit: 'fed15f1345dc', subject: 'mm/hugetlb: pre-allocate pgtable pages for uffd wr-protects',
+    author: 'Peter Xu', release: 'v6.2', kind: 'upstream',
+    summary: 'hugetlb_change_protection allocates the page table (huge_pte_alloc) of a huge entry it must put a uffd-wp marker in; before, an address no PMD table covered was skipped, so UFFDIO_WRITEPROTECT of an untouched hugetlb range with no page table left no marker and the first write went through without a message (60dfaad65aa9, v5.19); Cc: stable',
+    requires: ['uffd-wp-shmem'],
+  },
+  mincoreHugetlbPteMarkers: {
+    id: 'mincore-hugetlb-pte-markers', commit: '63cf584203f3', subject: 'mm: teach mincore_hugetlb about pte markers',
+    author: 'James Houghton', release: 'v6.3', kind: 'upstream',
+    summary: 'mincore_hugetlb reports a hugetlb PTE marker (the uffd-wp marker of a write-protected none entry) as not resident (huge_pte_none_mostly); before, huge_pte_none() took the marker for a mapped huge page and mincore reported its 512 pages resident; Cc: stable',
+    requires: ['pte-markers'],
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -463,6 +463,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         return { id, line, op: 'move_pages', pages, nodes, flags };
       }
       case 'hmm_migrate': return { id, line, op: 'hmm_migrate', addr: E('addr'), len: E('len'), to: 'coherent' };
+      case 'mincore': return { id, line, op: 'mincore', addr: E('addr'), len: E('len') };
       case 'poll_uffd': return { id, line, op: 'poll_uffd', uffd: typeof v === 'string' ? v : (v as { uffd: string }).uffd };
       case 'close': {
         // a uffd or a file: the name says which (a file's close is checked here, a uffd's with the other uffd fields)
@@ -862,7 +863,7 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
       const outs = Object.keys(OUT_FIELDS).filter((f) => v[f] !== undefined);
       for (const f of outs) if (OUT_FIELDS[f] !== kind) throw pos.errorAtKey([...path, f], `'${f}' is a field of ${OUT_FIELDS[f]}, and ${id} is ${kind}`);
       const parts: Pred[] = [];
-      if (v.status !== undefined && kind !== 'move_pages') throw pos.errorAtKey([...path, 'status'], `'status' is a field of move_pages, and ${id} is ${kind}`);
+      if (v.status !== undefined && kind !== 'move_pages' && kind !== 'mincore') throw pos.errorAtKey([...path, 'status'], `'status' is a field of move_pages and mincore, and ${id} is ${kind}`);
       if (v.errno !== undefined || (v.result === undefined && v.scan === undefined && v.status === undefined && outs.length === 0)) {
         parts.push({ p: 'errno', op: id, errno: v.errno === undefined || v.errno === 'none' ? null : (v.errno as string) });
       }

@@ -68,6 +68,8 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   | { op: 'move_pages'; pages: Expr[]; nodes: number[]; flags: number }
   /** device: the HMM test driver's HMM_DMIRROR_MIGRATE_TO_DEV on its device-coherent device (lib/test_hmm.c, spm_addr_dev0) */
   | { op: 'hmm_migrate'; addr: Expr; len: Expr; to: 'coherent' }
+  /** mincore(2) of [addr, addr+len): one residency byte per page, in the result */
+  | { op: 'mincore'; addr: Expr; len: Expr }
   | { op: 'checkpoint'; name: string }
   // ---- shmem and tmpfs files (mm/shmem.ts) ----
   /** memfd_create(2): flags MFD_*; the file is open O_RDWR in the calling process */
@@ -176,6 +178,7 @@ export const OP_SCHEMAS = {
     flags: z.array(z.enum(['move', 'move_all', 'bit0'])).default(['move']), id: zName.optional(),
   }).strict(),
   hmm_migrate: z.object({ addr: zExpr, len: zExpr, to: z.enum(['coherent']), id: zName.optional() }).strict(),
+  mincore: z.object({ addr: zExpr, len: zExpr, id: zName.optional() }).strict(),
   checkpoint: z.union([zName, z.object({ name: zName }).strict()]),
   memfd_create: z.object({
     as: zName, name: z.string().default('mmsim'),
@@ -235,6 +238,7 @@ export const OP_HELP: Record<OpName, string> = {
   migrate: 'migrate: { addr, len } (every page of the range moves to a new page: migration entries, then the copy)',
   khugepaged: 'khugepaged: { addr } (khugepaged collapses the 2 MiB block at addr: the scan, then the collapse; the result is the scan_result name)',
   move_pages: 'move_pages: { pages: [addr, ...], nodes?: 0 | [0, ...], flags?: [move] | [move_all] } (move_pages(2) of this process; the result is its return value and the status of each page)',
+  mincore: 'mincore: { addr, len } (mincore(2): the result is its return value and the byte of each page, 1 where it is resident, checked as { op: ID, status: [1, 0] })',
   hmm_migrate: 'hmm_migrate: { addr, len, to: coherent } (test_hmm\'s HMM_DMIRROR_MIGRATE_TO_DEV on a device-coherent device: the pages move into device memory; model only)',
   checkpoint: 'checkpoint: name',
   memfd_create: 'memfd_create: { as, name?, flags?: [cloexec, allow_sealing, noexec_seal, exec] }',

@@ -35,7 +35,7 @@ export type Pred =
   /** every copy read into each buffer equals what its source range held at checkpoint `at` (scenario/copies.ts) */
   | { p: 'data_at'; vars: string[]; at: string }
   | { p: 'klog'; text: string; count?: number }
-  /** device: the statuses move_pages(2) wrote, as its result shows them ("0", "-EFAULT", "?") */
+  /** device: the statuses move_pages(2) wrote, as its result shows them ("0", "-EFAULT", "?"); mincore(2)'s bytes ("1", "0") */
   | { p: 'status'; op: string; value: string[] }
   /** device: folio_ref_count() of the page mapped at addr (model only) */
   | { p: 'refcount'; key: string; addr: Expr; value: number; at: string }

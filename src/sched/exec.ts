@@ -44,6 +44,7 @@ import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.j
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
+import { sys_mincore } from '../kernel/mm/mincore.js';
 import { MEM_MEMSET, MEM_READ, MEM_WRITE } from './cells.js';
 import { Bytes } from '../state/content.js';
 import { KernelBug } from '../kernel/include/bug.js';
@@ -397,6 +398,10 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         result = `${r.ret} status=${r.status.map(statusText).join(',')}`;
         break;
       }
+      case 'mincore':
+        // mm/mincore.c sys_mincore @v6.18 (src/kernel/mm/mincore.ts): the mmap lock read, nothing faulted
+        result = `0 status=${sys_mincore(k, mm, task.uid, num(m, op.addr), num(m, op.len)).join(',')}`;
+        break;
       case 'hmm_migrate':
         result = String(dmirror_migrate_to_device(k, mm, num(m, op.addr), Math.ceil(num(m, op.len) / PAGE_SIZE)));
         break;

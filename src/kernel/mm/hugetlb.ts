@@ -854,8 +854,9 @@ export function hugetlb_change_protection(k: Kernel, vma: VmArea, start: number,
   for (let addr = start; addr < end; addr += PMD_SIZE) {
     let s = hugetlb_walk(k, mm, addr);
     if (!s) {
-      if (!uffd_wp) continue;
-      // hugetlb_change_protection: huge_pte_alloc when a marker must be installed
+      // huge_pte_alloc when a marker must be installed (fed15f1345dc, v6.2); before, an address with no page
+      // table was skipped: a write-protect of a range no PMD table covers left no marker, and no protection
+      if (!uffd_wp || !k.has(PATCH.hugetlbUffdWpPrealloc)) continue;
       s = { t: pmdAllocTable(k, mm, addr), i: pmd_index(addr) };
     }
     const e = s.t.get(s.i, new Pte());

@@ -105,7 +105,7 @@ function read_source_page(k: Kernel, ctx: UserfaultfdCtx, src: number, dstPfn: n
   if (pfn >= 0) k.data.copyPage(dstPfn, pfn);
 }
 
-/** mm/userfaultfd.c mfill_atomic_install_pte() @v6.18: map a newly allocated anonymous page at `a` */
+/** mm/userfaultfd.c mfill_atomic_install_pte() @v6.18 (mcopy_atomic_pte before v5.13): map a newly allocated anonymous page at `a` */
 function mfill_atomic_install_pte(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, t: PageTable, i: number, a: number, slot: number, wp: boolean): void {
   const g = k.pgt;
   const e = g.pfn_pte(new Pte(), k.folios.pfn(slot), vma.vm_page_prot);
@@ -114,7 +114,11 @@ function mfill_atomic_install_pte(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, t
     if (!k.has(PATCH.mfillUnconditionalMkdirty)) g.pte_mkdirty(e);
     if (wp) g.pte_mkuffd_wp(e);
     else g.pte_mkwrite(e);
-  } else if (wp) g.pte_mkuffd_wp(e);
+  } else if (wp && k.has(PATCH.uffdWpRegardlessOfVmWrite)) {
+    // 0e88904cb700 (v5.18): MODE_WP marks the PTE in a VMA without VM_WRITE too; before, only the write bit
+    // decided, and a page copied in while the VMA was read-only lost its protection at the next mprotect
+    g.pte_mkuffd_wp(e);
+  }
   folio_add_new_anon_rmap(k, slot, false, ctx.mm);
   ctx.mm.anonPages++;
   set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
