@@ -2840,15 +2840,14 @@ static int sched_advance(Thread *T, int pc) {
   return 0;
 }
 
-// did a thread asleep in read(2) of a uffd take, during T's operation (one that sends non-cooperative events),
-// an event that operation sent? (its read ended on its own, with an event that is no page fault)
-static int event_taken_asleep(Thread *T, const char *kind) {
-  if (!kind || (strcmp(kind, "madvise") && strcmp(kind, "munmap") && strcmp(kind, "mremap"))) return 0;
+// the event of the message a thread asleep in read(2) of a uffd took during T's operation (its read ended
+// on its own), or 0 when none did: a reader still asleep took nothing; one the kernel woke (handed a
+// message) is waited for until its read ends
+static int taken_asleep(Thread *T) {
   for (int i = 0; i < SH->nthreads; i++) {
     Thread *R = &SH->threads[i];
     if (R == T || R->sched != S_BLOCKED_READ) continue;
     if (atomic_load(&R->done) == R->seen_done) {
-      // still asleep in the read: nothing taken; woken (the kernel handed it a message): wait for its end
       char w[128];
       if (read_wchan(R, w, sizeof w) != 0 || !strncmp(w, "userfaultfd", 11)) continue;
       uint64_t t0 = now_ns();
@@ -2856,31 +2855,27 @@ static int event_taken_asleep(Thread *T, const char *kind) {
       if (atomic_load(&R->done) == R->seen_done) continue;
     }
     int ev = atomic_load(&SH->last_event);
-    if (ev && ev != UFFD_EVENT_PAGEFAULT) return 1;
+    if (ev) return ev;
   }
   return 0;
 }
 
-// did a thread asleep in read(2) of a uffd take, during T's memory access, the page-fault message of that
-// access, and the access end without a wait the executor saw? Only a release can wake a fault the
-// executor did not wake: the reader's read held the last reference to a closed uffd, and its return
-// released it (userfaultfd_release wakes every fault). The model has T wait, the reader's step take the
-// message (and release), and T's next step finish the access.
+// did a reader asleep take, during T's operation (one that sends non-cooperative events), an event that
+// operation sent (no page fault)?
+static int event_taken_asleep(Thread *T, const char *kind) {
+  if (!kind || (strcmp(kind, "madvise") && strcmp(kind, "munmap") && strcmp(kind, "mremap"))) return 0;
+  int ev = taken_asleep(T);
+  return ev && ev != UFFD_EVENT_PAGEFAULT;
+}
+
+// did a reader asleep take, during T's memory access, the page-fault message of that access, and the access
+// end without a wait the executor saw? Only a release can wake a fault the executor did not wake: the
+// reader's read held the last reference to a closed uffd, and its return released it (userfaultfd_release
+// wakes every fault). The model has T wait, the reader's step take the message (and release), and T's next
+// step finish the access.
 static int fault_taken_asleep(Thread *T, const char *kind) {
   if (!kind || (strcmp(kind, "write") && strcmp(kind, "read") && strcmp(kind, "memset"))) return 0;
-  for (int i = 0; i < SH->nthreads; i++) {
-    Thread *R = &SH->threads[i];
-    if (R == T || R->sched != S_BLOCKED_READ) continue;
-    if (atomic_load(&R->done) == R->seen_done) {
-      char w[128];
-      if (read_wchan(R, w, sizeof w) != 0 || !strncmp(w, "userfaultfd", 11)) continue;
-      uint64_t t0 = now_ns();
-      while (atomic_load(&R->done) == R->seen_done && now_ns() - t0 < 100000000ULL) futex_wait(&R->done, R->seen_done, 1000000L);
-      if (atomic_load(&R->done) == R->seen_done) continue;
-    }
-    if (atomic_load(&SH->last_event) == UFFD_EVENT_PAGEFAULT) return 1;
-  }
-  return 0;
+  return taken_asleep(T) == UFFD_EVENT_PAGEFAULT;
 }
 
 static int step_inner(Thread *T) {
