@@ -7,7 +7,7 @@ import type { RunResult } from '../src/run.js';
 import {
   kernel, run, pte, pmd, pagemapBit, kpfBit, errno, result, thread, vmstat, anonHuge, events, page,
 } from './helpers.js';
-import { THP_WP, SPURIOUS_WAKE, WP_4K, MPROTECT_SPLIT, FORK_THP, WP_UNPOPULATED, oneOp, releasedFault } from './scenarios.js';
+import { THP_WP, PINNED_SHMEM_PAGEOUT, SPURIOUS_WAKE, WP_4K, MPROTECT_SPLIT, FORK_THP, WP_UNPOPULATED, oneOp, releasedFault } from './scenarios.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { Machine } from '../src/sched/machine.js';
 import { VM_UFFD_WP } from '../src/kernel/include/vm_flags.js';
@@ -352,20 +352,7 @@ setup:
     patch: PATCH.noReclaimPinned, base: 'v6.18',
     // MADV_PAGEOUT of a pinned shmem page (measured on 6.18, scenarios/differential/shmem-pageout-pinned.yaml):
     // unmapped, then activated instead of kept inactive; it stays in the page cache either way
-    scenario: `
-name: pinned-shmem-pageout
-observe: { pages: [m] }
-setup:
-  - swapon: { pages: 16 }
-  - memfd_create: { as: f }
-  - ftruncate: { fd: f, len: 4K }
-  - mmap: { as: m, len: 4K, fd: f }
-  - write: { addr: m, value: 1 }
-  - pin: { addr: m, len: 4K, flags: [write, longterm], as: p }
-  - madvise: { addr: m, len: 4K, advice: pageout }
-  - unpin: p
-  - read: { addr: m, as: a }
-`,
+    scenario: PINNED_SHMEM_PAGEOUT,
     measure: (r) => [pagemapBit(r, 'm', 63), kpfBit(r, 'm', 6)], withIt: [1, 1], without: [1, 0],
   },
   { patch: PATCH.gupRoPinUnshare, base: 'v6.1', scenario: bugFile('gup-ro-pin-unshare'), measure: (r) => result(r, 'setup#8') === result(r, 'setup#9'), withIt: true, without: false },

@@ -7,6 +7,25 @@ import type { VmFault } from '../src/kernel/mm/memory.js';
 import { Pte } from '../src/kernel/arch/x86/include/pte.js';
 import { VM_UFFD_MISSING } from '../src/kernel/include/vm_flags.js';
 
+/**
+ * MADV_PAGEOUT of a shmem page held by a long-term pin (no-reclaim-pinned; measured on 6.18,
+ * scenarios/differential/shmem-pageout-pinned.yaml): unmapped, then activated from v6.4
+ */
+export const PINNED_SHMEM_PAGEOUT = `
+name: pinned-shmem-pageout
+observe: { pages: [m] }
+setup:
+  - swapon: { pages: 64 }
+  - memfd_create: { as: f }
+  - ftruncate: { fd: f, len: 4K }
+  - mmap: { as: m, len: 4K, fd: f }
+  - write: { addr: m, value: 1 }
+  - pin: { addr: m, len: 4K, flags: [write, longterm], as: p }
+  - madvise: { addr: m, len: 4K, advice: pageout }
+  - unpin: p
+  - read: { addr: m, as: a }
+`;
+
 /** write-protect a whole THP, a write faults, the handler un-protects 4 KiB */
 export const THP_WP = `
 name: thp-wp

@@ -11,6 +11,7 @@ import { PG_active, PG_dirty, PG_swapcache } from '../src/kernel/mm/folio.js';
 import { __swap_count } from '../src/kernel/mm/swapfile.js';
 import type { AddressSpace } from '../src/kernel/mm/filemap.js';
 import { debug_vm_check } from '../src/kernel/mm/debug_vm.js';
+import { PINNED_SHMEM_PAGEOUT } from './scenarios.js';
 
 function machine(yaml: string, config: string[] = []): Machine {
   const m = new Machine(loadScenario('inline.yaml', yaml), kernel('v6.18', {}, config));
@@ -179,20 +180,7 @@ setup:
 });
 
 describe('a pinned shmem page (no-reclaim-pinned, d824ec2a1546, v6.4)', () => {
-  const PINNED = `
-name: pinned
-observe: { pages: [m] }
-setup:
-  - swapon: { pages: 64 }
-  - memfd_create: { as: f }
-  - ftruncate: { fd: f, len: 4K }
-  - mmap: { as: m, len: 4K, fd: f }
-  - write: { addr: m, value: 1 }
-  - pin: { addr: m, len: 4K, flags: [write, longterm], as: p }
-  - madvise: { addr: m, len: 4K, advice: pageout }
-  - unpin: p
-  - read: { addr: m, as: a }
-`;
+  const PINNED = PINNED_SHMEM_PAGEOUT;
   it('is unmapped, then activated from v6.4; kept inactive on v6.3; never swapped', () => {
     for (const [p, active] of [['v6.3', 0], ['v6.4', 1], ['v6.18', 1]] as const) {
       const r = run(PINNED, kernel(p));

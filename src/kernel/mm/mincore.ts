@@ -23,7 +23,7 @@ import { PG_uptodate } from './folio.js';
 /** the pages one call reads at most in the model (the kernel loops over any length, a page of bytes at a time) */
 export const MINCORE_MAX_PAGES = 4096;
 
-/** is e a PTE marker (any kind; the uffd-wp one is the only one the model makes) */
+/** include/linux/swapops.h is_pte_marker() @v6.18: is e a PTE marker (any kind; the model makes uffd-wp ones only) */
 function is_pte_marker(k: Kernel, e: Pte): boolean {
   return k.pgt.is_swap_pte(e) && k.pgt.swp_type(e) === SWP_PTE_MARKER;
 }
