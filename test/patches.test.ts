@@ -1217,6 +1217,15 @@ setup:
     direct: (spec) => refused(() => anonHuge(run(oneOp('write: { addr: m }'), spec), 'm')),
     measure: () => null, withIt: 2048, without: 'not modelled on v4.8-thp-refcount-rework',
   },
+  {
+    // shmem_enabled does not exist without the row (an override is refused): the run sets the knob
+    // itself, as bisect's steps do, so that only the row differs
+    patch: PATCH.shmemHuge, base: 'v4.8', scenario: '',
+    direct: (spec) => pmd(run('name: shm\nobserve: { pages: [m] }\nsetup:\n  - memfd_create: { as: f }\n  - ftruncate: { fd: f, len: 2M }\n' +
+      '  - mmap: { as: m, len: 2M, align: 2M, fd: f, flags: [shared] }\n  - write: { addr: m, value: 1 }\n',
+    { ...spec, config: { ...spec.config, shmem_enabled: 'always' } }), 'm'),
+    measure: () => null, withIt: '0x80000000000008e7', without: '0x0000000000000067',
+  },
   { patch: PATCH.splitHugePagesRange, base: 'v6.1', scenario: oneOp('split_huge_page: { addr: m, len: 2M, id: op }', '  - madvise: { addr: m, len: 2M, advice: hugepage }\n  - write: { addr: m }'), measure: (r) => [errno(r, 'op'), result(r, 'op')], withIt: [null, '1'], without: ['EINVAL', null] },
   { patch: PATCH.madvFree, base: 'v4.19', scenario: oneOp('madvise: { addr: m, len: 4K, advice: free, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'EINVAL' },
   {

@@ -116,6 +116,12 @@ const rows = {
     author: 'Kirill A. Shutemov', release: 'v4.5', kind: 'upstream',
     summary: 'the THP refcounting rework: a huge PMD can be split while its page stays compound (PTE-mapped THP, split_huge_pmd, thp_split_pmd); before, every PMD split split the page itself (split_huge_page), which the model does not carry out: without the row a huge PMD is refused (not modelled). The series also brought debugfs split_huge_pages: ENOENT before',
   },
+  shmemHuge: {
+    id: 'shmem-huge', commit: '800d8c63b2e9', subject: 'shmem: add huge pages support',
+    author: 'Kirill A. Shutemov', release: 'v4.8', kind: 'upstream',
+    summary: 'shmem and tmpfs may keep PMD-sized folios in the page cache and map them with a PMD: /sys/kernel/mm/transparent_hugepage/shmem_enabled and the huge= mount option exist; before, every shmem page is a small page and that file is absent (a config override of shmem_enabled is refused)',
+    requires: ['thp-refcount-rework'],
+  },
   splitHugePagesRange: {
     id: 'split-huge-pages-range', commit: 'fa6c02315f74', subject: 'mm: huge_memory: a new debugfs interface for splitting THP tests',
     author: 'Zi Yan', release: 'v5.13', kind: 'upstream',
