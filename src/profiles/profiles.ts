@@ -334,6 +334,12 @@ export function profilePatches(p: ProfileDef): Set<Patch> {
 
 export class SpecError extends Error {}
 
+/** does kernel `spec` have the sysfs or sysctl file of config knob `key`? (CONFIG_KNOBS[key].since) */
+export function hasKnob(spec: KernelSpec, key: keyof KernelConfig): boolean {
+  const since = CONFIG_KNOBS[key].since;
+  return since === undefined || [...spec.patches].some((p) => p.id === since);
+}
+
 /** a config override of a knob whose file the kernel does not have (CONFIG_KNOBS[key].since) */
 export class MissingKnobError extends SpecError {
   constructor(readonly key: string, message: string) {
