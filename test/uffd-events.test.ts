@@ -103,6 +103,59 @@ describe('UFFD_EVENT_UNMAP', () => {
   });
 });
 
+const MMAP_FIXED = `
+name: mmap-fixed
+observe: { pages: [m, m + 0x4000], mappings: [m, fresh] }
+setup:
+  - mmap: { as: m, len: 64K }
+  - mmap: { as: src, len: 4K }
+  - userfaultfd: { as: u, features: [event_unmap], flags: [] }
+  - userfaultfd: { as: v, features: [event_unmap], flags: [] }
+  - uffdio_register: { uffd: u, addr: m, len: 16K, mode: [missing] }
+  - uffdio_register: { uffd: u, addr: m + 0x8000, len: 8K, mode: [missing] }
+  - uffdio_register: { uffd: v, addr: m + 0xc000, len: 16K, mode: [missing] }
+threads:
+  worker:
+    - mmap: { addr: m + 0x2000, len: 48K, flags: [private, anonymous, fixed], as: fresh, id: fx }
+  h1:
+    - checkpoint: mapped
+    - uffdio_copy: { uffd: u, dst: m, src: src, len: 4K, id: during }
+    - read_uffd: { uffd: u, as: a }
+    - read_uffd: { uffd: v, as: b }
+`;
+
+describe('UFFD_EVENT_UNMAP of mmap(MAP_FIXED)', () => {
+  it('maps first, then sends one event per uffd for the whole new range, and returns once they are read, on every release', () => {
+    for (const k of KERNELS) {
+      const r = run(MMAP_FIXED, resolveKernel(k));
+      // the new mapping is in place before the first event is read: what is left of the two registered
+      // ends, the new one between them, and src
+      expect(r.observation.snapshots['mapped']!.vma_count, k).toBe(4);
+      const base = BigInt(r.observation.mappings['m']!.addr);
+      const want = `flags=0x${(base + 0x2000n).toString(16)} address=0x${(base + 0xe000n).toString(16)}`;
+      expect(result(r, 'h1#3'), k).toBe(`event=0x16 ${want}`);
+      expect(result(r, 'h1#4'), k).toBe(`event=0x16 ${want}`);
+      expect(errno(r, 'during'), k).toBe('EAGAIN');
+      expect(result(r, 'fx'), k).toBe(`0x${(base + 0x2000n).toString(16)}`);
+      expect(BigInt(r.observation.mappings['fresh']!.addr), k).toBe(base + 0x2000n);
+      expect(thread(r, 'worker').state, k).toBe('done');
+    }
+  });
+
+  it('is not sent without the feature, nor by an mmap that replaces no registered VMA', () => {
+    const r = run(MMAP_FIXED.replace(/features: \[event_unmap\]/g, 'features: []'), resolveKernel('v6.18'));
+    expect(errno(r, 'during')).toBe(null);
+    expect(thread(r, 'worker').state).toBe('done');
+    // (the handler's read sleeps: no message comes)
+    expect(thread(r, 'h1').state).toBe('blocked');
+    expect(r.observation.msgs['a']).toBeUndefined();
+    const s = run(MMAP_FIXED.replace('addr: m + 0x2000, len: 48K', 'addr: m + 0x5000, len: 8K'), resolveKernel('v6.18'));
+    expect(errno(s, 'during')).toBe(null);
+    expect(thread(s, 'worker').state).toBe('done');
+    expect(thread(s, 'h1').state).toBe('blocked');
+  });
+});
+
 const FORK = `
 name: fork-event
 observe: { pages: [m], mappings: [m] }

@@ -26,7 +26,7 @@ import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
   userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, userfaultfd_move, userfaultfd_continue, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser, UffdioMoveUser, UffdioContinueUser,
   sys_close_uffd, releaseAfterRead, uffd_fdget, userfaultfd_event_wait, userfaultfd_event_finish, userfaultfd_unmap_prep_vma, unmap_msg,
-  dup_userfaultfd_next, type UffdMsg,
+  dup_userfaultfd_next, type UffdMsg, type UnmapEvents,
 } from '../kernel/fs/userfaultfd.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
 import { copy_files, dup_mmap } from '../kernel/kernel/fork.js';
@@ -262,11 +262,22 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
     switch (op.op) {
       case 'mmap': {
         const file = op.fd !== undefined ? fileOf(m, op.fd) : null;
-        const addr = do_mmap(k, mm, {
-          addr: op.addr ? num(m, op.addr) : 0, len: num(m, op.len), prot: op.prot, flags: op.flags, align: op.align, label: op.as ?? op.id,
-          file: file ? { m: file.m, read: file.read, write: file.write } : null, offset: op.offset ? num(m, op.offset) : 0,
-        });
+        // vm_mmap_pgoff's uffd unmap list: the UNMAP events of what a MAP_FIXED mapping replaces
+        const uf: UnmapEvents = { ctxs: [], start: 0, end: 0 };
+        let addr: number;
+        try {
+          addr = do_mmap(k, mm, {
+            addr: op.addr ? num(m, op.addr) : 0, len: num(m, op.len), prot: op.prot, flags: op.flags, align: op.align, label: op.as ?? op.id,
+            file: file ? { m: file.m, read: file.read, write: file.write } : null, offset: op.offset ? num(m, op.offset) : 0,
+          }, uf);
+        } catch (e) {
+          // the kernel sends the events of the VMAs gathered before a split failed, and returns the errno
+          if (uf.ctxs.length) notModelled('op', 'model limit: UNMAP events of an mmap(MAP_FIXED) that failed at a later VMA\'s split');
+          throw e;
+        }
         const len = Math.ceil(num(m, op.len) / PAGE_SIZE) * PAGE_SIZE;
+        // userfaultfd_unmap_complete after the mmap lock is dropped: the result once the events are read
+        if (uf.ctxs.length) return unmapEvents(m, t, op, uf.ctxs.map((c) => c.id), uf.start, uf.end, len);
         setVar(m, op.as, { kind: 'mapping', addr: BigInt(addr), len: BigInt(len), addrN: addr, lenN: len });
         result = '0x' + addr.toString(16);
         break;
@@ -864,10 +875,19 @@ function forkDone(m: Machine, op: Extract<CompiledOp, { op: 'fork' }>, child: Mm
   return String(pid);
 }
 
-/** munmap's UNMAP events (userfaultfd_unmap_complete), one at a time: [mask of the contexts left, start, end] */
-function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], start: number, end: number): 'done' | 'blocked' {
+/**
+ * the UNMAP events of an munmap, or of an mmap(MAP_FIXED) over what it replaces (userfaultfd_unmap_complete),
+ * one at a time: [mask of the contexts left, start, end], and for mmap the new mapping's length (its address
+ * is start, the result once the last event is read)
+ */
+function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], start: number, end: number, mapLen = -1): 'done' | 'blocked' {
   if (ids.length === 0) {
-    record(m, t, op, null, '0');
+    if (op.op === 'mmap') {
+      setVar(m, op.as, { kind: 'mapping', addr: BigInt(start), len: BigInt(mapLen), addrN: start, lenN: mapLen });
+      record(m, t, op, null, '0x' + start.toString(16));
+    } else {
+      record(m, t, op, null, '0');
+    }
     return 'done';
   }
   const [first, ...rest] = ids as [number, ...number[]];
@@ -878,7 +898,7 @@ function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], 
   }
   userfaultfd_event_wait(m.k, m.k.uffds[first]!, m.k.current!, unmap_msg(start, end));
   m.eventWaitHint = true;
-  t.wait = { kind: 'uffd_event', v: [mask, start, end] };
+  t.wait = { kind: 'uffd_event', v: op.op === 'mmap' ? [mask, start, end, mapLen] : [mask, start, end] };
   return 'blocked';
 }
 
@@ -965,13 +985,14 @@ function resumeEvent(m: Machine, t: ThreadState, op: CompiledOp, w: Extract<Wait
     switch (op.op) {
       case 'madvise':
         return madviseOp(m, t, op, w);
-      case 'munmap': {
+      case 'munmap':
+      case 'mmap': {
         t.wait = null;
         eventFinish(k, task);
-        const [mask, start, end] = w.v as [number, number, number];
+        const [mask, start, end, mapLen] = w.v as [number, number, number, number | undefined];
         const ids: number[] = [];
         for (let id = 0; id < 31; id++) if (mask & (1 << id)) ids.push(id);
-        return unmapEvents(m, t, op, ids, start, end);
+        return unmapEvents(m, t, op, ids, start, end, mapLen ?? -1);
       }
       case 'mremap':
         t.wait = null;

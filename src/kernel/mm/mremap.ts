@@ -15,7 +15,7 @@ import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, UFFD_FEATURE } from '..
 import { VM_DONTEXPAND, VM_PFNMAP, VM_SHARED, VM_MAYSHARE, VM_UFFD_WP, VM_ACCOUNT } from '../include/vm_flags.js';
 import { fail, notModelled } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
-import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
+import type { UnmapEvents, UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { userfaultfd_armed, userfaultfd_reset_ctx, userfaultfd_unmap_prep_vma, vma_has_uffd_without_event_remap } from '../fs/userfaultfd.js';
 import { do_munmap, vma_lookup, vmas_in, vma_is_anonymous, MMAP_BASE } from './mmap.js';
 import { vma_merge_new_range, unlink_anon_vmas } from './vma.js';
@@ -39,11 +39,7 @@ export interface MremapUf {
   remap: { ctx: UserfaultfdCtx; from: number; to: number; len: number } | null;
   late: UnmapEvents[];
 }
-export interface UnmapEvents {
-  ctxs: UserfaultfdCtx[];
-  start: number;
-  end: number;
-}
+export type { UnmapEvents };
 
 /**
  * do_vmi_munmap with a uffd unmap list: userfaultfd_unmap_prep of each VMA it gathers, once that VMA's splits
