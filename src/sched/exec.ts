@@ -16,7 +16,7 @@ import { hugetlbfs_fallocate, hugetlbfs_read, hugetlbfs_setattr_size, hugetlbfs_
 import { PATCH } from '../profiles/patches.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
-import { do_mremap, mremap_uf } from '../kernel/mm/mremap.js';
+import { do_mremap, mremap_uf, type MremapUf } from '../kernel/mm/mremap.js';
 import { do_madvise, madvise_dontneed_resume, madvise_populate_resume, madvise_remove_resume, type MadviseResult } from '../kernel/mm/madvise.js';
 import { clear_refs_parse, clear_refs_write, do_pagemap_scan, PageRegion, PmScanUser } from '../kernel/fs/proc/task_mmu.js';
 import { mmu_access } from '../kernel/arch/x86/mmu.js';
@@ -931,19 +931,22 @@ function mremapOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mre
     pending += 2 ** (group * 8 + ctx.id);
   };
   const alen = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE, nlen = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
-  const dst = uf.remap ? uf.remap.to : uf.early ? uf.early.start : res;
+  // the destinations of several pieces (v6.17's remap_move of several VMAs), or of a piece after the first
+  const early = uf.early[0] ?? null;
+  if (uf.early.length > 1 || (early !== null && errno === 0 && early.start !== res)) return mremapPieces(m, t, op, uf, res, errno, nlen);
+  const dst = uf.remap ? uf.remap.to : early ? early.start : res;
   // the lengths the events are made of: the call's, or (v6.17's remap_move of a range whose one VMA ends
   // before it, a gap after) that VMA's piece: [addr, addr + piece) moved to [dst, dst + piece)
   let evOld = alen, evNew = nlen;
-  const piece = uf.early ? uf.early.end - uf.early.start : uf.remap ? uf.remap.len : nlen;
+  const piece = early ? early.end - early.start : uf.remap ? uf.remap.len : nlen;
   if (piece !== nlen || (uf.remap !== null && uf.remap.len !== Math.min(alen, nlen))) {
-    const one = alen === nlen && (uf.early === null || (uf.early.start === dst && uf.early.end - uf.early.start === piece)) &&
+    const one = alen === nlen && (early === null || (early.start === dst && early.end - early.start === piece)) &&
       (uf.remap === null || (uf.remap.from === addr && uf.remap.len === piece)) &&
       uf.late.every((l) => l.start === addr && l.end === addr + piece);
     if (!one) notModelled('op', 'model limit: UNMAP or REMAP events of pieces of several VMAs moved by one mremap');
     evOld = evNew = piece;
   }
-  if (uf.early) for (const c of uf.early.ctxs) bit(c, 0);
+  if (early) for (const c of early.ctxs) bit(c, 0);
   if (uf.remap) bit(uf.remap.ctx, 1);
   for (const l of uf.late) for (const c of l.ctxs) bit(c, l.start === addr + evNew && l.end === addr + evOld && evOld > evNew ? 2 : 3);
   // (the result is the destination, dst, on success: v's last number is the new mapping's length)
@@ -951,8 +954,66 @@ function mremapOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mre
   return mremapEvents(m, t, op, [addr, evOld, evNew, dst, pending + errno * 2 ** 32, nlen]);
 }
 
+/** the pieces of an mremapPieces wait, and the pages of an offset or a length in one */
+const PIECES_MAX = 3, PIECE_PAGES = 2 ** 20;
+
+/**
+ * The destination UNMAP events of v6.17's remap_move of several VMAs (mremapOp): each piece's munmap
+ * prepared its own (notify_uffd sends uf_unmap_early in the order of the pieces); a move of several VMAs
+ * has no REMAP and no old-range events (a uffd-armed VMA only moves alone). The wait keeps five numbers
+ * (mremapEvents' six tell the two apart): the base address (the result on success, else the first event's
+ * start), the mapping's length in pages plus 2^36 times the errno, then up to three pieces with events
+ * left, each its offset from the base and its length in pages (20 bits each) and above them a bit per
+ * context id (below 8) still to be sent, lowest id first.
+ */
+function mremapPieces(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mremap' }>, uf: MremapUf, res: number, errno: number, nlen: number): 'done' | 'blocked' {
+  if (uf.remap !== null || uf.late.length > 0) notModelled('op', 'model limit: REMAP or old-range UNMAP events with the destination events of several VMAs moved by one mremap');
+  if (uf.early.length > PIECES_MAX) notModelled('op', `model limit: UNMAP events of more than ${PIECES_MAX} destinations of one mremap`);
+  const base = errno === 0 ? res : uf.early[0]!.start;
+  const v = [base, nlen / PAGE_SIZE + errno * 2 ** 36, 0, 0, 0];
+  uf.early.forEach((e, i) => {
+    const off = (e.start - base) / PAGE_SIZE, len = (e.end - e.start) / PAGE_SIZE;
+    if (off < 0 || off >= PIECE_PAGES || len >= PIECE_PAGES) notModelled('op', 'model limit: UNMAP events of an mremap destination 4 GiB or more past the result');
+    let mask = 0;
+    for (const c of e.ctxs) {
+      if (c.id >= 8) notModelled('op', 'model limit: mremap events for a userfaultfd context past the 8th');
+      mask |= 1 << c.id;
+    }
+    v[2 + i] = mask * 2 ** 40 + off * PIECE_PAGES + len;
+  });
+  return mremapPieceEvents(m, t, op, v);
+}
+
+/** the next of mremapPieces' events, or the call's result when none is left */
+function mremapPieceEvents(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mremap' }>, v: number[]): 'done' | 'blocked' {
+  const base = v[0]!, pages = v[1]! % 2 ** 36, errno = Math.floor(v[1]! / 2 ** 36);
+  const p = v[2]!;
+  if (p === 0) {
+    if (errno) {
+      record(m, t, op, errno, null);
+    } else {
+      const len = pages * PAGE_SIZE;
+      if (op.as) setVar(m, op.as, { kind: 'mapping', addr: BigInt(base), len: BigInt(len), addrN: base, lenN: len });
+      record(m, t, op, null, '0x' + base.toString(16));
+    }
+    return 'done';
+  }
+  const mask = Math.floor(p / 2 ** 40), off = Math.floor(p / PIECE_PAGES) % PIECE_PAGES, len = p % PIECE_PAGES;
+  let id = 0;
+  while (!(mask & (1 << id))) id++;
+  const start = base + off * PAGE_SIZE;
+  userfaultfd_event_wait(m.k, m.k.uffds[id]!, m.k.current!, unmap_msg(start, start + len * PAGE_SIZE));
+  m.eventWaitHint = true;
+  // this context's bit taken off; a piece with none left gives its place to the next
+  const rest = mask & ~(1 << id);
+  const next = rest !== 0 ? [rest * 2 ** 40 + off * PIECE_PAGES + len, v[3]!, v[4]!] : [v[3]!, v[4]!, 0];
+  t.wait = { kind: 'uffd_event', v: [base, v[1]!, ...next] };
+  return 'blocked';
+}
+
 /** the next of an mremap's events (mremapOp), or its result when none is left */
 function mremapEvents(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mremap' }>, v: number[]): 'done' | 'blocked' {
+  if (v.length === 5) return mremapPieceEvents(m, t, op, v);
   const [addr, old_len, new_len, dst, word, len] = v as [number, number, number, number, number, number];
   const pending = word % 2 ** 32, errno = Math.floor(word / 2 ** 32);
   if (pending === 0) {

@@ -29,13 +29,14 @@ import { pmdTable, pmdAlloc, pte_alloc, pteTableAt, pudAllocTable } from './page
 const PUD_SIZE = 2 ** 30;
 
 /**
- * The userfaultfd events an mremap sends once its work is done, in the kernel's order: the UNMAP events
- * of the MREMAP_FIXED destination's munmap (uf_unmap_early), REMAP (vm_userfaultfd_ctx uf), then the UNMAP
- * events of the shrunk tail and of the old range (uf_unmap). Each context in a list was counted in its
- * mmap_changing when the event was prepared.
+ * The userfaultfd events an mremap sends once its work is done, in the kernel's order (notify_uffd): the
+ * UNMAP events of the MREMAP_FIXED destination's munmap (uf_unmap_early: one munmap per VMA piece v6.17's
+ * remap_move moves, in the order of the pieces), REMAP (vm_userfaultfd_ctx uf), then the UNMAP events of
+ * the shrunk tail and of the old range (uf_unmap). Each context in a list was counted in its mmap_changing
+ * when the event was prepared.
  */
 export interface MremapUf {
-  early: UnmapEvents | null;
+  early: UnmapEvents[];
   remap: { ctx: UserfaultfdCtx; from: number; to: number; len: number } | null;
   late: UnmapEvents[];
 }
@@ -46,20 +47,13 @@ export type { UnmapEvents };
  * are done (vms_gather_munmap_vmas); the events of the VMAs gathered go out even when a later split fails
  * the call (a hugetlb VMA off a huge page boundary), and none when the first does
  */
-function munmap_uf(k: Kernel, mm: MmStruct, start: number, len: number, list: UnmapEvents[] | null, early: MremapUf | null): void {
+function munmap_uf(k: Kernel, mm: MmStruct, start: number, len: number, list: UnmapEvents[]): void {
   const end = start + len;
   const ctxs: UserfaultfdCtx[] = [];
   try {
     do_munmap(k, mm, start, len, (v) => userfaultfd_unmap_prep_vma(v, ctxs));
   } finally {
-    if (ctxs.length) {
-      const ev = { ctxs, start, end };
-      if (list) list.push(ev);
-      else if (early) {
-        if (early.early) notModelled('op', 'model limit: UNMAP events for the destinations of several VMAs moved by one mremap');
-        early.early = ev;
-      }
-    }
+    if (ctxs.length) list.push({ ctxs, start, end });
   }
 }
 
@@ -332,7 +326,7 @@ function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: n
   }
   // old_len 0 duplicates a shared mapping: do_vmi_munmap refuses the empty range, which move_vma ignores
   if (old_len === 0) return new_addr;
-  munmap_uf(k, mm, addr, old_len, uf.late, null);
+  munmap_uf(k, mm, addr, old_len, uf.late);
   return new_addr;
 }
 
@@ -399,11 +393,11 @@ function mremap_to(k: Kernel, mm: MmStruct, addr: number, old_len: number, new_l
     remap_is_valid(k, src, addr, Math.min(old_len, new_len), new_len, flags);
   }
   if (flags & MREMAP_FIXED) {
-    munmap_uf(k, mm, new_addr, new_len, null, uf);
+    munmap_uf(k, mm, new_addr, new_len, uf.early);
     if (!vma_lookup(k, mm, addr)) fail('EFAULT', 'no VMA at addr after unmapping the destination');
   }
   if (old_len > new_len) {
-    munmap_uf(k, mm, addr + new_len, old_len - new_len, uf.late, null);
+    munmap_uf(k, mm, addr + new_len, old_len - new_len, uf.late);
     old_len = new_len;
   }
   const vma = vma_lookup(k, mm, addr);
@@ -452,7 +446,7 @@ export function do_mremap(k: Kernel, mm: MmStruct, addr: number, old_len: number
   if (to) return mremap_to(k, mm, addr, old_len, new_len, flags, new_addr, uf);
   if (old_len === new_len) return addr;
   if (old_len > new_len) {
-    munmap_uf(k, mm, addr + new_len, old_len - new_len, uf.late, null);
+    munmap_uf(k, mm, addr + new_len, old_len - new_len, uf.late);
     return addr;
   }
   remap_is_valid(k, vma, addr, old_len, new_len, flags);
@@ -518,6 +512,6 @@ function remap_move(k: Kernel, mm: MmStruct, start: number, len: number, flags: 
 
 /** an empty event list */
 export function mremap_uf(): MremapUf {
-  return { early: null, remap: null, late: [] };
+  return { early: [], remap: null, late: [] };
 }
 
