@@ -70,16 +70,19 @@ describe('UFFD_EVENT_REMOVE', () => {
   });
 });
 
-const UNMAP = `
-name: unmap
-observe: { pages: [m], mappings: [m] }
-setup:
+/** 64 KiB, three VMAs registered with two uffds that have EVENT_UNMAP (u twice, v once) */
+const TWO_UFFDS = `
   - mmap: { as: m, len: 64K }
   - userfaultfd: { as: u, features: [event_unmap], flags: [] }
   - userfaultfd: { as: v, features: [event_unmap], flags: [] }
   - uffdio_register: { uffd: u, addr: m, len: 16K, mode: [missing] }
   - uffdio_register: { uffd: u, addr: m + 0x8000, len: 8K, mode: [missing] }
-  - uffdio_register: { uffd: v, addr: m + 0xc000, len: 16K, mode: [missing] }
+  - uffdio_register: { uffd: v, addr: m + 0xc000, len: 16K, mode: [missing] }`;
+
+const UNMAP = `
+name: unmap
+observe: { pages: [m], mappings: [m] }
+setup:${TWO_UFFDS}
 threads:
   worker:
     - munmap: { addr: m, len: 64K, id: un }
@@ -106,14 +109,8 @@ describe('UFFD_EVENT_UNMAP', () => {
 const MMAP_FIXED = `
 name: mmap-fixed
 observe: { pages: [m, m + 0x4000], mappings: [m, fresh] }
-setup:
-  - mmap: { as: m, len: 64K }
+setup:${TWO_UFFDS}
   - mmap: { as: src, len: 4K }
-  - userfaultfd: { as: u, features: [event_unmap], flags: [] }
-  - userfaultfd: { as: v, features: [event_unmap], flags: [] }
-  - uffdio_register: { uffd: u, addr: m, len: 16K, mode: [missing] }
-  - uffdio_register: { uffd: u, addr: m + 0x8000, len: 8K, mode: [missing] }
-  - uffdio_register: { uffd: v, addr: m + 0xc000, len: 16K, mode: [missing] }
 threads:
   worker:
     - mmap: { addr: m + 0x2000, len: 48K, flags: [private, anonymous, fixed], as: fresh, id: fx }
