@@ -1,6 +1,8 @@
 // Non-cooperative userfaultfd events (fs/userfaultfd.c @v4.19..v6.18): FORK, REMOVE and UNMAP, the
 // blocking of the thread that causes them, mmap_changing, and what a release does to their waiters.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { expectationPasses } from '../src/scenario/outcome.js';
 import { resolveKernel } from '../src/profiles/profiles.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { Machine } from '../src/sched/machine.js';
@@ -150,6 +152,16 @@ describe('UFFD_EVENT_UNMAP of mmap(MAP_FIXED)', () => {
     expect(errno(s, 'during')).toBe(null);
     expect(thread(s, 'worker').state).toBe('done');
     expect(thread(s, 'h1').state).toBe('blocked');
+  });
+});
+
+describe('a MAP_FIXED hugetlb mmap whose reservation fails', () => {
+  it('has unmapped what it replaces first: the UNMAP event, then ENOMEM, a hole, the old page back in the pool, on every release', () => {
+    const sc = readFileSync('scenarios/differential/event-unmap-mmap-fixed-hugetlb-enomem.yaml', 'utf8');
+    for (const k of KERNELS) {
+      const r = run(sc, resolveKernel(k, [], ['nr_hugepages=1']));
+      expect(r.expectations.filter((e) => !expectationPasses(e)).map((e) => `line ${e.line}: ${e.detail}`), k).toEqual([]);
+    }
   });
 });
 

@@ -264,20 +264,22 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         const file = op.fd !== undefined ? fileOf(m, op.fd) : null;
         // vm_mmap_pgoff's uffd unmap list: the UNMAP events of what a MAP_FIXED mapping replaces
         const uf: UnmapEvents = { ctxs: [], start: 0, end: 0 };
-        let addr: number;
+        let addr = 0, errno = 0;
         try {
           addr = do_mmap(k, mm, {
             addr: op.addr ? num(m, op.addr) : 0, len: num(m, op.len), prot: op.prot, flags: op.flags, align: op.align, label: op.as ?? op.id,
             file: file ? { m: file.m, read: file.read, write: file.write } : null, offset: op.offset ? num(m, op.offset) : 0,
           }, uf);
         } catch (e) {
-          // the kernel sends the events of the VMAs gathered before a split failed, and returns the errno
-          if (uf.ctxs.length) notModelled('op', 'model limit: UNMAP events of an mmap(MAP_FIXED) that failed at a later VMA\'s split');
-          throw e;
+          // the events of the VMAs gathered go out whatever came next (a later VMA's split, or hugetlb's
+          // reservation, failed), then the errno
+          if (!uf.ctxs.length || !(e instanceof SyscallError)) throw e;
+          errno = e.errno;
+          k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
         }
         const len = Math.ceil(num(m, op.len) / PAGE_SIZE) * PAGE_SIZE;
         // userfaultfd_unmap_complete after the mmap lock is dropped: the result once the events are read
-        if (uf.ctxs.length) return unmapEvents(m, t, op, uf.ctxs.map((c) => c.id), uf.start, uf.end, len);
+        if (uf.ctxs.length) return unmapEvents(m, t, op, uf.ctxs.map((c) => c.id), uf.start, uf.end, len, errno);
         setVar(m, op.as, { kind: 'mapping', addr: BigInt(addr), len: BigInt(len), addrN: addr, lenN: len });
         result = '0x' + addr.toString(16);
         break;
@@ -287,14 +289,17 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         // userfaultfd_unmap_prep of each VMA the call gathers, once its splits are done
         const end = start + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
         const uf: UserfaultfdCtx[] = [];
+        let errno = 0;
         try {
           do_munmap(k, mm, start, len, (v) => userfaultfd_unmap_prep_vma(v, uf));
         } catch (e) {
-          // the kernel sends the events of the VMAs gathered before a split failed, and returns the errno
-          if (uf.length) notModelled('op', 'model limit: UNMAP events of an munmap that failed at a later VMA\'s split');
-          throw e;
+          // the kernel sends the events of the VMAs gathered before a split failed (they stay mapped), and
+          // returns the errno
+          if (!uf.length || !(e instanceof SyscallError)) throw e;
+          errno = e.errno;
+          k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
         }
-        if (uf.length) return unmapEvents(m, t, op, uf.map((c) => c.id), start, end);
+        if (uf.length) return unmapEvents(m, t, op, uf.map((c) => c.id), start, end, 0, errno);
         break;
       }
       case 'mprotect':
@@ -877,12 +882,15 @@ function forkDone(m: Machine, op: Extract<CompiledOp, { op: 'fork' }>, child: Mm
 
 /**
  * the UNMAP events of an munmap, or of an mmap(MAP_FIXED) over what it replaces (userfaultfd_unmap_complete),
- * one at a time: [mask of the contexts left, start, end], and for mmap the new mapping's length (its address
- * is start, the result once the last event is read)
+ * one at a time: [mask of the contexts left, start, end], then for mmap the new mapping's length (its address
+ * is start, the result once the last event is read; 0 for munmap), then the errno the call ends with where
+ * it failed after preparing them (a later VMA's split, hugetlb's reservation)
  */
-function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], start: number, end: number, mapLen = -1): 'done' | 'blocked' {
+function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], start: number, end: number, mapLen = 0, errno = 0): 'done' | 'blocked' {
   if (ids.length === 0) {
-    if (op.op === 'mmap') {
+    if (errno) {
+      record(m, t, op, errno, null);
+    } else if (op.op === 'mmap') {
       setVar(m, op.as, { kind: 'mapping', addr: BigInt(start), len: BigInt(mapLen), addrN: start, lenN: mapLen });
       record(m, t, op, null, '0x' + start.toString(16));
     } else {
@@ -898,7 +906,7 @@ function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], 
   }
   userfaultfd_event_wait(m.k, m.k.uffds[first]!, m.k.current!, unmap_msg(start, end));
   m.eventWaitHint = true;
-  t.wait = { kind: 'uffd_event', v: op.op === 'mmap' ? [mask, start, end, mapLen] : [mask, start, end] };
+  t.wait = { kind: 'uffd_event', v: errno ? [mask, start, end, mapLen, errno] : op.op === 'mmap' ? [mask, start, end, mapLen] : [mask, start, end] };
   return 'blocked';
 }
 
@@ -1050,10 +1058,10 @@ function resumeEvent(m: Machine, t: ThreadState, op: CompiledOp, w: Extract<Wait
       case 'mmap': {
         t.wait = null;
         eventFinish(k, task);
-        const [mask, start, end, mapLen] = w.v as [number, number, number, number | undefined];
+        const [mask, start, end, mapLen, errno] = w.v as [number, number, number, number | undefined, number | undefined];
         const ids: number[] = [];
         for (let id = 0; id < 31; id++) if (mask & (1 << id)) ids.push(id);
-        return unmapEvents(m, t, op, ids, start, end, mapLen ?? -1);
+        return unmapEvents(m, t, op, ids, start, end, mapLen ?? 0, errno ?? 0);
       }
       case 'mremap':
         t.wait = null;

@@ -225,13 +225,16 @@ function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number, file
   // the file: the one mapped, or a new one for MAP_SHARED|MAP_ANONYMOUS (the VMA's reference is its only one)
   if (file) vma.vm_file = file.m.ino;
   else if (type === MAP_SHARED) vma.vm_file = hugetlb_file_setup(k, 'anon_hugepage', len, 0).ino;
-  // the reservation is made while what the mapping replaces is still there (a failure leaves it mapped)
+  // what the mapping replaces is unmapped first, its pages and reservations given back, and only then does
+  // hugetlbfs_file_mmap reserve (mmap_region's munmap before call_mmap @v4.19..v6.11; vms_clean_up_area before
+  // it @v6.12, v6.18): a MAP_FIXED mapping over hugetlb memory may take the pool's pages that memory held, and
+  // one that fails leaves a hole (its UNMAP events are sent all the same)
+  munmap_replaced(k, mm, addr, len, uf);
   if (!hugetlb_reserve_pages(k, vma, pgoff / HPAGE_PMD_NR, pgoff / HPAGE_PMD_NR + len / PMD_SIZE, vma.vm_flags)) {
     vma.free();
     fail('ENOMEM', `the hugetlb pool cannot reserve ${len / PMD_SIZE} huge page(s) (HugePages_Free ${k.hstate.free_huge_pages}, HugePages_Rsvd ${k.hstate.resv_huge_pages})`);
   }
   if (vma.vm_file !== 0) hugetlbfs_mmap_size(k.inode(vma.vm_file)!, offset + len, (vm_flags & VM_WRITE) !== 0);
-  munmap_replaced(k, mm, addr, len, uf);
   insertVma(mm, vma);
   vma_set_page_prot(k, vma);
   if (k.config.soft_dirty && k.has(PATCH.softDirtyVmaReuse)) vma.vm_flags = (vma.vm_flags | VM_SOFTDIRTY) >>> 0;
@@ -296,15 +299,19 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number, g
   const hit = vmas_in(mm, start, end);
   if (hit.length === 0) return;
   // vms_gather_munmap_vmas: every split at the edges first; one that fails (a hugetlb VMA off a huge page
-  // boundary) fails the call with the splits before it left in place and nothing unmapped
+  // boundary) fails the call with the splits before it left in place and nothing unmapped. From 65ac132027a8
+  // (v6.5) each VMA is handed to userfaultfd_unmap_prep as it is gathered, so the VMAs before a failed split
+  // have their events; before, only once every split was done
+  const perVma = k.has(PATCH.uffdUnmapPrepPerVma);
   const gone: VmArea[] = [];
   for (const v0 of hit) {
     let v = v0;
     if (v.vm_start < start) v = __split_vma(k, mm, v, start);
     if (v.vm_end > end) __split_vma(k, mm, v, end);
-    gathered?.(v);
+    if (perVma) gathered?.(v);
     gone.push(v);
   }
+  if (!perVma && gathered) for (const v of gone) gathered(v);
   for (const v of gone) {
     // unmap_vmas (ZAP_FLAG_DROP_MARKER), and for hugetlb the vm_ops->close of remove_vma
     if (v.vm_flags & VM_HUGETLB) __unmap_hugepage_range(k, mm, v, v.vm_start, v.vm_end, -1, true);

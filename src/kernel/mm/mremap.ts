@@ -45,7 +45,8 @@ export type { UnmapEvents };
 /**
  * do_vmi_munmap with a uffd unmap list: userfaultfd_unmap_prep of each VMA it gathers, once that VMA's splits
  * are done (vms_gather_munmap_vmas); the events of the VMAs gathered go out even when a later split fails
- * the call (a hugetlb VMA off a huge page boundary), and none when the first does
+ * the call (a hugetlb VMA off a huge page boundary; from 65ac132027a8, v6.5: before, every split came first),
+ * and none when the first does
  */
 function munmap_uf(k: Kernel, mm: MmStruct, start: number, len: number, list: UnmapEvents[]): void {
   const end = start + len;
