@@ -9,7 +9,7 @@ import { Machine } from '../src/sched/machine.js';
 import { missingCapability } from '../src/host/requirements.js';
 import { userfaultfd_release } from '../src/kernel/fs/userfaultfd.js';
 import { VM_UFFD_WP } from '../src/kernel/include/vm_flags.js';
-import { run, errno, result, thread, pagemapBit, kernel } from './helpers.js';
+import { run, errno, result, thread, pagemapBit, kernel, events } from './helpers.js';
 
 const KERNELS = ['v4.19', 'v5.7', 'v6.1', 'v6.6', 'v6.12', 'v6.18'];
 
@@ -152,6 +152,15 @@ describe('UFFD_EVENT_UNMAP of mmap(MAP_FIXED)', () => {
     expect(errno(s, 'during')).toBe(null);
     expect(thread(s, 'worker').state).toBe('done');
     expect(thread(s, 'h1').state).toBe('blocked');
+  });
+});
+
+describe('the UNMAP events of one call, to several uffds', () => {
+  it('go out in the order of the VMAs (the unmap list), not of the contexts\' ids, for munmap and mmap(MAP_FIXED)', () => {
+    const r = run(readFileSync('scenarios/differential/event-unmap-vma-order.yaml', 'utf8'), resolveKernel('v6.18'));
+    expect(r.expectations.filter((e) => !expectationPasses(e)).map((e) => `line ${e.line}: ${e.detail}`)).toEqual([]);
+    const sent = events(r, 'uffd_event').map((e) => e.uffd);
+    expect(sent).toEqual(['c', 'b', 'a', 'c', 'b', 'a']);
   });
 });
 

@@ -880,11 +880,15 @@ function forkDone(m: Machine, op: Extract<CompiledOp, { op: 'fork' }>, child: Mm
   return String(pid);
 }
 
+/** the contexts still to be sent an event, in the order of the unmap list: each id + 1 in 5 bits, the next first */
+const UNMAP_SEQ_MAX = 10;
+
 /**
  * the UNMAP events of an munmap, or of an mmap(MAP_FIXED) over what it replaces (userfaultfd_unmap_complete),
- * one at a time: [mask of the contexts left, start, end], then for mmap the new mapping's length (its address
- * is start, the result once the last event is read; 0 for munmap), then the errno the call ends with where
- * it failed after preparing them (a later VMA's split, hugetlb's reservation)
+ * one at a time, in the order of the list (of the VMAs): [the contexts left (UNMAP_SEQ_MAX), start, end], then
+ * for mmap the new mapping's length (its address is start, the result once the last event is read; 0 for
+ * munmap), then the errno the call ends with where it failed after preparing them (a later VMA's split,
+ * hugetlb's reservation)
  */
 function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], start: number, end: number, mapLen = 0, errno = 0): 'done' | 'blocked' {
   if (ids.length === 0) {
@@ -899,14 +903,15 @@ function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], 
     return 'done';
   }
   const [first, ...rest] = ids as [number, ...number[]];
-  let mask = 0;
-  for (const id of rest) {
-    if (id >= 31) notModelled('op', 'model limit: UNMAP events for a userfaultfd context past the 31st');
-    mask |= 1 << id;
+  if (rest.length > UNMAP_SEQ_MAX) notModelled('op', `model limit: UNMAP events of one call for more than ${UNMAP_SEQ_MAX + 1} userfaultfd contexts`);
+  let seq = 0;
+  for (let i = rest.length - 1; i >= 0; i--) {
+    if (rest[i]! >= 31) notModelled('op', 'model limit: UNMAP events for a userfaultfd context past the 31st');
+    seq = seq * 32 + rest[i]! + 1;
   }
   userfaultfd_event_wait(m.k, m.k.uffds[first]!, m.k.current!, unmap_msg(start, end));
   m.eventWaitHint = true;
-  t.wait = { kind: 'uffd_event', v: errno ? [mask, start, end, mapLen, errno] : op.op === 'mmap' ? [mask, start, end, mapLen] : [mask, start, end] };
+  t.wait = { kind: 'uffd_event', v: errno ? [seq, start, end, mapLen, errno] : op.op === 'mmap' ? [seq, start, end, mapLen] : [seq, start, end] };
   return 'blocked';
 }
 
@@ -1058,9 +1063,9 @@ function resumeEvent(m: Machine, t: ThreadState, op: CompiledOp, w: Extract<Wait
       case 'mmap': {
         t.wait = null;
         eventFinish(k, task);
-        const [mask, start, end, mapLen, errno] = w.v as [number, number, number, number | undefined, number | undefined];
+        const [seq0, start, end, mapLen, errno] = w.v as [number, number, number, number | undefined, number | undefined];
         const ids: number[] = [];
-        for (let id = 0; id < 31; id++) if (mask & (1 << id)) ids.push(id);
+        for (let seq = seq0; seq > 0; seq = Math.floor(seq / 32)) ids.push((seq % 32) - 1);
         return unmapEvents(m, t, op, ids, start, end, mapLen ?? 0, errno ?? 0);
       }
       case 'mremap':
