@@ -1135,6 +1135,14 @@ setup:
     measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'res + 0x6000', 63), pagemapBit(r, 'src + 0x2000', 63)], withIt: [null, 1, 0], without: ['EFAULT', 0, 1],
   },
   {
+    // an munmap over a registered VMA and a hugetlb VMA it would split off a huge page boundary: EINVAL either
+    // way; the first VMA's UNMAP event is sent (and read), or none was prepared before the split failed
+    // (scenarios/differential/event-unmap-munmap-later-split-fails.yaml)
+    patch: PATCH.uffdUnmapPrepPerVma, base: 'v6.18', config: ['nr_hugepages=2'],
+    scenario: readFileSync('scenarios/differential/event-unmap-munmap-later-split-fails.yaml', 'utf8'),
+    measure: (r) => [errno(r, 'un'), r.observation.msgs['um']?.event ?? null], withIt: ['EINVAL', 0x16], without: ['EINVAL', null],
+  },
+  {
     // a refused move to a populated fixed place (a growth of a range crossing its VMA's end): the destination
     // keeps its page, or was unmapped before the refusal (scenarios/differential/mremap-fixed-checks-before-unmap.yaml)
     patch: PATCH.mremapCheckEarly, base: 'v6.18',

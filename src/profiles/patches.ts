@@ -1004,6 +1004,11 @@ const rows = {
     author: 'Liam R. Howlett', release: 'v6.3', kind: 'upstream',
     summary: 'do_mprotect_pkey tests the end of the walk with vma_iter_end(), the end of the gap where the VMA search stopped: a range whose last part is unmapped is changed up to the hole and the call returns 0 instead of ENOMEM (the error overwrite of the same commit, 82f951340f25, was fixed before v6.3)',
   },
+  uffdUnmapPrepPerVma: {
+    id: 'uffd-unmap-prep-per-vma', commit: '65ac132027a8', subject: 'userfaultfd: fix regression in userfaultfd_unmap_prep()',
+    author: 'Liam R. Howlett', release: 'v6.5', kind: 'upstream',
+    summary: 'an munmap (of munmap(2), of mmap(MAP_FIXED), of an mremap) prepares each VMA\'s UNMAP event as it gathers that VMA, once its splits are done; before, once every split of the range was done (do_munmap, do_vmi_align_munmap), so an munmap that a later VMA\'s split fails (a hugetlb VMA off a huge page boundary) sent no event; from it, the events of the VMAs gathered before that split go out, then the errno',
+  },
   mprotectLimitCheck: {
     id: 'mprotect-limit-check', commit: '77795f900e2a', subject: 'mm/mprotect: fix do_mprotect_pkey() limit check',
     author: 'Liam R. Howlett', release: 'v6.5', kind: 'upstream',
