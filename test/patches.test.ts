@@ -1438,6 +1438,12 @@ setup:
     patch: PATCH.mincoreHugetlbPteMarkers, base: 'v6.3', config: ['nr_hugepages=2'], scenario: bugFile('mincore-hugetlb-uffd-wp-marker'),
     measure: (r) => [result(r, 'marker'), result(r, 'mapped')], withIt: ['0 status=0,0', '0 status=1,1'], without: ['0 status=1,1', '0 status=1,1'],
   },
+  // ---- round four ----
+  {
+    // MADV_COLLAPSE of a block mapped read-only (measured on 6.18, scenarios/differential/collapse-read-only-block.yaml)
+    patch: PATCH.khugepagedCollapseReadOnly, base: 'v6.18', scenario: readFileSync('scenarios/differential/collapse-read-only-block.yaml', 'utf8'),
+    measure: (r) => [errno(r, 'collapse'), anonHuge(r, 'm')], withIt: [null, 2048], without: ['EINVAL', 0],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

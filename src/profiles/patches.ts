@@ -864,6 +864,11 @@ const rows = {
     summary: '__collapse_huge_page_isolate refuses a uffd-wp PTE too (SCAN_PTE_UFFD_WP), so a page write-protected between khugepaged\'s scan and its isolation (the mmap lock is dropped in between) is no longer collapsed into a writable PMD without uffd-wp; in 6.1.y and 5.10.y stable',
     requires: ['khugepaged-skip-uffd-wp'],
   },
+  khugepagedCollapseReadOnly: {
+    id: 'khugepaged-collapse-read-only', commit: '62b98015d988', subject: 'mm: enable khugepaged anonymous collapse on non-writable regions',
+    author: 'Dev Jain', release: 'v6.18', kind: 'upstream',
+    summary: 'the scan and the isolation of an anonymous block (hpage_collapse_scan_pmd, __collapse_huge_page_isolate) no longer want a writable PTE: a block mapped read-only (mprotect PROT_READ, a forked child\'s COW pages) is collapsed, by MADV_COLLAPSE and by khugepaged; before, such a block ended as SCAN_PAGE_RO ("no_writable_page"; MADV_COLLAPSE went on to the next block and failed with EINVAL). With 473b73222f3d "mm: drop all references of writable and SCAN_PAGE_RO", same series',
+  },
   // ---- mremap (mm/mremap.c) ------------------------------------------------------------------------
   x86MovePmd: {
     id: 'x86-move-pmd', commit: '9f132f7e1455', subject: 'mm: select HAVE_MOVE_PMD on x86 for faster mremap',
