@@ -1444,6 +1444,12 @@ setup:
     patch: PATCH.khugepagedCollapseReadOnly, base: 'v6.18', scenario: readFileSync('scenarios/differential/collapse-read-only-block.yaml', 'utf8'),
     measure: (r) => [errno(r, 'collapse'), anonHuge(r, 'm')], withIt: [null, 2048], without: ['EINVAL', 0],
   },
+  {
+    // MADV_COLD of a page of a THP two mms map half of each (measured on 6.18,
+    // scenarios/differential/thp-cold-mapped-in-part-by-two-mms.yaml): left whole with the row, split before
+    patch: PATCH.folioMaybeMappedShared, base: 'v6.18', scenario: readFileSync('scenarios/differential/thp-cold-mapped-in-part-by-two-mms.yaml', 'utf8'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [1], without: [0],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

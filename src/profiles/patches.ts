@@ -684,6 +684,12 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',
     summary: 'do_wp_page reuses a page of a PTE-mapped large anon folio in place (and marks that page PageAnonExclusive) when the folio is not "maybe mapped shared" and every reference is a mapping (folio_large_mapcount == refcount > 1); before, such a page was always copied. Brings the MM owner tracking it reads (6af8cb80d3a9 "mm/rmap: basic MM owner tracking for large folios (!hugetlb)", same series): two MM id slots per large folio and the shared bit',
   },
+  folioMaybeMappedShared: {
+    id: 'folio-maybe-mapped-shared', commit: '003fde4492c8', subject: 'mm: convert folio_likely_mapped_shared() to folio_maybe_mapped_shared()',
+    author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',
+    summary: 'whether a large folio may be mapped by another mm is read from the MM owner tracking (the "maybe mapped shared" bit) instead of guessed (PMD-mapped, more mappings than pages, or the first page mapped twice): MADV_COLD, MADV_PAGEOUT and MADV_FREE no longer split a PTE-mapped THP that two mms map in part and the range covers in part (the guess missed it when its first page was mapped once), and do split one mapped twice at its first page by one mm',
+    requires: ['cow-reuse-pte-mapped-thp'],
+  },
   zapPteBatch: {
     id: 'zap-pte-batch', commit: '10ebac4f95e7', subject: 'mm/memory: optimize unmap/zap with PTE-mapped THP',
     author: 'David Hildenbrand', release: 'v6.9', kind: 'upstream',

@@ -25,6 +25,7 @@ import { PG_active, PG_anon, PG_dirty, PG_lru, PG_referenced, PG_swapbacked, PG_
 import { folio_free_swap, free_swap_and_cache, swpOffsetOf } from './swapfile.js';
 import { reclaim_pages } from './vmscan.js';
 import { forEachPmd } from './pagewalk.js';
+import { folio_maybe_mapped_shared } from './rmap.js';
 import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
 import { vm_normal_page } from './memory.js';
 import { pte_index } from './pgtable.js';
@@ -470,7 +471,7 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
       ptes = false;
       if (!is_huge_zero_pmd(k, e)) {
         const slot = f.slotOf(g.pmd_pfn(e));
-        if (slot >= 0 && f.folioMapcount(slot) <= f.nrPages(slot) && !(anonOnly && !f.test(slot, PG_anon))) {
+        if (slot >= 0 && !folio_maybe_mapped_shared(k, slot) && !(anonOnly && !f.test(slot, PG_anon))) {
           if (next - addr !== HPAGE_PMD_SIZE) ptes = split_folio(k, slot) === 0;
           else if (!pageout) {
             // the whole THP: its PMD made old, then folio_deactivate
@@ -501,7 +502,7 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
             const from = g.pte_pfn(e);
             const covered = from === base && a + n * PAGE_SIZE <= next && madvise_folio_pte_batch(k, t, i, n, slot, e) === n;
             if (!covered) {
-              if (f.folioMapcount(slot) > n || (anonOnly && !f.test(slot, PG_anon)) || split_folio(k, slot) !== 0) continue;
+              if (folio_maybe_mapped_shared(k, slot) || (anonOnly && !f.test(slot, PG_anon)) || split_folio(k, slot) !== 0) continue;
               a -= PAGE_SIZE;
               continue;
             }
@@ -545,7 +546,7 @@ function madvise_free_huge_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: { t: i
   const v = pmd.t.get(pmd.i, new Pte());
   if (is_huge_zero_pmd(k, v)) return true;
   const slot = f.slotOf(g.pmd_pfn(v));
-  if (slot < 0 || f.folioMapcount(slot) > f.nrPages(slot)) return true; // shared with another mm: skip it
+  if (slot < 0 || folio_maybe_mapped_shared(k, slot)) return true; // shared with another mm: skip it
   if (next - addr !== HPAGE_PMD_SIZE) {
     // a part of the THP: split the folio (and with it the PMD), then lazyfree the pages in range
     split_huge_page(k, slot);
@@ -601,7 +602,7 @@ function madvise_free_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
         const whole = pfn === f.pfn(slot) && nr === f.nrPages(slot);
         if (!whole || !k.has(PATCH.madvFreeLargeFolioBatch)) {
           // split the folio first (before dce7d10be4bb always), then take this page as a small folio
-          if (f.folioMapcount(slot) > f.nrPages(slot) || split_huge_page(k, slot) !== 0) {
+          if (folio_maybe_mapped_shared(k, slot) || split_huge_page(k, slot) !== 0) {
             a += (nr - 1) * PAGE_SIZE;
             continue;
           }
