@@ -13,7 +13,7 @@ import { fail, notModelled, notModelledOnRelease } from '../include/errno.js';
 import { FAULT_FLAG_ALLOW_RETRY, VM_FAULT_ERROR, VM_FAULT_RETRY } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon, PG_locked, PG_lru, PG_referenced, PG_swapcache } from './folio.js';
-import { folio_add_new_anon_rmap, folio_remove_rmap_ptes, mm_find_pmd } from './rmap.js';
+import { folio_add_new_anon_rmap, folio_maybe_mapped_shared, folio_remove_rmap_ptes, mm_find_pmd } from './rmap.js';
 import { do_swap_page, isUffdWpMarker, thp_range_in_vma, transparent_hugepage_enabled, vm_normal_page, type VmFault } from './memory.js';
 import { set_pmd_at } from './huge_memory.js';
 import { userfaultfd_armed } from '../fs/userfaultfd.js';
@@ -91,9 +91,15 @@ function is_refcount_suitable(k: Kernel, slot: number): boolean {
   return f.refcount(slot) === f.folioMapcount(slot) + cache;
 }
 
-/** the shared-page limit of the scan and the isolation (71a2c112a0f6, v5.8): false when the page ends the scan */
+/**
+ * the shared-page limit of the scan and the isolation (71a2c112a0f6, v5.8): false when the page ends the scan. A
+ * page counts as shared when it is mapped more than once; from 003fde4492c8 (v6.15) when its folio is "maybe mapped
+ * shared", so every PTE of a large folio another mm maps counts (v6.9 .. v6.14's folio_likely_mapped_shared guess is
+ * not modelled: those releases count pages as before)
+ */
 function shared_ok(k: Kernel, cc: CollapseControl, slot: number, pfn: number, shared: { n: number }): boolean {
-  if (!k.has(PATCH.khugepagedMaxPtesShared) || k.folios.pageMapcount(slot, pfn) <= 1) return true;
+  if (!k.has(PATCH.khugepagedMaxPtesShared)) return true;
+  if (k.has(PATCH.folioMaybeMappedShared) ? !folio_maybe_mapped_shared(k, slot) : k.folios.pageMapcount(slot, pfn) <= 1) return true;
   return !(++shared.n > k.config.max_ptes_shared && cc.is_khugepaged);
 }
 
