@@ -1450,6 +1450,11 @@ setup:
     patch: PATCH.folioMaybeMappedShared, base: 'v6.18', scenario: readFileSync('scenarios/differential/thp-cold-mapped-in-part-by-two-mms.yaml', 'utf8'),
     measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [1], without: [0],
   },
+  {
+    // MADV_PAGEOUT of a private mapping of a file the caller may not write: its COW copy is swapped out with the fix
+    patch: PATCH.madvPageoutPrivateFileAnon, base: 'v6.2', scenario: bugFile('madv-pageout-private-file-cow-kept'),
+    measure: (r) => [pagemapBit(r, 'pv', 62), pagemapBit(r, 'pv', 63)], withIt: [1, 0], without: [0, 1],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

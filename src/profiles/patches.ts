@@ -690,6 +690,12 @@ const rows = {
     summary: 'whether a large folio may be mapped by another mm is read from the MM owner tracking (the "maybe mapped shared" bit) instead of guessed (PMD-mapped, more mappings than pages, or the first page mapped twice): MADV_COLD, MADV_PAGEOUT and MADV_FREE no longer split a PTE-mapped THP that two mms map in part and the range covers in part (the guess missed it when its first page was mapped once), and do split one mapped twice at its first page by one mm',
     requires: ['cow-reuse-pte-mapped-thp'],
   },
+  madvPageoutPrivateFileAnon: {
+    id: 'madv-pageout-private-file-anon', commit: 'fd3b1bc3c86e', subject: 'mm/madvise: fix madvise_pageout for private file mappings',
+    author: 'Pavankumar Kondeti', release: 'v6.2', kind: 'upstream',
+    summary: 'MADV_PAGEOUT of a private file mapping whose file the caller may not write pages out its anonymous COW copies (pageout_anon_only_filter), leaving the page cache alone; before, can_do_pageout() made the call a no-op for the whole VMA (since 1a4e58cce84e, v5.4), so the private copies of such a mapping were never paged out',
+    requires: ['madv-pageout'],
+  },
   zapPteBatch: {
     id: 'zap-pte-batch', commit: '10ebac4f95e7', subject: 'mm/memory: optimize unmap/zap with PTE-mapped THP',
     author: 'David Hildenbrand', release: 'v6.9', kind: 'upstream',

@@ -408,12 +408,13 @@ export function reclaim_range(k: Kernel, mm: MmStruct, start: number, len: numbe
 /**
  * madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk. MADV_PAGEOUT
  * of a file VMA (shmem here) whose file the caller could not write does nothing in a shared mapping, and takes
- * only the anonymous COW copies of a private one (pageout_anon_only_filter)
+ * only the anonymous COW copies of a private one (pageout_anon_only_filter, fd3b1bc3c86e, v6.2; before, nothing)
  */
 function madvise_cold_or_pageout(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout: boolean): void {
   if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} on a locked or special VMA`);
   const anonOnly = pageout && vma.vm_file !== 0 && !can_do_file_pageout(k, vma);
-  if (anonOnly && (vma.vm_flags & VM_MAYSHARE)) return;
+  // before fd3b1bc3c86e (v6.2) can_do_pageout() refused such a VMA whole, the COW copies of a private one too
+  if (anonOnly && ((vma.vm_flags & VM_MAYSHARE) || !k.has(PATCH.madvPageoutPrivateFileAnon))) return;
   madvise_pageout_page_range(k, mm, vma, start, end, pageout, anonOnly);
 }
 
