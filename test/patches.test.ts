@@ -1455,6 +1455,24 @@ setup:
     patch: PATCH.madvPageoutPrivateFileAnon, base: 'v6.2', scenario: bugFile('madv-pageout-private-file-cow-kept'),
     measure: (r) => [pagemapBit(r, 'pv', 62), pagemapBit(r, 'pv', 63)], withIt: [1, 0], without: [0, 1],
   },
+  // MADV_FREE and MADV_COLD of one page of a PTE-mapped THP only this process maps: split, except between the folio
+  // conversions (folio_mapcount() != 1 for any THP mapped by two PTEs) and the v6.5 fixes
+  {
+    patch: PATCH.madvFreeFolioMapcount, base: 'v6.4', alsoRemove: [PATCH.madvFreeLargeFolioSharers], scenario: bugFile('madv-free-pte-mapped-thp-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [1], without: [0],
+  },
+  {
+    patch: PATCH.madvFreeLargeFolioSharers, base: 'v6.6', scenario: bugFile('madv-free-pte-mapped-thp-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
+  },
+  {
+    patch: PATCH.madvColdFolioMapcount, base: 'v6.4', alsoRemove: [PATCH.madvColdLargeFolioSharers], scenario: bugFile('madv-cold-pte-mapped-thp-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [1], without: [0],
+  },
+  {
+    patch: PATCH.madvColdLargeFolioSharers, base: 'v6.6', scenario: bugFile('madv-cold-pte-mapped-thp-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

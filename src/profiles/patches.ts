@@ -696,6 +696,29 @@ const rows = {
     summary: 'MADV_PAGEOUT of a private file mapping whose file the caller may not write pages out its anonymous COW copies (pageout_anon_only_filter), leaving the page cache alone; before, can_do_pageout() made the call a no-op for the whole VMA (since 1a4e58cce84e, v5.4), so the private copies of such a mapping were never paged out',
     requires: ['madv-pageout'],
   },
+  madvFreeFolioMapcount: {
+    id: 'madv-free-folio-mapcount', commit: '98b211d6415f', subject: 'madvise: convert madvise_free_pte_range() to use a folio',
+    author: 'Vishal Moola (Oracle)', release: 'v6.1', kind: 'upstream',
+    summary: 'the regression: MADV_FREE asks folio_mapcount() != 1 of a PTE-mapped large folio instead of the page\'s mapcount, so any THP mapped by two or more PTEs counts as shared: the walk stops there, nothing split and nothing after it in the PMD lazyfreed',
+  },
+  madvFreeLargeFolioSharers: {
+    id: 'madv-free-large-folio-sharers', commit: '0e0e9bd5f7b9', subject: "madvise:madvise_free_pte_range(): don't use mapcount() against large folio for sharing check",
+    author: 'Yin Fengwei', release: 'v6.5', kind: 'upstream',
+    summary: 'MADV_FREE asks folio_estimated_sharers() (the first page\'s mapcount) of a PTE-mapped large folio, so a THP only this process maps is split and its pages in the range lazyfreed again, as before 98b211d6415f (v6.1); Cc: stable, not in 6.1.y (it did not apply)',
+    requires: ['madv-free-folio-mapcount'],
+  },
+  madvColdFolioMapcount: {
+    id: 'madv-cold-folio-mapcount', commit: '07e8c82b5eff', subject: 'madvise: convert madvise_cold_or_pageout_pte_range() to use folios',
+    author: 'Vishal Moola (Oracle)', release: 'v6.3', kind: 'upstream',
+    summary: 'the regression: MADV_COLD and MADV_PAGEOUT ask folio_mapcount() != 1 of a PTE-mapped large folio instead of the page\'s mapcount, so any THP mapped by two or more PTEs counts as shared: the walk stops there, nothing split, deactivated or paged out (the cow selftest\'s swapped-out PTE-mapped THP case skipped)',
+    requires: ['madv-pageout'],
+  },
+  madvColdLargeFolioSharers: {
+    id: 'madv-cold-large-folio-sharers', commit: '2f406263e3e9', subject: "madvise:madvise_cold_or_pageout_pte_range(): don't use mapcount() against large folio for sharing check",
+    author: 'Yin Fengwei', release: 'v6.5', kind: 'upstream',
+    summary: 'MADV_COLD and MADV_PAGEOUT ask folio_estimated_sharers() of a PTE-mapped large folio, so a THP only this process maps is split and deactivated or paged out again; in the model also where whole PTE-mapped large folios go as one batch (the later "avoid split" change has no row)',
+    requires: ['madv-cold-folio-mapcount'],
+  },
   zapPteBatch: {
     id: 'zap-pte-batch', commit: '10ebac4f95e7', subject: 'mm/memory: optimize unmap/zap with PTE-mapped THP',
     author: 'David Hildenbrand', release: 'v6.9', kind: 'upstream',

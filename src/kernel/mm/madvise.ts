@@ -25,7 +25,8 @@ import { PG_active, PG_anon, PG_dirty, PG_lru, PG_referenced, PG_swapbacked, PG_
 import { folio_free_swap, free_swap_and_cache, swpOffsetOf } from './swapfile.js';
 import { reclaim_pages } from './vmscan.js';
 import { forEachPmd } from './pagewalk.js';
-import { folio_maybe_mapped_shared } from './rmap.js';
+import { folio_mapcount_large, folio_maybe_mapped_shared } from './rmap.js';
+import type { Patch } from '../../profiles/patches.js';
 import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
 import { vm_normal_page } from './memory.js';
 import { pte_index } from './pgtable.js';
@@ -441,6 +442,20 @@ function split_folio(k: Kernel, slot: number): number {
   return shmem_split_folio(k, k.inode(folio_mapping(k, slot))!, slot, true);
 }
 
+/**
+ * may another mapping share this PTE-mapped large folio, as the MADV_COLD/PAGEOUT and MADV_FREE walks ask before they
+ * split it (mm/madvise.c @v5.4..v6.18), by release: the mapcount of the page at pfn (page_mapcount() != 1, v5.4 on);
+ * from `regression` (the folio conversions 07e8c82b5eff, v6.3, and 98b211d6415f, v6.1) folio_mapcount() != 1, which
+ * holds for any large folio mapped by two PTEs, so the walk never split one; from `fix` (2f406263e3e9 and
+ * 0e0e9bd5f7b9, v6.5) folio_maybe_mapped_shared() and the guess before it. (v6.5 .. v6.8 asked
+ * folio_estimated_sharers(), the first page's mapcount, which the model does not tell from v6.9's guess.)
+ */
+function madvise_large_folio_shared(k: Kernel, slot: number, pfn: number, regression: Patch, fix: Patch): boolean {
+  if (k.has(fix)) return folio_maybe_mapped_shared(k, slot);
+  if (k.has(regression)) return folio_mapcount_large(k, slot) !== 1;
+  return k.folios.pageMapcount(slot, pfn) !== 1;
+}
+
 /** mm/swap.c folio_deactivate() @v6.18 (lru_deactivate, without MGLRU): an active evictable folio goes to the inactive list, unreferenced */
 function folio_deactivate(k: Kernel, slot: number): void {
   const f = k.folios;
@@ -501,9 +516,16 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
             // the batch) is split, and this page taken again; a split that fails passes this page over
             const base = f.pfn(slot), n = f.nrPages(slot);
             const from = g.pte_pfn(e);
-            const covered = from === base && a + n * PAGE_SIZE <= next && madvise_folio_pte_batch(k, t, i, n, slot, e) === n;
+            // before 2f406263e3e9 (v6.5) every large folio went this way, and one that was shared or did not split
+            // ended the walk of the PMD ("break"); the batch of a whole folio is the model's from v6.5
+            const old = !k.has(PATCH.madvColdLargeFolioSharers);
+            const covered = !old && from === base && a + n * PAGE_SIZE <= next && madvise_folio_pte_batch(k, t, i, n, slot, e) === n;
             if (!covered) {
-              if (folio_maybe_mapped_shared(k, slot) || (anonOnly && !f.test(slot, PG_anon)) || split_folio(k, slot) !== 0) continue;
+              if (madvise_large_folio_shared(k, slot, from, PATCH.madvColdFolioMapcount, PATCH.madvColdLargeFolioSharers) ||
+                  (anonOnly && !f.test(slot, PG_anon)) || split_folio(k, slot) !== 0) {
+                if (old) break;
+                continue;
+              }
               a -= PAGE_SIZE;
               continue;
             }
@@ -602,8 +624,10 @@ function madvise_free_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
         }
         const whole = pfn === f.pfn(slot) && nr === f.nrPages(slot);
         if (!whole || !k.has(PATCH.madvFreeLargeFolioBatch)) {
-          // split the folio first (before dce7d10be4bb always), then take this page as a small folio
-          if (folio_maybe_mapped_shared(k, slot) || split_huge_page(k, slot) !== 0) {
+          // split the folio first (before dce7d10be4bb always), then take this page as a small folio; before
+          // dce7d10be4bb a folio that was shared or did not split ended the walk of the PMD ("break")
+          if (madvise_large_folio_shared(k, slot, pfn, PATCH.madvFreeFolioMapcount, PATCH.madvFreeLargeFolioSharers) || split_huge_page(k, slot) !== 0) {
+            if (!k.has(PATCH.madvFreeLargeFolioBatch)) return;
             a += (nr - 1) * PAGE_SIZE;
             continue;
           }

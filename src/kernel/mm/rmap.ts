@@ -43,7 +43,7 @@ export function folio_test_large_maybe_mapped_shared(k: Kernel, slot: number): b
  * folio_mapcount as include/linux/mm.h has it from v6.9 (folio_large_mapcount for a large folio): each PMD and
  * each PTE mapping counts once. (The model's Folios.folioMapcount counts a PMD mapping once per page.)
  */
-function folio_mapcount_large(k: Kernel, slot: number): number {
+export function folio_mapcount_large(k: Kernel, slot: number): number {
   const f = k.folios;
   let n = f.mapcount(slot);
   if (f.hasSub(slot)) for (let i = 0, e = f.nrPages(slot); i < e; i++) n += f.subMapcount(slot, i);
