@@ -77,7 +77,8 @@ describe('each bug on its two kernels, and bisect between them', () => {
       // round three
       ['mincore-hugetlb-pte-markers', 'hugetlb-uffd-wp-prealloc', 'uffd-wp-regardless-of-vm-write'],
       // round four
-      ['madv-pageout-private-file-anon', 'madv-free-large-folio-sharers', 'madv-cold-large-folio-sharers']).sort());
+      ['madv-pageout-private-file-anon', 'madv-free-large-folio-sharers', 'madv-cold-large-folio-sharers', 'madv-cold-estimated-sharers-zero',
+        'folio-likely-mapped-shared']).sort());
   });
 
   it('the counterfactual pairs left: no tagged release had the bug (6, 26), no mainline commit of the fix found (34)', () => {

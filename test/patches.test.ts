@@ -1473,6 +1473,15 @@ setup:
     patch: PATCH.madvColdLargeFolioSharers, base: 'v6.6', scenario: bugFile('madv-cold-pte-mapped-thp-skipped'),
     measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
   },
+  // the same walks over a PTE-mapped THP whose first page is unmapped: folio_estimated_sharers() == 0 read as shared
+  {
+    patch: PATCH.madvColdEstimatedSharersZero, base: 'v6.9', scenario: bugFile('madv-cold-first-page-unmapped-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
+  },
+  {
+    patch: PATCH.folioLikelyMappedShared, base: 'v6.10', alsoRemove: [PATCH.folioMaybeMappedShared], scenario: bugFile('madv-free-first-page-unmapped-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -684,11 +684,23 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',
     summary: 'do_wp_page reuses a page of a PTE-mapped large anon folio in place (and marks that page PageAnonExclusive) when the folio is not "maybe mapped shared" and every reference is a mapping (folio_large_mapcount == refcount > 1); before, such a page was always copied. Brings the MM owner tracking it reads (6af8cb80d3a9 "mm/rmap: basic MM owner tracking for large folios (!hugetlb)", same series): two MM id slots per large folio and the shared bit',
   },
+  folioLikelyMappedShared: {
+    id: 'folio-likely-mapped-shared', commit: 'ebb34f78d72c', subject: 'mm: convert folio_estimated_sharers() to folio_likely_mapped_shared()',
+    author: 'David Hildenbrand', release: 'v6.10', kind: 'upstream',
+    summary: 'MADV_COLD, MADV_PAGEOUT and MADV_FREE ask folio_likely_mapped_shared() of a PTE-mapped large folio: mapped once is exclusive, PMD-mapped or mapped more times than it has pages is shared, else the first page mapped twice is; before, folio_estimated_sharers() (the first page\'s mapcount alone, so MADV_FREE took a THP whose first page was unmapped for shared and passed it over)',
+    requires: ['madv-free-large-folio-sharers', 'madv-cold-large-folio-sharers'],
+  },
+  madvColdEstimatedSharersZero: {
+    id: 'madv-cold-estimated-sharers-zero', commit: 'cc864ebba5f6', subject: 'madvise:madvise_cold_or_pageout_pte_range(): allow split while folio_estimated_sharers = 0',
+    author: 'Barry Song', release: 'v6.9', kind: 'upstream',
+    summary: 'MADV_COLD and MADV_PAGEOUT split a PTE-mapped large folio whose first page is unmapped (folio_estimated_sharers() == 0); before (from 2f406263e3e9, v6.5) != 1 took it for shared: the walk stopped there, the THP whole',
+    requires: ['madv-cold-large-folio-sharers'],
+  },
   folioMaybeMappedShared: {
     id: 'folio-maybe-mapped-shared', commit: '003fde4492c8', subject: 'mm: convert folio_likely_mapped_shared() to folio_maybe_mapped_shared()',
     author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',
     summary: 'whether a large folio may be mapped by another mm is read from the MM owner tracking (the "maybe mapped shared" bit) instead of guessed (PMD-mapped, more mappings than pages, or the first page mapped twice): MADV_COLD, MADV_PAGEOUT and MADV_FREE no longer split a PTE-mapped THP that two mms map in part and the range covers in part (the guess missed it when its first page was mapped once), and do split one mapped twice at its first page by one mm',
-    requires: ['cow-reuse-pte-mapped-thp'],
+    requires: ['cow-reuse-pte-mapped-thp', 'folio-likely-mapped-shared'],
   },
   madvPageoutPrivateFileAnon: {
     id: 'madv-pageout-private-file-anon', commit: 'fd3b1bc3c86e', subject: 'mm/madvise: fix madvise_pageout for private file mappings',

@@ -447,13 +447,19 @@ function split_folio(k: Kernel, slot: number): number {
  * split it (mm/madvise.c @v5.4..v6.18), by release: the mapcount of the page at pfn (page_mapcount() != 1, v5.4 on);
  * from `regression` (the folio conversions 07e8c82b5eff, v6.3, and 98b211d6415f, v6.1) folio_mapcount() != 1, which
  * holds for any large folio mapped by two PTEs, so the walk never split one; from `fix` (2f406263e3e9 and
- * 0e0e9bd5f7b9, v6.5) folio_maybe_mapped_shared() and the guess before it. (v6.5 .. v6.8 asked
- * folio_estimated_sharers(), the first page's mapcount, which the model does not tell from v6.9's guess.)
+ * 0e0e9bd5f7b9, v6.5) folio_estimated_sharers() != 1, the first page's mapcount, which took a folio whose first page
+ * is unmapped for shared; from `zero` (cc864ebba5f6, v6.9, MADV_COLD/PAGEOUT only) > 1; from ebb34f78d72c (v6.10)
+ * folio_likely_mapped_shared(), and folio_maybe_mapped_shared() from 003fde4492c8 (v6.15)
  */
-function madvise_large_folio_shared(k: Kernel, slot: number, pfn: number, regression: Patch, fix: Patch): boolean {
-  if (k.has(fix)) return folio_maybe_mapped_shared(k, slot);
+function madvise_large_folio_shared(k: Kernel, slot: number, pfn: number, regression: Patch, fix: Patch, zero?: Patch): boolean {
+  const f = k.folios;
+  if (k.has(PATCH.folioLikelyMappedShared)) return folio_maybe_mapped_shared(k, slot);
+  if (k.has(fix)) {
+    const sharers = f.pageMapcount(slot, f.pfn(slot));
+    return zero && k.has(zero) ? sharers > 1 : sharers !== 1;
+  }
   if (k.has(regression)) return folio_mapcount_large(k, slot) !== 1;
-  return k.folios.pageMapcount(slot, pfn) !== 1;
+  return f.pageMapcount(slot, pfn) !== 1;
 }
 
 /** mm/swap.c folio_deactivate() @v6.18 (lru_deactivate, without MGLRU): an active evictable folio goes to the inactive list, unreferenced */
@@ -521,7 +527,7 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
             const old = !k.has(PATCH.madvColdLargeFolioSharers);
             const covered = !old && from === base && a + n * PAGE_SIZE <= next && madvise_folio_pte_batch(k, t, i, n, slot, e) === n;
             if (!covered) {
-              if (madvise_large_folio_shared(k, slot, from, PATCH.madvColdFolioMapcount, PATCH.madvColdLargeFolioSharers) ||
+              if (madvise_large_folio_shared(k, slot, from, PATCH.madvColdFolioMapcount, PATCH.madvColdLargeFolioSharers, PATCH.madvColdEstimatedSharersZero) ||
                   (anonOnly && !f.test(slot, PG_anon)) || split_folio(k, slot) !== 0) {
                 if (old) break;
                 continue;

@@ -52,7 +52,7 @@ export function folio_mapcount_large(k: Kernel, slot: number): number {
 
 /**
  * include/linux/mm.h folio_maybe_mapped_shared() @v6.15..v6.18 (003fde4492c8), with folio_likely_mapped_shared()
- * @v6.9..v6.14 before it: may another mm map this folio? A small (or hugetlb) folio: mapped more than once. A
+ * @v6.10..v6.14 (ebb34f78d72c) before it: may another mm map this folio? A small (or hugetlb) folio: mapped more than once. A
  * large one mapped once is exclusive; else from v6.15 the MM owner tracking's "maybe mapped shared" bit answers;
  * before, a guess: shared when PMD-mapped, when mapped more times than it has pages, or when its first page is
  * mapped more than once. The two differ for a PTE-mapped THP that two mms map in part (shared, where the guess
