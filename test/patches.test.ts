@@ -1479,6 +1479,29 @@ setup:
     measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
   },
   {
+    // khugepaged over a PTE-mapped THP a forked child maps half of: 256 pages mapped twice (not over max_ptes_shared);
+    // counted by folio, all 512 (then, before v6.18, the scan would have ended for want of a writable PTE)
+    patch: PATCH.khugepagedFolioLikelyShared, base: 'v6.12', scenario: `
+name: khugepaged-shared-thp
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 2M, align: 2M }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - memset: { addr: m, len: 2M, value: 1 }
+  - mprotect: { addr: m + 4K, len: 4K, prot: r }
+  - mprotect: { addr: m + 4K, len: 4K, prot: rw }
+  - fork: { as: child }
+threads:
+  kid:
+    process: child
+    ops:
+      - madvise: { addr: m, len: 1M, advice: dontneed }
+  k:
+    - khugepaged: { addr: m, id: k }
+`,
+    measure: (r) => [result(r, 'k')], withIt: ['exceed_shared_pte'], without: ['no_writable_page'],
+  },
+  {
     patch: PATCH.folioLikelyMappedShared, base: 'v6.10', alsoRemove: [PATCH.folioMaybeMappedShared], scenario: bugFile('madv-free-first-page-unmapped-skipped'),
     measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
   },

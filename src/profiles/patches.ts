@@ -690,6 +690,12 @@ const rows = {
     summary: 'MADV_COLD, MADV_PAGEOUT and MADV_FREE ask folio_likely_mapped_shared() of a PTE-mapped large folio: mapped once is exclusive, PMD-mapped or mapped more times than it has pages is shared, else the first page mapped twice is; before, folio_estimated_sharers() (the first page\'s mapcount alone, so MADV_FREE took a THP whose first page was unmapped for shared and passed it over)',
     requires: ['madv-free-large-folio-sharers', 'madv-cold-large-folio-sharers'],
   },
+  khugepagedFolioLikelyShared: {
+    id: 'khugepaged-folio-likely-shared', commit: '1bafe96e89f0', subject: 'mm/khugepaged: replace page_mapcount() check by folio_likely_mapped_shared()',
+    author: 'David Hildenbrand', release: 'v6.10', kind: 'upstream',
+    summary: 'the scan and the isolation count a page against max_ptes_shared when its folio is likely mapped shared (every PTE of a PTE-mapped THP another process maps, where the guess sees it), not when the page itself is mapped more than once',
+    requires: ['khugepaged-max-ptes-shared', 'folio-likely-mapped-shared'],
+  },
   madvColdEstimatedSharersZero: {
     id: 'madv-cold-estimated-sharers-zero', commit: 'cc864ebba5f6', subject: 'madvise:madvise_cold_or_pageout_pte_range(): allow split while folio_estimated_sharers = 0',
     author: 'Barry Song', release: 'v6.9', kind: 'upstream',

@@ -93,13 +93,13 @@ function is_refcount_suitable(k: Kernel, slot: number): boolean {
 
 /**
  * the shared-page limit of the scan and the isolation (71a2c112a0f6, v5.8): false when the page ends the scan. A
- * page counts as shared when it is mapped more than once; from 003fde4492c8 (v6.15) when its folio is "maybe mapped
- * shared", so every PTE of a large folio another mm maps counts (v6.9 .. v6.14's folio_likely_mapped_shared guess is
- * not modelled: those releases count pages as before)
+ * page counts as shared when it is mapped more than once; from 1bafe96e89f0 (v6.10) when its folio is likely mapped
+ * shared (folio_likely_mapped_shared's guess), from 003fde4492c8 (v6.15) maybe mapped shared (the MM owner
+ * tracking): then every PTE of a large folio another mm maps counts
  */
 function shared_ok(k: Kernel, cc: CollapseControl, slot: number, pfn: number, shared: { n: number }): boolean {
   if (!k.has(PATCH.khugepagedMaxPtesShared)) return true;
-  if (k.has(PATCH.folioMaybeMappedShared) ? !folio_maybe_mapped_shared(k, slot) : k.folios.pageMapcount(slot, pfn) <= 1) return true;
+  if (k.has(PATCH.khugepagedFolioLikelyShared) ? !folio_maybe_mapped_shared(k, slot) : k.folios.pageMapcount(slot, pfn) <= 1) return true;
   return !(++shared.n > k.config.max_ptes_shared && cc.is_khugepaged);
 }
 
