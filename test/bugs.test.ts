@@ -75,7 +75,10 @@ describe('each bug on its two kernels, and bisect between them', () => {
       ['pagemap-scan-vec-len-overflow', 'uffd-api-ignore-unknown-reverted', 'uffd-vma-merge-pgoff', 'thp-disabled-no-pmd-map',
         'uffd-shmem-private-anon', 'uffd-register-maywrite', 'uffd-shmem-copy-page-dirty'],
       // round three
-      ['mincore-hugetlb-pte-markers', 'hugetlb-uffd-wp-prealloc', 'uffd-wp-regardless-of-vm-write']).sort());
+      ['mincore-hugetlb-pte-markers', 'hugetlb-uffd-wp-prealloc', 'uffd-wp-regardless-of-vm-write'],
+      // round four
+      ['madv-pageout-private-file-anon', 'madv-free-large-folio-sharers', 'madv-cold-large-folio-sharers', 'madv-cold-estimated-sharers-zero',
+        'folio-likely-mapped-shared']).sort());
   });
 
   it('the counterfactual pairs left: no tagged release had the bug (6, 26), no mainline commit of the fix found (34)', () => {
