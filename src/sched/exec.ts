@@ -839,22 +839,44 @@ function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'rea
 /**
  * thread o of a process a fatal signal kills (Machine.killProcess; o's status is already `killed`): asleep
  * in handle_userfault, its entry leaves the uffd's queue (userfaultfd_fault_fatal); asleep in read(2) of a
- * uffd, its reference to the file goes (the last one of a closed fd releases it). Asleep in
- * userfaultfd_event_wait_completion, the kernel withdraws its event and finishes the call with every later
- * event dropped at once, which the model does not carry out (a limit: exit 2).
+ * uffd, its reference to the file goes (the last one of a closed fd releases it); asleep in
+ * userfaultfd_event_wait_completion, its call ends (finishKilledCall).
  */
 export function fatalSignalWake(m: Machine, o: ThreadState): void {
   const task = o.task;
   const u = task ? task.uwq : null;
   if (u !== null) {
-    if (u.msg.event !== UFFD_EVENT_PAGEFAULT) {
-      notModelled('op', `a fatal signal to thread ${o.name} while it waits for its UFFD_EVENT to be read (the kernel withdraws the event and finishes the call)`);
-    }
-    userfaultfd_fault_fatal(m.k, task!);
+    if (u.msg.event === UFFD_EVENT_PAGEFAULT) userfaultfd_fault_fatal(m.k, task!);
+    else finishKilledCall(m, o);
   }
   if (o.waitKind === 'uffd_read') {
     const ctx = o.waitCtx;
     if (ctx.closedInRead) releaseAfterRead(m.k, ctx, readersOf(m, ctx, o));
+  }
+}
+
+/**
+ * the system call of o, killed while it waits for its event to be read: the kernel's waiter takes its event
+ * off the queue unread (fatal_signal_pending in userfaultfd_event_wait_completion), the call goes on to its
+ * end with every later event dropped at once (Task.fatal), and the thread dies on its way out. The call's
+ * work is done in the killing thread's step, as o's (its task current meanwhile); its result is recorded,
+ * though no one in the process is left to see it.
+ */
+function finishKilledCall(m: Machine, o: ThreadState): void {
+  const k = m.k, task = o.task!, cur = k.current, thread = k.tr?.thread;
+  task.fatal = true;
+  k.current = task;
+  if (k.tr) k.tr.thread = o.name;
+  try {
+    for (let n = 0; o.waitKind === 'uffd_event'; n++) {
+      if (n > 64) throw new Error(`BUG: thread ${o.name}'s killed call does not end`);
+      const r = resumeOp(m, o);
+      if (r !== 'blocked') break;
+    }
+  } finally {
+    k.current = cur;
+    if (k.tr && thread !== undefined) k.tr.thread = thread;
+    o.status = 'killed';
   }
 }
 
@@ -882,7 +904,7 @@ function eventFinish(k: Machine['k'], task: NonNullable<Machine['k']['current']>
   const u = task.uwq!;
   const uffd = u.ctx.name, event = u.msg.event;
   const read = userfaultfd_event_finish(k, task);
-  k.tr?.emit('uffd_event_wait', 'userfaultfd_event_wait_completion', { uffd, event: EVENT_NAME[event] ?? String(event), read });
+  k.tr?.emit('uffd_event_wait', 'userfaultfd_event_wait_completion', { uffd, event: EVENT_NAME[event] ?? String(event), read, ...(task.fatal ? { killed: true } : {}) });
   return read;
 }
 const EVENT_NAME: Record<number, string> = { 0x13: 'FORK', 0x14: 'REMAP', 0x15: 'REMOVE', 0x16: 'UNMAP' };

@@ -123,7 +123,7 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'uffd_event':
       return `  ${f.uffd}: UFFD_EVENT_${f.event} queued (0x${(f.arg0 as number).toString(16)}, 0x${(f.arg1 as number).toString(16)}, 0x${(f.arg2 as number).toString(16)}); waits until it is read`;
     case 'uffd_event_wait':
-      return `  ${f.uffd}: UFFD_EVENT_${f.event} ${f.dropped ? 'dropped: the uffd is released' : f.killed ? (f.read ? 'read; its waiter was killed' : 'dropped unread: its waiter was killed') : f.read ? 'read: the waiter goes on' : 'dropped: the uffd was released'}`;
+      return `  ${f.uffd}: UFFD_EVENT_${f.event} ${f.dropped ? (f.killed ? 'dropped: its waiter is being killed' : 'dropped: the uffd is released') : f.killed ? (f.read ? 'read; its waiter was killed' : 'dropped unread: its waiter was killed') : f.read ? 'read: the waiter goes on' : 'dropped: the uffd was released'}`;
     case 'uffd_poll':
       return `  userfaultfd_poll(${f.uffd}): revents 0x${(f.revents as number).toString(16)}`;
     case 'setuid':

@@ -1047,11 +1047,12 @@ function eventName(ev: number): string {
  * incremented ctx.mmap_changing when it prepared the event.
  */
 export function userfaultfd_event_wait(k: Kernel, ctx: UserfaultfdCtx, task: Task, msg: UffdMsg): void {
-  if (ctx.released) {
-    // the loop's first check: nothing is queued, the event is dropped at once (finish does the rest)
+  if (ctx.released || task.fatal) {
+    // the loop's first check (the context released, or fatal_signal_pending): the event is taken off the
+    // queue at once, unread (finish does the rest)
     const u = Uwq.create(k, ctx, task, msg);
     task.uwq = u;
-    k.tr?.emit('uffd_event_wait', 'userfaultfd_event_wait_completion', { uffd: ctx.name, event: eventName(msg.event), dropped: true });
+    k.tr?.emit('uffd_event_wait', 'userfaultfd_event_wait_completion', { uffd: ctx.name, event: eventName(msg.event), dropped: true, ...(task.fatal ? { killed: true } : {}) });
     return;
   }
   const u = Uwq.create(k, ctx, task, msg);
@@ -1062,7 +1063,7 @@ export function userfaultfd_event_wait(k: Kernel, ctx: UserfaultfdCtx, task: Tas
 
 /** may the task sleeping on an event go on (its event read, or its context released)? */
 export function userfaultfd_event_done(u: Uwq): boolean {
-  return u.waken || u.ctx.released;
+  return u.waken || u.ctx.released || u.task.fatal;
 }
 
 /**

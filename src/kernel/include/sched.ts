@@ -17,7 +17,7 @@ const TASK_CELLS = 9;
 const T_FLAGS = 0, T_SIG = 1, T_CODE = 2, T_ADDR_LO = 3, T_ADDR_HI = 4, T_UID = 5, T_TID = 6, T_PID = 7, T_MM = 8;
 /** tasks (their comm is at their index in the names segment) */
 export const TASK_MAX = 2048;
-const F_SIGNAL = 1, F_EXITING = 2;
+const F_SIGNAL = 1, F_EXITING = 2, F_FATAL = 4;
 
 /**
  * A view of one task's cells in the kernel's Store (docs/state.md): one view per task per kernel
@@ -86,6 +86,12 @@ export class Task {
     this.setCell(T_CODE, s === null ? 0 : s.code);
     this.setCell(T_ADDR_LO, s === null ? 0 : s.addr % 4294967296);
     this.setCell(T_ADDR_HI, s === null ? 0 : Math.floor(s.addr / 4294967296));
+  }
+  /** fatal_signal_pending(): a signal that kills the process (SIGKILL from the group exit) is on its way */
+  get fatal(): boolean { return (this.cell(T_FLAGS) & F_FATAL) !== 0; }
+  set fatal(v: boolean) {
+    const f = this.cell(T_FLAGS);
+    this.setCell(T_FLAGS, v ? f | F_FATAL : f & ~F_FATAL);
   }
   /** PF_EXITING */
   get exiting(): boolean { return (this.cell(T_FLAGS) & F_EXITING) !== 0; }
