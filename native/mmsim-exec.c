@@ -1088,6 +1088,14 @@ struct mmsim_uffdio_continue {
 #ifndef UFFDIO_CONTINUE_MODE_DONTWAKE
 #define UFFDIO_CONTINUE_MODE_DONTWAKE ((uint64_t)1 << 0)
 #endif
+// struct uffdio_poison as v6.6 added it (UFFDIO_POISON, 0x08), spelled out for userspace headers older than v6.6
+struct mmsim_uffdio_poison {
+  struct uffdio_range range;
+  uint64_t mode;
+  int64_t updated;
+};
+#define MMSIM_UFFDIO_POISON_MODE_DONTWAKE ((uint64_t)1 << 0)
+#define MMSIM_UFFDIO_POISON _IOWR(UFFDIO, 0x08, struct mmsim_uffdio_poison)
 
 static int madv_of(const char *n) {
   static const struct {
@@ -1806,6 +1814,16 @@ static int exec_op(Ctx *c, int oi, J *op) {
       if (ioctl(fd, UFFDIO_CONTINUE, &c)) err = errno;
       if (defer && c.mapped > 0) defer_wake(fd, a, (uint64_t)c.mapped);
       if (c.mapped != UNWRITTEN) snprintf(outs, sizeof outs, "{\"mapped\":%lld}", (long long)c.mapped), out = outs;
+    } else if (!strcmp(kind, "uffdio_poison")) {
+      EV("addr", a);
+      EV("len", l);
+      uint64_t mode = (uint64_t)jnum(op, "mode", 0);
+      // as UFFDIO_CONTINUE: the wake-up of the poisoned range is the woken thread's next step
+      int defer = !(mode & MMSIM_UFFDIO_POISON_MODE_DONTWAKE);
+      struct mmsim_uffdio_poison p = {.range = {a, l}, .mode = mode | (defer ? MMSIM_UFFDIO_POISON_MODE_DONTWAKE : 0), .updated = UNWRITTEN};
+      if (ioctl(fd, MMSIM_UFFDIO_POISON, &p)) err = errno;
+      if (defer && p.updated > 0) defer_wake(fd, a, (uint64_t)p.updated);
+      if (p.updated != UNWRITTEN) snprintf(outs, sizeof outs, "{\"updated\":%lld}", (long long)p.updated), out = outs;
     } else if (!strcmp(kind, "uffdio_wake")) {
       EV("addr", a);
       EV("len", l);
