@@ -75,7 +75,9 @@ describe('each bug on its two kernels, and bisect between them', () => {
       ['pagemap-scan-vec-len-overflow', 'uffd-api-ignore-unknown-reverted', 'uffd-vma-merge-pgoff', 'thp-disabled-no-pmd-map',
         'uffd-shmem-private-anon', 'uffd-register-maywrite', 'uffd-shmem-copy-page-dirty'],
       // round three
-      ['mincore-hugetlb-pte-markers', 'hugetlb-uffd-wp-prealloc', 'uffd-wp-regardless-of-vm-write']).sort());
+      ['mincore-hugetlb-pte-markers', 'hugetlb-uffd-wp-prealloc', 'uffd-wp-regardless-of-vm-write'],
+      // UFFDIO_POISON
+      ['hugetlb-change-protection-poison']).sort());
   });
 
   it('the counterfactual pairs left: no tagged release had the bug (6, 26), no mainline commit of the fix found (34)', () => {
