@@ -219,7 +219,15 @@ describe('mmsim fuzz: the generator', () => {
       expect([...model]).toContain(op);
     }
     expect([...model]).toContain('vmsplice');
-    for (const op of ['close', 'uffdio_move', 'migrate', 'khugepaged']) expect([...model]).toContain(op);
+    for (const op of ['close', 'uffdio_move', 'uffdio_poison', 'migrate', 'khugepaged']) expect([...model]).toContain(op);
+    // no UFFDIO_POISON where the kernel does not offer UFFD_FEATURE_POISON (bit 14, before v6.6)
+    const prePoison = new Set<string>();
+    fc.assert(fc.property(caseArb({ ...MODEL_TARGET, features: 0x3fff, backings: undefined }), (c) => {
+      const sc = loadScenario('g.yaml', renderCase(c, { name: 'g', kernel: 'v6.1' }).yaml);
+      for (const o of [...sc.setup, ...sc.threads.flatMap((t) => t.ops)]) prePoison.add(o.op);
+    }), { numRuns: 100, seed: 7 });
+    expect([...prePoison]).toContain('uffdio_register');
+    expect([...prePoison]).not.toContain('uffdio_poison');
     // no UFFDIO_MOVE where the kernel does not offer UFFD_FEATURE_MOVE (before v6.8)
     const old = new Set<string>();
     fc.assert(fc.property(caseArb({ ...MODEL_TARGET, features: 0xffff, backings: undefined }), (c) => {
