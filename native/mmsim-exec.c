@@ -1133,6 +1133,36 @@ static void defer_wake(int fd, uint64_t start, uint64_t len) {
 
 static uint64_t page_of(uint64_t a) { return a & ~(PAGE_SZ - 1); }
 
+// /proc/self/maps, read into memory the executor settled (no allocation: a fault there would be the operation's)
+static char g_maps[1 << 17];
+
+// how many of the n pages from `first` lie in writable VMAs one after another: pin_user_pages(FOLL_WRITE)
+// stops at the first page past them at the latest (a hole or a VMA without VM_WRITE is EFAULT, check_vma_flags);
+// n when the maps do not fit the buffer
+static uint64_t writable_prefix(uint64_t first, uint64_t n) {
+  int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return n;
+  size_t len = 0;
+  ssize_t r;
+  while (len < sizeof g_maps - 1 && (r = read(fd, g_maps + len, sizeof g_maps - 1 - len)) > 0) len += (size_t)r;
+  close(fd);
+  if (len >= sizeof g_maps - 1) return n;
+  g_maps[len] = 0;
+  uint64_t cur = first, end = first + n * PAGE_SZ;
+  for (char *p = g_maps; *p && cur < end;) {
+    unsigned long s, e;
+    char perms[5] = {0};
+    if (sscanf(p, "%lx-%lx %4s", &s, &e, perms) == 3 && e > cur) {
+      if (s > cur || perms[1] != 'w') break; // (the lines go up by address)
+      cur = e;
+    }
+    char *nl = strchr(p, '\n');
+    if (!nl) break;
+    p = nl + 1;
+  }
+  return ((cur < end ? cur : end) - first) / PAGE_SZ;
+}
+
 // the VMAs of T's process registered for uffd-wp ("uw" in smaps' VmFlags) that overlap [start, end)
 static int uffd_wp_vmas(Thread *T, uint64_t start, uint64_t end, uint64_t (*r)[2], int max) {
   char path[64], line[512];
@@ -1849,13 +1879,18 @@ static int exec_op(Ctx *c, int oi, J *op) {
       else {
         // pin_user_pages returns the pages it pinned before it stopped; io_uring unpins them and fails the
         // whole buffer (EFAULT): the longest prefix that registers is what pin_user_pages would have
-        // pinned (binary search; the pages before the stop are present now, the retries fault nothing)
+        // pinned. Where the range runs past its writable VMAs, that prefix is tried first, alone: each
+        // attempt takes the pages again (gup_fast marks them accessed), so one attempt ages them as one
+        // pin_user_pages does. Otherwise (a fault that fails inside them) a binary search; the pages
+        // before the stop are present then, the retries fault nothing.
         uint64_t n = (end - first) / PAGE_SZ, got = 0;
-        struct iovec iov = {(void *)(uintptr_t)first, (size_t)(end - first)};
-        if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) == 0) got = n;
+        uint64_t fit = writable_prefix(first, n), want = fit ? fit : n;
+        struct iovec iov = {(void *)(uintptr_t)first, (size_t)(want * PAGE_SZ)};
+        if (syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1) == 0) got = want;
+        else if (fit == 0) err = errno; // the first page: nothing pinned
         else {
           err = errno;
-          uint64_t lo = 0, hi = n; // lo: registers (0: none known), hi: does not
+          uint64_t lo = 0, hi = want; // lo: registers (0: none known), hi: does not
           while (hi - lo > 1) {
             uint64_t mid = lo + (hi - lo) / 2;
             iov.iov_len = (size_t)(mid * PAGE_SZ);

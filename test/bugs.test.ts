@@ -76,6 +76,9 @@ describe('each bug on its two kernels, and bisect between them', () => {
         'uffd-shmem-private-anon', 'uffd-register-maywrite', 'uffd-shmem-copy-page-dirty'],
       // round three
       ['mincore-hugetlb-pte-markers', 'hugetlb-uffd-wp-prealloc', 'uffd-wp-regardless-of-vm-write'],
+      // round four
+      ['madv-pageout-private-file-anon', 'madv-free-large-folio-sharers', 'madv-cold-large-folio-sharers', 'madv-cold-estimated-sharers-zero',
+        'folio-likely-mapped-shared'],
       // UFFDIO_POISON
       ['hugetlb-change-protection-poison']).sort());
   });

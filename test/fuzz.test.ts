@@ -299,6 +299,33 @@ describe('mmsim fuzz: the generator', () => {
     expect(both).toBeGreaterThan(3);
   });
 
+  it('draws mmap(MAP_FIXED) over a range of a mapping in the main thread, where the target says so', () => {
+    const MAP_FIXED = 0x10;
+    let fixed = 0, inside = 0;
+    fc.assert(fc.property(caseArb(MODEL_TARGET), (c) => {
+      const sc = loadScenario('g.yaml', renderCase(c, { name: 'g', kernel: 'v6.18' }).yaml);
+      for (const t of sc.threads) {
+        for (const o of t.ops) {
+          if (o.op !== 'mmap' || !(o.flags & MAP_FIXED)) continue;
+          fixed++;
+          expect(t.process).toBe('main');
+          // at an address of one of the setup's mappings (the host's executor memory lies past them)
+          let e = o.addr!;
+          while (e.k === 'bin') e = e.a;
+          if (e.k === 'sym' && /^m\d$/.test(e.name)) inside++;
+        }
+      }
+    }), { numRuns: 400, seed: 13 });
+    expect(fixed).toBeGreaterThan(10);
+    expect(inside).toBe(fixed);
+    let old = 0;
+    fc.assert(fc.property(caseArb({ ...MODEL_TARGET, mmapFixed: undefined }), (c) => {
+      const sc = loadScenario('g.yaml', renderCase(c, { name: 'g', kernel: 'v6.18' }).yaml);
+      old += sc.threads.flatMap((t) => t.ops).filter((o) => o.op === 'mmap' && o.flags & MAP_FIXED).length;
+    }), { numRuns: 200, seed: 13 });
+    expect(old).toBe(0);
+  });
+
   it('gives run i of seed s the same scenario every time', () => {
     const arb = caseArb(MODEL_TARGET);
     const a = renderCase(generate(arb, 5, 17).value_, { name: 'x', kernel: 'v6.18' }).yaml;

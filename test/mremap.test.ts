@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { expectationPasses } from '../src/scenario/outcome.js';
-import { kernel, run, errno, result, pagemapBit, thread, vmstat } from './helpers.js';
+import { kernel, run, errno, result, pagemapBit, thread, vmstat, P } from './helpers.js';
 
 const SD = 55, UFFD_WP = 57, PRESENT = 63;
 
@@ -170,4 +170,63 @@ setup:
       expect(failed.length).toBe(7);
     });
   }
+});
+
+describe('the UNMAP events of the destinations of several VMAs moved by one mremap (remap_move, d23cb648e365)', () => {
+  const TWO = readFileSync('scenarios/differential/event-unmap-remap-move-two-vmas.yaml', 'utf8');
+  const msg = (r: ReturnType<typeof run>, name: string) => {
+    const e = r.observation.msgs[name];
+    const base = r.observation.mappings['dst']!.addr;
+    return e ? [e.event, Number(e.flags) - base, Number(e.address) - base] : null;
+  };
+
+  it('v6.18 sends one per piece, in the order of the pieces, each for its piece\'s destination, then returns', () => {
+    const r = run(TWO, kernel('v6.18'));
+    expect(r.expectations.filter((e) => !expectationPasses(e)).map((e) => `line ${e.line}: ${e.detail}`)).toEqual([]);
+    expect([msg(r, 'e1'), msg(r, 'e2'), msg(r, 'e3')]).toEqual([[0x16, 0, 0x2000], [0x16, 0x2000, 0x4000], [0x16, 0x5000, 0x6000]]);
+    expect(thread(r, 'w').state).toBe('done');
+  });
+
+  it('before remap_move (v6.12) the destination is unmapped whole, with one event, and the call is EFAULT', () => {
+    const r = run(TWO, kernel('v6.12'));
+    expect(msg(r, 'e1')).toEqual([0x16, 0, 0x6000]);
+    expect(errno(r, 'move')).toBe('EFAULT');
+    // no second event: the handler's next read sleeps
+    expect(thread(r, 'h').state).toBe('blocked');
+  });
+
+  it('without the row but with a85dc37186a5 the source is checked before the destination is unmapped: EFAULT, no event', () => {
+    const r = run(TWO, kernel('v6.18', { remove: [P('mremap-move-multi-vma')] }));
+    expect(errno(r, 'move')).toBe('EFAULT');
+    expect(msg(r, 'e1')).toBeNull();
+  });
+
+  it('two uffds: each piece\'s contexts in turn, a piece whose destination is not registered sends none', () => {
+    const r = run(readFileSync('scenarios/differential/event-unmap-remap-move-two-ctx.yaml', 'utf8'), kernel('v6.18'));
+    expect(r.expectations.filter((e) => !expectationPasses(e)).map((e) => `line ${e.line}: ${e.detail}`)).toEqual([]);
+    expect([msg(r, 'ea'), msg(r, 'eb1'), msg(r, 'eb2')]).toEqual([[0x16, 0x1000, 0x3000], [0x16, 0x1000, 0x3000], [0x16, 0x3000, 0x4000]]);
+  });
+
+  it('a move that fails at an armed VMA after two pieces sends their events, then returns EFAULT', () => {
+    const r = run(readFileSync('scenarios/differential/event-unmap-remap-move-efault.yaml', 'utf8'), kernel('v6.18'));
+    expect(r.expectations.filter((e) => !expectationPasses(e)).map((e) => `line ${e.line}: ${e.detail}`)).toEqual([]);
+    expect(errno(r, 'move')).toBe('EFAULT');
+  });
+
+  it('more than three pieces with events is a model limit (exit 2 at the operation)', () => {
+    const four = `
+name: four
+setup:
+  - mmap: { as: src, len: 16K }
+  - mprotect: { addr: src + 4K, len: 4K, prot: [read] }
+  - mprotect: { addr: src + 12K, len: 4K, prot: [read] }
+  - mmap: { as: dst, len: 16K }
+  - userfaultfd: { as: u, flags: [cloexec], features: [event_unmap] }
+  - uffdio_register: { uffd: u, addr: dst, len: 16K, mode: [missing] }
+threads:
+  w:
+    - mremap: { addr: src, old_len: 16K, new_len: 16K, flags: [maymove, fixed], new_addr: dst }
+`;
+    expect(() => run(four, kernel('v6.18'))).toThrow(/model limit: UNMAP events of more than 3 destinations/);
+  });
 });

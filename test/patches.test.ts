@@ -1158,6 +1158,14 @@ setup:
     measure: (r) => [errno(r, 'mv'), pagemapBit(r, 'res + 0x6000', 63), pagemapBit(r, 'src + 0x2000', 63)], withIt: [null, 1, 0], without: ['EFAULT', 0, 1],
   },
   {
+    // an munmap over a registered VMA and a hugetlb VMA it would split off a huge page boundary: EINVAL either
+    // way; the first VMA's UNMAP event is sent (and read), or none was prepared before the split failed
+    // (scenarios/differential/event-unmap-munmap-later-split-fails.yaml)
+    patch: PATCH.uffdUnmapPrepPerVma, base: 'v6.18', config: ['nr_hugepages=2'],
+    scenario: readFileSync('scenarios/differential/event-unmap-munmap-later-split-fails.yaml', 'utf8'),
+    measure: (r) => [errno(r, 'un'), r.observation.msgs['um']?.event ?? null], withIt: ['EINVAL', 0x16], without: ['EINVAL', null],
+  },
+  {
     // a refused move to a populated fixed place (a growth of a range crossing its VMA's end): the destination
     // keeps its page, or was unmapped before the refusal (scenarios/differential/mremap-fixed-checks-before-unmap.yaml)
     patch: PATCH.mremapCheckEarly, base: 'v6.18',
@@ -1239,6 +1247,15 @@ setup:
     patch: PATCH.thpRefcountRework, base: 'v4.8', scenario: oneOp('write: { addr: m }'),
     direct: (spec) => refused(() => anonHuge(run(oneOp('write: { addr: m }'), spec), 'm')),
     measure: () => null, withIt: 2048, without: 'not modelled on v4.8-thp-refcount-rework',
+  },
+  {
+    // shmem_enabled does not exist without the row (an override is refused): the run sets the knob
+    // itself, as bisect's steps do, so that only the row differs
+    patch: PATCH.shmemHuge, base: 'v4.8', scenario: '',
+    direct: (spec) => pmd(run('name: shm\nobserve: { pages: [m] }\nsetup:\n  - memfd_create: { as: f }\n  - ftruncate: { fd: f, len: 2M }\n' +
+      '  - mmap: { as: m, len: 2M, align: 2M, fd: f, flags: [shared] }\n  - write: { addr: m, value: 1 }\n',
+    { ...spec, config: { ...spec.config, shmem_enabled: 'always' } }), 'm'),
+    measure: () => null, withIt: '0x80000000000008e7', without: '0x0000000000000067',
   },
   { patch: PATCH.splitHugePagesRange, base: 'v6.1', scenario: oneOp('split_huge_page: { addr: m, len: 2M, id: op }', '  - madvise: { addr: m, len: 2M, advice: hugepage }\n  - write: { addr: m }'), measure: (r) => [errno(r, 'op'), result(r, 'op')], withIt: [null, '1'], without: ['EINVAL', null] },
   { patch: PATCH.madvFree, base: 'v4.19', scenario: oneOp('madvise: { addr: m, len: 4K, advice: free, id: op }'), measure: (r) => errno(r, 'op'), withIt: null, without: 'EINVAL' },
@@ -1460,6 +1477,73 @@ setup:
     // mincore of a hugetlb range write-protected while untouched: its uffd-wp markers are not resident with the fix
     patch: PATCH.mincoreHugetlbPteMarkers, base: 'v6.3', config: ['nr_hugepages=2'], scenario: bugFile('mincore-hugetlb-uffd-wp-marker'),
     measure: (r) => [result(r, 'marker'), result(r, 'mapped')], withIt: ['0 status=0,0', '0 status=1,1'], without: ['0 status=1,1', '0 status=1,1'],
+  },
+  // ---- round four ----
+  {
+    // MADV_COLLAPSE of a block mapped read-only (measured on 6.18, scenarios/differential/collapse-read-only-block.yaml)
+    patch: PATCH.khugepagedCollapseReadOnly, base: 'v6.18', scenario: readFileSync('scenarios/differential/collapse-read-only-block.yaml', 'utf8'),
+    measure: (r) => [errno(r, 'collapse'), anonHuge(r, 'm')], withIt: [null, 2048], without: ['EINVAL', 0],
+  },
+  {
+    // MADV_COLD of a page of a THP two mms map half of each (measured on 6.18,
+    // scenarios/differential/thp-cold-mapped-in-part-by-two-mms.yaml): left whole with the row, split before
+    patch: PATCH.folioMaybeMappedShared, base: 'v6.18', scenario: readFileSync('scenarios/differential/thp-cold-mapped-in-part-by-two-mms.yaml', 'utf8'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [1], without: [0],
+  },
+  {
+    // MADV_PAGEOUT of a private mapping of a file the caller may not write: its COW copy is swapped out with the fix
+    patch: PATCH.madvPageoutPrivateFileAnon, base: 'v6.2', scenario: bugFile('madv-pageout-private-file-cow-kept'),
+    measure: (r) => [pagemapBit(r, 'pv', 62), pagemapBit(r, 'pv', 63)], withIt: [1, 0], without: [0, 1],
+  },
+  // MADV_FREE and MADV_COLD of one page of a PTE-mapped THP only this process maps: split, except between the folio
+  // conversions (folio_mapcount() != 1 for any THP mapped by two PTEs) and the v6.5 fixes
+  {
+    patch: PATCH.madvFreeFolioMapcount, base: 'v6.4', alsoRemove: [PATCH.madvFreeLargeFolioSharers], scenario: bugFile('madv-free-pte-mapped-thp-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [1], without: [0],
+  },
+  {
+    patch: PATCH.madvFreeLargeFolioSharers, base: 'v6.6', scenario: bugFile('madv-free-pte-mapped-thp-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
+  },
+  {
+    patch: PATCH.madvColdFolioMapcount, base: 'v6.4', alsoRemove: [PATCH.madvColdLargeFolioSharers], scenario: bugFile('madv-cold-pte-mapped-thp-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [1], without: [0],
+  },
+  {
+    patch: PATCH.madvColdLargeFolioSharers, base: 'v6.6', scenario: bugFile('madv-cold-pte-mapped-thp-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
+  },
+  // the same walks over a PTE-mapped THP whose first page is unmapped: folio_estimated_sharers() == 0 read as shared
+  {
+    patch: PATCH.madvColdEstimatedSharersZero, base: 'v6.9', scenario: bugFile('madv-cold-first-page-unmapped-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
+  },
+  {
+    // khugepaged over a PTE-mapped THP a forked child maps half of: 256 pages mapped twice (not over max_ptes_shared);
+    // counted by folio, all 512 (then, before v6.18, the scan would have ended for want of a writable PTE)
+    patch: PATCH.khugepagedFolioLikelyShared, base: 'v6.12', scenario: `
+name: khugepaged-shared-thp
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 2M, align: 2M }
+  - madvise: { addr: m, len: 2M, advice: hugepage }
+  - memset: { addr: m, len: 2M, value: 1 }
+  - mprotect: { addr: m + 4K, len: 4K, prot: r }
+  - mprotect: { addr: m + 4K, len: 4K, prot: rw }
+  - fork: { as: child }
+threads:
+  kid:
+    process: child
+    ops:
+      - madvise: { addr: m, len: 1M, advice: dontneed }
+  k:
+    - khugepaged: { addr: m, id: k }
+`,
+    measure: (r) => [result(r, 'k')], withIt: ['exceed_shared_pte'], without: ['no_writable_page'],
+  },
+  {
+    patch: PATCH.folioLikelyMappedShared, base: 'v6.10', alsoRemove: [PATCH.folioMaybeMappedShared], scenario: bugFile('madv-free-first-page-unmapped-skipped'),
+    measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
   },
 ];
 

@@ -1,13 +1,15 @@
 // Non-cooperative userfaultfd events (fs/userfaultfd.c @v4.19..v6.18): FORK, REMOVE and UNMAP, the
 // blocking of the thread that causes them, mmap_changing, and what a release does to their waiters.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { expectationPasses } from '../src/scenario/outcome.js';
 import { resolveKernel } from '../src/profiles/profiles.js';
 import { loadScenario } from '../src/scenario/load.js';
 import { Machine } from '../src/sched/machine.js';
 import { missingCapability } from '../src/host/requirements.js';
 import { userfaultfd_release } from '../src/kernel/fs/userfaultfd.js';
 import { VM_UFFD_WP } from '../src/kernel/include/vm_flags.js';
-import { run, errno, result, thread, pagemapBit, kernel } from './helpers.js';
+import { run, errno, result, thread, pagemapBit, kernel, events } from './helpers.js';
 
 const KERNELS = ['v4.19', 'v5.7', 'v6.1', 'v6.6', 'v6.12', 'v6.18'];
 
@@ -70,16 +72,19 @@ describe('UFFD_EVENT_REMOVE', () => {
   });
 });
 
-const UNMAP = `
-name: unmap
-observe: { pages: [m], mappings: [m] }
-setup:
+/** 64 KiB, three VMAs registered with two uffds that have EVENT_UNMAP (u twice, v once) */
+const TWO_UFFDS = `
   - mmap: { as: m, len: 64K }
   - userfaultfd: { as: u, features: [event_unmap], flags: [] }
   - userfaultfd: { as: v, features: [event_unmap], flags: [] }
   - uffdio_register: { uffd: u, addr: m, len: 16K, mode: [missing] }
   - uffdio_register: { uffd: u, addr: m + 0x8000, len: 8K, mode: [missing] }
-  - uffdio_register: { uffd: v, addr: m + 0xc000, len: 16K, mode: [missing] }
+  - uffdio_register: { uffd: v, addr: m + 0xc000, len: 16K, mode: [missing] }`;
+
+const UNMAP = `
+name: unmap
+observe: { pages: [m], mappings: [m] }
+setup:${TWO_UFFDS}
 threads:
   worker:
     - munmap: { addr: m, len: 64K, id: un }
@@ -99,6 +104,72 @@ describe('UFFD_EVENT_UNMAP', () => {
       expect(result(r, 'h1#2'), k).toBe(`event=0x16 ${want}`);
       expect(result(r, 'h1#3'), k).toBe(`event=0x16 ${want}`);
       expect(thread(r, 'worker').state, k).toBe('done');
+    }
+  });
+});
+
+const MMAP_FIXED = `
+name: mmap-fixed
+observe: { pages: [m, m + 0x4000], mappings: [m, fresh] }
+setup:${TWO_UFFDS}
+  - mmap: { as: src, len: 4K }
+threads:
+  worker:
+    - mmap: { addr: m + 0x2000, len: 48K, flags: [private, anonymous, fixed], as: fresh, id: fx }
+  h1:
+    - checkpoint: mapped
+    - uffdio_copy: { uffd: u, dst: m, src: src, len: 4K, id: during }
+    - read_uffd: { uffd: u, as: a }
+    - read_uffd: { uffd: v, as: b }
+`;
+
+describe('UFFD_EVENT_UNMAP of mmap(MAP_FIXED)', () => {
+  it('maps first, then sends one event per uffd for the whole new range, and returns once they are read, on every release', () => {
+    for (const k of KERNELS) {
+      const r = run(MMAP_FIXED, resolveKernel(k));
+      // the new mapping is in place before the first event is read: what is left of the two registered
+      // ends, the new one between them, and src
+      expect(r.observation.snapshots['mapped']!.vma_count, k).toBe(4);
+      const base = BigInt(r.observation.mappings['m']!.addr);
+      const want = `flags=0x${(base + 0x2000n).toString(16)} address=0x${(base + 0xe000n).toString(16)}`;
+      expect(result(r, 'h1#3'), k).toBe(`event=0x16 ${want}`);
+      expect(result(r, 'h1#4'), k).toBe(`event=0x16 ${want}`);
+      expect(errno(r, 'during'), k).toBe('EAGAIN');
+      expect(result(r, 'fx'), k).toBe(`0x${(base + 0x2000n).toString(16)}`);
+      expect(BigInt(r.observation.mappings['fresh']!.addr), k).toBe(base + 0x2000n);
+      expect(thread(r, 'worker').state, k).toBe('done');
+    }
+  });
+
+  it('is not sent without the feature, nor by an mmap that replaces no registered VMA', () => {
+    const r = run(MMAP_FIXED.replace(/features: \[event_unmap\]/g, 'features: []'), resolveKernel('v6.18'));
+    expect(errno(r, 'during')).toBe(null);
+    expect(thread(r, 'worker').state).toBe('done');
+    // (the handler's read sleeps: no message comes)
+    expect(thread(r, 'h1').state).toBe('blocked');
+    expect(r.observation.msgs['a']).toBeUndefined();
+    const s = run(MMAP_FIXED.replace('addr: m + 0x2000, len: 48K', 'addr: m + 0x5000, len: 8K'), resolveKernel('v6.18'));
+    expect(errno(s, 'during')).toBe(null);
+    expect(thread(s, 'worker').state).toBe('done');
+    expect(thread(s, 'h1').state).toBe('blocked');
+  });
+});
+
+describe('the UNMAP events of one call, to several uffds', () => {
+  it('go out in the order of the VMAs (the unmap list), not of the contexts\' ids, for munmap and mmap(MAP_FIXED)', () => {
+    const r = run(readFileSync('scenarios/differential/event-unmap-vma-order.yaml', 'utf8'), resolveKernel('v6.18'));
+    expect(r.expectations.filter((e) => !expectationPasses(e)).map((e) => `line ${e.line}: ${e.detail}`)).toEqual([]);
+    const sent = events(r, 'uffd_event').map((e) => e.uffd);
+    expect(sent).toEqual(['c', 'b', 'a', 'c', 'b', 'a']);
+  });
+});
+
+describe('a MAP_FIXED hugetlb mmap whose reservation fails', () => {
+  it('has unmapped what it replaces first: the UNMAP event, then ENOMEM, a hole, the old page back in the pool, on every release', () => {
+    const sc = readFileSync('scenarios/differential/event-unmap-mmap-fixed-hugetlb-enomem.yaml', 'utf8');
+    for (const k of KERNELS) {
+      const r = run(sc, resolveKernel(k, [], ['nr_hugepages=1']));
+      expect(r.expectations.filter((e) => !expectationPasses(e)).map((e) => `line ${e.line}: ${e.detail}`), k).toEqual([]);
     }
   });
 });

@@ -4,9 +4,8 @@
 // 2 on bad input.
 import { availableParallelism } from 'node:os';
 import { readScenarioArg } from './input.js';
-import { ScenarioError, type Verdict } from '../scenario/load.js';
+import { ScenarioError, scenarioKernel, type Verdict } from '../scenario/load.js';
 import { Budget, defaultMemoryBytes, parseMemory } from '../sched/budget.js';
-import { resolveKernel } from '../profiles/profiles.js';
 import { checkScenarioAsync, type CheckOptions, type CheckResult } from '../explore/check.js';
 import { REDUCTION_NAMES, type ReductionName } from '../explore/reduction.js';
 import { MAX_WORKERS } from '../explore/shared-table.js';
@@ -92,7 +91,7 @@ export async function checkCommand(file: string, o: CheckCliOptions, debug: bool
   if (kernels.length === 0) throw new ScenarioError(sc.file, 1, 1, 'kernel', "no kernel given (use --kernel, or 'kernel:' in the scenario)");
   if (o.seed !== undefined && o.random === undefined) throw new CheckError('--seed goes with --random');
   if ((o.pct || o.pctDepth !== undefined) && o.random === undefined) throw new CheckError('--pct goes with --random');
-  const specs = kernels.map((k) => resolveKernel(k, o.patch, [...sc.config, ...o.config]));
+  const specs = kernels.map((k) => scenarioKernel(sc, k, o.patch, o.config));
   const tty = process.stderr.isTTY === true && o.progress !== false;
   const results: CheckResult[] = [];
   // the setup (and anything else outside the search) is bounded too: the search stops itself at

@@ -1,8 +1,7 @@
 // The implementation of `mmsim run` and `mmsim compare`, imported by their actions in main.ts when they
 // run (the scenario loader, the model and the trace formats are not loaded at start-up).
 import pc from 'picocolors';
-import { ScenarioError, type CompiledScenario } from '../scenario/load.js';
-import { resolveKernel } from '../profiles/profiles.js';
+import { ScenarioError, scenarioKernel, type CompiledScenario } from '../scenario/load.js';
 import type { RunResult } from '../run.js';
 import { formatJson, formatKlog, formatText } from '../trace/format.js';
 import type { KernelSpec } from '../kernel/kernel.js';
@@ -17,7 +16,7 @@ function out(lines: string[] | string): void {
 export function kernelFor(sc: CompiledScenario, name: string | undefined, patches: string[], config: string[]): KernelSpec {
   const k = name ?? sc.kernel;
   if (!k) throw new ScenarioError(sc.file, 1, 1, 'kernel', "no kernel given (use --kernel, or 'kernel:' in the scenario)");
-  return resolveKernel(k, patches, [...sc.config, ...config]);
+  return scenarioKernel(sc, k, patches, config);
 }
 
 export function printRun(r: RunResult, sc: CompiledScenario, format: string, quiet: boolean): void {

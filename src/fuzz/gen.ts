@@ -32,6 +32,11 @@ export interface FuzzTarget {
   /** move_pages(2) to node 0: where that is the only node with memory (the model's one node) */
   movePages?: boolean;
   /**
+   * mmap(MAP_FIXED) of fresh private anonymous memory over a range of a mapping (what it replaces is unmapped
+   * first, with its UNMAP events; absent: the cases of a seed are the ones generated before it was drawn)
+   */
+  mmapFixed?: boolean;
+  /**
    * what else than private anonymous memory a mapping may be backed by (absent: private anonymous only, and
    * the cases of a seed are the ones generated before shared memory existed): shared anonymous memory, a
    * memfd mapped shared or private, private hugetlb memory (a pool of 2 MiB pages in the case's config), a
@@ -48,7 +53,7 @@ const HUGETLB_BACKINGS: readonly (Backing | undefined)[] = ['hugetlb', 'memfd_hu
 const MINOR_BACKINGS: readonly (Backing | undefined)[] = ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'];
 
 export const MODEL_TARGET: FuzzTarget = {
-  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true, movePages: true,
+  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true, movePages: true, mmapFixed: true,
   backings: ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'],
 };
 
@@ -87,6 +92,8 @@ export type FuzzOp =
   | { op: 'mprotect'; r: Range; prot: 'none' | 'r' | 'rw' }
   | { op: 'madvise'; r: Range; advice: Advice }
   | { op: 'munmap'; r: Range }
+  // mmap(MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS) over a range (FuzzTarget.mmapFixed)
+  | { op: 'mmap_fixed'; r: Range }
   | { op: 'fork' }
   | { op: 'register'; r: Range; mode: RegisterMode[] }
   | { op: 'unregister'; r: Range }
@@ -310,6 +317,7 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
   }
   // a close of the uffd in the child closes its own copy; the file is released when both are closed
   list.push(w(1, fc.record({ op: fc.constant('close' as const) })));
+  if (t.mmapFixed && !child) list.push(w(1, fc.record({ op: fc.constant('mmap_fixed' as const), r: rangeArb })));
   if (t.movePages) list.push(w(1, fc.record({ op: fc.constant('move_pages' as const), at: fc.array(addrArb, { minLength: 1, maxLength: 3 }), all: fc.boolean() })));
   if (t.migrate) list.push(w(2, fc.record({ op: fc.constant('migrate' as const), r: rangeArb })));
   if (t.khugepaged) list.push(w(2, fc.record({ op: fc.constant('khugepaged' as const), at: addrArb.map((a) => ({ ...a, off: 0 })) })));
@@ -517,7 +525,7 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
     observe(r.first);
     observe(r.last);
   }
-  let checkpoints = 0, bufs = 0, forked = false, handles = 0;
+  let checkpoints = 0, bufs = 0, forked = false, handles = 0, fixed = 0;
   const thread = (ops: FuzzOp[], child: boolean): string[] => {
     const out: string[] = [];
     // the thread's live pins and pipes, latest last (a handle is used only while it holds pages)
@@ -664,6 +672,14 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
             }));
             seen(d);
           }
+          seen(r.first);
+          seen(r.last);
+          break;
+        }
+        case 'mmap_fixed': {
+          if (child) break;
+          const r = range(x.r);
+          op(out, 'mmap', flow({ as: `fx${++fixed}`, addr: r.addr, len: r.len, flags: ['private', 'anonymous', 'fixed'] }));
           seen(r.first);
           seen(r.last);
           break;

@@ -76,6 +76,8 @@ export function hostTarget(caps: HostCaps): FuzzTarget {
     khugepaged: false,
     // move_pages reports each page's node: comparable where node 0 alone has memory, as in the model
     movePages: memoryNodes() === '0',
+    // mmap(MAP_FIXED) over a range of a scenario's mapping (never past it: the executor's own memory is there)
+    mmapFixed: true,
     // shared memory, memfds and tmpfs files (the executor's files live under /dev/shm), hugetlb memory (private
     // anonymous, a hugetlbfs memfd) where the executor may set the pool (root)
     backings: caps.root ? ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'] : ['shared', 'memfd', 'memfd_private', 'tmpfs', 'tmpfs_private'],

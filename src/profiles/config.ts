@@ -55,10 +55,18 @@ export const HUGETLB_DEFAULTS = { nr_hugepages: 0 } as const;
 export const SHMEM_THP_DEFAULTS = { shmem_enabled: 'never' } as const;
 
 /** what values a config knob takes: y/n, one of a few words, or a whole number in a range */
-export type ConfigKnob =
+export type ConfigKnob = (
   | { kind: 'bool'; title: string }
   | { kind: 'enum'; values: readonly string[]; title: string }
-  | { kind: 'number'; min: number; max: number; title: string };
+  | { kind: 'number'; min: number; max: number; title: string }
+) & {
+  /**
+   * the patch row (its id) that brought the sysfs or sysctl file: a kernel without it has no such file, so
+   * an override that changes the knob there is refused (src/profiles/profiles.ts resolveKernel); the
+   * profile's own value stands for what that kernel does without the file
+   */
+  since?: string;
+};
 
 /**
  * every knob's values and what it is (the page draws a control for each from this; parseConfigValue
@@ -71,12 +79,12 @@ export const CONFIG_KNOBS: { readonly [K in keyof KernelConfig]: ConfigKnob } = 
   use_zero_page: { kind: 'bool', title: '/sys/kernel/mm/transparent_hugepage/use_zero_page (the huge zero page; only where zero_page holds)' },
   debug_vm: { kind: 'bool', title: 'CONFIG_DEBUG_VM' },
   pte_marker_uffd_wp: { kind: 'bool', title: 'CONFIG_PTE_MARKER_UFFD_WP' },
-  unprivileged_userfaultfd: { kind: 'bool', title: '/proc/sys/vm/unprivileged_userfaultfd' },
+  unprivileged_userfaultfd: { kind: 'bool', title: '/proc/sys/vm/unprivileged_userfaultfd', since: 'uffd-sysctl-unprivileged' },
   max_ptes_none: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none' },
   max_ptes_swap: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_swap' },
-  max_ptes_shared: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_shared' },
+  max_ptes_shared: { kind: 'number', min: 0, max: 511, title: '/sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_shared', since: 'khugepaged-max-ptes-shared' },
   nr_hugepages: { kind: 'number', min: 0, max: 1024, title: '/proc/sys/vm/nr_hugepages (2 MiB pages in the hugetlb pool)' },
-  shmem_enabled: { kind: 'enum', values: ['never', 'always', 'within_size', 'advise', 'deny', 'force'], title: '/sys/kernel/mm/transparent_hugepage/shmem_enabled (PMD-sized folios of memfds and shared anonymous memory)' },
+  shmem_enabled: { kind: 'enum', values: ['never', 'always', 'within_size', 'advise', 'deny', 'force'], title: '/sys/kernel/mm/transparent_hugepage/shmem_enabled (PMD-sized folios of memfds and shared anonymous memory)', since: 'shmem-huge' },
 };
 
 export const CONFIG_KEYS: ReadonlyArray<keyof KernelConfig> = [

@@ -116,6 +116,12 @@ const rows = {
     author: 'Kirill A. Shutemov', release: 'v4.5', kind: 'upstream',
     summary: 'the THP refcounting rework: a huge PMD can be split while its page stays compound (PTE-mapped THP, split_huge_pmd, thp_split_pmd); before, every PMD split split the page itself (split_huge_page), which the model does not carry out: without the row a huge PMD is refused (not modelled). The series also brought debugfs split_huge_pages: ENOENT before',
   },
+  shmemHuge: {
+    id: 'shmem-huge', commit: '800d8c63b2e9', subject: 'shmem: add huge pages support',
+    author: 'Kirill A. Shutemov', release: 'v4.8', kind: 'upstream',
+    summary: 'shmem and tmpfs may keep PMD-sized folios in the page cache and map them with a PMD: /sys/kernel/mm/transparent_hugepage/shmem_enabled and the huge= mount option exist; before, every shmem page is a small page and that file is absent (a config override of shmem_enabled is refused)',
+    requires: ['thp-refcount-rework'],
+  },
   splitHugePagesRange: {
     id: 'split-huge-pages-range', commit: 'fa6c02315f74', subject: 'mm: huge_memory: a new debugfs interface for splitting THP tests',
     author: 'Zi Yan', release: 'v5.13', kind: 'upstream',
@@ -690,6 +696,59 @@ const rows = {
     author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',
     summary: 'do_wp_page reuses a page of a PTE-mapped large anon folio in place (and marks that page PageAnonExclusive) when the folio is not "maybe mapped shared" and every reference is a mapping (folio_large_mapcount == refcount > 1); before, such a page was always copied. Brings the MM owner tracking it reads (6af8cb80d3a9 "mm/rmap: basic MM owner tracking for large folios (!hugetlb)", same series): two MM id slots per large folio and the shared bit',
   },
+  folioLikelyMappedShared: {
+    id: 'folio-likely-mapped-shared', commit: 'ebb34f78d72c', subject: 'mm: convert folio_estimated_sharers() to folio_likely_mapped_shared()',
+    author: 'David Hildenbrand', release: 'v6.10', kind: 'upstream',
+    summary: 'MADV_COLD, MADV_PAGEOUT and MADV_FREE ask folio_likely_mapped_shared() of a PTE-mapped large folio: mapped once is exclusive, PMD-mapped or mapped more times than it has pages is shared, else the first page mapped twice is; before, folio_estimated_sharers() (the first page\'s mapcount alone, so MADV_FREE took a THP whose first page was unmapped for shared and passed it over)',
+    requires: ['madv-free-large-folio-sharers', 'madv-cold-large-folio-sharers'],
+  },
+  khugepagedFolioLikelyShared: {
+    id: 'khugepaged-folio-likely-shared', commit: '1bafe96e89f0', subject: 'mm/khugepaged: replace page_mapcount() check by folio_likely_mapped_shared()',
+    author: 'David Hildenbrand', release: 'v6.10', kind: 'upstream',
+    summary: 'the scan and the isolation count a page against max_ptes_shared when its folio is likely mapped shared (every PTE of a PTE-mapped THP another process maps, where the guess sees it), not when the page itself is mapped more than once',
+    requires: ['khugepaged-max-ptes-shared', 'folio-likely-mapped-shared'],
+  },
+  madvColdEstimatedSharersZero: {
+    id: 'madv-cold-estimated-sharers-zero', commit: 'cc864ebba5f6', subject: 'madvise:madvise_cold_or_pageout_pte_range(): allow split while folio_estimated_sharers = 0',
+    author: 'Barry Song', release: 'v6.9', kind: 'upstream',
+    summary: 'MADV_COLD and MADV_PAGEOUT split a PTE-mapped large folio whose first page is unmapped (folio_estimated_sharers() == 0); before (from 2f406263e3e9, v6.5) != 1 took it for shared: the walk stopped there, the THP whole',
+    requires: ['madv-cold-large-folio-sharers'],
+  },
+  folioMaybeMappedShared: {
+    id: 'folio-maybe-mapped-shared', commit: '003fde4492c8', subject: 'mm: convert folio_likely_mapped_shared() to folio_maybe_mapped_shared()',
+    author: 'David Hildenbrand', release: 'v6.15', kind: 'upstream',
+    summary: 'whether a large folio may be mapped by another mm is read from the MM owner tracking (the "maybe mapped shared" bit) instead of guessed (PMD-mapped, more mappings than pages, or the first page mapped twice): MADV_COLD, MADV_PAGEOUT and MADV_FREE no longer split a PTE-mapped THP that two mms map in part and the range covers in part (the guess missed it when its first page was mapped once), and do split one mapped twice at its first page by one mm',
+    requires: ['cow-reuse-pte-mapped-thp', 'folio-likely-mapped-shared'],
+  },
+  madvPageoutPrivateFileAnon: {
+    id: 'madv-pageout-private-file-anon', commit: 'fd3b1bc3c86e', subject: 'mm/madvise: fix madvise_pageout for private file mappings',
+    author: 'Pavankumar Kondeti', release: 'v6.2', kind: 'upstream',
+    summary: 'MADV_PAGEOUT of a private file mapping whose file the caller may not write pages out its anonymous COW copies (pageout_anon_only_filter), leaving the page cache alone; before, can_do_pageout() made the call a no-op for the whole VMA (since 1a4e58cce84e, v5.4), so the private copies of such a mapping were never paged out',
+    requires: ['madv-pageout'],
+  },
+  madvFreeFolioMapcount: {
+    id: 'madv-free-folio-mapcount', commit: '98b211d6415f', subject: 'madvise: convert madvise_free_pte_range() to use a folio',
+    author: 'Vishal Moola (Oracle)', release: 'v6.1', kind: 'upstream',
+    summary: 'the regression: MADV_FREE asks folio_mapcount() != 1 of a PTE-mapped large folio instead of the page\'s mapcount, so any THP mapped by two or more PTEs counts as shared: the walk stops there, nothing split and nothing after it in the PMD lazyfreed',
+  },
+  madvFreeLargeFolioSharers: {
+    id: 'madv-free-large-folio-sharers', commit: '0e0e9bd5f7b9', subject: "madvise:madvise_free_pte_range(): don't use mapcount() against large folio for sharing check",
+    author: 'Yin Fengwei', release: 'v6.5', kind: 'upstream',
+    summary: 'MADV_FREE asks folio_estimated_sharers() (the first page\'s mapcount) of a PTE-mapped large folio, so a THP only this process maps is split and its pages in the range lazyfreed again, as before 98b211d6415f (v6.1); Cc: stable, not in 6.1.y (it did not apply)',
+    requires: ['madv-free-folio-mapcount'],
+  },
+  madvColdFolioMapcount: {
+    id: 'madv-cold-folio-mapcount', commit: '07e8c82b5eff', subject: 'madvise: convert madvise_cold_or_pageout_pte_range() to use folios',
+    author: 'Vishal Moola (Oracle)', release: 'v6.3', kind: 'upstream',
+    summary: 'the regression: MADV_COLD and MADV_PAGEOUT ask folio_mapcount() != 1 of a PTE-mapped large folio instead of the page\'s mapcount, so any THP mapped by two or more PTEs counts as shared: the walk stops there, nothing split, deactivated or paged out (the cow selftest\'s swapped-out PTE-mapped THP case skipped)',
+    requires: ['madv-pageout'],
+  },
+  madvColdLargeFolioSharers: {
+    id: 'madv-cold-large-folio-sharers', commit: '2f406263e3e9', subject: "madvise:madvise_cold_or_pageout_pte_range(): don't use mapcount() against large folio for sharing check",
+    author: 'Yin Fengwei', release: 'v6.5', kind: 'upstream',
+    summary: 'MADV_COLD and MADV_PAGEOUT ask folio_estimated_sharers() of a PTE-mapped large folio, so a THP only this process maps is split and deactivated or paged out again; in the model also where whole PTE-mapped large folios go as one batch (the later "avoid split" change has no row)',
+    requires: ['madv-cold-folio-mapcount'],
+  },
   zapPteBatch: {
     id: 'zap-pte-batch', commit: '10ebac4f95e7', subject: 'mm/memory: optimize unmap/zap with PTE-mapped THP',
     author: 'David Hildenbrand', release: 'v6.9', kind: 'upstream',
@@ -870,6 +929,11 @@ const rows = {
     summary: '__collapse_huge_page_isolate refuses a uffd-wp PTE too (SCAN_PTE_UFFD_WP), so a page write-protected between khugepaged\'s scan and its isolation (the mmap lock is dropped in between) is no longer collapsed into a writable PMD without uffd-wp; in 6.1.y and 5.10.y stable',
     requires: ['khugepaged-skip-uffd-wp'],
   },
+  khugepagedCollapseReadOnly: {
+    id: 'khugepaged-collapse-read-only', commit: '62b98015d988', subject: 'mm: enable khugepaged anonymous collapse on non-writable regions',
+    author: 'Dev Jain', release: 'v6.18', kind: 'upstream',
+    summary: 'the scan and the isolation of an anonymous block (hpage_collapse_scan_pmd, __collapse_huge_page_isolate) no longer want a writable PTE: a block mapped read-only (mprotect PROT_READ, a forked child\'s COW pages) is collapsed, by MADV_COLLAPSE and by khugepaged; before, such a block ended as SCAN_PAGE_RO ("no_writable_page"; MADV_COLLAPSE went on to the next block and failed with EINVAL). With 473b73222f3d "mm: drop all references of writable and SCAN_PAGE_RO", same series',
+  },
   // ---- mremap (mm/mremap.c) ------------------------------------------------------------------------
   x86MovePmd: {
     id: 'x86-move-pmd', commit: '9f132f7e1455', subject: 'mm: select HAVE_MOVE_PMD on x86 for faster mremap',
@@ -1003,6 +1067,11 @@ const rows = {
     id: 'mprotect-vma-iterator', commit: '2286a6914c77', subject: 'mm: change mprotect_fixup to vma iterator',
     author: 'Liam R. Howlett', release: 'v6.3', kind: 'upstream',
     summary: 'do_mprotect_pkey tests the end of the walk with vma_iter_end(), the end of the gap where the VMA search stopped: a range whose last part is unmapped is changed up to the hole and the call returns 0 instead of ENOMEM (the error overwrite of the same commit, 82f951340f25, was fixed before v6.3)',
+  },
+  uffdUnmapPrepPerVma: {
+    id: 'uffd-unmap-prep-per-vma', commit: '65ac132027a8', subject: 'userfaultfd: fix regression in userfaultfd_unmap_prep()',
+    author: 'Liam R. Howlett', release: 'v6.5', kind: 'upstream',
+    summary: 'an munmap (of munmap(2), of mmap(MAP_FIXED), of an mremap) prepares each VMA\'s UNMAP event as it gathers that VMA, once its splits are done; before, once every split of the range was done (do_munmap, do_vmi_align_munmap), so an munmap that a later VMA\'s split fails (a hugetlb VMA off a huge page boundary) sent no event; from it, the events of the VMAs gathered before that split go out, then the errno',
   },
   mprotectLimitCheck: {
     id: 'mprotect-limit-check', commit: '77795f900e2a', subject: 'mm/mprotect: fix do_mprotect_pkey() limit check',

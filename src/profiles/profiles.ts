@@ -2,7 +2,7 @@
 // series we compare against, the backports they carry), and a default configuration.
 import { PATCH, PATCH_LIST, Patch, patchById } from './patches.js';
 import type { KernelConfig } from './config.js';
-import { CONFIG_KEYS, HUGETLB_DEFAULTS, KHUGEPAGED_DEFAULTS, SHMEM_THP_DEFAULTS, parseConfigValue } from './config.js';
+import { CONFIG_KEYS, CONFIG_KNOBS, HUGETLB_DEFAULTS, KHUGEPAGED_DEFAULTS, SHMEM_THP_DEFAULTS, parseConfigValue } from './config.js';
 import { archByName, archOfPatch, archRequirement, type ArchName } from './arch.js';
 
 /** a kernel to run: a profile with its patches and configuration resolved (resolveKernel) */
@@ -334,6 +334,19 @@ export function profilePatches(p: ProfileDef): Set<Patch> {
 
 export class SpecError extends Error {}
 
+/** does kernel `spec` have the sysfs or sysctl file of config knob `key`? (CONFIG_KNOBS[key].since) */
+export function hasKnob(spec: KernelSpec, key: keyof KernelConfig): boolean {
+  const since = CONFIG_KNOBS[key].since;
+  return since === undefined || [...spec.patches].some((p) => p.id === since);
+}
+
+/** a config override of a knob whose file the kernel does not have (CONFIG_KNOBS[key].since) */
+export class MissingKnobError extends SpecError {
+  constructor(readonly key: string, message: string) {
+    super(message);
+  }
+}
+
 /**
  * Resolve "v4.19-uffd-wp-2018+peterx-2018-pagedirty-x86-saved-dirty" style specs, plus --patch edits
  * ("+a,-b") and --config overrides ("thp=always,soft_dirty=n").
@@ -384,6 +397,7 @@ export function resolveKernel(spec: string, patchEdits: string[] = [], configEdi
   const config: KernelConfig = { ...prof.config };
   // vm.unprivileged_userfaultfd's compiled-in default follows the patches: 1 from cefdca0a86be, 0 from d0d4730ac2e4
   config.unprivileged_userfaultfd = !patches.has(PATCH.uffdSysctlUserModeOnly);
+  const fixed: KernelConfig = { ...config };
   for (const e of configEdits) {
     for (const kv of e.split(',').map((x) => x.trim()).filter(Boolean)) {
       const m = /^([a-z_]+)=(.+)$/.exec(kv);
@@ -394,6 +408,15 @@ export function resolveKernel(spec: string, patchEdits: string[] = [], configEdi
       if (v === undefined) throw new SpecError(`bad value '${m[2]}' for config ${key}`);
       (config as unknown as Record<string, unknown>)[key] = v;
     }
+  }
+  // a knob whose file this kernel lacks keeps the profile's value (what the kernel does without the file)
+  for (const key of CONFIG_KEYS) {
+    const since = CONFIG_KNOBS[key].since;
+    if (since === undefined || config[key] === fixed[key] || [...patches].some((p) => p.id === since)) continue;
+    const row = patchById(since)!;
+    const text = (v: unknown) => (v === true ? 'y' : v === false ? 'n' : String(v));
+    throw new MissingKnobError(key, `config ${key}=${text(config[key])}: kernel '${spec}' has no ${CONFIG_KNOBS[key].title.split(' ')[0]} ` +
+      `(it came with ${row.commit} "${row.subject}", ${row.release}); without it the kernel behaves as ${key}=${text(fixed[key])}`);
   }
   const archDef = archByName(prof.arch ?? 'x86_64')!;
   if (config.soft_dirty && !archDef.softDirty) {

@@ -16,7 +16,8 @@ import {
 } from '../kernel/include/uapi.js';
 import { patchById } from '../profiles/patches.js';
 import { CONFIG_KEYS, parseConfigValue } from '../profiles/config.js';
-import { PROFILES, resolveKernel, SpecError } from '../profiles/profiles.js';
+import { MissingKnobError, PROFILES, resolveKernel, SpecError } from '../profiles/profiles.js';
+import type { KernelSpec } from '../kernel/kernel.js';
 
 import { ScenarioError } from './error.js';
 export { ScenarioError };
@@ -74,6 +75,8 @@ export interface CompiledScenario {
   description: string;
   kernel: string | null;
   config: string[];
+  /** where each key of `config:` is written (a kernel that refuses the override is reported there) */
+  configAt?: Record<string, { line: number; col: number }>;
   /** addresses every snapshot reports, keyed by their text ("child:ram + 4K" for a forked process) */
   pages: { key: string; expr: Expr; process: string }[];
   /** memory values every snapshot reads: key "ram + 0x7fed0/4" */
@@ -683,6 +686,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     }
   }
   const config: string[] = [];
+  const configAt: Record<string, { line: number; col: number }> = {};
   if (raw.config !== undefined) {
     if (!raw.config || typeof raw.config !== 'object' || Array.isArray(raw.config)) throw pos.error(['config'], 'expected a map of config overrides');
     for (const [k, v] of Object.entries(raw.config as Record<string, unknown>)) {
@@ -690,6 +694,8 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       const text = v === true ? 'y' : v === false ? 'n' : String(v);
       if (parseConfigValue(k as (typeof CONFIG_KEYS)[number], text) === undefined) throw pos.error(['config', k], `bad value '${text}' for config ${k}`);
       config.push(`${k}=${text}`);
+      const at = pos.errorAtKey(['config', k], '');
+      configAt[k] = { line: at.line, col: at.col };
     }
   }
   let bug: CompiledScenario['bug'] = null;
@@ -729,7 +735,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
   return {
     ...(schedule !== undefined ? { schedule, scheduleAt: { line: pos.line(['schedule']), col: pos.col(['schedule']) } } : {}),
     bug, version: 1, file, name: raw.name, description: typeof raw.description === 'string' ? raw.description.trim() : '',
-    kernel: (raw.kernel as string | undefined) ?? null, config, pages: [...pages].map(([key, v]) => ({ key, expr: v.expr, process: v.process })),
+    kernel: (raw.kernel as string | undefined) ?? null, config, ...(config.length ? { configAt } : {}), pages: [...pages].map(([key, v]) => ({ key, expr: v.expr, process: v.process })),
     mems: [...mems].map(([key, v]) => ({ key, expr: v.expr, size: v.size })),
     mappings, setup, threads, expect, condition, verdicts, checkpoints, names, conditions, pfnChecks,
     images: [...new Set(copyChecks.map((c) => c.at))], copyChecks: dedupeChecks(copyChecks),
@@ -1000,4 +1006,23 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
   }
   void isMap; void isSeq; void isScalar;
   throw pos.error(path, 'unhandled expectation');
+}
+
+/**
+ * the kernel `name` with the scenario's config overrides, then `config` (the command line's): an override
+ * of the scenario's own that the kernel refuses (a knob whose file it does not have) is reported at its
+ * key in the file
+ */
+export function scenarioKernel(sc: CompiledScenario, name: string, patches: string[] = [], config: string[] = []): KernelSpec {
+  try {
+    return resolveKernel(name, patches, [...sc.config, ...config]);
+  } catch (e) {
+    if (!(e instanceof MissingKnobError)) throw e;
+    const key = e.key;
+    const at = sc.configAt?.[key];
+    if (at && !config.some((c) => c.split(',').some((kv) => kv.trim().startsWith(key + '=')))) {
+      throw new ScenarioError(sc.file, at.line, at.col, `config.${key}`, e.message);
+    }
+    throw e;
+  }
 }

@@ -16,7 +16,7 @@ import { hugetlbfs_fallocate, hugetlbfs_read, hugetlbfs_setattr_size, hugetlbfs_
 import { PATCH } from '../profiles/patches.js';
 import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
-import { do_mremap, mremap_uf } from '../kernel/mm/mremap.js';
+import { do_mremap, mremap_uf, type MremapUf } from '../kernel/mm/mremap.js';
 import { do_madvise, madvise_dontneed_resume, madvise_populate_resume, madvise_remove_resume, type MadviseResult } from '../kernel/mm/madvise.js';
 import { clear_refs_parse, clear_refs_write, do_pagemap_scan, PageRegion, PmScanUser } from '../kernel/fs/proc/task_mmu.js';
 import { mmu_access } from '../kernel/arch/x86/mmu.js';
@@ -26,7 +26,7 @@ import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
   userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, userfaultfd_move, userfaultfd_continue, userfaultfd_poison, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser, UffdioMoveUser, UffdioContinueUser, UffdioPoisonUser,
   sys_close_uffd, releaseAfterRead, uffd_fdget, userfaultfd_event_wait, userfaultfd_event_finish, userfaultfd_unmap_prep_vma, unmap_msg,
-  dup_userfaultfd_next, type UffdMsg,
+  dup_userfaultfd_next, type UffdMsg, type UnmapEvents,
 } from '../kernel/fs/userfaultfd.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
 import { copy_files, dup_mmap } from '../kernel/kernel/fork.js';
@@ -262,11 +262,24 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
     switch (op.op) {
       case 'mmap': {
         const file = op.fd !== undefined ? fileOf(m, op.fd) : null;
-        const addr = do_mmap(k, mm, {
-          addr: op.addr ? num(m, op.addr) : 0, len: num(m, op.len), prot: op.prot, flags: op.flags, align: op.align, label: op.as ?? op.id,
-          file: file ? { m: file.m, read: file.read, write: file.write } : null, offset: op.offset ? num(m, op.offset) : 0,
-        });
+        // vm_mmap_pgoff's uffd unmap list: the UNMAP events of what a MAP_FIXED mapping replaces
+        const uf: UnmapEvents = { ctxs: [], start: 0, end: 0 };
+        let addr = 0, errno = 0;
+        try {
+          addr = do_mmap(k, mm, {
+            addr: op.addr ? num(m, op.addr) : 0, len: num(m, op.len), prot: op.prot, flags: op.flags, align: op.align, label: op.as ?? op.id,
+            file: file ? { m: file.m, read: file.read, write: file.write } : null, offset: op.offset ? num(m, op.offset) : 0,
+          }, uf);
+        } catch (e) {
+          // the events of the VMAs gathered go out whatever came next (a later VMA's split, or hugetlb's
+          // reservation, failed), then the errno
+          if (!uf.ctxs.length || !(e instanceof SyscallError)) throw e;
+          errno = e.errno;
+          k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
+        }
         const len = Math.ceil(num(m, op.len) / PAGE_SIZE) * PAGE_SIZE;
+        // userfaultfd_unmap_complete after the mmap lock is dropped: the result once the events are read
+        if (uf.ctxs.length) return unmapEvents(m, t, op, uf.ctxs.map((c) => c.id), uf.start, uf.end, len, errno);
         setVar(m, op.as, { kind: 'mapping', addr: BigInt(addr), len: BigInt(len), addrN: addr, lenN: len });
         result = '0x' + addr.toString(16);
         break;
@@ -276,14 +289,17 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         // userfaultfd_unmap_prep of each VMA the call gathers, once its splits are done
         const end = start + Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
         const uf: UserfaultfdCtx[] = [];
+        let errno = 0;
         try {
           do_munmap(k, mm, start, len, (v) => userfaultfd_unmap_prep_vma(v, uf));
         } catch (e) {
-          // the kernel sends the events of the VMAs gathered before a split failed, and returns the errno
-          if (uf.length) notModelled('op', 'model limit: UNMAP events of an munmap that failed at a later VMA\'s split');
-          throw e;
+          // the kernel sends the events of the VMAs gathered before a split failed (they stay mapped), and
+          // returns the errno
+          if (!uf.length || !(e instanceof SyscallError)) throw e;
+          errno = e.errno;
+          k.tr?.emit('errno', op.op, { id: op.id, errno: ERRNO_NAME[e.errno] ?? e.errno, why: e.why });
         }
-        if (uf.length) return unmapEvents(m, t, op, uf.map((c) => c.id), start, end);
+        if (uf.length) return unmapEvents(m, t, op, uf.map((c) => c.id), start, end, 0, errno);
         break;
       }
       case 'mprotect':
@@ -870,21 +886,38 @@ function forkDone(m: Machine, op: Extract<CompiledOp, { op: 'fork' }>, child: Mm
   return String(pid);
 }
 
-/** munmap's UNMAP events (userfaultfd_unmap_complete), one at a time: [mask of the contexts left, start, end] */
-function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], start: number, end: number): 'done' | 'blocked' {
+/** the contexts still to be sent an event, in the order of the unmap list: each id + 1 in 5 bits, the next first */
+const UNMAP_SEQ_MAX = 10;
+
+/**
+ * the UNMAP events of an munmap, or of an mmap(MAP_FIXED) over what it replaces (userfaultfd_unmap_complete),
+ * one at a time, in the order of the list (of the VMAs): [the contexts left (UNMAP_SEQ_MAX), start, end], then
+ * for mmap the new mapping's length (its address is start, the result once the last event is read; 0 for
+ * munmap), then the errno the call ends with where it failed after preparing them (a later VMA's split,
+ * hugetlb's reservation)
+ */
+function unmapEvents(m: Machine, t: ThreadState, op: CompiledOp, ids: number[], start: number, end: number, mapLen = 0, errno = 0): 'done' | 'blocked' {
   if (ids.length === 0) {
-    record(m, t, op, null, '0');
+    if (errno) {
+      record(m, t, op, errno, null);
+    } else if (op.op === 'mmap') {
+      setVar(m, op.as, { kind: 'mapping', addr: BigInt(start), len: BigInt(mapLen), addrN: start, lenN: mapLen });
+      record(m, t, op, null, '0x' + start.toString(16));
+    } else {
+      record(m, t, op, null, '0');
+    }
     return 'done';
   }
   const [first, ...rest] = ids as [number, ...number[]];
-  let mask = 0;
-  for (const id of rest) {
-    if (id >= 31) notModelled('op', 'model limit: UNMAP events for a userfaultfd context past the 31st');
-    mask |= 1 << id;
+  if (rest.length > UNMAP_SEQ_MAX) notModelled('op', `model limit: UNMAP events of one call for more than ${UNMAP_SEQ_MAX + 1} userfaultfd contexts`);
+  let seq = 0;
+  for (let i = rest.length - 1; i >= 0; i--) {
+    if (rest[i]! >= 31) notModelled('op', 'model limit: UNMAP events for a userfaultfd context past the 31st');
+    seq = seq * 32 + rest[i]! + 1;
   }
   userfaultfd_event_wait(m.k, m.k.uffds[first]!, m.k.current!, unmap_msg(start, end));
   m.eventWaitHint = true;
-  t.wait = { kind: 'uffd_event', v: [mask, start, end] };
+  t.wait = { kind: 'uffd_event', v: errno ? [seq, start, end, mapLen, errno] : op.op === 'mmap' ? [seq, start, end, mapLen] : [seq, start, end] };
   return 'blocked';
 }
 
@@ -917,19 +950,22 @@ function mremapOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mre
     pending += 2 ** (group * 8 + ctx.id);
   };
   const alen = Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE, nlen = Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
-  const dst = uf.remap ? uf.remap.to : uf.early ? uf.early.start : res;
+  // the destinations of several pieces (v6.17's remap_move of several VMAs), or of a piece after the first
+  const early = uf.early[0] ?? null;
+  if (uf.early.length > 1 || (early !== null && errno === 0 && early.start !== res)) return mremapPieces(m, t, op, uf, res, errno, nlen);
+  const dst = uf.remap ? uf.remap.to : early ? early.start : res;
   // the lengths the events are made of: the call's, or (v6.17's remap_move of a range whose one VMA ends
   // before it, a gap after) that VMA's piece: [addr, addr + piece) moved to [dst, dst + piece)
   let evOld = alen, evNew = nlen;
-  const piece = uf.early ? uf.early.end - uf.early.start : uf.remap ? uf.remap.len : nlen;
+  const piece = early ? early.end - early.start : uf.remap ? uf.remap.len : nlen;
   if (piece !== nlen || (uf.remap !== null && uf.remap.len !== Math.min(alen, nlen))) {
-    const one = alen === nlen && (uf.early === null || (uf.early.start === dst && uf.early.end - uf.early.start === piece)) &&
+    const one = alen === nlen && (early === null || (early.start === dst && early.end - early.start === piece)) &&
       (uf.remap === null || (uf.remap.from === addr && uf.remap.len === piece)) &&
       uf.late.every((l) => l.start === addr && l.end === addr + piece);
     if (!one) notModelled('op', 'model limit: UNMAP or REMAP events of pieces of several VMAs moved by one mremap');
     evOld = evNew = piece;
   }
-  if (uf.early) for (const c of uf.early.ctxs) bit(c, 0);
+  if (early) for (const c of early.ctxs) bit(c, 0);
   if (uf.remap) bit(uf.remap.ctx, 1);
   for (const l of uf.late) for (const c of l.ctxs) bit(c, l.start === addr + evNew && l.end === addr + evOld && evOld > evNew ? 2 : 3);
   // (the result is the destination, dst, on success: v's last number is the new mapping's length)
@@ -937,8 +973,66 @@ function mremapOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mre
   return mremapEvents(m, t, op, [addr, evOld, evNew, dst, pending + errno * 2 ** 32, nlen]);
 }
 
+/** the pieces of an mremapPieces wait, and the pages of an offset or a length in one */
+const PIECES_MAX = 3, PIECE_PAGES = 2 ** 20;
+
+/**
+ * The destination UNMAP events of v6.17's remap_move of several VMAs (mremapOp): each piece's munmap
+ * prepared its own (notify_uffd sends uf_unmap_early in the order of the pieces); a move of several VMAs
+ * has no REMAP and no old-range events (a uffd-armed VMA only moves alone). The wait keeps five numbers
+ * (mremapEvents' six tell the two apart): the base address (the result on success, else the first event's
+ * start), the mapping's length in pages plus 2^36 times the errno, then up to three pieces with events
+ * left, each its offset from the base and its length in pages (20 bits each) and above them a bit per
+ * context id (below 8) still to be sent, lowest id first.
+ */
+function mremapPieces(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mremap' }>, uf: MremapUf, res: number, errno: number, nlen: number): 'done' | 'blocked' {
+  if (uf.remap !== null || uf.late.length > 0) notModelled('op', 'model limit: REMAP or old-range UNMAP events with the destination events of several VMAs moved by one mremap');
+  if (uf.early.length > PIECES_MAX) notModelled('op', `model limit: UNMAP events of more than ${PIECES_MAX} destinations of one mremap`);
+  const base = errno === 0 ? res : uf.early[0]!.start;
+  const v = [base, nlen / PAGE_SIZE + errno * 2 ** 36, 0, 0, 0];
+  uf.early.forEach((e, i) => {
+    const off = (e.start - base) / PAGE_SIZE, len = (e.end - e.start) / PAGE_SIZE;
+    if (off < 0 || off >= PIECE_PAGES || len >= PIECE_PAGES) notModelled('op', 'model limit: UNMAP events of an mremap destination 4 GiB or more past the result');
+    let mask = 0;
+    for (const c of e.ctxs) {
+      if (c.id >= 8) notModelled('op', 'model limit: mremap events for a userfaultfd context past the 8th');
+      mask |= 1 << c.id;
+    }
+    v[2 + i] = mask * 2 ** 40 + off * PIECE_PAGES + len;
+  });
+  return mremapPieceEvents(m, t, op, v);
+}
+
+/** the next of mremapPieces' events, or the call's result when none is left */
+function mremapPieceEvents(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mremap' }>, v: number[]): 'done' | 'blocked' {
+  const base = v[0]!, pages = v[1]! % 2 ** 36, errno = Math.floor(v[1]! / 2 ** 36);
+  const p = v[2]!;
+  if (p === 0) {
+    if (errno) {
+      record(m, t, op, errno, null);
+    } else {
+      const len = pages * PAGE_SIZE;
+      if (op.as) setVar(m, op.as, { kind: 'mapping', addr: BigInt(base), len: BigInt(len), addrN: base, lenN: len });
+      record(m, t, op, null, '0x' + base.toString(16));
+    }
+    return 'done';
+  }
+  const mask = Math.floor(p / 2 ** 40), off = Math.floor(p / PIECE_PAGES) % PIECE_PAGES, len = p % PIECE_PAGES;
+  let id = 0;
+  while (!(mask & (1 << id))) id++;
+  const start = base + off * PAGE_SIZE;
+  userfaultfd_event_wait(m.k, m.k.uffds[id]!, m.k.current!, unmap_msg(start, start + len * PAGE_SIZE));
+  m.eventWaitHint = true;
+  // this context's bit taken off; a piece with none left gives its place to the next
+  const rest = mask & ~(1 << id);
+  const next = rest !== 0 ? [rest * 2 ** 40 + off * PIECE_PAGES + len, v[3]!, v[4]!] : [v[3]!, v[4]!, 0];
+  t.wait = { kind: 'uffd_event', v: [base, v[1]!, ...next] };
+  return 'blocked';
+}
+
 /** the next of an mremap's events (mremapOp), or its result when none is left */
 function mremapEvents(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mremap' }>, v: number[]): 'done' | 'blocked' {
+  if (v.length === 5) return mremapPieceEvents(m, t, op, v);
   const [addr, old_len, new_len, dst, word, len] = v as [number, number, number, number, number, number];
   const pending = word % 2 ** 32, errno = Math.floor(word / 2 ** 32);
   if (pending === 0) {
@@ -971,13 +1065,14 @@ function resumeEvent(m: Machine, t: ThreadState, op: CompiledOp, w: Extract<Wait
     switch (op.op) {
       case 'madvise':
         return madviseOp(m, t, op, w);
-      case 'munmap': {
+      case 'munmap':
+      case 'mmap': {
         t.wait = null;
         eventFinish(k, task);
-        const [mask, start, end] = w.v as [number, number, number];
+        const [seq0, start, end, mapLen, errno] = w.v as [number, number, number, number | undefined, number | undefined];
         const ids: number[] = [];
-        for (let id = 0; id < 31; id++) if (mask & (1 << id)) ids.push(id);
-        return unmapEvents(m, t, op, ids, start, end);
+        for (let seq = seq0; seq > 0; seq = Math.floor(seq / 32)) ids.push((seq % 32) - 1);
+        return unmapEvents(m, t, op, ids, start, end, mapLen ?? 0, errno ?? 0);
       }
       case 'mremap':
         t.wait = null;

@@ -238,11 +238,40 @@ threads:
     - read_uffd: { uffd: uffd, as: msg }
 `;
 
+const UNMAP_EVENTS = `
+name: unmap-events
+setup:
+  - mmap: { as: src, len: 16K }
+  - memset: { addr: src, len: 16K, value: 5 }
+  - mprotect: { addr: src + 4K, len: 8K, prot: [read] }
+  - mmap: { as: dst, len: 16K }
+  - mmap: { as: m, len: 64K }
+  - memset: { addr: m, len: 64K, value: 1 }
+  - userfaultfd: { as: a, flags: [cloexec], features: [event_unmap] }
+  - userfaultfd: { as: b, flags: [cloexec], features: [event_unmap] }
+  - uffdio_register: { uffd: a, addr: dst + 4K, len: 4K, mode: [missing] }
+  - uffdio_register: { uffd: b, addr: dst + 8K, len: 8K, mode: [missing] }
+  - uffdio_register: { uffd: a, addr: m, len: 32K, mode: [missing] }
+  - uffdio_register: { uffd: b, addr: m + 32K, len: 32K, mode: [missing] }
+threads:
+  w:
+    - mremap: { addr: src, old_len: 16K, new_len: 16K, flags: [maymove, fixed], new_addr: dst }
+    - mmap: { addr: m + 16K, len: 32K, flags: [private, anonymous, fixed] }
+  ha:
+    - read_uffd: { uffd: a }
+    - read_uffd: { uffd: a }
+  hb:
+    - read_uffd: { uffd: b }
+    - read_uffd: { uffd: b }
+    - read_uffd: { uffd: b }
+`;
+
 describe('Kernel.resync', () => {
   for (const [name, sc, profile] of [
     ['live-snapshot', scenario(LIVE), 'v6.12'],
     ['VMA churn, fork and a uffd round trip', loadScenario('churn.yaml', CHURN), 'v6.18'],
     ['mremap: a PTE table and a huge PMD moved whole, DONTUNMAP, a shrink, a REMAP event', loadScenario('mremaps.yaml', MREMAPS), 'v6.12'],
+    ['UNMAP events of several VMAs moved by one mremap and of an mmap(MAP_FIXED)', loadScenario('unmap-events.yaml', UNMAP_EVENTS), 'v6.18'],
   ] as const) {
     it(`replaying a step's cell writes on a copy gives the step's state (${name})`, () => {
       let m: Machine = afterSetup(sc, profile);

@@ -1161,6 +1161,16 @@ export function userfaultfd_unmap_prep_vma(v: VmArea, out: UserfaultfdCtx[]): vo
   out.push(ctx);
 }
 
+/**
+ * the UNMAP events one do_vmi_munmap prepared (a run of the kernel's struct userfaultfd_unmap_ctx list
+ * with the same range): the contexts, in VMA order, and the range each message carries
+ */
+export interface UnmapEvents {
+  ctxs: UserfaultfdCtx[];
+  start: number;
+  end: number;
+}
+
 /** the UNMAP message of userfaultfd_unmap_complete */
 export function unmap_msg(start: number, end: number): UffdMsg {
   return { event: UFFD_EVENT_UNMAP, flags: start, address: end, ptid: 0 };

@@ -13,7 +13,7 @@ import { fail, notModelled, notModelledOnRelease } from '../include/errno.js';
 import { FAULT_FLAG_ALLOW_RETRY, VM_FAULT_ERROR, VM_FAULT_RETRY } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon, PG_locked, PG_lru, PG_referenced, PG_swapcache } from './folio.js';
-import { folio_add_new_anon_rmap, folio_remove_rmap_ptes, mm_find_pmd } from './rmap.js';
+import { folio_add_new_anon_rmap, folio_maybe_mapped_shared, folio_remove_rmap_ptes, mm_find_pmd } from './rmap.js';
 import { do_swap_page, isUffdWpMarker, thp_range_in_vma, transparent_hugepage_enabled, vm_normal_page, type VmFault } from './memory.js';
 import { set_pmd_at } from './huge_memory.js';
 import { userfaultfd_armed } from '../fs/userfaultfd.js';
@@ -42,6 +42,8 @@ export const SCAN_RESULT_NAMES = [
   'not_suitable_address_range', 'lack_referenced_page', 'page_compound', 'could_not_delete_page_from_lru',
   // the file path's (hpage_collapse_scan_file, collapse_file)
   'pte_mapped_hugepage', 'truncated',
+  // SCAN_PAGE_RO, before 62b98015d988 (v6.18)
+  'no_writable_page',
 ] as const;
 export type ScanResult = (typeof SCAN_RESULT_NAMES)[number];
 
@@ -61,7 +63,7 @@ export interface ScanOutcome {
 
 /** the results madvise_collapse goes on after (its "whitelisted set", v6.1..v6.18); any other failure ends the call */
 const SCAN_CONTINUE: ReadonlySet<ScanResult> = new Set<ScanResult>([
-  'pmd_null', 'pte_non_present', 'pte_uffd_wp', 'lack_referenced_page', 'page_null', 'not_suitable_page_count',
+  'pmd_null', 'pte_non_present', 'pte_uffd_wp', 'no_writable_page', 'lack_referenced_page', 'page_null', 'not_suitable_page_count',
   'page_locked', 'page_compound', 'page_not_in_lru', 'could_not_delete_page_from_lru',
 ]);
 
@@ -89,9 +91,15 @@ function is_refcount_suitable(k: Kernel, slot: number): boolean {
   return f.refcount(slot) === f.folioMapcount(slot) + cache;
 }
 
-/** the shared-page limit of the scan and the isolation (71a2c112a0f6, v5.8): false when the page ends the scan */
+/**
+ * the shared-page limit of the scan and the isolation (71a2c112a0f6, v5.8): false when the page ends the scan. A
+ * page counts as shared when it is mapped more than once; from 1bafe96e89f0 (v6.10) when its folio is likely mapped
+ * shared (folio_likely_mapped_shared's guess), from 003fde4492c8 (v6.15) maybe mapped shared (the MM owner
+ * tracking): then every PTE of a large folio another mm maps counts
+ */
 function shared_ok(k: Kernel, cc: CollapseControl, slot: number, pfn: number, shared: { n: number }): boolean {
-  if (!k.has(PATCH.khugepagedMaxPtesShared) || k.folios.pageMapcount(slot, pfn) <= 1) return true;
+  if (!k.has(PATCH.khugepagedMaxPtesShared)) return true;
+  if (k.has(PATCH.khugepagedFolioLikelyShared) ? !folio_maybe_mapped_shared(k, slot) : k.folios.pageMapcount(slot, pfn) <= 1) return true;
   return !(++shared.n > k.config.max_ptes_shared && cc.is_khugepaged);
 }
 
@@ -111,7 +119,7 @@ function swp_uffd_wp_any(k: Kernel, e: Pte): boolean {
  * a uffd-registered VMA), pages mapped more than once up to max_ptes_shared (limits of khugepaged only);
  * a uffd-wp PTE or swap PTE refuses the block from e1e267c7928f (v5.7); a pinned page (refcount above its
  * mappings) too. khugepaged also wants one young PTE or referenced page (and half of them young when it
- * must swap in). A block without a writable PTE is not refused (6.18 dropped SCAN_PAGE_RO; docs/fidelity.md).
+ * must swap in). Before 62b98015d988 (v6.18) the block also needed a writable PTE (else SCAN_PAGE_RO).
  */
 export function hpage_collapse_scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, haddr: number, cc: CollapseControl): ScanOutcome {
   const g = k.pgt, f = k.folios, c = k.config;
@@ -127,6 +135,8 @@ export function hpage_collapse_scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, ha
     return out;
   }
   const skipWp = k.has(PATCH.khugepagedSkipUffdWp), compound = k.has(PATCH.khugepagedPteMappedThp);
+  // before 62b98015d988 a block with no writable PTE was SCAN_PAGE_RO
+  let writable = k.has(PATCH.khugepagedCollapseReadOnly);
   let none_or_zero = 0;
   const shared = { n: 0 };
   const e = new Pte();
@@ -148,6 +158,7 @@ export function hpage_collapse_scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, ha
       return { ...out, result: 'exceed_none_pte' };
     }
     if (skipWp && g.pte_uffd_wp(e)) return { ...out, result: 'pte_uffd_wp' };
+    if (g.pte_write(e)) writable = true;
     const slot = vm_normal_page(k, vma, e);
     if (slot < 0) return { ...out, result: 'page_null' };
     if (!shared_ok(k, cc, slot, g.pte_pfn(e), shared)) return { ...out, result: 'exceed_shared_pte' };
@@ -158,7 +169,8 @@ export function hpage_collapse_scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, ha
     if (!is_refcount_suitable(k, slot)) return { ...out, result: 'not_suitable_page_count' };
     if (cc.is_khugepaged && referenced_page(k, e, slot)) out.referenced++;
   }
-  if (cc.is_khugepaged && (!out.referenced || (out.unmapped && out.referenced < HPAGE_PMD_NR / 2))) out.result = 'lack_referenced_page';
+  if (!writable) out.result = 'no_writable_page';
+  else if (cc.is_khugepaged && (!out.referenced || (out.unmapped && out.referenced < HPAGE_PMD_NR / 2))) out.result = 'lack_referenced_page';
   return out;
 }
 
@@ -204,13 +216,15 @@ function __collapse_huge_page_swapin(k: Kernel, mm: MmStruct, vma: VmArea, haddr
  * mm/khugepaged.c __collapse_huge_page_isolate() @v6.2, v6.3, v6.18, on the PTE table once the PMD is
  * cleared: the scan's tests again (the state may have changed while the mmap lock was dropped), except
  * swap PTEs, which are refused (SCAN_PTE_NON_PRESENT); a uffd-wp PTE only from dd47ac428c3f (v6.3: before,
- * a page write-protected after the scan was collapsed and lost its protection); then each page is locked
- * and taken off the LRU (here: nothing else runs until the copy)
+ * a page write-protected after the scan was collapsed and lost its protection), and before 62b98015d988
+ * (v6.18) a writable PTE (SCAN_PAGE_RO); then each page is locked and taken off the LRU (here: nothing else
+ * runs until the copy)
  */
 function __collapse_huge_page_isolate(k: Kernel, vma: VmArea, t: PageTable, cc: CollapseControl): ScanResult {
   const g = k.pgt, f = k.folios, c = k.config;
   const recheckWp = k.has(PATCH.khugepagedIsolateUffdWp), compound = k.has(PATCH.khugepagedPteMappedThp);
   let none_or_zero = 0, referenced = 0;
+  let writable = k.has(PATCH.khugepagedCollapseReadOnly);
   const shared = { n: 0 };
   const e = new Pte();
   for (let i = 0; i < HPAGE_PMD_NR; i++) {
@@ -231,7 +245,9 @@ function __collapse_huge_page_isolate(k: Kernel, vma: VmArea, t: PageTable, cc: 
     // folio_isolate_lru
     if (!f.test(slot, PG_lru)) return 'could_not_delete_page_from_lru';
     if (cc.is_khugepaged && referenced_page(k, e, slot)) referenced++;
+    if (g.pte_write(e)) writable = true;
   }
+  if (!writable) return 'no_writable_page';
   if (cc.is_khugepaged && !referenced) return 'lack_referenced_page';
   return 'succeeded';
 }

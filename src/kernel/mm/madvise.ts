@@ -25,6 +25,8 @@ import { PG_active, PG_anon, PG_dirty, PG_lru, PG_referenced, PG_swapbacked, PG_
 import { folio_free_swap, free_swap_and_cache, swpOffsetOf } from './swapfile.js';
 import { reclaim_pages } from './vmscan.js';
 import { forEachPmd } from './pagewalk.js';
+import { folio_mapcount_large, folio_maybe_mapped_shared } from './rmap.js';
+import type { Patch } from '../../profiles/patches.js';
 import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
 import { vm_normal_page } from './memory.js';
 import { pte_index } from './pgtable.js';
@@ -407,12 +409,13 @@ export function reclaim_range(k: Kernel, mm: MmStruct, start: number, len: numbe
 /**
  * madvise_cold, madvise_pageout (mm/madvise.c @v5.4..v6.18): can_madv_lru_vma(), then the page walk. MADV_PAGEOUT
  * of a file VMA (shmem here) whose file the caller could not write does nothing in a shared mapping, and takes
- * only the anonymous COW copies of a private one (pageout_anon_only_filter)
+ * only the anonymous COW copies of a private one (pageout_anon_only_filter, fd3b1bc3c86e, v6.2; before, nothing)
  */
 function madvise_cold_or_pageout(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number, pageout: boolean): void {
   if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', `MADV_${pageout ? 'PAGEOUT' : 'COLD'} on a locked or special VMA`);
   const anonOnly = pageout && vma.vm_file !== 0 && !can_do_file_pageout(k, vma);
-  if (anonOnly && (vma.vm_flags & VM_MAYSHARE)) return;
+  // before fd3b1bc3c86e (v6.2) can_do_pageout() refused such a VMA whole, the COW copies of a private one too
+  if (anonOnly && ((vma.vm_flags & VM_MAYSHARE) || !k.has(PATCH.madvPageoutPrivateFileAnon))) return;
   madvise_pageout_page_range(k, mm, vma, start, end, pageout, anonOnly);
 }
 
@@ -437,6 +440,26 @@ function split_folio(k: Kernel, slot: number): number {
   const f = k.folios;
   if (f.test(slot, PG_anon)) return split_huge_page(k, slot);
   return shmem_split_folio(k, k.inode(folio_mapping(k, slot))!, slot, true);
+}
+
+/**
+ * may another mapping share this PTE-mapped large folio, as the MADV_COLD/PAGEOUT and MADV_FREE walks ask before they
+ * split it (mm/madvise.c @v5.4..v6.18), by release: the mapcount of the page at pfn (page_mapcount() != 1, v5.4 on);
+ * from `regression` (the folio conversions 07e8c82b5eff, v6.3, and 98b211d6415f, v6.1) folio_mapcount() != 1, which
+ * holds for any large folio mapped by two PTEs, so the walk never split one; from `fix` (2f406263e3e9 and
+ * 0e0e9bd5f7b9, v6.5) folio_estimated_sharers() != 1, the first page's mapcount, which took a folio whose first page
+ * is unmapped for shared; from `zero` (cc864ebba5f6, v6.9, MADV_COLD/PAGEOUT only) > 1; from ebb34f78d72c (v6.10)
+ * folio_likely_mapped_shared(), and folio_maybe_mapped_shared() from 003fde4492c8 (v6.15)
+ */
+function madvise_large_folio_shared(k: Kernel, slot: number, pfn: number, regression: Patch, fix: Patch, zero?: Patch): boolean {
+  const f = k.folios;
+  if (k.has(PATCH.folioLikelyMappedShared)) return folio_maybe_mapped_shared(k, slot);
+  if (k.has(fix)) {
+    const sharers = f.pageMapcount(slot, f.pfn(slot));
+    return zero && k.has(zero) ? sharers > 1 : sharers !== 1;
+  }
+  if (k.has(regression)) return folio_mapcount_large(k, slot) !== 1;
+  return f.pageMapcount(slot, pfn) !== 1;
 }
 
 /** mm/swap.c folio_deactivate() @v6.18 (lru_deactivate, without MGLRU): an active evictable folio goes to the inactive list, unreferenced */
@@ -470,7 +493,7 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
       ptes = false;
       if (!is_huge_zero_pmd(k, e)) {
         const slot = f.slotOf(g.pmd_pfn(e));
-        if (slot >= 0 && f.folioMapcount(slot) <= f.nrPages(slot) && !(anonOnly && !f.test(slot, PG_anon))) {
+        if (slot >= 0 && !folio_maybe_mapped_shared(k, slot) && !(anonOnly && !f.test(slot, PG_anon))) {
           if (next - addr !== HPAGE_PMD_SIZE) ptes = split_folio(k, slot) === 0;
           else if (!pageout) {
             // the whole THP: its PMD made old, then folio_deactivate
@@ -499,9 +522,16 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
             // the batch) is split, and this page taken again; a split that fails passes this page over
             const base = f.pfn(slot), n = f.nrPages(slot);
             const from = g.pte_pfn(e);
-            const covered = from === base && a + n * PAGE_SIZE <= next && madvise_folio_pte_batch(k, t, i, n, slot, e) === n;
+            // before 2f406263e3e9 (v6.5) every large folio went this way, and one that was shared or did not split
+            // ended the walk of the PMD ("break"); the batch of a whole folio is the model's from v6.5
+            const old = !k.has(PATCH.madvColdLargeFolioSharers);
+            const covered = !old && from === base && a + n * PAGE_SIZE <= next && madvise_folio_pte_batch(k, t, i, n, slot, e) === n;
             if (!covered) {
-              if (f.folioMapcount(slot) > n || (anonOnly && !f.test(slot, PG_anon)) || split_folio(k, slot) !== 0) continue;
+              if (madvise_large_folio_shared(k, slot, from, PATCH.madvColdFolioMapcount, PATCH.madvColdLargeFolioSharers, PATCH.madvColdEstimatedSharersZero) ||
+                  (anonOnly && !f.test(slot, PG_anon)) || split_folio(k, slot) !== 0) {
+                if (old) break;
+                continue;
+              }
               a -= PAGE_SIZE;
               continue;
             }
@@ -545,7 +575,7 @@ function madvise_free_huge_pmd(k: Kernel, mm: MmStruct, vma: VmArea, pmd: { t: i
   const v = pmd.t.get(pmd.i, new Pte());
   if (is_huge_zero_pmd(k, v)) return true;
   const slot = f.slotOf(g.pmd_pfn(v));
-  if (slot < 0 || f.folioMapcount(slot) > f.nrPages(slot)) return true; // shared with another mm: skip it
+  if (slot < 0 || folio_maybe_mapped_shared(k, slot)) return true; // shared with another mm: skip it
   if (next - addr !== HPAGE_PMD_SIZE) {
     // a part of the THP: split the folio (and with it the PMD), then lazyfree the pages in range
     split_huge_page(k, slot);
@@ -600,8 +630,10 @@ function madvise_free_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
         }
         const whole = pfn === f.pfn(slot) && nr === f.nrPages(slot);
         if (!whole || !k.has(PATCH.madvFreeLargeFolioBatch)) {
-          // split the folio first (before dce7d10be4bb always), then take this page as a small folio
-          if (f.folioMapcount(slot) > f.nrPages(slot) || split_huge_page(k, slot) !== 0) {
+          // split the folio first (before dce7d10be4bb always), then take this page as a small folio; before
+          // dce7d10be4bb a folio that was shared or did not split ended the walk of the PMD ("break")
+          if (madvise_large_folio_shared(k, slot, pfn, PATCH.madvFreeFolioMapcount, PATCH.madvFreeLargeFolioSharers) || split_huge_page(k, slot) !== 0) {
+            if (!k.has(PATCH.madvFreeLargeFolioBatch)) return;
             a += (nr - 1) * PAGE_SIZE;
             continue;
           }

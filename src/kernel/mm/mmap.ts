@@ -22,6 +22,7 @@ import type { AddressSpace } from './filemap.js';
 import { F_SEAL_FUTURE_WRITE, F_SEAL_WRITE, shmem_zero_setup } from './shmem.js';
 import { vma_soft_dirty_enabled } from './mprotect.js';
 import { PATCH } from '../../profiles/patches.js';
+import { userfaultfd_unmap_prep_vma, type UnmapEvents } from '../fs/userfaultfd.js';
 import { LEVEL_PTE, LEVEL_PMD, LEVEL_PUD, levelIndex, PageTable, childTable, freeTable } from './pgtable.js';
 
 /** the top of the mmap area; mappings are placed top-down below it, as with the legacy-free x86-64 layout */
@@ -112,9 +113,11 @@ export interface MmapArgs {
 
 /**
  * mm/mmap.c do_mmap() + mmap_region @v6.18: private or shared anonymous memory (shared is a shmem file of
- * its own, shmem_zero_setup), or a shmem/tmpfs file at a page-aligned offset
+ * its own, shmem_zero_setup), or a shmem/tmpfs file at a page-aligned offset. `uf` is the caller's uffd
+ * unmap list (vm_mmap_pgoff's, from 897ab3e0c49e, v4.11): the UNMAP events of what a MAP_FIXED mapping
+ * replaces, which the caller sends once the call is done (userfaultfd_unmap_complete)
  */
-export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
+export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs, uf: UnmapEvents | null = null): number {
   const file = (a.flags & MAP_ANONYMOUS) ? null : a.file ?? null;
   const offset = a.offset ?? 0;
   if (!(a.flags & MAP_ANONYMOUS) && !file) notModelled('flags', 'a file mapping without a file');
@@ -133,7 +136,7 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
   if (file && (a.flags & MAP_HUGETLB) && !hugeFile) fail('EINVAL', 'MAP_HUGETLB with a file that is not of hugetlbfs');
   const huge = (a.flags & MAP_HUGETLB) !== 0 || hugeFile;
   if (huge && (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && a.addr % PMD_SIZE !== 0) fail('EINVAL', 'MAP_HUGETLB at an address that is not 2 MiB aligned');
-  if (huge) return do_mmap_hugetlb(k, mm, a, Math.ceil(a.len / PMD_SIZE) * PMD_SIZE, file, offset);
+  if (huge) return do_mmap_hugetlb(k, mm, a, Math.ceil(a.len / PMD_SIZE) * PMD_SIZE, file, offset, uf);
   let addr: number;
   if ((a.flags & MAP_FIXED_NOREPLACE) && !(a.flags & MAP_FIXED) && !k.has(PATCH.mapFixedNoreplace)) {
     // before a4ff8e8620d3 (v4.17) the flag is an unknown bit, ignored: the address is a hint, which
@@ -170,7 +173,7 @@ export function do_mmap(k: Kernel, mm: MmStruct, a: MmapArgs): number {
   else if ((vm_flags & (VM_WRITE | VM_SHARED)) === VM_WRITE) vm_flags |= VM_ACCOUNT;
   // a shared anonymous mapping ignores the offset (pgoff 0); a file mapping's is the file offset
   const pgoff = file ? offset / PAGE_SIZE : type === MAP_SHARED ? 0 : null;
-  return mmap_region(k, mm, addr, len, vm_flags, a.label, file ? file.m.ino : 0, pgoff);
+  return mmap_region(k, mm, addr, len, vm_flags, a.label, file ? file.m.ino : 0, pgoff, uf);
 }
 
 /** the address of a MAP_FIXED or MAP_FIXED_NOREPLACE mapping of len bytes (mm/mmap.c do_mmap @v6.18: ENOMEM past TASK_SIZE, EEXIST over a mapping for NOREPLACE) */
@@ -193,7 +196,7 @@ function fixedAddress(k: Kernel, mm: MmStruct, a: MmapArgs, len: number): number
  * and a writable mapping grows the file to its end. No VM_ACCOUNT: hugetlb does its own accounting. A shared
  * mapping that spans an aligned 1 GiB is not modelled (x86-64 would share its PMD table: huge_pmd_share)
  */
-function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number, file: MmapArgs['file'] | null = null, offset = 0): number {
+function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number, file: MmapArgs['file'] | null, offset: number, uf: UnmapEvents | null): number {
   const type = a.flags & (MAP_SHARED | MAP_PRIVATE);
   let addr: number;
   if (a.flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
@@ -222,13 +225,16 @@ function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number, file
   // the file: the one mapped, or a new one for MAP_SHARED|MAP_ANONYMOUS (the VMA's reference is its only one)
   if (file) vma.vm_file = file.m.ino;
   else if (type === MAP_SHARED) vma.vm_file = hugetlb_file_setup(k, 'anon_hugepage', len, 0).ino;
-  // the reservation is made while what the mapping replaces is still there (a failure leaves it mapped)
+  // what the mapping replaces is unmapped first, its pages and reservations given back, and only then does
+  // hugetlbfs_file_mmap reserve (mmap_region's munmap before call_mmap @v4.19..v6.11; vms_clean_up_area before
+  // it @v6.12, v6.18): a MAP_FIXED mapping over hugetlb memory may take the pool's pages that memory held, and
+  // one that fails leaves a hole (its UNMAP events are sent all the same)
+  munmap_replaced(k, mm, addr, len, uf);
   if (!hugetlb_reserve_pages(k, vma, pgoff / HPAGE_PMD_NR, pgoff / HPAGE_PMD_NR + len / PMD_SIZE, vma.vm_flags)) {
     vma.free();
     fail('ENOMEM', `the hugetlb pool cannot reserve ${len / PMD_SIZE} huge page(s) (HugePages_Free ${k.hstate.free_huge_pages}, HugePages_Rsvd ${k.hstate.resv_huge_pages})`);
   }
   if (vma.vm_file !== 0) hugetlbfs_mmap_size(k.inode(vma.vm_file)!, offset + len, (vm_flags & VM_WRITE) !== 0);
-  do_munmap(k, mm, addr, len);
   insertVma(mm, vma);
   vma_set_page_prot(k, vma);
   if (k.config.soft_dirty && k.has(PATCH.softDirtyVmaReuse)) vma.vm_flags = (vma.vm_flags | VM_SOFTDIRTY) >>> 0;
@@ -240,8 +246,9 @@ function do_mmap_hugetlb(k: Kernel, mm: MmStruct, a: MmapArgs, len: number, file
  * mm/vma.c __mmap_region() @v6.18: unmap what is there, then extend a neighbour over the range
  * (vma_merge_new_range) or add a new VMA; a new or expanded VMA is soft-dirty
  */
-export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, vm_flags: number, label: string, file = 0, filePgoff: number | null = null): number {
-  do_munmap(k, mm, addr, len);
+export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, vm_flags: number, label: string, file = 0, filePgoff: number | null = null,
+  uf: UnmapEvents | null = null): number {
+  munmap_replaced(k, mm, addr, len, uf);
   const softdirty = k.config.soft_dirty && k.has(PATCH.softDirtyVmaReuse);
   const pgoff = filePgoff ?? Math.floor(addr / PAGE_SIZE);
   let vma = vma_merge_new_range(k, mm, addr, addr + len, vm_flags, pgoff, undefined, file);
@@ -257,6 +264,19 @@ export function mmap_region(k: Kernel, mm: MmStruct, addr: number, len: number, 
   vma_set_page_prot(k, vma);
   k.tr?.emit('mmap', 'mmap_region', { start: addr, end: addr + len, vm_flags: vm_flags >>> 0, label });
   return addr;
+}
+
+/**
+ * mm/vma.c __mmap_prepare() @v6.18 (mmap_region's do_munmap @v4.19): what a new mapping replaces is unmapped
+ * with the uffd unmap list of the mmap call, userfaultfd_unmap_prep of each VMA once its splits are done; the
+ * events carry the whole new range, as an munmap's do
+ */
+function munmap_replaced(k: Kernel, mm: MmStruct, addr: number, len: number, uf: UnmapEvents | null): void {
+  if (uf === null) return do_munmap(k, mm, addr, len);
+  uf.start = addr;
+  uf.end = addr + len;
+  const ctxs = uf.ctxs;
+  do_munmap(k, mm, addr, len, (v) => userfaultfd_unmap_prep_vma(v, ctxs));
 }
 
 /** the VMAs that intersect [start, end), in order */
@@ -279,15 +299,19 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number, g
   const hit = vmas_in(mm, start, end);
   if (hit.length === 0) return;
   // vms_gather_munmap_vmas: every split at the edges first; one that fails (a hugetlb VMA off a huge page
-  // boundary) fails the call with the splits before it left in place and nothing unmapped
+  // boundary) fails the call with the splits before it left in place and nothing unmapped. From 65ac132027a8
+  // (v6.5) each VMA is handed to userfaultfd_unmap_prep as it is gathered, so the VMAs before a failed split
+  // have their events; before, only once every split was done
+  const perVma = k.has(PATCH.uffdUnmapPrepPerVma);
   const gone: VmArea[] = [];
   for (const v0 of hit) {
     let v = v0;
     if (v.vm_start < start) v = __split_vma(k, mm, v, start);
     if (v.vm_end > end) __split_vma(k, mm, v, end);
-    gathered?.(v);
+    if (perVma) gathered?.(v);
     gone.push(v);
   }
+  if (!perVma && gathered) for (const v of gone) gathered(v);
   for (const v of gone) {
     // unmap_vmas (ZAP_FLAG_DROP_MARKER), and for hugetlb the vm_ops->close of remove_vma
     if (v.vm_flags & VM_HUGETLB) __unmap_hugepage_range(k, mm, v, v.vm_start, v.vm_end, -1, true);

@@ -15,7 +15,7 @@ import { MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, UFFD_FEATURE } from '..
 import { VM_DONTEXPAND, VM_PFNMAP, VM_SHARED, VM_MAYSHARE, VM_UFFD_WP, VM_ACCOUNT } from '../include/vm_flags.js';
 import { fail, notModelled } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
-import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
+import type { UnmapEvents, UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { userfaultfd_armed, userfaultfd_reset_ctx, userfaultfd_unmap_prep_vma, vma_has_uffd_without_event_remap } from '../fs/userfaultfd.js';
 import { do_munmap, vma_lookup, vmas_in, vma_is_anonymous, MMAP_BASE } from './mmap.js';
 import { vma_merge_new_range, unlink_anon_vmas } from './vma.js';
@@ -29,41 +29,32 @@ import { pmdTable, pmdAlloc, pte_alloc, pteTableAt, pudAllocTable } from './page
 const PUD_SIZE = 2 ** 30;
 
 /**
- * The userfaultfd events an mremap sends once its work is done, in the kernel's order: the UNMAP events
- * of the MREMAP_FIXED destination's munmap (uf_unmap_early), REMAP (vm_userfaultfd_ctx uf), then the UNMAP
- * events of the shrunk tail and of the old range (uf_unmap). Each context in a list was counted in its
- * mmap_changing when the event was prepared.
+ * The userfaultfd events an mremap sends once its work is done, in the kernel's order (notify_uffd): the
+ * UNMAP events of the MREMAP_FIXED destination's munmap (uf_unmap_early: one munmap per VMA piece v6.17's
+ * remap_move moves, in the order of the pieces), REMAP (vm_userfaultfd_ctx uf), then the UNMAP events of
+ * the shrunk tail and of the old range (uf_unmap). Each context in a list was counted in its mmap_changing
+ * when the event was prepared.
  */
 export interface MremapUf {
-  early: UnmapEvents | null;
+  early: UnmapEvents[];
   remap: { ctx: UserfaultfdCtx; from: number; to: number; len: number } | null;
   late: UnmapEvents[];
 }
-export interface UnmapEvents {
-  ctxs: UserfaultfdCtx[];
-  start: number;
-  end: number;
-}
+export type { UnmapEvents };
 
 /**
  * do_vmi_munmap with a uffd unmap list: userfaultfd_unmap_prep of each VMA it gathers, once that VMA's splits
  * are done (vms_gather_munmap_vmas); the events of the VMAs gathered go out even when a later split fails
- * the call (a hugetlb VMA off a huge page boundary), and none when the first does
+ * the call (a hugetlb VMA off a huge page boundary; from 65ac132027a8, v6.5: before, every split came first),
+ * and none when the first does
  */
-function munmap_uf(k: Kernel, mm: MmStruct, start: number, len: number, list: UnmapEvents[] | null, early: MremapUf | null): void {
+function munmap_uf(k: Kernel, mm: MmStruct, start: number, len: number, list: UnmapEvents[]): void {
   const end = start + len;
   const ctxs: UserfaultfdCtx[] = [];
   try {
     do_munmap(k, mm, start, len, (v) => userfaultfd_unmap_prep_vma(v, ctxs));
   } finally {
-    if (ctxs.length) {
-      const ev = { ctxs, start, end };
-      if (list) list.push(ev);
-      else if (early) {
-        if (early.early) notModelled('op', 'model limit: UNMAP events for the destinations of several VMAs moved by one mremap');
-        early.early = ev;
-      }
-    }
+    if (ctxs.length) list.push({ ctxs, start, end });
   }
 }
 
@@ -336,7 +327,7 @@ function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: n
   }
   // old_len 0 duplicates a shared mapping: do_vmi_munmap refuses the empty range, which move_vma ignores
   if (old_len === 0) return new_addr;
-  munmap_uf(k, mm, addr, old_len, uf.late, null);
+  munmap_uf(k, mm, addr, old_len, uf.late);
   return new_addr;
 }
 
@@ -403,11 +394,11 @@ function mremap_to(k: Kernel, mm: MmStruct, addr: number, old_len: number, new_l
     remap_is_valid(k, src, addr, Math.min(old_len, new_len), new_len, flags);
   }
   if (flags & MREMAP_FIXED) {
-    munmap_uf(k, mm, new_addr, new_len, null, uf);
+    munmap_uf(k, mm, new_addr, new_len, uf.early);
     if (!vma_lookup(k, mm, addr)) fail('EFAULT', 'no VMA at addr after unmapping the destination');
   }
   if (old_len > new_len) {
-    munmap_uf(k, mm, addr + new_len, old_len - new_len, uf.late, null);
+    munmap_uf(k, mm, addr + new_len, old_len - new_len, uf.late);
     old_len = new_len;
   }
   const vma = vma_lookup(k, mm, addr);
@@ -456,7 +447,7 @@ export function do_mremap(k: Kernel, mm: MmStruct, addr: number, old_len: number
   if (to) return mremap_to(k, mm, addr, old_len, new_len, flags, new_addr, uf);
   if (old_len === new_len) return addr;
   if (old_len > new_len) {
-    munmap_uf(k, mm, addr + new_len, old_len - new_len, uf.late, null);
+    munmap_uf(k, mm, addr + new_len, old_len - new_len, uf.late);
     return addr;
   }
   remap_is_valid(k, vma, addr, old_len, new_len, flags);
@@ -522,6 +513,6 @@ function remap_move(k: Kernel, mm: MmStruct, start: number, len: number, flags: 
 
 /** an empty event list */
 export function mremap_uf(): MremapUf {
-  return { early: null, remap: null, late: [] };
+  return { early: [], remap: null, late: [] };
 }
 

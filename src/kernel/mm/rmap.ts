@@ -39,6 +39,37 @@ export function folio_test_large_maybe_mapped_shared(k: Kernel, slot: number): b
   return (k.folios.mmTrack(slot, 2) & FOLIO_MM_IDS_SHARED_BIT) !== 0;
 }
 
+/**
+ * folio_mapcount as include/linux/mm.h has it from v6.9 (folio_large_mapcount for a large folio): each PMD and
+ * each PTE mapping counts once. (The model's Folios.folioMapcount counts a PMD mapping once per page.)
+ */
+export function folio_mapcount_large(k: Kernel, slot: number): number {
+  const f = k.folios;
+  let n = f.mapcount(slot);
+  if (f.hasSub(slot)) for (let i = 0, e = f.nrPages(slot); i < e; i++) n += f.subMapcount(slot, i);
+  return n;
+}
+
+/**
+ * include/linux/mm.h folio_maybe_mapped_shared() @v6.15..v6.18 (003fde4492c8), with folio_likely_mapped_shared()
+ * @v6.10..v6.14 (ebb34f78d72c) before it: may another mm map this folio? A small (or hugetlb) folio: mapped more than once. A
+ * large one mapped once is exclusive; else from v6.15 the MM owner tracking's "maybe mapped shared" bit answers;
+ * before, a guess: shared when PMD-mapped, when mapped more times than it has pages, or when its first page is
+ * mapped more than once. The two differ for a PTE-mapped THP that two mms map in part (shared, where the guess
+ * from the first page may say exclusive), and one mm maps twice at its first page (exclusive, where the guess says
+ * shared).
+ */
+export function folio_maybe_mapped_shared(k: Kernel, slot: number): boolean {
+  const f = k.folios;
+  // (hugetlb folios, which the kernel treats as small here, never reach the model's callers)
+  if (!f.isLarge(slot)) return f.folioMapcount(slot) > 1;
+  const mapcount = folio_mapcount_large(k, slot);
+  if (mapcount <= 1) return false;
+  if (k.has(PATCH.folioMaybeMappedShared)) return folio_test_large_maybe_mapped_shared(k, slot);
+  if (f.mapcount(slot) > 0 || mapcount > f.nrPages(slot)) return true;
+  return f.hasSub(slot) && f.subMapcount(slot, 0) > 1;
+}
+
 function set_maybe_mapped_shared(k: Kernel, slot: number, on: boolean): void {
   const f = k.folios, w = f.mmTrack(slot, 2);
   f.setMmTrack(slot, 2, on ? w | FOLIO_MM_IDS_SHARED_BIT : w & ~FOLIO_MM_IDS_SHARED_BIT);

@@ -400,6 +400,8 @@ export function folio_file_pfn(k: Kernel, slot: number, index: number): number {
  * i_size): the VMA has VM_HUGEPAGE
  */
 export function shmem_huge_global_enabled(k: Kernel, m: AddressSpace, index: number, write_end: number, vm_flags: number): boolean {
+  // before 800d8c63b2e9 (v4.8) shmem had small pages only: no shmem_enabled, no huge= mount option
+  if (!k.has(PATCH.shmemHuge)) return false;
   const mode = k.config.shmem_enabled;
   if (mode === 'deny') return false;
   if (mode === 'force') return true;
