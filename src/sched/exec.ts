@@ -25,7 +25,7 @@ import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
 import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
   userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, userfaultfd_move, userfaultfd_continue, userfaultfd_poison, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser, UffdioMoveUser, UffdioContinueUser, UffdioPoisonUser,
-  sys_close_uffd, releaseAfterRead, uffd_fdget, userfaultfd_event_wait, userfaultfd_event_finish, userfaultfd_unmap_prep_vma, unmap_msg,
+  sys_close_uffd, releaseAfterRead, uffd_fdget, userfaultfd_event_wait, userfaultfd_event_finish, userfaultfd_unmap_prep_vma, unmap_msg, userfaultfd_fault_fatal,
   dup_userfaultfd_next, type UffdMsg, type UnmapEvents,
 } from '../kernel/fs/userfaultfd.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
@@ -42,7 +42,7 @@ import { dmirror_migrate_to_device, kernel_move_pages } from '../kernel/mm/migra
 import { KH_COLLAPSE_FILE, KH_COLLAPSE_PTE_MAPPED_THP, KH_DONE, khugepaged_collapse_step, khugepaged_scan_step } from '../kernel/mm/khugepaged.js';
 import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
-import { UFFD_API, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
+import { UFFD_API, UFFD_EVENT_PAGEFAULT, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
 import { sys_mincore } from '../kernel/mm/mincore.js';
 import { MEM_MEMSET, MEM_READ, MEM_WRITE } from './cells.js';
@@ -840,6 +840,28 @@ function readUffd(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'rea
   // a read that slept returns: its reference to the file goes, the last one of a closed fd releases it
   if (resumed && ctx.closedInRead) releaseAfterRead(m.k, ctx, readersOf(m, ctx, t));
   return 'done';
+}
+
+/**
+ * thread o of a process a fatal signal kills (Machine.killProcess; o's status is already `killed`): asleep
+ * in handle_userfault, its entry leaves the uffd's queue (userfaultfd_fault_fatal); asleep in read(2) of a
+ * uffd, its reference to the file goes (the last one of a closed fd releases it). Asleep in
+ * userfaultfd_event_wait_completion, the kernel withdraws its event and finishes the call with every later
+ * event dropped at once, which the model does not carry out (a limit: exit 2).
+ */
+export function fatalSignalWake(m: Machine, o: ThreadState): void {
+  const task = o.task;
+  const u = task ? task.uwq : null;
+  if (u !== null) {
+    if (u.msg.event !== UFFD_EVENT_PAGEFAULT) {
+      notModelled('op', `a fatal signal to thread ${o.name} while it waits for its UFFD_EVENT to be read (the kernel withdraws the event and finishes the call)`);
+    }
+    userfaultfd_fault_fatal(m.k, task!);
+  }
+  if (o.waitKind === 'uffd_read') {
+    const ctx = o.waitCtx;
+    if (ctx.closedInRead) releaseAfterRead(m.k, ctx, readersOf(m, ctx, o));
+  }
 }
 
 /** threads other than `but` asleep in read(2) of ctx (each holds a reference to its file) */

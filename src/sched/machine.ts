@@ -9,7 +9,7 @@ import type { CompiledScenario } from '../scenario/load.js';
 import { ScenarioError } from '../scenario/error.js';
 import type { CompiledOp } from '../scenario/ops.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
-import { execOp, resumeOp, formatOut, notModelledAt, type OpOut } from './exec.js';
+import { execOp, fatalSignalWake, resumeOp, formatOut, notModelledAt, type OpOut } from './exec.js';
 import { NotModelledError } from '../kernel/include/errno.js';
 import { userfaultfd_event_done } from '../kernel/fs/userfaultfd.js';
 import { takeSnapshot, takeMemoryImage } from '../scenario/observe.js';
@@ -314,9 +314,10 @@ export class Machine {
     for (const o of [this.setup, ...this.threads]) {
       if (o === t || o.process !== t.process) continue;
       if (o.status === 'ready' || o.status === 'blocked' || o.status === 'unborn') {
+        const blocked = o.status === 'blocked';
         o.status = 'killed';
         o.killedBy = sig;
-        if (o.task?.uwq) o.task.uwq = null;
+        if (blocked) fatalSignalWake(this, o);
       }
     }
   }

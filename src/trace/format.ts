@@ -49,6 +49,7 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'livelock':
       return `  LIVELOCK: the access at ${addr(m, f.address)} keeps faulting`;
     case 'handle_userfault':
+      if (f.killed) return `  handle_userfault(${f.reason}): woken by a fatal signal${f.queue ? `: its message leaves the ${f.queue} queue` : ''} [address=${addr(m, f.msg_address)}]`;
       return `  handle_userfault(${f.reason}) flags=0x${(f.flags as number).toString(16)}: ${f.action}${f.msg_flags !== undefined ? ` [msg flags=0x${(f.msg_flags as number).toString(16)} address=${addr(m, f.msg_address)}]` : ''}`;
     case 'do_wp_page': case 'wp_huge_pmd': case 'do_huge_pmd_wp_page':
       return `  ${f.fn}(${addr(m, f.addr)}): ${f.action}${f.pte ? ` pte=${f.pte}` : ''}${f.pmd ? ` pmd=${f.pmd}` : ''}`;
@@ -124,7 +125,7 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
     case 'uffd_event':
       return `  ${f.uffd}: UFFD_EVENT_${f.event} queued (0x${(f.arg0 as number).toString(16)}, 0x${(f.arg1 as number).toString(16)}, 0x${(f.arg2 as number).toString(16)}); waits until it is read`;
     case 'uffd_event_wait':
-      return `  ${f.uffd}: UFFD_EVENT_${f.event} ${f.dropped ? 'dropped: the uffd is released' : f.read ? 'read: the waiter goes on' : 'dropped: the uffd was released'}`;
+      return `  ${f.uffd}: UFFD_EVENT_${f.event} ${f.dropped ? 'dropped: the uffd is released' : f.killed ? (f.read ? 'read; its waiter was killed' : 'dropped unread: its waiter was killed') : f.read ? 'read: the waiter goes on' : 'dropped: the uffd was released'}`;
     case 'uffd_poll':
       return `  userfaultfd_poll(${f.uffd}): revents 0x${(f.revents as number).toString(16)}`;
     case 'setuid':

@@ -478,6 +478,26 @@ export function handle_userfault(k: Kernel, vmf: VmFault, reason: number): numbe
   return ret;
 }
 
+/**
+ * fs/userfaultfd.c handle_userfault() @v6.18 (@v4.19), after schedule(), for a task a fatal signal woke
+ * (its sleep is killable): the entry leaves whichever queue still holds it (pending, or waiting once
+ * read(2) took its message), so no later read returns its message and no wake-up finds it
+ */
+export function userfaultfd_fault_fatal(k: Kernel, task: Task): void {
+  const u = task.uwq;
+  if (u === null) return;
+  const ctx = u.ctx;
+  const queue = ctx.pending.has(u) ? 'pending' : ctx.waiting.has(u) ? 'waiting' : null;
+  if (queue === 'pending') ctx.pending.remove(u);
+  else if (queue === 'waiting') ctx.waiting.remove(u);
+  if (k.tr) {
+    const f = u.msg.flags;
+    const reason = f & UFFD_PAGEFAULT_FLAG_MINOR ? 'MINOR' : f & UFFD_PAGEFAULT_FLAG_WP ? 'WP' : 'MISSING';
+    k.tr.emit('handle_userfault', 'handle_userfault', { reason, killed: true, queue, msg_address: u.address });
+  }
+  task.uwq = null;
+}
+
 /** __wake_userfault on one queue: wake and unlink the entries in range; how many */
 function wake_queue(q: UwqQueue, start: number, len: number): number {
   let n = 0;
