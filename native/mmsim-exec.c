@@ -1088,6 +1088,9 @@ struct mmsim_uffdio_continue {
 #ifndef UFFDIO_CONTINUE_MODE_DONTWAKE
 #define UFFDIO_CONTINUE_MODE_DONTWAKE ((uint64_t)1 << 0)
 #endif
+// UFFDIO_POISON (v6.6, 0x08): struct uffdio_poison has struct uffdio_continue's layout (range, mode with
+// DONTWAKE in bit 0, the output `updated`), so the executor passes the one struct to both ioctls
+#define MMSIM_UFFDIO_POISON _IOWR(UFFDIO, 0x08, struct mmsim_uffdio_continue)
 
 static int madv_of(const char *n) {
   static const struct {
@@ -1826,16 +1829,18 @@ static int exec_op(Ctx *c, int oi, J *op) {
       }
       if (defer && mv.move > 0) defer_wake(fd, a, (uint64_t)mv.move);
       if (mv.move != UNWRITTEN) snprintf(outs, sizeof outs, "{\"move\":%lld}", (long long)mv.move), out = outs;
-    } else if (!strcmp(kind, "uffdio_continue")) {
+    } else if (!strcmp(kind, "uffdio_continue") || !strcmp(kind, "uffdio_poison")) {
       EV("addr", a);
       EV("len", l);
       uint64_t mode = (uint64_t)jnum(op, "mode", 0);
-      // the kernel wakes the range it mapped: as for UFFDIO_COPY, the wake-up is the woken thread's next step
+      // one layout for both (range, mode with DONTWAKE in bit 0, the bytes done or -errno); the kernel wakes
+      // the range it filled: as for UFFDIO_COPY, the wake-up is the woken thread's next step
+      int poison = !strcmp(kind, "uffdio_poison");
       int defer = !(mode & UFFDIO_CONTINUE_MODE_DONTWAKE);
       struct mmsim_uffdio_continue c = {.range = {a, l}, .mode = mode | (defer ? UFFDIO_CONTINUE_MODE_DONTWAKE : 0), .mapped = UNWRITTEN};
-      if (ioctl(fd, UFFDIO_CONTINUE, &c)) err = errno;
+      if (ioctl(fd, poison ? MMSIM_UFFDIO_POISON : UFFDIO_CONTINUE, &c)) err = errno;
       if (defer && c.mapped > 0) defer_wake(fd, a, (uint64_t)c.mapped);
-      if (c.mapped != UNWRITTEN) snprintf(outs, sizeof outs, "{\"mapped\":%lld}", (long long)c.mapped), out = outs;
+      if (c.mapped != UNWRITTEN) snprintf(outs, sizeof outs, "{\"%s\":%lld}", poison ? "updated" : "mapped", (long long)c.mapped), out = outs;
     } else if (!strcmp(kind, "uffdio_wake")) {
       EV("addr", a);
       EV("len", l);

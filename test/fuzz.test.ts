@@ -219,13 +219,22 @@ describe('mmsim fuzz: the generator', () => {
       expect([...model]).toContain(op);
     }
     expect([...model]).toContain('vmsplice');
-    for (const op of ['close', 'uffdio_move', 'migrate', 'khugepaged']) expect([...model]).toContain(op);
+    for (const op of ['close', 'uffdio_move', 'uffdio_poison', 'migrate', 'khugepaged']) expect([...model]).toContain(op);
+    // the operations drawn for a model target without other backings that offers `features`, rendered for `kernel`
+    const opsDrawn = (features: number, kernel: string, numRuns: number) => {
+      const ops = new Set<string>();
+      fc.assert(fc.property(caseArb({ ...MODEL_TARGET, features, backings: undefined }), (c) => {
+        const sc = loadScenario('g.yaml', renderCase(c, { name: 'g', kernel }).yaml);
+        for (const o of [...sc.setup, ...sc.threads.flatMap((t) => t.ops)]) ops.add(o.op);
+      }), { numRuns, seed: 7 });
+      return ops;
+    };
+    // no UFFDIO_POISON where the kernel does not offer UFFD_FEATURE_POISON (bit 14, before v6.6)
+    const prePoison = opsDrawn(0x3fff, 'v6.1', 100);
+    expect([...prePoison]).toContain('uffdio_register');
+    expect([...prePoison]).not.toContain('uffdio_poison');
     // no UFFDIO_MOVE where the kernel does not offer UFFD_FEATURE_MOVE (before v6.8)
-    const old = new Set<string>();
-    fc.assert(fc.property(caseArb({ ...MODEL_TARGET, features: 0xffff, backings: undefined }), (c) => {
-      const sc = loadScenario('g.yaml', renderCase(c, { name: 'g', kernel: 'v6.6' }).yaml);
-      for (const o of [...sc.setup, ...sc.threads.flatMap((t) => t.ops)]) old.add(o.op);
-    }), { numRuns: 200, seed: 7 });
+    const old = opsDrawn(0xffff, 'v6.6', 200);
     expect([...old]).toContain('close');
     // a target without other backings: private anonymous memory only, as before shared memory existed
     expect([...old].filter((o) => ['memfd_create', 'pwrite', 'pread', 'fallocate', 'ftruncate'].includes(o))).toEqual([]);

@@ -508,6 +508,29 @@ setup:
   { patch: PATCH.uffdUnderVmaLock, base: 'v6.6', scenario: THP_WP, measure: (r) => [thread(r, 'w').minflt, thread(r, 'w').majflt], withIt: [1, 0], without: [0, 1] },
   { patch: PATCH.uffdPoison, base: 'v6.6', scenario: FEATURE_OP, measure: feature(14), withIt: 1n, without: 0n },
   {
+    // the ioctl itself: the poison marker and the SIGBUS of a read; before, an unknown ioctl (EINVAL) and a
+    // read of the zero page
+    patch: PATCH.uffdPoison, base: 'v6.6',
+    scenario: `
+name: poison
+observe: { pages: [m] }
+setup:
+  - mmap: { as: m, len: 8K }
+  - userfaultfd: { as: u, api: true, features: [] }
+  - uffdio_register: { uffd: u, addr: m, len: 8K, mode: [wp] }
+  - uffdio_poison: { uffd: u, addr: m, len: 4K, id: poison }
+threads:
+  t:
+    - read: { addr: m, len: 1 }
+`, measure: (r) => [errno(r, 'poison'), thread(r, 't').state, pagemapBit(r, 'm', 62)], withIt: [null, 'signal', 1], without: ['EINVAL', 'done', 0],
+  },
+  {
+    // UFFDIO_WRITEPROTECT's un-protect of a poisoned huge page: the marker stays with the fix (the read is
+    // SIGBUS); before, it was cleared and the read mapped a new huge page
+    patch: PATCH.hugetlbChangeProtectionPoison, base: 'v6.9', config: ['nr_hugepages=1'], scenario: bugFile('hugetlb-uffd-unprotect-clears-poison'),
+    measure: (r) => [thread(r, 't').state, pagemapBit(r, 'mem', 63)], withIt: ['signal', 0], without: ['done', 1],
+  },
+  {
     patch: PATCH.uffdWpMultiVma, base: 'v6.6',
     scenario: `
 name: wp-multi

@@ -47,6 +47,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   9: 'c82678f642cfa9decc4f8e185e6d670f6caafca86973eef95afca1639eb81216',
   // v10: uffdio_continue (UFFDIO_CONTINUE)
   10: '0b6f8fef3dde032c654bd5e65420034b2d16481b1ed5e5f4a37a67834d149a32',
+  // v11: uffdio_poison (UFFDIO_POISON)
+  11: '7d6cba285a14d54bbc8dbd4a5e0ade60333800035b5c71d55722a3352d921443',
 };
 
 function canonical(v: unknown): string {

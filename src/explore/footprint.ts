@@ -311,7 +311,7 @@ function opRanges(m: Machine, t: ThreadState, op: CompiledOp, f: Footprint): voi
     case 'read_uffd':
       readHead(f, m.k.uffds, ctxOf(m, op.uffd));
       break;
-    case 'uffdio_writeprotect': case 'uffdio_zeropage': case 'uffdio_wake': {
+    case 'uffdio_writeprotect': case 'uffdio_zeropage': case 'uffdio_wake': case 'uffdio_poison': {
       const ctx = ctxOf(m, op.uffd);
       const a = n(op.addr), len = n(op.len);
       readWake(f, m.k.uffds, ctx, a, a + len);

@@ -104,6 +104,8 @@ export type FuzzOp =
   // UFFDIO_CONTINUE of a range (of a MINOR-registered shmem or hugetlb range: the page cache's pages), poll(2) of the uffd
   // (`reg`: the range itself, the first page of the range the setup registers, or all of it)
   | { op: 'continue'; r: Range; mode: '' | 'wp' | 'dontwake'; reg?: 'first' | 'all' }
+  // UFFDIO_POISON of a range (where the kernel offers UFFD_FEATURE_POISON): a later access of it is SIGBUS
+  | { op: 'poison'; r: Range; mode: '' | 'dontwake' }
   | { op: 'poll' }
   // a read or a write of the first or last page of the range the setup registers (where the setup left
   // pages in the page cache: a MINOR fault when registered so)
@@ -281,6 +283,9 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
         op: fc.constant('continue' as const), r: rangeArb, mode: fc.constantFrom('' as const, '' as const, 'wp' as const, 'dontwake' as const),
         reg: fc.constantFrom<'first' | 'all' | undefined>('first', 'all', 'first', undefined),
       })));
+    }
+    if (t.features & UFFD_FEATURE.poison) {
+      list.push(w(1, fc.record({ op: fc.constant('poison' as const), r: rangeArb, mode: fc.constantFrom('' as const, '' as const, 'dontwake' as const) })));
     }
     if (t.pagemapScan) {
       const cats = fc.integer({ min: 0, max: (1 << SCAN_CATEGORIES.length) - 1 });
@@ -735,6 +740,14 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
           if (!uffd || child) break;
           const r = range(x.reg ? { at: uffd.r.at, pages: x.reg === 'first' ? (HUGETLB_BACKINGS.includes(maps[uffd.r.at.m % maps.length]!.backing) ? 512 : 1) : uffd.r.pages } : x.r);
           op(out, 'uffdio_continue', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: x.mode ? [x.mode] : undefined }));
+          seen(r.first);
+          seen(r.last);
+          break;
+        }
+        case 'poison': {
+          if (!uffd || child) break;
+          const r = range(x.r);
+          op(out, 'uffdio_poison', flow({ uffd: 'uffd', addr: r.addr, len: r.len, mode: x.mode ? [x.mode] : undefined }));
           seen(r.first);
           seen(r.last);
           break;

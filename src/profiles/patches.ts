@@ -511,7 +511,13 @@ const rows = {
   uffdPoison: {
     id: 'uffd-poison', commit: 'fc71884a5f59', subject: 'mm: userfaultfd: add new UFFDIO_POISON ioctl',
     author: 'Axel Rasmussen', release: 'v6.6', kind: 'upstream',
-    summary: 'UFFDIO_POISON and UFFD_FEATURE_POISON are offered',
+    summary: 'UFFDIO_POISON and UFFD_FEATURE_POISON are offered: the ioctl puts the poison PTE marker (PTE_MARKER_POISONED, af19487f00f3 renamed PTE_MARKER_SWAPIN_ERROR for it) in none PTEs of a registered range, hugetlb included (8a13897fb0da); a fault on it is VM_FAULT_HWPOISON (SIGBUS), fork copies it, MADV_DONTNEED and munmap drop it, UFFDIO_COPY and CONTINUE may fill it; before, the ioctl is unknown (EINVAL)',
+  },
+  hugetlbChangeProtectionPoison: {
+    id: 'hugetlb-change-protection-poison', commit: 'c5977c95dff1', subject: 'mm/userfaultfd: allow hugetlb change protection upon poison entry',
+    author: 'Peter Xu', release: 'v6.9', kind: 'upstream',
+    summary: 'hugetlb_change_protection leaves a poison marker alone; before, it took every hugetlb PTE marker for the uffd-wp one (WARN_ON_ONCE) and UFFDIO_WRITEPROTECT\'s un-protect cleared it, so the poisoned huge page read as new memory (a MISSING fault, or a fresh page) instead of SIGBUS; Cc: stable (6.6+, in the 6.8-stable review)',
+    requires: ['uffd-poison'],
   },
   uffdWpMultiVma: {
     id: 'uffd-wp-multi-vma', commit: 'a1b92a3f1498', subject: 'mm/userfaultfd: support WP on multiple VMAs',

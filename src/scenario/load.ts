@@ -12,7 +12,7 @@ import {
   MREMAP_DONTUNMAP, MREMAP_FIXED, MREMAP_MAYMOVE, MAP_ANONYMOUS, MAP_FIXED, MAP_FIXED_NOREPLACE, MAP_HUGETLB, MAP_NORESERVE, MAP_POPULATE, MAP_PRIVATE, MAP_SHARED, PROT_EXEC, PROT_READ,
   PROT_WRITE, UFFD_FEATURE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP, UFFDIO_REGISTER_MODE_MINOR,
   UFFDIO_REGISTER_MODE_MISSING, UFFDIO_REGISTER_MODE_WP, UFFDIO_WRITEPROTECT_MODE_DONTWAKE, UFFDIO_WRITEPROTECT_MODE_WP,
-  UFFDIO_ZEROPAGE_MODE_DONTWAKE, UFFDIO_CONTINUE_MODE_DONTWAKE, UFFDIO_CONTINUE_MODE_WP, UFFDIO_MOVE_MODE_DONTWAKE, UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, MadviseName, UffdFeatureName, PAGE_IS, PageIsName, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC,
+  UFFDIO_ZEROPAGE_MODE_DONTWAKE, UFFDIO_CONTINUE_MODE_DONTWAKE, UFFDIO_CONTINUE_MODE_WP, UFFDIO_POISON_MODE_DONTWAKE, UFFDIO_MOVE_MODE_DONTWAKE, UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, MadviseName, UffdFeatureName, PAGE_IS, PageIsName, PM_SCAN_WP_MATCHING, PM_SCAN_CHECK_WPASYNC,
 } from '../kernel/include/uapi.js';
 import { patchById } from '../profiles/patches.js';
 import { CONFIG_KEYS, parseConfigValue } from '../profiles/config.js';
@@ -405,6 +405,11 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
         const m = v.mode as string[];
         const mode = (m.includes('dontwake') ? UFFDIO_CONTINUE_MODE_DONTWAKE : 0) | (m.includes('wp') ? UFFDIO_CONTINUE_MODE_WP : 0) | (m.includes('bit2') ? 4 : 0);
         return { id, line, op: 'uffdio_continue', uffd: v.uffd as string, addr: E('addr'), len: E('len'), mode };
+      }
+      case 'uffdio_poison': {
+        const m = v.mode as string[];
+        const mode = (m.includes('dontwake') ? UFFDIO_POISON_MODE_DONTWAKE : 0) | (m.includes('bit1') ? 2 : 0);
+        return { id, line, op: 'uffdio_poison', uffd: v.uffd as string, addr: E('addr'), len: E('len'), mode };
       }
       case 'uffdio_wake': return { id, line, op: 'uffdio_wake', uffd: v.uffd as string, addr: E('addr'), len: E('len') };
       case 'read_uffd': {
@@ -864,7 +869,7 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
       if (!c.ids.has(id)) throw pos.error([...path, 'op'], `unknown operation id '${id}'`);
       // which fields the operation writes back into its argument struct (also when it fails)
       const kind = c.opKinds.get(id)!;
-      const OUT_FIELDS: Record<string, OpName> = { copy: 'uffdio_copy', zeropage: 'uffdio_zeropage', move: 'uffdio_move', mapped: 'uffdio_continue', walk_end: 'pagemap_scan', regions: 'pagemap_scan' };
+      const OUT_FIELDS: Record<string, OpName> = { copy: 'uffdio_copy', zeropage: 'uffdio_zeropage', move: 'uffdio_move', mapped: 'uffdio_continue', updated: 'uffdio_poison', walk_end: 'pagemap_scan', regions: 'pagemap_scan' };
       if (v.scan !== undefined && kind !== 'khugepaged') throw pos.errorAtKey([...path, 'scan'], `'scan' is a field of khugepaged, and ${id} is ${kind}`);
       const outs = Object.keys(OUT_FIELDS).filter((f) => v[f] !== undefined);
       for (const f of outs) if (OUT_FIELDS[f] !== kind) throw pos.errorAtKey([...path, f], `'${f}' is a field of ${OUT_FIELDS[f]}, and ${id} is ${kind}`);
@@ -904,6 +909,7 @@ function compilePred(pos: Positions, path: (string | number)[], item: unknown, c
         if (v.zeropage !== undefined) out.zeropage = signed('zeropage');
         if (v.move !== undefined) out.move = signed('move');
         if (v.mapped !== undefined) out.mapped = signed('mapped');
+        if (v.updated !== undefined) out.updated = signed('updated');
         if (v.walk_end !== undefined) out.walk_end = checked('walk_end', expr(pos, [...path, 'walk_end'], v.walk_end));
         if (v.regions !== undefined) {
           out.regions = (v.regions as { start: unknown; end: unknown; categories: string[] | number }[]).map((r, i) => ({

@@ -35,6 +35,8 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   | { op: 'uffdio_move'; uffd: string; dst: Expr; src: Expr; len: Expr; mode: number }
   /** UFFDIO_CONTINUE; mode UFFDIO_CONTINUE_MODE_* */
   | { op: 'uffdio_continue'; uffd: string; addr: Expr; len: Expr; mode: number }
+  /** UFFDIO_POISON; mode UFFDIO_POISON_MODE_DONTWAKE (bit1: an unknown bit) */
+  | { op: 'uffdio_poison'; uffd: string; addr: Expr; len: Expr; mode: number }
   | { op: 'uffdio_wake'; uffd: string; addr: Expr; len: Expr }
   /** fork_uffd: the name a FORK message's new uffd gets (read_uffd defines it) */
   | { op: 'read_uffd'; uffd: string; as: string | null; size: number; fork_uffd?: string | null }
@@ -143,6 +145,9 @@ export const OP_SCHEMAS = {
   uffdio_continue: z.object({
     uffd: zName, addr: zExpr, len: zExpr, mode: z.array(z.enum(['dontwake', 'wp', 'bit2'])).default([]), id: zName.optional(),
   }).strict(),
+  uffdio_poison: z.object({
+    uffd: zName, addr: zExpr, len: zExpr, mode: z.array(z.enum(['dontwake', 'bit1'])).default([]), id: zName.optional(),
+  }).strict(),
   read_uffd: z.object({ uffd: zName, as: zName.optional(), size: zInt.default(32), fork_uffd: zName.optional(), id: zName.optional() }).strict(),
   poll_uffd: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict()]),
   close: z.union([zName, z.object({ uffd: zName, id: zName.optional() }).strict(), z.object({ fd: zName, id: zName.optional() }).strict()]),
@@ -219,6 +224,7 @@ export const OP_HELP: Record<OpName, string> = {
   uffdio_move: 'uffdio_move: { uffd, dst, src, len, mode?: [dontwake, allow_src_holes] }',
   uffdio_wake: 'uffdio_wake: { uffd, addr, len }',
   uffdio_continue: 'uffdio_continue: { uffd, addr, len, mode?: [dontwake, wp] } (map the page-cache pages of a MINOR range)',
+  uffdio_poison: 'uffdio_poison: { uffd, addr, len, mode?: [dontwake] } (put the poison marker in the none PTEs of a registered range: a later access is SIGBUS)',
   read_uffd: 'read_uffd: { uffd, as?, size?: 32, fork_uffd? }',
   poll_uffd: 'poll_uffd: uffd | { uffd } (poll with timeout 0; the result is revents)',
   close: 'close: name | { uffd } | { fd } (close(2) of the uffd or file in this process; the last reference releases it)',

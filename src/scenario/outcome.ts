@@ -34,6 +34,8 @@ export interface OutObs {
   move?: number;
   /** uffdio_continue.mapped */
   mapped?: number;
+  /** uffdio_poison.updated */
+  updated?: number;
   walk_end?: string;
   regions?: { start: string; end: string; categories: number }[];
 }
@@ -53,6 +55,7 @@ export function outObs(o: OpOut): OutObs {
   if (o.zeropage !== undefined) r.zeropage = o.zeropage;
   if (o.move !== undefined) r.move = o.move;
   if (o.mapped !== undefined) r.mapped = o.mapped;
+  if (o.updated !== undefined) r.updated = o.updated;
   if (o.regions) r.regions = o.regions.map((x) => ({ start: '0x' + x.start.toString(16), end: '0x' + x.end.toString(16), categories: x.categories }));
   if (o.walk_end !== undefined) r.walk_end = '0x' + o.walk_end.toString(16);
   return r;
@@ -65,6 +68,7 @@ export function formatOutObs(o: OutObs, rel: (hex: string) => string = (h) => h)
   if (o.zeropage !== undefined) parts.push(`zeropage=${o.zeropage}`);
   if (o.move !== undefined) parts.push(`move=${o.move}`);
   if (o.mapped !== undefined) parts.push(`mapped=${o.mapped}`);
+  if (o.updated !== undefined) parts.push(`updated=${o.updated}`);
   for (const x of o.regions ?? []) parts.push(`${rel(x.start)}-${rel(x.end)}:0x${x.categories.toString(16)}`);
   if (o.walk_end !== undefined) parts.push(`walk_end=${rel(o.walk_end)}`);
   return parts.join(' ');
@@ -245,6 +249,7 @@ export function evalPred(p: Pred, ctx: EvalCtx): PredResult {
       if (p.zeropage !== undefined) ok &&= o.zeropage !== undefined && BigInt(o.zeropage) === signed(p.zeropage);
       if (p.move !== undefined) ok &&= o.move !== undefined && BigInt(o.move) === signed(p.move);
       if (p.mapped !== undefined) ok &&= o.mapped !== undefined && BigInt(o.mapped) === signed(p.mapped);
+      if (p.updated !== undefined) ok &&= o.updated !== undefined && BigInt(o.updated) === signed(p.updated);
       if (p.walk_end !== undefined) ok &&= o.walk_end !== undefined && BigInt(o.walk_end) === evalExpr(p.walk_end, env);
       if (p.regions !== undefined) {
         const got = o.regions ?? [];

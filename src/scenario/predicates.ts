@@ -19,7 +19,7 @@ export type Pred =
   /** a khugepaged operation's scan_result, by name (`succeeded`, `pte_uffd_wp`, ...) */
   | { p: 'scan'; op: string; value: string }
   /** what a call wrote back into its argument struct, whether or not it failed (scenario/outcome.ts OutObs) */
-  | { p: 'out'; op: string; copy?: Signed; zeropage?: Signed; move?: Signed; mapped?: Signed; walk_end?: Expr; regions?: RegionPred[] }
+  | { p: 'out'; op: string; copy?: Signed; zeropage?: Signed; move?: Signed; mapped?: Signed; updated?: Signed; walk_end?: Expr; regions?: RegionPred[] }
   | { p: 'mem'; key: string; addr: Expr; size: number; value: Expr; at: string }
   /** pfn: the page at `at` is (same) or is not (new) the physical page that page `other` was at checkpoint `since` */
   | { p: 'pagemap'; key: string; addr: Expr; has: PagemapBitName[]; lacks: PagemapBitName[]; index?: number; at: string; pfn?: { same: boolean; other: string; since: string } }
@@ -94,7 +94,7 @@ export const PRED_SCHEMAS = {
   op: z.object({
     // an operation's id: its own `id:`, or the default `thread#N` / `setup#N`
     op: z.string().regex(/^[A-Za-z_]\w*(#\d+)?$/, 'an operation id: a name, or thread#N / setup#N'), errno: z.enum(errnos).optional(), result: zExpr.optional(),
-    copy: zSigned.optional(), zeropage: zSigned.optional(), move: zSigned.optional(), mapped: zSigned.optional(), walk_end: zExpr.optional(),
+    copy: zSigned.optional(), zeropage: zSigned.optional(), move: zSigned.optional(), mapped: zSigned.optional(), updated: zSigned.optional(), walk_end: zExpr.optional(),
     scan: z.enum(SCAN_RESULT_NAMES).optional(),
     // device: move_pages(2)'s status array: node numbers, -ENAME, or '?' (not written)
     status: z.array(z.union([zInt, z.string().regex(/^(-E[A-Z0-9]+|\?)$/, 'a node number, -ENAME or ?')])).min(1).optional(),

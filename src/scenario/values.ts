@@ -77,6 +77,8 @@ export interface OpOut {
   move?: number;
   /** uffdio_continue.mapped */
   mapped?: number;
+  /** uffdio_poison.updated */
+  updated?: number;
   walk_end?: number;
   regions?: PageRegion[];
 }

@@ -24,7 +24,7 @@ import { do_user_addr_fault, resume_user_addr_fault, FaultResult, type FaultCont
 import { X86_PF_USER, X86_PF_WRITE } from '../kernel/include/fault.js';
 import {
   sys_userfaultfd, userfaultfd_api, userfaultfd_copy, userfaultfd_ctx_read, userfaultfd_poll, userfaultfd_register, userfaultfd_unregister,
-  userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, userfaultfd_move, userfaultfd_continue, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser, UffdioMoveUser, UffdioContinueUser,
+  userfaultfd_wake, userfaultfd_writeprotect, userfaultfd_zeropage, userfaultfd_move, userfaultfd_continue, userfaultfd_poison, UserfaultfdCtx, UffdioCopyUser, UffdioZeropageUser, UffdioMoveUser, UffdioContinueUser, UffdioPoisonUser,
   sys_close_uffd, releaseAfterRead, uffd_fdget, userfaultfd_event_wait, userfaultfd_event_finish, userfaultfd_unmap_prep_vma, unmap_msg, userfaultfd_fault_fatal,
   dup_userfaultfd_next, type UffdMsg, type UnmapEvents,
 } from '../kernel/fs/userfaultfd.js';
@@ -204,7 +204,7 @@ export function execOp(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended'
 /** the area of the model an operation belongs to, for a profile that leaves areas out (ProfileDef.outOfScope) */
 const OP_AREA: Partial<Record<CompiledOp['op'], ScopeArea>> = {
   userfaultfd: 'userfaultfd', uffdio_api: 'userfaultfd', uffdio_register: 'userfaultfd', uffdio_unregister: 'userfaultfd',
-  uffdio_writeprotect: 'userfaultfd', uffdio_copy: 'userfaultfd', uffdio_zeropage: 'userfaultfd', uffdio_move: 'userfaultfd', uffdio_continue: 'userfaultfd',
+  uffdio_writeprotect: 'userfaultfd', uffdio_copy: 'userfaultfd', uffdio_zeropage: 'userfaultfd', uffdio_move: 'userfaultfd', uffdio_continue: 'userfaultfd', uffdio_poison: 'userfaultfd',
   uffdio_wake: 'userfaultfd', read_uffd: 'userfaultfd', poll_uffd: 'userfaultfd', close: 'userfaultfd',
   mremap: 'mremap', khugepaged: 'khugepaged', migrate: 'migrate', pin: 'gup-pin', vmsplice: 'gup-pin',
   move_pages: 'migrate', hmm_migrate: 'migrate',
@@ -356,6 +356,12 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         const user: UffdioMoveUser = {};
         out = user;
         result = String(userfaultfd_move(k, uffdOf(m, op.uffd), num(m, op.dst), num(m, op.src), num(m, op.len), op.mode, user, task));
+        break;
+      }
+      case 'uffdio_poison': {
+        const user: UffdioPoisonUser = {};
+        out = user;
+        result = String(userfaultfd_poison(k, uffdOf(m, op.uffd), num(m, op.addr), span(m, op, 'len', op.len), op.mode, user));
         break;
       }
       case 'uffdio_continue': {
@@ -1424,7 +1430,7 @@ export function statusText(v: number | null): string {
 }
 
 function outWritten(o: OpOut): boolean {
-  return o.copy !== undefined || o.zeropage !== undefined || o.move !== undefined || o.mapped !== undefined || o.walk_end !== undefined || o.regions !== undefined;
+  return o.copy !== undefined || o.zeropage !== undefined || o.move !== undefined || o.mapped !== undefined || o.updated !== undefined || o.walk_end !== undefined || o.regions !== undefined;
 }
 
 /** an OpOut as text: "copy=4096", "zeropage=-17", "0xS-0xE:0xCATS ... walk_end=0xW" (as formatScan without the count) */
@@ -1434,6 +1440,7 @@ export function formatOut(o: OpOut): string {
   if (o.zeropage !== undefined) parts.push(`zeropage=${o.zeropage}`);
   if (o.move !== undefined) parts.push(`move=${o.move}`);
   if (o.mapped !== undefined) parts.push(`mapped=${o.mapped}`);
+  if (o.updated !== undefined) parts.push(`updated=${o.updated}`);
   if (o.regions) for (const x of o.regions) parts.push(`0x${x.start.toString(16)}-0x${x.end.toString(16)}:0x${x.categories.toString(16)}`);
   if (o.walk_end !== undefined) parts.push(`walk_end=0x${o.walk_end.toString(16)}`);
   return parts.join(' ');

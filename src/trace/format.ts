@@ -108,6 +108,8 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       if (f.fn === 'move_normal_pud') return `  move_normal_pud: the PMD table of ${addr(m, f.old_addr)} now maps ${addr(m, f.new_addr)} (1 GiB)`;
       if (f.fn === 'move_normal_pmd') return `  move_normal_pmd: the PTE table of ${addr(m, f.old_addr)} now maps ${addr(m, f.new_addr)}`;
       return `  ${f.fn}(${addr(m, f.addr)}, 0x${(f.old_len as number).toString(16)} -> 0x${(f.new_len as number).toString(16)}): grown in place`;
+    case 'uffdio_poison':
+      return `  UFFDIO_POISON(${addr(m, f.start)}, 0x${(f.len as number).toString(16)}): ${f.updated} bytes poisoned`;
     case 'uffdio_continue':
       return `  UFFDIO_CONTINUE(${addr(m, f.start)}, 0x${(f.len as number).toString(16)}${f.wp ? ', WP' : ''}): ${f.mapped} bytes mapped from the page cache`;
     case 'uffdio_zeropage':

@@ -24,14 +24,14 @@ import {
   _UFFDIO_CONTINUE, _UFFDIO_COPY, _UFFDIO_MOVE, _UFFDIO_POISON, _UFFDIO_REGISTER, _UFFDIO_UNREGISTER,
   _UFFDIO_WAKE, _UFFDIO_WRITEPROTECT, _UFFDIO_ZEROPAGE, UFFDIO_COPY_MODE_DONTWAKE, UFFDIO_COPY_MODE_WP,
   UFFDIO_ZEROPAGE_MODE_DONTWAKE, UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES, UFFDIO_MOVE_MODE_DONTWAKE,
-  UFFDIO_CONTINUE_MODE_DONTWAKE, UFFDIO_CONTINUE_MODE_WP,
+  UFFDIO_CONTINUE_MODE_DONTWAKE, UFFDIO_CONTINUE_MODE_WP, UFFDIO_POISON_MODE_DONTWAKE,
 } from '../include/uapi.js';
 import { fail, notModelled, notModelledOnRelease, SyscallError } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
 import { isUffdWpMarker, VmFault } from '../mm/memory.js';
 import { vma_modify, vmas_in, vma_set_page_prot } from '../mm/mmap.js';
 import { pmd_index } from '../mm/pgtable.js';
-import { mwriteprotect_range, mfill_atomic_copy, mfill_atomic_zeropage, mfill_atomic_continue, move_pages, uffd_wp_range } from '../mm/userfaultfd.js';
+import { mwriteprotect_range, mfill_atomic_copy, mfill_atomic_zeropage, mfill_atomic_continue, mfill_atomic_poison, move_pages, uffd_wp_range } from '../mm/userfaultfd.js';
 import { pmdTable, pteTableAt } from '../mm/pagewalk.js';
 
 /**
@@ -949,6 +949,29 @@ export function userfaultfd_continue(k: Kernel, ctx: UserfaultfdCtx, start: numb
   if (mode & ~known) fail('EINVAL', 'unknown mode bits');
   mfill_result(k, ctx, start, len, !(mode & UFFDIO_CONTINUE_MODE_DONTWAKE), (v) => { user.mapped = v; },
     () => mfill_atomic_continue(k, ctx, start, len, (mode & UFFDIO_CONTINUE_MODE_WP) !== 0));
+  return 0;
+}
+
+/** the output field of struct uffdio_poison as the caller sees it after the ioctl (unset: never written) */
+export interface UffdioPoisonUser {
+  updated?: number;
+}
+
+/**
+ * fs/userfaultfd.c userfaultfd_poison() @v6.6, @v6.12, @v6.18 (UFFDIO_POISON, fc71884a5f59; an unknown ioctl,
+ * EINVAL, before): the range checked (validate_range), any mode bit but DONTWAKE EINVAL, then
+ * mfill_atomic_poison; `user` receives uffdio_poison.updated, the bytes poisoned or the -errno; only that
+ * range is woken; short of len is -EAGAIN. The ioctl does not ask for UFFD_FEATURE_POISON: the feature bit
+ * only tells that the ioctl exists. Returns 0
+ */
+export function userfaultfd_poison(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number, user: UffdioPoisonUser = {}): number {
+  if (!k.has(PATCH.uffdPoison)) fail('EINVAL', 'UFFDIO_POISON is unknown to this kernel');
+  needApi(ctx);
+  if (ctx.mmap_changing) fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  validate_range(k, start, len);
+  if (mode & ~UFFDIO_POISON_MODE_DONTWAKE) fail('EINVAL', 'unknown mode bits');
+  mfill_result(k, ctx, start, len, !(mode & UFFDIO_POISON_MODE_DONTWAKE), (v) => { user.updated = v; },
+    () => mfill_atomic_poison(k, ctx, start, len));
   return 0;
 }
 

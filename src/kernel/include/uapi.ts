@@ -59,6 +59,7 @@ export const UFFDIO_COPY_MODE_WP = 1 << 1;
 export const UFFDIO_ZEROPAGE_MODE_DONTWAKE = 1 << 0;
 export const UFFDIO_CONTINUE_MODE_DONTWAKE = 1 << 0;
 export const UFFDIO_CONTINUE_MODE_WP = 1 << 1;
+export const UFFDIO_POISON_MODE_DONTWAKE = 1 << 0;
 export const UFFDIO_WRITEPROTECT_MODE_WP = 1 << 0;
 export const UFFDIO_WRITEPROTECT_MODE_DONTWAKE = 1 << 1;
 export const UFFDIO_MOVE_MODE_DONTWAKE = 1 << 0;

@@ -15,7 +15,7 @@ import { folio_index, folio_mapping } from './filemap.js';
 import { is_migration_entry } from './migrate.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PTE, PageTable, is_zero_pfn } from './pgtable.js';
 import { VM_UFFD_MISSING, VM_UFFD_WP, VM_HI_UFFD_MINOR, VM_HUGETLB } from '../include/vm_flags.js';
-import { isUffdWpMarker } from './memory.js';
+import { isUffdWpMarker, is_poisoned_marker } from './memory.js';
 import { PATCH } from '../../profiles/patches.js';
 import { vma_lookup } from './mmap.js';
 import { isHugeZeroPfn } from './huge_memory.js';
@@ -167,6 +167,12 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
           else rss += HPAGE_PMD_NR;
           continue;
         }
+        if (t.level === LEVEL_PMD && is_poisoned_marker(k, e)) {
+          // the poison marker of a hugetlb entry (UFFDIO_POISON)
+          const mv = vmaAt(addr);
+          if (!mv || !(mv.vm_flags & VM_HUGETLB)) bug('pgtable', `mm ${mm.id}: poison marker at PMD ${hex(addr)} outside a hugetlb VMA`);
+          continue;
+        }
         if (t.level === LEVEL_PMD && isUffdWpMarker(k, e)) {
           // the uffd-wp marker of a hugetlb entry (a huge PTE in the PMD slot)
           const mv = vmaAt(addr);
@@ -230,6 +236,11 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
           if (off === 0 || off >= k.swap.max || __swap_count(k, off) === 0) bug('pgtable', `mm ${mm.id}: swap PTE at ${hex(addr)} (${e.toString()}) refers to slot ${off}, which is not in use`);
           if (!v) bug('pgtable', `mm ${mm.id}: swap PTE at ${hex(addr)} outside every VMA`);
           else if (confined && g.pte_swp_uffd_wp(e) && !(v.vm_flags & VM_UFFD_WP) && !v.uffd_wp_left) bug('uffd-wp', `mm ${mm.id}: swap PTE at ${hex(addr)} has uffd-wp in ${dump_vma(v)} without VM_UFFD_WP`);
+          continue;
+        }
+        if (is_poisoned_marker(k, e)) {
+          // the poison marker (UFFDIO_POISON): in a VMA, counted nowhere
+          if (!v) bug('pgtable', `mm ${mm.id}: poison marker at ${hex(addr)} outside every VMA`);
           continue;
         }
         if (!isUffdWpMarker(k, e)) bug('pgtable', `mm ${mm.id}: PTE at ${hex(addr)} is a swap entry (${e.toString()}) other than the uffd-wp marker`);

@@ -31,7 +31,7 @@ import { pte_offset_map } from './pagewalk.js';
 import { vma_lookup } from './mmap.js';
 import { folio_is_zone_device } from './memremap.js';
 
-import { FOLL_WRITE, FOLL_TOUCH, FOLL_GET, FOLL_FORCE, FOLL_COW, FOLL_LONGTERM, FOLL_PIN, FOLL_UNLOCKABLE, FOLL_NAMES } from '../include/foll.js';
+import { FOLL_WRITE, FOLL_TOUCH, FOLL_GET, FOLL_FORCE, FOLL_COW, FOLL_LONGTERM, FOLL_PIN, FOLL_UNLOCKABLE, FOLL_HWPOISON, FOLL_NAMES } from '../include/foll.js';
 export * from '../include/foll.js';
 
 /** GUP_PIN_COUNTING_BIAS (include/linux/mm.h @v5.7): what one FOLL_PIN adds to a small folio's refcount */
@@ -306,10 +306,14 @@ export function mark_page_accessed(k: Kernel, slot: number): void {
   }
 }
 
-/** vm_fault_to_errno (include/linux/mm.h @v6.18) with FOLL_HWPOISON: the errno of a failed fault */
-function vm_fault_to_errno(ret: number): number {
+/**
+ * vm_fault_to_errno (include/linux/mm.h @v6.18): the errno of a failed fault; a poisoned page (a poison marker) is
+ * EHWPOISON only for a caller that asked with FOLL_HWPOISON (MADV_POPULATE_*), EFAULT for the others (vmsplice,
+ * pins, /proc/pid/mem)
+ */
+function vm_fault_to_errno(ret: number, foll: number): number {
   if (ret & VM_FAULT_OOM) return ERRNO.ENOMEM;
-  if (ret & (VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE)) return ERRNO.EHWPOISON;
+  if (ret & (VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE)) return foll & FOLL_HWPOISON ? ERRNO.EHWPOISON : ERRNO.EFAULT;
   return ERRNO.EFAULT; // VM_FAULT_SIGBUS, VM_FAULT_SIGSEGV
 }
 
@@ -386,7 +390,8 @@ export function __get_user_pages(k: Kernel, mm: MmStruct, s: GupState, grab?: (p
     if (unshare) flags |= FAULT_FLAG_UNSHARE;
     else if (foll & FOLL_WRITE) flags |= FAULT_FLAG_WRITE;
     const ret = handle_mm_fault(k, vma, s.addr, flags);
-    if (ret & VM_FAULT_ERROR) return vm_fault_to_errno(ret);
+    // faultin_page_range (MADV_POPULATE_*) asks with FOLL_HWPOISON
+    if (ret & VM_FAULT_ERROR) return vm_fault_to_errno(ret, foll | (populate ? FOLL_HWPOISON : 0));
     if (ret & VM_FAULT_COMPLETED) {
       // -EAGAIN, *locked = 0 (d92725256b4f, v5.19): the fault is done but dropped the lock; the walk returns and
       // __get_user_pages_locked takes it again and retries this page with FOLL_TRIED (MADV_POPULATE_* from

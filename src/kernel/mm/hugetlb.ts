@@ -16,7 +16,7 @@ import type { Segment, SegmentSpec } from '../../state/store.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { VM_HUGETLB, VM_MAYSHARE, VM_MAYWRITE, VM_NORESERVE, VM_SHARED, VM_SOFTDIRTY, VM_UFFD_MINOR, VM_UFFD_MISSING, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import {
-  FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_SIGBUS,
+  FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_HWPOISON_LARGE, VM_FAULT_SIGBUS,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_uptodate } from './folio.js';
@@ -25,7 +25,7 @@ import { pmd_index, type PageTable, type Slot } from './pgtable.js';
 import { anon_vma_prepare } from './vma.js';
 import { fail, notModelled, notModelledOnRelease } from '../include/errno.js';
 import { handle_userfault, userfaultfd_minor, userfaultfd_wp, userfaultfd_wp_async, vma_has_uffd_without_event_remap } from '../fs/userfaultfd.js';
-import { isUffdWpMarker, migration_entry_wait, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP, type VmFault } from './memory.js';
+import { isUffdWpMarker, is_pte_marker, is_poisoned_marker, make_pte_marker, migration_entry_wait, SWP_PTE_MARKER, PTE_MARKER_POISONED, PTE_MARKER_UFFD_WP, type VmFault } from './memory.js';
 import {
   is_migration_entry, is_migration_entry_dirty, is_migration_entry_young, make_migration_entry, make_readable_migration, migrationKind,
 } from './migrate.js';
@@ -376,6 +376,8 @@ export function hugetlb_fault(k: Kernel, vma: VmArea, address: number, flags: nu
   vmf.orig_pmd.lo = vmf.orig_pte.lo;
   vmf.orig_pmd.hi = vmf.orig_pte.hi;
   const orig = vmf.orig_pte;
+  // the poison marker (UFFDIO_POISON, 8a13897fb0da, v6.6): VM_FAULT_HWPOISON_LARGE with the hstate's index
+  if (is_poisoned_marker(k, orig)) return VM_FAULT_HWPOISON_LARGE;
   // huge_pte_none_mostly: none, or a PTE marker
   if (g.pte_none(orig) || isUffdWpMarker(k, orig)) return hugetlb_no_page(k, vmf);
   if (!g.pte_present(orig)) {
@@ -720,9 +722,10 @@ export function copy_hugetlb_page_range(k: Kernel, dmm: MmStruct, smm: MmStruct,
     if (g.pte_none(e)) continue;
     const dt = pmdAllocTable(k, dmm, addr);
     const d: Slot = { t: dt, i: pmd_index(addr) };
-    if (isUffdWpMarker(k, e)) {
-      // copy_pte_marker: the uffd-wp marker only into a child registered for WP
-      if (userfaultfd_wp(dst)) setHuge(k, d, e.clone(), addr, 'copy_hugetlb_page_range');
+    if (is_pte_marker(k, e)) {
+      // copy_pte_marker: the poison marker always, the uffd-wp marker only into a child registered for WP
+      if (is_poisoned_marker(k, e)) setHuge(k, d, make_pte_marker(k, PTE_MARKER_POISONED), addr, 'copy_hugetlb_page_range');
+      else if (userfaultfd_wp(dst)) setHuge(k, d, e.clone(), addr, 'copy_hugetlb_page_range');
       continue;
     }
     if (!g.pte_present(e)) {
@@ -847,6 +850,14 @@ export function __unmap_hugepage_range(k: Kernel, mm: MmStruct, vma: VmArea, sta
  * (v6.2, corpus 11) the uffd-wp bit is set or cleared on every migration entry and kept otherwise. Returns
  * the entries changed
  */
+/**
+ * the WARN_ON_ONCE(!pte_marker_uffd_wp(pte)) of hugetlb_change_protection() @v6.6..v6.8 (the model keeps no
+ * once-per-boot state for warnings: it logs the line each time)
+ */
+function hugetlb_poison_marker_warning(k: Kernel): void {
+  k.printk('hugetlb_change_protection', 'WARNING: mm/hugetlb.c hugetlb_change_protection: a PTE marker other than uffd-wp');
+}
+
 export function hugetlb_change_protection(k: Kernel, vma: VmArea, start: number, end: number, newprot: Pte, uffd_wp: boolean, uffd_wp_resolve: boolean): number {
   const g = k.pgt;
   const mm = vma.vm_mm!;
@@ -860,6 +871,14 @@ export function hugetlb_change_protection(k: Kernel, vma: VmArea, start: number,
       s = { t: pmdAllocTable(k, mm, addr), i: pmd_index(addr) };
     }
     const e = s.t.get(s.i, new Pte());
+    if (is_poisoned_marker(k, e)) {
+      // c5977c95dff1 (v6.9): a poison marker is left alone; before, the marker branch warned that it was not
+      // the uffd-wp one (WARN_ON_ONCE) and an un-protect cleared it, so the page read as new memory
+      if (k.has(PATCH.hugetlbChangeProtectionPoison)) continue;
+      hugetlb_poison_marker_warning(k);
+      if (uffd_wp_resolve) s.t.clear(s.i);
+      continue;
+    }
     if (isUffdWpMarker(k, e)) {
       if (uffd_wp_resolve) s.t.clear(s.i);
       continue;
@@ -1061,8 +1080,8 @@ export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: 
       }
     }
     const cur = s.t.get(s.i, new Pte());
-    // huge_pte_none_mostly: a uffd-wp marker may be filled
-    if (!g.pte_none(cur) && !isUffdWpMarker(k, cur)) {
+    // huge_pte_none_mostly: a marker (uffd-wp, poison) may be filled
+    if (!g.pte_none(cur) && !is_pte_marker(k, cur)) {
       if (copied === 0) fail('EEXIST', `destination huge page 0x${a.toString(16)} is already populated`);
       break;
     }
@@ -1097,6 +1116,30 @@ function mfill_install_huge_pte(k: Kernel, mm: MmStruct, vma: VmArea, s: Slot, a
 }
 
 /**
+ * mm/userfaultfd.c mfill_atomic_hugetlb() @v6.6..v6.18 with MFILL_ATOMIC_POISON (hugetlb_mfill_atomic_pte's
+ * POISON branch, 8a13897fb0da): huge page by huge page, the poison marker set where the entry is none; any other
+ * entry, a marker too, is EEXIST (thrown on the first page, else the poisoning ends short). EINVAL off huge page
+ * boundaries. Nothing is allocated or counted. The bytes poisoned
+ */
+export function mfill_atomic_hugetlb_poison(k: Kernel, mm: MmStruct, vma: VmArea, dst: number, len: number): number {
+  const g = k.pgt;
+  if (dst % PMD_SIZE || len % PMD_SIZE) fail('EINVAL', 'a hugetlb destination or length that is not 2 MiB aligned');
+  let done = 0;
+  for (let a = dst; a < dst + len; a += PMD_SIZE) {
+    const s: Slot = { t: pmdAllocTable(k, mm, a), i: pmd_index(a) };
+    // mfill_atomic_hugetlb: huge_pte_none_mostly first; then "don't overwrite any existing PTEs (even markers)"
+    if (!g.pte_none(s.t.get(s.i, new Pte()))) {
+      if (done === 0) fail('EEXIST', `destination huge page 0x${a.toString(16)} is not empty`);
+      break;
+    }
+    setHuge(k, s, make_pte_marker(k, PTE_MARKER_POISONED), a, 'hugetlb_mfill_atomic_pte');
+    done += PMD_SIZE;
+  }
+  void vma;
+  return done;
+}
+
+/**
  * mm/userfaultfd.c mfill_atomic_hugetlb() @v6.12 with MFILL_ATOMIC_CONTINUE (hugetlb_mfill_atomic_pte's CONTINUE
  * branch): huge page by huge page, the page the file's cache holds at the index mapped (EFAULT where it holds none,
  * EEXIST where the entry is neither none nor a marker), dirty and young, writable only in a shared writable mapping
@@ -1118,7 +1161,7 @@ export function mfill_atomic_hugetlb_continue(k: Kernel, mm: MmStruct, vma: VmAr
     }
     const s: Slot = { t: pmdAllocTable(k, mm, a), i: pmd_index(a) };
     const cur = s.t.get(s.i, new Pte());
-    if (!g.pte_none(cur) && !isUffdWpMarker(k, cur)) {
+    if (!g.pte_none(cur) && !is_pte_marker(k, cur)) {
       if (done === 0) fail('EEXIST', `destination huge page 0x${a.toString(16)} is already populated`);
       break;
     }
@@ -1140,7 +1183,7 @@ export function userfaultfd_huge_must_wait(k: Kernel, mm: MmStruct, address: num
   const s = hugetlb_walk(k, mm, Math.floor(address / PMD_SIZE) * PMD_SIZE);
   if (!s) return true;
   const e = s.t.get(s.i, new Pte());
-  if (g.pte_none(e) || isUffdWpMarker(k, e)) return true;
+  if (g.pte_none(e) || is_pte_marker(k, e)) return true;
   return !g.pte_write(e) && (reason & VM_UFFD_WP) !== 0;
 }
 

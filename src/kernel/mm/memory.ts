@@ -16,7 +16,7 @@ import { VM_SEQ_READ, VM_RAND_READ } from '../include/vm_flags.js';
 import { shmem_fault, folio_file_pfn, thp_vma_suitable_pmd, vma_is_anon_shmem } from './shmem.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_FALLBACK, VM_FAULT_MAJOR,
-  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_WRITE, VM_FAULT_COMPLETED, VM_FAULT_NOPAGE,
+  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_HWPOISON, VM_FAULT_WRITE, VM_FAULT_COMPLETED, VM_FAULT_NOPAGE,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
 import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD, is_zero_pfn } from './pgtable.js';
@@ -477,6 +477,28 @@ export function isUffdWpMarker(k: Kernel, e: Pte): boolean {
 /** SWP_PTE_MARKER: the last swap type (MAX_SWAPFILES_SHIFT 5 => 31) */
 export const SWP_PTE_MARKER = 31;
 export const PTE_MARKER_UFFD_WP = 1;
+/** PTE_MARKER_POISONED (af19487f00f3, v6.6: PTE_MARKER_SWAPIN_ERROR renamed; UFFDIO_POISON installs it) */
+export const PTE_MARKER_POISONED = 2;
+
+/** include/linux/swapops.h is_pte_marker() @v6.6..v6.18: a PTE marker of any kind */
+export function is_pte_marker(k: Kernel, e: Pte): boolean {
+  return k.pgt.is_swap_pte(e) && k.pgt.swp_type(e) === SWP_PTE_MARKER;
+}
+
+/** include/linux/swapops.h is_poisoned_swp_entry() @v6.6..v6.18: the poison marker (UFFDIO_POISON) */
+export function is_poisoned_marker(k: Kernel, e: Pte): boolean {
+  return is_pte_marker(k, e) && (k.pgt.swp_offset(e) & PTE_MARKER_POISONED) !== 0;
+}
+
+/** include/linux/swapops.h make_pte_marker() @v6.6..v6.18 */
+export function make_pte_marker(k: Kernel, marker: number): Pte {
+  return k.pgt.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, marker);
+}
+
+/** include/linux/mm_inline.h pte_none_mostly() @v5.19..v6.18: none, or a PTE marker (which UFFDIO_COPY and CONTINUE may fill) */
+export function pte_none_mostly(k: Kernel, e: Pte): boolean {
+  return k.pgt.pte_none(e) || is_pte_marker(k, e);
+}
 
 /**
  * mm/memory.c do_swap_page() @v4.19..v6.18: a PTE marker goes to handle_pte_marker; a swap PTE of the
@@ -486,6 +508,8 @@ export const PTE_MARKER_UFFD_WP = 1;
  * v6.11; a write fault it did not resolve goes on to do_wp_page (a uffd-wp PTE: handle_userfault)
  */
 export function do_swap_page(k: Kernel, vmf: VmFault): number {
+  // handle_pte_marker @v6.6..v6.18: the poison marker comes before uffd-wp ("data corrupted"): VM_FAULT_HWPOISON
+  if (is_poisoned_marker(k, vmf.orig_pte)) return VM_FAULT_HWPOISON;
   if (k.has(PATCH.pteMarkers) && isUffdWpMarker(k, vmf.orig_pte)) {
     // handle_pte_marker -> pte_marker_handle_uffd_wp: a marker left in a VMA that is no longer VM_UFFD_WP
     // (re-registered without WP) is cleared and the access faults again; else it counts as none, and

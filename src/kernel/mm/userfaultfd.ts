@@ -3,7 +3,7 @@
 import type { Kernel } from '../kernel.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
-import { mfill_atomic_hugetlb, mfill_atomic_hugetlb_continue } from './hugetlb.js';
+import { mfill_atomic_hugetlb, mfill_atomic_hugetlb_continue, mfill_atomic_hugetlb_poison } from './hugetlb.js';
 import type { VmArea } from '../include/mm_types.js';
 import { VM_EXEC, VM_HUGETLB, VM_IO, VM_LOCKED, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
 import { ERRNO_NAME, fail, SyscallError } from '../include/errno.js';
@@ -18,7 +18,7 @@ import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { find_vma, vma_is_anonymous, vmas_in, vma_lookup, vma_wants_writenotify } from './mmap.js';
-import { follow_pfn, isUffdWpMarker, linear_page_index, mm_forbids_zeropage, set_pte_at, vm_normal_page } from './memory.js';
+import { follow_pfn, is_pte_marker, isUffdWpMarker, linear_page_index, make_pte_marker, mm_forbids_zeropage, pte_none_mostly, PTE_MARKER_POISONED, set_pte_at, vm_normal_page } from './memory.js';
 import { anon_vma_prepare } from './vma.js';
 import { is_zero_pfn, pte_index, type PageTable, type Slot } from './pgtable.js';
 import { folio_add_file_rmap_ptes, folio_add_new_anon_rmap } from './rmap.js';
@@ -177,7 +177,7 @@ function shmem_mfill(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, s
     // shmem_add_to_page_cache expects a hole: a folio, or a swap entry (a page swapped out), is EEXIST
     if (m.folioAt(idx) >= 0 || m.swapAt(idx) >= 0) return `the page cache holds page ${idx} of the file already${m.swapAt(idx) >= 0 ? ' (swapped out)' : ''}`;
     t.get(i, cur);
-    if (!g.pte_none(cur) && !isUffdWpMarker(k, cur)) return `destination page 0x${a.toString(16)} is already populated`;
+    if (!pte_none_mostly(k, cur)) return `destination page 0x${a.toString(16)} is already populated`;
     const slot = f.alloc(0, PG_swapbacked);
     if (kind === 'copy') read_source_page(k, ctx, src + (a - dst), f.pfn(slot));
     else k.data.clearPage(f.pfn(slot));
@@ -218,9 +218,9 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   anon_vma_prepare(ctx.mm, vma);
   const cur = new Pte();
   const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {
-    // mfill_atomic_pte_copy: pte_none_mostly (a uffd-wp marker may be filled)
+    // mfill_atomic_pte_copy: pte_none_mostly (a marker, uffd-wp or poison, may be filled)
     t.get(i, cur);
-    if (!g.pte_none(cur) && !(k.has(PATCH.pteMarkers) && isUffdWpMarker(k, cur))) {
+    if (!g.pte_none(cur) && !(k.has(PATCH.pteMarkers) && is_pte_marker(k, cur))) {
       return `destination page 0x${a.toString(16)} is already populated`;
     }
     const slot = k.folios.alloc(0, 0);
@@ -285,7 +285,7 @@ function mfill_atomic_install_cache_pte(k: Kernel, ctx: UserfaultfdCtx, vma: VmA
   // mfill_file_over_size: serialized against truncation by the page-table lock
   if (linear_page_index(vma, a) >= Math.ceil(m.i_size / PAGE_SIZE)) return `EFAULT: page 0x${a.toString(16)} is past the end of the file`;
   const cur = t.get(i, new Pte());
-  if (!g.pte_none(cur) && !(k.has(PATCH.pteMarkers) && isUffdWpMarker(k, cur))) return `destination page 0x${a.toString(16)} is already mapped`;
+  if (!g.pte_none(cur) && !(k.has(PATCH.pteMarkers) && is_pte_marker(k, cur))) return `destination page 0x${a.toString(16)} is already mapped`;
   folio_add_file_rmap_ptes(k, slot, pfn, 1, ctx.mm);
   ctx.mm.shmemPages++;
   set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
@@ -338,6 +338,47 @@ export function mfill_atomic_continue(k: Kernel, ctx: UserfaultfdCtx, start: num
   if (!(vma.vm_flags & VM_SHARED)) anon_vma_prepare(ctx.mm, vma);
   const done = mfill_atomic(k, ctx, start, len, (t, i, a) => mfill_atomic_pte_continue(k, ctx, vma, t, i, a, wp));
   k.tr?.emit('uffdio_continue', 'mfill_atomic_continue', { start, len, mapped: done, wp });
+  return done;
+}
+
+// ---- UFFDIO_POISON (v6.6 fc71884a5f59): the poison marker --------------------------------------------
+
+/**
+ * mm/userfaultfd.c mfill_atomic_pte_poison() @v6.6..v6.18: the poison marker (PTE_MARKER_POISONED) where the PTE
+ * is none; past i_size of a file VMA EFAULT (mfill_file_over_size), any other entry, a uffd-wp marker or a
+ * poison marker too, EEXIST. Nothing is allocated or counted; a reason when nothing was set
+ */
+function mfill_atomic_pte_poison(k: Kernel, vma: VmArea, t: PageTable, i: number, a: number): string | null {
+  if (vma.vm_file !== 0) {
+    const m = k.inode(vma.vm_file)!;
+    if (linear_page_index(vma, a) >= Math.ceil(m.i_size / PAGE_SIZE)) return `EFAULT: page 0x${a.toString(16)} is past the end of the file`;
+  }
+  // "refuse to overwrite any PTE, even a PTE marker (e.g. UFFD WP)"
+  if (!t.isNone(i)) return `destination page 0x${a.toString(16)} is not empty`;
+  set_pte_at(k, { t, i }, make_pte_marker(k, PTE_MARKER_POISONED), a, 'mfill_atomic_pte_poison');
+  return null;
+}
+
+/**
+ * mm/userfaultfd.c mfill_atomic_poison() @v6.6..v6.18 (mfill_atomic with MFILL_ATOMIC_POISON): one VMA registered
+ * with a userfaultfd must hold the range (ENOENT); hugetlb goes to its own routine (2 MiB aligned, EINVAL
+ * otherwise); anything but anonymous memory and shmem is EINVAL; a private VMA gets its anon_vma; then page by
+ * page. Bytes poisoned; a page that fails ends it short, the first one throws
+ */
+export function mfill_atomic_poison(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): number {
+  const vma = find_dst_vma(k, ctx, start, len);
+  if (!vma) fail('ENOENT', 'the range is not inside one VMA registered with a userfaultfd');
+  if (vma.vm_flags & VM_HUGETLB) {
+    // mfill_atomic_hugetlb: the alignment first, then a private mapping's anon_vma
+    if (start % PMD_SIZE || len % PMD_SIZE) fail('EINVAL', 'a hugetlb destination or length that is not 2 MiB aligned');
+    if (!(vma.vm_flags & VM_SHARED)) anon_vma_prepare(ctx.mm, vma);
+    const done = mfill_atomic_hugetlb_poison(k, ctx.mm, vma, start, len);
+    k.tr?.emit('uffdio_poison', 'mfill_atomic_hugetlb', { start, len, updated: done });
+    return done;
+  }
+  if (!(vma.vm_flags & VM_SHARED)) anon_vma_prepare(ctx.mm, vma);
+  const done = mfill_atomic(k, ctx, start, len, (t, i, a) => mfill_atomic_pte_poison(k, vma, t, i, a));
+  k.tr?.emit('uffdio_poison', 'mfill_atomic_poison', { start, len, updated: done });
   return done;
 }
 
@@ -421,8 +462,8 @@ function move_pages_pte(k: Kernel, mm: MmStruct, dst_pmd: Slot, src_pmd: Slot, d
       }
       return move_present_pte(k, dst_vma, dst, src, dst_addr, orig_src, slot);
     }
-    // a non-present entry: a PTE marker (uffd-wp) is neither swap nor migration: EFAULT
-    if (isUffdWpMarker(k, orig_src)) return EFAULT;
+    // a non-present entry: a PTE marker (uffd-wp, poison) is neither swap nor migration: EFAULT
+    if (is_pte_marker(k, orig_src)) return EFAULT;
     if (!g.pte_swp_exclusive(orig_src)) return EBUSY;
     return move_swap_pte(k, dst_vma, dst, src, dst_addr, orig_src);
   }

@@ -10,7 +10,7 @@ import { fail, notModelled, notModelledOnRelease, SyscallError } from '../../inc
 import { PATCH } from '../../../profiles/patches.js';
 import { KernelBug } from '../../include/bug.js';
 import { PG_anon, PG_referenced } from '../../mm/folio.js';
-import { vm_normal_page, isUffdWpMarker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } from '../../mm/memory.js';
+import { vm_normal_page, isUffdWpMarker, is_pte_marker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } from '../../mm/memory.js';
 import { is_huge_zero_pmd, set_pmd_at, __split_huge_pmd } from '../../mm/huge_memory.js';
 import { vma_soft_dirty_enabled } from '../../mm/mprotect.js';
 import { forEachPmd } from '../../mm/pagewalk.js';
@@ -500,7 +500,7 @@ function pagemap_hugetlb_category(k: Kernel, e: Pte): number {
  */
 function make_uffd_wp_huge_pte(k: Kernel, s: { t: PageTable; i: number }, addr: number, e: Pte): void {
   const g = k.pgt;
-  if (isUffdWpMarker(k, e)) return;
+  if (is_pte_marker(k, e)) return;
   if (is_migration_entry(k, e)) setHuge(k, s, g.pte_swp_mkuffd_wp(e.clone()), addr, 'make_uffd_wp_huge_pte');
   else if (!g.pte_none(e)) setHuge(k, s, g.pte_mkuffd_wp(e.clone()), addr, 'make_uffd_wp_huge_pte');
   else setHuge(k, s, uffdWpMarker(k), addr, 'make_uffd_wp_huge_pte');
