@@ -703,7 +703,12 @@ export function hugetlb_check(k: Kernel, bug: (check: string, what: string) => v
     // kernel's count is short by both meanwhile (a refault, or the owner's munmap, takes the index's
     // reservation: HugePages_Rsvd -1, measured on 6.18, hugetlb-gup-pin-private, hugetlb-fork-unmap-restore-reserve)
     if (fl & PG_hugetlb_restore_reserve) want += (fl & PG_anon) ? -1 : 1;
-    if (!(fl & (PG_anon | PG_hugetlb_isolated)) && folio_mapping(k, slot) === 0) bug('folio-leak', `hugetlb folio at slot ${slot}: neither anonymous nor in a page cache`);
+    // a file page that truncation (remove_inode_hugepages) took out of its cache lives on, unmapped, while a
+    // GUP caller (a pin, a pipe) holds it; free_huge_folio takes it when the last reference goes
+    if (!(fl & (PG_anon | PG_hugetlb_isolated)) && folio_mapping(k, slot) === 0) {
+      if (f.gupRefs(slot) === 0) bug('folio-leak', `hugetlb folio at slot ${slot}: neither anonymous nor in a page cache`);
+      else if (f.mapcount(slot) !== 0) bug('folio-leak', `hugetlb folio at slot ${slot}: taken out of its page cache, yet still mapped`);
+    }
   }
   if (want !== h.resv_huge_pages) bug('hugetlb-resv', `HugePages_Rsvd ${h.resv_huge_pages}, but the reservation maps and pages hold ${want}`);
   if (h.resv_huge_pages > h.free_huge_pages) bug('hugetlb-resv', `HugePages_Rsvd ${h.resv_huge_pages} above HugePages_Free ${h.free_huge_pages}`);
