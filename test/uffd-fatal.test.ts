@@ -56,8 +56,8 @@ threads:
       - close: u
       - write: { addr: 0x10, value: 1 }
 `;
-    // r sleeps in read(2), c closes the last fd (r holds the file), w's fault queues, r takes w's message,
-    // ... here instead c dies of SIGSEGV before r reads: r is killed in its read, the file's last reference goes
+    // r sleeps in read(2), c closes the last fd (r holds the file), w's fault queues, and c dies of SIGSEGV
+    // before r runs again: r is killed in its read, and with it the file's last reference goes
     const r = run(yaml, kernel('v6.18'), 'r c w c w');
     expect(thread(r, 'r').state).toBe('killed');
     expect(thread(r, 'c').signal).toBe('SIGSEGV');

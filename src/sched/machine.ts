@@ -318,6 +318,7 @@ export class Machine {
         o.status = 'killed';
         o.killedBy = sig;
         if (blocked) fatalSignalWake(this, o);
+        else if (o.task?.uwq) o.task.uwq = null;
       }
     }
   }

@@ -480,7 +480,7 @@ export const PTE_MARKER_UFFD_WP = 1;
 /** PTE_MARKER_POISONED (af19487f00f3, v6.6: PTE_MARKER_SWAPIN_ERROR renamed; UFFDIO_POISON installs it) */
 export const PTE_MARKER_POISONED = 2;
 
-/** include/linux/swapops.h is_pte_marker() @v6.6..v6.18: a PTE marker of any kind */
+/** include/linux/swapops.h is_pte_marker() @v5.19..v6.18: a PTE marker of any kind */
 export function is_pte_marker(k: Kernel, e: Pte): boolean {
   return k.pgt.is_swap_pte(e) && k.pgt.swp_type(e) === SWP_PTE_MARKER;
 }
@@ -495,7 +495,7 @@ export function make_pte_marker(k: Kernel, marker: number): Pte {
   return k.pgt.swp_entry_to_pte(new Pte(), SWP_PTE_MARKER, marker);
 }
 
-/** include/linux/mm_inline.h pte_none_mostly() @v5.19..v6.18: none, or a PTE marker (which UFFDIO_COPY and CONTINUE may fill) */
+/** include/linux/mm_inline.h pte_none_mostly() @v5.19..v6.18: none, or a PTE marker (which UFFDIO_COPY and CONTINUE may fill; no marker exists before 5c041f5d1f23) */
 export function pte_none_mostly(k: Kernel, e: Pte): boolean {
   return k.pgt.pte_none(e) || is_pte_marker(k, e);
 }

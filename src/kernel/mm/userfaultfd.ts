@@ -18,7 +18,7 @@ import { PATCH } from '../../profiles/patches.js';
 import { change_protection } from './mprotect.js';
 import { MM_CP_TRY_CHANGE_WRITABLE, MM_CP_UFFD_WP, MM_CP_UFFD_WP_RESOLVE } from '../include/mm_cp.js';
 import { find_vma, vma_is_anonymous, vmas_in, vma_lookup, vma_wants_writenotify } from './mmap.js';
-import { follow_pfn, is_pte_marker, isUffdWpMarker, linear_page_index, make_pte_marker, mm_forbids_zeropage, pte_none_mostly, PTE_MARKER_POISONED, set_pte_at, vm_normal_page } from './memory.js';
+import { follow_pfn, is_pte_marker, linear_page_index, make_pte_marker, mm_forbids_zeropage, pte_none_mostly, PTE_MARKER_POISONED, set_pte_at, vm_normal_page } from './memory.js';
 import { anon_vma_prepare } from './vma.js';
 import { is_zero_pfn, pte_index, type PageTable, type Slot } from './pgtable.js';
 import { folio_add_file_rmap_ptes, folio_add_new_anon_rmap } from './rmap.js';
@@ -201,7 +201,6 @@ function shmem_mfill(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, s
 
 /** mm/userfaultfd.c mfill_atomic() @v6.18 (UFFDIO_COPY): bytes copied; a page that fails ends it short, the first one throws */
 export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, src: number, len: number, wp: boolean): number {
-  const g = k.pgt;
   const vma = find_dst_vma(k, ctx, dst, len);
   if (!vma) fail('ENOENT', 'destination is not inside one VMA registered with a userfaultfd');
   if (wp && !(vma.vm_flags & VM_UFFD_WP)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP on a VMA not registered for WP');
@@ -220,9 +219,7 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
   const done = mfill_atomic(k, ctx, dst, len, (t, i, a) => {
     // mfill_atomic_pte_copy: pte_none_mostly (a marker, uffd-wp or poison, may be filled)
     t.get(i, cur);
-    if (!g.pte_none(cur) && !(k.has(PATCH.pteMarkers) && is_pte_marker(k, cur))) {
-      return `destination page 0x${a.toString(16)} is already populated`;
-    }
+    if (!pte_none_mostly(k, cur)) return `destination page 0x${a.toString(16)} is already populated`;
     const slot = k.folios.alloc(0, 0);
     read_source_page(k, ctx, src + (a - dst), k.folios.pfn(slot));
     mfill_atomic_install_pte(k, ctx, vma, t, i, a, slot, wp);
@@ -285,7 +282,7 @@ function mfill_atomic_install_cache_pte(k: Kernel, ctx: UserfaultfdCtx, vma: VmA
   // mfill_file_over_size: serialized against truncation by the page-table lock
   if (linear_page_index(vma, a) >= Math.ceil(m.i_size / PAGE_SIZE)) return `EFAULT: page 0x${a.toString(16)} is past the end of the file`;
   const cur = t.get(i, new Pte());
-  if (!g.pte_none(cur) && !(k.has(PATCH.pteMarkers) && is_pte_marker(k, cur))) return `destination page 0x${a.toString(16)} is already mapped`;
+  if (!pte_none_mostly(k, cur)) return `destination page 0x${a.toString(16)} is already mapped`;
   folio_add_file_rmap_ptes(k, slot, pfn, 1, ctx.mm);
   ctx.mm.shmemPages++;
   set_pte_at(k, { t, i }, e, a, 'mfill_atomic_install_pte');
