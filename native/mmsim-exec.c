@@ -1552,6 +1552,10 @@ static int exec_op(Ctx *c, int oi, J *op) {
     EV("addr", a);
     EV("len", l);
     if (madvise((void *)(uintptr_t)a, l, 21)) err = errno;
+  } else if (!strcmp(kind, "exit")) {
+    // exit_group(2) of this forked process: the scheduler recorded the operation and waits for the process
+    // to be gone (exit_process); the raw system call runs no atexit handler of the executor
+    syscall(SYS_exit_group, (int)jnum(op, "status", 0));
   } else if (!strcmp(kind, "fork")) {
     int pid = do_fork_for(c->T ? c->T->proc : 0, jstr(op, "as"));
     if (pid < 0) err = -pid;
@@ -2352,7 +2356,9 @@ static int proc_index(const char *name) {
 
 static void child_controller(int pi) {
   Proc *P = &SH->procs[pi];
-  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  // a child of the executor's main process dies with it; a grandchild must outlive its parent (a scenario
+  // process may exit while its children go on), so it watches the main process instead (below)
+  if (getppid() == SH->main_pid) prctl(PR_SET_PDEATHSIG, SIGKILL);
   atomic_store(&P->pid, (int)getpid());
   settle_own_memory(1);
   for (int i = 0; i < SH->nthreads; i++) {
@@ -2364,7 +2370,7 @@ static void child_controller(int pi) {
   // serve fork requests of this process's threads until told to exit
   for (;;) {
     int r = atomic_load(&P->req);
-    if (atomic_load(&P->shutdown)) _exit(0);
+    if (atomic_load(&P->shutdown) || (kill(SH->main_pid, 0) < 0 && errno == ESRCH)) _exit(0);
     if (r) {
       Thread *T = &SH->threads[P->req_thread];
       J *op = T->ops->v[P->req_op];
@@ -2754,6 +2760,79 @@ static void kill_process(Thread *dead, int sig) {
   }
 }
 
+// the threads of /proc/PID/task (-1: the process is gone)
+static int task_count(pid_t pid) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/task", pid);
+  DIR *d = opendir(path);
+  if (!d) return -1;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)))
+    if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return n;
+}
+
+// the state letter of /proc/PID/stat ('?' when the process is gone)
+static char proc_state(pid_t pid) {
+  char path[64], buf[512];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return '?';
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return '?';
+  buf[n] = 0;
+  char *rp = strrchr(buf, ')');
+  return rp && rp[1] && rp[2] ? rp[2] : '?';
+}
+
+static void settle_released(void);
+
+// An `exit` of thread T (the model's do_group_exit): the other threads of its process are killed by it, as
+// the model has them (status killed, SIGKILL), T's own thread calls exit_group, and the step ends once the
+// process is gone: reaped (a child of this process), or its leader a zombie with no other thread left.
+// Each thread has run exit_mm and exit_files by then, so the last mmput's exit_mmap and the files' release
+// are done before any other step runs.
+static void exit_process(Thread *T, int pc) {
+  Proc *P = &SH->procs[T->proc];
+  pid_t pid = atomic_load(&P->pid);
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *O = &SH->threads[i];
+    if (O == T || O->proc != T->proc) continue;
+    int st = atomic_load(&O->status);
+    if (st != T_READY && st != T_UNBORN) continue;
+    O->killed_by = SIGKILL;
+    atomic_store(&O->status, T_KILLED);
+    O->sched = S_IDLE;
+    O->waken = 0;
+  }
+  J *op = T->ops->v[pc];
+  char b[32];
+  snprintf(b, sizeof b, "%d", (int)jnum(op, "status", 0));
+  record((int)(T - SH->threads), pc, 0, b);
+  atomic_fetch_add(&T->go, 1);
+  futex_wake(&T->go);
+  uint64_t t0 = now_ns();
+  for (;;) {
+    int ws;
+    if (waitpid(pid, &ws, WNOHANG | __WALL) == pid) break;
+    char st = proc_state(pid);
+    if (st == '?' || ((st == 'Z' || st == 'X') && task_count(pid) <= 1)) break;
+    if (now_ns() - t0 > 10000000000ULL) die("exit: process %d (%s) did not end within 10 s", (int)pid, jstr(op, "id"));
+    usleep(500);
+  }
+  atomic_store(&P->alive, 0);
+  atomic_store(&T->pc, pc + 1);
+  atomic_store(&T->status, T_DONE);
+  T->sched = S_IDLE;
+  T->waken = 0;
+  T->seen_done = atomic_load(&T->done);
+  // a fault in another process whose uffd's last file this process held was woken by the release
+  settle_released();
+}
+
 static void adopt_threads(void) {
   for (int i = 0; i < SH->nthreads; i++) {
     Thread *T = &SH->threads[i];
@@ -2956,6 +3035,10 @@ static int step_inner(Thread *T) {
         exec_op(&c, pc, op);
       }
       return sched_advance(T, pc);
+    }
+    if (!strcmp(kind, "exit")) {
+      exit_process(T, pc);
+      return 0;
     }
     if (!strcmp(kind, "fork") || !strcmp(kind, "checkpoint")) {
       // a thread of a forked process: its controller forks

@@ -1058,6 +1058,30 @@ setup:
     measure: (r) => [errno(r, 'cp'), r.observation.ops['cp']?.out?.copy ?? null, errno(r, 'mv'), r.observation.ops['mv']?.out?.move ?? null],
     withIt: ['EAGAIN', -11, 'EAGAIN', -11], without: ['EAGAIN', null, 'EAGAIN', null],
   },
+  {
+    // UFFDIO_WRITEPROTECT on a uffd whose process exited (its child holds the file): ESRCH, or (before) the
+    // walk of freed VMAs, refused as not modelled
+    patch: PATCH.uffdWpMmget, base: 'v6.18', scenario: '',
+    direct: (spec) => refused(() => errno(run(`name: wpx
+setup:
+  - mmap: { as: ram, len: 16K }
+threads:
+  main:
+    - fork: { as: a }
+  ta:
+    process: a
+    ops:
+      - userfaultfd: { as: u }
+      - uffdio_register: { uffd: u, addr: ram, len: 16K, mode: [wp] }
+      - fork: { as: b }
+      - exit: 0
+  tb:
+    process: b
+    ops:
+      - uffdio_writeprotect: { uffd: u, addr: ram, len: 4K, mode: [wp], id: w }
+`, spec), 'w')),
+    measure: () => null, withIt: 'ESRCH', without: 'not modelled on v6.18-uffd-wp-mmget',
+  },
   // ---- mremap -------------------------------------------------------------------------------------
   {
     // a whole, aligned 2 MiB of PTEs: the table moves as it is (soft-dirty stays clear) or entry by entry

@@ -49,6 +49,8 @@ const SCHEMA_DIGESTS: Record<number, string> = {
   10: '0b6f8fef3dde032c654bd5e65420034b2d16481b1ed5e5f4a37a67834d149a32',
   // v11: uffdio_poison (UFFDIO_POISON)
   11: '7d6cba285a14d54bbc8dbd4a5e0ade60333800035b5c71d55722a3352d921443',
+  // v12: a process's exit (exit, exit_mmap)
+  12: 'b0fbe2704588060e776e4ce7896ce542ac6748e4d64575f0ef8e61f292c1825d',
 };
 
 function canonical(v: unknown): string {

@@ -212,6 +212,8 @@ const GLOBAL_OPS = new Set<CompiledOp['op']>([
   'memfd_create', 'open', 'ftruncate', 'fallocate', 'pwrite', 'pread',
   // UFFDIO_CONTINUE maps what a file's page cache holds
   'uffdio_continue',
+  // a process's exit kills its threads and takes its address space and files down
+  'exit',
 ]);
 
 /** what thread ti's next step may read, in state m (before the step) */

@@ -43,6 +43,11 @@ export interface FuzzTarget {
    * file of the run's tmpfs directory (`open`) mapped shared or private, a hugetlbfs memfd mapped shared
    */
   backings?: readonly Backing[];
+  /**
+   * the child's thread may end with exit(2) of the child (absent: it never does, and the cases of a seed are
+   * the ones generated before it was drawn)
+   */
+  exit?: boolean;
 }
 
 export type Backing = 'shared' | 'memfd' | 'memfd_private' | 'hugetlb' | 'tmpfs' | 'tmpfs_private' | 'memfd_hugetlb';
@@ -53,7 +58,7 @@ const HUGETLB_BACKINGS: readonly (Backing | undefined)[] = ['hugetlb', 'memfd_hu
 const MINOR_BACKINGS: readonly (Backing | undefined)[] = ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'];
 
 export const MODEL_TARGET: FuzzTarget = {
-  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true, movePages: true, mmapFixed: true,
+  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true, movePages: true, mmapFixed: true, exit: true,
   backings: ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'],
 };
 
@@ -203,6 +208,8 @@ export interface FuzzCase {
   kid: FuzzOp[];
   /** a swap file of this many pages enabled first in the setup (null: none; absent in older cases) */
   swap?: number | null;
+  /** the child's thread ends with exit(2) of the child (FuzzTarget.exit; absent in older cases) */
+  kidExit?: boolean;
 }
 
 const PAGE = 4096;
@@ -392,6 +399,7 @@ export function caseArb(t: FuzzTarget): fc.Arbitrary<FuzzCase> {
     kid: fc.array(opArb(t, true), { maxLength: 4 }),
     // a swap file of 64 pages, or of 12 (11 slots: MADV_PAGEOUT runs out of them)
     swap: t.swap ? fc.option(fc.constantFrom(64, 12), { freq: 4, nil: null }) : fc.constant(null),
+    ...(t.exit ? { kidExit: fc.boolean() } : {}),
   });
 }
 
@@ -817,6 +825,8 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
     });
   }
   const kid = forked ? thread(c.kid, true) : [];
+  // the child exits at the end of its thread (a process that holds pins or pipes may not: the loader refuses it)
+  if (forked && c.kidExit && !kid.some((s) => /^(pin|vmsplice):/.test(s))) op(kid, 'exit', '0');
   // every mapping's first page, and the pages on both sides of a THP boundary
   maps.forEach((m, i) => {
     observe({ m: i, page: 0, off: 0 });

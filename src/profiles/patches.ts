@@ -326,6 +326,11 @@ const rows = {
     requires: ['gup-ro-pin-unshare'],
   },
   // ---- v5.11 .. v5.19 ----------------------------------------------------------------------------
+  uffdWpMmget: {
+    id: 'uffd-wp-mmget', commit: 'cb185d5f1ebf', subject: 'userfaultfd: fix a race between writeprotect and exit_mmap()',
+    author: 'Nadav Amit', release: 'v5.15', kind: 'upstream', requires: ['uffd-wp-ioctl'],
+    summary: 'UFFDIO_WRITEPROTECT takes mmget_not_zero() of the context\'s mm as COPY and ZEROPAGE do: once the process that owns the registered range exited it is ESRCH; before, mwriteprotect_range walked an mm whose VMAs exit_mmap had freed (CVE-2021-47461; the model refuses that case as not modelled on the releases before)',
+  },
   uffdUserModeOnly: {
     id: 'uffd-user-mode-only', commit: '37cd0575b851', subject: 'userfaultfd: add UFFD_USER_MODE_ONLY',
     author: 'Lokesh Gidra', release: 'v5.11', kind: 'upstream',

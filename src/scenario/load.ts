@@ -177,6 +177,39 @@ function describeType(v: unknown): string {
 }
 
 /** validate raw with a zod schema; the first issue becomes a positioned error */
+/**
+ * exit: the calling thread's process ends (kernel/exit.c do_group_exit), so it is the last operation of its
+ * thread, and only a forked process may do it: the main process holds the scenario (and on the host the
+ * executor). What the host executor cannot show the way the model has it is refused here: a process that
+ * pins or vmsplices (the io_uring and pipe files that hold those references there are the process's and close
+ * with it). Its children live on (the model keeps no parent links: nothing of theirs changes)
+ */
+function checkExits(pos: Positions, setup: CompiledOp[], threads: CompiledThread[], raw: Record<string, unknown> | undefined): void {
+  const bodyPath = (t: CompiledThread): (string | number)[] => (Array.isArray(raw?.[t.name]) ? ['threads', t.name] : ['threads', t.name, 'ops']);
+  setup.forEach((op, i) => {
+    if (op.op === 'exit') throw pos.error(['setup', i, 'exit'], 'exit in the setup: the main process may not exit (exit a process made by fork, from one of its threads)');
+  });
+  const exiting = new Set<string>();
+  for (const t of threads) {
+    t.ops.forEach((op, i) => {
+      if (op.op !== 'exit') return;
+      const at = [...bodyPath(t), i, 'exit'];
+      if (t.process === 'main') throw pos.error(at, `exit in thread '${t.name}' of the main process: only a process made by fork may exit (give the thread process: NAME)`);
+      if (i !== t.ops.length - 1) throw pos.error(at, `exit must be the last operation of thread '${t.name}' (nothing runs after it)`);
+      exiting.add(t.process);
+    });
+  }
+  for (const t of threads) {
+    if (!exiting.has(t.process)) continue;
+    t.ops.forEach((op, i) => {
+      if (op.op === 'pin' || op.op === 'vmsplice') {
+        const why = 'the references it holds belong to a file of the process on the host (io_uring or a pipe), closed when it exits';
+        throw pos.error([...bodyPath(t), i, op.op], `not modelled: ${op.op} in process '${t.process}', which exits: ${why}`);
+      }
+    });
+  }
+}
+
 function check<T>(pos: Positions, path: (string | number)[], schema: ZodType<T>, raw: unknown, help?: string): T {
   const r = schema.safeParse(raw);
   if (r.success) return r.data;
@@ -366,6 +399,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
       case 'memset': return { id, line, op: 'memset', addr: E('addr'), len: E('len'), value: v.value as number };
       case 'read': return { id, line, op: 'read', addr: E('addr'), len: E('len'), as: def(v.as) };
       case 'fork': return { id, line, op: 'fork', as: def(v.as)! };
+      case 'exit': return { id, line, op: 'exit', status: typeof v === 'object' ? (v as { status: number }).status : (v as unknown as number) };
       case 'userfaultfd': {
         const fl = v.flags as string[];
         return {
@@ -564,6 +598,7 @@ export function loadScenario(file: string, text?: string): CompiledScenario {
     t.ops.forEach((op, i) => allOps.push({ op, path: [...bp, i] }));
     if (t.process !== 'main' && names[t.process] !== 'fork') throw pos.error(['threads', t.name, 'process'], `process '${t.process}' is not defined by a fork`);
   }
+  checkExits(pos, setup, threads, raw.threads as Record<string, unknown> | undefined);
   const ids = new Set<string>();
   const opKinds = new Map<string, OpName>();
   for (const { op, path } of allOps) {

@@ -97,14 +97,15 @@ export interface ObservedMachine {
 }
 
 /**
- * The scenario's observed pages (`observe: pages`) of processes that exist, with their addresses in
+ * The scenario's observed pages (`observe: pages`) of processes that exist and have not exited, with their addresses in
  * this state; a page whose address names a variable not set yet is left out
  */
 export function observedPages(m: Pick<ObservedMachine, 'sc' | 'procs'>, env: ReturnType<typeof varsEnv>): { key: string; process: string; mm: MmStruct; addr: number }[] {
   const out: { key: string; process: string; mm: MmStruct; addr: number }[] = [];
   for (const { key, expr, process } of m.sc.pages) {
     const proc = m.procs.get(process);
-    if (!proc) continue;
+    // (a process that exited has no pages: its pagemap cannot be read, on the host either)
+    if (!proc || proc.mm.users === 0) continue;
     try {
       out.push({ key, process, mm: proc.mm, addr: Number(evalExpr(expr, env)) });
     } catch (e) {

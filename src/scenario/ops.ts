@@ -25,6 +25,8 @@ export type CompiledOp = { id: string; line: number; col?: number; field?: strin
   | { op: 'memset'; addr: Expr; len: Expr; value: number }
   | { op: 'read'; addr: Expr; len: Expr; as: string | null }
   | { op: 'fork'; as: string }
+  /** exit_group(2) of the calling thread's process (a forked one): its other threads die, its mm and files go */
+  | { op: 'exit'; status: number }
   | { op: 'userfaultfd'; as: string; nonblock: boolean; user_mode_only: boolean; via: 'syscall' | 'dev'; api: boolean; features: number; extra_flags?: number }
   | { op: 'uffdio_api'; uffd: string; api: number; features: number }
   | { op: 'uffdio_register'; uffd: string; addr: Expr; len: Expr; mode: number; as: string | null }
@@ -121,6 +123,7 @@ export const OP_SCHEMAS = {
   memset: z.object({ addr: zExpr, len: zExpr, value: zInt.pipe(z.number().min(0).max(255)), id: zName.optional() }).strict(),
   read: z.object({ addr: zExpr, len: zExpr.default(1), as: zName.optional(), id: zName.optional() }).strict(),
   fork: z.object({ as: zName, id: zName.optional() }).strict(),
+  exit: z.union([zInt.pipe(z.number().min(0).max(255)), z.object({ status: zInt.pipe(z.number().min(0).max(255)).default(0), id: zName.optional() }).strict()]),
   userfaultfd: z.object({
     as: zName, flags: z.array(z.enum(['nonblock', 'cloexec', 'user_mode_only', 'bit1'])).default(['nonblock', 'cloexec']),
     via: z.enum(['syscall', 'dev']).default('syscall'), api: z.boolean().default(true),
@@ -214,6 +217,7 @@ export const OP_HELP: Record<OpName, string> = {
   memset: 'memset: { addr, len, value }',
   read: 'read: { addr, len?, as? }',
   fork: 'fork: { as }',
+  exit: 'exit: 0 | { status? } (exit_group(2) of this forked process: its other threads are killed, its memory and files go; the last operation of its thread)',
   userfaultfd: 'userfaultfd: { as, flags?, via?: syscall|dev, api?: true, features? }',
   uffdio_api: 'uffdio_api: { uffd, api?, features? }',
   uffdio_register: 'uffdio_register: { uffd, addr, len, mode: [missing|wp|minor] }',

@@ -30,6 +30,7 @@ import {
 } from '../kernel/fs/userfaultfd.js';
 import type { MmStruct } from '../kernel/include/mm_types.js';
 import { copy_files, dup_mmap } from '../kernel/kernel/fork.js';
+import { exit_files, exit_mm } from '../kernel/kernel/exit.js';
 import { split_huge_pages_range } from '../kernel/mm/huge_memory.js';
 import { __get_user_pages, gup_fast, gup_put_folio, try_grab_folio, FOLL_FORCE, FOLL_GET, FOLL_LONGTERM, FOLL_PIN, FOLL_REMOTE, FOLL_TOUCH, FOLL_UNLOCKABLE, FOLL_WRITE, type GupState } from '../kernel/mm/gup.js';
 import { PG_dirty, PG_zero } from '../kernel/mm/folio.js';
@@ -41,7 +42,7 @@ import { migrate_pages_move, migrate_pages_unmap } from '../kernel/mm/migrate.js
 import { dmirror_migrate_to_device, kernel_move_pages } from '../kernel/mm/migrate.js';
 import { KH_COLLAPSE_FILE, KH_COLLAPSE_PTE_MAPPED_THP, KH_DONE, khugepaged_collapse_step, khugepaged_scan_step } from '../kernel/mm/khugepaged.js';
 import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
-import { SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
+import { SIGKILL, SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API, UFFD_EVENT_PAGEFAULT, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
 import { sys_mincore } from '../kernel/mm/mincore.js';
@@ -317,6 +318,17 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         const next = dup_userfaultfd_next(k, child);
         if (next) return forkEvent(m, t, next.octx, next.msg, child.id, ctask.index);
         result = forkDone(m, op, child, ctask.tid);
+        break;
+      }
+      case 'exit': {
+        // do_group_exit: SIGKILL to the other threads of the process (each leaves what it slept in), then
+        // this thread's do_exit: exit_mm (the mm's last user: exit_mmap), exit_files
+        const others = m.threads.filter((o) => o !== t && o.process === t.process && (o.status === 'ready' || o.status === 'blocked' || o.status === 'unborn')).length;
+        k.tr?.emit('exit', 'do_group_exit', { status: op.status, process: t.process, killed: others });
+        m.killProcess(t, SIGKILL);
+        exit_mm(k, mm);
+        exit_files(k, mm, (ctx) => readersOf(m, ctx, null));
+        result = String(op.status);
         break;
       }
       case 'userfaultfd': {

@@ -7,9 +7,9 @@
  * type, a field, a required property); test/trace-schema.test.ts keeps a digest of the schema of each
  * version and fails when the schema changes under the same version. Version 2 added the `state` event
  * (run --format json --states, src/sched/states.ts); version 3 the swap events; version 4 the uffd lifecycle's events; version 5 uffdio_move;
- * version 6 the migration events; version 7 mremap; version 8 shmem, memfd and the page cache; version 9 hugetlb; version 10 uffdio_continue; version 11 uffdio_poison.
+ * version 6 the migration events; version 7 mremap; version 8 shmem, memfd and the page cache; version 9 hugetlb; version 10 uffdio_continue; version 11 uffdio_poison; version 12 a process's exit (exit, exit_mmap).
  */
-export const TRACE_SCHEMA_VERSION = 11;
+export const TRACE_SCHEMA_VERSION = 12;
 
 /**
  * Every event type the model emits (test/trace-schema.test.ts checks this list against the emit calls
@@ -40,6 +40,8 @@ export const EVENT_TYPES = [
   'uffdio_continue',
   // UFFDIO_POISON (v11)
   'uffdio_poison',
+  // a process's exit (v12)
+  'exit', 'exit_mmap',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

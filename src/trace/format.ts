@@ -132,6 +132,10 @@ export function textLine(e: TraceEvent, m: Mappings): string | null {
       return `  setresuid(${f.uid}): no capabilities left (gid ${f.gid})`;
     case 'fork':
       return `  dup_mmap: child has ${f.vmas} VMAs`;
+    case 'exit':
+      return `  do_group_exit(${f.status}): process ${f.process} exits${(f.killed as number) > 0 ? `, ${f.killed} other thread(s) killed` : ''}`;
+    case 'exit_mmap':
+      return `  exit_mmap: ${f.vmas} VMAs unmapped, the page tables freed (mm_users 0)`;
     case 'zap_huge_pmd':
       return `  zap_huge_pmd(${addr(m, f.addr)})`;
     case 'collapse':

@@ -200,7 +200,7 @@ export function isUffdQueueCell(i: number): boolean {
 }
 
 /** a process's bit in UserfaultfdCtx.files (mm ids start at 1) */
-function fileBit(mm: MmStruct): number {
+export function fileBit(mm: MmStruct): number {
   if (mm.id > 31) notModelled('op', 'model limit: a userfaultfd file in the fd tables of more than 31 processes');
   return (1 << mm.id) >>> 0;
 }
@@ -631,6 +631,7 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   if ((mode & UFFDIO_REGISTER_MODE_WP) && !k.pgt.haveArchUffdWp) fail('EINVAL', 'UFFDIO_REGISTER_MODE_WP: the architecture has no HAVE_ARCH_USERFAULTFD_WP');
   if ((mode & UFFDIO_REGISTER_MODE_MINOR) && !k.has(PATCH.uffdMinorHugetlbfs)) fail('EINVAL', 'UFFDIO_REGISTER_MODE_MINOR is not supported by this kernel');
   validate_range(k, start, len);
+  if (!mmget_not_zero(mm)) fail('ENOMEM', 'the process of this userfaultfd has exited (mmget_not_zero)');
   const end = start + len;
   const vs = vmas_in(mm, start, end);
   if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
@@ -747,6 +748,7 @@ export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: nu
   needApi(ctx);
   validate_range(k, start, len);
   const mm = ctx.mm;
+  if (!mmget_not_zero(mm)) fail('ENOMEM', 'the process of this userfaultfd has exited (mmget_not_zero)');
   const end = start + len;
   const vs = vmas_in(mm, start, end);
   if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
@@ -862,6 +864,11 @@ export function userfaultfd_writeprotect(k: Kernel, ctx: UserfaultfdCtx, start: 
   if (mode & ~(UFFDIO_WRITEPROTECT_MODE_WP | UFFDIO_WRITEPROTECT_MODE_DONTWAKE)) fail('EINVAL', 'unknown mode bits');
   const wp = (mode & UFFDIO_WRITEPROTECT_MODE_WP) !== 0;
   if (wp && (mode & UFFDIO_WRITEPROTECT_MODE_DONTWAKE)) fail('EINVAL', 'MODE_WP with MODE_DONTWAKE');
+  if (!mmget_not_zero(ctx.mm)) {
+    // cb185d5f1ebf (v5.15): before it the ioctl went on into an mm whose VMAs exit_mmap had freed
+    if (!k.has(PATCH.uffdWpMmget)) notModelledOnRelease('uffd', 'UFFDIO_WRITEPROTECT after the process of the userfaultfd exited, before cb185d5f1ebf (v5.15): the kernel walked the VMAs exit_mmap had freed (CVE-2021-47461)');
+    fail('ESRCH', 'the process of this userfaultfd has exited (mmget_not_zero)');
+  }
   mwriteprotect_range(k, ctx, start, len, wp);
   // before "userfaultfd: wp: don't wake up when doing write protect" (v5.7) a WP request woke too
   const wakes = !(mode & UFFDIO_WRITEPROTECT_MODE_DONTWAKE) && (!wp || !k.has(PATCH.uffdWpIoctl));
@@ -909,6 +916,8 @@ export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, sr
   if (src % PAGE_SIZE !== 0 || src + len > TASK_SIZE) fail('EINVAL', 'bad source range');
   if (mode & ~(UFFDIO_COPY_MODE_DONTWAKE | UFFDIO_COPY_MODE_WP)) fail('EINVAL', 'unknown mode bits');
   if ((mode & UFFDIO_COPY_MODE_WP) && !k.has(PATCH.uffdWpIoctl)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP is unknown to this kernel');
+  // (the ESRCH returns before uffdio_copy.copy is written)
+  if (!mmget_not_zero(ctx.mm)) fail('ESRCH', 'the process of this userfaultfd has exited (mmget_not_zero)');
   return mfill_result(k, ctx, dst, len, !(mode & UFFDIO_COPY_MODE_DONTWAKE), (v) => { user.copy = v; },
     () => mfill_atomic_copy(k, ctx, dst, src, len, (mode & UFFDIO_COPY_MODE_WP) !== 0));
 }
@@ -922,6 +931,7 @@ export function userfaultfd_zeropage(k: Kernel, ctx: UserfaultfdCtx, start: numb
   }
   validate_range(k, start, len);
   if (mode & ~UFFDIO_ZEROPAGE_MODE_DONTWAKE) fail('EINVAL', 'unknown mode bits');
+  if (!mmget_not_zero(ctx.mm)) fail('ESRCH', 'the process of this userfaultfd has exited (mmget_not_zero)');
   return mfill_result(k, ctx, start, len, !(mode & UFFDIO_ZEROPAGE_MODE_DONTWAKE), (v) => { user.zeropage = v; },
     () => mfill_atomic_zeropage(k, ctx, start, len));
 }
@@ -947,6 +957,7 @@ export function userfaultfd_continue(k: Kernel, ctx: UserfaultfdCtx, start: numb
   validate_range(k, start, len);
   const known = UFFDIO_CONTINUE_MODE_DONTWAKE | (k.has(PATCH.uffdContinueModeWp) ? UFFDIO_CONTINUE_MODE_WP : 0);
   if (mode & ~known) fail('EINVAL', 'unknown mode bits');
+  if (!mmget_not_zero(ctx.mm)) fail('ESRCH', 'the process of this userfaultfd has exited (mmget_not_zero)');
   mfill_result(k, ctx, start, len, !(mode & UFFDIO_CONTINUE_MODE_DONTWAKE), (v) => { user.mapped = v; },
     () => mfill_atomic_continue(k, ctx, start, len, (mode & UFFDIO_CONTINUE_MODE_WP) !== 0));
   return 0;
@@ -970,6 +981,7 @@ export function userfaultfd_poison(k: Kernel, ctx: UserfaultfdCtx, start: number
   if (ctx.mmap_changing) fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
   validate_range(k, start, len);
   if (mode & ~UFFDIO_POISON_MODE_DONTWAKE) fail('EINVAL', 'unknown mode bits');
+  if (!mmget_not_zero(ctx.mm)) fail('ESRCH', 'the process of this userfaultfd has exited (mmget_not_zero)');
   mfill_result(k, ctx, start, len, !(mode & UFFDIO_POISON_MODE_DONTWAKE), (v) => { user.updated = v; },
     () => mfill_atomic_poison(k, ctx, start, len));
   return 0;
@@ -996,8 +1008,19 @@ export function userfaultfd_move(k: Kernel, ctx: UserfaultfdCtx, dst: number, sr
   validate_range(k, dst, len);
   validate_range(k, src, len);
   if (mode & ~(UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES | UFFDIO_MOVE_MODE_DONTWAKE)) fail('EINVAL', 'unknown mode bits');
+  if (!mmget_not_zero(ctx.mm)) fail('ESRCH', 'the process of this userfaultfd has exited (mmget_not_zero)');
   return mfill_result(k, ctx, dst, len, !(mode & UFFDIO_MOVE_MODE_DONTWAKE), (v) => { user.move = v; },
     () => move_pages(k, ctx, dst, src, len, mode));
+}
+
+/**
+ * include/linux/sched/mm.h mmget_not_zero() @v6.18: does the mm still have users? A context holds its mm
+ * with mmgrab only (d2005e3f41d4, v4.7), so once the process exits (exit_mmap) the ioctls that would touch
+ * the address space find none: UFFDIO_COPY, ZEROPAGE, CONTINUE, POISON, MOVE and (from cb185d5f1ebf)
+ * WRITEPROTECT are ESRCH, REGISTER and UNREGISTER ENOMEM; the release only wakes (checked on this 6.18)
+ */
+export function mmget_not_zero(mm: MmStruct): boolean {
+  return mm.users > 0;
 }
 
 /** UFFDIO_WAKE */

@@ -312,6 +312,13 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number, g
     gone.push(v);
   }
   if (!perVma && gathered) for (const v of gone) gathered(v);
+  zapAndRemoveVmas(k, mm, gone);
+  free_pgtables(k, mm, start, end);
+  k.tr?.emit('munmap', 'do_vmi_munmap', { start, end });
+}
+
+/** what an munmap and exit_mmap do to each VMA they take out: zap it, free it and drop its references */
+function zapAndRemoveVmas(k: Kernel, mm: MmStruct, gone: readonly VmArea[]): void {
   for (const v of gone) {
     // unmap_vmas (ZAP_FLAG_DROP_MARKER), and for hugetlb the vm_ops->close of remove_vma
     if (v.vm_flags & VM_HUGETLB) __unmap_hugepage_range(k, mm, v, v.vm_start, v.vm_end, -1, true);
@@ -321,8 +328,19 @@ export function do_munmap(k: Kernel, mm: MmStruct, start: number, len: number, g
     unlink_anon_vmas(v); // free_pgtables
     v.free(); // remove_vma
   }
-  free_pgtables(k, mm, start, end);
-  k.tr?.emit('munmap', 'do_vmi_munmap', { start, end });
+}
+
+/**
+ * mm/mmap.c exit_mmap() @v6.18 (from mmput, once the last user of the mm is gone): every VMA is zapped and
+ * freed and every page table with them, with no userfaultfd event (nobody is left to wait for one); mm_users
+ * is then 0, which mmget_not_zero() of a userfaultfd context that outlives the process tells
+ */
+export function exit_mmap(k: Kernel, mm: MmStruct): void {
+  const n = mm.vmas.length;
+  zapAndRemoveVmas(k, mm, [...mm.vmas]);
+  free_pgtables(k, mm, 0, TASK_SIZE);
+  mm.users = 0;
+  k.tr?.emit('exit_mmap', 'exit_mmap', { vmas: n });
 }
 
 /** free_pgtables: free page-table pages whose whole span no longer has a VMA */
