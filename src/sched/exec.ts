@@ -183,7 +183,8 @@ function setVar(m: Machine, name: string | null, v: VarValue): void {
 
 function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null, out: OpOut | null = null): void {
   const e = errno === null ? null : ERRNO_NAME[errno] ?? String(errno);
-  m.noteResult(t, e, result, out ?? undefined);
+  // a call its thread's death ends (finishKilledCall) never returns to user space: it has no result
+  if (!t.task?.fatal) m.noteResult(t, e, result, out ?? undefined);
   if (m.k.tr) m.k.tr.emit('syscall', op.op, out ? { id: op.id, errno: e, result, out: formatOut(out) } : { id: op.id, errno: e, result });
 }
 
@@ -877,8 +878,8 @@ export function fatalSignalWake(m: Machine, o: ThreadState): void {
  * the system call of o, killed while it waits for its event to be read: the kernel's waiter takes its event
  * off the queue unread (fatal_signal_pending in userfaultfd_event_wait_completion), the call goes on to its
  * end with every later event dropped at once (Task.fatal), and the thread dies on its way out. The call's
- * work is done in the killing thread's step, as o's (its task current meanwhile); its result is recorded,
- * though no one in the process is left to see it.
+ * work is done in the killing thread's step, as o's (its task current meanwhile); it returns no result
+ * (record() keeps none: the host shows none either, exit-event-waiter-killed).
  */
 function finishKilledCall(m: Machine, o: ThreadState): void {
   const k = m.k, task = o.task!, cur = k.current, thread = k.tr?.thread;
