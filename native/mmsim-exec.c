@@ -2790,6 +2790,46 @@ static char proc_state(pid_t pid) {
 
 static void settle_released(void);
 
+// the process is gone: reaped (a child of this process), or its leader a zombie with no other thread left
+// (each thread has run exit_mm and exit_files by then); it is no longer observed
+static void wait_process_gone(Proc *P, pid_t pid, const char *what) {
+  uint64_t t0 = now_ns();
+  for (;;) {
+    int ws;
+    if (waitpid(pid, &ws, WNOHANG | __WALL) == pid) break;
+    char st = proc_state(pid);
+    if (st == '?' || ((st == 'Z' || st == 'X') && task_count(pid) <= 1)) break;
+    if (now_ns() - t0 > 10000000000ULL) die("process %d (%s) did not end within 10 s", (int)pid, what);
+    usleep(500);
+  }
+  atomic_store(&P->alive, 0);
+}
+
+// do the threads of scenario process pi pin or vmsplice? (the model keeps those references when the process
+// dies of a signal, so such a process is kept alive here too: diesWhole in src/sched/exec.ts)
+static int proc_holds_refs(int pi) {
+  for (int i = 0; i < SH->nthreads; i++) {
+    Thread *O = &SH->threads[i];
+    if (O->proc != pi) continue;
+    for (int j = 0; j < O->nops; j++) {
+      const char *k = jstr(O->ops->v[j], "op");
+      if (k && (!strcmp(k, "pin") || !strcmp(k, "vmsplice"))) return 1;
+    }
+  }
+  return 0;
+}
+
+// A fatal signal killed a thread of forked process pi and kill_process ended the others: the process exits as
+// the kernel's would (its controller's _exit), so its address space and files go before the next step
+static void end_process(int pi, const char *what) {
+  Proc *P = &SH->procs[pi];
+  pid_t pid = atomic_load(&P->pid);
+  atomic_store(&P->shutdown, 1);
+  futex_wake(&P->req);
+  wait_process_gone(P, pid, what);
+  settle_released();
+}
+
 // An `exit` of thread T (the model's do_group_exit): the other threads of its process are killed by it, as
 // the model has them (status killed, SIGKILL), T's own thread calls exit_group, and the step ends once the
 // process is gone: reaped (a child of this process), or its leader a zombie with no other thread left.
@@ -2814,16 +2854,7 @@ static void exit_process(Thread *T, int pc) {
   record((int)(T - SH->threads), pc, 0, b);
   atomic_fetch_add(&T->go, 1);
   futex_wake(&T->go);
-  uint64_t t0 = now_ns();
-  for (;;) {
-    int ws;
-    if (waitpid(pid, &ws, WNOHANG | __WALL) == pid) break;
-    char st = proc_state(pid);
-    if (st == '?' || ((st == 'Z' || st == 'X') && task_count(pid) <= 1)) break;
-    if (now_ns() - t0 > 10000000000ULL) die("exit: process %d (%s) did not end within 10 s", (int)pid, jstr(op, "id"));
-    usleep(500);
-  }
-  atomic_store(&P->alive, 0);
+  wait_process_gone(P, pid, jstr(op, "id"));
   atomic_store(&T->pc, pc + 1);
   atomic_store(&T->status, T_DONE);
   T->sched = S_IDLE;
@@ -3117,7 +3148,10 @@ static int step_inner(Thread *T) {
     if (!strcmp(lk, "read_uffd") && atomic_load(&SH->last_event) && atomic_load(&SH->last_event) != UFFD_EVENT_PAGEFAULT) settle_event();
   }
   if (r == W_ENDED) {
-    if (atomic_load(&T->status) == T_SIGNAL) kill_process(T, atomic_load(&T->sig));
+    if (atomic_load(&T->status) == T_SIGNAL) {
+      kill_process(T, atomic_load(&T->sig));
+      if (T->proc != 0 && !proc_holds_refs(T->proc)) end_process(T->proc, T->name);
+    }
     return 0;
   }
   return atomic_load(&T->pc) < T->nops;

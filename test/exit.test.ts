@@ -181,6 +181,35 @@ threads:
     expect(k.uffds.every((c) => c.released)).toBe(true);
   });
 
+  it('a fatal signal takes a forked process down whole; not the main process, nor one whose threads pin', () => {
+    const yaml = (pin: string) => `
+name: k
+setup:
+  - mmap: { as: ram, len: 8K }
+  - write: { addr: ram, value: 1 }
+threads:
+  main:
+    - fork: { as: a }
+  x:
+    process: a
+    ops:${pin}
+      - write: { addr: 0x10, value: 3 }
+  m:
+    - write: { addr: 0x20, value: 3 }
+`;
+    const r = run(yaml(''), kernel('v6.18'), 'main x m');
+    expect(thread(r, 'x')).toMatchObject({ state: 'signal', signal: 'SIGSEGV' });
+    expect(r.machine.procs.get('a')!.mm.users).toBe(0);
+    expect(r.machine.procs.get('a')!.mm.vmas.length).toBe(0);
+    // the main process's death by a signal leaves its address space (the executor's main process cannot die)
+    expect(thread(r, 'm').state).toBe('signal');
+    expect(r.machine.mainMm().users).toBe(1);
+    expect(r.machine.mainMm().vmas.length).toBeGreaterThan(0);
+    // a process that pins keeps its address space (and so the pin's folio its mapping)
+    const p = run(yaml('\n      - pin: { addr: ram, as: p }'), kernel('v6.18'), 'main x*2');
+    expect(p.machine.procs.get('a')!.mm.users).toBe(1);
+  });
+
   it('is refused where it cannot be: in the setup, in the main process, before the end of its thread, in a process that pins', () => {
     expect(err('name: k\nsetup:\n  - exit: 0\n').message).toMatch(/^bad\.yaml:3:\d+: setup\.0\.exit: exit in the setup/);
     expect(err('name: k\nthreads:\n  t:\n    - exit: 0\n').message).toMatch(/^bad\.yaml:4:\d+: threads\.t\.0\.exit: exit in thread 't' of the main process/);

@@ -106,7 +106,7 @@ describe('the mmsim command', () => {
     const r = cli(['run', FILE, '--kernel', 'v6.18', '--format', 'json']);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines[0]).toMatchObject({ type: 'header', schema: 'mmsim-trace', version: 11, kernel: 'v6.18' });
+    expect(lines[0]).toMatchObject({ type: 'header', schema: 'mmsim-trace', version: 12, kernel: 'v6.18' });
     expect(lines.at(-1)).toMatchObject({ type: 'outcome', ok: true });
     expect(lines.at(-1).observation.threads.vcpu.signal).toBe(null);
   });

@@ -327,8 +327,7 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         const others = m.threads.filter((o) => o !== t && o.process === t.process && (o.status === 'ready' || o.status === 'blocked' || o.status === 'unborn')).length;
         k.tr?.emit('exit', 'do_group_exit', { status: op.status, process: t.process, killed: others });
         m.killProcess(t, SIGKILL);
-        exit_mm(k, mm);
-        exit_files(k, mm, (ctx) => readersOf(m, ctx, null));
+        processExit(m, mm);
         result = String(op.status);
         break;
       }
@@ -1115,6 +1114,22 @@ function mremapEvents(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 
   return 'blocked';
 }
 
+/** kernel/exit.c do_exit() @v6.18 once the threads of mm's process are dead: exit_mm (exit_mmap), then exit_files */
+function processExit(m: Machine, mm: MmStruct): void {
+  exit_mm(m.k, mm);
+  exit_files(m.k, mm, (ctx) => readersOf(m, ctx, null));
+}
+
+/**
+ * does a fatal signal take the whole of this process down (exit_mm, exit_files), as the kernel does? A forked
+ * process does, unless its threads pin or vmsplice (the model keeps those references, which on the host
+ * belong to files the death closes). The main process's address space stays: the executor's main process
+ * cannot die, so it stands the death for its threads' only (docs/fidelity.md)
+ */
+function diesWhole(m: Machine, process: string): boolean {
+  return process !== 'main' && !m.sc.threads.some((x) => x.process === process && x.ops.some((o) => o.op === 'pin' || o.op === 'vmsplice'));
+}
+
 /** a fork, munmap or madvise whose event was read (or dropped: its uffd released) goes on */
 function resumeEvent(m: Machine, t: ThreadState, op: CompiledOp, w: Extract<Wait, { kind: 'uffd_event' }>): 'done' | 'blocked' | 'ended' {
   const k = m.k, task = k.current!;
@@ -1208,6 +1223,7 @@ function faultOutcome(m: Machine, t: ThreadState, r: FaultResult, write: boolean
       t.signal = { sig: r.sig, code: r.code, addr: r.addr };
       t.task!.signal = t.signal;
       m.killProcess(t, r.sig);
+      if (diesWhole(m, t.process)) processExit(m, t.task!.mm);
       return 'ended';
     case 'livelock':
       t.status = 'livelock';
