@@ -184,7 +184,7 @@ function setVar(m: Machine, name: string | null, v: VarValue): void {
 function record(m: Machine, t: ThreadState, op: CompiledOp, errno: number | null, result: string | null, out: OpOut | null = null): void {
   const e = errno === null ? null : ERRNO_NAME[errno] ?? String(errno);
   // a call its thread's death ends (finishKilledCall) never returns to user space: it has no result
-  if (!t.task?.fatal) m.noteResult(t, e, result, out ?? undefined);
+  if (m.killedCall !== t) m.noteResult(t, e, result, out ?? undefined);
   if (m.k.tr) m.k.tr.emit('syscall', op.op, out ? { id: op.id, errno: e, result, out: formatOut(out) } : { id: op.id, errno: e, result });
 }
 
@@ -885,6 +885,7 @@ function finishKilledCall(m: Machine, o: ThreadState): void {
   task.fatal = true;
   k.current = task;
   if (k.tr) k.tr.thread = o.name;
+  m.killedCall = o;
   try {
     for (let n = 0; o.waitKind === 'uffd_event'; n++) {
       if (n > 64) throw new Error(`BUG: thread ${o.name}'s killed call does not end`);
@@ -892,6 +893,7 @@ function finishKilledCall(m: Machine, o: ThreadState): void {
       if (r !== 'blocked') break;
     }
   } finally {
+    m.killedCall = null;
     k.current = cur;
     if (k.tr && thread !== undefined) k.tr.thread = thread;
     o.status = 'killed';

@@ -405,6 +405,8 @@ export class Machine {
    * (set by the operations that start such a wait, sched/exec.ts; cleared when a look finds none)
    */
   eventWaitHint = true;
+  /** the thread whose system call its death is finishing (exec.ts finishKilledCall): its call returns no result */
+  killedCall: ThreadState | null = null;
 
   /** follow a schedule (thread names, one step each), then finish with the default policy */
   runSchedule(steps: string[]): void {
