@@ -121,3 +121,29 @@ export function x86DirectSpecs(toggles: Patch[], keep: (s: KernelSpec) => boolea
   }
   return [...out.values()];
 }
+
+/** a process a whose uffd its child b keeps; a exits, then b calls `op` on the uffd */
+export function orphanUffd(op: string, mode = '[missing]'): string {
+  return `
+name: k
+setup:
+  - mmap: { as: ram, len: 64K }
+  - mmap: { as: src, len: 4K }
+  - write: { addr: src, value: 5 }
+threads:
+  main:
+    - fork: { as: a }
+  ta:
+    process: a
+    ops:
+      - write: { addr: ram, value: 1 }
+      - userfaultfd: { as: u }
+      - uffdio_register: { uffd: u, addr: ram, len: 64K, mode: ${mode} }
+      - fork: { as: b }
+      - exit: 0
+  tb:
+    process: b
+    ops:
+      - ${op}
+`;
+}

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { PATCH, PATCH_LIST } from '../src/profiles/patches.js';
 import type { RunResult } from '../src/run.js';
 import {
-  kernel, run, pte, pmd, pagemapBit, kpfBit, errno, result, thread, vmstat, anonHuge, events, page,
+  kernel, run, pte, pmd, pagemapBit, kpfBit, errno, result, thread, vmstat, anonHuge, events, page, orphanUffd,
 } from './helpers.js';
 import { THP_WP, PINNED_SHMEM_PAGEOUT, SPURIOUS_WAKE, WP_4K, MPROTECT_SPLIT, FORK_THP, WP_UNPOPULATED, oneOp, releasedFault } from './scenarios.js';
 import { loadScenario } from '../src/scenario/load.js';
@@ -1062,24 +1062,7 @@ setup:
     // UFFDIO_WRITEPROTECT on a uffd whose process exited (its child holds the file): ESRCH, or (before) the
     // walk of freed VMAs, refused as not modelled
     patch: PATCH.uffdWpMmget, base: 'v6.18', scenario: '',
-    direct: (spec) => refused(() => errno(run(`name: wpx
-setup:
-  - mmap: { as: ram, len: 16K }
-threads:
-  main:
-    - fork: { as: a }
-  ta:
-    process: a
-    ops:
-      - userfaultfd: { as: u }
-      - uffdio_register: { uffd: u, addr: ram, len: 16K, mode: [wp] }
-      - fork: { as: b }
-      - exit: 0
-  tb:
-    process: b
-    ops:
-      - uffdio_writeprotect: { uffd: u, addr: ram, len: 4K, mode: [wp], id: w }
-`, spec), 'w')),
+    direct: (spec) => refused(() => errno(run(orphanUffd('uffdio_writeprotect: { uffd: u, addr: ram, len: 4K, mode: [wp], id: w }', '[missing, wp]'), spec), 'w')),
     measure: () => null, withIt: 'ESRCH', without: 'not modelled on v6.18-uffd-wp-mmget',
   },
   // ---- mremap -------------------------------------------------------------------------------------
