@@ -669,6 +669,23 @@ const rows = {
     author: 'Lance Yang', release: 'v6.10', kind: 'upstream',
     summary: 'MADV_FREE over all the PTEs of a PTE-mapped large folio lazyfrees it whole instead of splitting it first (thp_split_page +0); id as in linux-next after the 6.10 mm merge',
   },
+  guardRegions: {
+    id: 'guard-regions', commit: '662df3e5c376', subject: 'mm: madvise: implement lightweight guard page mechanism',
+    author: 'Lorenzo Stoakes', release: 'v6.13', kind: 'upstream',
+    summary: 'MADV_GUARD_INSTALL (102) zaps a range of a private anonymous writable VMA and fills its PTEs with the guard marker (PTE_MARKER_GUARD), whose fault is VM_FAULT_SIGSEGV; MADV_GUARD_REMOVE (103) clears the markers. MADV_DONTNEED/FREE, mprotect and UFFDIO_WRITEPROTECT leave a marker, fork copies it, mremap moves it, munmap drops it; GUP fails with EFAULT. Before, both advices are unknown (EINVAL)',
+  },
+  guardRegionsFile: {
+    id: 'guard-regions-file', commit: 'f807123d578d', subject: 'mm: allow guard regions in file-backed and read-only mappings',
+    author: 'Lorenzo Stoakes', release: 'v6.15', kind: 'upstream',
+    summary: 'is_valid_guard_vma no longer wants an anonymous VMA that may be written: shmem, file-backed and read-only mappings take guard markers (only VM_SPECIAL, hugetlb and, for install, mlocked VMAs are EINVAL); before, those were EINVAL',
+    requires: ['guard-regions'],
+  },
+  pagemapGuardRegion: {
+    id: 'pagemap-guard-region', commit: '8e2f2aeb8b48', subject: 'fs/proc/task_mmu: add guard region bit to pagemap',
+    author: 'Lorenzo Stoakes', release: 'v6.15', kind: 'upstream',
+    summary: 'pagemap sets PM_GUARD_REGION (bit 58) on a guard marker; before, it read as a plain swap entry (bit 62, type 31 offset 4)',
+    requires: ['guard-regions'],
+  },
   pagemapScanGuard: {
     id: 'pagemap-scan-guard', commit: 'a516403787e0', subject: 'fs/proc: extend the PAGEMAP_SCAN ioctl to report guard regions',
     author: 'Andrei Vagin', release: 'v6.16', kind: 'upstream',

@@ -12,7 +12,7 @@ import { dup_userfaultfd, userfaultfd_reset_ctx, userfaultfd_wp } from '../fs/us
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon } from '../mm/folio.js';
 import { folio_try_dup_anon_rmap_pmd, page_dup_rmap } from '../mm/rmap.js';
-import { is_poisoned_marker, make_pte_marker, PTE_MARKER_POISONED, vm_normal_page } from '../mm/memory.js';
+import { is_guard_marker, is_poisoned_marker, make_pte_marker, PTE_MARKER_GUARD, PTE_MARKER_POISONED, vm_normal_page } from '../mm/memory.js';
 import { forEachPmd } from '../mm/pagewalk.js';
 import { is_huge_zero_pmd } from '../mm/huge_memory.js';
 import { pte_index, PageTable } from '../mm/pgtable.js';
@@ -197,7 +197,9 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
         // (v5.19) until then copy_nonpresent_pte() copied them whatever the child VMA (mm/memory.c @v6.1).
         // copy_pte_marker @v6.6..v6.18: the poison marker is always copied, afresh (a uffd-wp bit that
         // PAGEMAP_SCAN set on it stays behind)
+        // (v6.13..v6.18: the guard marker likewise, whatever the child VMA)
         if (is_poisoned_marker(k, e)) dt.set(i, make_pte_marker(k, PTE_MARKER_POISONED));
+        else if (is_guard_marker(k, e)) dt.set(i, make_pte_marker(k, PTE_MARKER_GUARD));
         else if (keepWp || !k.has(PATCH.uffdWpMarkerForkDrop)) dt.set(i, e);
         continue;
       }
