@@ -391,7 +391,9 @@ function is_valid_guard_vma(k: Kernel, vma: VmArea, allow_locked: boolean): bool
  * range without ZAP_FLAG_DROP_MARKER (zap_page_range_single, NULL details) and walk again. The kernel tries
  * that three times and then restarts the syscall, for page faults that may race in between its walks; a
  * model step runs the call alone, so one zap always suffices and that retry loop is not modelled. A file
- * VMA's uffd-wp marker survives such a zap: the kernel would restart the call forever (not modelled).
+ * VMA's uffd-wp state survives such a zap (a uffd-wp PTE leaves the uffd-wp marker, a marker stays), so the
+ * walk never succeeds and the kernel restarts the call for ever (measured on this 6.18: a memfd mapping
+ * registered for WP with WP_UNPOPULATED, write-protected, then MADV_GUARD_INSTALL spins until killed): refused
  */
 function madvise_guard_install(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): void {
   if (!is_valid_guard_vma(k, vma, false)) fail('EINVAL', 'MADV_GUARD_INSTALL on a VMA that may not take guard markers (is_valid_guard_vma)');
@@ -418,7 +420,7 @@ function madvise_guard_install(k: Kernel, mm: MmStruct, vma: VmArea, start: numb
   if (busy()) {
     // guard_install_pte_entry/pmd_entry returned 1: zap_page_range_single(vma, start, len, NULL)
     unmap_page_range(k, mm, vma, start, end, { mapping: 0, even_cows: true });
-    if (busy()) notModelled('advice', 'MADV_GUARD_INSTALL over an entry its zap leaves (a file VMA\'s uffd-wp marker): the kernel restarts the call');
+    if (busy()) notModelled('advice', 'MADV_GUARD_INSTALL over an entry its zap leaves (a uffd-wp marker of a file VMA): the kernel restarts the call for ever');
   }
   let n = 0;
   for (let a = start; a < end; a += PAGE_SIZE) {
