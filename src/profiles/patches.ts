@@ -677,7 +677,7 @@ const rows = {
   guardRegionsFile: {
     id: 'guard-regions-file', commit: 'f807123d578d', subject: 'mm: allow guard regions in file-backed and read-only mappings',
     author: 'Lorenzo Stoakes', release: 'v6.15', kind: 'upstream',
-    summary: 'is_valid_guard_vma no longer wants an anonymous VMA that may be written: shmem, file-backed and read-only mappings take guard markers (only VM_SPECIAL, hugetlb and, for install, mlocked VMAs are EINVAL); before, those were EINVAL',
+    summary: 'is_valid_guard_vma no longer wants an anonymous VMA that may be written (vma_is_anonymous, VM_MAYWRITE): shmem and file mappings, shared or private, and a shared mapping of a file opened read-only take guard markers (only VM_SPECIAL, hugetlb and, for install, mlocked VMAs are EINVAL); before, those were EINVAL (a PROT_READ private anonymous mapping may be written, and took them from v6.13)',
     requires: ['guard-regions'],
   },
   pagemapGuardRegion: {

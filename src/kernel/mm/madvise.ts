@@ -374,7 +374,8 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
 /**
  * mm/madvise.c is_valid_guard_vma() @v6.13, @v6.15..v6.18: never a VM_SPECIAL or hugetlb VMA, nor for install
  * an mlocked one (removing markers destroys nothing); before f807123d578d (v6.15) also only an anonymous VMA
- * that may be written (vma_is_anonymous and VM_MAYWRITE: not shmem, a file, or a mapping opened read-only)
+ * that may be written (vma_is_anonymous and VM_MAYWRITE: not shmem nor any file mapping; a private anonymous
+ * mapping always has VM_MAYWRITE, PROT_READ or not)
  */
 function is_valid_guard_vma(k: Kernel, vma: VmArea, allow_locked: boolean): boolean {
   const disallowed = VM_SPECIAL | VM_HUGETLB | (allow_locked ? 0 : VM_LOCKED);
