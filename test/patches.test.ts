@@ -631,6 +631,21 @@ setup:
     measure: (r) => [errno(r, 'g1'), errno(r, 'g2')], withIt: [null, null], without: ['EINVAL', null],
   },
   {
+    patch: PATCH.guardVmaFlag, base: 'v6.18',
+    // shared anonymous memory split by a WP registration, guarded across the split, then unregistered: the halves
+    // merge back (no anon_vma on a shmem VMA, the sticky flag stops no merge); before, each half had an anon_vma
+    scenario: `
+name: sticky
+setup:
+  - mmap: { as: sh, len: 64K, flags: [shared, anonymous] }
+  - userfaultfd: { as: u, api: true }
+  - uffdio_register: { uffd: u, addr: sh, len: 8K, mode: [wp] }
+  - madvise: { addr: sh, len: 64K, advice: guard_install }
+  - uffdio_unregister: { uffd: u, addr: sh, len: 8K }
+`,
+    measure: (r) => r.observation.snapshots.final!.vma_count, withIt: 1, without: 2,
+  },
+  {
     patch: PATCH.pagemapGuardRegion, base: 'v6.18',
     scenario: oneOp('madvise: { addr: m, len: 4K, advice: guard_install, id: g }').replace('name: one-op', 'name: guard\nobserve: { pages: [m] }'),
     measure: (r) => [pagemapBit(r, 'm', 58), pagemapBit(r, 'm', 62)], withIt: [1, 1], without: [0, 1],

@@ -680,6 +680,12 @@ const rows = {
     summary: 'is_valid_guard_vma no longer wants an anonymous VMA that may be written (vma_is_anonymous, VM_MAYWRITE): shmem and file mappings, shared or private, and a shared mapping of a file opened read-only take guard markers (only VM_SPECIAL, hugetlb and, for install, mlocked VMAs are EINVAL); before, those were EINVAL (a PROT_READ private anonymous mapping may be written, and took them from v6.13)',
     requires: ['guard-regions'],
   },
+  guardVmaFlag: {
+    id: 'guard-vma-flag', commit: '49e14dabed7a', subject: 'mm: set the VM_MAYBE_GUARD flag on guard region install',
+    author: 'Lorenzo Stoakes', release: 'v6.19', kind: 'upstream',
+    summary: 'MADV_GUARD_INSTALL sets VM_MAYBE_GUARD (smaps "gu") and gives only an anonymous VMA its anon_vma; the flag is sticky (64212ba02e66: it stops no merge, and a merged VMA keeps it) and copy-on-fork (ab04b530e7e8: fork copies the page tables of a VMA that has it), and a shmem collapse does not retract the page table of such a VMA. Before, every guarded VMA got an anon_vma, so a shmem or file VMA with guards no longer merged with a neighbour guarded apart. Cc: stable, in the 6.18-stable review of 2026-06-25 (so in the v6.18 profile, 6.18.44, as this machine shows)',
+    requires: ['guard-regions-file'],
+  },
   pagemapGuardRegion: {
     id: 'pagemap-guard-region', commit: '8e2f2aeb8b48', subject: 'fs/proc/task_mmu: add guard region bit to pagemap',
     author: 'Lorenzo Stoakes', release: 'v6.15', kind: 'upstream',

@@ -6,7 +6,7 @@ import type { Slot } from '../mm/pgtable.js';
 import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_fork, unlink_anon_vmas } from '../mm/vma.js';
-import { VM_DONTCOPY, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE, VM_HUGETLB } from '../include/vm_flags.js';
+import { VM_DONTCOPY, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE, VM_HUGETLB, VM_MAYBE_GUARD } from '../include/vm_flags.js';
 import { copy_hugetlb_page_range, hugetlb_dup_vma_private } from '../mm/hugetlb.js';
 import { dup_userfaultfd, userfaultfd_reset_ctx, userfaultfd_wp } from '../fs/userfaultfd.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -73,7 +73,10 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
 /** mm/memory.c vma_needs_copy() @v6.18 (no VM_PFNMAP/MIXEDMAP/HUGETLB here): an anon_vma, or (c56d1b62cce8, v5.19) a child registered for WP */
 function vma_needs_copy(k: Kernel, dst: VmArea, src: VmArea): boolean {
   if (k.has(PATCH.forkCopyUffdWpVma) && userfaultfd_wp(dst)) return true;
-  return src.anon_vma !== null;
+  if (src.anon_vma !== null) return true;
+  // VM_COPY_ON_FORK (ab04b530e7e8, with 49e14dabed7a): a VMA that may hold guard markers (VM_PFNMAP and
+  // VM_MIXEDMAP, in the same mask, do not occur here)
+  return k.has(PATCH.guardVmaFlag) && (src.vm_flags & VM_MAYBE_GUARD) !== 0;
 }
 
 /** copy_page_range: share every anonymous page with the child, write-protected in both */

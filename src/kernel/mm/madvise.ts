@@ -7,7 +7,7 @@ import { hugetlbfs_fallocate, is_file_hugepages } from '../fs/hugetlbfs.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
   VM_DONTCOPY, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_MERGEABLE, VM_NOHUGEPAGE, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK,
-  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_RAND_READ, VM_SEQ_READ, VM_WRITE, VM_MAYWRITE, VM_SPECIAL,
+  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_RAND_READ, VM_SEQ_READ, VM_WRITE, VM_MAYWRITE, VM_SPECIAL, VM_MAYBE_GUARD, VM_STICKY,
 } from '../include/vm_flags.js';
 import { MADV, MadviseName } from '../include/uapi.js';
 import { ERRNO, fail, notModelled, notModelledOnRelease, SyscallError } from '../include/errno.js';
@@ -363,9 +363,10 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
   }
   const nf = madvise_flags(k, v, advice);
   if (nf === null || nf === v.vm_flags) return v;
-  // madvise_update_vma: vma_modify_flags, then vm_flags_reset on the VMA that covers the range
+  // madvise_update_vma: vma_modify_flags, then vm_flags_reset on the VMA that covers the range (with the sticky
+  // flags a merge gathered: vma_modify_flags' residual flags, 9119d6c2095b)
   const x = vma_modify(k, mm, v, start, end, { vm_flags: nf });
-  x.vm_flags = nf;
+  x.vm_flags = (nf | (x.vm_flags & VM_STICKY)) >>> 0;
   return x;
 }
 
@@ -386,7 +387,8 @@ function is_valid_guard_vma(k: Kernel, vma: VmArea, allow_locked: boolean): bool
 
 /**
  * mm/madvise.c madvise_guard_install() @v6.13, @v6.18: the VMA gets its anon_vma (so that fork copies its page
- * tables, a file VMA's too), then every PTE of [start, end) that is none takes the guard marker
+ * tables, a file VMA's too; from 49e14dabed7a, in 6.18.y, VM_MAYBE_GUARD instead, and an anonymous VMA its
+ * anon_vma), then every PTE of [start, end) that is none takes the guard marker
  * (guard_install_set_pte; page tables allocated as the walk's install_pte does), one that is a guard
  * marker stays. Anything else (a page, a huge PMD, a swap entry, another marker) makes the kernel zap the
  * range without ZAP_FLAG_DROP_MARKER (zap_page_range_single, NULL details) and walk again. The kernel tries
@@ -398,7 +400,12 @@ function is_valid_guard_vma(k: Kernel, vma: VmArea, allow_locked: boolean): bool
  */
 function madvise_guard_install(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): void {
   if (!is_valid_guard_vma(k, vma, false)) fail('EINVAL', 'MADV_GUARD_INSTALL on a VMA that may not take guard markers (is_valid_guard_vma)');
-  anon_vma_prepare(mm, vma);
+  if (k.has(PATCH.guardVmaFlag)) {
+    // 49e14dabed7a: VM_MAYBE_GUARD (set atomically under the read lock: no split, no merge), and an anon_vma for
+    // anonymous memory only (fork copies a VMA with the flag anyway)
+    vma.vm_flags = (vma.vm_flags | VM_MAYBE_GUARD) >>> 0;
+    if (vma_is_anonymous(vma)) anon_vma_prepare(mm, vma);
+  } else anon_vma_prepare(mm, vma);
   const g = k.pgt;
   const e = new Pte();
   const busy = (): boolean => {
