@@ -326,6 +326,22 @@ describe('mmsim fuzz: the generator', () => {
     expect(old).toBe(0);
   });
 
+  it('draws MADV_GUARD_INSTALL and MADV_GUARD_REMOVE where the target has guard regions, and not otherwise', () => {
+    const advices = (t: typeof MODEL_TARGET) => {
+      const seen = new Set<string>();
+      fc.assert(fc.property(caseArb(t), (c) => {
+        const sc = loadScenario('g.yaml', renderCase(c, { name: 'g', kernel: 'v6.18' }).yaml);
+        for (const o of [...sc.setup, ...sc.threads.flatMap((th) => th.ops)]) if (o.op === 'madvise') for (const a of o.advice) seen.add(a);
+      }), { numRuns: 200, seed: 13 });
+      return seen;
+    };
+    const now = advices(MODEL_TARGET);
+    expect(now).toContain('guard_install');
+    expect(now).toContain('guard_remove');
+    const before = advices({ ...MODEL_TARGET, guardRegions: undefined });
+    expect([...before].filter((a) => a.startsWith('guard_'))).toEqual([]);
+  });
+
   it('gives run i of seed s the same scenario every time', () => {
     const arb = caseArb(MODEL_TARGET);
     const a = renderCase(generate(arb, 5, 17).value_, { name: 'x', kernel: 'v6.18' }).yaml;

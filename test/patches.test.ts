@@ -616,6 +616,41 @@ setup:
     measure: (r) => errno(r, 'scan'), withIt: null, without: 'ENOTTY',
   },
   {
+    patch: PATCH.guardRegions, base: 'v6.18', alsoRemove: [PATCH.guardRegionsFile, PATCH.pagemapGuardRegion],
+    scenario: oneOp('madvise: { addr: m, len: 4K, advice: guard_install, id: g }').replace('name: one-op', 'name: guard\nobserve: { pages: [m] }'),
+    // the marker: swap type 31, offset PTE_MARKER_GUARD (4); before v6.13 the advice is unknown
+    measure: (r) => [errno(r, 'g'), pagemapBit(r, 'm', 62), Number(BigInt(page(r, 'm').pagemap) & 0x7fn)], withIt: [null, 1, 0x1f], without: ['EINVAL', 0, 0],
+  },
+  {
+    patch: PATCH.guardRegionsFile, base: 'v6.18',
+    // shared anonymous memory (shmem): EINVAL before v6.15; a PROT_READ private anonymous mapping may be written
+    // (VM_MAYWRITE) and took guard markers from v6.13
+    scenario: oneOp('madvise: { addr: ro, len: 4K, advice: guard_install, id: g2 }', `  - mmap: { as: sh, len: 4K, flags: [shared, anonymous] }
+  - mmap: { as: ro, len: 4K, prot: r }
+  - madvise: { addr: sh, len: 4K, advice: guard_install, id: g1 }`),
+    measure: (r) => [errno(r, 'g1'), errno(r, 'g2')], withIt: [null, null], without: ['EINVAL', null],
+  },
+  {
+    patch: PATCH.guardVmaFlag, base: 'v6.18',
+    // shared anonymous memory split by a WP registration, guarded across the split, then unregistered: the halves
+    // merge back (no anon_vma on a shmem VMA, the sticky flag stops no merge); before, each half had an anon_vma
+    scenario: `
+name: sticky
+setup:
+  - mmap: { as: sh, len: 64K, flags: [shared, anonymous] }
+  - userfaultfd: { as: u, api: true }
+  - uffdio_register: { uffd: u, addr: sh, len: 8K, mode: [wp] }
+  - madvise: { addr: sh, len: 64K, advice: guard_install }
+  - uffdio_unregister: { uffd: u, addr: sh, len: 8K }
+`,
+    measure: (r) => r.observation.snapshots.final!.vma_count, withIt: 1, without: 2,
+  },
+  {
+    patch: PATCH.pagemapGuardRegion, base: 'v6.18',
+    scenario: oneOp('madvise: { addr: m, len: 4K, advice: guard_install, id: g }').replace('name: one-op', 'name: guard\nobserve: { pages: [m] }'),
+    measure: (r) => [pagemapBit(r, 'm', 58), pagemapBit(r, 'm', 62)], withIt: [1, 1], without: [0, 1],
+  },
+  {
     patch: PATCH.pagemapScanGuard, base: 'v6.18',
     scenario: oneOp('pagemap_scan: { addr: m, len: 64K, return_mask: [present, guard], id: scan }'),
     measure: (r) => errno(r, 'scan'), withIt: null, without: 'EINVAL',

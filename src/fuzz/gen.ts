@@ -37,6 +37,11 @@ export interface FuzzTarget {
    */
   mmapFixed?: boolean;
   /**
+   * MADV_GUARD_INSTALL / MADV_GUARD_REMOVE over a range (the host: where its probe saw MADV_GUARD_INSTALL work;
+   * absent: the cases of a seed are the ones generated before guard regions were drawn)
+   */
+  guardRegions?: boolean;
+  /**
    * what else than private anonymous memory a mapping may be backed by (absent: private anonymous only, and
    * the cases of a seed are the ones generated before shared memory existed): shared anonymous memory, a
    * memfd mapped shared or private, private hugetlb memory (a pool of 2 MiB pages in the case's config), a
@@ -58,7 +63,7 @@ const HUGETLB_BACKINGS: readonly (Backing | undefined)[] = ['hugetlb', 'memfd_hu
 const MINOR_BACKINGS: readonly (Backing | undefined)[] = ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'];
 
 export const MODEL_TARGET: FuzzTarget = {
-  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true, movePages: true, mmapFixed: true, exit: true,
+  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true, movePages: true, mmapFixed: true, guardRegions: true, exit: true,
   backings: ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'],
 };
 
@@ -87,7 +92,7 @@ export interface MapSpec {
 }
 
 export type Advice = 'dontneed' | 'free' | 'hugepage' | 'nohugepage' | 'collapse' | 'populate_read' | 'populate_write' | 'dontfork' | 'wipeonfork'
-  | 'cold' | 'willneed' | 'random' | 'sequential' | 'normal' | 'dofork' | 'keeponfork';
+  | 'cold' | 'willneed' | 'random' | 'sequential' | 'normal' | 'dofork' | 'keeponfork' | 'guard_install' | 'guard_remove';
 export const SCAN_CATEGORIES = ['wpallowed', 'written', 'present', 'swapped', 'pfnzero', 'huge'] as const;
 
 export type FuzzOp =
@@ -325,6 +330,10 @@ function opArb(t: FuzzTarget, child: boolean): fc.Arbitrary<FuzzOp> {
   // a close of the uffd in the child closes its own copy; the file is released when both are closed
   list.push(w(1, fc.record({ op: fc.constant('close' as const) })));
   if (t.mmapFixed && !child) list.push(w(1, fc.record({ op: fc.constant('mmap_fixed' as const), r: rangeArb })));
+  // guard markers (v6.13+; EINVAL before, as the kernel answers an unknown advice): installed more often than removed
+  if (t.guardRegions) {
+    list.push(w(2, fc.record({ op: fc.constant('madvise' as const), r: rangeArb, advice: fc.constantFrom<Advice>('guard_install', 'guard_install', 'guard_remove') })));
+  }
   if (t.movePages) list.push(w(1, fc.record({ op: fc.constant('move_pages' as const), at: fc.array(addrArb, { minLength: 1, maxLength: 3 }), all: fc.boolean() })));
   if (t.migrate) list.push(w(2, fc.record({ op: fc.constant('migrate' as const), r: rangeArb })));
   if (t.khugepaged) list.push(w(2, fc.record({ op: fc.constant('khugepaged' as const), at: addrArb.map((a) => ({ ...a, off: 0 })) })));

@@ -78,6 +78,8 @@ export function hostTarget(caps: HostCaps): FuzzTarget {
     movePages: memoryNodes() === '0',
     // mmap(MAP_FIXED) over a range of a scenario's mapping (never past it: the executor's own memory is there)
     mmapFixed: true,
+    // MADV_GUARD_INSTALL / REMOVE where the probe saw the advice work (v6.13+)
+    guardRegions: caps.guard_regions === true,
     // exit(2) of the forked child at the end of its thread (the executor waits for the process to be gone)
     exit: true,
     // shared memory, memfds and tmpfs files (the executor's files live under /dev/shm), hugetlb memory (private

@@ -674,6 +674,29 @@ const rows = {
     author: 'Lance Yang', release: 'v6.10', kind: 'upstream',
     summary: 'MADV_FREE over all the PTEs of a PTE-mapped large folio lazyfrees it whole instead of splitting it first (thp_split_page +0); id as in linux-next after the 6.10 mm merge',
   },
+  guardRegions: {
+    id: 'guard-regions', commit: '662df3e5c376', subject: 'mm: madvise: implement lightweight guard page mechanism',
+    author: 'Lorenzo Stoakes', release: 'v6.13', kind: 'upstream',
+    summary: 'MADV_GUARD_INSTALL (102) zaps a range of a private anonymous writable VMA and fills its PTEs with the guard marker (PTE_MARKER_GUARD), whose fault is VM_FAULT_SIGSEGV; MADV_GUARD_REMOVE (103) clears the markers. MADV_DONTNEED/FREE, mprotect and UFFDIO_WRITEPROTECT leave a marker, fork copies it, mremap moves it, munmap drops it; GUP fails with EFAULT. Before, both advices are unknown (EINVAL)',
+  },
+  guardRegionsFile: {
+    id: 'guard-regions-file', commit: 'f807123d578d', subject: 'mm: allow guard regions in file-backed and read-only mappings',
+    author: 'Lorenzo Stoakes', release: 'v6.15', kind: 'upstream',
+    summary: 'is_valid_guard_vma no longer wants an anonymous VMA that may be written (vma_is_anonymous, VM_MAYWRITE): shmem and file mappings, shared or private, and a shared mapping of a file opened read-only take guard markers (only VM_SPECIAL, hugetlb and, for install, mlocked VMAs are EINVAL); before, those were EINVAL (a PROT_READ private anonymous mapping may be written, and took them from v6.13)',
+    requires: ['guard-regions'],
+  },
+  guardVmaFlag: {
+    id: 'guard-vma-flag', commit: '49e14dabed7a', subject: 'mm: set the VM_MAYBE_GUARD flag on guard region install',
+    author: 'Lorenzo Stoakes', release: 'v6.19', kind: 'upstream',
+    summary: 'MADV_GUARD_INSTALL sets VM_MAYBE_GUARD (smaps "gu") and gives only an anonymous VMA its anon_vma; the flag is sticky (64212ba02e66: it stops no merge, and a merged VMA keeps it) and copy-on-fork (ab04b530e7e8: fork copies the page tables of a VMA that has it), and a shmem collapse does not retract the page table of such a VMA. Before, every guarded VMA got an anon_vma, so a shmem or file VMA with guards no longer merged with a neighbour guarded apart. Cc: stable, in the 6.18-stable review of 2026-06-25 (so in the v6.18 profile, 6.18.44, as this machine shows)',
+    requires: ['guard-regions-file'],
+  },
+  pagemapGuardRegion: {
+    id: 'pagemap-guard-region', commit: '8e2f2aeb8b48', subject: 'fs/proc/task_mmu: add guard region bit to pagemap',
+    author: 'Lorenzo Stoakes', release: 'v6.15', kind: 'upstream',
+    summary: 'pagemap sets PM_GUARD_REGION (bit 58) on a guard marker; before, it read as a plain swap entry (bit 62, type 31 offset 4)',
+    requires: ['guard-regions'],
+  },
   pagemapScanGuard: {
     id: 'pagemap-scan-guard', commit: 'a516403787e0', subject: 'fs/proc: extend the PAGEMAP_SCAN ioctl to report guard regions',
     author: 'Andrei Vagin', release: 'v6.16', kind: 'upstream',

@@ -275,14 +275,16 @@ export const PROFILES: readonly ProfileDef[] = [
   },
   {
     name: 'v6.18', release: '6.18.44', upTo: 'v6.18', extra: [PATCH.x86PmdModifyKeepsDirty, PATCH.pagemapScanNoneWritten, PATCH.uffdMoveHugeZeroPmdKeep,
-      PATCH.uffdBelowMmapMinAddr],
+      PATCH.uffdBelowMmapMinAddr,
+      // the VM_MAYBE_GUARD series, taken by 6.18.y after the 2026-06-25 review (smaps shows "gu" here)
+      PATCH.guardVmaFlag],
     config: { ...modern, soft_dirty: false },
     description: 'Linux 6.18 stable as of 6.18.44, configured like this machine (soft-dirty compiled out, THP madvise)',
   },
   // ---- other architectures (src/profiles/arch.ts; docs/arch.md) -------------------------------------
   {
     name: 'v6.18-arm64', release: '6.18.44', upTo: 'v6.18', arch: 'arm64',
-    extra: [PATCH.pagemapScanNoneWritten, PATCH.uffdMoveHugeZeroPmdKeep, PATCH.uffdBelowMmapMinAddr],
+    extra: [PATCH.pagemapScanNoneWritten, PATCH.uffdMoveHugeZeroPmdKeep, PATCH.uffdBelowMmapMinAddr, PATCH.guardVmaFlag],
     config: { ...modern, soft_dirty: false },
     description: 'Linux 6.18 stable as of 6.18.44 on arm64 (4 KiB granule, 4 levels, FEAT_HAFDBS): uffd-wp in PTE bit 58, no soft-dirty',
   },

@@ -11,7 +11,7 @@ import { CellList, listQuestion } from '../../state/list.js';
 import { internString, internedValue } from '../../state/intern.js';
 import { Task, TASK_MAX, capable, CAP_SYS_PTRACE } from '../include/sched.js';
 import {
-  VM_MAYWRITE, VM_SHARED, VM_UFFD_MISSING, VM_UFFD_WP, VM_HUGETLB, VM_HI_UFFD_MINOR, VM_UFFD_MINOR,
+  VM_MAYWRITE, VM_SHARED, VM_UFFD_MISSING, VM_UFFD_WP, VM_HUGETLB, VM_HI_UFFD_MINOR, VM_UFFD_MINOR, VM_STICKY,
 } from '../include/vm_flags.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_USER, FAULT_FLAG_WRITE, VM_FAULT_MAJOR,
@@ -736,7 +736,8 @@ export function userfaultfd_reset_ctx(k: Kernel, vma: VmArea): void {
  */
 function userfaultfd_set_vm_flags(k: Kernel, vma: VmArea, flags: number): void {
   const changed = ((vma.vm_flags ^ flags) & VM_UFFD_WP) !== 0;
-  vma.vm_flags = flags;
+  // the sticky flags a merge gathered stay (vma_modify_flags_uffd's residual flags, 9119d6c2095b)
+  vma.vm_flags = (flags | (vma.vm_flags & VM_STICKY)) >>> 0;
   if (k.has(PATCH.uffdWpWritenotify) && (vma.vm_flags & VM_SHARED) && changed) vma_set_page_prot(k, vma);
 }
 

@@ -12,6 +12,8 @@ export const VM_GROWSDOWN = 0x00000100;
 export const VM_UFFD_MISSING = 0x00000200;
 export const VM_PFNMAP = 0x00000400;
 export const VM_DENYWRITE = 0x00000800;
+/** VM_MAYBE_GUARD (49e14dabed7a's series, v6.19, 6.18.y): a guard region may be in the VMA; it reuses VM_DENYWRITE's bit (gone in v5.15) */
+export const VM_MAYBE_GUARD = 0x00000800;
 export const VM_UFFD_WP = 0x00001000;
 export const VM_LOCKED = 0x00002000;
 export const VM_IO = 0x00004000;
@@ -44,6 +46,12 @@ export const VM_UFFD_MINOR = 2 ** 38;
 export const VM_UFFD_MISSING_WP = VM_UFFD_MISSING | VM_UFFD_WP;
 export const VM_SPECIAL = VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP;
 export const VM_ACCESS_FLAGS = VM_READ | VM_WRITE | VM_EXEC;
+/**
+ * VM_STICKY ("mm: implement sticky VMA flags", 64212ba02e66, with 49e14dabed7a): flags that do not stop a merge
+ * and that the merged VMA keeps if any part had them. Only VM_MAYBE_GUARD here (VM_SOFTDIRTY, which a later patch
+ * of the series adds, is ignored by merges on every release already); never set without the row guard-vma-flag
+ */
+export const VM_STICKY = VM_MAYBE_GUARD;
 
 export const VM_FLAG_NAMES: ReadonlyArray<[number, string]> = [
   [VM_READ, 'VM_READ'], [VM_WRITE, 'VM_WRITE'], [VM_EXEC, 'VM_EXEC'], [VM_SHARED, 'VM_SHARED'],
@@ -53,7 +61,7 @@ export const VM_FLAG_NAMES: ReadonlyArray<[number, string]> = [
   [VM_DONTCOPY, 'VM_DONTCOPY'], [VM_DONTEXPAND, 'VM_DONTEXPAND'], [VM_ACCOUNT, 'VM_ACCOUNT'],
   [VM_NORESERVE, 'VM_NORESERVE'], [VM_WIPEONFORK, 'VM_WIPEONFORK'], [VM_DONTDUMP, 'VM_DONTDUMP'],
   [VM_SOFTDIRTY, 'VM_SOFTDIRTY'], [VM_MIXEDMAP, 'VM_MIXEDMAP'], [VM_HUGEPAGE, 'VM_HUGEPAGE'],
-  [VM_NOHUGEPAGE, 'VM_NOHUGEPAGE'], [VM_MERGEABLE, 'VM_MERGEABLE'],
+  [VM_NOHUGEPAGE, 'VM_NOHUGEPAGE'], [VM_MERGEABLE, 'VM_MERGEABLE'], [VM_MAYBE_GUARD, 'VM_MAYBE_GUARD'],
 ];
 
 export function vmFlagsToString(flags: number): string {

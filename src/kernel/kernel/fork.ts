@@ -6,13 +6,13 @@ import type { Slot } from '../mm/pgtable.js';
 import { HPAGE_PMD_NR, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { MmStruct, VmArea } from '../include/mm_types.js';
 import { anon_vma_fork, unlink_anon_vmas } from '../mm/vma.js';
-import { VM_DONTCOPY, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE, VM_HUGETLB } from '../include/vm_flags.js';
+import { VM_DONTCOPY, VM_UFFD_WP, VM_WIPEONFORK, VM_SHARED, VM_MAYWRITE, VM_HUGETLB, VM_MAYBE_GUARD } from '../include/vm_flags.js';
 import { copy_hugetlb_page_range, hugetlb_dup_vma_private } from '../mm/hugetlb.js';
 import { dup_userfaultfd, userfaultfd_reset_ctx, userfaultfd_wp } from '../fs/userfaultfd.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon } from '../mm/folio.js';
 import { folio_try_dup_anon_rmap_pmd, page_dup_rmap } from '../mm/rmap.js';
-import { is_poisoned_marker, make_pte_marker, PTE_MARKER_POISONED, vm_normal_page } from '../mm/memory.js';
+import { is_guard_marker, is_poisoned_marker, make_pte_marker, PTE_MARKER_GUARD, PTE_MARKER_POISONED, vm_normal_page } from '../mm/memory.js';
 import { forEachPmd } from '../mm/pagewalk.js';
 import { is_huge_zero_pmd } from '../mm/huge_memory.js';
 import { pte_index, PageTable } from '../mm/pgtable.js';
@@ -73,7 +73,10 @@ export function dup_mmap(k: Kernel, parent: MmStruct): MmStruct {
 /** mm/memory.c vma_needs_copy() @v6.18 (no VM_PFNMAP/MIXEDMAP/HUGETLB here): an anon_vma, or (c56d1b62cce8, v5.19) a child registered for WP */
 function vma_needs_copy(k: Kernel, dst: VmArea, src: VmArea): boolean {
   if (k.has(PATCH.forkCopyUffdWpVma) && userfaultfd_wp(dst)) return true;
-  return src.anon_vma !== null;
+  if (src.anon_vma !== null) return true;
+  // VM_COPY_ON_FORK (ab04b530e7e8, with 49e14dabed7a): a VMA that may hold guard markers (VM_PFNMAP and
+  // VM_MIXEDMAP, in the same mask, do not occur here)
+  return k.has(PATCH.guardVmaFlag) && (src.vm_flags & VM_MAYBE_GUARD) !== 0;
 }
 
 /** copy_page_range: share every anonymous page with the child, write-protected in both */
@@ -197,7 +200,9 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
         // (v5.19) until then copy_nonpresent_pte() copied them whatever the child VMA (mm/memory.c @v6.1).
         // copy_pte_marker @v6.6..v6.18: the poison marker is always copied, afresh (a uffd-wp bit that
         // PAGEMAP_SCAN set on it stays behind)
+        // (v6.13..v6.18: the guard marker likewise, whatever the child VMA)
         if (is_poisoned_marker(k, e)) dt.set(i, make_pte_marker(k, PTE_MARKER_POISONED));
+        else if (is_guard_marker(k, e)) dt.set(i, make_pte_marker(k, PTE_MARKER_GUARD));
         else if (keepWp || !k.has(PATCH.uffdWpMarkerForkDrop)) dt.set(i, e);
         continue;
       }

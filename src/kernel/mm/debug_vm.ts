@@ -15,7 +15,7 @@ import { folio_index, folio_mapping } from './filemap.js';
 import { is_migration_entry } from './migrate.js';
 import { LEVEL_PGD, LEVEL_PMD, LEVEL_PTE, PageTable, is_zero_pfn } from './pgtable.js';
 import { VM_UFFD_MISSING, VM_UFFD_WP, VM_HI_UFFD_MINOR, VM_HUGETLB } from '../include/vm_flags.js';
-import { isUffdWpMarker, is_poisoned_marker } from './memory.js';
+import { isUffdWpMarker, is_guard_marker, is_poisoned_marker } from './memory.js';
 import { PATCH } from '../../profiles/patches.js';
 import { vma_lookup } from './mmap.js';
 import { isHugeZeroPfn } from './huge_memory.js';
@@ -241,6 +241,11 @@ function checkMm(k: Kernel, mm: MmStruct, counts: Counts, bug: (c: string, w: st
         if (is_poisoned_marker(k, e)) {
           // the poison marker (UFFDIO_POISON): in a VMA, counted nowhere
           if (!v) bug('pgtable', `mm ${mm.id}: poison marker at ${hex(addr)} outside every VMA`);
+          continue;
+        }
+        if (is_guard_marker(k, e)) {
+          // the guard marker (MADV_GUARD_INSTALL): in a VMA that is not hugetlb, counted nowhere
+          if (!v || (v.vm_flags & VM_HUGETLB)) bug('pgtable', `mm ${mm.id}: guard marker at ${hex(addr)} outside every non-hugetlb VMA`);
           continue;
         }
         if (!isUffdWpMarker(k, e)) bug('pgtable', `mm ${mm.id}: PTE at ${hex(addr)} is a swap entry (${e.toString()}) other than the uffd-wp marker`);

@@ -5,7 +5,7 @@
 // PMD-sized folio (hpage_collapse_scan_file, collapse_file), the empty PTE tables of other mappings retracted,
 // and the caller's block mapped by a PMD (collapse_pte_mapped_thp).
 import type { Kernel } from '../kernel.js';
-import { VM_HUGETLB } from '../include/vm_flags.js';
+import { VM_HUGETLB, VM_MAYBE_GUARD } from '../include/vm_flags.js';
 import { Pte } from '../arch/x86/include/pte.js';
 import { HPAGE_PMD_NR, HPAGE_PMD_ORDER, HPAGE_PMD_SIZE, PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
@@ -716,6 +716,8 @@ function retract_page_tables(k: Kernel, m: AddressSpace, pgoff: number): void {
     const found = find_pmd_or_thp_or_none(k, mm, addr);
     if (found.result !== 'succeeded') continue;
     if (userfaultfd_wp(vma)) continue;
+    // file_backed_vma_is_retractable (49e14dabed7a): not a VMA that may hold guard markers
+    if (vma.vm_flags & VM_MAYBE_GUARD) continue;
     const t = pte_offset_map(k, mm, found.pmd!);
     if (!t) continue;
     for (let i = 0; i < HPAGE_PMD_NR; i++) if (!t.isNone(i)) notModelled('addr', 'a shmem collapse retracting a PTE table that still holds an entry');

@@ -7,15 +7,17 @@ import { hugetlbfs_fallocate, is_file_hugepages } from '../fs/hugetlbfs.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import {
   VM_DONTCOPY, VM_HUGEPAGE, VM_IO, VM_LOCKED, VM_MERGEABLE, VM_NOHUGEPAGE, VM_PFNMAP, VM_SHARED, VM_WIPEONFORK,
-  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_RAND_READ, VM_SEQ_READ, VM_WRITE, VM_MAYWRITE,
+  VM_DONTDUMP, VM_MAYSHARE, VM_HUGETLB, VM_MIXEDMAP, VM_DONTEXPAND, VM_RAND_READ, VM_SEQ_READ, VM_WRITE, VM_MAYWRITE, VM_SPECIAL, VM_MAYBE_GUARD, VM_STICKY,
 } from '../include/vm_flags.js';
 import { MADV, MadviseName } from '../include/uapi.js';
 import { ERRNO, fail, notModelled, notModelledOnRelease, SyscallError } from '../include/errno.js';
 import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PATCH } from '../../profiles/patches.js';
-import { vma_modify, vmas_in, find_vma, vma_lookup } from './mmap.js';
+import { vma_modify, vmas_in, find_vma, vma_is_anonymous, vma_lookup } from './mmap.js';
 import { userfaultfd_remove, type UffdMsg, type UserfaultfdCtx } from '../fs/userfaultfd.js';
-import { unmap_page_range, zap_folio_pte_batch } from './memory.js';
+import { is_guard_marker, make_pte_marker, PTE_MARKER_GUARD, set_pte_at, unmap_page_range, zap_folio_pte_batch } from './memory.js';
+import { anon_vma_prepare } from './vma.js';
+import { is_migration_entry } from './migrate.js';
 import { VM_FAULT_RETRY } from '../include/fault.js';
 import { __get_user_pages, type GupState } from './gup.js';
 import { madvise_collapse } from './khugepaged.js';
@@ -25,12 +27,12 @@ import { PG_active, PG_anon, PG_dirty, PG_lru, PG_referenced, PG_swapbacked, PG_
 import { folio_free_swap, free_swap_and_cache, swpOffsetOf } from './swapfile.js';
 import { reclaim_pages } from './vmscan.js';
 import { forEachPmd } from './pagewalk.js';
-import { folio_mapcount_large, folio_maybe_mapped_shared } from './rmap.js';
+import { folio_mapcount_large, folio_maybe_mapped_shared, mm_find_pmd } from './rmap.js';
 import type { Patch } from '../../profiles/patches.js';
 import { is_huge_zero_pmd, split_huge_page } from './huge_memory.js';
 import { vm_normal_page } from './memory.js';
 import { pte_index } from './pgtable.js';
-import { pte_offset_map } from './pagewalk.js';
+import { pmdAlloc, pte_alloc, pte_offset_map } from './pagewalk.js';
 import { FALLOC_FL_KEEP_SIZE, FALLOC_FL_PUNCH_HOLE, shmem_fallocate, shmem_split_folio } from './shmem.js';
 import { INODE_TMPFS_FILE, folio_mapping } from './filemap.js';
 
@@ -110,6 +112,8 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
   if (advice === MADV.pageout && !k.has(PATCH.madvPageout)) fail('EINVAL', 'MADV_PAGEOUT is unknown before v5.4');
   // madvise_behavior_valid @v4.4: no MADV_FREE before 854e9ed09ded; @v4.13: no MADV_WIPEONFORK/KEEPONFORK before d2cd9ede6e19
   if (advice === MADV.free && !k.has(PATCH.madvFree)) fail('EINVAL', 'MADV_FREE is unknown before v4.5');
+  // madvise_behavior_valid @v6.12: MADV_GUARD_INSTALL/REMOVE are unknown before 662df3e5c376 (v6.13)
+  if ((advice === MADV.guard_install || advice === MADV.guard_remove) && !k.has(PATCH.guardRegions)) fail('EINVAL', `MADV_GUARD_${advice === MADV.guard_install ? 'INSTALL' : 'REMOVE'} is unknown before v6.13`);
   if ((advice === MADV.wipeonfork || advice === MADV.keeponfork) && !k.has(PATCH.madvWipeonfork)) fail('EINVAL', `MADV_${advice === MADV.wipeonfork ? 'WIPEONFORK' : 'KEEPONFORK'} is unknown before v4.14`);
   len = Math.ceil(len / PAGE_SIZE) * PAGE_SIZE;
   const end = start + len;
@@ -349,12 +353,116 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
     madvise_cold_or_pageout(k, mm, v, start, end, advice === MADV.pageout);
     return v;
   }
+  if (advice === MADV.guard_install) {
+    madvise_guard_install(k, mm, v, start, end);
+    return v;
+  }
+  if (advice === MADV.guard_remove) {
+    madvise_guard_remove(k, mm, v, start, end);
+    return v;
+  }
   const nf = madvise_flags(k, v, advice);
   if (nf === null || nf === v.vm_flags) return v;
-  // madvise_update_vma: vma_modify_flags, then vm_flags_reset on the VMA that covers the range
+  // madvise_update_vma: vma_modify_flags, then vm_flags_reset on the VMA that covers the range (with the sticky
+  // flags a merge gathered: vma_modify_flags' residual flags, 9119d6c2095b)
   const x = vma_modify(k, mm, v, start, end, { vm_flags: nf });
-  x.vm_flags = nf;
+  x.vm_flags = (nf | (x.vm_flags & VM_STICKY)) >>> 0;
   return x;
+}
+
+// ---- guard regions (662df3e5c376, v6.13): MADV_GUARD_INSTALL / MADV_GUARD_REMOVE ----------------------------
+
+/**
+ * mm/madvise.c is_valid_guard_vma() @v6.13, @v6.15..v6.18: never a VM_SPECIAL or hugetlb VMA, nor for install
+ * an mlocked one (removing markers destroys nothing); before f807123d578d (v6.15) also only an anonymous VMA
+ * that may be written (vma_is_anonymous and VM_MAYWRITE: not shmem nor any file mapping; a private anonymous
+ * mapping always has VM_MAYWRITE, PROT_READ or not)
+ */
+function is_valid_guard_vma(k: Kernel, vma: VmArea, allow_locked: boolean): boolean {
+  const disallowed = VM_SPECIAL | VM_HUGETLB | (allow_locked ? 0 : VM_LOCKED);
+  if (vma.vm_flags & disallowed) return false;
+  if (!k.has(PATCH.guardRegionsFile) && (!vma_is_anonymous(vma) || !(vma.vm_flags & VM_MAYWRITE))) return false;
+  return true;
+}
+
+/**
+ * mm/madvise.c madvise_guard_install() @v6.13, @v6.18: the VMA gets its anon_vma (so that fork copies its page
+ * tables, a file VMA's too; from 49e14dabed7a, in 6.18.y, VM_MAYBE_GUARD instead, and an anonymous VMA its
+ * anon_vma), then every PTE of [start, end) that is none takes the guard marker
+ * (guard_install_set_pte; page tables allocated as the walk's install_pte does), one that is a guard
+ * marker stays. Anything else (a page, a huge PMD, a swap entry, another marker) makes the kernel zap the
+ * range without ZAP_FLAG_DROP_MARKER (zap_page_range_single, NULL details) and walk again. The kernel tries
+ * that three times and then restarts the syscall, for page faults that may race in between its walks; a
+ * model step runs the call alone, so one zap always suffices and that retry loop is not modelled. A file
+ * VMA's uffd-wp state survives such a zap (a uffd-wp PTE leaves the uffd-wp marker, a marker stays), so the
+ * walk never succeeds and the kernel restarts the call for ever (measured on this 6.18: a memfd mapping
+ * registered for WP with WP_UNPOPULATED, write-protected, then MADV_GUARD_INSTALL spins until killed): refused
+ */
+function madvise_guard_install(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): void {
+  if (!is_valid_guard_vma(k, vma, false)) fail('EINVAL', 'MADV_GUARD_INSTALL on a VMA that may not take guard markers (is_valid_guard_vma)');
+  if (k.has(PATCH.guardVmaFlag)) {
+    // 49e14dabed7a: VM_MAYBE_GUARD (set atomically under the read lock: no split, no merge), and an anon_vma for
+    // anonymous memory only (fork copies a VMA with the flag anyway)
+    vma.vm_flags = (vma.vm_flags | VM_MAYBE_GUARD) >>> 0;
+    if (vma_is_anonymous(vma)) anon_vma_prepare(mm, vma);
+  } else anon_vma_prepare(mm, vma);
+  const g = k.pgt;
+  const e = new Pte();
+  const busy = (): boolean => {
+    for (let a = start; a < end;) {
+      const pmd = mm_find_pmd(k, mm, a);
+      const next = Math.min(end, (Math.floor(a / HPAGE_PMD_SIZE) + 1) * HPAGE_PMD_SIZE);
+      if (pmd) {
+        pmd.t.get(pmd.i, e);
+        if (g.pmd_trans_huge(e) || is_migration_entry(k, e)) return true;
+        const t = pte_offset_map(k, mm, pmd);
+        for (let x = a; t && x < next; x += PAGE_SIZE) {
+          t.get(pte_index(x), e);
+          if (!g.pte_none(e) && !is_guard_marker(k, e)) return true;
+        }
+      }
+      a = next;
+    }
+    return false;
+  };
+  if (busy()) {
+    // guard_install_pte_entry/pmd_entry returned 1: zap_page_range_single(vma, start, len, NULL)
+    unmap_page_range(k, mm, vma, start, end, { mapping: 0, even_cows: true });
+    if (busy()) notModelled('advice', 'MADV_GUARD_INSTALL over an entry its zap leaves (a uffd-wp marker of a file VMA): the kernel restarts the call for ever');
+  }
+  let n = 0;
+  for (let a = start; a < end; a += PAGE_SIZE) {
+    const t = pte_alloc(k, mm, pmdAlloc(k, mm, a));
+    const i = pte_index(a);
+    if (!t.isNone(i)) continue;
+    set_pte_at(k, { t, i }, make_pte_marker(k, PTE_MARKER_GUARD), a, 'guard_install_set_pte');
+    n++;
+  }
+  k.tr?.emit('madvise', 'madvise_guard_install', { start, end, advice: 'guard_install', installed: n });
+}
+
+/**
+ * mm/madvise.c madvise_guard_remove() @v6.13, @v6.18: is_valid_guard_vma (mlocked allowed), then each guard
+ * marker of [start, end) is cleared (guard_remove_pte_entry); pages, other markers and huge PMDs stay, and no
+ * page table is allocated or freed
+ */
+function madvise_guard_remove(k: Kernel, mm: MmStruct, vma: VmArea, start: number, end: number): void {
+  if (!is_valid_guard_vma(k, vma, true)) fail('EINVAL', 'MADV_GUARD_REMOVE on a VMA that may not take guard markers (is_valid_guard_vma)');
+  const e = new Pte();
+  let n = 0;
+  for (let a = start; a < end;) {
+    const next = Math.min(end, (Math.floor(a / HPAGE_PMD_SIZE) + 1) * HPAGE_PMD_SIZE);
+    const pmd = mm_find_pmd(k, mm, a);
+    const t = pmd ? pte_offset_map(k, mm, pmd) : null;
+    for (let x = a; t && x < next; x += PAGE_SIZE) {
+      const i = pte_index(x);
+      if (!is_guard_marker(k, t.get(i, e))) continue;
+      set_pte_at(k, { t, i }, new Pte(), x, 'guard_remove_pte_entry');
+      n++;
+    }
+    a = next;
+  }
+  k.tr?.emit('madvise', 'madvise_guard_remove', { start, end, advice: 'guard_remove', removed: n });
 }
 
 /**

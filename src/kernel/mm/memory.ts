@@ -16,7 +16,7 @@ import { VM_SEQ_READ, VM_RAND_READ } from '../include/vm_flags.js';
 import { shmem_fault, folio_file_pfn, thp_vma_suitable_pmd, vma_is_anon_shmem } from './shmem.js';
 import {
   FAULT_FLAG_ALLOW_RETRY, FAULT_FLAG_RETRY_NOWAIT, FAULT_FLAG_TRIED, FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_ERROR, VM_FAULT_FALLBACK, VM_FAULT_MAJOR,
-  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_HWPOISON, VM_FAULT_WRITE, VM_FAULT_COMPLETED, VM_FAULT_NOPAGE,
+  VM_FAULT_OOM, VM_FAULT_RETRY, VM_FAULT_SIGBUS, VM_FAULT_HWPOISON, VM_FAULT_SIGSEGV, VM_FAULT_WRITE, VM_FAULT_COMPLETED, VM_FAULT_NOPAGE,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
 import { Slot, pte_index, pmd_index, PageTable, LEVEL_PMD, is_zero_pfn } from './pgtable.js';
@@ -479,6 +479,8 @@ export const SWP_PTE_MARKER = 31;
 export const PTE_MARKER_UFFD_WP = 1;
 /** PTE_MARKER_POISONED (af19487f00f3, v6.6: PTE_MARKER_SWAPIN_ERROR renamed; UFFDIO_POISON installs it) */
 export const PTE_MARKER_POISONED = 2;
+/** PTE_MARKER_GUARD (the series of 662df3e5c376, v6.13: MADV_GUARD_INSTALL installs it; a fault on it is VM_FAULT_SIGSEGV) */
+export const PTE_MARKER_GUARD = 4;
 
 /** include/linux/swapops.h is_pte_marker() @v5.19..v6.18: a PTE marker of any kind */
 export function is_pte_marker(k: Kernel, e: Pte): boolean {
@@ -488,6 +490,11 @@ export function is_pte_marker(k: Kernel, e: Pte): boolean {
 /** include/linux/swapops.h is_poisoned_swp_entry() @v6.6..v6.18: the poison marker (UFFDIO_POISON) */
 export function is_poisoned_marker(k: Kernel, e: Pte): boolean {
   return is_pte_marker(k, e) && (k.pgt.swp_offset(e) & PTE_MARKER_POISONED) !== 0;
+}
+
+/** include/linux/swapops.h is_guard_swp_entry() @v6.13..v6.18: the guard marker (MADV_GUARD_INSTALL) */
+export function is_guard_marker(k: Kernel, e: Pte): boolean {
+  return is_pte_marker(k, e) && (k.pgt.swp_offset(e) & PTE_MARKER_GUARD) !== 0;
 }
 
 /** include/linux/swapops.h make_pte_marker() @v6.6..v6.18 */
@@ -510,6 +517,8 @@ export function pte_none_mostly(k: Kernel, e: Pte): boolean {
 export function do_swap_page(k: Kernel, vmf: VmFault): number {
   // handle_pte_marker @v6.6..v6.18: the poison marker comes before uffd-wp ("data corrupted"): VM_FAULT_HWPOISON
   if (is_poisoned_marker(k, vmf.orig_pte)) return VM_FAULT_HWPOISON;
+  // handle_pte_marker @v6.13..v6.18: "hitting a guard page is always a fatal condition" (before any uffd handling)
+  if (is_guard_marker(k, vmf.orig_pte)) return VM_FAULT_SIGSEGV;
   if (k.has(PATCH.pteMarkers) && isUffdWpMarker(k, vmf.orig_pte)) {
     // handle_pte_marker -> pte_marker_handle_uffd_wp: a marker left in a VMA that is no longer VM_UFFD_WP
     // (re-registered without WP) is cleared and the access faults again; else it counts as none, and
@@ -780,6 +789,12 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, t
     // leaves one (zap_install_uffd_wp_if_needed, pte_install_uffd_wp_if_needed)
     const keepWp = details !== null && !details.drop_markers && vma.vm_file !== 0 && (k.fp & FP_PTE_MARKERS) !== 0;
     if (keepWp && isUffdWpMarker(k, e)) {
+      can_reclaim_pt = false;
+      continue;
+    }
+    // zap_nonpresent_ptes @v6.13..v6.18: a guard marker goes only with ZAP_FLAG_DROP_MARKER (munmap, exit: null
+    // details here); MADV_DONTNEED/FREE, truncation, hole punching and MADV_GUARD_INSTALL's own zap leave it
+    if (details !== null && !details.drop_markers && is_guard_marker(k, e)) {
       can_reclaim_pt = false;
       continue;
     }

@@ -8,7 +8,7 @@ import {
 } from '../arch/x86/include/pgtable_types.js';
 import type { MmStruct, VmArea } from '../include/mm_types.js';
 import { hugetlb_change_protection } from './hugetlb.js';
-import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_HUGETLB, VM_SHARED, VM_SOFTDIRTY, VM_WRITE } from '../include/vm_flags.js';
+import { VM_UFFD_WP, VM_ACCOUNT, VM_NORESERVE, VM_ACCESS_FLAGS, VM_HUGETLB, VM_SHARED, VM_SOFTDIRTY, VM_STICKY, VM_WRITE } from '../include/vm_flags.js';
 import { PROT_EXEC, PROT_READ, PROT_WRITE } from '../include/uapi.js';
 import { fail } from '../include/errno.js';
 import { PATCH } from '../../profiles/patches.js';
@@ -554,7 +554,7 @@ export function mprotect_fixup(k: Kernel, mm: MmStruct, vma: VmArea, start: numb
     newflags = (newflags & ~VM_ACCOUNT) >>> 0;
   }
   const v = vma_modify(k, mm, vma, start, end, { vm_flags: newflags });
-  v.vm_flags = newflags >>> 0; // vm_flags_reset_once
+  v.vm_flags = (newflags | (v.vm_flags & VM_STICKY)) >>> 0; // vm_flags_reset_once, the sticky flags a merge gathered kept (9119d6c2095b)
   const cp = mprotect_try_writable(k, v) ? MM_CP_TRY_CHANGE_WRITABLE : 0;
   vma_set_page_prot(k, v);
   change_protection(k, v, start, end, v.vm_page_prot, cp);

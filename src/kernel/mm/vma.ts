@@ -5,7 +5,7 @@
 // (PATCH.vmaMergeUnfaultedAnon) and in the file offset of vma_merge()'s case 3 (vma_merge_case3_pgoff).
 import type { Kernel } from '../kernel.js';
 import { AnonVma, MmStruct, VmArea } from '../include/mm_types.js';
-import { VM_ACCESS_FLAGS, VM_HUGETLB, VM_SOFTDIRTY, VM_SPECIAL } from '../include/vm_flags.js';
+import { VM_ACCESS_FLAGS, VM_HUGETLB, VM_SOFTDIRTY, VM_SPECIAL, VM_STICKY } from '../include/vm_flags.js';
 import { hugetlb_split_resv, hugetlb_vm_op_split } from './hugetlb.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
@@ -81,7 +81,7 @@ export function unlink_anon_vmas(vma: VmArea): void {
 /** mm/vma.c anon_vma_compatible() @v6.18: could b have been split from a (or a from b) for its anon_vma? */
 function anon_vma_compatible(a: VmArea, b: VmArea): boolean {
   return a.vm_end === b.vm_start &&
-    ((a.vm_flags ^ b.vm_flags) & ~(VM_ACCESS_FLAGS | VM_SOFTDIRTY)) === 0 && a.vm_flags_hi === b.vm_flags_hi &&
+    ((a.vm_flags ^ b.vm_flags) & ~(VM_ACCESS_FLAGS | VM_SOFTDIRTY | VM_STICKY)) === 0 && a.vm_flags_hi === b.vm_flags_hi &&
     b.vm_pgoff === a.vm_pgoff + (b.vm_start - a.vm_start) / PAGE_SIZE;
 }
 
@@ -131,9 +131,12 @@ function vma_had_uncowed_parents(vma: VmArea | null): boolean {
   return !!vma && !!vma.anon_vma && vma.anon_vma_chain.length !== 1;
 }
 
-/** mm/vma.c is_mergeable_vma() @v6.18: the same flags but VM_SOFTDIRTY, the same file, and the same userfaultfd context */
+/**
+ * mm/vma.c is_mergeable_vma() @v6.18: the same flags but VM_SOFTDIRTY (VM_IGNORE_MERGE, with the sticky
+ * VM_MAYBE_GUARD where that exists), the same file, and the same userfaultfd context
+ */
 function is_mergeable_vma(vmg: VmaMergeState, vma: VmArea): boolean {
-  if (((vma.vm_flags ^ vmg.vm_flags) & ~VM_SOFTDIRTY) !== 0 || vma.vm_flags_hi !== vmg.vm_flags_hi) return false;
+  if (((vma.vm_flags ^ vmg.vm_flags) & ~(VM_SOFTDIRTY | VM_STICKY)) !== 0 || vma.vm_flags_hi !== vmg.vm_flags_hi) return false;
   if (vma.vm_file !== vmg.file) return false;
   return vma.uffd === vmg.uffd_ctx; // is_mergeable_vm_userfaultfd_ctx
 }
@@ -225,6 +228,8 @@ function vma_merge_existing_range(k: Kernel, mm: MmStruct, vmg: VmaMergeState): 
   const merge_both = merge_left && merge_right;
   const remove_middle = left_side && right_side;
   const prev = vmg.prev;
+  // the sticky flags of the range (vmg's, middle's own) and of the VMAs it joins stay on the target (64212ba02e66)
+  const sticky = (vmg.vm_flags | (merge_left ? prev!.vm_flags : 0) | (merge_right ? next!.vm_flags : 0)) & VM_STICKY;
   let target: VmArea;
   if (merge_both) {
     // prev takes middle and next
@@ -257,6 +262,7 @@ function vma_merge_existing_range(k: Kernel, mm: MmStruct, vmg: VmaMergeState): 
     if (remove_middle) remove_merged(mm, middle, target);
     else middle.vm_end = start;
   }
+  target.vm_flags = (target.vm_flags | sticky) >>> 0;
   k.tr?.emit('vma_merge', 'vma_merge_existing_range', { start: target.vm_start, end: target.vm_end });
   return target;
 }
@@ -347,6 +353,8 @@ export function vma_merge_new_range(k: Kernel, mm: MmStruct, start: number, end:
   const right = can_vma_merge_right(k, vmg, left);
   if (!left && !right) return null;
   let target: VmArea;
+  // vma_expand / the merge: the sticky flags of the range and of the VMAs it joins stay (64212ba02e66)
+  const sticky = (vmg.vm_flags | (left ? prev!.vm_flags : 0) | (right ? next!.vm_flags : 0)) & VM_STICKY;
   if (left) {
     // vma_expand: prev grows over the range, and over next too when both merge
     target = prev!;
@@ -367,6 +375,7 @@ export function vma_merge_new_range(k: Kernel, mm: MmStruct, start: number, end:
     target.vm_pgoff = from ? vma_merge_case3_pgoff(k, target, pglen) : target.vm_pgoff - pglen;
     target.vm_start = start;
   }
+  target.vm_flags = (target.vm_flags | sticky) >>> 0;
   k.tr?.emit('vma_merge', 'vma_merge_new_range', { start: target.vm_start, end: target.vm_end });
   return target;
 }

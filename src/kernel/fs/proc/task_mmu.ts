@@ -10,7 +10,7 @@ import { fail, notModelled, notModelledOnRelease, SyscallError } from '../../inc
 import { PATCH } from '../../../profiles/patches.js';
 import { KernelBug } from '../../include/bug.js';
 import { PG_anon, PG_referenced } from '../../mm/folio.js';
-import { vm_normal_page, isUffdWpMarker, is_pte_marker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } from '../../mm/memory.js';
+import { vm_normal_page, isUffdWpMarker, is_guard_marker, is_pte_marker, SWP_PTE_MARKER, PTE_MARKER_UFFD_WP } from '../../mm/memory.js';
 import { is_huge_zero_pmd, set_pmd_at, __split_huge_pmd } from '../../mm/huge_memory.js';
 import { vma_soft_dirty_enabled } from '../../mm/mprotect.js';
 import { forEachPmd } from '../../mm/pagewalk.js';
@@ -127,6 +127,8 @@ function pagemapEntryV2(k: Kernel, mm: MmStruct, addr: number): bigint {
     flags |= bit(PM.swap);
     if (g.pte_swp_soft_dirty(e)) flags |= bit(PM.soft_dirty);
     if (k.has(PATCH.pagemapUffdWp) && (g.pte_swp_uffd_wp(e) || isUffdWpMarker(k, e))) flags |= bit(PM.uffd_wp);
+    // PM_GUARD_REGION (8e2f2aeb8b48, v6.15): a guard marker; before, a plain swap entry (type 31, offset 4)
+    if (k.has(PATCH.pagemapGuardRegion) && is_guard_marker(k, e)) flags |= bit(PM.guard_region);
   }
   if (slot >= 0) {
     if (!f.test(slot, PG_anon)) flags |= bit(PM.file);
@@ -391,6 +393,8 @@ function scan_pte_category(k: Kernel, p: ScanPriv, vma: VmArea, e: Pte): number 
   } else if (g.is_swap_pte(e)) {
     c |= PAGE_IS.swapped;
     if (!(g.pte_swp_uffd_wp(e) || isUffdWpMarker(k, e))) c |= PAGE_IS.written;
+    // PAGE_IS_GUARD (a516403787e0, v6.16): a guard marker; before, swapped (and written) like any marker
+    if (k.has(PATCH.pagemapScanGuard) && is_guard_marker(k, e)) c |= PAGE_IS.guard;
     if (g.pte_swp_soft_dirty(e)) c |= PAGE_IS.soft_dirty;
   } else if (k.has(PATCH.pagemapScanNoneWritten)) {
     c |= PAGE_IS.written;

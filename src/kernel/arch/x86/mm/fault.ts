@@ -195,7 +195,8 @@ function finish(k: Kernel, task: Task, c: FaultCont, ret: number): FaultResult {
 function mm_fault_error(k: Kernel, c: FaultCont, ret: number): FaultResult {
   let sig = SIGBUS, code = BUS_ADRERR;
   if (ret & VM_FAULT_OOM) { sig = SIGKILL; code = 0; }
-  else if (ret & VM_FAULT_SIGSEGV) { sig = SIGSEGV; code = SEGV_ACCERR; }
+  // VM_FAULT_SIGSEGV (a guard marker): bad_area_nosemaphore, SEGV_MAPERR (measured on this 6.18: si_code 1)
+  else if (ret & VM_FAULT_SIGSEGV) { sig = SIGSEGV; code = SEGV_MAPERR; }
   // do_sigbus: a VM_FAULT_HWPOISON(_LARGE) fault (a poison marker) is BUS_MCEERR_AR with the page's shift
   // where CONFIG_MEMORY_FAILURE is built; this host's kernel leaves it out, and the model with it: BUS_ADRERR
   else if (ret & (VM_FAULT_SIGBUS | VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE)) { sig = SIGBUS; code = BUS_ADRERR; }
