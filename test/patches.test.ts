@@ -1545,6 +1545,11 @@ threads:
     patch: PATCH.folioLikelyMappedShared, base: 'v6.10', alsoRemove: [PATCH.folioMaybeMappedShared], scenario: bugFile('madv-free-first-page-unmapped-skipped'),
     measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
   },
+  {
+    // UFFDIO_CONTINUE of a page fallocate left not up to date: mapped (zeroed) with the fix; EFAULT before
+    patch: PATCH.uffdContinueFallocated, base: 'v5.19', scenario: bugFile('uffd-continue-fallocated-efault'),
+    measure: (r) => [errno(r, 'fallocated'), pagemapBit(r, 'mem + 0x1000', 63)], withIt: [null, 1], without: ['EFAULT', 0],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

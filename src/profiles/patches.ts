@@ -1006,6 +1006,11 @@ const rows = {
     author: 'Axel Rasmussen', release: 'v6.4', kind: 'upstream', requires: ['uffd-minor-hugetlbfs'],
     summary: 'UFFDIO_CONTINUE takes UFFDIO_CONTINUE_MODE_WP (EINVAL on a VMA not registered for WP) and maps the page write-protected with the uffd-wp bit; before, any mode bit but DONTWAKE is EINVAL (id as the linux-rpi tree carries it, which keeps mainline ids)',
   },
+  uffdContinueFallocated: {
+    id: 'uffd-continue-fallocated', commit: '73f37dbcfe17', subject: 'mm: userfaultfd: fix UFFDIO_CONTINUE on fallocated shmem pages',
+    author: 'Axel Rasmussen', release: 'v5.19', kind: 'upstream', requires: ['uffd-minor-shmem'],
+    summary: 'UFFDIO_CONTINUE looks the shmem page up with SGP_NOALLOC, which takes a folio fallocate left not up to date (zeroing it); before, SGP_READ answered such a folio as a hole and CONTINUE failed with EFAULT, so the MINOR fault its first touch raised could not be resolved (153132571f02, v5.14); Cc: stable (5.18.13)',
+  },
   // ---- hugetlb (mm/hugetlb.c, mm/madvise.c) ---------------------------------------------------------
   mremapHugetlb: {
     id: 'mremap-hugetlb', commit: '550a7d60bd5e', subject: 'mm, hugepages: add mremap() support for hugepage backed vma',
