@@ -1550,6 +1550,11 @@ threads:
     patch: PATCH.uffdContinueFallocated, base: 'v5.19', scenario: bugFile('uffd-continue-fallocated-efault'),
     measure: (r) => [errno(r, 'fallocated'), pagemapBit(r, 'mem + 0x1000', 63)], withIt: [null, 1], without: ['EFAULT', 0],
   },
+  {
+    // UFFDIO_UNREGISTER through another userfaultfd: EINVAL and the owner keeps the range; before, unregistered
+    patch: PATCH.uffdUnregisterOwnCtx, base: 'v6.18', scenario: bugFile('uffd-unregister-other-uffd'),
+    measure: (r) => [errno(r, 'other'), thread(r, 't').state], withIt: ['EINVAL', 'blocked'], without: [null, 'done'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

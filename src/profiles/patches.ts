@@ -1006,6 +1006,11 @@ const rows = {
     author: 'Axel Rasmussen', release: 'v6.4', kind: 'upstream', requires: ['uffd-minor-hugetlbfs'],
     summary: 'UFFDIO_CONTINUE takes UFFDIO_CONTINUE_MODE_WP (EINVAL on a VMA not registered for WP) and maps the page write-protected with the uffd-wp bit; before, any mode bit but DONTWAKE is EINVAL (id as the linux-rpi tree carries it, which keeps mainline ids)',
   },
+  uffdUnregisterOwnCtx: {
+    id: 'uffd-unregister-own-ctx', commit: '23ec90eb122f', subject: 'userfaultfd: prevent unregistering VMAs through a different userfaultfd',
+    author: 'Tal Zussman', release: 'v6.17', kind: 'upstream', requires: ['userfaultfd'],
+    summary: 'UFFDIO_UNREGISTER of a range holding a VMA that another userfaultfd of the same mm registered is EINVAL, and nothing is unregistered; before, any userfaultfd of the mm unregistered it (waking the faults of the owner\'s context), so the owner lost its registration without being told (Fixes: 86039bd3b4e6; an ABI change, not for stable)',
+  },
   uffdContinueFallocated: {
     id: 'uffd-continue-fallocated', commit: '73f37dbcfe17', subject: 'mm: userfaultfd: fix UFFDIO_CONTINUE on fallocated shmem pages',
     author: 'Axel Rasmussen', release: 'v5.19', kind: 'upstream', requires: ['uffd-minor-shmem'],
