@@ -1555,6 +1555,11 @@ threads:
     patch: PATCH.uffdUnregisterOwnCtx, base: 'v6.18', scenario: bugFile('uffd-unregister-other-uffd'),
     measure: (r) => [errno(r, 'other'), thread(r, 't').state], withIt: ['EINVAL', 'blocked'], without: [null, 'done'],
   },
+  {
+    // truncation of a file whose private copy is in swap: the swap entry goes with the fix; before, it stayed
+    patch: PATCH.zapSwapEntryWithDetails, base: 'v5.18', scenario: bugFile('truncate-keeps-swapped-cow-copy'),
+    measure: (r) => [pagemapBit(r, 'm', 62, 'truncated'), pagemapBit(r, 'm', 63)], withIt: [0, 1], without: [1, 1],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -857,6 +857,11 @@ const rows = {
     author: 'Miaohe Lin', release: 'v5.19', kind: 'upstream',
     summary: 'swapoff (unuse_pte) maps the page with the swap PTE\'s soft-dirty and uffd-wp bits; before, from vm_page_prot alone',
   },
+  zapSwapEntryWithDetails: {
+    id: 'zap-swap-entry-with-details', commit: '5abfd71d936a', subject: "mm: don't skip swap entry even if zap_details specified",
+    author: 'Peter Xu', release: 'v5.18', kind: 'upstream',
+    summary: 'zap_pte_range of unmap_mapping_range zaps the swap entries of private copies when it zaps the copies too (even_cows: a truncation), and keeps them otherwise (a hole punched); before, any zap with zap_details left every swap and migration entry, so an anonymous COW copy that was swapped out survived the truncation of its file and came back when the file grew again; Cc: stable',
+  },
   pagemapScanSwpUffdWp: {
     id: 'pagemap-scan-swp-uffd-wp', commit: '2c7ad9a590d1', subject: 'fs/proc/task_mmu: fix uffd-wp confusion in pagemap_scan_pmd_entry()',
     author: 'Ryan Roberts', release: 'v6.9', kind: 'upstream',
