@@ -1560,6 +1560,11 @@ threads:
     patch: PATCH.zapSwapEntryWithDetails, base: 'v5.18', scenario: bugFile('truncate-keeps-swapped-cow-copy'),
     measure: (r) => [pagemapBit(r, 'm', 62, 'truncated'), pagemapBit(r, 'm', 63)], withIt: [0, 1], without: [1, 1],
   },
+  {
+    // a block with one young page: collapsed with the fix; before, the swap-in step gave up after the allocation
+    patch: PATCH.khugepagedReferencedSwapinOnly, base: 'v5.8', scenario: bugFile('khugepaged-few-young-never-collapsed'),
+    measure: (r) => [result(r, 'k'), kpfBit(r, 'm', 22), vmstat(r, 'thp_collapse_alloc')], withIt: ['succeeded', 1, 1], without: ['failed', 0, 1],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -923,6 +923,11 @@ const rows = {
     summary: 'khugepaged refuses a block with more than max_ptes_shared (default 256) pages mapped more than once (SCAN_EXCEED_SHARED_PTE)',
     requires: ['khugepaged-collapse-shared'],
   },
+  khugepagedReferencedSwapinOnly: {
+    id: 'khugepaged-referenced-swapin-only', commit: 'ffe945e633b5', subject: 'khugepaged: do not stop collapse if less than half PTEs are referenced',
+    author: 'Kirill A. Shutemov', release: 'v5.8', kind: 'upstream',
+    summary: 'khugepaged\'s scan asks for half of the PTEs young (HPAGE_PMD_NR / 2) only where it must swap pages in, and collapse_huge_page runs the swap-in only then; before, one young page passed the scan and __collapse_huge_page_swapin, run for every block, gave up on a block with fewer than 256 young PTEs after the THP was allocated (thp_collapse_alloc counted, SCAN_FAIL): such a block was never collapsed (Fixes: 0db501f7a34c)',
+  },
   khugepagedPteMappedThp: {
     id: 'khugepaged-pte-mapped-thp', commit: '5503fbf2b0b8', subject: 'khugepaged: allow to collapse PTE-mapped compound pages',
     author: 'Kirill A. Shutemov', release: 'v5.8', kind: 'upstream',

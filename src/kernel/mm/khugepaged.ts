@@ -170,7 +170,9 @@ export function hpage_collapse_scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, ha
     if (cc.is_khugepaged && referenced_page(k, e, slot)) out.referenced++;
   }
   if (!writable) out.result = 'no_writable_page';
-  else if (cc.is_khugepaged && (!out.referenced || (out.unmapped && out.referenced < HPAGE_PMD_NR / 2))) out.result = 'lack_referenced_page';
+  // one young page, and half of them where swap PTEs must be swapped in, from ffe945e633b5 (v5.8); before, one
+  // young page passed the scan and collapse_huge_page wanted half of them young whatever the block held
+  else if (cc.is_khugepaged && (!out.referenced || (out.unmapped && out.referenced < HPAGE_PMD_NR / 2 && k.has(PATCH.khugepagedReferencedSwapinOnly)))) out.result = 'lack_referenced_page';
   return out;
 }
 
@@ -260,22 +262,25 @@ function __collapse_huge_page_isolate(k: Kernel, vma: VmArea, t: PageTable, cc: 
  * the swap-in (mmap lock for read) and the write lock is not a step boundary.
  */
 export function collapse_huge_page(k: Kernel, mm: MmStruct, haddr: number, referenced: number, unmapped: number, cc: CollapseControl): ScanResult {
-  void referenced; // the kernel passes it on for the swap-in's tracepoint only
   // alloc_charge_folio
   const nslot = k.folios.alloc(HPAGE_PMD_ORDER, 0);
   k.vmstat.thp_collapse_alloc++;
-  const r = collapse_locked(k, mm, haddr, unmapped, cc, nslot);
+  const r = collapse_locked(k, mm, haddr, referenced, unmapped, cc, nslot);
   if (r !== 'succeeded') folio_put(k, nslot);
   k.tr?.emit('collapse', 'collapse_huge_page', r === 'succeeded' ? { addr: haddr, new_pfn: k.folios.pfn(nslot) } : { addr: haddr, result: r });
   return r;
 }
 
-function collapse_locked(k: Kernel, mm: MmStruct, haddr: number, unmapped: number, cc: CollapseControl, nslot: number): ScanResult {
+function collapse_locked(k: Kernel, mm: MmStruct, haddr: number, referenced: number, unmapped: number, cc: CollapseControl, nslot: number): ScanResult {
   const g = k.pgt;
   let rv = hugepage_vma_revalidate(k, mm, haddr, cc);
   if (rv.result !== 'succeeded') return rv.result;
   let found = find_pmd_or_thp_or_none(k, mm, haddr);
   if (found.result !== 'succeeded') return found.result;
+  // before ffe945e633b5 (v5.8) __collapse_huge_page_swapin ran for every block and first wanted half of the
+  // PTEs young ("we only decide to swapin, if there is enough young ptes"): a block the scan passed with fewer
+  // gave up here, after the allocation, with the result still SCAN_FAIL
+  if (cc.is_khugepaged && !k.has(PATCH.khugepagedReferencedSwapinOnly) && referenced < HPAGE_PMD_NR / 2) return 'failed';
   if (unmapped) {
     const r = __collapse_huge_page_swapin(k, mm, rv.vma!, haddr, found.pmd!);
     if (r !== 'succeeded') return r;
