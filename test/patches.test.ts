@@ -1565,6 +1565,11 @@ threads:
     patch: PATCH.khugepagedReferencedSwapinOnly, base: 'v5.8', scenario: bugFile('khugepaged-few-young-never-collapsed'),
     measure: (r) => [result(r, 'k'), kpfBit(r, 'm', 22), vmstat(r, 'thp_collapse_alloc')], withIt: ['succeeded', 1, 1], without: ['failed', 0, 1],
   },
+  {
+    // CONTINUE into a private hugetlb mapping, then a write: copied with the fix; before, written into the file
+    patch: PATCH.hugetlbContinueFileRmap, base: 'v6.0', scenario: bugFile('hugetlb-continue-private-writes-file'), config: ['nr_hugepages=4'],
+    measure: (r) => [pagemapBit(r, 'p', 61, 'continued'), thread(r, 'vcpu').state], withIt: [1, 'done'], without: [0, 'done'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

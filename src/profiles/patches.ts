@@ -1206,6 +1206,11 @@ const rows = {
     summary: 'mincore_hugetlb reports a hugetlb PTE marker (the uffd-wp marker of a write-protected none entry) as not resident (huge_pte_none_mostly); before, huge_pte_none() took the marker for a mapped huge page and mincore reported its 512 pages resident; Cc: stable',
     requires: ['pte-markers'],
   },
+  hugetlbContinueFileRmap: {
+    id: 'hugetlb-continue-file-rmap', commit: 'ab74ef708dc5', subject: 'mm/hugetlb: avoid corrupting page->mapping in hugetlb_mcopy_atomic_pte',
+    author: 'Miaohe Lin', release: 'v6.0', kind: 'upstream', requires: ['uffd-minor-hugetlbfs'],
+    summary: 'UFFDIO_CONTINUE into a private hugetlb mapping adds a file rmap for the page-cache page it maps (page_in_pagecache); before, the rmap followed vm_shared, so hugepage_add_new_anon_rmap made the cache\'s page anonymous with a mapcount of one, and the private mapping\'s next write fault reused it in place: the write went into the file (f619147104c8, v5.13; CVE-2022-49991); Cc: stable',
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -1172,7 +1172,11 @@ export function mfill_atomic_hugetlb_continue(k: Kernel, mm: MmStruct, vma: VmAr
     }
     // filemap_lock_hugetlb_folio's reference is the entry's
     f.setRefcount(slot, f.refcount(slot) + 1);
-    hugetlb_add_file_rmap(k, slot);
+    // a page-cache page: a file rmap, from ab74ef708dc5 (v6.0); before, the rmap followed vm_shared, so a
+    // CONTINUE in a private mapping made the cache's page anonymous (hugepage_add_new_anon_rmap: PageAnon,
+    // mapcount reset to one), which a later write fault then reused in place instead of copying
+    if (shared || k.has(PATCH.hugetlbContinueFileRmap)) hugetlb_add_file_rmap(k, slot);
+    else hugetlb_add_new_anon_rmap(k, slot);
     mfill_install_huge_pte(k, mm, vma, s, a, f.pfn(slot), shared && !wp, wp);
     done += PMD_SIZE;
   }
