@@ -19,7 +19,7 @@ import { set_pmd_at } from './huge_memory.js';
 import { userfaultfd_armed } from '../fs/userfaultfd.js';
 import { find_vma, vmas_in, vma_lookup } from './mmap.js';
 import { VM_NOHUGEPAGE, VM_WRITE } from '../include/vm_flags.js';
-import { pte_offset_map } from './pagewalk.js';
+import { pmdAlloc, pte_offset_map } from './pagewalk.js';
 import { freeTable, is_zero_pfn, type PageTable, type Slot } from './pgtable.js';
 import { folio_put, folio_put_refs } from './swap.js';
 import { is_migration_entry } from './migrate.js';
@@ -783,10 +783,13 @@ function collapse_pte_mapped_thp(k: Kernel, mm: MmStruct, haddr: number, install
     k.tr?.emit('collapse', 'collapse_pte_mapped_thp', { addr: haddr, pfn: f.pfn(slot), install: false });
     return 'succeeded';
   }
-  if (!found.pmd) notModelled('addr', 'MADV_COLLAPSE of shmem where no page table covers the 2 MiB block');
+  // SCAN_PMD_NULL (no PMD table covers the block) is mapped as SCAN_PMD_NONE is, the tables allocated on the way
+  // ("mm/khugepaged: do not fail collapse_pte_mapped_thp() on SCAN_PMD_NULL", f8a01513f574 in mm-stable for v6.18:
+  // before it MADV_COLLAPSE of such a block failed with EINVAL; the model has shmem collapse on v6.18 only)
+  const pmd = found.pmd ?? pmdAlloc(k, mm, haddr);
   // step 5: set_huge_pmd
   const vmf: VmFault = {
-    vma, mm, address: haddr, real_address: haddr, flags: 0, pmd: found.pmd, pte: null, orig_pte: new Pte(), orig_pmd: new Pte(),
+    vma, mm, address: haddr, real_address: haddr, flags: 0, pmd, pte: null, orig_pte: new Pte(), orig_pmd: new Pte(),
   };
   if (do_set_pmd(k, vmf, slot) !== 0) return 'failed';
   f.setRefcount(slot, f.refcount(slot) + 1);
