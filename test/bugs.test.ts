@@ -80,7 +80,9 @@ describe('each bug on its two kernels, and bisect between them', () => {
       ['madv-pageout-private-file-anon', 'madv-free-large-folio-sharers', 'madv-cold-large-folio-sharers', 'madv-cold-estimated-sharers-zero',
         'folio-likely-mapped-shared'],
       // UFFDIO_POISON
-      ['hugetlb-change-protection-poison']).sort());
+      ['hugetlb-change-protection-poison'],
+      // round five
+      ['uffd-continue-fallocated', 'uffd-unregister-own-ctx', 'zap-swap-entry-with-details', 'khugepaged-referenced-swapin-only', 'hugetlb-continue-file-rmap']).sort());
   });
 
   it('the counterfactual pairs left: no tagged release had the bug (6, 26), no mainline commit of the fix found (34)', () => {

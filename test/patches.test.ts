@@ -1587,6 +1587,31 @@ threads:
     patch: PATCH.folioLikelyMappedShared, base: 'v6.10', alsoRemove: [PATCH.folioMaybeMappedShared], scenario: bugFile('madv-free-first-page-unmapped-skipped'),
     measure: (r) => [kpfBit(r, 'ram + 0x5000', 22)], withIt: [0], without: [1],
   },
+  {
+    // UFFDIO_CONTINUE of a page fallocate left not up to date: mapped (zeroed) with the fix; EFAULT before
+    patch: PATCH.uffdContinueFallocated, base: 'v5.19', scenario: bugFile('uffd-continue-fallocated-efault'),
+    measure: (r) => [errno(r, 'fallocated'), pagemapBit(r, 'mem + 0x1000', 63)], withIt: [null, 1], without: ['EFAULT', 0],
+  },
+  {
+    // UFFDIO_UNREGISTER through another userfaultfd: EINVAL and the owner keeps the range; before, unregistered
+    patch: PATCH.uffdUnregisterOwnCtx, base: 'v6.18', scenario: bugFile('uffd-unregister-other-uffd'),
+    measure: (r) => [errno(r, 'other'), thread(r, 't').state], withIt: ['EINVAL', 'blocked'], without: [null, 'done'],
+  },
+  {
+    // truncation of a file whose private copy is in swap: the swap entry goes with the fix; before, it stayed
+    patch: PATCH.zapSwapEntryWithDetails, base: 'v5.18', scenario: bugFile('truncate-keeps-swapped-cow-copy'),
+    measure: (r) => [pagemapBit(r, 'm', 62, 'truncated'), pagemapBit(r, 'm', 63)], withIt: [0, 1], without: [1, 1],
+  },
+  {
+    // a block with one young page: collapsed with the fix; before, the swap-in step gave up after the allocation
+    patch: PATCH.khugepagedReferencedSwapinOnly, base: 'v5.8', scenario: bugFile('khugepaged-few-young-never-collapsed'),
+    measure: (r) => [result(r, 'k'), kpfBit(r, 'm', 22), vmstat(r, 'thp_collapse_alloc')], withIt: ['succeeded', 1, 1], without: ['failed', 0, 1],
+  },
+  {
+    // CONTINUE into a private hugetlb mapping, then a write: copied with the fix; before, written into the file
+    patch: PATCH.hugetlbContinueFileRmap, base: 'v6.0', scenario: bugFile('hugetlb-continue-private-writes-file'), config: ['nr_hugepages=4'],
+    measure: (r) => [pagemapBit(r, 'p', 61, 'continued'), thread(r, 'vcpu').state], withIt: [1, 'done'], without: [0, 'done'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

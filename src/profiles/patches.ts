@@ -885,6 +885,11 @@ const rows = {
     author: 'Miaohe Lin', release: 'v5.19', kind: 'upstream',
     summary: 'swapoff (unuse_pte) maps the page with the swap PTE\'s soft-dirty and uffd-wp bits; before, from vm_page_prot alone',
   },
+  zapSwapEntryWithDetails: {
+    id: 'zap-swap-entry-with-details', commit: '5abfd71d936a', subject: "mm: don't skip swap entry even if zap_details specified",
+    author: 'Peter Xu', release: 'v5.18', kind: 'upstream',
+    summary: 'zap_pte_range of unmap_mapping_range zaps the swap entries of private copies when it zaps the copies too (even_cows: a truncation), and keeps them otherwise (a hole punched); before, any zap with zap_details left every swap and migration entry, so an anonymous COW copy that was swapped out survived the truncation of its file and came back when the file grew again; Cc: stable',
+  },
   pagemapScanSwpUffdWp: {
     id: 'pagemap-scan-swp-uffd-wp', commit: '2c7ad9a590d1', subject: 'fs/proc/task_mmu: fix uffd-wp confusion in pagemap_scan_pmd_entry()',
     author: 'Ryan Roberts', release: 'v6.9', kind: 'upstream',
@@ -945,6 +950,11 @@ const rows = {
     author: 'Kirill A. Shutemov', release: 'v5.8', kind: 'upstream',
     summary: 'khugepaged refuses a block with more than max_ptes_shared (default 256) pages mapped more than once (SCAN_EXCEED_SHARED_PTE)',
     requires: ['khugepaged-collapse-shared'],
+  },
+  khugepagedReferencedSwapinOnly: {
+    id: 'khugepaged-referenced-swapin-only', commit: 'ffe945e633b5', subject: 'khugepaged: do not stop collapse if less than half PTEs are referenced',
+    author: 'Kirill A. Shutemov', release: 'v5.8', kind: 'upstream',
+    summary: 'khugepaged\'s scan asks for half of the PTEs young (HPAGE_PMD_NR / 2) only where it must swap pages in, and collapse_huge_page runs the swap-in only then; before, one young page passed the scan and __collapse_huge_page_swapin, run for every block, gave up on a block with fewer than 256 young PTEs after the THP was allocated (thp_collapse_alloc counted, SCAN_FAIL): such a block was never collapsed (Fixes: 0db501f7a34c)',
   },
   khugepagedPteMappedThp: {
     id: 'khugepaged-pte-mapped-thp', commit: '5503fbf2b0b8', subject: 'khugepaged: allow to collapse PTE-mapped compound pages',
@@ -1033,6 +1043,16 @@ const rows = {
     id: 'uffd-continue-mode-wp', commit: '0289184476c8', subject: 'mm: userfaultfd: add UFFDIO_CONTINUE_MODE_WP to install WP PTEs',
     author: 'Axel Rasmussen', release: 'v6.4', kind: 'upstream', requires: ['uffd-minor-hugetlbfs'],
     summary: 'UFFDIO_CONTINUE takes UFFDIO_CONTINUE_MODE_WP (EINVAL on a VMA not registered for WP) and maps the page write-protected with the uffd-wp bit; before, any mode bit but DONTWAKE is EINVAL (id as the linux-rpi tree carries it, which keeps mainline ids)',
+  },
+  uffdUnregisterOwnCtx: {
+    id: 'uffd-unregister-own-ctx', commit: '23ec90eb122f', subject: 'userfaultfd: prevent unregistering VMAs through a different userfaultfd',
+    author: 'Tal Zussman', release: 'v6.17', kind: 'upstream', requires: ['userfaultfd'],
+    summary: 'UFFDIO_UNREGISTER of a range holding a VMA that another userfaultfd of the same mm registered is EINVAL, and nothing is unregistered; before, any userfaultfd of the mm unregistered it (waking the faults of the owner\'s context), so the owner lost its registration without being told (Fixes: 86039bd3b4e6; an ABI change, not for stable)',
+  },
+  uffdContinueFallocated: {
+    id: 'uffd-continue-fallocated', commit: '73f37dbcfe17', subject: 'mm: userfaultfd: fix UFFDIO_CONTINUE on fallocated shmem pages',
+    author: 'Axel Rasmussen', release: 'v5.19', kind: 'upstream', requires: ['uffd-minor-shmem'],
+    summary: 'UFFDIO_CONTINUE looks the shmem page up with SGP_NOALLOC, which takes a folio fallocate left not up to date (zeroing it); before, SGP_READ answered such a folio as a hole and CONTINUE failed with EFAULT, so the MINOR fault its first touch raised could not be resolved (153132571f02, v5.14); Cc: stable (5.18.13)',
   },
   // ---- hugetlb (mm/hugetlb.c, mm/madvise.c) ---------------------------------------------------------
   mremapHugetlb: {
@@ -1213,6 +1233,11 @@ const rows = {
     author: 'James Houghton', release: 'v6.3', kind: 'upstream',
     summary: 'mincore_hugetlb reports a hugetlb PTE marker (the uffd-wp marker of a write-protected none entry) as not resident (huge_pte_none_mostly); before, huge_pte_none() took the marker for a mapped huge page and mincore reported its 512 pages resident; Cc: stable',
     requires: ['pte-markers'],
+  },
+  hugetlbContinueFileRmap: {
+    id: 'hugetlb-continue-file-rmap', commit: 'ab74ef708dc5', subject: 'mm/hugetlb: avoid corrupting page->mapping in hugetlb_mcopy_atomic_pte',
+    author: 'Miaohe Lin', release: 'v6.0', kind: 'upstream', requires: ['uffd-minor-hugetlbfs'],
+    summary: 'UFFDIO_CONTINUE into a private hugetlb mapping adds a file rmap for the page-cache page it maps (page_in_pagecache); before, the rmap followed vm_shared, so hugepage_add_new_anon_rmap made the cache\'s page anonymous with a mapcount of one, and the private mapping\'s next write fault reused it in place: the write went into the file (f619147104c8, v5.13; CVE-2022-49991); Cc: stable',
   },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {

@@ -742,8 +742,9 @@ function userfaultfd_set_vm_flags(k: Kernel, vma: VmArea, flags: number): void {
 }
 
 /**
- * fs/userfaultfd.c userfaultfd_unregister() @v6.18: a MISSING registration wakes the faults waiting in
- * its range (a WP-only one does not); from f369b07c8614 (v6.0) WP-mode ranges are un-protected first
+ * fs/userfaultfd.c userfaultfd_unregister() @v6.18 (@v6.12): a MISSING registration wakes the faults waiting in
+ * its range (a WP-only one does not); from f369b07c8614 (v6.0) WP-mode ranges are un-protected first; from
+ * 23ec90eb122f (v6.17) a range another userfaultfd registered is EINVAL
  */
 export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number): void {
   needApi(ctx);
@@ -755,6 +756,9 @@ export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: nu
   if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
   // a first VMA of huge pages: the range starts on a huge page boundary (the end is not checked)
   if ((vs[0]!.vm_flags & VM_HUGETLB) && start % PMD_SIZE) fail('EINVAL', 'a hugetlb range that does not start on a 2 MiB boundary');
+  // a VMA registered with another userfaultfd of the mm is EINVAL, before anything changed, from 23ec90eb122f
+  // (v6.17); before, the other userfaultfd unregistered it as its own
+  if (k.has(PATCH.uffdUnregisterOwnCtx) && vs.some((v) => v.uffd && v.uffd !== ctx)) fail('EINVAL', 'the range is registered with another userfaultfd');
   // the VMAs of the range in turn, each (but an unregistered one) taken out of the context and merged
   // with a neighbour where it can (userfaultfd_clear_vma)
   let vma: VmArea | undefined = vs[0];
@@ -762,11 +766,10 @@ export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: nu
   while (vma && vma.vm_start < end) {
     let next: VmArea = vma;
     if (vma.uffd) {
-      if (vma.uffd !== ctx) fail('EBUSY', 'the range is registered with another userfaultfd');
       if (vma.vm_start > s) s = vma.vm_start;
       const vma_end = Math.min(end, vma.vm_end);
-      // only a MISSING registration wakes the faults waiting in the range
-      if (vma.vm_flags & VM_UFFD_MISSING) wake_userfault(k, ctx, s, vma_end - s);
+      // only a MISSING registration wakes the faults waiting in the range: those of the VMA's own context
+      if (vma.vm_flags & VM_UFFD_MISSING) wake_userfault(k, vma.uffd, s, vma_end - s);
       next = userfaultfd_clear_vma(k, mm, vma, s, vma_end);
     }
     s = next.vm_end;

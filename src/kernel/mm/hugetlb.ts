@@ -41,6 +41,11 @@ export const PG_hugetlb_restore_reserve = 1 << 25;
 const PG_hugetlb_from_pool = 1 << 26;
 /** isolated for migration (isolate_hugetlb: off the active list, HPG_migratable cleared); the isolation holds a reference */
 export const PG_hugetlb_isolated = 1 << 27;
+/**
+ * model bookkeeping, no kernel flag: a page-cache huge page that a private UFFDIO_CONTINUE before ab74ef708dc5
+ * (v6.0) gave an anonymous rmap, so its PageAnon and entire mapcount are the bug's (debug_vm lets them be)
+ */
+export const PG_hugetlb_cache_anon = 1 << 28;
 
 /** the segments: the hstate counters and mms' hugetlb_usage (flat), the VMAs' reservation maps */
 export const HUGETLB_SEGMENTS: readonly SegmentSpec[] = [{ name: 'hugetlb', flat: true }, { name: 'hugetlb.resv' }];
@@ -1156,6 +1161,9 @@ export function mfill_atomic_hugetlb_continue(k: Kernel, mm: MmStruct, vma: VmAr
   if (dst % PMD_SIZE || len % PMD_SIZE) fail('EINVAL', 'a hugetlb destination or length that is not 2 MiB aligned');
   const mapping = vma.vm_file !== 0 ? k.inode(vma.vm_file) : null;
   const shared = (vma.vm_flags & VM_SHARED) !== 0;
+  // __mcopy_atomic_hugetlb @v5.13..v6.8: a private VMA gets its anon_vma first (from 867a43a34ff8, v6.9,
+  // uffd_mfill_lock gives a private writable one its anon_vma before: find_dst_vma)
+  if (!shared && !k.has(PATCH.uffdMfillVmaLock)) anon_vma_prepare(mm, vma);
   let done = 0;
   for (let a = dst; a < dst + len; a += PMD_SIZE) {
     const idx = vma_hugecache_offset(vma, a);
@@ -1172,7 +1180,14 @@ export function mfill_atomic_hugetlb_continue(k: Kernel, mm: MmStruct, vma: VmAr
     }
     // filemap_lock_hugetlb_folio's reference is the entry's
     f.setRefcount(slot, f.refcount(slot) + 1);
-    hugetlb_add_file_rmap(k, slot);
+    // a page-cache page: a file rmap, from ab74ef708dc5 (v6.0); before, the rmap followed vm_shared, so a
+    // CONTINUE in a private mapping made the cache's page anonymous (hugepage_add_new_anon_rmap: PageAnon,
+    // mapcount reset to one), which a later write fault then reused in place instead of copying
+    if (shared || k.has(PATCH.hugetlbContinueFileRmap)) hugetlb_add_file_rmap(k, slot);
+    else {
+      hugetlb_add_new_anon_rmap(k, slot);
+      f.setFlag(slot, PG_hugetlb_cache_anon);
+    }
     mfill_install_huge_pte(k, mm, vma, s, a, f.pfn(slot), shared && !wp, wp);
     done += PMD_SIZE;
   }

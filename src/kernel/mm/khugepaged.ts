@@ -19,7 +19,7 @@ import { set_pmd_at } from './huge_memory.js';
 import { userfaultfd_armed } from '../fs/userfaultfd.js';
 import { find_vma, vmas_in, vma_lookup } from './mmap.js';
 import { VM_NOHUGEPAGE, VM_WRITE } from '../include/vm_flags.js';
-import { pte_offset_map } from './pagewalk.js';
+import { pmdAlloc, pte_offset_map } from './pagewalk.js';
 import { freeTable, is_zero_pfn, type PageTable, type Slot } from './pgtable.js';
 import { folio_put, folio_put_refs } from './swap.js';
 import { is_migration_entry } from './migrate.js';
@@ -170,7 +170,9 @@ export function hpage_collapse_scan_pmd(k: Kernel, mm: MmStruct, vma: VmArea, ha
     if (cc.is_khugepaged && referenced_page(k, e, slot)) out.referenced++;
   }
   if (!writable) out.result = 'no_writable_page';
-  else if (cc.is_khugepaged && (!out.referenced || (out.unmapped && out.referenced < HPAGE_PMD_NR / 2))) out.result = 'lack_referenced_page';
+  // one young page, and half of them where swap PTEs must be swapped in, from ffe945e633b5 (v5.8); before, one
+  // young page passed the scan and collapse_huge_page wanted half of them young whatever the block held
+  else if (cc.is_khugepaged && (!out.referenced || (out.unmapped && out.referenced < HPAGE_PMD_NR / 2 && k.has(PATCH.khugepagedReferencedSwapinOnly)))) out.result = 'lack_referenced_page';
   return out;
 }
 
@@ -260,22 +262,25 @@ function __collapse_huge_page_isolate(k: Kernel, vma: VmArea, t: PageTable, cc: 
  * the swap-in (mmap lock for read) and the write lock is not a step boundary.
  */
 export function collapse_huge_page(k: Kernel, mm: MmStruct, haddr: number, referenced: number, unmapped: number, cc: CollapseControl): ScanResult {
-  void referenced; // the kernel passes it on for the swap-in's tracepoint only
   // alloc_charge_folio
   const nslot = k.folios.alloc(HPAGE_PMD_ORDER, 0);
   k.vmstat.thp_collapse_alloc++;
-  const r = collapse_locked(k, mm, haddr, unmapped, cc, nslot);
+  const r = collapse_locked(k, mm, haddr, referenced, unmapped, cc, nslot);
   if (r !== 'succeeded') folio_put(k, nslot);
   k.tr?.emit('collapse', 'collapse_huge_page', r === 'succeeded' ? { addr: haddr, new_pfn: k.folios.pfn(nslot) } : { addr: haddr, result: r });
   return r;
 }
 
-function collapse_locked(k: Kernel, mm: MmStruct, haddr: number, unmapped: number, cc: CollapseControl, nslot: number): ScanResult {
+function collapse_locked(k: Kernel, mm: MmStruct, haddr: number, referenced: number, unmapped: number, cc: CollapseControl, nslot: number): ScanResult {
   const g = k.pgt;
   let rv = hugepage_vma_revalidate(k, mm, haddr, cc);
   if (rv.result !== 'succeeded') return rv.result;
   let found = find_pmd_or_thp_or_none(k, mm, haddr);
   if (found.result !== 'succeeded') return found.result;
+  // before ffe945e633b5 (v5.8) __collapse_huge_page_swapin ran for every block and first wanted half of the
+  // PTEs young ("we only decide to swapin, if there is enough young ptes"): a block the scan passed with fewer
+  // gave up here, after the allocation, with the result still SCAN_FAIL
+  if (cc.is_khugepaged && !k.has(PATCH.khugepagedReferencedSwapinOnly) && referenced < HPAGE_PMD_NR / 2) return 'failed';
   if (unmapped) {
     const r = __collapse_huge_page_swapin(k, mm, rv.vma!, haddr, found.pmd!);
     if (r !== 'succeeded') return r;
@@ -780,10 +785,13 @@ function collapse_pte_mapped_thp(k: Kernel, mm: MmStruct, haddr: number, install
     k.tr?.emit('collapse', 'collapse_pte_mapped_thp', { addr: haddr, pfn: f.pfn(slot), install: false });
     return 'succeeded';
   }
-  if (!found.pmd) notModelled('addr', 'MADV_COLLAPSE of shmem where no page table covers the 2 MiB block');
+  // SCAN_PMD_NULL (no PMD table covers the block) is mapped as SCAN_PMD_NONE is, the tables allocated on the way
+  // ("mm/khugepaged: do not fail collapse_pte_mapped_thp() on SCAN_PMD_NULL", f8a01513f574 in mm-stable for v6.18:
+  // before it MADV_COLLAPSE of such a block failed with EINVAL; the model has shmem collapse on v6.18 only)
+  const pmd = found.pmd ?? pmdAlloc(k, mm, haddr);
   // step 5: set_huge_pmd
   const vmf: VmFault = {
-    vma, mm, address: haddr, real_address: haddr, flags: 0, pmd: found.pmd, pte: null, orig_pte: new Pte(), orig_pmd: new Pte(),
+    vma, mm, address: haddr, real_address: haddr, flags: 0, pmd, pte: null, orig_pte: new Pte(), orig_pmd: new Pte(),
   };
   if (do_set_pmd(k, vmf, slot) !== 0) return 'failed';
   f.setRefcount(slot, f.refcount(slot) + 1);

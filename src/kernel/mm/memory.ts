@@ -800,9 +800,11 @@ export function zap_pte_range(k: Kernel, mm: MmStruct, vma: VmArea, pmd: Slot, t
     }
     if (details !== null && details.mapping !== 0) {
       // unmap_mapping_range: only the file's pages (and the private copies when even_cows); swap entries
-      // and markers of the range stay (zap_nonpresent_ptes skips them without even_cows)
+      // and markers of the range stay (zap_nonpresent_ptes skips them without even_cows). Before
+      // 5abfd71d936a (v5.18) every swap or migration entry stayed, even in a truncation (even_cows): a private
+      // copy swapped out survived the truncation of its file
       if (!g.pte_present(e)) {
-        if (!details.even_cows) {
+        if (!details.even_cows || !k.has(PATCH.zapSwapEntryWithDetails)) {
           can_reclaim_pt = false;
           continue;
         }

@@ -23,7 +23,7 @@ import { anon_vma_prepare } from './vma.js';
 import { is_zero_pfn, pte_index, type PageTable, type Slot } from './pgtable.js';
 import { folio_add_file_rmap_ptes, folio_add_new_anon_rmap } from './rmap.js';
 import { filemap_add_folio, folio_index } from './filemap.js';
-import { shmem_get_folio, SGP_NOALLOC } from './shmem.js';
+import { shmem_get_folio, SGP_NOALLOC, SGP_READ } from './shmem.js';
 import { PG_dirty, PG_lru, PG_swapbacked, PG_uptodate } from './folio.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { pmdAlloc, pte_alloc, pte_offset_map } from './pagewalk.js';
@@ -290,9 +290,9 @@ function mfill_atomic_install_cache_pte(k: Kernel, ctx: UserfaultfdCtx, vma: VmA
 }
 
 /**
- * mm/userfaultfd.c mfill_atomic_pte_continue() @v6.18 (mcontinue_atomic_pte @v5.15, @v6.1): the shmem folio at
+ * mm/userfaultfd.c mfill_atomic_pte_continue() @v6.18 (mcontinue_atomic_pte @v5.15, @v5.18, @v6.1): the shmem folio at
  * the page's file index without allocating (shmem_get_folio SGP_NOALLOC: a hole is EFAULT, a page at or past
- * i_size EINVAL, a folio fallocate left not up to date is zeroed first), mapped by
+ * i_size EINVAL, a folio fallocate left not up to date is zeroed first; SGP_READ before v5.19), mapped by
  * mfill_atomic_install_cache_pte; the lookup's reference is dropped when nothing was mapped
  */
 function mfill_atomic_pte_continue(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, t: PageTable, i: number, a: number, wp: boolean): string | null {
@@ -300,13 +300,16 @@ function mfill_atomic_pte_continue(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, 
   const idx = linear_page_index(vma, a);
   let slot: number;
   try {
-    slot = shmem_get_folio(k, m, idx, SGP_NOALLOC, null).slot;
+    // SGP_NOALLOC from 73f37dbcfe17 (v5.19); SGP_READ before, which answers a folio fallocate left not up to
+    // date as a hole (slot -1), so CONTINUE of such a page was EFAULT
+    slot = shmem_get_folio(k, m, idx, k.has(PATCH.uffdContinueFallocated) ? SGP_NOALLOC : SGP_READ, null).slot;
   } catch (e) {
     if (!(e instanceof SyscallError)) throw e;
     // "our caller expects us to return -EFAULT if we failed to find folio"
     if (e.errno === 2) return `EFAULT: no page at index ${idx} in the page cache`;
     return `${ERRNO_NAME[e.errno] ?? 'EINVAL'}: ${e.why}`;
   }
+  if (slot < 0) return `EFAULT: no up-to-date page at index ${idx} in the page cache (SGP_READ)`;
   const f = k.folios;
   const pfn = f.pfn(slot) + (idx - folio_index(k, slot));
   const busy = mfill_atomic_install_cache_pte(k, ctx, vma, t, i, a, slot, pfn, wp);
