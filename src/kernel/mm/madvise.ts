@@ -15,7 +15,7 @@ import { PAGE_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { PATCH } from '../../profiles/patches.js';
 import { vma_modify, vmas_in, find_vma, vma_is_anonymous, vma_lookup } from './mmap.js';
 import { userfaultfd_remove, type UffdMsg, type UserfaultfdCtx } from '../fs/userfaultfd.js';
-import { is_guard_marker, make_pte_marker, PTE_MARKER_GUARD, set_pte_at, unmap_page_range, zap_folio_pte_batch } from './memory.js';
+import { is_guard_marker, is_poisoned_marker, make_pte_marker, PTE_MARKER_GUARD, set_pte_at, unmap_page_range, zap_folio_pte_batch } from './memory.js';
 import { anon_vma_prepare } from './vma.js';
 import { is_migration_entry } from './migrate.js';
 import { VM_FAULT_RETRY } from '../include/fault.js';
@@ -715,13 +715,15 @@ function madvise_free_single_vma(k: Kernel, mm: MmStruct, vma: VmArea, start: nu
       t.get(i, e);
       if (!g.pte_present(e)) {
         // a swap PTE: the slot is freed and the entry cleared (no swap-in later, a zeroed page instead:
-        // free_swap_and_cache_nr); none, markers and migration entries stay
+        // free_swap_and_cache_nr); a poisoned entry is cleared too (is_poisoned_swp_entry: UFFDIO_POISON's
+        // marker, the swap-in error marker before v6.6; host fuzz seed 6419 run 228); none, the other markers
+        // and migration entries stay
         const off = swpOffsetOf(k, e);
         if (off >= 0) {
           mm.swapEnts--;
           free_swap_and_cache(k, off);
           t.clear(i);
-        }
+        } else if (is_poisoned_marker(k, e)) t.clear(i);
         continue;
       }
       let slot = vm_normal_page(k, vma, e);
