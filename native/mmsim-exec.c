@@ -2410,7 +2410,8 @@ static void serve_forks(int pi) {
       futex_wake(&P->req_done);
       continue;
     }
-    futex_wait(&P->req, 0, 50000000L);
+    // (a forked process polls for the main process's end; the main process's forker only waits for work)
+    futex_wait(&P->req, 0, pi ? 50000000L : 1000000000L);
   }
 }
 
