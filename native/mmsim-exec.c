@@ -496,6 +496,9 @@ typedef struct {
   int wake_fd;
   int seen_done; // value of `done` the scheduler has accounted for
   int event_asleep; // its operation ended in the kernel after a reader asleep in read(2) took the event it sent
+  // a fork under way: the task that calls fork(2) for this thread (its process's controller), whose wchan
+  // stands for the thread's (0: none)
+  _Atomic int proxy_pid, proxy_tid;
   long minflt, majflt;
   void *stack;
   size_t stack_len;
@@ -509,6 +512,7 @@ typedef struct {
   _Atomic int req;      // a thread of this process asks the process's controller to fork
   _Atomic int req_done;
   int req_thread, req_op;
+  _Atomic int ctl_tid;  // the controller's thread (the main process's: its forker thread)
   _Atomic int alive;
 } Proc;
 
@@ -902,10 +906,12 @@ static int eval(J *e, uint64_t *out) {
         else ok = 0;
         break;
       case V_MSG:
-        if (!field || !strcmp(field, "address")) *out = v->a;
-        else if (!strcmp(field, "flags")) *out = v->b;
+        // the argument union's three words by their names in each event (the model's UffdMsg): REMOVE and
+        // UNMAP's start/end, REMAP's from/to/len
+        if (!field || !strcmp(field, "address") || !strcmp(field, "end") || !strcmp(field, "to")) *out = v->a;
+        else if (!strcmp(field, "flags") || !strcmp(field, "start") || !strcmp(field, "from")) *out = v->b;
         else if (!strcmp(field, "event")) *out = v->c;
-        else if (!strcmp(field, "ptid")) *out = v->d;
+        else if (!strcmp(field, "ptid") || !strcmp(field, "len")) *out = v->d;
         else ok = 0;
         break;
       case V_DATA:
@@ -1354,6 +1360,7 @@ static long ring_write_fixed(Ring *r, uint64_t buf, uint64_t len, int fd) {
 }
 
 static int do_fork_for(int pi_parent, const char *as);
+static int fork_via_controller(Thread *T, int oi);
 
 // include/uapi/linux/mempolicy.h (no libnuma): the modes and the flag the migrate operation passes to mbind
 #define MMSIM_MPOL_DEFAULT 0
@@ -1557,7 +1564,14 @@ static int exec_op(Ctx *c, int oi, J *op) {
     // to be gone (exit_process); the raw system call runs no atexit handler of the executor
     syscall(SYS_exit_group, (int)jnum(op, "status", 0));
   } else if (!strcmp(kind, "fork")) {
-    int pid = do_fork_for(c->T ? c->T->proc : 0, jstr(op, "as"));
+    int pid = c->T ? fork_via_controller(c->T, oi) : do_fork_for(0, jstr(op, "as"));
+    // the thread's own faults while it waited (its stack copy-on-write until the controller settled the
+    // process's memory, settle_own_memory) are the executor's: the fork's are the controller's
+    getflt(&mn0, &mj0);
+    if (pid == -EINTR && c->T && atomic_load(&c->T->kill)) {
+      c->got_sig = SIGUSR1;
+      return 1;
+    }
     if (pid < 0) err = -pid;
     else {
       snprintf(res, sizeof res, "%d", pid);
@@ -2216,6 +2230,9 @@ static int exec_op(Ctx *c, int oi, J *op) {
     die("unknown operation '%s' for the executor", kind);
   }
   getflt(&mn1, &mj1);
+  // a read of a uffd touches no scenario memory (its buffer is the executor's): whatever it faulted is the
+  // executor's, such as its stack, copy-on-write while a fork it let go (a FORK message) copies the process
+  if (!strcmp(kind, "read_uffd")) mn1 = mn0, mj1 = mj0;
   if (c->T) {
     c->T->minflt += mn1 - mn0;
     c->T->majflt += mj1 - mj0;
@@ -2354,7 +2371,9 @@ static int proc_index(const char *name) {
   return -1;
 }
 
+static void serve_forks(int pi);
 static void child_controller(int pi) {
+  tls_ctx = NULL; // (the forking thread's, in the parent)
   Proc *P = &SH->procs[pi];
   // a child of the executor's main process dies with it; a grandchild must outlive its parent (a scenario
   // process may exit while its children go on), so it watches the main process instead (below)
@@ -2365,12 +2384,23 @@ static void child_controller(int pi) {
     Thread *T = &SH->threads[i];
     if (T->proc == pi) start_thread(T);
   }
+  atomic_store(&P->ctl_tid, (int)gettid());
   atomic_store(&P->ready, 1);
   futex_wake(&P->ready);
-  // serve fork requests of this process's threads until told to exit
+  serve_forks(pi);
+}
+
+// serve the fork requests of process pi's threads (fork_via_controller) until told to exit. The fork(2)
+// runs here, not in the scenario thread: a child's PR_SET_PDEATHSIG fires when the thread that forked it
+// ends, and this thread lives as long as its process. And not in the scheduler: with
+// UFFD_FEATURE_EVENT_FORK the fork sleeps in the kernel (dup_userfaultfd_complete ->
+// userfaultfd_event_wait_completion) until a reader takes the FORK message, and the reader's step is the
+// scheduler's to give. The scenario thread waits for the answer meanwhile; its wchan is this thread's.
+static void serve_forks(int pi) {
+  Proc *P = &SH->procs[pi];
   for (;;) {
     int r = atomic_load(&P->req);
-    if (atomic_load(&P->shutdown) || (kill(SH->main_pid, 0) < 0 && errno == ESRCH)) _exit(0);
+    if (pi && (atomic_load(&P->shutdown) || (kill(SH->main_pid, 0) < 0 && errno == ESRCH))) _exit(0);
     if (r) {
       Thread *T = &SH->threads[P->req_thread];
       J *op = T->ops->v[P->req_op];
@@ -2380,8 +2410,50 @@ static void child_controller(int pi) {
       futex_wake(&P->req_done);
       continue;
     }
-    futex_wait(&P->req, 0, 50000000L);
+    // (a forked process polls for the main process's end; the main process's forker only waits for work)
+    futex_wait(&P->req, 0, pi ? 50000000L : 1000000000L);
   }
+}
+
+// the main process's controller: a thread of its own that forks for the main process's scenario threads
+static void *main_forker(void *arg) {
+  (void)arg;
+  atomic_store(&SH->procs[0].ctl_tid, (int)gettid());
+  futex_wake(&SH->procs[0].ctl_tid);
+  serve_forks(0);
+  return NULL;
+}
+
+static void start_main_forker(void) {
+  // its stack is mapped before any scenario mapping, as the scenario threads' are (alloc_stack)
+  Thread st;
+  memset(&st, 0, sizeof st);
+  alloc_stack(&st);
+  pthread_attr_t at;
+  pthread_attr_init(&at);
+  pthread_attr_setstack(&at, st.stack, st.stack_len);
+  pthread_t th;
+  if (pthread_create(&th, &at, main_forker, NULL)) die("pthread_create failed");
+  pthread_detach(th);
+  while (atomic_load(&SH->procs[0].ctl_tid) == 0) futex_wait(&SH->procs[0].ctl_tid, 0, 1000000L);
+}
+
+// a fork operation of scenario thread T (its index oi): its process's controller forks, T waits for the
+// pid (or -errno). Meanwhile T's wchan is the controller's (proxy_tid): the scheduler sees the fork asleep
+// in userfaultfd_event_wait_completion as T's operation waiting for its event to be read (S_BLOCKED_EVENT)
+static int fork_via_controller(Thread *T, int oi) {
+  Proc *P = &SH->procs[T->proc];
+  P->req_thread = (int)(T - SH->threads);
+  P->req_op = oi;
+  atomic_store(&P->req_done, 0);
+  atomic_store(&T->proxy_pid, atomic_load(&P->pid));
+  atomic_store(&T->proxy_tid, atomic_load(&P->ctl_tid));
+  atomic_store(&P->req, 1);
+  futex_wake(&P->req);
+  int r;
+  while (!(r = atomic_load(&P->req_done)) && !atomic_load(&T->kill)) futex_wait(&P->req_done, 0, 100000000L);
+  atomic_store(&T->proxy_tid, 0);
+  return r ? r : -EINTR; // (its process died meanwhile: the thread ends)
 }
 
 // fork the calling process; the child becomes the controller of the scenario process `as`
@@ -2398,7 +2470,12 @@ static int do_fork_for(int pi_parent, const char *as) {
     if ((k == V_UFFD || k == V_FILE) && (x->b & (1ULL << pi_parent))) x->b |= 1ULL << pi;
   }
   fflush(NULL);
-  pid_t pid = fork();
+  // the system call itself, not glibc's fork(): that takes malloc's and stdio's locks around the call, and
+  // a fork with UFFD_FEATURE_EVENT_FORK sleeps in it until its FORK message is read, while the scheduler
+  // (which allocates) gives the reader its step. The child skips glibc's fork handlers: it is made while
+  // every other thread of this process waits (the scheduler for the forking thread's step, the others
+  // for their next), so no lock is held, and it runs no thread of the parent's
+  pid_t pid = (pid_t)syscall(SYS_clone, SIGCHLD, 0, NULL, NULL, 0);
   if (pid < 0) return -errno;
   if (pid == 0) {
     child_controller(pi);
@@ -2675,7 +2752,10 @@ static void take_checkpoint(const char *name) {
 
 static int read_wchan(Thread *T, char *buf, size_t n) {
   char path[96];
-  snprintf(path, sizeof path, "/proc/%d/task/%d/wchan", atomic_load(&T->pid), atomic_load(&T->tid));
+  // a fork under way: its process's controller is in the system call (fork_via_controller)
+  int ptid = atomic_load(&T->proxy_tid);
+  if (ptid) snprintf(path, sizeof path, "/proc/%d/task/%d/wchan", atomic_load(&T->proxy_pid), ptid);
+  else snprintf(path, sizeof path, "/proc/%d/task/%d/wchan", atomic_load(&T->pid), atomic_load(&T->tid));
   int f = open(path, O_RDONLY | O_CLOEXEC);
   if (f < 0) return -1;
   ssize_t r = read(f, buf, n - 1);
@@ -3014,7 +3094,8 @@ static int taken_asleep(Thread *T) {
 // operation sent (no page fault)?
 static int event_taken_asleep(Thread *T, const char *kind) {
   // (an mmap(MAP_FIXED) sends the UNMAP events of what it replaces: session 14, found by fuzz seed 6404 run 349)
-  if (!kind || (strcmp(kind, "madvise") && strcmp(kind, "munmap") && strcmp(kind, "mremap") && strcmp(kind, "mmap"))) return 0;
+  // (and a fork sends FORK: its thread's wchan is the controller's, which forks for it)
+  if (!kind || (strcmp(kind, "madvise") && strcmp(kind, "munmap") && strcmp(kind, "mremap") && strcmp(kind, "mmap") && strcmp(kind, "fork"))) return 0;
   int ev = taken_asleep(T);
   return ev && ev != UFFD_EVENT_PAGEFAULT;
 }
@@ -3053,44 +3134,17 @@ static int step_inner(Thread *T) {
     int pc = atomic_load(&T->pc);
     J *op = T->ops->v[pc];
     const char *kind = jstr(op, "op");
-    if (!strcmp(kind, "checkpoint") || (!strcmp(kind, "fork") && T->proc == 0)) {
-      // done by the scheduler on the thread's behalf: snapshots are of the main process, and the
-      // main process forks from a thread whose stack is not shared
-      if (kind[0] == 'c') {
-        take_checkpoint(jstr(op, "name"));
-        record((int)(T - SH->threads), pc, 0, "0");
-      } else {
-        Ctx c;
-        memset(&c, 0, sizeof c);
-        c.ti = (int)(T - SH->threads);
-        exec_op(&c, pc, op);
-      }
+    if (!strcmp(kind, "checkpoint")) {
+      // done by the scheduler on the thread's behalf: snapshots are of the main process
+      take_checkpoint(jstr(op, "name"));
+      record((int)(T - SH->threads), pc, 0, "0");
       return sched_advance(T, pc);
     }
     if (!strcmp(kind, "exit")) {
       exit_process(T, pc);
       return 0;
     }
-    if (!strcmp(kind, "fork") || !strcmp(kind, "checkpoint")) {
-      // a thread of a forked process: its controller forks
-      Proc *P = &SH->procs[T->proc];
-      if (!strcmp(kind, "checkpoint")) {
-        take_checkpoint(jstr(op, "name"));
-        record((int)(T - SH->threads), pc, 0, "0");
-      } else {
-        P->req_thread = (int)(T - SH->threads);
-        P->req_op = pc;
-        atomic_store(&P->req_done, 0);
-        atomic_store(&P->req, 1);
-        futex_wake(&P->req);
-        while (!atomic_load(&P->req_done)) futex_wait(&P->req_done, 0, 1000000L);
-        int pid = atomic_load(&P->req_done);
-        char b[32];
-        snprintf(b, sizeof b, "%d", pid);
-        record((int)(T - SH->threads), pc, pid < 0 ? -pid : 0, pid < 0 ? NULL : b);
-      }
-      return sched_advance(T, pc);
-    }
+    // (a fork is the thread's operation: its process's controller forks for it, fork_via_controller)
     atomic_fetch_add(&T->go, 1);
     futex_wake(&T->go);
     int seen0 = T->seen_done;
@@ -3124,6 +3178,10 @@ static int step_inner(Thread *T) {
   }
   if (r == W_EVENT) {
     static long event_seq;
+    // a fork asleep until its FORK message is read has copied the page tables already: the executor's own
+    // private memory is copy-on-write from now on, so break that now (as after a fork), or the reader's
+    // step and those of the other threads of this process would take faults on it as theirs
+    if (atomic_load(&T->proxy_tid) && T->proc == 0) settle_own_memory(1);
     T->sched = S_BLOCKED_EVENT;
     T->waken = 0;
     T->event_seq = ++event_seq;
@@ -3373,6 +3431,7 @@ static int run_scenario(void) {
       }
       start_thread(&SH->threads[i]);
     }
+  start_main_forker();
   reserve_arena(jget(opts, "placement"));
   // the watcher of the setup (its stack is the executor's own memory, locked below with the rest)
   J *setup_ops = setup;
@@ -3436,7 +3495,9 @@ static int run_scenario(void) {
   for (int i = 0; i < SH->nthreads; i++) {
     Thread *T = &SH->threads[i];
     long mn, mj;
-    if (atomic_load(&T->status) != T_READY || T->sched == S_IDLE || task_flt(T, &mn, &mj)) continue;
+    // (a fork still waiting for its FORK message to be read is its process's controller's: the thread's own
+    // faults meanwhile are the executor's, fork_via_controller)
+    if (atomic_load(&T->status) != T_READY || T->sched == S_IDLE || atomic_load(&T->proxy_tid) || task_flt(T, &mn, &mj)) continue;
     T->minflt += mn - atomic_load(&T->op_minflt0);
     T->majflt += mj - atomic_load(&T->op_majflt0);
   }

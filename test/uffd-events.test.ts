@@ -261,10 +261,18 @@ setup:
     expect(errno(run(yaml, kernel('v6.18', {}, ['unprivileged_userfaultfd=y'])), 'mk')).toBe('EPERM');
   });
 
-  it('is refused by the host executor (fork() from its scheduler must not sleep)', () => {
-    const sc = loadScenario('inline.yaml', FORK);
-    const caps = { uffd_features: '0x1ffff', pfn: true, kpageflags: true } as unknown as Parameters<typeof missingCapability>[1];
-    expect(missingCapability(sc, caps, resolveKernel('v6.18'))).toMatch(/EVENT_FORK/);
+  it('runs on the host executor (its controller forks while the thread waits), except where the executor cannot schedule the wait', () => {
+    const caps = { uffd_features: '0x1ffff', uffd_syscall: true, pfn: true, kpageflags: true } as unknown as Parameters<typeof missingCapability>[1];
+    const need = (yaml: string) => missingCapability(loadScenario('inline.yaml', yaml), caps, resolveKernel('v6.18'));
+    expect(need(FORK)).toBeNull();
+    // a fork in the setup: nothing can read its event before the setup ends
+    expect(need(FORK.replace('threads:', '  - fork: { as: early, id: early }\nthreads:'))).toMatch(/fork in the setup with UFFD_FEATURE_EVENT_FORK/);
+    // forks in two threads of one process: one controller forks for both
+    expect(need(FORK.replace('  handler:\n', '  other:\n    - fork: { as: child2 }\n  handler:\n'))).toMatch(/threads parent and other of process main both fork/);
+    // a forked process's fork: the scheduler cannot settle that process's memory while the fork waits
+    expect(need(FORK.replace('      - write: { addr: m, value: 2 }', '      - write: { addr: m, value: 2 }\n      - fork: { as: grandchild, id: gfk }'))).toMatch(/operation gfk forks process child with UFFD_FEATURE_EVENT_FORK/);
+    // without the feature a fork anywhere runs
+    expect(need(FORK.replace('features: [event_fork]', 'features: []').replace('threads:', '  - fork: { as: early }\nthreads:'))).toBeNull();
   });
 
   it('the machine keeps the forking thread blocked and the child unborn until the read', () => {
