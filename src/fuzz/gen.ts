@@ -168,7 +168,9 @@ export type PinFlag = 'write' | 'longterm' | 'force' | 'get' | 'fast';
  * The non-cooperative events a case may ask for (UFFD_FEATURE_EVENT_*): MADV_DONTNEED/REMOVE, munmap and
  * mremap then wait in the kernel until the handler thread reads the event (userfaultfd_event_wait_completion),
  * so they are asked for only where a handler thread reads the uffd (with none, the thread would wait for
- * ever). No EVENT_FORK: its message carries a new uffd's descriptor, which a host run cannot compare.
+ * ever). No EVENT_FORK yet: the generator's fork would then wait for a handler that reads it and hands the
+ * child's uffd on (fork_uffd), which its rounds do not do; the host can run such forks since session 14
+ * (the event-fork-* differential scenarios).
  */
 const NONCOOP_EVENTS = ['event_remove', 'event_unmap', 'event_remap'];
 
