@@ -78,6 +78,12 @@ const rows = {
     ref: 'bug-corpus 23 ("addresses before VMAs in PTE holes aren\'t softdirty", id not confirmed there): 81d0fa623c5b is Peter Feiner\'s 2014-10-09 rewrite of pagemap_pte_hole/pagemap_pte_range (blame of fs/proc/task_mmu.c)',
     requires: ['soft-dirty-pte-hole'],
   },
+  softDirtyMergeIgnore: {
+    id: 'soft-dirty-merge-ignore', commit: '34228d473efe', subject: 'mm: ignore VM_SOFTDIRTY on VMA merging',
+    author: 'Cyrill Gorcunov', release: 'v3.14', kind: 'upstream',
+    summary: 'is_mergeable_vma compares the flags without VM_SOFTDIRTY (the merged VMA is marked soft-dirty by its caller); before, from d9104d1ca966, a new mapping (whose flags lack VM_SOFTDIRTY until mmap_region sets it) never merged with a soft-dirty neighbour, so every mmap() next to another made a VMA of its own (the gimp report: max_map_count reached)',
+    requires: ['soft-dirty-vma-reuse'],
+  },
   softDirtyThpSplit: {
     id: 'soft-dirty-thp-split', commit: '804dd150468c', subject: 'soft_dirty: fix soft_dirty during THP split',
     author: 'Andrea Arcangeli', release: 'v4.8', kind: 'upstream',
