@@ -480,7 +480,10 @@ function hugetlb_wp(k: Kernel, vmf: VmFault): number {
   // a write fault without VM_WRITE comes only from GUP with FOLL_FORCE (the CPU's is refused by access_error):
   // v6.18 breaks COW and leaves the entry read-only (set_huge_ptep_maybe_writable; make_huge_pte checks VM_WRITE);
   // v6.2 .. v6.12 refused it (check_vma_flags EFAULT, WARN and SIGSEGV here): docs/fidelity.md
-  if (vma.vm_flags & VM_MAYSHARE) {
+  // 1d8d14641fd9 (v6.0): a shared mapping's entry is made writable in place; before, such a fault (an entry
+  // write-protected by uffd-wp and left so when the uffd went, v5.19) went on to the COW below, which maps an
+  // anonymous copy of the file's page into the shared mapping
+  if ((vma.vm_flags & VM_MAYSHARE) && k.has(PATCH.hugetlbSharedWriteFault)) {
     set_huge_ptep_writable(k, vmf);
     return 0;
   }
