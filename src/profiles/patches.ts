@@ -891,6 +891,12 @@ const rows = {
     author: 'Miaohe Lin', release: 'v5.19', kind: 'upstream',
     summary: 'swapoff (unuse_pte) maps the page with the swap PTE\'s soft-dirty and uffd-wp bits; before, from vm_page_prot alone',
   },
+  swapoffUffdWpCompare: {
+    id: 'swapoff-uffd-wp-compare', commit: '099dd6878b9b', subject: 'mm/swap: fix pte_same_as_swp() not removing uffd-wp bit when compare',
+    author: 'Peter Xu', release: 'v5.13', kind: 'upstream',
+    summary: 'unuse_pte compares the swap PTE with the entry looked up without its uffd-wp bit; before, from f45ec5ff16a7 (v5.7), a write-protected swap PTE never matched, stayed in place, and try_to_unuse retried for ever: swapoff hung until a signal; Cc: stable',
+    requires: ['swp-uffd-wp'],
+  },
   zapSwapEntryWithDetails: {
     id: 'zap-swap-entry-with-details', commit: '5abfd71d936a', subject: "mm: don't skip swap entry even if zap_details specified",
     author: 'Peter Xu', release: 'v5.18', kind: 'upstream',
