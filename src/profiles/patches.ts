@@ -546,6 +546,12 @@ const rows = {
     author: 'Muhammad Usama Anjum', release: 'v6.7', kind: 'upstream',
     summary: 'the PAGEMAP_SCAN ioctl on /proc/PID/pagemap: page categories per range, and write-protect of written pages (WP_ASYNC VMAs)',
   },
+  pagemapScanSoftDirty: {
+    id: 'pagemap-scan-soft-dirty', commit: 'e6a9a2cbc13b', subject: 'fs/proc/task_mmu: report SOFT_DIRTY bits through the PAGEMAP_SCAN ioctl',
+    author: 'Andrei Vagin', release: 'v6.8', kind: 'upstream',
+    summary: 'PAGE_IS_SOFT_DIRTY (bit 7) is a PAGEMAP_SCAN category: a soft-dirty PTE or PMD, swap entry or a VMA with VM_SOFTDIRTY; before, v6.7 knew seven categories and a mask naming bit 7 was EINVAL',
+    requires: ['pagemap-scan'],
+  },
   mprotectUnaccountUnfaulted: {
     id: 'mprotect-unaccount-unfaulted', commit: '9b9143298585', subject: 'mm/mprotect: allow unfaulted VMAs to be unaccounted on mprotect()',
     author: 'Lorenzo Stoakes', release: 'v6.7', kind: 'upstream',
