@@ -1173,11 +1173,15 @@ const rows = {
     summary: 'the extension of an in-place growth gets the pgoff of its own address; before (v6.1) vm_pgoff + old_len pages, wrong when addr is not vm_start: vma_merge() refused it and mremap failed with ENOMEM (rpm install failures, Jiri Slaby); Cc: stable',
     requires: ['mremap-merge-after-resize'],
   },
+  hugetlbNoSoftDirtyWritenotify: {
+    id: 'hugetlb-no-soft-dirty-writenotify', commit: 'f96f7a40874d', subject: 'mm/hugetlb: fix hugetlb not supporting softdirty tracking',
+    author: 'David Hildenbrand', release: 'v6.0', kind: 'upstream',
+    summary: 'vma_wants_writenotify leaves soft-dirty tracking out for hugetlb, which does not track it; before, from 64e455079e1b (v3.18), a shared hugetlb VMA whose VM_SOFTDIRTY clear_refs 4 cleared got a read-only vm_page_prot, so mprotect() back to writable mapped its pages read-only and the next write went to hugetlb_wp (a COW into an anonymous page before 1d8d14641fd9); Cc: stable',
+  },
   hugetlbSharedWriteFault: {
     id: 'hugetlb-shared-write-fault', commit: '1d8d14641fd9', subject: 'mm/hugetlb: support write-faults in shared mappings',
     author: 'David Hildenbrand', release: 'v6.0', kind: 'upstream',
-    summary: 'hugetlb_wp in a shared mapping makes the entry writable in place; before, a write fault on a read-only entry of a shared mapping (reachable from v5.19: a write-protected entry stays read-only when its uffd is released, or before f369b07c8614 unregistered, and the VMA is no longer VM_UFFD_WP) fell into the COW path: the file\'s page was replaced by an anonymous copy in the shared mapping, so the write never reached the file (SIGBUS with no free huge page); Cc: stable',
-    requires: ['uffd-wp-shmem'],
+    summary: 'hugetlb_wp in a shared mapping makes the entry writable in place; before, a write fault on a read-only entry of a shared mapping (from soft-dirty write-notify before f96f7a40874d, and from v5.19 when a uffd that write-protected the entry is released, or before f369b07c8614 unregistered) fell into the COW path: the file\'s page was replaced by an anonymous copy in the shared mapping, so the write never reached the file (SIGBUS with no free huge page); Cc: stable',
   },
   hugetlbWpSkipUffdWp: {
     id: 'hugetlb-wp-skip-uffd-wp', commit: '60d5b473d61b', subject: 'mm/hugetlb: fix uffd wr-protection for CoW optimization path',
