@@ -82,7 +82,9 @@ describe('each bug on its two kernels, and bisect between them', () => {
       // UFFDIO_POISON
       ['hugetlb-change-protection-poison'],
       // round five
-      ['uffd-continue-fallocated', 'uffd-unregister-own-ctx', 'zap-swap-entry-with-details', 'khugepaged-referenced-swapin-only', 'hugetlb-continue-file-rmap']).sort());
+      ['uffd-continue-fallocated', 'uffd-unregister-own-ctx', 'zap-swap-entry-with-details', 'khugepaged-referenced-swapin-only', 'hugetlb-continue-file-rmap'],
+      // round six
+      ['soft-dirty-merge-ignore', 'hugetlb-shared-write-fault', 'swapoff-uffd-wp-compare', 'pagemap-scan-soft-dirty', 'hugetlb-no-soft-dirty-writenotify']).sort());
   });
 
   it('the counterfactual pairs left: no tagged release had the bug (6, 26), no mainline commit of the fix found (34)', () => {

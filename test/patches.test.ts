@@ -1612,6 +1612,35 @@ threads:
     patch: PATCH.hugetlbContinueFileRmap, base: 'v6.0', scenario: bugFile('hugetlb-continue-private-writes-file'), config: ['nr_hugepages=4'],
     measure: (r) => [pagemapBit(r, 'p', 61, 'continued'), thread(r, 'vcpu').state], withIt: [1, 'done'], without: [0, 'done'],
   },
+  // ---- round six ----
+  {
+    // an mmap next to a soft-dirty VMA: merged with the fix; before, a VMA of its own
+    patch: PATCH.softDirtyMergeIgnore, base: 'v3.16', scenario: bugFile('soft-dirty-vma-no-merge'), config: ['soft_dirty=y'],
+    measure: (r) => r.observation.snapshots['mapped']!.vma_count, withIt: 1, without: 2,
+  },
+  {
+    // swapoff of a uffd-wp swap PTE: swapped in with the fix; before, try_to_unuse retried for ever
+    patch: PATCH.swapoffUffdWpCompare, base: 'v5.13', scenario: bugFile('swapoff-uffd-wp-hang'),
+    measure: (r) => [thread(r, 'admin').state, pagemapBit(r, 'mem', 63), pagemapBit(r, 'mem', 62)], withIt: ['done', 1, 0], without: ['livelock', 0, 1],
+  },
+  {
+    // PAGEMAP_SCAN asked to return PAGE_IS_SOFT_DIRTY: the second region is soft-dirty with the fix; before, EINVAL
+    patch: PATCH.pagemapScanSoftDirty, base: 'v6.8', scenario: bugFile('pagemap-scan-soft-dirty-einval'), config: ['soft_dirty=y'],
+    measure: (r) => [errno(r, 'scan'), result(r, 'scan')], withIt: [null, '2 0x7f20ffffb000-0x7f20ffffc000:0x8 0x7f20ffffc000-0x7f20ffffd000:0x88 walk_end=0x7f20fffff000'], without: ['EINVAL', null],
+  },
+  {
+    // clear_refs 4 then mprotect back to writable on shared hugetlb: the PMD writable with the fix; before,
+    // read-only (write-notify), and without 1d8d14641fd9 too the write made an anonymous copy
+    patch: PATCH.hugetlbNoSoftDirtyWritenotify, base: 'v6.0', alsoRemove: [PATCH.hugetlbSharedWriteFault], scenario: bugFile('hugetlb-soft-dirty-mprotect-cow'),
+    config: ['nr_hugepages=2', 'soft_dirty=y'],
+    measure: (r) => [Number((BigInt(pmd(r, 'm', 'rw')) & 2n) !== 0n), pagemapBit(r, 'm', 61)], withIt: [1, 1], without: [0, 0],
+  },
+  {
+    // a write to the read-only entry a released uffd left in a shared hugetlb mapping: made writable in place
+    // with the fix; before, an anonymous copy (not the file's page)
+    patch: PATCH.hugetlbSharedWriteFault, base: 'v6.0', scenario: bugFile('hugetlb-shared-write-fault-cow'), config: ['nr_hugepages=2'],
+    measure: (r) => [pagemapBit(r, 'm', 61), r.observation.snapshots.final!.meminfo?.HugePages_Rsvd ?? null], withIt: [1, 0], without: [0, -1],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -78,6 +78,12 @@ const rows = {
     ref: 'bug-corpus 23 ("addresses before VMAs in PTE holes aren\'t softdirty", id not confirmed there): 81d0fa623c5b is Peter Feiner\'s 2014-10-09 rewrite of pagemap_pte_hole/pagemap_pte_range (blame of fs/proc/task_mmu.c)',
     requires: ['soft-dirty-pte-hole'],
   },
+  softDirtyMergeIgnore: {
+    id: 'soft-dirty-merge-ignore', commit: '34228d473efe', subject: 'mm: ignore VM_SOFTDIRTY on VMA merging',
+    author: 'Cyrill Gorcunov', release: 'v3.14', kind: 'upstream',
+    summary: 'is_mergeable_vma compares the flags without VM_SOFTDIRTY (the merged VMA is marked soft-dirty by its caller); before, from d9104d1ca966, a new mapping (whose flags lack VM_SOFTDIRTY until mmap_region sets it) never merged with a soft-dirty neighbour, so every mmap() next to another made a VMA of its own (the gimp report: max_map_count reached)',
+    requires: ['soft-dirty-vma-reuse'],
+  },
   softDirtyThpSplit: {
     id: 'soft-dirty-thp-split', commit: '804dd150468c', subject: 'soft_dirty: fix soft_dirty during THP split',
     author: 'Andrea Arcangeli', release: 'v4.8', kind: 'upstream',
@@ -540,6 +546,12 @@ const rows = {
     author: 'Muhammad Usama Anjum', release: 'v6.7', kind: 'upstream',
     summary: 'the PAGEMAP_SCAN ioctl on /proc/PID/pagemap: page categories per range, and write-protect of written pages (WP_ASYNC VMAs)',
   },
+  pagemapScanSoftDirty: {
+    id: 'pagemap-scan-soft-dirty', commit: 'e6a9a2cbc13b', subject: 'fs/proc/task_mmu: report SOFT_DIRTY bits through the PAGEMAP_SCAN ioctl',
+    author: 'Andrei Vagin', release: 'v6.8', kind: 'upstream',
+    summary: 'PAGE_IS_SOFT_DIRTY (bit 7) is a PAGEMAP_SCAN category: a soft-dirty PTE or PMD, swap entry or a VMA with VM_SOFTDIRTY; before, v6.7 knew seven categories and a mask naming bit 7 was EINVAL',
+    requires: ['pagemap-scan'],
+  },
   mprotectUnaccountUnfaulted: {
     id: 'mprotect-unaccount-unfaulted', commit: '9b9143298585', subject: 'mm/mprotect: allow unfaulted VMAs to be unaccounted on mprotect()',
     author: 'Lorenzo Stoakes', release: 'v6.7', kind: 'upstream',
@@ -885,6 +897,12 @@ const rows = {
     author: 'Miaohe Lin', release: 'v5.19', kind: 'upstream',
     summary: 'swapoff (unuse_pte) maps the page with the swap PTE\'s soft-dirty and uffd-wp bits; before, from vm_page_prot alone',
   },
+  swapoffUffdWpCompare: {
+    id: 'swapoff-uffd-wp-compare', commit: '099dd6878b9b', subject: 'mm/swap: fix pte_same_as_swp() not removing uffd-wp bit when compare',
+    author: 'Peter Xu', release: 'v5.13', kind: 'upstream',
+    summary: 'unuse_pte compares the swap PTE with the entry looked up without its uffd-wp bit; before, from f45ec5ff16a7 (v5.7), a write-protected swap PTE never matched, stayed in place, and try_to_unuse retried for ever: swapoff hung until a signal; Cc: stable',
+    requires: ['swp-uffd-wp'],
+  },
   zapSwapEntryWithDetails: {
     id: 'zap-swap-entry-with-details', commit: '5abfd71d936a', subject: "mm: don't skip swap entry even if zap_details specified",
     author: 'Peter Xu', release: 'v5.18', kind: 'upstream',
@@ -1154,6 +1172,16 @@ const rows = {
     author: 'Vlastimil Babka', release: 'v6.2', kind: 'upstream',
     summary: 'the extension of an in-place growth gets the pgoff of its own address; before (v6.1) vm_pgoff + old_len pages, wrong when addr is not vm_start: vma_merge() refused it and mremap failed with ENOMEM (rpm install failures, Jiri Slaby); Cc: stable',
     requires: ['mremap-merge-after-resize'],
+  },
+  hugetlbNoSoftDirtyWritenotify: {
+    id: 'hugetlb-no-soft-dirty-writenotify', commit: 'f96f7a40874d', subject: 'mm/hugetlb: fix hugetlb not supporting softdirty tracking',
+    author: 'David Hildenbrand', release: 'v6.0', kind: 'upstream',
+    summary: 'vma_wants_writenotify leaves soft-dirty tracking out for hugetlb, which does not track it; before, from 64e455079e1b (v3.18), a shared hugetlb VMA whose VM_SOFTDIRTY clear_refs 4 cleared got a read-only vm_page_prot, so mprotect() back to writable mapped its pages read-only and the next write went to hugetlb_wp (a COW into an anonymous page before 1d8d14641fd9); Cc: stable',
+  },
+  hugetlbSharedWriteFault: {
+    id: 'hugetlb-shared-write-fault', commit: '1d8d14641fd9', subject: 'mm/hugetlb: support write-faults in shared mappings',
+    author: 'David Hildenbrand', release: 'v6.0', kind: 'upstream',
+    summary: 'hugetlb_wp in a shared mapping makes the entry writable in place; before, a write fault on a read-only entry of a shared mapping (from soft-dirty write-notify before f96f7a40874d, and from v5.19 when a uffd that write-protected the entry is released, or before f369b07c8614 unregistered) fell into the COW path: the file\'s page was replaced by an anonymous copy in the shared mapping, so the write never reached the file (SIGBUS with no free huge page); Cc: stable',
   },
   hugetlbWpSkipUffdWp: {
     id: 'hugetlb-wp-skip-uffd-wp', commit: '60d5b473d61b', subject: 'mm/hugetlb: fix uffd wr-protection for CoW optimization path',

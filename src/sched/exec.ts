@@ -456,7 +456,12 @@ function execOpInner(m: Machine, t: ThreadState): 'done' | 'blocked' | 'ended' {
         break;
       case 'swapoff':
         if (task.uid !== 0) fail('EPERM', 'swapoff needs CAP_SYS_ADMIN');
-        sys_swapoff(k);
+        if (!sys_swapoff(k)) {
+          // try_to_unuse retries for ever (until a signal): the call never returns
+          t.status = 'livelock';
+          k.tr?.emit('livelock', 'try_to_unuse', {});
+          return 'ended';
+        }
         break;
       // ---- shmem and tmpfs files ----
       case 'memfd_create': {

@@ -71,8 +71,9 @@ export function vma_set_page_prot(k: Kernel, vma: VmArea): void {
 export function vma_wants_writenotify(k: Kernel, vma: VmArea, vm_page_prot: Pte): boolean {
   if ((vma.vm_flags & (VM_SHARED | VM_WRITE)) !== (VM_SHARED | VM_WRITE)) return false;
   if (!vm_page_prot.equals(k.pgt.vm_get_page_prot(vma.vm_flags))) return false;
-  // hugetlb does not track soft-dirty (v6.12 and v6.18 say so here; the PTE's write bit is not observable)
-  if (vma_soft_dirty_enabled(k, vma) && !(vma.vm_flags & VM_HUGETLB)) return true;
+  // hugetlb does not track soft-dirty: from f96f7a40874d (v6.0) it is left out here; before, a shared hugetlb
+  // VMA clear_refs 4 had cleaned was write-notified like any other, and mprotect mapped its pages read-only
+  if (vma_soft_dirty_enabled(k, vma) && !((vma.vm_flags & VM_HUGETLB) && k.has(PATCH.hugetlbNoSoftDirtyWritenotify))) return true;
   if (k.has(PATCH.uffdWpWritenotify) && (vma.vm_flags & VM_UFFD_WP)) return true;
   return false;
 }

@@ -264,14 +264,17 @@ export function swpOffsetOf(k: Kernel, e: Pte): number {
 /**
  * mm/swapfile.c sys_swapoff() -> try_to_unuse() @v6.18: every swap PTE of the device, in every mm, is
  * replaced by a mapping of its page (unuse_pte: read into the swap cache first where it is not there),
- * then the swap cache is emptied and the device goes. EINVAL when there is no device.
+ * then the swap cache is emptied and the device goes. EINVAL when there is no device. Returns false when
+ * try_to_unuse can never empty the device (a uffd-wp swap PTE before 099dd6878b9b): the kernel retries until a
+ * signal comes, and the state is what one pass left
  */
-export function sys_swapoff(k: Kernel): void {
+export function sys_swapoff(k: Kernel): boolean {
   const si = k.swap;
   if (si.max === 0) fail('EINVAL', 'swapoff: no swap device');
   // try_to_unuse: shmem's swap entries first (shmem_unuse), then every mm's swap PTEs
   shmem_unuse(k);
   const e = new Pte();
+  let stuck = false;
   for (const mm of k.mms) {
     if (mm.users <= 0) continue;
     for (const t of mm.tables.values()) {
@@ -287,7 +290,7 @@ export function sys_swapoff(k: Kernel): void {
           slot = read_swap_cache_async(k, off);
           if (k.has(PATCH.anonWorkingsetRefault) && si.takeShadow(off)) k.folios.setFlag(slot, PG_active);
         }
-        unuse_pte(k, mm, t, i, slot, off, e);
+        if (!unuse_pte(k, mm, t, i, slot, off, e)) stuck = true;
         // unuse_pte_range: folio_free_swap once the page is mapped, then the lookup's reference goes
         folio_free_swap(k, slot);
         folio_put_refs(k, slot, 1);
@@ -299,12 +302,15 @@ export function sys_swapoff(k: Kernel): void {
   // only copy is in memory now (measured: a page read back from its slot before swapoff shows KPF_DIRTY)
   for (let off = 1; off < si.max; off++) {
     const slot = si.cacheSlot(off);
-    if (slot >= 0 && !folio_free_swap(k, slot)) throw new Error(`BUG: swapoff could not free swap slot ${off} from the swap cache`);
+    if (slot >= 0 && !folio_free_swap(k, slot) && !stuck) throw new Error(`BUG: swapoff could not free swap slot ${off} from the swap cache`);
   }
+  // try_to_unuse: entries still in use (si->inuse_pages), so `goto retry`, which finds the same PTE unmatched
+  if (stuck) return false;
   for (let off = 1; off < si.max; off++) if (si.map(off) !== 0) throw new Error(`BUG: swapoff left swap slot ${off} in use (${si.map(off)})`);
   si.max = 0;
   si.next = 0;
   k.tr?.emit('swapoff', 'sys_swapoff', {});
+  return true;
 }
 
 /**
@@ -312,9 +318,16 @@ export function sys_swapoff(k: Kernel): void {
  * vm_page_prot (exclusive if the swap PTE said so), with the swap PTE's soft-dirty and uffd-wp from
  * 14a762dd1977 (v5.19); before, vm_page_prot alone
  */
-function unuse_pte(k: Kernel, mm: MmStruct, t: PageTable, i: number, slot: number, off: number, old: Pte): void {
+function unuse_pte(k: Kernel, mm: MmStruct, t: PageTable, i: number, slot: number, off: number, old: Pte): boolean {
   const g = k.pgt, f = k.folios;
   const addr = t.addrOf(i);
+  // pte_same_as_swp: the swap PTE must still be the entry looked up; 099dd6878b9b (v5.13) compares without the
+  // uffd-wp bit, as it always did without soft-dirty. Before, a write-protected swap PTE never matched: left
+  // as it was, its page stayed in the swap cache
+  if (!k.has(PATCH.swapoffUffdWpCompare) && g.pte_swp_uffd_wp(old)) {
+    k.tr?.emit('swapoff', 'unuse_pte', { addr, skipped: 'pte_same_as_swp: uffd-wp bit not masked' });
+    return false;
+  }
   const vma = vma_lookup(k, mm, addr);
   if (!vma) throw new Error(`BUG: swap PTE at 0x${addr.toString(16)} outside every VMA`);
   const pfn = f.pfn(slot);
@@ -331,4 +344,5 @@ function unuse_pte(k: Kernel, mm: MmStruct, t: PageTable, i: number, slot: numbe
   t.set(i, n);
   k.tr?.emit('set_pte', 'unuse_pte', { addr, old: old.toString(), new: n.toString() });
   swap_free(k, off);
+  return true;
 }

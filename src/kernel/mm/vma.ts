@@ -132,11 +132,14 @@ function vma_had_uncowed_parents(vma: VmArea | null): boolean {
 }
 
 /**
- * mm/vma.c is_mergeable_vma() @v6.18: the same flags but VM_SOFTDIRTY (VM_IGNORE_MERGE, with the sticky
+ * mm/vma.c is_mergeable_vma() @v6.18: the same flags but VM_SOFTDIRTY (VM_IGNORE_MERGE, from 34228d473efe; with the sticky
  * VM_MAYBE_GUARD where that exists), the same file, and the same userfaultfd context
  */
-function is_mergeable_vma(vmg: VmaMergeState, vma: VmArea): boolean {
-  if (((vma.vm_flags ^ vmg.vm_flags) & ~(VM_SOFTDIRTY | VM_STICKY)) !== 0 || vma.vm_flags_hi !== vmg.vm_flags_hi) return false;
+function is_mergeable_vma(k: Kernel, vmg: VmaMergeState, vma: VmArea): boolean {
+  // 34228d473efe (v3.14): VM_SOFTDIRTY is ignored; on v3.12 and v3.13 it had to match, and a new mapping's
+  // flags never carry it (mmap_region sets it afterwards), so nothing merged with a soft-dirty VMA
+  const ignore = k.has(PATCH.softDirtyMergeIgnore) ? VM_SOFTDIRTY | VM_STICKY : VM_STICKY;
+  if (((vma.vm_flags ^ vmg.vm_flags) & ~ignore) !== 0 || vma.vm_flags_hi !== vmg.vm_flags_hi) return false;
   if (vma.vm_file !== vmg.file) return false;
   return vma.uffd === vmg.uffd_ctx; // is_mergeable_vm_userfaultfd_ctx
 }
@@ -160,13 +163,13 @@ function is_mergeable_anon_vma(k: Kernel, vmg: VmaMergeState, tgt: VmArea): bool
 
 /** mm/vma.c can_vma_merge_before() @v6.18: the range can become the start of next */
 function can_vma_merge_before(k: Kernel, vmg: VmaMergeState, next: VmArea): boolean {
-  return is_mergeable_vma(vmg, next) && is_mergeable_anon_vma(k, vmg, next) &&
+  return is_mergeable_vma(k, vmg, next) && is_mergeable_anon_vma(k, vmg, next) &&
     next.vm_pgoff === vmg.pgoff + (vmg.end - vmg.start) / PAGE_SIZE;
 }
 
 /** mm/vma.c can_vma_merge_after() @v6.18: the range can become the end of prev */
 function can_vma_merge_after(k: Kernel, vmg: VmaMergeState, prev: VmArea): boolean {
-  return is_mergeable_vma(vmg, prev) && is_mergeable_anon_vma(k, vmg, prev) &&
+  return is_mergeable_vma(k, vmg, prev) && is_mergeable_anon_vma(k, vmg, prev) &&
     prev.vm_pgoff + (prev.vm_end - prev.vm_start) / PAGE_SIZE === vmg.pgoff;
 }
 

@@ -676,7 +676,8 @@ export function do_pagemap_scan(k: Kernel, mm: MmStruct, arg: PmScanArg, user: P
   // pagemap_scan_get_args
   if (arg.size !== PM_SCAN_ARG_SIZE) fail('EINVAL', `arg.size ${arg.size} is not sizeof(struct pm_scan_arg)`);
   if (arg.flags & ~(PM_SCAN_WP_MATCHING | PM_SCAN_CHECK_WPASYNC)) fail('EINVAL', 'unknown PAGEMAP_SCAN flags');
-  const known = 0xff | (k.has(PATCH.pagemapScanGuard) ? PAGE_IS.guard : 0);
+  // PM_SCAN_CATEGORIES: seven on v6.7, PAGE_IS_SOFT_DIRTY from e6a9a2cbc13b (v6.8), PAGE_IS_GUARD from a516403787e0
+  const known = 0x7f | (k.has(PATCH.pagemapScanSoftDirty) ? PAGE_IS.soft_dirty : 0) | (k.has(PATCH.pagemapScanGuard) ? PAGE_IS.guard : 0);
   if ((arg.category_inverted | arg.category_mask | arg.category_anyof_mask | arg.return_mask) & ~known) fail('EINVAL', 'unknown PAGE_IS_ category');
   if (arg.start % PAGE_SIZE) fail('EINVAL', 'start is not page aligned');
   if (arg.vec_len && !scan_vec_access_ok(k, arg.vec_len)) fail('EFAULT', `vec_len ${arg.vec_len}: the output vector's size passes the user address space`);
