@@ -200,7 +200,7 @@ export function isUffdQueueCell(i: number): boolean {
 }
 
 /** a process's bit in UserfaultfdCtx.files (mm ids start at 1) */
-export function fileBit(mm: MmStruct): number {
+function fileBit(mm: MmStruct): number {
   if (mm.id > 31) notModelled('op', 'model limit: a userfaultfd file in the fd tables of more than 31 processes');
   return (1 << mm.id) >>> 0;
 }
@@ -824,17 +824,26 @@ export function userfaultfd_release(k: Kernel, ctx: UserfaultfdCtx): number {
  */
 export function sys_close_uffd(k: Kernel, task: Task, ctx: UserfaultfdCtx, readers: number): boolean {
   if (!ctx.openIn(task.mm)) fail('EBADF', 'this process has no such file descriptor open');
-  ctx.files = (ctx.files & ~fileBit(task.mm)) >>> 0;
+  return uffd_file_put(k, ctx, task.mm, readers, 'close_fd');
+}
+
+/**
+ * fs/file.c filp_close() -> fput() of a uffd's file for process mm's descriptor (close(2) as close_fd, a
+ * process's exit as exit_files): the last reference releases the context, unless `readers` threads asleep
+ * in read(2) still hold theirs (releaseAfterRead then does it). Returns whether it released it.
+ */
+export function uffd_file_put(k: Kernel, ctx: UserfaultfdCtx, mm: MmStruct, readers: number, fn: string): boolean {
+  ctx.files = (ctx.files & ~fileBit(mm)) >>> 0;
   if (ctx.files !== 0) {
-    k.tr?.emit('uffd_close', 'close_fd', { uffd: ctx.name, last: false });
+    k.tr?.emit('uffd_close', fn, { uffd: ctx.name, last: false });
     return false;
   }
   if (readers > 0) {
     ctx.closedInRead = true;
-    k.tr?.emit('uffd_close', 'close_fd', { uffd: ctx.name, last: false, readers });
+    k.tr?.emit('uffd_close', fn, { uffd: ctx.name, last: false, readers });
     return false;
   }
-  k.tr?.emit('uffd_close', 'close_fd', { uffd: ctx.name, last: true });
+  k.tr?.emit('uffd_close', fn, { uffd: ctx.name, last: true });
   userfaultfd_release(k, ctx);
   return true;
 }

@@ -6,7 +6,7 @@
 import type { Kernel } from '../kernel.js';
 import type { MmStruct } from '../include/mm_types.js';
 import { exit_mmap } from '../mm/mmap.js';
-import { fileBit, userfaultfd_release } from '../fs/userfaultfd.js';
+import { uffd_file_put } from '../fs/userfaultfd.js';
 import type { UserfaultfdCtx } from '../fs/userfaultfd.js';
 import { shmem_close } from '../mm/shmem.js';
 
@@ -26,17 +26,7 @@ export function exit_mm(k: Kernel, mm: MmStruct): void {
  * does). A memfd or tmpfs file loses this process's descriptor (shmem_close).
  */
 export function exit_files(k: Kernel, mm: MmStruct, readers: (ctx: UserfaultfdCtx) => number): void {
-  const bit = fileBit(mm);
-  for (const ctx of k.uffds) {
-    if (!ctx.openIn(mm)) continue;
-    ctx.files = (ctx.files & ~bit) >>> 0;
-    const last = ctx.files === 0;
-    const n = last ? readers(ctx) : 0;
-    k.tr?.emit('uffd_close', 'exit_files', { uffd: ctx.name, last: last && n === 0, ...(n > 0 ? { readers: n } : {}) });
-    if (!last) continue;
-    if (n > 0) ctx.closedInRead = true;
-    else userfaultfd_release(k, ctx);
-  }
+  for (const ctx of k.uffds) if (ctx.openIn(mm)) uffd_file_put(k, ctx, mm, readers(ctx), 'exit_files');
   for (let ino = 1; ino <= k.nrInodes; ino++) {
     const m = k.inode(ino)!;
     if (m.live && m.openIn(mm)) shmem_close(k, mm, m);
