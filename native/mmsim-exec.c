@@ -3337,10 +3337,26 @@ static void lock_machine(void) {
   while (flock(fd, LOCK_EX) != 0 && errno == EINTR) {}
 }
 
+/**
+ * Tell mmsim that the lock is held (MMSIM_LOCKED_FD names a pipe it reads): its watchdog counts the run's
+ * timeout from here, not from the wait for another executor to finish. The descriptor is closed at once, so
+ * no process of the scenario inherits it.
+ */
+static void say_locked(void) {
+  const char *e = getenv("MMSIM_LOCKED_FD");
+  if (!e || !*e) return;
+  int fd = atoi(e);
+  if (fd < 3) return;
+  ssize_t w;
+  do w = write(fd, "L", 1); while (w < 0 && errno == EINTR);
+  close(fd);
+}
+
 static int run_scenario(void) {
   size_t n;
   char *text = read_all(0, &n);
   lock_machine();
+  say_locked();
   Rd r = {text, text + n};
   PLAN = rd_value(&r, 0);
   J *sc = jget(PLAN, "scenario") ? jget(PLAN, "scenario") : PLAN;

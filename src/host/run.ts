@@ -11,7 +11,7 @@ import { formatSchedule, parseSchedule, MachineError, DEFAULT_STEP_LIMIT } from 
 import { BudgetExceeded } from '../sched/budget.js';
 import { ERRNO_NAME } from '../kernel/include/errno.js';
 import { SIGNAL_NAME } from '../kernel/include/signal.js';
-import { runExecutor } from './executor.js';
+import { runExecutor, LOCK_WAIT_MS } from './executor.js';
 import { MMAP_BASE } from '../kernel/mm/mmap.js';
 import { prepareSwap, cleanupSwap, trackExecutor, restorePageCluster, type SwapPlan } from './swap.js';
 import { needsHugetlbPool, restoreHugetlbPool, scenarioHugepages } from './hugetlb.js';
@@ -282,7 +282,7 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
       execPid = pid;
       if (swap) untrack = trackExecutor(pid);
       opts.onSpawn?.(pid);
-    });
+    }, true);
   } finally {
     untrack();
     if (swap) cleanupSwap(swap);
@@ -291,6 +291,9 @@ export async function runOnHost(sc: CompiledScenario, kernel: string, release: s
     // the executor gives vm.nr_hugepages back itself; this is for one that was killed before it could
     if (pool) restoreHugetlbPool(execPid);
     if (shmemThp) restoreShmemEnabled(execPid);
+  }
+  if (r.kind === 'timeout' && r.lockWait) {
+    return { kind: 'failed', reason: `the machine lock (${process.env.MMSIM_EXEC_LOCK ?? '/tmp/mmsim-exec.lock'}) stayed taken by another executor for ${formatDuration(LOCK_WAIT_MS)}; this run was killed before it started`, ms: r.ms };
   }
   if (r.kind === 'timeout') return { kind: 'failed', reason: `hung: no result within ${formatDuration(timeoutMs)}; the executor and its processes were killed`, ms: r.ms, hung: true };
   if (r.kind === 'signal') return { kind: 'failed', reason: `the executor died of ${r.signal}${r.stderr.trim() ? `: ${r.stderr.trim().split('\n')[0]}` : ''}`, ms: r.ms };
