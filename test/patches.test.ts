@@ -1641,6 +1641,19 @@ threads:
     patch: PATCH.hugetlbSharedWriteFault, base: 'v6.0', scenario: bugFile('hugetlb-shared-write-fault-cow'), config: ['nr_hugepages=2'],
     measure: (r) => [pagemapBit(r, 'm', 61), r.observation.snapshots.final!.meminfo?.HugePages_Rsvd ?? null], withIt: [1, 0], without: [0, -1],
   },
+  // ---- round seven ----
+  {
+    // two REMOVE events under way, the first read: UFFDIO_COPY is EAGAIN with the count; before, the bool the
+    // first waiter cleared let it through
+    patch: PATCH.uffdMmapChangingCount, base: 'v5.17', scenario: bugFile('uffd-mmap-changing-first-read-clears'),
+    measure: (r) => [errno(r, 'between'), result(r, 'between')], withIt: ['EAGAIN', null], without: [null, '4096'],
+  },
+  {
+    // a second UFFDIO_API asking for EVENT_FORK without CAP_SYS_PTRACE: EPERM with the fix (its checks run
+    // first); before, EINVAL at once
+    patch: PATCH.uffdApiInitCmpxchg, base: 'v5.17', scenario: bugFile('uffdio-api-second-call-eperm'),
+    measure: (r) => [errno(r, 'again_fork'), errno(r, 'again')], withIt: ['EPERM', 'EINVAL'], without: ['EINVAL', 'EINVAL'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -552,7 +552,10 @@ export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolea
 
 /** fs/userfaultfd.c userfaultfd_api() @v6.18 (UFFDIO_API); `task` is the caller, for capable() */
 export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, features: number, task: Task = k.current!): { features: number; ioctls: bigint } {
-  if (ctx.apiDone) fail('EINVAL', 'UFFDIO_API was already done on this uffd');
+  // before 22e5fe2a2a27 (v5.15) ctx->state was tested first; from it the checks below run on a second call too,
+  // and only the cmpxchg of ctx->features at the end refuses it
+  const initOnce = k.has(PATCH.uffdApiInitCmpxchg);
+  if (!initOnce && ctx.apiDone) fail('EINVAL', 'UFFDIO_API was already done on this uffd (ctx->state is not UFFD_STATE_WAIT_API)');
   // 914eedcb9ba0 (v6.0) took the requested features masked with the known ones, and dropped the api check
   // with the old test; its revert 2ff559f31a5d (v6.3) brought both back
   const ignoreUnknown = k.has(PATCH.uffdApiIgnoreUnknown) && !k.has(PATCH.uffdApiIgnoreUnknownReverted);
@@ -575,6 +578,8 @@ export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, fea
     if (kept) notModelledOnRelease('features', 'UFFD_FEATURE_WP_UNPOPULATED or WP_ASYNC taken without PTE markers (before 1723f04caacb)');
   }
   if (features & UFFD_FEATURE.wp_async) features |= UFFD_FEATURE.wp_unpopulated;
+  // the answer is copied out, then the cmpxchg fails: err_out zeroes the caller's struct
+  if (initOnce && ctx.apiDone) fail('EINVAL', 'UFFDIO_API was already done on this uffd (cmpxchg of ctx->features)');
   ctx.features = features >>> 0;
   ctx.apiDone = true;
   const ioctls = (1n << BigInt(_UFFDIO_REGISTER)) | (1n << BigInt(_UFFDIO_UNREGISTER)) | (1n << BigInt(_UFFDIO_API));
@@ -1128,7 +1133,7 @@ export function userfaultfd_event_done(u: Uwq): boolean {
 /**
  * userfaultfd_event_wait_completion, its second half: the task wakes; an event still queued (its context
  * was released) is withdrawn, and a FORK event's child context then loses its VMAs
- * (userfaultfd_release_new); ctx.mmap_changing drops. Returns whether the event was read.
+ * (userfaultfd_release_new); ctx.mmap_changing drops (to 0 before a759a909d42d). Returns whether the event was read.
  */
 export function userfaultfd_event_finish(k: Kernel, task: Task): boolean {
   const u = task.uwq!;
@@ -1136,7 +1141,9 @@ export function userfaultfd_event_finish(k: Kernel, task: Task): boolean {
   if (ctx.events.has(u)) ctx.events.remove(u);
   task.uwq = null;
   if (!read && msg.event === UFFD_EVENT_FORK) userfaultfd_release_new(k, k.uffds[msg.flags - 1]!);
-  ctx.mmap_changing = ctx.mmap_changing - 1;
+  // atomic_dec from a759a909d42d (v5.15); before, WRITE_ONCE(ctx->mmap_changing, false): the first waiter to
+  // go on cleared it for every event still unread (the model's count stands for the bool: nonzero is true)
+  ctx.mmap_changing = k.has(PATCH.uffdMmapChangingCount) ? ctx.mmap_changing - 1 : 0;
   return read;
 }
 
