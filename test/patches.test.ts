@@ -1654,6 +1654,12 @@ threads:
     patch: PATCH.uffdApiInitCmpxchg, base: 'v5.17', scenario: bugFile('uffdio-api-second-call-eperm'),
     measure: (r) => [errno(r, 'again_fork'), errno(r, 'again')], withIt: ['EPERM', 'EINVAL'], without: ['EINVAL', 'EINVAL'],
   },
+  {
+    // fork of a pinned private hugetlb page, then a write: the pin sees the write with the fix (the child got
+    // the copy); before, the parent's write copied the page away from the pin
+    patch: PATCH.hugetlbForkPinnedEarlyCow, base: 'v5.13', scenario: bugFile('hugetlb-fork-pinned-page-cow'), config: ['nr_hugepages=2'],
+    measure: (r) => result(r, 'setup#7') === result(r, 'setup#8'), withIt: true, without: false,
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

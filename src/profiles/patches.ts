@@ -1278,6 +1278,11 @@ const rows = {
     author: 'Nadav Amit', release: 'v5.15', kind: 'upstream',
     summary: 'a uffd is initialized once by a cmpxchg of ctx->features at the end of UFFDIO_API, so a second UFFDIO_API runs the api and feature checks first (EPERM for EVENT_FORK without CAP_SYS_PTRACE, EINVAL for a bad api) and is EINVAL only then, its answer zeroed; before, ctx->state was tested first: any second call was EINVAL at once, the caller\'s struct left as it was',
   },
+  hugetlbForkPinnedEarlyCow: {
+    id: 'hugetlb-fork-pinned-early-cow', commit: '4eae4efa2c29', subject: 'hugetlb: do early cow when page pinned on src mm',
+    author: 'Peter Xu', release: 'v5.12', kind: 'upstream', requires: ['fork-early-cow-pinned'],
+    summary: 'fork gives the child a copy of a private hugetlb page that may be pinned (MMF_HAS_PINNED and page_maybe_dma_pinned: page_needs_cow_for_dma) and leaves the parent its page, writable; before, the page was shared write-protected like any other, and the parent\'s next write copied it away from the pin (the device kept the old page), as 70e806e4e645 (v5.9) had fixed for small pages and THPs only',
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',
