@@ -1660,6 +1660,12 @@ threads:
     patch: PATCH.hugetlbForkPinnedEarlyCow, base: 'v5.13', scenario: bugFile('hugetlb-fork-pinned-page-cow'), config: ['nr_hugepages=2'],
     measure: (r) => result(r, 'setup#7') === result(r, 'setup#8'), withIt: true, without: false,
   },
+  {
+    // UFFDIO_COPY from a source past TASK_SIZE: EINVAL (the range check) with the fix; before, EFAULT from
+    // copy_from_user
+    patch: PATCH.uffdCopySrcRangeCheck, base: 'v6.6', scenario: bugFile('uffdio-copy-src-past-task-size'),
+    measure: (r) => errno(r, 'kernel_src'), withIt: 'EINVAL', without: 'EFAULT',
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

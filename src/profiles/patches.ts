@@ -1283,6 +1283,11 @@ const rows = {
     author: 'Peter Xu', release: 'v5.12', kind: 'upstream', requires: ['fork-early-cow-pinned'],
     summary: 'fork gives the child a copy of a private hugetlb page that may be pinned (MMF_HAS_PINNED and page_maybe_dma_pinned: page_needs_cow_for_dma) and leaves the parent its page, writable; before, the page was shared write-protected like any other, and the parent\'s next write copied it away from the pin (the device kept the old page), as 70e806e4e645 (v5.9) had fixed for small pages and THPs only',
   },
+  uffdCopySrcRangeCheck: {
+    id: 'uffd-copy-src-range-check', commit: '2ef5d7245d9c', subject: 'mm: userfaultfd: check for start + len overflow in validate_range',
+    author: 'Axel Rasmussen', release: 'v6.6', kind: 'upstream',
+    summary: 'UFFDIO_COPY checks its source range first, as the destination\'s but for alignment (validate_unaligned_range: EINVAL past TASK_SIZE, or below mmap_min_addr where the destination is refused there too); before, the source was only checked against wrapping, after the destination: a source past TASK_SIZE failed in copy_from_user, EFAULT, written into uffdio_copy.copy',
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -594,11 +594,16 @@ function needApi(ctx: UserfaultfdCtx): void {
 /** fs/userfaultfd.c validate_range() @v6.12 (6.12.118), @v6.18: page-aligned, non-empty, below TASK_SIZE */
 export function validate_range(k: Kernel, start: number, len: number): void {
   if (start % PAGE_SIZE !== 0) fail('EINVAL', 'start is not page aligned');
+  validate_unaligned_range(k, start, len, 'range');
+}
+
+/** fs/userfaultfd.c validate_unaligned_range() @v6.6, @v6.18 (2ef5d7245d9c; before, the body of validate_range): non-empty, below TASK_SIZE */
+function validate_unaligned_range(k: Kernel, start: number, len: number, what: string): void {
   if (len % PAGE_SIZE !== 0) fail('EINVAL', 'len is not a multiple of the page size');
   if (len === 0) fail('EINVAL', 'len is 0');
   // mmap_min_addr (65536): refused before 161ce69c2c89; from it the range only has to lie in VMAs
-  if (start < 0x10000 && !k.has(PATCH.uffdBelowMmapMinAddr)) fail('EINVAL', 'start is below mmap_min_addr');
-  if (start >= TASK_SIZE || len > TASK_SIZE - start) fail('EINVAL', 'range is past TASK_SIZE');
+  if (start < 0x10000 && !k.has(PATCH.uffdBelowMmapMinAddr)) fail('EINVAL', `the ${what} starts below mmap_min_addr`);
+  if (start >= TASK_SIZE || len > TASK_SIZE - start) fail('EINVAL', `the ${what} is past TASK_SIZE`);
 }
 
 /**
@@ -930,8 +935,12 @@ export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, sr
     if (k.has(PATCH.uffdEagainOutput)) user.copy = -11;
     fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
   }
+  // from 2ef5d7245d9c (v6.6) the source range is checked as the destination's is, but for its alignment
+  // (validate_unaligned_range), and first; before, only against wrapping past the end of the address space, after
+  // the destination's: a source past TASK_SIZE failed later, in copy_from_user (EFAULT, written into copy)
+  if (k.has(PATCH.uffdCopySrcRangeCheck)) validate_unaligned_range(k, src, len, 'source');
   validate_range(k, dst, len);
-  if (src % PAGE_SIZE !== 0 || src + len > TASK_SIZE) fail('EINVAL', 'bad source range');
+  if (!k.has(PATCH.uffdCopySrcRangeCheck) && src + len >= 2 ** 64) fail('EINVAL', 'the source range wraps');
   if (mode & ~(UFFDIO_COPY_MODE_DONTWAKE | UFFDIO_COPY_MODE_WP)) fail('EINVAL', 'unknown mode bits');
   if ((mode & UFFDIO_COPY_MODE_WP) && !k.has(PATCH.uffdWpIoctl)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP is unknown to this kernel');
   // (the ESRCH returns before uffdio_copy.copy is written)

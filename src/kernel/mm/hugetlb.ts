@@ -1095,7 +1095,8 @@ export function free_migrated_hugetlb(k: Kernel, old: number, nslot: number): vo
  * unless `wp` (then uffd-wp). EINVAL for a range off huge page boundaries; EEXIST for a populated page and
  * ENOMEM for an empty pool, thrown on the first page, else the bytes copied so far
  */
-export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: number, len: number, wp: boolean, copy: (addr: number, pfn: number) => void): number {
+export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: number, len: number, wp: boolean, copy: (addr: number, pfn: number) => void,
+  unreadable: (addr: number) => string | null = () => null): number {
   const g = k.pgt;
   if (dst % PMD_SIZE || len % PMD_SIZE) fail('EINVAL', 'a hugetlb destination or length that is not 2 MiB aligned');
   let copied = 0;
@@ -1116,6 +1117,12 @@ export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: 
     // huge_pte_none_mostly: a marker (uffd-wp, poison) may be filled
     if (!g.pte_none(cur) && !is_pte_marker(k, cur)) {
       if (copied === 0) fail('EEXIST', `destination huge page 0x${a.toString(16)} is already populated`);
+      break;
+    }
+    // copy_folio_from_user fails, and so does mfill_atomic's retry outside the lock: -EFAULT
+    const bad = unreadable(a);
+    if (bad) {
+      if (copied === 0) fail('EFAULT', bad.replace(/^EFAULT: /, ''));
       break;
     }
     const slot = alloc_hugetlb_folio(k, vma, a, false);
