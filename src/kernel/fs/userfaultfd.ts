@@ -666,10 +666,10 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   let ioctls = range_ioctls(k);
   // UFFD_API_RANGE_IOCTLS_BASIC when a hugetlb VMA is in the range: no ZEROPAGE, no MOVE
   if (basic) ioctls &= ~((1 << _UFFDIO_ZEROPAGE) | (1 << _UFFDIO_MOVE));
-  if (k.has(PATCH.uffdMinorHugetlbfs)) {
-    if (!(mode & UFFDIO_REGISTER_MODE_WP)) ioctls &= ~(1 << _UFFDIO_WRITEPROTECT);
-    if (!(mode & UFFDIO_REGISTER_MODE_MINOR)) ioctls &= ~(1 << _UFFDIO_CONTINUE);
-  }
+  // "userfaultfd: wp: declare _UFFDIO_WRITEPROTECT conditionally" (14819305e09f) came with the WP ioctl in v5.7;
+  // CONTINUE is declared for MINOR ranges only from its first release (v5.13)
+  if (k.has(PATCH.uffdWpIoctl) && !(mode & UFFDIO_REGISTER_MODE_WP)) ioctls &= ~(1 << _UFFDIO_WRITEPROTECT);
+  if (k.has(PATCH.uffdMinorHugetlbfs) && !(mode & UFFDIO_REGISTER_MODE_MINOR)) ioctls &= ~(1 << _UFFDIO_CONTINUE);
   k.tr?.emit('uffdio_register', 'userfaultfd_register', { uffd: ctx.name, start, end, mode, ioctls });
   return BigInt(ioctls);
 }
