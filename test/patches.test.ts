@@ -1666,6 +1666,11 @@ threads:
     patch: PATCH.uffdCopySrcRangeCheck, base: 'v6.6', scenario: bugFile('uffdio-copy-src-past-task-size'),
     measure: (r) => errno(r, 'kernel_src'), withIt: 'EINVAL', without: 'EFAULT',
   },
+  {
+    // UFFDIO_REGISTER and UNREGISTER above the last VMA: EINVAL with the vma iterator; before, the ENOMEM left in ret
+    patch: PATCH.uffdRegisterVmaIterator, base: 'v6.3', scenario: bugFile('uffdio-register-above-last-vma-enomem'),
+    measure: (r) => [errno(r, 'reg_above'), errno(r, 'unreg_above')], withIt: ['EINVAL', 'EINVAL'], without: ['ENOMEM', 'ENOMEM'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

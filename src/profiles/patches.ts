@@ -1288,6 +1288,11 @@ const rows = {
     author: 'Axel Rasmussen', release: 'v6.6', kind: 'upstream',
     summary: 'UFFDIO_COPY checks its source range first, as the destination\'s but for alignment (validate_unaligned_range: EINVAL past TASK_SIZE, or below mmap_min_addr where the destination is refused there too); before, the source was only checked against wrapping, after the destination: a source past TASK_SIZE failed in copy_from_user, EFAULT, written into uffdio_copy.copy',
   },
+  uffdRegisterVmaIterator: {
+    id: 'uffd-register-vma-iterator', commit: '11a9b90274f6', subject: 'userfaultfd: use vma iterator',
+    author: 'Liam R. Howlett', release: 'v6.3', kind: 'upstream',
+    summary: 'UFFDIO_REGISTER and UNREGISTER of a range no VMA meets are EINVAL (vma_find up to the end, ret set to -EINVAL first); before, when no VMA lay at or above the start at all, find_vma came back empty while ret still held the -ENOMEM of the mmget_not_zero check: ENOMEM (a VMA starting at or past the end was EINVAL)',
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

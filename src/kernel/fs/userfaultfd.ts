@@ -632,6 +632,16 @@ function vma_can_userfault(k: Kernel, vma: VmArea, mode: number): boolean {
   return true;
 }
 
+/**
+ * UFFDIO_REGISTER and UNREGISTER of a range no VMA meets: EINVAL from 11a9b90274f6 (v6.3, vma_find up to the range's
+ * end); before, find_vma found no VMA at or above start and the ret still held -ENOMEM (of mmget_not_zero), and
+ * only a VMA starting at or past the end was EINVAL
+ */
+function no_vma_in_range(k: Kernel, mm: MmStruct, start: number): never {
+  if (!k.has(PATCH.uffdRegisterVmaIterator) && !mm.vmas.some((v) => v.vm_end > start)) fail('ENOMEM', 'no VMA at or above the range (find_vma)');
+  fail('EINVAL', 'no VMA in the range');
+}
+
 /** userfaultfd_register (fs/userfaultfd.c @v4.19; mm/userfaultfd.c userfaultfd_register_range @v6.12, v6.18): a VMA already tracked by this uffd in every mode asked for is skipped */
 export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number): bigint {
   needApi(ctx);
@@ -644,7 +654,7 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   if (!mmget_not_zero(mm)) fail('ENOMEM', 'the process of this userfaultfd has exited (mmget_not_zero)');
   const end = start + len;
   const vs = vmas_in(mm, start, end);
-  if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
+  if (vs.length === 0) no_vma_in_range(k, mm, start);
   for (const v of vs) {
     if (!vma_can_userfault(k, v, mode)) fail('EINVAL', `the VMA at 0x${v.vm_start.toString(16)} cannot be registered in this mode`);
     // a hugetlb VMA: the range starts, and ends inside it, on a huge page boundary
@@ -763,7 +773,7 @@ export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: nu
   if (!mmget_not_zero(mm)) fail('ENOMEM', 'the process of this userfaultfd has exited (mmget_not_zero)');
   const end = start + len;
   const vs = vmas_in(mm, start, end);
-  if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
+  if (vs.length === 0) no_vma_in_range(k, mm, start);
   // a first VMA of huge pages: the range starts on a huge page boundary (the end is not checked)
   if ((vs[0]!.vm_flags & VM_HUGETLB) && start % PMD_SIZE) fail('EINVAL', 'a hugetlb range that does not start on a 2 MiB boundary');
   // a VMA registered with another userfaultfd of the mm is EINVAL, before anything changed, from 23ec90eb122f
