@@ -84,7 +84,9 @@ describe('each bug on its two kernels, and bisect between them', () => {
       // round five
       ['uffd-continue-fallocated', 'uffd-unregister-own-ctx', 'zap-swap-entry-with-details', 'khugepaged-referenced-swapin-only', 'hugetlb-continue-file-rmap'],
       // round six
-      ['soft-dirty-merge-ignore', 'hugetlb-shared-write-fault', 'swapoff-uffd-wp-compare', 'pagemap-scan-soft-dirty', 'hugetlb-no-soft-dirty-writenotify']).sort());
+      ['soft-dirty-merge-ignore', 'hugetlb-shared-write-fault', 'swapoff-uffd-wp-compare', 'pagemap-scan-soft-dirty', 'hugetlb-no-soft-dirty-writenotify'],
+      // round seven
+      ['uffd-mmap-changing-count', 'uffd-api-init-cmpxchg', 'hugetlb-fork-pinned-early-cow', 'uffd-copy-src-range-check', 'uffd-register-vma-iterator']).sort());
   });
 
   it('the counterfactual pairs left: no tagged release had the bug (6, 26), no mainline commit of the fix found (34)', () => {

@@ -1641,6 +1641,36 @@ threads:
     patch: PATCH.hugetlbSharedWriteFault, base: 'v6.0', scenario: bugFile('hugetlb-shared-write-fault-cow'), config: ['nr_hugepages=2'],
     measure: (r) => [pagemapBit(r, 'm', 61), r.observation.snapshots.final!.meminfo?.HugePages_Rsvd ?? null], withIt: [1, 0], without: [0, -1],
   },
+  // ---- round seven ----
+  {
+    // two REMOVE events under way, the first read: UFFDIO_COPY is EAGAIN with the count; before, the bool the
+    // first waiter cleared let it through
+    patch: PATCH.uffdMmapChangingCount, base: 'v5.17', scenario: bugFile('uffd-mmap-changing-first-read-clears'),
+    measure: (r) => [errno(r, 'between'), result(r, 'between')], withIt: ['EAGAIN', null], without: [null, '4096'],
+  },
+  {
+    // a second UFFDIO_API asking for EVENT_FORK without CAP_SYS_PTRACE: EPERM with the fix (its checks run
+    // first); before, EINVAL at once
+    patch: PATCH.uffdApiInitCmpxchg, base: 'v5.17', scenario: bugFile('uffdio-api-second-call-eperm'),
+    measure: (r) => [errno(r, 'again_fork'), errno(r, 'again')], withIt: ['EPERM', 'EINVAL'], without: ['EINVAL', 'EINVAL'],
+  },
+  {
+    // fork of a pinned private hugetlb page, then a write: the pin sees the write with the fix (the child got
+    // the copy); before, the parent's write copied the page away from the pin
+    patch: PATCH.hugetlbForkPinnedEarlyCow, base: 'v5.13', scenario: bugFile('hugetlb-fork-pinned-page-cow'), config: ['nr_hugepages=2'],
+    measure: (r) => result(r, 'setup#7') === result(r, 'setup#8'), withIt: true, without: false,
+  },
+  {
+    // UFFDIO_COPY from a source past TASK_SIZE: EINVAL (the range check) with the fix; before, EFAULT from
+    // copy_from_user
+    patch: PATCH.uffdCopySrcRangeCheck, base: 'v6.6', scenario: bugFile('uffdio-copy-src-past-task-size'),
+    measure: (r) => errno(r, 'kernel_src'), withIt: 'EINVAL', without: 'EFAULT',
+  },
+  {
+    // UFFDIO_REGISTER and UNREGISTER above the last VMA: EINVAL with the vma iterator; before, the ENOMEM left in ret
+    patch: PATCH.uffdRegisterVmaIterator, base: 'v6.3', scenario: bugFile('uffdio-register-above-last-vma-enomem'),
+    measure: (r) => [errno(r, 'reg_above'), errno(r, 'unreg_above')], withIt: ['EINVAL', 'EINVAL'], without: ['ENOMEM', 'ENOMEM'],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

@@ -1267,6 +1267,32 @@ const rows = {
     author: 'Miaohe Lin', release: 'v6.0', kind: 'upstream', requires: ['uffd-minor-hugetlbfs'],
     summary: 'UFFDIO_CONTINUE into a private hugetlb mapping adds a file rmap for the page-cache page it maps (page_in_pagecache); before, the rmap followed vm_shared, so hugepage_add_new_anon_rmap made the cache\'s page anonymous with a mapcount of one, and the private mapping\'s next write fault reused it in place: the write went into the file (f619147104c8, v5.13; CVE-2022-49991); Cc: stable',
   },
+  // ---- round seven ----
+  uffdMmapChangingCount: {
+    id: 'uffd-mmap-changing-count', commit: 'a759a909d42d', subject: 'userfaultfd: change mmap_changing to atomic',
+    author: 'Nadav Amit', release: 'v5.15', kind: 'upstream',
+    summary: 'ctx->mmap_changing counts the non-cooperative events under way (atomic_inc at each prep, atomic_dec as each waiter goes on): UFFDIO_COPY, ZEROPAGE, CONTINUE and WRITEPROTECT stay EAGAIN until the last one is read; before (from df2cc96e7701, v4.18), a bool that the first event read cleared, so with a second event still unread (two madvise(MADV_DONTNEED) of two threads) the ioctls went ahead while the mappings were changing',
+  },
+  uffdApiInitCmpxchg: {
+    id: 'uffd-api-init-cmpxchg', commit: '22e5fe2a2a27', subject: 'userfaultfd: prevent concurrent API initialization',
+    author: 'Nadav Amit', release: 'v5.15', kind: 'upstream',
+    summary: 'a uffd is initialized once by a cmpxchg of ctx->features at the end of UFFDIO_API, so a second UFFDIO_API runs the api and feature checks first (EPERM for EVENT_FORK without CAP_SYS_PTRACE, EINVAL for a bad api) and is EINVAL only then, its answer zeroed; before, ctx->state was tested first: any second call was EINVAL at once, the caller\'s struct left as it was',
+  },
+  hugetlbForkPinnedEarlyCow: {
+    id: 'hugetlb-fork-pinned-early-cow', commit: '4eae4efa2c29', subject: 'hugetlb: do early cow when page pinned on src mm',
+    author: 'Peter Xu', release: 'v5.12', kind: 'upstream', requires: ['fork-early-cow-pinned'],
+    summary: 'fork gives the child a copy of a private hugetlb page that may be pinned (MMF_HAS_PINNED and page_maybe_dma_pinned: page_needs_cow_for_dma) and leaves the parent its page, writable; before, the page was shared write-protected like any other, and the parent\'s next write copied it away from the pin (the device kept the old page), as 70e806e4e645 (v5.9) had fixed for small pages and THPs only',
+  },
+  uffdCopySrcRangeCheck: {
+    id: 'uffd-copy-src-range-check', commit: '2ef5d7245d9c', subject: 'mm: userfaultfd: check for start + len overflow in validate_range',
+    author: 'Axel Rasmussen', release: 'v6.6', kind: 'upstream',
+    summary: 'UFFDIO_COPY checks its source range first, as the destination\'s but for alignment (validate_unaligned_range: EINVAL past TASK_SIZE, or below mmap_min_addr where the destination is refused there too); before, the source was only checked against wrapping, after the destination: a source past TASK_SIZE failed in copy_from_user, EFAULT, written into uffdio_copy.copy',
+  },
+  uffdRegisterVmaIterator: {
+    id: 'uffd-register-vma-iterator', commit: '11a9b90274f6', subject: 'userfaultfd: use vma iterator',
+    author: 'Liam R. Howlett', release: 'v6.3', kind: 'upstream',
+    summary: 'UFFDIO_REGISTER and UNREGISTER of a range no VMA meets are EINVAL (vma_find up to the end, ret set to -EINVAL first); before, when no VMA lay at or above the start at all, find_vma came back empty while ret still held the -ENOMEM of the mmget_not_zero check: ENOMEM (a VMA starting at or past the end was EINVAL)',
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -552,7 +552,10 @@ export function sys_userfaultfd(k: Kernel, task: Task, flags: { nonblock: boolea
 
 /** fs/userfaultfd.c userfaultfd_api() @v6.18 (UFFDIO_API); `task` is the caller, for capable() */
 export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, features: number, task: Task = k.current!): { features: number; ioctls: bigint } {
-  if (ctx.apiDone) fail('EINVAL', 'UFFDIO_API was already done on this uffd');
+  // before 22e5fe2a2a27 (v5.15) ctx->state was tested first; from it the checks below run on a second call too,
+  // and only the cmpxchg of ctx->features at the end refuses it
+  const initOnce = k.has(PATCH.uffdApiInitCmpxchg);
+  if (!initOnce && ctx.apiDone) fail('EINVAL', 'UFFDIO_API was already done on this uffd (ctx->state is not UFFD_STATE_WAIT_API)');
   // 914eedcb9ba0 (v6.0) took the requested features masked with the known ones, and dropped the api check
   // with the old test; its revert 2ff559f31a5d (v6.3) brought both back
   const ignoreUnknown = k.has(PATCH.uffdApiIgnoreUnknown) && !k.has(PATCH.uffdApiIgnoreUnknownReverted);
@@ -575,6 +578,8 @@ export function userfaultfd_api(k: Kernel, ctx: UserfaultfdCtx, api: number, fea
     if (kept) notModelledOnRelease('features', 'UFFD_FEATURE_WP_UNPOPULATED or WP_ASYNC taken without PTE markers (before 1723f04caacb)');
   }
   if (features & UFFD_FEATURE.wp_async) features |= UFFD_FEATURE.wp_unpopulated;
+  // the answer is copied out, then the cmpxchg fails: err_out zeroes the caller's struct
+  if (initOnce && ctx.apiDone) fail('EINVAL', 'UFFDIO_API was already done on this uffd (cmpxchg of ctx->features)');
   ctx.features = features >>> 0;
   ctx.apiDone = true;
   const ioctls = (1n << BigInt(_UFFDIO_REGISTER)) | (1n << BigInt(_UFFDIO_UNREGISTER)) | (1n << BigInt(_UFFDIO_API));
@@ -589,11 +594,16 @@ function needApi(ctx: UserfaultfdCtx): void {
 /** fs/userfaultfd.c validate_range() @v6.12 (6.12.118), @v6.18: page-aligned, non-empty, below TASK_SIZE */
 export function validate_range(k: Kernel, start: number, len: number): void {
   if (start % PAGE_SIZE !== 0) fail('EINVAL', 'start is not page aligned');
+  validate_unaligned_range(k, start, len, 'range');
+}
+
+/** fs/userfaultfd.c validate_unaligned_range() @v6.6, @v6.18 (2ef5d7245d9c; before, the body of validate_range): non-empty, below TASK_SIZE */
+function validate_unaligned_range(k: Kernel, start: number, len: number, what: string): void {
   if (len % PAGE_SIZE !== 0) fail('EINVAL', 'len is not a multiple of the page size');
   if (len === 0) fail('EINVAL', 'len is 0');
   // mmap_min_addr (65536): refused before 161ce69c2c89; from it the range only has to lie in VMAs
-  if (start < 0x10000 && !k.has(PATCH.uffdBelowMmapMinAddr)) fail('EINVAL', 'start is below mmap_min_addr');
-  if (start >= TASK_SIZE || len > TASK_SIZE - start) fail('EINVAL', 'range is past TASK_SIZE');
+  if (start < 0x10000 && !k.has(PATCH.uffdBelowMmapMinAddr)) fail('EINVAL', `the ${what} starts below mmap_min_addr`);
+  if (start >= TASK_SIZE || len > TASK_SIZE - start) fail('EINVAL', `the ${what} is past TASK_SIZE`);
 }
 
 /**
@@ -622,6 +632,16 @@ function vma_can_userfault(k: Kernel, vma: VmArea, mode: number): boolean {
   return true;
 }
 
+/**
+ * UFFDIO_REGISTER and UNREGISTER of a range no VMA meets: EINVAL from 11a9b90274f6 (v6.3, vma_find up to the range's
+ * end); before, find_vma found no VMA at or above start and the ret still held -ENOMEM (of mmget_not_zero), and
+ * only a VMA starting at or past the end was EINVAL
+ */
+function no_vma_in_range(k: Kernel, mm: MmStruct, start: number): never {
+  if (!k.has(PATCH.uffdRegisterVmaIterator) && !mm.vmas.some((v) => v.vm_end > start)) fail('ENOMEM', 'no VMA at or above the range (find_vma)');
+  fail('EINVAL', 'no VMA in the range');
+}
+
 /** userfaultfd_register (fs/userfaultfd.c @v4.19; mm/userfaultfd.c userfaultfd_register_range @v6.12, v6.18): a VMA already tracked by this uffd in every mode asked for is skipped */
 export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number): bigint {
   needApi(ctx);
@@ -634,7 +654,7 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   if (!mmget_not_zero(mm)) fail('ENOMEM', 'the process of this userfaultfd has exited (mmget_not_zero)');
   const end = start + len;
   const vs = vmas_in(mm, start, end);
-  if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
+  if (vs.length === 0) no_vma_in_range(k, mm, start);
   for (const v of vs) {
     if (!vma_can_userfault(k, v, mode)) fail('EINVAL', `the VMA at 0x${v.vm_start.toString(16)} cannot be registered in this mode`);
     // a hugetlb VMA: the range starts, and ends inside it, on a huge page boundary
@@ -656,10 +676,10 @@ export function userfaultfd_register(k: Kernel, ctx: UserfaultfdCtx, start: numb
   let ioctls = range_ioctls(k);
   // UFFD_API_RANGE_IOCTLS_BASIC when a hugetlb VMA is in the range: no ZEROPAGE, no MOVE
   if (basic) ioctls &= ~((1 << _UFFDIO_ZEROPAGE) | (1 << _UFFDIO_MOVE));
-  if (k.has(PATCH.uffdMinorHugetlbfs)) {
-    if (!(mode & UFFDIO_REGISTER_MODE_WP)) ioctls &= ~(1 << _UFFDIO_WRITEPROTECT);
-    if (!(mode & UFFDIO_REGISTER_MODE_MINOR)) ioctls &= ~(1 << _UFFDIO_CONTINUE);
-  }
+  // "userfaultfd: wp: declare _UFFDIO_WRITEPROTECT conditionally" (14819305e09f) came with the WP ioctl in v5.7;
+  // CONTINUE is declared for MINOR ranges only from its first release (v5.13)
+  if (k.has(PATCH.uffdWpIoctl) && !(mode & UFFDIO_REGISTER_MODE_WP)) ioctls &= ~(1 << _UFFDIO_WRITEPROTECT);
+  if (k.has(PATCH.uffdMinorHugetlbfs) && !(mode & UFFDIO_REGISTER_MODE_MINOR)) ioctls &= ~(1 << _UFFDIO_CONTINUE);
   k.tr?.emit('uffdio_register', 'userfaultfd_register', { uffd: ctx.name, start, end, mode, ioctls });
   return BigInt(ioctls);
 }
@@ -753,7 +773,7 @@ export function userfaultfd_unregister(k: Kernel, ctx: UserfaultfdCtx, start: nu
   if (!mmget_not_zero(mm)) fail('ENOMEM', 'the process of this userfaultfd has exited (mmget_not_zero)');
   const end = start + len;
   const vs = vmas_in(mm, start, end);
-  if (vs.length === 0) fail('EINVAL', 'no VMA in the range');
+  if (vs.length === 0) no_vma_in_range(k, mm, start);
   // a first VMA of huge pages: the range starts on a huge page boundary (the end is not checked)
   if ((vs[0]!.vm_flags & VM_HUGETLB) && start % PMD_SIZE) fail('EINVAL', 'a hugetlb range that does not start on a 2 MiB boundary');
   // a VMA registered with another userfaultfd of the mm is EINVAL, before anything changed, from 23ec90eb122f
@@ -925,8 +945,12 @@ export function userfaultfd_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, sr
     if (k.has(PATCH.uffdEagainOutput)) user.copy = -11;
     fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
   }
+  // from 2ef5d7245d9c (v6.6) the source range is checked as the destination's is, but for its alignment
+  // (validate_unaligned_range), and first; before, only against wrapping past the end of the address space, after
+  // the destination's: a source past TASK_SIZE failed later, in copy_from_user (EFAULT, written into copy)
+  if (k.has(PATCH.uffdCopySrcRangeCheck)) validate_unaligned_range(k, src, len, 'source');
   validate_range(k, dst, len);
-  if (src % PAGE_SIZE !== 0 || src + len > TASK_SIZE) fail('EINVAL', 'bad source range');
+  if (!k.has(PATCH.uffdCopySrcRangeCheck) && src + len >= 2 ** 64) fail('EINVAL', 'the source range wraps');
   if (mode & ~(UFFDIO_COPY_MODE_DONTWAKE | UFFDIO_COPY_MODE_WP)) fail('EINVAL', 'unknown mode bits');
   if ((mode & UFFDIO_COPY_MODE_WP) && !k.has(PATCH.uffdWpIoctl)) fail('EINVAL', 'UFFDIO_COPY_MODE_WP is unknown to this kernel');
   // (the ESRCH returns before uffdio_copy.copy is written)
@@ -1128,7 +1152,7 @@ export function userfaultfd_event_done(u: Uwq): boolean {
 /**
  * userfaultfd_event_wait_completion, its second half: the task wakes; an event still queued (its context
  * was released) is withdrawn, and a FORK event's child context then loses its VMAs
- * (userfaultfd_release_new); ctx.mmap_changing drops. Returns whether the event was read.
+ * (userfaultfd_release_new); ctx.mmap_changing drops (to 0 before a759a909d42d). Returns whether the event was read.
  */
 export function userfaultfd_event_finish(k: Kernel, task: Task): boolean {
   const u = task.uwq!;
@@ -1136,7 +1160,9 @@ export function userfaultfd_event_finish(k: Kernel, task: Task): boolean {
   if (ctx.events.has(u)) ctx.events.remove(u);
   task.uwq = null;
   if (!read && msg.event === UFFD_EVENT_FORK) userfaultfd_release_new(k, k.uffds[msg.flags - 1]!);
-  ctx.mmap_changing = ctx.mmap_changing - 1;
+  // atomic_dec from a759a909d42d (v5.15); before, WRITE_ONCE(ctx->mmap_changing, false): the first waiter to
+  // go on cleared it for every event still unread (the model's count stands for the bool: nonzero is true)
+  ctx.mmap_changing = k.has(PATCH.uffdMmapChangingCount) ? ctx.mmap_changing - 1 : 0;
   return read;
 }
 

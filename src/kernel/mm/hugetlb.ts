@@ -19,11 +19,12 @@ import {
   FAULT_FLAG_UNSHARE, FAULT_FLAG_WRITE, VM_FAULT_HWPOISON_LARGE, VM_FAULT_SIGBUS,
 } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
+import { folio_maybe_dma_pinned } from './gup.js';
 import { PG_anon, PG_anon_exclusive, PG_dirty, PG_uptodate } from './folio.js';
 import { pmdAllocTable, pmdTable } from './pagewalk.js';
 import { pmd_index, type PageTable, type Slot } from './pgtable.js';
 import { anon_vma_prepare } from './vma.js';
-import { fail, notModelled, notModelledOnRelease } from '../include/errno.js';
+import { fail, notModelled } from '../include/errno.js';
 import { handle_userfault, userfaultfd_minor, userfaultfd_wp, userfaultfd_wp_async, vma_has_uffd_without_event_remap } from '../fs/userfaultfd.js';
 import { isUffdWpMarker, is_pte_marker, is_poisoned_marker, make_pte_marker, migration_entry_wait, SWP_PTE_MARKER, PTE_MARKER_POISONED, PTE_MARKER_UFFD_WP, type VmFault } from './memory.js';
 import {
@@ -772,6 +773,13 @@ export function copy_hugetlb_page_range(k: Kernel, dmm: MmStruct, smm: MmStruct,
       notModelled('addr', 'fork of a hugetlb entry that is neither present nor a migration entry nor a marker');
     }
     const slot = f.slotOf(g.pte_pfn(e));
+    // copy_hugetlb_page_range @v5.13: before the anon-exclusive rework, page_needs_cow_for_dma() asked of any
+    // page of a COW mapping whether the mm has pinned (MMF_HAS_PINNED) and the page may be pinned; such a page is
+    // copied for the child at once, from 4eae4efa2c29 (v5.12). Before, it was shared write-protected as any other
+    if (!k.has(PATCH.anonExclusive) && k.has(PATCH.hugetlbForkPinnedEarlyCow) && cow && smm.hasPinned && folio_maybe_dma_pinned(k, slot)) {
+      hugetlb_copy_pinned_folio(k, dmm, dst, d, addr, e, slot);
+      continue;
+    }
     if (f.test(slot, PG_anon) && hugetlbExclusive(k, slot)) {
       // hugetlb_try_dup_anon_rmap: an exclusive page that may be pinned (folio_needs_cow_for_dma) is not
       // shared: the child gets a copy at once, the parent keeps its page and its writable entry
@@ -779,8 +787,6 @@ export function copy_hugetlb_page_range(k: Kernel, dmm: MmStruct, smm: MmStruct,
         hugetlb_copy_pinned_folio(k, dmm, dst, d, addr, e, slot);
         continue;
       }
-      // before 6c287605fd56 (v5.19) the early COW of a pinned hugetlb page at fork (4eae4efa2c29) was not read
-      if (!k.has(PATCH.anonExclusive) && f.gupRefs(slot) > 0) notModelledOnRelease('addr', 'fork of a pinned hugetlb page before v5.19 (the early COW of hugetlb pages at fork was not read at this release)');
       setHugetlbExclusive(k, slot, false);
     }
     f.setMapcount(slot, f.mapcount(slot) + 1);
@@ -806,7 +812,7 @@ export function copy_hugetlb_page_range(k: Kernel, dmm: MmStruct, smm: MmStruct,
 }
 
 /**
- * mm/hugetlb.c copy_hugetlb_page_range() @v6.18, its branch for a page that may be pinned: a page of the pool for
+ * mm/hugetlb.c copy_hugetlb_page_range() @v6.18 (@v5.13, from 4eae4efa2c29), its branch for a page that may be pinned: a page of the pool for
  * the child (alloc_hugetlb_folio without a reservation: the child's private map has none), the contents copied
  * (copy_user_large_folio), mapped by hugetlb_install_folio: new, exclusive, writable in a VMA with VM_WRITE,
  * dirty and young, uffd-wp kept only for a child registered for WP
@@ -1089,7 +1095,8 @@ export function free_migrated_hugetlb(k: Kernel, old: number, nslot: number): vo
  * unless `wp` (then uffd-wp). EINVAL for a range off huge page boundaries; EEXIST for a populated page and
  * ENOMEM for an empty pool, thrown on the first page, else the bytes copied so far
  */
-export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: number, len: number, wp: boolean, copy: (addr: number, pfn: number) => void): number {
+export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: number, len: number, wp: boolean, copy: (addr: number, pfn: number) => void,
+  unreadable: (addr: number) => string | null = () => null): number {
   const g = k.pgt;
   if (dst % PMD_SIZE || len % PMD_SIZE) fail('EINVAL', 'a hugetlb destination or length that is not 2 MiB aligned');
   let copied = 0;
@@ -1110,6 +1117,12 @@ export function mfill_atomic_hugetlb(k: Kernel, mm: MmStruct, vma: VmArea, dst: 
     // huge_pte_none_mostly: a marker (uffd-wp, poison) may be filled
     if (!g.pte_none(cur) && !is_pte_marker(k, cur)) {
       if (copied === 0) fail('EEXIST', `destination huge page 0x${a.toString(16)} is already populated`);
+      break;
+    }
+    // copy_folio_from_user fails, and so does mfill_atomic's retry outside the lock: -EFAULT
+    const bad = unreadable(a);
+    if (bad) {
+      if (copied === 0) fail('EFAULT', bad.replace(/^EFAULT: /, ''));
       break;
     }
     const slot = alloc_hugetlb_folio(k, vma, a, false);

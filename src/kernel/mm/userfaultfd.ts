@@ -99,10 +99,43 @@ function report(k: Kernel, vma: VmArea, start: number, end: number, wp: boolean,
   }
 }
 
-/** copy_from_user of one page of the source buffer (the model reads through the page tables) */
+/**
+ * Can copy_from_user read the source page [src, src + PAGE_SIZE)? The source need not be page aligned (the
+ * kernel never asked it to be; from 2ef5d7245d9c, v6.6, validate_unaligned_range says so in as many words). A
+ * byte outside every VMA, or in one with no access at all (access_error: !vma_is_accessible), fails even the
+ * copy mfill_atomic retries outside the mmap lock with faults allowed: -EFAULT, the reason returned here.
+ */
+function source_unreadable(k: Kernel, ctx: UserfaultfdCtx, src: number): string | null {
+  for (const a of src % PAGE_SIZE ? [src, src + PAGE_SIZE - 1] : [src]) {
+    const vma = find_vma(k, ctx.mm, a);
+    if (!vma || a < vma.vm_start || !(vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC))) {
+      return `EFAULT: the source at 0x${a.toString(16)} cannot be read (copy_from_user)`;
+    }
+  }
+  return null;
+}
+
+/**
+ * copy_from_user of one page of the source buffer (the model reads through the page tables; an unaligned source
+ * is read from the two pages it spans). A source page of an accessible VMA that is not present reads as zeroes,
+ * where the kernel's retry outside the mmap lock faults it in (not modelled: that fault's effects on the source)
+ */
 function read_source_page(k: Kernel, ctx: UserfaultfdCtx, src: number, dstPfn: number): void {
-  const pfn = follow_pfn(k, ctx.mm, src);
-  if (pfn >= 0) k.data.copyPage(dstPfn, pfn);
+  const off = src % PAGE_SIZE;
+  if (off === 0) {
+    const pfn = follow_pfn(k, ctx.mm, src);
+    if (pfn >= 0) k.data.copyPage(dstPfn, pfn);
+    return;
+  }
+  const buf = new Uint8Array(PAGE_SIZE);
+  for (const [from, at, n] of [[src, 0, PAGE_SIZE - off], [src - off + PAGE_SIZE, PAGE_SIZE - off, off]] as const) {
+    const pfn = follow_pfn(k, ctx.mm, from);
+    if (pfn < 0) continue;
+    const o = from % PAGE_SIZE;
+    for (let i = 0; i < n; i++) buf[at + i] = k.data.readByte(pfn, o + i);
+  }
+  k.data.clearPage(dstPfn);
+  k.data.writeBytes(dstPfn, 0, buf, 0, PAGE_SIZE);
 }
 
 /** mm/userfaultfd.c mfill_atomic_install_pte() @v6.18 (mcopy_atomic_pte before v5.13): map a newly allocated anonymous page at `a` */
@@ -178,6 +211,10 @@ function shmem_mfill(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, s
     if (m.folioAt(idx) >= 0 || m.swapAt(idx) >= 0) return `the page cache holds page ${idx} of the file already${m.swapAt(idx) >= 0 ? ' (swapped out)' : ''}`;
     t.get(i, cur);
     if (!pte_none_mostly(k, cur)) return `destination page 0x${a.toString(16)} is already populated`;
+    if (kind === 'copy') {
+      const bad = source_unreadable(k, ctx, src + (a - dst));
+      if (bad) return bad;
+    }
     const slot = f.alloc(0, PG_swapbacked);
     if (kind === 'copy') read_source_page(k, ctx, src + (a - dst), f.pfn(slot));
     else k.data.clearPage(f.pfn(slot));
@@ -209,6 +246,13 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
     if (!(vma.vm_flags & VM_SHARED)) anon_vma_prepare(ctx.mm, vma);
     const n = mfill_atomic_hugetlb(k, ctx.mm, vma, dst, len, wp, (a, pfn) => {
       for (let i = 0; i < HPAGE_PMD_NR; i++) read_source_page(k, ctx, src + (a - dst) + i * PAGE_SIZE, pfn + i);
+    }, (a) => {
+      // (the kernel allocates the huge page before the copy fails: an empty pool is ENOMEM first, here EFAULT)
+      for (let i = 0; i < HPAGE_PMD_NR; i++) {
+        const bad = source_unreadable(k, ctx, src + (a - dst) + i * PAGE_SIZE);
+        if (bad) return bad;
+      }
+      return null;
     });
     k.tr?.emit('uffdio_copy', 'mfill_atomic_hugetlb', { dst, src, len, copied: n, wp });
     return n;
@@ -220,6 +264,8 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
     // mfill_atomic_pte_copy: pte_none_mostly (a marker, uffd-wp or poison, may be filled)
     t.get(i, cur);
     if (!pte_none_mostly(k, cur)) return `destination page 0x${a.toString(16)} is already populated`;
+    const bad = source_unreadable(k, ctx, src + (a - dst));
+    if (bad) return bad;
     const slot = k.folios.alloc(0, 0);
     read_source_page(k, ctx, src + (a - dst), k.folios.pfn(slot));
     mfill_atomic_install_pte(k, ctx, vma, t, i, a, slot, wp);
