@@ -25,7 +25,7 @@ describe('kernel selftests as scenarios', () => {
     expect(files.length).toBeGreaterThanOrEqual(20);
     for (const f of files) {
       const text = readFileSync(join(DIR, f), 'utf8');
-      expect(text, f).toMatch(/^# .*(uffd-unit-tests\.c|uffd-wp-mremap\.c|mkdirty\.c|pagemap_ioctl\.c|cow\.c|soft-dirty\.c|hugetlb-madvise\.c)/m);
+      expect(text, f).toMatch(/^# .*(uffd-unit-tests\.c|uffd-wp-mremap\.c|mkdirty\.c|pagemap_ioctl\.c|cow\.c|soft-dirty\.c|hugetlb-madvise\.c|madv_populate\.c|mremap_dontunmap\.c|mremap_test\.c|khugepaged\.c|split_huge_page_test\.c|gup_longterm\.c|migration\.c)/m);
       const ps = profilesOf(f);
       expect(ps, `${f}: its # profiles: line`).toContain('v6.18');
       for (const p of ps) expect(PROFILES.some((q) => q.name === p), `${f}: profile ${p}`).toBe(true);

@@ -586,7 +586,7 @@ const rows = {
   uffdEagainOutput: {
     id: 'uffd-eagain-output', commit: '95567729173e', subject: 'mm/userfaultfd: fix uninitialized output field for -EAGAIN race',
     author: 'Peter Xu', release: 'v6.15', kind: 'upstream',
-    summary: 'UFFDIO_COPY, ZEROPAGE and MOVE refused at once for mmap_changing (a non-cooperative event under way) also write -EAGAIN into copy/zeropage/move; before, the field was left as the caller had it; Cc: stable, in 6.12.29',
+    summary: 'UFFDIO_COPY, ZEROPAGE, CONTINUE, POISON and MOVE refused at once for mmap_changing (a non-cooperative event under way) also write -EAGAIN into copy/zeropage/mapped/updated/move; before, the field was left as the caller had it; Cc: stable, in 6.12.29',
   },
   uffdBelowMmapMinAddr: {
     id: 'uffd-below-mmap-min-addr', commit: '161ce69c2c89', subject: 'userfaultfd: allow registration of ranges below mmap_min_addr',

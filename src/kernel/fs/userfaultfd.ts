@@ -1015,7 +1015,11 @@ export interface UffdioPoisonUser {
 export function userfaultfd_poison(k: Kernel, ctx: UserfaultfdCtx, start: number, len: number, mode: number, user: UffdioPoisonUser = {}): number {
   if (!k.has(PATCH.uffdPoison)) fail('EINVAL', 'UFFDIO_POISON is unknown to this kernel');
   needApi(ctx);
-  if (ctx.mmap_changing) fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  // mmap_changing: from 95567729173e (v6.15, in 6.12.29) the -EAGAIN is written into uffdio_poison.updated too
+  if (ctx.mmap_changing) {
+    if (k.has(PATCH.uffdEagainOutput)) user.updated = -11;
+    fail('EAGAIN', 'mmap_changing: a non-cooperative event is under way');
+  }
   validate_range(k, start, len);
   if (mode & ~UFFDIO_POISON_MODE_DONTWAKE) fail('EINVAL', 'unknown mode bits');
   if (!mmget_not_zero(ctx.mm)) fail('ESRCH', 'the process of this userfaultfd has exited (mmget_not_zero)');

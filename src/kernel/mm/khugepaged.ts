@@ -13,7 +13,7 @@ import { fail, notModelled, notModelledOnRelease } from '../include/errno.js';
 import { FAULT_FLAG_ALLOW_RETRY, VM_FAULT_ERROR, VM_FAULT_RETRY } from '../include/fault.js';
 import { PATCH } from '../../profiles/patches.js';
 import { PG_anon, PG_locked, PG_lru, PG_referenced, PG_swapcache } from './folio.js';
-import { folio_add_new_anon_rmap, folio_maybe_mapped_shared, folio_remove_rmap_ptes, mm_find_pmd } from './rmap.js';
+import { folio_add_new_anon_rmap, folio_mapcount_large, folio_maybe_mapped_shared, folio_remove_rmap_ptes, mm_find_pmd } from './rmap.js';
 import { do_swap_page, isUffdWpMarker, thp_range_in_vma, transparent_hugepage_enabled, vm_normal_page, type VmFault } from './memory.js';
 import { set_pmd_at } from './huge_memory.js';
 import { userfaultfd_armed } from '../fs/userfaultfd.js';
@@ -82,13 +82,16 @@ function find_pmd_or_thp_or_none(k: Kernel, mm: MmStruct, haddr: number): { resu
 /**
  * mm/khugepaged.c is_refcount_suitable() @v6.2..v6.18: every reference of the folio is one of its
  * mappings (or the swap cache's): no GUP pin or other holder. Before 9445689f3b61 (v5.8) the test was
- * page_count == 1 + PageSwapCache (@v4.19, v5.7): one mapping only
+ * page_count == 1 + PageSwapCache (@v4.19, v5.7): one mapping only. The mappings are counted as the kernel's
+ * folio_mapcount() (total_mapcount() before v6.3) counts them, a PMD mapping once, as it holds one reference: a
+ * THP another process still maps by PMD while this one maps it by PTEs (khugepaged.c collapse_fork_compound) is
+ * no pinned page. (Folios.folioMapcount, which counts a PMD mapping once per page, refused it with EAGAIN.)
  */
 function is_refcount_suitable(k: Kernel, slot: number): boolean {
   const f = k.folios;
   const cache = f.test(slot, PG_swapcache) ? f.nrPages(slot) : 0;
   if (!k.has(PATCH.khugepagedCollapseShared)) return f.refcount(slot) === 1 + cache;
-  return f.refcount(slot) === f.folioMapcount(slot) + cache;
+  return f.refcount(slot) === folio_mapcount_large(k, slot) + cache;
 }
 
 /**
