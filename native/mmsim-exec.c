@@ -34,6 +34,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
 #include <setjmp.h>
@@ -3330,11 +3331,13 @@ static const char *status_name(Thread *T) {
  * counted. An exclusive flock on a well-known file, held until the process ends, serialises executors;
  * without the file (an unwritable /tmp) the run goes on unlocked. The scenario's processes inherit it.
  */
+static int g_lock_fd = -1;
 static void lock_machine(void) {
   const char *path = getenv("MMSIM_EXEC_LOCK") ? getenv("MMSIM_EXEC_LOCK") : "/tmp/mmsim-exec.lock";
   int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return;
   while (flock(fd, LOCK_EX) != 0 && errno == EINTR) {}
+  g_lock_fd = fd;
 }
 
 static int run_scenario(void) {
@@ -3584,12 +3587,23 @@ static int run_scenario(void) {
     // ... but not outside the machine lock: a child that inherits it (flock follows the open file) waits for
     // this process to be gone, swaps the plan's files off and only then lets the next executor run (whose
     // own swap file would otherwise get another swap type while these are still on)
+    // The child is spawned (clone with CLONE_VM | CLONE_VFORK, then exec), never forked: a fork copies the
+    // address space (dup_mmap), and where a uffd with UFFD_FEATURE_EVENT_FORK still has registered VMAs here
+    // (a scenario fork waiting for its FORK message to be read is such a sleeping thread) it would send a FORK
+    // message of its own and sleep until it is read, for ever (host fuzz seed 9001 run 23). The lock's file
+    // goes to the new image (its close-on-exec flag cleared), whose --swapoff-after waits for this process.
     J *files = g_swap ? jget(g_swap, "files") : NULL;
-    pid_t parent = getpid();
-    if (files && fork() == 0) {
-      while (getppid() == parent) usleep(1000);
-      for (int i = 0; i < files->n; i++) swapoff(files->v[i]->str);
-      _exit(0);
+    if (files && files->n) {
+      char pid[24];
+      snprintf(pid, sizeof pid, "%d", (int)getpid());
+      char **argv = calloc((size_t)files->n + 4, sizeof *argv);
+      argv[0] = "mmsim-exec";
+      argv[1] = "--swapoff-after";
+      argv[2] = pid;
+      for (int i = 0; i < files->n; i++) argv[3 + i] = files->v[i]->str;
+      if (g_lock_fd >= 0) fcntl(g_lock_fd, F_SETFD, 0);
+      pid_t c;
+      if (posix_spawn(&c, "/proc/self/exe", NULL, NULL, argv, environ) != 0) swap_cleanup();
     }
   }
   files_cleanup();
@@ -4000,6 +4014,14 @@ int main(int argc, char **argv) {
     if (swapoff(argv[2]) == 0 || errno == EINVAL) return 0;
     fprintf(stderr, "swapoff %s: %s\n", argv[2], strerror(errno));
     return 1;
+  }
+  if (argc > 3 && !strcmp(argv[1], "--swapoff-after")) {
+    // the end of a run that left a thread asleep in the kernel (run_scenario): once that executor (our parent,
+    // argv[2]) is gone, swap its files off, holding the machine lock it handed down until then
+    pid_t parent = (pid_t)atoi(argv[2]);
+    while (getppid() == parent) usleep(1000);
+    for (int i = 3; i < argc; i++) swapoff(argv[i]);
+    return 0;
   }
   if (argc > 1 && !strcmp(argv[1], "--probe")) {
     probe();
