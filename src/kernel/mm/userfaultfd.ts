@@ -6,7 +6,9 @@ import { HPAGE_PMD_NR, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_t
 import { mfill_atomic_hugetlb, mfill_atomic_hugetlb_continue, mfill_atomic_hugetlb_poison } from './hugetlb.js';
 import type { VmArea } from '../include/mm_types.js';
 import { VM_EXEC, VM_HUGETLB, VM_IO, VM_LOCKED, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
-import { ERRNO_NAME, fail, SyscallError } from '../include/errno.js';
+import { ERRNO_NAME, fail, notModelled, SyscallError } from '../include/errno.js';
+import { do_user_addr_fault } from '../arch/x86/mm/fault.js';
+import { userfaultfd_armed } from '../fs/userfaultfd.js';
 import type { MmStruct } from '../include/mm_types.js';
 import { HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES } from '../include/uapi.js';
@@ -99,10 +101,34 @@ function report(k: Kernel, vma: VmArea, start: number, end: number, wp: boolean,
   }
 }
 
-/** copy_from_user of one page of the source buffer (the model reads through the page tables) */
-function read_source_page(k: Kernel, ctx: UserfaultfdCtx, src: number, dstPfn: number): void {
-  const pfn = follow_pfn(k, ctx.mm, src);
-  if (pfn >= 0) k.data.copyPage(dstPfn, pfn);
+/**
+ * copy_from_user of one page of the source buffer, in the caller's mm (current->mm: with a FORK message's uffd
+ * the destination is another process's; the model read the source through the destination's page tables until
+ * event-fork-copy-source). mfill_atomic_pte_copy copies with page faults disabled; where the source page is not
+ * mapped that fails, and mfill_atomic drops its locks and copies again with faults enabled
+ * (copy_folio_from_user): a read fault of the caller's, counted in its min_flt, or EFAULT. A source in a range
+ * registered with a userfaultfd, whose fault could sleep inside the ioctl, is not modelled. The pfn to copy from,
+ * or why not (`EFAULT: ...`)
+ */
+function source_page(k: Kernel, src: number): number | string {
+  const task = k.current!;
+  let pfn = follow_pfn(k, task.mm, src);
+  if (pfn >= 0) return pfn;
+  const vma = vma_lookup(k, task.mm, src);
+  if (vma && userfaultfd_armed(vma)) notModelled('src', `UFFDIO_COPY from a source page that is not mapped, in a range registered with a userfaultfd (its fault would sleep inside the ioctl)`);
+  const r = do_user_addr_fault(k, task, src, 0, true);
+  if (r.kind === 'livelock') notModelled('src', 'UFFDIO_COPY whose source fault retries for ever');
+  if (r.kind === 'blocked') notModelled('src', 'UFFDIO_COPY whose source fault sleeps');
+  pfn = r.kind === 'done' ? follow_pfn(k, task.mm, src) : -1;
+  return pfn >= 0 ? pfn : `EFAULT: the source page 0x${src.toString(16)} cannot be read`;
+}
+
+/** read_source_page: the source's bytes into the destination page, or why not (`EFAULT: ...`, nothing copied) */
+function read_source_page(k: Kernel, src: number, dstPfn: number): string | null {
+  const pfn = source_page(k, src);
+  if (typeof pfn === 'string') return pfn;
+  k.data.copyPage(dstPfn, pfn);
+  return null;
 }
 
 /** mm/userfaultfd.c mfill_atomic_install_pte() @v6.18 (mcopy_atomic_pte before v5.13): map a newly allocated anonymous page at `a` */
@@ -178,8 +204,11 @@ function shmem_mfill(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, s
     if (m.folioAt(idx) >= 0 || m.swapAt(idx) >= 0) return `the page cache holds page ${idx} of the file already${m.swapAt(idx) >= 0 ? ' (swapped out)' : ''}`;
     t.get(i, cur);
     if (!pte_none_mostly(k, cur)) return `destination page 0x${a.toString(16)} is already populated`;
+    // (the source is read before anything is allocated: where it fails, nothing is left behind)
+    const from = kind === 'copy' ? source_page(k, src + (a - dst)) : -1;
+    if (typeof from === 'string') return from;
     const slot = f.alloc(0, PG_swapbacked);
-    if (kind === 'copy') read_source_page(k, ctx, src + (a - dst), f.pfn(slot));
+    if (kind === 'copy') k.data.copyPage(f.pfn(slot), from);
     else k.data.clearPage(f.pfn(slot));
     f.setFlag(slot, PG_uptodate);
     filemap_add_folio(k, m, slot, idx);
@@ -208,7 +237,10 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
     // find_vma_and_prepare_anon: a COW (private) mapping gets its anon_vma
     if (!(vma.vm_flags & VM_SHARED)) anon_vma_prepare(ctx.mm, vma);
     const n = mfill_atomic_hugetlb(k, ctx.mm, vma, dst, len, wp, (a, pfn) => {
-      for (let i = 0; i < HPAGE_PMD_NR; i++) read_source_page(k, ctx, src + (a - dst) + i * PAGE_SIZE, pfn + i);
+      for (let i = 0; i < HPAGE_PMD_NR; i++) {
+        const why = read_source_page(k, src + (a - dst) + i * PAGE_SIZE, pfn + i);
+        if (why) fail('EFAULT', why);
+      }
     });
     k.tr?.emit('uffdio_copy', 'mfill_atomic_hugetlb', { dst, src, len, copied: n, wp });
     return n;
@@ -220,8 +252,10 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
     // mfill_atomic_pte_copy: pte_none_mostly (a marker, uffd-wp or poison, may be filled)
     t.get(i, cur);
     if (!pte_none_mostly(k, cur)) return `destination page 0x${a.toString(16)} is already populated`;
+    const from = source_page(k, src + (a - dst));
+    if (typeof from === 'string') return from;
     const slot = k.folios.alloc(0, 0);
-    read_source_page(k, ctx, src + (a - dst), k.folios.pfn(slot));
+    k.data.copyPage(k.folios.pfn(slot), from);
     mfill_atomic_install_pte(k, ctx, vma, t, i, a, slot, wp);
     return null;
   });
