@@ -34,6 +34,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <spawn.h>
 #include <sys/mount.h>
 #include <sys/vfs.h>
 #include <setjmp.h>
@@ -452,7 +453,8 @@ enum { V_NONE, V_MAPPING, V_UFFD, V_MSG, V_DATA, V_IOCTLS, V_PROCESS, V_SCAN, V_
 typedef struct {
   const char *name; // points into the plan (same address in every forked process)
   _Atomic int kind;
-  uint64_t a, b, c, d; // mapping: addr, len; uffd: fd; msg: address, flags, event, ptid; data: addr; ioctls: value;
+  uint64_t a, b, c, d; // mapping: addr, len; uffd: fd, the processes that closed it, 1 + the process whose mm it serves
+                       // (0: unknown); msg: address, flags, event, ptid; data: addr; ioctls: value;
                        // pin: io_uring fd, first page, bytes; pipe: read fd, first page, bytes spliced, write fd
   uint64_t off, len;   // data / scan: bytes in the pool
 } Var;
@@ -556,6 +558,7 @@ typedef struct {
   char tmpdir[64]; // the tmpfs directory `open` creates files in (files_cleanup removes it)
   char hugedir[64]; // the hugetlbfs mount `open` with fs: hugetlbfs creates files in (files_cleanup unmounts it)
   _Atomic int swap_on; // the swap file enabled now: 1 + its index in options.swap.files (0: none)
+  _Atomic int fork_child; // the process the latest fork made (or is making): a FORK message's uffd serves its mm
 } Shared;
 
 static Shared *SH;
@@ -1124,11 +1127,18 @@ static uint64_t waiter_addr(Thread *T) {
   return a;
 }
 
-// a deferred wake-up: mark the blocked threads whose fault lies in [start, start+len)
-static void defer_wake(int fd, uint64_t start, uint64_t len) {
+// does a wake-up through uffd u reach T's fault? Only the faults of the mm u serves (its context's, as
+// userfaultfd_ctx's wait queues are): a FORK message's uffd wakes the child's faults, never the parent's at the
+// same address (host fuzz seed 9104 run 72: the parent's fault was marked woken by the child's UFFDIO_ZEROPAGE)
+static int wakes_thread(const Var *u, const Thread *T) {
+  return !u || !u->c || T->proc == (int)u->c - 1;
+}
+
+// a deferred wake-up through uffd u (its descriptor fd): mark the blocked threads whose fault lies in [start, start+len)
+static void defer_wake(const Var *u, int fd, uint64_t start, uint64_t len) {
   for (int i = 0; i < SH->nthreads; i++) {
     Thread *T = &SH->threads[i];
-    if (T->sched != S_BLOCKED_FAULT) continue;
+    if (T->sched != S_BLOCKED_FAULT || !wakes_thread(u, T)) continue;
     uint64_t a = T->wait_addr;
     if (len == 0 || (a >= start && a < start + len)) {
       T->waken = 1;
@@ -1598,6 +1608,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
       if (var) {
         var->a = (uint64_t)fd;
         var->b = 0; // closed in no process yet
+        var->c = (uint64_t)(c->T ? c->T->proc : 0) + 1; // the mm of the process that made it
       }
       if (jbool(op, "api")) {
         struct uffdio_api api = {.api = UFFD_API, .features = (uint64_t)jnum(op, "features", 0)};
@@ -1754,6 +1765,8 @@ static int exec_op(Ctx *c, int oi, J *op) {
             if (nv) {
               nv->a = (uint64_t)msg.arg.fork.ufd;
               nv->b = 0;
+              // (the fork waits until this read: its child is the latest one, do_fork_for)
+              nv->c = (uint64_t)atomic_load(&SH->fork_child) + 1;
             }
           }
           w0 = 0;
@@ -1802,7 +1815,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
       int defer = !(mode & UFFDIO_WRITEPROTECT_MODE_WP) && !(mode & UFFDIO_WRITEPROTECT_MODE_DONTWAKE);
       struct uffdio_writeprotect w = {.range = {a, l}, .mode = mode | (defer ? UFFDIO_WRITEPROTECT_MODE_DONTWAKE : 0)};
       if (ioctl(fd, UFFDIO_WRITEPROTECT, &w)) err = errno;
-      else if (defer) defer_wake(fd, a, l);
+      else if (defer) defer_wake(u, fd, a, l);
     } else if (!strcmp(kind, "uffdio_copy")) {
       uint64_t s;
       EV("dst", a);
@@ -1817,7 +1830,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
         result = res;
       }
       // the kernel wakes the range it filled, also when it stopped short of len and returns EAGAIN
-      if (defer && cp.copy > 0) defer_wake(fd, a, (uint64_t)cp.copy);
+      if (defer && cp.copy > 0) defer_wake(u, fd, a, (uint64_t)cp.copy);
       if (cp.copy != UNWRITTEN) snprintf(outs, sizeof outs, "{\"copy\":%lld}", (long long)cp.copy), out = outs;
     } else if (!strcmp(kind, "uffdio_zeropage")) {
       EV("addr", a);
@@ -1830,7 +1843,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
         snprintf(res, sizeof res, "%lld", (long long)z.zeropage);
         result = res;
       }
-      if (defer && z.zeropage > 0) defer_wake(fd, a, (uint64_t)z.zeropage);
+      if (defer && z.zeropage > 0) defer_wake(u, fd, a, (uint64_t)z.zeropage);
       if (z.zeropage != UNWRITTEN) snprintf(outs, sizeof outs, "{\"zeropage\":%lld}", (long long)z.zeropage), out = outs;
     } else if (!strcmp(kind, "uffdio_move")) {
       uint64_t s;
@@ -1845,7 +1858,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
         snprintf(res, sizeof res, "%lld", (long long)mv.move);
         result = res;
       }
-      if (defer && mv.move > 0) defer_wake(fd, a, (uint64_t)mv.move);
+      if (defer && mv.move > 0) defer_wake(u, fd, a, (uint64_t)mv.move);
       if (mv.move != UNWRITTEN) snprintf(outs, sizeof outs, "{\"move\":%lld}", (long long)mv.move), out = outs;
     } else if (!strcmp(kind, "uffdio_continue") || !strcmp(kind, "uffdio_poison")) {
       EV("addr", a);
@@ -1857,7 +1870,7 @@ static int exec_op(Ctx *c, int oi, J *op) {
       int defer = !(mode & UFFDIO_CONTINUE_MODE_DONTWAKE);
       struct mmsim_uffdio_continue c = {.range = {a, l}, .mode = mode | (defer ? UFFDIO_CONTINUE_MODE_DONTWAKE : 0), .mapped = UNWRITTEN};
       if (ioctl(fd, poison ? MMSIM_UFFDIO_POISON : UFFDIO_CONTINUE, &c)) err = errno;
-      if (defer && c.mapped > 0) defer_wake(fd, a, (uint64_t)c.mapped);
+      if (defer && c.mapped > 0) defer_wake(u, fd, a, (uint64_t)c.mapped);
       if (c.mapped != UNWRITTEN) snprintf(outs, sizeof outs, "{\"%s\":%lld}", poison ? "updated" : "mapped", (long long)c.mapped), out = outs;
     } else if (!strcmp(kind, "uffdio_wake")) {
       EV("addr", a);
@@ -1865,11 +1878,11 @@ static int exec_op(Ctx *c, int oi, J *op) {
       int any = 0;
       for (int i = 0; i < SH->nthreads; i++) {
         Thread *T = &SH->threads[i];
-        if (T->sched != S_BLOCKED_FAULT) continue;
+        if (T->sched != S_BLOCKED_FAULT || !wakes_thread(u, T)) continue;
         uint64_t pa = T->wait_addr;
         if (pa >= a && pa < a + l) any = 1;
       }
-      if (any) defer_wake(fd, a, l); // the ioctl itself is issued when the woken thread runs
+      if (any) defer_wake(u, fd, a, l); // the ioctl itself is issued when the woken thread runs
       else {
         struct uffdio_range r = {a, l};
         if (ioctl(fd, UFFDIO_WAKE, &r)) err = errno;
@@ -2461,6 +2474,7 @@ static int do_fork_for(int pi_parent, const char *as) {
   int pi = proc_index(as);
   if (pi < 0) die("fork: unknown process '%s'", as);
   Proc *P = &SH->procs[pi];
+  atomic_store(&SH->fork_child, pi);
   // the child's fd table is the parent's: a userfaultfd or file the parent closed is closed in the child
   // too (EBADF there, as in the model), even when a later pipe or open reused its number
   int nv = atomic_load(&SH->nvars);
@@ -3330,11 +3344,13 @@ static const char *status_name(Thread *T) {
  * counted. An exclusive flock on a well-known file, held until the process ends, serialises executors;
  * without the file (an unwritable /tmp) the run goes on unlocked. The scenario's processes inherit it.
  */
+static int g_lock_fd = -1;
 static void lock_machine(void) {
   const char *path = getenv("MMSIM_EXEC_LOCK") ? getenv("MMSIM_EXEC_LOCK") : "/tmp/mmsim-exec.lock";
   int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return;
   while (flock(fd, LOCK_EX) != 0 && errno == EINTR) {}
+  g_lock_fd = fd;
 }
 
 /**
@@ -3600,12 +3616,23 @@ static int run_scenario(void) {
     // ... but not outside the machine lock: a child that inherits it (flock follows the open file) waits for
     // this process to be gone, swaps the plan's files off and only then lets the next executor run (whose
     // own swap file would otherwise get another swap type while these are still on)
+    // The child is spawned (clone with CLONE_VM | CLONE_VFORK, then exec), never forked: a fork copies the
+    // address space (dup_mmap), and where a uffd with UFFD_FEATURE_EVENT_FORK still has registered VMAs here
+    // (a scenario fork waiting for its FORK message to be read is such a sleeping thread) it would send a FORK
+    // message of its own and sleep until it is read, for ever (host fuzz seed 9001 run 23). The lock's file
+    // goes to the new image (its close-on-exec flag cleared), whose --swapoff-after waits for this process.
     J *files = g_swap ? jget(g_swap, "files") : NULL;
-    pid_t parent = getpid();
-    if (files && fork() == 0) {
-      while (getppid() == parent) usleep(1000);
-      for (int i = 0; i < files->n; i++) swapoff(files->v[i]->str);
-      _exit(0);
+    if (files && files->n) {
+      char pid[24];
+      snprintf(pid, sizeof pid, "%d", (int)getpid());
+      char **argv = calloc((size_t)files->n + 4, sizeof *argv);
+      argv[0] = "mmsim-exec";
+      argv[1] = "--swapoff-after";
+      argv[2] = pid;
+      for (int i = 0; i < files->n; i++) argv[3 + i] = files->v[i]->str;
+      if (g_lock_fd >= 0) fcntl(g_lock_fd, F_SETFD, 0);
+      pid_t c;
+      if (posix_spawn(&c, "/proc/self/exe", NULL, NULL, argv, environ) != 0) swap_cleanup();
     }
   }
   files_cleanup();
@@ -4016,6 +4043,14 @@ int main(int argc, char **argv) {
     if (swapoff(argv[2]) == 0 || errno == EINVAL) return 0;
     fprintf(stderr, "swapoff %s: %s\n", argv[2], strerror(errno));
     return 1;
+  }
+  if (argc > 3 && !strcmp(argv[1], "--swapoff-after")) {
+    // the end of a run that left a thread asleep in the kernel (run_scenario): once that executor (our parent,
+    // argv[2]) is gone, swap its files off, holding the machine lock it handed down until then
+    pid_t parent = (pid_t)atoi(argv[2]);
+    while (getppid() == parent) usleep(1000);
+    for (int i = 3; i < argc; i++) swapoff(argv[i]);
+    return 0;
   }
   if (argc > 1 && !strcmp(argv[1], "--probe")) {
     probe();

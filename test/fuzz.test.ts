@@ -15,7 +15,7 @@ import { ScenarioError } from '../src/scenario/error.js';
 import { PROFILES, resolveKernel, SpecError } from '../src/profiles/profiles.js';
 import { debug_vm_check, VmBugError } from '../src/kernel/mm/debug_vm.js';
 import { caseArb, MODEL_TARGET, renderCase } from '../src/fuzz/gen.js';
-import { HOST_PIN_FOLL } from '../src/host/requirements.js';
+import { eventForkLimit, HOST_PIN_FOLL } from '../src/host/requirements.js';
 import { generate, shrink } from '../src/fuzz/rng.js';
 import { modelFuzz } from '../src/fuzz/model.js';
 import { hostFuzz } from '../src/fuzz/host.js';
@@ -164,7 +164,7 @@ describe('mmsim fuzz: the generator', () => {
     }), { numRuns: 300, seed: 42 });
   });
 
-  it('asks for non-cooperative uffd events (REMOVE, UNMAP, REMAP; never FORK) only where a handler thread reads the uffd', () => {
+  it('asks for non-cooperative uffd events (REMOVE, UNMAP, REMAP, FORK) only where a handler thread reads the uffd', () => {
     const seen = new Set<string>();
     fc.assert(fc.property(caseArb(MODEL_TARGET), (c) => {
       const sc = loadScenario('g.yaml', renderCase(c, { name: 'g', kernel: 'v6.18' }).yaml);
@@ -173,10 +173,46 @@ describe('mmsim fuzz: the generator', () => {
       const events = (['event_remove', 'event_unmap', 'event_remap', 'event_fork'] as const).filter((f) => (u.features & UFFD_FEATURE[f]) !== 0);
       const readers = sc.threads.filter((t) => t.ops.some((o) => o.op === 'read_uffd'));
       if (events.length) expect(readers.length).toBeGreaterThan(0);
-      expect(events).not.toContain('event_fork');
       for (const e of events) seen.add(e);
     }), { numRuns: 400, seed: 11 });
-    expect([...seen].sort()).toEqual(['event_remap', 'event_remove', 'event_unmap']);
+    expect([...seen].sort()).toEqual(['event_fork', 'event_remap', 'event_remove', 'event_unmap']);
+  });
+
+  it('draws event_fork in a few percent of the cases, in shapes the executor runs, with a handler that takes the child\'s uffd', () => {
+    // the host's target: no model-only operations (as src/fuzz/host.ts hostTarget has them)
+    const host = { ...MODEL_TARGET, swap: true, pins: 'io_uring' as const, migrate: false, khugepaged: false, growInPlace: false };
+    const childOps = new Set<string>();
+    let drawn = 0, kidFaults = 0;
+    const N = 600;
+    fc.assert(fc.property(caseArb(host), (c) => {
+      const sc = loadScenario('g.yaml', renderCase(c, { name: 'g', kernel: 'v6.18' }).yaml);
+      const u = sc.setup.find((o) => o.op === 'userfaultfd');
+      if (u?.op !== 'userfaultfd' || !(u.features & UFFD_FEATURE.event_fork)) return;
+      drawn++;
+      // a shape mmsim host runs (host/requirements.ts): no fork in the setup, one forking thread, of the main process
+      expect(eventForkLimit(sc)).toBeNull();
+      const forks = sc.threads.filter((t) => t.ops.some((o) => o.op === 'fork'));
+      expect(forks.map((t) => t.process)).toEqual(['main']);
+      // every read of the handler may take the FORK message, and names the child's uffd
+      const h = sc.threads.find((t) => t.ops.some((o) => o.op === 'read_uffd'))!;
+      const reads = h.ops.filter((o) => o.op === 'read_uffd' && o.uffd === 'uffd');
+      expect(reads.length).toBeGreaterThan(0);
+      const named = new Set(reads.map((o) => (o.op === 'read_uffd' ? o.fork_uffd : undefined)));
+      expect(named.has(undefined)).toBe(false);
+      for (const o of h.ops) if ('uffd' in o && typeof o.uffd === 'string' && named.has(o.uffd)) childOps.add(o.op);
+      if (h.ops.some((o) => o.op === 'read_uffd' && named.has(o.uffd))) kidFaults++;
+    }), { numRuns: N, seed: 23 });
+    expect(drawn / N).toBeGreaterThan(0.01);
+    expect(drawn / N).toBeLessThan(0.1);
+    expect(kidFaults).toBeGreaterThan(0);
+    // the child's uffd is read and used by UFFDIO ioctls on the child's mm
+    for (const o of ['read_uffd', 'uffdio_writeprotect', 'uffdio_copy']) expect(childOps).toContain(o);
+    // and a target without it (or a kernel that does not offer it) never asks for it
+    for (const t of [{ ...host, eventFork: undefined }, { ...host, features: host.features & ~UFFD_FEATURE.event_fork }]) {
+      fc.assert(fc.property(caseArb(t), (c) => {
+        expect(renderCase(c, { name: 'g', kernel: 'v6.18' }).yaml).not.toMatch(/event_fork|fork_uffd/);
+      }), { numRuns: 200, seed: 23 });
+    }
   });
 
   it('pins an errno that the kernel gave with an ioctl field after it as the errno alone', () => {

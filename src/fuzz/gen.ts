@@ -53,6 +53,12 @@ export interface FuzzTarget {
    * the ones generated before it was drawn)
    */
   exit?: boolean;
+  /**
+   * UFFD_FEATURE_EVENT_FORK in some cases with a handler thread (FuzzCase.fork): the worker's fork then waits
+   * until the handler reads the FORK message, which names the child's uffd, and the handler may use that uffd
+   * on the child (absent: never, and the cases of a seed are the ones generated before it was drawn)
+   */
+  eventFork?: boolean;
 }
 
 export type Backing = 'shared' | 'memfd' | 'memfd_private' | 'hugetlb' | 'tmpfs' | 'tmpfs_private' | 'memfd_hugetlb';
@@ -63,7 +69,7 @@ const HUGETLB_BACKINGS: readonly (Backing | undefined)[] = ['hugetlb', 'memfd_hu
 const MINOR_BACKINGS: readonly (Backing | undefined)[] = ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'];
 
 export const MODEL_TARGET: FuzzTarget = {
-  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true, movePages: true, mmapFixed: true, guardRegions: true, exit: true,
+  features: 0x1ffff, pagemapScan: true, splitHugePages: true, swap: false, pins: 'any', migrate: true, khugepaged: true, growInPlace: true, movePages: true, mmapFixed: true, guardRegions: true, exit: true, eventFork: true,
   backings: ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'],
 };
 
@@ -168,9 +174,7 @@ export type PinFlag = 'write' | 'longterm' | 'force' | 'get' | 'fast';
  * The non-cooperative events a case may ask for (UFFD_FEATURE_EVENT_*): MADV_DONTNEED/REMOVE, munmap and
  * mremap then wait in the kernel until the handler thread reads the event (userfaultfd_event_wait_completion),
  * so they are asked for only where a handler thread reads the uffd (with none, the thread would wait for
- * ever). No EVENT_FORK yet: the generator's fork would then wait for a handler that reads it and hands the
- * child's uffd on (fork_uffd), which its rounds do not do; the host can run such forks since session 14
- * (the event-fork-* differential scenarios).
+ * ever). EVENT_FORK is drawn apart (FuzzCase.fork), with a fork and handler rounds that take the child's uffd.
  */
 const NONCOOP_EVENTS = ['event_remove', 'event_unmap', 'event_remap'];
 
@@ -217,7 +221,34 @@ export interface FuzzCase {
   swap?: number | null;
   /** the child's thread ends with exit(2) of the child (FuzzTarget.exit; absent in older cases) */
   kidExit?: boolean;
+  /** UFFD_FEATURE_EVENT_FORK (FuzzTarget.eventFork; null or absent: without it) */
+  fork?: ForkEvent | null;
 }
+
+/**
+ * A case whose uffd asks for UFFD_FEATURE_EVENT_FORK: rendered only with a handler thread (which reads the
+ * FORK message, the only way the worker's fork returns) and a fork of the worker (inserted where it has none).
+ * Each handler round's read names the child's uffd (`fork_uffd: cuN`); only the round whose message is the
+ * FORK message defines it, and in the others the round's child action is SKIPPED (an argument no operation
+ * produced), on the model and on the kernel alike.
+ */
+export interface ForkEvent {
+  /** where the fork goes among the worker's operations when it has none (modulo their number + 1) */
+  at: number;
+  /** what each handler round then does with the child's uffd (index i: round i; missing: nothing) */
+  child: ChildAct[];
+}
+
+/**
+ * what the handler does with the child's uffd (UFFDIO ioctls act on the child's mm, ctx->mm): `serve` reads a
+ * message of it (a fault of the child's thread, or an event it sends) and resolves it as the round resolves
+ * its own; `wp`/`unprotect` of a range, `copy`/`zeropage` of a page (the source is the handler's), `wake`,
+ * `register` (over a range of the child) and `unregister`, `poll`, `close` of it
+ */
+export type ChildAct =
+  | { act: 'none' } | { act: 'serve' } | { act: 'poll' } | { act: 'close' }
+  | { act: 'wp' | 'unprotect' | 'wake' | 'unregister' | 'zeropage' | 'copy'; r: Range }
+  | { act: 'register'; r: Range; mode: RegisterMode[] };
 
 const PAGE = 4096;
 
@@ -400,6 +431,26 @@ function resolveArb(t: FuzzTarget): fc.Arbitrary<Resolve> {
   return fc.oneof({ weight: 3, arbitrary: classic }, { weight: 2, arbitrary: fc.constantFrom<Resolve>('continue', 'pwrite_continue') });
 }
 
+/** a range mostly where the setup registers (m0 from page 0, 1 or 512: its first page, two, a THP, to the end), else anywhere */
+const regRangeArb: fc.Arbitrary<Range> = fc.oneof(
+  { weight: 2, arbitrary: fc.record({ at: fc.record({ m: fc.constant(0), page: fc.constantFrom(0, 1, 512), off: fc.constant(0) }), pages: fc.constantFrom(1, 0, 2, 512) }) },
+  { weight: 1, arbitrary: rangeArb },
+);
+
+/** what a handler round does with the child's uffd (FuzzCase.fork) */
+function childActArb(t: FuzzTarget): fc.Arbitrary<ChildAct> {
+  const w = (weight: number, arbitrary: fc.Arbitrary<ChildAct>) => ({ weight, arbitrary });
+  return fc.oneof(
+    w(2, fc.record({ act: fc.constant('none' as const) })),
+    w(4, fc.record({ act: fc.constant('serve' as const) })),
+    w(2, fc.record({ act: fc.constantFrom('wp' as const, 'unprotect' as const), r: regRangeArb })),
+    w(2, fc.record({ act: fc.constantFrom('copy' as const, 'zeropage' as const), r: regRangeArb })),
+    w(1, fc.record({ act: fc.constantFrom('wake' as const, 'unregister' as const), r: regRangeArb })),
+    w(1, fc.record({ act: fc.constant('register' as const), r: rangeArb, mode: registerModeArb(t) })),
+    w(1, fc.oneof(fc.record({ act: fc.constant('poll' as const) }), fc.record({ act: fc.constant('close' as const) }))),
+  );
+}
+
 /** the arbitrary of whole cases for a target kernel */
 export function caseArb(t: FuzzTarget): fc.Arbitrary<FuzzCase> {
   return fc.record({
@@ -411,6 +462,13 @@ export function caseArb(t: FuzzTarget): fc.Arbitrary<FuzzCase> {
     // a swap file of 64 pages, or of 12 (11 slots: MADV_PAGEOUT runs out of them)
     swap: t.swap ? fc.option(fc.constantFrom(64, 12), { freq: 4, nil: null }) : fc.constant(null),
     ...(t.exit ? { kidExit: fc.boolean() } : {}),
+    // UFFD_FEATURE_EVENT_FORK in about one case in ten that has a uffd and a handler thread (shrinks to none)
+    ...(t.eventFork && (t.features & UFFD_FEATURE.event_fork) ? {
+      fork: fc.oneof(
+        { weight: 9, arbitrary: fc.constant(null) },
+        { weight: 1, arbitrary: fc.record({ at: fc.nat({ max: 14 }), child: fc.array(childActArb(t), { maxLength: 4 }) }) },
+      ),
+    } : {}),
   });
 }
 
@@ -516,10 +574,12 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
     uffd = { ...uffd, r: { at: { ...uffd.r.at, page: Math.floor(pageOf(uffd.r.at) / 512) * 512 }, pages: Math.ceil(uffd.r.pages / 512) * 512 } };
   }
   const twoThreads = uffd !== null && c.handler !== null && c.handler.length > 0;
+  // EVENT_FORK only where the handler thread can read the FORK message (with none the fork waits for ever)
+  const forkEvent = twoThreads && c.fork ? c.fork : null;
   if (uffd) {
     op(setup, 'mmap', flow({ as: 'src', len: '4K' }));
     op(setup, 'memset', flow({ addr: 'src', len: '4K', value: 0x5a }));
-    const features = twoThreads ? uffd.features : uffd.features.filter((f) => !NONCOOP_EVENTS.includes(f));
+    const features = twoThreads ? [...uffd.features, ...(forkEvent ? ['event_fork'] : [])] : uffd.features.filter((f) => !NONCOOP_EVENTS.includes(f));
     op(setup, 'userfaultfd', flow({ as: 'uffd', flags: twoThreads ? ['cloexec'] : ['nonblock', 'cloexec'], features: features.length ? features : undefined }));
     const r = range(uffd.r);
     const um = uffd.r.at.m % maps.length;
@@ -811,27 +871,55 @@ export function renderCase(c: FuzzCase, o: RenderOptions): Rendered {
     }
     return out;
   };
-  const main = thread(c.ops, false);
+  // a case with EVENT_FORK forks in the worker (the first fork of its operations, or one inserted)
+  const mainOps = forkEvent && !c.ops.some((x) => x.op === 'fork')
+    ? [...c.ops.slice(0, forkEvent.at % (c.ops.length + 1)), { op: 'fork' as const }, ...c.ops.slice(forkEvent.at % (c.ops.length + 1))] : c.ops;
+  const main = thread(mainOps, false);
   const handler: string[] = [];
+  /** the operations that resolve message `msg` of uffd `ufd` as `res` says */
+  const resolve = (res: Resolve, ufd: string, msg: string) => {
+    if (res === 'unprotect') op(handler, 'uffdio_writeprotect', flow({ uffd: ufd, addr: `${msg}.address`, len: '4K', mode: [] }));
+    else if (res === 'unprotect_all') op(handler, 'uffdio_writeprotect', flow({ uffd: ufd, addr: 'm0', len: hex(npages(0) * PAGE), mode: [] }));
+    else if (res === 'copy') op(handler, 'uffdio_copy', flow({ uffd: ufd, dst: `${msg}.address`, src: 'src', len: '4K' }));
+    else if (res === 'zeropage') op(handler, 'uffdio_zeropage', flow({ uffd: ufd, addr: `${msg}.address`, len: '4K' }));
+    else if (res === 'wake') op(handler, 'uffdio_wake', flow({ uffd: ufd, addr: `${msg}.address`, len: '4K' }));
+    else if (res === 'continue' || res === 'pwrite_continue') {
+      // the registered mapping's page cache at the fault: a huge page of a hugetlb mapping, else the page
+      const huge = HUGETLB_BACKINGS.includes(maps[uffd!.r.at.m % maps.length]!.backing);
+      const fd = fileOf(uffd!.r.at.m);
+      // (the mapping maps its file from offset 0; hugetlbfs has no write(2))
+      if (res === 'pwrite_continue' && fd && !huge) op(handler, 'pwrite', flow({ fd, offset: `${msg}.address - ${mname(uffd!.r.at.m)}`, len: 8, value: 0x77 }));
+      op(handler, 'uffdio_continue', flow({ uffd: ufd, addr: huge ? `${msg}.address & ~0x1fffff` : `${msg}.address`, len: huge ? '2M' : '4K' }));
+    } else {
+      op(handler, 'uffdio_writeprotect', flow({ uffd: ufd, addr: `${msg}.address`, len: '4K', mode: ['dontwake'] }));
+      op(handler, 'uffdio_wake', flow({ uffd: ufd, addr: `${msg}.address`, len: '4K' }));
+    }
+  };
   if (twoThreads) {
     c.handler!.forEach((res, i) => {
       const msg = `msg${i + 1}`;
-      op(handler, 'read_uffd', flow({ uffd: 'uffd', as: msg }));
-      if (res === 'unprotect') op(handler, 'uffdio_writeprotect', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K', mode: [] }));
-      else if (res === 'unprotect_all') op(handler, 'uffdio_writeprotect', flow({ uffd: 'uffd', addr: 'm0', len: hex(npages(0) * PAGE), mode: [] }));
-      else if (res === 'copy') op(handler, 'uffdio_copy', flow({ uffd: 'uffd', dst: `${msg}.address`, src: 'src', len: '4K' }));
-      else if (res === 'zeropage') op(handler, 'uffdio_zeropage', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K' }));
-      else if (res === 'wake') op(handler, 'uffdio_wake', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K' }));
-      else if (res === 'continue' || res === 'pwrite_continue') {
-        // the registered mapping's page cache at the fault: a huge page of a hugetlb mapping, else the page
-        const huge = HUGETLB_BACKINGS.includes(maps[uffd!.r.at.m % maps.length]!.backing);
-        const fd = fileOf(uffd!.r.at.m);
-        // (the mapping maps its file from offset 0; hugetlbfs has no write(2))
-        if (res === 'pwrite_continue' && fd && !huge) op(handler, 'pwrite', flow({ fd, offset: `${msg}.address - ${mname(uffd!.r.at.m)}`, len: 8, value: 0x77 }));
-        op(handler, 'uffdio_continue', flow({ uffd: 'uffd', addr: huge ? `${msg}.address & ~0x1fffff` : `${msg}.address`, len: huge ? '2M' : '4K' }));
-      } else {
-        op(handler, 'uffdio_writeprotect', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K', mode: ['dontwake'] }));
-        op(handler, 'uffdio_wake', flow({ uffd: 'uffd', addr: `${msg}.address`, len: '4K' }));
+      // (with EVENT_FORK every read may be the one that takes the FORK message: each names the child's uffd)
+      const cu = forkEvent ? `cu${i + 1}` : undefined;
+      op(handler, 'read_uffd', flow({ uffd: 'uffd', as: msg, fork_uffd: cu }));
+      resolve(res, 'uffd', msg);
+      const act = forkEvent?.child[i];
+      if (!cu || !act || act.act === 'none') return;
+      if (act.act === 'serve') {
+        // a message of the child's uffd: a fault of the child's thread, or an event of the child's
+        op(handler, 'read_uffd', flow({ uffd: cu, as: `c${msg}` }));
+        resolve(res, cu, `c${msg}`);
+      } else if (act.act === 'poll') op(handler, 'poll_uffd', cu);
+      else if (act.act === 'close') op(handler, 'close', flow({ uffd: cu }));
+      else {
+        const r = range(act.r);
+        if (act.act === 'copy') op(handler, 'uffdio_copy', flow({ uffd: cu, dst: r.addr, src: 'src', len: '4K' }));
+        else if (act.act === 'zeropage') op(handler, 'uffdio_zeropage', flow({ uffd: cu, addr: r.addr, len: '4K' }));
+        else if (act.act === 'wake') op(handler, 'uffdio_wake', flow({ uffd: cu, addr: r.addr, len: r.len }));
+        else if (act.act === 'unregister') op(handler, 'uffdio_unregister', flow({ uffd: cu, addr: r.addr, len: r.len }));
+        else if (act.act === 'register') op(handler, 'uffdio_register', flow({ uffd: cu, addr: r.addr, len: r.len, mode: act.mode }));
+        else op(handler, 'uffdio_writeprotect', flow({ uffd: cu, addr: r.addr, len: r.len, mode: act.act === 'wp' ? ['wp'] : [] }));
+        const key = `${r.first.m % maps.length}:${pageOf(r.first)}`;
+        if (!kidObserved.has(key) && kidObserved.size < 4) kidObserved.set(key, { ...r.first, page: pageOf(r.first), off: 0 });
       }
     });
   }

@@ -82,6 +82,9 @@ export function hostTarget(caps: HostCaps): FuzzTarget {
     guardRegions: caps.guard_regions === true,
     // exit(2) of the forked child at the end of its thread (the executor waits for the process to be gone)
     exit: true,
+    // UFFD_FEATURE_EVENT_FORK where the kernel offers it: the generator's only fork is the worker's, in the main
+    // process, never in the setup (the shapes host/requirements.ts lets the executor run)
+    eventFork: true,
     // shared memory, memfds and tmpfs files (the executor's files live under /dev/shm), hugetlb memory (private
     // anonymous, a hugetlbfs memfd) where the executor may set the pool (root)
     backings: caps.root ? ['shared', 'memfd', 'memfd_private', 'hugetlb', 'tmpfs', 'tmpfs_private', 'memfd_hugetlb'] : ['shared', 'memfd', 'memfd_private', 'tmpfs', 'tmpfs_private'],

@@ -43,6 +43,33 @@ function modelUffdZeropage(spec: KernelSpec): 'zero' | 'page' {
 }
 
 /**
+ * null when the executor can run the scenario's forks that send UFFD_EVENT_FORK (or it has none), else why
+ * not (the fuzzers draw only the shapes this lets through: src/fuzz/gen.ts, FuzzCase.fork)
+ */
+export function eventForkLimit(sc: CompiledScenario): string | null {
+  // a fork that sends UFFD_EVENT_FORK sleeps in the kernel until the event is read. The executor forks in
+  // the process's controller, one fork at a time per process, while the forking thread waits (its step
+  // blocked, as the model's): a fork in the setup (no thread reads the event before it returns) or forks
+  // in two threads of one process (the second would wait for the controller) it cannot run
+  const eventFork = allOps(sc).find((op) => (op.op === 'userfaultfd' || op.op === 'uffdio_api') && (op.features & UFFD_FEATURE.event_fork));
+  if (!eventFork) return null;
+  const setupFork = sc.setup.find((op) => op.op === 'fork');
+  if (setupFork) return `operations ${eventFork.id} and ${setupFork.id}: a fork in the setup with UFFD_FEATURE_EVENT_FORK waits for its event to be read, which no thread can do before the setup ends`;
+  const forkers = new Map<string, string>();
+  for (const t of sc.threads) {
+    const fork = t.ops.find((op) => op.op === 'fork');
+    if (!fork) continue;
+    // while the fork waits, the process's memory is copy-on-write shared with the child: the scheduler
+    // breaks that in its own process (the main one) so that no other step faults on executor memory
+    if (t.process !== 'main') return `operation ${fork.id} forks process ${t.process} with UFFD_FEATURE_EVENT_FORK (${eventFork.id}): while the fork waits for its event the executor can settle only the main process's own memory (its other threads' steps would take faults on executor memory)`;
+    const other = forkers.get(t.process);
+    if (other !== undefined) return `threads ${other} and ${t.name} of process ${t.process} both fork, with UFFD_FEATURE_EVENT_FORK (${eventFork.id}): the executor forks for a process in one controller, one fork at a time, and a fork waiting for its event would hold up the other`;
+    forkers.set(t.process, t.name);
+  }
+  return null;
+}
+
+/**
  * null when the scenario can run here, or the reason it cannot. `spec` is the model the kernel is compared
  * with (default: the probed profile and configuration); its config answers the scenario's `config:`.
  */
@@ -54,26 +81,8 @@ export function missingCapability(sc: CompiledScenario, caps: HostCaps, spec: Ke
   // the executor sets shmem_enabled to the scenario's for the run (src/host/shmem-thp.ts): root only
   if (scenarioShmemEnabled(sc) !== null && !caps.root) return `the scenario sets shmem_enabled=${scenarioShmemEnabled(sc)}: mmsim host writes it to /sys/kernel/mm/transparent_hugepage/shmem_enabled for the run, which needs root`;
   const offered = Number(BigInt(caps.uffd_features));
-  // a fork that sends UFFD_EVENT_FORK sleeps in the kernel until the event is read. The executor forks in
-  // the process's controller, one fork at a time per process, while the forking thread waits (its step
-  // blocked, as the model's): a fork in the setup (no thread reads the event before it returns) or forks
-  // in two threads of one process (the second would wait for the controller) it cannot run
-  const eventFork = allOps(sc).find((op) => (op.op === 'userfaultfd' || op.op === 'uffdio_api') && (op.features & UFFD_FEATURE.event_fork));
-  if (eventFork) {
-    const setupFork = sc.setup.find((op) => op.op === 'fork');
-    if (setupFork) return `operations ${eventFork.id} and ${setupFork.id}: a fork in the setup with UFFD_FEATURE_EVENT_FORK waits for its event to be read, which no thread can do before the setup ends`;
-    const forkers = new Map<string, string>();
-    for (const t of sc.threads) {
-      const fork = t.ops.find((op) => op.op === 'fork');
-      if (!fork) continue;
-      // while the fork waits, the process's memory is copy-on-write shared with the child: the scheduler
-      // breaks that in its own process (the main one) so that no other step faults on executor memory
-      if (t.process !== 'main') return `operation ${fork.id} forks process ${t.process} with UFFD_FEATURE_EVENT_FORK (${eventFork.id}): while the fork waits for its event the executor can settle only the main process's own memory (its other threads' steps would take faults on executor memory)`;
-      const other = forkers.get(t.process);
-      if (other !== undefined) return `threads ${other} and ${t.name} of process ${t.process} both fork, with UFFD_FEATURE_EVENT_FORK (${eventFork.id}): the executor forks for a process in one controller, one fork at a time, and a fork waiting for its event would hold up the other`;
-      forkers.set(t.process, t.name);
-    }
-  }
+  const forkLimit = eventForkLimit(sc);
+  if (forkLimit) return forkLimit;
   // migrate is one mbind(MPOL_MF_MOVE) call on the host; in a thread the model splits it in two steps
   // (the unmap, then the move) that other threads run between, which no schedule of the host can reproduce
   const threadMigrate = sc.threads.flatMap((t) => t.ops).find((op) => op.op === 'migrate');

@@ -222,6 +222,9 @@ function copy_page_range(k: Kernel, dst: VmArea, src: VmArea, dmm: MmStruct, smm
         st.set(i, e);
       }
       const c = e.clone();
+      // (__copy_present_ptes @v6.18, copy_one_pte before: a shared mapping's copy is clean in the child, so the
+      // page's dirtiness stays with the parent's PTE; such a VMA is copied only for uffd-wp or guard markers)
+      if (src.vm_flags & VM_SHARED) g.pte_mkclean(c);
       g.pte_mkold(c);
       if (!keepWp) g.pte_clear_uffd_wp(c);
       dt.set(i, c);

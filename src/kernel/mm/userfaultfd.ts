@@ -6,7 +6,9 @@ import { HPAGE_PMD_NR, PAGE_SIZE, PMD_SIZE } from '../arch/x86/include/pgtable_t
 import { mfill_atomic_hugetlb, mfill_atomic_hugetlb_continue, mfill_atomic_hugetlb_poison } from './hugetlb.js';
 import type { VmArea } from '../include/mm_types.js';
 import { VM_EXEC, VM_HUGETLB, VM_IO, VM_LOCKED, VM_MAYWRITE, VM_MIXEDMAP, VM_PFNMAP, VM_READ, VM_SHARED, VM_UFFD_WP, VM_WRITE } from '../include/vm_flags.js';
-import { ERRNO_NAME, fail, SyscallError } from '../include/errno.js';
+import { ERRNO_NAME, fail, notModelled, SyscallError } from '../include/errno.js';
+import { do_user_addr_fault } from '../arch/x86/mm/fault.js';
+import { userfaultfd_armed } from '../fs/userfaultfd.js';
 import type { MmStruct } from '../include/mm_types.js';
 import { HPAGE_PMD_SIZE } from '../arch/x86/include/pgtable_types.js';
 import { UFFDIO_MOVE_MODE_ALLOW_SRC_HOLES } from '../include/uapi.js';
@@ -100,40 +102,53 @@ function report(k: Kernel, vma: VmArea, start: number, end: number, wp: boolean,
 }
 
 /**
- * Can copy_from_user read the source page [src, src + PAGE_SIZE)? The source need not be page aligned (the
- * kernel never asked it to be; from 2ef5d7245d9c, v6.6, validate_unaligned_range says so in as many words). A
- * byte outside every VMA, or in one with no access at all (access_error: !vma_is_accessible), fails even the
- * copy mfill_atomic retries outside the mmap lock with faults allowed: -EFAULT, the reason returned here.
+ * The source page that holds byte `src`, in the caller's mm (current->mm: with a FORK message's uffd the
+ * destination is another process's; the model read the source through the destination's page tables until
+ * event-fork-copy-source). mfill_atomic_pte_copy copies with page faults disabled; where the source page is not
+ * mapped that fails, and mfill_atomic drops its locks and copies again with faults enabled
+ * (copy_folio_from_user): a read fault of the caller's, counted in its min_flt, or EFAULT (no VMA, or one with
+ * no access: copy-src-unaligned-unreadable). A source in a range registered with a userfaultfd, whose fault
+ * could sleep inside the ioctl, is not modelled. The pfn to copy from, or why not (`EFAULT: ...`)
  */
-function source_unreadable(k: Kernel, ctx: UserfaultfdCtx, src: number): string | null {
-  for (const a of src % PAGE_SIZE ? [src, src + PAGE_SIZE - 1] : [src]) {
-    const vma = find_vma(k, ctx.mm, a);
-    if (!vma || a < vma.vm_start || !(vma.vm_flags & (VM_READ | VM_WRITE | VM_EXEC))) {
-      return `EFAULT: the source at 0x${a.toString(16)} cannot be read (copy_from_user)`;
-    }
-  }
-  return null;
+function source_page(k: Kernel, src: number): number | string {
+  const task = k.current!;
+  let pfn = follow_pfn(k, task.mm, src);
+  if (pfn >= 0) return pfn;
+  const vma = vma_lookup(k, task.mm, src);
+  if (vma && userfaultfd_armed(vma)) notModelled('src', `UFFDIO_COPY from a source page that is not mapped, in a range registered with a userfaultfd (its fault would sleep inside the ioctl)`);
+  const r = do_user_addr_fault(k, task, src, 0, true);
+  if (r.kind === 'livelock') notModelled('src', 'UFFDIO_COPY whose source fault retries for ever');
+  if (r.kind === 'blocked') notModelled('src', 'UFFDIO_COPY whose source fault sleeps');
+  pfn = r.kind === 'done' ? follow_pfn(k, task.mm, src) : -1;
+  return pfn >= 0 ? pfn : `EFAULT: the source at 0x${src.toString(16)} cannot be read (copy_from_user)`;
 }
 
 /**
- * copy_from_user of one page of the source buffer (the model reads through the page tables; an unaligned source
- * is read from the two pages it spans). A source page of an accessible VMA that is not present reads as zeroes,
- * where the kernel's retry outside the mmap lock faults it in (not modelled: that fault's effects on the source)
+ * The source of one destination page, [src, src + PAGE_SIZE): the pfns of the page it starts in and, for a
+ * source off a page boundary (the kernel never asked for alignment; from 2ef5d7245d9c, v6.6,
+ * validate_unaligned_range says so in as many words), of the next one (-1 otherwise); or why not
  */
-function read_source_page(k: Kernel, ctx: UserfaultfdCtx, src: number, dstPfn: number): void {
+function source_pages(k: Kernel, src: number): [number, number] | string {
+  const first = source_page(k, src);
+  if (typeof first === 'string') return first;
   const off = src % PAGE_SIZE;
-  if (off === 0) {
-    const pfn = follow_pfn(k, ctx.mm, src);
-    if (pfn >= 0) k.data.copyPage(dstPfn, pfn);
+  if (off === 0) return [first, -1];
+  const second = source_page(k, src - off + PAGE_SIZE);
+  if (typeof second === 'string') return second;
+  // (the second page's fault cannot have taken the first away: both are the caller's, read-faulted)
+  return [first, second];
+}
+
+/** copy_from_user of one page of the source (source_pages) into the destination page */
+function copy_source(k: Kernel, src: number, from: [number, number], dstPfn: number): void {
+  const off = src % PAGE_SIZE;
+  if (from[1] < 0) {
+    k.data.copyPage(dstPfn, from[0]);
     return;
   }
   const buf = new Uint8Array(PAGE_SIZE);
-  for (const [from, at, n] of [[src, 0, PAGE_SIZE - off], [src - off + PAGE_SIZE, PAGE_SIZE - off, off]] as const) {
-    const pfn = follow_pfn(k, ctx.mm, from);
-    if (pfn < 0) continue;
-    const o = from % PAGE_SIZE;
-    for (let i = 0; i < n; i++) buf[at + i] = k.data.readByte(pfn, o + i);
-  }
+  for (let i = 0; i < PAGE_SIZE - off; i++) buf[i] = k.data.readByte(from[0], off + i);
+  for (let i = 0; i < off; i++) buf[PAGE_SIZE - off + i] = k.data.readByte(from[1], i);
   k.data.clearPage(dstPfn);
   k.data.writeBytes(dstPfn, 0, buf, 0, PAGE_SIZE);
 }
@@ -211,12 +226,11 @@ function shmem_mfill(k: Kernel, ctx: UserfaultfdCtx, vma: VmArea, dst: number, s
     if (m.folioAt(idx) >= 0 || m.swapAt(idx) >= 0) return `the page cache holds page ${idx} of the file already${m.swapAt(idx) >= 0 ? ' (swapped out)' : ''}`;
     t.get(i, cur);
     if (!pte_none_mostly(k, cur)) return `destination page 0x${a.toString(16)} is already populated`;
-    if (kind === 'copy') {
-      const bad = source_unreadable(k, ctx, src + (a - dst));
-      if (bad) return bad;
-    }
+    // (the source is read before anything is allocated: where it fails, nothing is left behind)
+    const from = kind === 'copy' ? source_pages(k, src + (a - dst)) : null;
+    if (typeof from === 'string') return from;
     const slot = f.alloc(0, PG_swapbacked);
-    if (kind === 'copy') read_source_page(k, ctx, src + (a - dst), f.pfn(slot));
+    if (from !== null) copy_source(k, src + (a - dst), from, f.pfn(slot));
     else k.data.clearPage(f.pfn(slot));
     f.setFlag(slot, PG_uptodate);
     filemap_add_folio(k, m, slot, idx);
@@ -245,12 +259,18 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
     // find_vma_and_prepare_anon: a COW (private) mapping gets its anon_vma
     if (!(vma.vm_flags & VM_SHARED)) anon_vma_prepare(ctx.mm, vma);
     const n = mfill_atomic_hugetlb(k, ctx.mm, vma, dst, len, wp, (a, pfn) => {
-      for (let i = 0; i < HPAGE_PMD_NR; i++) read_source_page(k, ctx, src + (a - dst) + i * PAGE_SIZE, pfn + i);
+      for (let i = 0; i < HPAGE_PMD_NR; i++) {
+        const at = src + (a - dst) + i * PAGE_SIZE;
+        const from = source_pages(k, at);
+        // (the pre-check below faulted every source page in: only a fault's later loss could fail here)
+        if (typeof from === 'string') fail('EFAULT', from);
+        copy_source(k, at, from, pfn + i);
+      }
     }, (a) => {
       // (the kernel allocates the huge page before the copy fails: an empty pool is ENOMEM first, here EFAULT)
       for (let i = 0; i < HPAGE_PMD_NR; i++) {
-        const bad = source_unreadable(k, ctx, src + (a - dst) + i * PAGE_SIZE);
-        if (bad) return bad;
+        const from = source_pages(k, src + (a - dst) + i * PAGE_SIZE);
+        if (typeof from === 'string') return from;
       }
       return null;
     });
@@ -264,10 +284,10 @@ export function mfill_atomic_copy(k: Kernel, ctx: UserfaultfdCtx, dst: number, s
     // mfill_atomic_pte_copy: pte_none_mostly (a marker, uffd-wp or poison, may be filled)
     t.get(i, cur);
     if (!pte_none_mostly(k, cur)) return `destination page 0x${a.toString(16)} is already populated`;
-    const bad = source_unreadable(k, ctx, src + (a - dst));
-    if (bad) return bad;
+    const from = source_pages(k, src + (a - dst));
+    if (typeof from === 'string') return from;
     const slot = k.folios.alloc(0, 0);
-    read_source_page(k, ctx, src + (a - dst), k.folios.pfn(slot));
+    copy_source(k, src + (a - dst), from, k.folios.pfn(slot));
     mfill_atomic_install_pte(k, ctx, vma, t, i, a, slot, wp);
     return null;
   });

@@ -74,9 +74,12 @@ function lock_vma_under_rcu(k: Kernel, task: Task, address: number): VmArea | nu
   return vma;
 }
 
-/** do_user_addr_fault (__do_page_fault @v4.19): flags, then the per-VMA-lock attempt (v6.4+) and the mmap_lock retry loop */
-export function do_user_addr_fault(k: Kernel, task: Task, address: number, error_code: number): FaultResult {
-  let flags = fault_flag_default(k) | FAULT_FLAG_USER;
+/**
+ * do_user_addr_fault (__do_page_fault @v4.19): flags, then the per-VMA-lock attempt (v6.4+) and the mmap_lock
+ * retry loop. `kernel`: the access of a kernel copy from user memory (copy_from_user), without FAULT_FLAG_USER
+ */
+export function do_user_addr_fault(k: Kernel, task: Task, address: number, error_code: number, kernel = false): FaultResult {
+  let flags = fault_flag_default(k) | (kernel ? 0 : FAULT_FLAG_USER);
   if (error_code & X86_PF_WRITE) flags |= FAULT_FLAG_WRITE;
   if (error_code & X86_PF_INSTR) flags |= FAULT_FLAG_INSTRUCTION;
   k.tr?.emit('page_fault', entryName(k, k.fp & FP_INTERRUPTIBLE ? 'do_user_addr_fault' : '__do_page_fault'), { address, error_code, flags, flag_names: flagNames(flags, FAULT_FLAG_NAMES) });
