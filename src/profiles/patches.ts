@@ -1299,6 +1299,11 @@ const rows = {
     author: 'Michal Hocko', release: 'v5.6', kind: 'upstream', requires: ['madv-cold'],
     summary: 'MADV_COLD and MADV_PAGEOUT pass over a page another mapping maps too (page_mapcount() != 1), a small page and a whole PMD-mapped THP alike: a COW page a fork shares stays where it is; before (from 9c276cc65a58, v5.4), only a THP the range covered in part was asked, so a child\'s MADV_PAGEOUT swapped out the page its parent maps (try_to_unmap unmaps every mapping) and MADV_COLD deactivated it; Cc: stable',
   },
+  mremapDupPrivateEinval: {
+    id: 'mremap-dup-private-einval', commit: 'dba58d3b8c50', subject: 'mm/mremap: fail map duplication attempts for private mappings',
+    author: 'Mike Kravetz', release: 'v4.14', kind: 'upstream',
+    summary: 'mremap with old_len 0 (duplicate the mapping) of a private mapping is EINVAL (vma_to_resize, with a pr_warn_once); before, move_vma made a new mapping of new_len unrelated to the old one (copy_vma, no pages moved), and the munmap of the empty old range failed, so the old VMA lost VM_ACCOUNT (the OOM path of move_vma)',
+  },
   madvDontneedLocked: {
     id: 'madv-dontneed-locked', commit: '9457056ac426', subject: 'mm: madvise: MADV_DONTNEED_LOCKED',
     author: 'Johannes Weiner', release: 'v5.18', kind: 'upstream',
