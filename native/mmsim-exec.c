@@ -1108,7 +1108,7 @@ static int madv_of(const char *n) {
   } tab[] = {{"normal", 0}, {"random", 1}, {"sequential", 2}, {"willneed", 3}, {"dontneed", 4}, {"free", 8},
              {"remove", 9}, {"dontfork", 10}, {"dofork", 11}, {"mergeable", 12}, {"unmergeable", 13},
              {"hugepage", 14}, {"nohugepage", 15}, {"dontdump", 16}, {"dodump", 17}, {"wipeonfork", 18},
-             {"keeponfork", 19}, {"cold", 20}, {"pageout", 21}, {"populate_read", 22}, {"populate_write", 23},
+             {"keeponfork", 19}, {"cold", 20}, {"pageout", 21}, {"populate_read", 22}, {"populate_write", 23}, {"dontneed_locked", 24},
              {"collapse", 25}, {"guard_install", 102}, {"guard_remove", 103}};
   for (size_t i = 0; i < sizeof tab / sizeof tab[0]; i++)
     if (!strcmp(tab[i].n, n)) return tab[i].v;

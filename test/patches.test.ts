@@ -1671,6 +1671,23 @@ threads:
     patch: PATCH.uffdRegisterVmaIterator, base: 'v6.3', scenario: bugFile('uffdio-register-above-last-vma-enomem'),
     measure: (r) => [errno(r, 'reg_above'), errno(r, 'unreg_above')], withIt: ['EINVAL', 'EINVAL'], without: ['ENOMEM', 'ENOMEM'],
   },
+  {
+    // a child's MADV_PAGEOUT of a page and a whole THP its parent maps too: both stay present (bit 63) in the
+    // parent with the fix; before, reclaim swapped them out of both (bit 62)
+    patch: PATCH.madvColdExclusiveOnly, base: 'v5.7', scenario: bugFile('madv-pageout-cow-page'),
+    measure: (r) => [pagemapBit(r, 'm', 63, 'paged'), pagemapBit(r, 'm', 62, 'paged'), pagemapBit(r, 'thp', 62, 'paged')],
+    withIt: [1, 0, 0], without: [0, 1, 1],
+  },
+  {
+    // MADV_DONTNEED_LOCKED: a known advice that zaps from v5.18; an unknown one (EINVAL) before
+    patch: PATCH.madvDontneedLocked, base: 'v5.18', scenario: bugFile('madv-dontneed-locked-unknown'),
+    measure: (r) => [errno(r, 'zap'), pagemapBit(r, 'm', 63, 'advised')], withIt: [null, 0], without: ['EINVAL', 1],
+  },
+  {
+    // mremap of a private mapping with old_len 0: EINVAL with the fix; before, a second, unrelated mapping
+    patch: PATCH.mremapDupPrivateEinval, base: 'v4.14', scenario: bugFile('mremap-dup-private-mapping'),
+    measure: (r) => [errno(r, 'duplicate'), r.observation.snapshots.duplicated!.vma_count], withIt: ['EINVAL', 1], without: [null, 2],
+  },
 ];
 
 describe('every patch changes what it says it changes', () => {

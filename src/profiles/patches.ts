@@ -1293,6 +1293,22 @@ const rows = {
     author: 'Liam R. Howlett', release: 'v6.3', kind: 'upstream',
     summary: 'UFFDIO_REGISTER and UNREGISTER of a range no VMA meets are EINVAL (vma_find up to the end, ret set to -EINVAL first); before, when no VMA lay at or above the start at all, find_vma came back empty while ret still held the -ENOMEM of the mmget_not_zero check: ENOMEM (a VMA starting at or past the end was EINVAL)',
   },
+  // ---- round eight ----
+  madvColdExclusiveOnly: {
+    id: 'madv-cold-exclusive-only', commit: '12e967fd8e4e', subject: 'mm: do not allow MADV_PAGEOUT for CoW pages',
+    author: 'Michal Hocko', release: 'v5.6', kind: 'upstream', requires: ['madv-cold'],
+    summary: 'MADV_COLD and MADV_PAGEOUT pass over a page another mapping maps too (page_mapcount() != 1), a small page and a whole PMD-mapped THP alike: a COW page a fork shares stays where it is; before (from 9c276cc65a58, v5.4), only a THP the range covered in part was asked, so a child\'s MADV_PAGEOUT swapped out the page its parent maps (try_to_unmap unmaps every mapping) and MADV_COLD deactivated it; Cc: stable',
+  },
+  mremapDupPrivateEinval: {
+    id: 'mremap-dup-private-einval', commit: 'dba58d3b8c50', subject: 'mm/mremap: fail map duplication attempts for private mappings',
+    author: 'Mike Kravetz', release: 'v4.14', kind: 'upstream',
+    summary: 'mremap with old_len 0 (duplicate the mapping) of a private mapping is EINVAL (vma_to_resize, with a pr_warn_once); before, move_vma made a new mapping of new_len unrelated to the old one (copy_vma, no pages moved), and the munmap of the empty old range failed, so the old VMA lost VM_ACCOUNT (the OOM path of move_vma)',
+  },
+  madvDontneedLocked: {
+    id: 'madv-dontneed-locked', commit: '9457056ac426', subject: 'mm: madvise: MADV_DONTNEED_LOCKED',
+    author: 'Johannes Weiner', release: 'v5.18', kind: 'upstream',
+    summary: 'MADV_DONTNEED_LOCKED (24) is a known advice: MADV_DONTNEED that an mlocked (VM_LOCKED) VMA does not refuse, the range zapped and left locked; EINVAL before (unknown advice)',
+  },
   // ---- arm64 (src/profiles/arch.ts: rows only an arm64 profile takes; docs/arch.md) -----------------
   arm64MovePmd: {
     id: 'arm64-move-pmd', commit: '45544eee9606', subject: 'arm64: mremap speedup - Enable HAVE_MOVE_PMD',

@@ -88,7 +88,7 @@ const modern: KernelConfig = {
 const OLD_UFFD = 'userfaultfd of 4.3 .. 4.18 (its features, events, ioctls and fault paths before 4.19 were not read; the syscall itself is modelled, ENOSYS before v4.3)';
 const oldScope = (uffd: boolean, shmem = uffd, swapLayout = false): Partial<Record<ScopeArea, string>> => ({
   ...(uffd ? { userfaultfd: OLD_UFFD } : {}),
-  mremap: 'mremap before 4.19 (move_ptes, move_huge_pmd and their soft-dirty handling were not read at this release)',
+  mremap: 'mremap before 4.19 (move_ptes, move_huge_pmd and their soft-dirty handling were not read at this release; an old_len of 0, which moves nothing, is modelled)',
   khugepaged: 'khugepaged before 4.19 (its scan and collapse rules changed in 4.5 .. 4.18 and were not read at this release)',
   migrate: 'page migration before 4.19 (THP migration came in 4.14; migration entries of this release were not read)',
   'gup-pin': 'pins and vmsplice before 4.19 (get_user_pages(_fast) and FOLL_LONGTERM of this release were not read; /proc/PID/mem is modelled)',

@@ -23,7 +23,7 @@ export const MADV = {
   normal: 0, random: 1, sequential: 2, willneed: 3, dontneed: 4, free: 8, remove: 9, dontfork: 10,
   dofork: 11, mergeable: 12, unmergeable: 13, hugepage: 14, nohugepage: 15, dontdump: 16, dodump: 17,
   wipeonfork: 18, keeponfork: 19, cold: 20, pageout: 21, populate_read: 22, populate_write: 23,
-  collapse: 25, guard_install: 102, guard_remove: 103,
+  dontneed_locked: 24, collapse: 25, guard_install: 102, guard_remove: 103,
 } as const;
 export type MadviseName = keyof typeof MADV;
 

@@ -101,6 +101,16 @@ export interface MadviseEvent {
   remove?: { inode: number; offset: number };
 }
 
+/** MADV_DONTNEED, or MADV_DONTNEED_LOCKED (9457056ac426, v5.18), which takes the same path */
+function is_dontneed(advice: number): boolean {
+  return advice === MADV.dontneed || advice === MADV.dontneed_locked;
+}
+
+/** mm/madvise.c madvise_dontneed_free_valid_vma() @v5.18..v6.18, a VMA that is not hugetlb: the flags that refuse it (EINVAL) */
+function dontneed_forbidden(advice: number): number {
+  return advice === MADV.dontneed_locked ? VM_PFNMAP : VM_LOCKED | VM_PFNMAP;
+}
+
 /** do_madvise */
 export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, name: MadviseName): MadviseResult {
   const advice = MADV[name];
@@ -108,6 +118,7 @@ export function do_madvise(k: Kernel, mm: MmStruct, start: number, len: number, 
   if (start % PAGE_SIZE !== 0) fail('EINVAL', 'madvise start is not page aligned');
   if ((advice === MADV.populate_read || advice === MADV.populate_write) && !k.has(PATCH.madvPopulate)) fail('EINVAL', 'MADV_POPULATE_* is unknown before v5.14');
   if (advice === MADV.collapse && !k.has(PATCH.madvCollapse)) fail('EINVAL', 'MADV_COLLAPSE is unknown before v6.1');
+  if (advice === MADV.dontneed_locked && !k.has(PATCH.madvDontneedLocked)) fail('EINVAL', 'MADV_DONTNEED_LOCKED is unknown before v5.18');
   if (advice === MADV.cold && !k.has(PATCH.madvCold)) fail('EINVAL', 'MADV_COLD is unknown before v5.4');
   if (advice === MADV.pageout && !k.has(PATCH.madvPageout)) fail('EINVAL', 'MADV_PAGEOUT is unknown before v5.4');
   // madvise_behavior_valid @v4.4: no MADV_FREE before 854e9ed09ded; @v4.13: no MADV_WIPEONFORK/KEEPONFORK before d2cd9ede6e19
@@ -145,7 +156,7 @@ function madvise_walk_vmas(k: Kernel, mm: MmStruct, start: number, end: number, 
       if (s >= end) break;
     }
     const tmp = Math.min(vma.vm_end, end);
-    if (advice === MADV.dontneed && (vma.vm_flags & VM_HUGETLB)) {
+    if (is_dontneed(advice) && (vma.vm_flags & VM_HUGETLB)) {
       // madvise_dontneed_free_valid_vma (hugetlb): EINVAL, or the end the zap stops at; an empty range is 0
       const hend = hugetlb_dontneed_end(k, vma, s, tmp, true);
       if (hend > s) {
@@ -158,7 +169,7 @@ function madvise_walk_vmas(k: Kernel, mm: MmStruct, start: number, end: number, 
       vma = find_vma(k, mm, tmp);
       continue;
     }
-    if ((advice === MADV.dontneed || advice === MADV.free) && !(vma.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB))) {
+    if ((is_dontneed(advice) || advice === MADV.free) && !(vma.vm_flags & (dontneed_forbidden(advice) | VM_HUGETLB))) {
       // madvise_dontneed_free: userfaultfd_remove first (MADV_FREE too, from v4.13: before any profile with
       // UFFD_FEATURE_EVENT_REMOVE after v4.10; a shared mapping's MADV_FREE then fails), which drops the
       // mmap lock to wait for the event
@@ -196,8 +207,8 @@ export function madvise_dontneed_resume(k: Kernel, mm: MmStruct, e: { start: num
   if (!vma) fail('ENOMEM', 'the VMA went away while the REMOVE event was read');
   let end = Math.min(e.end, vma.vm_end);
   // madvise_dontneed_free_valid_vma again (a hugetlb VMA takes MADV_DONTNEED only)
-  if (vma.vm_flags & VM_HUGETLB) end = hugetlb_dontneed_end(k, vma, e.start, end, e.advice === MADV.dontneed);
-  else if (vma.vm_flags & (VM_LOCKED | VM_PFNMAP)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
+  if (vma.vm_flags & VM_HUGETLB) end = hugetlb_dontneed_end(k, vma, e.start, end, is_dontneed(e.advice));
+  else if (vma.vm_flags & dontneed_forbidden(e.advice)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
   if (end > e.start) madvise_dontneed_or_free(k, mm, vma, e.start, end, e.advice);
   if (e.next >= e.walkEnd) {
     if (e.unmapped) fail('ENOMEM', 'part of the range is not mapped');
@@ -211,7 +222,7 @@ export function madvise_dontneed_resume(k: Kernel, mm: MmStruct, e: { start: num
  * madvise_free_single_vma (only anonymous memory: EINVAL for a file or shared mapping)
  */
 function madvise_dontneed_or_free(k: Kernel, mm: MmStruct, v: VmArea, start: number, end: number, advice: number): void {
-  if (advice === MADV.dontneed) {
+  if (is_dontneed(advice)) {
     madvise_dontneed_single_vma(k, mm, v, start, end);
     return;
   }
@@ -340,12 +351,12 @@ function madvise_vma_behavior(k: Kernel, mm: MmStruct, v: VmArea, start: number,
     madvise_collapse(k, mm, start, end);
     return v;
   }
-  if ((advice === MADV.dontneed || advice === MADV.free) && (v.vm_flags & VM_HUGETLB)) {
-    hugetlb_dontneed_end(k, v, start, end, advice === MADV.dontneed); // MADV_FREE: EINVAL
+  if ((is_dontneed(advice) || advice === MADV.free) && (v.vm_flags & VM_HUGETLB)) {
+    hugetlb_dontneed_end(k, v, start, end, is_dontneed(advice)); // MADV_FREE: EINVAL
     return v;
   }
-  if (advice === MADV.dontneed || advice === MADV.free) {
-    if (v.vm_flags & (VM_LOCKED | VM_PFNMAP | VM_HUGETLB)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
+  if (is_dontneed(advice) || advice === MADV.free) {
+    if (v.vm_flags & dontneed_forbidden(advice)) fail('EINVAL', 'MADV_DONTNEED on a locked or special mapping');
     madvise_dontneed_or_free(k, mm, v, start, end, advice);
     return v;
   }
@@ -583,8 +594,8 @@ function madvise_folio_pte_batch(k: Kernel, t: import('./pgtable.js').PageTable,
 }
 
 /**
- * madvise_cold_or_pageout_pte_range (mm/madvise.c @v6.18): per PMD, the folios mapped only here (folio_mapcount
- * == its pages) lose PG_referenced; with pageout they are isolated, and reclaim_pages() reclaims them at the end
+ * madvise_cold_or_pageout_pte_range (mm/madvise.c @v5.4..v6.18): per PMD, the folios mapped only here (folio_mapcount
+ * == its pages; every folio before 12e967fd8e4e, v5.6) lose PG_referenced; with pageout they are isolated, and reclaim_pages() reclaims them at the end
  * of that PMD's walk; without (MADV_COLD) their entries are made old and they are deactivated. A THP the range
  * covers only in part is split first; the huge zero page, swap entries and markers are skipped. (With pageout the
  * model leaves the entries' accessed bits as they were: the kernel clears them too.)
@@ -601,8 +612,11 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
       ptes = false;
       if (!is_huge_zero_pmd(k, e)) {
         const slot = f.slotOf(g.pmd_pfn(e));
-        if (slot >= 0 && !folio_maybe_mapped_shared(k, slot) && !(anonOnly && !f.test(slot, PG_anon))) {
-          if (next - addr !== HPAGE_PMD_SIZE) ptes = split_folio(k, slot) === 0;
+        // before 12e967fd8e4e (v5.6) only a THP the range covers in part was asked whether another mapping shares it
+        const whole = next - addr === HPAGE_PMD_SIZE;
+        const shared = slot >= 0 && (!whole || k.has(PATCH.madvColdExclusiveOnly)) && folio_maybe_mapped_shared(k, slot);
+        if (slot >= 0 && !shared && !(anonOnly && !f.test(slot, PG_anon))) {
+          if (!whole) ptes = split_folio(k, slot) === 0;
           else if (!pageout) {
             // the whole THP: its PMD made old, then folio_deactivate
             if (g.pmd_young(e)) pmd.t.set(pmd.i, g.pmd_mkold(e));
@@ -644,7 +658,9 @@ function madvise_pageout_page_range(k: Kernel, mm: MmStruct, vma: VmArea, start:
               continue;
             }
           }
-          if (!f.test(slot, PG_lru) || f.folioMapcount(slot) !== f.nrPages(slot)) continue;
+          // a page another mapping maps too is left alone from 12e967fd8e4e (v5.6); before, a COW page a fork shares
+          // was deactivated, or reclaimed from every mapping
+          if (!f.test(slot, PG_lru) || (k.has(PATCH.madvColdExclusiveOnly) && f.folioMapcount(slot) !== f.nrPages(slot))) continue;
           if (anonOnly && !f.test(slot, PG_anon)) continue;
           if (!pageout) {
             // clear_young_dirty_ptes(CYDP_CLEAR_YOUNG) over the folio's PTEs from here, then folio_deactivate

@@ -325,8 +325,13 @@ function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: n
     if (c.new_vma !== vma && vma.vm_start === addr && vma.vm_end === addr + old_len) unlink_anon_vmas(vma);
     return new_addr;
   }
-  // old_len 0 duplicates a shared mapping: do_vmi_munmap refuses the empty range, which move_vma ignores
-  if (old_len === 0) return new_addr;
+  // old_len 0 duplicates a shared mapping: do_vmi_munmap refuses the empty range, which move_vma ignores. A private
+  // one (before dba58d3b8c50, v4.14) had VM_ACCOUNT taken off to hide the old reservation from that munmap, and its
+  // failure (move_vma's OOM path: vm_unacct_memory, excess 0) left it off
+  if (old_len === 0) {
+    if (!(vma.vm_flags & (VM_SHARED | VM_MAYSHARE))) vma.vm_flags = (vma.vm_flags & ~VM_ACCOUNT) >>> 0;
+    return new_addr;
+  }
   munmap_uf(k, mm, addr, old_len, uf.late);
   return new_addr;
 }
@@ -336,7 +341,8 @@ function move_vma(k: Kernel, mm: MmStruct, vma: VmArea, addr: number, old_len: n
  * remap_is_valid @v6.16, vma_to_resize @v4.19 .. v6.12): may the range of vma be moved or grown to new_len?
  */
 function remap_is_valid(k: Kernel, vma: VmArea, addr: number, old_len: number, new_len: number, flags: number): void {
-  if (old_len === 0 && !(vma.vm_flags & (VM_SHARED | VM_MAYSHARE))) fail('EINVAL', 'old_len 0 duplicates a mapping, which a private mapping cannot');
+  // dba58d3b8c50 (v4.14); before, a private mapping was "duplicated" into a fresh one (move_vma)
+  if (old_len === 0 && !(vma.vm_flags & (VM_SHARED | VM_MAYSHARE)) && k.has(PATCH.mremapDupPrivateEinval)) fail('EINVAL', 'old_len 0 duplicates a mapping, which a private mapping cannot');
   if ((flags & MREMAP_DONTUNMAP) && (vma.vm_flags & (VM_DONTEXPAND | VM_PFNMAP))) fail('EINVAL', 'MREMAP_DONTUNMAP of a VM_DONTEXPAND or VM_PFNMAP mapping');
   // before a4609387859f (v5.13) MREMAP_DONTUNMAP took private anonymous mappings only
   if ((flags & MREMAP_DONTUNMAP) && !k.has(PATCH.mremapDontunmapAnyVma) && (!vma_is_anonymous(vma) || (vma.vm_flags & VM_SHARED))) {
