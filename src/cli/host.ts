@@ -190,7 +190,7 @@ async function hostCommand(file: string | undefined, o: HostOpts): Promise<numbe
     out(pc.dim(`model: ${specCommandLine(d.spec)}`));
     out(formatCompare(d.rows, !!o.all));
     out('');
-    if (d.vmstatRuns > 1) out(pc.dim(`a vmstat counter (system-wide) or a thread's minor-fault count disagreed, so the kernel ran the scenario ${d.vmstatRuns} times and each counter is its smallest value`));
+    if (d.vmstatRuns > 1) out(pc.dim(`a field disagreed at first, so the kernel ran the scenario ${d.vmstatRuns} times: each counter (vmstat, minflt) is its smallest value, and a run that agreed on every field is the one shown`));
     out(`${sum.agree} fields agree, ${sum.differ} disagree${sum.known ? `, ${sum.known} known difference(s) (docs/fidelity.md)` : ''}`);
   }
   return sum.differ + sum.known > 0 ? 1 : 0;

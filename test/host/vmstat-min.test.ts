@@ -1,7 +1,11 @@
 // System-wide vmstat counters and per-thread minor-fault counts: combining kernel runs keeps each counter's
-// smallest value and nothing else.
+// smallest value and nothing else; and settle(), which runs the kernel again where a field disagrees.
 import { describe, it, expect } from 'vitest';
-import { minVmstat, minMinflt } from '../../src/host/differential.js';
+import { minVmstat, minMinflt, settle } from '../../src/host/differential.js';
+import { loadScenario } from '../../src/scenario/load.js';
+import { runScenario } from '../../src/run.js';
+import { resolveKernel } from '../../src/profiles/profiles.js';
+import type { Observation } from '../../src/scenario/outcome.js';
 import type { HostRun } from '../../src/host/run.js';
 
 function run(setup: Record<string, number>, final: Record<string, number>, vmaCount: number): HostRun & { kind: 'ok' } {
@@ -53,5 +57,62 @@ describe('minMinflt', () => {
     minMinflt(a, threads({ t1: [2, 0] }));
     expect(a.observation.threads.t1!.minflt).toBe(2);
     expect(a.observation.threads.t2!.minflt).toBe(4);
+  });
+});
+
+describe('settle: a disagreement makes the kernel run again', () => {
+  const sc = loadScenario('settle.yaml', `
+name: settle
+observe: { pages: [ram] }
+setup:
+  - mmap: { as: ram, len: 8K }
+threads:
+  t:
+    - write: { addr: ram, value: 1 }
+`);
+  const model = runScenario(sc, resolveKernel('v6.18')).observation;
+  const ok = (f: (o: Observation) => void = () => {}): HostRun & { kind: 'ok' } => {
+    const o = structuredClone(model);
+    f(o);
+    return { kind: 'ok', ms: 1, timing: { setupMs: 0, runMs: 0 }, observation: o };
+  };
+  const flipReferenced = (o: Observation) => {
+    const p = Object.values(o.snapshots.final!.pages)[0]!;
+    p.kpageflags = '0x' + (BigInt(p.kpageflags!) ^ (1n << 2n)).toString(16);
+  };
+  const bumpMinflt = (o: Observation) => { o.threads.t!.minflt++; };
+  const differs = (rows: { status: string }[]) => rows.filter((r) => r.status === 'differ').length;
+  const queue = (runs: (HostRun & { kind: 'ok' } | { kind: 'failed'; reason: string; ms: number })[]) => {
+    return async (): Promise<HostRun> => runs.shift()!;
+  };
+
+  it('agrees at once: no second run', async () => {
+    const rerun = queue([]);
+    const r = await settle(sc, model, ok(), [], rerun);
+    expect([differs(r.rows), r.runs]).toEqual([0, 1]);
+  });
+  it('a page flag that another process moved once: the next run, agreeing on every field, is the one kept', async () => {
+    const second = ok();
+    const r = await settle(sc, model, ok(flipReferenced), [], queue([second]));
+    expect([differs(r.rows), r.runs, r.host === second]).toEqual([0, 2, true]);
+  });
+  it('a field wrong in every run still disagrees, as the first run saw it, after 3 runs', async () => {
+    const first = ok(flipReferenced);
+    const r = await settle(sc, model, first, [], queue([ok(flipReferenced), ok(flipReferenced)]));
+    expect([differs(r.rows), r.runs, r.host === first]).toEqual([1, 3, true]);
+    expect(r.rows.find((x) => x.status === 'differ')!.field).toMatch(/kpageflags/);
+  });
+  it('one minor fault too many, once: the counts keep their smallest value', async () => {
+    const r = await settle(sc, model, ok(bumpMinflt), [], queue([ok()]));
+    expect([differs(r.rows), r.runs]).toEqual([0, 2]);
+  });
+  it('a minor fault too many in every run still disagrees', async () => {
+    const r = await settle(sc, model, ok(bumpMinflt), [], queue([ok(bumpMinflt), ok(bumpMinflt)]));
+    expect(r.rows.filter((x) => x.status === 'differ').map((x) => x.field)).toEqual(['thread t: minflt']);
+  });
+  it('a run again that fails stops the runs: the first run is reported', async () => {
+    const first = ok(flipReferenced);
+    const r = await settle(sc, model, first, [], queue([{ kind: 'failed', reason: 'hung', ms: 1 }]));
+    expect([differs(r.rows), r.runs, r.host === first]).toEqual([1, 1, true]);
   });
 });
