@@ -11,6 +11,8 @@ import { do_user_addr_fault } from '../src/kernel/arch/x86/mm/fault.js';
 import { debug_vm_check } from '../src/kernel/mm/debug_vm.js';
 import { MAP_ANONYMOUS, MAP_HUGETLB, MAP_NORESERVE, MAP_PRIVATE, MREMAP_FIXED, MREMAP_MAYMOVE } from '../src/kernel/include/uapi.js';
 import { ScenarioError } from '../src/scenario/error.js';
+import { loadScenario } from '../src/scenario/load.js';
+import { runScenario } from '../src/run.js';
 import { errno, kernel, pagemapBit, run } from './helpers.js';
 
 const M2 = 2 * 1024 * 1024;
@@ -129,5 +131,18 @@ setup:
     const now = run(sc, kernel('v6.18', {}, ['nr_hugepages=4']));
     expect([pagemapBit(now, 'c', UFFD_WP), pagemapBit(now, 'c + 0x200000', UFFD_WP)]).toEqual([0, 0]);
     expect(pagemapBit(now, 'c', PRESENT)).toBe(1);
+  });
+});
+
+describe('the uffd events of a hugetlb mremap are of the lengths align_hugetlb rounded up', () => {
+  it('a 4 KiB and a 12 KiB move of a hugetlb mapping send REMAP and UNMAP messages of 2 MiB (host fuzz 6449 run 1464)', () => {
+    const sc = loadScenario('scenarios/differential/mremap-hugetlb-short-len-events.yaml');
+    const r = runScenario(sc, kernel('v6.18', {}, ['nr_hugepages=4']));
+    const msg = (n: string) => r.observation.msgs[n]!;
+    // REMAP: from, to, len (the rounded length, 2 MiB)
+    expect([msg('remap').event, msg('remap').where]).toEqual([0x14, 'a+0x200000']);
+    // UNMAP of the old range: [start, end) = [a, a + 2 MiB), [b, b + 2 MiB): not 4 KiB, not 12 KiB
+    expect([msg('unmap_a').event, msg('unmap_a').where]).toEqual([0x16, 'a+0x200000']);
+    expect([msg('unmap_b').event, msg('unmap_b').where]).toEqual([0x16, 'b+0x200000']);
   });
 });

@@ -14,8 +14,7 @@ import type { ScopeArea } from '../profiles/profiles.js';
 import { MADV, MAP_HUGETLB, MAP_SHARED } from '../kernel/include/uapi.js';
 import { hugetlbfs_fallocate, hugetlbfs_read, hugetlbfs_setattr_size, hugetlbfs_write, is_file_hugepages } from '../kernel/fs/hugetlbfs.js';
 import { PATCH } from '../profiles/patches.js';
-import { do_mmap, do_munmap, vma_lookup } from '../kernel/mm/mmap.js';
-import { VM_HUGETLB } from '../kernel/include/vm_flags.js';
+import { do_mmap, do_munmap } from '../kernel/mm/mmap.js';
 import { do_mprotect } from '../kernel/mm/mprotect.js';
 import { do_mremap, mremap_uf, type MremapUf } from '../kernel/mm/mremap.js';
 import { do_madvise, madvise_dontneed_resume, madvise_populate_resume, madvise_remove_resume, type MadviseResult } from '../kernel/mm/madvise.js';
@@ -42,7 +41,7 @@ import { reclaim_range } from '../kernel/mm/madvise.js';
 import { migrate_pages_move, migrate_pages_unmap } from '../kernel/mm/migrate.js';
 import { dmirror_migrate_to_device, kernel_move_pages } from '../kernel/mm/migrate.js';
 import { KH_COLLAPSE_FILE, KH_COLLAPSE_PTE_MAPPED_THP, KH_DONE, khugepaged_collapse_step, khugepaged_scan_step } from '../kernel/mm/khugepaged.js';
-import { PAGE_SIZE, PMD_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
+import { PAGE_SIZE, TASK_SIZE } from '../kernel/arch/x86/include/pgtable_types.js';
 import { SIGKILL, SIGSEGV, SEGV_MAPERR } from '../kernel/include/signal.js';
 import { UFFD_API, UFFD_EVENT_PAGEFAULT, UFFD_EVENT_REMAP } from '../kernel/include/uapi.js';
 import { checkCopy } from '../scenario/copies.js';
@@ -1001,10 +1000,6 @@ function mremapOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mre
   const addr = num(m, op.addr), old_len = num(m, op.old_len), new_len = num(m, op.new_len);
   const new_addr = op.new_addr ? num(m, op.new_addr) : 0;
   const uf = mremap_uf();
-  // mm/mremap.c align_hugetlb() @v6.18: a hugetlb VMA's lengths are rounded up to the huge page size, and
-  // its events are of those (before session 15 they were the page-rounded ones: host fuzz seed 6449 run 1464)
-  const hv = vma_lookup(k, mm, addr);
-  const unit = hv !== null && (hv.vm_flags & VM_HUGETLB) !== 0 && k.has(PATCH.mremapHugetlb) ? PMD_SIZE : PAGE_SIZE;
   let res = 0, errno = 0;
   try {
     res = do_mremap(k, mm, addr, old_len, new_len, op.flags, new_addr, uf);
@@ -1019,7 +1014,10 @@ function mremapOp(m: Machine, t: ThreadState, op: Extract<CompiledOp, { op: 'mre
     if (ctx.id >= 8) notModelled('op', 'model limit: mremap events for a userfaultfd context past the 8th');
     pending += 2 ** (group * 8 + ctx.id);
   };
-  const alen = Math.ceil(old_len / unit) * unit, nlen = Math.ceil(new_len / unit) * unit;
+  // a hugetlb VMA's events are of the lengths align_hugetlb rounded up to 2 MiB (before session 15 the model
+  // made them of the page-rounded ones: host fuzz seed 6449 run 1464)
+  const alen = uf.hugetlbLens?.old_len ?? Math.ceil(old_len / PAGE_SIZE) * PAGE_SIZE;
+  const nlen = uf.hugetlbLens?.new_len ?? Math.ceil(new_len / PAGE_SIZE) * PAGE_SIZE;
   // the destinations of several pieces (v6.17's remap_move of several VMAs), or of a piece after the first
   const early = uf.early[0] ?? null;
   if (uf.early.length > 1 || (early !== null && errno === 0 && early.start !== res)) return mremapPieces(m, t, op, uf, res, errno, nlen);

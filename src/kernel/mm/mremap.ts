@@ -39,6 +39,11 @@ export interface MremapUf {
   early: UnmapEvents[];
   remap: { ctx: UserfaultfdCtx; from: number; to: number; len: number } | null;
   late: UnmapEvents[];
+  /**
+   * the lengths a hugetlb VMA's move was made of (align_hugetlb rounds them up to the huge page size), which its
+   * events are of too; null for any other VMA (the call's lengths, page-rounded)
+   */
+  hugetlbLens: { old_len: number; new_len: number } | null;
 }
 export type { UnmapEvents };
 
@@ -449,7 +454,10 @@ export function do_mremap(k: Kernel, mm: MmStruct, addr: number, old_len: number
   if (k.has(PATCH.mremapMoveMultiVma) && (flags & MREMAP_FIXED) && old_len === new_len) return remap_move(k, mm, addr, old_len, flags, new_addr, uf);
   const vma = vma_lookup(k, mm, addr);
   if (!vma) fail('EFAULT', 'no VMA at addr');
-  if ((vma.vm_flags & VM_HUGETLB) && k.has(PATCH.mremapHugetlb)) ({ old_len, new_len } = align_hugetlb(vma, addr, new_addr, old_len, new_len));
+  if ((vma.vm_flags & VM_HUGETLB) && k.has(PATCH.mremapHugetlb)) {
+    ({ old_len, new_len } = align_hugetlb(vma, addr, new_addr, old_len, new_len));
+    uf.hugetlbLens = { old_len, new_len };
+  }
   if (to) return mremap_to(k, mm, addr, old_len, new_len, flags, new_addr, uf);
   if (old_len === new_len) return addr;
   if (old_len > new_len) {
@@ -507,7 +515,10 @@ function remap_move(k: Kernel, mm: MmStruct, start: number, len: number, flags: 
     if (!vma_multi_allowed(vma) && (seen || vma.vm_end < end)) fail('EFAULT', 'a uffd-registered VMA can only be moved alone');
     // check_prep_vma: a hugetlb VMA's piece is aligned first (its lengths rounded up to the huge page size)
     let ol = l, nl = l;
-    if (vma.vm_flags & VM_HUGETLB) ({ old_len: ol, new_len: nl } = align_hugetlb(vma, a, target + offset, l, l));
+    if (vma.vm_flags & VM_HUGETLB) {
+      ({ old_len: ol, new_len: nl } = align_hugetlb(vma, a, target + offset, l, l));
+      uf.hugetlbLens = { old_len: ol, new_len: nl };
+    }
     const r = mremap_to(k, mm, a, ol, nl, flags, target + offset, uf);
     if (!seen) res = r;
     seen = true;
@@ -519,6 +530,6 @@ function remap_move(k: Kernel, mm: MmStruct, start: number, len: number, flags: 
 
 /** an empty event list */
 export function mremap_uf(): MremapUf {
-  return { early: [], remap: null, late: [] };
+  return { early: [], remap: null, late: [], hugetlbLens: null };
 }
 
